@@ -1,0 +1,89 @@
+//! The AWS provider: client setup, error mapping, tagging, and the registry of
+//! resource types. One file per resource type under the service's folder.
+
+pub mod ec2;
+pub mod error;
+pub mod kms;
+pub mod sts;
+pub mod tags;
+
+use crate::provider::{DataSource, Provider, ResourceType, Schema};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use error::sdk_error;
+
+/// One client per service, all from one loaded configuration.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub region: String,
+}
+
+impl Clients {
+    /// Loads the standard credential chain (env, profiles, SSO, instance role) and
+    /// honours `AWS_ENDPOINT_URL`.
+    pub async fn load() -> Clients {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Clients::from_config(&config)
+    }
+
+    pub fn from_config(config: &aws_config::SdkConfig) -> Clients {
+        // A custom endpoint (an emulator) rarely resolves bucket.host names.
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Clients {
+            ec2: aws_sdk_ec2::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sts: aws_sdk_sts::Client::new(config),
+            region: config
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".to_string()),
+        }
+    }
+}
+
+/// The provider the CLI runs stacks with.
+pub struct AwsProvider {
+    resources: BTreeMap<&'static str, Arc<dyn ResourceType>>,
+    data_sources: BTreeMap<&'static str, Arc<dyn DataSource>>,
+}
+
+impl AwsProvider {
+    pub fn new(clients: &Clients) -> AwsProvider {
+        let mut resources: Vec<Arc<dyn ResourceType>> = Vec::new();
+        resources.extend(kms::resources(clients));
+        resources.extend(ec2::resources(clients));
+        let mut data_sources: Vec<Arc<dyn DataSource>> = Vec::new();
+        data_sources.extend(ec2::data_sources(clients));
+        data_sources.extend(sts::data_sources(clients));
+        AwsProvider {
+            resources: resources.into_iter().map(|r| (r.schema().type_name, r)).collect(),
+            data_sources: data_sources
+                .into_iter()
+                .map(|d| (d.schema().type_name, d))
+                .collect(),
+        }
+    }
+}
+
+impl Provider for AwsProvider {
+    fn resource(&self, type_name: &str) -> Option<Arc<dyn ResourceType>> {
+        self.resources.get(type_name).cloned()
+    }
+    fn data_source(&self, type_name: &str) -> Option<Arc<dyn DataSource>> {
+        self.data_sources.get(type_name).cloned()
+    }
+    fn resource_schemas(&self) -> Vec<&'static Schema> {
+        self.resources.values().map(|r| r.schema()).collect()
+    }
+    fn data_source_schemas(&self) -> Vec<&'static Schema> {
+        self.data_sources.values().map(|d| d.schema()).collect()
+    }
+}

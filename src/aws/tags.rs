@@ -1,0 +1,50 @@
+//! The `recon:stack` / `recon:address` tags on everything recon creates, kept out
+//! of the user's `tags` attribute so they never show as a diff.
+
+use crate::provider::Meta;
+use crate::value::{Object, ObjectExt, Value};
+use std::collections::BTreeMap;
+
+pub const TAG_STACK: &str = "recon:stack";
+pub const TAG_ADDRESS: &str = "recon:address";
+
+/// The user's `tags` plus recon's own.
+pub fn with_recon_tags(planned: &Object, meta: &Meta) -> BTreeMap<String, String> {
+    let mut tags = planned.string_map("tags");
+    tags.insert(TAG_STACK.to_string(), meta.stack.clone());
+    tags.insert(TAG_ADDRESS.to_string(), meta.address.clone());
+    tags
+}
+
+/// A `tags` value for state: what AWS reports, minus recon's own tags. An empty
+/// set of tags is Null, the same as an unset `tags` attribute.
+pub fn user_tags<I, K, V>(tags: I) -> Value
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    let map: Object = tags
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .filter(|(k, _)| !k.starts_with("recon:"))
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    if map.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(map)
+    }
+}
+
+/// Keys to remove and pairs to set to move the user's tags from `prior` to `planned`.
+pub fn tag_changes(prior: &Object, planned: &Object) -> (Vec<String>, BTreeMap<String, String>) {
+    let old = prior.string_map("tags");
+    let new = planned.string_map("tags");
+    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    let set = new
+        .into_iter()
+        .filter(|(k, v)| old.get(k) != Some(v))
+        .collect();
+    (removed, set)
+}

@@ -1,0 +1,5 @@
+//! recon: a declarative reconciler for AWS.
+
+pub mod aws;
+pub mod provider;
+pub mod value;

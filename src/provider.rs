@@ -1,0 +1,287 @@
+//! The contract between the engine and every resource type: a schema the generic
+//! diff engine reads, plus create / read / update / delete.
+//!
+//! Nothing here names an AWS SDK type: the engine and its unit tests stay free of them.
+
+use crate::value::{Object, Value};
+use async_trait::async_trait;
+use std::fmt;
+use std::sync::Arc;
+
+/// The type of an attribute value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    String,
+    Number,
+    Bool,
+    /// A JSON document held as a string (policies); compared by meaning, not text.
+    Json,
+    List(&'static Type),
+    /// Compared without regard to order.
+    Set(&'static Type),
+    Map(&'static Type),
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::String | Type::Json => f.write_str("string"),
+            Type::Number => f.write_str("number"),
+            Type::Bool => f.write_str("bool"),
+            Type::List(t) => write!(f, "list({t})"),
+            Type::Set(t) => write!(f, "set({t})"),
+            Type::Map(t) => write!(f, "map({t})"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+    /// Set by the provider only; configuring it is an error.
+    Computed,
+    /// May be configured; when it is not, the provider's value is kept.
+    OptionalComputed,
+}
+
+/// A default literal, usable in `const` schema tables.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Default {
+    Bool(bool),
+    Int(i64),
+    Str(&'static str),
+}
+
+impl Default {
+    pub fn value(self) -> Value {
+        match self {
+            Default::Bool(b) => Value::Bool(b),
+            Default::Int(n) => Value::Number(n as f64),
+            Default::Str(s) => Value::String(s.to_string()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub ty: Type,
+    pub presence: Presence,
+    /// A change to this attribute cannot be made in place: the resource is replaced.
+    pub force_new: bool,
+    pub sensitive: bool,
+    pub default: Option<Default>,
+}
+
+impl Attribute {
+    const fn new(name: &'static str, ty: Type, presence: Presence) -> Self {
+        Attribute {
+            name,
+            ty,
+            presence,
+            force_new: false,
+            sensitive: false,
+            default: None,
+        }
+    }
+    pub const fn required(name: &'static str, ty: Type) -> Self {
+        Self::new(name, ty, Presence::Required)
+    }
+    pub const fn optional(name: &'static str, ty: Type) -> Self {
+        Self::new(name, ty, Presence::Optional)
+    }
+    pub const fn computed(name: &'static str, ty: Type) -> Self {
+        Self::new(name, ty, Presence::Computed)
+    }
+    pub const fn optional_computed(name: &'static str, ty: Type) -> Self {
+        Self::new(name, ty, Presence::OptionalComputed)
+    }
+    pub const fn force_new(mut self) -> Self {
+        self.force_new = true;
+        self
+    }
+    pub const fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    pub const fn default(mut self, value: Default) -> Self {
+        self.default = Some(value);
+        self
+    }
+    pub fn is_configurable(&self) -> bool {
+        self.presence != Presence::Computed
+    }
+    pub fn is_computed(&self) -> bool {
+        matches!(self.presence, Presence::Computed | Presence::OptionalComputed)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nesting {
+    /// At most one block; held in state as a list of zero or one object (as Terraform does).
+    Single,
+    List,
+    /// Compared without regard to order.
+    Set,
+}
+
+/// A nested block type such as `root_block_device` or `ingress`.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockType {
+    pub name: &'static str,
+    pub nesting: Nesting,
+    pub attributes: &'static [Attribute],
+    /// When the block is absent from configuration, keep what the provider reports
+    /// (Terraform's Optional+Computed blocks, e.g. `root_block_device`).
+    pub computed_when_absent: bool,
+    pub force_new: bool,
+}
+
+impl BlockType {
+    pub const fn new(name: &'static str, nesting: Nesting, attributes: &'static [Attribute]) -> Self {
+        BlockType {
+            name,
+            nesting,
+            attributes,
+            computed_when_absent: false,
+            force_new: false,
+        }
+    }
+    pub const fn computed_when_absent(mut self) -> Self {
+        self.computed_when_absent = true;
+        self
+    }
+    pub const fn force_new(mut self) -> Self {
+        self.force_new = true;
+        self
+    }
+    pub fn attribute(&self, name: &str) -> Option<&'static Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+/// The schema of a resource or data source type: data the generic engine reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Schema {
+    pub type_name: &'static str,
+    pub attributes: &'static [Attribute],
+    pub blocks: &'static [BlockType],
+}
+
+impl Schema {
+    pub fn attribute(&self, name: &str) -> Option<&'static Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+    pub fn block(&self, name: &str) -> Option<&'static BlockType> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+}
+
+/// Who is asking: lets providers tag what they create with its stack and address.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    pub stack: String,
+    pub address: String,
+}
+
+/// An EBS volume that a delete or replace would destroy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VolumeLoss {
+    pub volume_id: String,
+    pub size_gib: Option<i64>,
+    /// Where the volume sits: "root_block_device", "ebs_block_device /dev/sdf", "volume".
+    pub role: String,
+}
+
+/// An error from a provider, carrying the service's error code when there is one.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+pub struct ProviderError {
+    pub code: Option<String>,
+    pub message: String,
+    /// What exists after a create that failed half way (e.g. launched but never
+    /// reached `running`): the engine records it as tainted instead of losing it.
+    pub partial: Option<Object>,
+    /// Throttling and other errors worth another try.
+    pub retryable: bool,
+}
+
+impl ProviderError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ProviderError {
+            code: None,
+            message: message.into(),
+            partial: None,
+            retryable: false,
+        }
+    }
+    pub fn with_code(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ProviderError {
+            code: Some(code.into()),
+            ..Self::new(message)
+        }
+    }
+    pub fn with_partial(mut self, partial: Object) -> Self {
+        self.partial = Some(partial);
+        self
+    }
+}
+
+pub type ProviderResult<T> = Result<T, ProviderError>;
+
+/// One resource type: schema plus four verbs.
+///
+/// Objects passed in and out are flat attribute maps keyed by schema names; nested
+/// blocks are lists of objects. `planned` objects given to create/update are wholly
+/// known except for computed attributes, which are Unknown and must be filled in.
+#[async_trait]
+pub trait ResourceType: Send + Sync {
+    fn schema(&self) -> &'static Schema;
+
+    /// Creates the resource and returns its full state (including `id`).
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object>;
+
+    /// Reads many resources of this type at once. Returns one entry per input, in
+    /// order: None when the resource no longer exists.
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>>;
+
+    /// Changes in place the attributes that differ and returns the new full state.
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> ProviderResult<Object>;
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()>;
+
+    /// The volumes that deleting this resource would destroy.
+    fn data_loss(&self, _prior: &Object) -> Vec<VolumeLoss> {
+        Vec::new()
+    }
+
+    /// Builds the minimal prior object from which `read` can find an existing
+    /// resource by its id (for `recon import`).
+    fn import_stub(&self, id: &str) -> Object {
+        let mut stub = Object::new();
+        stub.insert("id".into(), Value::String(id.to_string()));
+        stub
+    }
+}
+
+/// A data source: read-only, evaluated at plan time when its arguments are known.
+#[async_trait]
+pub trait DataSource: Send + Sync {
+    fn schema(&self) -> &'static Schema;
+    async fn read(&self, config: &Object) -> ProviderResult<Object>;
+}
+
+/// Everything a stack can use: resource types and data sources by type name.
+pub trait Provider: Send + Sync {
+    fn resource(&self, type_name: &str) -> Option<Arc<dyn ResourceType>>;
+    fn data_source(&self, type_name: &str) -> Option<Arc<dyn DataSource>>;
+    /// Schemas known without any network access (for validate and check).
+    fn resource_schemas(&self) -> Vec<&'static Schema>;
+    fn data_source_schemas(&self) -> Vec<&'static Schema>;
+}
+
+/// Attribute every resource state carries.
+pub const ID: Attribute = Attribute::computed("id", Type::String);
+/// `tags` as every taggable type declares it.
+pub const TAGS: Attribute = Attribute::optional("tags", Type::Map(&Type::String));

@@ -1,0 +1,137 @@
+//! A moto server per test: a free port on 127.0.0.1, killed when the test ends.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Moto {
+    pub endpoint: String,
+    pub port: u16,
+    child: Child,
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let root = repo_root();
+        let server = root.join(".venv/bin/moto_server");
+        assert!(
+            server.exists(),
+            "moto is not installed: run scripts/setup-moto (scripts/test does it for you)"
+        );
+        // Several test binaries start servers at once; retry if another took the port.
+        for _ in 0..5 {
+            let port = free_port();
+            let child = Command::new(&server)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                .env("MOTO_ENABLE_AMI_VALIDATION", "true")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start moto_server");
+            let mut moto = Moto {
+                endpoint: format!("http://127.0.0.1:{port}"),
+                port,
+                child,
+            };
+            if moto.wait_ready(Duration::from_secs(30)) {
+                return moto;
+            }
+        }
+        panic!("moto_server did not start on 127.0.0.1");
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if http(self.port, "GET", "/moto-api/").is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// Environment for the recon binary and SDK clients pointed at this server.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("AWS_CONFIG_FILE", "/dev/null".into()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+        ]
+    }
+
+    /// An SDK configuration for this server, built without touching process env.
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+                aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"),
+            ))
+            .build()
+    }
+
+    pub fn reset(&self) {
+        http(self.port, "POST", "/moto-api/reset").expect("reset moto");
+    }
+
+    /// A `recon` command with this server's environment, run in `dir`.
+    pub fn recon(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_recon"));
+        cmd.current_dir(dir).env("NO_COLOR", "1");
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind a free port")
+}
+
+/// A bare HTTP/1.0 request to 127.0.0.1; returns the body on a 2xx answer.
+fn http(port: u16, method: &str, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(stream, "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status_ok = response.split_whitespace().nth(1)?.starts_with('2');
+    status_ok.then(|| response.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
+}
+
+/// A runtime for tests that call providers directly.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
