@@ -1,5 +1,6 @@
 //! recon: a declarative reconciler for AWS.
 
+pub mod addr;
 pub mod aws;
 pub mod provider;
 pub mod value;
