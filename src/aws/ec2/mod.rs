@@ -9,6 +9,8 @@ use std::sync::Arc;
 // compute: modules
 
 // data sources: modules
+pub mod ami;
+pub mod availability_zones;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
@@ -22,5 +24,7 @@ pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
     let _ = clients;
     vec![
         // data sources: registrations
+        Arc::new(ami::Ami::new(clients)),
+        Arc::new(availability_zones::AvailabilityZones::new(clients)),
     ]
 }

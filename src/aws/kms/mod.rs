@@ -4,11 +4,12 @@ use super::Clients;
 use crate::provider::ResourceType;
 use std::sync::Arc;
 
-// modules
+pub mod alias;
+pub mod key;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
-    let _ = clients;
     vec![
-        // registrations
+        Arc::new(key::KmsKey::new(clients)),
+        Arc::new(alias::KmsAlias::new(clients)),
     ]
 }

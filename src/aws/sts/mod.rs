@@ -4,11 +4,12 @@ use super::Clients;
 use crate::provider::DataSource;
 use std::sync::Arc;
 
-// modules
+pub mod caller_identity;
+pub mod region;
 
 pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
-    let _ = clients;
     vec![
-        // registrations
+        Arc::new(caller_identity::CallerIdentity::new(clients)),
+        Arc::new(region::Region::new(clients)),
     ]
 }

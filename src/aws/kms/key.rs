@@ -1,0 +1,481 @@
+//! aws_kms_key: a customer managed KMS key, its key policy, rotation and tags.
+
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, tags, Clients};
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
+use futures::{StreamExt, TryStreamExt};
+use std::time::{Duration, Instant};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_kms_key",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::computed("key_id", Type::String),
+        Attribute::optional_computed("description", Type::String),
+        Attribute::optional("key_usage", Type::String)
+            .default(Default::Str("ENCRYPT_DECRYPT"))
+            .force_new(),
+        Attribute::optional("customer_master_key_spec", Type::String)
+            .default(Default::Str("SYMMETRIC_DEFAULT"))
+            .force_new(),
+        Attribute::optional("enable_key_rotation", Type::Bool).default(Default::Bool(false)),
+        // Write-only: AWS applies 30 days when unset, as Terraform leaves it.
+        Attribute::optional("deletion_window_in_days", Type::Number),
+        // Write-only: passed to CreateKey and PutKeyPolicy.
+        Attribute::optional("bypass_policy_lockout_safety_check", Type::Bool)
+            .default(Default::Bool(false)),
+        // When unset AWS attaches its default key policy.
+        Attribute::optional_computed("policy", Type::Json),
+        Attribute::optional("is_enabled", Type::Bool).default(Default::Bool(true)),
+        Attribute::optional_computed("multi_region", Type::Bool).force_new(),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+/// KMS keeps one key policy per key, always under this name.
+const POLICY_NAME: &str = "default";
+/// How many keys are read at once (KMS has no batch describe).
+const READ_CONCURRENCY: usize = 8;
+const DELETE_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub struct KmsKey {
+    client: aws_sdk_kms::Client,
+}
+
+impl KmsKey {
+    pub fn new(clients: &Clients) -> Self {
+        KmsKey {
+            client: clients.kms.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for KmsKey {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        if let Some(days) = planned.i64("deletion_window_in_days") {
+            check_deletion_window(days)?;
+        }
+        let kms_tags = tags::with_recon_tags(planned, meta)
+            .into_iter()
+            .map(|(k, v)| kms_tag(k, v))
+            .collect::<ProviderResult<Vec<_>>>()?;
+        let output = self
+            .client
+            .create_key()
+            .key_usage(KeyUsageType::from(
+                planned.str("key_usage").unwrap_or("ENCRYPT_DECRYPT"),
+            ))
+            .key_spec(KeySpec::from(
+                planned
+                    .str("customer_master_key_spec")
+                    .unwrap_or("SYMMETRIC_DEFAULT"),
+            ))
+            .bypass_policy_lockout_safety_check(
+                planned
+                    .bool("bypass_policy_lockout_safety_check")
+                    .unwrap_or(false),
+            )
+            .set_description(planned.str("description").map(str::to_string))
+            .set_multi_region(planned.bool("multi_region"))
+            .set_policy(planned.str("policy").map(str::to_string))
+            .set_tags(Some(kms_tags))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let metadata = output
+            .key_metadata()
+            .ok_or_else(|| ProviderError::new("CreateKey returned no key metadata"))?;
+        let key_id = metadata.key_id().to_string();
+        let partial = partial_state(planned, &key_id, metadata.arn());
+
+        // Settings CreateKey cannot take.
+        let steps = async {
+            if planned.bool("enable_key_rotation") == Some(true) {
+                self.set_rotation(&key_id, true).await?;
+            }
+            if planned.bool("is_enabled") == Some(false) {
+                self.set_enabled(&key_id, false).await?;
+            }
+            self.read_one(&key_id, planned).await
+        };
+        match steps.await {
+            Ok(Some(state)) => Ok(state),
+            Ok(None) => Err(ProviderError::new(format!(
+                "KMS key {key_id} was created but could not be read back"
+            ))
+            .with_partial(partial)),
+            Err(err) => Err(err.with_partial(partial)),
+        }
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let reads: Vec<_> = priors.iter().map(|prior| self.read_prior(prior)).collect();
+        futures::stream::iter(reads)
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let id = prior
+            .str("id")
+            .ok_or_else(|| ProviderError::new("aws_kms_key has no id in state"))?;
+        if let Some(days) = planned.i64("deletion_window_in_days") {
+            check_deletion_window(days)?;
+        }
+        let enable = changed_bool(prior, planned, "is_enabled");
+        // A disabled key cannot be changed: enable it first, disable it last.
+        if enable == Some(true) {
+            self.set_enabled(id, true).await?;
+        }
+        if let Some(rotation) = changed_bool(prior, planned, "enable_key_rotation") {
+            self.set_rotation(id, rotation).await?;
+        }
+        if let Some(description) = planned.str("description") {
+            if prior.str("description") != Some(description) {
+                self.client
+                    .update_key_description()
+                    .key_id(id)
+                    .description(description)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+        }
+        if let Some(policy) = planned.str("policy") {
+            if !same_json(prior.str("policy"), policy) {
+                self.client
+                    .put_key_policy()
+                    .key_id(id)
+                    .policy_name(POLICY_NAME)
+                    .policy(policy)
+                    .bypass_policy_lockout_safety_check(
+                        planned
+                            .bool("bypass_policy_lockout_safety_check")
+                            .unwrap_or(false),
+                    )
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+        }
+        let (removed, set) = tags::tag_changes(prior, planned);
+        if !removed.is_empty() {
+            self.client
+                .untag_resource()
+                .key_id(id)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if !set.is_empty() {
+            let kms_tags = set
+                .into_iter()
+                .map(|(k, v)| kms_tag(k, v))
+                .collect::<ProviderResult<Vec<_>>>()?;
+            self.client
+                .tag_resource()
+                .key_id(id)
+                .set_tags(Some(kms_tags))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if enable == Some(false) {
+            self.set_enabled(id, false).await?;
+        }
+        self.read_one(id, planned)
+            .await?
+            .ok_or_else(|| ProviderError::new(format!("KMS key {id} disappeared during update")))
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(id) = prior.str("id") else {
+            return Ok(());
+        };
+        let result = self
+            .client
+            .schedule_key_deletion()
+            .key_id(id)
+            .set_pending_window_in_days(
+                prior
+                    .i64("deletion_window_in_days")
+                    .and_then(|d| i32::try_from(d).ok()),
+            )
+            .send()
+            .await
+            .map_err(sdk_error);
+        match result {
+            Ok(_) => {}
+            Err(err) if is_not_found(&err) => return Ok(()),
+            Err(err) if is_pending_deletion(&err) => return Ok(()),
+            Err(err) => return Err(err),
+        }
+        wait_key_gone(&self.client, id).await
+    }
+}
+
+impl KmsKey {
+    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        match prior.str("id") {
+            Some(id) => self.read_one(id, prior).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Reads one key in full; None when it is gone or pending deletion. `prior` supplies
+    /// the write-only attributes and the user's spelling of nothing else.
+    async fn read_one(&self, id: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+        let Some(metadata) = find_key(&self.client, id).await? else {
+            return Ok(None);
+        };
+        let rotation = async {
+            match self
+                .client
+                .get_key_rotation_status()
+                .key_id(id)
+                .send()
+                .await
+            {
+                Ok(out) => Ok(out.key_rotation_enabled()),
+                Err(err) => {
+                    let err = sdk_error(err);
+                    // Asymmetric and HMAC keys have no rotation to report.
+                    if err.code.as_deref() == Some("UnsupportedOperationException") {
+                        Ok(false)
+                    } else {
+                        Err(err)
+                    }
+                }
+            }
+        };
+        let policy = async {
+            self.client
+                .get_key_policy()
+                .key_id(id)
+                .policy_name(POLICY_NAME)
+                .send()
+                .await
+                .map(|out| out.policy().map(str::to_string))
+                .map_err(sdk_error)
+        };
+        let found = futures::try_join!(rotation, policy, list_tags(&self.client, id));
+        let (rotation, policy, key_tags) = match found {
+            Ok(parts) => parts,
+            // Deleted between the calls.
+            Err(err) if is_not_found(&err) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        Ok(Some(to_state(&metadata, rotation, policy, key_tags, prior)))
+    }
+
+    async fn set_rotation(&self, id: &str, enabled: bool) -> ProviderResult<()> {
+        if enabled {
+            self.client
+                .enable_key_rotation()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        } else {
+            self.client
+                .disable_key_rotation()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        Ok(())
+    }
+
+    async fn set_enabled(&self, id: &str, enabled: bool) -> ProviderResult<()> {
+        if enabled {
+            self.client
+                .enable_key()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        } else {
+            self.client
+                .disable_key()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// DescribeKey; None when the key does not exist or is scheduled for deletion (as
+/// Terraform, a key pending deletion counts as gone).
+async fn find_key(
+    client: &aws_sdk_kms::Client,
+    id: &str,
+) -> ProviderResult<Option<aws_sdk_kms::types::KeyMetadata>> {
+    let output = match client.describe_key().key_id(id).send().await {
+        Ok(output) => output,
+        Err(err) => {
+            let err = sdk_error(err);
+            return if is_not_found(&err) {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    Ok(output.key_metadata.filter(|m| {
+        !matches!(
+            m.key_state(),
+            Some(KeyState::PendingDeletion) | Some(KeyState::PendingReplicaDeletion)
+        )
+    }))
+}
+
+/// All tags on a key, following NextMarker.
+async fn list_tags(
+    client: &aws_sdk_kms::Client,
+    id: &str,
+) -> ProviderResult<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = client
+            .list_resource_tags()
+            .key_id(id)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        found.extend(
+            out.tags()
+                .iter()
+                .map(|t| (t.tag_key().to_string(), t.tag_value().to_string())),
+        );
+        match out.next_marker() {
+            Some(next) if out.truncated() => marker = Some(next.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+/// Polls until the key is pending deletion or gone.
+async fn wait_key_gone(client: &aws_sdk_kms::Client, id: &str) -> ProviderResult<()> {
+    let start = Instant::now();
+    loop {
+        if find_key(client, id).await?.is_none() {
+            return Ok(());
+        }
+        if start.elapsed() > DELETE_TIMEOUT {
+            return Err(ProviderError::new(format!(
+                "timed out after {}s waiting for KMS key {id} to be scheduled for deletion",
+                DELETE_TIMEOUT.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+fn kms_tag(key: String, value: String) -> ProviderResult<Tag> {
+    Tag::builder()
+        .tag_key(key)
+        .tag_value(value)
+        .build()
+        .map_err(|e| ProviderError::new(format!("invalid KMS tag: {e}")))
+}
+
+fn check_deletion_window(days: i64) -> ProviderResult<()> {
+    if (7..=30).contains(&days) {
+        Ok(())
+    } else {
+        Err(ProviderError::new(format!(
+            "deletion_window_in_days must be between 7 and 30, got {days}"
+        )))
+    }
+}
+
+fn is_pending_deletion(err: &ProviderError) -> bool {
+    err.code.as_deref() == Some("KMSInvalidStateException")
+        && err.message.contains("pending deletion")
+}
+
+/// The new value of a bool attribute when the plan changes it.
+fn changed_bool(prior: &Object, planned: &Object, key: &str) -> Option<bool> {
+    let new = planned.bool(key)?;
+    (prior.bool(key) != Some(new)).then_some(new)
+}
+
+/// True when `old` holds the same JSON document as `new` (text when either is not JSON).
+fn same_json(old: Option<&str>, new: &str) -> bool {
+    let Some(old) = old else {
+        return false;
+    };
+    match (
+        serde_json::from_str::<serde_json::Value>(old),
+        serde_json::from_str::<serde_json::Value>(new),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => old == new,
+    }
+}
+
+/// What is known right after CreateKey, for a create that fails half way.
+fn partial_state(planned: &Object, key_id: &str, arn: Option<&str>) -> Object {
+    let mut state = planned.clone();
+    state.retain(|_, v| !v.is_unknown());
+    state.insert("id".into(), Value::from(key_id));
+    state.insert("key_id".into(), Value::from(key_id));
+    state.insert("arn".into(), Value::from(arn));
+    state
+}
+
+fn to_state(
+    metadata: &aws_sdk_kms::types::KeyMetadata,
+    rotation: bool,
+    policy: Option<String>,
+    key_tags: Vec<(String, String)>,
+    prior: &Object,
+) -> Object {
+    let write_only = |key: &str| match prior.get(key) {
+        Some(v) if !v.is_unknown() => v.clone(),
+        _ => Value::Null,
+    };
+    let bypass = prior
+        .bool("bypass_policy_lockout_safety_check")
+        .unwrap_or(false);
+    crate::object! {
+        "id" => metadata.key_id(),
+        "arn" => metadata.arn(),
+        "key_id" => metadata.key_id(),
+        "description" => metadata.description().unwrap_or_default(),
+        "key_usage" => metadata.key_usage().map(|u| u.as_str()),
+        "customer_master_key_spec" => metadata.key_spec().map(|s| s.as_str()),
+        "enable_key_rotation" => rotation,
+        "deletion_window_in_days" => write_only("deletion_window_in_days"),
+        "bypass_policy_lockout_safety_check" => bypass,
+        "policy" => policy,
+        "is_enabled" => metadata.enabled(),
+        "multi_region" => metadata.multi_region().unwrap_or(false),
+        "tags" => tags::user_tags(key_tags),
+    }
+}

@@ -1,0 +1,185 @@
+//! data aws_ami, aws_availability_zones, aws_caller_identity and aws_region against moto.
+
+mod common;
+
+use common::Moto;
+use recon::aws::ec2::ami::Ami;
+use recon::aws::ec2::availability_zones::AvailabilityZones;
+use recon::aws::sts::caller_identity::CallerIdentity;
+use recon::aws::sts::region::Region;
+use recon::aws::Clients;
+use recon::object;
+use recon::provider::DataSource;
+use recon::value::{Object, ObjectExt, Value};
+
+fn filter(name: &str, values: &[&str]) -> Value {
+    Value::Object(
+        object! {"name" => name, "values" => values.iter().map(|v| Value::from(*v)).collect::<Vec<_>>()},
+    )
+}
+
+fn ami_config(extra: Object) -> Object {
+    let mut config = object! {
+        "most_recent" => false,
+        "include_deprecated" => false,
+        "owners" => vec!["amazon"],
+    };
+    config.extend(extra);
+    config
+}
+
+#[test]
+fn ami_lookup() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ami = Ami::new(&clients);
+
+        // Exactly one image matches the kernel-6.1 name.
+        let config = ami_config(object! {
+            "filter" => vec![
+                filter("name", &["al2023-ami-2023*-kernel-6.1-x86_64"]),
+                filter("architecture", &["x86_64"]),
+            ],
+        });
+        let found = ami.read(&config).await.unwrap();
+        assert_eq!(found.str("id"), Some("ami-03c3da4cfa8e8943a"));
+        assert_eq!(found.str("image_id"), Some("ami-03c3da4cfa8e8943a"));
+        assert_eq!(
+            found.str("arn"),
+            Some("arn:aws:ec2:us-east-1::image/ami-03c3da4cfa8e8943a")
+        );
+        assert!(found.str("name").unwrap().starts_with("al2023-ami-2023."));
+        assert_eq!(found.str("architecture"), Some("x86_64"));
+        assert_eq!(found.str("root_device_name"), Some("/dev/xvda"));
+        assert_eq!(found.str("root_device_type"), Some("ebs"));
+        assert_eq!(found.str("virtualization_type"), Some("hvm"));
+        assert_eq!(found.str("owner_id"), Some("137112412989"));
+        assert_eq!(found.str("image_owner_alias"), Some("amazon"));
+        assert_eq!(found.str("state"), Some("available"));
+        assert_eq!(found.bool("public"), Some(true));
+        assert!(found.str("creation_date").is_some());
+        assert!(found
+            .str("description")
+            .unwrap()
+            .contains("Amazon Linux 2023"));
+        let root = found.str("root_snapshot_id").unwrap();
+        assert!(root.starts_with("snap-"), "{root}");
+        let mappings = found.list("block_device_mappings");
+        assert_eq!(mappings.len(), 1);
+        let mapping = mappings[0].as_object().unwrap();
+        assert_eq!(mapping.str("device_name"), Some("/dev/xvda"));
+        let ebs = mapping.get("ebs").and_then(Value::as_object).unwrap();
+        assert_eq!(ebs.get("snapshot_id"), Some(&Value::from(root)));
+        assert_eq!(ebs.get("volume_size"), Some(&Value::from("15")));
+        assert_eq!(
+            found.get("state_reason"),
+            Some(&Value::Object(
+                object! {"code" => "UNSET", "message" => "UNSET"}
+            ))
+        );
+        for attr in ami.schema().attributes {
+            assert!(found.contains_key(attr.name), "missing {}", attr.name);
+        }
+
+        // Several matches: an error unless most_recent picks one.
+        let broad = ami_config(object! {
+            "filter" => vec![filter("name", &["al2023-ami-2023*-x86_64"])],
+        });
+        let err = ami.read(&broad).await.unwrap_err();
+        assert!(err.message.contains("more than one result"), "{err}");
+        let mut newest = broad.clone();
+        newest.insert("most_recent".into(), true.into());
+        let picked = ami.read(&newest).await.unwrap();
+        assert!(picked.str("name").unwrap().starts_with("al2023-ami-2023"));
+        assert_eq!(picked.str("architecture"), Some("x86_64"));
+
+        // Nothing matches.
+        let none = ami_config(object! {
+            "filter" => vec![filter("name", &["no-such-image-*"])],
+        });
+        let err = ami.read(&none).await.unwrap_err();
+        assert_eq!(
+            err.message,
+            "Your query returned no results. Please change your search criteria and try again."
+        );
+
+        // most_recent without an owner is refused, as Terraform does.
+        let unpinned = object! {
+            "most_recent" => true,
+            "filter" => vec![filter("name", &["al2023-ami-2023*-x86_64"])],
+        };
+        let err = ami.read(&unpinned).await.unwrap_err();
+        assert!(err.message.contains("not filtered by owner"), "{err}");
+    });
+}
+
+#[test]
+fn availability_zones_caller_identity_region() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+
+        let azs = AvailabilityZones::new(&clients);
+        let found = azs.read(&object! {"state" => "available"}).await.unwrap();
+        assert_eq!(found.str("id"), Some("us-east-1"));
+        let names = found.strings("names");
+        assert_eq!(
+            names,
+            vec![
+                "us-east-1a",
+                "us-east-1b",
+                "us-east-1c",
+                "us-east-1d",
+                "us-east-1e",
+                "us-east-1f"
+            ]
+        );
+        let zone_ids = found.strings("zone_ids");
+        assert_eq!(zone_ids.len(), names.len());
+        assert!(
+            zone_ids.iter().all(|z| z.starts_with("use1-az")),
+            "{zone_ids:?}"
+        );
+        assert_eq!(zone_ids[0], "use1-az6");
+        for attr in azs.schema().attributes {
+            assert!(found.contains_key(attr.name), "missing {}", attr.name);
+        }
+        let fewer = azs
+            .read(&object! {
+                "exclude_names" => vec!["us-east-1a"],
+                "exclude_zone_ids" => vec!["use1-az1"],
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            fewer.strings("names"),
+            vec!["us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
+        );
+
+        let me = CallerIdentity::new(&clients)
+            .read(&Object::new())
+            .await
+            .unwrap();
+        assert_eq!(me.str("account_id"), Some("123456789012"));
+        assert_eq!(me.str("id"), Some("123456789012"));
+        assert_eq!(me.str("arn"), Some("arn:aws:sts::123456789012:user/moto"));
+        assert!(me.str("user_id").is_some_and(|u| !u.is_empty()));
+
+        let region = Region::new(&clients);
+        let here = region.read(&Object::new()).await.unwrap();
+        assert_eq!(here.str("name"), Some("us-east-1"));
+        assert_eq!(here.str("id"), Some("us-east-1"));
+        assert_eq!(here.str("description"), Some("US East (N. Virginia)"));
+        assert_eq!(here.str("endpoint"), Some("ec2.us-east-1.amazonaws.com"));
+        let other = region.read(&object! {"name" => "eu-west-1"}).await.unwrap();
+        assert_eq!(other.str("description"), Some("Europe (Ireland)"));
+        let err = region
+            .read(&object! {"name" => "us-east1"})
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("not an AWS region"), "{err}");
+    });
+}

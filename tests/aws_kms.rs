@@ -1,0 +1,383 @@
+//! aws_kms_key and aws_kms_alias against moto.
+
+mod common;
+
+use common::Moto;
+use recon::aws::kms::alias::KmsAlias;
+use recon::aws::kms::key::KmsKey;
+use recon::aws::Clients;
+use recon::object;
+use recon::provider::{Meta, ResourceType};
+use recon::value::{Object, ObjectExt, Value};
+
+fn meta(address: &str) -> Meta {
+    Meta {
+        stack: "test".into(),
+        address: address.into(),
+    }
+}
+
+/// A planned key as the engine hands it over: defaults filled in, computed values unknown.
+fn planned_key(extra: Object) -> Object {
+    let mut planned = object! {
+        "id" => Value::Unknown,
+        "arn" => Value::Unknown,
+        "key_id" => Value::Unknown,
+        "description" => Value::Unknown,
+        "key_usage" => "ENCRYPT_DECRYPT",
+        "customer_master_key_spec" => "SYMMETRIC_DEFAULT",
+        "enable_key_rotation" => false,
+        "deletion_window_in_days" => Value::Null,
+        "bypass_policy_lockout_safety_check" => false,
+        "policy" => Value::Unknown,
+        "is_enabled" => true,
+        "multi_region" => Value::Unknown,
+        "tags" => Value::Null,
+    };
+    planned.extend(extra);
+    planned
+}
+
+fn policy(sid: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Id": "custom",
+        "Statement": [{
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "kms:*",
+            "Resource": "*"
+        }]
+    })
+    .to_string()
+}
+
+fn json(s: Option<&str>) -> serde_json::Value {
+    serde_json::from_str(s.expect("a JSON string")).expect("valid JSON")
+}
+
+async fn aws_tags(clients: &Clients, key_id: &str) -> Vec<(String, String)> {
+    let out = clients
+        .kms
+        .list_resource_tags()
+        .key_id(key_id)
+        .send()
+        .await
+        .unwrap();
+    let mut tags: Vec<_> = out
+        .tags()
+        .iter()
+        .map(|t| (t.tag_key().to_string(), t.tag_value().to_string()))
+        .collect();
+    tags.sort();
+    tags
+}
+
+#[test]
+fn key_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let keys = KmsKey::new(&clients);
+        let planned = planned_key(object! {
+            "description" => "state encryption",
+            "enable_key_rotation" => true,
+            "deletion_window_in_days" => 7,
+            "policy" => policy("first"),
+            "tags" => Value::Object(object! {"team" => "infra", "env" => "test"}),
+        });
+        let created = keys
+            .create(&planned, &meta("aws_kms_key.main"))
+            .await
+            .unwrap();
+        let id = created.str("id").unwrap().to_string();
+        assert!(!id.is_empty());
+        assert_eq!(created.str("key_id"), Some(id.as_str()));
+        assert_eq!(
+            created.str("arn"),
+            Some(format!("arn:aws:kms:us-east-1:123456789012:key/{id}").as_str())
+        );
+        assert_eq!(created.str("description"), Some("state encryption"));
+        assert_eq!(created.str("key_usage"), Some("ENCRYPT_DECRYPT"));
+        assert_eq!(
+            created.str("customer_master_key_spec"),
+            Some("SYMMETRIC_DEFAULT")
+        );
+        assert_eq!(created.bool("enable_key_rotation"), Some(true));
+        assert_eq!(created.i64("deletion_window_in_days"), Some(7));
+        assert_eq!(
+            created.bool("bypass_policy_lockout_safety_check"),
+            Some(false)
+        );
+        assert_eq!(json(created.str("policy")), json(Some(&policy("first"))));
+        assert_eq!(created.bool("is_enabled"), Some(true));
+        assert_eq!(created.bool("multi_region"), Some(false));
+        assert_eq!(
+            created.get("tags"),
+            Some(&Value::Object(object! {"env" => "test", "team" => "infra"}))
+        );
+        // Every schema attribute is present.
+        for attr in keys.schema().attributes {
+            assert!(created.contains_key(attr.name), "missing {}", attr.name);
+        }
+        // recon's own tags are on the key but never in state.
+        let on_aws = aws_tags(&clients, &id).await;
+        assert!(on_aws.contains(&("recon:stack".into(), "test".into())));
+        assert!(on_aws.contains(&("recon:address".into(), "aws_kms_key.main".into())));
+
+        // Read back from a prior holding only what state holds.
+        let read = keys.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read, vec![Some(created.clone())]);
+
+        // Update in place.
+        let mut planned2 = created.clone();
+        planned2.insert("description".into(), "rotated description".into());
+        planned2.insert("enable_key_rotation".into(), false.into());
+        planned2.insert("policy".into(), policy("second").into());
+        planned2.insert(
+            "tags".into(),
+            Value::Object(object! {"team" => "platform", "owner" => "ops"}),
+        );
+        planned2.insert("is_enabled".into(), false.into());
+        planned2.insert("deletion_window_in_days".into(), 10.into());
+        let updated = keys
+            .update(&created, &planned2, &meta("aws_kms_key.main"))
+            .await
+            .unwrap();
+        assert_eq!(updated.str("id"), Some(id.as_str()));
+        assert_eq!(updated.str("description"), Some("rotated description"));
+        assert_eq!(updated.bool("enable_key_rotation"), Some(false));
+        assert_eq!(json(updated.str("policy")), json(Some(&policy("second"))));
+        assert_eq!(updated.bool("is_enabled"), Some(false));
+        assert_eq!(updated.i64("deletion_window_in_days"), Some(10));
+        assert_eq!(
+            updated.get("tags"),
+            Some(&Value::Object(
+                object! {"owner" => "ops", "team" => "platform"}
+            ))
+        );
+        let on_aws = aws_tags(&clients, &id).await;
+        assert!(!on_aws.iter().any(|(k, _)| k == "env"));
+        assert!(on_aws.contains(&("recon:stack".into(), "test".into())));
+        let read = keys.read(std::slice::from_ref(&updated)).await.unwrap();
+        assert_eq!(read, vec![Some(updated.clone())]);
+
+        // Re-enable while changing rotation: enable must come first.
+        let mut planned3 = updated.clone();
+        planned3.insert("is_enabled".into(), true.into());
+        planned3.insert("enable_key_rotation".into(), true.into());
+        let updated3 = keys
+            .update(&updated, &planned3, &meta("aws_kms_key.main"))
+            .await
+            .unwrap();
+        assert_eq!(updated3.bool("is_enabled"), Some(true));
+        assert_eq!(updated3.bool("enable_key_rotation"), Some(true));
+
+        // Delete schedules deletion; the key then reads as gone.
+        keys.delete(&updated3).await.unwrap();
+        let meta_out = clients.kms.describe_key().key_id(&id).send().await.unwrap();
+        let metadata = meta_out.key_metadata().unwrap();
+        assert_eq!(
+            metadata.key_state().map(|s| s.as_str()),
+            Some("PendingDeletion")
+        );
+        assert_eq!(
+            keys.read(std::slice::from_ref(&updated3)).await.unwrap(),
+            vec![None]
+        );
+        // Deleting again is success.
+        keys.delete(&updated3).await.unwrap();
+    });
+}
+
+#[test]
+fn key_defaults_and_batch_read() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let keys = KmsKey::new(&clients);
+        let a = keys
+            .create(&planned_key(Object::new()), &meta("aws_kms_key.a"))
+            .await
+            .unwrap();
+        // AWS fills in the computed ones.
+        assert_eq!(a.str("description"), Some(""));
+        assert_eq!(a.bool("multi_region"), Some(false));
+        assert_eq!(a.bool("enable_key_rotation"), Some(false));
+        assert_eq!(a.bool("is_enabled"), Some(true));
+        assert_eq!(a.get("deletion_window_in_days"), Some(&Value::Null));
+        assert_eq!(a.get("tags"), Some(&Value::Null));
+        let default_policy = json(a.str("policy"));
+        assert_eq!(default_policy["Statement"][0]["Action"], "kms:*");
+
+        let b = keys
+            .create(
+                &planned_key(object! {"multi_region" => true, "is_enabled" => false}),
+                &meta("aws_kms_key.b"),
+            )
+            .await
+            .unwrap();
+        assert!(b.str("id").unwrap().starts_with("mrk-"));
+        assert_eq!(b.bool("multi_region"), Some(true));
+        assert_eq!(b.bool("is_enabled"), Some(false));
+
+        let c = keys
+            .create(&planned_key(Object::new()), &meta("aws_kms_key.c"))
+            .await
+            .unwrap();
+        keys.delete(&c).await.unwrap();
+
+        let missing = keys.import_stub("0b6c7c1e-1111-4222-8333-444455556666");
+        let read = keys
+            .read(&[a.clone(), c.clone(), b.clone(), missing])
+            .await
+            .unwrap();
+        assert_eq!(read, vec![Some(a.clone()), None, Some(b.clone()), None]);
+
+        // Import: only the id is known; write-only attributes come back at their defaults.
+        let imported = keys
+            .read(&[keys.import_stub(a.str("id").unwrap())])
+            .await
+            .unwrap();
+        let imported = imported[0].clone().unwrap();
+        assert_eq!(imported.str("arn"), a.str("arn"));
+        assert_eq!(imported.get("deletion_window_in_days"), Some(&Value::Null));
+
+        // Out-of-range windows are refused before anything is created.
+        let bad = keys
+            .create(
+                &planned_key(object! {"deletion_window_in_days" => 3}),
+                &meta("aws_kms_key.bad"),
+            )
+            .await
+            .unwrap_err();
+        assert!(bad.message.contains("between 7 and 30"), "{bad}");
+    });
+}
+
+/// A planned alias as the engine hands it over.
+fn planned_alias(extra: Object) -> Object {
+    let mut planned = object! {
+        "id" => Value::Unknown,
+        "arn" => Value::Unknown,
+        "name" => Value::Unknown,
+        "name_prefix" => Value::Unknown,
+        "target_key_arn" => Value::Unknown,
+    };
+    planned.extend(extra);
+    planned
+}
+
+#[test]
+fn alias_create_retarget_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let keys = KmsKey::new(&clients);
+        let aliases = KmsAlias::new(&clients);
+        let key_a = keys
+            .create(&planned_key(Object::new()), &meta("aws_kms_key.a"))
+            .await
+            .unwrap();
+        let key_b = keys
+            .create(&planned_key(Object::new()), &meta("aws_kms_key.b"))
+            .await
+            .unwrap();
+        let a_id = key_a.str("id").unwrap();
+        let b_arn = key_b.str("arn").unwrap();
+
+        let planned = planned_alias(object! {"name" => "alias/state", "target_key_id" => a_id});
+        let created = aliases
+            .create(&planned, &meta("aws_kms_alias.state"))
+            .await
+            .unwrap();
+        assert_eq!(created.str("id"), Some("alias/state"));
+        assert_eq!(created.str("name"), Some("alias/state"));
+        assert_eq!(
+            created.str("arn"),
+            Some("arn:aws:kms:us-east-1:123456789012:alias/state")
+        );
+        assert_eq!(created.str("target_key_id"), Some(a_id));
+        assert_eq!(created.str("target_key_arn"), key_a.str("arn"));
+        assert_eq!(created.get("name_prefix"), Some(&Value::Null));
+        for attr in aliases.schema().attributes {
+            assert!(created.contains_key(attr.name), "missing {}", attr.name);
+        }
+        assert_eq!(
+            aliases.read(std::slice::from_ref(&created)).await.unwrap(),
+            vec![Some(created.clone())]
+        );
+
+        // Retarget, naming the new key by ARN: the ARN spelling stays in state.
+        let mut planned2 = created.clone();
+        planned2.insert("target_key_id".into(), b_arn.into());
+        let updated = aliases
+            .update(&created, &planned2, &meta("aws_kms_alias.state"))
+            .await
+            .unwrap();
+        assert_eq!(updated.str("target_key_id"), Some(b_arn));
+        assert_eq!(updated.str("target_key_arn"), Some(b_arn));
+        assert_eq!(
+            aliases.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![Some(updated.clone())]
+        );
+
+        // A generated name from a prefix.
+        let prefixed = aliases
+            .create(
+                &planned_alias(object! {"name_prefix" => "alias/app-", "target_key_id" => a_id}),
+                &meta("aws_kms_alias.app"),
+            )
+            .await
+            .unwrap();
+        let generated = prefixed.str("name").unwrap();
+        assert!(generated.starts_with("alias/app-"), "{generated}");
+        assert_eq!(generated.len(), "alias/app-".len() + 26);
+        assert_eq!(prefixed.str("name_prefix"), Some("alias/app-"));
+        assert_eq!(prefixed.str("id"), Some(generated));
+
+        // Batch: one listing, a deleted alias reads as None.
+        aliases.delete(&prefixed).await.unwrap();
+        let read = aliases
+            .read(&[
+                prefixed.clone(),
+                updated.clone(),
+                aliases.import_stub("alias/never"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(read, vec![None, Some(updated.clone()), None]);
+
+        // Import by name.
+        let imported = aliases
+            .read(&[aliases.import_stub("alias/state")])
+            .await
+            .unwrap();
+        let imported = imported[0].clone().unwrap();
+        assert_eq!(imported.str("target_key_id"), key_b.str("id"));
+        assert_eq!(imported.str("target_key_arn"), Some(b_arn));
+
+        aliases.delete(&updated).await.unwrap();
+        assert_eq!(
+            aliases.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
+        aliases.delete(&updated).await.unwrap();
+
+        // Names must be alias/..., and alias/aws/ is AWS's.
+        for bad in ["state", "alias/aws/mine"] {
+            let err = aliases
+                .create(
+                    &planned_alias(object! {"name" => bad, "target_key_id" => a_id}),
+                    &meta("aws_kms_alias.bad"),
+                )
+                .await
+                .unwrap_err();
+            assert!(err.message.contains("alias"), "{err}");
+        }
+    });
+}
