@@ -2,5 +2,8 @@
 
 pub mod addr;
 pub mod aws;
+pub mod config;
+pub mod diag;
 pub mod provider;
+pub mod state;
 pub mod value;

@@ -1,0 +1,182 @@
+//! A resource or data block's body against its schema: static checks (unknown or
+//! missing arguments, misplaced blocks) and evaluation into an attribute object.
+
+use super::eval::Scope;
+use super::types::TypeConstraint;
+use super::BodyIn;
+use crate::diag::{did_you_mean, Diag, SourceFile, Span};
+use crate::provider::{Attribute, BlockType, Nesting, Presence, Schema};
+use crate::value::{Object, Value};
+use hcl_edit::structure::{Body, Structure};
+use hcl_edit::Span as _;
+use std::sync::Arc;
+
+/// Checks a body against a schema without evaluating anything.
+pub fn check(schema: &Schema, body: &BodyIn, what: &str, header: &Span) -> Vec<Diag> {
+    let mut errors = Vec::new();
+    check_level(&body.file, &body.body, schema.attributes, schema.blocks, what, header, &mut errors);
+    errors
+}
+
+fn check_level(
+    file: &Arc<SourceFile>,
+    body: &Body,
+    attributes: &[Attribute],
+    blocks: &[BlockType],
+    what: &str,
+    header: &Span,
+    errors: &mut Vec<Diag>,
+) {
+    let names = || attributes.iter().filter(|a| a.is_configurable()).map(|a| a.name).chain(blocks.iter().map(|b| b.name));
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let key = attr.key.as_str();
+                let span = Span::new(file, attr.key.span());
+                match attributes.iter().find(|a| a.name == key) {
+                    Some(a) if a.presence == Presence::Computed => errors.push(
+                        Diag::at(&span, format!("{what}: \"{key}\" cannot be set"), "computed by AWS")
+                            .with_help(format!("\"{key}\" is known after apply; remove it and refer to it instead")),
+                    ),
+                    Some(_) => {}
+                    None if blocks.iter().any(|b| b.name == key) => errors.push(
+                        Diag::at(&span, format!("{what}: \"{key}\" is a block, not an argument"), "written as an argument")
+                            .with_help(format!("write it as a block: {key} {{ ... }}")),
+                    ),
+                    None => errors.push(unknown(&span, what, "argument", key, names())),
+                }
+            }
+            Structure::Block(block) => {
+                let key = block.ident.as_str();
+                let span = Span::new(file, block.ident.span());
+                match blocks.iter().find(|b| b.name == key) {
+                    Some(bt) => check_level(file, &block.body, bt.attributes, &[], &format!("{what}.{key}"), &span, errors),
+                    None if attributes.iter().any(|a| a.name == key) => errors.push(
+                        Diag::at(&span, format!("{what}: \"{key}\" is an argument, not a block"), "written as a block")
+                            .with_help(format!("write it as an argument: {key} = ...")),
+                    ),
+                    None => errors.push(unknown(&span, what, "block", key, names())),
+                }
+            }
+        }
+    }
+    for attr in attributes.iter().filter(|a| a.presence == Presence::Required) {
+        if body.get_attribute(attr.name).is_none() {
+            errors.push(
+                Diag::at(header, format!("{what}: missing required argument \"{}\"", attr.name), "required argument missing")
+                    .with_help(format!("add {} = <{}> to the block", attr.name, attr.ty)),
+            );
+        }
+    }
+    for bt in blocks.iter().filter(|b| b.nesting == Nesting::Single) {
+        let found: Vec<_> = body.get_blocks(bt.name).collect();
+        if found.len() > 1 {
+            errors.push(Diag::at(
+                &Span::new(file, found[1].ident.span()),
+                format!("{what}: at most one \"{}\" block is allowed", bt.name),
+                "second block",
+            ));
+        }
+    }
+}
+
+fn unknown<'a>(span: &Span, what: &str, kind: &str, key: &str, names: impl Iterator<Item = &'a str>) -> Diag {
+    let d = Diag::at(span, format!("{what}: unsupported {kind} \"{key}\""), format!("unknown {kind}"));
+    match did_you_mean(key, names) {
+        Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+        None => d.with_help(format!("this {kind} is not supported by recon for this type; see the README for supported attributes")),
+    }
+}
+
+/// Evaluates a checked body into an object holding every schema attribute (Null when
+/// unset) and every block (a list of objects).
+pub fn evaluate(schema: &Schema, body: &BodyIn, scope: &Scope) -> Result<Object, Diag> {
+    evaluate_level(&body.file, &body.body, schema.attributes, schema.blocks, scope)
+}
+
+fn evaluate_level(
+    file: &Arc<SourceFile>,
+    body: &Body,
+    attributes: &[Attribute],
+    blocks: &[BlockType],
+    scope: &Scope,
+) -> Result<Object, Diag> {
+    let mut out = Object::new();
+    for attr in attributes {
+        let value = match body.get_attribute(attr.name) {
+            Some(a) if attr.is_configurable() => {
+                let raw = scope.eval_in(file, &a.value)?;
+                TypeConstraint::from_schema(&attr.ty).convert(raw).map_err(|msg| {
+                    Diag::at(&Span::new(file, a.value.span()), format!("wrong type for \"{}\": {msg}", attr.name), format!("expected {}", attr.ty))
+                })?
+            }
+            _ => Value::Null,
+        };
+        out.insert(attr.name.to_string(), value);
+    }
+    for bt in blocks {
+        let mut items = Vec::new();
+        for block in body.get_blocks(bt.name) {
+            items.push(Value::Object(evaluate_level(file, &block.body, bt.attributes, &[], scope)?));
+        }
+        out.insert(bt.name.to_string(), Value::List(items));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::{Attribute, Type};
+
+    static SCHEMA: Schema = Schema {
+        type_name: "test_thing",
+        attributes: &[
+            crate::provider::ID,
+            Attribute::required("instance_type", Type::String),
+            Attribute::optional("size", Type::Number),
+        ],
+        blocks: &[BlockType::new(
+            "root_block_device",
+            Nesting::Single,
+            &[Attribute::optional("encrypted", Type::Bool)],
+        )],
+    };
+
+    fn body(src: &str) -> BodyIn {
+        let file = Arc::new(SourceFile { name: "main.hcl".into(), path: "main.hcl".into(), text: Arc::new(src.to_string()) });
+        BodyIn { body: hcl_edit::parser::parse_body(src).unwrap(), file }
+    }
+
+    fn header(b: &BodyIn) -> Span {
+        Span::new(&b.file, Some(0..1))
+    }
+
+    #[test]
+    fn misspelt_argument_suggests_the_right_name() {
+        let b = body("instance_type = \"t3.micro\"\nsise = 3\n");
+        let errors = check(&SCHEMA, &b, "test_thing.x", &header(&b));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].message, "test_thing.x: unsupported argument \"sise\"");
+        assert_eq!(errors[0].location.as_deref(), Some("main.hcl:2:1"));
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean \"size\"?"));
+    }
+
+    #[test]
+    fn missing_required_and_computed_set_are_errors() {
+        let b = body("id = \"x\"\n");
+        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b)).into_iter().map(|d| d.message).collect();
+        assert!(messages.contains(&"t.x: \"id\" cannot be set".to_string()), "{messages:?}");
+        assert!(messages.contains(&"t.x: missing required argument \"instance_type\"".to_string()), "{messages:?}");
+    }
+
+    #[test]
+    fn blocks_and_arguments_are_not_interchangeable() {
+        let b = body("instance_type = \"a\"\nroot_block_device = {}\nsize {}\n");
+        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b)).into_iter().map(|d| d.message).collect();
+        assert_eq!(messages, [
+            "t.x: \"root_block_device\" is a block, not an argument",
+            "t.x: \"size\" is an argument, not a block",
+        ]);
+    }
+}

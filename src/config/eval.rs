@@ -1,0 +1,684 @@
+//! The expression evaluator. Works on hcl-edit's syntax tree so that every error
+//! points at the exact place; propagates Unknown ("known after apply") instead of
+//! inventing placeholder values.
+
+use super::functions::{self, FnContext};
+use super::{Expr, Stack};
+use crate::addr::ResourceAddr;
+use crate::diag::{did_you_mean, Diag, SourceFile, Span};
+use crate::value::{format_number, Object, Value};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::Span as _;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The names an expression can see.
+pub struct Scope<'a> {
+    pub stack: &'a Stack,
+    pub vars: &'a Object,
+    /// Each resource block's value: an object, a list (count) or a map (for_each).
+    pub resources: &'a BTreeMap<ResourceAddr, Value>,
+    pub count_index: Option<i64>,
+    pub each: Option<(Value, Value)>,
+    /// `self` in policies.
+    pub self_value: Option<Value>,
+    locals: RefCell<BTreeMap<String, Value>>,
+    active_locals: RefCell<Vec<String>>,
+}
+
+type EvalResult = Result<Value, Diag>;
+
+impl<'a> Scope<'a> {
+    pub fn new(stack: &'a Stack, vars: &'a Object, resources: &'a BTreeMap<ResourceAddr, Value>) -> Self {
+        Scope {
+            stack,
+            vars,
+            resources,
+            count_index: None,
+            each: None,
+            self_value: None,
+            locals: RefCell::new(BTreeMap::new()),
+            active_locals: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The same names, for one instance of a `count` / `for_each` block.
+    pub fn for_instance(&self, count_index: Option<i64>, each: Option<(Value, Value)>) -> Scope<'a> {
+        Scope {
+            stack: self.stack,
+            vars: self.vars,
+            resources: self.resources,
+            count_index,
+            each,
+            self_value: self.self_value.clone(),
+            locals: RefCell::new(self.locals.borrow().clone()),
+            active_locals: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn eval(&self, expr: &Expr) -> EvalResult {
+        self.eval_in(&expr.file, &expr.expr)
+    }
+
+    pub fn eval_in(&self, file: &Arc<SourceFile>, expr: &Expression) -> EvalResult {
+        Eval { scope: self, file, bindings: Vec::new(), template_vars: None }.expr(expr)
+    }
+
+    fn local(&self, name: &str, span: &Span) -> EvalResult {
+        if let Some(v) = self.locals.borrow().get(name) {
+            return Ok(v.clone());
+        }
+        let Some(local) = self.stack.locals.get(name) else {
+            return Err(undeclared(span, "local value", name, self.stack.locals.keys().map(String::as_str)));
+        };
+        if self.active_locals.borrow().iter().any(|n| n == name) {
+            return Err(Diag::at(span, format!("local.{name} refers to itself"), "cycle"));
+        }
+        self.active_locals.borrow_mut().push(name.to_string());
+        // Locals see neither count nor each: evaluate in a plain scope.
+        let plain = Scope::new(self.stack, self.vars, self.resources);
+        let value = plain.eval(&local.expr);
+        self.active_locals.borrow_mut().pop();
+        let value = value?;
+        self.locals.borrow_mut().insert(name.to_string(), value.clone());
+        Ok(value)
+    }
+}
+
+fn undeclared<'n>(span: &Span, what: &str, name: &str, names: impl IntoIterator<Item = &'n str>) -> Diag {
+    let d = Diag::at(span, format!("reference to undeclared {what} \"{name}\""), "not declared");
+    match did_you_mean(name, names) {
+        Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+        None => d.with_help(format!("declare the {what} or fix the name")),
+    }
+}
+
+struct Eval<'s, 'a> {
+    scope: &'s Scope<'a>,
+    file: &'s Arc<SourceFile>,
+    /// Names bound by for-expressions and template directives, innermost last.
+    bindings: Vec<(String, Value)>,
+    /// In templatefile(): the only names visible.
+    template_vars: Option<&'s Object>,
+}
+
+impl Eval<'_, '_> {
+    fn span(&self, range: Option<std::ops::Range<usize>>) -> Span {
+        Span::new(self.file, range)
+    }
+
+    fn err(&self, expr: &Expression, message: impl Into<String>) -> Diag {
+        Diag::at(&self.span(expr.span()), message, "here")
+    }
+
+    fn child(&self) -> Eval<'_, '_> {
+        Eval {
+            scope: self.scope,
+            file: self.file,
+            bindings: self.bindings.clone(),
+            template_vars: self.template_vars,
+        }
+    }
+
+    fn expr(&self, expr: &Expression) -> EvalResult {
+        match expr {
+            Expression::Null(_) => Ok(Value::Null),
+            Expression::Bool(b) => Ok(Value::Bool(*b.value())),
+            Expression::Number(n) => n
+                .value()
+                .as_f64()
+                .map(Value::Number)
+                .ok_or_else(|| self.err(expr, "number out of range")),
+            Expression::String(s) => Ok(Value::String(s.value().to_string())),
+            Expression::Array(items) => Ok(Value::List(
+                items.iter().map(|e| self.expr(e)).collect::<Result<_, _>>()?,
+            )),
+            Expression::Object(obj) => {
+                let mut map = Object::new();
+                for (key, value) in obj.iter() {
+                    let key = match key {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(e) => match self.expr(e)? {
+                            Value::Unknown => return Ok(Value::Unknown),
+                            v => v
+                                .to_interpolated()
+                                .ok_or_else(|| self.err(e, "an object key must be a string"))?,
+                        },
+                    };
+                    map.insert(key, self.expr(value.expr())?);
+                }
+                Ok(Value::Object(map))
+            }
+            Expression::StringTemplate(t) => self.template(t),
+            Expression::HeredocTemplate(h) => self.template(&h.template),
+            Expression::Parenthesis(p) => self.expr(p.inner()),
+            Expression::Variable(v) => self.variable(v.as_str(), expr),
+            Expression::Conditional(c) => match self.expr(&c.cond_expr)? {
+                Value::Bool(true) => self.expr(&c.true_expr),
+                Value::Bool(false) => self.expr(&c.false_expr),
+                Value::Unknown => Ok(Value::Unknown),
+                other => Err(self.err(&c.cond_expr, format!("the condition must be a bool, got {}", other.type_name()))),
+            },
+            Expression::FuncCall(call) => self.call(call, expr),
+            Expression::Traversal(t) => self.traversal(t, expr),
+            Expression::UnaryOp(op) => {
+                let v = self.expr(&op.expr)?;
+                match (op.operator.value(), v) {
+                    (_, Value::Unknown) => Ok(Value::Unknown),
+                    (UnaryOperator::Neg, Value::Number(n)) => Ok(Value::Number(-n)),
+                    (UnaryOperator::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+                    (op, v) => Err(self.err(expr, format!("cannot apply {} to {}", op.as_str(), v.type_name()))),
+                }
+            }
+            Expression::BinaryOp(op) => self.binary(op, expr),
+            Expression::ForExpr(f) => self.for_expr(f, expr),
+        }
+    }
+
+    fn variable(&self, name: &str, expr: &Expression) -> EvalResult {
+        if let Some((_, v)) = self.bindings.iter().rev().find(|(n, _)| n == name) {
+            return Ok(v.clone());
+        }
+        if let Some(vars) = self.template_vars {
+            return vars.get(name).cloned().ok_or_else(|| {
+                self.err(expr, format!("templatefile: no variable \"{name}\" was passed to the template"))
+                    .with_help("pass it in the second argument of templatefile")
+            });
+        }
+        if name == "self" {
+            if let Some(v) = &self.scope.self_value {
+                return Ok(v.clone());
+            }
+        }
+        Err(self.err(expr, format!("invalid reference \"{name}\"")).with_help(
+            "references look like var.NAME, local.NAME, TYPE.NAME.ATTRIBUTE or data.TYPE.NAME.ATTRIBUTE",
+        ))
+    }
+
+    /// Resolves the root of a traversal, returning its value and how many operators it used.
+    fn root(&self, t: &hcl_edit::expr::Traversal, expr: &Expression) -> Result<(Value, usize), Diag> {
+        let Expression::Variable(root) = &t.expr else {
+            return Ok((self.expr(&t.expr)?, 0));
+        };
+        let root = root.as_str();
+        let bound = self.bindings.iter().any(|(n, _)| n == root) || self.template_vars.is_some();
+        if bound || root == "self" {
+            return Ok((self.variable(root, &t.expr)?, 0));
+        }
+        let attr = |i: usize| match t.operators.get(i).map(|o| o.value()) {
+            Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
+            _ => None,
+        };
+        let span = self.span(expr.span());
+        let scope = self.scope;
+        let need = |what: &str| self.err(expr, format!("invalid reference: expected {what}"));
+        match root {
+            "var" => {
+                let name = attr(0).ok_or_else(|| need("var.NAME"))?;
+                match scope.vars.get(name) {
+                    Some(v) => Ok((v.clone(), 1)),
+                    None => Err(undeclared(&span, "variable", name, scope.stack.variables.keys().map(String::as_str))),
+                }
+            }
+            "local" => {
+                let name = attr(0).ok_or_else(|| need("local.NAME"))?;
+                Ok((scope.local(name, &span)?, 1))
+            }
+            "count" => match (attr(0), scope.count_index) {
+                (Some("index"), Some(i)) => Ok((Value::from(i), 1)),
+                (Some("index"), None) => Err(self.err(expr, "count.index is only available in a block that sets count")),
+                _ => Err(need("count.index")),
+            },
+            "each" => match (attr(0), &scope.each) {
+                (Some("key"), Some((k, _))) => Ok((k.clone(), 1)),
+                (Some("value"), Some((_, v))) => Ok((v.clone(), 1)),
+                (Some("key" | "value"), None) => Err(self.err(expr, "each.key and each.value are only available in a block that sets for_each")),
+                _ => Err(need("each.key or each.value")),
+            },
+            "path" => match attr(0) {
+                Some("module") | Some("root") => Ok((Value::String(scope.stack.dir.display().to_string()), 1)),
+                Some("cwd") => Ok((
+                    Value::String(std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default()),
+                    1,
+                )),
+                _ => Err(need("path.module, path.root or path.cwd")),
+            },
+            "data" => {
+                let (ty, name) = attr(0).zip(attr(1)).ok_or_else(|| need("data.TYPE.NAME"))?;
+                self.resource(ResourceAddr::data(ty, name), &span).map(|v| (v, 2))
+            }
+            ty => {
+                let name = attr(0).ok_or_else(|| need("TYPE.NAME"))?;
+                self.resource(ResourceAddr::managed(ty, name), &span).map(|v| (v, 1))
+            }
+        }
+    }
+
+    fn resource(&self, addr: ResourceAddr, span: &Span) -> EvalResult {
+        if let Some(v) = self.scope.resources.get(&addr) {
+            return Ok(v.clone());
+        }
+        if self.scope.stack.resources.contains_key(&addr) {
+            // Declared but not evaluated yet: only reachable when the caller evaluates
+            // out of dependency order, so the value is simply not known.
+            return Ok(Value::Unknown);
+        }
+        let names: Vec<String> = self.scope.stack.resources.keys().map(ToString::to_string).collect();
+        Err(undeclared(span, "resource", &addr.to_string(), names.iter().map(String::as_str)))
+    }
+
+    fn traversal(&self, t: &hcl_edit::expr::Traversal, expr: &Expression) -> EvalResult {
+        let (mut value, used) = self.root(t, expr)?;
+        let ops: Vec<&TraversalOperator> = t.operators.iter().skip(used).map(|o| o.value()).collect();
+        let mut i = 0;
+        while i < ops.len() {
+            match ops[i] {
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = &ops[i + 1..];
+                    let items = match value {
+                        Value::Unknown => return Ok(Value::Unknown),
+                        Value::Null => Vec::new(),
+                        Value::List(items) => items,
+                        single => vec![single],
+                    };
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(self.apply_ops(item, rest, expr)?);
+                    }
+                    return Ok(Value::List(out));
+                }
+                _ => {
+                    value = self.apply_ops(value, &ops[i..i + 1], expr)?;
+                    i += 1;
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    fn apply_ops(&self, mut value: Value, ops: &[&TraversalOperator], expr: &Expression) -> EvalResult {
+        for op in ops {
+            value = match (op, value) {
+                (_, Value::Unknown) => return Ok(Value::Unknown),
+                (TraversalOperator::GetAttr(name), Value::Object(mut map)) => match map.remove(name.as_str()) {
+                    Some(v) => v,
+                    None => {
+                        let d = self.err(expr, format!("this object has no attribute \"{}\"", name.as_str()));
+                        return Err(match did_you_mean(name.as_str(), map.keys().map(String::as_str)) {
+                            Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+                            None => d,
+                        });
+                    }
+                },
+                (TraversalOperator::GetAttr(name), Value::Null) => {
+                    return Err(self.err(expr, format!("cannot read attribute \"{}\" of a null value", name.as_str())))
+                }
+                (TraversalOperator::GetAttr(name), Value::List(_)) => {
+                    return Err(self.err(expr, format!("cannot read attribute \"{}\" of a list", name.as_str()))
+                        .with_help("this resource uses count or for_each: pick an instance first, e.g. [0], [\"key\"] or [*]"))
+                }
+                (TraversalOperator::Index(index), value) => self.index(value, self.expr(index)?, expr)?,
+                (TraversalOperator::LegacyIndex(i), value) => self.index(value, Value::from(*i.value() as i64), expr)?,
+                (TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_), v) => v,
+                (_, v) => return Err(self.err(expr, format!("cannot read an attribute of {}", v.type_name()))),
+            };
+        }
+        Ok(value)
+    }
+
+    fn index(&self, value: Value, key: Value, expr: &Expression) -> EvalResult {
+        match (value, key) {
+            (Value::Unknown, _) | (_, Value::Unknown) => Ok(Value::Unknown),
+            (Value::List(items), key) => {
+                let i = key
+                    .as_i64()
+                    .or_else(|| key.as_str().and_then(|s| s.parse().ok()))
+                    .ok_or_else(|| self.err(expr, "a list index must be a whole number"))?;
+                let len = items.len();
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| items.into_iter().nth(i))
+                    .ok_or_else(|| self.err(expr, format!("index {i} is out of range for a list of {len} element(s)")))
+            }
+            (Value::Object(mut map), key) => {
+                let k = key.to_interpolated().ok_or_else(|| self.err(expr, "a map key must be a string"))?;
+                map.remove(&k).ok_or_else(|| {
+                    let d = self.err(expr, format!("no element with key {k:?}"));
+                    match did_you_mean(&k, map.keys().map(String::as_str)) {
+                        Some(s) => d.with_help(format!("did you mean {s:?}?")),
+                        None => d,
+                    }
+                })
+            }
+            (v, _) => Err(self.err(expr, format!("cannot index into {}", v.type_name()))),
+        }
+    }
+
+    fn template(&self, template: &Template) -> EvalResult {
+        let mut out = String::new();
+        let mut unknown = false;
+        for element in template.iter() {
+            match element {
+                Element::Literal(l) => out.push_str(l.value()),
+                Element::Interpolation(i) => match self.expr(&i.expr)? {
+                    Value::Unknown => unknown = true,
+                    v => match v.to_interpolated() {
+                        Some(s) => out.push_str(&s),
+                        None => {
+                            return Err(self.err(&i.expr, format!("cannot interpolate a {} into a string", v.type_name()))
+                                .with_help("use jsonencode(...) or join(...) to turn it into a string"))
+                        }
+                    },
+                },
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(ifd) => match self.expr(&ifd.if_expr.cond_expr)? {
+                        Value::Unknown => unknown = true,
+                        Value::Bool(b) => {
+                            let branch = if b {
+                                Some(&ifd.if_expr.template)
+                            } else {
+                                ifd.else_expr.as_ref().map(|e| &e.template)
+                            };
+                            if let Some(branch) = branch {
+                                match self.template(branch)? {
+                                    Value::String(s) => out.push_str(&s),
+                                    _ => unknown = true,
+                                }
+                            }
+                        }
+                        v => return Err(self.err(&ifd.if_expr.cond_expr, format!("the condition must be a bool, got {}", v.type_name()))),
+                    },
+                    Directive::For(ford) => {
+                        let f = &ford.for_expr;
+                        let collection = self.expr(&f.collection_expr)?;
+                        let Some(pairs) = self.pairs(collection, &f.collection_expr)? else {
+                            unknown = true;
+                            continue;
+                        };
+                        for (k, v) in pairs {
+                            let mut child = self.child();
+                            if let Some(kv) = &f.key_var {
+                                child.bindings.push((kv.as_str().to_string(), k));
+                            }
+                            child.bindings.push((f.value_var.as_str().to_string(), v));
+                            match child.template(&f.template)? {
+                                Value::String(s) => out.push_str(&s),
+                                _ => unknown = true,
+                            }
+                        }
+                    }
+                },
+            }
+        }
+        Ok(if unknown { Value::Unknown } else { Value::String(out) })
+    }
+
+    /// Key/value pairs of a collection for `for`; None when it is unknown.
+    fn pairs(&self, collection: Value, expr: &Expression) -> Result<Option<Vec<(Value, Value)>>, Diag> {
+        match collection {
+            Value::Unknown => Ok(None),
+            Value::List(items) => Ok(Some(
+                items.into_iter().enumerate().map(|(i, v)| (Value::from(i as i64), v)).collect(),
+            )),
+            Value::Object(map) => Ok(Some(map.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+            Value::Null => Err(self.err(expr, "cannot iterate over a null value")),
+            v => Err(self.err(expr, format!("cannot iterate over a {}", v.type_name()))),
+        }
+    }
+
+    fn for_expr(&self, f: &hcl_edit::expr::ForExpr, expr: &Expression) -> EvalResult {
+        let collection = self.expr(&f.intro.collection_expr)?;
+        let Some(pairs) = self.pairs(collection, &f.intro.collection_expr)? else {
+            return Ok(Value::Unknown);
+        };
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for (k, v) in pairs {
+            let mut child = self.child();
+            if let Some(kv) = &f.intro.key_var {
+                child.bindings.push((kv.as_str().to_string(), k));
+            }
+            child.bindings.push((f.intro.value_var.as_str().to_string(), v));
+            if let Some(cond) = &f.cond {
+                match child.expr(&cond.expr)? {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => continue,
+                    Value::Unknown => return Ok(Value::Unknown),
+                    other => return Err(self.err(&cond.expr, format!("the if condition must be a bool, got {}", other.type_name()))),
+                }
+            }
+            let value = child.expr(&f.value_expr)?;
+            match &f.key_expr {
+                None => list.push(value),
+                Some(key_expr) => {
+                    let key = match child.expr(key_expr)? {
+                        Value::Unknown => return Ok(Value::Unknown),
+                        k => k.to_interpolated().ok_or_else(|| self.err(key_expr, "a for expression key must be a string"))?,
+                    };
+                    let slot = map.entry(key.clone()).or_default();
+                    if !f.grouping && !slot.is_empty() {
+                        return Err(self.err(expr, format!("duplicate key {key:?} in for expression"))
+                            .with_help("add ... after the value to group values with the same key"));
+                    }
+                    slot.push(value);
+                }
+            }
+        }
+        Ok(match f.key_expr {
+            None => Value::List(list),
+            Some(_) => Value::Object(
+                map.into_iter()
+                    .map(|(k, mut vs)| {
+                        let v = if f.grouping { Value::List(vs) } else { vs.pop().unwrap_or_default() };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+        })
+    }
+
+    fn binary(&self, op: &hcl_edit::expr::BinaryOp, expr: &Expression) -> EvalResult {
+        use BinaryOperator::*;
+        let operator = *op.operator.value();
+        let lhs = self.expr(&op.lhs_expr)?;
+        // && and || short-circuit on a known deciding left side.
+        match (operator, &lhs) {
+            (And, Value::Bool(false)) => return Ok(Value::Bool(false)),
+            (Or, Value::Bool(true)) => return Ok(Value::Bool(true)),
+            _ => {}
+        }
+        let rhs = self.expr(&op.rhs_expr)?;
+        if lhs.is_unknown() || rhs.is_unknown() {
+            return Ok(Value::Unknown);
+        }
+        let type_err = || {
+            self.err(expr, format!(
+                "cannot apply {} to {} and {}",
+                operator.as_str(),
+                lhs.type_name(),
+                rhs.type_name()
+            ))
+        };
+        match operator {
+            Eq => Ok(Value::Bool(loosely_equal(&lhs, &rhs))),
+            NotEq => Ok(Value::Bool(!loosely_equal(&lhs, &rhs))),
+            And | Or => match (&lhs, &rhs) {
+                (Value::Bool(_), Value::Bool(b)) => Ok(Value::Bool(*b)),
+                _ => Err(type_err()),
+            },
+            _ => {
+                let (a, b) = match (number(&lhs), number(&rhs)) {
+                    (Some(a), Some(b)) => (a, b),
+                    _ => return Err(type_err()),
+                };
+                Ok(match operator {
+                    Plus => Value::Number(a + b),
+                    Minus => Value::Number(a - b),
+                    Mul => Value::Number(a * b),
+                    Div if b == 0.0 => return Err(self.err(expr, "division by zero")),
+                    Div => Value::Number(a / b),
+                    Mod if b == 0.0 => return Err(self.err(expr, "modulo by zero")),
+                    Mod => Value::Number(a % b),
+                    Less => Value::Bool(a < b),
+                    LessEq => Value::Bool(a <= b),
+                    Greater => Value::Bool(a > b),
+                    GreaterEq => Value::Bool(a >= b),
+                    _ => return Err(type_err()),
+                })
+            }
+        }
+    }
+
+    fn call(&self, call: &hcl_edit::expr::FuncCall, expr: &Expression) -> EvalResult {
+        let name = call.name.name.as_str();
+        let args: Vec<&Expression> = call.args.iter().collect();
+        match name {
+            "try" => {
+                let mut last = None;
+                for arg in &args {
+                    match self.expr(arg) {
+                        Ok(v) => return Ok(v),
+                        Err(e) => last = Some(e),
+                    }
+                }
+                return Err(last.unwrap_or_else(|| self.err(expr, "try needs at least one argument")));
+            }
+            "can" => {
+                let [arg] = args.as_slice() else {
+                    return Err(self.err(expr, "can takes exactly one argument"));
+                };
+                return Ok(match self.expr(arg) {
+                    Ok(Value::Unknown) => Value::Unknown,
+                    Ok(_) => Value::Bool(true),
+                    Err(_) => Value::Bool(false),
+                });
+            }
+            "templatefile" => return self.templatefile(&args, expr),
+            _ => {}
+        }
+        if !functions::is_known_function(name) {
+            let d = self.err(expr, format!("call to unknown function \"{name}\""));
+            return Err(match did_you_mean(name, functions::names().chain(["try", "can", "templatefile"])) {
+                Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+                None => d.with_help("see the README for the supported functions"),
+            });
+        }
+        let mut values = Vec::with_capacity(args.len());
+        for (i, arg) in args.iter().enumerate() {
+            let v = self.expr(arg)?;
+            // `f(list...)` spreads the last argument.
+            if i + 1 == args.len() && call.args.expand_final() {
+                match v {
+                    Value::List(items) => values.extend(items),
+                    Value::Unknown => return Ok(Value::Unknown),
+                    _ => return Err(self.err(arg, "only a list can be expanded with ...")),
+                }
+            } else {
+                values.push(v);
+            }
+        }
+        let ctx = FnContext { base_dir: &self.scope.stack.dir };
+        functions::call(name, values, &ctx).map_err(|msg| self.err(expr, format!("{name}: {msg}")))
+    }
+
+    fn templatefile(&self, args: &[&Expression], expr: &Expression) -> EvalResult {
+        let [path_expr, vars_expr] = args else {
+            return Err(self.err(expr, "templatefile takes a path and an object of variables"));
+        };
+        let path = match self.expr(path_expr)? {
+            Value::String(p) => p,
+            Value::Unknown => return Ok(Value::Unknown),
+            v => return Err(self.err(path_expr, format!("templatefile: the path must be a string, got {}", v.type_name()))),
+        };
+        let vars = match self.expr(vars_expr)? {
+            Value::Object(map) => map,
+            Value::Unknown => return Ok(Value::Unknown),
+            v => return Err(self.err(vars_expr, format!("templatefile: variables must be an object, got {}", v.type_name()))),
+        };
+        let full = self.scope.stack.dir.join(&path);
+        let text = std::fs::read_to_string(&full)
+            .map_err(|e| self.err(path_expr, format!("templatefile: cannot read {}: {e}", full.display())))?;
+        let file = Arc::new(SourceFile { name: path.clone(), path: full, text: Arc::new(text) });
+        let template = hcl_edit::parser::parse_template(&file.text).map_err(|e| {
+            let at = e.location().offset();
+            Diag::at(&Span::new(&file, Some(at..at + 1)), format!("malformed template: {}", e.message()), "here")
+        })?;
+        Eval { scope: self.scope, file: &file, bindings: Vec::new(), template_vars: Some(&vars) }.template(&template)
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => Some(*n),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `==` as Terraform: no conversion between types except number/number.
+fn loosely_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => format_number(*x) == format_number(*y),
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Stack;
+
+    fn stack(src: &str) -> Stack {
+        Stack::from_sources(std::path::Path::new("."), vec![("main.hcl".into(), src.to_string())]).unwrap()
+    }
+
+    fn eval(src: &str, expr: &str) -> EvalResult {
+        let stack = stack(src);
+        let vars = crate::object! {"env" => "dev", "n" => 3};
+        let mut resources = BTreeMap::new();
+        resources.insert(
+            ResourceAddr::managed("aws_kms_key", "k"),
+            Value::Object(crate::object! {"arn" => Value::Unknown, "id" => "k-1"}),
+        );
+        let scope = Scope::new(&stack, &vars, &resources);
+        let file = stack.files[0].clone();
+        scope.eval_in(&file, &hcl_edit::parser::parse_expr(expr).unwrap())
+    }
+
+    #[test]
+    fn evaluates_references_templates_and_operators() {
+        let src = "locals {\n  name = \"app-${var.env}\"\n}\n";
+        assert_eq!(eval(src, "local.name").unwrap(), Value::from("app-dev"));
+        assert_eq!(eval(src, "var.n * 2 + 1").unwrap(), Value::Number(7.0));
+        assert_eq!(eval(src, "var.n > 2 ? \"big\" : \"small\"").unwrap(), Value::from("big"));
+        assert_eq!(
+            eval(src, "{for i, v in [\"a\", \"b\"] : v => i}").unwrap(),
+            Value::Object(crate::object! {"a" => 0, "b" => 1})
+        );
+        assert_eq!(eval(src, "[for s in [1, 2, 3] : s if s != 2]").unwrap(), Value::from(vec![1, 3]));
+        assert_eq!(eval(src, "\"%{for x in [1,2]}${x},%{endfor}\"").unwrap(), Value::from("1,2,"));
+    }
+
+    #[test]
+    fn unknown_propagates_and_never_becomes_text() {
+        assert_eq!(eval("", "\"key: ${aws_kms_key.k.arn}\"").unwrap(), Value::Unknown);
+        assert_eq!(eval("", "aws_kms_key.k.id").unwrap(), Value::from("k-1"));
+        assert_eq!(eval("", "aws_kms_key.k.arn == \"x\" ? 1 : 2").unwrap(), Value::Unknown);
+    }
+
+    #[test]
+    fn undeclared_references_suggest_the_nearest_name() {
+        let err = eval("variable \"environment\" {}\n", "var.enviroment").unwrap_err();
+        assert!(err.message.contains("undeclared variable \"enviroment\""), "{}", err.message);
+        let err = eval("", "aws_kms_key.k.ard").unwrap_err();
+        assert_eq!(err.help.as_deref(), Some("did you mean \"arn\"?"));
+    }
+
+    #[test]
+    fn try_and_can_swallow_errors() {
+        assert_eq!(eval("", "try(var.missing, \"fallback\")").unwrap(), Value::from("fallback"));
+        assert_eq!(eval("", "can(var.missing)").unwrap(), Value::Bool(false));
+    }
+}

@@ -1,0 +1,631 @@
+//! Loading a stack directory: every `.hcl` / `.tf` file parsed with spans kept, then
+//! sorted into variables, locals, resources, data sources, outputs and the backend.
+
+pub mod body;
+pub mod eval;
+pub mod functions;
+pub mod refs;
+pub mod types;
+
+use crate::addr::{Mode, ResourceAddr};
+use crate::diag::{display_path, Diag, Diags, SourceFile, Span};
+use crate::value::{Object, Value};
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
+use hcl_edit::Span as _;
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use types::TypeConstraint;
+
+/// An expression together with the file it was written in.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub file: Arc<SourceFile>,
+    pub expr: Expression,
+}
+
+impl Expr {
+    pub fn span(&self) -> Span {
+        Span::new(&self.file, self.expr.span())
+    }
+}
+
+/// A block body together with its file, evaluated later against a schema.
+#[derive(Clone, Debug)]
+pub struct BodyIn {
+    pub file: Arc<SourceFile>,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub ty: TypeConstraint,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Local {
+    pub name: String,
+    pub expr: Expr,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Lifecycle {
+    pub prevent_destroy: bool,
+    pub create_before_destroy: bool,
+    /// Attribute names whose changes are ignored; `all` ignores every attribute.
+    pub ignore_changes: Vec<String>,
+    pub ignore_all_changes: bool,
+}
+
+/// A `resource` or `data` block.
+#[derive(Clone, Debug)]
+pub struct ResourceBlock {
+    pub addr: ResourceAddr,
+    pub body: BodyIn,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    /// Explicit dependencies, with where each is written.
+    pub depends_on: Vec<(ResourceAddr, Span)>,
+    pub lifecycle: Lifecycle,
+    /// The block header, where errors about the block as a whole point.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub sensitive: bool,
+    pub description: Option<String>,
+    pub depends_on: Vec<(ResourceAddr, Span)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendConfig {
+    /// "local" or "s3".
+    pub kind: String,
+    pub settings: Object,
+    pub span: Span,
+}
+
+/// A parsed stack directory.
+#[derive(Clone, Debug)]
+pub struct Stack {
+    pub dir: PathBuf,
+    /// The directory's name: names the default state file and tags resources.
+    pub name: String,
+    pub files: Vec<Arc<SourceFile>>,
+    pub backend: Option<BackendConfig>,
+    pub variables: IndexMap<String, Variable>,
+    pub locals: IndexMap<String, Local>,
+    pub resources: IndexMap<ResourceAddr, ResourceBlock>,
+    pub outputs: IndexMap<String, Output>,
+}
+
+impl Stack {
+    /// Loads every `.hcl` and `.tf` file of `dir` (not recursively), in name order.
+    pub fn load(dir: &Path) -> Result<Stack, Diags> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| {
+                Diag::plain(format!("cannot read stack directory {}: {e}", dir.display()))
+                    .with_help("pass the stack directory with --stack DIR (or -C DIR)")
+            })?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(p.extension().and_then(|e| e.to_str()), Some("hcl") | Some("tf"))
+            })
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err(Diag::plain(format!(
+                "no stack files (*.hcl or *.tf) in {}",
+                display_path(dir)
+            ))
+            .with_help("run recon in a stack directory or pass --stack DIR")
+            .into());
+        }
+        let mut sources = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Diag::plain(format!("cannot read {}: {e}", display_path(&path)))
+            })?;
+            sources.push((path, text));
+        }
+        Stack::from_sources(dir, sources)
+    }
+
+    /// Builds a stack from file contents (a saved plan replays its own copy).
+    pub fn from_sources(dir: &Path, sources: Vec<(PathBuf, String)>) -> Result<Stack, Diags> {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("stack")
+            .to_string();
+        let mut loader = Loader {
+            stack: Stack {
+                dir: dir.clone(),
+                name,
+                files: Vec::new(),
+                backend: None,
+                variables: IndexMap::new(),
+                locals: IndexMap::new(),
+                resources: IndexMap::new(),
+                outputs: IndexMap::new(),
+            },
+            errors: Vec::new(),
+        };
+        for (path, text) in sources {
+            let file = Arc::new(SourceFile {
+                name: display_path(&path),
+                path,
+                text: Arc::new(text),
+            });
+            loader.stack.files.push(file.clone());
+            match hcl_edit::parser::parse_body(&file.text) {
+                Ok(body) => loader.body(&file, body),
+                Err(e) => loader.errors.push(parse_error(&file, &e)),
+            }
+        }
+        if loader.errors.is_empty() {
+            Ok(loader.stack)
+        } else {
+            Err(Diags(loader.errors))
+        }
+    }
+
+    pub fn source_texts(&self) -> Vec<(PathBuf, String)> {
+        self.files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.to_string()))
+            .collect()
+    }
+}
+
+fn parse_error(file: &Arc<SourceFile>, e: &hcl_edit::parser::Error) -> Diag {
+    let offset = e.location().offset();
+    let span = Span::new(file, Some(offset..offset + 1));
+    let message = e.message().lines().next().unwrap_or("syntax error").to_string();
+    Diag::at(&span, format!("malformed HCL: {message}"), "here")
+        .with_help("fix the syntax; stack files use Terraform's HCL syntax")
+}
+
+struct Loader {
+    stack: Stack,
+    errors: Vec<Diag>,
+}
+
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "resource", "data", "variable", "locals", "output", "recon", "terraform", "provider",
+];
+
+impl Loader {
+    fn body(&mut self, file: &Arc<SourceFile>, body: Body) {
+        for structure in body {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let span = Span::new(file, attr.key.span());
+                    self.errors.push(
+                        Diag::at(&span, format!("unexpected argument \"{}\" at top level", attr.key.as_str()), "not allowed here")
+                            .with_help("the top level of a stack holds only blocks: resource, data, variable, locals, output, recon"),
+                    );
+                }
+                Structure::Block(block) => self.block(file, block),
+            }
+        }
+    }
+
+    fn block(&mut self, file: &Arc<SourceFile>, block: Block) {
+        let span = Span::new(file, block.ident.span());
+        let kind = block.ident.as_str().to_string();
+        match kind.as_str() {
+            "resource" | "data" => self.resource(file, block, &span),
+            "variable" => self.variable(file, block, &span),
+            "locals" => {
+                for structure in block.body {
+                    match structure {
+                        Structure::Attribute(attr) => {
+                            let name = attr.key.as_str().to_string();
+                            let key_span = Span::new(file, attr.key.span());
+                            if let Some(prev) = self.stack.locals.get(&name) {
+                                self.duplicate("local value", &name, &key_span, &prev.expr.span());
+                                continue;
+                            }
+                            let expr = Expr { file: file.clone(), expr: attr.value };
+                            self.stack.locals.insert(name.clone(), Local { name, expr });
+                        }
+                        Structure::Block(b) => self.errors.push(Diag::at(
+                            &Span::new(file, b.ident.span()),
+                            "blocks are not allowed in locals",
+                            "not allowed here",
+                        )),
+                    }
+                }
+            }
+            "output" => self.output(file, block, &span),
+            "recon" => self.recon(file, block),
+            // Pasted from Terraform: provider setup comes from the AWS credential chain.
+            "terraform" | "provider" => {}
+            other => {
+                let mut d = Diag::at(&span, format!("unsupported block type \"{other}\""), "not supported");
+                d = match crate::diag::did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+                    None => d.with_help("top-level blocks are resource, data, variable, locals, output and recon"),
+                };
+                self.errors.push(d);
+            }
+        }
+    }
+
+    fn labels(&mut self, block: &Block, span: &Span, want: &[&str]) -> Option<Vec<String>> {
+        let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_string()).collect();
+        if labels.len() != want.len() {
+            self.errors.push(
+                Diag::at(
+                    span,
+                    format!(
+                        "a {} block needs {} label(s): {}",
+                        block.ident.as_str(),
+                        want.len(),
+                        want.join(", ")
+                    ),
+                    "labels missing or extra",
+                )
+                .with_help(format!(
+                    "write it as {} {} {{ ... }}",
+                    block.ident.as_str(),
+                    want.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" ")
+                )),
+            );
+            return None;
+        }
+        Some(labels)
+    }
+
+    fn duplicate(&mut self, what: &str, name: &str, span: &Span, previous: &Span) {
+        self.errors.push(
+            Diag::at(span, format!("duplicate {what} \"{name}\""), "declared again here")
+                .with_help(format!("it is already declared at {}; names must be unique", previous.location())),
+        );
+    }
+
+    fn resource(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
+        let Some(labels) = self.labels(&block, span, &["TYPE", "NAME"]) else { return };
+        let addr = if block.ident.as_str() == "data" {
+            ResourceAddr::data(&labels[0], &labels[1])
+        } else {
+            ResourceAddr::managed(&labels[0], &labels[1])
+        };
+        if let Some(prev) = self.stack.resources.get(&addr) {
+            let prev = prev.span.clone();
+            self.duplicate("resource", &addr.to_string(), span, &prev);
+            return;
+        }
+        let mut count = None;
+        let mut for_each = None;
+        let mut depends_on = Vec::new();
+        let mut lifecycle = Lifecycle::default();
+        let mut rest = Body::new();
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) if attr.key.as_str() == "count" => {
+                    count = Some(Expr { file: file.clone(), expr: attr.value })
+                }
+                Structure::Attribute(attr) if attr.key.as_str() == "for_each" => {
+                    for_each = Some(Expr { file: file.clone(), expr: attr.value })
+                }
+                Structure::Attribute(attr) if attr.key.as_str() == "depends_on" => {
+                    depends_on = self.depends_on(file, &attr);
+                }
+                // Terraform's provider meta-argument: one AWS provider here.
+                Structure::Attribute(attr) if attr.key.as_str() == "provider" => {}
+                Structure::Block(b) if b.ident.as_str() == "lifecycle" && addr.mode == Mode::Managed => {
+                    lifecycle = self.lifecycle(file, b);
+                }
+                other => rest.push(other),
+            }
+        }
+        if count.is_some() && for_each.is_some() {
+            self.errors.push(
+                Diag::at(span, format!("{addr} sets both count and for_each"), "here")
+                    .with_help("use either count or for_each, not both"),
+            );
+        }
+        let block = ResourceBlock {
+            addr: addr.clone(),
+            body: BodyIn { file: file.clone(), body: rest },
+            count,
+            for_each,
+            depends_on,
+            lifecycle,
+            span: span.clone(),
+        };
+        self.stack.resources.insert(addr, block);
+    }
+
+    /// `depends_on = [aws_kms_key.ebs, data.aws_ami.x]`: static references only.
+    fn depends_on(&mut self, file: &Arc<SourceFile>, attr: &Attribute) -> Vec<(ResourceAddr, Span)> {
+        let mut out = Vec::new();
+        let Some(items) = attr.value.as_array() else {
+            self.errors.push(Diag::at(
+                &Span::new(file, attr.value.span()),
+                "depends_on must be a list of resource references",
+                "expected [type.name, ...]",
+            ));
+            return out;
+        };
+        for item in items.iter() {
+            let item_span = Span::new(file, item.span());
+            match refs::static_resource_ref(item) {
+                Some(addr) => out.push((addr, item_span)),
+                None => self.errors.push(
+                    Diag::at(&item_span, "invalid depends_on entry", "not a resource reference")
+                        .with_help("write a reference such as aws_kms_key.ebs or data.aws_ami.al2023"),
+                ),
+            }
+        }
+        out
+    }
+
+    fn lifecycle(&mut self, file: &Arc<SourceFile>, block: Block) -> Lifecycle {
+        let mut lifecycle = Lifecycle::default();
+        for structure in block.body {
+            let Structure::Attribute(attr) = structure else { continue };
+            let span = Span::new(file, attr.value.span());
+            match attr.key.as_str() {
+                "prevent_destroy" => lifecycle.prevent_destroy = self.literal_bool(&attr, &span),
+                "create_before_destroy" => {
+                    lifecycle.create_before_destroy = self.literal_bool(&attr, &span)
+                }
+                "ignore_changes" => {
+                    if let Some(Expression::Variable(v)) = Some(&attr.value) {
+                        if v.as_str() == "all" {
+                            lifecycle.ignore_all_changes = true;
+                            continue;
+                        }
+                    }
+                    match attr.value.as_array() {
+                        Some(items) => {
+                            for item in items.iter() {
+                                match refs::attribute_path_name(item) {
+                                    Some(name) => lifecycle.ignore_changes.push(name),
+                                    None => self.errors.push(Diag::at(
+                                        &Span::new(file, item.span()),
+                                        "invalid ignore_changes entry",
+                                        "expected an attribute name",
+                                    )),
+                                }
+                            }
+                        }
+                        None => self.errors.push(
+                            Diag::at(&span, "ignore_changes must be a list of attribute names or all", "here"),
+                        ),
+                    }
+                }
+                "replace_triggered_by" | "precondition" | "postcondition" => {}
+                other => {
+                    let key_span = Span::new(file, attr.key.span());
+                    let names = ["prevent_destroy", "create_before_destroy", "ignore_changes"];
+                    let mut d = Diag::at(&key_span, format!("unsupported lifecycle argument \"{other}\""), "not expected here");
+                    if let Some(s) = crate::diag::did_you_mean(other, names) {
+                        d = d.with_help(format!("did you mean \"{s}\"?"));
+                    }
+                    self.errors.push(d);
+                }
+            }
+        }
+        lifecycle
+    }
+
+    fn literal_bool(&mut self, attr: &Attribute, span: &Span) -> bool {
+        match attr.value.as_bool() {
+            Some(b) => b,
+            None => {
+                self.errors.push(
+                    Diag::at(span, format!("{} must be a literal true or false", attr.key.as_str()), "not a literal bool")
+                        .with_help("lifecycle settings are read before anything is evaluated"),
+                );
+                false
+            }
+        }
+    }
+
+    fn variable(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
+        let Some(labels) = self.labels(&block, span, &["NAME"]) else { return };
+        let name = labels[0].clone();
+        if let Some(prev) = self.stack.variables.get(&name) {
+            let prev = prev.span.clone();
+            self.duplicate("variable", &name, span, &prev);
+            return;
+        }
+        let mut var = Variable {
+            name: name.clone(),
+            ty: TypeConstraint::Any,
+            default: None,
+            description: None,
+            sensitive: false,
+            nullable: true,
+            validations: Vec::new(),
+            span: span.clone(),
+        };
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let vspan = Span::new(file, attr.value.span());
+                    match attr.key.as_str() {
+                        "type" => match TypeConstraint::parse(&attr.value) {
+                            Ok(t) => var.ty = t,
+                            Err(msg) => self.errors.push(Diag::at(&vspan, format!("invalid type for variable \"{name}\": {msg}"), "here")
+                                .with_help("types are string, number, bool, any, list(T), set(T), map(T), object({...}) or tuple([...])")),
+                        },
+                        "default" => var.default = Some(Expr { file: file.clone(), expr: attr.value }),
+                        "description" => var.description = attr.value.as_str().map(str::to_string),
+                        "sensitive" => var.sensitive = self.literal_bool(&attr, &vspan),
+                        "nullable" => var.nullable = self.literal_bool(&attr, &vspan),
+                        other => self.errors.push(Diag::at(
+                            &Span::new(file, attr.key.span()),
+                            format!("unsupported argument \"{other}\" in variable"),
+                            "not expected here",
+                        ).with_help("a variable takes type, default, description, sensitive, nullable and validation blocks")),
+                    }
+                }
+                Structure::Block(b) if b.ident.as_str() == "validation" => {
+                    let bspan = Span::new(file, b.ident.span());
+                    let condition = b.body.get_attribute("condition").map(|a| Expr { file: file.clone(), expr: a.value.clone() });
+                    let message = b.body.get_attribute("error_message").and_then(|a| a.value.as_str().map(str::to_string));
+                    match (condition, message) {
+                        (Some(condition), Some(error_message)) => var.validations.push(Validation { condition, error_message }),
+                        _ => self.errors.push(Diag::at(&bspan, "a validation block needs condition and a literal error_message", "here")),
+                    }
+                }
+                Structure::Block(b) => self.errors.push(Diag::at(
+                    &Span::new(file, b.ident.span()),
+                    format!("unsupported block \"{}\" in variable", b.ident.as_str()),
+                    "not expected here",
+                )),
+            }
+        }
+        self.stack.variables.insert(name, var);
+    }
+
+    fn output(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
+        let Some(labels) = self.labels(&block, span, &["NAME"]) else { return };
+        let name = labels[0].clone();
+        if let Some(prev) = self.stack.outputs.get(&name) {
+            let prev = prev.span.clone();
+            self.duplicate("output", &name, span, &prev);
+            return;
+        }
+        let mut value = None;
+        let mut sensitive = false;
+        let mut description = None;
+        let mut depends_on = Vec::new();
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let vspan = Span::new(file, attr.value.span());
+                    match attr.key.as_str() {
+                        "value" => value = Some(Expr { file: file.clone(), expr: attr.value }),
+                        "sensitive" => sensitive = self.literal_bool(&attr, &vspan),
+                        "description" => description = attr.value.as_str().map(str::to_string),
+                        "depends_on" => depends_on = self.depends_on(file, &attr),
+                        other => self.errors.push(Diag::at(
+                            &Span::new(file, attr.key.span()),
+                            format!("unsupported argument \"{other}\" in output"),
+                            "not expected here",
+                        ).with_help("an output takes value, sensitive, description and depends_on")),
+                    }
+                }
+                Structure::Block(b) => self.errors.push(Diag::at(
+                    &Span::new(file, b.ident.span()),
+                    format!("unsupported block \"{}\" in output", b.ident.as_str()),
+                    "not expected here",
+                )),
+            }
+        }
+        match value {
+            Some(value) => {
+                self.stack.outputs.insert(
+                    name.clone(),
+                    Output { name, value, sensitive, description, depends_on, span: span.clone() },
+                );
+            }
+            None => self.errors.push(
+                Diag::at(span, format!("output \"{name}\" has no value"), "value missing")
+                    .with_help("add value = <expression>"),
+            ),
+        }
+    }
+
+    /// `recon { backend "local" { path = "..." } }`: literal settings only.
+    fn recon(&mut self, file: &Arc<SourceFile>, block: Block) {
+        for structure in block.body {
+            match structure {
+                Structure::Block(b) if b.ident.as_str() == "backend" => {
+                    let span = Span::new(file, b.ident.span());
+                    let Some(labels) = self.labels(&b, &span, &["KIND"]) else { continue };
+                    let mut settings = Object::new();
+                    for inner in b.body {
+                        let Structure::Attribute(attr) = inner else { continue };
+                        match literal(&attr.value) {
+                            Some(v) => {
+                                settings.insert(attr.key.as_str().to_string(), v);
+                            }
+                            None => self.errors.push(
+                                Diag::at(&Span::new(file, attr.value.span()), "backend settings must be literal values", "not a literal")
+                                    .with_help("the backend is read before variables exist; use --backend-config to vary it"),
+                            ),
+                        }
+                    }
+                    if let Some(prev) = &self.stack.backend {
+                        let prev = prev.span.clone();
+                        self.duplicate("backend", &labels[0], &span, &prev);
+                        continue;
+                    }
+                    self.stack.backend = Some(BackendConfig { kind: labels[0].clone(), settings, span });
+                }
+                Structure::Block(b) if b.ident.as_str() == "encryption" => {}
+                other => {
+                    let span = match &other {
+                        Structure::Attribute(a) => Span::new(file, a.key.span()),
+                        Structure::Block(b) => Span::new(file, b.ident.span()),
+                    };
+                    self.errors.push(
+                        Diag::at(&span, "unsupported setting in the recon block", "not expected here")
+                            .with_help("the recon block holds backend \"local\" { path = ... } or backend \"s3\" { ... }"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The value of a literal expression (no references or calls).
+pub fn literal(expr: &Expression) -> Option<Value> {
+    Some(match expr {
+        Expression::Null(_) => Value::Null,
+        Expression::Bool(b) => Value::Bool(*b.value()),
+        Expression::Number(n) => Value::Number(n.value().as_f64()?),
+        Expression::String(s) => Value::String(s.value().to_string()),
+        Expression::StringTemplate(t) => {
+            let mut out = String::new();
+            for element in t.iter() {
+                match element {
+                    hcl_edit::template::Element::Literal(l) => out.push_str(l.value()),
+                    _ => return None,
+                }
+            }
+            Value::String(out)
+        }
+        Expression::Array(items) => Value::List(items.iter().map(literal).collect::<Option<_>>()?),
+        Expression::Object(obj) => {
+            let mut map = Object::new();
+            for (k, v) in obj.iter() {
+                let key = match k {
+                    hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                    hcl_edit::expr::ObjectKey::Expression(e) => literal(e)?.to_interpolated()?,
+                };
+                map.insert(key, literal(v.expr())?);
+            }
+            Value::Object(map)
+        }
+        Expression::Parenthesis(p) => literal(p.inner())?,
+        _ => return None,
+    })
+}
