@@ -5,6 +5,14 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // network: modules
+pub mod eip;
+mod network_shared;
+pub mod security_group;
+mod security_group_rule;
+pub mod security_group_rule_egress;
+pub mod security_group_rule_ingress;
+pub mod subnet;
+pub mod vpc;
 
 // compute: modules
 
@@ -16,6 +24,12 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
     vec![
         // network: registrations
+        Arc::new(vpc::Vpc::new(clients)),
+        Arc::new(subnet::Subnet::new(clients)),
+        Arc::new(security_group::SecurityGroup::new(clients)),
+        Arc::new(security_group_rule_ingress::SecurityGroupIngressRule::new(clients)),
+        Arc::new(security_group_rule_egress::SecurityGroupEgressRule::new(clients)),
+        Arc::new(eip::Eip::new(clients)),
         // compute: registrations
     ]
 }

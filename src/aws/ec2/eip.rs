@@ -1,0 +1,310 @@
+//! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
+
+use super::network_shared::{
+    changed, ec2_arn, filter, id_of, opt_str, partition, poll, state_tags, tag_specification,
+    update_tags, Account, CHUNK, STATE_TIMEOUT,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2Resource};
+use std::collections::HashMap;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_eip",
+    attributes: &[
+        ID,
+        Attribute::computed("allocation_id", Type::String),
+        Attribute::computed("arn", Type::String),
+        Attribute::optional_computed("domain", Type::String).force_new(),
+        // Optional+Computed as in Terraform: associating through network_interface
+        // makes AWS report the instance too, and that is no drift.
+        Attribute::optional_computed("instance", Type::String),
+        Attribute::optional_computed("network_interface", Type::String),
+        // Write-only: the private address of the target to associate with.
+        Attribute::optional("associate_with_private_ip", Type::String),
+        Attribute::computed("association_id", Type::String),
+        Attribute::computed("public_ip", Type::String),
+        Attribute::computed("public_dns", Type::String),
+        Attribute::computed("private_ip", Type::String),
+        Attribute::computed("private_dns", Type::String),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+pub struct Eip {
+    client: aws_sdk_ec2::Client,
+    region: String,
+    account: Account,
+}
+
+impl Eip {
+    pub fn new(clients: &Clients) -> Self {
+        Eip {
+            client: clients.ec2.clone(),
+            region: clients.region.clone(),
+            account: Account::new(clients),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for Eip {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let out = self
+            .client
+            .allocate_address()
+            .domain(DomainType::from(planned.str("domain").unwrap_or("vpc")))
+            .tag_specifications(tag_specification(Ec2Resource::ElasticIp, planned, meta))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = out
+            .allocation_id()
+            .ok_or_else(|| ProviderError::new("AllocateAddress returned no allocation id"))?
+            .to_string();
+        let partial = object! {"id" => id.clone()};
+        let result = async {
+            let ids = [id.clone()];
+            poll(&format!("EIP {id} to exist"), STATE_TIMEOUT, || async {
+                Ok(find_addresses(&self.client, &ids).await?.remove(&id))
+            })
+            .await?;
+            let instance = planned.str("instance").map(str::to_string);
+            let interface = planned.str("network_interface").map(str::to_string);
+            self.associate(&id, instance, interface, planned).await?;
+            self.read_back(&id, planned).await
+        }
+        .await;
+        result.map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids: Vec<String> = priors
+            .iter()
+            .filter_map(|p| p.str("id").map(str::to_string))
+            .collect();
+        let addresses = find_addresses(&self.client, &ids).await?;
+        let mut states = Vec::with_capacity(priors.len());
+        for prior in priors {
+            let state = match prior.str("id").and_then(|id| addresses.get(id)) {
+                Some(address) => Some(self.to_state(address, prior).await?),
+                None => None,
+            };
+            states.push(state);
+        }
+        Ok(states)
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let id = id_of(prior)?;
+        let retarget = ["instance", "network_interface", "associate_with_private_ip"]
+            .iter()
+            .any(|k| changed(prior, planned, k));
+        if retarget {
+            // Ask AWS for the current association rather than trust the prior state.
+            if let Some(address) = find_addresses(&self.client, &[id.to_string()])
+                .await?
+                .get(id)
+            {
+                disassociate(&self.client, address.association_id()).await?;
+            }
+            let (instance, interface) = new_target(prior, planned);
+            self.associate(id, instance, interface, planned).await?;
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+        self.read_back(id, planned).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        let Some(address) = find_addresses(&self.client, &[id.to_string()])
+            .await?
+            .remove(id)
+        else {
+            return Ok(());
+        };
+        // An associated address cannot be released.
+        disassociate(&self.client, address.association_id()).await?;
+        match self
+            .client
+            .release_address()
+            .allocation_id(id)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Err(e) if !is_not_found(&e) => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Eip {
+    /// Associates the address with an instance or a network interface, if given one.
+    async fn associate(
+        &self,
+        id: &str,
+        instance: Option<String>,
+        interface: Option<String>,
+        planned: &Object,
+    ) -> ProviderResult<()> {
+        if instance.is_none() && interface.is_none() {
+            return Ok(());
+        }
+        self.client
+            .associate_address()
+            .allocation_id(id)
+            .set_instance_id(instance)
+            .set_network_interface_id(interface)
+            .set_private_ip_address(planned.str("associate_with_private_ip").map(str::to_string))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn read_back(&self, id: &str, local: &Object) -> ProviderResult<Object> {
+        let addresses = find_addresses(&self.client, &[id.to_string()]).await?;
+        match addresses.get(id) {
+            Some(address) => self.to_state(address, local).await,
+            None => Err(ProviderError::new(format!(
+                "EIP {id} disappeared while being read"
+            ))),
+        }
+    }
+
+    async fn to_state(&self, address: &Address, local: &Object) -> ProviderResult<Object> {
+        let id = address.allocation_id().unwrap_or_default();
+        let account = self.account.id().await?;
+        let public_ip = address.public_ip().filter(|ip| !ip.is_empty());
+        let private_ip = address.private_ip_address().filter(|ip| !ip.is_empty());
+        Ok(object! {
+            "id" => id,
+            "allocation_id" => id,
+            "arn" => ec2_arn(&self.region, account, &format!("elastic-ip/{id}")),
+            "domain" => address.domain().map(|d| d.as_str().to_string()),
+            "instance" => opt_str(address.instance_id()),
+            "network_interface" => opt_str(address.network_interface_id()),
+            "associate_with_private_ip" => local
+                .get("associate_with_private_ip")
+                .filter(|v| !v.is_unknown())
+                .cloned()
+                .unwrap_or(Value::Null),
+            "association_id" => opt_str(address.association_id()),
+            "public_ip" => public_ip.map(str::to_string),
+            "public_dns" => public_ip.map(|ip| public_dns(&self.region, ip)),
+            "private_ip" => private_ip.map(str::to_string),
+            "private_dns" => private_ip.map(|ip| private_dns(&self.region, ip)),
+            "tags" => state_tags(address.tags()),
+        })
+    }
+}
+
+/// The (instance, network interface) to associate with after a change. Only one
+/// target goes to AWS: an attribute left out of configuration (Unknown in the plan)
+/// still holds the old target in state and must not be carried over.
+fn new_target(prior: &Object, planned: &Object) -> (Option<String>, Option<String>) {
+    let planned_str = |k: &str| planned.str(k).map(str::to_string);
+    if changed(prior, planned, "instance") {
+        return (planned_str("instance"), None);
+    }
+    if changed(prior, planned, "network_interface") {
+        return (None, planned_str("network_interface"));
+    }
+    // Only the private address changed: keep the configured target, else the old one.
+    match planned_str("instance") {
+        Some(instance) => (Some(instance), None),
+        None => (
+            None,
+            planned_str("network_interface")
+                .or_else(|| prior.str("network_interface").map(str::to_string)),
+        ),
+    }
+}
+
+async fn disassociate(
+    client: &aws_sdk_ec2::Client,
+    association_id: Option<&str>,
+) -> ProviderResult<()> {
+    let Some(association_id) = association_id.filter(|a| !a.is_empty()) else {
+        return Ok(());
+    };
+    match client
+        .disassociate_address()
+        .association_id(association_id)
+        .send()
+        .await
+        .map_err(sdk_error)
+    {
+        Err(e) if !is_not_found(&e) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The addresses among `ids` (allocation ids) that exist, by id.
+async fn find_addresses(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, Address>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        // DescribeAddresses does not page; a filter does not fail on a missing id.
+        let out = client
+            .describe_addresses()
+            .filters(filter("allocation-id", chunk))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        for address in out.addresses() {
+            if let Some(id) = address.allocation_id() {
+                found.insert(id.to_string(), address.clone());
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn dns_suffix(region: &str) -> &'static str {
+    if partition(region) == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
+}
+
+/// The public DNS name EC2 gives an address (as Terraform computes it).
+fn public_dns(region: &str, ip: &str) -> String {
+    let dashed = ip.replace('.', "-");
+    if region == "us-east-1" {
+        format!("ec2-{dashed}.compute-1.{}", dns_suffix(region))
+    } else {
+        format!("ec2-{dashed}.{region}.compute.{}", dns_suffix(region))
+    }
+}
+
+/// The private DNS name EC2 gives an address.
+fn private_dns(region: &str, ip: &str) -> String {
+    let dashed = ip.replace('.', "-");
+    if region == "us-east-1" {
+        format!("ip-{dashed}.ec2.internal")
+    } else {
+        format!("ip-{dashed}.{region}.compute.internal")
+    }
+}

@@ -1,0 +1,234 @@
+//! Helpers shared by the EC2 networking types: ARNs, the account id, tags, filters,
+//! protocol names and polling.
+
+use crate::aws::{sdk_error, tags, Clients};
+use crate::provider::{Meta, ProviderError, ProviderResult};
+use crate::value::{Object, ObjectExt, Value};
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+/// Ids per describe call: AWS accepts up to 200 values in one filter.
+pub(super) const CHUNK: usize = 100;
+
+/// How long a delete keeps retrying while AWS still reports a dependency (ENIs of
+/// terminated instances linger for a while, as Terraform knows too).
+pub(super) const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long to wait for a new resource to become usable, or a deleted one to go.
+pub(super) const STATE_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub(super) fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
+/// `arn:<partition>:ec2:<region>:<account>:<resource>`.
+pub(super) fn ec2_arn(region: &str, account: &str, resource: &str) -> String {
+    format!(
+        "arn:{}:ec2:{region}:{account}:{resource}",
+        partition(region)
+    )
+}
+
+/// The caller's account id, asked of STS once and kept: some ARNs need it and EC2
+/// does not report it on every shape.
+pub(super) struct Account {
+    sts: aws_sdk_sts::Client,
+    id: OnceCell<String>,
+}
+
+impl Account {
+    pub(super) fn new(clients: &Clients) -> Self {
+        Account {
+            sts: clients.sts.clone(),
+            id: OnceCell::new(),
+        }
+    }
+
+    pub(super) async fn id(&self) -> ProviderResult<&str> {
+        let id = self
+            .id
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                out.account()
+                    .map(str::to_string)
+                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
+            })
+            .await?;
+        Ok(id.as_str())
+    }
+}
+
+pub(super) fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
+}
+
+/// The user's tags plus recon's own, for the TagSpecifications of a create call.
+pub(super) fn tag_specification(
+    kind: ResourceType,
+    planned: &Object,
+    meta: &Meta,
+) -> TagSpecification {
+    let tags = tags::with_recon_tags(planned, meta)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build());
+    TagSpecification::builder()
+        .resource_type(kind)
+        .set_tags(Some(tags.collect()))
+        .build()
+}
+
+/// The state value of `tags`: what AWS reports minus recon's own tags.
+pub(super) fn state_tags(aws: &[Tag]) -> Value {
+    tags::user_tags(aws.iter().filter_map(|t| {
+        Some((
+            t.key()?.to_string(),
+            t.value().unwrap_or_default().to_string(),
+        ))
+    }))
+}
+
+/// Moves the user's tags of an EC2 resource from `prior` to `planned`.
+pub(super) async fn update_tags(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    prior: &Object,
+    planned: &Object,
+) -> ProviderResult<()> {
+    let (removed, set) = tags::tag_changes(prior, planned);
+    if !removed.is_empty() {
+        let keys = removed.into_iter().map(|k| Tag::builder().key(k).build());
+        client
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(keys.collect()))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !set.is_empty() {
+        let pairs = set
+            .into_iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build());
+        client
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(pairs.collect()))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// A string from AWS as a state value; an empty string (moto's way of saying
+/// "none") is Null like a missing one.
+pub(super) fn opt_str(s: Option<&str>) -> Value {
+    match s {
+        Some(s) if !s.is_empty() => Value::String(s.to_string()),
+        _ => Value::Null,
+    }
+}
+
+pub(super) fn id_of(obj: &Object) -> ProviderResult<&str> {
+    obj.str("id")
+        .ok_or_else(|| ProviderError::new("the prior state has no id"))
+}
+
+pub(super) fn required<'a>(obj: &'a Object, key: &str) -> ProviderResult<&'a str> {
+    obj.str(key)
+        .ok_or_else(|| ProviderError::new(format!("`{key}` must be set")))
+}
+
+/// A known value that differs between prior and planned (Unknown means "keep").
+pub(super) fn changed(prior: &Object, planned: &Object, key: &str) -> bool {
+    match planned.get(key) {
+        Some(Value::Unknown) => false,
+        new => new.unwrap_or(&Value::Null) != prior.get(key).unwrap_or(&Value::Null),
+    }
+}
+
+/// An IP protocol as Terraform stores it: names for tcp/udp/icmp/icmpv6, "-1" for all.
+pub(super) fn normalize_protocol(protocol: &str) -> String {
+    let lower = protocol.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "-1" | "all" => "-1".to_string(),
+        "6" => "tcp".to_string(),
+        "17" => "udp".to_string(),
+        "1" => "icmp".to_string(),
+        "58" => "icmpv6".to_string(),
+        _ => lower,
+    }
+}
+
+/// Polls `check` until it yields a value, for at most `timeout`.
+pub(super) async fn poll<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<Option<T>>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(200);
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if start.elapsed() >= timeout {
+            return Err(ProviderError::new(format!(
+                "timed out after {}s waiting for {what}",
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Runs `call` again while it fails with one of `codes`, for at most `timeout`.
+pub(super) async fn retry_on_codes<T, F, Fut>(
+    codes: &[&str],
+    timeout: Duration,
+    mut call: F,
+) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<T>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match call().await {
+            Err(e)
+                if e.code.as_deref().is_some_and(|c| codes.contains(&c))
+                    && start.elapsed() < timeout =>
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,885 @@
+//! aws_security_group: a VPC security group with its inline ingress and egress rules.
+
+use super::network_shared::{
+    ec2_arn, filter, id_of, normalize_protocol, opt_str, poll, retry_on_codes, state_tags,
+    tag_specification, update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Resource,
+    SecurityGroup as AwsSecurityGroup, SecurityGroupRule, UserIdGroupPair,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+const RULE_ATTRIBUTES: &[Attribute] = &[
+    Attribute::required("from_port", Type::Number),
+    Attribute::required("to_port", Type::Number),
+    // "all" and "-1" mean the same; so do "6" and "tcp". Rules are compared by meaning.
+    Attribute::required("protocol", Type::String),
+    Attribute::optional("cidr_blocks", Type::List(&Type::String)),
+    Attribute::optional("ipv6_cidr_blocks", Type::List(&Type::String)),
+    Attribute::optional("prefix_list_ids", Type::List(&Type::String)),
+    Attribute::optional("security_groups", Type::Set(&Type::String)),
+    Attribute::optional("self", Type::Bool).default(Default::Bool(false)),
+    Attribute::optional("description", Type::String),
+];
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_security_group",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::optional("description", Type::String)
+            .default(Default::Str(DEFAULT_DESCRIPTION))
+            .force_new(),
+        Attribute::optional_computed("vpc_id", Type::String).force_new(),
+        // Read by delete only; AWS does not know it.
+        Attribute::optional("revoke_rules_on_delete", Type::Bool).default(Default::Bool(false)),
+        Attribute::computed("owner_id", Type::String),
+        TAGS,
+    ],
+    blocks: &[
+        // Terraform's "attributes as blocks": left out of configuration, the rules that
+        // exist are kept (and may be managed by aws_vpc_security_group_*_rule instead).
+        BlockType::new("ingress", Nesting::Set, RULE_ATTRIBUTES).computed_when_absent(),
+        BlockType::new("egress", Nesting::Set, RULE_ATTRIBUTES).computed_when_absent(),
+    ],
+};
+
+const DEFAULT_DESCRIPTION: &str = "Managed by recon";
+/// Length of the random suffix of generated names (Terraform's unique ids are as long).
+const UNIQUE_SUFFIX_LEN: usize = 26;
+
+pub struct SecurityGroup {
+    client: aws_sdk_ec2::Client,
+    region: String,
+}
+
+impl SecurityGroup {
+    pub fn new(clients: &Clients) -> Self {
+        SecurityGroup {
+            client: clients.ec2.clone(),
+            region: clients.region.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for SecurityGroup {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let name = match (planned.str("name"), planned.str("name_prefix")) {
+            (Some(name), _) => name.to_string(),
+            (None, Some(prefix)) => format!("{prefix}{}", unique_suffix()),
+            (None, None) => format!("recon-{}", unique_suffix()),
+        };
+        let out = self
+            .client
+            .create_security_group()
+            .group_name(&name)
+            .description(planned.str("description").unwrap_or(DEFAULT_DESCRIPTION))
+            .set_vpc_id(planned.str("vpc_id").map(str::to_string))
+            .tag_specifications(tag_specification(Ec2Resource::SecurityGroup, planned, meta))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = out
+            .group_id()
+            .ok_or_else(|| ProviderError::new("CreateSecurityGroup returned no group id"))?
+            .to_string();
+        let partial = object! {"id" => id.clone(), "name" => name};
+
+        let result = async {
+            let group = wait_exists(&self.client, &id).await?;
+            // AWS gives every new group an allow-all egress rule. Like Terraform, keep
+            // it only when the configuration asks for it: rules not configured go.
+            for direction in [Direction::Ingress, Direction::Egress] {
+                let desired = match planned.get(direction.attr()) {
+                    Some(Value::List(blocks)) => blocks.as_slice(),
+                    _ => &[],
+                };
+                self.sync_rules(&group, direction, desired).await?;
+            }
+            self.read_back(&id, planned).await
+        }
+        .await;
+        result.map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids: Vec<String> = priors
+            .iter()
+            .filter_map(|p| p.str("id").map(str::to_string))
+            .collect();
+        let groups = find_groups(&self.client, &ids).await?;
+        Ok(priors
+            .iter()
+            .map(|p| {
+                p.str("id")
+                    .and_then(|id| groups.get(id))
+                    .map(|g| self.to_state(g, p))
+            })
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let id = id_of(prior)?;
+        let group = find_groups(&self.client, &[id.to_string()])
+            .await?
+            .remove(id)
+            .ok_or_else(|| {
+                ProviderError::with_code(
+                    "InvalidGroup.NotFound",
+                    format!("security group {id} does not exist"),
+                )
+            })?;
+        // The rules as they are now, not as the prior state remembers them: only the
+        // difference is authorized or revoked.
+        let mut local = planned.clone();
+        for direction in [Direction::Ingress, Direction::Egress] {
+            match planned.get(direction.attr()) {
+                Some(Value::List(blocks)) => self.sync_rules(&group, direction, blocks).await?,
+                _ => {
+                    let kept = prior.get(direction.attr()).cloned().unwrap_or(Value::Null);
+                    local.insert(direction.attr().to_string(), kept);
+                }
+            }
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+        self.read_back(id, &local).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        if prior.bool("revoke_rules_on_delete") == Some(true) {
+            self.revoke_related_rules(id).await?;
+        }
+        let deleted = retry_on_codes(
+            &["DependencyViolation", "InvalidGroup.InUse"],
+            DEPENDENCY_TIMEOUT,
+            || async {
+                self.client
+                    .delete_security_group()
+                    .group_id(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
+            },
+        )
+        .await;
+        match deleted {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let ids = [id.to_string()];
+        poll(
+            &format!("security group {id} to be deleted"),
+            STATE_TIMEOUT,
+            || async {
+                Ok(find_groups(&self.client, &ids)
+                    .await?
+                    .is_empty()
+                    .then_some(()))
+            },
+        )
+        .await
+    }
+}
+
+impl SecurityGroup {
+    async fn read_back(&self, id: &str, local: &Object) -> ProviderResult<Object> {
+        let groups = find_groups(&self.client, &[id.to_string()]).await?;
+        groups
+            .get(id)
+            .map(|g| self.to_state(g, local))
+            .ok_or_else(|| {
+                ProviderError::new(format!("security group {id} disappeared while being read"))
+            })
+    }
+
+    /// Authorizes what `blocks` add to the group's rules of one direction, revokes what
+    /// they drop, and rewrites descriptions that changed.
+    async fn sync_rules(
+        &self,
+        group: &AwsSecurityGroup,
+        direction: Direction,
+        blocks: &[Value],
+    ) -> ProviderResult<()> {
+        let ctx = GroupCtx::of(group);
+        let mut desired = Grants::new();
+        for block in blocks {
+            let block = block.as_object().ok_or_else(|| {
+                ProviderError::new(format!("{} must hold blocks", direction.attr()))
+            })?;
+            let grants = block_grants(block, &ctx)
+                .map_err(|m| ProviderError::new(format!("{}: {m}", direction.attr())))?;
+            desired.extend(grants);
+        }
+        let actual = aws_grants(direction.permissions(group), &ctx);
+
+        let revoke: Vec<(Key, Option<String>)> = actual
+            .iter()
+            .filter(|(k, _)| !desired.contains_key(*k))
+            .map(|(k, _)| (k.clone(), None))
+            .collect();
+        let authorize: Vec<(Key, Option<String>)> = desired
+            .iter()
+            .filter(|(k, _)| !actual.contains_key(*k))
+            .map(|(k, d)| (k.clone(), d.clone()))
+            .collect();
+        // An empty description is how a description is removed.
+        let redescribe: Vec<(Key, Option<String>)> = desired
+            .iter()
+            .filter(|(k, d)| actual.get(*k).is_some_and(|a| a != *d))
+            .map(|(k, d)| (k.clone(), Some(d.clone().unwrap_or_default())))
+            .collect();
+
+        let id = ctx.id.as_str();
+        // Revoke first, as Terraform does, so a group near its rule limit can change.
+        if !revoke.is_empty() {
+            let perms = Some(to_permissions(&revoke, &ctx));
+            match direction {
+                Direction::Ingress => self
+                    .client
+                    .revoke_security_group_ingress()
+                    .group_id(id)
+                    .set_ip_permissions(perms)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error)?,
+                Direction::Egress => self
+                    .client
+                    .revoke_security_group_egress()
+                    .group_id(id)
+                    .set_ip_permissions(perms)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error)?,
+            }
+        }
+        if !authorize.is_empty() {
+            let perms = Some(to_permissions(&authorize, &ctx));
+            match direction {
+                Direction::Ingress => self
+                    .client
+                    .authorize_security_group_ingress()
+                    .group_id(id)
+                    .set_ip_permissions(perms)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error)?,
+                Direction::Egress => self
+                    .client
+                    .authorize_security_group_egress()
+                    .group_id(id)
+                    .set_ip_permissions(perms)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error)?,
+            }
+        }
+        if !redescribe.is_empty() {
+            let perms = Some(to_permissions(&redescribe, &ctx));
+            match direction {
+                Direction::Ingress => self
+                    .client
+                    .update_security_group_rule_descriptions_ingress()
+                    .group_id(id)
+                    .set_ip_permissions(perms)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error)?,
+                Direction::Egress => self
+                    .client
+                    .update_security_group_rule_descriptions_egress()
+                    .group_id(id)
+                    .set_ip_permissions(perms)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Revokes the group's own rules and the rules of the groups it refers to that
+    /// refer back to it, so that the group can be deleted.
+    async fn revoke_related_rules(&self, id: &str) -> ProviderResult<()> {
+        let Some(group) = find_groups(&self.client, &[id.to_string()])
+            .await?
+            .remove(id)
+        else {
+            return Ok(());
+        };
+        let mut related: BTreeSet<String> = BTreeSet::from([id.to_string()]);
+        for perm in group
+            .ip_permissions()
+            .iter()
+            .chain(group.ip_permissions_egress())
+        {
+            for pair in perm.user_id_group_pairs() {
+                if let Some(other) = pair.group_id() {
+                    related.insert(other.to_string());
+                }
+            }
+        }
+        let related: Vec<String> = related.into_iter().collect();
+        let rules: Vec<SecurityGroupRule> = self
+            .client
+            .describe_security_group_rules()
+            .filters(filter("group-id", &related))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        // (owning group, egress) -> rule ids to revoke.
+        let mut targets: BTreeMap<(String, bool), Vec<String>> = BTreeMap::new();
+        for rule in &rules {
+            let (Some(owner), Some(rule_id)) = (rule.group_id(), rule.security_group_rule_id())
+            else {
+                continue;
+            };
+            let refers_here = rule
+                .referenced_group_info()
+                .and_then(|r| r.group_id())
+                .is_some_and(|g| g == id);
+            if owner == id || refers_here {
+                targets
+                    .entry((owner.to_string(), rule.is_egress().unwrap_or(false)))
+                    .or_default()
+                    .push(rule_id.to_string());
+            }
+        }
+        for ((owner, egress), rule_ids) in targets {
+            let result = if egress {
+                self.client
+                    .revoke_security_group_egress()
+                    .group_id(&owner)
+                    .set_security_group_rule_ids(Some(rule_ids))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error)
+            } else {
+                self.client
+                    .revoke_security_group_ingress()
+                    .group_id(&owner)
+                    .set_security_group_rule_ids(Some(rule_ids))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error)
+            };
+            match result {
+                Err(e) if !is_not_found(&e) => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The state of `group`; `local` (the prior state or the planned object) supplies
+    /// what AWS does not keep and the shape in which matching rules were written.
+    fn to_state(&self, group: &AwsSecurityGroup, local: &Object) -> Object {
+        let ctx = GroupCtx::of(group);
+        let name = group.group_name().unwrap_or_default();
+        let name_prefix = match local.str("name_prefix") {
+            Some(prefix) => Value::from(prefix),
+            None => derived_name_prefix(name)
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        };
+        let arn = match group.security_group_arn() {
+            Some(arn) if !arn.is_empty() => arn.to_string(),
+            _ => ec2_arn(
+                &self.region,
+                &ctx.owner,
+                &format!("security-group/{}", ctx.id),
+            ),
+        };
+        let mut state = object! {
+            "id" => ctx.id.clone(),
+            "arn" => arn,
+            "name" => opt_str(Some(name)),
+            "name_prefix" => name_prefix,
+            "description" => opt_str(group.description()),
+            "vpc_id" => opt_str(group.vpc_id()),
+            "revoke_rules_on_delete" => local.bool("revoke_rules_on_delete").unwrap_or(false),
+            "owner_id" => opt_str(group.owner_id()),
+            "tags" => state_tags(group.tags()),
+        };
+        for direction in [Direction::Ingress, Direction::Egress] {
+            let actual = aws_grants(direction.permissions(group), &ctx);
+            let blocks = render_blocks(local.list(direction.attr()), actual, &ctx);
+            state.insert(direction.attr().to_string(), blocks);
+        }
+        state
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn attr(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+
+    fn permissions(self, group: &AwsSecurityGroup) -> &[IpPermission] {
+        match self {
+            Direction::Ingress => group.ip_permissions(),
+            Direction::Egress => group.ip_permissions_egress(),
+        }
+    }
+}
+
+/// Where traffic is allowed from (ingress) or to (egress).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Cidr4(String),
+    Cidr6(String),
+    PrefixList(String),
+    /// A group id, as `owner/sg-...` when another account owns it.
+    Group(String),
+    /// The group itself (`self = true`).
+    Myself,
+}
+
+/// One grant as AWS stores it: a rule block with several sources is several grants.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    protocol: String,
+    from: i64,
+    to: i64,
+    source: Source,
+}
+
+/// The grants of one direction, each with its description.
+type Grants = BTreeMap<Key, Option<String>>;
+
+struct GroupCtx {
+    id: String,
+    owner: String,
+}
+
+impl GroupCtx {
+    fn of(group: &AwsSecurityGroup) -> Self {
+        GroupCtx {
+            id: group.group_id().unwrap_or_default().to_string(),
+            owner: group.owner_id().unwrap_or_default().to_string(),
+        }
+    }
+
+    /// A group reference written the way state holds it.
+    fn group_source(&self, user: Option<&str>, group: &str) -> Source {
+        if group == self.id {
+            return Source::Myself;
+        }
+        match user {
+            Some(user) if !user.is_empty() && user != self.owner => {
+                Source::Group(format!("{user}/{group}"))
+            }
+            _ => Source::Group(group.to_string()),
+        }
+    }
+}
+
+fn non_empty(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// The grants one configured (or prior) rule block stands for.
+fn block_grants(block: &Object, ctx: &GroupCtx) -> Result<Vec<(Key, Option<String>)>, String> {
+    let protocol = normalize_protocol(block.str("protocol").ok_or("protocol must be set")?);
+    let from = block
+        .i64("from_port")
+        .ok_or("from_port must be a whole number")?;
+    let to = block
+        .i64("to_port")
+        .ok_or("to_port must be a whole number")?;
+    let (from, to) = if protocol == "-1" {
+        // AWS keeps no ports for "all" and would silently drop any given.
+        if from != 0 || to != 0 {
+            return Err(format!(
+                "from_port ({from}) and to_port ({to}) must both be 0 to use the 'ALL' \"-1\" protocol"
+            ));
+        }
+        (0, 0)
+    } else {
+        (from, to)
+    };
+    let description = non_empty(block.str("description"));
+    let mut sources = Vec::new();
+    sources.extend(block.strings("cidr_blocks").into_iter().map(Source::Cidr4));
+    sources.extend(
+        block
+            .strings("ipv6_cidr_blocks")
+            .into_iter()
+            .map(Source::Cidr6),
+    );
+    sources.extend(
+        block
+            .strings("prefix_list_ids")
+            .into_iter()
+            .map(Source::PrefixList),
+    );
+    for group in block.strings("security_groups") {
+        let source = match group.split_once('/') {
+            Some((user, id)) => ctx.group_source(Some(user), id),
+            None => ctx.group_source(None, &group),
+        };
+        sources.push(source);
+    }
+    if block.bool("self") == Some(true) {
+        sources.push(Source::Myself);
+    }
+    Ok(sources
+        .into_iter()
+        .map(|source| {
+            let key = Key {
+                protocol: protocol.clone(),
+                from,
+                to,
+                source,
+            };
+            (key, description.clone())
+        })
+        .collect())
+}
+
+/// The grants of AWS's permissions (grouped by protocol and ports) one by one.
+fn aws_grants(perms: &[IpPermission], ctx: &GroupCtx) -> Grants {
+    let mut grants = Grants::new();
+    for perm in perms {
+        let protocol = normalize_protocol(perm.ip_protocol().unwrap_or("-1"));
+        let (from, to) = if protocol == "-1" {
+            (0, 0)
+        } else {
+            (
+                i64::from(perm.from_port().unwrap_or(0)),
+                i64::from(perm.to_port().unwrap_or(0)),
+            )
+        };
+        let mut add = |source: Source, description: Option<&str>| {
+            let key = Key {
+                protocol: protocol.clone(),
+                from,
+                to,
+                source,
+            };
+            grants.insert(key, non_empty(description));
+        };
+        for r in perm.ip_ranges() {
+            if let Some(cidr) = r.cidr_ip() {
+                add(Source::Cidr4(cidr.to_string()), r.description());
+            }
+        }
+        for r in perm.ipv6_ranges() {
+            if let Some(cidr) = r.cidr_ipv6() {
+                add(Source::Cidr6(cidr.to_string()), r.description());
+            }
+        }
+        for p in perm.prefix_list_ids() {
+            if let Some(id) = p.prefix_list_id() {
+                add(Source::PrefixList(id.to_string()), p.description());
+            }
+        }
+        for pair in perm.user_id_group_pairs() {
+            if let Some(group) = pair.group_id() {
+                add(ctx.group_source(pair.user_id(), group), pair.description());
+            }
+        }
+    }
+    grants
+}
+
+/// IpPermissions for API calls, one per protocol and port range.
+fn to_permissions(grants: &[(Key, Option<String>)], ctx: &GroupCtx) -> Vec<IpPermission> {
+    let mut by_ports: BTreeMap<(&str, i64, i64), Vec<(&Source, Option<&str>)>> = BTreeMap::new();
+    for (key, description) in grants {
+        by_ports
+            .entry((key.protocol.as_str(), key.from, key.to))
+            .or_default()
+            .push((&key.source, description.as_deref()));
+    }
+    by_ports
+        .into_iter()
+        .map(|((protocol, from, to), sources)| {
+            let mut perm = IpPermission::builder().ip_protocol(protocol);
+            if protocol != "-1" {
+                perm = perm.from_port(from as i32).to_port(to as i32);
+            }
+            for (source, description) in sources {
+                let description = description.map(str::to_string);
+                perm = match source {
+                    Source::Cidr4(cidr) => perm.ip_ranges(
+                        IpRange::builder()
+                            .cidr_ip(cidr)
+                            .set_description(description)
+                            .build(),
+                    ),
+                    Source::Cidr6(cidr) => perm.ipv6_ranges(
+                        Ipv6Range::builder()
+                            .cidr_ipv6(cidr)
+                            .set_description(description)
+                            .build(),
+                    ),
+                    Source::PrefixList(id) => perm.prefix_list_ids(
+                        PrefixListId::builder()
+                            .prefix_list_id(id)
+                            .set_description(description)
+                            .build(),
+                    ),
+                    Source::Group(group) => {
+                        let (user, id) = match group.split_once('/') {
+                            Some((user, id)) => (Some(user.to_string()), id),
+                            None => (None, group.as_str()),
+                        };
+                        perm.user_id_group_pairs(
+                            UserIdGroupPair::builder()
+                                .group_id(id)
+                                .set_user_id(user)
+                                .set_description(description)
+                                .build(),
+                        )
+                    }
+                    Source::Myself => perm.user_id_group_pairs(
+                        UserIdGroupPair::builder()
+                            .group_id(&ctx.id)
+                            .set_description(description)
+                            .build(),
+                    ),
+                };
+            }
+            perm.build()
+        })
+        .collect()
+}
+
+/// Rule blocks for state. A local block whose every grant exists (with the same
+/// description) is written back as it was written, so equivalent spellings ("all" for
+/// "-1", one block or several) never show as drift; grants no local block accounts
+/// for are grouped as Terraform groups them.
+fn render_blocks(local: &[Value], actual: Grants, ctx: &GroupCtx) -> Value {
+    let mut pool = actual;
+    let mut blocks = Vec::new();
+    for block in local.iter().filter_map(Value::as_object) {
+        let Ok(grants) = block_grants(block, ctx) else {
+            continue;
+        };
+        if grants.is_empty() || !grants.iter().all(|(k, d)| pool.get(k) == Some(d)) {
+            continue;
+        }
+        for (key, _) in &grants {
+            pool.remove(key);
+        }
+        blocks.push(Value::Object(local_block(block)));
+    }
+
+    let mut groups: BTreeMap<(String, i64, i64, Option<String>), Vec<Source>> = BTreeMap::new();
+    for (key, description) in pool {
+        groups
+            .entry((key.protocol, key.from, key.to, description))
+            .or_default()
+            .push(key.source);
+    }
+    for ((protocol, from, to, description), sources) in groups {
+        let mut cidrs = Vec::new();
+        let mut cidrs6 = Vec::new();
+        let mut prefix_lists = Vec::new();
+        let mut groups = Vec::new();
+        let mut myself = false;
+        for source in sources {
+            match source {
+                Source::Cidr4(c) => cidrs.push(c),
+                Source::Cidr6(c) => cidrs6.push(c),
+                Source::PrefixList(p) => prefix_lists.push(p),
+                Source::Group(g) => groups.push(g),
+                Source::Myself => myself = true,
+            }
+        }
+        let list = |items: Vec<String>| {
+            if items.is_empty() {
+                Value::Null
+            } else {
+                Value::from(items)
+            }
+        };
+        blocks.push(Value::Object(object! {
+            "from_port" => from,
+            "to_port" => to,
+            "protocol" => protocol,
+            "cidr_blocks" => list(cidrs),
+            "ipv6_cidr_blocks" => list(cidrs6),
+            "prefix_list_ids" => list(prefix_lists),
+            "security_groups" => list(groups),
+            "self" => myself,
+            "description" => description,
+        }));
+    }
+    Value::List(blocks)
+}
+
+/// A local rule block with every attribute present, as state holds blocks.
+fn local_block(block: &Object) -> Object {
+    RULE_ATTRIBUTES
+        .iter()
+        .map(|a| {
+            let value = match (a.name, block.get(a.name)) {
+                ("self", None | Some(Value::Null)) => Value::Bool(false),
+                (_, Some(v)) => v.clone(),
+                (_, None) => Value::Null,
+            };
+            (a.name.to_string(), value)
+        })
+        .collect()
+}
+
+fn unique_suffix() -> String {
+    let mut s = uuid::Uuid::new_v4().simple().to_string();
+    s.truncate(UNIQUE_SUFFIX_LEN);
+    s
+}
+
+/// The prefix of a name that ends in a generated suffix (for import and for groups
+/// named by recon).
+fn derived_name_prefix(name: &str) -> Option<&str> {
+    let cut = name.len().checked_sub(UNIQUE_SUFFIX_LEN)?;
+    let suffix = name.get(cut..)?;
+    let generated = suffix
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    (cut > 0 && generated).then(|| &name[..cut])
+}
+
+/// The groups among `ids` that exist, by id (a filter does not fail on a missing id).
+async fn find_groups(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, AwsSecurityGroup>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let groups: Vec<AwsSecurityGroup> = client
+            .describe_security_groups()
+            .filters(filter("group-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        for group in groups {
+            if let Some(id) = group.group_id() {
+                found.insert(id.to_string(), group);
+            }
+        }
+    }
+    Ok(found)
+}
+
+async fn wait_exists(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<AwsSecurityGroup> {
+    let ids = [id.to_string()];
+    poll(
+        &format!("security group {id} to exist"),
+        STATE_TIMEOUT,
+        || async { Ok(find_groups(client, &ids).await?.remove(id)) },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> GroupCtx {
+        GroupCtx {
+            id: "sg-1".into(),
+            owner: "111122223333".into(),
+        }
+    }
+
+    #[test]
+    fn equivalent_spellings_render_as_written() {
+        let block = object! {
+            "from_port" => 0, "to_port" => 0, "protocol" => "all",
+            "cidr_blocks" => vec!["0.0.0.0/0"],
+        };
+        let actual: Grants = block_grants(&block, &ctx()).unwrap().into_iter().collect();
+        let rendered = render_blocks(&[Value::Object(block)], actual, &ctx());
+        let first = rendered.as_list().unwrap()[0].as_object().unwrap();
+        assert_eq!(first.str("protocol"), Some("all"));
+        assert_eq!(first.bool("self"), Some(false));
+    }
+
+    #[test]
+    fn unmatched_grants_are_grouped_by_ports_and_description() {
+        let a = object! {
+            "from_port" => 80, "to_port" => 80, "protocol" => "6",
+            "cidr_blocks" => vec!["10.0.0.0/8", "10.1.0.0/16"],
+            "security_groups" => vec!["111122223333/sg-1", "444455556666/sg-9"],
+        };
+        let actual: Grants = block_grants(&a, &ctx()).unwrap().into_iter().collect();
+        let rendered = render_blocks(&[], actual, &ctx());
+        let blocks = rendered.as_list().unwrap();
+        assert_eq!(blocks.len(), 1);
+        let b = blocks[0].as_object().unwrap();
+        assert_eq!(b.str("protocol"), Some("tcp"));
+        assert_eq!(b.strings("cidr_blocks"), vec!["10.0.0.0/8", "10.1.0.0/16"]);
+        assert_eq!(b.strings("security_groups"), vec!["444455556666/sg-9"]);
+        assert_eq!(b.bool("self"), Some(true));
+    }
+
+    #[test]
+    fn all_protocol_needs_zero_ports() {
+        let block = object! {"from_port" => 1, "to_port" => 2, "protocol" => "-1", "self" => true};
+        assert!(block_grants(&block, &ctx()).is_err());
+    }
+
+    #[test]
+    fn name_prefix_is_derived_from_generated_names_only() {
+        assert_eq!(
+            derived_name_prefix("web-0123456789abcdef0123456789"),
+            Some("web-")
+        );
+        assert_eq!(
+            derived_name_prefix("recon-0123456789abcdef0123456789"),
+            Some("recon-")
+        );
+        assert_eq!(derived_name_prefix("web"), None);
+        assert_eq!(derived_name_prefix("my-hand-named-security-group"), None);
+    }
+}

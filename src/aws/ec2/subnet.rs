@@ -1,0 +1,222 @@
+//! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
+
+use super::network_shared::{
+    changed, filter, id_of, opt_str, poll, required, retry_on_codes, state_tags, tag_specification,
+    update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, ResourceType as Ec2Resource, Subnet as AwsSubnet, SubnetState,
+};
+use std::collections::HashMap;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_subnet",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::required("vpc_id", Type::String).force_new(),
+        // Optional+Computed in Terraform only for IPAM pools, which recon does not support.
+        Attribute::required("cidr_block", Type::String).force_new(),
+        Attribute::optional_computed("availability_zone", Type::String).force_new(),
+        Attribute::optional_computed("availability_zone_id", Type::String).force_new(),
+        Attribute::optional("map_public_ip_on_launch", Type::Bool).default(Default::Bool(false)),
+        Attribute::computed("owner_id", Type::String),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+pub struct Subnet {
+    client: aws_sdk_ec2::Client,
+}
+
+impl Subnet {
+    pub fn new(clients: &Clients) -> Self {
+        Subnet {
+            client: clients.ec2.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for Subnet {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let out = self
+            .client
+            .create_subnet()
+            .vpc_id(required(planned, "vpc_id")?)
+            .cidr_block(required(planned, "cidr_block")?)
+            .set_availability_zone(planned.str("availability_zone").map(str::to_string))
+            .set_availability_zone_id(planned.str("availability_zone_id").map(str::to_string))
+            .tag_specifications(tag_specification(Ec2Resource::Subnet, planned, meta))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = out
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .ok_or_else(|| ProviderError::new("CreateSubnet returned no subnet id"))?
+            .to_string();
+        let partial = object! {"id" => id.clone()};
+        let result = async {
+            wait_available(&self.client, &id).await?;
+            if planned.bool("map_public_ip_on_launch") == Some(true) {
+                set_map_public_ip(&self.client, &id, true).await?;
+            }
+            self.read_back(&id).await
+        }
+        .await;
+        result.map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids: Vec<String> = priors
+            .iter()
+            .filter_map(|p| p.str("id").map(str::to_string))
+            .collect();
+        let subnets = find_subnets(&self.client, &ids).await?;
+        Ok(priors
+            .iter()
+            .map(|p| p.str("id").and_then(|id| subnets.get(id)).map(to_state))
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let id = id_of(prior)?;
+        if changed(prior, planned, "map_public_ip_on_launch") {
+            let value = planned.bool("map_public_ip_on_launch").unwrap_or(false);
+            set_map_public_ip(&self.client, id, value).await?;
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+        self.read_back(id).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        let deleted = retry_on_codes(&["DependencyViolation"], DEPENDENCY_TIMEOUT, || async {
+            self.client
+                .delete_subnet()
+                .subnet_id(id)
+                .send()
+                .await
+                .map_err(sdk_error)
+        })
+        .await;
+        match deleted {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let ids = [id.to_string()];
+        poll(
+            &format!("subnet {id} to be deleted"),
+            STATE_TIMEOUT,
+            || async {
+                Ok(find_subnets(&self.client, &ids)
+                    .await?
+                    .is_empty()
+                    .then_some(()))
+            },
+        )
+        .await
+    }
+}
+
+impl Subnet {
+    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
+        let subnets = find_subnets(&self.client, &[id.to_string()]).await?;
+        subnets
+            .get(id)
+            .map(to_state)
+            .ok_or_else(|| ProviderError::new(format!("subnet {id} disappeared while being read")))
+    }
+}
+
+async fn set_map_public_ip(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    value: bool,
+) -> ProviderResult<()> {
+    // ModifySubnetAttribute takes one attribute per call.
+    client
+        .modify_subnet_attribute()
+        .subnet_id(id)
+        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(value).build())
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// The subnets among `ids` that exist, by id.
+async fn find_subnets(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, AwsSubnet>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let subnets: Vec<AwsSubnet> = client
+            .describe_subnets()
+            .filters(filter("subnet-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        for subnet in subnets {
+            if let Some(id) = subnet.subnet_id() {
+                found.insert(id.to_string(), subnet);
+            }
+        }
+    }
+    Ok(found)
+}
+
+async fn wait_available(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
+    let ids = [id.to_string()];
+    poll(
+        &format!("subnet {id} to become available"),
+        STATE_TIMEOUT,
+        || async {
+            let subnets = find_subnets(client, &ids).await?;
+            Ok(subnets
+                .get(id)
+                .filter(|s| s.state() == Some(&SubnetState::Available))
+                .map(|_| ()))
+        },
+    )
+    .await
+}
+
+fn to_state(subnet: &AwsSubnet) -> Object {
+    object! {
+        "id" => opt_str(subnet.subnet_id()),
+        "arn" => opt_str(subnet.subnet_arn()),
+        "vpc_id" => opt_str(subnet.vpc_id()),
+        "cidr_block" => opt_str(subnet.cidr_block()),
+        "availability_zone" => opt_str(subnet.availability_zone()),
+        "availability_zone_id" => opt_str(subnet.availability_zone_id()),
+        "map_public_ip_on_launch" => subnet.map_public_ip_on_launch().unwrap_or(false),
+        "owner_id" => opt_str(subnet.owner_id()),
+        "tags" => state_tags(subnet.tags()),
+    }
+}

@@ -1,0 +1,422 @@
+//! aws_vpc: a virtual private cloud, its DNS settings and the defaults AWS makes with it.
+
+use super::network_shared::{
+    changed, ec2_arn, filter, id_of, poll, required, retry_on_codes, state_tags, tag_specification,
+    update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, ResourceType as Ec2Resource, Tenancy, Vpc as AwsVpc, VpcAttributeName,
+    VpcState, VpcTenancy,
+};
+use futures::{StreamExt, TryStreamExt};
+use std::collections::HashMap;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_vpc",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        // Terraform makes this Optional+Computed for IPAM pools, which recon does not
+        // support: without a pool a CIDR block is needed.
+        Attribute::required("cidr_block", Type::String).force_new(),
+        Attribute::optional("instance_tenancy", Type::String).default(Default::Str("default")),
+        Attribute::optional("enable_dns_support", Type::Bool).default(Default::Bool(true)),
+        Attribute::optional("enable_dns_hostnames", Type::Bool).default(Default::Bool(false)),
+        Attribute::computed("default_security_group_id", Type::String),
+        Attribute::computed("default_route_table_id", Type::String),
+        Attribute::computed("main_route_table_id", Type::String),
+        Attribute::computed("default_network_acl_id", Type::String),
+        Attribute::computed("dhcp_options_id", Type::String),
+        Attribute::computed("owner_id", Type::String),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+/// DescribeVpcAttribute answers one attribute of one VPC per call.
+const ATTRIBUTE_CONCURRENCY: usize = 8;
+
+pub struct Vpc {
+    client: aws_sdk_ec2::Client,
+    region: String,
+}
+
+impl Vpc {
+    pub fn new(clients: &Clients) -> Self {
+        Vpc {
+            client: clients.ec2.clone(),
+            region: clients.region.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for Vpc {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let out = self
+            .client
+            .create_vpc()
+            .cidr_block(required(planned, "cidr_block")?)
+            .instance_tenancy(Tenancy::from(
+                planned.str("instance_tenancy").unwrap_or("default"),
+            ))
+            .tag_specifications(tag_specification(Ec2Resource::Vpc, planned, meta))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = out
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .ok_or_else(|| ProviderError::new("CreateVpc returned no VPC id"))?
+            .to_string();
+        let partial = object! {"id" => id.clone()};
+
+        wait_available(&self.client, &id)
+            .await
+            .map_err(|e| e.with_partial(partial.clone()))?;
+        // New VPCs have DNS support on and hostnames off; change only what differs.
+        let support = planned.bool("enable_dns_support").unwrap_or(true);
+        let hostnames = planned.bool("enable_dns_hostnames").unwrap_or(false);
+        let result = async {
+            if !support {
+                modify_dns(&self.client, &id, VpcAttributeName::EnableDnsSupport, false).await?;
+            }
+            if hostnames {
+                modify_dns(
+                    &self.client,
+                    &id,
+                    VpcAttributeName::EnableDnsHostnames,
+                    true,
+                )
+                .await?;
+            }
+            self.read_back(&id).await
+        }
+        .await;
+        result.map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids: Vec<String> = priors
+            .iter()
+            .filter_map(|p| p.str("id").map(str::to_string))
+            .collect();
+        let states = self.read_ids(&ids).await?;
+        Ok(priors
+            .iter()
+            .map(|p| p.str("id").and_then(|id| states.get(id).cloned()))
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let id = id_of(prior)?;
+        if changed(prior, planned, "instance_tenancy") {
+            // AWS only allows moving from dedicated to default; it says so if asked otherwise.
+            self.client
+                .modify_vpc_tenancy()
+                .vpc_id(id)
+                .instance_tenancy(VpcTenancy::from(
+                    planned.str("instance_tenancy").unwrap_or("default"),
+                ))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        // Hostnames need DNS support: turn support on first and off last.
+        let support = changed(prior, planned, "enable_dns_support")
+            .then(|| planned.bool("enable_dns_support").unwrap_or(true));
+        let hostnames = changed(prior, planned, "enable_dns_hostnames")
+            .then(|| planned.bool("enable_dns_hostnames").unwrap_or(false));
+        if support == Some(true) {
+            modify_dns(&self.client, id, VpcAttributeName::EnableDnsSupport, true).await?;
+        }
+        if let Some(value) = hostnames {
+            modify_dns(
+                &self.client,
+                id,
+                VpcAttributeName::EnableDnsHostnames,
+                value,
+            )
+            .await?;
+        }
+        if support == Some(false) {
+            modify_dns(&self.client, id, VpcAttributeName::EnableDnsSupport, false).await?;
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+        self.read_back(id).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        let deleted = retry_on_codes(&["DependencyViolation"], DEPENDENCY_TIMEOUT, || async {
+            self.client
+                .delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .map_err(sdk_error)
+        })
+        .await;
+        match deleted {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let ids = [id.to_string()];
+        poll(
+            &format!("VPC {id} to be deleted"),
+            STATE_TIMEOUT,
+            || async {
+                Ok(find_vpcs(&self.client, &ids)
+                    .await?
+                    .is_empty()
+                    .then_some(()))
+            },
+        )
+        .await
+    }
+}
+
+impl Vpc {
+    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
+        self.read_ids(&[id.to_string()])
+            .await?
+            .remove(id)
+            .ok_or_else(|| ProviderError::new(format!("VPC {id} disappeared while being read")))
+    }
+
+    /// Full states of the VPCs that exist, by id.
+    async fn read_ids(&self, ids: &[String]) -> ProviderResult<HashMap<String, Object>> {
+        let vpcs = find_vpcs(&self.client, ids).await?;
+        if vpcs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let found: Vec<String> = vpcs.keys().cloned().collect();
+        let (main_tables, default_groups, default_acls, dns) = tokio::try_join!(
+            find_main_route_tables(&self.client, &found),
+            find_default_security_groups(&self.client, &found),
+            find_default_network_acls(&self.client, &found),
+            find_dns_attributes(&self.client, &found),
+        )?;
+        let mut states = HashMap::new();
+        for (id, vpc) in vpcs {
+            // A VPC deleted between the calls is simply gone.
+            let Some(&(support, hostnames)) = dns.get(&id) else {
+                continue;
+            };
+            let owner = vpc.owner_id().unwrap_or_default();
+            let main_table = Value::from(main_tables.get(&id).cloned());
+            let state = object! {
+                "id" => id.clone(),
+                "arn" => ec2_arn(&self.region, owner, &format!("vpc/{id}")),
+                "cidr_block" => vpc.cidr_block().map(str::to_string),
+                "instance_tenancy" => vpc.instance_tenancy().map(|t| t.as_str().to_string()),
+                "enable_dns_support" => support,
+                "enable_dns_hostnames" => hostnames,
+                "default_security_group_id" => default_groups.get(&id).cloned(),
+                "default_route_table_id" => main_table.clone(),
+                "main_route_table_id" => main_table,
+                "default_network_acl_id" => default_acls.get(&id).cloned(),
+                "dhcp_options_id" => vpc.dhcp_options_id().map(str::to_string),
+                "owner_id" => vpc.owner_id().map(str::to_string),
+                "tags" => state_tags(vpc.tags()),
+            };
+            states.insert(id, state);
+        }
+        Ok(states)
+    }
+}
+
+async fn modify_dns(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    attribute: VpcAttributeName,
+    value: bool,
+) -> ProviderResult<()> {
+    // ModifyVpcAttribute takes exactly one attribute per call.
+    let flag = AttributeBooleanValue::builder().value(value).build();
+    let call = client.modify_vpc_attribute().vpc_id(id);
+    let call = match attribute {
+        VpcAttributeName::EnableDnsHostnames => call.enable_dns_hostnames(flag),
+        _ => call.enable_dns_support(flag),
+    };
+    call.send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+/// The VPCs among `ids` that exist (a filter, unlike VpcIds, does not fail on a missing id).
+async fn find_vpcs(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, AwsVpc>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let vpcs: Vec<AwsVpc> = client
+            .describe_vpcs()
+            .filters(filter("vpc-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        for vpc in vpcs {
+            if let Some(id) = vpc.vpc_id() {
+                found.insert(id.to_string(), vpc);
+            }
+        }
+    }
+    Ok(found)
+}
+
+async fn wait_available(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
+    let ids = [id.to_string()];
+    poll(
+        &format!("VPC {id} to become available"),
+        STATE_TIMEOUT,
+        || async {
+            let vpcs = find_vpcs(client, &ids).await?;
+            Ok(vpcs
+                .get(id)
+                .filter(|v| v.state() == Some(&VpcState::Available))
+                .map(|_| ()))
+        },
+    )
+    .await
+}
+
+/// VPC id -> (enableDnsSupport, enableDnsHostnames).
+async fn find_dns_attributes(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, (bool, bool)>> {
+    let results: Vec<Option<(String, (bool, bool))>> = futures::stream::iter(ids.iter().cloned())
+        .map(|id| async move {
+            let support = vpc_attribute(client, &id, VpcAttributeName::EnableDnsSupport);
+            let hostnames = vpc_attribute(client, &id, VpcAttributeName::EnableDnsHostnames);
+            match tokio::try_join!(support, hostnames) {
+                Ok((s, h)) => Ok(Some((id, (s, h)))),
+                Err(e) if is_not_found(&e) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .buffer_unordered(ATTRIBUTE_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(results.into_iter().flatten().collect())
+}
+
+async fn vpc_attribute(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    attribute: VpcAttributeName,
+) -> ProviderResult<bool> {
+    let out = client
+        .describe_vpc_attribute()
+        .vpc_id(id)
+        .attribute(attribute.clone())
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let value = match attribute {
+        VpcAttributeName::EnableDnsHostnames => out.enable_dns_hostnames(),
+        _ => out.enable_dns_support(),
+    };
+    Ok(value.and_then(|v| v.value()).unwrap_or(false))
+}
+
+/// VPC id -> its main route table.
+async fn find_main_route_tables(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, String>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let tables: Vec<_> = client
+            .describe_route_tables()
+            .filters(filter("vpc-id", chunk))
+            .filters(filter("association.main", &["true".to_string()]))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        for table in tables {
+            if let (Some(vpc), Some(id)) = (table.vpc_id(), table.route_table_id()) {
+                found.insert(vpc.to_string(), id.to_string());
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// VPC id -> its security group named "default".
+async fn find_default_security_groups(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, String>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let groups: Vec<_> = client
+            .describe_security_groups()
+            .filters(filter("vpc-id", chunk))
+            .filters(filter("group-name", &["default".to_string()]))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        for group in groups {
+            if let (Some(vpc), Some(id)) = (group.vpc_id(), group.group_id()) {
+                found.insert(vpc.to_string(), id.to_string());
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// VPC id -> its default network ACL.
+async fn find_default_network_acls(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, String>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let acls: Vec<_> = client
+            .describe_network_acls()
+            .filters(filter("vpc-id", chunk))
+            .filters(filter("default", &["true".to_string()]))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        for acl in acls {
+            if let (Some(vpc), Some(id)) = (acl.vpc_id(), acl.network_acl_id()) {
+                found.insert(vpc.to_string(), id.to_string());
+            }
+        }
+    }
+    Ok(found)
+}
