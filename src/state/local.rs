@@ -1,0 +1,283 @@
+//! State in a local file: the default backend, nothing to set up.
+//!
+//! Writes are atomic (temp file in the same directory, fsync, rename) and keep the
+//! replaced version as `<path>.backup`. A file that exists but cannot be read is
+//! never treated as empty and never overwritten.
+
+use super::{check_replace, Backend, State, StateError};
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct LocalBackend {
+    path: PathBuf,
+}
+
+impl LocalBackend {
+    pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
+        LocalBackend { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where the previous version is kept: `<path>.backup`.
+    pub fn backup_path(&self) -> PathBuf {
+        let mut name = OsString::from(self.path.as_os_str());
+        name.push(".backup");
+        PathBuf::from(name)
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn io_err(&self, action: &'static str, source: io::Error) -> StateError {
+        StateError::Io {
+            location: self.location(),
+            action,
+            source,
+        }
+    }
+
+    /// The raw bytes on disk, None if there is no file.
+    fn read_bytes(&self) -> Result<Option<Vec<u8>>, StateError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io_err("read", e)),
+        }
+    }
+
+    /// Writes `bytes` to `dest` atomically: readers see the old file or the new
+    /// one, never a torn write. The temp file is created 0600 (state holds secrets).
+    fn write_atomic(&self, dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), StateError> {
+        let file_name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "state".into());
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{file_name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| self.io_err("create a temporary file for", e))?;
+        tmp.write_all(bytes)
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| self.io_err("write", e))?;
+        tmp.persist(dest)
+            .map_err(|e| self.io_err("replace", e.error))?;
+        Ok(())
+    }
+}
+
+impl Backend for LocalBackend {
+    fn describe(&self) -> String {
+        format!("local state file {}", self.location())
+    }
+
+    fn read(&self) -> Result<Option<State>, StateError> {
+        match self.read_bytes()? {
+            None => Ok(None),
+            Some(bytes) => State::from_json_at(&bytes, &self.location()).map(Some),
+        }
+    }
+
+    fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&dir).map_err(|e| self.io_err("create the directory for", e))?;
+
+        // Parse what is there first: an unreadable or newer-format state is an
+        // error here too, so it is never replaced.
+        let on_disk = self.read_bytes()?;
+        let current = match &on_disk {
+            Some(bytes) => Some(State::from_json_at(bytes, &self.location())?),
+            None => None,
+        };
+        check_replace(&self.location(), current.as_ref(), state, expected)?;
+
+        // Back up exactly the bytes that were checked, then swap in the new state.
+        if let Some(bytes) = &on_disk {
+            self.write_atomic(&dir, &self.backup_path(), bytes)?;
+        }
+        self.write_atomic(&dir, &self.path, state.to_json_pretty().as_bytes())?;
+        sync_dir(&dir);
+        Ok(())
+    }
+}
+
+/// Makes the renames durable. Best effort: the data is already synced, and not
+/// every platform can open a directory.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::InstanceAddr;
+    use crate::object;
+    use crate::state::ResourceState;
+
+    fn sample() -> State {
+        let mut state = State::new();
+        let addr: InstanceAddr = "aws_vpc.main".parse().unwrap();
+        state.upsert(
+            ResourceState::from_object(&addr, &object! {"id" => "vpc-1"}, &[], false).unwrap(),
+        );
+        state
+    }
+
+    fn next(state: &State) -> State {
+        let mut s = state.clone();
+        s.bump_serial();
+        s
+    }
+
+    #[test]
+    fn missing_file_reads_as_none_and_write_creates_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join("state/nested/default.json"));
+        assert!(backend.read().unwrap().is_none());
+
+        let state = next(&sample());
+        backend.write(&state, None).unwrap();
+        assert_eq!(backend.read().unwrap().unwrap(), state);
+        // First write: nothing to back up.
+        assert!(!backend.backup_path().exists());
+        assert!(backend.describe().contains("default.json"));
+    }
+
+    #[test]
+    fn write_keeps_the_previous_version_as_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join("default.json"));
+        let first = next(&sample());
+        backend.write(&first, None).unwrap();
+        let first_bytes = fs::read(backend.path()).unwrap();
+
+        let second = next(&first);
+        backend
+            .write(&second, Some((&first.lineage, first.serial)))
+            .unwrap();
+        assert_eq!(fs::read(backend.backup_path()).unwrap(), first_bytes);
+        assert_eq!(backend.read().unwrap().unwrap(), second);
+
+        // No temp files are left behind.
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error_and_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("default.json");
+        for bytes in [&b"{\"version\": 1, \"seri"[..], b"", b"{\"version\": 9}"] {
+            fs::write(&path, bytes).unwrap();
+            let backend = LocalBackend::new(&path);
+            let err = backend.read().unwrap_err();
+            assert!(
+                err.to_string().contains(&path.display().to_string()),
+                "{err}"
+            );
+
+            let err = backend.write(&next(&sample()), None).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    StateError::Invalid { .. } | StateError::UnsupportedVersion { .. }
+                ),
+                "{err}"
+            );
+            assert_eq!(fs::read(&path).unwrap(), bytes, "file was modified");
+            assert!(!backend.backup_path().exists());
+        }
+    }
+
+    #[test]
+    fn stale_serial_and_other_lineage_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join("default.json"));
+        let base = next(&sample());
+        backend.write(&base, None).unwrap();
+        let ours = base.clone();
+
+        // Someone else writes serial 2 meanwhile.
+        let theirs = next(&base);
+        backend
+            .write(&theirs, Some((&base.lineage, base.serial)))
+            .unwrap();
+        let on_disk = fs::read(backend.path()).unwrap();
+
+        // We still think serial 1 is current.
+        let err = backend
+            .write(&next(&ours), Some((&ours.lineage, ours.serial)))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StateError::StaleSerial {
+                    found: 2,
+                    expected: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("run plan again"), "{err}");
+
+        // A state from another stack.
+        let mut other = State::new();
+        other.serial = 5;
+        let err = backend
+            .write(&other, Some((&other.lineage, 2)))
+            .unwrap_err();
+        assert!(matches!(err, StateError::LineageMismatch { .. }), "{err}");
+
+        // Right expectation, but the new state carries another lineage.
+        let err = backend
+            .write(&other, Some((&theirs.lineage, theirs.serial)))
+            .unwrap_err();
+        assert!(matches!(err, StateError::LineageMismatch { .. }), "{err}");
+
+        // Right expectation, serial not increased.
+        let err = backend
+            .write(&theirs, Some((&theirs.lineage, theirs.serial)))
+            .unwrap_err();
+        assert!(
+            matches!(err, StateError::SerialNotIncreased { .. }),
+            "{err}"
+        );
+
+        // Expecting no state where one exists.
+        let err = backend.write(&next(&theirs), None).unwrap_err();
+        assert!(matches!(err, StateError::AlreadyExists { .. }), "{err}");
+
+        assert_eq!(fs::read(backend.path()).unwrap(), on_disk);
+    }
+
+    #[test]
+    fn expecting_a_state_that_is_gone_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join("default.json"));
+        let state = next(&sample());
+        let err = backend
+            .write(&state, Some((&state.lineage, 0)))
+            .unwrap_err();
+        assert!(matches!(err, StateError::Missing { .. }), "{err}");
+        assert!(!backend.path().exists());
+    }
+}

@@ -1,0 +1,840 @@
+//! The state document: what recon last knew about every resource it manages.
+//!
+//! State is a versioned JSON document with a `serial` (bumped on every write) and
+//! a `lineage` (fixed when the state is created), so that a backend can refuse
+//! to replace a state that changed under us or belongs to another stack.
+
+pub mod local;
+
+use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::value::{Object, Value};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+pub use local::LocalBackend;
+
+/// The state format this recon writes, and the newest it reads.
+pub const STATE_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    pub serial: u64,
+    pub lineage: String,
+    pub recon_version: String,
+    #[serde(default)]
+    pub resources: Vec<ResourceState>,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    /// The instance address as text, e.g. `aws_instance.web["a"]`; must agree with
+    /// mode/type/name/index (checked on load).
+    pub address: String,
+    pub mode: Mode,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub name: String,
+    /// null, an integer (`count`) or a string (`for_each`).
+    pub index: Json,
+    #[serde(serialize_with = "sorted")]
+    pub attributes: Json,
+    /// Instance addresses this one depends on, so deletes can run in reverse order
+    /// after the configuration that declared the edges is gone.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    #[serde(default)]
+    pub tainted: bool,
+    #[serde(default)]
+    pub create_before_destroy: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputState {
+    #[serde(serialize_with = "sorted")]
+    pub value: Json,
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot {action} state at {location}: {source}")]
+    Io {
+        location: String,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "state at {location} cannot be read: {detail}; recon will neither use it nor \
+         overwrite it: fix the file by hand or restore a previous copy (local state keeps \
+         one next to the file as .backup)"
+    )]
+    Invalid { location: String, detail: String },
+    #[error(
+        "state at {location} has format version {found}, but this recon ({recon}) reads \
+         versions up to {supported}; it was written by a newer recon: upgrade recon to use it"
+    )]
+    UnsupportedVersion {
+        location: String,
+        found: u64,
+        supported: u32,
+        recon: &'static str,
+    },
+    #[error(
+        "state at {location} has lineage {found}, not {expected}: it belongs to another \
+         stack or was re-created; refusing to replace it, check the backend settings"
+    )]
+    LineageMismatch {
+        location: String,
+        found: String,
+        expected: String,
+    },
+    #[error(
+        "state at {location} changed since it was read (serial {found} there, {expected} \
+         expected); someone else wrote it, so run plan again against the new state"
+    )]
+    StaleSerial {
+        location: String,
+        found: u64,
+        expected: u64,
+    },
+    #[error(
+        "state at {location} already exists (lineage {lineage}, serial {serial}) but no \
+         prior state was expected; refusing to replace it, read it first"
+    )]
+    AlreadyExists {
+        location: String,
+        lineage: String,
+        serial: u64,
+    },
+    #[error(
+        "state at {location} was expected (serial {expected}) but is gone; refusing to \
+         write a new one in its place, check whether it was moved or deleted"
+    )]
+    Missing { location: String, expected: u64 },
+    #[error(
+        "refusing to write state serial {new} at {location} over serial {current}: every \
+         write must increase the serial (this is a bug in recon)"
+    )]
+    SerialNotIncreased {
+        location: String,
+        new: u64,
+        current: u64,
+    },
+    #[error(
+        "{address}: {what} is still unknown (known after apply); unknown values are never \
+         written to state (this is a bug in recon)"
+    )]
+    UnknownValue { address: String, what: String },
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+impl State {
+    /// An empty state with serial 0 and a fresh lineage.
+    pub fn new() -> State {
+        State {
+            version: STATE_VERSION,
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            recon_version: env!("CARGO_PKG_VERSION").to_string(),
+            resources: Vec::new(),
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    /// Prepares the next write: one more serial, stamped by this recon.
+    pub fn bump_serial(&mut self) {
+        self.serial += 1;
+        self.recon_version = env!("CARGO_PKG_VERSION").to_string();
+    }
+
+    pub fn get(&self, addr: &InstanceAddr) -> Option<&ResourceState> {
+        self.resources.iter().find(|r| r.is(addr))
+    }
+
+    pub fn get_mut(&mut self, addr: &InstanceAddr) -> Option<&mut ResourceState> {
+        self.resources.iter_mut().find(|r| r.is(addr))
+    }
+
+    /// Inserts or replaces the instance, keeping resources sorted by address.
+    pub fn upsert(&mut self, resource: ResourceState) {
+        let addr = resource.addr();
+        if let Some(existing) = self.resources.iter_mut().find(|r| r.is(&addr)) {
+            *existing = resource;
+            return;
+        }
+        let at = self.resources.partition_point(|r| r.addr() < addr);
+        self.resources.insert(at, resource);
+    }
+
+    pub fn remove(&mut self, addr: &InstanceAddr) -> Option<ResourceState> {
+        let at = self.resources.iter().position(|r| r.is(addr))?;
+        Some(self.resources.remove(at))
+    }
+
+    /// Records an output; refuses a value that is not wholly known.
+    pub fn set_output(
+        &mut self,
+        name: &str,
+        value: &Value,
+        sensitive: bool,
+    ) -> Result<(), StateError> {
+        if let Some(path) = first_unknown(value, String::new()) {
+            return Err(StateError::UnknownValue {
+                address: format!("output.{name}"),
+                what: describe_path(&path),
+            });
+        }
+        let value = value.to_json();
+        self.outputs
+            .insert(name.to_string(), OutputState { value, sensitive });
+        Ok(())
+    }
+
+    /// Pretty JSON with a stable key order (struct fields in declaration order,
+    /// object keys sorted), so that state diffs well under version control.
+    pub fn to_json_pretty(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self)
+            .expect("a state holds only JSON values and string keys, which always serialise");
+        text.push('\n');
+        text
+    }
+
+    pub fn from_json(bytes: &[u8]) -> Result<State, StateError> {
+        State::from_json_at(bytes, "(state document)")
+    }
+
+    /// Parses and checks a state document; `location` names it in errors.
+    pub fn from_json_at(bytes: &[u8], location: &str) -> Result<State, StateError> {
+        let invalid = |detail: String| StateError::Invalid {
+            location: location.to_string(),
+            detail,
+        };
+        let doc: Json =
+            serde_json::from_slice(bytes).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
+        // The version is checked before the shape, so a newer format says so
+        // instead of failing on a field this recon does not know.
+        let version = match doc.get("version") {
+            Some(Json::Number(n)) => n.as_u64().ok_or_else(|| {
+                invalid(format!("\"version\" must be a positive integer, not {n}"))
+            })?,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "\"version\" must be a number, not {other}"
+                )))
+            }
+            None => {
+                return Err(invalid(
+                    "no \"version\" field; this is not a recon state file".into(),
+                ))
+            }
+        };
+        if version > u64::from(STATE_VERSION) {
+            return Err(StateError::UnsupportedVersion {
+                location: location.to_string(),
+                found: version,
+                supported: STATE_VERSION,
+                recon: env!("CARGO_PKG_VERSION"),
+            });
+        }
+        if version == 0 {
+            return Err(invalid("version 0 is not a recon state format".into()));
+        }
+        let mut state: State = serde_json::from_value(doc).map_err(|e| invalid(e.to_string()))?;
+        if state.lineage.trim().is_empty() {
+            return Err(invalid("\"lineage\" is empty".into()));
+        }
+        for r in &state.resources {
+            r.check()
+                .map_err(|e| invalid(format!("resource {:?}: {e}", r.address)))?;
+        }
+        state.resources.sort_by_cached_key(ResourceState::addr);
+        if let Some(pair) = state.resources.windows(2).find(|w| w[0].is(&w[1].addr())) {
+            return Err(invalid(format!(
+                "resource {} appears twice",
+                pair[0].address
+            )));
+        }
+        Ok(state)
+    }
+}
+
+impl ResourceState {
+    /// Builds the state of one instance from its attributes. Fails if any value is
+    /// Unknown: state only ever holds what really exists.
+    pub fn from_object(
+        addr: &InstanceAddr,
+        attributes: &Object,
+        dependencies: &[InstanceAddr],
+        create_before_destroy: bool,
+    ) -> Result<ResourceState, StateError> {
+        for (key, value) in attributes {
+            if let Some(path) = first_unknown(value, attr_segment(key)) {
+                return Err(StateError::UnknownValue {
+                    address: addr.to_string(),
+                    what: describe_path(&path),
+                });
+            }
+        }
+        let mut dependencies: Vec<InstanceAddr> = dependencies.to_vec();
+        dependencies.sort();
+        dependencies.dedup();
+        Ok(ResourceState {
+            address: addr.to_string(),
+            mode: addr.resource.mode,
+            type_name: addr.resource.type_name.clone(),
+            name: addr.resource.name.clone(),
+            index: addr.key.to_json(),
+            attributes: Value::Object(attributes.clone()).to_json(),
+            dependencies: dependencies.iter().map(ToString::to_string).collect(),
+            tainted: false,
+            create_before_destroy,
+        })
+    }
+
+    pub fn addr(&self) -> InstanceAddr {
+        InstanceAddr {
+            resource: ResourceAddr {
+                mode: self.mode,
+                type_name: self.type_name.clone(),
+                name: self.name.clone(),
+            },
+            key: InstanceKey::from_json(&self.index),
+        }
+    }
+
+    /// The attributes as Values (an empty object if they are not an object).
+    pub fn object(&self) -> Object {
+        match Value::from_json(&self.attributes) {
+            Value::Object(map) => map,
+            _ => Object::new(),
+        }
+    }
+
+    /// The dependencies that parse as addresses (all of them, in a checked state).
+    pub fn dependency_addrs(&self) -> Vec<InstanceAddr> {
+        self.dependencies
+            .iter()
+            .filter_map(|d| d.parse().ok())
+            .collect()
+    }
+
+    fn is(&self, addr: &InstanceAddr) -> bool {
+        self.mode == addr.resource.mode
+            && self.type_name == addr.resource.type_name
+            && self.name == addr.resource.name
+            && InstanceKey::from_json(&self.index) == addr.key
+    }
+
+    /// Structural checks that serde cannot express.
+    fn check(&self) -> Result<(), String> {
+        match &self.index {
+            Json::Null | Json::String(_) => {}
+            Json::Number(n) if n.is_i64() => {}
+            other => {
+                return Err(format!(
+                    "\"index\" must be null, an integer or a string, not {other}"
+                ))
+            }
+        }
+        if !self.attributes.is_object() {
+            return Err("\"attributes\" must be an object".into());
+        }
+        let parsed: InstanceAddr = self.address.parse().map_err(|e| format!("{e}"))?;
+        if parsed != self.addr() {
+            return Err(format!(
+                "address does not match mode/type/name/index (they say {})",
+                self.addr()
+            ));
+        }
+        for dep in &self.dependencies {
+            dep.parse::<InstanceAddr>()
+                .map_err(|e| format!("dependency: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The path to the first Unknown inside `value`, if any.
+fn first_unknown(value: &Value, path: String) -> Option<String> {
+    match value {
+        Value::Unknown => Some(path),
+        Value::List(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_unknown(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let seg = attr_segment(k);
+            let sub = if path.is_empty() || seg.starts_with('[') {
+                format!("{path}{seg}")
+            } else {
+                format!("{path}.{seg}")
+            };
+            first_unknown(v, sub)
+        }),
+        _ => None,
+    }
+}
+
+/// `name` for identifier-like keys, `["key"]` for anything else (tag names etc.).
+fn attr_segment(key: &str) -> String {
+    let plain = !key.is_empty()
+        && !key.starts_with(|c: char| c.is_ascii_digit())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        key.to_string()
+    } else {
+        let mut s = String::from("[");
+        let _ = write!(s, "{}", Json::String(key.to_string()));
+        s.push(']');
+        s
+    }
+}
+
+fn describe_path(path: &str) -> String {
+    if path.is_empty() {
+        "the value".to_string()
+    } else {
+        format!("attribute {path}")
+    }
+}
+
+/// Serialises JSON with object keys sorted at every level, whatever order the
+/// value was built or parsed in.
+fn sorted<S: Serializer>(json: &Json, serializer: S) -> Result<S::Ok, S::Error> {
+    Sorted(json).serialize(serializer)
+}
+
+struct Sorted<'a>(&'a Json);
+
+impl Serialize for Sorted<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Json::Object(map) => {
+                let mut entries: Vec<(&String, &Json)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let mut out = serializer.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    out.serialize_entry(k, &Sorted(v))?;
+                }
+                out.end()
+            }
+            Json::Array(items) => {
+                let mut out = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    out.serialize_element(&Sorted(item))?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// Where state is kept. Sync on purpose: local files need nothing more, and a
+/// remote backend can block internally until the engine needs it async.
+pub trait Backend {
+    /// Where the state lives, for messages: a path or an s3:// URL.
+    fn describe(&self) -> String;
+    /// The current state; None when there is none yet. A state that exists but
+    /// cannot be read is an error, never None.
+    fn read(&self) -> Result<Option<State>, StateError>;
+    /// Replaces the state. `expected` is the (lineage, serial) read before, or
+    /// None when no state should exist yet; anything else on the backend is refused,
+    /// as is a `state` whose serial is not above the one it replaces.
+    fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError>;
+}
+
+/// The compare-and-swap rules every backend applies before replacing `current`.
+pub(crate) fn check_replace(
+    location: &str,
+    current: Option<&State>,
+    new: &State,
+    expected: Option<(&str, u64)>,
+) -> Result<(), StateError> {
+    let location = location.to_string();
+    match (current, expected) {
+        (None, None) => Ok(()),
+        (None, Some((_, serial))) => Err(StateError::Missing {
+            location,
+            expected: serial,
+        }),
+        (Some(cur), None) => Err(StateError::AlreadyExists {
+            location,
+            lineage: cur.lineage.clone(),
+            serial: cur.serial,
+        }),
+        (Some(cur), Some((lineage, serial))) => {
+            for wanted in [lineage, new.lineage.as_str()] {
+                if cur.lineage != wanted {
+                    return Err(StateError::LineageMismatch {
+                        location,
+                        found: cur.lineage.clone(),
+                        expected: wanted.to_string(),
+                    });
+                }
+            }
+            if cur.serial != serial {
+                return Err(StateError::StaleSerial {
+                    location,
+                    found: cur.serial,
+                    expected: serial,
+                });
+            }
+            if new.serial <= cur.serial {
+                return Err(StateError::SerialNotIncreased {
+                    location,
+                    new: new.serial,
+                    current: cur.serial,
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn addr(text: &str) -> InstanceAddr {
+        text.parse().unwrap()
+    }
+
+    fn resource(text: &str, attrs: Object) -> ResourceState {
+        ResourceState::from_object(&addr(text), &attrs, &[], false).unwrap()
+    }
+
+    #[test]
+    fn round_trip_keeps_everything() {
+        let mut state = State::new();
+        state.serial = 7;
+        let mut web = ResourceState::from_object(
+            &addr("aws_instance.web[\"a\"]"),
+            &object! {"id" => "i-1", "tags" => Value::Object(object!{"Name" => "web"}), "size" => 8},
+            &[addr("aws_subnet.main"), addr("aws_subnet.main")],
+            true,
+        )
+        .unwrap();
+        web.tainted = true;
+        state.upsert(web);
+        state.upsert(resource("data.aws_ami.al2023", object! {"id" => "ami-1"}));
+        state
+            .set_output("ip", &Value::str("10.0.0.1"), true)
+            .unwrap();
+
+        let text = state.to_json_pretty();
+        let back = State::from_json(text.as_bytes()).unwrap();
+        assert_eq!(back, state);
+        let web = back.get(&addr("aws_instance.web[\"a\"]")).unwrap();
+        assert_eq!(web.dependencies, ["aws_subnet.main"]);
+        assert_eq!(web.object().get("size"), Some(&Value::Number(8.0)));
+        assert_eq!(web.addr().to_string(), "aws_instance.web[\"a\"]");
+    }
+
+    #[test]
+    fn document_shape_and_key_order_are_stable() {
+        let mut state = State::new();
+        state.lineage = "L".into();
+        state.recon_version = "0.1.0".into();
+        let mut r = resource("aws_vpc.main", object! {"id" => "vpc-1"});
+        // Built out of order on purpose: written sorted.
+        r.attributes = json!({"z": 1, "a": {"y": 2, "b": 3}});
+        state.upsert(r);
+        let text = state.to_json_pretty();
+        let expected = r#"{
+  "version": 1,
+  "serial": 0,
+  "lineage": "L",
+  "recon_version": "0.1.0",
+  "resources": [
+    {
+      "address": "aws_vpc.main",
+      "mode": "managed",
+      "type": "aws_vpc",
+      "name": "main",
+      "index": null,
+      "attributes": {
+        "a": {
+          "b": 3,
+          "y": 2
+        },
+        "z": 1
+      },
+      "dependencies": [],
+      "tainted": false,
+      "create_before_destroy": false
+    }
+  ],
+  "outputs": {}
+}
+"#;
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn upsert_keeps_resources_sorted_and_replaces_in_place() {
+        let mut state = State::new();
+        for a in [
+            "data.aws_ami.x",
+            "aws_vpc.main",
+            "aws_instance.web[10]",
+            "aws_instance.web[\"b\"]",
+            "aws_instance.web[2]",
+            "aws_instance.app",
+            "aws_instance.web",
+        ] {
+            state.upsert(resource(a, object! {}));
+        }
+        state.upsert(resource("aws_instance.web[2]", object! {"id" => "new"}));
+        let order: Vec<&str> = state.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "aws_instance.app",
+                "aws_instance.web",
+                "aws_instance.web[2]",
+                "aws_instance.web[10]",
+                "aws_instance.web[\"b\"]",
+                "aws_vpc.main",
+                "data.aws_ami.x",
+            ]
+        );
+        let web2 = state.get(&addr("aws_instance.web[2]")).unwrap();
+        assert_eq!(web2.attributes, json!({"id": "new"}));
+
+        let removed = state.remove(&addr("aws_vpc.main")).unwrap();
+        assert_eq!(removed.address, "aws_vpc.main");
+        assert!(state.get(&addr("aws_vpc.main")).is_none());
+        assert!(state.remove(&addr("aws_vpc.main")).is_none());
+    }
+
+    #[test]
+    fn unknown_values_are_refused_with_their_path() {
+        let attrs = object! {
+            "id" => Value::Unknown,
+        };
+        let err =
+            ResourceState::from_object(&addr("aws_instance.web"), &attrs, &[], false).unwrap_err();
+        assert!(matches!(err, StateError::UnknownValue { .. }));
+        assert!(
+            err.to_string()
+                .contains("aws_instance.web: attribute id is still unknown"),
+            "{err}"
+        );
+
+        let nested = object! {
+            "ebs" => vec![Value::Object(object!{"volume_id" => Value::Unknown})],
+            "tags" => Value::Object(object!{"Cost Center" => Value::Unknown}),
+        };
+        let err =
+            ResourceState::from_object(&addr("aws_instance.web"), &nested, &[], false).unwrap_err();
+        assert!(
+            err.to_string().contains("attribute ebs[0].volume_id"),
+            "{err}"
+        );
+
+        let tags = object! {"tags" => Value::Object(object!{"Cost Center" => Value::Unknown})};
+        let err =
+            ResourceState::from_object(&addr("aws_instance.web"), &tags, &[], false).unwrap_err();
+        assert!(
+            err.to_string().contains(r#"attribute tags["Cost Center"]"#),
+            "{err}"
+        );
+
+        let mut state = State::new();
+        let err = state.set_output("ip", &Value::Unknown, false).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("output.ip: the value is still unknown"),
+            "{err}"
+        );
+        assert!(state.outputs.is_empty());
+    }
+
+    #[test]
+    fn newer_format_asks_for_a_newer_recon() {
+        let doc = br#"{"version": 2, "something_new": true}"#;
+        let err = State::from_json_at(doc, "state/default.json").unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(
+            err,
+            StateError::UnsupportedVersion { found: 2, .. }
+        ));
+        assert!(msg.contains("state/default.json"), "{msg}");
+        assert!(msg.contains("format version 2"), "{msg}");
+        assert!(msg.contains("newer recon"), "{msg}");
+    }
+
+    #[test]
+    fn malformed_documents_are_invalid() {
+        let cases: Vec<(String, &str)> = vec![
+            ("{not json".into(), "not valid JSON"),
+            ("{}".into(), "no \"version\""),
+            (r#"{"version": "1"}"#.into(), "must be a number"),
+            (
+                r#"{"version": 0, "serial": 0, "lineage": "x", "recon_version": ""}"#.into(),
+                "version 0",
+            ),
+            (
+                r#"{"version": 1, "serial": 0, "lineage": " ", "recon_version": ""}"#.into(),
+                "\"lineage\" is empty",
+            ),
+            (
+                r#"{"version": 1, "serial": 0, "lineage": "x", "recon_version": "", "resources": [
+                {"address": "aws_vpc.other", "mode": "managed", "type": "aws_vpc", "name": "main",
+                 "index": null, "attributes": {}}]}"#
+                    .into(),
+                "does not match",
+            ),
+            (
+                r#"{"version": 1, "serial": 0, "lineage": "x", "recon_version": "", "resources": [
+                {"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+                 "index": 1.5, "attributes": {}}]}"#
+                    .into(),
+                "\"index\" must be",
+            ),
+            (
+                r#"{"version": 1, "serial": 0, "lineage": "x", "recon_version": "", "resources": [
+                {"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+                 "index": null, "attributes": {}},
+                {"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+                 "index": null, "attributes": {}}]}"#
+                    .into(),
+                "appears twice",
+            ),
+        ];
+        for (doc, want) in cases {
+            let err = State::from_json_at(doc.as_bytes(), "s.json").unwrap_err();
+            assert!(matches!(err, StateError::Invalid { .. }), "{doc}: {err}");
+            let msg = err.to_string();
+            assert!(msg.contains(want) && msg.contains("s.json"), "{doc}: {msg}");
+        }
+    }
+
+    #[test]
+    fn resources_are_sorted_on_load() {
+        let doc = r#"{"version": 1, "serial": 3, "lineage": "x", "recon_version": "0", "resources": [
+            {"address": "aws_vpc.b", "mode": "managed", "type": "aws_vpc", "name": "b", "index": null, "attributes": {}},
+            {"address": "aws_vpc.a[1]", "mode": "managed", "type": "aws_vpc", "name": "a", "index": 1, "attributes": {}}]}"#;
+        let state = State::from_json(doc.as_bytes()).unwrap();
+        let order: Vec<&str> = state.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(order, ["aws_vpc.a[1]", "aws_vpc.b"]);
+        assert!(!state.resources[0].tainted);
+    }
+
+    fn json_leaf() -> impl Strategy<Value = Json> {
+        prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            // Attributes pass through Value (f64); value.rs writes whole numbers
+            // below 9e15 as JSON integers, larger ones as floats (see above).
+            (-8_999_999_999_999_999i64..=8_999_999_999_999_999).prop_map(Json::from),
+            // Decimals of up to 9 digits: serde_json is built without
+            // `float_roundtrip`, so other f64s may come back one ulp off.
+            (-999_999_999i64..=999_999_999, -6i32..=6)
+                .prop_map(|(m, e)| Json::from(format!("{m}e{e}").parse::<f64>().unwrap())),
+            ".*".prop_map(Json::String),
+        ]
+    }
+
+    fn json_tree() -> impl Strategy<Value = Json> {
+        json_leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                prop::collection::btree_map(".*", inner, 0..4)
+                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn instance_addr() -> impl Strategy<Value = InstanceAddr> {
+        let key = prop_oneof![
+            Just(InstanceKey::None),
+            any::<i64>().prop_map(InstanceKey::Int),
+            ".*".prop_map(InstanceKey::Str),
+        ];
+        (
+            any::<bool>(),
+            "[a-z_][a-z0-9_-]{0,8}",
+            "[a-zA-Z0-9_-]{1,8}",
+            key,
+        )
+            .prop_map(|(data, t, n, key)| {
+                let resource = if data {
+                    ResourceAddr::data(&t, &n)
+                } else {
+                    ResourceAddr::managed(&t, &n)
+                };
+                resource.instance(key)
+            })
+    }
+
+    fn resource_state() -> impl Strategy<Value = ResourceState> {
+        (
+            instance_addr(),
+            prop::collection::btree_map("[a-z_]{1,6}", json_tree(), 0..5),
+            prop::collection::vec(instance_addr(), 0..3),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(a, attrs, deps, tainted, cbd)| {
+                let attrs: Object = attrs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect();
+                let mut r = ResourceState::from_object(&a, &attrs, &deps, cbd).unwrap();
+                r.tainted = tainted;
+                r
+            })
+    }
+
+    fn state() -> impl Strategy<Value = State> {
+        (
+            any::<u64>(),
+            "[0-9a-f-]{1,36}",
+            prop::collection::vec(resource_state(), 0..6),
+            prop::collection::btree_map(".*", (json_tree(), any::<bool>()), 0..3),
+        )
+            .prop_map(|(serial, lineage, resources, outputs)| {
+                let mut state = State::new();
+                state.serial = serial;
+                state.lineage = lineage;
+                for r in resources {
+                    state.upsert(r);
+                }
+                for (name, (value, sensitive)) in outputs {
+                    state.outputs.insert(name, OutputState { value, sensitive });
+                }
+                state
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn serialise_then_parse_is_identity(state in state()) {
+            let text = state.to_json_pretty();
+            let back = State::from_json(text.as_bytes()).unwrap();
+            prop_assert_eq!(&back, &state);
+            // And writing it again gives the same bytes.
+            prop_assert_eq!(back.to_json_pretty(), text);
+        }
+    }
+}
