@@ -15,6 +15,9 @@ pub mod subnet;
 pub mod vpc;
 
 // compute: modules
+pub mod ebs_volume;
+pub mod instance;
+pub mod volume_attachment;
 
 // data sources: modules
 pub mod ami;
@@ -31,6 +34,9 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(security_group_rule_egress::SecurityGroupEgressRule::new(clients)),
         Arc::new(eip::Eip::new(clients)),
         // compute: registrations
+        Arc::new(instance::Instance::new(clients)),
+        Arc::new(ebs_volume::EbsVolume::new(clients)),
+        Arc::new(volume_attachment::VolumeAttachment::new(clients)),
     ]
 }
 

@@ -1,0 +1,576 @@
+//! aws_ebs_volume: a standalone EBS volume in one availability zone.
+//!
+//! The bottom of this file also holds the EC2 helpers the compute types share
+//! (filters, tag specifications, KMS key normalisation, volume lookups, polling).
+
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, tags, Clients};
+use crate::provider::{
+    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, ID,
+    TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    Filter, ResourceType as Ec2ResourceType, Tag, TagSpecification, Volume,
+    VolumeModificationState, VolumeState, VolumeType,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_ebs_volume",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::required("availability_zone", Type::String).force_new(),
+        Attribute::optional_computed("size", Type::Number),
+        Attribute::optional_computed("type", Type::String),
+        Attribute::optional_computed("iops", Type::Number),
+        Attribute::optional_computed("throughput", Type::Number),
+        Attribute::optional_computed("encrypted", Type::Bool).force_new(),
+        Attribute::optional_computed("kms_key_id", Type::String).force_new(),
+        Attribute::optional_computed("snapshot_id", Type::String).force_new(),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// How long a delete keeps retrying while the volume is still detaching.
+const IN_USE_RETRY: Duration = Duration::from_secs(2 * 60);
+
+pub struct EbsVolume {
+    client: aws_sdk_ec2::Client,
+    kms: aws_sdk_kms::Client,
+    account: AccountId,
+    region: String,
+}
+
+impl EbsVolume {
+    pub fn new(clients: &Clients) -> Self {
+        EbsVolume {
+            client: clients.ec2.clone(),
+            kms: clients.kms.clone(),
+            account: AccountId::new(clients),
+            region: clients.region.clone(),
+        }
+    }
+
+    async fn read_one(&self, id: &str) -> ProviderResult<Option<Object>> {
+        let prior = crate::object! {"id" => id};
+        Ok(self.read(&[prior]).await?.pop().flatten())
+    }
+}
+
+#[async_trait]
+impl ResourceType for EbsVolume {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let az = planned
+            .str("availability_zone")
+            .ok_or_else(|| ProviderError::new("availability_zone is required"))?;
+        let mut req = self
+            .client
+            .create_volume()
+            .availability_zone(az)
+            .tag_specifications(tag_spec(
+                Ec2ResourceType::Volume,
+                &tags::with_recon_tags(planned, meta),
+            ));
+        if let Some(size) = known_i32(planned, "size") {
+            req = req.size(size);
+        }
+        if let Some(t) = known_str(planned, "type") {
+            req = req.volume_type(VolumeType::from(t));
+        }
+        if let Some(iops) = known_i32(planned, "iops").filter(|n| *n > 0) {
+            req = req.iops(iops);
+        }
+        if let Some(tp) = known_i32(planned, "throughput").filter(|n| *n > 0) {
+            req = req.throughput(tp);
+        }
+        if let Some(enc) = known_bool(planned, "encrypted") {
+            req = req.encrypted(enc);
+        }
+        if let Some(key) = known_str(planned, "kms_key_id") {
+            req = req.kms_key_id(key);
+        }
+        if let Some(snap) = known_str(planned, "snapshot_id") {
+            req = req.snapshot_id(snap);
+        }
+        let out = req.send().await.map_err(sdk_error)?;
+        let id = out
+            .volume_id()
+            .ok_or_else(|| ProviderError::new("CreateVolume returned no volume id"))?
+            .to_string();
+
+        let partial = partial_state(planned, &id);
+        wait_volume(&self.client, &id, VolumeState::Available, CREATE_TIMEOUT)
+            .await
+            .map_err(|e| e.with_partial(partial.clone()))?;
+        match self.read_one(&id).await {
+            Ok(Some(state)) => Ok(state),
+            Ok(None) => Err(ProviderError::new(format!(
+                "EBS volume {id} disappeared right after it was created"
+            ))
+            .with_partial(partial)),
+            Err(e) => Err(e.with_partial(partial)),
+        }
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids: Vec<String> = priors
+            .iter()
+            .filter_map(|p| p.str("id").map(str::to_string))
+            .collect();
+        let volumes = find_volumes(&self.client, &ids).await?;
+        let keys = key_arns(&self.kms, volumes.values().filter_map(|v| v.kms_key_id())).await;
+        let mut account = None;
+        let mut out = Vec::with_capacity(priors.len());
+        for prior in priors {
+            let Some(volume) = prior.str("id").and_then(|id| volumes.get(id)) else {
+                out.push(None);
+                continue;
+            };
+            if matches!(
+                volume.state(),
+                Some(VolumeState::Deleted | VolumeState::Deleting)
+            ) {
+                out.push(None);
+                continue;
+            }
+            let owner = match volume.owner_id() {
+                Some(o) => o.to_string(),
+                None => match &account {
+                    Some(a) => String::clone(a),
+                    None => {
+                        let a = self.account.get().await?;
+                        account = Some(a.clone());
+                        a
+                    }
+                },
+            };
+            out.push(Some(to_state(volume, &keys, &self.region, &owner)));
+        }
+        Ok(out)
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let id = prior
+            .str("id")
+            .ok_or_else(|| ProviderError::new("aws_ebs_volume has no id in state"))?;
+        if modify_volume(&self.client, id, prior, planned, "size", "type").await? {
+            wait_volume_modified(&self.client, id, UPDATE_TIMEOUT).await?;
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+        self.read_one(id)
+            .await?
+            .ok_or_else(|| ProviderError::new(format!("EBS volume {id} disappeared during update")))
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(id) = prior.str("id") else {
+            return Ok(());
+        };
+        let start = Instant::now();
+        loop {
+            match self.client.delete_volume().volume_id(id).send().await {
+                Ok(_) => break,
+                Err(e) => {
+                    let e = sdk_error(e);
+                    if is_not_found(&e) {
+                        return Ok(());
+                    }
+                    // A volume still detaching answers VolumeInUse for a while.
+                    if e.code.as_deref() == Some("VolumeInUse") && start.elapsed() < IN_USE_RETRY {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        continue;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        wait_volume(&self.client, id, VolumeState::Deleted, DELETE_TIMEOUT).await
+    }
+
+    fn data_loss(&self, prior: &Object) -> Vec<VolumeLoss> {
+        match prior.str("id") {
+            Some(id) => vec![VolumeLoss {
+                volume_id: id.to_string(),
+                size_gib: prior.i64("size"),
+                role: "volume".to_string(),
+            }],
+            None => Vec::new(),
+        }
+    }
+}
+
+fn to_state(volume: &Volume, keys: &HashMap<String, String>, region: &str, owner: &str) -> Object {
+    let id = volume.volume_id().unwrap_or_default();
+    let arn = volume
+        .volume_arn()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("arn:{}:ec2:{region}:{owner}:volume/{id}", partition(region)));
+    crate::object! {
+        "id" => id,
+        "arn" => arn,
+        "availability_zone" => volume.availability_zone(),
+        "size" => volume.size(),
+        "type" => volume.volume_type().map(|t| t.as_str()),
+        "iops" => volume.iops(),
+        "throughput" => volume.throughput(),
+        "encrypted" => volume.encrypted(),
+        "kms_key_id" => volume.kms_key_id().map(|k| keys.get(k).map(String::as_str).unwrap_or(k)),
+        "snapshot_id" => volume.snapshot_id().filter(|s| !s.is_empty()),
+        "tags" => tags::user_tags(volume.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the EC2 compute types (instance, volume attachment).
+// ---------------------------------------------------------------------------
+
+/// EC2 accepts at most 200 values in one filter.
+pub(super) const FILTER_CHUNK: usize = 200;
+
+pub(super) fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
+}
+
+pub(super) fn tag_spec(kind: Ec2ResourceType, tags: &BTreeMap<String, String>) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(kind)
+        .set_tags(Some(ec2_tags(tags)))
+        .build()
+}
+
+pub(super) fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// Moves the user's tags of one EC2 resource from `prior` to `planned`.
+pub(super) async fn update_tags(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    prior: &Object,
+    planned: &Object,
+) -> ProviderResult<()> {
+    if planned.get("tags").is_some_and(Value::is_unknown) {
+        return Ok(());
+    }
+    let (removed, set) = tags::tag_changes(prior, planned);
+    if !removed.is_empty() {
+        let keys = removed
+            .iter()
+            .map(|k| Tag::builder().key(k).build())
+            .collect();
+        client
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(keys))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !set.is_empty() {
+        client
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(ec2_tags(&set)))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// Sends ModifyVolume for what differs between `prior` and `planned` (size, type,
+/// iops, throughput; the first two under the given attribute names). Returns
+/// whether anything was sent.
+pub(super) async fn modify_volume(
+    client: &aws_sdk_ec2::Client,
+    volume_id: &str,
+    prior: &Object,
+    planned: &Object,
+    size_key: &str,
+    type_key: &str,
+) -> ProviderResult<bool> {
+    let size_changed = changed(prior, planned, size_key);
+    let type_changed = changed(prior, planned, type_key);
+    let iops_changed = changed(prior, planned, "iops");
+    let throughput_changed = changed(prior, planned, "throughput");
+    if !(size_changed || type_changed || iops_changed || throughput_changed) {
+        return Ok(false);
+    }
+    let mut req = client.modify_volume().volume_id(volume_id);
+    if size_changed {
+        req = req.set_size(known_i32(planned, size_key));
+    }
+    let new_type = known_str(planned, type_key).or(prior.str(type_key));
+    if type_changed {
+        req = req.set_volume_type(new_type.map(VolumeType::from));
+    }
+    // Changing to a provisioned type resets IOPS to a default unless they are sent.
+    let provisioned = matches!(new_type, Some("io1" | "io2" | "gp3"));
+    if iops_changed || (type_changed && provisioned) {
+        req = req.set_iops(known_i32(planned, "iops").filter(|n| *n > 0));
+    }
+    if throughput_changed && new_type == Some("gp3") {
+        req = req.set_throughput(known_i32(planned, "throughput").filter(|n| *n > 0));
+    }
+    req.send().await.map_err(sdk_error)?;
+    Ok(true)
+}
+
+/// A configured string (not Unknown, not Null).
+pub(super) fn known_str<'a>(o: &'a Object, key: &str) -> Option<&'a str> {
+    o.str(key)
+}
+
+pub(super) fn known_i32(o: &Object, key: &str) -> Option<i32> {
+    o.i64(key).and_then(|n| i32::try_from(n).ok())
+}
+
+pub(super) fn known_bool(o: &Object, key: &str) -> Option<bool> {
+    o.bool(key)
+}
+
+/// True when `planned` holds a known value for `key` that differs from `prior`.
+pub(super) fn changed(prior: &Object, planned: &Object, key: &str) -> bool {
+    match planned.get(key) {
+        None | Some(Value::Unknown) => false,
+        Some(v) => prior.get(key).unwrap_or(&Value::Null) != v,
+    }
+}
+
+/// What to record when a create fails half way: the planned values with the id,
+/// Unknowns dropped to Null.
+pub(super) fn partial_state(planned: &Object, id: &str) -> Object {
+    fn known(v: &Value) -> Value {
+        match v {
+            Value::Unknown => Value::Null,
+            Value::List(items) => Value::List(items.iter().map(known).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), known(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    let mut state: Object = planned.iter().map(|(k, v)| (k.clone(), known(v))).collect();
+    state.insert("id".into(), Value::String(id.to_string()));
+    state
+}
+
+pub(super) fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The caller's account id, asked of STS once (for ARNs the API does not return).
+pub(super) struct AccountId {
+    sts: aws_sdk_sts::Client,
+    cell: OnceCell<String>,
+}
+
+impl AccountId {
+    pub(super) fn new(clients: &Clients) -> Self {
+        AccountId {
+            sts: clients.sts.clone(),
+            cell: OnceCell::new(),
+        }
+    }
+
+    pub(super) async fn get(&self) -> ProviderResult<String> {
+        self.cell
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                out.account()
+                    .map(str::to_string)
+                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
+            })
+            .await
+            .cloned()
+    }
+}
+
+/// Maps each KMS key reference (id, alias, ARN) to the key ARN, as AWS reports it
+/// for volumes. moto echoes the reference it was given. A key that cannot be
+/// described is left as it is.
+pub(super) async fn key_arns<'a>(
+    kms: &aws_sdk_kms::Client,
+    keys: impl Iterator<Item = &'a str>,
+) -> HashMap<String, String> {
+    let wanted: BTreeSet<&str> = keys.filter(|k| !is_key_arn(k)).collect();
+    let lookups = wanted.into_iter().map(|key| async move {
+        let arn = kms
+            .describe_key()
+            .key_id(key)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.key_metadata().and_then(|m| m.arn()).map(str::to_string));
+        (key.to_string(), arn)
+    });
+    futures::future::join_all(lookups)
+        .await
+        .into_iter()
+        .filter_map(|(key, arn)| arn.map(|a| (key, a)))
+        .collect()
+}
+
+fn is_key_arn(key: &str) -> bool {
+    key.starts_with("arn:") && key.contains(":key/")
+}
+
+/// Describes volumes by id (missing ones are simply absent from the map). Uses a
+/// `volume-id` filter rather than VolumeIds so one deleted volume does not fail
+/// the whole batch with InvalidVolume.NotFound.
+pub(super) async fn find_volumes(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, Volume>> {
+    let mut found = HashMap::new();
+    let unique: Vec<String> = ids
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in unique.chunks(FILTER_CHUNK) {
+        let mut token: Option<String> = None;
+        loop {
+            let out = client
+                .describe_volumes()
+                .filters(filter("volume-id", chunk))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for v in out.volumes() {
+                if let Some(id) = v.volume_id() {
+                    found.insert(id.to_string(), v.clone());
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Polls `check` until it yields a value, with a growing pause, up to `timeout`.
+pub(super) async fn poll<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<Option<T>>>,
+{
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(500);
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if start.elapsed() >= timeout {
+            return Err(ProviderError::with_code(
+                "Timeout",
+                format!("timed out after {}s waiting for {what}", timeout.as_secs()),
+            ));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Waits until a volume is in `target` (`Deleted` also accepts a vanished volume).
+pub(super) async fn wait_volume(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    target: VolumeState,
+    timeout: Duration,
+) -> ProviderResult<()> {
+    let ids = [id.to_string()];
+    let what = format!("EBS volume {id} to be {}", target.as_str());
+    poll(&what, timeout, || async {
+        let found = find_volumes(client, &ids).await?;
+        let state = found.get(id).and_then(|v| v.state()).cloned();
+        match state {
+            None if target == VolumeState::Deleted => Ok(Some(())),
+            None => Err(ProviderError::with_code(
+                "InvalidVolume.NotFound",
+                format!("EBS volume {id} not found"),
+            )),
+            Some(s) if s == target => Ok(Some(())),
+            Some(VolumeState::Error) => Err(ProviderError::new(format!(
+                "EBS volume {id} is in state error"
+            ))),
+            Some(_) => Ok(None),
+        }
+    })
+    .await
+}
+
+/// Waits until the latest modification of a volume is optimizing or completed
+/// (the new size and type are usable from then on).
+pub(super) async fn wait_volume_modified(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    timeout: Duration,
+) -> ProviderResult<()> {
+    let what = format!("EBS volume {id} modification");
+    poll(&what, timeout, || async {
+        let out = client
+            .describe_volumes_modifications()
+            .volume_ids(id)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        // moto returns every modification ever made; AWS only the latest.
+        let Some(latest) = out.volumes_modifications().last() else {
+            return Ok(Some(()));
+        };
+        match latest.modification_state() {
+            Some(VolumeModificationState::Completed | VolumeModificationState::Optimizing)
+            | None => Ok(Some(())),
+            Some(VolumeModificationState::Failed) => Err(ProviderError::new(format!(
+                "modifying EBS volume {id} failed: {}",
+                latest.status_message().unwrap_or("no reason given")
+            ))),
+            Some(_) => Ok(None),
+        }
+    })
+    .await
+}

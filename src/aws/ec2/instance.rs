@@ -1,0 +1,1087 @@
+//! aws_instance: an EC2 instance, with its root volume and launch-time EBS volumes.
+
+use super::ebs_volume::{
+    changed, filter, find_volumes, key_arns, known_bool, known_i32, known_str, modify_volume,
+    partial_state, partition, poll, tag_spec, update_tags, wait_volume_modified, FILTER_CHUNK,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, tags, Clients};
+use crate::provider::{
+    Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, VolumeLoss, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, AttributeValue, BlockDeviceMapping, EbsBlockDevice,
+    EbsInstanceBlockDeviceSpecification, HttpTokensState, IamInstanceProfileSpecification,
+    Instance as Ec2Instance, InstanceAttributeName, InstanceBlockDeviceMapping,
+    InstanceBlockDeviceMappingSpecification, InstanceMetadataEndpointState,
+    InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
+    InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, MonitoringState,
+    Placement, ResourceType as Ec2ResourceType, RunInstancesMonitoringEnabled, Volume, VolumeType,
+};
+use base64::Engine;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+const METADATA_OPTIONS: BlockType = BlockType::new(
+    "metadata_options",
+    Nesting::Single,
+    &[
+        Attribute::optional("http_endpoint", Type::String).default(Default::Str("enabled")),
+        Attribute::optional_computed("http_tokens", Type::String),
+        Attribute::optional_computed("http_put_response_hop_limit", Type::Number),
+        Attribute::optional_computed("instance_metadata_tags", Type::String),
+    ],
+)
+.computed_when_absent();
+
+// AWS can change only size, type, IOPS, throughput and delete-on-termination of a
+// root volume in place.
+const ROOT_BLOCK_DEVICE: BlockType = BlockType::new(
+    "root_block_device",
+    Nesting::Single,
+    &[
+        Attribute::optional("delete_on_termination", Type::Bool).default(Default::Bool(true)),
+        Attribute::computed("device_name", Type::String),
+        Attribute::optional_computed("encrypted", Type::Bool).force_new(),
+        Attribute::optional_computed("iops", Type::Number),
+        Attribute::optional_computed("kms_key_id", Type::String).force_new(),
+        Attribute::optional_computed("throughput", Type::Number),
+        Attribute::computed("volume_id", Type::String),
+        Attribute::optional_computed("volume_size", Type::Number),
+        Attribute::optional_computed("volume_type", Type::String),
+    ],
+)
+.computed_when_absent();
+
+const EBS_BLOCK_DEVICE: BlockType = BlockType::new(
+    "ebs_block_device",
+    Nesting::Set,
+    &[
+        Attribute::optional("delete_on_termination", Type::Bool)
+            .default(Default::Bool(true))
+            .force_new(),
+        Attribute::required("device_name", Type::String).force_new(),
+        Attribute::optional_computed("encrypted", Type::Bool).force_new(),
+        Attribute::optional_computed("iops", Type::Number).force_new(),
+        Attribute::optional_computed("kms_key_id", Type::String).force_new(),
+        Attribute::optional_computed("snapshot_id", Type::String).force_new(),
+        Attribute::optional_computed("throughput", Type::Number).force_new(),
+        Attribute::computed("volume_id", Type::String),
+        Attribute::optional_computed("volume_size", Type::Number).force_new(),
+        Attribute::optional_computed("volume_type", Type::String).force_new(),
+    ],
+)
+.computed_when_absent()
+.force_new();
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_instance",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::required("ami", Type::String).force_new(),
+        Attribute::required("instance_type", Type::String),
+        Attribute::optional_computed("availability_zone", Type::String).force_new(),
+        Attribute::optional_computed("subnet_id", Type::String).force_new(),
+        Attribute::optional_computed("vpc_security_group_ids", Type::Set(&Type::String)),
+        Attribute::optional_computed("associate_public_ip_address", Type::Bool).force_new(),
+        Attribute::optional_computed("iam_instance_profile", Type::String),
+        Attribute::optional_computed("key_name", Type::String).force_new(),
+        Attribute::optional("user_data", Type::String).force_new(),
+        Attribute::optional("monitoring", Type::Bool).default(Default::Bool(false)),
+        Attribute::optional_computed("ebs_optimized", Type::Bool),
+        Attribute::optional_computed("disable_api_termination", Type::Bool),
+        TAGS,
+        Attribute::computed("instance_state", Type::String),
+        Attribute::computed("private_ip", Type::String),
+        Attribute::computed("public_ip", Type::String),
+        Attribute::computed("private_dns", Type::String),
+        Attribute::computed("public_dns", Type::String),
+        Attribute::computed("primary_network_interface_id", Type::String),
+    ],
+    blocks: &[METADATA_OPTIONS, ROOT_BLOCK_DEVICE, EBS_BLOCK_DEVICE],
+};
+
+const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+const UPDATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+const DELETE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+const METADATA_FIELDS: [&str; 4] = [
+    "http_endpoint",
+    "http_tokens",
+    "http_put_response_hop_limit",
+    "instance_metadata_tags",
+];
+
+pub struct Instance {
+    client: aws_sdk_ec2::Client,
+    kms: aws_sdk_kms::Client,
+    region: String,
+}
+
+impl Instance {
+    pub fn new(clients: &Clients) -> Self {
+        Instance {
+            client: clients.ec2.clone(),
+            kms: clients.kms.clone(),
+            region: clients.region.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for Instance {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let ami = planned
+            .str("ami")
+            .ok_or_else(|| ProviderError::new("ami is required"))?;
+        let instance_type = planned
+            .str("instance_type")
+            .ok_or_else(|| ProviderError::new("instance_type is required"))?;
+        let mut req = self
+            .client
+            .run_instances()
+            .image_id(ami)
+            .instance_type(InstanceType::from(instance_type))
+            .min_count(1)
+            .max_count(1)
+            // Makes the SDK's own retries of this call idempotent.
+            .client_token(uuid::Uuid::new_v4().to_string())
+            .tag_specifications(tag_spec(
+                Ec2ResourceType::Instance,
+                &tags::with_recon_tags(planned, meta),
+            ))
+            // Volumes carry recon's tags only: the user's tags belong to the instance.
+            .tag_specifications(tag_spec(
+                Ec2ResourceType::Volume,
+                &tags::with_recon_tags(&Object::new(), meta),
+            ));
+
+        let root = known_block(planned, "root_block_device");
+        let ebs = known_blocks(planned, "ebs_block_device");
+        // Without mappings AWS uses the AMI's. With any, the root one is always sent:
+        // moto creates only the volumes it is given.
+        if root.is_some() || !ebs.is_empty() {
+            let (root_name, root_size) = self.image_root(ami).await?;
+            let empty = Object::new();
+            req = req.block_device_mappings(root_mapping(
+                root.unwrap_or(&empty),
+                &root_name,
+                root_size,
+            ));
+            for block in &ebs {
+                req = req.block_device_mappings(ebs_mapping(block));
+            }
+        }
+        if let Some(options) = known_block(planned, "metadata_options") {
+            req = req.metadata_options(metadata_request(options));
+        }
+        if let Some(az) = known_str(planned, "availability_zone") {
+            req = req.placement(Placement::builder().availability_zone(az).build());
+        }
+        if let Some(key) = known_str(planned, "key_name") {
+            req = req.key_name(key);
+        }
+        if let Some(data) = known_str(planned, "user_data") {
+            req = req.user_data(base64::engine::general_purpose::STANDARD.encode(data));
+        }
+        if let Some(on) = known_bool(planned, "monitoring") {
+            req = req.monitoring(RunInstancesMonitoringEnabled::builder().enabled(on).build());
+        }
+        if let Some(on) = known_bool(planned, "ebs_optimized") {
+            req = req.ebs_optimized(on);
+        }
+        if let Some(on) = known_bool(planned, "disable_api_termination") {
+            req = req.disable_api_termination(on);
+        }
+        if let Some(name) = known_str(planned, "iam_instance_profile").filter(|n| !n.is_empty()) {
+            req = req.iam_instance_profile(
+                IamInstanceProfileSpecification::builder()
+                    .name(name)
+                    .build(),
+            );
+        }
+        let subnet = known_str(planned, "subnet_id").map(str::to_string);
+        let groups = planned.strings("vpc_security_group_ids");
+        let groups = (!groups.is_empty()).then_some(groups);
+        // A public IP choice can only be made on the primary network interface.
+        if let Some(public) = known_bool(planned, "associate_public_ip_address") {
+            req = req.network_interfaces(
+                InstanceNetworkInterfaceSpecification::builder()
+                    .device_index(0)
+                    .set_subnet_id(subnet)
+                    .set_groups(groups)
+                    .associate_public_ip_address(public)
+                    .delete_on_termination(true)
+                    .build(),
+            );
+        } else {
+            req = req.set_subnet_id(subnet).set_security_group_ids(groups);
+        }
+
+        let out = req.send().await.map_err(sdk_error)?;
+        let id = out
+            .instances()
+            .first()
+            .and_then(|i| i.instance_id())
+            .ok_or_else(|| ProviderError::new("RunInstances returned no instance"))?
+            .to_string();
+        let partial = partial_state(planned, &id);
+        wait_instance(
+            &self.client,
+            &id,
+            &[InstanceStateName::Running],
+            &[InstanceStateName::Pending],
+            CREATE_TIMEOUT,
+        )
+        .await
+        .map_err(|e| e.with_partial(partial.clone()))?;
+        self.read_back(&partial)
+            .await
+            .map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids: Vec<String> = priors
+            .iter()
+            .filter_map(|p| p.str("id").map(str::to_string))
+            .collect();
+        let found = find_instances(&self.client, &ids).await?;
+        let live: HashMap<&str, &Found> = found
+            .iter()
+            .filter(|(_, f)| !is_gone(&f.instance))
+            .map(|(id, f)| (id.as_str(), f))
+            .collect();
+
+        let volume_ids: Vec<String> = live
+            .values()
+            .flat_map(|f| f.instance.block_device_mappings())
+            .filter_map(|m| m.ebs().and_then(|e| e.volume_id()).map(str::to_string))
+            .collect();
+        let volumes = find_volumes(&self.client, &volume_ids).await?;
+        let keys = key_arns(&self.kms, volumes.values().filter_map(|v| v.kms_key_id())).await;
+
+        let with_profile: Vec<String> = live
+            .iter()
+            .filter(|(_, f)| f.instance.iam_instance_profile().is_some())
+            .map(|(id, _)| id.to_string())
+            .collect();
+        let profiles = self.profile_names(&with_profile, &live).await;
+
+        // Termination protection is not in DescribeInstances: ask only for instances
+        // whose prior does not know it (new or imported), and keep it otherwise.
+        let unknown_protection: Vec<&str> = priors
+            .iter()
+            .filter(|p| p.bool("disable_api_termination").is_none())
+            .filter_map(|p| p.str("id"))
+            .filter(|id| live.contains_key(id))
+            .collect();
+        let protection: HashMap<&str, Option<bool>> =
+            futures::future::try_join_all(unknown_protection.iter().map(|id| async move {
+                Ok::<_, ProviderError>((*id, self.api_termination(id).await?))
+            }))
+            .await?
+            .into_iter()
+            .collect();
+
+        Ok(priors
+            .iter()
+            .map(|prior| {
+                let id = prior.str("id")?;
+                let found = live.get(id)?;
+                let view = View {
+                    volumes: &volumes,
+                    keys: &keys,
+                    region: &self.region,
+                };
+                let protect = match prior.bool("disable_api_termination") {
+                    Some(b) => Some(b),
+                    None => protection.get(id).copied().flatten(),
+                };
+                Some(view.to_state(found, prior, profiles.get(id).cloned(), protect))
+            })
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let id = prior
+            .str("id")
+            .ok_or_else(|| ProviderError::new("aws_instance has no id in state"))?;
+
+        // Instance type and EBS optimisation can only change while stopped.
+        let type_changed = changed(prior, planned, "instance_type");
+        let ebs_opt_changed = changed(prior, planned, "ebs_optimized");
+        if type_changed || ebs_opt_changed {
+            self.stop(id).await?;
+            let modified = self
+                .modify_stopped(id, planned, type_changed, ebs_opt_changed)
+                .await;
+            // Start again even when the change was refused, so it is not left stopped.
+            let started = self.start(id).await;
+            modified?;
+            started?;
+        }
+
+        if set_changed(prior, planned, "vpc_security_group_ids") {
+            self.client
+                .modify_instance_attribute()
+                .instance_id(id)
+                .set_groups(Some(planned.strings("vpc_security_group_ids")))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if let Some(on) = known_bool(planned, "disable_api_termination")
+            .filter(|_| changed(prior, planned, "disable_api_termination"))
+        {
+            self.client
+                .modify_instance_attribute()
+                .instance_id(id)
+                .disable_api_termination(AttributeBooleanValue::builder().value(on).build())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if let Some(on) =
+            known_bool(planned, "monitoring").filter(|_| changed(prior, planned, "monitoring"))
+        {
+            if on {
+                self.client
+                    .monitor_instances()
+                    .instance_ids(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            } else {
+                self.client
+                    .unmonitor_instances()
+                    .instance_ids(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+        }
+        if changed(prior, planned, "iam_instance_profile") {
+            self.set_profile(id, known_str(planned, "iam_instance_profile"))
+                .await?;
+        }
+        if let Some(options) = merged_metadata(prior, planned) {
+            let mut req = self
+                .client
+                .modify_instance_metadata_options()
+                .instance_id(id)
+                .set_http_endpoint(
+                    options
+                        .str("http_endpoint")
+                        .map(InstanceMetadataEndpointState::from),
+                );
+            // Send every field: moto resets the ones left out (AWS keeps them).
+            if options.str("http_endpoint") != Some("disabled") {
+                req = req
+                    .set_http_tokens(options.str("http_tokens").map(HttpTokensState::from))
+                    .set_http_put_response_hop_limit(known_i32(
+                        &options,
+                        "http_put_response_hop_limit",
+                    ))
+                    .set_instance_metadata_tags(
+                        options
+                            .str("instance_metadata_tags")
+                            .map(InstanceMetadataTagsState::from),
+                    );
+            }
+            req.send().await.map_err(sdk_error)?;
+        }
+        if let (Some(old), Some(new)) = (
+            prior.block("root_block_device"),
+            known_block(planned, "root_block_device"),
+        ) {
+            self.update_root(id, old, new).await?;
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+
+        let mut basis = partial_state(planned, id);
+        if planned
+            .get("disable_api_termination")
+            .is_some_and(Value::is_unknown)
+        {
+            basis.insert("disable_api_termination".into(), Value::Null);
+        }
+        self.read_back(&basis).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(id) = prior.str("id") else {
+            return Ok(());
+        };
+        if let Err(e) = self
+            .client
+            .terminate_instances()
+            .instance_ids(id)
+            .send()
+            .await
+        {
+            let e = sdk_error(e);
+            if is_not_found(&e) {
+                return Ok(());
+            }
+            return Err(e);
+        }
+        let ids = [id.to_string()];
+        poll(
+            &format!("EC2 instance {id} to terminate"),
+            DELETE_TIMEOUT,
+            || async {
+                let found = find_instances(&self.client, &ids).await?;
+                Ok(match found.get(id) {
+                    None => Some(()),
+                    Some(f)
+                        if f.instance.state().and_then(|s| s.name())
+                            == Some(&InstanceStateName::Terminated) =>
+                    {
+                        Some(())
+                    }
+                    Some(_) => None,
+                })
+            },
+        )
+        .await
+    }
+
+    fn data_loss(&self, prior: &Object) -> Vec<VolumeLoss> {
+        let mut lost = Vec::new();
+        let mut push = |block: &Value, role: String| {
+            let Some(b) = block.as_object() else { return };
+            if b.bool("delete_on_termination") != Some(true) {
+                return;
+            }
+            if let Some(volume_id) = b.str("volume_id") {
+                lost.push(VolumeLoss {
+                    volume_id: volume_id.to_string(),
+                    size_gib: b.i64("volume_size"),
+                    role,
+                });
+            }
+        };
+        for block in prior.list("root_block_device") {
+            push(block, "root_block_device".to_string());
+        }
+        for block in prior.list("ebs_block_device") {
+            let device = block.get("device_name").as_str().unwrap_or("?");
+            push(block, format!("ebs_block_device {device}"));
+        }
+        lost
+    }
+}
+
+impl Instance {
+    async fn read_back(&self, basis: &Object) -> ProviderResult<Object> {
+        let id = basis.str("id").unwrap_or_default().to_string();
+        self.read(std::slice::from_ref(basis))
+            .await?
+            .pop()
+            .flatten()
+            .ok_or_else(|| ProviderError::new(format!("EC2 instance {id} disappeared")))
+    }
+
+    /// The AMI's root device name and root volume size.
+    async fn image_root(&self, ami: &str) -> ProviderResult<(String, Option<i32>)> {
+        let out = self
+            .client
+            .describe_images()
+            .image_ids(ami)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let image = out.images().first().ok_or_else(|| {
+            ProviderError::with_code("InvalidAMIID.NotFound", format!("AMI {ami} not found"))
+        })?;
+        let name = image
+            .root_device_name()
+            .ok_or_else(|| ProviderError::new(format!("AMI {ami} has no root device name")))?;
+        let size = image
+            .block_device_mappings()
+            .iter()
+            .find(|m| m.device_name() == Some(name))
+            .and_then(|m| m.ebs())
+            .and_then(|e| e.volume_size());
+        Ok((name.to_string(), size))
+    }
+
+    async fn api_termination(&self, id: &str) -> ProviderResult<Option<bool>> {
+        let out = self
+            .client
+            .describe_instance_attribute()
+            .instance_id(id)
+            .attribute(InstanceAttributeName::DisableApiTermination)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.disable_api_termination().and_then(|v| v.value()))
+    }
+
+    /// Instance profile names by instance id. DescribeInstances can lag behind a
+    /// replaced association (moto never updates it), so the associations are the
+    /// source; the instance's own view is the fallback.
+    async fn profile_names(
+        &self,
+        ids: &[String],
+        live: &HashMap<&str, &Found>,
+    ) -> HashMap<String, String> {
+        let mut names: HashMap<String, String> = live
+            .iter()
+            .filter_map(|(id, f)| {
+                let arn = f.instance.iam_instance_profile()?.arn()?;
+                Some((id.to_string(), profile_name(arn)))
+            })
+            .collect();
+        if let Ok(assocs) = self.associations(ids).await {
+            for (instance, (_, arn)) in assocs {
+                names.insert(instance, profile_name(&arn));
+            }
+        }
+        names
+    }
+
+    /// Current associations (id, profile ARN) by instance id.
+    async fn associations(
+        &self,
+        ids: &[String],
+    ) -> ProviderResult<HashMap<String, (String, String)>> {
+        let mut found = HashMap::new();
+        let states = ["associating".to_string(), "associated".to_string()];
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            let mut token: Option<String> = None;
+            loop {
+                let out = self
+                    .client
+                    .describe_iam_instance_profile_associations()
+                    .filters(filter("instance-id", chunk))
+                    .filters(filter("state", &states))
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                for a in out.iam_instance_profile_associations() {
+                    if let (Some(instance), Some(assoc), Some(arn)) = (
+                        a.instance_id(),
+                        a.association_id(),
+                        a.iam_instance_profile().and_then(|p| p.arn()),
+                    ) {
+                        found.insert(instance.to_string(), (assoc.to_string(), arn.to_string()));
+                    }
+                }
+                match out.next_token() {
+                    Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                    _ => break,
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn set_profile(&self, id: &str, name: Option<&str>) -> ProviderResult<()> {
+        let name = name.filter(|n| !n.is_empty());
+        let current = self.associations(&[id.to_string()]).await?.remove(id);
+        let spec = |n: &str| IamInstanceProfileSpecification::builder().name(n).build();
+        match (current, name) {
+            (Some((assoc, _)), Some(n)) => {
+                self.client
+                    .replace_iam_instance_profile_association()
+                    .association_id(assoc)
+                    .iam_instance_profile(spec(n))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            (None, Some(n)) => {
+                self.client
+                    .associate_iam_instance_profile()
+                    .instance_id(id)
+                    .iam_instance_profile(spec(n))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            (Some((assoc, _)), None) => {
+                self.client
+                    .disassociate_iam_instance_profile()
+                    .association_id(assoc)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            (None, None) => {}
+        }
+        Ok(())
+    }
+
+    async fn stop(&self, id: &str) -> ProviderResult<()> {
+        self.client
+            .stop_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        wait_instance(
+            &self.client,
+            id,
+            &[InstanceStateName::Stopped],
+            &[
+                InstanceStateName::Pending,
+                InstanceStateName::Running,
+                InstanceStateName::Stopping,
+            ],
+            UPDATE_TIMEOUT,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn start(&self, id: &str) -> ProviderResult<()> {
+        self.client
+            .start_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        wait_instance(
+            &self.client,
+            id,
+            &[InstanceStateName::Running],
+            &[InstanceStateName::Pending, InstanceStateName::Stopped],
+            UPDATE_TIMEOUT,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn modify_stopped(
+        &self,
+        id: &str,
+        planned: &Object,
+        type_changed: bool,
+        ebs_opt_changed: bool,
+    ) -> ProviderResult<()> {
+        if type_changed {
+            if let Some(t) = known_str(planned, "instance_type") {
+                self.client
+                    .modify_instance_attribute()
+                    .instance_id(id)
+                    .instance_type(AttributeValue::builder().value(t).build())
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+        }
+        if ebs_opt_changed {
+            if let Some(on) = known_bool(planned, "ebs_optimized") {
+                self.client
+                    .modify_instance_attribute()
+                    .instance_id(id)
+                    .ebs_optimized(AttributeBooleanValue::builder().value(on).build())
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn update_root(&self, id: &str, old: &Object, new: &Object) -> ProviderResult<()> {
+        let volume_id = old.str("volume_id");
+        if let Some(volume_id) = volume_id {
+            if modify_volume(
+                &self.client,
+                volume_id,
+                old,
+                new,
+                "volume_size",
+                "volume_type",
+            )
+            .await?
+            {
+                wait_volume_modified(&self.client, volume_id, UPDATE_TIMEOUT).await?;
+            }
+        }
+        if let (Some(on), Some(device)) = (
+            known_bool(new, "delete_on_termination")
+                .filter(|_| changed(old, new, "delete_on_termination")),
+            old.str("device_name"),
+        ) {
+            self.client
+                .modify_instance_attribute()
+                .instance_id(id)
+                .block_device_mappings(
+                    InstanceBlockDeviceMappingSpecification::builder()
+                        .device_name(device)
+                        .ebs(
+                            EbsInstanceBlockDeviceSpecification::builder()
+                                .delete_on_termination(on)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// An instance as DescribeInstances reports it, with its reservation's owner.
+pub(super) struct Found {
+    pub instance: Ec2Instance,
+    pub owner: Option<String>,
+}
+
+/// Describes instances by id; ids that do not exist are absent from the map.
+/// Uses an `instance-id` filter, not InstanceIds, so that one unknown id does not
+/// fail the batch, and follows NextToken (moto pages at 100 reservations even
+/// for an id list).
+pub(super) async fn find_instances(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, Found>> {
+    let mut found = HashMap::new();
+    let unique: Vec<String> = ids
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in unique.chunks(FILTER_CHUNK) {
+        let mut token: Option<String> = None;
+        loop {
+            let out = client
+                .describe_instances()
+                .filters(filter("instance-id", chunk))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for reservation in out.reservations() {
+                for instance in reservation.instances() {
+                    if let Some(id) = instance.instance_id() {
+                        found.insert(
+                            id.to_string(),
+                            Found {
+                                instance: instance.clone(),
+                                owner: reservation.owner_id().map(str::to_string),
+                            },
+                        );
+                    }
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Waits until an instance is in one of `targets`; `pending` states keep waiting,
+/// any other state (or a vanished instance) is an error.
+pub(super) async fn wait_instance(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    targets: &[InstanceStateName],
+    pending: &[InstanceStateName],
+    timeout: Duration,
+) -> ProviderResult<Ec2Instance> {
+    let ids = [id.to_string()];
+    let wanted: Vec<&str> = targets.iter().map(|s| s.as_str()).collect();
+    let what = format!("EC2 instance {id} to be {}", wanted.join(" or "));
+    poll(&what, timeout, || async {
+        let mut found = find_instances(client, &ids).await?;
+        let Some(f) = found.remove(id) else {
+            // Just launched instances can take a moment to be described.
+            return Ok(None);
+        };
+        let state = f.instance.state().and_then(|s| s.name()).cloned();
+        match state {
+            Some(s) if targets.contains(&s) => Ok(Some(f.instance)),
+            Some(s) if pending.contains(&s) => Ok(None),
+            other => {
+                let reason = f
+                    .instance
+                    .state_reason()
+                    .and_then(|r| r.message())
+                    .unwrap_or("no reason given");
+                Err(ProviderError::new(format!(
+                    "EC2 instance {id} is {} instead of {}: {reason}",
+                    other.as_ref().map(|s| s.as_str()).unwrap_or("unknown"),
+                    wanted.join(" or ")
+                )))
+            }
+        }
+    })
+    .await
+}
+
+fn is_gone(instance: &Ec2Instance) -> bool {
+    matches!(
+        instance.state().and_then(|s| s.name()),
+        Some(InstanceStateName::Terminated | InstanceStateName::ShuttingDown)
+    )
+}
+
+/// "arn:aws:iam::123456789012:instance-profile/path/name" -> "name".
+fn profile_name(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_string()
+}
+
+/// The object of a Single block if it is configured (not Unknown, not absent).
+fn known_block<'a>(o: &'a Object, key: &str) -> Option<&'a Object> {
+    o.block(key)
+}
+
+fn known_blocks<'a>(o: &'a Object, key: &str) -> Vec<&'a Object> {
+    o.list(key).iter().filter_map(Value::as_object).collect()
+}
+
+fn set_changed(prior: &Object, planned: &Object, key: &str) -> bool {
+    match planned.get(key) {
+        None | Some(Value::Unknown) => false,
+        Some(_) => {
+            let sorted = |o: &Object| o.strings(key).into_iter().collect::<BTreeSet<_>>();
+            sorted(prior) != sorted(planned)
+        }
+    }
+}
+
+fn root_mapping(root: &Object, device: &str, ami_size: Option<i32>) -> BlockDeviceMapping {
+    // moto insists on a size; the AMI's own root size is what AWS would use anyway.
+    let ebs = volume_spec(root)
+        .delete_on_termination(known_bool(root, "delete_on_termination").unwrap_or(true))
+        .set_volume_size(known_i32(root, "volume_size").or(ami_size));
+    BlockDeviceMapping::builder()
+        .device_name(device)
+        .ebs(ebs.build())
+        .build()
+}
+
+fn ebs_mapping(block: &Object) -> BlockDeviceMapping {
+    let ebs = volume_spec(block)
+        .delete_on_termination(known_bool(block, "delete_on_termination").unwrap_or(true))
+        .set_volume_size(known_i32(block, "volume_size"))
+        .set_snapshot_id(known_str(block, "snapshot_id").map(str::to_string));
+    BlockDeviceMapping::builder()
+        .set_device_name(known_str(block, "device_name").map(str::to_string))
+        .ebs(ebs.build())
+        .build()
+}
+
+fn volume_spec(block: &Object) -> aws_sdk_ec2::types::builders::EbsBlockDeviceBuilder {
+    EbsBlockDevice::builder()
+        .set_volume_type(known_str(block, "volume_type").map(VolumeType::from))
+        .set_iops(known_i32(block, "iops").filter(|n| *n > 0))
+        .set_throughput(known_i32(block, "throughput").filter(|n| *n > 0))
+        .set_encrypted(known_bool(block, "encrypted"))
+        .set_kms_key_id(known_str(block, "kms_key_id").map(str::to_string))
+}
+
+fn metadata_request(options: &Object) -> InstanceMetadataOptionsRequest {
+    InstanceMetadataOptionsRequest::builder()
+        .set_http_endpoint(
+            known_str(options, "http_endpoint").map(InstanceMetadataEndpointState::from),
+        )
+        .set_http_tokens(known_str(options, "http_tokens").map(HttpTokensState::from))
+        .set_http_put_response_hop_limit(known_i32(options, "http_put_response_hop_limit"))
+        .set_instance_metadata_tags(
+            known_str(options, "instance_metadata_tags").map(InstanceMetadataTagsState::from),
+        )
+        .build()
+}
+
+/// The metadata options to send when the planned block changes any of them: the
+/// planned values, with the prior ones where the plan leaves a field unknown.
+fn merged_metadata(prior: &Object, planned: &Object) -> Option<Object> {
+    let new = known_block(planned, "metadata_options")?;
+    let empty = Object::new();
+    let old = prior.block("metadata_options").unwrap_or(&empty);
+    if !METADATA_FIELDS.iter().any(|f| changed(old, new, f)) {
+        return None;
+    }
+    Some(
+        METADATA_FIELDS
+            .iter()
+            .map(|f| {
+                let v = match new.get(*f) {
+                    Some(v) if !v.is_unknown() && !v.is_null() => v.clone(),
+                    _ => old.get(*f).cloned().unwrap_or_default(),
+                };
+                (f.to_string(), v)
+            })
+            .collect(),
+    )
+}
+
+/// What a read has gathered besides the instances themselves.
+struct View<'a> {
+    volumes: &'a HashMap<String, Volume>,
+    keys: &'a HashMap<String, String>,
+    region: &'a str,
+}
+
+impl View<'_> {
+    fn to_state(
+        &self,
+        found: &Found,
+        prior: &Object,
+        profile: Option<String>,
+        protection: Option<bool>,
+    ) -> Object {
+        let i = &found.instance;
+        let id = i.instance_id().unwrap_or_default();
+        let owner = found.owner.as_deref().unwrap_or_default();
+        let primary_nic = i
+            .network_interfaces()
+            .iter()
+            .find(|n| n.attachment().and_then(|a| a.device_index()) == Some(0));
+        // moto lists groups only on the interface when none were given at launch.
+        let mut groups: Vec<String> = i
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect();
+        if groups.is_empty() {
+            if let Some(nic) = primary_nic {
+                groups = nic
+                    .groups()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string))
+                    .collect();
+            }
+        }
+        groups.sort();
+        groups.dedup();
+        let public_ip = i.public_ip_address().filter(|s| !s.is_empty());
+        let has_public = primary_nic
+            .and_then(|n| n.association())
+            .and_then(|a| a.public_ip())
+            .or(public_ip)
+            .is_some();
+        let monitoring = matches!(
+            i.monitoring().and_then(|m| m.state()),
+            Some(MonitoringState::Enabled | MonitoringState::Pending)
+        );
+        let metadata: Vec<Value> = i
+            .metadata_options()
+            .map(|m| {
+                Value::Object(crate::object! {
+                    "http_endpoint" => m.http_endpoint().map(|v| v.as_str()),
+                    "http_tokens" => m.http_tokens().map(|v| v.as_str()),
+                    "http_put_response_hop_limit" => m.http_put_response_hop_limit(),
+                    "instance_metadata_tags" => m.instance_metadata_tags().map(|v| v.as_str()),
+                })
+            })
+            .into_iter()
+            .collect();
+        let (root, ebs) = self.blocks(i, prior);
+
+        crate::object! {
+            "id" => id,
+            "arn" => format!("arn:{}:ec2:{}:{owner}:instance/{id}", partition(self.region), self.region),
+            "ami" => i.image_id(),
+            "instance_type" => i.instance_type().map(|t| t.as_str()),
+            "availability_zone" => i.placement().and_then(|p| p.availability_zone()),
+            "subnet_id" => i.subnet_id().filter(|s| !s.is_empty()),
+            "vpc_security_group_ids" => groups,
+            "associate_public_ip_address" => has_public,
+            "iam_instance_profile" => profile,
+            "key_name" => i.key_name().filter(|s| !s.is_empty()),
+            // Not reported by DescribeInstances: kept from what was applied.
+            "user_data" => prior.get("user_data").cloned().unwrap_or_default(),
+            "monitoring" => monitoring,
+            "ebs_optimized" => i.ebs_optimized(),
+            "disable_api_termination" => protection,
+            "tags" => tags::user_tags(i.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
+            "instance_state" => i.state().and_then(|s| s.name()).map(|s| s.as_str()),
+            "private_ip" => i.private_ip_address().filter(|s| !s.is_empty()),
+            "public_ip" => public_ip,
+            "private_dns" => i.private_dns_name().filter(|s| !s.is_empty()),
+            "public_dns" => i.public_dns_name().filter(|s| !s.is_empty()),
+            "primary_network_interface_id" => primary_nic.and_then(|n| n.network_interface_id()),
+            "metadata_options" => Value::List(metadata),
+            "root_block_device" => Value::List(root.into_iter().map(Value::Object).collect()),
+            "ebs_block_device" => Value::List(ebs.into_iter().map(Value::Object).collect()),
+        }
+    }
+
+    /// The root block and the other EBS blocks. The root is the mapping named by
+    /// RootDeviceName; when none matches (moto launches without mappings on
+    /// /dev/sda1 but reports /dev/xvda) the first mapping is the root.
+    fn blocks(&self, i: &Ec2Instance, prior: &Object) -> (Option<Object>, Vec<Object>) {
+        let mappings: Vec<&InstanceBlockDeviceMapping> = i
+            .block_device_mappings()
+            .iter()
+            .filter(|m| m.ebs().is_some())
+            .collect();
+        let root_idx = i
+            .root_device_name()
+            .and_then(|name| mappings.iter().position(|m| m.device_name() == Some(name)))
+            .or(if mappings.is_empty() { None } else { Some(0) });
+        let root = root_idx.map(|idx| self.block(mappings[idx], false));
+
+        // When the prior names its EBS devices, report only those: a volume attached
+        // later by aws_volume_attachment is not a launch-time device of this instance.
+        let known: BTreeSet<&str> = prior
+            .list("ebs_block_device")
+            .iter()
+            .filter_map(|b| b.get("device_name").as_str())
+            .collect();
+        let mut ebs: Vec<Object> = mappings
+            .iter()
+            .enumerate()
+            .filter(|(idx, _)| Some(*idx) != root_idx)
+            .filter(|(_, m)| known.is_empty() || m.device_name().is_some_and(|d| known.contains(d)))
+            .map(|(_, m)| self.block(m, true))
+            .collect();
+        ebs.sort_by(|a, b| a.str("device_name").cmp(&b.str("device_name")));
+        (root, ebs)
+    }
+
+    fn block(&self, mapping: &InstanceBlockDeviceMapping, with_snapshot: bool) -> Object {
+        let ebs = mapping.ebs();
+        let volume_id = ebs.and_then(|e| e.volume_id());
+        let volume = volume_id.and_then(|id| self.volumes.get(id));
+        let kms = volume
+            .and_then(|v| v.kms_key_id())
+            .map(|k| self.keys.get(k).map(String::as_str).unwrap_or(k));
+        let mut block = crate::object! {
+            "device_name" => mapping.device_name(),
+            "volume_id" => volume_id,
+            "delete_on_termination" => ebs.and_then(|e| e.delete_on_termination()),
+            "volume_size" => volume.and_then(|v| v.size()),
+            "volume_type" => volume.and_then(|v| v.volume_type()).map(|t| t.as_str()),
+            "iops" => volume.and_then(|v| v.iops()),
+            "throughput" => volume.and_then(|v| v.throughput()),
+            "encrypted" => volume.and_then(|v| v.encrypted()),
+            "kms_key_id" => kms,
+        };
+        if with_snapshot {
+            block.insert(
+                "snapshot_id".into(),
+                volume
+                    .and_then(|v| v.snapshot_id())
+                    .filter(|s| !s.is_empty())
+                    .into(),
+            );
+        }
+        block
+    }
+}
