@@ -1,0 +1,1098 @@
+//! aws_vpc, aws_subnet, aws_security_group, aws_vpc_security_group_{ingress,egress}_rule
+//! and aws_eip against moto.
+
+mod common;
+
+use aws_sdk_ec2::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_ec2::error::BoxError;
+use common::Moto;
+use recon::aws::ec2::eip::Eip;
+use recon::aws::ec2::security_group::SecurityGroup;
+use recon::aws::ec2::security_group_rule_egress::SecurityGroupEgressRule;
+use recon::aws::ec2::security_group_rule_ingress::SecurityGroupIngressRule;
+use recon::aws::ec2::subnet::Subnet;
+use recon::aws::ec2::vpc::Vpc;
+use recon::aws::Clients;
+use recon::object;
+use recon::provider::{Attribute, Meta, Presence, ResourceType, Schema};
+use recon::value::{Object, ObjectExt, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+const ACCOUNT: &str = "123456789012";
+const AMI: &str = "ami-03c3da4cfa8e8943a";
+
+fn meta(address: &str) -> Meta {
+    Meta {
+        stack: "test".into(),
+        address: address.into(),
+    }
+}
+
+/// One attribute as the engine plans it for a create: configured value, else default,
+/// else Unknown when computed, else Null.
+fn plan_attr(a: &Attribute, config: &Object) -> Value {
+    if let Some(v) = config.get(a.name) {
+        return v.clone();
+    }
+    match (a.default, a.presence) {
+        (Some(d), _) => d.value(),
+        (None, Presence::Computed | Presence::OptionalComputed) => Value::Unknown,
+        _ => Value::Null,
+    }
+}
+
+/// A planned object for create: blocks get their attribute defaults; an absent
+/// block that keeps what exists is Unknown.
+fn planned(schema: &Schema, config: Object) -> Object {
+    let mut out: Object = schema
+        .attributes
+        .iter()
+        .map(|a| (a.name.to_string(), plan_attr(a, &config)))
+        .collect();
+    for block in schema.blocks {
+        let value = match config.get(block.name) {
+            Some(Value::List(items)) => Value::List(
+                items
+                    .iter()
+                    .map(|item| {
+                        let item = item.as_object().cloned().unwrap_or_default();
+                        Value::Object(
+                            block
+                                .attributes
+                                .iter()
+                                .map(|a| {
+                                    let v = match plan_attr(a, &item) {
+                                        Value::Unknown => Value::Null,
+                                        v => v,
+                                    };
+                                    (a.name.to_string(), v)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ if block.computed_when_absent => Value::Unknown,
+            _ => Value::List(vec![]),
+        };
+        out.insert(block.name.to_string(), value);
+    }
+    out
+}
+
+/// A planned object for an update: computed values and absent computed blocks keep
+/// the prior's.
+fn planned_update(schema: &Schema, prior: &Object, config: Object) -> Object {
+    let mut out = planned(schema, config.clone());
+    for (key, value) in out.iter_mut() {
+        if value.is_unknown() {
+            *value = prior.get(key).cloned().unwrap_or(Value::Null);
+        }
+    }
+    out
+}
+
+fn str_map(pairs: &[(&str, &str)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect(),
+    )
+}
+
+fn s(obj: &Object, key: &str) -> String {
+    obj.str(key)
+        .unwrap_or_else(|| panic!("{key} is not a string in {obj:?}"))
+        .to_string()
+}
+
+/// Blocks of a set, in a stable order, for comparing without regard to order.
+fn sorted_blocks(v: &Value) -> Vec<String> {
+    let mut items: Vec<String> = v
+        .as_list()
+        .unwrap_or(&[])
+        .iter()
+        .map(|b| b.to_json().to_string())
+        .collect();
+    items.sort();
+    items
+}
+
+// Which calls an operation made, seen from the client side. (moto's own recorder
+// writes to one file in the working directory, shared by every moto server that
+// tests run at the same time.)
+
+#[derive(Clone, Debug, Default)]
+struct Recorder(Arc<Mutex<Vec<String>>>);
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "Recorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(body) = context.request().body().bytes() {
+            let body = String::from_utf8_lossy(body).into_owned();
+            self.0.lock().unwrap().push(body);
+        }
+        Ok(())
+    }
+}
+
+/// Clients whose EC2 requests are recorded.
+fn recording_clients(moto: &Moto) -> (Clients, Recorder) {
+    let config = moto.sdk_config();
+    let recorder = Recorder::default();
+    let mut clients = Clients::from_config(&config);
+    clients.ec2 = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(&config)
+            .interceptor(recorder.clone())
+            .build(),
+    );
+    (clients, recorder)
+}
+
+fn start_recording(recorder: &Recorder) {
+    recorder.0.lock().unwrap().clear();
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The requests made since `start_recording`, each as its decoded form parameters.
+fn recorded(recorder: &Recorder) -> Vec<BTreeMap<String, String>> {
+    recorder
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|body| {
+            body.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+                .collect()
+        })
+        .collect()
+}
+
+fn actions(calls: &[BTreeMap<String, String>]) -> Vec<String> {
+    calls
+        .iter()
+        .filter_map(|c| c.get("Action").cloned())
+        .collect()
+}
+
+/// The values of every parameter of `call` whose name ends with `suffix`.
+fn params_ending(call: &BTreeMap<String, String>, suffix: &str) -> Vec<String> {
+    call.iter()
+        .filter(|(k, _)| k.ends_with(suffix))
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+async fn aws_tags_of(clients: &Clients, id: &str) -> BTreeMap<String, String> {
+    let out = clients
+        .ec2
+        .describe_tags()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("resource-id")
+                .values(id)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn vpc_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpcs = Vpc::new(&clients);
+        let schema = vpcs.schema();
+
+        let a_planned = planned(
+            schema,
+            object! {"cidr_block" => "10.0.0.0/16", "tags" => str_map(&[("Name", "a")])},
+        );
+        let a = vpcs.create(&a_planned, &meta("aws_vpc.a")).await.unwrap();
+        let id = s(&a, "id");
+        assert!(id.starts_with("vpc-"));
+        assert_eq!(
+            s(&a, "arn"),
+            format!("arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/{id}")
+        );
+        assert_eq!(a.str("cidr_block"), Some("10.0.0.0/16"));
+        assert_eq!(a.str("instance_tenancy"), Some("default"));
+        assert_eq!(a.bool("enable_dns_support"), Some(true));
+        assert_eq!(a.bool("enable_dns_hostnames"), Some(false));
+        assert!(s(&a, "default_security_group_id").starts_with("sg-"));
+        assert!(s(&a, "main_route_table_id").starts_with("rtb-"));
+        assert_eq!(
+            a.get("default_route_table_id"),
+            a.get("main_route_table_id")
+        );
+        assert!(s(&a, "default_network_acl_id").starts_with("acl-"));
+        // moto says "default" where AWS says dopt-...; either way it is known.
+        assert!(a.str("dhcp_options_id").is_some());
+        assert_eq!(a.str("owner_id"), Some(ACCOUNT));
+        assert_eq!(a.get("tags"), Some(&str_map(&[("Name", "a")])));
+        for attr in schema.attributes {
+            assert!(
+                a.contains_key(attr.name),
+                "{} missing from state",
+                attr.name
+            );
+        }
+        // recon's own tags are on the VPC but not in state.
+        let tags = aws_tags_of(&clients, &id).await;
+        assert_eq!(
+            tags.get("recon:address").map(String::as_str),
+            Some("aws_vpc.a")
+        );
+        assert_eq!(tags.get("recon:stack").map(String::as_str), Some("test"));
+        assert_eq!(tags.get("Name").map(String::as_str), Some("a"));
+
+        // DNS hostnames on at creation.
+        let b_planned = planned(
+            schema,
+            object! {"cidr_block" => "10.1.0.0/16", "enable_dns_hostnames" => true},
+        );
+        let b = vpcs.create(&b_planned, &meta("aws_vpc.b")).await.unwrap();
+        assert_eq!(b.bool("enable_dns_hostnames"), Some(true));
+        assert_eq!(b.get("tags"), Some(&Value::Null));
+
+        // Batch read, with one VPC that does not exist.
+        let missing = object! {"id" => "vpc-0123456789abcdef0"};
+        let read = vpcs.read(&[a.clone(), missing, b.clone()]).await.unwrap();
+        assert_eq!(read, vec![Some(a.clone()), None, Some(b.clone())]);
+
+        // Update in place: DNS hostnames and tags.
+        let a_new = planned_update(
+            schema,
+            &a,
+            object! {
+                "cidr_block" => "10.0.0.0/16",
+                "enable_dns_hostnames" => true,
+                "tags" => str_map(&[("Name", "a2"), ("team", "net")]),
+            },
+        );
+        let a2 = vpcs.update(&a, &a_new, &meta("aws_vpc.a")).await.unwrap();
+        assert_eq!(a2.str("id"), Some(id.as_str()));
+        assert_eq!(a2.bool("enable_dns_hostnames"), Some(true));
+        assert_eq!(
+            a2.get("tags"),
+            Some(&str_map(&[("Name", "a2"), ("team", "net")]))
+        );
+        let hostnames = clients
+            .ec2
+            .describe_vpc_attribute()
+            .vpc_id(&id)
+            .attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            hostnames.enable_dns_hostnames().and_then(|v| v.value()),
+            Some(true)
+        );
+        assert_eq!(
+            aws_tags_of(&clients, &id)
+                .await
+                .get("recon:address")
+                .map(String::as_str),
+            Some("aws_vpc.a")
+        );
+
+        // DNS support off needs hostnames off first.
+        let a_off = planned_update(
+            schema,
+            &a2,
+            object! {"cidr_block" => "10.0.0.0/16", "enable_dns_support" => false},
+        );
+        let a3 = vpcs.update(&a2, &a_off, &meta("aws_vpc.a")).await.unwrap();
+        assert_eq!(a3.bool("enable_dns_support"), Some(false));
+        assert_eq!(a3.bool("enable_dns_hostnames"), Some(false));
+        assert_eq!(a3.get("tags"), Some(&Value::Null));
+
+        vpcs.delete(&a3).await.unwrap();
+        vpcs.delete(&b).await.unwrap();
+        assert_eq!(
+            vpcs.read(&[a3.clone(), b.clone()]).await.unwrap(),
+            vec![None, None]
+        );
+        // Deleting what is gone is success.
+        vpcs.delete(&a3).await.unwrap();
+    });
+}
+
+#[test]
+fn subnet_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpcs = Vpc::new(&clients);
+        let vpc = vpcs
+            .create(
+                &planned(vpcs.schema(), object! {"cidr_block" => "10.0.0.0/16"}),
+                &meta("aws_vpc.main"),
+            )
+            .await
+            .unwrap();
+        let vpc_id = s(&vpc, "id");
+
+        let subnets = Subnet::new(&clients);
+        let schema = subnets.schema();
+        let a = subnets
+            .create(
+                &planned(
+                    schema,
+                    object! {
+                        "vpc_id" => vpc_id.clone(),
+                        "cidr_block" => "10.0.1.0/24",
+                        "availability_zone" => "us-east-1a",
+                        "tags" => str_map(&[("Name", "a")]),
+                    },
+                ),
+                &meta("aws_subnet.a"),
+            )
+            .await
+            .unwrap();
+        let id = s(&a, "id");
+        assert!(id.starts_with("subnet-"));
+        assert_eq!(
+            s(&a, "arn"),
+            format!("arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/{id}")
+        );
+        assert_eq!(a.str("vpc_id"), Some(vpc_id.as_str()));
+        assert_eq!(a.str("cidr_block"), Some("10.0.1.0/24"));
+        assert_eq!(a.str("availability_zone"), Some("us-east-1a"));
+        assert!(s(&a, "availability_zone_id").starts_with("use1-az"));
+        assert_eq!(a.bool("map_public_ip_on_launch"), Some(false));
+        assert_eq!(a.str("owner_id"), Some(ACCOUNT));
+        assert_eq!(a.get("tags"), Some(&str_map(&[("Name", "a")])));
+        for attr in schema.attributes {
+            assert!(
+                a.contains_key(attr.name),
+                "{} missing from state",
+                attr.name
+            );
+        }
+
+        // No zone given: AWS picks one; public IPs on from the start.
+        let b = subnets
+            .create(
+                &planned(
+                    schema,
+                    object! {
+                        "vpc_id" => vpc_id.clone(),
+                        "cidr_block" => "10.0.2.0/24",
+                        "map_public_ip_on_launch" => true,
+                    },
+                ),
+                &meta("aws_subnet.b"),
+            )
+            .await
+            .unwrap();
+        assert!(s(&b, "availability_zone").starts_with("us-east-1"));
+        assert_eq!(b.bool("map_public_ip_on_launch"), Some(true));
+
+        let missing = object! {"id" => "subnet-0123456789abcdef0"};
+        let read = subnets
+            .read(&[missing, b.clone(), a.clone()])
+            .await
+            .unwrap();
+        assert_eq!(read, vec![None, Some(b.clone()), Some(a.clone())]);
+
+        let a_new = planned_update(
+            schema,
+            &a,
+            object! {
+                "vpc_id" => vpc_id.clone(),
+                "cidr_block" => "10.0.1.0/24",
+                "availability_zone" => "us-east-1a",
+                "map_public_ip_on_launch" => true,
+                "tags" => str_map(&[("Name", "a")]),
+            },
+        );
+        let a2 = subnets
+            .update(&a, &a_new, &meta("aws_subnet.a"))
+            .await
+            .unwrap();
+        assert_eq!(a2.bool("map_public_ip_on_launch"), Some(true));
+        let described = clients
+            .ec2
+            .describe_subnets()
+            .subnet_ids(&id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(described.subnets()[0].map_public_ip_on_launch(), Some(true));
+        assert_eq!(
+            a2.get("availability_zone_id"),
+            a.get("availability_zone_id")
+        );
+
+        subnets.delete(&a2).await.unwrap();
+        subnets.delete(&b).await.unwrap();
+        assert_eq!(
+            subnets.read(&[a2.clone(), b]).await.unwrap(),
+            vec![None, None]
+        );
+        subnets.delete(&a2).await.unwrap();
+        vpcs.delete(&vpc).await.unwrap();
+    });
+}
+
+fn rule(from: i64, to: i64, protocol: &str, extra: Object) -> Value {
+    let mut block = object! {"from_port" => from, "to_port" => to, "protocol" => protocol};
+    block.extend(extra);
+    Value::Object(block)
+}
+
+/// Rule ids by (egress, protocol, from, to, cidr) as DescribeSecurityGroupRules reports them.
+async fn rule_ids(
+    clients: &Clients,
+    group_id: &str,
+) -> BTreeMap<(bool, String, i32, i32, String), String> {
+    let out = clients
+        .ec2
+        .describe_security_group_rules()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(group_id)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.security_group_rules()
+        .iter()
+        .map(|r| {
+            let source = r
+                .cidr_ipv4()
+                .map(str::to_string)
+                .or_else(|| {
+                    r.referenced_group_info()
+                        .and_then(|g| g.group_id())
+                        .map(str::to_string)
+                })
+                .unwrap_or_default();
+            (
+                (
+                    r.is_egress().unwrap_or(false),
+                    r.ip_protocol().unwrap_or_default().to_string(),
+                    r.from_port().unwrap_or(0),
+                    r.to_port().unwrap_or(0),
+                    source,
+                ),
+                r.security_group_rule_id().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn security_group_with_inline_rules() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let (clients, recorder) = recording_clients(&moto);
+        let vpcs = Vpc::new(&clients);
+        let vpc = vpcs
+            .create(
+                &planned(vpcs.schema(), object! {"cidr_block" => "10.0.0.0/16"}),
+                &meta("aws_vpc.main"),
+            )
+            .await
+            .unwrap();
+        let vpc_id = s(&vpc, "id");
+        let groups = SecurityGroup::new(&clients);
+        let schema = groups.schema();
+
+        // Ingress in two blocks; egress is AWS's default allow-all, written with "all".
+        let http = rule(
+            80,
+            80,
+            "tcp",
+            object! {"cidr_blocks" => vec!["10.0.0.0/8", "192.168.0.0/16"], "description" => "http"},
+        );
+        let https_self = rule(443, 443, "6", object! {"self" => true});
+        let all_out = rule(0, 0, "all", object! {"cidr_blocks" => vec!["0.0.0.0/0"]});
+        let web_config = object! {
+            "name" => "web",
+            "vpc_id" => vpc_id.clone(),
+            "tags" => str_map(&[("Name", "web")]),
+            "ingress" => vec![http.clone(), https_self.clone()],
+            "egress" => vec![all_out.clone()],
+        };
+        let web_planned = planned(schema, web_config.clone());
+        start_recording(&recorder);
+        let web = groups.create(&web_planned, &meta("aws_security_group.web")).await.unwrap();
+        let calls = actions(&recorded(&recorder));
+        // The default egress rule is what the configuration asks for: left alone.
+        assert!(!calls.iter().any(|a| a.contains("Egress")), "{calls:?}");
+        assert_eq!(calls.iter().filter(|a| *a == "AuthorizeSecurityGroupIngress").count(), 1);
+
+        let id = s(&web, "id");
+        assert!(id.starts_with("sg-"));
+        assert_eq!(s(&web, "arn"), format!("arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/{id}"));
+        assert_eq!(web.str("name"), Some("web"));
+        assert_eq!(web.get("name_prefix"), Some(&Value::Null));
+        assert_eq!(web.str("description"), Some("Managed by recon"));
+        assert_eq!(web.str("vpc_id"), Some(vpc_id.as_str()));
+        assert_eq!(web.bool("revoke_rules_on_delete"), Some(false));
+        assert_eq!(web.str("owner_id"), Some(ACCOUNT));
+        assert_eq!(web.get("tags"), Some(&str_map(&[("Name", "web")])));
+        // State holds the rules as configured, spellings included.
+        assert_eq!(sorted_blocks(&web["ingress"]), sorted_blocks(&web_planned["ingress"]));
+        assert_eq!(sorted_blocks(&web["egress"]), sorted_blocks(&web_planned["egress"]));
+        let aws = clients
+            .ec2
+            .describe_security_groups()
+            .group_ids(&id)
+            .send()
+            .await
+            .unwrap();
+        let aws = &aws.security_groups()[0];
+        assert_eq!(aws.ip_permissions().len(), 2);
+        assert_eq!(aws.ip_permissions_egress().len(), 1);
+        assert_eq!(aws.ip_permissions_egress()[0].ip_protocol(), Some("-1"));
+
+        // No rules configured and a name prefix: the default egress rule goes, as in Terraform.
+        let app_planned = planned(schema, object! {"name_prefix" => "app-", "vpc_id" => vpc_id.clone()});
+        let app = groups.create(&app_planned, &meta("aws_security_group.app")).await.unwrap();
+        let app_name = s(&app, "name");
+        assert!(app_name.starts_with("app-") && app_name.len() == 4 + 26, "{app_name}");
+        assert_eq!(app.str("name_prefix"), Some("app-"));
+        assert_eq!(app.get("ingress"), Some(&Value::List(vec![])));
+        assert_eq!(app.get("egress"), Some(&Value::List(vec![])));
+
+        // No name at all: recon names it.
+        let anon = groups
+            .create(
+                &planned(
+                    schema,
+                    object! {"vpc_id" => vpc_id.clone(), "description" => "anonymous", "revoke_rules_on_delete" => true},
+                ),
+                &meta("aws_security_group.anon"),
+            )
+            .await
+            .unwrap();
+        assert!(s(&anon, "name").starts_with("recon-"));
+        assert_eq!(anon.str("description"), Some("anonymous"));
+
+        // Batch read with a group that does not exist.
+        let missing = object! {"id" => "sg-0123456789abcdef0"};
+        let read = groups
+            .read(&[web.clone(), missing, app.clone(), anon.clone()])
+            .await
+            .unwrap();
+        assert_eq!(read, vec![Some(web.clone()), None, Some(app.clone()), Some(anon.clone())]);
+
+        // Rules changed out of band show up; a new rule is grouped as Terraform does.
+        clients
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(s(&app, "id"))
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(22)
+                    .to_port(22)
+                    .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("10.9.0.0/16").build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let drifted = groups.read(&[app.clone()]).await.unwrap().remove(0).unwrap();
+        let expected = rule(
+            22,
+            22,
+            "tcp",
+            object! {
+                "cidr_blocks" => vec!["10.9.0.0/16"], "ipv6_cidr_blocks" => Value::Null,
+                "prefix_list_ids" => Value::Null, "security_groups" => Value::Null,
+                "self" => false, "description" => Value::Null,
+            },
+        );
+        assert_eq!(drifted.get("ingress"), Some(&Value::List(vec![expected])));
+
+        // Update: drop one CIDR, add a rule, keep the rest. Only the difference is sent.
+        let before = rule_ids(&clients, &id).await;
+        let http_less = rule(80, 80, "tcp", object! {"cidr_blocks" => vec!["10.0.0.0/8"], "description" => "http"});
+        let dns = rule(53, 53, "udp", object! {"cidr_blocks" => vec!["10.1.0.0/16"]});
+        let mut config = web_config.clone();
+        config.insert("ingress".into(), Value::from(vec![http_less, https_self.clone(), dns]));
+        let web_new = planned_update(schema, &web, config.clone());
+        start_recording(&recorder);
+        let web2 = groups.update(&web, &web_new, &meta("aws_security_group.web")).await.unwrap();
+        let calls = recorded(&recorder);
+        let names = actions(&calls);
+        assert_eq!(
+            names.iter().filter(|a| a.contains("Authorize") || a.contains("Revoke")).count(),
+            2,
+            "{names:?}"
+        );
+        let revoke = calls
+            .iter()
+            .find(|c| c.get("Action").map(String::as_str) == Some("RevokeSecurityGroupIngress"))
+            .unwrap();
+        assert_eq!(params_ending(revoke, "CidrIp"), vec!["192.168.0.0/16"]);
+        let authorize = calls
+            .iter()
+            .find(|c| c.get("Action").map(String::as_str) == Some("AuthorizeSecurityGroupIngress"))
+            .unwrap();
+        assert_eq!(params_ending(authorize, "CidrIp"), vec!["10.1.0.0/16"]);
+        assert_eq!(params_ending(authorize, "IpProtocol"), vec!["udp"]);
+        assert_eq!(sorted_blocks(&web2["ingress"]), sorted_blocks(&web_new["ingress"]));
+        let after = rule_ids(&clients, &id).await;
+        // Untouched rules keep their ids: nothing was revoked and authorized again.
+        for key in [
+            (false, "tcp".to_string(), 80, 80, "10.0.0.0/8".to_string()),
+            (false, "tcp".to_string(), 443, 443, id.clone()),
+            (true, "-1".to_string(), -1, -1, "0.0.0.0/0".to_string()),
+        ] {
+            assert_eq!(before.get(&key), after.get(&key), "{key:?}");
+            assert!(after.contains_key(&key), "{key:?}");
+        }
+        assert!(!after.contains_key(&(false, "tcp".to_string(), 80, 80, "192.168.0.0/16".to_string())));
+        assert!(after.contains_key(&(false, "udp".to_string(), 53, 53, "10.1.0.0/16".to_string())));
+
+        // A description change rewrites the description, nothing else.
+        let mut config2 = config.clone();
+        config2.insert(
+            "ingress".into(),
+            Value::from(vec![
+                rule(80, 80, "tcp", object! {"cidr_blocks" => vec!["10.0.0.0/8"], "description" => "web traffic"}),
+                https_self.clone(),
+                rule(53, 53, "udp", object! {"cidr_blocks" => vec!["10.1.0.0/16"]}),
+            ]),
+        );
+        let web_new2 = planned_update(schema, &web2, config2);
+        start_recording(&recorder);
+        let web3 = groups.update(&web2, &web_new2, &meta("aws_security_group.web")).await.unwrap();
+        let names = actions(&recorded(&recorder));
+        assert!(names.contains(&"UpdateSecurityGroupRuleDescriptionsIngress".to_string()), "{names:?}");
+        assert!(!names.iter().any(|a| a.contains("Authorize") || a.contains("Revoke")), "{names:?}");
+        assert_eq!(sorted_blocks(&web3["ingress"]), sorted_blocks(&web_new2["ingress"]));
+        let aws = clients.ec2.describe_security_groups().group_ids(&id).send().await.unwrap();
+        let http_perm = aws.security_groups()[0]
+            .ip_permissions()
+            .iter()
+            .find(|p| p.from_port() == Some(80))
+            .unwrap();
+        assert_eq!(http_perm.ip_ranges()[0].description(), Some("web traffic"));
+        assert_eq!(rule_ids(&clients, &id).await, after);
+
+        // Egress left out of configuration: the rules that exist are kept.
+        let mut web_new3 = web_new2.clone();
+        web_new3.insert("egress".into(), Value::Unknown);
+        let web4 = groups.update(&web3, &web_new3, &meta("aws_security_group.web")).await.unwrap();
+        assert_eq!(web4.get("egress"), web3.get("egress"));
+        assert_eq!(rule_ids(&clients, &id).await, after);
+
+        for group in [&web4, &app, &anon] {
+            groups.delete(group).await.unwrap();
+        }
+        assert_eq!(
+            groups.read(&[web4.clone(), app.clone(), anon.clone()]).await.unwrap(),
+            vec![None, None, None]
+        );
+        groups.delete(&web4).await.unwrap();
+        vpcs.delete(&vpc).await.unwrap();
+    });
+}
+
+#[test]
+fn security_group_rule_resources() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let (clients, recorder) = recording_clients(&moto);
+        let vpc_id = clients
+            .ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .send()
+            .await
+            .unwrap()
+            .vpc()
+            .unwrap()
+            .vpc_id()
+            .unwrap()
+            .to_string();
+        let mut group_ids = Vec::new();
+        for name in ["web", "lb"] {
+            let out = clients
+                .ec2
+                .create_security_group()
+                .group_name(name)
+                .description(name)
+                .vpc_id(&vpc_id)
+                .send()
+                .await
+                .unwrap();
+            group_ids.push(out.group_id().unwrap().to_string());
+        }
+        let (web, lb) = (group_ids[0].clone(), group_ids[1].clone());
+
+        let ingress = SecurityGroupIngressRule::new(&clients);
+        let egress = SecurityGroupEgressRule::new(&clients);
+        let schema = ingress.schema();
+        assert_eq!(schema.type_name, "aws_vpc_security_group_ingress_rule");
+        assert_eq!(egress.schema().type_name, "aws_vpc_security_group_egress_rule");
+
+        let http_config = object! {
+            "security_group_id" => web.clone(),
+            "cidr_ipv4" => "10.0.0.0/8",
+            "from_port" => 80,
+            "to_port" => 80,
+            "ip_protocol" => "tcp",
+            "description" => "http",
+            "tags" => str_map(&[("Name", "http")]),
+        };
+        let http = ingress
+            .create(&planned(schema, http_config.clone()), &meta("aws_vpc_security_group_ingress_rule.http"))
+            .await
+            .unwrap();
+        let id = s(&http, "id");
+        assert!(id.starts_with("sgr-"));
+        assert_eq!(http.str("security_group_rule_id"), Some(id.as_str()));
+        assert_eq!(
+            s(&http, "arn"),
+            format!("arn:aws:ec2:us-east-1:{ACCOUNT}:security-group-rule/{id}")
+        );
+        assert_eq!(http.str("security_group_id"), Some(web.as_str()));
+        assert_eq!(http.str("cidr_ipv4"), Some("10.0.0.0/8"));
+        assert_eq!(http.get("cidr_ipv6"), Some(&Value::Null));
+        assert_eq!(http.get("prefix_list_id"), Some(&Value::Null));
+        assert_eq!(http.get("referenced_security_group_id"), Some(&Value::Null));
+        assert_eq!(http.i64("from_port"), Some(80));
+        assert_eq!(http.i64("to_port"), Some(80));
+        assert_eq!(http.str("ip_protocol"), Some("tcp"));
+        assert_eq!(http.str("description"), Some("http"));
+        assert_eq!(http.get("tags"), Some(&str_map(&[("Name", "http")])));
+        for attr in schema.attributes {
+            assert!(http.contains_key(attr.name), "{} missing from state", attr.name);
+        }
+        let tags = aws_tags_of(&clients, &id).await;
+        assert_eq!(
+            tags.get("recon:address").map(String::as_str),
+            Some("aws_vpc_security_group_ingress_rule.http")
+        );
+
+        // From another group, protocol spelled as a number.
+        let from_lb = ingress
+            .create(
+                &planned(
+                    schema,
+                    object! {
+                        "security_group_id" => web.clone(),
+                        "referenced_security_group_id" => lb.clone(),
+                        "from_port" => 8080, "to_port" => 8080, "ip_protocol" => "6",
+                    },
+                ),
+                &meta("aws_vpc_security_group_ingress_rule.from_lb"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(from_lb.str("referenced_security_group_id"), Some(lb.as_str()));
+        assert_eq!(from_lb.str("ip_protocol"), Some("6"));
+        assert_eq!(from_lb.get("cidr_ipv4"), Some(&Value::Null));
+
+        // All traffic out, ports left unset, protocol written as "all". (The group
+        // already has AWS's default 0.0.0.0/0 egress rule: a duplicate is an error.)
+        let out_all = egress
+            .create(
+                &planned(
+                    egress.schema(),
+                    object! {"security_group_id" => lb.clone(), "cidr_ipv4" => "10.0.0.0/8", "ip_protocol" => "all"},
+                ),
+                &meta("aws_vpc_security_group_egress_rule.all"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out_all.str("ip_protocol"), Some("all"));
+        assert_eq!(out_all.get("from_port"), Some(&Value::Null));
+        assert_eq!(out_all.get("to_port"), Some(&Value::Null));
+        let aws_rule = clients
+            .ec2
+            .describe_security_group_rules()
+            .security_group_rule_ids(s(&out_all, "id"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(aws_rule.security_group_rules()[0].ip_protocol(), Some("-1"));
+        assert_eq!(aws_rule.security_group_rules()[0].is_egress(), Some(true));
+
+        // Batch read: a missing id and an egress rule asked of the ingress type are None.
+        let missing = object! {"id" => "sgr-0123456789abcdef0", "security_group_id" => web.clone()};
+        let read = ingress
+            .read(&[http.clone(), missing, out_all.clone(), from_lb.clone()])
+            .await
+            .unwrap();
+        assert_eq!(read, vec![Some(http.clone()), None, None, Some(from_lb.clone())]);
+        assert_eq!(egress.read(&[out_all.clone()]).await.unwrap(), vec![Some(out_all.clone())]);
+
+        // In-place update: ports, CIDR and description through ModifySecurityGroupRules.
+        let mut changed = http_config.clone();
+        changed.extend(object! {
+            "cidr_ipv4" => "10.0.0.0/16", "from_port" => 8000, "to_port" => 8001,
+            "description" => "changed", "tags" => str_map(&[("Name", "http"), ("tier", "web")]),
+        });
+        start_recording(&recorder);
+        let http2 = ingress
+            .update(&http, &planned_update(schema, &http, changed.clone()), &meta("aws_vpc_security_group_ingress_rule.http"))
+            .await
+            .unwrap();
+        let names = actions(&recorded(&recorder));
+        assert!(names.contains(&"ModifySecurityGroupRules".to_string()), "{names:?}");
+        assert!(!names.iter().any(|a| a.contains("Authorize") || a.contains("Revoke")), "{names:?}");
+        assert_eq!(http2.str("id"), Some(id.as_str()));
+        assert_eq!(http2.str("cidr_ipv4"), Some("10.0.0.0/16"));
+        assert_eq!(http2.i64("from_port"), Some(8000));
+        assert_eq!(http2.i64("to_port"), Some(8001));
+        assert_eq!(http2.str("description"), Some("changed"));
+        assert_eq!(http2.get("tags"), Some(&str_map(&[("Name", "http"), ("tier", "web")])));
+        let aws_rule = clients
+            .ec2
+            .describe_security_group_rules()
+            .security_group_rule_ids(&id)
+            .send()
+            .await
+            .unwrap();
+        let aws_rule = &aws_rule.security_group_rules()[0];
+        assert_eq!(aws_rule.cidr_ipv4(), Some("10.0.0.0/16"));
+        assert_eq!(aws_rule.description(), Some("changed"));
+        assert_eq!((aws_rule.from_port(), aws_rule.to_port()), (Some(8000), Some(8001)));
+
+        // Description alone.
+        let mut described = changed.clone();
+        described.insert("description".into(), Value::from("again"));
+        let http3 = ingress
+            .update(&http2, &planned_update(schema, &http2, described.clone()), &meta("aws_vpc_security_group_ingress_rule.http"))
+            .await
+            .unwrap();
+        assert_eq!(http3.str("description"), Some("again"));
+        assert_eq!(http3.str("id"), Some(id.as_str()));
+
+        // A different kind of source: a new rule replaces the old one.
+        let mut regrouped = described.clone();
+        regrouped.remove("cidr_ipv4");
+        regrouped.insert("referenced_security_group_id".into(), Value::from(lb.clone()));
+        let http4 = ingress
+            .update(&http3, &planned_update(schema, &http3, regrouped), &meta("aws_vpc_security_group_ingress_rule.http"))
+            .await
+            .unwrap();
+        let new_id = s(&http4, "id");
+        assert_ne!(new_id, id);
+        assert_eq!(http4.str("referenced_security_group_id"), Some(lb.as_str()));
+        assert_eq!(http4.get("cidr_ipv4"), Some(&Value::Null));
+        assert_eq!(ingress.read(&[http3.clone()]).await.unwrap(), vec![None]);
+
+        for rule in [&http4, &from_lb] {
+            ingress.delete(rule).await.unwrap();
+        }
+        egress.delete(&out_all).await.unwrap();
+        assert_eq!(
+            ingress.read(&[http4.clone(), from_lb.clone()]).await.unwrap(),
+            vec![None, None]
+        );
+        assert_eq!(egress.read(&[out_all.clone()]).await.unwrap(), vec![None]);
+        // Gone already: still success.
+        ingress.delete(&http4).await.unwrap();
+        egress.delete(&out_all).await.unwrap();
+    });
+}
+
+async fn public_ip_of(clients: &Clients, instance: &str) -> Option<String> {
+    let out = clients
+        .ec2
+        .describe_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .unwrap();
+    out.reservations()[0].instances()[0]
+        .public_ip_address()
+        .map(str::to_string)
+}
+
+#[test]
+fn eip_create_associate_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let (clients, recorder) = recording_clients(&moto);
+        let vpc_id = clients
+            .ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .send()
+            .await
+            .unwrap()
+            .vpc()
+            .unwrap()
+            .vpc_id()
+            .unwrap()
+            .to_string();
+        let subnet_id = clients
+            .ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block("10.0.1.0/24")
+            .send()
+            .await
+            .unwrap()
+            .subnet()
+            .unwrap()
+            .subnet_id()
+            .unwrap()
+            .to_string();
+        let mut instances = Vec::new();
+        for _ in 0..2 {
+            let out = clients
+                .ec2
+                .run_instances()
+                .image_id(AMI)
+                .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+                .subnet_id(&subnet_id)
+                .min_count(1)
+                .max_count(1)
+                .send()
+                .await
+                .unwrap();
+            instances.push(out.instances()[0].instance_id().unwrap().to_string());
+        }
+
+        let eips = Eip::new(&clients);
+        let schema = eips.schema();
+        let free = eips
+            .create(
+                &planned(schema, object! {"domain" => "vpc", "tags" => str_map(&[("Name", "free")])}),
+                &meta("aws_eip.free"),
+            )
+            .await
+            .unwrap();
+        let id = s(&free, "id");
+        assert!(id.starts_with("eipalloc-"));
+        assert_eq!(free.str("allocation_id"), Some(id.as_str()));
+        assert_eq!(s(&free, "arn"), format!("arn:aws:ec2:us-east-1:{ACCOUNT}:elastic-ip/{id}"));
+        assert_eq!(free.str("domain"), Some("vpc"));
+        let public_ip = s(&free, "public_ip");
+        assert_eq!(
+            free.str("public_dns").map(str::to_string),
+            Some(format!("ec2-{}.compute-1.amazonaws.com", public_ip.replace('.', "-")))
+        );
+        for key in ["instance", "network_interface", "association_id", "private_ip", "private_dns"] {
+            assert_eq!(free.get(key), Some(&Value::Null), "{key}");
+        }
+        assert_eq!(free.get("tags"), Some(&str_map(&[("Name", "free")])));
+        for attr in schema.attributes {
+            assert!(free.contains_key(attr.name), "{} missing from state", attr.name);
+        }
+        assert_eq!(
+            aws_tags_of(&clients, &id).await.get("recon:address").map(String::as_str),
+            Some("aws_eip.free")
+        );
+
+        // Associated at creation; domain left to AWS.
+        let web = eips
+            .create(&planned(schema, object! {"instance" => instances[0].clone()}), &meta("aws_eip.web"))
+            .await
+            .unwrap();
+        assert_eq!(web.str("domain"), Some("vpc"));
+        assert_eq!(web.str("instance"), Some(instances[0].as_str()));
+        assert!(s(&web, "association_id").starts_with("eipassoc-"));
+        assert!(s(&web, "network_interface").starts_with("eni-"));
+        let private_ip = s(&web, "private_ip");
+        assert!(private_ip.starts_with("10.0.1."));
+        assert_eq!(
+            web.str("private_dns").map(str::to_string),
+            Some(format!("ip-{}.ec2.internal", private_ip.replace('.', "-")))
+        );
+        assert_eq!(public_ip_of(&clients, &instances[0]).await, web.str("public_ip").map(str::to_string));
+
+        let missing = object! {"id" => "eipalloc-0123456789abcdef0"};
+        let read = eips.read(&[web.clone(), missing, free.clone()]).await.unwrap();
+        assert_eq!(read, vec![Some(web.clone()), None, Some(free.clone())]);
+
+        // Associate the free address in place, then move it to the other instance.
+        let mut config = object! {"domain" => "vpc", "tags" => str_map(&[("Name", "free")]), "instance" => instances[1].clone()};
+        let free2 = eips
+            .update(&free, &planned_update(schema, &free, config.clone()), &meta("aws_eip.free"))
+            .await
+            .unwrap();
+        assert_eq!(free2.str("id"), Some(id.as_str()));
+        assert_eq!(free2.str("instance"), Some(instances[1].as_str()));
+        assert!(free2.str("association_id").is_some());
+        assert_eq!(public_ip_of(&clients, &instances[1]).await, Some(public_ip.clone()));
+
+        // Explicitly no instance: disassociated.
+        config.insert("instance".into(), Value::Null);
+        let free3 = eips
+            .update(&free2, &planned_update(schema, &free2, config), &meta("aws_eip.free"))
+            .await
+            .unwrap();
+        assert_eq!(free3.get("instance"), Some(&Value::Null));
+        assert_eq!(free3.get("association_id"), Some(&Value::Null));
+        assert_ne!(public_ip_of(&clients, &instances[1]).await, Some(public_ip.clone()));
+
+        // Deleting an associated address disassociates it first, then releases it.
+        start_recording(&recorder);
+        eips.delete(&web).await.unwrap();
+        let names: Vec<String> = actions(&recorded(&recorder))
+            .into_iter()
+            .filter(|a| a != "DescribeAddresses")
+            .collect();
+        assert_eq!(names, vec!["DisassociateAddress", "ReleaseAddress"]);
+        eips.delete(&free3).await.unwrap();
+        assert_eq!(eips.read(&[web.clone(), free3.clone()]).await.unwrap(), vec![None, None]);
+        eips.delete(&web).await.unwrap();
+    });
+}
