@@ -1,9 +1,12 @@
 //! recon: a declarative reconciler for AWS.
 
 pub mod addr;
+pub mod apply;
 pub mod aws;
 pub mod config;
 pub mod diag;
+pub mod graph;
+pub mod plan;
 pub mod provider;
 pub mod state;
 pub mod value;

@@ -580,7 +580,7 @@ impl Eval<'_, '_> {
             }
         }
         let ctx = FnContext { base_dir: &self.scope.stack.dir };
-        functions::call(name, values, &ctx).map_err(|msg| self.err(expr, format!("{name}: {msg}")))
+        functions::call(name, values, &ctx).map_err(|msg| self.err(expr, msg))
     }
 
     fn templatefile(&self, args: &[&Expression], expr: &Expression) -> EvalResult {

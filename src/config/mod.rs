@@ -6,6 +6,7 @@ pub mod eval;
 pub mod functions;
 pub mod refs;
 pub mod types;
+pub mod vars;
 
 use crate::addr::{Mode, ResourceAddr};
 use crate::diag::{display_path, Diag, Diags, SourceFile, Span};

@@ -1,0 +1,389 @@
+//! The executor: walks a plan in dependency order (reverse order for deletes) with
+//! bounded parallelism, re-evaluates each resource's configuration once what it
+//! depends on exists, calls the provider, and writes state after every resource
+//! that lands.
+
+mod jobs;
+pub mod progress;
+
+use crate::addr::{InstanceAddr, InstanceKey, ResourceAddr};
+use crate::config::eval::Scope;
+use crate::config::{body, Stack};
+use crate::graph::walk::{walk, Outcome};
+use crate::plan::diff::{self, DiffOptions};
+use crate::plan::planner::block_value;
+use crate::plan::{Action, Plan, ResourceChange};
+use crate::provider::{Meta, Provider, ProviderError, ProviderResult, Schema};
+use crate::state::{Backend, ResourceState, State};
+use crate::value::{Object, Value};
+use jobs::{Job, JobKind};
+use progress::Progress;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Retries throttling and other transient errors with exponential backoff.
+pub async fn retry<T, F, Fut>(mut op: F) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<T>>,
+{
+    let mut delay = Duration::from_millis(500);
+    for _ in 0..5 {
+        match op().await {
+            Err(e) if e.retryable => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            other => return other,
+        }
+    }
+    op().await
+}
+
+/// Why an apply was refused before anything changed.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("refusing to apply: {} change(s) would destroy EBS volumes ({}); allow each with --allow-data-loss ADDRESS", .0.len(), .0.join(", "))]
+    DataLoss(Vec<String>),
+    #[error("refusing to apply: lifecycle.prevent_destroy forbids destroying {}; remove prevent_destroy first if this is really intended", .0.join(", "))]
+    Prevented(Vec<String>),
+}
+
+/// The guards that run before anything is applied.
+pub fn check_guards(plan: &Plan, allowed: &[InstanceAddr]) -> Result<(), Refusal> {
+    if !plan.prevented.is_empty() {
+        return Err(Refusal::Prevented(plan.prevented.iter().map(ToString::to_string).collect()));
+    }
+    let mut refused: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.data_loss.is_empty() && !allowed.contains(&c.addr))
+        .map(|c| c.addr.to_string())
+        .collect();
+    refused.dedup();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::DataLoss(refused))
+    }
+}
+
+pub struct ApplyOptions {
+    pub parallelism: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+    /// (address, what failed) for every resource that failed.
+    pub failures: Vec<(String, String)>,
+    /// Resources not attempted because something they depend on failed.
+    pub skipped: Vec<String>,
+}
+
+pub struct Applier<'a> {
+    pub stack: &'a Stack,
+    pub vars: &'a Object,
+    pub provider: &'a dyn Provider,
+    pub backend: &'a dyn Backend,
+    pub progress: &'a Progress,
+}
+
+struct Run<'a> {
+    ctx: &'a Applier<'a>,
+    plan: &'a Plan,
+    state: Mutex<State>,
+    /// (lineage, serial) of what is on the backend now; None before the first write.
+    on_backend: Mutex<Option<(String, u64)>>,
+    /// Resource values as they land, for re-evaluating dependents' configuration.
+    instances: Mutex<BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>>>,
+    summary: Mutex<Summary>,
+}
+
+impl<'a> Applier<'a> {
+    /// Applies `plan` on top of `state` (the state the plan was made against).
+    /// `values` are the planned values of every block, Unknown where not yet known.
+    pub async fn apply(
+        &'a self,
+        plan: &'a Plan,
+        state: State,
+        state_exists: bool,
+        planned_values: &BTreeMap<ResourceAddr, Value>,
+        opts: &ApplyOptions,
+    ) -> Summary {
+        let on_backend = state_exists.then(|| (state.lineage.clone(), state.serial));
+        let run = Run {
+            ctx: self,
+            plan,
+            state: Mutex::new(state),
+            on_backend: Mutex::new(on_backend),
+            instances: Mutex::new(initial_instances(plan, planned_values)),
+            summary: Mutex::new(Summary::default()),
+        };
+        let jobs = jobs::build(plan);
+        let deps: Vec<Vec<usize>> = jobs.iter().map(|j| j.deps.clone()).collect();
+        let outcomes = walk(&deps, opts.parallelism, |i| run.job(&jobs[i])).await;
+        {
+            let mut summary = run.summary.lock().unwrap();
+            for (job, outcome) in jobs.iter().zip(outcomes) {
+                if outcome == Outcome::Skipped {
+                    summary.skipped.push(plan.changes[job.change].addr.to_string());
+                }
+            }
+            summary.skipped.dedup();
+        }
+        run.finish_outputs();
+        run.summary.into_inner().unwrap()
+    }
+}
+
+/// Known instance values: everything not being created or replaced keeps its planned value.
+fn initial_instances(plan: &Plan, planned: &BTreeMap<ResourceAddr, Value>) -> BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>> {
+    let mut out: BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>> = BTreeMap::new();
+    for (addr, value) in planned {
+        let entry = out.entry(addr.clone()).or_default();
+        match value {
+            Value::List(items) if plan.changes.iter().any(|c| &c.addr.resource == addr && matches!(c.addr.key, InstanceKey::Int(_))) => {
+                for (i, v) in items.iter().enumerate() {
+                    entry.insert(InstanceKey::Int(i as i64), v.clone());
+                }
+            }
+            Value::Object(map) if plan.changes.iter().any(|c| &c.addr.resource == addr && matches!(c.addr.key, InstanceKey::Str(_))) => {
+                for (k, v) in map {
+                    entry.insert(InstanceKey::Str(k.clone()), v.clone());
+                }
+            }
+            other => {
+                entry.insert(InstanceKey::None, other.clone());
+            }
+        }
+    }
+    out
+}
+
+impl Run<'_> {
+    async fn job(&self, job: &Job) -> bool {
+        let change = &self.plan.changes[job.change];
+        let result = match job.kind {
+            JobKind::Create => self.create(change).await,
+            JobKind::Update => self.update(change).await,
+            JobKind::Delete => self.delete(change).await,
+            JobKind::Read => self.read(change).await,
+        };
+        match result {
+            Ok(()) => true,
+            Err(message) => {
+                self.ctx.progress.failed(&change.addr, job.kind, &message);
+                self.summary.lock().unwrap().failures.push((change.addr.to_string(), message));
+                false
+            }
+        }
+    }
+
+    /// The current values of every block, as references see them.
+    fn values(&self) -> BTreeMap<ResourceAddr, Value> {
+        let instances = self.instances.lock().unwrap();
+        instances
+            .iter()
+            .map(|(addr, by_key)| {
+                let block = self.ctx.stack.resources.get(addr);
+                let value = match block {
+                    Some(b) => block_value(b, by_key.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+                    None => Value::Null,
+                };
+                (addr.clone(), value)
+            })
+            .collect()
+    }
+
+    fn set_value(&self, addr: &InstanceAddr, value: Value) {
+        self.instances
+            .lock()
+            .unwrap()
+            .entry(addr.resource.clone())
+            .or_default()
+            .insert(addr.key.clone(), value);
+    }
+
+    /// Evaluates the instance's configuration now that its dependencies exist.
+    fn config(&self, change: &ResourceChange, schema: &Schema) -> Result<Object, String> {
+        let block = self
+            .ctx
+            .stack
+            .resources
+            .get(&change.addr.resource)
+            .ok_or_else(|| format!("{} is not in the configuration", change.addr))?;
+        let values = self.values();
+        let scope = Scope::new(self.ctx.stack, self.ctx.vars, &values);
+        let (count_index, each) = match &change.addr.key {
+            InstanceKey::None => (None, None),
+            InstanceKey::Int(i) => (Some(*i), None),
+            InstanceKey::Str(k) => {
+                let each_value = match &block.for_each {
+                    Some(expr) => match scope.eval(expr).map_err(|d| d.message)? {
+                        Value::Object(map) => map.get(k).cloned().unwrap_or(Value::Null),
+                        _ => Value::String(k.clone()),
+                    },
+                    None => Value::Null,
+                };
+                (None, Some((Value::String(k.clone()), each_value)))
+            }
+        };
+        let iscope = scope.for_instance(count_index, each);
+        body::evaluate(schema, &block.body, &iscope).map_err(|d| format!("{}{}", d.message, d.location.map(|l| format!(" (at {l})")).unwrap_or_default()))
+    }
+
+    fn planned(&self, change: &ResourceChange, schema: &Schema, prior: Option<&Object>) -> Result<Object, String> {
+        let config = self.config(change, schema)?;
+        let block = &self.ctx.stack.resources[&change.addr.resource];
+        let opts = DiffOptions { ignore_changes: &block.lifecycle.ignore_changes, ignore_all_changes: block.lifecycle.ignore_all_changes };
+        let after = diff::plan_object(schema, &config, prior, &opts).after;
+        for attr in schema.attributes.iter().filter(|a| a.is_configurable() && !a.is_computed()) {
+            if after.get(attr.name).is_some_and(|v| !v.is_wholly_known()) {
+                return Err(format!("{}: \"{}\" is still unknown at apply time", change.addr, attr.name));
+            }
+        }
+        Ok(after)
+    }
+
+    fn meta(&self, addr: &InstanceAddr) -> Meta {
+        Meta { stack: self.ctx.stack.name.clone(), address: addr.to_string() }
+    }
+
+    fn rtype(&self, addr: &InstanceAddr) -> Result<std::sync::Arc<dyn crate::provider::ResourceType>, String> {
+        self.ctx.provider.resource(&addr.resource.type_name).ok_or_else(|| format!("unsupported resource type {}", addr.resource.type_name))
+    }
+
+    async fn create(&self, change: &ResourceChange) -> Result<(), String> {
+        let rt = self.rtype(&change.addr)?;
+        let planned = self.planned(change, rt.schema(), None)?;
+        let meta = self.meta(&change.addr);
+        let started = self.ctx.progress.start(&change.addr, JobKind::Create);
+        let result = self.ctx.progress.ticking(&change.addr, JobKind::Create, started, retry(|| rt.create(&planned, &meta))).await;
+        match result {
+            Ok(obj) => {
+                self.ctx.progress.done(&change.addr, JobKind::Create, started, obj.get("id"));
+                self.record(change, &obj, false)?;
+                self.set_value(&change.addr, Value::Object(obj));
+                self.summary.lock().unwrap().added += 1;
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(partial) = &e.partial {
+                    self.record(change, partial, true)?;
+                }
+                Err(describe(&change.addr, "creating", &e))
+            }
+        }
+    }
+
+    async fn update(&self, change: &ResourceChange) -> Result<(), String> {
+        let rt = self.rtype(&change.addr)?;
+        let prior = change.before.clone().unwrap_or_default();
+        let planned = self.planned(change, rt.schema(), Some(&prior))?;
+        let meta = self.meta(&change.addr);
+        let started = self.ctx.progress.start(&change.addr, JobKind::Update);
+        let obj = self
+            .ctx
+            .progress
+            .ticking(&change.addr, JobKind::Update, started, retry(|| rt.update(&prior, &planned, &meta)))
+            .await
+            .map_err(|e| describe(&change.addr, "updating", &e))?;
+        self.ctx.progress.done(&change.addr, JobKind::Update, started, obj.get("id"));
+        self.record(change, &obj, false)?;
+        self.set_value(&change.addr, Value::Object(obj));
+        self.summary.lock().unwrap().changed += 1;
+        Ok(())
+    }
+
+    async fn delete(&self, change: &ResourceChange) -> Result<(), String> {
+        let rt = self.rtype(&change.addr)?;
+        let prior = change.before.clone().unwrap_or_default();
+        let started = self.ctx.progress.start(&change.addr, JobKind::Delete);
+        self.ctx
+            .progress
+            .ticking(&change.addr, JobKind::Delete, started, retry(|| rt.delete(&prior)))
+            .await
+            .map_err(|e| describe(&change.addr, "destroying", &e))?;
+        self.ctx.progress.done(&change.addr, JobKind::Delete, started, None);
+        // Under create_before_destroy the new object already holds the address.
+        if !matches!(change.action, Action::Replace { create_before_destroy: true }) {
+            let mut state = self.state.lock().unwrap();
+            state.remove(&change.addr);
+            self.persist(&mut state)?;
+        }
+        self.summary.lock().unwrap().destroyed += 1;
+        Ok(())
+    }
+
+    async fn read(&self, change: &ResourceChange) -> Result<(), String> {
+        let ds = self
+            .ctx
+            .provider
+            .data_source(&change.addr.resource.type_name)
+            .ok_or_else(|| format!("unsupported data source {}", change.addr.resource.type_name))?;
+        let config = self.config(change, ds.schema())?;
+        let obj = retry(|| ds.read(&config)).await.map_err(|e| describe(&change.addr, "reading", &e))?;
+        self.set_value(&change.addr, Value::Object(obj));
+        Ok(())
+    }
+
+    /// Writes one landed resource into state and persists it at once.
+    fn record(&self, change: &ResourceChange, obj: &Object, tainted: bool) -> Result<(), String> {
+        let mut state = self.state.lock().unwrap();
+        let deps: Vec<InstanceAddr> = state
+            .resources
+            .iter()
+            .filter(|r| change.depends_on.contains(&r.addr().resource))
+            .map(|r| r.addr())
+            .collect();
+        let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
+        let mut rs = ResourceState::from_object(&change.addr, obj, &deps, cbd).map_err(|e| e.to_string())?;
+        rs.tainted = tainted;
+        state.upsert(rs);
+        self.persist(&mut state)
+    }
+
+    fn persist(&self, state: &mut State) -> Result<(), String> {
+        let mut on_backend = self.on_backend.lock().unwrap();
+        state.bump_serial();
+        let expected = on_backend.as_ref().map(|(l, s)| (l.as_str(), *s));
+        self.ctx
+            .backend
+            .write(state, expected)
+            .map_err(|e| format!("writing state to {} failed: {e}", self.ctx.backend.describe()))?;
+        *on_backend = Some((state.lineage.clone(), state.serial));
+        Ok(())
+    }
+
+    /// Records outputs whose values are now known.
+    fn finish_outputs(&self) {
+        let values = self.values();
+        let scope = Scope::new(self.ctx.stack, self.ctx.vars, &values);
+        let mut state = self.state.lock().unwrap();
+        let before = state.outputs.clone();
+        state.outputs.retain(|name, _| self.ctx.stack.outputs.contains_key(name) && !self.plan.destroy);
+        if !self.plan.destroy {
+            for (name, output) in &self.ctx.stack.outputs {
+                if let Ok(v) = scope.eval(&output.value) {
+                    if v.is_wholly_known() {
+                        let _ = state.set_output(name, &v, output.sensitive);
+                    }
+                }
+            }
+        }
+        if state.outputs != before || state.serial == 0 {
+            if let Err(e) = self.persist(&mut state) {
+                self.summary.lock().unwrap().failures.push(("outputs".into(), e));
+            }
+        }
+    }
+}
+
+fn describe(addr: &InstanceAddr, doing: &str, e: &ProviderError) -> String {
+    format!("{addr}: {doing} failed: {e}")
+}

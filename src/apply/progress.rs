@@ -1,0 +1,74 @@
+//! Per-resource progress lines as Terraform prints them:
+//! `aws_instance.sync: Creating...`, `Still creating... [10s elapsed]`,
+//! `Creation complete after 12s [id=i-…]`.
+
+use super::jobs::JobKind;
+use crate::addr::InstanceAddr;
+use crate::value::Value;
+use owo_colors::OwoColorize;
+use std::future::Future;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+pub struct Progress {
+    color: bool,
+    /// How often a long operation reports that it is still going.
+    interval: Duration,
+}
+
+fn words(kind: JobKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        JobKind::Create => ("Creating...", "Still creating...", "Creation complete"),
+        JobKind::Update => ("Modifying...", "Still modifying...", "Modifications complete"),
+        JobKind::Delete => ("Destroying...", "Still destroying...", "Destruction complete"),
+        JobKind::Read => ("Reading...", "Still reading...", "Read complete"),
+    }
+}
+
+impl Progress {
+    pub fn new(color: bool) -> Progress {
+        Progress { color, interval: Duration::from_secs(10) }
+    }
+
+    fn line(&self, addr: &InstanceAddr, text: &str) {
+        let addr = if self.color { addr.to_string().bold().to_string() } else { addr.to_string() };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{addr}: {text}");
+        let _ = out.flush();
+    }
+
+    pub fn start(&self, addr: &InstanceAddr, kind: JobKind) -> Instant {
+        self.line(addr, words(kind).0);
+        Instant::now()
+    }
+
+    /// Runs `op`, saying every interval that it is still running.
+    pub async fn ticking<T>(&self, addr: &InstanceAddr, kind: JobKind, started: Instant, op: impl Future<Output = T>) -> T {
+        tokio::pin!(op);
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + self.interval, self.interval);
+        loop {
+            tokio::select! {
+                out = &mut op => return out,
+                _ = ticker.tick() => {
+                    self.line(addr, &format!("{} [{}s elapsed]", words(kind).1, started.elapsed().as_secs()));
+                }
+            }
+        }
+    }
+
+    pub fn done(&self, addr: &InstanceAddr, kind: JobKind, started: Instant, id: Option<&Value>) {
+        let id = id.and_then(Value::as_str).map(|id| format!(" [id={id}]")).unwrap_or_default();
+        self.line(addr, &format!("{} after {}s{id}", words(kind).2, started.elapsed().as_secs()));
+    }
+
+    pub fn failed(&self, addr: &InstanceAddr, kind: JobKind, message: &str) {
+        let verb = match kind {
+            JobKind::Create => "creation",
+            JobKind::Update => "modification",
+            JobKind::Delete => "destruction",
+            JobKind::Read => "read",
+        };
+        let text = format!("{verb} failed: {message}");
+        self.line(addr, &if self.color { text.red().to_string() } else { text });
+    }
+}

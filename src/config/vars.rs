@@ -1,0 +1,274 @@
+//! Input variable values: defaults, `RECON_VAR_<name>` environment variables,
+//! `--var-file` files (tfvars syntax) and `--var NAME=VALUE`, in rising precedence
+//! as Terraform does; then type conversion and validation rules.
+
+use super::eval::Scope;
+use super::{literal, Stack, Variable};
+use crate::diag::{did_you_mean, display_path, Diag, Diags, SourceFile, Span};
+use crate::value::{Object, Value};
+use hcl_edit::structure::Structure;
+use hcl_edit::Span as _;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Where a value came from, for error messages.
+#[derive(Clone, Debug)]
+enum Origin {
+    Default,
+    Env(String),
+    File(Span),
+    Flag(String),
+}
+
+/// Raw inputs from the command line and environment.
+#[derive(Clone, Debug, Default)]
+pub struct VarInputs {
+    /// `--var NAME=VALUE`, in order.
+    pub flags: Vec<String>,
+    /// `--var-file FILE`, in order (plus an environment's `<env>.tfvars`).
+    pub files: Vec<std::path::PathBuf>,
+    /// `RECON_VAR_<name>` pairs.
+    pub env: Vec<(String, String)>,
+}
+
+impl VarInputs {
+    pub fn from_env() -> Vec<(String, String)> {
+        std::env::vars()
+            .filter_map(|(k, v)| k.strip_prefix("RECON_VAR_").map(|n| (n.to_string(), v)))
+            .collect()
+    }
+}
+
+pub fn resolve(stack: &Stack, inputs: &VarInputs) -> Result<Object, Diags> {
+    let mut raw: BTreeMap<String, (Value, Origin)> = BTreeMap::new();
+    let mut errors = Vec::new();
+    let empty = BTreeMap::new();
+    let no_vars = Object::new();
+    for (name, var) in &stack.variables {
+        if let Some(default) = &var.default {
+            let scope = Scope::new(stack, &no_vars, &empty);
+            match scope.eval(default) {
+                Ok(v) => {
+                    raw.insert(name.clone(), (v, Origin::Default));
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    for (name, text) in &inputs.env {
+        if let Some(var) = stack.variables.get(name) {
+            match parse_raw(var, text) {
+                Ok(v) => {
+                    raw.insert(name.clone(), (v, Origin::Env(format!("RECON_VAR_{name}"))));
+                }
+                Err(msg) => errors.push(Diag::plain(format!("RECON_VAR_{name}: {msg}"))),
+            }
+        }
+    }
+    for path in &inputs.files {
+        match read_tfvars(stack, path) {
+            Ok(values) => {
+                for (name, value, span) in values {
+                    raw.insert(name, (value, Origin::File(span)));
+                }
+            }
+            Err(mut d) => errors.append(&mut d.0),
+        }
+    }
+    for flag in &inputs.flags {
+        let Some((name, text)) = flag.split_once('=') else {
+            errors.push(Diag::plain(format!("--var {flag:?}: expected NAME=VALUE")));
+            continue;
+        };
+        match stack.variables.get(name) {
+            Some(var) => match parse_raw(var, text) {
+                Ok(v) => {
+                    raw.insert(name.to_string(), (v, Origin::Flag(format!("--var {name}"))));
+                }
+                Err(msg) => errors.push(Diag::plain(format!("--var {name}: {msg}"))),
+            },
+            None => errors.push(undeclared_flag(stack, name)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Diags(errors));
+    }
+
+    let mut out = Object::new();
+    for (name, var) in &stack.variables {
+        match raw.remove(name) {
+            None => errors.push(
+                Diag::at(&var.span, format!("no value for required variable \"{name}\""), "declared here without a default")
+                    .with_help(format!("pass --var {name}=..., set RECON_VAR_{name}, or add it to a .tfvars file")),
+            ),
+            Some((value, origin)) => match convert(var, value) {
+                Ok(v) => {
+                    out.insert(name.clone(), v);
+                }
+                Err(msg) => errors.push(at_origin(var, &origin, format!("invalid value for variable \"{name}\": {msg}"))),
+            },
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Diags(errors));
+    }
+    for var in stack.variables.values() {
+        errors.extend(validate(stack, var, &out));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Diags(errors))
+    }
+}
+
+fn undeclared_flag(stack: &Stack, name: &str) -> Diag {
+    let d = Diag::plain(format!("--var {name}: the stack declares no variable \"{name}\""));
+    match did_you_mean(name, stack.variables.keys().map(String::as_str)) {
+        Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+        None => d.with_help("declare it with a variable block first"),
+    }
+}
+
+fn at_origin(var: &Variable, origin: &Origin, message: String) -> Diag {
+    match origin {
+        Origin::File(span) => Diag::at(span, message, "this value"),
+        Origin::Default => Diag::at(&var.span, message, "default of this variable"),
+        Origin::Env(what) | Origin::Flag(what) => Diag::plain(format!("{what}: {message}")),
+    }
+}
+
+/// A string from the command line: literal for string variables, HCL otherwise.
+fn parse_raw(var: &Variable, text: &str) -> Result<Value, String> {
+    use super::types::TypeConstraint;
+    if var.ty == TypeConstraint::String {
+        return Ok(Value::String(text.to_string()));
+    }
+    match hcl_edit::parser::parse_expr(text).ok().as_ref().and_then(literal) {
+        Some(v) => Ok(v),
+        None if var.ty == TypeConstraint::Any => Ok(Value::String(text.to_string())),
+        None => Err(format!("cannot parse {text:?} as a {} value", var.ty)),
+    }
+}
+
+fn convert(var: &Variable, value: Value) -> Result<Value, String> {
+    if value.is_null() && !var.nullable {
+        return Err("the variable is not nullable".to_string());
+    }
+    var.ty.convert(value)
+}
+
+fn validate(stack: &Stack, var: &Variable, vars: &Object) -> Vec<Diag> {
+    let empty = BTreeMap::new();
+    let scope = Scope::new(stack, vars, &empty);
+    let mut errors = Vec::new();
+    for rule in &var.validations {
+        match scope.eval(&rule.condition) {
+            Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
+            Ok(Value::Bool(false)) => errors.push(Diag::at(
+                &rule.condition.span(),
+                format!("invalid value for variable \"{}\": {}", var.name, rule.error_message),
+                "this validation rule failed",
+            )),
+            Ok(other) => errors.push(Diag::at(&rule.condition.span(), format!("a validation condition must be a bool, got {}", other.type_name()), "here")),
+            Err(d) => errors.push(d),
+        }
+    }
+    errors
+}
+
+/// `name = value` pairs of a tfvars file.
+fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>, Diags> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diag::plain(format!("cannot read variables file {}: {e}", display_path(path))))?;
+    let file = Arc::new(SourceFile { name: display_path(path), path: path.to_path_buf(), text: Arc::new(text) });
+    let body = hcl_edit::parser::parse_body(&file.text).map_err(|e| {
+        let at = e.location().offset();
+        Diag::at(&Span::new(&file, Some(at..at + 1)), format!("malformed variables file: {}", e.message()), "here")
+    })?;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for structure in body {
+        match structure {
+            Structure::Attribute(attr) => {
+                let name = attr.key.as_str().to_string();
+                let span = Span::new(&file, attr.value.span());
+                if !stack.variables.contains_key(&name) {
+                    let key_span = Span::new(&file, attr.key.span());
+                    let d = Diag::at(&key_span, format!("value for undeclared variable \"{name}\""), "not declared in the stack");
+                    errors.push(match did_you_mean(&name, stack.variables.keys().map(String::as_str)) {
+                        Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+                        None => d.with_help("declare it with a variable block, or remove it"),
+                    });
+                    continue;
+                }
+                match literal(&attr.value) {
+                    Some(v) => out.push((name, v, span)),
+                    None => errors.push(Diag::at(&span, "variables files hold literal values only", "not a literal")),
+                }
+            }
+            Structure::Block(b) => errors.push(Diag::at(&Span::new(&file, b.ident.span()), "blocks are not allowed in a variables file", "here")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Diags(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(src: &str) -> Stack {
+        Stack::from_sources(Path::new("."), vec![("main.hcl".into(), src.to_string())]).unwrap()
+    }
+
+    const SRC: &str = r#"
+variable "size" {
+  type    = number
+  default = 8
+  validation {
+    condition     = var.size >= 8
+    error_message = "size must be at least 8 GiB"
+  }
+}
+variable "name" { type = string }
+"#;
+
+    #[test]
+    fn flags_beat_env_and_defaults_and_convert_types() {
+        let s = stack(SRC);
+        let inputs = VarInputs {
+            flags: vec!["size=16".into(), "name=web".into()],
+            env: vec![("size".into(), "12".into())],
+            ..Default::default()
+        };
+        let vars = resolve(&s, &inputs).unwrap();
+        assert_eq!(vars["size"], Value::Number(16.0));
+        assert_eq!(vars["name"], Value::from("web"));
+    }
+
+    #[test]
+    fn missing_required_variable_says_how_to_set_it() {
+        let err = resolve(&stack(SRC), &VarInputs::default()).unwrap_err();
+        assert_eq!(err.0[0].message, "no value for required variable \"name\"");
+        assert!(err.0[0].help.as_deref().unwrap().contains("--var name="));
+    }
+
+    #[test]
+    fn validation_rules_are_enforced() {
+        let inputs = VarInputs { flags: vec!["size=4".into(), "name=x".into()], ..Default::default() };
+        let err = resolve(&stack(SRC), &inputs).unwrap_err();
+        assert_eq!(err.0[0].message, "invalid value for variable \"size\": size must be at least 8 GiB");
+    }
+
+    #[test]
+    fn wrong_type_is_reported() {
+        let inputs = VarInputs { flags: vec!["size=big".into(), "name=x".into()], ..Default::default() };
+        let err = resolve(&stack(SRC), &inputs).unwrap_err();
+        assert!(err.0[0].message.contains("--var size"), "{}", err.0[0].message);
+    }
+}

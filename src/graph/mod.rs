@@ -1,0 +1,303 @@
+//! The dependency graph of a stack's blocks (variables, locals, resources, data
+//! sources, outputs), built from the references in their expressions and from
+//! `depends_on`. A cycle is an error that names every address on it and where each
+//! reference is written.
+
+pub mod walk;
+
+use crate::addr::ResourceAddr;
+use crate::config::refs::{self, Ref};
+use crate::config::Stack;
+use crate::diag::{did_you_mean, Diag, Diags, SourceFile, Span};
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Var(String),
+    Local(String),
+    Resource(ResourceAddr),
+    Output(String),
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Var(n) => write!(f, "var.{n}"),
+            Node::Local(n) => write!(f, "local.{n}"),
+            Node::Resource(a) => write!(f, "{a}"),
+            Node::Output(n) => write!(f, "output.{n}"),
+        }
+    }
+}
+
+/// Edges run from a dependency to what depends on it; the weight is where the
+/// reference is written.
+pub struct ConfigGraph {
+    pub graph: DiGraph<Node, Span>,
+    index: HashMap<Node, NodeIndex>,
+}
+
+impl ConfigGraph {
+    pub fn build(stack: &Stack) -> Result<ConfigGraph, Diags> {
+        let mut b = Builder { stack, graph: DiGraph::new(), index: HashMap::new(), errors: Vec::new() };
+        for name in stack.variables.keys() {
+            b.node(Node::Var(name.clone()));
+        }
+        for (name, local) in &stack.locals {
+            let me = b.node(Node::Local(name.clone()));
+            b.refs(me, &local.expr.file, refs::references(&local.expr.expr), false, false);
+        }
+        for (addr, block) in &stack.resources {
+            let me = b.node(Node::Resource(addr.clone()));
+            let has_count = block.count.is_some();
+            let has_each = block.for_each.is_some();
+            for meta in [&block.count, &block.for_each].into_iter().flatten() {
+                b.refs(me, &meta.file, refs::references(&meta.expr), false, false);
+            }
+            b.refs(me, &block.body.file, refs::body_references(&block.body.body), has_count, has_each);
+            for (dep, span) in &block.depends_on {
+                b.edge_to_resource(me, dep, span);
+            }
+        }
+        for (name, output) in &stack.outputs {
+            let me = b.node(Node::Output(name.clone()));
+            b.refs(me, &output.value.file, refs::references(&output.value.expr), false, false);
+            for (dep, span) in &output.depends_on {
+                b.edge_to_resource(me, dep, span);
+            }
+        }
+        b.cycles();
+        if b.errors.is_empty() {
+            Ok(ConfigGraph { graph: b.graph, index: b.index })
+        } else {
+            Err(Diags(b.errors))
+        }
+    }
+
+    /// Every block, dependencies first.
+    pub fn order(&self) -> Vec<Node> {
+        toposort(&self.graph, None)
+            .map(|order| order.into_iter().map(|i| self.graph[i].clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The resources a block depends on, directly or through locals and variables.
+    pub fn resource_dependencies(&self, node: &Node) -> BTreeSet<ResourceAddr> {
+        let mut out = BTreeSet::new();
+        let Some(&start) = self.index.get(node) else { return out };
+        let mut stack = vec![start];
+        let mut seen = BTreeSet::new();
+        while let Some(i) = stack.pop() {
+            for dep in self.graph.neighbors_directed(i, Direction::Incoming) {
+                if !seen.insert(dep) {
+                    continue;
+                }
+                match &self.graph[dep] {
+                    Node::Resource(addr) => {
+                        out.insert(addr.clone());
+                    }
+                    _ => stack.push(dep),
+                }
+            }
+        }
+        out
+    }
+
+    /// The resource graph in Graphviz DOT, for `recon graph`.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph recon {\n  rankdir = \"RL\";\n  node [shape = box];\n");
+        let resources: Vec<&ResourceAddr> = self
+            .graph
+            .node_weights()
+            .filter_map(|n| match n {
+                Node::Resource(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        for addr in &resources {
+            out.push_str(&format!("  \"{addr}\";\n"));
+        }
+        for addr in resources {
+            for dep in self.resource_dependencies(&Node::Resource(addr.clone())) {
+                out.push_str(&format!("  \"{addr}\" -> \"{dep}\";\n"));
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+struct Builder<'a> {
+    stack: &'a Stack,
+    graph: DiGraph<Node, Span>,
+    index: HashMap<Node, NodeIndex>,
+    errors: Vec<Diag>,
+}
+
+impl Builder<'_> {
+    fn node(&mut self, node: Node) -> NodeIndex {
+        if let Some(&i) = self.index.get(&node) {
+            return i;
+        }
+        let i = self.graph.add_node(node.clone());
+        self.index.insert(node, i);
+        i
+    }
+
+    fn refs(&mut self, me: NodeIndex, file: &Arc<SourceFile>, found: Vec<(Ref, Range<usize>)>, has_count: bool, has_each: bool) {
+        for (reference, range) in found {
+            let span = Span::new(file, Some(range));
+            match reference {
+                Ref::Var(name) => {
+                    if self.stack.variables.contains_key(&name) {
+                        let dep = self.node(Node::Var(name));
+                        self.graph.add_edge(dep, me, span);
+                    } else {
+                        let names = self.stack.variables.keys().map(String::as_str);
+                        self.errors.push(undeclared(&span, "variable", &format!("var.{name}"), &name, names, |s| format!("var.{s}")));
+                    }
+                }
+                Ref::Local(name) => {
+                    if self.stack.locals.contains_key(&name) {
+                        let dep = self.node(Node::Local(name));
+                        self.graph.add_edge(dep, me, span);
+                    } else {
+                        let names = self.stack.locals.keys().map(String::as_str);
+                        self.errors.push(undeclared(&span, "local value", &format!("local.{name}"), &name, names, |s| format!("local.{s}")));
+                    }
+                }
+                Ref::Resource(addr) => self.edge_to_resource(me, &addr, &span),
+                Ref::CountIndex if !has_count => self.errors.push(
+                    Diag::at(&span, "count.index used where count is not set", "no count here")
+                        .with_help("count.index is available only inside a resource or data block that sets count"),
+                ),
+                Ref::Each if !has_each => self.errors.push(
+                    Diag::at(&span, "each.key / each.value used where for_each is not set", "no for_each here")
+                        .with_help("each is available only inside a resource or data block that sets for_each"),
+                ),
+                Ref::Invalid { text, why } => self.errors.push(
+                    Diag::at(&span, format!("invalid reference \"{text}\": {why}"), "here")
+                        .with_help("references look like var.NAME, local.NAME, TYPE.NAME.ATTRIBUTE or data.TYPE.NAME.ATTRIBUTE"),
+                ),
+                Ref::CountIndex | Ref::Each | Ref::Path | Ref::SelfRef => {}
+            }
+        }
+    }
+
+    fn edge_to_resource(&mut self, me: NodeIndex, addr: &ResourceAddr, span: &Span) {
+        if self.stack.resources.contains_key(addr) {
+            let dep = self.node(Node::Resource(addr.clone()));
+            self.graph.add_edge(dep, me, span.clone());
+        } else {
+            let names: Vec<String> = self.stack.resources.keys().map(ToString::to_string).collect();
+            let text = addr.to_string();
+            self.errors.push(undeclared(span, "resource", &text, &text, names.iter().map(String::as_str), |s| s.to_string()));
+        }
+    }
+
+    fn cycles(&mut self) {
+        for scc in tarjan_scc(&self.graph) {
+            let self_loop = scc.len() == 1 && self.graph.find_edge(scc[0], scc[0]).is_some();
+            if scc.len() < 2 && !self_loop {
+                continue;
+            }
+            let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+            let mut names: Vec<String> = scc.iter().map(|i| self.graph[*i].to_string()).collect();
+            names.sort();
+            let mut related = Vec::new();
+            for &i in &scc {
+                for edge in self.graph.edges_directed(i, Direction::Incoming) {
+                    if members.contains(&edge.source()) {
+                        let from = &self.graph[edge.target()];
+                        let to = &self.graph[edge.source()];
+                        related.push(Diag::at(edge.weight(), format!("{from} refers to {to}"), "reference on the cycle"));
+                    }
+                }
+            }
+            related.sort_by(|a, b| a.location.cmp(&b.location));
+            let primary = related
+                .first()
+                .and_then(|d| d.location.clone())
+                .unwrap_or_default();
+            let mut d = Diag::plain(format!("dependency cycle between {}", names.join(", ")))
+                .with_help("break the cycle: one of these references must go (or use a separate resource such as an attachment or rule)")
+                .with_related(related);
+            d.location = Some(primary);
+            self.errors.push(d);
+        }
+    }
+}
+
+fn undeclared<'n>(
+    span: &Span,
+    what: &str,
+    text: &str,
+    name: &str,
+    candidates: impl Iterator<Item = &'n str>,
+    show: impl Fn(&str) -> String,
+) -> Diag {
+    let d = Diag::at(span, format!("reference to undeclared {what} {text}"), "not declared");
+    match did_you_mean(name, candidates) {
+        Some(s) => d.with_help(format!("did you mean {}?", show(s))),
+        None => d.with_help(format!("declare the {what} or fix the reference")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(src: &str) -> Stack {
+        Stack::from_sources(std::path::Path::new("."), vec![("main.hcl".into(), src.to_string())]).unwrap()
+    }
+
+    #[test]
+    fn orders_dependencies_first_through_locals() {
+        let s = stack(
+            r#"
+resource "aws_kms_key" "k" {}
+locals { key = aws_kms_key.k.arn }
+resource "aws_ebs_volume" "v" { kms_key_id = local.key }
+"#,
+        );
+        let g = ConfigGraph::build(&s).unwrap();
+        let order: Vec<String> = g.order().iter().map(ToString::to_string).collect();
+        let pos = |n: &str| order.iter().position(|o| o == n).unwrap();
+        assert!(pos("aws_kms_key.k") < pos("local.key"));
+        assert!(pos("local.key") < pos("aws_ebs_volume.v"));
+        let deps = g.resource_dependencies(&Node::Resource(ResourceAddr::managed("aws_ebs_volume", "v")));
+        assert_eq!(deps.into_iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["aws_kms_key.k"]);
+    }
+
+    #[test]
+    fn cycle_error_names_every_address_and_reference() {
+        let s = stack(
+            "resource \"aws_security_group\" \"a\" { description = aws_security_group.b.id }\n\
+             resource \"aws_security_group\" \"b\" { description = aws_security_group.a.id }\n",
+        );
+        let err = ConfigGraph::build(&s).err().unwrap();
+        let d = &err.0[0];
+        assert_eq!(d.message, "dependency cycle between aws_security_group.a, aws_security_group.b");
+        let places: Vec<String> = d.related.iter().map(|r| format!("{} @ {}", r.message, r.location.clone().unwrap())).collect();
+        assert_eq!(places, [
+            "aws_security_group.a refers to aws_security_group.b @ main.hcl:1:50",
+            "aws_security_group.b refers to aws_security_group.a @ main.hcl:2:50",
+        ]);
+    }
+
+    #[test]
+    fn undeclared_reference_is_reported_where_written() {
+        let s = stack("variable \"region\" {}\nresource \"aws_vpc\" \"v\" { cidr_block = var.regoin }\n");
+        let err = ConfigGraph::build(&s).err().unwrap();
+        assert_eq!(err.0[0].message, "reference to undeclared variable var.regoin");
+        assert_eq!(err.0[0].location.as_deref(), Some("main.hcl:2:39"));
+        assert_eq!(err.0[0].help.as_deref(), Some("did you mean var.region?"));
+    }
+}

@@ -1,0 +1,172 @@
+//! Plans: for each resource instance an action and the reason for it, the planned
+//! values (Unknown where only apply can tell), drift, and data-loss changes.
+
+pub mod diff;
+pub mod planner;
+pub mod saved;
+
+use crate::addr::{InstanceAddr, ResourceAddr};
+use crate::provider::VolumeLoss;
+use crate::value::{Object, Value};
+use diff::AttrPath;
+
+pub use planner::{plan, PlanOptions, PlanOutput};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    NoOp,
+    Create,
+    /// A data source read that has to wait for apply (its arguments are unknown).
+    Read,
+    Update,
+    /// Replace by delete-then-create, or create-then-delete under `create_before_destroy`.
+    Replace { create_before_destroy: bool },
+    Delete,
+}
+
+impl Action {
+    /// Terraform's `change.actions`.
+    pub fn json_actions(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Create => &["create"],
+            Action::Read => &["read"],
+            Action::Update => &["update"],
+            Action::Replace { create_before_destroy: false } => &["delete", "create"],
+            Action::Replace { create_before_destroy: true } => &["create", "delete"],
+            Action::Delete => &["delete"],
+        }
+    }
+
+    pub fn destroys(self) -> bool {
+        matches!(self, Action::Replace { .. } | Action::Delete)
+    }
+}
+
+/// Why an action was chosen, in Terraform's `action_reason` words where it has them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    None,
+    /// Replace: these attributes cannot change in place.
+    CannotUpdate,
+    Tainted,
+    /// Delete: the block is gone from configuration.
+    NoResourceConfig,
+    /// Delete: the block's count no longer covers this index.
+    CountIndex,
+    /// Delete: the block's for_each no longer has this key.
+    EachKey,
+    /// Delete: `recon destroy`.
+    Destroy,
+    /// Create: it was deleted outside recon.
+    DeletedOutside,
+    /// Read during apply because its arguments are not known yet.
+    ConfigUnknown,
+}
+
+impl Reason {
+    pub fn json(&self) -> Option<&'static str> {
+        Some(match self {
+            Reason::None | Reason::Destroy => return None,
+            Reason::CannotUpdate => "replace_because_cannot_update",
+            Reason::Tainted => "replace_because_tainted",
+            Reason::NoResourceConfig => "delete_because_no_resource_config",
+            Reason::CountIndex => "delete_because_count_index",
+            Reason::EachKey => "delete_because_each_key",
+            Reason::DeletedOutside => "create_because_deleted_outside",
+            Reason::ConfigUnknown => "read_because_config_unknown",
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ResourceChange {
+    pub addr: InstanceAddr,
+    pub action: Action,
+    pub reason: Reason,
+    /// The refreshed prior object (None for a create).
+    pub before: Option<Object>,
+    /// The planned object (None for a delete); may hold Unknown.
+    pub after: Option<Object>,
+    pub replace_paths: Vec<AttrPath>,
+    /// Attributes that differ between before and after.
+    pub changed: Vec<AttrPath>,
+    /// Resources this instance depends on (configuration, or state for orphans).
+    pub depends_on: Vec<ResourceAddr>,
+    /// EBS volumes the action destroys.
+    pub data_loss: Vec<VolumeLoss>,
+    pub prevent_destroy: bool,
+}
+
+/// A real object that differs from what state recorded.
+#[derive(Clone, Debug)]
+pub struct Drift {
+    pub addr: InstanceAddr,
+    pub before: Object,
+    /// None when the object was deleted outside recon.
+    pub after: Option<Object>,
+    pub changed: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutputChange {
+    pub name: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub stack: String,
+    pub changes: Vec<ResourceChange>,
+    pub drift: Vec<Drift>,
+    pub outputs: Vec<OutputChange>,
+    pub destroy: bool,
+    /// The state this plan was made against.
+    pub state_serial: u64,
+    pub state_lineage: String,
+    /// Changes refused by `lifecycle { prevent_destroy = true }`.
+    pub prevented: Vec<InstanceAddr>,
+}
+
+impl Plan {
+    pub fn actionable(&self) -> impl Iterator<Item = &ResourceChange> {
+        self.changes.iter().filter(|c| c.action != Action::NoOp)
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.actionable().next().is_some()
+            || self.outputs.iter().any(|o| o.before != o.after)
+    }
+
+    /// (to add, to change, to destroy), counted as Terraform does.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for change in &self.changes {
+            match change.action {
+                Action::Create => counts.0 += 1,
+                Action::Update => counts.1 += 1,
+                Action::Replace { .. } => {
+                    counts.0 += 1;
+                    counts.2 += 1;
+                }
+                Action::Delete => counts.2 += 1,
+                Action::NoOp | Action::Read => {}
+            }
+        }
+        counts
+    }
+
+    /// Every data-loss change, with its address.
+    pub fn data_loss(&self) -> Vec<(&InstanceAddr, &VolumeLoss)> {
+        self.changes
+            .iter()
+            .flat_map(|c| c.data_loss.iter().map(move |v| (&c.addr, v)))
+            .collect()
+    }
+
+    pub fn change(&self, addr: &InstanceAddr) -> Option<&ResourceChange> {
+        self.changes.iter().find(|c| &c.addr == addr)
+    }
+}

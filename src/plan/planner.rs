@@ -1,0 +1,472 @@
+//! Makes a plan: refresh what state knows, evaluate the configuration in dependency
+//! order, and decide an action for every resource instance.
+
+use super::diff::{self, DiffOptions};
+use super::{Action, Drift, OutputChange, Plan, Reason, ResourceChange};
+use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::config::eval::Scope;
+use crate::config::{body, ResourceBlock, Stack};
+use crate::diag::{did_you_mean, Diag, Diags};
+use crate::graph::{ConfigGraph, Node};
+use crate::provider::{Provider, ProviderError, Schema};
+use crate::state::State;
+use crate::value::{Object, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// Plan to destroy everything in state.
+    pub destroy: bool,
+    /// Read every resource in state from AWS first.
+    pub refresh: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions { destroy: false, refresh: true }
+    }
+}
+
+/// Checks every block against the provider's schemas; no AWS calls.
+pub fn validate(stack: &Stack, provider: &dyn Provider) -> Result<(), Diags> {
+    let mut errors = Vec::new();
+    for (addr, block) in &stack.resources {
+        match schema_of(provider, addr) {
+            Some(schema) => errors.extend(body::check(schema, &block.body, &addr.to_string(), &block.span)),
+            None => {
+                let (kind, known) = match addr.mode {
+                    Mode::Managed => ("resource", provider.resource_schemas()),
+                    Mode::Data => ("data source", provider.data_source_schemas()),
+                };
+                let d = Diag::at(&block.span, format!("unsupported {kind} type \"{}\"", addr.type_name), "unknown type");
+                errors.push(match did_you_mean(&addr.type_name, known.iter().map(|s| s.type_name)) {
+                    Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+                    None => d.with_help(format!(
+                        "supported {kind} types: {}",
+                        known.iter().map(|s| s.type_name).collect::<Vec<_>>().join(", ")
+                    )),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Diags(errors))
+    }
+}
+
+pub fn schema_of(provider: &dyn Provider, addr: &ResourceAddr) -> Option<&'static Schema> {
+    match addr.mode {
+        Mode::Managed => provider.resource(&addr.type_name).map(|r| r.schema()),
+        Mode::Data => provider.data_source(&addr.type_name).map(|d| d.schema()),
+    }
+}
+
+/// One instance of a block: its key and what `count.index` / `each` are inside it.
+pub struct Instance {
+    pub key: InstanceKey,
+    pub count_index: Option<i64>,
+    pub each: Option<(Value, Value)>,
+}
+
+/// Expands `count` / `for_each`; both must be known at plan time.
+pub fn expand(block: &ResourceBlock, scope: &Scope) -> Result<Vec<Instance>, Diag> {
+    if let Some(count) = &block.count {
+        let value = scope.eval(count)?;
+        let n = match value {
+            Value::Unknown => {
+                return Err(Diag::at(&count.span(), format!("{}: count depends on values known only after apply", block.addr), "not known at plan time")
+                    .with_help("count must be known when planning: derive it from variables or locals, not from attributes of resources yet to be created"))
+            }
+            Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => n as i64,
+            other => {
+                return Err(Diag::at(&count.span(), format!("{}: count must be a whole number >= 0, got {}", block.addr, other), "invalid count"))
+            }
+        };
+        return Ok((0..n)
+            .map(|i| Instance { key: InstanceKey::Int(i), count_index: Some(i), each: None })
+            .collect());
+    }
+    if let Some(for_each) = &block.for_each {
+        let value = scope.eval(for_each)?;
+        let unknown_err = || {
+            Diag::at(&for_each.span(), format!("{}: for_each depends on values known only after apply", block.addr), "not known at plan time")
+                .with_help("for_each keys must be known when planning: use a map or set of strings from variables or locals")
+        };
+        return match value {
+            Value::Object(map) => Ok(map
+                .into_iter()
+                .map(|(k, v)| Instance { key: InstanceKey::Str(k.clone()), count_index: None, each: Some((Value::String(k), v)) })
+                .collect()),
+            Value::List(items) => {
+                let mut keys = BTreeSet::new();
+                for item in items {
+                    match item {
+                        Value::String(s) => {
+                            keys.insert(s);
+                        }
+                        Value::Unknown => return Err(unknown_err()),
+                        other => {
+                            return Err(Diag::at(&for_each.span(), format!("{}: for_each over a list needs strings, got {}", block.addr, other.type_name()), "here")
+                                .with_help("use toset([...]) of strings, or a map"))
+                        }
+                    }
+                }
+                Ok(keys
+                    .into_iter()
+                    .map(|k| Instance { key: InstanceKey::Str(k.clone()), count_index: None, each: Some((Value::String(k.clone()), Value::String(k))) })
+                    .collect())
+            }
+            Value::Unknown => Err(unknown_err()),
+            other => Err(Diag::at(&for_each.span(), format!("{}: for_each needs a map or a set of strings, got {}", block.addr, other.type_name()), "here")),
+        };
+    }
+    Ok(vec![Instance { key: InstanceKey::None, count_index: None, each: None }])
+}
+
+/// The value other blocks see for a resource: an object, or a list / map of them.
+pub fn block_value(block: &ResourceBlock, instances: Vec<(InstanceKey, Value)>) -> Value {
+    if block.count.is_some() {
+        Value::List(instances.into_iter().map(|(_, v)| v).collect())
+    } else if block.for_each.is_some() {
+        Value::Object(
+            instances
+                .into_iter()
+                .filter_map(|(k, v)| match k {
+                    InstanceKey::Str(s) => Some((s, v)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    } else {
+        instances.into_iter().next().map(|(_, v)| v).unwrap_or(Value::Null)
+    }
+}
+
+/// A data source's value before it can be read: configuration plus unknown results.
+pub fn unread_data(schema: &Schema, config: &Object) -> Object {
+    let mut out = config.clone();
+    for attr in schema.attributes {
+        if attr.is_computed() && config.get(attr.name).is_none_or(Value::is_null) {
+            out.insert(attr.name.to_string(), Value::Unknown);
+        }
+    }
+    out
+}
+
+fn provider_diag(addr: &impl std::fmt::Display, doing: &str, err: &ProviderError) -> Diag {
+    Diag::plain(format!("{addr}: {doing} failed: {err}"))
+        .with_help("check the AWS credentials, region and permissions for this resource")
+}
+
+/// Reads every managed resource in state, many of a type at once.
+async fn refresh(state: &State, provider: &dyn Provider) -> Result<BTreeMap<InstanceAddr, Option<Object>>, Diags> {
+    let mut by_type: BTreeMap<&str, Vec<(InstanceAddr, Object)>> = BTreeMap::new();
+    for r in state.resources.iter().filter(|r| r.mode == Mode::Managed) {
+        by_type.entry(r.type_name.as_str()).or_default().push((r.addr(), r.object()));
+    }
+    let mut reads = Vec::new();
+    for (type_name, instances) in by_type {
+        let Some(rt) = provider.resource(type_name) else {
+            return Err(Diag::plain(format!("the state holds resources of type \"{type_name}\", which this recon does not support"))
+                .with_help("use a recon version that supports it, or `recon state rm` the resources")
+                .into());
+        };
+        reads.push(async move {
+            let objects: Vec<Object> = instances.iter().map(|(_, o)| o.clone()).collect();
+            let result = crate::apply::retry(|| rt.read(&objects)).await;
+            (type_name, instances, result)
+        });
+    }
+    let mut out = BTreeMap::new();
+    for (type_name, instances, result) in futures::future::join_all(reads).await {
+        let found = result.map_err(|e| Diags::from(provider_diag(&type_name, "refresh", &e)))?;
+        for ((addr, _), obj) in instances.into_iter().zip(found) {
+            out.insert(addr, obj);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn plan(
+    stack: &Stack,
+    graph: &ConfigGraph,
+    vars: &Object,
+    provider: &dyn Provider,
+    state: &State,
+    opts: &PlanOptions,
+) -> Result<PlanOutput, Diags> {
+    validate(stack, provider)?;
+    let refreshed = if opts.refresh {
+        refresh(state, provider).await?
+    } else {
+        state.resources.iter().filter(|r| r.mode == Mode::Managed).map(|r| (r.addr(), Some(r.object()))).collect()
+    };
+    let mut drift = Vec::new();
+    for r in state.resources.iter().filter(|r| r.mode == Mode::Managed) {
+        let addr = r.addr();
+        let before = r.object();
+        match refreshed.get(&addr) {
+            Some(Some(after)) => {
+                let changed = provider
+                    .resource(&r.type_name)
+                    .map(|rt| diff::changed_attributes(rt.schema(), &before, after))
+                    .unwrap_or_default();
+                if !changed.is_empty() {
+                    drift.push(Drift { addr, before, after: Some(after.clone()), changed });
+                }
+            }
+            Some(None) => drift.push(Drift { addr, before, after: None, changed: Vec::new() }),
+            None => {}
+        }
+    }
+
+    let mut plan = Plan {
+        stack: stack.name.clone(),
+        changes: Vec::new(),
+        drift,
+        outputs: Vec::new(),
+        destroy: opts.destroy,
+        state_serial: state.serial,
+        state_lineage: state.lineage.clone(),
+        prevented: Vec::new(),
+    };
+    let mut configured: BTreeSet<InstanceAddr> = BTreeSet::new();
+    let mut values: BTreeMap<ResourceAddr, Value> = BTreeMap::new();
+    let mut errors = Vec::new();
+
+    if !opts.destroy {
+        for node in graph.order() {
+            let Node::Resource(addr) = node else { continue };
+            let block = &stack.resources[&addr];
+            match plan_block(stack, graph, vars, provider, state, &refreshed, block, &values, &mut plan).await {
+                Ok((value, instances)) => {
+                    configured.extend(instances);
+                    values.insert(addr, value);
+                }
+                Err(d) => {
+                    errors.push(d);
+                    values.insert(addr, Value::Unknown);
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Diags(errors));
+    }
+
+    // What state has and configuration no longer does is deleted.
+    for r in state.resources.iter().filter(|r| r.mode == Mode::Managed) {
+        let addr = r.addr();
+        if configured.contains(&addr) {
+            continue;
+        }
+        let Some(Some(before)) = refreshed.get(&addr) else {
+            if !opts.refresh {
+                continue;
+            }
+            // Already gone outside recon: nothing to destroy, apply only forgets it.
+            plan.changes.push(orphan_change(stack, r, r.object(), provider, opts.destroy));
+            continue;
+        };
+        plan.changes.push(orphan_change(stack, r, before.clone(), provider, opts.destroy));
+    }
+
+    for (name, output) in &stack.outputs {
+        let before = state.outputs.get(name).map(|o| Value::from_json(&o.value));
+        let after = if opts.destroy {
+            None
+        } else {
+            let scope = Scope::new(stack, vars, &values);
+            Some(scope.eval(&output.value).map_err(Diags::from)?)
+        };
+        plan.outputs.push(OutputChange { name: name.clone(), before, after, sensitive: output.sensitive });
+    }
+    for (name, o) in &state.outputs {
+        if !stack.outputs.contains_key(name) || opts.destroy {
+            if !plan.outputs.iter().any(|c| &c.name == name) {
+                plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_json(&o.value)), after: None, sensitive: o.sensitive });
+            }
+        }
+    }
+
+    plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    inherit_create_before_destroy(&mut plan);
+    Ok(PlanOutput { plan, values })
+}
+
+/// A plan and the value of every block in it (Unknown where only apply can tell),
+/// which the executor starts from.
+pub struct PlanOutput {
+    pub plan: Plan,
+    pub values: BTreeMap<ResourceAddr, Value>,
+}
+
+/// As in Terraform, what a create_before_destroy replacement depends on is
+/// replaced the same way; otherwise the ordering constraints would form a cycle.
+fn inherit_create_before_destroy(plan: &mut Plan) {
+    loop {
+        let cbd_deps: BTreeSet<ResourceAddr> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == (Action::Replace { create_before_destroy: true }))
+            .flat_map(|c| c.depends_on.iter().cloned())
+            .collect();
+        let mut changed = false;
+        for c in plan.changes.iter_mut() {
+            if c.action == (Action::Replace { create_before_destroy: false }) && cbd_deps.contains(&c.addr.resource) {
+                c.action = Action::Replace { create_before_destroy: true };
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+fn orphan_change(stack: &Stack, r: &crate::state::ResourceState, before: Object, provider: &dyn Provider, destroy: bool) -> ResourceChange {
+    let addr = r.addr();
+    let block = stack.resources.get(&addr.resource);
+    let reason = if destroy {
+        Reason::Destroy
+    } else {
+        match (block, &addr.key) {
+            (Some(b), InstanceKey::Int(_)) if b.count.is_some() => Reason::CountIndex,
+            (Some(b), InstanceKey::Str(_)) if b.for_each.is_some() => Reason::EachKey,
+            _ => Reason::NoResourceConfig,
+        }
+    };
+    let data_loss = provider.resource(&r.type_name).map(|rt| rt.data_loss(&before)).unwrap_or_default();
+    let prevent_destroy = block.is_some_and(|b| b.lifecycle.prevent_destroy);
+    ResourceChange {
+        addr,
+        action: Action::Delete,
+        reason,
+        before: Some(before),
+        after: None,
+        replace_paths: Vec::new(),
+        changed: Vec::new(),
+        depends_on: r.dependency_addrs().into_iter().map(|a| a.resource).collect::<BTreeSet<_>>().into_iter().collect(),
+        data_loss,
+        prevent_destroy,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn plan_block(
+    stack: &Stack,
+    graph: &ConfigGraph,
+    vars: &Object,
+    provider: &dyn Provider,
+    state: &State,
+    refreshed: &BTreeMap<InstanceAddr, Option<Object>>,
+    block: &ResourceBlock,
+    values: &BTreeMap<ResourceAddr, Value>,
+    plan: &mut Plan,
+) -> Result<(Value, Vec<InstanceAddr>), Diag> {
+    let addr = &block.addr;
+    let schema = schema_of(provider, addr).ok_or_else(|| Diag::at(&block.span, format!("unsupported type {}", addr.type_name), "here"))?;
+    let scope = Scope::new(stack, vars, values);
+    let depends_on: Vec<ResourceAddr> = graph.resource_dependencies(&Node::Resource(addr.clone())).into_iter().collect();
+    let mut instance_values = Vec::new();
+    let mut instance_addrs = Vec::new();
+    for instance in expand(block, &scope)? {
+        let inst_addr = addr.instance(instance.key.clone());
+        let iscope = scope.for_instance(instance.count_index, instance.each.clone());
+        let config = body::evaluate(schema, &block.body, &iscope)?;
+        let value = match addr.mode {
+            Mode::Data => {
+                if config.values().all(Value::is_wholly_known) && depends_on.iter().all(|d| is_settled(d, plan)) {
+                    let ds = provider.data_source(&addr.type_name).ok_or_else(|| Diag::at(&block.span, "unknown data source", "here"))?;
+                    let read = crate::apply::retry(|| ds.read(&config)).await.map_err(|e| {
+                        Diag::at(&block.span, format!("{inst_addr}: {}", e.message), "while reading this data source")
+                            .with_help("change the data source's arguments so that it finds what you mean")
+                    })?;
+                    Value::Object(read)
+                } else {
+                    let after = unread_data(schema, &config);
+                    plan.changes.push(ResourceChange {
+                        addr: inst_addr.clone(),
+                        action: Action::Read,
+                        reason: Reason::ConfigUnknown,
+                        before: None,
+                        after: Some(after.clone()),
+                        replace_paths: Vec::new(),
+                        changed: Vec::new(),
+                        depends_on: depends_on.clone(),
+                        data_loss: Vec::new(),
+                        prevent_destroy: false,
+                    });
+                    Value::Object(after)
+                }
+            }
+            Mode::Managed => {
+                let change = plan_instance(provider, state, refreshed, block, schema, &inst_addr, &config, &depends_on);
+                if change.prevent_destroy && change.action.destroys() {
+                    plan.prevented.push(inst_addr.clone());
+                }
+                let value = Value::Object(change.after.clone().unwrap_or_default());
+                plan.changes.push(change);
+                value
+            }
+        };
+        instance_values.push((instance.key, value));
+        instance_addrs.push(inst_addr);
+    }
+    Ok((block_value(block, instance_values), instance_addrs))
+}
+
+/// A data source can be read at plan time once nothing it depends on changes.
+fn is_settled(dep: &ResourceAddr, plan: &Plan) -> bool {
+    plan.changes.iter().filter(|c| &c.addr.resource == dep).all(|c| c.action == Action::NoOp)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_instance(
+    provider: &dyn Provider,
+    state: &State,
+    refreshed: &BTreeMap<InstanceAddr, Option<Object>>,
+    block: &ResourceBlock,
+    schema: &'static Schema,
+    addr: &InstanceAddr,
+    config: &Object,
+    depends_on: &[ResourceAddr],
+) -> ResourceChange {
+    let in_state = state.get(addr);
+    let prior = refreshed.get(addr).cloned().flatten();
+    let tainted = in_state.is_some_and(|r| r.tainted);
+    let opts = DiffOptions { ignore_changes: &block.lifecycle.ignore_changes, ignore_all_changes: block.lifecycle.ignore_all_changes };
+    let planned = diff::plan_object(schema, config, prior.as_ref(), &opts);
+    let cbd = block.lifecycle.create_before_destroy;
+    let (action, reason) = match &prior {
+        None if in_state.is_some() => (Action::Create, Reason::DeletedOutside),
+        None => (Action::Create, Reason::None),
+        Some(_) if tainted => (Action::Replace { create_before_destroy: cbd }, Reason::Tainted),
+        Some(_) if !planned.replace_paths.is_empty() => (Action::Replace { create_before_destroy: cbd }, Reason::CannotUpdate),
+        Some(_) if !planned.changed.is_empty() => (Action::Update, Reason::None),
+        Some(_) => (Action::NoOp, Reason::None),
+    };
+    let after = if tainted {
+        diff::plan_object(schema, config, None, &opts).after
+    } else {
+        planned.after
+    };
+    let data_loss = match (&prior, action.destroys()) {
+        (Some(p), true) => provider.resource(&addr.resource.type_name).map(|rt| rt.data_loss(p)).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    ResourceChange {
+        addr: addr.clone(),
+        action,
+        reason,
+        before: prior,
+        after: Some(after),
+        replace_paths: planned.replace_paths,
+        changed: planned.changed,
+        depends_on: depends_on.to_vec(),
+        data_loss,
+        prevent_destroy: block.lifecycle.prevent_destroy,
+    }
+}
