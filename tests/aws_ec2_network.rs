@@ -356,6 +356,19 @@ fn vpc_create_read_update_delete() {
         assert_eq!(a3.bool("enable_dns_hostnames"), Some(false));
         assert_eq!(a3.get("tags"), Some(&Value::Null));
 
+        // Tenancy moves from dedicated to default in place (the only move AWS allows).
+        let d_planned = planned(
+            schema,
+            object! {"cidr_block" => "10.2.0.0/16", "instance_tenancy" => "dedicated"},
+        );
+        let d = vpcs.create(&d_planned, &meta("aws_vpc.d")).await.unwrap();
+        assert_eq!(d.str("instance_tenancy"), Some("dedicated"));
+        let d_new = planned_update(schema, &d, object! {"cidr_block" => "10.2.0.0/16"});
+        let d2 = vpcs.update(&d, &d_new, &meta("aws_vpc.d")).await.unwrap();
+        assert_eq!(d2.str("instance_tenancy"), Some("default"));
+        assert_eq!(d2.str("id"), d.str("id"));
+        vpcs.delete(&d2).await.unwrap();
+
         vpcs.delete(&a3).await.unwrap();
         vpcs.delete(&b).await.unwrap();
         assert_eq!(
@@ -438,6 +451,25 @@ fn subnet_create_read_update_delete() {
             .unwrap();
         assert!(s(&b, "availability_zone").starts_with("us-east-1"));
         assert_eq!(b.bool("map_public_ip_on_launch"), Some(true));
+
+        // The zone by its id.
+        let c = subnets
+            .create(
+                &planned(
+                    schema,
+                    object! {
+                        "vpc_id" => vpc_id.clone(),
+                        "cidr_block" => "10.0.3.0/24",
+                        "availability_zone_id" => "use1-az2",
+                    },
+                ),
+                &meta("aws_subnet.c"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(c.str("availability_zone_id"), Some("use1-az2"));
+        assert!(s(&c, "availability_zone").starts_with("us-east-1"));
+        subnets.delete(&c).await.unwrap();
 
         let missing = object! {"id" => "subnet-0123456789abcdef0"};
         let read = subnets
@@ -735,6 +767,53 @@ fn security_group_with_inline_rules() {
         let web4 = groups.update(&web3, &web_new3, &meta("aws_security_group.web")).await.unwrap();
         assert_eq!(web4.get("egress"), web3.get("egress"));
         assert_eq!(rule_ids(&clients, &id).await, after);
+
+        // revoke_rules_on_delete: the group's rules go, and so do the rules of the
+        // groups it refers to that refer back to it.
+        let db = groups
+            .create(
+                &planned(
+                    schema,
+                    object! {
+                        "name" => "db",
+                        "vpc_id" => vpc_id.clone(),
+                        "revoke_rules_on_delete" => true,
+                        "ingress" => vec![rule(5432, 5432, "tcp", object! {"security_groups" => vec![s(&app, "id")]})],
+                    },
+                ),
+                &meta("aws_security_group.db"),
+            )
+            .await
+            .unwrap();
+        let db_id = s(&db, "id");
+        let app_id = s(&app, "id");
+        clients
+            .ec2
+            .authorize_security_group_egress()
+            .group_id(&app_id)
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(5432)
+                    .to_port(5432)
+                    .user_id_group_pairs(
+                        aws_sdk_ec2::types::UserIdGroupPair::builder()
+                            .group_id(&db_id)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let app_rules = rule_ids(&clients, &app_id).await;
+        assert!(app_rules.keys().any(|k| k.4 == db_id));
+        groups.delete(&db).await.unwrap();
+        let app_rules = rule_ids(&clients, &app_id).await;
+        assert!(!app_rules.keys().any(|k| k.4 == db_id), "{app_rules:?}");
+        // The out-of-band SSH rule of app is not db's business.
+        assert_eq!(app_rules.len(), 1);
+        assert_eq!(groups.read(&[db]).await.unwrap(), vec![None]);
 
         for group in [&web4, &app, &anon] {
             groups.delete(group).await.unwrap();
@@ -1083,6 +1162,35 @@ fn eip_create_associate_read_update_delete() {
         assert_eq!(free3.get("association_id"), Some(&Value::Null));
         assert_ne!(public_ip_of(&clients, &instances[1]).await, Some(public_ip.clone()));
 
+        // Associated through a network interface instead.
+        let eni = clients
+            .ec2
+            .describe_instances()
+            .instance_ids(&instances[1])
+            .send()
+            .await
+            .unwrap()
+            .reservations()[0]
+            .instances()[0]
+            .network_interfaces()[0]
+            .network_interface_id()
+            .unwrap()
+            .to_string();
+        let by_eni = object! {
+            "domain" => "vpc", "tags" => str_map(&[("Name", "free")]), "network_interface" => eni.clone(),
+        };
+        let free4 = eips
+            .update(
+                &free3,
+                &planned_update(schema, &free3, by_eni),
+                &meta("aws_eip.free"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(free4.str("network_interface"), Some(eni.as_str()));
+        assert!(free4.str("association_id").is_some());
+        assert!(free4.str("private_ip").is_some());
+
         // Deleting an associated address disassociates it first, then releases it.
         start_recording(&recorder);
         eips.delete(&web).await.unwrap();
@@ -1091,8 +1199,8 @@ fn eip_create_associate_read_update_delete() {
             .filter(|a| a != "DescribeAddresses")
             .collect();
         assert_eq!(names, vec!["DisassociateAddress", "ReleaseAddress"]);
-        eips.delete(&free3).await.unwrap();
-        assert_eq!(eips.read(&[web.clone(), free3.clone()]).await.unwrap(), vec![None, None]);
+        eips.delete(&free4).await.unwrap();
+        assert_eq!(eips.read(&[web.clone(), free4.clone()]).await.unwrap(), vec![None, None]);
         eips.delete(&web).await.unwrap();
     });
 }
