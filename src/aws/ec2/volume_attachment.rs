@@ -56,11 +56,9 @@ impl ResourceType for VolumeAttachment {
 
     async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
         let key = Key::from(planned)?;
-        let found = find_volumes(&self.client, &[key.volume.clone()]).await?;
-        if !found
-            .get(&key.volume)
-            .is_some_and(|v| key.attachment_state(v).is_some())
-        {
+        let found = find_volumes(&self.client, std::slice::from_ref(&key.volume)).await?;
+        let already = found.get(&key.volume).and_then(|v| key.attachment_state(v));
+        if already.is_none() {
             // An instance still launching cannot take a volume yet.
             wait_instance(
                 &self.client,

@@ -1,0 +1,798 @@
+//! aws_instance, aws_ebs_volume and aws_volume_attachment against moto.
+
+mod common;
+
+use aws_sdk_ec2::types::{Filter, InstanceType};
+use common::Moto;
+use recon::aws::ec2::ebs_volume::{self, EbsVolume};
+use recon::aws::ec2::instance::{self, Instance};
+use recon::aws::ec2::volume_attachment::{self, VolumeAttachment};
+use recon::aws::Clients;
+use recon::object;
+use recon::provider::{Meta, Nesting, ResourceType, Schema, VolumeLoss};
+use recon::value::{Object, ObjectExt, Value};
+use std::collections::BTreeMap;
+
+const AMI: &str = "ami-03c3da4cfa8e8943a";
+
+fn meta(address: &str) -> Meta {
+    Meta {
+        stack: "test".into(),
+        address: address.into(),
+    }
+}
+
+/// A planned object as the engine hands it over: configured values, defaults for
+/// the rest, computed values unknown, absent computed blocks unknown.
+fn planned(schema: &Schema, config: Object) -> Object {
+    let mut out = Object::new();
+    for a in schema.attributes {
+        out.insert(a.name.into(), fill(a, config.get(a.name)));
+    }
+    for b in schema.blocks {
+        let value = match config.get(b.name) {
+            Some(Value::List(items)) => Value::List(
+                items
+                    .iter()
+                    .map(|item| {
+                        let item = item.as_object().cloned().unwrap_or_default();
+                        Value::Object(
+                            b.attributes
+                                .iter()
+                                .map(|a| (a.name.to_string(), fill(a, item.get(a.name))))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ if b.computed_when_absent => Value::Unknown,
+            _ => Value::List(vec![]),
+        };
+        out.insert(b.name.into(), value);
+    }
+    out
+}
+
+fn fill(a: &recon::provider::Attribute, configured: Option<&Value>) -> Value {
+    match configured {
+        Some(v) => v.clone(),
+        None => match a.default {
+            Some(d) => d.value(),
+            None if a.is_computed() => Value::Unknown,
+            None => Value::Null,
+        },
+    }
+}
+
+fn block(state: &Object, name: &str) -> Object {
+    state
+        .block(name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {name} block in {state:?}"))
+}
+
+fn strings(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|s| Value::from(*s)).collect())
+}
+
+fn tag_map(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+        .collect()
+}
+
+async fn default_subnet(ec2: &aws_sdk_ec2::Client, az: &str) -> (String, String) {
+    let out = ec2
+        .describe_subnets()
+        .filters(
+            Filter::builder()
+                .name("default-for-az")
+                .values("true")
+                .build(),
+        )
+        .filters(
+            Filter::builder()
+                .name("availability-zone")
+                .values(az)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let subnet = &out.subnets()[0];
+    (
+        subnet.subnet_id().unwrap().to_string(),
+        subnet.vpc_id().unwrap().to_string(),
+    )
+}
+
+async fn security_group(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
+    ec2.create_security_group()
+        .group_name(name)
+        .description(name)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string()
+}
+
+async fn instance_profile(iam: &aws_sdk_iam::Client, role: &str, name: &str) {
+    iam.create_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+        .unwrap();
+    iam.add_role_to_instance_profile()
+        .instance_profile_name(name)
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn volume(ec2: &aws_sdk_ec2::Client, id: &str) -> Option<aws_sdk_ec2::types::Volume> {
+    ec2.describe_volumes()
+        .filters(Filter::builder().name("volume-id").values(id).build())
+        .send()
+        .await
+        .unwrap()
+        .volumes()
+        .first()
+        .cloned()
+}
+
+async fn read_one(rt: &dyn ResourceType, state: &Object) -> Option<Object> {
+    rt.read(std::slice::from_ref(state))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+}
+
+#[test]
+fn instance_lifecycle() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let config = moto.sdk_config();
+        let clients = Clients::from_config(&config);
+        let ec2 = &clients.ec2;
+        let iam = aws_sdk_iam::Client::new(&config);
+
+        let key = clients.kms.create_key().send().await.unwrap();
+        let key = key.key_metadata().unwrap();
+        let (key_id, key_arn) = (key.key_id().to_string(), key.arn().unwrap().to_string());
+        let (subnet, vpc) = default_subnet(ec2, "us-east-1b").await;
+        let sg1 = security_group(ec2, &vpc, "web-1").await;
+        let sg2 = security_group(ec2, &vpc, "web-2").await;
+        iam.create_role()
+            .role_name("web")
+            .assume_role_policy_document("{}")
+            .send()
+            .await
+            .unwrap();
+        instance_profile(&iam, "web", "web-1").await;
+        instance_profile(&iam, "web", "web-2").await;
+
+        let instances = Instance::new(&clients);
+        let m = meta("aws_instance.web");
+        let plan = planned(
+            &instance::SCHEMA,
+            object! {
+                "ami" => AMI,
+                "instance_type" => "t3.micro",
+                "subnet_id" => subnet.as_str(),
+                "vpc_security_group_ids" => strings(&[&sg1]),
+                "iam_instance_profile" => "web-1",
+                "user_data" => "#!/bin/sh\necho hello\n",
+                "monitoring" => true,
+                "tags" => Value::Object(object! {"Name" => "web"}),
+                "metadata_options" => Value::List(vec![Value::Object(object! {"http_tokens" => "required"})]),
+                "root_block_device" => Value::List(vec![Value::Object(object! {
+                    "volume_size" => 12,
+                    "volume_type" => "gp3",
+                    "encrypted" => true,
+                    // A key id, not an ARN: the state must hold the ARN as AWS reports it.
+                    "kms_key_id" => key_id.as_str(),
+                })]),
+                "ebs_block_device" => Value::List(vec![Value::Object(object! {
+                    "device_name" => "/dev/sdf",
+                    "volume_size" => 5,
+                    "delete_on_termination" => false,
+                })]),
+            },
+        );
+        let state = instances.create(&plan, &m).await.unwrap();
+        let id = state.str("id").unwrap().to_string();
+        assert!(id.starts_with("i-"), "{id}");
+        assert_eq!(
+            state.str("arn"),
+            Some(format!("arn:aws:ec2:us-east-1:123456789012:instance/{id}").as_str())
+        );
+        assert_eq!(state.str("ami"), Some(AMI));
+        assert_eq!(state.str("instance_type"), Some("t3.micro"));
+        assert_eq!(state.str("availability_zone"), Some("us-east-1b"));
+        assert_eq!(state.str("subnet_id"), Some(subnet.as_str()));
+        assert_eq!(state.get("vpc_security_group_ids"), Some(&strings(&[&sg1])));
+        assert_eq!(state.str("iam_instance_profile"), Some("web-1"));
+        assert_eq!(state.get("key_name"), Some(&Value::Null));
+        assert_eq!(state.str("user_data"), Some("#!/bin/sh\necho hello\n"));
+        assert_eq!(state.bool("monitoring"), Some(true));
+        assert_eq!(state.bool("ebs_optimized"), Some(false));
+        assert_eq!(state.bool("disable_api_termination"), Some(false));
+        assert_eq!(state.get("tags"), Some(&Value::Object(object! {"Name" => "web"})));
+        assert_eq!(state.str("instance_state"), Some("running"));
+        assert!(state.str("private_ip").is_some());
+        assert!(state.str("private_dns").is_some());
+        assert!(state.bool("associate_public_ip_address").is_some());
+        assert!(state.str("primary_network_interface_id").unwrap().starts_with("eni-"));
+        assert_eq!(
+            state.get("metadata_options"),
+            Some(&Value::List(vec![Value::Object(object! {
+                "http_endpoint" => "enabled",
+                "http_tokens" => "required",
+                "http_put_response_hop_limit" => 1,
+                "instance_metadata_tags" => "disabled",
+            })]))
+        );
+        let root = block(&state, "root_block_device");
+        let root_volume = root.str("volume_id").unwrap().to_string();
+        assert!(root_volume.starts_with("vol-"));
+        assert_eq!(root.str("device_name"), Some("/dev/xvda"));
+        assert_eq!(root.i64("volume_size"), Some(12));
+        assert_eq!(root.str("volume_type"), Some("gp3"));
+        assert_eq!(root.i64("iops"), Some(3000));
+        assert_eq!(root.bool("encrypted"), Some(true));
+        assert_eq!(root.str("kms_key_id"), Some(key_arn.as_str()));
+        assert_eq!(root.bool("delete_on_termination"), Some(true));
+        let ebs = state.list("ebs_block_device");
+        assert_eq!(ebs.len(), 1);
+        let data = ebs[0].as_object().unwrap();
+        let data_volume = data.str("volume_id").unwrap().to_string();
+        assert_eq!(data.str("device_name"), Some("/dev/sdf"));
+        assert_eq!(data.i64("volume_size"), Some(5));
+        assert_eq!(data.bool("encrypted"), Some(false));
+        assert_eq!(data.bool("delete_on_termination"), Some(false));
+        assert_eq!(data.get("snapshot_id"), Some(&Value::Null));
+        for a in instance::SCHEMA.attributes {
+            assert!(state.contains_key(a.name), "state lacks {}", a.name);
+        }
+
+        // recon's tags are on the instance and its volumes, and never in state.
+        let described = ec2.describe_instances().instance_ids(&id).send().await.unwrap();
+        let tags = tag_map(described.reservations()[0].instances()[0].tags());
+        assert_eq!(tags.get("recon:address").map(String::as_str), Some("aws_instance.web"));
+        assert_eq!(tags.get("Name").map(String::as_str), Some("web"));
+        let root_tags = tag_map(volume(ec2, &root_volume).await.unwrap().tags());
+        assert_eq!(root_tags.get("recon:stack").map(String::as_str), Some("test"));
+        assert!(!root_tags.contains_key("Name"));
+
+        // A refresh sees exactly what create returned.
+        assert_eq!(read_one(&instances, &state).await.as_ref(), Some(&state));
+
+        // Only the root volume goes with the instance.
+        assert_eq!(
+            instances.data_loss(&state),
+            vec![VolumeLoss {
+                volume_id: root_volume.clone(),
+                size_gib: Some(12),
+                role: "root_block_device".into(),
+            }]
+        );
+
+        // Instance type and EBS optimisation change in place (stop, modify, start).
+        let mut plan = state.clone();
+        plan.insert("instance_type".into(), "t3.small".into());
+        plan.insert("ebs_optimized".into(), true.into());
+        let state = instances.update(&state, &plan, &m).await.unwrap();
+        assert_eq!(state.str("id"), Some(id.as_str()));
+        assert_eq!(state.str("instance_type"), Some("t3.small"));
+        assert_eq!(state.bool("ebs_optimized"), Some(true));
+        assert_eq!(state.str("instance_state"), Some("running"));
+        assert_eq!(block(&state, "root_block_device").str("volume_id"), Some(root_volume.as_str()));
+
+        // The root volume grows in place.
+        let mut plan = state.clone();
+        let mut root = block(&state, "root_block_device");
+        root.insert("volume_size".into(), 20.into());
+        plan.insert("root_block_device".into(), Value::List(vec![Value::Object(root)]));
+        let state = instances.update(&state, &plan, &m).await.unwrap();
+        let root = block(&state, "root_block_device");
+        assert_eq!(root.str("volume_id"), Some(root_volume.as_str()));
+        assert_eq!(root.i64("volume_size"), Some(20));
+        assert_eq!(volume(ec2, &root_volume).await.unwrap().size(), Some(20));
+
+        // Metadata options: fields left out of the plan keep their values.
+        let mut plan = state.clone();
+        plan.insert(
+            "metadata_options".into(),
+            Value::List(vec![Value::Object(object! {
+                "http_endpoint" => "enabled",
+                "http_tokens" => "optional",
+                "http_put_response_hop_limit" => 2,
+                "instance_metadata_tags" => Value::Unknown,
+            })]),
+        );
+        let state = instances.update(&state, &plan, &m).await.unwrap();
+        assert_eq!(
+            state.get("metadata_options"),
+            Some(&Value::List(vec![Value::Object(object! {
+                "http_endpoint" => "enabled",
+                "http_tokens" => "optional",
+                "http_put_response_hop_limit" => 2,
+                "instance_metadata_tags" => "disabled",
+            })]))
+        );
+
+        // Security groups, instance profile, termination protection and tags.
+        let mut plan = state.clone();
+        plan.insert("vpc_security_group_ids".into(), strings(&[&sg2]));
+        plan.insert("iam_instance_profile".into(), "web-2".into());
+        plan.insert("disable_api_termination".into(), true.into());
+        plan.insert(
+            "tags".into(),
+            Value::Object(object! {"Name" => "web-2", "env" => "prod"}),
+        );
+        let state = instances.update(&state, &plan, &m).await.unwrap();
+        assert_eq!(state.get("vpc_security_group_ids"), Some(&strings(&[&sg2])));
+        assert_eq!(state.str("iam_instance_profile"), Some("web-2"));
+        assert_eq!(state.bool("disable_api_termination"), Some(true));
+        assert_eq!(
+            state.get("tags"),
+            Some(&Value::Object(object! {"Name" => "web-2", "env" => "prod"}))
+        );
+        let fresh = read_one(&instances, &instances.import_stub(&id)).await.unwrap();
+        assert_eq!(fresh.str("iam_instance_profile"), Some("web-2"));
+        assert_eq!(fresh.bool("disable_api_termination"), Some(true));
+        assert_eq!(fresh.get("vpc_security_group_ids"), Some(&strings(&[&sg2])));
+        // Termination protection holds.
+        let err = instances.delete(&state).await.unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("OperationNotPermitted"), "{err}");
+
+        // Root volume kept on termination: no data loss.
+        let mut plan = state.clone();
+        plan.insert("disable_api_termination".into(), false.into());
+        let mut root = block(&state, "root_block_device");
+        root.insert("delete_on_termination".into(), false.into());
+        plan.insert("root_block_device".into(), Value::List(vec![Value::Object(root)]));
+        let state = instances.update(&state, &plan, &m).await.unwrap();
+        assert_eq!(block(&state, "root_block_device").bool("delete_on_termination"), Some(false));
+        assert_eq!(instances.data_loss(&state), vec![]);
+        let mut plan = state.clone();
+        let mut root = block(&state, "root_block_device");
+        root.insert("delete_on_termination".into(), true.into());
+        plan.insert("root_block_device".into(), Value::List(vec![Value::Object(root)]));
+        let state = instances.update(&state, &plan, &m).await.unwrap();
+        assert_eq!(instances.data_loss(&state).len(), 1);
+        assert_eq!(read_one(&instances, &state).await.as_ref(), Some(&state));
+
+        instances.delete(&state).await.unwrap();
+        assert_eq!(read_one(&instances, &state).await, None);
+        // Deleting again is fine.
+        instances.delete(&state).await.unwrap();
+        assert!(volume(ec2, &root_volume).await.is_none(), "root volume deleted");
+        let kept = volume(ec2, &data_volume).await.expect("data volume kept");
+        assert_eq!(kept.state().map(|s| s.as_str()), Some("available"));
+    });
+}
+
+#[test]
+fn instance_batch_read_and_defaults() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let instances = Instance::new(&clients);
+        let (subnet, _) = default_subnet(ec2, "us-east-1a").await;
+
+        let mut states = Vec::new();
+        for n in 0..3 {
+            let mut config = object! {"ami" => AMI, "instance_type" => "t3.nano"};
+            if n == 0 {
+                // A public address can only be asked for on the network interface.
+                config.insert("subnet_id".into(), subnet.as_str().into());
+                config.insert("associate_public_ip_address".into(), true.into());
+            }
+            let plan = planned(&instance::SCHEMA, config);
+            states.push(
+                instances
+                    .create(&plan, &meta(&format!("aws_instance.n[{n}]")))
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(states[0].bool("associate_public_ip_address"), Some(true));
+        assert!(states[0].str("public_ip").is_some());
+        assert_eq!(states[0].str("subnet_id"), Some(subnet.as_str()));
+
+        // Without configured blocks the provider still reports them. moto puts the
+        // default root volume on /dev/sda1 while RootDeviceName says /dev/xvda.
+        let root = block(&states[1], "root_block_device");
+        assert!(root.str("volume_id").unwrap().starts_with("vol-"));
+        assert_eq!(root.str("device_name"), Some("/dev/sda1"));
+        assert_eq!(root.i64("volume_size"), Some(8));
+        assert_eq!(root.bool("delete_on_termination"), Some(true));
+        assert_eq!(states[1].list("ebs_block_device"), &[] as &[Value]);
+        assert_eq!(
+            block(&states[1], "metadata_options").str("http_tokens"),
+            Some("optional")
+        );
+        assert_eq!(states[1].bool("monitoring"), Some(false));
+        assert_eq!(states[1].get("iam_instance_profile"), Some(&Value::Null));
+        assert_eq!(states[1].get("user_data"), Some(&Value::Null));
+        assert_eq!(instances.data_loss(&states[1]).len(), 1);
+
+        // A fourth, terminated behind recon's back.
+        let plan = planned(
+            &instance::SCHEMA,
+            object! {"ami" => AMI, "instance_type" => "t3.nano"},
+        );
+        let gone = instances
+            .create(&plan, &meta("aws_instance.gone"))
+            .await
+            .unwrap();
+        ec2.terminate_instances()
+            .instance_ids(gone.str("id").unwrap())
+            .send()
+            .await
+            .unwrap();
+        let never = instances.import_stub("i-0123456789abcdef0");
+
+        let batch = vec![
+            states[2].clone(),
+            gone.clone(),
+            states[0].clone(),
+            never,
+            states[1].clone(),
+        ];
+        let read = instances.read(&batch).await.unwrap();
+        assert_eq!(read.len(), 5);
+        assert_eq!(read[0].as_ref(), Some(&states[2]));
+        assert_eq!(read[1], None);
+        assert_eq!(read[2].as_ref(), Some(&states[0]));
+        assert_eq!(read[3], None);
+        assert_eq!(read[4].as_ref(), Some(&states[1]));
+
+        // Deleting an instance that is already terminated succeeds.
+        instances.delete(&gone).await.unwrap();
+    });
+}
+
+#[test]
+fn instance_read_follows_next_token() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let mut ids = Vec::new();
+        // 110 instances in one reservation...
+        let out = ec2
+            .run_instances()
+            .image_id(AMI)
+            .instance_type(InstanceType::T3Nano)
+            .min_count(110)
+            .max_count(110)
+            .send()
+            .await
+            .unwrap();
+        ids.extend(
+            out.instances()
+                .iter()
+                .map(|i| i.instance_id().unwrap().to_string()),
+        );
+        assert_eq!(ids.len(), 110);
+        // ...and 200 reservations of one. moto pages by reservation (100 a page),
+        // so only more than 100 reservations in one request bring a NextToken. The
+        // provider asks for 200 ids at a time; however the ids fall into its two
+        // requests, one of them spans more than 100 reservations.
+        let singles = futures::future::join_all((0..200).map(|_| {
+            ec2.run_instances()
+                .image_id(AMI)
+                .instance_type(InstanceType::T3Nano)
+                .min_count(1)
+                .max_count(1)
+                .send()
+        }))
+        .await;
+        for out in singles {
+            ids.push(
+                out.unwrap().instances()[0]
+                    .instance_id()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let first_page = ec2
+            .describe_instances()
+            .filters(
+                Filter::builder()
+                    .name("instance-id")
+                    .set_values(Some(ids[110..].to_vec()))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(first_page.reservations().len(), 100);
+        assert!(
+            first_page.next_token().is_some(),
+            "moto should page this request"
+        );
+
+        let instances = Instance::new(&clients);
+        let priors: Vec<Object> = ids.iter().map(|id| instances.import_stub(id)).collect();
+        let read = instances.read(&priors).await.unwrap();
+        assert_eq!(read.len(), ids.len());
+        for (id, state) in ids.iter().zip(&read) {
+            let state = state.as_ref().unwrap_or_else(|| panic!("{id} not read"));
+            assert_eq!(state.str("id"), Some(id.as_str()));
+            assert_eq!(state.str("instance_state"), Some("running"));
+            assert!(block(state, "root_block_device").str("volume_id").is_some());
+        }
+    });
+}
+
+fn planned_volume(extra: Object) -> Object {
+    let mut config = object! {"availability_zone" => "us-east-1a"};
+    config.extend(extra);
+    planned(&ebs_volume::SCHEMA, config)
+}
+
+#[test]
+fn ebs_volume_lifecycle() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let volumes = EbsVolume::new(&clients);
+        let key = clients.kms.create_key().send().await.unwrap();
+        let key_arn = key.key_metadata().unwrap().arn().unwrap().to_string();
+        clients
+            .kms
+            .create_alias()
+            .alias_name("alias/data")
+            .target_key_id(key.key_metadata().unwrap().key_id())
+            .send()
+            .await
+            .unwrap();
+
+        let m = meta("aws_ebs_volume.data");
+        let plan = planned_volume(object! {
+            "size" => 4,
+            "type" => "gp2",
+            "encrypted" => true,
+            "kms_key_id" => "alias/data",
+            "tags" => Value::Object(object! {"Name" => "data"}),
+        });
+        let state = volumes.create(&plan, &m).await.unwrap();
+        let id = state.str("id").unwrap().to_string();
+        assert!(id.starts_with("vol-"), "{id}");
+        assert_eq!(
+            state,
+            object! {
+                "id" => id.as_str(),
+                "arn" => format!("arn:aws:ec2:us-east-1:123456789012:volume/{id}"),
+                "availability_zone" => "us-east-1a",
+                "size" => 4,
+                "type" => "gp2",
+                "iops" => Value::Null,
+                "throughput" => Value::Null,
+                "encrypted" => true,
+                "kms_key_id" => key_arn.as_str(),
+                "snapshot_id" => Value::Null,
+                "tags" => Value::Object(object! {"Name" => "data"}),
+            }
+        );
+        let tags = tag_map(volume(ec2, &id).await.unwrap().tags());
+        assert_eq!(
+            tags.get("recon:address").map(String::as_str),
+            Some("aws_ebs_volume.data")
+        );
+
+        // Encrypted with the account's default key, reported as an ARN.
+        let plain = volumes
+            .create(
+                &planned_volume(object! {"size" => 1, "encrypted" => true}),
+                &meta("aws_ebs_volume.other"),
+            )
+            .await
+            .unwrap();
+        assert!(plain
+            .str("kms_key_id")
+            .unwrap()
+            .starts_with("arn:aws:kms:us-east-1:123456789012:key/"));
+        assert_eq!(plain.str("type"), Some("gp2"));
+
+        let missing = volumes.import_stub("vol-0123456789abcdef0");
+        let read = volumes
+            .read(&[plain.clone(), missing, state.clone()])
+            .await
+            .unwrap();
+        assert_eq!(read, vec![Some(plain.clone()), None, Some(state.clone())]);
+
+        assert_eq!(
+            volumes.data_loss(&state),
+            vec![VolumeLoss {
+                volume_id: id.clone(),
+                size_gib: Some(4),
+                role: "volume".into(),
+            }]
+        );
+
+        // Size and type change in place; tags move.
+        let mut plan = state.clone();
+        plan.insert("size".into(), 8.into());
+        plan.insert("type".into(), "gp3".into());
+        plan.insert("throughput".into(), 250.into());
+        plan.insert("tags".into(), Value::Object(object! {"team" => "db"}));
+        let updated = volumes.update(&state, &plan, &m).await.unwrap();
+        assert_eq!(updated.str("id"), Some(id.as_str()));
+        assert_eq!(updated.i64("size"), Some(8));
+        assert_eq!(updated.str("type"), Some("gp3"));
+        assert_eq!(updated.i64("throughput"), Some(250));
+        assert_eq!(
+            updated.get("tags"),
+            Some(&Value::Object(object! {"team" => "db"}))
+        );
+        assert_eq!(read_one(&volumes, &updated).await.as_ref(), Some(&updated));
+
+        volumes.delete(&updated).await.unwrap();
+        assert_eq!(read_one(&volumes, &updated).await, None);
+        volumes.delete(&updated).await.unwrap();
+    });
+}
+
+#[test]
+fn volume_attachment_lifecycle() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let instances = Instance::new(&clients);
+        let volumes = EbsVolume::new(&clients);
+        let attachments = VolumeAttachment::new(&clients);
+
+        let server = instances
+            .create(
+                &planned(
+                    &instance::SCHEMA,
+                    object! {"ami" => AMI, "instance_type" => "t3.micro", "availability_zone" => "us-east-1c"},
+                ),
+                &meta("aws_instance.db"),
+            )
+            .await
+            .unwrap();
+        let instance_id = server.str("id").unwrap().to_string();
+        let disk = volumes
+            .create(
+                &planned_volume(object! {"availability_zone" => "us-east-1c", "size" => 10}),
+                &meta("aws_ebs_volume.db"),
+            )
+            .await
+            .unwrap();
+        let volume_id = disk.str("id").unwrap().to_string();
+
+        let m = meta("aws_volume_attachment.db");
+        let plan = planned(
+            &volume_attachment::SCHEMA,
+            object! {
+                "device_name" => "/dev/sdh",
+                "instance_id" => instance_id.as_str(),
+                "volume_id" => volume_id.as_str(),
+            },
+        );
+        let state = attachments.create(&plan, &m).await.unwrap();
+        let id = state.str("id").unwrap().to_string();
+        assert!(id.starts_with("vai-"), "{id}");
+        assert_eq!(
+            state,
+            object! {
+                "id" => id.as_str(),
+                "device_name" => "/dev/sdh",
+                "instance_id" => instance_id.as_str(),
+                "volume_id" => volume_id.as_str(),
+                "force_detach" => false,
+                "skip_destroy" => false,
+                "stop_instance_before_detaching" => false,
+            }
+        );
+        // The id is deterministic: import by DEVICE:VOLUME:INSTANCE finds the same.
+        let stub = attachments.import_stub(&format!("/dev/sdh:{volume_id}:{instance_id}"));
+        assert_eq!(stub.str("id"), Some(id.as_str()));
+        assert_eq!(read_one(&attachments, &stub).await.as_ref(), Some(&state));
+        let attached = volume(ec2, &volume_id).await.unwrap();
+        assert_eq!(attached.state().map(|s| s.as_str()), Some("in-use"));
+
+        // The instance now shows the device, not as something it would destroy.
+        let server_now = read_one(&instances, &server).await.unwrap();
+        let ebs = server_now.list("ebs_block_device");
+        assert_eq!(ebs.len(), 1);
+        assert_eq!(ebs[0].get("device_name").as_str(), Some("/dev/sdh"));
+        assert_eq!(ebs[0].get("delete_on_termination").as_bool(), Some(false));
+        assert_eq!(instances.data_loss(&server_now).len(), 1);
+
+        // A missing attachment reads as None in the same batch.
+        let other = object! {
+            "id" => "vai-1",
+            "device_name" => "/dev/sdz",
+            "instance_id" => instance_id.as_str(),
+            "volume_id" => volume_id.as_str(),
+        };
+        let read = attachments.read(&[other, state.clone()]).await.unwrap();
+        assert_eq!(read, vec![None, Some(state.clone())]);
+
+        // Flags change without touching AWS.
+        let mut plan = state.clone();
+        plan.insert("force_detach".into(), true.into());
+        let state = attachments.update(&state, &plan, &m).await.unwrap();
+        assert_eq!(state.bool("force_detach"), Some(true));
+
+        attachments.delete(&state).await.unwrap();
+        assert_eq!(read_one(&attachments, &state).await, None);
+        let detached = volume(ec2, &volume_id).await.unwrap();
+        assert_eq!(detached.state().map(|s| s.as_str()), Some("available"));
+        // Detaching again is fine.
+        attachments.delete(&state).await.unwrap();
+
+        // skip_destroy: recon forgets the attachment but leaves it in place.
+        let mut plan = plan.clone();
+        plan.insert("skip_destroy".into(), true.into());
+        plan.insert("force_detach".into(), false.into());
+        let state = attachments.create(&plan, &m).await.unwrap();
+        attachments.delete(&state).await.unwrap();
+        assert!(read_one(&attachments, &state).await.is_some());
+
+        // stop_instance_before_detaching stops the instance first.
+        let mut plan = state.clone();
+        plan.insert("skip_destroy".into(), false.into());
+        plan.insert("stop_instance_before_detaching".into(), true.into());
+        let state = attachments.update(&state, &plan, &m).await.unwrap();
+        attachments.delete(&state).await.unwrap();
+        assert_eq!(read_one(&attachments, &state).await, None);
+        let stopped = read_one(&instances, &server).await.unwrap();
+        assert_eq!(stopped.str("instance_state"), Some("stopped"));
+
+        volumes.delete(&disk).await.unwrap();
+        instances.delete(&server).await.unwrap();
+    });
+}
+
+#[test]
+fn schemas_follow_terraform() {
+    let root = instance::SCHEMA.block("root_block_device").unwrap();
+    assert_eq!(root.nesting, Nesting::Single);
+    assert!(root.computed_when_absent);
+    assert!(root.attribute("encrypted").unwrap().force_new);
+    assert!(!root.attribute("volume_size").unwrap().force_new);
+    let ebs = instance::SCHEMA.block("ebs_block_device").unwrap();
+    assert_eq!(ebs.nesting, Nesting::Set);
+    assert!(ebs
+        .attributes
+        .iter()
+        .filter(|a| a.is_configurable())
+        .all(|a| a.force_new));
+    assert!(instance::SCHEMA.attribute("ami").unwrap().force_new);
+    assert!(
+        !instance::SCHEMA
+            .attribute("instance_type")
+            .unwrap()
+            .force_new
+    );
+    assert!(
+        ebs_volume::SCHEMA
+            .attribute("availability_zone")
+            .unwrap()
+            .force_new
+    );
+    assert!(!ebs_volume::SCHEMA.attribute("size").unwrap().force_new);
+    for name in ["device_name", "instance_id", "volume_id"] {
+        assert!(volume_attachment::SCHEMA.attribute(name).unwrap().force_new);
+    }
+}
