@@ -31,6 +31,15 @@ impl Clients {
         Clients::from_config(&config)
     }
 
+    /// Clients that are never called: enough for schemas (validate, graph).
+    pub fn offline() -> Clients {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        Clients::from_config(&config)
+    }
+
     pub fn from_config(config: &aws_config::SdkConfig) -> Clients {
         // A custom endpoint (an emulator) rarely resolves bucket.host names.
         let s3_config = aws_sdk_s3::config::Builder::from(config)

@@ -1,0 +1,180 @@
+//! `recon apply [FILE]` and `recon destroy`: plan (or load a saved plan), check the
+//! guards, ask, apply, report.
+
+use super::plan::{make_plan, show, Planned};
+use super::{CliError, Ctx, VarArgs, EXIT_ERROR, EXIT_OK};
+use crate::addr::InstanceAddr;
+use crate::apply::progress::Progress;
+use crate::apply::{check_guards, ApplyOptions, Applier};
+use crate::config::Stack;
+use crate::graph::ConfigGraph;
+use crate::plan::saved::SavedPlan;
+use crate::plan::PlanOptions;
+use clap::Args;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Args, Debug, Clone)]
+pub struct GuardArgs {
+    /// Allow this resource's change to destroy EBS volumes (repeatable).
+    #[arg(long = "allow-data-loss", value_name = "ADDRESS")]
+    pub allow_data_loss: Vec<String>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many resources to work on at once.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub parallelism: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// A plan saved with `recon plan --out FILE`: applied exactly, or refused if stale.
+    pub plan_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+    /// Read resources from AWS before planning (default true).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+}
+
+pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
+    match &args.plan_file {
+        Some(file) => apply_saved(ctx, file, &args.guard).await,
+        None => {
+            let (stack, graph) = ctx.load_stack()?;
+            let vars = ctx.vars(&stack, &args.vars)?;
+            let planned = make_plan(ctx, stack, graph, vars, &PlanOptions { destroy: false, refresh: args.refresh }).await?;
+            show(ctx, &planned);
+            execute(ctx, planned, &args.guard, true).await
+        }
+    }
+}
+
+pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
+    let (stack, graph) = ctx.load_stack()?;
+    let vars = ctx.vars(&stack, &args.vars)?;
+    let planned = make_plan(ctx, stack, graph, vars, &PlanOptions { destroy: true, refresh: true }).await?;
+    show(ctx, &planned);
+    execute(ctx, planned, &args.guard, true).await
+}
+
+async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs) -> Result<i32, CliError> {
+    let saved = SavedPlan::read(file).map_err(|e| CliError::Failed(e.to_string()))?;
+    let stack = Stack::from_sources(&saved.stack_dir, saved.sources())?;
+    let graph = ConfigGraph::build(&stack)?;
+    // Refuse a stale plan before talking to AWS at all.
+    let backend = ctx.backend(&stack)?;
+    let (state, _) = ctx.read_state(&backend)?;
+    saved.check_state(state.serial, &state.lineage).map_err(|e| CliError::Failed(e.to_string()))?;
+    let opts = PlanOptions { destroy: saved.destroy, refresh: true };
+    let planned = make_plan(ctx, stack, graph, saved.variables(), &opts).await?;
+    saved.check_state(planned.state.serial, &planned.state.lineage).map_err(|e| CliError::Failed(e.to_string()))?;
+    saved.check_matches(&planned.output.plan).map_err(|e| CliError::Failed(e.to_string()))?;
+    execute(ctx, planned, guard, false).await
+}
+
+async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool) -> Result<i32, CliError> {
+    let plan = &planned.output.plan;
+    let allowed = guard
+        .allow_data_loss
+        .iter()
+        .map(|a| a.parse::<InstanceAddr>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Failed(format!("--allow-data-loss: {e}")))?;
+    for a in &allowed {
+        if plan.change(a).is_none_or(|c| c.data_loss.is_empty()) {
+            eprintln!("Warning: --allow-data-loss {a}: this plan destroys no EBS volume of {a}");
+        }
+    }
+    check_guards(plan, &allowed)?;
+    if !plan.has_changes() {
+        return Ok(EXIT_OK);
+    }
+    if ask && !guard.auto_approve && !confirm(plan.destroy)? {
+        println!("Apply cancelled.");
+        return Ok(EXIT_ERROR);
+    }
+    println!();
+    let progress = Progress::new(ctx.color);
+    let applier = Applier {
+        stack: &planned.stack,
+        vars: &planned.vars,
+        provider: &planned.provider,
+        backend: &planned.backend,
+        progress: &progress,
+    };
+    let opts = ApplyOptions { parallelism: guard.parallelism.max(1) };
+    let summary = applier
+        .apply(plan, planned.state.clone(), planned.state_exists, &planned.output.values, &opts)
+        .await;
+    println!();
+    if summary.failures.is_empty() {
+        let verb = if plan.destroy { "Destroy" } else { "Apply" };
+        if plan.destroy {
+            println!("{verb} complete! Resources: {} destroyed.", summary.destroyed);
+        } else {
+            println!(
+                "{verb} complete! Resources: {} added, {} changed, {} destroyed.",
+                summary.added, summary.changed, summary.destroyed
+            );
+        }
+        print_outputs(ctx, &planned)?;
+        return Ok(EXIT_OK);
+    }
+    for (addr, message) in &summary.failures {
+        eprintln!("Error: {message}");
+        let _ = addr;
+    }
+    if !summary.skipped.is_empty() {
+        eprintln!("Not attempted because something they depend on failed: {}", summary.skipped.join(", "));
+    }
+    eprintln!(
+        "Apply stopped with errors: {} added, {} changed, {} destroyed before it stopped. State holds everything that was created ({}).",
+        summary.added,
+        summary.changed,
+        summary.destroyed,
+        crate::state::Backend::describe(&planned.backend)
+    );
+    Ok(EXIT_ERROR)
+}
+
+fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {
+    let (state, _) = ctx.read_state(&planned.backend)?;
+    if state.outputs.is_empty() {
+        return Ok(());
+    }
+    println!("\nOutputs:\n");
+    for (name, out) in &state.outputs {
+        if out.sensitive {
+            println!("{name} = (sensitive value)");
+        } else {
+            println!("{name} = {}", crate::value::Value::from_json(&out.value));
+        }
+    }
+    Ok(())
+}
+
+fn confirm(destroy: bool) -> Result<bool, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Failed(
+            "no terminal to confirm on: pass --auto-approve to apply without asking".to_string(),
+        ));
+    }
+    let question = if destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
+    print!("\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| CliError::Failed(format!("reading the answer: {e}")))?;
+    Ok(line.trim() == "yes")
+}

@@ -1,0 +1,63 @@
+//! `recon output [NAME]`: output values recorded in state.
+
+use super::{CliError, Ctx, EXIT_OK};
+use crate::value::Value;
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Print only this output.
+    pub name: Option<String>,
+    /// Print as JSON (sensitive values included, as Terraform does).
+    #[arg(long)]
+    pub json: bool,
+    /// Print a string output without quotes, for scripts.
+    #[arg(long, conflicts_with = "json")]
+    pub raw: bool,
+}
+
+pub fn run(ctx: &Ctx, args: &OutputArgs) -> Result<i32, CliError> {
+    let (stack, _graph) = ctx.load_stack()?;
+    let backend = ctx.backend(&stack)?;
+    let (state, _) = ctx.read_state(&backend)?;
+    match &args.name {
+        Some(name) => {
+            let Some(out) = state.outputs.get(name) else {
+                let names: Vec<&str> = state.outputs.keys().map(String::as_str).collect();
+                return Err(CliError::Failed(format!(
+                    "no output \"{name}\" in state (outputs: {}); run recon apply first if it is new",
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                )));
+            };
+            let value = Value::from_json(&out.value);
+            if args.json {
+                println!("{}", out.value);
+            } else if args.raw {
+                match value.to_interpolated() {
+                    Some(s) => println!("{s}"),
+                    None => return Err(CliError::Failed(format!("output \"{name}\" is not a string, number or bool; use --json"))),
+                }
+            } else {
+                println!("{value}");
+            }
+        }
+        None if args.json => {
+            let all: serde_json::Map<String, serde_json::Value> = state
+                .outputs
+                .iter()
+                .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "value": o.value})))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        }
+        None => {
+            for (name, out) in &state.outputs {
+                if out.sensitive {
+                    println!("{name} = (sensitive value)");
+                } else {
+                    println!("{name} = {}", Value::from_json(&out.value));
+                }
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,86 @@
+//! `recon plan`: refresh, diff, show; optionally save the plan for `recon apply FILE`.
+
+use super::{schema_lookup, CliError, Ctx, VarArgs, EXIT_CHANGES, EXIT_OK};
+use crate::aws::AwsProvider;
+use crate::config::Stack;
+use crate::graph::ConfigGraph;
+use crate::plan::saved::SavedPlan;
+use crate::plan::{self, PlanOptions, PlanOutput};
+use crate::render;
+use crate::state::local::LocalBackend;
+use crate::state::State;
+use crate::value::Object;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Save the plan to FILE for `recon apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the plan as JSON (Terraform's resource_changes shape plus data_loss).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when nothing changes, 2 when something does, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan to destroy everything in state.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Read resources from AWS before planning (default true).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+}
+
+/// What every planning command shares: the stack, its inputs, state and the plan.
+pub struct Planned {
+    pub stack: Stack,
+    pub vars: Object,
+    pub backend: LocalBackend,
+    pub state: State,
+    pub state_exists: bool,
+    pub provider: AwsProvider,
+    pub output: PlanOutput,
+}
+
+pub async fn make_plan(ctx: &Ctx, stack: Stack, graph: ConfigGraph, vars: Object, opts: &PlanOptions) -> Result<Planned, CliError> {
+    let backend = ctx.backend(&stack)?;
+    let (state, state_exists) = ctx.read_state(&backend)?;
+    let provider = ctx.provider().await;
+    let output = plan::plan(&stack, &graph, &vars, &provider, &state, opts).await?;
+    Ok(Planned { stack, vars, backend, state, state_exists, provider, output })
+}
+
+pub fn show(ctx: &Ctx, planned: &Planned) {
+    let lookup = schema_lookup(&planned.provider);
+    print!("{}", render::plan_human::render(&planned.output.plan, &lookup, ctx.color));
+}
+
+pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
+    let (stack, graph) = ctx.load_stack()?;
+    let vars = ctx.vars(&stack, &args.vars)?;
+    let opts = PlanOptions { destroy: args.destroy, refresh: args.refresh };
+    let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
+    let plan = &planned.output.plan;
+    if args.json {
+        let lookup = schema_lookup(&planned.provider);
+        let json = render::plan_json::render(plan, &lookup);
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+    } else {
+        show(ctx, &planned);
+    }
+    if let Some(out) = &args.out {
+        SavedPlan::new(plan, &planned.stack.dir, planned.stack.source_texts(), &planned.vars)
+            .write(out)
+            .map_err(|e| CliError::Failed(format!("cannot write plan file {}: {e}", out.display())))?;
+        if !args.json {
+            println!("\nSaved the plan to: {}\nTo perform exactly these actions, run: recon apply {}", out.display(), out.display());
+        }
+    }
+    if !plan.prevented.is_empty() {
+        return Err(crate::apply::Refusal::Prevented(plan.prevented.iter().map(ToString::to_string).collect()).into());
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() { EXIT_CHANGES } else { EXIT_OK })
+}

@@ -1,0 +1,11 @@
+output "instance_id" {
+  value = aws_instance.sync.id
+}
+
+output "data_volume_id" {
+  value = aws_ebs_volume.data.id
+}
+
+output "kms_key_arn" {
+  value = aws_kms_key.ebs.arn
+}

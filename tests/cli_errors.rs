@@ -1,0 +1,138 @@
+//! Bad stack files get an error that says where (file:line:col, with the source
+//! line) and what to do. These run the real binary; no AWS call is made.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn recon(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_recon"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        // Nothing listens here: any AWS call would fail loudly.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run recon")
+}
+
+/// Writes `main.hcl` into a fresh stack directory and runs `recon <args>` there.
+fn run(src: &str, args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.hcl"), src).unwrap();
+    let out = recon(dir.path(), args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+fn assert_contains(haystack: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(haystack.contains(n), "expected {n:?} in:\n{haystack}");
+    }
+}
+
+#[test]
+fn malformed_hcl_points_at_the_syntax_error() {
+    let (code, err) = run("resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = {\n}\n", &["validate"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &["malformed HCL", "main.hcl:"]);
+}
+
+#[test]
+fn misspelt_attribute_names_the_nearest_valid_one() {
+    let src = "resource \"aws_instance\" \"web\" {\n  ami = \"ami-1\"\n  instanse_type = \"t3.micro\"\n}\n";
+    let (code, err) = run(src, &["validate"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &[
+        "aws_instance.web: unsupported argument \"instanse_type\"",
+        "main.hcl:3:3",
+        "instanse_type = \"t3.micro\"",
+        "did you mean \"instance_type\"?",
+    ]);
+}
+
+#[test]
+fn misspelt_block_names_the_nearest_valid_one() {
+    let src = "resource \"aws_instance\" \"web\" {\n  ami = \"ami-1\"\n  instance_type = \"t3.micro\"\n  root_block_devise {\n    volume_size = 8\n  }\n}\n";
+    let (code, err) = run(src, &["validate"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &["unsupported block \"root_block_devise\"", "main.hcl:4:3", "did you mean \"root_block_device\"?"]);
+}
+
+#[test]
+fn missing_required_argument_points_at_the_block() {
+    let (code, err) = run("resource \"aws_instance\" \"web\" {\n  ami = \"ami-1\"\n}\n", &["validate"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &["missing required argument \"instance_type\"", "main.hcl:1:1", "add instance_type = <string>"]);
+}
+
+#[test]
+fn unknown_resource_type_suggests_a_supported_one() {
+    let (code, err) = run("resource \"aws_instanse\" \"web\" {}\n", &["validate"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &["unsupported resource type \"aws_instanse\"", "main.hcl:1:1", "did you mean \"aws_instance\"?"]);
+}
+
+#[test]
+fn wrong_type_is_reported_at_the_value() {
+    let src = "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  enable_dns_support = [true]\n}\n";
+    let (code, err) = run(src, &["plan"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &["wrong type for \"enable_dns_support\"", "a bool is required", "main.hcl:3:24"]);
+}
+
+#[test]
+fn reference_to_undeclared_variable_is_located() {
+    let src = "variable \"cidr\" {\n  default = \"10.0.0.0/16\"\n}\nresource \"aws_vpc\" \"main\" {\n  cidr_block = var.cdir\n}\n";
+    let (code, err) = run(src, &["validate"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &["reference to undeclared variable var.cdir", "main.hcl:5:16", "did you mean var.cidr?"]);
+}
+
+#[test]
+fn reference_to_undeclared_resource_is_located() {
+    let src = "resource \"aws_subnet\" \"a\" {\n  vpc_id = aws_vpc.mian.id\n  cidr_block = \"10.0.1.0/24\"\n}\nresource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+    let (code, err) = run(src, &["validate"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &["reference to undeclared resource aws_vpc.mian", "main.hcl:2:12", "did you mean aws_vpc.main?"]);
+}
+
+#[test]
+fn cycle_lists_every_address_and_reference() {
+    let src = r#"resource "aws_security_group" "a" {
+  description = aws_security_group.b.id
+}
+
+resource "aws_security_group" "b" {
+  description = aws_security_group.a.id
+}
+"#;
+    let (code, err) = run(src, &["validate"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &[
+        "dependency cycle between aws_security_group.a, aws_security_group.b",
+        "aws_security_group.a refers to aws_security_group.b",
+        "main.hcl:2:17",
+        "aws_security_group.b refers to aws_security_group.a",
+        "main.hcl:6:17",
+    ]);
+}
+
+#[test]
+fn valid_example_stack_validates() {
+    let stack = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/cron-btsync");
+    let dir = tempfile::tempdir().unwrap();
+    let out = recon(dir.path(), &["validate", "-C", stack.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Success!"));
+}
+
+#[test]
+fn apply_without_terminal_needs_auto_approve() {
+    let (code, err) = run("resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n", &["apply"]);
+    assert_eq!(code, 1);
+    assert_contains(&err, &["pass --auto-approve"]);
+}

@@ -1,0 +1,236 @@
+//! The example stack end to end against moto, through the real binary: apply,
+//! re-plan clean, update in place, the data-loss guard on an AMI change, delete a
+//! removed resource, destroy leaving nothing behind.
+
+mod common;
+
+use aws_sdk_ec2::types::Filter;
+use common::{repo_root, runtime, Moto};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const OTHER_AMI: &str = "ami-04681a1dbd79675a5";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn recon(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
+    let out: Output = moto
+        .recon(cwd)
+        .args(args)
+        .arg("-C")
+        .arg(stack)
+        .output()
+        .expect("run recon");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}
+
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    run
+}
+
+/// A copy of the example stack in a directory named like it, so the stack name
+/// (and so the state file and tags) stay `cron-btsync`.
+fn copy_stack(into: &Path) -> PathBuf {
+    let dest = into.join("cron-btsync");
+    std::fs::create_dir_all(&dest).unwrap();
+    for entry in std::fs::read_dir(repo_root().join("stacks/cron-btsync")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dest.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dest
+}
+
+fn output(moto: &Moto, cwd: &Path, stack: &Path, name: &str) -> String {
+    ok(recon(moto, cwd, stack, &["output", "--raw", name])).stdout.trim().to_string()
+}
+
+fn state(cwd: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(cwd.join("state/cron-btsync.json")).expect("state file");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn state_attr(cwd: &Path, address: &str, pointer: &str) -> serde_json::Value {
+    let s = state(cwd);
+    let r = s["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == address)
+        .unwrap_or_else(|| panic!("{address} not in state"));
+    r["attributes"].pointer(pointer).cloned().unwrap_or_default()
+}
+
+struct Ec2View {
+    instance_type: String,
+    image_id: String,
+    state: String,
+}
+
+fn describe_instance(moto: &Moto, id: &str) -> Ec2View {
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
+    runtime().block_on(async {
+        let out = ec2.describe_instances().instance_ids(id).send().await.unwrap();
+        let i = &out.reservations()[0].instances()[0];
+        Ec2View {
+            instance_type: i.instance_type().unwrap().as_str().to_string(),
+            image_id: i.image_id().unwrap().to_string(),
+            state: i.state().unwrap().name().unwrap().as_str().to_string(),
+        }
+    })
+}
+
+/// Everything in moto still tagged as belonging to the stack (and not terminated).
+fn leftovers(moto: &Moto) -> Vec<String> {
+    let config = moto.sdk_config();
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let kms = aws_sdk_kms::Client::new(&config);
+    runtime().block_on(async {
+        let tag = Filter::builder().name("tag:recon:stack").values("cron-btsync").build();
+        let mut left = Vec::new();
+        let instances = ec2.describe_instances().filters(tag.clone()).send().await.unwrap();
+        for r in instances.reservations() {
+            for i in r.instances() {
+                let st = i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()).unwrap_or_default();
+                if st != "terminated" {
+                    left.push(format!("instance {} ({st})", i.instance_id().unwrap_or_default()));
+                }
+            }
+        }
+        for v in ec2.describe_volumes().filters(tag.clone()).send().await.unwrap().volumes() {
+            left.push(format!("volume {}", v.volume_id().unwrap_or_default()));
+        }
+        for v in ec2.describe_vpcs().filters(tag.clone()).send().await.unwrap().vpcs() {
+            left.push(format!("vpc {}", v.vpc_id().unwrap_or_default()));
+        }
+        for s in ec2.describe_subnets().filters(tag.clone()).send().await.unwrap().subnets() {
+            left.push(format!("subnet {}", s.subnet_id().unwrap_or_default()));
+        }
+        for g in ec2.describe_security_groups().filters(tag.clone()).send().await.unwrap().security_groups() {
+            left.push(format!("security group {}", g.group_id().unwrap_or_default()));
+        }
+        for k in kms.list_keys().send().await.unwrap().keys() {
+            let id = k.key_id().unwrap_or_default();
+            let meta = kms.describe_key().key_id(id).send().await.unwrap();
+            let state = meta.key_metadata().and_then(|m| m.key_state()).map(|s| s.as_str().to_string()).unwrap_or_default();
+            if state != "PendingDeletion" {
+                left.push(format!("kms key {id} ({state})"));
+            }
+        }
+        for a in kms.list_aliases().send().await.unwrap().aliases() {
+            if a.alias_name().unwrap_or_default().starts_with("alias/btsync") {
+                left.push(format!("alias {}", a.alias_name().unwrap_or_default()));
+            }
+        }
+        left
+    })
+}
+
+#[test]
+fn example_stack_lifecycle() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = copy_stack(cwd);
+
+    // A first plan shows everything to create and exits 2 under --detailed-exitcode.
+    let plan = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("Plan: 8 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    assert!(plan.stdout.contains("(known after apply)"), "{}", plan.stdout);
+
+    ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve"]));
+    let instance_id = output(&moto, cwd, &stack, "instance_id");
+    assert!(instance_id.starts_with("i-"), "{instance_id}");
+    let root_volume = state_attr(cwd, "aws_instance.sync", "/root_block_device/0/volume_id");
+    let data_volume = output(&moto, cwd, &stack, "data_volume_id");
+    let view = describe_instance(&moto, &instance_id);
+    assert_eq!(view.instance_type, "t3.micro");
+    assert_eq!(state_attr(cwd, "aws_instance.sync", "/metadata_options/0/http_tokens"), "required");
+    assert_eq!(state_attr(cwd, "aws_instance.sync", "/root_block_device/0/encrypted"), true);
+
+    // Re-planning right after apply finds nothing to do.
+    let again = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+
+    // instance_type changes in place: same instance, same volumes.
+    let update = ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve", "--var", "instance_type=t3.small"]));
+    assert!(update.stdout.contains("1 changed"), "{}", update.stdout);
+    assert_eq!(output(&moto, cwd, &stack, "instance_id"), instance_id);
+    assert_eq!(describe_instance(&moto, &instance_id).instance_type, "t3.small");
+    assert_eq!(state_attr(cwd, "aws_instance.sync", "/root_block_device/0/volume_id"), root_volume);
+    assert_eq!(output(&moto, cwd, &stack, "data_volume_id"), data_volume);
+
+    // An AMI change replaces the instance and so destroys its root volume: the plan
+    // says so, and apply refuses with exit 3 without touching anything.
+    let ami_var = format!("ami_id={OTHER_AMI}");
+    let args = ["--var", "instance_type=t3.small", "--var", ami_var.as_str()];
+    let plan = recon(&moto, cwd, &stack, &[&["plan"][..], &args].concat());
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("# forces replacement"), "{}", plan.stdout);
+    assert!(plan.stdout.contains(root_volume.as_str().unwrap()), "data-loss section names the root volume:\n{}", plan.stdout);
+    let serial_before = state(cwd)["serial"].clone();
+    let refused = recon(&moto, cwd, &stack, &[&["apply", "--auto-approve"][..], &args].concat());
+    assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("--allow-data-loss"), "{}", refused.stderr);
+    assert_eq!(state(cwd)["serial"], serial_before, "a refused apply writes no state");
+    let view = describe_instance(&moto, &instance_id);
+    assert_eq!((view.state.as_str(), view.image_id.as_str()), ("running", "ami-03c3da4cfa8e8943a"));
+
+    // Allowed explicitly, the replacement goes ahead; the data volume survives and
+    // is attached to the new instance.
+    ok(recon(&moto, cwd, &stack, &[&["apply", "--auto-approve", "--allow-data-loss", "aws_instance.sync"][..], &args].concat()));
+    let new_id = output(&moto, cwd, &stack, "instance_id");
+    assert_ne!(new_id, instance_id);
+    assert_eq!(describe_instance(&moto, &new_id).image_id, OTHER_AMI);
+    assert_eq!(describe_instance(&moto, &instance_id).state, "terminated");
+    assert_eq!(output(&moto, cwd, &stack, "data_volume_id"), data_volume);
+    assert_eq!(state_attr(cwd, "aws_volume_attachment.data", "/instance_id"), new_id.as_str());
+
+    // A resource removed from the stack is deleted.
+    let main = stack.join("main.hcl");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let start = text.find("resource \"aws_kms_alias\" \"ebs\"").unwrap();
+    let end = start + text[start..].find("}\n").unwrap() + 2;
+    std::fs::write(&main, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let removed = ok(recon(&moto, cwd, &stack, &[&["apply", "--auto-approve"][..], &args].concat()));
+    assert!(removed.stdout.contains("aws_kms_alias.ebs will be destroyed"), "{}", removed.stdout);
+    assert!(removed.stdout.contains("1 destroyed"), "{}", removed.stdout);
+
+    // Destroy leaves nothing of the stack in moto.
+    let destroyed = recon(&moto, cwd, &stack, &[&["destroy", "--auto-approve", "--allow-data-loss", "aws_instance.sync", "--allow-data-loss", "aws_ebs_volume.data"][..], &args].concat());
+    assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+    assert_eq!(leftovers(&moto), Vec::<String>::new());
+    assert_eq!(state(cwd)["resources"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn saved_plan_is_applied_exactly_or_refused_when_stale() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = copy_stack(cwd);
+    let plan_file = cwd.join("tfplan");
+    let plan_path = plan_file.to_str().unwrap();
+
+    ok(recon(&moto, cwd, &stack, &["plan", "--out", plan_path]));
+    ok(recon(&moto, cwd, &stack, &["apply", plan_path]));
+    assert!(output(&moto, cwd, &stack, "instance_id").starts_with("i-"));
+
+    // The state moved on since this plan was saved: applying it is refused.
+    let stale = recon(&moto, cwd, &stack, &["apply", plan_path]);
+    assert_eq!(stale.code, 1);
+    assert!(stale.stderr.contains("the saved plan is stale"), "{}", stale.stderr);
+}
