@@ -195,7 +195,7 @@ fn instance_lifecycle() {
                     "volume_size" => 12,
                     "volume_type" => "gp3",
                     "encrypted" => true,
-                    // A key id, not an ARN: the state must hold the ARN as AWS reports it.
+                    // A key id, not the ARN AWS reports: state keeps this spelling.
                     "kms_key_id" => key_id.as_str(),
                 })]),
                 "ebs_block_device" => Value::List(vec![Value::Object(object! {
@@ -246,7 +246,7 @@ fn instance_lifecycle() {
         assert_eq!(root.str("volume_type"), Some("gp3"));
         assert_eq!(root.i64("iops"), Some(3000));
         assert_eq!(root.bool("encrypted"), Some(true));
-        assert_eq!(root.str("kms_key_id"), Some(key_arn.as_str()));
+        assert_eq!(root.str("kms_key_id"), Some(key_id.as_str()));
         assert_eq!(root.bool("delete_on_termination"), Some(true));
         let ebs = state.list("ebs_block_device");
         assert_eq!(ebs.len(), 1);
@@ -344,9 +344,16 @@ fn instance_lifecycle() {
             state.get("tags"),
             Some(&Value::Object(object! {"Name" => "web-2", "env" => "prod"}))
         );
+        // An import knows nothing: it reads what only DescribeInstanceAttribute
+        // reports, and the key as its ARN.
         let fresh = read_one(&instances, &instances.import_stub(&id)).await.unwrap();
         assert_eq!(fresh.str("iam_instance_profile"), Some("web-2"));
         assert_eq!(fresh.bool("disable_api_termination"), Some(true));
+        assert_eq!(fresh.str("user_data"), Some("#!/bin/sh\necho hello\n"));
+        assert_eq!(
+            block(&fresh, "root_block_device").str("kms_key_id"),
+            Some(key_arn.as_str())
+        );
         assert_eq!(fresh.get("vpc_security_group_ids"), Some(&strings(&[&sg2])));
         // Termination protection holds.
         let err = instances.delete(&state).await.unwrap_err();
@@ -584,7 +591,8 @@ fn ebs_volume_lifecycle() {
                 "iops" => Value::Null,
                 "throughput" => Value::Null,
                 "encrypted" => true,
-                "kms_key_id" => key_arn.as_str(),
+                // Configured as an alias of the key: kept as written.
+                "kms_key_id" => "alias/data",
                 "snapshot_id" => Value::Null,
                 "tags" => Value::Object(object! {"Name" => "data"}),
             }
@@ -608,6 +616,12 @@ fn ebs_volume_lifecycle() {
             .unwrap()
             .starts_with("arn:aws:kms:us-east-1:123456789012:key/"));
         assert_eq!(plain.str("type"), Some("gp2"));
+
+        // Imported, the key reads as its ARN.
+        let imported = read_one(&volumes, &volumes.import_stub(&id)).await.unwrap();
+        assert_eq!(imported.str("kms_key_id"), Some(key_arn.as_str()));
+        // (Retargeting the alias cannot show as drift here: moto keeps the alias
+        // itself as the volume's key, where AWS keeps the key's ARN.)
 
         let missing = volumes.import_stub("vol-0123456789abcdef0");
         let read = volumes

@@ -61,9 +61,13 @@ impl EbsVolume {
         }
     }
 
-    async fn read_one(&self, id: &str) -> ProviderResult<Option<Object>> {
-        let prior = crate::object! {"id" => id};
-        Ok(self.read(&[prior]).await?.pop().flatten())
+    /// Reads one volume back; `basis` (what was applied) keeps the key's spelling.
+    async fn read_one(&self, basis: &Object) -> ProviderResult<Option<Object>> {
+        Ok(self
+            .read(std::slice::from_ref(basis))
+            .await?
+            .pop()
+            .flatten())
     }
 }
 
@@ -97,7 +101,9 @@ impl ResourceType for EbsVolume {
         if let Some(tp) = known_i32(planned, "throughput").filter(|n| *n > 0) {
             req = req.throughput(tp);
         }
-        if let Some(enc) = known_bool(planned, "encrypted") {
+        // A key implies encryption; the API refuses KmsKeyId without Encrypted.
+        let key = known_str(planned, "kms_key_id");
+        if let Some(enc) = known_bool(planned, "encrypted").or(key.map(|_| true)) {
             req = req.encrypted(enc);
         }
         if let Some(key) = known_str(planned, "kms_key_id") {
@@ -116,7 +122,7 @@ impl ResourceType for EbsVolume {
         wait_volume(&self.client, &id, VolumeState::Available, CREATE_TIMEOUT)
             .await
             .map_err(|e| e.with_partial(partial.clone()))?;
-        match self.read_one(&id).await {
+        match self.read_one(&partial).await {
             Ok(Some(state)) => Ok(state),
             Ok(None) => Err(ProviderError::new(format!(
                 "EBS volume {id} disappeared right after it was created"
@@ -132,7 +138,14 @@ impl ResourceType for EbsVolume {
             .filter_map(|p| p.str("id").map(str::to_string))
             .collect();
         let volumes = find_volumes(&self.client, &ids).await?;
-        let keys = key_arns(&self.kms, volumes.values().filter_map(|v| v.kms_key_id())).await;
+        let keys = key_arns(
+            &self.kms,
+            volumes
+                .values()
+                .filter_map(|v| v.kms_key_id())
+                .chain(priors.iter().filter_map(|p| p.str("kms_key_id"))),
+        )
+        .await;
         let mut account = None;
         let mut out = Vec::with_capacity(priors.len());
         for prior in priors {
@@ -158,7 +171,7 @@ impl ResourceType for EbsVolume {
                     }
                 },
             };
-            out.push(Some(to_state(volume, &keys, &self.region, &owner)));
+            out.push(Some(to_state(volume, prior, &keys, &self.region, &owner)));
         }
         Ok(out)
     }
@@ -176,7 +189,7 @@ impl ResourceType for EbsVolume {
             wait_volume_modified(&self.client, id, UPDATE_TIMEOUT).await?;
         }
         update_tags(&self.client, id, prior, planned).await?;
-        self.read_one(id)
+        self.read_one(&partial_state(planned, id))
             .await?
             .ok_or_else(|| ProviderError::new(format!("EBS volume {id} disappeared during update")))
     }
@@ -218,7 +231,13 @@ impl ResourceType for EbsVolume {
     }
 }
 
-fn to_state(volume: &Volume, keys: &HashMap<String, String>, region: &str, owner: &str) -> Object {
+fn to_state(
+    volume: &Volume,
+    prior: &Object,
+    keys: &HashMap<String, String>,
+    region: &str,
+    owner: &str,
+) -> Object {
     let id = volume.volume_id().unwrap_or_default();
     let arn = volume
         .volume_arn()
@@ -233,7 +252,7 @@ fn to_state(volume: &Volume, keys: &HashMap<String, String>, region: &str, owner
         "iops" => volume.iops(),
         "throughput" => volume.throughput(),
         "encrypted" => volume.encrypted(),
-        "kms_key_id" => volume.kms_key_id().map(|k| keys.get(k).map(String::as_str).unwrap_or(k)),
+        "kms_key_id" => state_key(volume.kms_key_id(), prior.str("kms_key_id"), keys),
         "snapshot_id" => volume.snapshot_id().filter(|s| !s.is_empty()),
         "tags" => tags::user_tags(volume.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
     }
@@ -444,6 +463,26 @@ pub(super) async fn key_arns<'a>(
         .into_iter()
         .filter_map(|(key, arn)| arn.map(|a| (key, a)))
         .collect()
+}
+
+/// The `kms_key_id` for state: the key ARN (AWS reports ARNs, moto echoes what
+/// it was sent), unless the prior names that same key another way (key id,
+/// alias): then the prior's spelling stays, so a configuration written that way
+/// shows no diff, and no replacement, while a different key still does.
+pub(super) fn state_key(
+    actual: Option<&str>,
+    prior: Option<&str>,
+    keys: &HashMap<String, String>,
+) -> Value {
+    let Some(actual) = actual else {
+        return Value::Null;
+    };
+    let resolve = |k: &str| keys.get(k).cloned().unwrap_or_else(|| k.to_string());
+    let arn = resolve(actual);
+    match prior {
+        Some(p) if resolve(p) == arn => Value::from(p),
+        _ => Value::from(arn),
+    }
 }
 
 fn is_key_arn(key: &str) -> bool {

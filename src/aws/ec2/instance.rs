@@ -2,7 +2,8 @@
 
 use super::ebs_volume::{
     changed, filter, find_volumes, key_arns, known_bool, known_i32, known_str, modify_volume,
-    partial_state, partition, poll, tag_spec, update_tags, wait_volume_modified, FILTER_CHUNK,
+    partial_state, partition, poll, state_key, tag_spec, update_tags, wait_volume_modified,
+    FILTER_CHUNK,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
@@ -265,7 +266,18 @@ impl ResourceType for Instance {
             .filter_map(|m| m.ebs().and_then(|e| e.volume_id()).map(str::to_string))
             .collect();
         let volumes = find_volumes(&self.client, &volume_ids).await?;
-        let keys = key_arns(&self.kms, volumes.values().filter_map(|v| v.kms_key_id())).await;
+        // Collected first: a lazy iterator held across the await is not Send.
+        let mut key_refs: Vec<&str> = volumes.values().filter_map(|v| v.kms_key_id()).collect();
+        for p in priors {
+            for b in p
+                .list("root_block_device")
+                .iter()
+                .chain(p.list("ebs_block_device"))
+            {
+                key_refs.extend(b.get("kms_key_id").as_str());
+            }
+        }
+        let keys = key_arns(&self.kms, key_refs.into_iter()).await;
 
         let with_profile: Vec<String> = live
             .iter()
@@ -274,17 +286,20 @@ impl ResourceType for Instance {
             .collect();
         let profiles = self.profile_names(&with_profile, &live).await;
 
-        // Termination protection is not in DescribeInstances: ask only for instances
-        // whose prior does not know it (new or imported), and keep it otherwise.
-        let unknown_protection: Vec<&str> = priors
+        // Termination protection and user data are not in DescribeInstances: ask
+        // only for instances whose prior lacks them (just created, or imported).
+        let wanted: Vec<(&str, bool, bool)> = priors
             .iter()
-            .filter(|p| p.bool("disable_api_termination").is_none())
-            .filter_map(|p| p.str("id"))
-            .filter(|id| live.contains_key(id))
+            .filter_map(|p| {
+                let id = p.str("id").filter(|id| live.contains_key(id))?;
+                let protection = p.bool("disable_api_termination").is_none();
+                let user_data = !p.contains_key("user_data");
+                (protection || user_data).then_some((id, protection, user_data))
+            })
             .collect();
-        let protection: HashMap<&str, Option<bool>> =
-            futures::future::try_join_all(unknown_protection.iter().map(|id| async move {
-                Ok::<_, ProviderError>((*id, self.api_termination(id).await?))
+        let extras: HashMap<&str, Extra> =
+            futures::future::try_join_all(wanted.iter().map(|&(id, p, u)| async move {
+                Ok::<_, ProviderError>((id, self.extra(id, p, u).await?))
             }))
             .await?
             .into_iter()
@@ -300,11 +315,17 @@ impl ResourceType for Instance {
                     keys: &keys,
                     region: &self.region,
                 };
-                let protect = match prior.bool("disable_api_termination") {
-                    Some(b) => Some(b),
-                    None => protection.get(id).copied().flatten(),
+                let extra = extras.get(id);
+                let written = Extra {
+                    protection: prior
+                        .bool("disable_api_termination")
+                        .or(extra.and_then(|e| e.protection)),
+                    user_data: match prior.get("user_data") {
+                        Some(v) => v.clone(),
+                        None => extra.map(|e| e.user_data.clone()).unwrap_or_default(),
+                    },
                 };
-                Some(view.to_state(found, prior, profiles.get(id).cloned(), protect))
+                Some(view.to_state(found, prior, profiles.get(id).cloned(), written))
             })
             .collect())
     }
@@ -518,16 +539,46 @@ impl Instance {
         Ok((name.to_string(), size))
     }
 
-    async fn api_termination(&self, id: &str) -> ProviderResult<Option<bool>> {
-        let out = self
-            .client
+    /// The attributes DescribeInstances leaves out, one call each, only as asked.
+    async fn extra(&self, id: &str, protection: bool, user_data: bool) -> ProviderResult<Extra> {
+        let mut extra = Extra::default();
+        if protection {
+            let out = self
+                .describe_attribute(id, InstanceAttributeName::DisableApiTermination)
+                .await?;
+            extra.protection = out.disable_api_termination().and_then(|v| v.value());
+        }
+        if user_data {
+            let out = self
+                .describe_attribute(id, InstanceAttributeName::UserData)
+                .await?;
+            // Binary (non UTF-8) user data cannot be held in this string attribute.
+            extra.user_data = out
+                .user_data()
+                .and_then(|v| v.value())
+                .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .filter(|s| !s.is_empty())
+                .map(Value::String)
+                .unwrap_or_default();
+        }
+        Ok(extra)
+    }
+
+    async fn describe_attribute(
+        &self,
+        id: &str,
+        attribute: InstanceAttributeName,
+    ) -> ProviderResult<
+        aws_sdk_ec2::operation::describe_instance_attribute::DescribeInstanceAttributeOutput,
+    > {
+        self.client
             .describe_instance_attribute()
             .instance_id(id)
-            .attribute(InstanceAttributeName::DisableApiTermination)
+            .attribute(attribute)
             .send()
             .await
-            .map_err(sdk_error)?;
-        Ok(out.disable_api_termination().and_then(|v| v.value()))
+            .map_err(sdk_error)
     }
 
     /// Instance profile names by instance id. DescribeInstances can lag behind a
@@ -890,7 +941,10 @@ fn volume_spec(block: &Object) -> aws_sdk_ec2::types::builders::EbsBlockDeviceBu
         .set_volume_type(known_str(block, "volume_type").map(VolumeType::from))
         .set_iops(known_i32(block, "iops").filter(|n| *n > 0))
         .set_throughput(known_i32(block, "throughput").filter(|n| *n > 0))
-        .set_encrypted(known_bool(block, "encrypted"))
+        // A key implies encryption; the API refuses KmsKeyId without Encrypted.
+        .set_encrypted(
+            known_bool(block, "encrypted").or(known_str(block, "kms_key_id").map(|_| true)),
+        )
         .set_kms_key_id(known_str(block, "kms_key_id").map(str::to_string))
 }
 
@@ -930,6 +984,13 @@ fn merged_metadata(prior: &Object, planned: &Object) -> Option<Object> {
     )
 }
 
+/// What only DescribeInstanceAttribute reports, or what was applied.
+#[derive(Default)]
+struct Extra {
+    protection: Option<bool>,
+    user_data: Value,
+}
+
 /// What a read has gathered besides the instances themselves.
 struct View<'a> {
     volumes: &'a HashMap<String, Volume>,
@@ -943,7 +1004,7 @@ impl View<'_> {
         found: &Found,
         prior: &Object,
         profile: Option<String>,
-        protection: Option<bool>,
+        written: Extra,
     ) -> Object {
         let i = &found.instance;
         let id = i.instance_id().unwrap_or_default();
@@ -1004,11 +1065,10 @@ impl View<'_> {
             "associate_public_ip_address" => has_public,
             "iam_instance_profile" => profile,
             "key_name" => i.key_name().filter(|s| !s.is_empty()),
-            // Not reported by DescribeInstances: kept from what was applied.
-            "user_data" => prior.get("user_data").cloned().unwrap_or_default(),
+            "user_data" => written.user_data,
             "monitoring" => monitoring,
             "ebs_optimized" => i.ebs_optimized(),
-            "disable_api_termination" => protection,
+            "disable_api_termination" => written.protection,
             "tags" => tags::user_tags(i.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
             "instance_state" => i.state().and_then(|s| s.name()).map(|s| s.as_str()),
             "private_ip" => i.private_ip_address().filter(|s| !s.is_empty()),
@@ -1035,7 +1095,8 @@ impl View<'_> {
             .root_device_name()
             .and_then(|name| mappings.iter().position(|m| m.device_name() == Some(name)))
             .or(if mappings.is_empty() { None } else { Some(0) });
-        let root = root_idx.map(|idx| self.block(mappings[idx], false));
+        let root =
+            root_idx.map(|idx| self.block(mappings[idx], false, prior.block("root_block_device")));
 
         // When the prior names its EBS devices, report only those: a volume attached
         // later by aws_volume_attachment is not a launch-time device of this instance.
@@ -1049,19 +1110,35 @@ impl View<'_> {
             .enumerate()
             .filter(|(idx, _)| Some(*idx) != root_idx)
             .filter(|(_, m)| known.is_empty() || m.device_name().is_some_and(|d| known.contains(d)))
-            .map(|(_, m)| self.block(m, true))
+            .map(|(_, m)| {
+                let before = prior
+                    .list("ebs_block_device")
+                    .iter()
+                    .filter_map(Value::as_object)
+                    .find(|b| {
+                        b.str("device_name").is_some() && b.str("device_name") == m.device_name()
+                    });
+                self.block(m, true, before)
+            })
             .collect();
         ebs.sort_by(|a, b| a.str("device_name").cmp(&b.str("device_name")));
         (root, ebs)
     }
 
-    fn block(&self, mapping: &InstanceBlockDeviceMapping, with_snapshot: bool) -> Object {
+    fn block(
+        &self,
+        mapping: &InstanceBlockDeviceMapping,
+        with_snapshot: bool,
+        prior: Option<&Object>,
+    ) -> Object {
         let ebs = mapping.ebs();
         let volume_id = ebs.and_then(|e| e.volume_id());
         let volume = volume_id.and_then(|id| self.volumes.get(id));
-        let kms = volume
-            .and_then(|v| v.kms_key_id())
-            .map(|k| self.keys.get(k).map(String::as_str).unwrap_or(k));
+        let kms = state_key(
+            volume.and_then(|v| v.kms_key_id()),
+            prior.and_then(|p| p.str("kms_key_id")),
+            self.keys,
+        );
         let mut block = crate::object! {
             "device_name" => mapping.device_name(),
             "volume_id" => volume_id,
