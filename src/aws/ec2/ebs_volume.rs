@@ -41,6 +41,8 @@ pub static SCHEMA: Schema = Schema {
 const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// How long a waiter accepts "not found" for a volume just created.
+const NOT_FOUND_GRACE: Duration = Duration::from_secs(60);
 /// How long a delete keeps retrying while the volume is still detaching.
 const IN_USE_RETRY: Duration = Duration::from_secs(2 * 60);
 
@@ -563,11 +565,14 @@ pub(super) async fn wait_volume(
 ) -> ProviderResult<()> {
     let ids = [id.to_string()];
     let what = format!("EBS volume {id} to be {}", target.as_str());
+    let start = Instant::now();
     poll(&what, timeout, || async {
         let found = find_volumes(client, &ids).await?;
         let state = found.get(id).and_then(|v| v.state()).cloned();
         match state {
             None if target == VolumeState::Deleted => Ok(Some(())),
+            // A volume just created can take a moment to be described.
+            None if start.elapsed() < NOT_FOUND_GRACE => Ok(None),
             None => Err(ProviderError::with_code(
                 "InvalidVolume.NotFound",
                 format!("EBS volume {id} not found"),

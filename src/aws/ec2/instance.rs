@@ -109,6 +109,9 @@ pub static SCHEMA: Schema = Schema {
 const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+/// How long a waiter accepts "not found" for something just created (EC2 is
+/// eventually consistent).
+const NOT_FOUND_GRACE: Duration = Duration::from_secs(60);
 const METADATA_FIELDS: [&str; 4] = [
     "http_endpoint",
     "http_tokens",
@@ -856,11 +859,18 @@ pub(super) async fn wait_instance(
     let ids = [id.to_string()];
     let wanted: Vec<&str> = targets.iter().map(|s| s.as_str()).collect();
     let what = format!("EC2 instance {id} to be {}", wanted.join(" or "));
+    let start = std::time::Instant::now();
     poll(&what, timeout, || async {
         let mut found = find_instances(client, &ids).await?;
         let Some(f) = found.remove(id) else {
             // Just launched instances can take a moment to be described.
-            return Ok(None);
+            if start.elapsed() < NOT_FOUND_GRACE {
+                return Ok(None);
+            }
+            return Err(ProviderError::with_code(
+                "InvalidInstanceID.NotFound",
+                format!("EC2 instance {id} not found"),
+            ));
         };
         let state = f.instance.state().and_then(|s| s.name()).cloned();
         match state {
