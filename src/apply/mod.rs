@@ -121,7 +121,7 @@ impl<'a> Applier<'a> {
             plan,
             state: Mutex::new(state),
             on_backend: Mutex::new(on_backend),
-            instances: Mutex::new(initial_instances(plan, planned_values)),
+            instances: Mutex::new(initial_instances(self.stack, planned_values)),
             summary: Mutex::new(Summary::default()),
         };
         let jobs = jobs::build(plan);
@@ -141,18 +141,21 @@ impl<'a> Applier<'a> {
     }
 }
 
-/// Known instance values: everything not being created or replaced keeps its planned value.
-fn initial_instances(plan: &Plan, planned: &BTreeMap<ResourceAddr, Value>) -> BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>> {
+/// Known instance values: everything not being created or replaced keeps its planned
+/// value. The block says how its value splits into instances (not the plan: a
+/// counted data source read at plan time, or `count = 0`, has no changes in it).
+fn initial_instances(stack: &Stack, planned: &BTreeMap<ResourceAddr, Value>) -> BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>> {
     let mut out: BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>> = BTreeMap::new();
     for (addr, value) in planned {
         let entry = out.entry(addr.clone()).or_default();
+        let block = stack.resources.get(addr);
         match value {
-            Value::List(items) if plan.changes.iter().any(|c| &c.addr.resource == addr && matches!(c.addr.key, InstanceKey::Int(_))) => {
+            Value::List(items) if block.is_some_and(|b| b.count.is_some()) => {
                 for (i, v) in items.iter().enumerate() {
                     entry.insert(InstanceKey::Int(i as i64), v.clone());
                 }
             }
-            Value::Object(map) if plan.changes.iter().any(|c| &c.addr.resource == addr && matches!(c.addr.key, InstanceKey::Str(_))) => {
+            Value::Object(map) if block.is_some_and(|b| b.for_each.is_some()) => {
                 for (k, v) in map {
                     entry.insert(InstanceKey::Str(k.clone()), v.clone());
                 }

@@ -287,8 +287,8 @@ resource "aws_ebs_volume" "v" { kms_key_id = local.key }
         assert_eq!(d.message, "dependency cycle between aws_security_group.a, aws_security_group.b");
         let places: Vec<String> = d.related.iter().map(|r| format!("{} @ {}", r.message, r.location.clone().unwrap())).collect();
         assert_eq!(places, [
-            "aws_security_group.a refers to aws_security_group.b @ main.hcl:1:50",
-            "aws_security_group.b refers to aws_security_group.a @ main.hcl:2:50",
+            "aws_security_group.a refers to aws_security_group.b @ main.hcl:1:51",
+            "aws_security_group.b refers to aws_security_group.a @ main.hcl:2:51",
         ]);
     }
 

@@ -262,15 +262,21 @@ pub async fn plan(
         if configured.contains(&addr) {
             continue;
         }
-        let Some(Some(before)) = refreshed.get(&addr) else {
-            if !opts.refresh {
-                continue;
+        let change = match refreshed.get(&addr) {
+            Some(Some(before)) => orphan_change(stack, r, before.clone(), provider, opts.destroy),
+            _ => {
+                // Already gone outside recon: nothing to destroy (and no volume to
+                // lose), apply only forgets it.
+                let mut change = orphan_change(stack, r, r.object(), provider, opts.destroy);
+                change.data_loss.clear();
+                change
             }
-            // Already gone outside recon: nothing to destroy, apply only forgets it.
-            plan.changes.push(orphan_change(stack, r, r.object(), provider, opts.destroy));
-            continue;
         };
-        plan.changes.push(orphan_change(stack, r, before.clone(), provider, opts.destroy));
+        // A block still in configuration keeps protecting its instances (destroy mode).
+        if change.prevent_destroy {
+            plan.prevented.push(change.addr.clone());
+        }
+        plan.changes.push(change);
     }
 
     for (name, output) in &stack.outputs {
