@@ -9,4 +9,6 @@ pub mod graph;
 pub mod plan;
 pub mod provider;
 pub mod state;
+#[cfg(test)]
+pub mod testing;
 pub mod value;

@@ -1,0 +1,1426 @@
+//! The engine end to end against the in-memory provider: HCL → config → graph →
+//! plan → apply → state file, then plan again.
+
+use super::{Call, MemoryProvider};
+use crate::addr::InstanceAddr;
+use crate::apply::progress::Progress;
+use crate::apply::{check_guards, Applier, ApplyOptions, Refusal, Summary};
+use crate::config::vars::{self, VarInputs};
+use crate::config::Stack;
+use crate::diag::Diags;
+use crate::graph::ConfigGraph;
+use crate::plan::diff::Step;
+use crate::plan::saved::{SavedPlan, SavedPlanError};
+use crate::plan::{self, Action, Plan, PlanOptions, PlanOutput, Reason};
+use crate::provider::VolumeLoss;
+use crate::state::{Backend, LocalBackend, State};
+use crate::value::{Object, Value};
+use std::path::PathBuf;
+use tempfile::TempDir;
+
+/// A stack directory, a local state file and a memory provider.
+struct Harness {
+    tmp: TempDir,
+    dir: PathBuf,
+    backend: LocalBackend,
+    provider: MemoryProvider,
+}
+
+/// Everything a plan was made from, kept together so it can be applied.
+struct Planned {
+    stack: Stack,
+    vars: Object,
+    out: PlanOutput,
+    state: State,
+    state_exists: bool,
+}
+
+impl Planned {
+    fn plan(&self) -> &Plan {
+        &self.out.plan
+    }
+
+    fn change(&self, address: &str) -> &plan::ResourceChange {
+        let a = addr(address);
+        self.plan()
+            .change(&a)
+            .unwrap_or_else(|| panic!("no change for {address} in {:?}", actions(self.plan())))
+    }
+
+    fn after(&self, address: &str) -> &Object {
+        self.change(address).after.as_ref().unwrap()
+    }
+}
+
+fn addr(text: &str) -> InstanceAddr {
+    text.parse().unwrap()
+}
+
+fn rendered(d: Diags) -> String {
+    d.0.iter()
+        .map(|d| d.render(false))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `address action` for every actionable change, sorted by address.
+fn actions(plan: &Plan) -> Vec<String> {
+    plan.actionable()
+        .map(|c| format!("{} {}", c.addr, c.action.json_actions().join("+")))
+        .collect()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("web");
+        std::fs::create_dir(&dir).unwrap();
+        let backend = LocalBackend::new(tmp.path().join("state").join("web.tfstate"));
+        Harness {
+            tmp,
+            dir,
+            backend,
+            provider: MemoryProvider::new(),
+        }
+    }
+
+    fn stack(&self, src: &str) -> Stack {
+        Stack::from_sources(
+            &self.dir,
+            vec![(self.dir.join("main.hcl"), src.to_string())],
+        )
+        .map_err(rendered)
+        .unwrap()
+    }
+
+    /// The state as the backend holds it now.
+    fn state(&self) -> State {
+        self.backend.read().unwrap().expect("a state file")
+    }
+
+    /// The state file parsed straight from disk, not through the backend.
+    fn state_file(&self) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(self.backend.path()).unwrap()).unwrap()
+    }
+
+    fn plan_with(&self, src: &str, opts: PlanOptions) -> Planned {
+        let stack = self.stack(src);
+        let graph = ConfigGraph::build(&stack).map_err(rendered).unwrap();
+        let vars = vars::resolve(&stack, &VarInputs::default())
+            .map_err(rendered)
+            .unwrap();
+        let (state, state_exists) = match self.backend.read().unwrap() {
+            Some(s) => (s, true),
+            None => (State::new(), false),
+        };
+        let out = rt()
+            .block_on(plan::plan(
+                &stack,
+                &graph,
+                &vars,
+                &self.provider,
+                &state,
+                &opts,
+            ))
+            .map_err(rendered)
+            .unwrap();
+        Planned {
+            stack,
+            vars,
+            out,
+            state,
+            state_exists,
+        }
+    }
+
+    fn plan(&self, src: &str) -> Planned {
+        self.plan_with(src, PlanOptions::default())
+    }
+
+    fn apply_planned(&self, p: &Planned) -> Summary {
+        let progress = Progress::new(false);
+        let applier = Applier {
+            stack: &p.stack,
+            vars: &p.vars,
+            provider: &self.provider,
+            backend: &self.backend,
+            progress: &progress,
+        };
+        let opts = ApplyOptions { parallelism: 4 };
+        rt().block_on(applier.apply(
+            &p.out.plan,
+            p.state.clone(),
+            p.state_exists,
+            &p.out.values,
+            &opts,
+        ))
+    }
+
+    /// Plans and applies, allowing data loss on `allow`; panics on any failure.
+    fn apply_allowing(&self, src: &str, allow: &[&str]) -> (Planned, Summary) {
+        let p = self.plan(src);
+        let allowed: Vec<InstanceAddr> = allow.iter().map(|a| addr(a)).collect();
+        check_guards(p.plan(), &allowed).unwrap();
+        let summary = self.apply_planned(&p);
+        assert!(
+            summary.failures.is_empty(),
+            "apply failed: {:?}",
+            summary.failures
+        );
+        assert!(
+            summary.skipped.is_empty(),
+            "apply skipped: {:?}",
+            summary.skipped
+        );
+        (p, summary)
+    }
+
+    fn apply_allowing_plan(&self, p: &Planned, allow: &[&str]) -> Summary {
+        let allowed: Vec<InstanceAddr> = allow.iter().map(|a| addr(a)).collect();
+        check_guards(p.plan(), &allowed).unwrap();
+        let summary = self.apply_planned(p);
+        assert!(
+            summary.failures.is_empty(),
+            "apply failed: {:?}",
+            summary.failures
+        );
+        summary
+    }
+
+    fn apply(&self, src: &str) -> (Planned, Summary) {
+        self.apply_allowing(src, &[])
+    }
+
+    fn assert_converged(&self, src: &str) {
+        let p = self.plan(src);
+        assert!(
+            !p.plan().has_changes(),
+            "expected no changes, got {:?}",
+            actions(p.plan())
+        );
+        assert!(
+            p.plan().drift.is_empty(),
+            "unexpected drift {:?}",
+            p.plan().drift
+        );
+    }
+
+    /// The id state holds for `address`.
+    fn id(&self, address: &str) -> String {
+        let state = self.state();
+        let r = state
+            .get(&addr(address))
+            .unwrap_or_else(|| panic!("{address} not in state"));
+        r.object()["id"].as_str().unwrap().to_string()
+    }
+
+    fn addresses(&self) -> Vec<String> {
+        self.state()
+            .resources
+            .iter()
+            .map(|r| r.address.clone())
+            .collect()
+    }
+}
+
+/// Position of a call in the write log, for ordering assertions.
+fn pos(writes: &[String], call: &str) -> usize {
+    writes
+        .iter()
+        .position(|w| w == call)
+        .unwrap_or_else(|| panic!("{call:?} not in {writes:?}"))
+}
+
+const BASE: &str = r#"
+data "mem_ami" "al" {
+  name = "al2023"
+}
+
+resource "mem_key" "k" {
+  description = "ebs"
+}
+
+resource "mem_instance" "web" {
+  ami           = data.mem_ami.al.id
+  instance_type = "t3.micro"
+  kms_key_id    = mem_key.k.arn
+  tags = {
+    Name = "web"
+  }
+}
+
+output "key_arn" {
+  value = mem_key.k.arn
+}
+"#;
+
+#[test]
+fn create_from_empty_state_resolves_unknowns_at_apply() {
+    let h = Harness::new();
+    let p = h.plan(BASE);
+    assert_eq!(
+        actions(p.plan()),
+        ["mem_instance.web create", "mem_key.k create"]
+    );
+    assert_eq!(p.plan().counts(), (2, 0, 0));
+    let key = p.change("mem_key.k");
+    assert_eq!(key.reason, Reason::None);
+    assert!(key.before.is_none());
+    let after = p.after("mem_key.k");
+    assert_eq!(after["arn"], Value::Unknown);
+    assert_eq!(after["id"], Value::Unknown);
+    assert_eq!(after["key_usage"], Value::from("ENCRYPT_DECRYPT"));
+    assert_eq!(after["description"], Value::from("ebs"));
+    let web = p.after("mem_instance.web");
+    assert_eq!(
+        web["kms_key_id"],
+        Value::Unknown,
+        "depends on a key not created yet"
+    );
+    assert_eq!(
+        web["ami"],
+        Value::from("ami-al2023"),
+        "the data source is read at plan time"
+    );
+    assert_eq!(web["root_block_device"], Value::Unknown);
+    assert_eq!(
+        p.change("mem_instance.web").depends_on,
+        vec![
+            crate::addr::ResourceAddr::managed("mem_key", "k"),
+            crate::addr::ResourceAddr::data("mem_ami", "al")
+        ]
+    );
+    let out = &p.plan().outputs[0];
+    assert_eq!(
+        (out.name.as_str(), &out.before, &out.after),
+        ("key_arn", &None, &Some(Value::Unknown))
+    );
+    // Planning alone changes nothing.
+    assert!(h.provider.writes().is_empty());
+    assert!(h.provider.ids().is_empty());
+
+    let summary = h.apply_planned(&p);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(
+        (summary.added, summary.changed, summary.destroyed),
+        (2, 0, 0)
+    );
+    assert_eq!(
+        h.provider.writes(),
+        ["create mem_key.k", "create mem_instance.web"]
+    );
+    let created = h.provider.calls().into_iter().find_map(|c| match c {
+        Call::Create { address, input, id } if address == "mem_instance.web" => Some((input, id)),
+        _ => None,
+    });
+    let (input, id) = created.unwrap();
+    assert_eq!(
+        input["kms_key_id"],
+        Value::from("arn:mem:kms:key/key-1"),
+        "the real arn reaches the provider"
+    );
+    assert_eq!(input["ami"], Value::from("ami-al2023"));
+    assert_eq!(id.as_deref(), Some("i-2"));
+
+    let state = h.state();
+    assert_eq!(h.addresses(), ["mem_instance.web", "mem_key.k"]);
+    let web = state.get(&addr("mem_instance.web")).unwrap();
+    assert_eq!(web.dependencies, ["mem_key.k"]);
+    let obj = web.object();
+    assert_eq!(obj["id"], Value::from("i-2"));
+    assert_eq!(obj["kms_key_id"], Value::from("arn:mem:kms:key/key-1"));
+    assert_eq!(
+        obj["root_block_device"].as_list().unwrap()[0].get("volume_id"),
+        &Value::from("vol-3")
+    );
+    assert_eq!(
+        state.outputs["key_arn"].value,
+        serde_json::json!("arn:mem:kms:key/key-1")
+    );
+    // Data sources are not state.
+    assert!(state
+        .resources
+        .iter()
+        .all(|r| r.mode == crate::addr::Mode::Managed));
+    // The file on disk says the same.
+    let file = h.state_file();
+    assert_eq!(file["serial"], serde_json::json!(state.serial));
+    assert_eq!(
+        file["resources"][0]["attributes"]["instance_type"],
+        "t3.micro"
+    );
+    assert_eq!(file["outputs"]["key_arn"]["value"], "arn:mem:kms:key/key-1");
+
+    h.provider.clear_calls();
+    h.assert_converged(BASE);
+    // One batched read per type, nothing written.
+    let reads: Vec<String> = h.provider.calls().iter().map(Call::short).collect();
+    assert_eq!(
+        reads,
+        [
+            "read mem_instance [i-2]",
+            "read mem_key [key-1]",
+            "read data.mem_ami"
+        ]
+    );
+    assert_eq!(
+        h.provider
+            .calls()
+            .iter()
+            .filter(|c| matches!(c, Call::Read { .. }))
+            .count(),
+        2
+    );
+    assert!(h.provider.writes().is_empty());
+}
+
+#[test]
+fn in_place_update_keeps_the_id() {
+    let h = Harness::new();
+    h.apply(BASE);
+    let id = h.id("mem_instance.web");
+    let serial = h.state().serial;
+
+    let src = BASE.replace("\"t3.micro\"", "\"t3.large\"");
+    let p = h.plan(&src);
+    assert_eq!(actions(p.plan()), ["mem_instance.web update"]);
+    let c = p.change("mem_instance.web");
+    assert_eq!(c.changed, vec![vec![Step::Attr("instance_type".into())]]);
+    assert!(c.replace_paths.is_empty());
+    assert!(c.data_loss.is_empty());
+    assert_eq!(
+        c.before.as_ref().unwrap()["instance_type"],
+        Value::from("t3.micro")
+    );
+    assert_eq!(
+        p.after("mem_instance.web")["instance_type"],
+        Value::from("t3.large")
+    );
+    assert_eq!(p.after("mem_instance.web")["id"], Value::from(id.as_str()));
+    check_guards(p.plan(), &[]).unwrap();
+
+    h.provider.clear_calls();
+    let summary = h.apply_planned(&p);
+    assert_eq!(
+        (summary.added, summary.changed, summary.destroyed),
+        (0, 1, 0)
+    );
+    assert_eq!(h.provider.writes(), ["update mem_instance.web"]);
+    assert_eq!(h.id("mem_instance.web"), id);
+    assert_eq!(
+        h.provider.object(&id).unwrap()["instance_type"],
+        Value::from("t3.large")
+    );
+    let state = h.state();
+    assert!(state.serial > serial);
+    assert_eq!(
+        state.get(&addr("mem_instance.web")).unwrap().object()["instance_type"],
+        Value::from("t3.large")
+    );
+    h.assert_converged(&src);
+}
+
+#[test]
+fn force_new_change_replaces_and_the_data_loss_guard_holds() {
+    let h = Harness::new();
+    h.apply(BASE);
+    let old = h.id("mem_instance.web");
+    let old_volume = h.state().get(&addr("mem_instance.web")).unwrap().object()
+        ["root_block_device"]
+        .as_list()
+        .unwrap()[0]
+        .get("volume_id")
+        .clone();
+
+    let src = BASE.replace("data.mem_ami.al.id", "\"ami-custom\"");
+    let p = h.plan(&src);
+    assert_eq!(actions(p.plan()), ["mem_instance.web delete+create"]);
+    let c = p.change("mem_instance.web");
+    assert_eq!(
+        c.action,
+        Action::Replace {
+            create_before_destroy: false
+        }
+    );
+    assert_eq!(c.reason, Reason::CannotUpdate);
+    assert_eq!(c.replace_paths, vec![vec![Step::Attr("ami".into())]]);
+    assert_eq!(
+        c.data_loss,
+        vec![VolumeLoss {
+            volume_id: old_volume.as_str().unwrap().to_string(),
+            size_gib: Some(8),
+            role: "root_block_device".into()
+        }]
+    );
+    assert_eq!(
+        p.after("mem_instance.web")["id"],
+        Value::Unknown,
+        "a replacement gets a new id"
+    );
+    assert_eq!(p.plan().counts(), (1, 0, 1));
+
+    match check_guards(p.plan(), &[]) {
+        Err(Refusal::DataLoss(addrs)) => assert_eq!(addrs, ["mem_instance.web"]),
+        other => panic!("expected a data-loss refusal, got {other:?}"),
+    }
+    check_guards(p.plan(), &[addr("mem_key.k")]).unwrap_err();
+    check_guards(p.plan(), &[addr("mem_instance.web")]).unwrap();
+
+    h.provider.clear_calls();
+    let summary = h.apply_planned(&p);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(
+        (summary.added, summary.changed, summary.destroyed),
+        (1, 0, 1)
+    );
+    assert_eq!(
+        h.provider.writes(),
+        ["delete mem_instance.web", "create mem_instance.web"]
+    );
+    let new = h.id("mem_instance.web");
+    assert_ne!(new, old);
+    assert!(h.provider.object(&old).is_none());
+    assert_eq!(
+        h.provider.object(&new).unwrap()["ami"],
+        Value::from("ami-custom")
+    );
+    h.assert_converged(&src);
+}
+
+#[test]
+fn prevent_destroy_refuses_replacement_and_destroy() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_volume" "data" {
+  availability_zone = "az-a"
+  size              = 20
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+"#;
+    h.apply(src);
+    let p = h.plan(&src.replace("az-a", "az-b"));
+    assert_eq!(
+        p.change("mem_volume.data").action,
+        Action::Replace {
+            create_before_destroy: false
+        }
+    );
+    assert_eq!(p.plan().prevented, vec![addr("mem_volume.data")]);
+    match check_guards(p.plan(), &[addr("mem_volume.data")]) {
+        Err(Refusal::Prevented(addrs)) => assert_eq!(addrs, ["mem_volume.data"]),
+        other => panic!("expected prevent_destroy to refuse, got {other:?}"),
+    }
+
+    let d = h.plan_with(
+        src,
+        PlanOptions {
+            destroy: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(d.change("mem_volume.data").action, Action::Delete);
+    assert_eq!(
+        d.plan().prevented,
+        vec![addr("mem_volume.data")],
+        "destroy is refused too"
+    );
+    assert!(matches!(
+        check_guards(d.plan(), &[addr("mem_volume.data")]),
+        Err(Refusal::Prevented(_))
+    ));
+
+    // In-place changes are still fine.
+    let p = h.plan(&src.replace("20", "30"));
+    assert_eq!(actions(p.plan()), ["mem_volume.data update"]);
+    assert!(p.plan().prevented.is_empty());
+    check_guards(p.plan(), &[]).unwrap();
+}
+
+#[test]
+fn removed_blocks_are_deleted_dependents_first() {
+    let h = Harness::new();
+    let src = format!("{BASE}\nresource \"mem_volume\" \"logs\" {{\n  availability_zone = \"az-a\"\n  size = 5\n}}\n");
+    h.apply(&src);
+    let key_id = h.id("mem_key.k");
+    let web_id = h.id("mem_instance.web");
+
+    let only_volume =
+        "resource \"mem_volume\" \"logs\" {\n  availability_zone = \"az-a\"\n  size = 5\n}\n";
+    let p = h.plan(only_volume);
+    assert_eq!(
+        actions(p.plan()),
+        ["mem_instance.web delete", "mem_key.k delete"]
+    );
+    for a in ["mem_instance.web", "mem_key.k"] {
+        assert_eq!(p.change(a).reason, Reason::NoResourceConfig);
+        assert!(p.change(a).after.is_none());
+    }
+    assert_eq!(
+        p.change("mem_instance.web").depends_on,
+        vec![crate::addr::ResourceAddr::managed("mem_key", "k")]
+    );
+    assert_eq!(p.plan().data_loss().len(), 1, "the instance's root volume");
+    // The output went with the configuration.
+    let out = &p.plan().outputs[0];
+    assert_eq!((out.name.as_str(), out.after.clone()), ("key_arn", None));
+
+    h.provider.clear_calls();
+    h.apply_allowing(only_volume, &["mem_instance.web"]);
+    let writes = h.provider.writes();
+    assert_eq!(writes, ["delete mem_instance.web", "delete mem_key.k"]);
+    assert!(h.provider.object(&key_id).is_none() && h.provider.object(&web_id).is_none());
+    assert_eq!(h.addresses(), ["mem_volume.logs"]);
+    assert!(h.state().outputs.is_empty());
+    h.assert_converged(only_volume);
+}
+
+fn count_src(n: usize, keys: &[&str]) -> String {
+    let each: Vec<String> = keys.iter().map(|k| format!("{k} = \"t3.{k}\"")).collect();
+    format!(
+        r#"
+resource "mem_volume" "disk" {{
+  count             = {n}
+  availability_zone = "az-a"
+  size              = 10 + count.index
+  tags = {{
+    Name = "disk-${{count.index}}"
+  }}
+}}
+
+resource "mem_instance" "web" {{
+  for_each      = {{ {} }}
+  ami           = "ami-1"
+  instance_type = each.value
+  tags = {{
+    Name = each.key
+  }}
+}}
+
+output "disk_ids" {{
+  value = mem_volume.disk[*].id
+}}
+"#,
+        each.join(", ")
+    )
+}
+
+#[test]
+fn count_and_for_each_expand_to_instance_addresses() {
+    let h = Harness::new();
+    let src = count_src(3, &["a", "b"]);
+    let p = h.plan(&src);
+    assert_eq!(
+        actions(p.plan()),
+        [
+            "mem_instance.web[\"a\"] create",
+            "mem_instance.web[\"b\"] create",
+            "mem_volume.disk[0] create",
+            "mem_volume.disk[1] create",
+            "mem_volume.disk[2] create",
+        ]
+    );
+    assert_eq!(p.after("mem_volume.disk[2]")["size"], Value::from(12));
+    assert_eq!(
+        p.after("mem_volume.disk[1]")["tags"],
+        Value::Object(crate::object! {"Name" => "disk-1"})
+    );
+    assert_eq!(
+        p.after("mem_instance.web[\"b\"]")["instance_type"],
+        Value::from("t3.b")
+    );
+    h.apply_planned(&p);
+    assert_eq!(
+        h.addresses(),
+        [
+            "mem_instance.web[\"a\"]",
+            "mem_instance.web[\"b\"]",
+            "mem_volume.disk[0]",
+            "mem_volume.disk[1]",
+            "mem_volume.disk[2]"
+        ]
+    );
+    let state = h.state();
+    let ids: Vec<String> = (0..3)
+        .map(|i| h.id(&format!("mem_volume.disk[{i}]")))
+        .collect();
+    assert_eq!(state.outputs["disk_ids"].value, serde_json::json!(ids));
+    assert_eq!(h.provider.object(&ids[1]).unwrap()["size"], Value::from(11));
+    let file = h.state_file();
+    let web_b = file["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["index"] == "b")
+        .unwrap();
+    assert_eq!(web_b["address"], "mem_instance.web[\"b\"]");
+    assert_eq!(web_b["attributes"]["tags"]["Name"], "b");
+
+    // Refresh reads each type in one batch.
+    h.provider.clear_calls();
+    h.assert_converged(&src);
+    let reads: Vec<Call> = h.provider.calls();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(reads.contains(&Call::Read {
+        type_name: "mem_volume".into(),
+        ids: ids.clone()
+    }));
+    assert!(
+        matches!(&reads[0], Call::Read { type_name, ids } if type_name == "mem_instance" && ids.len() == 2)
+    );
+
+    let smaller = count_src(1, &["a"]);
+    let p = h.plan(&smaller);
+    assert_eq!(
+        actions(p.plan()),
+        [
+            "mem_instance.web[\"b\"] delete",
+            "mem_volume.disk[1] delete",
+            "mem_volume.disk[2] delete"
+        ]
+    );
+    assert_eq!(p.change("mem_volume.disk[1]").reason, Reason::CountIndex);
+    assert_eq!(p.change("mem_volume.disk[2]").reason, Reason::CountIndex);
+    assert_eq!(p.change("mem_instance.web[\"b\"]").reason, Reason::EachKey);
+    let out = p
+        .plan()
+        .outputs
+        .iter()
+        .find(|o| o.name == "disk_ids")
+        .unwrap();
+    assert_eq!(out.after, Some(Value::from(vec![ids[0].clone()])));
+    h.apply_allowing(
+        &smaller,
+        &[
+            "mem_volume.disk[1]",
+            "mem_volume.disk[2]",
+            "mem_instance.web[\"b\"]",
+        ],
+    );
+    assert_eq!(
+        h.addresses(),
+        ["mem_instance.web[\"a\"]", "mem_volume.disk[0]"]
+    );
+    assert_eq!(
+        h.state().outputs["disk_ids"].value,
+        serde_json::json!([ids[0]])
+    );
+    h.assert_converged(&smaller);
+
+    // Down to nothing: the splat is an empty list, not a list holding one empty list.
+    let none = count_src(0, &[]);
+    h.apply_allowing(&none, &["mem_volume.disk[0]", "mem_instance.web[\"a\"]"]);
+    assert!(h.addresses().is_empty());
+    assert_eq!(h.state().outputs["disk_ids"].value, serde_json::json!([]));
+    h.assert_converged(&none);
+}
+
+#[test]
+fn create_before_destroy_creates_the_replacement_first() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_volume" "v" {
+  availability_zone = "az-a"
+  size              = 8
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "mem_instance" "web" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  tags = {
+    Volume = mem_volume.v.id
+  }
+}
+"#;
+    h.apply(src);
+    let old = h.id("mem_volume.v");
+    let moved = src.replace("az-a", "az-b");
+    let p = h.plan(&moved);
+    assert_eq!(
+        actions(p.plan()),
+        ["mem_instance.web update", "mem_volume.v create+delete"]
+    );
+    assert_eq!(
+        p.change("mem_volume.v").action,
+        Action::Replace {
+            create_before_destroy: true
+        }
+    );
+    assert_eq!(
+        p.after("mem_instance.web")["tags"],
+        Value::Object(crate::object! {"Volume" => Value::Unknown})
+    );
+
+    h.provider.clear_calls();
+    h.apply_allowing(&moved, &["mem_volume.v"]);
+    let writes = h.provider.writes();
+    assert_eq!(
+        writes,
+        [
+            "create mem_volume.v",
+            "update mem_instance.web",
+            "delete mem_volume.v"
+        ]
+    );
+    let deleted = h.provider.calls().into_iter().find_map(|c| match c {
+        Call::Delete { id, .. } => Some(id),
+        _ => None,
+    });
+    assert_eq!(
+        deleted,
+        Some(old.clone()),
+        "the old object is the one deleted"
+    );
+    let new = h.id("mem_volume.v");
+    assert_ne!(new, old);
+    assert_eq!(
+        h.provider
+            .ids()
+            .iter()
+            .filter(
+                |id| id.starts_with("vol-") && h.provider.object(id).unwrap().contains_key("size")
+            )
+            .count(),
+        1
+    );
+    let state = h.state();
+    let v = state.get(&addr("mem_volume.v")).unwrap();
+    assert!(v.create_before_destroy);
+    assert_eq!(v.object()["availability_zone"], Value::from("az-b"));
+    assert_eq!(
+        state.get(&addr("mem_instance.web")).unwrap().object()["tags"],
+        Value::Object(crate::object! {"Volume" => new.as_str()})
+    );
+    h.assert_converged(&moved);
+}
+
+const BRANCHES: &str = r#"
+resource "mem_key" "k" {}
+
+resource "mem_instance" "web" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  kms_key_id    = mem_key.k.arn
+}
+
+resource "mem_volume" "logs" {
+  availability_zone = "az-a"
+  size              = 5
+}
+"#;
+
+#[test]
+fn failed_create_stops_dependents_and_lets_independent_branches_finish() {
+    let h = Harness::new();
+    h.provider.fail_create("mem_key.k");
+    let p = h.plan(BRANCHES);
+    let summary = h.apply_planned(&p);
+    assert_eq!(summary.failures.len(), 1);
+    assert_eq!(summary.failures[0].0, "mem_key.k");
+    assert!(
+        summary.failures[0].1.contains("InjectedFailure"),
+        "{}",
+        summary.failures[0].1
+    );
+    assert_eq!(summary.skipped, ["mem_instance.web"]);
+    assert_eq!(summary.added, 1);
+    let writes = h.provider.writes();
+    assert!(writes.contains(&"create mem_volume.logs".to_string()));
+    assert!(
+        !writes.contains(&"create mem_instance.web".to_string()),
+        "{writes:?}"
+    );
+
+    // Read the state file back: what landed is recorded.
+    let on_disk = State::from_json(&std::fs::read(h.backend.path()).unwrap()).unwrap();
+    assert_eq!(
+        on_disk
+            .resources
+            .iter()
+            .map(|r| r.address.as_str())
+            .collect::<Vec<_>>(),
+        ["mem_volume.logs"]
+    );
+    assert_eq!(on_disk.resources[0].object()["size"], Value::from(5));
+
+    h.provider.clear_failures();
+    let p = h.plan(BRANCHES);
+    assert_eq!(
+        actions(p.plan()),
+        ["mem_instance.web create", "mem_key.k create"]
+    );
+    h.apply_planned(&p);
+    assert_eq!(
+        h.addresses(),
+        ["mem_instance.web", "mem_key.k", "mem_volume.logs"]
+    );
+    h.assert_converged(BRANCHES);
+}
+
+#[test]
+fn partially_created_object_is_recorded_tainted_and_replaced() {
+    let h = Harness::new();
+    h.provider.fail_create_partially("mem_volume.logs");
+    let p = h.plan(BRANCHES);
+    let summary = h.apply_planned(&p);
+    assert_eq!(summary.failures.len(), 1);
+    let state = h.state();
+    let logs = state.get(&addr("mem_volume.logs")).unwrap();
+    assert!(logs.tainted);
+    let tainted_id = logs.object()["id"].as_str().unwrap().to_string();
+
+    h.provider.clear_failures();
+    let p = h.plan(BRANCHES);
+    let c = p.change("mem_volume.logs");
+    assert_eq!(
+        (c.action, &c.reason),
+        (
+            Action::Replace {
+                create_before_destroy: false
+            },
+            &Reason::Tainted
+        )
+    );
+    h.apply_allowing(BRANCHES, &["mem_volume.logs"]);
+    assert!(!h.state().get(&addr("mem_volume.logs")).unwrap().tainted);
+    assert!(h.provider.object(&tainted_id).is_none());
+    h.assert_converged(BRANCHES);
+}
+
+#[test]
+fn drift_is_shown_and_reverted_and_deleted_objects_are_recreated() {
+    let h = Harness::new();
+    h.apply(BASE);
+    let id = h.id("mem_instance.web");
+    h.provider
+        .set_behind_back(&id, "instance_type", "t3.xlarge");
+
+    let p = h.plan(BASE);
+    assert_eq!(p.plan().drift.len(), 1);
+    let drift = &p.plan().drift[0];
+    assert_eq!(drift.addr, addr("mem_instance.web"));
+    assert_eq!(drift.changed, ["instance_type"]);
+    assert_eq!(
+        drift.after.as_ref().unwrap()["instance_type"],
+        Value::from("t3.xlarge")
+    );
+    let c = p.change("mem_instance.web");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(
+        c.before.as_ref().unwrap()["instance_type"],
+        Value::from("t3.xlarge"),
+        "before is what really exists"
+    );
+    assert_eq!(
+        p.after("mem_instance.web")["instance_type"],
+        Value::from("t3.micro")
+    );
+    h.apply_planned(&p);
+    assert_eq!(
+        h.provider.object(&id).unwrap()["instance_type"],
+        Value::from("t3.micro")
+    );
+    h.assert_converged(BASE);
+
+    h.provider.delete_behind_back(&id);
+    let p = h.plan(BASE);
+    let drift = &p.plan().drift[0];
+    assert_eq!(
+        (&drift.addr, &drift.after),
+        (&addr("mem_instance.web"), &None)
+    );
+    let c = p.change("mem_instance.web");
+    assert_eq!(
+        (c.action, &c.reason),
+        (Action::Create, &Reason::DeletedOutside)
+    );
+    assert!(c.data_loss.is_empty());
+    h.provider.clear_calls();
+    h.apply_planned(&p);
+    assert_eq!(h.provider.writes(), ["create mem_instance.web"]);
+    let new = h.id("mem_instance.web");
+    assert_ne!(new, id);
+    assert!(h.provider.object(&new).is_some());
+    h.assert_converged(BASE);
+}
+
+#[test]
+fn removed_block_already_gone_outside_is_forgotten_without_data_loss() {
+    let h = Harness::new();
+    h.apply(BRANCHES);
+    let logs = h.id("mem_volume.logs");
+    h.provider.delete_behind_back(&logs);
+    let without = BRANCHES.replace(
+        "resource \"mem_volume\" \"logs\"",
+        "resource \"mem_volume\" \"other\"",
+    );
+    let p = h.plan(&without);
+    let c = p.change("mem_volume.logs");
+    assert_eq!(c.action, Action::Delete);
+    assert!(
+        c.data_loss.is_empty(),
+        "nothing left to lose: {:?}",
+        c.data_loss
+    );
+    check_guards(p.plan(), &[]).unwrap();
+    h.apply_planned(&p);
+    assert!(h.state().get(&addr("mem_volume.logs")).is_none());
+}
+
+#[test]
+fn destroy_removes_everything_dependents_first() {
+    let h = Harness::new();
+    let src = format!("{BASE}\nresource \"mem_volume\" \"logs\" {{\n  availability_zone = \"az-a\"\n  size = 5\n}}\n");
+    h.apply(&src);
+    assert_eq!(h.provider.ids().len(), 3);
+
+    let p = h.plan_with(
+        &src,
+        PlanOptions {
+            destroy: true,
+            ..Default::default()
+        },
+    );
+    assert!(p.plan().destroy);
+    assert_eq!(
+        actions(p.plan()),
+        [
+            "mem_instance.web delete",
+            "mem_key.k delete",
+            "mem_volume.logs delete"
+        ]
+    );
+    assert!(p.plan().changes.iter().all(|c| c.reason == Reason::Destroy));
+    assert_eq!(p.plan().counts(), (0, 0, 3));
+    let out = &p.plan().outputs[0];
+    assert_eq!((out.before.is_some(), &out.after), (true, &None));
+    match check_guards(p.plan(), &[]) {
+        Err(Refusal::DataLoss(addrs)) => assert_eq!(addrs, ["mem_instance.web", "mem_volume.logs"]),
+        other => panic!("expected a data-loss refusal, got {other:?}"),
+    }
+    check_guards(
+        p.plan(),
+        &[addr("mem_instance.web"), addr("mem_volume.logs")],
+    )
+    .unwrap();
+
+    h.provider.clear_calls();
+    let summary = h.apply_planned(&p);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(summary.destroyed, 3);
+    let writes = h.provider.writes();
+    assert!(
+        pos(&writes, "delete mem_instance.web") < pos(&writes, "delete mem_key.k"),
+        "{writes:?}"
+    );
+    assert!(h.provider.ids().is_empty());
+    let state = h.state();
+    assert!(state.resources.is_empty());
+    assert!(state.outputs.is_empty());
+    let again = h.plan_with(
+        &src,
+        PlanOptions {
+            destroy: true,
+            ..Default::default()
+        },
+    );
+    assert!(!again.plan().has_changes(), "{:?}", actions(again.plan()));
+}
+
+#[test]
+fn saved_plan_round_trip_refuses_a_moved_state() {
+    let h = Harness::new();
+    h.apply(BASE);
+    let src = BASE.replace("\"t3.micro\"", "\"t3.large\"");
+    let p = h.plan(&src);
+    let file = h.tmp.path().join("web.plan");
+    SavedPlan::new(p.plan(), &p.stack.dir, p.stack.source_texts(), &p.vars)
+        .write(&file)
+        .unwrap();
+
+    let saved = SavedPlan::read(&file).unwrap();
+    assert_eq!(
+        saved.actions,
+        vec![("mem_instance.web".to_string(), vec!["update".to_string()])]
+    );
+    assert_eq!(saved.sources()[0].1, src);
+    let state = h.state();
+    saved.check_state(state.serial, &state.lineage).unwrap();
+    match saved.check_state(state.serial + 1, &state.lineage) {
+        Err(SavedPlanError::Stale {
+            planned_serial,
+            serial,
+            ..
+        }) => assert_eq!((planned_serial, serial), (state.serial, state.serial + 1)),
+        other => panic!("expected a stale-plan refusal, got {other:?}"),
+    }
+    assert!(matches!(
+        saved.check_state(state.serial, "another-lineage"),
+        Err(SavedPlanError::Stale { .. })
+    ));
+
+    // Replanning from the saved inputs gives the same plan.
+    let stack = Stack::from_sources(&saved.stack_dir, saved.sources())
+        .map_err(rendered)
+        .unwrap();
+    let graph = ConfigGraph::build(&stack).map_err(rendered).unwrap();
+    let replan = rt()
+        .block_on(plan::plan(
+            &stack,
+            &graph,
+            &saved.variables(),
+            &h.provider,
+            &state,
+            &PlanOptions::default(),
+        ))
+        .map_err(rendered)
+        .unwrap();
+    saved.check_matches(&replan.plan).unwrap();
+    // A plan that does something else does not match.
+    let other = h.plan(&BASE.replace("\"ebs\"", "\"keys\""));
+    match saved.check_matches(other.plan()) {
+        Err(SavedPlanError::Diverged { detail }) => {
+            assert!(detail.contains("mem_key.k update"), "{detail}")
+        }
+        r => panic!("expected divergence, got {r:?}"),
+    }
+}
+
+#[test]
+fn data_source_waiting_on_a_new_resource_is_read_during_apply() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_key" "k" {}
+
+data "mem_ami" "by_key" {
+  name = mem_key.k.id
+}
+
+resource "mem_instance" "web" {
+  ami           = data.mem_ami.by_key.id
+  instance_type = "t3.micro"
+}
+"#;
+    let p = h.plan(src);
+    let read = p.change("data.mem_ami.by_key");
+    assert_eq!(
+        (read.action, &read.reason),
+        (Action::Read, &Reason::ConfigUnknown)
+    );
+    assert_eq!(p.after("mem_instance.web")["ami"], Value::Unknown);
+    assert!(!h
+        .provider
+        .calls()
+        .iter()
+        .any(|c| matches!(c, Call::ReadData { .. })));
+    h.apply_planned(&p);
+    let state = h.state();
+    assert_eq!(
+        state.get(&addr("mem_instance.web")).unwrap().object()["ami"],
+        Value::from("ami-key-1")
+    );
+    assert!(state.get(&addr("data.mem_ami.by_key")).is_none());
+    h.assert_converged(src);
+}
+
+#[test]
+fn counted_data_sources_and_empty_counts_keep_their_shape_during_apply() {
+    let h = Harness::new();
+    let src = r#"
+data "mem_ami" "img" {
+  count = 2
+  name  = "img${count.index}"
+}
+
+resource "mem_instance" "web" {
+  count         = 2
+  ami           = data.mem_ami.img[count.index].id
+  instance_type = "t3.micro"
+}
+
+resource "mem_volume" "spare" {
+  count             = 0
+  availability_zone = "az-a"
+  size              = 1
+}
+
+output "spares" {
+  value = length(mem_volume.spare)
+}
+
+output "amis" {
+  value = mem_instance.web[*].ami
+}
+"#;
+    let p = h.plan(src);
+    assert_eq!(
+        p.after("mem_instance.web[1]")["ami"],
+        Value::from("ami-img1")
+    );
+    h.apply(src);
+    let state = h.state();
+    assert_eq!(
+        state.get(&addr("mem_instance.web[1]")).unwrap().object()["ami"],
+        Value::from("ami-img1")
+    );
+    assert_eq!(state.outputs["spares"].value, serde_json::json!(0));
+    assert_eq!(
+        state.outputs["amis"].value,
+        serde_json::json!(["ami-img0", "ami-img1"])
+    );
+    h.assert_converged(src);
+}
+
+#[test]
+fn output_only_changes_are_changes_and_get_applied() {
+    let h = Harness::new();
+    h.apply(BASE);
+    let src = BASE.replace(
+        "value = mem_key.k.arn",
+        "value = \"${mem_key.k.id}/${mem_instance.web.instance_type}\"",
+    );
+    let p = h.plan(&src);
+    assert_eq!(p.plan().actionable().count(), 0);
+    assert!(p.plan().has_changes());
+    h.provider.clear_calls();
+    h.apply(&src);
+    assert!(h.provider.writes().is_empty());
+    assert_eq!(
+        h.state().outputs["key_arn"].value,
+        serde_json::json!("key-1/t3.micro")
+    );
+    h.assert_converged(&src);
+}
+
+#[test]
+fn ignore_changes_and_explicit_depends_on() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_volume" "logs" {
+  availability_zone = "az-a"
+  size              = 5
+}
+
+resource "mem_instance" "web" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  tags = {
+    Name = "web"
+  }
+  depends_on = [mem_volume.logs]
+  lifecycle {
+    ignore_changes = [tags]
+  }
+}
+"#;
+    h.apply(src);
+    assert_eq!(
+        h.provider.writes(),
+        ["create mem_volume.logs", "create mem_instance.web"]
+    );
+    assert_eq!(
+        h.state()
+            .get(&addr("mem_instance.web"))
+            .unwrap()
+            .dependencies,
+        ["mem_volume.logs"]
+    );
+
+    // Tags changed in the console and in configuration: both ignored.
+    let id = h.id("mem_instance.web");
+    h.provider.set_behind_back(
+        &id,
+        "tags",
+        Value::Object(crate::object! {"Name" => "console"}),
+    );
+    let p = h.plan(&src.replace("Name = \"web\"", "Name = \"renamed\""));
+    assert_eq!(p.plan().drift.len(), 1, "the drift is still shown");
+    assert!(
+        p.plan().actionable().next().is_none(),
+        "{:?}",
+        actions(p.plan())
+    );
+
+    // Destroy follows the recorded dependency even without a reference.
+    h.provider.clear_calls();
+    let d = h.plan_with(
+        src,
+        PlanOptions {
+            destroy: true,
+            ..Default::default()
+        },
+    );
+    h.apply_allowing_plan(&d, &["mem_instance.web", "mem_volume.logs"]);
+    assert_eq!(
+        h.provider.writes(),
+        ["delete mem_instance.web", "delete mem_volume.logs"]
+    );
+}
+
+#[test]
+fn nested_block_changes_in_place_and_keeps_computed_values() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_instance" "db" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  root_block_device {
+    volume_size           = 20
+    delete_on_termination = false
+  }
+}
+"#;
+    let p = h.plan(src);
+    let root = p.after("mem_instance.db")["root_block_device"]
+        .as_list()
+        .unwrap()[0]
+        .clone();
+    assert_eq!(
+        root,
+        Value::Object(
+            crate::object! {"volume_id" => Value::Unknown, "volume_size" => 20, "delete_on_termination" => false}
+        )
+    );
+    h.apply(src);
+    let volume = h.state().get(&addr("mem_instance.db")).unwrap().object()["root_block_device"]
+        .as_list()
+        .unwrap()[0]
+        .get("volume_id")
+        .clone();
+    assert!(
+        volume.as_str().is_some_and(|v| v.starts_with("vol-")),
+        "{volume:?}"
+    );
+    h.assert_converged(src);
+
+    let bigger = src.replace("20", "30");
+    let p = h.plan(&bigger);
+    let c = p.change("mem_instance.db");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(
+        c.changed,
+        vec![vec![Step::Attr("root_block_device".into())]]
+    );
+    assert_eq!(
+        p.after("mem_instance.db")["root_block_device"]
+            .as_list()
+            .unwrap()[0]
+            .get("volume_id"),
+        &volume
+    );
+    h.apply(&bigger);
+    let root =
+        h.state().get(&addr("mem_instance.db")).unwrap().object()["root_block_device"].clone();
+    assert_eq!(
+        root,
+        Value::from(vec![Value::Object(
+            crate::object! {"volume_id" => volume.clone(), "volume_size" => 30, "delete_on_termination" => false}
+        )])
+    );
+    h.assert_converged(&bigger);
+
+    // The root volume survives termination: replacing the instance loses no data.
+    let p = h.plan(&bigger.replace("ami-1", "ami-2"));
+    assert_eq!(
+        p.change("mem_instance.db").action,
+        Action::Replace {
+            create_before_destroy: false
+        }
+    );
+    assert!(p.plan().data_loss().is_empty());
+    check_guards(p.plan(), &[]).unwrap();
+}
+
+fn plan_error(h: &Harness, src: &str) -> Vec<String> {
+    let stack = h.stack(src);
+    let graph = ConfigGraph::build(&stack).map_err(rendered).unwrap();
+    let state = State::new();
+    let vars = Object::new();
+    match rt().block_on(plan::plan(
+        &stack,
+        &graph,
+        &vars,
+        &h.provider,
+        &state,
+        &PlanOptions::default(),
+    )) {
+        Ok(out) => panic!("expected errors, got a plan: {:?}", actions(&out.plan)),
+        Err(d) => {
+            d.0.iter()
+                .map(|d| format!("{} | {}", d.message, d.help.clone().unwrap_or_default()))
+                .collect()
+        }
+    }
+}
+
+#[test]
+fn plan_errors_say_what_and_how_to_fix() {
+    let h = Harness::new();
+    let errors = plan_error(&h, "resource \"mem_instanse\" \"x\" {}\n");
+    assert_eq!(
+        errors,
+        ["unsupported resource type \"mem_instanse\" | did you mean \"mem_instance\"?"]
+    );
+
+    let errors = plan_error(
+        &h,
+        "resource \"mem_volume\" \"v\" {\n  availability_zone = \"a\"\n  sise = 3\n}\n",
+    );
+    assert_eq!(
+        errors,
+        [
+            "mem_volume.v: unsupported argument \"sise\" | did you mean \"size\"?",
+            "mem_volume.v: missing required argument \"size\" | add size = <number> to the block",
+        ]
+    );
+
+    let src = "resource \"mem_key\" \"k\" {}\nresource \"mem_volume\" \"v\" {\n  count = length(mem_key.k.arn)\n  availability_zone = \"a\"\n  size = 1\n}\n";
+    let errors = plan_error(&h, src);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("mem_volume.v: count depends on values known only after apply"),
+        "{errors:?}"
+    );
+
+    let errors = plan_error(&h, "data \"mem_ami\" \"x\" {\n  name = \"missing\"\n}\n");
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("data.mem_ami.x: no image matches name \"missing\""),
+        "{errors:?}"
+    );
+    assert!(h.provider.writes().is_empty());
+}
+
+#[test]
+fn apply_never_overwrites_a_state_that_moved_on() {
+    let h = Harness::new();
+    h.apply(BRANCHES);
+    let p = h.plan(&BRANCHES.replace("size              = 5", "size              = 6"));
+    // Someone else applies in between.
+    let mut theirs = h.state();
+    let expected = (theirs.lineage.clone(), theirs.serial);
+    theirs.bump_serial();
+    h.backend
+        .write(&theirs, Some((&expected.0, expected.1)))
+        .unwrap();
+
+    let summary = h.apply_planned(&p);
+    assert_eq!(summary.failures.len(), 1);
+    assert!(
+        summary.failures[0].1.contains("changed since it was read"),
+        "{:?}",
+        summary.failures
+    );
+    assert_eq!(h.state().serial, theirs.serial, "their state is untouched");
+}
