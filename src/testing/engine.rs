@@ -330,6 +330,10 @@ fn create_from_empty_state_resolves_unknowns_at_apply() {
     assert_eq!(id.as_deref(), Some("i-2"));
 
     let state = h.state();
+    assert_eq!(
+        state.serial, 3,
+        "written as each resource landed, then the outputs"
+    );
     assert_eq!(h.addresses(), ["mem_instance.web", "mem_key.k"]);
     let web = state.get(&addr("mem_instance.web")).unwrap();
     assert_eq!(web.dependencies, ["mem_key.k"]);
@@ -1423,4 +1427,84 @@ fn apply_never_overwrites_a_state_that_moved_on() {
         summary.failures
     );
     assert_eq!(h.state().serial, theirs.serial, "their state is untouched");
+}
+
+#[test]
+fn replacing_a_dependency_replaces_what_it_forces_in_the_right_order() {
+    let h = Harness::new();
+    let src = r#"
+variable "usage" {
+  type    = string
+  default = "ENCRYPT_DECRYPT"
+}
+
+variable "zones" {
+  type    = list(string)
+  default = ["az-a", "az-b"]
+}
+
+resource "mem_key" "k" {
+  key_usage = var.usage
+}
+
+resource "mem_volume" "v" {
+  for_each          = toset(var.zones)
+  availability_zone = "${each.value}/${mem_key.k.id}"
+  size              = 1
+}
+"#;
+    h.apply(src);
+    let old_key = h.id("mem_key.k");
+    assert_eq!(
+        h.provider.object(&h.id("mem_volume.v[\"az-b\"]")).unwrap()["availability_zone"],
+        Value::from(format!("az-b/{old_key}"))
+    );
+
+    let changed = src.replace("default = \"ENCRYPT_DECRYPT\"", "default = \"SIGN_VERIFY\"");
+    let p = h.plan(&changed);
+    assert_eq!(
+        actions(p.plan()),
+        [
+            "mem_key.k delete+create",
+            "mem_volume.v[\"az-a\"] delete+create",
+            "mem_volume.v[\"az-b\"] delete+create"
+        ]
+    );
+    assert_eq!(
+        p.change("mem_key.k").replace_paths,
+        vec![vec![Step::Attr("key_usage".into())]]
+    );
+    // Unknown where a force-new value will change: that alone forces replacement.
+    assert_eq!(
+        p.change("mem_volume.v[\"az-a\"]").replace_paths,
+        vec![vec![Step::Attr("availability_zone".into())]]
+    );
+    assert_eq!(
+        p.after("mem_volume.v[\"az-a\"]")["availability_zone"],
+        Value::Unknown
+    );
+
+    h.provider.clear_calls();
+    h.apply_allowing(
+        &changed,
+        &["mem_volume.v[\"az-a\"]", "mem_volume.v[\"az-b\"]"],
+    );
+    let w = h.provider.writes();
+    for vol in ["mem_volume.v[\"az-a\"]", "mem_volume.v[\"az-b\"]"] {
+        assert!(
+            pos(&w, &format!("delete {vol}")) < pos(&w, "delete mem_key.k"),
+            "{w:?}"
+        );
+        assert!(
+            pos(&w, "create mem_key.k") < pos(&w, &format!("create {vol}")),
+            "{w:?}"
+        );
+    }
+    let new_key = h.id("mem_key.k");
+    assert_ne!(new_key, old_key);
+    assert_eq!(
+        h.provider.object(&h.id("mem_volume.v[\"az-a\"]")).unwrap()["availability_zone"],
+        Value::from(format!("az-a/{new_key}"))
+    );
+    h.assert_converged(&changed);
 }
