@@ -3,11 +3,13 @@
 pub mod addr;
 pub mod apply;
 pub mod aws;
+pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod graph;
 pub mod plan;
 pub mod provider;
+pub mod render;
 pub mod state;
 #[cfg(test)]
 pub mod testing;

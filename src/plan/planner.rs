@@ -299,6 +299,10 @@ pub async fn plan(
 
     plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     inherit_create_before_destroy(&mut plan);
+    // As Terraform does, report only drift that matters to this plan: objects
+    // deleted outside recon, or changed ones that the plan acts on.
+    let acted_on: BTreeSet<InstanceAddr> = plan.actionable().map(|c| c.addr.clone()).collect();
+    plan.drift.retain(|d| d.after.is_none() || acted_on.contains(&d.addr));
     Ok(PlanOutput { plan, values })
 }
 
