@@ -75,11 +75,12 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs) -> Re
     let graph = ConfigGraph::build(&stack)?;
     // Refuse a stale plan before talking to AWS at all.
     let backend = ctx.backend(&stack)?;
-    let (state, _) = ctx.read_state(&backend)?;
-    saved.check_state(state.serial, &state.lineage).map_err(|e| CliError::Failed(e.to_string()))?;
+    let (state, exists) = ctx.read_state(&backend)?;
+    saved.check_state(exists.then_some((state.lineage.as_str(), state.serial))).map_err(|e| CliError::Failed(e.to_string()))?;
     let opts = PlanOptions { destroy: saved.destroy, refresh: true };
     let planned = make_plan(ctx, stack, graph, saved.variables(), &opts).await?;
-    saved.check_state(planned.state.serial, &planned.state.lineage).map_err(|e| CliError::Failed(e.to_string()))?;
+    let now = planned.state_exists.then_some((planned.state.lineage.as_str(), planned.state.serial));
+    saved.check_state(now).map_err(|e| CliError::Failed(e.to_string()))?;
     saved.check_matches(&planned.output.plan).map_err(|e| CliError::Failed(e.to_string()))?;
     execute(ctx, planned, guard, false).await
 }

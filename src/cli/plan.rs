@@ -72,7 +72,7 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
         show(ctx, &planned);
     }
     if let Some(out) = &args.out {
-        SavedPlan::new(plan, &planned.stack.dir, planned.stack.source_texts(), &planned.vars)
+        SavedPlan::new(plan, planned.state_exists, &planned.stack.dir, planned.stack.source_texts(), &planned.vars)
             .write(out)
             .map_err(|e| CliError::Failed(format!("cannot write plan file {}: {e}", out.display())))?;
         if !args.json {

@@ -19,6 +19,7 @@ pub struct SavedPlan {
     pub variables: serde_json::Value,
     pub destroy: bool,
     pub state_serial: u64,
+    /// Empty when the plan was made with no state at all.
     pub state_lineage: String,
     /// `address` → Terraform-style actions, to check a replan matches.
     pub actions: Vec<(String, Vec<String>)>,
@@ -39,7 +40,7 @@ pub enum SavedPlanError {
     Unreadable { path: String, reason: String },
     #[error("plan file {path} has format {found}; this recon reads format {FORMAT}")]
     Format { path: String, found: u32 },
-    #[error("the saved plan is stale: it was made against state serial {planned_serial} (lineage {planned_lineage}), the state is now serial {serial} (lineage {lineage}); run recon plan again")]
+    #[error("the saved plan is stale: it was made against state serial {planned_serial} (lineage {planned_lineage:?}), the state is now serial {serial} (lineage {lineage:?}); run recon plan again")]
     Stale { planned_serial: u64, planned_lineage: String, serial: u64, lineage: String },
     #[error("the saved plan no longer matches what recon would do: {detail}; run recon plan again")]
     Diverged { detail: String },
@@ -52,7 +53,9 @@ pub fn actions_of(plan: &Plan) -> Vec<(String, Vec<String>)> {
 }
 
 impl SavedPlan {
-    pub fn new(plan: &Plan, stack_dir: &Path, sources: Vec<(PathBuf, String)>, variables: &Object) -> SavedPlan {
+    /// `state_exists` false: the plan was made before any state was written, and
+    /// stays valid only while none is.
+    pub fn new(plan: &Plan, state_exists: bool, stack_dir: &Path, sources: Vec<(PathBuf, String)>, variables: &Object) -> SavedPlan {
         SavedPlan {
             format_version: FORMAT,
             recon_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -61,7 +64,7 @@ impl SavedPlan {
             variables: Value::Object(variables.clone()).to_json(),
             destroy: plan.destroy,
             state_serial: plan.state_serial,
-            state_lineage: plan.state_lineage.clone(),
+            state_lineage: if state_exists { plan.state_lineage.clone() } else { String::new() },
             actions: actions_of(plan),
             allow_data_loss: Vec::new(),
         }
@@ -94,7 +97,9 @@ impl SavedPlan {
         self.sources.iter().map(|s| (s.path.clone(), s.text.clone())).collect()
     }
 
-    pub fn check_state(&self, serial: u64, lineage: &str) -> Result<(), SavedPlanError> {
+    /// `current` is the (lineage, serial) of the state now, None when there is none.
+    pub fn check_state(&self, current: Option<(&str, u64)>) -> Result<(), SavedPlanError> {
+        let (lineage, serial) = current.unwrap_or(("", 0));
         if serial != self.state_serial || lineage != self.state_lineage {
             return Err(SavedPlanError::Stale {
                 planned_serial: self.state_serial,
