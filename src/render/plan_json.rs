@@ -1,0 +1,256 @@
+//! The plan in the shape of `terraform show -json`, so that tools written for
+//! Terraform plans (jq scripts, policy checkers) read it unchanged, plus recon's
+//! own `data_loss` and `prevented`.
+//!
+//! As in Terraform, sensitive values appear in `before`/`after` and are marked by
+//! `before_sensitive`/`after_sensitive`; consumers must honour the marks.
+
+use crate::addr::{InstanceAddr, InstanceKey, Mode};
+use crate::plan::diff::{path_to_json, AttrPath};
+use crate::plan::{Action, Drift, OutputChange, Plan, ResourceChange};
+use crate::provider::{BlockType, Schema, Type};
+use crate::value::{Object, Value};
+use serde_json::{json, Map, Value as Json};
+
+/// Terraform's plan format version this shape follows.
+pub const FORMAT_VERSION: &str = "1.2";
+
+pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) -> Json {
+    let mut changes: Vec<&ResourceChange> = plan.changes.iter().collect();
+    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let resource_changes: Vec<Json> = changes
+        .iter()
+        .map(|c| resource_change(c, schema_of(&c.addr.resource.type_name)))
+        .collect();
+
+    let mut drift: Vec<&Drift> = plan.drift.iter().collect();
+    drift.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let resource_drift: Vec<Json> = drift
+        .iter()
+        .map(|d| resource_drift(d, schema_of(&d.addr.resource.type_name)))
+        .collect();
+
+    let mut outputs: Vec<&OutputChange> = plan.outputs.iter().collect();
+    outputs.sort_by(|a, b| a.name.cmp(&b.name));
+    let output_changes: Map<String, Json> = outputs
+        .iter()
+        .map(|o| (o.name.clone(), output_change(o)))
+        .collect();
+
+    let mut losses = plan.data_loss();
+    losses.sort_by(|a, b| a.0.cmp(b.0));
+    let data_loss: Vec<Json> = losses
+        .iter()
+        .map(|(addr, volume)| {
+            let action = match plan.change(addr).map(|c| c.action) {
+                Some(Action::Replace { .. }) => "replace",
+                _ => "delete",
+            };
+            json!({
+                "address": addr.to_string(),
+                "volume_id": volume.volume_id,
+                "size_gib": volume.size_gib,
+                "role": volume.role,
+                "action": action,
+            })
+        })
+        .collect();
+
+    let mut prevented: Vec<&InstanceAddr> = plan.prevented.iter().collect();
+    prevented.sort();
+    let prevented: Vec<String> = prevented.iter().map(ToString::to_string).collect();
+
+    // Arrays are present even when empty: `jq '.resource_changes[]'` should not fail.
+    json!({
+        "format_version": FORMAT_VERSION,
+        "recon_version": env!("CARGO_PKG_VERSION"),
+        "resource_drift": resource_drift,
+        "resource_changes": resource_changes,
+        "output_changes": output_changes,
+        "data_loss": data_loss,
+        "prevented": prevented,
+    })
+}
+
+fn address_fields(addr: &InstanceAddr) -> Map<String, Json> {
+    let mut m = Map::new();
+    m.insert("address".into(), Json::from(addr.to_string()));
+    let mode = match addr.resource.mode {
+        Mode::Managed => "managed",
+        Mode::Data => "data",
+    };
+    m.insert("mode".into(), Json::from(mode));
+    m.insert("type".into(), Json::from(addr.resource.type_name.clone()));
+    m.insert("name".into(), Json::from(addr.resource.name.clone()));
+    if addr.key != InstanceKey::None {
+        m.insert("index".into(), addr.key.to_json());
+    }
+    m
+}
+
+fn resource_change(c: &ResourceChange, schema: Option<&Schema>) -> Json {
+    let mut m = address_fields(&c.addr);
+    let change = change(
+        c.action.json_actions(),
+        c.before.as_ref(),
+        c.after.as_ref(),
+        schema,
+        &c.replace_paths,
+    );
+    m.insert("change".into(), change);
+    if let Some(reason) = c.reason.json() {
+        m.insert("action_reason".into(), Json::from(reason));
+    }
+    Json::Object(m)
+}
+
+fn resource_drift(d: &Drift, schema: Option<&Schema>) -> Json {
+    let mut m = address_fields(&d.addr);
+    let actions: &[&str] = if d.after.is_some() {
+        &["update"]
+    } else {
+        &["delete"]
+    };
+    m.insert(
+        "change".into(),
+        change(actions, Some(&d.before), d.after.as_ref(), schema, &[]),
+    );
+    Json::Object(m)
+}
+
+fn change(
+    actions: &[&str],
+    before: Option<&Object>,
+    after: Option<&Object>,
+    schema: Option<&Schema>,
+    replace_paths: &[AttrPath],
+) -> Json {
+    let values = |o: Option<&Object>| {
+        o.map(|o| Json::Object(o.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()))
+            .unwrap_or(Json::Null)
+    };
+    // Terraform: an object's mask lists only what is unknown; no object at all is `false`.
+    let after_unknown = after
+        .map(|o| {
+            Json::Object(
+                o.iter()
+                    .filter(|(_, v)| !v.is_wholly_known())
+                    .map(|(k, v)| (k.clone(), v.unknown_mask()))
+                    .collect(),
+            )
+        })
+        .unwrap_or(Json::Bool(false));
+    let sensitive = |o: Option<&Object>| {
+        o.map(|o| sensitive_object(schema, o))
+            .unwrap_or(Json::Bool(false))
+    };
+    let mut m = Map::new();
+    m.insert("actions".into(), json!(actions));
+    m.insert("before".into(), values(before));
+    m.insert("after".into(), values(after));
+    m.insert("after_unknown".into(), after_unknown);
+    m.insert("before_sensitive".into(), sensitive(before));
+    m.insert("after_sensitive".into(), sensitive(after));
+    if !replace_paths.is_empty() {
+        m.insert(
+            "replace_paths".into(),
+            Json::Array(replace_paths.iter().map(path_to_json).collect()),
+        );
+    }
+    Json::Object(m)
+}
+
+fn output_change(o: &OutputChange) -> Json {
+    let before = o.before.as_ref().filter(|v| !v.is_null());
+    let after = o.after.as_ref().filter(|v| !v.is_null());
+    let action = match (before, after) {
+        (None, None) => "no-op",
+        (None, Some(_)) => "create",
+        (Some(_), None) => "delete",
+        (Some(b), Some(a)) if b == a && a.is_wholly_known() => "no-op",
+        _ => "update",
+    };
+    json!({
+        "actions": [action],
+        "before": before.map(Value::to_json).unwrap_or(Json::Null),
+        "after": after.map(Value::to_json).unwrap_or(Json::Null),
+        "after_unknown": after.map(Value::unknown_mask).unwrap_or(Json::Bool(false)),
+        "before_sensitive": o.sensitive,
+        "after_sensitive": o.sensitive,
+    })
+}
+
+/// Terraform's `*_sensitive` mask of a resource object: `true` at sensitive
+/// attributes, the shape of collections elsewhere, non-sensitive leaves left out.
+fn sensitive_object(schema: Option<&Schema>, obj: &Object) -> Json {
+    let mut m = Map::new();
+    for (key, v) in obj {
+        let mask = match schema {
+            Some(s) => match (s.attribute(key), s.block(key)) {
+                (Some(attr), _) if attr.sensitive => Json::Bool(true),
+                (Some(attr), _) => type_mask(Some(attr.ty), v),
+                (None, Some(block)) => block_mask(block, v),
+                _ => type_mask(None, v),
+            },
+            None => type_mask(None, v),
+        };
+        if mask != Json::Bool(false) {
+            m.insert(key.clone(), mask);
+        }
+    }
+    Json::Object(m)
+}
+
+fn block_mask(block: &BlockType, v: &Value) -> Json {
+    match v {
+        Value::List(items) => Json::Array(
+            items
+                .iter()
+                .map(|item| match item.as_object() {
+                    Some(o) => {
+                        let mut m = Map::new();
+                        for (key, v) in o {
+                            let mask = match block.attribute(key) {
+                                Some(a) if a.sensitive => Json::Bool(true),
+                                Some(a) => type_mask(Some(a.ty), v),
+                                None => type_mask(None, v),
+                            };
+                            if mask != Json::Bool(false) {
+                                m.insert(key.clone(), mask);
+                            }
+                        }
+                        Json::Object(m)
+                    }
+                    None => Json::Bool(false),
+                })
+                .collect(),
+        ),
+        // Blocks are lists even when absent or unknown.
+        Value::Null | Value::Unknown => Json::Array(Vec::new()),
+        _ => Json::Bool(false),
+    }
+}
+
+fn type_mask(ty: Option<Type>, v: &Value) -> Json {
+    let element = |t: Option<Type>| match t {
+        Some(Type::List(e) | Type::Set(e) | Type::Map(e)) => Some(*e),
+        _ => None,
+    };
+    match v {
+        Value::Unknown => match ty {
+            Some(Type::List(_) | Type::Set(_)) => Json::Array(Vec::new()),
+            Some(Type::Map(_)) => Json::Object(Map::new()),
+            _ => Json::Bool(false),
+        },
+        Value::List(items) => {
+            Json::Array(items.iter().map(|i| type_mask(element(ty), i)).collect())
+        }
+        Value::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), type_mask(element(ty), v)))
+                .filter(|(_, m)| *m != Json::Bool(false))
+                .collect(),
+        ),
+        _ => Json::Bool(false),
+    }
+}
