@@ -124,6 +124,10 @@ impl<'a> Applier<'a> {
             instances: Mutex::new(initial_instances(self.stack, planned_values)),
             summary: Mutex::new(Summary::default()),
         };
+        if let Err(e) = run.record_refreshed() {
+            run.summary.lock().unwrap().failures.push(("state".into(), e));
+            return run.summary.into_inner().unwrap();
+        }
         let jobs = jobs::build(plan);
         let deps: Vec<Vec<usize>> = jobs.iter().map(|j| j.deps.clone()).collect();
         let outcomes = walk(&deps, opts.parallelism, |i| run.job(&jobs[i])).await;
@@ -332,6 +336,25 @@ impl Run<'_> {
         let config = self.config(change, ds.schema())?;
         let obj = retry(|| ds.read(&config)).await.map_err(|e| describe(&change.addr, "reading", &e))?;
         self.set_value(&change.addr, Value::Object(obj));
+        Ok(())
+    }
+
+    /// Keeps what refresh read (e.g. a volume attached since the last apply), as
+    /// Terraform does, so the same drift is not reported again next time.
+    fn record_refreshed(&self) -> Result<(), String> {
+        let mut state = self.state.lock().unwrap();
+        let mut changed = false;
+        for change in &self.plan.changes {
+            let (Some(before), Some(rs)) = (&change.before, state.get_mut(&change.addr)) else { continue };
+            let refreshed = Value::Object(before.clone()).to_json();
+            if rs.attributes != refreshed {
+                rs.attributes = refreshed;
+                changed = true;
+            }
+        }
+        if changed {
+            self.persist(&mut state)?;
+        }
         Ok(())
     }
 
