@@ -3,7 +3,11 @@
 
 pub mod ec2;
 pub mod error;
+pub mod events;
+pub mod iam;
 pub mod kms;
+pub mod lambda;
+pub mod s3;
 pub mod sts;
 pub mod tags;
 
@@ -17,7 +21,10 @@ pub use error::sdk_error;
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
+    pub iam: aws_sdk_iam::Client,
     pub kms: aws_sdk_kms::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub events: aws_sdk_eventbridge::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
@@ -47,7 +54,10 @@ impl Clients {
             .build();
         Clients {
             ec2: aws_sdk_ec2::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
+            lambda: aws_sdk_lambda::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sts: aws_sdk_sts::Client::new(config),
             region: config
@@ -69,9 +79,17 @@ impl AwsProvider {
         let mut resources: Vec<Arc<dyn ResourceType>> = Vec::new();
         resources.extend(kms::resources(clients));
         resources.extend(ec2::resources(clients));
+        resources.extend(iam::resources(clients));
+        resources.extend(lambda::resources(clients));
+        resources.extend(events::resources(clients));
+        resources.extend(s3::resources(clients));
         let mut data_sources: Vec<Arc<dyn DataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources(clients));
         data_sources.extend(sts::data_sources(clients));
+        data_sources.extend(iam::data_sources(clients));
+        data_sources.extend(lambda::data_sources(clients));
+        data_sources.extend(events::data_sources(clients));
+        data_sources.extend(s3::data_sources(clients));
         AwsProvider {
             resources: resources.into_iter().map(|r| (r.schema().type_name, r)).collect(),
             data_sources: data_sources
