@@ -1,24 +1,25 @@
 //! aws_ebs_volume: a standalone EBS volume in one availability zone.
 //!
-//! The bottom of this file also holds the EC2 helpers the compute types share
-//! (filters, tag specifications, KMS key normalisation, volume lookups, polling).
+//! The volume helpers at the bottom (lookups, waiters, ModifyVolume) serve the
+//! instance and volume attachment types too.
 
+use super::shared::{
+    ec2_arn, filter, key_arns, known_bool, known_change, known_i32, known_str, partial_state, poll,
+    state_key, tag_specification, update_tags, Account, CHUNK,
+};
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, ID,
     TAGS,
 };
-use crate::value::{Object, ObjectExt, Value};
+use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    Filter, ResourceType as Ec2ResourceType, Tag, TagSpecification, Volume,
-    VolumeModificationState, VolumeState, VolumeType,
+    ResourceType as Ec2ResourceType, Volume, VolumeModificationState, VolumeState, VolumeType,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::future::Future;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
-use tokio::sync::OnceCell;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_ebs_volume",
@@ -49,7 +50,7 @@ const IN_USE_RETRY: Duration = Duration::from_secs(2 * 60);
 pub struct EbsVolume {
     client: aws_sdk_ec2::Client,
     kms: aws_sdk_kms::Client,
-    account: AccountId,
+    account: Account,
     region: String,
 }
 
@@ -58,7 +59,7 @@ impl EbsVolume {
         EbsVolume {
             client: clients.ec2.clone(),
             kms: clients.kms.clone(),
-            account: AccountId::new(clients),
+            account: Account::new(clients),
             region: clients.region.clone(),
         }
     }
@@ -87,10 +88,7 @@ impl ResourceType for EbsVolume {
             .client
             .create_volume()
             .availability_zone(az)
-            .tag_specifications(tag_spec(
-                Ec2ResourceType::Volume,
-                &tags::with_recon_tags(planned, meta),
-            ));
+            .tag_specifications(tag_specification(Ec2ResourceType::Volume, planned, meta));
         if let Some(size) = known_i32(planned, "size") {
             req = req.size(size);
         }
@@ -167,7 +165,7 @@ impl ResourceType for EbsVolume {
                 None => match &account {
                     Some(a) => String::clone(a),
                     None => {
-                        let a = self.account.get().await?;
+                        let a = self.account.id().await?.to_string();
                         account = Some(a.clone());
                         a
                     }
@@ -244,7 +242,7 @@ fn to_state(
     let arn = volume
         .volume_arn()
         .map(str::to_string)
-        .unwrap_or_else(|| format!("arn:{}:ec2:{region}:{owner}:volume/{id}", partition(region)));
+        .unwrap_or_else(|| ec2_arn(region, owner, &format!("volume/{id}")));
     crate::object! {
         "id" => id,
         "arn" => arn,
@@ -260,69 +258,6 @@ fn to_state(
     }
 }
 
-// ---------------------------------------------------------------------------
-// Helpers shared by the EC2 compute types (instance, volume attachment).
-// ---------------------------------------------------------------------------
-
-/// EC2 accepts at most 200 values in one filter.
-pub(super) const FILTER_CHUNK: usize = 200;
-
-pub(super) fn filter(name: &str, values: &[String]) -> Filter {
-    Filter::builder()
-        .name(name)
-        .set_values(Some(values.to_vec()))
-        .build()
-}
-
-pub(super) fn tag_spec(kind: Ec2ResourceType, tags: &BTreeMap<String, String>) -> TagSpecification {
-    TagSpecification::builder()
-        .resource_type(kind)
-        .set_tags(Some(ec2_tags(tags)))
-        .build()
-}
-
-pub(super) fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-/// Moves the user's tags of one EC2 resource from `prior` to `planned`.
-pub(super) async fn update_tags(
-    client: &aws_sdk_ec2::Client,
-    id: &str,
-    prior: &Object,
-    planned: &Object,
-) -> ProviderResult<()> {
-    if planned.get("tags").is_some_and(Value::is_unknown) {
-        return Ok(());
-    }
-    let (removed, set) = tags::tag_changes(prior, planned);
-    if !removed.is_empty() {
-        let keys = removed
-            .iter()
-            .map(|k| Tag::builder().key(k).build())
-            .collect();
-        client
-            .delete_tags()
-            .resources(id)
-            .set_tags(Some(keys))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    if !set.is_empty() {
-        client
-            .create_tags()
-            .resources(id)
-            .set_tags(Some(ec2_tags(&set)))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    Ok(())
-}
-
 /// Sends ModifyVolume for what differs between `prior` and `planned` (size, type,
 /// iops, throughput; the first two under the given attribute names). Returns
 /// whether anything was sent.
@@ -334,10 +269,10 @@ pub(super) async fn modify_volume(
     size_key: &str,
     type_key: &str,
 ) -> ProviderResult<bool> {
-    let size_changed = changed(prior, planned, size_key);
-    let type_changed = changed(prior, planned, type_key);
-    let iops_changed = changed(prior, planned, "iops");
-    let throughput_changed = changed(prior, planned, "throughput");
+    let size_changed = known_change(prior, planned, size_key);
+    let type_changed = known_change(prior, planned, type_key);
+    let iops_changed = known_change(prior, planned, "iops");
+    let throughput_changed = known_change(prior, planned, "throughput");
     if !(size_changed || type_changed || iops_changed || throughput_changed) {
         return Ok(false);
     }
@@ -361,136 +296,6 @@ pub(super) async fn modify_volume(
     Ok(true)
 }
 
-/// A configured string (not Unknown, not Null).
-pub(super) fn known_str<'a>(o: &'a Object, key: &str) -> Option<&'a str> {
-    o.str(key)
-}
-
-pub(super) fn known_i32(o: &Object, key: &str) -> Option<i32> {
-    o.i64(key).and_then(|n| i32::try_from(n).ok())
-}
-
-pub(super) fn known_bool(o: &Object, key: &str) -> Option<bool> {
-    o.bool(key)
-}
-
-/// True when `planned` holds a known value for `key` that differs from `prior`.
-pub(super) fn changed(prior: &Object, planned: &Object, key: &str) -> bool {
-    match planned.get(key) {
-        None | Some(Value::Unknown) => false,
-        Some(v) => prior.get(key).unwrap_or(&Value::Null) != v,
-    }
-}
-
-/// What to record when a create fails half way: the planned values with the id,
-/// Unknowns dropped to Null.
-pub(super) fn partial_state(planned: &Object, id: &str) -> Object {
-    fn known(v: &Value) -> Value {
-        match v {
-            Value::Unknown => Value::Null,
-            Value::List(items) => Value::List(items.iter().map(known).collect()),
-            Value::Object(map) => {
-                Value::Object(map.iter().map(|(k, v)| (k.clone(), known(v))).collect())
-            }
-            other => other.clone(),
-        }
-    }
-    let mut state: Object = planned.iter().map(|(k, v)| (k.clone(), known(v))).collect();
-    state.insert("id".into(), Value::String(id.to_string()));
-    state
-}
-
-pub(super) fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
-/// The caller's account id, asked of STS once (for ARNs the API does not return).
-pub(super) struct AccountId {
-    sts: aws_sdk_sts::Client,
-    cell: OnceCell<String>,
-}
-
-impl AccountId {
-    pub(super) fn new(clients: &Clients) -> Self {
-        AccountId {
-            sts: clients.sts.clone(),
-            cell: OnceCell::new(),
-        }
-    }
-
-    pub(super) async fn get(&self) -> ProviderResult<String> {
-        self.cell
-            .get_or_try_init(|| async {
-                let out = self
-                    .sts
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                out.account()
-                    .map(str::to_string)
-                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
-            })
-            .await
-            .cloned()
-    }
-}
-
-/// Maps each KMS key reference (id, alias, ARN) to the key ARN, as AWS reports it
-/// for volumes. moto echoes the reference it was given. A key that cannot be
-/// described is left as it is.
-pub(super) async fn key_arns<'a>(
-    kms: &aws_sdk_kms::Client,
-    keys: impl Iterator<Item = &'a str>,
-) -> HashMap<String, String> {
-    let wanted: BTreeSet<&str> = keys.filter(|k| !is_key_arn(k)).collect();
-    let lookups = wanted.into_iter().map(|key| async move {
-        let arn = kms
-            .describe_key()
-            .key_id(key)
-            .send()
-            .await
-            .ok()
-            .and_then(|out| out.key_metadata().and_then(|m| m.arn()).map(str::to_string));
-        (key.to_string(), arn)
-    });
-    futures::future::join_all(lookups)
-        .await
-        .into_iter()
-        .filter_map(|(key, arn)| arn.map(|a| (key, a)))
-        .collect()
-}
-
-/// The `kms_key_id` for state: the key ARN (AWS reports ARNs, moto echoes what
-/// it was sent), unless the prior names that same key another way (key id,
-/// alias): then the prior's spelling stays, so a configuration written that way
-/// shows no diff, and no replacement, while a different key still does.
-pub(super) fn state_key(
-    actual: Option<&str>,
-    prior: Option<&str>,
-    keys: &HashMap<String, String>,
-) -> Value {
-    let Some(actual) = actual else {
-        return Value::Null;
-    };
-    let resolve = |k: &str| keys.get(k).cloned().unwrap_or_else(|| k.to_string());
-    let arn = resolve(actual);
-    match prior {
-        Some(p) if resolve(p) == arn => Value::from(p),
-        _ => Value::from(arn),
-    }
-}
-
-fn is_key_arn(key: &str) -> bool {
-    key.starts_with("arn:") && key.contains(":key/")
-}
-
 /// Describes volumes by id (missing ones are simply absent from the map). Uses a
 /// `volume-id` filter rather than VolumeIds so one deleted volume does not fail
 /// the whole batch with InvalidVolume.NotFound.
@@ -505,7 +310,7 @@ pub(super) async fn find_volumes(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    for chunk in unique.chunks(FILTER_CHUNK) {
+    for chunk in unique.chunks(CHUNK) {
         let mut token: Option<String> = None;
         loop {
             let out = client
@@ -527,33 +332,6 @@ pub(super) async fn find_volumes(
         }
     }
     Ok(found)
-}
-
-/// Polls `check` until it yields a value, with a growing pause, up to `timeout`.
-pub(super) async fn poll<T, F, Fut>(
-    what: &str,
-    timeout: Duration,
-    mut check: F,
-) -> ProviderResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ProviderResult<Option<T>>>,
-{
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(500);
-    loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
-        }
-        if start.elapsed() >= timeout {
-            return Err(ProviderError::with_code(
-                "Timeout",
-                format!("timed out after {}s waiting for {what}", timeout.as_secs()),
-            ));
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(5));
-    }
 }
 
 /// Waits until a volume is in `target` (`Deleted` also accepts a vanished volume).

@@ -1,10 +1,11 @@
 //! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
 
-use super::network_shared::{
-    changed, ec2_arn, filter, id_of, opt_str, partition, poll, state_tags, tag_specification,
-    update_tags, Account, CHUNK, STATE_TIMEOUT,
+use super::shared::{
+    changed, ec2_arn, filter, id_of, opt_str, poll, state_tags, tag_specification, update_tags,
+    Account, CHUNK, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::sts::region::partition_of;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -282,7 +283,7 @@ async fn find_addresses(
 }
 
 fn dns_suffix(region: &str) -> &'static str {
-    if partition(region) == "aws-cn" {
+    if partition_of(region) == "aws-cn" {
         "amazonaws.com.cn"
     } else {
         "amazonaws.com"

@@ -1,9 +1,9 @@
 //! aws_instance: an EC2 instance, with its root volume and launch-time EBS volumes.
 
-use super::ebs_volume::{
-    changed, filter, find_volumes, key_arns, known_bool, known_i32, known_str, modify_volume,
-    partial_state, partition, poll, state_key, tag_spec, update_tags, wait_volume_modified,
-    FILTER_CHUNK,
+use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
+use super::shared::{
+    ec2_arn, filter, key_arns, known_bool, known_change, known_i32, known_str, partial_state, poll,
+    state_key, tag_specification, update_tags, CHUNK,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
@@ -157,14 +157,12 @@ impl ResourceType for Instance {
             .max_count(1)
             // Makes the SDK's own retries of this call idempotent.
             .client_token(uuid::Uuid::new_v4().to_string())
-            .tag_specifications(tag_spec(
-                Ec2ResourceType::Instance,
-                &tags::with_recon_tags(planned, meta),
-            ))
+            .tag_specifications(tag_specification(Ec2ResourceType::Instance, planned, meta))
             // Volumes carry recon's tags only: the user's tags belong to the instance.
-            .tag_specifications(tag_spec(
+            .tag_specifications(tag_specification(
                 Ec2ResourceType::Volume,
-                &tags::with_recon_tags(&Object::new(), meta),
+                &Object::new(),
+                meta,
             ));
 
         let root = known_block(planned, "root_block_device");
@@ -344,8 +342,8 @@ impl ResourceType for Instance {
             .ok_or_else(|| ProviderError::new("aws_instance has no id in state"))?;
 
         // Instance type and EBS optimisation can only change while stopped.
-        let type_changed = changed(prior, planned, "instance_type");
-        let ebs_opt_changed = changed(prior, planned, "ebs_optimized");
+        let type_changed = known_change(prior, planned, "instance_type");
+        let ebs_opt_changed = known_change(prior, planned, "ebs_optimized");
         if type_changed || ebs_opt_changed {
             self.stop(id).await?;
             let modified = self
@@ -367,7 +365,7 @@ impl ResourceType for Instance {
                 .map_err(sdk_error)?;
         }
         if let Some(on) = known_bool(planned, "disable_api_termination")
-            .filter(|_| changed(prior, planned, "disable_api_termination"))
+            .filter(|_| known_change(prior, planned, "disable_api_termination"))
         {
             self.client
                 .modify_instance_attribute()
@@ -378,7 +376,7 @@ impl ResourceType for Instance {
                 .map_err(sdk_error)?;
         }
         if let Some(on) =
-            known_bool(planned, "monitoring").filter(|_| changed(prior, planned, "monitoring"))
+            known_bool(planned, "monitoring").filter(|_| known_change(prior, planned, "monitoring"))
         {
             if on {
                 self.client
@@ -396,7 +394,7 @@ impl ResourceType for Instance {
                     .map_err(sdk_error)?;
             }
         }
-        if changed(prior, planned, "iam_instance_profile") {
+        if known_change(prior, planned, "iam_instance_profile") {
             self.set_profile(id, known_str(planned, "iam_instance_profile"))
                 .await?;
         }
@@ -614,7 +612,7 @@ impl Instance {
     ) -> ProviderResult<HashMap<String, (String, String)>> {
         let mut found = HashMap::new();
         let states = ["associating".to_string(), "associated".to_string()];
-        for chunk in ids.chunks(FILTER_CHUNK) {
+        for chunk in ids.chunks(CHUNK) {
             let mut token: Option<String> = None;
             loop {
                 let out = self
@@ -770,7 +768,7 @@ impl Instance {
         }
         if let (Some(on), Some(device)) = (
             known_bool(new, "delete_on_termination")
-                .filter(|_| changed(old, new, "delete_on_termination")),
+                .filter(|_| known_change(old, new, "delete_on_termination")),
             old.str("device_name"),
         ) {
             self.client
@@ -815,7 +813,7 @@ pub(super) async fn find_instances(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    for chunk in unique.chunks(FILTER_CHUNK) {
+    for chunk in unique.chunks(CHUNK) {
         let mut token: Option<String> = None;
         loop {
             let out = client
@@ -977,7 +975,7 @@ fn merged_metadata(prior: &Object, planned: &Object) -> Option<Object> {
     let new = known_block(planned, "metadata_options")?;
     let empty = Object::new();
     let old = prior.block("metadata_options").unwrap_or(&empty);
-    if !METADATA_FIELDS.iter().any(|f| changed(old, new, f)) {
+    if !METADATA_FIELDS.iter().any(|f| known_change(old, new, f)) {
         return None;
     }
     Some(
@@ -1066,7 +1064,7 @@ impl View<'_> {
 
         crate::object! {
             "id" => id,
-            "arn" => format!("arn:{}:ec2:{}:{owner}:instance/{id}", partition(self.region), self.region),
+            "arn" => ec2_arn(self.region, owner, &format!("instance/{id}")),
             "ami" => i.image_id(),
             "instance_type" => i.instance_type().map(|t| t.as_str()),
             "availability_zone" => i.placement().and_then(|p| p.availability_zone()),

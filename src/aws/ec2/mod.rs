@@ -4,9 +4,10 @@ use super::Clients;
 use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
+mod shared;
+
 // network: modules
 pub mod eip;
-mod network_shared;
 pub mod security_group;
 mod security_group_rule;
 pub mod security_group_rule_egress;
@@ -30,8 +31,12 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(vpc::Vpc::new(clients)),
         Arc::new(subnet::Subnet::new(clients)),
         Arc::new(security_group::SecurityGroup::new(clients)),
-        Arc::new(security_group_rule_ingress::SecurityGroupIngressRule::new(clients)),
-        Arc::new(security_group_rule_egress::SecurityGroupEgressRule::new(clients)),
+        Arc::new(security_group_rule_ingress::SecurityGroupIngressRule::new(
+            clients,
+        )),
+        Arc::new(security_group_rule_egress::SecurityGroupEgressRule::new(
+            clients,
+        )),
         Arc::new(eip::Eip::new(clients)),
         // compute: registrations
         Arc::new(instance::Instance::new(clients)),

@@ -1,6 +1,6 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
-use super::network_shared::{
+use super::shared::{
     ec2_arn, filter, id_of, normalize_protocol, opt_str, poll, retry_on_codes, state_tags,
     tag_specification, update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
 };

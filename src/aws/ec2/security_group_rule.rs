@@ -2,7 +2,7 @@
 //! share: one security group rule per resource, known by its rule id. The two types
 //! differ only in direction.
 
-use super::network_shared::{
+use super::shared::{
     ec2_arn, filter, id_of, normalize_protocol, opt_str, required, state_tags, tag_specification,
     update_tags, Account, CHUNK,
 };

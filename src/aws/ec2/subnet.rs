@@ -1,6 +1,6 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
-use super::network_shared::{
+use super::shared::{
     changed, filter, id_of, opt_str, poll, required, retry_on_codes, state_tags, tag_specification,
     update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
 };

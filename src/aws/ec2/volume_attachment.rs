@@ -1,7 +1,8 @@
 //! aws_volume_attachment: attaches an EBS volume to an instance as a device.
 
-use super::ebs_volume::{find_volumes, poll};
+use super::ebs_volume::find_volumes;
 use super::instance::wait_instance;
+use super::shared::poll;
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{

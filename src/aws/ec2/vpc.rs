@@ -1,6 +1,6 @@
 //! aws_vpc: a virtual private cloud, its DNS settings and the defaults AWS makes with it.
 
-use super::network_shared::{
+use super::shared::{
     changed, ec2_arn, filter, id_of, poll, required, retry_on_codes, state_tags, tag_specification,
     update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
 };

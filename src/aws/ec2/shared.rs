@@ -1,10 +1,12 @@
-//! Helpers shared by the EC2 networking types: ARNs, the account id, tags, filters,
-//! protocol names and polling.
+//! Helpers shared by the EC2 types: ARNs, the account id, tags, filters, planned
+//! values, KMS key normalisation, protocol names and polling.
 
+use crate::aws::sts::region::partition_of as partition;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{Meta, ProviderError, ProviderResult};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
@@ -18,20 +20,6 @@ pub(super) const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How long to wait for a new resource to become usable, or a deleted one to go.
 pub(super) const STATE_TIMEOUT: Duration = Duration::from_secs(300);
-
-pub(super) fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else {
-        "aws"
-    }
-}
 
 /// `arn:<partition>:ec2:<region>:<account>:<resource>`.
 pub(super) fn ec2_arn(region: &str, account: &str, resource: &str) -> String {
@@ -88,13 +76,16 @@ pub(super) fn tag_specification(
     planned: &Object,
     meta: &Meta,
 ) -> TagSpecification {
-    let tags = tags::with_recon_tags(planned, meta)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build());
     TagSpecification::builder()
         .resource_type(kind)
-        .set_tags(Some(tags.collect()))
+        .set_tags(Some(ec2_tags(&tags::with_recon_tags(planned, meta))))
         .build()
+}
+
+fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// The state value of `tags`: what AWS reports minus recon's own tags.
@@ -107,16 +98,20 @@ pub(super) fn state_tags(aws: &[Tag]) -> Value {
     }))
 }
 
-/// Moves the user's tags of an EC2 resource from `prior` to `planned`.
+/// Moves the user's tags of an EC2 resource from `prior` to `planned` (nothing
+/// while the planned tags are still unknown).
 pub(super) async fn update_tags(
     client: &aws_sdk_ec2::Client,
     id: &str,
     prior: &Object,
     planned: &Object,
 ) -> ProviderResult<()> {
+    if planned.get("tags").is_some_and(Value::is_unknown) {
+        return Ok(());
+    }
     let (removed, set) = tags::tag_changes(prior, planned);
     if !removed.is_empty() {
-        let keys = removed.into_iter().map(|k| Tag::builder().key(k).build());
+        let keys = removed.iter().map(|k| Tag::builder().key(k).build());
         client
             .delete_tags()
             .resources(id)
@@ -126,13 +121,10 @@ pub(super) async fn update_tags(
             .map_err(sdk_error)?;
     }
     if !set.is_empty() {
-        let pairs = set
-            .into_iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build());
         client
             .create_tags()
             .resources(id)
-            .set_tags(Some(pairs.collect()))
+            .set_tags(Some(ec2_tags(&set)))
             .send()
             .await
             .map_err(sdk_error)?;
@@ -167,6 +159,95 @@ pub(super) fn changed(prior: &Object, planned: &Object, key: &str) -> bool {
     }
 }
 
+/// True when `planned` holds a known value for `key` that differs from `prior`
+/// (unlike [`changed`], a key missing from `planned` means "keep").
+pub(super) fn known_change(prior: &Object, planned: &Object, key: &str) -> bool {
+    match planned.get(key) {
+        None | Some(Value::Unknown) => false,
+        Some(v) => prior.get(key).unwrap_or(&Value::Null) != v,
+    }
+}
+
+/// A configured string (not Unknown, not Null).
+pub(super) fn known_str<'a>(o: &'a Object, key: &str) -> Option<&'a str> {
+    o.str(key)
+}
+
+pub(super) fn known_i32(o: &Object, key: &str) -> Option<i32> {
+    o.i64(key).and_then(|n| i32::try_from(n).ok())
+}
+
+pub(super) fn known_bool(o: &Object, key: &str) -> Option<bool> {
+    o.bool(key)
+}
+
+/// What to record when a create fails half way: the planned values with the id,
+/// Unknowns dropped to Null.
+pub(super) fn partial_state(planned: &Object, id: &str) -> Object {
+    fn known(v: &Value) -> Value {
+        match v {
+            Value::Unknown => Value::Null,
+            Value::List(items) => Value::List(items.iter().map(known).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), known(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    let mut state: Object = planned.iter().map(|(k, v)| (k.clone(), known(v))).collect();
+    state.insert("id".into(), Value::String(id.to_string()));
+    state
+}
+
+/// Maps each KMS key reference (id, alias, ARN) to the key ARN, as AWS reports it
+/// for volumes. moto echoes the reference it was given. A key that cannot be
+/// described is left as it is.
+pub(super) async fn key_arns<'a>(
+    kms: &aws_sdk_kms::Client,
+    keys: impl Iterator<Item = &'a str>,
+) -> HashMap<String, String> {
+    let wanted: BTreeSet<&str> = keys.filter(|k| !is_key_arn(k)).collect();
+    let lookups = wanted.into_iter().map(|key| async move {
+        let arn = kms
+            .describe_key()
+            .key_id(key)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.key_metadata().and_then(|m| m.arn()).map(str::to_string));
+        (key.to_string(), arn)
+    });
+    futures::future::join_all(lookups)
+        .await
+        .into_iter()
+        .filter_map(|(key, arn)| arn.map(|a| (key, a)))
+        .collect()
+}
+
+/// The `kms_key_id` for state: the key ARN (AWS reports ARNs, moto echoes what
+/// it was sent), unless the prior names that same key another way (key id,
+/// alias): then the prior's spelling stays, so a configuration written that way
+/// shows no diff, and no replacement, while a different key still does.
+pub(super) fn state_key(
+    actual: Option<&str>,
+    prior: Option<&str>,
+    keys: &HashMap<String, String>,
+) -> Value {
+    let Some(actual) = actual else {
+        return Value::Null;
+    };
+    let resolve = |k: &str| keys.get(k).cloned().unwrap_or_else(|| k.to_string());
+    let arn = resolve(actual);
+    match prior {
+        Some(p) if resolve(p) == arn => Value::from(p),
+        _ => Value::from(arn),
+    }
+}
+
+fn is_key_arn(key: &str) -> bool {
+    key.starts_with("arn:") && key.contains(":key/")
+}
+
 /// An IP protocol as Terraform stores it: names for tcp/udp/icmp/icmpv6, "-1" for all.
 pub(super) fn normalize_protocol(protocol: &str) -> String {
     let lower = protocol.trim().to_ascii_lowercase();
@@ -197,10 +278,10 @@ where
             return Ok(v);
         }
         if start.elapsed() >= timeout {
-            return Err(ProviderError::new(format!(
-                "timed out after {}s waiting for {what}",
-                timeout.as_secs()
-            )));
+            return Err(ProviderError::with_code(
+                "Timeout",
+                format!("timed out after {}s waiting for {what}", timeout.as_secs()),
+            ));
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(5));
