@@ -95,7 +95,8 @@ impl Diag {
         Diag {
             message,
             source_code: Some(
-                NamedSource::new(span.location(), file.text.clone()).with_language("hcl"),
+                // miette adds line:col after the name itself.
+                NamedSource::new(file.name.clone(), file.text.clone()).with_language("hcl"),
             ),
             span_label: Some(SourceSpan::new(span.range.start.into(), len)),
             label: label.into(),
@@ -154,12 +155,12 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 
 /// `path` relative to the current directory when it lies below it.
 pub fn display_path(path: &Path) -> String {
-    std::env::current_dir()
+    let shown = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
+        .unwrap_or_else(|| path.to_path_buf());
+    let shown = shown.strip_prefix(".").unwrap_or(&shown);
+    shown.display().to_string()
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ fn assert_contains(haystack: &str, needles: &[&str]) {
 fn malformed_hcl_points_at_the_syntax_error() {
     let (code, err) = run("resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = {\n}\n", &["validate"]);
     assert_eq!(code, 1);
-    assert_contains(&err, &["malformed HCL", "main.hcl:"]);
+    assert_contains(&err, &["malformed HCL", "main.hcl:4:2", "fix the syntax"]);
 }
 
 #[test]
