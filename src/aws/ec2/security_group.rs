@@ -1,8 +1,8 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
 use super::shared::{
-    ec2_arn, filter, id_of, normalize_protocol, opt_str, poll, retry_on_codes, state_tags,
-    tag_specification, update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
+    delete_and_wait, ec2_arn, filter, id_of, normalize_protocol, opt_str, poll, state_tags,
+    tag_specification, update_tags, CHUNK, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -173,9 +173,10 @@ impl ResourceType for SecurityGroup {
         if prior.bool("revoke_rules_on_delete") == Some(true) {
             self.revoke_related_rules(id).await?;
         }
-        let deleted = retry_on_codes(
+        let ids = [id.to_string()];
+        delete_and_wait(
+            &format!("security group {id}"),
             &["DependencyViolation", "InvalidGroup.InUse"],
-            DEPENDENCY_TIMEOUT,
             || async {
                 self.client
                     .delete_security_group()
@@ -184,23 +185,7 @@ impl ResourceType for SecurityGroup {
                     .await
                     .map_err(sdk_error)
             },
-        )
-        .await;
-        match deleted {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => return Err(e),
-            Ok(_) => {}
-        }
-        let ids = [id.to_string()];
-        poll(
-            &format!("security group {id} to be deleted"),
-            STATE_TIMEOUT,
-            || async {
-                Ok(find_groups(&self.client, &ids)
-                    .await?
-                    .is_empty()
-                    .then_some(()))
-            },
+            || async { Ok(find_groups(&self.client, &ids).await?.is_empty()) },
         )
         .await
     }

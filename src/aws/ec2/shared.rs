@@ -1,6 +1,7 @@
 //! Helpers shared by the EC2 types: ARNs, the account id, tags, filters, planned
 //! values, KMS key normalisation, protocol names and polling.
 
+use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of as partition;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{Meta, ProviderError, ProviderResult};
@@ -16,7 +17,7 @@ pub(super) const CHUNK: usize = 100;
 
 /// How long a delete keeps retrying while AWS still reports a dependency (ENIs of
 /// terminated instances linger for a while, as Terraform knows too).
-pub(super) const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(300);
+const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How long to wait for a new resource to become usable, or a deleted one to go.
 pub(super) const STATE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -289,7 +290,7 @@ where
 }
 
 /// Runs `call` again while it fails with one of `codes`, for at most `timeout`.
-pub(super) async fn retry_on_codes<T, F, Fut>(
+async fn retry_on_codes<T, F, Fut>(
     codes: &[&str],
     timeout: Duration,
     mut call: F,
@@ -312,4 +313,30 @@ where
             other => return other,
         }
     }
+}
+
+/// Deletes a resource with `delete`, retried while AWS answers one of
+/// `dependency_codes` (for at most DEPENDENCY_TIMEOUT), then waits until `gone`
+/// says it no longer exists. Deleting something already gone is success.
+pub(super) async fn delete_and_wait<T, D, DFut, G, GFut>(
+    what: &str,
+    dependency_codes: &[&str],
+    delete: D,
+    gone: G,
+) -> ProviderResult<()>
+where
+    D: FnMut() -> DFut,
+    DFut: Future<Output = ProviderResult<T>>,
+    G: Fn() -> GFut,
+    GFut: Future<Output = ProviderResult<bool>>,
+{
+    match retry_on_codes(dependency_codes, DEPENDENCY_TIMEOUT, delete).await {
+        Err(e) if is_not_found(&e) => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    poll(&format!("{what} to be deleted"), STATE_TIMEOUT, || async {
+        Ok(gone().await?.then_some(()))
+    })
+    .await
 }

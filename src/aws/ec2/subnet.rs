@@ -1,10 +1,9 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
 use super::shared::{
-    changed, filter, id_of, opt_str, poll, required, retry_on_codes, state_tags, tag_specification,
-    update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
+    changed, delete_and_wait, filter, id_of, opt_str, poll, required, state_tags,
+    tag_specification, update_tags, CHUNK, STATE_TIMEOUT,
 };
-use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -111,30 +110,19 @@ impl ResourceType for Subnet {
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
-        let deleted = retry_on_codes(&["DependencyViolation"], DEPENDENCY_TIMEOUT, || async {
-            self.client
-                .delete_subnet()
-                .subnet_id(id)
-                .send()
-                .await
-                .map_err(sdk_error)
-        })
-        .await;
-        match deleted {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => return Err(e),
-            Ok(_) => {}
-        }
         let ids = [id.to_string()];
-        poll(
-            &format!("subnet {id} to be deleted"),
-            STATE_TIMEOUT,
+        delete_and_wait(
+            &format!("subnet {id}"),
+            &["DependencyViolation"],
             || async {
-                Ok(find_subnets(&self.client, &ids)
-                    .await?
-                    .is_empty()
-                    .then_some(()))
+                self.client
+                    .delete_subnet()
+                    .subnet_id(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
             },
+            || async { Ok(find_subnets(&self.client, &ids).await?.is_empty()) },
         )
         .await
     }

@@ -1,8 +1,8 @@
 //! aws_vpc: a virtual private cloud, its DNS settings and the defaults AWS makes with it.
 
 use super::shared::{
-    changed, ec2_arn, filter, id_of, poll, required, retry_on_codes, state_tags, tag_specification,
-    update_tags, CHUNK, DEPENDENCY_TIMEOUT, STATE_TIMEOUT,
+    changed, delete_and_wait, ec2_arn, filter, id_of, poll, required, state_tags,
+    tag_specification, update_tags, CHUNK, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -166,30 +166,19 @@ impl ResourceType for Vpc {
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
-        let deleted = retry_on_codes(&["DependencyViolation"], DEPENDENCY_TIMEOUT, || async {
-            self.client
-                .delete_vpc()
-                .vpc_id(id)
-                .send()
-                .await
-                .map_err(sdk_error)
-        })
-        .await;
-        match deleted {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => return Err(e),
-            Ok(_) => {}
-        }
         let ids = [id.to_string()];
-        poll(
-            &format!("VPC {id} to be deleted"),
-            STATE_TIMEOUT,
+        delete_and_wait(
+            &format!("VPC {id}"),
+            &["DependencyViolation"],
             || async {
-                Ok(find_vpcs(&self.client, &ids)
-                    .await?
-                    .is_empty()
-                    .then_some(()))
+                self.client
+                    .delete_vpc()
+                    .vpc_id(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
             },
+            || async { Ok(find_vpcs(&self.client, &ids).await?.is_empty()) },
         )
         .await
     }
