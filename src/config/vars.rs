@@ -271,4 +271,24 @@ variable "name" { type = string }
         let err = resolve(&stack(SRC), &inputs).unwrap_err();
         assert!(err.0[0].message.contains("--var size"), "{}", err.0[0].message);
     }
+
+    #[test]
+    fn tfvars_files_sit_between_env_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("prod.tfvars");
+        std::fs::write(&file, "size = 32\nname = \"from-file\"\n").unwrap();
+        let inputs = VarInputs {
+            flags: vec!["name=from-flag".into()],
+            files: vec![file.clone()],
+            env: vec![("size".into(), "12".into())],
+        };
+        let vars = resolve(&stack(SRC), &inputs).unwrap();
+        assert_eq!(vars["size"], Value::Number(32.0));
+        assert_eq!(vars["name"], Value::from("from-flag"));
+
+        std::fs::write(&file, "sise = 32\n").unwrap();
+        let err = resolve(&stack(SRC), &VarInputs { files: vec![file], ..Default::default() }).unwrap_err();
+        assert_eq!(err.0[0].message, "value for undeclared variable \"sise\"");
+        assert_eq!(err.0[0].help.as_deref(), Some("did you mean \"size\"?"));
+    }
 }
