@@ -156,22 +156,12 @@ impl Builder<'_> {
             let span = Span::new(file, Some(range));
             match reference {
                 Ref::Var(name) => {
-                    if self.stack.variables.contains_key(&name) {
-                        let dep = self.node(Node::Var(name));
-                        self.graph.add_edge(dep, me, span);
-                    } else {
-                        let names = self.stack.variables.keys().map(String::as_str);
-                        self.errors.push(undeclared(&span, "variable", &format!("var.{name}"), &name, names, |s| format!("var.{s}")));
-                    }
+                    let known = self.stack.variables.keys();
+                    self.edge_to_named(me, Node::Var(name.clone()), &span, "variable", "var", &name, known)
                 }
                 Ref::Local(name) => {
-                    if self.stack.locals.contains_key(&name) {
-                        let dep = self.node(Node::Local(name));
-                        self.graph.add_edge(dep, me, span);
-                    } else {
-                        let names = self.stack.locals.keys().map(String::as_str);
-                        self.errors.push(undeclared(&span, "local value", &format!("local.{name}"), &name, names, |s| format!("local.{s}")));
-                    }
+                    let known = self.stack.locals.keys();
+                    self.edge_to_named(me, Node::Local(name.clone()), &span, "local value", "local", &name, known)
                 }
                 Ref::Resource(addr) => self.edge_to_resource(me, &addr, &span),
                 Ref::CountIndex if !has_count => self.errors.push(
@@ -188,6 +178,28 @@ impl Builder<'_> {
                 ),
                 Ref::CountIndex | Ref::Each | Ref::Path | Ref::SelfRef => {}
             }
+        }
+    }
+
+    /// An edge from a variable or local, or an error if it is not declared.
+    #[allow(clippy::too_many_arguments)]
+    fn edge_to_named<'k>(
+        &mut self,
+        me: NodeIndex,
+        node: Node,
+        span: &Span,
+        what: &str,
+        prefix: &str,
+        name: &str,
+        known: impl Iterator<Item = &'k String>,
+    ) {
+        let names: Vec<&str> = known.map(String::as_str).collect();
+        if names.contains(&name) {
+            let dep = self.node(node);
+            self.graph.add_edge(dep, me, span.clone());
+        } else {
+            let text = format!("{prefix}.{name}");
+            self.errors.push(undeclared(span, what, &text, name, names.into_iter(), |s| format!("{prefix}.{s}")));
         }
     }
 
