@@ -184,7 +184,7 @@ impl Run<'_> {
         match result {
             Ok(()) => true,
             Err(message) => {
-                self.ctx.progress.failed(&change.addr, job.kind, &message);
+                self.ctx.progress.failed(&change.addr, job.kind);
                 self.summary.lock().unwrap().failures.push((change.addr.to_string(), message));
                 false
             }

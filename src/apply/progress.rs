@@ -61,14 +61,15 @@ impl Progress {
         self.line(addr, &format!("{} after {}s{id}", words(kind).2, started.elapsed().as_secs()));
     }
 
-    pub fn failed(&self, addr: &InstanceAddr, kind: JobKind, message: &str) {
+    /// The error itself is reported once, at the end, with the summary.
+    pub fn failed(&self, addr: &InstanceAddr, kind: JobKind) {
         let verb = match kind {
-            JobKind::Create => "creation",
-            JobKind::Update => "modification",
-            JobKind::Delete => "destruction",
-            JobKind::Read => "read",
+            JobKind::Create => "Creation",
+            JobKind::Update => "Modification",
+            JobKind::Delete => "Destruction",
+            JobKind::Read => "Read",
         };
-        let text = format!("{verb} failed: {message}");
+        let text = format!("{verb} failed (see the error below)");
         self.line(addr, &if self.color { text.red().to_string() } else { text });
     }
 }
