@@ -4,8 +4,8 @@
 //! instance and volume attachment types too.
 
 use super::shared::{
-    ec2_arn, filter, key_arns, known_bool, known_change, known_i32, known_str, partial_state, poll,
-    state_key, tag_specification, update_tags, Account, CHUNK,
+    by_id, describe_by_filter, ec2_arn, key_arns, known_bool, known_change, known_i32, known_str,
+    partial_state, poll, state_key, tag_specification, update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     ResourceType as Ec2ResourceType, Volume, VolumeModificationState, VolumeState, VolumeType,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 pub static SCHEMA: Schema = Schema {
@@ -303,35 +303,19 @@ pub(super) async fn find_volumes(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, Volume>> {
-    let mut found = HashMap::new();
-    let unique: Vec<String> = ids
-        .iter()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    for chunk in unique.chunks(CHUNK) {
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .describe_volumes()
-                .filters(filter("volume-id", chunk))
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for v in out.volumes() {
-                if let Some(id) = v.volume_id() {
-                    found.insert(id.to_string(), v.clone());
-                }
-            }
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
-    }
-    Ok(found)
+    let volumes = describe_by_filter("volume-id", ids, |f| async move {
+        client
+            .describe_volumes()
+            .filters(f)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)
+    })
+    .await?;
+    Ok(by_id(volumes, Volume::volume_id))
 }
 
 /// Waits until a volume is in `target` (`Deleted` also accepts a vanished volume).

@@ -1,8 +1,8 @@
 //! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
 
 use super::shared::{
-    changed, ec2_arn, filter, id_of, opt_str, poll, state_tags, tag_specification, update_tags,
-    Account, CHUNK, STATE_TIMEOUT,
+    by_id, changed, describe_by_filter, ec2_arn, id_of, opt_str, poll, state_tags,
+    tag_specification, update_tags, Account, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of;
@@ -264,22 +264,18 @@ async fn find_addresses(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, Address>> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        // DescribeAddresses does not page; a filter does not fail on a missing id.
+    // DescribeAddresses does not page.
+    let addresses = describe_by_filter("allocation-id", ids, |f| async move {
         let out = client
             .describe_addresses()
-            .filters(filter("allocation-id", chunk))
+            .filters(f)
             .send()
             .await
             .map_err(sdk_error)?;
-        for address in out.addresses() {
-            if let Some(id) = address.allocation_id() {
-                found.insert(id.to_string(), address.clone());
-            }
-        }
-    }
-    Ok(found)
+        Ok(out.addresses().to_vec())
+    })
+    .await?;
+    Ok(by_id(addresses, Address::allocation_id))
 }
 
 fn dns_suffix(region: &str) -> &'static str {

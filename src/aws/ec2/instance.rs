@@ -2,8 +2,8 @@
 
 use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
 use super::shared::{
-    ec2_arn, filter, key_arns, known_bool, known_change, known_i32, known_str, partial_state, poll,
-    state_key, tag_specification, update_tags, CHUNK,
+    describe_by_filter, ec2_arn, filter, key_arns, known_bool, known_change, known_i32, known_str,
+    partial_state, poll, state_key, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
@@ -15,12 +15,13 @@ use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, AttributeValue, BlockDeviceMapping, EbsBlockDevice,
-    EbsInstanceBlockDeviceSpecification, HttpTokensState, IamInstanceProfileSpecification,
-    Instance as Ec2Instance, InstanceAttributeName, InstanceBlockDeviceMapping,
-    InstanceBlockDeviceMappingSpecification, InstanceMetadataEndpointState,
-    InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
+    EbsInstanceBlockDeviceSpecification, HttpTokensState, IamInstanceProfileAssociation,
+    IamInstanceProfileSpecification, Instance as Ec2Instance, InstanceAttributeName,
+    InstanceBlockDeviceMapping, InstanceBlockDeviceMappingSpecification,
+    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, MonitoringState,
-    Placement, ResourceType as Ec2ResourceType, RunInstancesMonitoringEnabled, Volume, VolumeType,
+    Placement, Reservation, ResourceType as Ec2ResourceType, RunInstancesMonitoringEnabled, Volume,
+    VolumeType,
 };
 use base64::Engine;
 use std::collections::{BTreeSet, HashMap};
@@ -610,33 +611,30 @@ impl Instance {
         &self,
         ids: &[String],
     ) -> ProviderResult<HashMap<String, (String, String)>> {
-        let mut found = HashMap::new();
-        let states = ["associating".to_string(), "associated".to_string()];
-        for chunk in ids.chunks(CHUNK) {
-            let mut token: Option<String> = None;
-            loop {
-                let out = self
-                    .client
+        let client = &self.client;
+        let states = &["associating".to_string(), "associated".to_string()];
+        let associations: Vec<IamInstanceProfileAssociation> =
+            describe_by_filter("instance-id", ids, |f| async move {
+                client
                     .describe_iam_instance_profile_associations()
-                    .filters(filter("instance-id", chunk))
-                    .filters(filter("state", &states))
-                    .set_next_token(token.take())
+                    .filters(f)
+                    .filters(filter("state", states))
+                    .into_paginator()
+                    .items()
                     .send()
+                    .try_collect()
                     .await
-                    .map_err(sdk_error)?;
-                for a in out.iam_instance_profile_associations() {
-                    if let (Some(instance), Some(assoc), Some(arn)) = (
-                        a.instance_id(),
-                        a.association_id(),
-                        a.iam_instance_profile().and_then(|p| p.arn()),
-                    ) {
-                        found.insert(instance.to_string(), (assoc.to_string(), arn.to_string()));
-                    }
-                }
-                match out.next_token() {
-                    Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                    _ => break,
-                }
+                    .map_err(sdk_error)
+            })
+            .await?;
+        let mut found = HashMap::new();
+        for a in &associations {
+            if let (Some(instance), Some(assoc), Some(arn)) = (
+                a.instance_id(),
+                a.association_id(),
+                a.iam_instance_profile().and_then(|p| p.arn()),
+            ) {
+                found.insert(instance.to_string(), (assoc.to_string(), arn.to_string()));
             }
         }
         Ok(found)
@@ -806,39 +804,29 @@ pub(super) async fn find_instances(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, Found>> {
+    let reservations: Vec<Reservation> = describe_by_filter("instance-id", ids, |f| async move {
+        client
+            .describe_instances()
+            .filters(f)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)
+    })
+    .await?;
     let mut found = HashMap::new();
-    let unique: Vec<String> = ids
-        .iter()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    for chunk in unique.chunks(CHUNK) {
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .describe_instances()
-                .filters(filter("instance-id", chunk))
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for reservation in out.reservations() {
-                for instance in reservation.instances() {
-                    if let Some(id) = instance.instance_id() {
-                        found.insert(
-                            id.to_string(),
-                            Found {
-                                instance: instance.clone(),
-                                owner: reservation.owner_id().map(str::to_string),
-                            },
-                        );
-                    }
-                }
-            }
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
+    for reservation in &reservations {
+        for instance in reservation.instances() {
+            if let Some(id) = instance.instance_id() {
+                found.insert(
+                    id.to_string(),
+                    Found {
+                        instance: instance.clone(),
+                        owner: reservation.owner_id().map(str::to_string),
+                    },
+                );
             }
         }
     }

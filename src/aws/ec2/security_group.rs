@@ -1,8 +1,8 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
 use super::shared::{
-    delete_and_wait, ec2_arn, filter, id_of, normalize_protocol, opt_str, poll, state_tags,
-    tag_specification, update_tags, CHUNK, STATE_TIMEOUT,
+    by_id, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, normalize_protocol,
+    opt_str, poll, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -776,24 +776,19 @@ async fn find_groups(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, AwsSecurityGroup>> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let groups: Vec<AwsSecurityGroup> = client
+    let groups = describe_by_filter("group-id", ids, |f| async move {
+        client
             .describe_security_groups()
-            .filters(filter("group-id", chunk))
+            .filters(f)
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(sdk_error)?;
-        for group in groups {
-            if let Some(id) = group.group_id() {
-                found.insert(id.to_string(), group);
-            }
-        }
-    }
-    Ok(found)
+            .map_err(sdk_error)
+    })
+    .await?;
+    Ok(by_id(groups, AwsSecurityGroup::group_id))
 }
 
 async fn wait_exists(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<AwsSecurityGroup> {

@@ -3,8 +3,8 @@
 //! differ only in direction.
 
 use super::shared::{
-    ec2_arn, filter, id_of, normalize_protocol, opt_str, required, state_tags, tag_specification,
-    update_tags, Account, CHUNK,
+    by_id, describe_by_filter, ec2_arn, id_of, normalize_protocol, opt_str, required, state_tags,
+    tag_specification, update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -208,29 +208,26 @@ impl Rules {
         ids: &[String],
     ) -> ProviderResult<HashMap<String, SecurityGroupRule>> {
         let egress = self.direction == Direction::Egress;
-        let mut found = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            let rules: Vec<SecurityGroupRule> = self
-                .client
-                .describe_security_group_rules()
-                .filters(filter("security-group-rule-id", chunk))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(sdk_error)?;
-            for rule in rules {
-                // An ingress rule is no egress rule, whatever its id.
-                if rule.is_egress().unwrap_or(false) != egress {
-                    continue;
-                }
-                if let Some(id) = rule.security_group_rule_id() {
-                    found.insert(id.to_string(), rule);
-                }
-            }
-        }
-        Ok(found)
+        let client = &self.client;
+        let rules: Vec<SecurityGroupRule> =
+            describe_by_filter("security-group-rule-id", ids, |f| async move {
+                client
+                    .describe_security_group_rules()
+                    .filters(f)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(sdk_error)
+            })
+            .await?;
+        // An ingress rule is no egress rule, whatever its id.
+        let rules = rules
+            .into_iter()
+            .filter(|rule| rule.is_egress().unwrap_or(false) == egress)
+            .collect();
+        Ok(by_id(rules, SecurityGroupRule::security_group_rule_id))
     }
 
     /// The state of `rule`; `local` (prior state or planned object) keeps spellings

@@ -71,6 +71,39 @@ pub(super) fn filter(name: &str, values: &[String]) -> Filter {
         .build()
 }
 
+/// Runs `describe` with a filter `name` over `ids` (each once, CHUNK per call) and
+/// gathers what the calls return. Unlike a list of ids, a filter does not fail
+/// the whole call when one id no longer exists.
+pub(super) async fn describe_by_filter<T, F, Fut>(
+    name: &str,
+    ids: &[String],
+    describe: F,
+) -> ProviderResult<Vec<T>>
+where
+    F: Fn(Filter) -> Fut,
+    Fut: Future<Output = ProviderResult<Vec<T>>>,
+{
+    let unique: Vec<String> = ids
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut found = Vec::new();
+    for chunk in unique.chunks(CHUNK) {
+        found.extend(describe(filter(name, chunk)).await?);
+    }
+    Ok(found)
+}
+
+/// `items` keyed by their id (items without one are left out).
+pub(super) fn by_id<T>(items: Vec<T>, id: impl Fn(&T) -> Option<&str>) -> HashMap<String, T> {
+    items
+        .into_iter()
+        .filter_map(|item| Some((id(&item)?.to_string(), item)))
+        .collect()
+}
+
 /// The user's tags plus recon's own, for the TagSpecifications of a create call.
 pub(super) fn tag_specification(
     kind: ResourceType,

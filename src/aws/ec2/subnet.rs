@@ -1,8 +1,8 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
 use super::shared::{
-    changed, delete_and_wait, filter, id_of, opt_str, poll, required, state_tags,
-    tag_specification, update_tags, CHUNK, STATE_TIMEOUT,
+    by_id, changed, delete_and_wait, describe_by_filter, id_of, opt_str, poll, required,
+    state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -159,24 +159,19 @@ async fn find_subnets(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, AwsSubnet>> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let subnets: Vec<AwsSubnet> = client
+    let subnets = describe_by_filter("subnet-id", ids, |f| async move {
+        client
             .describe_subnets()
-            .filters(filter("subnet-id", chunk))
+            .filters(f)
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(sdk_error)?;
-        for subnet in subnets {
-            if let Some(id) = subnet.subnet_id() {
-                found.insert(id.to_string(), subnet);
-            }
-        }
-    }
-    Ok(found)
+            .map_err(sdk_error)
+    })
+    .await?;
+    Ok(by_id(subnets, AwsSubnet::subnet_id))
 }
 
 async fn wait_available(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {

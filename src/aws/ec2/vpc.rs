@@ -1,8 +1,8 @@
 //! aws_vpc: a virtual private cloud, its DNS settings and the defaults AWS makes with it.
 
 use super::shared::{
-    changed, delete_and_wait, ec2_arn, filter, id_of, poll, required, state_tags,
-    tag_specification, update_tags, CHUNK, STATE_TIMEOUT,
+    by_id, changed, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, poll, required,
+    state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -13,8 +13,8 @@ use crate::provider::{
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, ResourceType as Ec2Resource, Tenancy, Vpc as AwsVpc, VpcAttributeName,
-    VpcState, VpcTenancy,
+    AttributeBooleanValue, NetworkAcl, ResourceType as Ec2Resource, RouteTable, SecurityGroup,
+    Tenancy, Vpc as AwsVpc, VpcAttributeName, VpcState, VpcTenancy,
 };
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -256,24 +256,19 @@ async fn find_vpcs(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, AwsVpc>> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let vpcs: Vec<AwsVpc> = client
+    let vpcs = describe_by_filter("vpc-id", ids, |f| async move {
+        client
             .describe_vpcs()
-            .filters(filter("vpc-id", chunk))
+            .filters(f)
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(sdk_error)?;
-        for vpc in vpcs {
-            if let Some(id) = vpc.vpc_id() {
-                found.insert(id.to_string(), vpc);
-            }
-        }
-    }
-    Ok(found)
+            .map_err(sdk_error)
+    })
+    .await?;
+    Ok(by_id(vpcs, AwsVpc::vpc_id))
 }
 
 async fn wait_available(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
@@ -337,25 +332,20 @@ async fn find_main_route_tables(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, String>> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let tables: Vec<_> = client
+    let tables: Vec<RouteTable> = describe_by_filter("vpc-id", ids, |f| async move {
+        client
             .describe_route_tables()
-            .filters(filter("vpc-id", chunk))
+            .filters(f)
             .filters(filter("association.main", &["true".to_string()]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(sdk_error)?;
-        for table in tables {
-            if let (Some(vpc), Some(id)) = (table.vpc_id(), table.route_table_id()) {
-                found.insert(vpc.to_string(), id.to_string());
-            }
-        }
-    }
-    Ok(found)
+            .map_err(sdk_error)
+    })
+    .await?;
+    Ok(by_vpc(&tables, |t| (t.vpc_id(), t.route_table_id())))
 }
 
 /// VPC id -> its security group named "default".
@@ -363,25 +353,20 @@ async fn find_default_security_groups(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, String>> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let groups: Vec<_> = client
+    let groups: Vec<SecurityGroup> = describe_by_filter("vpc-id", ids, |f| async move {
+        client
             .describe_security_groups()
-            .filters(filter("vpc-id", chunk))
+            .filters(f)
             .filters(filter("group-name", &["default".to_string()]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(sdk_error)?;
-        for group in groups {
-            if let (Some(vpc), Some(id)) = (group.vpc_id(), group.group_id()) {
-                found.insert(vpc.to_string(), id.to_string());
-            }
-        }
-    }
-    Ok(found)
+            .map_err(sdk_error)
+    })
+    .await?;
+    Ok(by_vpc(&groups, |g| (g.vpc_id(), g.group_id())))
 }
 
 /// VPC id -> its default network ACL.
@@ -389,23 +374,32 @@ async fn find_default_network_acls(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, String>> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let acls: Vec<_> = client
+    let acls: Vec<NetworkAcl> = describe_by_filter("vpc-id", ids, |f| async move {
+        client
             .describe_network_acls()
-            .filters(filter("vpc-id", chunk))
+            .filters(f)
             .filters(filter("default", &["true".to_string()]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(sdk_error)?;
-        for acl in acls {
-            if let (Some(vpc), Some(id)) = (acl.vpc_id(), acl.network_acl_id()) {
-                found.insert(vpc.to_string(), id.to_string());
-            }
-        }
-    }
-    Ok(found)
+            .map_err(sdk_error)
+    })
+    .await?;
+    Ok(by_vpc(&acls, |a| (a.vpc_id(), a.network_acl_id())))
+}
+
+/// VPC id -> id of the item, from (VPC id, item id) pairs.
+fn by_vpc<T>(
+    items: &[T],
+    ids: impl Fn(&T) -> (Option<&str>, Option<&str>),
+) -> HashMap<String, String> {
+    items
+        .iter()
+        .filter_map(|item| match ids(item) {
+            (Some(vpc), Some(id)) => Some((vpc.to_string(), id.to_string())),
+            _ => None,
+        })
+        .collect()
 }
