@@ -5,7 +5,7 @@
 
 use super::shared::{
     by_id, describe_by_filter, ec2_arn, key_arns, known_bool, known_change, known_i32, known_str,
-    partial_state, poll, state_key, tag_specification, update_tags, Account,
+    partial_state, poll, prior_ids, state_key, tag_specification, update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
@@ -133,10 +133,7 @@ impl ResourceType for EbsVolume {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("id").map(str::to_string))
-            .collect();
+        let ids = prior_ids(priors);
         let volumes = find_volumes(&self.client, &ids).await?;
         let keys = key_arns(
             &self.kms,

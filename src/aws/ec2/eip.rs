@@ -1,7 +1,7 @@
 //! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
 
 use super::shared::{
-    by_id, changed, describe_by_filter, ec2_arn, id_of, opt_str, poll, state_tags,
+    by_id, changed, describe_by_filter, ec2_arn, id_of, opt_str, poll, prior_ids, state_tags,
     tag_specification, update_tags, Account, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
@@ -91,10 +91,7 @@ impl ResourceType for Eip {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("id").map(str::to_string))
-            .collect();
+        let ids = prior_ids(priors);
         let addresses = find_addresses(&self.client, &ids).await?;
         let mut states = Vec::with_capacity(priors.len());
         for prior in priors {

@@ -3,7 +3,7 @@
 use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
 use super::shared::{
     describe_by_filter, ec2_arn, filter, key_arns, known_bool, known_change, known_i32, known_str,
-    partial_state, poll, state_key, tag_specification, update_tags,
+    partial_state, poll, prior_ids, state_key, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
@@ -251,10 +251,7 @@ impl ResourceType for Instance {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("id").map(str::to_string))
-            .collect();
+        let ids = prior_ids(priors);
         let found = find_instances(&self.client, &ids).await?;
         let live: HashMap<&str, &Found> = found
             .iter()
@@ -346,7 +343,7 @@ impl ResourceType for Instance {
         let type_changed = known_change(prior, planned, "instance_type");
         let ebs_opt_changed = known_change(prior, planned, "ebs_optimized");
         if type_changed || ebs_opt_changed {
-            self.stop(id).await?;
+            stop_instance(&self.client, id).await?;
             let modified = self
                 .modify_stopped(id, planned, type_changed, ebs_opt_changed)
                 .await;
@@ -676,28 +673,6 @@ impl Instance {
         Ok(())
     }
 
-    async fn stop(&self, id: &str) -> ProviderResult<()> {
-        self.client
-            .stop_instances()
-            .instance_ids(id)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        wait_instance(
-            &self.client,
-            id,
-            &[InstanceStateName::Stopped],
-            &[
-                InstanceStateName::Pending,
-                InstanceStateName::Running,
-                InstanceStateName::Stopping,
-            ],
-            UPDATE_TIMEOUT,
-        )
-        .await?;
-        Ok(())
-    }
-
     async fn start(&self, id: &str) -> ProviderResult<()> {
         self.client
             .start_instances()
@@ -831,6 +806,29 @@ pub(super) async fn find_instances(
         }
     }
     Ok(found)
+}
+
+/// Stops an instance and waits until it is stopped.
+pub(super) async fn stop_instance(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
+    client
+        .stop_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    wait_instance(
+        client,
+        id,
+        &[InstanceStateName::Stopped],
+        &[
+            InstanceStateName::Pending,
+            InstanceStateName::Running,
+            InstanceStateName::Stopping,
+        ],
+        UPDATE_TIMEOUT,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Waits until an instance is in one of `targets`; `pending` states keep waiting,

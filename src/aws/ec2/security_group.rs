@@ -2,7 +2,7 @@
 
 use super::shared::{
     by_id, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, normalize_protocol,
-    opt_str, poll, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    opt_str, poll, prior_ids, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -120,10 +120,7 @@ impl ResourceType for SecurityGroup {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("id").map(str::to_string))
-            .collect();
+        let ids = prior_ids(priors);
         let groups = find_groups(&self.client, &ids).await?;
         Ok(priors
             .iter()

@@ -3,8 +3,8 @@
 //! differ only in direction.
 
 use super::shared::{
-    by_id, describe_by_filter, ec2_arn, id_of, normalize_protocol, opt_str, required, state_tags,
-    tag_specification, update_tags, Account,
+    by_id, describe_by_filter, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required,
+    state_tags, tag_specification, update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -73,10 +73,7 @@ impl Rules {
     }
 
     pub(super) async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("id").map(str::to_string))
-            .collect();
+        let ids = prior_ids(priors);
         let rules = self.find_rules(&ids).await?;
         let mut states = Vec::with_capacity(priors.len());
         for prior in priors {

@@ -175,6 +175,14 @@ pub(super) fn opt_str(s: Option<&str>) -> Value {
     }
 }
 
+/// The ids of the priors that have one, for a batched describe.
+pub(super) fn prior_ids(priors: &[Object]) -> Vec<String> {
+    priors
+        .iter()
+        .filter_map(|p| p.str("id").map(str::to_string))
+        .collect()
+}
+
 pub(super) fn id_of(obj: &Object) -> ProviderResult<&str> {
     obj.str("id")
         .ok_or_else(|| ProviderError::new("the prior state has no id"))

@@ -1,7 +1,7 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
 use super::shared::{
-    by_id, changed, delete_and_wait, describe_by_filter, id_of, opt_str, poll, required,
+    by_id, changed, delete_and_wait, describe_by_filter, id_of, opt_str, poll, prior_ids, required,
     state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::{sdk_error, Clients};
@@ -81,10 +81,7 @@ impl ResourceType for Subnet {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("id").map(str::to_string))
-            .collect();
+        let ids = prior_ids(priors);
         let subnets = find_subnets(&self.client, &ids).await?;
         Ok(priors
             .iter()

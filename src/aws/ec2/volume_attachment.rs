@@ -1,7 +1,7 @@
 //! aws_volume_attachment: attaches an EBS volume to an instance as a device.
 
 use super::ebs_volume::find_volumes;
-use super::instance::wait_instance;
+use super::instance::{stop_instance, wait_instance};
 use super::shared::poll;
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -118,7 +118,7 @@ impl ResourceType for VolumeAttachment {
         }
         let key = Key::from(prior)?;
         if prior.bool("stop_instance_before_detaching") == Some(true) {
-            self.stop_instance(&key.instance).await?;
+            stop_instance(&self.client, &key.instance).await?;
         }
         // moto answers HTTP 500 when InstanceId is missing; AWS accepts both.
         let result = self
@@ -191,29 +191,6 @@ impl VolumeAttachment {
             })
         })
         .await
-    }
-
-    async fn stop_instance(&self, id: &str) -> ProviderResult<()> {
-        self.client
-            .stop_instances()
-            .instance_ids(id)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        wait_instance(
-            &self.client,
-            id,
-            &[InstanceStateName::Stopped],
-            &[
-                InstanceStateName::Pending,
-                InstanceStateName::Running,
-                InstanceStateName::Stopping,
-                InstanceStateName::ShuttingDown,
-            ],
-            INSTANCE_TIMEOUT,
-        )
-        .await?;
-        Ok(())
     }
 }
 

@@ -1,8 +1,8 @@
 //! aws_vpc: a virtual private cloud, its DNS settings and the defaults AWS makes with it.
 
 use super::shared::{
-    by_id, changed, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, poll, required,
-    state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    by_id, changed, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, poll, prior_ids,
+    required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -109,10 +109,7 @@ impl ResourceType for Vpc {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("id").map(str::to_string))
-            .collect();
+        let ids = prior_ids(priors);
         let states = self.read_ids(&ids).await?;
         Ok(priors
             .iter()
