@@ -20,6 +20,8 @@ use jobs::{Job, JobKind};
 use progress::Progress;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -96,12 +98,17 @@ pub struct Applier<'a> {
 struct Run<'a> {
     ctx: &'a Applier<'a>,
     plan: &'a Plan,
-    state: Mutex<State>,
+    /// Async: it is held across the backend write, which serialises writes.
+    state: tokio::sync::Mutex<State>,
     /// (lineage, serial) of what is on the backend now; None before the first write.
     on_backend: Mutex<Option<(String, u64)>>,
     /// Resource values as they land, for re-evaluating dependents' configuration.
     instances: Mutex<BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>>>,
     summary: Mutex<Summary>,
+    /// Set when the backend refused a write because someone else wrote first:
+    /// nothing more is started, and our pending state goes to a recovery file.
+    halted: AtomicBool,
+    recovery: Mutex<Option<PathBuf>>,
 }
 
 impl<'a> Applier<'a> {
@@ -119,12 +126,14 @@ impl<'a> Applier<'a> {
         let run = Run {
             ctx: self,
             plan,
-            state: Mutex::new(state),
+            state: tokio::sync::Mutex::new(state),
             on_backend: Mutex::new(on_backend),
             instances: Mutex::new(initial_instances(self.stack, planned_values)),
             summary: Mutex::new(Summary::default()),
+            halted: AtomicBool::new(false),
+            recovery: Mutex::new(None),
         };
-        if let Err(e) = run.record_refreshed() {
+        if let Err(e) = run.record_refreshed().await {
             run.summary.lock().unwrap().failures.push(("state".into(), e));
             return run.summary.into_inner().unwrap();
         }
@@ -140,7 +149,7 @@ impl<'a> Applier<'a> {
             }
             summary.skipped.dedup();
         }
-        run.finish_outputs();
+        run.finish_outputs().await;
         run.summary.into_inner().unwrap()
     }
 }
@@ -175,6 +184,10 @@ fn initial_instances(stack: &Stack, planned: &BTreeMap<ResourceAddr, Value>) -> 
 impl Run<'_> {
     async fn job(&self, job: &Job) -> bool {
         let change = &self.plan.changes[job.change];
+        if self.halted.load(Ordering::SeqCst) {
+            self.summary.lock().unwrap().skipped.push(change.addr.to_string());
+            return false;
+        }
         let result = match job.kind {
             JobKind::Create => self.create(change).await,
             JobKind::Update => self.update(change).await,
@@ -274,14 +287,14 @@ impl Run<'_> {
         match result {
             Ok(obj) => {
                 self.ctx.progress.done(&change.addr, JobKind::Create, started, obj.get("id"));
-                self.record(change, &obj, false)?;
+                self.record(change, &obj, false).await?;
                 self.set_value(&change.addr, Value::Object(obj));
                 self.summary.lock().unwrap().added += 1;
                 Ok(())
             }
             Err(e) => {
                 if let Some(partial) = &e.partial {
-                    self.record(change, partial, true)?;
+                    self.record(change, partial, true).await?;
                 }
                 Err(describe(&change.addr, "creating", &e))
             }
@@ -301,7 +314,7 @@ impl Run<'_> {
             .await
             .map_err(|e| describe(&change.addr, "updating", &e))?;
         self.ctx.progress.done(&change.addr, JobKind::Update, started, obj.get("id"));
-        self.record(change, &obj, false)?;
+        self.record(change, &obj, false).await?;
         self.set_value(&change.addr, Value::Object(obj));
         self.summary.lock().unwrap().changed += 1;
         Ok(())
@@ -319,9 +332,9 @@ impl Run<'_> {
         self.ctx.progress.done(&change.addr, JobKind::Delete, started, None);
         // Under create_before_destroy the new object already holds the address.
         if !matches!(change.action, Action::Replace { create_before_destroy: true }) {
-            let mut state = self.state.lock().unwrap();
+            let mut state = self.state.lock().await;
             state.remove(&change.addr);
-            self.persist(&mut state)?;
+            self.persist(&mut state).await?;
         }
         self.summary.lock().unwrap().destroyed += 1;
         Ok(())
@@ -341,8 +354,8 @@ impl Run<'_> {
 
     /// Keeps what refresh read (e.g. a volume attached since the last apply), as
     /// Terraform does, so the same drift is not reported again next time.
-    fn record_refreshed(&self) -> Result<(), String> {
-        let mut state = self.state.lock().unwrap();
+    async fn record_refreshed(&self) -> Result<(), String> {
+        let mut state = self.state.lock().await;
         let mut changed = false;
         for change in &self.plan.changes {
             let (Some(before), Some(rs)) = (&change.before, state.get_mut(&change.addr)) else { continue };
@@ -353,14 +366,14 @@ impl Run<'_> {
             }
         }
         if changed {
-            self.persist(&mut state)?;
+            self.persist(&mut state).await?;
         }
         Ok(())
     }
 
     /// Writes one landed resource into state and persists it at once.
-    fn record(&self, change: &ResourceChange, obj: &Object, tainted: bool) -> Result<(), String> {
-        let mut state = self.state.lock().unwrap();
+    async fn record(&self, change: &ResourceChange, obj: &Object, tainted: bool) -> Result<(), String> {
+        let mut state = self.state.lock().await;
         let deps: Vec<InstanceAddr> = state
             .resources
             .iter()
@@ -371,26 +384,60 @@ impl Run<'_> {
         let mut rs = ResourceState::from_object(&change.addr, obj, &deps, cbd).map_err(|e| e.to_string())?;
         rs.tainted = tainted;
         state.upsert(rs);
-        self.persist(&mut state)
+        self.persist(&mut state).await
     }
 
-    fn persist(&self, state: &mut State) -> Result<(), String> {
-        let mut on_backend = self.on_backend.lock().unwrap();
+    /// Writes the state; the caller holds the state lock, so writes never overlap.
+    async fn persist(&self, state: &mut State) -> Result<(), String> {
+        let expected = self.on_backend.lock().unwrap().clone();
         state.bump_serial();
-        let expected = on_backend.as_ref().map(|(l, s)| (l.as_str(), *s));
-        self.ctx
-            .backend
-            .write(state, expected)
-            .map_err(|e| format!("writing state to {} failed: {e}", self.ctx.backend.describe()))?;
-        *on_backend = Some((state.lineage.clone(), state.serial));
-        Ok(())
+        let result = self.ctx.backend.write(state, expected.as_ref().map(|(l, s)| (l.as_str(), *s))).await;
+        match result {
+            Ok(()) => {
+                *self.on_backend.lock().unwrap() = Some((state.lineage.clone(), state.serial));
+                Ok(())
+            }
+            Err(e) if e.is_conflict() => {
+                self.halted.store(true, Ordering::SeqCst);
+                Err(format!("writing state to {} was refused: {e}.\n{}", self.ctx.backend.describe(), self.save_recovery(state)))
+            }
+            Err(e) => Err(format!("writing state to {} failed: {e}", self.ctx.backend.describe())),
+        }
+    }
+
+    /// Keeps the state this apply could not write, one file per run (each
+    /// later refusal rewrites it with everything landed so far).
+    fn save_recovery(&self, state: &State) -> String {
+        let mut recovery = self.recovery.lock().unwrap();
+        let path = recovery
+            .get_or_insert_with(|| {
+                let stamp = crate::state::lock::rfc3339(std::time::SystemTime::now()).replace(':', "");
+                self.ctx.backend.recovery_path(&format!("{stamp}-{}", &state.lineage[..state.lineage.len().min(8)]))
+            })
+            .clone();
+        match crate::state::save_recovery(&path, state) {
+            Ok(()) => format!(
+                "The state there was left as it is. Nothing more will be started. This apply's own state (serial {}, with everything it created) is saved in {}: compare it with `recon state pull`, then, if it is the one to keep, `recon state push --force {}`.",
+                state.serial,
+                path.display(),
+                path.display()
+            ),
+            Err(e) => format!(
+                "The state there was left as it is. Nothing more will be started. Saving this apply's own state to {} failed too ({e}); it follows:\n{}",
+                path.display(),
+                state.to_json_pretty()
+            ),
+        }
     }
 
     /// Records outputs whose values are now known.
-    fn finish_outputs(&self) {
+    async fn finish_outputs(&self) {
+        if self.halted.load(Ordering::SeqCst) {
+            return;
+        }
         let values = self.values();
         let scope = Scope::new(self.ctx.stack, self.ctx.vars, &values);
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.lock().await;
         let before = state.outputs.clone();
         state.outputs.retain(|name, _| self.ctx.stack.outputs.contains_key(name) && !self.plan.destroy);
         if !self.plan.destroy {
@@ -403,7 +450,7 @@ impl Run<'_> {
             }
         }
         if state.outputs != before || state.serial == 0 {
-            if let Err(e) = self.persist(&mut state) {
+            if let Err(e) = self.persist(&mut state).await {
                 self.summary.lock().unwrap().failures.push(("outputs".into(), e));
             }
         }

@@ -74,8 +74,8 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs) -> Re
     let stack = Stack::from_sources(&saved.stack_dir, saved.sources())?;
     let graph = ConfigGraph::build(&stack)?;
     // Refuse a stale plan before talking to AWS at all.
-    let backend = ctx.backend(&stack)?;
-    let (state, exists) = ctx.read_state(&backend)?;
+    let backend = ctx.backend(&stack).await?;
+    let (state, exists) = ctx.read_state_locked(&backend).await?;
     saved.check_state(exists.then_some((state.lineage.as_str(), state.serial))).map_err(|e| CliError::Failed(e.to_string()))?;
     let opts = PlanOptions { destroy: saved.destroy, refresh: true };
     let planned = make_plan(ctx, stack, graph, saved.variables(), &opts).await?;
@@ -112,7 +112,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool) -> R
         stack: &planned.stack,
         vars: &planned.vars,
         provider: &planned.provider,
-        backend: &planned.backend,
+        backend: &*planned.backend,
         progress: &progress,
     };
     let opts = ApplyOptions { parallelism: guard.parallelism.max(1) };
@@ -130,7 +130,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool) -> R
                 summary.added, summary.changed, summary.destroyed
             );
         }
-        print_outputs(ctx, &planned)?;
+        print_outputs(ctx, &planned).await?;
         return Ok(EXIT_OK);
     }
     for (addr, message) in &summary.failures {
@@ -145,13 +145,13 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool) -> R
         summary.added,
         summary.changed,
         summary.destroyed,
-        crate::state::Backend::describe(&planned.backend)
+        planned.backend.describe()
     );
     Ok(EXIT_ERROR)
 }
 
-fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {
-    let (state, _) = ctx.read_state(&planned.backend)?;
+async fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {
+    let (state, _) = ctx.read_state(&*planned.backend).await?;
     if state.outputs.is_empty() {
         return Ok(());
     }

@@ -2,9 +2,14 @@
 //! one file per command.
 
 mod apply;
+mod backend;
+mod env;
+mod force_unlock;
 mod graph;
+mod init;
 mod output;
 mod plan;
+mod state;
 mod validate;
 
 use crate::apply::Refusal;
@@ -14,8 +19,6 @@ use crate::config::Stack;
 use crate::diag::{Diag, Diags};
 use crate::graph::ConfigGraph;
 use crate::provider::{Provider, Schema};
-use crate::state::local::LocalBackend;
-use crate::state::{Backend, State};
 use crate::value::Object;
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -30,6 +33,8 @@ pub struct Cli {
     /// Never use colour (also when NO_COLOR is set or output is not a terminal).
     #[arg(long, global = true)]
     pub no_color: bool,
+    #[command(flatten)]
+    pub backend: backend::BackendArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -48,6 +53,16 @@ pub enum Command {
     Graph,
     /// Print output values from state.
     Output(output::OutputArgs),
+    /// Check the backend; --migrate-state moves a local state into it.
+    Init(init::InitArgs),
+    /// Remove a stuck state lock (its holder was killed or lost).
+    ForceUnlock(force_unlock::ForceUnlockArgs),
+    /// Inspect and change state: list, show, rm, mv, pull, push, history.
+    #[command(subcommand)]
+    State(state::StateCommand),
+    /// Environments of the stack (--env NAME): list those that have state.
+    #[command(subcommand)]
+    Env(env::EnvCommand),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -98,16 +113,30 @@ pub fn run(cli: Cli) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color };
+    let backend = match cli.backend.resolve(cli.stack.clone(), operation(&cli.command)) {
+        Ok(b) => b,
+        Err(e) => {
+            report(&e, color);
+            return EXIT_ERROR;
+        }
+    };
+    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color, backend, held: Default::default(), aws: Default::default() };
     let result = runtime.block_on(async {
-        match &cli.command {
+        let result = match &cli.command {
             Command::Plan(args) => plan::run(&ctx, args).await,
             Command::Apply(args) => apply::run(&ctx, args).await,
             Command::Destroy(args) => apply::destroy(&ctx, args).await,
             Command::Validate => validate::run(&ctx),
             Command::Graph => graph::run(&ctx),
-            Command::Output(args) => output::run(&ctx, args),
-        }
+            Command::Output(args) => output::run(&ctx, args).await,
+            Command::Init(args) => init::run(&ctx, args).await,
+            Command::ForceUnlock(args) => force_unlock::run(&ctx, args).await,
+            Command::State(cmd) => state::run(&ctx, cmd).await,
+            Command::Env(cmd) => env::run(&ctx, cmd).await,
+        };
+        // Whatever happened, a lock this command took is released here.
+        ctx.release_lock().await;
+        result
     });
     match result {
         Ok(code) => code,
@@ -136,9 +165,25 @@ fn report(err: &CliError, color: bool) {
     }
 }
 
+/// The name a command's lock carries.
+fn operation(command: &Command) -> &'static str {
+    match command {
+        Command::Plan(_) => "plan",
+        Command::Apply(_) => "apply",
+        Command::Destroy(_) => "destroy",
+        Command::Init(_) => "init",
+        Command::State(cmd) => cmd.operation(),
+        _ => "read",
+    }
+}
+
 pub struct Ctx {
     pub stack_dir: PathBuf,
     pub color: bool,
+    /// Backend selection and locking options (src/cli/backend.rs).
+    pub backend: backend::BackendOpts,
+    held: tokio::sync::Mutex<Option<backend::Held>>,
+    aws: tokio::sync::OnceCell<aws_config::SdkConfig>,
 }
 
 impl Ctx {
@@ -148,40 +193,21 @@ impl Ctx {
         Ok((stack, graph))
     }
 
-    /// The local backend: the stack's `recon { backend "local" { path } }` or
-    /// `state/<stack name>.json` under the directory recon runs from.
-    pub fn backend(&self, stack: &Stack) -> Result<LocalBackend, CliError> {
-        match &stack.backend {
-            None => Ok(LocalBackend::new(PathBuf::from("state").join(format!("{}.json", stack.name)))),
-            Some(b) if b.kind == "local" => match b.settings.get("path").and_then(|v| v.as_str()) {
-                Some(path) => {
-                    let path = PathBuf::from(path);
-                    // Relative paths are relative to the stack, as the block sits in its files.
-                    Ok(LocalBackend::new(if path.is_absolute() { path } else { stack.dir.join(path) }))
-                }
-                None => Ok(LocalBackend::new(PathBuf::from("state").join(format!("{}.json", stack.name)))),
-            },
-            Some(b) => Err(Diag::at(&b.span, format!("backend \"{}\" is not supported by this recon", b.kind), "unsupported backend")
-                .with_help("use backend \"local\" { path = \"...\" }")
-                .into()),
-        }
-    }
-
-    pub fn read_state(&self, backend: &dyn Backend) -> Result<(State, bool), CliError> {
-        match backend.read() {
-            Ok(Some(state)) => Ok((state, true)),
-            Ok(None) => Ok((State::new(), false)),
-            Err(e) => Err(CliError::Failed(e.to_string())),
-        }
-    }
-
     pub fn vars(&self, stack: &Stack, args: &VarArgs) -> Result<Object, CliError> {
-        let inputs = VarInputs { flags: args.vars.clone(), files: args.var_files.clone(), env: VarInputs::from_env() };
+        // An environment's `<NAME>.tfvars` comes first, so --var-file and --var override it.
+        let mut files = self.backend.env_tfvars(&stack.dir).into_iter().collect::<Vec<_>>();
+        files.extend(args.var_files.iter().cloned());
+        let inputs = VarInputs { flags: args.vars.clone(), files, env: VarInputs::from_env() };
         Ok(vars::resolve(stack, &inputs)?)
     }
 
     pub async fn provider(&self) -> AwsProvider {
-        AwsProvider::new(&Clients::load().await)
+        AwsProvider::new(&Clients::from_config(self.aws_config().await))
+    }
+
+    /// The standard AWS configuration, loaded once per command.
+    pub async fn aws_config(&self) -> &aws_config::SdkConfig {
+        self.aws.get_or_init(|| aws_config::load_defaults(aws_config::BehaviorVersion::latest())).await
     }
 }
 

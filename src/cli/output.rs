@@ -16,10 +16,10 @@ pub struct OutputArgs {
     pub raw: bool,
 }
 
-pub fn run(ctx: &Ctx, args: &OutputArgs) -> Result<i32, CliError> {
+pub async fn run(ctx: &Ctx, args: &OutputArgs) -> Result<i32, CliError> {
     let (stack, _graph) = ctx.load_stack()?;
-    let backend = ctx.backend(&stack)?;
-    let (state, _) = ctx.read_state(&backend)?;
+    let backend = ctx.backend(&stack).await?;
+    let (state, _) = ctx.read_state(&*backend).await?;
     match &args.name {
         Some(name) => {
             let Some(out) = state.outputs.get(name) else {

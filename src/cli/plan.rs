@@ -7,11 +7,11 @@ use crate::graph::ConfigGraph;
 use crate::plan::saved::SavedPlan;
 use crate::plan::{self, PlanOptions, PlanOutput};
 use crate::render;
-use crate::state::local::LocalBackend;
-use crate::state::State;
+use crate::state::{Backend, State};
 use crate::value::Object;
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -38,7 +38,7 @@ pub struct PlanArgs {
 pub struct Planned {
     pub stack: Stack,
     pub vars: Object,
-    pub backend: LocalBackend,
+    pub backend: Arc<dyn Backend>,
     pub state: State,
     pub state_exists: bool,
     pub provider: AwsProvider,
@@ -46,8 +46,8 @@ pub struct Planned {
 }
 
 pub async fn make_plan(ctx: &Ctx, stack: Stack, graph: ConfigGraph, vars: Object, opts: &PlanOptions) -> Result<Planned, CliError> {
-    let backend = ctx.backend(&stack)?;
-    let (state, state_exists) = ctx.read_state(&backend)?;
+    let backend = ctx.backend(&stack).await?;
+    let (state, state_exists) = ctx.read_state_locked(&backend).await?;
     let provider = ctx.provider().await;
     let output = plan::plan(&stack, &graph, &vars, &provider, &state, opts).await?;
     Ok(Planned { stack, vars, backend, state, state_exists, provider, output })

@@ -112,6 +112,8 @@ pub struct Stack {
     pub name: String,
     pub files: Vec<Arc<SourceFile>>,
     pub backend: Option<BackendConfig>,
+    /// `recon { encryption { kms_key_id = ... } }`: literal settings, kind "encryption".
+    pub encryption: Option<BackendConfig>,
     pub variables: IndexMap<String, Variable>,
     pub locals: IndexMap<String, Local>,
     pub resources: IndexMap<ResourceAddr, ResourceBlock>,
@@ -165,6 +167,7 @@ impl Stack {
                 name,
                 files: Vec::new(),
                 backend: None,
+                encryption: None,
                 variables: IndexMap::new(),
                 locals: IndexMap::new(),
                 resources: IndexMap::new(),
@@ -581,7 +584,23 @@ impl Loader {
                     }
                     self.stack.backend = Some(BackendConfig { kind: labels[0].clone(), settings, span });
                 }
-                Structure::Block(b) if b.ident.as_str() == "encryption" => {}
+                Structure::Block(b) if b.ident.as_str() == "encryption" => {
+                    let span = Span::new(file, b.ident.span());
+                    let mut settings = Object::new();
+                    for inner in b.body {
+                        let Structure::Attribute(attr) = inner else { continue };
+                        match literal(&attr.value) {
+                            Some(v) => {
+                                settings.insert(attr.key.as_str().to_string(), v);
+                            }
+                            None => self.errors.push(
+                                Diag::at(&Span::new(file, attr.value.span()), "encryption settings must be literal values", "not a literal")
+                                    .with_help("they are read before variables exist"),
+                            ),
+                        }
+                    }
+                    self.stack.encryption = Some(BackendConfig { kind: "encryption".into(), settings, span });
+                }
                 other => {
                     let span = match &other {
                         Structure::Attribute(a) => Span::new(file, a.key.span()),

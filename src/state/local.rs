@@ -3,8 +3,12 @@
 //! Writes are atomic (temp file in the same directory, fsync, rename) and keep the
 //! replaced version as `<path>.backup`. A file that exists but cannot be read is
 //! never treated as empty and never overwritten.
+//!
+//! The lock is `<path>.lock`, linked into place only if no such file exists, so
+//! that exactly one process takes it. Environments live at
+//! `<dir>/env/<NAME>/<file>` next to the default `<dir>/<file>`.
 
-use super::{check_replace, Backend, State, StateError};
+use super::{check_replace, Backend, LockInfo, State, StateError};
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Write};
@@ -13,11 +17,48 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug)]
 pub struct LocalBackend {
     path: PathBuf,
+    /// The default environment's file, when this one is an environment's.
+    base: PathBuf,
 }
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
-        LocalBackend { path: path.into() }
+        let path = path.into();
+        LocalBackend { base: path.clone(), path }
+    }
+
+    /// The state of environment `env` (None or "default": `base` itself), kept at
+    /// `<dir of base>/env/<env>/<file name of base>`.
+    pub fn for_env(base: impl Into<PathBuf>, env: Option<&str>) -> LocalBackend {
+        let base = base.into();
+        let path = match env.filter(|e| *e != "default") {
+            Some(env) => {
+                let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
+                let name = base.file_name().map(OsString::from).unwrap_or_else(|| "state.json".into());
+                dir.join("env").join(env).join(name)
+            }
+            None => base.clone(),
+        };
+        LocalBackend { path, base }
+    }
+
+    /// The lock file: `<path>.lock`.
+    pub fn lock_path(&self) -> PathBuf {
+        let mut name = OsString::from(self.path.as_os_str());
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
+    fn read_lock(&self) -> Result<Option<LockInfo>, StateError> {
+        let path = self.lock_path();
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| StateError::Invalid {
+                location: path.display().to_string(),
+                detail: format!("lock file is not a recon lock ({e}); remove it by hand if no recon is running"),
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io_err("read the lock of", e)),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -73,19 +114,17 @@ impl LocalBackend {
     }
 }
 
-impl Backend for LocalBackend {
-    fn describe(&self) -> String {
-        format!("local state file {}", self.location())
-    }
-
-    fn read(&self) -> Result<Option<State>, StateError> {
+// The inherent read and write are synchronous (file work needs nothing more);
+// the Backend impl below wraps them.
+impl LocalBackend {
+    pub fn read(&self) -> Result<Option<State>, StateError> {
         match self.read_bytes()? {
             None => Ok(None),
             Some(bytes) => State::from_json_at(&bytes, &self.location()).map(Some),
         }
     }
 
-    fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
+    pub fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
         let dir = match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -108,6 +147,88 @@ impl Backend for LocalBackend {
         self.write_atomic(&dir, &self.path, state.to_json_pretty().as_bytes())?;
         sync_dir(&dir);
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for LocalBackend {
+    fn describe(&self) -> String {
+        format!("local state file {}", self.location())
+    }
+
+    async fn read(&self) -> Result<Option<State>, StateError> {
+        LocalBackend::read(self)
+    }
+
+    async fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
+        LocalBackend::write(self, state, expected)
+    }
+
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        let lock = self.lock_path();
+        let dir = match lock.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&dir).map_err(|e| self.io_err("create the directory for", e))?;
+        // Write the whole lock under a temporary name, then link it into place:
+        // the link fails if the lock exists, and a reader never sees half a lock.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".lock.")
+            .tempfile_in(&dir)
+            .map_err(|e| self.io_err("create a temporary file for the lock of", e))?;
+        let json = serde_json::to_vec_pretty(info).unwrap_or_default();
+        tmp.write_all(&json)
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| self.io_err("write the lock of", e))?;
+        loop {
+            match fs::hard_link(tmp.path(), &lock) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match self.read_lock()? {
+                    Some(holder) => return Err(StateError::Locked { location: self.location(), holder }),
+                    // Released between our attempt and the read: try again.
+                    None => continue,
+                },
+                Err(e) => return Err(self.io_err("lock", e)),
+            }
+        }
+    }
+
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        match self.read_lock()? {
+            None => Err(StateError::NotLocked { location: self.location() }),
+            Some(holder) if holder.id != id => Err(StateError::LockMismatch { location: self.location(), wanted: id.to_string(), holder }),
+            Some(_) => fs::remove_file(self.lock_path()).map_err(|e| self.io_err("unlock", e)),
+        }
+    }
+
+    async fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
+        self.read_lock()
+    }
+
+    fn recovery_path(&self, stamp: &str) -> PathBuf {
+        let mut name = OsString::from(self.path.as_os_str());
+        name.push(format!(".recovery-{stamp}"));
+        PathBuf::from(name)
+    }
+
+    async fn environments(&self) -> Result<Vec<String>, StateError> {
+        let mut envs = Vec::new();
+        if self.base.exists() {
+            envs.push("default".to_string());
+        }
+        let dir = self.base.parent().map(Path::to_path_buf).unwrap_or_default().join("env");
+        let Some(file) = self.base.file_name() else { return Ok(envs) };
+        if let Ok(entries) = fs::read_dir(&dir) {
+            let mut found: Vec<String> = entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().join(file).is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            found.sort();
+            envs.extend(found);
+        }
+        Ok(envs)
     }
 }
 
@@ -267,6 +388,48 @@ mod tests {
         assert!(matches!(err, StateError::AlreadyExists { .. }), "{err}");
 
         assert_eq!(fs::read(backend.path()).unwrap(), on_disk);
+    }
+
+    #[test]
+    fn one_lock_at_a_time_and_only_its_owner_unlocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join("state/default.json"));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let b: &dyn Backend = &backend;
+            assert_eq!(b.lock_info().await.unwrap(), None);
+            let mine = LockInfo::new("apply", &b.describe());
+            b.lock(&mine).await.unwrap();
+            let theirs = LockInfo::new("destroy", &b.describe());
+            match b.lock(&theirs).await.unwrap_err() {
+                StateError::Locked { holder, .. } => assert_eq!(holder, mine),
+                other => panic!("{other}"),
+            }
+            let err = b.unlock(&theirs.id).await.unwrap_err();
+            assert!(matches!(err, StateError::LockMismatch { .. }), "{err}");
+            assert_eq!(b.lock_info().await.unwrap(), Some(mine.clone()));
+            b.unlock(&mine.id).await.unwrap();
+            assert!(matches!(b.unlock(&mine.id).await.unwrap_err(), StateError::NotLocked { .. }));
+            b.lock(&theirs).await.unwrap();
+        });
+        // Only the lock file is left, no temporary files.
+        let names: Vec<String> = fs::read_dir(dir.path().join("state")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["default.json.lock"]);
+    }
+
+    #[test]
+    fn environments_sit_beside_the_default_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("state/web.json");
+        let prod = LocalBackend::for_env(&base, Some("prod"));
+        assert_eq!(prod.path(), dir.path().join("state/env/prod/web.json"));
+        assert_eq!(LocalBackend::for_env(&base, Some("default")).path(), base);
+        prod.write(&next(&sample()), None).unwrap();
+        LocalBackend::for_env(&base, Some("dev")).write(&next(&sample()), None).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        assert_eq!(rt.block_on(Backend::environments(&prod)).unwrap(), ["dev", "prod"]);
+        LocalBackend::new(&base).write(&next(&sample()), None).unwrap();
+        assert_eq!(rt.block_on(Backend::environments(&prod)).unwrap(), ["default", "dev", "prod"]);
     }
 
     #[test]

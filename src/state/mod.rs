@@ -4,7 +4,10 @@
 //! a `lineage` (fixed when the state is created), so that a backend can refuse
 //! to replace a state that changed under us or belongs to another stack.
 
+pub mod envelope;
 pub mod local;
+pub mod lock;
+pub mod s3;
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::value::{Object, Value};
@@ -15,6 +18,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 pub use local::LocalBackend;
+pub use lock::LockInfo;
+pub use s3::S3Backend;
 
 /// The state format this recon writes, and the newest it reads.
 pub const STATE_VERSION: u32 = 1;
@@ -133,6 +138,71 @@ pub enum StateError {
          written to state (this is a bug in recon)"
     )]
     UnknownValue { address: String, what: String },
+    #[error(
+        "state at {location} is locked: lock ID {}, held by {} for {} since {} (recon {})",
+        holder.id, holder.who, holder.operation, holder.created, holder.version
+    )]
+    Locked { location: String, holder: LockInfo },
+    #[error("state at {location} is not locked")]
+    NotLocked { location: String },
+    #[error(
+        "the lock on state at {location} has ID {}, not {wanted} (held by {} for {} since \
+         {}); refusing to remove a lock that is not the one named",
+        holder.id, holder.who, holder.operation, holder.created
+    )]
+    LockMismatch {
+        location: String,
+        wanted: String,
+        holder: LockInfo,
+    },
+    #[error(
+        "state at {location} was changed by another writer since recon read it ({detail}); \
+         recon did not overwrite it"
+    )]
+    Conflict { location: String, detail: String },
+    #[error("cannot {action} {location}: {message}")]
+    Remote {
+        location: String,
+        action: &'static str,
+        message: String,
+    },
+    #[error(
+        "state at {location} fails its checksum ({detail}): it was changed or damaged outside \
+         recon; recon will neither use it nor overwrite it (restore an earlier version, or \
+         `recon state push` a good copy)"
+    )]
+    Checksum { location: String, detail: String },
+    #[error(
+        "state at {location} is encrypted under KMS key {key}, which cannot be used here: \
+         {message}; ask for kms:Decrypt on that key, or run with the credentials, account \
+         and region it belongs to"
+    )]
+    Decrypt {
+        location: String,
+        key: String,
+        message: String,
+    },
+    #[error("{what} is not available for {location}: {help}")]
+    Unsupported {
+        location: String,
+        what: &'static str,
+        help: &'static str,
+    },
+}
+
+impl StateError {
+    /// True when another writer got there first: the write was refused and
+    /// the state on the backend was left as it was.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            StateError::StaleSerial { .. }
+                | StateError::LineageMismatch { .. }
+                | StateError::AlreadyExists { .. }
+                | StateError::Missing { .. }
+                | StateError::Conflict { .. }
+        )
+    }
 }
 
 impl Default for State {
@@ -445,18 +515,90 @@ impl Serialize for Sorted<'_> {
     }
 }
 
-/// Where state is kept. Sync on purpose: local files need nothing more, and a
-/// remote backend can block internally until the engine needs it async.
-pub trait Backend {
+/// One earlier version of the state (S3 with a versioned bucket).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateVersion {
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub modified: String,
+    pub size: i64,
+    pub latest: bool,
+    /// From the object's metadata; None when recon did not write it.
+    pub serial: Option<u64>,
+    pub lineage: Option<String>,
+}
+
+/// Where state is kept, and the lock that guards it. Async because remote
+/// backends are; the local one simply does its file work inline.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync {
     /// Where the state lives, for messages: a path or an s3:// URL.
     fn describe(&self) -> String;
     /// The current state; None when there is none yet. A state that exists but
     /// cannot be read is an error, never None.
-    fn read(&self) -> Result<Option<State>, StateError>;
+    async fn read(&self) -> Result<Option<State>, StateError>;
     /// Replaces the state. `expected` is the (lineage, serial) read before, or
     /// None when no state should exist yet; anything else on the backend is refused,
     /// as is a `state` whose serial is not above the one it replaces.
-    fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError>;
+    async fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError>;
+    /// Takes the lock in one attempt: `Locked` (naming the holder) if it is held.
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
+    /// Removes the lock if, and only if, its ID is `id`.
+    async fn unlock(&self, id: &str) -> Result<(), StateError>;
+    /// Who holds the lock now, if anyone.
+    async fn lock_info(&self) -> Result<Option<LockInfo>, StateError>;
+    /// Where a pending state that could not be written is kept; `stamp` makes
+    /// the name unique to one run.
+    fn recovery_path(&self, stamp: &str) -> std::path::PathBuf;
+    /// The environments that have a state next to this one ("default" for the
+    /// state without an environment).
+    async fn environments(&self) -> Result<Vec<String>, StateError>;
+    /// What `recon init` reports beyond the state itself (reachability,
+    /// versioning, encryption); an error when the backend cannot be reached.
+    async fn check(&self) -> Result<Vec<String>, StateError> {
+        Ok(Vec::new())
+    }
+    /// Earlier versions of the state, newest first.
+    async fn versions(&self) -> Result<Vec<StateVersion>, StateError> {
+        Err(StateError::Unsupported {
+            location: self.describe(),
+            what: "state history",
+            help: "versions are kept by the S3 backend on a bucket with versioning enabled",
+        })
+    }
+    /// One earlier version of the state, by its version ID.
+    async fn read_version(&self, _id: &str) -> Result<State, StateError> {
+        Err(StateError::Unsupported {
+            location: self.describe(),
+            what: "reading an earlier version",
+            help: "versions are kept by the S3 backend on a bucket with versioning enabled",
+        })
+    }
+}
+
+/// Saves a state that could not be written to its backend, readable only by
+/// the owner (state holds secrets). Never overwrites anything but itself.
+pub fn save_recovery(path: &std::path::Path, state: &State) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(state.to_json_pretty().as_bytes())?;
+    file.sync_all()
+}
+
+/// Lower-case hex SHA-256, the checksum stored with every remote state.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The compare-and-swap rules every backend applies before replacing `current`.

@@ -13,7 +13,7 @@ use crate::plan::diff::Step;
 use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::plan::{self, Action, Plan, PlanOptions, PlanOutput, Reason};
 use crate::provider::VolumeLoss;
-use crate::state::{Backend, LocalBackend, State};
+use crate::state::{LocalBackend, State};
 use crate::value::{Object, Value};
 use std::path::PathBuf;
 use tempfile::TempDir;

@@ -1,0 +1,426 @@
+//! `recon state list|show|rm|mv|pull|push|history`: look at and edit state
+//! without touching AWS. Commands that write take the lock and write with the
+//! same compare-and-swap as apply.
+
+use super::{schema_lookup, CliError, Ctx, EXIT_OK};
+use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::aws::{AwsProvider, Clients};
+use crate::state::{Backend, ResourceState, State, StateError};
+use crate::value::Value;
+use clap::Subcommand;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// List the resource instances in state (optionally only those of the given addresses).
+    List { addresses: Vec<String> },
+    /// Show one resource instance's attributes as recorded in state.
+    Show { address: String },
+    /// Forget resources: they stay in AWS, recon no longer manages them.
+    Rm {
+        #[arg(required = true)]
+        addresses: Vec<String>,
+    },
+    /// Rename a resource or instance in state (after renaming it in the stack files).
+    Mv { from: String, to: String },
+    /// Print the state document (decrypted) to stdout.
+    Pull {
+        /// An earlier version, by its ID from `recon state history` (S3 with versioning).
+        #[arg(long, value_name = "ID")]
+        version: Option<String>,
+    },
+    /// Replace the state with FILE; refuses another lineage or an older serial unless --force.
+    Push {
+        file: PathBuf,
+        /// Replace whatever is there: the pushed state takes the current lineage and the next serial.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List earlier versions of the state (S3 bucket with versioning).
+    History {
+        /// At most this many versions, newest first.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+impl StateCommand {
+    /// The lock's operation name.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            StateCommand::Rm { .. } => "state rm",
+            StateCommand::Mv { .. } => "state mv",
+            StateCommand::Push { .. } => "state push",
+            _ => "read",
+        }
+    }
+}
+
+fn failed(e: StateError) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
+    let (stack, _graph) = ctx.load_stack()?;
+    let backend = ctx.backend(&stack).await?;
+    match cmd {
+        StateCommand::List { addresses } => {
+            let state = existing(ctx, &backend).await?;
+            let filters = addresses
+                .iter()
+                .map(|a| parse_target(a))
+                .collect::<Result<Vec<_>, _>>()?;
+            for r in &state.resources {
+                let addr = r.addr();
+                if filters.is_empty() || filters.iter().any(|f| f.matches(&addr)) {
+                    println!("{}", r.address);
+                }
+            }
+        }
+        StateCommand::Show { address } => {
+            let state = existing(ctx, &backend).await?;
+            let addr: InstanceAddr = address
+                .parse()
+                .map_err(|e| CliError::Failed(format!("{address}: {e}")))?;
+            let Some(r) = state.get(&addr) else {
+                return Err(not_found(address, &state));
+            };
+            print!("{}", show(r));
+        }
+        StateCommand::Rm { addresses } => {
+            let (mut state, exists) = ctx.read_state_locked(&backend).await?;
+            if !exists {
+                return Err(no_state(&*backend));
+            }
+            let expected = (state.lineage.clone(), state.serial);
+            let mut removed = Vec::new();
+            for a in addresses {
+                let target = parse_target(a)?;
+                let matching: Vec<InstanceAddr> = state
+                    .resources
+                    .iter()
+                    .map(|r| r.addr())
+                    .filter(|x| target.matches(x))
+                    .collect();
+                if matching.is_empty() {
+                    return Err(not_found(a, &state));
+                }
+                for m in matching {
+                    state.remove(&m);
+                    removed.push(m.to_string());
+                }
+            }
+            state.bump_serial();
+            backend
+                .write(&state, Some((&expected.0, expected.1)))
+                .await
+                .map_err(failed)?;
+            for r in &removed {
+                println!("Removed {r}");
+            }
+            println!(
+                "Successfully removed {} resource instance(s). They still exist in AWS; recon no longer manages them.",
+                removed.len()
+            );
+        }
+        StateCommand::Mv { from, to } => {
+            let (mut state, exists) = ctx.read_state_locked(&backend).await?;
+            if !exists {
+                return Err(no_state(&*backend));
+            }
+            let expected = (state.lineage.clone(), state.serial);
+            let moves = plan_move(&state, from, to)?;
+            rename(&mut state, &moves);
+            state.bump_serial();
+            backend
+                .write(&state, Some((&expected.0, expected.1)))
+                .await
+                .map_err(failed)?;
+            for (a, b) in &moves {
+                println!("Moved {a} to {b}");
+            }
+            println!("Successfully moved {} resource instance(s).", moves.len());
+        }
+        StateCommand::Pull { version } => {
+            let state = match version {
+                Some(id) => backend.read_version(id).await.map_err(failed)?,
+                None => existing(ctx, &backend).await?,
+            };
+            print!("{}", state.to_json_pretty());
+        }
+        StateCommand::Push { file, force } => {
+            let bytes = std::fs::read(file)
+                .map_err(|e| CliError::Failed(format!("cannot read {}: {e}", file.display())))?;
+            let mut pushed =
+                State::from_json_at(&bytes, &file.display().to_string()).map_err(failed)?;
+            let (current, exists) = ctx.read_state_locked(&backend).await?;
+            let location = backend.describe();
+            if !exists {
+                backend.write(&pushed, None).await.map_err(failed)?;
+                println!(
+                    "Pushed {} (serial {}) to {location}, which had no state.",
+                    file.display(),
+                    pushed.serial
+                );
+                return Ok(EXIT_OK);
+            }
+            if pushed.lineage != current.lineage {
+                if !force {
+                    return Err(CliError::Failed(format!(
+                        "refusing to push: {} has lineage {}, but the state at {location} has lineage {}: it is another stack's \
+                         state, or the state was re-created. Pass --force to replace it anyway.",
+                        file.display(),
+                        pushed.lineage,
+                        current.lineage
+                    )));
+                }
+                eprintln!("Warning: replacing lineage {} with the pushed state; it keeps the lineage {} so that history stays one line.", pushed.lineage, current.lineage);
+                pushed.lineage = current.lineage.clone();
+            }
+            if pushed.serial <= current.serial {
+                if pushed.serial == current.serial
+                    && pushed.resources == current.resources
+                    && pushed.outputs == current.outputs
+                {
+                    println!(
+                        "{location} already holds this state (serial {}): nothing to push.",
+                        current.serial
+                    );
+                    return Ok(EXIT_OK);
+                }
+                if !force {
+                    return Err(CliError::Failed(format!(
+                        "refusing to push: {} has serial {}, but the state at {location} is at serial {}: someone wrote it since. \
+                         Compare them (`recon state pull`), then pass --force if the pushed one is right.",
+                        file.display(),
+                        pushed.serial,
+                        current.serial
+                    )));
+                }
+                pushed.serial = current.serial + 1;
+            }
+            backend
+                .write(&pushed, Some((&current.lineage, current.serial)))
+                .await
+                .map_err(failed)?;
+            println!(
+                "Pushed {} to {location}: serial {} (was {}).",
+                file.display(),
+                pushed.serial,
+                current.serial
+            );
+        }
+        StateCommand::History { limit } => {
+            let versions = backend.versions().await.map_err(failed)?;
+            if versions.is_empty() {
+                println!("No versions of {} yet.", backend.describe());
+                return Ok(EXIT_OK);
+            }
+            println!(
+                "{:<34} {:<22} {:>7} {:>9}",
+                "VERSION ID", "WRITTEN", "SERIAL", "BYTES"
+            );
+            for v in versions.iter().take(*limit) {
+                let serial = v
+                    .serial
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "?".into());
+                let latest = if v.latest { "  (current)" } else { "" };
+                println!(
+                    "{:<34} {:<22} {:>7} {:>9}{latest}",
+                    v.id, v.modified, serial, v.size
+                );
+            }
+            if versions.len() > *limit {
+                println!(
+                    "... and {} older (--limit N shows more)",
+                    versions.len() - limit
+                );
+            }
+            println!(
+                "\nFetch one with `{}`.",
+                ctx.backend.command("state pull --version ID")
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+async fn existing(ctx: &Ctx, backend: &Arc<dyn Backend>) -> Result<State, CliError> {
+    match ctx.read_state(&**backend).await? {
+        (state, true) => Ok(state),
+        (_, false) => Err(no_state(&**backend)),
+    }
+}
+
+fn no_state(backend: &dyn Backend) -> CliError {
+    CliError::Failed(format!(
+        "there is no state at {} yet (is this the right stack and --env?)",
+        backend.describe()
+    ))
+}
+
+fn not_found(address: &str, state: &State) -> CliError {
+    let names: Vec<&str> = state.resources.iter().map(|r| r.address.as_str()).collect();
+    let hint = crate::diag::did_you_mean(address, names.iter().copied())
+        .map(|n| format!("did you mean {n}? "))
+        .unwrap_or_default();
+    CliError::Failed(format!(
+        "{address} is not in state; {hint}`recon state list` shows what is"
+    ))
+}
+
+/// A resource (every instance) or one instance.
+enum Target {
+    Resource(ResourceAddr),
+    Instance(InstanceAddr),
+}
+
+impl Target {
+    fn matches(&self, addr: &InstanceAddr) -> bool {
+        match self {
+            Target::Resource(r) => addr.resource == *r,
+            Target::Instance(i) => addr == i,
+        }
+    }
+}
+
+fn parse_target(text: &str) -> Result<Target, CliError> {
+    let addr: InstanceAddr = text
+        .parse()
+        .map_err(|e| CliError::Failed(format!("{text}: {e}")))?;
+    // `aws_vpc.x` names the resource with all its instances, as Terraform does.
+    Ok(
+        if addr.key == InstanceKey::None && !text.trim_end().ends_with(']') {
+            Target::Resource(addr.resource)
+        } else {
+            Target::Instance(addr)
+        },
+    )
+}
+
+/// (from, to) instance pairs for `state mv`, checked: same type, target free.
+fn plan_move(
+    state: &State,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(InstanceAddr, InstanceAddr)>, CliError> {
+    let source = parse_target(from)?;
+    let dest = parse_target(to)?;
+    let moves: Vec<(InstanceAddr, InstanceAddr)> = match (&source, &dest) {
+        (Target::Resource(f), Target::Resource(t)) => state
+            .resources
+            .iter()
+            .map(|r| r.addr())
+            .filter(|a| a.resource == *f)
+            .map(|a| {
+                let to = InstanceAddr {
+                    resource: t.clone(),
+                    key: a.key.clone(),
+                };
+                (a, to)
+            })
+            .collect(),
+        (Target::Instance(f), Target::Instance(t)) => state
+            .get(f)
+            .map(|_| vec![(f.clone(), t.clone())])
+            .unwrap_or_default(),
+        (Target::Instance(f), Target::Resource(t)) => state
+            .get(f)
+            .map(|_| {
+                vec![(
+                    f.clone(),
+                    InstanceAddr {
+                        resource: t.clone(),
+                        key: InstanceKey::None,
+                    },
+                )]
+            })
+            .unwrap_or_default(),
+        (Target::Resource(f), Target::Instance(t)) => {
+            let all: Vec<InstanceAddr> = state
+                .resources
+                .iter()
+                .map(|r| r.addr())
+                .filter(|a| a.resource == *f)
+                .collect();
+            match all.as_slice() {
+                [one] => vec![(one.clone(), t.clone())],
+                [] => vec![],
+                _ => return Err(CliError::Failed(format!(
+                    "{from} has {} instances; move them one at a time, or to a resource address",
+                    all.len()
+                ))),
+            }
+        }
+    };
+    if moves.is_empty() {
+        return Err(not_found(from, state));
+    }
+    for (f, t) in &moves {
+        if f.resource.type_name != t.resource.type_name || f.resource.mode != t.resource.mode {
+            return Err(CliError::Failed(format!("cannot move {f} to {t}: a resource keeps its type (and data sources stay data sources)")));
+        }
+        if state.get(t).is_some() && !moves.iter().any(|(other, _)| other == t) {
+            return Err(CliError::Failed(format!(
+                "cannot move {f} to {t}: {t} is already in state"
+            )));
+        }
+    }
+    Ok(moves)
+}
+
+fn rename(state: &mut State, moves: &[(InstanceAddr, InstanceAddr)]) {
+    let mut taken: Vec<ResourceState> = moves.iter().filter_map(|(f, _)| state.remove(f)).collect();
+    for (r, (_, to)) in taken.iter_mut().zip(moves) {
+        r.address = to.to_string();
+        r.name = to.resource.name.clone();
+        r.index = to.key.to_json();
+    }
+    for r in taken {
+        state.upsert(r);
+    }
+    // Dependencies name instances: follow the rename so deletes keep their order.
+    for r in &mut state.resources {
+        for dep in &mut r.dependencies {
+            if let Some((_, to)) = moves.iter().find(|(f, _)| f.to_string() == *dep) {
+                *dep = to.to_string();
+            }
+        }
+    }
+}
+
+/// Terraform's `state show` layout: the instance as a block, sensitive values hidden.
+fn show(r: &ResourceState) -> String {
+    let provider = AwsProvider::new(&Clients::offline());
+    let lookup = schema_lookup(&provider);
+    let schema = lookup(&r.type_name);
+    let sensitive = |name: &str| {
+        schema.is_some_and(|s| s.attributes.iter().any(|a| a.name == name && a.sensitive))
+    };
+    let keyword = if r.mode == Mode::Data {
+        "data"
+    } else {
+        "resource"
+    };
+    let mut out = format!(
+        "# {}:\n{keyword} \"{}\" \"{}\" {{\n",
+        r.address, r.type_name, r.name
+    );
+    let object = r.object();
+    let width = object.keys().map(|k| k.len()).max().unwrap_or(0);
+    for (k, v) in &object {
+        let text = if sensitive(k) && !matches!(v, Value::Null) {
+            "(sensitive value)".to_string()
+        } else {
+            v.to_string()
+        };
+        out.push_str(&format!("    {k:<width$} = {text}\n"));
+    }
+    if r.tainted {
+        out.push_str("    # tainted: the next apply replaces it\n");
+    }
+    out.push_str("}\n");
+    out
+}

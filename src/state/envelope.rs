@@ -1,0 +1,221 @@
+//! Client-side envelope encryption of a state document, so that the storage
+//! alone never sees plaintext: AES-256-GCM under a fresh data key from KMS
+//! `GenerateDataKey`; the data key, encrypted by KMS, travels with the document
+//! and is opened with KMS `Decrypt`.
+
+use super::StateError;
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::DataKeySpec;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+const ALGORITHM: &str = "AES-256-GCM";
+/// Bound into every ciphertext and every data key (KMS encryption context).
+const AAD: &[u8] = b"recon-state-v1";
+const CONTEXT: (&str, &str) = ("recon", "state");
+
+/// The stored form of an encrypted state.
+#[derive(Debug, Serialize, Deserialize)]
+struct Sealed {
+    recon_encrypted: u32,
+    algorithm: String,
+    /// The KMS key (ARN) that encrypted the data key.
+    kms_key_id: String,
+    encrypted_key: String,
+    nonce: String,
+    ciphertext: String,
+}
+
+/// True when `bytes` are an encrypted state rather than a plaintext one.
+pub fn is_sealed(bytes: &[u8]) -> bool {
+    // Cheap test first: a plaintext state starts with `{"version"` or
+    // `{\n  "version"`, a sealed one with `recon_encrypted`.
+    let head = &bytes[..bytes.len().min(64)];
+    head.windows(15).any(|w| w == b"recon_encrypted")
+}
+
+/// Encrypts `plaintext` under a new data key from KMS key `key_id`.
+pub async fn seal(
+    kms: &aws_sdk_kms::Client,
+    key_id: &str,
+    plaintext: &[u8],
+    location: &str,
+) -> Result<Vec<u8>, StateError> {
+    let out = kms
+        .generate_data_key()
+        .key_id(key_id)
+        .key_spec(DataKeySpec::Aes256)
+        .encryption_context(CONTEXT.0, CONTEXT.1)
+        .send()
+        .await
+        .map_err(|e| StateError::Remote {
+            location: location.to_string(),
+            action: "encrypt (KMS GenerateDataKey) the state for",
+            message: format!("key {key_id}: {}", super::s3::sdk_message(&e)),
+        })?;
+    let (Some(key), Some(encrypted_key)) = (out.plaintext(), out.ciphertext_blob()) else {
+        return Err(StateError::Remote {
+            location: location.to_string(),
+            action: "encrypt the state for",
+            message: format!("KMS GenerateDataKey with key {key_id} returned no data key"),
+        });
+    };
+    let key_arn = out.key_id().unwrap_or(key_id);
+    seal_with(
+        key.as_ref(),
+        encrypted_key.as_ref(),
+        key_arn,
+        plaintext,
+        location,
+    )
+}
+
+/// Decrypts a sealed state, asking KMS to open its data key.
+pub async fn open(
+    kms: &aws_sdk_kms::Client,
+    bytes: &[u8],
+    location: &str,
+) -> Result<Vec<u8>, StateError> {
+    let sealed = parse(bytes, location)?;
+    let encrypted_key = decode(&sealed.encrypted_key, "encrypted_key", location)?;
+    let out = kms
+        .decrypt()
+        .ciphertext_blob(Blob::new(encrypted_key))
+        .key_id(&sealed.kms_key_id)
+        .encryption_context(CONTEXT.0, CONTEXT.1)
+        .send()
+        .await
+        .map_err(|e| StateError::Decrypt {
+            location: location.to_string(),
+            key: sealed.kms_key_id.clone(),
+            message: super::s3::sdk_message(&e),
+        })?;
+    let key = out.plaintext().ok_or_else(|| StateError::Decrypt {
+        location: location.to_string(),
+        key: sealed.kms_key_id.clone(),
+        message: "KMS Decrypt returned no key".into(),
+    })?;
+    open_with(key.as_ref(), &sealed, location)
+}
+
+/// The KMS key a sealed state names, for messages.
+pub fn key_of(bytes: &[u8]) -> Option<String> {
+    serde_json::from_slice::<Sealed>(bytes)
+        .ok()
+        .map(|s| s.kms_key_id)
+}
+
+fn seal_with(
+    key: &[u8],
+    encrypted_key: &[u8],
+    key_arn: &str,
+    plaintext: &[u8],
+    location: &str,
+) -> Result<Vec<u8>, StateError> {
+    let bad_key = || StateError::Remote {
+        location: location.to_string(),
+        action: "encrypt the state for",
+        message: format!("KMS returned a data key of {} bytes, not 32", key.len()),
+    };
+    let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| bad_key())?;
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let ciphertext = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: AAD,
+            },
+        )
+        .map_err(|_| bad_key())?;
+    let sealed = Sealed {
+        recon_encrypted: 1,
+        algorithm: ALGORITHM.to_string(),
+        kms_key_id: key_arn.to_string(),
+        encrypted_key: B64.encode(encrypted_key),
+        nonce: B64.encode(nonce),
+        ciphertext: B64.encode(ciphertext),
+    };
+    let mut out = serde_json::to_vec_pretty(&sealed).unwrap_or_default();
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn open_with(key: &[u8], sealed: &Sealed, location: &str) -> Result<Vec<u8>, StateError> {
+    let damaged = |detail: &str| StateError::Checksum {
+        location: location.to_string(),
+        detail: detail.to_string(),
+    };
+    let nonce = decode(&sealed.nonce, "nonce", location)?;
+    if nonce.len() != 12 {
+        return Err(damaged("the nonce is not 12 bytes"));
+    }
+    let ciphertext = decode(&sealed.ciphertext, "ciphertext", location)?;
+    let cipher =
+        Aes256Gcm::new_from_slice(key).map_err(|_| damaged("the data key is not 32 bytes"))?;
+    cipher
+        .decrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &ciphertext,
+                aad: AAD,
+            },
+        )
+        .map_err(|_| damaged("AES-GCM authentication failed"))
+}
+
+fn parse(bytes: &[u8], location: &str) -> Result<Sealed, StateError> {
+    let sealed: Sealed = serde_json::from_slice(bytes).map_err(|e| StateError::Invalid {
+        location: location.to_string(),
+        detail: format!("encrypted state envelope: {e}"),
+    })?;
+    if sealed.recon_encrypted != 1 || sealed.algorithm != ALGORITHM {
+        return Err(StateError::Invalid {
+            location: location.to_string(),
+            detail: format!(
+                "encrypted with {} (envelope version {}), which this recon cannot read; upgrade recon",
+                sealed.algorithm, sealed.recon_encrypted
+            ),
+        });
+    }
+    Ok(sealed)
+}
+
+fn decode(text: &str, what: &str, location: &str) -> Result<Vec<u8>, StateError> {
+    B64.decode(text).map_err(|e| StateError::Invalid {
+        location: location.to_string(),
+        detail: format!("encrypted state envelope: {what} is not base64 ({e})"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_then_open_and_tampering_is_caught() {
+        let key = [7u8; 32];
+        let doc = br#"{"version": 1, "secret": "hunter2"}"#;
+        let sealed = seal_with(&key, b"wrapped", "arn:aws:kms:k", doc, "s3://b/k").unwrap();
+        assert!(is_sealed(&sealed));
+        assert!(!is_sealed(doc));
+        let text = String::from_utf8(sealed.clone()).unwrap();
+        assert!(!text.contains("hunter2"));
+        assert_eq!(key_of(&sealed).as_deref(), Some("arn:aws:kms:k"));
+
+        let parsed = parse(&sealed, "s3://b/k").unwrap();
+        assert_eq!(open_with(&key, &parsed, "s3://b/k").unwrap(), doc);
+
+        let err = open_with(&[8u8; 32], &parsed, "s3://b/k").unwrap_err();
+        assert!(matches!(err, StateError::Checksum { .. }), "{err}");
+
+        let mut tampered = parse(&sealed, "s3://b/k").unwrap();
+        let mut ct = B64.decode(&tampered.ciphertext).unwrap();
+        ct[0] ^= 1;
+        tampered.ciphertext = B64.encode(ct);
+        assert!(open_with(&key, &tampered, "s3://b/k").is_err());
+    }
+}

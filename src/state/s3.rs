@@ -1,0 +1,613 @@
+//! State in S3, shared by several operators.
+//!
+//! - Every write is conditional: `If-Match` with the ETag recon read (or
+//!   `If-None-Match: *` for a new state), so a writer whose lock was broken can
+//!   never replace a newer state: S3 answers 412 and the write is refused.
+//! - The lock is `<key>.lock`, created with `If-None-Match: *` (exactly one
+//!   winner) and deleted with `If-Match` on its own ETag (only ever our own).
+//! - Every object carries a SHA-256 of its bytes in `x-amz-meta-recon-sha256`,
+//!   checked on every read; serial and lineage ride along for `state history`.
+//! - SSE-KMS with `kms_key_id`; client-side envelope encryption (see
+//!   `envelope`) with `recon { encryption { kms_key_id } }`.
+
+use super::{check_replace, envelope, Backend, LockInfo, State, StateError, StateVersion};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+type HttpResponse = aws_smithy_runtime_api::http::Response;
+
+const META_SHA256: &str = "recon-sha256";
+const META_SERIAL: &str = "recon-serial";
+const META_LINEAGE: &str = "recon-lineage";
+
+/// Where and how the state is stored.
+#[derive(Clone, Debug, Default)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// The default environment's key; environment NAME uses `env/NAME/<key>`.
+    pub key: String,
+    pub env: Option<String>,
+    /// SSE-KMS with this key.
+    pub kms_key_id: Option<String>,
+    /// SSE-S3 (AES256) when no kms_key_id is set.
+    pub encrypt: bool,
+    /// Client-side envelope encryption under this KMS key.
+    pub client_kms_key_id: Option<String>,
+    /// Where pending states that could not be written are saved.
+    pub recovery_dir: PathBuf,
+}
+
+pub struct S3Backend {
+    s3: aws_sdk_s3::Client,
+    kms: aws_sdk_kms::Client,
+    settings: S3Settings,
+    key: String,
+    /// What this process last read or wrote, so a write can be made
+    /// conditional on exactly that object.
+    seen: Mutex<Option<Seen>>,
+}
+
+#[derive(Clone, Debug)]
+struct Seen {
+    lineage: String,
+    serial: u64,
+    etag: String,
+}
+
+/// An object as stored.
+struct Raw {
+    bytes: Vec<u8>,
+    etag: Option<String>,
+    checksum: Option<String>,
+}
+
+impl S3Backend {
+    pub fn new(
+        s3: aws_sdk_s3::Client,
+        kms: aws_sdk_kms::Client,
+        settings: S3Settings,
+    ) -> S3Backend {
+        let key = env_key(&settings.key, settings.env.as_deref());
+        S3Backend {
+            s3,
+            kms,
+            settings,
+            key,
+            seen: Mutex::new(None),
+        }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.settings.bucket
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn lock_key(&self) -> String {
+        format!("{}.lock", self.key)
+    }
+
+    fn location(&self) -> String {
+        format!("s3://{}/{}", self.settings.bucket, self.key)
+    }
+
+    fn remote(&self, action: &'static str, message: String) -> StateError {
+        StateError::Remote {
+            location: self.location(),
+            action,
+            message,
+        }
+    }
+
+    /// The object at `key` (a version of it), None when there is none.
+    async fn get_raw(&self, key: &str, version: Option<&str>) -> Result<Option<Raw>, StateError> {
+        let out = match self
+            .s3
+            .get_object()
+            .bucket(&self.settings.bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_string))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            // A 404 without a body (HEAD-like answers) is a missing key too, but
+            // never a missing bucket.
+            Err(e)
+                if e.as_service_error().is_some_and(|s| s.is_no_such_key())
+                    || (http_status(&e) == Some(404)
+                        && version.is_none()
+                        && e.code() != Some("NoSuchBucket")) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(self.remote("read", sdk_message(&e))),
+        };
+        let etag = out.e_tag().map(str::to_string);
+        let checksum = out.metadata().and_then(|m| m.get(META_SHA256)).cloned();
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| self.remote("read", e.to_string()))?
+            .into_bytes()
+            .to_vec();
+        Ok(Some(Raw {
+            bytes,
+            etag,
+            checksum,
+        }))
+    }
+
+    /// Checks the checksum, decrypts if needed, parses.
+    async fn decode(&self, raw: &Raw, location: &str) -> Result<State, StateError> {
+        let found = super::sha256_hex(&raw.bytes);
+        match &raw.checksum {
+            Some(want) if *want == found => {}
+            Some(want) => {
+                return Err(StateError::Checksum {
+                    location: location.to_string(),
+                    detail: format!("SHA-256 {found}, but {want} was recorded when it was written"),
+                })
+            }
+            None => {
+                return Err(StateError::Checksum {
+                    location: location.to_string(),
+                    detail: format!("no {META_SHA256} metadata: it was not written by recon"),
+                })
+            }
+        }
+        let plain = if envelope::is_sealed(&raw.bytes) {
+            envelope::open(&self.kms, &raw.bytes, location).await?
+        } else {
+            raw.bytes.clone()
+        };
+        State::from_json_at(&plain, location)
+    }
+
+    fn remember(&self, state: &State, etag: Option<&str>) {
+        *self.seen.lock().unwrap() = etag.map(|etag| Seen {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            etag: etag.to_string(),
+        });
+    }
+
+    /// The document as stored: plaintext JSON, or its encrypted envelope.
+    async fn encode(&self, state: &State) -> Result<Vec<u8>, StateError> {
+        let text = state.to_json_pretty().into_bytes();
+        match &self.settings.client_kms_key_id {
+            Some(key) => envelope::seal(&self.kms, key, &text, &self.location()).await,
+            None => Ok(text),
+        }
+    }
+
+    fn put(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
+        let req = self
+            .s3
+            .put_object()
+            .bucket(&self.settings.bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(ByteStream::from(body));
+        match (&self.settings.kms_key_id, self.settings.encrypt) {
+            (Some(k), _) => req
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(k),
+            (None, true) => req.server_side_encryption(ServerSideEncryption::Aes256),
+            (None, false) => req,
+        }
+    }
+
+    async fn read_lock(&self) -> Result<Option<(LockInfo, Option<String>)>, StateError> {
+        let lock_key = self.lock_key();
+        let Some(raw) = self.get_raw(&lock_key, None).await? else {
+            return Ok(None);
+        };
+        let info = serde_json::from_slice(&raw.bytes).map_err(|e| StateError::Invalid {
+            location: format!("s3://{}/{lock_key}", self.settings.bucket),
+            detail: format!("the lock object is not a recon lock ({e}); delete it by hand if no recon is running"),
+        })?;
+        Ok(Some((info, raw.etag)))
+    }
+
+    /// Keys of the objects under `prefix`, following continuation tokens.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StateError> {
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .s3
+                .list_objects_v2()
+                .bucket(&self.settings.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .map_err(|e| self.remote("list the environments of", sdk_message(&e)))?;
+            keys.extend(
+                out.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
+            match out.next_continuation_token() {
+                Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => return Ok(keys),
+            }
+        }
+    }
+}
+
+/// `env/<NAME>/<key>` for an environment, `<key>` for the default one.
+pub fn env_key(key: &str, env: Option<&str>) -> String {
+    match env.filter(|e| *e != "default") {
+        Some(env) => format!("env/{env}/{key}"),
+        None => key.to_string(),
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for S3Backend {
+    fn describe(&self) -> String {
+        self.location()
+    }
+
+    async fn read(&self) -> Result<Option<State>, StateError> {
+        let Some(raw) = self.get_raw(&self.key, None).await? else {
+            *self.seen.lock().unwrap() = None;
+            return Ok(None);
+        };
+        let state = self.decode(&raw, &self.location()).await?;
+        self.remember(&state, raw.etag.as_deref());
+        Ok(Some(state))
+    }
+
+    async fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
+        let location = self.location();
+        // The object this write may replace: the one we saw, or (when we saw
+        // another) whatever is there now, checked against the same rules as
+        // local state.
+        let etag = match expected {
+            None => None,
+            Some((lineage, serial)) => {
+                let seen = self.seen.lock().unwrap().clone();
+                match seen.filter(|s| s.lineage == lineage && s.serial == serial) {
+                    Some(seen) => {
+                        if state.lineage != lineage {
+                            return Err(StateError::LineageMismatch {
+                                location,
+                                found: lineage.to_string(),
+                                expected: state.lineage.clone(),
+                            });
+                        }
+                        if state.serial <= serial {
+                            return Err(StateError::SerialNotIncreased {
+                                location,
+                                new: state.serial,
+                                current: serial,
+                            });
+                        }
+                        Some(seen.etag)
+                    }
+                    None => {
+                        let raw = self.get_raw(&self.key, None).await?;
+                        let current = match &raw {
+                            Some(raw) => Some(self.decode(raw, &location).await?),
+                            None => None,
+                        };
+                        check_replace(&location, current.as_ref(), state, expected)?;
+                        match raw.and_then(|r| r.etag) {
+                            Some(etag) => Some(etag),
+                            None => return Err(self.remote("write", "S3 returned no ETag for the current state; cannot write conditionally".into())),
+                        }
+                    }
+                }
+            }
+        };
+        let body = self.encode(state).await?;
+        let checksum = super::sha256_hex(&body);
+        let mut req = self
+            .put(&self.key, body)
+            .metadata(META_SHA256, &checksum)
+            .metadata(META_SERIAL, state.serial.to_string())
+            .metadata(META_LINEAGE, &state.lineage);
+        req = match &etag {
+            Some(etag) => req.if_match(etag),
+            None => req.if_none_match("*"),
+        };
+        match req.send().await {
+            Ok(out) => {
+                self.remember(state, out.e_tag());
+                Ok(())
+            }
+            Err(e) if matches!(http_status(&e), Some(412) | Some(409)) => {
+                // Someone else wrote first, or an earlier attempt of this very
+                // request landed and its answer was lost: tell them apart.
+                let now = self.get_raw(&self.key, None).await?;
+                if let Some(raw) = &now {
+                    if raw.checksum.as_deref() == Some(checksum.as_str()) {
+                        self.remember(state, raw.etag.as_deref());
+                        return Ok(());
+                    }
+                }
+                *self.seen.lock().unwrap() = None;
+                let detail = match &now {
+                    None => "the state there was deleted".to_string(),
+                    Some(raw) => match self.decode(raw, &location).await {
+                        Ok(cur) if etag.is_none() => {
+                            return Err(StateError::AlreadyExists { location, lineage: cur.lineage, serial: cur.serial });
+                        }
+                        Ok(cur) => format!(
+                            "S3 refused the conditional write with 412 Precondition Failed; the state there is now serial {} of lineage {}, this apply expected serial {}",
+                            cur.serial,
+                            cur.lineage,
+                            expected.map(|e| e.1).unwrap_or(0)
+                        ),
+                        Err(err) => format!("S3 refused the conditional write with 412 Precondition Failed; the state there now: {err}"),
+                    },
+                };
+                Err(StateError::Conflict { location, detail })
+            }
+            Err(e) => Err(self.remote("write", sdk_message(&e))),
+        }
+    }
+
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        let body = serde_json::to_vec_pretty(info).unwrap_or_default();
+        for _ in 0..5 {
+            match self
+                .put(&self.lock_key(), body.clone())
+                .if_none_match("*")
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if matches!(http_status(&e), Some(412) | Some(409)) => {
+                    match self.read_lock().await? {
+                        Some((holder, _)) => {
+                            return Err(StateError::Locked {
+                                location: self.location(),
+                                holder,
+                            })
+                        }
+                        // Released in between: try again at once.
+                        None => continue,
+                    }
+                }
+                Err(e) => return Err(self.remote("lock", sdk_message(&e))),
+            }
+        }
+        Err(self.remote(
+            "lock",
+            "the lock object kept appearing and disappearing; try again".into(),
+        ))
+    }
+
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        let Some((holder, etag)) = self.read_lock().await? else {
+            return Err(StateError::NotLocked {
+                location: self.location(),
+            });
+        };
+        if holder.id != id {
+            return Err(StateError::LockMismatch {
+                location: self.location(),
+                wanted: id.to_string(),
+                holder,
+            });
+        }
+        // Conditional on the ETag we just read: a lock taken by someone else
+        // in between is left alone.
+        let mut req = self
+            .s3
+            .delete_object()
+            .bucket(&self.settings.bucket)
+            .key(self.lock_key());
+        if let Some(etag) = etag {
+            req = req.if_match(etag);
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(http_status(&e), Some(404)) => Err(StateError::NotLocked {
+                location: self.location(),
+            }),
+            Err(e) if matches!(http_status(&e), Some(412)) => match self.read_lock().await? {
+                Some((holder, _)) => Err(StateError::LockMismatch {
+                    location: self.location(),
+                    wanted: id.to_string(),
+                    holder,
+                }),
+                None => Err(StateError::NotLocked {
+                    location: self.location(),
+                }),
+            },
+            Err(e) => Err(self.remote("unlock", sdk_message(&e))),
+        }
+    }
+
+    async fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
+        Ok(self.read_lock().await?.map(|(info, _)| info))
+    }
+
+    fn recovery_path(&self, stamp: &str) -> PathBuf {
+        let name = format!(
+            "{}-{}-{stamp}.json",
+            self.settings.bucket,
+            self.key.replace('/', "_")
+        );
+        self.settings.recovery_dir.join(name)
+    }
+
+    async fn environments(&self) -> Result<Vec<String>, StateError> {
+        let mut envs = Vec::new();
+        let base = &self.settings.key;
+        if self
+            .s3
+            .head_object()
+            .bucket(&self.settings.bucket)
+            .key(base)
+            .send()
+            .await
+            .is_ok()
+        {
+            envs.push("default".to_string());
+        }
+        let suffix = format!("/{base}");
+        let mut found: Vec<String> = self
+            .list("env/")
+            .await?
+            .into_iter()
+            .filter_map(|k| {
+                k.strip_prefix("env/")
+                    .and_then(|rest| rest.strip_suffix(&suffix))
+                    .map(str::to_string)
+            })
+            .filter(|name| !name.is_empty() && !name.contains('/'))
+            .collect();
+        found.sort();
+        found.dedup();
+        envs.extend(found);
+        Ok(envs)
+    }
+
+    /// What `recon init` reports: the bucket is reachable, versioning, the state.
+    async fn check(&self) -> Result<Vec<String>, StateError> {
+        self.s3
+            .head_bucket()
+            .bucket(&self.settings.bucket)
+            .send()
+            .await
+            .map_err(|e| self.remote("reach the bucket of", sdk_message(&e)))?;
+        let mut notes = vec![format!("Bucket {} is reachable.", self.settings.bucket)];
+        match self.s3.get_bucket_versioning().bucket(&self.settings.bucket).send().await {
+            Ok(v) if v.status().map(|s| s.as_str()) == Some("Enabled") => {
+                notes.push("Versioning is enabled: `recon state history` lists earlier versions.".into())
+            }
+            Ok(_) => notes.push(
+                "Versioning is not enabled on the bucket: enable it so that every earlier state is kept.".into(),
+            ),
+            Err(e) => notes.push(format!("Could not read the bucket's versioning: {}", sdk_message(&e))),
+        }
+        if let Some(k) = &self.settings.kms_key_id {
+            notes.push(format!("Objects are written with SSE-KMS under {k}."));
+        }
+        if let Some(k) = &self.settings.client_kms_key_id {
+            notes.push(format!(
+                "State is encrypted client-side (AES-256-GCM) under a data key from KMS key {k}."
+            ));
+        }
+        Ok(notes)
+    }
+
+    async fn versions(&self) -> Result<Vec<StateVersion>, StateError> {
+        let versioning = self
+            .s3
+            .get_bucket_versioning()
+            .bucket(&self.settings.bucket)
+            .send()
+            .await
+            .map_err(|e| self.remote("read the versioning of the bucket of", sdk_message(&e)))?;
+        if versioning.status().map(|s| s.as_str()) != Some("Enabled") {
+            return Err(StateError::Unsupported {
+                location: self.location(),
+                what: "state history",
+                help: "the bucket does not have versioning enabled; enable it (PutBucketVersioning Status=Enabled) so that S3 keeps every version recon writes",
+            });
+        }
+        let mut out = Vec::new();
+        let mut key_marker = None;
+        let mut version_marker = None;
+        loop {
+            let page = self
+                .s3
+                .list_object_versions()
+                .bucket(&self.settings.bucket)
+                .prefix(&self.key)
+                .set_key_marker(key_marker)
+                .set_version_id_marker(version_marker)
+                .send()
+                .await
+                .map_err(|e| self.remote("list the versions of", sdk_message(&e)))?;
+            for v in page
+                .versions()
+                .iter()
+                .filter(|v| v.key() == Some(self.key.as_str()))
+            {
+                let id = v.version_id().unwrap_or("null").to_string();
+                let head = self
+                    .s3
+                    .head_object()
+                    .bucket(&self.settings.bucket)
+                    .key(&self.key)
+                    .version_id(&id)
+                    .send()
+                    .await
+                    .ok();
+                let meta = head.as_ref().and_then(|h| h.metadata());
+                out.push(StateVersion {
+                    id,
+                    modified: v
+                        .last_modified()
+                        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+                        .unwrap_or_default(),
+                    size: v.size().unwrap_or(0),
+                    latest: v.is_latest() == Some(true),
+                    serial: meta
+                        .and_then(|m| m.get(META_SERIAL))
+                        .and_then(|s| s.parse().ok()),
+                    lineage: meta.and_then(|m| m.get(META_LINEAGE)).cloned(),
+                });
+            }
+            if page.is_truncated() == Some(true) {
+                key_marker = page.next_key_marker().map(str::to_string);
+                version_marker = page.next_version_id_marker().map(str::to_string);
+            } else {
+                break;
+            }
+        }
+        out.sort_by(|a, b| b.modified.cmp(&a.modified).then(b.latest.cmp(&a.latest)));
+        Ok(out)
+    }
+
+    async fn read_version(&self, id: &str) -> Result<State, StateError> {
+        let location = format!("{} (version {id})", self.location());
+        match self.get_raw(&self.key, Some(id)).await? {
+            Some(raw) => self.decode(&raw, &location).await,
+            None => Err(self.remote(
+                "read a version of",
+                format!("there is no version {id}; `recon state history` lists them"),
+            )),
+        }
+    }
+}
+
+fn http_status<E>(e: &SdkError<E, HttpResponse>) -> Option<u16> {
+    e.raw_response().map(|r| r.status().as_u16())
+}
+
+/// "Code: message (HTTP status)", or the whole error chain when there is no code.
+pub(crate) fn sdk_message<E>(e: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let status = http_status(e)
+        .map(|s| format!(" (HTTP {s})"))
+        .unwrap_or_default();
+    match (e.code(), e.message()) {
+        (Some(code), Some(msg)) => format!("{code}: {msg}{status}"),
+        (Some(code), None) => format!("{code}{status}"),
+        (None, Some(msg)) => format!("{msg}{status}"),
+        (None, None) => format!("{}{status}", DisplayErrorContext(e)),
+    }
+}
