@@ -5,10 +5,22 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
+pub mod instance_profile;
+pub mod policy;
+pub mod role;
+pub mod role_policy;
+pub mod role_policy_attachment;
+mod shared;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
-    let _ = clients;
     vec![
+        Arc::new(role::IamRole::new(clients)),
+        Arc::new(role_policy::IamRolePolicy::new(clients)),
+        Arc::new(policy::IamPolicy::new(clients)),
+        Arc::new(role_policy_attachment::IamRolePolicyAttachment::new(
+            clients,
+        )),
+        Arc::new(instance_profile::IamInstanceProfile::new(clients)),
         // registrations
     ]
 }

@@ -1,0 +1,238 @@
+//! aws_iam_instance_profile: the container that passes an IAM role to EC2 instances.
+
+use super::shared::{
+    date, iam_tags, id_of, name_prefix_for, none_if_missing, read_all, remove_role_from_profile,
+    resource_name, retry_while, state_tags, wait_for,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, tags, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_iam::types::InstanceProfile as AwsProfile;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_iam_instance_profile",
+    attributes: &[
+        // The profile's name, as Terraform.
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::computed("create_date", Type::String),
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::optional("path", Type::String)
+            .default(Default::Str("/"))
+            .force_new(),
+        Attribute::optional("role", Type::String),
+        TAGS,
+        Attribute::computed("unique_id", Type::String),
+    ],
+    blocks: &[],
+};
+
+pub struct IamInstanceProfile {
+    client: aws_sdk_iam::Client,
+}
+
+impl IamInstanceProfile {
+    pub fn new(clients: &Clients) -> Self {
+        IamInstanceProfile {
+            client: clients.iam.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for IamInstanceProfile {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let name = resource_name(planned);
+        self.client
+            .create_instance_profile()
+            .instance_profile_name(&name)
+            .path(planned.str("path").unwrap_or("/"))
+            .set_tags(Some(iam_tags(tags::with_recon_tags(planned, meta))?))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let partial = object! {"id" => name.clone(), "name" => name.clone()};
+        let steps = async {
+            let waiting_for = format!("new instance profile {name} to be readable");
+            wait_for(&waiting_for, || find_profile(&self.client, &name)).await?;
+            if let Some(role) = planned.str("role") {
+                self.add_role(&name, role).await?;
+            }
+            find_profile(&self.client, &name)
+                .await?
+                .map(|p| to_state(&p, planned))
+                .ok_or_else(|| ProviderError::new(format!("instance profile {name} disappeared")))
+        };
+        steps.await.map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        read_all(priors.iter().map(|p| self.read_prior(p)).collect()).await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let name = id_of(prior, "aws_iam_instance_profile")?;
+        let wanted = planned.str("role");
+        if prior.str("role") != wanted {
+            // Take out whatever AWS holds (a profile holds one role), then add.
+            let current = find_profile(&self.client, name)
+                .await?
+                .ok_or_else(|| ProviderError::new(format!("instance profile {name} is gone")))?;
+            let mut holds_wanted = false;
+            for role in current.roles() {
+                if Some(role.role_name()) == wanted {
+                    holds_wanted = true;
+                } else {
+                    remove_role_from_profile(&self.client, name, role.role_name()).await?;
+                }
+            }
+            if let (Some(role), false) = (wanted, holds_wanted) {
+                self.add_role(name, role).await?;
+            }
+        }
+        let (removed, set) = tags::tag_changes(prior, planned);
+        if !removed.is_empty() {
+            self.client
+                .untag_instance_profile()
+                .instance_profile_name(name)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if !set.is_empty() {
+            self.client
+                .tag_instance_profile()
+                .instance_profile_name(name)
+                .set_tags(Some(iam_tags(set)?))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        find_profile(&self.client, name)
+            .await?
+            .map(|p| to_state(&p, planned))
+            .ok_or_else(|| {
+                ProviderError::new(format!("instance profile {name} disappeared during update"))
+            })
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(name) = prior.str("id") else {
+            return Ok(());
+        };
+        let steps = async {
+            let Some(profile) = find_profile(&self.client, name).await? else {
+                return Ok(());
+            };
+            // AWS refuses to delete a profile that still holds a role.
+            for role in profile.roles() {
+                remove_role_from_profile(&self.client, name, role.role_name()).await?;
+            }
+            self.client
+                .delete_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            wait_for(
+                &format!("instance profile {name} to be deleted"),
+                || async {
+                    Ok(find_profile(&self.client, name)
+                        .await?
+                        .is_none()
+                        .then_some(()))
+                },
+            )
+            .await
+        };
+        match steps.await {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl IamInstanceProfile {
+    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        let Some(name) = prior.str("id") else {
+            return Ok(None);
+        };
+        Ok(find_profile(&self.client, name)
+            .await?
+            .map(|p| to_state(&p, prior)))
+    }
+
+    /// AddRoleToInstanceProfile, retried while a role created moments ago is not
+    /// visible yet (as Terraform does).
+    async fn add_role(&self, profile: &str, role: &str) -> ProviderResult<()> {
+        retry_while(is_not_found, || async {
+            self.client
+                .add_role_to_instance_profile()
+                .instance_profile_name(profile)
+                .role_name(role)
+                .send()
+                .await
+                .map_err(sdk_error)
+        })
+        .await
+        .map_err(|e| ProviderError {
+            message: format!(
+                "adding IAM role {role} to instance profile {profile}: {}",
+                e.message
+            ),
+            ..e
+        })?;
+        Ok(())
+    }
+}
+
+/// GetInstanceProfile; None when there is no such profile.
+async fn find_profile(
+    client: &aws_sdk_iam::Client,
+    name: &str,
+) -> ProviderResult<Option<AwsProfile>> {
+    let out = client
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+        .map_err(sdk_error);
+    Ok(none_if_missing(out)?.and_then(|o| o.instance_profile))
+}
+
+fn to_state(profile: &AwsProfile, local: &Object) -> Object {
+    let name = profile.instance_profile_name();
+    let role = profile
+        .roles()
+        .first()
+        .map(|r| Value::from(r.role_name()))
+        .unwrap_or(Value::Null);
+    object! {
+        "id" => name,
+        "arn" => profile.arn(),
+        "create_date" => date(profile.create_date()),
+        "name" => name,
+        "name_prefix" => name_prefix_for(name, local),
+        "path" => profile.path(),
+        "role" => role,
+        "tags" => state_tags(profile.tags()),
+        "unique_id" => profile.instance_profile_id(),
+    }
+}

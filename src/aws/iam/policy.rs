@@ -1,0 +1,314 @@
+//! aws_iam_policy: a customer managed IAM policy; its document lives in versions.
+
+use super::shared::{
+    iam_tags, id_of, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, read_all,
+    resource_name, state_tags, wait_for,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, tags, Clients};
+use crate::object;
+use crate::plan::diff::json_equal;
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt};
+use async_trait::async_trait;
+use aws_sdk_iam::types::{Policy as AwsPolicy, PolicyVersion};
+use std::time::{Duration, Instant};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_iam_policy",
+    attributes: &[
+        // The policy's ARN, as Terraform.
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::optional("description", Type::String).force_new(),
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::optional("path", Type::String)
+            .default(Default::Str("/"))
+            .force_new(),
+        Attribute::required("policy", Type::Json),
+        Attribute::computed("policy_id", Type::String),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+/// IAM keeps at most this many versions of a managed policy.
+const MAX_VERSIONS: usize = 5;
+/// How long delete waits for detachments made moments ago to show before refusing.
+const DETACH_GRACE: Duration = Duration::from_secs(10);
+
+pub struct IamPolicy {
+    client: aws_sdk_iam::Client,
+}
+
+impl IamPolicy {
+    pub fn new(clients: &Clients) -> Self {
+        IamPolicy {
+            client: clients.iam.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for IamPolicy {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let name = resource_name(planned);
+        let document = policy_to_send("policy", planned.str("policy").unwrap_or_default())?;
+        let out = self
+            .client
+            .create_policy()
+            .policy_name(&name)
+            .path(planned.str("path").unwrap_or("/"))
+            .policy_document(document)
+            .set_description(planned.str("description").map(str::to_string))
+            .set_tags(Some(iam_tags(tags::with_recon_tags(planned, meta))?))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let arn = out
+            .policy()
+            .and_then(|p| p.arn())
+            .ok_or_else(|| ProviderError::new("CreatePolicy returned no policy ARN"))?
+            .to_string();
+        let partial = object! {"id" => arn.clone(), "arn" => arn.clone(), "name" => name};
+        let waiting_for = format!("new IAM policy {arn} to be readable");
+        wait_for(&waiting_for, || self.read_one(&arn, planned))
+            .await
+            .map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        read_all(priors.iter().map(|p| self.read_prior(p)).collect()).await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let arn = id_of(prior, "aws_iam_policy")?;
+        let new = planned.str("policy").unwrap_or_default();
+        if !prior.str("policy").is_some_and(|old| json_equal(old, new)) {
+            let document = policy_to_send("policy", new)?;
+            self.make_room_for_version(arn).await?;
+            self.client
+                .create_policy_version()
+                .policy_arn(arn)
+                .policy_document(document)
+                .set_as_default(true)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        let (removed, set) = tags::tag_changes(prior, planned);
+        if !removed.is_empty() {
+            self.client
+                .untag_policy()
+                .policy_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if !set.is_empty() {
+            self.client
+                .tag_policy()
+                .policy_arn(arn)
+                .set_tags(Some(iam_tags(set)?))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        self.read_one(arn, planned).await?.ok_or_else(|| {
+            ProviderError::new(format!("IAM policy {arn} disappeared during update"))
+        })
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(arn) = prior.str("id") else {
+            return Ok(());
+        };
+        let steps = async {
+            // AWS refuses to delete an attached policy; moto deletes it and leaves the
+            // roles undeletable. Refuse here, as AWS would, naming who holds it.
+            self.refuse_while_attached(arn).await?;
+            for version in self.versions(arn).await? {
+                if version.is_default_version() {
+                    continue;
+                }
+                let Some(id) = version.version_id() else {
+                    continue;
+                };
+                let deleted = self
+                    .client
+                    .delete_policy_version()
+                    .policy_arn(arn)
+                    .version_id(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error);
+                none_if_missing(deleted)?;
+            }
+            self.client
+                .delete_policy()
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            Ok(())
+        };
+        match steps.await {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl IamPolicy {
+    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        match prior.str("id") {
+            Some(arn) => self.read_one(arn, prior).await,
+            None => Ok(None),
+        }
+    }
+
+    /// GetPolicy and its default version; None when the policy is gone.
+    async fn read_one(&self, arn: &str, local: &Object) -> ProviderResult<Option<Object>> {
+        let out = self
+            .client
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(sdk_error);
+        let Some(policy) = none_if_missing(out)?.and_then(|o| o.policy) else {
+            return Ok(None);
+        };
+        let Some(version_id) = policy.default_version_id() else {
+            return Err(ProviderError::new(format!(
+                "IAM policy {arn} has no default version"
+            )));
+        };
+        let out = self
+            .client
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(sdk_error);
+        let Some(version) = none_if_missing(out)?.and_then(|o| o.policy_version) else {
+            // Deleted between the two calls.
+            return Ok(None);
+        };
+        Ok(Some(to_state(&policy, &version, local)))
+    }
+
+    async fn versions(&self, arn: &str) -> ProviderResult<Vec<PolicyVersion>> {
+        self.client
+            .list_policy_versions()
+            .policy_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)
+    }
+
+    /// With the maximum number of versions, deletes the oldest that is not the
+    /// default so that one more can be created.
+    async fn make_room_for_version(&self, arn: &str) -> ProviderResult<()> {
+        let versions = self.versions(arn).await?;
+        if versions.len() < MAX_VERSIONS {
+            return Ok(());
+        }
+        let oldest = versions
+            .iter()
+            .filter(|v| !v.is_default_version())
+            .min_by(|a, b| {
+                let key = |v: &PolicyVersion| v.create_date().map(|d| (d.secs(), d.subsec_nanos()));
+                key(a).cmp(&key(b))
+            });
+        let Some(id) = oldest.and_then(|v| v.version_id()) else {
+            return Ok(());
+        };
+        self.client
+            .delete_policy_version()
+            .policy_arn(arn)
+            .version_id(id)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// The roles, users and groups the policy is attached to ("role r1", ...).
+    async fn attached_to(&self, arn: &str) -> ProviderResult<Vec<String>> {
+        let pages: Vec<_> = self
+            .client
+            .list_entities_for_policy()
+            .policy_arn(arn)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        let mut entities = Vec::new();
+        for page in pages {
+            let roles = page.policy_roles().iter().filter_map(|r| r.role_name());
+            entities.extend(roles.map(|n| format!("role {n}")));
+            let users = page.policy_users().iter().filter_map(|u| u.user_name());
+            entities.extend(users.map(|n| format!("user {n}")));
+            let groups = page.policy_groups().iter().filter_map(|g| g.group_name());
+            entities.extend(groups.map(|n| format!("group {n}")));
+        }
+        Ok(entities)
+    }
+
+    async fn refuse_while_attached(&self, arn: &str) -> ProviderResult<()> {
+        let start = Instant::now();
+        loop {
+            let entities = self.attached_to(arn).await?;
+            if entities.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() > DETACH_GRACE {
+                return Err(ProviderError::with_code(
+                    "DeleteConflict",
+                    format!(
+                        "cannot delete IAM policy {arn}: it is still attached to {}. \
+                         Detach it first (remove the aws_iam_role_policy_attachment, or detach \
+                         it by hand where it was attached outside recon)",
+                        entities.join(", ")
+                    ),
+                ));
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+}
+
+fn to_state(policy: &AwsPolicy, version: &PolicyVersion, local: &Object) -> Object {
+    let name = policy.policy_name().unwrap_or_default();
+    object! {
+        "id" => policy.arn(),
+        "arn" => policy.arn(),
+        "description" => opt(policy.description()),
+        "name" => name,
+        "name_prefix" => name_prefix_for(name, local),
+        "path" => policy.path().unwrap_or("/"),
+        "policy" => policy_state(local.get("policy"), version.document()),
+        "policy_id" => policy.policy_id(),
+        "tags" => state_tags(policy.tags()),
+    }
+}

@@ -1,0 +1,330 @@
+//! aws_iam_role: an IAM role with its trust (assume role) policy.
+
+use super::shared::{
+    attached_policy_arns, date, iam_tags, id_of, inline_policy_names, is_invalid_principal,
+    name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, profiles_of_role,
+    read_all, remove_role_from_profile, resource_name, retry_while, state_tags, wait_for,
+    PROPAGATION_TIMEOUT,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, tags, Clients};
+use crate::object;
+use crate::plan::diff::json_equal;
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt};
+use async_trait::async_trait;
+use aws_sdk_iam::types::Role as AwsRole;
+use std::time::{Duration, Instant};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_iam_role",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::required("assume_role_policy", Type::Json),
+        Attribute::computed("create_date", Type::String),
+        Attribute::optional("description", Type::String),
+        // Read by delete only: detach managed and delete inline policies first.
+        Attribute::optional("force_detach_policies", Type::Bool).default(Default::Bool(false)),
+        Attribute::optional("max_session_duration", Type::Number)
+            .default(Default::Int(DEFAULT_MAX_SESSION)),
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::optional("path", Type::String)
+            .default(Default::Str("/"))
+            .force_new(),
+        TAGS,
+        Attribute::computed("unique_id", Type::String),
+    ],
+    blocks: &[],
+};
+
+const DEFAULT_MAX_SESSION: i64 = 3600;
+
+pub struct IamRole {
+    client: aws_sdk_iam::Client,
+}
+
+impl IamRole {
+    pub fn new(clients: &Clients) -> Self {
+        IamRole {
+            client: clients.iam.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for IamRole {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let name = resource_name(planned);
+        let trust = policy_to_send(
+            "assume_role_policy",
+            planned.str("assume_role_policy").unwrap_or_default(),
+        )?;
+        let role_tags = iam_tags(tags::with_recon_tags(planned, meta))?;
+        let max_session = session_duration(planned)?;
+        // A trust policy naming a role created moments ago is refused until IAM sees it.
+        retry_while(is_invalid_principal, || async {
+            self.client
+                .create_role()
+                .role_name(&name)
+                .assume_role_policy_document(&trust)
+                .path(planned.str("path").unwrap_or("/"))
+                .set_description(planned.str("description").map(str::to_string))
+                .set_max_session_duration(max_session)
+                .set_tags(Some(role_tags.clone()))
+                .send()
+                .await
+                .map_err(sdk_error)
+        })
+        .await?;
+        let partial = object! {"id" => name.clone(), "name" => name.clone()};
+        let waiting_for = format!("new IAM role {name} to be readable");
+        wait_for(&waiting_for, || find_role(&self.client, &name))
+            .await
+            .map(|role| to_state(&role, planned))
+            .map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        read_all(priors.iter().map(|p| self.read_prior(p)).collect()).await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let name = id_of(prior, "aws_iam_role")?;
+        let trust = planned.str("assume_role_policy").unwrap_or_default();
+        if !prior
+            .str("assume_role_policy")
+            .is_some_and(|old| json_equal(old, trust))
+        {
+            let trust = policy_to_send("assume_role_policy", trust)?;
+            retry_while(is_invalid_principal, || async {
+                self.client
+                    .update_assume_role_policy()
+                    .role_name(name)
+                    .policy_document(&trust)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
+            })
+            .await?;
+        }
+        if prior.str("description") != planned.str("description") {
+            self.client
+                .update_role_description()
+                .role_name(name)
+                .description(planned.str("description").unwrap_or_default())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if prior.i64("max_session_duration") != planned.i64("max_session_duration") {
+            self.client
+                .update_role()
+                .role_name(name)
+                .set_max_session_duration(session_duration(planned)?)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        let (removed, set) = tags::tag_changes(prior, planned);
+        if !removed.is_empty() {
+            self.client
+                .untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if !set.is_empty() {
+            self.client
+                .tag_role()
+                .role_name(name)
+                .set_tags(Some(iam_tags(set)?))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        find_role(&self.client, name)
+            .await?
+            .map(|role| to_state(&role, planned))
+            .ok_or_else(|| ProviderError::new(format!("IAM role {name} disappeared during update")))
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(name) = prior.str("id") else {
+            return Ok(());
+        };
+        // AWS refuses to delete a role that is in an instance profile or has policies.
+        let steps = async {
+            for profile in profiles_of_role(&self.client, name).await? {
+                remove_role_from_profile(&self.client, &profile, name).await?;
+            }
+            if prior.bool("force_detach_policies") == Some(true) {
+                for arn in attached_policy_arns(&self.client, name).await? {
+                    let detached = self
+                        .client
+                        .detach_role_policy()
+                        .role_name(name)
+                        .policy_arn(&arn)
+                        .send()
+                        .await
+                        .map_err(sdk_error);
+                    none_if_missing(detached)?;
+                }
+                for policy in inline_policy_names(&self.client, name).await? {
+                    let deleted = self
+                        .client
+                        .delete_role_policy()
+                        .role_name(name)
+                        .policy_name(&policy)
+                        .send()
+                        .await
+                        .map_err(sdk_error);
+                    none_if_missing(deleted)?;
+                }
+            }
+            self.delete_role(name).await
+        };
+        match steps.await {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other,
+        }
+    }
+
+    // The default stub (id = role name) is all read needs.
+}
+
+impl IamRole {
+    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        let Some(name) = prior.str("id") else {
+            return Ok(None);
+        };
+        Ok(find_role(&self.client, name)
+            .await?
+            .map(|role| to_state(&role, prior)))
+    }
+
+    /// DeleteRole, retried while IAM still counts policies or profiles it has just
+    /// had removed; refused at once with what is left when something really is.
+    async fn delete_role(&self, name: &str) -> ProviderResult<()> {
+        let start = Instant::now();
+        loop {
+            let result = self
+                .client
+                .delete_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(sdk_error);
+            let err = match result {
+                Ok(_) => break,
+                Err(e) if e.code.as_deref() == Some("DeleteConflict") => e,
+                Err(e) => return Err(e),
+            };
+            let left = self.still_attached(name).await?;
+            if !left.is_empty() {
+                return Err(ProviderError::with_code(
+                    "DeleteConflict",
+                    format!(
+                        "cannot delete IAM role {name}: it still has {}. Remove them first \
+                         (their aws_iam_role_policy_attachment / aws_iam_role_policy resources), \
+                         or set force_detach_policies = true",
+                        left.join(", ")
+                    ),
+                ));
+            }
+            if start.elapsed() > PROPAGATION_TIMEOUT {
+                return Err(err);
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        wait_for(&format!("IAM role {name} to be deleted"), || async {
+            Ok(find_role(&self.client, name).await?.is_none().then_some(()))
+        })
+        .await
+    }
+
+    /// What keeps a role from being deleted, described for an error message.
+    async fn still_attached(&self, name: &str) -> ProviderResult<Vec<String>> {
+        let mut left = Vec::new();
+        let managed = attached_policy_arns(&self.client, name).await?;
+        if !managed.is_empty() {
+            left.push(format!(
+                "managed policies attached ({})",
+                managed.join(", ")
+            ));
+        }
+        let inline = inline_policy_names(&self.client, name).await?;
+        if !inline.is_empty() {
+            left.push(format!("inline policies ({})", inline.join(", ")));
+        }
+        Ok(left)
+    }
+}
+
+/// GetRole; None when there is no such role.
+async fn find_role(client: &aws_sdk_iam::Client, name: &str) -> ProviderResult<Option<AwsRole>> {
+    let out = client
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(sdk_error);
+    Ok(none_if_missing(out)?.and_then(|o| o.role))
+}
+
+fn session_duration(planned: &Object) -> ProviderResult<Option<i32>> {
+    planned
+        .i64("max_session_duration")
+        .map(|s| {
+            i32::try_from(s)
+                .ok()
+                .filter(|s| (3600..=43200).contains(s))
+                .ok_or_else(|| {
+                    ProviderError::new(format!(
+                        "max_session_duration must be between 3600 and 43200 seconds, got {s}"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// The state of `role`; `local` (planned or prior) gives the spelling of an equal
+/// trust policy and what AWS does not keep.
+fn to_state(role: &AwsRole, local: &Object) -> Object {
+    let name = role.role_name();
+    object! {
+        "id" => name,
+        "arn" => role.arn(),
+        "assume_role_policy" => policy_state(
+            local.get("assume_role_policy"),
+            role.assume_role_policy_document(),
+        ),
+        "create_date" => date(role.create_date()),
+        "description" => opt(role.description()),
+        "force_detach_policies" => local.bool("force_detach_policies").unwrap_or(false),
+        "max_session_duration" => role
+            .max_session_duration()
+            .map(i64::from)
+            .unwrap_or(DEFAULT_MAX_SESSION),
+        "name" => name,
+        "name_prefix" => name_prefix_for(name, local),
+        "path" => role.path(),
+        "tags" => state_tags(role.tags()),
+        "unique_id" => role.role_id(),
+    }
+}

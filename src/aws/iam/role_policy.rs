@@ -1,0 +1,176 @@
+//! aws_iam_role_policy: an inline policy embedded in one IAM role.
+
+use super::shared::{
+    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, read_all, resource_name,
+    wait_for,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::plan::diff::json_equal;
+use crate::provider::{
+    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_iam_role_policy",
+    attributes: &[
+        // "<role>:<policy name>", as Terraform.
+        ID,
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::required("policy", Type::Json),
+        Attribute::required("role", Type::String).force_new(),
+    ],
+    blocks: &[],
+};
+
+pub struct IamRolePolicy {
+    client: aws_sdk_iam::Client,
+}
+
+impl IamRolePolicy {
+    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        let Some(id) = prior.str("id") else {
+            return Ok(None);
+        };
+        let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
+        self.read_one(role, name, prior).await
+    }
+
+    pub fn new(clients: &Clients) -> Self {
+        IamRolePolicy {
+            client: clients.iam.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for IamRolePolicy {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let _ = meta;
+        let role = planned
+            .str("role")
+            .ok_or_else(|| ProviderError::new("aws_iam_role_policy needs a role"))?;
+        let name = resource_name(planned);
+        self.put(role, &name, planned).await?;
+        let waiting_for = format!("inline policy {name} of IAM role {role} to be readable");
+        let partial =
+            object! {"id" => format!("{role}:{name}"), "role" => role, "name" => name.clone()};
+        wait_for(&waiting_for, || self.read_one(role, &name, planned))
+            .await
+            .map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        read_all(priors.iter().map(|p| self.read_prior(p)).collect()).await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let id = id_of(prior, "aws_iam_role_policy")?;
+        let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
+        let new = planned.str("policy").unwrap_or_default();
+        if !prior.str("policy").is_some_and(|old| json_equal(old, new)) {
+            // PutRolePolicy replaces the document under the same name.
+            self.put(role, name, planned).await?;
+        }
+        self.read_one(role, name, planned).await?.ok_or_else(|| {
+            ProviderError::new(format!("inline policy {id} disappeared during update"))
+        })
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some((role, name)) = prior.str("id").and_then(split_id) else {
+            return Ok(());
+        };
+        let result = self
+            .client
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map_err(sdk_error);
+        match result {
+            Ok(_) => Ok(()),
+            // The policy, or its whole role, is already gone.
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn import_stub(&self, id: &str) -> Object {
+        let mut stub = object! {"id" => id};
+        if let Some((role, name)) = split_id(id) {
+            stub.insert("role".into(), Value::from(role));
+            stub.insert("name".into(), Value::from(name));
+        }
+        stub
+    }
+}
+
+impl IamRolePolicy {
+    async fn put(&self, role: &str, name: &str, planned: &Object) -> ProviderResult<()> {
+        let document = policy_to_send("policy", planned.str("policy").unwrap_or_default())?;
+        self.client
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// GetRolePolicy; None when the policy or its role is gone.
+    async fn read_one(
+        &self,
+        role: &str,
+        name: &str,
+        local: &Object,
+    ) -> ProviderResult<Option<Object>> {
+        let out = self
+            .client
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map_err(sdk_error);
+        let Some(out) = none_if_missing(out)? else {
+            return Ok(None);
+        };
+        Ok(Some(object! {
+            "id" => format!("{role}:{name}"),
+            "name" => name,
+            "name_prefix" => name_prefix_for(name, local),
+            "policy" => policy_state(local.get("policy"), Some(out.policy_document())),
+            "role" => role,
+        }))
+    }
+}
+
+/// "<role>:<name>": neither a role nor a policy name may contain ':'.
+fn split_id(id: &str) -> Option<(&str, &str)> {
+    id.split_once(':')
+        .filter(|(role, name)| !role.is_empty() && !name.is_empty())
+}
+
+fn bad_id(id: &str) -> ProviderError {
+    ProviderError::new(format!(
+        "aws_iam_role_policy id {id:?} is not of the form <role name>:<policy name>"
+    ))
+}

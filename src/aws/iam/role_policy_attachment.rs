@@ -1,0 +1,163 @@
+//! aws_iam_role_policy_attachment: one managed policy attached to one IAM role.
+
+use super::shared::{attached_policy_arns, none_if_missing, wait_for};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_iam_role_policy_attachment",
+    attributes: &[
+        // "<role>/<policy arn>": the form `terraform import` takes for this type.
+        ID,
+        Attribute::required("policy_arn", Type::String).force_new(),
+        Attribute::required("role", Type::String).force_new(),
+    ],
+    blocks: &[],
+};
+
+pub struct IamRolePolicyAttachment {
+    client: aws_sdk_iam::Client,
+}
+
+impl IamRolePolicyAttachment {
+    pub fn new(clients: &Clients) -> Self {
+        IamRolePolicyAttachment {
+            client: clients.iam.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for IamRolePolicyAttachment {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let _ = meta;
+        let (role, arn) = parts(planned)?;
+        self.client
+            .attach_role_policy()
+            .role_name(role)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let state = to_state(role, arn);
+        let waiting_for = format!("policy {arn} to show as attached to IAM role {role}");
+        wait_for(&waiting_for, || async {
+            let attached = none_if_missing(attached_policy_arns(&self.client, role).await)?;
+            Ok(attached
+                .is_some_and(|arns| arns.iter().any(|a| a == arn))
+                .then_some(()))
+        })
+        .await
+        .map_err(|e| e.with_partial(state.clone()))?;
+        Ok(state)
+    }
+
+    /// One ListAttachedRolePolicies per role, however many attachments it has.
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let wanted = priors
+            .iter()
+            .map(parts)
+            .collect::<ProviderResult<Vec<_>>>()?;
+        let mut by_role: BTreeMap<&str, Option<Vec<String>>> = BTreeMap::new();
+        for (role, _) in &wanted {
+            by_role.entry(role).or_default();
+        }
+        let lists = futures::future::try_join_all(by_role.keys().map(|role| async move {
+            none_if_missing(attached_policy_arns(&self.client, role).await)
+        }))
+        .await?;
+        for (slot, list) in by_role.values_mut().zip(lists) {
+            *slot = list;
+        }
+        Ok(wanted
+            .into_iter()
+            .map(|(role, arn)| {
+                let attached = by_role.get(role)?.as_ref()?;
+                attached
+                    .iter()
+                    .any(|a| a == arn)
+                    .then(|| to_state(role, arn))
+            })
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        // Both attributes force replacement: there is nothing to change in place.
+        let _ = (planned, meta);
+        let (role, arn) = parts(prior)?;
+        Ok(to_state(role, arn))
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Ok((role, arn)) = parts(prior) else {
+            return Ok(());
+        };
+        let result = self
+            .client
+            .detach_role_policy()
+            .role_name(role)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(sdk_error);
+        match result {
+            Ok(_) => Ok(()),
+            // Not attached, or the role or policy is gone.
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Terraform's import id: "<role name>/<policy arn>".
+    fn import_stub(&self, id: &str) -> Object {
+        let mut stub = object! {"id" => id};
+        if let Some((role, arn)) = split_id(id) {
+            stub.insert("role".into(), Value::from(role));
+            stub.insert("policy_arn".into(), Value::from(arn));
+        }
+        stub
+    }
+}
+
+/// The role and policy ARN of an attachment, from its attributes or else its id.
+fn parts(obj: &Object) -> ProviderResult<(&str, &str)> {
+    if let (Some(role), Some(arn)) = (obj.str("role"), obj.str("policy_arn")) {
+        return Ok((role, arn));
+    }
+    let id = obj.str("id").unwrap_or_default();
+    split_id(id).ok_or_else(|| {
+        ProviderError::new(format!(
+            "aws_iam_role_policy_attachment id {id:?} is not of the form <role name>/<policy arn>"
+        ))
+    })
+}
+
+/// Role names hold no '/', so the first one separates the role from the ARN.
+fn split_id(id: &str) -> Option<(&str, &str)> {
+    id.split_once('/')
+        .filter(|(role, arn)| !role.is_empty() && arn.starts_with("arn:"))
+}
+
+fn to_state(role: &str, arn: &str) -> Object {
+    object! {
+        "id" => format!("{role}/{arn}"),
+        "policy_arn" => arn,
+        "role" => role,
+    }
+}

@@ -1,0 +1,366 @@
+//! Helpers shared by the IAM types: generated names, policy documents (URL-decoded,
+//! compared by meaning), tags, concurrent reads and propagation waits.
+
+use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
+use crate::plan::diff::json_equal;
+use crate::provider::{ProviderError, ProviderResult};
+use crate::value::{Object, ObjectExt, Value};
+use aws_sdk_iam::types::Tag;
+use futures::{StreamExt, TryStreamExt};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// IAM has no batch get: this many single reads run at once.
+pub(super) const READ_CONCURRENCY: usize = 8;
+
+/// How long IAM may take to show a new entity everywhere (Terraform waits as long).
+pub(super) const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Length of the generated suffix of names made from a prefix (as Terraform's).
+const UNIQUE_SUFFIX_LEN: usize = 26;
+/// The prefix of names recon generates when neither name nor name_prefix is set.
+const DEFAULT_PREFIX: &str = "recon-";
+
+/// The name to create: `name`, else `name_prefix` plus a unique suffix.
+pub(super) fn resource_name(planned: &Object) -> String {
+    if let Some(name) = planned.str("name") {
+        return name.to_string();
+    }
+    let prefix = planned.str("name_prefix").unwrap_or(DEFAULT_PREFIX);
+    let mut suffix = uuid::Uuid::new_v4().simple().to_string();
+    suffix.truncate(UNIQUE_SUFFIX_LEN);
+    format!("{prefix}{suffix}")
+}
+
+/// `name_prefix` for state: the configured one, else the prefix of a generated name
+/// (Null for a name the user chose).
+pub(super) fn name_prefix_for(name: &str, local: &Object) -> Value {
+    if let Some(prefix) = local.str("name_prefix") {
+        if name.starts_with(prefix) {
+            return Value::from(prefix);
+        }
+    }
+    let Some(cut) = name.len().checked_sub(UNIQUE_SUFFIX_LEN) else {
+        return Value::Null;
+    };
+    let generated = name.get(cut..).is_some_and(|s| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    });
+    if cut > 0 && generated {
+        Value::from(&name[..cut])
+    } else {
+        Value::Null
+    }
+}
+
+/// A policy document as IAM should receive it: compact JSON. Invalid JSON is refused
+/// here with the attribute's name rather than by AWS with a vaguer message.
+pub(super) fn policy_to_send(attr: &str, document: &str) -> ProviderResult<String> {
+    let parsed: serde_json::Value = serde_json::from_str(document).map_err(|e| {
+        ProviderError::with_code(
+            "MalformedPolicyDocument",
+            format!("{attr} is not valid JSON: {e}"),
+        )
+    })?;
+    Ok(parsed.to_string())
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986); moto returns some as plain
+/// JSON. Gives the JSON text either way.
+pub(super) fn decode_policy(raw: &str) -> String {
+    if raw.trim_start().starts_with('{') {
+        return raw.to_string();
+    }
+    let strict = percent_decode(raw, false);
+    if serde_json::from_str::<serde_json::Value>(&strict).is_ok() {
+        return strict;
+    }
+    // Form encoding writes spaces as '+'.
+    let form = percent_decode(raw, true);
+    if serde_json::from_str::<serde_json::Value>(&form).is_ok() {
+        form
+    } else {
+        strict
+    }
+}
+
+fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| {
+                    std::str::from_utf8(h)
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                });
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The document to keep in state: the spelling already known (configuration or
+/// prior state) when AWS holds the same meaning, so state matches what the user
+/// wrote; else what AWS holds.
+pub(super) fn policy_state(known: Option<&Value>, actual: Option<&str>) -> Value {
+    let Some(raw) = actual else {
+        return Value::Null;
+    };
+    let actual = decode_policy(raw);
+    match known.and_then(Value::as_str) {
+        Some(known) if json_equal(known, &actual) => Value::from(known),
+        _ => Value::from(actual),
+    }
+}
+
+/// Tags for IAM create/tag calls.
+pub(super) fn iam_tags(tags: BTreeMap<String, String>) -> ProviderResult<Vec<Tag>> {
+    tags.into_iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ProviderError::new(format!("invalid IAM tag: {e}")))
+        })
+        .collect()
+}
+
+/// `tags` for state from an IAM tag list (recon's own tags left out).
+pub(super) fn state_tags(tags: &[Tag]) -> Value {
+    crate::aws::tags::user_tags(tags.iter().map(|t| (t.key(), t.value())))
+}
+
+/// `Ok(None)` for a not-found error: the entity is gone.
+pub(super) fn none_if_missing<T>(result: ProviderResult<T>) -> ProviderResult<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs one read per prior, a few at a time, keeping input order.
+pub(super) async fn read_all<Fut>(reads: Vec<Fut>) -> ProviderResult<Vec<Option<Object>>>
+where
+    Fut: Future<Output = ProviderResult<Option<Object>>>,
+{
+    futures::stream::iter(reads)
+        .buffered(READ_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// Polls `check` until it returns something: a new entity may not be visible to
+/// every IAM endpoint at once, nor a deleted one gone. Gives up after
+/// PROPAGATION_TIMEOUT with an error saying what it waited for.
+pub(super) async fn wait_for<T, F, Fut>(waiting_for: &str, mut check: F) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<Option<T>>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        if let Some(found) = check().await? {
+            return Ok(found);
+        }
+        if start.elapsed() > PROPAGATION_TIMEOUT {
+            return Err(ProviderError::new(format!(
+                "timed out after {}s waiting for {waiting_for}",
+                PROPAGATION_TIMEOUT.as_secs()
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Runs `op` again while it fails in a way `transient` accepts, for at most
+/// PROPAGATION_TIMEOUT: for calls that name an entity created moments ago.
+pub(super) async fn retry_while<T, F, Fut>(
+    transient: impl Fn(&ProviderError) -> bool,
+    mut op: F,
+) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<T>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match op().await {
+            Err(e) if transient(&e) && start.elapsed() < PROPAGATION_TIMEOUT => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// IAM refuses a trust policy naming a principal it cannot see yet (a role created
+/// moments ago) with this error.
+pub(super) fn is_invalid_principal(err: &ProviderError) -> bool {
+    err.code.as_deref() == Some("MalformedPolicyDocument")
+        && err.message.contains("Invalid principal")
+}
+
+/// The ARNs of the managed policies attached to `role`.
+pub(super) async fn attached_policy_arns(
+    client: &aws_sdk_iam::Client,
+    role: &str,
+) -> ProviderResult<Vec<String>> {
+    let attached: Vec<_> = client
+        .list_attached_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk_error)?;
+    Ok(attached
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect())
+}
+
+/// The names of the inline policies of `role`.
+pub(super) async fn inline_policy_names(
+    client: &aws_sdk_iam::Client,
+    role: &str,
+) -> ProviderResult<Vec<String>> {
+    client
+        .list_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk_error)
+}
+
+/// The names of the instance profiles that hold `role`.
+pub(super) async fn profiles_of_role(
+    client: &aws_sdk_iam::Client,
+    role: &str,
+) -> ProviderResult<Vec<String>> {
+    let profiles: Vec<_> = client
+        .list_instance_profiles_for_role()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk_error)?;
+    Ok(profiles
+        .iter()
+        .map(|p| p.instance_profile_name().to_string())
+        .collect())
+}
+
+/// Takes `role` out of `profile`; already out (or either gone) is success. Callers
+/// check membership first: moto answers 500 for a role not in the profile.
+pub(super) async fn remove_role_from_profile(
+    client: &aws_sdk_iam::Client,
+    profile: &str,
+    role: &str,
+) -> ProviderResult<()> {
+    let result = client
+        .remove_role_from_instance_profile()
+        .instance_profile_name(profile)
+        .role_name(role)
+        .send()
+        .await
+        .map_err(sdk_error);
+    none_if_missing(result).map(|_| ())
+}
+
+/// An IAM timestamp as Terraform writes it (RFC 3339).
+pub(super) fn date(dt: &aws_smithy_types::DateTime) -> Value {
+    dt.fmt(aws_smithy_types::date_time::Format::DateTime)
+        .map(Value::from)
+        .unwrap_or(Value::Null)
+}
+
+/// An optional string for state: empty is the same as unset.
+pub(super) fn opt(s: Option<&str>) -> Value {
+    match s {
+        Some(s) if !s.is_empty() => Value::from(s),
+        _ => Value::Null,
+    }
+}
+
+/// The id from state, or an error naming the type.
+pub(super) fn id_of<'a>(prior: &'a Object, type_name: &str) -> ProviderResult<&'a str> {
+    prior
+        .str("id")
+        .ok_or_else(|| ProviderError::new(format!("{type_name} has no id in state")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object;
+
+    #[test]
+    fn decodes_url_encoded_and_plain_documents() {
+        let encoded = "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement%22%3A%20%5B%5D%7D";
+        assert_eq!(
+            decode_policy(encoded),
+            r#"{"Version": "2012-10-17", "Statement": []}"#
+        );
+        let form = "%7B%22Sid%22%3A+%22a+b%22%7D";
+        assert_eq!(decode_policy(form), r#"{"Sid": "a b"}"#);
+        let plain = r#"{"Action": "s3:Get%2A+x"}"#;
+        assert_eq!(decode_policy(plain), plain);
+    }
+
+    #[test]
+    fn keeps_the_known_spelling_of_an_equal_document() {
+        let known = Value::from("{\n  \"Statement\": [{\"Action\": [\"s3:*\"]}]\n}\n");
+        let aws = "%7B%22Statement%22%3A%20%7B%22Action%22%3A%20%22s3%3A%2A%22%7D%7D";
+        assert_eq!(policy_state(Some(&known), Some(aws)), known);
+        let other = "%7B%22Statement%22%3A%20%7B%22Action%22%3A%20%22s3%3AGet%22%7D%7D";
+        assert_eq!(
+            policy_state(Some(&known), Some(other)),
+            Value::from(r#"{"Statement": {"Action": "s3:Get"}}"#)
+        );
+    }
+
+    #[test]
+    fn name_prefix_only_for_generated_names() {
+        let none = Object::new();
+        assert_eq!(
+            name_prefix_for("app-0123456789abcdef0123456789", &none),
+            Value::from("app-")
+        );
+        assert_eq!(name_prefix_for("my-role", &none), Value::Null);
+        let local = object! {"name_prefix" => "web-"};
+        assert_eq!(name_prefix_for("web-xyz", &local), Value::from("web-"));
+        let planned = object! {"name_prefix" => "db-"};
+        let name = resource_name(&planned);
+        assert!(name.starts_with("db-") && name.len() == 3 + UNIQUE_SUFFIX_LEN);
+        assert_eq!(name_prefix_for(&name, &Object::new()), Value::from("db-"));
+    }
+}
