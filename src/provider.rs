@@ -136,6 +136,9 @@ pub struct BlockType {
     /// (Terraform's Optional+Computed blocks, e.g. `root_block_device`).
     pub computed_when_absent: bool,
     pub force_new: bool,
+    /// Blocks nested inside each element (e.g. a `rule`'s
+    /// `apply_server_side_encryption_by_default`), held the same way: lists of objects.
+    pub blocks: &'static [BlockType],
 }
 
 impl BlockType {
@@ -146,7 +149,12 @@ impl BlockType {
             attributes,
             computed_when_absent: false,
             force_new: false,
+            blocks: &[],
         }
+    }
+    pub const fn with_blocks(mut self, blocks: &'static [BlockType]) -> Self {
+        self.blocks = blocks;
+        self
     }
     pub const fn computed_when_absent(mut self) -> Self {
         self.computed_when_absent = true;
@@ -158,6 +166,9 @@ impl BlockType {
     }
     pub fn attribute(&self, name: &str) -> Option<&'static Attribute> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+    pub fn block(&self, name: &str) -> Option<&'static BlockType> {
+        self.blocks.iter().find(|b| b.name == name)
     }
 }
 

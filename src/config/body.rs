@@ -50,7 +50,7 @@ fn check_level(
                 let key = block.ident.as_str();
                 let span = Span::new(file, block.ident.span());
                 match blocks.iter().find(|b| b.name == key) {
-                    Some(bt) => check_level(file, &block.body, bt.attributes, &[], &format!("{what}.{key}"), &span, errors),
+                    Some(bt) => check_level(file, &block.body, bt.attributes, bt.blocks, &format!("{what}.{key}"), &span, errors),
                     None if attributes.iter().any(|a| a.name == key) => errors.push(
                         Diag::at(&span, format!("{what}: \"{key}\" is an argument, not a block"), "written as a block")
                             .with_help(format!("write it as an argument: {key} = ...")),
@@ -117,7 +117,7 @@ fn evaluate_level(
     for bt in blocks {
         let mut items = Vec::new();
         for block in body.get_blocks(bt.name) {
-            items.push(Value::Object(evaluate_level(file, &block.body, bt.attributes, &[], scope)?));
+            items.push(Value::Object(evaluate_level(file, &block.body, bt.attributes, bt.blocks, scope)?));
         }
         out.insert(bt.name.to_string(), Value::List(items));
     }
@@ -141,6 +141,20 @@ mod tests {
             Nesting::Single,
             &[Attribute::optional("encrypted", Type::Bool)],
         )],
+    };
+
+    static NESTED: Schema = Schema {
+        type_name: "test_sse",
+        attributes: &[crate::provider::ID, Attribute::required("bucket", Type::String)],
+        blocks: &[BlockType::new("rule", Nesting::Set, &[Attribute::optional("bucket_key_enabled", Type::Bool)])
+            .with_blocks(&[BlockType::new(
+                "apply_server_side_encryption_by_default",
+                Nesting::Single,
+                &[
+                    Attribute::required("sse_algorithm", Type::String),
+                    Attribute::optional("kms_master_key_id", Type::String),
+                ],
+            )])],
     };
 
     fn body(src: &str) -> BodyIn {
@@ -178,5 +192,42 @@ mod tests {
             "t.x: \"root_block_device\" is a block, not an argument",
             "t.x: \"size\" is an argument, not a block",
         ]);
+    }
+
+    #[test]
+    fn nested_blocks_are_checked_at_every_level() {
+        let b = body(concat!(
+            "bucket = \"b\"\n",
+            "rule {\n",
+            "  bucket_key_enabled = true\n",
+            "  apply_server_side_encryption_by_default {\n    sse_algorithm = \"aws:kms\"\n    kms_key = \"k\"\n  }\n",
+            "  apply_server_side_encryption_by_default {\n    sse_algorithm = \"AES256\"\n  }\n",
+            "  apply_server_side_encryption_by_default {\n  }\n",
+            "}\n",
+        ));
+        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b)).into_iter().map(|d| d.message).collect();
+        assert_eq!(messages, [
+            "t.x.rule.apply_server_side_encryption_by_default: unsupported argument \"kms_key\"",
+            "t.x.rule.apply_server_side_encryption_by_default: missing required argument \"sse_algorithm\"",
+            "t.x.rule: at most one \"apply_server_side_encryption_by_default\" block is allowed",
+        ]);
+    }
+
+    #[test]
+    fn nested_blocks_evaluate_to_lists_of_objects() {
+        let b = body("bucket = \"b\"\nrule {\n  apply_server_side_encryption_by_default {\n    sse_algorithm = \"aws:kms\"\n  }\n}\nrule {}\n");
+        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
+        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
+        let scope = Scope::new(&stack, &vars, &resources);
+        let obj = evaluate(&NESTED, &b, &scope).unwrap();
+        let rules = obj["rule"].as_list().unwrap();
+        assert_eq!(rules.len(), 2);
+        let first = rules[0].as_object().unwrap();
+        assert_eq!(first["bucket_key_enabled"], Value::Null);
+        let sse = first["apply_server_side_encryption_by_default"].as_list().unwrap();
+        assert_eq!(sse[0].as_object().unwrap()["sse_algorithm"], Value::from("aws:kms"));
+        assert_eq!(sse[0].as_object().unwrap()["kms_master_key_id"], Value::Null);
+        let second = rules[1].as_object().unwrap();
+        assert_eq!(second["apply_server_side_encryption_by_default"], Value::List(vec![]));
     }
 }

@@ -136,12 +136,27 @@ fn plan_attribute(attr: &Attribute, config: Option<&Value>, prior: Option<&Value
 }
 
 fn plan_block(block: &BlockType, config: &[Value], prior: Option<&[Value]>, planned: &mut Planned) -> Value {
+    plan_nested(block, config, prior, &[], true, planned)
+}
+
+/// Plans the elements of one block type found at `path`. `track_force_new` is false
+/// inside set elements: those have no identity, so the set as a whole is replaced.
+fn plan_nested(
+    block: &BlockType,
+    config: &[Value],
+    prior: Option<&[Value]>,
+    path: &[Step],
+    track_force_new: bool,
+    planned: &mut Planned,
+) -> Value {
     if config.is_empty() && block.computed_when_absent {
         return match prior {
             Some(p) => Value::List(p.to_vec()),
             None => Value::Unknown,
         };
     }
+    let group = extend(path, Step::Attr(block.name.to_string()));
+    let track = track_force_new && block.nesting != Nesting::Set;
     let mut out = Vec::with_capacity(config.len());
     for (i, item) in config.iter().enumerate() {
         let empty = Object::new();
@@ -150,40 +165,76 @@ fn plan_block(block: &BlockType, config: &[Value], prior: Option<&[Value]>, plan
             Nesting::Set => p.iter().filter_map(Value::as_object).find(|po| matches_configured(block, item, po)),
             _ => p.get(i).and_then(Value::as_object),
         });
+        let element = extend(&group, Step::Index(i));
         let mut obj = Object::new();
         for attr in block.attributes {
             let before = prior_item.map(|p| p.get(attr.name).cloned().unwrap_or_default());
             let value = plan_attribute(attr, item.get(attr.name), before.as_ref());
             if let Some(before) = &before {
-                if attr.force_new && block.nesting != Nesting::Set && !same(&attr.ty, before, &value) {
-                    planned.replace_paths.push(vec![
-                        Step::Attr(block.name.to_string()),
-                        Step::Index(i),
-                        Step::Attr(attr.name.to_string()),
-                    ]);
+                if attr.force_new && track && !same(&attr.ty, before, &value) {
+                    planned.replace_paths.push(extend(&element, Step::Attr(attr.name.to_string())));
                 }
             }
             obj.insert(attr.name.to_string(), value);
         }
+        for nested in block.blocks {
+            let before = prior_item.map(|p| items(p.get(nested.name)));
+            let value = plan_nested(nested, &items(item.get(nested.name)), before.as_deref(), &element, track, planned);
+            if let Some(before) = &before {
+                if nested.force_new && track && !same_blocks(nested, before, &value) {
+                    planned.replace_paths.push(extend(&element, Step::Attr(nested.name.to_string())));
+                }
+            }
+            obj.insert(nested.name.to_string(), value);
+        }
         out.push(Value::Object(obj));
     }
     // Set elements have no identity: any change to a set of force-new blocks replaces.
-    if block.nesting == Nesting::Set && block.attributes.iter().any(|a| a.force_new) {
+    if track_force_new && block.nesting == Nesting::Set && has_force_new(block) {
         if let Some(p) = prior {
             if !same_blocks(block, p, &Value::List(out.clone())) {
-                planned.replace_paths.push(vec![Step::Attr(block.name.to_string())]);
+                planned.replace_paths.push(group);
             }
         }
     }
     Value::List(out)
 }
 
-/// A prior set element is "the same element" when every configured attribute matches.
+fn extend(path: &[Step], step: Step) -> AttrPath {
+    let mut p = path.to_vec();
+    p.push(step);
+    p
+}
+
+/// True when a change anywhere inside the block (or nested blocks) forces replacement.
+fn has_force_new(block: &BlockType) -> bool {
+    block.attributes.iter().any(|a| a.force_new) || block.blocks.iter().any(|b| b.force_new || has_force_new(b))
+}
+
+/// A prior set element is "the same element" when every configured attribute matches,
+/// and so do the configured nested blocks.
 fn matches_configured(block: &BlockType, config: &Object, prior: &Object) -> bool {
-    block.attributes.iter().all(|a| match config.get(a.name) {
+    let attributes = block.attributes.iter().all(|a| match config.get(a.name) {
         Some(v) if !v.is_null() => prior.get(a.name).is_some_and(|p| same(&a.ty, p, v)),
         _ => true,
-    })
+    });
+    attributes
+        && block.blocks.iter().all(|nested| {
+            let configured = items(config.get(nested.name));
+            if configured.is_empty() {
+                return true;
+            }
+            let before = items(prior.get(nested.name));
+            let matches = |c: &Value, p: &Value| match (c.as_object(), p.as_object()) {
+                (Some(c), Some(p)) => matches_configured(nested, c, p),
+                _ => false,
+            };
+            configured.len() == before.len()
+                && match nested.nesting {
+                    Nesting::Set => configured.iter().all(|c| before.iter().any(|p| matches(c, p))),
+                    _ => configured.iter().zip(&before).all(|(c, p)| matches(c, p)),
+                }
+        })
 }
 
 /// Compares two values of one schema type by meaning.
@@ -208,9 +259,7 @@ pub fn same(ty: &Type, a: &Value, b: &Value) -> bool {
 fn same_blocks(block: &BlockType, before: &[Value], after: &Value) -> bool {
     let Value::List(after) = after else { return false };
     let same_item = |x: &Value, y: &Value| match (x.as_object(), y.as_object()) {
-        (Some(x), Some(y)) => block.attributes.iter().all(|a| {
-            same(&a.ty, x.get(a.name).unwrap_or(&Value::Null), y.get(a.name).unwrap_or(&Value::Null))
-        }),
+        (Some(x), Some(y)) => same_block_item(block, x, y),
         _ => false,
     };
     before.len() == after.len()
@@ -218,6 +267,20 @@ fn same_blocks(block: &BlockType, before: &[Value], after: &Value) -> bool {
             Nesting::Set => before.iter().all(|x| after.iter().any(|y| same_item(x, y))),
             _ => before.iter().zip(after).all(|(x, y)| same_item(x, y)),
         }
+}
+
+/// Two elements of one block type mean the same: every attribute and nested block.
+pub fn same_block_item(block: &BlockType, x: &Object, y: &Object) -> bool {
+    let null = Value::Null;
+    block.attributes.iter().all(|a| same(&a.ty, x.get(a.name).unwrap_or(&null), y.get(a.name).unwrap_or(&null)))
+        && block.blocks.iter().all(|nested| {
+            // An absent nested block is an empty list; an unknown one stays unknown.
+            let after = match y.get(nested.name) {
+                None | Some(Value::Null) => Value::List(Vec::new()),
+                Some(v) => v.clone(),
+            };
+            same_blocks(nested, &items(x.get(nested.name)), &after)
+        })
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -372,5 +435,101 @@ mod tests {
     fn policies_compare_by_meaning() {
         assert!(json_equal(r#"{"Action": "s3:GetObject"}"#, r#"{"Action":["s3:GetObject"]}"#));
         assert!(!json_equal(r#"{"Action": "s3:GetObject"}"#, r#"{"Action":"s3:PutObject"}"#));
+    }
+
+    static SSE: Schema = Schema {
+        type_name: "aws_s3_bucket_server_side_encryption_configuration",
+        attributes: &[ID, Attribute::required("bucket", Type::String).force_new()],
+        blocks: &[BlockType::new("rule", Nesting::Set, &[Attribute::optional("bucket_key_enabled", Type::Bool)])
+            .with_blocks(&[BlockType::new(
+                "apply_server_side_encryption_by_default",
+                Nesting::Single,
+                &[
+                    Attribute::required("sse_algorithm", Type::String),
+                    Attribute::optional("kms_master_key_id", Type::String),
+                ],
+            )])],
+    };
+
+    fn sse_rule(algorithm: &str, key: Value, bucket_key: Value) -> Value {
+        Value::Object(object! {
+            "bucket_key_enabled" => bucket_key,
+            "apply_server_side_encryption_by_default" => vec![Value::Object(object! {
+                "sse_algorithm" => algorithm, "kms_master_key_id" => key,
+            })],
+        })
+    }
+
+    fn sse(rules: Vec<Value>) -> Object {
+        object! {"id" => "b", "bucket" => "b", "rule" => Value::List(rules)}
+    }
+
+    #[test]
+    fn nested_blocks_plan_with_no_change_when_equal() {
+        let prior = sse(vec![sse_rule("aws:kms", "arn:k".into(), true.into())]);
+        let mut config = prior.clone();
+        config.insert("id".into(), Value::Null);
+        let p = plan_object(&SSE, &config, Some(&prior), &DiffOptions::default());
+        assert!(p.changed.is_empty(), "{:?}", p.changed);
+        assert_eq!(p.after, prior);
+        assert!(changed_attributes(&SSE, &prior, &p.after).is_empty());
+    }
+
+    #[test]
+    fn nested_block_change_is_a_change_of_the_outer_block() {
+        let prior = sse(vec![sse_rule("aws:kms", "arn:k".into(), Value::Null)]);
+        let config = sse(vec![sse_rule("AES256", Value::Null, Value::Null)]);
+        let p = plan_object(&SSE, &config, Some(&prior), &DiffOptions::default());
+        assert_eq!(p.changed, vec![vec![Step::Attr("rule".into())]]);
+        assert!(p.replace_paths.is_empty());
+        let rule = p.after["rule"].as_list().unwrap()[0].as_object().unwrap();
+        let by_default = rule["apply_server_side_encryption_by_default"].as_list().unwrap();
+        assert_eq!(by_default[0].as_object().unwrap()["sse_algorithm"], Value::from("AES256"));
+        assert_eq!(by_default[0].as_object().unwrap()["kms_master_key_id"], Value::Null);
+        assert_eq!(changed_attributes(&SSE, &prior, &p.after), vec!["rule".to_string()]);
+    }
+
+    #[test]
+    fn removing_a_nested_block_is_a_change() {
+        let prior = sse(vec![sse_rule("AES256", Value::Null, Value::Null)]);
+        let config = sse(vec![Value::Object(object! {"bucket_key_enabled" => true})]);
+        let p = plan_object(&SSE, &config, Some(&prior), &DiffOptions::default());
+        assert_eq!(p.changed, vec![vec![Step::Attr("rule".into())]]);
+        let rule = p.after["rule"].as_list().unwrap()[0].as_object().unwrap();
+        assert_eq!(rule["apply_server_side_encryption_by_default"], Value::List(vec![]));
+    }
+
+    static NESTED_FORCE_NEW: Schema = Schema {
+        type_name: "test_nested",
+        attributes: &[ID],
+        blocks: &[BlockType::new("outer", Nesting::Single, &[Attribute::optional("a", Type::String)])
+            .with_blocks(&[BlockType::new("inner", Nesting::List, &[Attribute::optional("b", Type::String).force_new()])])],
+    };
+
+    #[test]
+    fn nested_force_new_names_its_full_path() {
+        let state = |b: &str| object! {"id" => "x", "outer" => vec![Value::Object(object! {
+            "a" => "same", "inner" => vec![Value::Object(object! {"b" => b})],
+        })]};
+        let p = plan_object(&NESTED_FORCE_NEW, &state("new"), Some(&state("old")), &DiffOptions::default());
+        assert_eq!(p.replace_paths.iter().map(path_to_string).collect::<Vec<_>>(), ["outer[0].inner[0].b"]);
+        assert_eq!(p.after["id"], Value::Unknown);
+    }
+
+    #[test]
+    fn set_with_nested_force_new_replaces_as_a_whole() {
+        static SET: Schema = Schema {
+            type_name: "test_set",
+            attributes: &[ID],
+            blocks: &[BlockType::new("rule", Nesting::Set, &[Attribute::optional("a", Type::String)])
+                .with_blocks(&[BlockType::new("inner", Nesting::Single, &[Attribute::optional("b", Type::String).force_new()])])],
+        };
+        let state = |b: &str| object! {"id" => "x", "rule" => vec![Value::Object(object! {
+            "a" => "same", "inner" => vec![Value::Object(object! {"b" => b})],
+        })]};
+        let p = plan_object(&SET, &state("new"), Some(&state("old")), &DiffOptions::default());
+        assert_eq!(p.replace_paths, vec![vec![Step::Attr("rule".into())]]);
+        let same_plan = plan_object(&SET, &state("old"), Some(&state("old")), &DiffOptions::default());
+        assert!(same_plan.replace_paths.is_empty() && same_plan.changed.is_empty());
     }
 }

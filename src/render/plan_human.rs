@@ -6,7 +6,7 @@
 
 use super::Palette;
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
-use crate::plan::diff::{same, AttrPath, Step};
+use crate::plan::diff::{same, same_block_item, AttrPath, Step};
 use crate::plan::{Action, Drift, OutputChange, Plan, Reason, ResourceChange};
 use crate::provider::{Attribute, BlockType, Nesting, Schema, Type};
 use crate::value::{format_number, Object, Value};
@@ -299,7 +299,7 @@ impl Differ<'_> {
         let group_replace = self.replaces(&group);
         let element = |i: usize, b: Option<&Object>, a: Option<&Object>| {
             let p = child(&group, Step::Index(i));
-            let mut n = self.object(bt.attributes, &[], b, a, &p);
+            let mut n = self.object(bt.attributes, bt.blocks, b, a, &p);
             n.replace = group_replace || self.replaces(&p);
             (bt.name.to_string(), n)
         };
@@ -322,11 +322,7 @@ impl Differ<'_> {
         }
         let after_items = objects(after);
         if bt.nesting == Nesting::Set {
-            let same_item = |x: &Object, y: &Object| {
-                bt.attributes
-                    .iter()
-                    .all(|a| same(&a.ty, field(Some(x), a.name), field(Some(y), a.name)))
-            };
+            let same_item = |x: &Object, y: &Object| same_block_item(bt, x, y);
             let mut used = vec![false; after_items.len()];
             for (i, b) in before_items.iter().enumerate() {
                 match (0..after_items.len()).find(|&j| !used[j] && same_item(b, after_items[j])) {

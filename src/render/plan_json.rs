@@ -210,10 +210,11 @@ fn block_mask(block: &BlockType, v: &Value) -> Json {
                     Some(o) => {
                         let mut m = Map::new();
                         for (key, v) in o {
-                            let mask = match block.attribute(key) {
-                                Some(a) if a.sensitive => Json::Bool(true),
-                                Some(a) => type_mask(Some(a.ty), v),
-                                None => type_mask(None, v),
+                            let mask = match (block.attribute(key), block.block(key)) {
+                                (Some(a), _) if a.sensitive => Json::Bool(true),
+                                (Some(a), _) => type_mask(Some(a.ty), v),
+                                (None, Some(nested)) => block_mask(nested, v),
+                                _ => type_mask(None, v),
                             };
                             if mask != Json::Bool(false) {
                                 m.insert(key.clone(), mask);

@@ -88,10 +88,36 @@ static AMI: Schema = Schema {
     blocks: &[],
 };
 
+/// Blocks inside blocks: a set of rules, each with a single nested block.
+static SSE_CONFIG: Schema = Schema {
+    type_name: "aws_s3_bucket_server_side_encryption_configuration",
+    attributes: &[ID, Attribute::required("bucket", Type::String).force_new()],
+    blocks: &[BlockType::new(
+        "rule",
+        Nesting::Set,
+        &[Attribute::optional("bucket_key_enabled", Type::Bool)],
+    )
+    .with_blocks(&[BlockType::new(
+        "apply_server_side_encryption_by_default",
+        Nesting::Single,
+        &[
+            Attribute::required("sse_algorithm", Type::String),
+            Attribute::optional("kms_master_key_id", Type::String).sensitive(),
+        ],
+    )])],
+};
+
 fn schema_of(type_name: &str) -> Option<&'static Schema> {
-    [&INSTANCE, &EBS_VOLUME, &IAM_ROLE, &DB_INSTANCE, &AMI]
-        .into_iter()
-        .find(|s| s.type_name == type_name)
+    [
+        &INSTANCE,
+        &EBS_VOLUME,
+        &IAM_ROLE,
+        &DB_INSTANCE,
+        &AMI,
+        &SSE_CONFIG,
+    ]
+    .into_iter()
+    .find(|s| s.type_name == type_name)
 }
 
 fn path(steps: &[&str]) -> AttrPath {
@@ -815,4 +841,74 @@ fn human_ordered_list_shows_neighbours_of_a_change() {
         ]
 "#;
     assert!(text.contains(expected), "{text}");
+}
+
+fn sse_state(algorithm: &str, key: Value) -> Object {
+    object! {
+        "id" => "logs", "bucket" => "logs",
+        "rule" => block(object! {
+            "bucket_key_enabled" => true,
+            "apply_server_side_encryption_by_default" => block(object! {
+                "sse_algorithm" => algorithm, "kms_master_key_id" => key,
+            }),
+        }),
+    }
+}
+
+#[test]
+fn human_nested_blocks_render_inside_their_parent() {
+    let before = sse_state("AES256", Value::Null);
+    let after = sse_state("aws:kms", "arn:aws:kms:us-east-1:123456789012:key/k".into());
+    let text = human(&plan(vec![change(
+        "aws_s3_bucket_server_side_encryption_configuration.logs",
+        Action::Update,
+        Reason::None,
+        Some(before),
+        Some(after),
+    )]));
+    // A set element that changes is shown as one removed and one added, as Terraform does.
+    let removed = text.find("      - rule {").expect(&text);
+    let added = text.find("      + rule {").expect(&text);
+    let nested_removed = text
+        .find("          - apply_server_side_encryption_by_default {")
+        .expect(&text);
+    let nested_added = text
+        .find("          + apply_server_side_encryption_by_default {")
+        .expect(&text);
+    assert!(
+        removed < nested_removed && nested_removed < added && added < nested_added,
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"- sse_algorithm = "AES256" -> null"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"+ sse_algorithm     = "aws:kms""#),
+        "{text}"
+    );
+    assert!(
+        text.contains("kms_master_key_id = (sensitive value)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_sensitive_mask_reaches_nested_blocks() {
+    let after = sse_state("aws:kms", "k".into());
+    let doc = json(&plan(vec![change(
+        "aws_s3_bucket_server_side_encryption_configuration.logs",
+        Action::Create,
+        Reason::None,
+        None,
+        Some(after),
+    )]));
+    let c = resource(
+        &doc,
+        "aws_s3_bucket_server_side_encryption_configuration.logs",
+    );
+    assert_eq!(
+        c["change"]["after_sensitive"],
+        json!({"rule": [{"apply_server_side_encryption_by_default": [{"kms_master_key_id": true}]}]})
+    );
 }
