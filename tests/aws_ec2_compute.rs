@@ -3,66 +3,17 @@
 mod common;
 
 use aws_sdk_ec2::types::{Filter, InstanceType};
-use common::Moto;
+use common::{meta, planned, Moto};
 use recon::aws::ec2::ebs_volume::{self, EbsVolume};
 use recon::aws::ec2::instance::{self, Instance};
 use recon::aws::ec2::volume_attachment::{self, VolumeAttachment};
 use recon::aws::Clients;
 use recon::object;
-use recon::provider::{Meta, Nesting, ResourceType, Schema, VolumeLoss};
+use recon::provider::{Nesting, ResourceType, VolumeLoss};
 use recon::value::{Object, ObjectExt, Value};
 use std::collections::BTreeMap;
 
 const AMI: &str = "ami-03c3da4cfa8e8943a";
-
-fn meta(address: &str) -> Meta {
-    Meta {
-        stack: "test".into(),
-        address: address.into(),
-    }
-}
-
-/// A planned object as the engine hands it over: configured values, defaults for
-/// the rest, computed values unknown, absent computed blocks unknown.
-fn planned(schema: &Schema, config: Object) -> Object {
-    let mut out = Object::new();
-    for a in schema.attributes {
-        out.insert(a.name.into(), fill(a, config.get(a.name)));
-    }
-    for b in schema.blocks {
-        let value = match config.get(b.name) {
-            Some(Value::List(items)) => Value::List(
-                items
-                    .iter()
-                    .map(|item| {
-                        let item = item.as_object().cloned().unwrap_or_default();
-                        Value::Object(
-                            b.attributes
-                                .iter()
-                                .map(|a| (a.name.to_string(), fill(a, item.get(a.name))))
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-            ),
-            _ if b.computed_when_absent => Value::Unknown,
-            _ => Value::List(vec![]),
-        };
-        out.insert(b.name.into(), value);
-    }
-    out
-}
-
-fn fill(a: &recon::provider::Attribute, configured: Option<&Value>) -> Value {
-    match configured {
-        Some(v) => v.clone(),
-        None => match a.default {
-            Some(d) => d.value(),
-            None if a.is_computed() => Value::Unknown,
-            None => Value::Null,
-        },
-    }
-}
 
 fn block(state: &Object, name: &str) -> Object {
     state

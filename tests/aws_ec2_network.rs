@@ -6,7 +6,7 @@ mod common;
 use aws_sdk_ec2::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ec2::error::BoxError;
-use common::Moto;
+use common::{meta, planned, Moto};
 use recon::aws::ec2::eip::Eip;
 use recon::aws::ec2::security_group::SecurityGroup;
 use recon::aws::ec2::security_group_rule_egress::SecurityGroupEgressRule;
@@ -15,72 +15,13 @@ use recon::aws::ec2::subnet::Subnet;
 use recon::aws::ec2::vpc::Vpc;
 use recon::aws::Clients;
 use recon::object;
-use recon::provider::{Attribute, Meta, Presence, ResourceType, Schema};
+use recon::provider::{ResourceType, Schema};
 use recon::value::{Object, ObjectExt, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 const ACCOUNT: &str = "123456789012";
 const AMI: &str = "ami-03c3da4cfa8e8943a";
-
-fn meta(address: &str) -> Meta {
-    Meta {
-        stack: "test".into(),
-        address: address.into(),
-    }
-}
-
-/// One attribute as the engine plans it for a create: configured value, else default,
-/// else Unknown when computed, else Null.
-fn plan_attr(a: &Attribute, config: &Object) -> Value {
-    if let Some(v) = config.get(a.name) {
-        return v.clone();
-    }
-    match (a.default, a.presence) {
-        (Some(d), _) => d.value(),
-        (None, Presence::Computed | Presence::OptionalComputed) => Value::Unknown,
-        _ => Value::Null,
-    }
-}
-
-/// A planned object for create: blocks get their attribute defaults; an absent
-/// block that keeps what exists is Unknown.
-fn planned(schema: &Schema, config: Object) -> Object {
-    let mut out: Object = schema
-        .attributes
-        .iter()
-        .map(|a| (a.name.to_string(), plan_attr(a, &config)))
-        .collect();
-    for block in schema.blocks {
-        let value = match config.get(block.name) {
-            Some(Value::List(items)) => Value::List(
-                items
-                    .iter()
-                    .map(|item| {
-                        let item = item.as_object().cloned().unwrap_or_default();
-                        Value::Object(
-                            block
-                                .attributes
-                                .iter()
-                                .map(|a| {
-                                    let v = match plan_attr(a, &item) {
-                                        Value::Unknown => Value::Null,
-                                        v => v,
-                                    };
-                                    (a.name.to_string(), v)
-                                })
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-            ),
-            _ if block.computed_when_absent => Value::Unknown,
-            _ => Value::List(vec![]),
-        };
-        out.insert(block.name.to_string(), value);
-    }
-    out
-}
 
 /// A planned object for an update: computed values and absent computed blocks keep
 /// the prior's.

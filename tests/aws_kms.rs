@@ -2,20 +2,13 @@
 
 mod common;
 
-use common::Moto;
+use common::{meta, Moto};
 use recon::aws::kms::alias::KmsAlias;
 use recon::aws::kms::key::KmsKey;
 use recon::aws::Clients;
 use recon::object;
-use recon::provider::{Meta, ResourceType};
+use recon::provider::ResourceType;
 use recon::value::{Object, ObjectExt, Value};
-
-fn meta(address: &str) -> Meta {
-    Meta {
-        stack: "test".into(),
-        address: address.into(),
-    }
-}
 
 /// A planned key as the engine hands it over: defaults filled in, computed values unknown.
 fn planned_key(extra: Object) -> Object {

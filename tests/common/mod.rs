@@ -1,6 +1,8 @@
 //! A moto server per test: a free port on 127.0.0.1, killed when the test ends.
 #![allow(dead_code)]
 
+use recon::provider::{Attribute, Meta, Schema};
+use recon::value::{Object, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -119,8 +121,14 @@ fn free_port() -> u16 {
 /// A bare HTTP/1.0 request to 127.0.0.1; returns the body on a 2xx answer.
 fn http(port: u16, method: &str, path: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(stream, "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n").ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    )
+    .ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status_ok = response.split_whitespace().nth(1)?.starts_with('2');
@@ -134,4 +142,56 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
+}
+
+/// The `Meta` of a resource in the stack "test".
+pub fn meta(address: &str) -> Meta {
+    Meta {
+        stack: "test".into(),
+        address: address.into(),
+    }
+}
+
+/// A planned object for create, as the engine hands it over: configured values,
+/// defaults for the rest, computed values unknown, absent computed blocks unknown.
+pub fn planned(schema: &Schema, config: Object) -> Object {
+    let mut out = Object::new();
+    for a in schema.attributes {
+        out.insert(a.name.into(), plan_attr(a, config.get(a.name)));
+    }
+    for b in schema.blocks {
+        let value = match config.get(b.name) {
+            Some(Value::List(items)) => Value::List(
+                items
+                    .iter()
+                    .map(|item| {
+                        let item = item.as_object().cloned().unwrap_or_default();
+                        Value::Object(
+                            b.attributes
+                                .iter()
+                                .map(|a| (a.name.to_string(), plan_attr(a, item.get(a.name))))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ if b.computed_when_absent => Value::Unknown,
+            _ => Value::List(vec![]),
+        };
+        out.insert(b.name.into(), value);
+    }
+    out
+}
+
+/// One attribute planned for create: configured value, else default, else Unknown
+/// when computed, else Null.
+fn plan_attr(a: &Attribute, configured: Option<&Value>) -> Value {
+    match configured {
+        Some(v) => v.clone(),
+        None => match a.default {
+            Some(d) => d.value(),
+            None if a.is_computed() => Value::Unknown,
+            None => Value::Null,
+        },
+    }
 }
