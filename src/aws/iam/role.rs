@@ -121,19 +121,14 @@ impl ResourceType for IamRole {
             })
             .await?;
         }
-        if prior.str("description") != planned.str("description") {
-            self.client
-                .update_role_description()
-                .role_name(name)
-                .description(planned.str("description").unwrap_or_default())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        if prior.i64("max_session_duration") != planned.i64("max_session_duration") {
+        if prior.str("description") != planned.str("description")
+            || prior.i64("max_session_duration") != planned.i64("max_session_duration")
+        {
+            // Both in one UpdateRole: moto clears a description UpdateRole omits.
             self.client
                 .update_role()
                 .role_name(name)
+                .description(planned.str("description").unwrap_or_default())
                 .set_max_session_duration(session_duration(planned)?)
                 .send()
                 .await

@@ -1,0 +1,1151 @@
+//! The IAM types against moto: aws_iam_role, aws_iam_role_policy, aws_iam_policy,
+//! aws_iam_role_policy_attachment and aws_iam_instance_profile; plus a stack with
+//! an instance role run through the real binary.
+
+mod common;
+
+use common::{runtime, Moto};
+use recon::aws::iam::instance_profile::IamInstanceProfile;
+use recon::aws::iam::policy::IamPolicy;
+use recon::aws::iam::role::IamRole;
+use recon::aws::iam::role_policy::IamRolePolicy;
+use recon::aws::iam::role_policy_attachment::IamRolePolicyAttachment;
+use recon::aws::Clients;
+use recon::object;
+use recon::plan::diff::{path_to_string, plan_object, DiffOptions, Planned};
+use recon::provider::{Meta, ResourceType};
+use recon::value::{Object, ObjectExt, Value};
+use std::path::Path;
+
+const ACCOUNT: &str = "123456789012";
+const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+
+fn meta(address: &str) -> Meta {
+    Meta {
+        stack: "test".into(),
+        address: address.into(),
+    }
+}
+
+/// What the engine hands to create: configuration planned against no prior state.
+fn planned(rt: &dyn ResourceType, config: Object) -> Object {
+    plan_object(rt.schema(), &config, None, &DiffOptions::default()).after
+}
+
+/// A re-plan of `config` against `prior`.
+fn replan(rt: &dyn ResourceType, config: &Object, prior: &Object) -> Planned {
+    plan_object(rt.schema(), config, Some(prior), &DiffOptions::default())
+}
+
+fn changed(p: &Planned) -> Vec<String> {
+    p.changed.iter().map(path_to_string).collect()
+}
+
+fn replaced(p: &Planned) -> Vec<String> {
+    p.replace_paths.iter().map(path_to_string).collect()
+}
+
+/// The trust policy as `jsonencode(...)` writes it: compact, keys sorted.
+fn trust_jsonencode(service: &str) -> String {
+    format!(
+        r#"{{"Statement":[{{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{{"Service":"{service}"}}}}],"Version":"2012-10-17"}}"#
+    )
+}
+
+/// The same policy as a heredoc: indented, a one-element list for Action, and the
+/// trailing newline a heredoc keeps.
+fn trust_heredoc(service: &str) -> String {
+    format!(
+        r#"{{
+  "Version": "2012-10-17",
+  "Statement": [
+    {{
+      "Effect": "Allow",
+      "Principal": {{ "Service": "{service}" }},
+      "Action": ["sts:AssumeRole"]
+    }}
+  ]
+}}
+"#
+    )
+}
+
+fn s3_policy(actions: &[&str]) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]
+    })
+    .to_string()
+}
+
+fn json(s: Option<&str>) -> serde_json::Value {
+    serde_json::from_str(s.expect("a JSON string")).expect("valid JSON")
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect(),
+    )
+}
+
+fn assert_all_attributes(rt: &dyn ResourceType, state: &Object) {
+    for attr in rt.schema().attributes {
+        assert!(state.contains_key(attr.name), "missing {}", attr.name);
+    }
+    assert!(
+        state.values().all(|v| v.is_wholly_known()),
+        "unknown left in state: {state:?}"
+    );
+}
+
+async fn role_tags_on_aws(clients: &Clients, role: &str) -> Vec<(String, String)> {
+    let out = clients
+        .iam
+        .list_role_tags()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
+    let mut tags: Vec<_> = out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    tags.sort();
+    tags
+}
+
+async fn make_role(clients: &Clients, name: &str) -> Object {
+    let roles = IamRole::new(clients);
+    let config =
+        object! {"name" => name, "assume_role_policy" => trust_jsonencode("ec2.amazonaws.com")};
+    roles
+        .create(
+            &planned(&roles, config),
+            &meta(&format!("aws_iam_role.{name}")),
+        )
+        .await
+        .unwrap()
+}
+
+#[test]
+fn role_create_read_update_replace_delete_import() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let roles = IamRole::new(&clients);
+        let config = object! {
+            "name" => "app",
+            "path" => "/svc/",
+            "description" => "application role",
+            "max_session_duration" => 7200,
+            "assume_role_policy" => trust_heredoc("ec2.amazonaws.com"),
+            "tags" => tags(&[("team", "infra"), ("env", "test")]),
+        };
+        let created = roles
+            .create(&planned(&roles, config.clone()), &meta("aws_iam_role.app"))
+            .await
+            .unwrap();
+        assert_all_attributes(&roles, &created);
+        assert_eq!(created.str("id"), Some("app"));
+        assert_eq!(created.str("name"), Some("app"));
+        assert_eq!(created.get("name_prefix"), Some(&Value::Null));
+        assert_eq!(
+            created.str("arn"),
+            Some(format!("arn:aws:iam::{ACCOUNT}:role/svc/app").as_str())
+        );
+        assert_eq!(created.str("path"), Some("/svc/"));
+        assert_eq!(created.str("description"), Some("application role"));
+        assert_eq!(created.i64("max_session_duration"), Some(7200));
+        assert_eq!(created.bool("force_detach_policies"), Some(false));
+        assert!(created.str("unique_id").unwrap().starts_with("AROA"));
+        assert!(created.str("create_date").unwrap().starts_with("20"));
+        assert_eq!(
+            created.get("tags"),
+            Some(&tags(&[("env", "test"), ("team", "infra")]))
+        );
+        // State keeps the configured spelling of the (URL-encoded on the wire) policy.
+        assert_eq!(
+            created.str("assume_role_policy"),
+            Some(trust_heredoc("ec2.amazonaws.com").as_str())
+        );
+        let on_aws = role_tags_on_aws(&clients, "app").await;
+        assert!(on_aws.contains(&("recon:address".into(), "aws_iam_role.app".into())));
+
+        // Re-planning, with the policy written as a heredoc or via jsonencode, is clean.
+        assert_eq!(
+            changed(&replan(&roles, &config, &created)),
+            Vec::<String>::new()
+        );
+        let mut as_jsonencode = config.clone();
+        as_jsonencode.insert(
+            "assume_role_policy".into(),
+            trust_jsonencode("ec2.amazonaws.com").into(),
+        );
+        assert_eq!(
+            changed(&replan(&roles, &as_jsonencode, &created)),
+            Vec::<String>::new()
+        );
+
+        // Refresh from a prior holding only state; a prior with another spelling of
+        // the same policy keeps that spelling (no drift).
+        let read = roles.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read, vec![Some(created.clone())]);
+        let mut other_spelling = created.clone();
+        other_spelling.insert(
+            "assume_role_policy".into(),
+            trust_jsonencode("ec2.amazonaws.com").into(),
+        );
+        let read = roles
+            .read(std::slice::from_ref(&other_spelling))
+            .await
+            .unwrap();
+        assert_eq!(read, vec![Some(other_spelling.clone())]);
+
+        // name_prefix: a generated name, and a batch read with a missing role.
+        let prefixed = roles
+            .create(
+                &planned(
+                    &roles,
+                    object! {
+                        "name_prefix" => "worker-",
+                        "assume_role_policy" => trust_jsonencode("lambda.amazonaws.com"),
+                    },
+                ),
+                &meta("aws_iam_role.worker"),
+            )
+            .await
+            .unwrap();
+        let generated = prefixed.str("name").unwrap().to_string();
+        assert!(
+            generated.starts_with("worker-") && generated.len() > 20,
+            "{generated}"
+        );
+        assert_eq!(prefixed.str("name_prefix"), Some("worker-"));
+        assert_eq!(prefixed.str("id"), Some(generated.as_str()));
+        assert_eq!(prefixed.str("path"), Some("/"));
+        assert_eq!(prefixed.i64("max_session_duration"), Some(3600));
+        assert_eq!(prefixed.get("description"), Some(&Value::Null));
+        assert_eq!(prefixed.get("tags"), Some(&Value::Null));
+        let missing = object! {"id" => "no-such-role"};
+        let batch = roles
+            .read(&[created.clone(), missing, prefixed.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            batch,
+            vec![Some(created.clone()), None, Some(prefixed.clone())]
+        );
+
+        // Update in place: description, max_session_duration, trust policy, tags.
+        let mut config2 = config.clone();
+        config2.insert("description".into(), "changed".into());
+        config2.insert("max_session_duration".into(), 3600.into());
+        config2.insert(
+            "assume_role_policy".into(),
+            trust_jsonencode("lambda.amazonaws.com").into(),
+        );
+        config2.insert(
+            "tags".into(),
+            tags(&[("team", "platform"), ("owner", "ops")]),
+        );
+        let plan = replan(&roles, &config2, &created);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let mut c = changed(&plan);
+        c.sort();
+        assert_eq!(
+            c,
+            [
+                "assume_role_policy",
+                "description",
+                "max_session_duration",
+                "tags"
+            ]
+        );
+        let updated = roles
+            .update(&created, &plan.after, &meta("aws_iam_role.app"))
+            .await
+            .unwrap();
+        assert_eq!(updated.str("id"), Some("app"));
+        assert_eq!(updated.str("unique_id"), created.str("unique_id"));
+        assert_eq!(updated.str("description"), Some("changed"));
+        assert_eq!(updated.i64("max_session_duration"), Some(3600));
+        assert_eq!(
+            json(updated.str("assume_role_policy")),
+            json(Some(&trust_jsonencode("lambda.amazonaws.com")))
+        );
+        assert_eq!(
+            updated.get("tags"),
+            Some(&tags(&[("owner", "ops"), ("team", "platform")]))
+        );
+        let aws = clients
+            .iam
+            .get_role()
+            .role_name("app")
+            .send()
+            .await
+            .unwrap();
+        let aws = aws.role().unwrap();
+        assert_eq!(aws.description(), Some("changed"));
+        assert_eq!(aws.max_session_duration(), Some(3600));
+        let on_aws = role_tags_on_aws(&clients, "app").await;
+        assert!(!on_aws.iter().any(|(k, _)| k == "env"));
+        assert!(on_aws.contains(&("owner".into(), "ops".into())));
+        assert!(on_aws.contains(&("recon:stack".into(), "test".into())));
+        assert_eq!(
+            changed(&replan(&roles, &config2, &updated)),
+            Vec::<String>::new()
+        );
+
+        // Removing the description clears it.
+        let mut config3 = config2.clone();
+        config3.remove("description");
+        let plan = replan(&roles, &config3, &updated);
+        assert_eq!(changed(&plan), ["description"]);
+        let updated = roles
+            .update(&updated, &plan.after, &meta("aws_iam_role.app"))
+            .await
+            .unwrap();
+        assert_eq!(updated.get("description"), Some(&Value::Null));
+
+        // A new name (or path) replaces the role.
+        let mut renamed = config3.clone();
+        renamed.insert("name".into(), "app2".into());
+        renamed.insert("path".into(), "/".into());
+        let plan = replan(&roles, &renamed, &updated);
+        let mut r = replaced(&plan);
+        r.sort();
+        assert_eq!(r, ["name", "path"]);
+        assert_eq!(plan.after.get("arn"), Some(&Value::Unknown));
+        roles.delete(&updated).await.unwrap();
+        let replacement = roles
+            .create(&plan.after, &meta("aws_iam_role.app"))
+            .await
+            .unwrap();
+        assert_eq!(
+            replacement.str("arn"),
+            Some(format!("arn:aws:iam::{ACCOUNT}:role/app2").as_str())
+        );
+        assert_eq!(
+            roles.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
+
+        // Import: the role name alone is enough.
+        let stub = roles.import_stub("app2");
+        let imported = roles.read(&[stub]).await.unwrap().pop().unwrap().unwrap();
+        assert_eq!(imported, replacement);
+
+        // Delete, then read as gone; deleting again is success.
+        roles.delete(&replacement).await.unwrap();
+        assert_eq!(
+            roles
+                .read(std::slice::from_ref(&replacement))
+                .await
+                .unwrap(),
+            vec![None]
+        );
+        roles.delete(&replacement).await.unwrap();
+        roles.delete(&prefixed).await.unwrap();
+    });
+}
+
+#[test]
+fn role_delete_takes_it_out_of_profiles_and_force_detaches() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let roles = IamRole::new(&clients);
+        let role = make_role(&clients, "busy").await;
+        clients
+            .iam
+            .attach_role_policy()
+            .role_name("busy")
+            .policy_arn(SSM_CORE)
+            .send()
+            .await
+            .unwrap();
+        clients
+            .iam
+            .put_role_policy()
+            .role_name("busy")
+            .policy_name("inline")
+            .policy_document(s3_policy(&["s3:GetObject"]))
+            .send()
+            .await
+            .unwrap();
+        clients
+            .iam
+            .create_instance_profile()
+            .instance_profile_name("holder")
+            .send()
+            .await
+            .unwrap();
+        clients
+            .iam
+            .add_role_to_instance_profile()
+            .instance_profile_name("holder")
+            .role_name("busy")
+            .send()
+            .await
+            .unwrap();
+
+        // Without force_detach_policies the delete is refused, naming what is left.
+        let err = roles.delete(&role).await.unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("DeleteConflict"));
+        assert!(err.message.contains(SSM_CORE), "{err}");
+        assert!(err.message.contains("inline"), "{err}");
+        assert!(err.message.contains("force_detach_policies"), "{err}");
+        // ...but the role was taken out of its instance profile first.
+        let profile = clients
+            .iam
+            .get_instance_profile()
+            .instance_profile_name("holder")
+            .send()
+            .await
+            .unwrap();
+        assert!(profile.instance_profile().unwrap().roles().is_empty());
+        assert!(roles.read(std::slice::from_ref(&role)).await.unwrap()[0].is_some());
+
+        // With force_detach_policies it goes, together with its inline policy.
+        let mut forced = role.clone();
+        forced.insert("force_detach_policies".into(), true.into());
+        roles.delete(&forced).await.unwrap();
+        assert_eq!(
+            roles.read(std::slice::from_ref(&role)).await.unwrap(),
+            vec![None]
+        );
+        let roles_left = clients.iam.list_roles().send().await.unwrap();
+        assert!(roles_left.roles().iter().all(|r| r.role_name() != "busy"));
+    });
+}
+
+#[test]
+fn role_policy_create_read_update_replace_delete_import() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let policies = IamRolePolicy::new(&clients);
+        make_role(&clients, "web").await;
+        // A heredoc-style document: indented, trailing newline.
+        let heredoc = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": {\n    \"Effect\": \"Allow\",\n    \"Action\": \"s3:GetObject\",\n    \"Resource\": \"*\"\n  }\n}\n";
+        let config = object! {"name" => "read", "role" => "web", "policy" => heredoc};
+        let created = policies
+            .create(&planned(&policies, config.clone()), &meta("aws_iam_role_policy.read"))
+            .await
+            .unwrap();
+        assert_all_attributes(&policies, &created);
+        assert_eq!(created.str("id"), Some("web:read"));
+        assert_eq!(created.str("name"), Some("read"));
+        assert_eq!(created.get("name_prefix"), Some(&Value::Null));
+        assert_eq!(created.str("role"), Some("web"));
+        assert_eq!(created.str("policy"), Some(heredoc));
+        assert_eq!(changed(&replan(&policies, &config, &created)), Vec::<String>::new());
+        let mut as_list = config.clone();
+        as_list.insert("policy".into(), s3_policy(&["s3:GetObject"]).into());
+        assert_eq!(changed(&replan(&policies, &as_list, &created)), Vec::<String>::new());
+        let on_aws = clients
+            .iam
+            .get_role_policy()
+            .role_name("web")
+            .policy_name("read")
+            .send()
+            .await
+            .unwrap();
+        assert!(on_aws.policy_document().starts_with("%7B"), "moto URL-encodes: {}", on_aws.policy_document());
+
+        // name_prefix, and a batch read with a missing policy and a missing role.
+        let prefixed = policies
+            .create(
+                &planned(&policies, object! {
+                    "name_prefix" => "extra-",
+                    "role" => "web",
+                    "policy" => s3_policy(&["s3:ListBucket"]),
+                }),
+                &meta("aws_iam_role_policy.extra"),
+            )
+            .await
+            .unwrap();
+        let generated = prefixed.str("name").unwrap().to_string();
+        assert!(generated.starts_with("extra-"));
+        assert_eq!(prefixed.str("name_prefix"), Some("extra-"));
+        assert_eq!(prefixed.str("id"), Some(format!("web:{generated}").as_str()));
+        let batch = policies
+            .read(&[
+                object! {"id" => "web:nope"},
+                created.clone(),
+                object! {"id" => "no-role:read"},
+                prefixed.clone(),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(batch, vec![None, Some(created.clone()), None, Some(prefixed.clone())]);
+
+        // Update the text in place.
+        let mut config2 = config.clone();
+        config2.insert("policy".into(), s3_policy(&["s3:GetObject", "s3:PutObject"]).into());
+        let plan = replan(&policies, &config2, &created);
+        assert_eq!(changed(&plan), ["policy"]);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let updated = policies
+            .update(&created, &plan.after, &meta("aws_iam_role_policy.read"))
+            .await
+            .unwrap();
+        assert_eq!(updated.str("id"), Some("web:read"));
+        assert_eq!(
+            json(updated.str("policy")),
+            json(Some(&s3_policy(&["s3:GetObject", "s3:PutObject"])))
+        );
+        let read = policies.read(std::slice::from_ref(&updated)).await.unwrap();
+        assert_eq!(read, vec![Some(updated.clone())]);
+
+        // A new name, or another role, replaces it.
+        let mut renamed = config2.clone();
+        renamed.insert("name".into(), "read2".into());
+        renamed.insert("role".into(), "other".into());
+        let mut r = replaced(&replan(&policies, &renamed, &updated));
+        r.sort();
+        assert_eq!(r, ["name", "role"]);
+
+        // Import from "<role>:<name>".
+        let imported = policies
+            .read(&[policies.import_stub("web:read")])
+            .await
+            .unwrap()
+            .pop()
+            .unwrap()
+            .unwrap();
+        assert_eq!(imported.str("id"), Some("web:read"));
+        assert_eq!(imported.str("role"), Some("web"));
+        assert_eq!(imported.str("name"), Some("read"));
+        assert_eq!(json(imported.str("policy")), json(updated.str("policy")));
+        let bad = policies.read(&[policies.import_stub("no-colon")]).await.unwrap_err();
+        assert!(bad.message.contains("<role name>:<policy name>"), "{bad}");
+
+        // Delete, read as gone, delete again.
+        policies.delete(&updated).await.unwrap();
+        assert_eq!(policies.read(std::slice::from_ref(&updated)).await.unwrap(), vec![None]);
+        policies.delete(&updated).await.unwrap();
+        policies.delete(&prefixed).await.unwrap();
+        let left = clients.iam.list_role_policies().role_name("web").send().await.unwrap();
+        assert!(left.policy_names().is_empty());
+    });
+}
+
+#[test]
+fn managed_policy_create_read_versions_replace_delete_import() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let policies = IamPolicy::new(&clients);
+        let config = object! {
+            "name" => "logs",
+            "path" => "/app/",
+            "description" => "write logs",
+            "policy" => s3_policy(&["s3:PutObject"]),
+            "tags" => tags(&[("team", "infra")]),
+        };
+        let created = policies
+            .create(
+                &planned(&policies, config.clone()),
+                &meta("aws_iam_policy.logs"),
+            )
+            .await
+            .unwrap();
+        assert_all_attributes(&policies, &created);
+        let arn = format!("arn:aws:iam::{ACCOUNT}:policy/app/logs");
+        assert_eq!(created.str("id"), Some(arn.as_str()));
+        assert_eq!(created.str("arn"), Some(arn.as_str()));
+        assert_eq!(created.str("name"), Some("logs"));
+        assert_eq!(created.get("name_prefix"), Some(&Value::Null));
+        assert_eq!(created.str("path"), Some("/app/"));
+        assert_eq!(created.str("description"), Some("write logs"));
+        assert!(!created.str("policy_id").unwrap().is_empty());
+        assert_eq!(
+            created.str("policy"),
+            Some(s3_policy(&["s3:PutObject"]).as_str())
+        );
+        assert_eq!(created.get("tags"), Some(&tags(&[("team", "infra")])));
+        assert_eq!(
+            changed(&replan(&policies, &config, &created)),
+            Vec::<String>::new()
+        );
+
+        // Batch read with a missing policy.
+        let prefixed = policies
+            .create(
+                &planned(
+                    &policies,
+                    object! {"name_prefix" => "ro-", "policy" => s3_policy(&["s3:GetObject"])},
+                ),
+                &meta("aws_iam_policy.ro"),
+            )
+            .await
+            .unwrap();
+        assert!(prefixed.str("name").unwrap().starts_with("ro-"));
+        assert_eq!(prefixed.str("name_prefix"), Some("ro-"));
+        assert_eq!(prefixed.get("description"), Some(&Value::Null));
+        let missing = object! {"id" => format!("arn:aws:iam::{ACCOUNT}:policy/nope")};
+        let batch = policies
+            .read(&[prefixed.clone(), missing, created.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            batch,
+            vec![Some(prefixed.clone()), None, Some(created.clone())]
+        );
+
+        // Each document change is a new default version; never more than five.
+        let mut state = created.clone();
+        let mut actions = vec!["s3:PutObject"];
+        for extra in [
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:DeleteObject",
+            "s3:GetBucketLocation",
+            "s3:PutObjectAcl",
+            "s3:GetObjectAcl",
+        ] {
+            actions.push(extra);
+            let mut next = config.clone();
+            next.insert("policy".into(), s3_policy(&actions).into());
+            let plan = replan(&policies, &next, &state);
+            assert_eq!(changed(&plan), ["policy"]);
+            state = policies
+                .update(&state, &plan.after, &meta("aws_iam_policy.logs"))
+                .await
+                .unwrap();
+            assert_eq!(json(state.str("policy")), json(Some(&s3_policy(&actions))));
+            let versions = clients
+                .iam
+                .list_policy_versions()
+                .policy_arn(&arn)
+                .send()
+                .await
+                .unwrap();
+            assert!(versions.versions().len() <= 5, "{:?}", versions.versions());
+        }
+        let versions = clients
+            .iam
+            .list_policy_versions()
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(versions.versions().len(), 5);
+        let default = versions
+            .versions()
+            .iter()
+            .find(|v| v.is_default_version())
+            .unwrap();
+        assert_eq!(default.version_id(), Some("v7"));
+        assert_eq!(state.str("id"), Some(arn.as_str()));
+        assert_eq!(state.str("policy_id"), created.str("policy_id"));
+
+        // Tags change in place.
+        let mut retag = config.clone();
+        retag.insert("policy".into(), s3_policy(&actions).into());
+        retag.insert("tags".into(), tags(&[("owner", "ops")]));
+        let plan = replan(&policies, &retag, &state);
+        assert_eq!(changed(&plan), ["tags"]);
+        state = policies
+            .update(&state, &plan.after, &meta("aws_iam_policy.logs"))
+            .await
+            .unwrap();
+        assert_eq!(state.get("tags"), Some(&tags(&[("owner", "ops")])));
+        let aws_tags = clients
+            .iam
+            .list_policy_tags()
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        assert!(aws_tags.tags().iter().any(|t| t.key() == "recon:stack"));
+        assert!(!aws_tags.tags().iter().any(|t| t.key() == "team"));
+
+        // Description, name and path force replacement.
+        let mut renamed = retag.clone();
+        renamed.insert("description".into(), "other".into());
+        renamed.insert("name".into(), "logs2".into());
+        let mut r = replaced(&replan(&policies, &renamed, &state));
+        r.sort();
+        assert_eq!(r, ["description", "name"]);
+
+        // Import by ARN.
+        let imported = policies
+            .read(&[policies.import_stub(&arn)])
+            .await
+            .unwrap()
+            .pop()
+            .unwrap()
+            .unwrap();
+        assert_eq!(imported.str("id"), Some(arn.as_str()));
+        assert_eq!(imported.str("name"), Some("logs"));
+        assert_eq!(json(imported.str("policy")), json(state.str("policy")));
+
+        // Attached, the delete is refused naming the role (moto itself would let it
+        // go and leave the role undeletable).
+        make_role(&clients, "user").await;
+        clients
+            .iam
+            .attach_role_policy()
+            .role_name("user")
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        let err = policies.delete(&state).await.unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("DeleteConflict"));
+        assert!(err.message.contains("role user"), "{err}");
+        assert!(policies.read(std::slice::from_ref(&state)).await.unwrap()[0].is_some());
+        clients
+            .iam
+            .detach_role_policy()
+            .role_name("user")
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+
+        // Detached, it goes with all its versions; deleting again is success.
+        policies.delete(&state).await.unwrap();
+        assert_eq!(
+            policies.read(std::slice::from_ref(&state)).await.unwrap(),
+            vec![None]
+        );
+        policies.delete(&state).await.unwrap();
+        policies.delete(&prefixed).await.unwrap();
+        let left = clients
+            .iam
+            .list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .send()
+            .await
+            .unwrap();
+        assert!(left.policies().is_empty(), "{:?}", left.policies());
+    });
+}
+
+#[test]
+fn role_policy_attachment_create_read_delete_import() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let attachments = IamRolePolicyAttachment::new(&clients);
+        make_role(&clients, "node").await;
+        let custom = IamPolicy::new(&clients)
+            .create(
+                &planned(&IamPolicy::new(&clients), object! {"name" => "custom", "policy" => s3_policy(&["s3:GetObject"])}),
+                &meta("aws_iam_policy.custom"),
+            )
+            .await
+            .unwrap();
+        let custom_arn = custom.str("arn").unwrap().to_string();
+
+        let ssm = attachments
+            .create(
+                &planned(&attachments, object! {"role" => "node", "policy_arn" => SSM_CORE}),
+                &meta("aws_iam_role_policy_attachment.ssm"),
+            )
+            .await
+            .unwrap();
+        assert_all_attributes(&attachments, &ssm);
+        assert_eq!(ssm.str("id"), Some(format!("node/{SSM_CORE}").as_str()));
+        assert_eq!(ssm.str("role"), Some("node"));
+        assert_eq!(ssm.str("policy_arn"), Some(SSM_CORE));
+        let config = object! {"role" => "node", "policy_arn" => custom_arn.clone()};
+        let own = attachments
+            .create(&planned(&attachments, config.clone()), &meta("aws_iam_role_policy_attachment.own"))
+            .await
+            .unwrap();
+        assert_eq!(changed(&replan(&attachments, &config, &own)), Vec::<String>::new());
+        let attached = clients.iam.list_attached_role_policies().role_name("node").send().await.unwrap();
+        let mut arns: Vec<_> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
+        arns.sort();
+        assert_eq!(arns, [custom_arn.as_str(), SSM_CORE]);
+
+        // Batch read: two on one role, one never attached, one on a missing role.
+        let never = object! {"id" => "x", "role" => "node", "policy_arn" => format!("arn:aws:iam::{ACCOUNT}:policy/other")};
+        let no_role = object! {"id" => "y", "role" => "ghost", "policy_arn" => SSM_CORE};
+        let batch = attachments
+            .read(&[ssm.clone(), never, own.clone(), no_role])
+            .await
+            .unwrap();
+        assert_eq!(batch, vec![Some(ssm.clone()), None, Some(own.clone()), None]);
+
+        // Both attributes force replacement.
+        let mut other = config.clone();
+        other.insert("role".into(), "node2".into());
+        other.insert("policy_arn".into(), SSM_CORE.into());
+        let mut r = replaced(&replan(&attachments, &other, &own));
+        r.sort();
+        assert_eq!(r, ["policy_arn", "role"]);
+
+        // Import from Terraform's "<role>/<policy arn>".
+        let stub = attachments.import_stub(&format!("node/{custom_arn}"));
+        assert_eq!(stub.str("role"), Some("node"));
+        let imported = attachments.read(&[stub]).await.unwrap();
+        assert_eq!(imported, vec![Some(own.clone())]);
+        let bad = attachments.read(&[attachments.import_stub("node")]).await.unwrap_err();
+        assert!(bad.message.contains("<role name>/<policy arn>"), "{bad}");
+
+        // Delete detaches; read as gone; deleting again is success.
+        attachments.delete(&own).await.unwrap();
+        assert_eq!(attachments.read(std::slice::from_ref(&own)).await.unwrap(), vec![None]);
+        attachments.delete(&own).await.unwrap();
+        attachments.delete(&ssm).await.unwrap();
+        let attached = clients.iam.list_attached_role_policies().role_name("node").send().await.unwrap();
+        assert!(attached.attached_policies().is_empty());
+    });
+}
+
+#[test]
+fn instance_profile_create_read_role_swap_delete_import() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let profiles = IamInstanceProfile::new(&clients);
+        make_role(&clients, "first").await;
+        make_role(&clients, "second").await;
+        let config = object! {
+            "name" => "sync",
+            "path" => "/ec2/",
+            "role" => "first",
+            "tags" => tags(&[("team", "infra")]),
+        };
+        let created = profiles
+            .create(
+                &planned(&profiles, config.clone()),
+                &meta("aws_iam_instance_profile.sync"),
+            )
+            .await
+            .unwrap();
+        assert_all_attributes(&profiles, &created);
+        assert_eq!(created.str("id"), Some("sync"));
+        assert_eq!(created.str("name"), Some("sync"));
+        assert_eq!(created.get("name_prefix"), Some(&Value::Null));
+        assert_eq!(
+            created.str("arn"),
+            Some(format!("arn:aws:iam::{ACCOUNT}:instance-profile/ec2/sync").as_str())
+        );
+        assert_eq!(created.str("path"), Some("/ec2/"));
+        assert_eq!(created.str("role"), Some("first"));
+        assert_eq!(created.get("tags"), Some(&tags(&[("team", "infra")])));
+        assert!(!created.str("unique_id").unwrap().is_empty());
+        assert!(created.str("create_date").unwrap().starts_with("20"));
+        assert_eq!(
+            changed(&replan(&profiles, &config, &created)),
+            Vec::<String>::new()
+        );
+
+        // name_prefix without a role; batch read with a missing profile.
+        let bare = profiles
+            .create(
+                &planned(&profiles, object! {"name_prefix" => "bare-"}),
+                &meta("aws_iam_instance_profile.bare"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(bare.str("name_prefix"), Some("bare-"));
+        assert_eq!(bare.get("role"), Some(&Value::Null));
+        let batch = profiles
+            .read(&[object! {"id" => "nope"}, bare.clone(), created.clone()])
+            .await
+            .unwrap();
+        assert_eq!(batch, vec![None, Some(bare.clone()), Some(created.clone())]);
+
+        // Swap the role in place, and change tags.
+        let mut config2 = config.clone();
+        config2.insert("role".into(), "second".into());
+        config2.insert("tags".into(), tags(&[("team", "platform")]));
+        let plan = replan(&profiles, &config2, &created);
+        let mut c = changed(&plan);
+        c.sort();
+        assert_eq!(c, ["role", "tags"]);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let swapped = profiles
+            .update(
+                &created,
+                &plan.after,
+                &meta("aws_iam_instance_profile.sync"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(swapped.str("role"), Some("second"));
+        assert_eq!(swapped.str("unique_id"), created.str("unique_id"));
+        assert_eq!(swapped.get("tags"), Some(&tags(&[("team", "platform")])));
+        let aws = clients
+            .iam
+            .get_instance_profile()
+            .instance_profile_name("sync")
+            .send()
+            .await
+            .unwrap();
+        let aws = aws.instance_profile().unwrap();
+        let held: Vec<_> = aws.roles().iter().map(|r| r.role_name()).collect();
+        assert_eq!(held, ["second"]);
+        assert!(aws.tags().iter().any(|t| t.key() == "recon:address"));
+
+        // Drift: the role was taken out by hand; the update puts it back without
+        // asking moto to remove a role the profile does not hold (a 500 there).
+        clients
+            .iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name("sync")
+            .role_name("second")
+            .send()
+            .await
+            .unwrap();
+        let drifted = profiles.read(std::slice::from_ref(&swapped)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(drifted.get("role"), Some(&Value::Null));
+        let plan = replan(&profiles, &config2, &drifted);
+        assert_eq!(changed(&plan), ["role"]);
+        let restored = profiles
+            .update(
+                &drifted,
+                &plan.after,
+                &meta("aws_iam_instance_profile.sync"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(restored.str("role"), Some("second"));
+
+        // Removing the role from configuration takes it out.
+        let mut no_role = config2.clone();
+        no_role.remove("role");
+        let plan = replan(&profiles, &no_role, &restored);
+        let emptied = profiles
+            .update(
+                &restored,
+                &plan.after,
+                &meta("aws_iam_instance_profile.sync"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(emptied.get("role"), Some(&Value::Null));
+        let plan = replan(&profiles, &config2, &emptied);
+        let state = profiles
+            .update(
+                &emptied,
+                &plan.after,
+                &meta("aws_iam_instance_profile.sync"),
+            )
+            .await
+            .unwrap();
+
+        // A new name or path replaces it.
+        let mut renamed = config2.clone();
+        renamed.insert("name".into(), "sync2".into());
+        assert_eq!(replaced(&replan(&profiles, &renamed, &state)), ["name"]);
+
+        // Import by name.
+        let imported = profiles
+            .read(&[profiles.import_stub("sync")])
+            .await
+            .unwrap();
+        assert_eq!(imported, vec![Some(state.clone())]);
+
+        // Delete takes the role out first; read as gone; deleting again is success.
+        profiles.delete(&state).await.unwrap();
+        assert_eq!(
+            profiles.read(std::slice::from_ref(&state)).await.unwrap(),
+            vec![None]
+        );
+        profiles.delete(&state).await.unwrap();
+        profiles.delete(&bare).await.unwrap();
+        // The role is free again and can be deleted.
+        IamRole::new(&clients)
+            .delete(&object! {"id" => "second"})
+            .await
+            .unwrap();
+    });
+}
+
+// ---- the real binary on a stack ----
+
+const STACK: &str = r#"
+resource "aws_iam_role" "instance" {
+  name = "btsync-instance"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = { Project = "cron-btsync" }
+}
+
+resource "aws_iam_role_policy_attachment" "ssm" {
+  role       = aws_iam_role.instance.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_instance_profile" "instance" {
+  name = "btsync-instance"
+  role = aws_iam_role.instance.name
+}
+
+resource "aws_iam_role_policy" "backup" {
+  name   = "backup"
+  role   = aws_iam_role.instance.id
+  policy = <<EOF
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": ["s3:PutObject"],
+      "Resource": "*"
+    }
+  ]
+}
+EOF
+}
+
+resource "aws_iam_policy" "logs" {
+  name_prefix = "btsync-logs-"
+  description = "CloudWatch Logs for the sync server"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = "*"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "logs" {
+  role       = aws_iam_role.instance.name
+  policy_arn = aws_iam_policy.logs.arn
+}
+
+output "instance_profile_arn" {
+  value = aws_iam_instance_profile.instance.arn
+}
+"#;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
+    let out = moto
+        .recon(cwd)
+        .args(args)
+        .arg("-C")
+        .arg(stack)
+        .output()
+        .expect("run recon");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}
+
+/// Every role, instance profile and customer managed policy left in moto.
+fn iam_leftovers(moto: &Moto) -> Vec<String> {
+    let iam = aws_sdk_iam::Client::new(&moto.sdk_config());
+    runtime().block_on(async {
+        let mut left = Vec::new();
+        for r in iam.list_roles().send().await.unwrap().roles() {
+            left.push(format!("role {}", r.role_name()));
+        }
+        for p in iam
+            .list_instance_profiles()
+            .send()
+            .await
+            .unwrap()
+            .instance_profiles()
+        {
+            left.push(format!("instance profile {}", p.instance_profile_name()));
+        }
+        let local = iam
+            .list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .send()
+            .await
+            .unwrap();
+        for p in local.policies() {
+            left.push(format!("policy {}", p.arn().unwrap_or_default()));
+        }
+        left
+    })
+}
+
+#[test]
+fn instance_role_stack_applies_replans_clean_and_destroys() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = cwd.join("iam-stack");
+    std::fs::create_dir_all(&stack).unwrap();
+    std::fs::write(stack.join("main.hcl"), STACK).unwrap();
+
+    let apply = run(&moto, cwd, &stack, &["apply", "--auto-approve"]);
+    assert_eq!(
+        apply.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        apply.stdout, apply.stderr
+    );
+    assert!(apply.stdout.contains("6 added"), "{}", apply.stdout);
+
+    let iam = aws_sdk_iam::Client::new(&moto.sdk_config());
+    runtime().block_on(async {
+        let attached = iam
+            .list_attached_role_policies()
+            .role_name("btsync-instance")
+            .send()
+            .await
+            .unwrap();
+        let arns: Vec<_> = attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn())
+            .collect();
+        assert!(arns.contains(&SSM_CORE), "{arns:?}");
+        assert_eq!(arns.len(), 2, "{arns:?}");
+        let profile = iam
+            .get_instance_profile()
+            .instance_profile_name("btsync-instance")
+            .send()
+            .await
+            .unwrap();
+        let roles: Vec<_> = profile
+            .instance_profile()
+            .unwrap()
+            .roles()
+            .iter()
+            .map(|r| r.role_name())
+            .collect();
+        assert_eq!(roles, ["btsync-instance"]);
+    });
+
+    // Re-planning right after apply finds nothing to do: the policies compare by
+    // meaning, not by the text IAM sends back.
+    let again = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        again.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        again.stdout, again.stderr
+    );
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+
+    let destroy = run(&moto, cwd, &stack, &["destroy", "--auto-approve"]);
+    assert_eq!(
+        destroy.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        destroy.stdout, destroy.stderr
+    );
+    assert_eq!(iam_leftovers(&moto), Vec::<String>::new());
+}
