@@ -768,24 +768,27 @@ fn security_group_with_inline_rules() {
     });
 }
 
+/// A VPC made directly through the SDK, for the types that live in one.
+async fn create_vpc(ec2: &aws_sdk_ec2::Client, cidr: &str) -> String {
+    ec2.create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn security_group_rule_resources() {
     let moto = Moto::start();
     let rt = common::runtime();
     rt.block_on(async {
         let (clients, recorder) = recording_clients(&moto);
-        let vpc_id = clients
-            .ec2
-            .create_vpc()
-            .cidr_block("10.0.0.0/16")
-            .send()
-            .await
-            .unwrap()
-            .vpc()
-            .unwrap()
-            .vpc_id()
-            .unwrap()
-            .to_string();
+        let vpc_id = create_vpc(&clients.ec2, "10.0.0.0/16").await;
         let mut group_ids = Vec::new();
         for name in ["web", "lb"] {
             let out = clients
@@ -989,18 +992,7 @@ fn eip_create_associate_read_update_delete() {
     let rt = common::runtime();
     rt.block_on(async {
         let (clients, recorder) = recording_clients(&moto);
-        let vpc_id = clients
-            .ec2
-            .create_vpc()
-            .cidr_block("10.0.0.0/16")
-            .send()
-            .await
-            .unwrap()
-            .vpc()
-            .unwrap()
-            .vpc_id()
-            .unwrap()
-            .to_string();
+        let vpc_id = create_vpc(&clients.ec2, "10.0.0.0/16").await;
         let subnet_id = clients
             .ec2
             .create_subnet()
