@@ -5,11 +5,15 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
+pub mod rule;
+pub mod target;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
     vec![
         // registrations
+        Arc::new(rule::EventRule::new(clients)),
+        Arc::new(target::EventTarget::new(clients)),
     ]
 }
 

@@ -5,11 +5,16 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
+pub mod archive_file;
+pub mod function;
+pub mod permission;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
     vec![
         // registrations
+        Arc::new(function::LambdaFunction::new(clients)),
+        Arc::new(permission::LambdaPermission::new(clients)),
     ]
 }
 
@@ -17,5 +22,6 @@ pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
     let _ = clients;
     vec![
         // data source registrations
+        Arc::new(archive_file::ArchiveFile::new()),
     ]
 }

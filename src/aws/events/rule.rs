@@ -1,0 +1,394 @@
+//! aws_cloudwatch_event_rule: an EventBridge rule, on a schedule or an event pattern.
+
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, tags, Clients};
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
+use aws_sdk_eventbridge::types::{RuleState, Tag};
+use futures::{StreamExt, TryStreamExt};
+use std::time::{Duration, Instant};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_cloudwatch_event_rule",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::optional("schedule_expression", Type::String),
+        Attribute::optional("event_pattern", Type::Json),
+        Attribute::optional("description", Type::String),
+        Attribute::optional("state", Type::String).default(Default::Str("ENABLED")),
+        Attribute::optional("event_bus_name", Type::String)
+            .default(Default::Str(DEFAULT_BUS))
+            .force_new(),
+        Attribute::optional("role_arn", Type::String),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+pub const DEFAULT_BUS: &str = "default";
+/// Names recon makes up start with this, like Terraform's "terraform-".
+const DEFAULT_PREFIX: &str = "recon-";
+const READ_CONCURRENCY: usize = 8;
+/// How long delete waits for targets that something else is removing.
+const TARGETS_WAIT: Duration = Duration::from_secs(60);
+
+pub struct EventRule {
+    client: aws_sdk_eventbridge::Client,
+    targets_wait: Duration,
+}
+
+impl EventRule {
+    pub fn new(clients: &Clients) -> Self {
+        EventRule {
+            client: clients.events.clone(),
+            targets_wait: TARGETS_WAIT,
+        }
+    }
+
+    /// How long delete waits for the rule's targets to go before it gives up.
+    pub fn with_targets_wait(mut self, wait: Duration) -> Self {
+        self.targets_wait = wait;
+        self
+    }
+}
+
+#[async_trait]
+impl ResourceType for EventRule {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let name = match (planned.str("name"), planned.str("name_prefix")) {
+            (Some(name), _) => name.to_string(),
+            (None, Some(prefix)) => format!("{prefix}{}", unique_suffix()),
+            (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
+        };
+        let bus = bus_name(planned);
+        let rule_tags = tags::with_recon_tags(planned, meta)
+            .into_iter()
+            .map(|(k, v)| event_tag(k, v))
+            .collect::<ProviderResult<Vec<_>>>()?;
+        self.put_rule(&name, planned)
+            .set_tags(Some(rule_tags))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+
+        let mut prior = planned.clone();
+        prior.insert("name".into(), Value::from(name.as_str()));
+        if prior.get("name_prefix").is_some_and(Value::is_unknown) {
+            prior.insert("name_prefix".into(), Value::Null);
+        }
+        let id = rule_id(&bus, &name);
+        prior.insert("id".into(), Value::from(id.as_str()));
+        // PutRule is eventually consistent: DescribeRule may not see it at once.
+        let start = Instant::now();
+        loop {
+            if let Some(state) = self.read_one(&prior).await? {
+                return Ok(state);
+            }
+            if start.elapsed() > Duration::from_secs(120) {
+                let mut partial = prior.clone();
+                partial.retain(|_, v| !v.is_unknown());
+                return Err(ProviderError::new(format!(
+                    "EventBridge rule {id} was created but could not be read back"
+                ))
+                .with_partial(partial));
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let reads: Vec<_> = priors.iter().map(|prior| self.read_one(prior)).collect();
+        futures::stream::iter(reads)
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let (_, name) = split_id(prior);
+        let name = name.ok_or_else(|| ProviderError::new("aws_cloudwatch_event_rule has no id"))?;
+        let settings = [
+            "schedule_expression",
+            "event_pattern",
+            "description",
+            "state",
+            "role_arn",
+        ];
+        if settings.iter().any(|k| prior.get(*k) != planned.get(*k)) {
+            // PutRule replaces every setting of an existing rule (tags stay).
+            self.put_rule(&name, planned)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        let (removed, set) = tags::tag_changes(prior, planned);
+        if !removed.is_empty() || !set.is_empty() {
+            let arn = prior.str("arn").ok_or_else(|| {
+                ProviderError::new("aws_cloudwatch_event_rule has no arn in state")
+            })?;
+            if !removed.is_empty() {
+                self.client
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .set_tag_keys(Some(removed))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            if !set.is_empty() {
+                let set = set
+                    .into_iter()
+                    .map(|(k, v)| event_tag(k, v))
+                    .collect::<ProviderResult<Vec<_>>>()?;
+                self.client
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .set_tags(Some(set))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+        }
+        let mut next = planned.clone();
+        next.insert("id".into(), prior.get("id").cloned().unwrap_or_default());
+        next.insert("name".into(), Value::from(name.as_str()));
+        self.read_one(&next).await?.ok_or_else(|| {
+            ProviderError::new(format!("EventBridge rule {name} disappeared during update"))
+        })
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let (bus, name) = split_id(prior);
+        let Some(name) = name else {
+            return Ok(());
+        };
+        let start = Instant::now();
+        loop {
+            let result = self
+                .client
+                .delete_rule()
+                .name(&name)
+                .set_event_bus_name(non_default(&bus))
+                .send()
+                .await
+                .map_err(sdk_error);
+            let err = match result {
+                Ok(_) => return Ok(()),
+                Err(err) if is_not_found(&err) => return Ok(()),
+                Err(err) => err,
+            };
+            if !err.message.contains("has targets") {
+                return Err(err);
+            }
+            // Targets go first; ones managed elsewhere in this run may still be leaving.
+            if start.elapsed() >= self.targets_wait {
+                let ids = self.target_ids(&bus, &name).await.unwrap_or_default();
+                return Err(ProviderError {
+                    message: format!(
+                        "EventBridge rule {name} still has targets ({}) that are not managed here; \
+                         remove them (aws events remove-targets --rule {name} --ids ...) \
+                         or add them to the stack as aws_cloudwatch_event_target, then retry",
+                        if ids.is_empty() { "unknown ids".to_string() } else { ids.join(", ") }
+                    ),
+                    ..err
+                });
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+
+    /// `NAME`, or `BUS/NAME` for a rule on another bus.
+    fn import_stub(&self, id: &str) -> Object {
+        let mut stub = crate::object! { "id" => id };
+        let (bus, name) = split_id(&stub);
+        stub.insert("name".into(), Value::from(name));
+        stub.insert("event_bus_name".into(), Value::from(bus));
+        stub
+    }
+}
+
+impl EventRule {
+    /// A PutRule request carrying every setting of `planned`.
+    fn put_rule(
+        &self,
+        name: &str,
+        planned: &Object,
+    ) -> aws_sdk_eventbridge::operation::put_rule::builders::PutRuleFluentBuilder {
+        self.client
+            .put_rule()
+            .name(name)
+            .set_event_bus_name(non_default(&bus_name(planned)))
+            .set_schedule_expression(planned.str("schedule_expression").map(str::to_string))
+            .set_event_pattern(planned.str("event_pattern").map(str::to_string))
+            .description(planned.str("description").unwrap_or_default())
+            .state(RuleState::from(planned.str("state").unwrap_or("ENABLED")))
+            .set_role_arn(planned.str("role_arn").map(str::to_string))
+    }
+
+    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        let (bus, name) = split_id(prior);
+        let Some(name) = name else {
+            return Ok(None);
+        };
+        let Some(rule) = find_rule(&self.client, &bus, &name).await? else {
+            return Ok(None);
+        };
+        let arn = rule.arn().unwrap_or_default();
+        let found = match self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect::<Vec<_>>(),
+            Err(err) => {
+                let err = sdk_error(err);
+                if is_not_found(&err) {
+                    return Ok(None);
+                }
+                return Err(err);
+            }
+        };
+        Ok(Some(to_state(&rule, &bus, found, prior)))
+    }
+
+    async fn target_ids(&self, bus: &str, name: &str) -> ProviderResult<Vec<String>> {
+        let out = self
+            .client
+            .list_targets_by_rule()
+            .rule(name)
+            .set_event_bus_name(non_default(bus))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.targets().iter().map(|t| t.id().to_string()).collect())
+    }
+}
+
+/// DescribeRule; None when the rule (or its bus) does not exist.
+async fn find_rule(
+    client: &aws_sdk_eventbridge::Client,
+    bus: &str,
+    name: &str,
+) -> ProviderResult<Option<DescribeRuleOutput>> {
+    match client
+        .describe_rule()
+        .name(name)
+        .set_event_bus_name(non_default(bus))
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out)),
+        Err(err) => {
+            let err = sdk_error(err);
+            if is_not_found(&err) {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Terraform's id: the name on the default bus, `BUS/NAME` elsewhere.
+pub fn rule_id(bus: &str, name: &str) -> String {
+    if bus.is_empty() || bus == DEFAULT_BUS {
+        name.to_string()
+    } else {
+        format!("{bus}/{name}")
+    }
+}
+
+/// (bus, name) from an object's id, falling back to its attributes.
+fn split_id(obj: &Object) -> (String, Option<String>) {
+    match obj.str("id") {
+        // A bus given by ARN holds slashes itself: the name follows the last one.
+        Some(id) => match id.rsplit_once('/') {
+            Some((bus, name)) => (bus.to_string(), Some(name.to_string())),
+            None => (DEFAULT_BUS.to_string(), Some(id.to_string())),
+        },
+        None => (bus_name(obj), obj.str("name").map(str::to_string)),
+    }
+}
+
+fn bus_name(obj: &Object) -> String {
+    obj.str("event_bus_name").unwrap_or(DEFAULT_BUS).to_string()
+}
+
+/// The bus to name in a request: None for the default bus.
+fn non_default(bus: &str) -> Option<String> {
+    (!bus.is_empty() && bus != DEFAULT_BUS).then(|| bus.to_string())
+}
+
+fn event_tag(key: String, value: String) -> ProviderResult<Tag> {
+    Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .map_err(|e| ProviderError::new(format!("invalid EventBridge tag: {e}")))
+}
+
+/// Terraform-style unique suffix: 26 characters.
+fn unique_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..26].to_string()
+}
+
+fn non_empty(s: Option<&str>) -> Value {
+    match s {
+        Some(s) if !s.is_empty() => Value::from(s),
+        _ => Value::Null,
+    }
+}
+
+fn to_state(
+    rule: &DescribeRuleOutput,
+    bus: &str,
+    rule_tags: Vec<(String, String)>,
+    prior: &Object,
+) -> Object {
+    let name = rule.name().unwrap_or_default();
+    let prefix = match prior.get("name_prefix") {
+        Some(Value::String(p)) => Value::from(p.as_str()),
+        _ => Value::Null,
+    };
+    // The id keeps the bus as written (a name or an ARN); AWS may report either.
+    let bus = match prior.get("event_bus_name") {
+        Some(Value::String(b)) if !b.is_empty() => b.clone(),
+        _ => bus.to_string(),
+    };
+    crate::object! {
+        "id" => rule_id(&bus, name),
+        "arn" => rule.arn(),
+        "name" => name,
+        "name_prefix" => prefix,
+        "schedule_expression" => non_empty(rule.schedule_expression()),
+        "event_pattern" => non_empty(rule.event_pattern()),
+        "description" => non_empty(rule.description()),
+        "state" => rule.state().map(|s| s.as_str()).unwrap_or("ENABLED"),
+        "event_bus_name" => bus.as_str(),
+        "role_arn" => non_empty(rule.role_arn()),
+        "tags" => tags::user_tags(rule_tags),
+    }
+}

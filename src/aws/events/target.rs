@@ -1,0 +1,303 @@
+//! aws_cloudwatch_event_target: where an EventBridge rule sends its events (a
+//! Lambda function, a queue, ...), with the input it sends.
+
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_eventbridge::types::Target;
+use std::collections::HashMap;
+
+use super::rule::DEFAULT_BUS;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_cloudwatch_event_target",
+    attributes: &[
+        ID,
+        Attribute::required("rule", Type::String).force_new(),
+        Attribute::optional_computed("target_id", Type::String).force_new(),
+        Attribute::required("arn", Type::String),
+        Attribute::optional("input", Type::Json),
+        Attribute::optional("input_path", Type::String),
+        Attribute::optional("role_arn", Type::String),
+        Attribute::optional("event_bus_name", Type::String)
+            .default(Default::Str(DEFAULT_BUS))
+            .force_new(),
+    ],
+    blocks: &[],
+};
+
+/// Target ids recon makes up start with this, like Terraform's "terraform-".
+const DEFAULT_PREFIX: &str = "recon-";
+
+pub struct EventTarget {
+    client: aws_sdk_eventbridge::Client,
+}
+
+impl EventTarget {
+    pub fn new(clients: &Clients) -> Self {
+        EventTarget {
+            client: clients.events.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for EventTarget {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let _ = meta;
+        let target_id = match planned.str("target_id") {
+            Some(id) => id.to_string(),
+            None => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
+        };
+        let mut prior = planned.clone();
+        prior.insert("target_id".into(), Value::from(target_id.as_str()));
+        prior.insert("id".into(), Value::from(target_id_of(&prior)));
+        self.put_target(&prior).await?;
+        self.read_one(&prior).await?.ok_or_else(|| {
+            let mut partial = prior.clone();
+            partial.retain(|_, v| !v.is_unknown());
+            ProviderError::new(format!(
+                "EventBridge target {target_id} was put on rule {} but could not be read back",
+                prior.str("rule").unwrap_or_default()
+            ))
+            .with_partial(partial)
+        })
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        // One listing per rule, however many of its targets are asked for.
+        let mut by_rule: HashMap<(String, String), Option<Vec<Target>>> = HashMap::new();
+        for prior in priors {
+            let Some(rule) = prior.str("rule") else {
+                continue;
+            };
+            let key = (bus_name(prior), rule.to_string());
+            if let std::collections::hash_map::Entry::Vacant(slot) = by_rule.entry(key) {
+                let (bus, rule) = slot.key();
+                let targets = list_targets(&self.client, bus, rule).await?;
+                slot.insert(targets);
+            }
+        }
+        Ok(priors
+            .iter()
+            .map(|prior| {
+                let rule = prior.str("rule")?;
+                let targets = by_rule
+                    .get(&(bus_name(prior), rule.to_string()))?
+                    .as_ref()?;
+                let target_id = prior.str("target_id")?;
+                let target = targets.iter().find(|t| t.id() == target_id)?;
+                Some(to_state(target, prior))
+            })
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let mut next = planned.clone();
+        for key in ["id", "target_id"] {
+            next.insert(key.into(), prior.get(key).cloned().unwrap_or_default());
+        }
+        // PutTargets with a known id replaces that target's settings.
+        self.put_target(&next).await?;
+        self.read_one(&next).await?.ok_or_else(|| {
+            ProviderError::new(format!(
+                "EventBridge target {} disappeared during update",
+                next.str("id").unwrap_or_default()
+            ))
+        })
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let (Some(rule), Some(target_id)) = (prior.str("rule"), prior.str("target_id")) else {
+            return Ok(());
+        };
+        let out = match self
+            .client
+            .remove_targets()
+            .rule(rule)
+            .set_event_bus_name(non_default(&bus_name(prior)))
+            .ids(target_id)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Ok(out) => out,
+            // The rule is gone, and its targets with it.
+            Err(err) if is_not_found(&err) => return Ok(()),
+            Err(err) => return Err(err),
+        };
+        match out.failed_entries().first() {
+            Some(entry) => Err(ProviderError {
+                code: entry.error_code().map(str::to_string),
+                message: format!(
+                    "removing target {target_id} from rule {rule}: {}",
+                    entry.error_message().unwrap_or("failed")
+                ),
+                partial: None,
+                retryable: false,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// `RULE/TARGET_ID`, or `BUS/RULE/TARGET_ID` for a rule on another bus.
+    fn import_stub(&self, id: &str) -> Object {
+        let parts: Vec<&str> = id.split('/').collect();
+        let (bus, rule, target_id) = match parts.as_slice() {
+            [rule, target] => (DEFAULT_BUS.to_string(), *rule, *target),
+            [bus @ .., rule, target] if !bus.is_empty() => (bus.join("/"), *rule, *target),
+            _ => return crate::object! { "id" => id },
+        };
+        let mut stub = crate::object! {
+            "rule" => rule,
+            "target_id" => target_id,
+            "event_bus_name" => bus.as_str(),
+        };
+        stub.insert("id".into(), Value::from(target_id_of(&stub)));
+        stub
+    }
+}
+
+impl EventTarget {
+    async fn put_target(&self, obj: &Object) -> ProviderResult<()> {
+        let rule = obj
+            .str("rule")
+            .ok_or_else(|| ProviderError::new("aws_cloudwatch_event_target needs rule"))?;
+        let target = Target::builder()
+            .id(obj.str("target_id").unwrap_or_default())
+            .arn(obj.str("arn").unwrap_or_default())
+            .set_input(obj.str("input").map(str::to_string))
+            .set_input_path(obj.str("input_path").map(str::to_string))
+            .set_role_arn(obj.str("role_arn").map(str::to_string))
+            .build()
+            .map_err(|e| ProviderError::new(format!("invalid EventBridge target: {e}")))?;
+        let out = self
+            .client
+            .put_targets()
+            .rule(rule)
+            .set_event_bus_name(non_default(&bus_name(obj)))
+            .targets(target)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        match out.failed_entries().first() {
+            Some(entry) => Err(ProviderError {
+                code: entry.error_code().map(str::to_string),
+                message: format!(
+                    "putting target {} on rule {rule}: {}",
+                    obj.str("target_id").unwrap_or_default(),
+                    entry.error_message().unwrap_or("failed")
+                ),
+                partial: None,
+                retryable: false,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        Ok(self
+            .read(std::slice::from_ref(prior))
+            .await?
+            .pop()
+            .flatten())
+    }
+}
+
+/// Every target of a rule, following NextToken; None when the rule is gone.
+async fn list_targets(
+    client: &aws_sdk_eventbridge::Client,
+    bus: &str,
+    rule: &str,
+) -> ProviderResult<Option<Vec<Target>>> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        let out = match client
+            .list_targets_by_rule()
+            .rule(rule)
+            .set_event_bus_name(non_default(bus))
+            .set_next_token(token)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(err) => {
+                let err = sdk_error(err);
+                return if is_not_found(&err) {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
+            }
+        };
+        found.extend(out.targets().iter().cloned());
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(Some(found)),
+        }
+    }
+}
+
+/// Terraform's id: `RULE-TARGET_ID`, or `BUS-RULE-TARGET_ID` on another bus.
+fn target_id_of(obj: &Object) -> String {
+    let bus = bus_name(obj);
+    let rule = obj.str("rule").unwrap_or_default();
+    let target = obj.str("target_id").unwrap_or_default();
+    if bus == DEFAULT_BUS {
+        format!("{rule}-{target}")
+    } else {
+        format!("{bus}-{rule}-{target}")
+    }
+}
+
+fn bus_name(obj: &Object) -> String {
+    match obj.str("event_bus_name") {
+        Some(b) if !b.is_empty() => b.to_string(),
+        _ => DEFAULT_BUS.to_string(),
+    }
+}
+
+fn non_default(bus: &str) -> Option<String> {
+    (bus != DEFAULT_BUS).then(|| bus.to_string())
+}
+
+/// Terraform-style unique suffix: 26 characters.
+fn unique_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..26].to_string()
+}
+
+fn non_empty(s: Option<&str>) -> Value {
+    match s {
+        Some(s) if !s.is_empty() => Value::from(s),
+        _ => Value::Null,
+    }
+}
+
+fn to_state(target: &Target, prior: &Object) -> Object {
+    let mut state = crate::object! {
+        "rule" => prior.str("rule"),
+        "target_id" => target.id(),
+        "arn" => target.arn(),
+        "input" => non_empty(target.input()),
+        "input_path" => non_empty(target.input_path()),
+        "role_arn" => non_empty(target.role_arn()),
+        "event_bus_name" => bus_name(prior),
+    };
+    state.insert("id".into(), Value::from(target_id_of(&state)));
+    state
+}

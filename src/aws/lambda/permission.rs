@@ -1,0 +1,412 @@
+//! aws_lambda_permission: one statement of a Lambda function's resource policy
+//! (who may invoke it, e.g. an EventBridge rule).
+
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::provider::{
+    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_lambda_permission",
+    attributes: &[
+        ID,
+        Attribute::required("action", Type::String).force_new(),
+        Attribute::required("function_name", Type::String).force_new(),
+        Attribute::required("principal", Type::String).force_new(),
+        Attribute::optional("source_arn", Type::String).force_new(),
+        Attribute::optional("source_account", Type::String).force_new(),
+        Attribute::optional("qualifier", Type::String).force_new(),
+        Attribute::optional_computed("statement_id", Type::String).force_new(),
+        Attribute::optional_computed("statement_id_prefix", Type::String).force_new(),
+    ],
+    blocks: &[],
+};
+
+/// How long a new function (or statement) may stay invisible to the policy API.
+const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
+/// Statement ids recon makes up start with this, like Terraform's "terraform-".
+const DEFAULT_PREFIX: &str = "recon-";
+
+pub struct LambdaPermission {
+    client: aws_sdk_lambda::Client,
+}
+
+impl LambdaPermission {
+    pub fn new(clients: &Clients) -> Self {
+        LambdaPermission {
+            client: clients.lambda.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for LambdaPermission {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let _ = meta;
+        let function = planned
+            .str("function_name")
+            .ok_or_else(|| ProviderError::new("aws_lambda_permission needs function_name"))?
+            .to_string();
+        let statement_id = match (
+            planned.str("statement_id"),
+            planned.str("statement_id_prefix"),
+        ) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(prefix)) => format!("{prefix}{}", unique_suffix()),
+            (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
+        };
+        let mut prior = planned.clone();
+        prior.insert("id".into(), Value::from(statement_id.as_str()));
+        prior.insert("statement_id".into(), Value::from(statement_id.as_str()));
+        if prior
+            .get("statement_id_prefix")
+            .is_some_and(Value::is_unknown)
+        {
+            prior.insert("statement_id_prefix".into(), Value::Null);
+        }
+
+        // Parallel AddPermission calls on one function can lose statements (a known
+        // AWS behaviour): one at a time per function.
+        let lock = function_lock(&function);
+        let _guard = lock.lock().await;
+        let request = self
+            .client
+            .add_permission()
+            .function_name(&function)
+            .statement_id(&statement_id)
+            .action(planned.str("action").unwrap_or_default())
+            .principal(planned.str("principal").unwrap_or_default())
+            .set_source_arn(planned.str("source_arn").map(str::to_string))
+            .set_source_account(planned.str("source_account").map(str::to_string))
+            .set_qualifier(planned.str("qualifier").map(str::to_string));
+        let start = Instant::now();
+        loop {
+            let err = match request.clone().send().await {
+                Ok(_) => break,
+                Err(err) => sdk_error(err),
+            };
+            if err.message.contains("already exists") {
+                // A retried create whose first attempt landed: fine if it is ours.
+                match self.read_one(&prior).await? {
+                    Some(found) if same_grant(&found, planned) => return Ok(found),
+                    _ => return Err(err),
+                }
+            }
+            let transient = matches!(
+                err.code.as_deref(),
+                Some("ResourceConflictException") | Some("ResourceNotFoundException")
+            );
+            if !transient || start.elapsed() > PROPAGATION_TIMEOUT {
+                return Err(err);
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+
+        // The statement can take a moment to show in GetPolicy.
+        let start = Instant::now();
+        loop {
+            if let Some(state) = self.read_one(&prior).await? {
+                return Ok(state);
+            }
+            if start.elapsed() > PROPAGATION_TIMEOUT {
+                let mut partial = prior.clone();
+                partial.retain(|_, v| !v.is_unknown());
+                return Err(ProviderError::new(format!(
+                    "permission {statement_id} was added to {function} but never showed in its policy"
+                ))
+                .with_partial(partial));
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        // One GetPolicy per function (and qualifier), however many statements it holds.
+        let mut policies: HashMap<(String, Option<String>), Option<Vec<Json>>> = HashMap::new();
+        for prior in priors {
+            let Some(function) = prior.str("function_name") else {
+                continue;
+            };
+            let key = (function.to_string(), qualifier(prior));
+            if let std::collections::hash_map::Entry::Vacant(slot) = policies.entry(key) {
+                let (function, qualifier) = slot.key();
+                let statements =
+                    find_statements(&self.client, function, qualifier.as_deref()).await?;
+                slot.insert(statements);
+            }
+        }
+        Ok(priors
+            .iter()
+            .map(|prior| {
+                let function = prior.str("function_name")?;
+                let statements = policies
+                    .get(&(function.to_string(), qualifier(prior)))?
+                    .as_ref()?;
+                let sid = statement_id(prior)?;
+                let statement = statements.iter().find(|s| s["Sid"].as_str() == Some(sid))?;
+                Some(to_state(statement, prior))
+            })
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        // Every argument forces a new statement: nothing changes in place.
+        let _ = (planned, meta);
+        self.read_one(prior)
+            .await?
+            .ok_or_else(|| ProviderError::new("the Lambda permission disappeared"))
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let (Some(function), Some(sid)) = (prior.str("function_name"), statement_id(prior)) else {
+            return Ok(());
+        };
+        let lock = function_lock(function);
+        let _guard = lock.lock().await;
+        let result = self
+            .client
+            .remove_permission()
+            .function_name(function)
+            .statement_id(sid)
+            .set_qualifier(qualifier(prior))
+            .send()
+            .await
+            .map_err(sdk_error);
+        match result {
+            Ok(_) => {}
+            Err(err) if is_not_found(&err) => return Ok(()),
+            Err(err) => return Err(err),
+        }
+        let start = Instant::now();
+        while self.read_one(prior).await?.is_some() {
+            if start.elapsed() > PROPAGATION_TIMEOUT {
+                return Err(ProviderError::new(format!(
+                    "timed out waiting for permission {sid} to leave the policy of {function}"
+                )));
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        Ok(())
+    }
+
+    /// `FUNCTION_NAME/STATEMENT_ID` or `FUNCTION_NAME:QUALIFIER/STATEMENT_ID`.
+    fn import_stub(&self, id: &str) -> Object {
+        let Some((function, sid)) = id.split_once('/') else {
+            return crate::object! { "id" => id };
+        };
+        let (function, qualifier) = match function.split_once(':') {
+            Some((name, q)) if !function.starts_with("arn:") => (name, Value::from(q)),
+            _ => (function, Value::Null),
+        };
+        crate::object! {
+            "id" => sid,
+            "statement_id" => sid,
+            "function_name" => function,
+            "qualifier" => qualifier,
+        }
+    }
+}
+
+impl LambdaPermission {
+    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        Ok(self
+            .read(std::slice::from_ref(prior))
+            .await?
+            .pop()
+            .flatten())
+    }
+}
+
+/// One async lock per function name, shared by every permission in the process.
+fn function_lock(function: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    locks.entry(function.to_string()).or_default().clone()
+}
+
+/// The statements of a function's resource policy; None when the function is gone,
+/// an empty list when it has no policy.
+async fn find_statements(
+    client: &aws_sdk_lambda::Client,
+    function: &str,
+    qualifier: Option<&str>,
+) -> ProviderResult<Option<Vec<Json>>> {
+    let out = match client
+        .get_policy()
+        .function_name(function)
+        .set_qualifier(qualifier.map(str::to_string))
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        // No policy at all and no function both answer ResourceNotFoundException.
+        Err(err) => {
+            let err = sdk_error(err);
+            return if is_not_found(&err) {
+                Ok(Some(Vec::new()))
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let Some(text) = out.policy() else {
+        return Ok(Some(Vec::new()));
+    };
+    let policy: Json = serde_json::from_str(text).map_err(|e| {
+        ProviderError::new(format!(
+            "the resource policy of {function} is not JSON: {e}"
+        ))
+    })?;
+    Ok(Some(match &policy["Statement"] {
+        Json::Array(items) => items.clone(),
+        Json::Null => Vec::new(),
+        single => vec![single.clone()],
+    }))
+}
+
+fn statement_id(obj: &Object) -> Option<&str> {
+    obj.str("statement_id").or_else(|| obj.str("id"))
+}
+
+fn qualifier(obj: &Object) -> Option<String> {
+    obj.str("qualifier")
+        .filter(|q| !q.is_empty())
+        .map(str::to_string)
+}
+
+/// True when `found` grants what `planned` asks for.
+fn same_grant(found: &Object, planned: &Object) -> bool {
+    ["action", "principal", "source_arn", "source_account"]
+        .iter()
+        .all(|key| {
+            found.get(*key)
+                == planned
+                    .get(*key)
+                    .filter(|v| !v.is_null())
+                    .or(Some(&Value::Null))
+        })
+}
+
+/// Terraform-style unique suffix: 26 characters.
+fn unique_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..26].to_string()
+}
+
+/// The string value of a condition key, e.g. `Condition.ArnLike["AWS:SourceArn"]`.
+fn condition(statement: &Json, operator: &str, key: &str) -> Value {
+    let Some(block) = statement["Condition"][operator].as_object() else {
+        return Value::Null;
+    };
+    block
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .and_then(|(_, v)| match v {
+            Json::String(s) => Some(Value::from(s.as_str())),
+            Json::Array(items) if items.len() == 1 => items[0].as_str().map(Value::from),
+            _ => None,
+        })
+        .unwrap_or(Value::Null)
+}
+
+/// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` → (name, qualifier).
+fn split_function_arn(resource: &str) -> Option<(&str, Option<&str>)> {
+    let parts: Vec<&str> = resource.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name] => Some((name, None)),
+        ["arn", _, "lambda", _, _, "function", name, qualifier] => Some((name, Some(qualifier))),
+        _ => None,
+    }
+}
+
+fn to_state(statement: &Json, prior: &Object) -> Object {
+    let sid = statement["Sid"].as_str().unwrap_or_default();
+    let resource = statement["Resource"].as_str().unwrap_or_default();
+    let configured = prior.str("function_name").unwrap_or_default();
+    let (function, qualifier) = match split_function_arn(resource) {
+        Some((name, qualifier)) => {
+            // Keep the spelling the configuration uses: a name or an ARN.
+            let function = if configured.starts_with("arn:") {
+                match qualifier {
+                    Some(q) => resource
+                        .strip_suffix(&format!(":{q}"))
+                        .unwrap_or(resource)
+                        .to_string(),
+                    None => resource.to_string(),
+                }
+            } else {
+                name.to_string()
+            };
+            (function, qualifier.map(str::to_string))
+        }
+        None => (
+            configured.to_string(),
+            prior.str("qualifier").map(str::to_string),
+        ),
+    };
+    let principal = match &statement["Principal"] {
+        Json::String(s) => s.clone(),
+        Json::Object(map) => map
+            .get("Service")
+            .or_else(|| map.get("AWS"))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    };
+    // AWS turns an account id into its root ARN; keep the configured account id.
+    let principal = match prior.str("principal") {
+        Some(account)
+            if account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && principal.starts_with("arn:")
+                && principal.ends_with(&format!(":{account}:root")) =>
+        {
+            account.to_string()
+        }
+        _ => principal,
+    };
+    let action = match &statement["Action"] {
+        Json::String(s) => s.clone(),
+        Json::Array(items) => items
+            .first()
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    };
+    let prefix = match prior.get("statement_id_prefix") {
+        Some(Value::String(p)) => Value::from(p.as_str()),
+        _ => Value::Null,
+    };
+    let state: BTreeMap<String, Value> = crate::object! {
+        "id" => sid,
+        "statement_id" => sid,
+        "statement_id_prefix" => prefix,
+        "function_name" => function,
+        "qualifier" => qualifier,
+        "action" => action,
+        "principal" => principal,
+        "source_arn" => condition(statement, "ArnLike", "AWS:SourceArn"),
+        "source_account" => condition(statement, "StringEquals", "AWS:SourceAccount"),
+    };
+    state
+}
