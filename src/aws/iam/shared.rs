@@ -125,8 +125,66 @@ pub(super) fn policy_state(known: Option<&Value>, actual: Option<&str>) -> Value
     };
     let actual = decode_policy(raw);
     match known.and_then(Value::as_str) {
-        Some(known) if json_equal(known, &actual) => Value::from(known),
+        Some(known) if same_policy(known, &actual) => Value::from(known),
         _ => Value::from(actual),
+    }
+}
+
+/// Policies equal by meaning, also when IAM has rewritten an account id principal
+/// ("123456789012") to its root ARN ("arn:aws:iam::123456789012:root") as it does.
+fn same_policy(known: &str, actual: &str) -> bool {
+    if json_equal(known, actual) {
+        return true;
+    }
+    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok();
+    match (parse(known), parse(actual)) {
+        (Some(mut a), Some(mut b)) => {
+            principals_as_accounts(&mut a);
+            principals_as_accounts(&mut b);
+            json_equal(&a.to_string(), &b.to_string())
+        }
+        _ => false,
+    }
+}
+
+fn principals_as_accounts(v: &mut serde_json::Value) {
+    use serde_json::Value as J;
+    match v {
+        J::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    ("Principal" | "NotPrincipal", J::Object(p)) => {
+                        if let Some(aws) = p.get_mut("AWS") {
+                            let ids: Vec<&mut J> = match aws {
+                                J::Array(items) => items.iter_mut().collect(),
+                                one => vec![one],
+                            };
+                            for id in ids {
+                                if let Some(account) = id.as_str().and_then(root_account) {
+                                    *id = J::String(account);
+                                }
+                            }
+                        }
+                    }
+                    (_, value) => principals_as_accounts(value),
+                }
+            }
+        }
+        J::Array(items) => items.iter_mut().for_each(principals_as_accounts),
+        _ => {}
+    }
+}
+
+/// "arn:<partition>:iam::<account>:root" -> "<account>".
+fn root_account(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.strip_prefix("arn:")?.split(':').collect();
+    match parts.as_slice() {
+        [_, "iam", "", account, "root"]
+            if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(account.to_string())
+        }
+        _ => None,
     }
 }
 
@@ -346,6 +404,17 @@ mod tests {
             policy_state(Some(&known), Some(other)),
             Value::from(r#"{"Statement": {"Action": "s3:Get"}}"#)
         );
+    }
+
+    #[test]
+    fn account_principals_match_their_root_arns() {
+        let known = Value::from(
+            r#"{"Statement":[{"Principal":{"AWS":["123456789012"]},"Action":"sts:AssumeRole"}]}"#,
+        );
+        let aws = r#"{"Statement":[{"Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+        assert_eq!(policy_state(Some(&known), Some(aws)), known);
+        let other = r#"{"Statement":[{"Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"sts:AssumeRole"}]}"#;
+        assert_eq!(policy_state(Some(&known), Some(other)), Value::from(other));
     }
 
     #[test]
