@@ -1,0 +1,1249 @@
+//! Lambda and EventBridge against moto: aws_lambda_function, aws_lambda_permission,
+//! aws_cloudwatch_event_rule, aws_cloudwatch_event_target; the archive_file data
+//! source (no AWS); and a scheduled-Lambda stack through the real binary.
+
+mod common;
+
+use common::{meta, runtime, Moto};
+use recon::aws::events::rule::EventRule;
+use recon::aws::events::target::EventTarget;
+use recon::aws::lambda::archive_file::{self, glob_match};
+use recon::aws::lambda::function::LambdaFunction;
+use recon::aws::lambda::permission::LambdaPermission;
+use recon::aws::Clients;
+use recon::object;
+use recon::plan::diff::{path_to_string, plan_object, DiffOptions, Planned};
+use recon::provider::ResourceType;
+use recon::value::{Object, ObjectExt, Value};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const ACCOUNT: &str = "123456789012";
+const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// What the engine hands to create: configuration planned against no prior state.
+fn planned(rt: &dyn ResourceType, config: &Object) -> Object {
+    plan_object(rt.schema(), config, None, &DiffOptions::default()).after
+}
+
+/// A re-plan of `config` against `prior`.
+fn replan(rt: &dyn ResourceType, config: &Object, prior: &Object) -> Planned {
+    plan_object(rt.schema(), config, Some(prior), &DiffOptions::default())
+}
+
+fn changed(p: &Planned) -> Vec<String> {
+    p.changed.iter().map(path_to_string).collect()
+}
+
+fn block(obj: Object) -> Value {
+    Value::List(vec![Value::Object(obj)])
+}
+
+fn map(pairs: &[(&str, &str)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect(),
+    )
+}
+
+fn strings(obj: &Object, key: &str) -> Vec<String> {
+    let mut list = obj.strings(key);
+    list.sort();
+    list
+}
+
+// ---------------------------------------------------------------------------
+// archive_file: local, no AWS
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn zip_dir(dir: &Path, output: &Path, excludes: &[&str]) -> Object {
+    let mut config = object! {
+        "type" => "zip",
+        "source_dir" => dir.to_str().unwrap(),
+        "output_path" => output.to_str().unwrap(),
+    };
+    if !excludes.is_empty() {
+        config.insert("excludes".into(), Value::from(excludes.to_vec()));
+    }
+    archive_file::archive(&config).expect("archive")
+}
+
+fn zip_names(path: &Path) -> Vec<String> {
+    let file = std::fs::File::open(path).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().to_string())
+        .collect()
+}
+
+#[test]
+fn archive_is_deterministic_and_follows_content_only() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    write(
+        &src.join("main.py"),
+        "def handler(event, context):\n    return event\n",
+    );
+    write(&src.join("lib/util.py"), "X = 1\n");
+    write(&src.join("lib/deep/more.py"), "Y = 2\n");
+
+    let first = zip_dir(&src, &work.path().join("a.zip"), &[]);
+    let second = zip_dir(&src, &work.path().join("b/b.zip"), &[]);
+    let bytes_a = std::fs::read(work.path().join("a.zip")).unwrap();
+    let bytes_b = std::fs::read(work.path().join("b/b.zip")).unwrap();
+    assert_eq!(bytes_a, bytes_b, "same input, same bytes");
+    assert_eq!(first["output_base64sha256"], second["output_base64sha256"]);
+    assert_eq!(first.i64("output_size"), Some(bytes_a.len() as i64));
+    assert_eq!(first.str("id"), first.str("output_sha256"));
+    assert_eq!(first.str("output_sha256").unwrap().len(), 64);
+    assert_eq!(first.str("output_sha512").unwrap().len(), 128);
+    // Sorted entries, files only.
+    assert_eq!(
+        zip_names(&work.path().join("a.zip")),
+        vec!["lib/deep/more.py", "lib/util.py", "main.py"]
+    );
+
+    // Timestamps and a rewrite with the same content change nothing.
+    std::thread::sleep(Duration::from_millis(1100));
+    write(
+        &src.join("main.py"),
+        "def handler(event, context):\n    return event\n",
+    );
+    let touched = zip_dir(&src, &work.path().join("a.zip"), &[]);
+    assert_eq!(touched["output_base64sha256"], first["output_base64sha256"]);
+
+    // A content change does.
+    write(
+        &src.join("main.py"),
+        "def handler(event, context):\n    return None\n",
+    );
+    let edited = zip_dir(&src, &work.path().join("a.zip"), &[]);
+    assert_ne!(edited["output_base64sha256"], first["output_base64sha256"]);
+    assert_ne!(std::fs::read(work.path().join("a.zip")).unwrap(), bytes_a);
+
+    // So does a new file, and a rename.
+    write(&src.join("extra.txt"), "x");
+    let added = zip_dir(&src, &work.path().join("a.zip"), &[]);
+    assert_ne!(added["output_base64sha256"], edited["output_base64sha256"]);
+    std::fs::rename(src.join("extra.txt"), src.join("other.txt")).unwrap();
+    let renamed = zip_dir(&src, &work.path().join("a.zip"), &[]);
+    assert_ne!(renamed["output_base64sha256"], added["output_base64sha256"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn archive_fixes_permissions_but_keeps_executables() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    write(&src.join("bootstrap"), "#!/bin/sh\n");
+    write(&src.join("data.txt"), "d");
+    std::fs::set_permissions(
+        src.join("bootstrap"),
+        std::fs::Permissions::from_mode(0o775),
+    )
+    .unwrap();
+    std::fs::set_permissions(src.join("data.txt"), std::fs::Permissions::from_mode(0o664)).unwrap();
+    let first = zip_dir(&src, &work.path().join("out.zip"), &[]);
+
+    let file = std::fs::File::open(work.path().join("out.zip")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mode = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        zip.by_name(name).unwrap().unix_mode().unwrap() & 0o7777
+    };
+    assert_eq!(mode(&mut zip, "bootstrap"), 0o755);
+    assert_eq!(mode(&mut zip, "data.txt"), 0o644);
+
+    // Another umask on another checkout: same archive.
+    std::fs::set_permissions(
+        src.join("bootstrap"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    std::fs::set_permissions(src.join("data.txt"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let second = zip_dir(&src, &work.path().join("out.zip"), &[]);
+    assert_eq!(first["output_base64sha256"], second["output_base64sha256"]);
+}
+
+#[test]
+fn archive_sources_excludes_and_errors() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    write(&src.join("main.py"), "print(1)\n");
+    write(&src.join("tests/test_main.py"), "assert True\n");
+    write(&src.join("notes.md"), "n");
+    write(&src.join("pkg/__pycache__/main.cpython-312.pyc"), "c");
+
+    // Excludes: a directory, a glob in one segment, ** across segments; the
+    // archive written inside the source directory is left out of itself.
+    let output = src.join("build.zip");
+    zip_dir(&src, &output, &["tests", "*.md", "**/__pycache__"]);
+    let again = zip_dir(&src, &output, &["tests", "*.md", "**/__pycache__"]);
+    assert_eq!(zip_names(&output), vec!["main.py"]);
+    let third = zip_dir(&src, &output, &["tests", "*.md", "**/__pycache__"]);
+    assert_eq!(again["output_base64sha256"], third["output_base64sha256"]);
+
+    // A single file keeps only its base name.
+    let single = archive_file::archive(&object! {
+        "type" => "zip",
+        "source_file" => src.join("main.py").to_str().unwrap(),
+        "output_path" => work.path().join("single.zip").to_str().unwrap(),
+    })
+    .unwrap();
+    assert_eq!(zip_names(&work.path().join("single.zip")), vec!["main.py"]);
+    assert!(single.i64("output_size").unwrap() > 0);
+
+    // Inline content: the same text makes the same archive as the same file.
+    let inline = archive_file::archive(&object! {
+        "type" => "zip",
+        "source_content" => "print(1)\n",
+        "source_content_filename" => "main.py",
+        "output_path" => work.path().join("inline.zip").to_str().unwrap(),
+    })
+    .unwrap();
+    assert_eq!(inline["output_base64sha256"], single["output_base64sha256"]);
+
+    // source blocks.
+    let blocks = archive_file::archive(&object! {
+        "type" => "zip",
+        "source" => Value::List(vec![
+            Value::Object(object! {"content" => "b", "filename" => "b.txt"}),
+            Value::Object(object! {"content" => "a", "filename" => "a/a.txt"}),
+        ]),
+        "output_path" => work.path().join("blocks.zip").to_str().unwrap(),
+    })
+    .unwrap();
+    assert_eq!(
+        zip_names(&work.path().join("blocks.zip")),
+        vec!["a/a.txt", "b.txt"]
+    );
+    assert!(blocks.str("output_base64sha256").is_some());
+
+    // Errors say what is wrong.
+    let err = archive_file::archive(&object! {
+        "type" => "tar", "source_dir" => src.to_str().unwrap(), "output_path" => "x.tar",
+    })
+    .unwrap_err();
+    assert!(err.message.contains("only \"zip\""), "{}", err.message);
+    let err = archive_file::archive(&object! {
+        "type" => "zip", "source_dir" => src.to_str().unwrap(),
+        "source_file" => "a", "output_path" => "x.zip",
+    })
+    .unwrap_err();
+    assert!(err.message.contains("exactly one"), "{}", err.message);
+    let err = archive_file::archive(&object! {
+        "type" => "zip", "source_dir" => work.path().join("missing").to_str().unwrap(),
+        "output_path" => work.path().join("m.zip").to_str().unwrap(),
+    })
+    .unwrap_err();
+    assert!(err.message.contains("missing"), "{}", err.message);
+}
+
+#[test]
+fn exclude_globs() {
+    assert!(glob_match("tests", "tests"));
+    assert!(!glob_match("tests", "tests/a.py"));
+    assert!(glob_match("*.md", "README.md"));
+    assert!(!glob_match("*.md", "docs/README.md"));
+    assert!(glob_match("**/*.md", "docs/README.md"));
+    assert!(glob_match("**/*.md", "README.md"));
+    assert!(glob_match("**/__pycache__", "a/b/__pycache__"));
+    assert!(glob_match("lib/?.py", "lib/a.py"));
+    assert!(!glob_match("lib/?.py", "lib/ab.py"));
+}
+
+// ---------------------------------------------------------------------------
+// Lambda against moto
+
+async fn create_role(clients: &Clients, name: &str) -> String {
+    clients
+        .iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(LAMBDA_TRUST)
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .unwrap()
+        .arn()
+        .to_string()
+}
+
+/// Writes a one-file handler and zips it; returns (zip path, base64 sha256, size).
+fn build_code(dir: &Path, body: &str) -> (String, String, i64) {
+    let src = dir.join("src");
+    write(&src.join("main.py"), body);
+    let out = zip_dir(&src, &dir.join("build/code.zip"), &[]);
+    (
+        out.str("output_path").unwrap().to_string(),
+        out.str("output_base64sha256").unwrap().to_string(),
+        out.i64("output_size").unwrap(),
+    )
+}
+
+#[test]
+fn function_lifecycle() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let functions = LambdaFunction::new(&clients);
+        let role = create_role(&clients, "switch-role").await;
+        let (zip, hash, size) = build_code(work.path(), "def handler(e, c):\n    return 1\n");
+        let kms = format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/0b1f6c9e-aaaa-bbbb-cccc-123456789012");
+
+        let mut config = object! {
+            "function_name" => "btsync-switch",
+            "role" => role.as_str(),
+            "handler" => "main.handler",
+            "runtime" => "python3.12",
+            "filename" => zip.as_str(),
+            "source_code_hash" => hash.as_str(),
+            "description" => "starts and stops the sync server",
+            "timeout" => 10,
+            "memory_size" => 256,
+            "reserved_concurrent_executions" => 5,
+            "kms_key_arn" => kms.as_str(),
+            "architectures" => vec!["arm64"],
+            "tags" => map(&[("team", "ops")]),
+            "environment" => block(object! {"variables" => map(&[("INSTANCE_ID", "i-0abc"), ("MODE", "weekly")])}),
+            "tracing_config" => block(object! {"mode" => "Active"}),
+            "vpc_config" => block(object! {
+                "subnet_ids" => vec!["subnet-2", "subnet-1"],
+                "security_group_ids" => vec!["sg-1"],
+            }),
+        };
+        let address = "aws_lambda_function.switch";
+        let created = functions
+            .create(&planned(&functions, &config), &meta(address))
+            .await
+            .expect("create");
+
+        let arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:btsync-switch");
+        assert_eq!(created.str("id"), Some("btsync-switch"));
+        assert_eq!(created.str("function_name"), Some("btsync-switch"));
+        assert_eq!(created.str("arn"), Some(arn.as_str()));
+        assert_eq!(created.str("role"), Some(role.as_str()));
+        assert_eq!(created.str("handler"), Some("main.handler"));
+        assert_eq!(created.str("runtime"), Some("python3.12"));
+        assert_eq!(created.str("filename"), Some(zip.as_str()));
+        assert_eq!(created.str("source_code_hash"), Some(hash.as_str()));
+        assert_eq!(created.str("code_sha256"), Some(hash.as_str()), "AWS hashes the zip as archive_file does");
+        assert_eq!(created.i64("source_code_size"), Some(size));
+        assert_eq!(created.str("description"), Some("starts and stops the sync server"));
+        assert_eq!(created.i64("timeout"), Some(10));
+        assert_eq!(created.i64("memory_size"), Some(256));
+        assert_eq!(created.i64("reserved_concurrent_executions"), Some(5));
+        assert_eq!(created.str("kms_key_arn"), Some(kms.as_str()));
+        assert_eq!(created.strings("architectures"), vec!["arm64"]);
+        assert_eq!(created.str("version"), Some("$LATEST"));
+        assert_eq!(created.str("qualified_arn"), Some(format!("{arn}:$LATEST").as_str()));
+        assert_eq!(
+            created.str("invoke_arn"),
+            Some(format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations").as_str())
+        );
+        assert!(created.str("qualified_invoke_arn").unwrap().contains(":$LATEST/invocations"));
+        assert!(created.str("last_modified").is_some_and(|s| !s.is_empty()));
+        assert_eq!(created["tags"], map(&[("team", "ops")]), "recon's own tags stay out of state");
+        let env = created.block("environment").unwrap();
+        assert_eq!(env.string_map("variables").get("INSTANCE_ID").map(String::as_str), Some("i-0abc"));
+        assert_eq!(created.block("tracing_config").unwrap().str("mode"), Some("Active"));
+        let vpc = created.block("vpc_config").unwrap();
+        assert_eq!(strings(vpc, "subnet_ids"), vec!["subnet-1", "subnet-2"]);
+        assert_eq!(strings(vpc, "security_group_ids"), vec!["sg-1"]);
+        assert_eq!(vpc.str("vpc_id"), Some("vpc-123abc"), "moto's fixed VPC id");
+        assert_eq!(created["dead_letter_config"], Value::List(vec![]));
+
+        // recon tagged it with its stack and address.
+        let aws_tags = clients.lambda.list_tags().resource(&arn).send().await.unwrap();
+        let aws_tags = aws_tags.tags().unwrap();
+        assert_eq!(aws_tags.get("recon:address").map(String::as_str), Some(address));
+        assert_eq!(aws_tags.get("recon:stack").map(String::as_str), Some("test"));
+
+        // Read back, and a re-plan of the same configuration changes nothing.
+        let read = functions.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read[0].as_ref(), Some(&created));
+        assert_eq!(changed(&replan(&functions, &config, &created)), Vec::<String>::new());
+
+        // Batch read: two functions and one that does not exist.
+        let (zip2, hash2, _) = build_code(&work.path().join("two"), "def handler(e, c):\n    return 2\n");
+        let minimal = object! {
+            "function_name" => "btsync-minimal", "role" => role.as_str(),
+            "handler" => "main.handler", "runtime" => "python3.12",
+            "filename" => zip2.as_str(),
+        };
+        let second = functions
+            .create(&planned(&functions, &minimal), &meta("aws_lambda_function.minimal"))
+            .await
+            .expect("create minimal");
+        assert_eq!(second.i64("timeout"), Some(3));
+        assert_eq!(second.i64("memory_size"), Some(128));
+        assert_eq!(second.i64("reserved_concurrent_executions"), Some(-1));
+        assert_eq!(second.str("source_code_hash"), Some(hash2.as_str()), "unset hash: AWS's own");
+        assert_eq!(second["description"], Value::Null);
+        assert_eq!(second["environment"], Value::List(vec![]));
+        assert_eq!(second.block("tracing_config").unwrap().str("mode"), Some("PassThrough"));
+        assert_eq!(second["vpc_config"], Value::List(vec![]));
+        assert_eq!(second["tags"], Value::Null);
+        assert_eq!(changed(&replan(&functions, &minimal, &second)), Vec::<String>::new());
+        let missing = functions.import_stub("no-such-function");
+        let batch = functions
+            .read(&[created.clone(), missing, second.clone()])
+            .await
+            .unwrap();
+        assert_eq!(batch.len(), 3);
+        assert_eq!(batch[0].as_ref().and_then(|o| o.str("id")), Some("btsync-switch"));
+        assert!(batch[1].is_none());
+        assert_eq!(batch[2].as_ref().and_then(|o| o.str("id")), Some("btsync-minimal"));
+
+        // Configuration changes in place. The zip on disk changes too, but the hash in
+        // the configuration does not: no code is uploaded.
+        write(&work.path().join("src/main.py"), "def handler(e, c):\n    return 99\n");
+        zip_dir(&work.path().join("src"), Path::new(&zip), &[]);
+        config.insert("timeout".into(), Value::from(20));
+        config.insert("memory_size".into(), Value::from(512));
+        config.insert("description".into(), Value::from("weekly switch"));
+        config.insert(
+            "environment".into(),
+            block(object! {"variables" => map(&[("INSTANCE_ID", "i-0def")])}),
+        );
+        config.insert("tags".into(), map(&[("team", "infra"), ("env", "prod")]));
+        let plan = replan(&functions, &config, &created);
+        let mut what = changed(&plan);
+        what.sort();
+        assert_eq!(what, vec!["description", "environment", "memory_size", "tags", "timeout"]);
+        assert!(plan.replace_paths.is_empty());
+        let updated = functions
+            .update(&created, &plan.after, &meta(address))
+            .await
+            .expect("update configuration");
+        assert_eq!(updated.i64("timeout"), Some(20));
+        assert_eq!(updated.i64("memory_size"), Some(512));
+        assert_eq!(updated.str("description"), Some("weekly switch"));
+        let env = updated.block("environment").unwrap().string_map("variables");
+        assert_eq!(env.into_iter().collect::<Vec<_>>(), vec![("INSTANCE_ID".to_string(), "i-0def".to_string())]);
+        assert_eq!(updated["tags"], map(&[("env", "prod"), ("team", "infra")]));
+        assert_eq!(updated.str("code_sha256"), Some(hash.as_str()), "code untouched");
+        assert_eq!(updated.str("source_code_hash"), Some(hash.as_str()));
+        let aws_tags = clients.lambda.list_tags().resource(&arn).send().await.unwrap();
+        assert_eq!(aws_tags.tags().unwrap().get("recon:address").map(String::as_str), Some(address));
+        assert_eq!(changed(&replan(&functions, &config, &updated)), Vec::<String>::new());
+
+        // A new hash uploads the code (and changes nothing else).
+        let new_hash = zip_dir(&work.path().join("src"), Path::new(&zip), &[])
+            .str("output_base64sha256")
+            .unwrap()
+            .to_string();
+        assert_ne!(new_hash, hash);
+        config.insert("source_code_hash".into(), Value::from(new_hash.as_str()));
+        let plan = replan(&functions, &config, &updated);
+        assert_eq!(changed(&plan), vec!["source_code_hash"]);
+        let recoded = functions
+            .update(&updated, &plan.after, &meta(address))
+            .await
+            .expect("update code");
+        assert_eq!(recoded.str("code_sha256"), Some(new_hash.as_str()));
+        assert_eq!(recoded.str("source_code_hash"), Some(new_hash.as_str()));
+        assert_eq!(recoded.i64("timeout"), Some(20));
+
+        // Reserved concurrency: changed, then removed (back to -1, no reservation).
+        config.insert("reserved_concurrent_executions".into(), Value::from(10));
+        let plan = replan(&functions, &config, &recoded);
+        let reserved = functions.update(&recoded, &plan.after, &meta(address)).await.unwrap();
+        assert_eq!(reserved.i64("reserved_concurrent_executions"), Some(10));
+        config.remove("reserved_concurrent_executions");
+        let plan = replan(&functions, &config, &reserved);
+        assert_eq!(changed(&plan), vec!["reserved_concurrent_executions"]);
+        let unreserved = functions.update(&reserved, &plan.after, &meta(address)).await.unwrap();
+        assert_eq!(unreserved.i64("reserved_concurrent_executions"), Some(-1));
+        let concurrency = clients
+            .lambda
+            .get_function_concurrency()
+            .function_name("btsync-switch")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(concurrency.reserved_concurrent_executions(), None);
+
+        // Out of the VPC, and the environment removed.
+        config.remove("vpc_config");
+        config.remove("environment");
+        let plan = replan(&functions, &config, &unreserved);
+        let mut what = changed(&plan);
+        what.sort();
+        assert_eq!(what, vec!["environment", "vpc_config"]);
+        let detached = functions.update(&unreserved, &plan.after, &meta(address)).await.unwrap();
+        assert_eq!(detached["vpc_config"], Value::List(vec![]));
+        assert_eq!(detached["environment"], Value::List(vec![]));
+        assert_eq!(changed(&replan(&functions, &config, &detached)), Vec::<String>::new());
+
+        // Import: found by name; the zip path cannot be read back, the hash is AWS's.
+        let imported = functions
+            .read(&[functions.import_stub("btsync-switch")])
+            .await
+            .unwrap()
+            .remove(0)
+            .expect("imported");
+        assert_eq!(imported["filename"], Value::Null);
+        assert_eq!(imported.str("source_code_hash"), Some(new_hash.as_str()));
+        assert_eq!(imported.i64("timeout"), Some(20));
+
+        // Delete, read after delete, delete again.
+        functions.delete(&detached).await.expect("delete");
+        assert!(functions.read(std::slice::from_ref(&detached)).await.unwrap()[0].is_none());
+        functions.delete(&detached).await.expect("deleting a deleted function succeeds");
+        functions.delete(&second).await.unwrap();
+    });
+}
+
+#[test]
+fn function_create_waits_for_a_new_role() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let functions = LambdaFunction::new(&clients);
+        let (zip, _, _) = build_code(work.path(), "def handler(e, c):\n    return 1\n");
+        // The role appears a few seconds after the create starts, as a just-created
+        // role becomes visible to Lambda in AWS.
+        let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/late-role");
+        let late = clients.clone();
+        let maker = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            create_role(&late, "late-role").await
+        });
+        let config = object! {
+            "function_name" => "late", "role" => role_arn.as_str(),
+            "handler" => "main.handler", "runtime" => "python3.12", "filename" => zip.as_str(),
+        };
+        let start = Instant::now();
+        let created = functions
+            .create(
+                &planned(&functions, &config),
+                &meta("aws_lambda_function.late"),
+            )
+            .await
+            .expect("create retried until the role could be assumed");
+        assert!(start.elapsed() >= Duration::from_secs(2), "it did wait");
+        assert_eq!(maker.await.unwrap(), role_arn);
+        assert_eq!(created.str("role"), Some(role_arn.as_str()));
+
+        // A missing zip is a clear error, before any call.
+        let mut bad = config.clone();
+        bad.insert("function_name".into(), Value::from("nozip"));
+        bad.insert("filename".into(), Value::from("/nonexistent/code.zip"));
+        let err = functions
+            .create(
+                &planned(&functions, &bad),
+                &meta("aws_lambda_function.nozip"),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.message
+                .contains("reading ZIP file /nonexistent/code.zip"),
+            "{}",
+            err.message
+        );
+    });
+}
+
+#[test]
+fn permission_lifecycle() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let functions = LambdaFunction::new(&clients);
+        let permissions = LambdaPermission::new(&clients);
+        let role = create_role(&clients, "perm-role").await;
+        let (zip, _, _) = build_code(work.path(), "def handler(e, c):\n    return 1\n");
+        let function = functions
+            .create(
+                &planned(&functions, &object! {
+                    "function_name" => "switch", "role" => role.as_str(),
+                    "handler" => "main.handler", "runtime" => "python3.12", "filename" => zip.as_str(),
+                }),
+                &meta("aws_lambda_function.switch"),
+            )
+            .await
+            .unwrap();
+        let function_arn = function.str("arn").unwrap().to_string();
+        let start_rule = format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/btsync-start");
+
+        let by_name = object! {
+            "statement_id" => "AllowStart",
+            "action" => "lambda:InvokeFunction",
+            "function_name" => "switch",
+            "principal" => "events.amazonaws.com",
+            "source_arn" => start_rule.as_str(),
+        };
+        let a = permissions
+            .create(&planned(&permissions, &by_name), &meta("aws_lambda_permission.start"))
+            .await
+            .expect("create by name");
+        assert_eq!(a.str("id"), Some("AllowStart"));
+        assert_eq!(a.str("statement_id"), Some("AllowStart"));
+        assert_eq!(a["statement_id_prefix"], Value::Null);
+        assert_eq!(a.str("function_name"), Some("switch"));
+        assert_eq!(a.str("action"), Some("lambda:InvokeFunction"));
+        assert_eq!(a.str("principal"), Some("events.amazonaws.com"));
+        assert_eq!(a.str("source_arn"), Some(start_rule.as_str()));
+        assert_eq!(a["source_account"], Value::Null);
+        assert_eq!(a["qualifier"], Value::Null);
+        assert_eq!(changed(&replan(&permissions, &by_name, &a)), Vec::<String>::new());
+
+        // By ARN, with a generated statement id and a source account.
+        let by_arn = object! {
+            "statement_id_prefix" => "AllowStop-",
+            "action" => "lambda:InvokeFunction",
+            "function_name" => function_arn.as_str(),
+            "principal" => "events.amazonaws.com",
+            "source_account" => ACCOUNT,
+        };
+        let b = permissions
+            .create(&planned(&permissions, &by_arn), &meta("aws_lambda_permission.stop"))
+            .await
+            .expect("create by ARN");
+        let sid = b.str("statement_id").unwrap();
+        assert!(sid.starts_with("AllowStop-") && sid.len() == "AllowStop-".len() + 26, "{sid}");
+        assert_eq!(b.str("id"), Some(sid));
+        assert_eq!(b.str("statement_id_prefix"), Some("AllowStop-"));
+        assert_eq!(b.str("function_name"), Some(function_arn.as_str()), "the ARN spelling is kept");
+        assert_eq!(b.str("source_account"), Some(ACCOUNT));
+        assert_eq!(changed(&replan(&permissions, &by_arn, &b)), Vec::<String>::new());
+
+        // Both statements sit in the function's policy.
+        let policy = clients.lambda.get_policy().function_name("switch").send().await.unwrap();
+        let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+        assert_eq!(policy["Statement"].as_array().unwrap().len(), 2);
+
+        // Batch read with a statement that does not exist; import by FUNCTION/SID.
+        let missing = permissions.import_stub("switch/NoSuchStatement");
+        let batch = permissions.read(&[a.clone(), missing, b.clone()]).await.unwrap();
+        assert_eq!(batch[0].as_ref(), Some(&a));
+        assert!(batch[1].is_none());
+        assert_eq!(batch[2].as_ref(), Some(&b));
+        let imported = permissions
+            .read(&[permissions.import_stub("switch/AllowStart")])
+            .await
+            .unwrap()
+            .remove(0)
+            .expect("imported");
+        assert_eq!(imported, a);
+
+        // Delete one: the other stays; deleting again succeeds.
+        permissions.delete(&a).await.expect("delete");
+        let after = permissions.read(&[a.clone(), b.clone()]).await.unwrap();
+        assert!(after[0].is_none());
+        assert!(after[1].is_some());
+        permissions.delete(&a).await.expect("deleting a deleted permission succeeds");
+
+        // With the function gone, the permission is gone too.
+        functions.delete(&function).await.unwrap();
+        assert!(permissions.read(std::slice::from_ref(&b)).await.unwrap()[0].is_none());
+        permissions.delete(&b).await.expect("delete with the function gone");
+    });
+}
+
+// ---------------------------------------------------------------------------
+// EventBridge against moto
+
+#[test]
+fn rule_lifecycle() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let rules = EventRule::new(&clients).with_targets_wait(Duration::from_secs(2));
+        let mut config = object! {
+            "name" => "btsync-start",
+            "schedule_expression" => "cron(0 5 ? * SAT *)",
+            "description" => "start the sync server",
+            "tags" => map(&[("team", "ops")]),
+        };
+        let address = "aws_cloudwatch_event_rule.start";
+        let created = rules
+            .create(&planned(&rules, &config), &meta(address))
+            .await
+            .expect("create");
+        let arn = format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/btsync-start");
+        assert_eq!(created.str("id"), Some("btsync-start"));
+        assert_eq!(created.str("name"), Some("btsync-start"));
+        assert_eq!(created["name_prefix"], Value::Null);
+        assert_eq!(created.str("arn"), Some(arn.as_str()));
+        assert_eq!(created.str("schedule_expression"), Some("cron(0 5 ? * SAT *)"));
+        assert_eq!(created["event_pattern"], Value::Null);
+        assert_eq!(created.str("description"), Some("start the sync server"));
+        assert_eq!(created.str("state"), Some("ENABLED"));
+        assert_eq!(created.str("event_bus_name"), Some("default"));
+        assert_eq!(created["role_arn"], Value::Null);
+        assert_eq!(created["tags"], map(&[("team", "ops")]));
+        let aws_tags = clients.events.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
+        assert!(aws_tags.tags().iter().any(|t| t.key() == "recon:address" && t.value() == address));
+        assert_eq!(changed(&replan(&rules, &config, &created)), Vec::<String>::new());
+
+        // In-place update of schedule, description, state and tags.
+        config.insert("schedule_expression".into(), Value::from("cron(0 6 ? * SAT *)"));
+        config.insert("description".into(), Value::from("start later"));
+        config.insert("state".into(), Value::from("DISABLED"));
+        config.insert("role_arn".into(), Value::from(format!("arn:aws:iam::{ACCOUNT}:role/events")));
+        config.insert("tags".into(), map(&[("env", "prod")]));
+        let plan = replan(&rules, &config, &created);
+        let mut what = changed(&plan);
+        what.sort();
+        assert_eq!(what, vec!["description", "role_arn", "schedule_expression", "state", "tags"]);
+        assert!(plan.replace_paths.is_empty());
+        let updated = rules.update(&created, &plan.after, &meta(address)).await.expect("update");
+        assert_eq!(updated.str("schedule_expression"), Some("cron(0 6 ? * SAT *)"));
+        assert_eq!(updated.str("description"), Some("start later"));
+        assert_eq!(updated.str("state"), Some("DISABLED"));
+        assert_eq!(updated.str("role_arn"), Some(format!("arn:aws:iam::{ACCOUNT}:role/events").as_str()));
+        assert_eq!(updated["tags"], map(&[("env", "prod")]));
+        let aws_tags = clients.events.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
+        assert!(aws_tags.tags().iter().any(|t| t.key() == "recon:address"), "recon's tags survive PutRule");
+        assert_eq!(changed(&replan(&rules, &config, &updated)), Vec::<String>::new());
+
+        // A renamed rule is a new rule.
+        let mut renamed = config.clone();
+        renamed.insert("name".into(), Value::from("btsync-begin"));
+        assert_eq!(changed(&replan(&rules, &renamed, &updated)), vec!["name"]);
+        assert!(!replan(&rules, &renamed, &updated).replace_paths.is_empty());
+
+        // An event pattern rule with a generated name; the pattern compares by meaning.
+        let pattern_config = object! {
+            "name_prefix" => "ec2-state-",
+            "event_pattern" => r#"{"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"]}"#,
+        };
+        let pattern = rules
+            .create(&planned(&rules, &pattern_config), &meta("aws_cloudwatch_event_rule.pattern"))
+            .await
+            .expect("create pattern rule");
+        let name = pattern.str("name").unwrap();
+        assert!(name.starts_with("ec2-state-") && name.len() == "ec2-state-".len() + 26, "{name}");
+        assert_eq!(pattern.str("name_prefix"), Some("ec2-state-"));
+        let stored: serde_json::Value = serde_json::from_str(pattern.str("event_pattern").unwrap()).unwrap();
+        assert_eq!(stored["source"], serde_json::json!(["aws.ec2"]));
+        assert_eq!(pattern["schedule_expression"], Value::Null);
+        assert_eq!(changed(&replan(&rules, &pattern_config, &pattern)), Vec::<String>::new());
+
+        // Batch read with a missing rule; import by name.
+        let batch = rules
+            .read(&[updated.clone(), rules.import_stub("no-such-rule"), pattern.clone()])
+            .await
+            .unwrap();
+        assert_eq!(batch[0].as_ref(), Some(&updated));
+        assert!(batch[1].is_none());
+        assert_eq!(batch[2].as_ref(), Some(&pattern));
+        let imported = rules
+            .read(&[rules.import_stub("btsync-start")])
+            .await
+            .unwrap()
+            .remove(0)
+            .expect("imported");
+        assert_eq!(imported.str("arn"), Some(arn.as_str()));
+        assert_eq!(imported.str("state"), Some("DISABLED"));
+
+        // A target recon does not manage blocks the delete, and the error says so.
+        clients
+            .events
+            .put_targets()
+            .rule("btsync-start")
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id("handmade")
+                    .arn(format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:x"))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let err = rules.delete(&updated).await.unwrap_err();
+        assert!(err.message.contains("still has targets (handmade)"), "{}", err.message);
+        assert!(rules.read(std::slice::from_ref(&updated)).await.unwrap()[0].is_some());
+        clients.events.remove_targets().rule("btsync-start").ids("handmade").send().await.unwrap();
+
+        rules.delete(&updated).await.expect("delete");
+        assert!(rules.read(std::slice::from_ref(&updated)).await.unwrap()[0].is_none());
+        rules.delete(&updated).await.expect("deleting a deleted rule succeeds");
+        rules.delete(&pattern).await.unwrap();
+    });
+}
+
+#[test]
+fn target_lifecycle() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let rules = EventRule::new(&clients);
+        let targets = EventTarget::new(&clients);
+        let rule = rules
+            .create(
+                &planned(&rules, &object! {"name" => "btsync-stop", "schedule_expression" => "cron(0 9 ? * SAT *)"}),
+                &meta("aws_cloudwatch_event_rule.stop"),
+            )
+            .await
+            .unwrap();
+        let function_arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:switch");
+
+        // Input written with spaces; AWS keeps it, and a compact spelling is the same.
+        let mut config = object! {
+            "rule" => "btsync-stop",
+            "target_id" => "switch",
+            "arn" => function_arn.as_str(),
+            "input" => r#"{"action": "stop"}"#,
+        };
+        let a = targets
+            .create(&planned(&targets, &config), &meta("aws_cloudwatch_event_target.stop"))
+            .await
+            .expect("create");
+        assert_eq!(a.str("id"), Some("btsync-stop-switch"));
+        assert_eq!(a.str("rule"), Some("btsync-stop"));
+        assert_eq!(a.str("target_id"), Some("switch"));
+        assert_eq!(a.str("arn"), Some(function_arn.as_str()));
+        let input: serde_json::Value = serde_json::from_str(a.str("input").unwrap()).unwrap();
+        assert_eq!(input, serde_json::json!({"action": "stop"}));
+        assert_eq!(a["input_path"], Value::Null);
+        assert_eq!(a["role_arn"], Value::Null);
+        assert_eq!(a.str("event_bus_name"), Some("default"));
+        assert_eq!(changed(&replan(&targets, &config, &a)), Vec::<String>::new());
+        let mut compact = config.clone();
+        compact.insert("input".into(), Value::from(r#"{"action":"stop"}"#));
+        assert_eq!(changed(&replan(&targets, &compact, &a)), Vec::<String>::new());
+
+        // A second target with a generated id.
+        let generated_config = object! {
+            "rule" => "btsync-stop",
+            "arn" => format!("arn:aws:sqs:us-east-1:{ACCOUNT}:audit"),
+            "input_path" => "$.detail",
+        };
+        let b = targets
+            .create(&planned(&targets, &generated_config), &meta("aws_cloudwatch_event_target.audit"))
+            .await
+            .expect("create with a generated id");
+        let target_id = b.str("target_id").unwrap();
+        assert!(target_id.starts_with("recon-"), "{target_id}");
+        assert_eq!(b.str("id"), Some(format!("btsync-stop-{target_id}").as_str()));
+        assert_eq!(b.str("input_path"), Some("$.detail"));
+        assert_eq!(b["input"], Value::Null);
+        assert_eq!(changed(&replan(&targets, &generated_config, &b)), Vec::<String>::new());
+
+        // Batch read: one listing for the rule; a missing target, a missing rule.
+        let mut on_missing_rule = a.clone();
+        on_missing_rule.insert("rule".into(), Value::from("no-such-rule"));
+        let batch = targets
+            .read(&[a.clone(), targets.import_stub("btsync-stop/nope"), b.clone(), on_missing_rule])
+            .await
+            .unwrap();
+        assert_eq!(batch[0].as_ref(), Some(&a));
+        assert!(batch[1].is_none());
+        assert_eq!(batch[2].as_ref(), Some(&b));
+        assert!(batch[3].is_none());
+        let imported = targets
+            .read(&[targets.import_stub("btsync-stop/switch")])
+            .await
+            .unwrap()
+            .remove(0)
+            .expect("imported");
+        assert_eq!(imported, a);
+
+        // The input changes in place, the target keeps its id.
+        config.insert("input".into(), Value::from(r#"{"action":"start"}"#));
+        config.insert("role_arn".into(), Value::from(format!("arn:aws:iam::{ACCOUNT}:role/events")));
+        let plan = replan(&targets, &config, &a);
+        let mut what = changed(&plan);
+        what.sort();
+        assert_eq!(what, vec!["input", "role_arn"]);
+        assert!(plan.replace_paths.is_empty());
+        let updated = targets
+            .update(&a, &plan.after, &meta("aws_cloudwatch_event_target.stop"))
+            .await
+            .expect("update");
+        assert_eq!(updated.str("id"), Some("btsync-stop-switch"));
+        assert_eq!(updated.str("input"), Some(r#"{"action":"start"}"#));
+        assert!(updated.str("role_arn").is_some());
+        let listed = clients.events.list_targets_by_rule().rule("btsync-stop").send().await.unwrap();
+        assert_eq!(listed.targets().len(), 2, "updated in place, not added");
+
+        // A new target id is a new target.
+        let mut moved = config.clone();
+        moved.insert("target_id".into(), Value::from("other"));
+        assert!(!replan(&targets, &moved, &updated).replace_paths.is_empty());
+
+        // Delete: read after delete, delete again, then the rule can go.
+        targets.delete(&updated).await.expect("delete");
+        assert!(targets.read(std::slice::from_ref(&updated)).await.unwrap()[0].is_none());
+        targets.delete(&updated).await.expect("deleting a deleted target succeeds");
+        targets.delete(&b).await.unwrap();
+        rules.delete(&rule).await.expect("rule without targets deletes");
+        targets.delete(&b).await.expect("deleting a target of a deleted rule succeeds");
+    });
+}
+
+// ---------------------------------------------------------------------------
+// A scheduled Lambda through the real binary
+
+const STACK: &str = r#"
+data "archive_file" "switch" {
+  type        = "zip"
+  source_dir  = "${path.module}/lambda"
+  output_path = "${path.module}/build/switch.zip"
+}
+
+resource "aws_iam_role" "switch" {
+  name = "btsync-switch"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_lambda_function" "switch" {
+  function_name    = "btsync-switch"
+  role             = aws_iam_role.switch.arn
+  handler          = "switch.handler"
+  runtime          = "python3.12"
+  filename         = data.archive_file.switch.output_path
+  source_code_hash = data.archive_file.switch.output_base64sha256
+  timeout          = 30
+
+  environment {
+    variables = {
+      INSTANCE_ID = "i-0123456789abcdef0"
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "start" {
+  name                = "btsync-start"
+  description         = "Start the sync server early on Saturday"
+  schedule_expression = "cron(0 5 ? * SAT *)"
+}
+
+resource "aws_cloudwatch_event_rule" "stop" {
+  name                = "btsync-stop"
+  description         = "Stop it a few hours later"
+  schedule_expression = "cron(0 9 ? * SAT *)"
+}
+
+resource "aws_cloudwatch_event_target" "start" {
+  rule  = aws_cloudwatch_event_rule.start.name
+  arn   = aws_lambda_function.switch.arn
+  input = jsonencode({ action = "start" })
+}
+
+resource "aws_cloudwatch_event_target" "stop" {
+  rule  = aws_cloudwatch_event_rule.stop.name
+  arn   = aws_lambda_function.switch.arn
+  input = jsonencode({ action = "stop" })
+}
+
+resource "aws_lambda_permission" "start" {
+  statement_id  = "AllowStartRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.switch.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.start.arn
+}
+
+resource "aws_lambda_permission" "stop" {
+  statement_id  = "AllowStopRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.switch.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.stop.arn
+}
+
+output "function_arn" {
+  value = aws_lambda_function.switch.arn
+}
+"#;
+
+const HANDLER: &str = r#"import os
+import boto3
+
+def handler(event, context):
+    ec2 = boto3.client("ec2")
+    ids = [os.environ["INSTANCE_ID"]]
+    if event["action"] == "start":
+        ec2.start_instances(InstanceIds=ids)
+    else:
+        ec2.stop_instances(InstanceIds=ids)
+"#;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
+    let out = moto
+        .recon(cwd)
+        .args(args)
+        .arg("-C")
+        .arg(stack)
+        .output()
+        .expect("run recon");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}
+
+fn ok(run: Run) -> Run {
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    run
+}
+
+fn write_stack(dir: &Path) -> PathBuf {
+    let stack = dir.join("scheduler");
+    write(&stack.join("main.hcl"), STACK);
+    write(&stack.join("lambda/switch.py"), HANDLER);
+    stack
+}
+
+/// What moto holds of the stack: functions, rules (with their targets' inputs),
+/// the function's policy statements, roles.
+fn moto_view(moto: &Moto) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+    let config = moto.sdk_config();
+    let clients = Clients::from_config(&config);
+    runtime().block_on(async {
+        let functions: Vec<String> = clients
+            .lambda
+            .list_functions()
+            .send()
+            .await
+            .unwrap()
+            .functions()
+            .iter()
+            .filter_map(|f| f.function_name().map(str::to_string))
+            .collect();
+        let mut rules = Vec::new();
+        for r in clients.events.list_rules().send().await.unwrap().rules() {
+            let name = r.name().unwrap_or_default().to_string();
+            let listed = clients
+                .events
+                .list_targets_by_rule()
+                .rule(&name)
+                .send()
+                .await
+                .unwrap();
+            for t in listed.targets() {
+                rules.push(format!("{name} -> {}", t.input().unwrap_or_default()));
+            }
+            if listed.targets().is_empty() {
+                rules.push(name);
+            }
+        }
+        rules.sort();
+        let statements = match clients
+            .lambda
+            .get_policy()
+            .function_name("btsync-switch")
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let policy: serde_json::Value =
+                    serde_json::from_str(out.policy().unwrap()).unwrap();
+                let mut sids: Vec<String> = policy["Statement"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["Sid"].as_str().unwrap().to_string())
+                    .collect();
+                sids.sort();
+                sids
+            }
+            Err(_) => Vec::new(),
+        };
+        let roles: Vec<String> = clients
+            .iam
+            .list_roles()
+            .send()
+            .await
+            .unwrap()
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_string())
+            .filter(|n| n.starts_with("btsync"))
+            .collect();
+        (functions, rules, statements, roles)
+    })
+}
+
+fn code_sha(moto: &Moto) -> String {
+    let clients = Clients::from_config(&moto.sdk_config());
+    runtime().block_on(async {
+        clients
+            .lambda
+            .get_function()
+            .function_name("btsync-switch")
+            .send()
+            .await
+            .unwrap()
+            .configuration()
+            .unwrap()
+            .code_sha256()
+            .unwrap()
+            .to_string()
+    })
+}
+
+#[test]
+fn scheduled_lambda_stack() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = write_stack(cwd);
+
+    let plan = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("Plan: 8 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        stack.join("build/switch.zip").exists(),
+        "the archive is built at plan time"
+    );
+
+    ok(run(&moto, cwd, &stack, &["apply", "--auto-approve"]));
+    let (functions, rules, statements, roles) = moto_view(&moto);
+    assert_eq!(functions, vec!["btsync-switch"]);
+    assert_eq!(
+        rules,
+        vec![
+            r#"btsync-start -> {"action":"start"}"#,
+            r#"btsync-stop -> {"action":"stop"}"#
+        ]
+    );
+    assert_eq!(statements, vec!["AllowStartRule", "AllowStopRule"]);
+    assert_eq!(roles, vec!["btsync-switch"]);
+    let first_sha = code_sha(&moto);
+    let zip_sha = archive_file::archive(&object! {
+        "type" => "zip",
+        "source_dir" => stack.join("lambda").to_str().unwrap(),
+        "output_path" => cwd.join("check.zip").to_str().unwrap(),
+    })
+    .unwrap()
+    .str("output_base64sha256")
+    .unwrap()
+    .to_string();
+    assert_eq!(first_sha, zip_sha, "the function runs the archived source");
+
+    // Nothing to do right after apply.
+    let again = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+
+    // A timeout changed by hand is drift: the plan shows the real value and apply
+    // puts the configured one back.
+    let clients = Clients::from_config(&moto.sdk_config());
+    runtime().block_on(async {
+        clients
+            .lambda
+            .update_function_configuration()
+            .function_name("btsync-switch")
+            .timeout(99)
+            .send()
+            .await
+            .unwrap();
+    });
+    let drift = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(drift.code, 2, "{}\n{}", drift.stdout, drift.stderr);
+    assert!(drift.stdout.contains("99"), "{}", drift.stdout);
+    assert!(
+        drift
+            .stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        drift.stdout
+    );
+    ok(run(&moto, cwd, &stack, &["apply", "--auto-approve"]));
+    let timeout = runtime().block_on(async {
+        clients
+            .lambda
+            .get_function_configuration()
+            .function_name("btsync-switch")
+            .send()
+            .await
+            .unwrap()
+            .timeout()
+    });
+    assert_eq!(timeout, Some(30));
+    assert_eq!(
+        code_sha(&moto),
+        first_sha,
+        "a configuration fix uploads no code"
+    );
+
+    // Editing the source updates the function's code, and nothing else.
+    write(
+        &stack.join("lambda/switch.py"),
+        &HANDLER.replace("stop_instances", "stop_instances  # graceful"),
+    );
+    let edited = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(edited.code, 2, "{}\n{}", edited.stdout, edited.stderr);
+    assert!(
+        edited
+            .stdout
+            .contains("aws_lambda_function.switch will be updated in-place"),
+        "{}",
+        edited.stdout
+    );
+    assert!(
+        edited.stdout.contains("source_code_hash"),
+        "{}",
+        edited.stdout
+    );
+    assert!(
+        edited
+            .stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        edited.stdout
+    );
+    ok(run(&moto, cwd, &stack, &["apply", "--auto-approve"]));
+    let second_sha = code_sha(&moto);
+    assert_ne!(second_sha, first_sha, "new code uploaded");
+    let again = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+
+    // Destroy leaves nothing: targets went before their rules, permissions before
+    // the function, the function before its role.
+    let destroyed = run(&moto, cwd, &stack, &["destroy", "--auto-approve"]);
+    assert_eq!(
+        destroyed.code, 0,
+        "{}\n{}",
+        destroyed.stdout, destroyed.stderr
+    );
+    let (functions, rules, statements, roles) = moto_view(&moto);
+    assert_eq!(functions, Vec::<String>::new());
+    assert_eq!(rules, Vec::<String>::new());
+    assert_eq!(statements, Vec::<String>::new());
+    assert_eq!(roles, Vec::<String>::new());
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cwd.join("state/scheduler.json")).unwrap())
+            .unwrap();
+    assert_eq!(state["resources"].as_array().unwrap().len(), 0);
+}
