@@ -8,6 +8,7 @@ pub mod config;
 pub mod diag;
 pub mod graph;
 pub mod plan;
+pub mod policy;
 pub mod provider;
 pub mod render;
 pub mod state;

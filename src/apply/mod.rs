@@ -51,6 +51,15 @@ pub enum Refusal {
     DataLoss(Vec<String>),
     #[error("refusing to apply: lifecycle.prevent_destroy forbids destroying {}; remove prevent_destroy first if this is really intended", .0.join(", "))]
     Prevented(Vec<String>),
+    #[error("refusing to apply: {} policy failure(s) at or above the --policy-fail-on severity: {}; fix the resources or waive a policy with # recon:skip=POLICY_ID REASON in the resource block", .0.len(), .0.join(", "))]
+    Policy(Vec<String>),
+}
+
+/// Consulted before each create or update once the planned values are known
+/// (policies whose result depended on values known only after apply). An error
+/// fails that resource with the message.
+pub trait Gate: Sync {
+    fn check(&self, addr: &InstanceAddr, planned: &Object, values: &BTreeMap<ResourceAddr, Value>) -> Result<(), String>;
 }
 
 /// The guards that run before anything is applied.
@@ -109,6 +118,7 @@ struct Run<'a> {
     /// nothing more is started, and our pending state goes to a recovery file.
     halted: AtomicBool,
     recovery: Mutex<Option<PathBuf>>,
+    gate: Option<&'a dyn Gate>,
 }
 
 impl<'a> Applier<'a> {
@@ -122,6 +132,19 @@ impl<'a> Applier<'a> {
         planned_values: &BTreeMap<ResourceAddr, Value>,
         opts: &ApplyOptions,
     ) -> Summary {
+        self.apply_gated(plan, state, state_exists, planned_values, opts, None).await
+    }
+
+    /// [`Applier::apply`], asking `gate` before each create and update.
+    pub async fn apply_gated(
+        &'a self,
+        plan: &'a Plan,
+        state: State,
+        state_exists: bool,
+        planned_values: &BTreeMap<ResourceAddr, Value>,
+        opts: &ApplyOptions,
+        gate: Option<&'a dyn Gate>,
+    ) -> Summary {
         let on_backend = state_exists.then(|| (state.lineage.clone(), state.serial));
         let run = Run {
             ctx: self,
@@ -132,6 +155,7 @@ impl<'a> Applier<'a> {
             summary: Mutex::new(Summary::default()),
             halted: AtomicBool::new(false),
             recovery: Mutex::new(None),
+            gate,
         };
         if let Err(e) = run.record_refreshed().await {
             run.summary.lock().unwrap().failures.push(("state".into(), e));
@@ -257,6 +281,13 @@ impl Run<'_> {
         body::evaluate(schema, &block.body, &iscope).map_err(|d| format!("{}{}", d.message, d.location.map(|l| format!(" (at {l})")).unwrap_or_default()))
     }
 
+    fn gate_check(&self, addr: &InstanceAddr, planned: &Object) -> Result<(), String> {
+        match self.gate {
+            Some(gate) => gate.check(addr, planned, &self.values()),
+            None => Ok(()),
+        }
+    }
+
     fn planned(&self, change: &ResourceChange, schema: &Schema, prior: Option<&Object>) -> Result<Object, String> {
         let config = self.config(change, schema)?;
         let block = &self.ctx.stack.resources[&change.addr.resource];
@@ -281,6 +312,7 @@ impl Run<'_> {
     async fn create(&self, change: &ResourceChange) -> Result<(), String> {
         let rt = self.rtype(&change.addr)?;
         let planned = self.planned(change, rt.schema(), None)?;
+        self.gate_check(&change.addr, &planned)?;
         let meta = self.meta(&change.addr);
         let started = self.ctx.progress.start(&change.addr, JobKind::Create);
         let result = self.ctx.progress.ticking(&change.addr, JobKind::Create, started, retry(|| rt.create(&planned, &meta))).await;
@@ -305,6 +337,7 @@ impl Run<'_> {
         let rt = self.rtype(&change.addr)?;
         let prior = change.before.clone().unwrap_or_default();
         let planned = self.planned(change, rt.schema(), Some(&prior))?;
+        self.gate_check(&change.addr, &planned)?;
         let meta = self.meta(&change.addr);
         let started = self.ctx.progress.start(&change.addr, JobKind::Update);
         let obj = self

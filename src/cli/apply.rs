@@ -1,7 +1,7 @@
 //! `recon apply [FILE]` and `recon destroy`: plan (or load a saved plan), check the
 //! guards, ask, apply, report.
 
-use super::plan::{make_plan, show, Planned};
+use super::plan::{make_plan, policies, show, Planned};
 use super::{CliError, Ctx, VarArgs, EXIT_ERROR, EXIT_OK};
 use crate::addr::InstanceAddr;
 use crate::apply::progress::Progress;
@@ -10,6 +10,7 @@ use crate::config::Stack;
 use crate::graph::ConfigGraph;
 use crate::plan::saved::SavedPlan;
 use crate::plan::PlanOptions;
+use crate::policy::Severity;
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -38,6 +39,9 @@ pub struct ApplyArgs {
     /// Read resources from AWS before planning (default true).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
+    /// Refuse the apply when a policy of this severity or higher fails (low, medium, high, critical).
+    #[arg(long = "policy-fail-on", value_name = "SEVERITY", default_value = "high", value_parser = super::check::parse_severity)]
+    pub policy_fail_on: Severity,
 }
 
 #[derive(Args, Debug)]
@@ -50,13 +54,13 @@ pub struct DestroyArgs {
 
 pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
     match &args.plan_file {
-        Some(file) => apply_saved(ctx, file, &args.guard).await,
+        Some(file) => apply_saved(ctx, file, &args.guard, args.policy_fail_on).await,
         None => {
             let (stack, graph) = ctx.load_stack()?;
             let vars = ctx.vars(&stack, &args.vars)?;
             let planned = make_plan(ctx, stack, graph, vars, &PlanOptions { destroy: false, refresh: args.refresh }).await?;
             show(ctx, &planned);
-            execute(ctx, planned, &args.guard, true).await
+            execute(ctx, planned, &args.guard, true, Some(args.policy_fail_on)).await
         }
     }
 }
@@ -66,10 +70,10 @@ pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
     let vars = ctx.vars(&stack, &args.vars)?;
     let planned = make_plan(ctx, stack, graph, vars, &PlanOptions { destroy: true, refresh: true }).await?;
     show(ctx, &planned);
-    execute(ctx, planned, &args.guard, true).await
+    execute(ctx, planned, &args.guard, true, None).await
 }
 
-async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs) -> Result<i32, CliError> {
+async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs, policy_fail_on: Severity) -> Result<i32, CliError> {
     let saved = SavedPlan::read(file).map_err(|e| CliError::Failed(e.to_string()))?;
     let stack = Stack::from_sources(&saved.stack_dir, saved.sources())?;
     let graph = ConfigGraph::build(&stack)?;
@@ -82,10 +86,10 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs) -> Re
     let now = planned.state_exists.then_some((planned.state.lineage.as_str(), planned.state.serial));
     saved.check_state(now).map_err(|e| CliError::Failed(e.to_string()))?;
     saved.check_matches(&planned.output.plan).map_err(|e| CliError::Failed(e.to_string()))?;
-    execute(ctx, planned, guard, false).await
+    execute(ctx, planned, guard, false, Some(policy_fail_on)).await
 }
 
-async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool) -> Result<i32, CliError> {
+async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, policy_fail_on: Option<Severity>) -> Result<i32, CliError> {
     let plan = &planned.output.plan;
     let allowed = guard
         .allow_data_loss
@@ -99,6 +103,15 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool) -> R
         }
     }
     check_guards(plan, &allowed)?;
+    // Policies: refused before anything changes; the ones unknown until apply are
+    // asked again before each create or update (the gate).
+    let gate = match policy_fail_on {
+        Some(threshold) if !plan.destroy => Some(policies(ctx, &planned, threshold)?),
+        _ => None,
+    };
+    if let Some(failing) = gate.as_ref().and_then(|g| g.refusal()) {
+        return Err(crate::apply::Refusal::Policy(failing).into());
+    }
     if !plan.has_changes() {
         return Ok(EXIT_OK);
     }
@@ -117,7 +130,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool) -> R
     };
     let opts = ApplyOptions { parallelism: guard.parallelism.max(1) };
     let summary = applier
-        .apply(plan, planned.state.clone(), planned.state_exists, &planned.output.values, &opts)
+        .apply_gated(plan, planned.state.clone(), planned.state_exists, &planned.output.values, &opts, gate.as_ref().map(|g| g as &dyn crate::apply::Gate))
         .await;
     println!();
     if summary.failures.is_empty() {

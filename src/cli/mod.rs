@@ -3,6 +3,7 @@
 
 mod apply;
 mod backend;
+mod check;
 mod env;
 mod force_unlock;
 mod graph;
@@ -49,6 +50,8 @@ pub enum Command {
     Destroy(apply::DestroyArgs),
     /// Check the stack files without touching AWS or state.
     Validate,
+    /// Evaluate security policies (policies/*.hcl) over the stack, without AWS or state.
+    Check(check::CheckArgs),
     /// Print the resource dependency graph in Graphviz DOT.
     Graph,
     /// Print output values from state.
@@ -127,6 +130,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Apply(args) => apply::run(&ctx, args).await,
             Command::Destroy(args) => apply::destroy(&ctx, args).await,
             Command::Validate => validate::run(&ctx),
+            Command::Check(args) => check::run(&ctx, args),
             Command::Graph => graph::run(&ctx),
             Command::Output(args) => output::run(&ctx, args).await,
             Command::Init(args) => init::run(&ctx, args).await,

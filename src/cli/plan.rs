@@ -6,6 +6,8 @@ use crate::config::Stack;
 use crate::graph::ConfigGraph;
 use crate::plan::saved::SavedPlan;
 use crate::plan::{self, PlanOptions, PlanOutput};
+use crate::policy::gate::PlanPolicies;
+use crate::policy::Severity;
 use crate::render;
 use crate::state::{Backend, State};
 use crate::value::Object;
@@ -58,6 +60,14 @@ pub fn show(ctx: &Ctx, planned: &Planned) {
     print!("{}", render::plan_human::render(&planned.output.plan, &lookup, ctx.color));
 }
 
+/// Evaluates the security policies over the planned values and prints the results.
+pub fn policies<'p>(ctx: &Ctx, planned: &'p Planned, threshold: Severity) -> Result<PlanPolicies<'p>, CliError> {
+    let checked = PlanPolicies::evaluate(&planned.stack, &planned.vars, &planned.provider, &planned.output.values, threshold)?;
+    println!("\nPolicy checks:\n");
+    print!("{}", crate::policy::report::human::render(&checked.report, threshold, ctx.color));
+    Ok(checked)
+}
+
 pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
     let (stack, graph) = ctx.load_stack()?;
     let vars = ctx.vars(&stack, &args.vars)?;
@@ -70,6 +80,9 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
     } else {
         show(ctx, &planned);
+        if !args.destroy {
+            policies(ctx, &planned, Severity::High)?;
+        }
     }
     if let Some(out) = &args.out {
         SavedPlan::new(plan, planned.state_exists, &planned.stack.dir, planned.stack.source_texts(), &planned.vars)

@@ -14,6 +14,16 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Names and functions a caller adds to the language (policies add `resources`,
+/// `resource`, `referrers(...)`, ...). Looked up before the built-in ones.
+pub trait Extension {
+    /// The value of root name `name`, given the attribute that follows it (if any);
+    /// returns the value and how many attribute steps it used (0 or 1).
+    fn root(&self, name: &str, next: Option<&str>) -> Option<(Value, usize)>;
+    /// Calls function `name`; None when it is not one of the extension's.
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>>;
+}
+
 /// The names an expression can see.
 pub struct Scope<'a> {
     pub stack: &'a Stack,
@@ -24,6 +34,7 @@ pub struct Scope<'a> {
     pub each: Option<(Value, Value)>,
     /// `self` in policies.
     pub self_value: Option<Value>,
+    pub extension: Option<&'a dyn Extension>,
     locals: RefCell<BTreeMap<String, Value>>,
     active_locals: RefCell<Vec<String>>,
 }
@@ -39,6 +50,7 @@ impl<'a> Scope<'a> {
             count_index: None,
             each: None,
             self_value: None,
+            extension: None,
             locals: RefCell::new(BTreeMap::new()),
             active_locals: RefCell::new(Vec::new()),
         }
@@ -53,6 +65,7 @@ impl<'a> Scope<'a> {
             count_index,
             each,
             self_value: self.self_value.clone(),
+            extension: self.extension,
             locals: RefCell::new(self.locals.borrow().clone()),
             active_locals: RefCell::new(Vec::new()),
         }
@@ -192,6 +205,9 @@ impl Eval<'_, '_> {
                 return Ok(v.clone());
             }
         }
+        if let Some((v, _)) = self.scope.extension.and_then(|x| x.root(name, None)) {
+            return Ok(v);
+        }
         Err(self.err(expr, format!("invalid reference \"{name}\"")).with_help(
             "references look like var.NAME, local.NAME, TYPE.NAME.ATTRIBUTE or data.TYPE.NAME.ATTRIBUTE",
         ))
@@ -211,6 +227,9 @@ impl Eval<'_, '_> {
             Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
             _ => None,
         };
+        if let Some(found) = self.scope.extension.and_then(|x| x.root(root, attr(0))) {
+            return Ok(found);
+        }
         let span = self.span(expr.span());
         let scope = self.scope;
         let need = |what: &str| self.err(expr, format!("invalid reference: expected {what}"));
@@ -557,6 +576,15 @@ impl Eval<'_, '_> {
             }
             "templatefile" => return self.templatefile(&args, expr),
             _ => {}
+        }
+        if let Some(ext) = self.scope.extension {
+            let mut values = Vec::with_capacity(args.len());
+            for arg in &args {
+                values.push(self.expr(arg)?);
+            }
+            if let Some(result) = ext.call(name, &values) {
+                return result.map_err(|msg| self.err(expr, msg));
+            }
         }
         if !functions::is_known_function(name) {
             let d = self.err(expr, format!("call to unknown function \"{name}\""));

@@ -1,0 +1,75 @@
+# Baseline: instances and EBS volumes.
+
+policy "ec2_imdsv2_required" {
+  resource_types = ["aws_instance"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_79"
+  message        = "Instances must require IMDSv2 session tokens: metadata_options { http_tokens = \"required\" } (or disable the metadata endpoint)"
+  condition = (
+    length(self.metadata_options) > 0
+    && (self.metadata_options[0].http_tokens == "required" || self.metadata_options[0].http_endpoint == "disabled")
+  )
+}
+
+# Checkov's semantics: without a root_block_device block the root volume is not
+# known to be encrypted; an ebs_block_device made from a snapshot takes the
+# snapshot's encryption.
+policy "ec2_ebs_encrypted" {
+  resource_types = ["aws_instance"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_8"
+  message        = "Instance root and EBS block devices must be encrypted (root_block_device { encrypted = true }, and the same on every ebs_block_device)"
+  condition = (
+    length(self.root_block_device) > 0
+    && alltrue([for d in self.root_block_device : d.encrypted == true])
+    && alltrue([for d in self.ebs_block_device : d.encrypted == true || configured(d.snapshot_id)])
+  )
+}
+
+policy "ec2_ebs_cmk" {
+  resource_types = ["aws_instance"]
+  severity       = "medium"
+  message        = "Instance root and EBS block devices must be encrypted with a customer-managed KMS key (kms_key_id)"
+  condition = (
+    length(self.root_block_device) > 0
+    && alltrue([for d in concat(self.root_block_device, self.ebs_block_device) : configured(d.kms_key_id)])
+  )
+}
+
+policy "ec2_instance_profile" {
+  resource_types = ["aws_instance"]
+  severity       = "medium"
+  checkov_id     = "CKV2_AWS_41"
+  message        = "Instances must have an IAM instance profile (iam_instance_profile), e.g. for SSM access instead of SSH keys"
+  condition      = configured(self.iam_instance_profile)
+}
+
+policy "ebs_volume_encrypted" {
+  resource_types = ["aws_ebs_volume"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_3"
+  message        = "EBS volumes must be encrypted (encrypted = true)"
+  condition      = self.encrypted == true
+}
+
+policy "ebs_volume_cmk" {
+  resource_types = ["aws_ebs_volume"]
+  severity       = "medium"
+  checkov_id     = "CKV_AWS_189"
+  message        = "EBS volumes must be encrypted with a customer-managed KMS key (kms_key_id)"
+  condition      = configured(self.kms_key_id)
+}
+
+# Cross-resource: the volume an attachment refers to (by reference in the
+# configuration, or by id once known). A volume outside the stack cannot be
+# judged from here (null: unknown).
+policy "ebs_attached_volume_encrypted" {
+  resource_types = ["aws_volume_attachment"]
+  severity       = "high"
+  message        = "A volume attached to an instance must be encrypted"
+  condition = (
+    length(referenced("volume_id", "aws_ebs_volume")) == 0
+    ? null
+    : alltrue([for v in referenced("volume_id", "aws_ebs_volume") : v.encrypted == true])
+  )
+}

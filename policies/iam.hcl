@@ -1,0 +1,70 @@
+# Baseline: IAM. Policy documents are read as JSON: Statement may be one object or
+# a list, Action / Resource / Principal.AWS a string or a list; Effect defaults to
+# Allow.
+
+policy "iam_no_wildcard_action" {
+  resource_types = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_63"
+  message        = "IAM policies must not allow \"*\" as an action; list the actions needed"
+  condition = alltrue([
+    for s in flatten([try(jsondecode(self.policy).Statement, [])]) :
+    !(try(s.Effect, "Allow") == "Allow" && contains(flatten([try(s.Action, [])]), "*"))
+  ])
+}
+
+policy "iam_no_admin_policy" {
+  resource_types = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
+  severity       = "critical"
+  checkov_id     = "CKV_AWS_62"
+  message        = "IAM policies must not allow every action on every resource (\"*\" on \"*\")"
+  condition = alltrue([
+    for s in flatten([try(jsondecode(self.policy).Statement, [])]) :
+    !(try(s.Effect, "Allow") == "Allow" && contains(flatten([try(s.Action, [])]), "*") && contains(flatten([try(s.Resource, [])]), "*"))
+  ])
+}
+
+policy "iam_no_administrator_access" {
+  resource_types = ["aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment", "aws_iam_policy_attachment", "aws_iam_role"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_274"
+  message        = "Roles, users and groups must not get the AWS managed AdministratorAccess policy"
+  condition = (
+    resource.type == "aws_iam_role"
+    ? !anytrue(try([for a in self.managed_policy_arns : endswith(a, ":policy/AdministratorAccess")], []))
+    : !endswith(self.policy_arn, ":policy/AdministratorAccess")
+  )
+}
+
+policy "iam_trust_not_public" {
+  resource_types = ["aws_iam_role"]
+  severity       = "critical"
+  checkov_id     = "CKV_AWS_60"
+  message        = "A role's trust policy must not let any principal (\"*\") assume it"
+  condition = alltrue([
+    for s in flatten([try(jsondecode(self.assume_role_policy).Statement, [])]) : !(
+      try(s.Effect, "Allow") == "Allow"
+      && (try(s.Principal == "*", false) || contains(flatten([try(s.Principal.AWS, [])]), "*"))
+    )
+  ])
+}
+
+# Checkov's semantics: trusting an account id or its :root ARN trusts every
+# principal of that account; an sts:AssumeRole statement that requires an
+# sts:ExternalId condition is accepted (third-party access).
+policy "iam_trust_not_whole_account" {
+  resource_types = ["aws_iam_role"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_61"
+  message        = "A role's trust policy must name the roles or services that may assume it, not a whole account (an account id or arn:aws:iam::ACCOUNT:root)"
+  condition = alltrue([
+    for s in flatten([try(jsondecode(self.assume_role_policy).Statement, [])]) : (
+      try(s.Effect, "Allow") == "Deny"
+      || (contains(flatten([try(s.Action, [])]), "sts:AssumeRole") && anytrue([for op, c in try(s.Condition, {}) : can(c["sts:ExternalId"])]))
+      || !anytrue([
+        for p in flatten([try(s.Principal.AWS, [])]) :
+        (can(tonumber(p)) && length(p) == 12) || (startswith(p, "arn:") && endswith(p, ":root"))
+      ])
+    )
+  ])
+}

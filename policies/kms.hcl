@@ -1,0 +1,35 @@
+# Baseline: KMS keys.
+
+# Asymmetric and HMAC keys cannot rotate automatically; the rule is for
+# symmetric encryption keys.
+policy "kms_key_rotation" {
+  resource_types = ["aws_kms_key"]
+  severity       = "medium"
+  checkov_id     = "CKV_AWS_7"
+  message        = "Symmetric KMS keys must rotate automatically (enable_key_rotation = true)"
+  condition      = self.customer_master_key_spec != "SYMMETRIC_DEFAULT" || self.enable_key_rotation == true
+}
+
+# A statement that allows "*" is acceptable only when a Condition narrows it
+# (e.g. kms:CallerAccount); Deny statements never open anything.
+policy "kms_key_no_public_principal" {
+  resource_types = ["aws_kms_key"]
+  severity       = "critical"
+  checkov_id     = "CKV_AWS_33"
+  message        = "A KMS key policy must not allow the \"*\" principal without a Condition"
+  condition = self.policy == null || alltrue([
+    for s in flatten([try(jsondecode(self.policy).Statement, [])]) : !(
+      try(s.Effect, "Allow") == "Allow"
+      && try(s.Condition, null) == null
+      && (try(s.Principal == "*", false) || contains(flatten([try(s.Principal.AWS, [])]), "*"))
+    )
+  ])
+}
+
+policy "kms_key_enabled" {
+  resource_types = ["aws_kms_key"]
+  severity       = "medium"
+  checkov_id     = "CKV_AWS_227"
+  message        = "KMS keys must be enabled (is_enabled = true)"
+  condition      = self.is_enabled != false
+}

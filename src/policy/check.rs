@@ -1,0 +1,168 @@
+//! `recon check`: policies over a stack without AWS or state. Every resource is
+//! planned as if it were created: values come from the configuration and defaults,
+//! attributes AWS computes (and everything read by data sources) are unknown.
+
+use super::context::{collect, describe, unsupported_note, Index, InstanceData};
+use super::{eval, source, Note, PolicySet, Report};
+use crate::addr::{Mode, ResourceAddr};
+use crate::config::eval::Scope;
+use crate::config::vars::{self, VarInputs};
+use crate::config::{body, Stack};
+use crate::diag::Diags;
+use crate::graph::{ConfigGraph, Node};
+use crate::plan::diff::{self, DiffOptions};
+use crate::plan::planner::{block_value, expand, schema_of, unread_data};
+use crate::provider::{Provider, Schema};
+use crate::value::{Object, Value};
+use std::collections::BTreeMap;
+
+/// Evaluates `policies` over the stack statically.
+pub fn check_stack(
+    stack: &Stack,
+    graph: &ConfigGraph,
+    vars: &Object,
+    provider: &dyn Provider,
+    policies: &PolicySet,
+) -> Result<Report, Diags> {
+    let sources = source::scan(stack, policies)?;
+    let mut notes = Vec::new();
+    let instances = static_plan(stack, graph, vars, provider, &mut notes);
+    let index = Index::new(stack, instances);
+    let findings = eval::evaluate(policies, vars, &index, &sources, None);
+    let evaluated = index
+        .instances
+        .iter()
+        .filter(|i| i.addr.resource.mode == Mode::Managed)
+        .count();
+    Ok(Report {
+        policies: policies.clone(),
+        findings,
+        notes,
+        instances: evaluated,
+    })
+}
+
+/// Evaluates every block in dependency order, as a plan with no prior state would.
+fn static_plan(
+    stack: &Stack,
+    graph: &ConfigGraph,
+    vars: &Object,
+    provider: &dyn Provider,
+    notes: &mut Vec<Note>,
+) -> Vec<InstanceData> {
+    let mut values: BTreeMap<ResourceAddr, Value> = BTreeMap::new();
+    let mut out = Vec::new();
+    for node in graph.order() {
+        let Node::Resource(addr) = node else { continue };
+        let block = &stack.resources[&addr];
+        let Some(schema) = schema_of(provider, &addr) else {
+            notes.push(unsupported_note(block));
+            continue;
+        };
+        // Arguments recon does not model (a Terraform file may set more) are ignored.
+        for d in body::check(schema, &block.body, &addr.to_string(), &block.span) {
+            notes.push(Note {
+                address: Some(addr.to_string()),
+                location: d.location.clone(),
+                message: format!("ignored: {}", d.message),
+            });
+        }
+        let scope = Scope::new(stack, vars, &values);
+        let instances = match expand(block, &scope) {
+            Ok(i) => i,
+            Err(d) => {
+                notes.push(Note {
+                    address: Some(addr.to_string()),
+                    location: d.location.clone(),
+                    message: format!("not checked: {}", d.message),
+                });
+                values.insert(addr.clone(), Value::Unknown);
+                continue;
+            }
+        };
+        let mut block_values = Vec::new();
+        for instance in instances {
+            let iaddr = addr.instance(instance.key.clone());
+            let iscope = scope.for_instance(instance.count_index, instance.each.clone());
+            let config = body::evaluate(schema, &block.body, &iscope).map_err(|d| describe(&d));
+            let after = planned(schema, addr.mode, &config);
+            block_values.push((
+                instance.key,
+                if config.is_ok() {
+                    Value::Object(after.clone())
+                } else {
+                    Value::Unknown
+                },
+            ));
+            out.push(InstanceData::new(iaddr, Some(schema), config, after));
+        }
+        values.insert(addr.clone(), block_value(block, block_values));
+    }
+    out
+}
+
+fn planned(schema: &Schema, mode: Mode, config: &Result<Object, String>) -> Object {
+    match (config, mode) {
+        (Ok(cfg), Mode::Data) => unread_data(schema, cfg),
+        (Ok(cfg), Mode::Managed) => {
+            diff::plan_object(schema, cfg, None, &DiffOptions::default()).after
+        }
+        (Err(_), _) => Object::new(),
+    }
+}
+
+/// Variables as `recon check` takes them: like plan, except that a variable with no
+/// value anywhere is unknown (a note says so) instead of an error.
+pub fn lenient_vars(stack: &Stack, inputs: &VarInputs) -> Result<(Object, Vec<Note>), Diags> {
+    match vars::resolve(stack, inputs) {
+        Ok(v) => Ok((v, Vec::new())),
+        Err(diags) => {
+            let prefix = "no value for required variable \"";
+            let missing: Vec<String> = diags
+                .0
+                .iter()
+                .filter_map(|d| {
+                    d.message
+                        .strip_prefix(prefix)
+                        .and_then(|r| r.strip_suffix('"'))
+                        .map(str::to_string)
+                })
+                .collect();
+            if missing.is_empty() || missing.len() != diags.0.len() {
+                return Err(diags);
+            }
+            let mut reduced = stack.clone();
+            for name in &missing {
+                reduced.variables.shift_remove(name);
+            }
+            let mut values = vars::resolve(&reduced, inputs)?;
+            let mut notes = Vec::new();
+            for name in missing {
+                notes.push(Note {
+                    address: None,
+                    location: stack.variables.get(&name).map(|v| v.span.location()),
+                    message: format!("variable \"{name}\" has no value: treated as unknown (pass --var {name}=... to check with a value)"),
+                });
+                values.insert(name, Value::Unknown);
+            }
+            Ok((values, notes))
+        }
+    }
+}
+
+/// The instances of a plan, as policies see them.
+pub fn plan_instances(
+    stack: &Stack,
+    vars: &Object,
+    provider: &dyn Provider,
+    values: &BTreeMap<ResourceAddr, Value>,
+    notes: &mut Vec<Note>,
+) -> Vec<InstanceData> {
+    collect(
+        stack,
+        vars,
+        &|addr| schema_of(provider, addr),
+        values,
+        notes,
+    )
+}

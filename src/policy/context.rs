@@ -1,0 +1,607 @@
+//! What a policy condition sees: `self` (the instance's planned values), the other
+//! resources of the stack, and cross-resource lookups.
+//!
+//! Names added to the language inside a condition:
+//! - `self`: the instance's planned values. An Optional+Computed attribute (or a
+//!   block the provider fills in) that the configuration leaves unset is `null`
+//!   (or an empty list) rather than unknown: the configuration does not ask for
+//!   anything there, so nothing is guaranteed. Values that depend on other
+//!   resources not created yet stay unknown until apply.
+//! - `resource`: `{ type, name, address }` of the instance.
+//! - `resources.TYPE`: planned values of every instance of TYPE in the stack.
+//! - normal references (`aws_kms_key.ebs.arn`, `var.x`, `local.y`) as in the stack.
+//! - `referrers(TYPE, ATTRIBUTE)`: planned values of every TYPE instance whose
+//!   ATTRIBUTE refers to this resource (a reference in its configuration, or equal
+//!   to this resource's id/arn once both are known).
+//! - `referenced(ATTRIBUTE)` / `referenced(ATTRIBUTE, TYPE)`: planned values of the
+//!   resources this instance's ATTRIBUTE refers to (`root_block_device.kms_key_id`
+//!   names an attribute of a nested block).
+//! - `alltrue(list)`, `anytrue(list)`: Terraform's functions (unknown-aware).
+//! - `configured(value)`: true unless the value is null or "" (a value known only
+//!   after apply counts as set), for rules such as "a KMS key is named".
+
+use super::Note;
+use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::config::eval::{Extension, Scope};
+use crate::config::refs::{self, Ref};
+use crate::config::{body, ResourceBlock, Stack};
+use crate::plan::diff::{self, DiffOptions};
+use crate::plan::planner::{block_value, expand, unread_data};
+use crate::provider::{Attribute, BlockType, Presence, Schema};
+use crate::value::{Object, Value};
+use hcl_edit::structure::{Body, Structure};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One resource or data instance as policies see it.
+#[derive(Clone, Debug)]
+pub struct InstanceData {
+    pub addr: InstanceAddr,
+    /// The evaluated configuration, or why it could not be evaluated.
+    pub config: Result<Object, String>,
+    /// The planned values (Unknown where only apply can tell).
+    pub after: Object,
+    /// `self`: the planned values with unset provider-chosen values as null.
+    pub view: Value,
+}
+
+impl InstanceData {
+    pub fn new(
+        addr: InstanceAddr,
+        schema: Option<&Schema>,
+        config: Result<Object, String>,
+        after: Object,
+    ) -> InstanceData {
+        let view = match (&config, schema) {
+            (Ok(cfg), Some(s)) if addr.resource.mode == Mode::Managed => {
+                Value::Object(view(s, cfg, &after))
+            }
+            _ => Value::Object(after.clone()),
+        };
+        InstanceData {
+            addr,
+            config,
+            after,
+            view,
+        }
+    }
+}
+
+/// The planned values as a policy sees them: see the module documentation.
+pub fn view(schema: &Schema, config: &Object, after: &Object) -> Object {
+    view_level(schema.attributes, schema.blocks, config, after)
+}
+
+fn view_level(
+    attributes: &[Attribute],
+    blocks: &[BlockType],
+    config: &Object,
+    after: &Object,
+) -> Object {
+    let mut out = after.clone();
+    for attr in attributes {
+        let unset = config.get(attr.name).is_none_or(Value::is_null);
+        if attr.presence == Presence::OptionalComputed
+            && unset
+            && out.get(attr.name).is_some_and(Value::is_unknown)
+        {
+            out.insert(attr.name.to_string(), Value::Null);
+        }
+    }
+    for bt in blocks {
+        let configured: &[Value] = config.get(bt.name).and_then(Value::as_list).unwrap_or(&[]);
+        match out.get(bt.name) {
+            Some(Value::Unknown) if configured.is_empty() && bt.computed_when_absent => {
+                out.insert(bt.name.to_string(), Value::List(Vec::new()));
+            }
+            Some(Value::List(items)) => {
+                let empty = Object::new();
+                let items = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| match item {
+                        Value::Object(obj) => {
+                            let cfg = configured
+                                .get(i)
+                                .and_then(Value::as_object)
+                                .unwrap_or(&empty);
+                            Value::Object(view_level(bt.attributes, bt.blocks, cfg, obj))
+                        }
+                        other => other.clone(),
+                    })
+                    .collect();
+                out.insert(bt.name.to_string(), Value::List(items));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The value of one instance inside its block's value (object, list or map).
+pub fn instance_value(block: &ResourceBlock, value: &Value, key: &InstanceKey) -> Option<Object> {
+    let v = match (key, value) {
+        (InstanceKey::None, v) if block.count.is_none() && block.for_each.is_none() => Some(v),
+        (InstanceKey::Int(i), Value::List(items)) => {
+            usize::try_from(*i).ok().and_then(|i| items.get(i))
+        }
+        (InstanceKey::Str(k), Value::Object(map)) => map.get(k),
+        _ => None,
+    };
+    v.and_then(Value::as_object).cloned()
+}
+
+/// Evaluates every block's configuration per instance against `values` (the
+/// planned values of every block) and pairs it with its planned object.
+pub fn collect(
+    stack: &Stack,
+    vars: &Object,
+    schema_of: &dyn Fn(&ResourceAddr) -> Option<&'static Schema>,
+    values: &BTreeMap<ResourceAddr, Value>,
+    notes: &mut Vec<Note>,
+) -> Vec<InstanceData> {
+    let scope = Scope::new(stack, vars, values);
+    let mut out = Vec::new();
+    for (addr, block) in &stack.resources {
+        let Some(schema) = schema_of(addr) else {
+            notes.push(unsupported_note(block));
+            continue;
+        };
+        let instances = match expand(block, &scope) {
+            Ok(i) => i,
+            Err(d) => {
+                notes.push(Note {
+                    address: Some(addr.to_string()),
+                    location: d.location.clone(),
+                    message: format!("not checked: {}", d.message),
+                });
+                continue;
+            }
+        };
+        let block_val = values.get(addr);
+        for instance in instances {
+            let iaddr = addr.instance(instance.key.clone());
+            let iscope = scope.for_instance(instance.count_index, instance.each.clone());
+            let config = body::evaluate(schema, &block.body, &iscope).map_err(|d| describe(&d));
+            let after = block_val.and_then(|v| instance_value(block, v, &instance.key));
+            let after = match (after, &config) {
+                (Some(a), _) => a,
+                (None, Ok(cfg)) if addr.mode == Mode::Data => unread_data(schema, cfg),
+                (None, Ok(cfg)) => {
+                    diff::plan_object(schema, cfg, None, &DiffOptions::default()).after
+                }
+                (None, Err(_)) => Object::new(),
+            };
+            out.push(InstanceData::new(iaddr, Some(schema), config, after));
+        }
+    }
+    out
+}
+
+pub fn unsupported_note(block: &ResourceBlock) -> Note {
+    let kind = if block.addr.mode == Mode::Data {
+        "data source"
+    } else {
+        "resource"
+    };
+    Note {
+        address: Some(block.addr.to_string()),
+        location: Some(block.span.location()),
+        message: format!(
+            "not checked: recon does not support the {kind} type \"{}\"",
+            block.addr.type_name
+        ),
+    }
+}
+
+pub fn describe(d: &crate::diag::Diag) -> String {
+    match &d.location {
+        Some(l) => format!("{} (at {l})", d.message),
+        None => d.message.clone(),
+    }
+}
+
+/// Every instance with lookups by type, block and id, and what each attribute of
+/// each block refers to.
+pub struct Index<'s> {
+    pub stack: &'s Stack,
+    pub instances: Vec<InstanceData>,
+    by_type: HashMap<String, Vec<usize>>,
+    by_block: HashMap<ResourceAddr, Vec<usize>>,
+    by_ident: HashMap<String, Vec<usize>>,
+    /// block → attribute path → the resource blocks its expression refers to.
+    refs: HashMap<ResourceAddr, HashMap<String, BTreeSet<ResourceAddr>>>,
+    /// Block values built from the views, for normal references in conditions.
+    pub view_values: BTreeMap<ResourceAddr, Value>,
+}
+
+impl<'s> Index<'s> {
+    pub fn new(stack: &'s Stack, instances: Vec<InstanceData>) -> Index<'s> {
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_block: HashMap<ResourceAddr, Vec<usize>> = HashMap::new();
+        let mut by_ident: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, inst) in instances.iter().enumerate() {
+            if inst.addr.resource.mode == Mode::Managed {
+                by_type
+                    .entry(inst.addr.resource.type_name.clone())
+                    .or_default()
+                    .push(i);
+            }
+            by_block
+                .entry(inst.addr.resource.clone())
+                .or_default()
+                .push(i);
+            for ident in idents(&inst.view) {
+                by_ident.entry(ident.to_string()).or_default().push(i);
+            }
+        }
+        let mut locals = HashMap::new();
+        let refs = stack
+            .resources
+            .iter()
+            .map(|(addr, block)| {
+                let mut paths = HashMap::new();
+                attribute_refs(stack, &block.body.body, "", &mut locals, &mut paths);
+                (addr.clone(), paths)
+            })
+            .collect();
+        let mut view_values = BTreeMap::new();
+        for (addr, idxs) in &by_block {
+            if let Some(block) = stack.resources.get(addr) {
+                let items = idxs
+                    .iter()
+                    .map(|&i| (instances[i].addr.key.clone(), instances[i].view.clone()))
+                    .collect();
+                view_values.insert(addr.clone(), block_value(block, items));
+            }
+        }
+        Index {
+            stack,
+            instances,
+            by_type,
+            by_block,
+            by_ident,
+            refs,
+            view_values,
+        }
+    }
+
+    pub fn position(&self, addr: &InstanceAddr) -> Option<usize> {
+        self.by_block
+            .get(&addr.resource)?
+            .iter()
+            .copied()
+            .find(|&i| self.instances[i].addr == *addr)
+    }
+
+    fn of_type(&self, type_name: &str) -> &[usize] {
+        self.by_type
+            .get(type_name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    fn refers(&self, from: &ResourceAddr, path: &str, to: &ResourceAddr) -> bool {
+        self.refs
+            .get(from)
+            .and_then(|p| p.get(path))
+            .is_some_and(|set| set.contains(to))
+    }
+
+    /// `referrers(TYPE, ATTRIBUTE)` for instance `me`.
+    pub fn referrers(&self, me: usize, type_name: &str, path: &str) -> Vec<usize> {
+        let mine = &self.instances[me];
+        let my_idents: Vec<&str> = idents(&mine.view);
+        self.of_type(type_name)
+            .iter()
+            .copied()
+            .filter(|&c| c != me)
+            .filter(|&c| {
+                let cand = &self.instances[c];
+                let values = path_values(&cand.view, path);
+                let known = !values.is_empty() && values.iter().all(|v| v.is_wholly_known());
+                if known && !my_idents.is_empty() {
+                    values.iter().any(|v| mentions(v, &my_idents))
+                } else {
+                    self.refers(&cand.addr.resource, path, &mine.addr.resource)
+                }
+            })
+            .collect()
+    }
+
+    /// `referenced(ATTRIBUTE [, TYPE])` for instance `me`.
+    pub fn referenced(&self, me: usize, path: &str, type_name: Option<&str>) -> Vec<usize> {
+        let mine = &self.instances[me];
+        let blocks = self.refs.get(&mine.addr.resource).and_then(|p| p.get(path));
+        let by_reference: Vec<usize> = blocks
+            .into_iter()
+            .flatten()
+            .flat_map(|b| self.by_block.get(b).into_iter().flatten().copied())
+            .filter(|&i| i != me)
+            .collect();
+        let values = path_values(&mine.view, path);
+        let known: Vec<&str> = if !values.is_empty() && values.iter().all(|v| v.is_wholly_known()) {
+            values.iter().flat_map(|v| strings(v)).collect()
+        } else {
+            Vec::new()
+        };
+        let mut found = if known.is_empty() {
+            by_reference
+        } else {
+            let exact: Vec<usize> = by_reference
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    idents(&self.instances[i].view)
+                        .iter()
+                        .any(|id| known.contains(id))
+                })
+                .collect();
+            if !exact.is_empty() {
+                exact
+            } else {
+                let mut by_value: Vec<usize> = known
+                    .iter()
+                    .flat_map(|k| self.by_ident.get(*k).into_iter().flatten().copied())
+                    .filter(|&i| i != me)
+                    .collect();
+                by_value.sort_unstable();
+                by_value.dedup();
+                by_value
+            }
+        };
+        if let Some(t) = type_name {
+            found.retain(|&i| self.instances[i].addr.resource.type_name == t);
+        }
+        found
+    }
+
+    fn views(&self, idxs: &[usize]) -> Value {
+        Value::List(
+            idxs.iter()
+                .map(|&i| self.instances[i].view.clone())
+                .collect(),
+        )
+    }
+}
+
+/// Known `id` and `arn` of an instance: how other resources name it.
+fn idents(view: &Value) -> Vec<&str> {
+    ["id", "arn"]
+        .iter()
+        .filter_map(|k| view.get(k).as_str())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn strings(v: &Value) -> Vec<&str> {
+    match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::List(items) => items.iter().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn mentions(v: &Value, idents: &[&str]) -> bool {
+    strings(v).iter().any(|s| idents.contains(s))
+}
+
+/// The values at a dotted attribute path, through nested block lists.
+fn path_values<'v>(v: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut current = vec![v];
+    for step in path.split('.') {
+        let mut next = Vec::new();
+        for v in current {
+            match v.get(step) {
+                Value::List(items)
+                    if items.iter().all(|i| matches!(i, Value::Object(_))) && !items.is_empty() =>
+                {
+                    next.extend(items.iter())
+                }
+                Value::Null => {}
+                other => next.push(other),
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+/// Fills `out` with attribute path → referenced resource blocks (through locals).
+fn attribute_refs(
+    stack: &Stack,
+    body: &Body,
+    prefix: &str,
+    locals: &mut HashMap<String, BTreeSet<ResourceAddr>>,
+    out: &mut HashMap<String, BTreeSet<ResourceAddr>>,
+) {
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let path = format!("{prefix}{}", attr.key.as_str());
+                let found = resolve(
+                    stack,
+                    refs::references(&attr.value)
+                        .into_iter()
+                        .map(|(r, _)| r)
+                        .collect(),
+                    locals,
+                    &mut Vec::new(),
+                );
+                out.entry(path).or_default().extend(found);
+            }
+            Structure::Block(block) => {
+                let path = format!("{prefix}{}", block.ident.as_str());
+                let mut inner = HashMap::new();
+                attribute_refs(stack, &block.body, &format!("{path}."), locals, &mut inner);
+                let all: BTreeSet<ResourceAddr> = inner.values().flatten().cloned().collect();
+                out.entry(path).or_default().extend(all);
+                for (k, v) in inner {
+                    out.entry(k).or_default().extend(v);
+                }
+            }
+        }
+    }
+}
+
+fn resolve(
+    stack: &Stack,
+    found: Vec<Ref>,
+    locals: &mut HashMap<String, BTreeSet<ResourceAddr>>,
+    active: &mut Vec<String>,
+) -> BTreeSet<ResourceAddr> {
+    let mut out = BTreeSet::new();
+    for r in found {
+        match r {
+            Ref::Resource(addr) => {
+                out.insert(addr);
+            }
+            Ref::Local(name) => {
+                if let Some(done) = locals.get(&name) {
+                    out.extend(done.iter().cloned());
+                    continue;
+                }
+                let Some(local) = stack.locals.get(&name) else {
+                    continue;
+                };
+                if active.contains(&name) {
+                    continue;
+                }
+                active.push(name.clone());
+                let inner = resolve(
+                    stack,
+                    refs::references(&local.expr.expr)
+                        .into_iter()
+                        .map(|(r, _)| r)
+                        .collect(),
+                    locals,
+                    active,
+                );
+                active.pop();
+                out.extend(inner.iter().cloned());
+                locals.insert(name, inner);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The policy names for one instance: an [`Extension`] of the evaluator.
+pub struct PolicyScope<'i, 's> {
+    pub index: &'i Index<'s>,
+    pub me: usize,
+}
+
+impl Extension for PolicyScope<'_, '_> {
+    fn root(&self, name: &str, next: Option<&str>) -> Option<(Value, usize)> {
+        match name {
+            "resources" => Some(match next {
+                Some(ty) => (self.index.views(self.index.of_type(ty)), 1),
+                None => {
+                    let mut types: BTreeMap<String, Value> = BTreeMap::new();
+                    for (ty, idxs) in &self.index.by_type {
+                        types.insert(ty.clone(), self.index.views(idxs));
+                    }
+                    (Value::Object(types), 0)
+                }
+            }),
+            "resource" => {
+                let addr = &self.index.instances[self.me].addr;
+                Some((
+                    Value::Object(crate::object! {
+                        "type" => addr.resource.type_name.clone(),
+                        "name" => addr.resource.name.clone(),
+                        "address" => addr.to_string(),
+                    }),
+                    0,
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        let text = |i: usize, what: &str| -> Result<&str, String> {
+            args.get(i)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{name}: argument {} ({what}) must be a string", i + 1))
+        };
+        Some(match name {
+            "alltrue" | "anytrue" => fold_bools(name, args),
+            "configured" => match args {
+                [v] => Ok(Value::Bool(configured(v))),
+                _ => Err("configured takes one value".into()),
+            },
+            "referrers" => {
+                if args.len() != 2 {
+                    return Some(Err("referrers takes a resource type and an attribute name: referrers(\"aws_s3_bucket_policy\", \"bucket\")".into()));
+                }
+                text(0, "resource type").and_then(|ty| {
+                    text(1, "attribute")
+                        .map(|attr| self.index.views(&self.index.referrers(self.me, ty, attr)))
+                })
+            }
+            "referenced" => {
+                if args.is_empty() || args.len() > 2 {
+                    return Some(Err("referenced takes an attribute name and optionally a resource type: referenced(\"volume_id\")".into()));
+                }
+                let ty = if args.len() == 2 {
+                    Some(text(1, "resource type"))
+                } else {
+                    None
+                };
+                match (text(0, "attribute"), ty.transpose()) {
+                    (Ok(attr), Ok(ty)) => {
+                        Ok(self.index.views(&self.index.referenced(self.me, attr, ty)))
+                    }
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                }
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// `configured(value)`: the value is set, to something other than null or "".
+/// A value known only after apply counts as set: a reference such as
+/// `aws_kms_key.ebs.arn` names a value that will exist.
+fn configured(v: &Value) -> bool {
+    !matches!(v, Value::Null) && v.as_str() != Some("")
+}
+
+/// alltrue / anytrue with Terraform's handling of unknown elements.
+fn fold_bools(name: &str, args: &[Value]) -> Result<Value, String> {
+    let [list] = args else {
+        return Err(format!("{name} takes one list of bools"));
+    };
+    let items = match list {
+        Value::Unknown => return Ok(Value::Unknown),
+        Value::List(items) => items,
+        other => {
+            return Err(format!(
+                "{name}: the argument must be a list of bools, got {}",
+                other.type_name()
+            ))
+        }
+    };
+    let all = name == "alltrue";
+    let mut unknown = false;
+    for item in items {
+        match item {
+            Value::Bool(b) if *b != all => return Ok(Value::Bool(!all)),
+            Value::Bool(_) => {}
+            Value::Unknown => unknown = true,
+            other => {
+                return Err(format!(
+                    "{name}: every element must be a bool, got {}",
+                    other.type_name()
+                ))
+            }
+        }
+    }
+    Ok(if unknown {
+        Value::Unknown
+    } else {
+        Value::Bool(all)
+    })
+}
