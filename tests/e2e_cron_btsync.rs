@@ -132,6 +132,32 @@ fn leftovers(moto: &Moto) -> Vec<String> {
                 left.push(format!("alias {}", a.alias_name().unwrap_or_default()));
             }
         }
+        // By name, for what carries no tag filter.
+        let iam = aws_sdk_iam::Client::new(&config);
+        for r in iam.list_roles().send().await.unwrap().roles() {
+            if r.role_name().starts_with("btsync") {
+                left.push(format!("role {}", r.role_name()));
+            }
+        }
+        for p in iam.list_instance_profiles().send().await.unwrap().instance_profiles() {
+            if p.instance_profile_name().starts_with("btsync") {
+                left.push(format!("instance profile {}", p.instance_profile_name()));
+            }
+        }
+        let lambda = aws_sdk_lambda::Client::new(&config);
+        for f in lambda.list_functions().send().await.unwrap().functions() {
+            left.push(format!("function {}", f.function_name().unwrap_or_default()));
+        }
+        let events = aws_sdk_eventbridge::Client::new(&config);
+        for r in events.list_rules().send().await.unwrap().rules() {
+            left.push(format!("rule {}", r.name().unwrap_or_default()));
+        }
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
+        );
+        for b in s3.list_buckets().send().await.unwrap().buckets() {
+            left.push(format!("bucket {}", b.name().unwrap_or_default()));
+        }
         left
     })
 }
@@ -146,7 +172,7 @@ fn example_stack_lifecycle() {
     // A first plan shows everything to create and exits 2 under --detailed-exitcode.
     let plan = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(plan.stdout.contains("Plan: 8 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 25 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
     assert!(plan.stdout.contains("(known after apply)"), "{}", plan.stdout);
 
     ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve"]));

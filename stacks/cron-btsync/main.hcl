@@ -1,7 +1,7 @@
-# A small always-on sync/backup server: no inbound access, no public IP,
-# IMDSv2 only, root and data volumes encrypted with a customer-managed KMS key.
-# IAM (SSM instance profile), the start/stop Lambda, its EventBridge schedule and
-# the backup bucket come with later resource types.
+# A small sync/backup server: no inbound access, no public IP, IMDSv2 only,
+# managed through SSM (iam.hcl), root and data volumes encrypted with a
+# customer-managed KMS key. schedule.hcl switches it on and off; backup.hcl is
+# where its backups go.
 
 data "aws_availability_zones" "available" {
   state = "available"
@@ -76,6 +76,7 @@ resource "aws_instance" "sync" {
   subnet_id                   = aws_subnet.private.id
   vpc_security_group_ids      = [aws_security_group.sync.id]
   associate_public_ip_address = false
+  iam_instance_profile        = aws_iam_instance_profile.sync.name
 
   metadata_options {
     http_endpoint = "enabled"

@@ -39,3 +39,21 @@ variable "data_volume_size" {
   type    = number
   default = 50
 }
+
+variable "start_schedule" {
+  type        = string
+  default     = "cron(0 4 ? * SAT *)"
+  description = "When the server is switched on (EventBridge schedule, UTC)."
+}
+
+variable "stop_schedule" {
+  type        = string
+  default     = "cron(0 8 ? * SAT *)"
+  description = "When the server is switched off (EventBridge schedule, UTC)."
+}
+
+variable "backup_force_destroy" {
+  type        = bool
+  default     = false
+  description = "Let `recon destroy` delete the backup bucket with its objects."
+}
