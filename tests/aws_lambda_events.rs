@@ -689,6 +689,36 @@ fn rule_lifecycle() {
         assert!(aws_tags.tags().iter().any(|t| t.key() == "recon:address" && t.value() == address));
         assert_eq!(changed(&replan(&rules, &config, &created)), Vec::<String>::new());
 
+        // A retried create finds its own rule and carries on; a rule recon did not
+        // make is not taken over.
+        let retried = rules
+            .create(&planned(&rules, &config), &meta(address))
+            .await
+            .expect("a retried create adopts its own rule");
+        assert_eq!(retried, created);
+        clients
+            .events
+            .put_rule()
+            .name("handmade-rule")
+            .schedule_expression("rate(1 day)")
+            .send()
+            .await
+            .unwrap();
+        let mut foreign = config.clone();
+        foreign.insert("name".into(), Value::from("handmade-rule"));
+        let err = rules
+            .create(&planned(&rules, &foreign), &meta("aws_cloudwatch_event_rule.other"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("ResourceAlreadyExistsException"));
+        assert!(
+            err.message.contains("recon import aws_cloudwatch_event_rule.other handmade-rule"),
+            "{}",
+            err.message
+        );
+        let untouched = clients.events.describe_rule().name("handmade-rule").send().await.unwrap();
+        assert_eq!(untouched.schedule_expression(), Some("rate(1 day)"));
+
         // In-place update of schedule, description, state and tags.
         config.insert("schedule_expression".into(), Value::from("cron(0 6 ? * SAT *)"));
         config.insert("description".into(), Value::from("start later"));
@@ -817,6 +847,24 @@ fn target_lifecycle() {
         let mut compact = config.clone();
         compact.insert("input".into(), Value::from(r#"{"action":"stop"}"#));
         assert_eq!(changed(&replan(&targets, &compact, &a)), Vec::<String>::new());
+
+        // A retried create finds the same target; another target with that id is
+        // not overwritten.
+        let retried = targets
+            .create(&planned(&targets, &config), &meta("aws_cloudwatch_event_target.stop"))
+            .await
+            .expect("a retried create adopts the identical target");
+        assert_eq!(retried, a);
+        let mut clash = config.clone();
+        clash.insert("arn".into(), Value::from(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:other")));
+        let err = targets
+            .create(&planned(&targets, &clash), &meta("aws_cloudwatch_event_target.clash"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("ResourceAlreadyExistsException"));
+        assert!(err.message.contains("btsync-stop/switch"), "{}", err.message);
+        let listed = clients.events.list_targets_by_rule().rule("btsync-stop").send().await.unwrap();
+        assert_eq!(listed.targets()[0].arn(), function_arn.as_str(), "not overwritten");
 
         // A second target with a generated id.
         let generated_config = object! {

@@ -72,6 +72,26 @@ impl ResourceType for EventRule {
             (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
         };
         let bus = bus_name(planned);
+        // PutRule would silently take over a rule of the same name: refuse unless it
+        // is the one an earlier attempt of this very create made.
+        if let Some(existing) = find_rule(&self.client, &bus, &name).await? {
+            let found = self
+                .rule_tags(existing.arn().unwrap_or_default())
+                .await?
+                .unwrap_or_default();
+            let tagged = |key: &str, value: &str| found.iter().any(|(k, v)| k == key && v == value);
+            if !(tagged(tags::TAG_STACK, &meta.stack) && tagged(tags::TAG_ADDRESS, &meta.address)) {
+                return Err(ProviderError::with_code(
+                    "ResourceAlreadyExistsException",
+                    format!(
+                        "an EventBridge rule named {name} already exists on bus {bus} and recon did not \
+                         create it; import it (recon import {} {}) or choose another name",
+                        meta.address,
+                        rule_id(&bus, &name)
+                    ),
+                ));
+            }
+        }
         let rule_tags = tags::with_recon_tags(planned, meta)
             .into_iter()
             .map(|(k, v)| event_tag(k, v))
@@ -250,28 +270,36 @@ impl EventRule {
         let Some(rule) = find_rule(&self.client, &bus, &name).await? else {
             return Ok(None);
         };
-        let arn = rule.arn().unwrap_or_default();
-        let found = match self
+        let Some(found) = self.rule_tags(rule.arn().unwrap_or_default()).await? else {
+            return Ok(None);
+        };
+        Ok(Some(to_state(&rule, &bus, found, prior)))
+    }
+
+    /// The tags of the rule `arn`; None when it is gone.
+    async fn rule_tags(&self, arn: &str) -> ProviderResult<Option<Vec<(String, String)>>> {
+        match self
             .client
             .list_tags_for_resource()
             .resource_arn(arn)
             .send()
             .await
         {
-            Ok(out) => out
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect::<Vec<_>>(),
+            Ok(out) => Ok(Some(
+                out.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+            )),
             Err(err) => {
                 let err = sdk_error(err);
                 if is_not_found(&err) {
-                    return Ok(None);
+                    Ok(None)
+                } else {
+                    Err(err)
                 }
-                return Err(err);
             }
-        };
-        Ok(Some(to_state(&rule, &bus, found, prior)))
+        }
     }
 
     async fn target_ids(&self, bus: &str, name: &str) -> ProviderResult<Vec<String>> {

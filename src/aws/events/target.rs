@@ -52,7 +52,6 @@ impl ResourceType for EventTarget {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
         let target_id = match planned.str("target_id") {
             Some(id) => id.to_string(),
             None => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
@@ -60,6 +59,24 @@ impl ResourceType for EventTarget {
         let mut prior = planned.clone();
         prior.insert("target_id".into(), Value::from(target_id.as_str()));
         prior.insert("id".into(), Value::from(target_id_of(&prior)));
+        // PutTargets would silently overwrite a target with this id: refuse unless it
+        // already is exactly this target (an earlier attempt of this create).
+        if let Some(existing) = self.read_one(&prior).await? {
+            let same = ["arn", "input", "input_path", "role_arn"]
+                .iter()
+                .all(|k| existing.get(*k) == Some(prior.get(*k).unwrap_or(&Value::Null)));
+            if !same {
+                let rule = prior.str("rule").unwrap_or_default();
+                return Err(ProviderError::with_code(
+                    "ResourceAlreadyExistsException",
+                    format!(
+                        "rule {rule} already has a target with id {target_id} that recon did not \
+                         create; import it (recon import {} {rule}/{target_id}) or choose another target_id",
+                        meta.address
+                    ),
+                ));
+            }
+        }
         self.put_target(&prior).await?;
         self.read_one(&prior).await?.ok_or_else(|| {
             let mut partial = prior.clone();

@@ -200,14 +200,13 @@ impl ResourceType for LambdaFunction {
             .any(|key| changed(prior, planned, key));
         if code_changed {
             let zip = read_zip(planned).await?;
-            self.client
+            let request = self
+                .client
                 .update_function_code()
                 .function_name(&name)
                 .zip_file(Blob::new(zip))
-                .set_architectures(architectures(planned))
-                .send()
-                .await
-                .map_err(sdk_error)?;
+                .set_architectures(architectures(planned));
+            retry_propagation(|| request.clone().send()).await?;
             wait_settled(&self.client, &name).await?;
         }
         if changed(prior, planned, "reserved_concurrent_executions") {

@@ -133,7 +133,7 @@ impl ResourceType for LambdaPermission {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         // One GetPolicy per function (and qualifier), however many statements it holds.
-        let mut policies: HashMap<(String, Option<String>), Option<Vec<Json>>> = HashMap::new();
+        let mut policies: HashMap<(String, Option<String>), Vec<Json>> = HashMap::new();
         for prior in priors {
             let Some(function) = prior.str("function_name") else {
                 continue;
@@ -150,9 +150,7 @@ impl ResourceType for LambdaPermission {
             .iter()
             .map(|prior| {
                 let function = prior.str("function_name")?;
-                let statements = policies
-                    .get(&(function.to_string(), qualifier(prior)))?
-                    .as_ref()?;
+                let statements = policies.get(&(function.to_string(), qualifier(prior)))?;
                 let sid = statement_id(prior)?;
                 let statement = statements.iter().find(|s| s["Sid"].as_str() == Some(sid))?;
                 Some(to_state(statement, prior))
@@ -243,13 +241,13 @@ fn function_lock(function: &str) -> Arc<tokio::sync::Mutex<()>> {
     locks.entry(function.to_string()).or_default().clone()
 }
 
-/// The statements of a function's resource policy; None when the function is gone,
-/// an empty list when it has no policy.
+/// The statements of a function's resource policy: none when it has no policy or
+/// the function is gone.
 async fn find_statements(
     client: &aws_sdk_lambda::Client,
     function: &str,
     qualifier: Option<&str>,
-) -> ProviderResult<Option<Vec<Json>>> {
+) -> ProviderResult<Vec<Json>> {
     let out = match client
         .get_policy()
         .function_name(function)
@@ -262,25 +260,25 @@ async fn find_statements(
         Err(err) => {
             let err = sdk_error(err);
             return if is_not_found(&err) {
-                Ok(Some(Vec::new()))
+                Ok(Vec::new())
             } else {
                 Err(err)
             };
         }
     };
     let Some(text) = out.policy() else {
-        return Ok(Some(Vec::new()));
+        return Ok(Vec::new());
     };
     let policy: Json = serde_json::from_str(text).map_err(|e| {
         ProviderError::new(format!(
             "the resource policy of {function} is not JSON: {e}"
         ))
     })?;
-    Ok(Some(match &policy["Statement"] {
+    Ok(match &policy["Statement"] {
         Json::Array(items) => items.clone(),
         Json::Null => Vec::new(),
         single => vec![single.clone()],
-    }))
+    })
 }
 
 fn statement_id(obj: &Object) -> Option<&str> {
