@@ -222,6 +222,25 @@ impl S3Backend {
         Ok(Some((info, raw.etag)))
     }
 
+    async fn versioning_enabled(&self) -> Result<bool, StateError> {
+        match self
+            .s3
+            .get_bucket_versioning()
+            .bucket(&self.settings.bucket)
+            .send()
+            .await
+        {
+            Ok(v) => Ok(v.status().map(|s| s.as_str()) == Some("Enabled")),
+            // moto answers with a root element the SDK does not accept; the
+            // answer itself is fine, so read the status from it.
+            Err(e) if http_status(&e) == Some(200) => Ok(e
+                .raw_response()
+                .and_then(|r| r.body().bytes())
+                .is_some_and(|b| String::from_utf8_lossy(b).contains("<Status>Enabled</Status>"))),
+            Err(e) => Err(self.remote("read the versioning of the bucket of", sdk_message(&e))),
+        }
+    }
+
     /// Keys of the objects under `prefix`, following continuation tokens.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StateError> {
         let mut keys = Vec::new();
@@ -488,16 +507,24 @@ impl Backend for S3Backend {
             .bucket(&self.settings.bucket)
             .send()
             .await
-            .map_err(|e| self.remote("reach the bucket of", sdk_message(&e)))?;
+            .map_err(|e| match http_status(&e) {
+                Some(404) => self.remote(
+                    "reach the bucket of",
+                    format!("bucket {} does not exist; create it first (recon does not create its own state bucket)", self.settings.bucket),
+                ),
+                Some(403) => self.remote(
+                    "reach the bucket of",
+                    format!("access to bucket {} is denied for these credentials", self.settings.bucket),
+                ),
+                _ => self.remote("reach the bucket of", sdk_message(&e)),
+            })?;
         let mut notes = vec![format!("Bucket {} is reachable.", self.settings.bucket)];
-        match self.s3.get_bucket_versioning().bucket(&self.settings.bucket).send().await {
-            Ok(v) if v.status().map(|s| s.as_str()) == Some("Enabled") => {
-                notes.push("Versioning is enabled: `recon state history` lists earlier versions.".into())
-            }
-            Ok(_) => notes.push(
+        match self.versioning_enabled().await {
+            Ok(true) => notes.push("Versioning is enabled: `recon state history` lists earlier versions.".into()),
+            Ok(false) => notes.push(
                 "Versioning is not enabled on the bucket: enable it so that every earlier state is kept.".into(),
             ),
-            Err(e) => notes.push(format!("Could not read the bucket's versioning: {}", sdk_message(&e))),
+            Err(e) => notes.push(format!("Could not read the bucket's versioning: {e}")),
         }
         if let Some(k) = &self.settings.kms_key_id {
             notes.push(format!("Objects are written with SSE-KMS under {k}."));
@@ -511,14 +538,7 @@ impl Backend for S3Backend {
     }
 
     async fn versions(&self) -> Result<Vec<StateVersion>, StateError> {
-        let versioning = self
-            .s3
-            .get_bucket_versioning()
-            .bucket(&self.settings.bucket)
-            .send()
-            .await
-            .map_err(|e| self.remote("read the versioning of the bucket of", sdk_message(&e)))?;
-        if versioning.status().map(|s| s.as_str()) != Some("Enabled") {
+        if !self.versioning_enabled().await? {
             return Err(StateError::Unsupported {
                 location: self.location(),
                 what: "state history",
