@@ -145,3 +145,167 @@ impl crate::apply::Gate for PlanPolicies<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::progress::Progress;
+    use crate::apply::{Applier, ApplyOptions, Summary};
+    use crate::config::vars::{self, VarInputs};
+    use crate::graph::ConfigGraph;
+    use crate::plan::{self, PlanOptions};
+    use crate::policy::load::from_sources;
+    use crate::policy::Origin;
+    use crate::state::{LocalBackend, State};
+    use crate::testing::MemoryProvider;
+
+    const STACK: &str = r#"
+resource "mem_key" "k" {}
+
+resource "mem_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  kms_key_id    = mem_key.k.arn
+}
+"#;
+
+    fn policy(condition: &str) -> PolicySet {
+        let text = format!(
+            "policy \"key_naming\" {{\n  resource_types = [\"mem_instance\"]\n  severity = \"high\"\n  condition = {condition}\n  message = \"the key must be an alias\"\n}}\n"
+        );
+        from_sources(vec![("policies/test.hcl".into(), text, Origin::Stack)]).unwrap()
+    }
+
+    /// Plans STACK, evaluates the policy (UNKNOWN at plan time: the key's ARN is
+    /// known only after apply), then applies with the gate.
+    fn plan_and_apply(condition: &str) -> (Outcome, Summary, MemoryProvider) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("web");
+        std::fs::create_dir(&dir).unwrap();
+        let stack =
+            Stack::from_sources(&dir, vec![(dir.join("main.hcl"), STACK.to_string())]).unwrap();
+        let graph = ConfigGraph::build(&stack).unwrap();
+        let vars = vars::resolve(&stack, &VarInputs::default()).unwrap();
+        let provider = MemoryProvider::new();
+        let backend = LocalBackend::new(tmp.path().join("state.json"));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let out = rt
+            .block_on(plan::plan(
+                &stack,
+                &graph,
+                &vars,
+                &provider,
+                &State::new(),
+                &PlanOptions::default(),
+            ))
+            .unwrap();
+        let gate = PlanPolicies::with_policies(
+            &stack,
+            &vars,
+            &provider,
+            &out.values,
+            policy(condition),
+            Severity::High,
+        )
+        .unwrap();
+        let outcome = gate.report.findings[0].outcome;
+        assert!(gate.refusal().is_none());
+        let progress = Progress::new(false);
+        let applier = Applier {
+            stack: &stack,
+            vars: &vars,
+            provider: &provider,
+            backend: &backend,
+            progress: &progress,
+        };
+        let summary = rt.block_on(applier.apply_gated(
+            &out.plan,
+            State::new(),
+            false,
+            &out.values,
+            &ApplyOptions { parallelism: 2 },
+            Some(&gate as &dyn crate::apply::Gate),
+        ));
+        (outcome, summary, provider)
+    }
+
+    #[test]
+    fn unknown_at_plan_and_failing_once_known_fails_that_create() {
+        let (outcome, summary, provider) =
+            plan_and_apply("startswith(self.kms_key_id, \"alias/\")");
+        assert_eq!(outcome, Outcome::Unknown);
+        assert_eq!(summary.added, 1, "the key is created: {summary:?}");
+        assert_eq!(summary.failures.len(), 1, "{summary:?}");
+        let (addr, message) = &summary.failures[0];
+        assert_eq!(addr, "mem_instance.i");
+        assert!(message.contains("policy key_naming (high) fails now that its values are known: the key must be an alias"), "{message}");
+        assert_eq!(
+            provider.ids().len(),
+            1,
+            "no instance was created: {:?}",
+            provider.ids()
+        );
+    }
+
+    #[test]
+    fn unknown_at_plan_and_passing_once_known_creates() {
+        let (outcome, summary, provider) = plan_and_apply("startswith(self.kms_key_id, \"arn:\")");
+        assert_eq!(outcome, Outcome::Unknown);
+        assert!(summary.failures.is_empty(), "{summary:?}");
+        assert_eq!(summary.added, 2);
+        assert_eq!(provider.ids().len(), 2);
+    }
+
+    #[test]
+    fn failing_at_plan_is_a_refusal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = Stack::from_sources(
+            tmp.path(),
+            vec![(tmp.path().join("main.hcl"), STACK.to_string())],
+        )
+        .unwrap();
+        let graph = ConfigGraph::build(&stack).unwrap();
+        let vars = Object::new();
+        let provider = MemoryProvider::new();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let out = rt
+            .block_on(plan::plan(
+                &stack,
+                &graph,
+                &vars,
+                &provider,
+                &State::new(),
+                &PlanOptions::default(),
+            ))
+            .unwrap();
+        let gate = PlanPolicies::with_policies(
+            &stack,
+            &vars,
+            &provider,
+            &out.values,
+            policy("self.instance_type != \"t3.micro\""),
+            Severity::High,
+        )
+        .unwrap();
+        assert_eq!(
+            gate.refusal(),
+            Some(vec!["mem_instance.i (key_naming high)".to_string()])
+        );
+        let low = PlanPolicies::with_policies(
+            &stack,
+            &vars,
+            &provider,
+            &out.values,
+            policy("self.instance_type != \"t3.micro\""),
+            Severity::Critical,
+        )
+        .unwrap();
+        assert_eq!(low.refusal(), None, "below the threshold only shows");
+    }
+}

@@ -1,0 +1,1649 @@
+//! Every baseline policy (policies/*.hcl) against passing, failing and (where a
+//! value can be known only after apply) unknown resources, evaluated the way
+//! `recon check` does: statically, with the real resource schemas.
+
+use recon::aws::{AwsProvider, Clients};
+use recon::config::vars::{self, VarInputs};
+use recon::config::Stack;
+use recon::graph::ConfigGraph;
+use recon::policy::{self, Outcome, Report};
+use std::path::Path;
+
+/// Declared in every case: `local.later` is a bool and `local.later_text` a string
+/// known only after apply (they come from a KMS key that does not exist yet).
+const PRELUDE: &str = r#"
+resource "aws_kms_key" "later" {
+  enable_key_rotation = true
+}
+locals {
+  later      = aws_kms_key.later.arn != ""
+  later_text = aws_kms_key.later.arn
+}
+"#;
+
+fn check(src: &str) -> Report {
+    let text = format!("{PRELUDE}\n{src}");
+    let stack = Stack::from_sources(
+        Path::new("/nonexistent/policy-test"),
+        vec![("main.tf".into(), text)],
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "{}\n{src}",
+            e.0.iter()
+                .map(|d| d.render(false))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let graph = ConfigGraph::build(&stack).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.0.iter()
+                .map(|d| d.render(false))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let vars = vars::resolve(&stack, &VarInputs::default()).unwrap();
+    let provider = AwsProvider::new(&Clients::offline());
+    let policies = policy::load(Path::new("/nonexistent/policy-test")).unwrap();
+    policy::check_stack(&stack, &graph, &vars, &provider, &policies).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.0.iter()
+                .map(|d| d.render(false))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+use Outcome::{Fail, Pass, Unknown};
+
+/// (policy, address, expected result, resources)
+type Case = (&'static str, &'static str, Outcome, &'static str);
+
+fn run(cases: &[Case]) {
+    let mut wrong = Vec::new();
+    for (i, (policy_id, address, expected, src)) in cases.iter().enumerate() {
+        let report = check(src);
+        let found: Vec<&policy::Finding> = report
+            .findings
+            .iter()
+            .filter(|f| report.policy(f).id == *policy_id && f.address.to_string() == *address)
+            .collect();
+        match found.as_slice() {
+            [f] if f.outcome == *expected => {}
+            [f] => wrong.push(format!("case {i}: {policy_id} on {address}: expected {expected:?}, got {:?} ({:?})\n{src}", f.outcome, f.detail)),
+            _ => wrong.push(format!(
+                "case {i}: {policy_id} on {address}: {} results (is the type registered?) notes: {:?}",
+                found.len(),
+                report.notes
+            )),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} case(s) wrong:\n\n{}",
+        wrong.len(),
+        wrong.join("\n\n")
+    );
+}
+
+const SG: &str = "aws_security_group.s";
+const RULE: &str = "aws_vpc_security_group_ingress_rule.r";
+
+#[test]
+fn network_exposure() {
+    run(&[
+        (
+            "sg_no_public_ssh",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  description = "no rules at all"
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8", "0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port        = 20
+    to_port          = 25
+    protocol         = "tcp"
+    ipv6_cidr_blocks = ["::/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            SG,
+            Unknown,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [local.later ? "0.0.0.0/0" : "10.0.0.0/8"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+  cidr_ipv4         = "0.0.0.0/0"
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "-1"
+  cidr_ipv6         = "::/0"
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            RULE,
+            Pass,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            RULE,
+            Unknown,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+  cidr_ipv4         = local.later ? "0.0.0.0/0" : "10.0.0.0/8"
+}"#,
+        ),
+        (
+            "sg_no_public_rdp",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 3389
+    to_port     = 3389
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_rdp",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_rdp",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 3000
+  to_port           = 4000
+  cidr_ipv4         = "0.0.0.0/0"
+}"#,
+        ),
+        (
+            "sg_no_public_rdp",
+            RULE,
+            Unknown,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 3389
+  to_port           = 3389
+  cidr_ipv4         = local.later_text
+}"#,
+        ),
+        (
+            "sg_no_public_http",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 80
+    to_port     = 80
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_http",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_http",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+  cidr_ipv4         = "0.0.0.0/0"
+}"#,
+        ),
+        (
+            "sg_no_public_admin_ports",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 8000
+    to_port     = 9000
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_admin_ports",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 10000
+  to_port           = 10000
+  cidr_ipv6         = "::/0"
+}"#,
+        ),
+        (
+            "sg_no_public_admin_ports",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 8080
+    to_port     = 8080
+    protocol    = "tcp"
+    cidr_blocks = ["10.1.0.0/16"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_all_ports",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 0
+    to_port     = 65535
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_all_ports",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_all_ports",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}"#,
+        ),
+        (
+            "sg_no_public_all_ports",
+            RULE,
+            Pass,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id            = "sg-1"
+  ip_protocol                  = "-1"
+  referenced_security_group_id = "sg-2"
+}"#,
+        ),
+        (
+            "sg_no_public_all_ports",
+            RULE,
+            Unknown,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = local.later ? "-1" : "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}"#,
+        ),
+    ]);
+}
+
+#[test]
+fn descriptions_and_public_addresses() {
+    run(&[
+        (
+            "sg_description",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  description = "web tier"
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}"#,
+        ),
+        // Checkov's semantics: no description of its own, but every rule has one.
+        (
+            "sg_description",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  egress {
+    description = "HTTPS out"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_description",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  egress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_description",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "10.0.0.0/8"
+}"#,
+        ),
+        (
+            "sg_description",
+            "aws_vpc_security_group_egress_rule.e",
+            Pass,
+            r#"resource "aws_vpc_security_group_egress_rule" "e" {
+  security_group_id = "sg-1"
+  description       = "HTTPS to the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "10.0.0.0/8"
+}"#,
+        ),
+        (
+            "sg_rule_descriptions",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  description = "web tier"
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}"#,
+        ),
+        (
+            "sg_rule_descriptions",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  description = "web tier"
+  ingress {
+    description = "HTTPS from the VPC"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}"#,
+        ),
+        (
+            "subnet_no_public_ip_on_launch",
+            "aws_subnet.a",
+            Pass,
+            r#"resource "aws_subnet" "a" {
+  vpc_id     = "vpc-1"
+  cidr_block = "10.0.1.0/24"
+}"#,
+        ),
+        (
+            "subnet_no_public_ip_on_launch",
+            "aws_subnet.a",
+            Fail,
+            r#"resource "aws_subnet" "a" {
+  vpc_id                  = "vpc-1"
+  cidr_block              = "10.0.1.0/24"
+  map_public_ip_on_launch = true
+}"#,
+        ),
+        (
+            "subnet_no_public_ip_on_launch",
+            "aws_subnet.a",
+            Unknown,
+            r#"resource "aws_subnet" "a" {
+  vpc_id                  = "vpc-1"
+  cidr_block              = "10.0.1.0/24"
+  map_public_ip_on_launch = local.later
+}"#,
+        ),
+        (
+            "ec2_no_public_ip",
+            "aws_instance.i",
+            Pass,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+}"#,
+        ),
+        (
+            "ec2_no_public_ip",
+            "aws_instance.i",
+            Pass,
+            r#"resource "aws_instance" "i" {
+  ami                         = "ami-1"
+  instance_type               = "t3.micro"
+  associate_public_ip_address = false
+}"#,
+        ),
+        (
+            "ec2_no_public_ip",
+            "aws_instance.i",
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami                         = "ami-1"
+  instance_type               = "t3.micro"
+  associate_public_ip_address = true
+}"#,
+        ),
+        (
+            "ec2_no_public_ip",
+            "aws_instance.i",
+            Unknown,
+            r#"resource "aws_instance" "i" {
+  ami                         = "ami-1"
+  instance_type               = "t3.micro"
+  associate_public_ip_address = local.later
+}"#,
+        ),
+        (
+            "ec2_no_elastic_ip",
+            "aws_eip.e",
+            Fail,
+            r#"resource "aws_eip" "e" {
+  domain = "vpc"
+}"#,
+        ),
+    ]);
+}
+
+const INSTANCE: &str = "aws_instance.i";
+
+#[test]
+fn instances_and_volumes() {
+    run(&[
+        (
+            "ec2_imdsv2_required",
+            INSTANCE,
+            Pass,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  metadata_options {
+    http_tokens = "required"
+  }
+}"#,
+        ),
+        (
+            "ec2_imdsv2_required",
+            INSTANCE,
+            Pass,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  metadata_options {
+    http_endpoint = "disabled"
+  }
+}"#,
+        ),
+        (
+            "ec2_imdsv2_required",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+}"#,
+        ),
+        (
+            "ec2_imdsv2_required",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  metadata_options {
+    http_put_response_hop_limit = 2
+  }
+}"#,
+        ),
+        (
+            "ec2_imdsv2_required",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  metadata_options {
+    http_tokens = "optional"
+  }
+}"#,
+        ),
+        (
+            "ec2_imdsv2_required",
+            INSTANCE,
+            Unknown,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  metadata_options {
+    http_tokens = local.later ? "required" : "optional"
+  }
+}"#,
+        ),
+        (
+            "ec2_ebs_encrypted",
+            INSTANCE,
+            Pass,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  root_block_device {
+    encrypted = true
+  }
+  ebs_block_device {
+    device_name = "/dev/sdg"
+    snapshot_id = "snap-1"
+  }
+}"#,
+        ),
+        (
+            "ec2_ebs_encrypted",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+}"#,
+        ),
+        (
+            "ec2_ebs_encrypted",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  root_block_device {
+    volume_size = 20
+  }
+}"#,
+        ),
+        (
+            "ec2_ebs_encrypted",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  root_block_device {
+    encrypted = true
+  }
+  ebs_block_device {
+    device_name = "/dev/sdg"
+    volume_size = 10
+  }
+}"#,
+        ),
+        (
+            "ec2_ebs_encrypted",
+            INSTANCE,
+            Unknown,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  root_block_device {
+    encrypted = local.later
+  }
+}"#,
+        ),
+        // A key created in the same apply: its ARN is unknown, but it is set.
+        (
+            "ec2_ebs_cmk",
+            INSTANCE,
+            Pass,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  root_block_device {
+    encrypted  = true
+    kms_key_id = aws_kms_key.later.arn
+  }
+}"#,
+        ),
+        (
+            "ec2_ebs_cmk",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  root_block_device {
+    encrypted = true
+  }
+}"#,
+        ),
+        (
+            "ec2_ebs_cmk",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+}"#,
+        ),
+        (
+            "ec2_instance_profile",
+            INSTANCE,
+            Pass,
+            r#"resource "aws_instance" "i" {
+  ami                  = "ami-1"
+  instance_type        = "t3.micro"
+  iam_instance_profile = "ssm-managed"
+}"#,
+        ),
+        (
+            "ec2_instance_profile",
+            INSTANCE,
+            Pass,
+            r#"resource "aws_iam_instance_profile" "p" {
+  role = "ssm"
+}
+resource "aws_instance" "i" {
+  ami                  = "ami-1"
+  instance_type        = "t3.micro"
+  iam_instance_profile = aws_iam_instance_profile.p.name
+}"#,
+        ),
+        (
+            "ec2_instance_profile",
+            INSTANCE,
+            Fail,
+            r#"resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+}"#,
+        ),
+        (
+            "ebs_volume_encrypted",
+            "aws_ebs_volume.v",
+            Pass,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  encrypted         = true
+}"#,
+        ),
+        (
+            "ebs_volume_encrypted",
+            "aws_ebs_volume.v",
+            Fail,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+}"#,
+        ),
+        (
+            "ebs_volume_encrypted",
+            "aws_ebs_volume.v",
+            Unknown,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  encrypted         = local.later
+}"#,
+        ),
+        (
+            "ebs_volume_cmk",
+            "aws_ebs_volume.v",
+            Pass,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  encrypted         = true
+  kms_key_id        = aws_kms_key.later.arn
+}"#,
+        ),
+        (
+            "ebs_volume_cmk",
+            "aws_ebs_volume.v",
+            Fail,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  encrypted         = true
+}"#,
+        ),
+        (
+            "ebs_attached_volume_encrypted",
+            "aws_volume_attachment.a",
+            Pass,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  encrypted         = true
+}
+resource "aws_volume_attachment" "a" {
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.v.id
+  instance_id = "i-1"
+}"#,
+        ),
+        (
+            "ebs_attached_volume_encrypted",
+            "aws_volume_attachment.a",
+            Fail,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+}
+resource "aws_volume_attachment" "a" {
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.v.id
+  instance_id = "i-1"
+}"#,
+        ),
+        // Through a local, and one of several volumes.
+        (
+            "ebs_attached_volume_encrypted",
+            "aws_volume_attachment.a",
+            Fail,
+            r#"resource "aws_ebs_volume" "ok" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  encrypted         = true
+}
+resource "aws_ebs_volume" "plain" {
+  availability_zone = "us-east-1a"
+  size              = 10
+}
+locals {
+  data_volume = aws_ebs_volume.plain.id
+}
+resource "aws_volume_attachment" "a" {
+  device_name = "/dev/sdf"
+  volume_id   = local.data_volume
+  instance_id = "i-1"
+}"#,
+        ),
+        (
+            "ebs_attached_volume_encrypted",
+            "aws_volume_attachment.a",
+            Unknown,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  encrypted         = local.later
+}
+resource "aws_volume_attachment" "a" {
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.v.id
+  instance_id = "i-1"
+}"#,
+        ),
+        // A volume outside the stack cannot be judged here.
+        (
+            "ebs_attached_volume_encrypted",
+            "aws_volume_attachment.a",
+            Unknown,
+            r#"resource "aws_volume_attachment" "a" {
+  device_name = "/dev/sdf"
+  volume_id   = "vol-0123456789abcdef0"
+  instance_id = "i-1"
+}"#,
+        ),
+    ]);
+}
+
+const KEY: &str = "aws_kms_key.k";
+
+#[test]
+fn kms_keys() {
+    run(&[
+        (
+            "kms_key_rotation",
+            KEY,
+            Pass,
+            r#"resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}"#,
+        ),
+        (
+            "kms_key_rotation",
+            KEY,
+            Fail,
+            r#"resource "aws_kms_key" "k" {
+  description = "no rotation"
+}"#,
+        ),
+        (
+            "kms_key_rotation",
+            KEY,
+            Pass,
+            r#"resource "aws_kms_key" "k" {
+  customer_master_key_spec = "RSA_2048"
+  key_usage                = "SIGN_VERIFY"
+}"#,
+        ),
+        (
+            "kms_key_rotation",
+            KEY,
+            Unknown,
+            r#"resource "aws_kms_key" "k" {
+  enable_key_rotation = local.later
+}"#,
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Pass,
+            r#"resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}"#,
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Pass,
+            r#"resource "aws_kms_key" "k" {
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Sid = "Root", Effect = "Allow", Principal = { AWS = "arn:aws:iam::123456789012:root" }, Action = "kms:*", Resource = "*" }]
+  })
+}"#,
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Fail,
+            r#"resource "aws_kms_key" "k" {
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "kms:Decrypt", Resource = "*" }]
+  })
+}"#,
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Fail,
+            r#"resource "aws_kms_key" "k" {
+  policy = jsonencode({
+    Statement = { Principal = { AWS = ["arn:aws:iam::123456789012:root", "*"] }, Action = "kms:*", Resource = "*" }
+  })
+}"#,
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Pass,
+            r#"resource "aws_kms_key" "k" {
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = ["kms:Encrypt", "kms:Decrypt"]
+      Resource  = "*"
+      Condition = { StringEquals = { "kms:CallerAccount" = "123456789012" } }
+    }]
+  })
+}"#,
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Pass,
+            r#"resource "aws_kms_key" "k" {
+  policy = jsonencode({
+    Statement = [{ Effect = "Deny", Principal = "*", Action = "kms:ScheduleKeyDeletion", Resource = "*" }]
+  })
+}"#,
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Unknown,
+            r#"resource "aws_kms_key" "k" {
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { AWS = local.later_text }, Action = "kms:*", Resource = "*" }]
+  })
+}"#,
+        ),
+        (
+            "kms_key_enabled",
+            KEY,
+            Pass,
+            r#"resource "aws_kms_key" "k" {}"#,
+        ),
+        (
+            "kms_key_enabled",
+            KEY,
+            Fail,
+            r#"resource "aws_kms_key" "k" {
+  is_enabled = false
+}"#,
+        ),
+        (
+            "kms_key_enabled",
+            KEY,
+            Unknown,
+            r#"resource "aws_kms_key" "k" {
+  is_enabled = local.later
+}"#,
+        ),
+    ]);
+}
+
+const POLICY: &str = "aws_iam_policy.p";
+const ROLE: &str = "aws_iam_role.r";
+
+#[test]
+fn iam() {
+    run(&[
+        (
+            "iam_no_wildcard_action",
+            POLICY,
+            Pass,
+            r#"resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "*" }] })
+}"#,
+        ),
+        (
+            "iam_no_wildcard_action",
+            POLICY,
+            Fail,
+            r#"resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "arn:aws:s3:::b/*" }] })
+}"#,
+        ),
+        (
+            "iam_no_wildcard_action",
+            POLICY,
+            Fail,
+            r#"resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = { Action = ["s3:GetObject", "*"], Resource = "*" } })
+}"#,
+        ),
+        (
+            "iam_no_wildcard_action",
+            POLICY,
+            Pass,
+            r#"resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [{ Effect = "Deny", Action = "*", Resource = "*" }] })
+}"#,
+        ),
+        (
+            "iam_no_wildcard_action",
+            "aws_iam_role_policy.rp",
+            Fail,
+            r#"resource "aws_iam_role_policy" "rp" {
+  role   = "r"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+}"#,
+        ),
+        (
+            "iam_no_wildcard_action",
+            POLICY,
+            Unknown,
+            r#"resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = local.later ? "*" : "s3:GetObject", Resource = "*" }] })
+}"#,
+        ),
+        (
+            "iam_no_admin_policy",
+            POLICY,
+            Fail,
+            r#"resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+}"#,
+        ),
+        (
+            "iam_no_admin_policy",
+            POLICY,
+            Pass,
+            r#"resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "arn:aws:s3:::b" }] })
+}"#,
+        ),
+        (
+            "iam_no_admin_policy",
+            POLICY,
+            Pass,
+            r#"resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+}"#,
+        ),
+        (
+            "iam_no_administrator_access",
+            "aws_iam_role_policy_attachment.a",
+            Fail,
+            r#"resource "aws_iam_role_policy_attachment" "a" {
+  role       = "r"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}"#,
+        ),
+        (
+            "iam_no_administrator_access",
+            "aws_iam_role_policy_attachment.a",
+            Pass,
+            r#"resource "aws_iam_role_policy_attachment" "a" {
+  role       = "r"
+  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}"#,
+        ),
+        (
+            "iam_no_administrator_access",
+            "aws_iam_role_policy_attachment.a",
+            Unknown,
+            r#"resource "aws_iam_role_policy_attachment" "a" {
+  role       = "r"
+  policy_arn = local.later_text
+}"#,
+        ),
+        (
+            "iam_no_administrator_access",
+            ROLE,
+            Pass,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_public",
+            ROLE,
+            Pass,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_public",
+            ROLE,
+            Fail,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_public",
+            ROLE,
+            Fail,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_public",
+            ROLE,
+            Unknown,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = local.later_text }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_whole_account",
+            ROLE,
+            Fail,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = "arn:aws:iam::123456789012:root" }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_whole_account",
+            ROLE,
+            Fail,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = ["123456789012"] }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_whole_account",
+            ROLE,
+            Pass,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = "arn:aws:iam::123456789012:role/deployer" }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_whole_account",
+            ROLE,
+            Pass,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{
+    Effect    = "Allow"
+    Principal = { AWS = "arn:aws:iam::123456789012:root" }
+    Action    = "sts:AssumeRole"
+    Condition = { StringEquals = { "sts:ExternalId" = "partner-42" } }
+  }] })
+}"#,
+        ),
+        (
+            "iam_trust_not_whole_account",
+            ROLE,
+            Pass,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+    ]);
+}
+
+const BUCKET: &str = "aws_s3_bucket.b";
+const PAB: &str = "aws_s3_bucket_public_access_block.b";
+
+const PAB_ALL: &str = r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}
+resource "aws_s3_bucket_public_access_block" "b" {
+  bucket                  = aws_s3_bucket.b.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}"#;
+
+#[test]
+fn s3() {
+    run(&[
+        ("s3_block_public_acls", PAB, Pass, PAB_ALL),
+        ("s3_block_public_policy", PAB, Pass, PAB_ALL),
+        ("s3_ignore_public_acls", PAB, Pass, PAB_ALL),
+        ("s3_restrict_public_buckets", PAB, Pass, PAB_ALL),
+        ("s3_bucket_public_access_block", BUCKET, Pass, PAB_ALL),
+        (
+            "s3_block_public_acls",
+            PAB,
+            Fail,
+            r#"resource "aws_s3_bucket_public_access_block" "b" {
+  bucket = "backups"
+}"#,
+        ),
+        (
+            "s3_block_public_policy",
+            PAB,
+            Fail,
+            r#"resource "aws_s3_bucket_public_access_block" "b" {
+  bucket              = "backups"
+  block_public_policy = false
+}"#,
+        ),
+        (
+            "s3_ignore_public_acls",
+            PAB,
+            Fail,
+            r#"resource "aws_s3_bucket_public_access_block" "b" {
+  bucket = "backups"
+}"#,
+        ),
+        (
+            "s3_restrict_public_buckets",
+            PAB,
+            Unknown,
+            r#"resource "aws_s3_bucket_public_access_block" "b" {
+  bucket                  = "backups"
+  restrict_public_buckets = local.later
+}"#,
+        ),
+        (
+            "s3_bucket_public_access_block",
+            BUCKET,
+            Fail,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}"#,
+        ),
+        (
+            "s3_bucket_public_access_block",
+            BUCKET,
+            Fail,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}
+resource "aws_s3_bucket_public_access_block" "b" {
+  bucket            = aws_s3_bucket.b.id
+  block_public_acls = true
+}"#,
+        ),
+        // A block for another bucket does not count.
+        (
+            "s3_bucket_public_access_block",
+            BUCKET,
+            Fail,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}
+resource "aws_s3_bucket" "other" {
+  bucket = "other"
+}
+resource "aws_s3_bucket_public_access_block" "other" {
+  bucket              = aws_s3_bucket.other.id
+  block_public_acls   = true
+  block_public_policy = true
+}"#,
+        ),
+        (
+            "s3_bucket_public_access_block",
+            BUCKET,
+            Unknown,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}
+resource "aws_s3_bucket_public_access_block" "b" {
+  bucket              = aws_s3_bucket.b.id
+  block_public_acls   = true
+  block_public_policy = local.later
+}"#,
+        ),
+        (
+            "s3_bucket_encryption",
+            BUCKET,
+            Pass,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}
+resource "aws_s3_bucket_server_side_encryption_configuration" "b" {
+  bucket = aws_s3_bucket.b.bucket
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.later.arn
+    }
+  }
+}"#,
+        ),
+        (
+            "s3_bucket_encryption",
+            BUCKET,
+            Fail,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}"#,
+        ),
+        (
+            "s3_bucket_versioning",
+            BUCKET,
+            Pass,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}
+resource "aws_s3_bucket_versioning" "b" {
+  bucket = aws_s3_bucket.b.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}"#,
+        ),
+        (
+            "s3_bucket_versioning",
+            BUCKET,
+            Fail,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}
+resource "aws_s3_bucket_versioning" "b" {
+  bucket = aws_s3_bucket.b.id
+  versioning_configuration {
+    status = "Suspended"
+  }
+}"#,
+        ),
+        (
+            "s3_bucket_versioning",
+            BUCKET,
+            Fail,
+            r#"resource "aws_s3_bucket" "b" {
+  bucket = "backups"
+}"#,
+        ),
+        (
+            "s3_bucket_policy_not_public",
+            "aws_s3_bucket_policy.p",
+            Fail,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "arn:aws:s3:::backups/*" }] })
+}"#,
+        ),
+        (
+            "s3_bucket_policy_not_public",
+            "aws_s3_bucket_policy.p",
+            Pass,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{
+    Effect    = "Allow"
+    Principal = { AWS = "*" }
+    Action    = "s3:GetObject"
+    Resource  = "arn:aws:s3:::backups/*"
+    Condition = { StringEquals = { "aws:SourceVpce" = "vpce-1" } }
+  }] })
+}"#,
+        ),
+        (
+            "s3_bucket_policy_not_public",
+            "aws_s3_bucket_policy.p",
+            Pass,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = "arn:aws:iam::123456789012:role/reader" }, Action = "s3:GetObject", Resource = "arn:aws:s3:::backups/*" }] })
+}"#,
+        ),
+        (
+            "s3_bucket_policy_not_public",
+            "aws_s3_bucket_policy.p",
+            Unknown,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = local.later_text }, Action = "s3:GetObject", Resource = "arn:aws:s3:::backups/*" }] })
+}"#,
+        ),
+    ]);
+}
+
+const FUNCTION: &str = "aws_lambda_function.f";
+
+#[test]
+fn lambda() {
+    run(&[
+        (
+            "lambda_tracing",
+            FUNCTION,
+            Pass,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  tracing_config {
+    mode = "Active"
+  }
+}"#,
+        ),
+        (
+            "lambda_tracing",
+            FUNCTION,
+            Pass,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  tracing_config {
+    mode = "PassThrough"
+  }
+}"#,
+        ),
+        (
+            "lambda_tracing",
+            FUNCTION,
+            Fail,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+}"#,
+        ),
+        (
+            "lambda_tracing",
+            FUNCTION,
+            Unknown,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  tracing_config {
+    mode = local.later ? "Active" : "None"
+  }
+}"#,
+        ),
+        (
+            "lambda_environment_encrypted",
+            FUNCTION,
+            Pass,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+}"#,
+        ),
+        (
+            "lambda_environment_encrypted",
+            FUNCTION,
+            Pass,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  kms_key_arn   = aws_kms_key.later.arn
+  environment {
+    variables = { MODE = "prod" }
+  }
+}"#,
+        ),
+        (
+            "lambda_environment_encrypted",
+            FUNCTION,
+            Fail,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  environment {
+    variables = { MODE = "prod" }
+  }
+}"#,
+        ),
+        (
+            "lambda_dead_letter",
+            FUNCTION,
+            Pass,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  dead_letter_config {
+    target_arn = "arn:aws:sqs:us-east-1:123456789012:dlq"
+  }
+}"#,
+        ),
+        (
+            "lambda_dead_letter",
+            FUNCTION,
+            Fail,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+}"#,
+        ),
+        (
+            "lambda_reserved_concurrency",
+            FUNCTION,
+            Pass,
+            r#"resource "aws_lambda_function" "f" {
+  function_name                  = "f"
+  role                           = "arn:aws:iam::123456789012:role/f"
+  reserved_concurrent_executions = 5
+}"#,
+        ),
+        (
+            "lambda_reserved_concurrency",
+            FUNCTION,
+            Fail,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+}"#,
+        ),
+        (
+            "lambda_permission_not_public",
+            "aws_lambda_permission.p",
+            Pass,
+            r#"resource "aws_lambda_permission" "p" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = "events.amazonaws.com"
+}"#,
+        ),
+        (
+            "lambda_permission_not_public",
+            "aws_lambda_permission.p",
+            Fail,
+            r#"resource "aws_lambda_permission" "p" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = "*"
+}"#,
+        ),
+        (
+            "lambda_permission_not_public",
+            "aws_lambda_permission.p",
+            Unknown,
+            r#"resource "aws_lambda_permission" "p" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = local.later_text
+}"#,
+        ),
+    ]);
+}
+
+#[test]
+fn every_baseline_policy_is_tested() {
+    let source = include_str!("policy_baseline.rs");
+    let policies = policy::load(Path::new("/nonexistent/policy-test")).unwrap();
+    let untested: Vec<&str> = policies
+        .policies
+        .iter()
+        .map(|p| p.id.as_str())
+        .filter(|id| !source.contains(&format!("(\"{id}\", ")))
+        .collect();
+    assert!(
+        untested.is_empty(),
+        "baseline policies without test cases: {untested:?}"
+    );
+}
