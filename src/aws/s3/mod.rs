@@ -5,10 +5,24 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
+pub mod bucket;
+pub mod bucket_policy;
+pub mod bucket_public_access_block;
+pub mod bucket_server_side_encryption_configuration;
+pub mod bucket_versioning;
+mod shared;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
-    let _ = clients;
     vec![
+        Arc::new(bucket::S3Bucket::new(clients)),
+        Arc::new(bucket_versioning::S3BucketVersioning::new(clients)),
+        Arc::new(
+            bucket_server_side_encryption_configuration::S3BucketServerSideEncryptionConfiguration::new(
+                clients,
+            ),
+        ),
+        Arc::new(bucket_public_access_block::S3BucketPublicAccessBlock::new(clients)),
+        Arc::new(bucket_policy::S3BucketPolicy::new(clients)),
         // registrations
     ]
 }

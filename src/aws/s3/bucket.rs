@@ -1,0 +1,558 @@
+//! aws_s3_bucket: an S3 bucket, its tags, and emptying it on delete when asked to.
+
+use super::shared::{has_code, retry_new_bucket, NO_SUCH_BUCKET};
+use crate::aws::sts::region::partition_of;
+use crate::aws::{sdk_error, tags, Clients};
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_s3_bucket",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::optional_computed("bucket", Type::String).force_new(),
+        Attribute::optional_computed("bucket_prefix", Type::String).force_new(),
+        // Read only at delete time, from state: set it (and apply) before destroying.
+        Attribute::optional("force_destroy", Type::Bool).default(Default::Bool(false)),
+        Attribute::computed("bucket_domain_name", Type::String),
+        Attribute::computed("bucket_regional_domain_name", Type::String),
+        Attribute::computed("hosted_zone_id", Type::String),
+        Attribute::computed("region", Type::String),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+/// Prefix of generated names when neither `bucket` nor `bucket_prefix` is set.
+const DEFAULT_PREFIX: &str = "recon-";
+/// Length of the unique suffix appended to a prefix (as Terraform's).
+const UNIQUE_SUFFIX_LEN: usize = 26;
+const STATE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How many times a force_destroy delete empties the bucket again when objects keep
+/// arriving while it is being emptied.
+const EMPTY_ATTEMPTS: usize = 5;
+
+/// Route 53 hosted zone ids of the S3 website endpoints, per region.
+const HOSTED_ZONE_IDS: &[(&str, &str)] = &[
+    ("af-south-1", "Z83WF9RJE8B12"),
+    ("ap-east-1", "ZNB98KWMFR0R6"),
+    ("ap-northeast-1", "Z2M4EHUR26P7ZW"),
+    ("ap-northeast-2", "Z3W03O7B5YMIYP"),
+    ("ap-northeast-3", "Z2YQB5RD63NC85"),
+    ("ap-south-1", "Z11RGJOFQNVJUP"),
+    ("ap-south-2", "Z02976202B4EZMXIPMXF7"),
+    ("ap-southeast-1", "Z3O0J2DXBE1FTB"),
+    ("ap-southeast-2", "Z1WCIGYICN2BYD"),
+    ("ap-southeast-3", "Z01846753K324LI26A3VV"),
+    ("ap-southeast-4", "Z0312387243XT5FE14WFO"),
+    ("ap-southeast-5", "Z08660063OXLMA7F1FJHU"),
+    ("ca-central-1", "Z1QDHH18159H29"),
+    ("ca-west-1", "Z03565811Z33SLEZTHOUL"),
+    ("cn-north-1", "Z5CN8UMXT92WN"),
+    ("cn-northwest-1", "Z282HJ1KT0DH03"),
+    ("eu-central-1", "Z21DNDUVLTQW6Q"),
+    ("eu-central-2", "Z030506016YDQGETNASS"),
+    ("eu-north-1", "Z3BAZG2TWCNX0D"),
+    ("eu-south-1", "Z30OZKI7KPW7MI"),
+    ("eu-south-2", "Z0081959F7139GRJC19J"),
+    ("eu-west-1", "Z1BKCTXD74EZPE"),
+    ("eu-west-2", "Z3GKZC51ZF0DB4"),
+    ("eu-west-3", "Z3R1K369G5AVDG"),
+    ("il-central-1", "Z09640613K4A3MN55U7GU"),
+    ("me-central-1", "Z06143092I8HRXZRUZROF"),
+    ("me-south-1", "Z1MPMWCPA7YB62"),
+    ("sa-east-1", "Z7KQH4QJS55SO"),
+    ("us-east-1", "Z3AQBSTGFYJSTF"),
+    ("us-east-2", "Z2O1EMRO9K5GLX"),
+    ("us-gov-east-1", "Z2NIFVYYW2VKV1"),
+    ("us-gov-west-1", "Z31GFT0UA1I2HV"),
+    ("us-west-1", "Z2F56UZL2M1ACD"),
+    ("us-west-2", "Z3BJ6K6RIION7M"),
+];
+
+pub struct S3Bucket {
+    client: aws_sdk_s3::Client,
+    region: String,
+}
+
+impl S3Bucket {
+    pub fn new(clients: &Clients) -> Self {
+        S3Bucket {
+            client: clients.s3.clone(),
+            region: clients.region.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for S3Bucket {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let name = bucket_name(planned)?;
+        // In us-east-1 CreateBucket succeeds on a bucket we already own: refuse to
+        // adopt it silently.
+        if find_bucket(&self.client, &name).await?.is_some() {
+            return Err(ProviderError::with_code(
+                "BucketAlreadyOwnedByYou",
+                format!(
+                    "bucket \"{name}\" already exists in this account; import it with `recon import <address> {name}` to manage it"
+                ),
+            ));
+        }
+        let mut request = self.client.create_bucket().bucket(&name);
+        // us-east-1 is the default location and must not be named.
+        if self.region != "us-east-1" {
+            request = request.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(self.region.as_str()))
+                    .build(),
+            );
+        }
+        request.send().await.map_err(sdk_error)?;
+
+        let mut partial = planned.clone();
+        partial.retain(|_, v| !v.is_unknown());
+        partial.insert("id".into(), Value::from(name.as_str()));
+        partial.insert("bucket".into(), Value::from(name.as_str()));
+
+        let steps = async {
+            let wanted = tags::with_recon_tags(planned, meta);
+            retry_new_bucket(|| put_tags(&self.client, &name, &wanted)).await?;
+            wait_bucket_exists(&self.client, &name).await?;
+            self.read_one(&name, planned).await
+        };
+        match steps.await {
+            Ok(Some(state)) => Ok(state),
+            Ok(None) => Err(ProviderError::new(format!(
+                "bucket \"{name}\" was created but could not be read back"
+            ))
+            .with_partial(partial)),
+            Err(err) => Err(err.with_partial(partial)),
+        }
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        super::shared::read_all(priors, |prior| async move {
+            match super::shared::bucket_of(prior) {
+                Some(name) => self.read_one(name, prior).await,
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let name = super::shared::required_bucket(prior, SCHEMA.type_name)?;
+        let (removed, set) = tags::tag_changes(prior, planned);
+        if !removed.is_empty() || !set.is_empty() {
+            // S3 replaces the whole tag set at once.
+            put_tags(&self.client, name, &tags::with_recon_tags(planned, meta)).await?;
+        }
+        // force_destroy lives in state only.
+        self.read_one(name, planned).await?.ok_or_else(|| {
+            ProviderError::new(format!("bucket \"{name}\" disappeared during update"))
+        })
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(name) = super::shared::bucket_of(prior) else {
+            return Ok(());
+        };
+        let force = prior.bool("force_destroy").unwrap_or(false);
+        let mut attempts = 0;
+        loop {
+            match self
+                .client
+                .delete_bucket()
+                .bucket(name)
+                .send()
+                .await
+                .map_err(sdk_error)
+            {
+                Ok(_) => break,
+                Err(err) if has_code(&err, &[NO_SUCH_BUCKET]) => return Ok(()),
+                Err(err) if has_code(&err, &["BucketNotEmpty"]) => {
+                    if !force {
+                        return Err(ProviderError::with_code(
+                            "BucketNotEmpty",
+                            format!(
+                                "bucket \"{name}\" is not empty, so it was not deleted: set force_destroy = true on it and apply \
+                                 (recon then deletes every object and version with the bucket), or empty it yourself"
+                            ),
+                        ));
+                    }
+                    attempts += 1;
+                    if attempts > EMPTY_ATTEMPTS {
+                        return Err(ProviderError::with_code(
+                            "BucketNotEmpty",
+                            format!("bucket \"{name}\" is still not empty after emptying it {EMPTY_ATTEMPTS} times: something keeps writing to it"),
+                        ));
+                    }
+                    empty_bucket(&self.client, name).await?;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        wait_bucket_gone(&self.client, name).await
+    }
+
+    fn import_stub(&self, id: &str) -> Object {
+        crate::object! { "id" => id, "bucket" => id, "force_destroy" => false }
+    }
+}
+
+impl S3Bucket {
+    /// Reads one bucket in full; None when it does not exist.
+    async fn read_one(&self, name: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+        let Some(region) = find_bucket(&self.client, name).await? else {
+            return Ok(None);
+        };
+        let region = match region {
+            Some(r) => r,
+            None => match bucket_location(&self.client, name).await {
+                Ok(r) => r,
+                Err(err) if has_code(&err, &[NO_SUCH_BUCKET]) => return Ok(None),
+                Err(err) => return Err(err),
+            },
+        };
+        let bucket_tags = match list_tags(&self.client, name).await {
+            Ok(t) => t,
+            Err(err) if has_code(&err, &[NO_SUCH_BUCKET]) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        Ok(Some(to_state(name, &region, bucket_tags, prior)))
+    }
+}
+
+/// The name to create: `bucket`, or `bucket_prefix` (default "recon-") plus a unique
+/// suffix. Checked against S3's naming rules before anything is called.
+fn bucket_name(planned: &Object) -> ProviderResult<String> {
+    let bucket = planned.str("bucket").filter(|s| !s.is_empty());
+    let prefix = planned.str("bucket_prefix").filter(|s| !s.is_empty());
+    let name = match (bucket, prefix) {
+        (Some(_), Some(_)) => {
+            return Err(ProviderError::new(
+                "aws_s3_bucket: \"bucket\" and \"bucket_prefix\" cannot both be set",
+            ))
+        }
+        (Some(b), None) => b.to_string(),
+        (None, Some(p)) => {
+            if p.len() > 63 - UNIQUE_SUFFIX_LEN {
+                return Err(ProviderError::new(format!(
+                    "aws_s3_bucket: bucket_prefix \"{p}\" is longer than {} characters",
+                    63 - UNIQUE_SUFFIX_LEN
+                )));
+            }
+            format!("{p}{}", unique_suffix())
+        }
+        (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
+    };
+    check_name(&name)?;
+    Ok(name)
+}
+
+/// A time-ordered unique suffix: UTC timestamp to 1/10000 s, then 8 random hex digits.
+fn unique_suffix() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let stamp = aws_smithy_types::DateTime::from_secs(now.as_secs() as i64)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default();
+    let digits: String = stamp
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(14)
+        .collect();
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "{digits:0>14}{:04}{}",
+        now.subsec_nanos() / 100_000,
+        &random[..8]
+    )
+}
+
+/// S3's rules for general purpose bucket names.
+fn check_name(name: &str) -> ProviderResult<()> {
+    let bad = |why: &str| {
+        Err(ProviderError::new(format!(
+            "aws_s3_bucket: \"{name}\" is not a valid bucket name: {why}"
+        )))
+    };
+    if !(3..=63).contains(&name.len()) {
+        return bad("it must be 3 to 63 characters long");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
+        return bad("only lowercase letters, digits, hyphens and dots are allowed");
+    }
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge_ok(name.chars().next()) || !edge_ok(name.chars().last()) {
+        return bad("it must begin and end with a letter or digit");
+    }
+    if name.contains("..") {
+        return bad("it must not contain two adjacent dots");
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return bad("it must not look like an IP address");
+    }
+    Ok(())
+}
+
+/// HeadBucket: None when the bucket does not exist, else the region S3 reports
+/// for it (None when it reports none).
+async fn find_bucket(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+) -> ProviderResult<Option<Option<String>>> {
+    match client.head_bucket().bucket(name).send().await {
+        Ok(out) => Ok(Some(out.bucket_region().map(str::to_string))),
+        Err(err) => {
+            if err.as_service_error().is_some_and(|e| e.is_not_found()) {
+                return Ok(None);
+            }
+            let err = sdk_error(err);
+            if has_code(&err, &[NO_SUCH_BUCKET, "NotFound"]) {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// GetBucketLocation, mapped to a region name (no constraint means us-east-1).
+async fn bucket_location(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<String> {
+    let out = client
+        .get_bucket_location()
+        .bucket(name)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(match out.location_constraint().map(|c| c.as_str()) {
+        None | Some("") => "us-east-1".to_string(),
+        Some("EU") => "eu-west-1".to_string(),
+        Some(r) => r.to_string(),
+    })
+}
+
+async fn list_tags(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+) -> ProviderResult<Vec<(String, String)>> {
+    match client.get_bucket_tagging().bucket(name).send().await {
+        Ok(out) => Ok(out
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()),
+        Err(err) => {
+            let err = sdk_error(err);
+            if has_code(&err, &["NoSuchTagSet"]) {
+                Ok(Vec::new())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+async fn put_tags(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+    wanted: &BTreeMap<String, String>,
+) -> ProviderResult<()> {
+    let tag_set = wanted
+        .iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ProviderError::new(format!("invalid S3 tag: {e}")))
+        })
+        .collect::<ProviderResult<Vec<_>>>()?;
+    let tagging = Tagging::builder()
+        .set_tag_set(Some(tag_set))
+        .build()
+        .map_err(|e| ProviderError::new(format!("invalid S3 tags: {e}")))?;
+    client
+        .put_bucket_tagging()
+        .bucket(name)
+        .tagging(tagging)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Deletes every object version and delete marker, a page (up to 1000) at a time,
+/// until a listing comes back empty.
+async fn empty_bucket(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<()> {
+    loop {
+        let page = client
+            .list_object_versions()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
+        let markers = page
+            .delete_markers()
+            .iter()
+            .map(|m| (m.key(), m.version_id()));
+        let ids = versions
+            .chain(markers)
+            .filter_map(|(key, version)| {
+                ObjectIdentifier::builder()
+                    .key(key?)
+                    .set_version_id(version.map(str::to_string))
+                    .build()
+                    .ok()
+            })
+            .collect::<Vec<_>>();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        // DeleteObjects takes at most 1000 keys.
+        for chunk in ids.chunks(1000) {
+            let delete = Delete::builder()
+                .set_objects(Some(chunk.to_vec()))
+                .quiet(true)
+                .build()
+                .map_err(|e| ProviderError::new(format!("invalid delete request: {e}")))?;
+            let out = client
+                .delete_objects()
+                .bucket(name)
+                .delete(delete)
+                .bypass_governance_retention(true)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            if let Some(failed) = out.errors().first() {
+                return Err(ProviderError::with_code(
+                    failed.code().unwrap_or("DeleteObjectsFailed"),
+                    format!(
+                        "emptying bucket \"{name}\": {} object(s) could not be deleted, first \"{}\": {}",
+                        out.errors().len(),
+                        failed.key().unwrap_or_default(),
+                        failed.message().unwrap_or("no message")
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+async fn wait_bucket_exists(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<()> {
+    wait_bucket(client, name, true).await
+}
+
+async fn wait_bucket_gone(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<()> {
+    wait_bucket(client, name, false).await
+}
+
+async fn wait_bucket(client: &aws_sdk_s3::Client, name: &str, exists: bool) -> ProviderResult<()> {
+    let start = Instant::now();
+    loop {
+        if find_bucket(client, name).await?.is_some() == exists {
+            return Ok(());
+        }
+        if start.elapsed() > STATE_TIMEOUT {
+            let what = if exists { "exist" } else { "be deleted" };
+            return Err(ProviderError::new(format!(
+                "timed out after {}s waiting for bucket \"{name}\" to {what}",
+                STATE_TIMEOUT.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+fn to_state(
+    name: &str,
+    region: &str,
+    bucket_tags: Vec<(String, String)>,
+    prior: &Object,
+) -> Object {
+    let partition = partition_of(region);
+    let dns_suffix = if partition == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    let hosted_zone = HOSTED_ZONE_IDS
+        .iter()
+        .find(|(r, _)| *r == region)
+        .map(|(_, z)| *z);
+    // Not reported by S3: kept from configuration / prior state.
+    let bucket_prefix = prior.str("bucket_prefix").map(str::to_string);
+    crate::object! {
+        "id" => name,
+        "arn" => format!("arn:{partition}:s3:::{name}"),
+        "bucket" => name,
+        "bucket_prefix" => bucket_prefix,
+        "force_destroy" => prior.bool("force_destroy").unwrap_or(false),
+        "bucket_domain_name" => format!("{name}.s3.{dns_suffix}"),
+        "bucket_regional_domain_name" => format!("{name}.s3.{region}.{dns_suffix}"),
+        "hosted_zone_id" => hosted_zone,
+        "region" => region,
+        "tags" => tags::user_tags(bucket_tags),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_s3_rules() {
+        assert!(check_name("my-bucket.logs-1").is_ok());
+        for bad in [
+            "ab",
+            "My-Bucket",
+            "-bucket",
+            "bucket-",
+            "a..b",
+            "192.168.1.1",
+            "under_score",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn generated_names_are_unique_and_valid() {
+        let planned = crate::object! { "bucket" => Value::Unknown, "bucket_prefix" => "backup-" };
+        let a = bucket_name(&planned).unwrap();
+        let b = bucket_name(&planned).unwrap();
+        assert!(
+            a.starts_with("backup-") && a.len() == "backup-".len() + UNIQUE_SUFFIX_LEN,
+            "{a}"
+        );
+        assert_ne!(a, b);
+        let both = crate::object! { "bucket" => "x-bucket", "bucket_prefix" => "p-" };
+        assert!(bucket_name(&both).is_err());
+        let none = crate::object! { "bucket" => Value::Unknown, "bucket_prefix" => Value::Unknown };
+        assert!(bucket_name(&none).unwrap().starts_with(DEFAULT_PREFIX));
+    }
+}

@@ -1,0 +1,332 @@
+//! aws_s3_bucket_server_side_encryption_configuration: a bucket's default encryption
+//! (SSE-S3 or SSE-KMS with a key, optionally with an S3 Bucket Key).
+
+use super::shared::{
+    bucket_of, has_code, read_all, required_bucket, retry_new_bucket, NO_SUCH_BUCKET,
+};
+use crate::aws::{sdk_error, Clients};
+use crate::provider::{
+    Attribute, BlockType, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_s3::types::{
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule,
+};
+use std::collections::{BTreeSet, HashMap};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_s3_bucket_server_side_encryption_configuration",
+    attributes: &[ID, Attribute::required("bucket", Type::String).force_new()],
+    blocks: &[BlockType::new(
+        "rule",
+        Nesting::Set,
+        &[Attribute::optional("bucket_key_enabled", Type::Bool)],
+    )
+    .with_blocks(&[BlockType::new(
+        "apply_server_side_encryption_by_default",
+        Nesting::Single,
+        &[
+            Attribute::required("sse_algorithm", Type::String),
+            Attribute::optional("kms_master_key_id", Type::String),
+        ],
+    )])],
+};
+
+const BY_DEFAULT: &str = "apply_server_side_encryption_by_default";
+const ALGORITHMS: &[&str] = &["AES256", "aws:kms", "aws:kms:dsse"];
+const NOT_FOUND: &str = "ServerSideEncryptionConfigurationNotFoundError";
+
+pub struct S3BucketServerSideEncryptionConfiguration {
+    client: aws_sdk_s3::Client,
+    kms: aws_sdk_kms::Client,
+}
+
+impl S3BucketServerSideEncryptionConfiguration {
+    pub fn new(clients: &Clients) -> Self {
+        S3BucketServerSideEncryptionConfiguration {
+            client: clients.s3.clone(),
+            kms: clients.kms.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for S3BucketServerSideEncryptionConfiguration {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let _ = meta;
+        let bucket = planned.str("bucket").ok_or_else(|| {
+            ProviderError::new(format!("{}: \"bucket\" is required", SCHEMA.type_name))
+        })?;
+        let configuration = expand(planned)?;
+        retry_new_bucket(|| self.put(bucket, configuration.clone())).await?;
+        self.read_one(bucket, planned).await?.ok_or_else(|| {
+            ProviderError::new(format!(
+                "the encryption configuration of bucket \"{bucket}\" could not be read back"
+            ))
+        })
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        read_all(priors, |prior| async move {
+            match bucket_of(prior) {
+                Some(bucket) => self.read_one(bucket, prior).await,
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        let bucket = required_bucket(prior, SCHEMA.type_name)?;
+        self.put(bucket, expand(planned)?).await?;
+        self.read_one(bucket, planned).await?.ok_or_else(|| {
+            ProviderError::new(format!(
+                "the encryption configuration of bucket \"{bucket}\" disappeared during update"
+            ))
+        })
+    }
+
+    /// The bucket goes back to S3's default encryption (SSE-S3).
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(bucket) = bucket_of(prior) else {
+            return Ok(());
+        };
+        match self
+            .client
+            .delete_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Ok(_) => Ok(()),
+            Err(err) if has_code(&err, &[NO_SUCH_BUCKET, NOT_FOUND]) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+impl S3BucketServerSideEncryptionConfiguration {
+    async fn put(
+        &self,
+        bucket: &str,
+        configuration: ServerSideEncryptionConfiguration,
+    ) -> ProviderResult<()> {
+        self.client
+            .put_bucket_encryption()
+            .bucket(bucket)
+            .server_side_encryption_configuration(configuration)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// None when the bucket or its encryption configuration is gone.
+    async fn read_one(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+        let out = match self
+            .client
+            .get_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(err) => {
+                let err = sdk_error(err);
+                return if has_code(&err, &[NO_SUCH_BUCKET, NOT_FOUND]) {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
+            }
+        };
+        let rules = out
+            .server_side_encryption_configuration()
+            .map(|c| c.rules())
+            .unwrap_or_default();
+        let prior_keys = prior_rules(prior)
+            .filter_map(|r| r.block(BY_DEFAULT))
+            .filter_map(|d| d.str("kms_master_key_id"))
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+        let actual_keys = rules
+            .iter()
+            .filter_map(|r| r.apply_server_side_encryption_by_default())
+            .filter_map(|d| d.kms_master_key_id());
+        let arns = key_arns(
+            &self.kms,
+            actual_keys.chain(prior_keys.iter().map(String::as_str)),
+        )
+        .await;
+        // S3 reports a Bucket Key as false when it was never asked for: keep that unset
+        // unless the configuration said false.
+        let prior_said_false =
+            prior_rules(prior).any(|r| r.bool("bucket_key_enabled") == Some(false));
+        let rule_values = rules
+            .iter()
+            .map(|rule| {
+                let by_default = rule
+                    .apply_server_side_encryption_by_default()
+                    .map(|d| {
+                        Value::Object(crate::object! {
+                            "sse_algorithm" => d.sse_algorithm().as_str(),
+                            "kms_master_key_id" => state_key(d.kms_master_key_id(), &prior_keys, &arns),
+                        })
+                    })
+                    .into_iter()
+                    .collect::<Vec<_>>();
+                let bucket_key = match rule.bucket_key_enabled() {
+                    Some(false) if !prior_said_false => None,
+                    other => other,
+                };
+                Value::Object(crate::object! {
+                    "bucket_key_enabled" => bucket_key,
+                    BY_DEFAULT => by_default,
+                })
+            })
+            .collect::<Vec<_>>();
+        Ok(Some(crate::object! {
+            "id" => bucket,
+            "bucket" => bucket,
+            "rule" => rule_values,
+        }))
+    }
+}
+
+fn prior_rules(prior: &Object) -> impl Iterator<Item = &Object> {
+    prior.list("rule").iter().filter_map(Value::as_object)
+}
+
+/// The planned rules as the API takes them, checked.
+fn expand(planned: &Object) -> ProviderResult<ServerSideEncryptionConfiguration> {
+    let mut rules = Vec::new();
+    for rule in prior_rules(planned) {
+        let mut built = ServerSideEncryptionRule::builder()
+            .set_bucket_key_enabled(rule.bool("bucket_key_enabled"));
+        if let Some(by_default) = rule.block(BY_DEFAULT) {
+            let algorithm = by_default.str("sse_algorithm").unwrap_or_default();
+            if !ALGORITHMS.contains(&algorithm) {
+                return Err(ProviderError::new(format!(
+                    "{}: sse_algorithm must be one of {}; got \"{algorithm}\"",
+                    SCHEMA.type_name,
+                    ALGORITHMS.join(", ")
+                )));
+            }
+            let key = by_default
+                .str("kms_master_key_id")
+                .filter(|k| !k.is_empty());
+            if key.is_some() && !algorithm.starts_with("aws:kms") {
+                return Err(ProviderError::new(format!(
+                    "{}: kms_master_key_id can only be set when sse_algorithm is aws:kms or aws:kms:dsse",
+                    SCHEMA.type_name
+                )));
+            }
+            let sse = ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::from(algorithm))
+                .set_kms_master_key_id(key.map(str::to_string))
+                .build()
+                .map_err(|e| ProviderError::new(format!("invalid encryption rule: {e}")))?;
+            built = built.apply_server_side_encryption_by_default(sse);
+        }
+        rules.push(built.build());
+    }
+    if rules.is_empty() {
+        return Err(ProviderError::new(format!(
+            "{}: at least one rule block is required",
+            SCHEMA.type_name
+        )));
+    }
+    ServerSideEncryptionConfiguration::builder()
+        .set_rules(Some(rules))
+        .build()
+        .map_err(|e| ProviderError::new(format!("invalid encryption configuration: {e}")))
+}
+
+/// Maps each KMS key reference that is not a key ARN (key id, alias, alias ARN) to the
+/// key's ARN. A key that cannot be described is left out (kept as written).
+async fn key_arns<'a>(
+    kms: &aws_sdk_kms::Client,
+    keys: impl Iterator<Item = &'a str>,
+) -> HashMap<String, String> {
+    let wanted: BTreeSet<&str> = keys.filter(|k| !is_key_arn(k)).collect();
+    let lookups = wanted.into_iter().map(|key| async move {
+        let arn = kms
+            .describe_key()
+            .key_id(key)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.key_metadata().and_then(|m| m.arn()).map(str::to_string));
+        (key.to_string(), arn)
+    });
+    futures::future::join_all(lookups)
+        .await
+        .into_iter()
+        .filter_map(|(key, arn)| arn.map(|a| (key, a)))
+        .collect()
+}
+
+/// The key for state: as the prior spelled it when that names the same key (so a
+/// configuration using a key id or alias shows no diff), else the key ARN as AWS
+/// reports it (moto echoes what it was sent).
+fn state_key(actual: Option<&str>, prior_keys: &[String], arns: &HashMap<String, String>) -> Value {
+    let Some(actual) = actual else {
+        return Value::Null;
+    };
+    let resolve = |k: &str| arns.get(k).cloned().unwrap_or_else(|| k.to_string());
+    let arn = resolve(actual);
+    match prior_keys.iter().find(|p| resolve(p) == arn) {
+        Some(p) => Value::from(p.as_str()),
+        None => Value::from(arn),
+    }
+}
+
+fn is_key_arn(key: &str) -> bool {
+    key.starts_with("arn:") && key.contains(":key/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_key_keeps_an_equivalent_spelling() {
+        let arn = "arn:aws:kms:us-east-1:123456789012:key/k-1".to_string();
+        let arns: HashMap<String, String> = [
+            ("k-1".to_string(), arn.clone()),
+            ("alias/x".to_string(), arn.clone()),
+        ]
+        .into();
+        assert_eq!(
+            state_key(Some(&arn), &["k-1".into()], &arns),
+            Value::from("k-1")
+        );
+        assert_eq!(
+            state_key(Some("k-1"), &["alias/x".into()], &arns),
+            Value::from("alias/x")
+        );
+        assert_eq!(
+            state_key(Some("k-1"), &[], &arns),
+            Value::from(arn.as_str())
+        );
+        assert_eq!(
+            state_key(Some("k-2"), &["k-1".into()], &arns),
+            Value::from("k-2")
+        );
+        assert_eq!(state_key(None, &["k-1".into()], &arns), Value::Null);
+    }
+}

@@ -1,0 +1,64 @@
+//! Helpers shared by the S3 types: bucket names from state, error codes, and the
+//! retry S3 needs right after a bucket is created.
+
+use crate::provider::{ProviderError, ProviderResult};
+use crate::value::{Object, ObjectExt};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub(super) const NO_SUCH_BUCKET: &str = "NoSuchBucket";
+
+/// How long a configuration call retries while a new bucket is not visible yet
+/// (S3 is eventually consistent across its front ends; Terraform waits 2 minutes).
+pub(super) const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The bucket a configuration resource belongs to: its id (the bucket name, as
+/// Terraform keeps it), else the `bucket` attribute.
+pub(super) fn bucket_of(obj: &Object) -> Option<&str> {
+    obj.str("id")
+        .filter(|s| !s.is_empty())
+        .or_else(|| obj.str("bucket"))
+}
+
+pub(super) fn required_bucket<'a>(obj: &'a Object, type_name: &str) -> ProviderResult<&'a str> {
+    bucket_of(obj).ok_or_else(|| ProviderError::new(format!("{type_name}: no bucket in state")))
+}
+
+pub(super) fn has_code(err: &ProviderError, codes: &[&str]) -> bool {
+    err.code.as_deref().is_some_and(|c| codes.contains(&c))
+}
+
+/// Runs `call` again while it fails with NoSuchBucket, for at most PROPAGATION_TIMEOUT.
+pub(super) async fn retry_new_bucket<T, F, Fut>(mut call: F) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<T>>,
+{
+    let start = Instant::now();
+    loop {
+        match call().await {
+            Err(err)
+                if has_code(&err, &[NO_SUCH_BUCKET]) && start.elapsed() < PROPAGATION_TIMEOUT =>
+            {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Reads one configuration per prior, all at once (S3 has no batch read). Each
+/// read answers None when the bucket or its configuration is gone.
+pub(super) async fn read_all<'a, F, Fut>(
+    priors: &'a [Object],
+    read_one: F,
+) -> ProviderResult<Vec<Option<Object>>>
+where
+    F: Fn(&'a Object) -> Fut,
+    Fut: Future<Output = ProviderResult<Option<Object>>>,
+{
+    futures::future::join_all(priors.iter().map(read_one))
+        .await
+        .into_iter()
+        .collect()
+}
