@@ -94,6 +94,9 @@ pub struct Summary {
     pub failures: Vec<(String, String)>,
     /// Resources not attempted because something they depend on failed.
     pub skipped: Vec<String>,
+    /// Set when the backend refused a state write because someone else wrote
+    /// first: this apply's own state is in this file, not on the backend.
+    pub recovery: Option<PathBuf>,
 }
 
 pub struct Applier<'a> {
@@ -174,7 +177,9 @@ impl<'a> Applier<'a> {
             summary.skipped.dedup();
         }
         run.finish_outputs().await;
-        run.summary.into_inner().unwrap()
+        let mut summary = run.summary.into_inner().unwrap();
+        summary.recovery = run.recovery.into_inner().unwrap();
+        summary
     }
 }
 

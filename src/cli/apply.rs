@@ -153,6 +153,14 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
     if !summary.skipped.is_empty() {
         eprintln!("Not attempted because something they depend on failed: {}", summary.skipped.join(", "));
     }
+    if let Some(path) = &summary.recovery {
+        eprintln!(
+            "Apply stopped: someone else wrote the state at {} meanwhile, so recon did not overwrite it. What this apply did is recorded only in {}.",
+            planned.backend.describe(),
+            path.display()
+        );
+        return Ok(EXIT_ERROR);
+    }
     eprintln!(
         "Apply stopped with errors: {} added, {} changed, {} destroyed before it stopped. State holds everything that was created ({}).",
         summary.added,
