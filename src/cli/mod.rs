@@ -7,6 +7,7 @@ mod check;
 mod env;
 mod force_unlock;
 mod graph;
+mod import;
 mod init;
 mod output;
 mod plan;
@@ -56,6 +57,8 @@ pub enum Command {
     Graph,
     /// Print output values from state.
     Output(output::OutputArgs),
+    /// Adopt an existing AWS object into state: recon import ADDRESS ID.
+    Import(import::ImportArgs),
     /// Check the backend; --migrate-state moves a local state into it.
     Init(init::InitArgs),
     /// Remove a stuck state lock (its holder was killed or lost).
@@ -133,6 +136,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Check(args) => check::run(&ctx, args),
             Command::Graph => graph::run(&ctx),
             Command::Output(args) => output::run(&ctx, args).await,
+            Command::Import(args) => import::run(&ctx, args).await,
             Command::Init(args) => init::run(&ctx, args).await,
             Command::ForceUnlock(args) => force_unlock::run(&ctx, args).await,
             Command::State(cmd) => state::run(&ctx, cmd).await,
@@ -176,6 +180,7 @@ fn operation(command: &Command) -> &'static str {
         Command::Apply(_) => "apply",
         Command::Destroy(_) => "destroy",
         Command::Init(_) => "init",
+        Command::Import(_) => "import",
         Command::State(cmd) => cmd.operation(),
         _ => "read",
     }
