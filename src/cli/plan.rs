@@ -34,6 +34,26 @@ pub struct PlanArgs {
     /// Read resources from AWS before planning (default true).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
+    /// Only show what changed outside recon; propose no changes.
+    #[arg(long, conflicts_with_all = ["destroy", "out"])]
+    pub refresh_only: bool,
+}
+
+/// A refresh-only plan: drift, and the state it was read against.
+pub struct RefreshOnly {
+    pub backend: Arc<dyn Backend>,
+    pub state: State,
+    pub state_exists: bool,
+    pub provider: AwsProvider,
+    pub plan: plan::Plan,
+}
+
+pub async fn make_refresh_only(ctx: &Ctx, stack: &Stack) -> Result<RefreshOnly, CliError> {
+    let backend = ctx.backend(stack).await?;
+    let (state, state_exists) = ctx.read_state_locked(&backend).await?;
+    let provider = ctx.provider().await;
+    let plan = plan::planner::plan_refresh_only(stack, &provider, &state).await?;
+    Ok(RefreshOnly { backend, state, state_exists, provider, plan })
 }
 
 /// What every planning command shares: the stack, its inputs, state and the plan.
@@ -70,6 +90,18 @@ pub fn policies<'p>(ctx: &Ctx, planned: &'p Planned, threshold: Severity) -> Res
 
 pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
     let (stack, graph) = ctx.load_stack()?;
+    if args.refresh_only {
+        let refreshed = make_refresh_only(ctx, &stack).await?;
+        let lookup = schema_lookup(&refreshed.provider);
+        if args.json {
+            let json = render::plan_json::render(&refreshed.plan, &lookup);
+            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        } else {
+            print!("{}", render::plan_human::render(&refreshed.plan, &lookup, ctx.color));
+        }
+        let drifted = !refreshed.plan.drift.is_empty();
+        return Ok(if args.detailed_exitcode && drifted { EXIT_CHANGES } else { EXIT_OK });
+    }
     let vars = ctx.vars(&stack, &args.vars)?;
     let opts = PlanOptions { destroy: args.destroy, refresh: args.refresh };
     let planned = make_plan(ctx, stack, graph, vars, &opts).await?;

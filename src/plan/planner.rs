@@ -189,20 +189,8 @@ async fn refresh(state: &State, provider: &dyn Provider) -> Result<BTreeMap<Inst
     Ok(out)
 }
 
-pub async fn plan(
-    stack: &Stack,
-    graph: &ConfigGraph,
-    vars: &Object,
-    provider: &dyn Provider,
-    state: &State,
-    opts: &PlanOptions,
-) -> Result<PlanOutput, Diags> {
-    validate(stack, provider)?;
-    let refreshed = if opts.refresh {
-        refresh(state, provider).await?
-    } else {
-        state.resources.iter().filter(|r| r.mode == Mode::Managed).map(|r| (r.addr(), Some(r.object()))).collect()
-    };
+/// Every difference between state and what refresh read.
+fn drift_of(state: &State, refreshed: &BTreeMap<InstanceAddr, Option<Object>>, provider: &dyn Provider) -> Vec<Drift> {
     let mut drift = Vec::new();
     for r in state.resources.iter().filter(|r| r.mode == Mode::Managed) {
         let addr = r.addr();
@@ -221,6 +209,61 @@ pub async fn plan(
             None => {}
         }
     }
+    drift
+}
+
+/// `--refresh-only`: what changed outside recon, and nothing to change in AWS.
+pub async fn plan_refresh_only(stack: &Stack, provider: &dyn Provider, state: &State) -> Result<Plan, Diags> {
+    let refreshed = refresh(state, provider).await?;
+    Ok(Plan {
+        stack: stack.name.clone(),
+        changes: Vec::new(),
+        drift: drift_of(state, &refreshed, provider),
+        outputs: Vec::new(),
+        destroy: false,
+        state_serial: state.serial,
+        state_lineage: state.lineage.clone(),
+        prevented: Vec::new(),
+    })
+}
+
+/// State as refresh found it: drifted objects take their real values, objects
+/// deleted outside recon are forgotten.
+pub fn accept_drift(state: &mut State, drift: &[Drift]) -> Result<(), crate::state::StateError> {
+    for d in drift {
+        match &d.after {
+            Some(after) => {
+                if let Some(r) = state.get_mut(&d.addr) {
+                    let tainted = r.tainted;
+                    let deps = r.dependency_addrs();
+                    let mut fresh = crate::state::ResourceState::from_object(&d.addr, after, &deps, r.create_before_destroy)?;
+                    fresh.tainted = tainted;
+                    *r = fresh;
+                }
+            }
+            None => {
+                state.remove(&d.addr);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn plan(
+    stack: &Stack,
+    graph: &ConfigGraph,
+    vars: &Object,
+    provider: &dyn Provider,
+    state: &State,
+    opts: &PlanOptions,
+) -> Result<PlanOutput, Diags> {
+    validate(stack, provider)?;
+    let refreshed = if opts.refresh {
+        refresh(state, provider).await?
+    } else {
+        state.resources.iter().filter(|r| r.mode == Mode::Managed).map(|r| (r.addr(), Some(r.object()))).collect()
+    };
+    let drift = drift_of(state, &refreshed, provider);
 
     let mut plan = Plan {
         stack: stack.name.clone(),
