@@ -532,7 +532,10 @@ fn encryption_kms_keys_compare_by_key_and_update_in_place() {
 
         encryption.delete(&updated).await.unwrap();
         assert_eq!(
-            encryption.read(&[updated.clone()]).await.unwrap(),
+            encryption
+                .read(std::slice::from_ref(&updated))
+                .await
+                .unwrap(),
             vec![None]
         );
         encryption.delete(&updated).await.unwrap();
@@ -584,7 +587,7 @@ fn public_access_block_create_update_import_delete() {
         assert_eq!(pab.read(&[pab.import_stub("recon-pab")]).await.unwrap(), vec![Some(updated.clone())]);
 
         pab.delete(&updated).await.unwrap();
-        assert_eq!(pab.read(&[updated.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(pab.read(std::slice::from_ref(&updated)).await.unwrap(), vec![None]);
         pab.delete(&updated).await.unwrap();
     });
 }
@@ -621,9 +624,7 @@ fn bucket_policy_create_update_import_delete() {
         assert_eq!(stored["Statement"][0]["Sid"], "AccountRead");
         assert!(replan(schema, &config, &state).changed.is_empty());
         // The same document written differently (single action, other key order) is no change.
-        let respelled = format!(
-            r#"{{"Statement":[{{"Resource":"arn:aws:s3:::recon-pol/*","Action":"s3:GetObject","Principal":{{"AWS":"arn:aws:iam::123456789012:root"}},"Effect":"Allow","Sid":"AccountRead"}}],"Version":"2012-10-17"}}"#
-        );
+        let respelled = r#"{"Statement":[{"Resource":"arn:aws:s3:::recon-pol/*","Action":"s3:GetObject","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Effect":"Allow","Sid":"AccountRead"}],"Version":"2012-10-17"}"#;
         assert!(replan(schema, &object! {"bucket" => "recon-pol", "policy" => respelled}, &state).changed.is_empty());
         // Objects stay readable with the policy in place.
         put_object(&clients, "recon-pol", "a.txt", "x").await;
@@ -647,7 +648,7 @@ fn bucket_policy_create_update_import_delete() {
         assert_eq!(policies.read(&[policies.import_stub("recon-pol")]).await.unwrap(), vec![Some(updated.clone())]);
 
         policies.delete(&updated).await.unwrap();
-        assert_eq!(policies.read(&[updated.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(policies.read(std::slice::from_ref(&updated)).await.unwrap(), vec![None]);
         policies.delete(&updated).await.unwrap();
     });
 }
