@@ -85,3 +85,56 @@ fn drift_is_shown_and_put_back() {
     assert_ne!(new_id, id);
     assert_eq!(name_tag(&moto, &new_id).as_deref(), Some("drift-test"));
 }
+
+#[test]
+fn refresh_only_accepts_drift_and_import_adopts_existing_objects() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("stack");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("main.hcl"), STACK).unwrap();
+    let (code, out, err) = recon(&moto, &dir, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let id = vpc_id(&dir);
+
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
+    runtime().block_on(async {
+        let tag = aws_sdk_ec2::types::Tag::builder().key("Name").value("edited-by-hand").build();
+        ec2.create_tags().resources(&id).tags(tag).send().await.unwrap();
+    });
+
+    // --refresh-only shows the drift and proposes nothing.
+    let (code, out, _) = recon(&moto, &dir, &["plan", "--refresh-only", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("\"edited-by-hand\""), "{out}");
+    assert!(!out.contains("will be updated"), "{out}");
+
+    // apply --refresh-only takes the real value into state and leaves AWS alone.
+    let (code, out, err) = recon(&moto, &dir, &["apply", "--refresh-only", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("state/stack.json")).unwrap()).unwrap();
+    assert_eq!(state["resources"][0]["attributes"]["tags"]["Name"], "edited-by-hand");
+    assert_eq!(name_tag(&moto, &id).as_deref(), Some("edited-by-hand"));
+    let (code, out, _) = recon(&moto, &dir, &["plan", "--refresh-only", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
+
+    // An object made outside recon is adopted by import under a block written for it.
+    let outside = runtime().block_on(async {
+        let out = ec2.create_vpc().cidr_block("10.20.0.0/16").send().await.unwrap();
+        out.vpc().unwrap().vpc_id().unwrap().to_string()
+    });
+    let stack = format!("{STACK}\nresource \"aws_vpc\" \"adopted\" {{\n  cidr_block = \"10.20.0.0/16\"\n}}\n");
+    std::fs::write(dir.join("main.hcl"), stack).unwrap();
+    let (code, out, err) = recon(&moto, &dir, &["import", "aws_vpc.adopted", &outside]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, _) = recon(&moto, &dir, &["plan"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("aws_vpc.adopted will be created"), "{out}");
+    let (code, _, err) = recon(&moto, &dir, &["import", "aws_vpc.adopted", &outside]);
+    assert_eq!(code, 1);
+    assert!(err.contains("already managed"), "{err}");
+    let (code, _, err) = recon(&moto, &dir, &["import", "aws_vpc.missing", &outside]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no resource block aws_vpc.missing"), "{err}");
+}

@@ -42,6 +42,9 @@ pub struct ApplyArgs {
     /// Refuse the apply when a policy of this severity or higher fails (low, medium, high, critical).
     #[arg(long = "policy-fail-on", value_name = "SEVERITY", default_value = "high", value_parser = super::check::parse_severity)]
     pub policy_fail_on: Severity,
+    /// Accept what changed outside recon into state; change nothing in AWS.
+    #[arg(long, conflicts_with = "plan_file")]
+    pub refresh_only: bool,
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +56,9 @@ pub struct DestroyArgs {
 }
 
 pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
+    if args.refresh_only {
+        return accept_drift(ctx, &args.guard).await;
+    }
     match &args.plan_file {
         Some(file) => apply_saved(ctx, file, &args.guard, args.policy_fail_on).await,
         None => {
@@ -71,6 +77,31 @@ pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
     let planned = make_plan(ctx, stack, graph, vars, &PlanOptions { destroy: true, refresh: true }).await?;
     show(ctx, &planned);
     execute(ctx, planned, &args.guard, true, None).await
+}
+
+/// `apply --refresh-only`: state takes the real values; AWS is left as it is.
+async fn accept_drift(ctx: &Ctx, guard: &GuardArgs) -> Result<i32, CliError> {
+    let (stack, _graph) = ctx.load_stack()?;
+    let mut refreshed = super::plan::make_refresh_only(ctx, &stack).await?;
+    let lookup = super::schema_lookup(&refreshed.provider);
+    print!("{}", crate::render::plan_human::render(&refreshed.plan, &lookup, ctx.color));
+    if refreshed.plan.drift.is_empty() || !refreshed.state_exists {
+        return Ok(EXIT_OK);
+    }
+    if !guard.auto_approve && !confirm("Would you like to update the state to reflect these detected changes?")? {
+        println!("Apply cancelled.");
+        return Ok(EXIT_ERROR);
+    }
+    let expected = (refreshed.state.lineage.clone(), refreshed.state.serial);
+    crate::plan::planner::accept_drift(&mut refreshed.state, &refreshed.plan.drift).map_err(|e| CliError::Failed(e.to_string()))?;
+    refreshed.state.bump_serial();
+    refreshed
+        .backend
+        .write(&refreshed.state, Some((&expected.0, expected.1)))
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    println!("\nApply complete! State now records {} change(s) made outside recon; nothing in AWS was changed.", refreshed.plan.drift.len());
+    Ok(EXIT_OK)
 }
 
 async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs, policy_fail_on: Severity) -> Result<i32, CliError> {
@@ -115,7 +146,8 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
     if !plan.has_changes() {
         return Ok(EXIT_OK);
     }
-    if ask && !guard.auto_approve && !confirm(plan.destroy)? {
+    let question = if plan.destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
+    if ask && !guard.auto_approve && !confirm(question)? {
         println!("Apply cancelled.");
         return Ok(EXIT_ERROR);
     }
@@ -187,13 +219,12 @@ async fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {
     Ok(())
 }
 
-fn confirm(destroy: bool) -> Result<bool, CliError> {
+fn confirm(question: &str) -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError::Failed(
             "no terminal to confirm on: pass --auto-approve to apply without asking".to_string(),
         ));
     }
-    let question = if destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
     print!("\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
     let _ = std::io::stdout().flush();
     let mut line = String::new();
