@@ -30,7 +30,7 @@ pub async fn run(ctx: &Ctx, args: &ForceUnlockArgs) -> Result<i32, CliError> {
         return Err(failed(StateError::LockMismatch {
             location,
             wanted: args.lock_id.clone(),
-            holder,
+            holder: Box::new(holder),
         }));
     }
     let age = holder.age().map(|a| format!(" ({a})")).unwrap_or_default();

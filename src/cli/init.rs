@@ -4,7 +4,7 @@
 use super::{CliError, Ctx, EXIT_OK};
 use crate::state::LocalBackend;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
@@ -62,7 +62,7 @@ pub async fn run(ctx: &Ctx, args: &InitArgs) -> Result<i32, CliError> {
         }
     };
     let source = LocalBackend::new(&source_path);
-    if source.path() == PathBuf::from(location.strip_prefix("local state file ").unwrap_or("")) {
+    if source.path() == Path::new(location.strip_prefix("local state file ").unwrap_or("")) {
         return Err(CliError::Failed(format!(
             "the backend is the local file {} itself: configure recon {{ backend \"s3\" {{ ... }} }} first, then run init --migrate-state",
             source_path.display()

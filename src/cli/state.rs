@@ -348,10 +348,12 @@ fn plan_move(
             match all.as_slice() {
                 [one] => vec![(one.clone(), t.clone())],
                 [] => vec![],
-                _ => return Err(CliError::Failed(format!(
+                _ => {
+                    return Err(CliError::Failed(format!(
                     "{from} has {} instances; move them one at a time, or to a resource address",
                     all.len()
-                ))),
+                )))
+                }
             }
         }
     };

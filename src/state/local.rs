@@ -185,7 +185,7 @@ impl Backend for LocalBackend {
             match fs::hard_link(tmp.path(), &lock) {
                 Ok(()) => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match self.read_lock()? {
-                    Some(holder) => return Err(StateError::Locked { location: self.location(), holder }),
+                    Some(holder) => return Err(StateError::Locked { location: self.location(), holder: Box::new(holder) }),
                     // Released between our attempt and the read: try again.
                     None => continue,
                 },
@@ -197,7 +197,7 @@ impl Backend for LocalBackend {
     async fn unlock(&self, id: &str) -> Result<(), StateError> {
         match self.read_lock()? {
             None => Err(StateError::NotLocked { location: self.location() }),
-            Some(holder) if holder.id != id => Err(StateError::LockMismatch { location: self.location(), wanted: id.to_string(), holder }),
+            Some(holder) if holder.id != id => Err(StateError::LockMismatch { location: self.location(), wanted: id.to_string(), holder: Box::new(holder) }),
             Some(_) => fs::remove_file(self.lock_path()).map_err(|e| self.io_err("unlock", e)),
         }
     }
@@ -402,7 +402,7 @@ mod tests {
             b.lock(&mine).await.unwrap();
             let theirs = LockInfo::new("destroy", &b.describe());
             match b.lock(&theirs).await.unwrap_err() {
-                StateError::Locked { holder, .. } => assert_eq!(holder, mine),
+                StateError::Locked { holder, .. } => assert_eq!(*holder, mine),
                 other => panic!("{other}"),
             }
             let err = b.unlock(&theirs.id).await.unwrap_err();

@@ -142,7 +142,10 @@ pub enum StateError {
         "state at {location} is locked: lock ID {}, held by {} for {} since {} (recon {})",
         holder.id, holder.who, holder.operation, holder.created, holder.version
     )]
-    Locked { location: String, holder: LockInfo },
+    Locked {
+        location: String,
+        holder: Box<LockInfo>,
+    },
     #[error("state at {location} is not locked")]
     NotLocked { location: String },
     #[error(
@@ -153,7 +156,7 @@ pub enum StateError {
     LockMismatch {
         location: String,
         wanted: String,
-        holder: LockInfo,
+        holder: Box<LockInfo>,
     },
     #[error(
         "state at {location} was changed by another writer since recon read it ({detail}); \

@@ -397,7 +397,7 @@ impl Backend for S3Backend {
                         Some((holder, _)) => {
                             return Err(StateError::Locked {
                                 location: self.location(),
-                                holder,
+                                holder: Box::new(holder),
                             })
                         }
                         // Released in between: try again at once.
@@ -423,7 +423,7 @@ impl Backend for S3Backend {
             return Err(StateError::LockMismatch {
                 location: self.location(),
                 wanted: id.to_string(),
-                holder,
+                holder: Box::new(holder),
             });
         }
         // Conditional on the ETag we just read: a lock taken by someone else
@@ -445,7 +445,7 @@ impl Backend for S3Backend {
                 Some((holder, _)) => Err(StateError::LockMismatch {
                     location: self.location(),
                     wanted: id.to_string(),
-                    holder,
+                    holder: Box::new(holder),
                 }),
                 None => Err(StateError::NotLocked {
                     location: self.location(),
