@@ -137,4 +137,26 @@ fn refresh_only_accepts_drift_and_import_adopts_existing_objects() {
     let (code, _, err) = recon(&moto, &dir, &["import", "aws_vpc.missing", &outside]);
     assert_eq!(code, 1);
     assert!(err.contains("no resource block aws_vpc.missing"), "{err}");
+
+    // An import block in the stack: planned as "will be imported", adopted by apply.
+    let third = runtime().block_on(async {
+        let out = ec2.create_vpc().cidr_block("10.30.0.0/16").send().await.unwrap();
+        out.vpc().unwrap().vpc_id().unwrap().to_string()
+    });
+    let with_block = format!(
+        "{}\nimport {{\n  to = aws_vpc.declared\n  id = \"{third}\"\n}}\n\nresource \"aws_vpc\" \"declared\" {{\n  cidr_block = \"10.30.0.0/16\"\n}}\n",
+        std::fs::read_to_string(dir.join("main.hcl")).unwrap()
+    );
+    std::fs::write(dir.join("main.hcl"), with_block).unwrap();
+    let (code, out, err) = recon(&moto, &dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(out.contains("aws_vpc.declared will be imported"), "{out}");
+    assert!(out.contains("Plan: 1 to import,"), "{out}");
+    let (code, out, err) = recon(&moto, &dir, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, _) = recon(&moto, &dir, &["plan", "--detailed-exitcode"]);
+    assert!(!out.contains("aws_vpc.declared will be"), "{out}");
+    let _ = code;
+    let state = std::fs::read_to_string(dir.join("state/stack.json")).unwrap();
+    assert!(state.contains(&third), "the imported VPC is in state");
 }

@@ -396,6 +396,18 @@ impl Run<'_> {
         let mut state = self.state.lock().await;
         let mut changed = false;
         for change in &self.plan.changes {
+            if let (Some(before), Some(_), None) = (&change.before, &change.importing, state.get(&change.addr)) {
+                let deps: Vec<InstanceAddr> = state
+                    .resources
+                    .iter()
+                    .filter(|r| change.depends_on.contains(&r.addr().resource))
+                    .map(|r| r.addr())
+                    .collect();
+                let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
+                state.upsert(ResourceState::from_object(&change.addr, before, &deps, cbd).map_err(|e| e.to_string())?);
+                changed = true;
+                continue;
+            }
             let (Some(before), Some(rs)) = (&change.before, state.get_mut(&change.addr)) else { continue };
             let refreshed = Value::Object(before.clone()).to_json();
             if rs.attributes != refreshed {

@@ -96,6 +96,14 @@ pub struct Output {
     pub span: Span,
 }
 
+/// `import { to = aws_instance.sync, id = "i-0abc" }`: adopt an existing object.
+#[derive(Clone, Debug)]
+pub struct ImportBlock {
+    pub to: crate::addr::InstanceAddr,
+    pub id: Expr,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackendConfig {
     /// "local" or "s3".
@@ -118,6 +126,7 @@ pub struct Stack {
     pub locals: IndexMap<String, Local>,
     pub resources: IndexMap<ResourceAddr, ResourceBlock>,
     pub outputs: IndexMap<String, Output>,
+    pub imports: Vec<ImportBlock>,
 }
 
 impl Stack {
@@ -172,6 +181,7 @@ impl Stack {
                 locals: IndexMap::new(),
                 resources: IndexMap::new(),
                 outputs: IndexMap::new(),
+                imports: Vec::new(),
             },
             errors: Vec::new(),
         };
@@ -216,7 +226,7 @@ struct Loader {
 }
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
-    "resource", "data", "variable", "locals", "output", "recon", "terraform", "provider",
+    "resource", "data", "variable", "locals", "output", "import", "recon", "terraform", "provider",
 ];
 
 impl Loader {
@@ -263,6 +273,7 @@ impl Loader {
                 }
             }
             "output" => self.output(file, block, &span),
+            "import" => self.import(file, block, &span),
             "recon" => self.recon(file, block),
             // Pasted from Terraform: provider setup comes from the AWS credential chain.
             "terraform" | "provider" => {}
@@ -555,6 +566,35 @@ impl Loader {
                     .with_help("add value = <expression>"),
             ),
         }
+    }
+
+    fn import(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
+        let to = block.body.get_attribute("to");
+        let id = block.body.get_attribute("id");
+        let (Some(to), Some(id)) = (to, id) else {
+            self.errors.push(
+                Diag::at(span, "an import block needs `to` and `id`", "incomplete import block")
+                    .with_help("write import { to = aws_instance.sync, id = \"i-0abc...\" }"),
+            );
+            return;
+        };
+        let Some(target) = refs::static_instance_ref(&to.value) else {
+            self.errors.push(
+                Diag::at(&Span::new(file, to.value.span()), "import `to` must name a resource instance", "not a resource address")
+                    .with_help("write to = TYPE.NAME, TYPE.NAME[0] or TYPE.NAME[\"key\"]"),
+            );
+            return;
+        };
+        if let Some(prev) = self.stack.imports.iter().find(|i| i.to == target) {
+            let prev = prev.span.clone();
+            self.duplicate("import of", &target.to_string(), span, &prev);
+            return;
+        }
+        self.stack.imports.push(ImportBlock {
+            to: target,
+            id: Expr { file: file.clone(), expr: id.value.clone() },
+            span: span.clone(),
+        });
     }
 
     /// `recon { backend "local" { path = "..." } }`: literal settings only.

@@ -169,6 +169,26 @@ pub fn static_resource_ref(expr: &Expression) -> Option<ResourceAddr> {
     }
 }
 
+/// `aws_instance.web`, `aws_instance.web[0]` or `aws_instance.web["a"]` written as
+/// a bare reference (an import block's `to`).
+pub fn static_instance_ref(expr: &Expression) -> Option<crate::addr::InstanceAddr> {
+    use crate::addr::InstanceKey;
+    let Expression::Traversal(t) = expr else { return None };
+    let resource = match references(expr).as_slice() {
+        [(Ref::Resource(addr), _)] => addr.clone(),
+        _ => return None,
+    };
+    let name_ops = if resource.mode == crate::addr::Mode::Data { 2 } else { 1 };
+    let key = match t.operators.get(name_ops).map(|o| o.value()) {
+        None => InstanceKey::None,
+        Some(TraversalOperator::Index(Expression::Number(n))) => InstanceKey::Int(n.value().as_i64()?),
+        Some(TraversalOperator::Index(Expression::String(s))) => InstanceKey::Str(s.value().to_string()),
+        Some(TraversalOperator::LegacyIndex(i)) => InstanceKey::Int(*i.value() as i64),
+        _ => return None,
+    };
+    (t.operators.len() <= name_ops + 1).then(|| resource.instance(key))
+}
+
 /// The attribute named by an `ignore_changes` entry: `tags`, `tags["x"]` or "ami".
 pub fn attribute_path_name(expr: &Expression) -> Option<String> {
     match expr {
@@ -211,6 +231,16 @@ mod tests {
             refs("aws_subnet.a[count.index].id"),
             vec![Ref::CountIndex, Ref::Resource(ResourceAddr::managed("aws_subnet", "a"))]
         );
+    }
+
+    #[test]
+    fn import_targets_parse_with_their_key() {
+        let addr = |t: &str| static_instance_ref(&hcl_edit::parser::parse_expr(t).unwrap()).map(|a| a.to_string());
+        assert_eq!(addr("aws_vpc.main").as_deref(), Some("aws_vpc.main"));
+        assert_eq!(addr("aws_subnet.a[2]").as_deref(), Some("aws_subnet.a[2]"));
+        assert_eq!(addr("aws_subnet.a[\"x\"]").as_deref(), Some("aws_subnet.a[\"x\"]"));
+        assert_eq!(addr("aws_subnet.a.id"), None);
+        assert_eq!(addr("var.x"), None);
     }
 
     #[test]

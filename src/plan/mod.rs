@@ -96,6 +96,8 @@ pub struct ResourceChange {
     /// EBS volumes the action destroys.
     pub data_loss: Vec<VolumeLoss>,
     pub prevent_destroy: bool,
+    /// The id of an existing object an `import` block adopts at this address.
+    pub importing: Option<String>,
 }
 
 /// A real object that differs from what state recorded.
@@ -131,8 +133,13 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Changes that do something: an action, or an import into state.
     pub fn actionable(&self) -> impl Iterator<Item = &ResourceChange> {
-        self.changes.iter().filter(|c| c.action != Action::NoOp)
+        self.changes.iter().filter(|c| c.action != Action::NoOp || c.importing.is_some())
+    }
+
+    pub fn imports(&self) -> usize {
+        self.changes.iter().filter(|c| c.importing.is_some()).count()
     }
 
     pub fn has_changes(&self) -> bool {

@@ -189,6 +189,43 @@ async fn refresh(state: &State, provider: &dyn Provider) -> Result<BTreeMap<Inst
     Ok(out)
 }
 
+/// Reads the objects `import` blocks adopt (those not in state yet), as if refresh
+/// had found them at their addresses. Returns address → imported id.
+async fn read_imports(
+    stack: &Stack,
+    vars: &Object,
+    provider: &dyn Provider,
+    state: &State,
+    refreshed: &mut BTreeMap<InstanceAddr, Option<Object>>,
+) -> Result<BTreeMap<InstanceAddr, String>, Diags> {
+    let mut out = BTreeMap::new();
+    let no_resources = BTreeMap::new();
+    let scope = Scope::new(stack, vars, &no_resources);
+    for import in stack.imports.iter().filter(|i| state.get(&i.to).is_none()) {
+        let id = match scope.eval(&import.id)? {
+            Value::String(id) => id,
+            other => {
+                return Err(Diag::at(&import.id.span(), format!("import id must be a known string, got {other}"), "here").into())
+            }
+        };
+        let Some(rt) = provider.resource(&import.to.resource.type_name) else {
+            return Err(Diag::at(&import.span, format!("cannot import into unsupported type {}", import.to.resource.type_name), "here").into());
+        };
+        let stub = rt.import_stub(&id);
+        let found = crate::apply::retry(|| rt.read(std::slice::from_ref(&stub)))
+            .await
+            .map_err(|e| Diags::from(provider_diag(&import.to, "import", &e)))?;
+        let Some(object) = found.into_iter().next().flatten() else {
+            return Err(Diag::at(&import.span, format!("cannot import {}: no {} with id {id:?} exists", import.to, import.to.resource.type_name), "here")
+                .with_help("check the id, the region and the credentials")
+                .into());
+        };
+        refreshed.insert(import.to.clone(), Some(object));
+        out.insert(import.to.clone(), id);
+    }
+    Ok(out)
+}
+
 /// Every difference between state and what refresh read.
 fn drift_of(state: &State, refreshed: &BTreeMap<InstanceAddr, Option<Object>>, provider: &dyn Provider) -> Vec<Drift> {
     let mut drift = Vec::new();
@@ -264,6 +301,8 @@ pub async fn plan(
         state.resources.iter().filter(|r| r.mode == Mode::Managed).map(|r| (r.addr(), Some(r.object()))).collect()
     };
     let drift = drift_of(state, &refreshed, provider);
+    let mut refreshed = refreshed;
+    let importing = if opts.destroy { BTreeMap::new() } else { read_imports(stack, vars, provider, state, &mut refreshed).await? };
 
     let mut plan = Plan {
         stack: stack.name.clone(),
@@ -340,6 +379,21 @@ pub async fn plan(
         }
     }
 
+    for change in plan.changes.iter_mut() {
+        change.importing = importing.get(&change.addr).cloned();
+    }
+    let mut unmatched: Vec<Diag> = stack
+        .imports
+        .iter()
+        .filter(|i| importing.contains_key(&i.to) && !configured.contains(&i.to))
+        .map(|i| {
+            Diag::at(&i.span, format!("import target {} is not in the configuration", i.to), "nothing to import into")
+                .with_help(format!("add a resource block for {} (with count/for_each covering the key, if any)", i.to.resource))
+        })
+        .collect();
+    if !unmatched.is_empty() {
+        return Err(Diags(std::mem::take(&mut unmatched)));
+    }
     plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     inherit_create_before_destroy(&mut plan);
     // As Terraform does, report only drift that matters to this plan: objects
@@ -404,6 +458,7 @@ fn orphan_change(stack: &Stack, r: &crate::state::ResourceState, before: Object,
         depends_on: r.dependency_addrs().into_iter().map(|a| a.resource).collect::<BTreeSet<_>>().into_iter().collect(),
         data_loss,
         prevent_destroy,
+        importing: None,
     }
 }
 
@@ -451,6 +506,7 @@ async fn plan_block(
                         depends_on: depends_on.clone(),
                         data_loss: Vec::new(),
                         prevent_destroy: false,
+                        importing: None,
                     });
                     Value::Object(after)
                 }
@@ -521,5 +577,6 @@ fn plan_instance(
         depends_on: depends_on.to_vec(),
         data_loss,
         prevent_destroy: block.lifecycle.prevent_destroy,
+        importing: None,
     }
 }

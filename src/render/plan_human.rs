@@ -53,8 +53,12 @@ pub fn render(
             out.push('\n');
         }
         let (add, update, destroy) = plan.counts();
+        let imports = match plan.imports() {
+            0 => String::new(),
+            n => format!("{n} to import, "),
+        };
         out.push_str(&format!(
-            "\n{} {add} to add, {update} to change, {destroy} to destroy.\n",
+            "\n{} {imports}{add} to add, {update} to change, {destroy} to destroy.\n",
             r.p.bold("Plan:")
         ));
     }
@@ -1064,8 +1068,12 @@ impl Renderer {
             }
             Action::Replace { .. } => format!("{addr} must be {}", self.p.bold_red("replaced")),
             Action::Delete => format!("{addr} will be {}", self.p.bold_red("destroyed")),
+            Action::NoOp if c.importing.is_some() => format!("{addr} will be imported"),
             Action::NoOp => format!("{addr} has no changes"),
         };
+        if let (Some(id), false) = (&c.importing, c.action == Action::NoOp) {
+            s.push_str(&format!("\n  # (imported from {})", quote(id)));
+        }
         let key = match &c.addr.key {
             InstanceKey::Int(i) => i.to_string(),
             InstanceKey::Str(k) => quote(k),

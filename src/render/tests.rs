@@ -148,6 +148,7 @@ fn change(
         depends_on: Vec::new(),
         data_loss: Vec::new(),
         prevent_destroy: false,
+        importing: None,
     }
 }
 
