@@ -1,4 +1,4 @@
-# Baseline: IAM. Policy documents are read as JSON: Statement may be one object or
+# Baseline: IAM. Policy documents appear decoded in self: Statement may be one object or
 # a list, Action / Resource / Principal.AWS a string or a list; Effect defaults to
 # Allow.
 
@@ -8,7 +8,7 @@ policy "iam_no_wildcard_action" {
   checkov_id     = "CKV_AWS_63"
   message        = "IAM policies must not allow \"*\" as an action; list the actions needed"
   condition = alltrue([
-    for s in flatten([try(jsondecode(self.policy).Statement, [])]) :
+    for s in flatten([try(self.policy.Statement, [])]) :
     !(try(s.Effect, "Allow") == "Allow" && contains(flatten([try(s.Action, [])]), "*"))
   ])
 }
@@ -19,7 +19,7 @@ policy "iam_no_admin_policy" {
   checkov_id     = "CKV_AWS_62"
   message        = "IAM policies must not allow every action on every resource (\"*\" on \"*\")"
   condition = alltrue([
-    for s in flatten([try(jsondecode(self.policy).Statement, [])]) :
+    for s in flatten([try(self.policy.Statement, [])]) :
     !(try(s.Effect, "Allow") == "Allow" && contains(flatten([try(s.Action, [])]), "*") && contains(flatten([try(s.Resource, [])]), "*"))
   ])
 }
@@ -42,7 +42,7 @@ policy "iam_trust_not_public" {
   checkov_id     = "CKV_AWS_60"
   message        = "A role's trust policy must not let any principal (\"*\") assume it"
   condition = alltrue([
-    for s in flatten([try(jsondecode(self.assume_role_policy).Statement, [])]) : !(
+    for s in flatten([try(self.assume_role_policy.Statement, [])]) : !(
       try(s.Effect, "Allow") == "Allow"
       && (try(s.Principal == "*", false) || contains(flatten([try(s.Principal.AWS, [])]), "*"))
     )
@@ -58,7 +58,7 @@ policy "iam_trust_not_whole_account" {
   checkov_id     = "CKV_AWS_61"
   message        = "A role's trust policy must name the roles or services that may assume it, not a whole account (an account id or arn:aws:iam::ACCOUNT:root)"
   condition = alltrue([
-    for s in flatten([try(jsondecode(self.assume_role_policy).Statement, [])]) : (
+    for s in flatten([try(self.assume_role_policy.Statement, [])]) : (
       try(s.Effect, "Allow") == "Deny"
       || (contains(flatten([try(s.Action, [])]), "sts:AssumeRole") && anytrue([for op, c in try(s.Condition, {}) : can(c["sts:ExternalId"])]))
       || !anytrue([

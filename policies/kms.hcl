@@ -18,7 +18,7 @@ policy "kms_key_no_public_principal" {
   checkov_id     = "CKV_AWS_33"
   message        = "A KMS key policy must not allow the \"*\" principal without a Condition"
   condition = self.policy == null || alltrue([
-    for s in flatten([try(jsondecode(self.policy).Statement, [])]) : !(
+    for s in flatten([try(self.policy.Statement, [])]) : !(
       try(s.Effect, "Allow") == "Allow"
       && try(s.Condition, null) == null
       && (try(s.Principal == "*", false) || contains(flatten([try(s.Principal.AWS, [])]), "*"))

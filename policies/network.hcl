@@ -2,7 +2,9 @@
 # aws_vpc_security_group_ingress_rule resources are checked alike; a rule is open
 # to the world when its source is 0.0.0.0/0 or ::/0, and it covers a port when its
 # protocol is -1 ("all"), its range includes the port, or from_port = to_port = 0
-# (Checkov reads that as every port).
+# (Checkov reads that as every port). The port test comes first: && stops at a
+# known false, so a rule on another port is judged even when its source is not
+# known yet.
 
 policy "sg_no_public_ssh" {
   resource_types = ["aws_security_group", "aws_vpc_security_group_ingress_rule"]
@@ -13,13 +15,13 @@ policy "sg_no_public_ssh" {
     resource.type == "aws_security_group"
     ? alltrue([
       for r in self.ingress : !(
-        (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
-        && (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || (r.from_port <= 22 && r.to_port >= 22))
+        (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || (r.from_port <= 22 && r.to_port >= 22))
+        && (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
       )
     ])
     : !(
-      (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
-      && (contains(["-1", "all"], self.ip_protocol) || try(self.from_port <= 22 && self.to_port >= 22, false))
+      (contains(["-1", "all"], self.ip_protocol) || try(self.from_port <= 22 && self.to_port >= 22, false))
+      && (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
     )
   )
 }
@@ -33,13 +35,13 @@ policy "sg_no_public_rdp" {
     resource.type == "aws_security_group"
     ? alltrue([
       for r in self.ingress : !(
-        (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
-        && (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || (r.from_port <= 3389 && r.to_port >= 3389))
+        (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || (r.from_port <= 3389 && r.to_port >= 3389))
+        && (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
       )
     ])
     : !(
-      (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
-      && (contains(["-1", "all"], self.ip_protocol) || try(self.from_port <= 3389 && self.to_port >= 3389, false))
+      (contains(["-1", "all"], self.ip_protocol) || try(self.from_port <= 3389 && self.to_port >= 3389, false))
+      && (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
     )
   )
 }
@@ -53,13 +55,13 @@ policy "sg_no_public_http" {
     resource.type == "aws_security_group"
     ? alltrue([
       for r in self.ingress : !(
-        (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
-        && (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || (r.from_port <= 80 && r.to_port >= 80))
+        (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || (r.from_port <= 80 && r.to_port >= 80))
+        && (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
       )
     ])
     : !(
-      (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
-      && (contains(["-1", "all"], self.ip_protocol) || try(self.from_port <= 80 && self.to_port >= 80, false))
+      (contains(["-1", "all"], self.ip_protocol) || try(self.from_port <= 80 && self.to_port >= 80, false))
+      && (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
     )
   )
 }
@@ -73,13 +75,13 @@ policy "sg_no_public_admin_ports" {
     resource.type == "aws_security_group"
     ? alltrue([
       for r in self.ingress : !(
-        (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
-        && (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || anytrue([for p in [8080, 8443, 8888, 9090, 9443, 10000] : r.from_port <= p && r.to_port >= p]))
+        (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || anytrue([for p in [8080, 8443, 8888, 9090, 9443, 10000] : r.from_port <= p && r.to_port >= p]))
+        && (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
       )
     ])
     : !(
-      (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
-      && (contains(["-1", "all"], self.ip_protocol) || try(anytrue([for p in [8080, 8443, 8888, 9090, 9443, 10000] : self.from_port <= p && self.to_port >= p]), false))
+      (contains(["-1", "all"], self.ip_protocol) || try(anytrue([for p in [8080, 8443, 8888, 9090, 9443, 10000] : self.from_port <= p && self.to_port >= p]), false))
+      && (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
     )
   )
 }
@@ -93,13 +95,13 @@ policy "sg_no_public_all_ports" {
     resource.type == "aws_security_group"
     ? alltrue([
       for r in self.ingress : !(
-        (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
-        && (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || (r.from_port <= 0 && r.to_port >= 65535))
+        (contains(["-1", "all"], r.protocol) || (r.from_port == 0 && r.to_port == 0) || (r.from_port <= 0 && r.to_port >= 65535))
+        && (contains(r.cidr_blocks == null ? [] : r.cidr_blocks, "0.0.0.0/0") || contains(r.ipv6_cidr_blocks == null ? [] : r.ipv6_cidr_blocks, "::/0"))
       )
     ])
     : !(
-      (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
-      && (contains(["-1", "all"], self.ip_protocol) || try(self.from_port <= 0 && self.to_port >= 65535, false))
+      (contains(["-1", "all"], self.ip_protocol) || try(self.from_port <= 0 && self.to_port >= 65535, false))
+      && (self.cidr_ipv4 == "0.0.0.0/0" || self.cidr_ipv6 == "::/0")
     )
   )
 }

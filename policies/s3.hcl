@@ -78,7 +78,7 @@ policy "s3_bucket_policy_not_public" {
   checkov_id     = "CKV_AWS_70"
   message        = "A bucket policy must not allow any principal (\"*\") without a Condition"
   condition = alltrue([
-    for s in flatten([try(jsondecode(self.policy).Statement, [])]) : !(
+    for s in flatten([try(self.policy.Statement, [])]) : !(
       try(s.Effect, "Allow") == "Allow"
       && try(s.Condition, null) == null
       && (try(s.Principal == "*", false) || contains(flatten([try(s.Principal.AWS, [])]), "*"))

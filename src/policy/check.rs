@@ -2,7 +2,9 @@
 //! planned as if it were created: values come from the configuration and defaults,
 //! attributes AWS computes (and everything read by data sources) are unknown.
 
-use super::context::{collect, describe, unsupported_note, Index, InstanceData};
+use super::context::{
+    collect, decode_json_attributes, describe, unsupported_note, Index, InstanceData,
+};
 use super::{eval, source, Note, PolicySet, Report};
 use crate::addr::{Mode, ResourceAddr};
 use crate::config::eval::Scope;
@@ -94,7 +96,11 @@ fn static_plan(
                     Value::Unknown
                 },
             ));
-            out.push(InstanceData::new(iaddr, Some(schema), config, after));
+            let mut data = InstanceData::new(iaddr, Some(schema), config, after);
+            if addr.mode == Mode::Managed {
+                decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
+            }
+            out.push(data);
         }
         values.insert(addr.clone(), block_value(block, block_values));
     }

@@ -6,7 +6,8 @@
 //!   block the provider fills in) that the configuration leaves unset is `null`
 //!   (or an empty list) rather than unknown: the configuration does not ask for
 //!   anything there, so nothing is guaranteed. Values that depend on other
-//!   resources not created yet stay unknown until apply.
+//!   resources not created yet stay unknown until apply. JSON documents
+//!   (`policy`, `assume_role_policy`) appear decoded.
 //! - `resource`: `{ type, name, address }` of the instance.
 //! - `resources.TYPE`: planned values of every instance of TYPE in the stack.
 //! - normal references (`aws_kms_key.ebs.arn`, `var.x`, `local.y`) as in the stack.
@@ -27,8 +28,9 @@ use crate::config::refs::{self, Ref};
 use crate::config::{body, ResourceBlock, Stack};
 use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::{block_value, expand, unread_data};
-use crate::provider::{Attribute, BlockType, Presence, Schema};
+use crate::provider::{Attribute, BlockType, Presence, Schema, Type};
 use crate::value::{Object, Value};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -117,6 +119,49 @@ fn view_level(
     out
 }
 
+/// Attributes that hold JSON documents (IAM and key policies) appear decoded in
+/// `self`: `self.policy.Statement`. A document built with `jsonencode(...)` from
+/// values known only after apply is decoded from the configuration, so the known
+/// parts (the actions, say) can be judged before the unknown ones (a resource ARN)
+/// exist.
+pub fn decode_json_attributes(
+    schema: &Schema,
+    config: Option<(&ResourceBlock, &Scope)>,
+    view: &mut Value,
+) {
+    let Value::Object(obj) = view else { return };
+    for attr in schema.attributes.iter().filter(|a| a.ty == Type::Json) {
+        let decoded = match obj.get(attr.name) {
+            Some(Value::String(text)) => match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(json) => Value::from_json(&json),
+                Err(_) => continue,
+            },
+            Some(Value::Unknown) => match config.and_then(|(block, scope)| {
+                Some((
+                    block,
+                    scope,
+                    &block.body.body.get_attribute(attr.name)?.value,
+                ))
+            }) {
+                Some((block, scope, Expression::FuncCall(call)))
+                    if call.name.name.as_str() == "jsonencode" && call.args.len() == 1 =>
+                {
+                    let Some(arg) = call.args.iter().next() else {
+                        continue;
+                    };
+                    match scope.eval_in(&block.body.file, arg) {
+                        Ok(v) => v,
+                        Err(_) => continue,
+                    }
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        obj.insert(attr.name.to_string(), decoded);
+    }
+}
+
 /// The value of one instance inside its block's value (object, list or map).
 pub fn instance_value(block: &ResourceBlock, value: &Value, key: &InstanceKey) -> Option<Object> {
     let v = match (key, value) {
@@ -171,7 +216,11 @@ pub fn collect(
                 }
                 (None, Err(_)) => Object::new(),
             };
-            out.push(InstanceData::new(iaddr, Some(schema), config, after));
+            let mut data = InstanceData::new(iaddr, Some(schema), config, after);
+            if addr.mode == Mode::Managed {
+                decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
+            }
+            out.push(data);
         }
     }
     out

@@ -3,7 +3,7 @@
 //! update for the results that depended on values known only after apply.
 
 use super::check::plan_instances;
-use super::context::{Index, InstanceData};
+use super::context::{decode_json_attributes, Index, InstanceData};
 use super::eval::{decide, evaluate};
 use super::source::{self, BlockSource};
 use super::{Outcome, PolicySet, Report, Severity};
@@ -118,6 +118,9 @@ impl crate::apply::Gate for PlanPolicies<'_> {
         let schema = schema_of(self.provider, &addr.resource);
         if let Some(inst) = instances.iter_mut().find(|i| &i.addr == addr) {
             *inst = InstanceData::new(addr.clone(), schema, inst.config.clone(), planned.clone());
+            if let Some(schema) = schema {
+                decode_json_attributes(schema, None, &mut inst.view);
+            }
         }
         let index = Index::new(self.stack, instances);
         let Some(me) = index.position(addr) else {
