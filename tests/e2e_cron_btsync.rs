@@ -37,17 +37,23 @@ fn ok(run: Run) -> Run {
     run
 }
 
-/// A copy of the example stack in a directory named like it, so the stack name
-/// (and so the state file and tags) stay `cron-btsync`.
+/// A copy of the example stack (with its lambda/ source) in a directory named like
+/// it, so the stack name (and so the state file and tags) stay `cron-btsync`.
 fn copy_stack(into: &Path) -> PathBuf {
-    let dest = into.join("cron-btsync");
-    std::fs::create_dir_all(&dest).unwrap();
-    for entry in std::fs::read_dir(repo_root().join("stacks/cron-btsync")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dest.join(path.file_name().unwrap())).unwrap();
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap();
+            if path.is_dir() && name != ".build" {
+                copy_dir(&path, &to.join(name));
+            } else if path.is_file() {
+                std::fs::copy(&path, to.join(name)).unwrap();
+            }
         }
     }
+    let dest = into.join("cron-btsync");
+    copy_dir(&repo_root().join("stacks/cron-btsync"), &dest);
     dest
 }
 
