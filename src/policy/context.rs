@@ -261,6 +261,16 @@ pub struct Index<'s> {
     refs: HashMap<ResourceAddr, HashMap<String, BTreeSet<ResourceAddr>>>,
     /// Block values built from the views, for normal references in conditions.
     pub view_values: BTreeMap<ResourceAddr, Value>,
+    reverse: std::cell::RefCell<HashMap<(String, String), std::rc::Rc<Reverse>>>,
+}
+
+/// For one (type, attribute): the instances whose configuration refers to each
+/// block, and those whose (known) value names each id or arn.
+#[derive(Default)]
+struct Reverse {
+    by_target: HashMap<ResourceAddr, Vec<usize>>,
+    by_value: HashMap<String, Vec<usize>>,
+    known: std::collections::HashSet<usize>,
 }
 
 impl<'s> Index<'s> {
@@ -311,6 +321,7 @@ impl<'s> Index<'s> {
             by_ident,
             refs,
             view_values,
+            reverse: Default::default(),
         }
     }
 
@@ -329,32 +340,56 @@ impl<'s> Index<'s> {
             .unwrap_or(&[])
     }
 
-    fn refers(&self, from: &ResourceAddr, path: &str, to: &ResourceAddr) -> bool {
-        self.refs
-            .get(from)
-            .and_then(|p| p.get(path))
-            .is_some_and(|set| set.contains(to))
-    }
-
-    /// `referrers(TYPE, ATTRIBUTE)` for instance `me`.
+    /// `referrers(TYPE, ATTRIBUTE)` for instance `me`: a TYPE instance refers to
+    /// `me` when its ATTRIBUTE equals `me`'s id or arn, once both are known;
+    /// otherwise when its configuration refers to `me`'s block.
     pub fn referrers(&self, me: usize, type_name: &str, path: &str) -> Vec<usize> {
         let mine = &self.instances[me];
         let my_idents: Vec<&str> = idents(&mine.view);
-        self.of_type(type_name)
-            .iter()
+        let rev = self.reverse(type_name, path);
+        let mut out: Vec<usize> = rev
+            .by_target
+            .get(&mine.addr.resource)
+            .into_iter()
+            .flatten()
             .copied()
-            .filter(|&c| c != me)
-            .filter(|&c| {
-                let cand = &self.instances[c];
-                let values = path_values(&cand.view, path);
-                let known = !values.is_empty() && values.iter().all(|v| v.is_wholly_known());
-                if known && !my_idents.is_empty() {
-                    values.iter().any(|v| mentions(v, &my_idents))
-                } else {
-                    self.refers(&cand.addr.resource, path, &mine.addr.resource)
+            .filter(|c| my_idents.is_empty() || !rev.known.contains(c))
+            .collect();
+        for id in &my_idents {
+            out.extend(rev.by_value.get(*id).into_iter().flatten().copied());
+        }
+        out.retain(|&c| c != me);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Who refers to whom through `path` among the instances of `type_name`, built
+    /// once per (type, attribute) so that cross-resource policies stay linear.
+    fn reverse(&self, type_name: &str, path: &str) -> std::rc::Rc<Reverse> {
+        let key = (type_name.to_string(), path.to_string());
+        if let Some(r) = self.reverse.borrow().get(&key) {
+            return r.clone();
+        }
+        let mut rev = Reverse::default();
+        for &c in self.of_type(type_name) {
+            let cand = &self.instances[c];
+            let values = path_values(&cand.view, path);
+            if !values.is_empty() && values.iter().all(|v| v.is_wholly_known()) {
+                rev.known.insert(c);
+                for s in values.iter().flat_map(|v| strings(v)) {
+                    rev.by_value.entry(s.to_string()).or_default().push(c);
                 }
-            })
-            .collect()
+            }
+            if let Some(targets) = self.refs.get(&cand.addr.resource).and_then(|p| p.get(path)) {
+                for t in targets {
+                    rev.by_target.entry(t.clone()).or_default().push(c);
+                }
+            }
+        }
+        let rev = std::rc::Rc::new(rev);
+        self.reverse.borrow_mut().insert(key, rev.clone());
+        rev
     }
 
     /// `referenced(ATTRIBUTE [, TYPE])` for instance `me`.
@@ -428,10 +463,6 @@ fn strings(v: &Value) -> Vec<&str> {
         Value::List(items) => items.iter().flat_map(strings).collect(),
         _ => Vec::new(),
     }
-}
-
-fn mentions(v: &Value, idents: &[&str]) -> bool {
-    strings(v).iter().any(|s| idents.contains(s))
 }
 
 /// The values at a dotted attribute path, through nested block lists.
