@@ -518,3 +518,77 @@ fn a_broken_policy_file_is_reported_where_written() {
         run.stderr
     );
 }
+
+/// `recon plan` shows the policy results; `recon apply` refuses a failing policy at
+/// or above --policy-fail-on with exit code 3 before anything is created. The
+/// stack has no data sources and there is no state, so planning needs no AWS call:
+/// the endpoint points nowhere to prove nothing is attempted.
+#[test]
+fn plan_shows_policies_and_apply_refuses_failures() {
+    let tmp = tempfile::tempdir().unwrap();
+    stack(
+        tmp.path(),
+        "open",
+        &[(
+            "main.hcl",
+            r#"
+resource "aws_security_group" "ssh" {
+  name        = "ssh"
+  description = "SSH for everyone"
+  ingress {
+    description = "SSH"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#,
+        )],
+    );
+    let run_with = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_recon"))
+            .current_dir(tmp.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    };
+    let plan = run_with(&["plan", "-C", "open"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Policy checks:"), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("FAIL     high     sg_no_public_ssh (CKV_AWS_24)"),
+        "{}",
+        plan.stdout
+    );
+
+    let apply = run_with(&["apply", "-C", "open", "--auto-approve"]);
+    assert_eq!(apply.code, 3, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stderr.contains("refusing to apply: 1 policy failure(s) at or above the --policy-fail-on severity: aws_security_group.ssh (sg_no_public_ssh high)"),
+        "{}",
+        apply.stderr
+    );
+    assert!(
+        apply.stderr.contains("Nothing was changed."),
+        "{}",
+        apply.stderr
+    );
+    assert!(
+        !tmp.path().join("state/open.json").exists(),
+        "no state was written"
+    );
+}
