@@ -144,13 +144,7 @@ impl ResourceType for S3Bucket {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        super::shared::read_all(priors, |prior| async move {
-            match super::shared::bucket_of(prior) {
-                Some(name) => self.read_one(name, prior).await,
-                None => Ok(None),
-            }
-        })
-        .await
+        super::shared::read_buckets(priors, |name, prior| self.read_one(name, prior)).await
     }
 
     async fn update(

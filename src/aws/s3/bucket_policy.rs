@@ -1,7 +1,8 @@
 //! aws_s3_bucket_policy: the resource policy attached to a bucket.
 
 use super::shared::{
-    bucket_of, has_code, read_all, required_bucket, retry_new_bucket, NO_SUCH_BUCKET,
+    bucket_of, has_code, read_buckets, required_bucket, retry_new_bucket, unless_gone,
+    NO_SUCH_BUCKET,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -58,13 +59,7 @@ impl ResourceType for S3BucketPolicy {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_all(priors, |prior| async move {
-            match bucket_of(prior) {
-                Some(bucket) => self.read_one(bucket).await,
-                None => Ok(None),
-            }
-        })
-        .await
+        read_buckets(priors, |bucket, _| self.read_one(bucket)).await
     }
 
     async fn update(
@@ -87,18 +82,14 @@ impl ResourceType for S3BucketPolicy {
         let Some(bucket) = bucket_of(prior) else {
             return Ok(());
         };
-        match self
+        let deleted = self
             .client
             .delete_bucket_policy()
             .bucket(bucket)
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => Ok(()),
-            Err(err) if has_code(&err, &[NO_SUCH_BUCKET, NOT_FOUND]) => Ok(()),
-            Err(err) => Err(err),
-        }
+            .await;
+        unless_gone(deleted.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])?;
+        Ok(())
     }
 }
 
@@ -131,16 +122,9 @@ impl S3BucketPolicy {
     /// None when the bucket or its policy is gone. The policy is kept as S3 returns
     /// it: the engine compares JSON by meaning.
     async fn read_one(&self, bucket: &str) -> ProviderResult<Option<Object>> {
-        let out = match self.client.get_bucket_policy().bucket(bucket).send().await {
-            Ok(out) => out,
-            Err(err) => {
-                let err = sdk_error(err);
-                return if has_code(&err, &[NO_SUCH_BUCKET, NOT_FOUND]) {
-                    Ok(None)
-                } else {
-                    Err(err)
-                };
-            }
+        let got = self.client.get_bucket_policy().bucket(bucket).send().await;
+        let Some(out) = unless_gone(got.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])? else {
+            return Ok(None);
         };
         let Some(policy) = out.policy().filter(|p| !p.is_empty()) else {
             return Ok(None);

@@ -2,7 +2,7 @@
 //! being made public by ACLs or bucket policies.
 
 use super::shared::{
-    bucket_of, has_code, read_all, required_bucket, retry_new_bucket, NO_SUCH_BUCKET,
+    bucket_of, read_buckets, required_bucket, retry_new_bucket, unless_gone, NO_SUCH_BUCKET,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -59,13 +59,7 @@ impl ResourceType for S3BucketPublicAccessBlock {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_all(priors, |prior| async move {
-            match bucket_of(prior) {
-                Some(bucket) => self.read_one(bucket).await,
-                None => Ok(None),
-            }
-        })
-        .await
+        read_buckets(priors, |bucket, _| self.read_one(bucket)).await
     }
 
     async fn update(
@@ -88,18 +82,14 @@ impl ResourceType for S3BucketPublicAccessBlock {
         let Some(bucket) = bucket_of(prior) else {
             return Ok(());
         };
-        match self
+        let deleted = self
             .client
             .delete_public_access_block()
             .bucket(bucket)
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => Ok(()),
-            Err(err) if has_code(&err, &[NO_SUCH_BUCKET, NOT_FOUND]) => Ok(()),
-            Err(err) => Err(err),
-        }
+            .await;
+        unless_gone(deleted.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])?;
+        Ok(())
     }
 }
 
@@ -124,22 +114,14 @@ impl S3BucketPublicAccessBlock {
 
     /// None when the bucket or its public access block is gone.
     async fn read_one(&self, bucket: &str) -> ProviderResult<Option<Object>> {
-        let out = match self
+        let got = self
             .client
             .get_public_access_block()
             .bucket(bucket)
             .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(err) => {
-                let err = sdk_error(err);
-                return if has_code(&err, &[NO_SUCH_BUCKET, NOT_FOUND]) {
-                    Ok(None)
-                } else {
-                    Err(err)
-                };
-            }
+            .await;
+        let Some(out) = unless_gone(got.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])? else {
+            return Ok(None);
         };
         let Some(c) = out.public_access_block_configuration() else {
             return Ok(None);

@@ -2,7 +2,7 @@
 //! (SSE-S3 or SSE-KMS with a key, optionally with an S3 Bucket Key).
 
 use super::shared::{
-    bucket_of, has_code, read_all, required_bucket, retry_new_bucket, NO_SUCH_BUCKET,
+    bucket_of, read_buckets, required_bucket, retry_new_bucket, unless_gone, NO_SUCH_BUCKET,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -74,13 +74,7 @@ impl ResourceType for S3BucketServerSideEncryptionConfiguration {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_all(priors, |prior| async move {
-            match bucket_of(prior) {
-                Some(bucket) => self.read_one(bucket, prior).await,
-                None => Ok(None),
-            }
-        })
-        .await
+        read_buckets(priors, |bucket, prior| self.read_one(bucket, prior)).await
     }
 
     async fn update(
@@ -104,18 +98,14 @@ impl ResourceType for S3BucketServerSideEncryptionConfiguration {
         let Some(bucket) = bucket_of(prior) else {
             return Ok(());
         };
-        match self
+        let deleted = self
             .client
             .delete_bucket_encryption()
             .bucket(bucket)
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => Ok(()),
-            Err(err) if has_code(&err, &[NO_SUCH_BUCKET, NOT_FOUND]) => Ok(()),
-            Err(err) => Err(err),
-        }
+            .await;
+        unless_gone(deleted.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])?;
+        Ok(())
     }
 }
 
@@ -137,22 +127,14 @@ impl S3BucketServerSideEncryptionConfiguration {
 
     /// None when the bucket or its encryption configuration is gone.
     async fn read_one(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
-        let out = match self
+        let got = self
             .client
             .get_bucket_encryption()
             .bucket(bucket)
             .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(err) => {
-                let err = sdk_error(err);
-                return if has_code(&err, &[NO_SUCH_BUCKET, NOT_FOUND]) {
-                    Ok(None)
-                } else {
-                    Err(err)
-                };
-            }
+            .await;
+        let Some(out) = unless_gone(got.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])? else {
+            return Ok(None);
         };
         let rules = out
             .server_side_encryption_configuration()

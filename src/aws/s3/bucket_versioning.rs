@@ -1,7 +1,10 @@
 //! aws_s3_bucket_versioning: a bucket's versioning state (Enabled, Suspended, or
 //! Disabled for a bucket that was never versioned) and MFA delete.
 
-use super::shared::{has_code, read_all, required_bucket, retry_new_bucket, NO_SUCH_BUCKET};
+use super::shared::{
+    bucket_of, has_code, read_buckets, required_bucket, retry_new_bucket, unless_gone,
+    NO_SUCH_BUCKET,
+};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, BlockType, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -68,13 +71,7 @@ impl ResourceType for S3BucketVersioning {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_all(priors, |prior| async move {
-            match super::shared::bucket_of(prior) {
-                Some(bucket) => self.read_one(bucket, prior).await,
-                None => Ok(None),
-            }
-        })
-        .await
+        read_buckets(priors, |bucket, prior| self.read_one(bucket, prior)).await
     }
 
     async fn update(
@@ -109,7 +106,7 @@ impl ResourceType for S3BucketVersioning {
 
     /// Versioning cannot be removed from a bucket, only suspended (as Terraform does).
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
-        let Some(bucket) = super::shared::bucket_of(prior) else {
+        let Some(bucket) = bucket_of(prior) else {
             return Ok(());
         };
         let status = prior
@@ -118,10 +115,9 @@ impl ResourceType for S3BucketVersioning {
         if status == Some(DISABLED) {
             return Ok(());
         }
-        match self.put(bucket, "Suspended", None, prior.str("mfa")).await {
-            Err(err) if has_code(&err, &[NO_SUCH_BUCKET]) => Ok(()),
-            other => other,
-        }
+        let suspended = self.put(bucket, "Suspended", None, prior.str("mfa")).await;
+        unless_gone(suspended, &[NO_SUCH_BUCKET])?;
+        Ok(())
     }
 }
 

@@ -47,18 +47,38 @@ where
     }
 }
 
-/// Reads one configuration per prior, all at once (S3 has no batch read). Each
-/// read answers None when the bucket or its configuration is gone.
-pub(super) async fn read_all<'a, F, Fut>(
+/// Ok(None) when `result` failed because the bucket, or the part of it asked for,
+/// is gone (one of `codes`).
+pub(super) fn unless_gone<T>(
+    result: ProviderResult<T>,
+    codes: &[&str],
+) -> ProviderResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if has_code(&err, codes) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Reads one bucket per prior, all at once (S3 has no batch read): `read_one` gets
+/// the bucket and the prior and answers None when the bucket or its configuration
+/// is gone. A prior that names no bucket reads as None.
+pub(super) async fn read_buckets<'a, F, Fut>(
     priors: &'a [Object],
     read_one: F,
 ) -> ProviderResult<Vec<Option<Object>>>
 where
-    F: Fn(&'a Object) -> Fut,
+    F: Fn(&'a str, &'a Object) -> Fut,
     Fut: Future<Output = ProviderResult<Option<Object>>>,
 {
-    futures::future::join_all(priors.iter().map(read_one))
-        .await
-        .into_iter()
-        .collect()
+    let reads = priors.iter().map(|prior| {
+        let read = bucket_of(prior).map(|bucket| read_one(bucket, prior));
+        async move {
+            match read {
+                Some(read) => read.await,
+                None => Ok(None),
+            }
+        }
+    });
+    futures::future::join_all(reads).await.into_iter().collect()
 }
