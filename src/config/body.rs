@@ -7,7 +7,7 @@ use super::BodyIn;
 use crate::diag::{did_you_mean, Diag, SourceFile, Span};
 use crate::provider::{Attribute, BlockType, Nesting, Presence, Schema};
 use crate::value::{Object, Value};
-use hcl_edit::structure::{Body, Structure};
+use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
 use std::sync::Arc;
 
@@ -44,6 +44,24 @@ fn check_level(
                             .with_help(format!("write it as a block: {key} {{ ... }}")),
                     ),
                     None => errors.push(unknown(&span, what, "argument", key, names())),
+                }
+            }
+            Structure::Block(block) if block.ident.as_str() == "dynamic" => {
+                let span = Span::new(file, block.ident.span());
+                let label = dynamic_label(block).unwrap_or("");
+                let Some(bt) = blocks.iter().find(|b| b.name == label) else {
+                    let names = blocks.iter().map(|b| b.name);
+                    errors.push(unknown(&span, what, "dynamic block type", label, names));
+                    continue;
+                };
+                match (block.body.get_attribute("for_each"), block.body.get_blocks("content").next(), dynamic_iterator(block)) {
+                    (Some(_), Some(content), Some(_)) => {
+                        check_level(file, &content.body, bt.attributes, bt.blocks, &format!("{what}.{label}"), &span, errors)
+                    }
+                    _ => errors.push(
+                        Diag::at(&span, format!("{what}: dynamic \"{label}\" needs for_each and a content block"), "incomplete dynamic block")
+                            .with_help(format!("write dynamic \"{label}\" {{ for_each = ...  content {{ ... }} }}; iterator = NAME is optional")),
+                    ),
                 }
             }
             Structure::Block(block) => {
@@ -116,12 +134,64 @@ fn evaluate_level(
     }
     for bt in blocks {
         let mut items = Vec::new();
-        for block in body.get_blocks(bt.name) {
-            items.push(Value::Object(evaluate_level(file, &block.body, bt.attributes, bt.blocks, scope)?));
+        let mut unknown = false;
+        // Static and dynamic blocks of one type, in the order they are written.
+        for block in body.blocks() {
+            if block.ident.as_str() == bt.name {
+                items.push(Value::Object(evaluate_level(file, &block.body, bt.attributes, bt.blocks, scope)?));
+            } else if dynamic_label(block) == Some(bt.name) {
+                match expand_dynamic(file, block, bt, scope)? {
+                    Some(generated) => items.extend(generated),
+                    None => unknown = true,
+                }
+            }
         }
-        out.insert(bt.name.to_string(), Value::List(items));
+        let value = if unknown { Value::Unknown } else { Value::List(items) };
+        out.insert(bt.name.to_string(), value);
     }
     Ok(out)
+}
+
+/// The block type a `dynamic "NAME" { ... }` block generates.
+fn dynamic_label(block: &Block) -> Option<&str> {
+    (block.ident.as_str() == "dynamic").then(|| block.labels.first().map(|l| l.as_str())).flatten()
+}
+
+/// The name `content` uses for the current element: `iterator = x`, or the label.
+pub fn dynamic_iterator(block: &Block) -> Option<String> {
+    match block.body.get_attribute("iterator").map(|a| &a.value) {
+        Some(hcl_edit::expr::Expression::Variable(v)) => Some(v.as_str().to_string()),
+        Some(_) => None,
+        None => dynamic_label(block).map(str::to_string),
+    }
+}
+
+/// The blocks a `dynamic` block generates; None while its for_each is unknown.
+fn expand_dynamic(file: &Arc<SourceFile>, block: &Block, bt: &BlockType, scope: &Scope) -> Result<Option<Vec<Value>>, Diag> {
+    let header = Span::new(file, block.ident.span());
+    let (Some(for_each), Some(content), Some(iterator)) = (
+        block.body.get_attribute("for_each"),
+        block.body.get_blocks("content").next(),
+        dynamic_iterator(block),
+    ) else {
+        return Err(Diag::at(&header, format!("dynamic \"{}\" needs for_each and a content block", bt.name), "incomplete dynamic block"));
+    };
+    let pairs: Vec<(Value, Value)> = match scope.eval_in(file, &for_each.value)? {
+        Value::Unknown => return Ok(None),
+        Value::Null => Vec::new(),
+        Value::List(items) => items.into_iter().enumerate().map(|(i, v)| (Value::from(i as i64), v)).collect(),
+        Value::Object(map) => map.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+        other => {
+            return Err(Diag::at(&Span::new(file, for_each.value.span()), format!("dynamic for_each needs a list, set or map, got {}", other.type_name()), "here"))
+        }
+    };
+    let mut out = Vec::with_capacity(pairs.len());
+    for (key, value) in pairs {
+        let element = Value::Object(crate::object! {"key" => key, "value" => value});
+        let inner = scope.with_binding(&iterator, element);
+        out.push(Value::Object(evaluate_level(file, &content.body, bt.attributes, bt.blocks, &inner)?));
+    }
+    Ok(Some(out))
 }
 
 #[cfg(test)]
@@ -229,5 +299,33 @@ mod tests {
         assert_eq!(sse[0].as_object().unwrap()["kms_master_key_id"], Value::Null);
         let second = rules[1].as_object().unwrap();
         assert_eq!(second["apply_server_side_encryption_by_default"], Value::List(vec![]));
+    }
+
+    #[test]
+    fn dynamic_blocks_generate_one_block_per_element() {
+        let src = "bucket = \"b\"\nrule {}\ndynamic \"rule\" {\n  for_each = { a = \"aws:kms\", b = \"AES256\" }\n  iterator = r\n  content {\n    bucket_key_enabled = r.key == \"a\"\n    apply_server_side_encryption_by_default {\n      sse_algorithm = r.value\n    }\n  }\n}\n";
+        let b = body(src);
+        assert!(check(&NESTED, &b, "t.x", &header(&b)).is_empty());
+        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
+        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
+        let scope = Scope::new(&stack, &vars, &resources);
+        let obj = evaluate(&NESTED, &b, &scope).unwrap();
+        let rules = obj["rule"].as_list().unwrap();
+        assert_eq!(rules.len(), 3, "the static block, then one per element");
+        let second = rules[1].as_object().unwrap();
+        assert_eq!(second["bucket_key_enabled"], Value::Bool(true));
+        let sse = second["apply_server_side_encryption_by_default"].as_list().unwrap();
+        assert_eq!(sse[0].as_object().unwrap()["sse_algorithm"], Value::from("aws:kms"));
+        assert_eq!(rules[2].as_object().unwrap()["bucket_key_enabled"], Value::Bool(false));
+    }
+
+    #[test]
+    fn dynamic_block_of_an_unknown_type_or_without_content_is_an_error() {
+        let b = body("bucket = \"b\"\ndynamic \"rules\" {\n  for_each = []\n  content {}\n}\ndynamic \"rule\" {\n  for_each = []\n}\n");
+        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b)).into_iter().map(|d| d.message).collect();
+        assert_eq!(messages, [
+            "t.x: unsupported dynamic block type \"rules\"",
+            "t.x: dynamic \"rule\" needs for_each and a content block",
+        ]);
     }
 }

@@ -35,6 +35,8 @@ pub struct Scope<'a> {
     /// `self` in policies.
     pub self_value: Option<Value>,
     pub extension: Option<&'a dyn Extension>,
+    /// Names bound around an expression, such as a `dynamic` block's iterator.
+    bindings: Vec<(String, Value)>,
     locals: RefCell<BTreeMap<String, Value>>,
     active_locals: RefCell<Vec<String>>,
 }
@@ -51,6 +53,7 @@ impl<'a> Scope<'a> {
             each: None,
             self_value: None,
             extension: None,
+            bindings: Vec::new(),
             locals: RefCell::new(BTreeMap::new()),
             active_locals: RefCell::new(Vec::new()),
         }
@@ -66,9 +69,17 @@ impl<'a> Scope<'a> {
             each,
             self_value: self.self_value.clone(),
             extension: self.extension,
+            bindings: self.bindings.clone(),
             locals: RefCell::new(self.locals.borrow().clone()),
             active_locals: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The same names plus `name` (a `dynamic` block's iterator).
+    pub fn with_binding(&self, name: &str, value: Value) -> Scope<'a> {
+        let mut scope = self.for_instance(self.count_index, self.each.clone());
+        scope.bindings.push((name.to_string(), value));
+        scope
     }
 
     pub fn eval(&self, expr: &Expr) -> EvalResult {
@@ -76,7 +87,7 @@ impl<'a> Scope<'a> {
     }
 
     pub fn eval_in(&self, file: &Arc<SourceFile>, expr: &Expression) -> EvalResult {
-        Eval { scope: self, file, bindings: Vec::new(), template_vars: None }.expr(expr)
+        Eval { scope: self, file, bindings: self.bindings.clone(), template_vars: None }.expr(expr)
     }
 
     fn local(&self, name: &str, span: &Span) -> EvalResult {

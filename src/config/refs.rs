@@ -83,6 +83,23 @@ impl Visit for Collector {
         self.bound.truncate(depth);
     }
 
+    /// Inside `dynamic "x" { content { ... } }` the iterator (x, or `iterator = y`)
+    /// is a bound name, not a resource reference.
+    fn visit_block(&mut self, node: &hcl_edit::structure::Block) {
+        let Some(iterator) = crate::config::body::dynamic_iterator(node).filter(|_| node.ident.as_str() == "dynamic") else {
+            return visit::visit_block(self, node);
+        };
+        if let Some(for_each) = node.body.get_attribute("for_each") {
+            self.visit_expr(&for_each.value);
+        }
+        let depth = self.bound.len();
+        self.bound.push(iterator);
+        for block in node.body.get_blocks("content") {
+            self.visit_body(&block.body);
+        }
+        self.bound.truncate(depth);
+    }
+
     fn visit_for_template_expr(&mut self, node: &ForTemplateExpr) {
         self.visit_expr(&node.collection_expr);
         let depth = self.bound.len();
@@ -241,6 +258,16 @@ mod tests {
         assert_eq!(addr("aws_subnet.a[\"x\"]").as_deref(), Some("aws_subnet.a[\"x\"]"));
         assert_eq!(addr("aws_subnet.a.id"), None);
         assert_eq!(addr("var.x"), None);
+    }
+
+    #[test]
+    fn dynamic_iterators_are_not_references() {
+        let body = hcl_edit::parser::parse_body(
+            "dynamic \"ingress\" {\n  for_each = var.rules\n  content {\n    from_port = ingress.value.port\n  }\n}\n",
+        )
+        .unwrap();
+        let found: Vec<Ref> = body_references(&body).into_iter().map(|(r, _)| r).collect();
+        assert_eq!(found, vec![Ref::Var("rules".into())]);
     }
 
     #[test]
