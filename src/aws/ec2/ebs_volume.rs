@@ -4,10 +4,11 @@
 //! instance and volume attachment types too.
 
 use super::shared::{
-    by_id, describe_by_filter, ec2_arn, key_arns, known_bool, known_change, known_i32, known_str,
-    partial_state, poll, prior_ids, state_key, tag_specification, update_tags, Account,
+    by_id, describe_by_filter, ec2_arn, known_bool, known_change, known_i32, known_str,
+    partial_state, poll, prior_ids, tag_specification, update_tags, Account,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, ID,

@@ -2,10 +2,11 @@
 
 use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
 use super::shared::{
-    describe_by_filter, ec2_arn, filter, key_arns, known_bool, known_change, known_i32, known_str,
-    partial_state, poll, prior_ids, state_key, tag_specification, update_tags,
+    describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32, known_str,
+    partial_state, poll, prior_ids, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,

@@ -1,5 +1,5 @@
 //! Helpers shared by the EC2 types: ARNs, the account id, tags, filters, planned
-//! values, KMS key normalisation, protocol names and polling.
+//! values, protocol names and polling.
 
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of as partition;
@@ -239,55 +239,6 @@ pub(super) fn partial_state(planned: &Object, id: &str) -> Object {
     let mut state: Object = planned.iter().map(|(k, v)| (k.clone(), known(v))).collect();
     state.insert("id".into(), Value::String(id.to_string()));
     state
-}
-
-/// Maps each KMS key reference (id, alias, ARN) to the key ARN, as AWS reports it
-/// for volumes. moto echoes the reference it was given. A key that cannot be
-/// described is left as it is.
-pub(super) async fn key_arns<'a>(
-    kms: &aws_sdk_kms::Client,
-    keys: impl Iterator<Item = &'a str>,
-) -> HashMap<String, String> {
-    let wanted: BTreeSet<&str> = keys.filter(|k| !is_key_arn(k)).collect();
-    let lookups = wanted.into_iter().map(|key| async move {
-        let arn = kms
-            .describe_key()
-            .key_id(key)
-            .send()
-            .await
-            .ok()
-            .and_then(|out| out.key_metadata().and_then(|m| m.arn()).map(str::to_string));
-        (key.to_string(), arn)
-    });
-    futures::future::join_all(lookups)
-        .await
-        .into_iter()
-        .filter_map(|(key, arn)| arn.map(|a| (key, a)))
-        .collect()
-}
-
-/// The `kms_key_id` for state: the key ARN (AWS reports ARNs, moto echoes what
-/// it was sent), unless the prior names that same key another way (key id,
-/// alias): then the prior's spelling stays, so a configuration written that way
-/// shows no diff, and no replacement, while a different key still does.
-pub(super) fn state_key(
-    actual: Option<&str>,
-    prior: Option<&str>,
-    keys: &HashMap<String, String>,
-) -> Value {
-    let Some(actual) = actual else {
-        return Value::Null;
-    };
-    let resolve = |k: &str| keys.get(k).cloned().unwrap_or_else(|| k.to_string());
-    let arn = resolve(actual);
-    match prior {
-        Some(p) if resolve(p) == arn => Value::from(p),
-        _ => Value::from(arn),
-    }
-}
-
-fn is_key_arn(key: &str) -> bool {
-    key.starts_with("arn:") && key.contains(":key/")
 }
 
 /// An IP protocol as Terraform stores it: names for tcp/udp/icmp/icmpv6, "-1" for all.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 pub mod alias;
 pub mod key;
+pub mod key_refs;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     vec![

@@ -4,6 +4,7 @@
 use super::shared::{
     bucket_of, read_buckets, required_bucket, retry_new_bucket, unless_gone, NO_SUCH_BUCKET,
 };
+use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, BlockType, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -15,7 +16,6 @@ use aws_sdk_s3::types::{
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule,
 };
-use std::collections::{BTreeSet, HashMap};
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_s3_bucket_server_side_encryption_configuration",
@@ -166,7 +166,11 @@ impl S3BucketServerSideEncryptionConfiguration {
                     .map(|d| {
                         Value::Object(crate::object! {
                             "sse_algorithm" => d.sse_algorithm().as_str(),
-                            "kms_master_key_id" => state_key(d.kms_master_key_id(), &prior_keys, &arns),
+                            "kms_master_key_id" => state_key(
+                                d.kms_master_key_id(),
+                                prior_keys.iter().map(String::as_str),
+                                &arns,
+                            ),
                         })
                     })
                     .into_iter()
@@ -236,79 +240,4 @@ fn expand(planned: &Object) -> ProviderResult<ServerSideEncryptionConfiguration>
         .set_rules(Some(rules))
         .build()
         .map_err(|e| ProviderError::new(format!("invalid encryption configuration: {e}")))
-}
-
-/// Maps each KMS key reference that is not a key ARN (key id, alias, alias ARN) to the
-/// key's ARN. A key that cannot be described is left out (kept as written).
-async fn key_arns<'a>(
-    kms: &aws_sdk_kms::Client,
-    keys: impl Iterator<Item = &'a str>,
-) -> HashMap<String, String> {
-    let wanted: BTreeSet<&str> = keys.filter(|k| !is_key_arn(k)).collect();
-    let lookups = wanted.into_iter().map(|key| async move {
-        let arn = kms
-            .describe_key()
-            .key_id(key)
-            .send()
-            .await
-            .ok()
-            .and_then(|out| out.key_metadata().and_then(|m| m.arn()).map(str::to_string));
-        (key.to_string(), arn)
-    });
-    futures::future::join_all(lookups)
-        .await
-        .into_iter()
-        .filter_map(|(key, arn)| arn.map(|a| (key, a)))
-        .collect()
-}
-
-/// The key for state: as the prior spelled it when that names the same key (so a
-/// configuration using a key id or alias shows no diff), else the key ARN as AWS
-/// reports it (moto echoes what it was sent).
-fn state_key(actual: Option<&str>, prior_keys: &[String], arns: &HashMap<String, String>) -> Value {
-    let Some(actual) = actual else {
-        return Value::Null;
-    };
-    let resolve = |k: &str| arns.get(k).cloned().unwrap_or_else(|| k.to_string());
-    let arn = resolve(actual);
-    match prior_keys.iter().find(|p| resolve(p) == arn) {
-        Some(p) => Value::from(p.as_str()),
-        None => Value::from(arn),
-    }
-}
-
-fn is_key_arn(key: &str) -> bool {
-    key.starts_with("arn:") && key.contains(":key/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn state_key_keeps_an_equivalent_spelling() {
-        let arn = "arn:aws:kms:us-east-1:123456789012:key/k-1".to_string();
-        let arns: HashMap<String, String> = [
-            ("k-1".to_string(), arn.clone()),
-            ("alias/x".to_string(), arn.clone()),
-        ]
-        .into();
-        assert_eq!(
-            state_key(Some(&arn), &["k-1".into()], &arns),
-            Value::from("k-1")
-        );
-        assert_eq!(
-            state_key(Some("k-1"), &["alias/x".into()], &arns),
-            Value::from("alias/x")
-        );
-        assert_eq!(
-            state_key(Some("k-1"), &[], &arns),
-            Value::from(arn.as_str())
-        );
-        assert_eq!(
-            state_key(Some("k-2"), &["k-1".into()], &arns),
-            Value::from("k-2")
-        );
-        assert_eq!(state_key(None, &["k-1".into()], &arns), Value::Null);
-    }
 }
