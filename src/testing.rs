@@ -122,6 +122,8 @@ struct Shared {
     addresses: Mutex<BTreeMap<String, String>>,
     /// Addresses whose next creates fail; `true` when the failure leaves a partial object.
     fail_create: Mutex<BTreeMap<String, bool>>,
+    /// Ids whose deletes fail.
+    fail_delete: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Shared {
@@ -202,8 +204,14 @@ impl MemoryProvider {
             .insert(address.to_string(), true);
     }
 
+    /// Makes every delete of the object `id` fail until [`MemoryProvider::clear_failures`].
+    pub fn fail_delete(&self, id: &str) {
+        self.shared.fail_delete.lock().unwrap().insert(id.to_string());
+    }
+
     pub fn clear_failures(&self) {
         self.shared.fail_create.lock().unwrap().clear();
+        self.shared.fail_delete.lock().unwrap().clear();
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -454,6 +462,9 @@ impl ResourceType for MemResource {
             address: self.shared.address_of(&id),
             id: id.clone(),
         });
+        if self.shared.fail_delete.lock().unwrap().contains(&id) {
+            return Err(ProviderError::with_code("DependencyViolation", format!("{id} is still in use")));
+        }
         // Gone already is fine, as with the AWS resources.
         self.shared.store.lock().unwrap().remove(&id);
         Ok(())

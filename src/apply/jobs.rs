@@ -44,6 +44,10 @@ pub fn build(plan: &Plan) -> Vec<Job> {
             Action::Read => {
                 forward.insert(&c.addr, push(&mut jobs, JobKind::Read, i));
             }
+            // A deposed object: nothing refers to it any more, so it goes on its own.
+            Action::Delete if c.deposed.is_some() => {
+                push(&mut jobs, JobKind::Delete, i);
+            }
             Action::Delete => {
                 delete.insert(&c.addr, push(&mut jobs, JobKind::Delete, i));
             }
@@ -66,7 +70,7 @@ pub fn build(plan: &Plan) -> Vec<Job> {
                 jobs[f].deps.push(delete[&c.addr]);
             }
         }
-        if let Some(&d) = delete.get(&c.addr) {
+        if let Some(&d) = delete.get(&c.addr).filter(|_| c.deposed.is_none()) {
             // Dependents' old objects go first.
             for (j, other) in plan.changes.iter().enumerate() {
                 if j != i && depends(other) {

@@ -368,12 +368,18 @@ impl Run<'_> {
             .await
             .map_err(|e| describe(&change.addr, "destroying", &e))?;
         self.ctx.progress.done(&change.addr, JobKind::Delete, started, None);
-        // Under create_before_destroy the new object already holds the address.
-        if !matches!(change.action, Action::Replace { create_before_destroy: true }) {
-            let mut state = self.state.lock().await;
+        let mut state = self.state.lock().await;
+        let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
+        if cbd || change.deposed.is_some() {
+            // The new object holds the address; only the deposed old one goes.
+            let old = Value::Object(prior).to_json();
+            if let Some(r) = state.get_mut(&change.addr) {
+                r.deposed.retain(|d| d.get("id") != old.get("id"));
+            }
+        } else {
             state.remove(&change.addr);
-            self.persist(&mut state).await?;
         }
+        self.persist(&mut state).await?;
         self.summary.lock().unwrap().destroyed += 1;
         Ok(())
     }
@@ -408,6 +414,9 @@ impl Run<'_> {
                 changed = true;
                 continue;
             }
+            if change.deposed.is_some() {
+                continue;
+            }
             let (Some(before), Some(rs)) = (&change.before, state.get_mut(&change.addr)) else { continue };
             let refreshed = Value::Object(before.clone()).to_json();
             if rs.attributes != refreshed {
@@ -433,6 +442,12 @@ impl Run<'_> {
         let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
         let mut rs = ResourceState::from_object(&change.addr, obj, &deps, cbd).map_err(|e| e.to_string())?;
         rs.tainted = tainted;
+        // Deposed objects stay until deleted; under create_before_destroy the object
+        // being replaced joins them until its own delete succeeds.
+        rs.deposed = state.get(&change.addr).map(|r| r.deposed.clone()).unwrap_or_default();
+        if let (true, Some(old)) = (cbd, &change.before) {
+            rs.deposed.push(Value::Object(old.clone()).to_json());
+        }
         state.upsert(rs);
         self.persist(&mut state).await
     }

@@ -98,6 +98,9 @@ pub struct ResourceChange {
     pub prevent_destroy: bool,
     /// The id of an existing object an `import` block adopts at this address.
     pub importing: Option<String>,
+    /// Set on the delete of a deposed object (the old half of an earlier
+    /// create_before_destroy replacement): that object's id.
+    pub deposed: Option<String>,
 }
 
 /// A real object that differs from what state recorded.

@@ -361,6 +361,27 @@ pub async fn plan(
         plan.changes.push(change);
     }
 
+    // Old objects of earlier create_before_destroy replacements whose delete failed.
+    for r in state.resources.iter().filter(|r| !r.deposed.is_empty()) {
+        let data_loss_of = |obj: &Object| provider.resource(&r.type_name).map(|rt| rt.data_loss(obj)).unwrap_or_default();
+        for old in r.deposed_objects() {
+            plan.changes.push(ResourceChange {
+                addr: r.addr(),
+                action: Action::Delete,
+                reason: Reason::None,
+                data_loss: data_loss_of(&old),
+                deposed: Some(old.get("id").and_then(Value::as_str).unwrap_or("?").to_string()),
+                before: Some(old),
+                after: None,
+                replace_paths: Vec::new(),
+                changed: Vec::new(),
+                depends_on: Vec::new(),
+                prevent_destroy: false,
+                importing: None,
+            });
+        }
+    }
+
     for (name, output) in &stack.outputs {
         let before = state.outputs.get(name).map(|o| Value::from_json(&o.value));
         let after = if opts.destroy {
@@ -459,6 +480,7 @@ fn orphan_change(stack: &Stack, r: &crate::state::ResourceState, before: Object,
         data_loss,
         prevent_destroy,
         importing: None,
+        deposed: None,
     }
 }
 
@@ -507,6 +529,7 @@ async fn plan_block(
                         data_loss: Vec::new(),
                         prevent_destroy: false,
                         importing: None,
+                        deposed: None,
                     });
                     Value::Object(after)
                 }
@@ -578,5 +601,6 @@ fn plan_instance(
         data_loss,
         prevent_destroy: block.lifecycle.prevent_destroy,
         importing: None,
+        deposed: None,
     }
 }

@@ -1054,7 +1054,10 @@ impl Renderer {
     }
 
     fn comment(&self, c: &ResourceChange) -> String {
-        let addr = self.p.bold(&format!("  # {}", c.addr));
+        let addr = match &c.deposed {
+            Some(id) => self.p.bold(&format!("  # {} (deposed object {id})", c.addr)),
+            None => self.p.bold(&format!("  # {}", c.addr)),
+        };
         let resource = format!("{}.{}", c.addr.resource.type_name, c.addr.resource.name);
         let mut s = match c.action {
             Action::Create => format!("{addr} will be created"),

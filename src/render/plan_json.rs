@@ -101,6 +101,9 @@ fn resource_change(c: &ResourceChange, schema: Option<&Schema>) -> Json {
     if let Some(reason) = c.reason.json() {
         m.insert("action_reason".into(), Json::from(reason));
     }
+    if let Some(id) = &c.deposed {
+        m.insert("deposed".into(), Json::from(id.clone()));
+    }
     Json::Object(m)
 }
 

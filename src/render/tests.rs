@@ -149,6 +149,7 @@ fn change(
         data_loss: Vec::new(),
         prevent_destroy: false,
         importing: None,
+        deposed: None,
     }
 }
 

@@ -57,6 +57,10 @@ pub struct ResourceState {
     pub tainted: bool,
     #[serde(default)]
     pub create_before_destroy: bool,
+    /// Old objects a create_before_destroy replacement still has to delete; kept
+    /// until their delete succeeds so that a failure never loses them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<Json>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -374,7 +378,19 @@ impl ResourceState {
             dependencies: dependencies.iter().map(ToString::to_string).collect(),
             tainted: false,
             create_before_destroy,
+            deposed: Vec::new(),
         })
+    }
+
+    /// The deposed objects as attribute maps.
+    pub fn deposed_objects(&self) -> Vec<Object> {
+        self.deposed
+            .iter()
+            .filter_map(|j| match Value::from_json(j) {
+                Value::Object(map) => Some(map),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn addr(&self) -> InstanceAddr {

@@ -728,6 +728,50 @@ fn count_and_for_each_expand_to_instance_addresses() {
 }
 
 #[test]
+fn a_failed_delete_after_create_before_destroy_keeps_the_old_object_deposed() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_volume" "v" {
+  availability_zone = "az-a"
+  size              = 8
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+"#;
+    h.apply(src);
+    let old = h.id("mem_volume.v");
+    h.provider.fail_delete(&old);
+    let moved = src.replace("az-a", "az-b");
+    let p = h.plan(&moved);
+    check_guards(p.plan(), &[addr("mem_volume.v")]).unwrap();
+    let summary = h.apply_planned(&p);
+    assert_eq!(summary.failures.len(), 1, "{:?}", summary.failures);
+
+    // The replacement holds the address; the old object is not forgotten.
+    let state = h.state();
+    let v = state.get(&addr("mem_volume.v")).unwrap();
+    assert_ne!(h.id("mem_volume.v"), old);
+    assert_eq!(v.deposed_objects().len(), 1);
+    assert_eq!(v.deposed_objects()[0]["id"], Value::from(old.as_str()));
+
+    // The next plan deletes it (a data-loss change like any volume delete).
+    h.provider.clear_failures();
+    let p = h.plan(&moved);
+    let deposed: Vec<_> = p.plan().changes.iter().filter(|c| c.deposed.is_some()).collect();
+    assert_eq!(deposed.len(), 1);
+    assert_eq!(deposed[0].deposed.as_deref(), Some(old.as_str()));
+    assert_eq!(deposed[0].action, Action::Delete);
+    assert_eq!(deposed[0].data_loss.len(), 1);
+    h.provider.clear_calls();
+    h.apply_allowing_plan(&p, &["mem_volume.v"]);
+    assert_eq!(h.provider.writes(), ["delete mem_volume.v"]);
+    assert!(h.provider.object(&old).is_none());
+    assert!(h.state().get(&addr("mem_volume.v")).unwrap().deposed.is_empty());
+    h.assert_converged(&moved);
+}
+
+#[test]
 fn create_before_destroy_creates_the_replacement_first() {
     let h = Harness::new();
     let src = r#"
