@@ -1,7 +1,7 @@
 //! aws_iam_instance_profile: the container that passes an IAM role to EC2 instances.
 
 use super::shared::{
-    date, iam_tags, id_of, name_prefix_for, none_if_missing, read_all, remove_role_from_profile,
+    date, iam_tags, id_of, name_prefix_for, none_if_missing, read_by_id, remove_role_from_profile,
     resource_name, retry_while, state_tags, wait_for,
 };
 use crate::aws::error::is_not_found;
@@ -77,7 +77,11 @@ impl ResourceType for IamInstanceProfile {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_all(priors.iter().map(|p| self.read_prior(p)).collect()).await
+        read_by_id(priors, |name, prior| async move {
+            let profile = find_profile(&self.client, name).await?;
+            Ok(profile.map(|p| to_state(&p, prior)))
+        })
+        .await
     }
 
     async fn update(
@@ -162,23 +166,12 @@ impl ResourceType for IamInstanceProfile {
             )
             .await
         };
-        match steps.await {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other,
-        }
+        // Gone already, or gone half way through: deleted either way.
+        none_if_missing(steps.await).map(|_| ())
     }
 }
 
 impl IamInstanceProfile {
-    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        let Some(name) = prior.str("id") else {
-            return Ok(None);
-        };
-        Ok(find_profile(&self.client, name)
-            .await?
-            .map(|p| to_state(&p, prior)))
-    }
-
     /// AddRoleToInstanceProfile, retried while a role created moments ago is not
     /// visible yet (as Terraform does).
     async fn add_role(&self, profile: &str, role: &str) -> ProviderResult<()> {

@@ -1,10 +1,9 @@
 //! aws_iam_policy: a customer managed IAM policy; its document lives in versions.
 
 use super::shared::{
-    iam_tags, id_of, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, read_all,
-    resource_name, state_tags, wait_for,
+    iam_tags, id_of, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
+    read_by_id, resource_name, state_tags, wait_for,
 };
-use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;
@@ -85,7 +84,7 @@ impl ResourceType for IamPolicy {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_all(priors.iter().map(|p| self.read_prior(p)).collect()).await
+        read_by_id(priors, |arn, prior| self.read_one(arn, prior)).await
     }
 
     async fn update(
@@ -166,21 +165,12 @@ impl ResourceType for IamPolicy {
                 .map_err(sdk_error)?;
             Ok(())
         };
-        match steps.await {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other,
-        }
+        // Gone already, or gone half way through: deleted either way.
+        none_if_missing(steps.await).map(|_| ())
     }
 }
 
 impl IamPolicy {
-    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        match prior.str("id") {
-            Some(arn) => self.read_one(arn, prior).await,
-            None => Ok(None),
-        }
-    }
-
     /// GetPolicy and its default version; None when the policy is gone.
     async fn read_one(&self, arn: &str, local: &Object) -> ProviderResult<Option<Object>> {
         let out = self

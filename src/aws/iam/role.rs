@@ -3,10 +3,9 @@
 use super::shared::{
     attached_policy_arns, date, iam_tags, id_of, inline_policy_names, is_invalid_principal,
     name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, profiles_of_role,
-    read_all, remove_role_from_profile, resource_name, retry_while, state_tags, wait_for,
+    read_by_id, remove_role_from_profile, resource_name, retry_while, state_tags, wait_for,
     PROPAGATION_TIMEOUT,
 };
-use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;
@@ -93,7 +92,11 @@ impl ResourceType for IamRole {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_all(priors.iter().map(|p| self.read_prior(p)).collect()).await
+        read_by_id(priors, |name, prior| async move {
+            let role = find_role(&self.client, name).await?;
+            Ok(role.map(|role| to_state(&role, prior)))
+        })
+        .await
     }
 
     async fn update(
@@ -194,25 +197,14 @@ impl ResourceType for IamRole {
             }
             self.delete_role(name).await
         };
-        match steps.await {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other,
-        }
+        // Gone already, or gone half way through: deleted either way.
+        none_if_missing(steps.await).map(|_| ())
     }
 
     // The default stub (id = role name) is all read needs.
 }
 
 impl IamRole {
-    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        let Some(name) = prior.str("id") else {
-            return Ok(None);
-        };
-        Ok(find_role(&self.client, name)
-            .await?
-            .map(|role| to_state(&role, prior)))
-    }
-
     /// DeleteRole, retried while IAM still counts policies or profiles it has just
     /// had removed; refused at once with what is left when something really is.
     async fn delete_role(&self, name: &str) -> ProviderResult<()> {

@@ -1,10 +1,9 @@
 //! aws_iam_role_policy: an inline policy embedded in one IAM role.
 
 use super::shared::{
-    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, read_all, resource_name,
-    wait_for,
+    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, read_by_id,
+    resource_name, wait_for,
 };
-use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;
@@ -32,14 +31,6 @@ pub struct IamRolePolicy {
 }
 
 impl IamRolePolicy {
-    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        let Some(id) = prior.str("id") else {
-            return Ok(None);
-        };
-        let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
-        self.read_one(role, name, prior).await
-    }
-
     pub fn new(clients: &Clients) -> Self {
         IamRolePolicy {
             client: clients.iam.clone(),
@@ -69,7 +60,11 @@ impl ResourceType for IamRolePolicy {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_all(priors.iter().map(|p| self.read_prior(p)).collect()).await
+        read_by_id(priors, |id, prior| async move {
+            let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
+            self.read_one(role, name, prior).await
+        })
+        .await
     }
 
     async fn update(
@@ -103,12 +98,9 @@ impl ResourceType for IamRolePolicy {
             .send()
             .await
             .map_err(sdk_error);
-        match result {
-            Ok(_) => Ok(()),
-            // The policy, or its whole role, is already gone.
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(e),
-        }
+        // The policy, or its whole role, may be gone already.
+        none_if_missing(result)?;
+        Ok(())
     }
 
     fn import_stub(&self, id: &str) -> Object {

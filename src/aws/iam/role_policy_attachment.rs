@@ -1,7 +1,6 @@
 //! aws_iam_role_policy_attachment: one managed policy attached to one IAM role.
 
 use super::shared::{attached_policy_arns, none_if_missing, wait_for};
-use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -116,12 +115,9 @@ impl ResourceType for IamRolePolicyAttachment {
             .send()
             .await
             .map_err(sdk_error);
-        match result {
-            Ok(_) => Ok(()),
-            // Not attached, or the role or policy is gone.
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(e),
-        }
+        // Not attached, or the role or policy is gone: nothing to do.
+        none_if_missing(result)?;
+        Ok(())
     }
 
     /// Terraform's import id: "<role name>/<policy arn>".

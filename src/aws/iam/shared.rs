@@ -215,11 +215,31 @@ pub(super) fn none_if_missing<T>(result: ProviderResult<T>) -> ProviderResult<Op
     }
 }
 
-/// Runs one read per prior, a few at a time, keeping input order.
-pub(super) async fn read_all<Fut>(reads: Vec<Fut>) -> ProviderResult<Vec<Option<Object>>>
+/// Reads each prior by its id, a few at a time, keeping input order: `read_one`
+/// gets the id and the prior and answers None when the entity is gone. A prior
+/// with no id reads as None.
+pub(super) async fn read_by_id<'a, F, Fut>(
+    priors: &'a [Object],
+    read_one: F,
+) -> ProviderResult<Vec<Option<Object>>>
 where
+    F: Fn(&'a str, &'a Object) -> Fut,
     Fut: Future<Output = ProviderResult<Option<Object>>>,
 {
+    // Collected first: a lazy map inside the stream trips the Send check of the
+    // async_trait futures that call this.
+    let reads: Vec<_> = priors
+        .iter()
+        .map(|prior| {
+            let read = prior.str("id").map(|id| read_one(id, prior));
+            async move {
+                match read {
+                    Some(read) => read.await,
+                    None => Ok(None),
+                }
+            }
+        })
+        .collect();
     futures::stream::iter(reads)
         .buffered(READ_CONCURRENCY)
         .try_collect()
