@@ -8,6 +8,7 @@ pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod s3;
+pub mod shared;
 pub mod sts;
 pub mod tags;
 

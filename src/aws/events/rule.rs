@@ -1,6 +1,7 @@
 //! aws_cloudwatch_event_rule: an EventBridge rule, on a schedule or an event pattern.
 
 use crate::aws::error::is_not_found;
+use crate::aws::shared::read_concurrently;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
@@ -9,7 +10,6 @@ use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Tag};
-use futures::{StreamExt, TryStreamExt};
 use std::time::{Duration, Instant};
 
 pub static SCHEMA: Schema = Schema {
@@ -35,7 +35,6 @@ pub static SCHEMA: Schema = Schema {
 pub const DEFAULT_BUS: &str = "default";
 /// Names recon makes up start with this, like Terraform's "terraform-".
 const DEFAULT_PREFIX: &str = "recon-";
-const READ_CONCURRENCY: usize = 8;
 /// How long delete waits for targets that something else is removing.
 const TARGETS_WAIT: Duration = Duration::from_secs(60);
 
@@ -128,11 +127,7 @@ impl ResourceType for EventRule {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let reads: Vec<_> = priors.iter().map(|prior| self.read_one(prior)).collect();
-        futures::stream::iter(reads)
-            .buffered(READ_CONCURRENCY)
-            .try_collect()
-            .await
+        read_concurrently(priors.iter().map(|prior| self.read_one(prior)).collect()).await
     }
 
     async fn update(

@@ -1,10 +1,11 @@
 //! aws_iam_instance_profile: the container that passes an IAM role to EC2 instances.
 
 use super::shared::{
-    date, iam_tags, id_of, name_prefix_for, none_if_missing, read_by_id, remove_role_from_profile,
+    date, iam_tags, id_of, name_prefix_for, none_if_missing, remove_role_from_profile,
     resource_name, retry_while, state_tags, wait_for,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::shared::read_by_id;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::provider::{

@@ -2,8 +2,9 @@
 
 use super::shared::{
     iam_tags, id_of, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
-    read_by_id, resource_name, state_tags, wait_for,
+    resource_name, state_tags, wait_for,
 };
+use crate::aws::shared::read_by_id;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;

@@ -3,9 +3,10 @@
 use super::shared::{
     attached_policy_arns, date, iam_tags, id_of, inline_policy_names, is_invalid_principal,
     name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, profiles_of_role,
-    read_by_id, remove_role_from_profile, resource_name, retry_while, state_tags, wait_for,
+    remove_role_from_profile, resource_name, retry_while, state_tags, wait_for,
     PROPAGATION_TIMEOUT,
 };
+use crate::aws::shared::read_by_id;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;

@@ -1,9 +1,9 @@
 //! aws_iam_role_policy: an inline policy embedded in one IAM role.
 
 use super::shared::{
-    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, read_by_id,
-    resource_name, wait_for,
+    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, wait_for,
 };
+use crate::aws::shared::read_by_id;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;

@@ -1,5 +1,5 @@
 //! Helpers shared by the IAM types: generated names, policy documents (URL-decoded,
-//! compared by meaning), tags, concurrent reads and propagation waits.
+//! compared by meaning), tags and propagation waits.
 
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
@@ -7,13 +7,9 @@ use crate::plan::diff::json_equal;
 use crate::provider::{ProviderError, ProviderResult};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_iam::types::Tag;
-use futures::{StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
-
-/// IAM has no batch get: this many single reads run at once.
-pub(super) const READ_CONCURRENCY: usize = 8;
 
 /// How long IAM may take to show a new entity everywhere (Terraform waits as long).
 pub(super) const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
@@ -213,37 +209,6 @@ pub(super) fn none_if_missing<T>(result: ProviderResult<T>) -> ProviderResult<Op
         Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Reads each prior by its id, a few at a time, keeping input order: `read_one`
-/// gets the id and the prior and answers None when the entity is gone. A prior
-/// with no id reads as None.
-pub(super) async fn read_by_id<'a, F, Fut>(
-    priors: &'a [Object],
-    read_one: F,
-) -> ProviderResult<Vec<Option<Object>>>
-where
-    F: Fn(&'a str, &'a Object) -> Fut,
-    Fut: Future<Output = ProviderResult<Option<Object>>>,
-{
-    // Collected first: a lazy map inside the stream trips the Send check of the
-    // async_trait futures that call this.
-    let reads: Vec<_> = priors
-        .iter()
-        .map(|prior| {
-            let read = prior.str("id").map(|id| read_one(id, prior));
-            async move {
-                match read {
-                    Some(read) => read.await,
-                    None => Ok(None),
-                }
-            }
-        })
-        .collect();
-    futures::stream::iter(reads)
-        .buffered(READ_CONCURRENCY)
-        .try_collect()
-        .await
 }
 
 /// Polls `check` until it returns something: a new entity may not be visible to

@@ -1,6 +1,7 @@
 //! aws_kms_key: a customer managed KMS key, its key policy, rotation and tags.
 
 use crate::aws::error::is_not_found;
+use crate::aws::shared::{created, read_by_id};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
@@ -8,7 +9,6 @@ use crate::provider::{
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
-use futures::{StreamExt, TryStreamExt};
 use std::time::{Duration, Instant};
 
 pub static SCHEMA: Schema = Schema {
@@ -41,8 +41,6 @@ pub static SCHEMA: Schema = Schema {
 
 /// KMS keeps one key policy per key, always under this name.
 const POLICY_NAME: &str = "default";
-/// How many keys are read at once (KMS has no batch describe).
-const READ_CONCURRENCY: usize = 8;
 const DELETE_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct KmsKey {
@@ -110,22 +108,11 @@ impl ResourceType for KmsKey {
             }
             self.read_one(&key_id, planned).await
         };
-        match steps.await {
-            Ok(Some(state)) => Ok(state),
-            Ok(None) => Err(ProviderError::new(format!(
-                "KMS key {key_id} was created but could not be read back"
-            ))
-            .with_partial(partial)),
-            Err(err) => Err(err.with_partial(partial)),
-        }
+        created(steps.await, partial, format_args!("KMS key {key_id}"))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let reads: Vec<_> = priors.iter().map(|prior| self.read_prior(prior)).collect();
-        futures::stream::iter(reads)
-            .buffered(READ_CONCURRENCY)
-            .try_collect()
-            .await
+        read_by_id(priors, |id, prior| self.read_one(id, prior)).await
     }
 
     async fn update(
@@ -235,13 +222,6 @@ impl ResourceType for KmsKey {
 }
 
 impl KmsKey {
-    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        match prior.str("id") {
-            Some(id) => self.read_one(id, prior).await,
-            None => Ok(None),
-        }
-    }
-
     /// Reads one key in full; None when it is gone or pending deletion. `prior` supplies
     /// the write-only attributes and the user's spelling of nothing else.
     async fn read_one(&self, id: &str, prior: &Object) -> ProviderResult<Option<Object>> {

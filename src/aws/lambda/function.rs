@@ -1,6 +1,7 @@
 //! aws_lambda_function: a Lambda function deployed from a local zip file.
 
 use crate::aws::error::is_not_found;
+use crate::aws::shared::read_by_id;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
@@ -14,7 +15,6 @@ use aws_sdk_lambda::types::{
     Architecture, DeadLetterConfig, Environment, FunctionCode, FunctionConfiguration,
     LastUpdateStatus, Runtime, State, TracingConfig, TracingMode, VpcConfig,
 };
-use futures::{StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -78,8 +78,6 @@ pub static SCHEMA: Schema = Schema {
     ],
 };
 
-/// How many functions are read at once (Lambda has no batch describe).
-const READ_CONCURRENCY: usize = 8;
 /// How long a just-created IAM role may stay invisible to Lambda.
 const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
 const STATE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -160,22 +158,11 @@ impl ResourceType for LambdaFunction {
             }
             self.read_one(&name, planned).await
         };
-        match steps.await {
-            Ok(Some(state)) => Ok(state),
-            Ok(None) => Err(ProviderError::new(format!(
-                "Lambda function {name} was created but could not be read back"
-            ))
-            .with_partial(partial)),
-            Err(err) => Err(err.with_partial(partial)),
-        }
+        crate::aws::shared::created(steps.await, partial, format_args!("Lambda function {name}"))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let reads: Vec<_> = priors.iter().map(|prior| self.read_prior(prior)).collect();
-        futures::stream::iter(reads)
-            .buffered(READ_CONCURRENCY)
-            .try_collect()
-            .await
+        read_by_id(priors, |name, prior| self.read_one(name, prior)).await
     }
 
     async fn update(
@@ -300,13 +287,6 @@ impl ResourceType for LambdaFunction {
 }
 
 impl LambdaFunction {
-    async fn read_prior(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        match prior.str("id") {
-            Some(name) => self.read_one(name, prior).await,
-            None => Ok(None),
-        }
-    }
-
     /// Reads one function in full; `prior` supplies what AWS cannot report.
     async fn read_one(&self, name: &str, prior: &Object) -> ProviderResult<Option<Object>> {
         Ok(find_function(&self.client, name)

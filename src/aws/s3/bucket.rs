@@ -1,6 +1,7 @@
 //! aws_s3_bucket: an S3 bucket, its tags, and emptying it on delete when asked to.
 
 use super::shared::{has_code, retry_new_bucket, NO_SUCH_BUCKET};
+use crate::aws::shared::created;
 use crate::aws::sts::region::partition_of;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
@@ -133,14 +134,7 @@ impl ResourceType for S3Bucket {
             wait_bucket_exists(&self.client, &name).await?;
             self.read_one(&name, planned).await
         };
-        match steps.await {
-            Ok(Some(state)) => Ok(state),
-            Ok(None) => Err(ProviderError::new(format!(
-                "bucket \"{name}\" was created but could not be read back"
-            ))
-            .with_partial(partial)),
-            Err(err) => Err(err.with_partial(partial)),
-        }
+        created(steps.await, partial, format_args!("bucket \"{name}\""))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
