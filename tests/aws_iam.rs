@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{runtime, Moto};
+use common::{meta, runtime, Moto};
 use recon::aws::iam::instance_profile::IamInstanceProfile;
 use recon::aws::iam::policy::IamPolicy;
 use recon::aws::iam::role::IamRole;
@@ -13,19 +13,11 @@ use recon::aws::iam::role_policy_attachment::IamRolePolicyAttachment;
 use recon::aws::Clients;
 use recon::object;
 use recon::plan::diff::{path_to_string, plan_object, DiffOptions, Planned};
-use recon::provider::{Meta, ResourceType};
+use recon::provider::ResourceType;
 use recon::value::{Object, ObjectExt, Value};
-use std::path::Path;
 
 const ACCOUNT: &str = "123456789012";
 const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
-
-fn meta(address: &str) -> Meta {
-    Meta {
-        stack: "test".into(),
-        address: address.into(),
-    }
-}
 
 /// What the engine hands to create: configuration planned against no prior state.
 fn planned(rt: &dyn ResourceType, config: Object) -> Object {
@@ -1032,27 +1024,6 @@ output "instance_profile_arn" {
 }
 "#;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
-    let out = moto
-        .recon(cwd)
-        .args(args)
-        .arg("-C")
-        .arg(stack)
-        .output()
-        .expect("run recon");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
-}
-
 /// Every role, instance profile and customer managed policy left in moto.
 fn iam_leftovers(moto: &Moto) -> Vec<String> {
     let iam = aws_sdk_iam::Client::new(&moto.sdk_config());
@@ -1092,7 +1063,7 @@ fn instance_role_stack_applies_replans_clean_and_destroys() {
     std::fs::create_dir_all(&stack).unwrap();
     std::fs::write(stack.join("main.hcl"), STACK).unwrap();
 
-    let apply = run(&moto, cwd, &stack, &["apply", "--auto-approve"]);
+    let apply = moto.run(cwd, &stack, &["apply", "--auto-approve"]);
     assert_eq!(
         apply.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -1133,7 +1104,7 @@ fn instance_role_stack_applies_replans_clean_and_destroys() {
 
     // Re-planning right after apply finds nothing to do: the policies compare by
     // meaning, not by the text IAM sends back.
-    let again = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         again.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -1141,7 +1112,7 @@ fn instance_role_stack_applies_replans_clean_and_destroys() {
     );
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 
-    let destroy = run(&moto, cwd, &stack, &["destroy", "--auto-approve"]);
+    let destroy = moto.run(cwd, &stack, &["destroy", "--auto-approve"]);
     assert_eq!(
         destroy.code, 0,
         "stdout:\n{}\nstderr:\n{}",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{meta, runtime, Moto};
+use common::{meta, ok, runtime, Moto};
 use recon::aws::events::rule::EventRule;
 use recon::aws::events::target::EventTarget;
 use recon::aws::lambda::archive_file::{self, glob_match};
@@ -1030,36 +1030,6 @@ def handler(event, context):
         ec2.stop_instances(InstanceIds=ids)
 "#;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
-    let out = moto
-        .recon(cwd)
-        .args(args)
-        .arg("-C")
-        .arg(stack)
-        .output()
-        .expect("run recon");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
-}
-
-fn ok(run: Run) -> Run {
-    assert_eq!(
-        run.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
-    run
-}
-
 fn write_stack(dir: &Path) -> PathBuf {
     let stack = dir.join("scheduler");
     write(&stack.join("main.hcl"), STACK);
@@ -1162,7 +1132,7 @@ fn scheduled_lambda_stack() {
     let cwd = work.path();
     let stack = write_stack(cwd);
 
-    let plan = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    let plan = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
     assert!(
         plan.stdout
@@ -1175,7 +1145,7 @@ fn scheduled_lambda_stack() {
         "the archive is built at plan time"
     );
 
-    ok(run(&moto, cwd, &stack, &["apply", "--auto-approve"]));
+    ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
     let (functions, rules, statements, roles) = moto_view(&moto);
     assert_eq!(functions, vec!["btsync-switch"]);
     assert_eq!(
@@ -1200,7 +1170,7 @@ fn scheduled_lambda_stack() {
     assert_eq!(first_sha, zip_sha, "the function runs the archived source");
 
     // Nothing to do right after apply.
-    let again = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 
@@ -1217,7 +1187,7 @@ fn scheduled_lambda_stack() {
             .await
             .unwrap();
     });
-    let drift = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    let drift = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(drift.code, 2, "{}\n{}", drift.stdout, drift.stderr);
     assert!(drift.stdout.contains("99"), "{}", drift.stdout);
     assert!(
@@ -1227,7 +1197,7 @@ fn scheduled_lambda_stack() {
         "{}",
         drift.stdout
     );
-    ok(run(&moto, cwd, &stack, &["apply", "--auto-approve"]));
+    ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
     let timeout = runtime().block_on(async {
         clients
             .lambda
@@ -1250,7 +1220,7 @@ fn scheduled_lambda_stack() {
         &stack.join("lambda/switch.py"),
         &HANDLER.replace("stop_instances", "stop_instances  # graceful"),
     );
-    let edited = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    let edited = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(edited.code, 2, "{}\n{}", edited.stdout, edited.stderr);
     assert!(
         edited
@@ -1271,15 +1241,15 @@ fn scheduled_lambda_stack() {
         "{}",
         edited.stdout
     );
-    ok(run(&moto, cwd, &stack, &["apply", "--auto-approve"]));
+    ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
     let second_sha = code_sha(&moto);
     assert_ne!(second_sha, first_sha, "new code uploaded");
-    let again = run(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
 
     // Destroy leaves nothing: targets went before their rules, permissions before
     // the function, the function before its role.
-    let destroyed = run(&moto, cwd, &stack, &["destroy", "--auto-approve"]);
+    let destroyed = moto.run(cwd, &stack, &["destroy", "--auto-approve"]);
     assert_eq!(
         destroyed.code, 0,
         "{}\n{}",

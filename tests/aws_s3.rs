@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Moto;
+use common::{meta, ok, Moto};
 use recon::aws::s3::bucket::{self, S3Bucket};
 use recon::aws::s3::bucket_policy::{self, S3BucketPolicy};
 use recon::aws::s3::bucket_public_access_block::{self, S3BucketPublicAccessBlock};
@@ -15,16 +15,8 @@ use recon::aws::s3::bucket_versioning::{self, S3BucketVersioning};
 use recon::aws::Clients;
 use recon::object;
 use recon::plan::diff::{plan_object, DiffOptions, Planned};
-use recon::provider::{Meta, ResourceType, Schema};
+use recon::provider::{ResourceType, Schema};
 use recon::value::{Object, ObjectExt, Value};
-use std::path::Path;
-
-fn meta(address: &str) -> Meta {
-    Meta {
-        stack: "test".into(),
-        address: address.into(),
-    }
-}
 
 /// What the engine hands to create: configuration planned against no prior.
 fn planned(schema: &Schema, config: Object) -> Object {
@@ -713,36 +705,6 @@ output "bucket" {
 }
 "#;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn recon(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
-    let out = moto
-        .recon(cwd)
-        .args(args)
-        .arg("-C")
-        .arg(stack)
-        .output()
-        .expect("run recon");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
-}
-
-fn ok(run: Run) -> Run {
-    assert_eq!(
-        run.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
-    run
-}
-
 #[test]
 fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
     let moto = Moto::start();
@@ -754,7 +716,7 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
     std::fs::create_dir_all(&stack).unwrap();
     std::fs::write(stack.join("main.hcl"), STACK).unwrap();
 
-    let plan = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    let plan = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
     assert!(
         plan.stdout
@@ -769,8 +731,8 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
         plan.stdout
     );
 
-    ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve"]));
-    let name = ok(recon(&moto, cwd, &stack, &["output", "--raw", "bucket"]))
+    ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
+    let name = ok(moto.run(cwd, &stack, &["output", "--raw", "bucket"]))
         .stdout
         .trim()
         .to_string();
@@ -823,7 +785,7 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
     });
 
     // Re-planning right after apply finds nothing to do.
-    let again = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
+    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 
@@ -834,7 +796,7 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
         }
         assert_eq!(version_count(&clients, &name).await, 2);
     });
-    let destroyed = recon(&moto, cwd, &stack, &["destroy", "--auto-approve"]);
+    let destroyed = moto.run(cwd, &stack, &["destroy", "--auto-approve"]);
     assert_eq!(
         destroyed.code, 0,
         "{}\n{}",

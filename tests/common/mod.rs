@@ -102,6 +102,39 @@ impl Moto {
         }
         cmd
     }
+
+    /// Runs `recon <args> -C <stack>` in `cwd` against this server, to the end.
+    pub fn run(&self, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
+        let out = self
+            .recon(cwd)
+            .args(args)
+            .arg("-C")
+            .arg(stack)
+            .output()
+            .expect("run recon");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    }
+}
+
+/// How one run of the recon binary ended.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// `run`, asserting that it succeeded (its output in the message when not).
+pub fn ok(run: Run) -> Run {
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    run
 }
 
 impl Drop for Moto {
