@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{meta, runtime, Moto};
+use common::{changed, meta, plan_new, replaced, replan, runtime, string_map as tags, Moto};
 use recon::aws::iam::instance_profile::IamInstanceProfile;
 use recon::aws::iam::policy::IamPolicy;
 use recon::aws::iam::role::IamRole;
@@ -12,30 +12,11 @@ use recon::aws::iam::role_policy::IamRolePolicy;
 use recon::aws::iam::role_policy_attachment::IamRolePolicyAttachment;
 use recon::aws::Clients;
 use recon::object;
-use recon::plan::diff::{path_to_string, plan_object, DiffOptions, Planned};
 use recon::provider::ResourceType;
 use recon::value::{Object, ObjectExt, Value};
 
 const ACCOUNT: &str = "123456789012";
 const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
-
-/// What the engine hands to create: configuration planned against no prior state.
-fn planned(rt: &dyn ResourceType, config: Object) -> Object {
-    plan_object(rt.schema(), &config, None, &DiffOptions::default()).after
-}
-
-/// A re-plan of `config` against `prior`.
-fn replan(rt: &dyn ResourceType, config: &Object, prior: &Object) -> Planned {
-    plan_object(rt.schema(), config, Some(prior), &DiffOptions::default())
-}
-
-fn changed(p: &Planned) -> Vec<String> {
-    p.changed.iter().map(path_to_string).collect()
-}
-
-fn replaced(p: &Planned) -> Vec<String> {
-    p.replace_paths.iter().map(path_to_string).collect()
-}
 
 /// The trust policy as `jsonencode(...)` writes it: compact, keys sorted.
 fn trust_jsonencode(service: &str) -> String {
@@ -74,15 +55,6 @@ fn json(s: Option<&str>) -> serde_json::Value {
     serde_json::from_str(s.expect("a JSON string")).expect("valid JSON")
 }
 
-fn tags(pairs: &[(&str, &str)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
-            .collect(),
-    )
-}
-
 fn assert_all_attributes(rt: &dyn ResourceType, state: &Object) {
     for attr in rt.schema().attributes {
         assert!(state.contains_key(attr.name), "missing {}", attr.name);
@@ -101,13 +73,7 @@ async fn role_tags_on_aws(clients: &Clients, role: &str) -> Vec<(String, String)
         .send()
         .await
         .unwrap();
-    let mut tags: Vec<_> = out
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    tags.sort();
-    tags
+    common::sorted_pairs(out.tags().iter().map(|t| (t.key(), t.value())))
 }
 
 async fn make_role(clients: &Clients, name: &str) -> Object {
@@ -116,7 +82,7 @@ async fn make_role(clients: &Clients, name: &str) -> Object {
         object! {"name" => name, "assume_role_policy" => trust_jsonencode("ec2.amazonaws.com")};
     roles
         .create(
-            &planned(&roles, config),
+            &plan_new(roles.schema(), &config),
             &meta(&format!("aws_iam_role.{name}")),
         )
         .await
@@ -138,7 +104,10 @@ fn role_create_read_update_replace_delete_import() {
             "tags" => tags(&[("team", "infra"), ("env", "test")]),
         };
         let created = roles
-            .create(&planned(&roles, config.clone()), &meta("aws_iam_role.app"))
+            .create(
+                &plan_new(roles.schema(), &config),
+                &meta("aws_iam_role.app"),
+            )
             .await
             .unwrap();
         assert_all_attributes(&roles, &created);
@@ -169,7 +138,7 @@ fn role_create_read_update_replace_delete_import() {
 
         // Re-planning, with the policy written as a heredoc or via jsonencode, is clean.
         assert_eq!(
-            changed(&replan(&roles, &config, &created)),
+            changed(&replan(roles.schema(), &config, &created)),
             Vec::<String>::new()
         );
         let mut as_jsonencode = config.clone();
@@ -178,7 +147,7 @@ fn role_create_read_update_replace_delete_import() {
             trust_jsonencode("ec2.amazonaws.com").into(),
         );
         assert_eq!(
-            changed(&replan(&roles, &as_jsonencode, &created)),
+            changed(&replan(roles.schema(), &as_jsonencode, &created)),
             Vec::<String>::new()
         );
 
@@ -200,9 +169,9 @@ fn role_create_read_update_replace_delete_import() {
         // name_prefix: a generated name, and a batch read with a missing role.
         let prefixed = roles
             .create(
-                &planned(
-                    &roles,
-                    object! {
+                &plan_new(
+                    roles.schema(),
+                    &object! {
                         "name_prefix" => "worker-",
                         "assume_role_policy" => trust_jsonencode("lambda.amazonaws.com"),
                     },
@@ -244,7 +213,7 @@ fn role_create_read_update_replace_delete_import() {
             "tags".into(),
             tags(&[("team", "platform"), ("owner", "ops")]),
         );
-        let plan = replan(&roles, &config2, &created);
+        let plan = replan(roles.schema(), &config2, &created);
         assert_eq!(replaced(&plan), Vec::<String>::new());
         let mut c = changed(&plan);
         c.sort();
@@ -288,14 +257,14 @@ fn role_create_read_update_replace_delete_import() {
         assert!(on_aws.contains(&("owner".into(), "ops".into())));
         assert!(on_aws.contains(&("recon:stack".into(), "test".into())));
         assert_eq!(
-            changed(&replan(&roles, &config2, &updated)),
+            changed(&replan(roles.schema(), &config2, &updated)),
             Vec::<String>::new()
         );
 
         // Removing the description clears it.
         let mut config3 = config2.clone();
         config3.remove("description");
-        let plan = replan(&roles, &config3, &updated);
+        let plan = replan(roles.schema(), &config3, &updated);
         assert_eq!(changed(&plan), ["description"]);
         let updated = roles
             .update(&updated, &plan.after, &meta("aws_iam_role.app"))
@@ -307,7 +276,7 @@ fn role_create_read_update_replace_delete_import() {
         let mut renamed = config3.clone();
         renamed.insert("name".into(), "app2".into());
         renamed.insert("path".into(), "/".into());
-        let plan = replan(&roles, &renamed, &updated);
+        let plan = replan(roles.schema(), &renamed, &updated);
         let mut r = replaced(&plan);
         r.sort();
         assert_eq!(r, ["name", "path"]);
@@ -426,7 +395,7 @@ fn role_policy_create_read_update_replace_delete_import() {
         let heredoc = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": {\n    \"Effect\": \"Allow\",\n    \"Action\": \"s3:GetObject\",\n    \"Resource\": \"*\"\n  }\n}\n";
         let config = object! {"name" => "read", "role" => "web", "policy" => heredoc};
         let created = policies
-            .create(&planned(&policies, config.clone()), &meta("aws_iam_role_policy.read"))
+            .create(&plan_new(policies.schema(), &config), &meta("aws_iam_role_policy.read"))
             .await
             .unwrap();
         assert_all_attributes(&policies, &created);
@@ -435,10 +404,10 @@ fn role_policy_create_read_update_replace_delete_import() {
         assert_eq!(created.get("name_prefix"), Some(&Value::Null));
         assert_eq!(created.str("role"), Some("web"));
         assert_eq!(created.str("policy"), Some(heredoc));
-        assert_eq!(changed(&replan(&policies, &config, &created)), Vec::<String>::new());
+        assert_eq!(changed(&replan(policies.schema(), &config, &created)), Vec::<String>::new());
         let mut as_list = config.clone();
         as_list.insert("policy".into(), s3_policy(&["s3:GetObject"]).into());
-        assert_eq!(changed(&replan(&policies, &as_list, &created)), Vec::<String>::new());
+        assert_eq!(changed(&replan(policies.schema(), &as_list, &created)), Vec::<String>::new());
         let on_aws = clients
             .iam
             .get_role_policy()
@@ -452,7 +421,7 @@ fn role_policy_create_read_update_replace_delete_import() {
         // name_prefix, and a batch read with a missing policy and a missing role.
         let prefixed = policies
             .create(
-                &planned(&policies, object! {
+                &plan_new(policies.schema(), &object! {
                     "name_prefix" => "extra-",
                     "role" => "web",
                     "policy" => s3_policy(&["s3:ListBucket"]),
@@ -479,7 +448,7 @@ fn role_policy_create_read_update_replace_delete_import() {
         // Update the text in place.
         let mut config2 = config.clone();
         config2.insert("policy".into(), s3_policy(&["s3:GetObject", "s3:PutObject"]).into());
-        let plan = replan(&policies, &config2, &created);
+        let plan = replan(policies.schema(), &config2, &created);
         assert_eq!(changed(&plan), ["policy"]);
         assert_eq!(replaced(&plan), Vec::<String>::new());
         let updated = policies
@@ -498,7 +467,7 @@ fn role_policy_create_read_update_replace_delete_import() {
         let mut renamed = config2.clone();
         renamed.insert("name".into(), "read2".into());
         renamed.insert("role".into(), "other".into());
-        let mut r = replaced(&replan(&policies, &renamed, &updated));
+        let mut r = replaced(&replan(policies.schema(), &renamed, &updated));
         r.sort();
         assert_eq!(r, ["name", "role"]);
 
@@ -542,7 +511,7 @@ fn managed_policy_create_read_versions_replace_delete_import() {
         };
         let created = policies
             .create(
-                &planned(&policies, config.clone()),
+                &plan_new(policies.schema(), &config),
                 &meta("aws_iam_policy.logs"),
             )
             .await
@@ -562,16 +531,16 @@ fn managed_policy_create_read_versions_replace_delete_import() {
         );
         assert_eq!(created.get("tags"), Some(&tags(&[("team", "infra")])));
         assert_eq!(
-            changed(&replan(&policies, &config, &created)),
+            changed(&replan(policies.schema(), &config, &created)),
             Vec::<String>::new()
         );
 
         // Batch read with a missing policy.
         let prefixed = policies
             .create(
-                &planned(
-                    &policies,
-                    object! {"name_prefix" => "ro-", "policy" => s3_policy(&["s3:GetObject"])},
+                &plan_new(
+                    policies.schema(),
+                    &object! {"name_prefix" => "ro-", "policy" => s3_policy(&["s3:GetObject"])},
                 ),
                 &meta("aws_iam_policy.ro"),
             )
@@ -604,7 +573,7 @@ fn managed_policy_create_read_versions_replace_delete_import() {
             actions.push(extra);
             let mut next = config.clone();
             next.insert("policy".into(), s3_policy(&actions).into());
-            let plan = replan(&policies, &next, &state);
+            let plan = replan(policies.schema(), &next, &state);
             assert_eq!(changed(&plan), ["policy"]);
             state = policies
                 .update(&state, &plan.after, &meta("aws_iam_policy.logs"))
@@ -641,7 +610,7 @@ fn managed_policy_create_read_versions_replace_delete_import() {
         let mut retag = config.clone();
         retag.insert("policy".into(), s3_policy(&actions).into());
         retag.insert("tags".into(), tags(&[("owner", "ops")]));
-        let plan = replan(&policies, &retag, &state);
+        let plan = replan(policies.schema(), &retag, &state);
         assert_eq!(changed(&plan), ["tags"]);
         state = policies
             .update(&state, &plan.after, &meta("aws_iam_policy.logs"))
@@ -662,7 +631,7 @@ fn managed_policy_create_read_versions_replace_delete_import() {
         let mut renamed = retag.clone();
         renamed.insert("description".into(), "other".into());
         renamed.insert("name".into(), "logs2".into());
-        let mut r = replaced(&replan(&policies, &renamed, &state));
+        let mut r = replaced(&replan(policies.schema(), &renamed, &state));
         r.sort();
         assert_eq!(r, ["description", "name"]);
 
@@ -730,7 +699,7 @@ fn role_policy_attachment_create_read_delete_import() {
         make_role(&clients, "node").await;
         let custom = IamPolicy::new(&clients)
             .create(
-                &planned(&IamPolicy::new(&clients), object! {"name" => "custom", "policy" => s3_policy(&["s3:GetObject"])}),
+                &plan_new(IamPolicy::new(&clients).schema(), &object! {"name" => "custom", "policy" => s3_policy(&["s3:GetObject"])}),
                 &meta("aws_iam_policy.custom"),
             )
             .await
@@ -739,7 +708,7 @@ fn role_policy_attachment_create_read_delete_import() {
 
         let ssm = attachments
             .create(
-                &planned(&attachments, object! {"role" => "node", "policy_arn" => SSM_CORE}),
+                &plan_new(attachments.schema(), &object! {"role" => "node", "policy_arn" => SSM_CORE}),
                 &meta("aws_iam_role_policy_attachment.ssm"),
             )
             .await
@@ -750,10 +719,10 @@ fn role_policy_attachment_create_read_delete_import() {
         assert_eq!(ssm.str("policy_arn"), Some(SSM_CORE));
         let config = object! {"role" => "node", "policy_arn" => custom_arn.clone()};
         let own = attachments
-            .create(&planned(&attachments, config.clone()), &meta("aws_iam_role_policy_attachment.own"))
+            .create(&plan_new(attachments.schema(), &config), &meta("aws_iam_role_policy_attachment.own"))
             .await
             .unwrap();
-        assert_eq!(changed(&replan(&attachments, &config, &own)), Vec::<String>::new());
+        assert_eq!(changed(&replan(attachments.schema(), &config, &own)), Vec::<String>::new());
         let attached = clients.iam.list_attached_role_policies().role_name("node").send().await.unwrap();
         let mut arns: Vec<_> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
         arns.sort();
@@ -772,7 +741,7 @@ fn role_policy_attachment_create_read_delete_import() {
         let mut other = config.clone();
         other.insert("role".into(), "node2".into());
         other.insert("policy_arn".into(), SSM_CORE.into());
-        let mut r = replaced(&replan(&attachments, &other, &own));
+        let mut r = replaced(&replan(attachments.schema(), &other, &own));
         r.sort();
         assert_eq!(r, ["policy_arn", "role"]);
 
@@ -810,7 +779,7 @@ fn instance_profile_create_read_role_swap_delete_import() {
         };
         let created = profiles
             .create(
-                &planned(&profiles, config.clone()),
+                &plan_new(profiles.schema(), &config),
                 &meta("aws_iam_instance_profile.sync"),
             )
             .await
@@ -829,14 +798,14 @@ fn instance_profile_create_read_role_swap_delete_import() {
         assert!(!created.str("unique_id").unwrap().is_empty());
         assert!(created.str("create_date").unwrap().starts_with("20"));
         assert_eq!(
-            changed(&replan(&profiles, &config, &created)),
+            changed(&replan(profiles.schema(), &config, &created)),
             Vec::<String>::new()
         );
 
         // name_prefix without a role; batch read with a missing profile.
         let bare = profiles
             .create(
-                &planned(&profiles, object! {"name_prefix" => "bare-"}),
+                &plan_new(profiles.schema(), &object! {"name_prefix" => "bare-"}),
                 &meta("aws_iam_instance_profile.bare"),
             )
             .await
@@ -853,7 +822,7 @@ fn instance_profile_create_read_role_swap_delete_import() {
         let mut config2 = config.clone();
         config2.insert("role".into(), "second".into());
         config2.insert("tags".into(), tags(&[("team", "platform")]));
-        let plan = replan(&profiles, &config2, &created);
+        let plan = replan(profiles.schema(), &config2, &created);
         let mut c = changed(&plan);
         c.sort();
         assert_eq!(c, ["role", "tags"]);
@@ -895,7 +864,7 @@ fn instance_profile_create_read_role_swap_delete_import() {
             .clone()
             .unwrap();
         assert_eq!(drifted.get("role"), Some(&Value::Null));
-        let plan = replan(&profiles, &config2, &drifted);
+        let plan = replan(profiles.schema(), &config2, &drifted);
         assert_eq!(changed(&plan), ["role"]);
         let restored = profiles
             .update(
@@ -910,7 +879,7 @@ fn instance_profile_create_read_role_swap_delete_import() {
         // Removing the role from configuration takes it out.
         let mut no_role = config2.clone();
         no_role.remove("role");
-        let plan = replan(&profiles, &no_role, &restored);
+        let plan = replan(profiles.schema(), &no_role, &restored);
         let emptied = profiles
             .update(
                 &restored,
@@ -920,7 +889,7 @@ fn instance_profile_create_read_role_swap_delete_import() {
             .await
             .unwrap();
         assert_eq!(emptied.get("role"), Some(&Value::Null));
-        let plan = replan(&profiles, &config2, &emptied);
+        let plan = replan(profiles.schema(), &config2, &emptied);
         let state = profiles
             .update(
                 &emptied,
@@ -933,7 +902,10 @@ fn instance_profile_create_read_role_swap_delete_import() {
         // A new name or path replaces it.
         let mut renamed = config2.clone();
         renamed.insert("name".into(), "sync2".into());
-        assert_eq!(replaced(&replan(&profiles, &renamed, &state)), ["name"]);
+        assert_eq!(
+            replaced(&replan(profiles.schema(), &renamed, &state)),
+            ["name"]
+        );
 
         // Import by name.
         let imported = profiles

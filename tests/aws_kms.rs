@@ -58,13 +58,7 @@ async fn aws_tags(clients: &Clients, key_id: &str) -> Vec<(String, String)> {
         .send()
         .await
         .unwrap();
-    let mut tags: Vec<_> = out
-        .tags()
-        .iter()
-        .map(|t| (t.tag_key().to_string(), t.tag_value().to_string()))
-        .collect();
-    tags.sort();
-    tags
+    common::sorted_pairs(out.tags().iter().map(|t| (t.tag_key(), t.tag_value())))
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{meta, ok, runtime, Moto};
+use common::{block, changed, meta, ok, plan_new, replan, runtime, string_map as map, Moto};
 use recon::aws::events::rule::EventRule;
 use recon::aws::events::target::EventTarget;
 use recon::aws::lambda::archive_file::{self, glob_match};
@@ -12,7 +12,6 @@ use recon::aws::lambda::function::LambdaFunction;
 use recon::aws::lambda::permission::LambdaPermission;
 use recon::aws::Clients;
 use recon::object;
-use recon::plan::diff::{path_to_string, plan_object, DiffOptions, Planned};
 use recon::provider::ResourceType;
 use recon::value::{Object, ObjectExt, Value};
 use std::path::{Path, PathBuf};
@@ -20,33 +19,6 @@ use std::time::{Duration, Instant};
 
 const ACCOUNT: &str = "123456789012";
 const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-
-/// What the engine hands to create: configuration planned against no prior state.
-fn planned(rt: &dyn ResourceType, config: &Object) -> Object {
-    plan_object(rt.schema(), config, None, &DiffOptions::default()).after
-}
-
-/// A re-plan of `config` against `prior`.
-fn replan(rt: &dyn ResourceType, config: &Object, prior: &Object) -> Planned {
-    plan_object(rt.schema(), config, Some(prior), &DiffOptions::default())
-}
-
-fn changed(p: &Planned) -> Vec<String> {
-    p.changed.iter().map(path_to_string).collect()
-}
-
-fn block(obj: Object) -> Value {
-    Value::List(vec![Value::Object(obj)])
-}
-
-fn map(pairs: &[(&str, &str)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
-            .collect(),
-    )
-}
 
 fn strings(obj: &Object, key: &str) -> Vec<String> {
     let mut list = obj.strings(key);
@@ -322,7 +294,7 @@ fn function_lifecycle() {
         };
         let address = "aws_lambda_function.switch";
         let created = functions
-            .create(&planned(&functions, &config), &meta(address))
+            .create(&plan_new(functions.schema(), &config), &meta(address))
             .await
             .expect("create");
 
@@ -370,7 +342,7 @@ fn function_lifecycle() {
         // Read back, and a re-plan of the same configuration changes nothing.
         let read = functions.read(std::slice::from_ref(&created)).await.unwrap();
         assert_eq!(read[0].as_ref(), Some(&created));
-        assert_eq!(changed(&replan(&functions, &config, &created)), Vec::<String>::new());
+        assert_eq!(changed(&replan(functions.schema(), &config, &created)), Vec::<String>::new());
 
         // Batch read: two functions and one that does not exist.
         let (zip2, hash2, _) = build_code(&work.path().join("two"), "def handler(e, c):\n    return 2\n");
@@ -380,7 +352,7 @@ fn function_lifecycle() {
             "filename" => zip2.as_str(),
         };
         let second = functions
-            .create(&planned(&functions, &minimal), &meta("aws_lambda_function.minimal"))
+            .create(&plan_new(functions.schema(), &minimal), &meta("aws_lambda_function.minimal"))
             .await
             .expect("create minimal");
         assert_eq!(second.i64("timeout"), Some(3));
@@ -392,7 +364,7 @@ fn function_lifecycle() {
         assert_eq!(second.block("tracing_config").unwrap().str("mode"), Some("PassThrough"));
         assert_eq!(second["vpc_config"], Value::List(vec![]));
         assert_eq!(second["tags"], Value::Null);
-        assert_eq!(changed(&replan(&functions, &minimal, &second)), Vec::<String>::new());
+        assert_eq!(changed(&replan(functions.schema(), &minimal, &second)), Vec::<String>::new());
         let missing = functions.import_stub("no-such-function");
         let batch = functions
             .read(&[created.clone(), missing, second.clone()])
@@ -415,7 +387,7 @@ fn function_lifecycle() {
             block(object! {"variables" => map(&[("INSTANCE_ID", "i-0def")])}),
         );
         config.insert("tags".into(), map(&[("team", "infra"), ("env", "prod")]));
-        let plan = replan(&functions, &config, &created);
+        let plan = replan(functions.schema(), &config, &created);
         let mut what = changed(&plan);
         what.sort();
         assert_eq!(what, vec!["description", "environment", "memory_size", "tags", "timeout"]);
@@ -434,7 +406,7 @@ fn function_lifecycle() {
         assert_eq!(updated.str("source_code_hash"), Some(hash.as_str()));
         let aws_tags = clients.lambda.list_tags().resource(&arn).send().await.unwrap();
         assert_eq!(aws_tags.tags().unwrap().get("recon:address").map(String::as_str), Some(address));
-        assert_eq!(changed(&replan(&functions, &config, &updated)), Vec::<String>::new());
+        assert_eq!(changed(&replan(functions.schema(), &config, &updated)), Vec::<String>::new());
 
         // A new hash uploads the code (and changes nothing else).
         let new_hash = zip_dir(&work.path().join("src"), Path::new(&zip), &[])
@@ -443,7 +415,7 @@ fn function_lifecycle() {
             .to_string();
         assert_ne!(new_hash, hash);
         config.insert("source_code_hash".into(), Value::from(new_hash.as_str()));
-        let plan = replan(&functions, &config, &updated);
+        let plan = replan(functions.schema(), &config, &updated);
         assert_eq!(changed(&plan), vec!["source_code_hash"]);
         let recoded = functions
             .update(&updated, &plan.after, &meta(address))
@@ -455,11 +427,11 @@ fn function_lifecycle() {
 
         // Reserved concurrency: changed, then removed (back to -1, no reservation).
         config.insert("reserved_concurrent_executions".into(), Value::from(10));
-        let plan = replan(&functions, &config, &recoded);
+        let plan = replan(functions.schema(), &config, &recoded);
         let reserved = functions.update(&recoded, &plan.after, &meta(address)).await.unwrap();
         assert_eq!(reserved.i64("reserved_concurrent_executions"), Some(10));
         config.remove("reserved_concurrent_executions");
-        let plan = replan(&functions, &config, &reserved);
+        let plan = replan(functions.schema(), &config, &reserved);
         assert_eq!(changed(&plan), vec!["reserved_concurrent_executions"]);
         let unreserved = functions.update(&reserved, &plan.after, &meta(address)).await.unwrap();
         assert_eq!(unreserved.i64("reserved_concurrent_executions"), Some(-1));
@@ -475,14 +447,14 @@ fn function_lifecycle() {
         // Out of the VPC, and the environment removed.
         config.remove("vpc_config");
         config.remove("environment");
-        let plan = replan(&functions, &config, &unreserved);
+        let plan = replan(functions.schema(), &config, &unreserved);
         let mut what = changed(&plan);
         what.sort();
         assert_eq!(what, vec!["environment", "vpc_config"]);
         let detached = functions.update(&unreserved, &plan.after, &meta(address)).await.unwrap();
         assert_eq!(detached["vpc_config"], Value::List(vec![]));
         assert_eq!(detached["environment"], Value::List(vec![]));
-        assert_eq!(changed(&replan(&functions, &config, &detached)), Vec::<String>::new());
+        assert_eq!(changed(&replan(functions.schema(), &config, &detached)), Vec::<String>::new());
 
         // Import: found by name; the zip path cannot be read back, the hash is AWS's.
         let imported = functions
@@ -526,7 +498,7 @@ fn function_create_waits_for_a_new_role() {
         let start = Instant::now();
         let created = functions
             .create(
-                &planned(&functions, &config),
+                &plan_new(functions.schema(), &config),
                 &meta("aws_lambda_function.late"),
             )
             .await
@@ -541,7 +513,7 @@ fn function_create_waits_for_a_new_role() {
         bad.insert("filename".into(), Value::from("/nonexistent/code.zip"));
         let err = functions
             .create(
-                &planned(&functions, &bad),
+                &plan_new(functions.schema(), &bad),
                 &meta("aws_lambda_function.nozip"),
             )
             .await
@@ -567,7 +539,7 @@ fn permission_lifecycle() {
         let (zip, _, _) = build_code(work.path(), "def handler(e, c):\n    return 1\n");
         let function = functions
             .create(
-                &planned(&functions, &object! {
+                &plan_new(functions.schema(), &object! {
                     "function_name" => "switch", "role" => role.as_str(),
                     "handler" => "main.handler", "runtime" => "python3.12", "filename" => zip.as_str(),
                 }),
@@ -586,7 +558,7 @@ fn permission_lifecycle() {
             "source_arn" => start_rule.as_str(),
         };
         let a = permissions
-            .create(&planned(&permissions, &by_name), &meta("aws_lambda_permission.start"))
+            .create(&plan_new(permissions.schema(), &by_name), &meta("aws_lambda_permission.start"))
             .await
             .expect("create by name");
         assert_eq!(a.str("id"), Some("AllowStart"));
@@ -598,7 +570,7 @@ fn permission_lifecycle() {
         assert_eq!(a.str("source_arn"), Some(start_rule.as_str()));
         assert_eq!(a["source_account"], Value::Null);
         assert_eq!(a["qualifier"], Value::Null);
-        assert_eq!(changed(&replan(&permissions, &by_name, &a)), Vec::<String>::new());
+        assert_eq!(changed(&replan(permissions.schema(), &by_name, &a)), Vec::<String>::new());
 
         // By ARN, with a generated statement id and a source account.
         let by_arn = object! {
@@ -609,7 +581,7 @@ fn permission_lifecycle() {
             "source_account" => ACCOUNT,
         };
         let b = permissions
-            .create(&planned(&permissions, &by_arn), &meta("aws_lambda_permission.stop"))
+            .create(&plan_new(permissions.schema(), &by_arn), &meta("aws_lambda_permission.stop"))
             .await
             .expect("create by ARN");
         let sid = b.str("statement_id").unwrap();
@@ -618,7 +590,7 @@ fn permission_lifecycle() {
         assert_eq!(b.str("statement_id_prefix"), Some("AllowStop-"));
         assert_eq!(b.str("function_name"), Some(function_arn.as_str()), "the ARN spelling is kept");
         assert_eq!(b.str("source_account"), Some(ACCOUNT));
-        assert_eq!(changed(&replan(&permissions, &by_arn, &b)), Vec::<String>::new());
+        assert_eq!(changed(&replan(permissions.schema(), &by_arn, &b)), Vec::<String>::new());
 
         // Both statements sit in the function's policy.
         let policy = clients.lambda.get_policy().function_name("switch").send().await.unwrap();
@@ -670,7 +642,7 @@ fn rule_lifecycle() {
         };
         let address = "aws_cloudwatch_event_rule.start";
         let created = rules
-            .create(&planned(&rules, &config), &meta(address))
+            .create(&plan_new(rules.schema(), &config), &meta(address))
             .await
             .expect("create");
         let arn = format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/btsync-start");
@@ -687,12 +659,12 @@ fn rule_lifecycle() {
         assert_eq!(created["tags"], map(&[("team", "ops")]));
         let aws_tags = clients.events.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
         assert!(aws_tags.tags().iter().any(|t| t.key() == "recon:address" && t.value() == address));
-        assert_eq!(changed(&replan(&rules, &config, &created)), Vec::<String>::new());
+        assert_eq!(changed(&replan(rules.schema(), &config, &created)), Vec::<String>::new());
 
         // A retried create finds its own rule and carries on; a rule recon did not
         // make is not taken over.
         let retried = rules
-            .create(&planned(&rules, &config), &meta(address))
+            .create(&plan_new(rules.schema(), &config), &meta(address))
             .await
             .expect("a retried create adopts its own rule");
         assert_eq!(retried, created);
@@ -707,7 +679,7 @@ fn rule_lifecycle() {
         let mut foreign = config.clone();
         foreign.insert("name".into(), Value::from("handmade-rule"));
         let err = rules
-            .create(&planned(&rules, &foreign), &meta("aws_cloudwatch_event_rule.other"))
+            .create(&plan_new(rules.schema(), &foreign), &meta("aws_cloudwatch_event_rule.other"))
             .await
             .unwrap_err();
         assert_eq!(err.code.as_deref(), Some("ResourceAlreadyExistsException"));
@@ -725,7 +697,7 @@ fn rule_lifecycle() {
         config.insert("state".into(), Value::from("DISABLED"));
         config.insert("role_arn".into(), Value::from(format!("arn:aws:iam::{ACCOUNT}:role/events")));
         config.insert("tags".into(), map(&[("env", "prod")]));
-        let plan = replan(&rules, &config, &created);
+        let plan = replan(rules.schema(), &config, &created);
         let mut what = changed(&plan);
         what.sort();
         assert_eq!(what, vec!["description", "role_arn", "schedule_expression", "state", "tags"]);
@@ -738,13 +710,13 @@ fn rule_lifecycle() {
         assert_eq!(updated["tags"], map(&[("env", "prod")]));
         let aws_tags = clients.events.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
         assert!(aws_tags.tags().iter().any(|t| t.key() == "recon:address"), "recon's tags survive PutRule");
-        assert_eq!(changed(&replan(&rules, &config, &updated)), Vec::<String>::new());
+        assert_eq!(changed(&replan(rules.schema(), &config, &updated)), Vec::<String>::new());
 
         // A renamed rule is a new rule.
         let mut renamed = config.clone();
         renamed.insert("name".into(), Value::from("btsync-begin"));
-        assert_eq!(changed(&replan(&rules, &renamed, &updated)), vec!["name"]);
-        assert!(!replan(&rules, &renamed, &updated).replace_paths.is_empty());
+        assert_eq!(changed(&replan(rules.schema(), &renamed, &updated)), vec!["name"]);
+        assert!(!replan(rules.schema(), &renamed, &updated).replace_paths.is_empty());
 
         // An event pattern rule with a generated name; the pattern compares by meaning.
         let pattern_config = object! {
@@ -752,7 +724,7 @@ fn rule_lifecycle() {
             "event_pattern" => r#"{"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"]}"#,
         };
         let pattern = rules
-            .create(&planned(&rules, &pattern_config), &meta("aws_cloudwatch_event_rule.pattern"))
+            .create(&plan_new(rules.schema(), &pattern_config), &meta("aws_cloudwatch_event_rule.pattern"))
             .await
             .expect("create pattern rule");
         let name = pattern.str("name").unwrap();
@@ -761,7 +733,7 @@ fn rule_lifecycle() {
         let stored: serde_json::Value = serde_json::from_str(pattern.str("event_pattern").unwrap()).unwrap();
         assert_eq!(stored["source"], serde_json::json!(["aws.ec2"]));
         assert_eq!(pattern["schedule_expression"], Value::Null);
-        assert_eq!(changed(&replan(&rules, &pattern_config, &pattern)), Vec::<String>::new());
+        assert_eq!(changed(&replan(rules.schema(), &pattern_config, &pattern)), Vec::<String>::new());
 
         // Batch read with a missing rule; import by name.
         let batch = rules
@@ -816,7 +788,7 @@ fn target_lifecycle() {
         let targets = EventTarget::new(&clients);
         let rule = rules
             .create(
-                &planned(&rules, &object! {"name" => "btsync-stop", "schedule_expression" => "cron(0 9 ? * SAT *)"}),
+                &plan_new(rules.schema(), &object! {"name" => "btsync-stop", "schedule_expression" => "cron(0 9 ? * SAT *)"}),
                 &meta("aws_cloudwatch_event_rule.stop"),
             )
             .await
@@ -831,7 +803,7 @@ fn target_lifecycle() {
             "input" => r#"{"action": "stop"}"#,
         };
         let a = targets
-            .create(&planned(&targets, &config), &meta("aws_cloudwatch_event_target.stop"))
+            .create(&plan_new(targets.schema(), &config), &meta("aws_cloudwatch_event_target.stop"))
             .await
             .expect("create");
         assert_eq!(a.str("id"), Some("btsync-stop-switch"));
@@ -843,22 +815,22 @@ fn target_lifecycle() {
         assert_eq!(a["input_path"], Value::Null);
         assert_eq!(a["role_arn"], Value::Null);
         assert_eq!(a.str("event_bus_name"), Some("default"));
-        assert_eq!(changed(&replan(&targets, &config, &a)), Vec::<String>::new());
+        assert_eq!(changed(&replan(targets.schema(), &config, &a)), Vec::<String>::new());
         let mut compact = config.clone();
         compact.insert("input".into(), Value::from(r#"{"action":"stop"}"#));
-        assert_eq!(changed(&replan(&targets, &compact, &a)), Vec::<String>::new());
+        assert_eq!(changed(&replan(targets.schema(), &compact, &a)), Vec::<String>::new());
 
         // A retried create finds the same target; another target with that id is
         // not overwritten.
         let retried = targets
-            .create(&planned(&targets, &config), &meta("aws_cloudwatch_event_target.stop"))
+            .create(&plan_new(targets.schema(), &config), &meta("aws_cloudwatch_event_target.stop"))
             .await
             .expect("a retried create adopts the identical target");
         assert_eq!(retried, a);
         let mut clash = config.clone();
         clash.insert("arn".into(), Value::from(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:other")));
         let err = targets
-            .create(&planned(&targets, &clash), &meta("aws_cloudwatch_event_target.clash"))
+            .create(&plan_new(targets.schema(), &clash), &meta("aws_cloudwatch_event_target.clash"))
             .await
             .unwrap_err();
         assert_eq!(err.code.as_deref(), Some("ResourceAlreadyExistsException"));
@@ -873,7 +845,7 @@ fn target_lifecycle() {
             "input_path" => "$.detail",
         };
         let b = targets
-            .create(&planned(&targets, &generated_config), &meta("aws_cloudwatch_event_target.audit"))
+            .create(&plan_new(targets.schema(), &generated_config), &meta("aws_cloudwatch_event_target.audit"))
             .await
             .expect("create with a generated id");
         let target_id = b.str("target_id").unwrap();
@@ -881,7 +853,7 @@ fn target_lifecycle() {
         assert_eq!(b.str("id"), Some(format!("btsync-stop-{target_id}").as_str()));
         assert_eq!(b.str("input_path"), Some("$.detail"));
         assert_eq!(b["input"], Value::Null);
-        assert_eq!(changed(&replan(&targets, &generated_config, &b)), Vec::<String>::new());
+        assert_eq!(changed(&replan(targets.schema(), &generated_config, &b)), Vec::<String>::new());
 
         // Batch read: one listing for the rule; a missing target, a missing rule.
         let mut on_missing_rule = a.clone();
@@ -905,7 +877,7 @@ fn target_lifecycle() {
         // The input changes in place, the target keeps its id.
         config.insert("input".into(), Value::from(r#"{"action":"start"}"#));
         config.insert("role_arn".into(), Value::from(format!("arn:aws:iam::{ACCOUNT}:role/events")));
-        let plan = replan(&targets, &config, &a);
+        let plan = replan(targets.schema(), &config, &a);
         let mut what = changed(&plan);
         what.sort();
         assert_eq!(what, vec!["input", "role_arn"]);
@@ -923,7 +895,7 @@ fn target_lifecycle() {
         // A new target id is a new target.
         let mut moved = config.clone();
         moved.insert("target_id".into(), Value::from("other"));
-        assert!(!replan(&targets, &moved, &updated).replace_paths.is_empty());
+        assert!(!replan(targets.schema(), &moved, &updated).replace_paths.is_empty());
 
         // Delete: read after delete, delete again, then the rule can go.
         targets.delete(&updated).await.expect("delete");

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{meta, ok, Moto};
+use common::{block, meta, ok, plan_new, replan, string_map as tags, Moto};
 use recon::aws::s3::bucket::{self, S3Bucket};
 use recon::aws::s3::bucket_policy::{self, S3BucketPolicy};
 use recon::aws::s3::bucket_public_access_block::{self, S3BucketPublicAccessBlock};
@@ -14,32 +14,8 @@ use recon::aws::s3::bucket_server_side_encryption_configuration::{
 use recon::aws::s3::bucket_versioning::{self, S3BucketVersioning};
 use recon::aws::Clients;
 use recon::object;
-use recon::plan::diff::{plan_object, DiffOptions, Planned};
-use recon::provider::{ResourceType, Schema};
+use recon::provider::ResourceType;
 use recon::value::{Object, ObjectExt, Value};
-
-/// What the engine hands to create: configuration planned against no prior.
-fn planned(schema: &Schema, config: Object) -> Object {
-    plan_object(schema, &config, None, &DiffOptions::default()).after
-}
-
-/// What the engine plans against existing state.
-fn replan(schema: &Schema, config: &Object, prior: &Object) -> Planned {
-    plan_object(schema, config, Some(prior), &DiffOptions::default())
-}
-
-fn block(obj: Object) -> Value {
-    Value::List(vec![Value::Object(obj)])
-}
-
-fn tags(pairs: &[(&str, &str)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
-            .collect(),
-    )
-}
 
 async fn aws_tags(clients: &Clients, name: &str) -> Vec<(String, String)> {
     let out = clients
@@ -49,13 +25,7 @@ async fn aws_tags(clients: &Clients, name: &str) -> Vec<(String, String)> {
         .send()
         .await
         .unwrap();
-    let mut found: Vec<_> = out
-        .tag_set()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    found.sort();
-    found
+    common::sorted_pairs(out.tag_set().iter().map(|t| (t.key(), t.value())))
 }
 
 async fn bucket_exists(clients: &Clients, name: &str) -> bool {
@@ -128,7 +98,7 @@ fn bucket_create_read_update_import_delete() {
     let buckets = S3Bucket::new(&clients);
     rt.block_on(async {
         let config = object! {"bucket" => "recon-logs", "tags" => tags(&[("Env", "dev")])};
-        let plan = planned(&bucket::SCHEMA, config.clone());
+        let plan = plan_new(&bucket::SCHEMA, &config);
         assert_eq!(plan["force_destroy"], Value::Bool(false));
         assert_eq!(plan["arn"], Value::Unknown);
         let state = buckets.create(&plan, &meta("aws_s3_bucket.logs")).await.unwrap();
@@ -162,7 +132,7 @@ fn bucket_create_read_update_import_delete() {
         // A prefix gets a unique suffix; the prefix stays in state.
         let prefixed = buckets
             .create(
-                &planned(&bucket::SCHEMA, object! {"bucket_prefix" => "backup-"}),
+                &plan_new(&bucket::SCHEMA, &object! {"bucket_prefix" => "backup-"}),
                 &meta("aws_s3_bucket.backup"),
             )
             .await
@@ -181,7 +151,7 @@ fn bucket_create_read_update_import_delete() {
         assert!(err.message.contains("recon import"), "{err}");
         // Names S3 would refuse are refused before any call.
         let err = buckets
-            .create(&planned(&bucket::SCHEMA, object! {"bucket" => "Bad_Name"}), &meta("aws_s3_bucket.bad"))
+            .create(&plan_new(&bucket::SCHEMA, &object! {"bucket" => "Bad_Name"}), &meta("aws_s3_bucket.bad"))
             .await
             .unwrap_err();
         assert!(err.message.contains("not a valid bucket name"), "{err}");
@@ -234,15 +204,12 @@ fn non_empty_bucket_needs_force_destroy_which_removes_every_version() {
     let versioning = S3BucketVersioning::new(&clients);
     rt.block_on(async {
         let state = buckets
-            .create(&planned(&bucket::SCHEMA, object! {"bucket" => "recon-full"}), &meta("aws_s3_bucket.full"))
+            .create(&plan_new(&bucket::SCHEMA, &object! {"bucket" => "recon-full"}), &meta("aws_s3_bucket.full"))
             .await
             .unwrap();
         versioning
             .create(
-                &planned(
-                    &bucket_versioning::SCHEMA,
-                    object! {"bucket" => "recon-full", "versioning_configuration" => block(object! {"status" => "Enabled"})},
-                ),
+                &plan_new(&bucket_versioning::SCHEMA, &object! {"bucket" => "recon-full", "versioning_configuration" => block(object! {"status" => "Enabled"})}),
                 &meta("aws_s3_bucket_versioning.full"),
             )
             .await
@@ -274,7 +241,7 @@ fn non_empty_bucket_needs_force_destroy_which_removes_every_version() {
         // More objects than one listing page (1000) are all deleted too.
         let big = buckets
             .create(
-                &planned(&bucket::SCHEMA, object! {"bucket" => "recon-big", "force_destroy" => true}),
+                &plan_new(&bucket::SCHEMA, &object! {"bucket" => "recon-big", "force_destroy" => true}),
                 &meta("aws_s3_bucket.big"),
             )
             .await
@@ -308,7 +275,7 @@ fn versioning_enable_suspend_disable_import_delete() {
         make_bucket(&clients, "recon-plain").await;
         let config = object! {"bucket" => "recon-ver", "versioning_configuration" => block(object! {"status" => "Enabled"})};
         let state = versioning
-            .create(&planned(schema, config.clone()), &meta("aws_s3_bucket_versioning.v"))
+            .create(&plan_new(schema, &config), &meta("aws_s3_bucket_versioning.v"))
             .await
             .unwrap();
         assert_eq!(
@@ -324,7 +291,7 @@ fn versioning_enable_suspend_disable_import_delete() {
         // "Disabled" adopts a never-versioned bucket as it is.
         let plain_config = object! {"bucket" => "recon-plain", "versioning_configuration" => block(object! {"status" => "Disabled", "mfa_delete" => "Disabled"})};
         let plain = versioning
-            .create(&planned(schema, plain_config.clone()), &meta("aws_s3_bucket_versioning.p"))
+            .create(&plan_new(schema, &plain_config), &meta("aws_s3_bucket_versioning.p"))
             .await
             .unwrap();
         assert_eq!(
@@ -413,7 +380,7 @@ fn encryption_kms_keys_compare_by_key_and_update_in_place() {
         let config = sse_config("recon-enc", "aws:kms", Some(&key_id), None);
         let state = encryption
             .create(
-                &planned(schema, config.clone()),
+                &plan_new(schema, &config),
                 &meta("aws_s3_bucket_server_side_encryption_configuration.e"),
             )
             .await
@@ -545,7 +512,7 @@ fn public_access_block_create_update_import_delete() {
         make_bucket(&clients, "recon-pab").await;
         make_bucket(&clients, "recon-pab-2").await;
         let config = object! {"bucket" => "recon-pab", "block_public_acls" => true, "block_public_policy" => true, "ignore_public_acls" => true, "restrict_public_buckets" => true};
-        let state = pab.create(&planned(schema, config.clone()), &meta("aws_s3_bucket_public_access_block.p")).await.unwrap();
+        let state = pab.create(&plan_new(schema, &config), &meta("aws_s3_bucket_public_access_block.p")).await.unwrap();
         let mut expected = config.clone();
         expected.insert("id".into(), "recon-pab".into());
         assert_eq!(state, expected);
@@ -553,7 +520,7 @@ fn public_access_block_create_update_import_delete() {
 
         // Defaults are false.
         let partial = pab
-            .create(&planned(schema, object! {"bucket" => "recon-pab-2", "block_public_acls" => true}), &meta("aws_s3_bucket_public_access_block.q"))
+            .create(&plan_new(schema, &object! {"bucket" => "recon-pab-2", "block_public_acls" => true}), &meta("aws_s3_bucket_public_access_block.q"))
             .await
             .unwrap();
         assert_eq!(
@@ -609,7 +576,7 @@ fn bucket_policy_create_update_import_delete() {
         make_bucket(&clients, "recon-pol").await;
         make_bucket(&clients, "recon-pol-2").await;
         let config = object! {"bucket" => "recon-pol", "policy" => policy_json("recon-pol", "s3:GetObject")};
-        let state = policies.create(&planned(schema, config.clone()), &meta("aws_s3_bucket_policy.p")).await.unwrap();
+        let state = policies.create(&plan_new(schema, &config), &meta("aws_s3_bucket_policy.p")).await.unwrap();
         assert_eq!(state["id"], Value::from("recon-pol"));
         assert_eq!(state["bucket"], Value::from("recon-pol"));
         let stored: serde_json::Value = serde_json::from_str(state.str("policy").unwrap()).unwrap();

@@ -1,6 +1,7 @@
 //! A moto server per test: a free port on 127.0.0.1, killed when the test ends.
 #![allow(dead_code)]
 
+use recon::plan::diff::{path_to_string, plan_object, DiffOptions, Planned};
 use recon::provider::{Attribute, Meta, Schema};
 use recon::value::{Object, Value};
 use std::io::{Read, Write};
@@ -227,4 +228,46 @@ fn plan_attr(a: &Attribute, configured: Option<&Value>) -> Value {
             None => Value::Null,
         },
     }
+}
+
+/// Tags as AWS reports them, as sorted (key, value) pairs to compare.
+pub fn sorted_pairs<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    let mut pairs: Vec<_> = tags.map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    pairs.sort();
+    pairs
+}
+
+/// What the engine hands to create: `config` planned against no prior state.
+pub fn plan_new(schema: &Schema, config: &Object) -> Object {
+    plan_object(schema, config, None, &DiffOptions::default()).after
+}
+
+/// What the engine plans for `config` against existing state.
+pub fn replan(schema: &Schema, config: &Object, prior: &Object) -> Planned {
+    plan_object(schema, config, Some(prior), &DiffOptions::default())
+}
+
+/// The attribute paths a plan changes.
+pub fn changed(p: &Planned) -> Vec<String> {
+    p.changed.iter().map(path_to_string).collect()
+}
+
+/// The attribute paths that force replacement.
+pub fn replaced(p: &Planned) -> Vec<String> {
+    p.replace_paths.iter().map(path_to_string).collect()
+}
+
+/// A nested block of one object, as state and plans hold it.
+pub fn block(obj: Object) -> Value {
+    Value::List(vec![Value::Object(obj)])
+}
+
+/// A map of strings (`tags`, `environment.variables`) as a value.
+pub fn string_map(pairs: &[(&str, &str)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect(),
+    )
 }
