@@ -1,8 +1,8 @@
 //! aws_s3_bucket_policy: the resource policy attached to a bucket.
 
 use super::shared::{
-    bucket_of, has_code, read_buckets, required_bucket, retry_new_bucket, unless_gone,
-    NO_SUCH_BUCKET,
+    bucket_of, has_code, planned_bucket, read_buckets, required_bucket, retry_new_bucket,
+    unless_gone, NO_SUCH_BUCKET,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -46,9 +46,7 @@ impl ResourceType for S3BucketPolicy {
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let _ = meta;
-        let bucket = planned.str("bucket").ok_or_else(|| {
-            ProviderError::new(format!("{}: \"bucket\" is required", SCHEMA.type_name))
-        })?;
+        let bucket = planned_bucket(planned, SCHEMA.type_name)?;
         let policy = required_policy(planned)?;
         retry_new_bucket(|| self.put(bucket, policy)).await?;
         self.read_one(bucket).await?.ok_or_else(|| {

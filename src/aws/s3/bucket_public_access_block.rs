@@ -2,7 +2,8 @@
 //! being made public by ACLs or bucket policies.
 
 use super::shared::{
-    bucket_of, read_buckets, required_bucket, retry_new_bucket, unless_gone, NO_SUCH_BUCKET,
+    bucket_of, planned_bucket, read_buckets, required_bucket, retry_new_bucket, unless_gone,
+    NO_SUCH_BUCKET,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -47,9 +48,7 @@ impl ResourceType for S3BucketPublicAccessBlock {
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let _ = meta;
-        let bucket = planned.str("bucket").ok_or_else(|| {
-            ProviderError::new(format!("{}: \"bucket\" is required", SCHEMA.type_name))
-        })?;
+        let bucket = planned_bucket(planned, SCHEMA.type_name)?;
         retry_new_bucket(|| self.put(bucket, planned)).await?;
         self.read_one(bucket).await?.ok_or_else(|| {
             ProviderError::new(format!(

@@ -2,7 +2,8 @@
 //! (SSE-S3 or SSE-KMS with a key, optionally with an S3 Bucket Key).
 
 use super::shared::{
-    bucket_of, read_buckets, required_bucket, retry_new_bucket, unless_gone, NO_SUCH_BUCKET,
+    bucket_of, planned_bucket, read_buckets, required_bucket, retry_new_bucket, unless_gone,
+    NO_SUCH_BUCKET,
 };
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, Clients};
@@ -61,9 +62,7 @@ impl ResourceType for S3BucketServerSideEncryptionConfiguration {
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let _ = meta;
-        let bucket = planned.str("bucket").ok_or_else(|| {
-            ProviderError::new(format!("{}: \"bucket\" is required", SCHEMA.type_name))
-        })?;
+        let bucket = planned_bucket(planned, SCHEMA.type_name)?;
         let configuration = expand(planned)?;
         retry_new_bucket(|| self.put(bucket, configuration.clone())).await?;
         self.read_one(bucket, planned).await?.ok_or_else(|| {

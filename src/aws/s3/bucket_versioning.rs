@@ -2,8 +2,8 @@
 //! Disabled for a bucket that was never versioned) and MFA delete.
 
 use super::shared::{
-    bucket_of, has_code, read_buckets, required_bucket, retry_new_bucket, unless_gone,
-    NO_SUCH_BUCKET,
+    bucket_of, has_code, planned_bucket, read_buckets, required_bucket, retry_new_bucket,
+    unless_gone, NO_SUCH_BUCKET,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -57,7 +57,7 @@ impl ResourceType for S3BucketVersioning {
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let _ = meta;
-        let bucket = required_bucket_arg(planned)?;
+        let bucket = planned_bucket(planned, SCHEMA.type_name)?;
         let (status, mfa_delete) = configured(planned)?;
         // "Disabled" adopts an unversioned bucket as it is: there is nothing to send.
         if status != DISABLED {
@@ -196,12 +196,6 @@ impl S3BucketVersioning {
             })],
         }))
     }
-}
-
-fn required_bucket_arg(planned: &Object) -> ProviderResult<&str> {
-    planned
-        .str("bucket")
-        .ok_or_else(|| ProviderError::new("aws_s3_bucket_versioning: \"bucket\" is required"))
 }
 
 /// The configured status and MFA delete, checked.

@@ -20,6 +20,13 @@ pub(super) fn bucket_of(obj: &Object) -> Option<&str> {
         .or_else(|| obj.str("bucket"))
 }
 
+/// The `bucket` a configuration resource is created on.
+pub(super) fn planned_bucket<'a>(planned: &'a Object, type_name: &str) -> ProviderResult<&'a str> {
+    planned
+        .str("bucket")
+        .ok_or_else(|| ProviderError::new(format!("{type_name}: \"bucket\" is required")))
+}
+
 pub(super) fn required_bucket<'a>(obj: &'a Object, type_name: &str) -> ProviderResult<&'a str> {
     bucket_of(obj).ok_or_else(|| ProviderError::new(format!("{type_name}: no bucket in state")))
 }
