@@ -5,36 +5,13 @@
 mod common;
 
 use aws_sdk_ec2::types::Filter;
-use common::{repo_root, runtime, Moto};
+use common::{ok, repo_root, runtime, Moto, Run};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 const OTHER_AMI: &str = "ami-04681a1dbd79675a5";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn recon(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
-    let out: Output = moto
-        .recon(cwd)
-        .args(args)
-        .arg("-C")
-        .arg(stack)
-        .output()
-        .expect("run recon");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
-}
-
-fn ok(run: Run) -> Run {
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    run
+    moto.run(cwd, stack, args)
 }
 
 /// A copy of the example stack (with its lambda/ source) in a directory named like
