@@ -597,6 +597,24 @@ impl Loader {
         });
     }
 
+    /// `name = literal` pairs of a settings block read before any evaluation.
+    fn literal_settings(&mut self, file: &Arc<SourceFile>, body: Body, what: &str, help: &str) -> Object {
+        let mut settings = Object::new();
+        for inner in body {
+            let Structure::Attribute(attr) = inner else { continue };
+            match literal(&attr.value) {
+                Some(v) => {
+                    settings.insert(attr.key.as_str().to_string(), v);
+                }
+                None => self.errors.push(
+                    Diag::at(&Span::new(file, attr.value.span()), format!("{what} settings must be literal values"), "not a literal")
+                        .with_help(help),
+                ),
+            }
+        }
+        settings
+    }
+
     /// `recon { backend "local" { path = "..." } }`: literal settings only.
     fn recon(&mut self, file: &Arc<SourceFile>, block: Block) {
         for structure in block.body {
@@ -604,19 +622,8 @@ impl Loader {
                 Structure::Block(b) if b.ident.as_str() == "backend" => {
                     let span = Span::new(file, b.ident.span());
                     let Some(labels) = self.labels(&b, &span, &["KIND"]) else { continue };
-                    let mut settings = Object::new();
-                    for inner in b.body {
-                        let Structure::Attribute(attr) = inner else { continue };
-                        match literal(&attr.value) {
-                            Some(v) => {
-                                settings.insert(attr.key.as_str().to_string(), v);
-                            }
-                            None => self.errors.push(
-                                Diag::at(&Span::new(file, attr.value.span()), "backend settings must be literal values", "not a literal")
-                                    .with_help("the backend is read before variables exist; use --backend-config to vary it"),
-                            ),
-                        }
-                    }
+                    let help = "the backend is read before variables exist; use --backend-config to vary it";
+                    let settings = self.literal_settings(file, b.body, "backend", help);
                     if let Some(prev) = &self.stack.backend {
                         let prev = prev.span.clone();
                         self.duplicate("backend", &labels[0], &span, &prev);
@@ -626,19 +633,7 @@ impl Loader {
                 }
                 Structure::Block(b) if b.ident.as_str() == "encryption" => {
                     let span = Span::new(file, b.ident.span());
-                    let mut settings = Object::new();
-                    for inner in b.body {
-                        let Structure::Attribute(attr) = inner else { continue };
-                        match literal(&attr.value) {
-                            Some(v) => {
-                                settings.insert(attr.key.as_str().to_string(), v);
-                            }
-                            None => self.errors.push(
-                                Diag::at(&Span::new(file, attr.value.span()), "encryption settings must be literal values", "not a literal")
-                                    .with_help("they are read before variables exist"),
-                            ),
-                        }
-                    }
+                    let settings = self.literal_settings(file, b.body, "encryption", "they are read before variables exist");
                     self.stack.encryption = Some(BackendConfig { kind: "encryption".into(), settings, span });
                 }
                 other => {
