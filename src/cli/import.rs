@@ -58,11 +58,10 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
             "{addr} is already managed (id {id}); `recon state rm {addr}` first to import another object there"
         )));
     }
-    let stub = rtype.import_stub(&args.id);
-    let found = crate::apply::retry(|| rtype.read(std::slice::from_ref(&stub)))
+    let found = crate::plan::planner::read_existing(rtype.as_ref(), &args.id)
         .await
         .map_err(|e| CliError::Failed(format!("{addr}: reading {} failed: {e}", args.id)))?;
-    let Some(object) = found.into_iter().next().flatten() else {
+    let Some(object) = found else {
         return Err(CliError::Failed(format!(
             "{addr}: no {} with id {:?} exists (or it is not visible with these credentials and region)",
             addr.resource.type_name, args.id

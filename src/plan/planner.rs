@@ -189,6 +189,13 @@ async fn refresh(state: &State, provider: &dyn Provider) -> Result<BTreeMap<Inst
     Ok(out)
 }
 
+/// Reads an existing object by its import id; None when there is no such object.
+pub async fn read_existing(rt: &dyn crate::provider::ResourceType, id: &str) -> Result<Option<Object>, ProviderError> {
+    let stub = rt.import_stub(id);
+    let found = crate::apply::retry(|| rt.read(std::slice::from_ref(&stub))).await?;
+    Ok(found.into_iter().next().flatten())
+}
+
 /// Reads the objects `import` blocks adopt (those not in state yet), as if refresh
 /// had found them at their addresses. Returns address → imported id.
 async fn read_imports(
@@ -211,11 +218,8 @@ async fn read_imports(
         let Some(rt) = provider.resource(&import.to.resource.type_name) else {
             return Err(Diag::at(&import.span, format!("cannot import into unsupported type {}", import.to.resource.type_name), "here").into());
         };
-        let stub = rt.import_stub(&id);
-        let found = crate::apply::retry(|| rt.read(std::slice::from_ref(&stub)))
-            .await
-            .map_err(|e| Diags::from(provider_diag(&import.to, "import", &e)))?;
-        let Some(object) = found.into_iter().next().flatten() else {
+        let found = read_existing(rt.as_ref(), &id).await.map_err(|e| Diags::from(provider_diag(&import.to, "import", &e)))?;
+        let Some(object) = found else {
             return Err(Diag::at(&import.span, format!("cannot import {}: no {} with id {id:?} exists", import.to, import.to.resource.type_name), "here")
                 .with_help("check the id, the region and the credentials")
                 .into());
