@@ -279,33 +279,6 @@ macro_rules! object {
     }};
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_is_never_serialised_as_a_string() {
-        let v = Value::Object(object! {"id" => Value::Unknown, "name" => "web"});
-        assert_eq!(v.to_json(), serde_json::json!({"id": null, "name": "web"}));
-        assert_eq!(v.unknown_mask(), serde_json::json!({"id": true}));
-        assert!(!v.is_wholly_known());
-    }
-
-    #[test]
-    fn json_round_trip_keeps_integers_integral() {
-        let json = serde_json::json!({"size": 8, "ratio": 0.5, "tags": ["a"]});
-        let v = Value::from_json(&json);
-        assert_eq!(v.to_json(), json);
-        assert_eq!(v.get("size").as_i64(), Some(8));
-    }
-
-    #[test]
-    fn interpolation_formats_whole_numbers_without_fraction() {
-        assert_eq!(Value::Number(3.0).to_interpolated().unwrap(), "3");
-        assert_eq!(Value::Number(2.5).to_interpolated().unwrap(), "2.5");
-    }
-}
-
 /// Typed reads of attributes, for providers and the engine.
 pub trait ObjectExt {
     fn str(&self, key: &str) -> Option<&str>;
@@ -351,5 +324,32 @@ impl ObjectExt for Object {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_is_never_serialised_as_a_string() {
+        let v = Value::Object(object! {"id" => Value::Unknown, "name" => "web"});
+        assert_eq!(v.to_json(), serde_json::json!({"id": null, "name": "web"}));
+        assert_eq!(v.unknown_mask(), serde_json::json!({"id": true}));
+        assert!(!v.is_wholly_known());
+    }
+
+    #[test]
+    fn json_round_trip_keeps_integers_integral() {
+        let json = serde_json::json!({"size": 8, "ratio": 0.5, "tags": ["a"]});
+        let v = Value::from_json(&json);
+        assert_eq!(v.to_json(), json);
+        assert_eq!(v.get("size").as_i64(), Some(8));
+    }
+
+    #[test]
+    fn interpolation_formats_whole_numbers_without_fraction() {
+        assert_eq!(Value::Number(3.0).to_interpolated().unwrap(), "3");
+        assert_eq!(Value::Number(2.5).to_interpolated().unwrap(), "2.5");
     }
 }

@@ -397,10 +397,9 @@ pub async fn plan(
         plan.outputs.push(OutputChange { name: name.clone(), before, after, sensitive: output.sensitive });
     }
     for (name, o) in &state.outputs {
-        if !stack.outputs.contains_key(name) || opts.destroy {
-            if !plan.outputs.iter().any(|c| &c.name == name) {
-                plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_json(&o.value)), after: None, sensitive: o.sensitive });
-            }
+        let gone = !stack.outputs.contains_key(name) || opts.destroy;
+        if gone && !plan.outputs.iter().any(|c| &c.name == name) {
+            plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_json(&o.value)), after: None, sensitive: o.sensitive });
         }
     }
 
