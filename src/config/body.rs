@@ -109,7 +109,15 @@ fn unknown<'a>(span: &Span, what: &str, kind: &str, key: &str, names: impl Itera
 /// Evaluates a checked body into an object holding every schema attribute (Null when
 /// unset) and every block (a list of objects).
 pub fn evaluate(schema: &Schema, body: &BodyIn, scope: &Scope) -> Result<Object, Diag> {
-    evaluate_level(&body.file, &body.body, schema.attributes, schema.blocks, scope)
+    evaluate_level(&body.file, &body.body, schema.attributes, schema.blocks, scope, None)
+}
+
+/// Like [`evaluate`], and also names the top-level attributes and blocks whose
+/// values come from a sensitive variable (to be shown as `(sensitive value)`).
+pub fn evaluate_marked(schema: &Schema, body: &BodyIn, scope: &Scope) -> Result<(Object, Vec<String>), Diag> {
+    let mut marks = Vec::new();
+    let object = evaluate_level(&body.file, &body.body, schema.attributes, schema.blocks, scope, Some(&mut marks))?;
+    Ok((object, marks))
 }
 
 fn evaluate_level(
@@ -118,8 +126,19 @@ fn evaluate_level(
     attributes: &[Attribute],
     blocks: &[BlockType],
     scope: &Scope,
+    mut marks: Option<&mut Vec<String>>,
 ) -> Result<Object, Diag> {
     let mut out = Object::new();
+    let mark = |name: &str, marks: &mut Option<&mut Vec<String>>| {
+        if let Some(m) = marks.as_deref_mut() {
+            if scope.take_sensitive() {
+                m.push(name.to_string());
+            }
+        }
+    };
+    if marks.is_some() {
+        scope.take_sensitive();
+    }
     for attr in attributes {
         let value = match body.get_attribute(attr.name) {
             Some(a) if attr.is_configurable() => {
@@ -130,6 +149,7 @@ fn evaluate_level(
             }
             _ => Value::Null,
         };
+        mark(attr.name, &mut marks);
         out.insert(attr.name.to_string(), value);
     }
     for bt in blocks {
@@ -138,7 +158,7 @@ fn evaluate_level(
         // Static and dynamic blocks of one type, in the order they are written.
         for block in body.blocks() {
             if block.ident.as_str() == bt.name {
-                items.push(Value::Object(evaluate_level(file, &block.body, bt.attributes, bt.blocks, scope)?));
+                items.push(Value::Object(evaluate_level(file, &block.body, bt.attributes, bt.blocks, scope, None)?));
             } else if dynamic_label(block) == Some(bt.name) {
                 match expand_dynamic(file, block, bt, scope)? {
                     Some(generated) => items.extend(generated),
@@ -147,6 +167,7 @@ fn evaluate_level(
             }
         }
         let value = if unknown { Value::Unknown } else { Value::List(items) };
+        mark(bt.name, &mut marks);
         out.insert(bt.name.to_string(), value);
     }
     Ok(out)
@@ -189,7 +210,7 @@ fn expand_dynamic(file: &Arc<SourceFile>, block: &Block, bt: &BlockType, scope: 
     for (key, value) in pairs {
         let element = Value::Object(crate::object! {"key" => key, "value" => value});
         let inner = scope.with_binding(&iterator, element);
-        out.push(Value::Object(evaluate_level(file, &content.body, bt.attributes, bt.blocks, &inner)?));
+        out.push(Value::Object(evaluate_level(file, &content.body, bt.attributes, bt.blocks, &inner, None)?));
     }
     Ok(Some(out))
 }

@@ -37,6 +37,10 @@ pub struct Scope<'a> {
     pub extension: Option<&'a dyn Extension>,
     /// Names bound around an expression, such as a `dynamic` block's iterator.
     bindings: Vec<(String, Value)>,
+    /// Set when an evaluation reads a sensitive variable (directly or via locals);
+    /// shared with child scopes so that callers can mark what they evaluated.
+    sensitive_read: std::rc::Rc<std::cell::Cell<bool>>,
+    sensitive_locals: RefCell<std::collections::BTreeSet<String>>,
     locals: RefCell<BTreeMap<String, Value>>,
     active_locals: RefCell<Vec<String>>,
 }
@@ -54,6 +58,8 @@ impl<'a> Scope<'a> {
             self_value: None,
             extension: None,
             bindings: Vec::new(),
+            sensitive_read: Default::default(),
+            sensitive_locals: Default::default(),
             locals: RefCell::new(BTreeMap::new()),
             active_locals: RefCell::new(Vec::new()),
         }
@@ -70,6 +76,8 @@ impl<'a> Scope<'a> {
             self_value: self.self_value.clone(),
             extension: self.extension,
             bindings: self.bindings.clone(),
+            sensitive_read: self.sensitive_read.clone(),
+            sensitive_locals: RefCell::new(self.sensitive_locals.borrow().clone()),
             locals: RefCell::new(self.locals.borrow().clone()),
             active_locals: RefCell::new(Vec::new()),
         }
@@ -82,6 +90,12 @@ impl<'a> Scope<'a> {
         scope
     }
 
+    /// Whether anything evaluated since the last call read a sensitive variable;
+    /// clears the mark.
+    pub fn take_sensitive(&self) -> bool {
+        self.sensitive_read.replace(false)
+    }
+
     pub fn eval(&self, expr: &Expr) -> EvalResult {
         self.eval_in(&expr.file, &expr.expr)
     }
@@ -92,6 +106,9 @@ impl<'a> Scope<'a> {
 
     fn local(&self, name: &str, span: &Span) -> EvalResult {
         if let Some(v) = self.locals.borrow().get(name) {
+            if self.sensitive_locals.borrow().contains(name) {
+                self.sensitive_read.set(true);
+            }
             return Ok(v.clone());
         }
         let Some(local) = self.stack.locals.get(name) else {
@@ -106,6 +123,10 @@ impl<'a> Scope<'a> {
         let value = plain.eval(&local.expr);
         self.active_locals.borrow_mut().pop();
         let value = value?;
+        if plain.take_sensitive() {
+            self.sensitive_locals.borrow_mut().insert(name.to_string());
+            self.sensitive_read.set(true);
+        }
         self.locals.borrow_mut().insert(name.to_string(), value.clone());
         Ok(value)
     }
@@ -248,7 +269,12 @@ impl Eval<'_, '_> {
             "var" => {
                 let name = attr(0).ok_or_else(|| need("var.NAME"))?;
                 match scope.vars.get(name) {
-                    Some(v) => Ok((v.clone(), 1)),
+                    Some(v) => {
+                        if scope.stack.variables.get(name).is_some_and(|var| var.sensitive) {
+                            scope.sensitive_read.set(true);
+                        }
+                        Ok((v.clone(), 1))
+                    }
                     None => Err(undeclared(&span, "variable", name, scope.stack.variables.keys().map(String::as_str))),
                 }
             }

@@ -101,6 +101,8 @@ pub struct ResourceChange {
     /// Set on the delete of a deposed object (the old half of an earlier
     /// create_before_destroy replacement): that object's id.
     pub deposed: Option<String>,
+    /// Top-level attributes whose configured values come from sensitive variables.
+    pub sensitive: Vec<String>,
 }
 
 /// A real object that differs from what state recorded.

@@ -382,6 +382,7 @@ pub async fn plan(
                 depends_on: Vec::new(),
                 prevent_destroy: false,
                 importing: None,
+                sensitive: Vec::new(),
             });
         }
     }
@@ -484,6 +485,7 @@ fn orphan_change(stack: &Stack, r: &crate::state::ResourceState, before: Object,
         prevent_destroy,
         importing: None,
         deposed: None,
+        sensitive: Vec::new(),
     }
 }
 
@@ -508,7 +510,7 @@ async fn plan_block(
     for instance in expand(block, &scope)? {
         let inst_addr = addr.instance(instance.key.clone());
         let iscope = scope.for_instance(instance.count_index, instance.each.clone());
-        let config = body::evaluate(schema, &block.body, &iscope)?;
+        let (config, sensitive) = body::evaluate_marked(schema, &block.body, &iscope)?;
         let value = match addr.mode {
             Mode::Data => {
                 if config.values().all(Value::is_wholly_known) && depends_on.iter().all(|d| is_settled(d, plan)) {
@@ -533,12 +535,14 @@ async fn plan_block(
                         prevent_destroy: false,
                         importing: None,
                         deposed: None,
+                        sensitive: Vec::new(),
                     });
                     Value::Object(after)
                 }
             }
             Mode::Managed => {
-                let change = plan_instance(provider, state, refreshed, block, schema, &inst_addr, &config, &depends_on);
+                let mut change = plan_instance(provider, state, refreshed, block, schema, &inst_addr, &config, &depends_on);
+                change.sensitive = sensitive;
                 if change.prevent_destroy && change.action.destroys() {
                     plan.prevented.push(inst_addr.clone());
                 }
@@ -605,5 +609,6 @@ fn plan_instance(
         prevent_destroy: block.lifecycle.prevent_destroy,
         importing: None,
         deposed: None,
+        sensitive: Vec::new(),
     }
 }

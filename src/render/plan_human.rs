@@ -210,9 +210,20 @@ fn child(path: &[Step], step: Step) -> AttrPath {
 
 struct Differ<'a> {
     replace_paths: &'a [AttrPath],
+    /// Top-level attributes and blocks whose values come from sensitive variables.
+    sensitive: &'a [String],
 }
 
 impl Differ<'_> {
+    /// Marked sensitive: a top-level name, or anything inside a marked block.
+    fn marked(&self, path: &[Step], name: &str) -> bool {
+        let top = match path.first() {
+            Some(Step::Attr(block)) => block.as_str(),
+            _ => name,
+        };
+        self.sensitive.iter().any(|s| s == top)
+    }
+
     fn replaces(&self, path: &[Step]) -> bool {
         self.replace_paths.iter().any(|p| p.as_slice() == path)
     }
@@ -271,7 +282,8 @@ impl Differ<'_> {
             let p = child(path, Step::Attr(attr.name.to_string()));
             let b = field(before, attr.name);
             let a = field(after, attr.name);
-            if let Some(mut n) = self.attribute(Some(attr.ty), attr.sensitive, b, a) {
+            let sensitive = attr.sensitive || self.marked(path, attr.name);
+            if let Some(mut n) = self.attribute(Some(attr.ty), sensitive, b, a) {
                 n.replace = self.replaces(&p);
                 attrs.push((attr.name.to_string(), n));
             }
@@ -1104,6 +1116,7 @@ impl Renderer {
     fn change(&self, c: &ResourceChange, schema: Option<&Schema>) -> String {
         let differ = Differ {
             replace_paths: &c.replace_paths,
+            sensitive: &c.sensitive,
         };
         let node = differ.resource(schema, c.before.as_ref(), c.after.as_ref());
         format!(
@@ -1116,7 +1129,7 @@ impl Renderer {
     }
 
     fn drift(&self, d: &Drift, schema: Option<&Schema>) -> String {
-        let differ = Differ { replace_paths: &[] };
+        let differ = Differ { replace_paths: &[], sensitive: &[] };
         let (comment, action, mut node) = match &d.after {
             Some(after) => {
                 // Only what the planner found changed: the rest may differ in

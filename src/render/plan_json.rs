@@ -97,6 +97,15 @@ fn resource_change(c: &ResourceChange, schema: Option<&Schema>) -> Json {
         schema,
         &c.replace_paths,
     );
+    let mut change = change;
+    // Values from sensitive variables are marked like schema-sensitive ones.
+    for key in ["before_sensitive", "after_sensitive"] {
+        if let Some(Json::Object(mask)) = change.get_mut(key) {
+            for name in &c.sensitive {
+                mask.insert(name.clone(), Json::Bool(true));
+            }
+        }
+    }
     m.insert("change".into(), change);
     if let Some(reason) = c.reason.json() {
         m.insert("action_reason".into(), Json::from(reason));

@@ -150,6 +150,7 @@ fn change(
         prevent_destroy: false,
         importing: None,
         deposed: None,
+        sensitive: Vec::new(),
     }
 }
 

@@ -1554,3 +1554,37 @@ resource "mem_volume" "v" {
     );
     h.assert_converged(&changed);
 }
+
+#[test]
+fn values_from_sensitive_variables_are_redacted_in_plans() {
+    let h = Harness::new();
+    let src = r#"
+variable "secret" {
+  type      = string
+  default   = "hunter2"
+  sensitive = true
+}
+
+locals {
+  label = "x-${var.secret}"
+}
+
+resource "mem_instance" "web" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  tags = {
+    Secret = local.label
+  }
+}
+"#;
+    let p = h.plan(src);
+    assert_eq!(p.change("mem_instance.web").sensitive, ["tags"]);
+    let lookup = |t: &str| crate::provider::Provider::resource(&h.provider, t).map(|r| r.schema());
+    let human = crate::render::plan_human::render(p.plan(), &lookup, false);
+    assert!(human.contains("(sensitive value)"), "{human}");
+    assert!(!human.contains("hunter2"), "{human}");
+    let json = crate::render::plan_json::render(p.plan(), &lookup);
+    assert_eq!(json["resource_changes"][0]["change"]["after_sensitive"]["tags"], true);
+    // Attributes not derived from the variable stay visible.
+    assert!(human.contains("\"t3.micro\""), "{human}");
+}
