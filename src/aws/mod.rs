@@ -9,6 +9,7 @@ pub mod kms;
 pub mod lambda;
 pub mod s3;
 pub mod shared;
+pub mod sqs;
 pub mod sts;
 pub mod tags;
 
@@ -27,6 +28,7 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
 }
@@ -60,6 +62,7 @@ impl Clients {
             lambda: aws_sdk_lambda::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sqs: aws_sdk_sqs::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
             region: config
                 .region()
@@ -84,6 +87,7 @@ impl AwsProvider {
         resources.extend(lambda::resources(clients));
         resources.extend(events::resources(clients));
         resources.extend(s3::resources(clients));
+        resources.extend(sqs::resources(clients));
         let mut data_sources: Vec<Arc<dyn DataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources(clients));
         data_sources.extend(sts::data_sources(clients));
@@ -91,6 +95,7 @@ impl AwsProvider {
         data_sources.extend(lambda::data_sources(clients));
         data_sources.extend(events::data_sources(clients));
         data_sources.extend(s3::data_sources(clients));
+        data_sources.extend(sqs::data_sources(clients));
         AwsProvider {
             resources: resources.into_iter().map(|r| (r.schema().type_name, r)).collect(),
             data_sources: data_sources
