@@ -270,6 +270,18 @@ fn function_lifecycle() {
         let role = create_role(&clients, "switch-role").await;
         let (zip, hash, size) = build_code(work.path(), "def handler(e, c):\n    return 1\n");
         let kms = format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/0b1f6c9e-aaaa-bbbb-cccc-123456789012");
+        let queue = clients.sqs.create_queue().queue_name("switch-dlq").send().await.unwrap();
+        let dlq = clients
+            .sqs
+            .get_queue_attributes()
+            .queue_url(queue.queue_url().unwrap())
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes()
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+            .unwrap();
 
         let mut config = object! {
             "function_name" => "btsync-switch",
@@ -287,6 +299,7 @@ fn function_lifecycle() {
             "tags" => map(&[("team", "ops")]),
             "environment" => block(object! {"variables" => map(&[("INSTANCE_ID", "i-0abc"), ("MODE", "weekly")])}),
             "tracing_config" => block(object! {"mode" => "Active"}),
+            "dead_letter_config" => block(object! {"target_arn" => dlq.as_str()}),
             "vpc_config" => block(object! {
                 "subnet_ids" => vec!["subnet-2", "subnet-1"],
                 "security_group_ids" => vec!["sg-1"],
@@ -331,7 +344,7 @@ fn function_lifecycle() {
         assert_eq!(strings(vpc, "subnet_ids"), vec!["subnet-1", "subnet-2"]);
         assert_eq!(strings(vpc, "security_group_ids"), vec!["sg-1"]);
         assert_eq!(vpc.str("vpc_id"), Some("vpc-123abc"), "moto's fixed VPC id");
-        assert_eq!(created["dead_letter_config"], Value::List(vec![]));
+        assert_eq!(created.block("dead_letter_config").unwrap().str("target_arn"), Some(dlq.as_str()));
 
         // recon tagged it with its stack and address.
         let aws_tags = clients.lambda.list_tags().resource(&arn).send().await.unwrap();
@@ -444,16 +457,26 @@ fn function_lifecycle() {
             .unwrap();
         assert_eq!(concurrency.reserved_concurrent_executions(), None);
 
-        // Out of the VPC, and the environment removed.
+        // Out of the VPC; environment and dead-letter target removed; tracing and key changed.
+        let other_kms = kms.replace("0b1f6c9e", "7e2d4a10");
         config.remove("vpc_config");
         config.remove("environment");
+        config.remove("dead_letter_config");
+        config.insert("tracing_config".into(), block(object! {"mode" => "PassThrough"}));
+        config.insert("kms_key_arn".into(), Value::from(other_kms.as_str()));
         let plan = replan(functions.schema(), &config, &unreserved);
         let mut what = changed(&plan);
         what.sort();
-        assert_eq!(what, vec!["environment", "vpc_config"]);
+        assert_eq!(
+            what,
+            vec!["dead_letter_config", "environment", "kms_key_arn", "tracing_config", "vpc_config"]
+        );
         let detached = functions.update(&unreserved, &plan.after, &meta(address)).await.unwrap();
         assert_eq!(detached["vpc_config"], Value::List(vec![]));
         assert_eq!(detached["environment"], Value::List(vec![]));
+        assert_eq!(detached["dead_letter_config"], Value::List(vec![]));
+        assert_eq!(detached.block("tracing_config").unwrap().str("mode"), Some("PassThrough"));
+        assert_eq!(detached.str("kms_key_arn"), Some(other_kms.as_str()));
         assert_eq!(changed(&replan(functions.schema(), &config, &detached)), Vec::<String>::new());
 
         // Import: found by name; the zip path cannot be read back, the hash is AWS's.

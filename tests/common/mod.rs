@@ -23,18 +23,17 @@ pub fn repo_root() -> PathBuf {
 impl Moto {
     pub fn start() -> Moto {
         let root = repo_root();
-        let server = root.join(".venv/bin/moto_server");
         assert!(
-            server.exists(),
+            root.join(".venv/bin/moto_server").exists(),
             "moto is not installed: run scripts/setup-moto (scripts/test does it for you)"
         );
+        // One launcher for tests and the demo (it sets moto's options and patches).
+        let server = root.join("scripts/moto-server");
         // Several test binaries start servers at once; retry if another took the port.
         for _ in 0..5 {
             let port = free_port();
             let child = Command::new(&server)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-                .env("MOTO_ENABLE_AMI_VALIDATION", "true")
+                .arg(port.to_string())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

@@ -1,0 +1,55 @@
+"""moto's server, with the Lambda configuration fields moto 5.2.5 does not keep.
+
+AWS stores a function's DeadLetterConfig and changes TracingConfig and KMSKeyArn
+on UpdateFunctionConfiguration; moto 5.2.5 drops the first and ignores the other
+two on update. Without this, a function with a dead-letter queue re-plans with a
+diff forever under moto, which real AWS never does. Everything else is moto as
+shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
+"""
+
+import sys
+
+import moto
+from moto.awslambda.models import LambdaFunction
+from moto.server import main
+
+PINNED = "5.2.5"
+
+
+def patch_lambda() -> None:
+    init = LambdaFunction.__init__
+    get_configuration = LambdaFunction.get_configuration
+    update_configuration = LambdaFunction.update_configuration
+
+    def __init__(self, account_id, spec, region, version=1):
+        init(self, account_id, spec, region, version)
+        self.dead_letter_target = (spec.get("DeadLetterConfig") or {}).get("TargetArn")
+
+    def get_configuration_with_dlq(self, *args, **kwargs):
+        config = get_configuration(self, *args, **kwargs)
+        # AWS omits the field when no target is set.
+        if getattr(self, "dead_letter_target", None):
+            config["DeadLetterConfig"] = {"TargetArn": self.dead_letter_target}
+        return config
+
+    def update_configuration_too(self, config_updates):
+        if "DeadLetterConfig" in config_updates:
+            # An empty TargetArn removes the target, as in AWS.
+            target = (config_updates["DeadLetterConfig"] or {}).get("TargetArn")
+            self.dead_letter_target = target or None
+        if "TracingConfig" in config_updates:
+            self.tracing_config = config_updates["TracingConfig"]
+        if "KMSKeyArn" in config_updates:
+            self.kms_key_arn = config_updates["KMSKeyArn"] or None
+        return update_configuration(self, config_updates)
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration_with_dlq
+    LambdaFunction.update_configuration = update_configuration_too
+
+
+if __name__ == "__main__":
+    if moto.__version__ != PINNED:
+        sys.exit(f"tests/moto/server.py patches moto {PINNED}, found {moto.__version__}: run scripts/setup-moto")
+    patch_lambda()
+    sys.exit(main(sys.argv[1:]))
