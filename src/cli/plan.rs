@@ -37,6 +37,9 @@ pub struct PlanArgs {
     /// Only show what changed outside recon; propose no changes.
     #[arg(long, conflicts_with_all = ["destroy", "out"])]
     pub refresh_only: bool,
+    /// The severity at which a failing policy would refuse `recon apply` (low, medium, high, critical).
+    #[arg(long = "policy-fail-on", value_name = "SEVERITY", default_value = "high", value_parser = super::check::parse_severity)]
+    pub policy_fail_on: Severity,
 }
 
 /// A refresh-only plan: drift, and the state it was read against.
@@ -80,9 +83,14 @@ pub fn show(ctx: &Ctx, planned: &Planned) {
     print!("{}", render::plan_human::render(&planned.output.plan, &lookup, ctx.color));
 }
 
+/// Evaluates the security policies over the planned values.
+fn evaluate_policies(planned: &Planned, threshold: Severity) -> Result<PlanPolicies<'_>, CliError> {
+    Ok(PlanPolicies::evaluate(&planned.stack, &planned.vars, &planned.provider, &planned.output.values, threshold)?)
+}
+
 /// Evaluates the security policies over the planned values and prints the results.
 pub fn policies<'p>(ctx: &Ctx, planned: &'p Planned, threshold: Severity) -> Result<PlanPolicies<'p>, CliError> {
-    let checked = PlanPolicies::evaluate(&planned.stack, &planned.vars, &planned.provider, &planned.output.values, threshold)?;
+    let checked = evaluate_policies(planned, threshold)?;
     println!("\nPolicy checks:\n");
     print!("{}", crate::policy::report::human::render(&checked.report, threshold, ctx.color));
     Ok(checked)
@@ -108,12 +116,16 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
     let plan = &planned.output.plan;
     if args.json {
         let lookup = schema_lookup(&planned.provider);
-        let json = render::plan_json::render(plan, &lookup);
+        let mut json = render::plan_json::render(plan, &lookup);
+        if !args.destroy {
+            let checked = evaluate_policies(&planned, args.policy_fail_on)?;
+            json["policy_checks"] = crate::policy::report::json::render(&checked.report, args.policy_fail_on);
+        }
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
     } else {
         show(ctx, &planned);
         if !args.destroy {
-            policies(ctx, &planned, Severity::High)?;
+            policies(ctx, &planned, args.policy_fail_on)?;
         }
     }
     if let Some(out) = &args.out {
