@@ -393,7 +393,11 @@ pub async fn plan(
             None
         } else {
             let scope = Scope::new(stack, vars, &values);
-            Some(scope.eval(&output.value).map_err(Diags::from)?)
+            let value = scope.eval(&output.value).map_err(Diags::from)?;
+            if scope.take_sensitive() && !output.sensitive {
+                return Err(sensitive_output(name, &output.value).into());
+            }
+            Some(value)
         };
         plan.outputs.push(OutputChange { name: name.clone(), before, after, sensitive: output.sensitive });
     }
@@ -611,4 +615,10 @@ fn plan_instance(
         deposed: None,
         sensitive: Vec::new(),
     }
+}
+
+/// Terraform's rule: an output showing a sensitive variable's value must say so.
+fn sensitive_output(name: &str, value: &crate::config::Expr) -> Diag {
+    Diag::at(&value.span(), format!("output \"{name}\" refers to a sensitive value"), "reads a variable marked sensitive")
+        .with_help(format!("add `sensitive = true` to output \"{name}\" so its value is hidden in plans and `recon output`, or stop referring to the sensitive variable"))
 }

@@ -1396,7 +1396,7 @@ fn plan_error(h: &Harness, src: &str) -> Vec<String> {
     let stack = h.stack(src);
     let graph = ConfigGraph::build(&stack).map_err(rendered).unwrap();
     let state = State::new();
-    let vars = Object::new();
+    let vars = vars::resolve(&stack, &VarInputs::default()).map_err(rendered).unwrap();
     match rt().block_on(plan::plan(
         &stack,
         &graph,
@@ -1587,4 +1587,37 @@ resource "mem_instance" "web" {
     assert_eq!(json["resource_changes"][0]["change"]["after_sensitive"]["tags"], true);
     // Attributes not derived from the variable stay visible.
     assert!(human.contains("\"t3.micro\""), "{human}");
+}
+
+#[test]
+fn an_output_showing_a_sensitive_variable_must_be_marked_sensitive() {
+    let h = Harness::new();
+    let src = |marked: &str| {
+        format!(
+            r#"
+variable "secret" {{
+  type      = string
+  default   = "hunter2"
+  sensitive = true
+}}
+locals {{
+  label = "x-${{var.secret}}"
+}}
+output "label" {{
+  value = local.label
+  {marked}
+}}
+output "plain" {{
+  value = "visible"
+}}
+"#
+        )
+    };
+    let errors = plan_error(&h, &src(""));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("output \"label\" refers to a sensitive value |"), "{errors:?}");
+    assert!(errors[0].contains("add `sensitive = true` to output \"label\""), "{errors:?}");
+    let p = h.plan(&src("sensitive = true"));
+    let label = p.plan().outputs.iter().find(|o| o.name == "label").unwrap();
+    assert!(label.sensitive);
 }
