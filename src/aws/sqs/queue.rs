@@ -1,0 +1,781 @@
+//! aws_sqs_queue: an SQS queue (standard or FIFO), its settings, encryption and tags.
+
+use crate::aws::error::is_not_found;
+use crate::aws::shared::{created, read_by_id};
+use crate::aws::{sdk_error, tags, Clients};
+use crate::plan::diff::{json_equal, same};
+use crate::provider::{
+    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_sqs::types::QueueAttributeName;
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_sqs_queue",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::computed("url", Type::String),
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::optional("fifo_queue", Type::Bool)
+            .default(Default::Bool(false))
+            .force_new(),
+        Attribute::optional("content_based_deduplication", Type::Bool)
+            .default(Default::Bool(false)),
+        // FIFO only: AWS reports them for FIFO queues alone.
+        Attribute::optional_computed("deduplication_scope", Type::String),
+        Attribute::optional_computed("fifo_throughput_limit", Type::String),
+        Attribute::optional("delay_seconds", Type::Number).default(Default::Int(0)),
+        // Terraform keeps 256 KiB although AWS now allows (and defaults new queues to) 1 MiB.
+        Attribute::optional("max_message_size", Type::Number).default(Default::Int(262_144)),
+        Attribute::optional("message_retention_seconds", Type::Number)
+            .default(Default::Int(345_600)),
+        Attribute::optional("receive_wait_time_seconds", Type::Number).default(Default::Int(0)),
+        Attribute::optional("visibility_timeout_seconds", Type::Number).default(Default::Int(30)),
+        Attribute::optional_computed("policy", Type::Json),
+        Attribute::optional_computed("redrive_policy", Type::Json),
+        Attribute::optional_computed("redrive_allow_policy", Type::Json),
+        Attribute::optional("kms_master_key_id", Type::String),
+        Attribute::optional_computed("kms_data_key_reuse_period_seconds", Type::Number),
+        Attribute::optional_computed("sqs_managed_sse_enabled", Type::Bool),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+/// Schema attribute → SQS queue attribute, for everything CreateQueue and
+/// SetQueueAttributes take.
+const SETTINGS: &[(&str, &str)] = &[
+    ("fifo_queue", "FifoQueue"),
+    ("content_based_deduplication", "ContentBasedDeduplication"),
+    ("deduplication_scope", "DeduplicationScope"),
+    ("fifo_throughput_limit", "FifoThroughputLimit"),
+    ("delay_seconds", "DelaySeconds"),
+    ("max_message_size", "MaximumMessageSize"),
+    ("message_retention_seconds", "MessageRetentionPeriod"),
+    ("receive_wait_time_seconds", "ReceiveMessageWaitTimeSeconds"),
+    ("visibility_timeout_seconds", "VisibilityTimeout"),
+    ("policy", "Policy"),
+    ("redrive_policy", "RedrivePolicy"),
+    ("redrive_allow_policy", "RedriveAllowPolicy"),
+    ("kms_master_key_id", "KmsMasterKeyId"),
+    (
+        "kms_data_key_reuse_period_seconds",
+        "KmsDataKeyReusePeriodSeconds",
+    ),
+    ("sqs_managed_sse_enabled", "SqsManagedSseEnabled"),
+];
+
+/// Inclusive ranges AWS (and Terraform's validation) allow.
+const RANGES: &[(&str, i64, i64)] = &[
+    ("delay_seconds", 0, 900),
+    ("max_message_size", 1024, 1_048_576),
+    ("message_retention_seconds", 60, 1_209_600),
+    ("receive_wait_time_seconds", 0, 20),
+    ("visibility_timeout_seconds", 0, 43_200),
+    ("kms_data_key_reuse_period_seconds", 60, 86_400),
+];
+
+/// Generated names start with this, like Terraform's "terraform-".
+const DEFAULT_PREFIX: &str = "recon-";
+const FIFO_SUFFIX: &str = ".fifo";
+/// What AWS applies (and Terraform stores) when the reuse period is not reported.
+const DEFAULT_KMS_REUSE_SECONDS: i64 = 300;
+/// AWS refuses a name for 60 s after its queue was deleted; wait a bit longer.
+const DELETED_RECENTLY_WAIT: Duration = Duration::from_secs(90);
+/// SQS attributes can take up to a minute to show everywhere.
+const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(90);
+/// Terraform's delete timeout.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(180);
+const POLL: Duration = Duration::from_secs(2);
+
+const NON_EXISTENT: &[&str] = &[
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+];
+const DELETED_RECENTLY: &[&str] = &[
+    "AWS.SimpleQueueService.QueueDeletedRecently",
+    "QueueDeletedRecently",
+];
+
+pub struct SqsQueue {
+    client: aws_sdk_sqs::Client,
+}
+
+impl SqsQueue {
+    pub fn new(clients: &Clients) -> Self {
+        SqsQueue {
+            client: clients.sqs.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for SqsQueue {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        check_settings(planned)?;
+        check_create_conflicts(planned)?;
+        let name = queue_name(planned)?;
+        // CreateQueue hands back an existing queue of the same name and settings:
+        // refuse to adopt one unless an earlier attempt of this very create made it.
+        if let Some(url) = self.url_of(&name).await? {
+            let found = self.queue_tags(&url).await?.unwrap_or_default();
+            let ours = found.get(tags::TAG_STACK) == Some(&meta.stack)
+                && found.get(tags::TAG_ADDRESS) == Some(&meta.address);
+            if !ours {
+                return Err(ProviderError::with_code(
+                    "QueueAlreadyExists",
+                    format!(
+                        "an SQS queue named {name} already exists and recon did not create it; \
+                         import it (recon import {} {url}) or choose another name",
+                        meta.address
+                    ),
+                ));
+            }
+        }
+        let attributes = create_attributes(planned);
+        let url = self
+            .create_queue(&name, &attributes, tags::with_recon_tags(planned, meta))
+            .await?;
+
+        let mut partial = planned.clone();
+        partial.retain(|_, v| !v.is_unknown());
+        partial.insert("id".into(), Value::from(url.as_str()));
+        partial.insert("url".into(), Value::from(url.as_str()));
+        partial.insert("name".into(), Value::from(name.as_str()));
+
+        let steps = async {
+            self.wait_propagated(&url, &attributes).await?;
+            self.read_one(&url, planned).await
+        };
+        created(steps.await, partial, format_args!("SQS queue {name}"))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        read_by_id(priors, |id, prior| self.read_one(id, prior)).await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = meta;
+        check_settings(planned)?;
+        let url = prior
+            .str("id")
+            .ok_or_else(|| ProviderError::new("aws_sqs_queue has no id (queue URL) in state"))?;
+        let changes = changed_attributes(prior, planned);
+        if !changes.is_empty() {
+            self.client
+                .set_queue_attributes()
+                .queue_url(url)
+                .set_attributes(Some(api_map(&changes)))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            self.wait_propagated(url, &changes).await?;
+        }
+        let (removed, set) = tags::tag_changes(prior, planned);
+        if !removed.is_empty() {
+            self.client
+                .untag_queue()
+                .queue_url(url)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if !set.is_empty() {
+            self.client
+                .tag_queue()
+                .queue_url(url)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        self.read_one(url, planned)
+            .await?
+            .ok_or_else(|| ProviderError::new(format!("SQS queue {url} disappeared during update")))
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(url) = prior.str("id") else {
+            return Ok(());
+        };
+        match self
+            .client
+            .delete_queue()
+            .queue_url(url)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Ok(_) => {}
+            Err(err) if is_gone(&err) => return Ok(()),
+            Err(err) => return Err(err),
+        }
+        self.wait_gone(url).await
+    }
+
+    /// The queue URL, as Terraform imports it (a bare queue name is looked up too).
+    fn import_stub(&self, id: &str) -> Object {
+        crate::object! { "id" => id }
+    }
+}
+
+impl SqsQueue {
+    /// Reads one queue by URL (or name); None when it does not exist. `prior`
+    /// supplies what AWS does not report: the name prefix, a reuse period on an
+    /// unencrypted queue, and an explicitly empty policy.
+    async fn read_one(&self, id: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+        let url = if is_url(id) {
+            id.to_string()
+        } else {
+            match self.url_of(id).await? {
+                Some(url) => url,
+                None => return Ok(None),
+            }
+        };
+        let found = futures::try_join!(self.attributes(&url), self.queue_tags(&url));
+        match found {
+            Ok((Some(attributes), Some(queue_tags))) => {
+                Ok(Some(to_state(&url, &attributes, queue_tags, prior)))
+            }
+            Ok(_) => Ok(None),
+            Err(err) if is_gone(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// GetQueueAttributes(All) as a name → value map; None when the queue is gone.
+    async fn attributes(&self, url: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
+        match self
+            .client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::All)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Ok(out) => Ok(Some(
+                out.attributes()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                    .collect(),
+            )),
+            Err(err) if is_gone(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Every tag on the queue (recon's own included); None when the queue is gone.
+    async fn queue_tags(&self, url: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
+        match self
+            .client
+            .list_queue_tags()
+            .queue_url(url)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Ok(out) => Ok(Some(
+                out.tags()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )),
+            Err(err) if is_gone(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// GetQueueUrl; None when no queue has that name.
+    async fn url_of(&self, name: &str) -> ProviderResult<Option<String>> {
+        match self
+            .client
+            .get_queue_url()
+            .queue_name(name)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Ok(out) => Ok(out.queue_url().map(str::to_string)),
+            Err(err) if is_gone(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// CreateQueue, waiting out the minute AWS refuses a recently deleted name
+    /// (a replaced queue that keeps its name hits this). Returns the queue URL.
+    async fn create_queue(
+        &self,
+        name: &str,
+        attributes: &BTreeMap<String, String>,
+        queue_tags: BTreeMap<String, String>,
+    ) -> ProviderResult<String> {
+        let start = Instant::now();
+        loop {
+            let result = self
+                .client
+                .create_queue()
+                .queue_name(name)
+                .set_attributes(Some(api_map(attributes)))
+                .set_tags(Some(queue_tags.clone().into_iter().collect()))
+                .send()
+                .await
+                .map_err(sdk_error);
+            match result {
+                Ok(out) => {
+                    return out.queue_url().map(str::to_string).ok_or_else(|| {
+                        ProviderError::new(format!("CreateQueue returned no URL for {name}"))
+                    })
+                }
+                Err(err) if has_code(&err, DELETED_RECENTLY) => {
+                    if start.elapsed() >= DELETED_RECENTLY_WAIT {
+                        return Err(ProviderError {
+                            message: format!(
+                                "SQS still refuses the name {name} {}s after asking: a queue of that name was \
+                                 deleted less than 60 s ago; apply again in a minute, or choose another name",
+                                DELETED_RECENTLY_WAIT.as_secs()
+                            ),
+                            ..err
+                        });
+                    }
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Polls until every attribute just set reads back with that value. An
+    /// attribute the queue does not report is taken as set (some are reported only
+    /// for encrypted or FIFO queues).
+    async fn wait_propagated(
+        &self,
+        url: &str,
+        expected: &BTreeMap<String, String>,
+    ) -> ProviderResult<()> {
+        let start = Instant::now();
+        loop {
+            // A new queue can be invisible for a moment: not found is "not yet".
+            let lagging: Vec<&str> = match self.attributes(url).await? {
+                Some(got) => expected
+                    .iter()
+                    .filter(|(k, want)| {
+                        got.get(*k).is_some_and(|have| !same_setting(k, have, want))
+                    })
+                    .map(|(k, _)| k.as_str())
+                    .collect(),
+                None => vec!["(queue not visible yet)"],
+            };
+            if lagging.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() > PROPAGATION_TIMEOUT {
+                return Err(ProviderError::new(format!(
+                    "timed out after {}s waiting for SQS queue {url} to report {}",
+                    PROPAGATION_TIMEOUT.as_secs(),
+                    lagging.join(", ")
+                )));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Polls GetQueueUrl until the name is gone (deletes take up to 60 s in AWS).
+    async fn wait_gone(&self, url: &str) -> ProviderResult<()> {
+        let name = name_from_url(url);
+        let start = Instant::now();
+        loop {
+            if self.url_of(name).await?.is_none() {
+                return Ok(());
+            }
+            if start.elapsed() > DELETE_TIMEOUT {
+                return Err(ProviderError::new(format!(
+                    "timed out after {}s waiting for SQS queue {url} to be deleted",
+                    DELETE_TIMEOUT.as_secs()
+                )));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+fn has_code(err: &ProviderError, codes: &[&str]) -> bool {
+    err.code.as_deref().is_some_and(|c| codes.contains(&c))
+}
+
+fn is_gone(err: &ProviderError) -> bool {
+    has_code(err, NON_EXISTENT) || is_not_found(err)
+}
+
+fn is_url(id: &str) -> bool {
+    id.starts_with("https://") || id.starts_with("http://")
+}
+
+/// The queue name: the last segment of its URL.
+fn name_from_url(url: &str) -> &str {
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
+}
+
+fn api_map(attributes: &BTreeMap<String, String>) -> HashMap<QueueAttributeName, String> {
+    attributes
+        .iter()
+        .map(|(k, v)| (QueueAttributeName::from(k.as_str()), v.clone()))
+        .collect()
+}
+
+/// Attribute `api` as AWS reports it equals what was set.
+fn same_setting(api: &str, have: &str, want: &str) -> bool {
+    match api {
+        "Policy" | "RedrivePolicy" | "RedriveAllowPolicy" => {
+            (have.is_empty() && want.is_empty()) || json_equal(have, want)
+        }
+        _ => have == want,
+    }
+}
+
+/// The attribute value SQS takes for a planned value; None when unknown or unset.
+fn encode(attr: &Attribute, value: &Value) -> Option<String> {
+    match (attr.ty, value) {
+        (Type::Bool, Value::Bool(b)) => Some(b.to_string()),
+        (Type::Number, Value::Number(_)) => value.as_i64().map(|n| n.to_string()),
+        (_, Value::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// What CreateQueue gets, as Terraform sends it: true booleans (and
+/// sqs_managed_sse_enabled whenever configured), every number but an unset or zero
+/// reuse period, and non-empty strings.
+fn create_attributes(planned: &Object) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, api) in SETTINGS {
+        let Some(attr) = SCHEMA.attribute(name) else {
+            continue;
+        };
+        let value = planned.get(*name).unwrap_or(&Value::Null);
+        let Some(encoded) = encode(attr, value) else {
+            continue;
+        };
+        let send = match attr.ty {
+            Type::Bool => *name == "sqs_managed_sse_enabled" || value.as_bool() == Some(true),
+            Type::Number => !attr.is_computed() || value.as_i64() != Some(0),
+            _ => !encoded.is_empty(),
+        };
+        if send {
+            out.insert(api.to_string(), encoded);
+        }
+    }
+    out
+}
+
+/// What SetQueueAttributes gets: each setting the plan changes, unset strings as
+/// "" (which removes a policy or a KMS key).
+fn changed_attributes(prior: &Object, planned: &Object) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, api) in SETTINGS {
+        let Some(attr) = SCHEMA.attribute(name) else {
+            continue;
+        };
+        if attr.force_new {
+            continue;
+        }
+        let before = prior.get(*name).unwrap_or(&Value::Null);
+        let after = planned.get(*name).unwrap_or(&Value::Null);
+        if after.is_unknown() || same(&attr.ty, before, after) {
+            continue;
+        }
+        let encoded = match after {
+            Value::Null if matches!(attr.ty, Type::String | Type::Json) => Some(String::new()),
+            _ => encode(attr, after),
+        };
+        if let Some(encoded) = encoded {
+            out.insert(api.to_string(), encoded);
+        }
+    }
+    out
+}
+
+/// Checks done before any call, as Terraform's validation and CustomizeDiff do.
+fn check_settings(planned: &Object) -> ProviderResult<()> {
+    for (name, low, high) in RANGES {
+        if let Some(n) = planned.get(*name).and_then(Value::as_f64) {
+            if n.fract() != 0.0 || n < *low as f64 || n > *high as f64 {
+                return Err(ProviderError::new(format!(
+                    "aws_sqs_queue: {name} must be a whole number from {low} to {high}, got {n}"
+                )));
+            }
+        }
+    }
+    let allowed: [(&str, &[&str]); 2] = [
+        ("deduplication_scope", &["messageGroup", "queue"]),
+        ("fifo_throughput_limit", &["perMessageGroupId", "perQueue"]),
+    ];
+    for (name, values) in allowed {
+        if let Some(v) = planned.str(name) {
+            if !values.contains(&v) {
+                return Err(ProviderError::new(format!(
+                    "aws_sqs_queue: {name} must be one of {}, got \"{v}\"",
+                    values.join(", ")
+                )));
+            }
+        }
+    }
+    let fifo = planned.bool("fifo_queue").unwrap_or(false);
+    if !fifo && planned.bool("content_based_deduplication") == Some(true) {
+        return Err(ProviderError::new(
+            "aws_sqs_queue: content_based_deduplication can only be set for a FIFO queue (fifo_queue = true)",
+        ));
+    }
+    for name in ["policy", "redrive_policy", "redrive_allow_policy"] {
+        if let Some(text) = planned.str(name).filter(|s| !s.is_empty()) {
+            if let Err(err) = serde_json::from_str::<serde_json::Value>(text) {
+                return Err(ProviderError::new(format!(
+                    "aws_sqs_queue: {name} is not valid JSON: {err}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Arguments that may not be configured together. Checked at create only: on
+/// update, computed values carried over from state cannot be told from configured ones.
+fn check_create_conflicts(planned: &Object) -> ProviderResult<()> {
+    let set = |k: &str| planned.str(k).is_some_and(|s| !s.is_empty());
+    if set("name") && set("name_prefix") {
+        return Err(ProviderError::new(
+            "aws_sqs_queue: \"name\" and \"name_prefix\" cannot both be set",
+        ));
+    }
+    if set("kms_master_key_id") && planned.bool("sqs_managed_sse_enabled").is_some() {
+        return Err(ProviderError::new(
+            "aws_sqs_queue: \"kms_master_key_id\" and \"sqs_managed_sse_enabled\" cannot both be set \
+             (SSE-KMS and SSE-SQS are alternatives)",
+        ));
+    }
+    Ok(())
+}
+
+/// The name to create: `name`, or `name_prefix` (default "recon-") plus a unique
+/// suffix and, for a FIFO queue, ".fifo". Checked against SQS's naming rules.
+fn queue_name(planned: &Object) -> ProviderResult<String> {
+    let fifo = planned.bool("fifo_queue").unwrap_or(false);
+    let suffix = if fifo { FIFO_SUFFIX } else { "" };
+    let name = match (
+        planned.str("name").filter(|s| !s.is_empty()),
+        planned.str("name_prefix").filter(|s| !s.is_empty()),
+    ) {
+        (Some(name), _) => name.to_string(),
+        (None, Some(prefix)) => format!("{prefix}{}{suffix}", unique_suffix()),
+        (None, None) => format!("{DEFAULT_PREFIX}{}{suffix}", unique_suffix()),
+    };
+    check_name(&name, fifo)?;
+    Ok(name)
+}
+
+/// SQS's rules: 1 to 80 letters, digits, hyphens and underscores; a FIFO queue's
+/// name is 1 to 75 of them followed by ".fifo".
+fn check_name(name: &str, fifo: bool) -> ProviderResult<()> {
+    let (stem, max) = if fifo {
+        match name.strip_suffix(FIFO_SUFFIX) {
+            Some(stem) => (stem, 75),
+            None => {
+                return Err(ProviderError::new(format!(
+                    "aws_sqs_queue: invalid queue name \"{name}\": the name of a FIFO queue (fifo_queue = true) \
+                     must end in \".fifo\""
+                )))
+            }
+        }
+    } else {
+        (name, 80)
+    };
+    let ok_chars = stem
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if stem.is_empty() || stem.len() > max || !ok_chars {
+        let what = if fifo {
+            "1 to 75 letters, digits, hyphens or underscores followed by \".fifo\""
+        } else if stem.ends_with(FIFO_SUFFIX) {
+            "1 to 80 letters, digits, hyphens or underscores (a name ending in \".fifo\" needs fifo_queue = true)"
+        } else {
+            "1 to 80 letters, digits, hyphens or underscores"
+        };
+        return Err(ProviderError::new(format!(
+            "aws_sqs_queue: invalid queue name \"{name}\": it must be {what}"
+        )));
+    }
+    Ok(())
+}
+
+/// Terraform-style unique suffix: 26 characters.
+fn unique_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..26].to_string()
+}
+
+fn to_state(
+    url: &str,
+    attributes: &BTreeMap<String, String>,
+    queue_tags: BTreeMap<String, String>,
+    prior: &Object,
+) -> Object {
+    let reported = |api: &str| attributes.get(api).filter(|v| !v.is_empty());
+    let number = |api: &str| -> Value {
+        reported(api)
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(Value::from)
+            .unwrap_or(Value::Null)
+    };
+    let flag =
+        |api: &str| -> bool { reported(api).is_some_and(|v| v.eq_ignore_ascii_case("true")) };
+    let text = |api: &str| -> Value { Value::from(reported(api).cloned()) };
+    // A document AWS does not report reads as unset; an explicit "" stays "" so that
+    // `policy = ""` in configuration plans no change.
+    let document = |api: &str, name: &str| -> Value {
+        match reported(api) {
+            Some(v) => Value::from(v.as_str()),
+            None if prior.str(name) == Some("") => Value::from(""),
+            None => Value::Null,
+        }
+    };
+    // Reported for encrypted queues only: otherwise what was asked for, else AWS's 300.
+    let reuse = match number("KmsDataKeyReusePeriodSeconds") {
+        Value::Null => match prior.get("kms_data_key_reuse_period_seconds") {
+            Some(v @ Value::Number(_)) => v.clone(),
+            _ => Value::from(DEFAULT_KMS_REUSE_SECONDS),
+        },
+        v => v,
+    };
+    let name_prefix = match prior.get("name_prefix") {
+        Some(Value::String(p)) => Value::from(p.as_str()),
+        _ => Value::Null,
+    };
+    crate::object! {
+        "id" => url,
+        "arn" => text("QueueArn"),
+        "url" => url,
+        "name" => name_from_url(url),
+        "name_prefix" => name_prefix,
+        "fifo_queue" => flag("FifoQueue"),
+        "content_based_deduplication" => flag("ContentBasedDeduplication"),
+        "deduplication_scope" => text("DeduplicationScope"),
+        "fifo_throughput_limit" => text("FifoThroughputLimit"),
+        "delay_seconds" => number("DelaySeconds"),
+        "max_message_size" => number("MaximumMessageSize"),
+        "message_retention_seconds" => number("MessageRetentionPeriod"),
+        "receive_wait_time_seconds" => number("ReceiveMessageWaitTimeSeconds"),
+        "visibility_timeout_seconds" => number("VisibilityTimeout"),
+        "policy" => document("Policy", "policy"),
+        "redrive_policy" => document("RedrivePolicy", "redrive_policy"),
+        "redrive_allow_policy" => document("RedriveAllowPolicy", "redrive_allow_policy"),
+        "kms_master_key_id" => text("KmsMasterKeyId"),
+        "kms_data_key_reuse_period_seconds" => reuse,
+        "sqs_managed_sse_enabled" => flag("SqsManagedSseEnabled"),
+        "tags" => tags::user_tags(queue_tags),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_sqs_rules() {
+        assert!(check_name("jobs-dlq_1", false).is_ok());
+        assert!(check_name("jobs.fifo", true).is_ok());
+        assert!(check_name(&"a".repeat(80), false).is_ok());
+        assert!(check_name(&format!("{}.fifo", "a".repeat(75)), true).is_ok());
+        let err = check_name("jobs", true).unwrap_err();
+        assert!(err.message.contains("must end in \".fifo\""), "{err}");
+        let err = check_name("jobs.fifo", false).unwrap_err();
+        assert!(err.message.contains("needs fifo_queue = true"), "{err}");
+        for (bad, fifo) in [
+            ("", false),
+            ("has space", false),
+            ("dots.here", false),
+            (".fifo", true),
+            (&"a".repeat(81) as &str, false),
+        ] {
+            assert!(check_name(bad, fifo).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn generated_names_get_the_prefix_and_fifo_suffix() {
+        let planned = crate::object! { "name" => Value::Unknown, "name_prefix" => Value::Unknown };
+        let name = queue_name(&planned).unwrap();
+        assert!(
+            name.starts_with(DEFAULT_PREFIX) && name.len() == 32,
+            "{name}"
+        );
+        let fifo = crate::object! { "name_prefix" => "jobs-", "fifo_queue" => true };
+        let name = queue_name(&fifo).unwrap();
+        assert!(
+            name.starts_with("jobs-") && name.ends_with(".fifo"),
+            "{name}"
+        );
+        assert_ne!(queue_name(&fifo).unwrap(), name);
+    }
+
+    #[test]
+    fn create_sends_what_terraform_sends() {
+        let planned = crate::object! {
+            "fifo_queue" => false,
+            "content_based_deduplication" => false,
+            "deduplication_scope" => Value::Unknown,
+            "delay_seconds" => 0,
+            "max_message_size" => 262_144,
+            "policy" => Value::Unknown,
+            "kms_master_key_id" => Value::Null,
+            "kms_data_key_reuse_period_seconds" => Value::Unknown,
+            "sqs_managed_sse_enabled" => false,
+        };
+        let sent = create_attributes(&planned);
+        let keys: Vec<&str> = sent.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["DelaySeconds", "MaximumMessageSize", "SqsManagedSseEnabled"]
+        );
+        assert_eq!(sent["SqsManagedSseEnabled"], "false");
+    }
+
+    #[test]
+    fn update_sends_changes_only_and_clears_removed_strings() {
+        let prior = crate::object! {
+            "visibility_timeout_seconds" => 30,
+            "delay_seconds" => 0,
+            "kms_master_key_id" => "alias/aws/sqs",
+            "policy" => r#"{"Version":"2012-10-17","Statement":[]}"#,
+        };
+        let planned = crate::object! {
+            "visibility_timeout_seconds" => 60,
+            "delay_seconds" => 0,
+            "kms_master_key_id" => Value::Null,
+            "policy" => r#"{ "Statement": [], "Version": "2012-10-17" }"#,
+        };
+        let sent = changed_attributes(&prior, &planned);
+        assert_eq!(
+            sent.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("KmsMasterKeyId".to_string(), String::new()),
+                ("VisibilityTimeout".to_string(), "60".to_string()),
+            ]
+        );
+    }
+}
