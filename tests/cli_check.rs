@@ -51,11 +51,6 @@ fn stack(tmp: &Path, name: &str, files: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
-/// Policies the example stack cannot pass yet; everything else in the baseline
-/// must. A dead-letter target for the scheduler Lambda needs an SQS queue or an
-/// SNS topic, and recon supports neither resource type yet.
-const CRON_BTSYNC_PENDING: &[(&str, &str)] = &[("lambda_dead_letter", "aws_lambda_function.power")];
-
 #[test]
 fn the_example_stack_passes_the_baseline() {
     let run = recon(
@@ -65,19 +60,19 @@ fn the_example_stack_passes_the_baseline() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let doc = json(&run);
     let results = doc["results"].as_array().unwrap();
-    assert!(results.len() >= 15, "{results:?}");
-    let mut unexpected = Vec::new();
-    let mut pending_seen = Vec::new();
+    let mut failing = Vec::new();
+    let mut seen = Vec::new();
     for r in results {
-        let key = (
+        let (policy, address) = (
             r["policy_id"].as_str().unwrap(),
             r["address"].as_str().unwrap(),
         );
-        let result = r["result"].as_str().unwrap();
-        if CRON_BTSYNC_PENDING.contains(&key) {
-            pending_seen.push((key, result.to_string()));
-        } else if result != "PASS" {
-            unexpected.push(format!("{} {} {result}: {}", key.0, key.1, r["detail"]));
+        seen.push(format!("{policy} {address}"));
+        if r["result"] != "PASS" {
+            failing.push(format!(
+                "{policy} {address} {}: {}",
+                r["result"], r["detail"]
+            ));
         }
         assert!(
             r["waiver_reason"].is_null(),
@@ -85,41 +80,49 @@ fn the_example_stack_passes_the_baseline() {
         );
     }
     assert!(
-        unexpected.is_empty(),
+        failing.is_empty(),
         "cron-btsync must pass the whole baseline:\n{}",
-        unexpected.join("\n")
+        failing.join("\n")
     );
-    for (key, result) in pending_seen {
-        assert_eq!(
-            result, "FAIL",
-            "{key:?} passes now: remove it from CRON_BTSYNC_PENDING"
+    // The checks that shaped the stack were really evaluated, not skipped.
+    for expected in [
+        "lambda_dead_letter aws_lambda_function.power",
+        "sqs_encrypted aws_sqs_queue.power_failures",
+        "ec2_imdsv2_required aws_instance.sync",
+        "ebs_volume_cmk aws_ebs_volume.data",
+        "s3_bucket_public_access_block aws_s3_bucket.backup",
+    ] {
+        assert!(
+            seen.iter().any(|s| s == expected),
+            "{expected} not evaluated: {seen:?}"
         );
     }
 }
 
 #[test]
-fn human_output_groups_by_resource_with_file_and_line() {
+fn the_example_stack_passes_at_every_threshold() {
     let run = recon(&repo_root(), &["check", "-C", "stacks/cron-btsync"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let passed = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Passed every policy: "))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    for address in [
+        "aws_instance.sync",
+        "aws_lambda_function.power",
+        "aws_sqs_queue.power_failures",
+        "aws_s3_bucket.backup",
+    ] {
+        assert!(passed.contains(address), "{address}: {}", run.stdout);
+    }
     assert!(
         run.stdout
-            .contains("aws_lambda_function.power  stacks/cron-btsync/schedule.hcl:"),
+            .contains(" 0 failed, 0 unknown until apply, 0 skipped"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("aws_instance.sync"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("Passed every policy: "),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("No failures at or above severity high."),
-        "{}",
-        run.stdout
-    );
-    // The same stack at a lower threshold fails on what is still missing.
+    // Even low-severity policies pass.
     let low = recon(
         &repo_root(),
         &[
@@ -130,7 +133,7 @@ fn human_output_groups_by_resource_with_file_and_line() {
             "low",
         ],
     );
-    assert_eq!(low.code, 1, "{}", low.stdout);
+    assert_eq!(low.code, 0, "{}", low.stdout);
 }
 
 const RISKY: &str = r#"
@@ -574,6 +577,45 @@ resource "aws_security_group" "ssh" {
         "{}",
         plan.stdout
     );
+
+    // The JSON plan carries the same results, with the threshold asked for.
+    let json_plan = run_with(&[
+        "plan",
+        "-C",
+        "open",
+        "--json",
+        "--policy-fail-on",
+        "critical",
+    ]);
+    assert_eq!(
+        json_plan.code, 0,
+        "{}\n{}",
+        json_plan.stdout, json_plan.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json_plan.stdout).unwrap();
+    assert_eq!(
+        doc["resource_changes"][0]["address"],
+        "aws_security_group.ssh"
+    );
+    let checks = &doc["policy_checks"];
+    assert_eq!(checks["threshold"], "critical");
+    assert_eq!(
+        checks["passed"], true,
+        "a high failure does not block at critical"
+    );
+    let ssh: Vec<&serde_json::Value> = checks["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["policy_id"] == "sg_no_public_ssh")
+        .collect();
+    assert_eq!(ssh.len(), 1, "{checks}");
+    assert_eq!(ssh[0]["result"], "FAIL");
+    assert_eq!(ssh[0]["address"], "aws_security_group.ssh");
+    assert_eq!(ssh[0]["file"], "open/main.hcl");
+    let high = run_with(&["plan", "-C", "open", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&high.stdout).unwrap();
+    assert_eq!(doc["policy_checks"]["passed"], false);
 
     let apply = run_with(&["apply", "-C", "open", "--auto-approve"]);
     assert_eq!(apply.code, 3, "{}\n{}", apply.stdout, apply.stderr);

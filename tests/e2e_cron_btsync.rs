@@ -131,6 +131,10 @@ fn leftovers(moto: &Moto) -> Vec<String> {
         for f in lambda.list_functions().send().await.unwrap().functions() {
             left.push(format!("function {}", f.function_name().unwrap_or_default()));
         }
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        for q in sqs.list_queues().send().await.unwrap().queue_urls() {
+            left.push(format!("queue {q}"));
+        }
         let events = aws_sdk_eventbridge::Client::new(&config);
         for r in events.list_rules().send().await.unwrap().rules() {
             left.push(format!("rule {}", r.name().unwrap_or_default()));
@@ -155,7 +159,7 @@ fn example_stack_lifecycle() {
     // A first plan shows everything to create and exits 2 under --detailed-exitcode.
     let plan = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(plan.stdout.contains("Plan: 25 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 26 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
     assert!(plan.stdout.contains("(known after apply)"), "{}", plan.stdout);
 
     ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve"]));
@@ -167,6 +171,11 @@ fn example_stack_lifecycle() {
     assert_eq!(view.instance_type, "t3.micro");
     assert_eq!(state_attr(cwd, "aws_instance.sync", "/metadata_options/0/http_tokens"), "required");
     assert_eq!(state_attr(cwd, "aws_instance.sync", "/root_block_device/0/encrypted"), true);
+    // Failed scheduled invocations go to the stack's encrypted queue.
+    let queue_arn = state_attr(cwd, "aws_sqs_queue.power_failures", "/arn");
+    assert!(queue_arn.as_str().unwrap().ends_with(":btsync-dev-power-failures"), "{queue_arn}");
+    assert_eq!(state_attr(cwd, "aws_sqs_queue.power_failures", "/kms_master_key_id"), state_attr(cwd, "aws_kms_key.data", "/arn"));
+    assert_eq!(state_attr(cwd, "aws_lambda_function.power", "/dead_letter_config/0/target_arn"), queue_arn);
 
     // Re-planning right after apply finds nothing to do.
     let again = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);

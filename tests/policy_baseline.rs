@@ -1650,6 +1650,58 @@ fn lambda() {
     ]);
 }
 
+const QUEUE: &str = "aws_sqs_queue.q";
+
+#[test]
+fn sqs() {
+    run(&[
+        (
+            "sqs_encrypted",
+            QUEUE,
+            Pass,
+            r#"resource "aws_sqs_queue" "q" {
+  name              = "q"
+  kms_master_key_id = aws_kms_key.later.arn
+}"#,
+        ),
+        (
+            "sqs_encrypted",
+            QUEUE,
+            Pass,
+            r#"resource "aws_sqs_queue" "q" {
+  name                    = "q"
+  sqs_managed_sse_enabled = true
+}"#,
+        ),
+        (
+            "sqs_encrypted",
+            QUEUE,
+            Fail,
+            r#"resource "aws_sqs_queue" "q" {
+  name = "q"
+}"#,
+        ),
+        (
+            "sqs_encrypted",
+            QUEUE,
+            Fail,
+            r#"resource "aws_sqs_queue" "q" {
+  name                    = "q"
+  sqs_managed_sse_enabled = false
+}"#,
+        ),
+        (
+            "sqs_encrypted",
+            QUEUE,
+            Unknown,
+            r#"resource "aws_sqs_queue" "q" {
+  name                    = "q"
+  sqs_managed_sse_enabled = local.later
+}"#,
+        ),
+    ]);
+}
+
 #[test]
 fn every_baseline_policy_is_tested() {
     let source = include_str!("policy_baseline.rs");

@@ -17,4 +17,5 @@ pub const FILES: &[(&str, &str)] = &[
         "policies/lambda.hcl",
         include_str!("../../policies/lambda.hcl"),
     ),
+    ("policies/sqs.hcl", include_str!("../../policies/sqs.hcl")),
 ];

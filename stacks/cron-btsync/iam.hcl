@@ -60,9 +60,16 @@ resource "aws_iam_role_policy" "power" {
         Resource = "arn:aws:logs:*:*:log-group:/aws/lambda/${local.name}-power*"
       },
       {
-        Sid      = "DecryptOwnEnvironment"
+        Sid      = "SendFailedInvocations"
         Effect   = "Allow"
-        Action   = ["kms:Decrypt"]
+        Action   = ["sqs:SendMessage"]
+        Resource = aws_sqs_queue.power_failures.arn
+      },
+      {
+        # Decrypts its environment; encrypts what it sends to the dead-letter queue.
+        Sid      = "UseTheStackKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource = aws_kms_key.data.arn
       },
     ]

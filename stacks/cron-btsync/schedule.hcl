@@ -14,6 +14,15 @@ data "archive_file" "power" {
   output_path = "${path.module}/.build/power.zip"
 }
 
+# EventBridge invokes the Lambda asynchronously: a start or stop that still fails
+# after Lambda's retries lands here (kept two weeks) instead of vanishing.
+resource "aws_sqs_queue" "power_failures" {
+  name                      = "${local.name}-power-failures"
+  message_retention_seconds = 1209600
+  kms_master_key_id         = aws_kms_key.data.arn
+  tags                      = local.tags
+}
+
 resource "aws_lambda_function" "power" {
   function_name                  = "${local.name}-power"
   description                    = "Starts and stops ${local.name} on schedule"
@@ -36,7 +45,14 @@ resource "aws_lambda_function" "power" {
     mode = "Active"
   }
 
+  dead_letter_config {
+    target_arn = aws_sqs_queue.power_failures.arn
+  }
+
   tags = local.tags
+
+  # AWS checks at creation that the role may send to the dead-letter queue.
+  depends_on = [aws_iam_role_policy.power]
 }
 
 resource "aws_cloudwatch_event_rule" "power" {
