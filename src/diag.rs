@@ -54,10 +54,16 @@ impl PartialEq for SourceFile {
 }
 impl Eq for SourceFile {}
 
-/// One error or warning, with where it is and what to do about it.
+/// One error or warning, with where it is and what to do about it. Boxed: the
+/// evaluator returns `Result<Value, Diag>` from every expression, and errors are rare.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Diag(Box<DiagData>);
+
+/// What a [`Diag`] holds; its public fields read through `Diag` (`diag.message`).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]
-pub struct Diag {
+pub struct DiagData {
     pub message: String,
     #[source_code]
     source_code: Option<NamedSource<Arc<String>>>,
@@ -73,10 +79,38 @@ pub struct Diag {
     pub location: Option<String>,
 }
 
+impl std::ops::Deref for Diag {
+    type Target = DiagData;
+    fn deref(&self) -> &DiagData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Diag {
+    fn deref_mut(&mut self) -> &mut DiagData {
+        &mut self.0
+    }
+}
+
+impl miette::Diagnostic for Diag {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        self.0.related()
+    }
+}
+
 impl Diag {
     /// An error with no place in a stack file (bad flag, unreadable directory).
     pub fn plain(message: impl Into<String>) -> Diag {
-        Diag {
+        Diag::new(DiagData {
             message: message.into(),
             source_code: None,
             span_label: None,
@@ -84,7 +118,11 @@ impl Diag {
             help: None,
             related: Vec::new(),
             location: None,
-        }
+        })
+    }
+
+    fn new(data: DiagData) -> Diag {
+        Diag(Box::new(data))
     }
 
     /// An error at `span`; `label` is the short note under the marked source.
@@ -92,7 +130,7 @@ impl Diag {
         let file = &span.file;
         let len = span.range.end.saturating_sub(span.range.start);
         let message = message.into();
-        Diag {
+        Diag::new(DiagData {
             message,
             source_code: Some(
                 // miette adds line:col after the name itself.
@@ -103,7 +141,7 @@ impl Diag {
             help: None,
             related: Vec::new(),
             location: Some(span.location()),
-        }
+        })
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diag {
@@ -125,7 +163,7 @@ impl Diag {
         };
         let handler = miette::GraphicalReportHandler::new_themed(theme).with_context_lines(1);
         let mut out = String::new();
-        if handler.render_report(&mut out, self).is_err() {
+        if handler.render_report(&mut out, self as &dyn miette::Diagnostic).is_err() {
             out = self.message.clone();
         }
         out
@@ -191,6 +229,11 @@ mod tests {
         assert!(text.contains("main.hcl:2:3"), "{text}");
         assert!(text.contains("instanse_type = 1"), "{text}");
         assert!(text.contains("did you mean \"instance_type\"?"), "{text}");
+    }
+
+    #[test]
+    fn a_diag_is_one_pointer_so_results_stay_small() {
+        assert_eq!(std::mem::size_of::<Diag>(), std::mem::size_of::<usize>());
     }
 
     #[test]

@@ -273,7 +273,7 @@ impl Run<'_> {
             InstanceKey::Int(i) => (Some(*i), None),
             InstanceKey::Str(k) => {
                 let each_value = match &block.for_each {
-                    Some(expr) => match scope.eval(expr).map_err(|d| d.message)? {
+                    Some(expr) => match scope.eval(expr).map_err(|d| d.message.clone())? {
                         Value::Object(map) => map.get(k).cloned().unwrap_or(Value::Null),
                         _ => Value::String(k.clone()),
                     },
@@ -283,7 +283,7 @@ impl Run<'_> {
             }
         };
         let iscope = scope.for_instance(count_index, each);
-        body::evaluate(schema, &block.body, &iscope).map_err(|d| format!("{}{}", d.message, d.location.map(|l| format!(" (at {l})")).unwrap_or_default()))
+        body::evaluate(schema, &block.body, &iscope).map_err(|d| format!("{}{}", d.message, d.location.as_ref().map(|l| format!(" (at {l})")).unwrap_or_default()))
     }
 
     fn gate_check(&self, addr: &InstanceAddr, planned: &Object) -> Result<(), String> {

@@ -270,7 +270,7 @@ mod tests {
     #[test]
     fn missing_required_and_computed_set_are_errors() {
         let b = body("id = \"x\"\n");
-        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b)).into_iter().map(|d| d.message).collect();
+        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b)).into_iter().map(|d| d.message.clone()).collect();
         assert!(messages.contains(&"t.x: \"id\" cannot be set".to_string()), "{messages:?}");
         assert!(messages.contains(&"t.x: missing required argument \"instance_type\"".to_string()), "{messages:?}");
     }
@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn blocks_and_arguments_are_not_interchangeable() {
         let b = body("instance_type = \"a\"\nroot_block_device = {}\nsize {}\n");
-        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b)).into_iter().map(|d| d.message).collect();
+        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b)).into_iter().map(|d| d.message.clone()).collect();
         assert_eq!(messages, [
             "t.x: \"root_block_device\" is a block, not an argument",
             "t.x: \"size\" is an argument, not a block",
@@ -296,7 +296,7 @@ mod tests {
             "  apply_server_side_encryption_by_default {\n  }\n",
             "}\n",
         ));
-        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b)).into_iter().map(|d| d.message).collect();
+        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b)).into_iter().map(|d| d.message.clone()).collect();
         assert_eq!(messages, [
             "t.x.rule.apply_server_side_encryption_by_default: unsupported argument \"kms_key\"",
             "t.x.rule.apply_server_side_encryption_by_default: missing required argument \"sse_algorithm\"",
@@ -343,7 +343,7 @@ mod tests {
     #[test]
     fn dynamic_block_of_an_unknown_type_or_without_content_is_an_error() {
         let b = body("bucket = \"b\"\ndynamic \"rules\" {\n  for_each = []\n  content {}\n}\ndynamic \"rule\" {\n  for_each = []\n}\n");
-        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b)).into_iter().map(|d| d.message).collect();
+        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b)).into_iter().map(|d| d.message.clone()).collect();
         assert_eq!(messages, [
             "t.x: unsupported dynamic block type \"rules\"",
             "t.x: dynamic \"rule\" needs for_each and a content block",
