@@ -622,7 +622,7 @@ fn security_group_with_inline_rules() {
             .send()
             .await
             .unwrap();
-        let drifted = groups.read(&[app.clone()]).await.unwrap().remove(0).unwrap();
+        let drifted = groups.read(std::slice::from_ref(&app)).await.unwrap().remove(0).unwrap();
         let expected = rule(
             22,
             22,
@@ -900,7 +900,7 @@ fn security_group_rule_resources() {
             .await
             .unwrap();
         assert_eq!(read, vec![Some(http.clone()), None, None, Some(from_lb.clone())]);
-        assert_eq!(egress.read(&[out_all.clone()]).await.unwrap(), vec![Some(out_all.clone())]);
+        assert_eq!(egress.read(std::slice::from_ref(&out_all)).await.unwrap(), vec![Some(out_all.clone())]);
 
         // In-place update: ports, CIDR and description through ModifySecurityGroupRules.
         let mut changed = http_config.clone();
@@ -956,7 +956,7 @@ fn security_group_rule_resources() {
         assert_ne!(new_id, id);
         assert_eq!(http4.str("referenced_security_group_id"), Some(lb.as_str()));
         assert_eq!(http4.get("cidr_ipv4"), Some(&Value::Null));
-        assert_eq!(ingress.read(&[http3.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(ingress.read(std::slice::from_ref(&http3)).await.unwrap(), vec![None]);
 
         for rule in [&http4, &from_lb] {
             ingress.delete(rule).await.unwrap();
@@ -966,7 +966,7 @@ fn security_group_rule_resources() {
             ingress.read(&[http4.clone(), from_lb.clone()]).await.unwrap(),
             vec![None, None]
         );
-        assert_eq!(egress.read(&[out_all.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(egress.read(std::slice::from_ref(&out_all)).await.unwrap(), vec![None]);
         // Gone already: still success.
         ingress.delete(&http4).await.unwrap();
         egress.delete(&out_all).await.unwrap();

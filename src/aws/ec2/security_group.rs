@@ -610,8 +610,11 @@ fn aws_grants(perms: &[IpPermission], ctx: &GroupCtx) -> Grants {
 }
 
 /// IpPermissions for API calls, one per protocol and port range.
+/// Grants with one protocol and port range: (source, description).
+type PortGrants<'a> = Vec<(&'a Source, Option<&'a str>)>;
+
 fn to_permissions(grants: &[(Key, Option<String>)], ctx: &GroupCtx) -> Vec<IpPermission> {
-    let mut by_ports: BTreeMap<(&str, i64, i64), Vec<(&Source, Option<&str>)>> = BTreeMap::new();
+    let mut by_ports: BTreeMap<(&str, i64, i64), PortGrants> = BTreeMap::new();
     for (key, description) in grants {
         by_ports
             .entry((key.protocol.as_str(), key.from, key.to))
