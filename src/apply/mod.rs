@@ -5,6 +5,7 @@
 
 mod jobs;
 pub mod progress;
+mod stop;
 
 use crate::addr::{InstanceAddr, InstanceKey, ResourceAddr};
 use crate::config::eval::Scope;
@@ -18,12 +19,13 @@ use crate::state::{Backend, ResourceState, State};
 use crate::value::{Object, Value};
 use jobs::{Job, JobKind};
 use progress::Progress;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
+pub use stop::Stop;
 
 /// Retries throttling and other transient errors with exponential backoff.
 pub async fn retry<T, F, Fut>(mut op: F) -> ProviderResult<T>
@@ -94,9 +96,20 @@ pub struct Summary {
     pub failures: Vec<(String, String)>,
     /// Resources not attempted because something they depend on failed.
     pub skipped: Vec<String>,
+    /// Resources not attempted because the apply was asked to stop (see [`Stop`]):
+    /// nothing new starts, what was in flight finishes and is in state.
+    pub interrupted: Vec<String>,
     /// Set when the backend refused a state write because someone else wrote
     /// first: this apply's own state is in this file, not on the backend.
     pub recovery: Option<PathBuf>,
+}
+
+/// What steers an apply from outside: the policy gate asked before each create
+/// and update, and the flag that stops it from starting anything new.
+#[derive(Clone, Copy, Default)]
+pub struct Controls<'a> {
+    pub gate: Option<&'a dyn Gate>,
+    pub stop: Option<&'a Stop>,
 }
 
 pub struct Applier<'a> {
@@ -122,6 +135,9 @@ struct Run<'a> {
     halted: AtomicBool,
     recovery: Mutex<Option<PathBuf>>,
     gate: Option<&'a dyn Gate>,
+    stop: Option<&'a Stop>,
+    /// Jobs (by index) not started because the stop was raised.
+    not_started: Mutex<BTreeSet<usize>>,
 }
 
 impl<'a> Applier<'a> {
@@ -148,6 +164,21 @@ impl<'a> Applier<'a> {
         opts: &ApplyOptions,
         gate: Option<&'a dyn Gate>,
     ) -> Summary {
+        self.apply_with(plan, state, state_exists, planned_values, opts, Controls { gate, stop: None }).await
+    }
+
+    /// [`Applier::apply`] with a gate and a stop flag: once the flag is raised no
+    /// new job starts, the ones running finish (and land in state), and the rest
+    /// are reported in [`Summary::interrupted`].
+    pub async fn apply_with(
+        &'a self,
+        plan: &'a Plan,
+        state: State,
+        state_exists: bool,
+        planned_values: &BTreeMap<ResourceAddr, Value>,
+        opts: &ApplyOptions,
+        controls: Controls<'a>,
+    ) -> Summary {
         let on_backend = state_exists.then(|| (state.lineage.clone(), state.serial));
         let run = Run {
             ctx: self,
@@ -158,7 +189,9 @@ impl<'a> Applier<'a> {
             summary: Mutex::new(Summary::default()),
             halted: AtomicBool::new(false),
             recovery: Mutex::new(None),
-            gate,
+            gate: controls.gate,
+            stop: controls.stop,
+            not_started: Mutex::new(BTreeSet::new()),
         };
         if let Err(e) = run.record_refreshed().await {
             run.summary.lock().unwrap().failures.push(("state".into(), e));
@@ -166,21 +199,51 @@ impl<'a> Applier<'a> {
         }
         let jobs = jobs::build(plan);
         let deps: Vec<Vec<usize>> = jobs.iter().map(|j| j.deps.clone()).collect();
-        let outcomes = walk(&deps, opts.parallelism, |i| run.job(&jobs[i])).await;
+        let outcomes = walk(&deps, opts.parallelism, |i| run.job(i, &jobs[i])).await;
         {
+            let not_started = run.not_started.lock().unwrap();
+            let blocked = blocked_by_failure(&deps, &outcomes, &not_started);
             let mut summary = run.summary.lock().unwrap();
-            for (job, outcome) in jobs.iter().zip(outcomes) {
-                if outcome == Outcome::Skipped {
-                    summary.skipped.push(plan.changes[job.change].addr.to_string());
+            for (i, (job, outcome)) in jobs.iter().zip(&outcomes).enumerate() {
+                let addr = plan.changes[job.change].addr.to_string();
+                if not_started.contains(&i) || (*outcome == Outcome::Skipped && !blocked[i]) {
+                    summary.interrupted.push(addr);
+                } else if *outcome == Outcome::Skipped {
+                    summary.skipped.push(addr);
                 }
             }
             summary.skipped.dedup();
+            // A replacement is two jobs: name its address once, and never as
+            // both skipped and interrupted.
+            summary.interrupted.sort();
+            summary.interrupted.dedup();
+            let Summary { skipped, interrupted, .. } = &mut *summary;
+            interrupted.retain(|a| !skipped.contains(a));
         }
         run.finish_outputs().await;
         let mut summary = run.summary.into_inner().unwrap();
         summary.recovery = run.recovery.into_inner().unwrap();
         summary
     }
+}
+
+/// For each job, whether it is (or would be) skipped because something upstream
+/// really failed, rather than because the stop left it or an upstream job unstarted.
+fn blocked_by_failure(deps: &[Vec<usize>], outcomes: &[Outcome], not_started: &BTreeSet<usize>) -> Vec<bool> {
+    fn visit(i: usize, deps: &[Vec<usize>], outcomes: &[Outcome], not_started: &BTreeSet<usize>, memo: &mut [Option<bool>]) -> bool {
+        if let Some(known) = memo[i] {
+            return known;
+        }
+        let blocked = deps[i].iter().any(|&d| match outcomes[d] {
+            Outcome::Failed => !not_started.contains(&d),
+            Outcome::Skipped => visit(d, deps, outcomes, not_started, memo),
+            Outcome::Done => false,
+        });
+        memo[i] = Some(blocked);
+        blocked
+    }
+    let mut memo = vec![None; deps.len()];
+    (0..deps.len()).map(|i| visit(i, deps, outcomes, not_started, &mut memo)).collect()
 }
 
 /// Known instance values: everything not being created or replaced keeps its planned
@@ -211,10 +274,14 @@ fn initial_instances(stack: &Stack, planned: &BTreeMap<ResourceAddr, Value>) -> 
 }
 
 impl Run<'_> {
-    async fn job(&self, job: &Job) -> bool {
+    async fn job(&self, index: usize, job: &Job) -> bool {
         let change = &self.plan.changes[job.change];
         if self.halted.load(Ordering::SeqCst) {
             self.summary.lock().unwrap().skipped.push(change.addr.to_string());
+            return false;
+        }
+        if self.stop.is_some_and(Stop::is_raised) {
+            self.not_started.lock().unwrap().insert(index);
             return false;
         }
         let result = match job.kind {

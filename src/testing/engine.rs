@@ -4,7 +4,7 @@
 use super::{Call, MemoryProvider};
 use crate::addr::InstanceAddr;
 use crate::apply::progress::Progress;
-use crate::apply::{check_guards, Applier, ApplyOptions, Refusal, Summary};
+use crate::apply::{check_guards, Applier, ApplyOptions, Controls, Refusal, Stop, Summary};
 use crate::config::vars::{self, VarInputs};
 use crate::config::Stack;
 use crate::diag::Diags;
@@ -12,10 +12,11 @@ use crate::graph::ConfigGraph;
 use crate::plan::diff::Step;
 use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::plan::{self, Action, Plan, PlanOptions, PlanOutput, Reason};
-use crate::provider::VolumeLoss;
+use crate::provider::{Meta, Provider, ProviderResult, ResourceType, VolumeLoss};
 use crate::state::{LocalBackend, State};
 use crate::value::{Object, Value};
 use std::path::PathBuf;
+use std::sync::Arc;
 use tempfile::TempDir;
 
 /// A stack directory, a local state file and a memory provider.
@@ -1620,4 +1621,185 @@ output "plain" {{
     let p = h.plan(&src("sensitive = true"));
     let label = p.plan().outputs.iter().find(|o| o.name == "label").unwrap();
     assert!(label.sensitive);
+}
+
+/// The memory provider, raising `stop` as soon as its first create, update or
+/// delete has been done: as if Ctrl-C came while that job was still in flight.
+struct StopAfterFirstWrite {
+    inner: MemoryProvider,
+    stop: Arc<Stop>,
+}
+
+struct Stopping {
+    inner: Arc<dyn ResourceType>,
+    stop: Arc<Stop>,
+}
+
+impl Provider for StopAfterFirstWrite {
+    fn resource(&self, type_name: &str) -> Option<Arc<dyn ResourceType>> {
+        let inner = self.inner.resource(type_name)?;
+        Some(Arc::new(Stopping {
+            inner,
+            stop: self.stop.clone(),
+        }))
+    }
+    fn data_source(&self, type_name: &str) -> Option<Arc<dyn crate::provider::DataSource>> {
+        self.inner.data_source(type_name)
+    }
+    fn resource_schemas(&self) -> Vec<&'static crate::provider::Schema> {
+        self.inner.resource_schemas()
+    }
+    fn data_source_schemas(&self) -> Vec<&'static crate::provider::Schema> {
+        self.inner.data_source_schemas()
+    }
+}
+
+#[async_trait::async_trait]
+impl ResourceType for Stopping {
+    fn schema(&self) -> &'static crate::provider::Schema {
+        self.inner.schema()
+    }
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let out = self.inner.create(planned, meta).await;
+        self.stop.raise();
+        out
+    }
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        self.inner.read(priors).await
+    }
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let out = self.inner.update(prior, planned, meta).await;
+        self.stop.raise();
+        out
+    }
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let out = self.inner.delete(prior).await;
+        self.stop.raise();
+        out
+    }
+}
+
+impl Harness {
+    /// Applies one job at a time with a stop raised during the first write.
+    fn apply_stopped_after_first_write(&self, p: &Planned) -> Summary {
+        let stop = Arc::new(Stop::new());
+        let provider = StopAfterFirstWrite {
+            inner: self.provider.clone(),
+            stop: stop.clone(),
+        };
+        let progress = Progress::new(false);
+        let applier = Applier {
+            stack: &p.stack,
+            vars: &p.vars,
+            provider: &provider,
+            backend: &self.backend,
+            progress: &progress,
+        };
+        let controls = Controls {
+            gate: None,
+            stop: Some(&stop),
+        };
+        rt().block_on(applier.apply_with(
+            &p.out.plan,
+            p.state.clone(),
+            p.state_exists,
+            &p.out.values,
+            &ApplyOptions { parallelism: 1 },
+            controls,
+        ))
+    }
+}
+
+const INDEPENDENT_THEN_DEPENDENT: &str = r#"
+resource "mem_key" "a" {}
+
+resource "mem_key" "b" {}
+
+resource "mem_key" "c" {}
+
+resource "mem_instance" "web" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  kms_key_id    = mem_key.a.arn
+}
+"#;
+
+const ALL_FOUR: [&str; 4] = ["mem_instance.web", "mem_key.a", "mem_key.b", "mem_key.c"];
+
+#[test]
+fn a_stopped_apply_finishes_what_is_in_flight_and_starts_nothing_new() {
+    let h = Harness::new();
+    let p = h.plan(INDEPENDENT_THEN_DEPENDENT);
+    assert_eq!(p.plan().counts(), (4, 0, 0));
+    let summary = h.apply_stopped_after_first_write(&p);
+
+    // Exactly one create ran, and it landed in state although the stop came
+    // while it was in flight.
+    let writes = h.provider.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    let done = writes[0].strip_prefix("create ").unwrap().to_string();
+    assert_ne!(done, "mem_instance.web", "it waits for its key");
+    assert_eq!(h.addresses(), [done.as_str()]);
+    assert_eq!(h.provider.ids().len(), 1);
+    assert_eq!(summary.added, 1);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
+    // Everything else is reported as not attempted because of the stop, the
+    // instance too (its key may have been created, but it was not started).
+    let rest: Vec<&str> = ALL_FOUR.iter().copied().filter(|a| *a != done).collect();
+    assert_eq!(summary.interrupted, rest);
+
+    // The next plan has exactly the rest to do, and applying it converges.
+    let p = h.plan(INDEPENDENT_THEN_DEPENDENT);
+    let expected: Vec<String> = rest.iter().map(|a| format!("{a} create")).collect();
+    assert_eq!(actions(p.plan()), expected);
+    let summary = h.apply_planned(&p);
+    assert!(summary.interrupted.is_empty() && summary.failures.is_empty());
+    assert_eq!(h.addresses(), ALL_FOUR);
+    h.assert_converged(INDEPENDENT_THEN_DEPENDENT);
+}
+
+#[test]
+fn a_stopped_destroy_keeps_what_it_did_not_delete_in_state() {
+    let h = Harness::new();
+    h.apply(INDEPENDENT_THEN_DEPENDENT);
+    let destroy = PlanOptions {
+        destroy: true,
+        ..Default::default()
+    };
+    let p = h.plan_with(INDEPENDENT_THEN_DEPENDENT, destroy.clone());
+    h.provider.clear_calls();
+    let summary = h.apply_stopped_after_first_write(&p);
+    let writes = h.provider.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    let gone = writes[0].strip_prefix("delete ").unwrap().to_string();
+    assert_ne!(gone, "mem_key.a", "its instance goes first");
+    assert_eq!(summary.destroyed, 1);
+    let rest: Vec<&str> = ALL_FOUR.iter().copied().filter(|a| *a != gone).collect();
+    assert_eq!(summary.interrupted, rest);
+    assert_eq!(h.addresses(), rest);
+    assert_eq!(h.provider.ids().len(), 3);
+    // A stop is not a failure: a later failure's dependents are still "skipped".
+    assert!(summary.failures.is_empty() && summary.skipped.is_empty());
+
+    let p = h.plan_with(INDEPENDENT_THEN_DEPENDENT, destroy);
+    assert_eq!(p.plan().counts(), (0, 0, 3));
+    h.apply_planned(&p);
+    assert!(h.provider.ids().is_empty());
+}
+
+#[test]
+fn a_stop_and_a_failure_are_told_apart() {
+    // mem_key.a fails (its instance is skipped for that); the stop raised during
+    // the failed create leaves b and c unstarted: interrupted, not skipped.
+    let h = Harness::new();
+    h.provider.fail_create("mem_key.a");
+    let p = h.plan(INDEPENDENT_THEN_DEPENDENT);
+    let summary = h.apply_stopped_after_first_write(&p);
+    // Ready jobs start in plan order, so mem_key.a is the first (and only) one.
+    assert_eq!(h.provider.calls().len(), 1, "{:?}", h.provider.calls());
+    assert_eq!(summary.failures.len(), 1, "{:?}", summary.failures);
+    assert_eq!(summary.failures[0].0, "mem_key.a");
+    assert_eq!(summary.skipped, ["mem_instance.web"]);
+    assert_eq!(summary.interrupted, ["mem_key.b", "mem_key.c"]);
 }
