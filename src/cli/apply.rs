@@ -1,18 +1,19 @@
 //! `recon apply [FILE]` and `recon destroy`: plan (or load a saved plan), check the
 //! guards, ask, apply, report.
 
+use super::interrupt::Phase;
 use super::plan::{make_plan, policies, show, Planned};
 use super::{CliError, Ctx, VarArgs, EXIT_ERROR, EXIT_OK};
 use crate::addr::InstanceAddr;
 use crate::apply::progress::Progress;
-use crate::apply::{check_guards, ApplyOptions, Applier};
+use crate::apply::{check_guards, ApplyOptions, Applier, Controls};
 use crate::config::Stack;
 use crate::graph::ConfigGraph;
 use crate::plan::saved::SavedPlan;
 use crate::plan::PlanOptions;
 use crate::policy::Severity;
 use clap::Args;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Args, Debug, Clone)]
@@ -56,6 +57,7 @@ pub struct DestroyArgs {
 }
 
 pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
+    ctx.interrupt.set(Phase::Planning);
     if args.refresh_only {
         return accept_drift(ctx, &args.guard).await;
     }
@@ -72,6 +74,7 @@ pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
 }
 
 pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
+    ctx.interrupt.set(Phase::Planning);
     let (stack, graph) = ctx.load_stack()?;
     let vars = ctx.vars(&stack, &args.vars)?;
     let planned = make_plan(ctx, stack, graph, vars, &PlanOptions { destroy: true, refresh: true }).await?;
@@ -88,10 +91,11 @@ async fn accept_drift(ctx: &Ctx, guard: &GuardArgs) -> Result<i32, CliError> {
     if refreshed.plan.drift.is_empty() || !refreshed.state_exists {
         return Ok(EXIT_OK);
     }
-    if !guard.auto_approve && !confirm("Would you like to update the state to reflect these detected changes?")? {
+    if !guard.auto_approve && !confirm(ctx, "Would you like to update the state to reflect these detected changes?").await? {
         println!("Apply cancelled.");
         return Ok(EXIT_ERROR);
     }
+    ctx.interrupt.set(Phase::Other);
     let expected = (refreshed.state.lineage.clone(), refreshed.state.serial);
     crate::plan::planner::accept_drift(&mut refreshed.state, &refreshed.plan.drift).map_err(|e| CliError::Failed(e.to_string()))?;
     refreshed.state.bump_serial();
@@ -147,7 +151,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         return Ok(EXIT_OK);
     }
     let question = if plan.destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
-    if ask && !guard.auto_approve && !confirm(question)? {
+    if ask && !guard.auto_approve && !confirm(ctx, question).await? {
         println!("Apply cancelled.");
         return Ok(EXIT_ERROR);
     }
@@ -161,11 +165,13 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         progress: &progress,
     };
     let opts = ApplyOptions { parallelism: guard.parallelism.max(1) };
-    let summary = applier
-        .apply_gated(plan, planned.state.clone(), planned.state_exists, &planned.output.values, &opts, gate.as_ref().map(|g| g as &dyn crate::apply::Gate))
-        .await;
+    // From here the first Ctrl-C lets what is in flight finish and starts nothing new.
+    let controls = Controls { gate: gate.as_ref().map(|g| g as &dyn crate::apply::Gate), stop: Some(ctx.interrupt.stop()) };
+    ctx.interrupt.set(Phase::Applying);
+    let summary = applier.apply_with(plan, planned.state.clone(), planned.state_exists, &planned.output.values, &opts, controls).await;
+    ctx.interrupt.set(Phase::Other);
     println!();
-    if summary.failures.is_empty() {
+    if summary.failures.is_empty() && summary.interrupted.is_empty() {
         let verb = if plan.destroy { "Destroy" } else { "Apply" };
         if plan.destroy {
             println!("{verb} complete! Resources: {} destroyed.", summary.destroyed);
@@ -190,6 +196,23 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
             "Apply stopped: someone else wrote the state at {} meanwhile, so recon did not overwrite it. What this apply did is recorded only in {}.",
             planned.backend.describe(),
             path.display()
+        );
+        return Ok(EXIT_ERROR);
+    }
+    if !summary.interrupted.is_empty() {
+        let (verb, again) = if plan.destroy { ("Destroy", "destroy") } else { ("Apply", "apply") };
+        const SHOWN: usize = 20;
+        let mut left = summary.interrupted.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        if summary.interrupted.len() > SHOWN {
+            left.push_str(&format!(" and {} more", summary.interrupted.len() - SHOWN));
+        }
+        eprintln!(
+            "{verb} interrupted: {} added, {} changed, {} destroyed before it stopped. Not attempted: {left}.\nState holds everything that completed ({}); run `{}` to do the rest.",
+            summary.added,
+            summary.changed,
+            summary.destroyed,
+            planned.backend.describe(),
+            ctx.backend.command(again)
         );
         return Ok(EXIT_ERROR);
     }
@@ -219,15 +242,27 @@ async fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {
     Ok(())
 }
 
-fn confirm(question: &str) -> Result<bool, CliError> {
+async fn confirm(ctx: &Ctx, question: &str) -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError::Failed(
             "no terminal to confirm on: pass --auto-approve to apply without asking".to_string(),
         ));
     }
+    let before = ctx.interrupt.phase();
+    ctx.interrupt.set(Phase::Prompt);
     print!("\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
     let _ = std::io::stdout().flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| CliError::Failed(format!("reading the answer: {e}")))?;
+    // Read on a thread of its own, so that Ctrl-C can cancel the prompt while the
+    // read is blocked (the thread ends with the process).
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = tx.send(std::io::stdin().read_line(&mut line).map(|_| line));
+    });
+    let answer = rx.await;
+    ctx.interrupt.set(before);
+    let line = answer
+        .map_err(|_| CliError::Failed("reading the answer: the reader stopped".to_string()))?
+        .map_err(|e| CliError::Failed(format!("reading the answer: {e}")))?;
     Ok(line.trim() == "yes")
 }

@@ -363,6 +363,11 @@ impl Ctx {
         }
     }
 
+    /// The id of the lock this command holds, if any.
+    pub async fn held_lock_id(&self) -> Option<String> {
+        self.held.lock().await.as_ref().map(|h| h.id.clone())
+    }
+
     /// Releases the lock this command took, if any; problems are warnings.
     pub async fn release_lock(&self) {
         let Some(held) = self.held.lock().await.take() else {

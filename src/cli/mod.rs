@@ -9,6 +9,7 @@ mod force_unlock;
 mod graph;
 mod import;
 mod init;
+mod interrupt;
 mod output;
 mod plan;
 mod state;
@@ -126,35 +127,77 @@ pub fn run(cli: Cli) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color, backend, held: Default::default(), aws: Default::default() };
-    let result = runtime.block_on(async {
-        let result = match &cli.command {
-            Command::Plan(args) => plan::run(&ctx, args).await,
-            Command::Apply(args) => apply::run(&ctx, args).await,
-            Command::Destroy(args) => apply::destroy(&ctx, args).await,
-            Command::Validate => validate::run(&ctx),
-            Command::Check(args) => check::run(&ctx, args),
-            Command::Graph => graph::run(&ctx),
-            Command::Output(args) => output::run(&ctx, args).await,
-            Command::Import(args) => import::run(&ctx, args).await,
-            Command::Init(args) => init::run(&ctx, args).await,
-            Command::ForceUnlock(args) => force_unlock::run(&ctx, args).await,
-            Command::State(cmd) => state::run(&ctx, cmd).await,
-            Command::Env(cmd) => env::run(&ctx, cmd).await,
+    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color, backend, held: Default::default(), aws: Default::default(), interrupt: Default::default() };
+    let (result, abandoned) = runtime.block_on(async {
+        let command = async {
+            match &cli.command {
+                Command::Plan(args) => plan::run(&ctx, args).await,
+                Command::Apply(args) => apply::run(&ctx, args).await,
+                Command::Destroy(args) => apply::destroy(&ctx, args).await,
+                Command::Validate => validate::run(&ctx),
+                Command::Check(args) => check::run(&ctx, args),
+                Command::Graph => graph::run(&ctx),
+                Command::Output(args) => output::run(&ctx, args).await,
+                Command::Import(args) => import::run(&ctx, args).await,
+                Command::Init(args) => init::run(&ctx, args).await,
+                Command::ForceUnlock(args) => force_unlock::run(&ctx, args).await,
+                Command::State(cmd) => state::run(&ctx, cmd).await,
+                Command::Env(cmd) => env::run(&ctx, cmd).await,
+            }
         };
-        // Whatever happened, a lock this command took is released here.
-        ctx.release_lock().await;
-        result
+        // Commands that may take the lock handle Ctrl-C and SIGTERM (src/cli/interrupt.rs);
+        // the others keep the default, dying at once.
+        let mut signals = match operation(&cli.command) {
+            "read" => None,
+            _ => interrupt::Signals::install().map_err(|e| eprintln!("Warning: cannot handle Ctrl-C ({e}); an interrupted run may leave the state lock behind")).ok(),
+        };
+        let result = match signals.as_mut() {
+            Some(signals) => interrupt::supervise(&ctx.interrupt, signals, command).await,
+            None => Ok(command.await),
+        };
+        if let Err(halt) = &result {
+            eprintln!("\n{}", halt.message());
+        }
+        // Whatever happened, a lock this command took is released here; one more
+        // signal gives up waiting for that.
+        let abandoned = match signals.as_mut() {
+            Some(signals) => {
+                let held = ctx.held_lock_id().await;
+                tokio::select! {
+                    () = ctx.release_lock() => None,
+                    signal = signals.recv() => {
+                        if let Some(id) = held {
+                            eprintln!("Stopped without releasing the state lock. If no recon is running, remove it with:\n  {}", ctx.backend.command(&format!("force-unlock {id}")));
+                        }
+                        Some(signal)
+                    }
+                }
+            }
+            None => {
+                ctx.release_lock().await;
+                None
+            }
+        };
+        (result, abandoned)
     });
-    match result {
-        Ok(code) => code,
-        Err(err) => {
-            report(&err, color);
+    let code = match &result {
+        Ok(Ok(code)) => *code,
+        Ok(Err(err)) => {
+            report(err, color);
             match err {
                 CliError::Refused(_) => EXIT_REFUSED,
                 _ => EXIT_ERROR,
             }
         }
+        Err(halt) => halt.signal.exit_code(),
+    };
+    match result.err().map(|h| h.signal).or(abandoned) {
+        Some(signal) => {
+            // Nothing more to wait for: an abandoned blocking task must not hold the exit.
+            runtime.shutdown_background();
+            signal.exit_code()
+        }
+        None => code,
     }
 }
 
@@ -193,6 +236,8 @@ pub struct Ctx {
     pub backend: backend::BackendOpts,
     held: tokio::sync::Mutex<Option<backend::Held>>,
     aws: tokio::sync::OnceCell<aws_config::SdkConfig>,
+    /// What Ctrl-C does now, and the stop flag an apply watches.
+    interrupt: interrupt::Interrupt,
 }
 
 impl Ctx {

@@ -97,6 +97,7 @@ pub fn policies<'p>(ctx: &Ctx, planned: &'p Planned, threshold: Severity) -> Res
 }
 
 pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
+    ctx.interrupt.set(super::interrupt::Phase::Planning);
     let (stack, graph) = ctx.load_stack()?;
     if args.refresh_only {
         let refreshed = make_refresh_only(ctx, &stack).await?;

@@ -1,0 +1,175 @@
+//! Ctrl-C (SIGINT) and SIGTERM, handled the way Terraform does. While an apply or
+//! destroy is changing things, the first signal lets the operations in flight
+//! finish (so state records them) and starts nothing new; a second one stops at
+//! once. Anywhere else (planning, waiting for the lock, the confirmation prompt)
+//! a signal stops the command at once. Either way `run` still releases the lock.
+//!
+//! The engine knows nothing of this: it is handed the `Stop` flag and checks it
+//! before starting each job.
+
+use crate::apply::Stop;
+use std::future::Future;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+pub const GRACEFUL: &str = "Interrupt received. Finishing the operations in progress; no new ones will start. Press Ctrl-C again to stop at once (state may then miss what is in flight).";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Int,
+    Term,
+}
+
+impl Signal {
+    /// 128 + the signal number: what a shell reports for a process a signal ended.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Signal::Int => 130,
+            Signal::Term => 143,
+        }
+    }
+}
+
+/// What the command is doing, which decides what a signal does and says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Other = 0,
+    /// Reading state and AWS to make a plan: nothing has been changed.
+    Planning = 1,
+    /// At "Do you want to perform these actions?".
+    Prompt = 2,
+    /// Creating, updating and deleting: the first signal raises the stop.
+    Applying = 3,
+}
+
+/// Shared by the command, which says which phase it is in and hands the stop flag
+/// to the applier, and by [`supervise`], which hears the signals.
+#[derive(Default)]
+pub struct Interrupt {
+    phase: AtomicU8,
+    stop: Stop,
+}
+
+impl Interrupt {
+    pub fn set(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::SeqCst);
+    }
+
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::SeqCst) {
+            1 => Phase::Planning,
+            2 => Phase::Prompt,
+            3 => Phase::Applying,
+            _ => Phase::Other,
+        }
+    }
+
+    pub fn stop(&self) -> &Stop {
+        &self.stop
+    }
+
+    /// What a signal does now: `None` when it only raised the stop.
+    fn on_signal(&self, signal: Signal) -> Option<Halt> {
+        let phase = self.phase();
+        if phase == Phase::Applying && !self.stop.is_raised() {
+            self.stop.raise();
+            return None;
+        }
+        Some(Halt { signal, phase })
+    }
+}
+
+/// A signal that ended the command at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Halt {
+    pub signal: Signal,
+    pub phase: Phase,
+}
+
+impl Halt {
+    pub fn message(&self) -> &'static str {
+        match self.phase {
+            Phase::Other => "Interrupted: recon stopped at once.",
+            Phase::Planning => "Interrupted: recon stopped before changing anything.",
+            Phase::Prompt => "Apply cancelled.",
+            Phase::Applying => "Stopped at once: the operations in flight were abandoned, so state may miss what they did. \
+                 recon tags what it creates with recon:address; `recon plan` shows what state lacks, and `recon import` adopts an object that was created.",
+        }
+    }
+}
+
+/// The process's SIGINT and SIGTERM, taken over from their default (dying).
+pub struct Signals {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Must be called inside the runtime.
+    pub fn install() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals { int: signal(SignalKind::interrupt())?, term: signal(SignalKind::terminate())? })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Signals {})
+        }
+    }
+
+    pub async fn recv(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                Some(()) = self.int.recv() => Signal::Int,
+                Some(()) = self.term.recv() => Signal::Term,
+                else => std::future::pending().await,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => Signal::Int,
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
+}
+
+/// Runs `command` to its end unless a signal halts it (it is then dropped, which
+/// abandons whatever it was awaiting). A first signal while applying only raises
+/// the stop and says so.
+pub async fn supervise<T>(interrupt: &Interrupt, signals: &mut Signals, command: impl Future<Output = T>) -> Result<T, Halt> {
+    tokio::pin!(command);
+    loop {
+        tokio::select! {
+            out = &mut command => return Ok(out),
+            signal = signals.recv() => match interrupt.on_signal(signal) {
+                Some(halt) => return Err(halt),
+                None => eprintln!("\n{GRACEFUL}"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_signal_while_applying_only_raises_the_stop() {
+        let i = Interrupt::default();
+        i.set(Phase::Planning);
+        assert_eq!(i.on_signal(Signal::Int), Some(Halt { signal: Signal::Int, phase: Phase::Planning }));
+        assert!(!i.stop().is_raised());
+        i.set(Phase::Applying);
+        assert_eq!(i.on_signal(Signal::Term), None);
+        assert!(i.stop().is_raised());
+        let second = i.on_signal(Signal::Int).unwrap();
+        assert_eq!((second.phase, second.signal.exit_code()), (Phase::Applying, 130));
+        i.set(Phase::Prompt);
+        assert_eq!(i.on_signal(Signal::Int).unwrap().message(), "Apply cancelled.");
+    }
+}
