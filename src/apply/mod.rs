@@ -303,17 +303,24 @@ impl Run<'_> {
     /// The current values of every block, as references see them.
     fn values(&self) -> BTreeMap<ResourceAddr, Value> {
         let instances = self.instances.lock().unwrap();
-        instances
+        instances.iter().map(|(addr, by_key)| (addr.clone(), self.value_of(addr, by_key))).collect()
+    }
+
+    /// The current values of just `addrs` (what one configuration refers to): a job
+    /// copies its dependencies' values, not the whole stack's.
+    fn values_of(&self, addrs: &[ResourceAddr]) -> BTreeMap<ResourceAddr, Value> {
+        let instances = self.instances.lock().unwrap();
+        addrs
             .iter()
-            .map(|(addr, by_key)| {
-                let block = self.ctx.stack.resources.get(addr);
-                let value = match block {
-                    Some(b) => block_value(b, by_key.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-                    None => Value::Null,
-                };
-                (addr.clone(), value)
-            })
+            .filter_map(|addr| instances.get(addr).map(|by_key| (addr.clone(), self.value_of(addr, by_key))))
             .collect()
+    }
+
+    fn value_of(&self, addr: &ResourceAddr, by_key: &BTreeMap<InstanceKey, Value>) -> Value {
+        match self.ctx.stack.resources.get(addr) {
+            Some(b) => block_value(b, by_key.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            None => Value::Null,
+        }
     }
 
     fn set_value(&self, addr: &InstanceAddr, value: Value) {
@@ -333,7 +340,8 @@ impl Run<'_> {
             .resources
             .get(&change.addr.resource)
             .ok_or_else(|| format!("{} is not in the configuration", change.addr))?;
-        let values = self.values();
+        // depends_on holds every block the configuration refers to (through locals too).
+        let values = self.values_of(&change.depends_on);
         let scope = Scope::new(self.ctx.stack, self.ctx.vars, &values);
         let (count_index, each) = match &change.addr.key {
             InstanceKey::None => (None, None),

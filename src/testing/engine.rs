@@ -387,6 +387,43 @@ fn create_from_empty_state_resolves_unknowns_at_apply() {
 }
 
 #[test]
+fn values_reached_through_locals_and_for_each_resolve_at_apply() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_key" "k" {
+  for_each    = toset(["a", "b"])
+  description = each.key
+}
+
+resource "mem_key" "unrelated" {
+  description = "not referred to"
+}
+
+locals {
+  keys = { for name, key in mem_key.k : name => key.arn }
+}
+
+resource "mem_instance" "web" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  kms_key_id    = local.keys["b"]
+}
+"#;
+    let p = h.plan(src);
+    assert_eq!(p.after("mem_instance.web")["kms_key_id"], Value::Unknown);
+    assert_eq!(
+        p.change("mem_instance.web").depends_on,
+        vec![crate::addr::ResourceAddr::managed("mem_key", "k")]
+    );
+    h.apply(src);
+    let state = h.state();
+    let key_b = state.get(&addr("mem_key.k[\"b\"]")).unwrap().object()["arn"].clone();
+    let web = state.get(&addr("mem_instance.web")).unwrap().object();
+    assert_eq!(web["kms_key_id"], key_b);
+    h.assert_converged(src);
+}
+
+#[test]
 fn in_place_update_keeps_the_id() {
     let h = Harness::new();
     h.apply(BASE);
