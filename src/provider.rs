@@ -205,6 +205,13 @@ pub struct VolumeLoss {
     pub role: String,
 }
 
+/// A snapshot taken of a volume before a change destroyed it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VolumeSnapshot {
+    pub volume_id: String,
+    pub snapshot_id: String,
+}
+
 /// An error from a provider, carrying the service's error code when there is one.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
@@ -265,6 +272,13 @@ pub trait ResourceType: Send + Sync {
     /// The volumes that deleting this resource would destroy.
     fn data_loss(&self, _prior: &Object) -> Vec<VolumeLoss> {
         Vec::new()
+    }
+
+    /// Snapshots `volumes` (from [`ResourceType::data_loss`]) and waits until every
+    /// snapshot is complete, so that destroying them loses no data.
+    async fn snapshot(&self, volumes: &[VolumeLoss], meta: &Meta) -> ProviderResult<Vec<VolumeSnapshot>> {
+        let _ = (volumes, meta);
+        Err(ProviderError::new(format!("{} cannot snapshot its volumes", self.schema().type_name)))
     }
 
     /// Builds the minimal prior object from which `read` can find an existing

@@ -6,7 +6,7 @@
 
 use crate::provider::{
     Attribute, BlockType, DataSource, Default, Meta, Nesting, Provider, ProviderError,
-    ProviderResult, ResourceType, Schema, Type, VolumeLoss, ID, TAGS,
+    ProviderResult, ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -97,6 +97,10 @@ pub enum Call {
         type_name: String,
         input: Object,
     },
+    Snapshot {
+        address: String,
+        volume_ids: Vec<String>,
+    },
 }
 
 impl Call {
@@ -108,6 +112,9 @@ impl Call {
             Call::Update { address, .. } => format!("update {address}"),
             Call::Delete { address, .. } => format!("delete {address}"),
             Call::ReadData { type_name, .. } => format!("read data.{type_name}"),
+            Call::Snapshot { address, volume_ids } => {
+                format!("snapshot {address} [{}]", volume_ids.join(", "))
+            }
         }
     }
 }
@@ -124,6 +131,8 @@ struct Shared {
     fail_create: Mutex<BTreeMap<String, bool>>,
     /// Ids whose deletes fail.
     fail_delete: Mutex<std::collections::BTreeSet<String>>,
+    /// Addresses whose snapshots fail.
+    fail_snapshot: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Shared {
@@ -209,9 +218,19 @@ impl MemoryProvider {
         self.shared.fail_delete.lock().unwrap().insert(id.to_string());
     }
 
+    /// Makes every snapshot of `address`'s volumes fail until [`MemoryProvider::clear_failures`].
+    pub fn fail_snapshot(&self, address: &str) {
+        self.shared
+            .fail_snapshot
+            .lock()
+            .unwrap()
+            .insert(address.to_string());
+    }
+
     pub fn clear_failures(&self) {
         self.shared.fail_create.lock().unwrap().clear();
         self.shared.fail_delete.lock().unwrap().clear();
+        self.shared.fail_snapshot.lock().unwrap().clear();
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -468,6 +487,36 @@ impl ResourceType for MemResource {
         // Gone already is fine, as with the AWS resources.
         self.shared.store.lock().unwrap().remove(&id);
         Ok(())
+    }
+
+    async fn snapshot(
+        &self,
+        volumes: &[VolumeLoss],
+        meta: &Meta,
+    ) -> ProviderResult<Vec<VolumeSnapshot>> {
+        self.shared.log(Call::Snapshot {
+            address: meta.address.clone(),
+            volume_ids: volumes.iter().map(|v| v.volume_id.clone()).collect(),
+        });
+        if self.shared.fail_snapshot.lock().unwrap().contains(&meta.address) {
+            return Err(ProviderError::with_code(
+                "SnapshotLimitExceeded",
+                "too many snapshots",
+            ));
+        }
+        let mut taken = Vec::new();
+        for v in volumes {
+            let id = self.shared.next("snap");
+            self.shared.store.lock().unwrap().insert(
+                id.clone(),
+                crate::object! {"id" => id.as_str(), "volume_id" => v.volume_id.as_str()},
+            );
+            taken.push(VolumeSnapshot {
+                volume_id: v.volume_id.clone(),
+                snapshot_id: id,
+            });
+        }
+        Ok(taken)
     }
 
     fn data_loss(&self, prior: &Object) -> Vec<VolumeLoss> {

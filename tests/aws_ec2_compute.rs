@@ -607,6 +607,45 @@ fn ebs_volume_lifecycle() {
         );
         assert_eq!(read_one(&volumes, &updated).await.as_ref(), Some(&updated));
 
+        // Snapshotted before a destroy: complete, tagged with where it came from.
+        let loss = volumes.data_loss(&updated);
+        let taken = volumes.snapshot(&loss, &m).await.unwrap();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].volume_id, id);
+        let snapshot = clients
+            .ec2
+            .describe_snapshots()
+            .snapshot_ids(&taken[0].snapshot_id)
+            .send()
+            .await
+            .unwrap();
+        let snapshot = &snapshot.snapshots()[0];
+        assert_eq!(snapshot.volume_id(), Some(id.as_str()));
+        assert_eq!(snapshot.state().map(|s| s.as_str()), Some("completed"));
+        let tag = |key: &str| {
+            snapshot
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some(key))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        };
+        assert_eq!(tag("recon:snapshot-of"), Some(m.address.clone()));
+        assert_eq!(tag("recon:volume"), Some(id.clone()));
+        assert_eq!(
+            tag("recon:address"),
+            None,
+            "a snapshot is not a managed resource"
+        );
+        // A volume that is not there cannot be snapshotted: the error names it.
+        let gone = vec![VolumeLoss {
+            volume_id: "vol-0123456789abcdef0".into(),
+            size_gib: None,
+            role: "volume".into(),
+        }];
+        let err = volumes.snapshot(&gone, &m).await.unwrap_err();
+        assert!(err.message.contains("vol-0123456789abcdef0"), "{err}");
+
         volumes.delete(&updated).await.unwrap();
         assert_eq!(read_one(&volumes, &updated).await, None);
         volumes.delete(&updated).await.unwrap();

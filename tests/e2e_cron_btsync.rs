@@ -149,6 +149,28 @@ fn leftovers(moto: &Moto) -> Vec<String> {
     })
 }
 
+/// (snapshot id, volume id, state) of the snapshots recon took before destroying `address`'s volumes.
+fn snapshots_of(moto: &Moto, address: &str) -> Vec<(String, String, String)> {
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
+    runtime().block_on(async {
+        let found = ec2
+            .describe_snapshots()
+            .owner_ids("self")
+            .filters(Filter::builder().name("tag:recon:snapshot-of").values(address).build())
+            .send()
+            .await
+            .unwrap();
+        found
+            .snapshots()
+            .iter()
+            .map(|s| {
+                let state = s.state().map(|st| st.as_str().to_string()).unwrap_or_default();
+                (s.snapshot_id().unwrap_or_default().to_string(), s.volume_id().unwrap_or_default().to_string(), state)
+            })
+            .collect()
+    })
+}
+
 #[test]
 fn example_stack_lifecycle() {
     let moto = Moto::start();
@@ -207,9 +229,19 @@ fn example_stack_lifecycle() {
     let view = describe_instance(&moto, &instance_id);
     assert_eq!((view.state.as_str(), view.image_id.as_str()), ("running", "ami-03c3da4cfa8e8943a"));
 
-    // Allowed explicitly, the replacement goes ahead; the data volume survives and
-    // is attached to the new instance.
-    ok(recon(&moto, cwd, &stack, &[&["apply", "--auto-approve", "--allow-data-loss", "aws_instance.sync"][..], &args].concat()));
+    // Allowed explicitly, the replacement goes ahead, after a snapshot of the root
+    // volume; the data volume survives and is attached to the new instance.
+    let replaced = ok(recon(&moto, cwd, &stack, &[&["apply", "--auto-approve", "--allow-data-loss", "aws_instance.sync", "--snapshot-data-loss"][..], &args].concat()));
+    let root_volume = root_volume.as_str().unwrap();
+    let snapshots = snapshots_of(&moto, "aws_instance.sync");
+    assert_eq!(snapshots.len(), 1, "{snapshots:?}");
+    let (snapshot_id, volume_id, snapshot_state) = &snapshots[0];
+    assert_eq!((volume_id.as_str(), snapshot_state.as_str()), (root_volume, "completed"));
+    assert!(replaced.stdout.contains(&format!("aws_instance.sync: Snapshotting {root_volume} before destroying...")), "{}", replaced.stdout);
+    assert!(replaced.stdout.contains(&format!("{snapshot_id}  of {root_volume}  (aws_instance.sync)")), "{}", replaced.stdout);
+    let snapshot_line = replaced.stdout.find("Snapshots complete").unwrap();
+    let destroy_line = replaced.stdout.find("aws_instance.sync: Destroying...").unwrap();
+    assert!(snapshot_line < destroy_line, "snapshot before destroy:\n{}", replaced.stdout);
     let new_id = output(&moto, cwd, &stack, "instance_id");
     assert_ne!(new_id, instance_id);
     assert_eq!(describe_instance(&moto, &new_id).image_id, OTHER_AMI);

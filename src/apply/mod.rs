@@ -14,7 +14,7 @@ use crate::graph::walk::{walk, Outcome};
 use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::block_value;
 use crate::plan::{Action, Plan, ResourceChange};
-use crate::provider::{Meta, Provider, ProviderError, ProviderResult, Schema};
+use crate::provider::{Meta, Provider, ProviderError, ProviderResult, Schema, VolumeSnapshot};
 use crate::state::{Backend, ResourceState, State};
 use crate::value::{Object, Value};
 use jobs::{Job, JobKind};
@@ -49,7 +49,7 @@ where
 /// Why an apply was refused before anything changed.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
-    #[error("refusing to apply: {} change(s) would destroy EBS volumes ({}); allow each with --allow-data-loss ADDRESS", .0.len(), .0.join(", "))]
+    #[error("refusing to apply: {} change(s) would destroy EBS volumes ({}); allow each with --allow-data-loss ADDRESS (and add --snapshot-data-loss to snapshot the volumes first)", .0.len(), .0.join(", "))]
     DataLoss(Vec<String>),
     #[error("refusing to apply: lifecycle.prevent_destroy forbids destroying {}; remove prevent_destroy first if this is really intended", .0.join(", "))]
     Prevented(Vec<String>),
@@ -85,6 +85,9 @@ pub fn check_guards(plan: &Plan, allowed: &[InstanceAddr]) -> Result<(), Refusal
 
 pub struct ApplyOptions {
     pub parallelism: usize,
+    /// Snapshot the EBS volumes a (allowed) data-loss change destroys, and wait for
+    /// the snapshots to complete, before destroying anything.
+    pub snapshot_data_loss: bool,
 }
 
 #[derive(Debug, Default)]
@@ -102,6 +105,8 @@ pub struct Summary {
     /// Set when the backend refused a state write because someone else wrote
     /// first: this apply's own state is in this file, not on the backend.
     pub recovery: Option<PathBuf>,
+    /// (address, snapshot) for every volume snapshotted before a data-loss change.
+    pub snapshots: Vec<(String, VolumeSnapshot)>,
 }
 
 /// What steers an apply from outside: the policy gate asked before each create
@@ -138,6 +143,7 @@ struct Run<'a> {
     stop: Option<&'a Stop>,
     /// Jobs (by index) not started because the stop was raised.
     not_started: Mutex<BTreeSet<usize>>,
+    snapshot_data_loss: bool,
 }
 
 impl<'a> Applier<'a> {
@@ -192,6 +198,7 @@ impl<'a> Applier<'a> {
             gate: controls.gate,
             stop: controls.stop,
             not_started: Mutex::new(BTreeSet::new()),
+            snapshot_data_loss: opts.snapshot_data_loss,
         };
         if let Err(e) = run.record_refreshed().await {
             run.summary.lock().unwrap().failures.push(("state".into(), e));
@@ -436,6 +443,9 @@ impl Run<'_> {
     async fn delete(&self, change: &ResourceChange) -> Result<(), String> {
         let rt = self.rtype(&change.addr)?;
         let prior = change.before.clone().unwrap_or_default();
+        if self.snapshot_data_loss && !change.data_loss.is_empty() {
+            self.snapshot(change, &*rt).await?;
+        }
         let started = self.ctx.progress.start(&change.addr, JobKind::Delete);
         self.ctx
             .progress
@@ -456,6 +466,22 @@ impl Run<'_> {
         }
         self.persist(&mut state).await?;
         self.summary.lock().unwrap().destroyed += 1;
+        Ok(())
+    }
+
+    /// Snapshots the volumes `change` destroys; an error stops the delete.
+    async fn snapshot(&self, change: &ResourceChange, rt: &dyn crate::provider::ResourceType) -> Result<(), String> {
+        let volumes: Vec<&str> = change.data_loss.iter().map(|v| v.volume_id.as_str()).collect();
+        let progress = self.ctx.progress;
+        let started = progress.note(&change.addr, &format!("Snapshotting {} before destroying...", volumes.join(", ")));
+        // Not retried: a second CreateSnapshot would take a second snapshot.
+        let taken = progress
+            .ticking_with(&change.addr, "Still snapshotting...", started, rt.snapshot(&change.data_loss, &self.meta(&change.addr)))
+            .await
+            .map_err(|e| format!("{} (nothing was destroyed)", describe(&change.addr, "snapshotting the volumes of", &e)))?;
+        let ids: Vec<String> = taken.iter().map(|t| format!("{} of {}", t.snapshot_id, t.volume_id)).collect();
+        progress.note(&change.addr, &format!("Snapshots complete after {}s [{}]", started.elapsed().as_secs(), ids.join(", ")));
+        self.summary.lock().unwrap().snapshots.extend(taken.into_iter().map(|t| (change.addr.to_string(), t)));
         Ok(())
     }
 

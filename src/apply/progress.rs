@@ -42,15 +42,26 @@ impl Progress {
         Instant::now()
     }
 
+    /// A line about a step that is not one of the four operations (a snapshot).
+    pub fn note(&self, addr: &InstanceAddr, text: &str) -> Instant {
+        self.line(addr, text);
+        Instant::now()
+    }
+
     /// Runs `op`, saying every interval that it is still running.
     pub async fn ticking<T>(&self, addr: &InstanceAddr, kind: JobKind, started: Instant, op: impl Future<Output = T>) -> T {
+        self.ticking_with(addr, words(kind).1, started, op).await
+    }
+
+    /// [`Progress::ticking`] with its own "Still ..." text.
+    pub async fn ticking_with<T>(&self, addr: &InstanceAddr, still: &str, started: Instant, op: impl Future<Output = T>) -> T {
         tokio::pin!(op);
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + self.interval, self.interval);
         loop {
             tokio::select! {
                 out = &mut op => return out,
                 _ = ticker.tick() => {
-                    self.line(addr, &format!("{} [{}s elapsed]", words(kind).1, started.elapsed().as_secs()));
+                    self.line(addr, &format!("{still} [{}s elapsed]", started.elapsed().as_secs()));
                 }
             }
         }

@@ -21,6 +21,9 @@ pub struct GuardArgs {
     /// Allow this resource's change to destroy EBS volumes (repeatable).
     #[arg(long = "allow-data-loss", value_name = "ADDRESS")]
     pub allow_data_loss: Vec<String>,
+    /// Snapshot the EBS volumes an allowed change destroys, and wait until the snapshots complete, before destroying them.
+    #[arg(long)]
+    pub snapshot_data_loss: bool,
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long)]
     pub auto_approve: bool,
@@ -164,13 +167,23 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         backend: &*planned.backend,
         progress: &progress,
     };
-    let opts = ApplyOptions { parallelism: guard.parallelism.max(1) };
+    if guard.snapshot_data_loss && plan.changes.iter().all(|c| c.data_loss.is_empty()) {
+        eprintln!("Warning: --snapshot-data-loss: this plan destroys no EBS volume; there is nothing to snapshot");
+    }
+    let opts = ApplyOptions { parallelism: guard.parallelism.max(1), snapshot_data_loss: guard.snapshot_data_loss };
     // From here the first Ctrl-C lets what is in flight finish and starts nothing new.
     let controls = Controls { gate: gate.as_ref().map(|g| g as &dyn crate::apply::Gate), stop: Some(ctx.interrupt.stop()) };
     ctx.interrupt.set(Phase::Applying);
     let summary = applier.apply_with(plan, planned.state.clone(), planned.state_exists, &planned.output.values, &opts, controls).await;
     ctx.interrupt.set(Phase::Other);
     println!();
+    if !summary.snapshots.is_empty() {
+        println!("Snapshots taken before destroying volumes (recon does not manage or delete them):");
+        for (addr, snap) in &summary.snapshots {
+            println!("  {}  of {}  ({addr})", snap.snapshot_id, snap.volume_id);
+        }
+        println!();
+    }
     if summary.failures.is_empty() && summary.interrupted.is_empty() {
         let verb = if plan.destroy { "Destroy" } else { "Apply" };
         if plan.destroy {

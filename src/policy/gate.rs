@@ -229,7 +229,7 @@ resource "mem_instance" "i" {
             State::new(),
             false,
             &out.values,
-            &ApplyOptions { parallelism: 2 },
+            &ApplyOptions { parallelism: 2, snapshot_data_loss: false },
             Some(&gate as &dyn crate::apply::Gate),
         ));
         (outcome, summary, provider)

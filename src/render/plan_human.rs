@@ -1329,6 +1329,7 @@ impl Renderer {
             allow.join(" ")
         );
         s.push_str(&format!("\n{}\n", self.p.red(&closing)));
+        s.push_str("Add --snapshot-data-loss to snapshot those volumes first: nothing is destroyed until every snapshot is complete.\n");
         s
     }
 

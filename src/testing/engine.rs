@@ -146,6 +146,10 @@ impl Harness {
     }
 
     fn apply_planned(&self, p: &Planned) -> Summary {
+        self.apply_planned_with(p, false)
+    }
+
+    fn apply_planned_with(&self, p: &Planned, snapshot_data_loss: bool) -> Summary {
         let progress = Progress::new(false);
         let applier = Applier {
             stack: &p.stack,
@@ -154,7 +158,10 @@ impl Harness {
             backend: &self.backend,
             progress: &progress,
         };
-        let opts = ApplyOptions { parallelism: 4 };
+        let opts = ApplyOptions {
+            parallelism: 4,
+            snapshot_data_loss,
+        };
         rt().block_on(applier.apply(
             &p.out.plan,
             p.state.clone(),
@@ -534,6 +541,81 @@ fn force_new_change_replaces_and_the_data_loss_guard_holds() {
         Value::from("ami-custom")
     );
     h.assert_converged(&src);
+}
+
+/// The root volume's id of `mem_instance.web` in state.
+fn root_volume(h: &Harness) -> String {
+    h.state().get(&addr("mem_instance.web")).unwrap().object()["root_block_device"]
+        .as_list()
+        .unwrap()[0]
+        .get("volume_id")
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn allowed_data_loss_can_snapshot_the_volumes_first() {
+    let h = Harness::new();
+    h.apply(BASE);
+    let volume = root_volume(&h);
+    let src = BASE.replace("data.mem_ami.al.id", "\"ami-custom\"");
+    let p = h.plan(&src);
+    check_guards(p.plan(), &[addr("mem_instance.web")]).unwrap();
+
+    h.provider.clear_calls();
+    let summary = h.apply_planned_with(&p, true);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(
+        h.provider.writes(),
+        [
+            format!("snapshot mem_instance.web [{volume}]"),
+            "delete mem_instance.web".to_string(),
+            "create mem_instance.web".to_string()
+        ]
+    );
+    assert_eq!(summary.snapshots.len(), 1);
+    let (address, snap) = &summary.snapshots[0];
+    assert_eq!(address, "mem_instance.web");
+    assert_eq!(snap.volume_id, volume);
+    assert_eq!(
+        h.provider.object(&snap.snapshot_id).unwrap()["volume_id"],
+        Value::from(volume.as_str())
+    );
+    h.assert_converged(&src);
+}
+
+#[test]
+fn a_failed_snapshot_destroys_nothing() {
+    let h = Harness::new();
+    h.apply(BASE);
+    let old = h.id("mem_instance.web");
+    let serial = h.state().serial;
+    let src = BASE.replace("data.mem_ami.al.id", "\"ami-custom\"");
+    let p = h.plan(&src);
+    h.provider.fail_snapshot("mem_instance.web");
+    h.provider.clear_calls();
+    let summary = h.apply_planned_with(&p, true);
+    assert_eq!(summary.failures.len(), 1, "{:?}", summary.failures);
+    let (address, message) = &summary.failures[0];
+    assert_eq!(address, "mem_instance.web");
+    assert!(message.contains("SnapshotLimitExceeded"), "{message}");
+    assert!(message.contains("nothing was destroyed"), "{message}");
+    assert_eq!(
+        h.provider.writes(),
+        [format!("snapshot mem_instance.web [{}]", root_volume(&h))]
+    );
+    assert!(h.provider.object(&old).is_some(), "the old instance is still there");
+    assert_eq!(h.id("mem_instance.web"), old);
+    assert_eq!(h.state().serial, serial, "nothing to record");
+    assert!(summary.snapshots.is_empty());
+
+    // Once snapshots work again the same change goes through.
+    h.provider.clear_failures();
+    let p = h.plan(&src);
+    let summary = h.apply_planned_with(&p, true);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_ne!(h.id("mem_instance.web"), old);
 }
 
 #[test]
@@ -1741,7 +1823,7 @@ impl Harness {
             p.state.clone(),
             p.state_exists,
             &p.out.values,
-            &ApplyOptions { parallelism: 1 },
+            &ApplyOptions { parallelism: 1, snapshot_data_loss: false },
             controls,
         ))
     }

@@ -5,14 +5,14 @@
 
 use super::shared::{
     by_id, describe_by_filter, ec2_arn, known_bool, known_change, known_i32, known_str,
-    partial_state, poll, prior_ids, tag_specification, update_tags, Account,
+    partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, ID,
-    TAGS,
+    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss,
+    VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
@@ -226,6 +226,14 @@ impl ResourceType for EbsVolume {
             }],
             None => Vec::new(),
         }
+    }
+
+    async fn snapshot(
+        &self,
+        volumes: &[VolumeLoss],
+        meta: &Meta,
+    ) -> ProviderResult<Vec<VolumeSnapshot>> {
+        snapshot_volumes(&self.client, volumes, meta).await
     }
 }
 

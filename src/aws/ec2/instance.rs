@@ -3,14 +3,14 @@
 use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
 use super::shared::{
     describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32, known_str,
-    partial_state, poll, prior_ids, tag_specification, update_tags,
+    partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, VolumeLoss, ID, TAGS,
+    Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -502,6 +502,14 @@ impl ResourceType for Instance {
             push(block, format!("ebs_block_device {device}"));
         }
         lost
+    }
+
+    async fn snapshot(
+        &self,
+        volumes: &[VolumeLoss],
+        meta: &Meta,
+    ) -> ProviderResult<Vec<VolumeSnapshot>> {
+        snapshot_volumes(&self.client, volumes, meta).await
     }
 }
 

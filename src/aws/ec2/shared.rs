@@ -4,9 +4,9 @@
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of as partition;
 use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{Meta, ProviderError, ProviderResult};
+use crate::provider::{Meta, ProviderError, ProviderResult, VolumeLoss, VolumeSnapshot};
 use crate::value::{Object, ObjectExt, Value};
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{Filter, ResourceType, SnapshotState, Tag, TagSpecification};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -331,4 +331,85 @@ where
         Ok(gone().await?.then_some(()))
     })
     .await
+}
+
+/// How long a snapshot may take before recon gives up (and destroys nothing).
+const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Snapshots each volume, tagged with where it came from, and waits until every
+/// snapshot is complete: only then may the change that destroys them go ahead.
+pub(super) async fn snapshot_volumes(
+    client: &aws_sdk_ec2::Client,
+    volumes: &[VolumeLoss],
+    meta: &Meta,
+) -> ProviderResult<Vec<VolumeSnapshot>> {
+    let mut taken = Vec::new();
+    for volume in volumes {
+        let tags = BTreeMap::from([
+            (tags::TAG_STACK.to_string(), meta.stack.clone()),
+            ("recon:snapshot-of".to_string(), meta.address.clone()),
+            ("recon:volume".to_string(), volume.volume_id.clone()),
+            (
+                "Name".to_string(),
+                format!("{} {} before destroy", meta.address, volume.role),
+            ),
+        ]);
+        let out = client
+            .create_snapshot()
+            .volume_id(&volume.volume_id)
+            .description(format!(
+                "recon: {} of {} before a change destroys it",
+                volume.role, meta.address
+            ))
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::Snapshot)
+                    .set_tags(Some(ec2_tags(&tags)))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                let e = sdk_error(e);
+                ProviderError {
+                    message: format!("snapshotting {}: {}", volume.volume_id, e.message),
+                    ..e
+                }
+            })?;
+        let snapshot_id = out.snapshot_id().unwrap_or_default().to_string();
+        taken.push(VolumeSnapshot {
+            volume_id: volume.volume_id.clone(),
+            snapshot_id,
+        });
+    }
+    let ids: Vec<String> = taken.iter().map(|s| s.snapshot_id.clone()).collect();
+    poll("the snapshots to complete", SNAPSHOT_TIMEOUT, || async {
+        let out = client
+            .describe_snapshots()
+            .set_snapshot_ids(Some(ids.clone()))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let mut done = 0;
+        for s in out.snapshots() {
+            match s.state() {
+                Some(SnapshotState::Completed) => done += 1,
+                Some(SnapshotState::Error) => {
+                    return Err(ProviderError::with_code(
+                        "SnapshotFailed",
+                        format!(
+                            "snapshot {} of {} failed: {}",
+                            s.snapshot_id().unwrap_or_default(),
+                            s.volume_id().unwrap_or_default(),
+                            s.state_message().unwrap_or("no reason given")
+                        ),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok((done == ids.len()).then_some(()))
+    })
+    .await?;
+    Ok(taken)
 }
