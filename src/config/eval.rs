@@ -301,6 +301,14 @@ impl Eval<'_, '_> {
                 )),
                 _ => Err(need("path.module, path.root or path.cwd")),
             },
+            // A module's outputs: `recon check` does not evaluate them.
+            "module" => {
+                let name = attr(0).ok_or_else(|| need("module.NAME"))?;
+                if !scope.stack.modules.contains_key(name) {
+                    return Err(undeclared(&span, "module", name, scope.stack.modules.keys().map(String::as_str)));
+                }
+                Ok((Value::Unknown, 1))
+            }
             "data" => {
                 let (ty, name) = attr(0).zip(attr(1)).ok_or_else(|| need("data.TYPE.NAME"))?;
                 self.resource(ResourceAddr::data(ty, name), &span).map(|v| (v, 2))
@@ -739,6 +747,20 @@ mod tests {
         assert!(err.message.contains("undeclared variable \"enviroment\""), "{}", err.message);
         let err = eval("", "aws_kms_key.k.ard").unwrap_err();
         assert_eq!(err.help.as_deref(), Some("did you mean \"arn\"?"));
+    }
+
+    #[test]
+    fn module_outputs_are_unknown_and_undeclared_modules_an_error() {
+        let src = "module \"web\" {\n  source = \"./web\"\n}\n";
+        let stack = Stack::from_sources_with_modules(std::path::Path::new("."), vec![("main.tf".into(), src.to_string())]).unwrap();
+        let (vars, resources) = (Object::new(), BTreeMap::new());
+        let scope = Scope::new(&stack, &vars, &resources);
+        let eval = |e: &str| scope.eval_in(&stack.files[0], &hcl_edit::parser::parse_expr(e).unwrap());
+        assert_eq!(eval("module.web.sg_id").unwrap(), Value::Unknown);
+        assert_eq!(eval("module.web[0].sg_id").unwrap(), Value::Unknown);
+        let err = eval("module.webs.sg_id").unwrap_err();
+        assert!(err.message.contains("undeclared module \"webs\""), "{}", err.message);
+        assert_eq!(err.help.as_deref(), Some("did you mean \"web\"?"));
     }
 
     #[test]

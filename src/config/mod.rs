@@ -1,5 +1,7 @@
 //! Loading a stack directory: every `.hcl` / `.tf` file parsed with spans kept, then
 //! sorted into variables, locals, resources, data sources, outputs and the backend.
+//! `module` blocks are read only for `recon check` ([`Stack::load_with_modules`]);
+//! the engine has no modules, so every other loader refuses them.
 
 pub mod body;
 pub mod eval;
@@ -104,6 +106,29 @@ pub struct ImportBlock {
     pub span: Span,
 }
 
+/// A `module` block, as `recon check` reads it (the engine has no modules).
+#[derive(Clone, Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    /// The literal `source`: `./modules/web`, a registry address, a git URL, ...
+    pub source: String,
+    pub source_span: Span,
+    /// The module's input variables: every argument that is not a meta-argument.
+    pub arguments: IndexMap<String, Expr>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    /// The block header.
+    pub span: Span,
+}
+
+impl ModuleCall {
+    /// A path relative to the calling stack (`./x`, `../x`): how Terraform tells a
+    /// local module from one it downloads.
+    pub fn is_local(&self) -> bool {
+        ["./", "../", ".\\", "..\\"].iter().any(|p| self.source.starts_with(p))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackendConfig {
     /// "local" or "s3".
@@ -127,43 +152,33 @@ pub struct Stack {
     pub resources: IndexMap<ResourceAddr, ResourceBlock>,
     pub outputs: IndexMap<String, Output>,
     pub imports: Vec<ImportBlock>,
+    /// `module` blocks: only ever set by [`Stack::load_with_modules`].
+    pub modules: IndexMap<String, ModuleCall>,
 }
 
 impl Stack {
     /// Loads every `.hcl` and `.tf` file of `dir` (not recursively), in name order.
+    /// A `module` block is an error: only `recon check` follows modules.
     pub fn load(dir: &Path) -> Result<Stack, Diags> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| {
-                Diag::plain(format!("cannot read stack directory {}: {e}", dir.display()))
-                    .with_help("pass the stack directory with --stack DIR (or -C DIR)")
-            })?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && matches!(p.extension().and_then(|e| e.to_str()), Some("hcl") | Some("tf"))
-            })
-            .collect();
-        paths.sort();
-        if paths.is_empty() {
-            return Err(Diag::plain(format!(
-                "no stack files (*.hcl or *.tf) in {}",
-                display_path(dir)
-            ))
-            .with_help("run recon in a stack directory or pass --stack DIR")
-            .into());
-        }
-        let mut sources = Vec::new();
-        for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Diag::plain(format!("cannot read {}: {e}", display_path(&path)))
-            })?;
-            sources.push((path, text));
-        }
-        Stack::from_sources(dir, sources)
+        Stack::parse(dir, read_sources(dir)?, false)
+    }
+
+    /// Like [`Stack::load`], but records `module` blocks instead of refusing them.
+    pub fn load_with_modules(dir: &Path) -> Result<Stack, Diags> {
+        Stack::parse(dir, read_sources(dir)?, true)
     }
 
     /// Builds a stack from file contents (a saved plan replays its own copy).
     pub fn from_sources(dir: &Path, sources: Vec<(PathBuf, String)>) -> Result<Stack, Diags> {
+        Stack::parse(dir, sources, false)
+    }
+
+    /// [`Stack::from_sources`] with `module` blocks recorded.
+    pub fn from_sources_with_modules(dir: &Path, sources: Vec<(PathBuf, String)>) -> Result<Stack, Diags> {
+        Stack::parse(dir, sources, true)
+    }
+
+    fn parse(dir: &Path, sources: Vec<(PathBuf, String)>, modules: bool) -> Result<Stack, Diags> {
         let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         let name = dir
             .file_name()
@@ -182,8 +197,10 @@ impl Stack {
                 resources: IndexMap::new(),
                 outputs: IndexMap::new(),
                 imports: Vec::new(),
+                modules: IndexMap::new(),
             },
             errors: Vec::new(),
+            modules,
         };
         for (path, text) in sources {
             let file = Arc::new(SourceFile {
@@ -212,6 +229,38 @@ impl Stack {
     }
 }
 
+/// The `.hcl` and `.tf` files of a stack directory with their text, in name order.
+fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| {
+            Diag::plain(format!("cannot read stack directory {}: {e}", dir.display()))
+                .with_help("pass the stack directory with --stack DIR (or -C DIR)")
+        })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && matches!(p.extension().and_then(|e| e.to_str()), Some("hcl") | Some("tf"))
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Diag::plain(format!(
+            "no stack files (*.hcl or *.tf) in {}",
+            display_path(dir)
+        ))
+        .with_help("run recon in a stack directory or pass --stack DIR")
+        .into());
+    }
+    let mut sources = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Diag::plain(format!("cannot read {}: {e}", display_path(&path)))
+        })?;
+        sources.push((path, text));
+    }
+    Ok(sources)
+}
+
 fn parse_error(file: &Arc<SourceFile>, e: &hcl_edit::parser::Error) -> Diag {
     let offset = e.location().offset();
     let span = Span::new(file, Some(offset..offset + 1));
@@ -223,10 +272,12 @@ fn parse_error(file: &Arc<SourceFile>, e: &hcl_edit::parser::Error) -> Diag {
 struct Loader {
     stack: Stack,
     errors: Vec<Diag>,
+    /// Record `module` blocks (recon check) rather than refuse them.
+    modules: bool,
 }
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
-    "resource", "data", "variable", "locals", "output", "import", "recon", "terraform", "provider",
+    "resource", "data", "variable", "locals", "output", "import", "recon", "terraform", "provider", "module",
 ];
 
 impl Loader {
@@ -274,6 +325,7 @@ impl Loader {
             }
             "output" => self.output(file, block, &span),
             "import" => self.import(file, block, &span),
+            "module" => self.module(file, block, &span),
             "recon" => self.recon(file, block),
             // Pasted from Terraform: provider setup comes from the AWS credential chain.
             "terraform" | "provider" => {}
@@ -387,6 +439,10 @@ impl Loader {
         };
         for item in items.iter() {
             let item_span = Span::new(file, item.span());
+            // Waiting for a module changes nothing in a static check.
+            if self.modules && matches!(refs::references(item).as_slice(), [(refs::Ref::Module(_), _)]) {
+                continue;
+            }
             match refs::static_resource_ref(item) {
                 Some(addr) => out.push((addr, item_span)),
                 None => self.errors.push(
@@ -568,6 +624,73 @@ impl Loader {
         }
     }
 
+    /// `module "web" { source = "./modules/web" ... }`: recorded for `recon check`,
+    /// refused everywhere else.
+    fn module(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
+        let Some(labels) = self.labels(&block, span, &["NAME"]) else { return };
+        let name = labels[0].clone();
+        if !self.modules {
+            self.errors.push(
+                Diag::at(span, format!("module \"{name}\": modules are supported only by `recon check`"), "module block")
+                    .with_help("recon plans and applies the resources of one stack directory: move the module's resources into the stack (`recon check` follows local modules to check their policies)"),
+            );
+            return;
+        }
+        if let Some(prev) = self.stack.modules.get(&name) {
+            let prev = prev.span.clone();
+            self.duplicate("module", &name, span, &prev);
+            return;
+        }
+        let mut source = None;
+        let mut count = None;
+        let mut for_each = None;
+        let mut arguments = IndexMap::new();
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let vspan = Span::new(file, attr.value.span());
+                    let expr = Expr { file: file.clone(), expr: attr.value };
+                    match attr.key.as_str() {
+                        "source" => match literal(&expr.expr) {
+                            Some(Value::String(s)) => source = Some((s, vspan)),
+                            _ => self.errors.push(
+                                Diag::at(&vspan, "a module source must be a literal string", "not a literal")
+                                    .with_help("write source = \"./modules/NAME\" (Terraform reads it before anything is evaluated)"),
+                            ),
+                        },
+                        "count" => count = Some(expr),
+                        "for_each" => for_each = Some(expr),
+                        // Meta-arguments that do not change what a static check sees.
+                        "version" | "providers" | "depends_on" => {}
+                        other => {
+                            arguments.insert(other.to_string(), expr);
+                        }
+                    }
+                }
+                Structure::Block(b) => self.errors.push(Diag::at(
+                    &Span::new(file, b.ident.span()),
+                    format!("unsupported block \"{}\" in module", b.ident.as_str()),
+                    "not expected here",
+                ).with_help("a module block takes source, version, count, for_each, depends_on, providers and the module's variables as arguments")),
+            }
+        }
+        if count.is_some() && for_each.is_some() {
+            self.errors.push(
+                Diag::at(span, format!("module.{name} sets both count and for_each"), "here")
+                    .with_help("use either count or for_each, not both"),
+            );
+        }
+        let Some((source, source_span)) = source else {
+            self.errors.push(
+                Diag::at(span, format!("module \"{name}\" has no source"), "source missing")
+                    .with_help("add source = \"./modules/NAME\""),
+            );
+            return;
+        };
+        let call = ModuleCall { name: name.clone(), source, source_span, arguments, count, for_each, span: span.clone() };
+        self.stack.modules.insert(name, call);
+    }
+
     fn import(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
         let to = block.body.get_attribute("to");
         let id = block.body.get_attribute("id");
@@ -683,4 +806,48 @@ pub fn literal(expr: &Expression) -> Option<Value> {
         Expression::Parenthesis(p) => literal(p.inner())?,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "module \"web\" {\n  source   = \"./modules/web\"\n  version  = \"1.0\"\n  for_each = toset([\"a\"])\n  vpc_id   = aws_vpc.main.id\n}\n\nmodule \"vpc\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n";
+
+    fn sources() -> Vec<(PathBuf, String)> {
+        vec![("main.tf".into(), SRC.to_string())]
+    }
+
+    #[test]
+    fn module_blocks_are_recorded_for_check() {
+        let stack = Stack::from_sources_with_modules(Path::new("."), sources()).unwrap();
+        let web = &stack.modules["web"];
+        assert_eq!((web.source.as_str(), web.is_local()), ("./modules/web", true));
+        assert_eq!(web.arguments.keys().collect::<Vec<_>>(), ["vpc_id"]);
+        assert!(web.for_each.is_some() && web.count.is_none());
+        assert_eq!(web.span.location(), "main.tf:1:1");
+        assert_eq!(web.source_span.location(), "main.tf:2:14");
+        assert!(!stack.modules["vpc"].is_local());
+    }
+
+    #[test]
+    fn other_loaders_refuse_module_blocks_where_they_are_written() {
+        let err = Stack::from_sources(Path::new("."), sources()).unwrap_err();
+        let found: Vec<(String, String)> = err.0.iter().map(|d| (d.message.clone(), d.location.clone().unwrap())).collect();
+        assert_eq!(
+            found,
+            [
+                ("module \"web\": modules are supported only by `recon check`".to_string(), "main.tf:1:1".to_string()),
+                ("module \"vpc\": modules are supported only by `recon check`".to_string(), "main.tf:8:1".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_module_needs_a_literal_source() {
+        let src = "module \"web\" {\n  source = var.path\n}\nmodule \"db\" {\n  engine = \"pg\"\n}\n";
+        let err = Stack::from_sources_with_modules(Path::new("."), vec![("main.tf".into(), src.to_string())]).unwrap_err();
+        let messages: Vec<&str> = err.0.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["a module source must be a literal string", "module \"web\" has no source", "module \"db\" has no source"]);
+    }
 }

@@ -18,6 +18,9 @@ pub enum Ref {
     Each,
     Path,
     SelfRef,
+    /// `module.NAME...`: an output of a module call (only `recon check` reads module
+    /// blocks, and sees their outputs as unknown).
+    Module(String),
     /// Something that is not a valid reference (`var` alone, `data.x`, `count.foo`).
     Invalid { text: String, why: &'static str },
 }
@@ -155,9 +158,10 @@ impl Collector {
             "each" => matches!(attr(0), Some("key") | Some("value")).then_some(Ref::Each),
             "path" => matches!(attr(0), Some("module") | Some("root") | Some("cwd")).then_some(Ref::Path),
             "self" => Some(Ref::SelfRef),
-            "module" | "terraform" => Some(Ref::Invalid {
+            "module" => attr(0).map(|n| Ref::Module(n.to_string())),
+            "terraform" => Some(Ref::Invalid {
                 text: text(1),
-                why: "modules and terraform.* are not supported",
+                why: "terraform.* is not supported",
             }),
             ty => attr(0).map(|n| Ref::Resource(ResourceAddr::managed(ty, n))),
         };
@@ -170,6 +174,7 @@ impl Collector {
                 "count" => "only count.index exists",
                 "each" => "only each.key and each.value exist",
                 "path" => "only path.module, path.root and path.cwd exist",
+                "module" => "expected module.NAME",
                 _ => "a resource reference needs TYPE.NAME",
             },
         });
@@ -273,6 +278,13 @@ mod tests {
     #[test]
     fn for_expression_names_are_not_references() {
         assert_eq!(refs("[for s in var.subnets : s.id]"), vec![Ref::Var("subnets".into())]);
+    }
+
+    #[test]
+    fn module_outputs_name_their_module() {
+        assert_eq!(refs("module.web.sg_id"), vec![Ref::Module("web".into())]);
+        assert_eq!(refs("module.web[0].sg_id"), vec![Ref::Module("web".into())]);
+        assert!(matches!(refs("module")[0], Ref::Invalid { .. }));
     }
 
     #[test]

@@ -19,6 +19,8 @@ enum Origin {
     Env(String),
     File(Span),
     Flag(String),
+    /// An argument of a module block.
+    Argument(Span),
 }
 
 /// Raw inputs from the command line and environment.
@@ -40,22 +42,10 @@ impl VarInputs {
     }
 }
 
+type Raw = BTreeMap<String, (Value, Origin)>;
+
 pub fn resolve(stack: &Stack, inputs: &VarInputs) -> Result<Object, Diags> {
-    let mut raw: BTreeMap<String, (Value, Origin)> = BTreeMap::new();
-    let mut errors = Vec::new();
-    let empty = BTreeMap::new();
-    let no_vars = Object::new();
-    for (name, var) in &stack.variables {
-        if let Some(default) = &var.default {
-            let scope = Scope::new(stack, &no_vars, &empty);
-            match scope.eval(default) {
-                Ok(v) => {
-                    raw.insert(name.clone(), (v, Origin::Default));
-                }
-                Err(d) => errors.push(d),
-            }
-        }
-    }
+    let (mut raw, mut errors) = defaults(stack);
     for (name, text) in &inputs.env {
         if let Some(var) = stack.variables.get(name) {
             match parse_raw(var, text) {
@@ -94,7 +84,59 @@ pub fn resolve(stack: &Stack, inputs: &VarInputs) -> Result<Object, Diags> {
     if !errors.is_empty() {
         return Err(Diags(errors));
     }
+    finish(stack, raw)
+}
 
+/// The variables of a module called with `arguments` (values the caller evaluated,
+/// with where each is written; every name is a declared variable). A required
+/// variable the call does not set is unknown, and named in the second result.
+pub fn resolve_arguments(stack: &Stack, arguments: Vec<(String, Value, Span)>) -> Result<(Object, Vec<String>), Diags> {
+    let (mut raw, errors) = defaults(stack);
+    if !errors.is_empty() {
+        return Err(Diags(errors));
+    }
+    for (name, value, span) in arguments {
+        // As in Terraform: null for a non-nullable variable means its default.
+        let not_nullable = stack.variables.get(&name).is_some_and(|v| !v.nullable);
+        if value.is_null() && not_nullable && raw.contains_key(&name) {
+            continue;
+        }
+        raw.insert(name, (value, Origin::Argument(span)));
+    }
+    let mut missing = Vec::new();
+    for name in stack.variables.keys() {
+        if !raw.contains_key(name) {
+            missing.push(name.clone());
+            raw.insert(name.clone(), (Value::Unknown, Origin::Default));
+        }
+    }
+    Ok((finish(stack, raw)?, missing))
+}
+
+/// Each variable's default, evaluated.
+fn defaults(stack: &Stack) -> (Raw, Vec<Diag>) {
+    let mut raw = Raw::new();
+    let mut errors = Vec::new();
+    let empty = BTreeMap::new();
+    let no_vars = Object::new();
+    for (name, var) in &stack.variables {
+        if let Some(default) = &var.default {
+            let scope = Scope::new(stack, &no_vars, &empty);
+            match scope.eval(default) {
+                Ok(v) => {
+                    raw.insert(name.clone(), (v, Origin::Default));
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    (raw, errors)
+}
+
+/// Converts every value to its variable's type and runs the validation rules; a
+/// variable with no value is an error.
+fn finish(stack: &Stack, mut raw: Raw) -> Result<Object, Diags> {
+    let mut errors = Vec::new();
     let mut out = Object::new();
     for (name, var) in &stack.variables {
         match raw.remove(name) {
@@ -133,7 +175,7 @@ fn undeclared_flag(stack: &Stack, name: &str) -> Diag {
 
 fn at_origin(var: &Variable, origin: &Origin, message: String) -> Diag {
     match origin {
-        Origin::File(span) => Diag::at(span, message, "this value"),
+        Origin::File(span) | Origin::Argument(span) => Diag::at(span, message, "this value"),
         Origin::Default => Diag::at(&var.span, message, "default of this variable"),
         Origin::Env(what) | Origin::Flag(what) => Diag::plain(format!("{what}: {message}")),
     }
@@ -256,6 +298,29 @@ variable "name" { type = string }
         let err = resolve(&stack(SRC), &VarInputs::default()).unwrap_err();
         assert_eq!(err.0[0].message, "no value for required variable \"name\"");
         assert!(err.0[0].help.as_deref().unwrap().contains("--var name="));
+    }
+
+    #[test]
+    fn module_arguments_set_variables_and_a_missing_one_is_unknown() {
+        let s = stack(SRC);
+        let file = s.files[0].clone();
+        let at = Span::new(&file, Some(0..1));
+        let (vars, missing) = resolve_arguments(&s, vec![("size".into(), Value::from("16"), at.clone())]).unwrap();
+        assert_eq!(vars["size"], Value::Number(16.0));
+        assert_eq!(vars["name"], Value::Unknown);
+        assert_eq!(missing, ["name"]);
+        let err = resolve_arguments(&s, vec![("size".into(), Value::Number(2.0), at)]).unwrap_err();
+        assert_eq!(err.0[0].message, "invalid value for variable \"size\": size must be at least 8 GiB");
+    }
+
+    #[test]
+    fn null_for_a_non_nullable_module_variable_means_its_default() {
+        let s = stack("variable \"size\" {\n  default  = 8\n  nullable = false\n}\nvariable \"tag\" {\n  default = \"x\"\n}\n");
+        let at = Span::new(&s.files[0], Some(0..1));
+        let args = vec![("size".into(), Value::Null, at.clone()), ("tag".into(), Value::Null, at)];
+        let (vars, _) = resolve_arguments(&s, args).unwrap();
+        assert_eq!(vars["size"], Value::Number(8.0));
+        assert_eq!(vars["tag"], Value::Null);
     }
 
     #[test]

@@ -176,7 +176,13 @@ impl Builder<'_> {
                     Diag::at(&span, format!("invalid reference \"{text}\": {why}"), "here")
                         .with_help("references look like var.NAME, local.NAME, TYPE.NAME.ATTRIBUTE or data.TYPE.NAME.ATTRIBUTE"),
                 ),
-                Ref::CountIndex | Ref::Each | Ref::Path | Ref::SelfRef => {}
+                // Only `recon check` loads module blocks; their outputs are unknown there.
+                Ref::Module(name) if !self.stack.modules.contains_key(&name) => {
+                    let names = self.stack.modules.keys().map(String::as_str);
+                    let text = format!("module.{name}");
+                    self.errors.push(undeclared(&span, "module", &text, &name, names, |s| format!("module.{s}")));
+                }
+                Ref::CountIndex | Ref::Each | Ref::Path | Ref::SelfRef | Ref::Module(_) => {}
             }
         }
     }
@@ -311,5 +317,15 @@ resource "aws_ebs_volume" "v" { kms_key_id = local.key }
         assert_eq!(err.0[0].message, "reference to undeclared variable var.regoin");
         assert_eq!(err.0[0].location.as_deref(), Some("main.hcl:2:39"));
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean var.region?"));
+    }
+
+    #[test]
+    fn module_outputs_need_a_declared_module() {
+        let src = "module \"web\" {\n  source = \"./web\"\n}\nresource \"aws_vpc\" \"v\" {\n  cidr_block = module.web.cidr\n  tags = { other = module.webs.x }\n}\n";
+        let s = Stack::from_sources_with_modules(std::path::Path::new("."), vec![("main.hcl".into(), src.to_string())]).unwrap();
+        let err = ConfigGraph::build(&s).err().unwrap();
+        let found: Vec<String> = err.0.iter().map(|d| format!("{} @ {}", d.message, d.location.clone().unwrap())).collect();
+        assert_eq!(found, ["reference to undeclared module module.webs @ main.hcl:6:20"]);
+        assert_eq!(err.0[0].help.as_deref(), Some("did you mean module.web?"));
     }
 }

@@ -5,7 +5,7 @@ use super::diff::{self, DiffOptions};
 use super::{Action, Drift, OutputChange, Plan, Reason, ResourceChange};
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::eval::Scope;
-use crate::config::{body, ResourceBlock, Stack};
+use crate::config::{body, Expr, ResourceBlock, Stack};
 use crate::diag::{did_you_mean, Diag, Diags};
 use crate::graph::{ConfigGraph, Node};
 use crate::provider::{Provider, ProviderError, Schema};
@@ -72,26 +72,32 @@ pub struct Instance {
 
 /// Expands `count` / `for_each`; both must be known at plan time.
 pub fn expand(block: &ResourceBlock, scope: &Scope) -> Result<Vec<Instance>, Diag> {
-    if let Some(count) = &block.count {
+    expand_meta(&block.addr, block.count.as_ref(), block.for_each.as_ref(), scope)
+}
+
+/// [`expand`] for any block with `count` / `for_each` (module calls in `recon check`);
+/// `what` names the block in errors.
+pub fn expand_meta(what: &dyn std::fmt::Display, count: Option<&Expr>, for_each: Option<&Expr>, scope: &Scope) -> Result<Vec<Instance>, Diag> {
+    if let Some(count) = count {
         let value = scope.eval(count)?;
         let n = match value {
             Value::Unknown => {
-                return Err(Diag::at(&count.span(), format!("{}: count depends on values known only after apply", block.addr), "not known at plan time")
+                return Err(Diag::at(&count.span(), format!("{what}: count depends on values known only after apply"), "not known at plan time")
                     .with_help("count must be known when planning: derive it from variables or locals, not from attributes of resources yet to be created"))
             }
             Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => n as i64,
             other => {
-                return Err(Diag::at(&count.span(), format!("{}: count must be a whole number >= 0, got {}", block.addr, other), "invalid count"))
+                return Err(Diag::at(&count.span(), format!("{what}: count must be a whole number >= 0, got {other}"), "invalid count"))
             }
         };
         return Ok((0..n)
             .map(|i| Instance { key: InstanceKey::Int(i), count_index: Some(i), each: None })
             .collect());
     }
-    if let Some(for_each) = &block.for_each {
+    if let Some(for_each) = for_each {
         let value = scope.eval(for_each)?;
         let unknown_err = || {
-            Diag::at(&for_each.span(), format!("{}: for_each depends on values known only after apply", block.addr), "not known at plan time")
+            Diag::at(&for_each.span(), format!("{what}: for_each depends on values known only after apply"), "not known at plan time")
                 .with_help("for_each keys must be known when planning: use a map or set of strings from variables or locals")
         };
         return match value {
@@ -108,7 +114,7 @@ pub fn expand(block: &ResourceBlock, scope: &Scope) -> Result<Vec<Instance>, Dia
                         }
                         Value::Unknown => return Err(unknown_err()),
                         other => {
-                            return Err(Diag::at(&for_each.span(), format!("{}: for_each over a list needs strings, got {}", block.addr, other.type_name()), "here")
+                            return Err(Diag::at(&for_each.span(), format!("{what}: for_each over a list needs strings, got {}", other.type_name()), "here")
                                 .with_help("use toset([...]) of strings, or a map"))
                         }
                     }
@@ -119,7 +125,7 @@ pub fn expand(block: &ResourceBlock, scope: &Scope) -> Result<Vec<Instance>, Dia
                     .collect())
             }
             Value::Unknown => Err(unknown_err()),
-            other => Err(Diag::at(&for_each.span(), format!("{}: for_each needs a map or a set of strings, got {}", block.addr, other.type_name()), "here")),
+            other => Err(Diag::at(&for_each.span(), format!("{what}: for_each needs a map or a set of strings, got {}", other.type_name()), "here")),
         };
     }
     Ok(vec![Instance { key: InstanceKey::None, count_index: None, each: None }])
