@@ -1,10 +1,13 @@
 //! `recon check`: security policies over the stack, statically: no AWS credentials,
 //! no state. Works on plain Terraform `.tf` files for the resource types recon
-//! supports; other types are skipped with a note.
+//! supports; other types are skipped with a note. Local modules are followed (the
+//! only command that reads module blocks).
 
 use super::{CliError, Ctx, VarArgs, EXIT_ERROR, EXIT_OK};
 use crate::aws::{AwsProvider, Clients};
 use crate::config::vars::VarInputs;
+use crate::config::Stack;
+use crate::graph::ConfigGraph;
 use crate::policy::{self, report, Severity};
 use clap::{Args, ValueEnum};
 
@@ -32,7 +35,8 @@ pub fn parse_severity(s: &str) -> Result<Severity, String> {
 }
 
 pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<i32, CliError> {
-    let (stack, graph) = ctx.load_stack()?;
+    let stack = Stack::load_with_modules(&ctx.stack_dir)?;
+    let graph = ConfigGraph::build(&stack)?;
     let mut files = ctx
         .backend
         .env_tfvars(&stack.dir)

@@ -1,10 +1,12 @@
 //! `recon check`: policies over a stack without AWS or state. Every resource is
 //! planned as if it were created: values come from the configuration and defaults,
-//! attributes AWS computes (and everything read by data sources) are unknown.
+//! attributes AWS computes (and everything read by data sources) are unknown. Local
+//! modules the stack calls are checked as stacks of their own ([`super::modules`]).
 
 use super::context::{
     collect, decode_json_attributes, describe, unsupported_note, Index, InstanceData,
 };
+use super::modules::{self, Cx, Place};
 use super::{eval, source, Note, PolicySet, Report};
 use crate::addr::{Mode, ResourceAddr};
 use crate::config::eval::Scope;
@@ -18,7 +20,7 @@ use crate::provider::{Provider, Schema};
 use crate::value::{Object, Value};
 use std::collections::BTreeMap;
 
-/// Evaluates `policies` over the stack statically.
+/// Evaluates `policies` over the stack statically, and over the modules it calls.
 pub fn check_stack(
     stack: &Stack,
     graph: &ConfigGraph,
@@ -26,32 +28,61 @@ pub fn check_stack(
     provider: &dyn Provider,
     policies: &PolicySet,
 ) -> Result<Report, Diags> {
-    let sources = source::scan(stack, policies)?;
+    let cx = Cx::new(provider, policies, &stack.dir);
+    let mut report = Report {
+        policies: policies.clone(),
+        ..Report::default()
+    };
+    check_in(
+        &cx,
+        stack,
+        graph,
+        vars,
+        &Place::root(&stack.dir),
+        &mut report,
+    )?;
+    Ok(report)
+}
+
+/// Checks one stack (the root or one module instance, at `place`) into `report`,
+/// then the modules it calls.
+pub(super) fn check_in(
+    cx: &Cx,
+    stack: &Stack,
+    graph: &ConfigGraph,
+    vars: &Object,
+    place: &Place,
+    report: &mut Report,
+) -> Result<(), Diags> {
+    let sources = source::scan(stack, cx.policies)?;
     let mut notes = Vec::new();
-    let instances = static_plan(stack, graph, vars, provider, &mut notes);
+    let (instances, values) = static_plan(stack, graph, vars, cx.provider, &mut notes);
     let index = Index::new(stack, instances);
-    let findings = eval::evaluate(policies, vars, &index, &sources, None);
-    let evaluated = index
+    let findings = eval::evaluate(cx.policies, vars, &index, &sources, None);
+    report.instances += index
         .instances
         .iter()
         .filter(|i| i.addr.resource.mode == Mode::Managed)
         .count();
-    Ok(Report {
-        policies: policies.clone(),
-        findings,
-        notes,
-        instances: evaluated,
-    })
+    report.findings.extend(findings.into_iter().map(|mut f| {
+        f.module = place.module.clone();
+        f
+    }));
+    report
+        .notes
+        .extend(notes.into_iter().map(|n| place.note(n)));
+    modules::check_calls(cx, stack, vars, &values, place, report)
 }
 
-/// Evaluates every block in dependency order, as a plan with no prior state would.
+/// Evaluates every block in dependency order, as a plan with no prior state would;
+/// returns the instances and every block's value (what module arguments see).
 fn static_plan(
     stack: &Stack,
     graph: &ConfigGraph,
     vars: &Object,
     provider: &dyn Provider,
     notes: &mut Vec<Note>,
-) -> Vec<InstanceData> {
+) -> (Vec<InstanceData>, BTreeMap<ResourceAddr, Value>) {
     let mut values: BTreeMap<ResourceAddr, Value> = BTreeMap::new();
     let mut out = Vec::new();
     for node in graph.order() {
@@ -104,7 +135,7 @@ fn static_plan(
         }
         values.insert(addr.clone(), block_value(block, block_values));
     }
-    out
+    (out, values)
 }
 
 fn planned(schema: &Schema, mode: Mode, config: &Result<Object, String>) -> Object {

@@ -46,6 +46,7 @@ pub fn evaluate(
                 location: location.clone(),
                 detail,
                 waiver,
+                module: String::new(),
             };
             if let Some(w) = source.and_then(|s| s.waiver(&policy.id, policy.checkov_id.as_deref()))
             {

@@ -6,8 +6,8 @@
 //! block's lines and its `# recon:skip=` waivers; [`context`] builds the values a
 //! condition sees (with cross-resource lookups); [`eval`] decides PASS / FAIL /
 //! UNKNOWN / SKIPPED for every policy × instance; [`report`] renders the result.
-//! [`check`] evaluates a stack statically (`recon check`), [`gate`] ties policies
-//! into plan and apply.
+//! [`check`] evaluates a stack statically (`recon check`), following local modules
+//! ([`modules`]); [`gate`] ties policies into plan and apply.
 
 pub mod baseline;
 pub mod check;
@@ -15,6 +15,7 @@ pub mod context;
 pub mod eval;
 pub mod gate;
 pub mod load;
+pub mod modules;
 pub mod report;
 pub mod source;
 
@@ -200,6 +201,20 @@ pub struct Finding {
     pub detail: Option<String>,
     /// The waiver's reason when SKIPPED.
     pub waiver: Option<String>,
+    /// The module instance the resource belongs to (`module.web[0]`); empty in the
+    /// root stack.
+    pub module: String,
+}
+
+impl Finding {
+    /// The address with its module path: `module.web[0].aws_security_group.this`.
+    pub fn full_address(&self) -> String {
+        if self.module.is_empty() {
+            self.address.to_string()
+        } else {
+            format!("{}.{}", self.module, self.address)
+        }
+    }
 }
 
 /// Something the check could not look at, said once.

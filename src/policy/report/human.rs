@@ -12,7 +12,7 @@ pub fn render(report: &Report, threshold: Severity, color: bool) -> String {
     let mut all_passed: Vec<String> = Vec::new();
     let mut grouped: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
-        grouped.entry(f.address.to_string()).or_default().push(f);
+        grouped.entry(f.full_address()).or_default().push(f);
     }
     for (addr, findings) in grouped {
         if findings.iter().all(|f| f.outcome == Outcome::Pass) {

@@ -13,7 +13,7 @@ pub fn render(report: &Report, threshold: Severity) -> Json {
             json!({
                 "policy_id": p.id,
                 "checkov_id": p.checkov_id,
-                "address": f.address.to_string(),
+                "address": f.full_address(),
                 "resource_type": f.address.resource.type_name,
                 "file": f.location.file,
                 "start_line": f.location.start_line,

@@ -75,7 +75,7 @@ pub fn render(report: &Report, threshold: Severity) -> Json {
             continue;
         }
         let p = report.policy(f);
-        let mut message = format!("{}: {}", f.address, p.message);
+        let mut message = format!("{}: {}", f.full_address(), p.message);
         if let Some(d) = &f.detail {
             message.push_str(&format!(" ({d})"));
         }
@@ -92,9 +92,9 @@ pub fn render(report: &Report, threshold: Severity) -> Json {
                     "artifactLocation": { "uri": uri(&f.location.file) },
                     "region": region,
                 },
-                "logicalLocations": [{ "fullyQualifiedName": f.address.to_string(), "kind": "resource" }],
+                "logicalLocations": [{ "fullyQualifiedName": f.full_address(), "kind": "resource" }],
             }],
-            "properties": { "result": f.outcome.as_str(), "severity": p.severity.as_str(), "address": f.address.to_string() },
+            "properties": { "result": f.outcome.as_str(), "severity": p.severity.as_str(), "address": f.full_address() },
         });
         match f.outcome {
             Outcome::Unknown => {
