@@ -229,7 +229,10 @@ resource "mem_instance" "i" {
             State::new(),
             false,
             &out.values,
-            &ApplyOptions { parallelism: 2, snapshot_data_loss: false },
+            &ApplyOptions {
+                parallelism: 2,
+                snapshot_data_loss: false,
+            },
             Some(&gate as &dyn crate::apply::Gate),
         ));
         (outcome, summary, provider)
