@@ -3,7 +3,7 @@
 
 use super::interrupt::Phase;
 use super::plan::{make_plan, policies, show, Planned};
-use super::{CliError, Ctx, VarArgs, EXIT_ERROR, EXIT_OK};
+use super::{CliError, Ctx, TargetArgs, VarArgs, EXIT_ERROR, EXIT_OK};
 use crate::addr::InstanceAddr;
 use crate::apply::progress::Progress;
 use crate::apply::{check_guards, ApplyOptions, Applier, Controls};
@@ -39,6 +39,8 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]
+    pub targeting: TargetArgs,
+    #[command(flatten)]
     pub guard: GuardArgs,
     /// Read resources from AWS before planning (default true).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
@@ -55,6 +57,9 @@ pub struct ApplyArgs {
 pub struct DestroyArgs {
     #[command(flatten)]
     pub vars: VarArgs,
+    /// Destroy only this resource or instance, with what depends on it (repeatable).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
     #[command(flatten)]
     pub guard: GuardArgs,
 }
@@ -69,7 +74,9 @@ pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
         None => {
             let (stack, graph) = ctx.load_stack()?;
             let vars = ctx.vars(&stack, &args.vars)?;
-            let planned = make_plan(ctx, stack, graph, vars, &PlanOptions { destroy: false, refresh: args.refresh }).await?;
+            let mut opts = PlanOptions { refresh: args.refresh, ..PlanOptions::default() };
+            args.targeting.apply_to(&mut opts)?;
+            let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
             show(ctx, &planned);
             execute(ctx, planned, &args.guard, true, Some(args.policy_fail_on)).await
         }
@@ -80,7 +87,9 @@ pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
     ctx.interrupt.set(Phase::Planning);
     let (stack, graph) = ctx.load_stack()?;
     let vars = ctx.vars(&stack, &args.vars)?;
-    let planned = make_plan(ctx, stack, graph, vars, &PlanOptions { destroy: true, refresh: true }).await?;
+    let mut opts = PlanOptions { destroy: true, ..PlanOptions::default() };
+    TargetArgs { targets: args.targets.clone(), replace: Vec::new() }.apply_to(&mut opts)?;
+    let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
     show(ctx, &planned);
     execute(ctx, planned, &args.guard, true, None).await
 }
@@ -119,7 +128,7 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs, polic
     let backend = ctx.backend(&stack).await?;
     let (state, exists) = ctx.read_state_locked(&backend).await?;
     saved.check_state(exists.then_some((state.lineage.as_str(), state.serial))).map_err(|e| CliError::Failed(e.to_string()))?;
-    let opts = PlanOptions { destroy: saved.destroy, refresh: true };
+    let opts = saved.plan_options().map_err(|e| CliError::Failed(e.to_string()))?;
     let planned = make_plan(ctx, stack, graph, saved.variables(), &opts).await?;
     let now = planned.state_exists.then_some((planned.state.lineage.as_str(), planned.state.serial));
     saved.check_state(now).map_err(|e| CliError::Failed(e.to_string()))?;

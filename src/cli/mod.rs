@@ -82,6 +82,37 @@ pub struct VarArgs {
     pub var_files: Vec<PathBuf>,
 }
 
+/// `--target` and `--replace`, for the commands that plan.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TargetArgs {
+    /// Plan only this resource or instance, with what it depends on (repeatable; not for routine use).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Replace this instance even though nothing forces it (repeatable).
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub replace: Vec<String>,
+}
+
+impl TargetArgs {
+    /// The addresses parsed, into `opts`.
+    pub fn apply_to(&self, opts: &mut crate::plan::PlanOptions) -> Result<(), CliError> {
+        let parse = |flag: &str, list: &[String]| {
+            list.iter()
+                .map(|a| a.parse::<crate::addr::InstanceAddr>().map_err(|e| CliError::Failed(format!("--{flag}: {e}"))))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        opts.targets = parse("target", &self.targets)?;
+        opts.replace = parse("replace", &self.replace)?;
+        if !opts.targets.is_empty() {
+            eprintln!(
+                "Warning: resource targeting is in effect: this plan may not be complete, and changes outside the targets are not shown.\n\
+                 Use --target only for exceptional situations, such as recovering from errors; run a plan without it afterwards."
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Everything that ends a command early, each with its exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {

@@ -1,6 +1,6 @@
 //! `recon plan`: refresh, diff, show; optionally save the plan for `recon apply FILE`.
 
-use super::{schema_lookup, CliError, Ctx, VarArgs, EXIT_CHANGES, EXIT_OK};
+use super::{schema_lookup, CliError, Ctx, TargetArgs, VarArgs, EXIT_CHANGES, EXIT_OK};
 use crate::aws::AwsProvider;
 use crate::config::Stack;
 use crate::graph::ConfigGraph;
@@ -19,6 +19,8 @@ use std::sync::Arc;
 pub struct PlanArgs {
     #[command(flatten)]
     pub vars: VarArgs,
+    #[command(flatten)]
+    pub targeting: TargetArgs,
     /// Save the plan to FILE for `recon apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -112,7 +114,8 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
         return Ok(if args.detailed_exitcode && drifted { EXIT_CHANGES } else { EXIT_OK });
     }
     let vars = ctx.vars(&stack, &args.vars)?;
-    let opts = PlanOptions { destroy: args.destroy, refresh: args.refresh };
+    let mut opts = PlanOptions { destroy: args.destroy, refresh: args.refresh, ..PlanOptions::default() };
+    args.targeting.apply_to(&mut opts)?;
     let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
     let plan = &planned.output.plan;
     if args.json {
@@ -131,6 +134,7 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
     }
     if let Some(out) = &args.out {
         SavedPlan::new(plan, planned.state_exists, &planned.stack.dir, planned.stack.source_texts(), &planned.vars)
+            .with_targeting(&opts)
             .write(out)
             .map_err(|e| CliError::Failed(format!("cannot write plan file {}: {e}", out.display())))?;
         if !args.json {

@@ -4,6 +4,7 @@
 pub mod diff;
 pub mod planner;
 pub mod saved;
+pub mod target;
 
 use crate::addr::{InstanceAddr, ResourceAddr};
 use crate::provider::VolumeLoss;
@@ -50,6 +51,8 @@ pub enum Reason {
     /// Replace: these attributes cannot change in place.
     CannotUpdate,
     Tainted,
+    /// Replace: the operator asked for it (`--replace`).
+    ReplaceByRequest,
     /// Delete: the block is gone from configuration.
     NoResourceConfig,
     /// Delete: the block's count no longer covers this index.
@@ -70,6 +73,7 @@ impl Reason {
             Reason::None | Reason::Destroy => return None,
             Reason::CannotUpdate => "replace_because_cannot_update",
             Reason::Tainted => "replace_because_tainted",
+            Reason::ReplaceByRequest => "replace_by_request",
             Reason::NoResourceConfig => "delete_because_no_resource_config",
             Reason::CountIndex => "delete_because_count_index",
             Reason::EachKey => "delete_because_each_key",

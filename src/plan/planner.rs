@@ -19,11 +19,16 @@ pub struct PlanOptions {
     pub destroy: bool,
     /// Read every resource in state from AWS first.
     pub refresh: bool,
+    /// Instances to replace even though nothing forces it (`--replace`).
+    pub replace: Vec<InstanceAddr>,
+    /// Plan only these (`--target`; an address without a key means every instance),
+    /// with what they depend on — or, when destroying, what depends on them.
+    pub targets: Vec<InstanceAddr>,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { destroy: false, refresh: true }
+        PlanOptions { destroy: false, refresh: true, replace: Vec::new(), targets: Vec::new() }
     }
 }
 
@@ -332,7 +337,7 @@ pub async fn plan(
         for node in graph.order() {
             let Node::Resource(addr) = node else { continue };
             let block = &stack.resources[&addr];
-            match plan_block(stack, graph, vars, provider, state, &refreshed, block, &values, &mut plan).await {
+            match plan_block(stack, graph, vars, provider, state, &refreshed, block, &values, &opts.replace, &mut plan).await {
                 Ok((value, instances)) => {
                     configured.extend(instances);
                     values.insert(addr, value);
@@ -344,6 +349,7 @@ pub async fn plan(
             }
         }
     }
+    errors.extend(unmatched_replacements(&opts.replace, &plan));
     if !errors.is_empty() {
         return Err(Diags(errors));
     }
@@ -391,6 +397,10 @@ pub async fn plan(
                 sensitive: Vec::new(),
             });
         }
+    }
+
+    if !opts.targets.is_empty() {
+        super::target::restrict(&mut plan, &mut values, stack, state, &opts.targets)?;
     }
 
     for (name, output) in &stack.outputs {
@@ -509,6 +519,7 @@ async fn plan_block(
     refreshed: &BTreeMap<InstanceAddr, Option<Object>>,
     block: &ResourceBlock,
     values: &BTreeMap<ResourceAddr, Value>,
+    replace: &[InstanceAddr],
     plan: &mut Plan,
 ) -> Result<(Value, Vec<InstanceAddr>), Diag> {
     let addr = &block.addr;
@@ -551,7 +562,8 @@ async fn plan_block(
                 }
             }
             Mode::Managed => {
-                let mut change = plan_instance(provider, state, refreshed, block, schema, &inst_addr, &config, &depends_on);
+                let requested = replace.contains(&inst_addr);
+                let mut change = plan_instance(provider, state, refreshed, block, schema, &inst_addr, &config, &depends_on, requested);
                 change.sensitive = sensitive;
                 if change.prevent_destroy && change.action.destroys() {
                     plan.prevented.push(inst_addr.clone());
@@ -582,6 +594,7 @@ fn plan_instance(
     addr: &InstanceAddr,
     config: &Object,
     depends_on: &[ResourceAddr],
+    replace_requested: bool,
 ) -> ResourceChange {
     let in_state = state.get(addr);
     let prior = refreshed.get(addr).cloned().flatten();
@@ -593,11 +606,12 @@ fn plan_instance(
         None if in_state.is_some() => (Action::Create, Reason::DeletedOutside),
         None => (Action::Create, Reason::None),
         Some(_) if tainted => (Action::Replace { create_before_destroy: cbd }, Reason::Tainted),
+        Some(_) if replace_requested => (Action::Replace { create_before_destroy: cbd }, Reason::ReplaceByRequest),
         Some(_) if !planned.replace_paths.is_empty() => (Action::Replace { create_before_destroy: cbd }, Reason::CannotUpdate),
         Some(_) if !planned.changed.is_empty() => (Action::Update, Reason::None),
         Some(_) => (Action::NoOp, Reason::None),
     };
-    let after = if tainted {
+    let after = if tainted || (replace_requested && prior.is_some()) {
         diff::plan_object(schema, config, None, &opts).after
     } else {
         planned.after
@@ -621,6 +635,24 @@ fn plan_instance(
         deposed: None,
         sensitive: Vec::new(),
     }
+}
+
+/// `--replace` addresses that name no existing instance of the configuration.
+fn unmatched_replacements(replace: &[InstanceAddr], plan: &Plan) -> Vec<Diag> {
+    replace
+        .iter()
+        .filter(|a| !plan.changes.iter().any(|c| &c.addr == *a && c.reason == Reason::ReplaceByRequest))
+        .map(|a| {
+            let exists = plan.changes.iter().any(|c| &c.addr == a);
+            let why = if exists { "it does not exist yet: this plan creates it" } else { "no such resource instance in the configuration" };
+            let mut d = Diag::plain(format!("--replace {a}: {why}"));
+            let names = plan.changes.iter().filter(|c| c.before.is_some()).map(|c| c.addr.to_string()).collect::<Vec<_>>();
+            if let Some(near) = did_you_mean(&a.to_string(), names.iter().map(String::as_str)) {
+                d = d.with_help(format!("did you mean {near}?"));
+            }
+            d
+        })
+        .collect()
 }
 
 /// Terraform's rule: an output showing a sensitive variable's value must say so.

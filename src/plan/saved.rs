@@ -3,7 +3,9 @@
 //! against; `recon apply FILE` replans from exactly those inputs and refuses when
 //! the state moved on or the result differs from what was saved.
 
+use super::planner::PlanOptions;
 use super::Plan;
+use crate::addr::InstanceAddr;
 use crate::value::{Object, Value};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -26,6 +28,11 @@ pub struct SavedPlan {
     /// Addresses the operator allowed to lose data when planning.
     #[serde(default)]
     pub allow_data_loss: Vec<String>,
+    /// `--target` and `--replace` as planned: the replan uses them too.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    #[serde(default)]
+    pub replace: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -67,7 +74,26 @@ impl SavedPlan {
             state_lineage: if state_exists { plan.state_lineage.clone() } else { String::new() },
             actions: actions_of(plan),
             allow_data_loss: Vec::new(),
+            targets: Vec::new(),
+            replace: Vec::new(),
         }
+    }
+
+    /// Records the plan's `--target` / `--replace` addresses.
+    pub fn with_targeting(mut self, opts: &PlanOptions) -> SavedPlan {
+        self.targets = opts.targets.iter().map(ToString::to_string).collect();
+        self.replace = opts.replace.iter().map(ToString::to_string).collect();
+        self
+    }
+
+    /// The options to plan again exactly as this plan was made.
+    pub fn plan_options(&self) -> Result<PlanOptions, SavedPlanError> {
+        let parse = |list: &[String]| {
+            list.iter()
+                .map(|a| a.parse::<InstanceAddr>().map_err(|e| SavedPlanError::Diverged { detail: format!("bad address in the plan file: {e}") }))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(PlanOptions { destroy: self.destroy, refresh: true, targets: parse(&self.targets)?, replace: parse(&self.replace)? })
     }
 
     pub fn write(&self, path: &Path) -> std::io::Result<()> {

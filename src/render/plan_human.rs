@@ -1081,6 +1081,9 @@ impl Renderer {
                     self.p.bold_red("replaced")
                 )
             }
+            Action::Replace { .. } if c.reason == Reason::ReplaceByRequest => {
+                format!("{addr} will be {}, as requested", self.p.bold_red("replaced"))
+            }
             Action::Replace { .. } => format!("{addr} must be {}", self.p.bold_red("replaced")),
             Action::Delete => format!("{addr} will be {}", self.p.bold_red("destroyed")),
             Action::NoOp if c.importing.is_some() => format!("{addr} will be imported"),

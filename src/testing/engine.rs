@@ -1922,3 +1922,120 @@ fn a_stop_and_a_failure_are_told_apart() {
     assert_eq!(summary.skipped, ["mem_instance.web"]);
     assert_eq!(summary.interrupted, ["mem_key.b", "mem_key.c"]);
 }
+
+fn plan_error_with(h: &Harness, src: &str, opts: PlanOptions) -> String {
+    let stack = h.stack(src);
+    let graph = ConfigGraph::build(&stack).map_err(rendered).unwrap();
+    let vars = vars::resolve(&stack, &VarInputs::default()).map_err(rendered).unwrap();
+    let state = h.backend.read().unwrap().unwrap_or_else(State::new);
+    match rt().block_on(plan::plan(&stack, &graph, &vars, &h.provider, &state, &opts)) {
+        Ok(out) => panic!("expected errors, got a plan: {:?}", actions(&out.plan)),
+        Err(d) => rendered(d),
+    }
+}
+
+/// BASE plus a key nothing refers to.
+fn with_other_key(src: &str) -> String {
+    format!("{src}\nresource \"mem_key\" \"other\" {{\n  description = \"other\"\n}}\n")
+}
+
+#[test]
+fn replace_requested_replaces_and_still_guards_the_disk() {
+    let h = Harness::new();
+    h.apply(BASE);
+    let old_key = h.id("mem_key.k");
+    let replace = |addrs: &[&str]| PlanOptions {
+        replace: addrs.iter().map(|a| addr(a)).collect(),
+        ..Default::default()
+    };
+
+    let p = h.plan_with(BASE, replace(&["mem_key.k"]));
+    let key = p.change("mem_key.k");
+    assert_eq!(key.action, Action::Replace { create_before_destroy: false });
+    assert_eq!(key.reason, Reason::ReplaceByRequest);
+    assert_eq!(p.after("mem_key.k")["arn"], Value::Unknown, "a new object, new computed values");
+    let lookup = |t: &str| crate::provider::Provider::resource(&h.provider, t).map(|r| r.schema());
+    let human = crate::render::plan_human::render(p.plan(), &lookup, false);
+    assert!(human.contains("# mem_key.k will be replaced, as requested"), "{human}");
+    let json = crate::render::plan_json::render(p.plan(), &lookup);
+    let changes = json["resource_changes"].as_array().unwrap();
+    let key_json = changes.iter().find(|c| c["address"] == "mem_key.k").unwrap();
+    assert_eq!(key_json["action_reason"], "replace_by_request");
+    let summary = h.apply_planned(&p);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_ne!(h.id("mem_key.k"), old_key);
+    h.assert_converged(BASE);
+
+    // Replacing the instance destroys its root volume: the guard still refuses.
+    let p = h.plan_with(BASE, replace(&["mem_instance.web"]));
+    assert_eq!(p.change("mem_instance.web").data_loss.len(), 1);
+    assert!(matches!(check_guards(p.plan(), &[]), Err(Refusal::DataLoss(_))));
+
+    // An address that names nothing existing is an error, with the nearest name.
+    let err = plan_error_with(&h, BASE, replace(&["mem_key.kk"]));
+    assert!(err.contains("--replace mem_key.kk: no such resource instance in the configuration"), "{err}");
+    assert!(err.contains("did you mean mem_key.k?"), "{err}");
+}
+
+#[test]
+fn target_plans_only_the_target_and_what_it_depends_on() {
+    let h = Harness::new();
+    let src = with_other_key(BASE);
+    let targets = |addrs: &[&str], destroy: bool| PlanOptions {
+        targets: addrs.iter().map(|a| addr(a)).collect(),
+        destroy,
+        ..Default::default()
+    };
+
+    // From nothing: the instance brings its key (and the AMI read), not the other key.
+    let p = h.plan_with(&src, targets(&["mem_instance.web"], false));
+    assert_eq!(actions(p.plan()), ["mem_instance.web create", "mem_key.k create"]);
+    let summary = h.apply_planned(&p);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(h.addresses(), ["mem_instance.web", "mem_key.k"]);
+    // The output refers to the key, which exists now.
+    assert_eq!(
+        h.state().outputs["key_arn"].value,
+        serde_json::Value::String(h.provider.object(&h.id("mem_key.k")).unwrap()["arn"].as_str().unwrap().to_string())
+    );
+
+    // A full plan then creates the rest.
+    let p = h.plan(&src);
+    assert_eq!(actions(p.plan()), ["mem_key.other create"]);
+    h.apply_planned(&p);
+
+    // Changes outside the target stay unplanned, and keep their current values.
+    let changed = src.replace("\"t3.micro\"", "\"t3.large\"").replace("description = \"other\"", "description = \"renamed\"");
+    let p = h.plan_with(&changed, targets(&["mem_key.other"], false));
+    assert_eq!(actions(p.plan()), ["mem_key.other update"]);
+    let web = &p.out.values[&crate::addr::ResourceAddr::managed("mem_instance", "web")];
+    assert_eq!(web.as_object().unwrap()["instance_type"], Value::from("t3.micro"), "what exists, not what is configured");
+
+    // Destroying a target takes what depends on it along, and nothing else.
+    let p = h.plan_with(&src, targets(&["mem_key.k"], true));
+    assert_eq!(actions(p.plan()), ["mem_instance.web delete", "mem_key.k delete"]);
+    h.apply_allowing_plan(&p, &["mem_instance.web"]);
+    assert_eq!(h.addresses(), ["mem_key.other"]);
+
+    // A target that names nothing is an error, with the nearest name.
+    let err = plan_error_with(&h, &src, targets(&["mem_key.otter"], false));
+    assert!(err.contains("--target mem_key.otter: no such resource in the configuration or the state"), "{err}");
+    assert!(err.contains("did you mean mem_key.other?"), "{err}");
+}
+
+#[test]
+fn target_with_an_index_leaves_the_other_instances() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_key" "k" {
+  count       = 3
+  description = "key ${count.index}"
+}
+"#;
+    let p = h.plan_with(src, PlanOptions { targets: vec![addr("mem_key.k[1]")], ..Default::default() });
+    assert_eq!(actions(p.plan()), ["mem_key.k[1] create"]);
+    h.apply_planned(&p);
+    assert_eq!(h.addresses(), ["mem_key.k[1]"]);
+    let p = h.plan(src);
+    assert_eq!(actions(p.plan()), ["mem_key.k[0] create", "mem_key.k[2] create"]);
+}
