@@ -1,6 +1,8 @@
 use clap::Parser;
 
 fn main() {
-    let cli = recon::cli::Cli::parse();
+    // Terraform users type -auto-approve and -target=...: accept them.
+    let args = recon::cli::terraform_args::normalize(std::env::args_os().collect());
+    let cli = recon::cli::Cli::parse_from(args);
     std::process::exit(recon::cli::run(cli));
 }

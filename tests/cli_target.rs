@@ -63,10 +63,8 @@ fn target_and_replace() {
         &dir,
         &[
             "plan",
-            "--target",
-            "aws_subnet.app",
-            "--out",
-            "targeted.plan",
+            "-target=aws_subnet.app", // Terraform's spelling works too
+            "-out=targeted.plan",
         ],
     ));
     assert!(

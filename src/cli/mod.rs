@@ -13,6 +13,7 @@ mod interrupt;
 mod output;
 mod plan;
 mod state;
+pub mod terraform_args;
 mod validate;
 
 use crate::apply::Refusal;

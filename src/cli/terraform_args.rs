@@ -1,0 +1,78 @@
+//! Terraform's single-dash long flags (`-auto-approve`, `-target=aws_vpc.main`,
+//! `-var 'x=1'`) accepted as recon's `--` ones, so muscle memory works.
+
+use clap::CommandFactory;
+use std::ffi::OsString;
+
+/// Rewrites `-name` / `-name=value` to `--name...` when `name` is a long option of
+/// the subcommand being run (or a global one); everything else is left alone.
+pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
+    let command = super::Cli::command();
+    let longs_of = |cmd: &clap::Command| -> Vec<String> {
+        cmd.get_arguments().filter_map(|a| a.get_long().map(str::to_string)).collect()
+    };
+    let mut longs = longs_of(&command);
+    let mut out = Vec::with_capacity(args.len());
+    let mut rest_is_positional = false;
+    let mut path: Vec<&clap::Command> = vec![&command];
+    for (i, arg) in args.into_iter().enumerate() {
+        let text = arg.to_str().map(str::to_string);
+        match text {
+            Some(t) if i > 0 && !rest_is_positional => {
+                if t == "--" {
+                    rest_is_positional = true;
+                } else if !t.starts_with('-') {
+                    // A subcommand name brings its own options into play.
+                    if let Some(sub) = path.last().and_then(|c| c.find_subcommand(&t)) {
+                        longs.extend(longs_of(sub));
+                        path.push(sub);
+                    }
+                } else if let Some(long) = single_dash_long(&t, &longs) {
+                    out.push(OsString::from(long));
+                    continue;
+                }
+                out.push(arg);
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
+}
+
+fn single_dash_long(arg: &str, longs: &[String]) -> Option<String> {
+    let body = arg.strip_prefix('-').filter(|b| !b.starts_with('-'))?;
+    let name = body.split('=').next().unwrap_or(body);
+    (name.len() > 1 && longs.iter().any(|l| l == name)).then(|| format!("-{arg}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::ffi::OsString;
+
+    fn run(args: &[&str]) -> Vec<String> {
+        normalize(args.iter().map(OsString::from).collect())
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn terraform_flags_become_long_options() {
+        assert_eq!(
+            run(&["recon", "apply", "-auto-approve", "-target=aws_vpc.main", "-var", "x=1", "-C", "stack"]),
+            ["recon", "apply", "--auto-approve", "--target=aws_vpc.main", "--var", "x=1", "-C", "stack"]
+        );
+        assert_eq!(run(&["recon", "plan", "-out=tfplan"]), ["recon", "plan", "--out=tfplan"]);
+        assert_eq!(run(&["recon", "state", "push", "-force", "f.json"]), ["recon", "state", "push", "--force", "f.json"]);
+    }
+
+    #[test]
+    fn other_arguments_are_left_alone() {
+        // Unknown names, short options, values and anything after `--`.
+        assert_eq!(run(&["recon", "plan", "-bogus", "-C", "x"]), ["recon", "plan", "-bogus", "-C", "x"]);
+        assert_eq!(run(&["recon", "output", "--", "-json"]), ["recon", "output", "--", "-json"]);
+        // `-out` is a plan option, not an apply one.
+        assert_eq!(run(&["recon", "apply", "-out=x"]), ["recon", "apply", "-out=x"]);
+    }
+}
