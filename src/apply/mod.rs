@@ -133,7 +133,7 @@ struct Run<'a> {
     /// (lineage, serial) of what is on the backend now; None before the first write.
     on_backend: Mutex<Option<(String, u64)>>,
     /// Resource values as they land, for re-evaluating dependents' configuration.
-    instances: Mutex<BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>>>,
+    values: Mutex<Values<'a>>,
     summary: Mutex<Summary>,
     /// Set when the backend refused a write because someone else wrote first:
     /// nothing more is started, and our pending state goes to a recovery file.
@@ -191,7 +191,7 @@ impl<'a> Applier<'a> {
             plan,
             state: tokio::sync::Mutex::new(state),
             on_backend: Mutex::new(on_backend),
-            instances: Mutex::new(initial_instances(self.stack, planned_values)),
+            values: Mutex::new(Values::new(self.stack, initial_instances(self.stack, planned_values))),
             summary: Mutex::new(Summary::default()),
             halted: AtomicBool::new(false),
             recovery: Mutex::new(None),
@@ -280,6 +280,57 @@ fn initial_instances(stack: &Stack, planned: &BTreeMap<ResourceAddr, Value>) -> 
     out
 }
 
+/// Instance values as they land, and the value of each block built from them (a
+/// list under `count`, a map under `for_each`). A block's value is rebuilt when
+/// asked for after one of its instances changed, not on every change, and never
+/// for blocks nobody asks about.
+struct Values<'a> {
+    stack: &'a Stack,
+    instances: BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>>,
+    blocks: BTreeMap<ResourceAddr, Value>,
+    /// Blocks whose value in `blocks` is missing or out of date.
+    stale: BTreeSet<ResourceAddr>,
+}
+
+impl<'a> Values<'a> {
+    fn new(stack: &'a Stack, instances: BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>>) -> Self {
+        let stale = instances.keys().cloned().collect();
+        Values { stack, instances, blocks: BTreeMap::new(), stale }
+    }
+
+    fn set(&mut self, addr: &InstanceAddr, value: Value) {
+        self.instances.entry(addr.resource.clone()).or_default().insert(addr.key.clone(), value);
+        self.stale.insert(addr.resource.clone());
+    }
+
+    /// The current value of block `addr`; None for a block with no values at all.
+    fn block(&mut self, addr: &ResourceAddr) -> Option<&Value> {
+        if self.stale.remove(addr) {
+            let value = self.build(addr)?;
+            self.blocks.insert(addr.clone(), value);
+        }
+        self.blocks.get(addr)
+    }
+
+    /// The current value of every block.
+    fn all(&mut self) -> &BTreeMap<ResourceAddr, Value> {
+        for addr in std::mem::take(&mut self.stale) {
+            if let Some(value) = self.build(&addr) {
+                self.blocks.insert(addr, value);
+            }
+        }
+        &self.blocks
+    }
+
+    fn build(&self, addr: &ResourceAddr) -> Option<Value> {
+        let by_key = self.instances.get(addr)?;
+        Some(match self.stack.resources.get(addr) {
+            Some(b) => block_value(b, by_key.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            None => Value::Null,
+        })
+    }
+}
+
 impl Run<'_> {
     async fn job(&self, index: usize, job: &Job) -> bool {
         let change = &self.plan.changes[job.change];
@@ -309,34 +360,18 @@ impl Run<'_> {
 
     /// The current values of every block, as references see them.
     fn values(&self) -> BTreeMap<ResourceAddr, Value> {
-        let instances = self.instances.lock().unwrap();
-        instances.iter().map(|(addr, by_key)| (addr.clone(), self.value_of(addr, by_key))).collect()
+        self.values.lock().unwrap().all().clone()
     }
 
     /// The current values of just `addrs` (what one configuration refers to): a job
     /// copies its dependencies' values, not the whole stack's.
     fn values_of(&self, addrs: &[ResourceAddr]) -> BTreeMap<ResourceAddr, Value> {
-        let instances = self.instances.lock().unwrap();
-        addrs
-            .iter()
-            .filter_map(|addr| instances.get(addr).map(|by_key| (addr.clone(), self.value_of(addr, by_key))))
-            .collect()
-    }
-
-    fn value_of(&self, addr: &ResourceAddr, by_key: &BTreeMap<InstanceKey, Value>) -> Value {
-        match self.ctx.stack.resources.get(addr) {
-            Some(b) => block_value(b, by_key.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-            None => Value::Null,
-        }
+        let mut values = self.values.lock().unwrap();
+        addrs.iter().filter_map(|addr| values.block(addr).map(|v| (addr.clone(), v.clone()))).collect()
     }
 
     fn set_value(&self, addr: &InstanceAddr, value: Value) {
-        self.instances
-            .lock()
-            .unwrap()
-            .entry(addr.resource.clone())
-            .or_default()
-            .insert(addr.key.clone(), value);
+        self.values.lock().unwrap().set(addr, value);
     }
 
     /// Evaluates the instance's configuration now that its dependencies exist.
@@ -370,7 +405,9 @@ impl Run<'_> {
 
     fn gate_check(&self, addr: &InstanceAddr, planned: &Object) -> Result<(), String> {
         match self.gate {
-            Some(gate) => gate.check(addr, planned, &self.values()),
+            // Lent, not copied: the gate is asked before every create and update,
+            // and a copy of the whole stack's values each time was O(n²) over an apply.
+            Some(gate) => gate.check(addr, planned, self.values.lock().unwrap().all()),
             None => Ok(()),
         }
     }

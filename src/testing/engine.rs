@@ -1922,12 +1922,122 @@ fn a_stop_and_a_failure_are_told_apart() {
     assert_eq!(summary.skipped, ["mem_instance.web"]);
     assert_eq!(summary.interrupted, ["mem_key.b", "mem_key.c"]);
 }
+/// A gate that passes everything and keeps the values it was shown, per address.
+#[derive(Default)]
+struct RecordingGate {
+    seen: std::sync::Mutex<
+        std::collections::BTreeMap<
+            String,
+            std::collections::BTreeMap<crate::addr::ResourceAddr, Value>,
+        >,
+    >,
+}
+
+impl crate::apply::Gate for RecordingGate {
+    fn check(
+        &self,
+        addr: &InstanceAddr,
+        _planned: &Object,
+        values: &std::collections::BTreeMap<crate::addr::ResourceAddr, Value>,
+    ) -> Result<(), String> {
+        self.seen
+            .lock()
+            .unwrap()
+            .insert(addr.to_string(), values.clone());
+        Ok(())
+    }
+}
+
+#[test]
+fn the_gate_sees_every_value_landed_before_it_is_asked() {
+    // The gate is lent the executor's block values (not a fresh copy per job):
+    // they must still be current, a counted block a list of what landed.
+    let src = r#"
+resource "mem_key" "k" {
+  description = "ebs"
+}
+
+resource "mem_instance" "web" {
+  count         = 2
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  kms_key_id    = mem_key.k.arn
+}
+
+resource "mem_volume" "v" {
+  availability_zone = "az-1"
+  size              = 1
+  tags              = { Web = mem_instance.web[1].id }
+}
+"#;
+    let h = Harness::new();
+    let p = h.plan(src);
+    let gate = RecordingGate::default();
+    let progress = Progress::new(false);
+    let applier = Applier {
+        stack: &p.stack,
+        vars: &p.vars,
+        provider: &h.provider,
+        backend: &h.backend,
+        progress: &progress,
+    };
+    let opts = ApplyOptions {
+        parallelism: 4,
+        snapshot_data_loss: false,
+    };
+    let summary = rt().block_on(applier.apply_gated(
+        &p.out.plan,
+        p.state.clone(),
+        p.state_exists,
+        &p.out.values,
+        &opts,
+        Some(&gate as &dyn crate::apply::Gate),
+    ));
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(summary.added, 4);
+
+    let state = h.state();
+    let landed = |a: &str| Value::Object(state.get(&addr(a)).unwrap().object());
+    let key = crate::addr::ResourceAddr::managed("mem_key", "k");
+    let web = crate::addr::ResourceAddr::managed("mem_instance", "web");
+    let seen = gate.seen.lock().unwrap();
+    assert_eq!(
+        seen.keys().collect::<Vec<_>>(),
+        [
+            "mem_instance.web[0]",
+            "mem_instance.web[1]",
+            "mem_key.k",
+            "mem_volume.v"
+        ]
+    );
+    // Before anything landed: the planned values, unknowns and all.
+    assert_eq!(
+        seen["mem_key.k"][&key],
+        Value::Object(p.after("mem_key.k").clone())
+    );
+    assert_eq!(seen["mem_key.k"][&key].get("arn"), &Value::Unknown);
+    for i in ["mem_instance.web[0]", "mem_instance.web[1]"] {
+        assert_eq!(
+            seen[i][&key],
+            landed("mem_key.k"),
+            "{i} is asked about after the key landed"
+        );
+    }
+    assert_eq!(seen["mem_volume.v"][&key], landed("mem_key.k"));
+    assert_eq!(
+        seen["mem_volume.v"][&web],
+        Value::List(vec![
+            landed("mem_instance.web[0]"),
+            landed("mem_instance.web[1]")
+        ])
+    );
+}
 
 fn plan_error_with(h: &Harness, src: &str, opts: PlanOptions) -> String {
     let stack = h.stack(src);
     let graph = ConfigGraph::build(&stack).map_err(rendered).unwrap();
     let vars = vars::resolve(&stack, &VarInputs::default()).map_err(rendered).unwrap();
-    let state = h.backend.read().unwrap().unwrap_or_else(State::new);
+    let state = h.backend.read().unwrap().unwrap_or_default();
     match rt().block_on(plan::plan(&stack, &graph, &vars, &h.provider, &state, &opts)) {
         Ok(out) => panic!("expected errors, got a plan: {:?}", actions(&out.plan)),
         Err(d) => rendered(d),
