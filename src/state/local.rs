@@ -8,23 +8,42 @@
 //! that exactly one process takes it. Environments live at
 //! `<dir>/env/<NAME>/<file>` next to the default `<dir>/<file>`.
 
-use super::{check_replace, Backend, LockInfo, State, StateError};
+use super::{check_replace_current, Backend, LockInfo, State, StateError};
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug)]
 pub struct LocalBackend {
     path: PathBuf,
     /// The default environment's file, when this one is an environment's.
     base: PathBuf,
+    /// The document this backend last read or wrote, checked.
+    known: Arc<Mutex<Option<Known>>>,
+}
+
+/// A state document and the lineage and serial it holds. A write that finds
+/// exactly these bytes on disk knows what they say without parsing them again:
+/// an apply writes the state after every resource, and parsing it each time
+/// made a large apply quadratic. Any other bytes are parsed and checked in full.
+struct Known {
+    bytes: Vec<u8>,
+    lineage: String,
+    serial: u64,
+}
+
+impl std::fmt::Debug for Known {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Known {{ {} bytes, lineage {}, serial {} }}", self.bytes.len(), self.lineage, self.serial)
+    }
 }
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
         let path = path.into();
-        LocalBackend { base: path.clone(), path }
+        LocalBackend { base: path.clone(), path, known: Arc::default() }
     }
 
     /// The state of environment `env` (None or "default": `base` itself), kept at
@@ -39,7 +58,7 @@ impl LocalBackend {
             }
             None => base.clone(),
         };
-        LocalBackend { path, base }
+        LocalBackend { path, base, known: Arc::default() }
     }
 
     /// The lock file: `<path>.lock`.
@@ -120,8 +139,26 @@ impl LocalBackend {
     pub fn read(&self) -> Result<Option<State>, StateError> {
         match self.read_bytes()? {
             None => Ok(None),
-            Some(bytes) => State::from_json_at(&bytes, &self.location()).map(Some),
+            Some(bytes) => {
+                let state = State::from_json_at(&bytes, &self.location())?;
+                self.remember(bytes, &state);
+                Ok(Some(state))
+            }
         }
+    }
+
+    fn remember(&self, bytes: Vec<u8>, state: &State) {
+        *self.known.lock().unwrap() = Some(Known { bytes, lineage: state.lineage.clone(), serial: state.serial });
+    }
+
+    /// (lineage, serial) of the state in `bytes`, read from the file now; parsed and
+    /// checked in full unless they are the very bytes this backend last saw.
+    fn lineage_and_serial(&self, bytes: &[u8]) -> Result<(String, u64), StateError> {
+        if let Some(known) = self.known.lock().unwrap().as_ref().filter(|k| k.bytes == bytes) {
+            return Ok((known.lineage.clone(), known.serial));
+        }
+        let state = State::from_json_at(bytes, &self.location())?;
+        Ok((state.lineage, state.serial))
     }
 
     pub fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
@@ -135,17 +172,19 @@ impl LocalBackend {
         // error here too, so it is never replaced.
         let on_disk = self.read_bytes()?;
         let current = match &on_disk {
-            Some(bytes) => Some(State::from_json_at(bytes, &self.location())?),
+            Some(bytes) => Some(self.lineage_and_serial(bytes)?),
             None => None,
         };
-        check_replace(&self.location(), current.as_ref(), state, expected)?;
+        check_replace_current(&self.location(), current.as_ref().map(|(l, s)| (l.as_str(), *s)), state, expected)?;
 
         // Back up exactly the bytes that were checked, then swap in the new state.
         if let Some(bytes) = &on_disk {
             self.write_atomic(&dir, &self.backup_path(), bytes)?;
         }
-        self.write_atomic(&dir, &self.path, state.to_json_pretty().as_bytes())?;
+        let text = state.to_json_pretty().into_bytes();
+        self.write_atomic(&dir, &self.path, &text)?;
         sync_dir(&dir);
+        self.remember(text, state);
         Ok(())
     }
 }
@@ -388,6 +427,63 @@ mod tests {
         assert!(matches!(err, StateError::AlreadyExists { .. }), "{err}");
 
         assert_eq!(fs::read(backend.path()).unwrap(), on_disk);
+    }
+
+    #[test]
+    fn each_write_checks_what_is_on_disk_now_even_right_after_its_own() {
+        // A write skips parsing only the exact bytes this backend last saw;
+        // whatever another writer (or an editor) left is checked in full.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("default.json");
+        let ours = LocalBackend::new(&path);
+        let first = next(&sample());
+        ours.write(&first, None).unwrap();
+        let second = next(&first);
+        ours.write(&second, Some((&first.lineage, first.serial)))
+            .unwrap();
+        let err = ours
+            .write(&next(&second), Some((&first.lineage, first.serial)))
+            .unwrap_err();
+        assert!(
+            matches!(err, StateError::StaleSerial { found: 2, expected: 1, .. }),
+            "{err}"
+        );
+
+        // Another process moves the state on.
+        let theirs = LocalBackend::new(&path);
+        let mut moved = theirs.read().unwrap().unwrap();
+        moved.bump_serial();
+        theirs
+            .write(&moved, Some((&second.lineage, second.serial)))
+            .unwrap();
+        let err = ours
+            .write(&next(&second), Some((&second.lineage, second.serial)))
+            .unwrap_err();
+        assert!(
+            matches!(err, StateError::StaleSerial { found: 3, expected: 2, .. }),
+            "{err}"
+        );
+
+        // Damaged by hand, serial and lineage intact: refused, left as it is.
+        let good = fs::read(&path).unwrap();
+        let damaged = String::from_utf8(good.clone())
+            .unwrap()
+            .replace("\"aws_vpc.main\"", "\"aws_vpc.other\"");
+        assert_ne!(damaged.as_bytes(), good);
+        fs::write(&path, &damaged).unwrap();
+        let err = ours
+            .write(&next(&moved), Some((&moved.lineage, moved.serial)))
+            .unwrap_err();
+        assert!(matches!(err, StateError::Invalid { .. }), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), damaged.as_bytes());
+
+        // Put back, it is the current state again.
+        fs::write(&path, &good).unwrap();
+        let last = next(&moved);
+        ours.write(&last, Some((&moved.lineage, moved.serial)))
+            .unwrap();
+        assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), last);
+        assert_eq!(fs::read(ours.backup_path()).unwrap(), good);
     }
 
     #[test]

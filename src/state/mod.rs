@@ -627,6 +627,17 @@ pub(crate) fn check_replace(
     new: &State,
     expected: Option<(&str, u64)>,
 ) -> Result<(), StateError> {
+    let current = current.map(|c| (c.lineage.as_str(), c.serial));
+    check_replace_current(location, current, new, expected)
+}
+
+/// [`check_replace`] given only the (lineage, serial) of the current state.
+pub(crate) fn check_replace_current(
+    location: &str,
+    current: Option<(&str, u64)>,
+    new: &State,
+    expected: Option<(&str, u64)>,
+) -> Result<(), StateError> {
     let location = location.to_string();
     match (current, expected) {
         (None, None) => Ok(()),
@@ -634,33 +645,33 @@ pub(crate) fn check_replace(
             location,
             expected: serial,
         }),
-        (Some(cur), None) => Err(StateError::AlreadyExists {
+        (Some((cur_lineage, cur_serial)), None) => Err(StateError::AlreadyExists {
             location,
-            lineage: cur.lineage.clone(),
-            serial: cur.serial,
+            lineage: cur_lineage.to_string(),
+            serial: cur_serial,
         }),
-        (Some(cur), Some((lineage, serial))) => {
+        (Some((cur_lineage, cur_serial)), Some((lineage, serial))) => {
             for wanted in [lineage, new.lineage.as_str()] {
-                if cur.lineage != wanted {
+                if cur_lineage != wanted {
                     return Err(StateError::LineageMismatch {
                         location,
-                        found: cur.lineage.clone(),
+                        found: cur_lineage.to_string(),
                         expected: wanted.to_string(),
                     });
                 }
             }
-            if cur.serial != serial {
+            if cur_serial != serial {
                 return Err(StateError::StaleSerial {
                     location,
-                    found: cur.serial,
+                    found: cur_serial,
                     expected: serial,
                 });
             }
-            if new.serial <= cur.serial {
+            if new.serial <= cur_serial {
                 return Err(StateError::SerialNotIncreased {
                     location,
                     new: new.serial,
-                    current: cur.serial,
+                    current: cur_serial,
                 });
             }
             Ok(())
