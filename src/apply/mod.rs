@@ -128,8 +128,10 @@ pub struct Applier<'a> {
 struct Run<'a> {
     ctx: &'a Applier<'a>,
     plan: &'a Plan,
-    /// Async: it is held across the backend write, which serialises writes.
-    state: tokio::sync::Mutex<State>,
+    /// The state as resources land. Async: it is held across the backend write,
+    /// which serialises writes; a fair (first come, first served) lock, which
+    /// [`Run::flush`] relies on.
+    ledger: tokio::sync::Mutex<Ledger>,
     /// (lineage, serial) of what is on the backend now; None before the first write.
     on_backend: Mutex<Option<(String, u64)>>,
     /// Resource values as they land, for re-evaluating dependents' configuration.
@@ -189,7 +191,7 @@ impl<'a> Applier<'a> {
         let run = Run {
             ctx: self,
             plan,
-            state: tokio::sync::Mutex::new(state),
+            ledger: tokio::sync::Mutex::new(Ledger { state, changes: 0, written: 0 }),
             on_backend: Mutex::new(on_backend),
             values: Mutex::new(Values::new(self.stack, initial_instances(self.stack, planned_values))),
             summary: Mutex::new(Summary::default()),
@@ -278,6 +280,14 @@ fn initial_instances(stack: &Stack, planned: &BTreeMap<ResourceAddr, Value>) -> 
         }
     }
     out
+}
+
+/// This apply's state, how many changes it has had and how many of them the
+/// backend holds.
+struct Ledger {
+    state: State,
+    changes: u64,
+    written: u64,
 }
 
 /// Instance values as they land, and the value of each block built from them (a
@@ -490,18 +500,19 @@ impl Run<'_> {
             .await
             .map_err(|e| describe(&change.addr, "destroying", &e))?;
         self.ctx.progress.done(&change.addr, JobKind::Delete, started, None);
-        let mut state = self.state.lock().await;
         let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
-        if cbd || change.deposed.is_some() {
-            // The new object holds the address; only the deposed old one goes.
-            let old = Value::Object(prior).to_json();
-            if let Some(r) = state.get_mut(&change.addr) {
-                r.deposed.retain(|d| d.get("id") != old.get("id"));
+        let ((), n) = self.change_state(|state| {
+            if cbd || change.deposed.is_some() {
+                // The new object holds the address; only the deposed old one goes.
+                let old = Value::Object(prior).to_json();
+                if let Some(r) = state.get_mut(&change.addr) {
+                    r.deposed.retain(|d| d.get("id") != old.get("id"));
+                }
+            } else {
+                state.remove(&change.addr);
             }
-        } else {
-            state.remove(&change.addr);
-        }
-        self.persist(&mut state).await?;
+        }).await;
+        self.flush(n).await?;
         self.summary.lock().unwrap().destroyed += 1;
         Ok(())
     }
@@ -537,67 +548,81 @@ impl Run<'_> {
     /// Keeps what refresh read (e.g. a volume attached since the last apply), as
     /// Terraform does, so the same drift is not reported again next time.
     async fn record_refreshed(&self) -> Result<(), String> {
-        let mut state = self.state.lock().await;
-        let mut changed = false;
-        for change in &self.plan.changes {
-            if let (Some(before), Some(_), None) = (&change.before, &change.importing, state.get(&change.addr)) {
-                let deps: Vec<InstanceAddr> = state
-                    .resources
-                    .iter()
-                    .filter(|r| change.depends_on.contains(&r.addr().resource))
-                    .map(|r| r.addr())
-                    .collect();
-                let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
-                state.upsert(ResourceState::from_object(&change.addr, before, &deps, cbd).map_err(|e| e.to_string())?);
-                changed = true;
-                continue;
+        let (changed, n) = self.change_state(|state| {
+            let mut changed = false;
+            for change in &self.plan.changes {
+                if let (Some(before), Some(_), None) = (&change.before, &change.importing, state.get(&change.addr)) {
+                    let deps = dependencies(state, change);
+                    let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
+                    state.upsert(ResourceState::from_object(&change.addr, before, &deps, cbd).map_err(|e| e.to_string())?);
+                    changed = true;
+                    continue;
+                }
+                if change.deposed.is_some() {
+                    continue;
+                }
+                let (Some(before), Some(rs)) = (&change.before, state.get_mut(&change.addr)) else { continue };
+                let refreshed = Value::Object(before.clone()).to_json();
+                if rs.attributes != refreshed {
+                    rs.attributes = refreshed;
+                    changed = true;
+                }
             }
-            if change.deposed.is_some() {
-                continue;
-            }
-            let (Some(before), Some(rs)) = (&change.before, state.get_mut(&change.addr)) else { continue };
-            let refreshed = Value::Object(before.clone()).to_json();
-            if rs.attributes != refreshed {
-                rs.attributes = refreshed;
-                changed = true;
-            }
-        }
-        if changed {
-            self.persist(&mut state).await?;
+            Ok::<_, String>(changed)
+        }).await;
+        if changed? {
+            self.flush(n).await?;
         }
         Ok(())
     }
 
-    /// Writes one landed resource into state and persists it at once.
+    /// Writes one landed resource into state and persists it before returning.
     async fn record(&self, change: &ResourceChange, obj: &Object, tainted: bool) -> Result<(), String> {
-        let mut state = self.state.lock().await;
-        let deps: Vec<InstanceAddr> = state
-            .resources
-            .iter()
-            .filter(|r| change.depends_on.contains(&r.addr().resource))
-            .map(|r| r.addr())
-            .collect();
-        let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
-        let mut rs = ResourceState::from_object(&change.addr, obj, &deps, cbd).map_err(|e| e.to_string())?;
-        rs.tainted = tainted;
-        // Deposed objects stay until deleted; under create_before_destroy the object
-        // being replaced joins them until its own delete succeeds.
-        rs.deposed = state.get(&change.addr).map(|r| r.deposed.clone()).unwrap_or_default();
-        if let (true, Some(old)) = (cbd, &change.before) {
-            rs.deposed.push(Value::Object(old.clone()).to_json());
-        }
-        state.upsert(rs);
-        self.persist(&mut state).await
+        let (recorded, n) = self.change_state(|state| {
+            let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
+            let mut rs = ResourceState::from_object(&change.addr, obj, &dependencies(state, change), cbd).map_err(|e| e.to_string())?;
+            rs.tainted = tainted;
+            // Deposed objects stay until deleted; under create_before_destroy the object
+            // being replaced joins them until its own delete succeeds.
+            rs.deposed = state.get(&change.addr).map(|r| r.deposed.clone()).unwrap_or_default();
+            if let (true, Some(old)) = (cbd, &change.before) {
+                rs.deposed.push(Value::Object(old.clone()).to_json());
+            }
+            state.upsert(rs);
+            Ok::<_, String>(())
+        }).await;
+        recorded?;
+        self.flush(n).await
     }
 
-    /// Writes the state; the caller holds the state lock, so writes never overlap.
-    async fn persist(&self, state: &mut State) -> Result<(), String> {
-        let expected = self.on_backend.lock().unwrap().clone();
+    /// Changes the state in memory; returns the change's number for [`Run::flush`].
+    async fn change_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> (T, u64) {
+        let mut ledger = self.ledger.lock().await;
+        let out = f(&mut ledger.state);
+        ledger.changes += 1;
+        (out, ledger.changes)
+    }
+
+    /// Returns once the backend holds change `upto` and every one before it.
+    /// Changes queued behind a write share the next one (group commit): the lock
+    /// is fair, so changes that waited for a write are all made before the first
+    /// of their flushes writes them. Each write carries the whole state, and this
+    /// keeps writes from piling up when they are slower than resources land, while
+    /// no job counts as done before its resource is on the backend.
+    async fn flush(&self, upto: u64) -> Result<(), String> {
+        let mut ledger = self.ledger.lock().await;
+        if ledger.written >= upto {
+            return Ok(());
+        }
+        let changes = ledger.changes;
+        let state = &mut ledger.state;
         state.bump_serial();
+        let expected = self.on_backend.lock().unwrap().clone();
         let result = self.ctx.backend.write(state, expected.as_ref().map(|(l, s)| (l.as_str(), *s))).await;
         match result {
             Ok(()) => {
                 *self.on_backend.lock().unwrap() = Some((state.lineage.clone(), state.serial));
+                ledger.written = changes;
                 Ok(())
             }
             Err(e) if e.is_conflict() => {
@@ -640,24 +665,31 @@ impl Run<'_> {
         }
         let values = self.values();
         let scope = Scope::new(self.ctx.stack, self.ctx.vars, &values);
-        let mut state = self.state.lock().await;
-        let before = state.outputs.clone();
-        state.outputs.retain(|name, _| self.ctx.stack.outputs.contains_key(name) && !self.plan.destroy);
-        if !self.plan.destroy {
-            for (name, output) in &self.ctx.stack.outputs {
-                if let Ok(v) = scope.eval(&output.value) {
-                    if v.is_wholly_known() {
-                        let _ = state.set_output(name, &v, output.sensitive);
+        let (write, n) = self.change_state(|state| {
+            let before = state.outputs.clone();
+            state.outputs.retain(|name, _| self.ctx.stack.outputs.contains_key(name) && !self.plan.destroy);
+            if !self.plan.destroy {
+                for (name, output) in &self.ctx.stack.outputs {
+                    if let Ok(v) = scope.eval(&output.value) {
+                        if v.is_wholly_known() {
+                            let _ = state.set_output(name, &v, output.sensitive);
+                        }
                     }
                 }
             }
-        }
-        if state.outputs != before || state.serial == 0 {
-            if let Err(e) = self.persist(&mut state).await {
+            state.outputs != before || state.serial == 0
+        }).await;
+        if write {
+            if let Err(e) = self.flush(n).await {
                 self.summary.lock().unwrap().failures.push(("outputs".into(), e));
             }
         }
     }
+}
+
+/// The instances in `state` of the blocks `change` depends on.
+fn dependencies(state: &State, change: &ResourceChange) -> Vec<InstanceAddr> {
+    state.resources.iter().filter(|r| change.depends_on.iter().any(|d| r.is_instance_of(d))).map(|r| r.addr()).collect()
 }
 
 fn describe(addr: &InstanceAddr, doing: &str, e: &ProviderError) -> String {

@@ -420,6 +420,11 @@ impl ResourceState {
             .collect()
     }
 
+    /// Whether this is an instance of block `block`.
+    pub fn is_instance_of(&self, block: &ResourceAddr) -> bool {
+        self.mode == block.mode && self.type_name == block.type_name && self.name == block.name
+    }
+
     fn is(&self, addr: &InstanceAddr) -> bool {
         self.mode == addr.resource.mode
             && self.type_name == addr.resource.type_name
@@ -513,6 +518,15 @@ struct Sorted<'a>(&'a Json);
 impl Serialize for Sorted<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {
+            // Usually sorted already (built from a BTreeMap, or read back from a
+            // sorted file): sorting is skipped then, as the state is written often.
+            Json::Object(map) if map.keys().is_sorted() => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (k, v) in map {
+                    out.serialize_entry(k, &Sorted(v))?;
+                }
+                out.end()
+            }
             Json::Object(map) => {
                 let mut entries: Vec<(&String, &Json)> = map.iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(b.0));

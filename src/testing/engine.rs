@@ -2149,3 +2149,125 @@ resource "mem_key" "k" {
     let p = h.plan(src);
     assert_eq!(actions(p.plan()), ["mem_key.k[0] create", "mem_key.k[2] create"]);
 }
+
+/// A local backend whose writes take a while, logging what each write carried
+/// and how many provider calls had been made when it finished.
+struct SlowBackend<'a> {
+    inner: &'a crate::state::LocalBackend,
+    provider: &'a MemoryProvider,
+    /// (serial, addresses written, provider calls so far) per finished write.
+    writes: std::sync::Mutex<Vec<(u64, Vec<String>, usize)>>,
+}
+
+#[async_trait::async_trait]
+impl crate::state::Backend for SlowBackend<'_> {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    async fn read(&self) -> Result<Option<State>, crate::state::StateError> {
+        crate::state::Backend::read(self.inner).await
+    }
+    async fn write(
+        &self,
+        state: &State,
+        expected: Option<(&str, u64)>,
+    ) -> Result<(), crate::state::StateError> {
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        crate::state::Backend::write(self.inner, state, expected).await?;
+        let addresses = state.resources.iter().map(|r| r.address.clone()).collect();
+        let calls = self.provider.calls().len();
+        self.writes
+            .lock()
+            .unwrap()
+            .push((state.serial, addresses, calls));
+        Ok(())
+    }
+    async fn lock(&self, info: &crate::state::LockInfo) -> Result<(), crate::state::StateError> {
+        self.inner.lock(info).await
+    }
+    async fn unlock(&self, id: &str) -> Result<(), crate::state::StateError> {
+        self.inner.unlock(id).await
+    }
+    async fn lock_info(&self) -> Result<Option<crate::state::LockInfo>, crate::state::StateError> {
+        self.inner.lock_info().await
+    }
+    fn recovery_path(&self, stamp: &str) -> PathBuf {
+        self.inner.recovery_path(stamp)
+    }
+    async fn environments(&self) -> Result<Vec<String>, crate::state::StateError> {
+        self.inner.environments().await
+    }
+}
+
+#[test]
+fn resources_landing_during_a_write_share_the_next_one_and_dependents_wait_for_it() {
+    let src = r#"
+resource "mem_key" "k" {
+  count       = 12
+  description = "key ${count.index}"
+}
+
+resource "mem_instance" "web" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  kms_key_id    = mem_key.k[11].arn
+  depends_on    = [mem_key.k]
+}
+"#;
+    let h = Harness::new();
+    let p = h.plan(src);
+    let backend = SlowBackend {
+        inner: &h.backend,
+        provider: &h.provider,
+        writes: Default::default(),
+    };
+    let progress = Progress::new(false);
+    let applier = Applier {
+        stack: &p.stack,
+        vars: &p.vars,
+        provider: &h.provider,
+        backend: &backend,
+        progress: &progress,
+    };
+    let opts = ApplyOptions {
+        parallelism: 12,
+        snapshot_data_loss: false,
+    };
+    let summary = rt().block_on(applier.apply(
+        &p.out.plan,
+        p.state.clone(),
+        p.state_exists,
+        &p.out.values,
+        &opts,
+    ));
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(summary.added, 13);
+    assert_eq!(h.state().resources.len(), 13);
+
+    let writes = backend.writes.lock().unwrap();
+    // Twelve keys landing together need far fewer than twelve writes.
+    assert!(writes.len() < 8, "{} writes", writes.len());
+    let serials: Vec<u64> = writes.iter().map(|w| w.0).collect();
+    let expected: Vec<u64> = (1..=writes.len() as u64).collect();
+    assert_eq!(serials, expected, "one serial per write, in order");
+    // The instance was created only after a finished write held all twelve keys.
+    let calls: Vec<String> = h.provider.calls().iter().map(|c| c.short()).collect();
+    let created = calls
+        .iter()
+        .position(|c| c == "create mem_instance.web")
+        .unwrap();
+    let keys_on_backend = writes
+        .iter()
+        .find(|(_, addrs, _)| addrs.iter().filter(|a| a.starts_with("mem_key.k[")).count() == 12)
+        .expect("a write with every key");
+    assert!(
+        keys_on_backend.2 <= created,
+        "the keys reached the backend after call {}, the instance was created at call {created}: {calls:?}",
+        keys_on_backend.2
+    );
+    assert!(writes
+        .last()
+        .unwrap()
+        .1
+        .contains(&"mem_instance.web".to_string()));
+}
