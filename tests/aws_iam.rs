@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{changed, meta, plan_new, replaced, replan, runtime, string_map as tags, Moto};
+use common::{
+    changed, meta, ok, plan_new, replaced, replan, runtime, string_map as tags, write_stack, Moto,
+};
 use recon::aws::iam::instance_profile::IamInstanceProfile;
 use recon::aws::iam::policy::IamPolicy;
 use recon::aws::iam::role::IamRole;
@@ -1031,16 +1033,9 @@ fn instance_role_stack_applies_replans_clean_and_destroys() {
     let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let cwd = work.path();
-    let stack = cwd.join("iam-stack");
-    std::fs::create_dir_all(&stack).unwrap();
-    std::fs::write(stack.join("main.hcl"), STACK).unwrap();
+    let stack = write_stack(cwd, "iam-stack", STACK);
 
-    let apply = moto.run(cwd, &stack, &["apply", "--auto-approve"]);
-    assert_eq!(
-        apply.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        apply.stdout, apply.stderr
-    );
+    let apply = ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
     assert!(apply.stdout.contains("6 added"), "{}", apply.stdout);
 
     let iam = aws_sdk_iam::Client::new(&moto.sdk_config());
@@ -1076,19 +1071,8 @@ fn instance_role_stack_applies_replans_clean_and_destroys() {
 
     // Re-planning right after apply finds nothing to do: the policies compare by
     // meaning, not by the text IAM sends back.
-    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(
-        again.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        again.stdout, again.stderr
-    );
-    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    moto.expect_no_changes(cwd, &stack);
 
-    let destroy = moto.run(cwd, &stack, &["destroy", "--auto-approve"]);
-    assert_eq!(
-        destroy.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        destroy.stdout, destroy.stderr
-    );
+    moto.destroy(cwd, &stack);
     assert_eq!(iam_leftovers(&moto), Vec::<String>::new());
 }

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{block, changed, meta, ok, plan_new, replan, runtime, string_map as map, Moto};
+use common::{
+    block, changed, meta, ok, plan_new, replan, runtime, string_map as map, write_stack, Moto,
+};
 use recon::aws::events::rule::EventRule;
 use recon::aws::events::target::EventTarget;
 use recon::aws::lambda::archive_file::{self, glob_match};
@@ -1025,9 +1027,8 @@ def handler(event, context):
         ec2.stop_instances(InstanceIds=ids)
 "#;
 
-fn write_stack(dir: &Path) -> PathBuf {
-    let stack = dir.join("scheduler");
-    write(&stack.join("main.hcl"), STACK);
+fn scheduler_stack(dir: &Path) -> PathBuf {
+    let stack = write_stack(dir, "scheduler", STACK);
     write(&stack.join("lambda/switch.py"), HANDLER);
     stack
 }
@@ -1125,16 +1126,9 @@ fn scheduled_lambda_stack() {
     let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let cwd = work.path();
-    let stack = write_stack(cwd);
+    let stack = scheduler_stack(cwd);
 
-    let plan = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(
-        plan.stdout
-            .contains("Plan: 8 to add, 0 to change, 0 to destroy."),
-        "{}",
-        plan.stdout
-    );
+    moto.expect_plan(cwd, &stack, "Plan: 8 to add, 0 to change, 0 to destroy.");
     assert!(
         stack.join("build/switch.zip").exists(),
         "the archive is built at plan time"
@@ -1165,9 +1159,7 @@ fn scheduled_lambda_stack() {
     assert_eq!(first_sha, zip_sha, "the function runs the archived source");
 
     // Nothing to do right after apply.
-    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
-    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    moto.expect_no_changes(cwd, &stack);
 
     // A timeout changed by hand is drift: the plan shows the real value and apply
     // puts the configured one back.
@@ -1182,16 +1174,8 @@ fn scheduled_lambda_stack() {
             .await
             .unwrap();
     });
-    let drift = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(drift.code, 2, "{}\n{}", drift.stdout, drift.stderr);
+    let drift = moto.expect_plan(cwd, &stack, "Plan: 0 to add, 1 to change, 0 to destroy.");
     assert!(drift.stdout.contains("99"), "{}", drift.stdout);
-    assert!(
-        drift
-            .stdout
-            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
-        "{}",
-        drift.stdout
-    );
     ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
     let timeout = runtime().block_on(async {
         clients
@@ -1215,8 +1199,7 @@ fn scheduled_lambda_stack() {
         &stack.join("lambda/switch.py"),
         &HANDLER.replace("stop_instances", "stop_instances  # graceful"),
     );
-    let edited = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(edited.code, 2, "{}\n{}", edited.stdout, edited.stderr);
+    let edited = moto.expect_plan(cwd, &stack, "Plan: 0 to add, 1 to change, 0 to destroy.");
     assert!(
         edited
             .stdout
@@ -1229,27 +1212,14 @@ fn scheduled_lambda_stack() {
         "{}",
         edited.stdout
     );
-    assert!(
-        edited
-            .stdout
-            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
-        "{}",
-        edited.stdout
-    );
     ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
     let second_sha = code_sha(&moto);
     assert_ne!(second_sha, first_sha, "new code uploaded");
-    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    ok(moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]));
 
     // Destroy leaves nothing: targets went before their rules, permissions before
     // the function, the function before its role.
-    let destroyed = moto.run(cwd, &stack, &["destroy", "--auto-approve"]);
-    assert_eq!(
-        destroyed.code, 0,
-        "{}\n{}",
-        destroyed.stdout, destroyed.stderr
-    );
+    moto.destroy(cwd, &stack);
     let (functions, rules, statements, roles) = moto_view(&moto);
     assert_eq!(functions, Vec::<String>::new());
     assert_eq!(rules, Vec::<String>::new());

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{block, meta, ok, plan_new, replan, string_map as tags, Moto};
+use common::{block, meta, ok, plan_new, replan, string_map as tags, write_stack, Moto};
 use recon::aws::s3::bucket::{self, S3Bucket};
 use recon::aws::s3::bucket_policy::{self, S3BucketPolicy};
 use recon::aws::s3::bucket_public_access_block::{self, S3BucketPublicAccessBlock};
@@ -679,18 +679,9 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
     let clients = Clients::from_config(&moto.sdk_config());
     let work = tempfile::tempdir().unwrap();
     let cwd = work.path();
-    let stack = cwd.join("s3-backup");
-    std::fs::create_dir_all(&stack).unwrap();
-    std::fs::write(stack.join("main.hcl"), STACK).unwrap();
+    let stack = write_stack(cwd, "s3-backup", STACK);
 
-    let plan = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(
-        plan.stdout
-            .contains("Plan: 6 to add, 0 to change, 0 to destroy."),
-        "{}",
-        plan.stdout
-    );
+    let plan = moto.expect_plan(cwd, &stack, "Plan: 6 to add, 0 to change, 0 to destroy.");
     assert!(
         plan.stdout
             .contains("apply_server_side_encryption_by_default {"),
@@ -752,9 +743,7 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
     });
 
     // Re-planning right after apply finds nothing to do.
-    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
-    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    moto.expect_no_changes(cwd, &stack);
 
     // Backups land in the bucket (several versions), then destroy removes it all.
     rt.block_on(async {
@@ -763,12 +752,7 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
         }
         assert_eq!(version_count(&clients, &name).await, 2);
     });
-    let destroyed = moto.run(cwd, &stack, &["destroy", "--auto-approve"]);
-    assert_eq!(
-        destroyed.code, 0,
-        "{}\n{}",
-        destroyed.stdout, destroyed.stderr
-    );
+    moto.destroy(cwd, &stack);
     rt.block_on(async {
         let buckets = clients.s3.list_buckets().send().await.unwrap();
         assert!(buckets.buckets().is_empty(), "{:?}", buckets.buckets());

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{changed, meta, ok, plan_new, replaced, replan, string_map as tags, Moto};
+use common::{
+    changed, meta, ok, plan_new, replaced, replan, string_map as tags, write_stack, Moto,
+};
 use recon::aws::sqs::queue::{self, SqsQueue};
 use recon::aws::Clients;
 use recon::object;
@@ -414,18 +416,9 @@ fn dead_letter_queue_stack_applies_replans_clean_and_destroys() {
     let clients = Clients::from_config(&moto.sdk_config());
     let work = tempfile::tempdir().unwrap();
     let cwd = work.path();
-    let stack = cwd.join("dlq");
-    std::fs::create_dir_all(&stack).unwrap();
-    std::fs::write(stack.join("main.hcl"), STACK).unwrap();
+    let stack = write_stack(cwd, "dlq", STACK);
 
-    let plan = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(
-        plan.stdout
-            .contains("Plan: 2 to add, 0 to change, 0 to destroy."),
-        "{}",
-        plan.stdout
-    );
+    moto.expect_plan(cwd, &stack, "Plan: 2 to add, 0 to change, 0 to destroy.");
     ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
     let dlq_url = ok(moto.run(cwd, &stack, &["output", "--raw", "dlq_url"]))
         .stdout
@@ -461,15 +454,7 @@ fn dead_letter_queue_stack_applies_replans_clean_and_destroys() {
         );
     });
 
-    let again = moto.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
-    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
-
-    let destroyed = moto.run(cwd, &stack, &["destroy", "--auto-approve"]);
-    assert_eq!(
-        destroyed.code, 0,
-        "{}\n{}",
-        destroyed.stdout, destroyed.stderr
-    );
+    moto.expect_no_changes(cwd, &stack);
+    moto.destroy(cwd, &stack);
     rt.block_on(async { assert!(queue_names(&clients).await.is_empty()) });
 }

@@ -4,40 +4,15 @@
 //! modules that include themselves; and every other command refusing modules at
 //! the block's file:line:col.
 
+mod common;
+
+use common::{recon_offline, Run};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
 
 fn recon(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_recon"))
-        .current_dir(cwd)
-        .args(args)
-        .env("NO_COLOR", "1")
-        // Nothing listens here, and no credentials: any AWS call would fail loudly.
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_ACCESS_KEY_ID", "")
-        .env("AWS_SECRET_ACCESS_KEY", "")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("run recon");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
-}
-
-fn json(run: &Run) -> Json {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", run.stdout, run.stderr))
+    Run::of(recon_offline(cwd).args(args))
 }
 
 fn write(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
@@ -220,7 +195,7 @@ fn local_modules_are_checked_per_instance_with_module_addresses() {
         "SSH open to the world fails at high:\n{}\n{}",
         run.stdout, run.stderr
     );
-    let doc = json(&run);
+    let doc = run.json();
     let got = ssh_results(&doc);
     let sg = ("app/modules/sg/main.tf".to_string(), 14, 26);
     let expect = |result: &str, file: &(String, u64, u64)| {
@@ -337,10 +312,7 @@ fn local_modules_are_checked_per_instance_with_module_addresses() {
     );
 
     // SARIF names the module's file and the full address.
-    let sarif = json(&recon(
-        tmp.path(),
-        &["check", "-C", "app", "--format", "sarif"],
-    ));
+    let sarif = recon(tmp.path(), &["check", "-C", "app", "--format", "sarif"]).json();
     let hit = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
@@ -431,7 +403,7 @@ fn a_remote_module_installed_by_terraform_init_is_checked_from_its_copy() {
     );
     let run = recon(tmp.path(), &["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    let doc = json(&run);
+    let doc = run.json();
     let got = ssh_results(&doc);
     assert_eq!(
         got.keys().collect::<Vec<_>>(),

@@ -2,42 +2,14 @@
 //! output (the SARIF document validated against the official 2.1.0 schema), exit
 //! codes and thresholds, waivers, Terraform files, a stack's own policies.
 
+mod common;
+
+use common::{recon_offline, repo_root, Run};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn recon(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_recon"))
-        .current_dir(cwd)
-        .args(args)
-        .env("NO_COLOR", "1")
-        // No credentials are needed; make sure none are found either.
-        .env("AWS_ACCESS_KEY_ID", "")
-        .env("AWS_SECRET_ACCESS_KEY", "")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("run recon");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
-}
-
-fn json(run: &Run) -> Json {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", run.stdout, run.stderr))
+    Run::of(recon_offline(cwd).args(args))
 }
 
 /// A stack directory `name` with these files.
@@ -58,7 +30,7 @@ fn the_example_stack_passes_the_baseline() {
         &["check", "-C", "stacks/cron-btsync", "--format", "json"],
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let doc = json(&run);
+    let doc = run.json();
     let results = doc["results"].as_array().unwrap();
     let mut failing = Vec::new();
     let mut seen = Vec::new();
@@ -260,10 +232,7 @@ fn a_terraform_repository_is_checked_with_notes_for_what_recon_does_not_model() 
 fn json_has_one_record_per_policy_and_resource() {
     let tmp = tempfile::tempdir().unwrap();
     stack(tmp.path(), "tf", &[("main.tf", RISKY)]);
-    let doc = json(&recon(
-        tmp.path(),
-        &["check", "-C", "tf", "--format", "json"],
-    ));
+    let doc = recon(tmp.path(), &["check", "-C", "tf", "--format", "json"]).json();
     let results = doc["results"].as_array().unwrap();
     let policies = doc["policies"].as_array().unwrap();
     let applicable = |ty: &str| {
@@ -351,7 +320,7 @@ fn sarif_is_valid_sarif_2_1_0() {
     stack(tmp.path(), "tf", &[("main.tf", RISKY), ("more.tf", "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = aws_ebs_volume.v.encrypted\n}\nresource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  size = 1\n}\n")]);
     let run = recon(tmp.path(), &["check", "-C", "tf", "--format", "sarif"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let doc = json(&run);
+    let doc = run.json();
     validate_sarif(&doc);
     assert_eq!(doc["version"], "2.1.0");
     let run0 = &doc["runs"][0];
@@ -396,7 +365,7 @@ fn sarif_is_valid_sarif_2_1_0() {
         &["check", "-C", "stacks/cron-btsync", "--format", "sarif"],
     );
     assert_eq!(ok.code, 0);
-    validate_sarif(&json(&ok));
+    validate_sarif(&ok.json());
 }
 
 #[test]
@@ -441,10 +410,7 @@ policy "subnets_in_tagged_vpcs" {
             ),
         ],
     );
-    let doc = json(&recon(
-        tmp.path(),
-        &["check", "-C", "app", "--format", "json"],
-    ));
+    let doc = recon(tmp.path(), &["check", "-C", "app", "--format", "json"]).json();
     let result = |policy: &str, addr: &str| {
         doc["results"]
             .as_array()
@@ -549,23 +515,16 @@ resource "aws_security_group" "ssh" {
 "#,
         )],
     );
+    // Planning a new stack reads nothing from AWS, but the SDK wants credentials
+    // and a region.
     let run_with = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_recon"))
-            .current_dir(tmp.path())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-        }
+        Run::of(
+            recon_offline(tmp.path())
+                .args(args)
+                .env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test")
+                .env("AWS_REGION", "us-east-1"),
+        )
     };
     let plan = run_with(&["plan", "-C", "open"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);

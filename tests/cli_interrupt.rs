@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{repo_root, runtime, Moto};
+use common::{on_terminal, runtime, Moto};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -31,6 +31,8 @@ fn stack() -> String {
         })
         .collect()
 }
+
+const ONE_VPC: &str = "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
 
 fn all_addresses() -> Vec<String> {
     let mut all: Vec<String> = (0..N)
@@ -143,8 +145,10 @@ fn lines(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 }
 
 impl Running {
-    fn start(mut cmd: Command) -> Running {
-        let mut child = cmd
+    /// recon `args` against `endpoint`, run in `dir`.
+    fn start(endpoint: &str, dir: &Path, args: &[&str]) -> Running {
+        let mut child = recon(endpoint, dir)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -264,53 +268,35 @@ fn silent_endpoint() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-/// VPC ids in moto that recon created (moto's default VPC has no recon tags).
+/// Only what recon created (moto's default VPC and subnets have no recon tags).
+fn recon_tagged() -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name("tag-key")
+        .values("recon:address")
+        .build()
+}
+
+fn sorted<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut ids: Vec<String> = ids.map(str::to_string).collect();
+    ids.sort();
+    ids
+}
+
+/// VPC ids in moto that recon created.
 fn recon_vpcs(moto: &Moto) -> Vec<String> {
     let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
-    runtime().block_on(async {
-        let out = ec2
-            .describe_vpcs()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("tag-key")
-                    .values("recon:address")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let mut ids: Vec<String> = out
-            .vpcs()
-            .iter()
-            .filter_map(|v| v.vpc_id().map(str::to_string))
-            .collect();
-        ids.sort();
-        ids
-    })
+    let out = runtime()
+        .block_on(ec2.describe_vpcs().filters(recon_tagged()).send())
+        .unwrap();
+    sorted(out.vpcs().iter().filter_map(|v| v.vpc_id()))
 }
 
 fn subnet_ids(moto: &Moto) -> Vec<String> {
     let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
-    runtime().block_on(async {
-        let out = ec2
-            .describe_subnets()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("tag-key")
-                    .values("recon:address")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let mut ids: Vec<String> = out
-            .subnets()
-            .iter()
-            .filter_map(|s| s.subnet_id().map(str::to_string))
-            .collect();
-        ids.sort();
-        ids
-    })
+    let out = runtime()
+        .block_on(ec2.describe_subnets().filters(recon_tagged()).send())
+        .unwrap();
+    sorted(out.subnets().iter().filter_map(|s| s.subnet_id()))
 }
 
 #[test]
@@ -318,9 +304,11 @@ fn a_first_ctrl_c_finishes_what_is_in_flight_records_it_and_releases_the_lock() 
     let moto = Moto::start();
     let root = tempfile::tempdir().unwrap();
     let dir = stack_dir(root.path(), &stack());
-    let mut cmd = recon(&moto.endpoint, &dir);
-    cmd.args(["apply", "--auto-approve", "--parallelism", "1"]);
-    let mut apply = Running::start(cmd);
+    let mut apply = Running::start(
+        &moto.endpoint,
+        &dir,
+        &["apply", "--auto-approve", "--parallelism", "1"],
+    );
     apply.wait_line(false, "Creation complete");
     apply.signal("INT");
     let done = apply.finish(WAIT);
@@ -410,14 +398,9 @@ fn a_first_ctrl_c_finishes_what_is_in_flight_records_it_and_releases_the_lock() 
 #[test]
 fn a_second_ctrl_c_stops_at_once_and_still_releases_the_lock() {
     let root = tempfile::tempdir().unwrap();
-    let dir = stack_dir(
-        root.path(),
-        "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
-    );
+    let dir = stack_dir(root.path(), ONE_VPC);
     let endpoint = silent_endpoint();
-    let mut cmd = recon(&endpoint, &dir);
-    cmd.args(["apply", "--auto-approve"]);
-    let mut apply = Running::start(cmd);
+    let mut apply = Running::start(&endpoint, &dir, &["apply", "--auto-approve"]);
     // The create is now in flight, and will never come back.
     apply.wait_line(false, "aws_vpc.v: Creating...");
     assert!(lock_file(&dir).exists(), "apply holds the lock");
@@ -445,19 +428,14 @@ fn a_second_ctrl_c_stops_at_once_and_still_releases_the_lock() {
 fn a_signal_while_planning_stops_at_once_and_releases_the_lock() {
     let moto = Moto::start();
     let root = tempfile::tempdir().unwrap();
-    let dir = stack_dir(
-        root.path(),
-        "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
-    );
+    let dir = stack_dir(root.path(), ONE_VPC);
     let first = run(&moto.endpoint, &dir, &["apply", "--auto-approve"]);
     assert_eq!(first.code, 0, "{}", first.all());
     let before = std::fs::read(state_file(&dir)).unwrap();
 
     // Refreshing the VPC never returns; apply holds the lock meanwhile.
     let endpoint = silent_endpoint();
-    let mut cmd = recon(&endpoint, &dir);
-    cmd.args(["apply", "--auto-approve"]);
-    let apply = Running::start(cmd);
+    let apply = Running::start(&endpoint, &dir, &["apply", "--auto-approve"]);
     let started = Instant::now();
     while !lock_file(&dir).exists() {
         assert!(started.elapsed() < WAIT, "apply never took the lock");
@@ -480,21 +458,14 @@ fn a_signal_while_planning_stops_at_once_and_releases_the_lock() {
 #[test]
 fn a_signal_while_waiting_for_the_lock_stops_at_once_and_leaves_the_holders_lock() {
     let root = tempfile::tempdir().unwrap();
-    let dir = stack_dir(
-        root.path(),
-        "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
-    );
+    let dir = stack_dir(root.path(), ONE_VPC);
     let endpoint = silent_endpoint();
     // Someone else's apply holds the lock, stuck on a create.
-    let mut cmd = recon(&endpoint, &dir);
-    cmd.args(["apply", "--auto-approve"]);
-    let mut holder = Running::start(cmd);
+    let mut holder = Running::start(&endpoint, &dir, &["apply", "--auto-approve"]);
     holder.wait_line(false, "Creating...");
     let lock = std::fs::read(lock_file(&dir)).unwrap();
 
-    let mut cmd = recon(&endpoint, &dir);
-    cmd.args(["plan", "--lock-timeout", "5m"]);
-    let mut waiter = Running::start(cmd);
+    let mut waiter = Running::start(&endpoint, &dir, &["plan", "--lock-timeout", "5m"]);
     waiter.wait_line(true, "Waiting up to 5m0s for the state lock");
     waiter.signal("INT");
     let done = waiter.finish(Duration::from_secs(10));
@@ -515,50 +486,14 @@ fn a_signal_while_waiting_for_the_lock_stops_at_once_and_leaves_the_holders_lock
     assert!(!lock_file(&dir).exists());
 }
 
-/// Runs argv[1..] on a pseudo-terminal, copying our stdin to it and its output to
-/// our stdout; says the child's pid first.
-const PTY_PY: &str = r#"
-import os, pty, select, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-os.write(1, ("PID %d\n" % pid).encode())
-stdin_open = True
-while True:
-    r, _, _ = select.select([fd] + ([0] if stdin_open else []), [], [])
-    if fd in r:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            data = b""
-        if not data:
-            break
-        os.write(1, data)
-    if stdin_open and 0 in r:
-        data = os.read(0, 4096)
-        if data:
-            os.write(fd, data)
-        else:
-            stdin_open = False
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status) % 256)
-"#;
-
 #[test]
 fn ctrl_c_at_the_prompt_cancels_and_changes_nothing() {
     let moto = Moto::start();
     let root = tempfile::tempdir().unwrap();
-    let dir = stack_dir(
-        root.path(),
-        "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
-    );
-    let script = root.path().join("term.py");
-    std::fs::write(&script, PTY_PY).unwrap();
+    let dir = stack_dir(root.path(), ONE_VPC);
     let cmd = recon(&moto.endpoint, &dir);
-    let mut term = Command::new(repo_root().join(".venv/bin/python3"));
-    term.arg(&script)
-        .arg(env!("CARGO_BIN_EXE_recon"))
-        .arg("apply")
+    let mut term = on_terminal(root.path());
+    term.arg("apply")
         .current_dir(&dir)
         .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
         .stdin(Stdio::piped())

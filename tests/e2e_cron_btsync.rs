@@ -179,9 +179,7 @@ fn example_stack_lifecycle() {
     let stack = copy_stack(cwd);
 
     // A first plan shows everything to create and exits 2 under --detailed-exitcode.
-    let plan = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(plan.stdout.contains("Plan: 26 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    let plan = moto.expect_plan(cwd, &stack, "Plan: 26 to add, 0 to change, 0 to destroy.");
     assert!(plan.stdout.contains("(known after apply)"), "{}", plan.stdout);
 
     ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve"]));
@@ -200,9 +198,7 @@ fn example_stack_lifecycle() {
     assert_eq!(state_attr(cwd, "aws_lambda_function.power", "/dead_letter_config/0/target_arn"), queue_arn);
 
     // Re-planning right after apply finds nothing to do.
-    let again = recon(&moto, cwd, &stack, &["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
-    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    moto.expect_no_changes(cwd, &stack);
 
     // instance_type changes in place: same instance, same volumes.
     let update = ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve", "--var", "instance_type=t3.small"]));
@@ -260,8 +256,7 @@ fn example_stack_lifecycle() {
     assert!(removed.stdout.contains("1 destroyed"), "{}", removed.stdout);
 
     // Destroy leaves nothing of the stack in moto.
-    let destroyed = recon(&moto, cwd, &stack, &[&["destroy", "--auto-approve", "--allow-data-loss", "aws_instance.sync", "--allow-data-loss", "aws_ebs_volume.data"][..], &args].concat());
-    assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+    ok(recon(&moto, cwd, &stack, &[&["destroy", "--auto-approve", "--allow-data-loss", "aws_instance.sync", "--allow-data-loss", "aws_ebs_volume.data"][..], &args].concat()));
     assert_eq!(leftovers(&moto), Vec::<String>::new());
     assert_eq!(state(cwd)["resources"].as_array().unwrap().len(), 0);
 }

@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::{repo_root, runtime, Moto};
+use common::{on_terminal, runtime, Moto};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -109,14 +109,8 @@ impl Proc {
     /// recon on a pseudo-terminal, as an operator at a prompt runs it. The first
     /// line of output is `PID <recon's pid>`.
     fn terminal(moto: &Moto, cwd: &Path, args: &[&str]) -> Proc {
-        let script = cwd.join("term.py");
-        std::fs::write(&script, PTY_PY).unwrap();
-        let mut cmd = Command::new(repo_root().join(".venv/bin/python3"));
-        cmd.arg(&script)
-            .arg(env!("CARGO_BIN_EXE_recon"))
-            .args(args)
-            .current_dir(cwd)
-            .env("NO_COLOR", "1");
+        let mut cmd = on_terminal(cwd);
+        cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
         for (k, v) in moto.env() {
             cmd.env(k, v);
         }
@@ -171,35 +165,6 @@ impl Proc {
         (status.code().unwrap_or(-1), self.output())
     }
 }
-
-/// Runs argv[1..] on a pseudo-terminal, copying our stdin to it and its output to
-/// our stdout; says the child's pid first.
-const PTY_PY: &str = r#"
-import os, pty, select, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-os.write(1, ("PID %d\n" % pid).encode())
-stdin_open = True
-while True:
-    r, _, _ = select.select([fd] + ([0] if stdin_open else []), [], [])
-    if fd in r:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            data = b""
-        if not data:
-            break
-        os.write(1, data)
-    if stdin_open and 0 in r:
-        data = os.read(0, 4096)
-        if data:
-            os.write(fd, data)
-        else:
-            stdin_open = False
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status) % 256)
-"#;
 
 /// An S3 client for the test's own look at the bucket.
 fn s3(moto: &Moto) -> aws_sdk_s3::Client {

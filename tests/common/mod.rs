@@ -105,19 +105,54 @@ impl Moto {
 
     /// Runs `recon <args> -C <stack>` in `cwd` against this server, to the end.
     pub fn run(&self, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
-        let out = self
-            .recon(cwd)
-            .args(args)
-            .arg("-C")
-            .arg(stack)
-            .output()
-            .expect("run recon");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-        }
+        Run::of(self.recon(cwd).args(args).arg("-C").arg(stack))
     }
+
+    /// `plan --detailed-exitcode` on a stack with changes to make: exit 2 and the
+    /// `summary` line ("Plan: 2 to add, 0 to change, 0 to destroy.").
+    pub fn expect_plan(&self, cwd: &Path, stack: &Path, summary: &str) -> Run {
+        let plan = self.run(cwd, stack, &["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        assert!(plan.stdout.contains(summary), "{}", plan.all());
+        plan
+    }
+
+    /// `plan --detailed-exitcode` on a stack that matches AWS: exit 0, "No changes.".
+    pub fn expect_no_changes(&self, cwd: &Path, stack: &Path) -> Run {
+        let plan = self.run(cwd, stack, &["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{}", plan.all());
+        assert!(plan.stdout.contains("No changes."), "{}", plan.all());
+        plan
+    }
+
+    /// `destroy --auto-approve`, asserting that it succeeded.
+    pub fn destroy(&self, cwd: &Path, stack: &Path) -> Run {
+        ok(self.run(cwd, stack, &["destroy", "--auto-approve"]))
+    }
+}
+
+/// A stack directory `<cwd>/<name>` (so the stack is called `name`) whose
+/// main.hcl is `src`.
+pub fn write_stack(cwd: &Path, name: &str, src: &str) -> PathBuf {
+    let stack = cwd.join(name);
+    std::fs::create_dir_all(&stack).unwrap();
+    std::fs::write(stack.join("main.hcl"), src).unwrap();
+    stack
+}
+
+/// A `recon` command run in `cwd` for commands that need no AWS (`check`):
+/// nothing listens at its endpoint and it has no credentials, so none are found
+/// and any AWS call fails loudly.
+pub fn recon_offline(cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_recon"));
+    cmd.current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "")
+        .env("AWS_SECRET_ACCESS_KEY", "")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE");
+    cmd
 }
 
 /// How one run of the recon binary ended.
@@ -127,15 +162,76 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Runs `cmd` to the end.
+    pub fn of(cmd: &mut Command) -> Run {
+        let out = cmd.output().expect("run recon");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    }
+
+    /// Both outputs, for assertion messages.
+    pub fn all(&self) -> String {
+        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
+    }
+
+    /// stdout as JSON (`--format json`/`sarif`).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
+        })
+    }
+}
+
 /// `run`, asserting that it succeeded (its output in the message when not).
 pub fn ok(run: Run) -> Run {
-    assert_eq!(
-        run.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
+    assert_eq!(run.code, 0, "{}", run.all());
     run
 }
+
+/// A command that runs the recon binary (arguments to follow) on a
+/// pseudo-terminal, as an operator at a prompt runs it, through a small Python
+/// script written into `scratch`: our stdin goes to the terminal, its output to
+/// our stdout, and the first line is `PID <recon's pid>`.
+pub fn on_terminal(scratch: &Path) -> Command {
+    let script = scratch.join("term.py");
+    std::fs::write(&script, PTY_PY).unwrap();
+    let mut cmd = Command::new(repo_root().join(".venv/bin/python3"));
+    cmd.arg(&script).arg(env!("CARGO_BIN_EXE_recon"));
+    cmd
+}
+
+/// Runs argv[1..] on a pseudo-terminal, copying our stdin to it and its output to
+/// our stdout; says the child's pid first.
+const PTY_PY: &str = r#"
+import os, pty, select, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+os.write(1, ("PID %d\n" % pid).encode())
+stdin_open = True
+while True:
+    r, _, _ = select.select([fd] + ([0] if stdin_open else []), [], [])
+    if fd in r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        os.write(1, data)
+    if stdin_open and 0 in r:
+        data = os.read(0, 4096)
+        if data:
+            os.write(fd, data)
+        else:
+            stdin_open = False
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"#;
 
 impl Drop for Moto {
     fn drop(&mut self) {
