@@ -109,15 +109,11 @@ impl Done {
 }
 
 fn run(endpoint: &str, dir: &Path, args: &[&str]) -> Done {
-    let out = recon(endpoint, dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run recon");
+    let run = common::Run::of(recon(endpoint, dir).args(args).stdin(Stdio::null()));
     Done {
-        code: out.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&out.stdout).into_owned(),
-        err: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: run.code,
+        out: run.stdout,
+        err: run.stderr,
     }
 }
 

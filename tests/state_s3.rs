@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{on_terminal, runtime, Moto};
+use common::{on_terminal, runtime, Moto, Run};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
@@ -14,30 +14,9 @@ use std::time::{Duration, Instant};
 
 const BUCKET: &str = "recon-state";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
-    }
-}
 
 fn recon(moto: &Moto, cwd: &Path, args: &[&str]) -> Run {
-    let out = moto
-        .recon(cwd)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run recon");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(moto.recon(cwd).args(args).stdin(Stdio::null()))
 }
 
 fn ok(run: Run) -> Run {
