@@ -1,8 +1,10 @@
 //! State in a local file: the default backend, nothing to set up.
 //!
-//! Writes are atomic (temp file in the same directory, fsync, rename) and keep the
-//! replaced version as `<path>.backup`. A file that exists but cannot be read is
-//! never treated as empty and never overwritten.
+//! Writes are atomic (temp file in the same directory, fsync, rename). As in
+//! Terraform, `<path>.backup` keeps the state as it was before this run first
+//! replaced it, so it undoes the whole run (an apply writes after every
+//! resource). A file that exists but cannot be read is never treated as empty and
+//! never overwritten.
 //!
 //! The lock is `<path>.lock`, linked into place only if no such file exists, so
 //! that exactly one process takes it. Environments live at
@@ -13,6 +15,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug)]
@@ -22,6 +25,8 @@ pub struct LocalBackend {
     base: PathBuf,
     /// The document this backend last read or wrote, checked.
     known: Arc<Mutex<Option<Known>>>,
+    /// Whether this run has written `<path>.backup` yet.
+    backed_up: Arc<AtomicBool>,
 }
 
 /// A state document and the lineage and serial it holds. A write that finds
@@ -43,7 +48,7 @@ impl std::fmt::Debug for Known {
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
         let path = path.into();
-        LocalBackend { base: path.clone(), path, known: Arc::default() }
+        LocalBackend { base: path.clone(), path, known: Arc::default(), backed_up: Arc::default() }
     }
 
     /// The state of environment `env` (None or "default": `base` itself), kept at
@@ -58,7 +63,7 @@ impl LocalBackend {
             }
             None => base.clone(),
         };
-        LocalBackend { path, base, known: Arc::default() }
+        LocalBackend { path, base, known: Arc::default(), backed_up: Arc::default() }
     }
 
     /// The lock file: `<path>.lock`.
@@ -177,9 +182,11 @@ impl LocalBackend {
         };
         check_replace_current(&self.location(), current.as_ref().map(|(l, s)| (l.as_str(), *s)), state, expected)?;
 
-        // Back up exactly the bytes that were checked, then swap in the new state.
-        if let Some(bytes) = &on_disk {
+        // Before this run's first replacement, back up exactly the bytes that
+        // were checked; then swap in the new state.
+        if let (Some(bytes), false) = (&on_disk, self.backed_up.load(Ordering::SeqCst)) {
             self.write_atomic(&dir, &self.backup_path(), bytes)?;
+            self.backed_up.store(true, Ordering::SeqCst);
         }
         let text = state.to_json_pretty().into_bytes();
         self.write_atomic(&dir, &self.path, &text)?;
@@ -319,19 +326,34 @@ mod tests {
     }
 
     #[test]
-    fn write_keeps_the_previous_version_as_backup() {
+    fn the_backup_is_the_state_from_before_the_runs_first_write() {
         let dir = tempfile::tempdir().unwrap();
-        let backend = LocalBackend::new(dir.path().join("default.json"));
+        let path = dir.path().join("default.json");
         let first = next(&sample());
-        backend.write(&first, None).unwrap();
-        let first_bytes = fs::read(backend.path()).unwrap();
+        LocalBackend::new(&path).write(&first, None).unwrap();
+        let first_bytes = fs::read(&path).unwrap();
 
+        // One run (one backend) writing several times backs up once, at its first write.
+        let backend = LocalBackend::new(&path);
         let second = next(&first);
         backend
             .write(&second, Some((&first.lineage, first.serial)))
             .unwrap();
         assert_eq!(fs::read(backend.backup_path()).unwrap(), first_bytes);
-        assert_eq!(backend.read().unwrap().unwrap(), second);
+        let third = next(&second);
+        backend
+            .write(&third, Some((&second.lineage, second.serial)))
+            .unwrap();
+        assert_eq!(fs::read(backend.backup_path()).unwrap(), first_bytes);
+        assert_eq!(backend.read().unwrap().unwrap(), third);
+        let third_bytes = fs::read(&path).unwrap();
+
+        // The next run backs up what the last one left.
+        let later = LocalBackend::new(&path);
+        later
+            .write(&next(&third), Some((&third.lineage, third.serial)))
+            .unwrap();
+        assert_eq!(fs::read(later.backup_path()).unwrap(), third_bytes);
 
         // No temp files are left behind.
         let names: Vec<String> = fs::read_dir(dir.path())
@@ -450,6 +472,7 @@ mod tests {
         );
 
         // Another process moves the state on.
+        let second_bytes = fs::read(&path).unwrap();
         let theirs = LocalBackend::new(&path);
         let mut moved = theirs.read().unwrap().unwrap();
         moved.bump_serial();
@@ -483,7 +506,8 @@ mod tests {
         ours.write(&last, Some((&moved.lineage, moved.serial)))
             .unwrap();
         assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), last);
-        assert_eq!(fs::read(ours.backup_path()).unwrap(), good);
+        // The backup is the other run's (what it replaced); ours backed up only once.
+        assert_eq!(fs::read(ours.backup_path()).unwrap(), second_bytes);
     }
 
     #[test]

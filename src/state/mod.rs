@@ -83,7 +83,7 @@ pub enum StateError {
     #[error(
         "state at {location} cannot be read: {detail}; recon will neither use it nor \
          overwrite it: fix the file by hand or restore a previous copy (local state keeps \
-         one next to the file as .backup)"
+         the one from before the last run next to the file as .backup)"
     )]
     Invalid { location: String, detail: String },
     #[error(
