@@ -13,6 +13,7 @@ mod interrupt;
 mod output;
 mod plan;
 mod state;
+mod taint;
 pub mod terraform_args;
 mod validate;
 
@@ -68,6 +69,10 @@ pub enum Command {
     /// Inspect and change state: list, show, rm, mv, pull, push, history.
     #[command(subcommand)]
     State(state::StateCommand),
+    /// Mark a resource instance in state so that the next apply replaces it.
+    Taint(taint::TaintArgs),
+    /// Take the taint mark off a resource instance in state.
+    Untaint(taint::TaintArgs),
     /// Environments of the stack (--env NAME): list those that have state.
     #[command(subcommand)]
     Env(env::EnvCommand),
@@ -174,6 +179,8 @@ pub fn run(cli: Cli) -> i32 {
                 Command::Init(args) => init::run(&ctx, args).await,
                 Command::ForceUnlock(args) => force_unlock::run(&ctx, args).await,
                 Command::State(cmd) => state::run(&ctx, cmd).await,
+                Command::Taint(args) => taint::run(&ctx, args, true).await,
+                Command::Untaint(args) => taint::run(&ctx, args, false).await,
                 Command::Env(cmd) => env::run(&ctx, cmd).await,
             }
         };
@@ -257,6 +264,8 @@ fn operation(command: &Command) -> &'static str {
         Command::Init(_) => "init",
         Command::Import(_) => "import",
         Command::State(cmd) => cmd.operation(),
+        Command::Taint(_) => "taint",
+        Command::Untaint(_) => "untaint",
         _ => "read",
     }
 }

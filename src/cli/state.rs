@@ -89,33 +89,27 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
             print!("{}", show(r));
         }
         StateCommand::Rm { addresses } => {
-            let (mut state, exists) = ctx.read_state_locked(&backend).await?;
-            if !exists {
-                return Err(no_state(&*backend));
-            }
-            let expected = (state.lineage.clone(), state.serial);
-            let mut removed = Vec::new();
-            for a in addresses {
-                let target = parse_target(a)?;
-                let matching: Vec<InstanceAddr> = state
-                    .resources
-                    .iter()
-                    .map(|r| r.addr())
-                    .filter(|x| target.matches(x))
-                    .collect();
-                if matching.is_empty() {
-                    return Err(not_found(a, &state));
+            let removed = edit(ctx, &backend, |state| {
+                let mut removed = Vec::new();
+                for a in addresses {
+                    let target = parse_target(a)?;
+                    let matching: Vec<InstanceAddr> = state
+                        .resources
+                        .iter()
+                        .map(|r| r.addr())
+                        .filter(|x| target.matches(x))
+                        .collect();
+                    if matching.is_empty() {
+                        return Err(not_found(a, state));
+                    }
+                    for m in matching {
+                        state.remove(&m);
+                        removed.push(m.to_string());
+                    }
                 }
-                for m in matching {
-                    state.remove(&m);
-                    removed.push(m.to_string());
-                }
-            }
-            state.bump_serial();
-            backend
-                .write(&state, Some((&expected.0, expected.1)))
-                .await
-                .map_err(failed)?;
+                Ok(removed)
+            })
+            .await?;
             for r in &removed {
                 println!("Removed {r}");
             }
@@ -125,18 +119,12 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
             );
         }
         StateCommand::Mv { from, to } => {
-            let (mut state, exists) = ctx.read_state_locked(&backend).await?;
-            if !exists {
-                return Err(no_state(&*backend));
-            }
-            let expected = (state.lineage.clone(), state.serial);
-            let moves = plan_move(&state, from, to)?;
-            rename(&mut state, &moves);
-            state.bump_serial();
-            backend
-                .write(&state, Some((&expected.0, expected.1)))
-                .await
-                .map_err(failed)?;
+            let moves = edit(ctx, &backend, |state| {
+                let moves = plan_move(state, from, to)?;
+                rename(state, &moves);
+                Ok(moves)
+            })
+            .await?;
             for (a, b) in &moves {
                 println!("Moved {a} to {b}");
             }
@@ -247,6 +235,27 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
     Ok(EXIT_OK)
 }
 
+/// Changes the existing state under the lock and writes it back with the same
+/// compare-and-swap as apply; nothing is written when `change` fails.
+pub(super) async fn edit<T>(
+    ctx: &Ctx,
+    backend: &Arc<dyn Backend>,
+    change: impl FnOnce(&mut State) -> Result<T, CliError>,
+) -> Result<T, CliError> {
+    let (mut state, exists) = ctx.read_state_locked(backend).await?;
+    if !exists {
+        return Err(no_state(&**backend));
+    }
+    let expected = (state.lineage.clone(), state.serial);
+    let out = change(&mut state)?;
+    state.bump_serial();
+    backend
+        .write(&state, Some((&expected.0, expected.1)))
+        .await
+        .map_err(failed)?;
+    Ok(out)
+}
+
 async fn existing(ctx: &Ctx, backend: &Arc<dyn Backend>) -> Result<State, CliError> {
     match ctx.read_state(&**backend).await? {
         (state, true) => Ok(state),
@@ -261,7 +270,7 @@ fn no_state(backend: &dyn Backend) -> CliError {
     ))
 }
 
-fn not_found(address: &str, state: &State) -> CliError {
+pub(super) fn not_found(address: &str, state: &State) -> CliError {
     let names: Vec<&str> = state.resources.iter().map(|r| r.address.as_str()).collect();
     let hint = crate::diag::did_you_mean(address, names.iter().copied())
         .map(|n| format!("did you mean {n}? "))
