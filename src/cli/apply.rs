@@ -2,14 +2,11 @@
 //! guards, ask, apply, report.
 
 use super::interrupt::Phase;
-use super::plan::{make_plan, policies, show, Planned};
+use super::plan::{make_plan, policies, replan_saved, show, Planned};
 use super::{CliError, Ctx, TargetArgs, VarArgs, EXIT_ERROR, EXIT_OK};
 use crate::addr::InstanceAddr;
 use crate::apply::progress::Progress;
 use crate::apply::{check_guards, ApplyOptions, Applier, Controls};
-use crate::config::Stack;
-use crate::graph::ConfigGraph;
-use crate::plan::saved::SavedPlan;
 use crate::plan::PlanOptions;
 use crate::policy::Severity;
 use clap::Args;
@@ -121,18 +118,7 @@ async fn accept_drift(ctx: &Ctx, guard: &GuardArgs) -> Result<i32, CliError> {
 }
 
 async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs, policy_fail_on: Severity) -> Result<i32, CliError> {
-    let saved = SavedPlan::read(file).map_err(|e| CliError::Failed(e.to_string()))?;
-    let stack = Stack::from_sources(&saved.stack_dir, saved.sources())?;
-    let graph = ConfigGraph::build(&stack)?;
-    // Refuse a stale plan before talking to AWS at all.
-    let backend = ctx.backend(&stack).await?;
-    let (state, exists) = ctx.read_state_locked(&backend).await?;
-    saved.check_state(exists.then_some((state.lineage.as_str(), state.serial))).map_err(|e| CliError::Failed(e.to_string()))?;
-    let opts = saved.plan_options().map_err(|e| CliError::Failed(e.to_string()))?;
-    let planned = make_plan(ctx, stack, graph, saved.variables(), &opts).await?;
-    let now = planned.state_exists.then_some((planned.state.lineage.as_str(), planned.state.serial));
-    saved.check_state(now).map_err(|e| CliError::Failed(e.to_string()))?;
-    saved.check_matches(&planned.output.plan).map_err(|e| CliError::Failed(e.to_string()))?;
+    let (planned, _) = replan_saved(ctx, file).await?;
     execute(ctx, planned, guard, false, Some(policy_fail_on)).await
 }
 

@@ -308,8 +308,8 @@ impl Ctx {
         }
     }
 
-    /// Reads the state under the lock. `plan` holds the lock only while it
-    /// reads; every other command keeps it until it ends (see `run`).
+    /// Reads the state under the lock. `plan` and `show` hold the lock only while
+    /// they read; every other command keeps it until it ends (see `run`).
     pub async fn read_state_locked(
         &self,
         backend: &Arc<dyn Backend>,
@@ -319,7 +319,7 @@ impl Ctx {
         }
         self.lock(backend).await?;
         let result = self.read_state(&**backend).await;
-        if self.backend.operation == "plan" {
+        if matches!(self.backend.operation, "plan" | "show") {
             self.release_lock().await;
         }
         result

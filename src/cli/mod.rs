@@ -12,6 +12,7 @@ mod init;
 mod interrupt;
 mod output;
 mod plan;
+mod show;
 mod state;
 mod taint;
 pub mod terraform_args;
@@ -60,6 +61,8 @@ pub enum Command {
     Graph,
     /// Print output values from state.
     Output(output::OutputArgs),
+    /// Show the state, or a saved plan (`recon show FILE`), for people or tools (--json).
+    Show(show::ShowArgs),
     /// Adopt an existing AWS object into state: recon import ADDRESS ID.
     Import(import::ImportArgs),
     /// Check the backend; --migrate-state moves a local state into it.
@@ -175,6 +178,7 @@ pub fn run(cli: Cli) -> i32 {
                 Command::Check(args) => check::run(&ctx, args),
                 Command::Graph => graph::run(&ctx),
                 Command::Output(args) => output::run(&ctx, args).await,
+                Command::Show(args) => show::run(&ctx, args).await,
                 Command::Import(args) => import::run(&ctx, args).await,
                 Command::Init(args) => init::run(&ctx, args).await,
                 Command::ForceUnlock(args) => force_unlock::run(&ctx, args).await,
@@ -264,6 +268,7 @@ fn operation(command: &Command) -> &'static str {
         Command::Init(_) => "init",
         Command::Import(_) => "import",
         Command::State(cmd) => cmd.operation(),
+        Command::Show(show::ShowArgs { plan_file: Some(_), .. }) => "show",
         Command::Taint(_) => "taint",
         Command::Untaint(_) => "untaint",
         _ => "read",

@@ -4,7 +4,7 @@ use super::{schema_lookup, CliError, Ctx, TargetArgs, VarArgs, EXIT_CHANGES, EXI
 use crate::aws::AwsProvider;
 use crate::config::Stack;
 use crate::graph::ConfigGraph;
-use crate::plan::saved::SavedPlan;
+use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::plan::{self, PlanOptions, PlanOutput};
 use crate::policy::gate::PlanPolicies;
 use crate::policy::Severity;
@@ -12,7 +12,7 @@ use crate::render;
 use crate::state::{Backend, State};
 use crate::value::Object;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Args, Debug)]
@@ -80,6 +80,38 @@ pub async fn make_plan(ctx: &Ctx, stack: Stack, graph: ConfigGraph, vars: Object
     Ok(Planned { stack, vars, backend, state, state_exists, provider, output })
 }
 
+/// The plan saved in `file`, made again from its saved inputs (as `apply FILE`
+/// applies it); refused when the state moved on or the result differs. Also says
+/// whether it is a destroy plan.
+pub async fn replan_saved(ctx: &Ctx, file: &Path) -> Result<(Planned, bool), CliError> {
+    let failed = |e: SavedPlanError| CliError::Failed(e.to_string());
+    let saved = SavedPlan::read(file).map_err(failed)?;
+    let stack = Stack::from_sources(&saved.stack_dir, saved.sources())?;
+    let graph = ConfigGraph::build(&stack)?;
+    // Refuse a stale plan before talking to AWS at all.
+    let backend = ctx.backend(&stack).await?;
+    let (state, exists) = ctx.read_state_locked(&backend).await?;
+    saved.check_state(exists.then_some((state.lineage.as_str(), state.serial))).map_err(failed)?;
+    let opts = saved.plan_options().map_err(failed)?;
+    let planned = make_plan(ctx, stack, graph, saved.variables(), &opts).await?;
+    let now = planned.state_exists.then_some((planned.state.lineage.as_str(), planned.state.serial));
+    saved.check_state(now).map_err(failed)?;
+    saved.check_matches(&planned.output.plan).map_err(failed)?;
+    Ok((planned, saved.destroy))
+}
+
+/// The plan as JSON (Terraform's `resource_changes` shape, plus recon's), with the
+/// policy results unless it destroys.
+pub fn plan_json(planned: &Planned, destroy: bool, threshold: Severity) -> Result<serde_json::Value, CliError> {
+    let lookup = schema_lookup(&planned.provider);
+    let mut json = render::plan_json::render(&planned.output.plan, &lookup);
+    if !destroy {
+        let checked = evaluate_policies(planned, threshold)?;
+        json["policy_checks"] = crate::policy::report::json::render(&checked.report, threshold);
+    }
+    Ok(json)
+}
+
 pub fn show(ctx: &Ctx, planned: &Planned) {
     let lookup = schema_lookup(&planned.provider);
     print!("{}", render::plan_human::render(&planned.output.plan, &lookup, ctx.color));
@@ -119,12 +151,7 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
     let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
     let plan = &planned.output.plan;
     if args.json {
-        let lookup = schema_lookup(&planned.provider);
-        let mut json = render::plan_json::render(plan, &lookup);
-        if !args.destroy {
-            let checked = evaluate_policies(&planned, args.policy_fail_on)?;
-            json["policy_checks"] = crate::policy::report::json::render(&checked.report, args.policy_fail_on);
-        }
+        let json = plan_json(&planned, args.destroy, args.policy_fail_on)?;
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
     } else {
         show(ctx, &planned);

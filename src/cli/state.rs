@@ -403,7 +403,8 @@ fn rename(state: &mut State, moves: &[(InstanceAddr, InstanceAddr)]) {
 }
 
 /// Terraform's `state show` layout: the instance as a block, sensitive values hidden.
-fn show(r: &ResourceState) -> String {
+/// One resource instance as `state show` and `show` print it.
+pub(super) fn show(r: &ResourceState) -> String {
     let provider = AwsProvider::new(&Clients::offline());
     let lookup = schema_lookup(&provider);
     let schema = lookup(&r.type_name);
