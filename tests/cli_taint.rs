@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ok, write_stack, Moto};
+use common::{local_state, ok, state_resource, write_stack, Moto};
 use std::path::Path;
 
 const STACK: &str = r#"
@@ -22,20 +22,12 @@ resource "aws_subnet" "a" {
 data "aws_region" "current" {}
 "#;
 
-/// The state recon keeps under the working directory.
 fn state(cwd: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(cwd.join("state/taint.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    local_state(cwd, "taint")
 }
 
 fn resource(cwd: &Path, address: &str) -> serde_json::Value {
-    state(cwd)["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["address"] == address)
-        .unwrap_or_else(|| panic!("{address} not in state"))
-        .clone()
+    state_resource(&state(cwd), address)
 }
 
 #[test]

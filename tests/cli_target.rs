@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ok, Moto};
+use common::{local_state, ok, state_resource, Moto};
 use std::path::Path;
 
 const STACK: &str = r#"
@@ -22,10 +22,8 @@ resource "aws_vpc" "tools" {
 }
 "#;
 
-/// The state recon keeps under the working directory.
 fn state(dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join("state/stack.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    local_state(dir, "stack")
 }
 
 fn addresses(dir: &Path) -> Vec<String> {
@@ -38,13 +36,9 @@ fn addresses(dir: &Path) -> Vec<String> {
 }
 
 fn id_of(dir: &Path, address: &str) -> String {
-    state(dir)["resources"]
-        .as_array()
+    state_resource(&state(dir), address)["attributes"]["id"]
+        .as_str()
         .unwrap()
-        .iter()
-        .find(|r| r["address"] == address)
-        .and_then(|r| r["attributes"]["id"].as_str())
-        .unwrap_or_else(|| panic!("{address} not in state"))
         .to_string()
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use aws_sdk_ec2::types::Filter;
-use common::{ok, repo_root, runtime, Moto, Run};
+use common::{local_state, ok, repo_root, runtime, state_resource, Moto, Run};
 use std::path::{Path, PathBuf};
 
 const OTHER_AMI: &str = "ami-04681a1dbd79675a5";
@@ -39,19 +39,11 @@ fn output(moto: &Moto, cwd: &Path, stack: &Path, name: &str) -> String {
 }
 
 fn state(cwd: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(cwd.join("state/cron-btsync.json")).expect("state file");
-    serde_json::from_str(&text).unwrap()
+    local_state(cwd, "cron-btsync")
 }
 
 fn state_attr(cwd: &Path, address: &str, pointer: &str) -> serde_json::Value {
-    let s = state(cwd);
-    let r = s["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["address"] == address)
-        .unwrap_or_else(|| panic!("{address} not in state"));
-    r["attributes"].pointer(pointer).cloned().unwrap_or_default()
+    state_resource(&state(cwd), address)["attributes"].pointer(pointer).cloned().unwrap_or_default()
 }
 
 struct Ec2View {

@@ -140,6 +140,25 @@ pub fn write_stack(cwd: &Path, name: &str, src: &str) -> PathBuf {
     stack
 }
 
+/// The local state recon keeps for stack `name` when run from `cwd`.
+pub fn local_state(cwd: &Path, name: &str) -> serde_json::Value {
+    let path = cwd.join("state").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// One resource instance's record in a state document.
+pub fn state_resource(state: &serde_json::Value, address: &str) -> serde_json::Value {
+    state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == address)
+        .unwrap_or_else(|| panic!("{address} not in state"))
+        .clone()
+}
+
 /// A `recon` command run in `cwd` for commands that need no AWS (`check`):
 /// nothing listens at its endpoint and it has no credentials, so none are found
 /// and any AWS call fails loudly.
