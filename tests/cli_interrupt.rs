@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{on_terminal, runtime, Moto};
+use common::{on_terminal, runtime, spawn_piped, Moto};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -143,13 +143,7 @@ fn lines(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 impl Running {
     /// recon `args` against `endpoint`, run in `dir`.
     fn start(endpoint: &str, dir: &Path, args: &[&str]) -> Running {
-        let mut child = recon(endpoint, dir)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn recon");
+        let mut child = spawn_piped(recon(endpoint, dir).args(args));
         Running::wrap(&mut child, None).with(child)
     }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{on_terminal, runtime, Moto, Run};
+use common::{on_terminal, runtime, spawn_piped, Moto, Run};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BUCKET: &str = "recon-state";
-
 
 fn recon(moto: &Moto, cwd: &Path, args: &[&str]) -> Run {
     Run::of(moto.recon(cwd).args(args).stdin(Stdio::null()))
@@ -74,15 +73,7 @@ impl Proc {
 
     /// recon with pipes.
     fn spawn(moto: &Moto, cwd: &Path, args: &[&str]) -> Proc {
-        let child = moto
-            .recon(cwd)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn recon");
-        Proc::collect(child)
+        Proc::collect(spawn_piped(moto.recon(cwd).args(args)))
     }
 
     /// recon on a pseudo-terminal, as an operator at a prompt runs it. The first

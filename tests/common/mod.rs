@@ -211,6 +211,15 @@ pub fn ok(run: Run) -> Run {
     run
 }
 
+/// Starts `cmd` with no stdin and its stdout and stderr piped to the test.
+pub fn spawn_piped(cmd: &mut Command) -> Child {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn recon")
+}
+
 /// A command that runs the recon binary (arguments to follow) on a
 /// pseudo-terminal, as an operator at a prompt runs it, through a small Python
 /// script written into `scratch`: our stdin goes to the terminal, its output to
