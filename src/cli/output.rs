@@ -1,6 +1,7 @@
 //! `recon output [NAME]`: output values recorded in state.
 
 use super::{CliError, Ctx, EXIT_OK};
+use crate::state::State;
 use crate::value::Value;
 use clap::Args;
 
@@ -42,12 +43,7 @@ pub async fn run(ctx: &Ctx, args: &OutputArgs) -> Result<i32, CliError> {
             }
         }
         None if args.json => {
-            let all: serde_json::Map<String, serde_json::Value> = state
-                .outputs
-                .iter()
-                .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "value": o.value})))
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            println!("{}", serde_json::to_string_pretty(&outputs_json(&state)).unwrap_or_default());
         }
         None => {
             for (name, out) in &state.outputs {
@@ -60,4 +56,13 @@ pub async fn run(ctx: &Ctx, args: &OutputArgs) -> Result<i32, CliError> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// Every output as `{"sensitive": ..., "value": ...}` (values included, as Terraform does).
+pub(super) fn outputs_json(state: &State) -> serde_json::Map<String, serde_json::Value> {
+    state
+        .outputs
+        .iter()
+        .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "value": o.value})))
+        .collect()
 }

@@ -63,11 +63,7 @@ fn human(state: &State) -> String {
 
 /// Terraform's `show -json` of a state: `values.outputs` and `values.root_module.resources`.
 fn values_json(state: &State) -> serde_json::Value {
-    let outputs: serde_json::Map<String, serde_json::Value> = state
-        .outputs
-        .iter()
-        .map(|(name, o)| (name.clone(), serde_json::json!({ "sensitive": o.sensitive, "value": o.value })))
-        .collect();
+    let outputs = super::output::outputs_json(state);
     let resources: Vec<serde_json::Value> = state
         .resources
         .iter()

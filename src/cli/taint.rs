@@ -4,7 +4,7 @@
 
 use super::state::{edit, not_found};
 use super::{CliError, Ctx, EXIT_OK};
-use crate::addr::{InstanceAddr, Mode};
+use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::state::State;
 use clap::Args;
 
@@ -31,8 +31,8 @@ pub async fn run(ctx: &Ctx, args: &TaintArgs, taint: bool) -> Result<i32, CliErr
     let backend = ctx.backend(&stack).await?;
     let verb = if taint { "taint" } else { "untaint" };
     let marked = edit(ctx, &backend, |state| {
-        let Some(r) = state.resources.iter_mut().find(|r| r.addr() == addr) else {
-            return if args.allow_missing { Ok(false) } else { Err(missing(&args.address, state)) };
+        let Some(r) = state.get_mut(&addr) else {
+            return if args.allow_missing { Ok(false) } else { Err(missing(&addr, &args.address, state)) };
         };
         if !taint && !r.tainted {
             return Err(CliError::Failed(format!(
@@ -52,11 +52,11 @@ pub async fn run(ctx: &Ctx, args: &TaintArgs, taint: bool) -> Result<i32, CliErr
 }
 
 /// Not in state: names the instances when ADDRESS is a block that has several.
-fn missing(address: &str, state: &State) -> CliError {
+fn missing(addr: &InstanceAddr, address: &str, state: &State) -> CliError {
     let instances: Vec<&str> = state
         .resources
         .iter()
-        .filter(|r| r.address.starts_with(address) && r.address[address.len()..].starts_with('['))
+        .filter(|r| addr.key == InstanceKey::None && r.is_instance_of(&addr.resource))
         .map(|r| r.address.as_str())
         .collect();
     if instances.is_empty() {
