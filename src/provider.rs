@@ -194,6 +194,55 @@ impl Schema {
 pub struct Meta {
     pub stack: String,
     pub address: String,
+    /// Unique to one intended create (a pending operation in state). Every object a
+    /// create makes carries it where the service allows (a `recon:token` tag, EC2's
+    /// `ClientToken`), so that an interrupted create can be found again.
+    pub token: Option<String>,
+}
+
+impl Meta {
+    pub fn new(stack: impl Into<String>, address: impl Into<String>) -> Meta {
+        Meta { stack: stack.into(), address: address.into(), token: None }
+    }
+}
+
+/// What kind of failure a provider error is: decides whether a call may be
+/// tried again, and whether a create may have happened although it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ErrorKind {
+    /// The service refused the request before doing anything (rate limits):
+    /// trying again is safe, even for a create.
+    Throttled,
+    /// The outcome is unknown: a timeout, a dropped connection, a 5xx. A create
+    /// may have happened; it must be looked for before it is tried again.
+    Transient,
+    NotFound,
+    /// The object exists already, or another change is in progress on it.
+    Conflict,
+    /// Something it depends on (or that depends on it) is in the way.
+    Dependency,
+    #[default]
+    Other,
+}
+
+impl ErrorKind {
+    /// Worth another try of an idempotent call.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorKind::Throttled | ErrorKind::Transient)
+    }
+}
+
+/// The result of looking for the object an interrupted create may have made.
+#[derive(Clone, Debug)]
+pub enum Created {
+    /// Nothing was made: the create can be tried again.
+    Absent,
+    /// The object the create made, read in full.
+    Found(Object),
+    /// An object holds the name, but recon did not make it for this address.
+    NotOurs { id: String },
+    /// This type cannot be looked up by token or name.
+    Unknowable,
 }
 
 /// An EBS volume that a delete or replace would destroy.
@@ -221,8 +270,7 @@ pub struct ProviderError {
     /// What exists after a create that failed half way (e.g. launched but never
     /// reached `running`): the engine records it as tainted instead of losing it.
     pub partial: Option<Object>,
-    /// Throttling and other errors worth another try.
-    pub retryable: bool,
+    pub kind: ErrorKind,
 }
 
 impl ProviderError {
@@ -231,7 +279,7 @@ impl ProviderError {
             code: None,
             message: message.into(),
             partial: None,
-            retryable: false,
+            kind: ErrorKind::Other,
         }
     }
     pub fn with_code(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -240,6 +288,10 @@ impl ProviderError {
             ..Self::new(message)
         }
     }
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
     pub fn with_partial(mut self, partial: Object) -> Self {
         self.partial = Some(partial);
         self
@@ -247,6 +299,38 @@ impl ProviderError {
 }
 
 pub type ProviderResult<T> = Result<T, ProviderError>;
+
+/// Tries of an idempotent operation before its error stands.
+const ATTEMPTS: u32 = 6;
+
+/// Runs an idempotent operation (a read, an update, a delete) again after a
+/// throttled or transient error, with exponential backoff and full jitter.
+/// Never wrap a create in it: a create whose answer was lost must be looked
+/// for, not made again.
+pub async fn retry<T, F, Fut>(mut op: F) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match op().await {
+            Err(e) if e.kind.is_retryable() && attempt + 1 < ATTEMPTS => {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The wait before try `attempt + 1`: up to 0.5 s · 2^attempt, at most 20 s,
+/// drawn at random so that parallel retries spread out.
+pub fn backoff(attempt: u32) -> std::time::Duration {
+    let cap_ms = (500u64 << attempt.min(10)).min(20_000);
+    let random = (uuid::Uuid::new_v4().as_u128() % 1_000) as u64;
+    std::time::Duration::from_millis(cap_ms / 2 + cap_ms / 2 * random / 1_000)
+}
 
 /// One resource type: schema plus four verbs.
 ///
@@ -279,6 +363,13 @@ pub trait ResourceType: Send + Sync {
     async fn snapshot(&self, volumes: &[VolumeLoss], meta: &Meta) -> ProviderResult<Vec<VolumeSnapshot>> {
         let _ = (volumes, meta);
         Err(ProviderError::new(format!("{} cannot snapshot its volumes", self.schema().type_name)))
+    }
+
+    /// Looks for what a create with `planned` and `meta` (its token) made, when
+    /// its outcome is unknown (a lost answer, a killed process): by the
+    /// `recon:token` tag, or by the unique name the planned object asks for.
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        Ok(Created::Unknowable)
     }
 
     /// Builds the minimal prior object from which `read` can find an existing

@@ -5,7 +5,7 @@
 //! Compiled for tests only: it can never be used to run a stack.
 
 use crate::provider::{
-    Attribute, BlockType, DataSource, Default, Meta, Nesting, Provider, ProviderError,
+    Attribute, BlockType, Created, DataSource, Default, ErrorKind, Meta, Nesting, Provider, ProviderError,
     ProviderResult, ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
@@ -133,6 +133,12 @@ struct Shared {
     fail_delete: Mutex<std::collections::BTreeSet<String>>,
     /// Addresses whose snapshots fail.
     fail_snapshot: Mutex<std::collections::BTreeSet<String>>,
+    /// Addresses whose next creates make the object but lose the answer.
+    lose_answer: Mutex<std::collections::BTreeSet<String>>,
+    /// Addresses whose next N creates are throttled (refused, nothing made).
+    throttle_create: Mutex<BTreeMap<String, u32>>,
+    /// id → the token of the create that made it (the `recon:token` tag).
+    tokens: Mutex<BTreeMap<String, String>>,
 }
 
 impl Shared {
@@ -227,7 +233,20 @@ impl MemoryProvider {
             .insert(address.to_string());
     }
 
+    /// Makes every create of `address` make its object and then lose the
+    /// answer (a dropped connection), until [`MemoryProvider::clear_failures`].
+    pub fn lose_create_answer(&self, address: &str) {
+        self.shared.lose_answer.lock().unwrap().insert(address.to_string());
+    }
+
+    /// Throttles the next `times` creates of `address`: refused, nothing made.
+    pub fn throttle_create(&self, address: &str, times: u32) {
+        self.shared.throttle_create.lock().unwrap().insert(address.to_string(), times);
+    }
+
     pub fn clear_failures(&self) {
+        self.shared.lose_answer.lock().unwrap().clear();
+        self.shared.throttle_create.lock().unwrap().clear();
         self.shared.fail_create.lock().unwrap().clear();
         self.shared.fail_delete.lock().unwrap().clear();
         self.shared.fail_snapshot.lock().unwrap().clear();
@@ -373,6 +392,11 @@ impl ResourceType for MemResource {
             self.shared.log(logged(None));
             return Err(e);
         }
+        if let Some(left) = self.shared.throttle_create.lock().unwrap().get_mut(&meta.address).filter(|n| **n > 0) {
+            *left -= 1;
+            self.shared.log(logged(None));
+            return Err(ProviderError::with_code("Throttling", "Rate exceeded").with_kind(ErrorKind::Throttled));
+        }
         let prefix = match self.schema.type_name {
             "mem_key" => "key",
             "mem_instance" => "i",
@@ -400,7 +424,13 @@ impl ResourceType for MemResource {
             .lock()
             .unwrap()
             .insert(id.clone(), meta.address.clone());
+        if let Some(token) = &meta.token {
+            self.shared.tokens.lock().unwrap().insert(id.clone(), token.clone());
+        }
         self.shared.log(logged(Some(id.clone())));
+        if self.shared.lose_answer.lock().unwrap().contains(&meta.address) {
+            return Err(ProviderError::new("connection reset: the answer was lost").with_kind(ErrorKind::Transient));
+        }
         if fail == Some(true) {
             return Err(ProviderError::with_code(
                 "InjectedFailure",
@@ -409,6 +439,15 @@ impl ResourceType for MemResource {
             .with_partial(obj));
         }
         Ok(obj)
+    }
+
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        let Some(token) = &meta.token else { return Ok(Created::Unknowable) };
+        let id = self.shared.tokens.lock().unwrap().iter().find(|(_, t)| *t == token).map(|(id, _)| id.clone());
+        Ok(match id.and_then(|id| self.shared.store.lock().unwrap().get(&id).cloned()) {
+            Some(obj) => Created::Found(obj),
+            None => Created::Absent,
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -3,6 +3,7 @@
 //! depends on exists, calls the provider, and writes state after every resource
 //! that lands.
 
+mod create;
 mod jobs;
 pub mod progress;
 mod stop;
@@ -14,37 +15,16 @@ use crate::graph::walk::{walk, Outcome};
 use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::block_value;
 use crate::plan::{Action, Plan, ResourceChange};
-use crate::provider::{Meta, Provider, ProviderError, ProviderResult, Schema, VolumeSnapshot};
-use crate::state::{Backend, ResourceState, State};
+use crate::provider::{retry, ErrorKind, Meta, Provider, ProviderError, Schema, VolumeSnapshot};
+use crate::state::{Backend, PendingCreate, ResourceState, State};
 use crate::value::{Object, Value};
 use jobs::{Job, JobKind};
 use progress::Progress;
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 pub use stop::Stop;
-
-/// Retries throttling and other transient errors with exponential backoff.
-pub async fn retry<T, F, Fut>(mut op: F) -> ProviderResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ProviderResult<T>>,
-{
-    let mut delay = Duration::from_millis(500);
-    for _ in 0..5 {
-        match op().await {
-            Err(e) if e.retryable => {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-            other => return other,
-        }
-    }
-    op().await
-}
 
 /// Why an apply was refused before anything changed.
 #[derive(Debug, thiserror::Error)]
@@ -436,7 +416,7 @@ impl Run<'_> {
     }
 
     fn meta(&self, addr: &InstanceAddr) -> Meta {
-        Meta { stack: self.ctx.stack.name.clone(), address: addr.to_string() }
+        Meta::new(self.ctx.stack.name.clone(), addr.to_string())
     }
 
     fn rtype(&self, addr: &InstanceAddr) -> Result<std::sync::Arc<dyn crate::provider::ResourceType>, String> {
@@ -447,23 +427,43 @@ impl Run<'_> {
         let rt = self.rtype(&change.addr)?;
         let planned = self.planned(change, rt.schema(), None)?;
         self.gate_check(&change.addr, &planned)?;
-        let meta = self.meta(&change.addr);
+        let token = uuid::Uuid::new_v4().to_string();
+        let meta = Meta { token: Some(token.clone()), ..self.meta(&change.addr) };
+        // Intent before action: once the call is made, state knows to look for
+        // what it made, whatever happens next.
+        let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
+        let ((), n) = self
+            .change_state(|state| {
+                let pending = PendingCreate::new(&change.addr, &token, &meta.stack, &planned, &dependencies(state, change), cbd);
+                state.begin_create(pending);
+            })
+            .await;
+        self.flush(n).await?;
         let started = self.ctx.progress.start(&change.addr, JobKind::Create);
-        let result = self.ctx.progress.ticking(&change.addr, JobKind::Create, started, retry(|| rt.create(&planned, &meta))).await;
-        match result {
-            Ok(obj) => {
-                self.ctx.progress.done(&change.addr, JobKind::Create, started, obj.get("id"));
-                self.record(change, &obj, false).await?;
-                self.set_value(&change.addr, Value::Object(obj));
+        let outcome = self.ctx.progress.ticking(&change.addr, JobKind::Create, started, create::exactly_once(&*rt, &planned, &meta, self.ctx.progress)).await;
+        match outcome {
+            Ok(made) => {
+                // In state before it is reported complete: a kill after the line
+                // must not lose the object.
+                self.record(change, &made.object, made.tainted.is_some(), Some(&token)).await?;
+                self.set_value(&change.addr, Value::Object(made.object.clone()));
+                if let Some(e) = made.tainted {
+                    return Err(format!("{} (the object exists and is recorded as tainted: the next apply replaces it)", describe(&change.addr, "creating", &e)));
+                }
+                self.ctx.progress.done(&change.addr, JobKind::Create, started, made.object.get("id"));
                 self.summary.lock().unwrap().added += 1;
                 Ok(())
             }
-            Err(e) => {
-                if let Some(partial) = &e.partial {
-                    self.record(change, partial, true).await?;
-                }
+            Err(create::Failed::Nothing(e)) => {
+                let ((), n) = self.change_state(|state| drop(state.end_create(&token))).await;
+                self.flush(n).await?;
                 Err(describe(&change.addr, "creating", &e))
             }
+            // The pending create stays in state: the next plan looks for it again.
+            Err(create::Failed::Unknown(e)) => Err(format!(
+                "{}; whether AWS made the object is unknown, so its pending create (token {token}) stays in state and the next plan or apply looks for it again before creating anything",
+                describe(&change.addr, "creating", &e)
+            )),
         }
     }
 
@@ -480,8 +480,8 @@ impl Run<'_> {
             .ticking(&change.addr, JobKind::Update, started, retry(|| rt.update(&prior, &planned, &meta)))
             .await
             .map_err(|e| describe(&change.addr, "updating", &e))?;
+        self.record(change, &obj, false, None).await?;
         self.ctx.progress.done(&change.addr, JobKind::Update, started, obj.get("id"));
-        self.record(change, &obj, false).await?;
         self.set_value(&change.addr, Value::Object(obj));
         self.summary.lock().unwrap().changed += 1;
         Ok(())
@@ -496,7 +496,13 @@ impl Run<'_> {
         let started = self.ctx.progress.start(&change.addr, JobKind::Delete);
         self.ctx
             .progress
-            .ticking(&change.addr, JobKind::Delete, started, retry(|| rt.delete(&prior)))
+            .ticking(&change.addr, JobKind::Delete, started, retry(|| async {
+                match rt.delete(&prior).await {
+                    // Gone already (an earlier try's answer was lost): deleted.
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+                    other => other,
+                }
+            }))
             .await
             .map_err(|e| describe(&change.addr, "destroying", &e))?;
         self.ctx.progress.done(&change.addr, JobKind::Delete, started, None);
@@ -576,9 +582,13 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Writes one landed resource into state and persists it before returning.
-    async fn record(&self, change: &ResourceChange, obj: &Object, tainted: bool) -> Result<(), String> {
+    /// Writes one landed resource into state (ending its pending create, if
+    /// any, in the same write) and persists it before returning.
+    async fn record(&self, change: &ResourceChange, obj: &Object, tainted: bool, token: Option<&str>) -> Result<(), String> {
         let (recorded, n) = self.change_state(|state| {
+            if let Some(token) = token {
+                state.end_create(token);
+            }
             let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
             let mut rs = ResourceState::from_object(&change.addr, obj, &dependencies(state, change), cbd).map_err(|e| e.to_string())?;
             rs.tainted = tainted;

@@ -1,6 +1,7 @@
 //! The AWS provider: client setup, error mapping, tagging, and the registry of
 //! resource types. One file per resource type under the service's folder.
 
+pub mod call;
 pub mod ec2;
 pub mod error;
 pub mod events;
@@ -31,6 +32,17 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
+    /// The same clients with SDK retries off, for the one call of a create that
+    /// makes the object: a retry after a lost answer would make a second one, so
+    /// the engine looks for the first before it tries again (see [`Clients::once`]).
+    single: Option<Box<Clients>>,
+}
+
+/// Builds one service's client with recon's call policy.
+macro_rules! client {
+    ($sdk:ident, $config:expr, $retry:expr) => {
+        $sdk::Client::from_conf(call::configure!($sdk, $config, $retry).build())
+    };
 }
 
 impl Clients {
@@ -51,24 +63,37 @@ impl Clients {
     }
 
     pub fn from_config(config: &aws_config::SdkConfig) -> Clients {
+        let mut clients = Clients::with_retry(config, call::retry_config());
+        clients.single = Some(Box::new(Clients::with_retry(config, call::single_attempt())));
+        clients
+    }
+
+    fn with_retry(config: &aws_config::SdkConfig, retry: aws_config::retry::RetryConfig) -> Clients {
         // A custom endpoint (an emulator) rarely resolves bucket.host names.
-        let s3_config = aws_sdk_s3::config::Builder::from(config)
+        let s3_config = call::configure!(aws_sdk_s3, config, retry.clone())
             .force_path_style(config.endpoint_url().is_some())
             .build();
         Clients {
-            ec2: aws_sdk_ec2::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            kms: aws_sdk_kms::Client::new(config),
-            lambda: aws_sdk_lambda::Client::new(config),
-            events: aws_sdk_eventbridge::Client::new(config),
+            ec2: client!(aws_sdk_ec2, config, retry.clone()),
+            iam: client!(aws_sdk_iam, config, retry.clone()),
+            kms: client!(aws_sdk_kms, config, retry.clone()),
+            lambda: client!(aws_sdk_lambda, config, retry.clone()),
+            events: client!(aws_sdk_eventbridge, config, retry.clone()),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            sqs: aws_sdk_sqs::Client::new(config),
-            sts: aws_sdk_sts::Client::new(config),
+            sqs: client!(aws_sdk_sqs, config, retry.clone()),
+            sts: client!(aws_sdk_sts, config, retry),
             region: config
                 .region()
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "us-east-1".to_string()),
+            single: None,
         }
+    }
+
+    /// Clients whose calls are made once, never retried by the SDK: for the call
+    /// of a create that makes the object.
+    pub fn once(&self) -> &Clients {
+        self.single.as_deref().unwrap_or(self)
     }
 }
 

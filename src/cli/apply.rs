@@ -146,6 +146,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         return Err(crate::apply::Refusal::Policy(failing).into());
     }
     if !plan.has_changes() {
+        persist_resolved(&planned).await?;
         return Ok(EXIT_OK);
     }
     let question = if plan.destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
@@ -232,6 +233,22 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         planned.backend.describe()
     );
     Ok(EXIT_ERROR)
+}
+
+/// Writes the state in which pending creates were resolved, when nothing else
+/// will (the plan has no changes).
+async fn persist_resolved(planned: &Planned) -> Result<(), CliError> {
+    if planned.resolved.is_empty() {
+        return Ok(());
+    }
+    let mut state = planned.state.clone();
+    let expected = planned.state_exists.then(|| (planned.state.lineage.clone(), planned.state.serial));
+    state.bump_serial();
+    planned
+        .backend
+        .write(&state, expected.as_ref().map(|(l, s)| (l.as_str(), *s)))
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))
 }
 
 async fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {

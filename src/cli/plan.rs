@@ -5,6 +5,7 @@ use crate::aws::AwsProvider;
 use crate::config::Stack;
 use crate::graph::ConfigGraph;
 use crate::plan::saved::{SavedPlan, SavedPlanError};
+use crate::plan::resolve::{resolve_pending, Resolution};
 use crate::plan::{self, PlanOptions, PlanOutput};
 use crate::policy::gate::PlanPolicies;
 use crate::policy::Severity;
@@ -55,8 +56,11 @@ pub struct RefreshOnly {
 
 pub async fn make_refresh_only(ctx: &Ctx, stack: &Stack) -> Result<RefreshOnly, CliError> {
     let backend = ctx.backend(stack).await?;
-    let (state, state_exists) = ctx.read_state_locked(&backend).await?;
+    let (mut state, state_exists) = ctx.read_state_locked(&backend).await?;
     let provider = ctx.provider().await;
+    for resolution in resolve_pending(&mut state, &provider).await? {
+        println!("# {resolution}");
+    }
     let plan = plan::planner::plan_refresh_only(stack, &provider, &state).await?;
     Ok(RefreshOnly { backend, state, state_exists, provider, plan })
 }
@@ -70,14 +74,18 @@ pub struct Planned {
     pub state_exists: bool,
     pub provider: AwsProvider,
     pub output: PlanOutput,
+    /// The pending creates of an interrupted apply, resolved in `state` (which
+    /// apply then writes) before planning.
+    pub resolved: Vec<Resolution>,
 }
 
 pub async fn make_plan(ctx: &Ctx, stack: Stack, graph: ConfigGraph, vars: Object, opts: &PlanOptions) -> Result<Planned, CliError> {
     let backend = ctx.backend(&stack).await?;
-    let (state, state_exists) = ctx.read_state_locked(&backend).await?;
+    let (mut state, state_exists) = ctx.read_state_locked(&backend).await?;
     let provider = ctx.provider().await;
+    let resolved = resolve_pending(&mut state, &provider).await?;
     let output = plan::plan(&stack, &graph, &vars, &provider, &state, opts).await?;
-    Ok(Planned { stack, vars, backend, state, state_exists, provider, output })
+    Ok(Planned { stack, vars, backend, state, state_exists, provider, output, resolved })
 }
 
 /// The plan saved in `file`, made again from its saved inputs (as `apply FILE`
@@ -113,6 +121,12 @@ pub fn plan_json(planned: &Planned, destroy: bool, threshold: Severity) -> Resul
 }
 
 pub fn show(ctx: &Ctx, planned: &Planned) {
+    for resolution in &planned.resolved {
+        println!("# {resolution}");
+    }
+    if !planned.resolved.is_empty() {
+        println!();
+    }
     let lookup = schema_lookup(&planned.provider);
     print!("{}", render::plan_human::render(&planned.output.plan, &lookup, ctx.color));
 }

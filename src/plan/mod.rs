@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod planner;
+pub mod resolve;
 pub mod saved;
 pub mod target;
 

@@ -186,7 +186,7 @@ async fn refresh(state: &State, provider: &dyn Provider) -> Result<BTreeMap<Inst
         };
         reads.push(async move {
             let objects: Vec<Object> = instances.iter().map(|(_, o)| o.clone()).collect();
-            let result = crate::apply::retry(|| rt.read(&objects)).await;
+            let result = crate::provider::retry(|| rt.read(&objects)).await;
             (type_name, instances, result)
         });
     }
@@ -203,7 +203,7 @@ async fn refresh(state: &State, provider: &dyn Provider) -> Result<BTreeMap<Inst
 /// Reads an existing object by its import id; None when there is no such object.
 pub async fn read_existing(rt: &dyn crate::provider::ResourceType, id: &str) -> Result<Option<Object>, ProviderError> {
     let stub = rt.import_stub(id);
-    let found = crate::apply::retry(|| rt.read(std::slice::from_ref(&stub))).await?;
+    let found = crate::provider::retry(|| rt.read(std::slice::from_ref(&stub))).await?;
     Ok(found.into_iter().next().flatten())
 }
 
@@ -536,7 +536,7 @@ async fn plan_block(
             Mode::Data => {
                 if config.values().all(Value::is_wholly_known) && depends_on.iter().all(|d| is_settled(d, plan)) {
                     let ds = provider.data_source(&addr.type_name).ok_or_else(|| Diag::at(&block.span, "unknown data source", "here"))?;
-                    let read = crate::apply::retry(|| ds.read(&config)).await.map_err(|e| {
+                    let read = crate::provider::retry(|| ds.read(&config)).await.map_err(|e| {
                         Diag::at(&block.span, format!("{inst_addr}: {}", e.message), "while reading this data source")
                             .with_help("change the data source's arguments so that it finds what you mean")
                     })?;

@@ -7,6 +7,7 @@
 pub mod envelope;
 pub mod local;
 pub mod lock;
+mod pending;
 pub mod s3;
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
@@ -19,6 +20,7 @@ use std::fmt::Write as _;
 
 pub use local::LocalBackend;
 pub use lock::LockInfo;
+pub use pending::PendingCreate;
 pub use s3::S3Backend;
 
 /// The state format this recon writes, and the newest it reads.
@@ -34,6 +36,11 @@ pub struct State {
     pub resources: Vec<ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// Creates begun and not known to have finished: written before the create
+    /// call, replaced by the object once it returns. The next run resolves each
+    /// (adopts what it made, or forgets it) before planning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingCreate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -228,6 +235,7 @@ impl State {
             recon_version: env!("CARGO_PKG_VERSION").to_string(),
             resources: Vec::new(),
             outputs: BTreeMap::new(),
+            pending: Vec::new(),
         }
     }
 

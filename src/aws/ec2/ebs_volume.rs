@@ -4,6 +4,7 @@
 //! instance and volume attachment types too.
 
 use super::shared::{
+    created_by_token,
     by_id, describe_by_filter, ec2_arn, known_bool, known_change, known_i32, known_str,
     partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags, Account,
 };
@@ -11,6 +12,7 @@ use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
+    Created,
     Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss,
     VolumeSnapshot, ID, TAGS,
 };
@@ -50,6 +52,8 @@ const IN_USE_RETRY: Duration = Duration::from_secs(2 * 60);
 
 pub struct EbsVolume {
     client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
     kms: aws_sdk_kms::Client,
     account: Account,
     region: String,
@@ -59,6 +63,7 @@ impl EbsVolume {
     pub fn new(clients: &Clients) -> Self {
         EbsVolume {
             client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
             kms: clients.kms.clone(),
             account: Account::new(clients),
             region: clients.region.clone(),
@@ -81,15 +86,21 @@ impl ResourceType for EbsVolume {
         &SCHEMA
     }
 
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "volume", self, meta).await
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let az = planned
             .str("availability_zone")
             .ok_or_else(|| ProviderError::new("availability_zone is required"))?;
         let mut req = self
-            .client
+            .once
             .create_volume()
             .availability_zone(az)
-            .tag_specifications(tag_specification(Ec2ResourceType::Volume, planned, meta));
+            .tag_specifications(tag_specification(Ec2ResourceType::Volume, planned, meta))
+            // AWS makes one volume per token, however often the call is sent.
+            .set_client_token(meta.token.clone());
         if let Some(size) = known_i32(planned, "size") {
             req = req.size(size);
         }

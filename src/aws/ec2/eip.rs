@@ -1,6 +1,7 @@
 //! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
 
 use super::shared::{
+    created_by_token,
     by_id, changed, describe_by_filter, ec2_arn, id_of, opt_str, poll, prior_ids, state_tags,
     tag_specification, update_tags, Account, STATE_TIMEOUT,
 };
@@ -9,6 +10,7 @@ use crate::aws::sts::region::partition_of;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
+    Created,
     Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
@@ -41,6 +43,8 @@ pub static SCHEMA: Schema = Schema {
 
 pub struct Eip {
     client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
     region: String,
     account: Account,
 }
@@ -49,6 +53,7 @@ impl Eip {
     pub fn new(clients: &Clients) -> Self {
         Eip {
             client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
             region: clients.region.clone(),
             account: Account::new(clients),
         }
@@ -61,9 +66,13 @@ impl ResourceType for Eip {
         &SCHEMA
     }
 
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "elastic-ip", self, meta).await
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let out = self
-            .client
+            .once
             .allocate_address()
             .domain(DomainType::from(planned.str("domain").unwrap_or("vpc")))
             .tag_specifications(tag_specification(Ec2Resource::ElasticIp, planned, meta))

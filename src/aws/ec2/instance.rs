@@ -2,6 +2,7 @@
 
 use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
 use super::shared::{
+    created_by_token,
     describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32, known_str,
     partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags,
 };
@@ -9,6 +10,7 @@ use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
+    Created,
     Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
     Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
@@ -123,6 +125,8 @@ const METADATA_FIELDS: [&str; 4] = [
 
 pub struct Instance {
     client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
     kms: aws_sdk_kms::Client,
     region: String,
 }
@@ -131,6 +135,7 @@ impl Instance {
     pub fn new(clients: &Clients) -> Self {
         Instance {
             client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
             kms: clients.kms.clone(),
             region: clients.region.clone(),
         }
@@ -143,6 +148,10 @@ impl ResourceType for Instance {
         &SCHEMA
     }
 
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "instance", self, meta).await
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let ami = planned
             .str("ami")
@@ -151,14 +160,14 @@ impl ResourceType for Instance {
             .str("instance_type")
             .ok_or_else(|| ProviderError::new("instance_type is required"))?;
         let mut req = self
-            .client
+            .once
             .run_instances()
             .image_id(ami)
             .instance_type(InstanceType::from(instance_type))
             .min_count(1)
             .max_count(1)
-            // Makes the SDK's own retries of this call idempotent.
-            .client_token(uuid::Uuid::new_v4().to_string())
+            // AWS makes one instance per token, however often the call is sent.
+            .client_token(meta.token.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()))
             .tag_specifications(tag_specification(Ec2ResourceType::Instance, planned, meta))
             // Volumes carry recon's tags only: the user's tags belong to the instance.
             .tag_specifications(tag_specification(

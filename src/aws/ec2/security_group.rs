@@ -1,6 +1,7 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
 use super::shared::{
+    created_by_token,
     by_id, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, normalize_protocol,
     opt_str, poll, prior_ids, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
@@ -8,6 +9,7 @@ use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
+    Created,
     Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
@@ -62,6 +64,8 @@ const UNIQUE_SUFFIX_LEN: usize = 26;
 
 pub struct SecurityGroup {
     client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
     region: String,
 }
 
@@ -69,6 +73,7 @@ impl SecurityGroup {
     pub fn new(clients: &Clients) -> Self {
         SecurityGroup {
             client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
             region: clients.region.clone(),
         }
     }
@@ -80,6 +85,10 @@ impl ResourceType for SecurityGroup {
         &SCHEMA
     }
 
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "security-group", self, meta).await
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let name = match (planned.str("name"), planned.str("name_prefix")) {
             (Some(name), _) => name.to_string(),
@@ -87,7 +96,7 @@ impl ResourceType for SecurityGroup {
             (None, None) => format!("recon-{}", unique_suffix()),
         };
         let out = self
-            .client
+            .once
             .create_security_group()
             .group_name(&name)
             .description(planned.str("description").unwrap_or(DEFAULT_DESCRIPTION))

@@ -413,3 +413,38 @@ pub(super) async fn snapshot_volumes(
     .await?;
     Ok(taken)
 }
+
+/// What a create with `meta`'s token made, for an EC2 type: the resource of
+/// `kind` (DescribeTags' resource-type, e.g. "vpc") tagged `recon:token`,
+/// read in full. Other resources a create tags (an instance's volumes) are of
+/// another kind and never match.
+pub(super) async fn created_by_token(
+    client: &aws_sdk_ec2::Client,
+    kind: &str,
+    rt: &(impl crate::provider::ResourceType + ?Sized),
+    meta: &Meta,
+) -> ProviderResult<crate::provider::Created> {
+    use crate::provider::Created;
+    let Some(token) = &meta.token else {
+        return Ok(Created::Unknowable);
+    };
+    let out = client
+        .describe_tags()
+        .filters(filter("key", &[tags::TAG_TOKEN.to_string()]))
+        .filters(filter("value", std::slice::from_ref(token)))
+        .filters(filter("resource-type", &[kind.to_string()]))
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let ids: BTreeSet<String> = out
+        .tags()
+        .iter()
+        .filter_map(|t| t.resource_id().map(str::to_string))
+        .collect();
+    for id in ids {
+        if let Some(found) = rt.read(&[rt.import_stub(&id)]).await?.pop().flatten() {
+            return Ok(Created::Found(found));
+        }
+    }
+    Ok(Created::Absent)
+}

@@ -1,12 +1,14 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
 use super::shared::{
+    created_by_token,
     by_id, changed, delete_and_wait, describe_by_filter, id_of, opt_str, poll, prior_ids, required,
     state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
+    Created,
     Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt};
@@ -35,12 +37,15 @@ pub static SCHEMA: Schema = Schema {
 
 pub struct Subnet {
     client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
 }
 
 impl Subnet {
     pub fn new(clients: &Clients) -> Self {
         Subnet {
             client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
         }
     }
 }
@@ -51,9 +56,13 @@ impl ResourceType for Subnet {
         &SCHEMA
     }
 
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "subnet", self, meta).await
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let out = self
-            .client
+            .once
             .create_subnet()
             .vpc_id(required(planned, "vpc_id")?)
             .cidr_block(required(planned, "cidr_block")?)

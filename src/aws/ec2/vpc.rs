@@ -1,6 +1,7 @@
 //! aws_vpc: a virtual private cloud, its DNS settings and the defaults AWS makes with it.
 
 use super::shared::{
+    created_by_token,
     by_id, changed, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, poll, prior_ids,
     required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
@@ -8,6 +9,7 @@ use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
+    Created,
     Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
@@ -46,6 +48,8 @@ const ATTRIBUTE_CONCURRENCY: usize = 8;
 
 pub struct Vpc {
     client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
     region: String,
 }
 
@@ -53,6 +57,7 @@ impl Vpc {
     pub fn new(clients: &Clients) -> Self {
         Vpc {
             client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
             region: clients.region.clone(),
         }
     }
@@ -64,9 +69,13 @@ impl ResourceType for Vpc {
         &SCHEMA
     }
 
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "vpc", self, meta).await
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let out = self
-            .client
+            .once
             .create_vpc()
             .cidr_block(required(planned, "cidr_block")?)
             .instance_tenancy(Tenancy::from(

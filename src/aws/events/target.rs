@@ -164,8 +164,7 @@ impl ResourceType for EventTarget {
                     "removing target {target_id} from rule {rule}: {}",
                     entry.error_message().unwrap_or("failed")
                 ),
-                partial: None,
-                retryable: false,
+                ..ProviderError::new("")
             }),
             None => Ok(()),
         }
@@ -219,8 +218,7 @@ impl EventTarget {
                     obj.str("target_id").unwrap_or_default(),
                     entry.error_message().unwrap_or("failed")
                 ),
-                partial: None,
-                retryable: false,
+                ..ProviderError::new("")
             }),
             None => Ok(()),
         }

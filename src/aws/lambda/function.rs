@@ -456,18 +456,23 @@ async fn wait_settled(client: &aws_sdk_lambda::Client, name: &str) -> ProviderRe
 
 /// Runs `call` again, with backoff, while AWS says the role (or key) is not usable
 /// yet or another update is still in progress; bounded by PROPAGATION_TIMEOUT.
-async fn retry_propagation<T, E, R, F, Fut>(mut call: F) -> ProviderResult<T>
+async fn retry_propagation<T, E, F, Fut>(mut call: F) -> ProviderResult<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<
-        Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+        Output = Result<
+            T,
+            aws_smithy_runtime_api::client::result::SdkError<
+                E,
+                aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+            >,
+        >,
     >,
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata
         + std::error::Error
         + Send
         + Sync
         + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let start = Instant::now();
     let mut delay = Duration::from_secs(1);
