@@ -87,6 +87,9 @@ pub struct Summary {
     pub recovery: Option<PathBuf>,
     /// (address, snapshot) for every volume snapshotted before a data-loss change.
     pub snapshots: Vec<(String, VolumeSnapshot)>,
+    /// Creates whose outcome is unknown: recorded in state as pending, and looked
+    /// for by the next plan or apply before anything is created again.
+    pub pending: Vec<String>,
 }
 
 /// What steers an apply from outside: the policy gate asked before each create
@@ -460,10 +463,13 @@ impl Run<'_> {
                 Err(describe(&change.addr, "creating", &e))
             }
             // The pending create stays in state: the next plan looks for it again.
-            Err(create::Failed::Unknown(e)) => Err(format!(
+            Err(create::Failed::Unknown(e)) => {
+                self.summary.lock().unwrap().pending.push(change.addr.to_string());
+                Err(format!(
                 "{}; whether AWS made the object is unknown, so its pending create (token {token}) stays in state and the next plan or apply looks for it again before creating anything",
                 describe(&change.addr, "creating", &e)
-            )),
+            ))
+            }
         }
     }
 
