@@ -66,27 +66,12 @@ impl Moto {
 
     /// Environment for the recon binary and SDK clients pointed at this server.
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ("AWS_CONFIG_FILE", "/dev/null".into()),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
-        ]
+        aws_env(&self.endpoint)
     }
 
     /// An SDK configuration for this server, built without touching process env.
     pub fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
-                aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"),
-            ))
-            .build()
+        sdk_config_for(&self.endpoint)
     }
 
     pub fn reset(&self) {
@@ -95,12 +80,7 @@ impl Moto {
 
     /// A `recon` command with this server's environment, run in `dir`.
     pub fn recon(&self, dir: &Path) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_recon"));
-        cmd.current_dir(dir).env("NO_COLOR", "1");
-        for (k, v) in self.env() {
-            cmd.env(k, v);
-        }
-        cmd
+        recon_at(&self.endpoint, dir)
     }
 
     /// Runs `recon <args> -C <stack>` in `cwd` against this server, to the end.
@@ -129,6 +109,41 @@ impl Moto {
     pub fn destroy(&self, cwd: &Path, stack: &Path) -> Run {
         ok(self.run(cwd, stack, &["destroy", "--auto-approve"]))
     }
+}
+
+/// Environment for the recon binary and SDK clients pointed at `endpoint`.
+pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_CONFIG_FILE", "/dev/null".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+    ]
+}
+
+/// An SDK configuration for `endpoint`, built without touching process env.
+pub fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+            aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"),
+        ))
+        .build()
+}
+
+/// A `recon` command with the environment of `endpoint`, run in `dir`.
+pub fn recon_at(endpoint: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_recon"));
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    for (k, v) in aws_env(endpoint) {
+        cmd.env(k, v);
+    }
+    cmd
 }
 
 /// A stack directory `<cwd>/<name>` (so the stack is called `name`) whose
@@ -268,6 +283,198 @@ impl Drop for Moto {
     }
 }
 
+/// tests/moto/faultproxy.py between the SDK and a moto server: forwards every
+/// request and injects the faults its rules name (throttle, error500,
+/// drop_response, reset_before, delay; see the script's docstring for the rule
+/// format). Killed when the test ends; it also exits when the test process dies
+/// (it watches its stdin).
+pub struct FaultProxy {
+    pub endpoint: String,
+    pub port: u16,
+    child: Child,
+}
+
+/// What a fault proxy forwards to: a port on 127.0.0.1, an endpoint URL
+/// `http://127.0.0.1:PORT`, or a [`Moto`].
+pub trait ProxyUpstream {
+    fn upstream_port(&self) -> u16;
+}
+
+impl ProxyUpstream for u16 {
+    fn upstream_port(&self) -> u16 {
+        *self
+    }
+}
+
+impl ProxyUpstream for &Moto {
+    fn upstream_port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl ProxyUpstream for &str {
+    fn upstream_port(&self) -> u16 {
+        self.trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in upstream endpoint {self:?}"))
+    }
+}
+
+impl ProxyUpstream for &String {
+    fn upstream_port(&self) -> u16 {
+        self.as_str().upstream_port()
+    }
+}
+
+impl FaultProxy {
+    /// Starts a proxy on a free port in front of `upstream` and waits until it listens.
+    pub fn start(upstream: impl ProxyUpstream) -> FaultProxy {
+        let script = repo_root().join("tests/moto/faultproxy.py");
+        let mut child = Command::new(repo_root().join(".venv/bin/python3"))
+            .arg(&script)
+            .args(["--listen-port", "0", "--upstream-port"])
+            .arg(upstream.upstream_port().to_string())
+            .arg("--exit-on-stdin-eof")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tests/moto/faultproxy.py");
+        // "ready <port>" once it listens; read on a thread so that a proxy that
+        // never says it cannot hang the test.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+        let port = line
+            .strip_prefix("ready ")
+            .and_then(|p| p.trim().parse::<u16>().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "faultproxy did not start (said {line:?}); try: .venv/bin/python3 {} --listen-port 0 --upstream-port PORT",
+                script.display()
+            );
+        };
+        FaultProxy {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+            child,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, the endpoint to give the SDK instead of moto's.
+    pub fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    /// Replaces the rules: a JSON list of rules, or `{"rules": [...], "seed": N}`.
+    /// Panics with the proxy's reason when it refuses them.
+    pub fn set_rules(&self, rules: serde_json::Value) {
+        let (status, body) = self.control("POST", "rules", &rules.to_string());
+        assert_eq!(status, 200, "faultproxy refused the rules {rules}: {body}");
+    }
+
+    /// No rules (everything passes) and an empty log.
+    pub fn clear(&self) {
+        self.clear_rules();
+        self.clear_log();
+    }
+
+    pub fn clear_rules(&self) {
+        let (status, body) = self.control("DELETE", "rules", "");
+        assert_eq!(status, 200, "{body}");
+    }
+
+    pub fn clear_log(&self) {
+        let (status, body) = self.control("DELETE", "log", "");
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// Every request seen since the log was last cleared, in order:
+    /// `{"seq", "service", "operation", "method", "path", "fault", "rule", "status", "conn"}`.
+    pub fn log(&self) -> Vec<serde_json::Value> {
+        let (status, body) = self.control("GET", "log", "");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("faultproxy log is JSON")
+    }
+
+    /// The log entries of one operation (`"CreateVpc"`, `"PUT /bucket"`).
+    pub fn calls(&self, operation: &str) -> Vec<serde_json::Value> {
+        self.log()
+            .into_iter()
+            .filter(|e| e["operation"] == operation)
+            .collect()
+    }
+
+    /// The rules with their counters (`matched`, `injected`).
+    pub fn rules(&self) -> Vec<serde_json::Value> {
+        let (status, body) = self.control("GET", "rules", "");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("faultproxy rules are JSON")
+    }
+
+    /// Environment for the recon binary and SDK clients pointed at the proxy.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        aws_env(&self.endpoint)
+    }
+
+    /// An SDK configuration pointed at the proxy.
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        sdk_config_for(&self.endpoint)
+    }
+
+    /// A `recon` command pointed at the proxy, run in `dir`.
+    pub fn recon(&self, dir: &Path) -> Command {
+        recon_at(&self.endpoint, dir)
+    }
+
+    /// Runs `recon <args> -C <stack>` in `cwd` through the proxy, to the end.
+    pub fn run(&self, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
+        Run::of(self.recon(cwd).args(args).arg("-C").arg(stack))
+    }
+
+    /// One request to the control API (`/__fault__/<what>`): status and body.
+    fn control(&self, method: &str, what: &str, body: &str) -> (u16, String) {
+        let mut stream =
+            TcpStream::connect(("127.0.0.1", self.port)).expect("connect to faultproxy");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "{method} /__fault__/{what} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("write to faultproxy");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read from faultproxy");
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad answer from faultproxy: {response:?}"));
+        let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, body.to_string())
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -303,10 +510,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// The `Meta` of a resource in the stack "test".
 pub fn meta(address: &str) -> Meta {
-    Meta {
-        stack: "test".into(),
-        address: address.into(),
-    }
+    Meta::new("test", address)
 }
 
 /// A planned object for create, as the engine hands it over: configured values,
