@@ -5,33 +5,13 @@
 mod common;
 
 use aws_sdk_ec2::types::Filter;
-use common::{local_state, ok, repo_root, runtime, state_resource, Moto, Run};
-use std::path::{Path, PathBuf};
+use common::{local_state, ok, runtime, state_resource, Moto, Run};
+use std::path::Path;
 
 const OTHER_AMI: &str = "ami-04681a1dbd79675a5";
 
 fn recon(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
     moto.run(cwd, stack, args)
-}
-
-/// A copy of the example stack (with its lambda/ source) in a directory named like
-/// it, so the stack name (and so the state file and tags) stay `cron-btsync`.
-fn copy_stack(into: &Path) -> PathBuf {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap();
-            if path.is_dir() && name != ".build" {
-                copy_dir(&path, &to.join(name));
-            } else if path.is_file() {
-                std::fs::copy(&path, to.join(name)).unwrap();
-            }
-        }
-    }
-    let dest = into.join("cron-btsync");
-    copy_dir(&repo_root().join("stacks/cron-btsync"), &dest);
-    dest
 }
 
 fn output(moto: &Moto, cwd: &Path, stack: &Path, name: &str) -> String {
@@ -65,80 +45,8 @@ fn describe_instance(moto: &Moto, id: &str) -> Ec2View {
     })
 }
 
-/// Everything in moto still tagged as belonging to the stack (and not terminated).
 fn leftovers(moto: &Moto) -> Vec<String> {
-    let config = moto.sdk_config();
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let kms = aws_sdk_kms::Client::new(&config);
-    runtime().block_on(async {
-        let tag = Filter::builder().name("tag:recon:stack").values("cron-btsync").build();
-        let mut left = Vec::new();
-        let instances = ec2.describe_instances().filters(tag.clone()).send().await.unwrap();
-        for r in instances.reservations() {
-            for i in r.instances() {
-                let st = i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()).unwrap_or_default();
-                if st != "terminated" {
-                    left.push(format!("instance {} ({st})", i.instance_id().unwrap_or_default()));
-                }
-            }
-        }
-        for v in ec2.describe_volumes().filters(tag.clone()).send().await.unwrap().volumes() {
-            left.push(format!("volume {}", v.volume_id().unwrap_or_default()));
-        }
-        for v in ec2.describe_vpcs().filters(tag.clone()).send().await.unwrap().vpcs() {
-            left.push(format!("vpc {}", v.vpc_id().unwrap_or_default()));
-        }
-        for s in ec2.describe_subnets().filters(tag.clone()).send().await.unwrap().subnets() {
-            left.push(format!("subnet {}", s.subnet_id().unwrap_or_default()));
-        }
-        for g in ec2.describe_security_groups().filters(tag.clone()).send().await.unwrap().security_groups() {
-            left.push(format!("security group {}", g.group_id().unwrap_or_default()));
-        }
-        for k in kms.list_keys().send().await.unwrap().keys() {
-            let id = k.key_id().unwrap_or_default();
-            let meta = kms.describe_key().key_id(id).send().await.unwrap();
-            let state = meta.key_metadata().and_then(|m| m.key_state()).map(|s| s.as_str().to_string()).unwrap_or_default();
-            if state != "PendingDeletion" {
-                left.push(format!("kms key {id} ({state})"));
-            }
-        }
-        for a in kms.list_aliases().send().await.unwrap().aliases() {
-            if a.alias_name().unwrap_or_default().starts_with("alias/btsync") {
-                left.push(format!("alias {}", a.alias_name().unwrap_or_default()));
-            }
-        }
-        // By name, for what carries no tag filter.
-        let iam = aws_sdk_iam::Client::new(&config);
-        for r in iam.list_roles().send().await.unwrap().roles() {
-            if r.role_name().starts_with("btsync") {
-                left.push(format!("role {}", r.role_name()));
-            }
-        }
-        for p in iam.list_instance_profiles().send().await.unwrap().instance_profiles() {
-            if p.instance_profile_name().starts_with("btsync") {
-                left.push(format!("instance profile {}", p.instance_profile_name()));
-            }
-        }
-        let lambda = aws_sdk_lambda::Client::new(&config);
-        for f in lambda.list_functions().send().await.unwrap().functions() {
-            left.push(format!("function {}", f.function_name().unwrap_or_default()));
-        }
-        let sqs = aws_sdk_sqs::Client::new(&config);
-        for q in sqs.list_queues().send().await.unwrap().queue_urls() {
-            left.push(format!("queue {q}"));
-        }
-        let events = aws_sdk_eventbridge::Client::new(&config);
-        for r in events.list_rules().send().await.unwrap().rules() {
-            left.push(format!("rule {}", r.name().unwrap_or_default()));
-        }
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
-        );
-        for b in s3.list_buckets().send().await.unwrap().buckets() {
-            left.push(format!("bucket {}", b.name().unwrap_or_default()));
-        }
-        left
-    })
+    common::inventory::leftovers(&moto.sdk_config())
 }
 
 /// (snapshot id, volume id, state) of the snapshots recon took before destroying `address`'s volumes.
@@ -168,7 +76,7 @@ fn example_stack_lifecycle() {
     let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let cwd = work.path();
-    let stack = copy_stack(cwd);
+    let stack = common::inventory::copy_example_stack(cwd);
 
     // A first plan shows everything to create and exits 2 under --detailed-exitcode.
     let plan = moto.expect_plan(cwd, &stack, "Plan: 26 to add, 0 to change, 0 to destroy.");
@@ -258,7 +166,7 @@ fn saved_plan_is_applied_exactly_or_refused_when_stale() {
     let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let cwd = work.path();
-    let stack = copy_stack(cwd);
+    let stack = common::inventory::copy_example_stack(cwd);
     let plan_file = cwd.join("tfplan");
     let plan_path = plan_file.to_str().unwrap();
 

@@ -1,5 +1,6 @@
 //! A moto server per test: a free port on 127.0.0.1, killed when the test ends.
 #![allow(dead_code)]
+pub mod inventory;
 
 use recon::plan::diff::{path_to_string, plan_object, DiffOptions, Planned};
 use recon::provider::{Attribute, Meta, Schema};
