@@ -47,6 +47,60 @@ macro_rules! configure {
             .retry_config($retry)
             .timeout_config($crate::aws::call::timeout_config())
             .retry_partition($crate::aws::call::retry_partition())
+            .interceptor($crate::aws::call::ThrottleNotice)
     };
 }
 pub(crate) use configure;
+
+/// Who is told when AWS throttles recon (the CLI prints a line); set once.
+static ON_THROTTLE: std::sync::OnceLock<Box<dyn Fn(&str) + Send + Sync>> = std::sync::OnceLock::new();
+/// When the last notice went out: one line per [`NOTICE_EVERY`], not one per call.
+static LAST_NOTICE: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+const NOTICE_EVERY: Duration = Duration::from_secs(10);
+
+/// Sets what is done with "AWS is throttling" notices (the first setting stays).
+pub fn on_throttle(notify: impl Fn(&str) + Send + Sync + 'static) {
+    let _ = ON_THROTTLE.set(Box::new(notify));
+}
+
+/// Says, now and then, that calls are being throttled and retried: the SDK's
+/// backoff is otherwise silent, and a stalled apply looks hung.
+#[derive(Debug)]
+pub(crate) struct ThrottleNotice;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for ThrottleNotice {
+    fn name(&self) -> &'static str {
+        "recon::ThrottleNotice"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let Some(response) = context.response() else { return Ok(()) };
+        let status = response.status().as_u16();
+        let throttled = status == 429
+            || (matches!(status, 400 | 503) && response.body().bytes().is_some_and(|b| THROTTLED_MARKS.iter().any(|m| contains(b, m.as_bytes()))));
+        let Some(notify) = ON_THROTTLE.get().filter(|_| throttled) else { return Ok(()) };
+        let mut last = LAST_NOTICE.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|t| t.elapsed() < NOTICE_EVERY) {
+            return Ok(());
+        }
+        *last = Some(std::time::Instant::now());
+        let what = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map(|m| format!("{} {}", m.service(), m.name()))
+            .unwrap_or_else(|| "a call".to_string());
+        notify(&format!("AWS is throttling requests ({what}); recon waits and tries again with backoff..."));
+        Ok(())
+    }
+}
+
+/// Codes that mark a throttling answer in an error body.
+const THROTTLED_MARKS: &[&str] = &["Throttl", "RequestLimitExceeded", "SlowDown", "TooManyRequests"];
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
