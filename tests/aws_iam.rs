@@ -14,7 +14,7 @@ use recon::aws::iam::role_policy::IamRolePolicy;
 use recon::aws::iam::role_policy_attachment::IamRolePolicyAttachment;
 use recon::aws::Clients;
 use recon::object;
-use recon::provider::ResourceType;
+use recon::provider::{Created, Meta, ResourceType};
 use recon::value::{Object, ObjectExt, Value};
 
 const ACCOUNT: &str = "123456789012";
@@ -1075,4 +1075,96 @@ fn instance_role_stack_applies_replans_clean_and_destroys() {
 
     moto.destroy(cwd, &stack);
     assert_eq!(iam_leftovers(&moto), Vec::<String>::new());
+}
+
+/// The object a `find_created` answer says was found (panics on anything else).
+fn found(answer: Created) -> Object {
+    match answer {
+        Created::Found(object) => object,
+        other => panic!("expected Found, got {other:?}"),
+    }
+}
+
+fn not_ours(answer: Created) -> String {
+    match answer {
+        Created::NotOurs { id } => id,
+        other => panic!("expected NotOurs, got {other:?}"),
+    }
+}
+
+#[test]
+fn find_created_finds_roles_profiles_and_policies_by_name_and_token() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let with_token = |address: &str, token: &str| Meta { token: Some(token.into()), ..meta(address) };
+        let ours = with_token("aws_iam_role.r", "tok-role");
+        let elsewhere = with_token("aws_iam_role.other", "tok-other");
+
+        // A role: found by name with its own meta; another address's; a free name.
+        let roles = IamRole::new(&clients);
+        let trust = trust_jsonencode("ec2.amazonaws.com");
+        let plan = plan_new(roles.schema(), &object! {"name" => "made", "assume_role_policy" => trust.clone()});
+        let created = roles.create(&plan, &ours).await.unwrap();
+        assert_eq!(found(roles.find_created(&plan, &ours).await.unwrap()), created);
+        assert_eq!(not_ours(roles.find_created(&plan, &elsewhere).await.unwrap()), "made");
+        let another_token = with_token("aws_iam_role.r", "tok-2");
+        assert_eq!(not_ours(roles.find_created(&plan, &another_token).await.unwrap()), "made");
+        let free = plan_new(roles.schema(), &object! {"name" => "free", "assume_role_policy" => trust.clone()});
+        assert!(matches!(roles.find_created(&free, &ours).await.unwrap(), Created::Absent));
+        // A create that hits the name refuses a role made for another address, naming
+        // recon import; the same create tried again adopts its own.
+        let err = roles.create(&plan, &elsewhere).await.unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("EntityAlreadyExists"), "{err}");
+        assert!(err.message.contains("recon did not create it for aws_iam_role.other"), "{err}");
+        assert!(err.message.contains("recon import aws_iam_role.other made"), "{err}");
+        assert_eq!(roles.create(&plan, &ours).await.unwrap(), created);
+        // A generated name comes from the token, so it is found again; without a
+        // token it cannot be.
+        let prefixed = plan_new(roles.schema(), &object! {"name_prefix" => "gen-", "assume_role_policy" => trust});
+        let generated = roles.create(&prefixed, &ours).await.unwrap();
+        assert_eq!(found(roles.find_created(&prefixed, &ours).await.unwrap()), generated);
+        assert!(matches!(roles.find_created(&prefixed, &another_token).await.unwrap(), Created::Absent));
+        assert!(matches!(roles.find_created(&prefixed, &meta("aws_iam_role.r")).await.unwrap(), Created::Unknowable));
+
+        // An instance profile, with the role added by the create.
+        let profiles = IamInstanceProfile::new(&clients);
+        let plan = plan_new(profiles.schema(), &object! {"name" => "prof", "role" => "made"});
+        let ours = with_token("aws_iam_instance_profile.p", "tok-profile");
+        let created = profiles.create(&plan, &ours).await.unwrap();
+        assert_eq!(found(profiles.find_created(&plan, &ours).await.unwrap()), created);
+        assert_eq!(not_ours(profiles.find_created(&plan, &elsewhere).await.unwrap()), "prof");
+        let free = plan_new(profiles.schema(), &object! {"name" => "free"});
+        assert!(matches!(profiles.find_created(&free, &ours).await.unwrap(), Created::Absent));
+        let err = profiles.create(&plan, &elsewhere).await.unwrap_err();
+        assert!(err.message.contains("recon import aws_iam_role.other prof"), "{err}");
+
+        // A managed policy: its id is the ARN, with the path.
+        let policies = IamPolicy::new(&clients);
+        let config = object! {"name" => "pol", "path" => "/team/", "policy" => s3_policy(&["s3:GetObject"])};
+        let plan = plan_new(policies.schema(), &config);
+        let ours = with_token("aws_iam_policy.p", "tok-policy");
+        let created = policies.create(&plan, &ours).await.unwrap();
+        assert_eq!(found(policies.find_created(&plan, &ours).await.unwrap()), created);
+        let arn = format!("arn:aws:iam::{ACCOUNT}:policy/team/pol");
+        assert_eq!(not_ours(policies.find_created(&plan, &elsewhere).await.unwrap()), arn);
+        let free = plan_new(policies.schema(), &object! {"name" => "free", "policy" => s3_policy(&["s3:*"])});
+        assert!(matches!(policies.find_created(&free, &ours).await.unwrap(), Created::Absent));
+        let err = policies.create(&plan, &elsewhere).await.unwrap_err();
+        assert!(err.message.contains(&format!("recon import aws_iam_role.other {arn}")), "{err}");
+
+        // An inline policy is found by the name it was put under; an attachment is
+        // an idempotent put, never looked for.
+        let inline = IamRolePolicy::new(&clients);
+        let plan = plan_new(inline.schema(), &object! {"role" => "made", "name_prefix" => "in-", "policy" => s3_policy(&["s3:ListBucket"])});
+        let ours = with_token("aws_iam_role_policy.p", "tok-inline");
+        let created = inline.create(&plan, &ours).await.unwrap();
+        assert_eq!(found(inline.find_created(&plan, &ours).await.unwrap()), created);
+        assert!(matches!(inline.find_created(&plan, &another_token).await.unwrap(), Created::Absent));
+        let attachments = IamRolePolicyAttachment::new(&clients);
+        let plan = plan_new(attachments.schema(), &object! {"role" => "made", "policy_arn" => arn});
+        attachments.create(&plan, &ours).await.unwrap();
+        assert!(matches!(attachments.find_created(&plan, &ours).await.unwrap(), Created::Absent));
+        attachments.create(&plan, &ours).await.expect("attaching twice is harmless");
+    });
 }

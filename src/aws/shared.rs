@@ -1,8 +1,10 @@
 //! Helpers shared by the resource types of several AWS services: concurrent reads
-//! for APIs without a batch get, and the read back that ends a create.
+//! for APIs without a batch get, the read back that ends a create, generated
+//! names, and what a create does when its name is taken.
 
-use crate::provider::{ProviderError, ProviderResult};
+use crate::provider::{Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType};
 use crate::value::{Object, ObjectExt};
+use sha2::{Digest, Sha256};
 use futures::{StreamExt, TryStreamExt};
 use std::fmt::Display;
 use std::future::Future;
@@ -65,4 +67,83 @@ pub fn created(
         .with_partial(partial)),
         Err(err) => Err(err.with_partial(partial)),
     }
+}
+
+/// Length of the suffix of names generated from a prefix (as Terraform's).
+pub const UNIQUE_SUFFIX_LEN: usize = 26;
+
+/// The suffix of a name generated from a prefix: 26 lowercase hex digits. Derived
+/// from the create's token when there is one, so that a create tried again asks
+/// for the same name, and what a lost create made can be looked up by name.
+pub fn unique_suffix(meta: &Meta) -> String {
+    let mut hex = match &meta.token {
+        Some(token) => Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        None => uuid::Uuid::new_v4().simple().to_string(),
+    };
+    hex.truncate(UNIQUE_SUFFIX_LEN);
+    hex
+}
+
+/// Whether the name a create asks for can be worked out again after the fact:
+/// configured, or generated from the create's token. Without either it was
+/// random, and what the create made cannot be looked up by name.
+pub fn name_is_known(configured: Option<&str>, meta: &Meta) -> bool {
+    configured.is_some() || meta.token.is_some()
+}
+
+/// The error of a create whose name is held by `id`, which recon did not make for
+/// this address: the way out is `recon import`, or another name.
+pub fn not_ours(code: &str, what: &str, meta: &Meta, id: &str) -> ProviderError {
+    let addr = &meta.address;
+    ProviderError::with_code(
+        code,
+        format!(
+            "{what} already exists and recon did not create it for {addr}; \
+             import it (recon import {addr} {id}) or choose another name"
+        ),
+    )
+    .with_kind(ErrorKind::Conflict)
+}
+
+/// What a create does when its name turns out to be taken (before its call, or
+/// by the call's "already exists"): an object an earlier attempt of this create
+/// made is adopted and brought to `planned`; anyone else's is refused with
+/// [`not_ours`]; `taken` is the error to give when nothing can be found.
+pub async fn claim(
+    rt: &(impl ResourceType + ?Sized),
+    taken: ProviderError,
+    what: &str,
+    planned: &Object,
+    meta: &Meta,
+) -> ProviderResult<Object> {
+    let code = taken.code.clone().unwrap_or_else(|| "AlreadyExists".to_string());
+    match rt.find_created(planned, meta).await? {
+        Created::Found(found) => adopt(rt, found, planned, meta).await,
+        Created::NotOurs { id } => Err(not_ours(&code, what, meta, &id)),
+        Created::Absent | Created::Unknowable => Err(taken),
+    }
+}
+
+/// Brings `found`, made by an earlier attempt of this create, to `planned`: the
+/// steps after the create call (waits, settings made by separate calls) may not
+/// have run. A failure keeps `found` as the partial state, so it is not lost.
+pub async fn adopt(
+    rt: &(impl ResourceType + ?Sized),
+    found: Object,
+    planned: &Object,
+    meta: &Meta,
+) -> ProviderResult<Object> {
+    // What only AWS could say (the id, computed attributes) is known now.
+    let mut planned = planned.clone();
+    for (name, value) in planned.iter_mut().filter(|(_, v)| !v.is_wholly_known()) {
+        if let Some(real) = found.get(name) {
+            *value = real.clone();
+        }
+    }
+    rt.update(&found, &planned, meta)
+        .await
+        .map_err(|e| e.with_partial(found))
 }

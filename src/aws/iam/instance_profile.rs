@@ -1,15 +1,16 @@
 //! aws_iam_instance_profile: the container that passes an IAM role to EC2 instances.
 
 use super::shared::{
-    date, iam_tags, id_of, name_prefix_for, none_if_missing, remove_role_from_profile,
+    date, iam_tags, id_of, made_for, name_prefix_for, none_if_missing, remove_role_from_profile,
     resource_name, retry_while, state_tags, wait_for,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::shared::read_by_id;
+use crate::aws::shared::{claim, name_is_known, read_by_id};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -36,12 +37,15 @@ pub static SCHEMA: Schema = Schema {
 
 pub struct IamInstanceProfile {
     client: aws_sdk_iam::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_iam::Client,
 }
 
 impl IamInstanceProfile {
     pub fn new(clients: &Clients) -> Self {
         IamInstanceProfile {
             client: clients.iam.clone(),
+            once: clients.once().iam.clone(),
         }
     }
 }
@@ -53,15 +57,24 @@ impl ResourceType for IamInstanceProfile {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let name = resource_name(planned);
-        self.client
+        let name = resource_name(planned, meta);
+        let made = self
+            .once
             .create_instance_profile()
             .instance_profile_name(&name)
             .path(planned.str("path").unwrap_or("/"))
             .set_tags(Some(iam_tags(tags::with_recon_tags(planned, meta))?))
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(sdk_error);
+        match made {
+            Ok(_) => {}
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                let what = format!("instance profile {name}");
+                return claim(self, e, &what, planned, meta).await;
+            }
+            Err(e) => return Err(e),
+        }
         let partial = object! {"id" => name.clone(), "name" => name.clone()};
         let steps = async {
             let waiting_for = format!("new instance profile {name} to be readable");
@@ -75,6 +88,20 @@ impl ResourceType for IamInstanceProfile {
                 .ok_or_else(|| ProviderError::new(format!("instance profile {name} disappeared")))
         };
         steps.await.map_err(|e| e.with_partial(partial))
+    }
+
+    /// The profile of the name the create asks for, when its tags say it was made
+    /// for `meta` (a generated name is derived from the token, so it is found too).
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("name"), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let name = resource_name(planned, meta);
+        Ok(match find_profile(&self.client, &name).await? {
+            None => Created::Absent,
+            Some(p) if made_for(p.tags(), meta) => Created::Found(to_state(&p, planned)),
+            Some(_) => Created::NotOurs { id: name },
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -1,15 +1,16 @@
 //! aws_iam_policy: a customer managed IAM policy; its document lives in versions.
 
 use super::shared::{
-    iam_tags, id_of, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
-    resource_name, state_tags, wait_for,
+    iam_tags, id_of, made_for, name_prefix_for, none_if_missing, opt, policy_state,
+    policy_to_send, resource_name, state_tags, wait_for,
 };
-use crate::aws::shared::read_by_id;
+use crate::aws::shared::{claim, name_is_known, read_by_id};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
@@ -42,12 +43,18 @@ const DETACH_GRACE: Duration = Duration::from_secs(10);
 
 pub struct IamPolicy {
     client: aws_sdk_iam::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_iam::Client,
+    /// The account id in a policy's ARN, to find a policy by its name.
+    sts: aws_sdk_sts::Client,
 }
 
 impl IamPolicy {
     pub fn new(clients: &Clients) -> Self {
         IamPolicy {
             client: clients.iam.clone(),
+            once: clients.once().iam.clone(),
+            sts: clients.sts.clone(),
         }
     }
 }
@@ -59,10 +66,10 @@ impl ResourceType for IamPolicy {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let name = resource_name(planned);
+        let name = resource_name(planned, meta);
         let document = policy_to_send("policy", planned.str("policy").unwrap_or_default())?;
-        let out = self
-            .client
+        let made = self
+            .once
             .create_policy()
             .policy_name(&name)
             .path(planned.str("path").unwrap_or("/"))
@@ -71,7 +78,15 @@ impl ResourceType for IamPolicy {
             .set_tags(Some(iam_tags(tags::with_recon_tags(planned, meta))?))
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(sdk_error);
+        let out = match made {
+            Ok(out) => out,
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                let what = format!("IAM policy {name}");
+                return claim(self, e, &what, planned, meta).await;
+            }
+            Err(e) => return Err(e),
+        };
         let arn = out
             .policy()
             .and_then(|p| p.arn())
@@ -82,6 +97,24 @@ impl ResourceType for IamPolicy {
         wait_for(&waiting_for, || self.read_one(&arn, planned))
             .await
             .map_err(|e| e.with_partial(partial))
+    }
+
+    /// The policy of the name and path the create asks for, when its tags say it
+    /// was made for `meta` (a generated name is derived from the token).
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("name"), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let name = resource_name(planned, meta);
+        let arn = self.arn_of(planned.str("path").unwrap_or("/"), &name).await?;
+        Ok(match self.find_policy(&arn).await? {
+            None => Created::Absent,
+            Some(p) if made_for(p.tags(), meta) => match self.read_one(&arn, planned).await? {
+                Some(state) => Created::Found(state),
+                None => Created::Absent,
+            },
+            Some(_) => Created::NotOurs { id: arn },
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -174,14 +207,7 @@ impl ResourceType for IamPolicy {
 impl IamPolicy {
     /// GetPolicy and its default version; None when the policy is gone.
     async fn read_one(&self, arn: &str, local: &Object) -> ProviderResult<Option<Object>> {
-        let out = self
-            .client
-            .get_policy()
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(sdk_error);
-        let Some(policy) = none_if_missing(out)?.and_then(|o| o.policy) else {
+        let Some(policy) = self.find_policy(arn).await? else {
             return Ok(None);
         };
         let Some(version_id) = policy.default_version_id() else {
@@ -202,6 +228,36 @@ impl IamPolicy {
             return Ok(None);
         };
         Ok(Some(to_state(&policy, &version, local)))
+    }
+
+    /// GetPolicy; None when there is no such policy.
+    async fn find_policy(&self, arn: &str) -> ProviderResult<Option<AwsPolicy>> {
+        let out = self
+            .client
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(sdk_error);
+        Ok(none_if_missing(out)?.and_then(|o| o.policy))
+    }
+
+    /// `arn:PARTITION:iam::ACCOUNT:policy/PATH/NAME`, partition and account taken
+    /// from the caller's own ARN.
+    async fn arn_of(&self, path: &str, name: &str) -> ProviderResult<String> {
+        let me = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let caller = me.arn().unwrap_or_default();
+        let parts: Vec<&str> = caller.splitn(6, ':').collect();
+        let (partition, account) = match (parts.get(1), me.account().or(parts.get(4).copied())) {
+            (Some(p), Some(a)) if !p.is_empty() && !a.is_empty() => (*p, a),
+            _ => return Err(ProviderError::new(format!("STS GetCallerIdentity returned no usable ARN ({caller:?})"))),
+        };
+        Ok(format!("arn:{partition}:iam::{account}:policy{path}{name}"))
     }
 
     async fn versions(&self, arn: &str) -> ProviderResult<Vec<PolicyVersion>> {

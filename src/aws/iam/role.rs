@@ -2,16 +2,17 @@
 
 use super::shared::{
     attached_policy_arns, date, iam_tags, id_of, inline_policy_names, is_invalid_principal,
-    name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, profiles_of_role,
-    remove_role_from_profile, resource_name, retry_while, state_tags, wait_for,
+    made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
+    profiles_of_role, remove_role_from_profile, resource_name, retry_while, state_tags, wait_for,
     PROPAGATION_TIMEOUT,
 };
-use crate::aws::shared::read_by_id;
+use crate::aws::shared::{claim, name_is_known, read_by_id};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
@@ -45,12 +46,15 @@ const DEFAULT_MAX_SESSION: i64 = 3600;
 
 pub struct IamRole {
     client: aws_sdk_iam::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_iam::Client,
 }
 
 impl IamRole {
     pub fn new(clients: &Clients) -> Self {
         IamRole {
             client: clients.iam.clone(),
+            once: clients.once().iam.clone(),
         }
     }
 }
@@ -62,7 +66,7 @@ impl ResourceType for IamRole {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let name = resource_name(planned);
+        let name = resource_name(planned, meta);
         let trust = policy_to_send(
             "assume_role_policy",
             planned.str("assume_role_policy").unwrap_or_default(),
@@ -70,8 +74,8 @@ impl ResourceType for IamRole {
         let role_tags = iam_tags(tags::with_recon_tags(planned, meta))?;
         let max_session = session_duration(planned)?;
         // A trust policy naming a role created moments ago is refused until IAM sees it.
-        retry_while(is_invalid_principal, || async {
-            self.client
+        let made = retry_while(is_invalid_principal, || async {
+            self.once
                 .create_role()
                 .role_name(&name)
                 .assume_role_policy_document(&trust)
@@ -83,13 +87,34 @@ impl ResourceType for IamRole {
                 .await
                 .map_err(sdk_error)
         })
-        .await?;
+        .await;
+        match made {
+            Ok(_) => {}
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                return claim(self, e, &format!("IAM role {name}"), planned, meta).await
+            }
+            Err(e) => return Err(e),
+        }
         let partial = object! {"id" => name.clone(), "name" => name.clone()};
         let waiting_for = format!("new IAM role {name} to be readable");
         wait_for(&waiting_for, || find_role(&self.client, &name))
             .await
             .map(|role| to_state(&role, planned))
             .map_err(|e| e.with_partial(partial))
+    }
+
+    /// The role of the name the create asks for, when its tags say it was made
+    /// for `meta` (a generated name is derived from the token, so it is found too).
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("name"), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let name = resource_name(planned, meta);
+        Ok(match find_role(&self.client, &name).await? {
+            None => Created::Absent,
+            Some(role) if made_for(role.tags(), meta) => Created::Found(to_state(&role, planned)),
+            Some(_) => Created::NotOurs { id: name },
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -3,12 +3,12 @@
 use super::shared::{
     id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, wait_for,
 };
-use crate::aws::shared::read_by_id;
+use crate::aws::shared::{name_is_known, read_by_id};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::plan::diff::json_equal;
 use crate::provider::{
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -45,11 +45,10 @@ impl ResourceType for IamRolePolicy {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
         let role = planned
             .str("role")
             .ok_or_else(|| ProviderError::new("aws_iam_role_policy needs a role"))?;
-        let name = resource_name(planned);
+        let name = resource_name(planned, meta);
         self.put(role, &name, planned).await?;
         let waiting_for = format!("inline policy {name} of IAM role {role} to be readable");
         let partial =
@@ -57,6 +56,24 @@ impl ResourceType for IamRolePolicy {
         wait_for(&waiting_for, || self.read_one(role, &name, planned))
             .await
             .map_err(|e| e.with_partial(partial))
+    }
+
+    /// PutRolePolicy is an idempotent put (a second one replaces the document
+    /// under the same name), but a generated name differs per token: the policy
+    /// of the name this create asks for is looked up, so a forgotten create of a
+    /// generated name leaves nothing behind.
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        let Some(role) = planned.str("role") else {
+            return Ok(Created::Absent);
+        };
+        if !name_is_known(planned.str("name"), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let name = resource_name(planned, meta);
+        Ok(match self.read_one(role, &name, planned).await? {
+            Some(state) => Created::Found(state),
+            None => Created::Absent,
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

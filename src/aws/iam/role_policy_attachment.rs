@@ -4,7 +4,7 @@ use super::shared::{attached_policy_arns, none_if_missing, wait_for};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -60,6 +60,12 @@ impl ResourceType for IamRolePolicyAttachment {
         .await
         .map_err(|e| e.with_partial(state.clone()))?;
         Ok(state)
+    }
+
+    /// AttachRolePolicy is an idempotent put (attaching an attached policy again
+    /// does nothing), so trying it again makes nothing twice.
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        Ok(Created::Absent)
     }
 
     /// One ListAttachedRolePolicies per role, however many attachments it has.

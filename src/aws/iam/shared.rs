@@ -3,8 +3,9 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
+use crate::aws::shared::{unique_suffix, UNIQUE_SUFFIX_LEN};
 use crate::plan::diff::json_equal;
-use crate::provider::{ProviderError, ProviderResult};
+use crate::provider::{Meta, ProviderError, ProviderResult};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_iam::types::Tag;
 use std::collections::BTreeMap;
@@ -14,20 +15,22 @@ use std::time::{Duration, Instant};
 /// How long IAM may take to show a new entity everywhere (Terraform waits as long).
 pub(super) const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Length of the generated suffix of names made from a prefix (as Terraform's).
-const UNIQUE_SUFFIX_LEN: usize = 26;
 /// The prefix of names recon generates when neither name nor name_prefix is set.
 const DEFAULT_PREFIX: &str = "recon-";
 
-/// The name to create: `name`, else `name_prefix` plus a unique suffix.
-pub(super) fn resource_name(planned: &Object) -> String {
+/// The name to create: `name`, else `name_prefix` plus a unique suffix (the same
+/// for every attempt of one create: see [`unique_suffix`]).
+pub(super) fn resource_name(planned: &Object, meta: &Meta) -> String {
     if let Some(name) = planned.str("name") {
         return name.to_string();
     }
     let prefix = planned.str("name_prefix").unwrap_or(DEFAULT_PREFIX);
-    let mut suffix = uuid::Uuid::new_v4().simple().to_string();
-    suffix.truncate(UNIQUE_SUFFIX_LEN);
-    format!("{prefix}{suffix}")
+    format!("{prefix}{}", unique_suffix(meta))
+}
+
+/// Whether IAM tags say the entity was made for `meta`.
+pub(super) fn made_for(found: &[Tag], meta: &Meta) -> bool {
+    crate::aws::tags::made_for(found.iter().map(|t| (t.key(), t.value())), meta)
 }
 
 /// `name_prefix` for state: the configured one, else the prefix of a generated name
@@ -413,8 +416,13 @@ mod tests {
         let local = object! {"name_prefix" => "web-"};
         assert_eq!(name_prefix_for("web-xyz", &local), Value::from("web-"));
         let planned = object! {"name_prefix" => "db-"};
-        let name = resource_name(&planned);
+        let name = resource_name(&planned, &Meta::new("s", "aws_iam_role.db"));
         assert!(name.starts_with("db-") && name.len() == 3 + UNIQUE_SUFFIX_LEN);
+        assert_eq!(name_prefix_for(&name, &Object::new()), Value::from("db-"));
+        // Every attempt of one create asks for the same name.
+        let meta = Meta { token: Some("tok-1".into()), ..Meta::new("s", "aws_iam_role.db") };
+        let name = resource_name(&planned, &meta);
+        assert_eq!(resource_name(&planned, &meta), name);
         assert_eq!(name_prefix_for(&name, &Object::new()), Value::from("db-"));
     }
 }
