@@ -5,7 +5,7 @@
 mod common;
 
 use common::{
-    block, changed, meta, ok, plan_new, replan, runtime, string_map as map, write_stack, Moto,
+    block, changed, local_state, meta, ok, plan_new, replan, runtime, string_map as map, write_stack, Moto,
 };
 use recon::aws::events::rule::EventRule;
 use recon::aws::events::target::EventTarget;
@@ -1225,8 +1225,6 @@ fn scheduled_lambda_stack() {
     assert_eq!(rules, Vec::<String>::new());
     assert_eq!(statements, Vec::<String>::new());
     assert_eq!(roles, Vec::<String>::new());
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(cwd.join("state/scheduler.json")).unwrap())
-            .unwrap();
+    let state = local_state(cwd, "scheduler");
     assert_eq!(state["resources"].as_array().unwrap().len(), 0);
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{block, meta, ok, plan_new, replan, string_map as tags, write_stack, Moto};
+use common::{block, local_state, meta, ok, plan_new, replan, string_map as tags, write_stack, Moto};
 use recon::aws::s3::bucket::{self, S3Bucket};
 use recon::aws::s3::bucket_policy::{self, S3BucketPolicy};
 use recon::aws::s3::bucket_public_access_block::{self, S3BucketPublicAccessBlock};
@@ -695,6 +695,9 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
         .trim()
         .to_string();
     assert!(name.starts_with("backup-"), "{name}");
+    // The tag its state records: unique to this stack, readable.
+    let stack_tag = local_state(cwd, "s3-backup")["stack"]["tag"].as_str().unwrap().to_string();
+    assert!(stack_tag.starts_with("s3-backup-"), "{stack_tag}");
 
     rt.block_on(async {
         let s3 = &clients.s3;
@@ -733,7 +736,7 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
         assert!(policy.policy().unwrap().contains("AccountOnly"));
         let tags = aws_tags(&clients, &name).await;
         assert!(
-            tags.contains(&("recon:stack".to_string(), "s3-backup".to_string())),
+            tags.contains(&("recon:stack".to_string(), stack_tag.clone())),
             "{tags:?}"
         );
         assert!(
@@ -771,8 +774,6 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
             assert_eq!(state.as_deref(), Some("PendingDeletion"));
         }
     });
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(cwd.join("state/s3-backup.json")).unwrap())
-            .unwrap();
+    let state = local_state(cwd, "s3-backup");
     assert_eq!(state["resources"].as_array().unwrap().len(), 0);
 }

@@ -589,7 +589,7 @@ resource "aws_security_group" "ssh" {
         apply.stderr
     );
     assert!(
-        !tmp.path().join("state/open.json").exists(),
+        !tmp.path().join("open/state/open.json").exists(),
         "no state was written"
     );
 }

@@ -6,6 +6,10 @@
 //! The "at once" cases point AWS_ENDPOINT_URL at a socket that accepts
 //! connections and never answers, so that an AWS call is reliably in flight
 //! when the signal comes.
+//!
+//! The lock is released on every way out once taken: also for signals right
+//! after the apply completed, and when stdout is a pipe whose reader went away
+//! (`recon apply | head -1`), which must not crash recon either.
 
 mod common;
 
@@ -505,4 +509,84 @@ fn ctrl_c_at_the_prompt_cancels_and_changes_nothing() {
     assert!(recon_vpcs(&moto).is_empty());
     assert!(!lock_file(&dir).exists(), "the lock was left behind");
     assert!(!state_file(&dir).exists());
+}
+
+/// Runs `cmd` with its stdout read for `first` lines and then closed, as
+/// `| head -1` does (0: closed before recon writes anything); waits for the exit.
+fn reader_leaves_after(cmd: &mut Command, first: usize) -> Done {
+    let mut child = spawn_piped(cmd);
+    let err = lines(child.stderr.take().unwrap());
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut read = String::new();
+    for _ in 0..first {
+        out.read_line(&mut read).unwrap();
+    }
+    drop(out);
+    // What stdout gave is read; an empty channel stands for the rest.
+    let running = Running { child, stdin: None, out: mpsc::channel().1, err, seen_out: Vec::new(), seen_err: Vec::new() };
+    let done = running.finish(WAIT);
+    Done { out: read, ..done }
+}
+
+#[test]
+fn an_apply_whose_output_reader_leaves_finishes_its_work_and_releases_the_lock() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().unwrap();
+    let dir = stack_dir(root.path(), &stack());
+    let done = reader_leaves_after(recon(&moto.endpoint, &dir).args(["apply", "--auto-approve"]), 1);
+    assert_eq!(done.code, 0, "no crash on the closed pipe: {}", done.all());
+    assert!(!done.err.contains("panicked"), "{}", done.all());
+    assert!(!lock_file(&dir).exists(), "the lock was left behind");
+    // Everything was created, once, and state says so.
+    let addresses: Vec<String> = state_resources(&dir).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(addresses, all_addresses());
+    assert_eq!(recon_vpcs(&moto).len(), N);
+    let again = run(&moto.endpoint, &dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+}
+
+#[test]
+fn commands_whose_output_reader_leaves_exit_quietly() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().unwrap();
+    let dir = stack_dir(root.path(), ONE_VPC);
+    let applied = run(&moto.endpoint, &dir, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    for (args, lines) in [
+        (&["plan"][..], 0),
+        (&["plan", "--destroy"][..], 1),
+        (&["state", "list"][..], 0),
+        (&["show", "--json"][..], 0),
+        (&["check", "--format", "json"][..], 0),
+        (&["check"][..], 1),
+    ] {
+        let done = reader_leaves_after(recon(&moto.endpoint, &dir).args(args), lines);
+        assert!([0, 1].contains(&done.code), "recon {args:?}: {}", done.all());
+        assert!(!done.err.contains("panicked"), "recon {args:?}: {}", done.all());
+        assert!(!lock_file(&dir).exists(), "recon {args:?} left the lock behind");
+    }
+}
+
+#[test]
+fn ctrl_c_right_after_the_apply_completed_still_releases_the_lock() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().unwrap();
+    let text = format!("{ONE_VPC}\noutput \"vpc\" {{\n  value = aws_vpc.v.id\n}}\n");
+    // Right after the summary, and right after the last resource landed (the
+    // final state write, the outputs).
+    for (after, signal) in [("Apply complete!", "INT"), ("Creation complete", "TERM")] {
+        let dir = stack_dir(&root.path().join(signal), &text);
+        let mut apply = Running::start(&moto.endpoint, &dir, &["apply", "--auto-approve"]);
+        apply.wait_line(false, after);
+        apply.signal(signal);
+        apply.signal(signal);
+        let done = apply.finish(WAIT);
+        assert!([0, 1, 130, 143].contains(&done.code), "{}", done.all());
+        assert!(!done.err.contains("Stopped without releasing"), "{}", done.all());
+        assert!(!lock_file(&dir).exists(), "after {after:?} and two SIG{signal}: the lock was left behind; {}", done.all());
+        let vpcs: Vec<String> = state_resources(&dir).into_iter().map(|(_, id)| id).collect();
+        assert_eq!(vpcs.len(), 1, "{}", done.all());
+        let plan = run(&moto.endpoint, &dir, &["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{}", plan.all());
+    }
 }

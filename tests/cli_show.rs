@@ -77,7 +77,7 @@ fn show_a_saved_plan_then_the_state() {
         json["policy_checks"]["results"][0]["policy_id"],
         "subnet_no_public_ip_on_launch"
     );
-    assert!(!cwd.join("state/show.json").exists(), "show wrote state");
+    assert!(!stack.join("state/show.json").exists(), "show wrote state");
 
     ok(moto.run(cwd, &stack, &["apply", plan_arg]));
     let vpc_id = ok(moto.run(cwd, &stack, &["output", "--raw", "vpc_id"]))

@@ -518,7 +518,7 @@ fn a_writer_whose_lock_was_broken_cannot_overwrite_a_newer_state() {
     assert_eq!(after, bobs);
 
     // Alice's pending state is in the recovery file she was told about.
-    let dir = alice.join("state/recovery");
+    let dir = alice.join("web/state/recovery");
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -842,15 +842,15 @@ fn environments_keep_separate_states_and_resources() {
         &["-C", "web", "--env", "prod", "plan", "--detailed-exitcode"],
     ));
 
-    // Local state: state/env/<NAME>/<stack>.json beside state/<stack>.json.
+    // Local state: state/env/<NAME>/<stack>.json beside state/<stack>.json in the stack directory.
     let (local, local_stack) = checkout(root.path(), "carol", &[("ip.hcl", eip("ip"))]);
     ok(recon(
         &moto,
         &local,
         &["-C", "web", "--env", "qa", "apply", "--auto-approve"],
     ));
-    assert!(local.join("state/env/qa/web.json").is_file());
-    assert!(!local.join("state/web.json").exists());
+    assert!(local_stack.join("state/env/qa/web.json").is_file());
+    assert!(!local_stack.join("state/web.json").exists());
     assert_eq!(
         ok(recon(
             &moto,
@@ -860,7 +860,6 @@ fn environments_keep_separate_states_and_resources() {
         .stdout,
         "* qa\n"
     );
-    let _ = local_stack;
 }
 
 #[test]
@@ -879,7 +878,7 @@ fn state_commands_migrate_list_show_mv_rm_push_and_history() {
         &["-C", "web", "apply", "--auto-approve"],
     ));
     let local: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(cwd.join("state/web.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(stack.join("state/web.json")).unwrap()).unwrap();
 
     // Move the local state into S3.
     std::fs::write(stack.join("main.hcl"), backend_block("web.json")).unwrap();

@@ -129,6 +129,8 @@ struct Run<'a> {
     /// Jobs (by index) not started because the stop was raised.
     not_started: Mutex<BTreeSet<usize>>,
     snapshot_data_loss: bool,
+    /// The `recon:stack` tag of what this apply creates: the one its state records.
+    stack_tag: String,
 }
 
 impl<'a> Applier<'a> {
@@ -171,6 +173,7 @@ impl<'a> Applier<'a> {
         controls: Controls<'a>,
     ) -> Summary {
         let on_backend = state_exists.then(|| (state.lineage.clone(), state.serial));
+        let stack_tag = state.stack_tag().unwrap_or(&self.stack.name).to_string();
         let run = Run {
             ctx: self,
             plan,
@@ -184,6 +187,7 @@ impl<'a> Applier<'a> {
             stop: controls.stop,
             not_started: Mutex::new(BTreeSet::new()),
             snapshot_data_loss: opts.snapshot_data_loss,
+            stack_tag,
         };
         if let Err(e) = run.record_refreshed().await {
             run.summary.lock().unwrap().failures.push(("state".into(), e));
@@ -419,7 +423,7 @@ impl Run<'_> {
     }
 
     fn meta(&self, addr: &InstanceAddr) -> Meta {
-        Meta::new(self.ctx.stack.name.clone(), addr.to_string())
+        Meta::new(self.stack_tag.clone(), addr.to_string())
     }
 
     fn rtype(&self, addr: &InstanceAddr) -> Result<std::sync::Arc<dyn crate::provider::ResourceType>, String> {

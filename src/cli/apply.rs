@@ -96,12 +96,12 @@ async fn accept_drift(ctx: &Ctx, guard: &GuardArgs) -> Result<i32, CliError> {
     let (stack, _graph) = ctx.load_stack()?;
     let mut refreshed = super::plan::make_refresh_only(ctx, &stack).await?;
     let lookup = super::schema_lookup(&refreshed.provider);
-    print!("{}", crate::render::plan_human::render(&refreshed.plan, &lookup, ctx.color));
+    out!("{}", crate::render::plan_human::render(&refreshed.plan, &lookup, ctx.color));
     if refreshed.plan.drift.is_empty() || !refreshed.state_exists {
         return Ok(EXIT_OK);
     }
     if !guard.auto_approve && !confirm(ctx, "Would you like to update the state to reflect these detected changes?").await? {
-        println!("Apply cancelled.");
+        outln!("Apply cancelled.");
         return Ok(EXIT_ERROR);
     }
     ctx.interrupt.set(Phase::Other);
@@ -113,7 +113,7 @@ async fn accept_drift(ctx: &Ctx, guard: &GuardArgs) -> Result<i32, CliError> {
         .write(&refreshed.state, Some((&expected.0, expected.1)))
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
-    println!("\nApply complete! State now records {} change(s) made outside recon; nothing in AWS was changed.", refreshed.plan.drift.len());
+    outln!("\nApply complete! State now records {} change(s) made outside recon; nothing in AWS was changed.", refreshed.plan.drift.len());
     Ok(EXIT_OK)
 }
 
@@ -132,7 +132,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         .map_err(|e| CliError::Failed(format!("--allow-data-loss: {e}")))?;
     for a in &allowed {
         if plan.change(a).is_none_or(|c| c.data_loss.is_empty()) {
-            eprintln!("Warning: --allow-data-loss {a}: this plan destroys no EBS volume of {a}");
+            errln!("Warning: --allow-data-loss {a}: this plan destroys no EBS volume of {a}");
         }
     }
     check_guards(plan, &allowed)?;
@@ -151,10 +151,10 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
     }
     let question = if plan.destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
     if ask && !guard.auto_approve && !confirm(ctx, question).await? {
-        println!("Apply cancelled.");
+        outln!("Apply cancelled.");
         return Ok(EXIT_ERROR);
     }
-    println!();
+    outln!();
     let progress = Progress::new(ctx.color);
     let applier = Applier {
         stack: &planned.stack,
@@ -164,7 +164,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         progress: &progress,
     };
     if guard.snapshot_data_loss && plan.changes.iter().all(|c| c.data_loss.is_empty()) {
-        eprintln!("Warning: --snapshot-data-loss: this plan destroys no EBS volume; there is nothing to snapshot");
+        errln!("Warning: --snapshot-data-loss: this plan destroys no EBS volume; there is nothing to snapshot");
     }
     let opts = ApplyOptions { parallelism: guard.parallelism.max(1), snapshot_data_loss: guard.snapshot_data_loss };
     // From here the first Ctrl-C lets what is in flight finish and starts nothing new.
@@ -172,20 +172,20 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
     ctx.interrupt.set(Phase::Applying);
     let summary = applier.apply_with(plan, planned.state.clone(), planned.state_exists, &planned.output.values, &opts, controls).await;
     ctx.interrupt.set(Phase::Other);
-    println!();
+    outln!();
     if !summary.snapshots.is_empty() {
-        println!("Snapshots taken before destroying volumes (recon does not manage or delete them):");
+        outln!("Snapshots taken before destroying volumes (recon does not manage or delete them):");
         for (addr, snap) in &summary.snapshots {
-            println!("  {}  of {}  ({addr})", snap.snapshot_id, snap.volume_id);
+            outln!("  {}  of {}  ({addr})", snap.snapshot_id, snap.volume_id);
         }
-        println!();
+        outln!();
     }
     if summary.failures.is_empty() && summary.interrupted.is_empty() {
         let verb = if plan.destroy { "Destroy" } else { "Apply" };
         if plan.destroy {
-            println!("{verb} complete! Resources: {} destroyed.", summary.destroyed);
+            outln!("{verb} complete! Resources: {} destroyed.", summary.destroyed);
         } else {
-            println!(
+            outln!(
                 "{verb} complete! Resources: {} added, {} changed, {} destroyed.",
                 summary.added, summary.changed, summary.destroyed
             );
@@ -194,14 +194,14 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         return Ok(EXIT_OK);
     }
     for (addr, message) in &summary.failures {
-        eprintln!("Error: {message}");
+        errln!("Error: {message}");
         let _ = addr;
     }
     if !summary.skipped.is_empty() {
-        eprintln!("Not attempted because something they depend on failed: {}", summary.skipped.join(", "));
+        errln!("Not attempted because something they depend on failed: {}", summary.skipped.join(", "));
     }
     if let Some(path) = &summary.recovery {
-        eprintln!(
+        errln!(
             "Apply stopped: someone else wrote the state at {} meanwhile, so recon did not overwrite it. What this apply did is recorded only in {}.",
             planned.backend.describe(),
             path.display()
@@ -215,7 +215,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         if summary.interrupted.len() > SHOWN {
             left.push_str(&format!(" and {} more", summary.interrupted.len() - SHOWN));
         }
-        eprintln!(
+        errln!(
             "{verb} interrupted: {} added, {} changed, {} destroyed before it stopped. Not attempted: {left}.\nState holds everything that completed ({}); run `{}` to do the rest.",
             summary.added,
             summary.changed,
@@ -225,7 +225,7 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         );
         return Ok(EXIT_ERROR);
     }
-    eprintln!(
+    errln!(
         "Apply stopped with errors: {} added, {} changed, {} destroyed before it stopped. State holds everything that was created ({}).",
         summary.added,
         summary.changed,
@@ -256,12 +256,12 @@ async fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {
     if state.outputs.is_empty() {
         return Ok(());
     }
-    println!("\nOutputs:\n");
+    outln!("\nOutputs:\n");
     for (name, out) in &state.outputs {
         if out.sensitive {
-            println!("{name} = (sensitive value)");
+            outln!("{name} = (sensitive value)");
         } else {
-            println!("{name} = {}", crate::value::Value::from_json(&out.value));
+            outln!("{name} = {}", crate::value::Value::from_json(&out.value));
         }
     }
     Ok(())
@@ -275,7 +275,7 @@ async fn confirm(ctx: &Ctx, question: &str) -> Result<bool, CliError> {
     }
     let before = ctx.interrupt.phase();
     ctx.interrupt.set(Phase::Prompt);
-    print!("\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    out!("\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
     let _ = std::io::stdout().flush();
     // Read on a thread of its own, so that Ctrl-C can cancel the prompt while the
     // read is blocked (the thread ends with the process).

@@ -5,8 +5,8 @@ use super::{CliError, Ctx};
 use crate::config::Stack;
 use crate::diag::{did_you_mean, Diag};
 use crate::state::lock::{self, LockInfo};
-use crate::state::s3::{S3Backend, S3Settings};
-use crate::state::{Backend, LocalBackend, State, StateError};
+use crate::state::s3::{env_key, S3Backend, S3Settings};
+use crate::state::{Backend, LocalBackend, OtherStack, StackIdentity, State, StateError};
 use crate::value::Value;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -52,6 +52,9 @@ pub struct BackendOpts {
 pub struct Held {
     backend: Arc<dyn Backend>,
     id: String,
+    /// False while the lock is being taken: a command stopped then (a remote
+    /// lock's request in flight) may have taken it, so its release is tried.
+    taken: bool,
 }
 
 const LOCAL_SETTINGS: &[&str] = &["path"];
@@ -127,6 +130,32 @@ impl BackendOpts {
         cmd.push(' ');
         cmd.push_str(rest);
         cmd
+    }
+}
+
+/// Where the state of `stack` is kept without a backend block: `state/<name>.json`
+/// in the stack directory, wherever recon runs from (as Terraform keeps
+/// terraform.tfstate in the configuration's directory).
+pub fn default_local_state(stack: &Stack) -> PathBuf {
+    stack.dir.join("state").join(format!("{}.json", stack.name))
+}
+
+/// `path` made absolute, with symbolic links and `..` resolved as far as it exists.
+fn absolute(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |p, part| p.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return path,
+        }
     }
 }
 
@@ -236,22 +265,23 @@ impl Ctx {
                         .with_help("configure recon { backend \"s3\" { ... } }, or remove the encryption block")
                         .into());
                 }
-                let base = match string("path")? {
-                    // Relative paths are relative to the stack, as the block sits in its files.
-                    Some(path) => {
-                        let path = PathBuf::from(path);
-                        if path.is_absolute() {
-                            path
-                        } else {
-                            stack.dir.join(path)
-                        }
-                    }
-                    None => PathBuf::from("state").join(format!("{}.json", stack.name)),
-                };
-                Ok(Arc::new(LocalBackend::for_env(
-                    base,
+                // Relative to the stack, like the block that sets it, and like the default.
+                let configured = string("path")?.map(|path| stack.dir.join(path));
+                let backend = LocalBackend::for_env(
+                    configured
+                        .clone()
+                        .unwrap_or_else(|| default_local_state(stack)),
                     self.backend.env.as_deref(),
-                )))
+                );
+                if configured.is_none() {
+                    self.refuse_stray_state(stack, backend.path())?;
+                }
+                self.bind(StackIdentity::new(
+                    absolute(backend.path()).display().to_string(),
+                    &stack.name,
+                    self.backend.env_name(),
+                ));
+                Ok(Arc::new(backend))
             }
             _ => {
                 let Some(bucket) = string("bucket")? else {
@@ -288,8 +318,18 @@ impl Ctx {
                     kms_key_id: string("kms_key_id")?,
                     encrypt,
                     client_kms_key_id: encryption_key,
-                    recovery_dir: PathBuf::from("state").join("recovery"),
+                    recovery_dir: stack.dir.join("state").join("recovery"),
                 };
+                let location = format!(
+                    "s3://{}/{}",
+                    settings.bucket,
+                    env_key(&settings.key, settings.env.as_deref())
+                );
+                self.bind(StackIdentity::new(
+                    location,
+                    &stack.name,
+                    self.backend.env_name(),
+                ));
                 Ok(Arc::new(S3Backend::new(
                     aws_sdk_s3::Client::from_conf(s3.build()),
                     aws_sdk_kms::Client::from_conf(kms.build()),
@@ -299,8 +339,44 @@ impl Ctx {
         }
     }
 
-    /// The state as it is now, without locking (for commands that only read).
+    /// Records the identity of the stack whose backend this command uses.
+    fn bind(&self, identity: StackIdentity) {
+        *self.identity.lock().unwrap() = Some(identity);
+    }
+
+    /// The identity of the stack whose backend this command uses, once known.
+    pub fn stack_identity(&self) -> Option<StackIdentity> {
+        self.identity.lock().unwrap().clone()
+    }
+
+    /// The state as it is now, without locking (for commands that only read),
+    /// bound to this command's stack: a new or old state records it, another
+    /// stack's is refused.
     pub async fn read_state(&self, backend: &dyn Backend) -> Result<(State, bool), CliError> {
+        let (mut state, exists) = self.read_state_as_found(backend).await?;
+        self.bind_state(&mut state, &backend.describe())
+            .map_err(|e| self.other_stack(&e))?;
+        Ok((state, exists))
+    }
+
+    /// Binds `state`, found at `location`, to this command's stack (see
+    /// [`State::bind`]). A local state still at its recorded place was copied
+    /// from there, not moved.
+    pub fn bind_state(&self, state: &mut State, location: &str) -> Result<(), OtherStack> {
+        let Some(running) = self.stack_identity() else {
+            return Ok(());
+        };
+        let lineage = state.lineage.clone();
+        state.bind(&running, location, |old| {
+            !LocalBackend::holds(Path::new(old), &lineage)
+        })
+    }
+
+    /// The state as it is now, whichever stack it was recorded for.
+    pub async fn read_state_as_found(
+        &self,
+        backend: &dyn Backend,
+    ) -> Result<(State, bool), CliError> {
         match backend.read().await {
             Ok(Some(state)) => Ok((state, true)),
             Ok(None) => Ok((State::new(), false)),
@@ -314,15 +390,110 @@ impl Ctx {
         &self,
         backend: &Arc<dyn Backend>,
     ) -> Result<(State, bool), CliError> {
+        self.read_locked(backend, true).await
+    }
+
+    /// [`Ctx::read_state_locked`] whichever stack the state was recorded for
+    /// (`state push --force` replaces it anyway).
+    pub async fn read_state_locked_as_found(
+        &self,
+        backend: &Arc<dyn Backend>,
+    ) -> Result<(State, bool), CliError> {
+        self.read_locked(backend, false).await
+    }
+
+    async fn read_locked(
+        &self,
+        backend: &Arc<dyn Backend>,
+        bind: bool,
+    ) -> Result<(State, bool), CliError> {
+        let read = || async {
+            if bind {
+                self.read_state(&**backend).await
+            } else {
+                self.read_state_as_found(&**backend).await
+            }
+        };
         if !self.backend.lock || self.held.lock().await.is_some() {
-            return self.read_state(&**backend).await;
+            return read().await;
         }
         self.lock(backend).await?;
-        let result = self.read_state(&**backend).await;
+        let result = read().await;
         if matches!(self.backend.operation, "plan" | "show") {
             self.release_lock().await;
         }
         result
+    }
+
+    /// Why a state of another stack is refused, and the two ways out.
+    pub fn other_stack(&self, err: &OtherStack) -> CliError {
+        let own_state = if err.running.key.starts_with("s3://") {
+            "set another key in its backend \"s3\" block, or with --backend-config key=..."
+                .to_string()
+        } else {
+            format!(
+                "move {} (and its .backup) away, and the next apply starts a new one",
+                err.running.key
+            )
+        };
+        CliError::Failed(format!(
+            "{err}.\n\
+             Two stacks must not share a state: each would plan to destroy what the other created. This happens when a stack \
+             directory is copied with its state/ directory, or when two stacks' backend settings name the same state.\n  \
+             - If this is a stack of its own, give it a state of its own: {own_state}.\n  \
+             - If this state really is this stack's now, take it over:\n      {} > state.json\n      {}",
+            self.backend.command("state pull"),
+            self.backend.command("state push --force state.json")
+        ))
+    }
+
+    /// With the default local state, refuses to start a new state when one for
+    /// this stack may sit elsewhere: under the directory recon runs from (where
+    /// recon kept local state before), or beside it under another name (the
+    /// stack's directory was renamed). Planning from nothing would create
+    /// everything a second time.
+    fn refuse_stray_state(&self, stack: &Stack, path: &Path) -> Result<(), CliError> {
+        if path.exists() {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = format!("{}.json", stack.name);
+        let legacy =
+            LocalBackend::for_env(Path::new("state").join(&name), self.backend.env.as_deref())
+                .path()
+                .to_path_buf();
+        if legacy.is_file() && absolute(&legacy) != absolute(path) {
+            return Err(CliError::Failed(format!(
+                "there is no state at {}, but there is {} under the directory recon runs from, where recon kept local state before \
+                 it kept it in the stack directory. Move it into the directory of the stack it belongs to (this one, unless \
+                 another stack is also named {}), then run recon again:\n  mkdir -p {} && mv {}* {}/",
+                path.display(),
+                legacy.display(),
+                stack.name,
+                quote(&dir.display().to_string()),
+                quote(&legacy.display().to_string()),
+                quote(&dir.display().to_string())
+            )));
+        }
+        let other = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"));
+        if let Some(other) = other {
+            return Err(CliError::Failed(format!(
+                "there is no state at {}, but {} holds {}: the state of this stack before its directory was renamed? \
+                 If so, rename it (and its .backup):\n  mv {} {}\nIf not, move it out of {}.",
+                path.display(),
+                dir.display(),
+                other.file_name().unwrap_or_default().to_string_lossy(),
+                quote(&other.display().to_string()),
+                quote(&path.display().to_string()),
+                dir.display()
+            )));
+        }
+        Ok(())
     }
 
     /// Takes the lock for this command (waiting up to --lock-timeout) and keeps
@@ -338,7 +509,7 @@ impl Ctx {
         let info = LockInfo::new(self.backend.operation, &backend.describe());
         let timeout = self.backend.lock_timeout;
         let waiting = |holder: &LockInfo| {
-            eprintln!(
+            errln!(
                 "Waiting up to {} for the state lock on {}: held by {} for {} since {} (lock ID {})...",
                 lock::human_duration(timeout.as_secs()),
                 backend.describe(),
@@ -348,19 +519,24 @@ impl Ctx {
                 holder.id
             );
         };
-        match lock::acquire(&**backend, &info, timeout, waiting).await {
-            Ok(()) => {
-                *held = Some(Held {
-                    backend: backend.clone(),
-                    id: info.id,
-                });
-                Ok(())
-            }
-            Err(StateError::Locked { location, holder }) => {
-                Err(CliError::Failed(self.locked_message(&location, &holder)))
-            }
-            Err(e) => Err(CliError::Failed(format!("cannot take the state lock: {e}"))),
+        *held = Some(Held {
+            backend: backend.clone(),
+            id: info.id.clone(),
+            taken: false,
+        });
+        if let Err(e) = lock::acquire(&**backend, &info, timeout, waiting).await {
+            *held = None;
+            return Err(match e {
+                StateError::Locked { location, holder } => {
+                    CliError::Failed(self.locked_message(&location, &holder))
+                }
+                e => CliError::Failed(format!("cannot take the state lock: {e}")),
+            });
         }
+        if let Some(h) = held.as_mut() {
+            h.taken = true;
+        }
+        Ok(())
     }
 
     /// The id of the lock this command holds, if any.
@@ -373,17 +549,22 @@ impl Ctx {
         let Some(held) = self.held.lock().await.take() else {
             return;
         };
+        if !held.taken {
+            // Most likely never taken: only a lock that is there is removed, quietly.
+            let _ = held.backend.unlock(&held.id).await;
+            return;
+        }
         match held.backend.unlock(&held.id).await {
             Ok(()) => {}
-            Err(StateError::NotLocked { location }) => eprintln!(
+            Err(StateError::NotLocked { location }) => errln!(
                 "Warning: the state lock {} on {location} was already gone when recon released it: someone force-unlocked it while this command held it.",
                 held.id
             ),
-            Err(StateError::LockMismatch { location, holder, .. }) => eprintln!(
+            Err(StateError::LockMismatch { location, holder, .. }) => errln!(
                 "Warning: the state lock on {location} is no longer this command's (it is now {}, held by {} for {}); it was left alone.",
                 holder.id, holder.who, holder.operation
             ),
-            Err(e) => eprintln!(
+            Err(e) => errln!(
                 "Error: releasing the state lock failed: {e}\nIf no recon is running, remove it with:\n  {}",
                 self.backend.command(&format!("force-unlock {}", held.id))
             ),

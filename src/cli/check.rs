@@ -55,13 +55,13 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<i32, CliError> {
     report.notes.splice(0..0, var_notes);
     let threshold = args.policy_fail_on;
     match args.format {
-        Format::Human => print!("{}", report::human::render(&report, threshold, ctx.color)),
-        Format::Json => println!(
+        Format::Human => out!("{}", report::human::render(&report, threshold, ctx.color)),
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report::json::render(&report, threshold))
                 .unwrap_or_default()
         ),
-        Format::Sarif => println!(
+        Format::Sarif => outln!(
             "{}",
             serde_json::to_string_pretty(&report::sarif::render(&report, threshold))
                 .unwrap_or_default()

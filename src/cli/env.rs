@@ -21,10 +21,10 @@ pub async fn run(ctx: &Ctx, cmd: &EnvCommand) -> Result<i32, CliError> {
             let current = ctx.backend.env_name();
             for env in &envs {
                 let mark = if env == current { "*" } else { " " };
-                println!("{mark} {env}");
+                outln!("{mark} {env}");
             }
             if !envs.iter().any(|e| e == current) {
-                println!("  ({current}, selected, has no state yet)");
+                outln!("  ({current}, selected, has no state yet)");
             }
             Ok(EXIT_OK)
         }

@@ -34,7 +34,7 @@ pub async fn run(ctx: &Ctx, args: &ForceUnlockArgs) -> Result<i32, CliError> {
         }));
     }
     let age = holder.age().map(|a| format!(" ({a})")).unwrap_or_default();
-    println!(
+    outln!(
         "The state at {location} is locked:\n  Lock ID:    {}\n  Held by:    {}\n  Operation:  {}\n  Since:      {}{age}",
         holder.id, holder.who, holder.operation, holder.created
     );
@@ -44,7 +44,7 @@ pub async fn run(ctx: &Ctx, args: &ForceUnlockArgs) -> Result<i32, CliError> {
                 "no terminal to confirm on: pass --force to remove the lock without asking".into(),
             ));
         }
-        print!(
+        out!(
             "\nRemoving a lock that a running recon still holds lets two writers race (its writes stay conditional, so\n\
              neither can overwrite the other, but one of them will stop). Remove it?\n  Only 'yes' will be accepted.\n\n  Enter a value: "
         );
@@ -55,12 +55,12 @@ pub async fn run(ctx: &Ctx, args: &ForceUnlockArgs) -> Result<i32, CliError> {
             .read_line(&mut line)
             .map_err(|e| CliError::Failed(format!("reading the answer: {e}")))?;
         if line.trim() != "yes" {
-            println!("Lock kept.");
+            outln!("Lock kept.");
             return Ok(EXIT_ERROR);
         }
     }
     backend.unlock(&args.lock_id).await.map_err(failed)?;
-    println!(
+    outln!(
         "\nThe lock was removed. Whatever its holder did before it stopped is in the state (recon writes state as each\n\
          resource lands); run `{}` to see where things stand.",
         ctx.backend.command("plan")

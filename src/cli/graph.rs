@@ -4,6 +4,6 @@ use super::{CliError, Ctx, EXIT_OK};
 
 pub fn run(ctx: &Ctx) -> Result<i32, CliError> {
     let (_stack, graph) = ctx.load_stack()?;
-    print!("{}", graph.to_dot());
+    out!("{}", graph.to_dot());
     Ok(EXIT_OK)
 }

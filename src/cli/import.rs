@@ -76,7 +76,7 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
         .write(&state, expected.as_ref().map(|(l, s)| (l.as_str(), *s)))
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
-    println!("{addr}: imported {} {}", addr.resource.type_name, args.id);
-    println!("\nImport successful! recon now manages it; run `recon plan` to see how it differs from its configuration.");
+    outln!("{addr}: imported {} {}", addr.resource.type_name, args.id);
+    outln!("\nImport successful! recon now manages it; run `recon plan` to see how it differs from its configuration.");
     Ok(EXIT_OK)
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// Copy the local state (state/<stack>.json, or --from) into the configured backend.
+    /// Copy the local state (<stack dir>/state/<stack>.json, or --from) into the configured backend.
     /// Refuses to replace a different state there.
     #[arg(long)]
     pub migrate_state: bool,
@@ -22,44 +22,47 @@ pub async fn run(ctx: &Ctx, args: &InitArgs) -> Result<i32, CliError> {
     let backend = ctx.backend(&stack).await?;
     let location = backend.describe();
     let failed = |e: crate::state::StateError| CliError::Failed(e.to_string());
-    println!(
+    outln!(
         "Backend: {location} (environment {})",
         ctx.backend.env_name()
     );
     for note in backend.check().await.map_err(failed)? {
-        println!("  {note}");
+        outln!("  {note}");
     }
 
     if !args.migrate_state {
         let (state, exists) = ctx.read_state(&*backend).await?;
         if exists {
-            println!(
+            outln!(
                 "  State: serial {}, lineage {}, {} resource instance(s).",
                 state.serial,
                 state.lineage,
                 state.resources.len()
             );
         } else {
-            println!("  No state yet: the first apply creates it.");
+            outln!("  No state yet: the first apply creates it.");
         }
         if let Some(lock) = backend.lock_info().await.map_err(failed)? {
-            println!(
+            outln!(
                 "  Locked by {} for {} since {} (lock ID {}).",
-                lock.who, lock.operation, lock.created, lock.id
+                lock.who,
+                lock.operation,
+                lock.created,
+                lock.id
             );
         }
-        println!("\nrecon is ready: run `{}`.", ctx.backend.command("plan"));
+        outln!("\nrecon is ready: run `{}`.", ctx.backend.command("plan"));
         return Ok(EXIT_OK);
     }
 
     let source_path = match &args.from {
         Some(p) => p.clone(),
-        None => {
-            let base = PathBuf::from("state").join(format!("{}.json", stack.name));
-            LocalBackend::for_env(base, ctx.backend.env.as_deref())
-                .path()
-                .to_path_buf()
-        }
+        None => LocalBackend::for_env(
+            super::backend::default_local_state(&stack),
+            ctx.backend.env.as_deref(),
+        )
+        .path()
+        .to_path_buf(),
     };
     let source = LocalBackend::new(&source_path);
     if source.path() == Path::new(location.strip_prefix("local state file ").unwrap_or("")) {
@@ -68,8 +71,8 @@ pub async fn run(ctx: &Ctx, args: &InitArgs) -> Result<i32, CliError> {
             source_path.display()
         )));
     }
-    let Some(local) = source.read().map_err(failed)? else {
-        println!(
+    let Some(mut local) = source.read().map_err(failed)? else {
+        outln!(
             "No local state at {}: nothing to migrate.",
             source_path.display()
         );
@@ -81,7 +84,7 @@ pub async fn run(ctx: &Ctx, args: &InitArgs) -> Result<i32, CliError> {
             && remote.serial == local.serial
             && remote.resources == local.resources
         {
-            println!(
+            outln!(
                 "{location} already holds this state (serial {}): nothing to migrate.",
                 remote.serial
             );
@@ -99,12 +102,16 @@ pub async fn run(ctx: &Ctx, args: &InitArgs) -> Result<i32, CliError> {
             ctx.backend.command(&format!("state push --force {}", source_path.display()))
         )));
     }
+    // The same stack, now kept in the backend: the state records where, and keeps its tag.
+    if let Some(running) = &remote.stack {
+        local.rebind(running);
+    }
     backend.write(&local, None).await.map_err(failed)?;
     match backend.read().await.map_err(failed)? {
         Some(back) if back == local => {}
         _ => return Err(CliError::Failed(format!("the state written to {location} does not read back as written; the local file {} is unchanged", source_path.display()))),
     }
-    println!(
+    outln!(
         "Migrated the state (serial {}, lineage {}, {} resource instance(s)) from {} to {location}.\n\
          The local file was left in place; delete it once you are satisfied, so no one uses it by mistake.",
         local.serial,

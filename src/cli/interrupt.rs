@@ -145,11 +145,35 @@ pub async fn supervise<T>(interrupt: &Interrupt, signals: &mut Signals, command:
     tokio::pin!(command);
     loop {
         tokio::select! {
+            // A command that has finished has finished, whatever signal came meanwhile.
+            biased;
             out = &mut command => return Ok(out),
             signal = signals.recv() => match interrupt.on_signal(signal) {
                 Some(halt) => return Err(halt),
-                None => eprintln!("\n{GRACEFUL}"),
+                None => errln!("\n{GRACEFUL}"),
             },
+        }
+    }
+}
+
+/// Runs `release` (of the state lock, as a command ends) to its end unless two
+/// signals come first: the first says what recon is waiting for, the second
+/// gives up on it. A signal right after the work, or one the work outlived,
+/// never costs the lock.
+pub async fn release<T>(signals: &mut Signals, release: impl Future<Output = T>) -> Result<T, Signal> {
+    tokio::pin!(release);
+    let mut warned = false;
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut release => return Ok(out),
+            signal = signals.recv() => {
+                if warned {
+                    return Err(signal);
+                }
+                warned = true;
+                errln!("\nReleasing the state lock; press Ctrl-C again to stop without releasing it.");
+            }
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The command line: clap definitions, the shared setup every command needs, and
 //! one file per command.
 
+#[macro_use]
+mod out;
+
 mod apply;
 mod backend;
 mod check;
@@ -27,6 +30,7 @@ use crate::graph::ConfigGraph;
 use crate::provider::{Provider, Schema};
 use crate::value::Object;
 use clap::{Args, Parser, Subcommand};
+use futures::FutureExt;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -113,7 +117,7 @@ impl TargetArgs {
         opts.targets = parse("target", &self.targets)?;
         opts.replace = parse("replace", &self.replace)?;
         if !opts.targets.is_empty() {
-            eprintln!(
+            errln!(
                 "Warning: resource targeting is in effect: this plan may not be complete, and changes outside the targets are not shown.\n\
                  Use --target only for exceptional situations, such as recovering from errors; run a plan without it afterwards."
             );
@@ -131,6 +135,9 @@ pub enum CliError {
     Refused(#[from] Refusal),
     #[error("{0}")]
     Failed(String),
+    /// A panic, already reported by the panic hook.
+    #[error("recon stopped on an internal error, shown above: this is a bug in recon, please report it")]
+    Bug,
 }
 
 impl From<Diags> for CliError {
@@ -145,18 +152,20 @@ impl From<Diag> for CliError {
     }
 }
 
-/// Exit codes: 0 ok, 1 error, 2 changes present (plan --detailed-exitcode), 3 refused by a guard.
+/// Exit codes: 0 ok, 1 error, 2 changes present (plan --detailed-exitcode), 3 refused by a guard, 101 a bug.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERROR: i32 = 1;
 pub const EXIT_CHANGES: i32 = 2;
 pub const EXIT_REFUSED: i32 = 3;
+/// A panic: Rust's own exit code for one.
+pub const EXIT_BUG: i32 = 101;
 
 pub fn run(cli: Cli) -> i32 {
     let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return EXIT_ERROR;
         }
     };
@@ -167,7 +176,7 @@ pub fn run(cli: Cli) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color, backend, held: Default::default(), aws: Default::default(), interrupt: Default::default() };
+    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color, backend, held: Default::default(), aws: Default::default(), interrupt: Default::default(), identity: Default::default() };
     let (result, abandoned) = runtime.block_on(async {
         let command = async {
             match &cli.command {
@@ -188,29 +197,31 @@ pub fn run(cli: Cli) -> i32 {
                 Command::Env(cmd) => env::run(&ctx, cmd).await,
             }
         };
+        // A bug that panics must not skip the release of the lock below.
+        let command = std::panic::AssertUnwindSafe(command).catch_unwind().map(|done| done.unwrap_or(Err(CliError::Bug)));
         // Commands that may take the lock handle Ctrl-C and SIGTERM (src/cli/interrupt.rs);
         // the others keep the default, dying at once.
         let mut signals = match operation(&cli.command) {
             "read" => None,
-            _ => interrupt::Signals::install().map_err(|e| eprintln!("Warning: cannot handle Ctrl-C ({e}); an interrupted run may leave the state lock behind")).ok(),
+            _ => interrupt::Signals::install().map_err(|e| errln!("Warning: cannot handle Ctrl-C ({e}); an interrupted run may leave the state lock behind")).ok(),
         };
         let result = match signals.as_mut() {
             Some(signals) => interrupt::supervise(&ctx.interrupt, signals, command).await,
             None => Ok(command.await),
         };
         if let Err(halt) = &result {
-            eprintln!("\n{}", halt.message());
+            errln!("\n{}", halt.message());
         }
-        // Whatever happened, a lock this command took is released here; one more
-        // signal gives up waiting for that.
+        // Whatever happened (an error, a signal, a panic), a lock this command took
+        // is released here; only two more signals give up waiting for that.
         let abandoned = match signals.as_mut() {
             Some(signals) => {
                 let held = ctx.held_lock_id().await;
-                tokio::select! {
-                    () = ctx.release_lock() => None,
-                    signal = signals.recv() => {
+                match interrupt::release(signals, ctx.release_lock()).await {
+                    Ok(()) => None,
+                    Err(signal) => {
                         if let Some(id) = held {
-                            eprintln!("Stopped without releasing the state lock. If no recon is running, remove it with:\n  {}", ctx.backend.command(&format!("force-unlock {id}")));
+                            errln!("Stopped without releasing the state lock. If no recon is running, remove it with:\n  {}", ctx.backend.command(&format!("force-unlock {id}")));
                         }
                         Some(signal)
                     }
@@ -229,6 +240,7 @@ pub fn run(cli: Cli) -> i32 {
             report(err, color);
             match err {
                 CliError::Refused(_) => EXIT_REFUSED,
+                CliError::Bug => EXIT_BUG,
                 _ => EXIT_ERROR,
             }
         }
@@ -248,14 +260,15 @@ fn report(err: &CliError, color: bool) {
     match err {
         CliError::Config(diags) => {
             for d in &diags.0 {
-                eprintln!("{}", d.render(color));
+                errln!("{}", d.render(color));
             }
             if diags.0.len() > 1 {
-                eprintln!("{} errors.", diags.0.len());
+                errln!("{} errors.", diags.0.len());
             }
         }
-        CliError::Refused(r) => eprintln!("Error: {r}\nNothing was changed."),
-        CliError::Failed(msg) => eprintln!("Error: {msg}"),
+        CliError::Refused(r) => errln!("Error: {r}\nNothing was changed."),
+        CliError::Failed(msg) => errln!("Error: {msg}"),
+        CliError::Bug => errln!("Error: {err}"),
     }
 }
 
@@ -284,6 +297,9 @@ pub struct Ctx {
     aws: tokio::sync::OnceCell<aws_config::SdkConfig>,
     /// What Ctrl-C does now, and the stop flag an apply watches.
     interrupt: interrupt::Interrupt,
+    /// The stack whose state this command uses, once its backend is known: every
+    /// state read is bound to it.
+    identity: std::sync::Mutex<Option<crate::state::StackIdentity>>,
 }
 
 impl Ctx {

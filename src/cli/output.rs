@@ -32,25 +32,25 @@ pub async fn run(ctx: &Ctx, args: &OutputArgs) -> Result<i32, CliError> {
             };
             let value = Value::from_json(&out.value);
             if args.json {
-                println!("{}", out.value);
+                outln!("{}", out.value);
             } else if args.raw {
                 match value.to_interpolated() {
-                    Some(s) => println!("{s}"),
+                    Some(s) => outln!("{s}"),
                     None => return Err(CliError::Failed(format!("output \"{name}\" is not a string, number or bool; use --json"))),
                 }
             } else {
-                println!("{value}");
+                outln!("{value}");
             }
         }
         None if args.json => {
-            println!("{}", serde_json::to_string_pretty(&outputs_json(&state)).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&outputs_json(&state)).unwrap_or_default());
         }
         None => {
             for (name, out) in &state.outputs {
                 if out.sensitive {
-                    println!("{name} = (sensitive value)");
+                    outln!("{name} = (sensitive value)");
                 } else {
-                    println!("{name} = {}", Value::from_json(&out.value));
+                    outln!("{name} = {}", Value::from_json(&out.value));
                 }
             }
         }

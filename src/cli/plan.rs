@@ -59,7 +59,7 @@ pub async fn make_refresh_only(ctx: &Ctx, stack: &Stack) -> Result<RefreshOnly, 
     let (mut state, state_exists) = ctx.read_state_locked(&backend).await?;
     let provider = ctx.provider().await;
     for resolution in resolve_pending(&mut state, &provider).await? {
-        println!("# {resolution}");
+        outln!("# {resolution}");
     }
     let plan = plan::planner::plan_refresh_only(stack, &provider, &state).await?;
     Ok(RefreshOnly { backend, state, state_exists, provider, plan })
@@ -122,13 +122,13 @@ pub fn plan_json(planned: &Planned, destroy: bool, threshold: Severity) -> Resul
 
 pub fn show(ctx: &Ctx, planned: &Planned) {
     for resolution in &planned.resolved {
-        println!("# {resolution}");
+        outln!("# {resolution}");
     }
     if !planned.resolved.is_empty() {
-        println!();
+        outln!();
     }
     let lookup = schema_lookup(&planned.provider);
-    print!("{}", render::plan_human::render(&planned.output.plan, &lookup, ctx.color));
+    out!("{}", render::plan_human::render(&planned.output.plan, &lookup, ctx.color));
 }
 
 /// Evaluates the security policies over the planned values.
@@ -139,8 +139,8 @@ fn evaluate_policies(planned: &Planned, threshold: Severity) -> Result<PlanPolic
 /// Evaluates the security policies over the planned values and prints the results.
 pub fn policies<'p>(ctx: &Ctx, planned: &'p Planned, threshold: Severity) -> Result<PlanPolicies<'p>, CliError> {
     let checked = evaluate_policies(planned, threshold)?;
-    println!("\nPolicy checks:\n");
-    print!("{}", crate::policy::report::human::render(&checked.report, threshold, ctx.color));
+    outln!("\nPolicy checks:\n");
+    out!("{}", crate::policy::report::human::render(&checked.report, threshold, ctx.color));
     Ok(checked)
 }
 
@@ -152,9 +152,9 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
         let lookup = schema_lookup(&refreshed.provider);
         if args.json {
             let json = render::plan_json::render(&refreshed.plan, &lookup);
-            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
         } else {
-            print!("{}", render::plan_human::render(&refreshed.plan, &lookup, ctx.color));
+            out!("{}", render::plan_human::render(&refreshed.plan, &lookup, ctx.color));
         }
         let drifted = !refreshed.plan.drift.is_empty();
         return Ok(if args.detailed_exitcode && drifted { EXIT_CHANGES } else { EXIT_OK });
@@ -166,7 +166,7 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
     let plan = &planned.output.plan;
     if args.json {
         let json = plan_json(&planned, args.destroy, args.policy_fail_on)?;
-        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
     } else {
         show(ctx, &planned);
         if !args.destroy {
@@ -179,7 +179,7 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
             .write(out)
             .map_err(|e| CliError::Failed(format!("cannot write plan file {}: {e}", out.display())))?;
         if !args.json {
-            println!("\nSaved the plan to: {}\nTo perform exactly these actions, run: recon apply {}", out.display(), out.display());
+            outln!("\nSaved the plan to: {}\nTo perform exactly these actions, run: recon apply {}", out.display(), out.display());
         }
     }
     if !plan.prevented.is_empty() {

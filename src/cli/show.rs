@@ -25,7 +25,7 @@ pub async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<i32, CliError> {
         let (planned, destroy) = replan_saved(ctx, file).await?;
         if args.json {
             let json = plan_json(&planned, destroy, Severity::High)?;
-            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
         } else {
             show_plan(ctx, &planned);
         }
@@ -35,11 +35,11 @@ pub async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<i32, CliError> {
     let backend = ctx.backend(&stack).await?;
     let (state, exists) = ctx.read_state(&*backend).await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&values_json(&state)).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&values_json(&state)).unwrap_or_default());
     } else if !exists || (state.resources.is_empty() && state.outputs.is_empty()) {
-        println!("The state is empty: nothing is managed yet.");
+        outln!("The state is empty: nothing is managed yet.");
     } else {
-        print!("{}", human(&state));
+        out!("{}", human(&state));
     }
     Ok(EXIT_OK)
 }

@@ -74,7 +74,7 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
             for r in &state.resources {
                 let addr = r.addr();
                 if filters.is_empty() || filters.iter().any(|f| f.matches(&addr)) {
-                    println!("{}", r.address);
+                    outln!("{}", r.address);
                 }
             }
         }
@@ -86,7 +86,7 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
             let Some(r) = state.get(&addr) else {
                 return Err(not_found(address, &state));
             };
-            print!("{}", show(r));
+            out!("{}", show(r));
         }
         StateCommand::Rm { addresses } => {
             let removed = edit(ctx, &backend, |state| {
@@ -111,9 +111,9 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
             })
             .await?;
             for r in &removed {
-                println!("Removed {r}");
+                outln!("Removed {r}");
             }
-            println!(
+            outln!(
                 "Successfully removed {} resource instance(s). They still exist in AWS; recon no longer manages them.",
                 removed.len()
             );
@@ -126,27 +126,43 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
             })
             .await?;
             for (a, b) in &moves {
-                println!("Moved {a} to {b}");
+                outln!("Moved {a} to {b}");
             }
-            println!("Successfully moved {} resource instance(s).", moves.len());
+            outln!("Successfully moved {} resource instance(s).", moves.len());
         }
         StateCommand::Pull { version } => {
+            // Whichever stack it is recorded for: pulling is how one looks at a
+            // state refused as another stack's before taking it over.
             let state = match version {
                 Some(id) => backend.read_version(id).await.map_err(failed)?,
-                None => existing(ctx, &backend).await?,
+                None => match ctx.read_state_as_found(&*backend).await? {
+                    (state, true) => state,
+                    (_, false) => return Err(no_state(&*backend)),
+                },
             };
-            print!("{}", state.to_json_pretty());
+            out!("{}", state.to_json_pretty());
         }
         StateCommand::Push { file, force } => {
             let bytes = std::fs::read(file)
                 .map_err(|e| CliError::Failed(format!("cannot read {}: {e}", file.display())))?;
             let mut pushed =
                 State::from_json_at(&bytes, &file.display().to_string()).map_err(failed)?;
-            let (current, exists) = ctx.read_state_locked(&backend).await?;
+            let (current, exists) = if *force {
+                ctx.read_state_locked_as_found(&backend).await?
+            } else {
+                ctx.read_state_locked(&backend).await?
+            };
             let location = backend.describe();
+            if let Err(other) = ctx.bind_state(&mut pushed, &file.display().to_string()) {
+                if !force {
+                    return Err(CliError::Failed(format!("refusing to push: {other}. Pass --force to make it this stack's state anyway.")));
+                }
+                errln!("Warning: {other}; it becomes this stack's state (keeping its recon:stack tag {}).", other.found.tag);
+                pushed.rebind(&other.running);
+            }
             if !exists {
                 backend.write(&pushed, None).await.map_err(failed)?;
-                println!(
+                outln!(
                     "Pushed {} (serial {}) to {location}, which had no state.",
                     file.display(),
                     pushed.serial
@@ -163,15 +179,16 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
                         current.lineage
                     )));
                 }
-                eprintln!("Warning: replacing lineage {} with the pushed state; it keeps the lineage {} so that history stays one line.", pushed.lineage, current.lineage);
+                errln!("Warning: replacing lineage {} with the pushed state; it keeps the lineage {} so that history stays one line.", pushed.lineage, current.lineage);
                 pushed.lineage = current.lineage.clone();
             }
             if pushed.serial <= current.serial {
                 if pushed.serial == current.serial
                     && pushed.resources == current.resources
                     && pushed.outputs == current.outputs
+                    && pushed.stack == current.stack
                 {
-                    println!(
+                    outln!(
                         "{location} already holds this state (serial {}): nothing to push.",
                         current.serial
                     );
@@ -192,7 +209,7 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
                 .write(&pushed, Some((&current.lineage, current.serial)))
                 .await
                 .map_err(failed)?;
-            println!(
+            outln!(
                 "Pushed {} to {location}: serial {} (was {}).",
                 file.display(),
                 pushed.serial,
@@ -202,12 +219,15 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
         StateCommand::History { limit } => {
             let versions = backend.versions().await.map_err(failed)?;
             if versions.is_empty() {
-                println!("No versions of {} yet.", backend.describe());
+                outln!("No versions of {} yet.", backend.describe());
                 return Ok(EXIT_OK);
             }
-            println!(
+            outln!(
                 "{:<34} {:<22} {:>7} {:>9}",
-                "VERSION ID", "WRITTEN", "SERIAL", "BYTES"
+                "VERSION ID",
+                "WRITTEN",
+                "SERIAL",
+                "BYTES"
             );
             for v in versions.iter().take(*limit) {
                 let serial = v
@@ -215,18 +235,21 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| "?".into());
                 let latest = if v.latest { "  (current)" } else { "" };
-                println!(
+                outln!(
                     "{:<34} {:<22} {:>7} {:>9}{latest}",
-                    v.id, v.modified, serial, v.size
+                    v.id,
+                    v.modified,
+                    serial,
+                    v.size
                 );
             }
             if versions.len() > *limit {
-                println!(
+                outln!(
                     "... and {} older (--limit N shows more)",
                     versions.len() - limit
                 );
             }
-            println!(
+            outln!(
                 "\nFetch one with `{}`.",
                 ctx.backend.command("state pull --version ID")
             );

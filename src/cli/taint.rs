@@ -44,9 +44,9 @@ pub async fn run(ctx: &Ctx, args: &TaintArgs, taint: bool) -> Result<i32, CliErr
     })
     .await?;
     match (marked, taint) {
-        (false, _) => eprintln!("Warning: {addr} is not in state; nothing to {verb} (--allow-missing)."),
-        (true, true) => println!("{addr} is marked as tainted: the next apply replaces it."),
-        (true, false) => println!("{addr} is no longer tainted."),
+        (false, _) => errln!("Warning: {addr} is not in state; nothing to {verb} (--allow-missing)."),
+        (true, true) => outln!("{addr} is marked as tainted: the next apply replaces it."),
+        (true, false) => outln!("{addr} is no longer tainted."),
     }
     Ok(EXIT_OK)
 }

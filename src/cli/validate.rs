@@ -8,6 +8,6 @@ pub fn run(ctx: &Ctx) -> Result<i32, CliError> {
     let (stack, _graph) = ctx.load_stack()?;
     let provider = AwsProvider::new(&Clients::offline());
     planner::validate(&stack, &provider)?;
-    println!("Success! The stack is valid.");
+    outln!("Success! The stack is valid.");
     Ok(EXIT_OK)
 }

@@ -66,6 +66,11 @@ impl LocalBackend {
         LocalBackend { path, base, known: Arc::default(), backed_up: Arc::default() }
     }
 
+    /// Whether `path` holds a readable state of lineage `lineage`.
+    pub fn holds(path: &Path, lineage: &str) -> bool {
+        LocalBackend::new(path).read().ok().flatten().is_some_and(|s| s.lineage == lineage)
+    }
+
     /// The lock file: `<path>.lock`.
     pub fn lock_path(&self) -> PathBuf {
         let mut name = OsString::from(self.path.as_os_str());

@@ -5,6 +5,7 @@
 //! to replace a state that changed under us or belongs to another stack.
 
 pub mod envelope;
+mod identity;
 pub mod local;
 pub mod lock;
 mod pending;
@@ -18,6 +19,7 @@ use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+pub use identity::{stack_tag, OtherStack, StackIdentity};
 pub use local::LocalBackend;
 pub use lock::LockInfo;
 pub use pending::PendingCreate;
@@ -32,6 +34,10 @@ pub struct State {
     pub serial: u64,
     pub lineage: String,
     pub recon_version: String,
+    /// The stack this state belongs to; absent in states written before recon
+    /// recorded it (they are bound to the stack that reads them next).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<StackIdentity>,
     #[serde(default)]
     pub resources: Vec<ResourceState>,
     #[serde(default)]
@@ -233,6 +239,7 @@ impl State {
             serial: 0,
             lineage: uuid::Uuid::new_v4().to_string(),
             recon_version: env!("CARGO_PKG_VERSION").to_string(),
+            stack: None,
             resources: Vec::new(),
             outputs: BTreeMap::new(),
             pending: Vec::new(),

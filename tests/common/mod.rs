@@ -156,9 +156,10 @@ pub fn write_stack(cwd: &Path, name: &str, src: &str) -> PathBuf {
     stack
 }
 
-/// The local state recon keeps for stack `name` when run from `cwd`.
+/// The local state of the stack `<cwd>/<name>` (as [`write_stack`] makes it),
+/// kept in the stack directory: `<cwd>/<name>/state/<name>.json`.
 pub fn local_state(cwd: &Path, name: &str) -> serde_json::Value {
-    let path = cwd.join("state").join(format!("{name}.json"));
+    let path = cwd.join(name).join("state").join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
