@@ -1,9 +1,11 @@
 //! aws_kms_alias: a friendly name (`alias/...`) that points at a KMS key.
 
 use crate::aws::error::is_not_found;
+use crate::aws::shared::{claim, name_is_known, unique_suffix};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+    Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema,
+    Type, ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -27,12 +29,15 @@ const ALIAS_PREFIX: &str = "alias/";
 
 pub struct KmsAlias {
     client: aws_sdk_kms::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_kms::Client,
 }
 
 impl KmsAlias {
     pub fn new(clients: &Clients) -> Self {
         KmsAlias {
             client: clients.kms.clone(),
+            once: clients.once().kms.clone(),
         }
     }
 }
@@ -44,18 +49,26 @@ impl ResourceType for KmsAlias {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
-        let name = alias_name(planned)?;
+        let name = alias_name(planned, meta)?;
         let target = planned
             .str("target_key_id")
             .ok_or_else(|| ProviderError::new("target_key_id is required"))?;
-        self.client
+        let made = self
+            .once
             .create_alias()
             .alias_name(&name)
             .target_key_id(target)
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(sdk_error);
+        match made {
+            Ok(_) => {}
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                let what = format!("KMS alias {name}");
+                return claim(self, e, &what, planned, meta).await;
+            }
+            Err(e) => return Err(e),
+        }
         let mut prior = planned.clone();
         prior.insert("id".into(), Value::from(name.as_str()));
         let found = find_aliases(&self.client, Some(target)).await;
@@ -67,6 +80,27 @@ impl ResourceType for KmsAlias {
             .with_partial(partial_state(&prior, &name))),
             Err(err) => Err(err.with_partial(partial_state(&prior, &name))),
         }
+    }
+
+    /// The alias of the name the create asks for. Aliases carry no tags: one that
+    /// points at the planned key is what the create made (it is the only thing
+    /// that sets both); one pointing elsewhere is someone else's.
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("name"), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let name = alias_name(planned, meta)?;
+        let aliases = find_aliases(&self.client, None).await?;
+        let Some(alias) = aliases.get(&name) else {
+            return Ok(Created::Absent);
+        };
+        let target = planned.str("target_key_id").unwrap_or_default();
+        if !same_key(alias.target_key_id(), target) {
+            return Ok(Created::NotOurs { id: name });
+        }
+        let mut prior = planned.clone();
+        prior.insert("id".into(), Value::from(name.as_str()));
+        Ok(Created::Found(to_state(alias, &prior)))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -137,15 +171,14 @@ impl ResourceType for KmsAlias {
     }
 }
 
-/// The alias name to create: `name`, else `name_prefix` (default `alias/`) plus a unique suffix.
-fn alias_name(planned: &Object) -> ProviderResult<String> {
+/// The alias name to create: `name`, else `name_prefix` (default `alias/`) plus a
+/// unique suffix (the same for every attempt of one create).
+fn alias_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
     let name = match planned.str("name") {
         Some(name) => name.to_string(),
         None => {
             let prefix = planned.str("name_prefix").unwrap_or(ALIAS_PREFIX);
-            // 26 characters, as long as Terraform's unique suffix.
-            let suffix: String = uuid::Uuid::new_v4().simple().to_string()[..26].to_string();
-            format!("{prefix}{suffix}")
+            format!("{prefix}{}", unique_suffix(meta))
         }
     };
     if !name.starts_with(ALIAS_PREFIX) || name.len() == ALIAS_PREFIX.len() {

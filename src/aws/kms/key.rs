@@ -1,14 +1,16 @@
 //! aws_kms_key: a customer managed KMS key, its key policy, rotation and tags.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{created, read_by_id};
+use crate::aws::shared::{created, read_by_id, READ_CONCURRENCY};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
+use futures::{StreamExt, TryStreamExt};
 use std::time::{Duration, Instant};
 
 pub static SCHEMA: Schema = Schema {
@@ -45,12 +47,15 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct KmsKey {
     client: aws_sdk_kms::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_kms::Client,
 }
 
 impl KmsKey {
     pub fn new(clients: &Clients) -> Self {
         KmsKey {
             client: clients.kms.clone(),
+            once: clients.once().kms.clone(),
         }
     }
 }
@@ -70,7 +75,7 @@ impl ResourceType for KmsKey {
             .map(|(k, v)| kms_tag(k, v))
             .collect::<ProviderResult<Vec<_>>>()?;
         let output = self
-            .client
+            .once
             .create_key()
             .key_usage(KeyUsageType::from(
                 planned.str("key_usage").unwrap_or("ENCRYPT_DECRYPT"),
@@ -109,6 +114,53 @@ impl ResourceType for KmsKey {
             self.read_one(&key_id, planned).await
         };
         created(steps.await, partial, format_args!("KMS key {key_id}"))
+    }
+
+    /// A key has no name: the one tagged with this create's token, among every key
+    /// of the account (one ListResourceTags per key). Keys pending deletion count
+    /// as gone, as `read` has them.
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        let Some(token) = &meta.token else {
+            return Ok(Created::Unknowable);
+        };
+        let keys: Vec<_> = self
+            .client
+            .list_keys()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        let ids: Vec<String> = keys.iter().filter_map(|k| k.key_id().map(str::to_string)).collect();
+        // Collected first: a lazy map inside the stream trips the Send check.
+        let lookups: Vec<_> = ids
+            .into_iter()
+            .map(|id| async move {
+                match list_tags(&self.client, &id).await {
+                    Ok(found) => {
+                        let ours = found.iter().any(|(k, v)| k == tags::TAG_TOKEN && v == token)
+                            && tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta);
+                        Ok(ours.then_some(id))
+                    }
+                    // Deleted meanwhile; or another's key whose policy keeps us out
+                    // (a key recon made grants its creator, unless its policy says
+                    // otherwise).
+                    Err(e) if is_not_found(&e) || e.code.as_deref() == Some("AccessDeniedException") => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .collect();
+        let tagged: Vec<Option<String>> = futures::stream::iter(lookups)
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        for id in tagged.into_iter().flatten() {
+            if let Some(state) = self.read_one(&id, planned).await? {
+                return Ok(Created::Found(state));
+            }
+        }
+        Ok(Created::Absent)
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
