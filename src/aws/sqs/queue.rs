@@ -1,11 +1,14 @@
 //! aws_sqs_queue: an SQS queue (standard or FIFO), its settings, encryption and tags.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{created, read_by_id};
+use crate::aws::shared::{
+    adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
+};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::plan::diff::{json_equal, same};
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -97,6 +100,8 @@ const NON_EXISTENT: &[&str] = &[
     "AWS.SimpleQueueService.NonExistentQueue",
     "QueueDoesNotExist",
 ];
+/// CreateQueue's "a queue of this name exists with other settings" (query and JSON protocols).
+const NAME_TAKEN: &[&str] = &["QueueAlreadyExists", "QueueNameExists"];
 const DELETED_RECENTLY: &[&str] = &[
     "AWS.SimpleQueueService.QueueDeletedRecently",
     "QueueDeletedRecently",
@@ -104,12 +109,15 @@ const DELETED_RECENTLY: &[&str] = &[
 
 pub struct SqsQueue {
     client: aws_sdk_sqs::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_sqs::Client,
 }
 
 impl SqsQueue {
     pub fn new(clients: &Clients) -> Self {
         SqsQueue {
             client: clients.sqs.clone(),
+            once: clients.once().sqs.clone(),
         }
     }
 }
@@ -123,28 +131,26 @@ impl ResourceType for SqsQueue {
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         check_settings(planned)?;
         check_create_conflicts(planned)?;
-        let name = queue_name(planned)?;
+        let name = queue_name(planned, meta)?;
+        let what = format!("an SQS queue named {name}");
         // CreateQueue hands back an existing queue of the same name and settings:
-        // refuse to adopt one unless an earlier attempt of this very create made it.
-        if let Some(url) = self.url_of(&name).await? {
-            let found = self.queue_tags(&url).await?.unwrap_or_default();
-            let ours = found.get(tags::TAG_STACK) == Some(&meta.stack)
-                && found.get(tags::TAG_ADDRESS) == Some(&meta.address);
-            if !ours {
-                return Err(ProviderError::with_code(
-                    "QueueAlreadyExists",
-                    format!(
-                        "an SQS queue named {name} already exists and recon did not create it; \
-                         import it (recon import {} {url}) or choose another name",
-                        meta.address
-                    ),
-                ));
-            }
+        // refuse to take one over unless an earlier attempt of this very create made it.
+        match self.find_created(planned, meta).await? {
+            Created::Found(found) => return adopt(self, found, planned, meta).await,
+            Created::NotOurs { id } => return Err(not_ours("QueueAlreadyExists", &what, meta, &id)),
+            Created::Absent | Created::Unknowable => {}
         }
         let attributes = create_attributes(planned);
-        let url = self
+        let made = self
             .create_queue(&name, &attributes, tags::with_recon_tags(planned, meta))
-            .await?;
+            .await;
+        let url = match made {
+            Ok(url) => url,
+            Err(e) if e.kind == ErrorKind::Conflict || has_code(&e, NAME_TAKEN) => {
+                return claim(self, e, &what, planned, meta).await
+            }
+            Err(e) => return Err(e),
+        };
 
         let mut partial = planned.clone();
         partial.retain(|_, v| !v.is_unknown());
@@ -157,6 +163,28 @@ impl ResourceType for SqsQueue {
             self.read_one(&url, planned).await
         };
         created(steps.await, partial, format_args!("SQS queue {name}"))
+    }
+
+    /// The queue of the name the create asks for, when its tags say it was made
+    /// for `meta` (a generated name is derived from the token, so it is found too).
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("name").filter(|s| !s.is_empty()), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let name = queue_name(planned, meta)?;
+        let Some(url) = self.url_of(&name).await? else {
+            return Ok(Created::Absent);
+        };
+        let Some(found) = self.queue_tags(&url).await? else {
+            return Ok(Created::Absent);
+        };
+        if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
+            return Ok(Created::NotOurs { id: url });
+        }
+        Ok(match self.read_one(&url, planned).await? {
+            Some(state) => Created::Found(state),
+            None => Created::Absent,
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -330,7 +358,7 @@ impl SqsQueue {
         let start = Instant::now();
         loop {
             let result = self
-                .client
+                .once
                 .create_queue()
                 .queue_name(name)
                 .set_attributes(Some(api_map(attributes)))
@@ -574,8 +602,9 @@ fn check_create_conflicts(planned: &Object) -> ProviderResult<()> {
 }
 
 /// The name to create: `name`, or `name_prefix` (default "recon-") plus a unique
-/// suffix and, for a FIFO queue, ".fifo". Checked against SQS's naming rules.
-fn queue_name(planned: &Object) -> ProviderResult<String> {
+/// suffix (the same for every attempt of one create) and, for a FIFO queue,
+/// ".fifo". Checked against SQS's naming rules.
+fn queue_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
     let fifo = planned.bool("fifo_queue").unwrap_or(false);
     let suffix = if fifo { FIFO_SUFFIX } else { "" };
     let name = match (
@@ -583,8 +612,8 @@ fn queue_name(planned: &Object) -> ProviderResult<String> {
         planned.str("name_prefix").filter(|s| !s.is_empty()),
     ) {
         (Some(name), _) => name.to_string(),
-        (None, Some(prefix)) => format!("{prefix}{}{suffix}", unique_suffix()),
-        (None, None) => format!("{DEFAULT_PREFIX}{}{suffix}", unique_suffix()),
+        (None, Some(prefix)) => format!("{prefix}{}{suffix}", unique_suffix(meta)),
+        (None, None) => format!("{DEFAULT_PREFIX}{}{suffix}", unique_suffix(meta)),
     };
     check_name(&name, fifo)?;
     Ok(name)
@@ -622,11 +651,6 @@ fn check_name(name: &str, fifo: bool) -> ProviderResult<()> {
         )));
     }
     Ok(())
-}
-
-/// Terraform-style unique suffix: 26 characters.
-fn unique_suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..26].to_string()
 }
 
 fn to_state(
@@ -719,18 +743,22 @@ mod tests {
     #[test]
     fn generated_names_get_the_prefix_and_fifo_suffix() {
         let planned = crate::object! { "name" => Value::Unknown, "name_prefix" => Value::Unknown };
-        let name = queue_name(&planned).unwrap();
+        let meta = Meta::new("s", "aws_sqs_queue.q");
+        let name = queue_name(&planned, &meta).unwrap();
         assert!(
             name.starts_with(DEFAULT_PREFIX) && name.len() == 32,
             "{name}"
         );
         let fifo = crate::object! { "name_prefix" => "jobs-", "fifo_queue" => true };
-        let name = queue_name(&fifo).unwrap();
+        let name = queue_name(&fifo, &meta).unwrap();
         assert!(
             name.starts_with("jobs-") && name.ends_with(".fifo"),
             "{name}"
         );
-        assert_ne!(queue_name(&fifo).unwrap(), name);
+        assert_ne!(queue_name(&fifo, &meta).unwrap(), name);
+        // With a token, every attempt of one create asks for the same name.
+        let meta = Meta { token: Some("tok".into()), ..meta };
+        assert_eq!(queue_name(&fifo, &meta).unwrap(), queue_name(&fifo, &meta).unwrap());
     }
 
     #[test]
