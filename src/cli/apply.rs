@@ -225,8 +225,16 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         );
         return Ok(EXIT_ERROR);
     }
+    let pending = if summary.pending.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Whether AWS made {} is unknown: state records each as a pending create, and the next plan or apply looks for it by its recon:token tag (or name) and adopts it before creating anything.",
+            summary.pending.join(", ")
+        )
+    };
     errln!(
-        "Apply stopped with errors: {} added, {} changed, {} destroyed before it stopped. State holds everything that was created ({}).",
+        "Apply stopped with errors: {} added, {} changed, {} destroyed before it stopped. State holds everything that was created ({}).{pending}",
         summary.added,
         summary.changed,
         summary.destroyed,

@@ -318,6 +318,7 @@ impl Ctx {
     }
 
     pub async fn provider(&self) -> AwsProvider {
+        crate::aws::call::on_throttle(|line| errln!("{line}"));
         AwsProvider::new(&Clients::from_config(self.aws_config().await))
     }
 

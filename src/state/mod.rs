@@ -5,6 +5,7 @@
 //! to replace a state that changed under us or belongs to another stack.
 
 pub mod envelope;
+pub mod journal;
 mod identity;
 pub mod local;
 pub mod lock;
