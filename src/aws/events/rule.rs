@@ -1,10 +1,11 @@
 //! aws_cloudwatch_event_rule: an EventBridge rule, on a schedule or an event pattern.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::read_concurrently;
+use crate::aws::shared::{adopt, name_is_known, not_ours, read_concurrently, unique_suffix};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -40,6 +41,8 @@ const TARGETS_WAIT: Duration = Duration::from_secs(60);
 
 pub struct EventRule {
     client: aws_sdk_eventbridge::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_eventbridge::Client,
     targets_wait: Duration,
 }
 
@@ -47,6 +50,7 @@ impl EventRule {
     pub fn new(clients: &Clients) -> Self {
         EventRule {
             client: clients.events.clone(),
+            once: clients.once().events.clone(),
             targets_wait: TARGETS_WAIT,
         }
     }
@@ -65,37 +69,23 @@ impl ResourceType for EventRule {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let name = match (planned.str("name"), planned.str("name_prefix")) {
-            (Some(name), _) => name.to_string(),
-            (None, Some(prefix)) => format!("{prefix}{}", unique_suffix()),
-            (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
-        };
+        let name = rule_name(planned, meta);
         let bus = bus_name(planned);
         // PutRule would silently take over a rule of the same name: refuse unless it
         // is the one an earlier attempt of this very create made.
-        if let Some(existing) = find_rule(&self.client, &bus, &name).await? {
-            let found = self
-                .rule_tags(existing.arn().unwrap_or_default())
-                .await?
-                .unwrap_or_default();
-            let tagged = |key: &str, value: &str| found.iter().any(|(k, v)| k == key && v == value);
-            if !(tagged(tags::TAG_STACK, &meta.stack) && tagged(tags::TAG_ADDRESS, &meta.address)) {
-                return Err(ProviderError::with_code(
-                    "ResourceAlreadyExistsException",
-                    format!(
-                        "an EventBridge rule named {name} already exists on bus {bus} and recon did not \
-                         create it; import it (recon import {} {}) or choose another name",
-                        meta.address,
-                        rule_id(&bus, &name)
-                    ),
-                ));
+        match self.find_created(planned, meta).await? {
+            Created::Found(found) => return adopt(self, found, planned, meta).await,
+            Created::NotOurs { id } => {
+                let what = format!("an EventBridge rule named {name} on bus {bus}");
+                return Err(not_ours("ResourceAlreadyExistsException", &what, meta, &id));
             }
+            Created::Absent | Created::Unknowable => {}
         }
         let rule_tags = tags::with_recon_tags(planned, meta)
             .into_iter()
             .map(|(k, v)| event_tag(k, v))
             .collect::<ProviderResult<Vec<_>>>()?;
-        self.put_rule(&name, planned)
+        put_rule(&self.once, &name, planned)
             .set_tags(Some(rule_tags))
             .send()
             .await
@@ -126,6 +116,26 @@ impl ResourceType for EventRule {
         }
     }
 
+    /// The rule of the name the create asks for on its bus, when its tags say it
+    /// was made for `meta` (a generated name is derived from the token).
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("name"), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let name = rule_name(planned, meta);
+        let bus = bus_name(planned);
+        let Some(rule) = find_rule(&self.client, &bus, &name).await? else {
+            return Ok(Created::Absent);
+        };
+        let Some(found) = self.rule_tags(rule.arn().unwrap_or_default()).await? else {
+            return Ok(Created::Absent);
+        };
+        if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
+            return Ok(Created::NotOurs { id: rule_id(&bus, &name) });
+        }
+        Ok(Created::Found(to_state(&rule, &bus, found, planned)))
+    }
+
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         read_concurrently(priors.iter().map(|prior| self.read_one(prior)).collect()).await
     }
@@ -148,7 +158,7 @@ impl ResourceType for EventRule {
         ];
         if settings.iter().any(|k| prior.get(*k) != planned.get(*k)) {
             // PutRule replaces every setting of an existing rule (tags stay).
-            self.put_rule(&name, planned)
+            put_rule(&self.client, &name, planned)
                 .send()
                 .await
                 .map_err(sdk_error)?;
@@ -240,23 +250,6 @@ impl ResourceType for EventRule {
 }
 
 impl EventRule {
-    /// A PutRule request carrying every setting of `planned`.
-    fn put_rule(
-        &self,
-        name: &str,
-        planned: &Object,
-    ) -> aws_sdk_eventbridge::operation::put_rule::builders::PutRuleFluentBuilder {
-        self.client
-            .put_rule()
-            .name(name)
-            .set_event_bus_name(non_default(&bus_name(planned)))
-            .set_schedule_expression(planned.str("schedule_expression").map(str::to_string))
-            .set_event_pattern(planned.str("event_pattern").map(str::to_string))
-            .description(planned.str("description").unwrap_or_default())
-            .state(RuleState::from(planned.str("state").unwrap_or("ENABLED")))
-            .set_role_arn(planned.str("role_arn").map(str::to_string))
-    }
-
     async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
         let (bus, name) = split_id(prior);
         let Some(name) = name else {
@@ -307,6 +300,33 @@ impl EventRule {
             .await
             .map_err(sdk_error)?;
         Ok(out.targets().iter().map(|t| t.id().to_string()).collect())
+    }
+}
+
+/// A PutRule request carrying every setting of `planned`.
+fn put_rule(
+    client: &aws_sdk_eventbridge::Client,
+    name: &str,
+    planned: &Object,
+) -> aws_sdk_eventbridge::operation::put_rule::builders::PutRuleFluentBuilder {
+    client
+        .put_rule()
+        .name(name)
+        .set_event_bus_name(non_default(&bus_name(planned)))
+        .set_schedule_expression(planned.str("schedule_expression").map(str::to_string))
+        .set_event_pattern(planned.str("event_pattern").map(str::to_string))
+        .description(planned.str("description").unwrap_or_default())
+        .state(RuleState::from(planned.str("state").unwrap_or("ENABLED")))
+        .set_role_arn(planned.str("role_arn").map(str::to_string))
+}
+
+/// The name to create: `name`, else `name_prefix` (default "recon-") plus a
+/// unique suffix (the same for every attempt of one create).
+fn rule_name(planned: &Object, meta: &Meta) -> String {
+    match (planned.str("name"), planned.str("name_prefix")) {
+        (Some(name), _) => name.to_string(),
+        (None, Some(prefix)) => format!("{prefix}{}", unique_suffix(meta)),
+        (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix(meta)),
     }
 }
 
@@ -371,11 +391,6 @@ fn event_tag(key: String, value: String) -> ProviderResult<Tag> {
         .value(value)
         .build()
         .map_err(|e| ProviderError::new(format!("invalid EventBridge tag: {e}")))
-}
-
-/// Terraform-style unique suffix: 26 characters.
-fn unique_suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..26].to_string()
 }
 
 fn non_empty(s: Option<&str>) -> Value {

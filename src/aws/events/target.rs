@@ -2,9 +2,11 @@
 //! Lambda function, a queue, ...), with the input it sends.
 
 use crate::aws::error::is_not_found;
+use crate::aws::shared::{name_is_known, not_ours, unique_suffix};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -52,30 +54,14 @@ impl ResourceType for EventTarget {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let target_id = match planned.str("target_id") {
-            Some(id) => id.to_string(),
-            None => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
-        };
-        let mut prior = planned.clone();
-        prior.insert("target_id".into(), Value::from(target_id.as_str()));
-        prior.insert("id".into(), Value::from(target_id_of(&prior)));
+        let prior = with_target_id(planned, meta);
+        let target_id = prior.str("target_id").unwrap_or_default();
         // PutTargets would silently overwrite a target with this id: refuse unless it
         // already is exactly this target (an earlier attempt of this create).
-        if let Some(existing) = self.read_one(&prior).await? {
-            let same = ["arn", "input", "input_path", "role_arn"]
-                .iter()
-                .all(|k| existing.get(*k) == Some(prior.get(*k).unwrap_or(&Value::Null)));
-            if !same {
-                let rule = prior.str("rule").unwrap_or_default();
-                return Err(ProviderError::with_code(
-                    "ResourceAlreadyExistsException",
-                    format!(
-                        "rule {rule} already has a target with id {target_id} that recon did not \
-                         create; import it (recon import {} {rule}/{target_id}) or choose another target_id",
-                        meta.address
-                    ),
-                ));
-            }
+        if let Created::NotOurs { id } = self.find_created(planned, meta).await? {
+            let rule = prior.str("rule").unwrap_or_default();
+            let what = format!("a target with id {target_id} on rule {rule}");
+            return Err(not_ours("ResourceAlreadyExistsException", &what, meta, &id));
         }
         self.put_target(&prior).await?;
         self.read_one(&prior).await?.ok_or_else(|| {
@@ -86,6 +72,22 @@ impl ResourceType for EventTarget {
                 prior.str("rule").unwrap_or_default()
             ))
             .with_partial(partial)
+        })
+    }
+
+    /// PutTargets is an idempotent put (it overwrites the target of that id), so
+    /// trying it again makes nothing twice; but a generated id differs per token,
+    /// so the target of the id this create asks for is looked up: a forgotten
+    /// create then leaves nothing behind. One with other settings is another's.
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("target_id"), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let prior = with_target_id(planned, meta);
+        Ok(match self.read_one(&prior).await? {
+            None => Created::Absent,
+            Some(existing) if same_target(&existing, &prior) => Created::Found(existing),
+            Some(_) => Created::NotOurs { id: import_id(&prior) },
         })
     }
 
@@ -291,9 +293,34 @@ fn non_default(bus: &str) -> Option<String> {
     (bus != DEFAULT_BUS).then(|| bus.to_string())
 }
 
-/// Terraform-style unique suffix: 26 characters.
-fn unique_suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..26].to_string()
+/// `planned` with the target id to create: `target_id`, else "recon-" plus a
+/// unique suffix (the same for every attempt of one create).
+fn with_target_id(planned: &Object, meta: &Meta) -> Object {
+    let target_id = match planned.str("target_id") {
+        Some(id) => id.to_string(),
+        None => format!("{DEFAULT_PREFIX}{}", unique_suffix(meta)),
+    };
+    let mut prior = planned.clone();
+    prior.insert("target_id".into(), Value::from(target_id));
+    prior.insert("id".into(), Value::from(target_id_of(&prior)));
+    prior
+}
+
+/// True when `existing` sends where and what `planned` asks for.
+fn same_target(existing: &Object, planned: &Object) -> bool {
+    ["arn", "input", "input_path", "role_arn"]
+        .iter()
+        .all(|k| existing.get(*k) == Some(planned.get(*k).unwrap_or(&Value::Null)))
+}
+
+/// The id `recon import` takes: `RULE/TARGET_ID`, or `BUS/RULE/TARGET_ID`.
+fn import_id(obj: &Object) -> String {
+    let rule = obj.str("rule").unwrap_or_default();
+    let target = obj.str("target_id").unwrap_or_default();
+    match bus_name(obj) {
+        bus if bus == DEFAULT_BUS => format!("{rule}/{target}"),
+        bus => format!("{bus}/{rule}/{target}"),
+    }
 }
 
 fn non_empty(s: Option<&str>) -> Value {

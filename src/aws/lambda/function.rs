@@ -1,11 +1,11 @@
 //! aws_lambda_function: a Lambda function deployed from a local zip file.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::read_by_id;
+use crate::aws::shared::{claim, read_by_id};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
+    Attribute, BlockType, Created, Default, ErrorKind, Meta, Nesting, ProviderError,
+    ProviderResult, ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -93,12 +93,15 @@ const PROPAGATION_MESSAGES: &[&str] = &[
 
 pub struct LambdaFunction {
     client: aws_sdk_lambda::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_lambda::Client,
 }
 
 impl LambdaFunction {
     pub fn new(clients: &Clients) -> Self {
         LambdaFunction {
             client: clients.lambda.clone(),
+            once: clients.once().lambda.clone(),
         }
     }
 }
@@ -118,7 +121,7 @@ impl ResourceType for LambdaFunction {
         let recon_tags: HashMap<String, String> =
             tags::with_recon_tags(planned, meta).into_iter().collect();
         let request = self
-            .client
+            .once
             .create_function()
             .function_name(&name)
             .role(planned.str("role").unwrap_or_default())
@@ -135,14 +138,13 @@ impl ResourceType for LambdaFunction {
             .set_dead_letter_config(planned.block("dead_letter_config").map(dead_letter))
             .set_vpc_config(planned.block("vpc_config").map(vpc_config))
             .set_tags(Some(recon_tags));
-        let created = retry_propagation(|| request.clone().send()).await;
-        if let Err(err) = created {
-            // A retried create whose first attempt landed: adopt what we made.
-            let ours = err.code.as_deref() == Some("ResourceConflictException")
-                && self.created_by(&name, meta).await;
-            if !ours {
-                return Err(err);
+        match retry_propagation(|| request.clone().send()).await {
+            Ok(_) => {}
+            // The name is taken: by an earlier attempt of this create (adopted), or not.
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                return claim(self, e, &format!("Lambda function {name}"), planned, meta).await
             }
+            Err(e) => return Err(e),
         }
         let partial = partial_state(planned, &name);
         let steps = async {
@@ -159,6 +161,24 @@ impl ResourceType for LambdaFunction {
             self.read_one(&name, planned).await
         };
         crate::aws::shared::created(steps.await, partial, format_args!("Lambda function {name}"))
+    }
+
+    /// The function of the planned name, when its tags say it was made for `meta`.
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        let Some(name) = planned.str("function_name") else {
+            return Ok(Created::Absent);
+        };
+        let Some(out) = find_function(&self.client, name).await? else {
+            return Ok(Created::Absent);
+        };
+        let found = out.tags().cloned().unwrap_or_default();
+        if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
+            return Ok(Created::NotOurs { id: name.to_string() });
+        }
+        Ok(match to_state(&out, planned) {
+            Some(state) => Created::Found(state),
+            None => Created::Absent,
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -292,16 +312,6 @@ impl LambdaFunction {
         Ok(find_function(&self.client, name)
             .await?
             .and_then(|out| to_state(&out, prior)))
-    }
-
-    /// True when the function `name` carries this stack's and address's recon tags.
-    async fn created_by(&self, name: &str, meta: &Meta) -> bool {
-        let Ok(Some(out)) = find_function(&self.client, name).await else {
-            return false;
-        };
-        let found = out.tags().cloned().unwrap_or_default();
-        found.get(tags::TAG_STACK) == Some(&meta.stack)
-            && found.get(tags::TAG_ADDRESS) == Some(&meta.address)
     }
 
     /// An UpdateFunctionConfiguration request for what changed, if anything did.

@@ -2,9 +2,10 @@
 //! (who may invoke it, e.g. an EventBridge rule).
 
 use crate::aws::error::is_not_found;
+use crate::aws::shared::{name_is_known, not_ours, unique_suffix};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -36,12 +37,15 @@ const DEFAULT_PREFIX: &str = "recon-";
 
 pub struct LambdaPermission {
     client: aws_sdk_lambda::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_lambda::Client,
 }
 
 impl LambdaPermission {
     pub fn new(clients: &Clients) -> Self {
         LambdaPermission {
             client: clients.lambda.clone(),
+            once: clients.once().lambda.clone(),
         }
     }
 }
@@ -53,35 +57,25 @@ impl ResourceType for LambdaPermission {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
         let function = planned
             .str("function_name")
             .ok_or_else(|| ProviderError::new("aws_lambda_permission needs function_name"))?
             .to_string();
-        let statement_id = match (
-            planned.str("statement_id"),
-            planned.str("statement_id_prefix"),
-        ) {
-            (Some(id), _) => id.to_string(),
-            (None, Some(prefix)) => format!("{prefix}{}", unique_suffix()),
-            (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
-        };
-        let mut prior = planned.clone();
-        prior.insert("id".into(), Value::from(statement_id.as_str()));
-        prior.insert("statement_id".into(), Value::from(statement_id.as_str()));
-        if prior
-            .get("statement_id_prefix")
-            .is_some_and(Value::is_unknown)
-        {
-            prior.insert("statement_id_prefix".into(), Value::Null);
-        }
+        let prior = with_statement_id(planned, meta);
+        let statement_id = prior.str("statement_id").unwrap_or_default().to_string();
 
         // Parallel AddPermission calls on one function can lose statements (a known
         // AWS behaviour): one at a time per function.
         let lock = function_lock(&function);
         let _guard = lock.lock().await;
+        // Looked for first: AWS refuses a second statement with this id, but moto
+        // adds one.
+        let what = format!("statement {statement_id} in the policy of {function}");
+        if let Some(found) = self.claim(planned, meta, &what).await? {
+            return Ok(found);
+        }
         let request = self
-            .client
+            .once
             .add_permission()
             .function_name(&function)
             .statement_id(&statement_id)
@@ -98,10 +92,7 @@ impl ResourceType for LambdaPermission {
             };
             if err.message.contains("already exists") {
                 // A retried create whose first attempt landed: fine if it is ours.
-                match self.read_one(&prior).await? {
-                    Some(found) if same_grant(&found, planned) => return Ok(found),
-                    _ => return Err(err),
-                }
+                return self.claim(planned, meta, &what).await?.ok_or(err);
             }
             let transient = matches!(
                 err.code.as_deref(),
@@ -129,6 +120,20 @@ impl ResourceType for LambdaPermission {
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
+    }
+
+    /// The statement of the id the create asks for (a generated id is derived from
+    /// the token) in the function's policy: ours when it grants what is planned.
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("statement_id"), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let prior = with_statement_id(planned, meta);
+        Ok(match self.read_one(&prior).await? {
+            None => Created::Absent,
+            Some(found) if same_grant(&found, planned) => Created::Found(found),
+            Some(_) => Created::NotOurs { id: import_id(&prior) },
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -222,6 +227,16 @@ impl ResourceType for LambdaPermission {
 }
 
 impl LambdaPermission {
+    /// The statement of the id this create asks for when it is ours; an error
+    /// naming `recon import` when another statement holds the id.
+    async fn claim(&self, planned: &Object, meta: &Meta, what: &str) -> ProviderResult<Option<Object>> {
+        match self.find_created(planned, meta).await? {
+            Created::Found(found) => Ok(Some(found)),
+            Created::NotOurs { id } => Err(not_ours("ResourceConflictException", what, meta, &id)),
+            Created::Absent | Created::Unknowable => Ok(None),
+        }
+    }
+
     async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
         Ok(self
             .read(std::slice::from_ref(prior))
@@ -304,9 +319,39 @@ fn same_grant(found: &Object, planned: &Object) -> bool {
         })
 }
 
-/// Terraform-style unique suffix: 26 characters.
-fn unique_suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..26].to_string()
+/// `planned` with the statement id to create: `statement_id`, else
+/// `statement_id_prefix` (default "recon-") plus a unique suffix (the same for
+/// every attempt of one create).
+fn with_statement_id(planned: &Object, meta: &Meta) -> Object {
+    let statement_id = match (
+        planned.str("statement_id"),
+        planned.str("statement_id_prefix"),
+    ) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(prefix)) => format!("{prefix}{}", unique_suffix(meta)),
+        (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix(meta)),
+    };
+    let mut prior = planned.clone();
+    prior.insert("id".into(), Value::from(statement_id.as_str()));
+    prior.insert("statement_id".into(), Value::from(statement_id.as_str()));
+    if prior
+        .get("statement_id_prefix")
+        .is_some_and(Value::is_unknown)
+    {
+        prior.insert("statement_id_prefix".into(), Value::Null);
+    }
+    prior
+}
+
+/// The id `recon import` takes: `FUNCTION/STATEMENT_ID`, or
+/// `FUNCTION:QUALIFIER/STATEMENT_ID`.
+fn import_id(obj: &Object) -> String {
+    let function = obj.str("function_name").unwrap_or_default();
+    let sid = statement_id(obj).unwrap_or_default();
+    match qualifier(obj) {
+        Some(q) => format!("{function}:{q}/{sid}"),
+        None => format!("{function}/{sid}"),
+    }
 }
 
 /// The string value of a condition key, e.g. `Condition.ArnLike["AWS:SourceArn"]`.
