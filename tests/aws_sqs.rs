@@ -4,7 +4,7 @@
 mod common;
 
 use common::{
-    changed, meta, ok, plan_new, replaced, replan, string_map as tags, write_stack, Moto,
+    changed, local_state, meta, ok, plan_new, replaced, replan, string_map as tags, write_stack, Moto,
 };
 use recon::aws::sqs::queue::{self, SqsQueue};
 use recon::aws::Clients;
@@ -425,6 +425,7 @@ fn dead_letter_queue_stack_applies_replans_clean_and_destroys() {
         .trim()
         .to_string();
     assert_eq!(dlq_url, url(&moto, "worker-dlq"));
+    let stack_tag = local_state(cwd, "dlq")["stack"]["tag"].as_str().unwrap().to_string();
     rt.block_on(async {
         let out = clients
             .sqs
@@ -445,7 +446,7 @@ fn dead_letter_queue_stack_applies_replans_clean_and_destroys() {
         assert_eq!(get("MessageRetentionPeriod").as_deref(), Some("1209600"));
         let tags = aws_tags(&clients, &dlq_url).await;
         assert!(
-            tags.contains(&("recon:stack".to_string(), "dlq".to_string())),
+            tags.contains(&("recon:stack".to_string(), stack_tag.clone())),
             "{tags:?}"
         );
         assert!(
