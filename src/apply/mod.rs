@@ -16,6 +16,7 @@ use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::block_value;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::{retry, ErrorKind, Meta, Provider, ProviderError, Schema, VolumeSnapshot};
+use crate::state::journal::Delta;
 use crate::state::{Backend, PendingCreate, ResourceState, State};
 use crate::value::{Object, Value};
 use jobs::{Job, JobKind};
@@ -177,7 +178,7 @@ impl<'a> Applier<'a> {
         let run = Run {
             ctx: self,
             plan,
-            ledger: tokio::sync::Mutex::new(Ledger { state, changes: 0, written: 0 }),
+            ledger: tokio::sync::Mutex::new(Ledger { state, changes: 0, written: 0, touched: BTreeSet::new(), whole_written: false, journaled: false }),
             on_backend: Mutex::new(on_backend),
             values: Mutex::new(Values::new(self.stack, initial_instances(self.stack, planned_values))),
             summary: Mutex::new(Summary::default()),
@@ -217,6 +218,9 @@ impl<'a> Applier<'a> {
             interrupted.retain(|a| !skipped.contains(a));
         }
         run.finish_outputs().await;
+        if run.ledger.lock().await.journaled {
+            run.compact().await;
+        }
         let mut summary = run.summary.into_inner().unwrap();
         summary.recovery = run.recovery.into_inner().unwrap();
         summary
@@ -275,6 +279,12 @@ struct Ledger {
     state: State,
     changes: u64,
     written: u64,
+    /// Instances changed since the last write.
+    touched: BTreeSet<InstanceAddr>,
+    /// Whether this run has written the whole state once.
+    whole_written: bool,
+    /// Whether a write since went to the journal (the end rewrites the document).
+    journaled: bool,
 }
 
 /// Instance values as they land, and the value of each block built from them (a
@@ -440,7 +450,7 @@ impl Run<'_> {
         // what it made, whatever happens next.
         let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
         let ((), n) = self
-            .change_state(|state| {
+            .change_state(&[], |state| {
                 let pending = PendingCreate::new(&change.addr, &token, &meta.stack, &planned, &dependencies(state, change), cbd);
                 state.begin_create(pending);
             })
@@ -462,7 +472,7 @@ impl Run<'_> {
                 Ok(())
             }
             Err(create::Failed::Nothing(e)) => {
-                let ((), n) = self.change_state(|state| drop(state.end_create(&token))).await;
+                let ((), n) = self.change_state(&[], |state| drop(state.end_create(&token))).await;
                 self.flush(n).await?;
                 Err(describe(&change.addr, "creating", &e))
             }
@@ -517,7 +527,7 @@ impl Run<'_> {
             .map_err(|e| describe(&change.addr, "destroying", &e))?;
         self.ctx.progress.done(&change.addr, JobKind::Delete, started, None);
         let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
-        let ((), n) = self.change_state(|state| {
+        let ((), n) = self.change_state(&[&change.addr], |state| {
             if cbd || change.deposed.is_some() {
                 // The new object holds the address; only the deposed old one goes.
                 let old = Value::Object(prior).to_json();
@@ -564,7 +574,8 @@ impl Run<'_> {
     /// Keeps what refresh read (e.g. a volume attached since the last apply), as
     /// Terraform does, so the same drift is not reported again next time.
     async fn record_refreshed(&self) -> Result<(), String> {
-        let (changed, n) = self.change_state(|state| {
+        let touched: Vec<&InstanceAddr> = self.plan.changes.iter().map(|c| &c.addr).collect();
+        let (changed, n) = self.change_state(&touched, |state| {
             let mut changed = false;
             for change in &self.plan.changes {
                 if let (Some(before), Some(_), None) = (&change.before, &change.importing, state.get(&change.addr)) {
@@ -595,7 +606,7 @@ impl Run<'_> {
     /// Writes one landed resource into state (ending its pending create, if
     /// any, in the same write) and persists it before returning.
     async fn record(&self, change: &ResourceChange, obj: &Object, tainted: bool, token: Option<&str>) -> Result<(), String> {
-        let (recorded, n) = self.change_state(|state| {
+        let (recorded, n) = self.change_state(&[&change.addr], |state| {
             if let Some(token) = token {
                 state.end_create(token);
             }
@@ -615,10 +626,12 @@ impl Run<'_> {
         self.flush(n).await
     }
 
-    /// Changes the state in memory; returns the change's number for [`Run::flush`].
-    async fn change_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> (T, u64) {
+    /// Changes the state in memory; `touched` are the instances `f` may change.
+    /// Returns the change's number for [`Run::flush`].
+    async fn change_state<T>(&self, touched: &[&InstanceAddr], f: impl FnOnce(&mut State) -> T) -> (T, u64) {
         let mut ledger = self.ledger.lock().await;
         let out = f(&mut ledger.state);
+        ledger.touched.extend(touched.iter().map(|a| (*a).clone()));
         ledger.changes += 1;
         (out, ledger.changes)
     }
@@ -626,22 +639,31 @@ impl Run<'_> {
     /// Returns once the backend holds change `upto` and every one before it.
     /// Changes queued behind a write share the next one (group commit): the lock
     /// is fair, so changes that waited for a write are all made before the first
-    /// of their flushes writes them. Each write carries the whole state, and this
-    /// keeps writes from piling up when they are slower than resources land, while
-    /// no job counts as done before its resource is on the backend.
+    /// of their flushes writes them, and no job counts as done before its
+    /// resource is on the backend. A write carries only what changed since the
+    /// last (the backend's journal), except the run's first, which carries the
+    /// whole state (it may differ from the backend's: pending creates resolved).
     async fn flush(&self, upto: u64) -> Result<(), String> {
         let mut ledger = self.ledger.lock().await;
         if ledger.written >= upto {
             return Ok(());
         }
         let changes = ledger.changes;
-        let state = &mut ledger.state;
+        let Ledger { state, touched, whole_written, journaled, .. } = &mut *ledger;
         state.bump_serial();
         let expected = self.on_backend.lock().unwrap().clone();
-        let result = self.ctx.backend.write(state, expected.as_ref().map(|(l, s)| (l.as_str(), *s))).await;
+        let backend = self.ctx.backend;
+        let delta = *whole_written && expected.is_some();
+        let result = match &expected {
+            Some((lineage, serial)) if delta => backend.append(state, &Delta::of(state, touched), (lineage, *serial)).await,
+            _ => backend.write(state, expected.as_ref().map(|(l, s)| (l.as_str(), *s))).await,
+        };
         match result {
             Ok(()) => {
                 *self.on_backend.lock().unwrap() = Some((state.lineage.clone(), state.serial));
+                touched.clear();
+                *whole_written = true;
+                *journaled |= delta;
                 ledger.written = changes;
                 Ok(())
             }
@@ -650,6 +672,21 @@ impl Run<'_> {
                 Err(format!("writing state to {} was refused: {e}.\n{}", self.ctx.backend.describe(), self.save_recovery(state)))
             }
             Err(e) => Err(format!("writing state to {} failed: {e}", self.ctx.backend.describe())),
+        }
+    }
+
+    /// Writes the whole state once at the end, so the next reader reads one
+    /// document instead of a journal.
+    async fn compact(&self) {
+        let mut ledger = self.ledger.lock().await;
+        let expected = self.on_backend.lock().unwrap().clone();
+        let Some((lineage, serial)) = expected.filter(|_| !self.halted.load(Ordering::SeqCst)) else { return };
+        let state = &mut ledger.state;
+        state.bump_serial();
+        match self.ctx.backend.write(state, Some((&lineage, serial))).await {
+            Ok(()) => *self.on_backend.lock().unwrap() = Some((state.lineage.clone(), state.serial)),
+            // Nothing is lost: the journal still holds every change.
+            Err(e) => self.summary.lock().unwrap().failures.push(("state".into(), format!("rewriting the state at {} failed: {e}", self.ctx.backend.describe()))),
         }
     }
 
@@ -685,7 +722,7 @@ impl Run<'_> {
         }
         let values = self.values();
         let scope = Scope::new(self.ctx.stack, self.ctx.vars, &values);
-        let (write, n) = self.change_state(|state| {
+        let (write, n) = self.change_state(&[], |state| {
             let before = state.outputs.clone();
             state.outputs.retain(|name, _| self.ctx.stack.outputs.contains_key(name) && !self.plan.destroy);
             if !self.plan.destroy {

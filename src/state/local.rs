@@ -1,15 +1,17 @@
 //! State in a local file: the default backend, nothing to set up.
 //!
-//! Writes are atomic (temp file in the same directory, fsync, rename). As in
+//! Whole writes are atomic (temp file in the same directory, fsync, rename);
+//! an apply's writes after its first append one line each to `<path>.journal`
+//! (fsynced), which the next whole write folds into the document. As in
 //! Terraform, `<path>.backup` keeps the state as it was before this run first
-//! replaced it, so it undoes the whole run (an apply writes after every
-//! resource). A file that exists but cannot be read is never treated as empty and
-//! never overwritten.
+//! replaced it, so it undoes the whole run. A file that exists but cannot be
+//! read is never treated as empty and never overwritten.
 //!
 //! The lock is `<path>.lock`, linked into place only if no such file exists, so
 //! that exactly one process takes it. Environments live at
 //! `<dir>/env/<NAME>/<file>` next to the default `<dir>/<file>`.
 
+use super::journal::{self, Delta};
 use super::{check_replace_current, Backend, LockInfo, State, StateError};
 use std::ffi::OsString;
 use std::fs;
@@ -29,21 +31,43 @@ pub struct LocalBackend {
     backed_up: Arc<AtomicBool>,
 }
 
-/// A state document and the lineage and serial it holds. A write that finds
-/// exactly these bytes on disk knows what they say without parsing them again:
-/// an apply writes the state after every resource, and parsing it each time
-/// made a large apply quadratic. Any other bytes are parsed and checked in full.
+/// What this backend last read or wrote: the files' identities and the lineage
+/// and serial they hold. A write that finds the same files (same inode, length
+/// and modification time) knows what they say without reading them: an apply
+/// writes after every resource, and reading the state each time made a large
+/// apply quadratic. Any other files are read and checked in full.
+#[derive(Debug, Clone, PartialEq)]
 struct Known {
-    bytes: Vec<u8>,
+    doc: FileId,
+    /// Bytes of journal this backend wrote or read after the document.
+    journal_len: u64,
     lineage: String,
     serial: u64,
 }
 
-impl std::fmt::Debug for Known {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Known {{ {} bytes, lineage {}, serial {} }}", self.bytes.len(), self.lineage, self.serial)
+/// Enough of a file's metadata to tell that it was replaced or changed.
+#[derive(Debug, Clone, PartialEq)]
+struct FileId {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    ino: u64,
+}
+
+impl FileId {
+    fn of(meta: &fs::Metadata) -> FileId {
+        FileId {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            ino: std::os::unix::fs::MetadataExt::ino(meta),
+        }
     }
 }
+
+/// The journal is folded into the document once it is larger than this and
+/// than the document: a rewrite then costs no more than the appends before it.
+const JOURNAL_MIN_BOUND: u64 = 1 << 20;
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
@@ -101,8 +125,38 @@ impl LocalBackend {
         PathBuf::from(name)
     }
 
+    /// The journal of changes since the document was written: `<path>.journal`.
+    pub fn journal_path(&self) -> PathBuf {
+        let mut name = OsString::from(self.path.as_os_str());
+        name.push(".journal");
+        PathBuf::from(name)
+    }
+
     fn location(&self) -> String {
         self.path.display().to_string()
+    }
+
+    fn dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    fn metadata(&self, path: &Path, what: &'static str) -> Result<Option<fs::Metadata>, StateError> {
+        match fs::metadata(path) {
+            Ok(m) => Ok(Some(m)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io_err(what, e)),
+        }
+    }
+
+    fn read_journal(&self) -> Result<Vec<u8>, StateError> {
+        match fs::read(self.journal_path()) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(self.io_err("read the journal of", e)),
+        }
     }
 
     fn io_err(&self, action: &'static str, source: io::Error) -> StateError {
@@ -146,57 +200,93 @@ impl LocalBackend {
 // The inherent read and write are synchronous (file work needs nothing more);
 // the Backend impl below wraps them.
 impl LocalBackend {
+    /// The document, then its journal.
     pub fn read(&self) -> Result<Option<State>, StateError> {
-        match self.read_bytes()? {
-            None => Ok(None),
-            Some(bytes) => {
-                let state = State::from_json_at(&bytes, &self.location())?;
-                self.remember(bytes, &state);
-                Ok(Some(state))
-            }
+        let Some(meta) = self.metadata(&self.path, "read")? else { return Ok(None) };
+        let Some(bytes) = self.read_bytes()? else { return Ok(None) };
+        let mut state = State::from_json_at(&bytes, &self.location())?;
+        let journal = self.read_journal()?;
+        journal::replay(&mut state, &journal, &self.location())?;
+        self.remember(FileId::of(&meta), journal.len() as u64, &state);
+        Ok(Some(state))
+    }
+
+    fn remember(&self, doc: FileId, journal_len: u64, state: &State) {
+        *self.known.lock().unwrap() = Some(Known { doc, journal_len, lineage: state.lineage.clone(), serial: state.serial });
+    }
+
+    /// (lineage, serial) of the state on disk now; read and checked in full
+    /// unless the files are the very ones this backend last saw.
+    fn current(&self) -> Result<Option<(String, u64)>, StateError> {
+        let Some(meta) = self.metadata(&self.path, "read")? else { return Ok(None) };
+        let journal_len = self.metadata(&self.journal_path(), "read the journal of")?.map_or(0, |m| m.len());
+        let doc = FileId::of(&meta);
+        if let Some(known) = self.known.lock().unwrap().as_ref().filter(|k| k.doc == doc && k.journal_len == journal_len) {
+            return Ok(Some((known.lineage.clone(), known.serial)));
         }
+        Ok(self.read()?.map(|state| (state.lineage, state.serial)))
     }
 
-    fn remember(&self, bytes: Vec<u8>, state: &State) {
-        *self.known.lock().unwrap() = Some(Known { bytes, lineage: state.lineage.clone(), serial: state.serial });
-    }
-
-    /// (lineage, serial) of the state in `bytes`, read from the file now; parsed and
-    /// checked in full unless they are the very bytes this backend last saw.
-    fn lineage_and_serial(&self, bytes: &[u8]) -> Result<(String, u64), StateError> {
-        if let Some(known) = self.known.lock().unwrap().as_ref().filter(|k| k.bytes == bytes) {
-            return Ok((known.lineage.clone(), known.serial));
+    /// Keeps the state as it was before this run first replaced it in
+    /// `.backup`, so that it undoes the whole run.
+    fn back_up_once(&self, dir: &Path) -> Result<(), StateError> {
+        if self.backed_up.load(Ordering::SeqCst) {
+            return Ok(());
         }
-        let state = State::from_json_at(bytes, &self.location())?;
-        Ok((state.lineage, state.serial))
-    }
-
-    pub fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
-        let dir = match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&dir).map_err(|e| self.io_err("create the directory for", e))?;
-
-        // Parse what is there first: an unreadable or newer-format state is an
-        // error here too, so it is never replaced.
-        let on_disk = self.read_bytes()?;
-        let current = match &on_disk {
-            Some(bytes) => Some(self.lineage_and_serial(bytes)?),
-            None => None,
-        };
-        check_replace_current(&self.location(), current.as_ref().map(|(l, s)| (l.as_str(), *s)), state, expected)?;
-
-        // Before this run's first replacement, back up exactly the bytes that
-        // were checked; then swap in the new state.
-        if let (Some(bytes), false) = (&on_disk, self.backed_up.load(Ordering::SeqCst)) {
-            self.write_atomic(&dir, &self.backup_path(), bytes)?;
+        // The first replacement backs up; creating the state backs up nothing.
+        if let Some(before) = self.read()? {
+            self.write_atomic(dir, &self.backup_path(), before.to_json_pretty().as_bytes())?;
             self.backed_up.store(true, Ordering::SeqCst);
         }
+        Ok(())
+    }
+
+    /// Replaces the whole document (and folds the journal into it).
+    pub fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
+        let dir = self.dir();
+        fs::create_dir_all(&dir).map_err(|e| self.io_err("create the directory for", e))?;
+        // What is there is checked first: an unreadable or newer-format state is
+        // an error here too, so it is never replaced.
+        let current = self.current()?;
+        check_replace_current(&self.location(), current.as_ref().map(|(l, s)| (l.as_str(), *s)), state, expected)?;
+        self.back_up_once(&dir)?;
         let text = state.to_json_pretty().into_bytes();
         self.write_atomic(&dir, &self.path, &text)?;
+        // The document holds every entry now; one left by a crash here is older
+        // than the document and skipped when read.
+        match fs::remove_file(self.journal_path()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(self.io_err("remove the journal of", e)),
+        }
         sync_dir(&dir);
-        self.remember(text, state);
+        let meta = self.metadata(&self.path, "read")?.ok_or_else(|| self.io_err("read", io::ErrorKind::NotFound.into()))?;
+        self.remember(FileId::of(&meta), 0, state);
+        Ok(())
+    }
+
+    /// Appends one change to the journal, durable (fsynced) when it returns; a
+    /// journal grown past the document is folded into it instead.
+    pub fn append(&self, state: &State, delta: &Delta, expected: (&str, u64)) -> Result<(), StateError> {
+        let current = self.current()?;
+        check_replace_current(&self.location(), current.as_ref().map(|(l, s)| (l.as_str(), *s)), state, Some(expected))?;
+        let known = self.known.lock().unwrap().clone().ok_or_else(|| StateError::Missing { location: self.location(), expected: expected.1 })?;
+        let line = delta.to_line();
+        if known.journal_len + line.len() as u64 > JOURNAL_MIN_BOUND.max(known.doc.len) {
+            return self.write(state, Some(expected));
+        }
+        let dir = self.dir();
+        self.back_up_once(&dir)?;
+        let mut file = fs::OpenOptions::new();
+        file.append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+        let mut file = file.open(self.journal_path()).map_err(|e| self.io_err("open the journal of", e))?;
+        file.write_all(&line).and_then(|()| file.sync_data()).map_err(|e| self.io_err("append to the journal of", e))?;
+        if known.journal_len == 0 {
+            sync_dir(&dir);
+        }
+        self.remember(known.doc, known.journal_len + line.len() as u64, state);
         Ok(())
     }
 }
@@ -213,6 +303,10 @@ impl Backend for LocalBackend {
 
     async fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError> {
         LocalBackend::write(self, state, expected)
+    }
+
+    async fn append(&self, state: &State, delta: &Delta, expected: (&str, u64)) -> Result<(), StateError> {
+        LocalBackend::append(self, state, delta, expected)
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
@@ -568,4 +662,35 @@ mod tests {
         assert!(matches!(err, StateError::Missing { .. }), "{err}");
         assert!(!backend.path().exists());
     }
+
+    #[test]
+    fn appended_changes_are_read_back_and_folded_into_the_document_by_a_write() {
+        use crate::state::journal::Delta;
+        use std::collections::BTreeSet;
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join("s.json"));
+        let mut state = next(&sample());
+        backend.write(&state, None).unwrap();
+        let doc = std::fs::read(backend.path()).unwrap();
+        let addr: InstanceAddr = "aws_subnet.a".parse().unwrap();
+        let expected = (state.lineage.clone(), state.serial);
+        state.upsert(ResourceState::from_object(&addr, &object! {"id" => "subnet-1"}, &[], false).unwrap());
+        state.bump_serial();
+        backend.append(&state, &Delta::of(&state, &BTreeSet::from([addr.clone()])), (&expected.0, expected.1)).unwrap();
+        assert_eq!(std::fs::read(backend.path()).unwrap(), doc, "an append leaves the document alone");
+        assert_eq!(LocalBackend::new(backend.path()).read().unwrap().unwrap(), state, "another reader sees document + journal");
+        // A stale expectation is refused, as for a whole write.
+        let mut stale = state.clone();
+        stale.bump_serial();
+        assert!(backend.append(&stale, &Delta::of(&stale, &BTreeSet::new()), (&expected.0, expected.1)).unwrap_err().is_conflict());
+        let before = state.serial;
+        state.bump_serial();
+        backend.write(&state, Some((&state.lineage.clone(), before))).unwrap();
+        assert!(!backend.journal_path().exists(), "a whole write folds the journal in");
+        assert_eq!(LocalBackend::new(backend.path()).read().unwrap().unwrap(), state);
+        // The backup is the state before this run's first write, journal included.
+        let backup = State::from_json(&std::fs::read(backend.backup_path()).unwrap()).unwrap();
+        assert_eq!(backup.serial, expected.1);
+    }
+
 }

@@ -590,6 +590,13 @@ pub trait Backend: Send + Sync {
     /// None when no state should exist yet; anything else on the backend is refused,
     /// as is a `state` whose serial is not above the one it replaces.
     async fn write(&self, state: &State, expected: Option<(&str, u64)>) -> Result<(), StateError>;
+    /// Records one change of an apply: `delta` says what changed since the last
+    /// write, `state` is the whole state after it. Durable when it returns, and a
+    /// compare-and-swap like `write`. Backends without a journal write `state`.
+    async fn append(&self, state: &State, delta: &journal::Delta, expected: (&str, u64)) -> Result<(), StateError> {
+        let _ = delta;
+        self.write(state, Some(expected)).await
+    }
     /// Takes the lock in one attempt: `Locked` (naming the holder) if it is held.
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
     /// Removes the lock if, and only if, its ID is `id`.

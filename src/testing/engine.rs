@@ -345,8 +345,8 @@ fn create_from_empty_state_resolves_unknowns_at_apply() {
 
     let state = h.state();
     assert_eq!(
-        state.serial, 5,
-        "each create's intent before its call, each resource as it landed, then the outputs"
+        state.serial, 6,
+        "each create's intent before its call, each resource as it landed, the outputs, then the document rewritten"
     );
     assert_eq!(h.addresses(), ["mem_instance.web", "mem_key.k"]);
     let web = state.get(&addr("mem_instance.web")).unwrap();
