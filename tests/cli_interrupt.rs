@@ -311,7 +311,7 @@ fn a_first_ctrl_c_finishes_what_is_in_flight_records_it_and_releases_the_lock() 
     assert!(
         done.err.contains(
             "Interrupt received. Finishing the operations in progress; no new ones will start. \
-             Press Ctrl-C again to stop at once (state may then miss what is in flight)."
+             Press Ctrl-C again to stop at once (creates in flight are then resolved by the next plan or apply)."
         ),
         "{}",
         done.all()

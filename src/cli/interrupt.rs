@@ -11,7 +11,7 @@ use crate::apply::Stop;
 use std::future::Future;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-pub const GRACEFUL: &str = "Interrupt received. Finishing the operations in progress; no new ones will start. Press Ctrl-C again to stop at once (state may then miss what is in flight).";
+pub const GRACEFUL: &str = "Interrupt received. Finishing the operations in progress; no new ones will start. Press Ctrl-C again to stop at once (creates in flight are then resolved by the next plan or apply).";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signal {
@@ -91,8 +91,8 @@ impl Halt {
             Phase::Other => "Interrupted: recon stopped at once.",
             Phase::Planning => "Interrupted: recon stopped before changing anything.",
             Phase::Prompt => "Apply cancelled.",
-            Phase::Applying => "Stopped at once: the operations in flight were abandoned, so state may miss what they did. \
-                 recon tags what it creates with recon:address; `recon plan` shows what state lacks, and `recon import` adopts an object that was created.",
+            Phase::Applying => "Stopped at once: the operations in flight were abandoned. State records each create in flight as pending; \
+                 the next `recon plan` or `recon apply` looks for what it made (by its recon:token tag or name), adopts it, and creates only what was not made.",
         }
     }
 }
