@@ -14,7 +14,7 @@ use recon::aws::s3::bucket_server_side_encryption_configuration::{
 use recon::aws::s3::bucket_versioning::{self, S3BucketVersioning};
 use recon::aws::Clients;
 use recon::object;
-use recon::provider::ResourceType;
+use recon::provider::{Created, Meta, ResourceType};
 use recon::value::{Object, ObjectExt, Value};
 
 async fn aws_tags(clients: &Clients, name: &str) -> Vec<(String, String)> {
@@ -776,4 +776,73 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
     });
     let state = local_state(cwd, "s3-backup");
     assert_eq!(state["resources"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn find_created_finds_buckets_by_name_and_tags() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let buckets = S3Bucket::new(&clients);
+        let with_token = |address: &str, token: &str| Meta { token: Some(token.into()), ..meta(address) };
+        let ours = with_token("aws_s3_bucket.b", "tok-bucket");
+
+        // Found by name when its tags say ours; another address's or token's is not.
+        let plan = plan_new(&bucket::SCHEMA, &object! {"bucket" => "found-bucket"});
+        let created = buckets.create(&plan, &ours).await.unwrap();
+        match buckets.find_created(&plan, &ours).await.unwrap() {
+            Created::Found(found) => assert_eq!(found, created),
+            other => panic!("expected Found, got {other:?}"),
+        }
+        for other in [with_token("aws_s3_bucket.other", "tok-bucket"), with_token("aws_s3_bucket.b", "tok-2")] {
+            let answer = buckets.find_created(&plan, &other).await.unwrap();
+            assert!(matches!(&answer, Created::NotOurs { id } if id == "found-bucket"), "{answer:?}");
+        }
+        let free = plan_new(&bucket::SCHEMA, &object! {"bucket" => "free-bucket"});
+        assert!(matches!(buckets.find_created(&free, &ours).await.unwrap(), Created::Absent));
+        assert_eq!(buckets.create(&plan, &ours).await.unwrap(), created, "a retried create adopts its own");
+
+        // A configured name with no recon tags (a create killed before it tagged, or
+        // a bucket made by hand) cannot be told apart: not ours, import it.
+        make_bucket(&clients, "bare-bucket").await;
+        let bare = plan_new(&bucket::SCHEMA, &object! {"bucket" => "bare-bucket"});
+        let answer = buckets.find_created(&bare, &ours).await.unwrap();
+        assert!(matches!(&answer, Created::NotOurs { id } if id == "bare-bucket"), "{answer:?}");
+        let err = buckets.create(&bare, &ours).await.unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("BucketAlreadyOwnedByYou"), "{err}");
+        assert!(err.message.contains("recon did not create it for aws_s3_bucket.b"), "{err}");
+        assert!(err.message.contains("recon import aws_s3_bucket.b bare-bucket"), "{err}");
+
+        // A generated name comes from the token: such a bucket is ours even before it
+        // was tagged, and finding it tags it.
+        let prefixed = plan_new(&bucket::SCHEMA, &object! {"bucket_prefix" => "gen-", "tags" => tags(&[("team", "ops")])});
+        let generated = buckets.create(&prefixed, &ours).await.unwrap();
+        match buckets.find_created(&prefixed, &ours).await.unwrap() {
+            Created::Found(found) => assert_eq!(found, generated),
+            other => panic!("expected Found, got {other:?}"),
+        }
+        // Another token's generated name is another name: nothing there.
+        let lost = with_token("aws_s3_bucket.lost", "tok-lost");
+        assert!(matches!(buckets.find_created(&prefixed, &lost).await.unwrap(), Created::Absent));
+        // What CreateBucket alone leaves (its answer lost, or killed before tagging):
+        // an untagged bucket of the token's name, found and tagged.
+        let made = buckets.create(&prefixed, &lost).await.unwrap();
+        let lost_name = made.str("bucket").unwrap().to_string();
+        clients.s3.delete_bucket_tagging().bucket(&lost_name).send().await.unwrap();
+        match buckets.find_created(&prefixed, &lost).await.unwrap() {
+            Created::Found(found) => {
+                assert_eq!(found.str("bucket"), Some(lost_name.as_str()));
+                assert_eq!(found["tags"], tags(&[("team", "ops")]));
+            }
+            other => panic!("expected Found, got {other:?}"),
+        }
+        let on_aws = aws_tags(&clients, &lost_name).await;
+        assert!(on_aws.contains(&("recon:token".into(), "tok-lost".into())), "{on_aws:?}");
+        assert!(matches!(buckets.find_created(&prefixed, &meta("aws_s3_bucket.b")).await.unwrap(), Created::Unknowable));
+
+        // The configuration types are idempotent puts: nothing to look for.
+        let versioning = S3BucketVersioning::new(&clients);
+        let plan = plan_new(&bucket_versioning::SCHEMA, &object! {"bucket" => "found-bucket", "versioning_configuration" => block(object! {"status" => "Enabled"})});
+        assert!(matches!(versioning.find_created(&plan, &ours).await.unwrap(), Created::Absent));
+    });
 }

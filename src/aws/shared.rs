@@ -147,3 +147,33 @@ pub async fn adopt(
         .await
         .map_err(|e| e.with_partial(found))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_follow_the_token() {
+        let token = |t: &str| Meta { token: Some(t.into()), ..Meta::new("s", "aws_sqs_queue.q") };
+        let a = unique_suffix(&token("tok-1"));
+        assert_eq!(a.len(), UNIQUE_SUFFIX_LEN);
+        assert!(a.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{a}");
+        assert_eq!(unique_suffix(&token("tok-1")), a);
+        assert_ne!(unique_suffix(&token("tok-2")), a);
+        let none = Meta::new("s", "aws_sqs_queue.q");
+        assert_ne!(unique_suffix(&none), unique_suffix(&none));
+        assert!(name_is_known(Some("q"), &none) && name_is_known(None, &token("t")));
+        assert!(!name_is_known(None, &none));
+    }
+
+    #[test]
+    fn a_taken_name_names_recon_import() {
+        let err = not_ours("EntityAlreadyExists", "IAM role app", &Meta::new("s", "aws_iam_role.app"), "app");
+        assert_eq!(err.kind, ErrorKind::Conflict);
+        assert_eq!(
+            err.message,
+            "IAM role app already exists and recon did not create it for aws_iam_role.app; \
+             import it (recon import aws_iam_role.app app) or choose another name"
+        );
+    }
+}

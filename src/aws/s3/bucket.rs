@@ -1,11 +1,14 @@
 //! aws_s3_bucket: an S3 bucket, its tags, and emptying it on delete when asked to.
 
 use super::shared::{has_code, retry_new_bucket, NO_SUCH_BUCKET};
-use crate::aws::shared::created;
+use crate::aws::shared::{
+    adopt, claim, created, name_is_known, not_ours, unique_suffix, UNIQUE_SUFFIX_LEN,
+};
 use crate::aws::sts::region::partition_of;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -13,7 +16,7 @@ use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
 };
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_s3_bucket",
@@ -35,8 +38,6 @@ pub static SCHEMA: Schema = Schema {
 
 /// Prefix of generated names when neither `bucket` nor `bucket_prefix` is set.
 const DEFAULT_PREFIX: &str = "recon-";
-/// Length of the unique suffix appended to a prefix (as Terraform's).
-const UNIQUE_SUFFIX_LEN: usize = 26;
 const STATE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How many times a force_destroy delete empties the bucket again when objects keep
 /// arriving while it is being emptied.
@@ -82,6 +83,8 @@ const HOSTED_ZONE_IDS: &[(&str, &str)] = &[
 
 pub struct S3Bucket {
     client: aws_sdk_s3::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_s3::Client,
     region: String,
 }
 
@@ -89,6 +92,7 @@ impl S3Bucket {
     pub fn new(clients: &Clients) -> Self {
         S3Bucket {
             client: clients.s3.clone(),
+            once: clients.once().s3.clone(),
             region: clients.region.clone(),
         }
     }
@@ -101,18 +105,18 @@ impl ResourceType for S3Bucket {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let name = bucket_name(planned)?;
-        // In us-east-1 CreateBucket succeeds on a bucket we already own: refuse to
-        // adopt it silently.
-        if find_bucket(&self.client, &name).await?.is_some() {
-            return Err(ProviderError::with_code(
-                "BucketAlreadyOwnedByYou",
-                format!(
-                    "bucket \"{name}\" already exists in this account; import it with `recon import <address> {name}` to manage it"
-                ),
-            ));
+        let name = bucket_name(planned, meta)?;
+        let what = format!("bucket \"{name}\"");
+        // In us-east-1 CreateBucket succeeds on a bucket we already own: look first,
+        // so that only one an earlier attempt of this create made is adopted.
+        match self.find_created(planned, meta).await? {
+            Created::Found(found) => return adopt(self, found, planned, meta).await,
+            Created::NotOurs { id } => {
+                return Err(not_ours("BucketAlreadyOwnedByYou", &what, meta, &id))
+            }
+            Created::Absent | Created::Unknowable => {}
         }
-        let mut request = self.client.create_bucket().bucket(&name);
+        let mut request = self.once.create_bucket().bucket(&name);
         // us-east-1 is the default location and must not be named.
         if self.region != "us-east-1" {
             request = request.create_bucket_configuration(
@@ -121,7 +125,25 @@ impl ResourceType for S3Bucket {
                     .build(),
             );
         }
-        request.send().await.map_err(sdk_error)?;
+        match request.send().await.map_err(sdk_error) {
+            Ok(_) => {}
+            Err(e) if has_code(&e, &["BucketAlreadyOwnedByYou"]) => {
+                return claim(self, e, &what, planned, meta).await
+            }
+            // Names are global: another account's bucket cannot be imported either.
+            Err(e) if has_code(&e, &["BucketAlreadyExists"]) => {
+                return Err(ProviderError::with_code(
+                    "BucketAlreadyExists",
+                    format!(
+                        "{what} already exists in another AWS account and recon did not create it \
+                         for {}; bucket names are global, so choose another name",
+                        meta.address
+                    ),
+                )
+                .with_kind(ErrorKind::Conflict))
+            }
+            Err(e) => return Err(e),
+        }
 
         let mut partial = planned.clone();
         partial.retain(|_, v| !v.is_unknown());
@@ -135,6 +157,45 @@ impl ResourceType for S3Bucket {
             self.read_one(&name, planned).await
         };
         created(steps.await, partial, format_args!("bucket \"{name}\""))
+    }
+
+    /// The bucket of the name the create asks for. CreateBucket cannot tag, so a
+    /// create whose answer was lost (or that was killed before PutBucketTagging)
+    /// leaves a bucket without recon's tags: ours when its name was generated from
+    /// this create's token (it is tagged now); under a configured name it cannot be
+    /// told from a bucket made by hand, so it is not ours and the user is told to
+    /// `recon import` it.
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        let configured = planned.str("bucket").filter(|s| !s.is_empty());
+        if !name_is_known(configured, meta) {
+            return Ok(Created::Unknowable);
+        }
+        let name = bucket_name(planned, meta)?;
+        match find_bucket(&self.client, &name).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(Created::Absent),
+            // Another account's bucket.
+            Err(e) if has_code(&e, &[FORBIDDEN, "AccessDenied"]) => {
+                return Ok(Created::NotOurs { id: name })
+            }
+            Err(e) => return Err(e),
+        }
+        let found = match list_tags(&self.client, &name).await {
+            Ok(found) => found,
+            Err(e) if has_code(&e, &[NO_SUCH_BUCKET]) => return Ok(Created::Absent),
+            Err(e) => return Err(e),
+        };
+        let pairs = || found.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let untagged = !pairs().any(|(k, _)| k.starts_with("recon:"));
+        if untagged && configured.is_none() {
+            put_tags(&self.client, &name, &tags::with_recon_tags(planned, meta)).await?;
+        } else if !tags::made_for(pairs(), meta) {
+            return Ok(Created::NotOurs { id: name });
+        }
+        Ok(match self.read_one(&name, planned).await? {
+            Some(state) => Created::Found(state),
+            None => Created::Absent,
+        })
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -230,8 +291,9 @@ impl S3Bucket {
 }
 
 /// The name to create: `bucket`, or `bucket_prefix` (default "recon-") plus a unique
-/// suffix. Checked against S3's naming rules before anything is called.
-fn bucket_name(planned: &Object) -> ProviderResult<String> {
+/// suffix (the same for every attempt of one create). Checked against S3's naming
+/// rules before anything is called.
+fn bucket_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
     let bucket = planned.str("bucket").filter(|s| !s.is_empty());
     let prefix = planned.str("bucket_prefix").filter(|s| !s.is_empty());
     let name = match (bucket, prefix) {
@@ -248,33 +310,12 @@ fn bucket_name(planned: &Object) -> ProviderResult<String> {
                     63 - UNIQUE_SUFFIX_LEN
                 )));
             }
-            format!("{p}{}", unique_suffix())
+            format!("{p}{}", unique_suffix(meta))
         }
-        (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix()),
+        (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix(meta)),
     };
     check_name(&name)?;
     Ok(name)
-}
-
-/// A time-ordered unique suffix: UTC timestamp to 1/10000 s, then 8 random hex digits.
-fn unique_suffix() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let stamp = aws_smithy_types::DateTime::from_secs(now.as_secs() as i64)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default();
-    let digits: String = stamp
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(14)
-        .collect();
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!(
-        "{digits:0>14}{:04}{}",
-        now.subsec_nanos() / 100_000,
-        &random[..8]
-    )
 }
 
 /// S3's rules for general purpose bucket names.
@@ -318,7 +359,12 @@ async fn find_bucket(
             if err.as_service_error().is_some_and(|e| e.is_not_found()) {
                 return Ok(None);
             }
-            let err = sdk_error(err);
+            // A HEAD answer has no body to carry a code: 403 says whose bucket it is.
+            let forbidden = err.raw_response().is_some_and(|r| r.status().as_u16() == 403);
+            let mut err = sdk_error(err);
+            if forbidden && err.code.is_none() {
+                err.code = Some(FORBIDDEN.to_string());
+            }
             if has_code(&err, &[NO_SUCH_BUCKET, "NotFound"]) {
                 Ok(None)
             } else {
@@ -327,6 +373,9 @@ async fn find_bucket(
         }
     }
 }
+
+/// The code `find_bucket` gives a 403 (a bucket of another account, or no right to it).
+const FORBIDDEN: &str = "Forbidden";
 
 /// GetBucketLocation, mapped to a region name (no constraint means us-east-1).
 async fn bucket_location(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<String> {
@@ -531,16 +580,20 @@ mod tests {
     #[test]
     fn generated_names_are_unique_and_valid() {
         let planned = crate::object! { "bucket" => Value::Unknown, "bucket_prefix" => "backup-" };
-        let a = bucket_name(&planned).unwrap();
-        let b = bucket_name(&planned).unwrap();
+        let meta = Meta::new("s", "aws_s3_bucket.b");
+        let a = bucket_name(&planned, &meta).unwrap();
+        let b = bucket_name(&planned, &meta).unwrap();
         assert!(
             a.starts_with("backup-") && a.len() == "backup-".len() + UNIQUE_SUFFIX_LEN,
             "{a}"
         );
         assert_ne!(a, b);
         let both = crate::object! { "bucket" => "x-bucket", "bucket_prefix" => "p-" };
-        assert!(bucket_name(&both).is_err());
+        assert!(bucket_name(&both, &meta).is_err());
         let none = crate::object! { "bucket" => Value::Unknown, "bucket_prefix" => Value::Unknown };
-        assert!(bucket_name(&none).unwrap().starts_with(DEFAULT_PREFIX));
+        assert!(bucket_name(&none, &meta).unwrap().starts_with(DEFAULT_PREFIX));
+        // With a token, every attempt of one create asks for the same name.
+        let meta = Meta { token: Some("tok".into()), ..meta };
+        assert_eq!(bucket_name(&planned, &meta).unwrap(), bucket_name(&planned, &meta).unwrap());
     }
 }

@@ -6,7 +6,7 @@ use super::shared::{
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
@@ -54,6 +54,12 @@ impl ResourceType for S3BucketPolicy {
                 "the policy of bucket \"{bucket}\" could not be read back"
             ))
         })
+    }
+
+    /// PutBucketPolicy is an idempotent put (it replaces the bucket's one policy),
+    /// so trying it again makes nothing twice.
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        Ok(Created::Absent)
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

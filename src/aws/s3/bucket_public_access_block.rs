@@ -7,7 +7,7 @@ use super::shared::{
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
@@ -55,6 +55,12 @@ impl ResourceType for S3BucketPublicAccessBlock {
                 "the public access block of bucket \"{bucket}\" could not be read back"
             ))
         })
+    }
+
+    /// PutPublicAccessBlock is an idempotent put (it replaces the bucket's one block),
+    /// so trying it again makes nothing twice.
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        Ok(Created::Absent)
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -8,7 +8,7 @@ use super::shared::{
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, BlockType, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    Attribute, Created, BlockType, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
     ID,
 };
 use crate::value::{Object, ObjectExt, Value};
@@ -70,6 +70,12 @@ impl ResourceType for S3BucketServerSideEncryptionConfiguration {
                 "the encryption configuration of bucket \"{bucket}\" could not be read back"
             ))
         })
+    }
+
+    /// PutBucketEncryption is an idempotent put (it replaces the bucket's one configuration),
+    /// so trying it again makes nothing twice.
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        Ok(Created::Absent)
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -7,7 +7,7 @@ use super::shared::{
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, BlockType, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    Attribute, Created, BlockType, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
     ID,
 };
 use crate::value::{Object, ObjectExt, Value};
@@ -68,6 +68,12 @@ impl ResourceType for S3BucketVersioning {
                 "bucket \"{bucket}\" disappeared while setting its versioning"
             ))
         })
+    }
+
+    /// PutBucketVersioning is an idempotent put (it sets the bucket's one state),
+    /// so trying it again makes nothing twice.
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        Ok(Created::Absent)
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
