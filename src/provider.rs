@@ -198,11 +198,15 @@ pub struct Meta {
     /// create makes carries it where the service allows (a `recon:token` tag, EC2's
     /// `ClientToken`), so that an interrupted create can be found again.
     pub token: Option<String>,
+    /// When the create with `token` began: an object that cannot carry the token
+    /// from its creation on (an S3 bucket, tagged only after) is recognised by
+    /// being made after it.
+    pub began: Option<std::time::SystemTime>,
 }
 
 impl Meta {
     pub fn new(stack: impl Into<String>, address: impl Into<String>) -> Meta {
-        Meta { stack: stack.into(), address: address.into(), token: None }
+        Meta { stack: stack.into(), address: address.into(), token: None, began: None }
     }
 }
 

@@ -445,7 +445,7 @@ impl Run<'_> {
         let planned = self.planned(change, rt.schema(), None)?;
         self.gate_check(&change.addr, &planned)?;
         let token = uuid::Uuid::new_v4().to_string();
-        let meta = Meta { token: Some(token.clone()), ..self.meta(&change.addr) };
+        let meta = Meta { token: Some(token.clone()), began: Some(std::time::SystemTime::now()), ..self.meta(&change.addr) };
         // Intent before action: once the call is made, state knows to look for
         // what it made, whatever happens next.
         let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });

@@ -59,7 +59,7 @@ async fn resolve_one(state: &mut State, provider: &dyn Provider, pending: &Pendi
     let rt = provider
         .resource(&addr.resource.type_name)
         .ok_or_else(|| Diag::plain(format!("state has a pending create of {addr}, of a type this recon does not support")))?;
-    let meta = Meta { token: Some(pending.token.clone()), ..Meta::new(pending.stack.clone(), addr.to_string()) };
+    let meta = Meta { token: Some(pending.token.clone()), began: Some(pending.began()), ..Meta::new(pending.stack.clone(), addr.to_string()) };
     let planned = pending.planned_object();
     let found = retry(|| rt.find_created(&planned, &meta)).await.map_err(|e| {
         Diag::plain(format!("{addr}: looking for what an interrupted create made failed: {e}"))

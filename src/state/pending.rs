@@ -18,6 +18,9 @@ pub struct PendingCreate {
     pub stack: String,
     /// When the create was begun, RFC 3339.
     pub started: String,
+    /// The same, in seconds since the Unix epoch.
+    #[serde(default)]
+    pub started_unix: u64,
     /// The known planned arguments: the name to look for, and the object to
     /// converge an adopted one to.
     #[serde(default)]
@@ -33,12 +36,14 @@ pub struct PendingCreate {
 impl PendingCreate {
     pub fn new(addr: &InstanceAddr, token: &str, stack: &str, planned: &Object, dependencies: &[InstanceAddr], create_before_destroy: bool) -> PendingCreate {
         // Computed attributes are unknown before the create: only what is known is kept.
+        let now = std::time::SystemTime::now();
         let known: Object = planned.iter().filter(|(_, v)| v.is_wholly_known()).map(|(k, v)| (k.clone(), v.clone())).collect();
         PendingCreate {
             address: addr.to_string(),
             token: token.to_string(),
             stack: stack.to_string(),
-            started: super::lock::rfc3339(std::time::SystemTime::now()),
+            started: super::lock::rfc3339(now),
+            started_unix: now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             planned: Value::Object(known).to_json(),
             dependencies: dependencies.iter().map(ToString::to_string).collect(),
             create_before_destroy,
@@ -54,6 +59,10 @@ impl PendingCreate {
             Value::Object(map) => map,
             _ => Object::new(),
         }
+    }
+
+    pub fn began(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.started_unix)
     }
 
     pub fn dependency_addrs(&self) -> Vec<InstanceAddr> {

@@ -187,7 +187,9 @@ impl ResourceType for S3Bucket {
         };
         let pairs = || found.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         let untagged = !pairs().any(|(k, _)| k.starts_with("recon:"));
-        if untagged && configured.is_none() {
+        // CreateBucket cannot tag: a crash before the tags went on leaves the
+        // bucket bare. Bare and made after this create began, it is this create's.
+        if untagged && (configured.is_none() || made_since(&self.client, &name, meta).await?) {
             put_tags(&self.client, &name, &tags::with_recon_tags(planned, meta)).await?;
         } else if !tags::made_for(pairs(), meta) {
             return Ok(Created::NotOurs { id: name });
@@ -372,6 +374,24 @@ async fn find_bucket(
             }
         }
     }
+}
+
+/// Clocks differ: a bucket made up to this long before the create began
+/// still counts as made after it.
+const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Whether bucket `name` of this account was made after `meta`'s create began.
+async fn made_since(client: &aws_sdk_s3::Client, name: &str, meta: &Meta) -> ProviderResult<bool> {
+    let Some(began) = meta.began else { return Ok(false) };
+    let since = began.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()).saturating_sub(CLOCK_SKEW.as_secs());
+    let mut pages = client.list_buckets().prefix(name).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk_error)?;
+        if let Some(bucket) = page.buckets().iter().find(|b| b.name() == Some(name)) {
+            return Ok(bucket.creation_date().is_some_and(|d| d.secs() >= since as i64));
+        }
+    }
+    Ok(false)
 }
 
 /// The code `find_bucket` gives a 403 (a bucket of another account, or no right to it).
