@@ -304,6 +304,26 @@ impl ProviderError {
 
 pub type ProviderResult<T> = Result<T, ProviderError>;
 
+/// How long a create call may still land at AWS after its client gave up on it
+/// (a dropped connection, a killed process): nothing found sooner than this
+/// after the call began is looked for again before the create counts as unmade.
+pub const CREATE_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Looks for what a create made (see [`ResourceType::find_created`]); when
+/// nothing is found before [`CREATE_SETTLE`] has passed since `began`, looks
+/// once more after it, so that a call still in flight is not taken for none.
+pub async fn find_settled(rt: &dyn ResourceType, planned: &Object, meta: &Meta, began: std::time::SystemTime) -> ProviderResult<Created> {
+    let found = retry(|| rt.find_created(planned, meta)).await?;
+    let settled = began + CREATE_SETTLE;
+    match (found, settled.duration_since(std::time::SystemTime::now())) {
+        (Created::Absent, Ok(wait)) => {
+            tokio::time::sleep(wait).await;
+            retry(|| rt.find_created(planned, meta)).await
+        }
+        (found, _) => Ok(found),
+    }
+}
+
 /// Tries of an idempotent operation before its error stands.
 const ATTEMPTS: u32 = 6;
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{
-    changed, meta, ok, plan_new, replaced, replan, runtime, string_map as tags, write_stack, Moto,
+    changed, found, meta, not_ours, ok, plan_new, replaced, replan, runtime, string_map as tags, write_stack, Moto,
 };
 use recon::aws::iam::instance_profile::IamInstanceProfile;
 use recon::aws::iam::policy::IamPolicy;
@@ -1075,21 +1075,6 @@ fn instance_role_stack_applies_replans_clean_and_destroys() {
 
     moto.destroy(cwd, &stack);
     assert_eq!(iam_leftovers(&moto), Vec::<String>::new());
-}
-
-/// The object a `find_created` answer says was found (panics on anything else).
-fn found(answer: Created) -> Object {
-    match answer {
-        Created::Found(object) => object,
-        other => panic!("expected Found, got {other:?}"),
-    }
-}
-
-fn not_ours(answer: Created) -> String {
-    match answer {
-        Created::NotOurs { id } => id,
-        other => panic!("expected NotOurs, got {other:?}"),
-    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{meta, Moto};
+use common::{found, meta, Moto};
 use recon::aws::kms::alias::KmsAlias;
 use recon::aws::kms::key::KmsKey;
 use recon::aws::Clients;
@@ -367,13 +367,6 @@ fn alias_create_retarget_delete() {
             assert!(err.message.contains("alias"), "{err}");
         }
     });
-}
-
-fn found(answer: Created) -> Object {
-    match answer {
-        Created::Found(object) => object,
-        other => panic!("expected Found, got {other:?}"),
-    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{
-    block, changed, local_state, meta, ok, plan_new, replan, runtime, string_map as map, write_stack, Moto,
+    block, changed, found, local_state, meta, not_ours, ok, plan_new, replan, runtime, string_map as map, write_stack, Moto,
 };
 use recon::aws::events::rule::EventRule;
 use recon::aws::events::target::EventTarget;
@@ -1227,20 +1227,6 @@ fn scheduled_lambda_stack() {
     assert_eq!(roles, Vec::<String>::new());
     let state = local_state(cwd, "scheduler");
     assert_eq!(state["resources"].as_array().unwrap().len(), 0);
-}
-
-fn found(answer: Created) -> Object {
-    match answer {
-        Created::Found(object) => object,
-        other => panic!("expected Found, got {other:?}"),
-    }
-}
-
-fn not_ours(answer: Created) -> String {
-    match answer {
-        Created::NotOurs { id } => id,
-        other => panic!("expected NotOurs, got {other:?}"),
-    }
 }
 
 #[test]

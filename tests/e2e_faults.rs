@@ -19,27 +19,58 @@ const APPLY: [&str; 4] = ["apply", "--auto-approve", "--policy-fail-on", "critic
 fn ec2_objects(moto: &Moto, address: &str) -> Vec<String> {
     let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
     runtime().block_on(async {
-        let tag = aws_sdk_ec2::types::Filter::builder().name("tag:recon:address").values(address).build();
+        let tag = aws_sdk_ec2::types::Filter::builder()
+            .name("tag:recon:address")
+            .values(address)
+            .build();
         let mut ids = Vec::new();
-        for r in ec2.describe_instances().filters(tag.clone()).send().await.unwrap().reservations() {
+        for r in ec2
+            .describe_instances()
+            .filters(tag.clone())
+            .send()
+            .await
+            .unwrap()
+            .reservations()
+        {
             for i in r.instances() {
                 if i.state().and_then(|s| s.name()).map(|n| n.as_str()) != Some("terminated") {
                     ids.push(i.instance_id().unwrap().to_string());
                 }
             }
         }
-        for v in ec2.describe_vpcs().filters(tag.clone()).send().await.unwrap().vpcs() {
+        for v in ec2
+            .describe_vpcs()
+            .filters(tag.clone())
+            .send()
+            .await
+            .unwrap()
+            .vpcs()
+        {
             ids.push(v.vpc_id().unwrap().to_string());
         }
-        let volumes = ec2.describe_volumes().filters(tag.clone()).send().await.unwrap();
+        let volumes = ec2
+            .describe_volumes()
+            .filters(tag.clone())
+            .send()
+            .await
+            .unwrap();
         // An instance's root volume carries the instance's address too.
-        ids.extend(volumes.volumes().iter().filter(|v| v.attachments().is_empty()).map(|v| v.volume_id().unwrap().to_string()));
+        ids.extend(
+            volumes
+                .volumes()
+                .iter()
+                .filter(|v| v.attachments().is_empty())
+                .map(|v| v.volume_id().unwrap().to_string()),
+        );
         ids
     })
 }
 
 fn state_id(cwd: &Path, name: &str, address: &str) -> String {
-    common::state_resource(&local_state(cwd, name), address)["attributes"]["id"].as_str().unwrap().to_string()
+    common::state_resource(&local_state(cwd, name), address)["attributes"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn clean_plan(proxy: &FaultProxy, cwd: &Path, stack: &Path) {
@@ -57,8 +88,17 @@ fn run_instances_then_describe_throttled_three_times_makes_one_instance() {
     proxy.set_rules(json!([{"operation": "DescribeInstances", "fault": "throttle", "times": 3}]));
     let run = ok(proxy.run(work.path(), &stack, &APPLY));
     assert_eq!(proxy.rules()[0]["injected"], 3);
-    assert!(run.stderr.contains("AWS is throttling requests (EC2 DescribeInstances)"), "the wait is told:\n{}", run.all());
-    assert_eq!(proxy.calls("RunInstances").len(), 1, "RunInstances is made once");
+    assert!(
+        run.stderr
+            .contains("AWS is throttling requests (EC2 DescribeInstances)"),
+        "the wait is told:\n{}",
+        run.all()
+    );
+    assert_eq!(
+        proxy.calls("RunInstances").len(),
+        1,
+        "RunInstances is made once"
+    );
     let ids = ec2_objects(&moto, "aws_instance.web");
     assert_eq!(ids, vec![state_id(work.path(), "one", "aws_instance.web")]);
     proxy.clear();
@@ -106,18 +146,38 @@ fn creates_whose_answers_are_lost_are_adopted_not_made_twice() {
         assert_eq!(rule["injected"], 1, "{rule}\n{}", run.all());
     }
     for op in ["CreateVpc", "CreateKey", "CreateVolume", "CreateRole"] {
-        assert_eq!(proxy.calls(op).len(), 1, "{op} is sent once: the object is looked for, not made again\n{}", run.all());
+        assert_eq!(
+            proxy.calls(op).len(),
+            1,
+            "{op} is sent once: the object is looked for, not made again\n{}",
+            run.all()
+        );
     }
-    assert_eq!(ec2_objects(&moto, "aws_vpc.net"), vec![state_id(work.path(), "lost", "aws_vpc.net")]);
-    assert_eq!(ec2_objects(&moto, "aws_ebs_volume.v"), vec![state_id(work.path(), "lost", "aws_ebs_volume.v")]);
+    assert_eq!(
+        ec2_objects(&moto, "aws_vpc.net"),
+        vec![state_id(work.path(), "lost", "aws_vpc.net")]
+    );
+    assert_eq!(
+        ec2_objects(&moto, "aws_ebs_volume.v"),
+        vec![state_id(work.path(), "lost", "aws_ebs_volume.v")]
+    );
     let kms = aws_sdk_kms::Client::new(&moto.sdk_config());
     let keys = runtime().block_on(kms.list_keys().send()).unwrap();
     assert_eq!(keys.keys().len(), 1, "one KMS key");
-    assert_eq!(keys.keys()[0].key_id().unwrap(), state_id(work.path(), "lost", "aws_kms_key.k"));
+    assert_eq!(
+        keys.keys()[0].key_id().unwrap(),
+        state_id(work.path(), "lost", "aws_kms_key.k")
+    );
     // The VPC's setting made after its create call was still made.
     let state = local_state(work.path(), "lost");
-    assert_eq!(common::state_resource(&state, "aws_vpc.net")["attributes"]["enable_dns_hostnames"], true);
-    assert!(state.get("pending").is_none(), "no pending create left: {state}");
+    assert_eq!(
+        common::state_resource(&state, "aws_vpc.net")["attributes"]["enable_dns_hostnames"],
+        true
+    );
+    assert!(
+        state.get("pending").is_none(),
+        "no pending create left: {state}"
+    );
     proxy.clear();
     clean_plan(&proxy, work.path(), &stack);
 }
@@ -133,11 +193,26 @@ fn example_stack_applies_exactly_once_under_throttling_and_server_errors() {
         {"operation": "*", "fault": "error500", "probability": 0.05}
     ]}));
     ok(proxy.run(work.path(), &stack, &["apply", "--auto-approve"]));
-    let injected: u64 = proxy.rules().iter().map(|r| r["injected"].as_u64().unwrap()).sum();
+    let injected: u64 = proxy
+        .rules()
+        .iter()
+        .map(|r| r["injected"].as_u64().unwrap())
+        .sum();
     assert!(injected >= 10, "the proxy injected only {injected} faults");
     proxy.clear();
     clean_plan(&proxy, work.path(), &stack);
-    ok(proxy.run(work.path(), &stack, &["destroy", "--auto-approve", "--allow-data-loss", "aws_ebs_volume.data", "--allow-data-loss", "aws_instance.sync"]));
+    ok(proxy.run(
+        work.path(),
+        &stack,
+        &[
+            "destroy",
+            "--auto-approve",
+            "--allow-data-loss",
+            "aws_ebs_volume.data",
+            "--allow-data-loss",
+            "aws_instance.sync",
+        ],
+    ));
     let left = leftovers(&moto.sdk_config());
     assert!(left.is_empty(), "a duplicate or leaked object: {left:?}");
 }

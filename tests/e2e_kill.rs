@@ -12,7 +12,20 @@ use std::time::Duration;
 
 /// Kill points: after this many progress lines of the apply (creating/complete),
 /// plus a few milliseconds, so kills land both before and after state writes.
-const KILL_AFTER_LINES: &[(usize, u64)] = &[(1, 0), (2, 5), (3, 40), (5, 0), (7, 15), (9, 80), (12, 3), (15, 0), (18, 60), (22, 10), (26, 0), (31, 25)];
+const KILL_AFTER_LINES: &[(usize, u64)] = &[
+    (1, 0),
+    (2, 5),
+    (3, 40),
+    (5, 0),
+    (7, 15),
+    (9, 80),
+    (12, 3),
+    (15, 0),
+    (18, 60),
+    (22, 10),
+    (26, 0),
+    (31, 25),
+];
 
 /// Runs `recon apply --auto-approve`, killing it after `lines` progress lines.
 /// Returns whether it was killed (false: it finished first).
@@ -45,7 +58,10 @@ fn apply_and_kill(moto: &Moto, cwd: &Path, stack: &Path, lines: usize, extra_ms:
 
 /// The lock ID in a "state is locked" message.
 fn lock_id(run: &Run) -> Option<String> {
-    let line = run.stderr.lines().find(|l| l.trim_start().starts_with("Lock ID:"))?;
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("Lock ID:"))?;
     Some(line.split(':').nth(1)?.trim().to_string())
 }
 
@@ -63,7 +79,9 @@ fn recover(moto: &Moto, cwd: &Path, stack: &Path, round: usize) {
             Some(id) => {
                 ok(moto.run(cwd, stack, &["force-unlock", &id, "--force"]));
             }
-            None => panic!("round {round}: apply after the kill failed without a lock to break:\n{transcript}"),
+            None => panic!(
+                "round {round}: apply after the kill failed without a lock to break:\n{transcript}"
+            ),
         }
     }
     panic!("round {round}: apply did not converge:\n{transcript}");
@@ -83,10 +101,27 @@ fn killed_applies_converge_with_no_duplicate_and_no_leak() {
         }
         recover(&moto, cwd, &stack, round);
         moto.expect_no_changes(cwd, &stack);
-        ok(moto.run(cwd, &stack, &["destroy", "--auto-approve", "--allow-data-loss", "aws_ebs_volume.data", "--allow-data-loss", "aws_instance.sync"]));
+        ok(moto.run(
+            cwd,
+            &stack,
+            &[
+                "destroy",
+                "--auto-approve",
+                "--allow-data-loss",
+                "aws_ebs_volume.data",
+                "--allow-data-loss",
+                "aws_instance.sync",
+            ],
+        ));
         // Anything a killed create made twice, or made and lost, would still be here.
         let left = leftovers(&moto.sdk_config());
-        assert!(left.is_empty(), "round {round} (killed after {lines} lines + {extra_ms} ms) left: {left:?}");
+        assert!(
+            left.is_empty(),
+            "round {round} (killed after {lines} lines + {extra_ms} ms) left: {left:?}"
+        );
     }
-    assert!(killed >= 10, "only {killed} of the rounds were killed mid-apply");
+    assert!(
+        killed >= 10,
+        "only {killed} of the rounds were killed mid-apply"
+    );
 }

@@ -6,7 +6,7 @@
 
 use super::progress::Progress;
 use crate::addr::InstanceAddr;
-use crate::provider::{backoff, retry, Created, ErrorKind, Meta, ProviderError, ResourceType};
+use crate::provider::{backoff, find_settled, retry, Created, ErrorKind, Meta, ProviderError, ResourceType};
 use crate::value::Object;
 
 /// Tries of the create call while AWS refuses it or its outcome stays unknown.
@@ -27,16 +27,30 @@ pub enum Failed {
     Unknown(ProviderError),
 }
 
-pub async fn exactly_once(rt: &dyn ResourceType, planned: &Object, meta: &Meta, progress: &Progress) -> Result<Made, Failed> {
+pub async fn exactly_once(
+    rt: &dyn ResourceType,
+    planned: &Object,
+    meta: &Meta,
+    progress: &Progress,
+) -> Result<Made, Failed> {
     let addr: Option<InstanceAddr> = meta.address.parse().ok();
     let mut attempt = 0;
     loop {
+        let began = std::time::SystemTime::now();
         let err = match rt.create(planned, meta).await {
-            Ok(object) => return Ok(Made { object, tainted: None }),
+            Ok(object) => {
+                return Ok(Made {
+                    object,
+                    tainted: None,
+                })
+            }
             Err(e) => e,
         };
         if let Some(partial) = err.partial.clone() {
-            return Ok(Made { object: partial, tainted: Some(err) });
+            return Ok(Made {
+                object: partial,
+                tainted: Some(err),
+            });
         }
         let last = attempt + 1 >= ATTEMPTS;
         match err.kind {
@@ -46,7 +60,7 @@ pub async fn exactly_once(rt: &dyn ResourceType, planned: &Object, meta: &Meta, 
                 }
             }
             ErrorKind::Throttled => return Err(Failed::Nothing(err)),
-            ErrorKind::Transient => match retry(|| rt.find_created(planned, meta)).await {
+            ErrorKind::Transient => match find_settled(rt, planned, meta, began).await {
                 Ok(Created::Found(object)) => return Ok(converge(rt, object, planned, meta).await),
                 Ok(Created::Absent) if !last => {}
                 Ok(Created::Absent) => return Err(Failed::Nothing(err)),
@@ -82,7 +96,13 @@ async fn converge(rt: &dyn ResourceType, found: Object, planned: &Object, meta: 
         }
     }
     match retry(|| rt.update(&found, &planned, meta)).await {
-        Ok(object) => Made { object, tainted: None },
-        Err(e) => Made { object: found, tainted: Some(e) },
+        Ok(object) => Made {
+            object,
+            tainted: None,
+        },
+        Err(e) => Made {
+            object: found,
+            tainted: Some(e),
+        },
     }
 }

@@ -36,7 +36,9 @@ pub fn timeout_config() -> TimeoutConfig {
 /// default quota gives up on retries after a burst of throttling, which would turn
 /// a slow apply into a failed one.
 pub fn retry_partition() -> RetryPartition {
-    RetryPartition::custom("recon").token_bucket(TokenBucket::unlimited()).build()
+    RetryPartition::custom("recon")
+        .token_bucket(TokenBucket::unlimited())
+        .build()
 }
 
 /// A service's config builder from the shared SDK configuration, with recon's
@@ -53,7 +55,8 @@ macro_rules! configure {
 pub(crate) use configure;
 
 /// Who is told when AWS throttles recon (the CLI prints a line); set once.
-static ON_THROTTLE: std::sync::OnceLock<Box<dyn Fn(&str) + Send + Sync>> = std::sync::OnceLock::new();
+static ON_THROTTLE: std::sync::OnceLock<Box<dyn Fn(&str) + Send + Sync>> =
+    std::sync::OnceLock::new();
 /// When the last notice went out: one line per [`NOTICE_EVERY`], not one per call.
 static LAST_NOTICE: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
 const NOTICE_EVERY: Duration = Duration::from_secs(10);
@@ -79,11 +82,19 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for ThrottleNotice 
         _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
         cfg: &mut aws_smithy_types::config_bag::ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        let Some(response) = context.response() else { return Ok(()) };
+        let Some(response) = context.response() else {
+            return Ok(());
+        };
         let status = response.status().as_u16();
         let throttled = status == 429
-            || (matches!(status, 400 | 503) && response.body().bytes().is_some_and(|b| THROTTLED_MARKS.iter().any(|m| contains(b, m.as_bytes()))));
-        let Some(notify) = ON_THROTTLE.get().filter(|_| throttled) else { return Ok(()) };
+            || (matches!(status, 400 | 503)
+                && response
+                    .body()
+                    .bytes()
+                    .is_some_and(|b| THROTTLED_MARKS.iter().any(|m| contains(b, m.as_bytes()))));
+        let Some(notify) = ON_THROTTLE.get().filter(|_| throttled) else {
+            return Ok(());
+        };
         let mut last = LAST_NOTICE.lock().unwrap_or_else(|e| e.into_inner());
         if last.is_some_and(|t| t.elapsed() < NOTICE_EVERY) {
             return Ok(());
@@ -93,13 +104,20 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for ThrottleNotice 
             .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
             .map(|m| format!("{} {}", m.service(), m.name()))
             .unwrap_or_else(|| "a call".to_string());
-        notify(&format!("AWS is throttling requests ({what}); recon waits and tries again with backoff..."));
+        notify(&format!(
+            "AWS is throttling requests ({what}); recon waits and tries again with backoff..."
+        ));
         Ok(())
     }
 }
 
 /// Codes that mark a throttling answer in an error body.
-const THROTTLED_MARKS: &[&str] = &["Throttl", "RequestLimitExceeded", "SlowDown", "TooManyRequests"];
+const THROTTLED_MARKS: &[&str] = &[
+    "Throttl",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "TooManyRequests",
+];
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)

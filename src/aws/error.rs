@@ -88,9 +88,14 @@ where
     let code = err.code().map(str::to_string);
     let kind = match (&err, code.as_deref()) {
         // No answer, or one that could not be read: whether the call ran is unknown.
-        (SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_), _) => ErrorKind::Transient,
+        (
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_),
+            _,
+        ) => ErrorKind::Transient,
         (_, Some(code)) => kind_of_code(code),
-        (SdkError::ServiceError(e), None) if e.raw().status().is_server_error() => ErrorKind::Transient,
+        (SdkError::ServiceError(e), None) if e.raw().status().is_server_error() => {
+            ErrorKind::Transient
+        }
         _ => ErrorKind::Other,
     };
     let message = match err.message() {

@@ -4,7 +4,7 @@
 
 use crate::addr::InstanceAddr;
 use crate::diag::{Diag, Diags};
-use crate::provider::{retry, Created, Meta, Provider};
+use crate::provider::{find_settled, Created, Meta, Provider};
 use crate::state::{PendingCreate, ResourceState, State};
 use std::fmt;
 
@@ -37,7 +37,10 @@ impl fmt::Display for Resolution {
 
 /// Resolves every pending create of `state` in place (state is changed in memory
 /// only; the caller decides whether to write it).
-pub async fn resolve_pending(state: &mut State, provider: &dyn Provider) -> Result<Vec<Resolution>, Diags> {
+pub async fn resolve_pending(
+    state: &mut State,
+    provider: &dyn Provider,
+) -> Result<Vec<Resolution>, Diags> {
     let mut out = Vec::new();
     let mut todo = std::mem::take(&mut state.pending).into_iter();
     while let Some(pending) = todo.next() {
@@ -54,22 +57,43 @@ pub async fn resolve_pending(state: &mut State, provider: &dyn Provider) -> Resu
     Ok(out)
 }
 
-async fn resolve_one(state: &mut State, provider: &dyn Provider, pending: &PendingCreate) -> Result<Resolution, Diag> {
+async fn resolve_one(
+    state: &mut State,
+    provider: &dyn Provider,
+    pending: &PendingCreate,
+) -> Result<Resolution, Diag> {
     let addr = pending.addr().map_err(Diag::plain)?;
-    let rt = provider
-        .resource(&addr.resource.type_name)
-        .ok_or_else(|| Diag::plain(format!("state has a pending create of {addr}, of a type this recon does not support")))?;
-    let meta = Meta { token: Some(pending.token.clone()), began: Some(pending.began()), ..Meta::new(pending.stack.clone(), addr.to_string()) };
+    let rt = provider.resource(&addr.resource.type_name).ok_or_else(|| {
+        Diag::plain(format!(
+            "state has a pending create of {addr}, of a type this recon does not support"
+        ))
+    })?;
+    let meta = Meta {
+        token: Some(pending.token.clone()),
+        began: Some(pending.began()),
+        ..Meta::new(pending.stack.clone(), addr.to_string())
+    };
     let planned = pending.planned_object();
-    let found = retry(|| rt.find_created(&planned, &meta)).await.map_err(|e| {
-        Diag::plain(format!("{addr}: looking for what an interrupted create made failed: {e}"))
-            .with_help("state keeps the pending create; run plan again once AWS answers (check credentials, region and network)")
+    let found = find_settled(&*rt, &planned, &meta, pending.began()).await.map_err(|e| {
+        Diag::plain(format!(
+            "{addr}: looking for what an interrupted create made failed: {e}"
+        ))
+        .with_help("state keeps the pending create; run plan again once AWS answers (check credentials, region and network)")
     })?;
     Ok(match found {
         Created::Found(object) => {
-            let id = object.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let mut rs = ResourceState::from_object(&addr, &object, &pending.dependency_addrs(), pending.create_before_destroy)
-                .map_err(|e| Diag::plain(e.to_string()))?;
+            let id = object
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            let mut rs = ResourceState::from_object(
+                &addr,
+                &object,
+                &pending.dependency_addrs(),
+                pending.create_before_destroy,
+            )
+            .map_err(|e| Diag::plain(e.to_string()))?;
             if let Some(old) = state.get(&addr) {
                 rs.deposed = old.deposed.clone();
                 if pending.create_before_destroy {
@@ -81,6 +105,9 @@ async fn resolve_one(state: &mut State, provider: &dyn Provider, pending: &Pendi
         }
         Created::Absent => Resolution::Forgotten { addr },
         Created::NotOurs { id } => Resolution::NotOurs { addr, id },
-        Created::Unknowable => Resolution::Unknowable { addr, token: pending.token.clone() },
+        Created::Unknowable => Resolution::Unknowable {
+            addr,
+            token: pending.token.clone(),
+        },
     })
 }

@@ -37,7 +37,10 @@ impl Delta {
             serial: state.serial,
             resources: touched
                 .iter()
-                .map(|addr| Change { address: addr.to_string(), resource: state.get(addr).cloned() })
+                .map(|addr| Change {
+                    address: addr.to_string(),
+                    resource: state.get(addr).cloned(),
+                })
                 .collect(),
             pending: state.pending.clone(),
             outputs: state.outputs.clone(),
@@ -46,7 +49,10 @@ impl Delta {
 
     pub fn apply_to(&self, state: &mut State) -> Result<(), String> {
         for change in &self.resources {
-            let addr: InstanceAddr = change.address.parse().map_err(|e| format!("journal entry {}: {e}", self.serial))?;
+            let addr: InstanceAddr = change
+                .address
+                .parse()
+                .map_err(|e| format!("journal entry {}: {e}", self.serial))?;
             match &change.resource {
                 Some(rs) => state.upsert(rs.clone()),
                 None => {
@@ -62,7 +68,8 @@ impl Delta {
 
     /// One line of the journal file.
     pub fn to_line(&self) -> Vec<u8> {
-        let mut line = serde_json::to_vec(self).expect("a delta holds only JSON values and string keys");
+        let mut line =
+            serde_json::to_vec(self).expect("a delta holds only JSON values and string keys");
         line.push(b'\n');
         line
     }
@@ -74,15 +81,24 @@ impl Delta {
 /// last line without its newline is a write cut short by a crash, never
 /// acknowledged, and ends the replay; anything else unreadable is an error.
 pub fn replay(state: &mut State, journal: &[u8], location: &str) -> Result<(), StateError> {
-    let invalid = |detail: String| StateError::Invalid { location: format!("{location} (journal)"), detail };
+    let invalid = |detail: String| StateError::Invalid {
+        location: format!("{location} (journal)"),
+        detail,
+    };
     let mut rest = journal;
     while !rest.is_empty() {
-        let Some(end) = rest.iter().position(|b| *b == b'\n') else { break };
+        let Some(end) = rest.iter().position(|b| *b == b'\n') else {
+            break;
+        };
         let (line, after) = rest.split_at(end);
         rest = &after[1..];
-        let delta: Delta = serde_json::from_slice(line).map_err(|e| invalid(format!("entry after serial {}: {e}", state.serial)))?;
+        let delta: Delta = serde_json::from_slice(line)
+            .map_err(|e| invalid(format!("entry after serial {}: {e}", state.serial)))?;
         if delta.lineage != state.lineage {
-            return Err(invalid(format!("entry of lineage {}, but the state's is {}", delta.lineage, state.lineage)));
+            return Err(invalid(format!(
+                "entry of lineage {}, but the state's is {}",
+                delta.lineage, state.lineage
+            )));
         }
         if delta.serial <= state.serial {
             continue;
@@ -99,8 +115,14 @@ pub fn last_serial(doc_serial: u64, journal: &[u8], location: &str) -> Result<u6
         serial: u64,
     }
     let mut serial = doc_serial;
-    for line in journal.split_inclusive(|b| *b == b'\n').filter(|l| l.ends_with(b"\n")) {
-        let head: Head = serde_json::from_slice(line).map_err(|e| StateError::Invalid { location: format!("{location} (journal)"), detail: e.to_string() })?;
+    for line in journal
+        .split_inclusive(|b| *b == b'\n')
+        .filter(|l| l.ends_with(b"\n"))
+    {
+        let head: Head = serde_json::from_slice(line).map_err(|e| StateError::Invalid {
+            location: format!("{location} (journal)"),
+            detail: e.to_string(),
+        })?;
         serial = serial.max(head.serial);
     }
     Ok(serial)
@@ -116,7 +138,9 @@ mod tests {
     }
 
     fn with(state: &mut State, address: &str, id: &str) {
-        state.upsert(ResourceState::from_object(&addr(address), &object! {"id" => id}, &[], false).unwrap());
+        state.upsert(
+            ResourceState::from_object(&addr(address), &object! {"id" => id}, &[], false).unwrap(),
+        );
     }
 
     #[test]
@@ -131,7 +155,8 @@ mod tests {
         live.serial = 2;
         journal.extend(Delta::of(&live, &BTreeSet::from([addr("aws_vpc.b")])).to_line());
         live.remove(&addr("aws_vpc.a"));
-        live.set_output("x", &crate::value::Value::from("y"), false).unwrap();
+        live.set_output("x", &crate::value::Value::from("y"), false)
+            .unwrap();
         live.serial = 3;
         journal.extend(Delta::of(&live, &BTreeSet::from([addr("aws_vpc.a")])).to_line());
 
@@ -167,7 +192,10 @@ mod tests {
         read.remove(&addr("aws_vpc.a"));
         read.serial = 5;
         replay(&mut read, &journal, "t").unwrap();
-        assert!(read.resources.is_empty(), "an entry older than the document changes nothing");
+        assert!(
+            read.resources.is_empty(),
+            "an entry older than the document changes nothing"
+        );
         let mut other = State::new();
         assert!(replay(&mut other, &journal, "t").is_err());
     }

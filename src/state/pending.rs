@@ -34,16 +34,29 @@ pub struct PendingCreate {
 }
 
 impl PendingCreate {
-    pub fn new(addr: &InstanceAddr, token: &str, stack: &str, planned: &Object, dependencies: &[InstanceAddr], create_before_destroy: bool) -> PendingCreate {
+    pub fn new(
+        addr: &InstanceAddr,
+        token: &str,
+        stack: &str,
+        planned: &Object,
+        dependencies: &[InstanceAddr],
+        create_before_destroy: bool,
+    ) -> PendingCreate {
         // Computed attributes are unknown before the create: only what is known is kept.
         let now = std::time::SystemTime::now();
-        let known: Object = planned.iter().filter(|(_, v)| v.is_wholly_known()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let known: Object = planned
+            .iter()
+            .filter(|(_, v)| v.is_wholly_known())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         PendingCreate {
             address: addr.to_string(),
             token: token.to_string(),
             stack: stack.to_string(),
             started: super::lock::rfc3339(now),
-            started_unix: now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            started_unix: now
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
             planned: Value::Object(known).to_json(),
             dependencies: dependencies.iter().map(ToString::to_string).collect(),
             create_before_destroy,
@@ -51,7 +64,9 @@ impl PendingCreate {
     }
 
     pub fn addr(&self) -> Result<InstanceAddr, String> {
-        self.address.parse().map_err(|e| format!("pending create {:?}: {e}", self.address))
+        self.address
+            .parse()
+            .map_err(|e| format!("pending create {:?}: {e}", self.address))
     }
 
     pub fn planned_object(&self) -> Object {
@@ -66,7 +81,10 @@ impl PendingCreate {
     }
 
     pub fn dependency_addrs(&self) -> Vec<InstanceAddr> {
-        self.dependencies.iter().filter_map(|d| d.parse().ok()).collect()
+        self.dependencies
+            .iter()
+            .filter_map(|d| d.parse().ok())
+            .collect()
     }
 }
 

@@ -2316,7 +2316,10 @@ fn crash_after_create_call(h: &Harness, made: bool) -> String {
     let mut state = State::new();
     let token = "tok-1";
     let planned = crate::object! {"description" => "ebs", "key_usage" => "ENCRYPT_DECRYPT"};
-    state.begin_create(crate::state::PendingCreate::new(&addr("mem_key.k"), token, "web", &planned, &[], false));
+    let mut pending = crate::state::PendingCreate::new(&addr("mem_key.k"), token, "web", &planned, &[], false);
+    // Long enough ago that no call of it can still be in flight.
+    pending.started_unix -= 60;
+    state.begin_create(pending);
     h.backend.write(&state, None).unwrap();
     if !made {
         return String::new();

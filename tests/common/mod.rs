@@ -600,3 +600,19 @@ pub fn string_map(pairs: &[(&str, &str)]) -> Value {
             .collect(),
     )
 }
+
+/// The object a `find_created` answer says was found (panics on anything else).
+pub fn found(answer: recon::provider::Created) -> Object {
+    match answer {
+        recon::provider::Created::Found(object) => object,
+        other => panic!("expected Found, got {other:?}"),
+    }
+}
+
+/// The id a `find_created` answer says holds the name (panics on anything else).
+pub fn not_ours(answer: recon::provider::Created) -> String {
+    match answer {
+        recon::provider::Created::NotOurs { id } => id,
+        other => panic!("expected NotOurs, got {other:?}"),
+    }
+}
