@@ -216,3 +216,33 @@ fn example_stack_applies_exactly_once_under_throttling_and_server_errors() {
     let left = leftovers(&moto.sdk_config());
     assert!(left.is_empty(), "a duplicate or leaked object: {left:?}");
 }
+
+#[test]
+fn a_create_whose_answer_never_comes_times_out_and_is_adopted_once() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto);
+    let work = tempfile::tempdir().unwrap();
+    let stack = write_stack(
+        work.path(),
+        "slow",
+        "resource \"aws_vpc\" \"net\" {\n  cidr_block = \"10.9.0.0/16\"\n}\n",
+    );
+    // The request reaches AWS late, long after recon stopped waiting for it.
+    proxy.set_rules(json!([
+        {"operation": "CreateVpc", "fault": "delay", "delay_seconds": 4, "times": 1}
+    ]));
+    let started = std::time::Instant::now();
+    let run = ok(proxy.run(
+        work.path(),
+        &stack,
+        &["--call-timeout", "2s", "apply", "--auto-approve", "--policy-fail-on", "critical"],
+    ));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{}", run.all());
+    assert_eq!(proxy.calls("CreateVpc").len(), 1, "looked for, not sent again\n{}", run.all());
+    assert_eq!(
+        ec2_objects(&moto, "aws_vpc.net"),
+        vec![state_id(work.path(), "slow", "aws_vpc.net")]
+    );
+    proxy.clear();
+    clean_plan(&proxy, work.path(), &stack);
+}

@@ -25,10 +25,11 @@ pub fn single_attempt() -> RetryConfig {
     RetryConfig::disabled()
 }
 
-pub fn timeout_config() -> TimeoutConfig {
+/// Each attempt of a call gives up after `call` (the default is [`CALL_TIMEOUT`]).
+pub fn timeout_config(call: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(CALL_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(call))
+        .operation_attempt_timeout(call)
         .build()
 }
 
@@ -44,10 +45,10 @@ pub fn retry_partition() -> RetryPartition {
 /// A service's config builder from the shared SDK configuration, with recon's
 /// retry policy, timeouts and retry partition.
 macro_rules! configure {
-    ($sdk:ident, $config:expr, $retry:expr) => {
+    ($sdk:ident, $config:expr, $retry:expr, $timeout:expr) => {
         $sdk::config::Builder::from($config)
             .retry_config($retry)
-            .timeout_config($crate::aws::call::timeout_config())
+            .timeout_config($crate::aws::call::timeout_config($timeout))
             .retry_partition($crate::aws::call::retry_partition())
             .interceptor($crate::aws::call::ThrottleNotice)
     };

@@ -40,8 +40,8 @@ pub struct Clients {
 
 /// Builds one service's client with recon's call policy.
 macro_rules! client {
-    ($sdk:ident, $config:expr, $retry:expr) => {
-        $sdk::Client::from_conf(call::configure!($sdk, $config, $retry).build())
+    ($sdk:ident, $config:expr, $retry:expr, $timeout:expr) => {
+        $sdk::Client::from_conf(call::configure!($sdk, $config, $retry, $timeout).build())
     };
 }
 
@@ -63,25 +63,30 @@ impl Clients {
     }
 
     pub fn from_config(config: &aws_config::SdkConfig) -> Clients {
-        let mut clients = Clients::with_retry(config, call::retry_config());
-        clients.single = Some(Box::new(Clients::with_retry(config, call::single_attempt())));
+        Clients::with_call_timeout(config, call::CALL_TIMEOUT)
+    }
+
+    /// Clients whose call attempts each give up after `timeout`.
+    pub fn with_call_timeout(config: &aws_config::SdkConfig, timeout: std::time::Duration) -> Clients {
+        let mut clients = Clients::with_retry(config, call::retry_config(), timeout);
+        clients.single = Some(Box::new(Clients::with_retry(config, call::single_attempt(), timeout)));
         clients
     }
 
-    fn with_retry(config: &aws_config::SdkConfig, retry: aws_config::retry::RetryConfig) -> Clients {
+    fn with_retry(config: &aws_config::SdkConfig, retry: aws_config::retry::RetryConfig, timeout: std::time::Duration) -> Clients {
         // A custom endpoint (an emulator) rarely resolves bucket.host names.
-        let s3_config = call::configure!(aws_sdk_s3, config, retry.clone())
+        let s3_config = call::configure!(aws_sdk_s3, config, retry.clone(), timeout)
             .force_path_style(config.endpoint_url().is_some())
             .build();
         Clients {
-            ec2: client!(aws_sdk_ec2, config, retry.clone()),
-            iam: client!(aws_sdk_iam, config, retry.clone()),
-            kms: client!(aws_sdk_kms, config, retry.clone()),
-            lambda: client!(aws_sdk_lambda, config, retry.clone()),
-            events: client!(aws_sdk_eventbridge, config, retry.clone()),
+            ec2: client!(aws_sdk_ec2, config, retry.clone(), timeout),
+            iam: client!(aws_sdk_iam, config, retry.clone(), timeout),
+            kms: client!(aws_sdk_kms, config, retry.clone(), timeout),
+            lambda: client!(aws_sdk_lambda, config, retry.clone(), timeout),
+            events: client!(aws_sdk_eventbridge, config, retry.clone(), timeout),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            sqs: client!(aws_sdk_sqs, config, retry.clone()),
-            sts: client!(aws_sdk_sts, config, retry),
+            sqs: client!(aws_sdk_sqs, config, retry.clone(), timeout),
+            sts: client!(aws_sdk_sts, config, retry, timeout),
             region: config
                 .region()
                 .map(|r| r.to_string())

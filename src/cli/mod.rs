@@ -43,6 +43,10 @@ pub struct Cli {
     /// Never use colour (also when NO_COLOR is set or output is not a terminal).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// How long one attempt of one AWS call may take before it counts as lost
+    /// (then retried; a create is looked for first), e.g. 60s, 2m.
+    #[arg(long = "call-timeout", global = true, value_name = "DURATION", default_value = "60s", value_parser = crate::state::lock::parse_duration)]
+    pub call_timeout: std::time::Duration,
     #[command(flatten)]
     pub backend: backend::BackendArgs,
     #[command(subcommand)]
@@ -176,7 +180,7 @@ pub fn run(cli: Cli) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color, backend, held: Default::default(), aws: Default::default(), interrupt: Default::default(), identity: Default::default() };
+    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color, backend, call_timeout: cli.call_timeout, held: Default::default(), aws: Default::default(), interrupt: Default::default(), identity: Default::default() };
     let (result, abandoned) = runtime.block_on(async {
         let command = async {
             match &cli.command {
@@ -293,6 +297,8 @@ pub struct Ctx {
     pub color: bool,
     /// Backend selection and locking options (src/cli/backend.rs).
     pub backend: backend::BackendOpts,
+    /// One attempt of one AWS call (`--call-timeout`).
+    pub call_timeout: std::time::Duration,
     held: tokio::sync::Mutex<Option<backend::Held>>,
     aws: tokio::sync::OnceCell<aws_config::SdkConfig>,
     /// What Ctrl-C does now, and the stop flag an apply watches.
@@ -319,7 +325,7 @@ impl Ctx {
 
     pub async fn provider(&self) -> AwsProvider {
         crate::aws::call::on_throttle(|line| errln!("{line}"));
-        AwsProvider::new(&Clients::from_config(self.aws_config().await))
+        AwsProvider::new(&Clients::with_call_timeout(self.aws_config().await, self.call_timeout))
     }
 
     /// The standard AWS configuration, loaded once per command.
