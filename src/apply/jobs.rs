@@ -3,7 +3,7 @@
 //! replacement's delete before its create, or after it (and after its dependents
 //! moved over) under `create_before_destroy`.
 
-use crate::addr::InstanceAddr;
+use crate::addr::{InstanceAddr, ResourceAddr};
 use crate::plan::{Action, Plan};
 use std::collections::BTreeMap;
 
@@ -57,13 +57,26 @@ pub fn build(plan: &Plan) -> Vec<Job> {
             }
         }
     }
+    // Changes by the block they belong to, and by the blocks they depend on:
+    // each edge is found once instead of by scanning every change per change.
+    let mut of_block: BTreeMap<&ResourceAddr, Vec<usize>> = BTreeMap::new();
+    let mut dependents: BTreeMap<&ResourceAddr, Vec<usize>> = BTreeMap::new();
     for (i, c) in plan.changes.iter().enumerate() {
-        let depends = |other: &crate::plan::ResourceChange| other.depends_on.contains(&c.addr.resource);
+        of_block.entry(&c.addr.resource).or_default().push(i);
+        for d in &c.depends_on {
+            dependents.entry(d).or_default().push(i);
+        }
+    }
+    let none = Vec::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        let dependents_of_c = dependents.get(&c.addr.resource).unwrap_or(&none);
         if let Some(&f) = forward.get(&c.addr) {
             // After every instance of everything it depends on is created or updated.
-            for other in plan.changes.iter().filter(|o| c.depends_on.contains(&o.addr.resource)) {
-                if let Some(&d) = forward.get(&other.addr) {
-                    jobs[f].deps.push(d);
+            for d in &c.depends_on {
+                for &o in of_block.get(d).unwrap_or(&none) {
+                    if let Some(&dep) = forward.get(&plan.changes[o].addr) {
+                        jobs[f].deps.push(dep);
+                    }
                 }
             }
             if c.action == (Action::Replace { create_before_destroy: false }) {
@@ -72,17 +85,15 @@ pub fn build(plan: &Plan) -> Vec<Job> {
         }
         if let Some(&d) = delete.get(&c.addr).filter(|_| c.deposed.is_none()) {
             // Dependents' old objects go first.
-            for (j, other) in plan.changes.iter().enumerate() {
-                if j != i && depends(other) {
-                    if let Some(&od) = delete.get(&other.addr) {
-                        jobs[d].deps.push(od);
-                    }
+            for &j in dependents_of_c.iter().filter(|&&j| j != i) {
+                if let Some(&od) = delete.get(&plan.changes[j].addr) {
+                    jobs[d].deps.push(od);
                 }
             }
             if c.action == (Action::Replace { create_before_destroy: true }) {
                 jobs[d].deps.push(forward[&c.addr]);
-                for other in plan.changes.iter().filter(|o| depends(o)) {
-                    if let Some(&of) = forward.get(&other.addr) {
+                for &j in dependents_of_c {
+                    if let Some(&of) = forward.get(&plan.changes[j].addr) {
                         jobs[d].deps.push(of);
                     }
                 }
