@@ -65,6 +65,7 @@ pub fn scan(
         let Ok(body) = hcl_edit::parser::parse_body(&file.text) else {
             continue;
         };
+        let lines = LineIndex::new(&file.text);
         for structure in body.iter() {
             let Structure::Block(block) = structure else {
                 continue;
@@ -85,8 +86,8 @@ pub fn scan(
             let range = block.span().unwrap_or(0..0);
             let location = Location {
                 file: file.name.clone(),
-                start_line: line_of(&file.text, range.start),
-                end_line: line_of(&file.text, range.end.saturating_sub(1).max(range.start)),
+                start_line: lines.line_of(range.start),
+                end_line: lines.line_of(range.end.saturating_sub(1).max(range.start)),
             };
             let mut strings = StringSpans::default();
             strings.visit_body(&block.body);
@@ -101,8 +102,23 @@ pub fn scan(
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+/// Where each line of a file starts: a block's line is found by binary search
+/// instead of by counting newlines from the top of the file for every block
+/// (which made a check quadratic in the size of a file).
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { starts }
+    }
+
+    /// The 1-based line of byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
 }
 
 /// Byte ranges of string literals, templates and heredocs: a marker inside one is
