@@ -29,6 +29,7 @@ const TRANSIENT: &[&str] = &[
     "InternalError",
     "InternalFailure",
     "InternalServerError",
+    "InternalException",
     "ServiceFailure",
     "ServiceException",
     "KMSInternalException",
@@ -86,16 +87,19 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let code = err.code().map(str::to_string);
+    let server_error = matches!(&err, SdkError::ServiceError(e) if e.raw().status().is_server_error());
     let kind = match (&err, code.as_deref()) {
         // No answer, or one that could not be read: whether the call ran is unknown.
         (
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_),
             _,
         ) => ErrorKind::Transient,
-        (_, Some(code)) => kind_of_code(code),
-        (SdkError::ServiceError(e), None) if e.raw().status().is_server_error() => {
-            ErrorKind::Transient
-        }
+        (_, Some(code)) => match kind_of_code(code) {
+            // A 5xx under a code of its own (EventBridge's InternalException, ...).
+            ErrorKind::Other if server_error => ErrorKind::Transient,
+            kind => kind,
+        },
+        _ if server_error => ErrorKind::Transient,
         _ => ErrorKind::Other,
     };
     let message = match err.message() {
