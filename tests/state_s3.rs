@@ -579,8 +579,11 @@ fn a_killed_apply_leaves_a_lock_that_force_unlock_clears() {
     let (_, out) = a.finish();
     assert!(!out.contains("Apply complete"), "killed too late: {out}");
     let id = lock_id(&moto, "web.json");
-    let landed = addresses(&remote_state(&moto, "web.json")).len();
-    assert!((1..30).contains(&landed), "{landed} landed before the kill");
+    // Writes after the apply's first went to the journal; reading state folds it in.
+    assert!(!keys_under(&moto, "web.json.journal/").is_empty());
+    let listed = ok(recon(&moto, &bob, &["-C", "web", "state", "list"])).stdout;
+    let landed = listed.lines().filter(|l| l.starts_with("aws_eip.")).count();
+    assert!((1..30).contains(&landed), "{landed} landed before the kill:\n{listed}");
 
     // The next operator is told exactly how to break the lock...
     let b = recon(&moto, &bob, &["-C", "web", "apply", "--auto-approve"]);
@@ -631,6 +634,7 @@ fn a_killed_apply_leaves_a_lock_that_force_unlock_clears() {
     assert!(done.stdout.contains("Apply complete!"), "{}", done.all());
     let state = remote_state(&moto, "web.json");
     assert_eq!(addresses(&state).len(), 30);
+    assert_eq!(keys_under(&moto, "web.json.journal/"), Vec::<String>::new(), "the apply's end compacts the journal");
     ok(recon(
         &moto,
         &bob,
@@ -1037,4 +1041,94 @@ fn state_commands_migrate_list_show_mv_rm_push_and_history() {
         serde_json::from_str(&ok(recon(&moto, &cwd, &["-C", "web", "state", "pull"])).stdout)
             .unwrap();
     assert_eq!(pulled, pushed);
+}
+
+/// Keys of the objects under `prefix`.
+fn keys_under(moto: &Moto, prefix: &str) -> Vec<String> {
+    let client = s3(moto);
+    runtime().block_on(async {
+        let out = client.list_objects_v2().bucket(BUCKET).prefix(prefix).send().await.unwrap();
+        out.contents().iter().filter_map(|o| o.key().map(str::to_string)).collect()
+    })
+}
+
+#[test]
+fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_whole_write() {
+    use recon::state::journal::Delta;
+    use recon::state::{Backend, ResourceState, S3Backend, State, StateError};
+    let moto = Moto::start();
+    create_bucket(&moto, true);
+    let kms = aws_sdk_kms::Client::new(&moto.sdk_config());
+    let key_arn = runtime().block_on(async { kms.create_key().send().await.unwrap().key_metadata().unwrap().arn().unwrap().to_string() });
+    let recovery = tempfile::tempdir().unwrap();
+    let backend = || {
+        let settings = recon::state::s3::S3Settings {
+            bucket: BUCKET.into(),
+            key: "j.json".into(),
+            client_kms_key_id: Some(key_arn.clone()),
+            recovery_dir: recovery.path().to_path_buf(),
+            ..Default::default()
+        };
+        S3Backend::new(s3(&moto), kms.clone(), settings)
+    };
+    let canary = "canary-journal-5b1e";
+    let eip = |i: usize| -> ResourceState {
+        serde_json::from_value(serde_json::json!({
+            "address": format!("aws_eip.ip{i}"), "mode": "managed", "type": "aws_eip", "name": format!("ip{i}"),
+            "index": null, "attributes": { "id": format!("eipalloc-{i}"), "tags": { "Owner": canary } },
+        }))
+        .unwrap()
+    };
+    let (alice, bob) = (backend(), backend());
+    let mut state = State::new();
+    state.serial = 1;
+    let lineage = state.lineage.clone();
+    runtime().block_on(async {
+        alice.write(&state, None).await.unwrap();
+        for i in 0..5 {
+            let before = state.serial;
+            state.upsert(eip(i));
+            state.bump_serial();
+            let touched = [format!("aws_eip.ip{i}").parse().unwrap()].into_iter().collect();
+            alice.append(&state, &Delta::of(&state, &touched), (&lineage, before)).await.unwrap();
+        }
+    });
+
+    // Five entries under the document's serial; the document itself unchanged.
+    let entries = keys_under(&moto, "j.json.journal/");
+    assert_eq!(entries.len(), 5, "{entries:?}");
+    assert!(entries.iter().all(|k| k.starts_with("j.json.journal/00000000000000000001/")), "{entries:?}");
+    assert_eq!(serial_of(&moto, "j.json"), 1);
+    for key in &entries {
+        let (bytes, meta) = object(&moto, key).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("recon_encrypted") && !text.contains(canary) && !text.contains("aws_eip"), "{key}: {text}");
+        assert!(meta.contains_key("recon-sha256"), "{key}");
+        // Each entry holds its change, not the state: far smaller than five resources.
+        assert!(bytes.len() < 2000, "{key} is {} bytes", bytes.len());
+    }
+
+    // Another reader sees the document and its journal: the whole state.
+    let read = runtime().block_on(bob.read()).unwrap().unwrap();
+    assert_eq!(read, state);
+
+    // Bob journals serial 7; Alice, who did not see it, is refused the same serial.
+    let mut bobs = read.clone();
+    bobs.bump_serial();
+    let touched = Default::default();
+    runtime().block_on(bob.append(&bobs, &Delta::of(&bobs, &touched), (&lineage, 6))).unwrap();
+    let mut alices = state.clone();
+    alices.upsert(eip(9));
+    alices.bump_serial();
+    let touched = ["aws_eip.ip9".parse().unwrap()].into_iter().collect();
+    let refused = runtime().block_on(alice.append(&alices, &Delta::of(&alices, &touched), (&lineage, 6))).unwrap_err();
+    assert!(matches!(refused, StateError::Conflict { .. }), "{refused}");
+
+    // A whole write folds the journal in and drops it; history keeps documents only.
+    bobs.bump_serial();
+    runtime().block_on(bob.write(&bobs, Some((&lineage, 7)))).unwrap();
+    assert_eq!(keys_under(&moto, "j.json.journal/"), Vec::<String>::new());
+    assert_eq!(runtime().block_on(backend().read()).unwrap().unwrap(), bobs);
+    let history = runtime().block_on(bob.versions()).unwrap();
+    assert_eq!(history.iter().map(|v| v.serial).collect::<Vec<_>>(), vec![Some(8), Some(1)]);
 }

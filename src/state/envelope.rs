@@ -37,13 +37,25 @@ pub fn is_sealed(bytes: &[u8]) -> bool {
     head.windows(15).any(|w| w == b"recon_encrypted")
 }
 
-/// Encrypts `plaintext` under a new data key from KMS key `key_id`.
-pub async fn seal(
+/// A data key from KMS, plain and wrapped. An apply's journal entries share
+/// one (each with its own nonce), so a journal write costs no KMS call.
+#[derive(Clone)]
+pub struct DataKey {
+    plain: Vec<u8>,
+    wrapped: Vec<u8>,
+    kms_key_arn: String,
+}
+
+/// Data keys already opened by KMS, by their wrapped form (base64): reading a
+/// journal asks KMS once per key, not once per entry.
+pub type OpenedKeys = std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>;
+
+/// A new data key from KMS key `key_id`.
+pub async fn data_key(
     kms: &aws_sdk_kms::Client,
     key_id: &str,
-    plaintext: &[u8],
     location: &str,
-) -> Result<Vec<u8>, StateError> {
+) -> Result<DataKey, StateError> {
     let out = kms
         .generate_data_key()
         .key_id(key_id)
@@ -56,21 +68,33 @@ pub async fn seal(
             action: "encrypt (KMS GenerateDataKey) the state for",
             message: format!("key {key_id}: {}", super::s3::sdk_message(&e)),
         })?;
-    let (Some(key), Some(encrypted_key)) = (out.plaintext(), out.ciphertext_blob()) else {
+    let (Some(key), Some(wrapped)) = (out.plaintext(), out.ciphertext_blob()) else {
         return Err(StateError::Remote {
             location: location.to_string(),
             action: "encrypt the state for",
             message: format!("KMS GenerateDataKey with key {key_id} returned no data key"),
         });
     };
-    let key_arn = out.key_id().unwrap_or(key_id);
-    seal_with(
-        key.as_ref(),
-        encrypted_key.as_ref(),
-        key_arn,
-        plaintext,
-        location,
-    )
+    Ok(DataKey {
+        plain: key.as_ref().to_vec(),
+        wrapped: wrapped.as_ref().to_vec(),
+        kms_key_arn: out.key_id().unwrap_or(key_id).to_string(),
+    })
+}
+
+/// Encrypts `plaintext` under a new data key from KMS key `key_id`.
+pub async fn seal(
+    kms: &aws_sdk_kms::Client,
+    key_id: &str,
+    plaintext: &[u8],
+    location: &str,
+) -> Result<Vec<u8>, StateError> {
+    seal_under(&data_key(kms, key_id, location).await?, plaintext, location)
+}
+
+/// Encrypts `plaintext` under `key`, with a fresh nonce.
+pub fn seal_under(key: &DataKey, plaintext: &[u8], location: &str) -> Result<Vec<u8>, StateError> {
+    seal_with(&key.plain, &key.wrapped, &key.kms_key_arn, plaintext, location)
 }
 
 /// Decrypts a sealed state, asking KMS to open its data key.
@@ -79,7 +103,30 @@ pub async fn open(
     bytes: &[u8],
     location: &str,
 ) -> Result<Vec<u8>, StateError> {
+    open_cached(kms, bytes, location, &OpenedKeys::default()).await
+}
+
+/// Like [`open`], asking KMS only for data keys not in `opened`.
+pub async fn open_cached(
+    kms: &aws_sdk_kms::Client,
+    bytes: &[u8],
+    location: &str,
+    opened: &OpenedKeys,
+) -> Result<Vec<u8>, StateError> {
     let sealed = parse(bytes, location)?;
+    let known = opened.lock().unwrap().get(&sealed.encrypted_key).cloned();
+    let key = match known {
+        Some(key) => key,
+        None => {
+            let key = open_key(kms, &sealed, location).await?;
+            opened.lock().unwrap().insert(sealed.encrypted_key.clone(), key.clone());
+            key
+        }
+    };
+    open_with(&key, &sealed, location)
+}
+
+async fn open_key(kms: &aws_sdk_kms::Client, sealed: &Sealed, location: &str) -> Result<Vec<u8>, StateError> {
     let encrypted_key = decode(&sealed.encrypted_key, "encrypted_key", location)?;
     let out = kms
         .decrypt()
@@ -98,7 +145,7 @@ pub async fn open(
         key: sealed.kms_key_id.clone(),
         message: "KMS Decrypt returned no key".into(),
     })?;
-    open_with(key.as_ref(), &sealed, location)
+    Ok(key.as_ref().to_vec())
 }
 
 /// The KMS key a sealed state names, for messages.

@@ -9,8 +9,19 @@
 //!   checked on every read; serial and lineage ride along for `state history`.
 //! - SSE-KMS with `kms_key_id`; client-side envelope encryption (see
 //!   `envelope`) with `recon { encryption { kms_key_id } }`.
+//! - An apply's writes after its first are journal entries, one small object
+//!   per write: `<key>.journal/<document serial>/<serial>`, created with
+//!   `If-None-Match: *` while the lock is held, checksummed and encrypted like
+//!   the document. Reading is the document, then the entries filed under its
+//!   serial, in order. A whole write (the apply's end, push, mv, rm) replaces
+//!   the document and then deletes the entries: entries filed under an older
+//!   document are never read, so a crash between the two loses nothing.
+//!   Unlike a document write, an entry cannot be made conditional on the
+//!   document's ETag (S3 has no multi-object condition): a writer whose lock
+//!   was broken could still file an entry under a document that another writer
+//!   is replacing; the lock is what prevents it.
 
-use super::{check_replace, envelope, Backend, LockInfo, State, StateError, StateVersion};
+use super::{check_replace, envelope, journal, Backend, LockInfo, State, StateError, StateVersion};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -50,13 +61,19 @@ pub struct S3Backend {
     /// What this process last read or wrote, so a write can be made
     /// conditional on exactly that object.
     seen: Mutex<Option<Seen>>,
+    /// The data key this run's journal entries are sealed under.
+    journal_key: tokio::sync::OnceCell<envelope::DataKey>,
+    opened: envelope::OpenedKeys,
 }
 
 #[derive(Clone, Debug)]
 struct Seen {
     lineage: String,
+    /// The state's serial: the document's, or its last journal entry's.
     serial: u64,
+    /// The document's ETag and serial (its journal is filed under it).
     etag: String,
+    document: u64,
 }
 
 /// An object as stored.
@@ -79,6 +96,8 @@ impl S3Backend {
             settings,
             key,
             seen: Mutex::new(None),
+            journal_key: tokio::sync::OnceCell::new(),
+            opened: envelope::OpenedKeys::default(),
         }
     }
 
@@ -96,6 +115,17 @@ impl S3Backend {
 
     fn location(&self) -> String {
         format!("s3://{}/{}", self.settings.bucket, self.key)
+    }
+
+    /// Where every journal entry of this state lives.
+    fn journal_prefix(&self) -> String {
+        format!("{}.journal/", self.key)
+    }
+
+    /// The journal of the document with serial `document`; zero-padded so that
+    /// listing order is serial order.
+    fn journal_of(&self, document: u64) -> String {
+        format!("{}{document:020}/", self.journal_prefix())
     }
 
     fn remote(&self, action: &'static str, message: String) -> StateError {
@@ -148,6 +178,11 @@ impl S3Backend {
 
     /// Checks the checksum, decrypts if needed, parses.
     async fn decode(&self, raw: &Raw, location: &str) -> Result<State, StateError> {
+        State::from_json_at(&self.unseal(raw, location).await?, location)
+    }
+
+    /// The plaintext of an object recon wrote, its checksum checked.
+    async fn unseal(&self, raw: &Raw, location: &str) -> Result<Vec<u8>, StateError> {
         let found = super::sha256_hex(&raw.bytes);
         match &raw.checksum {
             Some(want) if *want == found => {}
@@ -164,20 +199,71 @@ impl S3Backend {
                 })
             }
         }
-        let plain = if envelope::is_sealed(&raw.bytes) {
-            envelope::open(&self.kms, &raw.bytes, location).await?
+        if envelope::is_sealed(&raw.bytes) {
+            envelope::open_cached(&self.kms, &raw.bytes, location, &self.opened).await
         } else {
-            raw.bytes.clone()
-        };
-        State::from_json_at(&plain, location)
+            Ok(raw.bytes.clone())
+        }
     }
 
-    fn remember(&self, state: &State, etag: Option<&str>) {
+    /// Remembers a document just read or written (`document` is its serial;
+    /// `state` may be further on, through the journal).
+    fn remember(&self, state: &State, etag: Option<&str>, document: u64) {
         *self.seen.lock().unwrap() = etag.map(|etag| Seen {
             lineage: state.lineage.clone(),
             serial: state.serial,
             etag: etag.to_string(),
+            document,
         });
+    }
+
+    /// The state now: the document and its journal, with the document's ETag
+    /// and serial.
+    async fn current(&self) -> Result<Option<(State, Option<String>, u64)>, StateError> {
+        let Some(raw) = self.get_raw(&self.key, None).await? else {
+            return Ok(None);
+        };
+        let location = self.location();
+        let mut state = self.decode(&raw, &location).await?;
+        let document = state.serial;
+        let mut entries = self.list(&self.journal_of(document)).await?;
+        entries.sort();
+        let mut journal = Vec::new();
+        for key in entries {
+            let at = format!("s3://{}/{key}", self.settings.bucket);
+            // Gone since the listing: a whole write folded it in; read it all again.
+            let Some(raw) = self.get_raw(&key, None).await? else {
+                return Box::pin(self.current()).await;
+            };
+            journal.extend(self.unseal(&raw, &at).await?);
+        }
+        journal::replay(&mut state, &journal, &location)?;
+        Ok(Some((state, raw.etag, document)))
+    }
+
+    /// Deletes every journal entry: called after a whole write, which holds them all.
+    async fn drop_journal(&self) -> Result<(), StateError> {
+        let keys = self.list(&self.journal_prefix()).await?;
+        for chunk in keys.chunks(1000) {
+            let objects = chunk
+                .iter()
+                .map(|k| aws_sdk_s3::types::ObjectIdentifier::builder().key(k).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.remote("delete the journal of", e.to_string()))?;
+            let delete = aws_sdk_s3::types::Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| self.remote("delete the journal of", e.to_string()))?;
+            self.s3
+                .delete_objects()
+                .bucket(&self.settings.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| self.remote("delete the journal of", sdk_message(&e)))?;
+        }
+        Ok(())
     }
 
     /// The document as stored: plaintext JSON, or its encrypted envelope.
@@ -254,7 +340,7 @@ impl S3Backend {
                 .set_continuation_token(token)
                 .send()
                 .await
-                .map_err(|e| self.remote("list the environments of", sdk_message(&e)))?;
+                .map_err(|e| self.remote("list objects beside", sdk_message(&e)))?;
             keys.extend(
                 out.contents()
                     .iter()
@@ -283,12 +369,11 @@ impl Backend for S3Backend {
     }
 
     async fn read(&self) -> Result<Option<State>, StateError> {
-        let Some(raw) = self.get_raw(&self.key, None).await? else {
+        let Some((state, etag, document)) = self.current().await? else {
             *self.seen.lock().unwrap() = None;
             return Ok(None);
         };
-        let state = self.decode(&raw, &self.location()).await?;
-        self.remember(&state, raw.etag.as_deref());
+        self.remember(&state, etag.as_deref(), document);
         Ok(Some(state))
     }
 
@@ -320,13 +405,9 @@ impl Backend for S3Backend {
                         Some(seen.etag)
                     }
                     None => {
-                        let raw = self.get_raw(&self.key, None).await?;
-                        let current = match &raw {
-                            Some(raw) => Some(self.decode(raw, &location).await?),
-                            None => None,
-                        };
-                        check_replace(&location, current.as_ref(), state, expected)?;
-                        match raw.and_then(|r| r.etag) {
+                        let current = self.current().await?;
+                        check_replace(&location, current.as_ref().map(|c| &c.0), state, expected)?;
+                        match current.and_then(|c| c.1) {
                             Some(etag) => Some(etag),
                             None => return Err(self.remote("write", "S3 returned no ETag for the current state; cannot write conditionally".into())),
                         }
@@ -345,9 +426,9 @@ impl Backend for S3Backend {
             Some(etag) => req.if_match(etag),
             None => req.if_none_match("*"),
         };
-        match req.send().await {
+        let written = match req.send().await {
             Ok(out) => {
-                self.remember(state, out.e_tag());
+                self.remember(state, out.e_tag(), state.serial);
                 Ok(())
             }
             Err(e) if matches!(http_status(&e), Some(412) | Some(409)) => {
@@ -356,8 +437,8 @@ impl Backend for S3Backend {
                 let now = self.get_raw(&self.key, None).await?;
                 if let Some(raw) = &now {
                     if raw.checksum.as_deref() == Some(checksum.as_str()) {
-                        self.remember(state, raw.etag.as_deref());
-                        return Ok(());
+                        self.remember(state, raw.etag.as_deref(), state.serial);
+                        return self.after_whole_write().await;
                     }
                 }
                 *self.seen.lock().unwrap() = None;
@@ -379,7 +460,57 @@ impl Backend for S3Backend {
                 Err(StateError::Conflict { location, detail })
             }
             Err(e) => Err(self.remote("write", sdk_message(&e))),
+        };
+        written?;
+        self.after_whole_write().await
+    }
+
+    async fn append(&self, state: &State, delta: &journal::Delta, expected: (&str, u64)) -> Result<(), StateError> {
+        let seen = self.seen.lock().unwrap().clone();
+        // Only on top of a document this process read or wrote; otherwise whole.
+        let Some(seen) = seen.filter(|s| s.lineage == expected.0 && s.serial == expected.1) else {
+            return self.write(state, Some(expected)).await;
+        };
+        if delta.serial <= seen.serial || delta.lineage != seen.lineage {
+            return Err(StateError::SerialNotIncreased { location: self.location(), new: delta.serial, current: seen.serial });
         }
+        let key = format!("{}{:020}", self.journal_of(seen.document), delta.serial);
+        let at = format!("s3://{}/{key}", self.settings.bucket);
+        let line = delta.to_line();
+        let body = match &self.settings.client_kms_key_id {
+            Some(id) => {
+                let data_key = self.journal_key.get_or_try_init(|| envelope::data_key(&self.kms, id, &at)).await?;
+                envelope::seal_under(data_key, &line, &at)?
+            }
+            None => line,
+        };
+        let checksum = super::sha256_hex(&body);
+        let sent = self
+            .put(&key, body)
+            .metadata(META_SHA256, &checksum)
+            .metadata(META_SERIAL, delta.serial.to_string())
+            .metadata(META_LINEAGE, &delta.lineage)
+            .if_none_match("*")
+            .send()
+            .await;
+        match sent {
+            Ok(_) => {}
+            Err(e) if matches!(http_status(&e), Some(412) | Some(409)) => {
+                // Our own earlier attempt, whose answer was lost, or another writer.
+                let ours = self.get_raw(&key, None).await?.is_some_and(|raw| raw.checksum.as_deref() == Some(checksum.as_str()));
+                if !ours {
+                    return Err(StateError::Conflict {
+                        location: self.location(),
+                        detail: format!("journal entry {at} was written by another writer (was the lock broken?)"),
+                    });
+                }
+            }
+            Err(e) => return Err(self.remote("write a journal entry of", sdk_message(&e))),
+        }
+        if let Some(seen) = self.seen.lock().unwrap().as_mut() {
+            seen.serial = delta.serial;
+        }
+        Ok(())
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
@@ -554,6 +685,8 @@ impl Backend for S3Backend {
                 .list_object_versions()
                 .bucket(&self.settings.bucket)
                 .prefix(&self.key)
+                // Journal entries (`<key>.journal/...`) fold into one common prefix.
+                .delimiter("/")
                 .set_key_marker(key_marker)
                 .set_version_id_marker(version_marker)
                 .send()
@@ -609,6 +742,15 @@ impl Backend for S3Backend {
                 format!("there is no version {id}; `recon state history` lists them"),
             )),
         }
+    }
+}
+
+impl S3Backend {
+    /// A whole write holds everything the journal held: drop it. A failure
+    /// here loses nothing (entries under an older document are never read).
+    async fn after_whole_write(&self) -> Result<(), StateError> {
+        let _ = self.drop_journal().await;
+        Ok(())
     }
 }
 
