@@ -5,7 +5,7 @@
 mod common;
 
 use common::{
-    changed, found, meta, not_ours, ok, plan_new, replaced, replan, runtime, string_map as tags, write_stack, Moto,
+    changed, found, meta, not_ours, ok, plan_new, replaced, replan, runtime, string_map as tags, write_stack, FaultProxy, Moto,
 };
 use recon::aws::iam::instance_profile::IamInstanceProfile;
 use recon::aws::iam::policy::IamPolicy;
@@ -1151,5 +1151,63 @@ fn find_created_finds_roles_profiles_and_policies_by_name_and_token() {
         attachments.create(&plan, &ours).await.unwrap();
         assert!(matches!(attachments.find_created(&plan, &ours).await.unwrap(), Created::Absent));
         attachments.create(&plan, &ours).await.expect("attaching twice is harmless");
+    });
+}
+
+/// From ten objects on, roles, inline policies and attachments refresh through
+/// two account-wide listings instead of a call per object, and read exactly as
+/// they do one by one (what is gone reads as gone).
+#[test]
+fn many_roles_policies_and_attachments_refresh_in_bulk_as_they_read_one_by_one() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto);
+    runtime().block_on(async {
+        let clients = Clients::from_config(&proxy.sdk_config());
+        let (roles, inline, attachments) =
+            (IamRole::new(&clients), IamRolePolicy::new(&clients), IamRolePolicyAttachment::new(&clients));
+        let (mut role_states, mut inline_states, mut attached_states) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..12 {
+            let name = format!("bulk-{i:02}");
+            let n = i.to_string();
+            let config = object! {
+                "name" => name.as_str(), "assume_role_policy" => trust_heredoc("ec2.amazonaws.com"),
+                "description" => format!("role {i}"), "max_session_duration" => 3600 + 60 * i,
+                "tags" => tags(&[("n", n.as_str())]),
+            };
+            let at = |t: &str| meta(&format!("{t}.r{i}"));
+            role_states.push(roles.create(&plan_new(roles.schema(), &config), &at("aws_iam_role")).await.unwrap());
+            let config = object! {"role" => name.as_str(), "name" => "read", "policy" => s3_policy(&["s3:GetObject"])};
+            inline_states.push(inline.create(&plan_new(inline.schema(), &config), &at("aws_iam_role_policy")).await.unwrap());
+            let config = object! {"role" => name.as_str(), "policy_arn" => SSM_CORE};
+            attached_states.push(attachments.create(&plan_new(attachments.schema(), &config), &at("aws_iam_role_policy_attachment")).await.unwrap());
+        }
+        // Changed and removed outside recon.
+        clients.iam.delete_role_policy().role_name("bulk-11").policy_name("read").send().await.unwrap();
+        clients.iam.detach_role_policy().role_name("bulk-10").policy_arn(SSM_CORE).send().await.unwrap();
+        clients.iam.update_role().role_name("bulk-09").description("edited").max_session_duration(7200).send().await.unwrap();
+        clients.iam.tag_role().role_name("bulk-08").tags(aws_sdk_iam::types::Tag::builder().key("extra").value("1").build().unwrap()).send().await.unwrap();
+
+        proxy.clear_log();
+        let bulk_roles = roles.read(&role_states).await.unwrap();
+        let bulk_inline = inline.read(&inline_states).await.unwrap();
+        let bulk_attached = attachments.read(&attached_states).await.unwrap();
+        let ops: Vec<String> = proxy.log().iter().map(|e| e["operation"].as_str().unwrap_or_default().to_string()).collect();
+        let count = |op: &str| ops.iter().filter(|o| *o == op).count();
+        assert_eq!(count("GetAccountAuthorizationDetails"), 3, "{ops:?}");
+        assert_eq!(count("ListRoles"), 1, "{ops:?}");
+        assert_eq!(ops.len(), 4, "no per-object call: {ops:?}");
+
+        assert_eq!(bulk_inline[11], None);
+        assert_eq!(bulk_attached[10], None);
+        assert_eq!(bulk_roles[9].as_ref().unwrap().str("description"), Some("edited"));
+        assert_eq!(bulk_roles[9].as_ref().unwrap().i64("max_session_duration"), Some(7200));
+        assert_eq!(bulk_roles[8].as_ref().unwrap().get("tags"), Some(&tags(&[("extra", "1"), ("n", "8")])));
+        assert_eq!(bulk_roles[0].as_ref(), Some(&role_states[0]), "unchanged reads as created");
+        for i in 0..12 {
+            let one = |s: &Object| std::slice::from_ref(s).to_vec();
+            assert_eq!(roles.read(&one(&role_states[i])).await.unwrap()[0], bulk_roles[i], "role {i}");
+            assert_eq!(inline.read(&one(&inline_states[i])).await.unwrap()[0], bulk_inline[i], "inline {i}");
+            assert_eq!(attachments.read(&one(&attached_states[i])).await.unwrap()[0], bulk_attached[i], "attachment {i}");
+        }
     });
 }

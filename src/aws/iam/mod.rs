@@ -10,6 +10,7 @@ pub mod policy;
 pub mod role;
 pub mod role_policy;
 pub mod role_policy_attachment;
+mod bulk;
 mod shared;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {

@@ -1,5 +1,6 @@
 //! aws_iam_role: an IAM role with its trust (assume role) policy.
 
+use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
     attached_policy_arns, date, iam_tags, id_of, inline_policy_names, is_invalid_principal,
     made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
@@ -118,8 +119,20 @@ impl ResourceType for IamRole {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let account = match priors.len() >= BULK_FROM {
+            true => Some(AccountRoles::read(&self.client, true).await?),
+            false => None,
+        };
+        let account = &account;
         read_by_id(priors, |name, prior| async move {
-            let role = find_role(&self.client, name).await?;
+            let listed = match account {
+                Some(account) => account.role(name)?,
+                None => None,
+            };
+            let role = match listed {
+                Some(role) => Some(role),
+                None => find_role(&self.client, name).await?,
+            };
             Ok(role.map(|role| to_state(&role, prior)))
         })
         .await

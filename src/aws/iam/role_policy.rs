@@ -1,5 +1,6 @@
 //! aws_iam_role_policy: an inline policy embedded in one IAM role.
 
+use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
     id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, wait_for,
 };
@@ -77,9 +78,17 @@ impl ResourceType for IamRolePolicy {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let account = match priors.len() >= BULK_FROM {
+            true => Some(AccountRoles::read(&self.client, false).await?),
+            false => None,
+        };
+        let account = &account;
         read_by_id(priors, |id, prior| async move {
             let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
-            self.read_one(role, name, prior).await
+            match account {
+                Some(account) => Ok(account.inline_policy(role, name).map(|doc| to_state(role, name, doc, prior))),
+                None => self.read_one(role, name, prior).await,
+            }
         })
         .await
     }
@@ -162,13 +171,18 @@ impl IamRolePolicy {
         let Some(out) = none_if_missing(out)? else {
             return Ok(None);
         };
-        Ok(Some(object! {
-            "id" => format!("{role}:{name}"),
-            "name" => name,
-            "name_prefix" => name_prefix_for(name, local),
-            "policy" => policy_state(local.get("policy"), Some(out.policy_document())),
-            "role" => role,
-        }))
+        Ok(Some(to_state(role, name, out.policy_document(), local)))
+    }
+}
+
+/// `document` is the policy as IAM returns it; `local` gives its spelling.
+fn to_state(role: &str, name: &str, document: &str, local: &Object) -> Object {
+    object! {
+        "id" => format!("{role}:{name}"),
+        "name" => name,
+        "name_prefix" => name_prefix_for(name, local),
+        "policy" => policy_state(local.get("policy"), Some(document)),
+        "role" => role,
     }
 }
 

@@ -1,5 +1,6 @@
 //! aws_iam_role_policy_attachment: one managed policy attached to one IAM role.
 
+use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{attached_policy_arns, none_if_missing, wait_for};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -68,7 +69,8 @@ impl ResourceType for IamRolePolicyAttachment {
         Ok(Created::Absent)
     }
 
-    /// One ListAttachedRolePolicies per role, however many attachments it has.
+    /// One ListAttachedRolePolicies per role, however many attachments it has;
+    /// the account's roles at once when there are many.
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let wanted = priors
             .iter()
@@ -78,10 +80,18 @@ impl ResourceType for IamRolePolicyAttachment {
         for (role, _) in &wanted {
             by_role.entry(role).or_default();
         }
-        let lists = futures::future::try_join_all(by_role.keys().map(|role| async move {
-            none_if_missing(attached_policy_arns(&self.client, role).await)
-        }))
-        .await?;
+        let lists = if by_role.len() >= BULK_FROM {
+            let account = AccountRoles::read(&self.client, false).await?;
+            by_role
+                .keys()
+                .map(|role| account.attached(role).map(|arns| arns.into_iter().map(str::to_string).collect()))
+                .collect()
+        } else {
+            futures::future::try_join_all(by_role.keys().map(|role| async move {
+                none_if_missing(attached_policy_arns(&self.client, role).await)
+            }))
+            .await?
+        };
         for (slot, list) in by_role.values_mut().zip(lists) {
             *slot = list;
         }
