@@ -86,6 +86,9 @@ pub struct ResourceBlock {
     pub lifecycle: Lifecycle,
     /// The block header, where errors about the block as a whole point.
     pub span: Span,
+    /// The whole block's bytes in its file, comments inside it included: where
+    /// reports place it and where its waivers are read.
+    pub extent: std::ops::Range<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -384,6 +387,7 @@ impl Loader {
             self.duplicate("resource", &addr.to_string(), span, &prev);
             return;
         }
+        let extent = block.span().unwrap_or(0..0);
         let mut count = None;
         let mut for_each = None;
         let mut depends_on = Vec::new();
@@ -422,6 +426,7 @@ impl Loader {
             depends_on,
             lifecycle,
             span: span.clone(),
+            extent,
         };
         self.stack.resources.insert(addr, block);
     }

@@ -9,7 +9,6 @@ use crate::addr::ResourceAddr;
 use crate::config::Stack;
 use crate::diag::{did_you_mean, Diag, Diags, SourceFile, Span};
 use hcl_edit::expr::Expression;
-use hcl_edit::structure::Structure;
 use hcl_edit::visit::{self, Visit};
 use hcl_edit::Span as _;
 use std::collections::HashMap;
@@ -57,43 +56,34 @@ pub fn scan(
     stack: &Stack,
     policies: &PolicySet,
 ) -> Result<HashMap<ResourceAddr, BlockSource>, Diags> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::with_capacity(stack.resources.len());
     let mut errors = Vec::new();
-    for file in &stack.files {
-        // The loader keeps only the parts of a block it evaluates; the whole block,
-        // comments included, is read from the text again here.
-        let Ok(body) = hcl_edit::parser::parse_body(&file.text) else {
-            continue;
+    // The loader parsed each file once and kept every block's extent; lines come
+    // from one index per file, built when the file's first block is placed.
+    let mut line_indexes: HashMap<*const SourceFile, LineIndex> = HashMap::new();
+    for (addr, block) in &stack.resources {
+        let file = &block.body.file;
+        let lines = line_indexes
+            .entry(Arc::as_ptr(file))
+            .or_insert_with(|| LineIndex::new(&file.text));
+        let range = block.extent.clone();
+        let location = Location {
+            file: file.name.clone(),
+            start_line: lines.line_of(range.start),
+            end_line: lines.line_of(range.end.saturating_sub(1).max(range.start)),
         };
-        let lines = LineIndex::new(&file.text);
-        for structure in body.iter() {
-            let Structure::Block(block) = structure else {
-                continue;
-            };
-            let kind = block.ident.as_str();
-            if kind != "resource" && kind != "data" {
-                continue;
-            }
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            let [ty, name] = labels.as_slice() else {
-                continue;
-            };
-            let addr = if kind == "data" {
-                ResourceAddr::data(ty, name)
-            } else {
-                ResourceAddr::managed(ty, name)
-            };
-            let range = block.span().unwrap_or(0..0);
-            let location = Location {
-                file: file.name.clone(),
-                start_line: lines.line_of(range.start),
-                end_line: lines.line_of(range.end.saturating_sub(1).max(range.start)),
-            };
+        let text = &file.text[range.clone()];
+        let waivers = if text.contains(RECON_MARKER) || text.contains(CHECKOV_MARKER) {
             let mut strings = StringSpans::default();
-            strings.visit_body(&block.body);
-            let waivers = waivers_in(file, range, &strings.ranges, policies, &mut errors);
-            out.insert(addr, BlockSource { location, waivers });
-        }
+            strings.visit_body(&block.body.body);
+            for expr in block.count.iter().chain(&block.for_each) {
+                strings.visit_expr(&expr.expr);
+            }
+            waivers_in(file, range, &strings.ranges, policies, &mut errors)
+        } else {
+            Vec::new()
+        };
+        out.insert(addr.clone(), BlockSource { location, waivers });
     }
     if errors.is_empty() {
         Ok(out)
