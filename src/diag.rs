@@ -163,7 +163,10 @@ impl Diag {
         };
         let handler = miette::GraphicalReportHandler::new_themed(theme).with_context_lines(1);
         let mut out = String::new();
-        if handler.render_report(&mut out, self as &dyn miette::Diagnostic).is_err() {
+        if handler
+            .render_report(&mut out, self as &dyn miette::Diagnostic)
+            .is_err()
+        {
             out = self.message.clone();
         }
         out
@@ -182,7 +185,10 @@ impl From<Diag> for Diags {
 }
 
 /// The closest candidate to a misspelt name, if any is close enough to suggest.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(name, c), c))
@@ -223,8 +229,12 @@ mod tests {
     #[test]
     fn rendered_error_shows_location_source_and_help() {
         let f = file("resource \"x\" \"y\" {\n  instanse_type = 1\n}\n");
-        let d = Diag::at(&Span::new(&f, Some(21..34)), "unsupported argument", "not expected here")
-            .with_help("did you mean \"instance_type\"?");
+        let d = Diag::at(
+            &Span::new(&f, Some(21..34)),
+            "unsupported argument",
+            "not expected here",
+        )
+        .with_help("did you mean \"instance_type\"?");
         let text = d.render(false);
         assert!(text.contains("main.hcl:2:3"), "{text}");
         assert!(text.contains("instanse_type = 1"), "{text}");

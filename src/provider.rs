@@ -113,7 +113,10 @@ impl Attribute {
         self.presence != Presence::Computed
     }
     pub fn is_computed(&self) -> bool {
-        matches!(self.presence, Presence::Computed | Presence::OptionalComputed)
+        matches!(
+            self.presence,
+            Presence::Computed | Presence::OptionalComputed
+        )
     }
 }
 
@@ -142,7 +145,11 @@ pub struct BlockType {
 }
 
 impl BlockType {
-    pub const fn new(name: &'static str, nesting: Nesting, attributes: &'static [Attribute]) -> Self {
+    pub const fn new(
+        name: &'static str,
+        nesting: Nesting,
+        attributes: &'static [Attribute],
+    ) -> Self {
         BlockType {
             name,
             nesting,
@@ -206,7 +213,12 @@ pub struct Meta {
 
 impl Meta {
     pub fn new(stack: impl Into<String>, address: impl Into<String>) -> Meta {
-        Meta { stack: stack.into(), address: address.into(), token: None, began: None }
+        Meta {
+            stack: stack.into(),
+            address: address.into(),
+            token: None,
+            began: None,
+        }
     }
 }
 
@@ -312,7 +324,12 @@ pub const CREATE_SETTLE: std::time::Duration = std::time::Duration::from_secs(5)
 /// Looks for what a create made (see [`ResourceType::find_created`]); when
 /// nothing is found before [`CREATE_SETTLE`] has passed since `began`, looks
 /// once more after it, so that a call still in flight is not taken for none.
-pub async fn find_settled(rt: &dyn ResourceType, planned: &Object, meta: &Meta, began: std::time::SystemTime) -> ProviderResult<Created> {
+pub async fn find_settled(
+    rt: &dyn ResourceType,
+    planned: &Object,
+    meta: &Meta,
+    began: std::time::SystemTime,
+) -> ProviderResult<Created> {
     let found = retry(|| rt.find_created(planned, meta)).await?;
     let settled = began + CREATE_SETTLE;
     match (found, settled.duration_since(std::time::SystemTime::now())) {
@@ -373,7 +390,8 @@ pub trait ResourceType: Send + Sync {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>>;
 
     /// Changes in place the attributes that differ and returns the new full state.
-    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> ProviderResult<Object>;
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta)
+        -> ProviderResult<Object>;
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()>;
 
@@ -384,9 +402,16 @@ pub trait ResourceType: Send + Sync {
 
     /// Snapshots `volumes` (from [`ResourceType::data_loss`]) and waits until every
     /// snapshot is complete, so that destroying them loses no data.
-    async fn snapshot(&self, volumes: &[VolumeLoss], meta: &Meta) -> ProviderResult<Vec<VolumeSnapshot>> {
+    async fn snapshot(
+        &self,
+        volumes: &[VolumeLoss],
+        meta: &Meta,
+    ) -> ProviderResult<Vec<VolumeSnapshot>> {
         let _ = (volumes, meta);
-        Err(ProviderError::new(format!("{} cannot snapshot its volumes", self.schema().type_name)))
+        Err(ProviderError::new(format!(
+            "{} cannot snapshot its volumes",
+            self.schema().type_name
+        )))
     }
 
     /// Looks for what a create with `planned` and `meta` (its token) made, when

@@ -5,8 +5,9 @@
 //! Compiled for tests only: it can never be used to run a stack.
 
 use crate::provider::{
-    Attribute, BlockType, Created, DataSource, Default, ErrorKind, Meta, Nesting, Provider, ProviderError,
-    ProviderResult, ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
+    Attribute, BlockType, Created, DataSource, Default, ErrorKind, Meta, Nesting, Provider,
+    ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID,
+    TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -112,7 +113,10 @@ impl Call {
             Call::Update { address, .. } => format!("update {address}"),
             Call::Delete { address, .. } => format!("delete {address}"),
             Call::ReadData { type_name, .. } => format!("read data.{type_name}"),
-            Call::Snapshot { address, volume_ids } => {
+            Call::Snapshot {
+                address,
+                volume_ids,
+            } => {
                 format!("snapshot {address} [{}]", volume_ids.join(", "))
             }
         }
@@ -221,7 +225,11 @@ impl MemoryProvider {
 
     /// Makes every delete of the object `id` fail until [`MemoryProvider::clear_failures`].
     pub fn fail_delete(&self, id: &str) {
-        self.shared.fail_delete.lock().unwrap().insert(id.to_string());
+        self.shared
+            .fail_delete
+            .lock()
+            .unwrap()
+            .insert(id.to_string());
     }
 
     /// Makes every snapshot of `address`'s volumes fail until [`MemoryProvider::clear_failures`].
@@ -236,12 +244,20 @@ impl MemoryProvider {
     /// Makes every create of `address` make its object and then lose the
     /// answer (a dropped connection), until [`MemoryProvider::clear_failures`].
     pub fn lose_create_answer(&self, address: &str) {
-        self.shared.lose_answer.lock().unwrap().insert(address.to_string());
+        self.shared
+            .lose_answer
+            .lock()
+            .unwrap()
+            .insert(address.to_string());
     }
 
     /// Throttles the next `times` creates of `address`: refused, nothing made.
     pub fn throttle_create(&self, address: &str, times: u32) {
-        self.shared.throttle_create.lock().unwrap().insert(address.to_string(), times);
+        self.shared
+            .throttle_create
+            .lock()
+            .unwrap()
+            .insert(address.to_string(), times);
     }
 
     pub fn clear_failures(&self) {
@@ -392,10 +408,18 @@ impl ResourceType for MemResource {
             self.shared.log(logged(None));
             return Err(e);
         }
-        if let Some(left) = self.shared.throttle_create.lock().unwrap().get_mut(&meta.address).filter(|n| **n > 0) {
+        if let Some(left) = self
+            .shared
+            .throttle_create
+            .lock()
+            .unwrap()
+            .get_mut(&meta.address)
+            .filter(|n| **n > 0)
+        {
             *left -= 1;
             self.shared.log(logged(None));
-            return Err(ProviderError::with_code("Throttling", "Rate exceeded").with_kind(ErrorKind::Throttled));
+            return Err(ProviderError::with_code("Throttling", "Rate exceeded")
+                .with_kind(ErrorKind::Throttled));
         }
         let prefix = match self.schema.type_name {
             "mem_key" => "key",
@@ -425,11 +449,22 @@ impl ResourceType for MemResource {
             .unwrap()
             .insert(id.clone(), meta.address.clone());
         if let Some(token) = &meta.token {
-            self.shared.tokens.lock().unwrap().insert(id.clone(), token.clone());
+            self.shared
+                .tokens
+                .lock()
+                .unwrap()
+                .insert(id.clone(), token.clone());
         }
         self.shared.log(logged(Some(id.clone())));
-        if self.shared.lose_answer.lock().unwrap().contains(&meta.address) {
-            return Err(ProviderError::new("connection reset: the answer was lost").with_kind(ErrorKind::Transient));
+        if self
+            .shared
+            .lose_answer
+            .lock()
+            .unwrap()
+            .contains(&meta.address)
+        {
+            return Err(ProviderError::new("connection reset: the answer was lost")
+                .with_kind(ErrorKind::Transient));
         }
         if fail == Some(true) {
             return Err(ProviderError::with_code(
@@ -442,12 +477,23 @@ impl ResourceType for MemResource {
     }
 
     async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
-        let Some(token) = &meta.token else { return Ok(Created::Unknowable) };
-        let id = self.shared.tokens.lock().unwrap().iter().find(|(_, t)| *t == token).map(|(id, _)| id.clone());
-        Ok(match id.and_then(|id| self.shared.store.lock().unwrap().get(&id).cloned()) {
-            Some(obj) => Created::Found(obj),
-            None => Created::Absent,
-        })
+        let Some(token) = &meta.token else {
+            return Ok(Created::Unknowable);
+        };
+        let id = self
+            .shared
+            .tokens
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, t)| *t == token)
+            .map(|(id, _)| id.clone());
+        Ok(
+            match id.and_then(|id| self.shared.store.lock().unwrap().get(&id).cloned()) {
+                Some(obj) => Created::Found(obj),
+                None => Created::Absent,
+            },
+        )
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -521,7 +567,10 @@ impl ResourceType for MemResource {
             id: id.clone(),
         });
         if self.shared.fail_delete.lock().unwrap().contains(&id) {
-            return Err(ProviderError::with_code("DependencyViolation", format!("{id} is still in use")));
+            return Err(ProviderError::with_code(
+                "DependencyViolation",
+                format!("{id} is still in use"),
+            ));
         }
         // Gone already is fine, as with the AWS resources.
         self.shared.store.lock().unwrap().remove(&id);
@@ -537,7 +586,13 @@ impl ResourceType for MemResource {
             address: meta.address.clone(),
             volume_ids: volumes.iter().map(|v| v.volume_id.clone()).collect(),
         });
-        if self.shared.fail_snapshot.lock().unwrap().contains(&meta.address) {
+        if self
+            .shared
+            .fail_snapshot
+            .lock()
+            .unwrap()
+            .contains(&meta.address)
+        {
             return Err(ProviderError::with_code(
                 "SnapshotLimitExceeded",
                 "too many snapshots",

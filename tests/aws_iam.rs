@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    changed, found, meta, not_ours, ok, plan_new, replaced, replan, runtime, string_map as tags, write_stack, FaultProxy, Moto,
+    changed, found, meta, not_ours, ok, plan_new, replaced, replan, runtime, string_map as tags,
+    write_stack, FaultProxy, Moto,
 };
 use recon::aws::iam::instance_profile::IamInstanceProfile;
 use recon::aws::iam::policy::IamPolicy;

@@ -374,7 +374,10 @@ fn find_created_finds_keys_by_token_and_aliases_by_name() {
     let moto = Moto::start();
     common::runtime().block_on(async {
         let clients = Clients::from_config(&moto.sdk_config());
-        let with_token = |address: &str, token: &str| Meta { token: Some(token.into()), ..meta(address) };
+        let with_token = |address: &str, token: &str| Meta {
+            token: Some(token.into()),
+            ..meta(address)
+        };
         let keys = KmsKey::new(&clients);
         let aliases = KmsAlias::new(&clients);
 
@@ -382,40 +385,105 @@ fn find_created_finds_keys_by_token_and_aliases_by_name() {
         // token or address, and no way to look without a token.
         let ours = with_token("aws_kms_key.k", "tok-key");
         let planned = planned_key(object! {"description" => "found again"});
-        keys.create(&planned_key(Object::new()), &meta("aws_kms_key.untagged")).await.unwrap();
+        keys.create(&planned_key(Object::new()), &meta("aws_kms_key.untagged"))
+            .await
+            .unwrap();
         let created = keys.create(&planned, &ours).await.unwrap();
-        assert_eq!(found(keys.find_created(&planned, &ours).await.unwrap()), created);
+        assert_eq!(
+            found(keys.find_created(&planned, &ours).await.unwrap()),
+            created
+        );
         let other_token = with_token("aws_kms_key.k", "tok-other");
-        assert!(matches!(keys.find_created(&planned, &other_token).await.unwrap(), Created::Absent));
+        assert!(matches!(
+            keys.find_created(&planned, &other_token).await.unwrap(),
+            Created::Absent
+        ));
         let other_address = with_token("aws_kms_key.other", "tok-key");
-        assert!(matches!(keys.find_created(&planned, &other_address).await.unwrap(), Created::Absent));
-        assert!(matches!(keys.find_created(&planned, &meta("aws_kms_key.k")).await.unwrap(), Created::Unknowable));
+        assert!(matches!(
+            keys.find_created(&planned, &other_address).await.unwrap(),
+            Created::Absent
+        ));
+        assert!(matches!(
+            keys.find_created(&planned, &meta("aws_kms_key.k"))
+                .await
+                .unwrap(),
+            Created::Unknowable
+        ));
         // A key pending deletion counts as gone.
         keys.delete(&created).await.unwrap();
-        assert!(matches!(keys.find_created(&planned, &ours).await.unwrap(), Created::Absent));
+        assert!(matches!(
+            keys.find_created(&planned, &ours).await.unwrap(),
+            Created::Absent
+        ));
 
         // An alias is ours when it points at the planned key.
-        let key = keys.create(&planned_key(Object::new()), &meta("aws_kms_key.a")).await.unwrap();
-        let other_key = keys.create(&planned_key(Object::new()), &meta("aws_kms_key.b")).await.unwrap();
+        let key = keys
+            .create(&planned_key(Object::new()), &meta("aws_kms_key.a"))
+            .await
+            .unwrap();
+        let other_key = keys
+            .create(&planned_key(Object::new()), &meta("aws_kms_key.b"))
+            .await
+            .unwrap();
         let ours = with_token("aws_kms_alias.a", "tok-alias");
-        let planned = planned_alias(object! {"name" => "alias/found", "target_key_id" => key.str("arn").unwrap()});
+        let planned = planned_alias(
+            object! {"name" => "alias/found", "target_key_id" => key.str("arn").unwrap()},
+        );
         let created = aliases.create(&planned, &ours).await.unwrap();
-        assert_eq!(found(aliases.find_created(&planned, &ours).await.unwrap()), created);
-        let elsewhere = planned_alias(object! {"name" => "alias/found", "target_key_id" => other_key.str("id").unwrap()});
-        let taken = aliases.find_created(&elsewhere, &with_token("aws_kms_alias.b", "tok-b")).await.unwrap();
-        assert!(matches!(&taken, Created::NotOurs { id } if id == "alias/found"), "{taken:?}");
-        let free = planned_alias(object! {"name" => "alias/free", "target_key_id" => key.str("id").unwrap()});
-        assert!(matches!(aliases.find_created(&free, &ours).await.unwrap(), Created::Absent));
+        assert_eq!(
+            found(aliases.find_created(&planned, &ours).await.unwrap()),
+            created
+        );
+        let elsewhere = planned_alias(
+            object! {"name" => "alias/found", "target_key_id" => other_key.str("id").unwrap()},
+        );
+        let taken = aliases
+            .find_created(&elsewhere, &with_token("aws_kms_alias.b", "tok-b"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(&taken, Created::NotOurs { id } if id == "alias/found"),
+            "{taken:?}"
+        );
+        let free = planned_alias(
+            object! {"name" => "alias/free", "target_key_id" => key.str("id").unwrap()},
+        );
+        assert!(matches!(
+            aliases.find_created(&free, &ours).await.unwrap(),
+            Created::Absent
+        ));
         // A create that hits the name names recon import; tried again, it adopts its own.
-        let err = aliases.create(&elsewhere, &with_token("aws_kms_alias.b", "tok-b")).await.unwrap_err();
+        let err = aliases
+            .create(&elsewhere, &with_token("aws_kms_alias.b", "tok-b"))
+            .await
+            .unwrap_err();
         assert_eq!(err.code.as_deref(), Some("AlreadyExistsException"), "{err}");
-        assert!(err.message.contains("recon did not create it for aws_kms_alias.b"), "{err}");
-        assert!(err.message.contains("recon import aws_kms_alias.b alias/found"), "{err}");
+        assert!(
+            err.message
+                .contains("recon did not create it for aws_kms_alias.b"),
+            "{err}"
+        );
+        assert!(
+            err.message
+                .contains("recon import aws_kms_alias.b alias/found"),
+            "{err}"
+        );
         assert_eq!(aliases.create(&planned, &ours).await.unwrap(), created);
         // A generated name comes from the token.
-        let prefixed = planned_alias(object! {"name_prefix" => "alias/gen-", "target_key_id" => key.str("id").unwrap()});
+        let prefixed = planned_alias(
+            object! {"name_prefix" => "alias/gen-", "target_key_id" => key.str("id").unwrap()},
+        );
         let generated = aliases.create(&prefixed, &ours).await.unwrap();
-        assert_eq!(found(aliases.find_created(&prefixed, &ours).await.unwrap()), generated);
-        assert!(matches!(aliases.find_created(&prefixed, &meta("aws_kms_alias.a")).await.unwrap(), Created::Unknowable));
+        assert_eq!(
+            found(aliases.find_created(&prefixed, &ours).await.unwrap()),
+            generated
+        );
+        assert!(matches!(
+            aliases
+                .find_created(&prefixed, &meta("aws_kms_alias.a"))
+                .await
+                .unwrap(),
+            Created::Unknowable
+        ));
     });
 }

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    block, changed, found, local_state, meta, not_ours, ok, plan_new, replan, runtime, string_map as map, write_stack, Moto,
+    block, changed, found, local_state, meta, not_ours, ok, plan_new, replan, runtime,
+    string_map as map, write_stack, Moto,
 };
 use recon::aws::events::rule::EventRule;
 use recon::aws::events::target::EventTarget;
@@ -1235,28 +1236,55 @@ fn find_created_finds_functions_permissions_rules_and_targets() {
     let work = tempfile::tempdir().unwrap();
     runtime().block_on(async {
         let clients = Clients::from_config(&moto.sdk_config());
-        let with_token = |address: &str, token: &str| Meta { token: Some(token.into()), ..meta(address) };
+        let with_token = |address: &str, token: &str| Meta {
+            token: Some(token.into()),
+            ..meta(address)
+        };
         let elsewhere = with_token("aws_lambda_function.other", "tok-other");
 
         // A function: found by name and tags; another address's is not ours.
         let functions = LambdaFunction::new(&clients);
         let role = create_role(&clients, "found-role").await;
         let (zip, _, _) = build_code(work.path(), "def handler(e, c):\n    return 1\n");
-        let plan = plan_new(functions.schema(), &object! {
-            "function_name" => "found", "role" => role.as_str(),
-            "handler" => "main.handler", "runtime" => "python3.12", "filename" => zip.as_str(),
-        });
+        let plan = plan_new(
+            functions.schema(),
+            &object! {
+                "function_name" => "found", "role" => role.as_str(),
+                "handler" => "main.handler", "runtime" => "python3.12", "filename" => zip.as_str(),
+            },
+        );
         let ours = with_token("aws_lambda_function.f", "tok-function");
         let created = functions.create(&plan, &ours).await.unwrap();
-        assert_eq!(found(functions.find_created(&plan, &ours).await.unwrap()), created);
-        assert_eq!(not_ours(functions.find_created(&plan, &elsewhere).await.unwrap()), "found");
+        assert_eq!(
+            found(functions.find_created(&plan, &ours).await.unwrap()),
+            created
+        );
+        assert_eq!(
+            not_ours(functions.find_created(&plan, &elsewhere).await.unwrap()),
+            "found"
+        );
         let mut free = plan.clone();
         free.insert("function_name".into(), Value::from("free"));
-        assert!(matches!(functions.find_created(&free, &ours).await.unwrap(), Created::Absent));
+        assert!(matches!(
+            functions.find_created(&free, &ours).await.unwrap(),
+            Created::Absent
+        ));
         let err = functions.create(&plan, &elsewhere).await.unwrap_err();
-        assert_eq!(err.code.as_deref(), Some("ResourceConflictException"), "{err}");
-        assert!(err.message.contains("recon did not create it for aws_lambda_function.other"), "{err}");
-        assert!(err.message.contains("recon import aws_lambda_function.other found"), "{err}");
+        assert_eq!(
+            err.code.as_deref(),
+            Some("ResourceConflictException"),
+            "{err}"
+        );
+        assert!(
+            err.message
+                .contains("recon did not create it for aws_lambda_function.other"),
+            "{err}"
+        );
+        assert!(
+            err.message
+                .contains("recon import aws_lambda_function.other found"),
+            "{err}"
+        );
         assert_eq!(functions.create(&plan, &ours).await.unwrap(), created);
 
         // A permission: the statement of its (generated) id, when it grants the same.
@@ -1268,31 +1296,74 @@ fn find_created_finds_functions_permissions_rules_and_targets() {
         let plan = plan_new(permissions.schema(), &grant);
         let ours = with_token("aws_lambda_permission.p", "tok-permission");
         let created = permissions.create(&plan, &ours).await.unwrap();
-        assert_eq!(found(permissions.find_created(&plan, &ours).await.unwrap()), created);
+        assert_eq!(
+            found(permissions.find_created(&plan, &ours).await.unwrap()),
+            created
+        );
         let other_token = with_token("aws_lambda_permission.p", "tok-2");
-        assert!(matches!(permissions.find_created(&plan, &other_token).await.unwrap(), Created::Absent));
-        assert!(matches!(permissions.find_created(&plan, &meta("aws_lambda_permission.p")).await.unwrap(), Created::Unknowable));
+        assert!(matches!(
+            permissions.find_created(&plan, &other_token).await.unwrap(),
+            Created::Absent
+        ));
+        assert!(matches!(
+            permissions
+                .find_created(&plan, &meta("aws_lambda_permission.p"))
+                .await
+                .unwrap(),
+            Created::Unknowable
+        ));
         let sid = created.str("statement_id").unwrap().to_string();
         let mut other_grant = grant.clone();
         other_grant.insert("statement_id".into(), Value::from(sid.as_str()));
         other_grant.insert("principal".into(), Value::from("s3.amazonaws.com"));
         let other_plan = plan_new(permissions.schema(), &other_grant);
-        assert_eq!(not_ours(permissions.find_created(&other_plan, &ours).await.unwrap()), format!("found/{sid}"));
-        let err = permissions.create(&other_plan, &with_token("aws_lambda_permission.q", "tok-q")).await.unwrap_err();
-        assert!(err.message.contains(&format!("recon import aws_lambda_permission.q found/{sid}")), "{err}");
+        assert_eq!(
+            not_ours(permissions.find_created(&other_plan, &ours).await.unwrap()),
+            format!("found/{sid}")
+        );
+        let err = permissions
+            .create(&other_plan, &with_token("aws_lambda_permission.q", "tok-q"))
+            .await
+            .unwrap_err();
+        assert!(
+            err.message
+                .contains(&format!("recon import aws_lambda_permission.q found/{sid}")),
+            "{err}"
+        );
 
         // A rule: by name on its bus, and its tags.
         let rules = EventRule::new(&clients);
-        let plan = plan_new(rules.schema(), &object! {"name_prefix" => "gen-", "schedule_expression" => "rate(1 day)"});
+        let plan = plan_new(
+            rules.schema(),
+            &object! {"name_prefix" => "gen-", "schedule_expression" => "rate(1 day)"},
+        );
         let ours = with_token("aws_cloudwatch_event_rule.r", "tok-rule");
         let created = rules.create(&plan, &ours).await.unwrap();
-        assert_eq!(found(rules.find_created(&plan, &ours).await.unwrap()), created);
+        assert_eq!(
+            found(rules.find_created(&plan, &ours).await.unwrap()),
+            created
+        );
         let rule_name = created.str("name").unwrap().to_string();
-        let named = plan_new(rules.schema(), &object! {"name" => rule_name.as_str(), "schedule_expression" => "rate(1 day)"});
-        assert_eq!(not_ours(rules.find_created(&named, &elsewhere).await.unwrap()), rule_name);
+        let named = plan_new(
+            rules.schema(),
+            &object! {"name" => rule_name.as_str(), "schedule_expression" => "rate(1 day)"},
+        );
+        assert_eq!(
+            not_ours(rules.find_created(&named, &elsewhere).await.unwrap()),
+            rule_name
+        );
         let other_token = with_token("aws_cloudwatch_event_rule.r", "tok-2");
-        assert!(matches!(rules.find_created(&plan, &other_token).await.unwrap(), Created::Absent));
-        assert!(matches!(rules.find_created(&plan, &meta("aws_cloudwatch_event_rule.r")).await.unwrap(), Created::Unknowable));
+        assert!(matches!(
+            rules.find_created(&plan, &other_token).await.unwrap(),
+            Created::Absent
+        ));
+        assert!(matches!(
+            rules
+                .find_created(&plan, &meta("aws_cloudwatch_event_rule.r"))
+                .await
+                .unwrap(),
+            Created::Unknowable
+        ));
 
         // A target: by its (generated) id on the rule, when it sends the same.
         let targets = EventTarget::new(&clients);
@@ -1300,13 +1371,28 @@ fn find_created_finds_functions_permissions_rules_and_targets() {
         let plan = plan_new(targets.schema(), &config);
         let ours = with_token("aws_cloudwatch_event_target.t", "tok-target");
         let created = targets.create(&plan, &ours).await.unwrap();
-        assert_eq!(found(targets.find_created(&plan, &ours).await.unwrap()), created);
+        assert_eq!(
+            found(targets.find_created(&plan, &ours).await.unwrap()),
+            created
+        );
         let target_id = created.str("target_id").unwrap().to_string();
-        assert!(matches!(targets.find_created(&plan, &with_token("aws_cloudwatch_event_target.t", "tok-2")).await.unwrap(), Created::Absent));
+        assert!(matches!(
+            targets
+                .find_created(&plan, &with_token("aws_cloudwatch_event_target.t", "tok-2"))
+                .await
+                .unwrap(),
+            Created::Absent
+        ));
         let mut clash = config.clone();
         clash.insert("target_id".into(), Value::from(target_id.as_str()));
-        clash.insert("arn".into(), Value::from(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:other")));
+        clash.insert(
+            "arn".into(),
+            Value::from(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:other")),
+        );
         let clash = plan_new(targets.schema(), &clash);
-        assert_eq!(not_ours(targets.find_created(&clash, &ours).await.unwrap()), format!("{rule_name}/{target_id}"));
+        assert_eq!(
+            not_ours(targets.find_created(&clash, &ours).await.unwrap()),
+            format!("{rule_name}/{target_id}")
+        );
     });
 }

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{block, local_state, meta, ok, plan_new, replan, string_map as tags, write_stack, Moto};
+use common::{
+    block, local_state, meta, ok, plan_new, replan, string_map as tags, write_stack, Moto,
+};
 use recon::aws::s3::bucket::{self, S3Bucket};
 use recon::aws::s3::bucket_policy::{self, S3BucketPolicy};
 use recon::aws::s3::bucket_public_access_block::{self, S3BucketPublicAccessBlock};
@@ -696,7 +698,10 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
         .to_string();
     assert!(name.starts_with("backup-"), "{name}");
     // The tag its state records: unique to this stack, readable.
-    let stack_tag = local_state(cwd, "s3-backup")["stack"]["tag"].as_str().unwrap().to_string();
+    let stack_tag = local_state(cwd, "s3-backup")["stack"]["tag"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(stack_tag.starts_with("s3-backup-"), "{stack_tag}");
 
     rt.block_on(async {

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{
-    changed, local_state, meta, ok, plan_new, replaced, replan, string_map as tags, write_stack, Moto,
+    changed, local_state, meta, ok, plan_new, replaced, replan, string_map as tags, write_stack,
+    Moto,
 };
 use recon::aws::sqs::queue::{self, SqsQueue};
 use recon::aws::Clients;
@@ -425,7 +426,10 @@ fn dead_letter_queue_stack_applies_replans_clean_and_destroys() {
         .trim()
         .to_string();
     assert_eq!(dlq_url, url(&moto, "worker-dlq"));
-    let stack_tag = local_state(cwd, "dlq")["stack"]["tag"].as_str().unwrap().to_string();
+    let stack_tag = local_state(cwd, "dlq")["stack"]["tag"]
+        .as_str()
+        .unwrap()
+        .to_string();
     rt.block_on(async {
         let out = clients
             .sqs
@@ -466,7 +470,10 @@ fn find_created_finds_queues_by_name_and_token() {
     common::runtime().block_on(async {
         let clients = Clients::from_config(&moto.sdk_config());
         let queues = SqsQueue::new(&clients);
-        let with_token = |address: &str, token: &str| Meta { token: Some(token.into()), ..meta(address) };
+        let with_token = |address: &str, token: &str| Meta {
+            token: Some(token.into()),
+            ..meta(address)
+        };
         let ours = with_token("aws_sqs_queue.q", "tok-queue");
         let plan = plan_new(&queue::SCHEMA, &object! {"name" => "found"});
         let created = queues.create(&plan, &ours).await.unwrap();
@@ -475,14 +482,20 @@ fn find_created_finds_queues_by_name_and_token() {
             other => panic!("expected Found, got {other:?}"),
         }
         // Another address's, or another create's: not ours, named by its URL.
-        for other in [with_token("aws_sqs_queue.other", "tok-queue"), with_token("aws_sqs_queue.q", "tok-2")] {
+        for other in [
+            with_token("aws_sqs_queue.other", "tok-queue"),
+            with_token("aws_sqs_queue.q", "tok-2"),
+        ] {
             match queues.find_created(&plan, &other).await.unwrap() {
                 Created::NotOurs { id } => assert_eq!(id, url(&moto, "found")),
                 answer => panic!("expected NotOurs, got {answer:?}"),
             }
         }
         let free = plan_new(&queue::SCHEMA, &object! {"name" => "free"});
-        assert!(matches!(queues.find_created(&free, &ours).await.unwrap(), Created::Absent));
+        assert!(matches!(
+            queues.find_created(&free, &ours).await.unwrap(),
+            Created::Absent
+        ));
         // A generated name comes from the token; without one it cannot be looked up.
         let prefixed = plan_new(&queue::SCHEMA, &object! {"name_prefix" => "gen-"});
         let generated = queues.create(&prefixed, &ours).await.unwrap();
@@ -491,9 +504,15 @@ fn find_created_finds_queues_by_name_and_token() {
             other => panic!("expected Found, got {other:?}"),
         }
         let no_token = meta("aws_sqs_queue.q");
-        assert!(matches!(queues.find_created(&prefixed, &no_token).await.unwrap(), Created::Unknowable));
+        assert!(matches!(
+            queues.find_created(&prefixed, &no_token).await.unwrap(),
+            Created::Unknowable
+        ));
         // Another create's queue of the same name is refused, naming recon import.
-        let err = queues.create(&plan, &with_token("aws_sqs_queue.q", "tok-2")).await.unwrap_err();
+        let err = queues
+            .create(&plan, &with_token("aws_sqs_queue.q", "tok-2"))
+            .await
+            .unwrap_err();
         assert_eq!(err.code.as_deref(), Some("QueueAlreadyExists"), "{err}");
         let wanted = format!("recon import aws_sqs_queue.q {}", url(&moto, "found"));
         assert!(err.message.contains(&wanted), "{err}");

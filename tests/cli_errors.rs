@@ -36,7 +36,10 @@ fn assert_contains(haystack: &str, needles: &[&str]) {
 
 #[test]
 fn malformed_hcl_points_at_the_syntax_error() {
-    let (code, err) = run("resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = {\n}\n", &["validate"]);
+    let (code, err) = run(
+        "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = {\n}\n",
+        &["validate"],
+    );
     assert_eq!(code, 1);
     assert_contains(&err, &["malformed HCL", "main.hcl:4:2", "fix the syntax"]);
 }
@@ -46,12 +49,15 @@ fn misspelt_attribute_names_the_nearest_valid_one() {
     let src = "resource \"aws_instance\" \"web\" {\n  ami = \"ami-1\"\n  instanse_type = \"t3.micro\"\n}\n";
     let (code, err) = run(src, &["validate"]);
     assert_eq!(code, 1);
-    assert_contains(&err, &[
-        "aws_instance.web: unsupported argument \"instanse_type\"",
-        "main.hcl:3:3",
-        "instanse_type = \"t3.micro\"",
-        "did you mean \"instance_type\"?",
-    ]);
+    assert_contains(
+        &err,
+        &[
+            "aws_instance.web: unsupported argument \"instanse_type\"",
+            "main.hcl:3:3",
+            "instanse_type = \"t3.micro\"",
+            "did you mean \"instance_type\"?",
+        ],
+    );
 }
 
 #[test]
@@ -59,21 +65,45 @@ fn misspelt_block_names_the_nearest_valid_one() {
     let src = "resource \"aws_instance\" \"web\" {\n  ami = \"ami-1\"\n  instance_type = \"t3.micro\"\n  root_block_devise {\n    volume_size = 8\n  }\n}\n";
     let (code, err) = run(src, &["validate"]);
     assert_eq!(code, 1);
-    assert_contains(&err, &["unsupported block \"root_block_devise\"", "main.hcl:4:3", "did you mean \"root_block_device\"?"]);
+    assert_contains(
+        &err,
+        &[
+            "unsupported block \"root_block_devise\"",
+            "main.hcl:4:3",
+            "did you mean \"root_block_device\"?",
+        ],
+    );
 }
 
 #[test]
 fn missing_required_argument_points_at_the_block() {
-    let (code, err) = run("resource \"aws_instance\" \"web\" {\n  ami = \"ami-1\"\n}\n", &["validate"]);
+    let (code, err) = run(
+        "resource \"aws_instance\" \"web\" {\n  ami = \"ami-1\"\n}\n",
+        &["validate"],
+    );
     assert_eq!(code, 1);
-    assert_contains(&err, &["missing required argument \"instance_type\"", "main.hcl:1:1", "add instance_type = <string>"]);
+    assert_contains(
+        &err,
+        &[
+            "missing required argument \"instance_type\"",
+            "main.hcl:1:1",
+            "add instance_type = <string>",
+        ],
+    );
 }
 
 #[test]
 fn unknown_resource_type_suggests_a_supported_one() {
     let (code, err) = run("resource \"aws_instanse\" \"web\" {}\n", &["validate"]);
     assert_eq!(code, 1);
-    assert_contains(&err, &["unsupported resource type \"aws_instanse\"", "main.hcl:1:1", "did you mean \"aws_instance\"?"]);
+    assert_contains(
+        &err,
+        &[
+            "unsupported resource type \"aws_instanse\"",
+            "main.hcl:1:1",
+            "did you mean \"aws_instance\"?",
+        ],
+    );
 }
 
 #[test]
@@ -81,7 +111,14 @@ fn wrong_type_is_reported_at_the_value() {
     let src = "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  enable_dns_support = [true]\n}\n";
     let (code, err) = run(src, &["plan"]);
     assert_eq!(code, 1);
-    assert_contains(&err, &["wrong type for \"enable_dns_support\"", "a bool is required", "main.hcl:3:24"]);
+    assert_contains(
+        &err,
+        &[
+            "wrong type for \"enable_dns_support\"",
+            "a bool is required",
+            "main.hcl:3:24",
+        ],
+    );
 }
 
 #[test]
@@ -89,7 +126,14 @@ fn reference_to_undeclared_variable_is_located() {
     let src = "variable \"cidr\" {\n  default = \"10.0.0.0/16\"\n}\nresource \"aws_vpc\" \"main\" {\n  cidr_block = var.cdir\n}\n";
     let (code, err) = run(src, &["validate"]);
     assert_eq!(code, 1);
-    assert_contains(&err, &["reference to undeclared variable var.cdir", "main.hcl:5:16", "did you mean var.cidr?"]);
+    assert_contains(
+        &err,
+        &[
+            "reference to undeclared variable var.cdir",
+            "main.hcl:5:16",
+            "did you mean var.cidr?",
+        ],
+    );
 }
 
 #[test]
@@ -97,7 +141,14 @@ fn reference_to_undeclared_resource_is_located() {
     let src = "resource \"aws_subnet\" \"a\" {\n  vpc_id = aws_vpc.mian.id\n  cidr_block = \"10.0.1.0/24\"\n}\nresource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
     let (code, err) = run(src, &["validate"]);
     assert_eq!(code, 1);
-    assert_contains(&err, &["reference to undeclared resource aws_vpc.mian", "main.hcl:2:12", "did you mean aws_vpc.main?"]);
+    assert_contains(
+        &err,
+        &[
+            "reference to undeclared resource aws_vpc.mian",
+            "main.hcl:2:12",
+            "did you mean aws_vpc.main?",
+        ],
+    );
 }
 
 #[test]
@@ -112,13 +163,16 @@ resource "aws_security_group" "b" {
 "#;
     let (code, err) = run(src, &["validate"]);
     assert_eq!(code, 1);
-    assert_contains(&err, &[
-        "dependency cycle between aws_security_group.a, aws_security_group.b",
-        "aws_security_group.a refers to aws_security_group.b",
-        "main.hcl:2:17",
-        "aws_security_group.b refers to aws_security_group.a",
-        "main.hcl:6:17",
-    ]);
+    assert_contains(
+        &err,
+        &[
+            "dependency cycle between aws_security_group.a, aws_security_group.b",
+            "aws_security_group.a refers to aws_security_group.b",
+            "main.hcl:2:17",
+            "aws_security_group.b refers to aws_security_group.a",
+            "main.hcl:6:17",
+        ],
+    );
 }
 
 #[test]
@@ -126,13 +180,21 @@ fn valid_example_stack_validates() {
     let stack = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/cron-btsync");
     let dir = tempfile::tempdir().unwrap();
     let out = recon(dir.path(), &["validate", "-C", stack.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Success!"));
 }
 
 #[test]
 fn apply_without_terminal_needs_auto_approve() {
-    let (code, err) = run("resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n", &["apply"]);
+    let (code, err) = run(
+        "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+        &["apply"],
+    );
     assert_eq!(code, 1);
     assert_contains(&err, &["pass --auto-approve"]);
 }

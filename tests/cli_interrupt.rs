@@ -523,7 +523,14 @@ fn reader_leaves_after(cmd: &mut Command, first: usize) -> Done {
     }
     drop(out);
     // What stdout gave is read; an empty channel stands for the rest.
-    let running = Running { child, stdin: None, out: mpsc::channel().1, err, seen_out: Vec::new(), seen_err: Vec::new() };
+    let running = Running {
+        child,
+        stdin: None,
+        out: mpsc::channel().1,
+        err,
+        seen_out: Vec::new(),
+        seen_err: Vec::new(),
+    };
     let done = running.finish(WAIT);
     Done { out: read, ..done }
 }
@@ -533,7 +540,10 @@ fn an_apply_whose_output_reader_leaves_finishes_its_work_and_releases_the_lock()
     let moto = Moto::start();
     let root = tempfile::tempdir().unwrap();
     let dir = stack_dir(root.path(), &stack());
-    let done = reader_leaves_after(recon(&moto.endpoint, &dir).args(["apply", "--auto-approve"]), 1);
+    let done = reader_leaves_after(
+        recon(&moto.endpoint, &dir).args(["apply", "--auto-approve"]),
+        1,
+    );
     assert_eq!(done.code, 0, "no crash on the closed pipe: {}", done.all());
     assert!(!done.err.contains("panicked"), "{}", done.all());
     assert!(!lock_file(&dir).exists(), "the lock was left behind");
@@ -561,9 +571,20 @@ fn commands_whose_output_reader_leaves_exit_quietly() {
         (&["check"][..], 1),
     ] {
         let done = reader_leaves_after(recon(&moto.endpoint, &dir).args(args), lines);
-        assert!([0, 1].contains(&done.code), "recon {args:?}: {}", done.all());
-        assert!(!done.err.contains("panicked"), "recon {args:?}: {}", done.all());
-        assert!(!lock_file(&dir).exists(), "recon {args:?} left the lock behind");
+        assert!(
+            [0, 1].contains(&done.code),
+            "recon {args:?}: {}",
+            done.all()
+        );
+        assert!(
+            !done.err.contains("panicked"),
+            "recon {args:?}: {}",
+            done.all()
+        );
+        assert!(
+            !lock_file(&dir).exists(),
+            "recon {args:?} left the lock behind"
+        );
     }
 }
 
@@ -582,9 +603,20 @@ fn ctrl_c_right_after_the_apply_completed_still_releases_the_lock() {
         apply.signal(signal);
         let done = apply.finish(WAIT);
         assert!([0, 1, 130, 143].contains(&done.code), "{}", done.all());
-        assert!(!done.err.contains("Stopped without releasing"), "{}", done.all());
-        assert!(!lock_file(&dir).exists(), "after {after:?} and two SIG{signal}: the lock was left behind; {}", done.all());
-        let vpcs: Vec<String> = state_resources(&dir).into_iter().map(|(_, id)| id).collect();
+        assert!(
+            !done.err.contains("Stopped without releasing"),
+            "{}",
+            done.all()
+        );
+        assert!(
+            !lock_file(&dir).exists(),
+            "after {after:?} and two SIG{signal}: the lock was left behind; {}",
+            done.all()
+        );
+        let vpcs: Vec<String> = state_resources(&dir)
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
         assert_eq!(vpcs.len(), 1, "{}", done.all());
         let plan = run(&moto.endpoint, &dir, &["plan", "--detailed-exitcode"]);
         assert_eq!(plan.code, 0, "{}", plan.all());

@@ -15,7 +15,10 @@ fn recon(moto: &Moto, cwd: &Path, stack: &Path, args: &[&str]) -> Run {
 }
 
 fn output(moto: &Moto, cwd: &Path, stack: &Path, name: &str) -> String {
-    ok(recon(moto, cwd, stack, &["output", "--raw", name])).stdout.trim().to_string()
+    ok(recon(moto, cwd, stack, &["output", "--raw", name]))
+        .stdout
+        .trim()
+        .to_string()
 }
 
 fn state(cwd: &Path) -> serde_json::Value {
@@ -23,7 +26,10 @@ fn state(cwd: &Path) -> serde_json::Value {
 }
 
 fn state_attr(cwd: &Path, address: &str, pointer: &str) -> serde_json::Value {
-    state_resource(&state(cwd), address)["attributes"].pointer(pointer).cloned().unwrap_or_default()
+    state_resource(&state(cwd), address)["attributes"]
+        .pointer(pointer)
+        .cloned()
+        .unwrap_or_default()
 }
 
 struct Ec2View {
@@ -35,7 +41,12 @@ struct Ec2View {
 fn describe_instance(moto: &Moto, id: &str) -> Ec2View {
     let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
     runtime().block_on(async {
-        let out = ec2.describe_instances().instance_ids(id).send().await.unwrap();
+        let out = ec2
+            .describe_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .unwrap();
         let i = &out.reservations()[0].instances()[0];
         Ec2View {
             instance_type: i.instance_type().unwrap().as_str().to_string(),
@@ -56,7 +67,12 @@ fn snapshots_of(moto: &Moto, address: &str) -> Vec<(String, String, String)> {
         let found = ec2
             .describe_snapshots()
             .owner_ids("self")
-            .filters(Filter::builder().name("tag:recon:snapshot-of").values(address).build())
+            .filters(
+                Filter::builder()
+                    .name("tag:recon:snapshot-of")
+                    .values(address)
+                    .build(),
+            )
             .send()
             .await
             .unwrap();
@@ -64,8 +80,15 @@ fn snapshots_of(moto: &Moto, address: &str) -> Vec<(String, String, String)> {
             .snapshots()
             .iter()
             .map(|s| {
-                let state = s.state().map(|st| st.as_str().to_string()).unwrap_or_default();
-                (s.snapshot_id().unwrap_or_default().to_string(), s.volume_id().unwrap_or_default().to_string(), state)
+                let state = s
+                    .state()
+                    .map(|st| st.as_str().to_string())
+                    .unwrap_or_default();
+                (
+                    s.snapshot_id().unwrap_or_default().to_string(),
+                    s.volume_id().unwrap_or_default().to_string(),
+                    state,
+                )
             })
             .collect()
     })
@@ -80,7 +103,11 @@ fn example_stack_lifecycle() {
 
     // A first plan shows everything to create and exits 2 under --detailed-exitcode.
     let plan = moto.expect_plan(cwd, &stack, "Plan: 26 to add, 0 to change, 0 to destroy.");
-    assert!(plan.stdout.contains("(known after apply)"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("(known after apply)"),
+        "{}",
+        plan.stdout
+    );
 
     ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve"]));
     let instance_id = output(&moto, cwd, &stack, "instance_id");
@@ -89,23 +116,56 @@ fn example_stack_lifecycle() {
     let data_volume = output(&moto, cwd, &stack, "data_volume_id");
     let view = describe_instance(&moto, &instance_id);
     assert_eq!(view.instance_type, "t3.micro");
-    assert_eq!(state_attr(cwd, "aws_instance.sync", "/metadata_options/0/http_tokens"), "required");
-    assert_eq!(state_attr(cwd, "aws_instance.sync", "/root_block_device/0/encrypted"), true);
+    assert_eq!(
+        state_attr(cwd, "aws_instance.sync", "/metadata_options/0/http_tokens"),
+        "required"
+    );
+    assert_eq!(
+        state_attr(cwd, "aws_instance.sync", "/root_block_device/0/encrypted"),
+        true
+    );
     // Failed scheduled invocations go to the stack's encrypted queue.
     let queue_arn = state_attr(cwd, "aws_sqs_queue.power_failures", "/arn");
-    assert!(queue_arn.as_str().unwrap().ends_with(":btsync-dev-power-failures"), "{queue_arn}");
-    assert_eq!(state_attr(cwd, "aws_sqs_queue.power_failures", "/kms_master_key_id"), state_attr(cwd, "aws_kms_key.data", "/arn"));
-    assert_eq!(state_attr(cwd, "aws_lambda_function.power", "/dead_letter_config/0/target_arn"), queue_arn);
+    assert!(
+        queue_arn
+            .as_str()
+            .unwrap()
+            .ends_with(":btsync-dev-power-failures"),
+        "{queue_arn}"
+    );
+    assert_eq!(
+        state_attr(cwd, "aws_sqs_queue.power_failures", "/kms_master_key_id"),
+        state_attr(cwd, "aws_kms_key.data", "/arn")
+    );
+    assert_eq!(
+        state_attr(
+            cwd,
+            "aws_lambda_function.power",
+            "/dead_letter_config/0/target_arn"
+        ),
+        queue_arn
+    );
 
     // Re-planning right after apply finds nothing to do.
     moto.expect_no_changes(cwd, &stack);
 
     // instance_type changes in place: same instance, same volumes.
-    let update = ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve", "--var", "instance_type=t3.small"]));
+    let update = ok(recon(
+        &moto,
+        cwd,
+        &stack,
+        &["apply", "--auto-approve", "--var", "instance_type=t3.small"],
+    ));
     assert!(update.stdout.contains("1 changed"), "{}", update.stdout);
     assert_eq!(output(&moto, cwd, &stack, "instance_id"), instance_id);
-    assert_eq!(describe_instance(&moto, &instance_id).instance_type, "t3.small");
-    assert_eq!(state_attr(cwd, "aws_instance.sync", "/root_block_device/0/volume_id"), root_volume);
+    assert_eq!(
+        describe_instance(&moto, &instance_id).instance_type,
+        "t3.small"
+    );
+    assert_eq!(
+        state_attr(cwd, "aws_instance.sync", "/root_block_device/0/volume_id"),
+        root_volume
+    );
     assert_eq!(output(&moto, cwd, &stack, "data_volume_id"), data_volume);
 
     // An AMI change replaces the instance and so destroys its root volume: the plan
@@ -115,35 +175,99 @@ fn example_stack_lifecycle() {
     let plan = recon(&moto, cwd, &stack, &[&["plan"][..], &args].concat());
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("# forces replacement"), "{}", plan.stdout);
-    assert!(plan.stdout.contains(root_volume.as_str().unwrap()), "data-loss section names the root volume:\n{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("# forces replacement"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains(root_volume.as_str().unwrap()),
+        "data-loss section names the root volume:\n{}",
+        plan.stdout
+    );
     let serial_before = state(cwd)["serial"].clone();
-    let refused = recon(&moto, cwd, &stack, &[&["apply", "--auto-approve"][..], &args].concat());
+    let refused = recon(
+        &moto,
+        cwd,
+        &stack,
+        &[&["apply", "--auto-approve"][..], &args].concat(),
+    );
     assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
-    assert!(refused.stderr.contains("--allow-data-loss"), "{}", refused.stderr);
-    assert_eq!(state(cwd)["serial"], serial_before, "a refused apply writes no state");
+    assert!(
+        refused.stderr.contains("--allow-data-loss"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        state(cwd)["serial"],
+        serial_before,
+        "a refused apply writes no state"
+    );
     let view = describe_instance(&moto, &instance_id);
-    assert_eq!((view.state.as_str(), view.image_id.as_str()), ("running", "ami-03c3da4cfa8e8943a"));
+    assert_eq!(
+        (view.state.as_str(), view.image_id.as_str()),
+        ("running", "ami-03c3da4cfa8e8943a")
+    );
 
     // Allowed explicitly, the replacement goes ahead, after a snapshot of the root
     // volume; the data volume survives and is attached to the new instance.
-    let replaced = ok(recon(&moto, cwd, &stack, &[&["apply", "--auto-approve", "--allow-data-loss", "aws_instance.sync", "--snapshot-data-loss"][..], &args].concat()));
+    let replaced = ok(recon(
+        &moto,
+        cwd,
+        &stack,
+        &[
+            &[
+                "apply",
+                "--auto-approve",
+                "--allow-data-loss",
+                "aws_instance.sync",
+                "--snapshot-data-loss",
+            ][..],
+            &args,
+        ]
+        .concat(),
+    ));
     let root_volume = root_volume.as_str().unwrap();
     let snapshots = snapshots_of(&moto, "aws_instance.sync");
     assert_eq!(snapshots.len(), 1, "{snapshots:?}");
     let (snapshot_id, volume_id, snapshot_state) = &snapshots[0];
-    assert_eq!((volume_id.as_str(), snapshot_state.as_str()), (root_volume, "completed"));
-    assert!(replaced.stdout.contains(&format!("aws_instance.sync: Snapshotting {root_volume} before destroying...")), "{}", replaced.stdout);
-    assert!(replaced.stdout.contains(&format!("{snapshot_id}  of {root_volume}  (aws_instance.sync)")), "{}", replaced.stdout);
+    assert_eq!(
+        (volume_id.as_str(), snapshot_state.as_str()),
+        (root_volume, "completed")
+    );
+    assert!(
+        replaced.stdout.contains(&format!(
+            "aws_instance.sync: Snapshotting {root_volume} before destroying..."
+        )),
+        "{}",
+        replaced.stdout
+    );
+    assert!(
+        replaced.stdout.contains(&format!(
+            "{snapshot_id}  of {root_volume}  (aws_instance.sync)"
+        )),
+        "{}",
+        replaced.stdout
+    );
     let snapshot_line = replaced.stdout.find("Snapshots complete").unwrap();
-    let destroy_line = replaced.stdout.find("aws_instance.sync: Destroying...").unwrap();
-    assert!(snapshot_line < destroy_line, "snapshot before destroy:\n{}", replaced.stdout);
+    let destroy_line = replaced
+        .stdout
+        .find("aws_instance.sync: Destroying...")
+        .unwrap();
+    assert!(
+        snapshot_line < destroy_line,
+        "snapshot before destroy:\n{}",
+        replaced.stdout
+    );
     let new_id = output(&moto, cwd, &stack, "instance_id");
     assert_ne!(new_id, instance_id);
     assert_eq!(describe_instance(&moto, &new_id).image_id, OTHER_AMI);
     assert_eq!(describe_instance(&moto, &instance_id).state, "terminated");
     assert_eq!(output(&moto, cwd, &stack, "data_volume_id"), data_volume);
-    assert_eq!(state_attr(cwd, "aws_volume_attachment.data", "/instance_id"), new_id.as_str());
+    assert_eq!(
+        state_attr(cwd, "aws_volume_attachment.data", "/instance_id"),
+        new_id.as_str()
+    );
 
     // A resource removed from the stack is deleted.
     let main = stack.join("main.hcl");
@@ -151,12 +275,39 @@ fn example_stack_lifecycle() {
     let start = text.find("resource \"aws_kms_alias\" \"ebs\"").unwrap();
     let end = start + text[start..].find("}\n").unwrap() + 2;
     std::fs::write(&main, format!("{}{}", &text[..start], &text[end..])).unwrap();
-    let removed = ok(recon(&moto, cwd, &stack, &[&["apply", "--auto-approve"][..], &args].concat()));
-    assert!(removed.stdout.contains("aws_kms_alias.ebs will be destroyed"), "{}", removed.stdout);
+    let removed = ok(recon(
+        &moto,
+        cwd,
+        &stack,
+        &[&["apply", "--auto-approve"][..], &args].concat(),
+    ));
+    assert!(
+        removed
+            .stdout
+            .contains("aws_kms_alias.ebs will be destroyed"),
+        "{}",
+        removed.stdout
+    );
     assert!(removed.stdout.contains("1 destroyed"), "{}", removed.stdout);
 
     // Destroy leaves nothing of the stack in moto.
-    ok(recon(&moto, cwd, &stack, &[&["destroy", "--auto-approve", "--allow-data-loss", "aws_instance.sync", "--allow-data-loss", "aws_ebs_volume.data"][..], &args].concat()));
+    ok(recon(
+        &moto,
+        cwd,
+        &stack,
+        &[
+            &[
+                "destroy",
+                "--auto-approve",
+                "--allow-data-loss",
+                "aws_instance.sync",
+                "--allow-data-loss",
+                "aws_ebs_volume.data",
+            ][..],
+            &args,
+        ]
+        .concat(),
+    ));
     assert_eq!(leftovers(&moto), Vec::<String>::new());
     assert_eq!(state(cwd)["resources"].as_array().unwrap().len(), 0);
 }
@@ -177,5 +328,9 @@ fn saved_plan_is_applied_exactly_or_refused_when_stale() {
     // The state moved on since this plan was saved: applying it is refused.
     let stale = recon(&moto, cwd, &stack, &["apply", plan_path]);
     assert_eq!(stale.code, 1);
-    assert!(stale.stderr.contains("the saved plan is stale"), "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains("the saved plan is stale"),
+        "{}",
+        stale.stderr
+    );
 }

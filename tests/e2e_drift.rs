@@ -27,7 +27,10 @@ fn recon(moto: &Moto, dir: &Path, args: &[&str]) -> (i32, String, String) {
 fn vpc_id(dir: &Path) -> String {
     let text = std::fs::read_to_string(dir.join("state/stack.json")).unwrap();
     let state: serde_json::Value = serde_json::from_str(&text).unwrap();
-    state["resources"][0]["attributes"]["id"].as_str().unwrap().to_string()
+    state["resources"][0]["attributes"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn name_tag(moto: &Moto, id: &str) -> Option<String> {
@@ -57,15 +60,32 @@ fn drift_is_shown_and_put_back() {
     // Someone edits the tag by hand.
     let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
     runtime().block_on(async {
-        let tag = aws_sdk_ec2::types::Tag::builder().key("Name").value("edited-by-hand").build();
-        ec2.create_tags().resources(&id).tags(tag).send().await.unwrap();
+        let tag = aws_sdk_ec2::types::Tag::builder()
+            .key("Name")
+            .value("edited-by-hand")
+            .build();
+        ec2.create_tags()
+            .resources(&id)
+            .tags(tag)
+            .send()
+            .await
+            .unwrap();
     });
 
     let (code, out, _) = recon(&moto, &dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("Objects have changed outside of recon"), "{out}");
-    assert!(out.contains("\"edited-by-hand\""), "the drift shows the real value:\n{out}");
-    assert!(out.contains("aws_vpc.net will be updated in-place"), "{out}");
+    assert!(
+        out.contains("Objects have changed outside of recon"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"edited-by-hand\""),
+        "the drift shows the real value:\n{out}"
+    );
+    assert!(
+        out.contains("aws_vpc.net will be updated in-place"),
+        "{out}"
+    );
 
     let (code, out, err) = recon(&moto, &dir, &["apply", "--auto-approve"]);
     assert_eq!(code, 0, "{out}\n{err}");
@@ -99,12 +119,24 @@ fn refresh_only_accepts_drift_and_import_adopts_existing_objects() {
 
     let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config());
     runtime().block_on(async {
-        let tag = aws_sdk_ec2::types::Tag::builder().key("Name").value("edited-by-hand").build();
-        ec2.create_tags().resources(&id).tags(tag).send().await.unwrap();
+        let tag = aws_sdk_ec2::types::Tag::builder()
+            .key("Name")
+            .value("edited-by-hand")
+            .build();
+        ec2.create_tags()
+            .resources(&id)
+            .tags(tag)
+            .send()
+            .await
+            .unwrap();
     });
 
     // --refresh-only shows the drift and proposes nothing.
-    let (code, out, _) = recon(&moto, &dir, &["plan", "--refresh-only", "--detailed-exitcode"]);
+    let (code, out, _) = recon(
+        &moto,
+        &dir,
+        &["plan", "--refresh-only", "--detailed-exitcode"],
+    );
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("\"edited-by-hand\""), "{out}");
     assert!(!out.contains("will be updated"), "{out}");
@@ -113,18 +145,33 @@ fn refresh_only_accepts_drift_and_import_adopts_existing_objects() {
     let (code, out, err) = recon(&moto, &dir, &["apply", "--refresh-only", "--auto-approve"]);
     assert_eq!(code, 0, "{out}\n{err}");
     let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("state/stack.json")).unwrap()).unwrap();
-    assert_eq!(state["resources"][0]["attributes"]["tags"]["Name"], "edited-by-hand");
+        serde_json::from_str(&std::fs::read_to_string(dir.join("state/stack.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        state["resources"][0]["attributes"]["tags"]["Name"],
+        "edited-by-hand"
+    );
     assert_eq!(name_tag(&moto, &id).as_deref(), Some("edited-by-hand"));
-    let (code, out, _) = recon(&moto, &dir, &["plan", "--refresh-only", "--detailed-exitcode"]);
+    let (code, out, _) = recon(
+        &moto,
+        &dir,
+        &["plan", "--refresh-only", "--detailed-exitcode"],
+    );
     assert_eq!(code, 0, "{out}");
 
     // An object made outside recon is adopted by import under a block written for it.
     let outside = runtime().block_on(async {
-        let out = ec2.create_vpc().cidr_block("10.20.0.0/16").send().await.unwrap();
+        let out = ec2
+            .create_vpc()
+            .cidr_block("10.20.0.0/16")
+            .send()
+            .await
+            .unwrap();
         out.vpc().unwrap().vpc_id().unwrap().to_string()
     });
-    let stack = format!("{STACK}\nresource \"aws_vpc\" \"adopted\" {{\n  cidr_block = \"10.20.0.0/16\"\n}}\n");
+    let stack = format!(
+        "{STACK}\nresource \"aws_vpc\" \"adopted\" {{\n  cidr_block = \"10.20.0.0/16\"\n}}\n"
+    );
     std::fs::write(dir.join("main.hcl"), stack).unwrap();
     let (code, out, err) = recon(&moto, &dir, &["import", "aws_vpc.adopted", &outside]);
     assert_eq!(code, 0, "{out}\n{err}");
@@ -140,7 +187,12 @@ fn refresh_only_accepts_drift_and_import_adopts_existing_objects() {
 
     // An import block in the stack: planned as "will be imported", adopted by apply.
     let third = runtime().block_on(async {
-        let out = ec2.create_vpc().cidr_block("10.30.0.0/16").send().await.unwrap();
+        let out = ec2
+            .create_vpc()
+            .cidr_block("10.30.0.0/16")
+            .send()
+            .await
+            .unwrap();
         out.vpc().unwrap().vpc_id().unwrap().to_string()
     });
     let with_block = format!(

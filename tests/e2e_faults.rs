@@ -235,10 +235,26 @@ fn a_create_whose_answer_never_comes_times_out_and_is_adopted_once() {
     let run = ok(proxy.run(
         work.path(),
         &stack,
-        &["--call-timeout", "2s", "apply", "--auto-approve", "--policy-fail-on", "critical"],
+        &[
+            "--call-timeout",
+            "2s",
+            "apply",
+            "--auto-approve",
+            "--policy-fail-on",
+            "critical",
+        ],
     ));
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{}", run.all());
-    assert_eq!(proxy.calls("CreateVpc").len(), 1, "looked for, not sent again\n{}", run.all());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        proxy.calls("CreateVpc").len(),
+        1,
+        "looked for, not sent again\n{}",
+        run.all()
+    );
     assert_eq!(
         ec2_objects(&moto, "aws_vpc.net"),
         vec![state_id(work.path(), "slow", "aws_vpc.net")]

@@ -583,7 +583,10 @@ fn a_killed_apply_leaves_a_lock_that_force_unlock_clears() {
     assert!(!keys_under(&moto, "web.json.journal/").is_empty());
     let listed = ok(recon(&moto, &bob, &["-C", "web", "state", "list"])).stdout;
     let landed = listed.lines().filter(|l| l.starts_with("aws_eip.")).count();
-    assert!((1..30).contains(&landed), "{landed} landed before the kill:\n{listed}");
+    assert!(
+        (1..30).contains(&landed),
+        "{landed} landed before the kill:\n{listed}"
+    );
 
     // The next operator is told exactly how to break the lock...
     let b = recon(&moto, &bob, &["-C", "web", "apply", "--auto-approve"]);
@@ -634,7 +637,11 @@ fn a_killed_apply_leaves_a_lock_that_force_unlock_clears() {
     assert!(done.stdout.contains("Apply complete!"), "{}", done.all());
     let state = remote_state(&moto, "web.json");
     assert_eq!(addresses(&state).len(), 30);
-    assert_eq!(keys_under(&moto, "web.json.journal/"), Vec::<String>::new(), "the apply's end compacts the journal");
+    assert_eq!(
+        keys_under(&moto, "web.json.journal/"),
+        Vec::<String>::new(),
+        "the apply's end compacts the journal"
+    );
     ok(recon(
         &moto,
         &bob,
@@ -1047,8 +1054,17 @@ fn state_commands_migrate_list_show_mv_rm_push_and_history() {
 fn keys_under(moto: &Moto, prefix: &str) -> Vec<String> {
     let client = s3(moto);
     runtime().block_on(async {
-        let out = client.list_objects_v2().bucket(BUCKET).prefix(prefix).send().await.unwrap();
-        out.contents().iter().filter_map(|o| o.key().map(str::to_string)).collect()
+        let out = client
+            .list_objects_v2()
+            .bucket(BUCKET)
+            .prefix(prefix)
+            .send()
+            .await
+            .unwrap();
+        out.contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect()
     })
 }
 
@@ -1059,7 +1075,17 @@ fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_
     let moto = Moto::start();
     create_bucket(&moto, true);
     let kms = aws_sdk_kms::Client::new(&moto.sdk_config());
-    let key_arn = runtime().block_on(async { kms.create_key().send().await.unwrap().key_metadata().unwrap().arn().unwrap().to_string() });
+    let key_arn = runtime().block_on(async {
+        kms.create_key()
+            .send()
+            .await
+            .unwrap()
+            .key_metadata()
+            .unwrap()
+            .arn()
+            .unwrap()
+            .to_string()
+    });
     let recovery = tempfile::tempdir().unwrap();
     let backend = || {
         let settings = recon::state::s3::S3Settings {
@@ -1089,20 +1115,33 @@ fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_
             let before = state.serial;
             state.upsert(eip(i));
             state.bump_serial();
-            let touched = [format!("aws_eip.ip{i}").parse().unwrap()].into_iter().collect();
-            alice.append(&state, &Delta::of(&state, &touched), (&lineage, before)).await.unwrap();
+            let touched = [format!("aws_eip.ip{i}").parse().unwrap()]
+                .into_iter()
+                .collect();
+            alice
+                .append(&state, &Delta::of(&state, &touched), (&lineage, before))
+                .await
+                .unwrap();
         }
     });
 
     // Five entries under the document's serial; the document itself unchanged.
     let entries = keys_under(&moto, "j.json.journal/");
     assert_eq!(entries.len(), 5, "{entries:?}");
-    assert!(entries.iter().all(|k| k.starts_with("j.json.journal/00000000000000000001/")), "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .all(|k| k.starts_with("j.json.journal/00000000000000000001/")),
+        "{entries:?}"
+    );
     assert_eq!(serial_of(&moto, "j.json"), 1);
     for key in &entries {
         let (bytes, meta) = object(&moto, key).unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        assert!(text.contains("recon_encrypted") && !text.contains(canary) && !text.contains("aws_eip"), "{key}: {text}");
+        assert!(
+            text.contains("recon_encrypted") && !text.contains(canary) && !text.contains("aws_eip"),
+            "{key}: {text}"
+        );
         assert!(meta.contains_key("recon-sha256"), "{key}");
         // Each entry holds its change, not the state: far smaller than five resources.
         assert!(bytes.len() < 2000, "{key} is {} bytes", bytes.len());
@@ -1116,19 +1155,28 @@ fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_
     let mut bobs = read.clone();
     bobs.bump_serial();
     let touched = Default::default();
-    runtime().block_on(bob.append(&bobs, &Delta::of(&bobs, &touched), (&lineage, 6))).unwrap();
+    runtime()
+        .block_on(bob.append(&bobs, &Delta::of(&bobs, &touched), (&lineage, 6)))
+        .unwrap();
     let mut alices = state.clone();
     alices.upsert(eip(9));
     alices.bump_serial();
     let touched = ["aws_eip.ip9".parse().unwrap()].into_iter().collect();
-    let refused = runtime().block_on(alice.append(&alices, &Delta::of(&alices, &touched), (&lineage, 6))).unwrap_err();
+    let refused = runtime()
+        .block_on(alice.append(&alices, &Delta::of(&alices, &touched), (&lineage, 6)))
+        .unwrap_err();
     assert!(matches!(refused, StateError::Conflict { .. }), "{refused}");
 
     // A whole write folds the journal in and drops it; history keeps documents only.
     bobs.bump_serial();
-    runtime().block_on(bob.write(&bobs, Some((&lineage, 7)))).unwrap();
+    runtime()
+        .block_on(bob.write(&bobs, Some((&lineage, 7))))
+        .unwrap();
     assert_eq!(keys_under(&moto, "j.json.journal/"), Vec::<String>::new());
     assert_eq!(runtime().block_on(backend().read()).unwrap().unwrap(), bobs);
     let history = runtime().block_on(bob.versions()).unwrap();
-    assert_eq!(history.iter().map(|v| v.serial).collect::<Vec<_>>(), vec![Some(8), Some(1)]);
+    assert_eq!(
+        history.iter().map(|v| v.serial).collect::<Vec<_>>(),
+        vec![Some(8), Some(1)]
+    );
 }

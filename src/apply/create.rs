@@ -6,7 +6,9 @@
 
 use super::progress::Progress;
 use crate::addr::InstanceAddr;
-use crate::provider::{backoff, find_settled, retry, Created, ErrorKind, Meta, ProviderError, ResourceType};
+use crate::provider::{
+    backoff, find_settled, retry, Created, ErrorKind, Meta, ProviderError, ResourceType,
+};
 use crate::value::Object;
 
 /// Tries of the create call while AWS refuses it or its outcome stays unknown.

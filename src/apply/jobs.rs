@@ -29,7 +29,11 @@ pub fn build(plan: &Plan) -> Vec<Job> {
     let mut forward: BTreeMap<&InstanceAddr, usize> = BTreeMap::new();
     let mut delete: BTreeMap<&InstanceAddr, usize> = BTreeMap::new();
     let push = |jobs: &mut Vec<Job>, kind, change| {
-        jobs.push(Job { kind, change, deps: Vec::new() });
+        jobs.push(Job {
+            kind,
+            change,
+            deps: Vec::new(),
+        });
         jobs.len() - 1
     };
     for (i, c) in plan.changes.iter().enumerate() {
@@ -79,7 +83,11 @@ pub fn build(plan: &Plan) -> Vec<Job> {
                     }
                 }
             }
-            if c.action == (Action::Replace { create_before_destroy: false }) {
+            if c.action
+                == (Action::Replace {
+                    create_before_destroy: false,
+                })
+            {
                 jobs[f].deps.push(delete[&c.addr]);
             }
         }
@@ -90,7 +98,11 @@ pub fn build(plan: &Plan) -> Vec<Job> {
                     jobs[d].deps.push(od);
                 }
             }
-            if c.action == (Action::Replace { create_before_destroy: true }) {
+            if c.action
+                == (Action::Replace {
+                    create_before_destroy: true,
+                })
+            {
                 jobs[d].deps.push(forward[&c.addr]);
                 for &j in dependents_of_c {
                     if let Some(&of) = forward.get(&plan.changes[j].addr) {

@@ -42,13 +42,20 @@ pub enum Refusal {
 /// (policies whose result depended on values known only after apply). An error
 /// fails that resource with the message.
 pub trait Gate: Sync {
-    fn check(&self, addr: &InstanceAddr, planned: &Object, values: &BTreeMap<ResourceAddr, Value>) -> Result<(), String>;
+    fn check(
+        &self,
+        addr: &InstanceAddr,
+        planned: &Object,
+        values: &BTreeMap<ResourceAddr, Value>,
+    ) -> Result<(), String>;
 }
 
 /// The guards that run before anything is applied.
 pub fn check_guards(plan: &Plan, allowed: &[InstanceAddr]) -> Result<(), Refusal> {
     if !plan.prevented.is_empty() {
-        return Err(Refusal::Prevented(plan.prevented.iter().map(ToString::to_string).collect()));
+        return Err(Refusal::Prevented(
+            plan.prevented.iter().map(ToString::to_string).collect(),
+        ));
     }
     let mut refused: Vec<String> = plan
         .changes
@@ -145,7 +152,8 @@ impl<'a> Applier<'a> {
         planned_values: &BTreeMap<ResourceAddr, Value>,
         opts: &ApplyOptions,
     ) -> Summary {
-        self.apply_gated(plan, state, state_exists, planned_values, opts, None).await
+        self.apply_gated(plan, state, state_exists, planned_values, opts, None)
+            .await
     }
 
     /// [`Applier::apply`], asking `gate` before each create and update.
@@ -158,7 +166,15 @@ impl<'a> Applier<'a> {
         opts: &ApplyOptions,
         gate: Option<&'a dyn Gate>,
     ) -> Summary {
-        self.apply_with(plan, state, state_exists, planned_values, opts, Controls { gate, stop: None }).await
+        self.apply_with(
+            plan,
+            state,
+            state_exists,
+            planned_values,
+            opts,
+            Controls { gate, stop: None },
+        )
+        .await
     }
 
     /// [`Applier::apply`] with a gate and a stop flag: once the flag is raised no
@@ -178,9 +194,19 @@ impl<'a> Applier<'a> {
         let run = Run {
             ctx: self,
             plan,
-            ledger: tokio::sync::Mutex::new(Ledger { state, changes: 0, written: 0, touched: BTreeSet::new(), whole_written: false, journaled: false }),
+            ledger: tokio::sync::Mutex::new(Ledger {
+                state,
+                changes: 0,
+                written: 0,
+                touched: BTreeSet::new(),
+                whole_written: false,
+                journaled: false,
+            }),
             on_backend: Mutex::new(on_backend),
-            values: Mutex::new(Values::new(self.stack, initial_instances(self.stack, planned_values))),
+            values: Mutex::new(Values::new(
+                self.stack,
+                initial_instances(self.stack, planned_values),
+            )),
             summary: Mutex::new(Summary::default()),
             halted: AtomicBool::new(false),
             recovery: Mutex::new(None),
@@ -191,7 +217,11 @@ impl<'a> Applier<'a> {
             stack_tag,
         };
         if let Err(e) = run.record_refreshed().await {
-            run.summary.lock().unwrap().failures.push(("state".into(), e));
+            run.summary
+                .lock()
+                .unwrap()
+                .failures
+                .push(("state".into(), e));
             return run.summary.into_inner().unwrap();
         }
         let jobs = jobs::build(plan);
@@ -214,7 +244,11 @@ impl<'a> Applier<'a> {
             // both skipped and interrupted.
             summary.interrupted.sort();
             summary.interrupted.dedup();
-            let Summary { skipped, interrupted, .. } = &mut *summary;
+            let Summary {
+                skipped,
+                interrupted,
+                ..
+            } = &mut *summary;
             interrupted.retain(|a| !skipped.contains(a));
         }
         run.finish_outputs().await;
@@ -229,8 +263,18 @@ impl<'a> Applier<'a> {
 
 /// For each job, whether it is (or would be) skipped because something upstream
 /// really failed, rather than because the stop left it or an upstream job unstarted.
-fn blocked_by_failure(deps: &[Vec<usize>], outcomes: &[Outcome], not_started: &BTreeSet<usize>) -> Vec<bool> {
-    fn visit(i: usize, deps: &[Vec<usize>], outcomes: &[Outcome], not_started: &BTreeSet<usize>, memo: &mut [Option<bool>]) -> bool {
+fn blocked_by_failure(
+    deps: &[Vec<usize>],
+    outcomes: &[Outcome],
+    not_started: &BTreeSet<usize>,
+) -> Vec<bool> {
+    fn visit(
+        i: usize,
+        deps: &[Vec<usize>],
+        outcomes: &[Outcome],
+        not_started: &BTreeSet<usize>,
+        memo: &mut [Option<bool>],
+    ) -> bool {
         if let Some(known) = memo[i] {
             return known;
         }
@@ -243,13 +287,18 @@ fn blocked_by_failure(deps: &[Vec<usize>], outcomes: &[Outcome], not_started: &B
         blocked
     }
     let mut memo = vec![None; deps.len()];
-    (0..deps.len()).map(|i| visit(i, deps, outcomes, not_started, &mut memo)).collect()
+    (0..deps.len())
+        .map(|i| visit(i, deps, outcomes, not_started, &mut memo))
+        .collect()
 }
 
 /// Known instance values: everything not being created or replaced keeps its planned
 /// value. The block says how its value splits into instances (not the plan: a
 /// counted data source read at plan time, or `count = 0`, has no changes in it).
-fn initial_instances(stack: &Stack, planned: &BTreeMap<ResourceAddr, Value>) -> BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>> {
+fn initial_instances(
+    stack: &Stack,
+    planned: &BTreeMap<ResourceAddr, Value>,
+) -> BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>> {
     let mut out: BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>> = BTreeMap::new();
     for (addr, value) in planned {
         let entry = out.entry(addr.clone()).or_default();
@@ -300,13 +349,24 @@ struct Values<'a> {
 }
 
 impl<'a> Values<'a> {
-    fn new(stack: &'a Stack, instances: BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>>) -> Self {
+    fn new(
+        stack: &'a Stack,
+        instances: BTreeMap<ResourceAddr, BTreeMap<InstanceKey, Value>>,
+    ) -> Self {
         let stale = instances.keys().cloned().collect();
-        Values { stack, instances, blocks: BTreeMap::new(), stale }
+        Values {
+            stack,
+            instances,
+            blocks: BTreeMap::new(),
+            stale,
+        }
     }
 
     fn set(&mut self, addr: &InstanceAddr, value: Value) {
-        self.instances.entry(addr.resource.clone()).or_default().insert(addr.key.clone(), value);
+        self.instances
+            .entry(addr.resource.clone())
+            .or_default()
+            .insert(addr.key.clone(), value);
         self.stale.insert(addr.resource.clone());
     }
 
@@ -332,7 +392,10 @@ impl<'a> Values<'a> {
     fn build(&self, addr: &ResourceAddr) -> Option<Value> {
         let by_key = self.instances.get(addr)?;
         Some(match self.stack.resources.get(addr) {
-            Some(b) => block_value(b, by_key.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            Some(b) => block_value(
+                b,
+                by_key.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ),
             None => Value::Null,
         })
     }
@@ -342,7 +405,11 @@ impl Run<'_> {
     async fn job(&self, index: usize, job: &Job) -> bool {
         let change = &self.plan.changes[job.change];
         if self.halted.load(Ordering::SeqCst) {
-            self.summary.lock().unwrap().skipped.push(change.addr.to_string());
+            self.summary
+                .lock()
+                .unwrap()
+                .skipped
+                .push(change.addr.to_string());
             return false;
         }
         if self.stop.is_some_and(Stop::is_raised) {
@@ -359,7 +426,11 @@ impl Run<'_> {
             Ok(()) => true,
             Err(message) => {
                 self.ctx.progress.failed(&change.addr, job.kind);
-                self.summary.lock().unwrap().failures.push((change.addr.to_string(), message));
+                self.summary
+                    .lock()
+                    .unwrap()
+                    .failures
+                    .push((change.addr.to_string(), message));
                 false
             }
         }
@@ -374,7 +445,10 @@ impl Run<'_> {
     /// copies its dependencies' values, not the whole stack's.
     fn values_of(&self, addrs: &[ResourceAddr]) -> BTreeMap<ResourceAddr, Value> {
         let mut values = self.values.lock().unwrap();
-        addrs.iter().filter_map(|addr| values.block(addr).map(|v| (addr.clone(), v.clone()))).collect()
+        addrs
+            .iter()
+            .filter_map(|addr| values.block(addr).map(|v| (addr.clone(), v.clone())))
+            .collect()
     }
 
     fn set_value(&self, addr: &InstanceAddr, value: Value) {
@@ -407,7 +481,16 @@ impl Run<'_> {
             }
         };
         let iscope = scope.for_instance(count_index, each);
-        body::evaluate(schema, &block.body, &iscope).map_err(|d| format!("{}{}", d.message, d.location.as_ref().map(|l| format!(" (at {l})")).unwrap_or_default()))
+        body::evaluate(schema, &block.body, &iscope).map_err(|d| {
+            format!(
+                "{}{}",
+                d.message,
+                d.location
+                    .as_ref()
+                    .map(|l| format!(" (at {l})"))
+                    .unwrap_or_default()
+            )
+        })
     }
 
     fn gate_check(&self, addr: &InstanceAddr, planned: &Object) -> Result<(), String> {
@@ -419,14 +502,29 @@ impl Run<'_> {
         }
     }
 
-    fn planned(&self, change: &ResourceChange, schema: &Schema, prior: Option<&Object>) -> Result<Object, String> {
+    fn planned(
+        &self,
+        change: &ResourceChange,
+        schema: &Schema,
+        prior: Option<&Object>,
+    ) -> Result<Object, String> {
         let config = self.config(change, schema)?;
         let block = &self.ctx.stack.resources[&change.addr.resource];
-        let opts = DiffOptions { ignore_changes: &block.lifecycle.ignore_changes, ignore_all_changes: block.lifecycle.ignore_all_changes };
+        let opts = DiffOptions {
+            ignore_changes: &block.lifecycle.ignore_changes,
+            ignore_all_changes: block.lifecycle.ignore_all_changes,
+        };
         let after = diff::plan_object(schema, &config, prior, &opts).after;
-        for attr in schema.attributes.iter().filter(|a| a.is_configurable() && !a.is_computed()) {
+        for attr in schema
+            .attributes
+            .iter()
+            .filter(|a| a.is_configurable() && !a.is_computed())
+        {
             if after.get(attr.name).is_some_and(|v| !v.is_wholly_known()) {
-                return Err(format!("{}: \"{}\" is still unknown at apply time", change.addr, attr.name));
+                return Err(format!(
+                    "{}: \"{}\" is still unknown at apply time",
+                    change.addr, attr.name
+                ));
             }
         }
         Ok(after)
@@ -436,8 +534,14 @@ impl Run<'_> {
         Meta::new(self.stack_tag.clone(), addr.to_string())
     }
 
-    fn rtype(&self, addr: &InstanceAddr) -> Result<std::sync::Arc<dyn crate::provider::ResourceType>, String> {
-        self.ctx.provider.resource(&addr.resource.type_name).ok_or_else(|| format!("unsupported resource type {}", addr.resource.type_name))
+    fn rtype(
+        &self,
+        addr: &InstanceAddr,
+    ) -> Result<std::sync::Arc<dyn crate::provider::ResourceType>, String> {
+        self.ctx
+            .provider
+            .resource(&addr.resource.type_name)
+            .ok_or_else(|| format!("unsupported resource type {}", addr.resource.type_name))
     }
 
     async fn create(&self, change: &ResourceChange) -> Result<(), String> {
@@ -445,40 +549,77 @@ impl Run<'_> {
         let planned = self.planned(change, rt.schema(), None)?;
         self.gate_check(&change.addr, &planned)?;
         let token = uuid::Uuid::new_v4().to_string();
-        let meta = Meta { token: Some(token.clone()), began: Some(std::time::SystemTime::now()), ..self.meta(&change.addr) };
+        let meta = Meta {
+            token: Some(token.clone()),
+            began: Some(std::time::SystemTime::now()),
+            ..self.meta(&change.addr)
+        };
         // Intent before action: once the call is made, state knows to look for
         // what it made, whatever happens next.
-        let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
+        let cbd = matches!(
+            change.action,
+            Action::Replace {
+                create_before_destroy: true
+            }
+        );
         let ((), n) = self
             .change_state(&[], |state| {
-                let pending = PendingCreate::new(&change.addr, &token, &meta.stack, &planned, &dependencies(state, change), cbd);
+                let pending = PendingCreate::new(
+                    &change.addr,
+                    &token,
+                    &meta.stack,
+                    &planned,
+                    &dependencies(state, change),
+                    cbd,
+                );
                 state.begin_create(pending);
             })
             .await;
         self.flush(n).await?;
         let started = self.ctx.progress.start(&change.addr, JobKind::Create);
-        let outcome = self.ctx.progress.ticking(&change.addr, JobKind::Create, started, create::exactly_once(&*rt, &planned, &meta, self.ctx.progress)).await;
+        let outcome = self
+            .ctx
+            .progress
+            .ticking(
+                &change.addr,
+                JobKind::Create,
+                started,
+                create::exactly_once(&*rt, &planned, &meta, self.ctx.progress),
+            )
+            .await;
         match outcome {
             Ok(made) => {
                 // In state before it is reported complete: a kill after the line
                 // must not lose the object.
-                self.record(change, &made.object, made.tainted.is_some(), Some(&token)).await?;
+                self.record(change, &made.object, made.tainted.is_some(), Some(&token))
+                    .await?;
                 self.set_value(&change.addr, Value::Object(made.object.clone()));
                 if let Some(e) = made.tainted {
                     return Err(format!("{} (the object exists and is recorded as tainted: the next apply replaces it)", describe(&change.addr, "creating", &e)));
                 }
-                self.ctx.progress.done(&change.addr, JobKind::Create, started, made.object.get("id"));
+                self.ctx.progress.done(
+                    &change.addr,
+                    JobKind::Create,
+                    started,
+                    made.object.get("id"),
+                );
                 self.summary.lock().unwrap().added += 1;
                 Ok(())
             }
             Err(create::Failed::Nothing(e)) => {
-                let ((), n) = self.change_state(&[], |state| drop(state.end_create(&token))).await;
+                let ((), n) = self
+                    .change_state(&[], |state| drop(state.end_create(&token)))
+                    .await;
                 self.flush(n).await?;
                 Err(describe(&change.addr, "creating", &e))
             }
             // The pending create stays in state: the next plan looks for it again.
             Err(create::Failed::Unknown(e)) => {
-                self.summary.lock().unwrap().pending.push(change.addr.to_string());
+                self.summary
+                    .lock()
+                    .unwrap()
+                    .pending
+                    .push(change.addr.to_string());
                 Err(format!(
                 "{}; whether AWS made the object is unknown, so its pending create (token {token}) stays in state and the next plan or apply looks for it again before creating anything",
                 describe(&change.addr, "creating", &e)
@@ -497,11 +638,18 @@ impl Run<'_> {
         let obj = self
             .ctx
             .progress
-            .ticking(&change.addr, JobKind::Update, started, retry(|| rt.update(&prior, &planned, &meta)))
+            .ticking(
+                &change.addr,
+                JobKind::Update,
+                started,
+                retry(|| rt.update(&prior, &planned, &meta)),
+            )
             .await
             .map_err(|e| describe(&change.addr, "updating", &e))?;
         self.record(change, &obj, false, None).await?;
-        self.ctx.progress.done(&change.addr, JobKind::Update, started, obj.get("id"));
+        self.ctx
+            .progress
+            .done(&change.addr, JobKind::Update, started, obj.get("id"));
         self.set_value(&change.addr, Value::Object(obj));
         self.summary.lock().unwrap().changed += 1;
         Ok(())
@@ -516,46 +664,95 @@ impl Run<'_> {
         let started = self.ctx.progress.start(&change.addr, JobKind::Delete);
         self.ctx
             .progress
-            .ticking(&change.addr, JobKind::Delete, started, retry(|| async {
-                match rt.delete(&prior).await {
-                    // Gone already (an earlier try's answer was lost): deleted.
-                    Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
-                    other => other,
-                }
-            }))
+            .ticking(
+                &change.addr,
+                JobKind::Delete,
+                started,
+                retry(|| async {
+                    match rt.delete(&prior).await {
+                        // Gone already (an earlier try's answer was lost): deleted.
+                        Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+                        other => other,
+                    }
+                }),
+            )
             .await
             .map_err(|e| describe(&change.addr, "destroying", &e))?;
-        self.ctx.progress.done(&change.addr, JobKind::Delete, started, None);
-        let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
-        let ((), n) = self.change_state(&[&change.addr], |state| {
-            if cbd || change.deposed.is_some() {
-                // The new object holds the address; only the deposed old one goes.
-                let old = Value::Object(prior).to_json();
-                if let Some(r) = state.get_mut(&change.addr) {
-                    r.deposed.retain(|d| d.get("id") != old.get("id"));
-                }
-            } else {
-                state.remove(&change.addr);
+        self.ctx
+            .progress
+            .done(&change.addr, JobKind::Delete, started, None);
+        let cbd = matches!(
+            change.action,
+            Action::Replace {
+                create_before_destroy: true
             }
-        }).await;
+        );
+        let ((), n) = self
+            .change_state(&[&change.addr], |state| {
+                if cbd || change.deposed.is_some() {
+                    // The new object holds the address; only the deposed old one goes.
+                    let old = Value::Object(prior).to_json();
+                    if let Some(r) = state.get_mut(&change.addr) {
+                        r.deposed.retain(|d| d.get("id") != old.get("id"));
+                    }
+                } else {
+                    state.remove(&change.addr);
+                }
+            })
+            .await;
         self.flush(n).await?;
         self.summary.lock().unwrap().destroyed += 1;
         Ok(())
     }
 
     /// Snapshots the volumes `change` destroys; an error stops the delete.
-    async fn snapshot(&self, change: &ResourceChange, rt: &dyn crate::provider::ResourceType) -> Result<(), String> {
-        let volumes: Vec<&str> = change.data_loss.iter().map(|v| v.volume_id.as_str()).collect();
+    async fn snapshot(
+        &self,
+        change: &ResourceChange,
+        rt: &dyn crate::provider::ResourceType,
+    ) -> Result<(), String> {
+        let volumes: Vec<&str> = change
+            .data_loss
+            .iter()
+            .map(|v| v.volume_id.as_str())
+            .collect();
         let progress = self.ctx.progress;
-        let started = progress.note(&change.addr, &format!("Snapshotting {} before destroying...", volumes.join(", ")));
+        let started = progress.note(
+            &change.addr,
+            &format!("Snapshotting {} before destroying...", volumes.join(", ")),
+        );
         // Not retried: a second CreateSnapshot would take a second snapshot.
         let taken = progress
-            .ticking_with(&change.addr, "Still snapshotting...", started, rt.snapshot(&change.data_loss, &self.meta(&change.addr)))
+            .ticking_with(
+                &change.addr,
+                "Still snapshotting...",
+                started,
+                rt.snapshot(&change.data_loss, &self.meta(&change.addr)),
+            )
             .await
-            .map_err(|e| format!("{} (nothing was destroyed)", describe(&change.addr, "snapshotting the volumes of", &e)))?;
-        let ids: Vec<String> = taken.iter().map(|t| format!("{} of {}", t.snapshot_id, t.volume_id)).collect();
-        progress.note(&change.addr, &format!("Snapshots complete after {}s [{}]", started.elapsed().as_secs(), ids.join(", ")));
-        self.summary.lock().unwrap().snapshots.extend(taken.into_iter().map(|t| (change.addr.to_string(), t)));
+            .map_err(|e| {
+                format!(
+                    "{} (nothing was destroyed)",
+                    describe(&change.addr, "snapshotting the volumes of", &e)
+                )
+            })?;
+        let ids: Vec<String> = taken
+            .iter()
+            .map(|t| format!("{} of {}", t.snapshot_id, t.volume_id))
+            .collect();
+        progress.note(
+            &change.addr,
+            &format!(
+                "Snapshots complete after {}s [{}]",
+                started.elapsed().as_secs(),
+                ids.join(", ")
+            ),
+        );
+        self.summary
+            .lock()
+            .unwrap()
+            .snapshots
+            .extend(taken.into_iter().map(|t| (change.addr.to_string(), t)));
         Ok(())
     }
 
@@ -566,7 +763,9 @@ impl Run<'_> {
             .data_source(&change.addr.resource.type_name)
             .ok_or_else(|| format!("unsupported data source {}", change.addr.resource.type_name))?;
         let config = self.config(change, ds.schema())?;
-        let obj = retry(|| ds.read(&config)).await.map_err(|e| describe(&change.addr, "reading", &e))?;
+        let obj = retry(|| ds.read(&config))
+            .await
+            .map_err(|e| describe(&change.addr, "reading", &e))?;
         self.set_value(&change.addr, Value::Object(obj));
         Ok(())
     }
@@ -575,28 +774,43 @@ impl Run<'_> {
     /// Terraform does, so the same drift is not reported again next time.
     async fn record_refreshed(&self) -> Result<(), String> {
         let touched: Vec<&InstanceAddr> = self.plan.changes.iter().map(|c| &c.addr).collect();
-        let (changed, n) = self.change_state(&touched, |state| {
-            let mut changed = false;
-            for change in &self.plan.changes {
-                if let (Some(before), Some(_), None) = (&change.before, &change.importing, state.get(&change.addr)) {
-                    let deps = dependencies(state, change);
-                    let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
-                    state.upsert(ResourceState::from_object(&change.addr, before, &deps, cbd).map_err(|e| e.to_string())?);
-                    changed = true;
-                    continue;
+        let (changed, n) = self
+            .change_state(&touched, |state| {
+                let mut changed = false;
+                for change in &self.plan.changes {
+                    if let (Some(before), Some(_), None) =
+                        (&change.before, &change.importing, state.get(&change.addr))
+                    {
+                        let deps = dependencies(state, change);
+                        let cbd = matches!(
+                            change.action,
+                            Action::Replace {
+                                create_before_destroy: true
+                            }
+                        );
+                        state.upsert(
+                            ResourceState::from_object(&change.addr, before, &deps, cbd)
+                                .map_err(|e| e.to_string())?,
+                        );
+                        changed = true;
+                        continue;
+                    }
+                    if change.deposed.is_some() {
+                        continue;
+                    }
+                    let (Some(before), Some(rs)) = (&change.before, state.get_mut(&change.addr))
+                    else {
+                        continue;
+                    };
+                    let refreshed = Value::Object(before.clone()).to_json();
+                    if rs.attributes != refreshed {
+                        rs.attributes = refreshed;
+                        changed = true;
+                    }
                 }
-                if change.deposed.is_some() {
-                    continue;
-                }
-                let (Some(before), Some(rs)) = (&change.before, state.get_mut(&change.addr)) else { continue };
-                let refreshed = Value::Object(before.clone()).to_json();
-                if rs.attributes != refreshed {
-                    rs.attributes = refreshed;
-                    changed = true;
-                }
-            }
-            Ok::<_, String>(changed)
-        }).await;
+                Ok::<_, String>(changed)
+            })
+            .await;
         if changed? {
             self.flush(n).await?;
         }
@@ -605,30 +819,56 @@ impl Run<'_> {
 
     /// Writes one landed resource into state (ending its pending create, if
     /// any, in the same write) and persists it before returning.
-    async fn record(&self, change: &ResourceChange, obj: &Object, tainted: bool, token: Option<&str>) -> Result<(), String> {
-        let (recorded, n) = self.change_state(&[&change.addr], |state| {
-            if let Some(token) = token {
-                state.end_create(token);
-            }
-            let cbd = matches!(change.action, Action::Replace { create_before_destroy: true });
-            let mut rs = ResourceState::from_object(&change.addr, obj, &dependencies(state, change), cbd).map_err(|e| e.to_string())?;
-            rs.tainted = tainted;
-            // Deposed objects stay until deleted; under create_before_destroy the object
-            // being replaced joins them until its own delete succeeds.
-            rs.deposed = state.get(&change.addr).map(|r| r.deposed.clone()).unwrap_or_default();
-            if let (true, Some(old)) = (cbd, &change.before) {
-                rs.deposed.push(Value::Object(old.clone()).to_json());
-            }
-            state.upsert(rs);
-            Ok::<_, String>(())
-        }).await;
+    async fn record(
+        &self,
+        change: &ResourceChange,
+        obj: &Object,
+        tainted: bool,
+        token: Option<&str>,
+    ) -> Result<(), String> {
+        let (recorded, n) = self
+            .change_state(&[&change.addr], |state| {
+                if let Some(token) = token {
+                    state.end_create(token);
+                }
+                let cbd = matches!(
+                    change.action,
+                    Action::Replace {
+                        create_before_destroy: true
+                    }
+                );
+                let mut rs = ResourceState::from_object(
+                    &change.addr,
+                    obj,
+                    &dependencies(state, change),
+                    cbd,
+                )
+                .map_err(|e| e.to_string())?;
+                rs.tainted = tainted;
+                // Deposed objects stay until deleted; under create_before_destroy the object
+                // being replaced joins them until its own delete succeeds.
+                rs.deposed = state
+                    .get(&change.addr)
+                    .map(|r| r.deposed.clone())
+                    .unwrap_or_default();
+                if let (true, Some(old)) = (cbd, &change.before) {
+                    rs.deposed.push(Value::Object(old.clone()).to_json());
+                }
+                state.upsert(rs);
+                Ok::<_, String>(())
+            })
+            .await;
         recorded?;
         self.flush(n).await
     }
 
     /// Changes the state in memory; `touched` are the instances `f` may change.
     /// Returns the change's number for [`Run::flush`].
-    async fn change_state<T>(&self, touched: &[&InstanceAddr], f: impl FnOnce(&mut State) -> T) -> (T, u64) {
+    async fn change_state<T>(
+        &self,
+        touched: &[&InstanceAddr],
+        f: impl FnOnce(&mut State) -> T,
+    ) -> (T, u64) {
         let mut ledger = self.ledger.lock().await;
         let out = f(&mut ledger.state);
         ledger.touched.extend(touched.iter().map(|a| (*a).clone()));
@@ -649,14 +889,28 @@ impl Run<'_> {
             return Ok(());
         }
         let changes = ledger.changes;
-        let Ledger { state, touched, whole_written, journaled, .. } = &mut *ledger;
+        let Ledger {
+            state,
+            touched,
+            whole_written,
+            journaled,
+            ..
+        } = &mut *ledger;
         state.bump_serial();
         let expected = self.on_backend.lock().unwrap().clone();
         let backend = self.ctx.backend;
         let delta = *whole_written && expected.is_some();
         let result = match &expected {
-            Some((lineage, serial)) if delta => backend.append(state, &Delta::of(state, touched), (lineage, *serial)).await,
-            _ => backend.write(state, expected.as_ref().map(|(l, s)| (l.as_str(), *s))).await,
+            Some((lineage, serial)) if delta => {
+                backend
+                    .append(state, &Delta::of(state, touched), (lineage, *serial))
+                    .await
+            }
+            _ => {
+                backend
+                    .write(state, expected.as_ref().map(|(l, s)| (l.as_str(), *s)))
+                    .await
+            }
         };
         match result {
             Ok(()) => {
@@ -669,9 +923,16 @@ impl Run<'_> {
             }
             Err(e) if e.is_conflict() => {
                 self.halted.store(true, Ordering::SeqCst);
-                Err(format!("writing state to {} was refused: {e}.\n{}", self.ctx.backend.describe(), self.save_recovery(state)))
+                Err(format!(
+                    "writing state to {} was refused: {e}.\n{}",
+                    self.ctx.backend.describe(),
+                    self.save_recovery(state)
+                ))
             }
-            Err(e) => Err(format!("writing state to {} failed: {e}", self.ctx.backend.describe())),
+            Err(e) => Err(format!(
+                "writing state to {} failed: {e}",
+                self.ctx.backend.describe()
+            )),
         }
     }
 
@@ -680,13 +941,29 @@ impl Run<'_> {
     async fn compact(&self) {
         let mut ledger = self.ledger.lock().await;
         let expected = self.on_backend.lock().unwrap().clone();
-        let Some((lineage, serial)) = expected.filter(|_| !self.halted.load(Ordering::SeqCst)) else { return };
+        let Some((lineage, serial)) = expected.filter(|_| !self.halted.load(Ordering::SeqCst))
+        else {
+            return;
+        };
         let state = &mut ledger.state;
         state.bump_serial();
-        match self.ctx.backend.write(state, Some((&lineage, serial))).await {
-            Ok(()) => *self.on_backend.lock().unwrap() = Some((state.lineage.clone(), state.serial)),
+        match self
+            .ctx
+            .backend
+            .write(state, Some((&lineage, serial)))
+            .await
+        {
+            Ok(()) => {
+                *self.on_backend.lock().unwrap() = Some((state.lineage.clone(), state.serial))
+            }
             // Nothing is lost: the journal still holds every change.
-            Err(e) => self.summary.lock().unwrap().failures.push(("state".into(), format!("rewriting the state at {} failed: {e}", self.ctx.backend.describe()))),
+            Err(e) => self.summary.lock().unwrap().failures.push((
+                "state".into(),
+                format!(
+                    "rewriting the state at {} failed: {e}",
+                    self.ctx.backend.describe()
+                ),
+            )),
         }
     }
 
@@ -696,8 +973,12 @@ impl Run<'_> {
         let mut recovery = self.recovery.lock().unwrap();
         let path = recovery
             .get_or_insert_with(|| {
-                let stamp = crate::state::lock::rfc3339(std::time::SystemTime::now()).replace(':', "");
-                self.ctx.backend.recovery_path(&format!("{stamp}-{}", &state.lineage[..state.lineage.len().min(8)]))
+                let stamp =
+                    crate::state::lock::rfc3339(std::time::SystemTime::now()).replace(':', "");
+                self.ctx.backend.recovery_path(&format!(
+                    "{stamp}-{}",
+                    &state.lineage[..state.lineage.len().min(8)]
+                ))
             })
             .clone();
         match crate::state::save_recovery(&path, state) {
@@ -722,23 +1003,31 @@ impl Run<'_> {
         }
         let values = self.values();
         let scope = Scope::new(self.ctx.stack, self.ctx.vars, &values);
-        let (write, n) = self.change_state(&[], |state| {
-            let before = state.outputs.clone();
-            state.outputs.retain(|name, _| self.ctx.stack.outputs.contains_key(name) && !self.plan.destroy);
-            if !self.plan.destroy {
-                for (name, output) in &self.ctx.stack.outputs {
-                    if let Ok(v) = scope.eval(&output.value) {
-                        if v.is_wholly_known() {
-                            let _ = state.set_output(name, &v, output.sensitive);
+        let (write, n) = self
+            .change_state(&[], |state| {
+                let before = state.outputs.clone();
+                state.outputs.retain(|name, _| {
+                    self.ctx.stack.outputs.contains_key(name) && !self.plan.destroy
+                });
+                if !self.plan.destroy {
+                    for (name, output) in &self.ctx.stack.outputs {
+                        if let Ok(v) = scope.eval(&output.value) {
+                            if v.is_wholly_known() {
+                                let _ = state.set_output(name, &v, output.sensitive);
+                            }
                         }
                     }
                 }
-            }
-            state.outputs != before || state.serial == 0
-        }).await;
+                state.outputs != before || state.serial == 0
+            })
+            .await;
         if write {
             if let Err(e) = self.flush(n).await {
-                self.summary.lock().unwrap().failures.push(("outputs".into(), e));
+                self.summary
+                    .lock()
+                    .unwrap()
+                    .failures
+                    .push(("outputs".into(), e));
             }
         }
     }
@@ -746,7 +1035,12 @@ impl Run<'_> {
 
 /// The instances in `state` of the blocks `change` depends on.
 fn dependencies(state: &State, change: &ResourceChange) -> Vec<InstanceAddr> {
-    state.resources.iter().filter(|r| change.depends_on.iter().any(|d| r.is_instance_of(d))).map(|r| r.addr()).collect()
+    state
+        .resources
+        .iter()
+        .filter(|r| change.depends_on.iter().any(|d| r.is_instance_of(d)))
+        .map(|r| r.addr())
+        .collect()
 }
 
 fn describe(addr: &InstanceAddr, doing: &str, e: &ProviderError) -> String {

@@ -19,19 +19,34 @@ pub struct Progress {
 fn words(kind: JobKind) -> (&'static str, &'static str, &'static str) {
     match kind {
         JobKind::Create => ("Creating...", "Still creating...", "Creation complete"),
-        JobKind::Update => ("Modifying...", "Still modifying...", "Modifications complete"),
-        JobKind::Delete => ("Destroying...", "Still destroying...", "Destruction complete"),
+        JobKind::Update => (
+            "Modifying...",
+            "Still modifying...",
+            "Modifications complete",
+        ),
+        JobKind::Delete => (
+            "Destroying...",
+            "Still destroying...",
+            "Destruction complete",
+        ),
         JobKind::Read => ("Reading...", "Still reading...", "Read complete"),
     }
 }
 
 impl Progress {
     pub fn new(color: bool) -> Progress {
-        Progress { color, interval: Duration::from_secs(10) }
+        Progress {
+            color,
+            interval: Duration::from_secs(10),
+        }
     }
 
     fn line(&self, addr: &InstanceAddr, text: &str) {
-        let addr = if self.color { addr.to_string().bold().to_string() } else { addr.to_string() };
+        let addr = if self.color {
+            addr.to_string().bold().to_string()
+        } else {
+            addr.to_string()
+        };
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{addr}: {text}");
         let _ = out.flush();
@@ -49,14 +64,27 @@ impl Progress {
     }
 
     /// Runs `op`, saying every interval that it is still running.
-    pub async fn ticking<T>(&self, addr: &InstanceAddr, kind: JobKind, started: Instant, op: impl Future<Output = T>) -> T {
+    pub async fn ticking<T>(
+        &self,
+        addr: &InstanceAddr,
+        kind: JobKind,
+        started: Instant,
+        op: impl Future<Output = T>,
+    ) -> T {
         self.ticking_with(addr, words(kind).1, started, op).await
     }
 
     /// [`Progress::ticking`] with its own "Still ..." text.
-    pub async fn ticking_with<T>(&self, addr: &InstanceAddr, still: &str, started: Instant, op: impl Future<Output = T>) -> T {
+    pub async fn ticking_with<T>(
+        &self,
+        addr: &InstanceAddr,
+        still: &str,
+        started: Instant,
+        op: impl Future<Output = T>,
+    ) -> T {
         tokio::pin!(op);
-        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + self.interval, self.interval);
+        let mut ticker =
+            tokio::time::interval_at(tokio::time::Instant::now() + self.interval, self.interval);
         loop {
             tokio::select! {
                 out = &mut op => return out,
@@ -68,8 +96,18 @@ impl Progress {
     }
 
     pub fn done(&self, addr: &InstanceAddr, kind: JobKind, started: Instant, id: Option<&Value>) {
-        let id = id.and_then(Value::as_str).map(|id| format!(" [id={id}]")).unwrap_or_default();
-        self.line(addr, &format!("{} after {}s{id}", words(kind).2, started.elapsed().as_secs()));
+        let id = id
+            .and_then(Value::as_str)
+            .map(|id| format!(" [id={id}]"))
+            .unwrap_or_default();
+        self.line(
+            addr,
+            &format!(
+                "{} after {}s{id}",
+                words(kind).2,
+                started.elapsed().as_secs()
+            ),
+        );
     }
 
     /// The error itself is reported once, at the end, with the summary.
@@ -81,6 +119,13 @@ impl Progress {
             JobKind::Read => "Read",
         };
         let text = format!("{verb} failed (see the error below)");
-        self.line(addr, &if self.color { text.red().to_string() } else { text });
+        self.line(
+            addr,
+            &if self.color {
+                text.red().to_string()
+            } else {
+                text
+            },
+        );
     }
 }

@@ -87,7 +87,8 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let code = err.code().map(str::to_string);
-    let server_error = matches!(&err, SdkError::ServiceError(e) if e.raw().status().is_server_error());
+    let server_error =
+        matches!(&err, SdkError::ServiceError(e) if e.raw().status().is_server_error());
     let kind = match (&err, code.as_deref()) {
         // No answer, or one that could not be read: whether the call ran is unknown.
         (

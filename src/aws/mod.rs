@@ -67,13 +67,24 @@ impl Clients {
     }
 
     /// Clients whose call attempts each give up after `timeout`.
-    pub fn with_call_timeout(config: &aws_config::SdkConfig, timeout: std::time::Duration) -> Clients {
+    pub fn with_call_timeout(
+        config: &aws_config::SdkConfig,
+        timeout: std::time::Duration,
+    ) -> Clients {
         let mut clients = Clients::with_retry(config, call::retry_config(), timeout);
-        clients.single = Some(Box::new(Clients::with_retry(config, call::single_attempt(), timeout)));
+        clients.single = Some(Box::new(Clients::with_retry(
+            config,
+            call::single_attempt(),
+            timeout,
+        )));
         clients
     }
 
-    fn with_retry(config: &aws_config::SdkConfig, retry: aws_config::retry::RetryConfig, timeout: std::time::Duration) -> Clients {
+    fn with_retry(
+        config: &aws_config::SdkConfig,
+        retry: aws_config::retry::RetryConfig,
+        timeout: std::time::Duration,
+    ) -> Clients {
         // A custom endpoint (an emulator) rarely resolves bucket.host names.
         let s3_config = call::configure!(aws_sdk_s3, config, retry.clone(), timeout)
             .force_path_style(config.endpoint_url().is_some())
@@ -127,7 +138,10 @@ impl AwsProvider {
         data_sources.extend(s3::data_sources(clients));
         data_sources.extend(sqs::data_sources(clients));
         AwsProvider {
-            resources: resources.into_iter().map(|r| (r.schema().type_name, r)).collect(),
+            resources: resources
+                .into_iter()
+                .map(|r| (r.schema().type_name, r))
+                .collect(),
             data_sources: data_sources
                 .into_iter()
                 .map(|d| (d.schema().type_name, d))

@@ -4,8 +4,8 @@
 
 use crate::provider::{Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType};
 use crate::value::{Object, ObjectExt};
-use sha2::{Digest, Sha256};
 use futures::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
 use std::fmt::Display;
 use std::future::Future;
 
@@ -119,7 +119,10 @@ pub async fn claim(
     planned: &Object,
     meta: &Meta,
 ) -> ProviderResult<Object> {
-    let code = taken.code.clone().unwrap_or_else(|| "AlreadyExists".to_string());
+    let code = taken
+        .code
+        .clone()
+        .unwrap_or_else(|| "AlreadyExists".to_string());
     match rt.find_created(planned, meta).await? {
         Created::Found(found) => adopt(rt, found, planned, meta).await,
         Created::NotOurs { id } => Err(not_ours(&code, what, meta, &id)),
@@ -154,10 +157,17 @@ mod tests {
 
     #[test]
     fn suffixes_follow_the_token() {
-        let token = |t: &str| Meta { token: Some(t.into()), ..Meta::new("s", "aws_sqs_queue.q") };
+        let token = |t: &str| Meta {
+            token: Some(t.into()),
+            ..Meta::new("s", "aws_sqs_queue.q")
+        };
         let a = unique_suffix(&token("tok-1"));
         assert_eq!(a.len(), UNIQUE_SUFFIX_LEN);
-        assert!(a.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{a}");
+        assert!(
+            a.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{a}"
+        );
         assert_eq!(unique_suffix(&token("tok-1")), a);
         assert_ne!(unique_suffix(&token("tok-2")), a);
         let none = Meta::new("s", "aws_sqs_queue.q");
@@ -168,7 +178,12 @@ mod tests {
 
     #[test]
     fn a_taken_name_names_recon_import() {
-        let err = not_ours("EntityAlreadyExists", "IAM role app", &Meta::new("s", "aws_iam_role.app"), "app");
+        let err = not_ours(
+            "EntityAlreadyExists",
+            "IAM role app",
+            &Meta::new("s", "aws_iam_role.app"),
+            "app",
+        );
         assert_eq!(err.kind, ErrorKind::Conflict);
         assert_eq!(
             err.message,

@@ -66,7 +66,11 @@ where
 pub fn tag_changes(prior: &Object, planned: &Object) -> (Vec<String>, BTreeMap<String, String>) {
     let old = prior.string_map("tags");
     let new = planned.string_map("tags");
-    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    let removed = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
     let set = new
         .into_iter()
         .filter(|(k, v)| old.get(k) != Some(v))

@@ -6,7 +6,7 @@ use super::plan::{make_plan, policies, replan_saved, show, Planned};
 use super::{CliError, Ctx, TargetArgs, VarArgs, EXIT_ERROR, EXIT_OK};
 use crate::addr::InstanceAddr;
 use crate::apply::progress::Progress;
-use crate::apply::{check_guards, ApplyOptions, Applier, Controls};
+use crate::apply::{check_guards, Applier, ApplyOptions, Controls};
 use crate::plan::PlanOptions;
 use crate::policy::Severity;
 use clap::Args;
@@ -71,7 +71,10 @@ pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
         None => {
             let (stack, graph) = ctx.load_stack()?;
             let vars = ctx.vars(&stack, &args.vars)?;
-            let mut opts = PlanOptions { refresh: args.refresh, ..PlanOptions::default() };
+            let mut opts = PlanOptions {
+                refresh: args.refresh,
+                ..PlanOptions::default()
+            };
             args.targeting.apply_to(&mut opts)?;
             let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
             show(ctx, &planned);
@@ -84,8 +87,15 @@ pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
     ctx.interrupt.set(Phase::Planning);
     let (stack, graph) = ctx.load_stack()?;
     let vars = ctx.vars(&stack, &args.vars)?;
-    let mut opts = PlanOptions { destroy: true, ..PlanOptions::default() };
-    TargetArgs { targets: args.targets.clone(), replace: Vec::new() }.apply_to(&mut opts)?;
+    let mut opts = PlanOptions {
+        destroy: true,
+        ..PlanOptions::default()
+    };
+    TargetArgs {
+        targets: args.targets.clone(),
+        replace: Vec::new(),
+    }
+    .apply_to(&mut opts)?;
     let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
     show(ctx, &planned);
     execute(ctx, planned, &args.guard, true, None).await
@@ -96,17 +106,27 @@ async fn accept_drift(ctx: &Ctx, guard: &GuardArgs) -> Result<i32, CliError> {
     let (stack, _graph) = ctx.load_stack()?;
     let mut refreshed = super::plan::make_refresh_only(ctx, &stack).await?;
     let lookup = super::schema_lookup(&refreshed.provider);
-    out!("{}", crate::render::plan_human::render(&refreshed.plan, &lookup, ctx.color));
+    out!(
+        "{}",
+        crate::render::plan_human::render(&refreshed.plan, &lookup, ctx.color)
+    );
     if refreshed.plan.drift.is_empty() || !refreshed.state_exists {
         return Ok(EXIT_OK);
     }
-    if !guard.auto_approve && !confirm(ctx, "Would you like to update the state to reflect these detected changes?").await? {
+    if !guard.auto_approve
+        && !confirm(
+            ctx,
+            "Would you like to update the state to reflect these detected changes?",
+        )
+        .await?
+    {
         outln!("Apply cancelled.");
         return Ok(EXIT_ERROR);
     }
     ctx.interrupt.set(Phase::Other);
     let expected = (refreshed.state.lineage.clone(), refreshed.state.serial);
-    crate::plan::planner::accept_drift(&mut refreshed.state, &refreshed.plan.drift).map_err(|e| CliError::Failed(e.to_string()))?;
+    crate::plan::planner::accept_drift(&mut refreshed.state, &refreshed.plan.drift)
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     refreshed.state.bump_serial();
     refreshed
         .backend
@@ -117,12 +137,23 @@ async fn accept_drift(ctx: &Ctx, guard: &GuardArgs) -> Result<i32, CliError> {
     Ok(EXIT_OK)
 }
 
-async fn apply_saved(ctx: &Ctx, file: &std::path::Path, guard: &GuardArgs, policy_fail_on: Severity) -> Result<i32, CliError> {
+async fn apply_saved(
+    ctx: &Ctx,
+    file: &std::path::Path,
+    guard: &GuardArgs,
+    policy_fail_on: Severity,
+) -> Result<i32, CliError> {
     let (planned, _) = replan_saved(ctx, file).await?;
     execute(ctx, planned, guard, false, Some(policy_fail_on)).await
 }
 
-async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, policy_fail_on: Option<Severity>) -> Result<i32, CliError> {
+async fn execute(
+    ctx: &Ctx,
+    planned: Planned,
+    guard: &GuardArgs,
+    ask: bool,
+    policy_fail_on: Option<Severity>,
+) -> Result<i32, CliError> {
     let plan = &planned.output.plan;
     let allowed = guard
         .allow_data_loss
@@ -149,7 +180,11 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         persist_resolved(&planned).await?;
         return Ok(EXIT_OK);
     }
-    let question = if plan.destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
+    let question = if plan.destroy {
+        "Do you really want to destroy all resources?"
+    } else {
+        "Do you want to perform these actions?"
+    };
     if ask && !guard.auto_approve && !confirm(ctx, question).await? {
         outln!("Apply cancelled.");
         return Ok(EXIT_ERROR);
@@ -166,11 +201,26 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
     if guard.snapshot_data_loss && plan.changes.iter().all(|c| c.data_loss.is_empty()) {
         errln!("Warning: --snapshot-data-loss: this plan destroys no EBS volume; there is nothing to snapshot");
     }
-    let opts = ApplyOptions { parallelism: guard.parallelism.max(1), snapshot_data_loss: guard.snapshot_data_loss };
+    let opts = ApplyOptions {
+        parallelism: guard.parallelism.max(1),
+        snapshot_data_loss: guard.snapshot_data_loss,
+    };
     // From here the first Ctrl-C lets what is in flight finish and starts nothing new.
-    let controls = Controls { gate: gate.as_ref().map(|g| g as &dyn crate::apply::Gate), stop: Some(ctx.interrupt.stop()) };
+    let controls = Controls {
+        gate: gate.as_ref().map(|g| g as &dyn crate::apply::Gate),
+        stop: Some(ctx.interrupt.stop()),
+    };
     ctx.interrupt.set(Phase::Applying);
-    let summary = applier.apply_with(plan, planned.state.clone(), planned.state_exists, &planned.output.values, &opts, controls).await;
+    let summary = applier
+        .apply_with(
+            plan,
+            planned.state.clone(),
+            planned.state_exists,
+            &planned.output.values,
+            &opts,
+            controls,
+        )
+        .await;
     ctx.interrupt.set(Phase::Other);
     outln!();
     if !summary.snapshots.is_empty() {
@@ -183,11 +233,16 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
     if summary.failures.is_empty() && summary.interrupted.is_empty() {
         let verb = if plan.destroy { "Destroy" } else { "Apply" };
         if plan.destroy {
-            outln!("{verb} complete! Resources: {} destroyed.", summary.destroyed);
+            outln!(
+                "{verb} complete! Resources: {} destroyed.",
+                summary.destroyed
+            );
         } else {
             outln!(
                 "{verb} complete! Resources: {} added, {} changed, {} destroyed.",
-                summary.added, summary.changed, summary.destroyed
+                summary.added,
+                summary.changed,
+                summary.destroyed
             );
         }
         print_outputs(ctx, &planned).await?;
@@ -198,7 +253,10 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         let _ = addr;
     }
     if !summary.skipped.is_empty() {
-        errln!("Not attempted because something they depend on failed: {}", summary.skipped.join(", "));
+        errln!(
+            "Not attempted because something they depend on failed: {}",
+            summary.skipped.join(", ")
+        );
     }
     if let Some(path) = &summary.recovery {
         errln!(
@@ -209,9 +267,19 @@ async fn execute(ctx: &Ctx, planned: Planned, guard: &GuardArgs, ask: bool, poli
         return Ok(EXIT_ERROR);
     }
     if !summary.interrupted.is_empty() {
-        let (verb, again) = if plan.destroy { ("Destroy", "destroy") } else { ("Apply", "apply") };
+        let (verb, again) = if plan.destroy {
+            ("Destroy", "destroy")
+        } else {
+            ("Apply", "apply")
+        };
         const SHOWN: usize = 20;
-        let mut left = summary.interrupted.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        let mut left = summary
+            .interrupted
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if summary.interrupted.len() > SHOWN {
             left.push_str(&format!(" and {} more", summary.interrupted.len() - SHOWN));
         }
@@ -250,7 +318,9 @@ async fn persist_resolved(planned: &Planned) -> Result<(), CliError> {
         return Ok(());
     }
     let mut state = planned.state.clone();
-    let expected = planned.state_exists.then(|| (planned.state.lineage.clone(), planned.state.serial));
+    let expected = planned
+        .state_exists
+        .then(|| (planned.state.lineage.clone(), planned.state.serial));
     state.bump_serial();
     planned
         .backend

@@ -22,7 +22,9 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
         .parse()
         .map_err(|e| CliError::Failed(format!("{e}")))?;
     if addr.resource.mode != Mode::Managed {
-        return Err(CliError::Failed(format!("{addr}: data sources are read, not imported")));
+        return Err(CliError::Failed(format!(
+            "{addr}: data sources are read, not imported"
+        )));
     }
     let Some(block) = stack.resources.get(&addr.resource) else {
         return Err(CliError::Failed(format!(
@@ -43,12 +45,18 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
         } else {
             addr.resource.to_string()
         };
-        return Err(CliError::Failed(format!("{addr} does not match its block: import it as {want}")));
+        return Err(CliError::Failed(format!(
+            "{addr} does not match its block: import it as {want}"
+        )));
     }
     let provider = ctx.provider().await;
-    let rtype = crate::provider::Provider::resource(&provider, &addr.resource.type_name).ok_or_else(|| {
-        CliError::Failed(format!("recon does not support the resource type {}", addr.resource.type_name))
-    })?;
+    let rtype = crate::provider::Provider::resource(&provider, &addr.resource.type_name)
+        .ok_or_else(|| {
+            CliError::Failed(format!(
+                "recon does not support the resource type {}",
+                addr.resource.type_name
+            ))
+        })?;
 
     let backend = ctx.backend(&stack).await?;
     let (mut state, exists) = ctx.read_state_locked(&backend).await?;
@@ -68,8 +76,9 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
         )));
     };
     let expected = exists.then(|| (state.lineage.clone(), state.serial));
-    let resource = ResourceState::from_object(&addr, &object, &[], block.lifecycle.create_before_destroy)
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let resource =
+        ResourceState::from_object(&addr, &object, &[], block.lifecycle.create_before_destroy)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
     state.upsert(resource);
     state.bump_serial();
     backend

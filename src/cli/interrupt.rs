@@ -111,7 +111,10 @@ impl Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            Ok(Signals { int: signal(SignalKind::interrupt())?, term: signal(SignalKind::terminate())? })
+            Ok(Signals {
+                int: signal(SignalKind::interrupt())?,
+                term: signal(SignalKind::terminate())?,
+            })
         }
         #[cfg(not(unix))]
         {
@@ -141,7 +144,11 @@ impl Signals {
 /// Runs `command` to its end unless a signal halts it (it is then dropped, which
 /// abandons whatever it was awaiting). A first signal while applying only raises
 /// the stop and says so.
-pub async fn supervise<T>(interrupt: &Interrupt, signals: &mut Signals, command: impl Future<Output = T>) -> Result<T, Halt> {
+pub async fn supervise<T>(
+    interrupt: &Interrupt,
+    signals: &mut Signals,
+    command: impl Future<Output = T>,
+) -> Result<T, Halt> {
     tokio::pin!(command);
     loop {
         tokio::select! {
@@ -160,7 +167,10 @@ pub async fn supervise<T>(interrupt: &Interrupt, signals: &mut Signals, command:
 /// signals come first: the first says what recon is waiting for, the second
 /// gives up on it. A signal right after the work, or one the work outlived,
 /// never costs the lock.
-pub async fn release<T>(signals: &mut Signals, release: impl Future<Output = T>) -> Result<T, Signal> {
+pub async fn release<T>(
+    signals: &mut Signals,
+    release: impl Future<Output = T>,
+) -> Result<T, Signal> {
     tokio::pin!(release);
     let mut warned = false;
     loop {
@@ -186,14 +196,26 @@ mod tests {
     fn the_first_signal_while_applying_only_raises_the_stop() {
         let i = Interrupt::default();
         i.set(Phase::Planning);
-        assert_eq!(i.on_signal(Signal::Int), Some(Halt { signal: Signal::Int, phase: Phase::Planning }));
+        assert_eq!(
+            i.on_signal(Signal::Int),
+            Some(Halt {
+                signal: Signal::Int,
+                phase: Phase::Planning
+            })
+        );
         assert!(!i.stop().is_raised());
         i.set(Phase::Applying);
         assert_eq!(i.on_signal(Signal::Term), None);
         assert!(i.stop().is_raised());
         let second = i.on_signal(Signal::Int).unwrap();
-        assert_eq!((second.phase, second.signal.exit_code()), (Phase::Applying, 130));
+        assert_eq!(
+            (second.phase, second.signal.exit_code()),
+            (Phase::Applying, 130)
+        );
         i.set(Phase::Prompt);
-        assert_eq!(i.on_signal(Signal::Int).unwrap().message(), "Apply cancelled.");
+        assert_eq!(
+            i.on_signal(Signal::Int).unwrap().message(),
+            "Apply cancelled."
+        );
     }
 }

@@ -35,7 +35,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "recon", version, about = "A declarative reconciler for AWS: plan and apply HCL stacks")]
+#[command(
+    name = "recon",
+    version,
+    about = "A declarative reconciler for AWS: plan and apply HCL stacks"
+)]
 pub struct Cli {
     /// The stack directory (default: the current directory).
     #[arg(short = 'C', long = "stack", global = true, value_name = "DIR")]
@@ -115,7 +119,10 @@ impl TargetArgs {
     pub fn apply_to(&self, opts: &mut crate::plan::PlanOptions) -> Result<(), CliError> {
         let parse = |flag: &str, list: &[String]| {
             list.iter()
-                .map(|a| a.parse::<crate::addr::InstanceAddr>().map_err(|e| CliError::Failed(format!("--{flag}: {e}"))))
+                .map(|a| {
+                    a.parse::<crate::addr::InstanceAddr>()
+                        .map_err(|e| CliError::Failed(format!("--{flag}: {e}")))
+                })
                 .collect::<Result<Vec<_>, _>>()
         };
         opts.targets = parse("target", &self.targets)?;
@@ -140,7 +147,9 @@ pub enum CliError {
     #[error("{0}")]
     Failed(String),
     /// A panic, already reported by the panic hook.
-    #[error("recon stopped on an internal error, shown above: this is a bug in recon, please report it")]
+    #[error(
+        "recon stopped on an internal error, shown above: this is a bug in recon, please report it"
+    )]
     Bug,
 }
 
@@ -165,22 +174,38 @@ pub const EXIT_REFUSED: i32 = 3;
 pub const EXIT_BUG: i32 = 101;
 
 pub fn run(cli: Cli) -> i32 {
-    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let color =
+        !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             errln!("error: cannot start the async runtime: {e}");
             return EXIT_ERROR;
         }
     };
-    let backend = match cli.backend.resolve(cli.stack.clone(), operation(&cli.command)) {
+    let backend = match cli
+        .backend
+        .resolve(cli.stack.clone(), operation(&cli.command))
+    {
         Ok(b) => b,
         Err(e) => {
             report(&e, color);
             return EXIT_ERROR;
         }
     };
-    let ctx = Ctx { stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")), color, backend, call_timeout: cli.call_timeout, held: Default::default(), aws: Default::default(), interrupt: Default::default(), identity: Default::default() };
+    let ctx = Ctx {
+        stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")),
+        color,
+        backend,
+        call_timeout: cli.call_timeout,
+        held: Default::default(),
+        aws: Default::default(),
+        interrupt: Default::default(),
+        identity: Default::default(),
+    };
     let (result, abandoned) = runtime.block_on(async {
         let command = async {
             match &cli.command {
@@ -285,7 +310,9 @@ fn operation(command: &Command) -> &'static str {
         Command::Init(_) => "init",
         Command::Import(_) => "import",
         Command::State(cmd) => cmd.operation(),
-        Command::Show(show::ShowArgs { plan_file: Some(_), .. }) => "show",
+        Command::Show(show::ShowArgs {
+            plan_file: Some(_), ..
+        }) => "show",
         Command::Taint(_) => "taint",
         Command::Untaint(_) => "untaint",
         _ => "read",
@@ -317,20 +344,33 @@ impl Ctx {
 
     pub fn vars(&self, stack: &Stack, args: &VarArgs) -> Result<Object, CliError> {
         // An environment's `<NAME>.tfvars` comes first, so --var-file and --var override it.
-        let mut files = self.backend.env_tfvars(&stack.dir).into_iter().collect::<Vec<_>>();
+        let mut files = self
+            .backend
+            .env_tfvars(&stack.dir)
+            .into_iter()
+            .collect::<Vec<_>>();
         files.extend(args.var_files.iter().cloned());
-        let inputs = VarInputs { flags: args.vars.clone(), files, env: VarInputs::from_env() };
+        let inputs = VarInputs {
+            flags: args.vars.clone(),
+            files,
+            env: VarInputs::from_env(),
+        };
         Ok(vars::resolve(stack, &inputs)?)
     }
 
     pub async fn provider(&self) -> AwsProvider {
         crate::aws::call::on_throttle(|line| errln!("{line}"));
-        AwsProvider::new(&Clients::with_call_timeout(self.aws_config().await, self.call_timeout))
+        AwsProvider::new(&Clients::with_call_timeout(
+            self.aws_config().await,
+            self.call_timeout,
+        ))
     }
 
     /// The standard AWS configuration, loaded once per command.
     pub async fn aws_config(&self) -> &aws_config::SdkConfig {
-        self.aws.get_or_init(|| aws_config::load_defaults(aws_config::BehaviorVersion::latest())).await
+        self.aws
+            .get_or_init(|| aws_config::load_defaults(aws_config::BehaviorVersion::latest()))
+            .await
     }
 }
 

@@ -36,14 +36,21 @@ pub async fn run(ctx: &Ctx, args: &OutputArgs) -> Result<i32, CliError> {
             } else if args.raw {
                 match value.to_interpolated() {
                     Some(s) => outln!("{s}"),
-                    None => return Err(CliError::Failed(format!("output \"{name}\" is not a string, number or bool; use --json"))),
+                    None => {
+                        return Err(CliError::Failed(format!(
+                            "output \"{name}\" is not a string, number or bool; use --json"
+                        )))
+                    }
                 }
             } else {
                 outln!("{value}");
             }
         }
         None if args.json => {
-            outln!("{}", serde_json::to_string_pretty(&outputs_json(&state)).unwrap_or_default());
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&outputs_json(&state)).unwrap_or_default()
+            );
         }
         None => {
             for (name, out) in &state.outputs {
@@ -63,6 +70,11 @@ pub(super) fn outputs_json(state: &State) -> serde_json::Map<String, serde_json:
     state
         .outputs
         .iter()
-        .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "value": o.value})))
+        .map(|(k, o)| {
+            (
+                k.clone(),
+                serde_json::json!({"sensitive": o.sensitive, "value": o.value}),
+            )
+        })
         .collect()
 }

@@ -4,8 +4,8 @@ use super::{schema_lookup, CliError, Ctx, TargetArgs, VarArgs, EXIT_CHANGES, EXI
 use crate::aws::AwsProvider;
 use crate::config::Stack;
 use crate::graph::ConfigGraph;
-use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::plan::resolve::{resolve_pending, Resolution};
+use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::plan::{self, PlanOptions, PlanOutput};
 use crate::policy::gate::PlanPolicies;
 use crate::policy::Severity;
@@ -62,7 +62,13 @@ pub async fn make_refresh_only(ctx: &Ctx, stack: &Stack) -> Result<RefreshOnly, 
         outln!("# {resolution}");
     }
     let plan = plan::planner::plan_refresh_only(stack, &provider, &state).await?;
-    Ok(RefreshOnly { backend, state, state_exists, provider, plan })
+    Ok(RefreshOnly {
+        backend,
+        state,
+        state_exists,
+        provider,
+        plan,
+    })
 }
 
 /// What every planning command shares: the stack, its inputs, state and the plan.
@@ -79,13 +85,28 @@ pub struct Planned {
     pub resolved: Vec<Resolution>,
 }
 
-pub async fn make_plan(ctx: &Ctx, stack: Stack, graph: ConfigGraph, vars: Object, opts: &PlanOptions) -> Result<Planned, CliError> {
+pub async fn make_plan(
+    ctx: &Ctx,
+    stack: Stack,
+    graph: ConfigGraph,
+    vars: Object,
+    opts: &PlanOptions,
+) -> Result<Planned, CliError> {
     let backend = ctx.backend(&stack).await?;
     let (mut state, state_exists) = ctx.read_state_locked(&backend).await?;
     let provider = ctx.provider().await;
     let resolved = resolve_pending(&mut state, &provider).await?;
     let output = plan::plan(&stack, &graph, &vars, &provider, &state, opts).await?;
-    Ok(Planned { stack, vars, backend, state, state_exists, provider, output, resolved })
+    Ok(Planned {
+        stack,
+        vars,
+        backend,
+        state,
+        state_exists,
+        provider,
+        output,
+        resolved,
+    })
 }
 
 /// The plan saved in `file`, made again from its saved inputs (as `apply FILE`
@@ -99,10 +120,14 @@ pub async fn replan_saved(ctx: &Ctx, file: &Path) -> Result<(Planned, bool), Cli
     // Refuse a stale plan before talking to AWS at all.
     let backend = ctx.backend(&stack).await?;
     let (state, exists) = ctx.read_state_locked(&backend).await?;
-    saved.check_state(exists.then_some((state.lineage.as_str(), state.serial))).map_err(failed)?;
+    saved
+        .check_state(exists.then_some((state.lineage.as_str(), state.serial)))
+        .map_err(failed)?;
     let opts = saved.plan_options().map_err(failed)?;
     let planned = make_plan(ctx, stack, graph, saved.variables(), &opts).await?;
-    let now = planned.state_exists.then_some((planned.state.lineage.as_str(), planned.state.serial));
+    let now = planned
+        .state_exists
+        .then_some((planned.state.lineage.as_str(), planned.state.serial));
     saved.check_state(now).map_err(failed)?;
     saved.check_matches(&planned.output.plan).map_err(failed)?;
     Ok((planned, saved.destroy))
@@ -110,7 +135,11 @@ pub async fn replan_saved(ctx: &Ctx, file: &Path) -> Result<(Planned, bool), Cli
 
 /// The plan as JSON (Terraform's `resource_changes` shape, plus recon's), with the
 /// policy results unless it destroys.
-pub fn plan_json(planned: &Planned, destroy: bool, threshold: Severity) -> Result<serde_json::Value, CliError> {
+pub fn plan_json(
+    planned: &Planned,
+    destroy: bool,
+    threshold: Severity,
+) -> Result<serde_json::Value, CliError> {
     let lookup = schema_lookup(&planned.provider);
     let mut json = render::plan_json::render(&planned.output.plan, &lookup);
     if !destroy {
@@ -128,19 +157,35 @@ pub fn show(ctx: &Ctx, planned: &Planned) {
         outln!();
     }
     let lookup = schema_lookup(&planned.provider);
-    out!("{}", render::plan_human::render(&planned.output.plan, &lookup, ctx.color));
+    out!(
+        "{}",
+        render::plan_human::render(&planned.output.plan, &lookup, ctx.color)
+    );
 }
 
 /// Evaluates the security policies over the planned values.
 fn evaluate_policies(planned: &Planned, threshold: Severity) -> Result<PlanPolicies<'_>, CliError> {
-    Ok(PlanPolicies::evaluate(&planned.stack, &planned.vars, &planned.provider, &planned.output.values, threshold)?)
+    Ok(PlanPolicies::evaluate(
+        &planned.stack,
+        &planned.vars,
+        &planned.provider,
+        &planned.output.values,
+        threshold,
+    )?)
 }
 
 /// Evaluates the security policies over the planned values and prints the results.
-pub fn policies<'p>(ctx: &Ctx, planned: &'p Planned, threshold: Severity) -> Result<PlanPolicies<'p>, CliError> {
+pub fn policies<'p>(
+    ctx: &Ctx,
+    planned: &'p Planned,
+    threshold: Severity,
+) -> Result<PlanPolicies<'p>, CliError> {
     let checked = evaluate_policies(planned, threshold)?;
     outln!("\nPolicy checks:\n");
-    out!("{}", crate::policy::report::human::render(&checked.report, threshold, ctx.color));
+    out!(
+        "{}",
+        crate::policy::report::human::render(&checked.report, threshold, ctx.color)
+    );
     Ok(checked)
 }
 
@@ -152,21 +197,38 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
         let lookup = schema_lookup(&refreshed.provider);
         if args.json {
             let json = render::plan_json::render(&refreshed.plan, &lookup);
-            outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
         } else {
-            out!("{}", render::plan_human::render(&refreshed.plan, &lookup, ctx.color));
+            out!(
+                "{}",
+                render::plan_human::render(&refreshed.plan, &lookup, ctx.color)
+            );
         }
         let drifted = !refreshed.plan.drift.is_empty();
-        return Ok(if args.detailed_exitcode && drifted { EXIT_CHANGES } else { EXIT_OK });
+        return Ok(if args.detailed_exitcode && drifted {
+            EXIT_CHANGES
+        } else {
+            EXIT_OK
+        });
     }
     let vars = ctx.vars(&stack, &args.vars)?;
-    let mut opts = PlanOptions { destroy: args.destroy, refresh: args.refresh, ..PlanOptions::default() };
+    let mut opts = PlanOptions {
+        destroy: args.destroy,
+        refresh: args.refresh,
+        ..PlanOptions::default()
+    };
     args.targeting.apply_to(&mut opts)?;
     let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
     let plan = &planned.output.plan;
     if args.json {
         let json = plan_json(&planned, args.destroy, args.policy_fail_on)?;
-        outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
     } else {
         show(ctx, &planned);
         if !args.destroy {
@@ -174,16 +236,33 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
         }
     }
     if let Some(out) = &args.out {
-        SavedPlan::new(plan, planned.state_exists, &planned.stack.dir, planned.stack.source_texts(), &planned.vars)
-            .with_targeting(&opts)
-            .write(out)
-            .map_err(|e| CliError::Failed(format!("cannot write plan file {}: {e}", out.display())))?;
+        SavedPlan::new(
+            plan,
+            planned.state_exists,
+            &planned.stack.dir,
+            planned.stack.source_texts(),
+            &planned.vars,
+        )
+        .with_targeting(&opts)
+        .write(out)
+        .map_err(|e| CliError::Failed(format!("cannot write plan file {}: {e}", out.display())))?;
         if !args.json {
-            outln!("\nSaved the plan to: {}\nTo perform exactly these actions, run: recon apply {}", out.display(), out.display());
+            outln!(
+                "\nSaved the plan to: {}\nTo perform exactly these actions, run: recon apply {}",
+                out.display(),
+                out.display()
+            );
         }
     }
     if !plan.prevented.is_empty() {
-        return Err(crate::apply::Refusal::Prevented(plan.prevented.iter().map(ToString::to_string).collect()).into());
+        return Err(crate::apply::Refusal::Prevented(
+            plan.prevented.iter().map(ToString::to_string).collect(),
+        )
+        .into());
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() { EXIT_CHANGES } else { EXIT_OK })
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        EXIT_CHANGES
+    } else {
+        EXIT_OK
+    })
 }

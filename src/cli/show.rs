@@ -25,7 +25,10 @@ pub async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<i32, CliError> {
         let (planned, destroy) = replan_saved(ctx, file).await?;
         if args.json {
             let json = plan_json(&planned, destroy, Severity::High)?;
-            outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
         } else {
             show_plan(ctx, &planned);
         }
@@ -35,7 +38,10 @@ pub async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<i32, CliError> {
     let backend = ctx.backend(&stack).await?;
     let (state, exists) = ctx.read_state(&*backend).await?;
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&values_json(&state)).unwrap_or_default());
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&values_json(&state)).unwrap_or_default()
+        );
     } else if !exists || (state.resources.is_empty() && state.outputs.is_empty()) {
         outln!("The state is empty: nothing is managed yet.");
     } else {
@@ -52,7 +58,11 @@ fn human(state: &State) -> String {
             .outputs
             .iter()
             .map(|(name, o)| {
-                let value = if o.sensitive { "(sensitive value)".to_string() } else { Value::from_json(&o.value).to_string() };
+                let value = if o.sensitive {
+                    "(sensitive value)".to_string()
+                } else {
+                    Value::from_json(&o.value).to_string()
+                };
                 format!("{name:<width$} = {value}\n")
             })
             .collect();

@@ -32,7 +32,11 @@ pub async fn run(ctx: &Ctx, args: &TaintArgs, taint: bool) -> Result<i32, CliErr
     let verb = if taint { "taint" } else { "untaint" };
     let marked = edit(ctx, &backend, |state| {
         let Some(r) = state.get_mut(&addr) else {
-            return if args.allow_missing { Ok(false) } else { Err(missing(&addr, &args.address, state)) };
+            return if args.allow_missing {
+                Ok(false)
+            } else {
+                Err(missing(&addr, &args.address, state))
+            };
         };
         if !taint && !r.tainted {
             return Err(CliError::Failed(format!(
@@ -44,7 +48,9 @@ pub async fn run(ctx: &Ctx, args: &TaintArgs, taint: bool) -> Result<i32, CliErr
     })
     .await?;
     match (marked, taint) {
-        (false, _) => errln!("Warning: {addr} is not in state; nothing to {verb} (--allow-missing)."),
+        (false, _) => {
+            errln!("Warning: {addr} is not in state; nothing to {verb} (--allow-missing).")
+        }
         (true, true) => outln!("{addr} is marked as tainted: the next apply replaces it."),
         (true, false) => outln!("{addr} is no longer tainted."),
     }

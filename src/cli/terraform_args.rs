@@ -9,7 +9,9 @@ use std::ffi::OsString;
 pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
     let command = super::Cli::command();
     let longs_of = |cmd: &clap::Command| -> Vec<String> {
-        cmd.get_arguments().filter_map(|a| a.get_long().map(str::to_string)).collect()
+        cmd.get_arguments()
+            .filter_map(|a| a.get_long().map(str::to_string))
+            .collect()
     };
     let mut longs = longs_of(&command);
     let mut out = Vec::with_capacity(args.len());
@@ -60,19 +62,52 @@ mod tests {
     #[test]
     fn terraform_flags_become_long_options() {
         assert_eq!(
-            run(&["recon", "apply", "-auto-approve", "-target=aws_vpc.main", "-var", "x=1", "-C", "stack"]),
-            ["recon", "apply", "--auto-approve", "--target=aws_vpc.main", "--var", "x=1", "-C", "stack"]
+            run(&[
+                "recon",
+                "apply",
+                "-auto-approve",
+                "-target=aws_vpc.main",
+                "-var",
+                "x=1",
+                "-C",
+                "stack"
+            ]),
+            [
+                "recon",
+                "apply",
+                "--auto-approve",
+                "--target=aws_vpc.main",
+                "--var",
+                "x=1",
+                "-C",
+                "stack"
+            ]
         );
-        assert_eq!(run(&["recon", "plan", "-out=tfplan"]), ["recon", "plan", "--out=tfplan"]);
-        assert_eq!(run(&["recon", "state", "push", "-force", "f.json"]), ["recon", "state", "push", "--force", "f.json"]);
+        assert_eq!(
+            run(&["recon", "plan", "-out=tfplan"]),
+            ["recon", "plan", "--out=tfplan"]
+        );
+        assert_eq!(
+            run(&["recon", "state", "push", "-force", "f.json"]),
+            ["recon", "state", "push", "--force", "f.json"]
+        );
     }
 
     #[test]
     fn other_arguments_are_left_alone() {
         // Unknown names, short options, values and anything after `--`.
-        assert_eq!(run(&["recon", "plan", "-bogus", "-C", "x"]), ["recon", "plan", "-bogus", "-C", "x"]);
-        assert_eq!(run(&["recon", "output", "--", "-json"]), ["recon", "output", "--", "-json"]);
+        assert_eq!(
+            run(&["recon", "plan", "-bogus", "-C", "x"]),
+            ["recon", "plan", "-bogus", "-C", "x"]
+        );
+        assert_eq!(
+            run(&["recon", "output", "--", "-json"]),
+            ["recon", "output", "--", "-json"]
+        );
         // `-out` is a plan option, not an apply one.
-        assert_eq!(run(&["recon", "apply", "-out=x"]), ["recon", "apply", "-out=x"]);
+        assert_eq!(
+            run(&["recon", "apply", "-out=x"]),
+            ["recon", "apply", "-out=x"]
+        );
     }
 }

@@ -14,7 +14,15 @@ use std::sync::Arc;
 /// Checks a body against a schema without evaluating anything.
 pub fn check(schema: &Schema, body: &BodyIn, what: &str, header: &Span) -> Vec<Diag> {
     let mut errors = Vec::new();
-    check_level(&body.file, &body.body, schema.attributes, schema.blocks, what, header, &mut errors);
+    check_level(
+        &body.file,
+        &body.body,
+        schema.attributes,
+        schema.blocks,
+        what,
+        header,
+        &mut errors,
+    );
     errors
 }
 
@@ -27,7 +35,13 @@ fn check_level(
     header: &Span,
     errors: &mut Vec<Diag>,
 ) {
-    let names = || attributes.iter().filter(|a| a.is_configurable()).map(|a| a.name).chain(blocks.iter().map(|b| b.name));
+    let names = || {
+        attributes
+            .iter()
+            .filter(|a| a.is_configurable())
+            .map(|a| a.name)
+            .chain(blocks.iter().map(|b| b.name))
+    };
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
@@ -35,13 +49,23 @@ fn check_level(
                 let span = Span::new(file, attr.key.span());
                 match attributes.iter().find(|a| a.name == key) {
                     Some(a) if a.presence == Presence::Computed => errors.push(
-                        Diag::at(&span, format!("{what}: \"{key}\" cannot be set"), "computed by AWS")
-                            .with_help(format!("\"{key}\" is known after apply; remove it and refer to it instead")),
+                        Diag::at(
+                            &span,
+                            format!("{what}: \"{key}\" cannot be set"),
+                            "computed by AWS",
+                        )
+                        .with_help(format!(
+                            "\"{key}\" is known after apply; remove it and refer to it instead"
+                        )),
                     ),
                     Some(_) => {}
                     None if blocks.iter().any(|b| b.name == key) => errors.push(
-                        Diag::at(&span, format!("{what}: \"{key}\" is a block, not an argument"), "written as an argument")
-                            .with_help(format!("write it as a block: {key} {{ ... }}")),
+                        Diag::at(
+                            &span,
+                            format!("{what}: \"{key}\" is a block, not an argument"),
+                            "written as an argument",
+                        )
+                        .with_help(format!("write it as a block: {key} {{ ... }}")),
                     ),
                     None => errors.push(unknown(&span, what, "argument", key, names())),
                 }
@@ -68,21 +92,40 @@ fn check_level(
                 let key = block.ident.as_str();
                 let span = Span::new(file, block.ident.span());
                 match blocks.iter().find(|b| b.name == key) {
-                    Some(bt) => check_level(file, &block.body, bt.attributes, bt.blocks, &format!("{what}.{key}"), &span, errors),
+                    Some(bt) => check_level(
+                        file,
+                        &block.body,
+                        bt.attributes,
+                        bt.blocks,
+                        &format!("{what}.{key}"),
+                        &span,
+                        errors,
+                    ),
                     None if attributes.iter().any(|a| a.name == key) => errors.push(
-                        Diag::at(&span, format!("{what}: \"{key}\" is an argument, not a block"), "written as a block")
-                            .with_help(format!("write it as an argument: {key} = ...")),
+                        Diag::at(
+                            &span,
+                            format!("{what}: \"{key}\" is an argument, not a block"),
+                            "written as a block",
+                        )
+                        .with_help(format!("write it as an argument: {key} = ...")),
                     ),
                     None => errors.push(unknown(&span, what, "block", key, names())),
                 }
             }
         }
     }
-    for attr in attributes.iter().filter(|a| a.presence == Presence::Required) {
+    for attr in attributes
+        .iter()
+        .filter(|a| a.presence == Presence::Required)
+    {
         if body.get_attribute(attr.name).is_none() {
             errors.push(
-                Diag::at(header, format!("{what}: missing required argument \"{}\"", attr.name), "required argument missing")
-                    .with_help(format!("add {} = <{}> to the block", attr.name, attr.ty)),
+                Diag::at(
+                    header,
+                    format!("{what}: missing required argument \"{}\"", attr.name),
+                    "required argument missing",
+                )
+                .with_help(format!("add {} = <{}> to the block", attr.name, attr.ty)),
             );
         }
     }
@@ -98,8 +141,18 @@ fn check_level(
     }
 }
 
-fn unknown<'a>(span: &Span, what: &str, kind: &str, key: &str, names: impl Iterator<Item = &'a str>) -> Diag {
-    let d = Diag::at(span, format!("{what}: unsupported {kind} \"{key}\""), format!("unknown {kind}"));
+fn unknown<'a>(
+    span: &Span,
+    what: &str,
+    kind: &str,
+    key: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> Diag {
+    let d = Diag::at(
+        span,
+        format!("{what}: unsupported {kind} \"{key}\""),
+        format!("unknown {kind}"),
+    );
     match did_you_mean(key, names) {
         Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
         None => d.with_help(format!("this {kind} is not supported by recon for this type; see the README for supported attributes")),
@@ -109,14 +162,32 @@ fn unknown<'a>(span: &Span, what: &str, kind: &str, key: &str, names: impl Itera
 /// Evaluates a checked body into an object holding every schema attribute (Null when
 /// unset) and every block (a list of objects).
 pub fn evaluate(schema: &Schema, body: &BodyIn, scope: &Scope) -> Result<Object, Diag> {
-    evaluate_level(&body.file, &body.body, schema.attributes, schema.blocks, scope, None)
+    evaluate_level(
+        &body.file,
+        &body.body,
+        schema.attributes,
+        schema.blocks,
+        scope,
+        None,
+    )
 }
 
 /// Like [`evaluate`], and also names the top-level attributes and blocks whose
 /// values come from a sensitive variable (to be shown as `(sensitive value)`).
-pub fn evaluate_marked(schema: &Schema, body: &BodyIn, scope: &Scope) -> Result<(Object, Vec<String>), Diag> {
+pub fn evaluate_marked(
+    schema: &Schema,
+    body: &BodyIn,
+    scope: &Scope,
+) -> Result<(Object, Vec<String>), Diag> {
     let mut marks = Vec::new();
-    let object = evaluate_level(&body.file, &body.body, schema.attributes, schema.blocks, scope, Some(&mut marks))?;
+    let object = evaluate_level(
+        &body.file,
+        &body.body,
+        schema.attributes,
+        schema.blocks,
+        scope,
+        Some(&mut marks),
+    )?;
     Ok((object, marks))
 }
 
@@ -143,9 +214,15 @@ fn evaluate_level(
         let value = match body.get_attribute(attr.name) {
             Some(a) if attr.is_configurable() => {
                 let raw = scope.eval_in(file, &a.value)?;
-                TypeConstraint::from_schema(&attr.ty).convert(raw).map_err(|msg| {
-                    Diag::at(&Span::new(file, a.value.span()), format!("wrong type for \"{}\": {msg}", attr.name), format!("expected {}", attr.ty))
-                })?
+                TypeConstraint::from_schema(&attr.ty)
+                    .convert(raw)
+                    .map_err(|msg| {
+                        Diag::at(
+                            &Span::new(file, a.value.span()),
+                            format!("wrong type for \"{}\": {msg}", attr.name),
+                            format!("expected {}", attr.ty),
+                        )
+                    })?
             }
             _ => Value::Null,
         };
@@ -158,7 +235,14 @@ fn evaluate_level(
         // Static and dynamic blocks of one type, in the order they are written.
         for block in body.blocks() {
             if block.ident.as_str() == bt.name {
-                items.push(Value::Object(evaluate_level(file, &block.body, bt.attributes, bt.blocks, scope, None)?));
+                items.push(Value::Object(evaluate_level(
+                    file,
+                    &block.body,
+                    bt.attributes,
+                    bt.blocks,
+                    scope,
+                    None,
+                )?));
             } else if dynamic_label(block) == Some(bt.name) {
                 match expand_dynamic(file, block, bt, scope)? {
                     Some(generated) => items.extend(generated),
@@ -166,7 +250,11 @@ fn evaluate_level(
                 }
             }
         }
-        let value = if unknown { Value::Unknown } else { Value::List(items) };
+        let value = if unknown {
+            Value::Unknown
+        } else {
+            Value::List(items)
+        };
         mark(bt.name, &mut marks);
         out.insert(bt.name.to_string(), value);
     }
@@ -175,7 +263,9 @@ fn evaluate_level(
 
 /// The block type a `dynamic "NAME" { ... }` block generates.
 fn dynamic_label(block: &Block) -> Option<&str> {
-    (block.ident.as_str() == "dynamic").then(|| block.labels.first().map(|l| l.as_str())).flatten()
+    (block.ident.as_str() == "dynamic")
+        .then(|| block.labels.first().map(|l| l.as_str()))
+        .flatten()
 }
 
 /// The name `content` uses for the current element: `iterator = x`, or the label.
@@ -188,29 +278,59 @@ pub fn dynamic_iterator(block: &Block) -> Option<String> {
 }
 
 /// The blocks a `dynamic` block generates; None while its for_each is unknown.
-fn expand_dynamic(file: &Arc<SourceFile>, block: &Block, bt: &BlockType, scope: &Scope) -> Result<Option<Vec<Value>>, Diag> {
+fn expand_dynamic(
+    file: &Arc<SourceFile>,
+    block: &Block,
+    bt: &BlockType,
+    scope: &Scope,
+) -> Result<Option<Vec<Value>>, Diag> {
     let header = Span::new(file, block.ident.span());
     let (Some(for_each), Some(content), Some(iterator)) = (
         block.body.get_attribute("for_each"),
         block.body.get_blocks("content").next(),
         dynamic_iterator(block),
     ) else {
-        return Err(Diag::at(&header, format!("dynamic \"{}\" needs for_each and a content block", bt.name), "incomplete dynamic block"));
+        return Err(Diag::at(
+            &header,
+            format!("dynamic \"{}\" needs for_each and a content block", bt.name),
+            "incomplete dynamic block",
+        ));
     };
     let pairs: Vec<(Value, Value)> = match scope.eval_in(file, &for_each.value)? {
         Value::Unknown => return Ok(None),
         Value::Null => Vec::new(),
-        Value::List(items) => items.into_iter().enumerate().map(|(i, v)| (Value::from(i as i64), v)).collect(),
-        Value::Object(map) => map.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+        Value::List(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::from(i as i64), v))
+            .collect(),
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| (Value::String(k), v))
+            .collect(),
         other => {
-            return Err(Diag::at(&Span::new(file, for_each.value.span()), format!("dynamic for_each needs a list, set or map, got {}", other.type_name()), "here"))
+            return Err(Diag::at(
+                &Span::new(file, for_each.value.span()),
+                format!(
+                    "dynamic for_each needs a list, set or map, got {}",
+                    other.type_name()
+                ),
+                "here",
+            ))
         }
     };
     let mut out = Vec::with_capacity(pairs.len());
     for (key, value) in pairs {
         let element = Value::Object(crate::object! {"key" => key, "value" => value});
         let inner = scope.with_binding(&iterator, element);
-        out.push(Value::Object(evaluate_level(file, &content.body, bt.attributes, bt.blocks, &inner, None)?));
+        out.push(Value::Object(evaluate_level(
+            file,
+            &content.body,
+            bt.attributes,
+            bt.blocks,
+            &inner,
+            None,
+        )?));
     }
     Ok(Some(out))
 }
@@ -236,21 +356,35 @@ mod tests {
 
     static NESTED: Schema = Schema {
         type_name: "test_sse",
-        attributes: &[crate::provider::ID, Attribute::required("bucket", Type::String)],
-        blocks: &[BlockType::new("rule", Nesting::Set, &[Attribute::optional("bucket_key_enabled", Type::Bool)])
-            .with_blocks(&[BlockType::new(
-                "apply_server_side_encryption_by_default",
-                Nesting::Single,
-                &[
-                    Attribute::required("sse_algorithm", Type::String),
-                    Attribute::optional("kms_master_key_id", Type::String),
-                ],
-            )])],
+        attributes: &[
+            crate::provider::ID,
+            Attribute::required("bucket", Type::String),
+        ],
+        blocks: &[BlockType::new(
+            "rule",
+            Nesting::Set,
+            &[Attribute::optional("bucket_key_enabled", Type::Bool)],
+        )
+        .with_blocks(&[BlockType::new(
+            "apply_server_side_encryption_by_default",
+            Nesting::Single,
+            &[
+                Attribute::required("sse_algorithm", Type::String),
+                Attribute::optional("kms_master_key_id", Type::String),
+            ],
+        )])],
     };
 
     fn body(src: &str) -> BodyIn {
-        let file = Arc::new(SourceFile { name: "main.hcl".into(), path: "main.hcl".into(), text: Arc::new(src.to_string()) });
-        BodyIn { body: hcl_edit::parser::parse_body(src).unwrap(), file }
+        let file = Arc::new(SourceFile {
+            name: "main.hcl".into(),
+            path: "main.hcl".into(),
+            text: Arc::new(src.to_string()),
+        });
+        BodyIn {
+            body: hcl_edit::parser::parse_body(src).unwrap(),
+            file,
+        }
     }
 
     fn header(b: &BodyIn) -> Span {
@@ -262,7 +396,10 @@ mod tests {
         let b = body("instance_type = \"t3.micro\"\nsise = 3\n");
         let errors = check(&SCHEMA, &b, "test_thing.x", &header(&b));
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].message, "test_thing.x: unsupported argument \"sise\"");
+        assert_eq!(
+            errors[0].message,
+            "test_thing.x: unsupported argument \"sise\""
+        );
         assert_eq!(errors[0].location.as_deref(), Some("main.hcl:2:1"));
         assert_eq!(errors[0].help.as_deref(), Some("did you mean \"size\"?"));
     }
@@ -270,19 +407,34 @@ mod tests {
     #[test]
     fn missing_required_and_computed_set_are_errors() {
         let b = body("id = \"x\"\n");
-        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b)).into_iter().map(|d| d.message.clone()).collect();
-        assert!(messages.contains(&"t.x: \"id\" cannot be set".to_string()), "{messages:?}");
-        assert!(messages.contains(&"t.x: missing required argument \"instance_type\"".to_string()), "{messages:?}");
+        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b))
+            .into_iter()
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(
+            messages.contains(&"t.x: \"id\" cannot be set".to_string()),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&"t.x: missing required argument \"instance_type\"".to_string()),
+            "{messages:?}"
+        );
     }
 
     #[test]
     fn blocks_and_arguments_are_not_interchangeable() {
         let b = body("instance_type = \"a\"\nroot_block_device = {}\nsize {}\n");
-        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b)).into_iter().map(|d| d.message.clone()).collect();
-        assert_eq!(messages, [
-            "t.x: \"root_block_device\" is a block, not an argument",
-            "t.x: \"size\" is an argument, not a block",
-        ]);
+        let messages: Vec<String> = check(&SCHEMA, &b, "t.x", &header(&b))
+            .into_iter()
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "t.x: \"root_block_device\" is a block, not an argument",
+                "t.x: \"size\" is an argument, not a block",
+            ]
+        );
     }
 
     #[test]
@@ -296,7 +448,10 @@ mod tests {
             "  apply_server_side_encryption_by_default {\n  }\n",
             "}\n",
         ));
-        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b)).into_iter().map(|d| d.message.clone()).collect();
+        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b))
+            .into_iter()
+            .map(|d| d.message.clone())
+            .collect();
         assert_eq!(messages, [
             "t.x.rule.apply_server_side_encryption_by_default: unsupported argument \"kms_key\"",
             "t.x.rule.apply_server_side_encryption_by_default: missing required argument \"sse_algorithm\"",
@@ -315,11 +470,22 @@ mod tests {
         assert_eq!(rules.len(), 2);
         let first = rules[0].as_object().unwrap();
         assert_eq!(first["bucket_key_enabled"], Value::Null);
-        let sse = first["apply_server_side_encryption_by_default"].as_list().unwrap();
-        assert_eq!(sse[0].as_object().unwrap()["sse_algorithm"], Value::from("aws:kms"));
-        assert_eq!(sse[0].as_object().unwrap()["kms_master_key_id"], Value::Null);
+        let sse = first["apply_server_side_encryption_by_default"]
+            .as_list()
+            .unwrap();
+        assert_eq!(
+            sse[0].as_object().unwrap()["sse_algorithm"],
+            Value::from("aws:kms")
+        );
+        assert_eq!(
+            sse[0].as_object().unwrap()["kms_master_key_id"],
+            Value::Null
+        );
         let second = rules[1].as_object().unwrap();
-        assert_eq!(second["apply_server_side_encryption_by_default"], Value::List(vec![]));
+        assert_eq!(
+            second["apply_server_side_encryption_by_default"],
+            Value::List(vec![])
+        );
     }
 
     #[test]
@@ -335,18 +501,32 @@ mod tests {
         assert_eq!(rules.len(), 3, "the static block, then one per element");
         let second = rules[1].as_object().unwrap();
         assert_eq!(second["bucket_key_enabled"], Value::Bool(true));
-        let sse = second["apply_server_side_encryption_by_default"].as_list().unwrap();
-        assert_eq!(sse[0].as_object().unwrap()["sse_algorithm"], Value::from("aws:kms"));
-        assert_eq!(rules[2].as_object().unwrap()["bucket_key_enabled"], Value::Bool(false));
+        let sse = second["apply_server_side_encryption_by_default"]
+            .as_list()
+            .unwrap();
+        assert_eq!(
+            sse[0].as_object().unwrap()["sse_algorithm"],
+            Value::from("aws:kms")
+        );
+        assert_eq!(
+            rules[2].as_object().unwrap()["bucket_key_enabled"],
+            Value::Bool(false)
+        );
     }
 
     #[test]
     fn dynamic_block_of_an_unknown_type_or_without_content_is_an_error() {
         let b = body("bucket = \"b\"\ndynamic \"rules\" {\n  for_each = []\n  content {}\n}\ndynamic \"rule\" {\n  for_each = []\n}\n");
-        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b)).into_iter().map(|d| d.message.clone()).collect();
-        assert_eq!(messages, [
-            "t.x: unsupported dynamic block type \"rules\"",
-            "t.x: dynamic \"rule\" needs for_each and a content block",
-        ]);
+        let messages: Vec<String> = check(&NESTED, &b, "t.x", &header(&b))
+            .into_iter()
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "t.x: unsupported dynamic block type \"rules\"",
+                "t.x: dynamic \"rule\" needs for_each and a content block",
+            ]
+        );
     }
 }

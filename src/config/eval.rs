@@ -48,7 +48,11 @@ pub struct Scope<'a> {
 type EvalResult = Result<Value, Diag>;
 
 impl<'a> Scope<'a> {
-    pub fn new(stack: &'a Stack, vars: &'a Object, resources: &'a BTreeMap<ResourceAddr, Value>) -> Self {
+    pub fn new(
+        stack: &'a Stack,
+        vars: &'a Object,
+        resources: &'a BTreeMap<ResourceAddr, Value>,
+    ) -> Self {
         Scope {
             stack,
             vars,
@@ -66,7 +70,11 @@ impl<'a> Scope<'a> {
     }
 
     /// The same names, for one instance of a `count` / `for_each` block.
-    pub fn for_instance(&self, count_index: Option<i64>, each: Option<(Value, Value)>) -> Scope<'a> {
+    pub fn for_instance(
+        &self,
+        count_index: Option<i64>,
+        each: Option<(Value, Value)>,
+    ) -> Scope<'a> {
         Scope {
             stack: self.stack,
             vars: self.vars,
@@ -101,7 +109,13 @@ impl<'a> Scope<'a> {
     }
 
     pub fn eval_in(&self, file: &Arc<SourceFile>, expr: &Expression) -> EvalResult {
-        Eval { scope: self, file, bindings: self.bindings.clone(), template_vars: None }.expr(expr)
+        Eval {
+            scope: self,
+            file,
+            bindings: self.bindings.clone(),
+            template_vars: None,
+        }
+        .expr(expr)
     }
 
     fn local(&self, name: &str, span: &Span) -> EvalResult {
@@ -112,10 +126,19 @@ impl<'a> Scope<'a> {
             return Ok(v.clone());
         }
         let Some(local) = self.stack.locals.get(name) else {
-            return Err(undeclared(span, "local value", name, self.stack.locals.keys().map(String::as_str)));
+            return Err(undeclared(
+                span,
+                "local value",
+                name,
+                self.stack.locals.keys().map(String::as_str),
+            ));
         };
         if self.active_locals.borrow().iter().any(|n| n == name) {
-            return Err(Diag::at(span, format!("local.{name} refers to itself"), "cycle"));
+            return Err(Diag::at(
+                span,
+                format!("local.{name} refers to itself"),
+                "cycle",
+            ));
         }
         self.active_locals.borrow_mut().push(name.to_string());
         // Locals see neither count nor each: evaluate in a plain scope.
@@ -127,13 +150,24 @@ impl<'a> Scope<'a> {
             self.sensitive_locals.borrow_mut().insert(name.to_string());
             self.sensitive_read.set(true);
         }
-        self.locals.borrow_mut().insert(name.to_string(), value.clone());
+        self.locals
+            .borrow_mut()
+            .insert(name.to_string(), value.clone());
         Ok(value)
     }
 }
 
-fn undeclared<'n>(span: &Span, what: &str, name: &str, names: impl IntoIterator<Item = &'n str>) -> Diag {
-    let d = Diag::at(span, format!("reference to undeclared {what} \"{name}\""), "not declared");
+fn undeclared<'n>(
+    span: &Span,
+    what: &str,
+    name: &str,
+    names: impl IntoIterator<Item = &'n str>,
+) -> Diag {
+    let d = Diag::at(
+        span,
+        format!("reference to undeclared {what} \"{name}\""),
+        "not declared",
+    );
     match did_you_mean(name, names) {
         Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
         None => d.with_help(format!("declare the {what} or fix the name")),
@@ -178,7 +212,10 @@ impl Eval<'_, '_> {
                 .ok_or_else(|| self.err(expr, "number out of range")),
             Expression::String(s) => Ok(Value::String(s.value().to_string())),
             Expression::Array(items) => Ok(Value::List(
-                items.iter().map(|e| self.expr(e)).collect::<Result<_, _>>()?,
+                items
+                    .iter()
+                    .map(|e| self.expr(e))
+                    .collect::<Result<_, _>>()?,
             )),
             Expression::Object(obj) => {
                 let mut map = Object::new();
@@ -204,7 +241,10 @@ impl Eval<'_, '_> {
                 Value::Bool(true) => self.expr(&c.true_expr),
                 Value::Bool(false) => self.expr(&c.false_expr),
                 Value::Unknown => Ok(Value::Unknown),
-                other => Err(self.err(&c.cond_expr, format!("the condition must be a bool, got {}", other.type_name()))),
+                other => Err(self.err(
+                    &c.cond_expr,
+                    format!("the condition must be a bool, got {}", other.type_name()),
+                )),
             },
             Expression::FuncCall(call) => self.call(call, expr),
             Expression::Traversal(t) => self.traversal(t, expr),
@@ -214,7 +254,10 @@ impl Eval<'_, '_> {
                     (_, Value::Unknown) => Ok(Value::Unknown),
                     (UnaryOperator::Neg, Value::Number(n)) => Ok(Value::Number(-n)),
                     (UnaryOperator::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
-                    (op, v) => Err(self.err(expr, format!("cannot apply {} to {}", op.as_str(), v.type_name()))),
+                    (op, v) => Err(self.err(
+                        expr,
+                        format!("cannot apply {} to {}", op.as_str(), v.type_name()),
+                    )),
                 }
             }
             Expression::BinaryOp(op) => self.binary(op, expr),
@@ -228,8 +271,11 @@ impl Eval<'_, '_> {
         }
         if let Some(vars) = self.template_vars {
             return vars.get(name).cloned().ok_or_else(|| {
-                self.err(expr, format!("templatefile: no variable \"{name}\" was passed to the template"))
-                    .with_help("pass it in the second argument of templatefile")
+                self.err(
+                    expr,
+                    format!("templatefile: no variable \"{name}\" was passed to the template"),
+                )
+                .with_help("pass it in the second argument of templatefile")
             });
         }
         if name == "self" {
@@ -246,7 +292,11 @@ impl Eval<'_, '_> {
     }
 
     /// Resolves the root of a traversal, returning its value and how many operators it used.
-    fn root(&self, t: &hcl_edit::expr::Traversal, expr: &Expression) -> Result<(Value, usize), Diag> {
+    fn root(
+        &self,
+        t: &hcl_edit::expr::Traversal,
+        expr: &Expression,
+    ) -> Result<(Value, usize), Diag> {
         let Expression::Variable(root) = &t.expr else {
             return Ok((self.expr(&t.expr)?, 0));
         };
@@ -270,12 +320,22 @@ impl Eval<'_, '_> {
                 let name = attr(0).ok_or_else(|| need("var.NAME"))?;
                 match scope.vars.get(name) {
                     Some(v) => {
-                        if scope.stack.variables.get(name).is_some_and(|var| var.sensitive) {
+                        if scope
+                            .stack
+                            .variables
+                            .get(name)
+                            .is_some_and(|var| var.sensitive)
+                        {
                             scope.sensitive_read.set(true);
                         }
                         Ok((v.clone(), 1))
                     }
-                    None => Err(undeclared(&span, "variable", name, scope.stack.variables.keys().map(String::as_str))),
+                    None => Err(undeclared(
+                        &span,
+                        "variable",
+                        name,
+                        scope.stack.variables.keys().map(String::as_str),
+                    )),
                 }
             }
             "local" => {
@@ -284,19 +344,31 @@ impl Eval<'_, '_> {
             }
             "count" => match (attr(0), scope.count_index) {
                 (Some("index"), Some(i)) => Ok((Value::from(i), 1)),
-                (Some("index"), None) => Err(self.err(expr, "count.index is only available in a block that sets count")),
+                (Some("index"), None) => Err(self.err(
+                    expr,
+                    "count.index is only available in a block that sets count",
+                )),
                 _ => Err(need("count.index")),
             },
             "each" => match (attr(0), &scope.each) {
                 (Some("key"), Some((k, _))) => Ok((k.clone(), 1)),
                 (Some("value"), Some((_, v))) => Ok((v.clone(), 1)),
-                (Some("key" | "value"), None) => Err(self.err(expr, "each.key and each.value are only available in a block that sets for_each")),
+                (Some("key" | "value"), None) => Err(self.err(
+                    expr,
+                    "each.key and each.value are only available in a block that sets for_each",
+                )),
                 _ => Err(need("each.key or each.value")),
             },
             "path" => match attr(0) {
-                Some("module") | Some("root") => Ok((Value::String(scope.stack.dir.display().to_string()), 1)),
+                Some("module") | Some("root") => {
+                    Ok((Value::String(scope.stack.dir.display().to_string()), 1))
+                }
                 Some("cwd") => Ok((
-                    Value::String(std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default()),
+                    Value::String(
+                        std::env::current_dir()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                    ),
                     1,
                 )),
                 _ => Err(need("path.module, path.root or path.cwd")),
@@ -305,17 +377,24 @@ impl Eval<'_, '_> {
             "module" => {
                 let name = attr(0).ok_or_else(|| need("module.NAME"))?;
                 if !scope.stack.modules.contains_key(name) {
-                    return Err(undeclared(&span, "module", name, scope.stack.modules.keys().map(String::as_str)));
+                    return Err(undeclared(
+                        &span,
+                        "module",
+                        name,
+                        scope.stack.modules.keys().map(String::as_str),
+                    ));
                 }
                 Ok((Value::Unknown, 1))
             }
             "data" => {
                 let (ty, name) = attr(0).zip(attr(1)).ok_or_else(|| need("data.TYPE.NAME"))?;
-                self.resource(ResourceAddr::data(ty, name), &span).map(|v| (v, 2))
+                self.resource(ResourceAddr::data(ty, name), &span)
+                    .map(|v| (v, 2))
             }
             ty => {
                 let name = attr(0).ok_or_else(|| need("TYPE.NAME"))?;
-                self.resource(ResourceAddr::managed(ty, name), &span).map(|v| (v, 1))
+                self.resource(ResourceAddr::managed(ty, name), &span)
+                    .map(|v| (v, 1))
             }
         }
     }
@@ -329,13 +408,25 @@ impl Eval<'_, '_> {
             // out of dependency order, so the value is simply not known.
             return Ok(Value::Unknown);
         }
-        let names: Vec<String> = self.scope.stack.resources.keys().map(ToString::to_string).collect();
-        Err(undeclared(span, "resource", &addr.to_string(), names.iter().map(String::as_str)))
+        let names: Vec<String> = self
+            .scope
+            .stack
+            .resources
+            .keys()
+            .map(ToString::to_string)
+            .collect();
+        Err(undeclared(
+            span,
+            "resource",
+            &addr.to_string(),
+            names.iter().map(String::as_str),
+        ))
     }
 
     fn traversal(&self, t: &hcl_edit::expr::Traversal, expr: &Expression) -> EvalResult {
         let (mut value, used) = self.root(t, expr)?;
-        let ops: Vec<&TraversalOperator> = t.operators.iter().skip(used).map(|o| o.value()).collect();
+        let ops: Vec<&TraversalOperator> =
+            t.operators.iter().skip(used).map(|o| o.value()).collect();
         let mut i = 0;
         while i < ops.len() {
             match ops[i] {
@@ -362,7 +453,12 @@ impl Eval<'_, '_> {
         Ok(value)
     }
 
-    fn apply_ops(&self, mut value: Value, ops: &[&TraversalOperator], expr: &Expression) -> EvalResult {
+    fn apply_ops(
+        &self,
+        mut value: Value,
+        ops: &[&TraversalOperator],
+        expr: &Expression,
+    ) -> EvalResult {
         for op in ops {
             value = match (op, value) {
                 (_, Value::Unknown) => return Ok(Value::Unknown),
@@ -404,10 +500,17 @@ impl Eval<'_, '_> {
                 usize::try_from(i)
                     .ok()
                     .and_then(|i| items.into_iter().nth(i))
-                    .ok_or_else(|| self.err(expr, format!("index {i} is out of range for a list of {len} element(s)")))
+                    .ok_or_else(|| {
+                        self.err(
+                            expr,
+                            format!("index {i} is out of range for a list of {len} element(s)"),
+                        )
+                    })
             }
             (Value::Object(mut map), key) => {
-                let k = key.to_interpolated().ok_or_else(|| self.err(expr, "a map key must be a string"))?;
+                let k = key
+                    .to_interpolated()
+                    .ok_or_else(|| self.err(expr, "a map key must be a string"))?;
                 map.remove(&k).ok_or_else(|| {
                     let d = self.err(expr, format!("no element with key {k:?}"));
                     match did_you_mean(&k, map.keys().map(String::as_str)) {
@@ -431,8 +534,14 @@ impl Eval<'_, '_> {
                     v => match v.to_interpolated() {
                         Some(s) => out.push_str(&s),
                         None => {
-                            return Err(self.err(&i.expr, format!("cannot interpolate a {} into a string", v.type_name()))
-                                .with_help("use jsonencode(...) or join(...) to turn it into a string"))
+                            return Err(self
+                                .err(
+                                    &i.expr,
+                                    format!("cannot interpolate a {} into a string", v.type_name()),
+                                )
+                                .with_help(
+                                    "use jsonencode(...) or join(...) to turn it into a string",
+                                ))
                         }
                     },
                 },
@@ -452,7 +561,12 @@ impl Eval<'_, '_> {
                                 }
                             }
                         }
-                        v => return Err(self.err(&ifd.if_expr.cond_expr, format!("the condition must be a bool, got {}", v.type_name()))),
+                        v => {
+                            return Err(self.err(
+                                &ifd.if_expr.cond_expr,
+                                format!("the condition must be a bool, got {}", v.type_name()),
+                            ))
+                        }
                     },
                     Directive::For(ford) => {
                         let f = &ford.for_expr;
@@ -476,17 +590,33 @@ impl Eval<'_, '_> {
                 },
             }
         }
-        Ok(if unknown { Value::Unknown } else { Value::String(out) })
+        Ok(if unknown {
+            Value::Unknown
+        } else {
+            Value::String(out)
+        })
     }
 
     /// Key/value pairs of a collection for `for`; None when it is unknown.
-    fn pairs(&self, collection: Value, expr: &Expression) -> Result<Option<Vec<(Value, Value)>>, Diag> {
+    fn pairs(
+        &self,
+        collection: Value,
+        expr: &Expression,
+    ) -> Result<Option<Vec<(Value, Value)>>, Diag> {
         match collection {
             Value::Unknown => Ok(None),
             Value::List(items) => Ok(Some(
-                items.into_iter().enumerate().map(|(i, v)| (Value::from(i as i64), v)).collect(),
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::from(i as i64), v))
+                    .collect(),
             )),
-            Value::Object(map) => Ok(Some(map.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+            Value::Object(map) => Ok(Some(
+                map.into_iter()
+                    .map(|(k, v)| (Value::String(k), v))
+                    .collect(),
+            )),
             Value::Null => Err(self.err(expr, "cannot iterate over a null value")),
             v => Err(self.err(expr, format!("cannot iterate over a {}", v.type_name()))),
         }
@@ -504,13 +634,20 @@ impl Eval<'_, '_> {
             if let Some(kv) = &f.intro.key_var {
                 child.bindings.push((kv.as_str().to_string(), k));
             }
-            child.bindings.push((f.intro.value_var.as_str().to_string(), v));
+            child
+                .bindings
+                .push((f.intro.value_var.as_str().to_string(), v));
             if let Some(cond) = &f.cond {
                 match child.expr(&cond.expr)? {
                     Value::Bool(true) => {}
                     Value::Bool(false) => continue,
                     Value::Unknown => return Ok(Value::Unknown),
-                    other => return Err(self.err(&cond.expr, format!("the if condition must be a bool, got {}", other.type_name()))),
+                    other => {
+                        return Err(self.err(
+                            &cond.expr,
+                            format!("the if condition must be a bool, got {}", other.type_name()),
+                        ))
+                    }
                 }
             }
             let value = child.expr(&f.value_expr)?;
@@ -519,12 +656,17 @@ impl Eval<'_, '_> {
                 Some(key_expr) => {
                     let key = match child.expr(key_expr)? {
                         Value::Unknown => return Ok(Value::Unknown),
-                        k => k.to_interpolated().ok_or_else(|| self.err(key_expr, "a for expression key must be a string"))?,
+                        k => k.to_interpolated().ok_or_else(|| {
+                            self.err(key_expr, "a for expression key must be a string")
+                        })?,
                     };
                     let slot = map.entry(key.clone()).or_default();
                     if !f.grouping && !slot.is_empty() {
-                        return Err(self.err(expr, format!("duplicate key {key:?} in for expression"))
-                            .with_help("add ... after the value to group values with the same key"));
+                        return Err(self
+                            .err(expr, format!("duplicate key {key:?} in for expression"))
+                            .with_help(
+                                "add ... after the value to group values with the same key",
+                            ));
                     }
                     slot.push(value);
                 }
@@ -535,7 +677,11 @@ impl Eval<'_, '_> {
             Some(_) => Value::Object(
                 map.into_iter()
                     .map(|(k, mut vs)| {
-                        let v = if f.grouping { Value::List(vs) } else { vs.pop().unwrap_or_default() };
+                        let v = if f.grouping {
+                            Value::List(vs)
+                        } else {
+                            vs.pop().unwrap_or_default()
+                        };
                         (k, v)
                     })
                     .collect(),
@@ -558,12 +704,15 @@ impl Eval<'_, '_> {
             return Ok(Value::Unknown);
         }
         let type_err = || {
-            self.err(expr, format!(
-                "cannot apply {} to {} and {}",
-                operator.as_str(),
-                lhs.type_name(),
-                rhs.type_name()
-            ))
+            self.err(
+                expr,
+                format!(
+                    "cannot apply {} to {} and {}",
+                    operator.as_str(),
+                    lhs.type_name(),
+                    rhs.type_name()
+                ),
+            )
         };
         match operator {
             Eq => Ok(Value::Bool(loosely_equal(&lhs, &rhs))),
@@ -607,7 +756,9 @@ impl Eval<'_, '_> {
                         Err(e) => last = Some(e),
                     }
                 }
-                return Err(last.unwrap_or_else(|| self.err(expr, "try needs at least one argument")));
+                return Err(
+                    last.unwrap_or_else(|| self.err(expr, "try needs at least one argument"))
+                );
             }
             "can" => {
                 let [arg] = args.as_slice() else {
@@ -633,10 +784,15 @@ impl Eval<'_, '_> {
         }
         if !functions::is_known_function(name) {
             let d = self.err(expr, format!("call to unknown function \"{name}\""));
-            return Err(match did_you_mean(name, functions::names().chain(["try", "can", "templatefile"])) {
-                Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
-                None => d.with_help("see the README for the supported functions"),
-            });
+            return Err(
+                match did_you_mean(
+                    name,
+                    functions::names().chain(["try", "can", "templatefile"]),
+                ) {
+                    Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+                    None => d.with_help("see the README for the supported functions"),
+                },
+            );
         }
         let mut values = Vec::with_capacity(args.len());
         for (i, arg) in args.iter().enumerate() {
@@ -652,7 +808,9 @@ impl Eval<'_, '_> {
                 values.push(v);
             }
         }
-        let ctx = FnContext { base_dir: &self.scope.stack.dir };
+        let ctx = FnContext {
+            base_dir: &self.scope.stack.dir,
+        };
         functions::call(name, values, &ctx).map_err(|msg| self.err(expr, msg))
     }
 
@@ -663,22 +821,56 @@ impl Eval<'_, '_> {
         let path = match self.expr(path_expr)? {
             Value::String(p) => p,
             Value::Unknown => return Ok(Value::Unknown),
-            v => return Err(self.err(path_expr, format!("templatefile: the path must be a string, got {}", v.type_name()))),
+            v => {
+                return Err(self.err(
+                    path_expr,
+                    format!(
+                        "templatefile: the path must be a string, got {}",
+                        v.type_name()
+                    ),
+                ))
+            }
         };
         let vars = match self.expr(vars_expr)? {
             Value::Object(map) => map,
             Value::Unknown => return Ok(Value::Unknown),
-            v => return Err(self.err(vars_expr, format!("templatefile: variables must be an object, got {}", v.type_name()))),
+            v => {
+                return Err(self.err(
+                    vars_expr,
+                    format!(
+                        "templatefile: variables must be an object, got {}",
+                        v.type_name()
+                    ),
+                ))
+            }
         };
         let full = self.scope.stack.dir.join(&path);
-        let text = std::fs::read_to_string(&full)
-            .map_err(|e| self.err(path_expr, format!("templatefile: cannot read {}: {e}", full.display())))?;
-        let file = Arc::new(SourceFile { name: path.clone(), path: full, text: Arc::new(text) });
+        let text = std::fs::read_to_string(&full).map_err(|e| {
+            self.err(
+                path_expr,
+                format!("templatefile: cannot read {}: {e}", full.display()),
+            )
+        })?;
+        let file = Arc::new(SourceFile {
+            name: path.clone(),
+            path: full,
+            text: Arc::new(text),
+        });
         let template = hcl_edit::parser::parse_template(&file.text).map_err(|e| {
             let at = e.location().offset();
-            Diag::at(&Span::new(&file, Some(at..at + 1)), format!("malformed template: {}", e.message()), "here")
+            Diag::at(
+                &Span::new(&file, Some(at..at + 1)),
+                format!("malformed template: {}", e.message()),
+                "here",
+            )
         })?;
-        Eval { scope: self.scope, file: &file, bindings: Vec::new(), template_vars: Some(&vars) }.template(&template)
+        Eval {
+            scope: self.scope,
+            file: &file,
+            bindings: Vec::new(),
+            template_vars: Some(&vars),
+        }
+        .template(&template)
     }
 }
 
@@ -704,7 +896,11 @@ mod tests {
     use crate::config::Stack;
 
     fn stack(src: &str) -> Stack {
-        Stack::from_sources(std::path::Path::new("."), vec![("main.hcl".into(), src.to_string())]).unwrap()
+        Stack::from_sources(
+            std::path::Path::new("."),
+            vec![("main.hcl".into(), src.to_string())],
+        )
+        .unwrap()
     }
 
     fn eval(src: &str, expr: &str) -> EvalResult {
@@ -725,26 +921,45 @@ mod tests {
         let src = "locals {\n  name = \"app-${var.env}\"\n}\n";
         assert_eq!(eval(src, "local.name").unwrap(), Value::from("app-dev"));
         assert_eq!(eval(src, "var.n * 2 + 1").unwrap(), Value::Number(7.0));
-        assert_eq!(eval(src, "var.n > 2 ? \"big\" : \"small\"").unwrap(), Value::from("big"));
+        assert_eq!(
+            eval(src, "var.n > 2 ? \"big\" : \"small\"").unwrap(),
+            Value::from("big")
+        );
         assert_eq!(
             eval(src, "{for i, v in [\"a\", \"b\"] : v => i}").unwrap(),
             Value::Object(crate::object! {"a" => 0, "b" => 1})
         );
-        assert_eq!(eval(src, "[for s in [1, 2, 3] : s if s != 2]").unwrap(), Value::from(vec![1, 3]));
-        assert_eq!(eval(src, "\"%{for x in [1,2]}${x},%{endfor}\"").unwrap(), Value::from("1,2,"));
+        assert_eq!(
+            eval(src, "[for s in [1, 2, 3] : s if s != 2]").unwrap(),
+            Value::from(vec![1, 3])
+        );
+        assert_eq!(
+            eval(src, "\"%{for x in [1,2]}${x},%{endfor}\"").unwrap(),
+            Value::from("1,2,")
+        );
     }
 
     #[test]
     fn unknown_propagates_and_never_becomes_text() {
-        assert_eq!(eval("", "\"key: ${aws_kms_key.k.arn}\"").unwrap(), Value::Unknown);
+        assert_eq!(
+            eval("", "\"key: ${aws_kms_key.k.arn}\"").unwrap(),
+            Value::Unknown
+        );
         assert_eq!(eval("", "aws_kms_key.k.id").unwrap(), Value::from("k-1"));
-        assert_eq!(eval("", "aws_kms_key.k.arn == \"x\" ? 1 : 2").unwrap(), Value::Unknown);
+        assert_eq!(
+            eval("", "aws_kms_key.k.arn == \"x\" ? 1 : 2").unwrap(),
+            Value::Unknown
+        );
     }
 
     #[test]
     fn undeclared_references_suggest_the_nearest_name() {
         let err = eval("variable \"environment\" {}\n", "var.enviroment").unwrap_err();
-        assert!(err.message.contains("undeclared variable \"enviroment\""), "{}", err.message);
+        assert!(
+            err.message.contains("undeclared variable \"enviroment\""),
+            "{}",
+            err.message
+        );
         let err = eval("", "aws_kms_key.k.ard").unwrap_err();
         assert_eq!(err.help.as_deref(), Some("did you mean \"arn\"?"));
     }
@@ -752,20 +967,32 @@ mod tests {
     #[test]
     fn module_outputs_are_unknown_and_undeclared_modules_an_error() {
         let src = "module \"web\" {\n  source = \"./web\"\n}\n";
-        let stack = Stack::from_sources_with_modules(std::path::Path::new("."), vec![("main.tf".into(), src.to_string())]).unwrap();
+        let stack = Stack::from_sources_with_modules(
+            std::path::Path::new("."),
+            vec![("main.tf".into(), src.to_string())],
+        )
+        .unwrap();
         let (vars, resources) = (Object::new(), BTreeMap::new());
         let scope = Scope::new(&stack, &vars, &resources);
-        let eval = |e: &str| scope.eval_in(&stack.files[0], &hcl_edit::parser::parse_expr(e).unwrap());
+        let eval =
+            |e: &str| scope.eval_in(&stack.files[0], &hcl_edit::parser::parse_expr(e).unwrap());
         assert_eq!(eval("module.web.sg_id").unwrap(), Value::Unknown);
         assert_eq!(eval("module.web[0].sg_id").unwrap(), Value::Unknown);
         let err = eval("module.webs.sg_id").unwrap_err();
-        assert!(err.message.contains("undeclared module \"webs\""), "{}", err.message);
+        assert!(
+            err.message.contains("undeclared module \"webs\""),
+            "{}",
+            err.message
+        );
         assert_eq!(err.help.as_deref(), Some("did you mean \"web\"?"));
     }
 
     #[test]
     fn try_and_can_swallow_errors() {
-        assert_eq!(eval("", "try(var.missing, \"fallback\")").unwrap(), Value::from("fallback"));
+        assert_eq!(
+            eval("", "try(var.missing, \"fallback\")").unwrap(),
+            Value::from("fallback")
+        );
         assert_eq!(eval("", "can(var.missing)").unwrap(), Value::Bool(false));
     }
 }

@@ -128,7 +128,9 @@ impl ModuleCall {
     /// A path relative to the calling stack (`./x`, `../x`): how Terraform tells a
     /// local module from one it downloads.
     pub fn is_local(&self) -> bool {
-        ["./", "../", ".\\", "..\\"].iter().any(|p| self.source.starts_with(p))
+        ["./", "../", ".\\", "..\\"]
+            .iter()
+            .any(|p| self.source.starts_with(p))
     }
 }
 
@@ -177,7 +179,10 @@ impl Stack {
     }
 
     /// [`Stack::from_sources`] with `module` blocks recorded.
-    pub fn from_sources_with_modules(dir: &Path, sources: Vec<(PathBuf, String)>) -> Result<Stack, Diags> {
+    pub fn from_sources_with_modules(
+        dir: &Path,
+        sources: Vec<(PathBuf, String)>,
+    ) -> Result<Stack, Diags> {
         Stack::parse(dir, sources, true)
     }
 
@@ -236,13 +241,19 @@ impl Stack {
 fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| {
-            Diag::plain(format!("cannot read stack directory {}: {e}", dir.display()))
-                .with_help("pass the stack directory with --stack DIR (or -C DIR)")
+            Diag::plain(format!(
+                "cannot read stack directory {}: {e}",
+                dir.display()
+            ))
+            .with_help("pass the stack directory with --stack DIR (or -C DIR)")
         })?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
-                && matches!(p.extension().and_then(|e| e.to_str()), Some("hcl") | Some("tf"))
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("hcl") | Some("tf")
+                )
         })
         .collect();
     paths.sort();
@@ -256,9 +267,8 @@ fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
     }
     let mut sources = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Diag::plain(format!("cannot read {}: {e}", display_path(&path)))
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Diag::plain(format!("cannot read {}: {e}", display_path(&path))))?;
         sources.push((path, text));
     }
     Ok(sources)
@@ -267,7 +277,12 @@ fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
 fn parse_error(file: &Arc<SourceFile>, e: &hcl_edit::parser::Error) -> Diag {
     let offset = e.location().offset();
     let span = Span::new(file, Some(offset..offset + 1));
-    let message = e.message().lines().next().unwrap_or("syntax error").to_string();
+    let message = e
+        .message()
+        .lines()
+        .next()
+        .unwrap_or("syntax error")
+        .to_string();
     Diag::at(&span, format!("malformed HCL: {message}"), "here")
         .with_help("fix the syntax; stack files use Terraform's HCL syntax")
 }
@@ -280,7 +295,16 @@ struct Loader {
 }
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
-    "resource", "data", "variable", "locals", "output", "import", "recon", "terraform", "provider", "module",
+    "resource",
+    "data",
+    "variable",
+    "locals",
+    "output",
+    "import",
+    "recon",
+    "terraform",
+    "provider",
+    "module",
 ];
 
 impl Loader {
@@ -315,7 +339,10 @@ impl Loader {
                                 self.duplicate("local value", &name, &key_span, &prev.expr.span());
                                 continue;
                             }
-                            let expr = Expr { file: file.clone(), expr: attr.value };
+                            let expr = Expr {
+                                file: file.clone(),
+                                expr: attr.value,
+                            };
                             self.stack.locals.insert(name.clone(), Local { name, expr });
                         }
                         Structure::Block(b) => self.errors.push(Diag::at(
@@ -333,10 +360,16 @@ impl Loader {
             // Pasted from Terraform: provider setup comes from the AWS credential chain.
             "terraform" | "provider" => {}
             other => {
-                let mut d = Diag::at(&span, format!("unsupported block type \"{other}\""), "not supported");
+                let mut d = Diag::at(
+                    &span,
+                    format!("unsupported block type \"{other}\""),
+                    "not supported",
+                );
                 d = match crate::diag::did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
-                    None => d.with_help("top-level blocks are resource, data, variable, locals, output and recon"),
+                    None => d.with_help(
+                        "top-level blocks are resource, data, variable, locals, output and recon",
+                    ),
                 };
                 self.errors.push(d);
             }
@@ -344,7 +377,11 @@ impl Loader {
     }
 
     fn labels(&mut self, block: &Block, span: &Span, want: &[&str]) -> Option<Vec<String>> {
-        let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_string()).collect();
+        let labels: Vec<String> = block
+            .labels
+            .iter()
+            .map(|l| l.as_str().to_string())
+            .collect();
         if labels.len() != want.len() {
             self.errors.push(
                 Diag::at(
@@ -360,7 +397,10 @@ impl Loader {
                 .with_help(format!(
                     "write it as {} {} {{ ... }}",
                     block.ident.as_str(),
-                    want.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" ")
+                    want.iter()
+                        .map(|w| format!("\"{w}\""))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 )),
             );
             return None;
@@ -370,13 +410,22 @@ impl Loader {
 
     fn duplicate(&mut self, what: &str, name: &str, span: &Span, previous: &Span) {
         self.errors.push(
-            Diag::at(span, format!("duplicate {what} \"{name}\""), "declared again here")
-                .with_help(format!("it is already declared at {}; names must be unique", previous.location())),
+            Diag::at(
+                span,
+                format!("duplicate {what} \"{name}\""),
+                "declared again here",
+            )
+            .with_help(format!(
+                "it is already declared at {}; names must be unique",
+                previous.location()
+            )),
         );
     }
 
     fn resource(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
-        let Some(labels) = self.labels(&block, span, &["TYPE", "NAME"]) else { return };
+        let Some(labels) = self.labels(&block, span, &["TYPE", "NAME"]) else {
+            return;
+        };
         let addr = if block.ident.as_str() == "data" {
             ResourceAddr::data(&labels[0], &labels[1])
         } else {
@@ -396,17 +445,25 @@ impl Loader {
         for structure in block.body {
             match structure {
                 Structure::Attribute(attr) if attr.key.as_str() == "count" => {
-                    count = Some(Expr { file: file.clone(), expr: attr.value })
+                    count = Some(Expr {
+                        file: file.clone(),
+                        expr: attr.value,
+                    })
                 }
                 Structure::Attribute(attr) if attr.key.as_str() == "for_each" => {
-                    for_each = Some(Expr { file: file.clone(), expr: attr.value })
+                    for_each = Some(Expr {
+                        file: file.clone(),
+                        expr: attr.value,
+                    })
                 }
                 Structure::Attribute(attr) if attr.key.as_str() == "depends_on" => {
                     depends_on = self.depends_on(file, &attr);
                 }
                 // Terraform's provider meta-argument: one AWS provider here.
                 Structure::Attribute(attr) if attr.key.as_str() == "provider" => {}
-                Structure::Block(b) if b.ident.as_str() == "lifecycle" && addr.mode == Mode::Managed => {
+                Structure::Block(b)
+                    if b.ident.as_str() == "lifecycle" && addr.mode == Mode::Managed =>
+                {
                     lifecycle = self.lifecycle(file, b);
                 }
                 other => rest.push(other),
@@ -420,7 +477,10 @@ impl Loader {
         }
         let block = ResourceBlock {
             addr: addr.clone(),
-            body: BodyIn { file: file.clone(), body: rest },
+            body: BodyIn {
+                file: file.clone(),
+                body: rest,
+            },
             count,
             for_each,
             depends_on,
@@ -432,7 +492,11 @@ impl Loader {
     }
 
     /// `depends_on = [aws_kms_key.ebs, data.aws_ami.x]`: static references only.
-    fn depends_on(&mut self, file: &Arc<SourceFile>, attr: &Attribute) -> Vec<(ResourceAddr, Span)> {
+    fn depends_on(
+        &mut self,
+        file: &Arc<SourceFile>,
+        attr: &Attribute,
+    ) -> Vec<(ResourceAddr, Span)> {
         let mut out = Vec::new();
         let Some(items) = attr.value.as_array() else {
             self.errors.push(Diag::at(
@@ -445,14 +509,23 @@ impl Loader {
         for item in items.iter() {
             let item_span = Span::new(file, item.span());
             // Waiting for a module changes nothing in a static check.
-            if self.modules && matches!(refs::references(item).as_slice(), [(refs::Ref::Module(_), _)]) {
+            if self.modules
+                && matches!(
+                    refs::references(item).as_slice(),
+                    [(refs::Ref::Module(_), _)]
+                )
+            {
                 continue;
             }
             match refs::static_resource_ref(item) {
                 Some(addr) => out.push((addr, item_span)),
                 None => self.errors.push(
-                    Diag::at(&item_span, "invalid depends_on entry", "not a resource reference")
-                        .with_help("write a reference such as aws_kms_key.ebs or data.aws_ami.al2023"),
+                    Diag::at(
+                        &item_span,
+                        "invalid depends_on entry",
+                        "not a resource reference",
+                    )
+                    .with_help("write a reference such as aws_kms_key.ebs or data.aws_ami.al2023"),
                 ),
             }
         }
@@ -462,7 +535,9 @@ impl Loader {
     fn lifecycle(&mut self, file: &Arc<SourceFile>, block: Block) -> Lifecycle {
         let mut lifecycle = Lifecycle::default();
         for structure in block.body {
-            let Structure::Attribute(attr) = structure else { continue };
+            let Structure::Attribute(attr) = structure else {
+                continue;
+            };
             let span = Span::new(file, attr.value.span());
             match attr.key.as_str() {
                 "prevent_destroy" => lifecycle.prevent_destroy = self.literal_bool(&attr, &span),
@@ -489,16 +564,22 @@ impl Loader {
                                 }
                             }
                         }
-                        None => self.errors.push(
-                            Diag::at(&span, "ignore_changes must be a list of attribute names or all", "here"),
-                        ),
+                        None => self.errors.push(Diag::at(
+                            &span,
+                            "ignore_changes must be a list of attribute names or all",
+                            "here",
+                        )),
                     }
                 }
                 "replace_triggered_by" | "precondition" | "postcondition" => {}
                 other => {
                     let key_span = Span::new(file, attr.key.span());
                     let names = ["prevent_destroy", "create_before_destroy", "ignore_changes"];
-                    let mut d = Diag::at(&key_span, format!("unsupported lifecycle argument \"{other}\""), "not expected here");
+                    let mut d = Diag::at(
+                        &key_span,
+                        format!("unsupported lifecycle argument \"{other}\""),
+                        "not expected here",
+                    );
                     if let Some(s) = crate::diag::did_you_mean(other, names) {
                         d = d.with_help(format!("did you mean \"{s}\"?"));
                     }
@@ -514,8 +595,12 @@ impl Loader {
             Some(b) => b,
             None => {
                 self.errors.push(
-                    Diag::at(span, format!("{} must be a literal true or false", attr.key.as_str()), "not a literal bool")
-                        .with_help("lifecycle settings are read before anything is evaluated"),
+                    Diag::at(
+                        span,
+                        format!("{} must be a literal true or false", attr.key.as_str()),
+                        "not a literal bool",
+                    )
+                    .with_help("lifecycle settings are read before anything is evaluated"),
                 );
                 false
             }
@@ -523,7 +608,9 @@ impl Loader {
     }
 
     fn variable(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
-        let Some(labels) = self.labels(&block, span, &["NAME"]) else { return };
+        let Some(labels) = self.labels(&block, span, &["NAME"]) else {
+            return;
+        };
         let name = labels[0].clone();
         if let Some(prev) = self.stack.variables.get(&name) {
             let prev = prev.span.clone();
@@ -563,11 +650,26 @@ impl Loader {
                 }
                 Structure::Block(b) if b.ident.as_str() == "validation" => {
                     let bspan = Span::new(file, b.ident.span());
-                    let condition = b.body.get_attribute("condition").map(|a| Expr { file: file.clone(), expr: a.value.clone() });
-                    let message = b.body.get_attribute("error_message").and_then(|a| a.value.as_str().map(str::to_string));
+                    let condition = b.body.get_attribute("condition").map(|a| Expr {
+                        file: file.clone(),
+                        expr: a.value.clone(),
+                    });
+                    let message = b
+                        .body
+                        .get_attribute("error_message")
+                        .and_then(|a| a.value.as_str().map(str::to_string));
                     match (condition, message) {
-                        (Some(condition), Some(error_message)) => var.validations.push(Validation { condition, error_message }),
-                        _ => self.errors.push(Diag::at(&bspan, "a validation block needs condition and a literal error_message", "here")),
+                        (Some(condition), Some(error_message)) => {
+                            var.validations.push(Validation {
+                                condition,
+                                error_message,
+                            })
+                        }
+                        _ => self.errors.push(Diag::at(
+                            &bspan,
+                            "a validation block needs condition and a literal error_message",
+                            "here",
+                        )),
                     }
                 }
                 Structure::Block(b) => self.errors.push(Diag::at(
@@ -581,7 +683,9 @@ impl Loader {
     }
 
     fn output(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
-        let Some(labels) = self.labels(&block, span, &["NAME"]) else { return };
+        let Some(labels) = self.labels(&block, span, &["NAME"]) else {
+            return;
+        };
         let name = labels[0].clone();
         if let Some(prev) = self.stack.outputs.get(&name) {
             let prev = prev.span.clone();
@@ -597,15 +701,25 @@ impl Loader {
                 Structure::Attribute(attr) => {
                     let vspan = Span::new(file, attr.value.span());
                     match attr.key.as_str() {
-                        "value" => value = Some(Expr { file: file.clone(), expr: attr.value }),
+                        "value" => {
+                            value = Some(Expr {
+                                file: file.clone(),
+                                expr: attr.value,
+                            })
+                        }
                         "sensitive" => sensitive = self.literal_bool(&attr, &vspan),
                         "description" => description = attr.value.as_str().map(str::to_string),
                         "depends_on" => depends_on = self.depends_on(file, &attr),
-                        other => self.errors.push(Diag::at(
-                            &Span::new(file, attr.key.span()),
-                            format!("unsupported argument \"{other}\" in output"),
-                            "not expected here",
-                        ).with_help("an output takes value, sensitive, description and depends_on")),
+                        other => self.errors.push(
+                            Diag::at(
+                                &Span::new(file, attr.key.span()),
+                                format!("unsupported argument \"{other}\" in output"),
+                                "not expected here",
+                            )
+                            .with_help(
+                                "an output takes value, sensitive, description and depends_on",
+                            ),
+                        ),
                     }
                 }
                 Structure::Block(b) => self.errors.push(Diag::at(
@@ -619,12 +733,23 @@ impl Loader {
             Some(value) => {
                 self.stack.outputs.insert(
                     name.clone(),
-                    Output { name, value, sensitive, description, depends_on, span: span.clone() },
+                    Output {
+                        name,
+                        value,
+                        sensitive,
+                        description,
+                        depends_on,
+                        span: span.clone(),
+                    },
                 );
             }
             None => self.errors.push(
-                Diag::at(span, format!("output \"{name}\" has no value"), "value missing")
-                    .with_help("add value = <expression>"),
+                Diag::at(
+                    span,
+                    format!("output \"{name}\" has no value"),
+                    "value missing",
+                )
+                .with_help("add value = <expression>"),
             ),
         }
     }
@@ -632,7 +757,9 @@ impl Loader {
     /// `module "web" { source = "./modules/web" ... }`: recorded for `recon check`,
     /// refused everywhere else.
     fn module(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
-        let Some(labels) = self.labels(&block, span, &["NAME"]) else { return };
+        let Some(labels) = self.labels(&block, span, &["NAME"]) else {
+            return;
+        };
         let name = labels[0].clone();
         if !self.modules {
             self.errors.push(
@@ -681,18 +808,34 @@ impl Loader {
         }
         if count.is_some() && for_each.is_some() {
             self.errors.push(
-                Diag::at(span, format!("module.{name} sets both count and for_each"), "here")
-                    .with_help("use either count or for_each, not both"),
+                Diag::at(
+                    span,
+                    format!("module.{name} sets both count and for_each"),
+                    "here",
+                )
+                .with_help("use either count or for_each, not both"),
             );
         }
         let Some((source, source_span)) = source else {
             self.errors.push(
-                Diag::at(span, format!("module \"{name}\" has no source"), "source missing")
-                    .with_help("add source = \"./modules/NAME\""),
+                Diag::at(
+                    span,
+                    format!("module \"{name}\" has no source"),
+                    "source missing",
+                )
+                .with_help("add source = \"./modules/NAME\""),
             );
             return;
         };
-        let call = ModuleCall { name: name.clone(), source, source_span, arguments, count, for_each, span: span.clone() };
+        let call = ModuleCall {
+            name: name.clone(),
+            source,
+            source_span,
+            arguments,
+            count,
+            for_each,
+            span: span.clone(),
+        };
         self.stack.modules.insert(name, call);
     }
 
@@ -701,15 +844,23 @@ impl Loader {
         let id = block.body.get_attribute("id");
         let (Some(to), Some(id)) = (to, id) else {
             self.errors.push(
-                Diag::at(span, "an import block needs `to` and `id`", "incomplete import block")
-                    .with_help("write import { to = aws_instance.sync, id = \"i-0abc...\" }"),
+                Diag::at(
+                    span,
+                    "an import block needs `to` and `id`",
+                    "incomplete import block",
+                )
+                .with_help("write import { to = aws_instance.sync, id = \"i-0abc...\" }"),
             );
             return;
         };
         let Some(target) = refs::static_instance_ref(&to.value) else {
             self.errors.push(
-                Diag::at(&Span::new(file, to.value.span()), "import `to` must name a resource instance", "not a resource address")
-                    .with_help("write to = TYPE.NAME, TYPE.NAME[0] or TYPE.NAME[\"key\"]"),
+                Diag::at(
+                    &Span::new(file, to.value.span()),
+                    "import `to` must name a resource instance",
+                    "not a resource address",
+                )
+                .with_help("write to = TYPE.NAME, TYPE.NAME[0] or TYPE.NAME[\"key\"]"),
             );
             return;
         };
@@ -720,23 +871,38 @@ impl Loader {
         }
         self.stack.imports.push(ImportBlock {
             to: target,
-            id: Expr { file: file.clone(), expr: id.value.clone() },
+            id: Expr {
+                file: file.clone(),
+                expr: id.value.clone(),
+            },
             span: span.clone(),
         });
     }
 
     /// `name = literal` pairs of a settings block read before any evaluation.
-    fn literal_settings(&mut self, file: &Arc<SourceFile>, body: Body, what: &str, help: &str) -> Object {
+    fn literal_settings(
+        &mut self,
+        file: &Arc<SourceFile>,
+        body: Body,
+        what: &str,
+        help: &str,
+    ) -> Object {
         let mut settings = Object::new();
         for inner in body {
-            let Structure::Attribute(attr) = inner else { continue };
+            let Structure::Attribute(attr) = inner else {
+                continue;
+            };
             match literal(&attr.value) {
                 Some(v) => {
                     settings.insert(attr.key.as_str().to_string(), v);
                 }
                 None => self.errors.push(
-                    Diag::at(&Span::new(file, attr.value.span()), format!("{what} settings must be literal values"), "not a literal")
-                        .with_help(help),
+                    Diag::at(
+                        &Span::new(file, attr.value.span()),
+                        format!("{what} settings must be literal values"),
+                        "not a literal",
+                    )
+                    .with_help(help),
                 ),
             }
         }
@@ -749,7 +915,9 @@ impl Loader {
             match structure {
                 Structure::Block(b) if b.ident.as_str() == "backend" => {
                     let span = Span::new(file, b.ident.span());
-                    let Some(labels) = self.labels(&b, &span, &["KIND"]) else { continue };
+                    let Some(labels) = self.labels(&b, &span, &["KIND"]) else {
+                        continue;
+                    };
                     let help = "the backend is read before variables exist; use --backend-config to vary it";
                     let settings = self.literal_settings(file, b.body, "backend", help);
                     if let Some(prev) = &self.stack.backend {
@@ -757,12 +925,25 @@ impl Loader {
                         self.duplicate("backend", &labels[0], &span, &prev);
                         continue;
                     }
-                    self.stack.backend = Some(BackendConfig { kind: labels[0].clone(), settings, span });
+                    self.stack.backend = Some(BackendConfig {
+                        kind: labels[0].clone(),
+                        settings,
+                        span,
+                    });
                 }
                 Structure::Block(b) if b.ident.as_str() == "encryption" => {
                     let span = Span::new(file, b.ident.span());
-                    let settings = self.literal_settings(file, b.body, "encryption", "they are read before variables exist");
-                    self.stack.encryption = Some(BackendConfig { kind: "encryption".into(), settings, span });
+                    let settings = self.literal_settings(
+                        file,
+                        b.body,
+                        "encryption",
+                        "they are read before variables exist",
+                    );
+                    self.stack.encryption = Some(BackendConfig {
+                        kind: "encryption".into(),
+                        settings,
+                        span,
+                    });
                 }
                 other => {
                     let span = match &other {
@@ -827,7 +1008,10 @@ mod tests {
     fn module_blocks_are_recorded_for_check() {
         let stack = Stack::from_sources_with_modules(Path::new("."), sources()).unwrap();
         let web = &stack.modules["web"];
-        assert_eq!((web.source.as_str(), web.is_local()), ("./modules/web", true));
+        assert_eq!(
+            (web.source.as_str(), web.is_local()),
+            ("./modules/web", true)
+        );
         assert_eq!(web.arguments.keys().collect::<Vec<_>>(), ["vpc_id"]);
         assert!(web.for_each.is_some() && web.count.is_none());
         assert_eq!(web.span.location(), "main.tf:1:1");
@@ -838,21 +1022,43 @@ mod tests {
     #[test]
     fn other_loaders_refuse_module_blocks_where_they_are_written() {
         let err = Stack::from_sources(Path::new("."), sources()).unwrap_err();
-        let found: Vec<(String, String)> = err.0.iter().map(|d| (d.message.clone(), d.location.clone().unwrap())).collect();
+        let found: Vec<(String, String)> = err
+            .0
+            .iter()
+            .map(|d| (d.message.clone(), d.location.clone().unwrap()))
+            .collect();
         assert_eq!(
             found,
             [
-                ("module \"web\": modules are supported only by `recon check`".to_string(), "main.tf:1:1".to_string()),
-                ("module \"vpc\": modules are supported only by `recon check`".to_string(), "main.tf:8:1".to_string()),
+                (
+                    "module \"web\": modules are supported only by `recon check`".to_string(),
+                    "main.tf:1:1".to_string()
+                ),
+                (
+                    "module \"vpc\": modules are supported only by `recon check`".to_string(),
+                    "main.tf:8:1".to_string()
+                ),
             ]
         );
     }
 
     #[test]
     fn a_module_needs_a_literal_source() {
-        let src = "module \"web\" {\n  source = var.path\n}\nmodule \"db\" {\n  engine = \"pg\"\n}\n";
-        let err = Stack::from_sources_with_modules(Path::new("."), vec![("main.tf".into(), src.to_string())]).unwrap_err();
+        let src =
+            "module \"web\" {\n  source = var.path\n}\nmodule \"db\" {\n  engine = \"pg\"\n}\n";
+        let err = Stack::from_sources_with_modules(
+            Path::new("."),
+            vec![("main.tf".into(), src.to_string())],
+        )
+        .unwrap_err();
         let messages: Vec<&str> = err.0.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(messages, ["a module source must be a literal string", "module \"web\" has no source", "module \"db\" has no source"]);
+        assert_eq!(
+            messages,
+            [
+                "a module source must be a literal string",
+                "module \"web\" has no source",
+                "module \"db\" has no source"
+            ]
+        );
     }
 }

@@ -22,10 +22,23 @@ pub enum Ref {
     /// blocks, and sees their outputs as unknown).
     Module(String),
     /// Something that is not a valid reference (`var` alone, `data.x`, `count.foo`).
-    Invalid { text: String, why: &'static str },
+    Invalid {
+        text: String,
+        why: &'static str,
+    },
 }
 
-const RESERVED: &[&str] = &["var", "local", "data", "count", "each", "path", "self", "module", "terraform"];
+const RESERVED: &[&str] = &[
+    "var",
+    "local",
+    "data",
+    "count",
+    "each",
+    "path",
+    "self",
+    "module",
+    "terraform",
+];
 
 /// Every reference in `expr`, with the byte range where it is written.
 pub fn references(expr: &Expression) -> Vec<(Ref, Range<usize>)> {
@@ -59,7 +72,10 @@ impl Visit for Collector {
                         "a resource reference needs TYPE.NAME"
                     };
                     self.found.push((
-                        Ref::Invalid { text: name.to_string(), why },
+                        Ref::Invalid {
+                            text: name.to_string(),
+                            why,
+                        },
                         v.span().unwrap_or(0..0),
                     ));
                 }
@@ -89,7 +105,9 @@ impl Visit for Collector {
     /// Inside `dynamic "x" { content { ... } }` the iterator (x, or `iterator = y`)
     /// is a bound name, not a resource reference.
     fn visit_block(&mut self, node: &hcl_edit::structure::Block) {
-        let Some(iterator) = crate::config::body::dynamic_iterator(node).filter(|_| node.ident.as_str() == "dynamic") else {
+        let Some(iterator) = crate::config::body::dynamic_iterator(node)
+            .filter(|_| node.ident.as_str() == "dynamic")
+        else {
             return visit::visit_block(self, node);
         };
         if let Some(for_each) = node.body.get_attribute("for_each") {
@@ -156,7 +174,9 @@ impl Collector {
             },
             "count" => (attr(0) == Some("index")).then_some(Ref::CountIndex),
             "each" => matches!(attr(0), Some("key") | Some("value")).then_some(Ref::Each),
-            "path" => matches!(attr(0), Some("module") | Some("root") | Some("cwd")).then_some(Ref::Path),
+            "path" => {
+                matches!(attr(0), Some("module") | Some("root") | Some("cwd")).then_some(Ref::Path)
+            }
             "self" => Some(Ref::SelfRef),
             "module" => attr(0).map(|n| Ref::Module(n.to_string())),
             "terraform" => Some(Ref::Invalid {
@@ -184,7 +204,9 @@ impl Collector {
 
 /// `aws_kms_key.ebs` or `data.aws_ami.x` written as a bare reference (depends_on).
 pub fn static_resource_ref(expr: &Expression) -> Option<ResourceAddr> {
-    let Expression::Traversal(t) = expr else { return None };
+    let Expression::Traversal(t) = expr else {
+        return None;
+    };
     match references(expr).as_slice() {
         [(Ref::Resource(addr), _)] if t.operators.len() <= 3 => Some(addr.clone()),
         _ => None,
@@ -195,16 +217,26 @@ pub fn static_resource_ref(expr: &Expression) -> Option<ResourceAddr> {
 /// a bare reference (an import block's `to`).
 pub fn static_instance_ref(expr: &Expression) -> Option<crate::addr::InstanceAddr> {
     use crate::addr::InstanceKey;
-    let Expression::Traversal(t) = expr else { return None };
+    let Expression::Traversal(t) = expr else {
+        return None;
+    };
     let resource = match references(expr).as_slice() {
         [(Ref::Resource(addr), _)] => addr.clone(),
         _ => return None,
     };
-    let name_ops = if resource.mode == crate::addr::Mode::Data { 2 } else { 1 };
+    let name_ops = if resource.mode == crate::addr::Mode::Data {
+        2
+    } else {
+        1
+    };
     let key = match t.operators.get(name_ops).map(|o| o.value()) {
         None => InstanceKey::None,
-        Some(TraversalOperator::Index(Expression::Number(n))) => InstanceKey::Int(n.value().as_i64()?),
-        Some(TraversalOperator::Index(Expression::String(s))) => InstanceKey::Str(s.value().to_string()),
+        Some(TraversalOperator::Index(Expression::Number(n))) => {
+            InstanceKey::Int(n.value().as_i64()?)
+        }
+        Some(TraversalOperator::Index(Expression::String(s))) => {
+            InstanceKey::Str(s.value().to_string())
+        }
         Some(TraversalOperator::LegacyIndex(i)) => InstanceKey::Int(*i.value() as i64),
         _ => return None,
     };
@@ -251,16 +283,24 @@ mod tests {
         );
         assert_eq!(
             refs("aws_subnet.a[count.index].id"),
-            vec![Ref::CountIndex, Ref::Resource(ResourceAddr::managed("aws_subnet", "a"))]
+            vec![
+                Ref::CountIndex,
+                Ref::Resource(ResourceAddr::managed("aws_subnet", "a"))
+            ]
         );
     }
 
     #[test]
     fn import_targets_parse_with_their_key() {
-        let addr = |t: &str| static_instance_ref(&hcl_edit::parser::parse_expr(t).unwrap()).map(|a| a.to_string());
+        let addr = |t: &str| {
+            static_instance_ref(&hcl_edit::parser::parse_expr(t).unwrap()).map(|a| a.to_string())
+        };
         assert_eq!(addr("aws_vpc.main").as_deref(), Some("aws_vpc.main"));
         assert_eq!(addr("aws_subnet.a[2]").as_deref(), Some("aws_subnet.a[2]"));
-        assert_eq!(addr("aws_subnet.a[\"x\"]").as_deref(), Some("aws_subnet.a[\"x\"]"));
+        assert_eq!(
+            addr("aws_subnet.a[\"x\"]").as_deref(),
+            Some("aws_subnet.a[\"x\"]")
+        );
         assert_eq!(addr("aws_subnet.a.id"), None);
         assert_eq!(addr("var.x"), None);
     }
@@ -277,7 +317,10 @@ mod tests {
 
     #[test]
     fn for_expression_names_are_not_references() {
-        assert_eq!(refs("[for s in var.subnets : s.id]"), vec![Ref::Var("subnets".into())]);
+        assert_eq!(
+            refs("[for s in var.subnets : s.id]"),
+            vec![Ref::Var("subnets".into())]
+        );
     }
 
     #[test]

@@ -66,7 +66,9 @@ impl TypeConstraint {
                     "map" => Ok(TypeConstraint::Map(Box::new(Self::parse(arg)?))),
                     "optional" => Self::parse(arg),
                     "object" => {
-                        let obj = arg.as_object().ok_or("object(...) takes { name = type, ... }")?;
+                        let obj = arg
+                            .as_object()
+                            .ok_or("object(...) takes { name = type, ... }")?;
                         let mut attrs = BTreeMap::new();
                         for (k, v) in obj.iter() {
                             let key = match k {
@@ -162,7 +164,10 @@ impl TypeConstraint {
                     let mut out = Object::new();
                     for (k, t) in attrs {
                         let v = map.remove(k).unwrap_or(Value::Null);
-                        out.insert(k.clone(), t.convert(v).map_err(|e| format!("attribute {k:?}: {e}"))?);
+                        out.insert(
+                            k.clone(),
+                            t.convert(v).map_err(|e| format!("attribute {k:?}: {e}"))?,
+                        );
                     }
                     Ok(Value::Object(out))
                 }
@@ -176,7 +181,11 @@ impl TypeConstraint {
                         .map(|(v, t)| t.convert(v))
                         .collect::<Result<_, _>>()?,
                 )),
-                other => Err(format!("a tuple of {} elements is required, got {}", types.len(), describe(&other))),
+                other => Err(format!(
+                    "a tuple of {} elements is required, got {}",
+                    types.len(),
+                    describe(&other)
+                )),
             },
         }
     }
@@ -222,10 +231,19 @@ mod tests {
 
     #[test]
     fn converts_primitives_like_terraform() {
-        assert_eq!(TypeConstraint::Number.convert("8".into()).unwrap(), Value::Number(8.0));
-        assert_eq!(TypeConstraint::String.convert(Value::Number(8.0)).unwrap(), Value::from("8"));
+        assert_eq!(
+            TypeConstraint::Number.convert("8".into()).unwrap(),
+            Value::Number(8.0)
+        );
+        assert_eq!(
+            TypeConstraint::String.convert(Value::Number(8.0)).unwrap(),
+            Value::from("8")
+        );
         assert!(TypeConstraint::Number.convert("eight".into()).is_err());
-        assert_eq!(TypeConstraint::Number.convert(Value::Unknown).unwrap(), Value::Unknown);
+        assert_eq!(
+            TypeConstraint::Number.convert(Value::Unknown).unwrap(),
+            Value::Unknown
+        );
     }
 
     #[test]

@@ -90,7 +90,10 @@ pub fn resolve(stack: &Stack, inputs: &VarInputs) -> Result<Object, Diags> {
 /// The variables of a module called with `arguments` (values the caller evaluated,
 /// with where each is written; every name is a declared variable). A required
 /// variable the call does not set is unknown, and named in the second result.
-pub fn resolve_arguments(stack: &Stack, arguments: Vec<(String, Value, Span)>) -> Result<(Object, Vec<String>), Diags> {
+pub fn resolve_arguments(
+    stack: &Stack,
+    arguments: Vec<(String, Value, Span)>,
+) -> Result<(Object, Vec<String>), Diags> {
     let (mut raw, errors) = defaults(stack);
     if !errors.is_empty() {
         return Err(Diags(errors));
@@ -141,14 +144,24 @@ fn finish(stack: &Stack, mut raw: Raw) -> Result<Object, Diags> {
     for (name, var) in &stack.variables {
         match raw.remove(name) {
             None => errors.push(
-                Diag::at(&var.span, format!("no value for required variable \"{name}\""), "declared here without a default")
-                    .with_help(format!("pass --var {name}=..., set RECON_VAR_{name}, or add it to a .tfvars file")),
+                Diag::at(
+                    &var.span,
+                    format!("no value for required variable \"{name}\""),
+                    "declared here without a default",
+                )
+                .with_help(format!(
+                    "pass --var {name}=..., set RECON_VAR_{name}, or add it to a .tfvars file"
+                )),
             ),
             Some((value, origin)) => match convert(var, value) {
                 Ok(v) => {
                     out.insert(name.clone(), v);
                 }
-                Err(msg) => errors.push(at_origin(var, &origin, format!("invalid value for variable \"{name}\": {msg}"))),
+                Err(msg) => errors.push(at_origin(
+                    var,
+                    &origin,
+                    format!("invalid value for variable \"{name}\": {msg}"),
+                )),
             },
         }
     }
@@ -166,7 +179,9 @@ fn finish(stack: &Stack, mut raw: Raw) -> Result<Object, Diags> {
 }
 
 fn undeclared_flag(stack: &Stack, name: &str) -> Diag {
-    let d = Diag::plain(format!("--var {name}: the stack declares no variable \"{name}\""));
+    let d = Diag::plain(format!(
+        "--var {name}: the stack declares no variable \"{name}\""
+    ));
     match did_you_mean(name, stack.variables.keys().map(String::as_str)) {
         Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
         None => d.with_help("declare it with a variable block first"),
@@ -187,7 +202,11 @@ fn parse_raw(var: &Variable, text: &str) -> Result<Value, String> {
     if var.ty == TypeConstraint::String {
         return Ok(Value::String(text.to_string()));
     }
-    match hcl_edit::parser::parse_expr(text).ok().as_ref().and_then(literal) {
+    match hcl_edit::parser::parse_expr(text)
+        .ok()
+        .as_ref()
+        .and_then(literal)
+    {
         Some(v) => Ok(v),
         None if var.ty == TypeConstraint::Any => Ok(Value::String(text.to_string())),
         None => Err(format!("cannot parse {text:?} as a {} value", var.ty)),
@@ -210,10 +229,20 @@ fn validate(stack: &Stack, var: &Variable, vars: &Object) -> Vec<Diag> {
             Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
             Ok(Value::Bool(false)) => errors.push(Diag::at(
                 &rule.condition.span(),
-                format!("invalid value for variable \"{}\": {}", var.name, rule.error_message),
+                format!(
+                    "invalid value for variable \"{}\": {}",
+                    var.name, rule.error_message
+                ),
                 "this validation rule failed",
             )),
-            Ok(other) => errors.push(Diag::at(&rule.condition.span(), format!("a validation condition must be a bool, got {}", other.type_name()), "here")),
+            Ok(other) => errors.push(Diag::at(
+                &rule.condition.span(),
+                format!(
+                    "a validation condition must be a bool, got {}",
+                    other.type_name()
+                ),
+                "here",
+            )),
             Err(d) => errors.push(d),
         }
     }
@@ -222,12 +251,24 @@ fn validate(stack: &Stack, var: &Variable, vars: &Object) -> Vec<Diag> {
 
 /// `name = value` pairs of a tfvars file.
 fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>, Diags> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diag::plain(format!("cannot read variables file {}: {e}", display_path(path))))?;
-    let file = Arc::new(SourceFile { name: display_path(path), path: path.to_path_buf(), text: Arc::new(text) });
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diag::plain(format!(
+            "cannot read variables file {}: {e}",
+            display_path(path)
+        ))
+    })?;
+    let file = Arc::new(SourceFile {
+        name: display_path(path),
+        path: path.to_path_buf(),
+        text: Arc::new(text),
+    });
     let body = hcl_edit::parser::parse_body(&file.text).map_err(|e| {
         let at = e.location().offset();
-        Diag::at(&Span::new(&file, Some(at..at + 1)), format!("malformed variables file: {}", e.message()), "here")
+        Diag::at(
+            &Span::new(&file, Some(at..at + 1)),
+            format!("malformed variables file: {}", e.message()),
+            "here",
+        )
     })?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -238,19 +279,33 @@ fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>,
                 let span = Span::new(&file, attr.value.span());
                 if !stack.variables.contains_key(&name) {
                     let key_span = Span::new(&file, attr.key.span());
-                    let d = Diag::at(&key_span, format!("value for undeclared variable \"{name}\""), "not declared in the stack");
-                    errors.push(match did_you_mean(&name, stack.variables.keys().map(String::as_str)) {
-                        Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
-                        None => d.with_help("declare it with a variable block, or remove it"),
-                    });
+                    let d = Diag::at(
+                        &key_span,
+                        format!("value for undeclared variable \"{name}\""),
+                        "not declared in the stack",
+                    );
+                    errors.push(
+                        match did_you_mean(&name, stack.variables.keys().map(String::as_str)) {
+                            Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+                            None => d.with_help("declare it with a variable block, or remove it"),
+                        },
+                    );
                     continue;
                 }
                 match literal(&attr.value) {
                     Some(v) => out.push((name, v, span)),
-                    None => errors.push(Diag::at(&span, "variables files hold literal values only", "not a literal")),
+                    None => errors.push(Diag::at(
+                        &span,
+                        "variables files hold literal values only",
+                        "not a literal",
+                    )),
                 }
             }
-            Structure::Block(b) => errors.push(Diag::at(&Span::new(&file, b.ident.span()), "blocks are not allowed in a variables file", "here")),
+            Structure::Block(b) => errors.push(Diag::at(
+                &Span::new(&file, b.ident.span()),
+                "blocks are not allowed in a variables file",
+                "here",
+            )),
         }
     }
     if errors.is_empty() {
@@ -305,19 +360,26 @@ variable "name" { type = string }
         let s = stack(SRC);
         let file = s.files[0].clone();
         let at = Span::new(&file, Some(0..1));
-        let (vars, missing) = resolve_arguments(&s, vec![("size".into(), Value::from("16"), at.clone())]).unwrap();
+        let (vars, missing) =
+            resolve_arguments(&s, vec![("size".into(), Value::from("16"), at.clone())]).unwrap();
         assert_eq!(vars["size"], Value::Number(16.0));
         assert_eq!(vars["name"], Value::Unknown);
         assert_eq!(missing, ["name"]);
         let err = resolve_arguments(&s, vec![("size".into(), Value::Number(2.0), at)]).unwrap_err();
-        assert_eq!(err.0[0].message, "invalid value for variable \"size\": size must be at least 8 GiB");
+        assert_eq!(
+            err.0[0].message,
+            "invalid value for variable \"size\": size must be at least 8 GiB"
+        );
     }
 
     #[test]
     fn null_for_a_non_nullable_module_variable_means_its_default() {
         let s = stack("variable \"size\" {\n  default  = 8\n  nullable = false\n}\nvariable \"tag\" {\n  default = \"x\"\n}\n");
         let at = Span::new(&s.files[0], Some(0..1));
-        let args = vec![("size".into(), Value::Null, at.clone()), ("tag".into(), Value::Null, at)];
+        let args = vec![
+            ("size".into(), Value::Null, at.clone()),
+            ("tag".into(), Value::Null, at),
+        ];
         let (vars, _) = resolve_arguments(&s, args).unwrap();
         assert_eq!(vars["size"], Value::Number(8.0));
         assert_eq!(vars["tag"], Value::Null);
@@ -325,16 +387,29 @@ variable "name" { type = string }
 
     #[test]
     fn validation_rules_are_enforced() {
-        let inputs = VarInputs { flags: vec!["size=4".into(), "name=x".into()], ..Default::default() };
+        let inputs = VarInputs {
+            flags: vec!["size=4".into(), "name=x".into()],
+            ..Default::default()
+        };
         let err = resolve(&stack(SRC), &inputs).unwrap_err();
-        assert_eq!(err.0[0].message, "invalid value for variable \"size\": size must be at least 8 GiB");
+        assert_eq!(
+            err.0[0].message,
+            "invalid value for variable \"size\": size must be at least 8 GiB"
+        );
     }
 
     #[test]
     fn wrong_type_is_reported() {
-        let inputs = VarInputs { flags: vec!["size=big".into(), "name=x".into()], ..Default::default() };
+        let inputs = VarInputs {
+            flags: vec!["size=big".into(), "name=x".into()],
+            ..Default::default()
+        };
         let err = resolve(&stack(SRC), &inputs).unwrap_err();
-        assert!(err.0[0].message.contains("--var size"), "{}", err.0[0].message);
+        assert!(
+            err.0[0].message.contains("--var size"),
+            "{}",
+            err.0[0].message
+        );
     }
 
     #[test]
@@ -352,7 +427,14 @@ variable "name" { type = string }
         assert_eq!(vars["name"], Value::from("from-flag"));
 
         std::fs::write(&file, "sise = 32\n").unwrap();
-        let err = resolve(&stack(SRC), &VarInputs { files: vec![file], ..Default::default() }).unwrap_err();
+        let err = resolve(
+            &stack(SRC),
+            &VarInputs {
+                files: vec![file],
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         assert_eq!(err.0[0].message, "value for undeclared variable \"sise\"");
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean \"size\"?"));
     }

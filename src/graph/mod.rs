@@ -46,13 +46,24 @@ pub struct ConfigGraph {
 
 impl ConfigGraph {
     pub fn build(stack: &Stack) -> Result<ConfigGraph, Diags> {
-        let mut b = Builder { stack, graph: DiGraph::new(), index: HashMap::new(), errors: Vec::new() };
+        let mut b = Builder {
+            stack,
+            graph: DiGraph::new(),
+            index: HashMap::new(),
+            errors: Vec::new(),
+        };
         for name in stack.variables.keys() {
             b.node(Node::Var(name.clone()));
         }
         for (name, local) in &stack.locals {
             let me = b.node(Node::Local(name.clone()));
-            b.refs(me, &local.expr.file, refs::references(&local.expr.expr), false, false);
+            b.refs(
+                me,
+                &local.expr.file,
+                refs::references(&local.expr.expr),
+                false,
+                false,
+            );
         }
         for (addr, block) in &stack.resources {
             let me = b.node(Node::Resource(addr.clone()));
@@ -61,21 +72,36 @@ impl ConfigGraph {
             for meta in [&block.count, &block.for_each].into_iter().flatten() {
                 b.refs(me, &meta.file, refs::references(&meta.expr), false, false);
             }
-            b.refs(me, &block.body.file, refs::body_references(&block.body.body), has_count, has_each);
+            b.refs(
+                me,
+                &block.body.file,
+                refs::body_references(&block.body.body),
+                has_count,
+                has_each,
+            );
             for (dep, span) in &block.depends_on {
                 b.edge_to_resource(me, dep, span);
             }
         }
         for (name, output) in &stack.outputs {
             let me = b.node(Node::Output(name.clone()));
-            b.refs(me, &output.value.file, refs::references(&output.value.expr), false, false);
+            b.refs(
+                me,
+                &output.value.file,
+                refs::references(&output.value.expr),
+                false,
+                false,
+            );
             for (dep, span) in &output.depends_on {
                 b.edge_to_resource(me, dep, span);
             }
         }
         b.cycles();
         if b.errors.is_empty() {
-            Ok(ConfigGraph { graph: b.graph, index: b.index })
+            Ok(ConfigGraph {
+                graph: b.graph,
+                index: b.index,
+            })
         } else {
             Err(Diags(b.errors))
         }
@@ -91,7 +117,9 @@ impl ConfigGraph {
     /// The resources a block depends on, directly or through locals and variables.
     pub fn resource_dependencies(&self, node: &Node) -> BTreeSet<ResourceAddr> {
         let mut out = BTreeSet::new();
-        let Some(&start) = self.index.get(node) else { return out };
+        let Some(&start) = self.index.get(node) else {
+            return out;
+        };
         let mut stack = vec![start];
         let mut seen = BTreeSet::new();
         while let Some(i) = stack.pop() {
@@ -151,7 +179,14 @@ impl Builder<'_> {
         i
     }
 
-    fn refs(&mut self, me: NodeIndex, file: &Arc<SourceFile>, found: Vec<(Ref, Range<usize>)>, has_count: bool, has_each: bool) {
+    fn refs(
+        &mut self,
+        me: NodeIndex,
+        file: &Arc<SourceFile>,
+        found: Vec<(Ref, Range<usize>)>,
+        has_count: bool,
+        has_each: bool,
+    ) {
         for (reference, range) in found {
             let span = Span::new(file, Some(range));
             match reference {
@@ -205,7 +240,14 @@ impl Builder<'_> {
             self.graph.add_edge(dep, me, span.clone());
         } else {
             let text = format!("{prefix}.{name}");
-            self.errors.push(undeclared(span, what, &text, name, names.into_iter(), |s| format!("{prefix}.{s}")));
+            self.errors.push(undeclared(
+                span,
+                what,
+                &text,
+                name,
+                names.into_iter(),
+                |s| format!("{prefix}.{s}"),
+            ));
         }
     }
 
@@ -214,9 +256,21 @@ impl Builder<'_> {
             let dep = self.node(Node::Resource(addr.clone()));
             self.graph.add_edge(dep, me, span.clone());
         } else {
-            let names: Vec<String> = self.stack.resources.keys().map(ToString::to_string).collect();
+            let names: Vec<String> = self
+                .stack
+                .resources
+                .keys()
+                .map(ToString::to_string)
+                .collect();
             let text = addr.to_string();
-            self.errors.push(undeclared(span, "resource", &text, &text, names.iter().map(String::as_str), |s| s.to_string()));
+            self.errors.push(undeclared(
+                span,
+                "resource",
+                &text,
+                &text,
+                names.iter().map(String::as_str),
+                |s| s.to_string(),
+            ));
         }
     }
 
@@ -235,7 +289,11 @@ impl Builder<'_> {
                     if members.contains(&edge.source()) {
                         let from = &self.graph[edge.target()];
                         let to = &self.graph[edge.source()];
-                        related.push(Diag::at(edge.weight(), format!("{from} refers to {to}"), "reference on the cycle"));
+                        related.push(Diag::at(
+                            edge.weight(),
+                            format!("{from} refers to {to}"),
+                            "reference on the cycle",
+                        ));
                     }
                 }
             }
@@ -261,7 +319,11 @@ fn undeclared<'n>(
     candidates: impl Iterator<Item = &'n str>,
     show: impl Fn(&str) -> String,
 ) -> Diag {
-    let d = Diag::at(span, format!("reference to undeclared {what} {text}"), "not declared");
+    let d = Diag::at(
+        span,
+        format!("reference to undeclared {what} {text}"),
+        "not declared",
+    );
     match did_you_mean(name, candidates) {
         Some(s) => d.with_help(format!("did you mean {}?", show(s))),
         None => d.with_help(format!("declare the {what} or fix the reference")),
@@ -273,7 +335,11 @@ mod tests {
     use super::*;
 
     fn stack(src: &str) -> Stack {
-        Stack::from_sources(std::path::Path::new("."), vec![("main.hcl".into(), src.to_string())]).unwrap()
+        Stack::from_sources(
+            std::path::Path::new("."),
+            vec![("main.hcl".into(), src.to_string())],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -290,8 +356,14 @@ resource "aws_ebs_volume" "v" { kms_key_id = local.key }
         let pos = |n: &str| order.iter().position(|o| o == n).unwrap();
         assert!(pos("aws_kms_key.k") < pos("local.key"));
         assert!(pos("local.key") < pos("aws_ebs_volume.v"));
-        let deps = g.resource_dependencies(&Node::Resource(ResourceAddr::managed("aws_ebs_volume", "v")));
-        assert_eq!(deps.into_iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["aws_kms_key.k"]);
+        let deps = g.resource_dependencies(&Node::Resource(ResourceAddr::managed(
+            "aws_ebs_volume",
+            "v",
+        )));
+        assert_eq!(
+            deps.into_iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            ["aws_kms_key.k"]
+        );
     }
 
     #[test]
@@ -302,19 +374,34 @@ resource "aws_ebs_volume" "v" { kms_key_id = local.key }
         );
         let err = ConfigGraph::build(&s).err().unwrap();
         let d = &err.0[0];
-        assert_eq!(d.message, "dependency cycle between aws_security_group.a, aws_security_group.b");
-        let places: Vec<String> = d.related.iter().map(|r| format!("{} @ {}", r.message, r.location.clone().unwrap())).collect();
-        assert_eq!(places, [
-            "aws_security_group.a refers to aws_security_group.b @ main.hcl:1:51",
-            "aws_security_group.b refers to aws_security_group.a @ main.hcl:2:51",
-        ]);
+        assert_eq!(
+            d.message,
+            "dependency cycle between aws_security_group.a, aws_security_group.b"
+        );
+        let places: Vec<String> = d
+            .related
+            .iter()
+            .map(|r| format!("{} @ {}", r.message, r.location.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                "aws_security_group.a refers to aws_security_group.b @ main.hcl:1:51",
+                "aws_security_group.b refers to aws_security_group.a @ main.hcl:2:51",
+            ]
+        );
     }
 
     #[test]
     fn undeclared_reference_is_reported_where_written() {
-        let s = stack("variable \"region\" {}\nresource \"aws_vpc\" \"v\" { cidr_block = var.regoin }\n");
+        let s = stack(
+            "variable \"region\" {}\nresource \"aws_vpc\" \"v\" { cidr_block = var.regoin }\n",
+        );
         let err = ConfigGraph::build(&s).err().unwrap();
-        assert_eq!(err.0[0].message, "reference to undeclared variable var.regoin");
+        assert_eq!(
+            err.0[0].message,
+            "reference to undeclared variable var.regoin"
+        );
         assert_eq!(err.0[0].location.as_deref(), Some("main.hcl:2:39"));
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean var.region?"));
     }
@@ -322,10 +409,21 @@ resource "aws_ebs_volume" "v" { kms_key_id = local.key }
     #[test]
     fn module_outputs_need_a_declared_module() {
         let src = "module \"web\" {\n  source = \"./web\"\n}\nresource \"aws_vpc\" \"v\" {\n  cidr_block = module.web.cidr\n  tags = { other = module.webs.x }\n}\n";
-        let s = Stack::from_sources_with_modules(std::path::Path::new("."), vec![("main.hcl".into(), src.to_string())]).unwrap();
+        let s = Stack::from_sources_with_modules(
+            std::path::Path::new("."),
+            vec![("main.hcl".into(), src.to_string())],
+        )
+        .unwrap();
         let err = ConfigGraph::build(&s).err().unwrap();
-        let found: Vec<String> = err.0.iter().map(|d| format!("{} @ {}", d.message, d.location.clone().unwrap())).collect();
-        assert_eq!(found, ["reference to undeclared module module.webs @ main.hcl:6:20"]);
+        let found: Vec<String> = err
+            .0
+            .iter()
+            .map(|d| format!("{} @ {}", d.message, d.location.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            ["reference to undeclared module module.webs @ main.hcl:6:20"]
+        );
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean module.web?"));
     }
 }

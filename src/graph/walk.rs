@@ -38,7 +38,9 @@ where
             let fut = run(i);
             running.push(async move { (i, fut.await) });
         }
-        let Some((i, ok)) = running.next().await else { break };
+        let Some((i, ok)) = running.next().await else {
+            break;
+        };
         outcome[i] = Some(if ok { Outcome::Done } else { Outcome::Failed });
         if ok {
             for &d in &dependents[i] {
@@ -51,7 +53,10 @@ where
             skip_dependents(i, &dependents, &mut outcome);
         }
     }
-    outcome.into_iter().map(|o| o.unwrap_or(Outcome::Skipped)).collect()
+    outcome
+        .into_iter()
+        .map(|o| o.unwrap_or(Outcome::Skipped))
+        .collect()
 }
 
 fn skip_dependents(failed: usize, dependents: &[Vec<usize>], outcome: &mut [Option<Outcome>]) {
@@ -71,7 +76,10 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
     }
 
     #[test]
@@ -97,7 +105,15 @@ mod tests {
     fn failure_stops_dependents_but_not_independent_branches() {
         let deps = vec![vec![], vec![0], vec![1], vec![]];
         let out = rt().block_on(walk(&deps, 2, |i| async move { i != 0 }));
-        assert_eq!(out, vec![Outcome::Failed, Outcome::Skipped, Outcome::Skipped, Outcome::Done]);
+        assert_eq!(
+            out,
+            vec![
+                Outcome::Failed,
+                Outcome::Skipped,
+                Outcome::Skipped,
+                Outcome::Done
+            ]
+        );
     }
 
     #[test]

@@ -56,19 +56,36 @@ pub struct DiffOptions<'a> {
 }
 
 /// Plans the new state of one resource instance. `prior` is None for a create.
-pub fn plan_object(schema: &Schema, config: &Object, prior: Option<&Object>, opts: &DiffOptions) -> Planned {
+pub fn plan_object(
+    schema: &Schema,
+    config: &Object,
+    prior: Option<&Object>,
+    opts: &DiffOptions,
+) -> Planned {
     let first = plan_with_prior(schema, config, prior, opts);
     if first.replace_paths.is_empty() || prior.is_none() {
         return first;
     }
     // A replacement is a new object: everything the provider computes is unknown again.
     let fresh = plan_with_prior(schema, config, None, opts);
-    Planned { after: fresh.after, replace_paths: first.replace_paths, changed: first.changed }
+    Planned {
+        after: fresh.after,
+        replace_paths: first.replace_paths,
+        changed: first.changed,
+    }
 }
 
-fn plan_with_prior(schema: &Schema, config: &Object, prior: Option<&Object>, opts: &DiffOptions) -> Planned {
+fn plan_with_prior(
+    schema: &Schema,
+    config: &Object,
+    prior: Option<&Object>,
+    opts: &DiffOptions,
+) -> Planned {
     let mut planned = Planned::default();
-    let ignored = |name: &str| prior.is_some() && (opts.ignore_all_changes || opts.ignore_changes.iter().any(|n| n == name));
+    let ignored = |name: &str| {
+        prior.is_some()
+            && (opts.ignore_all_changes || opts.ignore_changes.iter().any(|n| n == name))
+    };
     for attr in schema.attributes {
         let prior_value = prior.map(|p| p.get(attr.name).cloned().unwrap_or_default());
         let value = if ignored(attr.name) {
@@ -92,13 +109,22 @@ fn plan_with_prior(schema: &Schema, config: &Object, prior: Option<&Object>, opt
         let value = if ignored(block.name) {
             Value::List(prior_items.clone().unwrap_or_default())
         } else {
-            plan_block(block, &items(config.get(block.name)), prior_items.as_deref(), &mut planned)
+            plan_block(
+                block,
+                &items(config.get(block.name)),
+                prior_items.as_deref(),
+                &mut planned,
+            )
         };
         if let Some(before) = &prior_items {
             if !same_blocks(block, before, &value) {
-                planned.changed.push(vec![Step::Attr(block.name.to_string())]);
+                planned
+                    .changed
+                    .push(vec![Step::Attr(block.name.to_string())]);
                 if block.force_new {
-                    planned.replace_paths.push(vec![Step::Attr(block.name.to_string())]);
+                    planned
+                        .replace_paths
+                        .push(vec![Step::Attr(block.name.to_string())]);
                 }
             }
         }
@@ -135,7 +161,12 @@ fn plan_attribute(attr: &Attribute, config: Option<&Value>, prior: Option<&Value
     }
 }
 
-fn plan_block(block: &BlockType, config: &[Value], prior: Option<&[Value]>, planned: &mut Planned) -> Value {
+fn plan_block(
+    block: &BlockType,
+    config: &[Value],
+    prior: Option<&[Value]>,
+    planned: &mut Planned,
+) -> Value {
     plan_nested(block, config, prior, &[], true, planned)
 }
 
@@ -162,7 +193,10 @@ fn plan_nested(
         let empty = Object::new();
         let item = item.as_object().unwrap_or(&empty);
         let prior_item = prior.and_then(|p| match block.nesting {
-            Nesting::Set => p.iter().filter_map(Value::as_object).find(|po| matches_configured(block, item, po)),
+            Nesting::Set => p
+                .iter()
+                .filter_map(Value::as_object)
+                .find(|po| matches_configured(block, item, po)),
             _ => p.get(i).and_then(Value::as_object),
         });
         let element = extend(&group, Step::Index(i));
@@ -172,17 +206,28 @@ fn plan_nested(
             let value = plan_attribute(attr, item.get(attr.name), before.as_ref());
             if let Some(before) = &before {
                 if attr.force_new && track && !same(&attr.ty, before, &value) {
-                    planned.replace_paths.push(extend(&element, Step::Attr(attr.name.to_string())));
+                    planned
+                        .replace_paths
+                        .push(extend(&element, Step::Attr(attr.name.to_string())));
                 }
             }
             obj.insert(attr.name.to_string(), value);
         }
         for nested in block.blocks {
             let before = prior_item.map(|p| items(p.get(nested.name)));
-            let value = plan_nested(nested, &items(item.get(nested.name)), before.as_deref(), &element, track, planned);
+            let value = plan_nested(
+                nested,
+                &items(item.get(nested.name)),
+                before.as_deref(),
+                &element,
+                track,
+                planned,
+            );
             if let Some(before) = &before {
                 if nested.force_new && track && !same_blocks(nested, before, &value) {
-                    planned.replace_paths.push(extend(&element, Step::Attr(nested.name.to_string())));
+                    planned
+                        .replace_paths
+                        .push(extend(&element, Step::Attr(nested.name.to_string())));
                 }
             }
             obj.insert(nested.name.to_string(), value);
@@ -208,7 +253,8 @@ fn extend(path: &[Step], step: Step) -> AttrPath {
 
 /// True when a change anywhere inside the block (or nested blocks) forces replacement.
 fn has_force_new(block: &BlockType) -> bool {
-    block.attributes.iter().any(|a| a.force_new) || block.blocks.iter().any(|b| b.force_new || has_force_new(b))
+    block.attributes.iter().any(|a| a.force_new)
+        || block.blocks.iter().any(|b| b.force_new || has_force_new(b))
 }
 
 /// A prior set element is "the same element" when every configured attribute matches,
@@ -231,7 +277,9 @@ fn matches_configured(block: &BlockType, config: &Object, prior: &Object) -> boo
             };
             configured.len() == before.len()
                 && match nested.nesting {
-                    Nesting::Set => configured.iter().all(|c| before.iter().any(|p| matches(c, p))),
+                    Nesting::Set => configured
+                        .iter()
+                        .all(|c| before.iter().any(|p| matches(c, p))),
                     _ => configured.iter().zip(&before).all(|(c, p)| matches(c, p)),
                 }
         })
@@ -244,12 +292,20 @@ pub fn same(ty: &Type, a: &Value, b: &Value) -> bool {
         _ if is_empty(a) && is_empty(b) => true,
         (Value::String(x), Value::String(y)) if *ty == Type::Json => json_equal(x, y),
         (Value::List(x), Value::List(y)) => match ty {
-            Type::Set(inner) => x.len() == y.len() && x.iter().all(|v| y.iter().any(|w| same(inner, v, w))),
-            Type::List(inner) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(inner, v, w)),
+            Type::Set(inner) => {
+                x.len() == y.len() && x.iter().all(|v| y.iter().any(|w| same(inner, v, w)))
+            }
+            Type::List(inner) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(inner, v, w))
+            }
             _ => a == b,
         },
         (Value::Object(x), Value::Object(y)) => match ty {
-            Type::Map(inner) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(inner, v, w))),
+            Type::Map(inner) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| same(inner, v, w)))
+            }
             _ => a == b,
         },
         _ => a == b,
@@ -257,7 +313,9 @@ pub fn same(ty: &Type, a: &Value, b: &Value) -> bool {
 }
 
 fn same_blocks(block: &BlockType, before: &[Value], after: &Value) -> bool {
-    let Value::List(after) = after else { return false };
+    let Value::List(after) = after else {
+        return false;
+    };
     let same_item = |x: &Value, y: &Value| match (x.as_object(), y.as_object()) {
         (Some(x), Some(y)) => same_block_item(block, x, y),
         _ => false,
@@ -272,15 +330,20 @@ fn same_blocks(block: &BlockType, before: &[Value], after: &Value) -> bool {
 /// Two elements of one block type mean the same: every attribute and nested block.
 pub fn same_block_item(block: &BlockType, x: &Object, y: &Object) -> bool {
     let null = Value::Null;
-    block.attributes.iter().all(|a| same(&a.ty, x.get(a.name).unwrap_or(&null), y.get(a.name).unwrap_or(&null)))
-        && block.blocks.iter().all(|nested| {
-            // An absent nested block is an empty list; an unknown one stays unknown.
-            let after = match y.get(nested.name) {
-                None | Some(Value::Null) => Value::List(Vec::new()),
-                Some(v) => v.clone(),
-            };
-            same_blocks(nested, &items(x.get(nested.name)), &after)
-        })
+    block.attributes.iter().all(|a| {
+        same(
+            &a.ty,
+            x.get(a.name).unwrap_or(&null),
+            y.get(a.name).unwrap_or(&null),
+        )
+    }) && block.blocks.iter().all(|nested| {
+        // An absent nested block is an empty list; an unknown one stays unknown.
+        let after = match y.get(nested.name) {
+            None | Some(Value::Null) => Value::List(Vec::new()),
+            Some(v) => v.clone(),
+        };
+        same_blocks(nested, &items(x.get(nested.name)), &after)
+    })
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -295,7 +358,10 @@ fn is_empty(v: &Value) -> bool {
 /// JSON documents (policies) equal by meaning: key order, whitespace, and a single
 /// string versus a one-element list do not matter.
 pub fn json_equal(a: &str, b: &str) -> bool {
-    match (serde_json::from_str::<Json>(a), serde_json::from_str::<Json>(b)) {
+    match (
+        serde_json::from_str::<Json>(a),
+        serde_json::from_str::<Json>(b),
+    ) {
         (Ok(x), Ok(y)) => normalise(&x) == normalise(&y),
         _ => a == b,
     }
@@ -309,7 +375,9 @@ fn normalise(v: &Json) -> Json {
             items.sort_by_key(|x| x.to_string());
             Json::Array(items)
         }
-        Json::Object(map) => Json::Object(map.iter().map(|(k, v)| (k.clone(), normalise(v))).collect()),
+        Json::Object(map) => {
+            Json::Object(map.iter().map(|(k, v)| (k.clone(), normalise(v))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -319,12 +387,20 @@ pub fn changed_attributes(schema: &Schema, before: &Object, after: &Object) -> V
     let mut out = Vec::new();
     let null = Value::Null;
     for attr in schema.attributes {
-        if !same(&attr.ty, before.get(attr.name).unwrap_or(&null), after.get(attr.name).unwrap_or(&null)) {
+        if !same(
+            &attr.ty,
+            before.get(attr.name).unwrap_or(&null),
+            after.get(attr.name).unwrap_or(&null),
+        ) {
             out.push(attr.name.to_string());
         }
     }
     for block in schema.blocks {
-        if !same_blocks(block, &items(before.get(block.name)), after.get(block.name).unwrap_or(&Value::List(vec![]))) {
+        if !same_blocks(
+            block,
+            &items(before.get(block.name)),
+            after.get(block.name).unwrap_or(&Value::List(vec![])),
+        ) {
             out.push(block.name.to_string());
         }
     }
@@ -417,9 +493,15 @@ mod tests {
     #[test]
     fn nested_force_new_names_its_path() {
         let mut c = config();
-        c.insert("root_block_device".into(), Value::List(vec![Value::Object(object! {"encrypted" => false})]));
+        c.insert(
+            "root_block_device".into(),
+            Value::List(vec![Value::Object(object! {"encrypted" => false})]),
+        );
         let p = plan_object(&SCHEMA, &c, Some(&prior()), &DiffOptions::default());
-        assert_eq!(path_to_string(&p.replace_paths[0]), "root_block_device[0].encrypted");
+        assert_eq!(
+            path_to_string(&p.replace_paths[0]),
+            "root_block_device[0].encrypted"
+        );
     }
 
     #[test]
@@ -427,28 +509,46 @@ mod tests {
         let mut c = config();
         c.insert("ami".into(), "ami-b".into());
         let ignore = vec!["ami".to_string()];
-        let p = plan_object(&SCHEMA, &c, Some(&prior()), &DiffOptions { ignore_changes: &ignore, ..Default::default() });
+        let p = plan_object(
+            &SCHEMA,
+            &c,
+            Some(&prior()),
+            &DiffOptions {
+                ignore_changes: &ignore,
+                ..Default::default()
+            },
+        );
         assert!(p.changed.is_empty());
     }
 
     #[test]
     fn policies_compare_by_meaning() {
-        assert!(json_equal(r#"{"Action": "s3:GetObject"}"#, r#"{"Action":["s3:GetObject"]}"#));
-        assert!(!json_equal(r#"{"Action": "s3:GetObject"}"#, r#"{"Action":"s3:PutObject"}"#));
+        assert!(json_equal(
+            r#"{"Action": "s3:GetObject"}"#,
+            r#"{"Action":["s3:GetObject"]}"#
+        ));
+        assert!(!json_equal(
+            r#"{"Action": "s3:GetObject"}"#,
+            r#"{"Action":"s3:PutObject"}"#
+        ));
     }
 
     static SSE: Schema = Schema {
         type_name: "aws_s3_bucket_server_side_encryption_configuration",
         attributes: &[ID, Attribute::required("bucket", Type::String).force_new()],
-        blocks: &[BlockType::new("rule", Nesting::Set, &[Attribute::optional("bucket_key_enabled", Type::Bool)])
-            .with_blocks(&[BlockType::new(
-                "apply_server_side_encryption_by_default",
-                Nesting::Single,
-                &[
-                    Attribute::required("sse_algorithm", Type::String),
-                    Attribute::optional("kms_master_key_id", Type::String),
-                ],
-            )])],
+        blocks: &[BlockType::new(
+            "rule",
+            Nesting::Set,
+            &[Attribute::optional("bucket_key_enabled", Type::Bool)],
+        )
+        .with_blocks(&[BlockType::new(
+            "apply_server_side_encryption_by_default",
+            Nesting::Single,
+            &[
+                Attribute::required("sse_algorithm", Type::String),
+                Attribute::optional("kms_master_key_id", Type::String),
+            ],
+        )])],
     };
 
     fn sse_rule(algorithm: &str, key: Value, bucket_key: Value) -> Value {
@@ -483,10 +583,21 @@ mod tests {
         assert_eq!(p.changed, vec![vec![Step::Attr("rule".into())]]);
         assert!(p.replace_paths.is_empty());
         let rule = p.after["rule"].as_list().unwrap()[0].as_object().unwrap();
-        let by_default = rule["apply_server_side_encryption_by_default"].as_list().unwrap();
-        assert_eq!(by_default[0].as_object().unwrap()["sse_algorithm"], Value::from("AES256"));
-        assert_eq!(by_default[0].as_object().unwrap()["kms_master_key_id"], Value::Null);
-        assert_eq!(changed_attributes(&SSE, &prior, &p.after), vec!["rule".to_string()]);
+        let by_default = rule["apply_server_side_encryption_by_default"]
+            .as_list()
+            .unwrap();
+        assert_eq!(
+            by_default[0].as_object().unwrap()["sse_algorithm"],
+            Value::from("AES256")
+        );
+        assert_eq!(
+            by_default[0].as_object().unwrap()["kms_master_key_id"],
+            Value::Null
+        );
+        assert_eq!(
+            changed_attributes(&SSE, &prior, &p.after),
+            vec!["rule".to_string()]
+        );
     }
 
     #[test]
@@ -496,23 +607,47 @@ mod tests {
         let p = plan_object(&SSE, &config, Some(&prior), &DiffOptions::default());
         assert_eq!(p.changed, vec![vec![Step::Attr("rule".into())]]);
         let rule = p.after["rule"].as_list().unwrap()[0].as_object().unwrap();
-        assert_eq!(rule["apply_server_side_encryption_by_default"], Value::List(vec![]));
+        assert_eq!(
+            rule["apply_server_side_encryption_by_default"],
+            Value::List(vec![])
+        );
     }
 
     static NESTED_FORCE_NEW: Schema = Schema {
         type_name: "test_nested",
         attributes: &[ID],
-        blocks: &[BlockType::new("outer", Nesting::Single, &[Attribute::optional("a", Type::String)])
-            .with_blocks(&[BlockType::new("inner", Nesting::List, &[Attribute::optional("b", Type::String).force_new()])])],
+        blocks: &[BlockType::new(
+            "outer",
+            Nesting::Single,
+            &[Attribute::optional("a", Type::String)],
+        )
+        .with_blocks(&[BlockType::new(
+            "inner",
+            Nesting::List,
+            &[Attribute::optional("b", Type::String).force_new()],
+        )])],
     };
 
     #[test]
     fn nested_force_new_names_its_full_path() {
-        let state = |b: &str| object! {"id" => "x", "outer" => vec![Value::Object(object! {
-            "a" => "same", "inner" => vec![Value::Object(object! {"b" => b})],
-        })]};
-        let p = plan_object(&NESTED_FORCE_NEW, &state("new"), Some(&state("old")), &DiffOptions::default());
-        assert_eq!(p.replace_paths.iter().map(path_to_string).collect::<Vec<_>>(), ["outer[0].inner[0].b"]);
+        let state = |b: &str| {
+            object! {"id" => "x", "outer" => vec![Value::Object(object! {
+                "a" => "same", "inner" => vec![Value::Object(object! {"b" => b})],
+            })]}
+        };
+        let p = plan_object(
+            &NESTED_FORCE_NEW,
+            &state("new"),
+            Some(&state("old")),
+            &DiffOptions::default(),
+        );
+        assert_eq!(
+            p.replace_paths
+                .iter()
+                .map(path_to_string)
+                .collect::<Vec<_>>(),
+            ["outer[0].inner[0].b"]
+        );
         assert_eq!(p.after["id"], Value::Unknown);
     }
 
@@ -521,15 +656,35 @@ mod tests {
         static SET: Schema = Schema {
             type_name: "test_set",
             attributes: &[ID],
-            blocks: &[BlockType::new("rule", Nesting::Set, &[Attribute::optional("a", Type::String)])
-                .with_blocks(&[BlockType::new("inner", Nesting::Single, &[Attribute::optional("b", Type::String).force_new()])])],
+            blocks: &[BlockType::new(
+                "rule",
+                Nesting::Set,
+                &[Attribute::optional("a", Type::String)],
+            )
+            .with_blocks(&[BlockType::new(
+                "inner",
+                Nesting::Single,
+                &[Attribute::optional("b", Type::String).force_new()],
+            )])],
         };
-        let state = |b: &str| object! {"id" => "x", "rule" => vec![Value::Object(object! {
-            "a" => "same", "inner" => vec![Value::Object(object! {"b" => b})],
-        })]};
-        let p = plan_object(&SET, &state("new"), Some(&state("old")), &DiffOptions::default());
+        let state = |b: &str| {
+            object! {"id" => "x", "rule" => vec![Value::Object(object! {
+                "a" => "same", "inner" => vec![Value::Object(object! {"b" => b})],
+            })]}
+        };
+        let p = plan_object(
+            &SET,
+            &state("new"),
+            Some(&state("old")),
+            &DiffOptions::default(),
+        );
         assert_eq!(p.replace_paths, vec![vec![Step::Attr("rule".into())]]);
-        let same_plan = plan_object(&SET, &state("old"), Some(&state("old")), &DiffOptions::default());
+        let same_plan = plan_object(
+            &SET,
+            &state("old"),
+            Some(&state("old")),
+            &DiffOptions::default(),
+        );
         assert!(same_plan.replace_paths.is_empty() && same_plan.changed.is_empty());
     }
 }

@@ -22,7 +22,9 @@ pub enum Action {
     Read,
     Update,
     /// Replace by delete-then-create, or create-then-delete under `create_before_destroy`.
-    Replace { create_before_destroy: bool },
+    Replace {
+        create_before_destroy: bool,
+    },
     Delete,
 }
 
@@ -34,8 +36,12 @@ impl Action {
             Action::Create => &["create"],
             Action::Read => &["read"],
             Action::Update => &["update"],
-            Action::Replace { create_before_destroy: false } => &["delete", "create"],
-            Action::Replace { create_before_destroy: true } => &["create", "delete"],
+            Action::Replace {
+                create_before_destroy: false,
+            } => &["delete", "create"],
+            Action::Replace {
+                create_before_destroy: true,
+            } => &["create", "delete"],
             Action::Delete => &["delete"],
         }
     }
@@ -145,16 +151,20 @@ pub struct Plan {
 impl Plan {
     /// Changes that do something: an action, or an import into state.
     pub fn actionable(&self) -> impl Iterator<Item = &ResourceChange> {
-        self.changes.iter().filter(|c| c.action != Action::NoOp || c.importing.is_some())
+        self.changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp || c.importing.is_some())
     }
 
     pub fn imports(&self) -> usize {
-        self.changes.iter().filter(|c| c.importing.is_some()).count()
+        self.changes
+            .iter()
+            .filter(|c| c.importing.is_some())
+            .count()
     }
 
     pub fn has_changes(&self) -> bool {
-        self.actionable().next().is_some()
-            || self.outputs.iter().any(|o| o.before != o.after)
+        self.actionable().next().is_some() || self.outputs.iter().any(|o| o.before != o.after)
     }
 
     /// (to add, to change, to destroy), counted as Terraform does.

@@ -28,7 +28,12 @@ pub struct PlanOptions {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { destroy: false, refresh: true, replace: Vec::new(), targets: Vec::new() }
+        PlanOptions {
+            destroy: false,
+            refresh: true,
+            replace: Vec::new(),
+            targets: Vec::new(),
+        }
     }
 }
 
@@ -37,20 +42,35 @@ pub fn validate(stack: &Stack, provider: &dyn Provider) -> Result<(), Diags> {
     let mut errors = Vec::new();
     for (addr, block) in &stack.resources {
         match schema_of(provider, addr) {
-            Some(schema) => errors.extend(body::check(schema, &block.body, &addr.to_string(), &block.span)),
+            Some(schema) => errors.extend(body::check(
+                schema,
+                &block.body,
+                &addr.to_string(),
+                &block.span,
+            )),
             None => {
                 let (kind, known) = match addr.mode {
                     Mode::Managed => ("resource", provider.resource_schemas()),
                     Mode::Data => ("data source", provider.data_source_schemas()),
                 };
-                let d = Diag::at(&block.span, format!("unsupported {kind} type \"{}\"", addr.type_name), "unknown type");
-                errors.push(match did_you_mean(&addr.type_name, known.iter().map(|s| s.type_name)) {
-                    Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
-                    None => d.with_help(format!(
-                        "supported {kind} types: {}",
-                        known.iter().map(|s| s.type_name).collect::<Vec<_>>().join(", ")
-                    )),
-                });
+                let d = Diag::at(
+                    &block.span,
+                    format!("unsupported {kind} type \"{}\"", addr.type_name),
+                    "unknown type",
+                );
+                errors.push(
+                    match did_you_mean(&addr.type_name, known.iter().map(|s| s.type_name)) {
+                        Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
+                        None => d.with_help(format!(
+                            "supported {kind} types: {}",
+                            known
+                                .iter()
+                                .map(|s| s.type_name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    },
+                );
             }
         }
     }
@@ -77,12 +97,22 @@ pub struct Instance {
 
 /// Expands `count` / `for_each`; both must be known at plan time.
 pub fn expand(block: &ResourceBlock, scope: &Scope) -> Result<Vec<Instance>, Diag> {
-    expand_meta(&block.addr, block.count.as_ref(), block.for_each.as_ref(), scope)
+    expand_meta(
+        &block.addr,
+        block.count.as_ref(),
+        block.for_each.as_ref(),
+        scope,
+    )
 }
 
 /// [`expand`] for any block with `count` / `for_each` (module calls in `recon check`);
 /// `what` names the block in errors.
-pub fn expand_meta(what: &dyn std::fmt::Display, count: Option<&Expr>, for_each: Option<&Expr>, scope: &Scope) -> Result<Vec<Instance>, Diag> {
+pub fn expand_meta(
+    what: &dyn std::fmt::Display,
+    count: Option<&Expr>,
+    for_each: Option<&Expr>,
+    scope: &Scope,
+) -> Result<Vec<Instance>, Diag> {
     if let Some(count) = count {
         let value = scope.eval(count)?;
         let n = match value {
@@ -96,7 +126,11 @@ pub fn expand_meta(what: &dyn std::fmt::Display, count: Option<&Expr>, for_each:
             }
         };
         return Ok((0..n)
-            .map(|i| Instance { key: InstanceKey::Int(i), count_index: Some(i), each: None })
+            .map(|i| Instance {
+                key: InstanceKey::Int(i),
+                count_index: Some(i),
+                each: None,
+            })
             .collect());
     }
     if let Some(for_each) = for_each {
@@ -108,7 +142,11 @@ pub fn expand_meta(what: &dyn std::fmt::Display, count: Option<&Expr>, for_each:
         return match value {
             Value::Object(map) => Ok(map
                 .into_iter()
-                .map(|(k, v)| Instance { key: InstanceKey::Str(k.clone()), count_index: None, each: Some((Value::String(k), v)) })
+                .map(|(k, v)| Instance {
+                    key: InstanceKey::Str(k.clone()),
+                    count_index: None,
+                    each: Some((Value::String(k), v)),
+                })
                 .collect()),
             Value::List(items) => {
                 let mut keys = BTreeSet::new();
@@ -119,21 +157,43 @@ pub fn expand_meta(what: &dyn std::fmt::Display, count: Option<&Expr>, for_each:
                         }
                         Value::Unknown => return Err(unknown_err()),
                         other => {
-                            return Err(Diag::at(&for_each.span(), format!("{what}: for_each over a list needs strings, got {}", other.type_name()), "here")
-                                .with_help("use toset([...]) of strings, or a map"))
+                            return Err(Diag::at(
+                                &for_each.span(),
+                                format!(
+                                    "{what}: for_each over a list needs strings, got {}",
+                                    other.type_name()
+                                ),
+                                "here",
+                            )
+                            .with_help("use toset([...]) of strings, or a map"))
                         }
                     }
                 }
                 Ok(keys
                     .into_iter()
-                    .map(|k| Instance { key: InstanceKey::Str(k.clone()), count_index: None, each: Some((Value::String(k.clone()), Value::String(k))) })
+                    .map(|k| Instance {
+                        key: InstanceKey::Str(k.clone()),
+                        count_index: None,
+                        each: Some((Value::String(k.clone()), Value::String(k))),
+                    })
                     .collect())
             }
             Value::Unknown => Err(unknown_err()),
-            other => Err(Diag::at(&for_each.span(), format!("{what}: for_each needs a map or a set of strings, got {}", other.type_name()), "here")),
+            other => Err(Diag::at(
+                &for_each.span(),
+                format!(
+                    "{what}: for_each needs a map or a set of strings, got {}",
+                    other.type_name()
+                ),
+                "here",
+            )),
         };
     }
-    Ok(vec![Instance { key: InstanceKey::None, count_index: None, each: None }])
+    Ok(vec![Instance {
+        key: InstanceKey::None,
+        count_index: None,
+        each: None,
+    }])
 }
 
 /// The value other blocks see for a resource: an object, or a list / map of them.
@@ -151,7 +211,11 @@ pub fn block_value(block: &ResourceBlock, instances: Vec<(InstanceKey, Value)>) 
                 .collect(),
         )
     } else {
-        instances.into_iter().next().map(|(_, v)| v).unwrap_or(Value::Null)
+        instances
+            .into_iter()
+            .next()
+            .map(|(_, v)| v)
+            .unwrap_or(Value::Null)
     }
 }
 
@@ -172,10 +236,16 @@ fn provider_diag(addr: &impl std::fmt::Display, doing: &str, err: &ProviderError
 }
 
 /// Reads every managed resource in state, many of a type at once.
-async fn refresh(state: &State, provider: &dyn Provider) -> Result<BTreeMap<InstanceAddr, Option<Object>>, Diags> {
+async fn refresh(
+    state: &State,
+    provider: &dyn Provider,
+) -> Result<BTreeMap<InstanceAddr, Option<Object>>, Diags> {
     let mut by_type: BTreeMap<&str, Vec<(InstanceAddr, Object)>> = BTreeMap::new();
     for r in state.resources.iter().filter(|r| r.mode == Mode::Managed) {
-        by_type.entry(r.type_name.as_str()).or_default().push((r.addr(), r.object()));
+        by_type
+            .entry(r.type_name.as_str())
+            .or_default()
+            .push((r.addr(), r.object()));
     }
     let mut reads = Vec::new();
     for (type_name, instances) in by_type {
@@ -201,7 +271,10 @@ async fn refresh(state: &State, provider: &dyn Provider) -> Result<BTreeMap<Inst
 }
 
 /// Reads an existing object by its import id; None when there is no such object.
-pub async fn read_existing(rt: &dyn crate::provider::ResourceType, id: &str) -> Result<Option<Object>, ProviderError> {
+pub async fn read_existing(
+    rt: &dyn crate::provider::ResourceType,
+    id: &str,
+) -> Result<Option<Object>, ProviderError> {
     let stub = rt.import_stub(id);
     let found = crate::provider::retry(|| rt.read(std::slice::from_ref(&stub))).await?;
     Ok(found.into_iter().next().flatten())
@@ -223,17 +296,39 @@ async fn read_imports(
         let id = match scope.eval(&import.id)? {
             Value::String(id) => id,
             other => {
-                return Err(Diag::at(&import.id.span(), format!("import id must be a known string, got {other}"), "here").into())
+                return Err(Diag::at(
+                    &import.id.span(),
+                    format!("import id must be a known string, got {other}"),
+                    "here",
+                )
+                .into())
             }
         };
         let Some(rt) = provider.resource(&import.to.resource.type_name) else {
-            return Err(Diag::at(&import.span, format!("cannot import into unsupported type {}", import.to.resource.type_name), "here").into());
+            return Err(Diag::at(
+                &import.span,
+                format!(
+                    "cannot import into unsupported type {}",
+                    import.to.resource.type_name
+                ),
+                "here",
+            )
+            .into());
         };
-        let found = read_existing(rt.as_ref(), &id).await.map_err(|e| Diags::from(provider_diag(&import.to, "import", &e)))?;
+        let found = read_existing(rt.as_ref(), &id)
+            .await
+            .map_err(|e| Diags::from(provider_diag(&import.to, "import", &e)))?;
         let Some(object) = found else {
-            return Err(Diag::at(&import.span, format!("cannot import {}: no {} with id {id:?} exists", import.to, import.to.resource.type_name), "here")
-                .with_help("check the id, the region and the credentials")
-                .into());
+            return Err(Diag::at(
+                &import.span,
+                format!(
+                    "cannot import {}: no {} with id {id:?} exists",
+                    import.to, import.to.resource.type_name
+                ),
+                "here",
+            )
+            .with_help("check the id, the region and the credentials")
+            .into());
         };
         refreshed.insert(import.to.clone(), Some(object));
         out.insert(import.to.clone(), id);
@@ -242,7 +337,11 @@ async fn read_imports(
 }
 
 /// Every difference between state and what refresh read.
-fn drift_of(state: &State, refreshed: &BTreeMap<InstanceAddr, Option<Object>>, provider: &dyn Provider) -> Vec<Drift> {
+fn drift_of(
+    state: &State,
+    refreshed: &BTreeMap<InstanceAddr, Option<Object>>,
+    provider: &dyn Provider,
+) -> Vec<Drift> {
     let mut drift = Vec::new();
     for r in state.resources.iter().filter(|r| r.mode == Mode::Managed) {
         let addr = r.addr();
@@ -254,10 +353,20 @@ fn drift_of(state: &State, refreshed: &BTreeMap<InstanceAddr, Option<Object>>, p
                     .map(|rt| diff::changed_attributes(rt.schema(), &before, after))
                     .unwrap_or_default();
                 if !changed.is_empty() {
-                    drift.push(Drift { addr, before, after: Some(after.clone()), changed });
+                    drift.push(Drift {
+                        addr,
+                        before,
+                        after: Some(after.clone()),
+                        changed,
+                    });
                 }
             }
-            Some(None) => drift.push(Drift { addr, before, after: None, changed: Vec::new() }),
+            Some(None) => drift.push(Drift {
+                addr,
+                before,
+                after: None,
+                changed: Vec::new(),
+            }),
             None => {}
         }
     }
@@ -265,7 +374,11 @@ fn drift_of(state: &State, refreshed: &BTreeMap<InstanceAddr, Option<Object>>, p
 }
 
 /// `--refresh-only`: what changed outside recon, and nothing to change in AWS.
-pub async fn plan_refresh_only(stack: &Stack, provider: &dyn Provider, state: &State) -> Result<Plan, Diags> {
+pub async fn plan_refresh_only(
+    stack: &Stack,
+    provider: &dyn Provider,
+    state: &State,
+) -> Result<Plan, Diags> {
     let refreshed = refresh(state, provider).await?;
     Ok(Plan {
         stack: stack.name.clone(),
@@ -288,7 +401,12 @@ pub fn accept_drift(state: &mut State, drift: &[Drift]) -> Result<(), crate::sta
                 if let Some(r) = state.get_mut(&d.addr) {
                     let tainted = r.tainted;
                     let deps = r.dependency_addrs();
-                    let mut fresh = crate::state::ResourceState::from_object(&d.addr, after, &deps, r.create_before_destroy)?;
+                    let mut fresh = crate::state::ResourceState::from_object(
+                        &d.addr,
+                        after,
+                        &deps,
+                        r.create_before_destroy,
+                    )?;
                     fresh.tainted = tainted;
                     *r = fresh;
                 }
@@ -313,11 +431,20 @@ pub async fn plan(
     let refreshed = if opts.refresh {
         refresh(state, provider).await?
     } else {
-        state.resources.iter().filter(|r| r.mode == Mode::Managed).map(|r| (r.addr(), Some(r.object()))).collect()
+        state
+            .resources
+            .iter()
+            .filter(|r| r.mode == Mode::Managed)
+            .map(|r| (r.addr(), Some(r.object())))
+            .collect()
     };
     let drift = drift_of(state, &refreshed, provider);
     let mut refreshed = refreshed;
-    let importing = if opts.destroy { BTreeMap::new() } else { read_imports(stack, vars, provider, state, &mut refreshed).await? };
+    let importing = if opts.destroy {
+        BTreeMap::new()
+    } else {
+        read_imports(stack, vars, provider, state, &mut refreshed).await?
+    };
 
     let mut plan = Plan {
         stack: stack.name.clone(),
@@ -337,7 +464,20 @@ pub async fn plan(
         for node in graph.order() {
             let Node::Resource(addr) = node else { continue };
             let block = &stack.resources[&addr];
-            match plan_block(stack, graph, vars, provider, state, &refreshed, block, &values, &opts.replace, &mut plan).await {
+            match plan_block(
+                stack,
+                graph,
+                vars,
+                provider,
+                state,
+                &refreshed,
+                block,
+                &values,
+                &opts.replace,
+                &mut plan,
+            )
+            .await
+            {
                 Ok((value, instances)) => {
                     configured.extend(instances);
                     values.insert(addr, value);
@@ -379,14 +519,24 @@ pub async fn plan(
 
     // Old objects of earlier create_before_destroy replacements whose delete failed.
     for r in state.resources.iter().filter(|r| !r.deposed.is_empty()) {
-        let data_loss_of = |obj: &Object| provider.resource(&r.type_name).map(|rt| rt.data_loss(obj)).unwrap_or_default();
+        let data_loss_of = |obj: &Object| {
+            provider
+                .resource(&r.type_name)
+                .map(|rt| rt.data_loss(obj))
+                .unwrap_or_default()
+        };
         for old in r.deposed_objects() {
             plan.changes.push(ResourceChange {
                 addr: r.addr(),
                 action: Action::Delete,
                 reason: Reason::None,
                 data_loss: data_loss_of(&old),
-                deposed: Some(old.get("id").and_then(Value::as_str).unwrap_or("?").to_string()),
+                deposed: Some(
+                    old.get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                        .to_string(),
+                ),
                 before: Some(old),
                 after: None,
                 replace_paths: Vec::new(),
@@ -415,12 +565,22 @@ pub async fn plan(
             }
             Some(value)
         };
-        plan.outputs.push(OutputChange { name: name.clone(), before, after, sensitive: output.sensitive });
+        plan.outputs.push(OutputChange {
+            name: name.clone(),
+            before,
+            after,
+            sensitive: output.sensitive,
+        });
     }
     for (name, o) in &state.outputs {
         let gone = !stack.outputs.contains_key(name) || opts.destroy;
         if gone && !plan.outputs.iter().any(|c| &c.name == name) {
-            plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_json(&o.value)), after: None, sensitive: o.sensitive });
+            plan.outputs.push(OutputChange {
+                name: name.clone(),
+                before: Some(Value::from_json(&o.value)),
+                after: None,
+                sensitive: o.sensitive,
+            });
         }
     }
 
@@ -432,8 +592,15 @@ pub async fn plan(
         .iter()
         .filter(|i| importing.contains_key(&i.to) && !configured.contains(&i.to))
         .map(|i| {
-            Diag::at(&i.span, format!("import target {} is not in the configuration", i.to), "nothing to import into")
-                .with_help(format!("add a resource block for {} (with count/for_each covering the key, if any)", i.to.resource))
+            Diag::at(
+                &i.span,
+                format!("import target {} is not in the configuration", i.to),
+                "nothing to import into",
+            )
+            .with_help(format!(
+                "add a resource block for {} (with count/for_each covering the key, if any)",
+                i.to.resource
+            ))
         })
         .collect();
     if !unmatched.is_empty() {
@@ -444,7 +611,8 @@ pub async fn plan(
     // As Terraform does, report only drift that matters to this plan: objects
     // deleted outside recon, or changed ones that the plan acts on.
     let acted_on: BTreeSet<InstanceAddr> = plan.actionable().map(|c| c.addr.clone()).collect();
-    plan.drift.retain(|d| d.after.is_none() || acted_on.contains(&d.addr));
+    plan.drift
+        .retain(|d| d.after.is_none() || acted_on.contains(&d.addr));
     Ok(PlanOutput { plan, values })
 }
 
@@ -462,13 +630,25 @@ fn inherit_create_before_destroy(plan: &mut Plan) {
         let cbd_deps: BTreeSet<ResourceAddr> = plan
             .changes
             .iter()
-            .filter(|c| c.action == (Action::Replace { create_before_destroy: true }))
+            .filter(|c| {
+                c.action
+                    == (Action::Replace {
+                        create_before_destroy: true,
+                    })
+            })
             .flat_map(|c| c.depends_on.iter().cloned())
             .collect();
         let mut changed = false;
         for c in plan.changes.iter_mut() {
-            if c.action == (Action::Replace { create_before_destroy: false }) && cbd_deps.contains(&c.addr.resource) {
-                c.action = Action::Replace { create_before_destroy: true };
+            if c.action
+                == (Action::Replace {
+                    create_before_destroy: false,
+                })
+                && cbd_deps.contains(&c.addr.resource)
+            {
+                c.action = Action::Replace {
+                    create_before_destroy: true,
+                };
                 changed = true;
             }
         }
@@ -478,7 +658,13 @@ fn inherit_create_before_destroy(plan: &mut Plan) {
     }
 }
 
-fn orphan_change(stack: &Stack, r: &crate::state::ResourceState, before: Object, provider: &dyn Provider, destroy: bool) -> ResourceChange {
+fn orphan_change(
+    stack: &Stack,
+    r: &crate::state::ResourceState,
+    before: Object,
+    provider: &dyn Provider,
+    destroy: bool,
+) -> ResourceChange {
     let addr = r.addr();
     let block = stack.resources.get(&addr.resource);
     let reason = if destroy {
@@ -490,7 +676,10 @@ fn orphan_change(stack: &Stack, r: &crate::state::ResourceState, before: Object,
             _ => Reason::NoResourceConfig,
         }
     };
-    let data_loss = provider.resource(&r.type_name).map(|rt| rt.data_loss(&before)).unwrap_or_default();
+    let data_loss = provider
+        .resource(&r.type_name)
+        .map(|rt| rt.data_loss(&before))
+        .unwrap_or_default();
     let prevent_destroy = block.is_some_and(|b| b.lifecycle.prevent_destroy);
     ResourceChange {
         addr,
@@ -500,7 +689,13 @@ fn orphan_change(stack: &Stack, r: &crate::state::ResourceState, before: Object,
         after: None,
         replace_paths: Vec::new(),
         changed: Vec::new(),
-        depends_on: r.dependency_addrs().into_iter().map(|a| a.resource).collect::<BTreeSet<_>>().into_iter().collect(),
+        depends_on: r
+            .dependency_addrs()
+            .into_iter()
+            .map(|a| a.resource)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
         data_loss,
         prevent_destroy,
         importing: None,
@@ -523,9 +718,18 @@ async fn plan_block(
     plan: &mut Plan,
 ) -> Result<(Value, Vec<InstanceAddr>), Diag> {
     let addr = &block.addr;
-    let schema = schema_of(provider, addr).ok_or_else(|| Diag::at(&block.span, format!("unsupported type {}", addr.type_name), "here"))?;
+    let schema = schema_of(provider, addr).ok_or_else(|| {
+        Diag::at(
+            &block.span,
+            format!("unsupported type {}", addr.type_name),
+            "here",
+        )
+    })?;
     let scope = Scope::new(stack, vars, values);
-    let depends_on: Vec<ResourceAddr> = graph.resource_dependencies(&Node::Resource(addr.clone())).into_iter().collect();
+    let depends_on: Vec<ResourceAddr> = graph
+        .resource_dependencies(&Node::Resource(addr.clone()))
+        .into_iter()
+        .collect();
     let mut instance_values = Vec::new();
     let mut instance_addrs = Vec::new();
     for instance in expand(block, &scope)? {
@@ -534,12 +738,24 @@ async fn plan_block(
         let (config, sensitive) = body::evaluate_marked(schema, &block.body, &iscope)?;
         let value = match addr.mode {
             Mode::Data => {
-                if config.values().all(Value::is_wholly_known) && depends_on.iter().all(|d| is_settled(d, plan)) {
-                    let ds = provider.data_source(&addr.type_name).ok_or_else(|| Diag::at(&block.span, "unknown data source", "here"))?;
-                    let read = crate::provider::retry(|| ds.read(&config)).await.map_err(|e| {
-                        Diag::at(&block.span, format!("{inst_addr}: {}", e.message), "while reading this data source")
-                            .with_help("change the data source's arguments so that it finds what you mean")
-                    })?;
+                if config.values().all(Value::is_wholly_known)
+                    && depends_on.iter().all(|d| is_settled(d, plan))
+                {
+                    let ds = provider
+                        .data_source(&addr.type_name)
+                        .ok_or_else(|| Diag::at(&block.span, "unknown data source", "here"))?;
+                    let read = crate::provider::retry(|| ds.read(&config))
+                        .await
+                        .map_err(|e| {
+                            Diag::at(
+                                &block.span,
+                                format!("{inst_addr}: {}", e.message),
+                                "while reading this data source",
+                            )
+                            .with_help(
+                                "change the data source's arguments so that it finds what you mean",
+                            )
+                        })?;
                     Value::Object(read)
                 } else {
                     let after = unread_data(schema, &config);
@@ -563,7 +779,17 @@ async fn plan_block(
             }
             Mode::Managed => {
                 let requested = replace.contains(&inst_addr);
-                let mut change = plan_instance(provider, state, refreshed, block, schema, &inst_addr, &config, &depends_on, requested);
+                let mut change = plan_instance(
+                    provider,
+                    state,
+                    refreshed,
+                    block,
+                    schema,
+                    &inst_addr,
+                    &config,
+                    &depends_on,
+                    requested,
+                );
                 change.sensitive = sensitive;
                 if change.prevent_destroy && change.action.destroys() {
                     plan.prevented.push(inst_addr.clone());
@@ -581,7 +807,10 @@ async fn plan_block(
 
 /// A data source can be read at plan time once nothing it depends on changes.
 fn is_settled(dep: &ResourceAddr, plan: &Plan) -> bool {
-    plan.changes.iter().filter(|c| &c.addr.resource == dep).all(|c| c.action == Action::NoOp)
+    plan.changes
+        .iter()
+        .filter(|c| &c.addr.resource == dep)
+        .all(|c| c.action == Action::NoOp)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -599,15 +828,33 @@ fn plan_instance(
     let in_state = state.get(addr);
     let prior = refreshed.get(addr).cloned().flatten();
     let tainted = in_state.is_some_and(|r| r.tainted);
-    let opts = DiffOptions { ignore_changes: &block.lifecycle.ignore_changes, ignore_all_changes: block.lifecycle.ignore_all_changes };
+    let opts = DiffOptions {
+        ignore_changes: &block.lifecycle.ignore_changes,
+        ignore_all_changes: block.lifecycle.ignore_all_changes,
+    };
     let planned = diff::plan_object(schema, config, prior.as_ref(), &opts);
     let cbd = block.lifecycle.create_before_destroy;
     let (action, reason) = match &prior {
         None if in_state.is_some() => (Action::Create, Reason::DeletedOutside),
         None => (Action::Create, Reason::None),
-        Some(_) if tainted => (Action::Replace { create_before_destroy: cbd }, Reason::Tainted),
-        Some(_) if replace_requested => (Action::Replace { create_before_destroy: cbd }, Reason::ReplaceByRequest),
-        Some(_) if !planned.replace_paths.is_empty() => (Action::Replace { create_before_destroy: cbd }, Reason::CannotUpdate),
+        Some(_) if tainted => (
+            Action::Replace {
+                create_before_destroy: cbd,
+            },
+            Reason::Tainted,
+        ),
+        Some(_) if replace_requested => (
+            Action::Replace {
+                create_before_destroy: cbd,
+            },
+            Reason::ReplaceByRequest,
+        ),
+        Some(_) if !planned.replace_paths.is_empty() => (
+            Action::Replace {
+                create_before_destroy: cbd,
+            },
+            Reason::CannotUpdate,
+        ),
         Some(_) if !planned.changed.is_empty() => (Action::Update, Reason::None),
         Some(_) => (Action::NoOp, Reason::None),
     };
@@ -617,7 +864,10 @@ fn plan_instance(
         planned.after
     };
     let data_loss = match (&prior, action.destroys()) {
-        (Some(p), true) => provider.resource(&addr.resource.type_name).map(|rt| rt.data_loss(p)).unwrap_or_default(),
+        (Some(p), true) => provider
+            .resource(&addr.resource.type_name)
+            .map(|rt| rt.data_loss(p))
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     ResourceChange {
@@ -641,12 +891,26 @@ fn plan_instance(
 fn unmatched_replacements(replace: &[InstanceAddr], plan: &Plan) -> Vec<Diag> {
     replace
         .iter()
-        .filter(|a| !plan.changes.iter().any(|c| &c.addr == *a && c.reason == Reason::ReplaceByRequest))
+        .filter(|a| {
+            !plan
+                .changes
+                .iter()
+                .any(|c| &c.addr == *a && c.reason == Reason::ReplaceByRequest)
+        })
         .map(|a| {
             let exists = plan.changes.iter().any(|c| &c.addr == a);
-            let why = if exists { "it does not exist yet: this plan creates it" } else { "no such resource instance in the configuration" };
+            let why = if exists {
+                "it does not exist yet: this plan creates it"
+            } else {
+                "no such resource instance in the configuration"
+            };
             let mut d = Diag::plain(format!("--replace {a}: {why}"));
-            let names = plan.changes.iter().filter(|c| c.before.is_some()).map(|c| c.addr.to_string()).collect::<Vec<_>>();
+            let names = plan
+                .changes
+                .iter()
+                .filter(|c| c.before.is_some())
+                .map(|c| c.addr.to_string())
+                .collect::<Vec<_>>();
             if let Some(near) = did_you_mean(&a.to_string(), names.iter().map(String::as_str)) {
                 d = d.with_help(format!("did you mean {near}?"));
             }

@@ -48,30 +48,59 @@ pub enum SavedPlanError {
     #[error("plan file {path} has format {found}; this recon reads format {FORMAT}")]
     Format { path: String, found: u32 },
     #[error("the saved plan is stale: it was made against state serial {planned_serial} (lineage {planned_lineage:?}), the state is now serial {serial} (lineage {lineage:?}); run recon plan again")]
-    Stale { planned_serial: u64, planned_lineage: String, serial: u64, lineage: String },
-    #[error("the saved plan no longer matches what recon would do: {detail}; run recon plan again")]
+    Stale {
+        planned_serial: u64,
+        planned_lineage: String,
+        serial: u64,
+        lineage: String,
+    },
+    #[error(
+        "the saved plan no longer matches what recon would do: {detail}; run recon plan again"
+    )]
     Diverged { detail: String },
 }
 
 pub fn actions_of(plan: &Plan) -> Vec<(String, Vec<String>)> {
     plan.actionable()
-        .map(|c| (c.addr.to_string(), c.action.json_actions().iter().map(|s| s.to_string()).collect()))
+        .map(|c| {
+            (
+                c.addr.to_string(),
+                c.action
+                    .json_actions()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            )
+        })
         .collect()
 }
 
 impl SavedPlan {
     /// `state_exists` false: the plan was made before any state was written, and
     /// stays valid only while none is.
-    pub fn new(plan: &Plan, state_exists: bool, stack_dir: &Path, sources: Vec<(PathBuf, String)>, variables: &Object) -> SavedPlan {
+    pub fn new(
+        plan: &Plan,
+        state_exists: bool,
+        stack_dir: &Path,
+        sources: Vec<(PathBuf, String)>,
+        variables: &Object,
+    ) -> SavedPlan {
         SavedPlan {
             format_version: FORMAT,
             recon_version: env!("CARGO_PKG_VERSION").to_string(),
             stack_dir: stack_dir.to_path_buf(),
-            sources: sources.into_iter().map(|(path, text)| SavedSource { path, text }).collect(),
+            sources: sources
+                .into_iter()
+                .map(|(path, text)| SavedSource { path, text })
+                .collect(),
             variables: Value::Object(variables.clone()).to_json(),
             destroy: plan.destroy,
             state_serial: plan.state_serial,
-            state_lineage: if state_exists { plan.state_lineage.clone() } else { String::new() },
+            state_lineage: if state_exists {
+                plan.state_lineage.clone()
+            } else {
+                String::new()
+            },
             actions: actions_of(plan),
             allow_data_loss: Vec::new(),
             targets: Vec::new(),
@@ -90,10 +119,20 @@ impl SavedPlan {
     pub fn plan_options(&self) -> Result<PlanOptions, SavedPlanError> {
         let parse = |list: &[String]| {
             list.iter()
-                .map(|a| a.parse::<InstanceAddr>().map_err(|e| SavedPlanError::Diverged { detail: format!("bad address in the plan file: {e}") }))
+                .map(|a| {
+                    a.parse::<InstanceAddr>()
+                        .map_err(|e| SavedPlanError::Diverged {
+                            detail: format!("bad address in the plan file: {e}"),
+                        })
+                })
                 .collect::<Result<Vec<_>, _>>()
         };
-        Ok(PlanOptions { destroy: self.destroy, refresh: true, targets: parse(&self.targets)?, replace: parse(&self.replace)? })
+        Ok(PlanOptions {
+            destroy: self.destroy,
+            refresh: true,
+            targets: parse(&self.targets)?,
+            replace: parse(&self.replace)?,
+        })
     }
 
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
@@ -103,11 +142,20 @@ impl SavedPlan {
 
     pub fn read(path: &Path) -> Result<SavedPlan, SavedPlanError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| SavedPlanError::Unreadable { path: shown.clone(), reason: e.to_string() })?;
-        let saved: SavedPlan = serde_json::from_slice(&bytes)
-            .map_err(|e| SavedPlanError::Unreadable { path: shown.clone(), reason: format!("not a recon plan file ({e})") })?;
+        let bytes = std::fs::read(path).map_err(|e| SavedPlanError::Unreadable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let saved: SavedPlan =
+            serde_json::from_slice(&bytes).map_err(|e| SavedPlanError::Unreadable {
+                path: shown.clone(),
+                reason: format!("not a recon plan file ({e})"),
+            })?;
         if saved.format_version != FORMAT {
-            return Err(SavedPlanError::Format { path: shown, found: saved.format_version });
+            return Err(SavedPlanError::Format {
+                path: shown,
+                found: saved.format_version,
+            });
         }
         Ok(saved)
     }
@@ -120,7 +168,10 @@ impl SavedPlan {
     }
 
     pub fn sources(&self) -> Vec<(PathBuf, String)> {
-        self.sources.iter().map(|s| (s.path.clone(), s.text.clone())).collect()
+        self.sources
+            .iter()
+            .map(|s| (s.path.clone(), s.text.clone()))
+            .collect()
     }
 
     /// `current` is the (lineage, serial) of the state now, None when there is none.
@@ -143,10 +194,18 @@ impl SavedPlan {
         if now == self.actions {
             return Ok(());
         }
-        let show = |a: &[(String, Vec<String>)]| a.iter().map(|(addr, act)| format!("{addr} {}", act.join("+"))).collect::<Vec<_>>();
+        let show = |a: &[(String, Vec<String>)]| {
+            a.iter()
+                .map(|(addr, act)| format!("{addr} {}", act.join("+")))
+                .collect::<Vec<_>>()
+        };
         let (saved, current) = (show(&self.actions), show(&now));
         let missing: Vec<&String> = saved.iter().filter(|s| !current.contains(s)).collect();
         let extra: Vec<&String> = current.iter().filter(|s| !saved.contains(s)).collect();
-        Err(SavedPlanError::Diverged { detail: format!("saved but no longer planned: {missing:?}; planned now but not saved: {extra:?}") })
+        Err(SavedPlanError::Diverged {
+            detail: format!(
+                "saved but no longer planned: {missing:?}; planned now but not saved: {extra:?}"
+            ),
+        })
     }
 }

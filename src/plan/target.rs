@@ -27,17 +27,28 @@ pub fn restrict(
 ) -> Result<(), Diags> {
     check_known(plan, stack, state, targets)?;
     let targeted = |c: &ResourceChange| targets.iter().any(|t| matches(t, &c.addr));
-    let seeds: BTreeSet<ResourceAddr> = plan.changes.iter().filter(|c| targeted(c)).map(|c| c.addr.resource.clone()).collect();
+    let seeds: BTreeSet<ResourceAddr> = plan
+        .changes
+        .iter()
+        .filter(|c| targeted(c))
+        .map(|c| c.addr.resource.clone())
+        .collect();
     // Resource-level, as references are: a dependency brings all its instances.
     let mut brought: BTreeSet<ResourceAddr> = BTreeSet::new();
     if !plan.destroy {
-        plan.changes.iter().filter(|c| targeted(c)).for_each(|c| brought.extend(c.depends_on.iter().cloned()));
+        plan.changes
+            .iter()
+            .filter(|c| targeted(c))
+            .for_each(|c| brought.extend(c.depends_on.iter().cloned()));
     }
     loop {
         let before = brought.len();
         for c in &plan.changes {
             if plan.destroy {
-                if c.depends_on.iter().any(|d| seeds.contains(d) || brought.contains(d)) {
+                if c.depends_on
+                    .iter()
+                    .any(|d| seeds.contains(d) || brought.contains(d))
+                {
                     brought.insert(c.addr.resource.clone());
                 }
             } else if brought.contains(&c.addr.resource) {
@@ -50,19 +61,31 @@ pub fn restrict(
     }
     let kept = |c: &ResourceChange| targeted(c) || brought.contains(&c.addr.resource);
 
-    let dropped: Vec<ResourceChange> = plan.changes.iter().filter(|c| c.action != Action::NoOp && !kept(c)).cloned().collect();
+    let dropped: Vec<ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp && !kept(c))
+        .cloned()
+        .collect();
     let touched: BTreeSet<ResourceAddr> = dropped.iter().map(|c| c.addr.resource.clone()).collect();
     for resource in &touched {
-        let Some(block) = stack.resources.get(resource) else { continue };
+        let Some(block) = stack.resources.get(resource) else {
+            continue;
+        };
         let instances = plan
             .changes
             .iter()
-            .filter(|c| &c.addr.resource == resource && c.deposed.is_none() && c.action != Action::Delete)
+            .filter(|c| {
+                &c.addr.resource == resource && c.deposed.is_none() && c.action != Action::Delete
+            })
             .map(|c| {
                 let value = if kept(c) || c.action == Action::NoOp {
                     c.after.clone().map(Value::Object).unwrap_or(Value::Unknown)
                 } else {
-                    c.before.clone().map(Value::Object).unwrap_or(Value::Unknown)
+                    c.before
+                        .clone()
+                        .map(Value::Object)
+                        .unwrap_or(Value::Unknown)
                 };
                 (c.addr.key.clone(), value)
             })
@@ -74,14 +97,29 @@ pub fn restrict(
 }
 
 /// Every target must name a resource of the configuration or the state.
-fn check_known(plan: &Plan, stack: &Stack, state: &State, targets: &[InstanceAddr]) -> Result<(), Diags> {
+fn check_known(
+    plan: &Plan,
+    stack: &Stack,
+    state: &State,
+    targets: &[InstanceAddr],
+) -> Result<(), Diags> {
     let mut names: Vec<String> = stack.resources.keys().map(ToString::to_string).collect();
-    names.extend(state.resources.iter().map(|r| r.addr().resource.to_string()));
+    names.extend(
+        state
+            .resources
+            .iter()
+            .map(|r| r.addr().resource.to_string()),
+    );
     let errors: Vec<Diag> = targets
         .iter()
-        .filter(|t| !stack.resources.contains_key(&t.resource) && !plan.changes.iter().any(|c| matches(t, &c.addr)))
+        .filter(|t| {
+            !stack.resources.contains_key(&t.resource)
+                && !plan.changes.iter().any(|c| matches(t, &c.addr))
+        })
         .map(|t| {
-            let d = Diag::plain(format!("--target {t}: no such resource in the configuration or the state"));
+            let d = Diag::plain(format!(
+                "--target {t}: no such resource in the configuration or the state"
+            ));
             match did_you_mean(&t.resource.to_string(), names.iter().map(String::as_str)) {
                 Some(near) => d.with_help(format!("did you mean {near}?")),
                 None => d.with_help("run `recon state list` for what the state holds"),

@@ -1067,7 +1067,9 @@ impl Renderer {
 
     fn comment(&self, c: &ResourceChange) -> String {
         let addr = match &c.deposed {
-            Some(id) => self.p.bold(&format!("  # {} (deposed object {id})", c.addr)),
+            Some(id) => self
+                .p
+                .bold(&format!("  # {} (deposed object {id})", c.addr)),
             None => self.p.bold(&format!("  # {}", c.addr)),
         };
         let resource = format!("{}.{}", c.addr.resource.type_name, c.addr.resource.name);
@@ -1082,7 +1084,10 @@ impl Renderer {
                 )
             }
             Action::Replace { .. } if c.reason == Reason::ReplaceByRequest => {
-                format!("{addr} will be {}, as requested", self.p.bold_red("replaced"))
+                format!(
+                    "{addr} will be {}, as requested",
+                    self.p.bold_red("replaced")
+                )
             }
             Action::Replace { .. } => format!("{addr} must be {}", self.p.bold_red("replaced")),
             Action::Delete => format!("{addr} will be {}", self.p.bold_red("destroyed")),
@@ -1132,7 +1137,10 @@ impl Renderer {
     }
 
     fn drift(&self, d: &Drift, schema: Option<&Schema>) -> String {
-        let differ = Differ { replace_paths: &[], sensitive: &[] };
+        let differ = Differ {
+            replace_paths: &[],
+            sensitive: &[],
+        };
         let (comment, action, mut node) = match &d.after {
             Some(after) => {
                 // Only what the planner found changed: the rest may differ in

@@ -94,7 +94,13 @@ pub async fn seal(
 
 /// Encrypts `plaintext` under `key`, with a fresh nonce.
 pub fn seal_under(key: &DataKey, plaintext: &[u8], location: &str) -> Result<Vec<u8>, StateError> {
-    seal_with(&key.plain, &key.wrapped, &key.kms_key_arn, plaintext, location)
+    seal_with(
+        &key.plain,
+        &key.wrapped,
+        &key.kms_key_arn,
+        plaintext,
+        location,
+    )
 }
 
 /// Decrypts a sealed state, asking KMS to open its data key.
@@ -119,14 +125,21 @@ pub async fn open_cached(
         Some(key) => key,
         None => {
             let key = open_key(kms, &sealed, location).await?;
-            opened.lock().unwrap().insert(sealed.encrypted_key.clone(), key.clone());
+            opened
+                .lock()
+                .unwrap()
+                .insert(sealed.encrypted_key.clone(), key.clone());
             key
         }
     };
     open_with(&key, &sealed, location)
 }
 
-async fn open_key(kms: &aws_sdk_kms::Client, sealed: &Sealed, location: &str) -> Result<Vec<u8>, StateError> {
+async fn open_key(
+    kms: &aws_sdk_kms::Client,
+    sealed: &Sealed,
+    location: &str,
+) -> Result<Vec<u8>, StateError> {
     let encrypted_key = decode(&sealed.encrypted_key, "encrypted_key", location)?;
     let out = kms
         .decrypt()

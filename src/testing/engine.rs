@@ -123,7 +123,10 @@ impl Harness {
             None => (State::new(), false),
         };
         let resolved = rt()
-            .block_on(crate::plan::resolve::resolve_pending(&mut state, &self.provider))
+            .block_on(crate::plan::resolve::resolve_pending(
+                &mut state,
+                &self.provider,
+            ))
             .map_err(rendered)
             .unwrap();
         let out = rt()
@@ -611,7 +614,10 @@ fn a_failed_snapshot_destroys_nothing() {
         h.provider.writes(),
         [format!("snapshot mem_instance.web [{}]", root_volume(&h))]
     );
-    assert!(h.provider.object(&old).is_some(), "the old instance is still there");
+    assert!(
+        h.provider.object(&old).is_some(),
+        "the old instance is still there"
+    );
     assert_eq!(h.id("mem_instance.web"), old);
     assert_eq!(h.state().serial, serial, "nothing to record");
     assert!(summary.snapshots.is_empty());
@@ -884,7 +890,12 @@ resource "mem_volume" "v" {
     // The next plan deletes it (a data-loss change like any volume delete).
     h.provider.clear_failures();
     let p = h.plan(&moved);
-    let deposed: Vec<_> = p.plan().changes.iter().filter(|c| c.deposed.is_some()).collect();
+    let deposed: Vec<_> = p
+        .plan()
+        .changes
+        .iter()
+        .filter(|c| c.deposed.is_some())
+        .collect();
     assert_eq!(deposed.len(), 1);
     assert_eq!(deposed[0].deposed.as_deref(), Some(old.as_str()));
     assert_eq!(deposed[0].action, Action::Delete);
@@ -893,7 +904,12 @@ resource "mem_volume" "v" {
     h.apply_allowing_plan(&p, &["mem_volume.v"]);
     assert_eq!(h.provider.writes(), ["delete mem_volume.v"]);
     assert!(h.provider.object(&old).is_none());
-    assert!(h.state().get(&addr("mem_volume.v")).unwrap().deposed.is_empty());
+    assert!(h
+        .state()
+        .get(&addr("mem_volume.v"))
+        .unwrap()
+        .deposed
+        .is_empty());
     h.assert_converged(&moved);
 }
 
@@ -1219,9 +1235,15 @@ fn saved_plan_round_trip_refuses_a_moved_state() {
     let src = BASE.replace("\"t3.micro\"", "\"t3.large\"");
     let p = h.plan(&src);
     let file = h.tmp.path().join("web.plan");
-    SavedPlan::new(p.plan(), true, &p.stack.dir, p.stack.source_texts(), &p.vars)
-        .write(&file)
-        .unwrap();
+    SavedPlan::new(
+        p.plan(),
+        true,
+        &p.stack.dir,
+        p.stack.source_texts(),
+        &p.vars,
+    )
+    .write(&file)
+    .unwrap();
 
     let saved = SavedPlan::read(&file).unwrap();
     assert_eq!(
@@ -1230,7 +1252,9 @@ fn saved_plan_round_trip_refuses_a_moved_state() {
     );
     assert_eq!(saved.sources()[0].1, src);
     let state = h.state();
-    saved.check_state(Some((state.lineage.as_str(), state.serial))).unwrap();
+    saved
+        .check_state(Some((state.lineage.as_str(), state.serial)))
+        .unwrap();
     match saved.check_state(Some((state.lineage.as_str(), state.serial + 1))) {
         Err(SavedPlanError::Stale {
             planned_serial,
@@ -1243,7 +1267,10 @@ fn saved_plan_round_trip_refuses_a_moved_state() {
         saved.check_state(Some(("another-lineage", state.serial))),
         Err(SavedPlanError::Stale { .. })
     ));
-    assert!(matches!(saved.check_state(None), Err(SavedPlanError::Stale { .. })));
+    assert!(matches!(
+        saved.check_state(None),
+        Err(SavedPlanError::Stale { .. })
+    ));
 
     // Replanning from the saved inputs gives the same plan.
     let stack = Stack::from_sources(&saved.stack_dir, saved.sources())
@@ -1522,7 +1549,9 @@ fn plan_error(h: &Harness, src: &str) -> Vec<String> {
     let stack = h.stack(src);
     let graph = ConfigGraph::build(&stack).map_err(rendered).unwrap();
     let state = State::new();
-    let vars = vars::resolve(&stack, &VarInputs::default()).map_err(rendered).unwrap();
+    let vars = vars::resolve(&stack, &VarInputs::default())
+        .map_err(rendered)
+        .unwrap();
     match rt().block_on(plan::plan(
         &stack,
         &graph,
@@ -1710,7 +1739,10 @@ resource "mem_instance" "web" {
     assert!(human.contains("(sensitive value)"), "{human}");
     assert!(!human.contains("hunter2"), "{human}");
     let json = crate::render::plan_json::render(p.plan(), &lookup);
-    assert_eq!(json["resource_changes"][0]["change"]["after_sensitive"]["tags"], true);
+    assert_eq!(
+        json["resource_changes"][0]["change"]["after_sensitive"]["tags"],
+        true
+    );
     // Attributes not derived from the variable stay visible.
     assert!(human.contains("\"t3.micro\""), "{human}");
 }
@@ -1741,8 +1773,14 @@ output "plain" {{
     };
     let errors = plan_error(&h, &src(""));
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].starts_with("output \"label\" refers to a sensitive value |"), "{errors:?}");
-    assert!(errors[0].contains("add `sensitive = true` to output \"label\""), "{errors:?}");
+    assert!(
+        errors[0].starts_with("output \"label\" refers to a sensitive value |"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0].contains("add `sensitive = true` to output \"label\""),
+        "{errors:?}"
+    );
     let p = h.plan(&src("sensitive = true"));
     let label = p.plan().outputs.iter().find(|o| o.name == "label").unwrap();
     assert!(label.sensitive);
@@ -1792,7 +1830,12 @@ impl ResourceType for Stopping {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         self.inner.read(priors).await
     }
-    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
         let out = self.inner.update(prior, planned, meta).await;
         self.stop.raise();
         out
@@ -1829,7 +1872,10 @@ impl Harness {
             p.state.clone(),
             p.state_exists,
             &p.out.values,
-            &ApplyOptions { parallelism: 1, snapshot_data_loss: false },
+            &ApplyOptions {
+                parallelism: 1,
+                snapshot_data_loss: false,
+            },
             controls,
         ))
     }
@@ -2042,9 +2088,18 @@ resource "mem_volume" "v" {
 fn plan_error_with(h: &Harness, src: &str, opts: PlanOptions) -> String {
     let stack = h.stack(src);
     let graph = ConfigGraph::build(&stack).map_err(rendered).unwrap();
-    let vars = vars::resolve(&stack, &VarInputs::default()).map_err(rendered).unwrap();
+    let vars = vars::resolve(&stack, &VarInputs::default())
+        .map_err(rendered)
+        .unwrap();
     let state = h.backend.read().unwrap().unwrap_or_default();
-    match rt().block_on(plan::plan(&stack, &graph, &vars, &h.provider, &state, &opts)) {
+    match rt().block_on(plan::plan(
+        &stack,
+        &graph,
+        &vars,
+        &h.provider,
+        &state,
+        &opts,
+    )) {
         Ok(out) => panic!("expected errors, got a plan: {:?}", actions(&out.plan)),
         Err(d) => rendered(d),
     }
@@ -2067,15 +2122,30 @@ fn replace_requested_replaces_and_still_guards_the_disk() {
 
     let p = h.plan_with(BASE, replace(&["mem_key.k"]));
     let key = p.change("mem_key.k");
-    assert_eq!(key.action, Action::Replace { create_before_destroy: false });
+    assert_eq!(
+        key.action,
+        Action::Replace {
+            create_before_destroy: false
+        }
+    );
     assert_eq!(key.reason, Reason::ReplaceByRequest);
-    assert_eq!(p.after("mem_key.k")["arn"], Value::Unknown, "a new object, new computed values");
+    assert_eq!(
+        p.after("mem_key.k")["arn"],
+        Value::Unknown,
+        "a new object, new computed values"
+    );
     let lookup = |t: &str| crate::provider::Provider::resource(&h.provider, t).map(|r| r.schema());
     let human = crate::render::plan_human::render(p.plan(), &lookup, false);
-    assert!(human.contains("# mem_key.k will be replaced, as requested"), "{human}");
+    assert!(
+        human.contains("# mem_key.k will be replaced, as requested"),
+        "{human}"
+    );
     let json = crate::render::plan_json::render(p.plan(), &lookup);
     let changes = json["resource_changes"].as_array().unwrap();
-    let key_json = changes.iter().find(|c| c["address"] == "mem_key.k").unwrap();
+    let key_json = changes
+        .iter()
+        .find(|c| c["address"] == "mem_key.k")
+        .unwrap();
     assert_eq!(key_json["action_reason"], "replace_by_request");
     let summary = h.apply_planned(&p);
     assert!(summary.failures.is_empty(), "{:?}", summary.failures);
@@ -2085,11 +2155,17 @@ fn replace_requested_replaces_and_still_guards_the_disk() {
     // Replacing the instance destroys its root volume: the guard still refuses.
     let p = h.plan_with(BASE, replace(&["mem_instance.web"]));
     assert_eq!(p.change("mem_instance.web").data_loss.len(), 1);
-    assert!(matches!(check_guards(p.plan(), &[]), Err(Refusal::DataLoss(_))));
+    assert!(matches!(
+        check_guards(p.plan(), &[]),
+        Err(Refusal::DataLoss(_))
+    ));
 
     // An address that names nothing existing is an error, with the nearest name.
     let err = plan_error_with(&h, BASE, replace(&["mem_key.kk"]));
-    assert!(err.contains("--replace mem_key.kk: no such resource instance in the configuration"), "{err}");
+    assert!(
+        err.contains("--replace mem_key.kk: no such resource instance in the configuration"),
+        "{err}"
+    );
     assert!(err.contains("did you mean mem_key.k?"), "{err}");
 }
 
@@ -2105,14 +2181,22 @@ fn target_plans_only_the_target_and_what_it_depends_on() {
 
     // From nothing: the instance brings its key (and the AMI read), not the other key.
     let p = h.plan_with(&src, targets(&["mem_instance.web"], false));
-    assert_eq!(actions(p.plan()), ["mem_instance.web create", "mem_key.k create"]);
+    assert_eq!(
+        actions(p.plan()),
+        ["mem_instance.web create", "mem_key.k create"]
+    );
     let summary = h.apply_planned(&p);
     assert!(summary.failures.is_empty(), "{:?}", summary.failures);
     assert_eq!(h.addresses(), ["mem_instance.web", "mem_key.k"]);
     // The output refers to the key, which exists now.
     assert_eq!(
         h.state().outputs["key_arn"].value,
-        serde_json::Value::String(h.provider.object(&h.id("mem_key.k")).unwrap()["arn"].as_str().unwrap().to_string())
+        serde_json::Value::String(
+            h.provider.object(&h.id("mem_key.k")).unwrap()["arn"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        )
     );
 
     // A full plan then creates the rest.
@@ -2121,21 +2205,33 @@ fn target_plans_only_the_target_and_what_it_depends_on() {
     h.apply_planned(&p);
 
     // Changes outside the target stay unplanned, and keep their current values.
-    let changed = src.replace("\"t3.micro\"", "\"t3.large\"").replace("description = \"other\"", "description = \"renamed\"");
+    let changed = src
+        .replace("\"t3.micro\"", "\"t3.large\"")
+        .replace("description = \"other\"", "description = \"renamed\"");
     let p = h.plan_with(&changed, targets(&["mem_key.other"], false));
     assert_eq!(actions(p.plan()), ["mem_key.other update"]);
     let web = &p.out.values[&crate::addr::ResourceAddr::managed("mem_instance", "web")];
-    assert_eq!(web.as_object().unwrap()["instance_type"], Value::from("t3.micro"), "what exists, not what is configured");
+    assert_eq!(
+        web.as_object().unwrap()["instance_type"],
+        Value::from("t3.micro"),
+        "what exists, not what is configured"
+    );
 
     // Destroying a target takes what depends on it along, and nothing else.
     let p = h.plan_with(&src, targets(&["mem_key.k"], true));
-    assert_eq!(actions(p.plan()), ["mem_instance.web delete", "mem_key.k delete"]);
+    assert_eq!(
+        actions(p.plan()),
+        ["mem_instance.web delete", "mem_key.k delete"]
+    );
     h.apply_allowing_plan(&p, &["mem_instance.web"]);
     assert_eq!(h.addresses(), ["mem_key.other"]);
 
     // A target that names nothing is an error, with the nearest name.
     let err = plan_error_with(&h, &src, targets(&["mem_key.otter"], false));
-    assert!(err.contains("--target mem_key.otter: no such resource in the configuration or the state"), "{err}");
+    assert!(
+        err.contains("--target mem_key.otter: no such resource in the configuration or the state"),
+        "{err}"
+    );
     assert!(err.contains("did you mean mem_key.other?"), "{err}");
 }
 
@@ -2148,12 +2244,21 @@ resource "mem_key" "k" {
   description = "key ${count.index}"
 }
 "#;
-    let p = h.plan_with(src, PlanOptions { targets: vec![addr("mem_key.k[1]")], ..Default::default() });
+    let p = h.plan_with(
+        src,
+        PlanOptions {
+            targets: vec![addr("mem_key.k[1]")],
+            ..Default::default()
+        },
+    );
     assert_eq!(actions(p.plan()), ["mem_key.k[1] create"]);
     h.apply_planned(&p);
     assert_eq!(h.addresses(), ["mem_key.k[1]"]);
     let p = h.plan(src);
-    assert_eq!(actions(p.plan()), ["mem_key.k[0] create", "mem_key.k[2] create"]);
+    assert_eq!(
+        actions(p.plan()),
+        ["mem_key.k[0] create", "mem_key.k[2] create"]
+    );
 }
 
 /// A local backend whose writes take a while, logging what each write carried
@@ -2280,7 +2385,11 @@ resource "mem_instance" "web" {
 
 /// How many objects of a kind the in-memory AWS holds ("key", "i", "vol").
 fn objects_of(h: &Harness, prefix: &str) -> usize {
-    h.provider.ids().iter().filter(|id| id.starts_with(&format!("{prefix}-"))).count()
+    h.provider
+        .ids()
+        .iter()
+        .filter(|id| id.starts_with(&format!("{prefix}-")))
+        .count()
 }
 
 #[test]
@@ -2289,11 +2398,24 @@ fn create_whose_answer_is_lost_is_found_by_its_token_not_made_twice() {
     h.provider.lose_create_answer("mem_key.k");
     let (_, summary) = h.apply(BASE);
     assert_eq!(summary.added, 2);
-    assert_eq!(objects_of(&h, "key"), 1, "one key, not a second one: {:?}", h.provider.ids());
-    let creates = h.provider.writes().iter().filter(|w| *w == "create mem_key.k").count();
+    assert_eq!(
+        objects_of(&h, "key"),
+        1,
+        "one key, not a second one: {:?}",
+        h.provider.ids()
+    );
+    let creates = h
+        .provider
+        .writes()
+        .iter()
+        .filter(|w| *w == "create mem_key.k")
+        .count();
     assert_eq!(creates, 1, "the create call is made once");
     assert!(h.state().pending.is_empty());
-    assert_eq!(h.provider.object(&h.id("mem_key.k")).unwrap()["description"], Value::from("ebs"));
+    assert_eq!(
+        h.provider.object(&h.id("mem_key.k")).unwrap()["description"],
+        Value::from("ebs")
+    );
     h.provider.clear_failures();
     h.assert_converged(BASE);
 }
@@ -2304,7 +2426,12 @@ fn throttled_create_is_tried_again_and_makes_one_object() {
     h.provider.throttle_create("mem_key.k", 2);
     let (_, summary) = h.apply(BASE);
     assert_eq!(summary.added, 2);
-    let creates = h.provider.writes().iter().filter(|w| *w == "create mem_key.k").count();
+    let creates = h
+        .provider
+        .writes()
+        .iter()
+        .filter(|w| *w == "create mem_key.k")
+        .count();
     assert_eq!(creates, 3, "two refused, one made");
     assert_eq!(objects_of(&h, "key"), 1);
     h.assert_converged(BASE);
@@ -2316,7 +2443,8 @@ fn crash_after_create_call(h: &Harness, made: bool) -> String {
     let mut state = State::new();
     let token = "tok-1";
     let planned = crate::object! {"description" => "ebs", "key_usage" => "ENCRYPT_DECRYPT"};
-    let mut pending = crate::state::PendingCreate::new(&addr("mem_key.k"), token, "web", &planned, &[], false);
+    let mut pending =
+        crate::state::PendingCreate::new(&addr("mem_key.k"), token, "web", &planned, &[], false);
     // Long enough ago that no call of it can still be in flight.
     pending.started_unix -= 60;
     state.begin_create(pending);
@@ -2324,7 +2452,10 @@ fn crash_after_create_call(h: &Harness, made: bool) -> String {
     if !made {
         return String::new();
     }
-    let meta = Meta { token: Some(token.into()), ..Meta::new("web", "mem_key.k") };
+    let meta = Meta {
+        token: Some(token.into()),
+        ..Meta::new("web", "mem_key.k")
+    };
     let rt_key = h.provider.resource("mem_key").unwrap();
     let obj = rt().block_on(rt_key.create(&planned, &meta)).unwrap();
     obj["id"].as_str().unwrap().to_string()
@@ -2335,8 +2466,20 @@ fn pending_create_of_a_killed_apply_is_adopted_by_the_next_plan() {
     let h = Harness::new();
     let id = crash_after_create_call(&h, true);
     let p = h.plan(BASE);
-    assert_eq!(p.resolved, vec![crate::plan::resolve::Resolution::Adopted { addr: addr("mem_key.k"), id: id.clone() }]);
-    assert!(p.plan().change(&addr("mem_key.k")).is_none_or(|c| c.action == Action::NoOp), "{:?}", actions(p.plan()));
+    assert_eq!(
+        p.resolved,
+        vec![crate::plan::resolve::Resolution::Adopted {
+            addr: addr("mem_key.k"),
+            id: id.clone()
+        }]
+    );
+    assert!(
+        p.plan()
+            .change(&addr("mem_key.k"))
+            .is_none_or(|c| c.action == Action::NoOp),
+        "{:?}",
+        actions(p.plan())
+    );
     h.apply_allowing_plan(&p, &[]);
     assert_eq!(h.id("mem_key.k"), id);
     assert_eq!(objects_of(&h, "key"), 1);
@@ -2349,7 +2492,12 @@ fn pending_create_that_made_nothing_is_forgotten_and_planned_again() {
     let h = Harness::new();
     crash_after_create_call(&h, false);
     let p = h.plan(BASE);
-    assert_eq!(p.resolved, vec![crate::plan::resolve::Resolution::Forgotten { addr: addr("mem_key.k") }]);
+    assert_eq!(
+        p.resolved,
+        vec![crate::plan::resolve::Resolution::Forgotten {
+            addr: addr("mem_key.k")
+        }]
+    );
     assert_eq!(p.change("mem_key.k").action, Action::Create);
     h.apply_allowing_plan(&p, &[]);
     assert_eq!(objects_of(&h, "key"), 1);

@@ -4,17 +4,16 @@
 //! instance and volume attachment types too.
 
 use super::shared::{
-    created_by_token,
-    by_id, describe_by_filter, ec2_arn, known_bool, known_change, known_i32, known_str,
-    partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags, Account,
+    by_id, created_by_token, describe_by_filter, ec2_arn, known_bool, known_change, known_i32,
+    known_str, partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags,
+    Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Created,
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss,
-    VolumeSnapshot, ID, TAGS,
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;

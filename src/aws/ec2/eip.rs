@@ -1,17 +1,15 @@
 //! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
 
 use super::shared::{
-    created_by_token,
-    by_id, changed, describe_by_filter, ec2_arn, id_of, opt_str, poll, prior_ids, state_tags,
-    tag_specification, update_tags, Account, STATE_TIMEOUT,
+    by_id, changed, created_by_token, describe_by_filter, ec2_arn, id_of, opt_str, poll, prior_ids,
+    state_tags, tag_specification, update_tags, Account, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
-    Created,
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;

@@ -2,17 +2,15 @@
 
 use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
 use super::shared::{
-    created_by_token,
-    describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32, known_str,
-    partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags,
+    created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
+    known_str, partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Created,
-    Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
+    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
+    ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -167,7 +165,11 @@ impl ResourceType for Instance {
             .min_count(1)
             .max_count(1)
             // AWS makes one instance per token, however often the call is sent.
-            .client_token(meta.token.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()))
+            .client_token(
+                meta.token
+                    .clone()
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            )
             .tag_specifications(tag_specification(Ec2ResourceType::Instance, planned, meta))
             // Volumes carry recon's tags only: the user's tags belong to the instance.
             .tag_specifications(tag_specification(

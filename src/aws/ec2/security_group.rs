@@ -1,17 +1,16 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
 use super::shared::{
-    created_by_token,
-    by_id, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, normalize_protocol,
-    opt_str, poll, prior_ids, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    by_id, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of,
+    normalize_protocol, opt_str, poll, prior_ids, state_tags, tag_specification, update_tags,
+    STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
-    Created,
-    Attribute, BlockType, Default, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
+    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
+    ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;

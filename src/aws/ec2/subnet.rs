@@ -1,15 +1,14 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
 use super::shared::{
-    created_by_token,
-    by_id, changed, delete_and_wait, describe_by_filter, id_of, opt_str, poll, prior_ids, required,
-    state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, id_of, opt_str, poll,
+    prior_ids, required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
-    Created,
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID, TAGS,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;

@@ -1,16 +1,15 @@
 //! aws_vpc: a virtual private cloud, its DNS settings and the defaults AWS makes with it.
 
 use super::shared::{
-    created_by_token,
-    by_id, changed, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of, poll, prior_ids,
-    required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of,
+    poll, prior_ids, required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
-    Created,
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;

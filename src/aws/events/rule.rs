@@ -131,7 +131,9 @@ impl ResourceType for EventRule {
             return Ok(Created::Absent);
         };
         if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
-            return Ok(Created::NotOurs { id: rule_id(&bus, &name) });
+            return Ok(Created::NotOurs {
+                id: rule_id(&bus, &name),
+            });
         }
         Ok(Created::Found(to_state(&rule, &bus, found, planned)))
     }

@@ -87,7 +87,9 @@ impl ResourceType for EventTarget {
         Ok(match self.read_one(&prior).await? {
             None => Created::Absent,
             Some(existing) if same_target(&existing, &prior) => Created::Found(existing),
-            Some(_) => Created::NotOurs { id: import_id(&prior) },
+            Some(_) => Created::NotOurs {
+                id: import_id(&prior),
+            },
         })
     }
 

@@ -25,7 +25,10 @@ pub(super) struct AccountRoles {
 impl AccountRoles {
     /// The account's roles with their policies and tags; with `with_listing`,
     /// also ListRoles (only the role itself needs it).
-    pub(super) async fn read(client: &aws_sdk_iam::Client, with_listing: bool) -> ProviderResult<AccountRoles> {
+    pub(super) async fn read(
+        client: &aws_sdk_iam::Client,
+        with_listing: bool,
+    ) -> ProviderResult<AccountRoles> {
         let mut details = HashMap::new();
         let mut pages = client
             .get_account_authorization_details()
@@ -65,7 +68,10 @@ impl AccountRoles {
             .arn(listed.arn())
             .create_date(*listed.create_date())
             .set_assume_role_policy_document(
-                detail.assume_role_policy_document().or(listed.assume_role_policy_document()).map(str::to_string),
+                detail
+                    .assume_role_policy_document()
+                    .or(listed.assume_role_policy_document())
+                    .map(str::to_string),
             )
             .set_description(listed.description().map(str::to_string))
             .set_max_session_duration(listed.max_session_duration())
@@ -91,6 +97,12 @@ impl AccountRoles {
     /// no such role.
     pub(super) fn attached(&self, role: &str) -> Option<Vec<&str>> {
         let detail = self.details.get(role)?;
-        Some(detail.attached_managed_policies().iter().filter_map(|p| p.policy_arn()).collect())
+        Some(
+            detail
+                .attached_managed_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn())
+                .collect(),
+        )
     }
 }

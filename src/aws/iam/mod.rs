@@ -5,12 +5,12 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
+mod bulk;
 pub mod instance_profile;
 pub mod policy;
 pub mod role;
 pub mod role_policy;
 pub mod role_policy_attachment;
-mod bulk;
 mod shared;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {

@@ -1,8 +1,8 @@
 //! aws_iam_policy: a customer managed IAM policy; its document lives in versions.
 
 use super::shared::{
-    iam_tags, id_of, made_for, name_prefix_for, none_if_missing, opt, policy_state,
-    policy_to_send, resource_name, state_tags, wait_for,
+    iam_tags, id_of, made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
+    resource_name, state_tags, wait_for,
 };
 use crate::aws::shared::{claim, name_is_known, read_by_id};
 use crate::aws::{sdk_error, tags, Clients};
@@ -106,7 +106,9 @@ impl ResourceType for IamPolicy {
             return Ok(Created::Unknowable);
         }
         let name = resource_name(planned, meta);
-        let arn = self.arn_of(planned.str("path").unwrap_or("/"), &name).await?;
+        let arn = self
+            .arn_of(planned.str("path").unwrap_or("/"), &name)
+            .await?;
         Ok(match self.find_policy(&arn).await? {
             None => Created::Absent,
             Some(p) if made_for(p.tags(), meta) => match self.read_one(&arn, planned).await? {
@@ -255,7 +257,11 @@ impl IamPolicy {
         let parts: Vec<&str> = caller.splitn(6, ':').collect();
         let (partition, account) = match (parts.get(1), me.account().or(parts.get(4).copied())) {
             (Some(p), Some(a)) if !p.is_empty() && !a.is_empty() => (*p, a),
-            _ => return Err(ProviderError::new(format!("STS GetCallerIdentity returned no usable ARN ({caller:?})"))),
+            _ => {
+                return Err(ProviderError::new(format!(
+                    "STS GetCallerIdentity returned no usable ARN ({caller:?})"
+                )))
+            }
         };
         Ok(format!("arn:{partition}:iam::{account}:policy{path}{name}"))
     }

@@ -86,7 +86,9 @@ impl ResourceType for IamRolePolicy {
         read_by_id(priors, |id, prior| async move {
             let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
             match account {
-                Some(account) => Ok(account.inline_policy(role, name).map(|doc| to_state(role, name, doc, prior))),
+                Some(account) => Ok(account
+                    .inline_policy(role, name)
+                    .map(|doc| to_state(role, name, doc, prior))),
                 None => self.read_one(role, name, prior).await,
             }
         })

@@ -84,7 +84,11 @@ impl ResourceType for IamRolePolicyAttachment {
             let account = AccountRoles::read(&self.client, false).await?;
             by_role
                 .keys()
-                .map(|role| account.attached(role).map(|arns| arns.into_iter().map(str::to_string).collect()))
+                .map(|role| {
+                    account
+                        .attached(role)
+                        .map(|arns| arns.into_iter().map(str::to_string).collect())
+                })
                 .collect()
         } else {
             futures::future::try_join_all(by_role.keys().map(|role| async move {

@@ -420,7 +420,10 @@ mod tests {
         assert!(name.starts_with("db-") && name.len() == 3 + UNIQUE_SUFFIX_LEN);
         assert_eq!(name_prefix_for(&name, &Object::new()), Value::from("db-"));
         // Every attempt of one create asks for the same name.
-        let meta = Meta { token: Some("tok-1".into()), ..Meta::new("s", "aws_iam_role.db") };
+        let meta = Meta {
+            token: Some("tok-1".into()),
+            ..Meta::new("s", "aws_iam_role.db")
+        };
         let name = resource_name(&planned, &meta);
         assert_eq!(resource_name(&planned, &meta), name);
         assert_eq!(name_prefix_for(&name, &Object::new()), Value::from("db-"));

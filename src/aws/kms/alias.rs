@@ -4,8 +4,8 @@ use crate::aws::error::is_not_found;
 use crate::aws::shared::{claim, name_is_known, unique_suffix};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema,
-    Type, ID,
+    Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;

@@ -132,21 +132,34 @@ impl ResourceType for KmsKey {
             .try_collect()
             .await
             .map_err(sdk_error)?;
-        let ids: Vec<String> = keys.iter().filter_map(|k| k.key_id().map(str::to_string)).collect();
+        let ids: Vec<String> = keys
+            .iter()
+            .filter_map(|k| k.key_id().map(str::to_string))
+            .collect();
         // Collected first: a lazy map inside the stream trips the Send check.
         let lookups: Vec<_> = ids
             .into_iter()
             .map(|id| async move {
                 match list_tags(&self.client, &id).await {
                     Ok(found) => {
-                        let ours = found.iter().any(|(k, v)| k == tags::TAG_TOKEN && v == token)
-                            && tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta);
+                        let ours = found
+                            .iter()
+                            .any(|(k, v)| k == tags::TAG_TOKEN && v == token)
+                            && tags::made_for(
+                                found.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                                meta,
+                            );
                         Ok(ours.then_some(id))
                     }
                     // Deleted meanwhile; or another's key whose policy keeps us out
                     // (a key recon made grants its creator, unless its policy says
                     // otherwise).
-                    Err(e) if is_not_found(&e) || e.code.as_deref() == Some("AccessDeniedException") => Ok(None),
+                    Err(e)
+                        if is_not_found(&e)
+                            || e.code.as_deref() == Some("AccessDeniedException") =>
+                    {
+                        Ok(None)
+                    }
                     Err(e) => Err(e),
                 }
             })

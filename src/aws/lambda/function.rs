@@ -173,7 +173,9 @@ impl ResourceType for LambdaFunction {
         };
         let found = out.tags().cloned().unwrap_or_default();
         if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
-            return Ok(Created::NotOurs { id: name.to_string() });
+            return Ok(Created::NotOurs {
+                id: name.to_string(),
+            });
         }
         Ok(match to_state(&out, planned) {
             Some(state) => Created::Found(state),

@@ -132,7 +132,9 @@ impl ResourceType for LambdaPermission {
         Ok(match self.read_one(&prior).await? {
             None => Created::Absent,
             Some(found) if same_grant(&found, planned) => Created::Found(found),
-            Some(_) => Created::NotOurs { id: import_id(&prior) },
+            Some(_) => Created::NotOurs {
+                id: import_id(&prior),
+            },
         })
     }
 
@@ -229,7 +231,12 @@ impl ResourceType for LambdaPermission {
 impl LambdaPermission {
     /// The statement of the id this create asks for when it is ours; an error
     /// naming `recon import` when another statement holds the id.
-    async fn claim(&self, planned: &Object, meta: &Meta, what: &str) -> ProviderResult<Option<Object>> {
+    async fn claim(
+        &self,
+        planned: &Object,
+        meta: &Meta,
+        what: &str,
+    ) -> ProviderResult<Option<Object>> {
         match self.find_created(planned, meta).await? {
             Created::Found(found) => Ok(Some(found)),
             Created::NotOurs { id } => Err(not_ours("ResourceConflictException", what, meta, &id)),

@@ -362,7 +362,9 @@ async fn find_bucket(
                 return Ok(None);
             }
             // A HEAD answer has no body to carry a code: 403 says whose bucket it is.
-            let forbidden = err.raw_response().is_some_and(|r| r.status().as_u16() == 403);
+            let forbidden = err
+                .raw_response()
+                .is_some_and(|r| r.status().as_u16() == 403);
             let mut err = sdk_error(err);
             if forbidden && err.code.is_none() {
                 err.code = Some(FORBIDDEN.to_string());
@@ -382,13 +384,20 @@ const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Whether bucket `name` of this account was made after `meta`'s create began.
 async fn made_since(client: &aws_sdk_s3::Client, name: &str, meta: &Meta) -> ProviderResult<bool> {
-    let Some(began) = meta.began else { return Ok(false) };
-    let since = began.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()).saturating_sub(CLOCK_SKEW.as_secs());
+    let Some(began) = meta.began else {
+        return Ok(false);
+    };
+    let since = began
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .saturating_sub(CLOCK_SKEW.as_secs());
     let mut pages = client.list_buckets().prefix(name).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(sdk_error)?;
         if let Some(bucket) = page.buckets().iter().find(|b| b.name() == Some(name)) {
-            return Ok(bucket.creation_date().is_some_and(|d| d.secs() >= since as i64));
+            return Ok(bucket
+                .creation_date()
+                .is_some_and(|d| d.secs() >= since as i64));
         }
     }
     Ok(false)
@@ -611,9 +620,17 @@ mod tests {
         let both = crate::object! { "bucket" => "x-bucket", "bucket_prefix" => "p-" };
         assert!(bucket_name(&both, &meta).is_err());
         let none = crate::object! { "bucket" => Value::Unknown, "bucket_prefix" => Value::Unknown };
-        assert!(bucket_name(&none, &meta).unwrap().starts_with(DEFAULT_PREFIX));
+        assert!(bucket_name(&none, &meta)
+            .unwrap()
+            .starts_with(DEFAULT_PREFIX));
         // With a token, every attempt of one create asks for the same name.
-        let meta = Meta { token: Some("tok".into()), ..meta };
-        assert_eq!(bucket_name(&planned, &meta).unwrap(), bucket_name(&planned, &meta).unwrap());
+        let meta = Meta {
+            token: Some("tok".into()),
+            ..meta
+        };
+        assert_eq!(
+            bucket_name(&planned, &meta).unwrap(),
+            bucket_name(&planned, &meta).unwrap()
+        );
     }
 }

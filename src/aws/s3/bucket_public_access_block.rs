@@ -7,7 +7,8 @@ use super::shared::{
 };
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;

@@ -8,8 +8,8 @@ use super::shared::{
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Created, BlockType, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
+    Attribute, BlockType, Created, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;

@@ -137,7 +137,9 @@ impl ResourceType for SqsQueue {
         // refuse to take one over unless an earlier attempt of this very create made it.
         match self.find_created(planned, meta).await? {
             Created::Found(found) => return adopt(self, found, planned, meta).await,
-            Created::NotOurs { id } => return Err(not_ours("QueueAlreadyExists", &what, meta, &id)),
+            Created::NotOurs { id } => {
+                return Err(not_ours("QueueAlreadyExists", &what, meta, &id))
+            }
             Created::Absent | Created::Unknowable => {}
         }
         let attributes = create_attributes(planned);
@@ -757,8 +759,14 @@ mod tests {
         );
         assert_ne!(queue_name(&fifo, &meta).unwrap(), name);
         // With a token, every attempt of one create asks for the same name.
-        let meta = Meta { token: Some("tok".into()), ..meta };
-        assert_eq!(queue_name(&fifo, &meta).unwrap(), queue_name(&fifo, &meta).unwrap());
+        let meta = Meta {
+            token: Some("tok".into()),
+            ..meta
+        };
+        assert_eq!(
+            queue_name(&fifo, &meta).unwrap(),
+            queue_name(&fifo, &meta).unwrap()
+        );
     }
 
     #[test]
