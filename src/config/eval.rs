@@ -20,6 +20,8 @@ pub trait Extension {
     /// The value of root name `name`, given the attribute that follows it (if any);
     /// returns the value and how many attribute steps it used (0 or 1).
     fn root(&self, name: &str, next: Option<&str>) -> Option<(Value, usize)>;
+    /// True when `name` is one of the roots [`Extension::root`] answers.
+    fn claims(&self, name: &str) -> bool;
     /// Calls function `name`; None when it is not one of the extension's.
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>>;
 }
@@ -33,7 +35,7 @@ pub struct Scope<'a> {
     pub count_index: Option<i64>,
     pub each: Option<(Value, Value)>,
     /// `self` in policies.
-    pub self_value: Option<Value>,
+    pub self_value: Option<&'a Value>,
     pub extension: Option<&'a dyn Extension>,
     /// Names bound around an expression, such as a `dynamic` block's iterator.
     bindings: Vec<(String, Value)>,
@@ -81,7 +83,7 @@ impl<'a> Scope<'a> {
             resources: self.resources,
             count_index,
             each,
-            self_value: self.self_value.clone(),
+            self_value: self.self_value,
             extension: self.extension,
             bindings: self.bindings.clone(),
             sensitive_read: self.sensitive_read.clone(),
@@ -279,7 +281,7 @@ impl Eval<'_, '_> {
             });
         }
         if name == "self" {
-            if let Some(v) = &self.scope.self_value {
+            if let Some(v) = self.scope.self_value {
                 return Ok(v.clone());
             }
         }
@@ -423,8 +425,63 @@ impl Eval<'_, '_> {
         ))
     }
 
+    /// The root of a traversal and the attribute reads after it, followed by
+    /// reference: `self.ingress` or `aws_vpc.main.id` copies the attribute, not
+    /// the whole object it sits in. None when the root is not held by reference
+    /// (locals, bound names, an extension's roots): [`Eval::root`] resolves it.
+    fn borrowed_prefix(&self, t: &hcl_edit::expr::Traversal) -> Option<(&Value, usize)> {
+        let Expression::Variable(root) = &t.expr else {
+            return None;
+        };
+        let root = root.as_str();
+        if self.template_vars.is_some()
+            || self.bindings.iter().any(|(n, _)| n == root)
+            || self.scope.extension.is_some_and(|x| x.claims(root))
+        {
+            return None;
+        }
+        let attr = |i: usize| match t.operators.get(i).map(|o| o.value()) {
+            Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
+            _ => None,
+        };
+        let (mut value, mut used) = match root {
+            "self" => (self.scope.self_value?, 0),
+            "var" => {
+                let name = attr(0)?;
+                let sensitive = self
+                    .scope
+                    .stack
+                    .variables
+                    .get(name)
+                    .is_some_and(|v| v.sensitive);
+                let value = self.scope.vars.get(name)?;
+                if sensitive {
+                    self.scope.sensitive_read.set(true);
+                }
+                (value, 1)
+            }
+            "local" | "count" | "each" | "path" | "module" | "data" => return None,
+            ty => (
+                self.scope
+                    .resources
+                    .get(&ResourceAddr::managed(ty, attr(0)?))?,
+                1,
+            ),
+        };
+        // A missing attribute stops here: the owned path reports it.
+        while let (Some(name), Value::Object(map)) = (attr(used), value) {
+            let Some(next) = map.get(name) else { break };
+            value = next;
+            used += 1;
+        }
+        Some((value, used))
+    }
+
     fn traversal(&self, t: &hcl_edit::expr::Traversal, expr: &Expression) -> EvalResult {
-        let (mut value, used) = self.root(t, expr)?;
+        let (mut value, used) = match self.borrowed_prefix(t) {
+            Some((value, used)) => (value.clone(), used),
+            None => self.root(t, expr)?,
+        };
         let ops: Vec<&TraversalOperator> =
             t.operators.iter().skip(used).map(|o| o.value()).collect();
         let mut i = 0;

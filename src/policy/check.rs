@@ -56,7 +56,11 @@ pub(super) fn check_in(
 ) -> Result<(), Diags> {
     let sources = source::scan(stack, cx.policies)?;
     let mut notes = Vec::new();
-    let (instances, values) = static_plan(stack, graph, vars, cx.provider, &mut notes);
+    let (instances, mut values) = static_plan(stack, graph, vars, cx.provider, &mut notes);
+    // Block values are kept only for the module calls that read them.
+    if stack.modules.is_empty() {
+        values = BTreeMap::new();
+    }
     let index = Index::new(stack, instances);
     let findings = eval::evaluate(cx.policies, vars, &index, &sources, None);
     report.instances += index

@@ -40,13 +40,13 @@ pub struct InstanceData {
     pub addr: InstanceAddr,
     /// The evaluated configuration, or why it could not be evaluated.
     pub config: Result<Object, String>,
-    /// The planned values (Unknown where only apply can tell).
-    pub after: Object,
-    /// `self`: the planned values with unset provider-chosen values as null.
+    /// `self`: the planned values (Unknown where only apply can tell), with unset
+    /// provider-chosen values as null.
     pub view: Value,
 }
 
 impl InstanceData {
+    /// `after` is the planned values; only the view of them is kept.
     pub fn new(
         addr: InstanceAddr,
         schema: Option<&Schema>,
@@ -55,21 +55,16 @@ impl InstanceData {
     ) -> InstanceData {
         let view = match (&config, schema) {
             (Ok(cfg), Some(s)) if addr.resource.mode == Mode::Managed => {
-                Value::Object(view(s, cfg, &after))
+                Value::Object(view(s, cfg, after))
             }
-            _ => Value::Object(after.clone()),
+            _ => Value::Object(after),
         };
-        InstanceData {
-            addr,
-            config,
-            after,
-            view,
-        }
+        InstanceData { addr, config, view }
     }
 }
 
 /// The planned values as a policy sees them: see the module documentation.
-pub fn view(schema: &Schema, config: &Object, after: &Object) -> Object {
+pub fn view(schema: &Schema, config: &Object, after: Object) -> Object {
     view_level(schema.attributes, schema.blocks, config, after)
 }
 
@@ -77,9 +72,8 @@ fn view_level(
     attributes: &[Attribute],
     blocks: &[BlockType],
     config: &Object,
-    after: &Object,
+    mut out: Object,
 ) -> Object {
-    let mut out = after.clone();
     for attr in attributes {
         let unset = config.get(attr.name).is_none_or(Value::is_null);
         if attr.presence == Presence::OptionalComputed
@@ -91,27 +85,22 @@ fn view_level(
     }
     for bt in blocks {
         let configured: &[Value] = config.get(bt.name).and_then(Value::as_list).unwrap_or(&[]);
-        match out.get(bt.name) {
+        match out.get_mut(bt.name) {
             Some(Value::Unknown) if configured.is_empty() && bt.computed_when_absent => {
                 out.insert(bt.name.to_string(), Value::List(Vec::new()));
             }
             Some(Value::List(items)) => {
                 let empty = Object::new();
-                let items = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| match item {
-                        Value::Object(obj) => {
-                            let cfg = configured
-                                .get(i)
-                                .and_then(Value::as_object)
-                                .unwrap_or(&empty);
-                            Value::Object(view_level(bt.attributes, bt.blocks, cfg, obj))
-                        }
-                        other => other.clone(),
-                    })
-                    .collect();
-                out.insert(bt.name.to_string(), Value::List(items));
+                for (i, item) in items.iter_mut().enumerate() {
+                    if let Value::Object(obj) = item {
+                        let cfg = configured
+                            .get(i)
+                            .and_then(Value::as_object)
+                            .unwrap_or(&empty);
+                        let planned = std::mem::take(obj);
+                        *obj = view_level(bt.attributes, bt.blocks, cfg, planned);
+                    }
+                }
             }
             _ => {}
         }
@@ -259,8 +248,9 @@ pub struct Index<'s> {
     by_ident: HashMap<String, Vec<usize>>,
     /// block → attribute path → the resource blocks its expression refers to.
     refs: HashMap<ResourceAddr, HashMap<String, BTreeSet<ResourceAddr>>>,
-    /// Block values built from the views, for normal references in conditions.
-    pub view_values: BTreeMap<ResourceAddr, Value>,
+    /// Block values built from the views, for normal references in conditions:
+    /// built on first use (most conditions read only `self`).
+    view_values: std::cell::OnceCell<BTreeMap<ResourceAddr, Value>>,
     reverse: std::cell::RefCell<HashMap<(String, String), std::rc::Rc<Reverse>>>,
 }
 
@@ -303,16 +293,6 @@ impl<'s> Index<'s> {
                 (addr.clone(), paths)
             })
             .collect();
-        let mut view_values = BTreeMap::new();
-        for (addr, idxs) in &by_block {
-            if let Some(block) = stack.resources.get(addr) {
-                let items = idxs
-                    .iter()
-                    .map(|&i| (instances[i].addr.key.clone(), instances[i].view.clone()))
-                    .collect();
-                view_values.insert(addr.clone(), block_value(block, items));
-            }
-        }
         Index {
             stack,
             instances,
@@ -320,9 +300,31 @@ impl<'s> Index<'s> {
             by_block,
             by_ident,
             refs,
-            view_values,
+            view_values: Default::default(),
             reverse: Default::default(),
         }
+    }
+
+    /// Each block's value from its instances' views, as conditions refer to it.
+    pub fn view_values(&self) -> &BTreeMap<ResourceAddr, Value> {
+        self.view_values.get_or_init(|| {
+            let mut out = BTreeMap::new();
+            for (addr, idxs) in &self.by_block {
+                if let Some(block) = self.stack.resources.get(addr) {
+                    let items = idxs
+                        .iter()
+                        .map(|&i| {
+                            (
+                                self.instances[i].addr.key.clone(),
+                                self.instances[i].view.clone(),
+                            )
+                        })
+                        .collect();
+                    out.insert(addr.clone(), block_value(block, items));
+                }
+            }
+            out
+        })
     }
 
     pub fn position(&self, addr: &InstanceAddr) -> Option<usize> {
@@ -598,6 +600,10 @@ impl Extension for PolicyScope<'_, '_> {
             }
             _ => None,
         }
+    }
+
+    fn claims(&self, name: &str) -> bool {
+        matches!(name, "resources" | "resource")
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {

@@ -6,7 +6,7 @@ use super::{Finding, Location, Outcome, Policy, PolicySet};
 use crate::addr::{Mode, ResourceAddr};
 use crate::config::eval::Scope;
 use crate::value::{Object, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Findings for every (policy, instance) pair; `only` limits the instances.
 pub fn evaluate(
@@ -74,8 +74,14 @@ pub fn decide(
     me: usize,
 ) -> (Outcome, Option<String>) {
     let ext = PolicyScope { index, me };
-    let mut scope = Scope::new(index.stack, vars, &index.view_values);
-    scope.self_value = Some(index.instances[me].view.clone());
+    static NO_BLOCKS: BTreeMap<ResourceAddr, Value> = BTreeMap::new();
+    let blocks = if policy.reads_blocks {
+        index.view_values()
+    } else {
+        &NO_BLOCKS
+    };
+    let mut scope = Scope::new(index.stack, vars, blocks);
+    scope.self_value = Some(&index.instances[me].view);
     scope.extension = Some(&ext);
     match scope.eval(&policy.condition) {
         Ok(Value::Bool(true)) => (Outcome::Pass, None),
@@ -101,5 +107,86 @@ pub fn decide(
             Outcome::Error,
             Some(format!("policy error: {}", super::context::describe(&d))),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::aws::{AwsProvider, Clients};
+    use crate::config::Stack;
+    use crate::graph::ConfigGraph;
+    use crate::policy::load::from_sources;
+    use crate::policy::{check_stack, Origin, Outcome};
+    use crate::value::Object;
+    use std::path::Path;
+
+    /// Conditions that read other blocks, directly or through a local, see their
+    /// values; those that read only `self` are not given them (and need not be).
+    #[test]
+    fn conditions_read_other_blocks_and_locals() {
+        let stack = Stack::from_sources(
+            Path::new("."),
+            vec![(
+                "main.tf".into(),
+                r#"
+resource "aws_kms_key" "a" {
+  description = "shared"
+}
+resource "aws_kms_key" "b" {
+  description = "shared"
+}
+resource "aws_kms_key" "c" {
+  description = "other"
+}
+locals {
+  expected = aws_kms_key.a.description
+}
+"#
+                .into(),
+            )],
+        )
+        .unwrap();
+        let policy = |id: &str, condition: &str| {
+            format!("policy \"{id}\" {{\n  resource_types = [\"aws_kms_key\"]\n  severity = \"low\"\n  condition = {condition}\n  message = \"m\"\n}}\n")
+        };
+        let policies = from_sources(vec![(
+            "p.hcl".into(),
+            policy("same_as_a", "self.description == aws_kms_key.a.description")
+                + &policy("same_as_local", "self.description == local.expected")
+                + &policy("self_only", "self.description != \"\""),
+            Origin::Stack,
+        )])
+        .unwrap();
+        assert!(policies.policies[0].reads_blocks && policies.policies[1].reads_blocks);
+        assert!(!policies.policies[2].reads_blocks);
+        let graph = ConfigGraph::build(&stack).unwrap();
+        let provider = AwsProvider::new(&Clients::offline());
+        let report = check_stack(&stack, &graph, &Object::new(), &provider, &policies).unwrap();
+        let mut got: Vec<(String, String, Outcome)> = report
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    report.policy(f).id.clone(),
+                    f.address.to_string(),
+                    f.outcome,
+                )
+            })
+            .collect();
+        got.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let want = |id: &'static str, outcomes: [Outcome; 3]| {
+            ["a", "b", "c"]
+                .into_iter()
+                .zip(outcomes)
+                .map(move |(n, o)| (id.to_string(), format!("aws_kms_key.{n}"), o))
+        };
+        let expected: Vec<_> = want("same_as_a", [Outcome::Pass, Outcome::Pass, Outcome::Fail])
+            .chain(want(
+                "same_as_local",
+                [Outcome::Pass, Outcome::Pass, Outcome::Fail],
+            ))
+            .chain(want("self_only", [Outcome::Pass; 3]))
+            .collect();
+        assert_eq!(got, expected);
     }
 }

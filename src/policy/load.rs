@@ -12,6 +12,7 @@
 //! ```
 
 use super::{baseline, Origin, Policy, PolicySet, Severity};
+use crate::config::refs::Ref;
 use crate::config::{literal, Expr};
 use crate::diag::{did_you_mean, display_path, Diag, Diags, SourceFile, Span};
 use crate::value::Value;
@@ -234,6 +235,10 @@ fn policy(file: &Arc<SourceFile>, block: Block, origin: Origin) -> Result<Policy
     if !errors.is_empty() {
         return Err(errors);
     }
+    let condition = condition.expect("checked above");
+    let reads_blocks = crate::config::refs::references(&condition.expr)
+        .iter()
+        .any(|(r, _)| matches!(r, Ref::Resource(_) | Ref::Local(_) | Ref::Invalid { .. }));
     Ok(Policy {
         id,
         resource_types: resource_types.unwrap_or_default(),
@@ -241,7 +246,8 @@ fn policy(file: &Arc<SourceFile>, block: Block, origin: Origin) -> Result<Policy
         checkov_id,
         message: message.unwrap_or_default(),
         description,
-        condition: condition.expect("checked above"),
+        condition,
+        reads_blocks,
         span: header,
         origin,
     })

@@ -96,6 +96,9 @@ pub struct Policy {
     /// Longer text for reports (SARIF rule help); the message when absent.
     pub description: Option<String>,
     pub condition: Expr,
+    /// The condition may read resource blocks (`aws_kms_key.ebs.arn`) or locals
+    /// (which may): only then are the stack's block values built for it.
+    pub reads_blocks: bool,
     /// The block header, for diagnostics.
     pub span: Span,
     pub origin: Origin,
