@@ -16,7 +16,7 @@ use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::block_value;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::{retry, ErrorKind, Meta, Provider, ProviderError, Schema, VolumeSnapshot};
-use crate::state::journal::Delta;
+use crate::state::journal::{Delta, Written};
 use crate::state::{Backend, PendingCreate, ResourceState, State};
 use crate::value::{Object, Value};
 use jobs::{Job, JobKind};
@@ -199,6 +199,7 @@ impl<'a> Applier<'a> {
                 changes: 0,
                 written: 0,
                 touched: BTreeSet::new(),
+                written_state: Written::default(),
                 whole_written: false,
                 journaled: false,
             }),
@@ -330,6 +331,8 @@ struct Ledger {
     written: u64,
     /// Instances changed since the last write.
     touched: BTreeSet<InstanceAddr>,
+    /// What the backend holds since the last write (for the next delta).
+    written_state: Written,
     /// Whether this run has written the whole state once.
     whole_written: bool,
     /// Whether a write since went to the journal (the end rewrites the document).
@@ -892,6 +895,7 @@ impl Run<'_> {
         let Ledger {
             state,
             touched,
+            written_state,
             whole_written,
             journaled,
             ..
@@ -903,7 +907,11 @@ impl Run<'_> {
         let result = match &expected {
             Some((lineage, serial)) if delta => {
                 backend
-                    .append(state, &Delta::of(state, touched), (lineage, *serial))
+                    .append(
+                        state,
+                        &Delta::of(state, touched, written_state),
+                        (lineage, *serial),
+                    )
                     .await
             }
             _ => {
@@ -916,6 +924,7 @@ impl Run<'_> {
             Ok(()) => {
                 *self.on_backend.lock().unwrap() = Some((state.lineage.clone(), state.serial));
                 touched.clear();
+                *written_state = Written::of(state);
                 *whole_written = true;
                 *journaled |= delta;
                 ledger.written = changes;

@@ -16,9 +16,19 @@ pub struct Delta {
     pub serial: u64,
     /// The instances this write changed: their new state, or `removed`.
     pub resources: Vec<Change>,
-    /// Pending creates are few (at most the parallelism): written whole.
-    pub pending: Vec<PendingCreate>,
-    pub outputs: BTreeMap<String, OutputState>,
+    /// The whole list of pending creates: only in entries written before
+    /// `pending_added`/`pending_done` existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Vec<PendingCreate>>,
+    /// Pending creates begun since the last write.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_added: Vec<PendingCreate>,
+    /// Tokens of pending creates resolved since the last write.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_done: Vec<String>,
+    /// The outputs, when they changed since the last write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<BTreeMap<String, OutputState>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,10 +38,29 @@ pub struct Change {
     pub resource: Option<ResourceState>,
 }
 
+/// What the backend holds after a write, as far as the next delta needs to
+/// know: which pending creates it has, and its outputs.
+#[derive(Clone, Debug, Default)]
+pub struct Written {
+    pending: BTreeSet<String>,
+    outputs: BTreeMap<String, OutputState>,
+}
+
+impl Written {
+    pub fn of(state: &State) -> Written {
+        Written {
+            pending: state.pending.iter().map(|p| p.token.clone()).collect(),
+            outputs: state.outputs.clone(),
+        }
+    }
+}
+
 impl Delta {
-    /// What `state` says now about the `touched` instances, plus its pending
-    /// creates and outputs.
-    pub fn of(state: &State, touched: &BTreeSet<InstanceAddr>) -> Delta {
+    /// What `state` says now about the `touched` instances, and how its pending
+    /// creates and outputs differ from what the backend holds (`written`): a
+    /// write costs the change, however many creates are in flight.
+    pub fn of(state: &State, touched: &BTreeSet<InstanceAddr>, written: &Written) -> Delta {
+        let now: BTreeSet<&str> = state.pending.iter().map(|p| p.token.as_str()).collect();
         Delta {
             lineage: state.lineage.clone(),
             serial: state.serial,
@@ -42,8 +71,20 @@ impl Delta {
                     resource: state.get(addr).cloned(),
                 })
                 .collect(),
-            pending: state.pending.clone(),
-            outputs: state.outputs.clone(),
+            pending: None,
+            pending_added: state
+                .pending
+                .iter()
+                .filter(|p| !written.pending.contains(&p.token))
+                .cloned()
+                .collect(),
+            pending_done: written
+                .pending
+                .iter()
+                .filter(|t| !now.contains(t.as_str()))
+                .cloned()
+                .collect(),
+            outputs: (state.outputs != written.outputs).then(|| state.outputs.clone()),
         }
     }
 
@@ -60,8 +101,16 @@ impl Delta {
                 }
             }
         }
-        state.pending = self.pending.clone();
-        state.outputs = self.outputs.clone();
+        if let Some(whole) = &self.pending {
+            state.pending = whole.clone();
+        }
+        state
+            .pending
+            .retain(|p| !self.pending_done.contains(&p.token));
+        state.pending.extend(self.pending_added.iter().cloned());
+        if let Some(outputs) = &self.outputs {
+            state.outputs = outputs.clone();
+        }
         state.serial = self.serial;
         Ok(())
     }
@@ -153,12 +202,14 @@ mod tests {
 
         with(&mut live, "aws_vpc.b", "vpc-2");
         live.serial = 2;
-        journal.extend(Delta::of(&live, &BTreeSet::from([addr("aws_vpc.b")])).to_line());
+        let written = Written::of(&doc);
+        journal.extend(Delta::of(&live, &BTreeSet::from([addr("aws_vpc.b")]), &written).to_line());
+        let written = Written::of(&live);
         live.remove(&addr("aws_vpc.a"));
         live.set_output("x", &crate::value::Value::from("y"), false)
             .unwrap();
         live.serial = 3;
-        journal.extend(Delta::of(&live, &BTreeSet::from([addr("aws_vpc.a")])).to_line());
+        journal.extend(Delta::of(&live, &BTreeSet::from([addr("aws_vpc.a")]), &written).to_line());
 
         let mut read = doc.clone();
         replay(&mut read, &journal, "t").unwrap();
@@ -172,10 +223,15 @@ mod tests {
         let doc = live.clone();
         with(&mut live, "aws_vpc.a", "vpc-1");
         live.serial = 1;
-        let mut journal = Delta::of(&live, &BTreeSet::from([addr("aws_vpc.a")])).to_line();
+        let mut journal = Delta::of(
+            &live,
+            &BTreeSet::from([addr("aws_vpc.a")]),
+            &Written::of(&doc),
+        )
+        .to_line();
         let whole = live.clone();
         live.serial = 2;
-        let torn = Delta::of(&live, &BTreeSet::new()).to_line();
+        let torn = Delta::of(&live, &BTreeSet::new(), &Written::of(&whole)).to_line();
         journal.extend(&torn[..torn.len() / 2]);
         let mut read = doc.clone();
         replay(&mut read, &journal, "t").unwrap();
@@ -187,7 +243,12 @@ mod tests {
         let mut live = State::new();
         with(&mut live, "aws_vpc.a", "vpc-1");
         live.serial = 1;
-        let journal = Delta::of(&live, &BTreeSet::from([addr("aws_vpc.a")])).to_line();
+        let journal = Delta::of(
+            &live,
+            &BTreeSet::from([addr("aws_vpc.a")]),
+            &Written::default(),
+        )
+        .to_line();
         let mut read = live.clone();
         read.remove(&addr("aws_vpc.a"));
         read.serial = 5;
@@ -198,5 +259,63 @@ mod tests {
         );
         let mut other = State::new();
         assert!(replay(&mut other, &journal, "t").is_err());
+    }
+
+    fn pending(token: &str) -> PendingCreate {
+        PendingCreate::new(
+            &addr(&format!("aws_vpc.{token}")),
+            token,
+            "stack",
+            &crate::value::Object::new(),
+            &[],
+            false,
+        )
+    }
+
+    /// With ten creates in flight, each write carries the creates begun and
+    /// resolved since the last one, not all ten again.
+    #[test]
+    fn pending_creates_are_journaled_as_they_begin_and_end() {
+        let mut live = State::new();
+        live.serial = 1;
+        let doc = live.clone();
+        let mut journal = Vec::new();
+        let mut written = Written::of(&doc);
+        for i in 0..10 {
+            live.pending.push(pending(&format!("t{i}")));
+            live.serial += 1;
+            let line = Delta::of(&live, &BTreeSet::new(), &written).to_line();
+            let delta: Delta = serde_json::from_slice(&line).unwrap();
+            assert_eq!(delta.pending_added.len(), 1, "only the create just begun");
+            assert!(delta.pending_done.is_empty() && delta.outputs.is_none());
+            journal.extend(line);
+            written = Written::of(&live);
+        }
+        live.pending.retain(|p| p.token != "t3" && p.token != "t7");
+        with(&mut live, "aws_vpc.t3", "vpc-3");
+        live.serial += 1;
+        let delta = Delta::of(&live, &BTreeSet::from([addr("aws_vpc.t3")]), &written);
+        assert_eq!(delta.pending_done, vec!["t3".to_string(), "t7".to_string()]);
+        assert!(delta.pending_added.is_empty());
+        journal.extend(delta.to_line());
+        let mut read = doc.clone();
+        replay(&mut read, &journal, "t").unwrap();
+        assert_eq!(read, live);
+    }
+
+    /// An entry of an earlier recon carries the whole list of pending creates.
+    #[test]
+    fn an_entry_with_the_whole_pending_list_still_replays() {
+        let mut live = State::new();
+        live.pending = vec![pending("a"), pending("b")];
+        live.serial = 2;
+        let mut delta = Delta::of(&live, &BTreeSet::new(), &Written::default());
+        delta.pending = Some(live.pending.clone());
+        delta.pending_added.clear();
+        let mut read = live.clone();
+        read.pending = vec![pending("old")];
+        read.serial = 1;
+        replay(&mut read, &delta.to_line(), "t").unwrap();
+        assert_eq!(read, live);
     }
 }

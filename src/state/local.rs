@@ -72,7 +72,12 @@ const JOURNAL_MIN_BOUND: u64 = 1 << 20;
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
         let path = path.into();
-        LocalBackend { base: path.clone(), path, known: Arc::default(), backed_up: Arc::default() }
+        LocalBackend {
+            base: path.clone(),
+            path,
+            known: Arc::default(),
+            backed_up: Arc::default(),
+        }
     }
 
     /// The state of environment `env` (None or "default": `base` itself), kept at
@@ -82,17 +87,29 @@ impl LocalBackend {
         let path = match env.filter(|e| *e != "default") {
             Some(env) => {
                 let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
-                let name = base.file_name().map(OsString::from).unwrap_or_else(|| "state.json".into());
+                let name = base
+                    .file_name()
+                    .map(OsString::from)
+                    .unwrap_or_else(|| "state.json".into());
                 dir.join("env").join(env).join(name)
             }
             None => base.clone(),
         };
-        LocalBackend { path, base, known: Arc::default(), backed_up: Arc::default() }
+        LocalBackend {
+            path,
+            base,
+            known: Arc::default(),
+            backed_up: Arc::default(),
+        }
     }
 
     /// Whether `path` holds a readable state of lineage `lineage`.
     pub fn holds(path: &Path, lineage: &str) -> bool {
-        LocalBackend::new(path).read().ok().flatten().is_some_and(|s| s.lineage == lineage)
+        LocalBackend::new(path)
+            .read()
+            .ok()
+            .flatten()
+            .is_some_and(|s| s.lineage == lineage)
     }
 
     /// The lock file: `<path>.lock`.
@@ -143,7 +160,11 @@ impl LocalBackend {
         }
     }
 
-    fn metadata(&self, path: &Path, what: &'static str) -> Result<Option<fs::Metadata>, StateError> {
+    fn metadata(
+        &self,
+        path: &Path,
+        what: &'static str,
+    ) -> Result<Option<fs::Metadata>, StateError> {
         match fs::metadata(path) {
             Ok(m) => Ok(Some(m)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -191,6 +212,7 @@ impl LocalBackend {
         tmp.write_all(bytes)
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(|e| self.io_err("write", e))?;
+        super::stats::wrote(bytes.len());
         tmp.persist(dest)
             .map_err(|e| self.io_err("replace", e.error))?;
         Ok(())
@@ -202,8 +224,12 @@ impl LocalBackend {
 impl LocalBackend {
     /// The document, then its journal.
     pub fn read(&self) -> Result<Option<State>, StateError> {
-        let Some(meta) = self.metadata(&self.path, "read")? else { return Ok(None) };
-        let Some(bytes) = self.read_bytes()? else { return Ok(None) };
+        let Some(meta) = self.metadata(&self.path, "read")? else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.read_bytes()? else {
+            return Ok(None);
+        };
         let mut state = State::from_json_at(&bytes, &self.location())?;
         let journal = self.read_journal()?;
         journal::replay(&mut state, &journal, &self.location())?;
@@ -212,16 +238,31 @@ impl LocalBackend {
     }
 
     fn remember(&self, doc: FileId, journal_len: u64, state: &State) {
-        *self.known.lock().unwrap() = Some(Known { doc, journal_len, lineage: state.lineage.clone(), serial: state.serial });
+        *self.known.lock().unwrap() = Some(Known {
+            doc,
+            journal_len,
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+        });
     }
 
     /// (lineage, serial) of the state on disk now; read and checked in full
     /// unless the files are the very ones this backend last saw.
     fn current(&self) -> Result<Option<(String, u64)>, StateError> {
-        let Some(meta) = self.metadata(&self.path, "read")? else { return Ok(None) };
-        let journal_len = self.metadata(&self.journal_path(), "read the journal of")?.map_or(0, |m| m.len());
+        let Some(meta) = self.metadata(&self.path, "read")? else {
+            return Ok(None);
+        };
+        let journal_len = self
+            .metadata(&self.journal_path(), "read the journal of")?
+            .map_or(0, |m| m.len());
         let doc = FileId::of(&meta);
-        if let Some(known) = self.known.lock().unwrap().as_ref().filter(|k| k.doc == doc && k.journal_len == journal_len) {
+        if let Some(known) = self
+            .known
+            .lock()
+            .unwrap()
+            .as_ref()
+            .filter(|k| k.doc == doc && k.journal_len == journal_len)
+        {
             return Ok(Some((known.lineage.clone(), known.serial)));
         }
         Ok(self.read()?.map(|state| (state.lineage, state.serial)))
@@ -248,7 +289,12 @@ impl LocalBackend {
         // What is there is checked first: an unreadable or newer-format state is
         // an error here too, so it is never replaced.
         let current = self.current()?;
-        check_replace_current(&self.location(), current.as_ref().map(|(l, s)| (l.as_str(), *s)), state, expected)?;
+        check_replace_current(
+            &self.location(),
+            current.as_ref().map(|(l, s)| (l.as_str(), *s)),
+            state,
+            expected,
+        )?;
         self.back_up_once(&dir)?;
         let text = state.to_json_pretty().into_bytes();
         self.write_atomic(&dir, &self.path, &text)?;
@@ -260,17 +306,37 @@ impl LocalBackend {
             Err(e) => return Err(self.io_err("remove the journal of", e)),
         }
         sync_dir(&dir);
-        let meta = self.metadata(&self.path, "read")?.ok_or_else(|| self.io_err("read", io::ErrorKind::NotFound.into()))?;
+        let meta = self
+            .metadata(&self.path, "read")?
+            .ok_or_else(|| self.io_err("read", io::ErrorKind::NotFound.into()))?;
         self.remember(FileId::of(&meta), 0, state);
         Ok(())
     }
 
     /// Appends one change to the journal, durable (fsynced) when it returns; a
     /// journal grown past the document is folded into it instead.
-    pub fn append(&self, state: &State, delta: &Delta, expected: (&str, u64)) -> Result<(), StateError> {
+    pub fn append(
+        &self,
+        state: &State,
+        delta: &Delta,
+        expected: (&str, u64),
+    ) -> Result<(), StateError> {
         let current = self.current()?;
-        check_replace_current(&self.location(), current.as_ref().map(|(l, s)| (l.as_str(), *s)), state, Some(expected))?;
-        let known = self.known.lock().unwrap().clone().ok_or_else(|| StateError::Missing { location: self.location(), expected: expected.1 })?;
+        check_replace_current(
+            &self.location(),
+            current.as_ref().map(|(l, s)| (l.as_str(), *s)),
+            state,
+            Some(expected),
+        )?;
+        let known = self
+            .known
+            .lock()
+            .unwrap()
+            .clone()
+            .ok_or_else(|| StateError::Missing {
+                location: self.location(),
+                expected: expected.1,
+            })?;
         let line = delta.to_line();
         if known.journal_len + line.len() as u64 > JOURNAL_MIN_BOUND.max(known.doc.len) {
             return self.write(state, Some(expected));
@@ -281,8 +347,13 @@ impl LocalBackend {
         file.append(true).create(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
-        let mut file = file.open(self.journal_path()).map_err(|e| self.io_err("open the journal of", e))?;
-        file.write_all(&line).and_then(|()| file.sync_data()).map_err(|e| self.io_err("append to the journal of", e))?;
+        let mut file = file
+            .open(self.journal_path())
+            .map_err(|e| self.io_err("open the journal of", e))?;
+        file.write_all(&line)
+            .and_then(|()| file.sync_data())
+            .map_err(|e| self.io_err("append to the journal of", e))?;
+        super::stats::wrote(line.len());
         if known.journal_len == 0 {
             sync_dir(&dir);
         }
@@ -305,7 +376,12 @@ impl Backend for LocalBackend {
         LocalBackend::write(self, state, expected)
     }
 
-    async fn append(&self, state: &State, delta: &Delta, expected: (&str, u64)) -> Result<(), StateError> {
+    async fn append(
+        &self,
+        state: &State,
+        delta: &Delta,
+        expected: (&str, u64),
+    ) -> Result<(), StateError> {
         LocalBackend::append(self, state, delta, expected)
     }
 
@@ -330,7 +406,12 @@ impl Backend for LocalBackend {
             match fs::hard_link(tmp.path(), &lock) {
                 Ok(()) => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match self.read_lock()? {
-                    Some(holder) => return Err(StateError::Locked { location: self.location(), holder: Box::new(holder) }),
+                    Some(holder) => {
+                        return Err(StateError::Locked {
+                            location: self.location(),
+                            holder: Box::new(holder),
+                        })
+                    }
                     // Released between our attempt and the read: try again.
                     None => continue,
                 },
@@ -341,8 +422,14 @@ impl Backend for LocalBackend {
 
     async fn unlock(&self, id: &str) -> Result<(), StateError> {
         match self.read_lock()? {
-            None => Err(StateError::NotLocked { location: self.location() }),
-            Some(holder) if holder.id != id => Err(StateError::LockMismatch { location: self.location(), wanted: id.to_string(), holder: Box::new(holder) }),
+            None => Err(StateError::NotLocked {
+                location: self.location(),
+            }),
+            Some(holder) if holder.id != id => Err(StateError::LockMismatch {
+                location: self.location(),
+                wanted: id.to_string(),
+                holder: Box::new(holder),
+            }),
             Some(_) => fs::remove_file(self.lock_path()).map_err(|e| self.io_err("unlock", e)),
         }
     }
@@ -362,8 +449,15 @@ impl Backend for LocalBackend {
         if self.base.exists() {
             envs.push("default".to_string());
         }
-        let dir = self.base.parent().map(Path::to_path_buf).unwrap_or_default().join("env");
-        let Some(file) = self.base.file_name() else { return Ok(envs) };
+        let dir = self
+            .base
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+            .join("env");
+        let Some(file) = self.base.file_name() else {
+            return Ok(envs);
+        };
         if let Ok(entries) = fs::read_dir(&dir) {
             let mut found: Vec<String> = entries
                 .filter_map(Result::ok)
@@ -566,7 +660,14 @@ mod tests {
             .write(&next(&second), Some((&first.lineage, first.serial)))
             .unwrap_err();
         assert!(
-            matches!(err, StateError::StaleSerial { found: 2, expected: 1, .. }),
+            matches!(
+                err,
+                StateError::StaleSerial {
+                    found: 2,
+                    expected: 1,
+                    ..
+                }
+            ),
             "{err}"
         );
 
@@ -582,7 +683,14 @@ mod tests {
             .write(&next(&second), Some((&second.lineage, second.serial)))
             .unwrap_err();
         assert!(
-            matches!(err, StateError::StaleSerial { found: 3, expected: 2, .. }),
+            matches!(
+                err,
+                StateError::StaleSerial {
+                    found: 3,
+                    expected: 2,
+                    ..
+                }
+            ),
             "{err}"
         );
 
@@ -613,7 +721,10 @@ mod tests {
     fn one_lock_at_a_time_and_only_its_owner_unlocks() {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path().join("state/default.json"));
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let b: &dyn Backend = &backend;
             assert_eq!(b.lock_info().await.unwrap(), None);
@@ -628,11 +739,17 @@ mod tests {
             assert!(matches!(err, StateError::LockMismatch { .. }), "{err}");
             assert_eq!(b.lock_info().await.unwrap(), Some(mine.clone()));
             b.unlock(&mine.id).await.unwrap();
-            assert!(matches!(b.unlock(&mine.id).await.unwrap_err(), StateError::NotLocked { .. }));
+            assert!(matches!(
+                b.unlock(&mine.id).await.unwrap_err(),
+                StateError::NotLocked { .. }
+            ));
             b.lock(&theirs).await.unwrap();
         });
         // Only the lock file is left, no temporary files.
-        let names: Vec<String> = fs::read_dir(dir.path().join("state")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = fs::read_dir(dir.path().join("state"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names, ["default.json.lock"]);
     }
 
@@ -644,11 +761,24 @@ mod tests {
         assert_eq!(prod.path(), dir.path().join("state/env/prod/web.json"));
         assert_eq!(LocalBackend::for_env(&base, Some("default")).path(), base);
         prod.write(&next(&sample()), None).unwrap();
-        LocalBackend::for_env(&base, Some("dev")).write(&next(&sample()), None).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        assert_eq!(rt.block_on(Backend::environments(&prod)).unwrap(), ["dev", "prod"]);
-        LocalBackend::new(&base).write(&next(&sample()), None).unwrap();
-        assert_eq!(rt.block_on(Backend::environments(&prod)).unwrap(), ["default", "dev", "prod"]);
+        LocalBackend::for_env(&base, Some("dev"))
+            .write(&next(&sample()), None)
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert_eq!(
+            rt.block_on(Backend::environments(&prod)).unwrap(),
+            ["dev", "prod"]
+        );
+        LocalBackend::new(&base)
+            .write(&next(&sample()), None)
+            .unwrap();
+        assert_eq!(
+            rt.block_on(Backend::environments(&prod)).unwrap(),
+            ["default", "dev", "prod"]
+        );
     }
 
     #[test]
@@ -665,32 +795,63 @@ mod tests {
 
     #[test]
     fn appended_changes_are_read_back_and_folded_into_the_document_by_a_write() {
-        use crate::state::journal::Delta;
+        use crate::state::journal::{Delta, Written};
         use std::collections::BTreeSet;
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path().join("s.json"));
         let mut state = next(&sample());
         backend.write(&state, None).unwrap();
+        let written = Written::of(&state);
         let doc = std::fs::read(backend.path()).unwrap();
         let addr: InstanceAddr = "aws_subnet.a".parse().unwrap();
         let expected = (state.lineage.clone(), state.serial);
-        state.upsert(ResourceState::from_object(&addr, &object! {"id" => "subnet-1"}, &[], false).unwrap());
+        state.upsert(
+            ResourceState::from_object(&addr, &object! {"id" => "subnet-1"}, &[], false).unwrap(),
+        );
         state.bump_serial();
-        backend.append(&state, &Delta::of(&state, &BTreeSet::from([addr.clone()])), (&expected.0, expected.1)).unwrap();
-        assert_eq!(std::fs::read(backend.path()).unwrap(), doc, "an append leaves the document alone");
-        assert_eq!(LocalBackend::new(backend.path()).read().unwrap().unwrap(), state, "another reader sees document + journal");
+        backend
+            .append(
+                &state,
+                &Delta::of(&state, &BTreeSet::from([addr.clone()]), &written),
+                (&expected.0, expected.1),
+            )
+            .unwrap();
+        assert_eq!(
+            std::fs::read(backend.path()).unwrap(),
+            doc,
+            "an append leaves the document alone"
+        );
+        assert_eq!(
+            LocalBackend::new(backend.path()).read().unwrap().unwrap(),
+            state,
+            "another reader sees document + journal"
+        );
         // A stale expectation is refused, as for a whole write.
         let mut stale = state.clone();
         stale.bump_serial();
-        assert!(backend.append(&stale, &Delta::of(&stale, &BTreeSet::new()), (&expected.0, expected.1)).unwrap_err().is_conflict());
+        assert!(backend
+            .append(
+                &stale,
+                &Delta::of(&stale, &BTreeSet::new(), &written),
+                (&expected.0, expected.1)
+            )
+            .unwrap_err()
+            .is_conflict());
         let before = state.serial;
         state.bump_serial();
-        backend.write(&state, Some((&state.lineage.clone(), before))).unwrap();
-        assert!(!backend.journal_path().exists(), "a whole write folds the journal in");
-        assert_eq!(LocalBackend::new(backend.path()).read().unwrap().unwrap(), state);
+        backend
+            .write(&state, Some((&state.lineage.clone(), before)))
+            .unwrap();
+        assert!(
+            !backend.journal_path().exists(),
+            "a whole write folds the journal in"
+        );
+        assert_eq!(
+            LocalBackend::new(backend.path()).read().unwrap().unwrap(),
+            state
+        );
         // The backup is the state before this run's first write, journal included.
         let backup = State::from_json(&std::fs::read(backend.backup_path()).unwrap()).unwrap();
         assert_eq!(backup.serial, expected.1);
     }
-
 }
