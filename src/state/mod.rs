@@ -5,12 +5,13 @@
 //! to replace a state that changed under us or belongs to another stack.
 
 pub mod envelope;
-pub mod journal;
 mod identity;
+pub mod journal;
 pub mod local;
 pub mod lock;
 mod pending;
 pub mod s3;
+pub mod stats;
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::value::{Object, Value};
@@ -593,7 +594,12 @@ pub trait Backend: Send + Sync {
     /// Records one change of an apply: `delta` says what changed since the last
     /// write, `state` is the whole state after it. Durable when it returns, and a
     /// compare-and-swap like `write`. Backends without a journal write `state`.
-    async fn append(&self, state: &State, delta: &journal::Delta, expected: (&str, u64)) -> Result<(), StateError> {
+    async fn append(
+        &self,
+        state: &State,
+        delta: &journal::Delta,
+        expected: (&str, u64),
+    ) -> Result<(), StateError> {
         let _ = delta;
         self.write(state, Some(expected)).await
     }

@@ -247,7 +247,11 @@ impl S3Backend {
         for chunk in keys.chunks(1000) {
             let objects = chunk
                 .iter()
-                .map(|k| aws_sdk_s3::types::ObjectIdentifier::builder().key(k).build())
+                .map(|k| {
+                    aws_sdk_s3::types::ObjectIdentifier::builder()
+                        .key(k)
+                        .build()
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| self.remote("delete the journal of", e.to_string()))?;
             let delete = aws_sdk_s3::types::Delete::builder()
@@ -417,6 +421,7 @@ impl Backend for S3Backend {
         };
         let body = self.encode(state).await?;
         let checksum = super::sha256_hex(&body);
+        super::stats::wrote(body.len());
         let mut req = self
             .put(&self.key, body)
             .metadata(META_SHA256, &checksum)
@@ -465,26 +470,39 @@ impl Backend for S3Backend {
         self.after_whole_write().await
     }
 
-    async fn append(&self, state: &State, delta: &journal::Delta, expected: (&str, u64)) -> Result<(), StateError> {
+    async fn append(
+        &self,
+        state: &State,
+        delta: &journal::Delta,
+        expected: (&str, u64),
+    ) -> Result<(), StateError> {
         let seen = self.seen.lock().unwrap().clone();
         // Only on top of a document this process read or wrote; otherwise whole.
         let Some(seen) = seen.filter(|s| s.lineage == expected.0 && s.serial == expected.1) else {
             return self.write(state, Some(expected)).await;
         };
         if delta.serial <= seen.serial || delta.lineage != seen.lineage {
-            return Err(StateError::SerialNotIncreased { location: self.location(), new: delta.serial, current: seen.serial });
+            return Err(StateError::SerialNotIncreased {
+                location: self.location(),
+                new: delta.serial,
+                current: seen.serial,
+            });
         }
         let key = format!("{}{:020}", self.journal_of(seen.document), delta.serial);
         let at = format!("s3://{}/{key}", self.settings.bucket);
         let line = delta.to_line();
         let body = match &self.settings.client_kms_key_id {
             Some(id) => {
-                let data_key = self.journal_key.get_or_try_init(|| envelope::data_key(&self.kms, id, &at)).await?;
+                let data_key = self
+                    .journal_key
+                    .get_or_try_init(|| envelope::data_key(&self.kms, id, &at))
+                    .await?;
                 envelope::seal_under(data_key, &line, &at)?
             }
             None => line,
         };
         let checksum = super::sha256_hex(&body);
+        super::stats::wrote(body.len());
         let sent = self
             .put(&key, body)
             .metadata(META_SHA256, &checksum)
@@ -497,7 +515,10 @@ impl Backend for S3Backend {
             Ok(_) => {}
             Err(e) if matches!(http_status(&e), Some(412) | Some(409)) => {
                 // Our own earlier attempt, whose answer was lost, or another writer.
-                let ours = self.get_raw(&key, None).await?.is_some_and(|raw| raw.checksum.as_deref() == Some(checksum.as_str()));
+                let ours = self
+                    .get_raw(&key, None)
+                    .await?
+                    .is_some_and(|raw| raw.checksum.as_deref() == Some(checksum.as_str()));
                 if !ours {
                     return Err(StateError::Conflict {
                         location: self.location(),
