@@ -13,8 +13,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Idempotent calls (reads, waits, modifies, deletes): retried by the SDK with
 /// exponential backoff and jitter, patiently enough to ride out throttling.
+/// Adaptive: once a service throttles, its client paces every later call (the
+/// rate limiter lives in the client's retry partition), so a burst of reads is
+/// slowed rather than failed.
 pub fn retry_config() -> RetryConfig {
-    RetryConfig::standard()
+    RetryConfig::adaptive()
         .with_max_attempts(10)
         .with_initial_backoff(Duration::from_millis(200))
         .with_max_backoff(Duration::from_secs(20))
@@ -33,9 +36,10 @@ pub fn timeout_config(call: Duration) -> TimeoutConfig {
         .build()
 }
 
-/// One partition for all of recon's clients with no retry quota: the SDK's
-/// default quota gives up on retries after a burst of throttling, which would turn
-/// a slow apply into a failed one.
+/// A partition per service client, with no retry quota: the SDK's default quota
+/// gives up on retries after a burst of throttling, which would turn a slow apply
+/// into a failed one. Each call builds a new partition, so each service client
+/// has its own adaptive rate limiter: IAM throttling does not slow EC2.
 pub fn retry_partition() -> RetryPartition {
     RetryPartition::custom("recon")
         .token_bucket(TokenBucket::unlimited())
