@@ -1070,7 +1070,7 @@ fn keys_under(moto: &Moto, prefix: &str) -> Vec<String> {
 
 #[test]
 fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_whole_write() {
-    use recon::state::journal::Delta;
+    use recon::state::journal::{Delta, Written};
     use recon::state::{Backend, ResourceState, S3Backend, State, StateError};
     let moto = Moto::start();
     create_bucket(&moto, true);
@@ -1119,7 +1119,11 @@ fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_
                 .into_iter()
                 .collect();
             alice
-                .append(&state, &Delta::of(&state, &touched), (&lineage, before))
+                .append(
+                    &state,
+                    &Delta::of(&state, &touched, &Written::of(&state)),
+                    (&lineage, before),
+                )
                 .await
                 .unwrap();
         }
@@ -1156,14 +1160,22 @@ fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_
     bobs.bump_serial();
     let touched = Default::default();
     runtime()
-        .block_on(bob.append(&bobs, &Delta::of(&bobs, &touched), (&lineage, 6)))
+        .block_on(bob.append(
+            &bobs,
+            &Delta::of(&bobs, &touched, &Written::of(&read)),
+            (&lineage, 6),
+        ))
         .unwrap();
     let mut alices = state.clone();
     alices.upsert(eip(9));
     alices.bump_serial();
     let touched = ["aws_eip.ip9".parse().unwrap()].into_iter().collect();
     let refused = runtime()
-        .block_on(alice.append(&alices, &Delta::of(&alices, &touched), (&lineage, 6)))
+        .block_on(alice.append(
+            &alices,
+            &Delta::of(&alices, &touched, &Written::of(&state)),
+            (&lineage, 6),
+        ))
         .unwrap_err();
     assert!(matches!(refused, StateError::Conflict { .. }), "{refused}");
 
