@@ -1,7 +1,7 @@
 //! Diagnostics that point into stack files: every error about configuration says
 //! file:line:col, shows the source line, and says what to do.
 
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,7 +33,10 @@ impl Span {
     /// One-based line and column of the start.
     pub fn line_col(&self) -> (usize, usize) {
         let text = &self.file.text;
-        let start = self.range.start.min(text.len());
+        let mut start = self.range.start.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
         let before = &text[..start];
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -61,22 +64,20 @@ impl Eq for SourceFile {}
 pub struct Diag(Box<DiagData>);
 
 /// What a [`Diag`] holds; its public fields read through `Diag` (`diag.message`).
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct DiagData {
     pub message: String,
-    #[source_code]
-    source_code: Option<NamedSource<Arc<String>>>,
-    #[label("{label}")]
-    span_label: Option<SourceSpan>,
+    span: Option<Span>,
     label: String,
-    #[help]
     pub help: Option<String>,
     /// More places that belong to this error (e.g. each reference on a cycle).
-    #[related]
     pub related: Vec<Diag>,
     /// file:line:col of the primary span, for plain-text and JSON output.
     pub location: Option<String>,
+    /// The lines shown under the message, built when the diagnostic is rendered
+    /// (many are made and dropped unseen, by `try()` for one).
+    excerpt: std::sync::OnceLock<Option<Excerpt>>,
 }
 
 impl std::ops::Deref for Diag {
@@ -94,30 +95,58 @@ impl std::ops::DerefMut for Diag {
 
 impl miette::Diagnostic for Diag {
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.0.help()
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.0.source_code()
+        self.excerpt().map(|e| e as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        self.0.labels()
+        let excerpt = self.excerpt()?;
+        let span = SourceSpan::new(excerpt.span.start.into(), excerpt.span.len());
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_with_span(Some(self.label.clone()), span),
+        )))
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        self.0.related()
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|d| d as &dyn miette::Diagnostic),
+        ))
     }
+}
+
+/// Messages and help longer than this are cut (a megabyte-long token would
+/// otherwise be printed whole, more than once).
+const MAX_MESSAGE: usize = 400;
+
+/// `text` cut to about [`MAX_MESSAGE`] characters, saying how much was left out.
+pub fn clip(text: String) -> String {
+    if text.len() <= MAX_MESSAGE {
+        return text;
+    }
+    let total = text.chars().count();
+    if total <= MAX_MESSAGE {
+        return text;
+    }
+    let kept: String = text.chars().take(MAX_MESSAGE / 2).collect();
+    format!("{kept}… ({} more characters)", total - MAX_MESSAGE / 2)
 }
 
 impl Diag {
     /// An error with no place in a stack file (bad flag, unreadable directory).
     pub fn plain(message: impl Into<String>) -> Diag {
         Diag::new(DiagData {
-            message: message.into(),
-            source_code: None,
-            span_label: None,
+            message: clip(message.into()),
+            span: None,
             label: String::new(),
             help: None,
             related: Vec::new(),
             location: None,
+            excerpt: Default::default(),
         })
     }
 
@@ -127,31 +156,32 @@ impl Diag {
 
     /// An error at `span`; `label` is the short note under the marked source.
     pub fn at(span: &Span, message: impl Into<String>, label: impl Into<String>) -> Diag {
-        let file = &span.file;
-        let len = span.range.end.saturating_sub(span.range.start);
-        let message = message.into();
         Diag::new(DiagData {
-            message,
-            source_code: Some(
-                // miette adds line:col after the name itself.
-                NamedSource::new(file.name.clone(), file.text.clone()).with_language("hcl"),
-            ),
-            span_label: Some(SourceSpan::new(span.range.start.into(), len)),
-            label: label.into(),
+            message: clip(message.into()),
+            span: Some(span.clone()),
+            label: clip(label.into()),
             help: None,
             related: Vec::new(),
             location: Some(span.location()),
+            excerpt: Default::default(),
         })
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diag {
-        self.help = Some(help.into());
+        self.help = Some(clip(help.into()));
         self
     }
 
     pub fn with_related(mut self, related: Vec<Diag>) -> Diag {
         self.related = related;
         self
+    }
+
+    fn excerpt(&self) -> Option<&Excerpt> {
+        self.0
+            .excerpt
+            .get_or_init(|| self.span.as_ref().map(Excerpt::around))
+            .as_ref()
     }
 
     /// Renders for a terminal (colour when `color`), or as plain text.
@@ -170,6 +200,132 @@ impl Diag {
             out = self.message.clone();
         }
         out
+    }
+}
+
+/// The lines of a file around a span, as shown under a message: at most
+/// [`Excerpt::MAX_LINES`] lines, each cut to a window of [`Excerpt::MAX_WIDTH`]
+/// characters around the span (a minified or generated file may have one line of
+/// megabytes), with the file's own line numbers.
+#[derive(Debug)]
+struct Excerpt {
+    name: String,
+    text: String,
+    /// 0-based line of the excerpt's first line in the file.
+    first_line: usize,
+    /// The span, in the excerpt's text.
+    span: Range<usize>,
+    /// 0-based line and column (in characters) of the span's start in the file.
+    start: (usize, usize),
+}
+
+impl Excerpt {
+    const MAX_WIDTH: usize = 160;
+    const MAX_LINES: usize = 12;
+
+    fn around(span: &Span) -> Excerpt {
+        let text = span.file.text.as_str();
+        let floor = |mut i: usize| {
+            i = i.min(text.len());
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let (from, to) = (
+            floor(span.range.start),
+            floor(span.range.end.max(span.range.start)),
+        );
+        let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let first_line = text[..from].matches('\n').count();
+        let column = text[line_start(from)..from].chars().count();
+        // One line of context before and after, as the handler shows.
+        let mut begin = line_start(from);
+        let mut context_before = 0;
+        if begin > 0 {
+            begin = line_start(begin - 1);
+            context_before = 1;
+        }
+        let mut lines = Vec::new();
+        let mut at = begin;
+        loop {
+            let end = line_end(at);
+            lines.push(at..end);
+            if lines.len() >= Self::MAX_LINES
+                || (end >= to && lines.len() > context_before + 1)
+                || end >= text.len()
+            {
+                break;
+            }
+            at = end + 1;
+        }
+        let mut out = String::new();
+        let mut mapped = (None, None);
+        for line in &lines {
+            let chars: Vec<(usize, char)> = text[line.clone()].char_indices().collect();
+            // The window starts a little before the span when the span is on this line.
+            let skip = if line.contains(&from) || line.end == from {
+                column.saturating_sub(Self::MAX_WIDTH / 3)
+            } else {
+                0
+            };
+            let take = Self::MAX_WIDTH.min(chars.len().saturating_sub(skip));
+            let window_start = chars.get(skip).map_or(line.end, |(i, _)| line.start + i);
+            let window_end = chars
+                .get(skip + take)
+                .map_or(line.end, |(i, _)| line.start + i);
+            if skip > 0 {
+                out.push('…');
+            }
+            let base = out.len();
+            out.push_str(&text[window_start..window_end]);
+            let here = |o: usize| base + (o.clamp(window_start, window_end) - window_start);
+            if mapped.0.is_none() && from <= line.end && from >= line.start {
+                mapped.0 = Some(here(from));
+            }
+            if to <= line.end && to >= line.start {
+                mapped.1 = Some(here(to));
+            }
+            if window_end < line.end {
+                out.push('…');
+            }
+            out.push('\n');
+        }
+        let start = mapped.0.unwrap_or(0);
+        let end = mapped.1.unwrap_or(out.len().saturating_sub(1)).max(start);
+        Excerpt {
+            name: span.file.name.clone(),
+            text: out,
+            first_line: first_line - context_before,
+            span: start..end,
+            start: (first_line, column),
+        }
+    }
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = miette::SourceCode::read_span(self.text.as_str(), span, before, after)?;
+        // The file's own line and column for the span itself.
+        let (line, column) = if span.offset() == self.span.start && before == 0 {
+            self.start
+        } else {
+            (inner.line() + self.first_line, inner.column())
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            line,
+            column,
+            inner.line_count(),
+        )))
     }
 }
 
@@ -239,6 +395,31 @@ mod tests {
         assert!(text.contains("main.hcl:2:3"), "{text}");
         assert!(text.contains("instanse_type = 1"), "{text}");
         assert!(text.contains("did you mean \"instance_type\"?"), "{text}");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_error() {
+        let long = "x".repeat(100_000);
+        let f = file(&format!(
+            "a = 1\nb = \"{long}\" + oops + \"{long}\"\nc = 2\n"
+        ));
+        let at = f.text.find("oops").unwrap();
+        let d = Diag::at(&Span::new(&f, Some(at..at + 4)), "m".repeat(10_000), "here");
+        let text = d.render(false);
+        assert!(text.len() < 2_000, "{} bytes:\n{text}", text.len());
+        assert!(text.contains("main.hcl:2:100010"), "{text}");
+        assert!(text.contains("+ oops +") && text.contains("here"), "{text}");
+        assert!(text.contains("more characters)"), "{text}");
+        assert!(text.contains("a = 1") && text.contains("c = 2"), "{text}");
+    }
+
+    #[test]
+    fn a_span_past_the_end_or_inside_a_character_still_renders() {
+        let f = file("naïve = é\n");
+        for range in [0..100, 3..4, 9..9, 11..11] {
+            let d = Diag::at(&Span::new(&f, Some(range.clone())), "m", "l");
+            assert!(d.render(false).contains("main.hcl"), "{range:?}");
+        }
     }
 
     #[test]

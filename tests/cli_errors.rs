@@ -198,3 +198,55 @@ fn apply_without_terminal_needs_auto_approve() {
     assert_eq!(code, 1);
     assert_contains(&err, &["pass --auto-approve"]);
 }
+
+/// Input that used to crash recon or make it print megabytes: each gets a short
+/// error that says where, and exit 1 (never 101, a panic).
+#[test]
+fn huge_lines_counts_widths_and_tokens_get_short_errors() {
+    let long_line = format!(
+        "resource \"aws_vpc\" \"v\" {{\n  cidr_block = \"{}\" +\n}}\n",
+        "x".repeat(70_000)
+    );
+    let huge_count = "resource \"aws_vpc\" \"v\" {\n  count = 100000000000000000000000\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+    let wide_format =
+        "resource \"aws_vpc\" \"v\" {\n  cidr_block = format(\"%.99999999999d\", 1)\n}\n";
+    let long_token = format!(
+        "resource \"aws_vpc\" \"v\" {{\n  cidr_block = {}\n}}\n",
+        "y".repeat(2_000_000)
+    );
+    let cases: [(&str, &str, &[&str]); 4] = [
+        (&long_line, "validate", &["malformed HCL", "main.hcl:2:"]),
+        (
+            huge_count,
+            "plan",
+            &[
+                "count is 100000000000000000000000",
+                "more than the 100000 instances",
+                "main.hcl:2:11",
+            ],
+        ),
+        (
+            wide_format,
+            "plan",
+            &[
+                "more than the 100000 characters recon allows",
+                "main.hcl:2:16",
+            ],
+        ),
+        (
+            &long_token,
+            "validate",
+            &["invalid reference", "main.hcl:2:16", "more characters)"],
+        ),
+    ];
+    for (src, command, expected) in cases {
+        let (code, err) = run(src, &[command]);
+        assert_eq!(code, 1, "{command} on {:.60}...: {err:.2000}", src);
+        assert_contains(&err, expected);
+        assert!(
+            err.len() < 3_000,
+            "{} bytes of error output:\n{err:.3000}",
+            err.len()
+        );
+    }
+}

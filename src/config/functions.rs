@@ -885,6 +885,12 @@ fn parse_verb<'a>(
         chars.next();
         verb.prec = Some(read_digits(chars).unwrap_or(0));
     }
+    let max = super::limits::MAX_FORMAT_WIDTH;
+    if verb.width.into_iter().chain(verb.prec).any(|w| w > max) {
+        return Err(format!(
+            "the width or precision of the verb at offset {start} is more than the {max} characters recon allows"
+        ));
+    }
     match chars.next() {
         Some((at, c)) if c.is_ascii_alphabetic() => {
             verb.mode = c;
@@ -2638,6 +2644,8 @@ mod tests {
         assert!(e("%d", vec![n(1.5)])
             .contains("unsupported value for \"%d\" at 0: an integer is required"));
         assert!(e("%d", vec![s("abc")]).contains("a number is required"));
+        assert!(e("%.99999999999d", vec![n(1.0)]).contains("more than the 100000 characters"));
+        assert!(e("%99999999999999999999999s", vec![s("a")]).contains("more than the 100000"));
         assert!(e("%s", vec![strs(&["a"])]).contains("a string is required"));
         assert!(e("%s", vec![Value::Null]).contains("null value cannot be formatted"));
         assert!(e("%t", vec![n(1.0)]).contains("a bool is required"));

@@ -6,6 +6,7 @@
 pub mod body;
 pub mod eval;
 pub mod functions;
+pub mod limits;
 pub mod refs;
 pub mod types;
 pub mod vars;

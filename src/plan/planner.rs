@@ -120,6 +120,14 @@ pub fn expand_meta(
                 return Err(Diag::at(&count.span(), format!("{what}: count depends on values known only after apply"), "not known at plan time")
                     .with_help("count must be known when planning: derive it from variables or locals, not from attributes of resources yet to be created"))
             }
+            Value::Number(n) if n > crate::config::limits::MAX_INSTANCES as f64 => {
+                return Err(Diag::at(
+                    &count.span(),
+                    format!("{what}: count is {n}, more than the {} instances a block may have", crate::config::limits::MAX_INSTANCES),
+                    "too many instances",
+                )
+                .with_help("check the value; split a block that really needs more"))
+            }
             Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => n as i64,
             other => {
                 return Err(Diag::at(&count.span(), format!("{what}: count must be a whole number >= 0, got {other}"), "invalid count"))
