@@ -12,9 +12,14 @@ Stacks (generated, N resources each):
          encryption + public access block, SQS queue
   ec2    one VPC and subnet, then per 21: a security group, 10 instances and
          10 data volumes
+  policy (validate and check only) units of 15 with what the baseline policies
+         judge: KMS key, VPC, subnet, security group with rules, instance with an
+         encrypted root volume, data volume and attachment, S3 bucket with access
+         block, versioning and encryption, IAM role and policy
 
-Steps per stack: validate and check (offline), apply from nothing, plan (refresh,
-must find no change), apply of ~10% in-place changes (mixed), destroy. Beside the
+Steps per stack: validate and check (offline, at --offline-sizes; with --checkov,
+Checkov on the same files), then at --sizes: apply from nothing, plan (refresh,
+must find no change), apply of in-place changes (~7% of resources), destroy. Beside the
 plan, the baseline: one read per resource from 10 threads (what a per-resource
 refresh does at Terraform's default -parallelism=10; Terraform itself makes
 several reads per resource). With --kill, an apply is killed (SIGKILL) half way
@@ -170,18 +175,146 @@ resource "aws_ebs_volume" "d{i}" {{
 }}
 '''
 
-WAIVERS = '''
-# The benchmark measures cost, not the baseline's verdicts.
+# The `policy` stack (offline only): what the baseline policies look at, with
+# cross-resource policies (bucket <-> access block, attachment -> volume) that
+# match within hundreds of candidates.
+POLICY_UNIT = '''
+resource "aws_kms_key" "k{i}" {{
+  description         = "unit {i}"
+  enable_key_rotation = true
+}}
+
+resource "aws_vpc" "v{i}" {{
+  cidr_block = "10.{a}.{b}.0/24"
+  tags       = {{ Unit = "{i}" }}
+}}
+
+resource "aws_subnet" "s{i}" {{
+  vpc_id     = aws_vpc.v{i}.id
+  cidr_block = "10.{a}.{b}.0/26"
+}}
+
+resource "aws_security_group" "g{i}" {{
+  name        = "unit-{i}"
+  description = "unit {i}"
+  vpc_id      = aws_vpc.v{i}.id
+
+  ingress {{
+    description = "HTTPS from the VPC"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = [aws_vpc.v{i}.cidr_block]
+  }}
+
+  ingress {{
+    description = "SSH from the office"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["203.0.113.0/24"]
+  }}
+}}
+
+resource "aws_vpc_security_group_egress_rule" "e{i}" {{
+  security_group_id = aws_security_group.g{i}.id
+  description       = "HTTPS out"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}}
+
+resource "aws_instance" "i{i}" {{
+  ami                    = "ami-0123456789abcdef0"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.s{i}.id
+  vpc_security_group_ids = [aws_security_group.g{i}.id]
+  iam_instance_profile   = "unit-{i}"
+
+  metadata_options {{
+    http_tokens = "required"
+  }}
+
+  root_block_device {{
+    encrypted  = true
+    kms_key_id = aws_kms_key.k{i}.arn
+  }}
+}}
+
+resource "aws_ebs_volume" "d{i}" {{
+  availability_zone = "eu-west-1a"
+  size              = 20
+  encrypted         = true
+  kms_key_id        = aws_kms_key.k{i}.arn
+}}
+
+resource "aws_volume_attachment" "a{i}" {{
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.d{i}.id
+  instance_id = aws_instance.i{i}.id
+}}
+
+resource "aws_s3_bucket" "b{i}" {{
+  bucket = "bench-unit-{i}"
+}}
+
+resource "aws_s3_bucket_public_access_block" "b{i}" {{
+  bucket                  = aws_s3_bucket.b{i}.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}}
+
+resource "aws_s3_bucket_versioning" "b{i}" {{
+  bucket = aws_s3_bucket.b{i}.id
+  versioning_configuration {{
+    status = "Enabled"
+  }}
+}}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "b{i}" {{
+  bucket = aws_s3_bucket.b{i}.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.k{i}.arn
+    }}
+  }}
+}}
+
+resource "aws_iam_role" "r{i}" {{
+  name = "unit-{i}"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Principal = {{ Service = "ec2.amazonaws.com" }}, Action = "sts:AssumeRole" }}]
+  }})
+}}
+
+resource "aws_iam_role_policy" "p{i}" {{
+  name = "unit-{i}"
+  role = aws_iam_role.r{i}.id
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = ["s3:GetObject", "s3:PutObject"], Resource = "${{aws_s3_bucket.b{i}.arn}}/*" }}]
+  }})
+}}
 '''
 
 
-def generate(kind, n, out, rev):
-    """Writes the stack (50 units per file); returns (resources, changes in rev 1)."""
+def generate(kind, n, out, rev, per_file=50):
+    """Writes the stack (per_file units per file); returns (resources, changes in rev 1)."""
     for f in os.listdir(out):
         if f.endswith(".tf"):
             os.remove(os.path.join(out, f))
     texts, count, changed = [], 0, 0
-    if kind == "mixed":
+    if kind == "policy":
+        per = POLICY_UNIT.count('\nresource "')
+        for i in range(n // per):
+            texts.append(POLICY_UNIT.format(i=i, a=(i // 256) % 256, b=i % 256))
+            count += per
+    elif kind == "mixed":
         per = MIXED_UNIT.count('\nresource "')
         for i in range(n // per):
             # rev 1 changes 3 resources of every 10th unit in place (~2.5%), and
@@ -211,9 +344,9 @@ def generate(kind, n, out, rev):
             count += 2
             changed += tag
             i += 1
-    for k in range(0, len(texts), 50):
-        with open(os.path.join(out, f"stack_{k // 50:04d}.tf"), "w") as f:
-            f.write("".join(texts[k:k + 50]))
+    for k in range(0, len(texts), per_file):
+        with open(os.path.join(out, f"stack_{k // per_file:04d}.tf"), "w") as f:
+            f.write("".join(texts[k:k + per_file]))
     return count, changed
 
 
@@ -339,7 +472,7 @@ class Bench:
     def offline(self, kind, n):
         stack = os.path.join(self.work, f"offline-{kind}-{n}")
         os.makedirs(stack, exist_ok=True)
-        count, _ = generate(kind, n, stack, 0)
+        count, _ = generate(kind, n, stack, 0, self.args.units_per_file)
         self.step(None, kind, count, stack, "validate", ["validate"], (0,))
         # check exits 1 when a policy fails: the figures are what counts here.
         self.step(None, kind, count, stack, "check", ["check", "--format", "json"], (0, 1))
@@ -460,11 +593,14 @@ class Bench:
         """Destroy, then an apply killed half way, then plan and apply: no duplicates."""
         p = self.parallel()
         self.step(aws, kind, n, stack, "destroy (before the kill test)", self.destroy_args(stack) + p, (0,))
-        # Killed once about half of its state writes (two per create) are journaled.
+        # Killed half way: once half of its state writes (two per create) are in
+        # the journal, or after half the time the first create took.
+        _, wall_create = [(r["op"], r["wall"]) for r in self.rows if r["kind"] == kind and r["op"].startswith("apply (create")][-1]
         journal = os.path.join(stack, "state", os.path.basename(stack) + ".json.journal")
         proc = subprocess.Popen([self.recon, "apply", "--auto-approve", "-C", stack] + p, cwd=self.work, env=aws.env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        while True:
+        started = time.monotonic()
+        while time.monotonic() - started < wall_create / 2:
             if proc.poll() is not None:
                 sys.exit("bench: the apply ended before it could be killed")
             try:
@@ -520,7 +656,8 @@ def main():
     ap.add_argument("--recon", required=True, help="the recon binary")
     ap.add_argument("--sizes", default="200,2000", help="stack sizes for plan/apply against moto (comma-separated)")
     ap.add_argument("--offline-sizes", default="2500,20000", help="stack sizes for validate/check only")
-    ap.add_argument("--kinds", default="mixed,ec2", help="stacks: mixed, ec2")
+    ap.add_argument("--kinds", default="mixed,ec2,policy", help="stacks: mixed, ec2 (both also offline), policy (offline only)")
+    ap.add_argument("--units-per-file", type=int, default=50, help="offline stacks: units per file (100000: one file)")
     ap.add_argument("--latency-ms", type=int, default=0, help="delay the proxy adds to every AWS call")
     ap.add_argument("--parallelism", type=int, default=0, help="recon's --parallelism (default: recon's own, 10)")
     ap.add_argument("--kill", action="store_true", help="also kill -9 an apply half way and check it converges")
@@ -531,15 +668,15 @@ def main():
     offline = [int(s) for s in args.offline_sizes.split(",") if s and int(s) > 0]
     kinds = [k for k in args.kinds.split(",") if k]
     for k in kinds:
-        if k not in ("mixed", "ec2"):
-            sys.exit(f"bench: unknown stack kind {k!r} (mixed, ec2)")
+        if k not in ("mixed", "ec2", "policy"):
+            sys.exit(f"bench: unknown stack kind {k!r} (mixed, ec2, policy)")
     work = tempfile.mkdtemp(prefix="recon-bench-")
     bench = Bench(args, work)
     try:
         for kind in kinds:
             for n in offline:
                 bench.offline(kind, n)
-            for n in sizes:
+            for n in sizes if kind != "policy" else []:
                 bench.online(kind, n)
     finally:
         bench.table()

@@ -67,7 +67,10 @@ impl FileId {
 
 /// The journal is folded into the document once it is larger than this and
 /// than the document: a rewrite then costs no more than the appends before it.
-const JOURNAL_MIN_BOUND: u64 = 1 << 20;
+/// Large enough that a create of a few thousand resources folds nothing before
+/// its end (each fold rewrites the whole document); replaying 8 MiB of journal
+/// takes a few tens of milliseconds.
+const JOURNAL_MIN_BOUND: u64 = 8 << 20;
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
@@ -853,5 +856,42 @@ mod tests {
         // The backup is the state before this run's first write, journal included.
         let backup = State::from_json(&std::fs::read(backend.backup_path()).unwrap()).unwrap();
         assert_eq!(backup.serial, expected.1);
+    }
+
+    /// A journal that outgrows its bound (and the document) is folded into the
+    /// document by the append that would pass it.
+    #[test]
+    fn a_journal_past_its_bound_is_folded_into_the_document() {
+        use crate::state::journal::{Delta, Written};
+        use std::collections::BTreeSet;
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join("s.json"));
+        let mut state = next(&sample());
+        backend.write(&state, None).unwrap();
+        let big = "x".repeat(1 << 20);
+        let mut folded_at = None;
+        for i in 0..10 {
+            let written = Written::of(&state);
+            let expected = (state.lineage.clone(), state.serial);
+            let addr: InstanceAddr = format!("aws_subnet.s{i}").parse().unwrap();
+            let attrs = object! {"id" => format!("subnet-{i}"), "note" => big.clone()};
+            state.upsert(ResourceState::from_object(&addr, &attrs, &[], false).unwrap());
+            state.bump_serial();
+            let delta = Delta::of(&state, &BTreeSet::from([addr]), &written);
+            backend
+                .append(&state, &delta, (&expected.0, expected.1))
+                .unwrap();
+            let journal = std::fs::metadata(backend.journal_path()).map_or(0, |m| m.len());
+            assert!(journal <= JOURNAL_MIN_BOUND, "journal of {journal} bytes");
+            if journal == 0 && folded_at.is_none() {
+                folded_at = Some(i);
+            }
+        }
+        // Each line is a little over 1 MiB: the eighth would pass 8 MiB.
+        assert_eq!(folded_at, Some(7));
+        assert_eq!(
+            LocalBackend::new(backend.path()).read().unwrap().unwrap(),
+            state
+        );
     }
 }

@@ -74,7 +74,13 @@ struct Seen {
     /// The document's ETag and serial (its journal is filed under it).
     etag: String,
     document: u64,
+    /// Journal entries this process filed under the document.
+    entries: usize,
 }
+
+/// Entries filed under one document before an append writes the whole state
+/// instead: a reader after a crash fetches at most this many objects.
+const MAX_JOURNAL_ENTRIES: usize = 1000;
 
 /// An object as stored.
 struct Raw {
@@ -214,6 +220,7 @@ impl S3Backend {
             serial: state.serial,
             etag: etag.to_string(),
             document,
+            entries: 0,
         });
     }
 
@@ -478,7 +485,9 @@ impl Backend for S3Backend {
     ) -> Result<(), StateError> {
         let seen = self.seen.lock().unwrap().clone();
         // Only on top of a document this process read or wrote; otherwise whole.
-        let Some(seen) = seen.filter(|s| s.lineage == expected.0 && s.serial == expected.1) else {
+        let Some(seen) = seen.filter(|s| {
+            s.lineage == expected.0 && s.serial == expected.1 && s.entries < MAX_JOURNAL_ENTRIES
+        }) else {
             return self.write(state, Some(expected)).await;
         };
         if delta.serial <= seen.serial || delta.lineage != seen.lineage {
@@ -530,6 +539,7 @@ impl Backend for S3Backend {
         }
         if let Some(seen) = self.seen.lock().unwrap().as_mut() {
             seen.serial = delta.serial;
+            seen.entries += 1;
         }
         Ok(())
     }

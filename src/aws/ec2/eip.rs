@@ -115,9 +115,8 @@ impl ResourceType for Eip {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let id = id_of(prior)?;
         let retarget = ["instance", "network_interface", "associate_with_private_ip"]
             .iter()

@@ -144,9 +144,8 @@ impl ResourceType for SecurityGroup {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let id = id_of(prior)?;
         let group = find_groups(&self.client, &[id.to_string()])
             .await?

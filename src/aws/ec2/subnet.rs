@@ -101,9 +101,8 @@ impl ResourceType for Subnet {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let id = id_of(prior)?;
         if changed(prior, planned, "map_public_ip_on_launch") {
             let value = planned.bool("map_public_ip_on_launch").unwrap_or(false);

@@ -129,9 +129,8 @@ impl ResourceType for Vpc {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let id = id_of(prior)?;
         if changed(prior, planned, "instance_tenancy") {
             // AWS only allows moving from dedicated to default; it says so if asked otherwise.

@@ -146,9 +146,8 @@ impl ResourceType for EventRule {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let (_, name) = split_id(prior);
         let name = name.ok_or_else(|| ProviderError::new("aws_cloudwatch_event_rule has no id"))?;
         let settings = [

@@ -125,9 +125,8 @@ impl ResourceType for EventTarget {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let mut next = planned.clone();
         for key in ["id", "target_id"] {
             next.insert(key.into(), prior.get(key).cloned().unwrap_or_default());

@@ -116,9 +116,8 @@ impl ResourceType for IamInstanceProfile {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let name = id_of(prior, "aws_iam_instance_profile")?;
         let wanted = planned.str("role");
         if prior.str("role") != wanted {

@@ -127,9 +127,8 @@ impl ResourceType for IamPolicy {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let arn = id_of(prior, "aws_iam_policy")?;
         let new = planned.str("policy").unwrap_or_default();
         if !prior.str("policy").is_some_and(|old| json_equal(old, new)) {

@@ -142,9 +142,8 @@ impl ResourceType for IamRole {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let name = id_of(prior, "aws_iam_role")?;
         let trust = planned.str("assume_role_policy").unwrap_or_default();
         if !prior

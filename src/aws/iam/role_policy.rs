@@ -99,9 +99,8 @@ impl ResourceType for IamRolePolicy {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let id = id_of(prior, "aws_iam_role_policy")?;
         let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
         let new = planned.str("policy").unwrap_or_default();

@@ -40,8 +40,7 @@ impl ResourceType for IamRolePolicyAttachment {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
+    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
         let (role, arn) = parts(planned)?;
         self.client
             .attach_role_policy()

@@ -124,9 +124,8 @@ impl ResourceType for KmsAlias {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let name = prior
             .str("id")
             .ok_or_else(|| ProviderError::new("aws_kms_alias has no id in state"))?;

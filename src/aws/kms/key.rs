@@ -184,9 +184,8 @@ impl ResourceType for KmsKey {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let id = prior
             .str("id")
             .ok_or_else(|| ProviderError::new("aws_kms_key has no id in state"))?;

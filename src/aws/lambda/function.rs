@@ -191,9 +191,8 @@ impl ResourceType for LambdaFunction {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let name = prior
             .str("id")
             .ok_or_else(|| ProviderError::new("aws_lambda_function has no id in state"))?

@@ -44,8 +44,7 @@ impl ResourceType for S3BucketPolicy {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
+    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
         let bucket = planned_bucket(planned, SCHEMA.type_name)?;
         let policy = required_policy(planned)?;
         retry_new_bucket(|| self.put(bucket, policy)).await?;
@@ -70,9 +69,8 @@ impl ResourceType for S3BucketPolicy {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let bucket = required_bucket(prior, SCHEMA.type_name)?;
         self.put(bucket, required_policy(planned)?).await?;
         self.read_one(bucket).await?.ok_or_else(|| {

@@ -47,8 +47,7 @@ impl ResourceType for S3BucketPublicAccessBlock {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
+    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
         let bucket = planned_bucket(planned, SCHEMA.type_name)?;
         retry_new_bucket(|| self.put(bucket, planned)).await?;
         self.read_one(bucket).await?.ok_or_else(|| {
@@ -72,9 +71,8 @@ impl ResourceType for S3BucketPublicAccessBlock {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let bucket = required_bucket(prior, SCHEMA.type_name)?;
         self.put(bucket, planned).await?;
         self.read_one(bucket).await?.ok_or_else(|| {

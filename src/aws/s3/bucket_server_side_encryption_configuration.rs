@@ -60,8 +60,7 @@ impl ResourceType for S3BucketServerSideEncryptionConfiguration {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
+    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
         let bucket = planned_bucket(planned, SCHEMA.type_name)?;
         let configuration = expand(planned)?;
         retry_new_bucket(|| self.put(bucket, configuration.clone())).await?;
@@ -86,9 +85,8 @@ impl ResourceType for S3BucketServerSideEncryptionConfiguration {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let bucket = required_bucket(prior, SCHEMA.type_name)?;
         self.put(bucket, expand(planned)?).await?;
         self.read_one(bucket, planned).await?.ok_or_else(|| {

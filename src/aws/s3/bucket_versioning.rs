@@ -55,8 +55,7 @@ impl ResourceType for S3BucketVersioning {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let _ = meta;
+    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
         let bucket = planned_bucket(planned, SCHEMA.type_name)?;
         let (status, mfa_delete) = configured(planned)?;
         // "Disabled" adopts an unversioned bucket as it is: there is nothing to send.
@@ -84,9 +83,8 @@ impl ResourceType for S3BucketVersioning {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         let bucket = required_bucket(prior, SCHEMA.type_name)?;
         let (status, mfa_delete) = configured(planned)?;
         let old = prior

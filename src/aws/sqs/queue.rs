@@ -197,9 +197,8 @@ impl ResourceType for SqsQueue {
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let _ = meta;
         check_settings(planned)?;
         let url = prior
             .str("id")
