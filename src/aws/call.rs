@@ -59,9 +59,11 @@ macro_rules! configure {
 }
 pub(crate) use configure;
 
+/// What is done with a throttling notice.
+type Notify = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Who is told when AWS throttles recon (the CLI prints a line); set once.
-static ON_THROTTLE: std::sync::OnceLock<Box<dyn Fn(&str) + Send + Sync>> =
-    std::sync::OnceLock::new();
+static ON_THROTTLE: std::sync::OnceLock<Notify> = std::sync::OnceLock::new();
 /// When the last notice went out: one line per [`NOTICE_EVERY`], not one per call.
 static LAST_NOTICE: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
 const NOTICE_EVERY: Duration = Duration::from_secs(10);
