@@ -467,6 +467,7 @@ class Bench:
         return os.path.join(self.work, name + ".out")
 
     def parallel(self):
+        """--parallelism for apply and destroy (plan reads with its own concurrency)."""
         return ["--parallelism", str(self.args.parallelism)] if self.args.parallelism else []
 
     def offline(self, kind, n):
@@ -492,7 +493,7 @@ class Bench:
             self.step(aws, kind, count, stack, "apply (create all)", ["apply", "--auto-approve"] + p, (0,))
             state_size = os.path.getsize(os.path.join(stack, "state", f"online-{kind}-{n}.json"))
             self.rows[-1]["note"] = f"final state {state_size:,} bytes"
-            out = self.step(aws, kind, count, stack, "plan (refresh, no changes)", ["plan", "--detailed-exitcode"] + p, (0,))
+            out = self.step(aws, kind, count, stack, "plan (refresh, no changes)", ["plan", "--detailed-exitcode"], (0,))
             self.baseline(aws, kind, count, stack)
             _, changed = generate(kind, n, stack, 1)
             self.step(aws, kind, count, stack, f"apply ({changed} in place)", ["apply", "--auto-approve"] + p, (0,))
@@ -615,7 +616,7 @@ class Bench:
         aws.take_log()
         # The killed run's lock is left behind: break it as an operator would,
         # with the ID recon prints.
-        locked = subprocess.run([self.recon, "plan", "-C", stack] + p, cwd=self.work, env=aws.env(),
+        locked = subprocess.run([self.recon, "plan", "-C", stack], cwd=self.work, env=aws.env(),
                                 capture_output=True, text=True)
         ids = [l.split(":", 1)[1].strip() for l in locked.stderr.splitlines() if l.strip().startswith("Lock ID:")]
         if not ids:
@@ -623,9 +624,9 @@ class Bench:
         subprocess.run([self.recon, "force-unlock", ids[0], "--force", "-C", stack], cwd=self.work, env=aws.env(),
                        check=True, capture_output=True)
         aws.take_log()
-        self.step(aws, kind, n, stack, "plan after kill -9 half way", ["plan", "--detailed-exitcode"] + p, (2,))
+        self.step(aws, kind, n, stack, "plan after kill -9 half way", ["plan", "--detailed-exitcode"], (2,))
         self.step(aws, kind, n, stack, "apply after kill -9 (converge)", ["apply", "--auto-approve"] + p, (0,))
-        self.step(aws, kind, n, stack, "plan after convergence", ["plan", "--detailed-exitcode"] + p, (0,))
+        self.step(aws, kind, n, stack, "plan after convergence", ["plan", "--detailed-exitcode"], (0,))
         want = {}
         for t, _, _ in self.state_objects(stack):
             want[t] = want.get(t, 0) + 1
