@@ -72,6 +72,9 @@ pub struct Attribute {
     pub force_new: bool,
     pub sensitive: bool,
     pub default: Option<Default>,
+    /// Each string in the value (a string or a collection of strings) is a
+    /// network CIDR: validated where configured, canonical where policies read it.
+    pub cidr: bool,
 }
 
 impl Attribute {
@@ -83,6 +86,7 @@ impl Attribute {
             force_new: false,
             sensitive: false,
             default: None,
+            cidr: false,
         }
     }
     pub const fn required(name: &'static str, ty: Type) -> Self {
@@ -107,6 +111,10 @@ impl Attribute {
     }
     pub const fn default(mut self, value: Default) -> Self {
         self.default = Some(value);
+        self
+    }
+    pub const fn cidr(mut self) -> Self {
+        self.cidr = true;
         self
     }
     pub fn is_configurable(&self) -> bool {
@@ -142,6 +150,9 @@ pub struct BlockType {
     /// Blocks nested inside each element (e.g. a `rule`'s
     /// `apply_server_side_encryption_by_default`), held the same way: lists of objects.
     pub blocks: &'static [BlockType],
+    /// Also accepted as an argument holding a list of objects
+    /// (`ingress = [{ ... }]`): Terraform's "attributes as blocks".
+    pub attribute_syntax: bool,
 }
 
 impl BlockType {
@@ -157,6 +168,7 @@ impl BlockType {
             computed_when_absent: false,
             force_new: false,
             blocks: &[],
+            attribute_syntax: false,
         }
     }
     pub const fn with_blocks(mut self, blocks: &'static [BlockType]) -> Self {
@@ -169,6 +181,10 @@ impl BlockType {
     }
     pub const fn force_new(mut self) -> Self {
         self.force_new = true;
+        self
+    }
+    pub const fn attribute_syntax(mut self) -> Self {
+        self.attribute_syntax = true;
         self
     }
     pub fn attribute(&self, name: &str) -> Option<&'static Attribute> {

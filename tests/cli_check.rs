@@ -593,3 +593,84 @@ resource "aws_security_group" "ssh" {
         "no state was written"
     );
 }
+
+/// A CIDR with host bits set is what AWS canonicalises: `10.1.2.3/0` is the
+/// internet. validate refuses it where written; check still judges the network
+/// AWS would store.
+const HOST_BITS: &str = r#"resource "aws_vpc" "v" {
+  cidr_block = "10.1.2.3/16"
+}
+resource "aws_security_group" "s" {
+  description = "web from the instance itself"
+  ingress {
+    description = "http"
+    from_port   = 80
+    to_port     = 80
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8", "10.1.2.3/0"]
+  }
+}
+resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = aws_security_group.s.id
+  description       = "ssh"
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+  cidr_ipv6         = "2001:db8::1/0"
+}
+"#;
+
+#[test]
+fn a_cidr_with_host_bits_is_an_error_where_written_and_fails_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    stack(tmp.path(), "hb", &[("main.tf", HOST_BITS)]);
+    let run = recon(tmp.path(), &["validate", "-C", "hb"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let err = &run.stderr;
+    for (message, at, help) in [
+        (
+            "aws_vpc.v.cidr_block: \"10.1.2.3/16\" is not a valid network CIDR",
+            "main.tf:2:16",
+            "did you mean \"10.1.0.0/16\"?",
+        ),
+        (
+            "aws_security_group.s.ingress.cidr_blocks: \"10.1.2.3/0\" is not a valid network CIDR",
+            "main.tf:11:34",
+            "did you mean \"0.0.0.0/0\"?",
+        ),
+        (
+            "aws_vpc_security_group_ingress_rule.r.cidr_ipv6: \"2001:db8::1/0\" is not a valid network CIDR",
+            "main.tf:20:23",
+            "did you mean \"::/0\"?",
+        ),
+    ] {
+        assert!(err.contains(message), "{message}\n{err}");
+        assert!(err.contains(at), "{at}\n{err}");
+        assert!(err.contains(help), "{help}\n{err}");
+    }
+
+    let check = recon(tmp.path(), &["check", "-C", "hb", "--format", "json"]);
+    assert_eq!(check.code, 1, "{}", check.all());
+    let doc = check.json();
+    let result = |policy: &str, address: &str| {
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["policy_id"] == policy && r["address"] == address)
+            .map(|r| r["result"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        result("sg_no_public_http", "aws_security_group.s").as_deref(),
+        Some("FAIL")
+    );
+    assert_eq!(
+        result("sg_no_public_ssh", "aws_vpc_security_group_ingress_rule.r").as_deref(),
+        Some("FAIL")
+    );
+    assert!(
+        check.stdout.contains("did you mean \\\"0.0.0.0/0\\\"?"),
+        "the note says what AWS would store: {}",
+        check.stdout
+    );
+}

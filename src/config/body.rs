@@ -5,8 +5,9 @@ use super::eval::Scope;
 use super::types::TypeConstraint;
 use super::BodyIn;
 use crate::diag::{did_you_mean, Diag, SourceFile, Span};
-use crate::provider::{Attribute, BlockType, Nesting, Presence, Schema};
+use crate::provider::{Attribute, BlockType, Nesting, Presence, Schema, Type};
 use crate::value::{Object, Value};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
 use std::sync::Arc;
@@ -59,6 +60,7 @@ fn check_level(
                         )),
                     ),
                     Some(_) => {}
+                    None if blocks.iter().any(|b| b.name == key && b.attribute_syntax) => {}
                     None if blocks.iter().any(|b| b.name == key) => errors.push(
                         Diag::at(
                             &span,
@@ -232,6 +234,26 @@ fn evaluate_level(
     for bt in blocks {
         let mut items = Vec::new();
         let mut unknown = false;
+        if let Some(a) = body.get_attribute(bt.name).filter(|_| bt.attribute_syntax) {
+            let raw = scope.eval_in(file, &a.value)?;
+            match block_list(bt, raw) {
+                Ok(Some(list)) => items = list,
+                Ok(None) => unknown = true,
+                Err(msg) => {
+                    return Err(Diag::at(
+                        &Span::new(file, a.value.span()),
+                        format!("wrong value for \"{}\": {msg}", bt.name),
+                        "expected a list of objects",
+                    )
+                    .with_help(format!(
+                        "write {} = [{{ {} = ... }}], or use {} {{ ... }} blocks",
+                        bt.name,
+                        bt.attributes.first().map_or("name", |a| a.name),
+                        bt.name
+                    )))
+                }
+            }
+        }
         // Static and dynamic blocks of one type, in the order they are written.
         for block in body.blocks() {
             if block.ident.as_str() == bt.name {
@@ -259,6 +281,153 @@ fn evaluate_level(
         out.insert(bt.name.to_string(), value);
     }
     Ok(out)
+}
+
+/// Argument values that must have a form (CIDRs without host bits, JSON documents
+/// that parse), evaluated one argument at a time in `scope`: a value that cannot be
+/// evaluated there (it refers to something not known yet) is left to the plan.
+pub fn check_values(schema: &Schema, body: &BodyIn, scope: &Scope, what: &str) -> Vec<Diag> {
+    let mut errors = Vec::new();
+    values_level(
+        &body.file,
+        &body.body,
+        schema.attributes,
+        schema.blocks,
+        scope,
+        what,
+        &mut errors,
+    );
+    errors
+}
+
+fn values_level(
+    file: &Arc<SourceFile>,
+    body: &Body,
+    attributes: &[Attribute],
+    blocks: &[BlockType],
+    scope: &Scope,
+    what: &str,
+    errors: &mut Vec<Diag>,
+) {
+    let mut report = |what: &str, attr: &Attribute, value: &Value, span: Span| {
+        if let Some((message, help)) = bad_value(attr, value) {
+            errors.push(
+                Diag::at(
+                    &span,
+                    format!("{what}.{}: {message}", attr.name),
+                    "invalid value",
+                )
+                .with_help(help),
+            );
+        }
+    };
+    for attr in attributes.iter().filter(|a| has_form(a)) {
+        let Some(a) = body.get_attribute(attr.name) else {
+            continue;
+        };
+        // A list written out is checked element by element, to point at the bad one.
+        let parts: Vec<&Expression> = match &a.value {
+            Expression::Array(items) => items.iter().collect(),
+            e => vec![e],
+        };
+        for e in parts {
+            if let Ok(v) = scope.eval_in(file, e) {
+                report(what, attr, &v, Span::new(file, e.span()));
+            }
+        }
+    }
+    for bt in blocks {
+        if let Some(a) = body.get_attribute(bt.name).filter(|_| bt.attribute_syntax) {
+            let list = scope.eval_in(file, &a.value).map(|v| block_list(bt, v));
+            let inner = format!("{what}.{}", bt.name);
+            for item in list.ok().and_then(Result::ok).flatten().unwrap_or_default() {
+                for attr in bt.attributes.iter().filter(|a| has_form(a)) {
+                    let span = Span::new(file, a.value.span());
+                    report(&inner, attr, item.get(attr.name), span);
+                }
+            }
+        }
+    }
+    for block in body.blocks() {
+        if let Some(bt) = blocks.iter().find(|b| b.name == block.ident.as_str()) {
+            let inner = format!("{what}.{}", bt.name);
+            values_level(
+                file,
+                &block.body,
+                bt.attributes,
+                bt.blocks,
+                scope,
+                &inner,
+                errors,
+            );
+        }
+    }
+}
+
+fn has_form(attr: &Attribute) -> bool {
+    attr.cidr || attr.ty == Type::Json
+}
+
+/// What is wrong with a known value of an argument that has a form: a message and
+/// a help line.
+fn bad_value(attr: &Attribute, value: &Value) -> Option<(String, String)> {
+    match value {
+        Value::String(text) if attr.cidr => super::cidr::check_network(text).err(),
+        Value::String(text) if attr.ty == Type::Json => serde_json::from_str::<serde_json::Value>(text)
+            .err()
+            .map(|e| {
+                (
+                    format!("not valid JSON: {e} (in the document)"),
+                    "fix the document (a trailing comma? a missing quote?); jsonencode({ ... }) always writes valid JSON".into(),
+                )
+            }),
+        Value::List(items) => items.iter().find_map(|v| bad_value(attr, v)),
+        _ => None,
+    }
+}
+
+/// Blocks given as an argument (`ingress = [{ ... }]`) as the list of objects the
+/// block form evaluates to; None while unknown. Unset keys are null.
+fn block_list(bt: &BlockType, value: Value) -> Result<Option<Vec<Value>>, String> {
+    let elements = match value {
+        Value::Unknown => return Ok(None),
+        Value::Null => return Ok(Some(Vec::new())),
+        Value::List(elements) => elements,
+        other => return Err(format!("a list of objects, got {}", other.type_name())),
+    };
+    let mut out = Vec::with_capacity(elements.len());
+    for (i, element) in elements.into_iter().enumerate() {
+        let mut given = match element {
+            Value::Unknown => return Ok(None),
+            Value::Object(map) => map,
+            other => {
+                return Err(format!(
+                    "element {i} is {}, not an object",
+                    other.type_name()
+                ))
+            }
+        };
+        let mut obj = Object::new();
+        for attr in bt.attributes {
+            let raw = given.remove(attr.name).unwrap_or(Value::Null);
+            let value = TypeConstraint::from_schema(&attr.ty)
+                .convert(raw)
+                .map_err(|msg| format!("element {i}: \"{}\": {msg}", attr.name))?;
+            obj.insert(attr.name.to_string(), value);
+        }
+        for inner in bt.blocks {
+            let raw = given.remove(inner.name).unwrap_or(Value::Null);
+            match block_list(inner, raw)? {
+                Some(list) => obj.insert(inner.name.to_string(), Value::List(list)),
+                None => obj.insert(inner.name.to_string(), Value::Unknown),
+            };
+        }
+        if let Some(key) = given.keys().next() {
+            return Err(format!("element {i}: unsupported argument \"{key}\""));
+        }
+        out.push(Value::Object(obj));
+    }
+    Ok(Some(out))
 }
 
 /// The block type a `dynamic "NAME" { ... }` block generates.
@@ -338,7 +507,6 @@ fn expand_dynamic(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Attribute, Type};
 
     static SCHEMA: Schema = Schema {
         type_name: "test_thing",

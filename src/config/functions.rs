@@ -11,13 +11,13 @@
 //! Terraform would use the type of an unknown value (flatten of an unknown element)
 //! the result stays Unknown.
 
+use super::cidr::{format_addr, host_mask, Network};
 use crate::value::{format_number, Object, Value};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::iter::Peekable;
-use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::str::CharIndices;
 
@@ -2077,76 +2077,6 @@ fn fileexists(args: &[Value], ctx: &FnContext) -> Result<Value, String> {
 }
 
 // ---------------------------------------------------------------------------
-// Networks: IPv4 and IPv6 prefixes as u128 with an address width of 32 or 128 bits
-// ---------------------------------------------------------------------------
-
-struct Network {
-    /// The network address, host bits cleared.
-    addr: u128,
-    prefix: u32,
-    bits: u32,
-}
-
-impl Network {
-    fn parse(text: &str) -> Result<Network, String> {
-        let invalid = || format!("invalid CIDR expression: invalid CIDR address: {text}");
-        let (ip, len) = text.split_once('/').ok_or_else(invalid)?;
-        if len.is_empty() || len.len() > 3 || !len.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid());
-        }
-        let prefix: u32 = len.parse().map_err(|_| invalid())?;
-        let (addr, bits) = if ip.contains(':') {
-            (
-                u128::from(ip.parse::<Ipv6Addr>().map_err(|_| invalid())?),
-                128,
-            )
-        } else {
-            (u128::from(parse_ipv4(ip).ok_or_else(invalid)?), 32)
-        };
-        if prefix > bits {
-            return Err(invalid());
-        }
-        Ok(Network {
-            addr: addr & !host_mask(bits, prefix),
-            prefix,
-            bits,
-        })
-    }
-}
-
-/// Dotted quad; like Terraform (Go's old parser) leading zeros are read as decimal.
-fn parse_ipv4(text: &str) -> Option<u32> {
-    let mut addr = 0u32;
-    let mut parts = 0;
-    for part in text.split('.') {
-        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let octet: u32 = part.parse().ok().filter(|o| *o <= 255)?;
-        addr = (addr << 8) | octet;
-        parts += 1;
-    }
-    (parts == 4).then_some(addr)
-}
-
-/// Ones in the host part: 2^(bits - prefix) - 1.
-fn host_mask(bits: u32, prefix: u32) -> u128 {
-    let all = if bits == 128 {
-        u128::MAX
-    } else {
-        (1u128 << bits) - 1
-    };
-    all.checked_shr(prefix).unwrap_or(0)
-}
-
-fn format_addr(addr: u128, bits: u32) -> String {
-    if bits == 32 {
-        Ipv4Addr::from(addr as u32).to_string()
-    } else {
-        Ipv6Addr::from(addr).to_string()
-    }
-}
-
 fn cidrsubnet(args: &[Value], _: &FnContext) -> Result<Value, String> {
     let net = Network::parse(str_arg(args, 0))?;
     let newbits = whole(num_arg(args, 1), "newbits")?;
@@ -2209,6 +2139,7 @@ mod tests {
     use super::*;
     use crate::object;
     use proptest::prelude::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn run(name: &str, args: Vec<Value>) -> Result<Value, String> {
         call(

@@ -4,6 +4,7 @@
 //! the engine has no modules, so every other loader refuses them.
 
 pub mod body;
+pub mod cidr;
 pub mod eval;
 pub mod functions;
 pub mod limits;

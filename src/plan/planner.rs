@@ -40,14 +40,16 @@ impl Default for PlanOptions {
 /// Checks every block against the provider's schemas; no AWS calls.
 pub fn validate(stack: &Stack, provider: &dyn Provider) -> Result<(), Diags> {
     let mut errors = Vec::new();
+    // Values written out (no references) can be judged before anything is known.
+    let (no_vars, no_values) = (Object::new(), BTreeMap::new());
+    let literal = Scope::new(stack, &no_vars, &no_values);
     for (addr, block) in &stack.resources {
         match schema_of(provider, addr) {
-            Some(schema) => errors.extend(body::check(
-                schema,
-                &block.body,
-                &addr.to_string(),
-                &block.span,
-            )),
+            Some(schema) => {
+                let what = addr.to_string();
+                errors.extend(body::check(schema, &block.body, &what, &block.span));
+                errors.extend(body::check_values(schema, &block.body, &literal, &what));
+            }
             None => {
                 let (kind, known) = match addr.mode {
                     Mode::Managed => ("resource", provider.resource_schemas()),
@@ -744,6 +746,12 @@ async fn plan_block(
         let inst_addr = addr.instance(instance.key.clone());
         let iscope = scope.for_instance(instance.count_index, instance.each.clone());
         let (config, sensitive) = body::evaluate_marked(schema, &block.body, &iscope)?;
+        if let Some(d) = body::check_values(schema, &block.body, &iscope, &inst_addr.to_string())
+            .into_iter()
+            .next()
+        {
+            return Err(d);
+        }
         let value = match addr.mode {
             Mode::Data => {
                 if config.values().all(Value::is_wholly_known)

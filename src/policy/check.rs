@@ -122,6 +122,21 @@ fn static_plan(
             let iaddr = addr.instance(instance.key.clone());
             let iscope = scope.for_instance(instance.count_index, instance.each.clone());
             let config = body::evaluate(schema, &block.body, &iscope).map_err(|d| describe(&d));
+            // Policies still judge the value (canonical, as AWS would store it).
+            for d in body::check_values(schema, &block.body, &iscope, &iaddr.to_string()) {
+                let note = Note {
+                    address: Some(iaddr.to_string()),
+                    location: d.location.clone(),
+                    message: format!(
+                        "invalid: {} ({})",
+                        d.message,
+                        d.help.as_deref().unwrap_or_default()
+                    ),
+                };
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
             let after = planned(schema, addr.mode, &config);
             block_values.push((
                 instance.key,

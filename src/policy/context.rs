@@ -7,7 +7,7 @@
 //!   (or an empty list) rather than unknown: the configuration does not ask for
 //!   anything there, so nothing is guaranteed. Values that depend on other
 //!   resources not created yet stay unknown until apply. JSON documents
-//!   (`policy`, `assume_role_policy`) appear decoded.
+//!   (`policy`, `assume_role_policy`) appear decoded, CIDRs canonical.
 //! - `resource`: `{ type, name, address }` of the instance.
 //! - `resources.TYPE`: planned values of every instance of TYPE in the stack.
 //! - normal references (`aws_kms_key.ebs.arn`, `var.x`, `local.y`) as in the stack.
@@ -25,7 +25,7 @@ use super::Note;
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::eval::{Extension, Scope};
 use crate::config::refs::{self, Ref};
-use crate::config::{body, ResourceBlock, Stack};
+use crate::config::{body, cidr, ResourceBlock, Stack};
 use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::{block_value, expand, unread_data};
 use crate::provider::{Attribute, BlockType, Presence, Schema, Type};
@@ -75,6 +75,11 @@ fn view_level(
     mut out: Object,
 ) -> Object {
     for attr in attributes {
+        if attr.cidr {
+            if let Some(v) = out.get_mut(attr.name) {
+                canonical_cidrs(v);
+            }
+        }
         let unset = config.get(attr.name).is_none_or(Value::is_null);
         if attr.presence == Presence::OptionalComputed
             && unset
@@ -106,6 +111,20 @@ fn view_level(
         }
     }
     out
+}
+
+/// CIDRs as AWS stores them (`10.1.2.3/0` is `0.0.0.0/0`, the internet), so that
+/// a policy comparing with "0.0.0.0/0" sees every way of writing it.
+fn canonical_cidrs(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let Some(c) = cidr::canonical(s) {
+                *s = c;
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(canonical_cidrs),
+        _ => {}
+    }
 }
 
 /// Attributes that hold JSON documents (IAM and key policies) appear decoded in

@@ -25,8 +25,8 @@ const RULE_ATTRIBUTES: &[Attribute] = &[
     Attribute::required("to_port", Type::Number),
     // "all" and "-1" mean the same; so do "6" and "tcp". Rules are compared by meaning.
     Attribute::required("protocol", Type::String),
-    Attribute::optional("cidr_blocks", Type::List(&Type::String)),
-    Attribute::optional("ipv6_cidr_blocks", Type::List(&Type::String)),
+    Attribute::optional("cidr_blocks", Type::List(&Type::String)).cidr(),
+    Attribute::optional("ipv6_cidr_blocks", Type::List(&Type::String)).cidr(),
     Attribute::optional("prefix_list_ids", Type::List(&Type::String)),
     Attribute::optional("security_groups", Type::Set(&Type::String)),
     Attribute::optional("self", Type::Bool).default(Default::Bool(false)),
@@ -52,8 +52,12 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[
         // Terraform's "attributes as blocks": left out of configuration, the rules that
         // exist are kept (and may be managed by aws_vpc_security_group_*_rule instead).
-        BlockType::new("ingress", Nesting::Set, RULE_ATTRIBUTES).computed_when_absent(),
-        BlockType::new("egress", Nesting::Set, RULE_ATTRIBUTES).computed_when_absent(),
+        BlockType::new("ingress", Nesting::Set, RULE_ATTRIBUTES)
+            .computed_when_absent()
+            .attribute_syntax(),
+        BlockType::new("egress", Nesting::Set, RULE_ATTRIBUTES)
+            .computed_when_absent()
+            .attribute_syntax(),
     ],
 };
 

@@ -23,8 +23,8 @@ pub(super) const ATTRIBUTES: &[Attribute] = &[
     Attribute::computed("security_group_rule_id", Type::String),
     Attribute::required("security_group_id", Type::String).force_new(),
     // Exactly one of these four is the rule's source (or destination, for egress).
-    Attribute::optional("cidr_ipv4", Type::String),
-    Attribute::optional("cidr_ipv6", Type::String),
+    Attribute::optional("cidr_ipv4", Type::String).cidr(),
+    Attribute::optional("cidr_ipv6", Type::String).cidr(),
     Attribute::optional("prefix_list_id", Type::String),
     Attribute::optional("referenced_security_group_id", Type::String),
     Attribute::optional("from_port", Type::Number),

@@ -24,7 +24,9 @@ pub static SCHEMA: Schema = Schema {
         Attribute::computed("arn", Type::String),
         Attribute::required("vpc_id", Type::String).force_new(),
         // Optional+Computed in Terraform only for IPAM pools, which recon does not support.
-        Attribute::required("cidr_block", Type::String).force_new(),
+        Attribute::required("cidr_block", Type::String)
+            .cidr()
+            .force_new(),
         Attribute::optional_computed("availability_zone", Type::String).force_new(),
         Attribute::optional_computed("availability_zone_id", Type::String).force_new(),
         Attribute::optional("map_public_ip_on_launch", Type::Bool).default(Default::Bool(false)),

@@ -27,7 +27,9 @@ pub static SCHEMA: Schema = Schema {
         Attribute::computed("arn", Type::String),
         // Terraform makes this Optional+Computed for IPAM pools, which recon does not
         // support: without a pool a CIDR block is needed.
-        Attribute::required("cidr_block", Type::String).force_new(),
+        Attribute::required("cidr_block", Type::String)
+            .cidr()
+            .force_new(),
         Attribute::optional("instance_tenancy", Type::String).default(Default::Str("default")),
         Attribute::optional("enable_dns_support", Type::Bool).default(Default::Bool(true)),
         Attribute::optional("enable_dns_hostnames", Type::Bool).default(Default::Bool(false)),
