@@ -1,6 +1,6 @@
-# Baseline: IAM. Policy documents appear decoded in self: Statement may be one object or
-# a list, Action / Resource / Principal.AWS a string or a list; Effect defaults to
-# Allow.
+# Baseline: IAM. Policy documents appear decoded in self; statements(doc) lists
+# their statements (an error for a document that is not valid JSON); Action /
+# Resource a string or a list; Effect defaults to Allow.
 
 policy "iam_no_wildcard_action" {
   resource_types = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
@@ -8,7 +8,7 @@ policy "iam_no_wildcard_action" {
   checkov_id     = "CKV_AWS_63"
   message        = "IAM policies must not allow \"*\" as an action; list the actions needed"
   condition = alltrue([
-    for s in flatten([try(self.policy.Statement, [])]) :
+    for s in statements(self.policy) :
     !(try(s.Effect, "Allow") == "Allow" && contains(flatten([try(s.Action, [])]), "*"))
   ])
 }
@@ -19,7 +19,7 @@ policy "iam_no_admin_policy" {
   checkov_id     = "CKV_AWS_62"
   message        = "IAM policies must not allow every action on every resource (\"*\" on \"*\")"
   condition = alltrue([
-    for s in flatten([try(self.policy.Statement, [])]) :
+    for s in statements(self.policy) :
     !(try(s.Effect, "Allow") == "Allow" && contains(flatten([try(s.Action, [])]), "*") && contains(flatten([try(s.Resource, [])]), "*"))
   ])
 }
@@ -41,12 +41,7 @@ policy "iam_trust_not_public" {
   severity       = "critical"
   checkov_id     = "CKV_AWS_60"
   message        = "A role's trust policy must not let any principal (\"*\") assume it"
-  condition = alltrue([
-    for s in flatten([try(self.assume_role_policy.Statement, [])]) : !(
-      try(s.Effect, "Allow") == "Allow"
-      && (try(s.Principal == "*", false) || contains(flatten([try(s.Principal.AWS, [])]), "*"))
-    )
-  ])
+  condition      = alltrue([for s in statements(self.assume_role_policy) : !allows_anyone(s)])
 }
 
 # Checkov's semantics: trusting an account id or its :root ARN trusts every
@@ -58,7 +53,7 @@ policy "iam_trust_not_whole_account" {
   checkov_id     = "CKV_AWS_61"
   message        = "A role's trust policy must name the roles or services that may assume it, not a whole account (an account id or arn:aws:iam::ACCOUNT:root)"
   condition = alltrue([
-    for s in flatten([try(self.assume_role_policy.Statement, [])]) : (
+    for s in statements(self.assume_role_policy) : (
       try(s.Effect, "Allow") == "Deny"
       || (contains(flatten([try(s.Action, [])]), "sts:AssumeRole") && anytrue([for op, c in try(s.Condition, {}) : can(c["sts:ExternalId"])]))
       || !anytrue([

@@ -10,20 +10,17 @@ policy "kms_key_rotation" {
   condition      = self.customer_master_key_spec != "SYMMETRIC_DEFAULT" || self.enable_key_rotation == true
 }
 
-# A statement that allows "*" is acceptable only when a Condition narrows it
-# (e.g. kms:CallerAccount); Deny statements never open anything.
+# A statement that allows anyone ("*" in any spelling, or NotPrincipal) is
+# acceptable only when a Condition really narrows who (kms:CallerAccount, an
+# organisation; not aws:PrincipalArn like "arn:aws:iam::*"); Deny statements never
+# open anything. A document that is not valid JSON is an error, never "no
+# statements" (src/policy/functions.rs).
 policy "kms_key_no_public_principal" {
   resource_types = ["aws_kms_key"]
   severity       = "critical"
   checkov_id     = "CKV_AWS_33"
-  message        = "A KMS key policy must not allow the \"*\" principal without a Condition"
-  condition = self.policy == null || alltrue([
-    for s in flatten([try(self.policy.Statement, [])]) : !(
-      try(s.Effect, "Allow") == "Allow"
-      && try(s.Condition, null) == null
-      && (try(s.Principal == "*", false) || contains(flatten([try(s.Principal.AWS, [])]), "*"))
-    )
-  ])
+  message        = "A KMS key policy must not allow the \"*\" principal without a Condition that narrows who"
+  condition      = alltrue([for s in statements(self.policy) : !allows_public(s)])
 }
 
 policy "kms_key_enabled" {

@@ -70,18 +70,12 @@ policy "s3_bucket_versioning" {
   ])
 }
 
-# A statement that allows "*" is acceptable only when a Condition narrows it
-# (a VPC endpoint, a source ARN, an organisation).
+# A statement that allows anyone is acceptable only when a Condition really
+# narrows who (a VPC endpoint, a source ARN, an organisation).
 policy "s3_bucket_policy_not_public" {
   resource_types = ["aws_s3_bucket_policy"]
   severity       = "critical"
   checkov_id     = "CKV_AWS_70"
-  message        = "A bucket policy must not allow any principal (\"*\") without a Condition"
-  condition = alltrue([
-    for s in flatten([try(self.policy.Statement, [])]) : !(
-      try(s.Effect, "Allow") == "Allow"
-      && try(s.Condition, null) == null
-      && (try(s.Principal == "*", false) || contains(flatten([try(s.Principal.AWS, [])]), "*"))
-    )
-  ])
+  message        = "A bucket policy must not allow any principal (\"*\") without a Condition that narrows who"
+  condition      = alltrue([for s in statements(self.policy) : !allows_public(s)])
 }

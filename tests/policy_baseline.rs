@@ -59,7 +59,7 @@ fn check(src: &str) -> Report {
     })
 }
 
-use Outcome::{Fail, Pass, Unknown};
+use Outcome::{Error, Fail, Pass, Unknown};
 
 /// (policy, address, expected result, resources)
 type Case = (&'static str, &'static str, Outcome, &'static str);
@@ -1697,6 +1697,204 @@ fn sqs() {
             r#"resource "aws_sqs_queue" "q" {
   name                    = "q"
   sqs_managed_sse_enabled = local.later
+}"#,
+        ),
+    ]);
+}
+
+/// Configurations that once passed although they open things to everyone (issue
+/// 12): each must FAIL, ERROR or at least not PASS.
+#[test]
+fn dangerous_configurations_do_not_pass() {
+    const OPEN_ATTR: &str = r#"resource "aws_security_group" "s" {
+  description = "attribute syntax"
+  ingress = [{ from_port = 0, to_port = 0, protocol = "-1", cidr_blocks = ["0.0.0.0/0"], ipv6_cidr_blocks = [], prefix_list_ids = [], security_groups = [], self = false, description = "" }]
+}"#;
+    const KMS_ANYONE: &str = r#"resource "aws_kms_key" "k" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = PRINCIPAL, Action = "kms:Decrypt", Resource = "*" }] })
+}"#;
+    let kms =
+        |principal: &str| -> &'static str { KMS_ANYONE.replace("PRINCIPAL", principal).leak() };
+    let bucket_policy = |condition: &str| -> &'static str {
+        format!(
+            r#"resource "aws_s3_bucket_policy" "p" {{
+  bucket = "b"
+  policy = jsonencode({{ Statement = [{{ Effect = "Allow", Principal = {{ AWS = "*" }}, Action = "s3:GetObject", Resource = "arn:aws:s3:::b/*", Condition = {condition} }}] }})
+}}"#
+        )
+        .leak()
+    };
+    const BUCKET_POLICY: &str = "aws_s3_bucket_policy.p";
+    run(&[
+        // Blocks written as an argument are the same blocks.
+        ("sg_no_public_all_ports", SG, Fail, OPEN_ATTR),
+        ("sg_no_public_ssh", SG, Fail, OPEN_ATTR),
+        ("sg_rule_descriptions", SG, Fail, OPEN_ATTR),
+        (
+            "sg_no_public_ssh",
+            SG,
+            Pass,
+            r#"resource "aws_security_group" "s" {
+  ingress = [{ from_port = 22, to_port = 22, protocol = "tcp", cidr_blocks = ["10.0.0.0/8"] }]
+}"#,
+        ),
+        // A /0 of any address is the internet (AWS canonicalises the CIDR).
+        (
+            "sg_no_public_http",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 80
+    to_port     = 80
+    protocol    = "tcp"
+    cidr_blocks = ["10.1.2.3/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_ssh",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port        = 22
+    to_port          = 22
+    protocol         = "tcp"
+    ipv6_cidr_blocks = ["2001:db8::1/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_rdp",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 3389
+  to_port           = 3389
+  cidr_ipv4         = "192.168.1.5/0"
+}"#,
+        ),
+        // -1/-1 over tcp is every port.
+        (
+            "sg_no_public_all_ports",
+            SG,
+            Fail,
+            r#"resource "aws_security_group" "s" {
+  ingress {
+    from_port   = -1
+    to_port     = -1
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}"#,
+        ),
+        (
+            "sg_no_public_all_ports",
+            RULE,
+            Fail,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = -1
+  to_port           = -1
+  cidr_ipv4         = "0.0.0.0/0"
+}"#,
+        ),
+        // Neither a source nor a port: AWS refuses it; it cannot pass.
+        (
+            "sg_no_public_ssh",
+            RULE,
+            Unknown,
+            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+}"#,
+        ),
+        // Every spelling of "anyone".
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Fail,
+            kms(r#"["foo", "*"]"#),
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Fail,
+            kms(r#"{ AWS = ["*"] }"#),
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Fail,
+            kms(r#"{ AWS = "*" }"#),
+        ),
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Pass,
+            kms(r#"{ AWS = "arn:aws:iam::123456789012:root" }"#),
+        ),
+        // A policy that is not valid JSON is never "no statements".
+        (
+            "kms_key_no_public_principal",
+            KEY,
+            Error,
+            r#"resource "aws_kms_key" "k" {
+  policy = <<EOF
+{ "Statement": [{ "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*" }], }
+EOF
+}"#,
+        ),
+        (
+            "iam_no_wildcard_action",
+            POLICY,
+            Error,
+            r#"resource "aws_iam_policy" "p" {
+  policy = "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"},]}"
+}"#,
+        ),
+        (
+            "iam_trust_not_public",
+            ROLE,
+            Fail,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = ["arn:aws:iam::123456789012:root", "*"] }, Action = "sts:AssumeRole" }] })
+}"#,
+        ),
+        // Only a Condition that narrows who counts.
+        (
+            "s3_bucket_policy_not_public",
+            BUCKET_POLICY,
+            Fail,
+            bucket_policy(r#"{ StringLike = { "aws:PrincipalArn" = "arn:aws:iam::*" } }"#),
+        ),
+        (
+            "s3_bucket_policy_not_public",
+            BUCKET_POLICY,
+            Fail,
+            bucket_policy(r#"{ Bool = { "aws:SecureTransport" = "true" } }"#),
+        ),
+        (
+            "s3_bucket_policy_not_public",
+            BUCKET_POLICY,
+            Pass,
+            bucket_policy(r#"{ StringEquals = { "aws:PrincipalOrgID" = "o-abc123" } }"#),
+        ),
+        // A missing attribute gives a result, not an error.
+        (
+            "s3_bucket_encryption",
+            "aws_s3_bucket.b",
+            Fail,
+            r#"resource "aws_s3_bucket" "b" {}
+resource "aws_s3_bucket_server_side_encryption_configuration" "e" {
+  bucket = aws_s3_bucket.b.id
+  rule {
+    bucket_key_enabled = true
+  }
 }"#,
         ),
     ]);

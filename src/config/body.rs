@@ -543,6 +543,20 @@ mod tests {
         )])],
     };
 
+    static RULES: Schema = Schema {
+        type_name: "test_sg",
+        attributes: &[crate::provider::ID],
+        blocks: &[BlockType::new(
+            "ingress",
+            Nesting::Set,
+            &[
+                Attribute::required("from_port", Type::Number),
+                Attribute::optional("cidr_blocks", Type::List(&Type::String)).cidr(),
+            ],
+        )
+        .attribute_syntax()],
+    };
+
     fn body(src: &str) -> BodyIn {
         let file = Arc::new(SourceFile {
             name: "main.hcl".into(),
@@ -679,6 +693,53 @@ mod tests {
         assert_eq!(
             rules[2].as_object().unwrap()["bucket_key_enabled"],
             Value::Bool(false)
+        );
+    }
+
+    #[test]
+    fn blocks_given_as_an_argument_are_the_same_blocks() {
+        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
+        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
+        let scope = Scope::new(&stack, &vars, &resources);
+        let as_blocks = body("ingress {\n  from_port = \"22\"\n  cidr_blocks = [\"0.0.0.0/0\"]\n}\ningress {\n  from_port = 80\n}\n");
+        let as_argument =
+            body("ingress = [{ from_port = \"22\", cidr_blocks = [\"0.0.0.0/0\"] }, { from_port = 80 }]\n");
+        assert!(check(&RULES, &as_argument, "t.x", &header(&as_argument)).is_empty());
+        assert_eq!(
+            evaluate(&RULES, &as_argument, &scope).unwrap(),
+            evaluate(&RULES, &as_blocks, &scope).unwrap()
+        );
+        let wrong = body("ingress = [{ from_port = 1, cidr = [] }]\n");
+        let err = evaluate(&RULES, &wrong, &scope).unwrap_err();
+        assert_eq!(
+            err.message,
+            "wrong value for \"ingress\": element 0: unsupported argument \"cidr\""
+        );
+        assert_eq!(err.location.as_deref(), Some("main.hcl:1:11"));
+    }
+
+    #[test]
+    fn values_with_a_form_are_checked_where_written() {
+        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
+        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
+        let scope = Scope::new(&stack, &vars, &resources);
+        let b = body("ingress {\n  from_port = 1\n  cidr_blocks = [\"10.0.0.0/8\", \"10.1.2.3/0\", var.x]\n}\ningress = [{ from_port = 2, cidr_blocks = [\"::1/0\"] }]\n");
+        let found: Vec<(String, Option<String>)> = check_values(&RULES, &b, &scope, "t.x")
+            .into_iter()
+            .map(|d| (d.message.clone(), d.location.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "t.x.ingress.cidr_blocks: \"::1/0\" is not a valid network CIDR: host bits are set".to_string(),
+                    Some("main.hcl:5:11".to_string())
+                ),
+                (
+                    "t.x.ingress.cidr_blocks: \"10.1.2.3/0\" is not a valid network CIDR: host bits are set".to_string(),
+                    Some("main.hcl:3:32".to_string())
+                ),
+            ]
         );
     }
 

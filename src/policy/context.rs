@@ -17,7 +17,11 @@
 //! - `referenced(ATTRIBUTE)` / `referenced(ATTRIBUTE, TYPE)`: planned values of the
 //!   resources this instance's ATTRIBUTE refers to (`root_block_device.kms_key_id`
 //!   names an attribute of a nested block).
-//! - `alltrue(list)`, `anytrue(list)`: Terraform's functions (unknown-aware).
+//! - `alltrue(list)`, `anytrue(list)`: Terraform's functions (unknown-aware; a
+//!   null element is "cannot be decided").
+//! - the judgements of [`super::functions`]: `closed_to_internet`, `statements`,
+//!   `allows_anyone`, `allows_public`; `contains`, `startswith` and `endswith`
+//!   take null as an unset attribute.
 //! - `configured(value)`: true unless the value is null or "" (a value known only
 //!   after apply counts as set), for rules such as "a KMS key is named".
 
@@ -662,7 +666,7 @@ impl Extension for PolicyScope<'_, '_> {
                     (Err(e), _) | (_, Err(e)) => Err(e),
                 }
             }
-            _ => return None,
+            _ => return super::functions::call(name, args),
         })
     }
 }
@@ -690,12 +694,14 @@ fn fold_bools(name: &str, args: &[Value]) -> Result<Value, String> {
         }
     };
     let all = name == "alltrue";
-    let mut unknown = false;
+    let (mut unknown, mut undecided) = (false, false);
     for item in items {
         match item {
             Value::Bool(b) if *b != all => return Ok(Value::Bool(!all)),
             Value::Bool(_) => {}
             Value::Unknown => unknown = true,
+            // A condition's "cannot be decided" stays so unless another decides.
+            Value::Null => undecided = true,
             other => {
                 return Err(format!(
                     "{name}: every element must be a bool, got {}",
@@ -706,6 +712,8 @@ fn fold_bools(name: &str, args: &[Value]) -> Result<Value, String> {
     }
     Ok(if unknown {
         Value::Unknown
+    } else if undecided {
+        Value::Null
     } else {
         Value::Bool(all)
     })

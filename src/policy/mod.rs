@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod check;
 pub mod context;
 pub mod eval;
+pub mod functions;
 pub mod gate;
 pub mod load;
 pub mod modules;
