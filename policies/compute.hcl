@@ -66,6 +66,7 @@ policy "ebs_volume_cmk" {
 policy "ebs_attached_volume_encrypted" {
   resource_types = ["aws_volume_attachment"]
   severity       = "high"
+  checkov_id     = "CKV2_AWS_2"
   message        = "A volume attached to an instance must be encrypted"
   condition = (
     length(referenced("volume_id", "aws_ebs_volume")) == 0

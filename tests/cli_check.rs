@@ -674,3 +674,37 @@ fn a_cidr_with_host_bits_is_an_error_where_written_and_fails_check() {
         check.stdout
     );
 }
+
+/// A policy document that is not valid JSON is refused where written, and never
+/// checked as a document without statements.
+#[test]
+fn a_policy_document_that_is_not_json_is_an_error_where_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = r#"resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+  policy = <<EOF
+{ "Statement": [{ "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*" }], }
+EOF
+}
+"#;
+    stack(tmp.path(), "bad", &[("main.tf", src)]);
+    let run = recon(tmp.path(), &["validate", "-C", "bad"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("aws_kms_key.k.policy: not valid JSON: trailing comma at line 1 column"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("main.tf:3:12"), "{}", run.stderr);
+    let check = recon(tmp.path(), &["check", "-C", "bad", "--format", "json"]);
+    assert_eq!(check.code, 1, "{}", check.all());
+    let doc = check.json();
+    let public = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["policy_id"] == "kms_key_no_public_principal")
+        .unwrap();
+    assert_eq!(public["result"], "ERROR", "{public}");
+}
