@@ -1212,3 +1212,93 @@ fn many_roles_policies_and_attachments_refresh_in_bulk_as_they_read_one_by_one()
         }
     });
 }
+
+/// managed_policy_arns, when set, is the exact list of attached managed policies
+/// (read back, so an attachment made outside is drift); unset, attachments are
+/// not read and roles with aws_iam_role_policy_attachment stay drift-free.
+#[test]
+fn role_managed_policy_arns_are_exclusive_when_set() {
+    const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let roles = IamRole::new(&clients);
+        let attached_on_aws = |name: &'static str| {
+            let iam = clients.iam.clone();
+            async move {
+                let out = iam
+                    .list_attached_role_policies()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .unwrap();
+                let mut arns: Vec<String> = out
+                    .attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string))
+                    .collect();
+                arns.sort();
+                arns
+            }
+        };
+        let config = object! {
+            "name" => "exclusive",
+            "assume_role_policy" => trust_heredoc("ec2.amazonaws.com"),
+            "managed_policy_arns" => Value::List(vec![SSM_CORE.into()]),
+        };
+        let meta = meta("aws_iam_role.exclusive");
+        let created = roles
+            .create(&plan_new(roles.schema(), &config), &meta)
+            .await
+            .unwrap();
+        assert_eq!(created.strings("managed_policy_arns"), [SSM_CORE]);
+        assert_eq!(attached_on_aws("exclusive").await, [SSM_CORE]);
+        assert_eq!(
+            changed(&replan(roles.schema(), &config, &created)),
+            Vec::<String>::new()
+        );
+
+        // Attached outside recon: read shows it, and the plan takes it away again.
+        clients
+            .iam
+            .attach_role_policy()
+            .role_name("exclusive")
+            .policy_arn(READ_ONLY)
+            .send()
+            .await
+            .unwrap();
+        let read = roles.read(std::slice::from_ref(&created)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(read.strings("managed_policy_arns"), [SSM_CORE, READ_ONLY]);
+        let mut only_read_only = config.clone();
+        only_read_only.insert(
+            "managed_policy_arns".into(),
+            Value::List(vec![READ_ONLY.into()]),
+        );
+        let plan = replan(roles.schema(), &only_read_only, &read);
+        assert_eq!(changed(&plan), ["managed_policy_arns"]);
+        let updated = roles.update(&read, &plan.after, &meta).await.unwrap();
+        assert_eq!(updated.strings("managed_policy_arns"), [READ_ONLY]);
+        assert_eq!(attached_on_aws("exclusive").await, [READ_ONLY]);
+
+        // Unset: what is attached (by an attachment resource) is none of its business.
+        let plain =
+            object! {"name" => "plain", "assume_role_policy" => trust_heredoc("ec2.amazonaws.com")};
+        let created = roles
+            .create(&plan_new(roles.schema(), &plain), &meta)
+            .await
+            .unwrap();
+        clients
+            .iam
+            .attach_role_policy()
+            .role_name("plain")
+            .policy_arn(SSM_CORE)
+            .send()
+            .await
+            .unwrap();
+        let read = roles.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read, vec![Some(created.clone())]);
+        assert_eq!(created.get("managed_policy_arns"), Some(&Value::Null));
+    });
+}

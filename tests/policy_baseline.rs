@@ -1884,7 +1884,24 @@ EOF
             Pass,
             bucket_policy(r#"{ StringEquals = { "aws:PrincipalOrgID" = "o-abc123" } }"#),
         ),
+        (
+            "iam_no_administrator_access",
+            ROLE,
+            Fail,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy  = jsonencode({ Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+  managed_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AdministratorAccess"]
+}"#,
+        ),
         // A missing attribute gives a result, not an error.
+        (
+            "iam_no_administrator_access",
+            "aws_iam_role_policy_attachment.a",
+            Pass,
+            r#"resource "aws_iam_role_policy_attachment" "a" {
+  role = "r"
+}"#,
+        ),
         (
             "s3_bucket_encryption",
             "aws_s3_bucket.b",

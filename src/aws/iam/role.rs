@@ -15,7 +15,7 @@ use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
-use crate::value::{Object, ObjectExt};
+use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_iam::types::Role as AwsRole;
 use std::time::{Duration, Instant};
@@ -30,6 +30,10 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional("description", Type::String),
         // Read by delete only: detach managed and delete inline policies first.
         Attribute::optional("force_detach_policies", Type::Bool).default(Default::Bool(false)),
+        // Terraform's exclusive list: when set, the role has exactly these attached
+        // (read back as attached). Unset, attachments are aws_iam_role_policy_attachment's
+        // business and are not read here.
+        Attribute::optional("managed_policy_arns", Type::Set(&Type::String)),
         Attribute::optional("max_session_duration", Type::Number)
             .default(Default::Int(DEFAULT_MAX_SESSION)),
         Attribute::optional_computed("name", Type::String).force_new(),
@@ -98,10 +102,14 @@ impl ResourceType for IamRole {
         }
         let partial = object! {"id" => name.clone(), "name" => name.clone()};
         let waiting_for = format!("new IAM role {name} to be readable");
-        wait_for(&waiting_for, || find_role(&self.client, &name))
+        let role = wait_for(&waiting_for, || find_role(&self.client, &name))
             .await
-            .map(|role| to_state(&role, planned))
-            .map_err(|e| e.with_partial(partial))
+            .map_err(|e| e.with_partial(partial.clone()))?;
+        let arns = planned.strings("managed_policy_arns");
+        self.attach(&name, &arns, &[])
+            .await
+            .map_err(|e| e.with_partial(partial))?;
+        Ok(to_state(&role, planned, &arns))
     }
 
     /// The role of the name the create asks for, when its tags say it was made
@@ -113,7 +121,10 @@ impl ResourceType for IamRole {
         let name = resource_name(planned, meta);
         Ok(match find_role(&self.client, &name).await? {
             None => Created::Absent,
-            Some(role) if made_for(role.tags(), meta) => Created::Found(to_state(&role, planned)),
+            Some(role) if made_for(role.tags(), meta) => {
+                let attached = self.attached(&name, planned).await?;
+                Created::Found(to_state(&role, planned, &attached))
+            }
             Some(_) => Created::NotOurs { id: name },
         })
     }
@@ -129,11 +140,18 @@ impl ResourceType for IamRole {
                 Some(account) => account.role(name)?,
                 None => None,
             };
-            let role = match listed {
-                Some(role) => Some(role),
-                None => find_role(&self.client, name).await?,
+            let (role, attached) = match listed {
+                Some(role) => {
+                    let attached = account.as_ref().and_then(|a| a.attached(name));
+                    let attached = attached.unwrap_or_default().into_iter().map(str::to_string);
+                    (Some(role), attached.collect())
+                }
+                None => match find_role(&self.client, name).await? {
+                    Some(role) => (Some(role), self.attached(name, prior).await?),
+                    None => (None, Vec::new()),
+                },
             };
-            Ok(role.map(|role| to_state(&role, prior)))
+            Ok(role.map(|role| to_state(&role, prior, &attached)))
         })
         .await
     }
@@ -194,10 +212,19 @@ impl ResourceType for IamRole {
                 .await
                 .map_err(sdk_error)?;
         }
-        find_role(&self.client, name)
-            .await?
-            .map(|role| to_state(&role, planned))
-            .ok_or_else(|| ProviderError::new(format!("IAM role {name} disappeared during update")))
+        let (old, new) = (
+            prior.strings("managed_policy_arns"),
+            planned.strings("managed_policy_arns"),
+        );
+        // Removing the argument leaves the attachments, as Terraform does.
+        if manages_attachments(planned) && old != new {
+            self.attach(name, &new, &old).await?;
+        }
+        let role = find_role(&self.client, name).await?.ok_or_else(|| {
+            ProviderError::new(format!("IAM role {name} disappeared during update"))
+        })?;
+        let attached = self.attached(name, planned).await?;
+        Ok(to_state(&role, planned, &attached))
     }
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
@@ -243,6 +270,40 @@ impl ResourceType for IamRole {
 }
 
 impl IamRole {
+    /// The managed policies attached to role `name`, read only when `local` manages
+    /// them (sets managed_policy_arns).
+    async fn attached(&self, name: &str, local: &Object) -> ProviderResult<Vec<String>> {
+        match manages_attachments(local) {
+            true => attached_policy_arns(&self.client, name).await,
+            false => Ok(Vec::new()),
+        }
+    }
+
+    /// Attaches what `want` has and `had` lacks; detaches the reverse.
+    async fn attach(&self, name: &str, want: &[String], had: &[String]) -> ProviderResult<()> {
+        for arn in want.iter().filter(|a| !had.contains(a)) {
+            self.client
+                .attach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        for arn in had.iter().filter(|a| !want.contains(a)) {
+            let detached = self
+                .client
+                .detach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(sdk_error);
+            none_if_missing(detached)?;
+        }
+        Ok(())
+    }
+
     /// DeleteRole, retried while IAM still counts policies or profiles it has just
     /// had removed; refused at once with what is left when something really is.
     async fn delete_role(&self, name: &str) -> ProviderResult<()> {
@@ -328,10 +389,20 @@ fn session_duration(planned: &Object) -> ProviderResult<Option<i32>> {
         .transpose()
 }
 
-/// The state of `role`; `local` (planned or prior) gives the spelling of an equal
-/// trust policy and what AWS does not keep.
-fn to_state(role: &AwsRole, local: &Object) -> Object {
+fn manages_attachments(local: &Object) -> bool {
+    matches!(local.get("managed_policy_arns"), Some(Value::List(_)))
+}
+
+/// The state of `role` with the managed policies `attached`; `local` (planned or
+/// prior) gives the spelling of an equal trust policy and what AWS does not keep.
+fn to_state(role: &AwsRole, local: &Object, attached: &[String]) -> Object {
     let name = role.role_name();
+    let mut attached = attached.to_vec();
+    attached.sort();
+    let managed = match manages_attachments(local) {
+        true => Value::List(attached.into_iter().map(Value::String).collect()),
+        false => Value::Null,
+    };
     object! {
         "id" => name,
         "arn" => role.arn(),
@@ -342,6 +413,7 @@ fn to_state(role: &AwsRole, local: &Object) -> Object {
         "create_date" => date(role.create_date()),
         "description" => opt(role.description()),
         "force_detach_policies" => local.bool("force_detach_policies").unwrap_or(false),
+        "managed_policy_arns" => managed,
         "max_session_duration" => role
             .max_session_duration()
             .map(i64::from)
