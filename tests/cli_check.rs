@@ -673,6 +673,26 @@ fn a_cidr_with_host_bits_is_an_error_where_written_and_fails_check() {
         "the note says what AWS would store: {}",
         check.stdout
     );
+    // A value known at plan time (a variable) is refused there, where it is used.
+    let from_var = r#"variable "office" {
+  type = string
+}
+resource "aws_vpc_security_group_ingress_rule" "r" {
+  security_group_id = "sg-1"
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+  cidr_ipv4         = var.office
+}
+"#;
+    stack(tmp.path(), "var", &[("main.tf", from_var)]);
+    let plan = recon(
+        tmp.path(),
+        &["plan", "-C", "var", "--var", "office=203.0.113.7/0"],
+    );
+    assert_eq!(plan.code, 1, "{}", plan.all());
+    assert!(plan.stderr.contains("aws_vpc_security_group_ingress_rule.r.cidr_ipv4: \"203.0.113.7/0\" is not a valid network CIDR"), "{}", plan.stderr);
+    assert!(plan.stderr.contains("var/main.tf:9:23"), "{}", plan.stderr);
 }
 
 /// A policy document that is not valid JSON is refused where written, and never
