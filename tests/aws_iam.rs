@@ -79,6 +79,24 @@ async fn role_tags_on_aws(clients: &Clients, role: &str) -> Vec<(String, String)
     common::sorted_pairs(out.tags().iter().map(|t| (t.key(), t.value())))
 }
 
+/// The ARNs of the managed policies attached to `role`, sorted.
+async fn attached_on_aws(clients: &Clients, role: &str) -> Vec<String> {
+    let out = clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
+    let mut arns: Vec<String> = out
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect();
+    arns.sort();
+    arns
+}
+
 async fn make_role(clients: &Clients, name: &str) -> Object {
     let roles = IamRole::new(clients);
     let config =
@@ -726,10 +744,7 @@ fn role_policy_attachment_create_read_delete_import() {
             .await
             .unwrap();
         assert_eq!(changed(&replan(attachments.schema(), &config, &own)), Vec::<String>::new());
-        let attached = clients.iam.list_attached_role_policies().role_name("node").send().await.unwrap();
-        let mut arns: Vec<_> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
-        arns.sort();
-        assert_eq!(arns, [custom_arn.as_str(), SSM_CORE]);
+        assert_eq!(attached_on_aws(&clients, "node").await, [custom_arn.as_str(), SSM_CORE]);
 
         // Batch read: two on one role, one never attached, one on a missing role.
         let never = object! {"id" => "x", "role" => "node", "policy_arn" => format!("arn:aws:iam::{ACCOUNT}:policy/other")};
@@ -761,8 +776,7 @@ fn role_policy_attachment_create_read_delete_import() {
         assert_eq!(attachments.read(std::slice::from_ref(&own)).await.unwrap(), vec![None]);
         attachments.delete(&own).await.unwrap();
         attachments.delete(&ssm).await.unwrap();
-        let attached = clients.iam.list_attached_role_policies().role_name("node").send().await.unwrap();
-        assert!(attached.attached_policies().is_empty());
+        assert!(attached_on_aws(&clients, "node").await.is_empty());
     });
 }
 
@@ -1223,24 +1237,6 @@ fn role_managed_policy_arns_are_exclusive_when_set() {
     runtime().block_on(async {
         let clients = Clients::from_config(&moto.sdk_config());
         let roles = IamRole::new(&clients);
-        let attached_on_aws = |name: &'static str| {
-            let iam = clients.iam.clone();
-            async move {
-                let out = iam
-                    .list_attached_role_policies()
-                    .role_name(name)
-                    .send()
-                    .await
-                    .unwrap();
-                let mut arns: Vec<String> = out
-                    .attached_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_string))
-                    .collect();
-                arns.sort();
-                arns
-            }
-        };
         let config = object! {
             "name" => "exclusive",
             "assume_role_policy" => trust_heredoc("ec2.amazonaws.com"),
@@ -1252,7 +1248,7 @@ fn role_managed_policy_arns_are_exclusive_when_set() {
             .await
             .unwrap();
         assert_eq!(created.strings("managed_policy_arns"), [SSM_CORE]);
-        assert_eq!(attached_on_aws("exclusive").await, [SSM_CORE]);
+        assert_eq!(attached_on_aws(&clients, "exclusive").await, [SSM_CORE]);
         assert_eq!(
             changed(&replan(roles.schema(), &config, &created)),
             Vec::<String>::new()
@@ -1280,7 +1276,7 @@ fn role_managed_policy_arns_are_exclusive_when_set() {
         assert_eq!(changed(&plan), ["managed_policy_arns"]);
         let updated = roles.update(&read, &plan.after, &meta).await.unwrap();
         assert_eq!(updated.strings("managed_policy_arns"), [READ_ONLY]);
-        assert_eq!(attached_on_aws("exclusive").await, [READ_ONLY]);
+        assert_eq!(attached_on_aws(&clients, "exclusive").await, [READ_ONLY]);
 
         // Unset: what is attached (by an attachment resource) is none of its business.
         let plain =

@@ -1725,6 +1725,17 @@ fn dangerous_configurations_do_not_pass() {
         .leak()
     };
     const BUCKET_POLICY: &str = "aws_s3_bucket_policy.p";
+    // An ingress rule resource of group sg-1 with these arguments.
+    let rule = |args: &[&str]| -> &'static str {
+        let body = args.join("\n  ");
+        format!("resource \"aws_vpc_security_group_ingress_rule\" \"r\" {{\n  security_group_id = \"sg-1\"\n  {body}\n}}").leak()
+    };
+    // A security group with one ingress block of these arguments.
+    let ingress = |args: &[&str]| -> &'static str {
+        let body = args.join("\n    ");
+        format!("resource \"aws_security_group\" \"s\" {{\n  ingress {{\n    {body}\n  }}\n}}")
+            .leak()
+    };
     run(&[
         // Blocks written as an argument are the same blocks.
         ("sg_no_public_all_ports", SG, Fail, OPEN_ATTR),
@@ -1743,75 +1754,64 @@ fn dangerous_configurations_do_not_pass() {
             "sg_no_public_http",
             SG,
             Fail,
-            r#"resource "aws_security_group" "s" {
-  ingress {
-    from_port   = 80
-    to_port     = 80
-    protocol    = "tcp"
-    cidr_blocks = ["10.1.2.3/0"]
-  }
-}"#,
+            ingress(&[
+                "from_port = 80",
+                "to_port = 80",
+                r#"protocol = "tcp""#,
+                r#"cidr_blocks = ["10.1.2.3/0"]"#,
+            ]),
         ),
         (
             "sg_no_public_ssh",
             SG,
             Fail,
-            r#"resource "aws_security_group" "s" {
-  ingress {
-    from_port        = 22
-    to_port          = 22
-    protocol         = "tcp"
-    ipv6_cidr_blocks = ["2001:db8::1/0"]
-  }
-}"#,
+            ingress(&[
+                "from_port = 22",
+                "to_port = 22",
+                r#"protocol = "tcp""#,
+                r#"ipv6_cidr_blocks = ["2001:db8::1/0"]"#,
+            ]),
         ),
         (
             "sg_no_public_rdp",
             RULE,
             Fail,
-            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
-  security_group_id = "sg-1"
-  ip_protocol       = "tcp"
-  from_port         = 3389
-  to_port           = 3389
-  cidr_ipv4         = "192.168.1.5/0"
-}"#,
+            rule(&[
+                r#"ip_protocol = "tcp""#,
+                "from_port = 3389",
+                "to_port = 3389",
+                r#"cidr_ipv4 = "192.168.1.5/0""#,
+            ]),
         ),
         // -1/-1 over tcp is every port.
         (
             "sg_no_public_all_ports",
             SG,
             Fail,
-            r#"resource "aws_security_group" "s" {
-  ingress {
-    from_port   = -1
-    to_port     = -1
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}"#,
+            ingress(&[
+                r#"from_port = -1"#,
+                r#"to_port = -1"#,
+                r#"protocol = "tcp""#,
+                r#"cidr_blocks = ["0.0.0.0/0"]"#,
+            ]),
         ),
         (
             "sg_no_public_all_ports",
             RULE,
             Fail,
-            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
-  security_group_id = "sg-1"
-  ip_protocol       = "tcp"
-  from_port         = -1
-  to_port           = -1
-  cidr_ipv4         = "0.0.0.0/0"
-}"#,
+            rule(&[
+                r#"ip_protocol = "tcp""#,
+                "from_port = -1",
+                "to_port = -1",
+                r#"cidr_ipv4 = "0.0.0.0/0""#,
+            ]),
         ),
         // Neither a source nor a port: AWS refuses it; it cannot pass.
         (
             "sg_no_public_ssh",
             RULE,
             Unknown,
-            r#"resource "aws_vpc_security_group_ingress_rule" "r" {
-  security_group_id = "sg-1"
-  ip_protocol       = "tcp"
-}"#,
+            rule(&[r#"ip_protocol = "tcp""#]),
         ),
         // Every spelling of "anyone".
         (

@@ -557,6 +557,13 @@ mod tests {
         .attribute_syntax()],
     };
 
+    /// Runs `f` with a scope over an empty stack.
+    fn with_scope(f: impl FnOnce(&Scope)) {
+        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
+        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
+        f(&Scope::new(&stack, &vars, &resources))
+    }
+
     fn body(src: &str) -> BodyIn {
         let file = Arc::new(SourceFile {
             name: "main.hcl".into(),
@@ -644,30 +651,29 @@ mod tests {
     #[test]
     fn nested_blocks_evaluate_to_lists_of_objects() {
         let b = body("bucket = \"b\"\nrule {\n  apply_server_side_encryption_by_default {\n    sse_algorithm = \"aws:kms\"\n  }\n}\nrule {}\n");
-        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
-        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
-        let scope = Scope::new(&stack, &vars, &resources);
-        let obj = evaluate(&NESTED, &b, &scope).unwrap();
-        let rules = obj["rule"].as_list().unwrap();
-        assert_eq!(rules.len(), 2);
-        let first = rules[0].as_object().unwrap();
-        assert_eq!(first["bucket_key_enabled"], Value::Null);
-        let sse = first["apply_server_side_encryption_by_default"]
-            .as_list()
-            .unwrap();
-        assert_eq!(
-            sse[0].as_object().unwrap()["sse_algorithm"],
-            Value::from("aws:kms")
-        );
-        assert_eq!(
-            sse[0].as_object().unwrap()["kms_master_key_id"],
-            Value::Null
-        );
-        let second = rules[1].as_object().unwrap();
-        assert_eq!(
-            second["apply_server_side_encryption_by_default"],
-            Value::List(vec![])
-        );
+        with_scope(|scope| {
+            let obj = evaluate(&NESTED, &b, &scope).unwrap();
+            let rules = obj["rule"].as_list().unwrap();
+            assert_eq!(rules.len(), 2);
+            let first = rules[0].as_object().unwrap();
+            assert_eq!(first["bucket_key_enabled"], Value::Null);
+            let sse = first["apply_server_side_encryption_by_default"]
+                .as_list()
+                .unwrap();
+            assert_eq!(
+                sse[0].as_object().unwrap()["sse_algorithm"],
+                Value::from("aws:kms")
+            );
+            assert_eq!(
+                sse[0].as_object().unwrap()["kms_master_key_id"],
+                Value::Null
+            );
+            let second = rules[1].as_object().unwrap();
+            assert_eq!(
+                second["apply_server_side_encryption_by_default"],
+                Value::List(vec![])
+            );
+        });
     }
 
     #[test]
@@ -675,72 +681,69 @@ mod tests {
         let src = "bucket = \"b\"\nrule {}\ndynamic \"rule\" {\n  for_each = { a = \"aws:kms\", b = \"AES256\" }\n  iterator = r\n  content {\n    bucket_key_enabled = r.key == \"a\"\n    apply_server_side_encryption_by_default {\n      sse_algorithm = r.value\n    }\n  }\n}\n";
         let b = body(src);
         assert!(check(&NESTED, &b, "t.x", &header(&b)).is_empty());
-        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
-        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
-        let scope = Scope::new(&stack, &vars, &resources);
-        let obj = evaluate(&NESTED, &b, &scope).unwrap();
-        let rules = obj["rule"].as_list().unwrap();
-        assert_eq!(rules.len(), 3, "the static block, then one per element");
-        let second = rules[1].as_object().unwrap();
-        assert_eq!(second["bucket_key_enabled"], Value::Bool(true));
-        let sse = second["apply_server_side_encryption_by_default"]
-            .as_list()
-            .unwrap();
-        assert_eq!(
-            sse[0].as_object().unwrap()["sse_algorithm"],
-            Value::from("aws:kms")
-        );
-        assert_eq!(
-            rules[2].as_object().unwrap()["bucket_key_enabled"],
-            Value::Bool(false)
-        );
+        with_scope(|scope| {
+            let obj = evaluate(&NESTED, &b, &scope).unwrap();
+            let rules = obj["rule"].as_list().unwrap();
+            assert_eq!(rules.len(), 3, "the static block, then one per element");
+            let second = rules[1].as_object().unwrap();
+            assert_eq!(second["bucket_key_enabled"], Value::Bool(true));
+            let sse = second["apply_server_side_encryption_by_default"]
+                .as_list()
+                .unwrap();
+            assert_eq!(
+                sse[0].as_object().unwrap()["sse_algorithm"],
+                Value::from("aws:kms")
+            );
+            assert_eq!(
+                rules[2].as_object().unwrap()["bucket_key_enabled"],
+                Value::Bool(false)
+            );
+        });
     }
 
     #[test]
     fn blocks_given_as_an_argument_are_the_same_blocks() {
-        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
-        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
-        let scope = Scope::new(&stack, &vars, &resources);
-        let as_blocks = body("ingress {\n  from_port = \"22\"\n  cidr_blocks = [\"0.0.0.0/0\"]\n}\ningress {\n  from_port = 80\n}\n");
-        let as_argument =
-            body("ingress = [{ from_port = \"22\", cidr_blocks = [\"0.0.0.0/0\"] }, { from_port = 80 }]\n");
-        assert!(check(&RULES, &as_argument, "t.x", &header(&as_argument)).is_empty());
-        assert_eq!(
-            evaluate(&RULES, &as_argument, &scope).unwrap(),
-            evaluate(&RULES, &as_blocks, &scope).unwrap()
-        );
-        let wrong = body("ingress = [{ from_port = 1, cidr = [] }]\n");
-        let err = evaluate(&RULES, &wrong, &scope).unwrap_err();
-        assert_eq!(
-            err.message,
-            "wrong value for \"ingress\": element 0: unsupported argument \"cidr\""
-        );
-        assert_eq!(err.location.as_deref(), Some("main.hcl:1:11"));
+        with_scope(|scope| {
+            let as_blocks = body("ingress {\n  from_port = \"22\"\n  cidr_blocks = [\"0.0.0.0/0\"]\n}\ningress {\n  from_port = 80\n}\n");
+            let as_argument =
+                body("ingress = [{ from_port = \"22\", cidr_blocks = [\"0.0.0.0/0\"] }, { from_port = 80 }]\n");
+            assert!(check(&RULES, &as_argument, "t.x", &header(&as_argument)).is_empty());
+            assert_eq!(
+                evaluate(&RULES, &as_argument, &scope).unwrap(),
+                evaluate(&RULES, &as_blocks, &scope).unwrap()
+            );
+            let wrong = body("ingress = [{ from_port = 1, cidr = [] }]\n");
+            let err = evaluate(&RULES, &wrong, &scope).unwrap_err();
+            assert_eq!(
+                err.message,
+                "wrong value for \"ingress\": element 0: unsupported argument \"cidr\""
+            );
+            assert_eq!(err.location.as_deref(), Some("main.hcl:1:11"));
+        });
     }
 
     #[test]
     fn values_with_a_form_are_checked_where_written() {
-        let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
-        let (vars, resources) = (Object::new(), std::collections::BTreeMap::new());
-        let scope = Scope::new(&stack, &vars, &resources);
-        let b = body("ingress {\n  from_port = 1\n  cidr_blocks = [\"10.0.0.0/8\", \"10.1.2.3/0\", var.x]\n}\ningress = [{ from_port = 2, cidr_blocks = [\"::1/0\"] }]\n");
-        let found: Vec<(String, Option<String>)> = check_values(&RULES, &b, &scope, "t.x")
-            .into_iter()
-            .map(|d| (d.message.clone(), d.location.clone()))
-            .collect();
-        assert_eq!(
-            found,
-            [
-                (
-                    "t.x.ingress.cidr_blocks: \"::1/0\" is not a valid network CIDR: host bits are set".to_string(),
-                    Some("main.hcl:5:11".to_string())
-                ),
-                (
-                    "t.x.ingress.cidr_blocks: \"10.1.2.3/0\" is not a valid network CIDR: host bits are set".to_string(),
-                    Some("main.hcl:3:32".to_string())
-                ),
-            ]
-        );
+        with_scope(|scope| {
+            let b = body("ingress {\n  from_port = 1\n  cidr_blocks = [\"10.0.0.0/8\", \"10.1.2.3/0\", var.x]\n}\ningress = [{ from_port = 2, cidr_blocks = [\"::1/0\"] }]\n");
+            let found: Vec<(String, Option<String>)> = check_values(&RULES, &b, &scope, "t.x")
+                .into_iter()
+                .map(|d| (d.message.clone(), d.location.clone()))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    (
+                        "t.x.ingress.cidr_blocks: \"::1/0\" is not a valid network CIDR: host bits are set".to_string(),
+                        Some("main.hcl:5:11".to_string())
+                    ),
+                    (
+                        "t.x.ingress.cidr_blocks: \"10.1.2.3/0\" is not a valid network CIDR: host bits are set".to_string(),
+                        Some("main.hcl:3:32".to_string())
+                    ),
+                ]
+            );
+        });
     }
 
     #[test]
