@@ -652,7 +652,7 @@ mod tests {
     fn nested_blocks_evaluate_to_lists_of_objects() {
         let b = body("bucket = \"b\"\nrule {\n  apply_server_side_encryption_by_default {\n    sse_algorithm = \"aws:kms\"\n  }\n}\nrule {}\n");
         with_scope(|scope| {
-            let obj = evaluate(&NESTED, &b, &scope).unwrap();
+            let obj = evaluate(&NESTED, &b, scope).unwrap();
             let rules = obj["rule"].as_list().unwrap();
             assert_eq!(rules.len(), 2);
             let first = rules[0].as_object().unwrap();
@@ -682,7 +682,7 @@ mod tests {
         let b = body(src);
         assert!(check(&NESTED, &b, "t.x", &header(&b)).is_empty());
         with_scope(|scope| {
-            let obj = evaluate(&NESTED, &b, &scope).unwrap();
+            let obj = evaluate(&NESTED, &b, scope).unwrap();
             let rules = obj["rule"].as_list().unwrap();
             assert_eq!(rules.len(), 3, "the static block, then one per element");
             let second = rules[1].as_object().unwrap();
@@ -709,11 +709,11 @@ mod tests {
                 body("ingress = [{ from_port = \"22\", cidr_blocks = [\"0.0.0.0/0\"] }, { from_port = 80 }]\n");
             assert!(check(&RULES, &as_argument, "t.x", &header(&as_argument)).is_empty());
             assert_eq!(
-                evaluate(&RULES, &as_argument, &scope).unwrap(),
-                evaluate(&RULES, &as_blocks, &scope).unwrap()
+                evaluate(&RULES, &as_argument, scope).unwrap(),
+                evaluate(&RULES, &as_blocks, scope).unwrap()
             );
             let wrong = body("ingress = [{ from_port = 1, cidr = [] }]\n");
-            let err = evaluate(&RULES, &wrong, &scope).unwrap_err();
+            let err = evaluate(&RULES, &wrong, scope).unwrap_err();
             assert_eq!(
                 err.message,
                 "wrong value for \"ingress\": element 0: unsupported argument \"cidr\""
@@ -726,7 +726,7 @@ mod tests {
     fn values_with_a_form_are_checked_where_written() {
         with_scope(|scope| {
             let b = body("ingress {\n  from_port = 1\n  cidr_blocks = [\"10.0.0.0/8\", \"10.1.2.3/0\", var.x]\n}\ningress = [{ from_port = 2, cidr_blocks = [\"::1/0\"] }]\n");
-            let found: Vec<(String, Option<String>)> = check_values(&RULES, &b, &scope, "t.x")
+            let found: Vec<(String, Option<String>)> = check_values(&RULES, &b, scope, "t.x")
                 .into_iter()
                 .map(|d| (d.message.clone(), d.location.clone()))
                 .collect();
