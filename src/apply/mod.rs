@@ -40,13 +40,16 @@ pub enum Refusal {
 
 /// Consulted before each create or update once the planned values are known
 /// (policies whose result depended on values known only after apply). An error
-/// fails that resource with the message.
+/// fails that resource with the message. `values` are every block's current
+/// values; `landed` lists every instance set so far, in order, so that a gate can
+/// take in only what changed since it was last asked.
 pub trait Gate: Sync {
     fn check(
         &self,
         addr: &InstanceAddr,
         planned: &Object,
         values: &BTreeMap<ResourceAddr, Value>,
+        landed: &[InstanceAddr],
     ) -> Result<(), String>;
 }
 
@@ -349,6 +352,9 @@ struct Values<'a> {
     blocks: BTreeMap<ResourceAddr, Value>,
     /// Blocks whose value in `blocks` is missing or out of date.
     stale: BTreeSet<ResourceAddr>,
+    /// Every instance whose value was set during the apply, in order (the gate
+    /// takes in what it has not seen yet).
+    landed: Vec<InstanceAddr>,
 }
 
 impl<'a> Values<'a> {
@@ -362,6 +368,7 @@ impl<'a> Values<'a> {
             instances,
             blocks: BTreeMap::new(),
             stale,
+            landed: Vec::new(),
         }
     }
 
@@ -371,6 +378,7 @@ impl<'a> Values<'a> {
             .or_default()
             .insert(addr.key.clone(), value);
         self.stale.insert(addr.resource.clone());
+        self.landed.push(addr.clone());
     }
 
     /// The current value of block `addr`; None for a block with no values at all.
@@ -500,7 +508,11 @@ impl Run<'_> {
         match self.gate {
             // Lent, not copied: the gate is asked before every create and update,
             // and a copy of the whole stack's values each time was O(n²) over an apply.
-            Some(gate) => gate.check(addr, planned, self.values.lock().unwrap().all()),
+            Some(gate) => {
+                let mut values = self.values.lock().unwrap();
+                values.all();
+                gate.check(addr, planned, &values.blocks, &values.landed)
+            }
             None => Ok(()),
         }
     }

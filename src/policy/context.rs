@@ -31,12 +31,13 @@ use crate::config::eval::{Extension, Scope};
 use crate::config::refs::{self, Ref};
 use crate::config::{body, cidr, ResourceBlock, Stack};
 use crate::plan::diff::{self, DiffOptions};
-use crate::plan::planner::{block_value, expand, unread_data};
+use crate::plan::planner::{block_value, expand, unread_data, Instance};
 use crate::provider::{Attribute, BlockType, Presence, Schema, Type};
 use crate::value::{Object, Value};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// One resource or data instance as policies see it.
 #[derive(Clone, Debug)]
@@ -215,27 +216,42 @@ pub fn collect(
             }
         };
         let block_val = values.get(addr);
-        for instance in instances {
-            let iaddr = addr.instance(instance.key.clone());
-            let iscope = scope.for_instance(instance.count_index, instance.each.clone());
-            let config = body::evaluate(schema, &block.body, &iscope).map_err(|d| describe(&d));
+        for instance in &instances {
             let after = block_val.and_then(|v| instance_value(block, v, &instance.key));
-            let after = match (after, &config) {
-                (Some(a), _) => a,
-                (None, Ok(cfg)) if addr.mode == Mode::Data => unread_data(schema, cfg),
-                (None, Ok(cfg)) => {
-                    diff::plan_object(schema, cfg, None, &DiffOptions::default()).after
-                }
-                (None, Err(_)) => Object::new(),
-            };
-            let mut data = InstanceData::new(iaddr, Some(schema), config, after);
-            if addr.mode == Mode::Managed {
-                decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
-            }
-            out.push(data);
+            out.push(instance_data(block, schema, &scope, instance, after));
         }
     }
     out
+}
+
+/// One instance as policies see it: its configuration evaluated in `scope`, with
+/// `after` as its planned object (planned from the configuration when None).
+pub fn instance_data(
+    block: &ResourceBlock,
+    schema: &Schema,
+    scope: &Scope,
+    instance: &Instance,
+    after: Option<Object>,
+) -> InstanceData {
+    let addr = &block.addr;
+    let iscope = scope.for_instance(instance.count_index, instance.each.clone());
+    let config = body::evaluate(schema, &block.body, &iscope).map_err(|d| describe(&d));
+    let after = match (after, &config) {
+        (Some(a), _) => a,
+        (None, Ok(cfg)) if addr.mode == Mode::Data => unread_data(schema, cfg),
+        (None, Ok(cfg)) => diff::plan_object(schema, cfg, None, &DiffOptions::default()).after,
+        (None, Err(_)) => Object::new(),
+    };
+    let mut data = InstanceData::new(
+        addr.instance(instance.key.clone()),
+        Some(schema),
+        config,
+        after,
+    );
+    if addr.mode == Mode::Managed {
+        decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
+    }
+    data
 }
 
 pub fn unsupported_note(block: &ResourceBlock) -> Note {
@@ -274,7 +290,7 @@ pub struct Index<'s> {
     /// Block values built from the views, for normal references in conditions:
     /// built on first use (most conditions read only `self`).
     view_values: std::cell::OnceCell<BTreeMap<ResourceAddr, Value>>,
-    reverse: std::cell::RefCell<HashMap<(String, String), std::rc::Rc<Reverse>>>,
+    reverse: std::cell::RefCell<HashMap<(String, String), Arc<Reverse>>>,
 }
 
 /// For one (type, attribute): the instances whose configuration refers to each
@@ -286,7 +302,69 @@ struct Reverse {
     known: std::collections::HashSet<usize>,
 }
 
+impl Reverse {
+    /// Files candidate `c` under the ids its known value at `path` names.
+    fn add_values(&mut self, c: usize, view: &Value, path: &str) {
+        let values = path_values(view, path);
+        if !values.is_empty() && values.iter().all(|v| v.is_wholly_known()) {
+            self.known.insert(c);
+            for s in values.iter().flat_map(|v| strings(v)) {
+                self.by_value.entry(s.to_string()).or_default().push(c);
+            }
+        }
+    }
+
+    /// Undoes [`Reverse::add_values`] for `c` with the same `view`.
+    fn remove_values(&mut self, c: usize, view: &Value, path: &str) {
+        if !self.known.remove(&c) {
+            return;
+        }
+        for s in path_values(view, path).iter().flat_map(|v| strings(v)) {
+            if let Some(list) = self.by_value.get_mut(s) {
+                list.retain(|&x| x != c);
+            }
+        }
+    }
+}
+
 impl<'s> Index<'s> {
+    /// Puts `data` in place of instance `i` (its values changed during apply),
+    /// keeping every lookup current at the cost of that one instance.
+    pub fn replace(&mut self, i: usize, data: InstanceData) {
+        let old = std::mem::replace(&mut self.instances[i], data);
+        let new = &self.instances[i];
+        for id in idents(&old.view) {
+            if let Some(list) = self.by_ident.get_mut(id) {
+                list.retain(|&x| x != i);
+            }
+        }
+        for id in idents(&new.view) {
+            self.by_ident.entry(id.to_string()).or_default().push(i);
+        }
+        let type_name = &new.addr.resource.type_name;
+        self.reverse.get_mut().retain(|(t, path), rev| {
+            if t != type_name {
+                return true;
+            }
+            // A cache still lent out cannot be patched: drop it, it is rebuilt on use.
+            let Some(rev) = Arc::get_mut(rev) else {
+                return false;
+            };
+            rev.remove_values(i, &old.view, path);
+            rev.add_values(i, &new.view, path);
+            true
+        });
+        let patched = self.view_values.get_mut().is_some_and(|blocks| {
+            let block = &self.stack.resources[&new.addr.resource];
+            blocks.get_mut(&new.addr.resource).is_some_and(|value| {
+                set_instance_value(block, value, &new.addr.key, new.view.clone())
+            })
+        });
+        if !patched {
+            self.view_values.take();
+        }
+    }
+
     pub fn new(stack: &'s Stack, instances: Vec<InstanceData>) -> Index<'s> {
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_block: HashMap<ResourceAddr, Vec<usize>> = HashMap::new();
@@ -391,7 +469,7 @@ impl<'s> Index<'s> {
 
     /// Who refers to whom through `path` among the instances of `type_name`, built
     /// once per (type, attribute) so that cross-resource policies stay linear.
-    fn reverse(&self, type_name: &str, path: &str) -> std::rc::Rc<Reverse> {
+    fn reverse(&self, type_name: &str, path: &str) -> Arc<Reverse> {
         let key = (type_name.to_string(), path.to_string());
         if let Some(r) = self.reverse.borrow().get(&key) {
             return r.clone();
@@ -399,20 +477,14 @@ impl<'s> Index<'s> {
         let mut rev = Reverse::default();
         for &c in self.of_type(type_name) {
             let cand = &self.instances[c];
-            let values = path_values(&cand.view, path);
-            if !values.is_empty() && values.iter().all(|v| v.is_wholly_known()) {
-                rev.known.insert(c);
-                for s in values.iter().flat_map(|v| strings(v)) {
-                    rev.by_value.entry(s.to_string()).or_default().push(c);
-                }
-            }
+            rev.add_values(c, &cand.view, path);
             if let Some(targets) = self.refs.get(&cand.addr.resource).and_then(|p| p.get(path)) {
                 for t in targets {
                     rev.by_target.entry(t.clone()).or_default().push(c);
                 }
             }
         }
-        let rev = std::rc::Rc::new(rev);
+        let rev = Arc::new(rev);
         self.reverse.borrow_mut().insert(key, rev.clone());
         rev
     }
@@ -471,6 +543,25 @@ impl<'s> Index<'s> {
                 .collect(),
         )
     }
+}
+
+/// Sets one instance's value inside its block's value; false when the block's
+/// value does not have that instance's slot.
+fn set_instance_value(
+    block: &ResourceBlock,
+    value: &mut Value,
+    key: &InstanceKey,
+    new: Value,
+) -> bool {
+    let slot = match (key, value) {
+        (InstanceKey::None, v) if block.count.is_none() && block.for_each.is_none() => Some(v),
+        (InstanceKey::Int(i), Value::List(items)) => {
+            usize::try_from(*i).ok().and_then(|i| items.get_mut(i))
+        }
+        (InstanceKey::Str(k), Value::Object(map)) => map.get_mut(k),
+        _ => None,
+    };
+    slot.map(|s| *s = new).is_some()
 }
 
 /// Known `id` and `arn` of an instance: how other resources name it.

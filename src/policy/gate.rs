@@ -3,17 +3,19 @@
 //! update for the results that depended on values known only after apply.
 
 use super::check::plan_instances;
-use super::context::{decode_json_attributes, Index, InstanceData};
+use super::context::{instance_data, instance_value, Index};
 use super::eval::{decide, evaluate};
 use super::source::{self, BlockSource};
 use super::{Outcome, PolicySet, Report, Severity};
 use crate::addr::{InstanceAddr, Mode, ResourceAddr};
+use crate::config::eval::Scope;
 use crate::config::Stack;
 use crate::diag::Diags;
-use crate::plan::planner::schema_of;
+use crate::plan::planner::{expand, schema_of, Instance};
 use crate::provider::Provider;
 use crate::value::{Object, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 /// A plan's policy results, and what apply must look at again.
 pub struct PlanPolicies<'a> {
@@ -24,6 +26,19 @@ pub struct PlanPolicies<'a> {
     /// Policies (at or above the threshold) that were UNKNOWN per instance.
     pending: HashMap<InstanceAddr, Vec<usize>>,
     pub threshold: Severity,
+    /// The plan's index, brought up to date as instances land during apply.
+    live: Mutex<Live<'a>>,
+}
+
+/// The policy index kept across an apply: updated with each instance that landed
+/// (and the one being asked about) rather than rebuilt, so that asking costs the
+/// change, not the stack.
+struct Live<'a> {
+    index: Index<'a>,
+    /// How much of the executor's log of landed instances the index has taken in.
+    seen: usize,
+    /// Each block's instances (count index, each), expanded once.
+    expansions: HashMap<ResourceAddr, Vec<Instance>>,
 }
 
 impl<'a> PlanPolicies<'a> {
@@ -77,6 +92,11 @@ impl<'a> PlanPolicies<'a> {
             report,
             pending,
             threshold,
+            live: Mutex::new(Live {
+                index,
+                seen: 0,
+                expansions: HashMap::new(),
+            }),
         })
     }
 
@@ -100,6 +120,41 @@ impl<'a> PlanPolicies<'a> {
                 .collect(),
         )
     }
+
+    /// Re-evaluates instance `addr` against `values` (its planned object `after`,
+    /// or the one in `values`) and puts it in the index.
+    fn refresh(
+        &self,
+        live: &mut Live<'a>,
+        values: &BTreeMap<ResourceAddr, Value>,
+        addr: &InstanceAddr,
+        after: Option<Object>,
+    ) {
+        let (Some(block), Some(schema)) = (
+            self.stack.resources.get(&addr.resource),
+            schema_of(self.provider, &addr.resource),
+        ) else {
+            return;
+        };
+        let Some(i) = live.index.position(addr) else {
+            return;
+        };
+        let scope = Scope::new(self.stack, self.vars, values);
+        let expansion = live
+            .expansions
+            .entry(addr.resource.clone())
+            .or_insert_with(|| expand(block, &scope).unwrap_or_default());
+        let Some(instance) = expansion.iter().find(|x| x.key == addr.key) else {
+            return;
+        };
+        let after = after.or_else(|| {
+            values
+                .get(&addr.resource)
+                .and_then(|v| instance_value(block, v, &addr.key))
+        });
+        let data = instance_data(block, schema, &scope, instance, after);
+        live.index.replace(i, data);
+    }
 }
 
 impl crate::apply::Gate for PlanPolicies<'_> {
@@ -108,28 +163,27 @@ impl crate::apply::Gate for PlanPolicies<'_> {
         addr: &InstanceAddr,
         planned: &Object,
         values: &BTreeMap<ResourceAddr, Value>,
+        landed: &[InstanceAddr],
     ) -> Result<(), String> {
         let Some(pending) = self.pending.get(addr) else {
             return Ok(());
         };
-        let mut notes = Vec::new();
-        let mut instances =
-            plan_instances(self.stack, self.vars, self.provider, values, &mut notes);
-        let schema = schema_of(self.provider, &addr.resource);
-        if let Some(inst) = instances.iter_mut().find(|i| &i.addr == addr) {
-            *inst = InstanceData::new(addr.clone(), schema, inst.config.clone(), planned.clone());
-            if let Some(schema) = schema {
-                decode_json_attributes(schema, None, &mut inst.view);
-            }
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh: BTreeSet<&InstanceAddr> =
+            landed.get(live.seen..).unwrap_or_default().iter().collect();
+        live.seen = landed.len();
+        for other in fresh {
+            self.refresh(&mut live, values, other, None);
         }
-        let index = Index::new(self.stack, instances);
+        self.refresh(&mut live, values, addr, Some(planned.clone()));
+        let index = &live.index;
         let Some(me) = index.position(addr) else {
             return Ok(());
         };
         let mut failed = Vec::new();
         for &p in pending {
             let policy = &self.report.policies.policies[p];
-            let (outcome, detail) = decide(policy, self.vars, &index, me);
+            let (outcome, detail) = decide(policy, self.vars, index, me);
             if outcome.is_failure() {
                 let why = detail.map(|d| format!(" ({d})")).unwrap_or_default();
                 failed.push(format!(
@@ -263,6 +317,24 @@ resource "mem_instance" "i" {
         assert!(summary.failures.is_empty(), "{summary:?}");
         assert_eq!(summary.added, 2);
         assert_eq!(provider.ids().len(), 2);
+    }
+
+    #[test]
+    fn a_policy_reading_a_dependency_sees_it_as_it_landed() {
+        // The key's ARN is unknown at plan time; by the time the instance is asked
+        // about, the key has landed and the gate's index must have taken it in.
+        let reads_key = "alltrue([for k in referenced(\"kms_key_id\") : startswith(k.arn, \"arn:\")]) && length(referenced(\"kms_key_id\")) == 1";
+        let (outcome, summary, _) = plan_and_apply(reads_key);
+        assert_eq!(outcome, Outcome::Unknown);
+        assert!(summary.failures.is_empty(), "{summary:?}");
+        assert_eq!(summary.added, 2);
+
+        let wrong_key =
+            "alltrue([for k in referenced(\"kms_key_id\") : startswith(k.arn, \"alias/\")])";
+        let (outcome, summary, _) = plan_and_apply(wrong_key);
+        assert_eq!(outcome, Outcome::Unknown);
+        assert_eq!(summary.failures.len(), 1, "{summary:?}");
+        assert_eq!(summary.failures[0].0, "mem_instance.i");
     }
 
     #[test]

@@ -1991,6 +1991,7 @@ impl crate::apply::Gate for RecordingGate {
         addr: &InstanceAddr,
         _planned: &Object,
         values: &std::collections::BTreeMap<crate::addr::ResourceAddr, Value>,
+        _landed: &[InstanceAddr],
     ) -> Result<(), String> {
         self.seen
             .lock()
