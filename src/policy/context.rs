@@ -43,8 +43,10 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct InstanceData {
     pub addr: InstanceAddr,
-    /// The evaluated configuration, or why it could not be evaluated.
-    pub config: Result<Object, String>,
+    /// Why the configuration could not be evaluated, if it could not. The
+    /// evaluated configuration itself lives on only inside the view: keeping it
+    /// too doubled a check's memory.
+    pub config: Result<(), String>,
     /// `self`: the planned values (Unknown where only apply can tell), with unset
     /// provider-chosen values as null.
     pub view: Value,
@@ -64,7 +66,11 @@ impl InstanceData {
             }
             _ => Value::Object(after),
         };
-        InstanceData { addr, config, view }
+        InstanceData {
+            addr,
+            config: config.map(drop),
+            view,
+        }
     }
 }
 
