@@ -5,8 +5,8 @@
 //! Compiled for tests only: it can never be used to run a stack.
 
 use crate::provider::{
-    Attribute, BlockType, Created, DataSource, Default, ErrorKind, Meta, Nesting, Provider,
-    ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID,
+    Attribute, BlockType, Created, DataLoss, DataSource, Default, ErrorKind, Meta, Nesting, Provider,
+    LossContext, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID,
     TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
@@ -611,6 +611,14 @@ impl ResourceType for MemResource {
             });
         }
         Ok(taken)
+    }
+
+    async fn assess_data_loss(
+        &self,
+        prior: &Object,
+        ctx: &LossContext<'_>,
+    ) -> ProviderResult<Vec<DataLoss>> {
+        crate::provider::current_volume_losses(self, prior, ctx).await
     }
 
     fn data_loss(&self, prior: &Object) -> Vec<VolumeLoss> {

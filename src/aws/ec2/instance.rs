@@ -9,8 +9,9 @@ use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
-    ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
+    current_volume_losses, Attribute, BlockType, Created, DataLoss, Default, LossContext, Meta,
+    Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss,
+    VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -513,6 +514,14 @@ impl ResourceType for Instance {
             push(block, format!("ebs_block_device {device}"));
         }
         lost
+    }
+
+    async fn assess_data_loss(
+        &self,
+        prior: &Object,
+        ctx: &LossContext<'_>,
+    ) -> ProviderResult<Vec<DataLoss>> {
+        current_volume_losses(self, prior, ctx).await
     }
 
     async fn snapshot(
