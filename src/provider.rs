@@ -5,6 +5,7 @@
 
 use crate::value::{Object, Value};
 use async_trait::async_trait;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -292,7 +293,11 @@ pub enum DataLoss {
     /// An EBS volume deleted with the resource: `--snapshot-data-loss` can copy it first.
     Volume(VolumeLoss),
     /// The objects a `force_destroy` bucket deletes with itself.
-    Objects { bucket: String, count: u64, bytes: u64 },
+    Objects {
+        bucket: String,
+        count: u64,
+        bytes: u64,
+    },
     /// Data encrypted under a KMS key being deleted: unreadable once the key is gone.
     Encrypted(Encrypted),
 }
@@ -332,6 +337,9 @@ pub struct LossContext<'a> {
     pub refreshed: bool,
     /// Every managed object in state, for what refers to the one destroyed.
     pub state: &'a [StateObject],
+    /// Ids of the objects this plan destroys (volumes an instance takes with it
+    /// too): their data is lost with them, not through what refers to them.
+    pub destroyed: &'a BTreeSet<String>,
 }
 
 /// A managed object in state, with its address.
@@ -339,6 +347,27 @@ pub struct StateObject {
     pub address: String,
     pub type_name: String,
     pub object: Object,
+}
+
+/// A type's judgement of an in-place change, beyond what its schema can say.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChangeReview {
+    /// Top-level attributes whose change forces replacement this time (one
+    /// attribute may decide for another: `user_data_replace_on_change`).
+    pub replace: Vec<&'static str>,
+    /// Changes AWS cannot make at all.
+    pub refused: Vec<RefusedChange>,
+}
+
+/// A change AWS refuses, such as shrinking an EBS volume.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefusedChange {
+    /// Where it is written: attribute names through nested blocks,
+    /// e.g. `["root_block_device", "volume_size"]`.
+    pub path: Vec<&'static str>,
+    pub message: String,
+    /// What to do instead.
+    pub help: String,
 }
 
 /// A snapshot taken of a volume before a change destroyed it.
@@ -465,6 +494,11 @@ pub trait ResourceType: Send + Sync {
         -> ProviderResult<Object>;
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()>;
+
+    /// Reviews an update of `prior` to `planned` (planned values may be Unknown).
+    fn review_change(&self, _prior: &Object, _planned: &Object) -> ChangeReview {
+        ChangeReview::default()
+    }
 
     /// The volumes that deleting this resource would destroy, as `prior` records them.
     fn data_loss(&self, _prior: &Object) -> Vec<VolumeLoss> {

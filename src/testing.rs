@@ -5,9 +5,9 @@
 //! Compiled for tests only: it can never be used to run a stack.
 
 use crate::provider::{
-    Attribute, BlockType, Created, DataLoss, DataSource, Default, ErrorKind, Meta, Nesting, Provider,
-    LossContext, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID,
-    TAGS,
+    Attribute, BlockType, Created, DataLoss, DataSource, Default, ErrorKind, LossContext, Meta,
+    Nesting, Provider, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss,
+    VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;

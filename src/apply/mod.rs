@@ -728,7 +728,10 @@ impl Run<'_> {
         let progress = self.ctx.progress;
         let started = progress.note(
             &change.addr,
-            &format!("Snapshotting {} before destroying...", volume_ids.join(", ")),
+            &format!(
+                "Snapshotting {} before destroying...",
+                volume_ids.join(", ")
+            ),
         );
         // Not retried: a second CreateSnapshot would take a second snapshot.
         let taken = progress

@@ -646,9 +646,18 @@ async fn assess_data_loss(
             })
         })
         .collect();
+    let mut destroyed = BTreeSet::new();
+    for c in plan.changes.iter().filter(|c| c.action.destroys()) {
+        let Some(before) = &c.before else { continue };
+        destroyed.extend(before.get("id").and_then(Value::as_str).map(str::to_string));
+        if let Some(rt) = provider.resource(&c.addr.resource.type_name) {
+            destroyed.extend(rt.data_loss(before).into_iter().map(|v| v.volume_id));
+        }
+    }
     let ctx = LossContext {
         refreshed: was_refreshed,
         state: &in_state,
+        destroyed: &destroyed,
     };
     let assessments = plan.changes.iter().enumerate().filter_map(|(i, c)| {
         // An object already gone outside recon loses nothing more.
@@ -855,7 +864,7 @@ async fn plan_block(
                     &config,
                     &depends_on,
                     requested,
-                );
+                )?;
                 change.sensitive = sensitive;
                 if change.prevent_destroy && change.action.destroys() {
                     plan.prevented.push(inst_addr.clone());
@@ -890,7 +899,7 @@ fn plan_instance(
     config: &Object,
     depends_on: &[ResourceAddr],
     replace_requested: bool,
-) -> ResourceChange {
+) -> Result<ResourceChange, Diag> {
     let in_state = state.get(addr);
     let prior = refreshed.get(addr).cloned().flatten();
     let tainted = in_state.is_some_and(|r| r.tainted);
@@ -898,7 +907,27 @@ fn plan_instance(
         ignore_changes: &block.lifecycle.ignore_changes,
         ignore_all_changes: block.lifecycle.ignore_all_changes,
     };
-    let planned = diff::plan_object(schema, config, prior.as_ref(), &opts);
+    let mut planned = diff::plan_object(schema, config, prior.as_ref(), &opts);
+    if let (Some(p), Some(rt)) = (&prior, provider.resource(&addr.resource.type_name)) {
+        let review = rt.review_change(p, &planned.after);
+        for name in review.replace {
+            let path = vec![diff::Step::Attr(name.to_string())];
+            if !planned.replace_paths.contains(&path) {
+                planned.replace_paths.push(path);
+            }
+        }
+        // What AWS refuses matters only when the object is changed in place.
+        let replaced = tainted || replace_requested || !planned.replace_paths.is_empty();
+        if let Some(refused) = review.refused.into_iter().next().filter(|_| !replaced) {
+            let span = body::span_of(&block.body, &refused.path).unwrap_or(block.span.clone());
+            return Err(Diag::at(
+                &span,
+                format!("{addr}: {}", refused.message),
+                "AWS cannot make this change",
+            )
+            .with_help(refused.help));
+        }
+    }
     let cbd = block.lifecycle.create_before_destroy;
     let (action, reason) = match &prior {
         None if in_state.is_some() => (Action::Create, Reason::DeletedOutside),
@@ -929,7 +958,7 @@ fn plan_instance(
     } else {
         planned.after
     };
-    ResourceChange {
+    Ok(ResourceChange {
         addr: addr.clone(),
         action,
         reason,
@@ -943,7 +972,7 @@ fn plan_instance(
         importing: None,
         deposed: None,
         sensitive: Vec::new(),
-    }
+    })
 }
 
 /// `--replace` addresses that name no existing instance of the configuration.

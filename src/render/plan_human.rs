@@ -1382,7 +1382,11 @@ fn loss_text(loss: &DataLoss) -> String {
             human_bytes(*bytes)
         ),
         DataLoss::Encrypted(e) => {
-            let managed = e.address.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+            let managed = e
+                .address
+                .as_deref()
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default();
             format!(
                 "encrypts {} {}{managed}: unreadable once the key is deleted",
                 e.what, e.id

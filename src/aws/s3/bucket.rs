@@ -309,7 +309,10 @@ async fn object_totals(client: &aws_sdk_s3::Client, name: &str) -> ProviderResul
     while let Some(page) = pages.next().await {
         for object in page.map_err(sdk_error)?.contents() {
             count += 1;
-            bytes += object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+            bytes += object
+                .size()
+                .and_then(|s| u64::try_from(s).ok())
+                .unwrap_or(0);
         }
     }
     Ok((count, bytes))
