@@ -2583,3 +2583,23 @@ resource "mem_instance" "db" {
         Err(Refusal::DataLoss(_))
     ));
 }
+
+#[test]
+fn an_unrefreshed_destroy_whose_loss_cannot_be_read_is_refused() {
+    let h = Harness::new();
+    h.apply(WORKERS);
+    h.provider.fail_read(&h.id("mem_instance.worker[1]"));
+    let unrefreshed = PlanOptions {
+        refresh: false,
+        ..PlanOptions::default()
+    };
+    let err = plan_error_with(&h, &WORKERS.replace("ami-1", "ami-2"), unrefreshed);
+    assert!(
+        err.contains("mem_instance.worker[1]: cannot tell what destroying it would lose: UnauthorizedOperation: not allowed to read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("recon does not destroy what it cannot assess"),
+        "{err}"
+    );
+}
