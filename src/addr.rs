@@ -109,6 +109,15 @@ pub struct InstanceAddr {
     pub key: InstanceKey,
 }
 
+impl InstanceAddr {
+    /// Whether this address, as an operator writes it (`--target`,
+    /// `--allow-data-loss`), names `addr`: one without a key names every
+    /// instance of its resource (`aws_instance.web` covers `aws_instance.web[0]`).
+    pub fn covers(&self, addr: &InstanceAddr) -> bool {
+        self.resource == addr.resource && (self.key == InstanceKey::None || self.key == addr.key)
+    }
+}
+
 impl fmt::Display for InstanceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.resource)?;

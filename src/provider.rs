@@ -5,6 +5,7 @@
 
 use crate::value::{Object, Value};
 use async_trait::async_trait;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -286,6 +287,89 @@ pub struct VolumeLoss {
     pub role: String,
 }
 
+/// What a delete or replace destroys, or leaves unreadable.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataLoss {
+    /// An EBS volume deleted with the resource: `--snapshot-data-loss` can copy it first.
+    Volume(VolumeLoss),
+    /// The objects a `force_destroy` bucket deletes with itself.
+    Objects {
+        bucket: String,
+        count: u64,
+        bytes: u64,
+    },
+    /// Data encrypted under a KMS key being deleted: unreadable once the key is gone.
+    Encrypted(Encrypted),
+}
+
+impl DataLoss {
+    pub fn volume(&self) -> Option<&VolumeLoss> {
+        match self {
+            DataLoss::Volume(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The JSON name of this kind of loss.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DataLoss::Volume(_) => "volume",
+            DataLoss::Objects { .. } => "objects",
+            DataLoss::Encrypted(_) => "encrypted",
+        }
+    }
+}
+
+/// Something a KMS key encrypts.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Encrypted {
+    /// "EBS volume", "EBS snapshot", "S3 bucket", "SQS queue".
+    pub what: &'static str,
+    pub id: String,
+    /// The recon address that manages it, when state has one.
+    pub address: Option<String>,
+}
+
+/// What a data-loss assessment may consult besides the object being destroyed.
+pub struct LossContext<'a> {
+    /// Whether the object was just read from AWS (false under `--refresh=false`:
+    /// then state cannot be trusted for what is lost, read what matters).
+    pub refreshed: bool,
+    /// Every managed object in state, for what refers to the one destroyed.
+    pub state: &'a [StateObject],
+    /// Ids of the objects this plan destroys (volumes an instance takes with it
+    /// too): their data is lost with them, not through what refers to them.
+    pub destroyed: &'a BTreeSet<String>,
+}
+
+/// A managed object in state, with its address.
+pub struct StateObject {
+    pub address: String,
+    pub type_name: String,
+    pub object: Object,
+}
+
+/// A type's judgement of an in-place change, beyond what its schema can say.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChangeReview {
+    /// Top-level attributes whose change forces replacement this time (one
+    /// attribute may decide for another: `user_data_replace_on_change`).
+    pub replace: Vec<&'static str>,
+    /// Changes AWS cannot make at all.
+    pub refused: Vec<RefusedChange>,
+}
+
+/// A change AWS refuses, such as shrinking an EBS volume.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefusedChange {
+    /// Where it is written: attribute names through nested blocks,
+    /// e.g. `["root_block_device", "volume_size"]`.
+    pub path: Vec<&'static str>,
+    pub message: String,
+    /// What to do instead.
+    pub help: String,
+}
+
 /// A snapshot taken of a volume before a change destroyed it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VolumeSnapshot {
@@ -411,9 +495,26 @@ pub trait ResourceType: Send + Sync {
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()>;
 
-    /// The volumes that deleting this resource would destroy.
+    /// Reviews an update of `prior` to `planned` (planned values may be Unknown).
+    fn review_change(&self, _prior: &Object, _planned: &Object) -> ChangeReview {
+        ChangeReview::default()
+    }
+
+    /// The volumes that deleting this resource would destroy, as `prior` records them.
     fn data_loss(&self, _prior: &Object) -> Vec<VolumeLoss> {
         Vec::new()
+    }
+
+    /// Everything deleting `prior` destroys or leaves unreadable, for the data-loss
+    /// guard. By default the volumes [`ResourceType::data_loss`] finds in `prior`;
+    /// a type whose loss state cannot tell (objects in a bucket, what a key
+    /// encrypts, volumes changed outside recon when not refreshed) reads AWS.
+    async fn assess_data_loss(
+        &self,
+        prior: &Object,
+        _ctx: &LossContext<'_>,
+    ) -> ProviderResult<Vec<DataLoss>> {
+        Ok(volume_losses(self.data_loss(prior)))
     }
 
     /// Snapshots `volumes` (from [`ResourceType::data_loss`]) and waits until every
@@ -444,6 +545,27 @@ pub trait ResourceType: Send + Sync {
         stub.insert("id".into(), Value::String(id.to_string()));
         stub
     }
+}
+
+pub fn volume_losses(volumes: Vec<VolumeLoss>) -> Vec<DataLoss> {
+    volumes.into_iter().map(DataLoss::Volume).collect()
+}
+
+/// The volumes deleting `prior` destroys as AWS has them now: unrefreshed state
+/// may be stale (delete-on-termination switched on outside recon), so the object
+/// is read again first. Nothing is lost when it is already gone.
+pub async fn current_volume_losses(
+    rt: &(impl ResourceType + ?Sized),
+    prior: &Object,
+    ctx: &LossContext<'_>,
+) -> ProviderResult<Vec<DataLoss>> {
+    if ctx.refreshed {
+        return Ok(volume_losses(rt.data_loss(prior)));
+    }
+    let now = rt.read(std::slice::from_ref(prior)).await?.pop().flatten();
+    Ok(now
+        .map(|o| volume_losses(rt.data_loss(&o)))
+        .unwrap_or_default())
 }
 
 /// A data source: read-only, evaluated at plan time when its arguments are known.

@@ -5,9 +5,9 @@
 //! Compiled for tests only: it can never be used to run a stack.
 
 use crate::provider::{
-    Attribute, BlockType, Created, DataSource, Default, ErrorKind, Meta, Nesting, Provider,
-    ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID,
-    TAGS,
+    Attribute, BlockType, Created, DataLoss, DataSource, Default, ErrorKind, LossContext, Meta,
+    Nesting, Provider, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss,
+    VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -137,6 +137,8 @@ struct Shared {
     fail_delete: Mutex<std::collections::BTreeSet<String>>,
     /// Addresses whose snapshots fail.
     fail_snapshot: Mutex<std::collections::BTreeSet<String>>,
+    /// Ids whose reads are refused (as AWS does without permission).
+    fail_read: Mutex<std::collections::BTreeSet<String>>,
     /// Addresses whose next creates make the object but lose the answer.
     lose_answer: Mutex<std::collections::BTreeSet<String>>,
     /// Addresses whose next N creates are throttled (refused, nothing made).
@@ -241,6 +243,11 @@ impl MemoryProvider {
             .insert(address.to_string());
     }
 
+    /// Makes every read of the object `id` fail until [`MemoryProvider::clear_failures`].
+    pub fn fail_read(&self, id: &str) {
+        self.shared.fail_read.lock().unwrap().insert(id.to_string());
+    }
+
     /// Makes every create of `address` make its object and then lose the
     /// answer (a dropped connection), until [`MemoryProvider::clear_failures`].
     pub fn lose_create_answer(&self, address: &str) {
@@ -266,6 +273,7 @@ impl MemoryProvider {
         self.shared.fail_create.lock().unwrap().clear();
         self.shared.fail_delete.lock().unwrap().clear();
         self.shared.fail_snapshot.lock().unwrap().clear();
+        self.shared.fail_read.lock().unwrap().clear();
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -505,6 +513,15 @@ impl ResourceType for MemResource {
             type_name: self.schema.type_name.into(),
             ids: ids.clone(),
         });
+        if let Some(id) = ids
+            .iter()
+            .find(|id| self.shared.fail_read.lock().unwrap().contains(*id))
+        {
+            return Err(ProviderError::with_code(
+                "UnauthorizedOperation",
+                format!("not allowed to read {id}"),
+            ));
+        }
         let store = self.shared.store.lock().unwrap();
         Ok(ids.iter().map(|id| store.get(id).cloned()).collect())
     }
@@ -611,6 +628,14 @@ impl ResourceType for MemResource {
             });
         }
         Ok(taken)
+    }
+
+    async fn assess_data_loss(
+        &self,
+        prior: &Object,
+        ctx: &LossContext<'_>,
+    ) -> ProviderResult<Vec<DataLoss>> {
+        crate::provider::current_volume_losses(self, prior, ctx).await
     }
 
     fn data_loss(&self, prior: &Object) -> Vec<VolumeLoss> {

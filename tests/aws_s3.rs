@@ -753,14 +753,24 @@ fn backup_bucket_stack_applies_replans_clean_and_destroys_to_nothing() {
     // Re-planning right after apply finds nothing to do.
     moto.expect_no_changes(cwd, &stack);
 
-    // Backups land in the bucket (several versions), then destroy removes it all.
+    // Backups land in the bucket (several versions); destroying them is data loss,
+    // so destroy removes it all only when allowed.
     rt.block_on(async {
         for body in ["v1", "v2"] {
             put_object(&clients, &name, "backup.tar", body).await;
         }
         assert_eq!(version_count(&clients, &name).await, 2);
     });
-    moto.destroy(cwd, &stack);
+    ok(moto.run(
+        cwd,
+        &stack,
+        &[
+            "destroy",
+            "--auto-approve",
+            "--allow-data-loss",
+            "aws_s3_bucket.backup",
+        ],
+    ));
     rt.block_on(async {
         let buckets = clients.s3.list_buckets().send().await.unwrap();
         assert!(buckets.buckets().is_empty(), "{:?}", buckets.buckets());

@@ -15,7 +15,9 @@ use crate::graph::walk::{walk, Outcome};
 use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::block_value;
 use crate::plan::{Action, Plan, ResourceChange};
-use crate::provider::{retry, ErrorKind, Meta, Provider, ProviderError, Schema, VolumeSnapshot};
+use crate::provider::{
+    retry, DataLoss, ErrorKind, Meta, Provider, ProviderError, Schema, VolumeLoss, VolumeSnapshot,
+};
 use crate::state::journal::{Delta, Written};
 use crate::state::{Backend, PendingCreate, ResourceState, State};
 use crate::value::{Object, Value};
@@ -30,7 +32,7 @@ pub use stop::Stop;
 /// Why an apply was refused before anything changed.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
-    #[error("refusing to apply: {} change(s) would destroy EBS volumes ({}); allow each with --allow-data-loss ADDRESS (and add --snapshot-data-loss to snapshot the volumes first)", .0.len(), .0.join(", "))]
+    #[error("refusing to apply: {} change(s) would destroy data ({}); allow each with --allow-data-loss ADDRESS (a resource address without [key] allows all its instances; add --snapshot-data-loss to snapshot EBS volumes first)", .0.len(), .0.join(", "))]
     DataLoss(Vec<String>),
     #[error("refusing to apply: lifecycle.prevent_destroy forbids destroying {}; remove prevent_destroy first if this is really intended", .0.join(", "))]
     Prevented(Vec<String>),
@@ -63,7 +65,7 @@ pub fn check_guards(plan: &Plan, allowed: &[InstanceAddr]) -> Result<(), Refusal
     let mut refused: Vec<String> = plan
         .changes
         .iter()
-        .filter(|c| !c.data_loss.is_empty() && !allowed.contains(&c.addr))
+        .filter(|c| !c.data_loss.is_empty() && !allowed.iter().any(|a| a.covers(&c.addr)))
         .map(|c| c.addr.to_string())
         .collect();
     refused.dedup();
@@ -673,8 +675,15 @@ impl Run<'_> {
     async fn delete(&self, change: &ResourceChange) -> Result<(), String> {
         let rt = self.rtype(&change.addr)?;
         let prior = change.before.clone().unwrap_or_default();
-        if self.snapshot_data_loss && !change.data_loss.is_empty() {
-            self.snapshot(change, &*rt).await?;
+        let volumes: Vec<VolumeLoss> = change
+            .data_loss
+            .iter()
+            .filter_map(DataLoss::volume)
+            .cloned()
+            .collect();
+        // Only volumes can be copied first: bucket objects and encrypted data cannot.
+        if self.snapshot_data_loss && !volumes.is_empty() {
+            self.snapshot(change, &volumes, &*rt).await?;
         }
         let started = self.ctx.progress.start(&change.addr, JobKind::Delete);
         self.ctx
@@ -724,17 +733,17 @@ impl Run<'_> {
     async fn snapshot(
         &self,
         change: &ResourceChange,
+        volumes: &[VolumeLoss],
         rt: &dyn crate::provider::ResourceType,
     ) -> Result<(), String> {
-        let volumes: Vec<&str> = change
-            .data_loss
-            .iter()
-            .map(|v| v.volume_id.as_str())
-            .collect();
+        let volume_ids: Vec<&str> = volumes.iter().map(|v| v.volume_id.as_str()).collect();
         let progress = self.ctx.progress;
         let started = progress.note(
             &change.addr,
-            &format!("Snapshotting {} before destroying...", volumes.join(", ")),
+            &format!(
+                "Snapshotting {} before destroying...",
+                volume_ids.join(", ")
+            ),
         );
         // Not retried: a second CreateSnapshot would take a second snapshot.
         let taken = progress
@@ -742,7 +751,7 @@ impl Run<'_> {
                 &change.addr,
                 "Still snapshotting...",
                 started,
-                rt.snapshot(&change.data_loss, &self.meta(&change.addr)),
+                rt.snapshot(volumes, &self.meta(&change.addr)),
             )
             .await
             .map_err(|e| {

@@ -9,13 +9,14 @@ use crate::apply::progress::Progress;
 use crate::apply::{check_guards, Applier, ApplyOptions, Controls};
 use crate::plan::PlanOptions;
 use crate::policy::Severity;
+use crate::provider::DataLoss;
 use clap::Args;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Args, Debug, Clone)]
 pub struct GuardArgs {
-    /// Allow this resource's change to destroy EBS volumes (repeatable).
+    /// Allow the changes of this resource (all its instances, when written without [key]) to destroy data (repeatable).
     #[arg(long = "allow-data-loss", value_name = "ADDRESS")]
     pub allow_data_loss: Vec<String>,
     /// Snapshot the EBS volumes an allowed change destroys, and wait until the snapshots complete, before destroying them.
@@ -162,8 +163,12 @@ async fn execute(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CliError::Failed(format!("--allow-data-loss: {e}")))?;
     for a in &allowed {
-        if plan.change(a).is_none_or(|c| c.data_loss.is_empty()) {
-            errln!("Warning: --allow-data-loss {a}: this plan destroys no EBS volume of {a}");
+        if !plan
+            .changes
+            .iter()
+            .any(|c| a.covers(&c.addr) && !c.data_loss.is_empty())
+        {
+            errln!("Warning: --allow-data-loss {a}: nothing this plan does to {a} destroys data, so the flag changes nothing");
         }
     }
     check_guards(plan, &allowed)?;
@@ -198,8 +203,8 @@ async fn execute(
         backend: &*planned.backend,
         progress: &progress,
     };
-    if guard.snapshot_data_loss && plan.changes.iter().all(|c| c.data_loss.is_empty()) {
-        errln!("Warning: --snapshot-data-loss: this plan destroys no EBS volume; there is nothing to snapshot");
+    if guard.snapshot_data_loss {
+        warn_unsnapshottable(plan);
     }
     let opts = ApplyOptions {
         parallelism: guard.parallelism.max(1),
@@ -368,4 +373,23 @@ async fn confirm(ctx: &Ctx, question: &str) -> Result<bool, CliError> {
         .map_err(|_| CliError::Failed("reading the answer: the reader stopped".to_string()))?
         .map_err(|e| CliError::Failed(format!("reading the answer: {e}")))?;
     Ok(line.trim() == "yes")
+}
+
+/// `--snapshot-data-loss` copies EBS volumes only: say so for every other loss
+/// (bucket objects, data under a KMS key), and when there is nothing to copy.
+fn warn_unsnapshottable(plan: &crate::plan::Plan) {
+    let losses = plan.data_loss();
+    if losses.iter().all(|(_, l)| l.volume().is_none()) {
+        errln!("Warning: --snapshot-data-loss: this plan destroys no EBS volume; there is nothing to snapshot");
+    }
+    for (addr, loss) in losses {
+        let what = match loss {
+            DataLoss::Volume(_) => continue,
+            DataLoss::Objects { bucket, count, .. } => {
+                format!("the {count} object(s) in bucket {bucket}")
+            }
+            DataLoss::Encrypted(e) => format!("{} {} (encrypted with its key)", e.what, e.id),
+        };
+        errln!("Warning: --snapshot-data-loss has no meaning for {addr}: {what} cannot be snapshotted and is lost without a copy");
+    }
 }

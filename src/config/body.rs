@@ -504,6 +504,24 @@ fn expand_dynamic(
     Ok(Some(out))
 }
 
+/// Where `path` (attribute names through nested blocks, as in
+/// `root_block_device.volume_size`) is written in `body`: the attribute's value,
+/// else the innermost block found on the way; None when nothing of it is written.
+pub fn span_of(body: &BodyIn, path: &[&str]) -> Option<Span> {
+    let (last, blocks) = path.split_last()?;
+    let mut current = &body.body;
+    let mut found = None;
+    for name in blocks {
+        let block = current.get_blocks(name).next()?;
+        found = Some(Span::new(&body.file, block.ident.span()));
+        current = &block.body;
+    }
+    match current.get_attribute(last) {
+        Some(a) => Some(Span::new(&body.file, a.value.span())),
+        None => found,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ pub mod saved;
 pub mod target;
 
 use crate::addr::{InstanceAddr, ResourceAddr};
-use crate::provider::VolumeLoss;
+use crate::provider::DataLoss;
 use crate::value::{Object, Value};
 use diff::AttrPath;
 
@@ -104,8 +104,9 @@ pub struct ResourceChange {
     pub changed: Vec<AttrPath>,
     /// Resources this instance depends on (configuration, or state for orphans).
     pub depends_on: Vec<ResourceAddr>,
-    /// EBS volumes the action destroys.
-    pub data_loss: Vec<VolumeLoss>,
+    /// What the action destroys or leaves unreadable (volumes, bucket objects,
+    /// data under a KMS key).
+    pub data_loss: Vec<DataLoss>,
     pub prevent_destroy: bool,
     /// The id of an existing object an `import` block adopts at this address.
     pub importing: Option<String>,
@@ -186,7 +187,7 @@ impl Plan {
     }
 
     /// Every data-loss change, with its address.
-    pub fn data_loss(&self) -> Vec<(&InstanceAddr, &VolumeLoss)> {
+    pub fn data_loss(&self) -> Vec<(&InstanceAddr, &DataLoss)> {
         self.changes
             .iter()
             .flat_map(|c| c.data_loss.iter().map(move |v| (&c.addr, v)))

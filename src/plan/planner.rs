@@ -8,7 +8,7 @@ use crate::config::eval::Scope;
 use crate::config::{body, Expr, ResourceBlock, Stack};
 use crate::diag::{did_you_mean, Diag, Diags};
 use crate::graph::{ConfigGraph, Node};
-use crate::provider::{Provider, ProviderError, Schema};
+use crate::provider::{LossContext, Provider, ProviderError, Schema, StateObject};
 use crate::state::State;
 use crate::value::{Object, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -511,14 +511,10 @@ pub async fn plan(
             continue;
         }
         let change = match refreshed.get(&addr) {
-            Some(Some(before)) => orphan_change(stack, r, before.clone(), provider, opts.destroy),
-            _ => {
-                // Already gone outside recon: nothing to destroy (and no volume to
-                // lose), apply only forgets it.
-                let mut change = orphan_change(stack, r, r.object(), provider, opts.destroy);
-                change.data_loss.clear();
-                change
-            }
+            Some(Some(before)) => orphan_change(stack, r, before.clone(), opts.destroy),
+            // Already gone outside recon: nothing to destroy (and no data to
+            // lose), apply only forgets it.
+            _ => orphan_change(stack, r, r.object(), opts.destroy),
         };
         // A block still in configuration keeps protecting its instances (destroy mode).
         if change.prevent_destroy {
@@ -529,18 +525,12 @@ pub async fn plan(
 
     // Old objects of earlier create_before_destroy replacements whose delete failed.
     for r in state.resources.iter().filter(|r| !r.deposed.is_empty()) {
-        let data_loss_of = |obj: &Object| {
-            provider
-                .resource(&r.type_name)
-                .map(|rt| rt.data_loss(obj))
-                .unwrap_or_default()
-        };
         for old in r.deposed_objects() {
             plan.changes.push(ResourceChange {
                 addr: r.addr(),
                 action: Action::Delete,
                 reason: Reason::None,
-                data_loss: data_loss_of(&old),
+                data_loss: Vec::new(),
                 deposed: Some(
                     old.get("id")
                         .and_then(Value::as_str)
@@ -562,6 +552,7 @@ pub async fn plan(
     if !opts.targets.is_empty() {
         super::target::restrict(&mut plan, &mut values, stack, state, &opts.targets)?;
     }
+    assess_data_loss(&mut plan, provider, state, &refreshed, opts.refresh).await?;
 
     for (name, output) in &stack.outputs {
         let before = state.outputs.get(name).map(|o| Value::from_json(&o.value));
@@ -626,6 +617,79 @@ pub async fn plan(
     Ok(PlanOutput { plan, values })
 }
 
+/// Fills in what each delete or replace destroys, asking each resource type (which
+/// may read AWS: objects in a bucket, what a key encrypts, and, unrefreshed, the
+/// volumes an instance really deletes). A loss that cannot be assessed refuses
+/// the plan: the guard must not pass what it could not see.
+async fn assess_data_loss(
+    plan: &mut Plan,
+    provider: &dyn Provider,
+    state: &State,
+    refreshed: &BTreeMap<InstanceAddr, Option<Object>>,
+    was_refreshed: bool,
+) -> Result<(), Diags> {
+    let in_state: Vec<StateObject> = state
+        .resources
+        .iter()
+        .filter(|r| r.mode == Mode::Managed)
+        .filter_map(|r| {
+            let addr = r.addr();
+            let object = match refreshed.get(&addr) {
+                Some(Some(o)) => o.clone(),
+                Some(None) => return None,
+                None => r.object(),
+            };
+            Some(StateObject {
+                address: addr.to_string(),
+                type_name: r.type_name.clone(),
+                object,
+            })
+        })
+        .collect();
+    let mut destroyed = BTreeSet::new();
+    for c in plan.changes.iter().filter(|c| c.action.destroys()) {
+        let Some(before) = &c.before else { continue };
+        destroyed.extend(before.get("id").and_then(Value::as_str).map(str::to_string));
+        if let Some(rt) = provider.resource(&c.addr.resource.type_name) {
+            destroyed.extend(rt.data_loss(before).into_iter().map(|v| v.volume_id));
+        }
+    }
+    let ctx = LossContext {
+        refreshed: was_refreshed,
+        state: &in_state,
+        destroyed: &destroyed,
+    };
+    let assessments = plan.changes.iter().enumerate().filter_map(|(i, c)| {
+        // An object already gone outside recon loses nothing more.
+        let gone = c.deposed.is_none() && matches!(refreshed.get(&c.addr), Some(None));
+        let prior = c.before.as_ref().filter(|_| c.action.destroys() && !gone)?;
+        let rt = provider.resource(&c.addr.resource.type_name)?;
+        let ctx = &ctx;
+        Some(async move {
+            let loss = crate::provider::retry(|| rt.assess_data_loss(prior, ctx)).await;
+            (i, loss)
+        })
+    });
+    let mut errors = Vec::new();
+    for (i, loss) in futures::future::join_all(assessments).await {
+        match loss {
+            Ok(loss) => plan.changes[i].data_loss = loss,
+            Err(e) => errors.push(
+                Diag::plain(format!(
+                    "{}: cannot tell what destroying it would lose: {e}",
+                    plan.changes[i].addr
+                ))
+                .with_help("recon does not destroy what it cannot assess: check the AWS credentials and permissions (and the network), then plan again"),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Diags(errors))
+    }
+}
+
 /// A plan and the value of every block in it (Unknown where only apply can tell),
 /// which the executor starts from.
 pub struct PlanOutput {
@@ -672,7 +736,6 @@ fn orphan_change(
     stack: &Stack,
     r: &crate::state::ResourceState,
     before: Object,
-    provider: &dyn Provider,
     destroy: bool,
 ) -> ResourceChange {
     let addr = r.addr();
@@ -686,10 +749,6 @@ fn orphan_change(
             _ => Reason::NoResourceConfig,
         }
     };
-    let data_loss = provider
-        .resource(&r.type_name)
-        .map(|rt| rt.data_loss(&before))
-        .unwrap_or_default();
     let prevent_destroy = block.is_some_and(|b| b.lifecycle.prevent_destroy);
     ResourceChange {
         addr,
@@ -706,7 +765,7 @@ fn orphan_change(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
-        data_loss,
+        data_loss: Vec::new(),
         prevent_destroy,
         importing: None,
         deposed: None,
@@ -805,7 +864,7 @@ async fn plan_block(
                     &config,
                     &depends_on,
                     requested,
-                );
+                )?;
                 change.sensitive = sensitive;
                 if change.prevent_destroy && change.action.destroys() {
                     plan.prevented.push(inst_addr.clone());
@@ -840,7 +899,7 @@ fn plan_instance(
     config: &Object,
     depends_on: &[ResourceAddr],
     replace_requested: bool,
-) -> ResourceChange {
+) -> Result<ResourceChange, Diag> {
     let in_state = state.get(addr);
     let prior = refreshed.get(addr).cloned().flatten();
     let tainted = in_state.is_some_and(|r| r.tainted);
@@ -848,7 +907,27 @@ fn plan_instance(
         ignore_changes: &block.lifecycle.ignore_changes,
         ignore_all_changes: block.lifecycle.ignore_all_changes,
     };
-    let planned = diff::plan_object(schema, config, prior.as_ref(), &opts);
+    let mut planned = diff::plan_object(schema, config, prior.as_ref(), &opts);
+    if let (Some(p), Some(rt)) = (&prior, provider.resource(&addr.resource.type_name)) {
+        let review = rt.review_change(p, &planned.after);
+        for name in review.replace {
+            let path = vec![diff::Step::Attr(name.to_string())];
+            if !planned.replace_paths.contains(&path) {
+                planned.replace_paths.push(path);
+            }
+        }
+        // What AWS refuses matters only when the object is changed in place.
+        let replaced = tainted || replace_requested || !planned.replace_paths.is_empty();
+        if let Some(refused) = review.refused.into_iter().next().filter(|_| !replaced) {
+            let span = body::span_of(&block.body, &refused.path).unwrap_or(block.span.clone());
+            return Err(Diag::at(
+                &span,
+                format!("{addr}: {}", refused.message),
+                "AWS cannot make this change",
+            )
+            .with_help(refused.help));
+        }
+    }
     let cbd = block.lifecycle.create_before_destroy;
     let (action, reason) = match &prior {
         None if in_state.is_some() => (Action::Create, Reason::DeletedOutside),
@@ -879,14 +958,7 @@ fn plan_instance(
     } else {
         planned.after
     };
-    let data_loss = match (&prior, action.destroys()) {
-        (Some(p), true) => provider
-            .resource(&addr.resource.type_name)
-            .map(|rt| rt.data_loss(p))
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    ResourceChange {
+    Ok(ResourceChange {
         addr: addr.clone(),
         action,
         reason,
@@ -895,12 +967,12 @@ fn plan_instance(
         replace_paths: planned.replace_paths,
         changed: planned.changed,
         depends_on: depends_on.to_vec(),
-        data_loss,
+        data_loss: Vec::new(),
         prevent_destroy: block.lifecycle.prevent_destroy,
         importing: None,
         deposed: None,
         sensitive: Vec::new(),
-    }
+    })
 }
 
 /// `--replace` addresses that name no existing instance of the configuration.

@@ -4,17 +4,12 @@
 
 use super::planner::block_value;
 use super::{Action, Plan, ResourceChange};
-use crate::addr::{InstanceAddr, InstanceKey, ResourceAddr};
+use crate::addr::{InstanceAddr, ResourceAddr};
 use crate::config::Stack;
 use crate::diag::{did_you_mean, Diag, Diags};
 use crate::state::State;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// An address without a key targets every instance of its resource.
-fn matches(target: &InstanceAddr, addr: &InstanceAddr) -> bool {
-    target.resource == addr.resource && (target.key == InstanceKey::None || target.key == addr.key)
-}
 
 /// Drops the changes outside the targets (and their dependencies, or dependents
 /// when destroying) and gives the resources they belong to their current values.
@@ -26,7 +21,7 @@ pub fn restrict(
     targets: &[InstanceAddr],
 ) -> Result<(), Diags> {
     check_known(plan, stack, state, targets)?;
-    let targeted = |c: &ResourceChange| targets.iter().any(|t| matches(t, &c.addr));
+    let targeted = |c: &ResourceChange| targets.iter().any(|t| t.covers(&c.addr));
     let seeds: BTreeSet<ResourceAddr> = plan
         .changes
         .iter()
@@ -114,7 +109,7 @@ fn check_known(
         .iter()
         .filter(|t| {
             !stack.resources.contains_key(&t.resource)
-                && !plan.changes.iter().any(|c| matches(t, &c.addr))
+                && !plan.changes.iter().any(|c| t.covers(&c.addr))
         })
         .map(|t| {
             let d = Diag::plain(format!(

@@ -8,7 +8,7 @@ use super::Palette;
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::plan::diff::{same, same_block_item, AttrPath, Step};
 use crate::plan::{Action, Drift, OutputChange, Plan, Reason, ResourceChange};
-use crate::provider::{Attribute, BlockType, Nesting, Schema, Type};
+use crate::provider::{Attribute, BlockType, DataLoss, Nesting, Schema, Type};
 use crate::value::{format_number, Object, Value};
 use std::collections::BTreeSet;
 
@@ -1304,25 +1304,15 @@ impl Renderer {
         losses.sort_by(|a, b| a.0.cmp(b.0));
         let mut s = format!(
             "\n{}\n",
-            self.p
-                .bold_red("Data loss: these changes destroy EBS volumes:")
+            self.p.bold_red("Data loss: these changes destroy data:")
         );
         let mut allow: Vec<String> = Vec::new();
-        for (addr, volume) in &losses {
+        for (addr, loss) in &losses {
             let action = plan
                 .change(addr)
                 .map(|c| c.action)
                 .unwrap_or(Action::Delete);
-            let size = volume
-                .size_gib
-                .map(|g| format!("{g} GiB, "))
-                .unwrap_or_default();
-            let line = format!(
-                "  {addr} ({}): {} ({size}{})",
-                action_phrase(action),
-                volume.volume_id,
-                volume.role
-            );
+            let line = format!("  {addr} ({}): {}", action_phrase(action), loss_text(loss));
             s.push_str(&self.p.red(&line));
             s.push('\n');
             let flag = format!("--allow-data-loss {}", shell_word(&addr.to_string()));
@@ -1340,7 +1330,12 @@ impl Renderer {
             allow.join(" ")
         );
         s.push_str(&format!("\n{}\n", self.p.red(&closing)));
-        s.push_str("Add --snapshot-data-loss to snapshot those volumes first: nothing is destroyed until every snapshot is complete.\n");
+        if losses.iter().any(|(_, l)| l.volume().is_some()) {
+            s.push_str("Add --snapshot-data-loss to snapshot those volumes first: nothing is destroyed until every snapshot is complete.\n");
+        }
+        if losses.iter().any(|(_, l)| l.volume().is_none()) {
+            s.push_str("--snapshot-data-loss copies EBS volumes only: bucket objects and data under a deleted KMS key are lost without a copy, so back them up first.\n");
+        }
         s
     }
 
@@ -1369,6 +1364,50 @@ impl Renderer {
         );
         s
     }
+}
+
+/// One data loss in words: what is destroyed, and how much.
+fn loss_text(loss: &DataLoss) -> String {
+    match loss {
+        DataLoss::Volume(v) => {
+            let size = v.size_gib.map(|g| format!("{g} GiB, ")).unwrap_or_default();
+            format!("{} ({size}{})", v.volume_id, v.role)
+        }
+        DataLoss::Objects {
+            bucket,
+            count,
+            bytes,
+        } => format!(
+            "{count} object(s), {} in bucket {bucket} (force_destroy deletes them)",
+            human_bytes(*bytes)
+        ),
+        DataLoss::Encrypted(e) => {
+            let managed = e
+                .address
+                .as_deref()
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default();
+            format!(
+                "encrypts {} {}{managed}: unreadable once the key is deleted",
+                e.what, e.id
+            )
+        }
+    }
+}
+
+/// Bytes in binary units, as `aws s3 ls --human-readable` shows them.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut size = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
 }
 
 fn action_phrase(action: Action) -> &'static str {

@@ -8,7 +8,7 @@
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::plan::diff::{path_to_json, AttrPath};
 use crate::plan::{Action, Drift, OutputChange, Plan, ResourceChange};
-use crate::provider::{BlockType, Schema, Type};
+use crate::provider::{BlockType, DataLoss, Schema, Type};
 use crate::value::{Object, Value};
 use serde_json::{json, Map, Value as Json};
 
@@ -41,18 +41,37 @@ pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) 
     losses.sort_by(|a, b| a.0.cmp(b.0));
     let data_loss: Vec<Json> = losses
         .iter()
-        .map(|(addr, volume)| {
+        .map(|(addr, loss)| {
             let action = match plan.change(addr).map(|c| c.action) {
                 Some(Action::Replace { .. }) => "replace",
                 _ => "delete",
             };
-            json!({
+            let mut entry = json!({
                 "address": addr.to_string(),
-                "volume_id": volume.volume_id,
-                "size_gib": volume.size_gib,
-                "role": volume.role,
                 "action": action,
-            })
+                "kind": loss.kind(),
+            });
+            let details = match loss {
+                DataLoss::Volume(v) => json!({
+                    "volume_id": v.volume_id,
+                    "size_gib": v.size_gib,
+                    "role": v.role,
+                }),
+                DataLoss::Objects {
+                    bucket,
+                    count,
+                    bytes,
+                } => json!({ "bucket": bucket, "object_count": count, "size_bytes": bytes }),
+                DataLoss::Encrypted(e) => json!({
+                    "encrypts": e.what,
+                    "id": e.id,
+                    "managed_by": e.address,
+                }),
+            };
+            if let (Some(entry), Json::Object(details)) = (entry.as_object_mut(), details) {
+                entry.extend(details);
+            }
+            entry
         })
         .collect();
 

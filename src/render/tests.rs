@@ -6,7 +6,8 @@ use crate::object;
 use crate::plan::diff::{AttrPath, Step};
 use crate::plan::{Action, Drift, OutputChange, Plan, Reason, ResourceChange};
 use crate::provider::{
-    Attribute, BlockType, Default as D, Nesting, Schema, Type, VolumeLoss, ID, TAGS,
+    Attribute, BlockType, DataLoss, Default as D, Encrypted, Nesting, Schema, Type, VolumeLoss, ID,
+    TAGS,
 };
 use crate::value::{Object, Value};
 use serde_json::json;
@@ -439,11 +440,11 @@ fn data_loss_plan() -> Plan {
         Some(sync_after),
     );
     sync.replace_paths = vec![path(&["ami"])];
-    sync.data_loss = vec![VolumeLoss {
+    sync.data_loss = vec![DataLoss::Volume(VolumeLoss {
         volume_id: "vol-0abc".into(),
         size_gib: Some(8),
         role: "root_block_device".into(),
-    }];
+    })];
     let volume_before = object! {
         "id" => "vol-0def", "arn" => "arn:aws:ec2:eu-west-1:123456789012:volume/vol-0def",
         "availability_zone" => "eu-west-1a", "size" => 100, "type" => "gp3", "encrypted" => true,
@@ -456,12 +457,43 @@ fn data_loss_plan() -> Plan {
         Some(volume_before),
         None,
     );
-    volume.data_loss = vec![VolumeLoss {
+    volume.data_loss = vec![DataLoss::Volume(VolumeLoss {
         volume_id: "vol-0def".into(),
         size_gib: Some(100),
         role: "volume".into(),
+    })];
+    let mut bucket = change(
+        "aws_s3_bucket.archive",
+        Action::Delete,
+        Reason::NoResourceConfig,
+        Some(object! {"id" => "archive-1", "bucket" => "archive-1", "force_destroy" => true}),
+        None,
+    );
+    bucket.data_loss = vec![DataLoss::Objects {
+        bucket: "archive-1".into(),
+        count: 3,
+        bytes: 5 * 1024 * 1024 + 512 * 1024,
     }];
-    plan(vec![sync, volume])
+    let mut key = change(
+        "aws_kms_key.data",
+        Action::Delete,
+        Reason::NoResourceConfig,
+        Some(object! {"id" => "k-1", "key_id" => "k-1"}),
+        None,
+    );
+    key.data_loss = vec![
+        DataLoss::Encrypted(Encrypted {
+            what: "EBS volume",
+            id: "vol-0def".into(),
+            address: Some("aws_ebs_volume.data".into()),
+        }),
+        DataLoss::Encrypted(Encrypted {
+            what: "EBS snapshot",
+            id: "snap-0aaa".into(),
+            address: None,
+        }),
+    ];
+    plan(vec![sync, volume, bucket, key])
 }
 
 fn drift_plan() -> Plan {
@@ -593,11 +625,11 @@ fn human_quotes_bracketed_addresses_for_the_shell() {
         Some(object! {"id" => "vol-1"}),
         None,
     )]);
-    p.changes[0].data_loss = vec![VolumeLoss {
+    p.changes[0].data_loss = vec![DataLoss::Volume(VolumeLoss {
         volume_id: "vol-1".into(),
         size_gib: None,
         role: "volume".into(),
-    }];
+    })];
     let text = human(&p);
     assert!(
         text.contains("  aws_ebs_volume.data[\"a\"] (will be destroyed): vol-1 (volume)\n"),
@@ -804,8 +836,11 @@ fn json_lists_data_loss() {
     assert_eq!(
         doc["data_loss"],
         json!([
-            {"address": "aws_ebs_volume.data", "volume_id": "vol-0def", "size_gib": 100, "role": "volume", "action": "delete"},
-            {"address": "aws_instance.sync", "volume_id": "vol-0abc", "size_gib": 8, "role": "root_block_device", "action": "replace"},
+            {"address": "aws_ebs_volume.data", "kind": "volume", "volume_id": "vol-0def", "size_gib": 100, "role": "volume", "action": "delete"},
+            {"address": "aws_instance.sync", "kind": "volume", "volume_id": "vol-0abc", "size_gib": 8, "role": "root_block_device", "action": "replace"},
+            {"address": "aws_kms_key.data", "kind": "encrypted", "encrypts": "EBS volume", "id": "vol-0def", "managed_by": "aws_ebs_volume.data", "action": "delete"},
+            {"address": "aws_kms_key.data", "kind": "encrypted", "encrypts": "EBS snapshot", "id": "snap-0aaa", "managed_by": null, "action": "delete"},
+            {"address": "aws_s3_bucket.archive", "kind": "objects", "bucket": "archive-1", "object_count": 3, "size_bytes": 5767168, "action": "delete"},
         ])
     );
 }

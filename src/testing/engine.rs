@@ -12,7 +12,7 @@ use crate::graph::ConfigGraph;
 use crate::plan::diff::Step;
 use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::plan::{self, Action, Plan, PlanOptions, PlanOutput, Reason};
-use crate::provider::{Meta, Provider, ProviderResult, ResourceType, VolumeLoss};
+use crate::provider::{DataLoss, Meta, Provider, ProviderResult, ResourceType, VolumeLoss};
 use crate::state::{LocalBackend, State};
 use crate::value::{Object, Value};
 use std::path::PathBuf;
@@ -511,11 +511,11 @@ fn force_new_change_replaces_and_the_data_loss_guard_holds() {
     assert_eq!(c.replace_paths, vec![vec![Step::Attr("ami".into())]]);
     assert_eq!(
         c.data_loss,
-        vec![VolumeLoss {
+        vec![DataLoss::Volume(VolumeLoss {
             volume_id: old_volume.as_str().unwrap().to_string(),
             size_gib: Some(8),
             role: "root_block_device".into()
-        }]
+        })]
     );
     assert_eq!(
         p.after("mem_instance.web")["id"],
@@ -2518,4 +2518,89 @@ fn the_pending_create_is_on_disk_while_the_call_runs() {
     // The state file was written with the intent before the call: its backup
     // history is not visible here, so check the serial moved past two writes.
     assert!(h.state().serial >= 2);
+}
+
+const WORKERS: &str = r#"
+resource "mem_instance" "worker" {
+  count         = 2
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+}
+"#;
+
+#[test]
+fn allowing_a_resource_allows_every_instance_of_it() {
+    let h = Harness::new();
+    h.apply(WORKERS);
+    let p = h.plan(&WORKERS.replace("ami-1", "ami-2"));
+    assert_eq!(p.plan().data_loss().len(), 2, "both root volumes");
+    match check_guards(p.plan(), &[addr("mem_instance.worker[0]")]) {
+        Err(Refusal::DataLoss(addrs)) => assert_eq!(addrs, ["mem_instance.worker[1]"]),
+        other => panic!("expected worker[1] refused, got {other:?}"),
+    }
+    check_guards(p.plan(), &[addr("mem_instance.worker")]).unwrap();
+    let summary = h.apply_planned(&p);
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(summary.destroyed, 2);
+}
+
+#[test]
+fn an_unrefreshed_plan_reads_the_volumes_a_destroy_loses() {
+    let h = Harness::new();
+    let src = r#"
+resource "mem_instance" "db" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  root_block_device {
+    volume_size           = 20
+    delete_on_termination = false
+  }
+}
+"#;
+    h.apply(src);
+    let db = h.id("mem_instance.db");
+    let mut root = h.provider.object(&db).unwrap()["root_block_device"].clone();
+    if let Value::List(blocks) = &mut root {
+        if let Some(Value::Object(b)) = blocks.first_mut() {
+            b.insert("delete_on_termination".into(), Value::Bool(true));
+        }
+    }
+    // Switched on in the console: state still says the volume survives.
+    h.provider.set_behind_back(&db, "root_block_device", root);
+    let unrefreshed = PlanOptions {
+        refresh: false,
+        ..PlanOptions::default()
+    };
+    let p = h.plan_with(&src.replace("ami-1", "ami-2"), unrefreshed);
+    let before = p.change("mem_instance.db").before.clone().unwrap();
+    assert_eq!(
+        before["root_block_device"].as_list().unwrap()[0].get("delete_on_termination"),
+        &Value::Bool(false),
+        "the plan itself still starts from state"
+    );
+    assert_eq!(p.plan().data_loss().len(), 1, "the root volume AWS deletes");
+    assert!(matches!(
+        check_guards(p.plan(), &[]),
+        Err(Refusal::DataLoss(_))
+    ));
+}
+
+#[test]
+fn an_unrefreshed_destroy_whose_loss_cannot_be_read_is_refused() {
+    let h = Harness::new();
+    h.apply(WORKERS);
+    h.provider.fail_read(&h.id("mem_instance.worker[1]"));
+    let unrefreshed = PlanOptions {
+        refresh: false,
+        ..PlanOptions::default()
+    };
+    let err = plan_error_with(&h, &WORKERS.replace("ami-1", "ami-2"), unrefreshed);
+    assert!(
+        err.contains("mem_instance.worker[1]: cannot tell what destroying it would lose: UnauthorizedOperation: not allowed to read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("recon does not destroy what it cannot assess"),
+        "{err}"
+    );
 }

@@ -3,13 +3,21 @@
 AWS stores a function's DeadLetterConfig and changes TracingConfig and KMSKeyArn
 on UpdateFunctionConfiguration; moto 5.2.5 drops the first and ignores the other
 two on update. Without this, a function with a dead-letter queue re-plans with a
-diff forever under moto, which real AWS never does. Everything else is moto as
-shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
+diff forever under moto, which real AWS never does. And ModifyInstanceAttribute
+UserData: the SDKs base64-encode the blob on the wire and AWS stores what was
+encoded; moto 5.2.5 decodes it and then insists the decoded bytes be base64 again
+(boto3 with UserData={"Value": b"echo"} fails with InvalidUserData.Malformed).
+And CreateSnapshot: AWS gives a snapshot of an encrypted volume the volume's KMS
+key; moto 5.2.5 leaves KmsKeyId out. Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
 """
 
+import base64
 import sys
 
 import moto
+import moto.ec2.responses.instances as ec2_instances
+from moto.core.types import Base64EncodedString
+from moto.ec2.models.elastic_block_store import EBSBackend
 from moto.awslambda.models import LambdaFunction
 from moto.server import main
 
@@ -48,8 +56,33 @@ def patch_lambda() -> None:
     LambdaFunction.update_configuration = update_configuration_too
 
 
+def patch_modify_user_data() -> None:
+    parse_user_data = ec2_instances.parse_user_data
+
+    def parse_like_aws(value):
+        # Only ModifyInstanceAttribute's blob arrives as bytes, already decoded.
+        if isinstance(value, bytes):
+            return Base64EncodedString(base64.b64encode(value).decode("ascii"))
+        return parse_user_data(value)
+
+    ec2_instances.parse_user_data = parse_like_aws
+
+
+def patch_snapshot_key() -> None:
+    create_snapshot = EBSBackend.create_snapshot
+
+    def create_snapshot_with_key(self, volume_id, *args, **kwargs):
+        snapshot = create_snapshot(self, volume_id, *args, **kwargs)
+        snapshot.kms_key_id = self.get_volume(volume_id).kms_key_id
+        return snapshot
+
+    EBSBackend.create_snapshot = create_snapshot_with_key
+
+
 if __name__ == "__main__":
     if moto.__version__ != PINNED:
         sys.exit(f"tests/moto/server.py patches moto {PINNED}, found {moto.__version__}: run scripts/setup-moto")
     patch_lambda()
+    patch_modify_user_data()
+    patch_snapshot_key()
     sys.exit(main(sys.argv[1:]))

@@ -5,15 +5,15 @@
 
 use super::shared::{
     by_id, created_by_token, describe_by_filter, ec2_arn, known_bool, known_change, known_i32,
-    known_str, partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags,
-    Account,
+    known_str, partial_state, poll, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
+    update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    VolumeLoss, VolumeSnapshot, ID, TAGS,
+    Attribute, ChangeReview, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema,
+    Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
@@ -225,6 +225,15 @@ impl ResourceType for EbsVolume {
             }
         }
         wait_volume(&self.client, id, VolumeState::Deleted, DELETE_TIMEOUT).await
+    }
+
+    fn review_change(&self, prior: &Object, planned: &Object) -> ChangeReview {
+        ChangeReview {
+            refused: refuse_shrink(prior, planned, "size", vec!["size"])
+                .into_iter()
+                .collect(),
+            ..ChangeReview::default()
+        }
     }
 
     fn data_loss(&self, prior: &Object) -> Vec<VolumeLoss> {

@@ -3,14 +3,16 @@
 use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
 use super::shared::{
     created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
-    known_str, partial_state, poll, prior_ids, snapshot_volumes, tag_specification, update_tags,
+    known_str, partial_state, poll, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
+    update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
-    ResourceType, Schema, Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
+    current_volume_losses, Attribute, BlockType, ChangeReview, Created, DataLoss, Default,
+    LossContext, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -21,8 +23,8 @@ use aws_sdk_ec2::types::{
     InstanceBlockDeviceMapping, InstanceBlockDeviceMappingSpecification,
     InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, MonitoringState,
-    Placement, Reservation, ResourceType as Ec2ResourceType, RunInstancesMonitoringEnabled, Volume,
-    VolumeType,
+    Placement, Reservation, ResourceType as Ec2ResourceType, RunInstancesMonitoringEnabled,
+    SecureBlobAttributeValue, Volume, VolumeType,
 };
 use base64::Engine;
 use std::collections::{BTreeSet, HashMap};
@@ -93,7 +95,10 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional_computed("associate_public_ip_address", Type::Bool).force_new(),
         Attribute::optional_computed("iam_instance_profile", Type::String),
         Attribute::optional_computed("key_name", Type::String).force_new(),
-        Attribute::optional("user_data", Type::String).force_new(),
+        // Changed in place (stopped, modified, started) unless the next says replace.
+        Attribute::optional("user_data", Type::String),
+        Attribute::optional("user_data_replace_on_change", Type::Bool)
+            .default(Default::Bool(false)),
         Attribute::optional("monitoring", Type::Bool).default(Default::Bool(false)),
         Attribute::optional_computed("ebs_optimized", Type::Bool),
         Attribute::optional_computed("disable_api_termination", Type::Bool),
@@ -351,14 +356,15 @@ impl ResourceType for Instance {
             .str("id")
             .ok_or_else(|| ProviderError::new("aws_instance has no id in state"))?;
 
-        // Instance type and EBS optimisation can only change while stopped.
-        let type_changed = known_change(prior, planned, "instance_type");
-        let ebs_opt_changed = known_change(prior, planned, "ebs_optimized");
-        if type_changed || ebs_opt_changed {
+        // Instance type, EBS optimisation and user data can only change while stopped.
+        let stopped_changes = StoppedChanges {
+            instance_type: known_change(prior, planned, "instance_type"),
+            ebs_optimized: known_change(prior, planned, "ebs_optimized"),
+            user_data: known_change(prior, planned, "user_data"),
+        };
+        if stopped_changes.any() {
             stop_instance(&self.client, id).await?;
-            let modified = self
-                .modify_stopped(id, planned, type_changed, ebs_opt_changed)
-                .await;
+            let modified = self.modify_stopped(id, planned, &stopped_changes).await;
             // Start again even when the change was refused, so it is not left stopped.
             let started = self.start(id).await;
             modified?;
@@ -515,12 +521,58 @@ impl ResourceType for Instance {
         lost
     }
 
+    fn review_change(&self, prior: &Object, planned: &Object) -> ChangeReview {
+        let replace_user_data = planned.bool("user_data_replace_on_change") == Some(true)
+            && known_change(prior, planned, "user_data");
+        let shrink = match (
+            prior.block("root_block_device"),
+            known_block(planned, "root_block_device"),
+        ) {
+            (Some(old), Some(new)) => refuse_shrink(
+                old,
+                new,
+                "volume_size",
+                vec!["root_block_device", "volume_size"],
+            ),
+            _ => None,
+        };
+        ChangeReview {
+            replace: if replace_user_data {
+                vec!["user_data"]
+            } else {
+                Vec::new()
+            },
+            refused: shrink.into_iter().collect(),
+        }
+    }
+
+    async fn assess_data_loss(
+        &self,
+        prior: &Object,
+        ctx: &LossContext<'_>,
+    ) -> ProviderResult<Vec<DataLoss>> {
+        current_volume_losses(self, prior, ctx).await
+    }
+
     async fn snapshot(
         &self,
         volumes: &[VolumeLoss],
         meta: &Meta,
     ) -> ProviderResult<Vec<VolumeSnapshot>> {
         snapshot_volumes(&self.client, volumes, meta).await
+    }
+}
+
+/// The changes an instance must be stopped for.
+struct StoppedChanges {
+    instance_type: bool,
+    ebs_optimized: bool,
+    user_data: bool,
+}
+
+impl StoppedChanges {
+    fn any(&self) -> bool {
+        self.instance_type || self.ebs_optimized || self.user_data
     }
 }
 
@@ -715,10 +767,24 @@ impl Instance {
         &self,
         id: &str,
         planned: &Object,
-        type_changed: bool,
-        ebs_opt_changed: bool,
+        changes: &StoppedChanges,
     ) -> ProviderResult<()> {
-        if type_changed {
+        if changes.user_data {
+            // The SDK base64-encodes the blob on the wire, as AWS expects.
+            let data = planned.str("user_data").unwrap_or_default();
+            self.client
+                .modify_instance_attribute()
+                .instance_id(id)
+                .user_data(
+                    SecureBlobAttributeValue::builder()
+                        .value(aws_sdk_ec2::primitives::Blob::new(data.as_bytes()))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if changes.instance_type {
             if let Some(t) = known_str(planned, "instance_type") {
                 self.client
                     .modify_instance_attribute()
@@ -729,7 +795,7 @@ impl Instance {
                     .map_err(sdk_error)?;
             }
         }
-        if ebs_opt_changed {
+        if changes.ebs_optimized {
             if let Some(on) = known_bool(planned, "ebs_optimized") {
                 self.client
                     .modify_instance_attribute()
@@ -1080,6 +1146,7 @@ impl View<'_> {
             "iam_instance_profile" => profile,
             "key_name" => i.key_name().filter(|s| !s.is_empty()),
             "user_data" => written.user_data,
+            "user_data_replace_on_change" => prior.bool("user_data_replace_on_change").unwrap_or(false),
             "monitoring" => monitoring,
             "ebs_optimized" => i.ebs_optimized(),
             "disable_api_termination" => written.protection,

@@ -4,7 +4,9 @@
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of as partition;
 use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{Meta, ProviderError, ProviderResult, VolumeLoss, VolumeSnapshot};
+use crate::provider::{
+    Meta, ProviderError, ProviderResult, RefusedChange, VolumeLoss, VolumeSnapshot,
+};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::{Filter, ResourceType, SnapshotState, Tag, TagSpecification};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -447,4 +449,30 @@ pub(super) async fn created_by_token(
         }
     }
     Ok(Created::Absent)
+}
+
+/// Refuses a smaller `size_attr` than `prior` has: AWS grows an EBS volume in
+/// place but can never shrink one. `path` is where the size is written.
+pub(super) fn refuse_shrink(
+    prior: &Object,
+    planned: &Object,
+    size_attr: &'static str,
+    path: Vec<&'static str>,
+) -> Option<RefusedChange> {
+    let (Some(old), Some(new)) = (prior.i64(size_attr), planned.i64(size_attr)) else {
+        return None;
+    };
+    (new < old).then(|| RefusedChange {
+        message: format!(
+            "AWS cannot shrink EBS volumes; {} is {new} GiB but the volume{} is {old} GiB",
+            path.join("."),
+            prior.str("volume_id").or(prior.str("id")).map(|v| format!(" {v}")).unwrap_or_default()
+        ),
+        help: format!(
+            "set {} to {old} or more; for a smaller volume, create a new one and copy the data over, \
+             since replacing this one destroys what it holds",
+            path.join(".")
+        ),
+        path,
+    })
 }

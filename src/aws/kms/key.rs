@@ -4,8 +4,8 @@ use crate::aws::error::is_not_found;
 use crate::aws::shared::{created, read_by_id, READ_CONCURRENCY};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
+    Attribute, Created, DataLoss, Default, LossContext, Meta, ProviderError, ProviderResult,
+    ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -47,6 +47,8 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct KmsKey {
     client: aws_sdk_kms::Client,
+    /// For what the key encrypts (volumes, snapshots) when it is to be deleted.
+    ec2: aws_sdk_ec2::Client,
     /// For the create call alone: never retried by the SDK (see `Clients::once`).
     once: aws_sdk_kms::Client,
 }
@@ -55,6 +57,7 @@ impl KmsKey {
     pub fn new(clients: &Clients) -> Self {
         KmsKey {
             client: clients.kms.clone(),
+            ec2: clients.ec2.clone(),
             once: clients.once().kms.clone(),
         }
     }
@@ -282,6 +285,15 @@ impl ResourceType for KmsKey {
             Err(err) => return Err(err),
         }
         wait_key_gone(&self.client, id).await
+    }
+
+    async fn assess_data_loss(
+        &self,
+        prior: &Object,
+        ctx: &LossContext<'_>,
+    ) -> ProviderResult<Vec<DataLoss>> {
+        let encrypted = super::encrypts::encrypted_by(&self.ec2, prior, ctx).await?;
+        Ok(encrypted.into_iter().map(DataLoss::Encrypted).collect())
     }
 }
 

@@ -5,6 +5,7 @@ use crate::provider::ResourceType;
 use std::sync::Arc;
 
 pub mod alias;
+pub mod encrypts;
 pub mod key;
 pub mod key_refs;
 

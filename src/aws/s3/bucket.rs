@@ -7,8 +7,8 @@ use crate::aws::shared::{
 use crate::aws::sts::region::partition_of;
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
+    Attribute, Created, DataLoss, Default, ErrorKind, LossContext, Meta, ProviderError,
+    ProviderResult, ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -267,6 +267,55 @@ impl ResourceType for S3Bucket {
     fn import_stub(&self, id: &str) -> Object {
         crate::object! { "id" => id, "bucket" => id, "force_destroy" => false }
     }
+
+    /// With force_destroy the delete empties the bucket first: its objects are the
+    /// loss. Without it a bucket holding objects is never deleted, so nothing is.
+    async fn assess_data_loss(
+        &self,
+        prior: &Object,
+        _ctx: &LossContext<'_>,
+    ) -> ProviderResult<Vec<DataLoss>> {
+        let Some(name) = super::shared::bucket_of(prior) else {
+            return Ok(Vec::new());
+        };
+        if prior.bool("force_destroy") != Some(true) {
+            return Ok(Vec::new());
+        }
+        let (count, bytes) = match object_totals(&self.client, name).await {
+            Ok(totals) => totals,
+            Err(err) if has_code(&err, &[NO_SUCH_BUCKET]) => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        };
+        Ok(if count == 0 {
+            Vec::new()
+        } else {
+            vec![DataLoss::Objects {
+                bucket: name.to_string(),
+                count,
+                bytes,
+            }]
+        })
+    }
+}
+
+/// How many objects a bucket holds and their total size (ListObjectsV2, every page).
+async fn object_totals(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<(u64, u64)> {
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(name)
+        .into_paginator()
+        .send();
+    let (mut count, mut bytes) = (0u64, 0u64);
+    while let Some(page) = pages.next().await {
+        for object in page.map_err(sdk_error)?.contents() {
+            count += 1;
+            bytes += object
+                .size()
+                .and_then(|s| u64::try_from(s).ok())
+                .unwrap_or(0);
+        }
+    }
+    Ok((count, bytes))
 }
 
 impl S3Bucket {
