@@ -1318,7 +1318,7 @@ fn internet_gateway_create_read_update_delete() {
             .send()
             .await
             .unwrap();
-        let drifted = gateways.read(&[created.clone()]).await.unwrap()[0]
+        let drifted = gateways.read(std::slice::from_ref(&created)).await.unwrap()[0]
             .clone()
             .unwrap();
         assert_eq!(drifted.get("vpc_id"), Some(&Value::Null));
@@ -1359,7 +1359,10 @@ fn internet_gateway_create_read_update_delete() {
 
         // Delete detaches first; deleting what is gone is success.
         gateways.delete(&moved).await.unwrap();
-        assert_eq!(gateways.read(&[moved.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(
+            gateways.read(std::slice::from_ref(&moved)).await.unwrap(),
+            vec![None]
+        );
         gateways.delete(&moved).await.unwrap();
         let lost = gateways
             .find_created(&config, &with_token("aws_internet_gateway.gw", "tok-gw"))
@@ -1406,7 +1409,11 @@ fn route_table_with_inline_routes() {
         let route = routes[0].as_object().unwrap();
         assert_eq!(route.str("cidr_block"), Some("0.0.0.0/0"));
         assert_eq!(route.str("gateway_id"), Some(net.igw.as_str()));
-        for key in ["ipv6_cidr_block", "nat_gateway_id", "vpc_peering_connection_id"] {
+        for key in [
+            "ipv6_cidr_block",
+            "nat_gateway_id",
+            "vpc_peering_connection_id",
+        ] {
             assert_eq!(route.get(key), Some(&Value::Null), "{key}");
         }
         assert_eq!(
@@ -1431,7 +1438,7 @@ fn route_table_with_inline_routes() {
             .send()
             .await
             .unwrap();
-        let drifted = tables.read(&[created.clone()]).await.unwrap()[0]
+        let drifted = tables.read(std::slice::from_ref(&created)).await.unwrap()[0]
             .clone()
             .unwrap();
         assert_eq!(drifted.list("route"), &[] as &[Value]);
@@ -1486,7 +1493,8 @@ fn route_table_with_inline_routes() {
         assert_no_changes(schema, &retargeted, &updated);
 
         // Without `route` in the configuration, the routes that exist are kept.
-        let no_routes = object! {"vpc_id" => net.vpc.clone(), "tags" => str_map(&[("Name", "edge")])};
+        let no_routes =
+            object! {"vpc_id" => net.vpc.clone(), "tags" => str_map(&[("Name", "edge")])};
         assert_no_changes(schema, &no_routes, &updated);
 
         // A table still associated with a subnet is disassociated, then deleted.
@@ -1499,7 +1507,10 @@ fn route_table_with_inline_routes() {
             .await
             .unwrap();
         tables.delete(&updated).await.unwrap();
-        assert_eq!(tables.read(&[updated.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(
+            tables.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
         tables.delete(&updated).await.unwrap();
     });
 }
@@ -1525,10 +1536,16 @@ fn route_create_read_update_delete() {
             .await
             .unwrap();
         // Terraform's id: r-, the table and the CRC-32 of the destination.
-        assert_eq!(created.str("id"), Some(format!("r-{table}1080289494").as_str()));
+        assert_eq!(
+            created.str("id"),
+            Some(format!("r-{table}1080289494").as_str())
+        );
         assert_eq!(created.str("route_table_id"), Some(table.as_str()));
         assert_eq!(created.str("destination_cidr_block"), Some("0.0.0.0/0"));
-        assert_eq!(created.get("destination_ipv6_cidr_block"), Some(&Value::Null));
+        assert_eq!(
+            created.get("destination_ipv6_cidr_block"),
+            Some(&Value::Null)
+        );
         assert_eq!(created.str("gateway_id"), Some(net.igw.as_str()));
         assert_eq!(created.str("origin"), Some("CreateRoute"));
         assert_eq!(created.str("state"), Some("active"));
@@ -1559,7 +1576,7 @@ fn route_create_read_update_delete() {
             .send()
             .await
             .unwrap();
-        let drifted = routes.read(&[created.clone()]).await.unwrap()[0]
+        let drifted = routes.read(std::slice::from_ref(&created)).await.unwrap()[0]
             .clone()
             .unwrap();
         assert_eq!(drifted.get("gateway_id"), Some(&Value::Null));
@@ -1592,7 +1609,10 @@ fn route_create_read_update_delete() {
             .update(&back, &plan.after, &meta("aws_route.internet"))
             .await
             .unwrap();
-        assert_eq!(moved.str("vpc_peering_connection_id"), Some(net.peering.as_str()));
+        assert_eq!(
+            moved.str("vpc_peering_connection_id"),
+            Some(net.peering.as_str())
+        );
         assert_eq!(moved.get("gateway_id"), Some(&Value::Null));
         assert!(routes_on_aws(&clients.ec2, &table)
             .await
@@ -1606,7 +1626,10 @@ fn route_create_read_update_delete() {
         );
 
         routes.delete(&moved).await.unwrap();
-        assert_eq!(routes.read(&[moved.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(
+            routes.read(std::slice::from_ref(&moved)).await.unwrap(),
+            vec![None]
+        );
         assert_eq!(
             routes_on_aws(&clients.ec2, &table).await,
             [("10.0.0.0/16".to_string(), "local".to_string())]
@@ -1629,7 +1652,10 @@ fn route_table_association_create_read_update_delete() {
 
         let config = object! {"subnet_id" => net.subnet.clone(), "route_table_id" => first.clone()};
         let created = associations
-            .create(&plan_new(schema, &config), &meta("aws_route_table_association.a"))
+            .create(
+                &plan_new(schema, &config),
+                &meta("aws_route_table_association.a"),
+            )
             .await
             .unwrap();
         let id = s(&created, "id");
@@ -1640,7 +1666,10 @@ fn route_table_association_create_read_update_delete() {
 
         // Read, import (SUBNETID/ROUTETABLEID) and a lost create find it; re-plan clean.
         assert_eq!(
-            associations.read(&[created.clone()]).await.unwrap(),
+            associations
+                .read(std::slice::from_ref(&created))
+                .await
+                .unwrap(),
             vec![Some(created.clone())]
         );
         let imported = associations
@@ -1649,19 +1678,27 @@ fn route_table_association_create_read_update_delete() {
             .unwrap();
         assert_eq!(imported, vec![Some(created.clone())]);
         let lost = associations
-            .find_created(&plan_new(schema, &config), &meta("aws_route_table_association.a"))
+            .find_created(
+                &plan_new(schema, &config),
+                &meta("aws_route_table_association.a"),
+            )
             .await
             .unwrap();
         assert_eq!(found(lost), created);
         assert_no_changes(schema, &config, &created);
 
         // Another table in place: a new association id.
-        let config2 = object! {"subnet_id" => net.subnet.clone(), "route_table_id" => second.clone()};
+        let config2 =
+            object! {"subnet_id" => net.subnet.clone(), "route_table_id" => second.clone()};
         let plan = replan(schema, &config2, &created);
         assert_eq!(changed(&plan), ["route_table_id"]);
         assert_eq!(replaced(&plan), Vec::<String>::new());
         let moved = associations
-            .update(&created, &plan.after, &meta("aws_route_table_association.a"))
+            .update(
+                &created,
+                &plan.after,
+                &meta("aws_route_table_association.a"),
+            )
             .await
             .unwrap();
         assert_ne!(moved.str("id"), Some(id.as_str()));
@@ -1669,7 +1706,10 @@ fn route_table_association_create_read_update_delete() {
         assert_eq!(moved.str("subnet_id"), Some(net.subnet.as_str()));
         assert_no_changes(schema, &config2, &moved);
         assert_eq!(
-            associations.read(&[created.clone()]).await.unwrap(),
+            associations
+                .read(std::slice::from_ref(&created))
+                .await
+                .unwrap(),
             vec![None]
         );
 
@@ -1681,15 +1721,30 @@ fn route_table_association_create_read_update_delete() {
             .send()
             .await
             .unwrap();
-        assert_eq!(associations.read(&[moved.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(
+            associations
+                .read(std::slice::from_ref(&moved))
+                .await
+                .unwrap(),
+            vec![None]
+        );
         associations.delete(&moved).await.unwrap();
 
         let again = associations
-            .create(&plan_new(schema, &config), &meta("aws_route_table_association.a"))
+            .create(
+                &plan_new(schema, &config),
+                &meta("aws_route_table_association.a"),
+            )
             .await
             .unwrap();
         associations.delete(&again).await.unwrap();
-        assert_eq!(associations.read(&[again.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(
+            associations
+                .read(std::slice::from_ref(&again))
+                .await
+                .unwrap(),
+            vec![None]
+        );
         let on_aws = clients
             .ec2
             .describe_route_tables()

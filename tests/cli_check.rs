@@ -99,7 +99,11 @@ fn the_example_stack_passes_at_every_threshold() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("waived: Outbound only"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("waived: Outbound only"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains(" 0 failed, 0 unknown until apply, 1 skipped"),

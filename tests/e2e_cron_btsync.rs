@@ -196,7 +196,10 @@ fn example_stack_lifecycle() {
         state_attr(cwd, "aws_instance.sync", "/user_data"),
         format!("{script}\nmain {data_volume}\n").as_str()
     );
-    assert!(script.contains("-p 127.0.0.1:8888:8888"), "UI on loopback only");
+    assert!(
+        script.contains("-p 127.0.0.1:8888:8888"),
+        "UI on loopback only"
+    );
 
     // Re-planning right after apply finds nothing to do.
     moto.expect_no_changes(cwd, &stack);

@@ -84,7 +84,10 @@ fn a_blank_volume_is_formatted() {
 
     let (code, _, stderr) = run("ensure_filesystem \"$DEVICE\"", &[("DEVICE", &device)]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("is blank: making an ext4 filesystem"), "{stderr}");
+    assert!(
+        stderr.contains("is blank: making an ext4 filesystem"),
+        "{stderr}"
+    );
     assert_eq!(probe(&device, "TYPE"), "ext4");
     assert_eq!(probe(&device, "LABEL"), "btsync-data");
 }
@@ -115,14 +118,20 @@ fn a_volume_with_a_filesystem_is_never_reformatted() {
     for _ in 0..2 {
         let (code, _, stderr) = run("ensure_filesystem \"$DEVICE\"", &[("DEVICE", &device)]);
         assert_eq!(code, 0, "{stderr}");
-        assert!(stderr.contains("already holds data (ext4): kept"), "{stderr}");
+        assert!(
+            stderr.contains("already holds data (ext4): kept"),
+            "{stderr}"
+        );
         assert_eq!(probe(&device, "UUID"), uuid, "the filesystem was remade");
         assert_eq!(read_in_image(&device, "/marker"), "synced data\n");
     }
 
     // Another filesystem than the one the script makes is kept too.
     let swap_device = blank_device(dir.path(), "swap.img");
-    let swap = Command::new("mkswap").arg(&swap_device).env("PATH", PATH).output();
+    let swap = Command::new("mkswap")
+        .arg(&swap_device)
+        .env("PATH", PATH)
+        .output();
     if swap.is_ok_and(|o| o.status.success()) {
         let before = probe(&swap_device, "UUID");
         let (code, _, stderr) = run("ensure_filesystem \"$DEVICE\"", &[("DEVICE", &swap_device)]);

@@ -1,8 +1,8 @@
 //! aws_internet_gateway: a VPC's way to the internet, attached to at most one VPC.
 
 use super::shared::{
-    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, id_of,
-    opt_str, poll, prior_ids, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, id_of, opt_str,
+    poll, prior_ids, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -12,7 +12,9 @@ use crate::provider::{
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AttachmentStatus, InternetGateway as AwsGateway, ResourceType as Ec2Resource};
+use aws_sdk_ec2::types::{
+    AttachmentStatus, InternetGateway as AwsGateway, ResourceType as Ec2Resource,
+};
 use std::collections::HashMap;
 
 pub static SCHEMA: Schema = Schema {
@@ -93,14 +95,7 @@ impl ResourceType for InternetGateway {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let gateways = find_gateways(&self.client, &ids).await?;
-        Ok(priors
-            .iter()
-            .map(|p| {
-                p.str("id")
-                    .and_then(|id| gateways.get(id))
-                    .map(|g| self.to_state(g))
-            })
-            .collect())
+        Ok(states_by_id(priors, &gateways, |g| self.to_state(g)))
     }
 
     async fn update(
@@ -152,7 +147,9 @@ impl InternetGateway {
     async fn read_back(&self, id: &str) -> ProviderResult<Object> {
         let gateways = find_gateways(&self.client, &[id.to_string()]).await?;
         gateways.get(id).map(|g| self.to_state(g)).ok_or_else(|| {
-            ProviderError::new(format!("internet gateway {id} disappeared while being read"))
+            ProviderError::new(format!(
+                "internet gateway {id} disappeared while being read"
+            ))
         })
     }
 

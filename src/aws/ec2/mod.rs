@@ -46,9 +46,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(internet_gateway::InternetGateway::new(clients)),
         Arc::new(route_table::RouteTable::new(clients)),
         Arc::new(route::Route::new(clients)),
-        Arc::new(route_table_association::RouteTableAssociation::new(
-            clients,
-        )),
+        Arc::new(route_table_association::RouteTableAssociation::new(clients)),
         // compute: registrations
         Arc::new(instance::Instance::new(clients)),
         Arc::new(ebs_volume::EbsVolume::new(clients)),

@@ -131,7 +131,10 @@ impl ResourceType for Route {
         let (table, destination) = key(prior)?;
         delete_route(&self.client, table, &destination).await?;
         poll(
-            &format!("the route {} in {table} to be deleted", destination.as_str()),
+            &format!(
+                "the route {} in {table} to be deleted",
+                destination.as_str()
+            ),
             STATE_TIMEOUT,
             || async { Ok(self.read_one(prior).await?.is_none().then_some(())) },
         )
@@ -158,18 +161,19 @@ impl ResourceType for Route {
 
 impl Route {
     async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        Ok(self.read(std::slice::from_ref(prior)).await?.pop().flatten())
+        Ok(self
+            .read(std::slice::from_ref(prior))
+            .await?
+            .pop()
+            .flatten())
     }
 }
 
 /// The route table and destination that identify a route.
 fn key(o: &Object) -> ProviderResult<(&str, Destination)> {
     let table = required(o, "route_table_id")?;
-    let destination = Destination::from_object(o, V4, V6).ok_or_else(|| {
-        ProviderError::new(format!(
-            "a route of {table} needs {V4} or {V6}"
-        ))
-    })?;
+    let destination = Destination::from_object(o, V4, V6)
+        .ok_or_else(|| ProviderError::new(format!("a route of {table} needs {V4} or {V6}")))?;
     Ok((table, destination))
 }
 

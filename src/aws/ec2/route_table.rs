@@ -6,7 +6,7 @@ use super::routes::{
 };
 use super::shared::{
     created_by_token, delete_and_wait, ec2_arn, id_of, opt_str, poll, prior_ids, required,
-    state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -15,7 +15,7 @@ use crate::provider::{
     Attribute, BlockType, Created, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
-use crate::value::{Object, ObjectExt, Value};
+use crate::value::{Object, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2Resource, RouteTable as AwsRouteTable};
 use std::collections::BTreeMap;
@@ -111,14 +111,7 @@ impl ResourceType for RouteTable {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let tables = find_route_tables(&self.client, &ids).await?;
-        Ok(priors
-            .iter()
-            .map(|p| {
-                p.str("id")
-                    .and_then(|id| tables.get(id))
-                    .map(|t| self.to_state(t))
-            })
-            .collect())
+        Ok(states_by_id(priors, &tables, |t| self.to_state(t)))
     }
 
     async fn update(

@@ -156,7 +156,11 @@ impl ResourceType for RouteTableAssociation {
 
 impl RouteTableAssociation {
     async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        Ok(self.read(std::slice::from_ref(prior)).await?.pop().flatten())
+        Ok(self
+            .read(std::slice::from_ref(prior))
+            .await?
+            .pop()
+            .flatten())
     }
 
     async fn wait_associated(&self, id: &str, table: &str) -> ProviderResult<Object> {

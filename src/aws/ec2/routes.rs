@@ -141,10 +141,14 @@ pub(super) async fn create_route(
     destination: &Destination,
     targets: &Object,
 ) -> ProviderResult<()> {
-    with_route!(client.create_route().route_table_id(table), destination, targets)
-        .send()
-        .await
-        .map_err(|e| route_error(sdk_error(e), "creating", table, destination, targets))?;
+    with_route!(
+        client.create_route().route_table_id(table),
+        destination,
+        targets
+    )
+    .send()
+    .await
+    .map_err(|e| route_error(sdk_error(e), "creating", table, destination, targets))?;
     Ok(())
 }
 
@@ -154,10 +158,14 @@ pub(super) async fn replace_route(
     destination: &Destination,
     targets: &Object,
 ) -> ProviderResult<()> {
-    with_route!(client.replace_route().route_table_id(table), destination, targets)
-        .send()
-        .await
-        .map_err(|e| route_error(sdk_error(e), "replacing", table, destination, targets))?;
+    with_route!(
+        client.replace_route().route_table_id(table),
+        destination,
+        targets
+    )
+    .send()
+    .await
+    .map_err(|e| route_error(sdk_error(e), "replacing", table, destination, targets))?;
     Ok(())
 }
 

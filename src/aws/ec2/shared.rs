@@ -175,6 +175,19 @@ pub(super) fn opt_str(s: Option<&str>) -> Value {
     }
 }
 
+/// One state per prior, in order: what `found` (by id) holds for its id, read by
+/// `to_state`; None for a prior whose object is gone.
+pub(super) fn states_by_id<T>(
+    priors: &[Object],
+    found: &HashMap<String, T>,
+    to_state: impl Fn(&T) -> Object,
+) -> Vec<Option<Object>> {
+    priors
+        .iter()
+        .map(|p| p.str("id").and_then(|id| found.get(id)).map(&to_state))
+        .collect()
+}
+
 /// The ids of the priors that have one, for a batched describe.
 pub(super) fn prior_ids(priors: &[Object]) -> Vec<String> {
     priors
