@@ -1,13 +1,18 @@
-//! aws_vpc, aws_subnet, aws_security_group, aws_vpc_security_group_{ingress,egress}_rule
-//! and aws_eip against moto.
+//! aws_vpc, aws_subnet, aws_security_group, aws_vpc_security_group_{ingress,egress}_rule,
+//! aws_eip, aws_internet_gateway, aws_route_table, aws_route and
+//! aws_route_table_association against moto.
 
 mod common;
 
 use aws_sdk_ec2::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ec2::error::BoxError;
-use common::{meta, planned, Moto};
+use common::{changed, found, meta, plan_new, planned, replaced, replan, Moto};
 use recon::aws::ec2::eip::Eip;
+use recon::aws::ec2::internet_gateway::InternetGateway;
+use recon::aws::ec2::route::Route;
+use recon::aws::ec2::route_table::RouteTable;
+use recon::aws::ec2::route_table_association::RouteTableAssociation;
 use recon::aws::ec2::security_group::SecurityGroup;
 use recon::aws::ec2::security_group_rule_egress::SecurityGroupEgressRule;
 use recon::aws::ec2::security_group_rule_ingress::SecurityGroupIngressRule;
@@ -15,7 +20,7 @@ use recon::aws::ec2::subnet::Subnet;
 use recon::aws::ec2::vpc::Vpc;
 use recon::aws::Clients;
 use recon::object;
-use recon::provider::{ResourceType, Schema};
+use recon::provider::{Created, Meta, ResourceType, Schema};
 use recon::value::{Object, ObjectExt, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -1135,5 +1140,618 @@ fn eip_create_associate_read_update_delete() {
         eips.delete(&free4).await.unwrap();
         assert_eq!(eips.read(&[web.clone(), free4.clone()]).await.unwrap(), vec![None, None]);
         eips.delete(&web).await.unwrap();
+    });
+}
+
+/// Nothing to change: a re-plan of `config` against `state` is empty.
+fn assert_no_changes(schema: &Schema, config: &Object, state: &Object) {
+    let plan = replan(schema, config, state);
+    assert_eq!(changed(&plan), Vec::<String>::new(), "{state:?}");
+}
+
+fn with_token(address: &str, token: &str) -> Meta {
+    Meta {
+        token: Some(token.into()),
+        ..meta(address)
+    }
+}
+
+/// The ids of what the route tests route through: an internet gateway attached to a
+/// VPC, and a peering connection from it to a second VPC.
+struct Network {
+    vpc: String,
+    igw: String,
+    peering: String,
+    subnet: String,
+}
+
+async fn network(ec2: &aws_sdk_ec2::Client) -> Network {
+    let vpc = create_vpc(ec2, "10.0.0.0/16").await;
+    let peer = create_vpc(ec2, "10.1.0.0/16").await;
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap()
+        .internet_gateway()
+        .unwrap()
+        .internet_gateway_id()
+        .unwrap()
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let peering = ec2
+        .create_vpc_peering_connection()
+        .vpc_id(&vpc)
+        .peer_vpc_id(&peer)
+        .send()
+        .await
+        .unwrap()
+        .vpc_peering_connection()
+        .unwrap()
+        .vpc_peering_connection_id()
+        .unwrap()
+        .to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.1.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet()
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_string();
+    Network {
+        vpc,
+        igw,
+        peering,
+        subnet,
+    }
+}
+
+async fn create_route_table(ec2: &aws_sdk_ec2::Client, vpc: &str) -> String {
+    ec2.create_route_table()
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap()
+        .route_table()
+        .unwrap()
+        .route_table_id()
+        .unwrap()
+        .to_string()
+}
+
+/// (destination, target) of every route of a table as AWS reports it, local route included.
+async fn routes_on_aws(ec2: &aws_sdk_ec2::Client, table: &str) -> Vec<(String, String)> {
+    let out = ec2
+        .describe_route_tables()
+        .route_table_ids(table)
+        .send()
+        .await
+        .unwrap();
+    let mut routes: Vec<(String, String)> = out.route_tables()[0]
+        .routes()
+        .iter()
+        .map(|r| {
+            let target = r
+                .gateway_id()
+                .or(r.vpc_peering_connection_id())
+                .unwrap_or_default();
+            (
+                r.destination_cidr_block().unwrap_or_default().to_string(),
+                target.to_string(),
+            )
+        })
+        .collect();
+    routes.sort();
+    routes
+}
+
+#[test]
+fn internet_gateway_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpc_a = create_vpc(&clients.ec2, "10.0.0.0/16").await;
+        let vpc_b = create_vpc(&clients.ec2, "10.1.0.0/16").await;
+        let gateways = InternetGateway::new(&clients);
+        let schema = gateways.schema();
+
+        let config = object! {"vpc_id" => vpc_a.clone(), "tags" => str_map(&[("Name", "gw")])};
+        let created = gateways
+            .create(
+                &plan_new(schema, &config),
+                &with_token("aws_internet_gateway.gw", "tok-gw"),
+            )
+            .await
+            .unwrap();
+        let id = s(&created, "id");
+        assert!(id.starts_with("igw-"), "{id}");
+        assert_eq!(
+            s(&created, "arn"),
+            format!("arn:aws:ec2:us-east-1:{ACCOUNT}:internet-gateway/{id}")
+        );
+        assert_eq!(created.str("vpc_id"), Some(vpc_a.as_str()));
+        assert_eq!(created.str("owner_id"), Some(ACCOUNT));
+        assert_eq!(created.get("tags"), Some(&str_map(&[("Name", "gw")])));
+        for attr in schema.attributes {
+            assert!(created.contains_key(attr.name), "{} missing", attr.name);
+        }
+        assert_eq!(
+            aws_tags_of(&clients, &id)
+                .await
+                .get("recon:address")
+                .map(String::as_str),
+            Some("aws_internet_gateway.gw")
+        );
+
+        // Read, import and a lost create all find the same gateway; a re-plan is clean.
+        let missing = object! {"id" => "igw-0123456789abcdef0"};
+        assert_eq!(
+            gateways.read(&[missing, created.clone()]).await.unwrap(),
+            vec![None, Some(created.clone())]
+        );
+        let imported = gateways.read(&[gateways.import_stub(&id)]).await.unwrap();
+        assert_eq!(imported, vec![Some(created.clone())]);
+        let lost = gateways
+            .find_created(&config, &with_token("aws_internet_gateway.gw", "tok-gw"))
+            .await
+            .unwrap();
+        assert_eq!(found(lost), created);
+        assert_no_changes(schema, &config, &created);
+
+        // Drift: detached outside recon, the plan attaches it again in place.
+        clients
+            .ec2
+            .detach_internet_gateway()
+            .internet_gateway_id(&id)
+            .vpc_id(&vpc_a)
+            .send()
+            .await
+            .unwrap();
+        let drifted = gateways.read(std::slice::from_ref(&created)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(drifted.get("vpc_id"), Some(&Value::Null));
+        let plan = replan(schema, &config, &drifted);
+        assert_eq!(changed(&plan), ["vpc_id"]);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let reattached = gateways
+            .update(&drifted, &plan.after, &meta("aws_internet_gateway.gw"))
+            .await
+            .unwrap();
+        assert_eq!(reattached, created);
+
+        // Moved to another VPC and retagged in place.
+        let config_b = object! {"vpc_id" => vpc_b.clone(), "tags" => str_map(&[("Name", "gw-b")])};
+        let plan = replan(schema, &config_b, &created);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let moved = gateways
+            .update(&created, &plan.after, &meta("aws_internet_gateway.gw"))
+            .await
+            .unwrap();
+        assert_eq!(moved.str("id"), Some(id.as_str()));
+        assert_eq!(moved.str("vpc_id"), Some(vpc_b.as_str()));
+        assert_eq!(moved.get("tags"), Some(&str_map(&[("Name", "gw-b")])));
+        let on_aws = clients
+            .ec2
+            .describe_internet_gateways()
+            .internet_gateway_ids(&id)
+            .send()
+            .await
+            .unwrap();
+        let attached: Vec<&str> = on_aws.internet_gateways()[0]
+            .attachments()
+            .iter()
+            .filter_map(|a| a.vpc_id())
+            .collect();
+        assert_eq!(attached, [vpc_b.as_str()]);
+        assert_no_changes(schema, &config_b, &moved);
+
+        // Delete detaches first; deleting what is gone is success.
+        gateways.delete(&moved).await.unwrap();
+        assert_eq!(
+            gateways.read(std::slice::from_ref(&moved)).await.unwrap(),
+            vec![None]
+        );
+        gateways.delete(&moved).await.unwrap();
+        let lost = gateways
+            .find_created(&config, &with_token("aws_internet_gateway.gw", "tok-gw"))
+            .await
+            .unwrap();
+        assert!(matches!(lost, Created::Absent), "{lost:?}");
+    });
+}
+
+fn route_block(cidr: &str, target: &str, id: &str) -> Value {
+    Value::Object(object! {"cidr_block" => cidr, target => id})
+}
+
+#[test]
+fn route_table_with_inline_routes() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let net = network(&clients.ec2).await;
+        let tables = RouteTable::new(&clients);
+        let schema = tables.schema();
+
+        let config = object! {
+            "vpc_id" => net.vpc.clone(),
+            "route" => Value::List(vec![route_block("0.0.0.0/0", "gateway_id", &net.igw)]),
+            "tags" => str_map(&[("Name", "public")]),
+        };
+        let created = tables
+            .create(&plan_new(schema, &config), &meta("aws_route_table.public"))
+            .await
+            .unwrap();
+        let id = s(&created, "id");
+        assert!(id.starts_with("rtb-"), "{id}");
+        assert_eq!(
+            s(&created, "arn"),
+            format!("arn:aws:ec2:us-east-1:{ACCOUNT}:route-table/{id}")
+        );
+        assert_eq!(created.str("vpc_id"), Some(net.vpc.as_str()));
+        assert_eq!(created.str("owner_id"), Some(ACCOUNT));
+        // The VPC's local route is AWS's, not the configuration's: not in state.
+        let routes = created.list("route");
+        assert_eq!(routes.len(), 1, "{routes:?}");
+        let route = routes[0].as_object().unwrap();
+        assert_eq!(route.str("cidr_block"), Some("0.0.0.0/0"));
+        assert_eq!(route.str("gateway_id"), Some(net.igw.as_str()));
+        for key in [
+            "ipv6_cidr_block",
+            "nat_gateway_id",
+            "vpc_peering_connection_id",
+        ] {
+            assert_eq!(route.get(key), Some(&Value::Null), "{key}");
+        }
+        assert_eq!(
+            routes_on_aws(&clients.ec2, &id).await,
+            [
+                ("0.0.0.0/0".to_string(), net.igw.clone()),
+                ("10.0.0.0/16".to_string(), "local".to_string())
+            ]
+        );
+        assert_eq!(
+            tables.read(&[tables.import_stub(&id)]).await.unwrap(),
+            vec![Some(created.clone())]
+        );
+        assert_no_changes(schema, &config, &created);
+
+        // Drift: the route deleted outside recon is planned back.
+        clients
+            .ec2
+            .delete_route()
+            .route_table_id(&id)
+            .destination_cidr_block("0.0.0.0/0")
+            .send()
+            .await
+            .unwrap();
+        let drifted = tables.read(std::slice::from_ref(&created)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(drifted.list("route"), &[] as &[Value]);
+        let plan = replan(schema, &config, &drifted);
+        assert_eq!(changed(&plan), ["route"]);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+
+        // In place: the lost route back, plus a route to the peer VPC.
+        let two_routes = object! {
+            "vpc_id" => net.vpc.clone(),
+            "route" => Value::List(vec![
+                route_block("0.0.0.0/0", "gateway_id", &net.igw),
+                route_block("10.1.0.0/16", "vpc_peering_connection_id", &net.peering),
+            ]),
+            "tags" => str_map(&[("Name", "public")]),
+        };
+        let plan = replan(schema, &two_routes, &drifted);
+        let updated = tables
+            .update(&drifted, &plan.after, &meta("aws_route_table.public"))
+            .await
+            .unwrap();
+        assert_eq!(updated.str("id"), Some(id.as_str()));
+        assert_eq!(
+            routes_on_aws(&clients.ec2, &id).await,
+            [
+                ("0.0.0.0/0".to_string(), net.igw.clone()),
+                ("10.0.0.0/16".to_string(), "local".to_string()),
+                ("10.1.0.0/16".to_string(), net.peering.clone()),
+            ]
+        );
+        assert_no_changes(schema, &two_routes, &updated);
+
+        // One route dropped, the other pointed elsewhere (ReplaceRoute), tags changed.
+        let retargeted = object! {
+            "vpc_id" => net.vpc.clone(),
+            "route" => Value::List(vec![route_block("10.1.0.0/16", "gateway_id", &net.igw)]),
+            "tags" => str_map(&[("Name", "edge")]),
+        };
+        let plan = replan(schema, &retargeted, &updated);
+        let updated = tables
+            .update(&updated, &plan.after, &meta("aws_route_table.public"))
+            .await
+            .unwrap();
+        assert_eq!(
+            routes_on_aws(&clients.ec2, &id).await,
+            [
+                ("10.0.0.0/16".to_string(), "local".to_string()),
+                ("10.1.0.0/16".to_string(), net.igw.clone()),
+            ]
+        );
+        assert_eq!(updated.get("tags"), Some(&str_map(&[("Name", "edge")])));
+        assert_no_changes(schema, &retargeted, &updated);
+
+        // Without `route` in the configuration, the routes that exist are kept.
+        let no_routes =
+            object! {"vpc_id" => net.vpc.clone(), "tags" => str_map(&[("Name", "edge")])};
+        assert_no_changes(schema, &no_routes, &updated);
+
+        // A table still associated with a subnet is disassociated, then deleted.
+        clients
+            .ec2
+            .associate_route_table()
+            .route_table_id(&id)
+            .subnet_id(&net.subnet)
+            .send()
+            .await
+            .unwrap();
+        tables.delete(&updated).await.unwrap();
+        assert_eq!(
+            tables.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
+        tables.delete(&updated).await.unwrap();
+    });
+}
+
+#[test]
+fn route_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let net = network(&clients.ec2).await;
+        let table = create_route_table(&clients.ec2, &net.vpc).await;
+        let routes = Route::new(&clients);
+        let schema = routes.schema();
+
+        let config = object! {
+            "route_table_id" => table.clone(),
+            "destination_cidr_block" => "0.0.0.0/0",
+            "gateway_id" => net.igw.clone(),
+        };
+        let created = routes
+            .create(&plan_new(schema, &config), &meta("aws_route.internet"))
+            .await
+            .unwrap();
+        // Terraform's id: r-, the table and the CRC-32 of the destination.
+        assert_eq!(
+            created.str("id"),
+            Some(format!("r-{table}1080289494").as_str())
+        );
+        assert_eq!(created.str("route_table_id"), Some(table.as_str()));
+        assert_eq!(created.str("destination_cidr_block"), Some("0.0.0.0/0"));
+        assert_eq!(
+            created.get("destination_ipv6_cidr_block"),
+            Some(&Value::Null)
+        );
+        assert_eq!(created.str("gateway_id"), Some(net.igw.as_str()));
+        assert_eq!(created.str("origin"), Some("CreateRoute"));
+        assert_eq!(created.str("state"), Some("active"));
+        for attr in schema.attributes {
+            assert!(created.contains_key(attr.name), "{} missing", attr.name);
+        }
+
+        // Read, import (ROUTETABLEID_DESTINATION) and a lost create find it; re-plan clean.
+        let imported = routes
+            .read(&[routes.import_stub(&format!("{table}_0.0.0.0/0"))])
+            .await
+            .unwrap();
+        assert_eq!(imported, vec![Some(created.clone())]);
+        let lost = routes
+            .find_created(&plan_new(schema, &config), &meta("aws_route.internet"))
+            .await
+            .unwrap();
+        assert_eq!(found(lost), created);
+        assert_no_changes(schema, &config, &created);
+
+        // Drift: pointed elsewhere outside recon; the plan points it back in place.
+        clients
+            .ec2
+            .replace_route()
+            .route_table_id(&table)
+            .destination_cidr_block("0.0.0.0/0")
+            .vpc_peering_connection_id(&net.peering)
+            .send()
+            .await
+            .unwrap();
+        let drifted = routes.read(std::slice::from_ref(&created)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(drifted.get("gateway_id"), Some(&Value::Null));
+        let plan = replan(schema, &config, &drifted);
+        let mut diff = changed(&plan);
+        diff.sort();
+        assert_eq!(diff, ["gateway_id", "vpc_peering_connection_id"]);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        // Someone else's route to the same destination is not taken for ours.
+        let lost = routes
+            .find_created(&plan_new(schema, &config), &meta("aws_route.internet"))
+            .await
+            .unwrap();
+        assert!(matches!(lost, Created::NotOurs { .. }), "{lost:?}");
+        let back = routes
+            .update(&drifted, &plan.after, &meta("aws_route.internet"))
+            .await
+            .unwrap();
+        assert_eq!(back, created);
+
+        // A new target changes in place; a new destination replaces.
+        let to_peer = object! {
+            "route_table_id" => table.clone(),
+            "destination_cidr_block" => "0.0.0.0/0",
+            "vpc_peering_connection_id" => net.peering.clone(),
+        };
+        let plan = replan(schema, &to_peer, &back);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let moved = routes
+            .update(&back, &plan.after, &meta("aws_route.internet"))
+            .await
+            .unwrap();
+        assert_eq!(
+            moved.str("vpc_peering_connection_id"),
+            Some(net.peering.as_str())
+        );
+        assert_eq!(moved.get("gateway_id"), Some(&Value::Null));
+        assert!(routes_on_aws(&clients.ec2, &table)
+            .await
+            .contains(&("0.0.0.0/0".to_string(), net.peering.clone())));
+        assert_no_changes(schema, &to_peer, &moved);
+        let mut elsewhere = to_peer.clone();
+        elsewhere.insert("destination_cidr_block".into(), "10.1.0.0/16".into());
+        assert_eq!(
+            replaced(&replan(schema, &elsewhere, &moved)),
+            ["destination_cidr_block"]
+        );
+
+        routes.delete(&moved).await.unwrap();
+        assert_eq!(
+            routes.read(std::slice::from_ref(&moved)).await.unwrap(),
+            vec![None]
+        );
+        assert_eq!(
+            routes_on_aws(&clients.ec2, &table).await,
+            [("10.0.0.0/16".to_string(), "local".to_string())]
+        );
+        routes.delete(&moved).await.unwrap();
+    });
+}
+
+#[test]
+fn route_table_association_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let net = network(&clients.ec2).await;
+        let first = create_route_table(&clients.ec2, &net.vpc).await;
+        let second = create_route_table(&clients.ec2, &net.vpc).await;
+        let associations = RouteTableAssociation::new(&clients);
+        let schema = associations.schema();
+
+        let config = object! {"subnet_id" => net.subnet.clone(), "route_table_id" => first.clone()};
+        let created = associations
+            .create(
+                &plan_new(schema, &config),
+                &meta("aws_route_table_association.a"),
+            )
+            .await
+            .unwrap();
+        let id = s(&created, "id");
+        assert!(id.starts_with("rtbassoc-"), "{id}");
+        assert_eq!(created.str("subnet_id"), Some(net.subnet.as_str()));
+        assert_eq!(created.str("route_table_id"), Some(first.as_str()));
+        assert_eq!(created.get("gateway_id"), Some(&Value::Null));
+
+        // Read, import (SUBNETID/ROUTETABLEID) and a lost create find it; re-plan clean.
+        assert_eq!(
+            associations
+                .read(std::slice::from_ref(&created))
+                .await
+                .unwrap(),
+            vec![Some(created.clone())]
+        );
+        let imported = associations
+            .read(&[associations.import_stub(&format!("{}/{first}", net.subnet))])
+            .await
+            .unwrap();
+        assert_eq!(imported, vec![Some(created.clone())]);
+        let lost = associations
+            .find_created(
+                &plan_new(schema, &config),
+                &meta("aws_route_table_association.a"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(found(lost), created);
+        assert_no_changes(schema, &config, &created);
+
+        // Another table in place: a new association id.
+        let config2 =
+            object! {"subnet_id" => net.subnet.clone(), "route_table_id" => second.clone()};
+        let plan = replan(schema, &config2, &created);
+        assert_eq!(changed(&plan), ["route_table_id"]);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let moved = associations
+            .update(
+                &created,
+                &plan.after,
+                &meta("aws_route_table_association.a"),
+            )
+            .await
+            .unwrap();
+        assert_ne!(moved.str("id"), Some(id.as_str()));
+        assert_eq!(moved.str("route_table_id"), Some(second.as_str()));
+        assert_eq!(moved.str("subnet_id"), Some(net.subnet.as_str()));
+        assert_no_changes(schema, &config2, &moved);
+        assert_eq!(
+            associations
+                .read(std::slice::from_ref(&created))
+                .await
+                .unwrap(),
+            vec![None]
+        );
+
+        // Drift: disassociated outside recon, it is gone (and planned anew).
+        clients
+            .ec2
+            .disassociate_route_table()
+            .association_id(s(&moved, "id"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            associations
+                .read(std::slice::from_ref(&moved))
+                .await
+                .unwrap(),
+            vec![None]
+        );
+        associations.delete(&moved).await.unwrap();
+
+        let again = associations
+            .create(
+                &plan_new(schema, &config),
+                &meta("aws_route_table_association.a"),
+            )
+            .await
+            .unwrap();
+        associations.delete(&again).await.unwrap();
+        assert_eq!(
+            associations
+                .read(std::slice::from_ref(&again))
+                .await
+                .unwrap(),
+            vec![None]
+        );
+        let on_aws = clients
+            .ec2
+            .describe_route_tables()
+            .route_table_ids(&first)
+            .send()
+            .await
+            .unwrap();
+        assert!(on_aws.route_tables()[0].associations().is_empty());
     });
 }

@@ -1,6 +1,7 @@
-//! The example stack end to end against moto, through the real binary: apply,
-//! re-plan clean, update in place, the data-loss guard on an AMI change, delete a
-//! removed resource, destroy leaving nothing behind.
+//! The example stack end to end against moto, through the real binary: its way to
+//! the internet and its first-boot script in the plan, apply, re-plan clean,
+//! update in place, the data-loss guard on an AMI change, delete a removed
+//! resource, destroy leaving nothing behind.
 
 mod common;
 
@@ -56,6 +57,17 @@ fn describe_instance(moto: &Moto, id: &str) -> Ec2View {
     })
 }
 
+/// The change of `address` in a `plan --json` document.
+fn change_of<'a>(plan: &'a serde_json::Value, address: &str) -> &'a serde_json::Value {
+    plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == address)
+        .map(|c| &c["change"])
+        .unwrap_or_else(|| panic!("{address} not in the plan"))
+}
+
 fn leftovers(moto: &Moto) -> Vec<String> {
     common::inventory::leftovers(&moto.sdk_config())
 }
@@ -102,11 +114,33 @@ fn example_stack_lifecycle() {
     let stack = common::inventory::copy_example_stack(cwd);
 
     // A first plan shows everything to create and exits 2 under --detailed-exitcode.
-    let plan = moto.expect_plan(cwd, &stack, "Plan: 26 to add, 0 to change, 0 to destroy.");
+    let plan = moto.expect_plan(cwd, &stack, "Plan: 29 to add, 0 to change, 0 to destroy.");
     assert!(
         plan.stdout.contains("(known after apply)"),
         "{}",
         plan.stdout
+    );
+
+    // The way out: the subnet's route table sends 0.0.0.0/0 to the internet gateway,
+    // and the instance gets a public address at launch (no Elastic IP).
+    let json = ok(recon(&moto, cwd, &stack, &["plan", "--json"])).json();
+    let table = change_of(&json, "aws_route_table.public");
+    assert_eq!(table["after"]["route"][0]["cidr_block"], "0.0.0.0/0");
+    assert_eq!(table["after_unknown"]["route"][0]["gateway_id"], true);
+    let association = change_of(&json, "aws_route_table_association.public");
+    assert_eq!(association["actions"][0], "create");
+    assert_eq!(
+        change_of(&json, "aws_internet_gateway.main")["actions"][0],
+        "create"
+    );
+    let instance = change_of(&json, "aws_instance.sync");
+    assert_eq!(instance["after"]["associate_public_ip_address"], true);
+    // user_data names the data volume, known once the volume exists.
+    assert_eq!(instance["after_unknown"]["user_data"], true);
+    let resources = json["resource_changes"].as_array().unwrap();
+    assert!(
+        !resources.iter().any(|c| c["type"] == "aws_eip"),
+        "no Elastic IP"
     );
 
     ok(recon(&moto, cwd, &stack, &["apply", "--auto-approve"]));
@@ -146,8 +180,50 @@ fn example_stack_lifecycle() {
         queue_arn
     );
 
+    // The route and the first-boot script as applied: the script from the stack
+    // directory, run for this stack's data volume.
+    let gateway = state_attr(cwd, "aws_internet_gateway.main", "/id");
+    assert_eq!(
+        state_attr(cwd, "aws_route_table.public", "/route/0/gateway_id"),
+        gateway
+    );
+    assert_eq!(
+        state_attr(cwd, "aws_route_table_association.public", "/subnet_id"),
+        state_attr(cwd, "aws_subnet.public", "/id")
+    );
+    let script = std::fs::read_to_string(stack.join("user_data.sh")).unwrap();
+    assert_eq!(
+        state_attr(cwd, "aws_instance.sync", "/user_data"),
+        format!("{script}\nmain {data_volume}\n").as_str()
+    );
+    assert!(
+        script.contains("-p 127.0.0.1:8888:8888"),
+        "UI on loopback only"
+    );
+
     // Re-planning right after apply finds nothing to do.
     moto.expect_no_changes(cwd, &stack);
+
+    // A later plan shows the script and the route in full.
+    let json = ok(recon(
+        &moto,
+        cwd,
+        &stack,
+        &["plan", "--json", "--var", "instance_type=t3.small"],
+    ))
+    .json();
+    let instance = change_of(&json, "aws_instance.sync");
+    assert_eq!(instance["actions"][0], "update");
+    let user_data = instance["after"]["user_data"].as_str().unwrap();
+    assert!(user_data.starts_with("#!/bin/bash\n"), "{user_data}");
+    assert!(
+        user_data.ends_with(&format!("\nmain {data_volume}\n")),
+        "{user_data}"
+    );
+    let table = change_of(&json, "aws_route_table.public");
+    assert_eq!(table["actions"][0], "no-op");
+    assert_eq!(table["after"]["route"][0]["cidr_block"], "0.0.0.0/0");
+    assert_eq!(table["after"]["route"][0]["gateway_id"], gateway);
 
     // instance_type changes in place: same instance, same volumes.
     let update = ok(recon(

@@ -1,7 +1,8 @@
-# A small sync/backup server: no inbound access, no public IP, IMDSv2 only,
-# managed through SSM (iam.hcl), root and data volumes encrypted with a
-# customer-managed KMS key. schedule.hcl switches it on and off; backup.hcl is
-# where its backups go.
+# A small sync/backup server: no inbound access, IMDSv2 only, managed through SSM
+# (iam.hcl), root and data volumes encrypted with a customer-managed KMS key. It
+# reaches SSM and its peers through an internet gateway with a public address
+# given at launch (README.md says why, and what it costs). schedule.hcl switches
+# it on and off; backup.hcl is where its backups go.
 
 data "aws_availability_zones" "available" {
   state = "available"
@@ -45,12 +46,37 @@ resource "aws_vpc" "main" {
   tags                 = merge(local.tags, { Name = local.name })
 }
 
-resource "aws_subnet" "private" {
+# Public addresses are given per instance (aws_instance.sync), not to everything
+# launched here.
+resource "aws_subnet" "public" {
   vpc_id                  = aws_vpc.main.id
   cidr_block              = cidrsubnet(var.vpc_cidr, 8, 1)
   availability_zone       = local.az
   map_public_ip_on_launch = false
-  tags                    = merge(local.tags, { Name = "${local.name}-private" })
+  tags                    = merge(local.tags, { Name = "${local.name}-public" })
+}
+
+# The way out to SSM, the package and image registries and the sync peers.
+# Nothing comes in: the security group has no ingress rule.
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+  tags   = merge(local.tags, { Name = local.name })
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.main.id
+  }
+
+  tags = merge(local.tags, { Name = "${local.name}-public" })
+}
+
+resource "aws_route_table_association" "public" {
+  subnet_id      = aws_subnet.public.id
+  route_table_id = aws_route_table.public.id
 }
 
 # No ingress at all: the server is reached through SSM only.
@@ -60,10 +86,26 @@ resource "aws_security_group" "sync" {
   vpc_id      = aws_vpc.main.id
 
   egress {
-    description = "HTTPS out for sync peers and SSM"
+    description = "HTTPS out for SSM, packages and the container image"
     from_port   = 443
     to_port     = 443
     protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+
+  egress {
+    description = "Sync peers, tracker and relay (TCP, unprivileged ports)"
+    from_port   = 1024
+    to_port     = 65535
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+
+  egress {
+    description = "Sync peers, tracker and relay (UDP, unprivileged ports)"
+    from_port   = 1024
+    to_port     = 65535
+    protocol    = "udp"
     cidr_blocks = ["0.0.0.0/0"]
   }
 
@@ -71,12 +113,18 @@ resource "aws_security_group" "sync" {
 }
 
 resource "aws_instance" "sync" {
-  ami                         = var.ami_id != "" ? var.ami_id : data.aws_ami.al2023.id
-  instance_type               = var.instance_type
-  subnet_id                   = aws_subnet.private.id
-  vpc_security_group_ids      = [aws_security_group.sync.id]
-  associate_public_ip_address = false
-  iam_instance_profile        = aws_iam_instance_profile.sync.name
+  ami                    = var.ami_id != "" ? var.ami_id : data.aws_ami.al2023.id
+  instance_type          = var.instance_type
+  subnet_id              = aws_subnet.public.id
+  vpc_security_group_ids = [aws_security_group.sync.id]
+  iam_instance_profile   = aws_iam_instance_profile.sync.name
+
+  # recon:skip=ec2_no_public_ip Outbound only: the address lets the server reach SSM and its sync peers without VPC endpoints (~$7/month each) and a NAT gateway (~$33/month); the security group has no ingress rule and the address changes at every start (no Elastic IP)
+  associate_public_ip_address = true
+
+  # Cloud-init runs it once, at first boot: user_data.sh defines the steps, the
+  # last line runs them for this stack's data volume.
+  user_data = join("\n", [file("${path.module}/user_data.sh"), "main ${aws_ebs_volume.data.id}", ""])
 
   metadata_options {
     http_endpoint = "enabled"
@@ -92,6 +140,9 @@ resource "aws_instance" "sync" {
   }
 
   tags = merge(local.tags, { Name = local.name })
+
+  # The first boot installs Docker and pulls the image: the way out must exist by then.
+  depends_on = [aws_route_table_association.public]
 }
 
 # The sync data lives on its own volume, so replacing the instance keeps it.

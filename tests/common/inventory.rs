@@ -69,6 +69,32 @@ pub fn leftovers(config: &aws_config::SdkConfig) -> Vec<String> {
             left.push(format!("subnet {}", s.subnet_id().unwrap_or_default()));
         }
         for g in ec2
+            .describe_internet_gateways()
+            .filters(tag.clone())
+            .send()
+            .await
+            .unwrap()
+            .internet_gateways()
+        {
+            left.push(format!(
+                "internet gateway {}",
+                g.internet_gateway_id().unwrap_or_default()
+            ));
+        }
+        for t in ec2
+            .describe_route_tables()
+            .filters(tag.clone())
+            .send()
+            .await
+            .unwrap()
+            .route_tables()
+        {
+            left.push(format!(
+                "route table {}",
+                t.route_table_id().unwrap_or_default()
+            ));
+        }
+        for g in ec2
             .describe_security_groups()
             .filters(tag.clone())
             .send()

@@ -8,6 +8,11 @@ mod shared;
 
 // network: modules
 pub mod eip;
+pub mod internet_gateway;
+pub mod route;
+pub mod route_table;
+pub mod route_table_association;
+mod routes;
 pub mod security_group;
 mod security_group_rule;
 pub mod security_group_rule_egress;
@@ -38,6 +43,10 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
             clients,
         )),
         Arc::new(eip::Eip::new(clients)),
+        Arc::new(internet_gateway::InternetGateway::new(clients)),
+        Arc::new(route_table::RouteTable::new(clients)),
+        Arc::new(route::Route::new(clients)),
+        Arc::new(route_table_association::RouteTableAssociation::new(clients)),
         // compute: registrations
         Arc::new(instance::Instance::new(clients)),
         Arc::new(ebs_volume::EbsVolume::new(clients)),

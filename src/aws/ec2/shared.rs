@@ -177,6 +177,19 @@ pub(super) fn opt_str(s: Option<&str>) -> Value {
     }
 }
 
+/// One state per prior, in order: what `found` (by id) holds for its id, read by
+/// `to_state`; None for a prior whose object is gone.
+pub(super) fn states_by_id<T>(
+    priors: &[Object],
+    found: &HashMap<String, T>,
+    to_state: impl Fn(&T) -> Object,
+) -> Vec<Option<Object>> {
+    priors
+        .iter()
+        .map(|p| p.str("id").and_then(|id| found.get(id)).map(&to_state))
+        .collect()
+}
+
 /// The ids of the priors that have one, for a batched describe.
 pub(super) fn prior_ids(priors: &[Object]) -> Vec<String> {
     priors
@@ -475,4 +488,27 @@ pub(super) fn refuse_shrink(
         ),
         path,
     })
+}
+
+/// CRC-32 (IEEE 802.3, as Go's crc32.ChecksumIEEE).
+pub(super) fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_ieee_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::shared::{
     by_id, changed, created_by_token, delete_and_wait, describe_by_filter, id_of, opt_str, poll,
-    prior_ids, required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    prior_ids, required, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -93,10 +93,7 @@ impl ResourceType for Subnet {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let subnets = find_subnets(&self.client, &ids).await?;
-        Ok(priors
-            .iter()
-            .map(|p| p.str("id").and_then(|id| subnets.get(id)).map(to_state))
-            .collect())
+        Ok(states_by_id(priors, &subnets, to_state))
     }
 
     async fn update(

@@ -2,7 +2,7 @@
 
 use super::ebs_volume::find_volumes;
 use super::instance::{stop_instance, wait_instance};
-use super::shared::poll;
+use super::shared::{crc32, poll};
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -259,27 +259,4 @@ fn attachment_id(device: &str, instance: &str, volume: &str) -> String {
         "vai-{}",
         crc32(format!("{device}-{instance}-{volume}-").as_bytes())
     )
-}
-
-/// CRC-32 (IEEE 802.3, as Go's crc32.ChecksumIEEE).
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn crc32_matches_the_ieee_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-    }
 }

@@ -1,0 +1,249 @@
+//! aws_internet_gateway: a VPC's way to the internet, attached to at most one VPC.
+
+use super::shared::{
+    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, id_of, opt_str,
+    poll, prior_ids, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    AttachmentStatus, InternetGateway as AwsGateway, ResourceType as Ec2Resource,
+};
+use std::collections::HashMap;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_internet_gateway",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        // Changes in place: detached from the old VPC, attached to the new one.
+        Attribute::optional("vpc_id", Type::String),
+        Attribute::computed("owner_id", Type::String),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+pub struct InternetGateway {
+    client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
+    region: String,
+}
+
+impl InternetGateway {
+    pub fn new(clients: &Clients) -> Self {
+        InternetGateway {
+            client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
+            region: clients.region.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for InternetGateway {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "internet-gateway", self, meta).await
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let out = self
+            .once
+            .create_internet_gateway()
+            .tag_specifications(tag_specification(
+                Ec2Resource::InternetGateway,
+                planned,
+                meta,
+            ))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = out
+            .internet_gateway()
+            .and_then(|g| g.internet_gateway_id())
+            .ok_or_else(|| ProviderError::new("CreateInternetGateway returned no gateway id"))?
+            .to_string();
+        let partial = object! {"id" => id.clone()};
+        let result = async {
+            let ids = [id.clone()];
+            poll(
+                &format!("internet gateway {id} to exist"),
+                STATE_TIMEOUT,
+                || async { Ok(find_gateways(&self.client, &ids).await?.remove(&id)) },
+            )
+            .await?;
+            if let Some(vpc) = planned.str("vpc_id") {
+                self.attach(&id, vpc).await?;
+            }
+            self.read_back(&id).await
+        }
+        .await;
+        result.map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids = prior_ids(priors);
+        let gateways = find_gateways(&self.client, &ids).await?;
+        Ok(states_by_id(priors, &gateways, |g| self.to_state(g)))
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let id = id_of(prior)?;
+        if changed(prior, planned, "vpc_id") {
+            // The VPC it is attached to now, not the one state remembers.
+            if let Some(old) = self.attached_vpc(id).await? {
+                self.detach(id, &old).await?;
+            }
+            if let Some(new) = planned.str("vpc_id") {
+                self.attach(id, new).await?;
+            }
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+        self.read_back(id).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        let ids = [id.to_string()];
+        // AWS refuses to detach while the VPC still has public addresses mapped (an
+        // instance being terminated): detach and delete are retried together.
+        delete_and_wait(
+            &format!("internet gateway {id}"),
+            &["DependencyViolation"],
+            || async {
+                if let Some(vpc) = self.attached_vpc(id).await? {
+                    self.detach(id, &vpc).await?;
+                }
+                self.client
+                    .delete_internet_gateway()
+                    .internet_gateway_id(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
+            },
+            || async { Ok(find_gateways(&self.client, &ids).await?.is_empty()) },
+        )
+        .await
+    }
+}
+
+impl InternetGateway {
+    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
+        let gateways = find_gateways(&self.client, &[id.to_string()]).await?;
+        gateways.get(id).map(|g| self.to_state(g)).ok_or_else(|| {
+            ProviderError::new(format!(
+                "internet gateway {id} disappeared while being read"
+            ))
+        })
+    }
+
+    async fn attached_vpc(&self, id: &str) -> ProviderResult<Option<String>> {
+        let gateways = find_gateways(&self.client, &[id.to_string()]).await?;
+        Ok(gateways
+            .get(id)
+            .and_then(attached_vpc_of)
+            .map(str::to_string))
+    }
+
+    async fn attach(&self, id: &str, vpc: &str) -> ProviderResult<()> {
+        self.client
+            .attach_internet_gateway()
+            .internet_gateway_id(id)
+            .vpc_id(vpc)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let ids = [id.to_string()];
+        poll(
+            &format!("internet gateway {id} to be attached to {vpc}"),
+            STATE_TIMEOUT,
+            || async {
+                let gateways = find_gateways(&self.client, &ids).await?;
+                Ok((gateways.get(id).and_then(attached_vpc_of) == Some(vpc)).then_some(()))
+            },
+        )
+        .await
+    }
+
+    async fn detach(&self, id: &str, vpc: &str) -> ProviderResult<()> {
+        match self
+            .client
+            .detach_internet_gateway()
+            .internet_gateway_id(id)
+            .vpc_id(vpc)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            // Detached meanwhile: what was asked for.
+            Err(e) if e.code.as_deref() == Some("Gateway.NotAttached") || is_not_found(&e) => {
+                Ok(())
+            }
+            Err(e) => Err(e),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    fn to_state(&self, gateway: &AwsGateway) -> Object {
+        let id = gateway.internet_gateway_id().unwrap_or_default();
+        let owner = gateway.owner_id().unwrap_or_default();
+        object! {
+            "id" => id,
+            "arn" => ec2_arn(&self.region, owner, &format!("internet-gateway/{id}")),
+            "vpc_id" => attached_vpc_of(gateway).map(str::to_string),
+            "owner_id" => opt_str(gateway.owner_id()),
+            "tags" => state_tags(gateway.tags()),
+        }
+    }
+}
+
+/// The VPC a gateway is attached to (or being attached to); none while detaching.
+fn attached_vpc_of(gateway: &AwsGateway) -> Option<&str> {
+    gateway
+        .attachments()
+        .iter()
+        .find(|a| {
+            !matches!(
+                a.state(),
+                Some(AttachmentStatus::Detaching | AttachmentStatus::Detached)
+            )
+        })
+        .and_then(|a| a.vpc_id())
+        .filter(|v| !v.is_empty())
+}
+
+/// The gateways among `ids` that exist, by id.
+async fn find_gateways(
+    client: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> ProviderResult<HashMap<String, AwsGateway>> {
+    let gateways = describe_by_filter("internet-gateway-id", ids, |f| async move {
+        client
+            .describe_internet_gateways()
+            .filters(f)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)
+    })
+    .await?;
+    Ok(by_id(gateways, AwsGateway::internet_gateway_id))
+}

@@ -1,0 +1,200 @@
+//! aws_route: one route of a route table, managed apart from the table.
+
+use super::routes::{
+    create_route, delete_route, find_route_tables, replace_route, route_to, same_target,
+    target_values, Destination, TARGETS,
+};
+use super::shared::{changed, crc32, opt_str, poll, required, STATE_TIMEOUT};
+use crate::aws::Clients;
+use crate::object;
+use crate::provider::{
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+};
+use crate::value::{Object, ObjectExt};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::Route as AwsRoute;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_route",
+    attributes: &[
+        ID,
+        Attribute::required("route_table_id", Type::String).force_new(),
+        Attribute::optional("destination_cidr_block", Type::String)
+            .cidr()
+            .force_new(),
+        Attribute::optional("destination_ipv6_cidr_block", Type::String)
+            .cidr()
+            .force_new(),
+        // Targets change in place (ReplaceRoute).
+        Attribute::optional("gateway_id", Type::String),
+        Attribute::optional("nat_gateway_id", Type::String),
+        Attribute::optional("network_interface_id", Type::String),
+        Attribute::optional("transit_gateway_id", Type::String),
+        Attribute::optional("vpc_peering_connection_id", Type::String),
+        Attribute::optional("egress_only_gateway_id", Type::String),
+        Attribute::computed("instance_id", Type::String),
+        Attribute::computed("instance_owner_id", Type::String),
+        Attribute::computed("origin", Type::String),
+        Attribute::computed("state", Type::String),
+    ],
+    blocks: &[],
+};
+
+const V4: &str = "destination_cidr_block";
+const V6: &str = "destination_ipv6_cidr_block";
+
+pub struct Route {
+    client: aws_sdk_ec2::Client,
+}
+
+impl Route {
+    pub fn new(clients: &Clients) -> Self {
+        Route {
+            client: clients.ec2.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for Route {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// A table holds one route per destination: the route there is ours when it
+    /// leads where the plan says.
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        let (table, destination) = key(planned)?;
+        Ok(match self.read_one(planned).await? {
+            None => Created::Absent,
+            Some(found) if same_target(&found, planned) => Created::Found(found),
+            Some(_) => Created::NotOurs {
+                id: format!("{table}_{}", destination.as_str()),
+            },
+        })
+    }
+
+    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+        let (table, destination) = key(planned)?;
+        create_route(&self.client, table, &destination, planned).await?;
+        let partial = object! {"id" => route_id(table, &destination)};
+        poll(
+            &format!("the route {} in {table} to exist", destination.as_str()),
+            STATE_TIMEOUT,
+            || self.read_one(planned),
+        )
+        .await
+        .map_err(|e| e.with_partial(partial))
+    }
+
+    /// One DescribeRouteTables for all the routes of the batch.
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let table_ids: Vec<String> = priors
+            .iter()
+            .filter_map(|p| p.str("route_table_id").map(str::to_string))
+            .collect();
+        let tables = find_route_tables(&self.client, &table_ids).await?;
+        Ok(priors
+            .iter()
+            .map(|prior| {
+                let (table_id, destination) = key(prior).ok()?;
+                let route = route_to(tables.get(table_id)?, &destination)?;
+                Some(to_state(table_id, &destination, route))
+            })
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let (table, destination) = key(prior)?;
+        if TARGETS.iter().any(|t| changed(prior, planned, t)) {
+            replace_route(&self.client, table, &destination, planned).await?;
+        }
+        poll(
+            &format!("the route {} in {table} to change", destination.as_str()),
+            STATE_TIMEOUT,
+            || async {
+                Ok(self
+                    .read_one(prior)
+                    .await?
+                    .filter(|found| same_target(found, planned)))
+            },
+        )
+        .await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let (table, destination) = key(prior)?;
+        delete_route(&self.client, table, &destination).await?;
+        poll(
+            &format!(
+                "the route {} in {table} to be deleted",
+                destination.as_str()
+            ),
+            STATE_TIMEOUT,
+            || async { Ok(self.read_one(prior).await?.is_none().then_some(())) },
+        )
+        .await
+    }
+
+    fn import_stub(&self, id: &str) -> Object {
+        // Terraform's import format: ROUTETABLEID_DESTINATION.
+        match id.split_once('_') {
+            Some((table, destination)) if !table.is_empty() && !destination.is_empty() => {
+                let destination = Destination::parse(destination);
+                let (v4, v6) = destination.state_values();
+                object! {
+                    "id" => route_id(table, &destination),
+                    "route_table_id" => table,
+                    V4 => v4,
+                    V6 => v6,
+                }
+            }
+            _ => object! {"id" => id},
+        }
+    }
+}
+
+impl Route {
+    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        Ok(self
+            .read(std::slice::from_ref(prior))
+            .await?
+            .pop()
+            .flatten())
+    }
+}
+
+/// The route table and destination that identify a route.
+fn key(o: &Object) -> ProviderResult<(&str, Destination)> {
+    let table = required(o, "route_table_id")?;
+    let destination = Destination::from_object(o, V4, V6)
+        .ok_or_else(|| ProviderError::new(format!("a route of {table} needs {V4} or {V6}")))?;
+    Ok((table, destination))
+}
+
+/// Terraform's id: "r-", the table id and the CRC-32 of the destination, so that
+/// state moved from Terraform keeps the same id.
+fn route_id(table: &str, destination: &Destination) -> String {
+    format!("r-{table}{}", crc32(destination.as_str().as_bytes()))
+}
+
+fn to_state(table: &str, destination: &Destination, route: &AwsRoute) -> Object {
+    let (v4, v6) = destination.state_values();
+    let mut state = object! {
+        "id" => route_id(table, destination),
+        "route_table_id" => table,
+        V4 => v4,
+        V6 => v6,
+        "instance_id" => opt_str(route.instance_id()),
+        "instance_owner_id" => opt_str(route.instance_owner_id()),
+        "origin" => route.origin().map(|o| o.as_str().to_string()),
+        "state" => route.state().map(|s| s.as_str().to_string()),
+    };
+    state.extend(target_values(route));
+    state
+}

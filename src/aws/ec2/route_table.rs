@@ -1,0 +1,245 @@
+//! aws_route_table: a VPC route table with its inline routes.
+
+use super::routes::{
+    create_route, delete_route, find_route_tables, managed_routes, replace_route, same_target,
+    target_values, Destination,
+};
+use super::shared::{
+    created_by_token, delete_and_wait, ec2_arn, id_of, opt_str, poll, prior_ids, required,
+    state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, BlockType, Created, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, Value};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{ResourceType as Ec2Resource, RouteTable as AwsRouteTable};
+use std::collections::BTreeMap;
+
+const ROUTE_ATTRIBUTES: &[Attribute] = &[
+    Attribute::optional("cidr_block", Type::String).cidr(),
+    Attribute::optional("ipv6_cidr_block", Type::String).cidr(),
+    Attribute::optional("gateway_id", Type::String),
+    Attribute::optional("nat_gateway_id", Type::String),
+    Attribute::optional("network_interface_id", Type::String),
+    Attribute::optional("transit_gateway_id", Type::String),
+    Attribute::optional("vpc_peering_connection_id", Type::String),
+    Attribute::optional("egress_only_gateway_id", Type::String),
+];
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_route_table",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::required("vpc_id", Type::String).force_new(),
+        Attribute::computed("owner_id", Type::String),
+        TAGS,
+    ],
+    blocks: &[
+        // Terraform's "attributes as blocks": left out, the routes that exist are kept
+        // (and may be managed by aws_route instead); `route = []` removes them all.
+        BlockType::new("route", Nesting::Set, ROUTE_ATTRIBUTES)
+            .computed_when_absent()
+            .attribute_syntax(),
+    ],
+};
+
+pub struct RouteTable {
+    client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
+    region: String,
+}
+
+impl RouteTable {
+    pub fn new(clients: &Clients) -> Self {
+        RouteTable {
+            client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
+            region: clients.region.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for RouteTable {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "route-table", self, meta).await
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let out = self
+            .once
+            .create_route_table()
+            .vpc_id(required(planned, "vpc_id")?)
+            .tag_specifications(tag_specification(Ec2Resource::RouteTable, planned, meta))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = out
+            .route_table()
+            .and_then(|t| t.route_table_id())
+            .ok_or_else(|| ProviderError::new("CreateRouteTable returned no route table id"))?
+            .to_string();
+        let partial = object! {"id" => id.clone()};
+        let result = async {
+            let ids = [id.clone()];
+            let table = poll(
+                &format!("route table {id} to exist"),
+                STATE_TIMEOUT,
+                || async { Ok(find_route_tables(&self.client, &ids).await?.remove(&id)) },
+            )
+            .await?;
+            if let Some(Value::List(routes)) = planned.get("route") {
+                self.sync_routes(&table, routes).await?;
+            }
+            self.read_back(&id).await
+        }
+        .await;
+        result.map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids = prior_ids(priors);
+        let tables = find_route_tables(&self.client, &ids).await?;
+        Ok(states_by_id(priors, &tables, |t| self.to_state(t)))
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let id = id_of(prior)?;
+        if let Some(Value::List(routes)) = planned.get("route") {
+            // The routes as they are now, not as the prior state remembers them.
+            let table = find_route_tables(&self.client, &[id.to_string()])
+                .await?
+                .remove(id)
+                .ok_or_else(|| {
+                    ProviderError::with_code(
+                        "InvalidRouteTableID.NotFound",
+                        format!("route table {id} does not exist"),
+                    )
+                })?;
+            self.sync_routes(&table, routes).await?;
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+        self.read_back(id).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        let ids = [id.to_string()];
+        // A table with subnets associated cannot go; Terraform disassociates them too.
+        if let Some(table) = find_route_tables(&self.client, &ids).await?.remove(id) {
+            for association in table.associations() {
+                let Some(association_id) = association.route_table_association_id() else {
+                    continue;
+                };
+                if association.main() == Some(true) {
+                    continue;
+                }
+                match self
+                    .client
+                    .disassociate_route_table()
+                    .association_id(association_id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
+                {
+                    Err(e) if !is_not_found(&e) => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+        delete_and_wait(
+            &format!("route table {id}"),
+            &["DependencyViolation"],
+            || async {
+                self.client
+                    .delete_route_table()
+                    .route_table_id(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
+            },
+            || async { Ok(find_route_tables(&self.client, &ids).await?.is_empty()) },
+        )
+        .await
+    }
+}
+
+impl RouteTable {
+    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
+        let tables = find_route_tables(&self.client, &[id.to_string()]).await?;
+        tables.get(id).map(|t| self.to_state(t)).ok_or_else(|| {
+            ProviderError::new(format!("route table {id} disappeared while being read"))
+        })
+    }
+
+    /// Deletes the routes `blocks` drop, creates those they add and points the
+    /// routes whose target changed to the new one.
+    async fn sync_routes(&self, table: &AwsRouteTable, blocks: &[Value]) -> ProviderResult<()> {
+        let id = table.route_table_id().unwrap_or_default();
+        let mut desired: BTreeMap<Destination, &Object> = BTreeMap::new();
+        for block in blocks {
+            let route = block
+                .as_object()
+                .ok_or_else(|| ProviderError::new("route must hold blocks"))?;
+            let destination = Destination::from_object(route, "cidr_block", "ipv6_cidr_block")
+                .ok_or_else(|| {
+                    ProviderError::new(format!(
+                        "a route of {id} has neither cidr_block nor ipv6_cidr_block"
+                    ))
+                })?;
+            desired.insert(destination, route);
+        }
+        let actual: BTreeMap<Destination, _> = managed_routes(table).collect();
+        // Delete first, so that a destination can move between blocks.
+        for destination in actual.keys().filter(|d| !desired.contains_key(*d)) {
+            delete_route(&self.client, id, destination).await?;
+        }
+        for (destination, wanted) in &desired {
+            match actual.get(destination) {
+                None => create_route(&self.client, id, destination, wanted).await?,
+                Some(route) if !same_target(&target_values(route), wanted) => {
+                    replace_route(&self.client, id, destination, wanted).await?
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn to_state(&self, table: &AwsRouteTable) -> Object {
+        let id = table.route_table_id().unwrap_or_default();
+        let owner = table.owner_id().unwrap_or_default();
+        let routes: Vec<Value> = managed_routes(table)
+            .map(|(destination, route)| {
+                let (v4, v6) = destination.state_values();
+                let mut block = object! {"cidr_block" => v4, "ipv6_cidr_block" => v6};
+                block.extend(target_values(route));
+                Value::Object(block)
+            })
+            .collect();
+        object! {
+            "id" => id,
+            "arn" => ec2_arn(&self.region, owner, &format!("route-table/{id}")),
+            "vpc_id" => opt_str(table.vpc_id()),
+            "owner_id" => opt_str(table.owner_id()),
+            "route" => Value::List(routes),
+            "tags" => state_tags(table.tags()),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! aws_route_table_association: makes a route table the one a subnet (or an edge
+//! gateway) uses.
+
+use super::routes::find_route_tables;
+use super::shared::{changed, id_of, opt_str, poll, required, STATE_TIMEOUT};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
+};
+use crate::value::{Object, ObjectExt};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    RouteTableAssociation as AwsAssociation, RouteTableAssociationStateCode as AssociationState,
+};
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_route_table_association",
+    attributes: &[
+        ID,
+        Attribute::optional("subnet_id", Type::String).force_new(),
+        Attribute::optional("gateway_id", Type::String).force_new(),
+        // Changes in place: ReplaceRouteTableAssociation (which gives a new id).
+        Attribute::required("route_table_id", Type::String),
+    ],
+    blocks: &[],
+};
+
+pub struct RouteTableAssociation {
+    client: aws_sdk_ec2::Client,
+}
+
+impl RouteTableAssociation {
+    pub fn new(clients: &Clients) -> Self {
+        RouteTableAssociation {
+            client: clients.ec2.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for RouteTableAssociation {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// A subnet has one association per table at most: found there, it is ours.
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        let mut by_target = planned.clone();
+        by_target.remove("id");
+        Ok(match self.read_one(&by_target).await? {
+            Some(found) => Created::Found(found),
+            None => Created::Absent,
+        })
+    }
+
+    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+        let table = required(planned, "route_table_id")?;
+        let target = Target::of(planned)?;
+        let call = self.client.associate_route_table().route_table_id(table);
+        let call = match &target {
+            Target::Subnet(id) => call.subnet_id(id),
+            Target::Gateway(id) => call.gateway_id(id),
+        };
+        let out = call.send().await.map_err(sdk_error)?;
+        let id = out
+            .association_id()
+            .ok_or_else(|| ProviderError::new("AssociateRouteTable returned no association id"))?
+            .to_string();
+        self.wait_associated(&id, table)
+            .await
+            .map_err(|e| e.with_partial(object! {"id" => id.clone()}))
+    }
+
+    /// One DescribeRouteTables for all the associations of the batch.
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let table_ids: Vec<String> = priors
+            .iter()
+            .filter_map(|p| p.str("route_table_id").map(str::to_string))
+            .collect();
+        let tables = find_route_tables(&self.client, &table_ids).await?;
+        Ok(priors
+            .iter()
+            .map(|prior| {
+                let table = tables.get(prior.str("route_table_id")?)?;
+                table
+                    .associations()
+                    .iter()
+                    .find(|a| is_live(a) && matches(a, prior))
+                    .map(to_state)
+            })
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let id = id_of(prior)?;
+        if !changed(prior, planned, "route_table_id") {
+            return Ok(prior.clone());
+        }
+        let table = required(planned, "route_table_id")?;
+        let out = self
+            .client
+            .replace_route_table_association()
+            .association_id(id)
+            .route_table_id(table)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let new_id = out.new_association_id().ok_or_else(|| {
+            ProviderError::new("ReplaceRouteTableAssociation returned no association id")
+        })?;
+        self.wait_associated(new_id, table).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        match self
+            .client
+            .disassociate_route_table()
+            .association_id(id)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        poll(
+            &format!("route table association {id} to be removed"),
+            STATE_TIMEOUT,
+            || async { Ok(self.read_one(prior).await?.is_none().then_some(())) },
+        )
+        .await
+    }
+
+    fn import_stub(&self, id: &str) -> Object {
+        // Terraform's import format: SUBNETID/ROUTETABLEID or GATEWAYID/ROUTETABLEID.
+        match id.split_once('/') {
+            Some((target, table)) if target.starts_with("igw-") || target.starts_with("vgw-") => {
+                object! {"gateway_id" => target, "route_table_id" => table}
+            }
+            Some((target, table)) if !target.is_empty() && !table.is_empty() => {
+                object! {"subnet_id" => target, "route_table_id" => table}
+            }
+            _ => object! {"id" => id},
+        }
+    }
+}
+
+impl RouteTableAssociation {
+    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+        Ok(self
+            .read(std::slice::from_ref(prior))
+            .await?
+            .pop()
+            .flatten())
+    }
+
+    async fn wait_associated(&self, id: &str, table: &str) -> ProviderResult<Object> {
+        let wanted = object! {"id" => id, "route_table_id" => table};
+        poll(
+            &format!("route table association {id} to be associated"),
+            STATE_TIMEOUT,
+            || self.read_one(&wanted),
+        )
+        .await
+    }
+}
+
+/// What a route table is associated with.
+enum Target {
+    Subnet(String),
+    Gateway(String),
+}
+
+impl Target {
+    fn of(o: &Object) -> ProviderResult<Target> {
+        match (o.str("subnet_id"), o.str("gateway_id")) {
+            (Some(subnet), None) => Ok(Target::Subnet(subnet.to_string())),
+            (None, Some(gateway)) => Ok(Target::Gateway(gateway.to_string())),
+            _ => Err(ProviderError::new(
+                "exactly one of subnet_id and gateway_id must be set",
+            )),
+        }
+    }
+}
+
+/// An explicit association that is (or is becoming) in force.
+fn is_live(a: &AwsAssociation) -> bool {
+    a.main() != Some(true)
+        && !matches!(
+            a.association_state().and_then(|s| s.state()),
+            Some(AssociationState::Disassociating | AssociationState::Disassociated)
+        )
+}
+
+/// True when `a` is the association `prior` names: by id, or (for an import or a
+/// lost create, which have none) by what it associates.
+fn matches(a: &AwsAssociation, prior: &Object) -> bool {
+    match prior.str("id") {
+        Some(id) => a.route_table_association_id() == Some(id),
+        None => match Target::of(prior) {
+            Ok(Target::Subnet(s)) => a.subnet_id() == Some(s.as_str()),
+            Ok(Target::Gateway(g)) => a.gateway_id() == Some(g.as_str()),
+            Err(_) => false,
+        },
+    }
+}
+
+fn to_state(a: &AwsAssociation) -> Object {
+    object! {
+        "id" => opt_str(a.route_table_association_id()),
+        "subnet_id" => opt_str(a.subnet_id()),
+        "gateway_id" => opt_str(a.gateway_id()),
+        "route_table_id" => opt_str(a.route_table_id()),
+    }
+}
