@@ -144,6 +144,16 @@ pub struct BackendConfig {
     pub span: Span,
 }
 
+/// `recon { usage "aws_instance.sync" { hours_per_month = 12 } }`: how a
+/// resource (all its instances) or one instance is used, for the plan's cost.
+#[derive(Clone, Debug)]
+pub struct UsageDecl {
+    /// The address as written: a resource or one instance of it.
+    pub address: String,
+    pub body: BodyIn,
+    pub span: Span,
+}
+
 /// A parsed stack directory.
 #[derive(Clone, Debug)]
 pub struct Stack {
@@ -161,6 +171,8 @@ pub struct Stack {
     pub imports: Vec<ImportBlock>,
     /// `module` blocks: only ever set by [`Stack::load_with_modules`].
     pub modules: IndexMap<String, ModuleCall>,
+    /// `usage` blocks of the recon block, in the order written.
+    pub usage: Vec<UsageDecl>,
 }
 
 impl Stack {
@@ -208,6 +220,7 @@ impl Stack {
                 outputs: IndexMap::new(),
                 imports: Vec::new(),
                 modules: IndexMap::new(),
+                usage: Vec::new(),
             },
             errors: Vec::new(),
             modules,
@@ -947,6 +960,20 @@ impl Loader {
                         span,
                     });
                 }
+                Structure::Block(b) if b.ident.as_str() == "usage" => {
+                    let span = Span::new(file, b.ident.span());
+                    let Some(labels) = self.labels(&b, &span, &["ADDRESS"]) else {
+                        continue;
+                    };
+                    self.stack.usage.push(UsageDecl {
+                        address: labels[0].clone(),
+                        body: BodyIn {
+                            file: file.clone(),
+                            body: b.body,
+                        },
+                        span,
+                    });
+                }
                 other => {
                     let span = match &other {
                         Structure::Attribute(a) => Span::new(file, a.key.span()),
@@ -954,7 +981,7 @@ impl Loader {
                     };
                     self.errors.push(
                         Diag::at(&span, "unsupported setting in the recon block", "not expected here")
-                            .with_help("the recon block holds backend \"local\" { path = ... } or backend \"s3\" { ... }"),
+                            .with_help("the recon block holds backend \"local\" { path = ... }, backend \"s3\" { ... }, encryption { ... } and usage \"ADDRESS\" { ... }"),
                     );
                 }
             }
