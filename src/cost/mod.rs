@@ -197,3 +197,6 @@ fn running_hours(schedules: &BTreeMap<crate::addr::InstanceAddr, Vec<PowerSchedu
     }
     running
 }
+
+#[cfg(test)]
+mod tests;
