@@ -113,7 +113,7 @@ pub fn price(type_name: &str, obj: &Object, usage: &Usage, hours: &Hours, p: &Re
                 "customer managed key × {}/month; requests usage-based{}",
                 money_rate(p.kms_key_month),
                 if obj.bool("enable_key_rotation") == Some(true) {
-                    "; each of the first two yearly rotations adds the same again"
+                    "; rotation: +1 month's price at each of the first two yearly rotations"
                 } else {
                     ""
                 }

@@ -24,8 +24,9 @@ pub const HOURS_PER_MONTH: f64 = 730.0;
 pub struct Cost {
     pub currency: String,
     pub region: String,
-    /// Where the prices come from and their date.
-    pub prices: String,
+    /// The date of the price table, and where its prices come from.
+    pub prices_as_of: String,
+    pub prices_source: String,
     pub monthly_before: f64,
     pub monthly_after: f64,
     pub resources: Vec<ResourceCost>,
@@ -58,7 +59,8 @@ pub fn estimate(inputs: &Inputs) -> Cost {
     let mut cost = Cost {
         currency: "USD".into(),
         region: inputs.region.to_string(),
-        prices: String::new(),
+        prices_as_of: String::new(),
+        prices_source: String::new(),
         monthly_before: 0.0,
         monthly_after: 0.0,
         resources: Vec::new(),
@@ -72,7 +74,8 @@ pub fn estimate(inputs: &Inputs) -> Cost {
         }
     };
     cost.currency = table.currency.clone();
-    cost.prices = format!("on-demand prices of {} ({})", table.as_of, table.source);
+    cost.prices_as_of = table.as_of.clone();
+    cost.prices_source = table.source.clone();
     let Some(region_prices) = table.region(inputs.region) else {
         cost.notes.push(format!(
             "region {} is not in the price table (it has {}): no cost estimated",

@@ -33,11 +33,11 @@ pub fn human(cost: &Cost, color: bool) -> String {
         .collect();
     let width = shown.iter().map(|r| r.address.len()).max().unwrap_or(0);
     let mut out = format!(
-        "\n{} ({}, {}; {}):\n",
+        "\n{} ({}, {}, on-demand prices of {}):\n",
         p.bold("Monthly cost"),
         cost.currency,
         cost.region,
-        cost.prices
+        cost.prices_as_of
     );
     let figures: Vec<String> = shown
         .iter()
@@ -82,7 +82,7 @@ pub fn json(cost: &Cost) -> Json {
     json!({
         "currency": cost.currency,
         "region": cost.region,
-        "prices": cost.prices,
+        "prices": { "as_of": cost.prices_as_of, "source": cost.prices_source },
         "monthly_before": round_cents(cost.monthly_before),
         "monthly_after": round_cents(cost.monthly_after),
         "resources": resources,
@@ -99,7 +99,8 @@ mod tests {
         Cost {
             currency: "USD".into(),
             region: "us-east-1".into(),
-            prices: "on-demand prices of 2025-06-01 (AWS)".into(),
+            prices_as_of: "2025-06-01".into(),
+            prices_source: "AWS public price list".into(),
             monthly_before: 1.0,
             monthly_after: 5.0,
             resources: vec![
