@@ -66,17 +66,27 @@ fn example_stack_plan_shows_its_monthly_cost() {
     let basis = sync["basis"].as_str().unwrap();
     assert!(basis.starts_with("t3.micro 17.39 h (schedules aws_cloudwatch_event_rule.power[\"start\"], aws_cloudwatch_event_rule.power[\"stop\"]) × $0.0104/h"), "{basis}");
     assert!(basis.contains("root 16 GB gp3 × $0.08/GB-month"), "{basis}");
-    assert_eq!(money(&cost_of(&plan, "aws_ebs_volume.data")["monthly_after"]), DATA);
-    assert_eq!(money(&cost_of(&plan, "aws_kms_key.ebs")["monthly_after"]), 1.0);
+    assert_eq!(
+        money(&cost_of(&plan, "aws_ebs_volume.data")["monthly_after"]),
+        DATA
+    );
+    assert_eq!(
+        money(&cost_of(&plan, "aws_kms_key.ebs")["monthly_after"]),
+        1.0
+    );
     let bucket = cost_of(&plan, "aws_s3_bucket.backup");
     assert_eq!(bucket["monthly_after"], 0.0);
-    assert!(bucket["basis"].as_str().unwrap().starts_with("usage-based:"));
+    assert!(bucket["basis"]
+        .as_str()
+        .unwrap()
+        .starts_with("usage-based:"));
     let scheduled_total = cents(instance + DATA + KEYS);
     assert_eq!(money(&cost["monthly_after"]), scheduled_total, "{cost:#}");
 
     // The human plan ends with the same figure.
     let human = ok(moto.run(cwd, &stack, &["plan"])).stdout;
-    let total_line = format!("Monthly cost: $0.00 → ${scheduled_total:.2} (+${scheduled_total:.2}) USD");
+    let total_line =
+        format!("Monthly cost: $0.00 → ${scheduled_total:.2} (+${scheduled_total:.2}) USD");
     assert!(human.trim_end().ends_with(&total_line), "{human}");
     assert!(human.contains("aws_ebs_volume.data"), "{human}");
 
@@ -108,5 +118,8 @@ fn example_stack_plan_shows_its_monthly_cost() {
     let small = SATURDAY_HOURS * hourly_rate(&resize, 0.0208) + ROOT;
     assert_eq!(money(&sync["monthly_after"]), cents(small), "{sync:#}");
     assert_eq!(money(&resize["cost"]["monthly_before"]), scheduled_total);
-    assert_eq!(money(&resize["cost"]["monthly_after"]), cents(small + DATA + KEYS));
+    assert_eq!(
+        money(&resize["cost"]["monthly_after"]),
+        cents(small + DATA + KEYS)
+    );
 }

@@ -86,7 +86,9 @@ fn day_of_month(field: &str) -> Result<DaySel, String> {
     match field {
         "?" | "*" => Ok(DaySel::Any),
         "L" => Ok(DaySel::LastOfMonth),
-        f if f.contains('W') => Err(format!("day-of-month {f:?} (nearest weekday) is not supported")),
+        f if f.contains('W') => Err(format!(
+            "day-of-month {f:?} (nearest weekday) is not supported"
+        )),
         f => Ok(DaySel::Values(values(f, 1, 31, &[])?)),
     }
 }
@@ -95,7 +97,9 @@ fn day_of_week(field: &str) -> Result<DaySel, String> {
     let weekday = |s: &str| single(s, 1, 7, &WEEKDAYS);
     match field {
         "?" | "*" => Ok(DaySel::Any),
-        f if f.ends_with('L') && f.len() > 1 => Ok(DaySel::LastWeekday(weekday(&f[..f.len() - 1])?)),
+        f if f.ends_with('L') && f.len() > 1 => {
+            Ok(DaySel::LastWeekday(weekday(&f[..f.len() - 1])?))
+        }
         f if f.contains('#') => {
             let (w, n) = f.split_once('#').unwrap_or((f, ""));
             let n: u32 = n
@@ -199,9 +203,13 @@ mod tests {
         let last = Cron::parse("cron(0 0 L * ? *)").unwrap();
         assert!(last.fires_on(day(2, 28, 3, 28)) && !last.fires_on(day(3, 28, 3, 31)));
         let last_friday = Cron::parse("cron(0 0 ? * 6L *)").unwrap();
-        assert!(last_friday.fires_on(day(1, 26, 6, 31)) && !last_friday.fires_on(day(1, 19, 6, 31)));
+        assert!(
+            last_friday.fires_on(day(1, 26, 6, 31)) && !last_friday.fires_on(day(1, 19, 6, 31))
+        );
         let second_monday = Cron::parse("cron(0 0 ? * MON#2 *)").unwrap();
-        assert!(second_monday.fires_on(day(1, 8, 2, 31)) && !second_monday.fires_on(day(1, 1, 2, 31)));
+        assert!(
+            second_monday.fires_on(day(1, 8, 2, 31)) && !second_monday.fires_on(day(1, 1, 2, 31))
+        );
     }
 
     #[test]

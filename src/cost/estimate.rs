@@ -15,7 +15,10 @@ pub struct Hours {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Priced {
-    Cost { monthly: f64, basis: String },
+    Cost {
+        monthly: f64,
+        basis: String,
+    },
     /// Nothing to pay for the resource itself (VPCs, IAM, attachments, ...).
     Free,
     /// A type or size the table has no price for: why.
@@ -58,7 +61,13 @@ const FREE: &[&str] = &[
 
 /// The price of `obj`, a `type_name`, running `hours` a month (instances and
 /// NAT gateways; anything else is billed all month).
-pub fn price(type_name: &str, obj: &Object, usage: &Usage, hours: &Hours, p: &RegionPrices) -> Priced {
+pub fn price(
+    type_name: &str,
+    obj: &Object,
+    usage: &Usage,
+    hours: &Hours,
+    p: &RegionPrices,
+) -> Priced {
     let month = Hours {
         hours: 730.0,
         source: "all month".into(),
@@ -74,18 +83,20 @@ pub fn price(type_name: &str, obj: &Object, usage: &Usage, hours: &Hours, p: &Re
             p,
         )
         .map_or_else(Priced::NoPrice, |part| part.priced()),
-        "aws_ebs_snapshot" | "aws_ebs_snapshot_copy" => match obj.get("volume_size").and_then(Value::as_f64) {
-            Some(gb) => Part::new(
-                gb * p.ebs_snapshot_gb_month,
-                format!(
-                    "{} GB snapshot × {}/GB-month (full size; snapshots are incremental)",
-                    num(gb),
-                    money_rate(p.ebs_snapshot_gb_month)
-                ),
-            )
-            .priced(),
-            None => Priced::NoPrice("snapshot size known after apply".into()),
-        },
+        "aws_ebs_snapshot" | "aws_ebs_snapshot_copy" => {
+            match obj.get("volume_size").and_then(Value::as_f64) {
+                Some(gb) => Part::new(
+                    gb * p.ebs_snapshot_gb_month,
+                    format!(
+                        "{} GB snapshot × {}/GB-month (full size; snapshots are incremental)",
+                        num(gb),
+                        money_rate(p.ebs_snapshot_gb_month)
+                    ),
+                )
+                .priced(),
+                None => Priced::NoPrice("snapshot size known after apply".into()),
+            }
+        }
         "aws_eip" => per_hour("public IPv4", &month, p.public_ipv4_hour).priced(),
         "aws_nat_gateway" => Part::join(vec![
             per_hour("NAT gateway", hours, p.nat_gateway_hour),
@@ -130,13 +141,22 @@ pub fn price(type_name: &str, obj: &Object, usage: &Usage, hours: &Hours, p: &Re
                 ),
             )
             .priced(),
-            None => usage_based("storage and requests not estimated (declare usage storage_gb)").priced(),
+            None => usage_based("storage and requests not estimated (declare usage storage_gb)")
+                .priced(),
         },
         "aws_lambda_function" => lambda(obj, usage, p),
-        "aws_sqs_queue" => per_million(usage, "requests_per_month", "requests", p.sqs_requests_million),
-        "aws_cloudwatch_event_rule" => {
-            per_million(usage, "events_per_month", "events", p.eventbridge_events_million)
-        }
+        "aws_sqs_queue" => per_million(
+            usage,
+            "requests_per_month",
+            "requests",
+            p.sqs_requests_million,
+        ),
+        "aws_cloudwatch_event_rule" => per_million(
+            usage,
+            "events_per_month",
+            "events",
+            p.eventbridge_events_million,
+        ),
         t if FREE.contains(&t) => Priced::Free,
         t => Priced::NoPrice(format!("no price for {t} in the table")),
     }
@@ -147,7 +167,9 @@ fn instance(obj: &Object, hours: &Hours, p: &RegionPrices) -> Priced {
         return Priced::NoPrice("instance type known after apply".into());
     };
     let Some(rate) = p.ec2_instance_hour.get(instance_type) else {
-        return Priced::NoPrice(format!("no price for instance type {instance_type} in the table"));
+        return Priced::NoPrice(format!(
+            "no price for instance type {instance_type} in the table"
+        ));
     };
     let mut parts = vec![per_hour(instance_type, hours, *rate)];
     // Since February 2024 every public IPv4 address is billed by the hour.
@@ -156,9 +178,22 @@ fn instance(obj: &Object, hours: &Hours, p: &RegionPrices) -> Priced {
     if public_ip {
         parts.push(per_hour("public IPv4", hours, p.public_ipv4_hour));
     }
+    if obj.get("root_block_device").is_some_and(Value::is_unknown) {
+        parts.push(Part::new(
+            0.0,
+            "root volume known after apply: not included".into(),
+        ));
+    }
     let root = obj.block("root_block_device");
-    let ebs = obj.list("ebs_block_device").iter().filter_map(Value::as_object);
-    for (what, device) in root.map(|r| ("root ", r)).into_iter().chain(ebs.map(|e| ("", e))) {
+    let ebs = obj
+        .list("ebs_block_device")
+        .iter()
+        .filter_map(Value::as_object);
+    for (what, device) in root
+        .map(|r| ("root ", r))
+        .into_iter()
+        .chain(ebs.map(|e| ("", e)))
+    {
         let part = volume(
             what,
             device.get("volume_size"),
@@ -174,20 +209,34 @@ fn instance(obj: &Object, hours: &Hours, p: &RegionPrices) -> Priced {
 
 fn lambda(obj: &Object, usage: &Usage, p: &RegionPrices) -> Priced {
     let Some(requests) = usage.get("requests_per_month") else {
-        return usage_based("requests and duration not estimated (declare usage requests_per_month, duration_ms)")
-            .priced();
+        return usage_based(
+            "requests and duration not estimated (declare usage requests_per_month, duration_ms)",
+        )
+        .priced();
     };
-    let memory_gb = obj.get("memory_size").and_then(Value::as_f64).unwrap_or(128.0) / 1024.0;
+    let memory_gb = obj
+        .get("memory_size")
+        .and_then(Value::as_f64)
+        .unwrap_or(128.0)
+        / 1024.0;
     let seconds = usage.get("duration_ms").unwrap_or(0.0) / 1000.0;
     let gb_seconds = requests * seconds * memory_gb;
     Part::join(vec![
         Part::new(
             requests / 1e6 * p.lambda_requests_million,
-            format!("{} requests × {}/million", num(requests), money_rate(p.lambda_requests_million)),
+            format!(
+                "{} requests × {}/million",
+                num(requests),
+                money_rate(p.lambda_requests_million)
+            ),
         ),
         Part::new(
             gb_seconds * p.lambda_gb_second,
-            format!("{} GB-s × {}/GB-s (declared usage; free tier ignored)", num(gb_seconds), money_rate(p.lambda_gb_second)),
+            format!(
+                "{} GB-s × {}/GB-s (declared usage; free tier ignored)",
+                num(gb_seconds),
+                money_rate(p.lambda_gb_second)
+            ),
         ),
     ])
     .priced()
@@ -197,7 +246,11 @@ fn per_million(usage: &Usage, key: &str, what: &str, rate: f64) -> Priced {
     match usage.get(key) {
         Some(n) => Part::new(
             n / 1e6 * rate,
-            format!("{} {what} × {}/million (declared usage)", num(n), money_rate(rate)),
+            format!(
+                "{} {what} × {}/million (declared usage)",
+                num(n),
+                money_rate(rate)
+            ),
         )
         .priced(),
         None => usage_based(&format!("{what} not estimated (declare usage {key})")).priced(),
@@ -218,11 +271,17 @@ fn volume(
         return Err(format!("{what}volume size known after apply: not included"));
     };
     let Some(per_gb) = p.ebs_gb_month.get(volume_type) else {
-        return Err(format!("no price for volume type {volume_type} in the table"));
+        return Err(format!(
+            "no price for volume type {volume_type} in the table"
+        ));
     };
     let mut parts = vec![Part::new(
         gb * per_gb,
-        format!("{what}{} GB {volume_type} × {}/GB-month", num(gb), money_rate(*per_gb)),
+        format!(
+            "{what}{} GB {volume_type} × {}/GB-month",
+            num(gb),
+            money_rate(*per_gb)
+        ),
     )];
     let iops = iops.and_then(Value::as_f64).unwrap_or(0.0);
     let throughput = throughput.and_then(Value::as_f64).unwrap_or(0.0);
@@ -232,7 +291,11 @@ fn volume(
             let extra = iops - 3000.0;
             parts.push(Part::new(
                 extra * p.ebs_gp3_iops_month,
-                format!("{} IOPS over 3000 × {}", num(extra), money_rate(p.ebs_gp3_iops_month)),
+                format!(
+                    "{} IOPS over 3000 × {}",
+                    num(extra),
+                    money_rate(p.ebs_gp3_iops_month)
+                ),
             ));
         }
         if throughput > 125.0 {
@@ -288,7 +351,12 @@ impl Part {
 fn per_hour(what: &str, hours: &Hours, rate: f64) -> Part {
     Part::new(
         hours.hours * rate,
-        format!("{what} {} h ({}) × {}/h", num(hours.hours), hours.source, money_rate(rate)),
+        format!(
+            "{what} {} h ({}) × {}/h",
+            num(hours.hours),
+            hours.source,
+            money_rate(rate)
+        ),
     )
 }
 
@@ -325,7 +393,10 @@ mod tests {
     }
 
     fn obj(pairs: &[(&str, Value)]) -> Object {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     fn block(o: Object) -> Value {
@@ -357,15 +428,27 @@ mod tests {
             ("associate_public_ip_address", Value::Bool(true)),
             (
                 "root_block_device",
-                block(obj(&[("volume_size", Value::Number(16.0)), ("volume_type", Value::str("gp3"))])),
+                block(obj(&[
+                    ("volume_size", Value::Number(16.0)),
+                    ("volume_type", Value::str("gp3")),
+                ])),
             ),
         ]);
         let hours = Hours {
             hours: 12.0,
             source: "declared usage".into(),
         };
-        let (monthly, basis) = cost(price("aws_instance", &sync, &Usage::default(), &hours, us()));
-        assert!(close(monthly, 12.0 * 0.0104 + 12.0 * 0.005 + 16.0 * 0.08), "{monthly}");
+        let (monthly, basis) = cost(price(
+            "aws_instance",
+            &sync,
+            &Usage::default(),
+            &hours,
+            us(),
+        ));
+        assert!(
+            close(monthly, 12.0 * 0.0104 + 12.0 * 0.005 + 16.0 * 0.08),
+            "{monthly}"
+        );
         assert_eq!(
             basis,
             "t3.micro 12 h (declared usage) × $0.0104/h + public IPv4 12 h (declared usage) × $0.005/h \
@@ -379,17 +462,42 @@ mod tests {
             ("instance_type", Value::str("t3.micro")),
             ("root_block_device", Value::Unknown),
         ]);
-        let (monthly, _) = cost(price("aws_instance", &unknown_root, &Usage::default(), &always(), us()));
+        let (monthly, basis) = cost(price(
+            "aws_instance",
+            &unknown_root,
+            &Usage::default(),
+            &always(),
+            us(),
+        ));
         assert!(close(monthly, 730.0 * 0.0104));
+        assert!(
+            basis.ends_with("+ root volume known after apply: not included"),
+            "{basis}"
+        );
         let odd = obj(&[("instance_type", Value::str("x9.huge"))]);
         assert_eq!(
             price("aws_instance", &odd, &Usage::default(), &always(), us()),
             Priced::NoPrice("no price for instance type x9.huge in the table".into())
         );
         let later = obj(&[("instance_type", Value::Unknown)]);
-        assert!(matches!(price("aws_instance", &later, &Usage::default(), &always(), us()), Priced::NoPrice(_)));
-        assert!(matches!(price("aws_dynamodb_table", &later, &Usage::default(), &always(), us()), Priced::NoPrice(_)));
-        assert_eq!(price("aws_vpc", &later, &Usage::default(), &always(), us()), Priced::Free);
+        assert!(matches!(
+            price("aws_instance", &later, &Usage::default(), &always(), us()),
+            Priced::NoPrice(_)
+        ));
+        assert!(matches!(
+            price(
+                "aws_dynamodb_table",
+                &later,
+                &Usage::default(),
+                &always(),
+                us()
+            ),
+            Priced::NoPrice(_)
+        ));
+        assert_eq!(
+            price("aws_vpc", &later, &Usage::default(), &always(), us()),
+            Priced::Free
+        );
     }
 
     #[test]
@@ -400,26 +508,107 @@ mod tests {
             ("iops", Value::Number(4000.0)),
             ("throughput", Value::Number(250.0)),
         ]);
-        let (monthly, basis) = cost(price("aws_ebs_volume", &gp3, &Usage::default(), &always(), us()));
-        assert!(close(monthly, 8.0 + 1000.0 * 0.005 + 125.0 * 0.04), "{monthly}");
+        let (monthly, basis) = cost(price(
+            "aws_ebs_volume",
+            &gp3,
+            &Usage::default(),
+            &always(),
+            us(),
+        ));
+        assert!(
+            close(monthly, 8.0 + 1000.0 * 0.005 + 125.0 * 0.04),
+            "{monthly}"
+        );
         assert!(basis.contains("1000 IOPS over 3000"), "{basis}");
-        let baseline = obj(&[("size", Value::Number(50.0)), ("type", Value::str("gp3")), ("iops", Value::Number(3000.0))]);
-        assert!(close(cost(price("aws_ebs_volume", &baseline, &Usage::default(), &always(), us())).0, 4.0));
-        let io2 = obj(&[("size", Value::Number(10.0)), ("type", Value::str("io2")), ("iops", Value::Number(40000.0))]);
+        let baseline = obj(&[
+            ("size", Value::Number(50.0)),
+            ("type", Value::str("gp3")),
+            ("iops", Value::Number(3000.0)),
+        ]);
+        assert!(close(
+            cost(price(
+                "aws_ebs_volume",
+                &baseline,
+                &Usage::default(),
+                &always(),
+                us()
+            ))
+            .0,
+            4.0
+        ));
+        let io2 = obj(&[
+            ("size", Value::Number(10.0)),
+            ("type", Value::str("io2")),
+            ("iops", Value::Number(40000.0)),
+        ]);
         let expected = 10.0 * 0.125 + 32000.0 * 0.065 + 8000.0 * 0.0455;
-        assert!(close(cost(price("aws_ebs_volume", &io2, &Usage::default(), &always(), us())).0, expected));
+        assert!(close(
+            cost(price(
+                "aws_ebs_volume",
+                &io2,
+                &Usage::default(),
+                &always(),
+                us()
+            ))
+            .0,
+            expected
+        ));
     }
 
     #[test]
     fn usage_based_types_are_zero_unless_usage_is_declared() {
         let bucket = obj(&[]);
-        let (monthly, basis) = cost(price("aws_s3_bucket", &bucket, &Usage::default(), &always(), us()));
+        let (monthly, basis) = cost(price(
+            "aws_s3_bucket",
+            &bucket,
+            &Usage::default(),
+            &always(),
+            us(),
+        ));
         assert_eq!(monthly, 0.0);
         assert!(basis.starts_with("usage-based:"), "{basis}");
-        let (kms, _) = cost(price("aws_kms_key", &bucket, &Usage::default(), &always(), us()));
+        let (kms, _) = cost(price(
+            "aws_kms_key",
+            &bucket,
+            &Usage::default(),
+            &always(),
+            us(),
+        ));
         assert_eq!(kms, 1.0);
-        let (eip, _) = cost(price("aws_eip", &bucket, &Usage::default(), &always(), us()));
+        let (eip, _) = cost(price(
+            "aws_eip",
+            &bucket,
+            &Usage::default(),
+            &always(),
+            us(),
+        ));
         assert!(close(eip, 3.65));
+    }
+
+    #[test]
+    fn declared_usage_prices_requests_and_duration() {
+        let usage = Usage::from([("requests_per_month", 2e6), ("duration_ms", 1000.0)]);
+        let function = obj(&[("memory_size", Value::Number(512.0))]);
+        let (monthly, basis) = cost(price(
+            "aws_lambda_function",
+            &function,
+            &usage,
+            &always(),
+            us(),
+        ));
+        // 2M requests × $0.20/M + 2M × 1 s × 0.5 GB × $0.0000166667/GB-s.
+        assert!(close(monthly, 0.4 + 1e6 * 0.0000166667), "{monthly}");
+        assert!(basis.contains("1000000 GB-s"), "{basis}");
+        let queue = Usage::from([("requests_per_month", 5e6)]);
+        assert!(close(
+            cost(price("aws_sqs_queue", &obj(&[]), &queue, &always(), us())).0,
+            2.0
+        ));
+        let bucket = Usage::from([("storage_gb", 100.0)]);
+        assert!(close(
+            cost(price("aws_s3_bucket", &obj(&[]), &bucket, &always(), us())).0,
+            2.3
+        ));
     }
 
     #[test]

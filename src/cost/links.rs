@@ -33,7 +33,13 @@ pub struct PowerSchedule {
 pub fn power_schedules(side: &Side, stack: &Stack) -> BTreeMap<InstanceAddr, Vec<PowerSchedule>> {
     let mut found: BTreeMap<InstanceAddr, Vec<PowerSchedule>> = BTreeMap::new();
     for (target, obj) in of_type(side, "aws_cloudwatch_event_target") {
-        let rules = linked(side, stack, (target, obj), "rule", "aws_cloudwatch_event_rule");
+        let rules = linked(
+            side,
+            stack,
+            (target, obj),
+            "rule",
+            "aws_cloudwatch_event_rule",
+        );
         let functions = linked(side, stack, (target, obj), "arn", "aws_lambda_function");
         let instances: Vec<&InstanceAddr> = functions
             .iter()
@@ -48,11 +54,14 @@ pub fn power_schedules(side: &Side, stack: &Stack) -> BTreeMap<InstanceAddr, Vec
                 continue;
             };
             for instance in &instances {
-                found.entry((*instance).clone()).or_default().push(PowerSchedule {
-                    power,
-                    rule: rule.clone(),
-                    cron: Cron::parse(expression),
-                });
+                found
+                    .entry((*instance).clone())
+                    .or_default()
+                    .push(PowerSchedule {
+                        power,
+                        rule: rule.clone(),
+                        cron: Cron::parse(expression),
+                    });
             }
         }
     }
@@ -88,7 +97,12 @@ fn linked<'a>(
                 .and_then(|block| block.body.body.get_attribute(attr))
                 .map(|a| references(&a.value))
                 .unwrap_or_default();
-            by_reference(side, written.into_iter().map(|(r, _)| r), type_name, &from.0.key)
+            by_reference(
+                side,
+                written.into_iter().map(|(r, _)| r),
+                type_name,
+                &from.0.key,
+            )
         }
         _ => Vec::new(),
     }

@@ -104,7 +104,8 @@ pub fn estimate(inputs: &Inputs) -> Cost {
     cost.notes.extend(declared.notes.iter().cloned());
     let hours_before = running_hours(&links::power_schedules(&before, inputs.stack));
     let hours_after = running_hours(&links::power_schedules(&after, inputs.stack));
-    cost.notes.extend(hours_before.notes.iter().chain(&hours_after.notes).cloned());
+    cost.notes
+        .extend(hours_before.notes.iter().chain(&hours_after.notes).cloned());
 
     let volumes_before = managed_volume_ids(&before);
     let volumes_after = managed_volume_ids(&after);
@@ -122,7 +123,13 @@ pub fn estimate(inputs: &Inputs) -> Cost {
                     },
                     None => scheduled.of(&change.addr),
                 };
-                estimate::price(&change.addr.resource.type_name, o, &usage, &hours, region_prices)
+                estimate::price(
+                    &change.addr.resource.type_name,
+                    o,
+                    &usage,
+                    &hours,
+                    region_prices,
+                )
             })
         };
         let was = price(change.before.as_ref(), &hours_before, &volumes_before);
@@ -143,7 +150,11 @@ pub fn estimate(inputs: &Inputs) -> Cost {
             Some(id) => format!("{} (deposed {id})", change.addr),
             None => change.addr.to_string(),
         };
-        let basis = will.as_ref().or(was.as_ref()).map(|(_, b)| b.clone()).unwrap_or_default();
+        let basis = will
+            .as_ref()
+            .or(was.as_ref())
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default();
         cost.resources.push(ResourceCost {
             address,
             monthly_before: was.map_or(0.0, |(m, _)| m),
@@ -175,7 +186,10 @@ fn without_volumes(obj: &Object, volumes: &BTreeSet<&str>) -> Object {
     let mut obj = obj.clone();
     if let Some(Value::List(devices)) = obj.get_mut("ebs_block_device") {
         devices.retain(|d| {
-            let id = d.as_object().and_then(|o| o.get("volume_id")).and_then(Value::as_str);
+            let id = d
+                .as_object()
+                .and_then(|o| o.get("volume_id"))
+                .and_then(Value::as_str);
             !id.is_some_and(|id| volumes.contains(id))
         });
     }
@@ -197,7 +211,9 @@ impl RunningHours {
     }
 }
 
-fn running_hours(schedules: &BTreeMap<crate::addr::InstanceAddr, Vec<PowerSchedule>>) -> RunningHours {
+fn running_hours(
+    schedules: &BTreeMap<crate::addr::InstanceAddr, Vec<PowerSchedule>>,
+) -> RunningHours {
     let mut running = RunningHours {
         scheduled: BTreeMap::new(),
         notes: Vec::new(),
@@ -207,9 +223,10 @@ fn running_hours(schedules: &BTreeMap<crate::addr::InstanceAddr, Vec<PowerSchedu
         for s in found {
             match &s.cron {
                 Ok(c) => crons.push((s.power, c.clone())),
-                Err(why) => running
-                    .notes
-                    .push(format!("{}: schedule of {} not used: {why}", instance, s.rule)),
+                Err(why) => running.notes.push(format!(
+                    "{}: schedule of {} not used: {why}",
+                    instance, s.rule
+                )),
             }
         }
         let rules: BTreeSet<String> = found.iter().map(|s| s.rule.to_string()).collect();
@@ -218,7 +235,10 @@ fn running_hours(schedules: &BTreeMap<crate::addr::InstanceAddr, Vec<PowerSchedu
                 instance.clone(),
                 Hours {
                     hours,
-                    source: format!("schedules {}", rules.into_iter().collect::<Vec<_>>().join(", ")),
+                    source: format!(
+                        "schedules {}",
+                        rules.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
                 },
             );
         }

@@ -98,7 +98,9 @@ mod tests {
         for region in ["us-east-1", "eu-west-1"] {
             let r = t.region(region).unwrap();
             for family in ["t3", "t3a", "t4g"] {
-                for size in ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"] {
+                for size in [
+                    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge",
+                ] {
                     let it = format!("{family}.{size}");
                     assert!(r.ec2_instance_hour.contains_key(&it), "{region} {it}");
                 }
@@ -114,14 +116,23 @@ mod tests {
             }
             assert_eq!(r.public_ipv4_hour, 0.005);
         }
-        assert_eq!(t.region("us-east-1").unwrap().ec2_instance_hour["t3.micro"], 0.0104);
+        assert_eq!(
+            t.region("us-east-1").unwrap().ec2_instance_hour["t3.micro"],
+            0.0104
+        );
     }
 
     #[test]
     fn tiers_charge_each_step_at_its_price() {
         let tiers = [
-            Tier { up_to: Some(10.0), price: 2.0 },
-            Tier { up_to: None, price: 1.0 },
+            Tier {
+                up_to: Some(10.0),
+                price: 2.0,
+            },
+            Tier {
+                up_to: None,
+                price: 1.0,
+            },
         ];
         assert_eq!(tiered(&tiers, 4.0), Some(8.0));
         assert_eq!(tiered(&tiers, 15.0), Some(25.0));

@@ -65,22 +65,23 @@ pub fn running_hours_per_month(events: &[(Power, Cron)]) -> Option<f64> {
 
 fn days() -> impl Iterator<Item = Day> {
     let mut weekday = FIRST_WEEKDAY;
-    (FIRST_YEAR..FIRST_YEAR + YEARS).flat_map(move |year| {
-        (1..=12).flat_map(move |month| {
-            let days_in_month = days_in_month(year, month);
-            (1..=days_in_month).map(move |day| (month, day, days_in_month))
+    (FIRST_YEAR..FIRST_YEAR + YEARS)
+        .flat_map(move |year| {
+            (1..=12).flat_map(move |month| {
+                let days_in_month = days_in_month(year, month);
+                (1..=days_in_month).map(move |day| (month, day, days_in_month))
+            })
         })
-    })
-    .map(move |(month, day, days_in_month)| {
-        let d = Day {
-            month,
-            day,
-            weekday,
-            days_in_month,
-        };
-        weekday = weekday % 7 + 1;
-        d
-    })
+        .map(move |(month, day, days_in_month)| {
+            let d = Day {
+                month,
+                day,
+                weekday,
+                days_in_month,
+            };
+            weekday = weekday % 7 + 1;
+            d
+        })
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {

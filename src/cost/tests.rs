@@ -54,8 +54,12 @@ recon {
 
 fn stack(src: &str) -> Stack {
     let dir = std::env::temp_dir();
-    Stack::from_sources(&dir, vec![(dir.join("main.hcl"), src.to_string())])
-        .unwrap_or_else(|d| panic!("{:?}", d.0.iter().map(|d| d.message.clone()).collect::<Vec<_>>()))
+    Stack::from_sources(&dir, vec![(dir.join("main.hcl"), src.to_string())]).unwrap_or_else(|d| {
+        panic!(
+            "{:?}",
+            d.0.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
+        )
+    })
 }
 
 /// JSON to a value, "?" standing for unknown.
@@ -63,7 +67,9 @@ fn value(j: serde_json::Value) -> Value {
     match j {
         serde_json::Value::String(s) if s == "?" => Value::Unknown,
         serde_json::Value::Array(items) => Value::List(items.into_iter().map(value).collect()),
-        serde_json::Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, value(v))).collect()),
+        serde_json::Value::Object(m) => {
+            Value::Object(m.into_iter().map(|(k, v)| (k, value(v))).collect())
+        }
         other => Value::from_json(&other),
     }
 }
@@ -159,8 +165,16 @@ fn creating() -> Plan {
             json!(null),
             json!({ "arn": "?", "function_name": "power", "environment": [{ "variables": { "INSTANCE_ID": "?" } }] }),
         ),
-        change("aws_cloudwatch_event_rule.power[\"start\"]", json!(null), rule("power-start", "cron(0 4 ? * SAT *)")),
-        change("aws_cloudwatch_event_rule.power[\"stop\"]", json!(null), rule("power-stop", "cron(0 8 ? * SAT *)")),
+        change(
+            "aws_cloudwatch_event_rule.power[\"start\"]",
+            json!(null),
+            rule("power-start", "cron(0 4 ? * SAT *)"),
+        ),
+        change(
+            "aws_cloudwatch_event_rule.power[\"stop\"]",
+            json!(null),
+            rule("power-stop", "cron(0 8 ? * SAT *)"),
+        ),
         change(
             "aws_cloudwatch_event_target.power[\"start\"]",
             json!(null),
@@ -171,7 +185,11 @@ fn creating() -> Plan {
             json!(null),
             json!({ "rule": "power-stop", "arn": "?", "input": "{\"action\":\"stop\"}" }),
         ),
-        change("aws_ebs_volume.data", json!(null), json!({ "size": 50, "type": "gp3" })),
+        change(
+            "aws_ebs_volume.data",
+            json!(null),
+            json!({ "size": 50, "type": "gp3" }),
+        ),
     ])
 }
 
@@ -179,14 +197,28 @@ fn creating() -> Plan {
 fn a_first_plan_links_the_schedule_through_configuration() {
     let cost = estimate_for(STACK, &creating(), "us-east-1");
     let sync = resource(&cost, "aws_instance.sync");
-    assert!(close(sync.monthly_after, SATURDAY_HOURS * 0.0104 + 16.0 * 0.08), "{sync:?}");
+    assert!(
+        close(sync.monthly_after, SATURDAY_HOURS * 0.0104 + 16.0 * 0.08),
+        "{sync:?}"
+    );
     assert!(sync.basis.contains("t3.micro 17.39 h (schedules aws_cloudwatch_event_rule.power[\"start\"], aws_cloudwatch_event_rule.power[\"stop\"])"), "{}", sync.basis);
     assert_eq!(sync.monthly_before, 0.0);
-    assert!(close(resource(&cost, "aws_ebs_volume.data").monthly_after, 4.0));
+    assert!(close(
+        resource(&cost, "aws_ebs_volume.data").monthly_after,
+        4.0
+    ));
     // The function and the rules are usage-based; the targets cost nothing.
-    assert!(resource(&cost, "aws_lambda_function.power").basis.starts_with("usage-based"));
-    assert!(cost.resources.iter().all(|r| !r.address.starts_with("aws_cloudwatch_event_target")));
-    assert!(close(cost.monthly_after, SATURDAY_HOURS * 0.0104 + 1.28 + 4.0));
+    assert!(resource(&cost, "aws_lambda_function.power")
+        .basis
+        .starts_with("usage-based"));
+    assert!(cost
+        .resources
+        .iter()
+        .all(|r| !r.address.starts_with("aws_cloudwatch_event_target")));
+    assert!(close(
+        cost.monthly_after,
+        SATURDAY_HOURS * 0.0104 + 1.28 + 4.0
+    ));
     assert!(cost.notes.is_empty(), "{:?}", cost.notes);
 }
 
@@ -214,13 +246,27 @@ fn state_links_by_value_and_the_change_shows_before_and_after() {
             rule("power-stop", "cron(0 5 * * ? *)"),
             rule("power-stop", "cron(0 8 ? * SAT *)"),
         ),
-        change("aws_cloudwatch_event_target.power[\"start\"]", target("start"), target("start")),
-        change("aws_cloudwatch_event_target.power[\"stop\"]", target("stop"), target("stop")),
+        change(
+            "aws_cloudwatch_event_target.power[\"start\"]",
+            target("start"),
+            target("start"),
+        ),
+        change(
+            "aws_cloudwatch_event_target.power[\"stop\"]",
+            target("stop"),
+            target("stop"),
+        ),
     ]);
     let cost = estimate_for(STACK, &plan, "eu-west-1");
     let sync = resource(&cost, "aws_instance.sync");
-    assert!(close(sync.monthly_before, NIGHTLY_HOURS * 0.0114 + 16.0 * 0.088), "{sync:?}");
-    assert!(close(sync.monthly_after, SATURDAY_HOURS * 0.0114 + 16.0 * 0.088), "{sync:?}");
+    assert!(
+        close(sync.monthly_before, NIGHTLY_HOURS * 0.0114 + 16.0 * 0.088),
+        "{sync:?}"
+    );
+    assert!(
+        close(sync.monthly_after, SATURDAY_HOURS * 0.0114 + 16.0 * 0.088),
+        "{sync:?}"
+    );
     assert!(cost.monthly_after < cost.monthly_before);
 }
 
@@ -229,18 +275,35 @@ fn declared_usage_wins_over_schedules_and_unknown_things_are_noted() {
     let cost = estimate_for(&format!("{STACK}{USAGE}"), &creating(), "us-east-1");
     let sync = resource(&cost, "aws_instance.sync");
     assert!(close(sync.monthly_after, 12.0 * 0.0104 + 1.28), "{sync:?}");
-    assert!(sync.basis.contains("12 h (declared usage)"), "{}", sync.basis);
+    assert!(
+        sync.basis.contains("12 h (declared usage)"),
+        "{}",
+        sync.basis
+    );
 
     let odd = format!("{STACK}\nrecon {{\n  usage \"aws_instance.nope\" {{ hours_per_month = 1 }}\n  usage \"aws_ebs_volume.data\" {{ hours_per_month = 1 }}\n}}\n");
     let cost = estimate_for(&odd, &creating(), "us-east-1");
-    assert!(cost.notes.iter().any(|n| n.contains("aws_instance.nope") && n.contains("no such resource")), "{:?}", cost.notes);
-    assert!(cost.notes.iter().any(|n| n.contains("aws_ebs_volume takes no usage")), "{:?}", cost.notes);
+    assert!(
+        cost.notes
+            .iter()
+            .any(|n| n.contains("aws_instance.nope") && n.contains("no such resource")),
+        "{:?}",
+        cost.notes
+    );
+    assert!(
+        cost.notes
+            .iter()
+            .any(|n| n.contains("aws_ebs_volume takes no usage")),
+        "{:?}",
+        cost.notes
+    );
 }
 
 #[test]
 fn no_schedule_means_always_on_and_an_unknown_region_is_said() {
     let mut p = creating();
-    p.changes.retain(|c| c.addr.resource.type_name != "aws_cloudwatch_event_target");
+    p.changes
+        .retain(|c| c.addr.resource.type_name != "aws_cloudwatch_event_target");
     let cost = estimate_for(STACK, &p, "us-east-1");
     let sync = resource(&cost, "aws_instance.sync");
     assert!(close(sync.monthly_after, 730.0 * 0.0104 + 1.28), "{sync:?}");
@@ -248,17 +311,34 @@ fn no_schedule_means_always_on_and_an_unknown_region_is_said() {
 
     let elsewhere = estimate_for(STACK, &creating(), "ap-south-2");
     assert!(elsewhere.resources.is_empty());
-    assert!(elsewhere.notes[0].contains("region ap-south-2 is not in the price table"), "{:?}", elsewhere.notes);
+    assert!(
+        elsewhere.notes[0].contains("region ap-south-2 is not in the price table"),
+        "{:?}",
+        elsewhere.notes
+    );
 }
 
 #[test]
 fn a_delete_counts_before_only_and_unpriced_types_are_noted() {
     let p = plan(vec![
-        change("aws_ebs_volume.data", json!({ "size": 100, "type": "gp2" }), json!(null)),
+        change(
+            "aws_ebs_volume.data",
+            json!({ "size": 100, "type": "gp2" }),
+            json!(null),
+        ),
         change("aws_dynamodb_table.t", json!(null), json!({ "name": "t" })),
     ]);
     let cost = estimate_for(STACK, &p, "us-east-1");
     let data = resource(&cost, "aws_ebs_volume.data");
-    assert!(close(data.monthly_before, 10.0) && data.monthly_after == 0.0, "{data:?}");
-    assert!(cost.notes.iter().any(|n| n.starts_with("aws_dynamodb_table.t: no price")), "{:?}", cost.notes);
+    assert!(
+        close(data.monthly_before, 10.0) && data.monthly_after == 0.0,
+        "{data:?}"
+    );
+    assert!(
+        cost.notes
+            .iter()
+            .any(|n| n.starts_with("aws_dynamodb_table.t: no price")),
+        "{:?}",
+        cost.notes
+    );
 }

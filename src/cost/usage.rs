@@ -13,7 +13,10 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ("aws_instance", &["hours_per_month"]),
     ("aws_nat_gateway", &["hours_per_month"]),
     ("aws_s3_bucket", &["storage_gb"]),
-    ("aws_lambda_function", &["requests_per_month", "duration_ms"]),
+    (
+        "aws_lambda_function",
+        &["requests_per_month", "duration_ms"],
+    ),
     ("aws_sqs_queue", &["requests_per_month"]),
     ("aws_cloudwatch_event_rule", &["events_per_month"]),
 ];
@@ -21,6 +24,12 @@ pub const KEYS: &[(&str, &[&str])] = &[
 /// What one instance is declared to use: key → number.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Usage(BTreeMap<String, f64>);
+
+impl<const N: usize> From<[(&str, f64); N]> for Usage {
+    fn from(pairs: [(&str, f64); N]) -> Usage {
+        Usage(pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+    }
+}
 
 impl Usage {
     pub fn get(&self, key: &str) -> Option<f64> {
@@ -68,7 +77,11 @@ impl DeclaredUsage {
                     declared.notes.push(format!(
                         "usage \"{}\": {type_name} takes {}, not {key}",
                         decl.address,
-                        if keys.is_empty() { "no usage".to_string() } else { keys.join(", ") }
+                        if keys.is_empty() {
+                            "no usage".to_string()
+                        } else {
+                            keys.join(", ")
+                        }
                     ));
                     continue;
                 }
@@ -82,10 +95,9 @@ impl DeclaredUsage {
                             decl.address
                         )),
                     },
-                    Err(d) => declared.notes.push(format!(
-                        "usage \"{}\": {key}: {}",
-                        decl.address, d.message
-                    )),
+                    Err(d) => declared
+                        .notes
+                        .push(format!("usage \"{}\": {key}: {}", decl.address, d.message)),
                 }
             }
         }

@@ -41,7 +41,13 @@ pub fn human(cost: &Cost, color: bool) -> String {
     );
     let figures: Vec<String> = shown
         .iter()
-        .map(|r| format!("{} → {}", dollars(r.monthly_before), dollars(r.monthly_after)))
+        .map(|r| {
+            format!(
+                "{} → {}",
+                dollars(r.monthly_before),
+                dollars(r.monthly_after)
+            )
+        })
         .collect();
     let figures_width = figures.iter().map(|f| f.chars().count()).max().unwrap_or(0);
     for (r, figure) in shown.iter().zip(&figures) {
@@ -133,11 +139,17 @@ mod tests {
     #[test]
     fn human_lists_priced_or_changing_resources_and_the_total() {
         let text = human(&cost(), false);
-        assert!(text.contains("  aws_ebs_volume.data  $0.00 → $4.00  50 GB gp3"), "{text}");
+        assert!(
+            text.contains("  aws_ebs_volume.data  $0.00 → $4.00  50 GB gp3"),
+            "{text}"
+        );
         assert!(text.contains("aws_kms_key.ebs"), "{text}");
         assert!(!text.contains("aws_s3_bucket.logs"), "{text}");
         assert!(text.contains("note: aws_foo.x: no price"), "{text}");
-        assert!(text.ends_with("\nMonthly cost: $1.00 → $5.00 (+$4.00) USD\n"), "{text}");
+        assert!(
+            text.ends_with("\nMonthly cost: $1.00 → $5.00 (+$4.00) USD\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -147,7 +159,10 @@ mod tests {
         assert_eq!(j["monthly_after"], 5.0);
         assert_eq!(j["resources"][0]["address"], "aws_ebs_volume.data");
         assert_eq!(j["resources"][0]["monthly_after"], 4.0);
-        assert_eq!(j["resources"][2]["basis"], "usage-based: storage and requests not estimated");
+        assert_eq!(
+            j["resources"][2]["basis"],
+            "usage-based: storage and requests not estimated"
+        );
     }
 
     #[test]
