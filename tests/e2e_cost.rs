@@ -117,6 +117,13 @@ fn example_stack_plan_shows_its_monthly_cost() {
     assert_eq!(money(&sync["monthly_before"]), cents(instance), "{sync:#}");
     let small = SATURDAY_HOURS * hourly_rate(&resize, 0.0208) + ROOT;
     assert_eq!(money(&sync["monthly_after"]), cents(small), "{sync:#}");
+    assert!(
+        sync["basis_before"]
+            .as_str()
+            .unwrap()
+            .starts_with("t3.micro 17.39 h"),
+        "{sync:#}"
+    );
     assert_eq!(money(&resize["cost"]["monthly_before"]), scheduled_total);
     assert_eq!(
         money(&resize["cost"]["monthly_after"]),

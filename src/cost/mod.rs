@@ -41,6 +41,8 @@ pub struct ResourceCost {
     pub monthly_after: f64,
     /// How the figure was made (the planned one, or the prior one for a delete).
     pub basis: String,
+    /// How the prior figure was made, when it was made differently.
+    pub basis_before: Option<String>,
     /// The plan changes this resource.
     pub changing: bool,
 }
@@ -155,11 +157,16 @@ pub fn estimate(inputs: &Inputs) -> Cost {
             .or(was.as_ref())
             .map(|(_, b)| b.clone())
             .unwrap_or_default();
+        let basis_before = match (&was, &will) {
+            (Some((_, before)), Some(_)) if *before != basis => Some(before.clone()),
+            _ => None,
+        };
         cost.resources.push(ResourceCost {
             address,
             monthly_before: was.map_or(0.0, |(m, _)| m),
             monthly_after: will.map_or(0.0, |(m, _)| m),
             basis,
+            basis_before,
             changing: change.action != Action::NoOp,
         });
     }

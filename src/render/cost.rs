@@ -77,12 +77,16 @@ pub fn json(cost: &Cost) -> Json {
         .resources
         .iter()
         .map(|r| {
-            json!({
+            let mut j = json!({
                 "address": r.address,
                 "monthly_before": round_cents(r.monthly_before),
                 "monthly_after": round_cents(r.monthly_after),
                 "basis": r.basis,
-            })
+            });
+            if let Some(before) = &r.basis_before {
+                j["basis_before"] = Json::from(before.clone());
+            }
+            j
         })
         .collect();
     json!({
@@ -115,6 +119,7 @@ mod tests {
                     monthly_before: 0.0,
                     monthly_after: 4.0,
                     basis: "50 GB gp3 × $0.08/GB-month".into(),
+                    basis_before: None,
                     changing: true,
                 },
                 ResourceCost {
@@ -122,6 +127,7 @@ mod tests {
                     monthly_before: 1.0,
                     monthly_after: 1.0,
                     basis: "customer managed key × $1.00/month".into(),
+                    basis_before: None,
                     changing: false,
                 },
                 ResourceCost {
@@ -129,6 +135,7 @@ mod tests {
                     monthly_before: 0.0,
                     monthly_after: 0.0,
                     basis: "usage-based: storage and requests not estimated".into(),
+                    basis_before: Some("usage-based: before".into()),
                     changing: false,
                 },
             ],
