@@ -38,13 +38,28 @@ fn cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// The instance's hourly items: its type, and a public IPv4 address when it gets one.
-fn hourly_rate(plan: &Json, instance_rate: f64) -> f64 {
-    let public = plan["resource_changes"]
+/// The planned value of `pointer` in the change of `address`.
+fn planned(plan: &Json, address: &str, pointer: &str) -> Json {
+    plan["resource_changes"]
         .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["address"] == "aws_instance.sync"))
-        .map(|c| c["change"]["after"]["associate_public_ip_address"] == true)
-        .unwrap_or(false);
+        .and_then(|cs| cs.iter().find(|c| c["address"] == address))
+        .and_then(|c| c["change"]["after"].pointer(pointer).cloned())
+        .unwrap_or_default()
+}
+
+/// The instance's hourly items: its type, and a public IPv4 address when it gets
+/// one (asked for, or left to a subnet that assigns one at launch).
+fn hourly_rate(plan: &Json, instance_rate: f64) -> f64 {
+    let public = match planned(plan, "aws_instance.sync", "/associate_public_ip_address") {
+        Json::Bool(asked) => asked,
+        _ => plan["resource_changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| {
+                c["type"] == "aws_subnet" && c["change"]["after"]["map_public_ip_on_launch"] == true
+            }),
+    };
     instance_rate + if public { 0.005 } else { 0.0 }
 }
 

@@ -79,7 +79,7 @@ fn of_type<'s, 'a>(
 
 /// The objects of `type_name` that `from`'s attribute `attr` names: by value
 /// (an id, arn or name) when known, else by the reference written in configuration.
-fn linked<'a>(
+pub fn linked<'a>(
     side: &Side<'a>,
     stack: &Stack,
     from: (&InstanceAddr, &Object),

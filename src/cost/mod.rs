@@ -4,6 +4,7 @@
 pub mod cron;
 pub mod estimate;
 pub mod links;
+pub mod overlap;
 pub mod prices;
 pub mod schedule;
 pub mod usage;
@@ -14,6 +15,7 @@ use crate::plan::{Action, Plan, ResourceChange};
 use crate::value::{Object, Value};
 use estimate::{Hours, Priced};
 use links::{PowerSchedule, Side};
+use overlap::Overlaps;
 use std::collections::{BTreeMap, BTreeSet};
 use usage::DeclaredUsage;
 
@@ -109,15 +111,15 @@ pub fn estimate(inputs: &Inputs) -> Cost {
     cost.notes
         .extend(hours_before.notes.iter().chain(&hours_after.notes).cloned());
 
-    let volumes_before = managed_volume_ids(&before);
-    let volumes_after = managed_volume_ids(&after);
+    let overlaps_before = Overlaps::of(&before, inputs.stack);
+    let overlaps_after = Overlaps::of(&after, inputs.stack);
 
     let mut unpriced = BTreeSet::new();
     for change in changes {
         let usage = declared.of(&change.addr);
-        let price = |obj: Option<&Object>, scheduled: &RunningHours, volumes: &BTreeSet<&str>| {
+        let price = |obj: Option<&Object>, scheduled: &RunningHours, overlaps: &Overlaps| {
             obj.map(|o| {
-                let o = &without_volumes(o, volumes);
+                let o = &overlaps.as_priced(&change.addr, o);
                 let hours = match usage.get("hours_per_month") {
                     Some(h) => Hours {
                         hours: h,
@@ -134,8 +136,8 @@ pub fn estimate(inputs: &Inputs) -> Cost {
                 )
             })
         };
-        let was = price(change.before.as_ref(), &hours_before, &volumes_before);
-        let will = price(change.after.as_ref(), &hours_after, &volumes_after);
+        let was = price(change.before.as_ref(), &hours_before, &overlaps_before);
+        let will = price(change.after.as_ref(), &hours_after, &overlaps_after);
         let mut figure = |p: &Option<Priced>| match p {
             Some(Priced::Cost { monthly, basis }) => Some((*monthly, basis.clone())),
             Some(Priced::NoPrice(why)) => {
@@ -177,30 +179,6 @@ pub fn estimate(inputs: &Inputs) -> Cost {
     cost.monthly_before = cost.resources.iter().map(|r| r.monthly_before).sum();
     cost.monthly_after = cost.resources.iter().map(|r| r.monthly_after).sum();
     cost
-}
-
-/// The ids of the `aws_ebs_volume`s on a side: priced there, so not again
-/// among the block devices an instance reports once they are attached.
-fn managed_volume_ids<'a>(side: &Side<'a>) -> BTreeSet<&'a str> {
-    side.iter()
-        .filter(|(a, _)| a.resource.type_name == "aws_ebs_volume")
-        .filter_map(|(_, o)| o.get("id").and_then(Value::as_str))
-        .collect()
-}
-
-/// `obj` without the `ebs_block_device` entries of `volumes`.
-fn without_volumes(obj: &Object, volumes: &BTreeSet<&str>) -> Object {
-    let mut obj = obj.clone();
-    if let Some(Value::List(devices)) = obj.get_mut("ebs_block_device") {
-        devices.retain(|d| {
-            let id = d
-                .as_object()
-                .and_then(|o| o.get("volume_id"))
-                .and_then(Value::as_str);
-            !id.is_some_and(|id| volumes.contains(id))
-        });
-    }
-    obj
 }
 
 /// Hours per month of each scheduled instance (others run all month).

@@ -342,3 +342,55 @@ fn a_delete_counts_before_only_and_unpriced_types_are_noted() {
         cost.notes
     );
 }
+
+const NETWORK: &str = r#"
+resource "aws_subnet" "public" {
+  map_public_ip_on_launch = true
+}
+
+resource "aws_instance" "web" {
+  instance_type = "t3.micro"
+  subnet_id     = aws_subnet.public.id
+}
+
+resource "aws_instance" "fixed" {
+  instance_type = "t3.micro"
+  subnet_id     = aws_subnet.public.id
+}
+
+resource "aws_eip" "fixed" {
+  instance = aws_instance.fixed.id
+}
+"#;
+
+#[test]
+fn public_addresses_come_from_the_subnet_and_an_eip_is_billed_once() {
+    let instance = || json!({ "id": "?", "instance_type": "t3.micro", "subnet_id": "?", "associate_public_ip_address": "?" });
+    let p = plan(vec![
+        change(
+            "aws_subnet.public",
+            json!(null),
+            json!({ "id": "?", "map_public_ip_on_launch": true }),
+        ),
+        change("aws_instance.web", json!(null), instance()),
+        change("aws_instance.fixed", json!(null), instance()),
+        change(
+            "aws_eip.fixed",
+            json!(null),
+            json!({ "instance": "?", "public_ip": "?" }),
+        ),
+    ]);
+    let cost = estimate_for(NETWORK, &p, "us-east-1");
+    let web = resource(&cost, "aws_instance.web");
+    assert!(
+        close(web.monthly_after, 730.0 * (0.0104 + 0.005)),
+        "{web:?}"
+    );
+    let fixed = resource(&cost, "aws_instance.fixed");
+    assert!(close(fixed.monthly_after, 730.0 * 0.0104), "{fixed:?}");
+    assert!(close(resource(&cost, "aws_eip.fixed").monthly_after, 3.65));
+    assert!(cost
+        .resources
+        .iter()
+        .all(|r| r.address != "aws_subnet.public"));
+}
