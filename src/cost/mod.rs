@@ -9,7 +9,7 @@ pub mod prices;
 pub mod schedule;
 pub mod usage;
 
-use crate::addr::{Mode, ResourceAddr};
+use crate::addr::{InstanceAddr, Mode, ResourceAddr};
 use crate::config::Stack;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::value::{Object, Value};
@@ -34,6 +34,8 @@ pub struct Cost {
     pub resources: Vec<ResourceCost>,
     /// What the figures leave out: types without a price, unusable schedules, ...
     pub notes: Vec<String>,
+    /// False when nothing could be priced (no table, or a region it lacks).
+    pub estimated: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,6 +71,7 @@ pub fn estimate(inputs: &Inputs) -> Cost {
         monthly_after: 0.0,
         resources: Vec::new(),
         notes: Vec::new(),
+        estimated: false,
     };
     let table = match prices::table() {
         Ok(t) => t,
@@ -89,6 +92,7 @@ pub fn estimate(inputs: &Inputs) -> Cost {
         return cost;
     };
 
+    cost.estimated = true;
     let changes: Vec<&ResourceChange> = inputs
         .plan
         .changes
@@ -183,12 +187,12 @@ pub fn estimate(inputs: &Inputs) -> Cost {
 
 /// Hours per month of each scheduled instance (others run all month).
 struct RunningHours {
-    scheduled: BTreeMap<crate::addr::InstanceAddr, Hours>,
+    scheduled: BTreeMap<InstanceAddr, Hours>,
     notes: Vec<String>,
 }
 
 impl RunningHours {
-    fn of(&self, addr: &crate::addr::InstanceAddr) -> Hours {
+    fn of(&self, addr: &InstanceAddr) -> Hours {
         self.scheduled.get(addr).cloned().unwrap_or(Hours {
             hours: HOURS_PER_MONTH,
             source: "always on".into(),
@@ -196,9 +200,7 @@ impl RunningHours {
     }
 }
 
-fn running_hours(
-    schedules: &BTreeMap<crate::addr::InstanceAddr, Vec<PowerSchedule>>,
-) -> RunningHours {
+fn running_hours(schedules: &BTreeMap<InstanceAddr, Vec<PowerSchedule>>) -> RunningHours {
     let mut running = RunningHours {
         scheduled: BTreeMap::new(),
         notes: Vec::new(),

@@ -61,13 +61,17 @@ pub fn human(cost: &Cost, color: bool) -> String {
     for note in &cost.notes {
         out.push_str(&format!("  {} {note}\n", p.yellow("note:")));
     }
-    let total = format!(
-        "Monthly cost: {} → {} ({}) {}",
-        dollars(cost.monthly_before),
-        dollars(cost.monthly_after),
-        delta(cost.monthly_after - cost.monthly_before),
-        cost.currency
-    );
+    let total = if cost.estimated {
+        format!(
+            "Monthly cost: {} → {} ({}) {}",
+            dollars(cost.monthly_before),
+            dollars(cost.monthly_after),
+            delta(cost.monthly_after - cost.monthly_before),
+            cost.currency
+        )
+    } else {
+        "Monthly cost: not estimated".to_string()
+    };
     out.push_str(&format!("\n{}\n", p.bold(&total)));
     out
 }
@@ -89,12 +93,14 @@ pub fn json(cost: &Cost) -> Json {
             j
         })
         .collect();
+    // Not estimated: no figures rather than zeros.
+    let total = |amount: f64| cost.estimated.then(|| round_cents(amount));
     json!({
         "currency": cost.currency,
         "region": cost.region,
         "prices": { "as_of": cost.prices_as_of, "source": cost.prices_source },
-        "monthly_before": round_cents(cost.monthly_before),
-        "monthly_after": round_cents(cost.monthly_after),
+        "monthly_before": total(cost.monthly_before),
+        "monthly_after": total(cost.monthly_after),
         "resources": resources,
         "notes": cost.notes,
     })
@@ -140,6 +146,7 @@ mod tests {
                 },
             ],
             notes: vec!["aws_foo.x: no price for aws_foo in the table; not included".into()],
+            estimated: true,
         }
     }
 
@@ -170,6 +177,20 @@ mod tests {
             j["resources"][2]["basis"],
             "usage-based: storage and requests not estimated"
         );
+    }
+
+    #[test]
+    fn a_region_without_prices_has_no_figures() {
+        let none = Cost {
+            resources: Vec::new(),
+            notes: vec!["region ap-south-2 is not in the price table".into()],
+            estimated: false,
+            ..cost()
+        };
+        let text = human(&none, false);
+        assert!(text.contains("note: region ap-south-2"), "{text}");
+        assert!(text.ends_with("\nMonthly cost: not estimated\n"), "{text}");
+        assert!(json(&none)["monthly_after"].is_null());
     }
 
     #[test]
