@@ -176,7 +176,12 @@ fn instance(obj: &Object, hours: &Hours, p: &RegionPrices) -> Priced {
     let public_ip = obj.bool("associate_public_ip_address") == Some(true)
         || obj.str("public_ip").is_some_and(|ip| !ip.is_empty());
     if public_ip {
-        parts.push(per_hour("public IPv4", hours, p.public_ipv4_hour));
+        // The same hours as the instance, said once.
+        let same = Hours {
+            hours: hours.hours,
+            source: String::new(),
+        };
+        parts.push(per_hour("public IPv4", &same, p.public_ipv4_hour));
     }
     if obj.get("root_block_device").is_some_and(Value::is_unknown) {
         parts.push(Part::new(
@@ -348,18 +353,21 @@ impl Part {
     }
 }
 
+/// `hours` × `rate`; the basis names where the hours come from unless that is empty.
 fn per_hour(what: &str, hours: &Hours, rate: f64) -> Part {
+    let source = match hours.source.as_str() {
+        "" => String::new(),
+        s => format!(" ({s})"),
+    };
     Part::new(
         hours.hours * rate,
         format!(
-            "{what} {} h ({}) × {}/h",
+            "{what} {} h{source} × {}/h",
             num(hours.hours),
-            hours.source,
             money_rate(rate)
         ),
     )
 }
-
 fn usage_based(what: &str) -> Part {
     Part::new(0.0, format!("usage-based: {what}"))
 }
@@ -451,7 +459,7 @@ mod tests {
         );
         assert_eq!(
             basis,
-            "t3.micro 12 h (declared usage) × $0.0104/h + public IPv4 12 h (declared usage) × $0.005/h \
+            "t3.micro 12 h (declared usage) × $0.0104/h + public IPv4 12 h × $0.005/h \
              + root 16 GB gp3 × $0.08/GB-month"
         );
     }
