@@ -6,6 +6,7 @@ use super::links::{linked, Side};
 use crate::addr::InstanceAddr;
 use crate::config::Stack;
 use crate::value::{Object, ObjectExt, Value};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// What the other resources of one side of the plan account for.
@@ -40,11 +41,11 @@ impl<'a> Overlaps<'a> {
     }
 
     /// `obj` as priced: an instance adjusted, anything else as it is.
-    pub fn as_priced(&self, addr: &InstanceAddr, obj: &Object) -> Object {
-        let mut obj = obj.clone();
+    pub fn as_priced<'o>(&self, addr: &InstanceAddr, obj: &'o Object) -> Cow<'o, Object> {
         if addr.resource.type_name != "aws_instance" {
-            return obj;
+            return Cow::Borrowed(obj);
         }
+        let mut obj = obj.clone();
         if let Some(Value::List(devices)) = obj.get_mut("ebs_block_device") {
             devices.retain(|d| {
                 let id = d.as_object().and_then(|o| o.str("volume_id"));
@@ -70,6 +71,6 @@ impl<'a> Overlaps<'a> {
         if !public {
             obj.remove("public_ip");
         }
-        obj
+        Cow::Owned(obj)
     }
 }
