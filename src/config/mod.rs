@@ -1072,6 +1072,31 @@ mod tests {
     }
 
     #[test]
+    fn usage_blocks_of_the_recon_block_are_recorded_with_their_address() {
+        let src = "recon {\n  usage \"aws_instance.sync\" {\n    hours_per_month = var.hours\n  }\n}\n\nrecon {\n  usage {\n  }\n}\n";
+        let err =
+            Stack::from_sources(Path::new("."), vec![("main.hcl".into(), src.into())]).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{:?}", err.0);
+        assert!(
+            err.0[0]
+                .message
+                .contains("usage block needs 1 label(s): ADDRESS"),
+            "{}",
+            err.0[0].message
+        );
+        let ok = src.split("\n\n").next().unwrap_or_default();
+        let stack =
+            Stack::from_sources(Path::new("."), vec![("main.hcl".into(), ok.into())]).unwrap();
+        assert_eq!(stack.usage.len(), 1);
+        assert_eq!(stack.usage[0].address, "aws_instance.sync");
+        assert!(stack.usage[0]
+            .body
+            .body
+            .get_attribute("hours_per_month")
+            .is_some());
+    }
+
+    #[test]
     fn a_module_needs_a_literal_source() {
         let src =
             "module \"web\" {\n  source = var.path\n}\nmodule \"db\" {\n  engine = \"pg\"\n}\n";
