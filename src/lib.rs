@@ -5,6 +5,7 @@ pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod diag;
 pub mod graph;
 pub mod plan;

@@ -2,7 +2,7 @@
 //! guards, ask, apply, report.
 
 use super::interrupt::Phase;
-use super::plan::{make_plan, policies, replan_saved, show, Planned};
+use super::plan::{make_plan, policies, replan_saved, show, show_cost, Planned};
 use super::{CliError, Ctx, TargetArgs, VarArgs, EXIT_ERROR, EXIT_OK};
 use crate::addr::InstanceAddr;
 use crate::apply::progress::Progress;
@@ -79,6 +79,7 @@ pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
             args.targeting.apply_to(&mut opts)?;
             let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
             show(ctx, &planned);
+            show_cost(ctx, &planned);
             execute(ctx, planned, &args.guard, true, Some(args.policy_fail_on)).await
         }
     }
@@ -99,6 +100,7 @@ pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
     .apply_to(&mut opts)?;
     let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
     show(ctx, &planned);
+    show_cost(ctx, &planned);
     execute(ctx, planned, &args.guard, true, None).await
 }
 

@@ -3,6 +3,7 @@
 use super::{schema_lookup, CliError, Ctx, TargetArgs, VarArgs, EXIT_CHANGES, EXIT_OK};
 use crate::aws::AwsProvider;
 use crate::config::Stack;
+use crate::cost::{self, Cost};
 use crate::graph::ConfigGraph;
 use crate::plan::resolve::{resolve_pending, Resolution};
 use crate::plan::saved::{SavedPlan, SavedPlanError};
@@ -83,6 +84,8 @@ pub struct Planned {
     /// The pending creates of an interrupted apply, resolved in `state` (which
     /// apply then writes) before planning.
     pub resolved: Vec<Resolution>,
+    /// The monthly cost before and after the plan.
+    pub cost: Cost,
 }
 
 pub async fn make_plan(
@@ -97,6 +100,18 @@ pub async fn make_plan(
     let provider = ctx.provider().await;
     let resolved = resolve_pending(&mut state, &provider).await?;
     let output = plan::plan(&stack, &graph, &vars, &provider, &state, opts).await?;
+    let region = ctx
+        .aws_config()
+        .await
+        .region()
+        .map_or_else(|| "us-east-1".to_string(), ToString::to_string);
+    let cost = cost::estimate(&cost::Inputs {
+        plan: &output.plan,
+        stack: &stack,
+        vars: &vars,
+        values: &output.values,
+        region: &region,
+    });
     Ok(Planned {
         stack,
         vars,
@@ -106,6 +121,7 @@ pub async fn make_plan(
         provider,
         output,
         resolved,
+        cost,
     })
 }
 
@@ -146,6 +162,7 @@ pub fn plan_json(
         let checked = evaluate_policies(planned, threshold)?;
         json["policy_checks"] = crate::policy::report::json::render(&checked.report, threshold);
     }
+    json["cost"] = render::cost::json(&planned.cost);
     Ok(json)
 }
 
@@ -161,6 +178,11 @@ pub fn show(ctx: &Ctx, planned: &Planned) {
         "{}",
         render::plan_human::render(&planned.output.plan, &lookup, ctx.color)
     );
+}
+
+/// The monthly cost before and after the plan.
+pub fn show_cost(ctx: &Ctx, planned: &Planned) {
+    out!("{}", render::cost::human(&planned.cost, ctx.color));
 }
 
 /// Evaluates the security policies over the planned values.
@@ -234,6 +256,7 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
         if !args.destroy {
             policies(ctx, &planned, args.policy_fail_on)?;
         }
+        show_cost(ctx, &planned);
     }
     if let Some(out) = &args.out {
         SavedPlan::new(

@@ -1,7 +1,7 @@
 //! `recon show [FILE]`: the state (every resource and output), or a saved plan as
 //! `recon apply FILE` would apply it, for people (default) or tools (`--json`).
 
-use super::plan::{plan_json, replan_saved, show as show_plan};
+use super::plan::{plan_json, replan_saved, show as show_plan, show_cost};
 use super::{CliError, Ctx, EXIT_OK};
 use crate::policy::Severity;
 use crate::state::State;
@@ -31,6 +31,7 @@ pub async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<i32, CliError> {
             );
         } else {
             show_plan(ctx, &planned);
+            show_cost(ctx, &planned);
         }
         return Ok(EXIT_OK);
     }

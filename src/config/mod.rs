@@ -144,6 +144,16 @@ pub struct BackendConfig {
     pub span: Span,
 }
 
+/// `recon { usage "aws_instance.sync" { hours_per_month = 12 } }`: how a
+/// resource (all its instances) or one instance is used, for the plan's cost.
+#[derive(Clone, Debug)]
+pub struct UsageDecl {
+    /// The address as written: a resource or one instance of it.
+    pub address: String,
+    pub body: BodyIn,
+    pub span: Span,
+}
+
 /// A parsed stack directory.
 #[derive(Clone, Debug)]
 pub struct Stack {
@@ -161,6 +171,8 @@ pub struct Stack {
     pub imports: Vec<ImportBlock>,
     /// `module` blocks: only ever set by [`Stack::load_with_modules`].
     pub modules: IndexMap<String, ModuleCall>,
+    /// `usage` blocks of the recon block, in the order written.
+    pub usage: Vec<UsageDecl>,
 }
 
 impl Stack {
@@ -208,6 +220,7 @@ impl Stack {
                 outputs: IndexMap::new(),
                 imports: Vec::new(),
                 modules: IndexMap::new(),
+                usage: Vec::new(),
             },
             errors: Vec::new(),
             modules,
@@ -947,6 +960,20 @@ impl Loader {
                         span,
                     });
                 }
+                Structure::Block(b) if b.ident.as_str() == "usage" => {
+                    let span = Span::new(file, b.ident.span());
+                    let Some(labels) = self.labels(&b, &span, &["ADDRESS"]) else {
+                        continue;
+                    };
+                    self.stack.usage.push(UsageDecl {
+                        address: labels[0].clone(),
+                        body: BodyIn {
+                            file: file.clone(),
+                            body: b.body,
+                        },
+                        span,
+                    });
+                }
                 other => {
                     let span = match &other {
                         Structure::Attribute(a) => Span::new(file, a.key.span()),
@@ -954,7 +981,7 @@ impl Loader {
                     };
                     self.errors.push(
                         Diag::at(&span, "unsupported setting in the recon block", "not expected here")
-                            .with_help("the recon block holds backend \"local\" { path = ... } or backend \"s3\" { ... }"),
+                            .with_help("the recon block holds backend \"local\" { path = ... }, backend \"s3\" { ... }, encryption { ... } and usage \"ADDRESS\" { ... }"),
                     );
                 }
             }
@@ -1042,6 +1069,31 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn usage_blocks_of_the_recon_block_are_recorded_with_their_address() {
+        let src = "recon {\n  usage \"aws_instance.sync\" {\n    hours_per_month = var.hours\n  }\n}\n\nrecon {\n  usage {\n  }\n}\n";
+        let err =
+            Stack::from_sources(Path::new("."), vec![("main.hcl".into(), src.into())]).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{:?}", err.0);
+        assert!(
+            err.0[0]
+                .message
+                .contains("usage block needs 1 label(s): ADDRESS"),
+            "{}",
+            err.0[0].message
+        );
+        let ok = src.split("\n\n").next().unwrap_or_default();
+        let stack =
+            Stack::from_sources(Path::new("."), vec![("main.hcl".into(), ok.into())]).unwrap();
+        assert_eq!(stack.usage.len(), 1);
+        assert_eq!(stack.usage[0].address, "aws_instance.sync");
+        assert!(stack.usage[0]
+            .body
+            .body
+            .get_attribute("hours_per_month")
+            .is_some());
     }
 
     #[test]

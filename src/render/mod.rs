@@ -1,7 +1,9 @@
-//! Views of a plan: Terraform's human format and its `show -json` shape.
+//! Views of a plan: Terraform's human format and its `show -json` shape, and
+//! the plan's monthly cost.
 //!
 //! Renderers read plans and never change them.
 
+pub mod cost;
 pub mod plan_human;
 pub mod plan_json;
 #[cfg(test)]
