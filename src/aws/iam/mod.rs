@@ -8,6 +8,7 @@ use std::sync::Arc;
 mod bulk;
 pub mod instance_profile;
 pub mod policy;
+pub mod policy_document;
 pub mod role;
 pub mod role_policy;
 pub mod role_policy_attachment;
@@ -29,6 +30,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
 pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
     let _ = clients;
     vec![
+        Arc::new(policy_document::PolicyDocument::new()),
         // data source registrations
     ]
 }
