@@ -14,6 +14,9 @@ pub mod role_policy;
 pub mod role_policy_attachment;
 mod shared;
 
+// For tests that read documents back from IAM.
+pub use shared::decode_policy;
+
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     vec![
         Arc::new(role::IamRole::new(clients)),
