@@ -795,6 +795,10 @@ async fn plan_block(
             }
             Mode::Managed => {
                 let requested = replace.contains(&inst_addr);
+                let config = match provider.resource(&addr.type_name) {
+                    Some(rt) => rt.normalise_config(config),
+                    None => config,
+                };
                 let mut change = plan_instance(
                     provider,
                     state,
