@@ -262,10 +262,20 @@ fn policy_documents_from_data_sources_apply_and_replan_clean() {
     let iam = aws_sdk_iam::Client::new(&moto.sdk_config());
     let (trust, document) = common::runtime().block_on(async {
         let role = iam.get_role().role_name("pd-app").send().await.unwrap();
-        let trust = role.role().unwrap().assume_role_policy_document().unwrap().to_string();
+        let trust = role
+            .role()
+            .unwrap()
+            .assume_role_policy_document()
+            .unwrap()
+            .to_string();
         let arn = "arn:aws:iam::123456789012:policy/pd-access";
         let policy = iam.get_policy().policy_arn(arn).send().await.unwrap();
-        let version = policy.policy().unwrap().default_version_id().unwrap().to_string();
+        let version = policy
+            .policy()
+            .unwrap()
+            .default_version_id()
+            .unwrap()
+            .to_string();
         let got = iam
             .get_policy_version()
             .policy_arn(arn)
@@ -273,7 +283,12 @@ fn policy_documents_from_data_sources_apply_and_replan_clean() {
             .send()
             .await
             .unwrap();
-        let document = got.policy_version().unwrap().document().unwrap().to_string();
+        let document = got
+            .policy_version()
+            .unwrap()
+            .document()
+            .unwrap()
+            .to_string();
         (trust, document)
     });
     let parse = |text: &str| -> serde_json::Value {

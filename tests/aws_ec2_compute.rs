@@ -678,7 +678,12 @@ resource "aws_ebs_volume" "data" {
     ok(moto.run(
         cwd,
         &stack,
-        &["destroy", "--auto-approve", "--allow-data-loss", "aws_ebs_volume.data"],
+        &[
+            "destroy",
+            "--auto-approve",
+            "--allow-data-loss",
+            "aws_ebs_volume.data",
+        ],
     ));
 }
 

@@ -719,7 +719,11 @@ fn a_condition_operator_written_twice_is_an_error_and_two_keys_under_one_are_kep
         run.stderr
     );
     assert!(run.stderr.contains("main.tf:9:12"), "{}", run.stderr);
-    assert!(!run.stderr.contains("aws_iam_policy.both"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("aws_iam_policy.both"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A policy document that is not valid JSON is refused where written, and never

@@ -470,7 +470,9 @@ fn with_variables(strings: Strings, version: &str) -> ProviderResult<Strings> {
     };
     Ok(match strings {
         Strings::One(s) => Strings::One(replace(s)?),
-        Strings::Many(items) => Strings::Many(items.into_iter().map(replace).collect::<Result<_, _>>()?),
+        Strings::Many(items) => {
+            Strings::Many(items.into_iter().map(replace).collect::<Result<_, _>>()?)
+        }
     })
 }
 
@@ -549,8 +551,8 @@ fn parse_principals(json: &Json) -> Result<Vec<Principal>, String> {
                 let identifiers = match ids {
                     Json::String(s) => Strings::One(s.clone()),
                     Json::Array(items) => {
-                        let mut ids = strings_of(items)
-                            .map_err(|e| format!("{kind}: identifiers {e}"))?;
+                        let mut ids =
+                            strings_of(items).map_err(|e| format!("{kind}: identifiers {e}"))?;
                         // Sorted on reading, reversed on writing: the provider's order.
                         ids.sort();
                         ids.reverse();
@@ -587,7 +589,11 @@ fn parse_conditions(json: &Json) -> Result<Vec<Condition>, String> {
                 Json::Array(items) => {
                     Strings::Many(strings_of(items).map_err(|e| format!("{test}.{variable}: {e}"))?)
                 }
-                other => return Err(format!("{test}.{variable}: {other} is not a value IAM takes")),
+                other => {
+                    return Err(format!(
+                        "{test}.{variable}: {other} is not a value IAM takes"
+                    ))
+                }
             };
             out.push(Condition {
                 test: test.clone(),

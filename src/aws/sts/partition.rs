@@ -80,8 +80,18 @@ mod tests {
         for (region, partition, suffix, reverse) in [
             ("us-east-1", "aws", "amazonaws.com", "com.amazonaws"),
             ("eu-west-1", "aws", "amazonaws.com", "com.amazonaws"),
-            ("cn-north-1", "aws-cn", "amazonaws.com.cn", "cn.com.amazonaws"),
-            ("us-gov-west-1", "aws-us-gov", "amazonaws.com", "com.amazonaws"),
+            (
+                "cn-north-1",
+                "aws-cn",
+                "amazonaws.com.cn",
+                "cn.com.amazonaws",
+            ),
+            (
+                "us-gov-west-1",
+                "aws-us-gov",
+                "amazonaws.com",
+                "com.amazonaws",
+            ),
             ("us-iso-east-1", "aws-iso", "c2s.ic.gov", "gov.ic.c2s"),
         ] {
             let found = describe(region);

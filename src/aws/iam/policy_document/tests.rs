@@ -202,10 +202,22 @@ fn principals_by_type_sorted_and_star_alone_as_a_string() {
             "actions" => strings(&["s3:GetObject"]),
             "principals" => Value::List(vec![principals(kind, &["*"])]),
         })]);
-        render(&config).unwrap().str("minified_json").unwrap().to_string()
+        render(&config)
+            .unwrap()
+            .str("minified_json")
+            .unwrap()
+            .to_string()
     };
-    assert!(minified("*").contains(r#""Principal":"*""#), "{}", minified("*"));
-    assert!(minified("AWS").contains(r#""Principal":{"AWS":"*"}"#), "{}", minified("AWS"));
+    assert!(
+        minified("*").contains(r#""Principal":"*""#),
+        "{}",
+        minified("*")
+    );
+    assert!(
+        minified("AWS").contains(r#""Principal":{"AWS":"*"}"#),
+        "{}",
+        minified("AWS")
+    );
 }
 
 #[test]
@@ -262,7 +274,11 @@ fn a_source_document_is_overridden_by_sid() {
 #[test]
 fn override_documents_replace_statements_of_their_sid_in_order() {
     // "Example of Merging Override Documents".
-    let one = json_of(&doc(vec![statement("OverridePlaceHolderOne", &["s3:*"], &["*"])]));
+    let one = json_of(&doc(vec![statement(
+        "OverridePlaceHolderOne",
+        &["s3:*"],
+        &["*"],
+    )]));
     let two = json_of(&doc(vec![
         statement("", &["ec2:*"], &["*"]),
         statement("OverridePlaceHolderTwo", &["iam:*"], &["*"]),
@@ -353,14 +369,21 @@ fn repeated_sids_are_refused() {
 #[test]
 fn bad_arguments_are_refused_with_their_name() {
     for (statement_value, needle) in [
-        (with_effect(statement("", &["s3:*"], &["*"]), "allow"), "effect"),
+        (
+            with_effect(statement("", &["s3:*"], &["*"]), "allow"),
+            "effect",
+        ),
         (statement("has-dash", &["s3:*"], &["*"]), "sid"),
     ] {
         let err = render(&doc(vec![statement_value])).unwrap_err();
         assert!(err.message.starts_with("statement[0]: "), "{}", err.message);
         assert!(err.message.contains(needle), "{}", err.message);
     }
-    let mut old = doc(vec![statement("", &["s3:*"], &["arn:aws:s3:::b/&{aws:username}"])]);
+    let mut old = doc(vec![statement(
+        "",
+        &["s3:*"],
+        &["arn:aws:s3:::b/&{aws:username}"],
+    )]);
     old.insert("version".into(), Value::from("2008-10-17"));
     assert!(render(&old).unwrap_err().message.contains("2008-10-17"));
     let config = object! {"source_policy_documents" => strings(&["{not json"])};
@@ -393,5 +416,8 @@ fn strings_are_escaped_as_go_does_and_id_is_the_crc32_of_json() {
 
 #[test]
 fn an_empty_document_has_only_a_version() {
-    assert_eq!(json_of(&Object::new()), "{\n  \"Version\": \"2012-10-17\"\n}");
+    assert_eq!(
+        json_of(&Object::new()),
+        "{\n  \"Version\": \"2012-10-17\"\n}"
+    );
 }
