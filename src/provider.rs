@@ -538,6 +538,13 @@ pub trait ResourceType: Send + Sync {
         Ok(Created::Unknowable)
     }
 
+    /// The configuration as this type reads it: a setting the provider treats as
+    /// unset (Terraform's DiffSuppressFunc, e.g. `iops = 0` on a gp2 volume) is
+    /// removed before the diff, so that it never plans a change AWS cannot make.
+    fn normalise_config(&self, config: Object) -> Object {
+        config
+    }
+
     /// Builds the minimal prior object from which `read` can find an existing
     /// resource by its id (for `recon import`).
     fn import_stub(&self, id: &str) -> Object {

@@ -1,11 +1,13 @@
-//! data aws_ami, aws_availability_zones, aws_caller_identity and aws_region against moto.
+//! data aws_ami, aws_availability_zones, aws_caller_identity, aws_region, aws_partition
+//! and aws_iam_policy_document against moto.
 
 mod common;
 
-use common::Moto;
+use common::{ok, write_stack, Moto};
 use recon::aws::ec2::ami::Ami;
 use recon::aws::ec2::availability_zones::AvailabilityZones;
 use recon::aws::sts::caller_identity::CallerIdentity;
+use recon::aws::sts::partition::Partition;
 use recon::aws::sts::region::Region;
 use recon::aws::Clients;
 use recon::object;
@@ -181,5 +183,133 @@ fn availability_zones_caller_identity_region() {
             .await
             .unwrap_err();
         assert!(err.message.contains("not an AWS region"), "{err}");
+
+        let partition = Partition::new(&clients).read(&Object::new()).await.unwrap();
+        assert_eq!(partition.str("partition"), Some("aws"));
+        assert_eq!(partition.str("id"), Some("aws"));
+        assert_eq!(partition.str("dns_suffix"), Some("amazonaws.com"));
+        assert_eq!(partition.str("reverse_dns_prefix"), Some("com.amazonaws"));
     });
+}
+
+/// A role's trust policy and a managed policy from aws_iam_policy_document
+/// (principals, two keys under one condition operator, a policy variable, an
+/// ARN built from aws_partition): planned as known values, applied, and
+/// planned again with no changes.
+const POLICY_DOCUMENT_STACK: &str = r#"
+data "aws_partition" "current" {}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com", "ec2.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "base" {
+  statement {
+    sid       = "List"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::reports"]
+  }
+}
+
+data "aws_iam_policy_document" "access" {
+  source_policy_documents = [data.aws_iam_policy_document.base.json]
+  statement {
+    sid       = "Read"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::reports/&{aws:username}/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = ["123456789012"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceVpc"
+      values   = ["vpc-1"]
+    }
+  }
+}
+
+resource "aws_iam_role" "app" {
+  name               = "pd-app"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+resource "aws_iam_policy" "access" {
+  name   = "pd-access"
+  policy = data.aws_iam_policy_document.access.json
+}
+"#;
+
+#[test]
+fn policy_documents_from_data_sources_apply_and_replan_clean() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = write_stack(cwd, "policy-docs", POLICY_DOCUMENT_STACK);
+
+    let plan = moto.expect_plan(cwd, &stack, "2 to add, 0 to change");
+    // Known at plan time: the rendered document, not "(known after apply)".
+    assert!(plan.stdout.contains("\"aws:SourceVpc\""), "{}", plan.stdout);
+    ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
+
+    let iam = aws_sdk_iam::Client::new(&moto.sdk_config());
+    let (trust, document) = common::runtime().block_on(async {
+        let role = iam.get_role().role_name("pd-app").send().await.unwrap();
+        let trust = role
+            .role()
+            .unwrap()
+            .assume_role_policy_document()
+            .unwrap()
+            .to_string();
+        let arn = "arn:aws:iam::123456789012:policy/pd-access";
+        let policy = iam.get_policy().policy_arn(arn).send().await.unwrap();
+        let version = policy
+            .policy()
+            .unwrap()
+            .default_version_id()
+            .unwrap()
+            .to_string();
+        let got = iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .unwrap();
+        let document = got
+            .policy_version()
+            .unwrap()
+            .document()
+            .unwrap()
+            .to_string();
+        (trust, document)
+    });
+    let parse = |text: &str| -> serde_json::Value {
+        serde_json::from_str(&recon::aws::iam::decode_policy(text)).unwrap()
+    };
+    let trust = parse(&trust);
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["Service"],
+        serde_json::json!(["lambda.amazonaws.com", "ec2.amazonaws.com"])
+    );
+    let document = parse(&document);
+    assert_eq!(document["Statement"][0]["Sid"], "List");
+    assert_eq!(
+        document["Statement"][1]["Condition"]["StringEquals"],
+        serde_json::json!({"aws:SourceAccount": "123456789012", "aws:SourceVpc": "vpc-1"})
+    );
+    assert_eq!(
+        document["Statement"][1]["Resource"],
+        "arn:aws:s3:::reports/${aws:username}/*"
+    );
+
+    moto.expect_no_changes(cwd, &stack);
+    moto.destroy(cwd, &stack);
 }

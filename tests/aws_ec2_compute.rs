@@ -3,7 +3,7 @@
 mod common;
 
 use aws_sdk_ec2::types::{Filter, InstanceType};
-use common::{meta, planned, Moto};
+use common::{meta, ok, planned, write_stack, Moto};
 use recon::aws::ec2::ebs_volume::{self, EbsVolume};
 use recon::aws::ec2::instance::{self, Instance};
 use recon::aws::ec2::volume_attachment::{self, VolumeAttachment};
@@ -650,6 +650,41 @@ fn ebs_volume_lifecycle() {
         assert_eq!(read_one(&volumes, &updated).await, None);
         volumes.delete(&updated).await.unwrap();
     });
+}
+
+/// `iops = 0` on gp2 means "not set", as in Terraform: AWS reports 3 IOPS per
+/// GiB and no ModifyVolume can make it 0, so the plan after apply is clean.
+#[test]
+fn gp2_volume_with_zero_iops_converges() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = write_stack(
+        cwd,
+        "gp2-zero-iops",
+        r#"
+resource "aws_ebs_volume" "data" {
+  availability_zone = "us-east-1a"
+  encrypted         = true
+  size              = 40
+  type              = "gp2"
+  iops              = 0
+  throughput        = 0
+}
+"#,
+    );
+    ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
+    moto.expect_no_changes(cwd, &stack);
+    ok(moto.run(
+        cwd,
+        &stack,
+        &[
+            "destroy",
+            "--auto-approve",
+            "--allow-data-loss",
+            "aws_ebs_volume.data",
+        ],
+    ));
 }
 
 #[test]

@@ -711,6 +711,37 @@ resource "aws_vpc_security_group_ingress_rule" "r" {
     assert!(plan.stderr.contains("var/main.tf:9:23"), "{}", plan.stderr);
 }
 
+/// Two keys under one condition operator are both kept (compared and sent by
+/// meaning); one operator written twice is refused where written, since any
+/// re-serialisation would keep only the last and drop a condition.
+#[test]
+fn a_condition_operator_written_twice_is_an_error_and_two_keys_under_one_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let both = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+  "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333", "aws:SourceVpc": "vpc-1"}}}]}"#;
+    let twice = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+  "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}, "StringEquals": {"aws:SourceVpc": "vpc-1"}}}]}"#;
+    let src = format!(
+        "resource \"aws_iam_policy\" \"both\" {{\n  policy = <<EOF\n{both}\nEOF\n}}\n\nresource \"aws_iam_policy\" \"twice\" {{\n  policy = <<EOF\n{twice}\nEOF\n}}\n"
+    );
+    stack(tmp.path(), "dup", &[("main.tf", &src)]);
+    let run = recon(tmp.path(), &["validate", "-C", "dup"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "aws_iam_policy.twice.policy: key \"StringEquals\" is written twice in one object"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("main.tf:9:12"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("aws_iam_policy.both"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A policy document that is not valid JSON is refused where written, and never
 /// checked as a document without statements.
 #[test]

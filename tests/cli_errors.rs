@@ -250,3 +250,32 @@ fn huge_lines_counts_widths_and_tokens_get_short_errors() {
         );
     }
 }
+
+/// `validate` judges what plan would, with no AWS: function names, literal types
+/// and the attributes a reference reads; values from variables and resources are
+/// unknown, never an error.
+#[test]
+fn validate_catches_unknown_functions_literal_types_and_missing_attributes() {
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = { n = lenght([\"a\"]) }\n}\n",
+            &["call to unknown function \"lenght\"", "main.hcl:3:16", "did you mean \"length\"?"],
+        ),
+        (
+            "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  enable_dns_support = \"yes\"\n}\n",
+            &["wrong type for \"enable_dns_support\"", "main.hcl:3:24"],
+        ),
+        (
+            "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\nresource \"aws_subnet\" \"s\" {\n  vpc_id     = aws_vpc.main.nonexistent\n  cidr_block = \"10.0.1.0/24\"\n}\n",
+            &["no attribute \"nonexistent\"", "main.hcl:5:16"],
+        ),
+    ];
+    for (src, needles) in cases {
+        let (code, err) = run(src, &["validate"]);
+        assert_eq!(code, 1, "{err}");
+        assert_contains(&err, needles);
+    }
+    let fine = "variable \"cidr\" {}\nresource \"aws_vpc\" \"main\" {\n  cidr_block = var.cidr\n  enable_dns_support = var.cidr == \"\"\n}\nresource \"aws_subnet\" \"s\" {\n  count      = 2\n  vpc_id     = aws_vpc.main.id\n  cidr_block = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)\n}\n";
+    let (code, err) = run(fine, &["validate"]);
+    assert_eq!(code, 0, "{err}");
+}

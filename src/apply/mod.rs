@@ -522,10 +522,11 @@ impl Run<'_> {
     fn planned(
         &self,
         change: &ResourceChange,
-        schema: &Schema,
+        rt: &dyn crate::provider::ResourceType,
         prior: Option<&Object>,
     ) -> Result<Object, String> {
-        let config = self.config(change, schema)?;
+        let schema = rt.schema();
+        let config = rt.normalise_config(self.config(change, schema)?);
         let block = &self.ctx.stack.resources[&change.addr.resource];
         let opts = DiffOptions {
             ignore_changes: &block.lifecycle.ignore_changes,
@@ -563,7 +564,7 @@ impl Run<'_> {
 
     async fn create(&self, change: &ResourceChange) -> Result<(), String> {
         let rt = self.rtype(&change.addr)?;
-        let planned = self.planned(change, rt.schema(), None)?;
+        let planned = self.planned(change, rt.as_ref(), None)?;
         self.gate_check(&change.addr, &planned)?;
         let token = uuid::Uuid::new_v4().to_string();
         let meta = Meta {
@@ -648,7 +649,7 @@ impl Run<'_> {
     async fn update(&self, change: &ResourceChange) -> Result<(), String> {
         let rt = self.rtype(&change.addr)?;
         let prior = change.before.clone().unwrap_or_default();
-        let planned = self.planned(change, rt.schema(), Some(&prior))?;
+        let planned = self.planned(change, rt.as_ref(), Some(&prior))?;
         self.gate_check(&change.addr, &planned)?;
         let meta = self.meta(&change.addr);
         let started = self.ctx.progress.start(&change.addr, JobKind::Update);

@@ -373,16 +373,76 @@ fn has_form(attr: &Attribute) -> bool {
 fn bad_value(attr: &Attribute, value: &Value) -> Option<(String, String)> {
     match value {
         Value::String(text) if attr.cidr => super::cidr::check_network(text).err(),
-        Value::String(text) if attr.ty == Type::Json => serde_json::from_str::<serde_json::Value>(text)
-            .err()
-            .map(|e| {
-                (
+        Value::String(text) if attr.ty == Type::Json => {
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+                return Some((
                     format!("not valid JSON: {e} (in the document)"),
                     "fix the document (a trailing comma? a missing quote?); jsonencode({ ... }) always writes valid JSON".into(),
+                ));
+            }
+            serde_json::from_str::<DistinctKeys>(text).err().map(|e| {
+                (
+                    format!("{e} (in the document)"),
+                    "write the key once, with everything it should hold: e.g. one \"StringEquals\" object with both condition keys".into(),
                 )
-            }),
+            })
+        }
         Value::List(items) => items.iter().find_map(|v| bad_value(attr, v)),
         _ => None,
+    }
+}
+
+/// A JSON document read only to find an object that names one key twice: any
+/// re-serialisation (recon's, IAM's) keeps the last and silently drops the rest,
+/// e.g. the first of two `"StringEquals"` under one `Condition`.
+struct DistinctKeys;
+
+impl<'de> serde::Deserialize<'de> for DistinctKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DistinctKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DistinctKeys {
+    type Value = DistinctKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<DistinctKeys>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        use serde::de::Error as _;
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(A::Error::custom(format!(
+                    "key {key:?} is written twice in one object; only the last would reach AWS"
+                )));
+            }
+            map.next_value::<DistinctKeys>()?;
+        }
+        Ok(self)
     }
 }
 

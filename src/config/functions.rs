@@ -46,6 +46,36 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     FUNCS.iter().map(|f| f.name)
 }
 
+/// The current UTC time as RFC 3339 (`2026-12-05T14:02:09Z`), Terraform's format.
+fn utc_now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Seconds since the Unix epoch as an RFC 3339 UTC time (days to a civil date by
+/// Howard Hinnant's algorithm: no time crate for one function).
+fn rfc3339(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 // ---------------------------------------------------------------------------
 // The table and the generic argument checks
 // ---------------------------------------------------------------------------
@@ -300,6 +330,11 @@ fn whole(n: f64, what: &str) -> Result<i64, String> {
 use Ty::{Any, List, Map, Num, Str};
 
 static FUNCS: &[Func] = &[
+    // Date and time: the time of evaluation (plan, then again at apply), as Terraform
+    // gives the time of apply; a change each plan, as in Terraform.
+    func("timestamp", &[], |_, _| {
+        Ok(Value::String(utc_now_rfc3339()))
+    }),
     // Numbers
     func("abs", &[p("num", Num)], |a, _| {
         Ok(Value::Number(num_arg(a, 0).abs()))
@@ -2246,6 +2281,15 @@ mod tests {
             "upper",
             vec![Value::Null],
             "argument 1 (str) must not be null",
+        );
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::rfc3339(1_796_479_329), "2026-12-05T14:02:09Z");
+        let now = ok("timestamp", vec![]);
+        assert!(
+            now.as_str()
+                .is_some_and(|t| t.len() == 20 && t.ends_with('Z')),
+            "{now}"
         );
         // Automatic conversions, as in Terraform.
         assert_eq!(ok("upper", vec![n(5.0)]), s("5"));

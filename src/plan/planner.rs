@@ -43,12 +43,43 @@ pub fn validate(stack: &Stack, provider: &dyn Provider) -> Result<(), Diags> {
     // Values written out (no references) can be judged before anything is known.
     let (no_vars, no_values) = (Object::new(), BTreeMap::new());
     let literal = Scope::new(stack, &no_vars, &no_values);
+    // Everything else as unknown values of the right shape: function names,
+    // literal types and the attributes a reference reads are judged as plan would.
+    let unknown_vars: Object = stack
+        .variables
+        .keys()
+        .map(|name| (name.clone(), Value::Unknown))
+        .collect();
+    let shapes: BTreeMap<ResourceAddr, Value> = stack
+        .resources
+        .iter()
+        .filter_map(|(addr, block)| {
+            Some((
+                addr.clone(),
+                unknown_shape(block, schema_of(provider, addr)?),
+            ))
+        })
+        .collect();
+    let shaped = Scope::new(stack, &unknown_vars, &shapes);
     for (addr, block) in &stack.resources {
         match schema_of(provider, addr) {
             Some(schema) => {
                 let what = addr.to_string();
-                errors.extend(body::check(schema, &block.body, &what, &block.span));
+                let checked = body::check(schema, &block.body, &what, &block.span);
+                let structure_ok = checked.is_empty();
+                errors.extend(checked);
                 errors.extend(body::check_values(schema, &block.body, &literal, &what));
+                if structure_ok {
+                    let each = block
+                        .for_each
+                        .as_ref()
+                        .map(|_| (Value::Unknown, Value::Unknown));
+                    let count_index = block.count.as_ref().map(|_| 0);
+                    let scope = shaped.for_instance(count_index, each);
+                    if let Err(d) = body::evaluate(schema, &block.body, &scope) {
+                        errors.push(d);
+                    }
+                }
             }
             None => {
                 let (kind, known) = match addr.mode {
@@ -81,6 +112,23 @@ pub fn validate(stack: &Stack, provider: &dyn Provider) -> Result<(), Diags> {
     } else {
         Err(Diags(errors))
     }
+}
+
+/// A block's value before anything is known: every attribute and nested block of
+/// its schema unknown (so that reading one it lacks is an error), or wholly
+/// unknown when `count`/`for_each` make its shape a collection.
+fn unknown_shape(block: &ResourceBlock, schema: &Schema) -> Value {
+    if block.count.is_some() || block.for_each.is_some() {
+        return Value::Unknown;
+    }
+    let names = schema.attributes.iter().map(|a| a.name);
+    let blocks = schema.blocks.iter().map(|b| b.name);
+    Value::Object(
+        names
+            .chain(blocks)
+            .map(|name| (name.to_string(), Value::Unknown))
+            .collect(),
+    )
 }
 
 pub fn schema_of(provider: &dyn Provider, addr: &ResourceAddr) -> Option<&'static Schema> {
@@ -854,6 +902,10 @@ async fn plan_block(
             }
             Mode::Managed => {
                 let requested = replace.contains(&inst_addr);
+                let config = match provider.resource(&addr.type_name) {
+                    Some(rt) => rt.normalise_config(config),
+                    None => config,
+                };
                 let mut change = plan_instance(
                     provider,
                     state,

@@ -15,7 +15,7 @@ use crate::provider::{
     Attribute, ChangeReview, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema,
     Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
-use crate::value::{Object, ObjectExt};
+use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     ResourceType as Ec2ResourceType, Volume, VolumeModificationState, VolumeState, VolumeType,
@@ -236,6 +236,10 @@ impl ResourceType for EbsVolume {
         }
     }
 
+    fn normalise_config(&self, config: Object) -> Object {
+        without_zero_performance(config, "type")
+    }
+
     fn data_loss(&self, prior: &Object) -> Vec<VolumeLoss> {
         match prior.str("id") {
             Some(id) => vec![VolumeLoss {
@@ -281,6 +285,37 @@ fn to_state(
         "snapshot_id" => volume.snapshot_id().filter(|s| !s.is_empty()),
         "tags" => tags::user_tags(volume.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
     }
+}
+
+/// `iops = 0` on a type without provisioned IOPS, and `throughput = 0` on one
+/// without provisioned throughput, mean "not set", as the provider reads them:
+/// AWS reports its own figure (gp2: 3 IOPS per GiB), and no ModifyVolume can
+/// make it 0, so the setting must not plan a change.
+pub(super) fn without_zero_performance(mut config: Object, type_key: &str) -> Object {
+    let (iops, throughput) = match config.get(type_key) {
+        // Known only after apply: leave the figures alone.
+        Some(Value::Unknown) => return config,
+        Some(Value::String(kind)) => (
+            matches!(kind.as_str(), "io1" | "io2" | "gp3"),
+            kind == "gp3",
+        ),
+        // Not configured: AWS picks its default type, which has no provisioned figures.
+        _ => (false, false),
+    };
+    if !iops {
+        config = drop_zero(config, "iops");
+    }
+    if !throughput {
+        config = drop_zero(config, "throughput");
+    }
+    config
+}
+
+fn drop_zero(mut config: Object, key: &str) -> Object {
+    if config.get(key).and_then(Value::as_i64) == Some(0) {
+        config.remove(key);
+    }
+    config
 }
 
 /// Sends ModifyVolume for what differs between `prior` and `planned` (size, type,
@@ -404,4 +439,35 @@ pub(super) async fn wait_volume_modified(
         }
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_zero_performance;
+    use crate::object;
+    use crate::value::Value;
+
+    #[test]
+    fn zero_iops_and_throughput_are_unset_where_the_type_has_no_such_setting() {
+        let gp2 = object! {"type" => "gp2", "iops" => 0, "throughput" => 0, "size" => 8};
+        assert_eq!(
+            without_zero_performance(gp2, "type"),
+            object! {"type" => "gp2", "size" => 8}
+        );
+        let untyped = object! {"iops" => 0};
+        assert!(without_zero_performance(untyped, "type").is_empty());
+        // gp3 keeps both (0 is then AWS's error to report); io1 keeps iops.
+        let gp3 = object! {"type" => "gp3", "iops" => 0, "throughput" => 0};
+        assert_eq!(without_zero_performance(gp3.clone(), "type"), gp3);
+        let io1 = object! {"type" => "io1", "iops" => 0, "throughput" => 0};
+        assert_eq!(
+            without_zero_performance(io1, "type"),
+            object! {"type" => "io1", "iops" => 0}
+        );
+        // A set figure, or a type known only after apply, is left alone.
+        let set = object! {"type" => "gp2", "iops" => 100};
+        assert_eq!(without_zero_performance(set.clone(), "type"), set);
+        let unknown = object! {"type" => Value::Unknown, "iops" => 0};
+        assert_eq!(without_zero_performance(unknown.clone(), "type"), unknown);
+    }
 }

@@ -8,10 +8,14 @@ use std::sync::Arc;
 mod bulk;
 pub mod instance_profile;
 pub mod policy;
+pub mod policy_document;
 pub mod role;
 pub mod role_policy;
 pub mod role_policy_attachment;
 mod shared;
+
+// For tests that read documents back from IAM.
+pub use shared::decode_policy;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     vec![
@@ -29,6 +33,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
 pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
     let _ = clients;
     vec![
+        Arc::new(policy_document::PolicyDocument::new()),
         // data source registrations
     ]
 }

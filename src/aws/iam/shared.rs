@@ -69,7 +69,7 @@ pub(super) fn policy_to_send(attr: &str, document: &str) -> ProviderResult<Strin
 
 /// IAM returns policy documents URL-encoded (RFC 3986); moto returns some as plain
 /// JSON. Gives the JSON text either way.
-pub(super) fn decode_policy(raw: &str) -> String {
+pub fn decode_policy(raw: &str) -> String {
     if raw.trim_start().starts_with('{') {
         return raw.to_string();
     }

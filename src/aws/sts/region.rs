@@ -1,5 +1,6 @@
 //! aws_region: the region recon is working in (or a named one), with its EC2 endpoint.
 
+use super::partition::dns_suffix;
 use crate::aws::Clients;
 use crate::provider::{Attribute, DataSource, ProviderError, ProviderResult, Schema, Type, ID};
 use crate::value::{Object, ObjectExt, Value};
@@ -108,14 +109,6 @@ pub fn partition_of(region: &str) -> &'static str {
         "aws-iso-b"
     } else {
         "aws"
-    }
-}
-
-fn dns_suffix(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
     }
 }
 
