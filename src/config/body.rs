@@ -171,7 +171,30 @@ pub fn evaluate(schema: &Schema, body: &BodyIn, scope: &Scope) -> Result<Object,
         schema.blocks,
         scope,
         None,
+        None,
     )
+}
+
+/// Like [`evaluate`], for `recon check`: a value that cannot be evaluated (an
+/// undeclared reference, an unknown function, a wrong type) is unknown, and its
+/// error is added to `errors`; the other values are still read.
+pub fn evaluate_tolerant(
+    schema: &Schema,
+    body: &BodyIn,
+    scope: &Scope,
+    errors: &mut Vec<Diag>,
+) -> Object {
+    let level = evaluate_level(
+        &body.file,
+        &body.body,
+        schema.attributes,
+        schema.blocks,
+        scope,
+        None,
+        Some(errors),
+    );
+    // Every error is tolerated on the way: there is none left to return.
+    level.unwrap_or_default()
 }
 
 /// Like [`evaluate`], and also names the top-level attributes and blocks whose
@@ -189,8 +212,21 @@ pub fn evaluate_marked(
         schema.blocks,
         scope,
         Some(&mut marks),
+        None,
     )?;
     Ok((object, marks))
+}
+
+/// With `tolerated` (a tolerant evaluation), an error is kept there and the value
+/// it concerns is unknown; otherwise it is returned.
+fn keep(d: Diag, tolerated: &mut Option<&mut Vec<Diag>>) -> Result<(), Diag> {
+    match tolerated.as_deref_mut() {
+        Some(errors) => {
+            errors.push(d);
+            Ok(())
+        }
+        None => Err(d),
+    }
 }
 
 fn evaluate_level(
@@ -200,6 +236,7 @@ fn evaluate_level(
     blocks: &[BlockType],
     scope: &Scope,
     mut marks: Option<&mut Vec<String>>,
+    mut tolerated: Option<&mut Vec<Diag>>,
 ) -> Result<Object, Diag> {
     let mut out = Object::new();
     let mark = |name: &str, marks: &mut Option<&mut Vec<String>>| {
@@ -215,16 +252,21 @@ fn evaluate_level(
     for attr in attributes {
         let value = match body.get_attribute(attr.name) {
             Some(a) if attr.is_configurable() => {
-                let raw = scope.eval_in(file, &a.value)?;
-                TypeConstraint::from_schema(&attr.ty)
-                    .convert(raw)
-                    .map_err(|msg| {
-                        Diag::at(
-                            &Span::new(file, a.value.span()),
-                            format!("wrong type for \"{}\": {msg}", attr.name),
-                            format!("expected {}", attr.ty),
-                        )
-                    })?
+                let converted = scope.eval_in(file, &a.value).and_then(|raw| {
+                    TypeConstraint::from_schema(&attr.ty)
+                        .convert(raw)
+                        .map_err(|msg| {
+                            Diag::at(
+                                &Span::new(file, a.value.span()),
+                                format!("wrong type for \"{}\": {msg}", attr.name),
+                                format!("expected {}", attr.ty),
+                            )
+                        })
+                });
+                match converted {
+                    Ok(v) => v,
+                    Err(d) => keep(d, &mut tolerated).map(|()| Value::Unknown)?,
+                }
             }
             _ => Value::Null,
         };
@@ -235,12 +277,9 @@ fn evaluate_level(
         let mut items = Vec::new();
         let mut unknown = false;
         if let Some(a) = body.get_attribute(bt.name).filter(|_| bt.attribute_syntax) {
-            let raw = scope.eval_in(file, &a.value)?;
-            match block_list(bt, raw) {
-                Ok(Some(list)) => items = list,
-                Ok(None) => unknown = true,
-                Err(msg) => {
-                    return Err(Diag::at(
+            let listed = scope.eval_in(file, &a.value).and_then(|raw| {
+                block_list(bt, raw).map_err(|msg| {
+                    Diag::at(
                         &Span::new(file, a.value.span()),
                         format!("wrong value for \"{}\": {msg}", bt.name),
                         "expected a list of objects",
@@ -250,7 +289,15 @@ fn evaluate_level(
                         bt.name,
                         bt.attributes.first().map_or("name", |a| a.name),
                         bt.name
-                    )))
+                    ))
+                })
+            });
+            match listed {
+                Ok(Some(list)) => items = list,
+                Ok(None) => unknown = true,
+                Err(d) => {
+                    keep(d, &mut tolerated)?;
+                    unknown = true;
                 }
             }
         }
@@ -264,11 +311,16 @@ fn evaluate_level(
                     bt.blocks,
                     scope,
                     None,
+                    tolerated.as_deref_mut(),
                 )?));
             } else if dynamic_label(block) == Some(bt.name) {
-                match expand_dynamic(file, block, bt, scope)? {
-                    Some(generated) => items.extend(generated),
-                    None => unknown = true,
+                match expand_dynamic(file, block, bt, scope, tolerated.as_deref_mut()) {
+                    Ok(Some(generated)) => items.extend(generated),
+                    Ok(None) => unknown = true,
+                    Err(d) => {
+                        keep(d, &mut tolerated)?;
+                        unknown = true;
+                    }
                 }
             }
         }
@@ -452,6 +504,7 @@ fn expand_dynamic(
     block: &Block,
     bt: &BlockType,
     scope: &Scope,
+    mut tolerated: Option<&mut Vec<Diag>>,
 ) -> Result<Option<Vec<Value>>, Diag> {
     let header = Span::new(file, block.ident.span());
     let (Some(for_each), Some(content), Some(iterator)) = (
@@ -499,6 +552,7 @@ fn expand_dynamic(
             bt.blocks,
             &inner,
             None,
+            tolerated.as_deref_mut(),
         )?));
     }
     Ok(Some(out))

@@ -3,42 +3,83 @@
 //! attributes AWS computes (and everything read by data sources) are unknown. Local
 //! modules the stack calls are checked as stacks of their own ([`super::modules`]).
 
-use super::context::{
-    collect, decode_json_attributes, describe, unsupported_note, Index, InstanceData,
-};
+use super::context::{collect, decode_json_attributes, unsupported_note, Index, InstanceData};
 use super::modules::{self, Cx, Place};
 use super::{eval, source, Note, PolicySet, Report};
 use crate::addr::{Mode, ResourceAddr};
 use crate::config::eval::Scope;
 use crate::config::vars::{self, VarInputs};
 use crate::config::{body, Stack};
-use crate::diag::Diags;
+use crate::diag::{Diag, Diags};
 use crate::graph::{ConfigGraph, Node};
 use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::{block_value, expand, schema_of, unread_data};
 use crate::provider::{Provider, Schema};
 use crate::value::{Object, Value};
 use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A stack directory as `recon check` reads it: what could be read, and notes for
+/// the rest.
+pub struct Loaded {
+    pub stack: Stack,
+    pub graph: ConfigGraph,
+    /// Files that could not be parsed (nothing of them is checked).
+    pub parse_errors: Vec<Note>,
+    pub notes: Vec<Note>,
+}
+
+/// Loads `dir` for a check: only a directory that cannot be read is an error.
+pub fn load(dir: &Path) -> Result<Loaded, Diags> {
+    let read = Stack::load_tolerant(dir)?;
+    let (graph, cycles) = ConfigGraph::build_tolerant(&read.stack);
+    let note = |d: Diag, invalid: bool| Note {
+        address: None,
+        location: d.location.clone(),
+        message: match &d.help {
+            Some(help) if invalid => format!("{} ({help})", d.message),
+            _ => d.message.clone(),
+        },
+        invalid,
+    };
+    let mut notes: Vec<Note> = read.repairs.into_iter().map(|d| note(d, false)).collect();
+    notes.extend(read.mistakes.into_iter().map(|d| note(d, true)));
+    notes.extend(cycles.into_iter().map(|mut d| {
+        d.message = format!(
+            "{}: checked with what they read from each other unknown",
+            d.message
+        );
+        note(d, true)
+    }));
+    Ok(Loaded {
+        stack: read.stack,
+        graph,
+        parse_errors: read
+            .parse_errors
+            .into_iter()
+            .map(|d| note(d, true))
+            .collect(),
+        notes,
+    })
+}
 
 /// Evaluates `policies` over the stack statically, and over the modules it calls.
 pub fn check_stack(
-    stack: &Stack,
-    graph: &ConfigGraph,
+    loaded: &Loaded,
     vars: &Object,
     provider: &dyn Provider,
     policies: &PolicySet,
 ) -> Result<Report, Diags> {
-    let cx = Cx::new(provider, policies, &stack.dir);
+    let cx = Cx::new(provider, policies, &loaded.stack.dir);
     let mut report = Report {
         policies: policies.clone(),
         ..Report::default()
     };
     check_in(
         &cx,
-        stack,
-        graph,
+        loaded,
         vars,
-        &Place::root(&stack.dir),
+        &Place::root(&loaded.stack.dir),
         &mut report,
     )?;
     Ok(report)
@@ -48,15 +89,15 @@ pub fn check_stack(
 /// then the modules it calls.
 pub(super) fn check_in(
     cx: &Cx,
-    stack: &Stack,
-    graph: &ConfigGraph,
+    loaded: &Loaded,
     vars: &Object,
     place: &Place,
     report: &mut Report,
 ) -> Result<(), Diags> {
+    let stack = &loaded.stack;
     let sources = source::scan(stack, cx.policies)?;
-    let mut notes = Vec::new();
-    let (instances, mut values) = static_plan(stack, graph, vars, cx.provider, &mut notes);
+    let mut notes = loaded.notes.clone();
+    let (instances, mut values) = static_plan(stack, &loaded.graph, vars, cx.provider, &mut notes);
     // Block values are kept only for the module calls that read them.
     if stack.modules.is_empty() {
         values = BTreeMap::new();
@@ -75,6 +116,9 @@ pub(super) fn check_in(
     report
         .notes
         .extend(notes.into_iter().map(|n| place.note(n)));
+    report
+        .parse_errors
+        .extend(loaded.parse_errors.iter().cloned().map(|n| place.note(n)));
     modules::check_calls(cx, stack, vars, &values, place, report)
 }
 
@@ -102,6 +146,7 @@ fn static_plan(
                 address: Some(addr.to_string()),
                 location: d.location.clone(),
                 message: format!("ignored: {}", d.message),
+                invalid: false,
             });
         }
         let scope = Scope::new(stack, vars, &values);
@@ -112,6 +157,7 @@ fn static_plan(
                     address: Some(addr.to_string()),
                     location: d.location.clone(),
                     message: format!("not checked: {}", d.message),
+                    invalid: true,
                 });
                 values.insert(addr.clone(), Value::Unknown);
                 continue;
@@ -121,7 +167,16 @@ fn static_plan(
         for instance in instances {
             let iaddr = addr.instance(instance.key.clone());
             let iscope = scope.for_instance(instance.count_index, instance.each.clone());
-            let config = body::evaluate(schema, &block.body, &iscope).map_err(|d| describe(&d));
+            let mut errors = Vec::new();
+            let config = body::evaluate_tolerant(schema, &block.body, &iscope, &mut errors);
+            for d in errors {
+                notes.push(Note {
+                    address: Some(iaddr.to_string()),
+                    location: d.location.clone(),
+                    message: format!("unknown: {}", d.message),
+                    invalid: true,
+                });
+            }
             // Policies still judge the value (canonical, as AWS would store it).
             for d in body::check_values(schema, &block.body, &iscope, &iaddr.to_string()) {
                 let note = Note {
@@ -132,21 +187,15 @@ fn static_plan(
                         d.message,
                         d.help.as_deref().unwrap_or_default()
                     ),
+                    invalid: false,
                 };
                 if !notes.contains(&note) {
                     notes.push(note);
                 }
             }
             let after = planned(schema, addr.mode, &config);
-            block_values.push((
-                instance.key,
-                if config.is_ok() {
-                    Value::Object(after.clone())
-                } else {
-                    Value::Unknown
-                },
-            ));
-            let mut data = InstanceData::new(iaddr, Some(schema), config, after);
+            block_values.push((instance.key, Value::Object(after.clone())));
+            let mut data = InstanceData::new(iaddr, Some(schema), Ok(config), after);
             if addr.mode == Mode::Managed {
                 decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
             }
@@ -157,13 +206,10 @@ fn static_plan(
     (out, values)
 }
 
-fn planned(schema: &Schema, mode: Mode, config: &Result<Object, String>) -> Object {
-    match (config, mode) {
-        (Ok(cfg), Mode::Data) => unread_data(schema, cfg),
-        (Ok(cfg), Mode::Managed) => {
-            diff::plan_object(schema, cfg, None, &DiffOptions::default()).after
-        }
-        (Err(_), _) => Object::new(),
+fn planned(schema: &Schema, mode: Mode, config: &Object) -> Object {
+    match mode {
+        Mode::Data => unread_data(schema, config),
+        Mode::Managed => diff::plan_object(schema, config, None, &DiffOptions::default()).after,
     }
 }
 
@@ -198,6 +244,7 @@ pub fn lenient_vars(stack: &Stack, inputs: &VarInputs) -> Result<(Object, Vec<No
                     address: None,
                     location: stack.variables.get(&name).map(|v| v.span.location()),
                     message: format!("variable \"{name}\" has no value: treated as unknown (pass --var {name}=... to check with a value)"),
+                    invalid: false,
                 });
                 values.insert(name, Value::Unknown);
             }

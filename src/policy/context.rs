@@ -210,6 +210,7 @@ pub fn collect(
                     address: Some(addr.to_string()),
                     location: d.location.clone(),
                     message: format!("not checked: {}", d.message),
+                    invalid: false,
                 });
                 continue;
             }
@@ -251,6 +252,7 @@ pub fn unsupported_note(block: &ResourceBlock) -> Note {
             "not checked: recon does not support the {kind} type \"{}\"",
             block.addr.type_name
         ),
+        invalid: false,
     }
 }
 

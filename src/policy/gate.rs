@@ -68,6 +68,7 @@ impl<'a> PlanPolicies<'a> {
             policies,
             findings,
             notes,
+            parse_errors: Vec::new(),
             instances: evaluated,
         };
         Ok(PlanPolicies {
