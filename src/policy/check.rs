@@ -32,8 +32,44 @@ pub struct Loaded {
 /// Loads `dir` for a check: only a directory that cannot be read is an error.
 pub fn load(dir: &Path) -> Result<Loaded, Diags> {
     let read = Stack::load_tolerant(dir)?;
-    let (graph, cycles) = ConfigGraph::build_tolerant(&read.stack);
-    let note = |d: Diag, invalid: bool| Note {
+    let mut loaded = Loaded::new(read.stack);
+    let mut notes: Vec<Note> = read.repairs.into_iter().map(|d| note(d, false)).collect();
+    notes.extend(read.mistakes.into_iter().map(|d| note(d, true)));
+    loaded.notes.splice(0..0, notes);
+    loaded.parse_errors = read
+        .parse_errors
+        .into_iter()
+        .map(|d| note(d, true))
+        .collect();
+    Ok(loaded)
+}
+
+impl Loaded {
+    /// A stack read some other way (tests build one from sources).
+    pub fn new(stack: Stack) -> Loaded {
+        let (graph, cycles) = ConfigGraph::build_tolerant(&stack);
+        let notes = cycles
+            .into_iter()
+            .map(|mut d| {
+                d.message = format!(
+                    "{}: checked with what they read from each other unknown",
+                    d.message
+                );
+                note(d, true)
+            })
+            .collect();
+        Loaded {
+            stack,
+            graph,
+            parse_errors: Vec::new(),
+            notes,
+        }
+    }
+}
+
+/// A diagnostic of the input as a note; a mistake's help says how to fix it.
+fn note(d: Diag, invalid: bool) -> Note {
+    Note {
         address: None,
         location: d.location.clone(),
         message: match &d.help {
@@ -41,26 +77,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Diags> {
             _ => d.message.clone(),
         },
         invalid,
-    };
-    let mut notes: Vec<Note> = read.repairs.into_iter().map(|d| note(d, false)).collect();
-    notes.extend(read.mistakes.into_iter().map(|d| note(d, true)));
-    notes.extend(cycles.into_iter().map(|mut d| {
-        d.message = format!(
-            "{}: checked with what they read from each other unknown",
-            d.message
-        );
-        note(d, true)
-    }));
-    Ok(Loaded {
-        stack: read.stack,
-        graph,
-        parse_errors: read
-            .parse_errors
-            .into_iter()
-            .map(|d| note(d, true))
-            .collect(),
-        notes,
-    })
+    }
 }
 
 /// Evaluates `policies` over the stack statically, and over the modules it calls.
