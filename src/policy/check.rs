@@ -5,7 +5,7 @@
 
 use super::context::{collect, decode_json_attributes, unsupported_note, Index, InstanceData};
 use super::modules::{self, Cx, Place};
-use super::{eval, source, Note, PolicySet, Report};
+use super::{eval, source, Finding, Note, Outcome, PolicySet, Report};
 use crate::addr::{Mode, ResourceAddr};
 use crate::config::eval::Scope;
 use crate::config::vars::{self, VarInputs};
@@ -120,7 +120,8 @@ pub(super) fn check_in(
         values = BTreeMap::new();
     }
     let index = Index::new(stack, instances);
-    let findings = eval::evaluate(cx.policies, vars, &index, &sources, None);
+    let mut findings = eval::evaluate(cx.policies, vars, &index, &sources, None);
+    unread_detail(&mut findings, &notes);
     report.instances += index
         .instances
         .iter()
@@ -137,6 +138,27 @@ pub(super) fn check_in(
         .parse_errors
         .extend(loaded.parse_errors.iter().cloned().map(|n| place.note(n)));
     modules::check_calls(cx, stack, vars, &values, place, report)
+}
+
+/// An UNKNOWN of a resource with values that could not be read may come from
+/// them rather than from apply: the detail names the first.
+fn unread_detail(findings: &mut [Finding], notes: &[Note]) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.outcome == Outcome::Unknown)
+    {
+        let address = f.address.to_string();
+        let unread = notes
+            .iter()
+            .find(|n| n.invalid && n.address.as_deref() == Some(address.as_str()));
+        if let Some(n) = unread {
+            f.detail = Some(format!(
+                "depends on values known only after apply, or not read here: {} ({})",
+                n.message.strip_prefix("unknown: ").unwrap_or(&n.message),
+                n.location.as_deref().unwrap_or_default()
+            ));
+        }
+    }
 }
 
 /// Evaluates every block in dependency order, as a plan with no prior state would;
