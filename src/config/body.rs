@@ -164,15 +164,7 @@ fn unknown<'a>(
 /// Evaluates a checked body into an object holding every schema attribute (Null when
 /// unset) and every block (a list of objects).
 pub fn evaluate(schema: &Schema, body: &BodyIn, scope: &Scope) -> Result<Object, Diag> {
-    evaluate_level(
-        &body.file,
-        &body.body,
-        schema.attributes,
-        schema.blocks,
-        scope,
-        None,
-        None,
-    )
+    evaluate_top(schema, body, scope, None, None)
 }
 
 /// Like [`evaluate`], for `recon check`: a value that cannot be evaluated (an
@@ -184,17 +176,8 @@ pub fn evaluate_tolerant(
     scope: &Scope,
     errors: &mut Vec<Diag>,
 ) -> Object {
-    let level = evaluate_level(
-        &body.file,
-        &body.body,
-        schema.attributes,
-        schema.blocks,
-        scope,
-        None,
-        Some(errors),
-    );
     // Every error is tolerated on the way: there is none left to return.
-    level.unwrap_or_default()
+    evaluate_top(schema, body, scope, None, Some(errors)).unwrap_or_default()
 }
 
 /// Like [`evaluate`], and also names the top-level attributes and blocks whose
@@ -205,16 +188,26 @@ pub fn evaluate_marked(
     scope: &Scope,
 ) -> Result<(Object, Vec<String>), Diag> {
     let mut marks = Vec::new();
-    let object = evaluate_level(
+    let object = evaluate_top(schema, body, scope, Some(&mut marks), None)?;
+    Ok((object, marks))
+}
+
+fn evaluate_top(
+    schema: &Schema,
+    body: &BodyIn,
+    scope: &Scope,
+    marks: Option<&mut Vec<String>>,
+    tolerated: Option<&mut Vec<Diag>>,
+) -> Result<Object, Diag> {
+    evaluate_level(
         &body.file,
         &body.body,
         schema.attributes,
         schema.blocks,
         scope,
-        Some(&mut marks),
-        None,
-    )?;
-    Ok((object, marks))
+        marks,
+        tolerated,
+    )
 }
 
 /// With `tolerated` (a tolerant evaluation), an error is kept there and the value
@@ -814,5 +807,38 @@ mod tests {
                 "t.x: dynamic \"rule\" needs for_each and a content block",
             ]
         );
+    }
+
+    #[test]
+    fn a_tolerant_evaluation_makes_only_the_failing_values_unknown() {
+        let b = body(
+            "instance_type = var.nowhere\nsize = 2\nroot_block_device {\n  encrypted = nope(1)\n}\n",
+        );
+        with_scope(|scope| {
+            assert!(evaluate(&SCHEMA, &b, scope).is_err());
+            let mut errors = Vec::new();
+            let object = evaluate_tolerant(&SCHEMA, &b, scope, &mut errors);
+            assert_eq!(object["instance_type"], Value::Unknown);
+            assert_eq!(object["size"], Value::from(2));
+            let device = crate::object! {"encrypted" => Value::Unknown};
+            assert_eq!(
+                object["root_block_device"],
+                Value::List(vec![Value::Object(device)])
+            );
+            let found: Vec<(&str, &str)> = errors
+                .iter()
+                .map(|d| (d.location.as_deref().unwrap(), d.message.as_str()))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    (
+                        "main.hcl:1:17",
+                        "reference to undeclared variable \"nowhere\""
+                    ),
+                    ("main.hcl:4:15", "call to unknown function \"nope\""),
+                ]
+            );
+        });
     }
 }

@@ -457,4 +457,20 @@ resource "aws_ebs_volume" "v" { kms_key_id = local.key }
         );
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean module.web?"));
     }
+
+    #[test]
+    fn a_tolerant_graph_drops_undeclared_references_and_breaks_cycles() {
+        let s = stack(
+            "resource \"aws_security_group\" \"a\" { description = aws_security_group.b.id }\n\
+             resource \"aws_security_group\" \"b\" { description = aws_security_group.a.id }\n\
+             resource \"aws_vpc\" \"v\" { cidr_block = var.nowhere }\n",
+        );
+        let (g, notes) = ConfigGraph::build_tolerant(&s);
+        let messages: Vec<&str> = notes.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["dependency cycle between aws_security_group.a, aws_security_group.b"]
+        );
+        assert_eq!(g.order().len(), 3, "every block is still walked");
+    }
 }
