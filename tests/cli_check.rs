@@ -784,10 +784,13 @@ fn listed(doc: &Json, key: &str) -> Vec<(String, String, bool)> {
     found
 }
 
+/// (fixture, kms_key_rotation result by address, (note location, note message))
+type UnreadCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [(String, &'a str)]);
+
 #[test]
 fn what_cannot_be_evaluated_is_unknown_value_by_value_and_noted_where_written() {
     let at = |case: &str, rest: &str| format!("{IMPERFECT}/{case}/main.tf:{rest}");
-    let cases: [(&str, &[(&str, &str)], &[(String, &str)]); 3] = [
+    let cases: [UnreadCase; 3] = [
         (
             "undeclared",
             &[
@@ -1072,20 +1075,42 @@ fn recursive_skips_hidden_directories_and_keeps_each_stacks_own_policies() {
             "policy \"key_described\" {\n  resource_types = [\"aws_kms_key\"]\n  severity = \"high\"\n  condition = self.description != null\n  message = \"describe keys\"\n}\n",
         )],
     );
-    stack(tmp.path(), "net/vpc", &[("main.tf", key)]);
     stack(
         tmp.path(),
         ".terraform/modules/x",
         &[("main.tf", "not hcl {")],
     );
     stack(tmp.path(), ".git/x", &[("main.tf", "not hcl {")]);
+    stack(
+        tmp.path(),
+        "net/vpc",
+        &[("variables.tf", "variable \"rotate\" {\n  type = bool\n}\n")],
+    );
+    let vpc_key = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.rotate\n}\n";
+    stack(tmp.path(), "net/vpc", &[("main.tf", vpc_key)]);
+    // The variable is set where it is declared and nowhere else.
     let run = recon(
         tmp.path(),
-        &["check", "--recursive", ".", "--format", "json"],
+        &[
+            "check",
+            "--recursive",
+            ".",
+            "--var",
+            "rotate=true",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(run.code, 1, "app's own policy fails: {}", run.all());
     let doc = run.json();
     assert_eq!(doc["parse_errors"], serde_json::json!([]));
+    let vpc_rotation = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["file"] == "net/vpc/main.tf" && r["policy_id"] == "kms_key_rotation")
+        .unwrap();
+    assert_eq!(vpc_rotation["result"], "PASS", "{vpc_rotation}");
     let mut own: Vec<(&str, &str)> = doc["results"]
         .as_array()
         .unwrap()

@@ -89,8 +89,21 @@ fn check_dir(
         .into_iter()
         .collect::<Vec<_>>();
     files.extend(args.vars.var_files.iter().cloned());
+    // Under --recursive, each `--var` is for the stacks that declare it.
+    let flags = args
+        .vars
+        .vars
+        .iter()
+        .filter(|flag| {
+            args.recursive.is_none()
+                || flag
+                    .split_once('=')
+                    .is_none_or(|(name, _)| loaded.stack.variables.contains_key(name.trim()))
+        })
+        .cloned()
+        .collect();
     let inputs = VarInputs {
-        flags: args.vars.vars.clone(),
+        flags,
         files,
         env: VarInputs::from_env(),
     };
