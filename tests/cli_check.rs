@@ -875,6 +875,40 @@ fn what_cannot_be_evaluated_is_unknown_value_by_value_and_noted_where_written() 
 }
 
 #[test]
+fn a_file_function_without_its_file_leaves_the_other_values_judged() {
+    let (run, doc) = check_fixture("missing_file", &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let tracing: Vec<(&str, &str)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["policy_id"] == "lambda_tracing")
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap(),
+                r["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tracing,
+        [
+            ("aws_lambda_function.untraced", "FAIL"),
+            ("aws_lambda_function.traced", "PASS")
+        ]
+    );
+    let notes = listed(&doc, "notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, format!("{IMPERFECT}/missing_file/main.tf:9:22"));
+    assert!(
+        notes[0]
+            .1
+            .starts_with("unknown: filebase64sha256: no file exists"),
+        "{notes:?}"
+    );
+}
+
+#[test]
 fn a_policy_failure_still_exits_1_when_some_input_could_not_be_read() {
     let (run, doc) = check_fixture("undeclared", &["--policy-fail-on", "medium"]);
     assert_eq!(run.code, 1, "{}", run.all());
@@ -1036,6 +1070,7 @@ fn recursive_checks_every_stack_under_a_directory_in_one_report() {
             "brace/main.tf",
             "capitalised_bool/main.tf",
             "duplicate/main.tf",
+            "missing_file/main.tf",
             "type_error/main.tf",
             "undeclared/main.tf",
             "unknown_function/main.tf",
@@ -1049,7 +1084,13 @@ fn recursive_checks_every_stack_under_a_directory_in_one_report() {
             .collect::<Vec<_>>(),
         ["unparsable/broken.tf:2:24"]
     );
-    assert_eq!(doc["summary"]["fail"], 7, "one not_rotated key per stack");
+    let not_rotated = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["policy_id"] == "kms_key_rotation" && r["result"] == "FAIL")
+        .count();
+    assert_eq!(not_rotated, 7, "one not_rotated key per stack of keys");
     // The baseline is listed once, not once per stack.
     let ids: Vec<&str> = doc["policies"]
         .as_array()
