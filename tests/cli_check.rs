@@ -775,3 +775,449 @@ EOF
         .unwrap();
     assert_eq!(public["result"], "ERROR", "{public}");
 }
+
+const IMPERFECT: &str = "tests/fixtures/check/imperfect";
+
+/// `recon check --format json` of one fixture directory under [`IMPERFECT`].
+fn check_fixture(case: &str, extra: &[&str]) -> (Run, Json) {
+    let dir = format!("{IMPERFECT}/{case}");
+    let mut args = vec!["check", "-d", &dir, "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = recon(&repo_root(), &args);
+    let doc = run.json();
+    (run, doc)
+}
+
+/// `kms_key_rotation`'s result for each resource, by address.
+fn rotation(doc: &Json) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["policy_id"] == "kms_key_rotation")
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(a, r)| (a.to_string(), r.to_string()))
+        .collect()
+}
+
+/// (location, message, invalid) of each note or parse error, sorted.
+fn listed(doc: &Json, key: &str) -> Vec<(String, String, bool)> {
+    let mut found: Vec<(String, String, bool)> = doc[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["location"].as_str().unwrap_or_default().to_string(),
+                n["message"].as_str().unwrap().to_string(),
+                n["invalid"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// (fixture, kms_key_rotation result by address, (note location, note message))
+type UnreadCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [(String, &'a str)]);
+
+#[test]
+fn what_cannot_be_evaluated_is_unknown_value_by_value_and_noted_where_written() {
+    let at = |case: &str, rest: &str| format!("{IMPERFECT}/{case}/main.tf:{rest}");
+    let cases: [UnreadCase; 3] = [
+        (
+            "undeclared",
+            &[
+                ("aws_kms_key.not_rotated", "FAIL"),
+                ("aws_kms_key.partial", "PASS"),
+                ("aws_kms_key.rotation_unknown", "UNKNOWN"),
+            ],
+            &[
+                (
+                    at("undeclared", "13:17"),
+                    "unknown: reference to undeclared resource \"aws_kms_key.not_declared\"",
+                ),
+                (
+                    at("undeclared", "4:25"),
+                    "unknown: reference to undeclared variable \"not_declared\"",
+                ),
+                (
+                    at("undeclared", "9:25"),
+                    "unknown: reference to undeclared local value \"not_declared\"",
+                ),
+            ],
+        ),
+        (
+            "unknown_function",
+            &[
+                ("aws_kms_key.not_rotated", "FAIL"),
+                ("aws_kms_key.partial", "PASS"),
+            ],
+            &[(
+                at("unknown_function", "2:25"),
+                "unknown: call to unknown function \"frobnicate\"",
+            )],
+        ),
+        (
+            "type_error",
+            &[
+                ("aws_kms_key.not_rotated", "FAIL"),
+                ("aws_kms_key.partial", "PASS"),
+                ("aws_kms_key.rotation_unknown", "UNKNOWN"),
+            ],
+            &[
+                (
+                    at("type_error", "2:25"),
+                    "unknown: cannot apply + to number and string",
+                ),
+                (
+                    at("type_error", "7:25"),
+                    "unknown: wrong type for \"enable_key_rotation\": a bool is required, got the string \"yes please\"",
+                ),
+            ],
+        ),
+    ];
+    for (case, results, notes) in cases {
+        let (run, doc) = check_fixture(case, &[]);
+        // No policy at or above `high` failed, but some input could not be read.
+        assert_eq!(run.code, 2, "{case}: {}", run.all());
+        assert_eq!(rotation(&doc), pairs(results), "{case}");
+        let expected: Vec<(String, String, bool)> = notes
+            .iter()
+            .map(|(l, m)| (l.clone(), m.to_string(), true))
+            .collect();
+        assert_eq!(listed(&doc, "notes"), expected, "{case}");
+        assert_eq!(doc["complete"], false, "{case}");
+        assert_eq!(doc["summary"]["parse_errors"], 0, "{case}");
+    }
+    // An UNKNOWN says which value could not be read.
+    let (_, doc) = check_fixture("undeclared", &[]);
+    let detail = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["policy_id"] == "kms_key_rotation" && r["address"] == "aws_kms_key.rotation_unknown"
+        })
+        .map(|r| r["detail"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(
+        detail.contains("reference to undeclared local value \"not_declared\"")
+            && detail.contains("undeclared/main.tf:9:25"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_file_function_without_its_file_leaves_the_other_values_judged() {
+    let (run, doc) = check_fixture("missing_file", &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let tracing: Vec<(&str, &str)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["policy_id"] == "lambda_tracing")
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap(),
+                r["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tracing,
+        [
+            ("aws_lambda_function.untraced", "FAIL"),
+            ("aws_lambda_function.traced", "PASS")
+        ]
+    );
+    let notes = listed(&doc, "notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, format!("{IMPERFECT}/missing_file/main.tf:9:22"));
+    assert!(
+        notes[0]
+            .1
+            .starts_with("unknown: filebase64sha256: no file exists"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_policy_failure_still_exits_1_when_some_input_could_not_be_read() {
+    let (run, doc) = check_fixture("undeclared", &["--policy-fail-on", "medium"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(doc["passed"], false);
+    assert_eq!(doc["complete"], false);
+}
+
+#[test]
+fn plan_and_validate_stay_strict_where_check_is_tolerant() {
+    let run = recon(
+        &repo_root(),
+        &["-C", &format!("{IMPERFECT}/undeclared"), "validate"],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("reference to undeclared variable var.not_declared")
+            && run.stderr.contains("undeclared/main.tf:4:25"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_duplicate_block_keeps_the_first_with_a_note_on_the_second() {
+    let (run, doc) = check_fixture("duplicate", &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        rotation(&doc),
+        pairs(&[
+            ("aws_kms_key.key", "PASS"),
+            ("aws_kms_key.not_rotated", "FAIL")
+        ])
+    );
+    let first = format!("{IMPERFECT}/duplicate/main.tf:1:1");
+    assert_eq!(
+        listed(&doc, "notes"),
+        [(
+            format!("{IMPERFECT}/duplicate/main.tf:6:1"),
+            format!("duplicate resource \"aws_kms_key.key\": not read (the first, at {first}, is)"),
+            true
+        )]
+    );
+}
+
+#[test]
+fn lenient_spellings_are_read_with_a_note_and_the_check_is_complete() {
+    let (run, doc) = check_fixture("capitalised_bool", &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        rotation(&doc),
+        pairs(&[
+            ("aws_kms_key.not_rotated", "FAIL"),
+            ("aws_kms_key.rotated", "PASS")
+        ])
+    );
+    let at = |rest: &str| format!("{IMPERFECT}/capitalised_bool/main.tf:{rest}");
+    assert_eq!(
+        listed(&doc, "notes"),
+        [
+            (
+                at("2:25"),
+                "True read as the boolean true (Terraform spells it in lower case)".to_string(),
+                false
+            ),
+            (
+                at("6:25"),
+                "False read as the boolean false (Terraform spells it in lower case)".to_string(),
+                false
+            ),
+        ]
+    );
+    assert_eq!(doc["complete"], true);
+
+    let (run, doc) = check_fixture("brace", &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        rotation(&doc),
+        pairs(&[
+            ("aws_kms_key.after", "PASS"),
+            ("aws_kms_key.not_rotated", "FAIL"),
+            ("aws_kms_key.rotated", "PASS")
+        ])
+    );
+    // Lines stay those of the file: the resource after the repairs starts on line 8.
+    let after = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "aws_kms_key.after")
+        .unwrap();
+    assert_eq!(
+        (&after["start_line"], &after["end_line"]),
+        (&8.into(), &10.into())
+    );
+    let repaired: Vec<String> = listed(&doc, "notes").into_iter().map(|n| n.0).collect();
+    assert_eq!(
+        repaired,
+        [
+            format!("{IMPERFECT}/brace/main.tf:3:26"),
+            format!("{IMPERFECT}/brace/main.tf:6:31")
+        ]
+    );
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_listed_and_the_others_are_checked() {
+    let (run, doc) = check_fixture("unparsable", &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        rotation(&doc),
+        pairs(&[
+            ("aws_kms_key.not_rotated", "FAIL"),
+            ("aws_kms_key.rotated", "PASS")
+        ])
+    );
+    let errors = listed(&doc, "parse_errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        errors[0].0,
+        format!("{IMPERFECT}/unparsable/broken.tf:2:24")
+    );
+    assert!(errors[0].1.starts_with("malformed HCL"), "{errors:?}");
+    assert_eq!(doc["summary"]["parse_errors"], 1);
+    // The human view lists it too, and says the check is incomplete.
+    let run = recon(
+        &repo_root(),
+        &["check", "-d", &format!("{IMPERFECT}/unparsable")],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stdout.contains("Could not be parsed (not checked):")
+            && run.stdout.contains("unparsable/broken.tf:2:24")
+            && run.stdout.contains("Incomplete: 1 thing could not be read"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn recursive_checks_every_stack_under_a_directory_in_one_report() {
+    let run = recon(
+        &repo_root(),
+        &["check", "--recursive", IMPERFECT, "--format", "json"],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    let doc = run.json();
+    let mut files: Vec<&str> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    files.sort();
+    files.dedup();
+    assert_eq!(
+        files,
+        [
+            "brace/main.tf",
+            "capitalised_bool/main.tf",
+            "duplicate/main.tf",
+            "missing_file/main.tf",
+            "type_error/main.tf",
+            "undeclared/main.tf",
+            "unknown_function/main.tf",
+            "unparsable/main.tf"
+        ]
+    );
+    assert_eq!(
+        listed(&doc, "parse_errors")
+            .iter()
+            .map(|e| e.0.as_str())
+            .collect::<Vec<_>>(),
+        ["unparsable/broken.tf:2:24"]
+    );
+    let not_rotated = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["policy_id"] == "kms_key_rotation" && r["result"] == "FAIL")
+        .count();
+    assert_eq!(not_rotated, 7, "one not_rotated key per stack of keys");
+    // The baseline is listed once, not once per stack.
+    let ids: Vec<&str> = doc["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len());
+}
+
+#[test]
+fn recursive_skips_hidden_directories_and_keeps_each_stacks_own_policies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = true\n}\n";
+    stack(tmp.path(), "app", &[("main.tf", key)]);
+    stack(
+        tmp.path(),
+        "app",
+        &[(
+            "policies/described.hcl",
+            "policy \"key_described\" {\n  resource_types = [\"aws_kms_key\"]\n  severity = \"high\"\n  condition = self.description != null\n  message = \"describe keys\"\n}\n",
+        )],
+    );
+    stack(
+        tmp.path(),
+        ".terraform/modules/x",
+        &[("main.tf", "not hcl {")],
+    );
+    stack(tmp.path(), ".git/x", &[("main.tf", "not hcl {")]);
+    stack(
+        tmp.path(),
+        "net/vpc",
+        &[("variables.tf", "variable \"rotate\" {\n  type = bool\n}\n")],
+    );
+    let vpc_key = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.rotate\n}\n";
+    stack(tmp.path(), "net/vpc", &[("main.tf", vpc_key)]);
+    // The variable is set where it is declared and nowhere else.
+    let run = recon(
+        tmp.path(),
+        &[
+            "check",
+            "--recursive",
+            ".",
+            "--var",
+            "rotate=true",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "app's own policy fails: {}", run.all());
+    let doc = run.json();
+    assert_eq!(doc["parse_errors"], serde_json::json!([]));
+    let vpc_rotation = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["file"] == "net/vpc/main.tf" && r["policy_id"] == "kms_key_rotation")
+        .unwrap();
+    assert_eq!(vpc_rotation["result"], "PASS", "{vpc_rotation}");
+    let mut own: Vec<(&str, &str)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["policy_id"] == "key_described" || r["policy_id"] == "kms_key_rotation")
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap(),
+                r["policy_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    own.sort();
+    assert_eq!(
+        own,
+        [
+            ("app/main.tf", "key_described"),
+            ("app/main.tf", "kms_key_rotation"),
+            ("net/vpc/main.tf", "kms_key_rotation")
+        ]
+    );
+}

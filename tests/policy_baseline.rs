@@ -36,7 +36,7 @@ fn check(src: &str) -> Report {
                 .join("\n")
         )
     });
-    let graph = ConfigGraph::build(&stack).unwrap_or_else(|e| {
+    if let Err(e) = ConfigGraph::build(&stack) {
         panic!(
             "{}",
             e.0.iter()
@@ -44,11 +44,12 @@ fn check(src: &str) -> Report {
                 .collect::<Vec<_>>()
                 .join("\n")
         )
-    });
+    }
     let vars = vars::resolve(&stack, &VarInputs::default()).unwrap();
     let provider = AwsProvider::new(&Clients::offline());
     let policies = policy::load(Path::new("/nonexistent/policy-test")).unwrap();
-    policy::check_stack(&stack, &graph, &vars, &provider, &policies).unwrap_or_else(|e| {
+    let loaded = policy::check::Loaded::new(stack);
+    policy::check_stack(&loaded, &vars, &provider, &policies).unwrap_or_else(|e| {
         panic!(
             "{}",
             e.0.iter()

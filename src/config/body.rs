@@ -164,14 +164,20 @@ fn unknown<'a>(
 /// Evaluates a checked body into an object holding every schema attribute (Null when
 /// unset) and every block (a list of objects).
 pub fn evaluate(schema: &Schema, body: &BodyIn, scope: &Scope) -> Result<Object, Diag> {
-    evaluate_level(
-        &body.file,
-        &body.body,
-        schema.attributes,
-        schema.blocks,
-        scope,
-        None,
-    )
+    evaluate_top(schema, body, scope, None, None)
+}
+
+/// Like [`evaluate`], for `recon check`: a value that cannot be evaluated (an
+/// undeclared reference, an unknown function, a wrong type) is unknown, and its
+/// error is added to `errors`; the other values are still read.
+pub fn evaluate_tolerant(
+    schema: &Schema,
+    body: &BodyIn,
+    scope: &Scope,
+    errors: &mut Vec<Diag>,
+) -> Object {
+    // Every error is tolerated on the way: there is none left to return.
+    evaluate_top(schema, body, scope, None, Some(errors)).unwrap_or_default()
 }
 
 /// Like [`evaluate`], and also names the top-level attributes and blocks whose
@@ -182,15 +188,38 @@ pub fn evaluate_marked(
     scope: &Scope,
 ) -> Result<(Object, Vec<String>), Diag> {
     let mut marks = Vec::new();
-    let object = evaluate_level(
+    let object = evaluate_top(schema, body, scope, Some(&mut marks), None)?;
+    Ok((object, marks))
+}
+
+fn evaluate_top(
+    schema: &Schema,
+    body: &BodyIn,
+    scope: &Scope,
+    marks: Option<&mut Vec<String>>,
+    tolerated: Option<&mut Vec<Diag>>,
+) -> Result<Object, Diag> {
+    evaluate_level(
         &body.file,
         &body.body,
         schema.attributes,
         schema.blocks,
         scope,
-        Some(&mut marks),
-    )?;
-    Ok((object, marks))
+        marks,
+        tolerated,
+    )
+}
+
+/// With `tolerated` (a tolerant evaluation), an error is kept there and the value
+/// it concerns is unknown; otherwise it is returned.
+fn keep(d: Diag, tolerated: &mut Option<&mut Vec<Diag>>) -> Result<(), Diag> {
+    match tolerated.as_deref_mut() {
+        Some(errors) => {
+            errors.push(d);
+            Ok(())
+        }
+        None => Err(d),
+    }
 }
 
 fn evaluate_level(
@@ -200,6 +229,7 @@ fn evaluate_level(
     blocks: &[BlockType],
     scope: &Scope,
     mut marks: Option<&mut Vec<String>>,
+    mut tolerated: Option<&mut Vec<Diag>>,
 ) -> Result<Object, Diag> {
     let mut out = Object::new();
     let mark = |name: &str, marks: &mut Option<&mut Vec<String>>| {
@@ -215,16 +245,21 @@ fn evaluate_level(
     for attr in attributes {
         let value = match body.get_attribute(attr.name) {
             Some(a) if attr.is_configurable() => {
-                let raw = scope.eval_in(file, &a.value)?;
-                TypeConstraint::from_schema(&attr.ty)
-                    .convert(raw)
-                    .map_err(|msg| {
-                        Diag::at(
-                            &Span::new(file, a.value.span()),
-                            format!("wrong type for \"{}\": {msg}", attr.name),
-                            format!("expected {}", attr.ty),
-                        )
-                    })?
+                let converted = scope.eval_in(file, &a.value).and_then(|raw| {
+                    TypeConstraint::from_schema(&attr.ty)
+                        .convert(raw)
+                        .map_err(|msg| {
+                            Diag::at(
+                                &Span::new(file, a.value.span()),
+                                format!("wrong type for \"{}\": {msg}", attr.name),
+                                format!("expected {}", attr.ty),
+                            )
+                        })
+                });
+                match converted {
+                    Ok(v) => v,
+                    Err(d) => keep(d, &mut tolerated).map(|()| Value::Unknown)?,
+                }
             }
             _ => Value::Null,
         };
@@ -235,12 +270,9 @@ fn evaluate_level(
         let mut items = Vec::new();
         let mut unknown = false;
         if let Some(a) = body.get_attribute(bt.name).filter(|_| bt.attribute_syntax) {
-            let raw = scope.eval_in(file, &a.value)?;
-            match block_list(bt, raw) {
-                Ok(Some(list)) => items = list,
-                Ok(None) => unknown = true,
-                Err(msg) => {
-                    return Err(Diag::at(
+            let listed = scope.eval_in(file, &a.value).and_then(|raw| {
+                block_list(bt, raw).map_err(|msg| {
+                    Diag::at(
                         &Span::new(file, a.value.span()),
                         format!("wrong value for \"{}\": {msg}", bt.name),
                         "expected a list of objects",
@@ -250,7 +282,15 @@ fn evaluate_level(
                         bt.name,
                         bt.attributes.first().map_or("name", |a| a.name),
                         bt.name
-                    )))
+                    ))
+                })
+            });
+            match listed {
+                Ok(Some(list)) => items = list,
+                Ok(None) => unknown = true,
+                Err(d) => {
+                    keep(d, &mut tolerated)?;
+                    unknown = true;
                 }
             }
         }
@@ -264,11 +304,16 @@ fn evaluate_level(
                     bt.blocks,
                     scope,
                     None,
+                    tolerated.as_deref_mut(),
                 )?));
             } else if dynamic_label(block) == Some(bt.name) {
-                match expand_dynamic(file, block, bt, scope)? {
-                    Some(generated) => items.extend(generated),
-                    None => unknown = true,
+                match expand_dynamic(file, block, bt, scope, tolerated.as_deref_mut()) {
+                    Ok(Some(generated)) => items.extend(generated),
+                    Ok(None) => unknown = true,
+                    Err(d) => {
+                        keep(d, &mut tolerated)?;
+                        unknown = true;
+                    }
                 }
             }
         }
@@ -512,6 +557,7 @@ fn expand_dynamic(
     block: &Block,
     bt: &BlockType,
     scope: &Scope,
+    mut tolerated: Option<&mut Vec<Diag>>,
 ) -> Result<Option<Vec<Value>>, Diag> {
     let header = Span::new(file, block.ident.span());
     let (Some(for_each), Some(content), Some(iterator)) = (
@@ -559,6 +605,7 @@ fn expand_dynamic(
             bt.blocks,
             &inner,
             None,
+            tolerated.as_deref_mut(),
         )?));
     }
     Ok(Some(out))
@@ -838,5 +885,38 @@ mod tests {
                 "t.x: dynamic \"rule\" needs for_each and a content block",
             ]
         );
+    }
+
+    #[test]
+    fn a_tolerant_evaluation_makes_only_the_failing_values_unknown() {
+        let b = body(
+            "instance_type = var.nowhere\nsize = 2\nroot_block_device {\n  encrypted = nope(1)\n}\n",
+        );
+        with_scope(|scope| {
+            assert!(evaluate(&SCHEMA, &b, scope).is_err());
+            let mut errors = Vec::new();
+            let object = evaluate_tolerant(&SCHEMA, &b, scope, &mut errors);
+            assert_eq!(object["instance_type"], Value::Unknown);
+            assert_eq!(object["size"], Value::from(2));
+            let device = crate::object! {"encrypted" => Value::Unknown};
+            assert_eq!(
+                object["root_block_device"],
+                Value::List(vec![Value::Object(device)])
+            );
+            let found: Vec<(&str, &str)> = errors
+                .iter()
+                .map(|d| (d.location.as_deref().unwrap(), d.message.as_str()))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    (
+                        "main.hcl:1:17",
+                        "reference to undeclared variable \"nowhere\""
+                    ),
+                    ("main.hcl:4:15", "call to unknown function \"nope\""),
+                ]
+            );
+        });
     }
 }

@@ -1,6 +1,6 @@
 //! Loading a stack directory: every `.hcl` / `.tf` file parsed with spans kept, then
 //! sorted into variables, locals, resources, data sources, outputs and the backend.
-//! `module` blocks are read only for `recon check` ([`Stack::load_with_modules`]);
+//! `module` blocks are read only for `recon check` ([`Stack::load_tolerant`]);
 //! the engine has no modules, so every other loader refuses them.
 
 pub mod body;
@@ -9,6 +9,7 @@ pub mod eval;
 pub mod functions;
 pub mod limits;
 pub mod refs;
+pub mod tolerant;
 pub mod types;
 pub mod vars;
 
@@ -169,7 +170,7 @@ pub struct Stack {
     pub resources: IndexMap<ResourceAddr, ResourceBlock>,
     pub outputs: IndexMap<String, Output>,
     pub imports: Vec<ImportBlock>,
-    /// `module` blocks: only ever set by [`Stack::load_with_modules`].
+    /// `module` blocks: only ever set for `recon check` ([`Stack::load_tolerant`]).
     pub modules: IndexMap<String, ModuleCall>,
     /// `usage` blocks of the recon block, in the order written.
     pub usage: Vec<UsageDecl>,
@@ -182,9 +183,21 @@ impl Stack {
         Stack::parse(dir, read_sources(dir)?, false)
     }
 
-    /// Like [`Stack::load`], but records `module` blocks instead of refusing them.
-    pub fn load_with_modules(dir: &Path) -> Result<Stack, Diags> {
-        Stack::parse(dir, read_sources(dir)?, true)
+    /// What `recon check` reads of `dir`: `module` blocks are recorded, a file that
+    /// does not parse is left out (in [`Tolerant::parse_errors`]) and the other
+    /// mistakes a plan refuses leave out only what they concern, with a note. Only
+    /// a directory that cannot be read is an error.
+    pub fn load_tolerant(dir: &Path) -> Result<Tolerant, Diags> {
+        let mut loader = Loader::new(dir, LoadMode::Tolerant);
+        for (path, text) in read_sources(dir)? {
+            loader.file(path, text);
+        }
+        Ok(Tolerant {
+            stack: loader.stack,
+            parse_errors: loader.parse_errors,
+            mistakes: loader.errors,
+            repairs: loader.repairs,
+        })
     }
 
     /// Builds a stack from file contents (a saved plan replays its own copy).
@@ -201,41 +214,14 @@ impl Stack {
     }
 
     fn parse(dir: &Path, sources: Vec<(PathBuf, String)>, modules: bool) -> Result<Stack, Diags> {
-        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        let name = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("stack")
-            .to_string();
-        let mut loader = Loader {
-            stack: Stack {
-                dir: dir.clone(),
-                name,
-                files: Vec::new(),
-                backend: None,
-                encryption: None,
-                variables: IndexMap::new(),
-                locals: IndexMap::new(),
-                resources: IndexMap::new(),
-                outputs: IndexMap::new(),
-                imports: Vec::new(),
-                modules: IndexMap::new(),
-                usage: Vec::new(),
-            },
-            errors: Vec::new(),
-            modules,
+        let mode = if modules {
+            LoadMode::WithModules
+        } else {
+            LoadMode::Strict
         };
+        let mut loader = Loader::new(dir, mode);
         for (path, text) in sources {
-            let file = Arc::new(SourceFile {
-                name: display_path(&path),
-                path,
-                text: Arc::new(text),
-            });
-            loader.stack.files.push(file.clone());
-            match hcl_edit::parser::parse_body(&file.text) {
-                Ok(body) => loader.body(&file, body),
-                Err(e) => loader.errors.push(parse_error(&file, &e)),
-            }
+            loader.file(path, text);
         }
         if loader.errors.is_empty() {
             Ok(loader.stack)
@@ -302,11 +288,36 @@ fn parse_error(file: &Arc<SourceFile>, e: &hcl_edit::parser::Error) -> Diag {
         .with_help("fix the syntax; stack files use Terraform's HCL syntax")
 }
 
+/// A stack as far as `recon check` could read it ([`Stack::load_tolerant`]).
+#[derive(Debug)]
+pub struct Tolerant {
+    pub stack: Stack,
+    /// Files that could not be parsed, one error each: nothing of them is checked.
+    pub parse_errors: Vec<Diag>,
+    /// Errors a plan would stop at; what each concerns was left out.
+    pub mistakes: Vec<Diag>,
+    /// Spellings Terraform refuses that were read anyway, as Checkov reads them.
+    pub repairs: Vec<Diag>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LoadMode {
+    /// plan, apply, validate: every mistake is an error, `module` blocks too.
+    Strict,
+    /// Records `module` blocks (unit tests of what `recon check` reads).
+    WithModules,
+    /// `recon check`: modules recorded, repairs tried, mistakes kept as notes.
+    Tolerant,
+}
+
 struct Loader {
     stack: Stack,
+    /// Errors, or in [`LoadMode::Tolerant`] notes: the loader leaves out what a
+    /// mistake concerns and goes on either way.
     errors: Vec<Diag>,
-    /// Record `module` blocks (recon check) rather than refuse them.
-    modules: bool,
+    parse_errors: Vec<Diag>,
+    repairs: Vec<Diag>,
+    mode: LoadMode,
 }
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
@@ -323,6 +334,61 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
 ];
 
 impl Loader {
+    fn new(dir: &Path, mode: LoadMode) -> Loader {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("stack")
+            .to_string();
+        Loader {
+            stack: Stack {
+                dir,
+                name,
+                files: Vec::new(),
+                backend: None,
+                encryption: None,
+                variables: IndexMap::new(),
+                locals: IndexMap::new(),
+                resources: IndexMap::new(),
+                outputs: IndexMap::new(),
+                imports: Vec::new(),
+                modules: IndexMap::new(),
+                usage: Vec::new(),
+            },
+            errors: Vec::new(),
+            parse_errors: Vec::new(),
+            repairs: Vec::new(),
+            mode,
+        }
+    }
+
+    fn file(&mut self, path: PathBuf, text: String) {
+        let file = Arc::new(SourceFile {
+            name: display_path(&path),
+            path,
+            text: Arc::new(text),
+        });
+        self.stack.files.push(file.clone());
+        if self.mode != LoadMode::Tolerant {
+            match hcl_edit::parser::parse_body(&file.text) {
+                Ok(body) => self.body(&file, body),
+                Err(e) => self.errors.push(parse_error(&file, &e)),
+            }
+            return;
+        }
+        match tolerant::parse(&file.text) {
+            Ok((body, repairs)) => {
+                for r in repairs {
+                    let span = Span::new(&file, Some(r.offset..r.offset + 1));
+                    self.repairs.push(Diag::at(&span, r.message, "here"));
+                }
+                self.body(&file, body);
+            }
+            Err(e) => self.parse_errors.push(parse_error(&file, &e)),
+        }
+    }
+
     fn body(&mut self, file: &Arc<SourceFile>, body: Body) {
         for structure in body {
             match structure {
@@ -424,17 +490,22 @@ impl Loader {
     }
 
     fn duplicate(&mut self, what: &str, name: &str, span: &Span, previous: &Span) {
-        self.errors.push(
-            Diag::at(
-                span,
-                format!("duplicate {what} \"{name}\""),
-                "declared again here",
-            )
-            .with_help(format!(
+        let message = match self.mode {
+            // As Checkov does: the first block is read, this one is left out.
+            LoadMode::Tolerant => format!(
+                "duplicate {what} \"{name}\": not read (the first, at {}, is)",
+                previous.location()
+            ),
+            _ => format!("duplicate {what} \"{name}\""),
+        };
+        let d = Diag::at(span, message, "declared again here");
+        self.errors.push(match self.mode {
+            LoadMode::Tolerant => d,
+            _ => d.with_help(format!(
                 "it is already declared at {}; names must be unique",
                 previous.location()
             )),
-        );
+        });
     }
 
     fn resource(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
@@ -524,7 +595,7 @@ impl Loader {
         for item in items.iter() {
             let item_span = Span::new(file, item.span());
             // Waiting for a module changes nothing in a static check.
-            if self.modules
+            if self.mode != LoadMode::Strict
                 && matches!(
                     refs::references(item).as_slice(),
                     [(refs::Ref::Module(_), _)]
@@ -776,7 +847,7 @@ impl Loader {
             return;
         };
         let name = labels[0].clone();
-        if !self.modules {
+        if self.mode == LoadMode::Strict {
             self.errors.push(
                 Diag::at(span, format!("module \"{name}\": modules are supported only by `recon check`"), "module block")
                     .with_help("recon plans and applies the resources of one stack directory: move the module's resources into the stack (`recon check` follows local modules to check their policies)"),

@@ -46,57 +46,8 @@ pub struct ConfigGraph {
 
 impl ConfigGraph {
     pub fn build(stack: &Stack) -> Result<ConfigGraph, Diags> {
-        let mut b = Builder {
-            stack,
-            graph: DiGraph::new(),
-            index: HashMap::new(),
-            errors: Vec::new(),
-        };
-        for name in stack.variables.keys() {
-            b.node(Node::Var(name.clone()));
-        }
-        for (name, local) in &stack.locals {
-            let me = b.node(Node::Local(name.clone()));
-            b.refs(
-                me,
-                &local.expr.file,
-                refs::references(&local.expr.expr),
-                false,
-                false,
-            );
-        }
-        for (addr, block) in &stack.resources {
-            let me = b.node(Node::Resource(addr.clone()));
-            let has_count = block.count.is_some();
-            let has_each = block.for_each.is_some();
-            for meta in [&block.count, &block.for_each].into_iter().flatten() {
-                b.refs(me, &meta.file, refs::references(&meta.expr), false, false);
-            }
-            b.refs(
-                me,
-                &block.body.file,
-                refs::body_references(&block.body.body),
-                has_count,
-                has_each,
-            );
-            for (dep, span) in &block.depends_on {
-                b.edge_to_resource(me, dep, span);
-            }
-        }
-        for (name, output) in &stack.outputs {
-            let me = b.node(Node::Output(name.clone()));
-            b.refs(
-                me,
-                &output.value.file,
-                refs::references(&output.value.expr),
-                false,
-                false,
-            );
-            for (dep, span) in &output.depends_on {
-                b.edge_to_resource(me, dep, span);
-            }
-        }
-        b.cycles();
+        let mut b = Builder::edges(stack);
+        b.cycles(false);
         if b.errors.is_empty() {
             Ok(ConfigGraph {
                 graph: b.graph,
@@ -105,6 +56,21 @@ impl ConfigGraph {
         } else {
             Err(Diags(b.errors))
         }
+    }
+
+    /// The graph `recon check` walks: a reference to something undeclared adds no
+    /// edge (evaluation notes it where it is read), and a cycle's references are
+    /// dropped with a note, so its blocks are evaluated with what they read from
+    /// each other unknown.
+    pub fn build_tolerant(stack: &Stack) -> (ConfigGraph, Vec<Diag>) {
+        let mut b = Builder::edges(stack);
+        b.errors.clear();
+        b.cycles(true);
+        let graph = ConfigGraph {
+            graph: b.graph,
+            index: b.index,
+        };
+        (graph, b.errors)
     }
 
     /// Every block, dependencies first.
@@ -169,7 +135,63 @@ struct Builder<'a> {
     errors: Vec<Diag>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    /// Every block, with an edge for each reference and `depends_on` entry; a
+    /// reference to something undeclared is an error instead.
+    fn edges(stack: &'a Stack) -> Builder<'a> {
+        let mut b = Builder {
+            stack,
+            graph: DiGraph::new(),
+            index: HashMap::new(),
+            errors: Vec::new(),
+        };
+        for name in stack.variables.keys() {
+            b.node(Node::Var(name.clone()));
+        }
+        for (name, local) in &stack.locals {
+            let me = b.node(Node::Local(name.clone()));
+            b.refs(
+                me,
+                &local.expr.file,
+                refs::references(&local.expr.expr),
+                false,
+                false,
+            );
+        }
+        for (addr, block) in &stack.resources {
+            let me = b.node(Node::Resource(addr.clone()));
+            let has_count = block.count.is_some();
+            let has_each = block.for_each.is_some();
+            for meta in [&block.count, &block.for_each].into_iter().flatten() {
+                b.refs(me, &meta.file, refs::references(&meta.expr), false, false);
+            }
+            b.refs(
+                me,
+                &block.body.file,
+                refs::body_references(&block.body.body),
+                has_count,
+                has_each,
+            );
+            for (dep, span) in &block.depends_on {
+                b.edge_to_resource(me, dep, span);
+            }
+        }
+        for (name, output) in &stack.outputs {
+            let me = b.node(Node::Output(name.clone()));
+            b.refs(
+                me,
+                &output.value.file,
+                refs::references(&output.value.expr),
+                false,
+                false,
+            );
+            for (dep, span) in &output.depends_on {
+                b.edge_to_resource(me, dep, span);
+            }
+        }
+        b
+    }
+
     fn node(&mut self, node: Node) -> NodeIndex {
         if let Some(&i) = self.index.get(&node) {
             return i;
@@ -274,7 +296,9 @@ impl Builder<'_> {
         }
     }
 
-    fn cycles(&mut self) {
+    /// An error for each cycle; with `break_them`, the references on it are dropped.
+    fn cycles(&mut self, break_them: bool) {
+        let mut on_cycles: BTreeSet<(NodeIndex, NodeIndex)> = BTreeSet::new();
         for scc in tarjan_scc(&self.graph) {
             let self_loop = scc.len() == 1 && self.graph.find_edge(scc[0], scc[0]).is_some();
             if scc.len() < 2 && !self_loop {
@@ -287,6 +311,7 @@ impl Builder<'_> {
             for &i in &scc {
                 for edge in self.graph.edges_directed(i, Direction::Incoming) {
                     if members.contains(&edge.source()) {
+                        on_cycles.insert((edge.source(), edge.target()));
                         let from = &self.graph[edge.target()];
                         let to = &self.graph[edge.source()];
                         related.push(Diag::at(
@@ -307,6 +332,12 @@ impl Builder<'_> {
                 .with_related(related);
             d.location = Some(primary);
             self.errors.push(d);
+        }
+        if break_them && !on_cycles.is_empty() {
+            self.graph.retain_edges(|g, e| {
+                g.edge_endpoints(e)
+                    .is_none_or(|ends| !on_cycles.contains(&ends))
+            });
         }
     }
 }
@@ -425,5 +456,21 @@ resource "aws_ebs_volume" "v" { kms_key_id = local.key }
             ["reference to undeclared module module.webs @ main.hcl:6:20"]
         );
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean module.web?"));
+    }
+
+    #[test]
+    fn a_tolerant_graph_drops_undeclared_references_and_breaks_cycles() {
+        let s = stack(
+            "resource \"aws_security_group\" \"a\" { description = aws_security_group.b.id }\n\
+             resource \"aws_security_group\" \"b\" { description = aws_security_group.a.id }\n\
+             resource \"aws_vpc\" \"v\" { cidr_block = var.nowhere }\n",
+        );
+        let (g, notes) = ConfigGraph::build_tolerant(&s);
+        let messages: Vec<&str> = notes.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["dependency cycle between aws_security_group.a, aws_security_group.b"]
+        );
+        assert_eq!(g.order().len(), 3, "every block is still walked");
     }
 }

@@ -3,42 +3,100 @@
 //! attributes AWS computes (and everything read by data sources) are unknown. Local
 //! modules the stack calls are checked as stacks of their own ([`super::modules`]).
 
-use super::context::{
-    collect, decode_json_attributes, describe, unsupported_note, Index, InstanceData,
-};
+use super::context::{collect, decode_json_attributes, unsupported_note, Index, InstanceData};
 use super::modules::{self, Cx, Place};
-use super::{eval, source, Note, PolicySet, Report};
+use super::{eval, source, Finding, Note, Outcome, PolicySet, Report};
 use crate::addr::{Mode, ResourceAddr};
 use crate::config::eval::Scope;
 use crate::config::vars::{self, VarInputs};
 use crate::config::{body, Stack};
-use crate::diag::Diags;
+use crate::diag::{Diag, Diags};
 use crate::graph::{ConfigGraph, Node};
 use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::{block_value, expand, schema_of, unread_data};
 use crate::provider::{Provider, Schema};
 use crate::value::{Object, Value};
 use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A stack directory as `recon check` reads it: what could be read, and notes for
+/// the rest.
+pub struct Loaded {
+    pub stack: Stack,
+    pub graph: ConfigGraph,
+    /// Files that could not be parsed (nothing of them is checked).
+    pub parse_errors: Vec<Note>,
+    pub notes: Vec<Note>,
+}
+
+/// Loads `dir` for a check: only a directory that cannot be read is an error.
+pub fn load(dir: &Path) -> Result<Loaded, Diags> {
+    let read = Stack::load_tolerant(dir)?;
+    let mut loaded = Loaded::new(read.stack);
+    let mut notes: Vec<Note> = read.repairs.into_iter().map(|d| note(d, false)).collect();
+    notes.extend(read.mistakes.into_iter().map(|d| note(d, true)));
+    loaded.notes.splice(0..0, notes);
+    loaded.parse_errors = read
+        .parse_errors
+        .into_iter()
+        .map(|d| note(d, true))
+        .collect();
+    Ok(loaded)
+}
+
+impl Loaded {
+    /// A stack read some other way (tests build one from sources).
+    pub fn new(stack: Stack) -> Loaded {
+        let (graph, cycles) = ConfigGraph::build_tolerant(&stack);
+        let notes = cycles
+            .into_iter()
+            .map(|mut d| {
+                d.message = format!(
+                    "{}: checked with what they read from each other unknown",
+                    d.message
+                );
+                note(d, true)
+            })
+            .collect();
+        Loaded {
+            stack,
+            graph,
+            parse_errors: Vec::new(),
+            notes,
+        }
+    }
+}
+
+/// A diagnostic of the input as a note; a mistake's help says how to fix it.
+fn note(d: Diag, invalid: bool) -> Note {
+    Note {
+        address: None,
+        location: d.location.clone(),
+        message: match &d.help {
+            Some(help) if invalid => format!("{} ({help})", d.message),
+            _ => d.message.clone(),
+        },
+        invalid,
+    }
+}
 
 /// Evaluates `policies` over the stack statically, and over the modules it calls.
 pub fn check_stack(
-    stack: &Stack,
-    graph: &ConfigGraph,
+    loaded: &Loaded,
     vars: &Object,
     provider: &dyn Provider,
     policies: &PolicySet,
 ) -> Result<Report, Diags> {
-    let cx = Cx::new(provider, policies, &stack.dir);
+    let cx = Cx::new(provider, policies, &loaded.stack.dir);
     let mut report = Report {
         policies: policies.clone(),
         ..Report::default()
     };
     check_in(
         &cx,
-        stack,
-        graph,
+        loaded,
         vars,
-        &Place::root(&stack.dir),
+        &Place::root(&loaded.stack.dir),
         &mut report,
     )?;
     Ok(report)
@@ -48,21 +106,22 @@ pub fn check_stack(
 /// then the modules it calls.
 pub(super) fn check_in(
     cx: &Cx,
-    stack: &Stack,
-    graph: &ConfigGraph,
+    loaded: &Loaded,
     vars: &Object,
     place: &Place,
     report: &mut Report,
 ) -> Result<(), Diags> {
+    let stack = &loaded.stack;
     let sources = source::scan(stack, cx.policies)?;
-    let mut notes = Vec::new();
-    let (instances, mut values) = static_plan(stack, graph, vars, cx.provider, &mut notes);
+    let mut notes = loaded.notes.clone();
+    let (instances, mut values) = static_plan(stack, &loaded.graph, vars, cx.provider, &mut notes);
     // Block values are kept only for the module calls that read them.
     if stack.modules.is_empty() {
         values = BTreeMap::new();
     }
     let index = Index::new(stack, instances);
-    let findings = eval::evaluate(cx.policies, vars, &index, &sources, None);
+    let mut findings = eval::evaluate(cx.policies, vars, &index, &sources, None);
+    unread_detail(&mut findings, &notes);
     report.instances += index
         .instances
         .iter()
@@ -75,7 +134,31 @@ pub(super) fn check_in(
     report
         .notes
         .extend(notes.into_iter().map(|n| place.note(n)));
+    report
+        .parse_errors
+        .extend(loaded.parse_errors.iter().cloned().map(|n| place.note(n)));
     modules::check_calls(cx, stack, vars, &values, place, report)
+}
+
+/// An UNKNOWN of a resource with values that could not be read may come from
+/// them rather than from apply: the detail names the first.
+fn unread_detail(findings: &mut [Finding], notes: &[Note]) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.outcome == Outcome::Unknown)
+    {
+        let address = f.address.to_string();
+        let unread = notes
+            .iter()
+            .find(|n| n.invalid && n.address.as_deref() == Some(address.as_str()));
+        if let Some(n) = unread {
+            f.detail = Some(format!(
+                "depends on values known only after apply, or not read here: {} ({})",
+                n.message.strip_prefix("unknown: ").unwrap_or(&n.message),
+                n.location.as_deref().unwrap_or_default()
+            ));
+        }
+    }
 }
 
 /// Evaluates every block in dependency order, as a plan with no prior state would;
@@ -102,6 +185,7 @@ fn static_plan(
                 address: Some(addr.to_string()),
                 location: d.location.clone(),
                 message: format!("ignored: {}", d.message),
+                invalid: false,
             });
         }
         let scope = Scope::new(stack, vars, &values);
@@ -112,6 +196,7 @@ fn static_plan(
                     address: Some(addr.to_string()),
                     location: d.location.clone(),
                     message: format!("not checked: {}", d.message),
+                    invalid: true,
                 });
                 values.insert(addr.clone(), Value::Unknown);
                 continue;
@@ -121,7 +206,16 @@ fn static_plan(
         for instance in instances {
             let iaddr = addr.instance(instance.key.clone());
             let iscope = scope.for_instance(instance.count_index, instance.each.clone());
-            let config = body::evaluate(schema, &block.body, &iscope).map_err(|d| describe(&d));
+            let mut errors = Vec::new();
+            let config = body::evaluate_tolerant(schema, &block.body, &iscope, &mut errors);
+            for d in errors {
+                notes.push(Note {
+                    address: Some(iaddr.to_string()),
+                    location: d.location.clone(),
+                    message: format!("unknown: {}", d.message),
+                    invalid: true,
+                });
+            }
             // Policies still judge the value (canonical, as AWS would store it).
             for d in body::check_values(schema, &block.body, &iscope, &iaddr.to_string()) {
                 let note = Note {
@@ -132,21 +226,15 @@ fn static_plan(
                         d.message,
                         d.help.as_deref().unwrap_or_default()
                     ),
+                    invalid: false,
                 };
                 if !notes.contains(&note) {
                     notes.push(note);
                 }
             }
             let after = planned(schema, addr.mode, &config);
-            block_values.push((
-                instance.key,
-                if config.is_ok() {
-                    Value::Object(after.clone())
-                } else {
-                    Value::Unknown
-                },
-            ));
-            let mut data = InstanceData::new(iaddr, Some(schema), config, after);
+            block_values.push((instance.key, Value::Object(after.clone())));
+            let mut data = InstanceData::new(iaddr, Some(schema), Ok(config), after);
             if addr.mode == Mode::Managed {
                 decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
             }
@@ -157,13 +245,10 @@ fn static_plan(
     (out, values)
 }
 
-fn planned(schema: &Schema, mode: Mode, config: &Result<Object, String>) -> Object {
-    match (config, mode) {
-        (Ok(cfg), Mode::Data) => unread_data(schema, cfg),
-        (Ok(cfg), Mode::Managed) => {
-            diff::plan_object(schema, cfg, None, &DiffOptions::default()).after
-        }
-        (Err(_), _) => Object::new(),
+fn planned(schema: &Schema, mode: Mode, config: &Object) -> Object {
+    match mode {
+        Mode::Data => unread_data(schema, config),
+        Mode::Managed => diff::plan_object(schema, config, None, &DiffOptions::default()).after,
     }
 }
 
@@ -198,6 +283,7 @@ pub fn lenient_vars(stack: &Stack, inputs: &VarInputs) -> Result<(Object, Vec<No
                     address: None,
                     location: stack.variables.get(&name).map(|v| v.span.location()),
                     message: format!("variable \"{name}\" has no value: treated as unknown (pass --var {name}=... to check with a value)"),
+                    invalid: false,
                 });
                 values.insert(name, Value::Unknown);
             }

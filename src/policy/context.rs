@@ -217,6 +217,7 @@ pub fn collect(
                     address: Some(addr.to_string()),
                     location: d.location.clone(),
                     message: format!("not checked: {}", d.message),
+                    invalid: false,
                 });
                 continue;
             }
@@ -273,6 +274,7 @@ pub fn unsupported_note(block: &ResourceBlock) -> Note {
             "not checked: recon does not support the {kind} type \"{}\"",
             block.addr.type_name
         ),
+        invalid: false,
     }
 }
 

@@ -114,7 +114,6 @@ pub fn decide(
 mod tests {
     use crate::aws::{AwsProvider, Clients};
     use crate::config::Stack;
-    use crate::graph::ConfigGraph;
     use crate::policy::load::from_sources;
     use crate::policy::{check_stack, Origin, Outcome};
     use crate::value::Object;
@@ -159,9 +158,9 @@ locals {
         .unwrap();
         assert!(policies.policies[0].reads_blocks && policies.policies[1].reads_blocks);
         assert!(!policies.policies[2].reads_blocks);
-        let graph = ConfigGraph::build(&stack).unwrap();
+        let loaded = crate::policy::check::Loaded::new(stack);
         let provider = AwsProvider::new(&Clients::offline());
-        let report = check_stack(&stack, &graph, &Object::new(), &provider, &policies).unwrap();
+        let report = check_stack(&loaded, &Object::new(), &provider, &policies).unwrap();
         let mut got: Vec<(String, String, Outcome)> = report
             .findings
             .iter()

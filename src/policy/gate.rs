@@ -83,6 +83,7 @@ impl<'a> PlanPolicies<'a> {
             policies,
             findings,
             notes,
+            parse_errors: Vec::new(),
             instances: evaluated,
         };
         Ok(PlanPolicies {

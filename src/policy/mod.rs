@@ -222,11 +222,14 @@ impl Finding {
 }
 
 /// Something the check could not look at, said once.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Note {
     pub address: Option<String>,
     pub location: Option<String>,
     pub message: String,
+    /// A mistake in the input (an undeclared reference, a duplicate block, ...):
+    /// what it concerns could not be read and is unknown or left out.
+    pub invalid: bool,
 }
 
 /// Everything one evaluation found.
@@ -235,6 +238,9 @@ pub struct Report {
     pub policies: PolicySet,
     pub findings: Vec<Finding>,
     pub notes: Vec<Note>,
+    /// Files that could not be parsed, one note each: none of their resources is
+    /// in `findings`.
+    pub parse_errors: Vec<Note>,
     /// Resource instances that were evaluated.
     pub instances: usize,
 }
@@ -250,6 +256,61 @@ impl Report {
             .iter()
             .filter(|f| f.outcome.is_failure() && self.policy(f).severity >= threshold)
             .collect()
+    }
+
+    /// Adds the results of another stack's check; policies they share (the
+    /// baseline) are listed once.
+    pub fn merge(&mut self, other: Report) {
+        let mut policies = std::mem::take(&mut self.policies).policies;
+        let same = |a: &Policy, b: &Policy| a.id == b.id && a.span.location() == b.span.location();
+        let new_index: Vec<usize> = other
+            .policies
+            .policies
+            .iter()
+            .map(|p| match policies.iter().position(|q| same(q, p)) {
+                Some(i) => i,
+                None => {
+                    policies.push(p.clone());
+                    policies.len() - 1
+                }
+            })
+            .collect();
+        self.policies = PolicySet::new(policies);
+        self.findings
+            .extend(other.findings.into_iter().map(|mut f| {
+                f.policy = new_index[f.policy];
+                f
+            }));
+        self.notes.extend(other.notes);
+        self.parse_errors.extend(other.parse_errors);
+        self.instances += other.instances;
+    }
+
+    /// Shows file paths relative to `root` (as displayed), as `checkov -d` does.
+    pub fn relative_to(&mut self, root: &str) {
+        if root.is_empty() {
+            return;
+        }
+        let prefix = format!("{}/", root.trim_end_matches('/'));
+        let strip = |s: &mut String| {
+            if let Some(rest) = s.strip_prefix(&prefix) {
+                *s = rest.to_string();
+            }
+        };
+        for f in &mut self.findings {
+            strip(&mut f.location.file);
+        }
+        for n in self.notes.iter_mut().chain(&mut self.parse_errors) {
+            if let Some(location) = &mut n.location {
+                strip(location);
+            }
+        }
+    }
+
+    /// Some input could not be read: a file did not parse, or a mistake in it left
+    /// values unknown or blocks out.
+    pub fn incomplete(&self) -> bool {
+        !self.parse_errors.is_empty() || self.notes.iter().any(|n| n.invalid)
     }
 
     pub fn count(&self, outcome: Outcome) -> usize {

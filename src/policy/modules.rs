@@ -11,7 +11,6 @@ use crate::addr::{InstanceKey, ResourceAddr};
 use crate::config::eval::Scope;
 use crate::config::{vars, ModuleCall, Stack};
 use crate::diag::{did_you_mean, display_path, Diag, Diags};
-use crate::graph::ConfigGraph;
 use crate::plan::planner::expand_meta;
 use crate::provider::Provider;
 use crate::value::{Object, Value};
@@ -94,8 +93,18 @@ pub fn check_calls(
         let addr = place.call_address(&call.name);
         let mut key = place.key.clone();
         key.push(call.name.clone());
-        let Some(dir) = module_dir(cx, stack, call, &addr, &key, report)? else {
-            continue;
+        let dir = match module_dir(cx, stack, call, &addr, &key, report) {
+            Ok(Some(dir)) => dir,
+            Ok(None) => continue,
+            Err(d) => {
+                report.notes.push(Note {
+                    address: Some(addr.clone()),
+                    location: d.location.clone(),
+                    message: format!("not checked: {}", d.message),
+                    invalid: true,
+                });
+                continue;
+            }
         };
         let label = format!("{addr} ({})", shown(&dir));
         if let Some(at) = place.chain.iter().position(|(d, _)| *d == dir) {
@@ -104,35 +113,56 @@ pub fn check_calls(
                 .map(|(_, l)| l.as_str())
                 .chain([label.as_str()])
                 .collect();
-            return Err(Diag::at(
-                &call.span,
-                format!("module {addr} includes itself: {}", chain.join(" -> ")),
-                "module cycle",
-            )
-            .with_help("a module cannot call itself, directly or through other modules")
-            .into());
+            report.notes.push(Note {
+                address: Some(addr.clone()),
+                location: Some(call.span.location()),
+                message: format!(
+                    "not checked: module {addr} includes itself: {}",
+                    chain.join(" -> ")
+                ),
+                invalid: true,
+            });
+            continue;
         }
-        let child = Stack::load_with_modules(&dir)?;
-        let graph = ConfigGraph::build(&child)?;
-        undeclared_arguments(call, &child, &addr)?;
+        let loaded = super::check::load(&dir)?;
+        let child = &loaded.stack;
+        report
+            .notes
+            .extend(undeclared_arguments(call, child, &addr));
         let mut chain = place.chain.clone();
         chain.push((dir, label));
 
         let scope = Scope::new(stack, vars, values);
         for (inst_addr, iscope) in instances(call, &scope, &addr, report) {
             let mut arguments = Vec::new();
-            for (name, expr) in &call.arguments {
+            let declared = call
+                .arguments
+                .iter()
+                .filter(|(name, _)| child.variables.contains_key(*name));
+            for (name, expr) in declared {
                 let value = iscope.eval(expr).unwrap_or_else(|d| {
                     report.notes.push(Note {
                         address: Some(inst_addr.clone()),
                         location: d.location.clone(),
                         message: format!("argument \"{name}\" treated as unknown: {}", d.message),
+                        invalid: true,
                     });
                     Value::Unknown
                 });
                 arguments.push((name.clone(), value, expr.span()));
             }
-            let (child_vars, missing) = vars::resolve_arguments(&child, arguments)?;
+            let (child_vars, missing) = match vars::resolve_arguments(child, arguments) {
+                Ok(resolved) => resolved,
+                Err(diags) => {
+                    report.notes.extend(diags.0.into_iter().map(|d| Note {
+                        address: Some(inst_addr.clone()),
+                        location: d.location.clone(),
+                        message: format!("not checked: {}", d.message),
+                        invalid: true,
+                    }));
+                    continue;
+                }
+            };
             for name in missing {
                 report.notes.push(Note {
                     address: Some(inst_addr.clone()),
@@ -140,6 +170,7 @@ pub fn check_calls(
                     message: format!(
                         "variable \"{name}\" has no value (the module block does not set it): treated as unknown"
                     ),
+                    invalid: false,
                 });
             }
             let child_place = Place {
@@ -147,7 +178,7 @@ pub fn check_calls(
                 key: key.clone(),
                 chain: chain.clone(),
             };
-            check_in(cx, &child, &graph, &child_vars, &child_place, report)?;
+            check_in(cx, &loaded, &child_vars, &child_place, report)?;
         }
     }
     Ok(())
@@ -167,6 +198,7 @@ fn module_dir(
         address: Some(addr.to_string()),
         location: Some(call.source_span.location()),
         message,
+        invalid: false,
     };
     let dir = if call.is_local() {
         stack.dir.join(&call.source)
@@ -215,32 +247,30 @@ fn module_dir(
     Ok(Some(dir))
 }
 
-/// An argument the module declares no variable for is an error, as in Terraform.
-fn undeclared_arguments(call: &ModuleCall, child: &Stack, addr: &str) -> Result<(), Diags> {
-    let errors: Vec<Diag> = call
-        .arguments
+/// An argument the module declares no variable for is an error in Terraform; here
+/// it is left out, with a note.
+fn undeclared_arguments(call: &ModuleCall, child: &Stack, addr: &str) -> Vec<Note> {
+    call.arguments
         .iter()
         .filter(|(name, _)| !child.variables.contains_key(*name))
         .map(|(name, expr)| {
-            let d = Diag::at(
-                &expr.span(),
-                format!("module {addr}: the module declares no variable \"{name}\""),
-                "not a variable of the module",
-            );
-            match did_you_mean(name, child.variables.keys().map(String::as_str)) {
-                Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
-                None => d.with_help(format!(
+            let hint = match did_you_mean(name, child.variables.keys().map(String::as_str)) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => format!(
                     "declare variable \"{name}\" in {} or remove the argument",
                     shown(&child.dir)
-                )),
+                ),
+            };
+            Note {
+                address: Some(addr.to_string()),
+                location: Some(expr.span().location()),
+                message: format!(
+                    "argument \"{name}\" ignored: the module declares no such variable ({hint})"
+                ),
+                invalid: true,
             }
         })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Diags(errors))
-    }
+        .collect()
 }
 
 /// Each instance of a call, with its address and the scope its arguments see. A
@@ -265,6 +295,7 @@ fn instances<'a>(
             address: Some(addr.to_string()),
             location,
             message,
+            invalid: false,
         })
     };
     let unknown = match scope.eval(expr) {

@@ -92,9 +92,15 @@ pub fn render(report: &Report, threshold: Severity, color: bool) -> String {
         };
         let _ = writeln!(out, "Passed every policy: {shown}\n");
     }
-    if !report.notes.is_empty() {
-        let _ = writeln!(out, "Notes:");
-        for n in &report.notes {
+    for (title, notes) in [
+        ("Could not be parsed (not checked):", &report.parse_errors),
+        ("Notes:", &report.notes),
+    ] {
+        if notes.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title}");
+        for n in notes {
             let at = n
                 .location
                 .as_deref()
@@ -161,8 +167,19 @@ pub fn summary(report: &Report, threshold: Severity, color: bool) -> String {
             if failing == 1 { "" } else { "s" }
         )
     };
+    let verdict = if report.incomplete() {
+        let unread = report.notes.iter().filter(|n| n.invalid).count() + report.parse_errors.len();
+        format!(
+            "{verdict} Incomplete: {unread} thing{} could not be read (see above).",
+            if unread == 1 { "" } else { "s" }
+        )
+    } else {
+        verdict
+    };
     if color && failing > 0 {
         format!("{head} {}", verdict.red().bold())
+    } else if color && report.incomplete() {
+        format!("{head} {}", verdict.yellow())
     } else if color {
         format!("{head} {}", verdict.green())
     } else {

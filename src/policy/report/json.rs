@@ -1,6 +1,6 @@
 //! `--format json`: one record per policy × resource instance.
 
-use crate::policy::{Outcome, Report, Severity};
+use crate::policy::{Note, Outcome, Report, Severity};
 use serde_json::{json, Value as Json};
 
 pub fn render(report: &Report, threshold: Severity) -> Json {
@@ -41,24 +41,35 @@ pub fn render(report: &Report, threshold: Severity) -> Json {
             })
         })
         .collect();
-    let notes: Vec<Json> = report
-        .notes
-        .iter()
-        .map(|n| json!({ "address": n.address, "location": n.location, "message": n.message }))
-        .collect();
+    let notes = |notes: &[Note]| -> Vec<Json> {
+        notes
+            .iter()
+            .map(|n| {
+                json!({
+                    "address": n.address,
+                    "location": n.location,
+                    "message": n.message,
+                    "invalid": n.invalid,
+                })
+            })
+            .collect()
+    };
     json!({
         "format_version": "1.0",
         "threshold": threshold.as_str(),
         "passed": report.failing(threshold).is_empty(),
+        "complete": !report.incomplete(),
         "summary": {
             "pass": count(Outcome::Pass),
             "fail": count(Outcome::Fail),
             "unknown": count(Outcome::Unknown),
             "skipped": count(Outcome::Skipped),
             "error": count(Outcome::Error),
+            "parse_errors": report.parse_errors.len(),
         },
         "results": results,
-        "notes": notes,
+        "parse_errors": notes(&report.parse_errors),
+        "notes": notes(&report.notes),
         "policies": policies,
     })
 }

@@ -112,14 +112,19 @@ pub fn render(report: &Report, threshold: Severity) -> Json {
         results.push(result);
     }
     let notifications: Vec<Json> = report
-        .notes
+        .parse_errors
         .iter()
+        .chain(&report.notes)
         .map(|n| {
-            let text = match &n.address {
+            let mut text = match &n.address {
                 Some(a) => format!("{a}: {}", n.message),
                 None => n.message.clone(),
             };
-            json!({ "level": "note", "message": { "text": text } })
+            if let Some(at) = &n.location {
+                text.push_str(&format!(" ({at})"));
+            }
+            let level = if n.invalid { "warning" } else { "note" };
+            json!({ "level": level, "message": { "text": text } })
         })
         .collect();
     json!({
