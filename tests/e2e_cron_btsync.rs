@@ -366,7 +366,9 @@ fn example_stack_lifecycle() {
     );
     assert!(removed.stdout.contains("1 destroyed"), "{}", removed.stdout);
 
-    // Destroy leaves nothing of the stack in moto.
+    // Destroy leaves nothing of the stack in moto. The key that encrypted the root
+    // volume also encrypts the snapshot taken before the AMI change: deleting it
+    // is data loss too, and must be allowed.
     ok(recon(
         &moto,
         cwd,
@@ -379,6 +381,8 @@ fn example_stack_lifecycle() {
                 "aws_instance.sync",
                 "--allow-data-loss",
                 "aws_ebs_volume.data",
+                "--allow-data-loss",
+                "aws_kms_key.ebs",
             ][..],
             &args,
         ]
