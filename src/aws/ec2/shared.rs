@@ -490,17 +490,9 @@ pub(super) fn refuse_shrink(
     })
 }
 
-/// CRC-32 (IEEE 802.3, as Go's crc32.ChecksumIEEE).
+/// CRC-32 (IEEE 802.3, as Go's crc32.ChecksumIEEE): how the provider derives ids.
 pub(super) fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
+    crc32fast::hash(bytes)
 }
 
 #[cfg(test)]
