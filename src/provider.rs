@@ -292,10 +292,12 @@ pub struct VolumeLoss {
 pub enum DataLoss {
     /// An EBS volume deleted with the resource: `--snapshot-data-loss` can copy it first.
     Volume(VolumeLoss),
-    /// The objects a `force_destroy` bucket deletes with itself.
+    /// The objects a `force_destroy` bucket deletes with itself: `count` current
+    /// objects plus `older_versions` noncurrent ones; `bytes` covers them all.
     Objects {
         bucket: String,
         count: u64,
+        older_versions: u64,
         bytes: u64,
     },
     /// Data encrypted under a KMS key being deleted: unreadable once the key is gone.

@@ -538,12 +538,20 @@ resource "aws_s3_bucket" "logs" {
   bucket        = "logs-guard"
   force_destroy = true
 }
+
+resource "aws_s3_bucket_versioning" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
 "#,
     );
     ok(apply(&moto, cwd, &stack, &[]));
     let s3 = aws_sdk_s3::Client::new(&moto.sdk_config());
     runtime().block_on(async {
-        for (key, size) in [("a.log", 1000), ("b/c.log", 2000)] {
+        // a.log twice: the versioned bucket keeps the first copy as an older version.
+        for (key, size) in [("a.log", 1000), ("b/c.log", 2000), ("a.log", 500)] {
             s3.put_object()
                 .bucket("logs-guard")
                 .key(key)
@@ -559,13 +567,14 @@ resource "aws_s3_bucket" "logs" {
         losses,
         [json!({
             "address": "aws_s3_bucket.logs", "action": "delete", "kind": "objects",
-            "bucket": "logs-guard", "object_count": 2, "size_bytes": 3000,
+            "bucket": "logs-guard", "object_count": 2, "noncurrent_version_count": 1,
+            "size_bytes": 3500,
         })]
     );
     let human = ok(run(&moto, cwd, &stack, &["plan", "--destroy"]));
     assert!(
         human.stdout.contains(
-            "aws_s3_bucket.logs (will be destroyed): 2 object(s), 2.9 KiB in bucket logs-guard"
+            "aws_s3_bucket.logs (will be destroyed): 2 object(s) and 1 older version(s), 3.4 KiB in bucket logs-guard"
         ),
         "{}",
         human.stdout

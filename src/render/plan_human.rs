@@ -1376,11 +1376,18 @@ fn loss_text(loss: &DataLoss) -> String {
         DataLoss::Objects {
             bucket,
             count,
+            older_versions,
             bytes,
-        } => format!(
-            "{count} object(s), {} in bucket {bucket} (force_destroy deletes them)",
-            human_bytes(*bytes)
-        ),
+        } => {
+            let older = match older_versions {
+                0 => String::new(),
+                n => format!(" and {n} older version(s)"),
+            };
+            format!(
+                "{count} object(s){older}, {} in bucket {bucket} (force_destroy deletes them)",
+                human_bytes(*bytes)
+            )
+        }
         DataLoss::Encrypted(e) => {
             let managed = e
                 .address

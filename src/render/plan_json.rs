@@ -60,8 +60,14 @@ pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) 
                 DataLoss::Objects {
                     bucket,
                     count,
+                    older_versions,
                     bytes,
-                } => json!({ "bucket": bucket, "object_count": count, "size_bytes": bytes }),
+                } => json!({
+                    "bucket": bucket,
+                    "object_count": count,
+                    "noncurrent_version_count": older_versions,
+                    "size_bytes": bytes,
+                }),
                 DataLoss::Encrypted(e) => json!({
                     "encrypts": e.what,
                     "id": e.id,

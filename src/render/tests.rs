@@ -472,6 +472,7 @@ fn data_loss_plan() -> Plan {
     bucket.data_loss = vec![DataLoss::Objects {
         bucket: "archive-1".into(),
         count: 3,
+        older_versions: 0,
         bytes: 5 * 1024 * 1024 + 512 * 1024,
     }];
     let mut key = change(
@@ -840,7 +841,7 @@ fn json_lists_data_loss() {
             {"address": "aws_instance.sync", "kind": "volume", "volume_id": "vol-0abc", "size_gib": 8, "role": "root_block_device", "action": "replace"},
             {"address": "aws_kms_key.data", "kind": "encrypted", "encrypts": "EBS volume", "id": "vol-0def", "managed_by": "aws_ebs_volume.data", "action": "delete"},
             {"address": "aws_kms_key.data", "kind": "encrypted", "encrypts": "EBS snapshot", "id": "snap-0aaa", "managed_by": null, "action": "delete"},
-            {"address": "aws_s3_bucket.archive", "kind": "objects", "bucket": "archive-1", "object_count": 3, "size_bytes": 5767168, "action": "delete"},
+            {"address": "aws_s3_bucket.archive", "kind": "objects", "bucket": "archive-1", "object_count": 3, "noncurrent_version_count": 0, "size_bytes": 5767168, "action": "delete"},
         ])
     );
 }

@@ -281,41 +281,59 @@ impl ResourceType for S3Bucket {
         if prior.bool("force_destroy") != Some(true) {
             return Ok(Vec::new());
         }
-        let (count, bytes) = match object_totals(&self.client, name).await {
+        let (count, older_versions, bytes) = match object_totals(&self.client, name).await {
             Ok(totals) => totals,
             Err(err) if has_code(&err, &[NO_SUCH_BUCKET]) => return Ok(Vec::new()),
             Err(err) => return Err(err),
         };
-        Ok(if count == 0 {
+        Ok(if count + older_versions == 0 {
             Vec::new()
         } else {
             vec![DataLoss::Objects {
                 bucket: name.to_string(),
                 count,
+                older_versions,
                 bytes,
             }]
         })
     }
 }
 
-/// How many objects a bucket holds and their total size (ListObjectsV2, every page).
-async fn object_totals(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<(u64, u64)> {
-    let mut pages = client
-        .list_objects_v2()
-        .bucket(name)
-        .into_paginator()
-        .send();
-    let (mut count, mut bytes) = (0u64, 0u64);
-    while let Some(page) = pages.next().await {
-        for object in page.map_err(sdk_error)?.contents() {
-            count += 1;
-            bytes += object
+/// What a bucket holds: current objects, noncurrent versions (a versioned bucket
+/// keeps every overwritten or deleted object), and the bytes of all of them.
+/// ListObjectVersions has no SDK paginator: it pages by key and version markers.
+async fn object_totals(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<(u64, u64, u64)> {
+    let (mut current, mut older, mut bytes) = (0u64, 0u64, 0u64);
+    let (mut key_marker, mut version_marker) = (None, None);
+    loop {
+        let page = client
+            .list_object_versions()
+            .bucket(name)
+            .set_key_marker(key_marker)
+            .set_version_id_marker(version_marker)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        for version in page.versions() {
+            if version.is_latest() == Some(false) {
+                older += 1;
+            } else {
+                current += 1;
+            }
+            bytes += version
                 .size()
                 .and_then(|s| u64::try_from(s).ok())
                 .unwrap_or(0);
         }
+        if page.is_truncated() != Some(true) {
+            return Ok((current, older, bytes));
+        }
+        key_marker = page.next_key_marker().map(str::to_string);
+        version_marker = page.next_version_id_marker().map(str::to_string);
+        if key_marker.is_none() {
+            return Ok((current, older, bytes));
+        }
     }
-    Ok((count, bytes))
 }
 
 impl S3Bucket {
