@@ -140,3 +140,116 @@ fn show_a_saved_plan_then_the_state() {
     assert_eq!(values["outputs"]["subnet_id"]["value"], subnet_id.as_str());
     moto.destroy(cwd, &stack);
 }
+
+/// Every managed instance a plan keeps or creates, from `resource_changes`.
+fn planned_addresses(plan: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["mode"] == "managed" && !c["change"]["after"].is_null())
+        .map(|c| c["address"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The seed workflow: `plan -out`, `show -json`, `checkov -f`. The document has
+/// Terraform's sections (planned values, configuration with references, prior
+/// state once something exists), and Checkov reads every planned resource in it.
+#[test]
+fn a_saved_plan_as_json_is_read_by_checkov() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = common::inventory::copy_example_stack(cwd);
+    let plan_file = cwd.join("tf.plan");
+    let plan_arg = plan_file.to_str().unwrap();
+    ok(moto.run(cwd, &stack, &["plan", "--out", plan_arg]));
+    let shown = ok(moto.run(cwd, &stack, &["show", "--json", plan_arg]));
+    let doc = shown.json();
+
+    assert_eq!(doc["terraform_version"], env!("CARGO_PKG_VERSION"));
+    assert!(doc["variables"].is_object(), "{:#}", doc["variables"]);
+    let planned = planned_addresses(&doc);
+    let values: std::collections::BTreeSet<String> = doc["planned_values"]["root_module"]
+        ["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["provider_name"], "registry.terraform.io/hashicorp/aws");
+            r["address"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(values, planned);
+    assert!(doc.get("prior_state").is_none(), "nothing exists yet");
+    let subnet = doc["configuration"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "aws_subnet.public")
+        .expect("the subnet's configuration");
+    assert_eq!(
+        subnet["expressions"]["vpc_id"]["references"],
+        serde_json::json!(["aws_vpc.main.id", "aws_vpc.main"])
+    );
+
+    let tf_json = cwd.join("tf.json");
+    std::fs::write(&tf_json, &shown.stdout).unwrap();
+    let root = common::repo_root();
+    let setup = std::process::Command::new(root.join("scripts/setup-checkov"))
+        .status()
+        .expect("scripts/setup-checkov runs");
+    assert!(setup.success(), "installing Checkov failed");
+    let checkov = std::process::Command::new(root.join(".venv-checkov/bin/checkov"))
+        .args([
+            "--framework",
+            "terraform_plan",
+            "--skip-download",
+            "-o",
+            "json",
+            "-f",
+        ])
+        .arg(&tf_json)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&checkov.stdout).unwrap_or_else(|e| {
+        panic!(
+            "Checkov's report is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&checkov.stderr)
+        )
+    });
+    assert_eq!(
+        report["summary"]["resource_count"].as_u64(),
+        Some(planned.len() as u64),
+        "{:#}",
+        report["summary"]
+    );
+    let results = &report["results"];
+    let checked: std::collections::BTreeSet<String> = ["passed_checks", "failed_checks"]
+        .iter()
+        .flat_map(|k| results[*k].as_array().cloned().unwrap_or_default())
+        .map(|r| r["resource"].as_str().unwrap().to_string())
+        .collect();
+    for address in [
+        "aws_instance.sync",
+        "aws_security_group.sync",
+        "aws_kms_key.ebs",
+    ] {
+        assert!(
+            checked.contains(address),
+            "Checkov did not check {address}: {checked:?}"
+        );
+    }
+
+    // Once applied, the next plan carries what exists as `prior_state`.
+    ok(moto.run(cwd, &stack, &["apply", plan_arg]));
+    let again = ok(moto.run(cwd, &stack, &["plan", "--json"])).json();
+    let prior: std::collections::BTreeSet<String> = again["prior_state"]["values"]["root_module"]
+        ["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["address"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(prior, planned);
+}

@@ -158,6 +158,8 @@ pub fn plan_json(
 ) -> Result<serde_json::Value, CliError> {
     let lookup = schema_lookup(&planned.provider);
     let mut json = render::plan_json::render(&planned.output.plan, &lookup);
+    json["variables"] = render::plan_config::variables(&planned.vars);
+    json["configuration"] = render::plan_config::render(&planned.stack);
     if !destroy {
         let checked = evaluate_policies(planned, threshold)?;
         json["policy_checks"] = crate::policy::report::json::render(&checked.report, threshold);
@@ -218,7 +220,8 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
         let refreshed = make_refresh_only(ctx, &stack).await?;
         let lookup = schema_lookup(&refreshed.provider);
         if args.json {
-            let json = render::plan_json::render(&refreshed.plan, &lookup);
+            let mut json = render::plan_json::render(&refreshed.plan, &lookup);
+            json["configuration"] = render::plan_config::render(&stack);
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&json).unwrap_or_default()

@@ -4,6 +4,7 @@
 //! Renderers read plans and never change them.
 
 pub mod cost;
+pub mod plan_config;
 pub mod plan_human;
 pub mod plan_json;
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! As in Terraform, sensitive values appear in `before`/`after` and are marked by
 //! `before_sensitive`/`after_sensitive`; consumers must honour the marks.
 
+use super::plan_config::PROVIDER_NAME;
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::plan::diff::{path_to_json, AttrPath};
 use crate::plan::{Action, Drift, OutputChange, Plan, ResourceChange};
@@ -14,6 +15,8 @@ use serde_json::{json, Map, Value as Json};
 
 /// Terraform's plan format version this shape follows.
 pub const FORMAT_VERSION: &str = "1.2";
+/// Terraform's state format version of `prior_state`.
+const STATE_FORMAT_VERSION: &str = "1.0";
 
 pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) -> Json {
     let mut changes: Vec<&ResourceChange> = plan.changes.iter().collect();
@@ -85,16 +88,100 @@ pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) 
     prevented.sort();
     let prevented: Vec<String> = prevented.iter().map(ToString::to_string).collect();
 
+    let planned_values =
+        values_document(plan, schema_of, |c| c.after.as_ref(), |o| o.after.as_ref());
+    let has_prior = plan.changes.iter().any(|c| c.before.is_some());
+    let prior_state = has_prior.then(|| {
+        json!({
+            "format_version": STATE_FORMAT_VERSION,
+            "terraform_version": env!("CARGO_PKG_VERSION"),
+            "values": values_document(plan, schema_of, |c| c.before.as_ref(), |o| o.before.as_ref()),
+        })
+    });
+
     // Arrays are present even when empty: `jq '.resource_changes[]'` should not fail.
-    json!({
+    let mut doc = json!({
         "format_version": FORMAT_VERSION,
+        // Tools read this as the version of what made the plan: recon's.
+        "terraform_version": env!("CARGO_PKG_VERSION"),
         "recon_version": env!("CARGO_PKG_VERSION"),
+        "planned_values": planned_values,
         "resource_drift": resource_drift,
         "resource_changes": resource_changes,
         "output_changes": output_changes,
         "data_loss": data_loss,
         "prevented": prevented,
+    });
+    if let Some(prior) = prior_state {
+        doc["prior_state"] = prior;
+    }
+    doc
+}
+
+/// Terraform's values representation (`planned_values`, `prior_state.values`):
+/// each instance's object as `pick` selects it from its change, with the outputs.
+/// Unknown attributes are left out, as Terraform leaves them out.
+fn values_document(
+    plan: &Plan,
+    schema_of: &dyn Fn(&str) -> Option<&'static Schema>,
+    pick: impl Fn(&ResourceChange) -> Option<&Object>,
+    pick_output: impl Fn(&OutputChange) -> Option<&Value>,
+) -> Json {
+    let mut changes: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.deposed.is_none())
+        .collect();
+    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let resources: Vec<Json> = changes
+        .iter()
+        .filter_map(|c| {
+            let obj = pick(c)?;
+            let mut m = address_fields(&c.addr);
+            m.insert("schema_version".into(), Json::from(0));
+            let values: Map<String, Json> = obj
+                .iter()
+                .filter(|(_, v)| !matches!(v, Value::Unknown))
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect();
+            m.insert("values".into(), Json::Object(values));
+            m.insert(
+                "sensitive_values".into(),
+                sensitive_marks(
+                    c,
+                    sensitive_object(schema_of(&c.addr.resource.type_name), obj),
+                ),
+            );
+            Some(Json::Object(m))
+        })
+        .collect();
+    let outputs: Map<String, Json> = plan
+        .outputs
+        .iter()
+        .filter_map(|o| {
+            let value = pick_output(o).filter(|v| !v.is_null())?;
+            let mut m = Map::new();
+            m.insert("sensitive".into(), Json::Bool(o.sensitive));
+            if value.is_wholly_known() {
+                m.insert("value".into(), value.to_json());
+            }
+            Some((o.name.clone(), Json::Object(m)))
+        })
+        .collect();
+    json!({
+        "outputs": outputs,
+        "root_module": { "resources": resources },
     })
+}
+
+/// Adds the attributes whose values come from sensitive variables to a mask.
+fn sensitive_marks(c: &ResourceChange, mut mask: Json) -> Json {
+    if let Json::Object(m) = &mut mask {
+        for name in &c.sensitive {
+            m.insert(name.clone(), Json::Bool(true));
+        }
+    }
+    mask
 }
 
 fn address_fields(addr: &InstanceAddr) -> Map<String, Json> {
@@ -110,6 +197,7 @@ fn address_fields(addr: &InstanceAddr) -> Map<String, Json> {
     if addr.key != InstanceKey::None {
         m.insert("index".into(), addr.key.to_json());
     }
+    m.insert("provider_name".into(), Json::from(PROVIDER_NAME));
     m
 }
 
@@ -125,10 +213,8 @@ fn resource_change(c: &ResourceChange, schema: Option<&Schema>) -> Json {
     let mut change = change;
     // Values from sensitive variables are marked like schema-sensitive ones.
     for key in ["before_sensitive", "after_sensitive"] {
-        if let Some(Json::Object(mask)) = change.get_mut(key) {
-            for name in &c.sensitive {
-                mask.insert(name.clone(), Json::Bool(true));
-            }
+        if let Some(mask) = change.get_mut(key) {
+            *mask = sensitive_marks(c, mask.take());
         }
     }
     m.insert("change".into(), change);
