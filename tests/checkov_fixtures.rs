@@ -62,13 +62,10 @@ fn every_fixture_resource_gets_its_expected_result() {
         if r["checkov_id"].as_str() != Some(check) {
             continue;
         }
-        let prior = got
-            .entry(check.to_string())
-            .or_default()
-            .insert(
-                r["address"].as_str().unwrap().to_string(),
-                r["result"].as_str().unwrap().to_string(),
-            );
+        let prior = got.entry(check.to_string()).or_default().insert(
+            r["address"].as_str().unwrap().to_string(),
+            r["result"].as_str().unwrap().to_string(),
+        );
         assert!(prior.is_none(), "two results for {check} {}", r["address"]);
     }
     let mut wrong = Vec::new();
@@ -84,7 +81,9 @@ fn every_fixture_resource_gets_its_expected_result() {
         }
         for (address, have) in &results {
             if !rows.contains_key(address) {
-                wrong.push(format!("{check} {address}: got {have}, not in expected.txt"));
+                wrong.push(format!(
+                    "{check} {address}: got {have}, not in expected.txt"
+                ));
             }
         }
     }

@@ -275,7 +275,10 @@ fn unmodelled(schema: &Schema, body: &crate::config::BodyIn, scope: &Scope, view
             }
             Structure::Block(b) => {
                 let item = written_block(&body.file, &b.body, scope);
-                match obj.entry(key.to_string()).or_insert_with(|| Value::List(Vec::new())) {
+                match obj
+                    .entry(key.to_string())
+                    .or_insert_with(|| Value::List(Vec::new()))
+                {
                     Value::List(items) => items.push(item),
                     other => *other = Value::List(vec![item]),
                 }
