@@ -60,13 +60,26 @@ policy "ebs_volume_cmk" {
   condition      = configured(self.kms_key_id)
 }
 
-# Cross-resource: the volume an attachment refers to (by reference in the
-# configuration, or by id once known). A volume outside the stack cannot be
-# judged from here (null: unknown).
+# Cross-resource, judged on the volume as Checkov's CKV2_AWS_2 does: a volume
+# that an aws_volume_attachment refers to (by reference in the configuration, or
+# by id once known) must be encrypted; a volume attached to nothing passes.
 policy "ebs_attached_volume_encrypted" {
-  resource_types = ["aws_volume_attachment"]
+  resource_types = ["aws_ebs_volume"]
   severity       = "high"
   checkov_id     = "CKV2_AWS_2"
+  message        = "A volume attached to an instance (aws_volume_attachment) must be encrypted (encrypted = true)"
+  condition = (
+    length(referrers("aws_volume_attachment", "volume_id")) == 0
+    ? true
+    : self.encrypted == true
+  )
+}
+
+# The same rule judged on the attachment: the volume it refers to. A volume
+# outside the stack cannot be judged from here (null: unknown).
+policy "volume_attachment_encrypted" {
+  resource_types = ["aws_volume_attachment"]
+  severity       = "high"
   message        = "A volume attached to an instance must be encrypted"
   condition = (
     length(referenced("volume_id", "aws_ebs_volume")) == 0

@@ -1,26 +1,38 @@
 # Baseline: IAM. Policy documents appear decoded in self; statements(doc) lists
 # their statements (an error for a document that is not valid JSON); Action /
-# Resource a string or a list; Effect defaults to Allow.
+# Resource a string or a list; Effect defaults to Allow. A role's inline_policy
+# blocks (Terraform's; recon check reads them, recon apply does not manage them)
+# are judged like aws_iam_role_policy documents. "*:*" is every action too.
 
 policy "iam_no_wildcard_action" {
-  resource_types = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
+  resource_types = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role"]
   severity       = "high"
   checkov_id     = "CKV_AWS_63"
-  message        = "IAM policies must not allow \"*\" as an action; list the actions needed"
+  message        = "IAM policies (and a role's inline_policy) must not allow \"*\" as an action; list the actions needed"
   condition = alltrue([
-    for s in statements(self.policy) :
-    !(try(s.Effect, "Allow") == "Allow" && contains(flatten([try(s.Action, [])]), "*"))
+    for d in (resource.type == "aws_iam_role" ? [for p in try(self.inline_policy, []) : try(p.policy, null)] : [self.policy]) :
+    alltrue([
+      for s in statements(d) :
+      !(try(s.Effect, "Allow") == "Allow" && anytrue([for a in flatten([try(s.Action, [])]) : contains(["*", "*:*"], a)]))
+    ])
   ])
 }
 
 policy "iam_no_admin_policy" {
-  resource_types = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
+  resource_types = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role"]
   severity       = "critical"
   checkov_id     = "CKV_AWS_62"
-  message        = "IAM policies must not allow every action on every resource (\"*\" on \"*\")"
+  message        = "IAM policies (and a role's inline_policy) must not allow every action on every resource (\"*\" on \"*\")"
   condition = alltrue([
-    for s in statements(self.policy) :
-    !(try(s.Effect, "Allow") == "Allow" && contains(flatten([try(s.Action, [])]), "*") && contains(flatten([try(s.Resource, [])]), "*"))
+    for d in (resource.type == "aws_iam_role" ? [for p in try(self.inline_policy, []) : try(p.policy, null)] : [self.policy]) :
+    alltrue([
+      for s in statements(d) :
+      !(
+        try(s.Effect, "Allow") == "Allow"
+        && anytrue([for a in flatten([try(s.Action, [])]) : contains(["*", "*:*"], a)])
+        && contains(flatten([try(s.Resource, [])]), "*")
+      )
+    ])
   ])
 }
 
@@ -45,8 +57,8 @@ policy "iam_trust_not_public" {
 }
 
 # Checkov's semantics: trusting an account id or its :root ARN trusts every
-# principal of that account; an sts:AssumeRole statement that requires an
-# sts:ExternalId condition is accepted (third-party access).
+# principal of that account, whatever the Condition (an sts:ExternalId narrows
+# nothing inside that account).
 policy "iam_trust_not_whole_account" {
   resource_types = ["aws_iam_role"]
   severity       = "high"
@@ -55,7 +67,6 @@ policy "iam_trust_not_whole_account" {
   condition = alltrue([
     for s in statements(self.assume_role_policy) : (
       try(s.Effect, "Allow") == "Deny"
-      || (contains(flatten([try(s.Action, [])]), "sts:AssumeRole") && anytrue([for op, c in try(s.Condition, {}) : can(c["sts:ExternalId"])]))
       || !anytrue([
         for p in flatten([try(s.Principal.AWS, [])]) :
         (can(tonumber(p)) && length(p) == 12) || (startswith(p, "arn:") && endswith(p, ":root"))

@@ -56,28 +56,22 @@ policy "sg_no_public_all_ports" {
   ])
 }
 
-# Checkov's semantics: a security group passes with a description of its own, or
-# when every inline rule has one; a separate rule resource needs its own.
+# Checkov's semantics (CKV_AWS_23): a security group needs a description of its
+# own and one on every inline rule; a separate rule resource needs its own. The
+# provider's default ("Managed by recon" / "Managed by Terraform") is none.
 policy "sg_description" {
   resource_types = ["aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]
   severity       = "low"
   checkov_id     = "CKV_AWS_23"
-  message        = "Security groups and their rules must say what they are for (description)"
+  message        = "Security groups and each of their rules must say what they are for (description on the group and on every inline ingress/egress rule)"
   condition = (
     resource.type == "aws_security_group"
     ? (
       !contains(["", "Managed by recon", "Managed by Terraform"], self.description == null ? "" : self.description)
-      || alltrue([for r in concat(self.ingress, self.egress) : configured(r.description)])
+      && alltrue([for r in concat(self.ingress, self.egress) : configured(r.description)])
     )
     : configured(self.description)
   )
-}
-
-policy "sg_rule_descriptions" {
-  resource_types = ["aws_security_group"]
-  severity       = "low"
-  message        = "Every inline ingress and egress rule must have a description"
-  condition      = alltrue([for r in concat(self.ingress, self.egress) : configured(r.description)])
 }
 
 policy "subnet_no_public_ip_on_launch" {

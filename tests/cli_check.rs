@@ -209,7 +209,7 @@ fn a_terraform_repository_is_checked_with_notes_for_what_recon_does_not_model() 
     );
     assert!(out.contains("aws_db_instance.db (tf/main.tf:47:1): not checked: recon does not support the resource type \"aws_db_instance\""), "{out}");
     assert!(
-        out.contains("ignored: aws_instance.web: unsupported argument \"cpu_core_count\""),
+        out.contains("not modelled (policies read it as written): aws_instance.web: unsupported argument \"cpu_core_count\""),
         "{out}"
     );
     assert!(

@@ -423,7 +423,8 @@ fn descriptions_and_public_addresses() {
         (
             "sg_description",
             SG,
-            Pass,
+            // A rule without a description fails the group (Checkov's CKV_AWS_23).
+            Fail,
             r#"resource "aws_security_group" "s" {
   description = "web tier"
   ingress {
@@ -434,11 +435,11 @@ fn descriptions_and_public_addresses() {
   }
 }"#,
         ),
-        // Checkov's semantics: no description of its own, but every rule has one.
+        // Checkov's semantics: every rule has a description, the group none.
         (
             "sg_description",
             SG,
-            Pass,
+            Fail,
             r#"resource "aws_security_group" "s" {
   egress {
     description = "HTTPS out"
@@ -488,7 +489,7 @@ fn descriptions_and_public_addresses() {
 }"#,
         ),
         (
-            "sg_rule_descriptions",
+            "sg_description",
             SG,
             Fail,
             r#"resource "aws_security_group" "s" {
@@ -502,7 +503,7 @@ fn descriptions_and_public_addresses() {
 }"#,
         ),
         (
-            "sg_rule_descriptions",
+            "sg_description",
             SG,
             Pass,
             r#"resource "aws_security_group" "s" {
@@ -852,7 +853,7 @@ resource "aws_instance" "i" {
 }"#,
         ),
         (
-            "ebs_attached_volume_encrypted",
+            "volume_attachment_encrypted",
             "aws_volume_attachment.a",
             Pass,
             r#"resource "aws_ebs_volume" "v" {
@@ -867,7 +868,7 @@ resource "aws_volume_attachment" "a" {
 }"#,
         ),
         (
-            "ebs_attached_volume_encrypted",
+            "volume_attachment_encrypted",
             "aws_volume_attachment.a",
             Fail,
             r#"resource "aws_ebs_volume" "v" {
@@ -882,7 +883,7 @@ resource "aws_volume_attachment" "a" {
         ),
         // Through a local, and one of several volumes.
         (
-            "ebs_attached_volume_encrypted",
+            "volume_attachment_encrypted",
             "aws_volume_attachment.a",
             Fail,
             r#"resource "aws_ebs_volume" "ok" {
@@ -904,7 +905,7 @@ resource "aws_volume_attachment" "a" {
 }"#,
         ),
         (
-            "ebs_attached_volume_encrypted",
+            "volume_attachment_encrypted",
             "aws_volume_attachment.a",
             Unknown,
             r#"resource "aws_ebs_volume" "v" {
@@ -918,9 +919,33 @@ resource "aws_volume_attachment" "a" {
   instance_id = "i-1"
 }"#,
         ),
-        // A volume outside the stack cannot be judged here.
+        // Judged on the volume (Checkov's CKV2_AWS_2): attached and not encrypted.
         (
             "ebs_attached_volume_encrypted",
+            "aws_ebs_volume.v",
+            Fail,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+}
+resource "aws_volume_attachment" "a" {
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.v.id
+  instance_id = "i-1"
+}"#,
+        ),
+        (
+            "ebs_attached_volume_encrypted",
+            "aws_ebs_volume.v",
+            Pass,
+            r#"resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  size              = 10
+}"#,
+        ),
+        // A volume outside the stack cannot be judged here.
+        (
+            "volume_attachment_encrypted",
             "aws_volume_attachment.a",
             Unknown,
             r#"resource "aws_volume_attachment" "a" {
@@ -1261,7 +1286,8 @@ fn iam() {
         (
             "iam_trust_not_whole_account",
             ROLE,
-            Pass,
+            // Checkov 3.3.30: an external id narrows nothing inside the account.
+            Fail,
             r#"resource "aws_iam_role" "r" {
   assume_role_policy = jsonencode({ Statement = [{
     Effect    = "Allow"
@@ -1408,7 +1434,8 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "b" {
         (
             "s3_bucket_encryption",
             BUCKET,
-            Fail,
+            // AWS's default SSE-S3 (Checkov's CKV_AWS_19 alike).
+            Pass,
             r#"resource "aws_s3_bucket" "b" {
   bucket = "backups"
 }"#,
@@ -1741,7 +1768,7 @@ fn dangerous_configurations_do_not_pass() {
         // Blocks written as an argument are the same blocks.
         ("sg_no_public_all_ports", SG, Fail, OPEN_ATTR),
         ("sg_no_public_ssh", SG, Fail, OPEN_ATTR),
-        ("sg_rule_descriptions", SG, Fail, OPEN_ATTR),
+        ("sg_description", SG, Fail, OPEN_ATTR),
         (
             "sg_no_public_ssh",
             SG,

@@ -45,7 +45,73 @@ impl VarInputs {
 type Raw = BTreeMap<String, (Value, Origin)>;
 
 pub fn resolve(stack: &Stack, inputs: &VarInputs) -> Result<Object, Diags> {
-    let (mut raw, mut errors) = defaults(stack);
+    let (mut raw, defaults_failed) = defaults(stack);
+    let mut errors: Vec<Diag> = defaults_failed.into_iter().map(|(_, d)| d).collect();
+    given(stack, inputs, &mut raw, &mut errors);
+    if !errors.is_empty() {
+        return Err(Diags(errors));
+    }
+    finish(stack, raw)
+}
+
+/// Variables as `recon check` reads them: a variable whose value cannot be had
+/// (no value anywhere, a default that does not evaluate or convert to its type, a
+/// validation rule it fails) is unknown, and returned with why, instead of
+/// stopping the whole check. Mistakes in the operator's own inputs (`--var`,
+/// `--var-file`, `RECON_VAR_*`) are still errors.
+pub fn resolve_tolerant(
+    stack: &Stack,
+    inputs: &VarInputs,
+) -> Result<(Object, Vec<(String, Diag)>), Diags> {
+    let (mut raw, mut unread) = defaults(stack);
+    let mut errors = Vec::new();
+    given(stack, inputs, &mut raw, &mut errors);
+    if !errors.is_empty() {
+        return Err(Diags(errors));
+    }
+    let mut out = Object::new();
+    for (name, var) in &stack.variables {
+        if unread.iter().any(|(n, _)| n == name) {
+            out.insert(name.clone(), Value::Unknown);
+            continue;
+        }
+        match raw.remove(name) {
+            None => {
+                let d = Diag::at(
+                    &var.span,
+                    format!("variable \"{name}\" has no value"),
+                    "declared here without a default",
+                )
+                .with_help(format!("pass --var {name}=... to check with a value"));
+                unread.push((name.clone(), d));
+                out.insert(name.clone(), Value::Unknown);
+            }
+            Some((value, origin)) => match convert(var, value) {
+                Ok(v) => {
+                    out.insert(name.clone(), v);
+                }
+                Err(msg) => {
+                    let message = format!("invalid value for variable \"{name}\": {msg}");
+                    unread.push((name.clone(), at_origin(var, &origin, message)));
+                    out.insert(name.clone(), Value::Unknown);
+                }
+            },
+        }
+    }
+    for (name, var) in &stack.variables {
+        let failed = validate(stack, var, &out);
+        if let Some(d) = failed.into_iter().next() {
+            unread.push((name.clone(), d));
+        }
+    }
+    for (name, _) in &unread {
+        out.insert(name.clone(), Value::Unknown);
+    }
+    Ok((out, unread))
+}
+
+/// Values from the environment, variable files and `--var` flags, over `raw`.
+fn given(stack: &Stack, inputs: &VarInputs, raw: &mut Raw, errors: &mut Vec<Diag>) {
     for (name, text) in &inputs.env {
         if let Some(var) = stack.variables.get(name) {
             match parse_raw(var, text) {
@@ -81,10 +147,6 @@ pub fn resolve(stack: &Stack, inputs: &VarInputs) -> Result<Object, Diags> {
             None => errors.push(undeclared_flag(stack, name)),
         }
     }
-    if !errors.is_empty() {
-        return Err(Diags(errors));
-    }
-    finish(stack, raw)
 }
 
 /// The variables of a module called with `arguments` (values the caller evaluated,
@@ -96,7 +158,7 @@ pub fn resolve_arguments(
 ) -> Result<(Object, Vec<String>), Diags> {
     let (mut raw, errors) = defaults(stack);
     if !errors.is_empty() {
-        return Err(Diags(errors));
+        return Err(Diags(errors.into_iter().map(|(_, d)| d).collect()));
     }
     for (name, value, span) in arguments {
         // As in Terraform: null for a non-nullable variable means its default.
@@ -116,8 +178,8 @@ pub fn resolve_arguments(
     Ok((finish(stack, raw)?, missing))
 }
 
-/// Each variable's default, evaluated.
-fn defaults(stack: &Stack) -> (Raw, Vec<Diag>) {
+/// Each variable's default, evaluated; the defaults that do not evaluate, by name.
+fn defaults(stack: &Stack) -> (Raw, Vec<(String, Diag)>) {
     let mut raw = Raw::new();
     let mut errors = Vec::new();
     let empty = BTreeMap::new();
@@ -129,7 +191,7 @@ fn defaults(stack: &Stack) -> (Raw, Vec<Diag>) {
                 Ok(v) => {
                     raw.insert(name.clone(), (v, Origin::Default));
                 }
-                Err(d) => errors.push(d),
+                Err(d) => errors.push((name.clone(), d)),
             }
         }
     }

@@ -179,12 +179,13 @@ fn static_plan(
             notes.push(unsupported_note(block));
             continue;
         };
-        // Arguments recon does not model (a Terraform file may set more) are ignored.
+        // Arguments recon does not model (a Terraform file may set more): noted,
+        // and read as written for policies (see `unmodelled`).
         for d in body::check(schema, &block.body, &addr.to_string(), &block.span) {
             notes.push(Note {
                 address: Some(addr.to_string()),
                 location: d.location.clone(),
-                message: format!("ignored: {}", d.message),
+                message: format!("not modelled (policies read it as written): {}", d.message),
                 invalid: false,
             });
         }
@@ -237,12 +238,99 @@ fn static_plan(
             let mut data = InstanceData::new(iaddr, Some(schema), Ok(config), after);
             if addr.mode == Mode::Managed {
                 decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
+                unmodelled(schema, &block.body, &iscope, &mut data.view);
             }
             out.push(data);
         }
         values.insert(addr.clone(), block_value(block, block_values));
     }
     (out, values)
+}
+
+/// Arguments and blocks of a Terraform file that recon does not model (a role's
+/// `inline_policy`, a bucket's legacy inline `versioning`,
+/// `server_side_encryption_configuration` or `policy`) are never sent to AWS, but
+/// a static check must still see what they say: they join the view as written,
+/// blocks as lists of objects, a value that cannot be evaluated unknown, and a
+/// `policy` / `*_policy` string that holds a JSON object decoded (as modelled
+/// JSON attributes are; text that is not valid JSON stays text, which
+/// `statements()` refuses).
+fn unmodelled(schema: &Schema, body: &crate::config::BodyIn, scope: &Scope, view: &mut Value) {
+    use hcl_edit::structure::Structure;
+    let Value::Object(obj) = view else { return };
+    for structure in body.body.iter() {
+        let key = match structure {
+            Structure::Attribute(a) => a.key.as_str(),
+            Structure::Block(b) => b.ident.as_str(),
+        };
+        if schema.attribute(key).is_some()
+            || schema.block(key).is_some()
+            || matches!(key, "dynamic" | "provisioner" | "connection")
+        {
+            continue;
+        }
+        match structure {
+            Structure::Attribute(a) => {
+                obj.insert(key.to_string(), written(&body.file, key, &a.value, scope));
+            }
+            Structure::Block(b) => {
+                let item = written_block(&body.file, &b.body, scope);
+                match obj
+                    .entry(key.to_string())
+                    .or_insert_with(|| Value::List(Vec::new()))
+                {
+                    Value::List(items) => items.push(item),
+                    other => *other = Value::List(vec![item]),
+                }
+            }
+        }
+    }
+}
+
+fn written(
+    file: &std::sync::Arc<crate::diag::SourceFile>,
+    key: &str,
+    expr: &hcl_edit::expr::Expression,
+    scope: &Scope,
+) -> Value {
+    let value = scope.eval_in(file, expr).unwrap_or(Value::Unknown);
+    match &value {
+        Value::String(text) if key == "policy" || key.ends_with("_policy") => {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(json @ serde_json::Value::Object(_)) => Value::from_json(&json),
+                _ => value,
+            }
+        }
+        _ => value,
+    }
+}
+
+fn written_block(
+    file: &std::sync::Arc<crate::diag::SourceFile>,
+    body: &hcl_edit::structure::Body,
+    scope: &Scope,
+) -> Value {
+    use hcl_edit::structure::Structure;
+    let mut obj = Object::new();
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(a) => {
+                let key = a.key.as_str();
+                obj.insert(key.to_string(), written(file, key, &a.value, scope));
+            }
+            Structure::Block(b) => {
+                let item = written_block(file, &b.body, scope);
+                match obj
+                    .entry(b.ident.as_str().to_string())
+                    .or_insert_with(|| Value::List(Vec::new()))
+                {
+                    Value::List(items) => items.push(item),
+                    other => *other = Value::List(vec![item]),
+                }
+            }
+        }
+    }
+    Value::Object(obj)
 }
 
 fn planned(schema: &Schema, mode: Mode, config: &Object) -> Object {
@@ -252,44 +340,34 @@ fn planned(schema: &Schema, mode: Mode, config: &Object) -> Object {
     }
 }
 
-/// Variables as `recon check` takes them: like plan, except that a variable with no
-/// value anywhere is unknown (a note says so) instead of an error.
+/// Variables as `recon check` takes them: like plan, except that a variable whose
+/// value cannot be had (none anywhere, a default that does not evaluate, convert
+/// or validate) is unknown, with a note, instead of stopping the check: only the
+/// values that read it are affected.
 pub fn lenient_vars(stack: &Stack, inputs: &VarInputs) -> Result<(Object, Vec<Note>), Diags> {
-    match vars::resolve(stack, inputs) {
-        Ok(v) => Ok((v, Vec::new())),
-        Err(diags) => {
-            let prefix = "no value for required variable \"";
-            let missing: Vec<String> = diags
-                .0
-                .iter()
-                .filter_map(|d| {
-                    d.message
-                        .strip_prefix(prefix)
-                        .and_then(|r| r.strip_suffix('"'))
-                        .map(str::to_string)
-                })
-                .collect();
-            if missing.is_empty() || missing.len() != diags.0.len() {
-                return Err(diags);
+    let (values, unread) = vars::resolve_tolerant(stack, inputs)?;
+    let notes = unread
+        .into_iter()
+        .map(|(name, d)| {
+            let no_value = d.message.ends_with("has no value");
+            let why = match &d.help {
+                Some(help) if !no_value => format!("{} ({help})", d.message),
+                _ => d.message.clone(),
+            };
+            Note {
+                address: None,
+                location: d.location.clone(),
+                message: if no_value {
+                    format!("variable \"{name}\" has no value: treated as unknown (pass --var {name}=... to check with a value)")
+                } else {
+                    format!("{why}: variable \"{name}\" treated as unknown")
+                },
+                // A value that is there but cannot be read is input recon could not read.
+                invalid: !no_value,
             }
-            let mut reduced = stack.clone();
-            for name in &missing {
-                reduced.variables.shift_remove(name);
-            }
-            let mut values = vars::resolve(&reduced, inputs)?;
-            let mut notes = Vec::new();
-            for name in missing {
-                notes.push(Note {
-                    address: None,
-                    location: stack.variables.get(&name).map(|v| v.span.location()),
-                    message: format!("variable \"{name}\" has no value: treated as unknown (pass --var {name}=... to check with a value)"),
-                    invalid: false,
-                });
-                values.insert(name, Value::Unknown);
-            }
-            Ok((values, notes))
-        }
-    }
+        })
+        .collect();
+    Ok((values, notes))
 }
 
 /// The instances of a plan, as policies see them.
