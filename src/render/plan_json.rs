@@ -117,14 +117,11 @@ fn resource_change(c: &ResourceChange, schema: Option<&Schema>) -> Json {
         &c.replace_paths,
     );
     let mut change = change;
-    // Values from sensitive variables are marked like schema-sensitive ones.
-    for key in ["before_sensitive", "after_sensitive"] {
-        if let Some(Json::Object(mask)) = change.get_mut(key) {
-            for name in &c.sensitive {
-                mask.insert(name.clone(), Json::Bool(true));
-            }
-        }
-    }
+    // Values from sensitive variables are marked like schema-sensitive ones:
+    // `before` by the marks in state (and the configuration's, to be safe),
+    // `after` by the configuration's.
+    mark(&mut change, "before_sensitive", &c.sensitive_either());
+    mark(&mut change, "after_sensitive", &c.sensitive);
     m.insert("change".into(), change);
     if let Some(reason) = c.reason.json() {
         m.insert("action_reason".into(), Json::from(reason));
@@ -142,11 +139,21 @@ fn resource_drift(d: &Drift, schema: Option<&Schema>) -> Json {
     } else {
         &["delete"]
     };
-    m.insert(
-        "change".into(),
-        change(actions, Some(&d.before), d.after.as_ref(), schema, &[]),
-    );
+    let mut change = change(actions, Some(&d.before), d.after.as_ref(), schema, &[]);
+    mark(&mut change, "before_sensitive", &d.sensitive);
+    mark(&mut change, "after_sensitive", &d.sensitive);
+    m.insert("change".into(), change);
     Json::Object(m)
+}
+
+/// Sets `true` at each of `names` in the object mask `key` of a change (a
+/// mask that is not an object stands for no object at all, and stays).
+fn mark(change: &mut Json, key: &str, names: &[String]) {
+    if let Some(Json::Object(mask)) = change.get_mut(key) {
+        for name in names {
+            mask.insert(name.clone(), Json::Bool(true));
+        }
+    }
 }
 
 fn change(

@@ -152,6 +152,7 @@ fn change(
         importing: None,
         deposed: None,
         sensitive: Vec::new(),
+        sensitive_before: Vec::new(),
     }
 }
 
@@ -514,12 +515,14 @@ fn drift_plan() -> Plan {
             before,
             after: Some(after),
             changed: vec!["instance_type".into(), "private_ip".into()],
+            sensitive: Vec::new(),
         },
         Drift {
             addr: "aws_ebs_volume.scratch".parse().unwrap(),
             before: object! {"id" => "vol-0123", "availability_zone" => "eu-west-1a", "size" => 10, "tags" => tags(&[("Name", "scratch")])},
             after: None,
             changed: Vec::new(),
+            sensitive: Vec::new(),
         },
     ];
     p
