@@ -313,12 +313,12 @@ fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>,
                 let span = Span::new(&file, attr.value.span());
                 if !stack.variables.contains_key(&name) {
                     let key_span = Span::new(&file, attr.key.span());
-                    let d = Diag::at(
+                    // Its line only names the place: the value may be a
+                    // secret under a misspelt name.
+                    let d = Diag::at_secret(
                         &key_span,
                         format!("value for undeclared variable \"{name}\""),
-                        "not declared in the stack",
-                    )
-                    .without_context();
+                    );
                     errors.push(
                         match did_you_mean(&name, stack.variables.keys().map(String::as_str)) {
                             Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
@@ -481,7 +481,13 @@ variable "name" { type = string }
             },
         )
         .unwrap_err();
-        assert_eq!(err.0[0].message, "value for undeclared variable \"sise\"");
+        assert!(
+            err.0[0]
+                .message
+                .ends_with("value for undeclared variable \"sise\""),
+            "{}",
+            err.0[0].message
+        );
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean \"size\"?"));
     }
 
