@@ -78,6 +78,9 @@ pub struct DiagData {
     /// The lines shown under the message, built when the diagnostic is rendered
     /// (many are made and dropped unseen, by `try()` for one).
     excerpt: std::sync::OnceLock<Option<Excerpt>>,
+    /// Whether the excerpt shows a line of context around the span; off where
+    /// the neighbouring lines may hold secrets (a variables file).
+    context: bool,
 }
 
 impl std::ops::Deref for Diag {
@@ -147,7 +150,24 @@ impl Diag {
             related: Vec::new(),
             location: None,
             excerpt: Default::default(),
+            context: true,
         })
+    }
+
+    /// An error about a secret value written at `span`: it names the place
+    /// (file:line:col) and shows none of the source there.
+    pub fn at_secret(span: &Span, message: impl Into<String>) -> Diag {
+        let location = span.location();
+        let mut d = Diag::plain(format!("{location}: {}", message.into()));
+        d.location = Some(location);
+        d
+    }
+
+    /// Shows only the lines of the span, none around it (whose values, in a
+    /// variables file, may be secrets).
+    pub fn without_context(mut self) -> Diag {
+        self.context = false;
+        self
     }
 
     fn new(data: DiagData) -> Diag {
@@ -164,6 +184,7 @@ impl Diag {
             related: Vec::new(),
             location: Some(span.location()),
             excerpt: Default::default(),
+            context: true,
         })
     }
 
@@ -180,7 +201,7 @@ impl Diag {
     fn excerpt(&self) -> Option<&Excerpt> {
         self.0
             .excerpt
-            .get_or_init(|| self.span.as_ref().map(Excerpt::around))
+            .get_or_init(|| self.span.as_ref().map(|s| Excerpt::around(s, self.context)))
             .as_ref()
     }
 
@@ -223,7 +244,8 @@ impl Excerpt {
     const MAX_WIDTH: usize = 160;
     const MAX_LINES: usize = 12;
 
-    fn around(span: &Span) -> Excerpt {
+    /// With `context`, one line before and after the span's lines.
+    fn around(span: &Span, context: bool) -> Excerpt {
         let text = span.file.text.as_str();
         let floor = |mut i: usize| {
             i = i.min(text.len());
@@ -243,7 +265,7 @@ impl Excerpt {
         // One line of context before and after, as the handler shows.
         let mut begin = line_start(from);
         let mut context_before = 0;
-        if begin > 0 {
+        if begin > 0 && context {
             begin = line_start(begin - 1);
             context_before = 1;
         }
@@ -253,7 +275,7 @@ impl Excerpt {
             let end = line_end(at);
             lines.push(at..end);
             if lines.len() >= Self::MAX_LINES
-                || (end >= to && lines.len() > context_before + 1)
+                || (end >= to && (!context || lines.len() > context_before + 1))
                 || end >= text.len()
             {
                 break;

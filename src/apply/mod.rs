@@ -815,7 +815,8 @@ impl Run<'_> {
                         );
                         state.upsert(
                             ResourceState::from_object(&change.addr, before, &deps, cbd)
-                                .map_err(|e| e.to_string())?,
+                                .map_err(|e| e.to_string())?
+                                .with_sensitive(self.marks(change, before)),
                         );
                         changed = true;
                         continue;
@@ -832,6 +833,12 @@ impl Run<'_> {
                         rs.attributes = refreshed;
                         changed = true;
                     }
+                    // The marks follow the configuration, also where nothing
+                    // else changes (a variable made sensitive since the last
+                    // apply); a delete keeps its marks until it lands.
+                    if change.after.is_some() && rs.set_sensitive(self.marks(change, before)) {
+                        changed = true;
+                    }
                 }
                 Ok::<_, String>(changed)
             })
@@ -840,6 +847,23 @@ impl Run<'_> {
             self.flush(n).await?;
         }
         Ok(())
+    }
+
+    /// The top-level names state marks sensitive for `obj`, the object of
+    /// `change`: what the configuration marks (values from sensitive variables),
+    /// and the type's sensitive attributes that hold a value.
+    fn marks(&self, change: &ResourceChange, obj: &Object) -> Vec<String> {
+        let mut names = change.sensitive.clone();
+        if let Some(rt) = self.ctx.provider.resource(&change.addr.resource.type_name) {
+            names.extend(
+                rt.schema()
+                    .attributes
+                    .iter()
+                    .filter(|a| a.sensitive && obj.get(a.name).is_some_and(|v| !v.is_null()))
+                    .map(|a| a.name.to_string()),
+            );
+        }
+        names
     }
 
     /// Writes one landed resource into state (ending its pending create, if
@@ -870,6 +894,7 @@ impl Run<'_> {
                 )
                 .map_err(|e| e.to_string())?;
                 rs.tainted = tainted;
+                rs = rs.with_sensitive(self.marks(change, obj));
                 // Deposed objects stay until deleted; under create_before_destroy the object
                 // being replaced joins them until its own delete succeeds.
                 rs.deposed = state

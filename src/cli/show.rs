@@ -72,6 +72,15 @@ fn human(state: &State) -> String {
     out.join("\n")
 }
 
+/// Terraform's `sensitive_values` of a resource: `true` at each marked path.
+fn sensitive_values(r: &crate::state::ResourceState) -> serde_json::Value {
+    let mut mask = serde_json::Map::new();
+    for name in r.sensitive_names() {
+        mask.insert(name, serde_json::Value::Bool(true));
+    }
+    serde_json::Value::Object(mask)
+}
+
 /// Terraform's `show -json` of a state: `values.outputs` and `values.root_module.resources`.
 fn values_json(state: &State) -> serde_json::Value {
     let outputs = super::output::outputs_json(state);
@@ -86,6 +95,7 @@ fn values_json(state: &State) -> serde_json::Value {
                 "name": r.name,
                 "index": r.index,
                 "values": r.attributes,
+                "sensitive_values": sensitive_values(r),
                 "tainted": r.tainted,
             })
         })

@@ -431,8 +431,10 @@ pub(super) fn show(r: &ResourceState) -> String {
     let provider = AwsProvider::new(&Clients::offline());
     let lookup = schema_lookup(&provider);
     let schema = lookup(&r.type_name);
+    let marked = r.sensitive_names();
     let sensitive = |name: &str| {
-        schema.is_some_and(|s| s.attributes.iter().any(|a| a.name == name && a.sensitive))
+        marked.iter().any(|m| m == name)
+            || schema.is_some_and(|s| s.attributes.iter().any(|a| a.name == name && a.sensitive))
     };
     let keyword = if r.mode == Mode::Data {
         "data"

@@ -249,6 +249,13 @@ fn evaluate_level(
                     TypeConstraint::from_schema(&attr.ty)
                         .convert(raw)
                         .map_err(|msg| {
+                            // The message may quote the value: not a secret one.
+                            let msg = if scope.read_sensitive() {
+                                "the value comes from a sensitive variable and is not shown"
+                                    .to_string()
+                            } else {
+                                msg
+                            };
                             Diag::at(
                                 &Span::new(file, a.value.span()),
                                 format!("wrong type for \"{}\": {msg}", attr.name),

@@ -106,6 +106,12 @@ impl<'a> Scope<'a> {
         self.sensitive_read.replace(false)
     }
 
+    /// Whether anything evaluated since the last [`Scope::take_sensitive`] read
+    /// a sensitive variable; keeps the mark.
+    pub fn read_sensitive(&self) -> bool {
+        self.sensitive_read.get()
+    }
+
     pub fn eval(&self, expr: &Expr) -> EvalResult {
         self.eval_in(&expr.file, &expr.expr)
     }

@@ -215,16 +215,29 @@ fn finish(stack: &Stack, mut raw: Raw) -> Result<Object, Diags> {
                     "pass --var {name}=..., set RECON_VAR_{name}, or add it to a .tfvars file"
                 )),
             ),
-            Some((value, origin)) => match convert(var, value) {
-                Ok(v) => {
-                    out.insert(name.clone(), v);
+            Some((value, origin)) => {
+                let type_name = value.type_name();
+                match convert(var, value) {
+                    Ok(v) => {
+                        out.insert(name.clone(), v);
+                    }
+                    // The message of a conversion may quote the value: a
+                    // sensitive one is described by its type alone.
+                    Err(_) if var.sensitive => errors.push(at_origin(
+                        var,
+                        &origin,
+                        format!(
+                            "invalid value for sensitive variable \"{name}\": a {} value is required, got a {type_name} (the value is not shown)",
+                            var.ty
+                        ),
+                    )),
+                    Err(msg) => errors.push(at_origin(
+                        var,
+                        &origin,
+                        format!("invalid value for variable \"{name}\": {msg}"),
+                    )),
                 }
-                Err(msg) => errors.push(at_origin(
-                    var,
-                    &origin,
-                    format!("invalid value for variable \"{name}\": {msg}"),
-                )),
-            },
+            }
         }
     }
     if !errors.is_empty() {
@@ -250,9 +263,17 @@ fn undeclared_flag(stack: &Stack, name: &str) -> Diag {
     }
 }
 
+/// An error about a variable's value, where the value was set. The source of a
+/// sensitive value is not shown, nor the lines around a value in a variables
+/// file (they may hold secrets).
 fn at_origin(var: &Variable, origin: &Origin, message: String) -> Diag {
     match origin {
-        Origin::File(span) | Origin::Argument(span) => Diag::at(span, message, "this value"),
+        Origin::File(span) | Origin::Argument(span) if var.sensitive => {
+            Diag::at_secret(span, message)
+        }
+        Origin::Default if var.sensitive => Diag::at_secret(&var.span, message),
+        Origin::File(span) => Diag::at(span, message, "this value").without_context(),
+        Origin::Argument(span) => Diag::at(span, message, "this value"),
         Origin::Default => Diag::at(&var.span, message, "default of this variable"),
         Origin::Env(what) | Origin::Flag(what) => Diag::plain(format!("{what}: {message}")),
     }
@@ -271,6 +292,10 @@ fn parse_raw(var: &Variable, text: &str) -> Result<Value, String> {
     {
         Some(v) => Ok(v),
         None if var.ty == TypeConstraint::Any => Ok(Value::String(text.to_string())),
+        None if var.sensitive => Err(format!(
+            "cannot parse the value as a {} (the variable is sensitive: the value is not shown)",
+            var.ty
+        )),
         None => Err(format!("cannot parse {text:?} as a {} value", var.ty)),
     }
 }
@@ -305,6 +330,15 @@ fn validate(stack: &Stack, var: &Variable, vars: &Object) -> Vec<Diag> {
                 ),
                 "here",
             )),
+            // The error may quote the value.
+            Err(_) if var.sensitive => errors.push(Diag::at(
+                &rule.condition.span(),
+                format!(
+                    "the validation rule of sensitive variable \"{}\" failed to evaluate (the value is not shown)",
+                    var.name
+                ),
+                "this validation rule",
+            )),
             Err(d) => errors.push(d),
         }
     }
@@ -326,10 +360,10 @@ fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>,
     });
     let body = hcl_edit::parser::parse_body(&file.text).map_err(|e| {
         let at = e.location().offset();
-        Diag::at(
+        // Any line of the file may be a secret, the one at fault too: its place only.
+        Diag::at_secret(
             &Span::new(&file, Some(at..at + 1)),
             format!("malformed variables file: {}", e.message()),
-            "here",
         )
     })?;
     let mut out = Vec::new();
@@ -341,10 +375,11 @@ fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>,
                 let span = Span::new(&file, attr.value.span());
                 if !stack.variables.contains_key(&name) {
                     let key_span = Span::new(&file, attr.key.span());
-                    let d = Diag::at(
+                    // Its line only names the place: the value may be a
+                    // secret under a misspelt name.
+                    let d = Diag::at_secret(
                         &key_span,
                         format!("value for undeclared variable \"{name}\""),
-                        "not declared in the stack",
                     );
                     errors.push(
                         match did_you_mean(&name, stack.variables.keys().map(String::as_str)) {
@@ -354,20 +389,31 @@ fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>,
                     );
                     continue;
                 }
+                let sensitive = stack.variables.get(&name).is_some_and(|v| v.sensitive);
                 match literal(&attr.value) {
                     Some(v) => out.push((name, v, span)),
-                    None => errors.push(Diag::at(
+                    None if sensitive => errors.push(Diag::at_secret(
                         &span,
-                        "variables files hold literal values only",
-                        "not a literal",
+                        format!("variables files hold literal values only; the value of sensitive variable \"{name}\" is not one"),
                     )),
+                    None => errors.push(
+                        Diag::at(
+                            &span,
+                            "variables files hold literal values only",
+                            "not a literal",
+                        )
+                        .without_context(),
+                    ),
                 }
             }
-            Structure::Block(b) => errors.push(Diag::at(
-                &Span::new(&file, b.ident.span()),
-                "blocks are not allowed in a variables file",
-                "here",
-            )),
+            Structure::Block(b) => errors.push(
+                Diag::at(
+                    &Span::new(&file, b.ident.span()),
+                    "blocks are not allowed in a variables file",
+                    "here",
+                )
+                .without_context(),
+            ),
         }
     }
     if errors.is_empty() {
@@ -497,7 +543,93 @@ variable "name" { type = string }
             },
         )
         .unwrap_err();
-        assert_eq!(err.0[0].message, "value for undeclared variable \"sise\"");
+        assert!(
+            err.0[0]
+                .message
+                .ends_with("value for undeclared variable \"sise\""),
+            "{}",
+            err.0[0].message
+        );
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean \"size\"?"));
+    }
+
+    const SECRET_SRC: &str = r#"
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+variable "token" {
+  type      = string
+  sensitive = true
+  default   = "x"
+}
+variable "key" {
+  sensitive = true
+  default   = "x"
+}
+"#;
+
+    #[test]
+    fn a_type_error_on_a_sensitive_variable_does_not_repeat_the_value() {
+        let s = stack(SECRET_SRC);
+        for inputs in [
+            VarInputs {
+                flags: vec!["pin=hunter2-flag".into()],
+                ..Default::default()
+            },
+            VarInputs {
+                env: vec![("pin".into(), "hunter2-env".into())],
+                ..Default::default()
+            },
+        ] {
+            let err = resolve(&s, &inputs).unwrap_err();
+            let text: String = err.0.iter().map(|d| d.render(false)).collect();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains("pin"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_variables_file_error_shows_neither_the_secret_nor_the_lines_around_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("prod.tfvars");
+        std::fs::write(
+            &file,
+            "token = \"hunter2-above\"\npin = \"hunter2-pin\"\nsise = 3\nkey = \"hunter2-below\"\n",
+        )
+        .unwrap();
+        let inputs = VarInputs {
+            files: vec![file],
+            ..Default::default()
+        };
+        let err = resolve(&stack(SECRET_SRC), &inputs).unwrap_err();
+        // The undeclared `sise`: its line only.
+        let text: String = err.0.iter().map(|d| d.render(false)).collect();
+        assert!(text.contains("sise"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        // The wrong type of `pin`: its place, not its value.
+        std::fs::write(
+            dir.path().join("prod.tfvars"),
+            "token = \"hunter2-above\"\npin = \"hunter2-pin\"\n",
+        )
+        .unwrap();
+        let inputs = VarInputs {
+            files: vec![dir.path().join("prod.tfvars")],
+            ..Default::default()
+        };
+        let err = resolve(&stack(SECRET_SRC), &inputs).unwrap_err();
+        let text: String = err.0.iter().map(|d| d.render(false)).collect();
+        assert!(text.contains("prod.tfvars:2:7"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        // A syntax error: its place, not the line (a secret, unterminated).
+        std::fs::write(
+            dir.path().join("prod.tfvars"),
+            "token = \"hunter2-above\"\nkey = \"hunter2-open\n",
+        )
+        .unwrap();
+        let err = resolve(&stack(SECRET_SRC), &inputs).unwrap_err();
+        let text: String = err.0.iter().map(|d| d.render(false)).collect();
+        assert!(text.contains("malformed variables file"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
     }
 }

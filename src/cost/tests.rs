@@ -103,6 +103,7 @@ fn change(address: &str, before: serde_json::Value, after: serde_json::Value) ->
         importing: None,
         deposed: None,
         sensitive: Vec::new(),
+        sensitive_before: Vec::new(),
     }
 }
 

@@ -113,8 +113,27 @@ pub struct ResourceChange {
     /// Set on the delete of a deposed object (the old half of an earlier
     /// create_before_destroy replacement): that object's id.
     pub deposed: Option<String>,
-    /// Top-level attributes whose configured values come from sensitive variables.
+    /// Top-level attributes whose configured values come from sensitive variables
+    /// (the marks of `after`).
     pub sensitive: Vec<String>,
+    /// Top-level attributes state marks sensitive (the marks of `before`).
+    pub sensitive_before: Vec<String>,
+}
+
+impl ResourceChange {
+    /// Every top-level name marked on either side: a human view masks a value
+    /// that is secret before or after the change.
+    pub fn sensitive_either(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .sensitive
+            .iter()
+            .chain(&self.sensitive_before)
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
 }
 
 /// A real object that differs from what state recorded.
@@ -125,6 +144,9 @@ pub struct Drift {
     /// None when the object was deleted outside recon.
     pub after: Option<Object>,
     pub changed: Vec<String>,
+    /// Top-level attributes whose values are secret (marked in state, or by the
+    /// configuration of the plan that reports this drift).
+    pub sensitive: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -416,6 +416,7 @@ fn drift_of(
                         before,
                         after: Some(after.clone()),
                         changed,
+                        sensitive: r.sensitive_names(),
                     });
                 }
             }
@@ -424,6 +425,7 @@ fn drift_of(
                 before,
                 after: None,
                 changed: Vec::new(),
+                sensitive: r.sensitive_names(),
             }),
             None => {}
         }
@@ -466,6 +468,7 @@ pub fn accept_drift(state: &mut State, drift: &[Drift]) -> Result<(), crate::sta
                         r.create_before_destroy,
                     )?;
                     fresh.tainted = tainted;
+                    fresh.sensitive_attributes = r.sensitive_attributes.clone();
                     *r = fresh;
                 }
             }
@@ -593,6 +596,7 @@ pub async fn plan(
                 prevent_destroy: false,
                 importing: None,
                 sensitive: Vec::new(),
+                sensitive_before: r.sensitive_names(),
             });
         }
     }
@@ -662,6 +666,16 @@ pub async fn plan(
     let acted_on: BTreeSet<InstanceAddr> = plan.actionable().map(|c| c.addr.clone()).collect();
     plan.drift
         .retain(|d| d.after.is_none() || acted_on.contains(&d.addr));
+    // What this configuration marks sensitive is masked in the drift too, even
+    // where state does not mark it yet (a state written before the variable was
+    // made sensitive, or by an older recon).
+    for d in &mut plan.drift {
+        if let Some(c) = plan.changes.iter().find(|c| c.addr == d.addr) {
+            d.sensitive.extend(c.sensitive.iter().cloned());
+            d.sensitive.sort();
+            d.sensitive.dedup();
+        }
+    }
     Ok(PlanOutput { plan, values })
 }
 
@@ -818,6 +832,7 @@ fn orphan_change(
         importing: None,
         deposed: None,
         sensitive: Vec::new(),
+        sensitive_before: r.sensitive_names(),
     }
 }
 
@@ -895,7 +910,8 @@ async fn plan_block(
                         prevent_destroy: false,
                         importing: None,
                         deposed: None,
-                        sensitive: Vec::new(),
+                        sensitive: sensitive.clone(),
+                        sensitive_before: Vec::new(),
                     });
                     Value::Object(after)
                 }
@@ -1024,6 +1040,7 @@ fn plan_instance(
         importing: None,
         deposed: None,
         sensitive: Vec::new(),
+        sensitive_before: in_state.map(|r| r.sensitive_names()).unwrap_or_default(),
     })
 }
 

@@ -137,7 +137,8 @@ impl SavedPlan {
 
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(path, text)
+        // It holds the variable values, secrets included: owner-only, as state.
+        crate::state::write_private(path, text.as_bytes())
     }
 
     pub fn read(path: &Path) -> Result<SavedPlan, SavedPlanError> {

@@ -1122,9 +1122,10 @@ impl Renderer {
     }
 
     fn change(&self, c: &ResourceChange, schema: Option<&Schema>) -> String {
+        let sensitive = c.sensitive_either();
         let differ = Differ {
             replace_paths: &c.replace_paths,
-            sensitive: &c.sensitive,
+            sensitive: &sensitive,
         };
         let node = differ.resource(schema, c.before.as_ref(), c.after.as_ref());
         format!(
@@ -1139,7 +1140,7 @@ impl Renderer {
     fn drift(&self, d: &Drift, schema: Option<&Schema>) -> String {
         let differ = Differ {
             replace_paths: &[],
-            sensitive: &[],
+            sensitive: &d.sensitive,
         };
         let (comment, action, mut node) = match &d.after {
             Some(after) => {

@@ -88,14 +88,23 @@ pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) 
     prevented.sort();
     let prevented: Vec<String> = prevented.iter().map(ToString::to_string).collect();
 
-    let planned_values =
-        values_document(plan, schema_of, |c| c.after.as_ref(), |o| o.after.as_ref());
+    let planned_values = values_document(
+        plan,
+        schema_of,
+        |c| c.after.as_ref().map(|o| (o, c.sensitive.clone())),
+        |o| o.after.as_ref(),
+    );
     let has_prior = plan.changes.iter().any(|c| c.before.is_some());
     let prior_state = has_prior.then(|| {
         json!({
             "format_version": STATE_FORMAT_VERSION,
             "terraform_version": env!("CARGO_PKG_VERSION"),
-            "values": values_document(plan, schema_of, |c| c.before.as_ref(), |o| o.before.as_ref()),
+            "values": values_document(
+                plan,
+                schema_of,
+                |c| c.before.as_ref().map(|o| (o, c.sensitive_either())),
+                |o| o.before.as_ref(),
+            ),
         })
     });
 
@@ -124,7 +133,7 @@ pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) 
 fn values_document(
     plan: &Plan,
     schema_of: &dyn Fn(&str) -> Option<&'static Schema>,
-    pick: impl Fn(&ResourceChange) -> Option<&Object>,
+    pick: impl Fn(&ResourceChange) -> Option<(&Object, Vec<String>)>,
     pick_output: impl Fn(&OutputChange) -> Option<&Value>,
 ) -> Json {
     let mut changes: Vec<&ResourceChange> = plan
@@ -136,7 +145,7 @@ fn values_document(
     let resources: Vec<Json> = changes
         .iter()
         .filter_map(|c| {
-            let obj = pick(c)?;
+            let (obj, marked) = pick(c)?;
             let mut m = address_fields(&c.addr);
             m.insert("schema_version".into(), Json::from(0));
             let values: Map<String, Json> = obj
@@ -148,7 +157,7 @@ fn values_document(
             m.insert(
                 "sensitive_values".into(),
                 sensitive_marks(
-                    c,
+                    &marked,
                     sensitive_object(schema_of(&c.addr.resource.type_name), obj),
                 ),
             );
@@ -174,10 +183,10 @@ fn values_document(
     })
 }
 
-/// Adds the attributes whose values come from sensitive variables to a mask.
-fn sensitive_marks(c: &ResourceChange, mut mask: Json) -> Json {
+/// Adds marked top-level attributes (values from sensitive variables) to a mask.
+fn sensitive_marks(names: &[String], mut mask: Json) -> Json {
     if let Json::Object(m) = &mut mask {
-        for name in &c.sensitive {
+        for name in names {
             m.insert(name.clone(), Json::Bool(true));
         }
     }
@@ -211,12 +220,11 @@ fn resource_change(c: &ResourceChange, schema: Option<&Schema>) -> Json {
         &c.replace_paths,
     );
     let mut change = change;
-    // Values from sensitive variables are marked like schema-sensitive ones.
-    for key in ["before_sensitive", "after_sensitive"] {
-        if let Some(mask) = change.get_mut(key) {
-            *mask = sensitive_marks(c, mask.take());
-        }
-    }
+    // Values from sensitive variables are marked like schema-sensitive ones:
+    // `before` by the marks in state (and the configuration's, to be safe),
+    // `after` by the configuration's.
+    mark(&mut change, "before_sensitive", &c.sensitive_either());
+    mark(&mut change, "after_sensitive", &c.sensitive);
     m.insert("change".into(), change);
     if let Some(reason) = c.reason.json() {
         m.insert("action_reason".into(), Json::from(reason));
@@ -234,11 +242,19 @@ fn resource_drift(d: &Drift, schema: Option<&Schema>) -> Json {
     } else {
         &["delete"]
     };
-    m.insert(
-        "change".into(),
-        change(actions, Some(&d.before), d.after.as_ref(), schema, &[]),
-    );
+    let mut change = change(actions, Some(&d.before), d.after.as_ref(), schema, &[]);
+    mark(&mut change, "before_sensitive", &d.sensitive);
+    mark(&mut change, "after_sensitive", &d.sensitive);
+    m.insert("change".into(), change);
     Json::Object(m)
+}
+
+/// Sets `true` at each of `names` in the object mask `key` of a change (a
+/// mask that is not an object stands for no object at all, and stays).
+fn mark(change: &mut Json, key: &str, names: &[String]) {
+    if let Some(mask) = change.get_mut(key) {
+        *mask = sensitive_marks(names, mask.take());
+    }
 }
 
 fn change(

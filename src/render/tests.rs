@@ -152,6 +152,7 @@ fn change(
         importing: None,
         deposed: None,
         sensitive: Vec::new(),
+        sensitive_before: Vec::new(),
     }
 }
 
@@ -515,12 +516,14 @@ fn drift_plan() -> Plan {
             before,
             after: Some(after),
             changed: vec!["instance_type".into(), "private_ip".into()],
+            sensitive: Vec::new(),
         },
         Drift {
             addr: "aws_ebs_volume.scratch".parse().unwrap(),
             before: object! {"id" => "vol-0123", "availability_zone" => "eu-west-1a", "size" => 10, "tags" => tags(&[("Name", "scratch")])},
             after: None,
             changed: Vec::new(),
+            sensitive: Vec::new(),
         },
     ];
     p
@@ -576,6 +579,43 @@ fn human_data_loss() {
 #[test]
 fn human_drift_only() {
     insta::assert_snapshot!("drift", human(&drift_plan()));
+}
+
+#[test]
+fn drift_of_a_value_state_marks_sensitive_is_masked_in_both_views() {
+    let mut p = drift_plan();
+    p.drift[0].sensitive = vec!["instance_type".into()];
+    let text = human(&p);
+    assert!(!text.contains("t3.large"), "{text}");
+    assert!(text.contains("(sensitive value)"), "{text}");
+    let doc = json(&p);
+    let drift = &doc["resource_drift"][1]["change"];
+    assert_eq!(drift["before_sensitive"]["instance_type"], true);
+    assert_eq!(drift["after_sensitive"]["instance_type"], true);
+}
+
+#[test]
+fn a_change_masks_what_state_marks_even_when_the_configuration_does_not() {
+    let before = instance_state("i-0abc123", "web");
+    let mut after = before.clone();
+    after.insert("instance_type".into(), "t3.large".into());
+    let mut c = change(
+        "aws_instance.web",
+        Action::Update,
+        Reason::None,
+        Some(before),
+        Some(after),
+    );
+    c.changed = vec![vec![crate::plan::diff::Step::Attr("instance_type".into())]];
+    c.sensitive_before = vec!["instance_type".into()];
+    let p = plan(vec![c]);
+    let text = human(&p);
+    assert!(!text.contains("t3.large"), "{text}");
+    assert!(text.contains("(sensitive value)"), "{text}");
+    let doc = json(&p);
+    let web = resource(&doc, "aws_instance.web");
+    assert_eq!(web["change"]["before_sensitive"]["instance_type"], true);
+    assert_ne!(web["change"]["after_sensitive"]["instance_type"], true);
 }
 
 #[test]

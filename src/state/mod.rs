@@ -76,6 +76,14 @@ pub struct ResourceState {
     /// until their delete succeeds so that a failure never loses them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deposed: Vec<Json>,
+    /// Attribute paths whose values are secret, as Terraform's
+    /// `sensitive_attributes`: each a list of steps (an attribute name, or a
+    /// list index), e.g. `[["user_data"], ["environment"]]`. Values from
+    /// sensitive variables and the type's sensitive attributes are marked here,
+    /// and every human view masks them as `(sensitive value)`. The values
+    /// themselves are stored as they are (state holds secrets in plaintext).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_attributes: Vec<Vec<Json>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -396,7 +404,43 @@ impl ResourceState {
             tainted: false,
             create_before_destroy,
             deposed: Vec::new(),
+            sensitive_attributes: Vec::new(),
         })
+    }
+
+    /// Marks the top-level attributes and blocks `names` sensitive (replacing
+    /// any earlier marks), sorted and without repeats.
+    pub fn with_sensitive<S: AsRef<str>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> ResourceState {
+        self.set_sensitive(names);
+        self
+    }
+
+    /// Like [`ResourceState::with_sensitive`], in place; true when the marks changed.
+    pub fn set_sensitive<S: AsRef<str>>(&mut self, names: impl IntoIterator<Item = S>) -> bool {
+        let names: std::collections::BTreeSet<String> =
+            names.into_iter().map(|n| n.as_ref().to_string()).collect();
+        let paths: Vec<Vec<Json>> = names.into_iter().map(|n| vec![Json::String(n)]).collect();
+        if paths == self.sensitive_attributes {
+            return false;
+        }
+        self.sensitive_attributes = paths;
+        true
+    }
+
+    /// The top-level attributes and blocks holding a sensitive value: the first
+    /// step of every marked path (recon masks whole top-level values).
+    pub fn sensitive_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .sensitive_attributes
+            .iter()
+            .filter_map(|p| p.first().and_then(Json::as_str).map(str::to_string))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// The deposed objects as attribute maps.
@@ -641,16 +685,27 @@ pub trait Backend: Send + Sync {
 /// Saves a state that could not be written to its backend, readable only by
 /// the owner (state holds secrets). Never overwrites anything but itself.
 pub fn save_recovery(path: &std::path::Path, state: &State) -> std::io::Result<()> {
-    use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
+    write_private(path, state.to_json_pretty().as_bytes())
+}
+
+/// Writes a file that may hold secrets (state, saved plans, recovery files):
+/// created 0600, and an existing file is narrowed to 0600 before it is filled.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path)?;
-    file.write_all(state.to_json_pretty().as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
     file.sync_all()
 }
 
