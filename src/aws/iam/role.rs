@@ -10,11 +10,11 @@ use super::shared::{
 use crate::aws::shared::{claim, name_is_known, read_by_id};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
-use crate::plan::diff::json_equal;
 use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
+use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_iam::types::Role as AwsRole;

@@ -7,10 +7,10 @@ use super::shared::{
 use crate::aws::shared::{name_is_known, read_by_id};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
-use crate::plan::diff::json_equal;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
+use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 

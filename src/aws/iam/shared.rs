@@ -4,8 +4,8 @@
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
 use crate::aws::shared::{unique_suffix, UNIQUE_SUFFIX_LEN};
-use crate::plan::diff::json_equal;
 use crate::provider::{Meta, ProviderError, ProviderResult};
+use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_iam::types::Tag;
 use std::collections::BTreeMap;

@@ -5,11 +5,11 @@ use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
 };
 use crate::aws::{sdk_error, tags, Clients};
-use crate::plan::diff::{json_equal, same};
 use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
+use crate::value::{json_equal, same};
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
