@@ -1,9 +1,10 @@
 //! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
 
 use super::shared::{
-    by_id, changed, created_by_token, describe_by_filter, ec2_arn, id_of, opt_str, poll, prior_ids,
+    by_id, changed, created_by_token, describe_by_filter, ec2_arn, id_of, opt_str, prior_ids,
     state_tags, tag_specification, update_tags, Account, STATE_TIMEOUT,
 };
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of;
 use crate::aws::{sdk_error, Clients};
@@ -84,7 +85,7 @@ impl ResourceType for Eip {
         let partial = object! {"id" => id.clone()};
         let result = async {
             let ids = [id.clone()];
-            poll(&format!("EIP {id} to exist"), STATE_TIMEOUT, || async {
+            wait_until(&format!("EIP {id} to exist"), Pace::backoff(STATE_TIMEOUT), || async {
                 Ok(find_addresses(&self.client, &ids).await?.remove(&id))
             })
             .await?;

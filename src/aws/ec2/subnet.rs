@@ -1,9 +1,9 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
 use super::shared::{
-    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, id_of, opt_str, poll,
-    prior_ids, required, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, id_of, opt_str, prior_ids, required, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -179,9 +179,9 @@ async fn find_subnets(
 
 async fn wait_available(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
     let ids = [id.to_string()];
-    poll(
+    wait_until(
         &format!("subnet {id} to become available"),
-        STATE_TIMEOUT,
+        Pace::backoff(STATE_TIMEOUT),
         || async {
             let subnets = find_subnets(client, &ids).await?;
             Ok(subnets
