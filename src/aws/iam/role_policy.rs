@@ -2,8 +2,8 @@
 
 use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
-    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, wait_for,
-};
+    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, PROPAGATION};
+use crate::aws::wait::{wait_until};
 use crate::aws::shared::{name_is_known, read_by_id};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -54,7 +54,7 @@ impl ResourceType for IamRolePolicy {
         let waiting_for = format!("inline policy {name} of IAM role {role} to be readable");
         let partial =
             object! {"id" => format!("{role}:{name}"), "role" => role, "name" => name.clone()};
-        wait_for(&waiting_for, || self.read_one(role, &name, planned))
+        wait_until(&waiting_for, PROPAGATION, || self.read_one(role, &name, planned))
             .await
             .map_err(|e| e.with_partial(partial))
     }
