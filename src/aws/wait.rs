@@ -163,8 +163,14 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code.as_deref(), Some("Timeout"));
         assert_eq!(err.message, "timed out after 0s waiting for nothing");
-        let gone = wait_gone("x", QUICK, || async { Ok(true) }).await.unwrap_err();
-        assert!(gone.message.ends_with("waiting for x to be deleted"), "{}", gone.message);
+        let gone = wait_gone("x", QUICK, || async { Ok(true) })
+            .await
+            .unwrap_err();
+        assert!(
+            gone.message.ends_with("waiting for x to be deleted"),
+            "{}",
+            gone.message
+        );
     }
 
     #[tokio::test]

@@ -8,9 +8,9 @@ use super::shared::{
     known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
     update_tags, Account,
 };
-use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
+use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, ChangeReview, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema,
@@ -209,9 +209,18 @@ impl ResourceType for EbsVolume {
         };
         // A volume still detaching answers VolumeInUse for a while.
         let in_use = Pace::every(Duration::from_secs(5), IN_USE_RETRY);
-        let deleted = retry_while(in_use, |e| has_code(e, &["VolumeInUse"]), || async {
-            self.client.delete_volume().volume_id(id).send().await.map_err(sdk_error)
-        });
+        let deleted = retry_while(
+            in_use,
+            |e| has_code(e, &["VolumeInUse"]),
+            || async {
+                self.client
+                    .delete_volume()
+                    .volume_id(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
+            },
+        );
         match deleted.await {
             Err(e) if is_not_found(&e) => return Ok(()),
             Err(e) => return Err(e),

@@ -6,9 +6,9 @@ use super::shared::{
     known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
     update_tags,
 };
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     current_volume_losses, Attribute, BlockType, ChangeReview, Created, DataLoss, Default,

@@ -5,11 +5,11 @@ use super::routes::{
     target_values, Destination,
 };
 use super::shared::{
-    created_by_token, delete_and_wait, ec2_arn, id_of, opt_str, prior_ids, required,
-    state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    created_by_token, delete_and_wait, ec2_arn, id_of, opt_str, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{

@@ -3,8 +3,8 @@
 
 use super::routes::find_route_tables;
 use super::shared::{changed, id_of, opt_str, required, STATE_TIMEOUT};
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{

@@ -5,8 +5,8 @@ use super::shared::{
     normalize_protocol, opt_str, prior_ids, state_tags, tag_specification, update_tags,
     STATE_TIMEOUT,
 };
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{

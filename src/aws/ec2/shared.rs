@@ -2,8 +2,8 @@
 //! values, protocol names, and deletes that wait.
 
 use crate::aws::error::is_not_found;
-use crate::aws::wait::{has_code, retry_while, wait_gone, wait_until, Pace};
 use crate::aws::sts::region::partition_of as partition;
+use crate::aws::wait::{has_code, retry_while, wait_gone, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Meta, ProviderError, ProviderResult, RefusedChange, VolumeLoss, VolumeSnapshot,
@@ -346,33 +346,37 @@ pub(super) async fn snapshot_volumes(
         });
     }
     let ids: Vec<String> = taken.iter().map(|s| s.snapshot_id.clone()).collect();
-    wait_until("the snapshots to complete", Pace::backoff(SNAPSHOT_TIMEOUT), || async {
-        let out = client
-            .describe_snapshots()
-            .set_snapshot_ids(Some(ids.clone()))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let mut done = 0;
-        for s in out.snapshots() {
-            match s.state() {
-                Some(SnapshotState::Completed) => done += 1,
-                Some(SnapshotState::Error) => {
-                    return Err(ProviderError::with_code(
-                        "SnapshotFailed",
-                        format!(
-                            "snapshot {} of {} failed: {}",
-                            s.snapshot_id().unwrap_or_default(),
-                            s.volume_id().unwrap_or_default(),
-                            s.state_message().unwrap_or("no reason given")
-                        ),
-                    ))
+    wait_until(
+        "the snapshots to complete",
+        Pace::backoff(SNAPSHOT_TIMEOUT),
+        || async {
+            let out = client
+                .describe_snapshots()
+                .set_snapshot_ids(Some(ids.clone()))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let mut done = 0;
+            for s in out.snapshots() {
+                match s.state() {
+                    Some(SnapshotState::Completed) => done += 1,
+                    Some(SnapshotState::Error) => {
+                        return Err(ProviderError::with_code(
+                            "SnapshotFailed",
+                            format!(
+                                "snapshot {} of {} failed: {}",
+                                s.snapshot_id().unwrap_or_default(),
+                                s.volume_id().unwrap_or_default(),
+                                s.state_message().unwrap_or("no reason given")
+                            ),
+                        ))
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
-        Ok((done == ids.len()).then_some(()))
-    })
+            Ok((done == ids.len()).then_some(()))
+        },
+    )
     .await?;
     Ok(taken)
 }

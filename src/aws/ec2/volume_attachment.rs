@@ -2,9 +2,9 @@
 
 use super::ebs_volume::find_volumes;
 use super::instance::{stop_instance, wait_instance};
-use super::shared::{crc32};
-use crate::aws::wait::{wait_until, Pace};
+use super::shared::crc32;
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,

@@ -4,8 +4,8 @@ use super::shared::{
     by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of,
     prior_ids, required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{

@@ -106,10 +106,10 @@ impl ResourceType for EventRule {
         }
         let mut partial = prior.clone();
         partial.retain(|_, v| !v.is_unknown());
-        Err(
-            ProviderError::new(format!("EventBridge rule {id} was created but could not be read back"))
-                .with_partial(partial),
-        )
+        Err(ProviderError::new(format!(
+            "EventBridge rule {id} was created but could not be read back"
+        ))
+        .with_partial(partial))
     }
 
     /// The rule of the name the create asks for on its bus, when its tags say it

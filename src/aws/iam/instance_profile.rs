@@ -2,10 +2,11 @@
 
 use super::shared::{
     date, iam_tags, id_of, made_for, name_prefix_for, none_if_missing, remove_role_from_profile,
-    resource_name, state_tags, PROPAGATION, RETRY};
-use crate::aws::wait::{wait_until, retry_while};
+    resource_name, state_tags, PROPAGATION, RETRY,
+};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::wait::{retry_while, wait_until};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::provider::{
@@ -78,7 +79,10 @@ impl ResourceType for IamInstanceProfile {
         let partial = object! {"id" => name.clone(), "name" => name.clone()};
         let steps = async {
             let waiting_for = format!("new instance profile {name} to be readable");
-            wait_until(&waiting_for, PROPAGATION, || find_profile(&self.client, &name)).await?;
+            wait_until(&waiting_for, PROPAGATION, || {
+                find_profile(&self.client, &name)
+            })
+            .await?;
             if let Some(role) = planned.str("role") {
                 self.add_role(&name, role).await?;
             }
@@ -183,7 +187,8 @@ impl ResourceType for IamInstanceProfile {
                 .await
                 .map_err(sdk_error)?;
             wait_until(
-                &format!("instance profile {name} to be deleted"), PROPAGATION,
+                &format!("instance profile {name} to be deleted"),
+                PROPAGATION,
                 || async {
                     Ok(find_profile(&self.client, name)
                         .await?

@@ -2,9 +2,10 @@
 
 use super::shared::{
     iam_tags, id_of, made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
-    resource_name, state_tags, PROPAGATION};
-use crate::aws::wait::{poll_until, wait_until, Pace};
+    resource_name, state_tags, PROPAGATION,
+};
 use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::wait::{poll_until, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::provider::{

@@ -4,9 +4,11 @@ use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
     attached_policy_arns, date, iam_tags, id_of, inline_policy_names, is_invalid_principal,
     made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
-    profiles_of_role, remove_role_from_profile, resource_name, state_tags, PROPAGATION_TIMEOUT, PROPAGATION, RETRY};
-use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
+    profiles_of_role, remove_role_from_profile, resource_name, state_tags, PROPAGATION,
+    PROPAGATION_TIMEOUT, RETRY,
+};
 use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::provider::{
@@ -331,9 +333,11 @@ impl IamRole {
         let conflict = |e: &ProviderError| has_code(e, &["DeleteConflict"]);
         let pace = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
         retry_while(pace, conflict, delete).await??;
-        wait_until(&format!("IAM role {name} to be deleted"), PROPAGATION, || async {
-            Ok(find_role(&self.client, name).await?.is_none().then_some(()))
-        })
+        wait_until(
+            &format!("IAM role {name} to be deleted"),
+            PROPAGATION,
+            || async { Ok(find_role(&self.client, name).await?.is_none().then_some(())) },
+        )
         .await
     }
 

@@ -2,9 +2,11 @@
 
 use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
-    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, PROPAGATION};
-use crate::aws::wait::{wait_until};
+    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name,
+    PROPAGATION,
+};
 use crate::aws::shared::{name_is_known, read_by_id};
+use crate::aws::wait::wait_until;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -54,9 +56,11 @@ impl ResourceType for IamRolePolicy {
         let waiting_for = format!("inline policy {name} of IAM role {role} to be readable");
         let partial =
             object! {"id" => format!("{role}:{name}"), "role" => role, "name" => name.clone()};
-        wait_until(&waiting_for, PROPAGATION, || self.read_one(role, &name, planned))
-            .await
-            .map_err(|e| e.with_partial(partial))
+        wait_until(&waiting_for, PROPAGATION, || {
+            self.read_one(role, &name, planned)
+        })
+        .await
+        .map_err(|e| e.with_partial(partial))
     }
 
     /// PutRolePolicy is an idempotent put (a second one replaces the document

@@ -2,7 +2,7 @@
 
 use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{attached_policy_arns, none_if_missing, PROPAGATION};
-use crate::aws::wait::{wait_until};
+use crate::aws::wait::wait_until;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{

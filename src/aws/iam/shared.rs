@@ -3,8 +3,8 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
-use crate::aws::wait::Pace;
 use crate::aws::shared::{unique_suffix, UNIQUE_SUFFIX_LEN};
+use crate::aws::wait::Pace;
 use crate::provider::{Meta, ProviderError, ProviderResult};
 use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};

@@ -439,9 +439,11 @@ async fn list_tags(
 /// Polls until the key is pending deletion or gone.
 async fn wait_key_gone(client: &aws_sdk_kms::Client, id: &str) -> ProviderResult<()> {
     let what = format!("KMS key {id} to be scheduled for deletion");
-    wait_until(what, Pace::every(Duration::from_secs(2), DELETE_TIMEOUT), || async {
-        Ok(find_key(client, id).await?.is_none().then_some(()))
-    })
+    wait_until(
+        what,
+        Pace::every(Duration::from_secs(2), DELETE_TIMEOUT),
+        || async { Ok(find_key(client, id).await?.is_none().then_some(())) },
+    )
     .await
 }
 

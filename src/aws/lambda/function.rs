@@ -411,42 +411,46 @@ async fn find_function(
 async fn wait_settled(client: &aws_sdk_lambda::Client, name: &str) -> ProviderResult<()> {
     let start = Instant::now();
     let what = format!("Lambda function {name} to become Active");
-    wait_until(what, Pace::every(Duration::from_secs(2), STATE_TIMEOUT), || async {
-        let config = match client
-            .get_function_configuration()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(config) => config,
-            // Just created and not yet visible everywhere.
-            Err(err) if is_not_found(&err) && start.elapsed() <= PROPAGATION_TIMEOUT => {
-                return Ok(None)
+    wait_until(
+        what,
+        Pace::every(Duration::from_secs(2), STATE_TIMEOUT),
+        || async {
+            let config = match client
+                .get_function_configuration()
+                .function_name(name)
+                .send()
+                .await
+                .map_err(sdk_error)
+            {
+                Ok(config) => config,
+                // Just created and not yet visible everywhere.
+                Err(err) if is_not_found(&err) && start.elapsed() <= PROPAGATION_TIMEOUT => {
+                    return Ok(None)
+                }
+                Err(err) => return Err(err),
+            };
+            if config.state() == Some(&State::Failed) {
+                return Err(ProviderError::new(format!(
+                    "Lambda function {name} failed: {}",
+                    config.state_reason().unwrap_or("no reason given")
+                )));
             }
-            Err(err) => return Err(err),
-        };
-        if config.state() == Some(&State::Failed) {
-            return Err(ProviderError::new(format!(
-                "Lambda function {name} failed: {}",
-                config.state_reason().unwrap_or("no reason given")
-            )));
-        }
-        if config.last_update_status() == Some(&LastUpdateStatus::Failed) {
-            return Err(ProviderError::new(format!(
-                "updating Lambda function {name} failed: {}",
-                config
-                    .last_update_status_reason()
-                    .unwrap_or("no reason given")
-            )));
-        }
-        let active = matches!(
-            config.state(),
-            None | Some(State::Active) | Some(State::Inactive)
-        );
-        let idle = config.last_update_status() != Some(&LastUpdateStatus::InProgress);
-        Ok((active && idle).then_some(()))
-    })
+            if config.last_update_status() == Some(&LastUpdateStatus::Failed) {
+                return Err(ProviderError::new(format!(
+                    "updating Lambda function {name} failed: {}",
+                    config
+                        .last_update_status_reason()
+                        .unwrap_or("no reason given")
+                )));
+            }
+            let active = matches!(
+                config.state(),
+                None | Some(State::Active) | Some(State::Inactive)
+            );
+            let idle = config.last_update_status() != Some(&LastUpdateStatus::InProgress);
+            Ok((active && idle).then_some(()))
+        },
+    )
     .await
 }
 

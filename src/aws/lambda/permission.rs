@@ -88,7 +88,10 @@ impl ResourceType for LambdaPermission {
         let every_2s = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
         let not_yet = |err: &ProviderError| {
             !err.message.contains("already exists")
-                && has_code(err, &["ResourceConflictException", "ResourceNotFoundException"])
+                && has_code(
+                    err,
+                    &["ResourceConflictException", "ResourceNotFoundException"],
+                )
         };
         let added = retry_while(every_2s, not_yet, || async {
             request.clone().send().await.map_err(sdk_error)

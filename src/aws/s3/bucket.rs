@@ -592,9 +592,11 @@ async fn wait_bucket(client: &aws_sdk_s3::Client, name: &str, exists: bool) -> P
         "bucket \"{name}\" to {}",
         if exists { "exist" } else { "be deleted" }
     );
-    wait_until(what, Pace::every(Duration::from_secs(2), STATE_TIMEOUT), || async {
-        Ok((find_bucket(client, name).await?.is_some() == exists).then_some(()))
-    })
+    wait_until(
+        what,
+        Pace::every(Duration::from_secs(2), STATE_TIMEOUT),
+        || async { Ok((find_bucket(client, name).await?.is_some() == exists).then_some(())) },
+    )
     .await
 }
 

@@ -44,10 +44,16 @@ impl<S: BucketSetting> BucketConfig<S> {
         BucketConfig(S::new(clients))
     }
 
-    async fn read_back(&self, bucket: &str, planned: &Object, when: &str) -> ProviderResult<Object> {
-        self.0.get(bucket, planned).await?.ok_or_else(|| {
-            ProviderError::new(format!("{} of bucket \"{bucket}\" {when}", S::WHAT))
-        })
+    async fn read_back(
+        &self,
+        bucket: &str,
+        planned: &Object,
+        when: &str,
+    ) -> ProviderResult<Object> {
+        self.0
+            .get(bucket, planned)
+            .await?
+            .ok_or_else(|| ProviderError::new(format!("{} of bucket \"{bucket}\" {when}", S::WHAT)))
     }
 }
 

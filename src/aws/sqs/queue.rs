@@ -1,10 +1,10 @@
 //! aws_sqs_queue: an SQS queue (standard or FIFO), its settings, encryption and tags.
 
 use crate::aws::error::is_not_found;
-use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, Pace};
 use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
 };
+use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
