@@ -3,7 +3,7 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of as partition;
-use crate::aws::wait::{has_code, retry_while, wait_gone, wait_until, Pace};
+use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Meta, ProviderError, ProviderResult, RefusedChange, VolumeLoss, VolumeSnapshot,
@@ -282,7 +282,7 @@ pub(super) async fn delete_and_wait<T, D, DFut, G, GFut>(
 where
     D: FnMut() -> DFut,
     DFut: Future<Output = ProviderResult<T>>,
-    G: FnMut() -> GFut,
+    G: Fn() -> GFut,
     GFut: Future<Output = ProviderResult<bool>>,
 {
     let dependency = Pace::backoff(DEPENDENCY_TIMEOUT)
@@ -293,7 +293,13 @@ where
         Err(e) => return Err(e),
         Ok(_) => {}
     }
-    wait_gone(what, Pace::backoff(STATE_TIMEOUT), gone).await
+    // `gone` says true once the object no longer exists.
+    let pace = Pace::backoff(STATE_TIMEOUT);
+    wait_until(format!("{what} to be deleted"), pace, || {
+        let gone = gone();
+        async move { Ok(gone.await?.then_some(())) }
+    })
+    .await
 }
 
 /// How long a snapshot may take before recon gives up (and destroys nothing).
