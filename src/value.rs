@@ -3,6 +3,9 @@
 //! `Unknown` stands for "known after apply": it propagates through expressions and
 //! never serialises to a placeholder string.
 
+mod meaning;
+
+pub use meaning::{json_equal, same};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::fmt;

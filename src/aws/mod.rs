@@ -13,6 +13,7 @@ pub mod shared;
 pub mod sqs;
 pub mod sts;
 pub mod tags;
+pub mod wait;
 
 use crate::provider::{DataSource, Provider, ResourceType, Schema};
 use std::collections::BTreeMap;

@@ -1,7 +1,8 @@
 //! The generic diff engine: configuration + prior state + schema → the planned new
 //! state, which attributes change, and which changes force replacement.
 
-use crate::provider::{Attribute, BlockType, Nesting, Presence, Schema, Type};
+use crate::provider::{Attribute, BlockType, Nesting, Presence, Schema};
+pub use crate::value::{json_equal, same};
 use crate::value::{Object, Value};
 use serde_json::Value as Json;
 
@@ -285,33 +286,6 @@ fn matches_configured(block: &BlockType, config: &Object, prior: &Object) -> boo
         })
 }
 
-/// Compares two values of one schema type by meaning.
-pub fn same(ty: &Type, a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Unknown, _) | (_, Value::Unknown) => false,
-        _ if is_empty(a) && is_empty(b) => true,
-        (Value::String(x), Value::String(y)) if *ty == Type::Json => json_equal(x, y),
-        (Value::List(x), Value::List(y)) => match ty {
-            Type::Set(inner) => {
-                x.len() == y.len() && x.iter().all(|v| y.iter().any(|w| same(inner, v, w)))
-            }
-            Type::List(inner) => {
-                x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(inner, v, w))
-            }
-            _ => a == b,
-        },
-        (Value::Object(x), Value::Object(y)) => match ty {
-            Type::Map(inner) => {
-                x.len() == y.len()
-                    && x.iter()
-                        .all(|(k, v)| y.get(k).is_some_and(|w| same(inner, v, w)))
-            }
-            _ => a == b,
-        },
-        _ => a == b,
-    }
-}
-
 fn same_blocks(block: &BlockType, before: &[Value], after: &Value) -> bool {
     let Value::List(after) = after else {
         return false;
@@ -346,42 +320,6 @@ pub fn same_block_item(block: &BlockType, x: &Object, y: &Object) -> bool {
     })
 }
 
-fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::List(items) => items.is_empty(),
-        Value::Object(map) => map.is_empty(),
-        _ => false,
-    }
-}
-
-/// JSON documents (policies) equal by meaning: key order, whitespace, and a single
-/// string versus a one-element list do not matter.
-pub fn json_equal(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<Json>(a),
-        serde_json::from_str::<Json>(b),
-    ) {
-        (Ok(x), Ok(y)) => normalise(&x) == normalise(&y),
-        _ => a == b,
-    }
-}
-
-fn normalise(v: &Json) -> Json {
-    match v {
-        Json::Array(items) if items.len() == 1 => normalise(&items[0]),
-        Json::Array(items) => {
-            let mut items: Vec<Json> = items.iter().map(normalise).collect();
-            items.sort_by_key(|x| x.to_string());
-            Json::Array(items)
-        }
-        Json::Object(map) => {
-            Json::Object(map.iter().map(|(k, v)| (k.clone(), normalise(v))).collect())
-        }
-        other => other.clone(),
-    }
-}
-
 /// Top-level attributes that differ between two objects of one schema (drift).
 pub fn changed_attributes(schema: &Schema, before: &Object, after: &Object) -> Vec<String> {
     let mut out = Vec::new();
@@ -411,7 +349,7 @@ pub fn changed_attributes(schema: &Schema, before: &Object, after: &Object) -> V
 mod tests {
     use super::*;
     use crate::object;
-    use crate::provider::{Default as D, ID, TAGS};
+    use crate::provider::{Default as D, Type, ID, TAGS};
 
     static SCHEMA: Schema = Schema {
         type_name: "aws_instance",
@@ -519,18 +457,6 @@ mod tests {
             },
         );
         assert!(p.changed.is_empty());
-    }
-
-    #[test]
-    fn policies_compare_by_meaning() {
-        assert!(json_equal(
-            r#"{"Action": "s3:GetObject"}"#,
-            r#"{"Action":["s3:GetObject"]}"#
-        ));
-        assert!(!json_equal(
-            r#"{"Action": "s3:GetObject"}"#,
-            r#"{"Action":"s3:PutObject"}"#
-        ));
     }
 
     static SSE: Schema = Schema {

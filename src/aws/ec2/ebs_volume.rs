@@ -5,11 +5,12 @@
 
 use super::shared::{
     by_id, created_by_token, describe_by_filter, ec2_arn, known_bool, known_change, known_i32,
-    known_str, partial_state, poll, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
+    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
     update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
+use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, ChangeReview, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema,
@@ -206,23 +207,24 @@ impl ResourceType for EbsVolume {
         let Some(id) = prior.str("id") else {
             return Ok(());
         };
-        let start = Instant::now();
-        loop {
-            match self.client.delete_volume().volume_id(id).send().await {
-                Ok(_) => break,
-                Err(e) => {
-                    let e = sdk_error(e);
-                    if is_not_found(&e) {
-                        return Ok(());
-                    }
-                    // A volume still detaching answers VolumeInUse for a while.
-                    if e.code.as_deref() == Some("VolumeInUse") && start.elapsed() < IN_USE_RETRY {
-                        tokio::time::sleep(Duration::from_secs(5)).await;
-                        continue;
-                    }
-                    return Err(e);
-                }
-            }
+        // A volume still detaching answers VolumeInUse for a while.
+        let in_use = Pace::every(Duration::from_secs(5), IN_USE_RETRY);
+        let deleted = retry_while(
+            in_use,
+            |e| has_code(e, &["VolumeInUse"]),
+            || async {
+                self.client
+                    .delete_volume()
+                    .volume_id(id)
+                    .send()
+                    .await
+                    .map_err(sdk_error)
+            },
+        );
+        match deleted.await {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(_) => {}
         }
         wait_volume(&self.client, id, VolumeState::Deleted, DELETE_TIMEOUT).await
     }
@@ -388,7 +390,7 @@ pub(super) async fn wait_volume(
     let ids = [id.to_string()];
     let what = format!("EBS volume {id} to be {}", target.as_str());
     let start = Instant::now();
-    poll(&what, timeout, || async {
+    wait_until(&what, Pace::backoff(timeout), || async {
         let found = find_volumes(client, &ids).await?;
         let state = found.get(id).and_then(|v| v.state()).cloned();
         match state {
@@ -417,7 +419,7 @@ pub(super) async fn wait_volume_modified(
     timeout: Duration,
 ) -> ProviderResult<()> {
     let what = format!("EBS volume {id} modification");
-    poll(&what, timeout, || async {
+    wait_until(&what, Pace::backoff(timeout), || async {
         let out = client
             .describe_volumes_modifications()
             .volume_ids(id)

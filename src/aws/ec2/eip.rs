@@ -1,11 +1,12 @@
 //! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
 
 use super::shared::{
-    by_id, changed, created_by_token, describe_by_filter, ec2_arn, id_of, opt_str, poll, prior_ids,
+    by_id, changed, created_by_token, describe_by_filter, ec2_arn, id_of, opt_str, prior_ids,
     state_tags, tag_specification, update_tags, Account, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -84,9 +85,11 @@ impl ResourceType for Eip {
         let partial = object! {"id" => id.clone()};
         let result = async {
             let ids = [id.clone()];
-            poll(&format!("EIP {id} to exist"), STATE_TIMEOUT, || async {
-                Ok(find_addresses(&self.client, &ids).await?.remove(&id))
-            })
+            wait_until(
+                &format!("EIP {id} to exist"),
+                Pace::backoff(STATE_TIMEOUT),
+                || async { Ok(find_addresses(&self.client, &ids).await?.remove(&id)) },
+            )
             .await?;
             let instance = planned.str("instance").map(str::to_string);
             let interface = planned.str("network_interface").map(str::to_string);

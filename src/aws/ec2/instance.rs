@@ -3,11 +3,12 @@
 use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
 use super::shared::{
     created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
-    known_str, partial_state, poll, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
+    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
     update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     current_volume_losses, Attribute, BlockType, ChangeReview, Created, DataLoss, Default,
@@ -476,9 +477,9 @@ impl ResourceType for Instance {
             return Err(e);
         }
         let ids = [id.to_string()];
-        poll(
+        wait_until(
             &format!("EC2 instance {id} to terminate"),
-            DELETE_TIMEOUT,
+            Pace::backoff(DELETE_TIMEOUT),
             || async {
                 let found = find_instances(&self.client, &ids).await?;
                 Ok(match found.get(id) {
@@ -930,7 +931,7 @@ pub(super) async fn wait_instance(
     let wanted: Vec<&str> = targets.iter().map(|s| s.as_str()).collect();
     let what = format!("EC2 instance {id} to be {}", wanted.join(" or "));
     let start = std::time::Instant::now();
-    poll(&what, timeout, || async {
+    wait_until(&what, Pace::backoff(timeout), || async {
         let mut found = find_instances(client, &ids).await?;
         let Some(f) = found.remove(id) else {
             // Just launched instances can take a moment to be described.

@@ -2,9 +2,10 @@
 
 use super::shared::{
     by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, id_of, opt_str,
-    poll, prior_ids, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    prior_ids, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -77,9 +78,9 @@ impl ResourceType for InternetGateway {
         let partial = object! {"id" => id.clone()};
         let result = async {
             let ids = [id.clone()];
-            poll(
+            wait_until(
                 &format!("internet gateway {id} to exist"),
-                STATE_TIMEOUT,
+                Pace::backoff(STATE_TIMEOUT),
                 || async { Ok(find_gateways(&self.client, &ids).await?.remove(&id)) },
             )
             .await?;
@@ -170,9 +171,9 @@ impl InternetGateway {
             .await
             .map_err(sdk_error)?;
         let ids = [id.to_string()];
-        poll(
+        wait_until(
             &format!("internet gateway {id} to be attached to {vpc}"),
-            STATE_TIMEOUT,
+            Pace::backoff(STATE_TIMEOUT),
             || async {
                 let gateways = find_gateways(&self.client, &ids).await?;
                 Ok((gateways.get(id).and_then(attached_vpc_of) == Some(vpc)).then_some(()))

@@ -4,6 +4,7 @@ use super::Clients;
 use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
+mod describe;
 mod shared;
 
 // network: modules

@@ -4,7 +4,8 @@ use super::routes::{
     create_route, delete_route, find_route_tables, replace_route, route_to, same_target,
     target_values, Destination, TARGETS,
 };
-use super::shared::{changed, crc32, opt_str, poll, required, STATE_TIMEOUT};
+use super::shared::{changed, crc32, opt_str, required, STATE_TIMEOUT};
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::Clients;
 use crate::object;
 use crate::provider::{
@@ -78,9 +79,9 @@ impl ResourceType for Route {
         let (table, destination) = key(planned)?;
         create_route(&self.client, table, &destination, planned).await?;
         let partial = object! {"id" => route_id(table, &destination)};
-        poll(
+        wait_until(
             &format!("the route {} in {table} to exist", destination.as_str()),
-            STATE_TIMEOUT,
+            Pace::backoff(STATE_TIMEOUT),
             || self.read_one(planned),
         )
         .await
@@ -114,9 +115,9 @@ impl ResourceType for Route {
         if TARGETS.iter().any(|t| changed(prior, planned, t)) {
             replace_route(&self.client, table, &destination, planned).await?;
         }
-        poll(
+        wait_until(
             &format!("the route {} in {table} to change", destination.as_str()),
-            STATE_TIMEOUT,
+            Pace::backoff(STATE_TIMEOUT),
             || async {
                 Ok(self
                     .read_one(prior)
@@ -130,12 +131,12 @@ impl ResourceType for Route {
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let (table, destination) = key(prior)?;
         delete_route(&self.client, table, &destination).await?;
-        poll(
+        wait_until(
             &format!(
                 "the route {} in {table} to be deleted",
                 destination.as_str()
             ),
-            STATE_TIMEOUT,
+            Pace::backoff(STATE_TIMEOUT),
             || async { Ok(self.read_one(prior).await?.is_none().then_some(())) },
         )
         .await

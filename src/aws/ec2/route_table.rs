@@ -5,10 +5,11 @@ use super::routes::{
     target_values, Destination,
 };
 use super::shared::{
-    created_by_token, delete_and_wait, ec2_arn, id_of, opt_str, poll, prior_ids, required,
-    state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    created_by_token, delete_and_wait, ec2_arn, id_of, opt_str, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -93,9 +94,9 @@ impl ResourceType for RouteTable {
         let partial = object! {"id" => id.clone()};
         let result = async {
             let ids = [id.clone()];
-            let table = poll(
+            let table = wait_until(
                 &format!("route table {id} to exist"),
-                STATE_TIMEOUT,
+                Pace::backoff(STATE_TIMEOUT),
                 || async { Ok(find_route_tables(&self.client, &ids).await?.remove(&id)) },
             )
             .await?;

@@ -2,8 +2,9 @@
 //! gateway) uses.
 
 use super::routes::find_route_tables;
-use super::shared::{changed, id_of, opt_str, poll, required, STATE_TIMEOUT};
+use super::shared::{changed, id_of, opt_str, required, STATE_TIMEOUT};
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -132,9 +133,9 @@ impl ResourceType for RouteTableAssociation {
             Err(e) => return Err(e),
             Ok(_) => {}
         }
-        poll(
+        wait_until(
             &format!("route table association {id} to be removed"),
-            STATE_TIMEOUT,
+            Pace::backoff(STATE_TIMEOUT),
             || async { Ok(self.read_one(prior).await?.is_none().then_some(())) },
         )
         .await
@@ -165,9 +166,9 @@ impl RouteTableAssociation {
 
     async fn wait_associated(&self, id: &str, table: &str) -> ProviderResult<Object> {
         let wanted = object! {"id" => id, "route_table_id" => table};
-        poll(
+        wait_until(
             &format!("route table association {id} to be associated"),
-            STATE_TIMEOUT,
+            Pace::backoff(STATE_TIMEOUT),
             || self.read_one(&wanted),
         )
         .await

@@ -2,10 +2,11 @@
 
 use super::shared::{
     by_id, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of,
-    normalize_protocol, opt_str, poll, prior_ids, state_tags, tag_specification, update_tags,
+    normalize_protocol, opt_str, prior_ids, state_tags, tag_specification, update_tags,
     STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -804,9 +805,9 @@ async fn find_groups(
 
 async fn wait_exists(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<AwsSecurityGroup> {
     let ids = [id.to_string()];
-    poll(
+    wait_until(
         &format!("security group {id} to exist"),
-        STATE_TIMEOUT,
+        Pace::backoff(STATE_TIMEOUT),
         || async { Ok(find_groups(client, &ids).await?.remove(id)) },
     )
     .await

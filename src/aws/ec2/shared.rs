@@ -1,8 +1,9 @@
 //! Helpers shared by the EC2 types: ARNs, the account id, tags, filters, planned
-//! values, protocol names and polling.
+//! values, protocol names, and deletes that wait.
 
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of as partition;
+use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Meta, ProviderError, ProviderResult, RefusedChange, VolumeLoss, VolumeSnapshot,
@@ -11,7 +12,7 @@ use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::{Filter, ResourceType, SnapshotState, Tag, TagSpecification};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::OnceCell;
 
 /// Ids per describe call: AWS accepts up to 200 values in one filter.
@@ -269,59 +270,6 @@ pub(super) fn normalize_protocol(protocol: &str) -> String {
     }
 }
 
-/// Polls `check` until it yields a value, for at most `timeout`.
-pub(super) async fn poll<T, F, Fut>(
-    what: &str,
-    timeout: Duration,
-    mut check: F,
-) -> ProviderResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ProviderResult<Option<T>>>,
-{
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(200);
-    loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
-        }
-        if start.elapsed() >= timeout {
-            return Err(ProviderError::with_code(
-                "Timeout",
-                format!("timed out after {}s waiting for {what}", timeout.as_secs()),
-            ));
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
-}
-
-/// Runs `call` again while it fails with one of `codes`, for at most `timeout`.
-async fn retry_on_codes<T, F, Fut>(
-    codes: &[&str],
-    timeout: Duration,
-    mut call: F,
-) -> ProviderResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ProviderResult<T>>,
-{
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(500);
-    loop {
-        match call().await {
-            Err(e)
-                if e.code.as_deref().is_some_and(|c| codes.contains(&c))
-                    && start.elapsed() < timeout =>
-            {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-            other => return other,
-        }
-    }
-}
-
 /// Deletes a resource with `delete`, retried while AWS answers one of
 /// `dependency_codes` (for at most DEPENDENCY_TIMEOUT), then waits until `gone`
 /// says it no longer exists. Deleting something already gone is success.
@@ -337,13 +285,19 @@ where
     G: Fn() -> GFut,
     GFut: Future<Output = ProviderResult<bool>>,
 {
-    match retry_on_codes(dependency_codes, DEPENDENCY_TIMEOUT, delete).await {
+    let dependency = Pace::backoff(DEPENDENCY_TIMEOUT)
+        .starting(Duration::from_millis(500))
+        .at_most(Duration::from_secs(10));
+    match retry_while(dependency, |e| has_code(e, dependency_codes), delete).await {
         Err(e) if is_not_found(&e) => return Ok(()),
         Err(e) => return Err(e),
         Ok(_) => {}
     }
-    poll(&format!("{what} to be deleted"), STATE_TIMEOUT, || async {
-        Ok(gone().await?.then_some(()))
+    // `gone` says true once the object no longer exists.
+    let pace = Pace::backoff(STATE_TIMEOUT);
+    wait_until(format!("{what} to be deleted"), pace, || {
+        let gone = gone();
+        async move { Ok(gone.await?.then_some(())) }
     })
     .await
 }
@@ -398,33 +352,37 @@ pub(super) async fn snapshot_volumes(
         });
     }
     let ids: Vec<String> = taken.iter().map(|s| s.snapshot_id.clone()).collect();
-    poll("the snapshots to complete", SNAPSHOT_TIMEOUT, || async {
-        let out = client
-            .describe_snapshots()
-            .set_snapshot_ids(Some(ids.clone()))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let mut done = 0;
-        for s in out.snapshots() {
-            match s.state() {
-                Some(SnapshotState::Completed) => done += 1,
-                Some(SnapshotState::Error) => {
-                    return Err(ProviderError::with_code(
-                        "SnapshotFailed",
-                        format!(
-                            "snapshot {} of {} failed: {}",
-                            s.snapshot_id().unwrap_or_default(),
-                            s.volume_id().unwrap_or_default(),
-                            s.state_message().unwrap_or("no reason given")
-                        ),
-                    ))
+    wait_until(
+        "the snapshots to complete",
+        Pace::backoff(SNAPSHOT_TIMEOUT),
+        || async {
+            let out = client
+                .describe_snapshots()
+                .set_snapshot_ids(Some(ids.clone()))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let mut done = 0;
+            for s in out.snapshots() {
+                match s.state() {
+                    Some(SnapshotState::Completed) => done += 1,
+                    Some(SnapshotState::Error) => {
+                        return Err(ProviderError::with_code(
+                            "SnapshotFailed",
+                            format!(
+                                "snapshot {} of {} failed: {}",
+                                s.snapshot_id().unwrap_or_default(),
+                                s.volume_id().unwrap_or_default(),
+                                s.state_message().unwrap_or("no reason given")
+                            ),
+                        ))
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
-        Ok((done == ids.len()).then_some(()))
-    })
+            Ok((done == ids.len()).then_some(()))
+        },
+    )
     .await?;
     Ok(taken)
 }

@@ -1,8 +1,9 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
+use super::describe::{find, read_back, wait_ready};
 use super::shared::{
-    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, id_of, opt_str, poll,
-    prior_ids, required, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    changed, created_by_token, delete_and_wait, id_of, opt_str, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -15,7 +16,6 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2Resource, Subnet as AwsSubnet, SubnetState,
 };
-use std::collections::HashMap;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_subnet",
@@ -80,11 +80,12 @@ impl ResourceType for Subnet {
             .to_string();
         let partial = object! {"id" => id.clone()};
         let result = async {
-            wait_available(&self.client, &id).await?;
+            let available = |s: &AwsSubnet| s.state() == Some(&SubnetState::Available);
+            wait_ready(&self.client, &id, "to become available", available).await?;
             if planned.bool("map_public_ip_on_launch") == Some(true) {
                 set_map_public_ip(&self.client, &id, true).await?;
             }
-            self.read_back(&id).await
+            read_back(&self.client, &id, to_state).await
         }
         .await;
         result.map_err(|e| e.with_partial(partial))
@@ -92,7 +93,7 @@ impl ResourceType for Subnet {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
-        let subnets = find_subnets(&self.client, &ids).await?;
+        let subnets = find::<AwsSubnet>(&self.client, &ids).await?;
         Ok(states_by_id(priors, &subnets, to_state))
     }
 
@@ -108,7 +109,7 @@ impl ResourceType for Subnet {
             set_map_public_ip(&self.client, id, value).await?;
         }
         update_tags(&self.client, id, prior, planned).await?;
-        self.read_back(id).await
+        read_back(&self.client, id, to_state).await
     }
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
@@ -125,19 +126,9 @@ impl ResourceType for Subnet {
                     .await
                     .map_err(sdk_error)
             },
-            || async { Ok(find_subnets(&self.client, &ids).await?.is_empty()) },
+            || async { Ok(find::<AwsSubnet>(&self.client, &ids).await?.is_empty()) },
         )
         .await
-    }
-}
-
-impl Subnet {
-    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
-        let subnets = find_subnets(&self.client, &[id.to_string()]).await?;
-        subnets
-            .get(id)
-            .map(to_state)
-            .ok_or_else(|| ProviderError::new(format!("subnet {id} disappeared while being read")))
     }
 }
 
@@ -155,42 +146,6 @@ async fn set_map_public_ip(
         .await
         .map_err(sdk_error)?;
     Ok(())
-}
-
-/// The subnets among `ids` that exist, by id.
-async fn find_subnets(
-    client: &aws_sdk_ec2::Client,
-    ids: &[String],
-) -> ProviderResult<HashMap<String, AwsSubnet>> {
-    let subnets = describe_by_filter("subnet-id", ids, |f| async move {
-        client
-            .describe_subnets()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
-    Ok(by_id(subnets, AwsSubnet::subnet_id))
-}
-
-async fn wait_available(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
-    let ids = [id.to_string()];
-    poll(
-        &format!("subnet {id} to become available"),
-        STATE_TIMEOUT,
-        || async {
-            let subnets = find_subnets(client, &ids).await?;
-            Ok(subnets
-                .get(id)
-                .filter(|s| s.state() == Some(&SubnetState::Available))
-                .map(|_| ()))
-        },
-    )
-    .await
 }
 
 fn to_state(subnet: &AwsSubnet) -> Object {

@@ -2,8 +2,9 @@
 
 use super::ebs_volume::find_volumes;
 use super::instance::{stop_instance, wait_instance};
-use super::shared::{crc32, poll};
+use super::shared::crc32;
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
@@ -181,7 +182,7 @@ impl VolumeAttachment {
             DETACH_TIMEOUT
         };
         let ids = [key.volume.clone()];
-        poll(&what, timeout, || async {
+        wait_until(&what, Pace::backoff(timeout), || async {
             let found = find_volumes(&self.client, &ids).await?;
             let state = found.get(&key.volume).and_then(|v| key.attachment_state(v));
             Ok(match (present, state) {

@@ -2,9 +2,10 @@
 
 use super::shared::{
     by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of,
-    poll, prior_ids, required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    prior_ids, required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -279,9 +280,9 @@ async fn find_vpcs(
 
 async fn wait_available(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
     let ids = [id.to_string()];
-    poll(
+    wait_until(
         &format!("VPC {id} to become available"),
-        STATE_TIMEOUT,
+        Pace::backoff(STATE_TIMEOUT),
         || async {
             let vpcs = find_vpcs(client, &ids).await?;
             Ok(vpcs

@@ -2,6 +2,7 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{adopt, name_is_known, not_ours, read_concurrently, unique_suffix};
+use crate::aws::wait::{poll_until, retry_while, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -11,7 +12,7 @@ use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Tag};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_cloudwatch_event_rule",
@@ -99,21 +100,16 @@ impl ResourceType for EventRule {
         let id = rule_id(&bus, &name);
         prior.insert("id".into(), Value::from(id.as_str()));
         // PutRule is eventually consistent: DescribeRule may not see it at once.
-        let start = Instant::now();
-        loop {
-            if let Some(state) = self.read_one(&prior).await? {
-                return Ok(state);
-            }
-            if start.elapsed() > Duration::from_secs(120) {
-                let mut partial = prior.clone();
-                partial.retain(|_, v| !v.is_unknown());
-                return Err(ProviderError::new(format!(
-                    "EventBridge rule {id} was created but could not be read back"
-                ))
-                .with_partial(partial));
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
+        let pace = Pace::every(Duration::from_secs(2), Duration::from_secs(120));
+        if let Some(state) = poll_until(pace, || self.read_one(&prior)).await? {
+            return Ok(state);
         }
+        let mut partial = prior.clone();
+        partial.retain(|_, v| !v.is_unknown());
+        Err(ProviderError::new(format!(
+            "EventBridge rule {id} was created but could not be read back"
+        ))
+        .with_partial(partial))
     }
 
     /// The rule of the name the create asks for on its bus, when its tags say it
@@ -205,28 +201,24 @@ impl ResourceType for EventRule {
         let Some(name) = name else {
             return Ok(());
         };
-        let start = Instant::now();
-        loop {
-            let result = self
-                .client
+        // Targets go first; ones managed elsewhere in this run may still be leaving.
+        let has_targets = |err: &ProviderError| err.message.contains("has targets");
+        let pace = Pace::every(Duration::from_secs(2), self.targets_wait);
+        let deleted = retry_while(pace, has_targets, || async {
+            self.client
                 .delete_rule()
                 .name(&name)
                 .set_event_bus_name(non_default(&bus))
                 .send()
                 .await
-                .map_err(sdk_error);
-            let err = match result {
-                Ok(_) => return Ok(()),
-                Err(err) if is_not_found(&err) => return Ok(()),
-                Err(err) => err,
-            };
-            if !err.message.contains("has targets") {
-                return Err(err);
-            }
-            // Targets go first; ones managed elsewhere in this run may still be leaving.
-            if start.elapsed() >= self.targets_wait {
+                .map_err(sdk_error)
+        });
+        match deleted.await {
+            Ok(_) => Ok(()),
+            Err(err) if is_not_found(&err) => Ok(()),
+            Err(err) if has_targets(&err) => {
                 let ids = self.target_ids(&bus, &name).await.unwrap_or_default();
-                return Err(ProviderError {
+                Err(ProviderError {
                     message: format!(
                         "EventBridge rule {name} still has targets ({}) that are not managed here; \
                          remove them (aws events remove-targets --rule {name} --ids ...) \
@@ -234,9 +226,9 @@ impl ResourceType for EventRule {
                         if ids.is_empty() { "unknown ids".to_string() } else { ids.join(", ") }
                     ),
                     ..err
-                });
+                })
             }
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            Err(err) => Err(err),
         }
     }
 

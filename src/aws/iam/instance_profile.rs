@@ -2,10 +2,11 @@
 
 use super::shared::{
     date, iam_tags, id_of, made_for, name_prefix_for, none_if_missing, remove_role_from_profile,
-    resource_name, retry_while, state_tags, wait_for,
+    resource_name, state_tags, PROPAGATION, RETRY,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::wait::{retry_while, wait_until};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::provider::{
@@ -78,7 +79,10 @@ impl ResourceType for IamInstanceProfile {
         let partial = object! {"id" => name.clone(), "name" => name.clone()};
         let steps = async {
             let waiting_for = format!("new instance profile {name} to be readable");
-            wait_for(&waiting_for, || find_profile(&self.client, &name)).await?;
+            wait_until(&waiting_for, PROPAGATION, || {
+                find_profile(&self.client, &name)
+            })
+            .await?;
             if let Some(role) = planned.str("role") {
                 self.add_role(&name, role).await?;
             }
@@ -182,8 +186,9 @@ impl ResourceType for IamInstanceProfile {
                 .send()
                 .await
                 .map_err(sdk_error)?;
-            wait_for(
+            wait_until(
                 &format!("instance profile {name} to be deleted"),
+                PROPAGATION,
                 || async {
                     Ok(find_profile(&self.client, name)
                         .await?
@@ -202,7 +207,7 @@ impl IamInstanceProfile {
     /// AddRoleToInstanceProfile, retried while a role created moments ago is not
     /// visible yet (as Terraform does).
     async fn add_role(&self, profile: &str, role: &str) -> ProviderResult<()> {
-        retry_while(is_not_found, || async {
+        retry_while(RETRY, is_not_found, || async {
             self.client
                 .add_role_to_instance_profile()
                 .instance_profile_name(profile)

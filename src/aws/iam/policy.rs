@@ -2,20 +2,21 @@
 
 use super::shared::{
     iam_tags, id_of, made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
-    resource_name, state_tags, wait_for,
+    resource_name, state_tags, PROPAGATION,
 };
 use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::wait::{poll_until, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
-use crate::plan::diff::json_equal;
 use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
+use crate::value::json_equal;
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
 use aws_sdk_iam::types::{Policy as AwsPolicy, PolicyVersion};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_iam_policy",
@@ -94,7 +95,7 @@ impl ResourceType for IamPolicy {
             .to_string();
         let partial = object! {"id" => arn.clone(), "arn" => arn.clone(), "name" => name};
         let waiting_for = format!("new IAM policy {arn} to be readable");
-        wait_for(&waiting_for, || self.read_one(&arn, planned))
+        wait_until(&waiting_for, PROPAGATION, || self.read_one(&arn, planned))
             .await
             .map_err(|e| e.with_partial(partial))
     }
@@ -328,25 +329,26 @@ impl IamPolicy {
     }
 
     async fn refuse_while_attached(&self, arn: &str) -> ProviderResult<()> {
-        let start = Instant::now();
-        loop {
-            let entities = self.attached_to(arn).await?;
-            if entities.is_empty() {
-                return Ok(());
-            }
-            if start.elapsed() > DETACH_GRACE {
-                return Err(ProviderError::with_code(
-                    "DeleteConflict",
-                    format!(
-                        "cannot delete IAM policy {arn}: it is still attached to {}. \
-                         Detach it first (remove the aws_iam_role_policy_attachment, or detach \
-                         it by hand where it was attached outside recon)",
-                        entities.join(", ")
-                    ),
-                ));
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
+        let pace = Pace::every(Duration::from_secs(2), DETACH_GRACE);
+        let detached = poll_until(pace, || async {
+            Ok(self.attached_to(arn).await?.is_empty().then_some(()))
+        });
+        if detached.await?.is_some() {
+            return Ok(());
         }
+        let entities = self.attached_to(arn).await?;
+        if entities.is_empty() {
+            return Ok(());
+        }
+        Err(ProviderError::with_code(
+            "DeleteConflict",
+            format!(
+                "cannot delete IAM policy {arn}: it is still attached to {}. \
+                 Detach it first (remove the aws_iam_role_policy_attachment, or detach \
+                 it by hand where it was attached outside recon)",
+                entities.join(", ")
+            ),
+        ))
     }
 }
 

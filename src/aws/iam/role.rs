@@ -4,21 +4,22 @@ use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
     attached_policy_arns, date, iam_tags, id_of, inline_policy_names, is_invalid_principal,
     made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
-    profiles_of_role, remove_role_from_profile, resource_name, retry_while, state_tags, wait_for,
-    PROPAGATION_TIMEOUT,
+    profiles_of_role, remove_role_from_profile, resource_name, state_tags, PROPAGATION,
+    PROPAGATION_TIMEOUT, RETRY,
 };
 use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
-use crate::plan::diff::json_equal;
 use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
+use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_iam::types::Role as AwsRole;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_iam_role",
@@ -79,7 +80,7 @@ impl ResourceType for IamRole {
         let role_tags = iam_tags(tags::with_recon_tags(planned, meta))?;
         let max_session = session_duration(planned)?;
         // A trust policy naming a role created moments ago is refused until IAM sees it.
-        let made = retry_while(is_invalid_principal, || async {
+        let made = retry_while(RETRY, is_invalid_principal, || async {
             self.once
                 .create_role()
                 .role_name(&name)
@@ -102,7 +103,7 @@ impl ResourceType for IamRole {
         }
         let partial = object! {"id" => name.clone(), "name" => name.clone()};
         let waiting_for = format!("new IAM role {name} to be readable");
-        let role = wait_for(&waiting_for, || find_role(&self.client, &name))
+        let role = wait_until(&waiting_for, PROPAGATION, || find_role(&self.client, &name))
             .await
             .map_err(|e| e.with_partial(partial.clone()))?;
         let arns = planned.strings("managed_policy_arns");
@@ -169,7 +170,7 @@ impl ResourceType for IamRole {
             .is_some_and(|old| json_equal(old, trust))
         {
             let trust = policy_to_send("assume_role_policy", trust)?;
-            retry_while(is_invalid_principal, || async {
+            retry_while(RETRY, is_invalid_principal, || async {
                 self.client
                     .update_assume_role_policy()
                     .role_name(name)
@@ -307,40 +308,36 @@ impl IamRole {
     /// DeleteRole, retried while IAM still counts policies or profiles it has just
     /// had removed; refused at once with what is left when something really is.
     async fn delete_role(&self, name: &str) -> ProviderResult<()> {
-        let start = Instant::now();
-        loop {
-            let result = self
-                .client
-                .delete_role()
-                .role_name(name)
-                .send()
-                .await
-                .map_err(sdk_error);
-            let err = match result {
-                Ok(_) => break,
-                Err(e) if e.code.as_deref() == Some("DeleteConflict") => e,
-                Err(e) => return Err(e),
+        // Ok(Err(..)): refused for good, with what is left; Err(..): try again.
+        let delete = || async {
+            let result = self.client.delete_role().role_name(name).send().await;
+            let err = match result.map_err(sdk_error) {
+                Ok(_) => return Ok(Ok(())),
+                Err(e) if has_code(&e, &["DeleteConflict"]) => e,
+                Err(e) => return Ok(Err(e)),
             };
             let left = self.still_attached(name).await?;
-            if !left.is_empty() {
-                return Err(ProviderError::with_code(
-                    "DeleteConflict",
-                    format!(
-                        "cannot delete IAM role {name}: it still has {}. Remove them first \
-                         (their aws_iam_role_policy_attachment / aws_iam_role_policy resources), \
-                         or set force_detach_policies = true",
-                        left.join(", ")
-                    ),
-                ));
-            }
-            if start.elapsed() > PROPAGATION_TIMEOUT {
+            if left.is_empty() {
                 return Err(err);
             }
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-        wait_for(&format!("IAM role {name} to be deleted"), || async {
-            Ok(find_role(&self.client, name).await?.is_none().then_some(()))
-        })
+            Ok(Err(ProviderError::with_code(
+                "DeleteConflict",
+                format!(
+                    "cannot delete IAM role {name}: it still has {}. Remove them first \
+                     (their aws_iam_role_policy_attachment / aws_iam_role_policy resources), \
+                     or set force_detach_policies = true",
+                    left.join(", ")
+                ),
+            )))
+        };
+        let conflict = |e: &ProviderError| has_code(e, &["DeleteConflict"]);
+        let pace = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
+        retry_while(pace, conflict, delete).await??;
+        wait_until(
+            &format!("IAM role {name} to be deleted"),
+            PROPAGATION,
+            || async { Ok(find_role(&self.client, name).await?.is_none().then_some(())) },
+        )
         .await
     }
 

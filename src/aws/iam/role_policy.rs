@@ -2,15 +2,17 @@
 
 use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
-    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, wait_for,
+    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name,
+    PROPAGATION,
 };
 use crate::aws::shared::{name_is_known, read_by_id};
+use crate::aws::wait::wait_until;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
-use crate::plan::diff::json_equal;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
+use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 
@@ -54,9 +56,11 @@ impl ResourceType for IamRolePolicy {
         let waiting_for = format!("inline policy {name} of IAM role {role} to be readable");
         let partial =
             object! {"id" => format!("{role}:{name}"), "role" => role, "name" => name.clone()};
-        wait_for(&waiting_for, || self.read_one(role, &name, planned))
-            .await
-            .map_err(|e| e.with_partial(partial))
+        wait_until(&waiting_for, PROPAGATION, || {
+            self.read_one(role, &name, planned)
+        })
+        .await
+        .map_err(|e| e.with_partial(partial))
     }
 
     /// PutRolePolicy is an idempotent put (a second one replaces the document

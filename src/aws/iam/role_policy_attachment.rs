@@ -1,7 +1,8 @@
 //! aws_iam_role_policy_attachment: one managed policy attached to one IAM role.
 
 use super::bulk::{AccountRoles, BULK_FROM};
-use super::shared::{attached_policy_arns, none_if_missing, wait_for};
+use super::shared::{attached_policy_arns, none_if_missing, PROPAGATION};
+use crate::aws::wait::wait_until;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -51,7 +52,7 @@ impl ResourceType for IamRolePolicyAttachment {
             .map_err(sdk_error)?;
         let state = to_state(role, arn);
         let waiting_for = format!("policy {arn} to show as attached to IAM role {role}");
-        wait_for(&waiting_for, || async {
+        wait_until(&waiting_for, PROPAGATION, || async {
             let attached = none_if_missing(attached_policy_arns(&self.client, role).await)?;
             Ok(attached
                 .is_some_and(|arns| arns.iter().any(|a| a == arn))

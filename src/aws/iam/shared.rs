@@ -4,13 +4,13 @@
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
 use crate::aws::shared::{unique_suffix, UNIQUE_SUFFIX_LEN};
-use crate::plan::diff::json_equal;
+use crate::aws::wait::Pace;
 use crate::provider::{Meta, ProviderError, ProviderResult};
+use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_iam::types::Tag;
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long IAM may take to show a new entity everywhere (Terraform waits as long).
 pub(super) const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
@@ -214,53 +214,14 @@ pub(super) fn none_if_missing<T>(result: ProviderResult<T>) -> ProviderResult<Op
     }
 }
 
-/// Polls `check` until it returns something: a new entity may not be visible to
-/// every IAM endpoint at once, nor a deleted one gone. Gives up after
-/// PROPAGATION_TIMEOUT with an error saying what it waited for.
-pub(super) async fn wait_for<T, F, Fut>(waiting_for: &str, mut check: F) -> ProviderResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ProviderResult<Option<T>>>,
-{
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(250);
-    loop {
-        if let Some(found) = check().await? {
-            return Ok(found);
-        }
-        if start.elapsed() > PROPAGATION_TIMEOUT {
-            return Err(ProviderError::new(format!(
-                "timed out after {}s waiting for {waiting_for}",
-                PROPAGATION_TIMEOUT.as_secs()
-            )));
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
-}
+/// How IAM is waited for: a new entity may not be visible to every IAM endpoint
+/// at once, nor a deleted one gone.
+pub(super) const PROPAGATION: Pace =
+    Pace::backoff(PROPAGATION_TIMEOUT).starting(Duration::from_millis(250));
 
-/// Runs `op` again while it fails in a way `transient` accepts, for at most
-/// PROPAGATION_TIMEOUT: for calls that name an entity created moments ago.
-pub(super) async fn retry_while<T, F, Fut>(
-    transient: impl Fn(&ProviderError) -> bool,
-    mut op: F,
-) -> ProviderResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ProviderResult<T>>,
-{
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(500);
-    loop {
-        match op().await {
-            Err(e) if transient(&e) && start.elapsed() < PROPAGATION_TIMEOUT => {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-            other => return other,
-        }
-    }
-}
+/// How calls that name an entity created moments ago are tried again.
+pub(super) const RETRY: Pace =
+    Pace::backoff(PROPAGATION_TIMEOUT).starting(Duration::from_millis(500));
 
 /// IAM refuses a trust policy naming a principal it cannot see yet (a role created
 /// moments ago) with this error.

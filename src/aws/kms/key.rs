@@ -2,6 +2,7 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{created, read_by_id, READ_CONCURRENCY};
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, Created, DataLoss, Default, LossContext, Meta, ProviderError, ProviderResult,
@@ -11,7 +12,7 @@ use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
 use futures::{StreamExt, TryStreamExt};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_kms_key",
@@ -437,19 +438,13 @@ async fn list_tags(
 
 /// Polls until the key is pending deletion or gone.
 async fn wait_key_gone(client: &aws_sdk_kms::Client, id: &str) -> ProviderResult<()> {
-    let start = Instant::now();
-    loop {
-        if find_key(client, id).await?.is_none() {
-            return Ok(());
-        }
-        if start.elapsed() > DELETE_TIMEOUT {
-            return Err(ProviderError::new(format!(
-                "timed out after {}s waiting for KMS key {id} to be scheduled for deletion",
-                DELETE_TIMEOUT.as_secs()
-            )));
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
+    let what = format!("KMS key {id} to be scheduled for deletion");
+    wait_until(
+        what,
+        Pace::every(Duration::from_secs(2), DELETE_TIMEOUT),
+        || async { Ok(find_key(client, id).await?.is_none().then_some(())) },
+    )
+    .await
 }
 
 fn kms_tag(key: String, value: String) -> ProviderResult<Tag> {

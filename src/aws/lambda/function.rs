@@ -2,6 +2,7 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{claim, read_by_id};
+use crate::aws::wait::{has_code, retry_while, wait_gone, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, BlockType, Created, Default, ErrorKind, Meta, Nesting, ProviderError,
@@ -289,17 +290,12 @@ impl ResourceType for LambdaFunction {
             Err(err) if is_not_found(&err) => return Ok(()),
             Err(err) => return Err(err),
         }
-        let start = Instant::now();
-        while find_function(&self.client, name).await?.is_some() {
-            if start.elapsed() > DELETE_TIMEOUT {
-                return Err(ProviderError::new(format!(
-                    "timed out after {}s waiting for Lambda function {name} to be deleted",
-                    DELETE_TIMEOUT.as_secs()
-                )));
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-        Ok(())
+        let what = format!("Lambda function {name}");
+        let pace = Pace::every(Duration::from_secs(2), DELETE_TIMEOUT);
+        wait_gone(what, pace, || async {
+            Ok(find_function(&self.client, name).await?.is_some())
+        })
+        .await
     }
 
     fn import_stub(&self, id: &str) -> Object {
@@ -414,24 +410,25 @@ async fn find_function(
 /// AWS's reason when it lands in Failed.
 async fn wait_settled(client: &aws_sdk_lambda::Client, name: &str) -> ProviderResult<()> {
     let start = Instant::now();
-    loop {
-        let config = match client
-            .get_function_configuration()
-            .function_name(name)
-            .send()
-            .await
-        {
-            Ok(config) => Some(config),
-            Err(err) => {
-                let err = sdk_error(err);
+    let what = format!("Lambda function {name} to become Active");
+    wait_until(
+        what,
+        Pace::every(Duration::from_secs(2), STATE_TIMEOUT),
+        || async {
+            let config = match client
+                .get_function_configuration()
+                .function_name(name)
+                .send()
+                .await
+                .map_err(sdk_error)
+            {
+                Ok(config) => config,
                 // Just created and not yet visible everywhere.
-                if !is_not_found(&err) || start.elapsed() > PROPAGATION_TIMEOUT {
-                    return Err(err);
+                Err(err) if is_not_found(&err) && start.elapsed() <= PROPAGATION_TIMEOUT => {
+                    return Ok(None)
                 }
-                None
-            }
-        };
-        if let Some(config) = config {
+                Err(err) => return Err(err),
+            };
             if config.state() == Some(&State::Failed) {
                 return Err(ProviderError::new(format!(
                     "Lambda function {name} failed: {}",
@@ -451,18 +448,10 @@ async fn wait_settled(client: &aws_sdk_lambda::Client, name: &str) -> ProviderRe
                 None | Some(State::Active) | Some(State::Inactive)
             );
             let idle = config.last_update_status() != Some(&LastUpdateStatus::InProgress);
-            if active && idle {
-                return Ok(());
-            }
-        }
-        if start.elapsed() > STATE_TIMEOUT {
-            return Err(ProviderError::new(format!(
-                "timed out after {}s waiting for Lambda function {name} to become Active",
-                STATE_TIMEOUT.as_secs()
-            )));
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
+            Ok((active && idle).then_some(()))
+        },
+    )
+    .await
 }
 
 /// Runs `call` again, with backoff, while AWS says the role (or key) is not usable
@@ -485,23 +474,21 @@ where
         + Sync
         + 'static,
 {
-    let start = Instant::now();
-    let mut delay = Duration::from_secs(1);
-    loop {
-        let err = match call().await {
-            Ok(out) => return Ok(out),
-            Err(err) => sdk_error(err),
-        };
-        let propagating = err.code.as_deref() == Some("InvalidParameterValueException")
+    let pace = Pace::backoff(PROPAGATION_TIMEOUT)
+        .starting(Duration::from_secs(1))
+        .at_most(Duration::from_secs(10));
+    let not_yet = |err: &ProviderError| {
+        let propagating = has_code(err, &["InvalidParameterValueException"])
             && PROPAGATION_MESSAGES.iter().any(|m| err.message.contains(m));
-        let busy = err.code.as_deref() == Some("ResourceConflictException")
+        let busy = has_code(err, &["ResourceConflictException"])
             && err.message.contains("update is in progress");
-        if !(propagating || busy) || start.elapsed() + delay > PROPAGATION_TIMEOUT {
-            return Err(err);
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(10));
-    }
+        propagating || busy
+    };
+    retry_while(pace, not_yet, || {
+        let call = call();
+        async move { call.await.map_err(sdk_error) }
+    })
+    .await
 }
 
 /// The bytes of the zip named by `filename`.

@@ -3,6 +3,7 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{name_is_known, not_ours, unique_suffix};
+use crate::aws::wait::{has_code, poll_until, retry_while, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
@@ -12,7 +13,7 @@ use async_trait::async_trait;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_lambda_permission",
@@ -84,42 +85,36 @@ impl ResourceType for LambdaPermission {
             .set_source_arn(planned.str("source_arn").map(str::to_string))
             .set_source_account(planned.str("source_account").map(str::to_string))
             .set_qualifier(planned.str("qualifier").map(str::to_string));
-        let start = Instant::now();
-        loop {
-            let err = match request.clone().send().await {
-                Ok(_) => break,
-                Err(err) => sdk_error(err),
-            };
-            if err.message.contains("already exists") {
-                // A retried create whose first attempt landed: fine if it is ours.
-                return self.claim(planned, meta, &what).await?.ok_or(err);
+        let every_2s = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
+        let not_yet = |err: &ProviderError| {
+            !err.message.contains("already exists")
+                && has_code(
+                    err,
+                    &["ResourceConflictException", "ResourceNotFoundException"],
+                )
+        };
+        let added = retry_while(every_2s, not_yet, || async {
+            request.clone().send().await.map_err(sdk_error)
+        });
+        match added.await {
+            Ok(_) => {}
+            // A retried create whose first attempt landed: fine if it is ours.
+            Err(err) if err.message.contains("already exists") => {
+                return self.claim(planned, meta, &what).await?.ok_or(err)
             }
-            let transient = matches!(
-                err.code.as_deref(),
-                Some("ResourceConflictException") | Some("ResourceNotFoundException")
-            );
-            if !transient || start.elapsed() > PROPAGATION_TIMEOUT {
-                return Err(err);
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            Err(err) => return Err(err),
         }
 
         // The statement can take a moment to show in GetPolicy.
-        let start = Instant::now();
-        loop {
-            if let Some(state) = self.read_one(&prior).await? {
-                return Ok(state);
-            }
-            if start.elapsed() > PROPAGATION_TIMEOUT {
-                let mut partial = prior.clone();
-                partial.retain(|_, v| !v.is_unknown());
-                return Err(ProviderError::new(format!(
-                    "permission {statement_id} was added to {function} but never showed in its policy"
-                ))
-                .with_partial(partial));
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
+        if let Some(state) = poll_until(every_2s, || self.read_one(&prior)).await? {
+            return Ok(state);
         }
+        let mut partial = prior.clone();
+        partial.retain(|_, v| !v.is_unknown());
+        Err(ProviderError::new(format!(
+            "permission {statement_id} was added to {function} but never showed in its policy"
+        ))
+        .with_partial(partial))
     }
 
     /// The statement of the id the create asks for (a generated id is derived from
@@ -198,16 +193,15 @@ impl ResourceType for LambdaPermission {
             Err(err) if is_not_found(&err) => return Ok(()),
             Err(err) => return Err(err),
         }
-        let start = Instant::now();
-        while self.read_one(prior).await?.is_some() {
-            if start.elapsed() > PROPAGATION_TIMEOUT {
-                return Err(ProviderError::new(format!(
-                    "timed out waiting for permission {sid} to leave the policy of {function}"
-                )));
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-        Ok(())
+        let every_2s = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
+        let left = poll_until(every_2s, || async {
+            Ok(self.read_one(prior).await?.is_none().then_some(()))
+        });
+        left.await?.ok_or_else(|| {
+            ProviderError::new(format!(
+                "timed out waiting for permission {sid} to leave the policy of {function}"
+            ))
+        })
     }
 
     /// `FUNCTION_NAME/STATEMENT_ID` or `FUNCTION_NAME:QUALIFIER/STATEMENT_ID`.

@@ -5,6 +5,7 @@ use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, unique_suffix, UNIQUE_SUFFIX_LEN,
 };
 use crate::aws::sts::region::partition_of;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
     Attribute, Created, DataLoss, Default, ErrorKind, LossContext, Meta, ProviderError,
@@ -16,7 +17,7 @@ use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
 };
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_s3_bucket",
@@ -605,20 +606,16 @@ async fn wait_bucket_gone(client: &aws_sdk_s3::Client, name: &str) -> ProviderRe
 }
 
 async fn wait_bucket(client: &aws_sdk_s3::Client, name: &str, exists: bool) -> ProviderResult<()> {
-    let start = Instant::now();
-    loop {
-        if find_bucket(client, name).await?.is_some() == exists {
-            return Ok(());
-        }
-        if start.elapsed() > STATE_TIMEOUT {
-            let what = if exists { "exist" } else { "be deleted" };
-            return Err(ProviderError::new(format!(
-                "timed out after {}s waiting for bucket \"{name}\" to {what}",
-                STATE_TIMEOUT.as_secs()
-            )));
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
+    let what = format!(
+        "bucket \"{name}\" to {}",
+        if exists { "exist" } else { "be deleted" }
+    );
+    wait_until(
+        what,
+        Pace::every(Duration::from_secs(2), STATE_TIMEOUT),
+        || async { Ok((find_bucket(client, name).await?.is_some() == exists).then_some(())) },
+    )
+    .await
 }
 
 fn to_state(

@@ -1,15 +1,10 @@
 //! aws_s3_bucket_public_access_block: the four switches that keep a bucket from
 //! being made public by ACLs or bucket policies.
 
-use super::shared::{
-    bucket_of, planned_bucket, read_buckets, required_bucket, retry_new_bucket, unless_gone,
-    NO_SUCH_BUCKET,
-};
+use super::config::{BucketConfig, BucketSetting};
+use super::shared::{unless_gone, NO_SUCH_BUCKET};
 use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
-};
+use crate::provider::{Attribute, Default, ProviderResult, Schema, Type, ID};
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
@@ -29,63 +24,24 @@ pub static SCHEMA: Schema = Schema {
 
 const NOT_FOUND: &str = "NoSuchPublicAccessBlockConfiguration";
 
-pub struct S3BucketPublicAccessBlock {
+pub type S3BucketPublicAccessBlock = BucketConfig<PublicAccessBlock>;
+
+pub struct PublicAccessBlock {
     client: aws_sdk_s3::Client,
 }
 
-impl S3BucketPublicAccessBlock {
-    pub fn new(clients: &Clients) -> Self {
-        S3BucketPublicAccessBlock {
+#[async_trait]
+impl BucketSetting for PublicAccessBlock {
+    const SCHEMA: &'static Schema = &SCHEMA;
+    const WHAT: &'static str = "the public access block";
+
+    fn new(clients: &Clients) -> Self {
+        PublicAccessBlock {
             client: clients.s3.clone(),
         }
     }
-}
 
-#[async_trait]
-impl ResourceType for S3BucketPublicAccessBlock {
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
-
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
-        let bucket = planned_bucket(planned, SCHEMA.type_name)?;
-        retry_new_bucket(|| self.put(bucket, planned)).await?;
-        self.read_one(bucket).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "the public access block of bucket \"{bucket}\" could not be read back"
-            ))
-        })
-    }
-
-    /// PutPublicAccessBlock is an idempotent put (it replaces the bucket's one block),
-    /// so trying it again makes nothing twice.
-    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
-        Ok(Created::Absent)
-    }
-
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_buckets(priors, |bucket, _| self.read_one(bucket)).await
-    }
-
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
-        let bucket = required_bucket(prior, SCHEMA.type_name)?;
-        self.put(bucket, planned).await?;
-        self.read_one(bucket).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "the public access block of bucket \"{bucket}\" disappeared during update"
-            ))
-        })
-    }
-
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
-        let Some(bucket) = bucket_of(prior) else {
-            return Ok(());
-        };
+    async fn remove(&self, bucket: &str, _prior: &Object) -> ProviderResult<()> {
         let deleted = self
             .client
             .delete_public_access_block()
@@ -95,9 +51,7 @@ impl ResourceType for S3BucketPublicAccessBlock {
         unless_gone(deleted.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])?;
         Ok(())
     }
-}
 
-impl S3BucketPublicAccessBlock {
     async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
         let flag = |name: &str| planned.bool(name).unwrap_or(false);
         let configuration = PublicAccessBlockConfiguration::builder()
@@ -117,7 +71,7 @@ impl S3BucketPublicAccessBlock {
     }
 
     /// None when the bucket or its public access block is gone.
-    async fn read_one(&self, bucket: &str) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, _prior: &Object) -> ProviderResult<Option<Object>> {
         let got = self
             .client
             .get_public_access_block()

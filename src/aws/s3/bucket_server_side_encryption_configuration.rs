@@ -1,15 +1,12 @@
 //! aws_s3_bucket_server_side_encryption_configuration: a bucket's default encryption
 //! (SSE-S3 or SSE-KMS with a key, optionally with an S3 Bucket Key).
 
-use super::shared::{
-    bucket_of, planned_bucket, read_buckets, required_bucket, retry_new_bucket, unless_gone,
-    NO_SUCH_BUCKET,
-};
+use super::config::{BucketConfig, BucketSetting};
+use super::shared::{unless_gone, NO_SUCH_BUCKET};
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, BlockType, Created, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID,
+    Attribute, BlockType, Nesting, ProviderError, ProviderResult, Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -40,67 +37,38 @@ const BY_DEFAULT: &str = "apply_server_side_encryption_by_default";
 const ALGORITHMS: &[&str] = &["AES256", "aws:kms", "aws:kms:dsse"];
 const NOT_FOUND: &str = "ServerSideEncryptionConfigurationNotFoundError";
 
-pub struct S3BucketServerSideEncryptionConfiguration {
+pub type S3BucketServerSideEncryptionConfiguration = BucketConfig<Encryption>;
+
+pub struct Encryption {
     client: aws_sdk_s3::Client,
     kms: aws_sdk_kms::Client,
 }
 
-impl S3BucketServerSideEncryptionConfiguration {
-    pub fn new(clients: &Clients) -> Self {
-        S3BucketServerSideEncryptionConfiguration {
+#[async_trait]
+impl BucketSetting for Encryption {
+    const SCHEMA: &'static Schema = &SCHEMA;
+    const WHAT: &'static str = "the encryption configuration";
+
+    fn new(clients: &Clients) -> Self {
+        Encryption {
             client: clients.s3.clone(),
             kms: clients.kms.clone(),
         }
     }
-}
 
-#[async_trait]
-impl ResourceType for S3BucketServerSideEncryptionConfiguration {
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
-
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
-        let bucket = planned_bucket(planned, SCHEMA.type_name)?;
-        let configuration = expand(planned)?;
-        retry_new_bucket(|| self.put(bucket, configuration.clone())).await?;
-        self.read_one(bucket, planned).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "the encryption configuration of bucket \"{bucket}\" could not be read back"
-            ))
-        })
-    }
-
-    /// PutBucketEncryption is an idempotent put (it replaces the bucket's one configuration),
-    /// so trying it again makes nothing twice.
-    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
-        Ok(Created::Absent)
-    }
-
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_buckets(priors, |bucket, prior| self.read_one(bucket, prior)).await
-    }
-
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
-        let bucket = required_bucket(prior, SCHEMA.type_name)?;
-        self.put(bucket, expand(planned)?).await?;
-        self.read_one(bucket, planned).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "the encryption configuration of bucket \"{bucket}\" disappeared during update"
-            ))
-        })
+    async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
+        self.client
+            .put_bucket_encryption()
+            .bucket(bucket)
+            .server_side_encryption_configuration(expand(planned)?)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
     }
 
     /// The bucket goes back to S3's default encryption (SSE-S3).
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
-        let Some(bucket) = bucket_of(prior) else {
-            return Ok(());
-        };
+    async fn remove(&self, bucket: &str, _prior: &Object) -> ProviderResult<()> {
         let deleted = self
             .client
             .delete_bucket_encryption()
@@ -110,26 +78,9 @@ impl ResourceType for S3BucketServerSideEncryptionConfiguration {
         unless_gone(deleted.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])?;
         Ok(())
     }
-}
-
-impl S3BucketServerSideEncryptionConfiguration {
-    async fn put(
-        &self,
-        bucket: &str,
-        configuration: ServerSideEncryptionConfiguration,
-    ) -> ProviderResult<()> {
-        self.client
-            .put_bucket_encryption()
-            .bucket(bucket)
-            .server_side_encryption_configuration(configuration)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
-    }
 
     /// None when the bucket or its encryption configuration is gone.
-    async fn read_one(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
         let got = self
             .client
             .get_bucket_encryption()

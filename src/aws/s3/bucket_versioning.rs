@@ -1,14 +1,11 @@
 //! aws_s3_bucket_versioning: a bucket's versioning state (Enabled, Suspended, or
 //! Disabled for a bucket that was never versioned) and MFA delete.
 
-use super::shared::{
-    bucket_of, has_code, planned_bucket, read_buckets, required_bucket, retry_new_bucket,
-    unless_gone, NO_SUCH_BUCKET,
-};
+use super::config::{BucketConfig, BucketSetting};
+use super::shared::{has_code, unless_gone, NO_SUCH_BUCKET};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, BlockType, Created, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID,
+    Attribute, BlockType, Nesting, ProviderError, ProviderResult, Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -37,58 +34,27 @@ pub static SCHEMA: Schema = Schema {
 const DISABLED: &str = "Disabled";
 const STATUSES: &[&str] = &["Enabled", "Suspended", DISABLED];
 
-pub struct S3BucketVersioning {
+pub type S3BucketVersioning = BucketConfig<Versioning>;
+
+pub struct Versioning {
     client: aws_sdk_s3::Client,
 }
 
-impl S3BucketVersioning {
-    pub fn new(clients: &Clients) -> Self {
-        S3BucketVersioning {
+#[async_trait]
+impl BucketSetting for Versioning {
+    const SCHEMA: &'static Schema = &SCHEMA;
+    const WHAT: &'static str = "the versioning";
+
+    fn new(clients: &Clients) -> Self {
+        Versioning {
             client: clients.s3.clone(),
         }
     }
-}
 
-#[async_trait]
-impl ResourceType for S3BucketVersioning {
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
-
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
-        let bucket = planned_bucket(planned, SCHEMA.type_name)?;
-        let (status, mfa_delete) = configured(planned)?;
-        // "Disabled" adopts an unversioned bucket as it is: there is nothing to send.
-        if status != DISABLED {
-            retry_new_bucket(|| self.put(bucket, status, mfa_delete, planned.str("mfa"))).await?;
-        }
-        self.read_one(bucket, planned).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "bucket \"{bucket}\" disappeared while setting its versioning"
-            ))
-        })
-    }
-
-    /// PutBucketVersioning is an idempotent put (it sets the bucket's one state),
-    /// so trying it again makes nothing twice.
-    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
-        Ok(Created::Absent)
-    }
-
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_buckets(priors, |bucket, prior| self.read_one(bucket, prior)).await
-    }
-
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
-        let bucket = required_bucket(prior, SCHEMA.type_name)?;
-        let (status, mfa_delete) = configured(planned)?;
+    fn check(&self, prior: Option<&Object>, planned: &Object) -> ProviderResult<()> {
+        let (status, _) = configured(planned)?;
         let old = prior
-            .block("versioning_configuration")
+            .and_then(|p| p.block("versioning_configuration"))
             .and_then(|b| b.str("status"));
         if status == DISABLED && old.is_some_and(|o| o != DISABLED) {
             return Err(ProviderError::new(format!(
@@ -97,59 +63,34 @@ impl ResourceType for S3BucketVersioning {
                 old.unwrap_or_default()
             )));
         }
-        if status != DISABLED {
-            self.put(bucket, status, mfa_delete, planned.str("mfa"))
-                .await?;
+        Ok(())
+    }
+
+    /// "Disabled" adopts an unversioned bucket as it is: there is nothing to send.
+    async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
+        let (status, mfa_delete) = configured(planned)?;
+        if status == DISABLED {
+            return Ok(());
         }
-        self.read_one(bucket, planned).await?.ok_or_else(|| {
-            ProviderError::new(format!(
-                "bucket \"{bucket}\" disappeared while updating its versioning"
-            ))
-        })
+        self.send(bucket, status, mfa_delete, planned.str("mfa"))
+            .await
     }
 
     /// Versioning cannot be removed from a bucket, only suspended (as Terraform does).
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
-        let Some(bucket) = bucket_of(prior) else {
-            return Ok(());
-        };
+    async fn remove(&self, bucket: &str, prior: &Object) -> ProviderResult<()> {
         let status = prior
             .block("versioning_configuration")
             .and_then(|b| b.str("status"));
         if status == Some(DISABLED) {
             return Ok(());
         }
-        let suspended = self.put(bucket, "Suspended", None, prior.str("mfa")).await;
+        let suspended = self.send(bucket, "Suspended", None, prior.str("mfa")).await;
         unless_gone(suspended, &[NO_SUCH_BUCKET])?;
-        Ok(())
-    }
-}
-
-impl S3BucketVersioning {
-    async fn put(
-        &self,
-        bucket: &str,
-        status: &str,
-        mfa_delete: Option<&str>,
-        mfa: Option<&str>,
-    ) -> ProviderResult<()> {
-        let configuration = VersioningConfiguration::builder()
-            .status(BucketVersioningStatus::from(status))
-            .set_mfa_delete(mfa_delete.map(MfaDelete::from))
-            .build();
-        self.client
-            .put_bucket_versioning()
-            .bucket(bucket)
-            .versioning_configuration(configuration)
-            .set_mfa(mfa.map(str::to_string))
-            .send()
-            .await
-            .map_err(sdk_error)?;
         Ok(())
     }
 
     /// None when the bucket is gone.
-    async fn read_one(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
         let (status, reported_mfa_delete) = match self
             .client
             .get_bucket_versioning()
@@ -199,6 +140,30 @@ impl S3BucketVersioning {
                 "mfa_delete" => mfa_delete,
             })],
         }))
+    }
+}
+
+impl Versioning {
+    async fn send(
+        &self,
+        bucket: &str,
+        status: &str,
+        mfa_delete: Option<&str>,
+        mfa: Option<&str>,
+    ) -> ProviderResult<()> {
+        let configuration = VersioningConfiguration::builder()
+            .status(BucketVersioningStatus::from(status))
+            .set_mfa_delete(mfa_delete.map(MfaDelete::from))
+            .build();
+        self.client
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(configuration)
+            .set_mfa(mfa.map(str::to_string))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@ pub mod bucket_policy;
 pub mod bucket_public_access_block;
 pub mod bucket_server_side_encryption_configuration;
 pub mod bucket_versioning;
+pub mod config;
 mod shared;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {

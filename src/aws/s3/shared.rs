@@ -1,10 +1,11 @@
 //! Helpers shared by the S3 types: bucket names from state, error codes, and the
 //! retry S3 needs right after a bucket is created.
 
+use crate::aws::wait::{retry_while, Pace};
 use crate::provider::{ProviderError, ProviderResult};
 use crate::value::{Object, ObjectExt};
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub(super) const NO_SUCH_BUCKET: &str = "NoSuchBucket";
 
@@ -31,27 +32,16 @@ pub(super) fn required_bucket<'a>(obj: &'a Object, type_name: &str) -> ProviderR
     bucket_of(obj).ok_or_else(|| ProviderError::new(format!("{type_name}: no bucket in state")))
 }
 
-pub(super) fn has_code(err: &ProviderError, codes: &[&str]) -> bool {
-    err.code.as_deref().is_some_and(|c| codes.contains(&c))
-}
+pub(super) use crate::aws::wait::has_code;
 
 /// Runs `call` again while it fails with NoSuchBucket, for at most PROPAGATION_TIMEOUT.
-pub(super) async fn retry_new_bucket<T, F, Fut>(mut call: F) -> ProviderResult<T>
+pub(super) async fn retry_new_bucket<T, F, Fut>(call: F) -> ProviderResult<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = ProviderResult<T>>,
 {
-    let start = Instant::now();
-    loop {
-        match call().await {
-            Err(err)
-                if has_code(&err, &[NO_SUCH_BUCKET]) && start.elapsed() < PROPAGATION_TIMEOUT =>
-            {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            other => return other,
-        }
-    }
+    let pace = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
+    retry_while(pace, |e| has_code(e, &[NO_SUCH_BUCKET]), call).await
 }
 
 /// Ok(None) when `result` failed because the bucket, or the part of it asked for,

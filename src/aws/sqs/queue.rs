@@ -4,17 +4,18 @@ use crate::aws::error::is_not_found;
 use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
 };
+use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, Pace};
 use crate::aws::{sdk_error, tags, Clients};
-use crate::plan::diff::{json_equal, same};
 use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
+use crate::value::{json_equal, same};
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_sqs_queue",
@@ -356,38 +357,31 @@ impl SqsQueue {
         attributes: &BTreeMap<String, String>,
         queue_tags: BTreeMap<String, String>,
     ) -> ProviderResult<String> {
-        let start = Instant::now();
-        loop {
-            let result = self
-                .once
+        let create = || async {
+            self.once
                 .create_queue()
                 .queue_name(name)
                 .set_attributes(Some(api_map(attributes)))
                 .set_tags(Some(queue_tags.clone().into_iter().collect()))
                 .send()
                 .await
-                .map_err(sdk_error);
-            match result {
-                Ok(out) => {
-                    return out.queue_url().map(str::to_string).ok_or_else(|| {
-                        ProviderError::new(format!("CreateQueue returned no URL for {name}"))
-                    })
-                }
-                Err(err) if has_code(&err, DELETED_RECENTLY) => {
-                    if start.elapsed() >= DELETED_RECENTLY_WAIT {
-                        return Err(ProviderError {
-                            message: format!(
-                                "SQS still refuses the name {name} {}s after asking: a queue of that name was \
-                                 deleted less than 60 s ago; apply again in a minute, or choose another name",
-                                DELETED_RECENTLY_WAIT.as_secs()
-                            ),
-                            ..err
-                        });
-                    }
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                }
-                Err(err) => return Err(err),
-            }
+                .map_err(sdk_error)
+        };
+        let refused = |e: &ProviderError| has_code(e, DELETED_RECENTLY);
+        let pace = Pace::every(Duration::from_secs(5), DELETED_RECENTLY_WAIT);
+        match retry_while(pace, refused, create).await {
+            Ok(out) => out.queue_url().map(str::to_string).ok_or_else(|| {
+                ProviderError::new(format!("CreateQueue returned no URL for {name}"))
+            }),
+            Err(err) if refused(&err) => Err(ProviderError {
+                message: format!(
+                    "SQS still refuses the name {name} {}s after asking: a queue of that name was \
+                     deleted less than 60 s ago; apply again in a minute, or choose another name",
+                    DELETED_RECENTLY_WAIT.as_secs()
+                ),
+                ..err
+            }),
+            Err(err) => Err(err),
         }
     }
 
@@ -399,10 +393,10 @@ impl SqsQueue {
         url: &str,
         expected: &BTreeMap<String, String>,
     ) -> ProviderResult<()> {
-        let start = Instant::now();
-        loop {
+        let lagging = std::sync::Mutex::new(String::new());
+        let settled = poll_until(Pace::every(POLL, PROPAGATION_TIMEOUT), || async {
             // A new queue can be invisible for a moment: not found is "not yet".
-            let lagging: Vec<&str> = match self.attributes(url).await? {
+            let behind: Vec<&str> = match self.attributes(url).await? {
                 Some(got) => expected
                     .iter()
                     .filter(|(k, want)| {
@@ -412,41 +406,27 @@ impl SqsQueue {
                     .collect(),
                 None => vec!["(queue not visible yet)"],
             };
-            if lagging.is_empty() {
-                return Ok(());
-            }
-            if start.elapsed() > PROPAGATION_TIMEOUT {
-                return Err(ProviderError::new(format!(
-                    "timed out after {}s waiting for SQS queue {url} to report {}",
-                    PROPAGATION_TIMEOUT.as_secs(),
-                    lagging.join(", ")
-                )));
-            }
-            tokio::time::sleep(POLL).await;
-        }
+            *lagging.lock().unwrap_or_else(|e| e.into_inner()) = behind.join(", ");
+            Ok(behind.is_empty().then_some(()))
+        });
+        settled.await?.ok_or_else(|| {
+            ProviderError::new(format!(
+                "timed out after {}s waiting for SQS queue {url} to report {}",
+                PROPAGATION_TIMEOUT.as_secs(),
+                lagging.lock().unwrap_or_else(|e| e.into_inner())
+            ))
+        })
     }
 
     /// Polls GetQueueUrl until the name is gone (deletes take up to 60 s in AWS).
     async fn wait_gone(&self, url: &str) -> ProviderResult<()> {
         let name = name_from_url(url);
-        let start = Instant::now();
-        loop {
-            if self.url_of(name).await?.is_none() {
-                return Ok(());
-            }
-            if start.elapsed() > DELETE_TIMEOUT {
-                return Err(ProviderError::new(format!(
-                    "timed out after {}s waiting for SQS queue {url} to be deleted",
-                    DELETE_TIMEOUT.as_secs()
-                )));
-            }
-            tokio::time::sleep(POLL).await;
-        }
+        let what = format!("SQS queue {url}");
+        wait_gone(what, Pace::every(POLL, DELETE_TIMEOUT), || async {
+            Ok(self.url_of(name).await?.is_some())
+        })
+        .await
     }
-}
-
-fn has_code(err: &ProviderError, codes: &[&str]) -> bool {
-    err.code.as_deref().is_some_and(|c| codes.contains(&c))
 }
 
 fn is_gone(err: &ProviderError) -> bool {
