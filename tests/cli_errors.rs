@@ -296,6 +296,9 @@ fn run_files(files: &[(&str, Vec<u8>)], args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), format!("{stdout}{stderr}"))
 }
 
+/// Files of a stack directory, arguments, exit code, what the output says.
+type Case<'a> = (Vec<(&'a str, Vec<u8>)>, &'a [&'a str], i32, Vec<&'a str>);
+
 /// More input that crashed recon, overflowed its stack or made it allocate
 /// without bound: each is a short error that says where (exit 1; `check`
 /// reports what it could not read with exit 2), never a panic (101) or an abort.
@@ -315,7 +318,7 @@ fn deep_nesting_huge_values_and_bad_bytes_get_short_errors() {
         s + "}\noutput \"o\" {\n  value = length(local.a39)\n}\n"
     };
     let main = |text: Vec<u8>| vec![("main.hcl", text)];
-    let cases: Vec<(Vec<(&str, Vec<u8>)>, &[&str], i32, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             main(count_var.into()),
             &["plan", "--var", "n=1e20"],
