@@ -465,7 +465,12 @@ mod tests {
         let bytes = b"a = 1\nb = \"x\xffy\"\n".to_vec();
         let d = utf8_text(Path::new("main.hcl"), "main.hcl".into(), bytes).unwrap_err();
         assert_eq!(d.location.as_deref(), Some("main.hcl:2:7"));
-        assert!(d.message.contains("byte 0xff at line 2, column 7 (byte offset 12)"), "{}", d.message);
+        assert!(
+            d.message
+                .contains("byte 0xff at line 2, column 7 (byte offset 12)"),
+            "{}",
+            d.message
+        );
         let text = d.render(false);
         assert!(text.contains("not UTF-8"), "{text}");
         assert!(utf8_text(Path::new("x"), "x".into(), b"ok".to_vec()).is_ok());

@@ -3184,7 +3184,11 @@ mod tests {
         err_has("jsondecode", vec![s("[1e999]")], "number out of range");
         // Deep nesting is an error, not a stack overflow.
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        err_has("jsondecode", vec![s(&deep)], "more than 128 nested arrays and objects");
+        err_has(
+            "jsondecode",
+            vec![s(&deep)],
+            "more than 128 nested arrays and objects",
+        );
         let ok_deep = format!("{}{}", "[".repeat(128), "]".repeat(128));
         ok("jsondecode", vec![s(&ok_deep)]);
         err_has("jsondecode", vec![s("\"\\x\"")], "invalid escape");
