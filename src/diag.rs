@@ -375,6 +375,44 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// The text of the file at `path` (at most [`crate::config::limits::MAX_FILE_BYTES`]);
+/// `what` starts the message when it cannot be read ("variables file ").
+pub fn read_text(path: &Path, what: &str) -> Result<String, Diag> {
+    let bytes = crate::config::limits::read_bounded(path)
+        .map_err(|e| Diag::plain(format!("cannot read {what}{}: {e}", display_path(path))))?;
+    utf8_text(path, display_path(path), bytes)
+}
+
+/// `bytes` as text, or an error that names the first byte that is not UTF-8 by
+/// line and column, and shows where it is.
+pub fn utf8_text(path: &Path, name: String, bytes: Vec<u8>) -> Result<String, Diag> {
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let at = e.utf8_error().valid_up_to();
+    let bad = e.as_bytes()[at];
+    // The text before the bad byte is the same in the lossy copy.
+    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    let file = Arc::new(SourceFile {
+        name,
+        path: path.to_path_buf(),
+        text: Arc::new(lossy),
+    });
+    let span = Span::new(&file, Some(at..at + '\u{FFFD}'.len_utf8()));
+    Err(Diag::at(
+        &span,
+        format!(
+            "{} is not UTF-8 text: byte 0x{bad:02x} at line {}, column {} (byte offset {at})",
+            file.name,
+            span.line_col().0,
+            span.line_col().1
+        ),
+        "not UTF-8",
+    )
+    .with_help("save the file as UTF-8 (stack, policy and variables files are UTF-8 text)"))
+}
+
 /// `path` relative to the current directory when it lies below it.
 pub fn display_path(path: &Path) -> String {
     let shown = std::env::current_dir()
@@ -442,6 +480,22 @@ mod tests {
             let d = Diag::at(&Span::new(&f, Some(range.clone())), "m", "l");
             assert!(d.render(false).contains("main.hcl"), "{range:?}");
         }
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_named_with_the_line_and_column_of_the_bad_byte() {
+        let bytes = b"a = 1\nb = \"x\xffy\"\n".to_vec();
+        let d = utf8_text(Path::new("main.hcl"), "main.hcl".into(), bytes).unwrap_err();
+        assert_eq!(d.location.as_deref(), Some("main.hcl:2:7"));
+        assert!(
+            d.message
+                .contains("byte 0xff at line 2, column 7 (byte offset 12)"),
+            "{}",
+            d.message
+        );
+        let text = d.render(false);
+        assert!(text.contains("not UTF-8"), "{text}");
+        assert!(utf8_text(Path::new("x"), "x".into(), b"ok".to_vec()).is_ok());
     }
 
     #[test]

@@ -279,3 +279,155 @@ fn validate_catches_unknown_functions_literal_types_and_missing_attributes() {
     let (code, err) = run(fine, &["validate"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// Writes `files` (`STACK` in a name is the directory's name) into a fresh stack directory and runs `recon <args>` there.
+fn run_files(files: &[(&str, Vec<u8>)], args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = dir.path().file_name().unwrap().to_str().unwrap();
+    for (name, bytes) in files {
+        // Local state is state/<stack directory name>.json.
+        let path = dir.path().join(name.replace("STACK", stack));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let out = recon(dir.path(), args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    (out.status.code().unwrap_or(-1), format!("{stdout}{stderr}"))
+}
+
+/// Files of a stack directory, arguments, exit code, what the output says.
+type Case<'a> = (Vec<(&'a str, Vec<u8>)>, &'a [&'a str], i32, Vec<&'a str>);
+
+/// More input that crashed recon, overflowed its stack or made it allocate
+/// without bound: each is a short error that says where (exit 1; `check`
+/// reports what it could not read with exit 2), never a panic (101) or an abort.
+#[test]
+fn deep_nesting_huge_values_and_bad_bytes_get_short_errors() {
+    const VPC: &str = "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+    let count_var = "variable \"n\" {\n  type = number\n}\nresource \"aws_vpc\" \"v\" {\n  count = var.n\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+    let output =
+        |value: &str| format!("{VPC}output \"o\" {{\n  value = {value}\n}}\n").into_bytes();
+    let deep =
+        |open: &str, close: &str| format!("{}{}", open.repeat(100_000), close.repeat(100_000));
+    let doubling = {
+        let mut s = String::from("locals {\n  a0 = \"xxxxxxxxxxxxxxxx\"\n");
+        for i in 1..40 {
+            s += &format!("  a{i} = \"${{local.a{}}}${{local.a{}}}\"\n", i - 1, i - 1);
+        }
+        s + "}\noutput \"o\" {\n  value = length(local.a39)\n}\n"
+    };
+    let main = |text: Vec<u8>| vec![("main.hcl", text)];
+    let cases: Vec<Case> = vec![
+        (
+            main(count_var.into()),
+            &["plan", "--var", "n=1e20"],
+            1,
+            vec!["count is 100000000000000000000", "main.hcl:5:11"],
+        ),
+        (
+            main(count_var.into()),
+            &["check", "--var", "n=1e20"],
+            2,
+            vec!["count is 100000000000000000000", "main.hcl:5:11"],
+        ),
+        (
+            main(b"resource \"aws_vpc\" \"v\" {\n  count = 1e23\n  cidr_block = \"10.0.0.0/16\"\n}\n".to_vec()),
+            &["validate"],
+            1,
+            vec!["count is 100000000000000000000000", "main.hcl:2:11"],
+        ),
+        (
+            main(output("indent(99999999999, \"a\\nb\")")),
+            &["plan"],
+            1,
+            vec!["longer than the 67108864 characters", "main.hcl:5:11"],
+        ),
+        (
+            main(output("file(\"/dev/zero\")")),
+            &["plan"],
+            1,
+            vec!["larger than the 64 MiB recon reads", "main.hcl:5:11"],
+        ),
+        (
+            main(output(&format!("jsondecode(\"{}\")", deep("[", "]")))),
+            &["plan"],
+            1,
+            vec!["more than 128 nested arrays and objects", "main.hcl:5:11"],
+        ),
+        (
+            main(doubling.into_bytes()),
+            &["plan"],
+            1,
+            vec!["longer than the 67108864 characters", "main.hcl:2"],
+        ),
+        (
+            main(b"resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.\xff.0.0/16\"\n}\n".to_vec()),
+            &["validate"],
+            1,
+            vec!["main.hcl is not UTF-8 text: byte 0xff at line 2, column 20 (byte offset 44)", "main.hcl:2:20"],
+        ),
+        (
+            vec![("main.hcl", VPC.into()), ("x.tfvars", b"a = \"\xc3\"\n".to_vec())],
+            &["plan", "--var-file", "x.tfvars"],
+            1,
+            vec!["x.tfvars is not UTF-8 text: byte 0xc3 at line 1, column 6"],
+        ),
+        (
+            main(format!("locals {{\n  x = {}\n}}\n", deep("[", "]")).into_bytes()),
+            &["validate"],
+            1,
+            vec!["nesting depth", "main.hcl:2:"],
+        ),
+        (
+            main(format!("locals {{\n  x = {}1{}\n}}\n", deep("(", ")"), "").into_bytes()),
+            &["plan"],
+            1,
+            vec!["nesting depth", "main.hcl:2:"],
+        ),
+        (
+            main(format!("{}{}", "a {\n".repeat(100_000), "}\n".repeat(100_000)).into_bytes()),
+            &["validate"],
+            1,
+            vec!["nesting depth"],
+        ),
+        (
+            vec![
+                ("main.hcl", VPC.into()),
+                ("policies/deep.hcl", format!("policy \"p\" {{\n  condition = {}\n}}\n", deep("[", "]")).into_bytes()),
+            ],
+            &["check"],
+            1,
+            vec!["nesting depth", "deep.hcl:2:"],
+        ),
+        (
+            vec![
+                ("main.hcl", VPC.into()),
+                ("policies/bad.hcl", b"policy \"p\" {\n  message = \"\xfe\"\n}\n".to_vec()),
+            ],
+            &["check"],
+            1,
+            vec!["bad.hcl is not UTF-8 text: byte 0xfe at line 2, column 14"],
+        ),
+        (
+            vec![
+                ("main.hcl", VPC.into()),
+                ("state/STACK.json", format!("{{\"version\": 1, \"x\": {}}}", deep("[", "]")).into_bytes()),
+            ],
+            &["state", "list"],
+            1,
+            vec!["recursion limit exceeded"],
+        ),
+    ];
+    for (files, args, code, expected) in cases {
+        let (got, out) = run_files(&files, args);
+        assert_eq!(got, code, "recon {args:?}: {out:.3000}");
+        assert_contains(&out, &expected);
+        assert!(!out.contains("panicked"), "{out:.3000}");
+        assert!(
+            out.len() < 4_000,
+            "recon {args:?}: {} bytes:\n{out:.4000}",
+            out.len()
+        );
+    }
+}

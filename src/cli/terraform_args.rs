@@ -13,7 +13,11 @@ pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
             .filter_map(|a| a.get_long().map(str::to_string))
             .collect()
     };
+    let shorts_of = |cmd: &clap::Command| -> Vec<char> {
+        cmd.get_arguments().filter_map(|a| a.get_short()).collect()
+    };
     let mut longs = longs_of(&command);
+    let mut shorts = shorts_of(&command);
     let mut out = Vec::with_capacity(args.len());
     let mut rest_is_positional = false;
     let mut path: Vec<&clap::Command> = vec![&command];
@@ -27,9 +31,10 @@ pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
                     // A subcommand name brings its own options into play.
                     if let Some(sub) = path.last().and_then(|c| c.find_subcommand(&t)) {
                         longs.extend(longs_of(sub));
+                        shorts.extend(shorts_of(sub));
                         path.push(sub);
                     }
-                } else if let Some(long) = single_dash_long(&t, &longs) {
+                } else if let Some(long) = single_dash_long(&t, &longs, &shorts) {
                     out.push(OsString::from(long));
                     continue;
                 }
@@ -41,10 +46,19 @@ pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
     out
 }
 
-fn single_dash_long(arg: &str, longs: &[String]) -> Option<String> {
+/// `--name...` for `-name...` when `name` is a long option, or when it is a word
+/// that does not start with a short option (`-input=false`): then clap's error
+/// names the whole flag instead of its first letter (`unexpected argument '-i'`).
+fn single_dash_long(arg: &str, longs: &[String], shorts: &[char]) -> Option<String> {
     let body = arg.strip_prefix('-').filter(|b| !b.starts_with('-'))?;
     let name = body.split('=').next().unwrap_or(body);
-    (name.len() > 1 && longs.iter().any(|l| l == name)).then(|| format!("-{arg}"))
+    let known = longs.iter().any(|l| l == name);
+    let unknown_word = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() && !shorts.contains(&c));
+    (name.len() > 1 && (known || unknown_word)).then(|| format!("-{arg}"))
 }
 
 #[cfg(test)]
@@ -57,6 +71,26 @@ mod tests {
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect()
+    }
+
+    #[test]
+    fn an_unknown_single_dash_word_is_shown_whole() {
+        assert_eq!(
+            run(&[
+                "recon",
+                "plan",
+                "-input=false",
+                "-Cstack",
+                "-lock-timeout=1s"
+            ]),
+            [
+                "recon",
+                "plan",
+                "--input=false",
+                "-Cstack",
+                "--lock-timeout=1s"
+            ]
+        );
     }
 
     #[test]
@@ -95,19 +129,20 @@ mod tests {
 
     #[test]
     fn other_arguments_are_left_alone() {
-        // Unknown names, short options, values and anything after `--`.
+        // Short options, values and anything after `--`; an unknown word gets two
+        // dashes only so that clap's error shows it whole.
         assert_eq!(
             run(&["recon", "plan", "-bogus", "-C", "x"]),
-            ["recon", "plan", "-bogus", "-C", "x"]
+            ["recon", "plan", "--bogus", "-C", "x"]
         );
         assert_eq!(
             run(&["recon", "output", "--", "-json"]),
             ["recon", "output", "--", "-json"]
         );
-        // `-out` is a plan option, not an apply one.
+        // `-out` is a plan option, not an apply one: refused as `--out`.
         assert_eq!(
             run(&["recon", "apply", "-out=x"]),
-            ["recon", "apply", "-out=x"]
+            ["recon", "apply", "--out=x"]
         );
     }
 }

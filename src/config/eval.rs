@@ -200,6 +200,12 @@ impl Eval<'_, '_> {
         Diag::at(&self.span(expr.span()), message, "here")
     }
 
+    /// `value`, or an error at `expr` when it is bigger than recon allows.
+    fn bounded(&self, value: Value, expr: &Expression) -> EvalResult {
+        super::limits::check_size(&value).map_err(|e| self.err(expr, e))?;
+        Ok(value)
+    }
+
     fn child(&self) -> Eval<'_, '_> {
         Eval {
             scope: self.scope,
@@ -241,8 +247,8 @@ impl Eval<'_, '_> {
                 }
                 Ok(Value::Object(map))
             }
-            Expression::StringTemplate(t) => self.template(t),
-            Expression::HeredocTemplate(h) => self.template(&h.template),
+            Expression::StringTemplate(t) => self.bounded(self.template(t)?, expr),
+            Expression::HeredocTemplate(h) => self.bounded(self.template(&h.template)?, expr),
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => self.variable(v.as_str(), expr),
             Expression::Conditional(c) => match self.expr(&c.cond_expr)? {
@@ -908,12 +914,13 @@ impl Eval<'_, '_> {
             }
         };
         let full = self.scope.stack.dir.join(&path);
-        let text = std::fs::read_to_string(&full).map_err(|e| {
+        let bytes = super::limits::read_bounded(&full).map_err(|e| {
             self.err(
                 path_expr,
                 format!("templatefile: cannot read {}: {e}", full.display()),
             )
         })?;
+        let text = crate::diag::utf8_text(&full, path.clone(), bytes)?;
         let file = Arc::new(SourceFile {
             name: path.clone(),
             path: full,

@@ -34,7 +34,9 @@ pub fn call(name: &str, args: Vec<Value>, ctx: &FnContext) -> Result<Value, Stri
         .iter()
         .find(|f| f.name == name)
         .ok_or_else(|| format!("there is no function named \"{name}\""))?;
-    func.call(args, ctx).map_err(|e| format!("{name}: {e}"))
+    func.call(args, ctx)
+        .and_then(|v| super::limits::check_size(&v).map(|()| v))
+        .map_err(|e| format!("{name}: {e}"))
 }
 
 pub fn is_known_function(name: &str) -> bool {
@@ -765,8 +767,16 @@ fn indent(args: &[Value], _: &FnContext) -> Result<Value, String> {
     if spaces < 0 {
         return Err(format!("spaces must not be negative, got {spaces}"));
     }
+    let text = str_arg(args, 1);
+    let max = super::limits::MAX_STRING;
+    let lines = text.matches('\n').count() as f64;
+    if text.len() as f64 + lines * spaces as f64 > max as f64 {
+        return Err(format!(
+            "the result would be longer than the {max} characters recon allows in a string"
+        ));
+    }
     let pad = format!("\n{}", " ".repeat(spaces as usize));
-    Ok(Value::String(str_arg(args, 1).replace('\n', &pad)))
+    Ok(Value::String(text.replace('\n', &pad)))
 }
 
 // ---------------------------------------------------------------------------
@@ -1822,7 +1832,11 @@ fn write_json_string(s: &str, out: &mut String) {
 
 fn jsondecode(args: &[Value], _: &FnContext) -> Result<Value, String> {
     let text = str_arg(args, 0);
-    let mut parser = JsonParser { text, pos: 0 };
+    let mut parser = JsonParser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let value = parser.value().and_then(|v| {
         parser.skip_space();
         match parser.peek() {
@@ -1838,6 +1852,8 @@ fn jsondecode(args: &[Value], _: &FnContext) -> Result<Value, String> {
 struct JsonParser<'a> {
     text: &'a str,
     pos: usize,
+    /// Arrays and objects open at `pos`.
+    depth: usize,
 }
 
 impl JsonParser<'_> {
@@ -1870,8 +1886,22 @@ impl JsonParser<'_> {
     fn value(&mut self) -> Result<Value, String> {
         self.skip_space();
         match self.peek() {
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
+            Some(b'{' | b'[') => {
+                if self.depth >= super::limits::MAX_JSON_DEPTH {
+                    return Err(self.error(&format!(
+                        "more than {} nested arrays and objects",
+                        super::limits::MAX_JSON_DEPTH
+                    )));
+                }
+                self.depth += 1;
+                let value = if self.peek() == Some(b'{') {
+                    self.object()
+                } else {
+                    self.array()
+                };
+                self.depth -= 1;
+                value
+            }
             Some(b'"') => self.string().map(Value::String),
             Some(b't') => self.expect("true").map(|_| Value::Bool(true)),
             Some(b'f') => self.expect("false").map(|_| Value::Bool(false)),
@@ -2076,7 +2106,7 @@ fn resolve(ctx: &FnContext, path: &str) -> PathBuf {
 
 fn read_file(ctx: &FnContext, path: &str) -> Result<Vec<u8>, String> {
     let full = resolve(ctx, path);
-    std::fs::read(&full).map_err(|e| match e.kind() {
+    super::limits::read_bounded(&full).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!(
             "no file exists at {}; file functions read files that ship with the stack, \
              so read a file that a resource creates from that resource's attributes instead",
@@ -2484,6 +2514,11 @@ mod tests {
         );
         assert_eq!(ok("endswith", vec![s("hello"), s("lo")]), Value::Bool(true));
         assert_eq!(ok("indent", vec![n(2.0), s("a\nb\nc")]), s("a\n  b\n  c"));
+        err_has(
+            "indent",
+            vec![n(99_999_999_999.0), s("a\nb")],
+            "longer than the 67108864 characters",
+        );
         err_has(
             "indent",
             vec![n(-1.0), s("a")],
@@ -3147,6 +3182,15 @@ mod tests {
         err_has("jsondecode", vec![s("[1,\n 01]")], "at line 2 column 3");
         err_has("jsondecode", vec![s("{\"a\" 1}")], "expected ':'");
         err_has("jsondecode", vec![s("[1e999]")], "number out of range");
+        // Deep nesting is an error, not a stack overflow.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        err_has(
+            "jsondecode",
+            vec![s(&deep)],
+            "more than 128 nested arrays and objects",
+        );
+        let ok_deep = format!("{}{}", "[".repeat(128), "]".repeat(128));
+        ok("jsondecode", vec![s(&ok_deep)]);
         err_has("jsondecode", vec![s("\"\\x\"")], "invalid escape");
         err_has("jsondecode", vec![s("")], "unexpected end of input");
         assert_eq!(

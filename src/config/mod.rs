@@ -268,8 +268,7 @@ fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
     }
     let mut sources = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Diag::plain(format!("cannot read {}: {e}", display_path(&path))))?;
+        let text = crate::diag::read_text(&path, "")?;
         sources.push((path, text));
     }
     Ok(sources)

@@ -347,12 +347,7 @@ fn validate(stack: &Stack, var: &Variable, vars: &Object) -> Vec<Diag> {
 
 /// `name = value` pairs of a tfvars file.
 fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>, Diags> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diag::plain(format!(
-            "cannot read variables file {}: {e}",
-            display_path(path)
-        ))
-    })?;
+    let text = crate::diag::read_text(path, "variables file ")?;
     let file = Arc::new(SourceFile {
         name: display_path(path),
         path: path.to_path_buf(),

@@ -69,6 +69,14 @@ pub fn validate(stack: &Stack, provider: &dyn Provider) -> Result<(), Diags> {
                 let structure_ok = checked.is_empty();
                 errors.extend(checked);
                 errors.extend(body::check_values(schema, &block.body, &literal, &what));
+                // A count written out (or from a variable's default) is judged now.
+                if let Some(count) = &block.count {
+                    if matches!(literal.eval(count), Ok(Value::Number(_))) {
+                        if let Err(d) = expand_meta(addr, Some(count), None, &literal) {
+                            errors.push(d);
+                        }
+                    }
+                }
                 if structure_ok {
                     let each = block
                         .for_each
@@ -193,6 +201,20 @@ pub fn expand_meta(
     }
     if let Some(for_each) = for_each {
         let value = scope.eval(for_each)?;
+        let size = match &value {
+            Value::Object(map) => map.len(),
+            Value::List(items) => items.len(),
+            _ => 0,
+        };
+        let max = crate::config::limits::MAX_INSTANCES;
+        if size > max {
+            return Err(Diag::at(
+                &for_each.span(),
+                format!("{what}: for_each has {size} elements, more than the {max} instances a block may have"),
+                "too many instances",
+            )
+            .with_help("check the value; split a block that really needs more"));
+        }
         let unknown_err = || {
             Diag::at(&for_each.span(), format!("{what}: for_each depends on values known only after apply"), "not known at plan time")
                 .with_help("for_each keys must be known when planning: use a map or set of strings from variables or locals")

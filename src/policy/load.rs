@@ -45,8 +45,7 @@ pub fn load(stack_dir: &Path) -> Result<PolicySet, Diags> {
             .collect();
         paths.sort();
         for path in paths {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Diag::plain(format!("cannot read {}: {e}", display_path(&path))))?;
+            let text = crate::diag::read_text(&path, "")?;
             sources.push((path, text, Origin::Stack));
         }
     }
