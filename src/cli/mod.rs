@@ -22,7 +22,7 @@ pub mod terraform_args;
 mod validate;
 
 use crate::apply::Refusal;
-use crate::aws::{AwsProvider, Clients};
+use crate::aws::AwsProvider;
 use crate::config::vars::{self, VarInputs};
 use crate::config::Stack;
 use crate::diag::{Diag, Diags};
@@ -338,6 +338,9 @@ pub struct Ctx {
 impl Ctx {
     pub fn load_stack(&self) -> Result<(Stack, ConfigGraph), CliError> {
         let stack = Stack::load(&self.stack_dir)?;
+        for w in stack.warnings() {
+            errln!("Warning: {}", w.render(self.color));
+        }
         let graph = ConfigGraph::build(&stack)?;
         Ok((stack, graph))
     }
@@ -358,12 +361,12 @@ impl Ctx {
         Ok(vars::resolve(stack, &inputs)?)
     }
 
-    pub async fn provider(&self) -> AwsProvider {
+    /// The AWS provider with the stack's `provider "aws"` configurations
+    /// (evaluated with `vars`): region, profile, assumed role, default tags, aliases.
+    pub async fn provider(&self, stack: &Stack, vars: &Object) -> Result<AwsProvider, CliError> {
         crate::aws::call::on_throttle(|line| errln!("{line}"));
-        AwsProvider::new(&Clients::with_call_timeout(
-            self.aws_config().await,
-            self.call_timeout,
-        ))
+        let settings = crate::config::providers::evaluate(stack, vars)?;
+        Ok(AwsProvider::configured(&settings, self.aws_config().await, self.call_timeout).await)
     }
 
     /// The standard AWS configuration, loaded once per command.

@@ -76,6 +76,11 @@ pub struct ResourceState {
     /// until their delete succeeds so that a failure never loses them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deposed: Vec<Json>,
+    /// The provider configuration that manages it, as Terraform writes it:
+    /// `provider["registry.terraform.io/hashicorp/aws"].west`. Absent in states
+    /// written before recon recorded it: the default configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -396,7 +401,21 @@ impl ResourceState {
             tainted: false,
             create_before_destroy,
             deposed: Vec::new(),
+            provider: None,
         })
+    }
+
+    /// The alias of the provider configuration state records for it.
+    pub fn provider_alias(&self) -> Option<String> {
+        self.provider
+            .as_deref()
+            .and_then(crate::config::providers::alias_of_state_provider)
+    }
+
+    /// Records the provider configuration `alias` as managing it.
+    pub fn with_provider(mut self, alias: Option<&str>) -> Self {
+        self.provider = Some(crate::config::providers::state_provider(alias));
+        self
     }
 
     /// The deposed objects as attribute maps.
