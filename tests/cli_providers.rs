@@ -92,7 +92,9 @@ fn vpcs_in(moto: &Moto, region: &str) -> Vec<(String, String, Vec<(String, Strin
 }
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
@@ -144,7 +146,10 @@ fn provider_regions_default_tags_and_aliases() {
     moto.expect_plan(cwd, &dir, "Plan: 0 to add, 1 to change, 0 to destroy.");
     ok(moto.run(cwd, &dir, &["apply", "--auto-approve"]));
     let eu = vpcs_in(&moto, "eu-west-1");
-    assert!(eu[0].2.contains(&("Team".into(), "platform".into())), "{eu:?}");
+    assert!(
+        eu[0].2.contains(&("Team".into(), "platform".into())),
+        "{eu:?}"
+    );
     moto.expect_no_changes(cwd, &dir);
 
     // An orphan is deleted in the region state recorded, not the default one.

@@ -22,8 +22,8 @@ pub async fn sdk_config(
 ) -> aws_config::SdkConfig {
     let mut config = match &settings.profile {
         Some(profile) => {
-            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .profile_name(profile);
+            let mut loader =
+                aws_config::defaults(aws_config::BehaviorVersion::latest()).profile_name(profile);
             if let Some(region) = &settings.region {
                 loader = loader.region(aws_config::Region::new(region.clone()));
             }
@@ -307,8 +307,7 @@ mod tests {
     use crate::object;
 
     fn provider() -> AwsProvider {
-        let defaults: BTreeMap<String, String> =
-            [("Env".to_string(), "prod".to_string())].into();
+        let defaults: BTreeMap<String, String> = [("Env".to_string(), "prod".to_string())].into();
         AwsProvider::new(&Clients::offline()).with_default_tags(&defaults)
     }
 
@@ -332,11 +331,21 @@ mod tests {
 
     #[test]
     fn what_aws_has_splits_into_own_tags_and_tags_all() {
-        let defaults: BTreeMap<String, String> =
-            [("Env".to_string(), "prod".to_string())].into();
+        let defaults: BTreeMap<String, String> = [("Env".to_string(), "prod".to_string())].into();
         let d = DefaultTags {
-            inner: crate::provider::Provider::resource(&AwsProvider::new(&Clients::offline()), "aws_vpc").unwrap(),
-            schema: with_tags_all(crate::provider::Provider::resource(&AwsProvider::new(&Clients::offline()), "aws_vpc").unwrap().schema()),
+            inner: crate::provider::Provider::resource(
+                &AwsProvider::new(&Clients::offline()),
+                "aws_vpc",
+            )
+            .unwrap(),
+            schema: with_tags_all(
+                crate::provider::Provider::resource(
+                    &AwsProvider::new(&Clients::offline()),
+                    "aws_vpc",
+                )
+                .unwrap()
+                .schema(),
+            ),
             defaults: Arc::new(defaults),
         };
         let read = object! {"id" => "vpc-1", "tags" => object! {"Name" => "a", "Env" => "prod"}};
@@ -346,7 +355,10 @@ mod tests {
         // A tag the resource sets itself stays its own, even when equal to a default.
         let own = Value::Object(object! {"Env" => "prod"});
         let out = d.outward(read, Some(&own));
-        assert_eq!(out["tags"], Value::Object(object! {"Name" => "a", "Env" => "prod"}));
+        assert_eq!(
+            out["tags"],
+            Value::Object(object! {"Name" => "a", "Env" => "prod"})
+        );
         let inward = d.inward(&out);
         assert_eq!(inward["tags"], out["tags_all"]);
         assert!(!inward.contains_key("tags_all"));

@@ -62,12 +62,12 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
         alias.as_deref(),
         &addr.resource.type_name,
     )
-        .ok_or_else(|| {
-            CliError::Failed(format!(
-                "recon does not support the resource type {}",
-                addr.resource.type_name
-            ))
-        })?;
+    .ok_or_else(|| {
+        CliError::Failed(format!(
+            "recon does not support the resource type {}",
+            addr.resource.type_name
+        ))
+    })?;
 
     let backend = ctx.backend(&stack).await?;
     let (mut state, exists) = ctx.read_state_locked(&backend).await?;

@@ -284,9 +284,31 @@ fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
                     p.extension().and_then(|e| e.to_str()),
                     Some("hcl") | Some("tf")
                 )
+                // Terraform's test files are not configuration.
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(".tftest.hcl"))
         })
         .collect();
     paths.sort();
+    if let Some(json) = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".tf.json"))
+        })
+    {
+        return Err(Diag::plain(format!(
+            "{}: Terraform JSON configuration (.tf.json) is not supported by recon",
+            display_path(&json)
+        ))
+        .with_help("write the configuration in HCL (.tf or .hcl); recon does not skip a file it cannot read")
+        .into());
+    }
     if paths.is_empty() {
         return Err(Diag::plain(format!(
             "no stack files (*.hcl or *.tf) in {}",
@@ -969,8 +991,12 @@ impl Loader {
         let name = labels[0].clone();
         if name != "aws" {
             self.errors.push(
-                Diag::at(span, format!("provider \"{name}\" is not supported"), "unsupported provider")
-                    .with_help("recon manages AWS: only provider \"aws\" blocks are read"),
+                Diag::at(
+                    span,
+                    format!("provider \"{name}\" is not supported"),
+                    "unsupported provider",
+                )
+                .with_help("recon manages AWS: only provider \"aws\" blocks are read"),
             );
             return;
         }
@@ -1108,10 +1134,14 @@ impl Loader {
                         format!("{}: provider aws.{alias} is not configured", block.addr),
                         "here",
                     );
-                    errors.push(match crate::diag::did_you_mean(alias, known.iter().map(String::as_str)) {
-                        Some(s) => d.with_help(format!("did you mean aws.{s}?")),
-                        None => d.with_help(format!("add provider \"aws\" {{ alias = \"{alias}\" ... }}")),
-                    });
+                    errors.push(
+                        match crate::diag::did_you_mean(alias, known.iter().map(String::as_str)) {
+                            Some(s) => d.with_help(format!("did you mean aws.{s}?")),
+                            None => d.with_help(format!(
+                                "add provider \"aws\" {{ alias = \"{alias}\" ... }}"
+                            )),
+                        },
+                    );
                 }
             }
         }

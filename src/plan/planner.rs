@@ -371,8 +371,7 @@ async fn read_imports(
             .resources
             .get(&import.to.resource)
             .and_then(|b| b.provider.clone());
-        let Some(rt) = provider.resource_in(alias.as_deref(), &import.to.resource.type_name)
-        else {
+        let Some(rt) = provider.resource_in(alias.as_deref(), &import.to.resource.type_name) else {
             return Err(Diag::at(
                 &import.span,
                 format!(
