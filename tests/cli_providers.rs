@@ -62,7 +62,10 @@ resource "aws_vpc" "west" {
 }
 "#;
 
-fn vpcs_in(moto: &Moto, region: &str) -> Vec<(String, String, Vec<(String, String)>)> {
+/// A VPC as the test sees it: id, CIDR block and its tags (recon's own left out).
+type Vpc = (String, String, Vec<(String, String)>);
+
+fn vpcs_in(moto: &Moto, region: &str) -> Vec<Vpc> {
     let config = moto
         .sdk_config()
         .to_builder()

@@ -293,6 +293,9 @@ fn provider_diag(addr: &impl std::fmt::Display, doing: &str, err: &ProviderError
         .with_help("check the AWS credentials, region and permissions for this resource")
 }
 
+/// Instances of one type under one provider configuration, read together.
+type Batch = Vec<(InstanceAddr, Object)>;
+
 /// Reads every managed resource in state, many of a type at once.
 async fn refresh(
     stack: &Stack,
@@ -300,8 +303,7 @@ async fn refresh(
     provider: &dyn Provider,
 ) -> Result<BTreeMap<InstanceAddr, Option<Object>>, Diags> {
     // One batch per type and provider configuration (each has its own region).
-    let mut by_type: BTreeMap<(Option<String>, &str), Vec<(InstanceAddr, Object)>> =
-        BTreeMap::new();
+    let mut by_type: BTreeMap<(Option<String>, &str), Batch> = BTreeMap::new();
     for r in state.resources.iter().filter(|r| r.mode == Mode::Managed) {
         let addr = r.addr();
         let alias = super::provider_alias(stack, state, &addr);
