@@ -588,6 +588,18 @@ pub trait DataSource: Send + Sync {
 pub trait Provider: Send + Sync {
     fn resource(&self, type_name: &str) -> Option<Arc<dyn ResourceType>>;
     fn data_source(&self, type_name: &str) -> Option<Arc<dyn DataSource>>;
+    /// The resource type as provider configuration `alias` serves it (None: the
+    /// default configuration; `provider = aws.ALIAS` chooses another region,
+    /// account or default tags).
+    fn resource_in(&self, alias: Option<&str>, type_name: &str) -> Option<Arc<dyn ResourceType>> {
+        let _ = alias;
+        self.resource(type_name)
+    }
+    /// The data source as provider configuration `alias` serves it.
+    fn data_source_in(&self, alias: Option<&str>, type_name: &str) -> Option<Arc<dyn DataSource>> {
+        let _ = alias;
+        self.data_source(type_name)
+    }
     /// Schemas known without any network access (for validate and check).
     fn resource_schemas(&self) -> Vec<&'static Schema>;
     fn data_source_schemas(&self) -> Vec<&'static Schema>;

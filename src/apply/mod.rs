@@ -144,6 +144,9 @@ struct Run<'a> {
     snapshot_data_loss: bool,
     /// The `recon:stack` tag of what this apply creates: the one its state records.
     stack_tag: String,
+    /// The provider configuration (alias) of every instance, from configuration
+    /// or, for one no longer configured, from the state the plan was made against.
+    aliases: BTreeMap<InstanceAddr, Option<String>>,
 }
 
 impl<'a> Applier<'a> {
@@ -196,6 +199,14 @@ impl<'a> Applier<'a> {
     ) -> Summary {
         let on_backend = state_exists.then(|| (state.lineage.clone(), state.serial));
         let stack_tag = state.stack_tag().unwrap_or(&self.stack.name).to_string();
+        let aliases = plan
+            .changes
+            .iter()
+            .map(|c| {
+                let alias = crate::plan::provider_alias(self.stack, &state, &c.addr);
+                (c.addr.clone(), alias)
+            })
+            .collect();
         let run = Run {
             ctx: self,
             plan,
@@ -221,6 +232,7 @@ impl<'a> Applier<'a> {
             not_started: Mutex::new(BTreeSet::new()),
             snapshot_data_loss: opts.snapshot_data_loss,
             stack_tag,
+            aliases,
         };
         if let Err(e) = run.record_refreshed().await {
             run.summary
@@ -552,13 +564,17 @@ impl Run<'_> {
         Meta::new(self.stack_tag.clone(), addr.to_string())
     }
 
+    fn alias(&self, addr: &InstanceAddr) -> Option<&str> {
+        self.aliases.get(addr).and_then(|a| a.as_deref())
+    }
+
     fn rtype(
         &self,
         addr: &InstanceAddr,
     ) -> Result<std::sync::Arc<dyn crate::provider::ResourceType>, String> {
         self.ctx
             .provider
-            .resource(&addr.resource.type_name)
+            .resource_in(self.alias(addr), &addr.resource.type_name)
             .ok_or_else(|| format!("unsupported resource type {}", addr.resource.type_name))
     }
 
@@ -785,7 +801,7 @@ impl Run<'_> {
         let ds = self
             .ctx
             .provider
-            .data_source(&change.addr.resource.type_name)
+            .data_source_in(self.alias(&change.addr), &change.addr.resource.type_name)
             .ok_or_else(|| format!("unsupported data source {}", change.addr.resource.type_name))?;
         let config = self.config(change, ds.schema())?;
         let obj = retry(|| ds.read(&config))
@@ -816,7 +832,8 @@ impl Run<'_> {
                         state.upsert(
                             ResourceState::from_object(&change.addr, before, &deps, cbd)
                                 .map_err(|e| e.to_string())?
-                                .with_sensitive(self.marks(change, before)),
+                                .with_sensitive(self.marks(change, before))
+                                .with_provider(self.alias(&change.addr)),
                         );
                         changed = true;
                         continue;
@@ -892,7 +909,8 @@ impl Run<'_> {
                     &dependencies(state, change),
                     cbd,
                 )
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string())?
+                .with_provider(self.alias(&change.addr));
                 rs.tainted = tainted;
                 rs = rs.with_sensitive(self.marks(change, obj));
                 // Deposed objects stay until deleted; under create_before_destroy the object

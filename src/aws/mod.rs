@@ -2,6 +2,7 @@
 //! resource types. One file per resource type under the service's folder.
 
 pub mod call;
+pub mod configured;
 pub mod ec2;
 pub mod error;
 pub mod events;
@@ -118,6 +119,8 @@ impl Clients {
 pub struct AwsProvider {
     resources: BTreeMap<&'static str, Arc<dyn ResourceType>>,
     data_sources: BTreeMap<&'static str, Arc<dyn DataSource>>,
+    /// The other provider configurations (`provider "aws" { alias = ... }`), by alias.
+    aliases: BTreeMap<String, Arc<AwsProvider>>,
 }
 
 impl AwsProvider {
@@ -147,6 +150,7 @@ impl AwsProvider {
                 .into_iter()
                 .map(|d| (d.schema().type_name, d))
                 .collect(),
+            aliases: BTreeMap::new(),
         }
     }
 }
@@ -157,6 +161,18 @@ impl Provider for AwsProvider {
     }
     fn data_source(&self, type_name: &str) -> Option<Arc<dyn DataSource>> {
         self.data_sources.get(type_name).cloned()
+    }
+    fn resource_in(&self, alias: Option<&str>, type_name: &str) -> Option<Arc<dyn ResourceType>> {
+        match alias {
+            None => self.resource(type_name),
+            Some(a) => self.aliases.get(a)?.resource(type_name),
+        }
+    }
+    fn data_source_in(&self, alias: Option<&str>, type_name: &str) -> Option<Arc<dyn DataSource>> {
+        match alias {
+            None => self.data_source(type_name),
+            Some(a) => self.aliases.get(a)?.data_source(type_name),
+        }
     }
     fn resource_schemas(&self) -> Vec<&'static Schema> {
         self.resources.values().map(|r| r.schema()).collect()

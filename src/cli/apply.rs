@@ -65,7 +65,7 @@ pub struct DestroyArgs {
 pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
     ctx.interrupt.set(Phase::Planning);
     if args.refresh_only {
-        return accept_drift(ctx, &args.guard).await;
+        return accept_drift(ctx, &args.guard, &args.vars).await;
     }
     match &args.plan_file {
         Some(file) => apply_saved(ctx, file, &args.guard, args.policy_fail_on).await,
@@ -105,9 +105,14 @@ pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
 }
 
 /// `apply --refresh-only`: state takes the real values; AWS is left as it is.
-async fn accept_drift(ctx: &Ctx, guard: &GuardArgs) -> Result<i32, CliError> {
+async fn accept_drift(
+    ctx: &Ctx,
+    guard: &GuardArgs,
+    var_args: &super::VarArgs,
+) -> Result<i32, CliError> {
     let (stack, _graph) = ctx.load_stack()?;
-    let mut refreshed = super::plan::make_refresh_only(ctx, &stack).await?;
+    let vars = ctx.vars(&stack, var_args)?;
+    let mut refreshed = super::plan::make_refresh_only(ctx, &stack, &vars).await?;
     let lookup = super::schema_lookup(&refreshed.provider);
     out!(
         "{}",

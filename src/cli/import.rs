@@ -49,14 +49,25 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
             "{addr} does not match its block: import it as {want}"
         )));
     }
-    let provider = ctx.provider().await;
-    let rtype = crate::provider::Provider::resource(&provider, &addr.resource.type_name)
-        .ok_or_else(|| {
-            CliError::Failed(format!(
-                "recon does not support the resource type {}",
-                addr.resource.type_name
-            ))
-        })?;
+    // Provider blocks may use variables: those from the environment and tfvars.
+    let vars = if stack.providers.is_empty() {
+        crate::value::Object::new()
+    } else {
+        ctx.vars(&stack, &super::VarArgs::default())?
+    };
+    let provider = ctx.provider(&stack, &vars).await?;
+    let alias = block.provider.clone();
+    let rtype = crate::provider::Provider::resource_in(
+        &provider,
+        alias.as_deref(),
+        &addr.resource.type_name,
+    )
+    .ok_or_else(|| {
+        CliError::Failed(format!(
+            "recon does not support the resource type {}",
+            addr.resource.type_name
+        ))
+    })?;
 
     let backend = ctx.backend(&stack).await?;
     let (mut state, exists) = ctx.read_state_locked(&backend).await?;
@@ -78,6 +89,7 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
     let expected = exists.then(|| (state.lineage.clone(), state.serial));
     let resource =
         ResourceState::from_object(&addr, &object, &[], block.lifecycle.create_before_destroy)
+            .map(|r| r.with_provider(alias.as_deref()))
             .map_err(|e| CliError::Failed(e.to_string()))?;
     state.upsert(resource);
     state.bump_serial();

@@ -22,7 +22,7 @@ pub mod terraform_args;
 mod validate;
 
 use crate::apply::Refusal;
-use crate::aws::{AwsProvider, Clients};
+use crate::aws::AwsProvider;
 use crate::config::vars::{self, VarInputs};
 use crate::config::Stack;
 use crate::diag::{Diag, Diags};
@@ -91,6 +91,41 @@ pub enum Command {
     /// Environments of the stack (--env NAME): list those that have state.
     #[command(subcommand)]
     Env(env::EnvCommand),
+    /// Print recon's version (--json for tools).
+    Version(VersionArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct VersionArgs {
+    /// Print it as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn version(args: &VersionArgs) -> Result<i32, CliError> {
+    let version = env!("CARGO_PKG_VERSION");
+    let platform = format!(
+        "{}_{}",
+        std::env::consts::OS,
+        match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            other => other,
+        }
+    );
+    if args.json {
+        let json = serde_json::json!({
+            "recon_version": version,
+            "platform": platform,
+        });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+    } else {
+        outln!("recon v{version}\non {platform}");
+    }
+    Ok(EXIT_OK)
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -224,6 +259,7 @@ pub fn run(cli: Cli) -> i32 {
                 Command::Taint(args) => taint::run(&ctx, args, true).await,
                 Command::Untaint(args) => taint::run(&ctx, args, false).await,
                 Command::Env(cmd) => env::run(&ctx, cmd).await,
+                Command::Version(args) => version(args),
             }
         };
         // A bug that panics must not skip the release of the lock below.
@@ -338,17 +374,18 @@ pub struct Ctx {
 impl Ctx {
     pub fn load_stack(&self) -> Result<(Stack, ConfigGraph), CliError> {
         let stack = Stack::load(&self.stack_dir)?;
+        for w in stack.warnings() {
+            errln!("Warning: {}", w.render(self.color));
+        }
         let graph = ConfigGraph::build(&stack)?;
         Ok((stack, graph))
     }
 
     pub fn vars(&self, stack: &Stack, args: &VarArgs) -> Result<Object, CliError> {
-        // An environment's `<NAME>.tfvars` comes first, so --var-file and --var override it.
-        let mut files = self
-            .backend
-            .env_tfvars(&stack.dir)
-            .into_iter()
-            .collect::<Vec<_>>();
+        // Terraform's own files first (terraform.tfvars, *.auto.tfvars), then an
+        // environment's `<NAME>.tfvars`, so that --var-file and --var override them.
+        let mut files = VarInputs::auto_files(&stack.dir);
+        files.extend(self.backend.env_tfvars(&stack.dir));
         files.extend(args.var_files.iter().cloned());
         let inputs = VarInputs {
             flags: args.vars.clone(),
@@ -358,12 +395,12 @@ impl Ctx {
         Ok(vars::resolve(stack, &inputs)?)
     }
 
-    pub async fn provider(&self) -> AwsProvider {
+    /// The AWS provider with the stack's `provider "aws"` configurations
+    /// (evaluated with `vars`): region, profile, assumed role, default tags, aliases.
+    pub async fn provider(&self, stack: &Stack, vars: &Object) -> Result<AwsProvider, CliError> {
         crate::aws::call::on_throttle(|line| errln!("{line}"));
-        AwsProvider::new(&Clients::with_call_timeout(
-            self.aws_config().await,
-            self.call_timeout,
-        ))
+        let settings = crate::config::providers::evaluate(stack, vars)?;
+        Ok(AwsProvider::configured(&settings, self.aws_config().await, self.call_timeout).await)
     }
 
     /// The standard AWS configuration, loaded once per command.

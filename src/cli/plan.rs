@@ -55,10 +55,14 @@ pub struct RefreshOnly {
     pub plan: plan::Plan,
 }
 
-pub async fn make_refresh_only(ctx: &Ctx, stack: &Stack) -> Result<RefreshOnly, CliError> {
+pub async fn make_refresh_only(
+    ctx: &Ctx,
+    stack: &Stack,
+    vars: &Object,
+) -> Result<RefreshOnly, CliError> {
+    let provider = ctx.provider(stack, vars).await?;
     let backend = ctx.backend(stack).await?;
     let (mut state, state_exists) = ctx.read_state_locked(&backend).await?;
-    let provider = ctx.provider().await;
     for resolution in resolve_pending(&mut state, &provider).await? {
         outln!("# {resolution}");
     }
@@ -95,9 +99,9 @@ pub async fn make_plan(
     vars: Object,
     opts: &PlanOptions,
 ) -> Result<Planned, CliError> {
+    let provider = ctx.provider(&stack, &vars).await?;
     let backend = ctx.backend(&stack).await?;
     let (mut state, state_exists) = ctx.read_state_locked(&backend).await?;
-    let provider = ctx.provider().await;
     let resolved = resolve_pending(&mut state, &provider).await?;
     let output = plan::plan(&stack, &graph, &vars, &provider, &state, opts).await?;
     let region = ctx
@@ -216,8 +220,9 @@ pub fn policies<'p>(
 pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
     ctx.interrupt.set(super::interrupt::Phase::Planning);
     let (stack, graph) = ctx.load_stack()?;
+    let vars = ctx.vars(&stack, &args.vars)?;
     if args.refresh_only {
-        let refreshed = make_refresh_only(ctx, &stack).await?;
+        let refreshed = make_refresh_only(ctx, &stack, &vars).await?;
         let lookup = schema_lookup(&refreshed.provider);
         if args.json {
             let mut json = render::plan_json::render(&refreshed.plan, &lookup);
@@ -239,7 +244,6 @@ pub async fn run(ctx: &Ctx, args: &PlanArgs) -> Result<i32, CliError> {
             EXIT_OK
         });
     }
-    let vars = ctx.vars(&stack, &args.vars)?;
     let mut opts = PlanOptions {
         destroy: args.destroy,
         refresh: args.refresh,

@@ -4,6 +4,44 @@
 use clap::CommandFactory;
 use std::ffi::OsString;
 
+/// Terraform's global `-chdir=DIR` (before the subcommand): recon changes into
+/// DIR before anything else, as Terraform does. Returns the other arguments.
+pub fn chdir(args: Vec<OsString>) -> Result<Vec<OsString>, String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut before_command = true;
+    for (i, arg) in args.into_iter().enumerate() {
+        let text = arg.to_str().unwrap_or_default();
+        if i > 0 && before_command {
+            if let Some(dir) = text
+                .strip_prefix("-chdir=")
+                .or_else(|| text.strip_prefix("--chdir="))
+            {
+                std::env::set_current_dir(dir)
+                    .map_err(|e| format!("-chdir={dir}: cannot change into it: {e}"))?;
+                continue;
+            }
+            if !text.starts_with('-') {
+                before_command = false;
+            }
+        }
+        out.push(arg);
+    }
+    Ok(out)
+}
+
+/// Terraform flags that change nothing in recon, dropped where they are given:
+/// recon never asks for input values (`-input`), prints warnings in full
+/// (`-compact-warnings`), and `-parallelism` only matters where recon applies.
+fn ignored(arg: &str, command: Option<&str>) -> bool {
+    let name = arg.trim_start_matches('-');
+    let name = name.split('=').next().unwrap_or(name);
+    match name {
+        "input" | "compact-warnings" => true,
+        "parallelism" => !matches!(command, Some("apply") | Some("destroy")),
+        _ => false,
+    }
+}
+
 /// Rewrites `-name` / `-name=value` to `--name...` when `name` is a long option of
 /// the subcommand being run (or a global one); everything else is left alone.
 pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
@@ -27,6 +65,8 @@ pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
             Some(t) if i > 0 && !rest_is_positional => {
                 if t == "--" {
                     rest_is_positional = true;
+                } else if t.starts_with('-') && ignored(&t, path.get(1).map(|c| c.get_name())) {
+                    continue;
                 } else if !t.starts_with('-') {
                     // A subcommand name brings its own options into play.
                     if let Some(sub) = path.last().and_then(|c| c.find_subcommand(&t)) {

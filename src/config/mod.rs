@@ -8,6 +8,7 @@ pub mod cidr;
 pub mod eval;
 pub mod functions;
 pub mod limits;
+pub mod providers;
 pub mod refs;
 pub mod tolerant;
 pub mod types;
@@ -87,6 +88,9 @@ pub struct ResourceBlock {
     /// Explicit dependencies, with where each is written.
     pub depends_on: Vec<(ResourceAddr, Span)>,
     pub lifecycle: Lifecycle,
+    /// `provider = aws.ALIAS`: the alias of the provider configuration it uses
+    /// (None: the default one).
+    pub provider: Option<String>,
     /// The block header, where errors about the block as a whole point.
     pub span: Span,
     /// The whole block's bytes in its file, comments inside it included: where
@@ -174,6 +178,29 @@ pub struct Stack {
     pub modules: IndexMap<String, ModuleCall>,
     /// `usage` blocks of the recon block, in the order written.
     pub usage: Vec<UsageDecl>,
+    /// `provider "aws" { ... }` blocks, in the order written.
+    pub providers: Vec<providers::ProviderBlock>,
+    /// Settings of `terraform { ... }` blocks recon reads nothing from, with where
+    /// each is written: each is a warning.
+    pub terraform_ignored: Vec<(String, Span)>,
+}
+
+impl Stack {
+    /// Warnings about what the stack writes and recon does not honour.
+    pub fn warnings(&self) -> Vec<Diag> {
+        let mut out = providers::unhonoured(self);
+        for (name, span) in &self.terraform_ignored {
+            out.push(
+                Diag::at(
+                    span,
+                    format!("terraform block: recon does not honour \"{name}\"; it is ignored"),
+                    "ignored",
+                )
+                .with_help("recon reads backend \"s3\" / \"local\", required_version and required_providers from a terraform block; it locks S3 state with a conditional-write lock object beside the state, never a DynamoDB table"),
+            );
+        }
+        out
+    }
 }
 
 impl Stack {
@@ -192,6 +219,7 @@ impl Stack {
         for (path, text) in read_sources(dir)? {
             loader.file(path, text);
         }
+        loader.finish();
         Ok(Tolerant {
             stack: loader.stack,
             parse_errors: loader.parse_errors,
@@ -223,6 +251,7 @@ impl Stack {
         for (path, text) in sources {
             loader.file(path, text);
         }
+        loader.finish();
         if loader.errors.is_empty() {
             Ok(loader.stack)
         } else {
@@ -255,9 +284,31 @@ fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
                     p.extension().and_then(|e| e.to_str()),
                     Some("hcl") | Some("tf")
                 )
+                // Terraform's test files are not configuration.
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(".tftest.hcl"))
         })
         .collect();
     paths.sort();
+    if let Some(json) = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".tf.json"))
+        })
+    {
+        return Err(Diag::plain(format!(
+            "{}: Terraform JSON configuration (.tf.json) is not supported by recon",
+            display_path(&json)
+        ))
+        .with_help("write the configuration in HCL (.tf or .hcl); recon does not skip a file it cannot read")
+        .into());
+    }
     if paths.is_empty() {
         return Err(Diag::plain(format!(
             "no stack files (*.hcl or *.tf) in {}",
@@ -354,6 +405,8 @@ impl Loader {
                 imports: Vec::new(),
                 modules: IndexMap::new(),
                 usage: Vec::new(),
+                providers: Vec::new(),
+                terraform_ignored: Vec::new(),
             },
             errors: Vec::new(),
             parse_errors: Vec::new(),
@@ -437,8 +490,8 @@ impl Loader {
             "import" => self.import(file, block, &span),
             "module" => self.module(file, block, &span),
             "recon" => self.recon(file, block),
-            // Pasted from Terraform: provider setup comes from the AWS credential chain.
-            "terraform" | "provider" => {}
+            "terraform" => self.terraform(file, block),
+            "provider" => self.provider(file, block, &span),
             other => {
                 let mut d = Diag::at(
                     &span,
@@ -526,6 +579,7 @@ impl Loader {
         let mut for_each = None;
         let mut depends_on = Vec::new();
         let mut lifecycle = Lifecycle::default();
+        let mut provider = None;
         let mut rest = Body::new();
         for structure in block.body {
             match structure {
@@ -544,8 +598,10 @@ impl Loader {
                 Structure::Attribute(attr) if attr.key.as_str() == "depends_on" => {
                     depends_on = self.depends_on(file, &attr);
                 }
-                // Terraform's provider meta-argument: one AWS provider here.
-                Structure::Attribute(attr) if attr.key.as_str() == "provider" => {}
+                // Terraform's provider meta-argument: `aws` or `aws.ALIAS`.
+                Structure::Attribute(attr) if attr.key.as_str() == "provider" => {
+                    provider = self.provider_ref(file, &attr);
+                }
                 Structure::Block(b)
                     if b.ident.as_str() == "lifecycle" && addr.mode == Mode::Managed =>
                 {
@@ -570,6 +626,7 @@ impl Loader {
             for_each,
             depends_on,
             lifecycle,
+            provider,
             span: span.clone(),
             extent,
         };
@@ -922,6 +979,172 @@ impl Loader {
             span: span.clone(),
         };
         self.stack.modules.insert(name, call);
+    }
+
+    /// `provider "aws" { alias = "west" ... }`: recorded, evaluated once
+    /// variables are known (see [`providers::evaluate`]).
+    fn provider(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
+        let Some(labels) = self.labels(&block, span, &["NAME"]) else {
+            return;
+        };
+        let name = labels[0].clone();
+        if name != "aws" {
+            self.errors.push(
+                Diag::at(
+                    span,
+                    format!("provider \"{name}\" is not supported"),
+                    "unsupported provider",
+                )
+                .with_help("recon manages AWS: only provider \"aws\" blocks are read"),
+            );
+            return;
+        }
+        let alias = match block.body.get_attribute("alias") {
+            None => None,
+            Some(a) => match literal(&a.value) {
+                Some(Value::String(s)) if !s.is_empty() => Some(s),
+                _ => {
+                    self.errors.push(Diag::at(
+                        &Span::new(file, a.value.span()),
+                        "a provider alias must be a literal string",
+                        "not a literal string",
+                    ));
+                    return;
+                }
+            },
+        };
+        let candidate = providers::ProviderBlock {
+            name,
+            alias,
+            body: BodyIn {
+                file: file.clone(),
+                body: block.body,
+            },
+            span: span.clone(),
+        };
+        if let Some(prev) = self
+            .stack
+            .providers
+            .iter()
+            .find(|p| p.key() == candidate.key())
+        {
+            let prev = prev.span.clone();
+            self.duplicate("provider configuration", &candidate.key(), span, &prev);
+            return;
+        }
+        self.stack.providers.push(candidate);
+    }
+
+    /// `provider = aws` or `provider = aws.west` in a resource or data block.
+    fn provider_ref(&mut self, file: &Arc<SourceFile>, attr: &Attribute) -> Option<String> {
+        let span = Span::new(file, attr.value.span());
+        let text = attr.value.to_string();
+        let text = text.trim();
+        match text.split_once('.') {
+            None if text == "aws" => None,
+            Some(("aws", alias))
+                if !alias.is_empty()
+                    && alias
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                Some(alias.to_string())
+            }
+            _ => {
+                self.errors.push(
+                    Diag::at(&span, "invalid provider reference", "expected aws or aws.ALIAS")
+                        .with_help("write provider = aws.ALIAS, naming a provider \"aws\" block with that alias"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `terraform { backend "s3" { ... } required_version = ... }`: the backend is
+    /// read as recon's; version constraints are accepted; anything else is a warning.
+    fn terraform(&mut self, file: &Arc<SourceFile>, block: Block) {
+        for structure in block.body {
+            match structure {
+                Structure::Block(b) if b.ident.as_str() == "backend" => {
+                    let span = Span::new(file, b.ident.span());
+                    let Some(labels) = self.labels(&b, &span, &["KIND"]) else {
+                        continue;
+                    };
+                    let kind = labels[0].clone();
+                    if kind != "s3" && kind != "local" {
+                        self.errors.push(
+                            Diag::at(&span, format!("backend \"{kind}\" is not supported"), "unsupported backend")
+                                .with_help("recon keeps state in backend \"s3\" (bucket, key, region, kms_key_id, encrypt) or \"local\" (path)"),
+                        );
+                        continue;
+                    }
+                    let help = "the backend is read before variables exist; use --backend-config to vary it";
+                    let mut settings = self.literal_settings(file, b.body, "backend", help);
+                    // Terraform's S3 backend locks with DynamoDB (or a lock file);
+                    // recon always locks with a conditional write beside the state.
+                    for gone in ["dynamodb_table", "use_lockfile"] {
+                        if settings.remove(gone).is_some() {
+                            self.stack
+                                .terraform_ignored
+                                .push((format!("backend.{gone}"), span.clone()));
+                        }
+                    }
+                    if let Some(prev) = &self.stack.backend {
+                        let prev = prev.span.clone();
+                        self.duplicate("backend", &kind, &span, &prev);
+                        continue;
+                    }
+                    self.stack.backend = Some(BackendConfig {
+                        kind,
+                        settings,
+                        span,
+                    });
+                }
+                Structure::Attribute(a) if a.key.as_str() == "required_version" => {}
+                Structure::Block(b) if b.ident.as_str() == "required_providers" => {}
+                other => {
+                    let (name, span) = match &other {
+                        Structure::Attribute(a) => (a.key.as_str().to_string(), a.key.span()),
+                        Structure::Block(b) => (b.ident.as_str().to_string(), b.ident.span()),
+                    };
+                    self.stack
+                        .terraform_ignored
+                        .push((name, Span::new(file, span)));
+                }
+            }
+        }
+    }
+
+    /// Checks made once every file is read: each `provider = aws.ALIAS` names a
+    /// provider block.
+    fn finish(&mut self) {
+        let known: Vec<String> = self
+            .stack
+            .providers
+            .iter()
+            .filter_map(|p| p.alias.clone())
+            .collect();
+        let mut errors = Vec::new();
+        for block in self.stack.resources.values() {
+            if let Some(alias) = &block.provider {
+                if !known.contains(alias) {
+                    let d = Diag::at(
+                        &block.span,
+                        format!("{}: provider aws.{alias} is not configured", block.addr),
+                        "here",
+                    );
+                    errors.push(
+                        match crate::diag::did_you_mean(alias, known.iter().map(String::as_str)) {
+                            Some(s) => d.with_help(format!("did you mean aws.{s}?")),
+                            None => d.with_help(format!(
+                                "add provider \"aws\" {{ alias = \"{alias}\" ... }}"
+                            )),
+                        },
+                    );
+                }
+            }
+        }
+        self.errors.extend(errors);
     }
 
     fn import(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {

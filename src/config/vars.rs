@@ -35,10 +35,42 @@ pub struct VarInputs {
 }
 
 impl VarInputs {
+    /// `TF_VAR_name` (as Terraform reads them), then `RECON_VAR_name`, which wins.
     pub fn from_env() -> Vec<(String, String)> {
-        std::env::vars()
-            .filter_map(|(k, v)| k.strip_prefix("RECON_VAR_").map(|n| (n.to_string(), v)))
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        ["TF_VAR_", "RECON_VAR_"]
+            .iter()
+            .flat_map(|prefix| {
+                vars.iter()
+                    .filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone())))
+                    .collect::<Vec<_>>()
+            })
             .collect()
+    }
+
+    /// The variables files Terraform loads by itself, in its order (later wins):
+    /// terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars and
+    /// *.auto.tfvars.json in name order.
+    pub fn auto_files(dir: &Path) -> Vec<std::path::PathBuf> {
+        let mut out: Vec<std::path::PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
+            .iter()
+            .map(|n| dir.join(n))
+            .filter(|p| p.is_file())
+            .collect();
+        let mut auto: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                    })
+            })
+            .collect();
+        auto.sort();
+        out.extend(auto);
+        out
     }
 }
 
@@ -346,12 +378,43 @@ fn validate(stack: &Stack, var: &Variable, vars: &Object) -> Vec<Diag> {
 }
 
 /// `name = value` pairs of a tfvars file.
+/// A `.tfvars.json` file (one JSON object) as the HCL attributes it means;
+/// any other file as it is.
+fn tfvars_text(path: &Path, text: String) -> Result<String, Diags> {
+    if path.extension().and_then(|e| e.to_str()) != Some("json") {
+        return Ok(text);
+    }
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Diag::plain(format!(
+            "malformed variables file {}: {e}",
+            display_path(path)
+        ))
+    })?;
+    let Some(map) = json.as_object() else {
+        return Err(Diag::plain(format!(
+            "variables file {} must hold one JSON object",
+            display_path(path)
+        ))
+        .into());
+    };
+    let mut out = String::new();
+    for (k, v) in map {
+        // JSON is HCL expression syntax, but for template sequences.
+        let value = serde_json::to_string(v)
+            .unwrap_or_default()
+            .replace("${", "$${")
+            .replace("%{", "%%{");
+        out.push_str(&format!("{k} = {value}\n"));
+    }
+    Ok(out)
+}
+
 fn read_tfvars(stack: &Stack, path: &Path) -> Result<Vec<(String, Value, Span)>, Diags> {
     let text = crate::diag::read_text(path, "variables file ")?;
     let file = Arc::new(SourceFile {
         name: display_path(path),
         path: path.to_path_buf(),
-        text: Arc::new(text),
+        text: Arc::new(tfvars_text(path, text)?),
     });
     let body = hcl_edit::parser::parse_body(&file.text).map_err(|e| {
         let at = e.location().offset();

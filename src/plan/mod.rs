@@ -220,3 +220,17 @@ impl Plan {
         self.changes.iter().find(|c| &c.addr == addr)
     }
 }
+
+/// The alias of the provider configuration that manages `addr`: the one its
+/// block names (`provider = aws.ALIAS`), or, for an instance no longer in
+/// configuration, the one state recorded. None is the default configuration.
+pub fn provider_alias(
+    stack: &crate::config::Stack,
+    state: &crate::state::State,
+    addr: &crate::addr::InstanceAddr,
+) -> Option<String> {
+    match stack.resources.get(&addr.resource) {
+        Some(block) => block.provider.clone(),
+        None => state.get(addr).and_then(|r| r.provider_alias()),
+    }
+}

@@ -315,21 +315,28 @@ fn provider_diag(addr: &impl std::fmt::Display, doing: &str, err: &ProviderError
         .with_help("check the AWS credentials, region and permissions for this resource")
 }
 
+/// Instances of one type under one provider configuration, read together.
+type Batch = Vec<(InstanceAddr, Object)>;
+
 /// Reads every managed resource in state, many of a type at once.
 async fn refresh(
+    stack: &Stack,
     state: &State,
     provider: &dyn Provider,
 ) -> Result<BTreeMap<InstanceAddr, Option<Object>>, Diags> {
-    let mut by_type: BTreeMap<&str, Vec<(InstanceAddr, Object)>> = BTreeMap::new();
+    // One batch per type and provider configuration (each has its own region).
+    let mut by_type: BTreeMap<(Option<String>, &str), Batch> = BTreeMap::new();
     for r in state.resources.iter().filter(|r| r.mode == Mode::Managed) {
+        let addr = r.addr();
+        let alias = super::provider_alias(stack, state, &addr);
         by_type
-            .entry(r.type_name.as_str())
+            .entry((alias, r.type_name.as_str()))
             .or_default()
-            .push((r.addr(), r.object()));
+            .push((addr, r.object()));
     }
     let mut reads = Vec::new();
-    for (type_name, instances) in by_type {
-        let Some(rt) = provider.resource(type_name) else {
+    for ((alias, type_name), instances) in by_type {
+        let Some(rt) = provider.resource_in(alias.as_deref(), type_name) else {
             return Err(Diag::plain(format!("the state holds resources of type \"{type_name}\", which this recon does not support"))
                 .with_help("use a recon version that supports it, or `recon state rm` the resources")
                 .into());
@@ -384,7 +391,11 @@ async fn read_imports(
                 .into())
             }
         };
-        let Some(rt) = provider.resource(&import.to.resource.type_name) else {
+        let alias = stack
+            .resources
+            .get(&import.to.resource)
+            .and_then(|b| b.provider.clone());
+        let Some(rt) = provider.resource_in(alias.as_deref(), &import.to.resource.type_name) else {
             return Err(Diag::at(
                 &import.span,
                 format!(
@@ -461,7 +472,7 @@ pub async fn plan_refresh_only(
     provider: &dyn Provider,
     state: &State,
 ) -> Result<Plan, Diags> {
-    let refreshed = refresh(state, provider).await?;
+    let refreshed = refresh(stack, state, provider).await?;
     Ok(Plan {
         stack: stack.name.clone(),
         changes: Vec::new(),
@@ -491,6 +502,7 @@ pub fn accept_drift(state: &mut State, drift: &[Drift]) -> Result<(), crate::sta
                     )?;
                     fresh.tainted = tainted;
                     fresh.sensitive_attributes = r.sensitive_attributes.clone();
+                    fresh.provider = r.provider.clone();
                     *r = fresh;
                 }
             }
@@ -512,7 +524,7 @@ pub async fn plan(
 ) -> Result<PlanOutput, Diags> {
     validate(stack, provider)?;
     let refreshed = if opts.refresh {
-        refresh(state, provider).await?
+        refresh(stack, state, provider).await?
     } else {
         state
             .resources
@@ -626,7 +638,7 @@ pub async fn plan(
     if !opts.targets.is_empty() {
         super::target::restrict(&mut plan, &mut values, stack, state, &opts.targets)?;
     }
-    assess_data_loss(&mut plan, provider, state, &refreshed, opts.refresh).await?;
+    assess_data_loss(&mut plan, stack, provider, state, &refreshed, opts.refresh).await?;
 
     for (name, output) in &stack.outputs {
         let before = state.outputs.get(name).map(|o| Value::from_json(&o.value));
@@ -707,6 +719,7 @@ pub async fn plan(
 /// the plan: the guard must not pass what it could not see.
 async fn assess_data_loss(
     plan: &mut Plan,
+    stack: &Stack,
     provider: &dyn Provider,
     state: &State,
     refreshed: &BTreeMap<InstanceAddr, Option<Object>>,
@@ -734,7 +747,8 @@ async fn assess_data_loss(
     for c in plan.changes.iter().filter(|c| c.action.destroys()) {
         let Some(before) = &c.before else { continue };
         destroyed.extend(before.get("id").and_then(Value::as_str).map(str::to_string));
-        if let Some(rt) = provider.resource(&c.addr.resource.type_name) {
+        let alias = super::provider_alias(stack, state, &c.addr);
+        if let Some(rt) = provider.resource_in(alias.as_deref(), &c.addr.resource.type_name) {
             destroyed.extend(rt.data_loss(before).into_iter().map(|v| v.volume_id));
         }
     }
@@ -747,7 +761,8 @@ async fn assess_data_loss(
         // An object already gone outside recon loses nothing more.
         let gone = c.deposed.is_none() && matches!(refreshed.get(&c.addr), Some(None));
         let prior = c.before.as_ref().filter(|_| c.action.destroys() && !gone)?;
-        let rt = provider.resource(&c.addr.resource.type_name)?;
+        let alias = super::provider_alias(stack, state, &c.addr);
+        let rt = provider.resource_in(alias.as_deref(), &c.addr.resource.type_name)?;
         let ctx = &ctx;
         Some(async move {
             let loss = crate::provider::retry(|| rt.assess_data_loss(prior, ctx)).await;
@@ -902,7 +917,7 @@ async fn plan_block(
                     && depends_on.iter().all(|d| is_settled(d, plan))
                 {
                     let ds = provider
-                        .data_source(&addr.type_name)
+                        .data_source_in(block.provider.as_deref(), &addr.type_name)
                         .ok_or_else(|| Diag::at(&block.span, "unknown data source", "here"))?;
                     let read = crate::provider::retry(|| ds.read(&config))
                         .await
@@ -940,7 +955,8 @@ async fn plan_block(
             }
             Mode::Managed => {
                 let requested = replace.contains(&inst_addr);
-                let config = match provider.resource(&addr.type_name) {
+                let config = match provider.resource_in(block.provider.as_deref(), &addr.type_name)
+                {
                     Some(rt) => rt.normalise_config(config),
                     None => config,
                 };
@@ -998,7 +1014,8 @@ fn plan_instance(
         ignore_all_changes: block.lifecycle.ignore_all_changes,
     };
     let mut planned = diff::plan_object(schema, config, prior.as_ref(), &opts);
-    if let (Some(p), Some(rt)) = (&prior, provider.resource(&addr.resource.type_name)) {
+    let rt = provider.resource_in(block.provider.as_deref(), &addr.resource.type_name);
+    if let (Some(p), Some(rt)) = (&prior, rt) {
         let review = rt.review_change(p, &planned.after);
         for name in review.replace {
             let path = vec![diff::Step::Attr(name.to_string())];

@@ -84,6 +84,11 @@ pub struct ResourceState {
     /// themselves are stored as they are (state holds secrets in plaintext).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_attributes: Vec<Vec<Json>>,
+    /// The provider configuration that manages it, as Terraform writes it:
+    /// `provider["registry.terraform.io/hashicorp/aws"].west`. Absent in states
+    /// written before recon recorded it: the default configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -405,6 +410,7 @@ impl ResourceState {
             create_before_destroy,
             deposed: Vec::new(),
             sensitive_attributes: Vec::new(),
+            provider: None,
         })
     }
 
@@ -441,6 +447,19 @@ impl ResourceState {
         names.sort();
         names.dedup();
         names
+    }
+
+    /// The alias of the provider configuration state records for it.
+    pub fn provider_alias(&self) -> Option<String> {
+        self.provider
+            .as_deref()
+            .and_then(crate::config::providers::alias_of_state_provider)
+    }
+
+    /// Records the provider configuration `alias` as managing it.
+    pub fn with_provider(mut self, alias: Option<&str>) -> Self {
+        self.provider = Some(crate::config::providers::state_provider(alias));
+        self
     }
 
     /// The deposed objects as attribute maps.
