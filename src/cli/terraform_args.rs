@@ -87,7 +87,7 @@ pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
 }
 
 /// `--name...` for `-name...` when `name` is a long option, or when it is a word
-/// that does not start with a short option (`-input=false`): then clap's error
+/// that does not start with a short option (`-lock=false`): then clap's error
 /// names the whole flag instead of its first letter (`unexpected argument '-i'`).
 fn single_dash_long(arg: &str, longs: &[String], shorts: &[char]) -> Option<String> {
     let body = arg.strip_prefix('-').filter(|b| !b.starts_with('-'))?;
@@ -119,14 +119,14 @@ mod tests {
             run(&[
                 "recon",
                 "plan",
-                "-input=false",
+                "-lock=false",
                 "-Cstack",
                 "-lock-timeout=1s"
             ]),
             [
                 "recon",
                 "plan",
-                "--input=false",
+                "--lock=false",
                 "-Cstack",
                 "--lock-timeout=1s"
             ]
