@@ -431,3 +431,56 @@ fn deep_nesting_huge_values_and_bad_bytes_get_short_errors() {
         );
     }
 }
+
+/// No region anywhere: one line naming the provider configuration and the fix,
+/// before any AWS call (the SDK would fail each call late with a debug dump).
+#[test]
+fn a_missing_region_is_one_line_that_says_what_to_set() {
+    let plan_without_region = |src: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("main.tf"), src).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_recon"))
+            .args(["plan"])
+            .current_dir(tmp.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", tmp.path().join("no-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                tmp.path().join("no-credentials"),
+            )
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("run recon")
+    };
+    let out = plan_without_region(r#"resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }"#);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        r#"Error: no AWS region for provider "aws": set AWS_REGION, or region = "..." in the provider block"#
+    );
+
+    let out = plan_without_region(
+        r#"
+provider "aws" {
+  alias = "west"
+}
+resource "aws_vpc" "main" {
+  provider   = aws.west
+  cidr_block = "10.0.0.0/16"
+}
+"#,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(r#"no AWS region for provider "aws" (alias = "west")"#),
+        "{stderr}"
+    );
+}

@@ -400,7 +400,24 @@ impl Ctx {
     pub async fn provider(&self, stack: &Stack, vars: &Object) -> Result<AwsProvider, CliError> {
         crate::aws::call::on_throttle(|line| errln!("{line}"));
         let settings = crate::config::providers::evaluate(stack, vars)?;
-        Ok(AwsProvider::configured(&settings, self.aws_config().await, self.call_timeout).await)
+        let base = self.aws_config().await;
+        if base.region().is_none() {
+            // Without a region the SDK fails every call late, with a debug dump.
+            let default_used = stack.resources.values().any(|r| r.provider.is_none());
+            let missing = settings.iter().find(|s| {
+                s.region.is_none() && s.profile.is_none() && (s.alias.is_some() || default_used)
+            });
+            if let Some(s) = missing {
+                let which = match &s.alias {
+                    Some(alias) => format!("provider \"aws\" (alias = \"{alias}\")"),
+                    None => "provider \"aws\"".to_string(),
+                };
+                return Err(CliError::Failed(format!(
+                    "no AWS region for {which}: set AWS_REGION, or region = \"...\" in the provider block"
+                )));
+            }
+        }
+        Ok(AwsProvider::configured(&settings, base, self.call_timeout).await)
     }
 
     /// The standard AWS configuration, loaded once per command.

@@ -186,6 +186,8 @@ pub fn recon_offline(cwd: &Path) -> Command {
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .env("AWS_ACCESS_KEY_ID", "")
         .env("AWS_SECRET_ACCESS_KEY", "")
+        // A region, so that what a test expects is not the missing-region error.
+        .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE");
     cmd
