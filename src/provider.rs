@@ -5,9 +5,10 @@
 
 use crate::value::{Object, Value};
 use async_trait::async_trait;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 /// The type of an attribute value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -342,6 +343,44 @@ pub struct LossContext<'a> {
     /// Ids of the objects this plan destroys (volumes an instance takes with it
     /// too): their data is lost with them, not through what refers to them.
     pub destroyed: &'a BTreeSet<String>,
+    /// Account-wide listings shared by every assessment of this plan.
+    pub scans: &'a EncryptionScans,
+}
+
+/// What is encrypted under which KMS key, listed once per plan and region and
+/// shared by the assessments of every key the plan deletes: one walk over the
+/// account's volumes, snapshots, buckets and queues, not one per key.
+#[derive(Default)]
+pub struct EncryptionScans(std::sync::Mutex<HashMap<String, Arc<OnceCell<Arc<[KeyUse]>>>>>);
+
+/// One thing encrypted under a KMS key, as AWS names the key there (id, ARN or
+/// alias).
+#[derive(Clone, Debug)]
+pub struct KeyUse {
+    pub what: &'static str,
+    pub id: String,
+    pub key: String,
+}
+
+impl EncryptionScans {
+    /// The listing of `region`, made by `scan` the first time it is asked for.
+    /// A failed scan is not kept: the next ask (a retry) scans again.
+    pub async fn get_or_scan<F, Fut>(&self, region: &str, scan: F) -> ProviderResult<Arc<[KeyUse]>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = ProviderResult<Vec<KeyUse>>>,
+    {
+        let cell = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(region.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async { scan().await.map(Arc::from) })
+            .await
+            .cloned()
+    }
 }
 
 /// A managed object in state, with its address.

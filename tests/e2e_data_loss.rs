@@ -8,6 +8,11 @@ use aws_sdk_ec2::types::{
     EbsInstanceBlockDeviceSpecification, Filter, InstanceAttributeName,
     InstanceBlockDeviceMappingSpecification, VolumeType,
 };
+use aws_sdk_s3::types::{
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
 use base64::Engine;
 use common::{local_state, ok, runtime, state_resource, write_stack, Moto, Run};
 use serde_json::{json, Value as Json};
@@ -437,6 +442,57 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "archive" {
             .to_string();
         (volume, snapshot)
     });
+    // A bucket and a queue made outside recon under the key's ARN.
+    let outside_queue = runtime().block_on(async {
+        let config = moto.sdk_config();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket()
+            .bucket("outside-guard")
+            .send()
+            .await
+            .unwrap();
+        let by_default = ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::AwsKms)
+            .kms_master_key_id(key_arn.as_str().unwrap())
+            .build()
+            .unwrap();
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(by_default)
+            .build();
+        let sse = ServerSideEncryptionConfiguration::builder()
+            .rules(rule)
+            .build()
+            .unwrap();
+        s3.put_bucket_encryption()
+            .bucket("outside-guard")
+            .server_side_encryption_configuration(sse)
+            .send()
+            .await
+            .unwrap();
+        // A bucket under another key is not listed.
+        s3.create_bucket()
+            .bucket("plain-guard")
+            .send()
+            .await
+            .unwrap();
+        aws_sdk_sqs::Client::new(&config)
+            .create_queue()
+            .queue_name("outside-jobs")
+            .attributes(
+                QueueAttributeName::KmsMasterKeyId,
+                key_arn.as_str().unwrap(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_string()
+    });
     let replace = ["--replace", "aws_kms_key.data"];
 
     let losses = data_loss(&moto, cwd, &stack, &replace);
@@ -468,7 +524,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "archive" {
                 json!("archive-guard"),
                 json!("aws_s3_bucket_server_side_encryption_configuration.archive")
             ),
+            (json!("S3 bucket"), json!("outside-guard"), Json::Null),
             (json!("SQS queue"), queue, json!("aws_sqs_queue.jobs")),
+            (json!("SQS queue"), json!(outside_queue), Json::Null),
         ]
     );
     let human = ok(run(&moto, cwd, &stack, &[&["plan"][..], &replace].concat()));

@@ -8,7 +8,7 @@ use crate::config::eval::Scope;
 use crate::config::{body, Expr, ResourceBlock, Stack};
 use crate::diag::{did_you_mean, Diag, Diags};
 use crate::graph::{ConfigGraph, Node};
-use crate::provider::{LossContext, Provider, ProviderError, Schema, StateObject};
+use crate::provider::{EncryptionScans, LossContext, Provider, ProviderError, Schema, StateObject};
 use crate::state::State;
 use crate::value::{Object, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -752,10 +752,12 @@ async fn assess_data_loss(
             destroyed.extend(rt.data_loss(before).into_iter().map(|v| v.volume_id));
         }
     }
+    let scans = EncryptionScans::default();
     let ctx = LossContext {
         refreshed: was_refreshed,
         state: &in_state,
         destroyed: &destroyed,
+        scans: &scans,
     };
     let assessments = plan.changes.iter().enumerate().filter_map(|(i, c)| {
         // An object already gone outside recon loses nothing more.

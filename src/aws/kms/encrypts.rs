@@ -1,30 +1,219 @@
 //! What a KMS key encrypts, for the data-loss guard: deleting the key leaves all
 //! of it unreadable once the deletion window has passed.
 
-use crate::aws::sdk_error;
-use crate::provider::{Encrypted, LossContext, ProviderResult, StateObject};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::provider::{Encrypted, KeyUse, LossContext, ProviderError, ProviderResult, StateObject};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::Filter;
+use aws_sdk_sqs::types::QueueAttributeName;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::BTreeSet;
 
-/// Everything `key` (a key's state) encrypts that survives this plan: from state
-/// (volumes, instance volumes, bucket default encryption, queues) and from AWS
-/// (every encrypted volume and this account's snapshots under it).
-pub async fn encrypted_by(
-    ec2: &aws_sdk_ec2::Client,
-    key: &Object,
-    ctx: &LossContext<'_>,
-) -> ProviderResult<Vec<Encrypted>> {
-    let names = key_names(key, ctx.state);
-    let mut found = in_state(&names, ctx.state);
-    found.extend(in_aws(ec2, &names).await?);
-    let mut seen = BTreeSet::new();
-    // One entry per thing, the one that names its recon address first.
-    found.sort_by(|a, b| {
-        (a.what, &a.id, b.address.is_some()).cmp(&(b.what, &b.id, a.address.is_some()))
-    });
-    found.retain(|e| !ctx.destroyed.contains(&e.id) && seen.insert((e.what, e.id.clone())));
-    Ok(found)
+/// Lists what the account's KMS keys encrypt, through the clients of one region.
+pub struct Scanner {
+    ec2: aws_sdk_ec2::Client,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+    region: String,
+}
+
+impl Scanner {
+    pub fn new(clients: &Clients) -> Scanner {
+        Scanner {
+            ec2: clients.ec2.clone(),
+            s3: clients.s3.clone(),
+            sqs: clients.sqs.clone(),
+            region: clients.region.clone(),
+        }
+    }
+
+    /// Everything `key` (a key's state) encrypts that survives this plan: from
+    /// state (volumes, instance volumes, bucket default encryption, queues) and
+    /// from AWS (encrypted volumes, this account's snapshots, buckets whose
+    /// default encryption and queues whose SSE use the key).
+    pub async fn encrypted_by(
+        &self,
+        key: &Object,
+        ctx: &LossContext<'_>,
+    ) -> ProviderResult<Vec<Encrypted>> {
+        let names = key_names(key, ctx.state);
+        let mut found = in_state(&names, ctx.state);
+        let in_aws = ctx.scans.get_or_scan(&self.region, || self.scan()).await?;
+        found.extend(
+            in_aws
+                .iter()
+                .filter(|u| names.contains(&u.key))
+                .map(|u| Encrypted {
+                    what: u.what,
+                    id: u.id.clone(),
+                    address: None,
+                }),
+        );
+        let mut seen = BTreeSet::new();
+        // One entry per thing, the one that names its recon address first.
+        found.sort_by(|a, b| {
+            (a.what, &a.id, b.address.is_some()).cmp(&(b.what, &b.id, a.address.is_some()))
+        });
+        found.retain(|e| !ctx.destroyed.contains(&e.id) && seen.insert((e.what, e.id.clone())));
+        Ok(found)
+    }
+
+    /// Everything in this region encrypted under a customer-chosen key. Buckets
+    /// and queues have no filter by key: each is asked, a few at a time.
+    async fn scan(&self) -> ProviderResult<Vec<KeyUse>> {
+        let (volumes, buckets, queues) =
+            tokio::try_join!(self.ebs(), self.buckets(), self.queues())?;
+        Ok(volumes.into_iter().chain(buckets).chain(queues).collect())
+    }
+
+    /// Encrypted volumes, and this account's encrypted snapshots (EC2 has no
+    /// filter by key either: every encrypted one is listed).
+    async fn ebs(&self) -> ProviderResult<Vec<KeyUse>> {
+        let encrypted = || Filter::builder().name("encrypted").values("true").build();
+        let mut found = Vec::new();
+        let mut volumes = self
+            .ec2
+            .describe_volumes()
+            .filters(encrypted())
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(volume) = volumes.next().await {
+            let volume = volume.map_err(sdk_error)?;
+            found.extend(key_use(
+                "EBS volume",
+                volume.volume_id(),
+                volume.kms_key_id(),
+            ));
+        }
+        let mut snapshots = self
+            .ec2
+            .describe_snapshots()
+            .owner_ids("self")
+            .filters(encrypted())
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(snapshot) = snapshots.next().await {
+            let snapshot = snapshot.map_err(sdk_error)?;
+            found.extend(key_use(
+                "EBS snapshot",
+                snapshot.snapshot_id(),
+                snapshot.kms_key_id(),
+            ));
+        }
+        Ok(found)
+    }
+
+    /// Buckets of this region whose default encryption names a KMS key (a bucket
+    /// can only use a key of its own region).
+    async fn buckets(&self) -> ProviderResult<Vec<KeyUse>> {
+        let mut names = Vec::new();
+        let mut pages = self.s3.list_buckets().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(sdk_error)?;
+            names.extend(
+                page.buckets()
+                    .iter()
+                    .filter(|b| b.bucket_region().is_none_or(|r| r == self.region))
+                    .filter_map(|b| b.name().map(str::to_string)),
+            );
+        }
+        let keys = stream::iter(names)
+            .map(|bucket| async move {
+                let key = self.bucket_key(&bucket).await?;
+                Ok::<_, ProviderError>(key.map(|key| KeyUse {
+                    what: "S3 bucket",
+                    id: bucket,
+                    key,
+                }))
+            })
+            .buffer_unordered(CONCURRENT_READS)
+            .try_collect::<Vec<_>>()
+            .await?;
+        Ok(keys.into_iter().flatten().collect())
+    }
+
+    /// The KMS key of a bucket's default encryption, if it has one.
+    async fn bucket_key(&self, bucket: &str) -> ProviderResult<Option<String>> {
+        let answer = self.s3.get_bucket_encryption().bucket(bucket).send().await;
+        let config = match answer.map_err(sdk_error) {
+            Ok(out) => out,
+            // No configuration, gone since the listing, or in another region.
+            Err(e)
+                if is_not_found(&e) || e.code.as_deref().is_some_and(|c| NOT_READ.contains(&c)) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(config
+            .server_side_encryption_configuration()
+            .into_iter()
+            .flat_map(|c| c.rules())
+            .filter_map(|r| r.apply_server_side_encryption_by_default())
+            .find_map(|d| d.kms_master_key_id())
+            .map(str::to_string))
+    }
+
+    /// Queues whose server-side encryption names a KMS key.
+    async fn queues(&self) -> ProviderResult<Vec<KeyUse>> {
+        let mut urls = Vec::new();
+        let mut pages = self.sqs.list_queues().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            urls.extend(page.map_err(sdk_error)?.queue_urls().iter().cloned());
+        }
+        let keys = stream::iter(urls)
+            .map(|url| async move {
+                let answer = self
+                    .sqs
+                    .get_queue_attributes()
+                    .queue_url(&url)
+                    .attribute_names(QueueAttributeName::KmsMasterKeyId)
+                    .send()
+                    .await;
+                let key = match answer.map_err(sdk_error) {
+                    Ok(out) => out
+                        .attributes()
+                        .and_then(|a| a.get(&QueueAttributeName::KmsMasterKeyId))
+                        .filter(|k| !k.is_empty())
+                        .cloned(),
+                    Err(e) if is_not_found(&e) => None,
+                    Err(e) => return Err(e),
+                };
+                Ok(key.map(|key| KeyUse {
+                    what: "SQS queue",
+                    id: url,
+                    key,
+                }))
+            })
+            .buffer_unordered(CONCURRENT_READS)
+            .try_collect::<Vec<_>>()
+            .await?;
+        Ok(keys.into_iter().flatten().collect())
+    }
+}
+
+/// Reads in flight at once per listing: a burst large enough to be quick,
+/// small enough to stay under the services' request rates.
+const CONCURRENT_READS: usize = 8;
+
+/// S3's answers for a bucket without default encryption, or one that lives in
+/// another region (whose keys cannot be this region's).
+const NOT_READ: &[&str] = &[
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "PermanentRedirect",
+    "AuthorizationHeaderMalformed",
+    "IllegalLocationConstraintException",
+];
+
+fn key_use(what: &'static str, id: Option<&str>, key: Option<&str>) -> Option<KeyUse> {
+    Some(KeyUse {
+        what,
+        id: id?.to_string(),
+        key: key?.to_string(),
+    })
 }
 
 /// Every spelling that may refer to the key: id, ARN, and its aliases in state
@@ -102,51 +291,6 @@ fn in_state(names: &BTreeSet<String>, state: &[StateObject]) -> Vec<Encrypted> {
         }
     }
     found
-}
-
-/// Encrypted volumes, and this account's encrypted snapshots, under one of
-/// `names` (EC2 has no filter by key: every encrypted one is listed and matched).
-async fn in_aws(
-    ec2: &aws_sdk_ec2::Client,
-    names: &BTreeSet<String>,
-) -> ProviderResult<Vec<Encrypted>> {
-    let encrypted = || Filter::builder().name("encrypted").values("true").build();
-    let under_key = |key: Option<&str>| key.is_some_and(|k| names.contains(k));
-    let mut found = Vec::new();
-    let mut volumes = ec2
-        .describe_volumes()
-        .filters(encrypted())
-        .into_paginator()
-        .items()
-        .send();
-    while let Some(volume) = volumes.next().await {
-        let volume = volume.map_err(sdk_error)?;
-        if let (true, Some(id)) = (under_key(volume.kms_key_id()), volume.volume_id()) {
-            found.push(Encrypted {
-                what: "EBS volume",
-                id: id.to_string(),
-                address: None,
-            });
-        }
-    }
-    let mut snapshots = ec2
-        .describe_snapshots()
-        .owner_ids("self")
-        .filters(encrypted())
-        .into_paginator()
-        .items()
-        .send();
-    while let Some(snapshot) = snapshots.next().await {
-        let snapshot = snapshot.map_err(sdk_error)?;
-        if let (true, Some(id)) = (under_key(snapshot.kms_key_id()), snapshot.snapshot_id()) {
-            found.push(Encrypted {
-                what: "EBS snapshot",
-                id: id.to_string(),
-                address: None,
-            });
-        }
-    }
-    Ok(found)
 }
 
 #[cfg(test)]

@@ -48,8 +48,8 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct KmsKey {
     client: aws_sdk_kms::Client,
-    /// For what the key encrypts (volumes, snapshots) when it is to be deleted.
-    ec2: aws_sdk_ec2::Client,
+    /// For what the key encrypts when it is to be deleted.
+    encrypts: super::encrypts::Scanner,
     /// For the create call alone: never retried by the SDK (see `Clients::once`).
     once: aws_sdk_kms::Client,
 }
@@ -58,7 +58,7 @@ impl KmsKey {
     pub fn new(clients: &Clients) -> Self {
         KmsKey {
             client: clients.kms.clone(),
-            ec2: clients.ec2.clone(),
+            encrypts: super::encrypts::Scanner::new(clients),
             once: clients.once().kms.clone(),
         }
     }
@@ -293,7 +293,7 @@ impl ResourceType for KmsKey {
         prior: &Object,
         ctx: &LossContext<'_>,
     ) -> ProviderResult<Vec<DataLoss>> {
-        let encrypted = super::encrypts::encrypted_by(&self.ec2, prior, ctx).await?;
+        let encrypted = self.encrypts.encrypted_by(prior, ctx).await?;
         Ok(encrypted.into_iter().map(DataLoss::Encrypted).collect())
     }
 }
