@@ -39,3 +39,32 @@ policy "lambda_permission_not_public" {
   message        = "Lambda permissions must not be granted to every principal (\"*\"); name the service or account"
   condition      = self.principal != "*"
 }
+
+# A service principal with no source lets the service invoke the function for any
+# account's resource (a bucket or a rule someone else owns: a confused deputy).
+policy "lambda_permission_source_limited" {
+  resource_types = ["aws_lambda_permission"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_364"
+  message        = "Lambda permissions for an AWS service principal (*.amazonaws.com) must name the source: source_arn or source_account"
+  condition      = !endswith(self.principal, ".amazonaws.com") || configured(self.source_arn) || configured(self.source_account)
+}
+
+# Deprecated runtimes get no security patches. Kept by hand from AWS's table of
+# deprecated runtimes (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html),
+# as of 2026-12-01: add a runtime when its deprecation date has passed.
+policy "lambda_runtime_supported" {
+  resource_types = ["aws_lambda_function"]
+  severity       = "medium"
+  checkov_id     = "CKV_AWS_363"
+  message        = "Lambda functions must not use a deprecated runtime (it gets no more security patches); move to a supported one"
+  condition = !contains([
+    "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
+    "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x",
+    "python2.7", "python3.6", "python3.7", "python3.8", "python3.9",
+    "ruby2.5", "ruby2.7", "ruby3.2",
+    "java8",
+    "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet5.0", "dotnet6", "dotnet7",
+    "go1.x", "provided", "provided.al2",
+  ], self.runtime)
+}

@@ -100,3 +100,16 @@ policy "s3_bucket_policy_not_public" {
   message        = "A bucket policy must not allow any principal (\"*\") without a Condition that narrows who"
   condition      = alltrue([for s in statements(try(self.policy, null)) : !allows_public(s)])
 }
+
+# A Deny for every principal on changing the bucket policy, with no condition,
+# locks everyone out but the account's root user, who alone can then repair it.
+policy "s3_bucket_policy_no_lockout" {
+  resource_types = ["aws_s3_bucket_policy", "aws_s3_bucket"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_93"
+  message        = "A bucket policy must not deny every principal (\"*\") s3:PutBucketPolicy without a Condition: only the root user could change it again"
+  condition = alltrue([
+    for s in statements(try(self.policy, null)) :
+    !(try(s.Effect, null) == "Deny" && try(s.Condition, null) == null && names_anyone(s) && covers_action(s, "s3:PutBucketPolicy"))
+  ])
+}

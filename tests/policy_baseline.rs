@@ -1477,6 +1477,57 @@ resource "aws_s3_bucket_versioning" "b" {
 }"#,
         ),
         (
+            "s3_bucket_policy_no_lockout",
+            "aws_s3_bucket_policy.p",
+            Fail,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{ Effect = "Deny", Principal = { AWS = ["*"] }, Action = ["s3:GetObject", "s3:Put*"], Resource = "arn:aws:s3:::backups" }] })
+}"#,
+        ),
+        (
+            "s3_bucket_policy_no_lockout",
+            "aws_s3_bucket_policy.p",
+            Fail,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{ Effect = "Deny", Principal = "*", NotAction = "s3:GetObject", Resource = "arn:aws:s3:::backups" }] })
+}"#,
+        ),
+        (
+            "s3_bucket_policy_no_lockout",
+            "aws_s3_bucket_policy.p",
+            Pass,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{
+    Effect    = "Deny"
+    Principal = "*"
+    Action    = "s3:*"
+    Resource  = "arn:aws:s3:::backups"
+    Condition = { Bool = { "aws:SecureTransport" = "false" } }
+  }] })
+}"#,
+        ),
+        (
+            "s3_bucket_policy_no_lockout",
+            "aws_s3_bucket_policy.p",
+            Pass,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{ Effect = "Deny", Principal = "*", Action = "s3:DeleteObject", Resource = "arn:aws:s3:::backups/*" }] })
+}"#,
+        ),
+        (
+            "s3_bucket_policy_no_lockout",
+            "aws_s3_bucket_policy.p",
+            Unknown,
+            r#"resource "aws_s3_bucket_policy" "p" {
+  bucket = "backups"
+  policy = jsonencode({ Statement = [{ Effect = "Deny", Principal = "*", Action = local.later_text, Resource = "arn:aws:s3:::backups" }] })
+}"#,
+        ),
+        (
             "s3_bucket_policy_not_public",
             "aws_s3_bucket_policy.p",
             Fail,
@@ -1673,6 +1724,89 @@ fn lambda() {
   action        = "lambda:InvokeFunction"
   function_name = "f"
   principal     = local.later_text
+}"#,
+        ),
+        (
+            "lambda_permission_source_limited",
+            "aws_lambda_permission.p",
+            Fail,
+            r#"resource "aws_lambda_permission" "p" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = "s3.amazonaws.com"
+}"#,
+        ),
+        (
+            "lambda_permission_source_limited",
+            "aws_lambda_permission.p",
+            Pass,
+            r#"resource "aws_lambda_permission" "p" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = "events.amazonaws.com"
+  source_arn    = local.later_text
+}"#,
+        ),
+        (
+            "lambda_permission_source_limited",
+            "aws_lambda_permission.p",
+            Pass,
+            r#"resource "aws_lambda_permission" "p" {
+  action         = "lambda:InvokeFunction"
+  function_name  = "f"
+  principal      = "logs.us-east-1.amazonaws.com"
+  source_account = "123456789012"
+}"#,
+        ),
+        (
+            "lambda_permission_source_limited",
+            "aws_lambda_permission.p",
+            Pass,
+            r#"resource "aws_lambda_permission" "p" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = "123456789012"
+}"#,
+        ),
+        (
+            "lambda_permission_source_limited",
+            "aws_lambda_permission.p",
+            Unknown,
+            r#"resource "aws_lambda_permission" "p" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = local.later_text
+}"#,
+        ),
+        (
+            "lambda_runtime_supported",
+            FUNCTION,
+            Fail,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  runtime       = "python3.8"
+}"#,
+        ),
+        (
+            "lambda_runtime_supported",
+            FUNCTION,
+            Pass,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  runtime       = "python3.12"
+}"#,
+        ),
+        (
+            "lambda_runtime_supported",
+            FUNCTION,
+            Pass,
+            r#"resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  package_type  = "Image"
+  image_uri     = "123456789012.dkr.ecr.us-east-1.amazonaws.com/f:1"
 }"#,
         ),
     ]);

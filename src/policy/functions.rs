@@ -20,8 +20,13 @@ pub fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         ("statements", [doc]) => statements(doc),
         ("allows_anyone", [s]) => Ok(allows_anyone(s)),
         ("allows_public", [s]) => Ok(allows_public(s)),
+        ("names_anyone", [s]) => Ok(any_string(s.get("Principal"), |p| p == "*")),
+        ("covers_action", [s, action]) => covers_action(s, action),
+        ("covers_action", _) => {
+            Err("covers_action takes a statement and an action: covers_action(s, \"s3:PutBucketPolicy\")".into())
+        }
         ("closed_to_internet", _) => Err("closed_to_internet takes a rule and a list of ports or \"all\": closed_to_internet(r, [22])".into()),
-        ("statements" | "allows_anyone" | "allows_public", _) => {
+        ("statements" | "allows_anyone" | "allows_public" | "names_anyone", _) => {
             Err(format!("{name} takes one argument"))
         }
         _ => return None,
@@ -303,6 +308,58 @@ fn test_narrows(op: &str, key: &str, values: &Value) -> Value {
     }
 }
 
+/// `covers_action(statement, action)`: the statement applies to `action`: one of
+/// its `Action` patterns matches it, or it has a `NotAction` none of whose
+/// patterns does. IAM matches actions case-insensitively, `*` and `?` as wildcards.
+fn covers_action(s: &Value, action: &Value) -> Result<Value, String> {
+    let action = match action {
+        Value::String(a) => a.to_ascii_lowercase(),
+        Value::Unknown => return Ok(Value::Unknown),
+        other => {
+            return Err(format!(
+                "covers_action: the action must be a string, got {}",
+                other.type_name()
+            ))
+        }
+    };
+    let matched = |patterns: &Value| {
+        any_string(patterns, |p| {
+            wildcard_match(&p.to_ascii_lowercase(), &action)
+        })
+    };
+    Ok(match s.get("NotAction") {
+        Value::Null => matched(s.get("Action")),
+        not_action => match matched(not_action) {
+            Value::Bool(b) => Value::Bool(!b),
+            other => other,
+        },
+    })
+}
+
+/// IAM's wildcard match: `*` any run of characters, `?` any one.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // Greedy with one backtrack point: linear in practice, never exponential.
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(sp) = star {
+            pi = sp + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
 /// A condition value anyone can satisfy: a /0 network, or a pattern that leaves
 /// open what an outsider controls (the account of an ARN, or all but two
 /// characters of an id: `o-*` is every organisation).
@@ -337,6 +394,48 @@ mod tests {
 
     fn rule(text: &str) -> Value {
         json(text)
+    }
+
+    #[test]
+    fn a_statement_covers_the_actions_its_patterns_match() {
+        let covers = |s: &str, a: &str| covers_action(&json(s), &Value::from(a)).unwrap();
+        let put = "s3:PutBucketPolicy";
+        assert_eq!(covers(r#"{"Action": "s3:*"}"#, put), Value::Bool(true));
+        assert_eq!(
+            covers(r#"{"Action": ["s3:Get*", "S3:put*"]}"#, put),
+            Value::Bool(true)
+        );
+        assert_eq!(covers(r#"{"Action": "*"}"#, put), Value::Bool(true));
+        assert_eq!(
+            covers(r#"{"Action": "s3:?utBucketPolicy"}"#, put),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            covers(r#"{"Action": "s3:PutBucket"}"#, put),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            covers(r#"{"Action": "s3:GetObject"}"#, put),
+            Value::Bool(false)
+        );
+        // NotAction: every action but those listed.
+        assert_eq!(
+            covers(r#"{"NotAction": "s3:GetObject"}"#, put),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            covers(r#"{"NotAction": "s3:Put*"}"#, put),
+            Value::Bool(false)
+        );
+        assert_eq!(covers(r#"{}"#, put), Value::Bool(false));
+        let unknown = Value::Object(crate::object! {"Action" => Value::Unknown});
+        assert_eq!(
+            covers_action(&unknown, &Value::from(put)).unwrap(),
+            Value::Unknown
+        );
+        assert!(wildcard_match("a*b*c", "axxbyyc"));
+        assert!(!wildcard_match("a*b*c", "axxbyy"));
+        assert!(wildcard_match("**", ""));
     }
 
     #[test]
