@@ -74,3 +74,13 @@ policy "iam_trust_not_whole_account" {
     )
   ])
 }
+
+# Any repository's workflow can get a GitHub OIDC token: the trust must test the
+# token's sub claim and name the repositories.
+policy "iam_github_oidc_scoped" {
+  resource_types = ["aws_iam_role"]
+  severity       = "critical"
+  checkov_id     = "CKV_AWS_393"
+  message        = "A role trusted by GitHub Actions OIDC must restrict token.actions.githubusercontent.com:sub to named repositories (repo:ORG/REPO:...), not \"*\" or a claim any repository can present"
+  condition      = alltrue([for s in statements(self.assume_role_policy) : github_oidc_scoped(s)])
+}

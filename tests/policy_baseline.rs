@@ -1228,6 +1228,62 @@ fn iam() {
 }"#,
         ),
         (
+            "iam_github_oidc_scoped",
+            ROLE,
+            Pass,
+            r#"resource "aws_iam_role" "r" {
+  name               = "deploy"
+  assume_role_policy = jsonencode({ Statement = [{
+    Effect    = "Allow"
+    Action    = "sts:AssumeRoleWithWebIdentity"
+    Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+    Condition = { StringLike = { "token.actions.githubusercontent.com:sub" = "repo:acme/site:*" } }
+  }] })
+}"#,
+        ),
+        (
+            "iam_github_oidc_scoped",
+            ROLE,
+            Fail,
+            r#"resource "aws_iam_role" "r" {
+  name               = "deploy"
+  assume_role_policy = jsonencode({ Statement = [{
+    Effect    = "Allow"
+    Action    = "sts:AssumeRoleWithWebIdentity"
+    Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+    Condition = { StringLike = { "token.actions.githubusercontent.com:sub" = "repo:acme*" } }
+  }] })
+}"#,
+        ),
+        (
+            "iam_github_oidc_scoped",
+            ROLE,
+            Fail,
+            r#"resource "aws_iam_role" "r" {
+  name               = "deploy"
+  assume_role_policy = jsonencode({ Statement = [{
+    Effect    = "Allow"
+    Action    = "sts:AssumeRoleWithWebIdentity"
+    Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+    Condition = { StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" } }
+  }] })
+}"#,
+        ),
+        (
+            "iam_github_oidc_scoped",
+            ROLE,
+            Unknown,
+            r#"resource "aws_iam_role" "r" {
+  name               = "deploy"
+  assume_role_policy = jsonencode({ Statement = [{
+    Effect    = "Allow"
+    Action    = "sts:AssumeRoleWithWebIdentity"
+    Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+    Condition = { StringLike = { "token.actions.githubusercontent.com:sub" = local.later_text } }
+  }] })
+}"#,
+        ),
+        (
             "iam_trust_not_public",
             ROLE,
             Pass,

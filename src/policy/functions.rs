@@ -22,11 +22,12 @@ pub fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         ("allows_public", [s]) => Ok(allows_public(s)),
         ("names_anyone", [s]) => Ok(any_string(s.get("Principal"), |p| p == "*")),
         ("covers_action", [s, action]) => covers_action(s, action),
+        ("github_oidc_scoped", [s]) => Ok(github_oidc_scoped(s)),
         ("covers_action", _) => {
             Err("covers_action takes a statement and an action: covers_action(s, \"s3:PutBucketPolicy\")".into())
         }
         ("closed_to_internet", _) => Err("closed_to_internet takes a rule and a list of ports or \"all\": closed_to_internet(r, [22])".into()),
-        ("statements" | "allows_anyone" | "allows_public" | "names_anyone", _) => {
+        ("statements" | "allows_anyone" | "allows_public" | "names_anyone" | "github_oidc_scoped", _) => {
             Err(format!("{name} takes one argument"))
         }
         _ => return None,
@@ -336,6 +337,118 @@ fn covers_action(s: &Value, action: &Value) -> Result<Value, String> {
     })
 }
 
+/// GitHub's OIDC provider, as a trust policy's federated principal names it.
+const GITHUB_OIDC: &str = "oidc-provider/token.actions.githubusercontent.com";
+
+/// Claims a workflow of any repository can present with the value it likes: a
+/// `sub` that starts with one of them trusts every repository on GitHub.
+const FORGEABLE_CLAIMS: &[&str] = &[
+    "workflow",
+    "environment",
+    "ref",
+    "context",
+    "head_ref",
+    "base_ref",
+];
+
+/// `github_oidc_scoped(statement)`: a statement that trusts GitHub Actions' OIDC
+/// provider tests the token's `sub` claim, positively, and every value it allows
+/// names a repository (`repo:ORG/REPO...`), never `*` or a claim another
+/// repository's workflow could present. True for any other statement.
+fn github_oidc_scoped(s: &Value) -> Value {
+    let federated = match s.get("Principal") {
+        Value::Object(_) => s.get("Principal").get("Federated"),
+        Value::Unknown => return Value::Unknown,
+        _ => return Value::Bool(true),
+    };
+    match any_string(federated, |f| f.contains(GITHUB_OIDC)) {
+        Value::Bool(false) => return Value::Bool(true),
+        Value::Unknown => return Value::Unknown,
+        _ => {}
+    }
+    let ops = match s.get("Condition") {
+        Value::Object(ops) => ops,
+        Value::Unknown => return Value::Unknown,
+        _ => return Value::Bool(false),
+    };
+    let mut values = Vec::new();
+    for (op, tests) in ops {
+        let op = op.to_ascii_lowercase();
+        if op.contains("not") || op.ends_with("ifexists") || op == "null" {
+            continue;
+        }
+        match tests {
+            Value::Object(tests) => {
+                for (key, v) in tests {
+                    if is_github_sub_key(key) {
+                        values.extend(leaves(v));
+                    }
+                }
+            }
+            Value::Unknown => return Value::Unknown,
+            _ => {}
+        }
+    }
+    if values.is_empty() {
+        return Value::Bool(false);
+    }
+    let mut unknown = false;
+    for v in values {
+        match v {
+            Value::String(v) if !github_sub_names_a_repo(v) => return Value::Bool(false),
+            Value::String(_) => {}
+            Value::Unknown => unknown = true,
+            _ => return Value::Bool(false),
+        }
+    }
+    if unknown {
+        Value::Unknown
+    } else {
+        Value::Bool(true)
+    }
+}
+
+/// `token.actions.githubusercontent.com:sub`, or with an enterprise slug
+/// (`token.actions.githubusercontent.com/ENTERPRISE:sub`).
+fn is_github_sub_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let Some(rest) = key.strip_prefix("token.actions.githubusercontent.com") else {
+        return false;
+    };
+    rest == ":sub"
+        || rest
+            .strip_prefix('/')
+            .and_then(|r| r.strip_suffix(":sub"))
+            .is_some_and(|slug| {
+                !slug.is_empty()
+                    && slug
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            })
+}
+
+/// A `sub` pattern that only a repository's own workflows match: it starts with
+/// a claim that is not forgeable and, for `repo:`, names `ORG/REPO`.
+fn github_sub_names_a_repo(value: &str) -> bool {
+    let Some((claim, rest)) = value.split_once(':') else {
+        return false;
+    };
+    if value == "*"
+        || rest.starts_with('*')
+        || FORGEABLE_CLAIMS.iter().any(|c| claim.starts_with(c))
+    {
+        return false;
+    }
+    if claim != "repo" {
+        return true;
+    }
+    let repo = rest.split(':').next().unwrap_or_default();
+    match repo.split_once('/') {
+        Some((org, name)) => !org.is_empty() && !org.contains(['*', '?']) && !name.is_empty(),
+        None => false,
+    }
+}
+
 /// IAM's wildcard match: `*` any run of characters, `?` any one.
 fn wildcard_match(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
@@ -394,6 +507,69 @@ mod tests {
 
     fn rule(text: &str) -> Value {
         json(text)
+    }
+
+    #[test]
+    fn a_github_trust_must_name_a_repository() {
+        let scoped = |cond: &str| {
+            github_oidc_scoped(&json(&format!(
+                r#"{{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {{"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}}
+                    {cond}}}"#
+            )))
+        };
+        let sub = |op: &str, v: &str| {
+            format!(
+                r#", "Condition": {{"{op}": {{"token.actions.githubusercontent.com:sub": {v}}}}}"#
+            )
+        };
+        assert_eq!(
+            scoped(&sub("StringLike", r#""repo:acme/site:*""#)),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            scoped(&sub(
+                "StringEquals",
+                r#"["repo:acme/site:ref:refs/heads/main", "repo:acme/api:environment:prod"]"#
+            )),
+            Value::Bool(true)
+        );
+        assert_eq!(scoped(""), Value::Bool(false));
+        assert_eq!(scoped(&sub("StringLike", r#""*""#)), Value::Bool(false));
+        assert_eq!(
+            scoped(&sub("StringLike", r#""repo:acme*""#)),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            scoped(&sub("StringLike", r#""repo:*""#)),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            scoped(&sub("StringLike", r#""environment:prod""#)),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            scoped(&sub(
+                "StringLike",
+                r#"["repo:acme/site:*", "workflow:deploy"]"#
+            )),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            scoped(&sub("StringNotLike", r#""repo:acme/site:*""#)),
+            Value::Bool(false)
+        );
+        // Only the audience is tested: any repository's token is accepted.
+        assert_eq!(
+            scoped(
+                r#", "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}"#
+            ),
+            Value::Bool(false)
+        );
+        let enterprise = r#", "Condition": {"StringLike": {"token.actions.githubusercontent.com/acme-corp:sub": "repo:acme/site:*"}}"#;
+        assert_eq!(scoped(enterprise), Value::Bool(true));
+        let service = json(r#"{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}"#);
+        assert_eq!(github_oidc_scoped(&service), Value::Bool(true));
     }
 
     #[test]
