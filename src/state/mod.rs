@@ -513,11 +513,23 @@ impl ResourceState {
 
     /// Whether this is an instance of block `block`.
     pub fn is_instance_of(&self, block: &ResourceAddr) -> bool {
-        self.mode == block.mode && self.type_name == block.type_name && self.name == block.name
+        self.mode == block.mode
+            && self.type_name == block.type_name
+            && self.name == block.name
+            && self.in_module(&block.module)
+    }
+
+    /// Whether it belongs to module instance `module` (the root: no module).
+    fn in_module(&self, module: &crate::addr::ModulePath) -> bool {
+        match &self.module {
+            None => module.is_root(),
+            Some(m) => !module.is_root() && *m == module.to_string(),
+        }
     }
 
     fn is(&self, addr: &InstanceAddr) -> bool {
-        self.mode == addr.resource.mode
+        self.in_module(&addr.resource.module)
+            && self.mode == addr.resource.mode
             && self.type_name == addr.resource.type_name
             && self.name == addr.resource.name
             && InstanceKey::from_json(&self.index) == addr.key
