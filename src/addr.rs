@@ -119,7 +119,8 @@ impl ModulePath {
     pub fn covers(&self, other: &ModulePath) -> bool {
         self.0.len() <= other.0.len()
             && self.0.iter().zip(&other.0).all(|(mine, theirs)| {
-                mine.name == theirs.name && (mine.key == InstanceKey::None || mine.key == theirs.key)
+                mine.name == theirs.name
+                    && (mine.key == InstanceKey::None || mine.key == theirs.key)
             })
     }
 
@@ -355,7 +356,8 @@ impl<'a> Parts<'a> {
                 .filter(|&c| rest[c..].starts_with(']'))
                 .ok_or_else(|| self.err("unbalanced brackets"))?
         } else {
-            rest.find(']').ok_or_else(|| self.err("unbalanced brackets"))?
+            rest.find(']')
+                .ok_or_else(|| self.err("unbalanced brackets"))?
         };
         let inner = &rest[1..close];
         let key = if let Ok(i) = inner.parse::<i64>() {

@@ -128,7 +128,11 @@ fn modules_plan_apply_replan_move_target_and_destroy() {
         "module.env[\"prod\"].aws_security_group.web",
         "aws_security_group.shared",
     ] {
-        assert!(plan.stdout.contains(&format!("# {addr} will be created")), "{addr}\n{}", plan.stdout);
+        assert!(
+            plan.stdout.contains(&format!("# {addr} will be created")),
+            "{addr}\n{}",
+            plan.stdout
+        );
     }
 
     // The JSON plan carries Terraform's module fields.
@@ -145,8 +149,14 @@ fn modules_plan_apply_replan_move_target_and_destroy() {
     let children = json["planned_values"]["root_module"]["child_modules"]
         .as_array()
         .unwrap();
-    let shown: Vec<&str> = children.iter().map(|c| c["address"].as_str().unwrap()).collect();
-    assert_eq!(shown, ["module.core", "module.env[\"dev\"]", "module.env[\"prod\"]"]);
+    let shown: Vec<&str> = children
+        .iter()
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shown,
+        ["module.core", "module.env[\"dev\"]", "module.env[\"prod\"]"]
+    );
     assert_eq!(children[0]["resources"].as_array().unwrap().len(), 3);
     assert_eq!(
         json["configuration"]["root_module"]["module_calls"]["env"]["source"],
@@ -173,8 +183,14 @@ fn modules_plan_apply_replan_move_target_and_destroy() {
         .find(|r| r["address"] == "aws_security_group.shared")
         .unwrap()["attributes"]["vpc_id"]
         .clone();
-    assert_eq!(shared_vpc.as_str().unwrap(), state_id(cwd, "module.core.aws_vpc.main"));
-    assert_eq!(state["outputs"]["env_subnets"]["value"]["prod"], "10.12.1.0/24");
+    assert_eq!(
+        shared_vpc.as_str().unwrap(),
+        state_id(cwd, "module.core.aws_vpc.main")
+    );
+    assert_eq!(
+        state["outputs"]["env_subnets"]["value"]["prod"],
+        "10.12.1.0/24"
+    );
     moto.expect_no_changes(cwd, &dir);
 
     // `state list` and `state show` take module addresses.
@@ -194,17 +210,30 @@ fn modules_plan_apply_replan_move_target_and_destroy() {
     write(&dir, &moved);
     let plan = moto.expect_plan(cwd, &dir, "Plan: 2 to add, 0 to change, 0 to destroy.");
     assert!(
-        plan.stdout.contains("# aws_vpc.extra has moved to module.extra.aws_vpc.main"),
+        plan.stdout
+            .contains("# aws_vpc.extra has moved to module.extra.aws_vpc.main"),
         "{}",
         plan.stdout
     );
-    assert!(!plan.stdout.contains("module.extra.aws_vpc.main will be created"), "{}", plan.stdout);
+    assert!(
+        !plan
+            .stdout
+            .contains("module.extra.aws_vpc.main will be created"),
+        "{}",
+        plan.stdout
+    );
     assert!(!plan.stdout.contains("destroyed"), "{}", plan.stdout);
 
     // --target module.extra: only that module's two new resources.
-    let targeted = ok(moto.run(cwd, &dir, &["apply", "--auto-approve", "--target", "module.extra"]));
+    let targeted = ok(moto.run(
+        cwd,
+        &dir,
+        &["apply", "--auto-approve", "--target", "module.extra"],
+    ));
     assert!(
-        targeted.stdout.contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."),
+        targeted
+            .stdout
+            .contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."),
         "{}",
         targeted.all()
     );
@@ -233,19 +262,44 @@ fn module_mistakes_are_reported_where_written() {
     let run = moto.run(cwd, &dir, &["plan"]);
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.stderr.contains("main.tf:2:12"), "{}", run.stderr);
-    assert!(run.stderr.contains("recon supports only local module sources"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("recon supports only local module sources"),
+        "{}",
+        run.stderr
+    );
 
     // A value the module's validation refuses: the rule in the module's file.
-    write(&dir, "module \"core\" {\n  source = \"./modules/net\"\n  cidr   = \"nonsense\"\n}\n");
+    write(
+        &dir,
+        "module \"core\" {\n  source = \"./modules/net\"\n  cidr   = \"nonsense\"\n}\n",
+    );
     let run = moto.run(cwd, &dir, &["plan"]);
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stderr.contains("cidr must be a CIDR block"), "{}", run.stderr);
-    assert!(run.stderr.contains("modules/net/main.tf:5:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cidr must be a CIDR block"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("modules/net/main.tf:5:"),
+        "{}",
+        run.stderr
+    );
 
     // An argument the module does not declare.
     write(&dir, "module \"core\" {\n  source = \"./modules/net\"\n  cidr   = \"10.0.0.0/16\"\n  nmae   = \"x\"\n}\n");
     let run = moto.run(cwd, &dir, &["plan"]);
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stderr.contains("module \"core\" has no variable \"nmae\""), "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean \"name\"?"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("module \"core\" has no variable \"nmae\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean \"name\"?"),
+        "{}",
+        run.stderr
+    );
 }

@@ -33,11 +33,7 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
     } else {
         ctx.vars(&stack, &super::VarArgs::default())?
     };
-    let stack = if stack.modules.is_empty() {
-        stack
-    } else {
-        crate::config::modules::expand(&stack, &vars)?
-    };
+    let stack = crate::config::modules::expand(stack, &vars)?;
     let Some(block) = stack.resources.get(&addr.resource) else {
         return Err(CliError::Failed(format!(
             "the stack has no resource block {}: write the block first, then import into it",

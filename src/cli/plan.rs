@@ -103,7 +103,7 @@ pub async fn make_plan(
     let (stack, graph) = if stack.modules.is_empty() {
         (stack, graph)
     } else {
-        let flat = crate::config::modules::expand(&stack, &vars)?;
+        let flat = crate::config::modules::expand(stack, &vars)?;
         let graph = ConfigGraph::build(&flat)?;
         (flat, graph)
     };

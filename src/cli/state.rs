@@ -325,15 +325,13 @@ fn parse_target(text: &str) -> Result<Target, CliError> {
         .parse()
         .map_err(|e| CliError::Failed(format!("{text}: {e}")))?;
     // `aws_vpc.x` names the resource with all its instances, as Terraform does.
-    Ok(
-        if addr.resource.is_module_only() {
-            Target::Module(addr)
-        } else if addr.key == InstanceKey::None && !text.trim_end().ends_with(']') {
-            Target::Resource(addr.resource)
-        } else {
-            Target::Instance(addr)
-        },
-    )
+    Ok(if addr.resource.is_module_only() {
+        Target::Module(addr)
+    } else if addr.key == InstanceKey::None && !text.trim_end().ends_with(']') {
+        Target::Resource(addr.resource)
+    } else {
+        Target::Instance(addr)
+    })
 }
 
 /// (from, to) instance pairs for `state mv`, checked: same type, target free.

@@ -7,14 +7,8 @@ use crate::plan::planner;
 pub fn run(ctx: &Ctx) -> Result<i32, CliError> {
     let (stack, _graph) = ctx.load_stack()?;
     // Module instances, with the variables the environment and tfvars files give.
-    let stack = if stack.modules.is_empty() {
-        stack
-    } else {
-        let vars = ctx.vars(&stack, &super::VarArgs::default())?;
-        let flat = crate::config::modules::expand(&stack, &vars)?;
-        crate::graph::ConfigGraph::build(&flat)?;
-        flat
-    };
+    let stack = ctx.expand_modules(stack)?;
+    crate::graph::ConfigGraph::build(&stack)?;
     let provider = AwsProvider::new(&Clients::offline());
     planner::validate(&stack, &provider)?;
     outln!("Success! The stack is valid.");

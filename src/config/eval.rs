@@ -201,11 +201,20 @@ impl<'a> Scope<'a> {
             return Ok(value.clone());
         }
         let Some(instance) = self.stack.instances.get(&self.module) else {
-            return Err(Diag::at(span, format!("{} is not a module instance of this stack", self.module), "here"));
+            return Err(Diag::at(
+                span,
+                format!("{} is not a module instance of this stack", self.module),
+                "here",
+            ));
         };
         let config = &instance.config;
         let Some(var) = config.variables.get(name) else {
-            return Err(undeclared(span, "variable", name, config.variables.keys().map(String::as_str)));
+            return Err(undeclared(
+                span,
+                "variable",
+                name,
+                config.variables.keys().map(String::as_str),
+            ));
         };
         let mut sensitive = var.sensitive;
         let given = match instance.call.arguments.get(name) {
@@ -219,8 +228,11 @@ impl<'a> Scope<'a> {
             }
             None => None,
         };
-        let value = super::vars::module_variable(config, var, given)
-            .map_err(|d| d.0.into_iter().next().unwrap_or_else(|| Diag::at(span, "invalid module variable", "here")))?;
+        let value = super::vars::module_variable(config, var, given).map_err(|d| {
+            d.0.into_iter()
+                .next()
+                .unwrap_or_else(|| Diag::at(span, "invalid module variable", "here"))
+        })?;
         if sensitive {
             self.sensitive_read.set(true);
         }
@@ -234,10 +246,20 @@ impl<'a> Scope<'a> {
     /// (`count`) / map (`for_each`) of objects. With `output` named right after a
     /// call without instances keys, only that output is evaluated. Returns the
     /// value and how many traversal steps it used.
-    fn module_value(&self, name: &str, output: Option<&str>, span: &Span) -> Result<(Value, usize), Diag> {
+    fn module_value(
+        &self,
+        name: &str,
+        output: Option<&str>,
+        span: &Span,
+    ) -> Result<(Value, usize), Diag> {
         let config = self.config();
         let Some(call) = config.modules.get(name) else {
-            return Err(undeclared(span, "module", name, config.modules.keys().map(String::as_str)));
+            return Err(undeclared(
+                span,
+                "module",
+                name,
+                config.modules.keys().map(String::as_str),
+            ));
         };
         // Modules not expanded (recon check evaluates them itself): unknown here.
         if call.child.is_none() || self.stack.instances.is_empty() {
@@ -264,8 +286,16 @@ impl<'a> Scope<'a> {
                 }
             }
             if let Some(n) = only.filter(|n| !out.contains_key(*n)) {
-                return Err(undeclared(span, "output", n, child.outputs.keys().map(String::as_str))
-                    .with_help(format!("module.{name} declares outputs: {}", child.outputs.keys().cloned().collect::<Vec<_>>().join(", "))));
+                return Err(undeclared(
+                    span,
+                    "output",
+                    n,
+                    child.outputs.keys().map(String::as_str),
+                )
+                .with_help(format!(
+                    "module.{name} declares outputs: {}",
+                    child.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                )));
             }
             Ok(Value::Object(out))
         };
@@ -537,8 +567,11 @@ impl Eval<'_, '_> {
             }
             ty => {
                 let name = attr(0).ok_or_else(|| need("TYPE.NAME"))?;
-                self.resource(ResourceAddr::managed(ty, name).in_module(&scope.module), &span)
-                    .map(|v| (v, 1))
+                self.resource(
+                    ResourceAddr::managed(ty, name).in_module(&scope.module),
+                    &span,
+                )
+                .map(|v| (v, 1))
             }
         }
     }

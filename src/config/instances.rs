@@ -127,4 +127,3 @@ pub fn expand_meta(
         each: None,
     }])
 }
-

@@ -533,14 +533,23 @@ impl Loader {
     fn block(&mut self, file: &Arc<SourceFile>, block: Block) {
         let span = Span::new(file, block.ident.span());
         let kind = block.ident.as_str().to_string();
-        if self.is_module && matches!(kind.as_str(), "provider" | "import" | "recon" | "moved" | "removed") {
+        if self.is_module
+            && matches!(
+                kind.as_str(),
+                "provider" | "import" | "recon" | "moved" | "removed"
+            )
+        {
             let help = match kind.as_str() {
                 "provider" => "a module uses its caller's provider configurations: declare them in the root stack and pass an alias with providers = { aws = aws.ALIAS }",
                 _ => "write it in the root stack, with the module's address (module.NAME.TYPE.NAME)",
             };
             self.errors.push(
-                Diag::at(&span, format!("a {kind} block is not allowed in a module"), "in a module")
-                    .with_help(help),
+                Diag::at(
+                    &span,
+                    format!("a {kind} block is not allowed in a module"),
+                    "in a module",
+                )
+                .with_help(help),
             );
             return;
         }
@@ -748,8 +757,8 @@ impl Loader {
             if let [(refs::Ref::Module(name, _), _)] = refs::references(item).as_slice() {
                 // Waiting for a module changes nothing in a static check.
                 if self.mode == LoadMode::Strict {
-                    let path = crate::addr::ModulePath::root()
-                        .child(name, crate::addr::InstanceKey::None);
+                    let path =
+                        crate::addr::ModulePath::root().child(name, crate::addr::InstanceKey::None);
                     out.push((
                         crate::addr::InstanceAddr::whole_module(path).resource,
                         item_span,
@@ -1093,8 +1102,14 @@ impl Loader {
         let mut out = Vec::new();
         let Expression::Object(obj) = &attr.value else {
             self.errors.push(
-                Diag::at(&Span::new(file, attr.value.span()), "providers must be a map", "expected { aws = aws.ALIAS }")
-                    .with_help("write providers = { aws = aws.west } (the module's provider = the caller's)"),
+                Diag::at(
+                    &Span::new(file, attr.value.span()),
+                    "providers must be a map",
+                    "expected { aws = aws.ALIAS }",
+                )
+                .with_help(
+                    "write providers = { aws = aws.west } (the module's provider = the caller's)",
+                ),
             );
             return out;
         };
@@ -1112,8 +1127,12 @@ impl Loader {
             match (parse(&key_text), parse(&value.expr().to_string())) {
                 (Some(inner), Some(outer)) => out.push((inner, outer, span)),
                 _ => self.errors.push(
-                    Diag::at(&span, "invalid providers entry", "expected aws or aws.ALIAS on both sides")
-                        .with_help("recon manages AWS: write providers = { aws = aws.ALIAS }"),
+                    Diag::at(
+                        &span,
+                        "invalid providers entry",
+                        "expected aws or aws.ALIAS on both sides",
+                    )
+                    .with_help("recon manages AWS: write providers = { aws = aws.ALIAS }"),
                 ),
             }
         }
@@ -1493,7 +1512,10 @@ mod tests {
             .map(|d| (d.message.clone(), d.location.clone().unwrap()))
             .collect();
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found[0].0.starts_with("module \"web\": cannot read"), "{found:?}");
+        assert!(
+            found[0].0.starts_with("module \"web\": cannot read"),
+            "{found:?}"
+        );
         assert_eq!(found[0].1, "main.tf:2:14");
         assert_eq!(
             found[1],

@@ -35,7 +35,10 @@ pub struct ModuleInstance {
 
 /// Loads the child configuration of every module call of `stack`, recursively.
 /// With `overlay` (a saved plan's copy), module files are taken from it.
-pub fn load_children(stack: &mut Stack, overlay: Option<&[(PathBuf, String)]>) -> Result<(), Diags> {
+pub fn load_children(
+    stack: &mut Stack,
+    overlay: Option<&[(PathBuf, String)]>,
+) -> Result<(), Diags> {
     let root = vec![stack.dir.clone()];
     load_calls(stack, overlay, &root)
 }
@@ -67,7 +70,9 @@ fn load_call(
     chain: &[PathBuf],
 ) -> Result<Stack, Diags> {
     let at_source = |message: String, help: &str| {
-        Diags::from(Diag::at(&call.source_span, message, "module source").with_help(help.to_string()))
+        Diags::from(
+            Diag::at(&call.source_span, message, "module source").with_help(help.to_string()),
+        )
     };
     if !call.is_local() {
         return Err(at_source(
@@ -78,11 +83,16 @@ fn load_call(
             "copy the module into the stack's tree and write source = \"./modules/NAME\" (a path starting with ./ or ../)",
         ));
     }
-    let help = "a local module source is a directory of .tf or .hcl files, relative to the calling module";
+    let help =
+        "a local module source is a directory of .tf or .hcl files, relative to the calling module";
     let dir = caller_dir.join(&call.source);
     let dir = dir.canonicalize().map_err(|e| {
         at_source(
-            format!("module \"{}\": cannot read {}: {e}", call.name, display_path(&dir)),
+            format!(
+                "module \"{}\": cannot read {}: {e}",
+                call.name,
+                display_path(&dir)
+            ),
             help,
         )
     })?;
@@ -103,7 +113,10 @@ fn load_call(
     }
     if chain.len() > MAX_DEPTH {
         return Err(at_source(
-            format!("module \"{}\": modules nest more than {MAX_DEPTH} deep", call.name),
+            format!(
+                "module \"{}\": modules nest more than {MAX_DEPTH} deep",
+                call.name
+            ),
             "flatten the module tree",
         ));
     }
@@ -124,7 +137,9 @@ fn load_call(
     };
     let mut child = Stack::parse_module(&dir, sources)?;
     if let Some(backend) = child.backend.take() {
-        child.terraform_ignored.push(("backend (in a module)".into(), backend.span));
+        child
+            .terraform_ignored
+            .push(("backend (in a module)".into(), backend.span));
     }
     let mut chain = chain.to_vec();
     chain.push(dir);
@@ -161,7 +176,10 @@ fn check_arguments(call: &ModuleCall, child: &Stack) -> Result<(), Diags> {
             errors.push(
                 Diag::at(
                     &call.span,
-                    format!("module \"{}\": no value for required variable \"{name}\"", call.name),
+                    format!(
+                        "module \"{}\": no value for required variable \"{name}\"",
+                        call.name
+                    ),
                     "argument missing",
                 )
                 .with_help(format!(
@@ -180,14 +198,31 @@ fn check_arguments(call: &ModuleCall, child: &Stack) -> Result<(), Diags> {
 
 /// The flat stack: every module instance's resources in `resources` with their
 /// path, `instances` filled in. `count` / `for_each` of a module call must be
-/// known from variables and locals.
-pub fn expand(root: &Stack, vars: &Object) -> Result<Stack, Diags> {
+/// known from variables and locals. A stack without modules is returned as it is.
+pub fn expand(root: Stack, vars: &Object) -> Result<Stack, Diags> {
+    if root.modules.is_empty() {
+        return Ok(root);
+    }
     let mut flat = root.clone();
+    let root = &root;
     let mut errors = Vec::new();
     let aliases: BTreeMap<Option<String>, Option<String>> = std::iter::once((None, None))
-        .chain(root.providers.iter().filter_map(|p| p.alias.clone()).map(|a| (Some(a.clone()), Some(a))))
+        .chain(
+            root.providers
+                .iter()
+                .filter_map(|p| p.alias.clone())
+                .map(|a| (Some(a.clone()), Some(a))),
+        )
         .collect();
-    expand_calls(&mut flat, root, &ModulePath::root(), vars, &[], &aliases, &mut errors);
+    expand_calls(
+        &mut flat,
+        root,
+        &ModulePath::root(),
+        vars,
+        &[],
+        &aliases,
+        &mut errors,
+    );
     if errors.is_empty() {
         Ok(flat)
     } else {
@@ -209,7 +244,11 @@ fn expand_calls(
 ) {
     for call in config.modules.values() {
         let Some(child) = call.child.clone() else {
-            errors.push(Diag::at(&call.span, format!("module \"{}\" was not loaded", call.name), "here"));
+            errors.push(Diag::at(
+                &call.span,
+                format!("module \"{}\" was not loaded", call.name),
+                "here",
+            ));
             continue;
         };
         let what = if path.is_root() {
@@ -238,7 +277,11 @@ fn expand_calls(
         };
         // What the call waits for, every block inside waits for too.
         let mut waits: Vec<(ResourceAddr, Span)> = inherited.to_vec();
-        waits.extend(call.depends_on.iter().map(|(a, s)| (under(path, a), s.clone())));
+        waits.extend(
+            call.depends_on
+                .iter()
+                .map(|(a, s)| (under(path, a), s.clone())),
+        );
         for instance in list {
             let here = path.child(&call.name, instance.key);
             flat.instances.insert(
@@ -279,7 +322,9 @@ fn module_aliases(call: &ModuleCall, child: &Stack, caller: &Aliases) -> Result<
     out.insert(None, caller.get(&None).cloned().flatten());
     for (inner, outer, span) in &call.providers {
         let Some(resolved) = caller.get(outer) else {
-            let shown = outer.as_deref().map_or("aws".to_string(), |a| format!("aws.{a}"));
+            let shown = outer
+                .as_deref()
+                .map_or("aws".to_string(), |a| format!("aws.{a}"));
             return Err(Diag::at(span, format!("module \"{}\": provider {shown} is not configured", call.name), "here")
                 .with_help("declare provider \"aws\" { alias = \"...\" } in the root stack (or pass it down from the caller)"));
         };
@@ -288,8 +333,18 @@ fn module_aliases(call: &ModuleCall, child: &Stack, caller: &Aliases) -> Result<
     for block in child.resources.values() {
         if !out.contains_key(&block.provider) {
             let alias = block.provider.clone().unwrap_or_default();
-            return Err(Diag::at(&block.span, format!("{}: provider aws.{alias} is not passed to module \"{}\"", block.addr, call.name), "here")
-                .with_help(format!("add providers = {{ aws.{alias} = aws.ALIAS }} to the module block at {}", call.span.location())));
+            return Err(Diag::at(
+                &block.span,
+                format!(
+                    "{}: provider aws.{alias} is not passed to module \"{}\"",
+                    block.addr, call.name
+                ),
+                "here",
+            )
+            .with_help(format!(
+                "add providers = {{ aws.{alias} = aws.ALIAS }} to the module block at {}",
+                call.span.location()
+            )));
         }
     }
     Ok(out)
@@ -323,8 +378,12 @@ fn address_attr(
     let kind = block.ident.as_str();
     let Some(attr) = block.body.get_attribute(name) else {
         errors.push(
-            Diag::at(span, format!("a {kind} block needs `{name}`"), "incomplete block")
-                .with_help(format!("write {kind} {{ from = aws_vpc.old ... }}")),
+            Diag::at(
+                span,
+                format!("a {kind} block needs `{name}`"),
+                "incomplete block",
+            )
+            .with_help(format!("write {kind} {{ from = aws_vpc.old ... }}")),
         );
         return None;
     };
@@ -333,8 +392,14 @@ fn address_attr(
         Ok(addr) => Some(addr),
         Err(e) => {
             errors.push(
-                Diag::at(&Span::new(file, attr.value.span()), format!("{kind} `{name}`: {}", e.reason), "not an address")
-                    .with_help("write TYPE.NAME, TYPE.NAME[KEY], module.NAME or module.NAME[KEY].TYPE.NAME"),
+                Diag::at(
+                    &Span::new(file, attr.value.span()),
+                    format!("{kind} `{name}`: {}", e.reason),
+                    "not an address",
+                )
+                .with_help(
+                    "write TYPE.NAME, TYPE.NAME[KEY], module.NAME or module.NAME[KEY].TYPE.NAME",
+                ),
             );
             None
         }
@@ -342,7 +407,12 @@ fn address_attr(
 }
 
 impl Moved {
-    pub fn read(file: &Arc<SourceFile>, block: &Block, span: &Span, errors: &mut Vec<Diag>) -> Option<Moved> {
+    pub fn read(
+        file: &Arc<SourceFile>,
+        block: &Block,
+        span: &Span,
+        errors: &mut Vec<Diag>,
+    ) -> Option<Moved> {
         let from = address_attr(file, block, "from", span, errors);
         let to = address_attr(file, block, "to", span, errors);
         let (from, to) = (from?, to?);
@@ -355,16 +425,27 @@ impl Moved {
             );
             return None;
         }
-        Some(Moved { from, to, span: span.clone() })
+        Some(Moved {
+            from,
+            to,
+            span: span.clone(),
+        })
     }
 }
 
 impl Removed {
-    pub fn read(file: &Arc<SourceFile>, block: &Block, span: &Span, errors: &mut Vec<Diag>) -> Option<Removed> {
+    pub fn read(
+        file: &Arc<SourceFile>,
+        block: &Block,
+        span: &Span,
+        errors: &mut Vec<Diag>,
+    ) -> Option<Removed> {
         let from = address_attr(file, block, "from", span, errors)?;
         let mut destroy = true;
         for structure in block.body.iter() {
-            let Structure::Block(b) = structure else { continue };
+            let Structure::Block(b) = structure else {
+                continue;
+            };
             if b.ident.as_str() != "lifecycle" {
                 continue;
             }
@@ -379,7 +460,11 @@ impl Removed {
                 }
             }
         }
-        Some(Removed { from, destroy, span: span.clone() })
+        Some(Removed {
+            from,
+            destroy,
+            span: span.clone(),
+        })
     }
 }
 
@@ -441,7 +526,7 @@ resource "aws_security_group" "sg" {
     fn expanded(root: &str) -> (tempfile::TempDir, Stack) {
         let (dir, stack) = tree(root);
         let vars = super::super::vars::resolve(&stack, &Default::default()).unwrap();
-        let flat = expand(&stack, &vars).unwrap();
+        let flat = expand(stack, &vars).unwrap();
         (dir, flat)
     }
 
@@ -460,9 +545,16 @@ resource "aws_security_group" "sg" {
                 "module.net[\"prod\"].aws_subnet.a",
             ]
         );
-        let block = &flat.resources[&"module.net[\"prod\"].aws_vpc.main".parse::<InstanceAddr>().unwrap().resource];
+        let block = &flat.resources[&"module.net[\"prod\"].aws_vpc.main"
+            .parse::<InstanceAddr>()
+            .unwrap()
+            .resource];
         // Spans point into the module's own file.
-        assert!(block.span.location().ends_with("modules/net/main.tf:9:1"), "{}", block.span.location());
+        assert!(
+            block.span.location().ends_with("modules/net/main.tf:9:1"),
+            "{}",
+            block.span.location()
+        );
     }
 
     #[test]
@@ -477,17 +569,32 @@ resource "aws_security_group" "sg" {
         };
         let dev: ModulePath = "module.net[\"dev\"]".parse().unwrap();
         let prod: ModulePath = "module.net[\"prod\"]".parse().unwrap();
-        values.insert(ResourceAddr::managed("aws_vpc", "main").in_module(&dev), vpc("dev"));
-        values.insert(ResourceAddr::managed("aws_vpc", "main").in_module(&prod), vpc("prod"));
+        values.insert(
+            ResourceAddr::managed("aws_vpc", "main").in_module(&dev),
+            vpc("dev"),
+        );
+        values.insert(
+            ResourceAddr::managed("aws_vpc", "main").in_module(&prod),
+            vpc("prod"),
+        );
         let eval = |path: &ModulePath, text: &str| {
             let scope = Scope::new(&flat, &vars, &values).in_module(path);
             scope.eval_in(&flat.files[0], &hcl_edit::parser::parse_expr(text).unwrap())
         };
         let root = ModulePath::root();
         assert_eq!(eval(&prod, "var.cidr").unwrap(), Value::from("10.2.0.0/16"));
-        assert_eq!(eval(&prod, "aws_vpc.main.id").unwrap(), Value::from("vpc-prod"));
-        assert_eq!(eval(&root, "module.net[\"dev\"].vpc_id").unwrap(), Value::from("vpc-dev"));
-        assert_eq!(eval(&root, "module.net[\"prod\"].cidr").unwrap(), Value::from("10.2.0.0/16"));
+        assert_eq!(
+            eval(&prod, "aws_vpc.main.id").unwrap(),
+            Value::from("vpc-prod")
+        );
+        assert_eq!(
+            eval(&root, "module.net[\"dev\"].vpc_id").unwrap(),
+            Value::from("vpc-dev")
+        );
+        assert_eq!(
+            eval(&root, "module.net[\"prod\"].cidr").unwrap(),
+            Value::from("10.2.0.0/16")
+        );
         // The KMS key is not planned yet: the module's tag is unknown, not wrong.
         let mut tags = Object::new();
         tags.insert("key".into(), Value::Unknown);
@@ -509,14 +616,20 @@ resource "aws_security_group" "sg" {
                 .collect()
         };
         // The subnet reads var.cidr (a literal per instance) and the VPC; not the key.
-        assert_eq!(deps("module.net[\"dev\"].aws_subnet.a"), ["module.net[\"dev\"].aws_vpc.main"]);
+        assert_eq!(
+            deps("module.net[\"dev\"].aws_subnet.a"),
+            ["module.net[\"dev\"].aws_vpc.main"]
+        );
         // The VPC reads var.tags, which refers to the key.
         assert_eq!(deps("module.net[\"dev\"].aws_vpc.main"), ["aws_kms_key.k"]);
         // The root group reads one output: that output of each instance (the key
         // is an expression), not the subnets.
         assert_eq!(
             deps("aws_security_group.sg"),
-            ["module.net[\"dev\"].aws_vpc.main", "module.net[\"prod\"].aws_vpc.main"]
+            [
+                "module.net[\"dev\"].aws_vpc.main",
+                "module.net[\"prod\"].aws_vpc.main"
+            ]
         );
     }
 
@@ -539,7 +652,10 @@ resource "aws_security_group" "sg" {
         assert_eq!(found[0].0, "module \"a\" has no variable \"cidrr\"");
         assert!(found[0].1.ends_with("main.tf:3:12"), "{found:?}");
         assert_eq!(err.0[0].help.as_deref(), Some("did you mean \"cidr\"?"));
-        assert_eq!(found[1].0, "module \"a\": no value for required variable \"cidr\"");
+        assert_eq!(
+            found[1].0,
+            "module \"a\": no value for required variable \"cidr\""
+        );
 
         // A module that calls itself.
         std::fs::write(
@@ -553,27 +669,48 @@ resource "aws_security_group" "sg" {
         )
         .unwrap();
         let err = Stack::load(dir.path()).unwrap_err();
-        assert!(err.0[0].message.starts_with("module \"again\" includes itself"), "{}", err.0[0].message);
+        assert!(
+            err.0[0]
+                .message
+                .starts_with("module \"again\" includes itself"),
+            "{}",
+            err.0[0].message
+        );
     }
 
     #[test]
     fn a_type_error_in_an_argument_is_reported_at_the_argument() {
         let (_dir, stack) = tree("module \"a\" {\n  source = \"./modules/net\"\n  cidr   = \"10.0.0.0/16\"\n  tags   = \"oops\"\n}\n");
-        let flat = expand(&stack, &Object::new()).unwrap();
+        let flat = expand(stack, &Object::new()).unwrap();
         let (vars, values) = (Object::new(), BTreeMap::new());
         let path: ModulePath = "module.a".parse().unwrap();
         let scope = Scope::new(&flat, &vars, &values).in_module(&path);
         let err = scope
-            .eval_in(&flat.files[0], &hcl_edit::parser::parse_expr("var.tags").unwrap())
+            .eval_in(
+                &flat.files[0],
+                &hcl_edit::parser::parse_expr("var.tags").unwrap(),
+            )
             .unwrap_err();
-        assert!(err.message.starts_with("invalid value for variable \"tags\""), "{}", err.message);
-        assert!(err.location.as_deref().unwrap_or_default().ends_with("main.tf:4:12"));
+        assert!(
+            err.message
+                .starts_with("invalid value for variable \"tags\""),
+            "{}",
+            err.message
+        );
+        assert!(err
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("main.tf:4:12"));
     }
 
     #[test]
     fn count_on_a_module_must_be_known_from_variables() {
         let (_dir, stack) = tree("resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\nmodule \"a\" {\n  source = \"./modules/net\"\n  count  = length(aws_vpc.v.id)\n  cidr   = \"10.0.0.0/16\"\n}\n");
-        let err = expand(&stack, &Object::new()).unwrap_err();
-        assert_eq!(err.0[0].message, "module.a: count depends on values known only after apply");
+        let err = expand(stack, &Object::new()).unwrap_err();
+        assert_eq!(
+            err.0[0].message,
+            "module.a: count depends on values known only after apply"
+        );
     }
 }

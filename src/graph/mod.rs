@@ -171,7 +171,14 @@ impl<'a> Builder<'a> {
             let has_count = block.count.is_some();
             let has_each = block.for_each.is_some();
             for meta in [&block.count, &block.for_each].into_iter().flatten() {
-                b.refs(module, me, &meta.file, refs::references(&meta.expr), false, false);
+                b.refs(
+                    module,
+                    me,
+                    &meta.file,
+                    refs::references(&meta.expr),
+                    false,
+                    false,
+                );
             }
             b.refs(
                 module,
@@ -289,7 +296,10 @@ impl<'a> Builder<'a> {
                 Some(o) => {
                     let text = format!("module.{name}.{o}");
                     let names = config.outputs.keys().map(String::as_str);
-                    self.errors.push(undeclared(span, "output", &text, o, names, |s| format!("module.{name}.{s}")));
+                    self.errors
+                        .push(undeclared(span, "output", &text, o, names, |s| {
+                            format!("module.{name}.{s}")
+                        }));
                     return;
                 }
                 None => config.outputs.keys().cloned().collect(),

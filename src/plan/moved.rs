@@ -12,7 +12,10 @@ use crate::state::State;
 #[derive(Clone, Debug, PartialEq)]
 pub enum StateEdit {
     /// The object at `from` is now at `to` (a `moved` block).
-    Moved { from: InstanceAddr, to: InstanceAddr },
+    Moved {
+        from: InstanceAddr,
+        to: InstanceAddr,
+    },
     /// The object leaves state and stays in AWS (`removed` with `destroy = false`).
     Forgotten(InstanceAddr),
 }
@@ -55,7 +58,8 @@ pub fn plan_edits(stack: &Stack, state: &State) -> Result<(State, Vec<StateEdit>
                     .iter()
                     .find(|m| endpoint_matches(&m.from, from))
                     .map(|m| m.span.clone());
-                let message = format!("cannot move {from} to {to}: the state already has an object at {to}");
+                let message =
+                    format!("cannot move {from} to {to}: the state already has an object at {to}");
                 let help = format!("the move would lose one of the two objects: `recon state rm {to}` (it stays in AWS) or delete the moved block");
                 errors.push(match span {
                     Some(span) => Diag::at(&span, message, "this moved block").with_help(help),
@@ -135,7 +139,11 @@ fn rewrite(m: &Moved, addr: &InstanceAddr) -> Option<InstanceAddr> {
 
 /// `addr` after a move from `from` to `to` (a resource, an instance, or a
 /// module), if the move applies to it: `state mv` and `moved` blocks alike.
-pub fn moved_address(from: &InstanceAddr, to: &InstanceAddr, addr: &InstanceAddr) -> Option<InstanceAddr> {
+pub fn moved_address(
+    from: &InstanceAddr,
+    to: &InstanceAddr,
+    addr: &InstanceAddr,
+) -> Option<InstanceAddr> {
     let m = Endpoints { from, to };
     if m.from.resource.is_module_only() {
         let rest = rewrite_path(&m.from, addr)?;
@@ -143,7 +151,9 @@ pub fn moved_address(from: &InstanceAddr, to: &InstanceAddr, addr: &InstanceAddr
         let from_last = m.from.resource.module.0.len() - 1;
         // `module.a` → `module.b` keeps each instance's key.
         if let (Some(last), Some(key)) = (steps.last_mut(), addr.resource.module.0.get(from_last)) {
-            if last.key == InstanceKey::None && m.from.resource.module.0[from_last].key == InstanceKey::None {
+            if last.key == InstanceKey::None
+                && m.from.resource.module.0[from_last].key == InstanceKey::None
+            {
                 last.key = key.key.clone();
             }
         }
@@ -158,7 +168,9 @@ pub fn moved_address(from: &InstanceAddr, to: &InstanceAddr, addr: &InstanceAddr
     }
     match (&m.from.key, &addr.key) {
         // A whole resource: every instance keeps its key.
-        (InstanceKey::None, key) if m.to.key == InstanceKey::None => Some(m.to.resource.instance(key.clone())),
+        (InstanceKey::None, key) if m.to.key == InstanceKey::None => {
+            Some(m.to.resource.instance(key.clone()))
+        }
         (InstanceKey::None, InstanceKey::None) => Some(m.to.clone()),
         (from, key) if from == key => Some(m.to.clone()),
         _ => None,
@@ -187,15 +199,25 @@ fn check_moves(stack: &Stack) -> Vec<Diag> {
     for (i, m) in stack.moved.iter().enumerate() {
         if let Some(first) = stack.moved[..i].iter().find(|o| o.from == m.from) {
             errors.push(
-                Diag::at(&m.span, format!("ambiguous moved blocks: {} is moved twice", m.from), "moved again here")
-                    .with_help(format!("the first moved block from {} is at {}; keep one", m.from, first.span.location())),
+                Diag::at(
+                    &m.span,
+                    format!("ambiguous moved blocks: {} is moved twice", m.from),
+                    "moved again here",
+                )
+                .with_help(format!(
+                    "the first moved block from {} is at {}; keep one",
+                    m.from,
+                    first.span.location()
+                )),
             );
         }
         // Follow the chain from this block: back at its `from` is a cycle.
         let mut chain = vec![m.from.to_string(), m.to.to_string()];
         let mut at = m.to.clone();
         for _ in 0..stack.moved.len() {
-            let Some(next) = stack.moved.iter().find(|o| o.from == at) else { break };
+            let Some(next) = stack.moved.iter().find(|o| o.from == at) else {
+                break;
+            };
             at = next.to.clone();
             chain.push(at.to_string());
             if at == m.from {
@@ -207,7 +229,14 @@ fn check_moves(stack: &Stack) -> Vec<Diag> {
             }
         }
         if m.from == m.to {
-            errors.push(Diag::at(&m.span, format!("moved block from {} to itself", m.from), "here").with_help("remove it"));
+            errors.push(
+                Diag::at(
+                    &m.span,
+                    format!("moved block from {} to itself", m.from),
+                    "here",
+                )
+                .with_help("remove it"),
+            );
         }
         if still_declared(stack, &m.from) {
             errors.push(
@@ -252,7 +281,11 @@ mod tests {
     use crate::value::Object;
 
     fn stack(src: &str) -> Stack {
-        Stack::from_sources(std::path::Path::new("."), vec![("main.tf".into(), src.to_string())]).unwrap()
+        Stack::from_sources(
+            std::path::Path::new("."),
+            vec![("main.tf".into(), src.to_string())],
+        )
+        .unwrap()
     }
 
     fn state(addrs: &[&str]) -> State {
@@ -261,7 +294,11 @@ mod tests {
             let addr: InstanceAddr = a.parse().unwrap();
             let mut obj = Object::new();
             obj.insert("id".into(), crate::value::Value::from(a.to_string()));
-            let deps: Vec<InstanceAddr> = if *a == "aws_subnet.s" { vec!["aws_vpc.a".parse().unwrap()] } else { Vec::new() };
+            let deps: Vec<InstanceAddr> = if *a == "aws_subnet.s" {
+                vec!["aws_vpc.a".parse().unwrap()]
+            } else {
+                Vec::new()
+            };
             state.upsert(ResourceState::from_object(&addr, &obj, &deps, false).unwrap());
         }
         state
@@ -276,8 +313,13 @@ mod tests {
         let s = stack("moved {\n  from = aws_vpc.a\n  to   = module.net[\"x\"].aws_vpc.main\n}\n");
         let (edited, edits) = plan_edits(&s, &state(&["aws_vpc.a", "aws_subnet.s"])).unwrap();
         assert_eq!(edits.len(), 1);
-        assert_eq!(addrs(&edited), ["aws_subnet.s", "module.net[\"x\"].aws_vpc.main"]);
-        let moved = edited.get(&"module.net[\"x\"].aws_vpc.main".parse().unwrap()).unwrap();
+        assert_eq!(
+            addrs(&edited),
+            ["aws_subnet.s", "module.net[\"x\"].aws_vpc.main"]
+        );
+        let moved = edited
+            .get(&"module.net[\"x\"].aws_vpc.main".parse().unwrap())
+            .unwrap();
         assert_eq!(moved.module.as_deref(), Some("module.net[\"x\"]"));
         assert_eq!(moved.addr().to_string(), "module.net[\"x\"].aws_vpc.main");
         let subnet = edited.get(&"aws_subnet.s".parse().unwrap()).unwrap();
@@ -287,8 +329,12 @@ mod tests {
     #[test]
     fn chains_and_module_renames_follow_through() {
         let s = stack("moved {\n  from = module.old\n  to   = module.new\n}\nmoved {\n  from = aws_vpc.a\n  to   = aws_vpc.b\n}\nmoved {\n  from = aws_vpc.b\n  to   = aws_vpc.c\n}\n");
-        let (edited, _) = plan_edits(&s, &state(&["aws_vpc.a", "module.old[\"k\"].aws_vpc.v[1]"])).unwrap();
-        assert_eq!(addrs(&edited), ["aws_vpc.c", "module.new[\"k\"].aws_vpc.v[1]"]);
+        let (edited, _) =
+            plan_edits(&s, &state(&["aws_vpc.a", "module.old[\"k\"].aws_vpc.v[1]"])).unwrap();
+        assert_eq!(
+            addrs(&edited),
+            ["aws_vpc.c", "module.new[\"k\"].aws_vpc.v[1]"]
+        );
     }
 
     #[test]
@@ -296,24 +342,39 @@ mod tests {
         let cyc = stack("moved {\n  from = aws_vpc.a\n  to   = aws_vpc.b\n}\nmoved {\n  from = aws_vpc.b\n  to   = aws_vpc.a\n}\n");
         let err = plan_edits(&cyc, &state(&[])).unwrap_err();
         assert_eq!(err.0.len(), 1, "{:?}", err.0);
-        assert_eq!(err.0[0].message, "cyclic moved blocks: aws_vpc.a -> aws_vpc.b -> aws_vpc.a");
+        assert_eq!(
+            err.0[0].message,
+            "cyclic moved blocks: aws_vpc.a -> aws_vpc.b -> aws_vpc.a"
+        );
         assert_eq!(err.0[0].location.as_deref(), Some("main.tf:1:1"));
 
         let taken = stack("moved {\n  from = aws_vpc.a\n  to   = aws_vpc.b\n}\n");
         let err = plan_edits(&taken, &state(&["aws_vpc.a", "aws_vpc.b"])).unwrap_err();
-        assert_eq!(err.0[0].message, "cannot move aws_vpc.a to aws_vpc.b: the state already has an object at aws_vpc.b");
+        assert_eq!(
+            err.0[0].message,
+            "cannot move aws_vpc.a to aws_vpc.b: the state already has an object at aws_vpc.b"
+        );
 
         let declared = stack("resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n}\nmoved {\n  from = aws_vpc.a\n  to   = aws_vpc.b\n}\n");
         let err = plan_edits(&declared, &state(&[])).unwrap_err();
-        assert_eq!(err.0[0].message, "moved object still exists: aws_vpc.a is still in the configuration");
+        assert_eq!(
+            err.0[0].message,
+            "moved object still exists: aws_vpc.a is still in the configuration"
+        );
         assert_eq!(err.0[0].location.as_deref(), Some("main.tf:4:1"));
     }
 
     #[test]
     fn removed_without_destroy_forgets_and_with_destroy_leaves_it_to_the_plan() {
         let s = stack("removed {\n  from = module.net\n  lifecycle {\n    destroy = false\n  }\n}\nremoved {\n  from = aws_vpc.gone\n}\n");
-        let (edited, edits) = plan_edits(&s, &state(&["module.net.aws_vpc.v", "aws_vpc.gone"])).unwrap();
-        assert_eq!(edits, [StateEdit::Forgotten("module.net.aws_vpc.v".parse().unwrap())]);
+        let (edited, edits) =
+            plan_edits(&s, &state(&["module.net.aws_vpc.v", "aws_vpc.gone"])).unwrap();
+        assert_eq!(
+            edits,
+            [StateEdit::Forgotten(
+                "module.net.aws_vpc.v".parse().unwrap()
+            )]
+        );
         assert_eq!(addrs(&edited), ["aws_vpc.gone"]);
     }
 }
