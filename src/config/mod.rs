@@ -268,17 +268,7 @@ impl Stack {
 
     /// A child module's own files, as a module (no backend, no provider blocks).
     fn parse_module(dir: &Path, sources: Vec<(PathBuf, String)>) -> Result<Stack, Diags> {
-        let mut loader = Loader::new(dir, LoadMode::Strict);
-        loader.is_module = true;
-        for (path, text) in sources {
-            loader.file(path, text);
-        }
-        loader.finish();
-        if loader.errors.is_empty() {
-            Ok(loader.stack)
-        } else {
-            Err(Diags(loader.errors))
-        }
+        Stack::parse_as(dir, sources, LoadMode::Strict, true)
     }
 
     /// The configuration of module instance `path` (the root stack for the root).
@@ -303,7 +293,17 @@ impl Stack {
         } else {
             LoadMode::Strict
         };
+        Stack::parse_as(dir, sources, mode, false)
+    }
+
+    fn parse_as(
+        dir: &Path,
+        sources: Vec<(PathBuf, String)>,
+        mode: LoadMode,
+        is_module: bool,
+    ) -> Result<Stack, Diags> {
         let mut loader = Loader::new(dir, mode);
+        loader.is_module = is_module;
         for (path, text) in sources {
             loader.file(path, text);
         }
@@ -1323,7 +1323,16 @@ impl Loader {
             );
             return;
         };
-        let Some(target) = refs::static_instance_ref(&to.value) else {
+        // `module.NAME[KEY].TYPE.NAME` is read as the address it is written as.
+        let in_module = || {
+            let text = to.value.to_string();
+            text.trim()
+                .starts_with("module.")
+                .then(|| text.trim().parse::<crate::addr::InstanceAddr>().ok())
+                .flatten()
+                .filter(|a| !a.resource.is_module_only())
+        };
+        let Some(target) = refs::static_instance_ref(&to.value).or_else(in_module) else {
             self.errors.push(
                 Diag::at(
                     &Span::new(file, to.value.span()),

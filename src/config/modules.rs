@@ -705,6 +705,18 @@ resource "aws_security_group" "sg" {
     }
 
     #[test]
+    fn import_blocks_and_moved_blocks_take_module_addresses() {
+        let root = format!("{ROOT}\nimport {{\n  to = module.net[\"dev\"].aws_vpc.main\n  id = \"vpc-1\"\n}}\nmoved {{\n  from = module.old\n  to   = module.net\n}}\n");
+        let (_dir, stack) = tree(&root);
+        assert_eq!(
+            stack.imports[0].to.to_string(),
+            "module.net[\"dev\"].aws_vpc.main"
+        );
+        assert!(stack.moved[0].from.resource.is_module_only());
+        assert_eq!(stack.moved[0].to.to_string(), "module.net");
+    }
+
+    #[test]
     fn count_on_a_module_must_be_known_from_variables() {
         let (_dir, stack) = tree("resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\nmodule \"a\" {\n  source = \"./modules/net\"\n  count  = length(aws_vpc.v.id)\n  cidr   = \"10.0.0.0/16\"\n}\n");
         let err = expand(stack, &Object::new()).unwrap_err();

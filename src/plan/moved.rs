@@ -146,7 +146,7 @@ pub fn moved_address(
 ) -> Option<InstanceAddr> {
     let m = Endpoints { from, to };
     if m.from.resource.is_module_only() {
-        let rest = rewrite_path(&m.from, addr)?;
+        let rest = rewrite_path(m.from, addr)?;
         let mut steps = m.to.resource.module.0.clone();
         let from_last = m.from.resource.module.0.len() - 1;
         // `module.a` → `module.b` keeps each instance's key.
