@@ -490,7 +490,8 @@ impl Run<'_> {
             .ok_or_else(|| format!("{} is not in the configuration", change.addr))?;
         // depends_on holds every block the configuration refers to (through locals too).
         let values = self.values_of(&change.depends_on);
-        let scope = Scope::new(self.ctx.stack, self.ctx.vars, &values);
+        let scope =
+            Scope::new(self.ctx.stack, self.ctx.vars, &values).in_module(&block.addr.module);
         let (count_index, each) = match &change.addr.key {
             InstanceKey::None => (None, None),
             InstanceKey::Int(i) => (Some(*i), None),

@@ -10,6 +10,7 @@ use crate::apply::{check_guards, Applier, ApplyOptions, Controls};
 use crate::plan::PlanOptions;
 use crate::policy::Severity;
 use crate::provider::DataLoss;
+use crate::state::State;
 use clap::Args;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -202,6 +203,7 @@ async fn execute(
         return Ok(EXIT_ERROR);
     }
     outln!();
+    let (state, state_exists) = persist_state_edits(&planned).await?;
     let progress = Progress::new(ctx.color);
     let applier = Applier {
         stack: &planned.stack,
@@ -226,8 +228,8 @@ async fn execute(
     let summary = applier
         .apply_with(
             plan,
-            planned.state.clone(),
-            planned.state_exists,
+            state,
+            state_exists,
             &planned.output.values,
             &opts,
             controls,
@@ -339,6 +341,28 @@ async fn persist_resolved(planned: &Planned) -> Result<(), CliError> {
         .write(&state, expected.as_ref().map(|(l, s)| (l.as_str(), *s)))
         .await
         .map_err(|e| CliError::Failed(e.to_string()))
+}
+
+/// Makes the plan's `moved` / `removed` edits in state and writes it, before any
+/// resource is touched; returns the state the rest of the apply starts from.
+async fn persist_state_edits(planned: &Planned) -> Result<(State, bool), CliError> {
+    let edits = &planned.output.plan.state_edits;
+    let mut state = planned.state.clone();
+    if edits.is_empty() {
+        return Ok((state, planned.state_exists));
+    }
+    let expected = planned
+        .state_exists
+        .then(|| (state.lineage.clone(), state.serial));
+    crate::plan::moved::replay(edits, &mut state);
+    state.bump_serial();
+    planned
+        .backend
+        .write(&state, expected.as_ref().map(|(l, s)| (l.as_str(), *s)))
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    outln!("State: {} address change(s) recorded.", edits.len());
+    Ok((state, true))
 }
 
 async fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {

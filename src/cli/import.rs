@@ -26,6 +26,14 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
             "{addr}: data sources are read, not imported"
         )));
     }
+    // Provider blocks and module instances may use variables: those from the
+    // environment and tfvars.
+    let vars = if stack.providers.is_empty() && stack.modules.is_empty() {
+        crate::value::Object::new()
+    } else {
+        ctx.vars(&stack, &super::VarArgs::default())?
+    };
+    let stack = crate::config::modules::expand(stack, &vars)?;
     let Some(block) = stack.resources.get(&addr.resource) else {
         return Err(CliError::Failed(format!(
             "the stack has no resource block {}: write the block first, then import into it",
@@ -49,12 +57,6 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<i32, CliError> {
             "{addr} does not match its block: import it as {want}"
         )));
     }
-    // Provider blocks may use variables: those from the environment and tfvars.
-    let vars = if stack.providers.is_empty() {
-        crate::value::Object::new()
-    } else {
-        ctx.vars(&stack, &super::VarArgs::default())?
-    };
     let provider = ctx.provider(&stack, &vars).await?;
     let alias = block.provider.clone();
     let rtype = crate::provider::Provider::resource_in(

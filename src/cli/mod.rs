@@ -381,6 +381,16 @@ impl Ctx {
         Ok((stack, graph))
     }
 
+    /// The stack with its module instances, for commands that take no `--var`
+    /// (variables from the environment and tfvars files).
+    pub fn expand_modules(&self, stack: Stack) -> Result<Stack, CliError> {
+        if stack.modules.is_empty() {
+            return Ok(stack);
+        }
+        let vars = self.vars(&stack, &VarArgs::default())?;
+        Ok(crate::config::modules::expand(stack, &vars)?)
+    }
+
     pub fn vars(&self, stack: &Stack, args: &VarArgs) -> Result<Object, CliError> {
         // Terraform's own files first (terraform.tfvars, *.auto.tfvars), then an
         // environment's `<NAME>.tfvars`, so that --var-file and --var override them.

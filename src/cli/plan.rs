@@ -99,6 +99,14 @@ pub async fn make_plan(
     vars: Object,
     opts: &PlanOptions,
 ) -> Result<Planned, CliError> {
+    // Module instances need the variables: the flat stack and its graph.
+    let (stack, graph) = if stack.modules.is_empty() {
+        (stack, graph)
+    } else {
+        let flat = crate::config::modules::expand(stack, &vars)?;
+        let graph = ConfigGraph::build(&flat)?;
+        (flat, graph)
+    };
     let provider = ctx.provider(&stack, &vars).await?;
     let backend = ctx.backend(&stack).await?;
     let (mut state, state_exists) = ctx.read_state_locked(&backend).await?;

@@ -303,10 +303,11 @@ pub(super) fn not_found(address: &str, state: &State) -> CliError {
     ))
 }
 
-/// A resource (every instance) or one instance.
+/// A resource (every instance), one instance, or a module (everything in it).
 enum Target {
     Resource(ResourceAddr),
     Instance(InstanceAddr),
+    Module(InstanceAddr),
 }
 
 impl Target {
@@ -314,6 +315,7 @@ impl Target {
         match self {
             Target::Resource(r) => addr.resource == *r,
             Target::Instance(i) => addr == i,
+            Target::Module(m) => m.covers(addr),
         }
     }
 }
@@ -323,13 +325,13 @@ fn parse_target(text: &str) -> Result<Target, CliError> {
         .parse()
         .map_err(|e| CliError::Failed(format!("{text}: {e}")))?;
     // `aws_vpc.x` names the resource with all its instances, as Terraform does.
-    Ok(
-        if addr.key == InstanceKey::None && !text.trim_end().ends_with(']') {
-            Target::Resource(addr.resource)
-        } else {
-            Target::Instance(addr)
-        },
-    )
+    Ok(if addr.resource.is_module_only() {
+        Target::Module(addr)
+    } else if addr.key == InstanceKey::None && !text.trim_end().ends_with(']') {
+        Target::Resource(addr.resource)
+    } else {
+        Target::Instance(addr)
+    })
 }
 
 /// (from, to) instance pairs for `state mv`, checked: same type, target free.
@@ -341,6 +343,17 @@ fn plan_move(
     let source = parse_target(from)?;
     let dest = parse_target(to)?;
     let moves: Vec<(InstanceAddr, InstanceAddr)> = match (&source, &dest) {
+        (Target::Module(f), Target::Module(t)) => state
+            .resources
+            .iter()
+            .map(|r| r.addr())
+            .filter_map(|a| crate::plan::moved::moved_address(f, t, &a).map(|to| (a, to)))
+            .collect(),
+        (Target::Module(_), _) | (_, Target::Module(_)) => {
+            return Err(CliError::Failed(format!(
+                "cannot move {from} to {to}: a module moves to a module, a resource to a resource"
+            )))
+        }
         (Target::Resource(f), Target::Resource(t)) => state
             .resources
             .iter()
@@ -406,23 +419,15 @@ fn plan_move(
 }
 
 fn rename(state: &mut State, moves: &[(InstanceAddr, InstanceAddr)]) {
-    let mut taken: Vec<ResourceState> = moves.iter().filter_map(|(f, _)| state.remove(f)).collect();
-    for (r, (_, to)) in taken.iter_mut().zip(moves) {
-        r.address = to.to_string();
-        r.name = to.resource.name.clone();
-        r.index = to.key.to_json();
-    }
-    for r in taken {
-        state.upsert(r);
-    }
-    // Dependencies name instances: follow the rename so deletes keep their order.
-    for r in &mut state.resources {
-        for dep in &mut r.dependencies {
-            if let Some((_, to)) = moves.iter().find(|(f, _)| f.to_string() == *dep) {
-                *dep = to.to_string();
-            }
-        }
-    }
+    use crate::plan::moved::{replay, StateEdit};
+    let edits: Vec<StateEdit> = moves
+        .iter()
+        .map(|(from, to)| StateEdit::Moved {
+            from: from.clone(),
+            to: to.clone(),
+        })
+        .collect();
+    replay(&edits, state);
 }
 
 /// Terraform's `state show` layout: the instance as a block, sensitive values hidden.

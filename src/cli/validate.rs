@@ -6,6 +6,9 @@ use crate::plan::planner;
 
 pub fn run(ctx: &Ctx) -> Result<i32, CliError> {
     let (stack, _graph) = ctx.load_stack()?;
+    // Module instances, with the variables the environment and tfvars files give.
+    let stack = ctx.expand_modules(stack)?;
+    crate::graph::ConfigGraph::build(&stack)?;
     let provider = AwsProvider::new(&Clients::offline());
     planner::validate(&stack, &provider)?;
     outln!("Success! The stack is valid.");

@@ -4,7 +4,7 @@
 
 use super::functions::{self, FnContext};
 use super::{Expr, Stack};
-use crate::addr::ResourceAddr;
+use crate::addr::{InstanceKey, ModulePath, ResourceAddr};
 use crate::diag::{did_you_mean, Diag, SourceFile, Span};
 use crate::value::{format_number, Object, Value};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -29,7 +29,10 @@ pub trait Extension {
 /// The names an expression can see.
 pub struct Scope<'a> {
     pub stack: &'a Stack,
+    /// The root stack's variables (a module's come from its call's arguments).
     pub vars: &'a Object,
+    /// The module instance whose names this scope sees (the root by default).
+    pub module: ModulePath,
     /// Each resource block's value: an object, a list (count) or a map (for_each).
     pub resources: &'a BTreeMap<ResourceAddr, Value>,
     pub count_index: Option<i64>,
@@ -45,6 +48,8 @@ pub struct Scope<'a> {
     sensitive_locals: RefCell<std::collections::BTreeSet<String>>,
     locals: RefCell<BTreeMap<String, Value>>,
     active_locals: RefCell<Vec<String>>,
+    /// Variables of the module instance, once evaluated, and whether each is sensitive.
+    module_vars: RefCell<BTreeMap<String, (Value, bool)>>,
 }
 
 type EvalResult = Result<Value, Diag>;
@@ -58,6 +63,7 @@ impl<'a> Scope<'a> {
         Scope {
             stack,
             vars,
+            module: ModulePath::root(),
             resources,
             count_index: None,
             each: None,
@@ -68,7 +74,24 @@ impl<'a> Scope<'a> {
             sensitive_locals: Default::default(),
             locals: RefCell::new(BTreeMap::new()),
             active_locals: RefCell::new(Vec::new()),
+            module_vars: RefCell::new(BTreeMap::new()),
         }
+    }
+
+    /// The names of module instance `module` (its variables, locals, resources and
+    /// calls), with the same values of blocks.
+    pub fn in_module(&self, module: &ModulePath) -> Scope<'a> {
+        let mut scope = Scope::new(self.stack, self.vars, self.resources);
+        scope.module = module.clone();
+        scope.extension = self.extension;
+        scope.self_value = self.self_value;
+        scope.sensitive_read = self.sensitive_read.clone();
+        scope
+    }
+
+    /// The configuration this scope's names are declared in.
+    pub fn config(&self) -> &'a Stack {
+        self.stack.config_at(&self.module)
     }
 
     /// The same names, for one instance of a `count` / `for_each` block.
@@ -80,6 +103,7 @@ impl<'a> Scope<'a> {
         Scope {
             stack: self.stack,
             vars: self.vars,
+            module: self.module.clone(),
             resources: self.resources,
             count_index,
             each,
@@ -90,6 +114,7 @@ impl<'a> Scope<'a> {
             sensitive_locals: RefCell::new(self.sensitive_locals.borrow().clone()),
             locals: RefCell::new(self.locals.borrow().clone()),
             active_locals: RefCell::new(Vec::new()),
+            module_vars: RefCell::new(self.module_vars.borrow().clone()),
         }
     }
 
@@ -133,12 +158,13 @@ impl<'a> Scope<'a> {
             }
             return Ok(v.clone());
         }
-        let Some(local) = self.stack.locals.get(name) else {
+        let config = self.config();
+        let Some(local) = config.locals.get(name) else {
             return Err(undeclared(
                 span,
                 "local value",
                 name,
-                self.stack.locals.keys().map(String::as_str),
+                config.locals.keys().map(String::as_str),
             ));
         };
         if self.active_locals.borrow().iter().any(|n| n == name) {
@@ -150,7 +176,7 @@ impl<'a> Scope<'a> {
         }
         self.active_locals.borrow_mut().push(name.to_string());
         // Locals see neither count nor each: evaluate in a plain scope.
-        let plain = Scope::new(self.stack, self.vars, self.resources);
+        let plain = Scope::new(self.stack, self.vars, self.resources).in_module(&self.module);
         let value = plain.eval(&local.expr);
         self.active_locals.borrow_mut().pop();
         let value = value?;
@@ -162,6 +188,146 @@ impl<'a> Scope<'a> {
             .borrow_mut()
             .insert(name.to_string(), value.clone());
         Ok(value)
+    }
+
+    /// A variable of this module instance: the call's argument, evaluated where
+    /// the call is written (with the instance's `count.index` / `each`), else the
+    /// default; converted to its type and validated.
+    fn module_var(&self, name: &str, span: &Span) -> EvalResult {
+        if let Some((value, sensitive)) = self.module_vars.borrow().get(name) {
+            if *sensitive {
+                self.sensitive_read.set(true);
+            }
+            return Ok(value.clone());
+        }
+        let Some(instance) = self.stack.instances.get(&self.module) else {
+            return Err(Diag::at(
+                span,
+                format!("{} is not a module instance of this stack", self.module),
+                "here",
+            ));
+        };
+        let config = &instance.config;
+        let Some(var) = config.variables.get(name) else {
+            return Err(undeclared(
+                span,
+                "variable",
+                name,
+                config.variables.keys().map(String::as_str),
+            ));
+        };
+        let mut sensitive = var.sensitive;
+        let given = match instance.call.arguments.get(name) {
+            Some(expr) => {
+                let caller = Scope::new(self.stack, self.vars, self.resources)
+                    .in_module(&self.module.parent())
+                    .for_instance(instance.count_index, instance.each.clone());
+                let value = caller.eval(expr)?;
+                sensitive |= caller.take_sensitive();
+                Some((value, expr.span()))
+            }
+            None => None,
+        };
+        let value = super::vars::module_variable(config, var, given).map_err(|d| {
+            d.0.into_iter()
+                .next()
+                .unwrap_or_else(|| Diag::at(span, "invalid module variable", "here"))
+        })?;
+        if sensitive {
+            self.sensitive_read.set(true);
+        }
+        self.module_vars
+            .borrow_mut()
+            .insert(name.to_string(), (value.clone(), sensitive));
+        Ok(value)
+    }
+
+    /// `module.NAME`: the outputs of its instance(s), as an object, or a list
+    /// (`count`) / map (`for_each`) of objects. With `output` named right after a
+    /// call without instances keys, only that output is evaluated. Returns the
+    /// value and how many traversal steps it used.
+    fn module_value(
+        &self,
+        name: &str,
+        output: Option<&str>,
+        span: &Span,
+    ) -> Result<(Value, usize), Diag> {
+        let config = self.config();
+        let Some(call) = config.modules.get(name) else {
+            return Err(undeclared(
+                span,
+                "module",
+                name,
+                config.modules.keys().map(String::as_str),
+            ));
+        };
+        // Modules not expanded (recon check evaluates them itself): unknown here.
+        if call.child.is_none() || self.stack.instances.is_empty() {
+            return Ok((Value::Unknown, 1));
+        }
+        let instances: Vec<(&InstanceKey, &ModulePath)> = self
+            .stack
+            .instances
+            .keys()
+            .filter(|p| p.parent() == self.module && p.last().is_some_and(|s| s.name == name))
+            .filter_map(|p| p.last().map(|s| (&s.key, p)))
+            .collect();
+        let outputs = |path: &ModulePath, only: Option<&str>| -> EvalResult {
+            let child = self.stack.config_at(path);
+            let scope = Scope::new(self.stack, self.vars, self.resources).in_module(path);
+            let mut out = Object::new();
+            for (out_name, o) in &child.outputs {
+                if only.is_some_and(|n| n != out_name) {
+                    continue;
+                }
+                out.insert(out_name.clone(), scope.eval(&o.value)?);
+                if o.sensitive || scope.take_sensitive() {
+                    self.sensitive_read.set(true);
+                }
+            }
+            if let Some(n) = only.filter(|n| !out.contains_key(*n)) {
+                return Err(undeclared(
+                    span,
+                    "output",
+                    n,
+                    child.outputs.keys().map(String::as_str),
+                )
+                .with_help(format!(
+                    "module.{name} declares outputs: {}",
+                    child.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            Ok(Value::Object(out))
+        };
+        if call.count.is_none() && call.for_each.is_none() {
+            let Some((_, path)) = instances.first() else {
+                return Ok((Value::Unknown, 1));
+            };
+            return match output {
+                Some(o) => {
+                    let value = match outputs(path, Some(o))? {
+                        Value::Object(mut map) => map.remove(o).unwrap_or(Value::Null),
+                        other => other,
+                    };
+                    Ok((value, 2))
+                }
+                None => Ok((outputs(path, None)?, 1)),
+            };
+        }
+        if call.count.is_some() {
+            let mut list = Vec::new();
+            for (_, path) in &instances {
+                list.push(outputs(path, None)?);
+            }
+            return Ok((Value::List(list), 1));
+        }
+        let mut map = Object::new();
+        for (key, path) in &instances {
+            if let InstanceKey::Str(k) = key {
+                map.insert(k.clone(), outputs(path, None)?);
+            }
+        }
+        Ok((Value::Object(map), 1))
     }
 }
 
@@ -330,6 +496,10 @@ impl Eval<'_, '_> {
         let scope = self.scope;
         let need = |what: &str| self.err(expr, format!("invalid reference: expected {what}"));
         match root {
+            "var" if !scope.module.is_root() => {
+                let name = attr(0).ok_or_else(|| need("var.NAME"))?;
+                Ok((scope.module_var(name, &span)?, 1))
+            }
             "var" => {
                 let name = attr(0).ok_or_else(|| need("var.NAME"))?;
                 match scope.vars.get(name) {
@@ -374,9 +544,8 @@ impl Eval<'_, '_> {
                 _ => Err(need("each.key or each.value")),
             },
             "path" => match attr(0) {
-                Some("module") | Some("root") => {
-                    Ok((Value::String(scope.stack.dir.display().to_string()), 1))
-                }
+                Some("module") => Ok((Value::String(scope.config().dir.display().to_string()), 1)),
+                Some("root") => Ok((Value::String(scope.stack.dir.display().to_string()), 1)),
                 Some("cwd") => Ok((
                     Value::String(
                         std::env::current_dir()
@@ -387,28 +556,22 @@ impl Eval<'_, '_> {
                 )),
                 _ => Err(need("path.module, path.root or path.cwd")),
             },
-            // A module's outputs: `recon check` does not evaluate them.
             "module" => {
                 let name = attr(0).ok_or_else(|| need("module.NAME"))?;
-                if !scope.stack.modules.contains_key(name) {
-                    return Err(undeclared(
-                        &span,
-                        "module",
-                        name,
-                        scope.stack.modules.keys().map(String::as_str),
-                    ));
-                }
-                Ok((Value::Unknown, 1))
+                scope.module_value(name, attr(1), &span)
             }
             "data" => {
                 let (ty, name) = attr(0).zip(attr(1)).ok_or_else(|| need("data.TYPE.NAME"))?;
-                self.resource(ResourceAddr::data(ty, name), &span)
+                self.resource(ResourceAddr::data(ty, name).in_module(&scope.module), &span)
                     .map(|v| (v, 2))
             }
             ty => {
                 let name = attr(0).ok_or_else(|| need("TYPE.NAME"))?;
-                self.resource(ResourceAddr::managed(ty, name), &span)
-                    .map(|v| (v, 1))
+                self.resource(
+                    ResourceAddr::managed(ty, name).in_module(&scope.module),
+                    &span,
+                )
+                .map(|v| (v, 1))
             }
         }
     }
@@ -427,12 +590,13 @@ impl Eval<'_, '_> {
             .stack
             .resources
             .keys()
-            .map(ToString::to_string)
+            .filter(|a| a.module == addr.module)
+            .map(ResourceAddr::local)
             .collect();
         Err(undeclared(
             span,
             "resource",
-            &addr.to_string(),
+            &addr.local(),
             names.iter().map(String::as_str),
         ))
     }
@@ -458,6 +622,8 @@ impl Eval<'_, '_> {
         };
         let (mut value, mut used) = match root {
             "self" => (self.scope.self_value?, 0),
+            // A module's variables are evaluated on demand: the owned path.
+            "var" if !self.scope.module.is_root() => return None,
             "var" => {
                 let name = attr(0)?;
                 let sensitive = self
@@ -476,7 +642,7 @@ impl Eval<'_, '_> {
             ty => (
                 self.scope
                     .resources
-                    .get(&ResourceAddr::managed(ty, attr(0)?))?,
+                    .get(&ResourceAddr::managed(ty, attr(0)?).in_module(&self.scope.module))?,
                 1,
             ),
         };

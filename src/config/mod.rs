@@ -1,13 +1,16 @@
 //! Loading a stack directory: every `.hcl` / `.tf` file parsed with spans kept, then
 //! sorted into variables, locals, resources, data sources, outputs and the backend.
-//! `module` blocks are read only for `recon check` ([`Stack::load_tolerant`]);
-//! the engine has no modules, so every other loader refuses them.
+//! `module` blocks with local sources are loaded too (each child a [`Stack`] of its
+//! own); [`modules::expand`] flattens them into one stack of module instances once
+//! the variables are known.
 
 pub mod body;
 pub mod cidr;
 pub mod eval;
 pub mod functions;
+pub mod instances;
 pub mod limits;
+pub mod modules;
 pub mod providers;
 pub mod refs;
 pub mod tolerant;
@@ -116,7 +119,7 @@ pub struct ImportBlock {
     pub span: Span,
 }
 
-/// A `module` block, as `recon check` reads it (the engine has no modules).
+/// A `module` block.
 #[derive(Clone, Debug)]
 pub struct ModuleCall {
     pub name: String,
@@ -127,6 +130,14 @@ pub struct ModuleCall {
     pub arguments: IndexMap<String, Expr>,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
+    /// `depends_on`: what every block of the module waits for.
+    pub depends_on: Vec<(ResourceAddr, Span)>,
+    /// `providers = { aws = aws.west, aws.east = aws }`: the module's provider
+    /// configuration (None: its default one) → the caller's.
+    pub providers: Vec<(Option<String>, Option<String>, Span)>,
+    /// The module's own configuration, loaded from a local source (plan, apply;
+    /// `recon check` loads modules itself).
+    pub child: Option<Arc<Stack>>,
     /// The block header.
     pub span: Span,
 }
@@ -174,8 +185,15 @@ pub struct Stack {
     pub resources: IndexMap<ResourceAddr, ResourceBlock>,
     pub outputs: IndexMap<String, Output>,
     pub imports: Vec<ImportBlock>,
-    /// `module` blocks: only ever set for `recon check` ([`Stack::load_tolerant`]).
+    /// `module` blocks, by name.
     pub modules: IndexMap<String, ModuleCall>,
+    /// `moved` blocks, in the order written.
+    pub moved: Vec<modules::Moved>,
+    /// `removed` blocks, in the order written.
+    pub removed: Vec<modules::Removed>,
+    /// After [`modules::expand`]: every module instance, by path, whose resources
+    /// are in `resources` with that path; empty before.
+    pub instances: std::collections::BTreeMap<crate::addr::ModulePath, modules::ModuleInstance>,
     /// `usage` blocks of the recon block, in the order written.
     pub usage: Vec<UsageDecl>,
     /// `provider "aws" { ... }` blocks, in the order written.
@@ -189,6 +207,9 @@ impl Stack {
     /// Warnings about what the stack writes and recon does not honour.
     pub fn warnings(&self) -> Vec<Diag> {
         let mut out = providers::unhonoured(self);
+        for child in self.modules.values().filter_map(|c| c.child.as_ref()) {
+            out.extend(child.warnings());
+        }
         for (name, span) in &self.terraform_ignored {
             out.push(
                 Diag::at(
@@ -207,7 +228,9 @@ impl Stack {
     /// Loads every `.hcl` and `.tf` file of `dir` (not recursively), in name order.
     /// A `module` block is an error: only `recon check` follows modules.
     pub fn load(dir: &Path) -> Result<Stack, Diags> {
-        Stack::parse(dir, read_sources(dir)?, false)
+        let mut stack = Stack::parse(dir, read_sources(dir)?, false)?;
+        modules::load_children(&mut stack, None)?;
+        Ok(stack)
     }
 
     /// What `recon check` reads of `dir`: `module` blocks are recorded, a file that
@@ -228,9 +251,32 @@ impl Stack {
         })
     }
 
-    /// Builds a stack from file contents (a saved plan replays its own copy).
+    /// Builds a stack from file contents (a saved plan replays its own copy):
+    /// the files of its modules are taken from `sources` too.
     pub fn from_sources(dir: &Path, sources: Vec<(PathBuf, String)>) -> Result<Stack, Diags> {
-        Stack::parse(dir, sources, false)
+        let dir_abs = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let (own, others): (Vec<_>, Vec<_>) = sources.into_iter().partition(|(path, _)| {
+            let parent = path.parent().unwrap_or(Path::new(""));
+            parent.as_os_str().is_empty()
+                || parent == dir
+                || parent.canonicalize().is_ok_and(|p| p == dir_abs)
+        });
+        let mut stack = Stack::parse(dir, own, false)?;
+        modules::load_children(&mut stack, Some(&others))?;
+        Ok(stack)
+    }
+
+    /// A child module's own files, as a module (no backend, no provider blocks).
+    fn parse_module(dir: &Path, sources: Vec<(PathBuf, String)>) -> Result<Stack, Diags> {
+        Stack::parse_as(dir, sources, LoadMode::Strict, true)
+    }
+
+    /// The configuration of module instance `path` (the root stack for the root).
+    pub fn config_at(&self, path: &crate::addr::ModulePath) -> &Stack {
+        match self.instances.get(path) {
+            Some(instance) => &instance.config,
+            None => self,
+        }
     }
 
     /// [`Stack::from_sources`] with `module` blocks recorded.
@@ -247,7 +293,17 @@ impl Stack {
         } else {
             LoadMode::Strict
         };
+        Stack::parse_as(dir, sources, mode, false)
+    }
+
+    fn parse_as(
+        dir: &Path,
+        sources: Vec<(PathBuf, String)>,
+        mode: LoadMode,
+        is_module: bool,
+    ) -> Result<Stack, Diags> {
         let mut loader = Loader::new(dir, mode);
+        loader.is_module = is_module;
         for (path, text) in sources {
             loader.file(path, text);
         }
@@ -259,16 +315,26 @@ impl Stack {
         }
     }
 
+    /// The text of every file, its modules' files too.
     pub fn source_texts(&self) -> Vec<(PathBuf, String)> {
-        self.files
+        let mut out: Vec<(PathBuf, String)> = self
+            .files
             .iter()
             .map(|f| (f.path.clone(), f.text.to_string()))
-            .collect()
+            .collect();
+        for call in self.modules.values() {
+            for (path, text) in call.child.iter().flat_map(|c| c.source_texts()) {
+                if !out.iter().any(|(p, _)| *p == path) {
+                    out.push((path, text));
+                }
+            }
+        }
+        out
     }
 }
 
 /// The `.hcl` and `.tf` files of a stack directory with their text, in name order.
-fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
+pub(crate) fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| {
             Diag::plain(format!(
@@ -368,6 +434,8 @@ struct Loader {
     parse_errors: Vec<Diag>,
     repairs: Vec<Diag>,
     mode: LoadMode,
+    /// Reading a child module: provider configurations come from the caller.
+    is_module: bool,
 }
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
@@ -381,6 +449,8 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "terraform",
     "provider",
     "module",
+    "moved",
+    "removed",
 ];
 
 impl Loader {
@@ -404,6 +474,9 @@ impl Loader {
                 outputs: IndexMap::new(),
                 imports: Vec::new(),
                 modules: IndexMap::new(),
+                moved: Vec::new(),
+                removed: Vec::new(),
+                instances: Default::default(),
                 usage: Vec::new(),
                 providers: Vec::new(),
                 terraform_ignored: Vec::new(),
@@ -412,6 +485,7 @@ impl Loader {
             parse_errors: Vec::new(),
             repairs: Vec::new(),
             mode,
+            is_module: false,
         }
     }
 
@@ -459,6 +533,26 @@ impl Loader {
     fn block(&mut self, file: &Arc<SourceFile>, block: Block) {
         let span = Span::new(file, block.ident.span());
         let kind = block.ident.as_str().to_string();
+        if self.is_module
+            && matches!(
+                kind.as_str(),
+                "provider" | "import" | "recon" | "moved" | "removed"
+            )
+        {
+            let help = match kind.as_str() {
+                "provider" => "a module uses its caller's provider configurations: declare them in the root stack and pass an alias with providers = { aws = aws.ALIAS }",
+                _ => "write it in the root stack, with the module's address (module.NAME.TYPE.NAME)",
+            };
+            self.errors.push(
+                Diag::at(
+                    &span,
+                    format!("a {kind} block is not allowed in a module"),
+                    "in a module",
+                )
+                .with_help(help),
+            );
+            return;
+        }
         match kind.as_str() {
             "resource" | "data" => self.resource(file, block, &span),
             "variable" => self.variable(file, block, &span),
@@ -489,6 +583,16 @@ impl Loader {
             "output" => self.output(file, block, &span),
             "import" => self.import(file, block, &span),
             "module" => self.module(file, block, &span),
+            "moved" => {
+                if let Some(m) = modules::Moved::read(file, &block, &span, &mut self.errors) {
+                    self.stack.moved.push(m);
+                }
+            }
+            "removed" => {
+                if let Some(r) = modules::Removed::read(file, &block, &span, &mut self.errors) {
+                    self.stack.removed.push(r);
+                }
+            }
             "recon" => self.recon(file, block),
             "terraform" => self.terraform(file, block),
             "provider" => self.provider(file, block, &span),
@@ -650,13 +754,16 @@ impl Loader {
         };
         for item in items.iter() {
             let item_span = Span::new(file, item.span());
-            // Waiting for a module changes nothing in a static check.
-            if self.mode != LoadMode::Strict
-                && matches!(
-                    refs::references(item).as_slice(),
-                    [(refs::Ref::Module(_), _)]
-                )
-            {
+            if let [(refs::Ref::Module(name, _), _)] = refs::references(item).as_slice() {
+                // Waiting for a module changes nothing in a static check.
+                if self.mode == LoadMode::Strict {
+                    let path =
+                        crate::addr::ModulePath::root().child(name, crate::addr::InstanceKey::None);
+                    out.push((
+                        crate::addr::InstanceAddr::whole_module(path).resource,
+                        item_span,
+                    ));
+                }
                 continue;
             }
             match refs::static_resource_ref(item) {
@@ -667,7 +774,7 @@ impl Loader {
                         "invalid depends_on entry",
                         "not a resource reference",
                     )
-                    .with_help("write a reference such as aws_kms_key.ebs or data.aws_ami.al2023"),
+                    .with_help("write a reference such as aws_kms_key.ebs, data.aws_ami.al2023 or module.NAME"),
                 ),
             }
         }
@@ -896,20 +1003,13 @@ impl Loader {
         }
     }
 
-    /// `module "web" { source = "./modules/web" ... }`: recorded for `recon check`,
-    /// refused everywhere else.
+    /// `module "web" { source = "./modules/web" ... }`: its child configuration is
+    /// loaded afterwards ([`modules::load_children`]).
     fn module(&mut self, file: &Arc<SourceFile>, block: Block, span: &Span) {
         let Some(labels) = self.labels(&block, span, &["NAME"]) else {
             return;
         };
         let name = labels[0].clone();
-        if self.mode == LoadMode::Strict {
-            self.errors.push(
-                Diag::at(span, format!("module \"{name}\": modules are supported only by `recon check`"), "module block")
-                    .with_help("recon plans and applies the resources of one stack directory: move the module's resources into the stack (`recon check` follows local modules to check their policies)"),
-            );
-            return;
-        }
         if let Some(prev) = self.stack.modules.get(&name) {
             let prev = prev.span.clone();
             self.duplicate("module", &name, span, &prev);
@@ -919,8 +1019,16 @@ impl Loader {
         let mut count = None;
         let mut for_each = None;
         let mut arguments = IndexMap::new();
+        let mut depends_on = Vec::new();
+        let mut providers = Vec::new();
         for structure in block.body {
             match structure {
+                Structure::Attribute(attr) if attr.key.as_str() == "depends_on" => {
+                    depends_on = self.depends_on(file, &attr);
+                }
+                Structure::Attribute(attr) if attr.key.as_str() == "providers" && self.mode == LoadMode::Strict => {
+                    providers = self.module_providers(file, &attr);
+                }
                 Structure::Attribute(attr) => {
                     let vspan = Span::new(file, attr.value.span());
                     let expr = Expr { file: file.clone(), expr: attr.value };
@@ -976,9 +1084,59 @@ impl Loader {
             arguments,
             count,
             for_each,
+            depends_on,
+            providers,
+            child: None,
             span: span.clone(),
         };
         self.stack.modules.insert(name, call);
+    }
+
+    /// `providers = { aws = aws.west }`: which of the caller's provider
+    /// configurations each of the module's uses.
+    fn module_providers(
+        &mut self,
+        file: &Arc<SourceFile>,
+        attr: &Attribute,
+    ) -> Vec<(Option<String>, Option<String>, Span)> {
+        let mut out = Vec::new();
+        let Expression::Object(obj) = &attr.value else {
+            self.errors.push(
+                Diag::at(
+                    &Span::new(file, attr.value.span()),
+                    "providers must be a map",
+                    "expected { aws = aws.ALIAS }",
+                )
+                .with_help(
+                    "write providers = { aws = aws.west } (the module's provider = the caller's)",
+                ),
+            );
+            return out;
+        };
+        for (key, value) in obj.iter() {
+            let key_text = match key {
+                hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                hcl_edit::expr::ObjectKey::Expression(e) => e.to_string().trim().to_string(),
+            };
+            let span = Span::new(file, value.expr().span());
+            let parse = |text: &str| match text.trim().split_once('.') {
+                None if text.trim() == "aws" => Some(None),
+                Some(("aws", alias)) if !alias.is_empty() => Some(Some(alias.to_string())),
+                _ => None,
+            };
+            match (parse(&key_text), parse(&value.expr().to_string())) {
+                (Some(inner), Some(outer)) => out.push((inner, outer, span)),
+                _ => self.errors.push(
+                    Diag::at(
+                        &span,
+                        "invalid providers entry",
+                        "expected aws or aws.ALIAS on both sides",
+                    )
+                    .with_help("recon manages AWS: write providers = { aws = aws.ALIAS }"),
+                ),
+            }
+        }
+        out
     }
 
     /// `provider "aws" { alias = "west" ... }`: recorded, evaluated once
@@ -1118,6 +1276,10 @@ impl Loader {
     /// Checks made once every file is read: each `provider = aws.ALIAS` names a
     /// provider block.
     fn finish(&mut self) {
+        // A module's aliases are the caller's, checked when it is expanded.
+        if self.is_module {
+            return;
+        }
         let known: Vec<String> = self
             .stack
             .providers
@@ -1161,7 +1323,16 @@ impl Loader {
             );
             return;
         };
-        let Some(target) = refs::static_instance_ref(&to.value) else {
+        // `module.NAME[KEY].TYPE.NAME` is read as the address it is written as.
+        let in_module = || {
+            let text = to.value.to_string();
+            text.trim()
+                .starts_with("module.")
+                .then(|| text.trim().parse::<crate::addr::InstanceAddr>().ok())
+                .flatten()
+                .filter(|a| !a.resource.is_module_only())
+        };
+        let Some(target) = refs::static_instance_ref(&to.value).or_else(in_module) else {
             self.errors.push(
                 Diag::at(
                     &Span::new(file, to.value.span()),
@@ -1342,25 +1513,25 @@ mod tests {
     }
 
     #[test]
-    fn other_loaders_refuse_module_blocks_where_they_are_written() {
+    fn the_engine_loads_only_local_module_sources_and_says_where() {
         let err = Stack::from_sources(Path::new("."), sources()).unwrap_err();
         let found: Vec<(String, String)> = err
             .0
             .iter()
             .map(|d| (d.message.clone(), d.location.clone().unwrap()))
             .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].0.starts_with("module \"web\": cannot read"),
+            "{found:?}"
+        );
+        assert_eq!(found[0].1, "main.tf:2:14");
         assert_eq!(
-            found,
-            [
-                (
-                    "module \"web\": modules are supported only by `recon check`".to_string(),
-                    "main.tf:1:1".to_string()
-                ),
-                (
-                    "module \"vpc\": modules are supported only by `recon check`".to_string(),
-                    "main.tf:8:1".to_string()
-                ),
-            ]
+            found[1],
+            (
+                "module \"vpc\": source \"terraform-aws-modules/vpc/aws\" is not a local path; recon supports only local module sources".to_string(),
+                "main.tf:9:12".to_string()
+            )
         );
     }
 

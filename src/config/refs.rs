@@ -18,9 +18,9 @@ pub enum Ref {
     Each,
     Path,
     SelfRef,
-    /// `module.NAME...`: an output of a module call (only `recon check` reads module
-    /// blocks, and sees their outputs as unknown).
-    Module(String),
+    /// `module.NAME...`: a module call, and the output read when the reference
+    /// names one (`module.NAME.OUT`, `module.NAME[KEY].OUT`).
+    Module(String, Option<String>),
     /// Something that is not a valid reference (`var` alone, `data.x`, `count.foo`).
     Invalid {
         text: String,
@@ -178,7 +178,17 @@ impl Collector {
                 matches!(attr(0), Some("module") | Some("root") | Some("cwd")).then_some(Ref::Path)
             }
             "self" => Some(Ref::SelfRef),
-            "module" => attr(0).map(|n| Ref::Module(n.to_string())),
+            "module" => attr(0).map(|n| {
+                // The output follows the name, or the name and one index.
+                let output = match t.operators.get(1).map(|o| o.value()) {
+                    Some(TraversalOperator::GetAttr(o)) => Some(o.as_str()),
+                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => {
+                        attr(2)
+                    }
+                    _ => None,
+                };
+                Ref::Module(n.to_string(), output.map(str::to_string))
+            }),
             "terraform" => Some(Ref::Invalid {
                 text: text(1),
                 why: "terraform.* is not supported",
@@ -325,8 +335,12 @@ mod tests {
 
     #[test]
     fn module_outputs_name_their_module() {
-        assert_eq!(refs("module.web.sg_id"), vec![Ref::Module("web".into())]);
-        assert_eq!(refs("module.web[0].sg_id"), vec![Ref::Module("web".into())]);
+        let web = |out: Option<&str>| vec![Ref::Module("web".into(), out.map(Into::into))];
+        assert_eq!(refs("module.web.sg_id"), web(Some("sg_id")));
+        assert_eq!(refs("module.web[0].sg_id"), web(Some("sg_id")));
+        assert_eq!(refs("module.web[\"a\"].sg_id.x"), web(Some("sg_id")));
+        assert_eq!(refs("module.web"), web(None));
+        assert_eq!(refs("module.web[*].sg_id"), web(None));
         assert!(matches!(refs("module")[0], Ref::Invalid { .. }));
     }
 

@@ -210,6 +210,73 @@ pub fn resolve_arguments(
     Ok((finish(stack, raw)?, missing))
 }
 
+/// One variable of a module instance: `given` is the call's argument (evaluated
+/// in the caller, with where it is written), else the default applies. Converted
+/// to the variable's type and validated, as a root variable is.
+pub fn module_variable(
+    module: &Stack,
+    var: &Variable,
+    given: Option<(Value, Span)>,
+) -> Result<Value, Diags> {
+    let default = || -> Result<Option<Value>, Diags> {
+        let Some(default) = &var.default else {
+            return Ok(None);
+        };
+        let (no_vars, empty) = (Object::new(), BTreeMap::new());
+        Ok(Some(Scope::new(module, &no_vars, &empty).eval(default)?))
+    };
+    let (value, origin) = match given {
+        // As in Terraform: null for a non-nullable variable means its default.
+        Some((value, _)) if value.is_null() && !var.nullable && var.default.is_some() => {
+            (default()?.unwrap_or(Value::Null), Origin::Default)
+        }
+        Some((value, span)) => (value, Origin::Argument(span)),
+        None => match default()? {
+            Some(v) => (v, Origin::Default),
+            None => {
+                return Err(Diag::at(
+                    &var.span,
+                    format!("no value for required variable \"{}\"", var.name),
+                    "declared here without a default",
+                )
+                .with_help("set it in the module block")
+                .into())
+            }
+        },
+    };
+    let type_name = value.type_name();
+    let value = match convert(var, value) {
+        Ok(v) => v,
+        Err(_) if var.sensitive => {
+            return Err(at_origin(
+                var,
+                &origin,
+                format!(
+                    "invalid value for sensitive variable \"{}\": a {} value is required, got a {type_name} (the value is not shown)",
+                    var.name, var.ty
+                ),
+            )
+            .into())
+        }
+        Err(msg) => {
+            return Err(at_origin(
+                var,
+                &origin,
+                format!("invalid value for variable \"{}\": {msg}", var.name),
+            )
+            .into())
+        }
+    };
+    let mut only = Object::new();
+    only.insert(var.name.clone(), value.clone());
+    let failed = validate(module, var, &only);
+    if failed.is_empty() {
+        Ok(value)
+    } else {
+        Err(Diags(failed))
+    }
+}
+
 /// Each variable's default, evaluated; the defaults that do not evaluate, by name.
 fn defaults(stack: &Stack) -> (Raw, Vec<(String, Diag)>) {
     let mut raw = Raw::new();

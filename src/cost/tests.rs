@@ -117,6 +117,7 @@ fn plan(changes: Vec<ResourceChange>) -> Plan {
         state_serial: 0,
         state_lineage: String::new(),
         prevented: Vec::new(),
+        state_edits: Vec::new(),
     }
 }
 

@@ -5,7 +5,7 @@
 
 pub mod walk;
 
-use crate::addr::ResourceAddr;
+use crate::addr::{ModulePath, ResourceAddr};
 use crate::config::refs::{self, Ref};
 use crate::config::Stack;
 use crate::diag::{did_you_mean, Diag, Diags, SourceFile, Span};
@@ -20,20 +20,26 @@ use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Node {
-    Var(String),
-    Local(String),
+    /// A variable of the root stack or of a module instance.
+    Var(ModulePath, String),
+    Local(ModulePath, String),
     Resource(ResourceAddr),
-    Output(String),
+    /// An output of the root stack, or of a module instance (what its caller reads).
+    Output(ModulePath, String),
 }
 
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Node::Var(n) => write!(f, "var.{n}"),
-            Node::Local(n) => write!(f, "local.{n}"),
-            Node::Resource(a) => write!(f, "{a}"),
-            Node::Output(n) => write!(f, "output.{n}"),
+        let (module, what, name) = match self {
+            Node::Resource(a) => return write!(f, "{a}"),
+            Node::Var(m, n) => (m, "var", n),
+            Node::Local(m, n) => (m, "local", n),
+            Node::Output(m, n) => (m, "output", n),
+        };
+        if !module.is_root() {
+            write!(f, "{module}.")?;
         }
+        write!(f, "{what}.{name}")
     }
 }
 
@@ -145,27 +151,37 @@ impl<'a> Builder<'a> {
             index: HashMap::new(),
             errors: Vec::new(),
         };
-        for name in stack.variables.keys() {
-            b.node(Node::Var(name.clone()));
-        }
-        for (name, local) in &stack.locals {
-            let me = b.node(Node::Local(name.clone()));
-            b.refs(
-                me,
-                &local.expr.file,
-                refs::references(&local.expr.expr),
-                false,
-                false,
-            );
+        let root = ModulePath::root();
+        b.module_blocks(&root, stack);
+        for (path, instance) in &stack.instances {
+            b.module_blocks(path, &instance.config);
+            // A module's variables depend on what the call's arguments refer to.
+            let caller = path.parent();
+            let call = &instance.call;
+            let (has_count, has_each) = (call.count.is_some(), call.for_each.is_some());
+            for (name, expr) in &call.arguments {
+                let me = b.node(Node::Var(path.clone(), name.clone()));
+                let found = refs::references(&expr.expr);
+                b.refs(&caller, me, &expr.file, found, has_count, has_each);
+            }
         }
         for (addr, block) in &stack.resources {
             let me = b.node(Node::Resource(addr.clone()));
+            let module = &addr.module;
             let has_count = block.count.is_some();
             let has_each = block.for_each.is_some();
             for meta in [&block.count, &block.for_each].into_iter().flatten() {
-                b.refs(me, &meta.file, refs::references(&meta.expr), false, false);
+                b.refs(
+                    module,
+                    me,
+                    &meta.file,
+                    refs::references(&meta.expr),
+                    false,
+                    false,
+                );
             }
             b.refs(
+                module,
                 me,
                 &block.body.file,
                 refs::body_references(&block.body.body),
@@ -173,23 +189,32 @@ impl<'a> Builder<'a> {
                 has_each,
             );
             for (dep, span) in &block.depends_on {
-                b.edge_to_resource(me, dep, span);
-            }
-        }
-        for (name, output) in &stack.outputs {
-            let me = b.node(Node::Output(name.clone()));
-            b.refs(
-                me,
-                &output.value.file,
-                refs::references(&output.value.expr),
-                false,
-                false,
-            );
-            for (dep, span) in &output.depends_on {
+                // Expanded module blocks hold addresses from the root already.
                 b.edge_to_resource(me, dep, span);
             }
         }
         b
+    }
+
+    /// The variables, locals and outputs `config` declares, in module instance `path`.
+    fn module_blocks(&mut self, path: &ModulePath, config: &Stack) {
+        for name in config.variables.keys() {
+            self.node(Node::Var(path.clone(), name.clone()));
+        }
+        for (name, local) in &config.locals {
+            let me = self.node(Node::Local(path.clone(), name.clone()));
+            let found = refs::references(&local.expr.expr);
+            self.refs(path, me, &local.expr.file, found, false, false);
+        }
+        for (name, output) in &config.outputs {
+            let me = self.node(Node::Output(path.clone(), name.clone()));
+            let found = refs::references(&output.value.expr);
+            self.refs(path, me, &output.value.file, found, false, false);
+            for (dep, span) in &output.depends_on {
+                let dep = crate::config::modules::under(path, dep);
+                self.edge_to_resource(me, &dep, span);
+            }
+        }
     }
 
     fn node(&mut self, node: Node) -> NodeIndex {
@@ -201,45 +226,87 @@ impl<'a> Builder<'a> {
         i
     }
 
+    /// Edges for the references `found` of a block in module instance `module`.
     fn refs(
         &mut self,
+        module: &ModulePath,
         me: NodeIndex,
         file: &Arc<SourceFile>,
         found: Vec<(Ref, Range<usize>)>,
         has_count: bool,
         has_each: bool,
     ) {
+        let config = self.stack.config_at(module);
         for (reference, range) in found {
             let span = Span::new(file, Some(range));
             match reference {
                 Ref::Var(name) => {
-                    let known = self.stack.variables.keys();
-                    self.edge_to_named(me, Node::Var(name.clone()), &span, "variable", "var", &name, known)
+                    let known = config.variables.keys();
+                    self.edge_to_named(me, Node::Var(module.clone(), name.clone()), &span, "variable", "var", &name, known)
                 }
                 Ref::Local(name) => {
-                    let known = self.stack.locals.keys();
-                    self.edge_to_named(me, Node::Local(name.clone()), &span, "local value", "local", &name, known)
+                    let known = config.locals.keys();
+                    self.edge_to_named(me, Node::Local(module.clone(), name.clone()), &span, "local value", "local", &name, known)
                 }
-                Ref::Resource(addr) => self.edge_to_resource(me, &addr, &span),
+                Ref::Resource(addr) => self.edge_to_resource(me, &addr.in_module(module), &span),
                 Ref::CountIndex if !has_count => self.errors.push(
                     Diag::at(&span, "count.index used where count is not set", "no count here")
-                        .with_help("count.index is available only inside a resource or data block that sets count"),
+                        .with_help("count.index is available only inside a resource, data or module block that sets count"),
                 ),
                 Ref::Each if !has_each => self.errors.push(
                     Diag::at(&span, "each.key / each.value used where for_each is not set", "no for_each here")
-                        .with_help("each is available only inside a resource or data block that sets for_each"),
+                        .with_help("each is available only inside a resource, data or module block that sets for_each"),
                 ),
                 Ref::Invalid { text, why } => self.errors.push(
                     Diag::at(&span, format!("invalid reference \"{text}\": {why}"), "here")
-                        .with_help("references look like var.NAME, local.NAME, TYPE.NAME.ATTRIBUTE or data.TYPE.NAME.ATTRIBUTE"),
+                        .with_help("references look like var.NAME, local.NAME, TYPE.NAME.ATTRIBUTE, data.TYPE.NAME.ATTRIBUTE or module.NAME.OUTPUT"),
                 ),
-                // Only `recon check` loads module blocks; their outputs are unknown there.
-                Ref::Module(name) if !self.stack.modules.contains_key(&name) => {
-                    let names = self.stack.modules.keys().map(String::as_str);
+                Ref::Module(name, _) if !config.modules.contains_key(&name) => {
+                    let names = config.modules.keys().map(String::as_str);
                     let text = format!("module.{name}");
                     self.errors.push(undeclared(&span, "module", &text, &name, names, |s| format!("module.{s}")));
                 }
-                Ref::CountIndex | Ref::Each | Ref::Path | Ref::SelfRef | Ref::Module(_) => {}
+                Ref::Module(name, output) => self.edge_to_module(module, me, &name, output.as_deref(), &span),
+                Ref::CountIndex | Ref::Each | Ref::Path | Ref::SelfRef => {}
+            }
+        }
+    }
+
+    /// Edges from the outputs of every instance of call `name` in `module` (only
+    /// output `output` when the reference names one): a module is read through
+    /// its outputs, nothing else.
+    fn edge_to_module(
+        &mut self,
+        module: &ModulePath,
+        me: NodeIndex,
+        name: &str,
+        output: Option<&str>,
+        span: &Span,
+    ) {
+        let instances: Vec<(&ModulePath, &Stack)> = self
+            .stack
+            .instances
+            .iter()
+            .filter(|(p, _)| p.parent() == *module && p.last().is_some_and(|s| s.name == name))
+            .map(|(p, i)| (p, i.config.as_ref()))
+            .collect();
+        for (path, config) in instances {
+            let names: Vec<String> = match output {
+                Some(o) if config.outputs.contains_key(o) => vec![o.to_string()],
+                Some(o) => {
+                    let text = format!("module.{name}.{o}");
+                    let names = config.outputs.keys().map(String::as_str);
+                    self.errors
+                        .push(undeclared(span, "output", &text, o, names, |s| {
+                            format!("module.{name}.{s}")
+                        }));
+                    return;
+                }
+                None => config.outputs.keys().cloned().collect(),
+            };
+            for out in names {
+                let dep = self.node(Node::Output(path.clone(), out));
+                self.graph.add_edge(dep, me, span.clone());
             }
         }
     }
@@ -274,6 +341,21 @@ impl<'a> Builder<'a> {
     }
 
     fn edge_to_resource(&mut self, me: NodeIndex, addr: &ResourceAddr, span: &Span) {
+        // `depends_on = [module.NAME]`: every resource of its instances.
+        if addr.is_module_only() {
+            let inside: Vec<ResourceAddr> = self
+                .stack
+                .resources
+                .keys()
+                .filter(|a| addr.module.covers(&a.module))
+                .cloned()
+                .collect();
+            for dep in inside {
+                let dep = self.node(Node::Resource(dep));
+                self.graph.add_edge(dep, me, span.clone());
+            }
+            return;
+        }
         if self.stack.resources.contains_key(addr) {
             let dep = self.node(Node::Resource(addr.clone()));
             self.graph.add_edge(dep, me, span.clone());
@@ -282,9 +364,10 @@ impl<'a> Builder<'a> {
                 .stack
                 .resources
                 .keys()
-                .map(ToString::to_string)
+                .filter(|a| a.module == addr.module)
+                .map(ResourceAddr::local)
                 .collect();
-            let text = addr.to_string();
+            let text = addr.local();
             self.errors.push(undeclared(
                 span,
                 "resource",

@@ -2,6 +2,7 @@
 //! values (Unknown where only apply can tell), drift, and data-loss changes.
 
 pub mod diff;
+pub mod moved;
 pub mod planner;
 pub mod resolve;
 pub mod saved;
@@ -169,6 +170,8 @@ pub struct Plan {
     pub state_lineage: String,
     /// Changes refused by `lifecycle { prevent_destroy = true }`.
     pub prevented: Vec<InstanceAddr>,
+    /// Renames and forgets of `moved` / `removed` blocks, made before the rest.
+    pub state_edits: Vec<moved::StateEdit>,
 }
 
 impl Plan {
@@ -187,7 +190,9 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.actionable().next().is_some() || self.outputs.iter().any(|o| o.before != o.after)
+        self.actionable().next().is_some()
+            || !self.state_edits.is_empty()
+            || self.outputs.iter().any(|o| o.before != o.after)
     }
 
     /// (to add, to change, to destroy), counted as Terraform does.

@@ -5,13 +5,15 @@ use super::diff::{self, DiffOptions};
 use super::{Action, Drift, OutputChange, Plan, Reason, ResourceChange};
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::eval::Scope;
-use crate::config::{body, Expr, ResourceBlock, Stack};
+use crate::config::{body, ResourceBlock, Stack};
 use crate::diag::{did_you_mean, Diag, Diags};
 use crate::graph::{ConfigGraph, Node};
 use crate::provider::{EncryptionScans, LossContext, Provider, ProviderError, Schema, StateObject};
 use crate::state::State;
 use crate::value::{Object, Value};
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use crate::config::instances::{expand_meta, Instance};
 
 #[derive(Clone, Debug)]
 pub struct PlanOptions {
@@ -62,6 +64,8 @@ pub fn validate(stack: &Stack, provider: &dyn Provider) -> Result<(), Diags> {
         .collect();
     let shaped = Scope::new(stack, &unknown_vars, &shapes);
     for (addr, block) in &stack.resources {
+        let literal = literal.in_module(&addr.module);
+        let shaped = shaped.in_module(&addr.module);
         match schema_of(provider, addr) {
             Some(schema) => {
                 let what = addr.to_string();
@@ -146,13 +150,6 @@ pub fn schema_of(provider: &dyn Provider, addr: &ResourceAddr) -> Option<&'stati
     }
 }
 
-/// One instance of a block: its key and what `count.index` / `each` are inside it.
-pub struct Instance {
-    pub key: InstanceKey,
-    pub count_index: Option<i64>,
-    pub each: Option<(Value, Value)>,
-}
-
 /// Expands `count` / `for_each`; both must be known at plan time.
 pub fn expand(block: &ResourceBlock, scope: &Scope) -> Result<Vec<Instance>, Diag> {
     expand_meta(
@@ -161,119 +158,6 @@ pub fn expand(block: &ResourceBlock, scope: &Scope) -> Result<Vec<Instance>, Dia
         block.for_each.as_ref(),
         scope,
     )
-}
-
-/// [`expand`] for any block with `count` / `for_each` (module calls in `recon check`);
-/// `what` names the block in errors.
-pub fn expand_meta(
-    what: &dyn std::fmt::Display,
-    count: Option<&Expr>,
-    for_each: Option<&Expr>,
-    scope: &Scope,
-) -> Result<Vec<Instance>, Diag> {
-    if let Some(count) = count {
-        let value = scope.eval(count)?;
-        let n = match value {
-            Value::Unknown => {
-                return Err(Diag::at(&count.span(), format!("{what}: count depends on values known only after apply"), "not known at plan time")
-                    .with_help("count must be known when planning: derive it from variables or locals, not from attributes of resources yet to be created"))
-            }
-            Value::Number(n) if n > crate::config::limits::MAX_INSTANCES as f64 => {
-                return Err(Diag::at(
-                    &count.span(),
-                    format!("{what}: count is {n}, more than the {} instances a block may have", crate::config::limits::MAX_INSTANCES),
-                    "too many instances",
-                )
-                .with_help("check the value; split a block that really needs more"))
-            }
-            Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => n as i64,
-            other => {
-                return Err(Diag::at(&count.span(), format!("{what}: count must be a whole number >= 0, got {other}"), "invalid count"))
-            }
-        };
-        return Ok((0..n)
-            .map(|i| Instance {
-                key: InstanceKey::Int(i),
-                count_index: Some(i),
-                each: None,
-            })
-            .collect());
-    }
-    if let Some(for_each) = for_each {
-        let value = scope.eval(for_each)?;
-        let size = match &value {
-            Value::Object(map) => map.len(),
-            Value::List(items) => items.len(),
-            _ => 0,
-        };
-        let max = crate::config::limits::MAX_INSTANCES;
-        if size > max {
-            return Err(Diag::at(
-                &for_each.span(),
-                format!("{what}: for_each has {size} elements, more than the {max} instances a block may have"),
-                "too many instances",
-            )
-            .with_help("check the value; split a block that really needs more"));
-        }
-        let unknown_err = || {
-            Diag::at(&for_each.span(), format!("{what}: for_each depends on values known only after apply"), "not known at plan time")
-                .with_help("for_each keys must be known when planning: use a map or set of strings from variables or locals")
-        };
-        return match value {
-            Value::Object(map) => Ok(map
-                .into_iter()
-                .map(|(k, v)| Instance {
-                    key: InstanceKey::Str(k.clone()),
-                    count_index: None,
-                    each: Some((Value::String(k), v)),
-                })
-                .collect()),
-            Value::List(items) => {
-                let mut keys = BTreeSet::new();
-                for item in items {
-                    match item {
-                        Value::String(s) => {
-                            keys.insert(s);
-                        }
-                        Value::Unknown => return Err(unknown_err()),
-                        other => {
-                            return Err(Diag::at(
-                                &for_each.span(),
-                                format!(
-                                    "{what}: for_each over a list needs strings, got {}",
-                                    other.type_name()
-                                ),
-                                "here",
-                            )
-                            .with_help("use toset([...]) of strings, or a map"))
-                        }
-                    }
-                }
-                Ok(keys
-                    .into_iter()
-                    .map(|k| Instance {
-                        key: InstanceKey::Str(k.clone()),
-                        count_index: None,
-                        each: Some((Value::String(k.clone()), Value::String(k))),
-                    })
-                    .collect())
-            }
-            Value::Unknown => Err(unknown_err()),
-            other => Err(Diag::at(
-                &for_each.span(),
-                format!(
-                    "{what}: for_each needs a map or a set of strings, got {}",
-                    other.type_name()
-                ),
-                "here",
-            )),
-        };
-    }
-    Ok(vec![Instance {
-        key: InstanceKey::None,
-        count_index: None,
-        each: None,
-    }])
 }
 
 /// The value other blocks see for a resource: an object, or a list / map of them.
@@ -482,6 +366,7 @@ pub async fn plan_refresh_only(
         state_serial: state.serial,
         state_lineage: state.lineage.clone(),
         prevented: Vec::new(),
+        state_edits: Vec::new(),
     })
 }
 
@@ -523,6 +408,9 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<PlanOutput, Diags> {
     validate(stack, provider)?;
+    // `moved` / `removed` first: the rest is planned against the edited state.
+    let (edited, state_edits) = super::moved::plan_edits(stack, state)?;
+    let state = &edited;
     let refreshed = if opts.refresh {
         refresh(stack, state, provider).await?
     } else {
@@ -550,6 +438,7 @@ pub async fn plan(
         state_serial: state.serial,
         state_lineage: state.lineage.clone(),
         prevented: Vec::new(),
+        state_edits,
     };
     let mut configured: BTreeSet<InstanceAddr> = BTreeSet::new();
     let mut values: BTreeMap<ResourceAddr, Value> = BTreeMap::new();
@@ -896,7 +785,7 @@ async fn plan_block(
             "here",
         )
     })?;
-    let scope = Scope::new(stack, vars, values);
+    let scope = Scope::new(stack, vars, values).in_module(&addr.module);
     let depends_on: Vec<ResourceAddr> = graph
         .resource_dependencies(&Node::Resource(addr.clone()))
         .into_iter()

@@ -25,7 +25,23 @@ const META: &[&str] = &[
 ];
 
 pub fn render(stack: &Stack) -> Json {
-    let resources: Vec<Json> = stack.resources.values().map(resource).collect();
+    json!({
+        "provider_config": {
+            "aws": { "name": "aws", "full_name": PROVIDER_NAME }
+        },
+        "root_module": module(stack),
+    })
+}
+
+/// One module's configuration: its own blocks (the root's only, in a flat
+/// stack) and `module_calls`, each with the called module's configuration.
+fn module(stack: &Stack) -> Json {
+    let resources: Vec<Json> = stack
+        .resources
+        .values()
+        .filter(|b| b.addr.module.is_root())
+        .map(resource)
+        .collect();
     let outputs: Map<String, Json> = stack
         .outputs
         .values()
@@ -58,16 +74,38 @@ pub fn render(stack: &Stack) -> Json {
             (v.name.clone(), Json::Object(m))
         })
         .collect();
-    json!({
-        "provider_config": {
-            "aws": { "name": "aws", "full_name": PROVIDER_NAME }
-        },
-        "root_module": {
-            "resources": resources,
-            "outputs": outputs,
-            "variables": variables,
-        }
-    })
+    let calls: Map<String, Json> = stack
+        .modules
+        .values()
+        .map(|call| {
+            let mut m = Map::new();
+            m.insert("source".into(), Json::from(call.source.clone()));
+            let expressions: Map<String, Json> = call
+                .arguments
+                .iter()
+                .map(|(name, e)| (name.clone(), expr_in(e)))
+                .collect();
+            m.insert("expressions".into(), Json::Object(expressions));
+            if let Some(count) = &call.count {
+                m.insert("count_expression".into(), expr_in(count));
+            }
+            if let Some(for_each) = &call.for_each {
+                m.insert("for_each_expression".into(), expr_in(for_each));
+            }
+            if let Some(child) = &call.child {
+                m.insert("module".into(), module(child));
+            }
+            (call.name.clone(), Json::Object(m))
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("resources".into(), Json::Array(resources));
+    m.insert("outputs".into(), Json::Object(outputs));
+    m.insert("variables".into(), Json::Object(variables));
+    if !calls.is_empty() {
+        m.insert("module_calls".into(), Json::Object(calls));
+    }
+    Json::Object(m)
 }
 
 fn resource(block: &ResourceBlock) -> Json {
@@ -168,7 +206,7 @@ fn expression(file: &SourceFile, expr: &Expression) -> Json {
             }
             Ref::Var(name) => add(format!("var.{name}")),
             Ref::Local(name) => add(format!("local.{name}")),
-            Ref::Module(name) => {
+            Ref::Module(name, _) => {
                 if let Some(written) = written {
                     add(written);
                 }

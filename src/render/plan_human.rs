@@ -7,6 +7,7 @@
 use super::Palette;
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::plan::diff::{same, same_block_item, AttrPath, Step};
+use crate::plan::moved::StateEdit;
 use crate::plan::{Action, Drift, OutputChange, Plan, Reason, ResourceChange};
 use crate::provider::{Attribute, BlockType, DataLoss, Nesting, Schema, Type};
 use crate::value::{format_number, Object, Value};
@@ -35,7 +36,8 @@ pub fn render(
     if has_drift {
         out.push_str(&r.drift_section(plan, schema_of));
     }
-    if changes.is_empty() && outputs.is_none() {
+    let edits = r.state_edits(plan);
+    if changes.is_empty() && outputs.is_none() && edits.is_empty() {
         if has_drift {
             out.push_str(&r.rule());
         }
@@ -44,6 +46,16 @@ pub fn render(
         out.push_str(&r.rule());
     }
 
+    if !edits.is_empty() {
+        out.push_str("\nrecon will change these addresses in the state (nothing in AWS):\n\n");
+        out.push_str(&edits);
+        if changes.is_empty() {
+            out.push_str(&format!(
+                "\n{} 0 to add, 0 to change, 0 to destroy.\n",
+                r.p.bold("Plan:")
+            ));
+        }
+    }
     if !changes.is_empty() {
         out.push_str(&r.legend(&changes));
         out.push_str("\nrecon will perform the following actions:\n");
@@ -693,6 +705,21 @@ struct Renderer {
 }
 
 impl Renderer {
+    /// `moved` / `removed` edits, one line each, as Terraform words them.
+    fn state_edits(&self, plan: &Plan) -> String {
+        let mut out = String::new();
+        for edit in &plan.state_edits {
+            let line = match edit {
+                StateEdit::Moved { from, to } => format!("# {from} has moved to {to}"),
+                StateEdit::Forgotten(addr) => format!(
+                    "# {addr} will no longer be managed by recon (removed from the state; the object is not destroyed)"
+                ),
+            };
+            out.push_str(&format!("  {}\n", self.p.bold(&line)));
+        }
+        out
+    }
+
     /// The three-column action symbol of a nested line.
     fn sym(&self, act: Act) -> String {
         match act {

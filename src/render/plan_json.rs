@@ -6,12 +6,14 @@
 //! `before_sensitive`/`after_sensitive`; consumers must honour the marks.
 
 use super::plan_config::PROVIDER_NAME;
-use crate::addr::{InstanceAddr, InstanceKey, Mode};
+use crate::addr::{InstanceAddr, InstanceKey, Mode, ModulePath};
 use crate::plan::diff::{path_to_json, AttrPath};
+use crate::plan::moved::StateEdit;
 use crate::plan::{Action, Drift, OutputChange, Plan, ResourceChange};
 use crate::provider::{BlockType, DataLoss, Schema, Type};
 use crate::value::{Object, Value};
 use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeSet;
 
 /// Terraform's plan format version this shape follows.
 pub const FORMAT_VERSION: &str = "1.2";
@@ -23,7 +25,25 @@ pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) 
     changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     let resource_changes: Vec<Json> = changes
         .iter()
-        .map(|c| resource_change(c, schema_of(&c.addr.resource.type_name)))
+        .map(|c| {
+            let mut json = resource_change(c, schema_of(&c.addr.resource.type_name));
+            let moved_from = plan.state_edits.iter().find_map(|e| match e {
+                StateEdit::Moved { from, to } if *to == c.addr => Some(from.to_string()),
+                _ => None,
+            });
+            if let (Some(from), Some(m)) = (moved_from, json.as_object_mut()) {
+                m.insert("previous_address".into(), Json::from(from));
+            }
+            json
+        })
+        .collect();
+    let forgotten: Vec<String> = plan
+        .state_edits
+        .iter()
+        .filter_map(|e| match e {
+            StateEdit::Forgotten(addr) => Some(addr.to_string()),
+            StateEdit::Moved { .. } => None,
+        })
         .collect();
 
     let mut drift: Vec<&Drift> = plan.drift.iter().collect();
@@ -120,6 +140,7 @@ pub fn render(plan: &Plan, schema_of: &dyn Fn(&str) -> Option<&'static Schema>) 
         "output_changes": output_changes,
         "data_loss": data_loss,
         "prevented": prevented,
+        "forgotten": forgotten,
     });
     if let Some(prior) = prior_state {
         doc["prior_state"] = prior;
@@ -177,10 +198,45 @@ fn values_document(
             Some((o.name.clone(), Json::Object(m)))
         })
         .collect();
+    let located: Vec<(ModulePath, Json)> = changes
+        .iter()
+        .filter(|c| pick(c).is_some())
+        .map(|c| c.addr.resource.module.clone())
+        .zip(resources)
+        .collect();
     json!({
         "outputs": outputs,
-        "root_module": { "resources": resources },
+        "root_module": module_document(&ModulePath::root(), &located),
     })
+}
+
+/// Terraform's module representation: the resources of module instance `path`,
+/// and `child_modules` for the instances below it, each with its `address`.
+fn module_document(path: &ModulePath, resources: &[(ModulePath, Json)]) -> Json {
+    let mine: Vec<Json> = resources
+        .iter()
+        .filter(|(p, _)| p == path)
+        .map(|(_, r)| r.clone())
+        .collect();
+    let depth = path.0.len();
+    let children: BTreeSet<ModulePath> = resources
+        .iter()
+        .filter(|(p, _)| p.0.len() > depth && p.0[..depth] == path.0[..])
+        .map(|(p, _)| ModulePath(p.0[..=depth].to_vec()))
+        .collect();
+    let mut m = Map::new();
+    if !path.is_root() {
+        m.insert("address".into(), Json::from(path.to_string()));
+    }
+    m.insert("resources".into(), Json::Array(mine));
+    if !children.is_empty() {
+        let docs: Vec<Json> = children
+            .iter()
+            .map(|c| module_document(c, resources))
+            .collect();
+        m.insert("child_modules".into(), Json::Array(docs));
+    }
+    Json::Object(m)
 }
 
 /// Adds marked top-level attributes (values from sensitive variables) to a mask.
@@ -196,6 +252,12 @@ fn sensitive_marks(names: &[String], mut mask: Json) -> Json {
 fn address_fields(addr: &InstanceAddr) -> Map<String, Json> {
     let mut m = Map::new();
     m.insert("address".into(), Json::from(addr.to_string()));
+    if !addr.resource.module.is_root() {
+        m.insert(
+            "module_address".into(),
+            Json::from(addr.resource.module.to_string()),
+        );
+    }
     let mode = match addr.resource.mode {
         Mode::Managed => "managed",
         Mode::Data => "data",

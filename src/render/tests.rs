@@ -166,6 +166,7 @@ fn plan(changes: Vec<ResourceChange>) -> Plan {
         state_serial: 3,
         state_lineage: "lineage".into(),
         prevented: Vec::new(),
+        state_edits: Vec::new(),
     }
 }
 

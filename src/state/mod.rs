@@ -56,6 +56,10 @@ pub struct ResourceState {
     /// The instance address as text, e.g. `aws_instance.web["a"]`; must agree with
     /// mode/type/name/index (checked on load).
     pub address: String,
+    /// The module instance it belongs to, as Terraform's state v4 writes it
+    /// (`module.net["a"]`); absent for the root stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
     pub mode: Mode,
     #[serde(rename = "type")]
     pub type_name: String,
@@ -400,6 +404,7 @@ impl ResourceState {
         dependencies.dedup();
         Ok(ResourceState {
             address: addr.to_string(),
+            module: (!addr.resource.module.is_root()).then(|| addr.resource.module.to_string()),
             mode: addr.resource.mode,
             type_name: addr.resource.type_name.clone(),
             name: addr.resource.name.clone(),
@@ -476,6 +481,12 @@ impl ResourceState {
     pub fn addr(&self) -> InstanceAddr {
         InstanceAddr {
             resource: ResourceAddr {
+                // Checked on load: a module that does not parse is refused there.
+                module: self
+                    .module
+                    .as_deref()
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or_default(),
                 mode: self.mode,
                 type_name: self.type_name.clone(),
                 name: self.name.clone(),
@@ -502,11 +513,23 @@ impl ResourceState {
 
     /// Whether this is an instance of block `block`.
     pub fn is_instance_of(&self, block: &ResourceAddr) -> bool {
-        self.mode == block.mode && self.type_name == block.type_name && self.name == block.name
+        self.mode == block.mode
+            && self.type_name == block.type_name
+            && self.name == block.name
+            && self.in_module(&block.module)
+    }
+
+    /// Whether it belongs to module instance `module` (the root: no module).
+    fn in_module(&self, module: &crate::addr::ModulePath) -> bool {
+        match &self.module {
+            None => module.is_root(),
+            Some(m) => !module.is_root() && *m == module.to_string(),
+        }
     }
 
     fn is(&self, addr: &InstanceAddr) -> bool {
-        self.mode == addr.resource.mode
+        self.in_module(&addr.resource.module)
+            && self.mode == addr.resource.mode
             && self.type_name == addr.resource.type_name
             && self.name == addr.resource.name
             && InstanceKey::from_json(&self.index) == addr.key
@@ -525,6 +548,11 @@ impl ResourceState {
         }
         if !self.attributes.is_object() {
             return Err("\"attributes\" must be an object".into());
+        }
+        if let Some(module) = &self.module {
+            module
+                .parse::<crate::addr::ModulePath>()
+                .map_err(|e| format!("module: {e}"))?;
         }
         let parsed: InstanceAddr = self.address.parse().map_err(|e| format!("{e}"))?;
         if parsed != self.addr() {
