@@ -216,9 +216,13 @@ fn make_objects(moto: &Moto) -> Made {
             .unwrap();
 
         let kms = aws_sdk_kms::Client::new(&config);
+        // Terraform's provider always sends the usage and spec (moto omits them
+        // from DescribeKey when CreateKey did not).
         let key = kms
             .create_key()
             .description("tf data key")
+            .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
+            .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
             .send()
             .await
             .unwrap()
@@ -634,36 +638,30 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
             .unwrap()
     });
     let vpc_attrs = |id: &str, cidr: &str| json!({"id": id, "cidr_block": cidr, "tags": null});
+    let mut in_module = resource("aws_subnet", "inner", vec![instance(1, json!({"id": "subnet-123"}), &[])]);
+    in_module["module"] = json!("module.network");
+    let mut west = resource("aws_vpc", "west", vec![instance(1, vpc_attrs("vpc-0west", "10.62.0.0/16"), &[])]);
+    west["provider"] = json!(format!("{AWS}.west"));
+    let mut random = resource("random_id", "suffix", vec![instance(0, json!({"id": "abc"}), &[])]);
+    random["provider"] = json!("provider[\"registry.terraform.io/hashicorp/random\"]");
+    let kept = resource(
+        "aws_vpc",
+        "kept",
+        vec![
+            instance(1, vpc_attrs(&vpc, "10.60.0.0/16"), &[]),
+            json!({"deposed": "a1b2c3d4", "schema_version": 1,
+                   "attributes": vpc_attrs("vpc-0ld0000000000000", "10.60.0.0/16")}),
+        ],
+    );
+    let gone = resource("aws_vpc", "gone", vec![instance(1, vpc_attrs("vpc-0000000000000dead", "10.61.0.0/16"), &[])]);
+    let logs = resource("aws_cloudwatch_log_group", "app", vec![instance(0, json!({"id": "/app"}), &[])]);
     let tf = json!({
         "version": 4,
         "terraform_version": "1.9.8",
         "serial": 3,
         "lineage": "0b0e7d36-1111-2222-3333-444455556666",
         "outputs": {},
-        "resources": [
-            resource("aws_vpc", "kept", vec![
-                instance(1, vpc_attrs(&vpc, "10.60.0.0/16"), &[]),
-                json!({"deposed": "a1b2c3d4", "schema_version": 1,
-                       "attributes": vpc_attrs("vpc-0ld0000000000000", "10.60.0.0/16")}),
-            ]),
-            resource("aws_vpc", "gone", vec![instance(1, vpc_attrs("vpc-0000000000000dead", "10.61.0.0/16"), &[])]),
-            resource("aws_cloudwatch_log_group", "app", vec![instance(0, json!({"id": "/app"}), &[])]),
-            {
-                let mut r = resource("aws_subnet", "inner", vec![instance(1, json!({"id": "subnet-123"}), &[])]);
-                r["module"] = json!("module.network");
-                r
-            },
-            {
-                let mut r = resource("aws_vpc", "west", vec![instance(1, vpc_attrs("vpc-0west", "10.62.0.0/16"), &[])]);
-                r["provider"] = json!(format!("{AWS}.west"));
-                r
-            },
-            {
-                let mut r = resource("random_id", "suffix", vec![instance(0, json!({"id": "abc"}), &[])]);
-                r["provider"] = json!("provider[\"registry.terraform.io/hashicorp/random\"]");
-                r
-            },
-        ]
+        "resources": [kept, gone, logs, in_module, west, random]
     });
 
     // From S3, as a team with a remote Terraform backend has it.
@@ -697,7 +695,7 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
     ));
     let out = &run.stdout;
     assert!(out.contains(&format!("aws_vpc.kept: imported aws_vpc {vpc}")), "{}", run.all());
-    assert!(out.contains("Not imported (5)"), "{}", run.all());
+    assert!(out.contains("Not imported (6)"), "{}", run.all());
     for (address, reason) in [
         ("aws_vpc.kept", "deposed object a1b2c3d4 (vpc-0ld0000000000000)"),
         ("aws_vpc.gone", "vpc-0000000000000dead no longer exists in AWS"),

@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, args: &FmtArgs) -> Result<i32, CliError> {
             )));
         }
     }
-    let mut errors = Diags::default();
+    let mut errors = Diags(Vec::new());
     let mut changed = 0;
     for path in &files {
         let text = match crate::diag::read_text(path, "") {

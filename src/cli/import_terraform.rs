@@ -10,7 +10,7 @@ use crate::config::Stack;
 use crate::provider::{Provider, ResourceType};
 use crate::state::terraform_v4::{TerraformInstance, TerraformResource, TerraformState};
 use crate::state::{Backend, OutputState, ResourceState};
-use crate::value::{Object, Value};
+use crate::value::{Object, ObjectExt, Value};
 use clap::Args;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;

@@ -162,6 +162,8 @@ fn space_after(subject: &Token, before: Option<Kind>, after: &Token) -> bool {
     let (s, a) = (subject.kind, after.kind);
     match () {
         _ if a == Newline => false,
+        // `for x in (...)`: the keyword, not a function named `in`.
+        _ if s == Ident && subject.text == "in" && before == Some(Ident) => true,
         _ if s == Ident && a == OParen => false,
         _ if (s == Ident && a == DoubleColon) || (s == DoubleColon && a == Ident) => false,
         _ if s == Dot || a == Dot => false,
@@ -172,7 +174,6 @@ fn space_after(subject: &Token, before: Option<Kind>, after: &Token) -> bool {
         {
             false
         }
-        _ if s == Ident && subject.text == "in" && before == Some(Ident) => true,
         _ if a == OBrack && (matches!(s, Ident | Number) || subject.bracket_change() < 0) => false,
         _ if s == Minus => !matches!(
             before,
@@ -191,6 +192,8 @@ fn space_after(subject: &Token, before: Option<Kind>, after: &Token) -> bool {
                     | Bang
             )
         ),
+        // Unary not binds to its operand (`!var.enabled`).
+        _ if s == Bang => false,
         _ if s == OBrace || a == CBrace => !(s == OBrace && a == CBrace),
         _ if matches!(s, TemplateInterp | TemplateControl) && a == OBrace => true,
         _ if s == CBrace && a == TemplateSeqEnd => true,
@@ -263,6 +266,7 @@ mod tests {
             ("a = {x=1}\n", "a = { x = 1 }\n"),
             ("a = \"${ var.x }-y\"\n", "a = \"${var.x}-y\"\n"),
             ("a = [for k,v in m: k=>v if v!=null]\n", "a = [for k, v in m : k => v if v != null]\n"),
+            ("a = [for x in(f(y)): x]\n", "a = [for x in (f(y)) : x]\n"),
             ("a = x ? y : -z\n", "a = x ? y : -z\n"),
             ("a = !b&&c\n", "a = !b && c\n"),
             ("a = f(xs ...)\n", "a = f(xs...)\n"),
