@@ -24,21 +24,40 @@ fn formats_the_golden_file_and_check_lists_what_needs_it() {
     let check = Run::of(recon_offline(dir).args(["fmt", "-check"]));
     assert_eq!(check.code, 3, "{}", check.all());
     assert_eq!(check.stdout.trim(), "main.hcl", "{}", check.all());
-    assert_eq!(std::fs::read_to_string(dir.join("main.hcl")).unwrap(), fixture("before.hcl"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.hcl")).unwrap(),
+        fixture("before.hcl")
+    );
 
     let diff = Run::of(recon_offline(dir).args(["fmt", "-check", "-diff", "main.hcl"]));
     assert_eq!(diff.code, 3, "{}", diff.all());
     assert!(diff.stdout.contains("--- old/main.hcl"), "{}", diff.all());
-    assert!(diff.stdout.contains("+  cidr_block           = \"10.0.0.0/16\""), "{}", diff.all());
+    assert!(
+        diff.stdout
+            .contains("+  cidr_block           = \"10.0.0.0/16\""),
+        "{}",
+        diff.all()
+    );
 
     let run = Run::of(recon_offline(dir).arg("fmt"));
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(run.stdout.trim(), "main.hcl");
-    assert_eq!(std::fs::read_to_string(dir.join("main.hcl")).unwrap(), fixture("after.hcl"));
-    assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "x=1\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.hcl")).unwrap(),
+        fixture("after.hcl")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "x=1\n"
+    );
 
     let again = Run::of(recon_offline(dir).args(["fmt", "-check"]));
-    assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{}", again.all());
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, ""),
+        "{}",
+        again.all()
+    );
 }
 
 #[test]
@@ -52,12 +71,26 @@ fn recursive_stdin_and_malformed_files() {
     std::fs::write(dir.join("c.tfvars"), "c=1\n").unwrap();
 
     let flat = Run::of(recon_offline(dir).args(["fmt", "-check"]));
-    assert_eq!((flat.code, flat.stdout.trim()), (3, "c.tfvars"), "{}", flat.all());
+    assert_eq!(
+        (flat.code, flat.stdout.trim()),
+        (3, "c.tfvars"),
+        "{}",
+        flat.all()
+    );
     let deep = Run::of(recon_offline(dir).args(["fmt", "-recursive"]));
     assert_eq!(deep.code, 0, "{}", deep.all());
-    assert_eq!(deep.stdout.lines().collect::<Vec<_>>(), vec!["c.tfvars", "nested/deeper/a.tf"]);
-    assert_eq!(std::fs::read_to_string(dir.join("nested/deeper/a.tf")).unwrap(), "a = 1\n");
-    assert_eq!(std::fs::read_to_string(dir.join(".hidden/b.hcl")).unwrap(), "b=1\n");
+    assert_eq!(
+        deep.stdout.lines().collect::<Vec<_>>(),
+        vec!["c.tfvars", "nested/deeper/a.tf"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("nested/deeper/a.tf")).unwrap(),
+        "a = 1\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".hidden/b.hcl")).unwrap(),
+        "b=1\n"
+    );
 
     let mut child = recon_offline(dir)
         .args(["fmt", "-"])
@@ -65,9 +98,17 @@ fn recursive_stdin_and_malformed_files() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"x {\ny=[1,2]\n}\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"x {\ny=[1,2]\n}\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "x {\n  y = [1, 2]\n}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "x {\n  y = [1, 2]\n}\n"
+    );
 
     std::fs::write(dir.join("broken.hcl"), "ok = 1\nresource \"x\" {\n  a = \n").unwrap();
     let broken = Run::of(recon_offline(dir).args(["fmt", "broken.hcl"]));

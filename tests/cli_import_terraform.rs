@@ -114,7 +114,11 @@ fn tag(k: &str, v: &str) -> aws_sdk_ec2::types::Tag {
     aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()
 }
 
-fn tagged(kind: aws_sdk_ec2::types::ResourceType, k: &str, v: &str) -> aws_sdk_ec2::types::TagSpecification {
+fn tagged(
+    kind: aws_sdk_ec2::types::ResourceType,
+    k: &str,
+    v: &str,
+) -> aws_sdk_ec2::types::TagSpecification {
     aws_sdk_ec2::types::TagSpecification::builder()
         .resource_type(kind)
         .tags(tag(k, v))
@@ -193,7 +197,13 @@ fn make_objects(moto: &Moto) -> Made {
         iam.create_role()
             .role_name("tf-app")
             .assume_role_policy_document(ASSUME)
-            .tags(aws_sdk_iam::types::Tag::builder().key("Team").value("platform").build().unwrap())
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key("Team")
+                    .value("platform")
+                    .build()
+                    .unwrap(),
+            )
             .send()
             .await
             .unwrap();
@@ -235,12 +245,22 @@ fn make_objects(moto: &Moto) -> Made {
                 .force_path_style(true)
                 .build(),
         );
-        s3.create_bucket().bucket("tf-import-logs").send().await.unwrap();
+        s3.create_bucket()
+            .bucket("tf-import-logs")
+            .send()
+            .await
+            .unwrap();
         s3.put_bucket_tagging()
             .bucket("tf-import-logs")
             .tagging(
                 aws_sdk_s3::types::Tagging::builder()
-                    .tag_set(aws_sdk_s3::types::Tag::builder().key("Purpose").value("logs").build().unwrap())
+                    .tag_set(
+                        aws_sdk_s3::types::Tag::builder()
+                            .key("Purpose")
+                            .value("logs")
+                            .build()
+                            .unwrap(),
+                    )
                     .build()
                     .unwrap(),
             )
@@ -559,7 +579,8 @@ fn a_terraform_state_is_imported_and_replans_with_no_changes() {
         assert!(imported.stdout.contains(&line), "{line}\n{}", imported.all());
     }
     assert!(
-        !imported.stdout.contains("Not imported") && !imported.stdout.contains("aws_caller_identity"),
+        !imported.stdout.contains("Not imported")
+            && !imported.stdout.contains("aws_caller_identity"),
         "data sources are skipped silently: {}",
         imported.all()
     );
@@ -606,7 +627,9 @@ fn a_terraform_state_is_imported_and_replans_with_no_changes() {
     );
     assert_eq!(again.code, 1, "{}", again.all());
     assert!(
-        again.stderr.contains("already holds 9 resource instance(s)")
+        again
+            .stderr
+            .contains("already holds 9 resource instance(s)")
             && again.stderr.contains("Pass --force"),
         "{}",
         again.all()
@@ -638,11 +661,23 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
             .unwrap()
     });
     let vpc_attrs = |id: &str, cidr: &str| json!({"id": id, "cidr_block": cidr, "tags": null});
-    let mut in_module = resource("aws_subnet", "inner", vec![instance(1, json!({"id": "subnet-123"}), &[])]);
+    let mut in_module = resource(
+        "aws_subnet",
+        "inner",
+        vec![instance(1, json!({"id": "subnet-123"}), &[])],
+    );
     in_module["module"] = json!("module.network");
-    let mut west = resource("aws_vpc", "west", vec![instance(1, vpc_attrs("vpc-0west", "10.62.0.0/16"), &[])]);
+    let mut west = resource(
+        "aws_vpc",
+        "west",
+        vec![instance(1, vpc_attrs("vpc-0west", "10.62.0.0/16"), &[])],
+    );
     west["provider"] = json!(format!("{AWS}.west"));
-    let mut random = resource("random_id", "suffix", vec![instance(0, json!({"id": "abc"}), &[])]);
+    let mut random = resource(
+        "random_id",
+        "suffix",
+        vec![instance(0, json!({"id": "abc"}), &[])],
+    );
     random["provider"] = json!("provider[\"registry.terraform.io/hashicorp/random\"]");
     let kept = resource(
         "aws_vpc",
@@ -653,8 +688,20 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
                    "attributes": vpc_attrs("vpc-0ld0000000000000", "10.60.0.0/16")}),
         ],
     );
-    let gone = resource("aws_vpc", "gone", vec![instance(1, vpc_attrs("vpc-0000000000000dead", "10.61.0.0/16"), &[])]);
-    let logs = resource("aws_cloudwatch_log_group", "app", vec![instance(0, json!({"id": "/app"}), &[])]);
+    let gone = resource(
+        "aws_vpc",
+        "gone",
+        vec![instance(
+            1,
+            vpc_attrs("vpc-0000000000000dead", "10.61.0.0/16"),
+            &[],
+        )],
+    );
+    let logs = resource(
+        "aws_cloudwatch_log_group",
+        "app",
+        vec![instance(0, json!({"id": "/app"}), &[])],
+    );
     let tf = json!({
         "version": 4,
         "terraform_version": "1.9.8",
@@ -680,10 +727,17 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
             .await
             .unwrap();
     });
-    let missing = moto.run(cwd, &stack, &["state", "import-terraform", "s3://tf-states/nope.tfstate"]);
+    let missing = moto.run(
+        cwd,
+        &stack,
+        &["state", "import-terraform", "s3://tf-states/nope.tfstate"],
+    );
     assert_eq!(missing.code, 1, "{}", missing.all());
     assert!(
-        missing.stderr.contains("cannot read s3://tf-states/nope.tfstate") && missing.stderr.contains("NoSuchKey"),
+        missing
+            .stderr
+            .contains("cannot read s3://tf-states/nope.tfstate")
+            && missing.stderr.contains("NoSuchKey"),
         "{}",
         missing.all()
     );
@@ -691,22 +745,56 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
     let run = ok(moto.run(
         cwd,
         &stack,
-        &["state", "import-terraform", "s3://tf-states/prod/terraform.tfstate"],
+        &[
+            "state",
+            "import-terraform",
+            "s3://tf-states/prod/terraform.tfstate",
+        ],
     ));
     let out = &run.stdout;
-    assert!(out.contains(&format!("aws_vpc.kept: imported aws_vpc {vpc}")), "{}", run.all());
+    assert!(
+        out.contains(&format!("aws_vpc.kept: imported aws_vpc {vpc}")),
+        "{}",
+        run.all()
+    );
     assert!(out.contains("Not imported (6)"), "{}", run.all());
     for (address, reason) in [
-        ("aws_vpc.kept", "deposed object a1b2c3d4 (vpc-0ld0000000000000)"),
-        ("aws_vpc.gone", "vpc-0000000000000dead no longer exists in AWS"),
-        ("aws_cloudwatch_log_group.app", "recon does not support the resource type aws_cloudwatch_log_group"),
-        ("module.network.aws_subnet.inner", "in module.network: recon does not support modules yet"),
-        ("aws_vpc.west", "its provider configuration aws.west is not in the stack"),
-        ("random_id.suffix", "managed by the provider registry.terraform.io/hashicorp/random, not AWS"),
+        (
+            "aws_vpc.kept",
+            "deposed object a1b2c3d4 (vpc-0ld0000000000000)",
+        ),
+        (
+            "aws_vpc.gone",
+            "vpc-0000000000000dead no longer exists in AWS",
+        ),
+        (
+            "aws_cloudwatch_log_group.app",
+            "recon does not support the resource type aws_cloudwatch_log_group",
+        ),
+        (
+            "module.network.aws_subnet.inner",
+            "in module.network: recon does not support modules yet",
+        ),
+        (
+            "aws_vpc.west",
+            "its provider configuration aws.west is not in the stack",
+        ),
+        (
+            "random_id.suffix",
+            "managed by the provider registry.terraform.io/hashicorp/random, not AWS",
+        ),
     ] {
-        assert!(out.contains(&format!("  {address}: {reason}")), "{address}: {reason}\n{}", run.all());
+        assert!(
+            out.contains(&format!("  {address}: {reason}")),
+            "{address}: {reason}\n{}",
+            run.all()
+        );
     }
-    assert!(out.contains("Imported 1 resource instance(s) and 0 output(s)"), "{}", run.all());
+    assert!(
+        out.contains("Imported 1 resource instance(s) and 0 output(s)"),
+        "{}",
+        run.all()
+    );
     let state = local_state(cwd, "partial");
     assert_eq!(state["resources"].as_array().unwrap().len(), 1);
     moto.expect_no_changes(cwd, &stack);
@@ -715,10 +803,24 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
     let forced = ok(moto.run(
         cwd,
         &stack,
-        &["state", "import-terraform", "--force", "s3://tf-states/prod/terraform.tfstate"],
+        &[
+            "state",
+            "import-terraform",
+            "--force",
+            "s3://tf-states/prod/terraform.tfstate",
+        ],
     ));
-    assert!(forced.stderr.contains("--force: the 1 resource instance(s)"), "{}", forced.all());
-    assert_eq!(local_state(cwd, "partial")["serial"].as_u64(), Some(state["serial"].as_u64().unwrap() + 1));
+    assert!(
+        forced
+            .stderr
+            .contains("--force: the 1 resource instance(s)"),
+        "{}",
+        forced.all()
+    );
+    assert_eq!(
+        local_state(cwd, "partial")["serial"].as_u64(),
+        Some(state["serial"].as_u64().unwrap() + 1)
+    );
 
     // A state where nothing can be taken writes nothing.
     let nothing = json!({"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "x",
@@ -726,8 +828,16 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
     let file = cwd.join("other.tfstate");
     write_json(&file, &nothing);
     let other = write_stack(cwd, "empty", "");
-    let run = moto.run(cwd, &other, &["state", "import-terraform", file.to_str().unwrap()]);
+    let run = moto.run(
+        cwd,
+        &other,
+        &["state", "import-terraform", file.to_str().unwrap()],
+    );
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stderr.contains("nothing in") && run.stderr.contains("can be imported"), "{}", run.all());
+    assert!(
+        run.stderr.contains("nothing in") && run.stderr.contains("can be imported"),
+        "{}",
+        run.all()
+    );
     assert!(!other.join("state").join("empty.json").exists());
 }

@@ -158,7 +158,12 @@ fn format_checked(path: &Path, text: &str) -> Result<String, Diag> {
             text: Arc::new(text.to_string()),
         });
         let at = e.location().offset();
-        let message = e.message().lines().next().unwrap_or("syntax error").to_string();
+        let message = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("syntax error")
+            .to_string();
         return Err(Diag::at(
             &Span::new(&file, Some(at..at + 1)),
             format!("malformed HCL: {message}"),

@@ -47,8 +47,8 @@ pub async fn run(
     args: &ImportTerraformArgs,
 ) -> Result<i32, CliError> {
     let (bytes, location) = read_source(ctx, &args.path).await?;
-    let tf = TerraformState::parse(&bytes, &location)
-        .map_err(|e| CliError::Failed(format!("{e}")))?;
+    let tf =
+        TerraformState::parse(&bytes, &location).map_err(|e| CliError::Failed(format!("{e}")))?;
 
     // Refuse early, before any AWS call, when there is a state to keep.
     let (mut state, exists) = ctx.read_state_locked(backend).await?;
@@ -291,10 +291,9 @@ fn record(
             .map(|a| a.name.to_string()),
     );
     sensitive.retain(|name| object.contains_key(name));
-    let mut record =
-        ResourceState::from_object(addr, object, &[], instance.create_before_destroy)?
-            .with_sensitive(sensitive)
-            .with_provider(alias);
+    let mut record = ResourceState::from_object(addr, object, &[], instance.create_before_destroy)?
+        .with_sensitive(sensitive)
+        .with_provider(alias);
     record.tainted = instance.tainted();
     Ok(record)
 }
@@ -351,7 +350,9 @@ async fn read_source(ctx: &Ctx, path: &str) -> Result<(Vec<u8>, String), CliErro
             .map_err(|e| CliError::Failed(format!("cannot read {path}: {e}")))?;
         return Ok((bytes, path.to_string()));
     };
-    let Some((bucket, key)) = rest.split_once('/').filter(|(b, k)| !b.is_empty() && !k.is_empty())
+    let Some((bucket, key)) = rest
+        .split_once('/')
+        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
     else {
         return Err(CliError::Failed(format!(
             "{path}: an S3 location is s3://BUCKET/KEY, e.g. s3://my-tf-state/prod/terraform.tfstate"
@@ -365,7 +366,9 @@ async fn read_source(ctx: &Ctx, path: &str) -> Result<(Vec<u8>, String), CliErro
         .key(key)
         .send()
         .await
-        .map_err(|e| CliError::Failed(format!("cannot read {path}: {}", crate::aws::sdk_error(e))))?;
+        .map_err(|e| {
+            CliError::Failed(format!("cannot read {path}: {}", crate::aws::sdk_error(e)))
+        })?;
     let bytes = object
         .body
         .collect()
@@ -429,7 +432,10 @@ mod tests {
         assert_eq!(reasons[0].0, "aws_subnet.app[\"b\"]");
         assert!(reasons[0].1.contains("no id"), "{reasons:?}");
         assert_eq!(reasons[1].0, "aws_s3_bucket.b");
-        assert!(reasons[1].1.contains("aws.west is not in the stack"), "{reasons:?}");
+        assert!(
+            reasons[1].1.contains("aws.west is not in the stack"),
+            "{reasons:?}"
+        );
     }
 
     #[test]
@@ -438,7 +444,10 @@ mod tests {
         let state = |addr: &str| {
             let addr: InstanceAddr = addr.parse().unwrap();
             let object = crate::object! { "id" => "x" };
-            (ResourceState::from_object(&addr, &object, &[], false).unwrap(), String::new())
+            (
+                ResourceState::from_object(&addr, &object, &[], false).unwrap(),
+                String::new(),
+            )
         };
         let mut imported = vec![state("aws_vpc.main"), state("aws_subnet.app[\"a\"]")];
         link_dependencies(&tf, &mut imported);

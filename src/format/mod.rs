@@ -265,12 +265,18 @@ mod tests {
             ("a = { }\n", "a = {}\n"),
             ("a = {x=1}\n", "a = { x = 1 }\n"),
             ("a = \"${ var.x }-y\"\n", "a = \"${var.x}-y\"\n"),
-            ("a = [for k,v in m: k=>v if v!=null]\n", "a = [for k, v in m : k => v if v != null]\n"),
+            (
+                "a = [for k,v in m: k=>v if v!=null]\n",
+                "a = [for k, v in m : k => v if v != null]\n",
+            ),
             ("a = [for x in(f(y)): x]\n", "a = [for x in (f(y)) : x]\n"),
             ("a = x ? y : -z\n", "a = x ? y : -z\n"),
             ("a = !b&&c\n", "a = !b && c\n"),
             ("a = f(xs ...)\n", "a = f(xs...)\n"),
-            ("a = provider::aws::arn_parse(x)\n", "a = provider::aws::arn_parse(x)\n"),
+            (
+                "a = provider::aws::arn_parse(x)\n",
+                "a = provider::aws::arn_parse(x)\n",
+            ),
             ("a   =   1   \n\n\n b=2", "a = 1\n\n\nb = 2"),
         ];
         for (src, want) in cases {
@@ -280,7 +286,8 @@ mod tests {
 
     #[test]
     fn nesting_and_comment_columns() {
-        let src = "a = 1 # one\nbungle = \"bonce\" # two\nfoo = [{\n# inner\nx = [\n1,\n- 2,\n]\n}]\n";
+        let src =
+            "a = 1 # one\nbungle = \"bonce\" # two\nfoo = [{\n# inner\nx = [\n1,\n- 2,\n]\n}]\n";
         let want = "a      = 1       # one\nbungle = \"bonce\" # two\nfoo = [{\n  # inner\n  x = [\n    1,\n    -2,\n  ]\n}]\n";
         assert_eq!(format(src), want);
         let heredoc = "b {\nv = <<-EOT\n  ${ c } ${{ k = x }}\nEOT\n}\n";

@@ -134,7 +134,9 @@ pub fn tokenize(src: &str) -> Vec<Token> {
                             ('"' | '\n' | '\r', _) => break,
                             ('\\', Some(_)) => i += 2,
                             // `$${` and `%%{` are literal text.
-                            ('$', Some('$')) | ('%', Some('%')) if chars.get(i + 2) == Some(&'{') => {
+                            ('$', Some('$')) | ('%', Some('%'))
+                                if chars.get(i + 2) == Some(&'{') =>
+                            {
                                 i += 3
                             }
                             ('$' | '%', Some('{')) => break,
@@ -142,7 +144,11 @@ pub fn tokenize(src: &str) -> Vec<Token> {
                         }
                     }
                     let end = i.min(chars.len());
-                    push(&mut out, Kind::QuotedLit, chars[start..end].iter().collect());
+                    push(
+                        &mut out,
+                        Kind::QuotedLit,
+                        chars[start..end].iter().collect(),
+                    );
                     i = end;
                 }
             }
@@ -412,7 +418,10 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(Kind, String)> {
-        tokenize(src).into_iter().map(|t| (t.kind, t.text)).collect()
+        tokenize(src)
+            .into_iter()
+            .map(|t| (t.kind, t.text))
+            .collect()
     }
 
     #[test]
@@ -422,8 +431,24 @@ mod tests {
         assert_eq!(
             texts,
             vec![
-                "a", "=", "\"", "x-", "${", "var", ".", "n", "}", "-$${lit} ", "${", "{", "a", "=",
-                "1", "}", "}", "\""
+                "a",
+                "=",
+                "\"",
+                "x-",
+                "${",
+                "var",
+                ".",
+                "n",
+                "}",
+                "-$${lit} ",
+                "${",
+                "{",
+                "a",
+                "=",
+                "1",
+                "}",
+                "}",
+                "\""
             ]
         );
         assert_eq!(toks[8].0, Kind::TemplateSeqEnd);
@@ -461,9 +486,36 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Ident, Equal, Ident, Comparison, Minus, Number, Question, OBrack, Ident, Ident,
-                Comma, Ident, Ident, Ident, Colon, Ident, FatArrow, Ident, Ellipsis, CBrack,
-                Colon, Bang, Ident, Logical, Ident, DoubleColon, Ident, OParen, Number, CParen
+                Ident,
+                Equal,
+                Ident,
+                Comparison,
+                Minus,
+                Number,
+                Question,
+                OBrack,
+                Ident,
+                Ident,
+                Comma,
+                Ident,
+                Ident,
+                Ident,
+                Colon,
+                Ident,
+                FatArrow,
+                Ident,
+                Ellipsis,
+                CBrack,
+                Colon,
+                Bang,
+                Ident,
+                Logical,
+                Ident,
+                DoubleColon,
+                Ident,
+                OParen,
+                Number,
+                CParen
             ]
         );
         assert_eq!(toks[2].1, "a-b", "HCL identifiers may hold dashes");

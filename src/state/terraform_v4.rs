@@ -161,7 +161,8 @@ impl TerraformResource {
 
     /// The provider's source address, e.g. `registry.terraform.io/hashicorp/aws`.
     pub fn provider_source(&self) -> &str {
-        self.provider_parts().map_or(&self.provider, |(source, _)| source)
+        self.provider_parts()
+            .map_or(&self.provider, |(source, _)| source)
     }
 
     /// The provider configuration's alias when it is the AWS provider: `Some(None)`
@@ -182,9 +183,7 @@ impl TerraformResource {
 
     /// `provider["SOURCE"].ALIAS` as (SOURCE, ".ALIAS").
     fn provider_parts(&self) -> Option<(&str, &str)> {
-        self.provider
-            .strip_prefix("provider[\"")?
-            .split_once("\"]")
+        self.provider.strip_prefix("provider[\"")?.split_once("\"]")
     }
 }
 
@@ -333,8 +332,14 @@ mod tests {
     fn refuses_what_is_not_a_v4_terraform_state_saying_why() {
         let cases = [
             ("{", "not valid JSON"),
-            (r#"{"version": 3, "terraform_version": "0.11.14"}"#, "Terraform 0.11 or older"),
-            (r#"{"version": 5, "terraform_version": "2.0.0"}"#, "reads version 4"),
+            (
+                r#"{"version": 3, "terraform_version": "0.11.14"}"#,
+                "Terraform 0.11 or older",
+            ),
+            (
+                r#"{"version": 5, "terraform_version": "2.0.0"}"#,
+                "reads version 4",
+            ),
             (r#"{"serial": 1}"#, "not a Terraform state file"),
             (
                 r#"{"version": 1, "serial": 1, "lineage": "x", "recon_version": "0.1.0"}"#,
