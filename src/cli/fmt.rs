@@ -2,7 +2,7 @@
 //! in Terraform's canonical layout (`terraform fmt`), changing only whitespace.
 
 use super::{CliError, Ctx, EXIT_OK};
-use crate::diag::{Diag, Diags, SourceFile, Span};
+use crate::diag::{Diag, Diags, SourceFile};
 use clap::{ArgAction, Args};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -157,19 +157,7 @@ fn format_checked(path: &Path, text: &str) -> Result<String, Diag> {
             path: path.to_path_buf(),
             text: Arc::new(text.to_string()),
         });
-        let at = e.location().offset();
-        let message = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("syntax error")
-            .to_string();
-        return Err(Diag::at(
-            &Span::new(&file, Some(at..at + 1)),
-            format!("malformed HCL: {message}"),
-            "here",
-        )
-        .with_help("fix the syntax, then format; nothing in this file was changed"));
+        return Err(crate::config::parse_error(&file, &e));
     }
     Ok(crate::format::format(text))
 }
