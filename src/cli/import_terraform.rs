@@ -192,7 +192,12 @@ fn select(tf: &TerraformState, provider: &dyn Provider) -> (Batches, Vec<NotTake
         for (ii, instance) in r.instances.iter().enumerate() {
             let shown = r.display_addr(instance);
             match candidate(r, instance, provider) {
-                Ok((alias, rt, addr, prior)) => {
+                Ok(Readable {
+                    alias,
+                    rt,
+                    addr,
+                    prior,
+                }) => {
                     batches
                         .entry((alias, r.type_name.clone()))
                         .or_insert_with(|| (rt, Vec::new()))
@@ -215,13 +220,21 @@ fn select(tf: &TerraformState, provider: &dyn Provider) -> (Batches, Vec<NotTake
     (batches, not_taken)
 }
 
-/// The provider alias, the type, the address and the prior object from which
-/// `read` finds one instance, or why it cannot be imported.
+/// One instance recon can read: its provider alias, type, address, and the
+/// prior object from which `read` finds it.
+struct Readable {
+    alias: Option<String>,
+    rt: Arc<dyn ResourceType>,
+    addr: InstanceAddr,
+    prior: Object,
+}
+
+/// How to read one instance, or why it cannot be imported.
 fn candidate(
     r: &TerraformResource,
     instance: &TerraformInstance,
     provider: &dyn Provider,
-) -> Result<(Option<String>, Arc<dyn ResourceType>, InstanceAddr, Object), String> {
+) -> Result<Readable, String> {
     let Some(resource) = r.resource_addr().filter(|a| a.mode == Mode::Managed) else {
         return Err(format!("unknown mode {:?}", r.mode));
     };
@@ -271,7 +284,12 @@ fn candidate(
             prior.insert(name, Value::from_json(&value));
         }
     }
-    Ok((alias, rt, instance.addr(&resource), prior))
+    Ok(Readable {
+        alias,
+        rt,
+        addr: instance.addr(&resource),
+        prior,
+    })
 }
 
 /// The state of one imported instance, as apply would have recorded it.
