@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod cost;
 pub mod diag;
+pub mod format;
 pub mod graph;
 pub mod plan;
 pub mod policy;

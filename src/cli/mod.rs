@@ -7,10 +7,13 @@ mod out;
 mod apply;
 mod backend;
 mod check;
+mod completions;
 mod env;
+mod fmt;
 mod force_unlock;
 mod graph;
 mod import;
+mod import_terraform;
 mod init;
 mod interrupt;
 mod output;
@@ -93,6 +96,10 @@ pub enum Command {
     Env(env::EnvCommand),
     /// Print recon's version (--json for tools).
     Version(VersionArgs),
+    /// Rewrite stack files in Terraform's canonical layout (-check: exit 3 if any need it).
+    Fmt(fmt::FmtArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -260,6 +267,8 @@ pub fn run(cli: Cli) -> i32 {
                 Command::Untaint(args) => taint::run(&ctx, args, false).await,
                 Command::Env(cmd) => env::run(&ctx, cmd).await,
                 Command::Version(args) => version(args),
+                Command::Fmt(args) => fmt::run(&ctx, args),
+                Command::Completions(args) => completions::run(args),
             }
         };
         // A bug that panics must not skip the release of the lock below.

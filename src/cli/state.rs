@@ -37,6 +37,8 @@ pub enum StateCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Take over what a Terraform state manages: PATH is a terraform.tfstate or s3://BUCKET/KEY.
+    ImportTerraform(super::import_terraform::ImportTerraformArgs),
     /// List earlier versions of the state (S3 bucket with versioning).
     History {
         /// At most this many versions, newest first.
@@ -52,6 +54,7 @@ impl StateCommand {
             StateCommand::Rm { .. } => "state rm",
             StateCommand::Mv { .. } => "state mv",
             StateCommand::Push { .. } => "state push",
+            StateCommand::ImportTerraform(_) => "state import-terraform",
             _ => "read",
         }
     }
@@ -215,6 +218,9 @@ pub async fn run(ctx: &Ctx, cmd: &StateCommand) -> Result<i32, CliError> {
                 pushed.serial,
                 current.serial
             );
+        }
+        StateCommand::ImportTerraform(args) => {
+            return super::import_terraform::run(ctx, &stack, &backend, args).await;
         }
         StateCommand::History { limit } => {
             let versions = backend.versions().await.map_err(failed)?;

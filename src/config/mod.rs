@@ -391,7 +391,7 @@ pub(crate) fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diags> 
     Ok(sources)
 }
 
-fn parse_error(file: &Arc<SourceFile>, e: &hcl_edit::parser::Error) -> Diag {
+pub(crate) fn parse_error(file: &Arc<SourceFile>, e: &hcl_edit::parser::Error) -> Diag {
     let offset = e.location().offset();
     let span = Span::new(file, Some(offset..offset + 1));
     let message = e

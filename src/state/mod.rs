@@ -12,6 +12,7 @@ pub mod lock;
 mod pending;
 pub mod s3;
 pub mod stats;
+pub mod terraform_v4;
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::value::{Object, Value};
@@ -128,6 +129,11 @@ pub enum StateError {
         supported: u32,
         recon: &'static str,
     },
+    #[error(
+        "{location} is a Terraform state (terraform.tfstate), not recon's: take over what it \
+         manages with `recon state import-terraform {location}`"
+    )]
+    TerraformState { location: String },
     #[error(
         "state at {location} has lineage {found}, not {expected}: it belongs to another \
          stack or was re-created; refusing to replace it, check the backend settings"
@@ -335,6 +341,11 @@ impl State {
         };
         let doc: Json =
             serde_json::from_slice(bytes).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
+        if terraform_v4::is_terraform_state(&doc) {
+            return Err(StateError::TerraformState {
+                location: location.to_string(),
+            });
+        }
         // The version is checked before the shape, so a newer format says so
         // instead of failing on a field this recon does not know.
         let version = match doc.get("version") {
