@@ -773,7 +773,7 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
         ),
         (
             "module.network.aws_subnet.inner",
-            "in module.network: recon does not support modules yet",
+            "in module.network: import-terraform does not take module resources yet",
         ),
         (
             "aws_vpc.west",

@@ -240,7 +240,7 @@ fn candidate(
     };
     if let Some(module) = &r.module {
         return Err(format!(
-            "in {module}: recon does not support modules yet, so it cannot import module resources"
+            "in {module}: import-terraform does not take module resources yet (recon import them one by one, at their module address)"
         ));
     }
     let Some(alias) = r.aws_alias() else {

@@ -137,7 +137,9 @@ impl TerraformResource {
     }
 
     pub fn resource_addr(&self) -> Option<ResourceAddr> {
+        // Module resources are reported and not imported (see import_terraform).
         Some(ResourceAddr {
+            module: crate::addr::ModulePath::root(),
             mode: self.mode()?,
             type_name: self.type_name.clone(),
             name: self.name.clone(),
