@@ -453,7 +453,7 @@ impl Backend for S3Backend {
             Some(id) => {
                 let data_key = self
                     .journal_key
-                    .get_or_try_init(|| envelope::data_key(&self.kms, id, &at))
+                    .get_or_try_init(|| envelope::data_key(&*self.kms, id, &at))
                     .await?;
                 envelope::seal_under(data_key, &line, &at)?
             }

@@ -93,7 +93,8 @@ impl ResourceType for RouteTable {
             .to_string();
         let partial = object! {"id" => id.clone()};
         let result = async {
-            let table = wait_ready::<AwsRouteTable>(&self.client, &id, "to exist", |_| true).await?;
+            let table =
+                wait_ready::<AwsRouteTable>(&self.client, &id, "to exist", |_| true).await?;
             if let Some(Value::List(routes)) = planned.get("route") {
                 self.sync_routes(&table, routes).await?;
             }

@@ -8,7 +8,6 @@ use crate::aws::sdk_error;
 use crate::provider::{ProviderError, ProviderResult};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::{Route, RouteOrigin, RouteTable};
-use std::collections::HashMap;
 
 /// The targets a route may have, by their Terraform names (exactly one is set).
 pub(super) const TARGETS: [&str; 6] = [

@@ -18,7 +18,7 @@ use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Resource,
     SecurityGroup as AwsSecurityGroup, SecurityGroupRule, UserIdGroupPair,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 const RULE_ATTRIBUTES: &[Attribute] = &[
     Attribute::required("from_port", Type::Number),
@@ -115,7 +115,8 @@ impl ResourceType for SecurityGroup {
         let partial = object! {"id" => id.clone(), "name" => name};
 
         let result = async {
-            let group = wait_ready::<AwsSecurityGroup>(&self.client, &id, "to exist", |_| true).await?;
+            let group =
+                wait_ready::<AwsSecurityGroup>(&self.client, &id, "to exist", |_| true).await?;
             // AWS gives every new group an allow-all egress rule. Like Terraform, keep
             // it only when the configuration asks for it: rules not configured go.
             for direction in [Direction::Ingress, Direction::Egress] {

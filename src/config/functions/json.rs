@@ -148,7 +148,7 @@ impl<'de> serde::de::Visitor<'de> for Json {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let inner = self.inner()?;
+        let inner = self.inner::<A::Error>()?;
         let mut items = Vec::new();
         while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
@@ -157,7 +157,7 @@ impl<'de> serde::de::Visitor<'de> for Json {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let inner = self.inner()?;
+        let inner = self.inner::<A::Error>()?;
         let mut out = Object::new();
         // A repeated key keeps its last value.
         while let Some(key) = map.next_key::<String>()? {
