@@ -3,8 +3,9 @@
 use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::shared::{
-    created_by_token, ec2_arn, filter, known_bool, known_change, known_i32, known_str,
-    partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags,
+    created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
+    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
+    update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};

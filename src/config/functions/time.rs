@@ -1,7 +1,5 @@
 //! Date and time.
 
-use super::*;
-
 /// The current UTC time as RFC 3339 (`2026-12-05T14:02:09Z`), Terraform's format.
 pub(super) fn utc_now_rfc3339() -> String {
     let secs = std::time::SystemTime::now()
