@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::cidr::{host_mask, Network};
+use crate::config::cidr::{format_addr, host_mask, Network};
 use crate::object;
 use proptest::prelude::*;
 use std::net::{Ipv4Addr, Ipv6Addr};
