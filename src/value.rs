@@ -3,8 +3,10 @@
 //! `Unknown` stands for "known after apply": it propagates through expressions and
 //! never serialises to a placeholder string.
 
+mod go_json;
 mod meaning;
 
+pub use go_json::write_go_string;
 pub use meaning::{json_equal, same};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;

@@ -1071,7 +1071,7 @@ fn keys_under(moto: &Moto, prefix: &str) -> Vec<String> {
 #[test]
 fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_whole_write() {
     use recon::state::journal::{Delta, Written};
-    use recon::state::{Backend, ResourceState, S3Backend, State, StateError};
+    use recon::state::{Backend, ResourceState, State, StateError};
     let moto = Moto::start();
     create_bucket(&moto, true);
     let kms = aws_sdk_kms::Client::new(&moto.sdk_config());
@@ -1087,6 +1087,7 @@ fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_
             .to_string()
     });
     let recovery = tempfile::tempdir().unwrap();
+    let clients = recon::aws::Clients::from_config(&moto.sdk_config());
     let backend = || {
         let settings = recon::state::s3::S3Settings {
             bucket: BUCKET.into(),
@@ -1095,7 +1096,7 @@ fn journal_entries_are_small_sealed_objects_read_back_in_order_and_dropped_by_a_
             recovery_dir: recovery.path().to_path_buf(),
             ..Default::default()
         };
-        S3Backend::new(s3(&moto), kms.clone(), settings)
+        recon::aws::state_store::s3_backend(&clients, settings)
     };
     let canary = "canary-journal-5b1e";
     let eip = |i: usize| -> ResourceState {

@@ -12,6 +12,7 @@ pub mod lambda;
 pub mod s3;
 pub mod shared;
 pub mod sqs;
+pub mod state_store;
 pub mod sts;
 pub mod tags;
 pub mod wait;
@@ -66,6 +67,20 @@ impl Clients {
 
     pub fn from_config(config: &aws_config::SdkConfig) -> Clients {
         Clients::with_call_timeout(config, call::CALL_TIMEOUT)
+    }
+
+    /// Clients for `region` when one is given (a state bucket's region), else
+    /// for the configuration's own.
+    pub fn in_region(config: &aws_config::SdkConfig, region: Option<String>) -> Clients {
+        match region {
+            Some(r) => Clients::from_config(
+                &config
+                    .to_builder()
+                    .region(aws_config::Region::new(r))
+                    .build(),
+            ),
+            None => Clients::from_config(config),
+        }
     }
 
     /// Clients whose call attempts each give up after `timeout`.

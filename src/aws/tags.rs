@@ -1,9 +1,10 @@
 //! The `recon:stack` / `recon:address` tags on everything recon creates, kept out
 //! of the user's `tags` attribute so they never show as a diff.
 
-use crate::provider::Meta;
+use crate::provider::{Meta, ProviderResult};
 use crate::value::{Object, ObjectExt, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 
 pub const TAG_STACK: &str = "recon:stack";
 pub const TAG_ADDRESS: &str = "recon:address";
@@ -76,4 +77,58 @@ pub fn tag_changes(prior: &Object, planned: &Object) -> (Vec<String>, BTreeMap<S
         .filter(|(k, v)| old.get(k) != Some(v))
         .collect();
     (removed, set)
+}
+
+/// Moves the user's tags from `prior` to `planned` with a service's own calls:
+/// `untag` with the keys to remove, then `tag` with the pairs to set, each only
+/// when it has something to do (and nothing while the planned tags are unknown).
+pub async fn sync<U, T>(
+    prior: &Object,
+    planned: &Object,
+    untag: impl FnOnce(Vec<String>) -> U,
+    tag: impl FnOnce(BTreeMap<String, String>) -> T,
+) -> ProviderResult<()>
+where
+    U: Future<Output = ProviderResult<()>>,
+    T: Future<Output = ProviderResult<()>>,
+{
+    if planned.get("tags").is_some_and(Value::is_unknown) {
+        return Ok(());
+    }
+    let (removed, set) = tag_changes(prior, planned);
+    if !removed.is_empty() {
+        untag(removed).await?;
+    }
+    if !set.is_empty() {
+        tag(set).await?;
+    }
+    Ok(())
+}
+
+/// [`sync`] for a service whose untag and tag calls name the object with one
+/// setter:
+/// `sync_tags!(prior => planned; client, untag_role / tag_role; role_name(name), iam_tags)`,
+/// where `iam_tags` turns the pairs to set into the call's tag list (a
+/// `ProviderResult`).
+macro_rules! sync_tags {
+    ($prior:expr => $planned:expr; $client:expr, $untag:ident / $tag:ident; $id:ident($value:expr), $convert:expr) => {
+        $crate::aws::tags::sync(
+            $prior,
+            $planned,
+            |keys| async move {
+                let call = $client.$untag().$id($value).set_tag_keys(Some(keys));
+                call.send().await.map(drop).map_err($crate::aws::sdk_error)
+            },
+            |set| async move {
+                let call = $client.$tag().$id($value).set_tags(Some($convert(set)?));
+                call.send().await.map(drop).map_err($crate::aws::sdk_error)
+            },
+        )
+    };
+}
+pub(crate) use sync_tags;
+
+/// The pairs as a map, for services that take tags as one (SQS, Lambda).
+pub fn tag_map(set: BTreeMap<String, String>) -> ProviderResult<HashMap<String, String>> {
+    Ok(set.into_iter().collect())
 }

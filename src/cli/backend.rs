@@ -2,10 +2,11 @@
 //! `--env`), and the state lock every command that may write state takes.
 
 use super::{CliError, Ctx};
+use crate::aws;
 use crate::config::Stack;
 use crate::diag::{did_you_mean, Diag};
 use crate::state::lock::{self, LockInfo};
-use crate::state::s3::{env_key, S3Backend, S3Settings};
+use crate::state::s3::{env_key, S3Settings};
 use crate::state::{Backend, LocalBackend, OtherStack, StackIdentity, State, StateError};
 use crate::value::Value;
 use clap::Args;
@@ -303,14 +304,7 @@ impl Ctx {
                     }
                 };
                 let region = string("region")?;
-                let sdk = self.aws_config().await;
-                let mut s3 = aws_sdk_s3::config::Builder::from(sdk)
-                    .force_path_style(sdk.endpoint_url().is_some());
-                let mut kms = aws_sdk_kms::config::Builder::from(sdk);
-                if let Some(r) = region {
-                    s3 = s3.region(aws_config::Region::new(r.clone()));
-                    kms = kms.region(aws_config::Region::new(r));
-                }
+                let clients = aws::Clients::in_region(self.aws_config().await, region);
                 let settings = S3Settings {
                     bucket,
                     key,
@@ -330,11 +324,7 @@ impl Ctx {
                     &stack.name,
                     self.backend.env_name(),
                 ));
-                Ok(Arc::new(S3Backend::new(
-                    aws_sdk_s3::Client::from_conf(s3.build()),
-                    aws_sdk_kms::Client::from_conf(kms.build()),
-                    settings,
-                )))
+                Ok(Arc::new(aws::state_store::s3_backend(&clients, settings)))
             }
         }
     }

@@ -3,11 +3,10 @@
 //! `GenerateDataKey`; the data key, encrypted by KMS, travels with the document
 //! and is opened with KMS `Decrypt`.
 
+use super::store::KeyService;
 use super::StateError;
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
-use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::DataKeySpec;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -52,39 +51,28 @@ pub type OpenedKeys = std::sync::Mutex<std::collections::HashMap<String, Vec<u8>
 
 /// A new data key from KMS key `key_id`.
 pub async fn data_key(
-    kms: &aws_sdk_kms::Client,
+    kms: &dyn KeyService,
     key_id: &str,
     location: &str,
 ) -> Result<DataKey, StateError> {
     let out = kms
-        .generate_data_key()
-        .key_id(key_id)
-        .key_spec(DataKeySpec::Aes256)
-        .encryption_context(CONTEXT.0, CONTEXT.1)
-        .send()
+        .generate_data_key(key_id, CONTEXT)
         .await
         .map_err(|e| StateError::Remote {
             location: location.to_string(),
             action: "encrypt (KMS GenerateDataKey) the state for",
-            message: format!("key {key_id}: {}", super::s3::sdk_message(&e)),
+            message: format!("key {key_id}: {e}"),
         })?;
-    let (Some(key), Some(wrapped)) = (out.plaintext(), out.ciphertext_blob()) else {
-        return Err(StateError::Remote {
-            location: location.to_string(),
-            action: "encrypt the state for",
-            message: format!("KMS GenerateDataKey with key {key_id} returned no data key"),
-        });
-    };
     Ok(DataKey {
-        plain: key.as_ref().to_vec(),
-        wrapped: wrapped.as_ref().to_vec(),
-        kms_key_arn: out.key_id().unwrap_or(key_id).to_string(),
+        plain: out.plain,
+        wrapped: out.wrapped,
+        kms_key_arn: out.key_arn.unwrap_or_else(|| key_id.to_string()),
     })
 }
 
 /// Encrypts `plaintext` under a new data key from KMS key `key_id`.
 pub async fn seal(
-    kms: &aws_sdk_kms::Client,
+    kms: &dyn KeyService,
     key_id: &str,
     plaintext: &[u8],
     location: &str,
@@ -105,7 +93,7 @@ pub fn seal_under(key: &DataKey, plaintext: &[u8], location: &str) -> Result<Vec
 
 /// Decrypts a sealed state, asking KMS to open its data key.
 pub async fn open(
-    kms: &aws_sdk_kms::Client,
+    kms: &dyn KeyService,
     bytes: &[u8],
     location: &str,
 ) -> Result<Vec<u8>, StateError> {
@@ -114,7 +102,7 @@ pub async fn open(
 
 /// Like [`open`], asking KMS only for data keys not in `opened`.
 pub async fn open_cached(
-    kms: &aws_sdk_kms::Client,
+    kms: &dyn KeyService,
     bytes: &[u8],
     location: &str,
     opened: &OpenedKeys,
@@ -136,29 +124,18 @@ pub async fn open_cached(
 }
 
 async fn open_key(
-    kms: &aws_sdk_kms::Client,
+    kms: &dyn KeyService,
     sealed: &Sealed,
     location: &str,
 ) -> Result<Vec<u8>, StateError> {
     let encrypted_key = decode(&sealed.encrypted_key, "encrypted_key", location)?;
-    let out = kms
-        .decrypt()
-        .ciphertext_blob(Blob::new(encrypted_key))
-        .key_id(&sealed.kms_key_id)
-        .encryption_context(CONTEXT.0, CONTEXT.1)
-        .send()
+    kms.decrypt_data_key(&encrypted_key, &sealed.kms_key_id, CONTEXT)
         .await
         .map_err(|e| StateError::Decrypt {
             location: location.to_string(),
             key: sealed.kms_key_id.clone(),
-            message: super::s3::sdk_message(&e),
-        })?;
-    let key = out.plaintext().ok_or_else(|| StateError::Decrypt {
-        location: location.to_string(),
-        key: sealed.kms_key_id.clone(),
-        message: "KMS Decrypt returned no key".into(),
-    })?;
-    Ok(key.as_ref().to_vec())
+            message: e.to_string(),
+        })
 }
 
 /// The KMS key a sealed state names, for messages.

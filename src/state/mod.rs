@@ -12,6 +12,7 @@ pub mod lock;
 mod pending;
 pub mod s3;
 pub mod stats;
+pub mod store;
 pub mod terraform_v4;
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};

@@ -21,16 +21,12 @@
 //!   was broken could still file an entry under a document that another writer
 //!   is replacing; the lock is what prevents it.
 
+use super::store::{
+    KeyService, ObjectStore, Put, PutCondition, ServerSide, StoreError, StoredObject,
+};
 use super::{check_replace, envelope, journal, Backend, LockInfo, State, StateError, StateVersion};
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::ServerSideEncryption;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::path::PathBuf;
-use std::sync::Mutex;
-
-type HttpResponse = aws_smithy_runtime_api::http::Response;
+use std::sync::{Arc, Mutex};
 
 const META_SHA256: &str = "recon-sha256";
 const META_SERIAL: &str = "recon-serial";
@@ -53,10 +49,22 @@ pub struct S3Settings {
     pub recovery_dir: PathBuf,
 }
 
+impl S3Settings {
+    /// The encryption S3 applies to every object recon writes.
+    fn server_side(&self) -> ServerSide {
+        match (&self.kms_key_id, self.encrypt) {
+            (Some(k), _) => ServerSide::Kms(k.clone()),
+            (None, true) => ServerSide::Aes256,
+            (None, false) => ServerSide::None,
+        }
+    }
+}
+
 pub struct S3Backend {
-    s3: aws_sdk_s3::Client,
-    kms: aws_sdk_kms::Client,
+    s3: Arc<dyn ObjectStore>,
+    kms: Arc<dyn KeyService>,
     settings: S3Settings,
+    server_side: ServerSide,
     key: String,
     /// What this process last read or wrote, so a write can be made
     /// conditional on exactly that object.
@@ -89,16 +97,29 @@ struct Raw {
     checksum: Option<String>,
 }
 
+impl From<StoredObject> for Raw {
+    fn from(mut o: StoredObject) -> Raw {
+        Raw {
+            checksum: o.metadata.remove(META_SHA256),
+            bytes: o.bytes,
+            etag: o.etag,
+        }
+    }
+}
+
 impl S3Backend {
+    /// The state in `s3` (whose bucket is `settings.bucket`), with data keys
+    /// from `kms` for client-side encryption.
     pub fn new(
-        s3: aws_sdk_s3::Client,
-        kms: aws_sdk_kms::Client,
+        s3: Arc<dyn ObjectStore>,
+        kms: Arc<dyn KeyService>,
         settings: S3Settings,
     ) -> S3Backend {
         let key = env_key(&settings.key, settings.env.as_deref());
         S3Backend {
             s3,
             kms,
+            server_side: settings.server_side(),
             settings,
             key,
             seen: Mutex::new(None),
@@ -144,42 +165,10 @@ impl S3Backend {
 
     /// The object at `key` (a version of it), None when there is none.
     async fn get_raw(&self, key: &str, version: Option<&str>) -> Result<Option<Raw>, StateError> {
-        let out = match self
-            .s3
-            .get_object()
-            .bucket(&self.settings.bucket)
-            .key(key)
-            .set_version_id(version.map(str::to_string))
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            // A 404 without a body (HEAD-like answers) is a missing key too, but
-            // never a missing bucket.
-            Err(e)
-                if e.as_service_error().is_some_and(|s| s.is_no_such_key())
-                    || (http_status(&e) == Some(404)
-                        && version.is_none()
-                        && e.code() != Some("NoSuchBucket")) =>
-            {
-                return Ok(None)
-            }
-            Err(e) => return Err(self.remote("read", sdk_message(&e))),
-        };
-        let etag = out.e_tag().map(str::to_string);
-        let checksum = out.metadata().and_then(|m| m.get(META_SHA256)).cloned();
-        let bytes = out
-            .body
-            .collect()
-            .await
+        let found = self.s3.get(key, version).await;
+        Ok(found
             .map_err(|e| self.remote("read", e.to_string()))?
-            .into_bytes()
-            .to_vec();
-        Ok(Some(Raw {
-            bytes,
-            etag,
-            checksum,
-        }))
+            .map(Raw::from))
     }
 
     /// Checks the checksum, decrypts if needed, parses.
@@ -206,7 +195,7 @@ impl S3Backend {
             }
         }
         if envelope::is_sealed(&raw.bytes) {
-            envelope::open_cached(&self.kms, &raw.bytes, location, &self.opened).await
+            envelope::open_cached(&*self.kms, &raw.bytes, location, &self.opened).await
         } else {
             Ok(raw.bytes.clone())
         }
@@ -251,60 +240,38 @@ impl S3Backend {
     /// Deletes every journal entry: called after a whole write, which holds them all.
     async fn drop_journal(&self) -> Result<(), StateError> {
         let keys = self.list(&self.journal_prefix()).await?;
-        for chunk in keys.chunks(1000) {
-            let objects = chunk
-                .iter()
-                .map(|k| {
-                    aws_sdk_s3::types::ObjectIdentifier::builder()
-                        .key(k)
-                        .build()
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| self.remote("delete the journal of", e.to_string()))?;
-            let delete = aws_sdk_s3::types::Delete::builder()
-                .set_objects(Some(objects))
-                .quiet(true)
-                .build()
-                .map_err(|e| self.remote("delete the journal of", e.to_string()))?;
-            self.s3
-                .delete_objects()
-                .bucket(&self.settings.bucket)
-                .delete(delete)
-                .send()
-                .await
-                .map_err(|e| self.remote("delete the journal of", sdk_message(&e)))?;
-        }
-        Ok(())
+        self.s3
+            .delete_all(&keys)
+            .await
+            .map_err(|e| self.remote("delete the journal of", e.to_string()))
     }
 
     /// The document as stored: plaintext JSON, or its encrypted envelope.
     async fn encode(&self, state: &State) -> Result<Vec<u8>, StateError> {
         let text = state.to_json_pretty().into_bytes();
         match &self.settings.client_kms_key_id {
-            Some(key) => envelope::seal(&self.kms, key, &text, &self.location()).await,
+            Some(key) => envelope::seal(&*self.kms, key, &text, &self.location()).await,
             None => Ok(text),
         }
     }
 
-    fn put(
+    /// Writes `body` at `key` under `condition`, with the settings' encryption.
+    async fn put(
         &self,
         key: &str,
         body: Vec<u8>,
-    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
-        let req = self
-            .s3
-            .put_object()
-            .bucket(&self.settings.bucket)
-            .key(key)
-            .content_type("application/json")
-            .body(ByteStream::from(body));
-        match (&self.settings.kms_key_id, self.settings.encrypt) {
-            (Some(k), _) => req
-                .server_side_encryption(ServerSideEncryption::AwsKms)
-                .ssekms_key_id(k),
-            (None, true) => req.server_side_encryption(ServerSideEncryption::Aes256),
-            (None, false) => req,
-        }
+        metadata: Vec<(&'static str, String)>,
+        condition: PutCondition,
+    ) -> Result<Option<String>, StoreError> {
+        self.s3
+            .put(Put {
+                key,
+                body,
+                metadata,
+                condition,
+                encryption: &self.server_side,
+            })
+            .await
     }
 
     async fn read_lock(&self) -> Result<Option<(LockInfo, Option<String>)>, StateError> {
@@ -320,49 +287,28 @@ impl S3Backend {
     }
 
     async fn versioning_enabled(&self) -> Result<bool, StateError> {
-        match self
-            .s3
-            .get_bucket_versioning()
-            .bucket(&self.settings.bucket)
-            .send()
+        self.s3
+            .versioning_enabled()
             .await
-        {
-            Ok(v) => Ok(v.status().map(|s| s.as_str()) == Some("Enabled")),
-            // moto answers with a root element the SDK does not accept; the
-            // answer itself is fine, so read the status from it.
-            Err(e) if http_status(&e) == Some(200) => Ok(e
-                .raw_response()
-                .and_then(|r| r.body().bytes())
-                .is_some_and(|b| String::from_utf8_lossy(b).contains("<Status>Enabled</Status>"))),
-            Err(e) => Err(self.remote("read the versioning of the bucket of", sdk_message(&e))),
-        }
+            .map_err(|e| self.remote("read the versioning of the bucket of", e.to_string()))
     }
 
     /// Keys of the objects under `prefix`, following continuation tokens.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StateError> {
-        let mut keys = Vec::new();
-        let mut token = None;
-        loop {
-            let out = self
-                .s3
-                .list_objects_v2()
-                .bucket(&self.settings.bucket)
-                .prefix(prefix)
-                .set_continuation_token(token)
-                .send()
-                .await
-                .map_err(|e| self.remote("list objects beside", sdk_message(&e)))?;
-            keys.extend(
-                out.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_string)),
-            );
-            match out.next_continuation_token() {
-                Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_string()),
-                _ => return Ok(keys),
-            }
-        }
+        self.s3
+            .list(prefix)
+            .await
+            .map_err(|e| self.remote("list objects beside", e.to_string()))
     }
+}
+
+/// The metadata of a state object: its checksum, serial and lineage.
+fn stamp(checksum: String, serial: u64, lineage: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (META_SHA256, checksum),
+        (META_SERIAL, serial.to_string()),
+        (META_LINEAGE, lineage.to_string()),
+    ]
 }
 
 /// `env/<NAME>/<key>` for an environment, `<key>` for the default one.
@@ -429,21 +375,24 @@ impl Backend for S3Backend {
         let body = self.encode(state).await?;
         let checksum = super::sha256_hex(&body);
         super::stats::wrote(body.len());
-        let mut req = self
-            .put(&self.key, body)
-            .metadata(META_SHA256, &checksum)
-            .metadata(META_SERIAL, state.serial.to_string())
-            .metadata(META_LINEAGE, &state.lineage);
-        req = match &etag {
-            Some(etag) => req.if_match(etag),
-            None => req.if_none_match("*"),
+        let condition = match &etag {
+            Some(etag) => PutCondition::IfMatch(etag.clone()),
+            None => PutCondition::IfAbsent,
         };
-        let written = match req.send().await {
-            Ok(out) => {
-                self.remember(state, out.e_tag(), state.serial);
+        let sent = self
+            .put(
+                &self.key,
+                body,
+                stamp(checksum.clone(), state.serial, &state.lineage),
+                condition,
+            )
+            .await;
+        let written = match sent {
+            Ok(new_etag) => {
+                self.remember(state, new_etag.as_deref(), state.serial);
                 Ok(())
             }
-            Err(e) if matches!(http_status(&e), Some(412) | Some(409)) => {
+            Err(e) if e.precondition_failed() => {
                 // Someone else wrote first, or an earlier attempt of this very
                 // request landed and its answer was lost: tell them apart.
                 let now = self.get_raw(&self.key, None).await?;
@@ -471,7 +420,7 @@ impl Backend for S3Backend {
                 };
                 Err(StateError::Conflict { location, detail })
             }
-            Err(e) => Err(self.remote("write", sdk_message(&e))),
+            Err(e) => Err(self.remote("write", e.to_string())),
         };
         written?;
         self.after_whole_write().await
@@ -504,7 +453,7 @@ impl Backend for S3Backend {
             Some(id) => {
                 let data_key = self
                     .journal_key
-                    .get_or_try_init(|| envelope::data_key(&self.kms, id, &at))
+                    .get_or_try_init(|| envelope::data_key(&*self.kms, id, &at))
                     .await?;
                 envelope::seal_under(data_key, &line, &at)?
             }
@@ -512,17 +461,11 @@ impl Backend for S3Backend {
         };
         let checksum = super::sha256_hex(&body);
         super::stats::wrote(body.len());
-        let sent = self
-            .put(&key, body)
-            .metadata(META_SHA256, &checksum)
-            .metadata(META_SERIAL, delta.serial.to_string())
-            .metadata(META_LINEAGE, &delta.lineage)
-            .if_none_match("*")
-            .send()
-            .await;
+        let metadata = stamp(checksum.clone(), delta.serial, &delta.lineage);
+        let sent = self.put(&key, body, metadata, PutCondition::IfAbsent).await;
         match sent {
             Ok(_) => {}
-            Err(e) if matches!(http_status(&e), Some(412) | Some(409)) => {
+            Err(e) if e.precondition_failed() => {
                 // Our own earlier attempt, whose answer was lost, or another writer.
                 let ours = self
                     .get_raw(&key, None)
@@ -535,7 +478,7 @@ impl Backend for S3Backend {
                     });
                 }
             }
-            Err(e) => return Err(self.remote("write a journal entry of", sdk_message(&e))),
+            Err(e) => return Err(self.remote("write a journal entry of", e.to_string())),
         }
         if let Some(seen) = self.seen.lock().unwrap().as_mut() {
             seen.serial = delta.serial;
@@ -547,14 +490,17 @@ impl Backend for S3Backend {
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
         let body = serde_json::to_vec_pretty(info).unwrap_or_default();
         for _ in 0..5 {
-            match self
-                .put(&self.lock_key(), body.clone())
-                .if_none_match("*")
-                .send()
-                .await
-            {
+            let sent = self
+                .put(
+                    &self.lock_key(),
+                    body.clone(),
+                    Vec::new(),
+                    PutCondition::IfAbsent,
+                )
+                .await;
+            match sent {
                 Ok(_) => return Ok(()),
-                Err(e) if matches!(http_status(&e), Some(412) | Some(409)) => {
+                Err(e) if e.precondition_failed() => {
                     match self.read_lock().await? {
                         Some((holder, _)) => {
                             return Err(StateError::Locked {
@@ -566,7 +512,7 @@ impl Backend for S3Backend {
                         None => continue,
                     }
                 }
-                Err(e) => return Err(self.remote("lock", sdk_message(&e))),
+                Err(e) => return Err(self.remote("lock", e.to_string())),
             }
         }
         Err(self.remote(
@@ -590,20 +536,12 @@ impl Backend for S3Backend {
         }
         // Conditional on the ETag we just read: a lock taken by someone else
         // in between is left alone.
-        let mut req = self
-            .s3
-            .delete_object()
-            .bucket(&self.settings.bucket)
-            .key(self.lock_key());
-        if let Some(etag) = etag {
-            req = req.if_match(etag);
-        }
-        match req.send().await {
+        match self.s3.delete(&self.lock_key(), etag.as_deref()).await {
             Ok(_) => Ok(()),
-            Err(e) if matches!(http_status(&e), Some(404)) => Err(StateError::NotLocked {
+            Err(e) if e.status == Some(404) => Err(StateError::NotLocked {
                 location: self.location(),
             }),
-            Err(e) if matches!(http_status(&e), Some(412)) => match self.read_lock().await? {
+            Err(e) if e.status == Some(412) => match self.read_lock().await? {
                 Some((holder, _)) => Err(StateError::LockMismatch {
                     location: self.location(),
                     wanted: id.to_string(),
@@ -613,7 +551,7 @@ impl Backend for S3Backend {
                     location: self.location(),
                 }),
             },
-            Err(e) => Err(self.remote("unlock", sdk_message(&e))),
+            Err(e) => Err(self.remote("unlock", e.to_string())),
         }
     }
 
@@ -633,15 +571,7 @@ impl Backend for S3Backend {
     async fn environments(&self) -> Result<Vec<String>, StateError> {
         let mut envs = Vec::new();
         let base = &self.settings.key;
-        if self
-            .s3
-            .head_object()
-            .bucket(&self.settings.bucket)
-            .key(base)
-            .send()
-            .await
-            .is_ok()
-        {
+        if self.s3.exists(base).await {
             envs.push("default".to_string());
         }
         let suffix = format!("/{base}");
@@ -665,11 +595,9 @@ impl Backend for S3Backend {
     /// What `recon init` reports: the bucket is reachable, versioning, the state.
     async fn check(&self) -> Result<Vec<String>, StateError> {
         self.s3
-            .head_bucket()
-            .bucket(&self.settings.bucket)
-            .send()
+            .check_bucket()
             .await
-            .map_err(|e| match http_status(&e) {
+            .map_err(|e| match e.status {
                 Some(404) => self.remote(
                     "reach the bucket of",
                     format!("bucket {} does not exist; create it first (recon does not create its own state bucket)", self.settings.bucket),
@@ -678,7 +606,7 @@ impl Backend for S3Backend {
                     "reach the bucket of",
                     format!("access to bucket {} is denied for these credentials", self.settings.bucket),
                 ),
-                _ => self.remote("reach the bucket of", sdk_message(&e)),
+                _ => self.remote("reach the bucket of", e.to_string()),
             })?;
         let mut notes = vec![format!("Bucket {} is reachable.", self.settings.bucket)];
         match self.versioning_enabled().await {
@@ -707,59 +635,21 @@ impl Backend for S3Backend {
                 help: "the bucket does not have versioning enabled; enable it (PutBucketVersioning Status=Enabled) so that S3 keeps every version recon writes",
             });
         }
-        let mut out = Vec::new();
-        let mut key_marker = None;
-        let mut version_marker = None;
-        loop {
-            let page = self
-                .s3
-                .list_object_versions()
-                .bucket(&self.settings.bucket)
-                .prefix(&self.key)
-                // Journal entries (`<key>.journal/...`) fold into one common prefix.
-                .delimiter("/")
-                .set_key_marker(key_marker)
-                .set_version_id_marker(version_marker)
-                .send()
-                .await
-                .map_err(|e| self.remote("list the versions of", sdk_message(&e)))?;
-            for v in page
-                .versions()
-                .iter()
-                .filter(|v| v.key() == Some(self.key.as_str()))
-            {
-                let id = v.version_id().unwrap_or("null").to_string();
-                let head = self
-                    .s3
-                    .head_object()
-                    .bucket(&self.settings.bucket)
-                    .key(&self.key)
-                    .version_id(&id)
-                    .send()
-                    .await
-                    .ok();
-                let meta = head.as_ref().and_then(|h| h.metadata());
-                out.push(StateVersion {
-                    id,
-                    modified: v
-                        .last_modified()
-                        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-                        .unwrap_or_default(),
-                    size: v.size().unwrap_or(0),
-                    latest: v.is_latest() == Some(true),
-                    serial: meta
-                        .and_then(|m| m.get(META_SERIAL))
-                        .and_then(|s| s.parse().ok()),
-                    lineage: meta.and_then(|m| m.get(META_LINEAGE)).cloned(),
-                });
-            }
-            if page.is_truncated() == Some(true) {
-                key_marker = page.next_key_marker().map(str::to_string);
-                version_marker = page.next_version_id_marker().map(str::to_string);
-            } else {
-                break;
-            }
-        }
+        let mut out: Vec<StateVersion> = self
+            .s3
+            .versions(&self.key)
+            .await
+            .map_err(|e| self.remote("list the versions of", e.to_string()))?
+            .into_iter()
+            .map(|v| StateVersion {
+                serial: v.metadata.get(META_SERIAL).and_then(|s| s.parse().ok()),
+                lineage: v.metadata.get(META_LINEAGE).cloned(),
+                id: v.id,
+                modified: v.modified,
+                size: v.size,
+                latest: v.latest,
+            })
+            .collect();
         out.sort_by(|a, b| b.modified.cmp(&a.modified).then(b.latest.cmp(&a.latest)));
         Ok(out)
     }
@@ -782,25 +672,5 @@ impl S3Backend {
     async fn after_whole_write(&self) -> Result<(), StateError> {
         let _ = self.drop_journal().await;
         Ok(())
-    }
-}
-
-fn http_status<E>(e: &SdkError<E, HttpResponse>) -> Option<u16> {
-    e.raw_response().map(|r| r.status().as_u16())
-}
-
-/// "Code: message (HTTP status)", or the whole error chain when there is no code.
-pub(crate) fn sdk_message<E>(e: &SdkError<E, HttpResponse>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let status = http_status(e)
-        .map(|s| format!(" (HTTP {s})"))
-        .unwrap_or_default();
-    match (e.code(), e.message()) {
-        (Some(code), Some(msg)) => format!("{code}: {msg}{status}"),
-        (Some(code), None) => format!("{code}{status}"),
-        (None, Some(msg)) => format!("{msg}{status}"),
-        (None, None) => format!("{}{status}", DisplayErrorContext(e)),
     }
 }

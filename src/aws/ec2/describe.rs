@@ -4,17 +4,19 @@
 //! call and which id ([`Described`], mostly through [`described!`]); the
 //! functions here do the rest.
 
-use super::shared::{by_id, describe_by_filter, STATE_TIMEOUT};
+use super::shared::{by_id, delete_and_wait, describe_by_filter, STATE_TIMEOUT};
 use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
 use crate::provider::{ProviderError, ProviderResult};
 use crate::value::Object;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    Address, InternetGateway, RouteTable, SecurityGroup, SecurityGroupRule, Subnet, Volume, Vpc,
+    Address, Filter, InternetGateway, NetworkAcl, RouteTable, SecurityGroup, SecurityGroupRule,
+    Subnet, Volume, Vpc,
 };
 use aws_sdk_ec2::Client;
 use std::collections::HashMap;
+use std::future::Future;
 
 /// An EC2 object that a describe call lists by an id filter.
 #[async_trait]
@@ -27,11 +29,9 @@ pub(super) trait Described: Sized + Send + Sync + 'static {
 
     fn id(&self) -> Option<&str>;
 
-    /// Every object the describe call returns for `filter`, all pages.
-    async fn describe(
-        client: &Client,
-        filter: aws_sdk_ec2::types::Filter,
-    ) -> ProviderResult<Vec<Self>>;
+    /// Every object the describe call returns for `filters` (all must match),
+    /// all pages.
+    async fn describe(client: &Client, filters: Vec<Filter>) -> ProviderResult<Vec<Self>>;
 }
 
 /// `Described` for an SDK type whose describe call pages through `items()`.
@@ -46,13 +46,10 @@ macro_rules! described {
                 self.$id()
             }
 
-            async fn describe(
-                client: &Client,
-                filter: aws_sdk_ec2::types::Filter,
-            ) -> ProviderResult<Vec<Self>> {
+            async fn describe(client: &Client, filters: Vec<Filter>) -> ProviderResult<Vec<Self>> {
                 client
                     .$call()
-                    .filters(filter)
+                    .set_filters(Some(filters))
                     .into_paginator()
                     .items()
                     .send()
@@ -95,6 +92,13 @@ described!(
     describe_route_tables
 );
 described!(
+    NetworkAcl,
+    "network ACL",
+    "network-acl-id",
+    network_acl_id,
+    describe_network_acls
+);
+described!(
     SecurityGroupRule,
     "security group rule",
     "security-group-rule-id",
@@ -112,13 +116,10 @@ impl Described for Address {
     }
 
     /// DescribeAddresses does not page.
-    async fn describe(
-        client: &Client,
-        filter: aws_sdk_ec2::types::Filter,
-    ) -> ProviderResult<Vec<Self>> {
+    async fn describe(client: &Client, filters: Vec<Filter>) -> ProviderResult<Vec<Self>> {
         let out = client
             .describe_addresses()
-            .filters(filter)
+            .set_filters(Some(filters))
             .send()
             .await
             .map_err(sdk_error)?;
@@ -131,8 +132,22 @@ pub(super) async fn find<T: Described>(
     client: &Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, T>> {
-    let found = describe_by_filter(T::ID_FILTER, ids, |f| T::describe(client, f)).await?;
+    let found = describe_by_filter(T::ID_FILTER, ids, |f| T::describe(client, vec![f])).await?;
     Ok(by_id(found, T::id))
+}
+
+/// The objects whose `filter` is one of `values` and that `also` matches, in
+/// no particular order (e.g. the main route tables of some VPCs).
+pub(super) async fn find_where<T: Described>(
+    client: &Client,
+    filter: &str,
+    values: &[String],
+    also: Filter,
+) -> ProviderResult<Vec<T>> {
+    describe_by_filter(filter, values, |f| {
+        T::describe(client, vec![f, also.clone()])
+    })
+    .await
 }
 
 /// The object `id`, when it exists.
@@ -170,4 +185,20 @@ pub(super) async fn read_back<T: Described>(
     to_state: impl Fn(&T) -> Object,
 ) -> ProviderResult<Object> {
     Ok(to_state(&read_one::<T>(client, id).await?))
+}
+
+/// Deletes object `id` with `call`, retried while AWS answers one of
+/// `dependency_codes`, then waits until it is gone; already gone is success.
+pub(super) async fn delete<T: Described, R, F, Fut>(
+    client: &Client,
+    id: &str,
+    dependency_codes: &[&str],
+    call: F,
+) -> ProviderResult<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<R>>,
+{
+    let gone = || async { Ok(find_one::<T>(client, id).await?.is_none()) };
+    delete_and_wait(&format!("{} {id}", T::NOUN), dependency_codes, call, gone).await
 }

@@ -3,10 +3,10 @@
 //! The volume helpers at the bottom (lookups, waiters, ModifyVolume) serve the
 //! instance and volume attachment types too.
 
+use super::describe::{find, find_one};
 use super::shared::{
-    by_id, created_by_token, describe_by_filter, ec2_arn, known_bool, known_change, known_i32,
-    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
-    update_tags, Account,
+    created_by_token, ec2_arn, known_bool, known_change, known_i32, known_str, partial_state,
+    prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
@@ -146,7 +146,7 @@ impl ResourceType for EbsVolume {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
-        let volumes = find_volumes(&self.client, &ids).await?;
+        let volumes = find::<Volume>(&self.client, &ids).await?;
         let keys = key_arns(
             &self.kms,
             volumes
@@ -358,28 +358,6 @@ pub(super) async fn modify_volume(
     Ok(true)
 }
 
-/// Describes volumes by id (missing ones are simply absent from the map). Uses a
-/// `volume-id` filter rather than VolumeIds so one deleted volume does not fail
-/// the whole batch with InvalidVolume.NotFound.
-pub(super) async fn find_volumes(
-    client: &aws_sdk_ec2::Client,
-    ids: &[String],
-) -> ProviderResult<HashMap<String, Volume>> {
-    let volumes = describe_by_filter("volume-id", ids, |f| async move {
-        client
-            .describe_volumes()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
-    Ok(by_id(volumes, Volume::volume_id))
-}
-
 /// Waits until a volume is in `target` (`Deleted` also accepts a vanished volume).
 pub(super) async fn wait_volume(
     client: &aws_sdk_ec2::Client,
@@ -387,12 +365,11 @@ pub(super) async fn wait_volume(
     target: VolumeState,
     timeout: Duration,
 ) -> ProviderResult<()> {
-    let ids = [id.to_string()];
     let what = format!("EBS volume {id} to be {}", target.as_str());
     let start = Instant::now();
     wait_until(&what, Pace::backoff(timeout), || async {
-        let found = find_volumes(client, &ids).await?;
-        let state = found.get(id).and_then(|v| v.state()).cloned();
+        let found = find_one::<Volume>(client, id).await?;
+        let state = found.as_ref().and_then(|v| v.state()).cloned();
         match state {
             None if target == VolumeState::Deleted => Ok(Some(())),
             // A volume just created can take a moment to be described.

@@ -1,12 +1,12 @@
 //! aws_eip: an Elastic IP address, optionally associated with an instance or a network interface.
 
+use super::describe::{find, find_one, read_one, wait_ready};
 use super::shared::{
-    by_id, changed, created_by_token, describe_by_filter, ec2_arn, id_of, opt_str, prior_ids,
-    state_tags, tag_specification, update_tags, Account, STATE_TIMEOUT,
+    changed, created_by_token, ec2_arn, id_of, opt_str, prior_ids, state_tags, tag_specification,
+    update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::sts::region::partition_of;
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -15,7 +15,6 @@ use crate::provider::{
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2Resource};
-use std::collections::HashMap;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_eip",
@@ -84,13 +83,7 @@ impl ResourceType for Eip {
             .to_string();
         let partial = object! {"id" => id.clone()};
         let result = async {
-            let ids = [id.clone()];
-            wait_until(
-                &format!("EIP {id} to exist"),
-                Pace::backoff(STATE_TIMEOUT),
-                || async { Ok(find_addresses(&self.client, &ids).await?.remove(&id)) },
-            )
-            .await?;
+            wait_ready::<Address>(&self.client, &id, "to exist", |_| true).await?;
             let instance = planned.str("instance").map(str::to_string);
             let interface = planned.str("network_interface").map(str::to_string);
             self.associate(&id, instance, interface, planned).await?;
@@ -102,7 +95,7 @@ impl ResourceType for Eip {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
-        let addresses = find_addresses(&self.client, &ids).await?;
+        let addresses = find::<Address>(&self.client, &ids).await?;
         let mut states = Vec::with_capacity(priors.len());
         for prior in priors {
             let state = match prior.str("id").and_then(|id| addresses.get(id)) {
@@ -126,10 +119,7 @@ impl ResourceType for Eip {
             .any(|k| changed(prior, planned, k));
         if retarget {
             // Ask AWS for the current association rather than trust the prior state.
-            if let Some(address) = find_addresses(&self.client, &[id.to_string()])
-                .await?
-                .get(id)
-            {
+            if let Some(address) = find_one::<Address>(&self.client, id).await? {
                 disassociate(&self.client, address.association_id()).await?;
             }
             let (instance, interface) = new_target(prior, planned);
@@ -141,10 +131,7 @@ impl ResourceType for Eip {
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
-        let Some(address) = find_addresses(&self.client, &[id.to_string()])
-            .await?
-            .remove(id)
-        else {
+        let Some(address) = find_one::<Address>(&self.client, id).await? else {
             return Ok(());
         };
         // An associated address cannot be released.
@@ -188,13 +175,8 @@ impl Eip {
     }
 
     async fn read_back(&self, id: &str, local: &Object) -> ProviderResult<Object> {
-        let addresses = find_addresses(&self.client, &[id.to_string()]).await?;
-        match addresses.get(id) {
-            Some(address) => self.to_state(address, local).await,
-            None => Err(ProviderError::new(format!(
-                "EIP {id} disappeared while being read"
-            ))),
-        }
+        let address = read_one::<Address>(&self.client, id).await?;
+        self.to_state(&address, local).await
     }
 
     async fn to_state(&self, address: &Address, local: &Object) -> ProviderResult<Object> {
@@ -263,25 +245,6 @@ async fn disassociate(
         Err(e) if !is_not_found(&e) => Err(e),
         _ => Ok(()),
     }
-}
-
-/// The addresses among `ids` (allocation ids) that exist, by id.
-async fn find_addresses(
-    client: &aws_sdk_ec2::Client,
-    ids: &[String],
-) -> ProviderResult<HashMap<String, Address>> {
-    // DescribeAddresses does not page.
-    let addresses = describe_by_filter("allocation-id", ids, |f| async move {
-        let out = client
-            .describe_addresses()
-            .filters(f)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out.addresses().to_vec())
-    })
-    .await?;
-    Ok(by_id(addresses, Address::allocation_id))
 }
 
 fn dns_suffix(region: &str) -> &'static str {

@@ -1,6 +1,7 @@
 //! aws_instance: an EC2 instance, with its root volume and launch-time EBS volumes.
 
-use super::ebs_volume::{find_volumes, modify_volume, wait_volume_modified};
+use super::describe::{find, find_one, Described};
+use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::shared::{
     created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
     known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
@@ -270,7 +271,7 @@ impl ResourceType for Instance {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
-        let found = find_instances(&self.client, &ids).await?;
+        let found = find::<Found>(&self.client, &ids).await?;
         let live: HashMap<&str, &Found> = found
             .iter()
             .filter(|(_, f)| !is_gone(&f.instance))
@@ -282,7 +283,7 @@ impl ResourceType for Instance {
             .flat_map(|f| f.instance.block_device_mappings())
             .filter_map(|m| m.ebs().and_then(|e| e.volume_id()).map(str::to_string))
             .collect();
-        let volumes = find_volumes(&self.client, &volume_ids).await?;
+        let volumes = find::<Volume>(&self.client, &volume_ids).await?;
         // Collected first: a lazy iterator held across the await is not Send.
         let mut key_refs: Vec<&str> = volumes.values().filter_map(|v| v.kms_key_id()).collect();
         for p in priors {
@@ -476,13 +477,12 @@ impl ResourceType for Instance {
             }
             return Err(e);
         }
-        let ids = [id.to_string()];
         wait_until(
             &format!("EC2 instance {id} to terminate"),
             Pace::backoff(DELETE_TIMEOUT),
             || async {
-                let found = find_instances(&self.client, &ids).await?;
-                Ok(match found.get(id) {
+                let found = find_one::<Found>(&self.client, id).await?;
+                Ok(match found {
                     None => Some(()),
                     Some(f)
                         if f.instance.state().and_then(|s| s.name())
@@ -858,41 +858,38 @@ pub(super) struct Found {
     pub owner: Option<String>,
 }
 
-/// Describes instances by id; ids that do not exist are absent from the map.
-/// Uses an `instance-id` filter, not InstanceIds, so that one unknown id does not
-/// fail the batch, and follows NextToken (moto pages at 100 reservations even
-/// for an id list).
-pub(super) async fn find_instances(
-    client: &aws_sdk_ec2::Client,
-    ids: &[String],
-) -> ProviderResult<HashMap<String, Found>> {
-    let reservations: Vec<Reservation> = describe_by_filter("instance-id", ids, |f| async move {
-        client
+/// DescribeInstances lists reservations; each instance keeps its reservation's
+/// owner. moto pages at 100 reservations even for an id filter.
+#[async_trait]
+impl Described for Found {
+    const NOUN: &'static str = "EC2 instance";
+    const ID_FILTER: &'static str = "instance-id";
+
+    fn id(&self) -> Option<&str> {
+        self.instance.instance_id()
+    }
+
+    async fn describe(
+        client: &aws_sdk_ec2::Client,
+        filters: Vec<aws_sdk_ec2::types::Filter>,
+    ) -> ProviderResult<Vec<Found>> {
+        let reservations: Vec<Reservation> = client
             .describe_instances()
-            .filters(f)
+            .set_filters(Some(filters))
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(sdk_error)
-    })
-    .await?;
-    let mut found = HashMap::new();
-    for reservation in &reservations {
-        for instance in reservation.instances() {
-            if let Some(id) = instance.instance_id() {
-                found.insert(
-                    id.to_string(),
-                    Found {
-                        instance: instance.clone(),
-                        owner: reservation.owner_id().map(str::to_string),
-                    },
-                );
-            }
-        }
+            .map_err(sdk_error)?;
+        let found = reservations.iter().flat_map(|reservation| {
+            reservation.instances().iter().map(|instance| Found {
+                instance: instance.clone(),
+                owner: reservation.owner_id().map(str::to_string),
+            })
+        });
+        Ok(found.collect())
     }
-    Ok(found)
 }
 
 /// Stops an instance and waits until it is stopped.
@@ -927,13 +924,11 @@ pub(super) async fn wait_instance(
     pending: &[InstanceStateName],
     timeout: Duration,
 ) -> ProviderResult<Ec2Instance> {
-    let ids = [id.to_string()];
     let wanted: Vec<&str> = targets.iter().map(|s| s.as_str()).collect();
     let what = format!("EC2 instance {id} to be {}", wanted.join(" or "));
     let start = std::time::Instant::now();
     wait_until(&what, Pace::backoff(timeout), || async {
-        let mut found = find_instances(client, &ids).await?;
-        let Some(f) = found.remove(id) else {
+        let Some(f) = find_one::<Found>(client, id).await? else {
             // Just launched instances can take a moment to be described.
             if start.elapsed() < NOT_FOUND_GRACE {
                 return Ok(None);

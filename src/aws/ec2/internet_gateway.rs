@@ -1,11 +1,11 @@
 //! aws_internet_gateway: a VPC's way to the internet, attached to at most one VPC.
 
+use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, id_of, opt_str,
-    prior_ids, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    changed, created_by_token, ec2_arn, id_of, opt_str, prior_ids, state_tags, states_by_id,
+    tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -16,7 +16,6 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     AttachmentStatus, InternetGateway as AwsGateway, ResourceType as Ec2Resource,
 };
-use std::collections::HashMap;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_internet_gateway",
@@ -77,17 +76,11 @@ impl ResourceType for InternetGateway {
             .to_string();
         let partial = object! {"id" => id.clone()};
         let result = async {
-            let ids = [id.clone()];
-            wait_until(
-                &format!("internet gateway {id} to exist"),
-                Pace::backoff(STATE_TIMEOUT),
-                || async { Ok(find_gateways(&self.client, &ids).await?.remove(&id)) },
-            )
-            .await?;
+            wait_ready::<AwsGateway>(&self.client, &id, "to exist", |_| true).await?;
             if let Some(vpc) = planned.str("vpc_id") {
                 self.attach(&id, vpc).await?;
             }
-            self.read_back(&id).await
+            read_back(&self.client, &id, |g| self.to_state(g)).await
         }
         .await;
         result.map_err(|e| e.with_partial(partial))
@@ -95,7 +88,7 @@ impl ResourceType for InternetGateway {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
-        let gateways = find_gateways(&self.client, &ids).await?;
+        let gateways = find::<AwsGateway>(&self.client, &ids).await?;
         Ok(states_by_id(priors, &gateways, |g| self.to_state(g)))
     }
 
@@ -116,48 +109,37 @@ impl ResourceType for InternetGateway {
             }
         }
         update_tags(&self.client, id, prior, planned).await?;
-        self.read_back(id).await
+        read_back(&self.client, id, |g| self.to_state(g)).await
     }
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
-        let ids = [id.to_string()];
         // AWS refuses to detach while the VPC still has public addresses mapped (an
         // instance being terminated): detach and delete are retried together.
-        delete_and_wait(
-            &format!("internet gateway {id}"),
+        describe::delete::<AwsGateway, _, _, _>(
+            &self.client,
+            id,
             &["DependencyViolation"],
             || async {
                 if let Some(vpc) = self.attached_vpc(id).await? {
                     self.detach(id, &vpc).await?;
                 }
-                self.client
+                let call = self
+                    .client
                     .delete_internet_gateway()
-                    .internet_gateway_id(id)
-                    .send()
-                    .await
-                    .map_err(sdk_error)
+                    .internet_gateway_id(id);
+                call.send().await.map_err(sdk_error)
             },
-            || async { Ok(find_gateways(&self.client, &ids).await?.is_empty()) },
         )
         .await
     }
 }
 
 impl InternetGateway {
-    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
-        let gateways = find_gateways(&self.client, &[id.to_string()]).await?;
-        gateways.get(id).map(|g| self.to_state(g)).ok_or_else(|| {
-            ProviderError::new(format!(
-                "internet gateway {id} disappeared while being read"
-            ))
-        })
-    }
-
     async fn attached_vpc(&self, id: &str) -> ProviderResult<Option<String>> {
-        let gateways = find_gateways(&self.client, &[id.to_string()]).await?;
-        Ok(gateways
-            .get(id)
+        let gateway = find_one::<AwsGateway>(&self.client, id).await?;
+        Ok(gateway
+            .as_ref()
             .and_then(attached_vpc_of)
             .map(str::to_string))
     }
@@ -170,16 +152,10 @@ impl InternetGateway {
             .send()
             .await
             .map_err(sdk_error)?;
-        let ids = [id.to_string()];
-        wait_until(
-            &format!("internet gateway {id} to be attached to {vpc}"),
-            Pace::backoff(STATE_TIMEOUT),
-            || async {
-                let gateways = find_gateways(&self.client, &ids).await?;
-                Ok((gateways.get(id).and_then(attached_vpc_of) == Some(vpc)).then_some(()))
-            },
-        )
-        .await
+        let attached = |g: &AwsGateway| attached_vpc_of(g) == Some(vpc);
+        let state = format!("to be attached to {vpc}");
+        wait_ready(&self.client, id, &state, attached).await?;
+        Ok(())
     }
 
     async fn detach(&self, id: &str, vpc: &str) -> ProviderResult<()> {
@@ -227,24 +203,4 @@ fn attached_vpc_of(gateway: &AwsGateway) -> Option<&str> {
         })
         .and_then(|a| a.vpc_id())
         .filter(|v| !v.is_empty())
-}
-
-/// The gateways among `ids` that exist, by id.
-async fn find_gateways(
-    client: &aws_sdk_ec2::Client,
-    ids: &[String],
-) -> ProviderResult<HashMap<String, AwsGateway>> {
-    let gateways = describe_by_filter("internet-gateway-id", ids, |f| async move {
-        client
-            .describe_internet_gateways()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
-    Ok(by_id(gateways, AwsGateway::internet_gateway_id))
 }

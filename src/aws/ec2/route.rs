@@ -1,8 +1,9 @@
 //! aws_route: one route of a route table, managed apart from the table.
 
+use super::describe::find;
 use super::routes::{
-    create_route, delete_route, find_route_tables, replace_route, route_to, same_target,
-    target_values, Destination, TARGETS,
+    create_route, delete_route, replace_route, route_to, same_target, target_values, Destination,
+    TARGETS,
 };
 use super::shared::{changed, crc32, opt_str, required, STATE_TIMEOUT};
 use crate::aws::wait::{wait_until, Pace};
@@ -13,7 +14,7 @@ use crate::provider::{
 };
 use crate::value::{Object, ObjectExt};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::Route as AwsRoute;
+use aws_sdk_ec2::types::{Route as AwsRoute, RouteTable as AwsRouteTable};
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_route",
@@ -94,7 +95,7 @@ impl ResourceType for Route {
             .iter()
             .filter_map(|p| p.str("route_table_id").map(str::to_string))
             .collect();
-        let tables = find_route_tables(&self.client, &table_ids).await?;
+        let tables = find::<AwsRouteTable>(&self.client, &table_ids).await?;
         Ok(priors
             .iter()
             .map(|prior| {

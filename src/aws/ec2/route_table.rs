@@ -1,15 +1,15 @@
 //! aws_route_table: a VPC route table with its inline routes.
 
+use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::routes::{
-    create_route, delete_route, find_route_tables, managed_routes, replace_route, same_target,
-    target_values, Destination,
+    create_route, delete_route, managed_routes, replace_route, same_target, target_values,
+    Destination,
 };
 use super::shared::{
-    created_by_token, delete_and_wait, ec2_arn, id_of, opt_str, prior_ids, required, state_tags,
-    states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    created_by_token, ec2_arn, id_of, opt_str, prior_ids, required, state_tags, states_by_id,
+    tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -93,17 +93,12 @@ impl ResourceType for RouteTable {
             .to_string();
         let partial = object! {"id" => id.clone()};
         let result = async {
-            let ids = [id.clone()];
-            let table = wait_until(
-                &format!("route table {id} to exist"),
-                Pace::backoff(STATE_TIMEOUT),
-                || async { Ok(find_route_tables(&self.client, &ids).await?.remove(&id)) },
-            )
-            .await?;
+            let table =
+                wait_ready::<AwsRouteTable>(&self.client, &id, "to exist", |_| true).await?;
             if let Some(Value::List(routes)) = planned.get("route") {
                 self.sync_routes(&table, routes).await?;
             }
-            self.read_back(&id).await
+            read_back(&self.client, &id, |t| self.to_state(t)).await
         }
         .await;
         result.map_err(|e| e.with_partial(partial))
@@ -111,7 +106,7 @@ impl ResourceType for RouteTable {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
-        let tables = find_route_tables(&self.client, &ids).await?;
+        let tables = find::<AwsRouteTable>(&self.client, &ids).await?;
         Ok(states_by_id(priors, &tables, |t| self.to_state(t)))
     }
 
@@ -124,9 +119,8 @@ impl ResourceType for RouteTable {
         let id = id_of(prior)?;
         if let Some(Value::List(routes)) = planned.get("route") {
             // The routes as they are now, not as the prior state remembers them.
-            let table = find_route_tables(&self.client, &[id.to_string()])
+            let table = find_one::<AwsRouteTable>(&self.client, id)
                 .await?
-                .remove(id)
                 .ok_or_else(|| {
                     ProviderError::with_code(
                         "InvalidRouteTableID.NotFound",
@@ -136,14 +130,13 @@ impl ResourceType for RouteTable {
             self.sync_routes(&table, routes).await?;
         }
         update_tags(&self.client, id, prior, planned).await?;
-        self.read_back(id).await
+        read_back(&self.client, id, |t| self.to_state(t)).await
     }
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
-        let ids = [id.to_string()];
         // A table with subnets associated cannot go; Terraform disassociates them too.
-        if let Some(table) = find_route_tables(&self.client, &ids).await?.remove(id) {
+        if let Some(table) = find_one::<AwsRouteTable>(&self.client, id).await? {
             for association in table.associations() {
                 let Some(association_id) = association.route_table_association_id() else {
                     continue;
@@ -164,31 +157,16 @@ impl ResourceType for RouteTable {
                 }
             }
         }
-        delete_and_wait(
-            &format!("route table {id}"),
-            &["DependencyViolation"],
-            || async {
-                self.client
-                    .delete_route_table()
-                    .route_table_id(id)
-                    .send()
-                    .await
-                    .map_err(sdk_error)
-            },
-            || async { Ok(find_route_tables(&self.client, &ids).await?.is_empty()) },
-        )
+        let codes = &["DependencyViolation"];
+        describe::delete::<AwsRouteTable, _, _, _>(&self.client, id, codes, || async {
+            let call = self.client.delete_route_table().route_table_id(id);
+            call.send().await.map_err(sdk_error)
+        })
         .await
     }
 }
 
 impl RouteTable {
-    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
-        let tables = find_route_tables(&self.client, &[id.to_string()]).await?;
-        tables.get(id).map(|t| self.to_state(t)).ok_or_else(|| {
-            ProviderError::new(format!("route table {id} disappeared while being read"))
-        })
-    }
-
     /// Deletes the routes `blocks` drop, creates those they add and points the
     /// routes whose target changed to the new one.
     async fn sync_routes(&self, table: &AwsRouteTable, blocks: &[Value]) -> ProviderResult<()> {

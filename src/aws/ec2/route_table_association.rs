@@ -1,7 +1,7 @@
 //! aws_route_table_association: makes a route table the one a subnet (or an edge
 //! gateway) uses.
 
-use super::routes::find_route_tables;
+use super::describe::find;
 use super::shared::{changed, id_of, opt_str, required, STATE_TIMEOUT};
 use crate::aws::error::is_not_found;
 use crate::aws::wait::{wait_until, Pace};
@@ -80,7 +80,7 @@ impl ResourceType for RouteTableAssociation {
             .iter()
             .filter_map(|p| p.str("route_table_id").map(str::to_string))
             .collect();
-        let tables = find_route_tables(&self.client, &table_ids).await?;
+        let tables = find::<aws_sdk_ec2::types::RouteTable>(&self.client, &table_ids).await?;
         Ok(priors
             .iter()
             .map(|prior| {

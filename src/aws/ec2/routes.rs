@@ -2,13 +2,12 @@
 //! aws_route_table_association): finding route tables, a route's destination and
 //! target as state values, and the calls that create, replace and delete a route.
 
-use super::shared::{by_id, describe_by_filter, opt_str};
+use super::shared::opt_str;
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
 use crate::provider::{ProviderError, ProviderResult};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::{Route, RouteOrigin, RouteTable};
-use std::collections::HashMap;
 
 /// The targets a route may have, by their Terraform names (exactly one is set).
 pub(super) const TARGETS: [&str; 6] = [
@@ -203,24 +202,4 @@ fn route_error(
         ),
         ..e
     }
-}
-
-/// The route tables among `ids` that exist, by id.
-pub(super) async fn find_route_tables(
-    client: &aws_sdk_ec2::Client,
-    ids: &[String],
-) -> ProviderResult<HashMap<String, RouteTable>> {
-    let tables = describe_by_filter("route-table-id", ids, |f| async move {
-        client
-            .describe_route_tables()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
-    Ok(by_id(tables, RouteTable::route_table_id))
 }

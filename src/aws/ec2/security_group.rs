@@ -1,12 +1,11 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
+use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    by_id, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of,
-    normalize_protocol, opt_str, prior_ids, state_tags, tag_specification, update_tags,
-    STATE_TIMEOUT,
+    created_by_token, ec2_arn, filter, id_of, normalize_protocol, opt_str, prior_ids, state_tags,
+    tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -19,7 +18,7 @@ use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Resource,
     SecurityGroup as AwsSecurityGroup, SecurityGroupRule, UserIdGroupPair,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 const RULE_ATTRIBUTES: &[Attribute] = &[
     Attribute::required("from_port", Type::Number),
@@ -116,7 +115,8 @@ impl ResourceType for SecurityGroup {
         let partial = object! {"id" => id.clone(), "name" => name};
 
         let result = async {
-            let group = wait_exists(&self.client, &id).await?;
+            let group =
+                wait_ready::<AwsSecurityGroup>(&self.client, &id, "to exist", |_| true).await?;
             // AWS gives every new group an allow-all egress rule. Like Terraform, keep
             // it only when the configuration asks for it: rules not configured go.
             for direction in [Direction::Ingress, Direction::Egress] {
@@ -126,7 +126,7 @@ impl ResourceType for SecurityGroup {
                 };
                 self.sync_rules(&group, direction, desired).await?;
             }
-            self.read_back(&id, planned).await
+            read_back(&self.client, &id, |g| self.to_state(g, planned)).await
         }
         .await;
         result.map_err(|e| e.with_partial(partial))
@@ -134,7 +134,7 @@ impl ResourceType for SecurityGroup {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
-        let groups = find_groups(&self.client, &ids).await?;
+        let groups = find::<AwsSecurityGroup>(&self.client, &ids).await?;
         Ok(priors
             .iter()
             .map(|p| {
@@ -152,9 +152,8 @@ impl ResourceType for SecurityGroup {
         _meta: &Meta,
     ) -> ProviderResult<Object> {
         let id = id_of(prior)?;
-        let group = find_groups(&self.client, &[id.to_string()])
+        let group = find_one::<AwsSecurityGroup>(&self.client, id)
             .await?
-            .remove(id)
             .ok_or_else(|| {
                 ProviderError::with_code(
                     "InvalidGroup.NotFound",
@@ -174,7 +173,7 @@ impl ResourceType for SecurityGroup {
             }
         }
         update_tags(&self.client, id, prior, planned).await?;
-        self.read_back(id, &local).await
+        read_back(&self.client, id, |g| self.to_state(g, &local)).await
     }
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
@@ -182,35 +181,16 @@ impl ResourceType for SecurityGroup {
         if prior.bool("revoke_rules_on_delete") == Some(true) {
             self.revoke_related_rules(id).await?;
         }
-        let ids = [id.to_string()];
-        delete_and_wait(
-            &format!("security group {id}"),
-            &["DependencyViolation", "InvalidGroup.InUse"],
-            || async {
-                self.client
-                    .delete_security_group()
-                    .group_id(id)
-                    .send()
-                    .await
-                    .map_err(sdk_error)
-            },
-            || async { Ok(find_groups(&self.client, &ids).await?.is_empty()) },
-        )
+        let codes = &["DependencyViolation", "InvalidGroup.InUse"];
+        describe::delete::<AwsSecurityGroup, _, _, _>(&self.client, id, codes, || async {
+            let call = self.client.delete_security_group().group_id(id);
+            call.send().await.map_err(sdk_error)
+        })
         .await
     }
 }
 
 impl SecurityGroup {
-    async fn read_back(&self, id: &str, local: &Object) -> ProviderResult<Object> {
-        let groups = find_groups(&self.client, &[id.to_string()]).await?;
-        groups
-            .get(id)
-            .map(|g| self.to_state(g, local))
-            .ok_or_else(|| {
-                ProviderError::new(format!("security group {id} disappeared while being read"))
-            })
-    }
-
     /// Authorizes what `blocks` add to the group's rules of one direction, revokes what
     /// they drop, and rewrites descriptions that changed.
     async fn sync_rules(
@@ -325,10 +305,7 @@ impl SecurityGroup {
     /// Revokes the group's own rules and the rules of the groups it refers to that
     /// refer back to it, so that the group can be deleted.
     async fn revoke_related_rules(&self, id: &str) -> ProviderResult<()> {
-        let Some(group) = find_groups(&self.client, &[id.to_string()])
-            .await?
-            .remove(id)
-        else {
+        let Some(group) = find_one::<AwsSecurityGroup>(&self.client, id).await? else {
             return Ok(());
         };
         let mut related: BTreeSet<String> = BTreeSet::from([id.to_string()]);
@@ -784,35 +761,6 @@ fn derived_name_prefix(name: &str) -> Option<&str> {
 }
 
 /// The groups among `ids` that exist, by id (a filter does not fail on a missing id).
-async fn find_groups(
-    client: &aws_sdk_ec2::Client,
-    ids: &[String],
-) -> ProviderResult<HashMap<String, AwsSecurityGroup>> {
-    let groups = describe_by_filter("group-id", ids, |f| async move {
-        client
-            .describe_security_groups()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
-    Ok(by_id(groups, AwsSecurityGroup::group_id))
-}
-
-async fn wait_exists(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<AwsSecurityGroup> {
-    let ids = [id.to_string()];
-    wait_until(
-        &format!("security group {id} to exist"),
-        Pace::backoff(STATE_TIMEOUT),
-        || async { Ok(find_groups(client, &ids).await?.remove(id)) },
-    )
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,30 +143,22 @@ pub(super) async fn update_tags(
     prior: &Object,
     planned: &Object,
 ) -> ProviderResult<()> {
-    if planned.get("tags").is_some_and(Value::is_unknown) {
-        return Ok(());
-    }
-    let (removed, set) = tags::tag_changes(prior, planned);
-    if !removed.is_empty() {
-        let keys = removed.iter().map(|k| Tag::builder().key(k).build());
-        client
+    let untag = |keys: Vec<String>| async move {
+        let keys = keys.iter().map(|k| Tag::builder().key(k).build());
+        let call = client
             .delete_tags()
             .resources(id)
-            .set_tags(Some(keys.collect()))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    if !set.is_empty() {
-        client
+            .set_tags(Some(keys.collect()));
+        call.send().await.map(drop).map_err(sdk_error)
+    };
+    let tag = |set| async move {
+        let call = client
             .create_tags()
             .resources(id)
-            .set_tags(Some(ec2_tags(&set)))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    Ok(())
+            .set_tags(Some(ec2_tags(&set)));
+        call.send().await.map(drop).map_err(sdk_error)
+    };
+    tags::sync(prior, planned, untag, tag).await
 }
 
 /// A string from AWS as a state value; an empty string (moto's way of saying

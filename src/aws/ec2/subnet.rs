@@ -1,9 +1,9 @@
 //! aws_subnet: an IPv4 subnet of a VPC in one availability zone.
 
-use super::describe::{find, read_back, wait_ready};
+use super::describe::{self, find, read_back, wait_ready};
 use super::shared::{
-    changed, created_by_token, delete_and_wait, id_of, opt_str, prior_ids, required, state_tags,
-    states_by_id, tag_specification, update_tags,
+    changed, created_by_token, id_of, opt_str, prior_ids, required, state_tags, states_by_id,
+    tag_specification, update_tags,
 };
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -114,20 +114,11 @@ impl ResourceType for Subnet {
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
-        let ids = [id.to_string()];
-        delete_and_wait(
-            &format!("subnet {id}"),
-            &["DependencyViolation"],
-            || async {
-                self.client
-                    .delete_subnet()
-                    .subnet_id(id)
-                    .send()
-                    .await
-                    .map_err(sdk_error)
-            },
-            || async { Ok(find::<AwsSubnet>(&self.client, &ids).await?.is_empty()) },
-        )
+        let codes = &["DependencyViolation"];
+        describe::delete::<AwsSubnet, _, _, _>(&self.client, id, codes, || async {
+            let call = self.client.delete_subnet().subnet_id(id);
+            call.send().await.map_err(sdk_error)
+        })
         .await
     }
 }

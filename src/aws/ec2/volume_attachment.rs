@@ -1,6 +1,6 @@
 //! aws_volume_attachment: attaches an EBS volume to an instance as a device.
 
-use super::ebs_volume::find_volumes;
+use super::describe::find;
 use super::instance::{stop_instance, wait_instance};
 use super::shared::crc32;
 use crate::aws::error::is_not_found;
@@ -58,7 +58,9 @@ impl ResourceType for VolumeAttachment {
 
     async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
         let key = Key::from(planned)?;
-        let found = find_volumes(&self.client, std::slice::from_ref(&key.volume)).await?;
+        let found =
+            find::<aws_sdk_ec2::types::Volume>(&self.client, std::slice::from_ref(&key.volume))
+                .await?;
         let already = found.get(&key.volume).and_then(|v| key.attachment_state(v));
         if already.is_none() {
             // An instance still launching cannot take a volume yet.
@@ -89,7 +91,7 @@ impl ResourceType for VolumeAttachment {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let keys: Vec<Option<Key>> = priors.iter().map(|p| Key::from(p).ok()).collect();
         let volume_ids: Vec<String> = keys.iter().flatten().map(|k| k.volume.clone()).collect();
-        let volumes = find_volumes(&self.client, &volume_ids).await?;
+        let volumes = find::<aws_sdk_ec2::types::Volume>(&self.client, &volume_ids).await?;
         Ok(priors
             .iter()
             .zip(&keys)
@@ -183,7 +185,7 @@ impl VolumeAttachment {
         };
         let ids = [key.volume.clone()];
         wait_until(&what, Pace::backoff(timeout), || async {
-            let found = find_volumes(&self.client, &ids).await?;
+            let found = find::<aws_sdk_ec2::types::Volume>(&self.client, &ids).await?;
             let state = found.get(&key.volume).and_then(|v| key.attachment_state(v));
             Ok(match (present, state) {
                 (true, Some(VolumeAttachmentState::Attached)) => Some(()),

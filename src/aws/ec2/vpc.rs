@@ -1,11 +1,11 @@
 //! aws_vpc: a virtual private cloud, its DNS settings and the defaults AWS makes with it.
 
+use super::describe::{self, find, find_where, wait_ready};
 use super::shared::{
-    by_id, changed, created_by_token, delete_and_wait, describe_by_filter, ec2_arn, filter, id_of,
-    prior_ids, required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    changed, created_by_token, ec2_arn, filter, id_of, prior_ids, required, state_tags,
+    tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -94,7 +94,8 @@ impl ResourceType for Vpc {
             .to_string();
         let partial = object! {"id" => id.clone()};
 
-        wait_available(&self.client, &id)
+        let available = |v: &AwsVpc| v.state() == Some(&VpcState::Available);
+        wait_ready(&self.client, &id, "to become available", available)
             .await
             .map_err(|e| e.with_partial(partial.clone()))?;
         // New VPCs have DNS support on and hostnames off; change only what differs.
@@ -173,25 +174,16 @@ impl ResourceType for Vpc {
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
-        let ids = [id.to_string()];
-        delete_and_wait(
-            &format!("VPC {id}"),
-            &["DependencyViolation"],
-            || async {
-                self.client
-                    .delete_vpc()
-                    .vpc_id(id)
-                    .send()
-                    .await
-                    .map_err(sdk_error)
-            },
-            || async { Ok(find_vpcs(&self.client, &ids).await?.is_empty()) },
-        )
+        describe::delete::<AwsVpc, _, _, _>(&self.client, id, &["DependencyViolation"], || async {
+            let call = self.client.delete_vpc().vpc_id(id);
+            call.send().await.map_err(sdk_error)
+        })
         .await
     }
 }
 
 impl Vpc {
+    /// Unlike other EC2 types, a VPC's state takes more calls than its describe.
     async fn read_back(&self, id: &str) -> ProviderResult<Object> {
         self.read_ids(&[id.to_string()])
             .await?
@@ -201,7 +193,7 @@ impl Vpc {
 
     /// Full states of the VPCs that exist, by id.
     async fn read_ids(&self, ids: &[String]) -> ProviderResult<HashMap<String, Object>> {
-        let vpcs = find_vpcs(&self.client, ids).await?;
+        let vpcs = find::<AwsVpc>(&self.client, ids).await?;
         if vpcs.is_empty() {
             return Ok(HashMap::new());
         }
@@ -258,42 +250,6 @@ async fn modify_dns(
     Ok(())
 }
 
-/// The VPCs among `ids` that exist (a filter, unlike VpcIds, does not fail on a missing id).
-async fn find_vpcs(
-    client: &aws_sdk_ec2::Client,
-    ids: &[String],
-) -> ProviderResult<HashMap<String, AwsVpc>> {
-    let vpcs = describe_by_filter("vpc-id", ids, |f| async move {
-        client
-            .describe_vpcs()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
-    Ok(by_id(vpcs, AwsVpc::vpc_id))
-}
-
-async fn wait_available(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
-    let ids = [id.to_string()];
-    wait_until(
-        &format!("VPC {id} to become available"),
-        Pace::backoff(STATE_TIMEOUT),
-        || async {
-            let vpcs = find_vpcs(client, &ids).await?;
-            Ok(vpcs
-                .get(id)
-                .filter(|v| v.state() == Some(&VpcState::Available))
-                .map(|_| ()))
-        },
-    )
-    .await
-}
-
 /// VPC id -> (enableDnsSupport, enableDnsHostnames).
 async fn find_dns_attributes(
     client: &aws_sdk_ec2::Client,
@@ -339,19 +295,8 @@ async fn find_main_route_tables(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, String>> {
-    let tables: Vec<RouteTable> = describe_by_filter("vpc-id", ids, |f| async move {
-        client
-            .describe_route_tables()
-            .filters(f)
-            .filters(filter("association.main", &["true".to_string()]))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
+    let main = filter("association.main", &["true".to_string()]);
+    let tables = find_where::<RouteTable>(client, "vpc-id", ids, main).await?;
     Ok(by_vpc(&tables, |t| (t.vpc_id(), t.route_table_id())))
 }
 
@@ -360,19 +305,8 @@ async fn find_default_security_groups(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, String>> {
-    let groups: Vec<SecurityGroup> = describe_by_filter("vpc-id", ids, |f| async move {
-        client
-            .describe_security_groups()
-            .filters(f)
-            .filters(filter("group-name", &["default".to_string()]))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
+    let default = filter("group-name", &["default".to_string()]);
+    let groups = find_where::<SecurityGroup>(client, "vpc-id", ids, default).await?;
     Ok(by_vpc(&groups, |g| (g.vpc_id(), g.group_id())))
 }
 
@@ -381,19 +315,8 @@ async fn find_default_network_acls(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
 ) -> ProviderResult<HashMap<String, String>> {
-    let acls: Vec<NetworkAcl> = describe_by_filter("vpc-id", ids, |f| async move {
-        client
-            .describe_network_acls()
-            .filters(f)
-            .filters(filter("default", &["true".to_string()]))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
-    })
-    .await?;
+    let default = filter("default", &["true".to_string()]);
+    let acls = find_where::<NetworkAcl>(client, "vpc-id", ids, default).await?;
     Ok(by_vpc(&acls, |a| (a.vpc_id(), a.network_acl_id())))
 }
 

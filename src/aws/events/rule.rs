@@ -12,6 +12,7 @@ use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Tag};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
@@ -82,10 +83,7 @@ impl ResourceType for EventRule {
             }
             Created::Absent | Created::Unknowable => {}
         }
-        let rule_tags = tags::with_recon_tags(planned, meta)
-            .into_iter()
-            .map(|(k, v)| event_tag(k, v))
-            .collect::<ProviderResult<Vec<_>>>()?;
+        let rule_tags = event_tags(tags::with_recon_tags(planned, meta))?;
         put_rule(&self.once, &name, planned)
             .set_tags(Some(rule_tags))
             .send()
@@ -160,34 +158,15 @@ impl ResourceType for EventRule {
                 .await
                 .map_err(sdk_error)?;
         }
-        let (removed, set) = tags::tag_changes(prior, planned);
-        if !removed.is_empty() || !set.is_empty() {
-            let arn = prior.str("arn").ok_or_else(|| {
-                ProviderError::new("aws_cloudwatch_event_rule has no arn in state")
-            })?;
-            if !removed.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-            }
-            if !set.is_empty() {
-                let set = set
-                    .into_iter()
-                    .map(|(k, v)| event_tag(k, v))
-                    .collect::<ProviderResult<Vec<_>>>()?;
-                self.client
-                    .tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(set))
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-            }
-        }
+        let arn = || {
+            prior
+                .str("arn")
+                .ok_or_else(|| ProviderError::new("aws_cloudwatch_event_rule has no arn in state"))
+        };
+        tags::sync_tags!(prior => planned;
+            self.client, untag_resource / tag_resource;
+            resource_arn(arn()?), event_tags)
+        .await?;
         let mut next = planned.clone();
         next.insert("id".into(), prior.get("id").cloned().unwrap_or_default());
         next.insert("name".into(), Value::from(name.as_str()));
@@ -378,12 +357,10 @@ fn non_default(bus: &str) -> Option<String> {
     (!bus.is_empty() && bus != DEFAULT_BUS).then(|| bus.to_string())
 }
 
-fn event_tag(key: String, value: String) -> ProviderResult<Tag> {
-    Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-        .map_err(|e| ProviderError::new(format!("invalid EventBridge tag: {e}")))
+fn event_tags(tags: BTreeMap<String, String>) -> ProviderResult<Vec<Tag>> {
+    let tag = |(key, value)| Tag::builder().key(key).value(value).build();
+    let tags = tags.into_iter().map(tag).collect::<Result<_, _>>();
+    tags.map_err(|e| ProviderError::new(format!("invalid EventBridge tag: {e}")))
 }
 
 fn non_empty(s: Option<&str>) -> Value {

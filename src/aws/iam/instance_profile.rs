@@ -141,25 +141,10 @@ impl ResourceType for IamInstanceProfile {
                 self.add_role(name, role).await?;
             }
         }
-        let (removed, set) = tags::tag_changes(prior, planned);
-        if !removed.is_empty() {
-            self.client
-                .untag_instance_profile()
-                .instance_profile_name(name)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        if !set.is_empty() {
-            self.client
-                .tag_instance_profile()
-                .instance_profile_name(name)
-                .set_tags(Some(iam_tags(set)?))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
+        tags::sync_tags!(prior => planned;
+            self.client, untag_instance_profile / tag_instance_profile;
+            instance_profile_name(name), iam_tags)
+        .await?;
         find_profile(&self.client, name)
             .await?
             .map(|p| to_state(&p, planned))

@@ -144,25 +144,10 @@ impl ResourceType for IamPolicy {
                 .await
                 .map_err(sdk_error)?;
         }
-        let (removed, set) = tags::tag_changes(prior, planned);
-        if !removed.is_empty() {
-            self.client
-                .untag_policy()
-                .policy_arn(arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        if !set.is_empty() {
-            self.client
-                .tag_policy()
-                .policy_arn(arn)
-                .set_tags(Some(iam_tags(set)?))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
+        tags::sync_tags!(prior => planned;
+            self.client, untag_policy / tag_policy;
+            policy_arn(arn), iam_tags)
+        .await?;
         self.read_one(arn, planned).await?.ok_or_else(|| {
             ProviderError::new(format!("IAM policy {arn} disappeared during update"))
         })

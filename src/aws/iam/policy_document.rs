@@ -7,7 +7,7 @@ use crate::provider::{
     Attribute, BlockType, DataSource, Default, Nesting, ProviderError, ProviderResult, Schema,
     Type, ID,
 };
-use crate::value::{Object, ObjectExt, Value};
+use crate::value::{write_go_string, Object, ObjectExt, Value};
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -665,27 +665,6 @@ fn write_go_json(value: &Json, indent: bool, depth: usize, out: &mut String) {
         Json::String(s) => write_go_string(s, out),
         other => out.push_str(&other.to_string()),
     }
-}
-
-fn write_go_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

@@ -194,25 +194,10 @@ impl ResourceType for IamRole {
                 .await
                 .map_err(sdk_error)?;
         }
-        let (removed, set) = tags::tag_changes(prior, planned);
-        if !removed.is_empty() {
-            self.client
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        if !set.is_empty() {
-            self.client
-                .tag_role()
-                .role_name(name)
-                .set_tags(Some(iam_tags(set)?))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
+        tags::sync_tags!(prior => planned;
+            self.client, untag_role / tag_role;
+            role_name(name), iam_tags)
+        .await?;
         let (old, new) = (
             prior.strings("managed_policy_arns"),
             planned.strings("managed_policy_arns"),

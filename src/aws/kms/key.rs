@@ -12,6 +12,7 @@ use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
 use futures::{StreamExt, TryStreamExt};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
@@ -74,10 +75,7 @@ impl ResourceType for KmsKey {
         if let Some(days) = planned.i64("deletion_window_in_days") {
             check_deletion_window(days)?;
         }
-        let kms_tags = tags::with_recon_tags(planned, meta)
-            .into_iter()
-            .map(|(k, v)| kms_tag(k, v))
-            .collect::<ProviderResult<Vec<_>>>()?;
+        let kms_tags = kms_tags(tags::with_recon_tags(planned, meta))?;
         let output = self
             .once
             .create_key()
@@ -232,29 +230,10 @@ impl ResourceType for KmsKey {
                     .map_err(sdk_error)?;
             }
         }
-        let (removed, set) = tags::tag_changes(prior, planned);
-        if !removed.is_empty() {
-            self.client
-                .untag_resource()
-                .key_id(id)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        if !set.is_empty() {
-            let kms_tags = set
-                .into_iter()
-                .map(|(k, v)| kms_tag(k, v))
-                .collect::<ProviderResult<Vec<_>>>()?;
-            self.client
-                .tag_resource()
-                .key_id(id)
-                .set_tags(Some(kms_tags))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
+        tags::sync_tags!(prior => planned;
+            self.client, untag_resource / tag_resource;
+            key_id(id), kms_tags)
+        .await?;
         if enable == Some(false) {
             self.set_enabled(id, false).await?;
         }
@@ -447,12 +426,10 @@ async fn wait_key_gone(client: &aws_sdk_kms::Client, id: &str) -> ProviderResult
     .await
 }
 
-fn kms_tag(key: String, value: String) -> ProviderResult<Tag> {
-    Tag::builder()
-        .tag_key(key)
-        .tag_value(value)
-        .build()
-        .map_err(|e| ProviderError::new(format!("invalid KMS tag: {e}")))
+fn kms_tags(tags: BTreeMap<String, String>) -> ProviderResult<Vec<Tag>> {
+    let tag = |(key, value)| Tag::builder().tag_key(key).tag_value(value).build();
+    let tags = tags.into_iter().map(tag).collect::<Result<_, _>>();
+    tags.map_err(|e| ProviderError::new(format!("invalid KMS tag: {e}")))
 }
 
 fn check_deletion_window(days: i64) -> ProviderResult<()> {

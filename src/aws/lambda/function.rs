@@ -239,36 +239,12 @@ impl ResourceType for LambdaFunction {
                 }
             }
         }
-        let (removed, set) = tags::tag_changes(prior, planned);
-        if !removed.is_empty() || !set.is_empty() {
-            let arn = prior.str("arn").map(str::to_string);
-            let arn = match arn {
-                Some(arn) => arn,
-                None => self
-                    .read_one(&name, prior)
-                    .await?
-                    .and_then(|s| s.str("arn").map(str::to_string))
-                    .ok_or_else(|| ProviderError::new(format!("Lambda function {name} is gone")))?,
-            };
-            if !removed.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource(&arn)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-            }
-            if !set.is_empty() {
-                self.client
-                    .tag_resource()
-                    .resource(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-            }
-        }
+        let function = name.as_str();
+        let arn = || self.arn(function, prior);
+        tags::sync_tags!(prior => planned;
+            self.client, untag_resource / tag_resource;
+            resource(arn().await?), tags::tag_map)
+        .await?;
         self.read_one(&name, planned).await?.ok_or_else(|| {
             ProviderError::new(format!("Lambda function {name} disappeared during update"))
         })
@@ -304,6 +280,17 @@ impl ResourceType for LambdaFunction {
 }
 
 impl LambdaFunction {
+    /// The function's ARN: from state, or read when state lacks it.
+    async fn arn(&self, name: &str, prior: &Object) -> ProviderResult<String> {
+        if let Some(arn) = prior.str("arn") {
+            return Ok(arn.to_string());
+        }
+        self.read_one(name, prior)
+            .await?
+            .and_then(|s| s.str("arn").map(str::to_string))
+            .ok_or_else(|| ProviderError::new(format!("Lambda function {name} is gone")))
+    }
+
     /// Reads one function in full; `prior` supplies what AWS cannot report.
     async fn read_one(&self, name: &str, prior: &Object) -> ProviderResult<Option<Object>> {
         Ok(find_function(&self.client, name)

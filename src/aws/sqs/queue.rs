@@ -215,25 +215,10 @@ impl ResourceType for SqsQueue {
                 .map_err(sdk_error)?;
             self.wait_propagated(url, &changes).await?;
         }
-        let (removed, set) = tags::tag_changes(prior, planned);
-        if !removed.is_empty() {
-            self.client
-                .untag_queue()
-                .queue_url(url)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        if !set.is_empty() {
-            self.client
-                .tag_queue()
-                .queue_url(url)
-                .set_tags(Some(set.into_iter().collect()))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
+        tags::sync_tags!(prior => planned;
+            self.client, untag_queue / tag_queue;
+            queue_url(url), tags::tag_map)
+        .await?;
         self.read_one(url, planned)
             .await?
             .ok_or_else(|| ProviderError::new(format!("SQS queue {url} disappeared during update")))
