@@ -57,6 +57,17 @@ impl PartialEq for SourceFile {
 }
 impl Eq for SourceFile {}
 
+static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--debug` / `RECON_LOG`: errors that carry a chain (an AWS SDK report) show it.
+pub fn set_debug(on: bool) {
+    DEBUG.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn debug() -> bool {
+    DEBUG.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// One error or warning, with where it is and what to do about it. Boxed: the
 /// evaluator returns `Result<Value, Diag>` from every expression, and errors are rare.
 #[derive(Debug, thiserror::Error)]

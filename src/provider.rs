@@ -254,6 +254,11 @@ pub enum ErrorKind {
     Conflict,
     /// Something it depends on (or that depends on it) is in the way.
     Dependency,
+    /// The endpoint could not be reached (connection refused, DNS, connect
+    /// timeout): no request was sent, so nothing happened and waiting will not help.
+    Unreachable,
+    /// AWS credentials are missing, invalid or expired: every call fails alike.
+    Credentials,
     #[default]
     Other,
 }
@@ -262,6 +267,26 @@ impl ErrorKind {
     /// Worth another try of an idempotent call.
     pub fn is_retryable(self) -> bool {
         matches!(self, ErrorKind::Throttled | ErrorKind::Transient)
+    }
+
+    /// A failure of the setup (endpoint, credentials), not of one resource:
+    /// every call fails alike, so one line says it, without the resource.
+    pub fn is_setup(self) -> bool {
+        matches!(self, ErrorKind::Unreachable | ErrorKind::Credentials)
+    }
+
+    /// The kind's name in machine-readable output.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Transient => "transient",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Dependency => "dependency",
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::Credentials => "credentials",
+            ErrorKind::Other => "other",
+        }
     }
 }
 
@@ -389,6 +414,10 @@ pub struct ProviderError {
     /// reached `running`): the engine records it as tainted instead of losing it.
     pub partial: Option<Object>,
     pub kind: ErrorKind,
+    /// The request id AWS gave the failed call, for AWS support.
+    pub request_id: Option<String>,
+    /// The whole error chain as the SDK reported it, shown with `--debug`.
+    pub detail: Option<String>,
 }
 
 impl ProviderError {
@@ -398,6 +427,8 @@ impl ProviderError {
             message: message.into(),
             partial: None,
             kind: ErrorKind::Other,
+            request_id: None,
+            detail: None,
         }
     }
     pub fn with_code(code: impl Into<String>, message: impl Into<String>) -> Self {

@@ -311,7 +311,15 @@ pub fn unread_data(schema: &Schema, config: &Object) -> Object {
 }
 
 fn provider_diag(addr: &impl std::fmt::Display, doing: &str, err: &ProviderError) -> Diag {
-    Diag::plain(format!("{addr}: {doing} failed: {err}"))
+    let chain = match err.detail.as_deref().filter(|_| crate::diag::debug()) {
+        Some(detail) => format!("\n  Caused by: {detail}"),
+        None => String::new(),
+    };
+    // The endpoint or the credentials: the same for every resource, and the message says what to do.
+    if err.kind.is_setup() {
+        return Diag::plain(format!("{}{chain}", err.message));
+    }
+    Diag::plain(format!("{addr}: {doing} failed: {err}{chain}"))
         .with_help("check the AWS credentials, region and permissions for this resource")
 }
 
