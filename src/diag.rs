@@ -139,7 +139,8 @@ const MAX_MESSAGE: usize = 400;
 
 /// `text` cut to about [`MAX_MESSAGE`] characters, saying how much was left out.
 pub fn clip(text: String) -> String {
-    if text.len() <= MAX_MESSAGE {
+    // `--debug` asked for the whole of it (an AWS SDK report is long).
+    if text.len() <= MAX_MESSAGE || debug() {
         return text;
     }
     let total = text.chars().count();

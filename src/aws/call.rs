@@ -141,22 +141,42 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[derive(Debug)]
 pub(crate) struct ConnectFailure;
 
+/// The endpoint of the attempt in flight: the request itself is gone once the
+/// connector has failed with it.
+#[derive(Debug, Clone)]
+struct AttemptEndpoint(String);
+
+impl aws_smithy_types::config_bag::Storable for AttemptEndpoint {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
 impl aws_smithy_runtime_api::client::interceptors::Intercept for ConnectFailure {
     fn name(&self) -> &'static str {
         "recon::ConnectFailure"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let endpoint = super::error::endpoint_of(context.request().uri());
+        cfg.interceptor_state().store_put(AttemptEndpoint(endpoint));
+        Ok(())
     }
 
     fn modify_before_attempt_completion(
         &self,
         context: &mut aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextMut<'_>,
         _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
-        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
         use aws_smithy_runtime_api::client::orchestrator::OrchestratorError;
         use aws_smithy_runtime_api::client::result::ConnectorError;
-        let endpoint = context
-            .request()
-            .map(|r| super::error::endpoint_of(r.uri()))
+        let endpoint = cfg
+            .load::<AttemptEndpoint>()
+            .map(|e| e.0.clone())
             .unwrap_or_else(|| "the AWS endpoint".to_string());
         let Some(Err(err)) = context.output_or_error_mut() else {
             return Ok(());
@@ -167,7 +187,12 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for ConnectFailure 
         else {
             return Ok(());
         };
-        let unreachable = super::error::Unreachable { endpoint, reason };
+        let cause = format!("{:?}", err.as_connector_error());
+        let unreachable = super::error::Unreachable {
+            endpoint,
+            reason,
+            cause,
+        };
         // `other` without a retry kind: the SDK's classifiers leave it unretried.
         *err = OrchestratorError::connector(ConnectorError::other(Box::new(unreachable), None));
         Ok(())

@@ -186,6 +186,8 @@ pub fn credentials_message(err: &CredentialsError) -> String {
 pub struct Unreachable {
     pub endpoint: String,
     pub reason: String,
+    /// The connector's own report, for `--debug`.
+    pub cause: String,
 }
 
 impl std::fmt::Display for Unreachable {

@@ -239,6 +239,10 @@ async fn execute(
     // Policies: refused before anything changes; the ones unknown until apply are
     // asked again before each create or update (the gate).
     let gate = match policy_fail_on {
+        // JSON output is events only: the report's failures come as the refusal.
+        Some(threshold) if !plan.destroy && guard.json => {
+            Some(super::plan::evaluate_policies(&planned, threshold)?)
+        }
         Some(threshold) if !plan.destroy => Some(policies(ctx, &planned, threshold)?),
         _ => None,
     };

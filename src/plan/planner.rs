@@ -930,6 +930,9 @@ async fn plan_block(
                     let read = crate::provider::retry(|| ds.read(&config))
                         .await
                         .map_err(|e| {
+                            if e.kind.is_setup() {
+                                return provider_diag(&inst_addr, "read", &e);
+                            }
                             Diag::at(
                                 &block.span,
                                 format!("{inst_addr}: {}", e.message),

@@ -82,34 +82,48 @@ impl Human {
     }
 }
 
+/// The resource a hook is about, and what Terraform's line says of it.
+fn hook_text(hook: &Hook<'_>) -> (InstanceAddr, String) {
+    match hook {
+        Hook::Start { addr, kind } => ((*addr).clone(), words(*kind).0.to_string()),
+        Hook::Progress {
+            addr,
+            text,
+            elapsed,
+            ..
+        } => (
+            (*addr).clone(),
+            format!("{text} [{}s elapsed]", elapsed.as_secs()),
+        ),
+        Hook::Note { addr, text } => ((*addr).clone(), text.to_string()),
+        Hook::Complete {
+            addr,
+            kind,
+            elapsed,
+            id,
+        } => {
+            let id = id.map(|id| format!(" [id={id}]")).unwrap_or_default();
+            let done = words(*kind).2;
+            (
+                (*addr).clone(),
+                format!("{done} after {}s{id}", elapsed.as_secs()),
+            )
+        }
+        Hook::Errored { addr, kind, .. } => (
+            (*addr).clone(),
+            format!("{} failed (see the error below)", words(*kind).3),
+        ),
+    }
+}
+
 impl Observer for Human {
     fn hook(&self, hook: &Hook<'_>) {
-        match hook {
-            Hook::Start { addr, kind } => self.resource_line(addr, words(*kind).0),
-            Hook::Progress {
-                addr,
-                text,
-                elapsed,
-                ..
-            } => self.resource_line(addr, &format!("{text} [{}s elapsed]", elapsed.as_secs())),
-            Hook::Note { addr, text } => self.resource_line(addr, text),
-            Hook::Complete {
-                addr,
-                kind,
-                elapsed,
-                id,
-            } => {
-                let id = id.map(|id| format!(" [id={id}]")).unwrap_or_default();
-                self.resource_line(
-                    addr,
-                    &format!("{} after {}s{id}", words(*kind).2, elapsed.as_secs()),
-                )
-            }
-            Hook::Errored { addr, kind, .. } => {
-                let text = format!("{} failed (see the error below)", words(*kind).3);
-                self.resource_line(addr, &self.palette.red(&text))
-            }
-        }
+        let (addr, text) = hook_text(hook);
+        let text = match hook {
+            Hook::Errored { .. } => self.palette.red(&text),
+            _ => text,
+        };
+        self.resource_line(&addr, &text);
     }
 }
 
@@ -255,60 +269,37 @@ fn action(kind: JobKind) -> &'static str {
 
 impl Observer for JsonLines {
     fn hook(&self, hook: &Hook<'_>) {
-        match hook {
-            Hook::Start { addr, kind } => self.emit(
+        let (addr, text) = hook_text(hook);
+        let message = format!("{addr}: {text}");
+        let (level, kind, fields) = match hook {
+            Hook::Start { kind, .. } => (
                 Level::Info,
-                &format!("{addr}: {}", words(*kind).0),
                 "apply_start",
-                json!({"hook": {"resource": resource(addr), "action": action(*kind)}}),
+                json!({"resource": resource(&addr), "action": action(*kind)}),
             ),
-            Hook::Progress {
-                addr,
-                kind,
-                text,
-                elapsed,
-            } => self.emit(
+            Hook::Progress { kind, elapsed, .. } => (
                 Level::Info,
-                &format!("{addr}: {text} [{}s elapsed]", elapsed.as_secs()),
                 "apply_progress",
-                json!({"hook": {"resource": resource(addr), "action": action(*kind), "elapsed_seconds": elapsed.as_secs()}}),
+                json!({"resource": resource(&addr), "action": action(*kind), "elapsed_seconds": elapsed.as_secs()}),
             ),
-            Hook::Note { addr, text } => self.emit(
-                Level::Info,
-                &format!("{addr}: {text}"),
-                "log",
-                json!({"hook": {"resource": resource(addr)}}),
-            ),
+            Hook::Note { .. } => (Level::Info, "log", json!({"resource": resource(&addr)})),
             Hook::Complete {
-                addr,
-                kind,
-                elapsed,
-                id,
+                kind, elapsed, id, ..
             } => {
-                let mut hook = json!({"resource": resource(addr), "action": action(*kind), "elapsed_seconds": elapsed.as_secs()});
+                let mut hook = json!({"resource": resource(&addr), "action": action(*kind), "elapsed_seconds": elapsed.as_secs()});
                 if let Some(id) = id {
                     hook["id_key"] = json!("id");
                     hook["id_value"] = json!(id);
                 }
-                let id = id.map(|id| format!(" [id={id}]")).unwrap_or_default();
-                self.emit(
-                    Level::Info,
-                    &format!("{addr}: {} after {}s{id}", words(*kind).2, elapsed.as_secs()),
-                    "apply_complete",
-                    json!({ "hook": hook }),
-                )
+                (Level::Info, "apply_complete", hook)
             }
-            Hook::Errored {
-                addr,
-                kind,
-                elapsed,
-            } => self.emit(
+            Hook::Errored { kind, elapsed, .. } => (
                 Level::Error,
-                &format!("{addr}: {} errored after {}s", words(*kind).3, elapsed.as_secs()),
                 "apply_errored",
-                json!({"hook": {"resource": resource(addr), "action": action(*kind), "elapsed_seconds": elapsed.as_secs()}}),
+                json!({"resource": resource(&addr), "action": action(*kind), "elapsed_seconds": elapsed.as_secs()}),
             ),
-        }
+        };
+        self.emit(level, &message, kind, json!({ "hook": fields }));
     }
 }
 
