@@ -414,10 +414,17 @@ pub struct ProviderError {
     /// reached `running`): the engine records it as tainted instead of losing it.
     pub partial: Option<Object>,
     pub kind: ErrorKind,
-    /// The request id AWS gave the failed call, for AWS support.
+    /// What the SDK reported beyond code and message (boxed: errors stay small).
+    pub reported: Option<Box<Reported>>,
+}
+
+/// The request id AWS gave a failed call, and the SDK's whole error chain.
+#[derive(Clone, Debug, Default)]
+pub struct Reported {
+    /// For AWS support.
     pub request_id: Option<String>,
-    /// The whole error chain as the SDK reported it, shown with `--debug`.
-    pub detail: Option<String>,
+    /// Shown with `--debug`.
+    pub chain: String,
 }
 
 impl ProviderError {
@@ -427,9 +434,17 @@ impl ProviderError {
             message: message.into(),
             partial: None,
             kind: ErrorKind::Other,
-            request_id: None,
-            detail: None,
+            reported: None,
         }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.reported.as_ref()?.request_id.as_deref()
+    }
+
+    /// The SDK's whole error chain, when it reported one.
+    pub fn detail(&self) -> Option<&str> {
+        self.reported.as_ref().map(|r| r.chain.as_str())
     }
     pub fn with_code(code: impl Into<String>, message: impl Into<String>) -> Self {
         ProviderError {

@@ -122,7 +122,7 @@ impl ApplyError {
     }
 
     pub fn request_id(&self) -> Option<&str> {
-        self.provider().and_then(|e| e.request_id.as_deref())
+        self.provider().and_then(ProviderError::request_id)
     }
 
     /// A failure of the setup (endpoint, credentials), the same for every resource.
@@ -153,7 +153,7 @@ impl ApplyError {
 
     /// The whole chain as the SDK reported it (`--debug`).
     pub fn detail(&self) -> Option<&str> {
-        self.provider().and_then(|e| e.detail.as_deref())
+        self.provider().and_then(ProviderError::detail)
     }
 }
 
@@ -194,7 +194,10 @@ mod tests {
             "The image id '[ami-1]' does not exist",
         )
         .with_kind(ErrorKind::NotFound);
-        aws.request_id = Some("1234".into());
+        aws.reported = Some(Box::new(crate::provider::Reported {
+            request_id: Some("1234".into()),
+            chain: String::new(),
+        }));
         ApplyError {
             addr: Some("aws_instance.web".parse().unwrap()),
             declared_at: Some("main.tf:12".into()),

@@ -3,7 +3,7 @@
 //! Setup failures (an endpoint that cannot be reached, missing or refused
 //! credentials) become one line that says what to do.
 
-use crate::provider::{ErrorKind, ProviderError};
+use crate::provider::{ErrorKind, ProviderError, Reported};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -110,9 +110,15 @@ pub fn sdk_error<E>(err: SdkError<E, HttpResponse>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let detail = Some(DisplayErrorContext(&err).to_string());
+    let chain = DisplayErrorContext(&err).to_string();
     if let Some(setup) = setup_failure(&err) {
-        return ProviderError { detail, ..setup };
+        return ProviderError {
+            reported: Some(Box::new(Reported {
+                request_id: None,
+                chain,
+            })),
+            ..setup
+        };
     }
     let code = err.code().map(str::to_string);
     let server_error =
@@ -141,8 +147,7 @@ where
     let request_id = request_id(&err);
     let mut out = ProviderError::new(message).with_kind(kind);
     out.code = code;
-    out.request_id = request_id;
-    out.detail = detail;
+    out.reported = Some(Box::new(Reported { request_id, chain }));
     out
 }
 

@@ -311,7 +311,7 @@ pub fn unread_data(schema: &Schema, config: &Object) -> Object {
 }
 
 fn provider_diag(addr: &impl std::fmt::Display, doing: &str, err: &ProviderError) -> Diag {
-    let chain = match err.detail.as_deref().filter(|_| crate::diag::debug()) {
+    let chain = match err.detail().filter(|_| crate::diag::debug()) {
         Some(detail) => format!("\n  Caused by: {detail}"),
         None => String::new(),
     };

@@ -441,7 +441,10 @@ mod tests {
         });
         let mut aws = ProviderError::with_code("InvalidParameterValue", "bad user data hunter2")
             .with_kind(ErrorKind::Other);
-        aws.request_id = Some("req-1".into());
+        aws.reported = Some(Box::new(crate::provider::Reported {
+            request_id: Some("req-1".into()),
+            chain: String::new(),
+        }));
         view.errors(&[ApplyError {
             addr: Some(addr.clone()),
             declared_at: Some("main.tf:3".into()),
