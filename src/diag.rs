@@ -57,6 +57,17 @@ impl PartialEq for SourceFile {
 }
 impl Eq for SourceFile {}
 
+static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--debug` / `RECON_LOG`: errors that carry a chain (an AWS SDK report) show it.
+pub fn set_debug(on: bool) {
+    DEBUG.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn debug() -> bool {
+    DEBUG.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// One error or warning, with where it is and what to do about it. Boxed: the
 /// evaluator returns `Result<Value, Diag>` from every expression, and errors are rare.
 #[derive(Debug, thiserror::Error)]
@@ -128,7 +139,8 @@ const MAX_MESSAGE: usize = 400;
 
 /// `text` cut to about [`MAX_MESSAGE`] characters, saying how much was left out.
 pub fn clip(text: String) -> String {
-    if text.len() <= MAX_MESSAGE {
+    // `--debug` asked for the whole of it (an AWS SDK report is long).
+    if text.len() <= MAX_MESSAGE || debug() {
         return text;
     }
     let total = text.chars().count();

@@ -255,6 +255,11 @@ pub enum ErrorKind {
     Conflict,
     /// Something it depends on (or that depends on it) is in the way.
     Dependency,
+    /// The endpoint could not be reached (connection refused, DNS, connect
+    /// timeout): no request was sent, so nothing happened and waiting will not help.
+    Unreachable,
+    /// AWS credentials are missing, invalid or expired: every call fails alike.
+    Credentials,
     #[default]
     Other,
 }
@@ -263,6 +268,26 @@ impl ErrorKind {
     /// Worth another try of an idempotent call.
     pub fn is_retryable(self) -> bool {
         matches!(self, ErrorKind::Throttled | ErrorKind::Transient)
+    }
+
+    /// A failure of the setup (endpoint, credentials), not of one resource:
+    /// every call fails alike, so one line says it, without the resource.
+    pub fn is_setup(self) -> bool {
+        matches!(self, ErrorKind::Unreachable | ErrorKind::Credentials)
+    }
+
+    /// The kind's name in machine-readable output.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Transient => "transient",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Dependency => "dependency",
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::Credentials => "credentials",
+            ErrorKind::Other => "other",
+        }
     }
 }
 
@@ -428,6 +453,17 @@ pub struct ProviderError {
     /// reached `running`): the engine records it as tainted instead of losing it.
     pub partial: Option<Object>,
     pub kind: ErrorKind,
+    /// What the SDK reported beyond code and message (boxed: errors stay small).
+    pub reported: Option<Box<Reported>>,
+}
+
+/// The request id AWS gave a failed call, and the SDK's whole error chain.
+#[derive(Clone, Debug, Default)]
+pub struct Reported {
+    /// For AWS support.
+    pub request_id: Option<String>,
+    /// Shown with `--debug`.
+    pub chain: String,
 }
 
 impl ProviderError {
@@ -437,7 +473,17 @@ impl ProviderError {
             message: message.into(),
             partial: None,
             kind: ErrorKind::Other,
+            reported: None,
         }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.reported.as_ref()?.request_id.as_deref()
+    }
+
+    /// The SDK's whole error chain, when it reported one.
+    pub fn detail(&self) -> Option<&str> {
+        self.reported.as_ref().map(|r| r.chain.as_str())
     }
     pub fn with_code(code: impl Into<String>, message: impl Into<String>) -> Self {
         ProviderError {

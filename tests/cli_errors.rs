@@ -1,8 +1,13 @@
 //! Bad stack files get an error that says where (file:line:col, with the source
-//! line) and what to do. These run the real binary; no AWS call is made.
+//! line) and what to do; so do an unreachable endpoint, missing credentials and
+//! a resource AWS refuses (against moto). These run the real binary.
 
+mod common;
+
+use common::{write_stack, Moto, Run};
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn recon(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_recon"))
@@ -482,5 +487,237 @@ resource "aws_vpc" "main" {
     assert!(
         stderr.contains(r#"no AWS region for provider "aws" (alias = "west")"#),
         "{stderr}"
+    );
+}
+
+/// A port on 127.0.0.1 with nothing listening (bound, then let go).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// `recon <args>` in a stack whose plan reads AWS (a data source), with
+/// `endpoint` and the credentials environment `creds` (removed when None).
+fn run_against(endpoint: &str, creds: Option<&str>, args: &[&str]) -> (Run, Duration) {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("main.tf"),
+        "data \"aws_availability_zones\" \"all\" {}\nresource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_recon"));
+    cmd.args(args)
+        .current_dir(tmp.path())
+        .env("NO_COLOR", "1")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", tmp.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            tmp.path().join("no-credentials"),
+        )
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("RECON_LOG");
+    match creds {
+        Some(key) => cmd
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", "testing"),
+        None => cmd
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY"),
+    };
+    let start = Instant::now();
+    let run = Run::of(&mut cmd);
+    (run, start.elapsed())
+}
+
+/// Lines of stderr that say something (not blank).
+fn said(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| !l.trim().is_empty()).collect()
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_fast_in_one_line_naming_it() {
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+        let (run, took) = run_against(&endpoint, Some("testing"), args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.all());
+        assert!(took < Duration::from_secs(8), "{args:?} took {took:?}");
+        // The plan's data source is what reaches AWS first: a diagnostic line.
+        let lines = said(&run.stderr);
+        assert_eq!(lines.len(), 1, "{args:?}: {}", run.all());
+        assert!(
+            lines[0].ends_with(&format!(
+                "cannot reach {endpoint} (connection refused): check AWS_ENDPOINT_URL / network"
+            )),
+            "{args:?}: {}",
+            run.all()
+        );
+        assert!(!run.all().contains("DispatchFailure"), "{}", run.all());
+    }
+}
+
+#[test]
+fn debug_shows_the_whole_chain_of_an_error() {
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let (run, _) = run_against(&endpoint, Some("testing"), &["plan", "--debug"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains(&format!("cannot reach {endpoint}")),
+        "{}",
+        run.all()
+    );
+    // The SDK's own report, with the cause the one line summarises.
+    assert!(run.stderr.contains("Caused by: "), "{}", run.all());
+    assert!(
+        run.stderr.to_lowercase().contains("connection refused"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("dispatch failure") && !run.stderr.contains("more characters)"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn missing_credentials_are_one_line_that_says_what_to_set() {
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let (run, took) = run_against(&endpoint, None, &["plan"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert_eq!(
+        said(&run.stderr),
+        ["Error: no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (log in again if they expired)"],
+        "{}",
+        run.all()
+    );
+}
+
+/// An instance with an AMI that does not exist: moto refuses it as AWS does.
+const BAD_AMI: &str = r#"resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_instance" "web" {
+  ami           = "ami-00000000000000000"
+  instance_type = "t3.micro"
+}
+"#;
+
+/// The small stack is not meant to pass the baseline policies.
+const NOT_POLICIES: &str = "--policy-fail-on=critical";
+
+#[test]
+fn an_apply_error_names_the_resource_its_declaration_and_the_aws_code() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), "bad-ami", BAD_AMI);
+    let run = moto.run(
+        tmp.path(),
+        &stack,
+        &["apply", "--auto-approve", NOT_POLICIES],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("Error: "))
+        .unwrap_or_else(|| panic!("no error line:\n{}", run.all()));
+    assert!(
+        error.starts_with(
+            "Error: creating aws_instance.web (bad-ami/main.hcl:5): InvalidAMIID.NotFound: "
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(error.contains("ami-00000000000000000"), "{}", run.all());
+    assert!(run.stderr.contains("  Hint: "), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("aws_instance.web: Creation failed (see the error below)"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.all().contains("ServiceError"), "{}", run.all());
+}
+
+#[test]
+fn apply_json_is_one_event_per_line_with_the_error_and_its_address() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), "bad-ami", BAD_AMI);
+    let refused = moto.run(tmp.path(), &stack, &["apply", "--json"]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("--auto-approve"),
+        "{}",
+        refused.all()
+    );
+
+    let run = moto.run(
+        tmp.path(),
+        &stack,
+        &["apply", "--json", "--auto-approve", NOT_POLICIES],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    let events: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    for e in &events {
+        for field in ["@level", "@message", "@timestamp", "type"] {
+            assert!(e.get(field).is_some(), "{field} missing in {e}");
+        }
+    }
+    let of = |kind: &str, addr: &str| {
+        events.iter().find(|e| {
+            e["type"] == kind
+                && (e["hook"]["resource"]["addr"] == addr
+                    || e["change"]["resource"]["addr"] == addr
+                    || e["diagnostic"]["address"] == addr)
+        })
+    };
+    assert_eq!(events[0]["type"], "version", "{}", run.stdout);
+    assert!(
+        of("planned_change", "aws_instance.web").is_some(),
+        "{}",
+        run.stdout
+    );
+    let plan = events
+        .iter()
+        .find(|e| e["type"] == "change_summary")
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert_eq!(plan["changes"]["add"], 2);
+    assert_eq!(plan["changes"]["operation"], "plan");
+    let start = of("apply_start", "aws_vpc.main").unwrap_or_else(|| panic!("{}", run.stdout));
+    assert_eq!(start["hook"]["action"], "create");
+    assert_eq!(start["hook"]["resource"]["resource_type"], "aws_vpc");
+    let done = of("apply_complete", "aws_vpc.main").unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(
+        done["hook"]["id_value"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("vpc-"),
+        "{done}"
+    );
+    let errored =
+        of("apply_errored", "aws_instance.web").unwrap_or_else(|| panic!("{}", run.stdout));
+    assert_eq!(errored["@level"], "error");
+    let diag = of("diagnostic", "aws_instance.web").unwrap_or_else(|| panic!("{}", run.stdout));
+    assert_eq!(diag["diagnostic"]["severity"], "error");
+    assert_eq!(diag["diagnostic"]["code"], "InvalidAMIID.NotFound");
+    assert_eq!(diag["diagnostic"]["error_kind"], "not_found");
+    assert_eq!(diag["diagnostic"]["declared_at"], "bad-ami/main.hcl:5");
+    assert!(
+        diag["diagnostic"]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("creating aws_instance.web (bad-ami/main.hcl:5): InvalidAMIID.NotFound"),
+        "{diag}"
     );
 }

@@ -33,7 +33,7 @@ pub async fn exactly_once(
     rt: &dyn ResourceType,
     planned: &Object,
     meta: &Meta,
-    progress: &Progress,
+    progress: &Progress<'_>,
 ) -> Result<Made, Failed> {
     let addr: Option<InstanceAddr> = meta.address.parse().ok();
     let mut attempt = 0;

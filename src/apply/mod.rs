@@ -4,6 +4,7 @@
 //! that lands.
 
 mod create;
+mod error;
 mod jobs;
 pub mod progress;
 mod stop;
@@ -16,12 +17,14 @@ use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::block_value;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::{
-    retry, DataLoss, ErrorKind, Meta, Provider, ProviderError, Schema, VolumeLoss, VolumeSnapshot,
+    retry, DataLoss, ErrorKind, Meta, Provider, Schema, VolumeLoss, VolumeSnapshot,
 };
 use crate::state::journal::{Delta, Written};
 use crate::state::{Backend, PendingCreate, ResourceState, State};
 use crate::value::{Object, Value};
-use jobs::{Job, JobKind};
+pub use error::{ApplyError, Cause, Step};
+use jobs::Job;
+pub use jobs::JobKind;
 use progress::Progress;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -88,8 +91,8 @@ pub struct Summary {
     pub added: usize,
     pub changed: usize,
     pub destroyed: usize,
-    /// (address, what failed) for every resource that failed.
-    pub failures: Vec<(String, String)>,
+    /// Every failure: of a resource, or of the state's final rewrite.
+    pub failures: Vec<ApplyError>,
     /// Resources not attempted because something they depend on failed.
     pub skipped: Vec<String>,
     /// Resources not attempted because the apply was asked to stop (see [`Stop`]):
@@ -118,7 +121,7 @@ pub struct Applier<'a> {
     pub vars: &'a Object,
     pub provider: &'a dyn Provider,
     pub backend: &'a dyn Backend,
-    pub progress: &'a Progress,
+    pub progress: &'a Progress<'a>,
 }
 
 struct Run<'a> {
@@ -239,7 +242,7 @@ impl<'a> Applier<'a> {
                 .lock()
                 .unwrap()
                 .failures
-                .push(("state".into(), e));
+                .push(ApplyError::new(Step::State, e));
             return run.summary.into_inner().unwrap();
         }
         let jobs = jobs::build(plan);
@@ -449,15 +452,26 @@ impl Run<'_> {
         };
         match result {
             Ok(()) => true,
-            Err(message) => {
+            Err(error) => {
                 self.ctx.progress.failed(&change.addr, job.kind);
-                self.summary
-                    .lock()
-                    .unwrap()
-                    .failures
-                    .push((change.addr.to_string(), message));
+                self.summary.lock().unwrap().failures.push(error);
                 false
             }
+        }
+    }
+
+    /// A failure of `step` of `change`, with where its resource is declared.
+    fn failure(&self, change: &ResourceChange, step: Step, cause: impl Into<Cause>) -> ApplyError {
+        let declared_at = self
+            .ctx
+            .stack
+            .resources
+            .get(&change.addr.resource)
+            .map(|b| format!("{}:{}", b.span.file.name, b.span.line_col().0));
+        ApplyError {
+            addr: Some(change.addr.clone()),
+            declared_at,
+            ..ApplyError::new(step, cause)
         }
     }
 
@@ -579,10 +593,14 @@ impl Run<'_> {
             .ok_or_else(|| format!("unsupported resource type {}", addr.resource.type_name))
     }
 
-    async fn create(&self, change: &ResourceChange) -> Result<(), String> {
-        let rt = self.rtype(&change.addr)?;
-        let planned = self.planned(change, rt.as_ref(), None)?;
-        self.gate_check(&change.addr, &planned)?;
+    async fn create(&self, change: &ResourceChange) -> Result<(), ApplyError> {
+        let fail = |cause: Cause| self.failure(change, Step::Create, cause);
+        let rt = self.rtype(&change.addr).map_err(|m| fail(m.into()))?;
+        let planned = self
+            .planned(change, rt.as_ref(), None)
+            .map_err(|m| fail(m.into()))?;
+        self.gate_check(&change.addr, &planned)
+            .map_err(|m| fail(m.into()))?;
         let token = uuid::Uuid::new_v4().to_string();
         let meta = Meta {
             token: Some(token.clone()),
@@ -610,7 +628,7 @@ impl Run<'_> {
                 state.begin_create(pending);
             })
             .await;
-        self.flush(n).await?;
+        self.flush(n).await.map_err(|m| fail(m.into()))?;
         let started = self.ctx.progress.start(&change.addr, JobKind::Create);
         let outcome = self
             .ctx
@@ -627,10 +645,14 @@ impl Run<'_> {
                 // In state before it is reported complete: a kill after the line
                 // must not lose the object.
                 self.record(change, &made.object, made.tainted.is_some(), Some(&token))
-                    .await?;
+                    .await
+                    .map_err(|m| fail(m.into()))?;
                 self.set_value(&change.addr, Value::Object(made.object.clone()));
                 if let Some(e) = made.tainted {
-                    return Err(format!("{} (the object exists and is recorded as tainted: the next apply replaces it)", describe(&change.addr, "creating", &e)));
+                    return Err(ApplyError {
+                        outcome: Some("The object exists and is recorded as tainted: the next apply replaces it".into()),
+                        ..fail(e.into())
+                    });
                 }
                 self.ctx.progress.done(
                     &change.addr,
@@ -645,8 +667,8 @@ impl Run<'_> {
                 let ((), n) = self
                     .change_state(&[], |state| drop(state.end_create(&token)))
                     .await;
-                self.flush(n).await?;
-                Err(describe(&change.addr, "creating", &e))
+                self.flush(n).await.map_err(|m| fail(m.into()))?;
+                Err(fail(e.into()))
             }
             // The pending create stays in state: the next plan looks for it again.
             Err(create::Failed::Unknown(e)) => {
@@ -655,19 +677,23 @@ impl Run<'_> {
                     .unwrap()
                     .pending
                     .push(change.addr.to_string());
-                Err(format!(
-                "{}; whether AWS made the object is unknown, so its pending create (token {token}) stays in state and the next plan or apply looks for it again before creating anything",
-                describe(&change.addr, "creating", &e)
-            ))
+                Err(ApplyError {
+                    outcome: Some(format!("Whether AWS made the object is unknown, so its pending create (token {token}) stays in state and the next plan or apply looks for it again before creating anything")),
+                    ..fail(e.into())
+                })
             }
         }
     }
 
-    async fn update(&self, change: &ResourceChange) -> Result<(), String> {
-        let rt = self.rtype(&change.addr)?;
+    async fn update(&self, change: &ResourceChange) -> Result<(), ApplyError> {
+        let fail = |cause: Cause| self.failure(change, Step::Update, cause);
+        let rt = self.rtype(&change.addr).map_err(|m| fail(m.into()))?;
         let prior = change.before.clone().unwrap_or_default();
-        let planned = self.planned(change, rt.as_ref(), Some(&prior))?;
-        self.gate_check(&change.addr, &planned)?;
+        let planned = self
+            .planned(change, rt.as_ref(), Some(&prior))
+            .map_err(|m| fail(m.into()))?;
+        self.gate_check(&change.addr, &planned)
+            .map_err(|m| fail(m.into()))?;
         let meta = self.meta(&change.addr);
         let started = self.ctx.progress.start(&change.addr, JobKind::Update);
         let obj = self
@@ -680,8 +706,10 @@ impl Run<'_> {
                 retry(|| rt.update(&prior, &planned, &meta)),
             )
             .await
-            .map_err(|e| describe(&change.addr, "updating", &e))?;
-        self.record(change, &obj, false, None).await?;
+            .map_err(|e| fail(e.into()))?;
+        self.record(change, &obj, false, None)
+            .await
+            .map_err(|m| fail(m.into()))?;
         self.ctx
             .progress
             .done(&change.addr, JobKind::Update, started, obj.get("id"));
@@ -690,8 +718,9 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn delete(&self, change: &ResourceChange) -> Result<(), String> {
-        let rt = self.rtype(&change.addr)?;
+    async fn delete(&self, change: &ResourceChange) -> Result<(), ApplyError> {
+        let fail = |cause: Cause| self.failure(change, Step::Delete, cause);
+        let rt = self.rtype(&change.addr).map_err(|m| fail(m.into()))?;
         let prior = change.before.clone().unwrap_or_default();
         let volumes: Vec<VolumeLoss> = change
             .data_loss
@@ -719,7 +748,7 @@ impl Run<'_> {
                 }),
             )
             .await
-            .map_err(|e| describe(&change.addr, "destroying", &e))?;
+            .map_err(|e| fail(e.into()))?;
         self.ctx
             .progress
             .done(&change.addr, JobKind::Delete, started, None);
@@ -742,7 +771,7 @@ impl Run<'_> {
                 }
             })
             .await;
-        self.flush(n).await?;
+        self.flush(n).await.map_err(|m| fail(m.into()))?;
         self.summary.lock().unwrap().destroyed += 1;
         Ok(())
     }
@@ -753,7 +782,7 @@ impl Run<'_> {
         change: &ResourceChange,
         volumes: &[VolumeLoss],
         rt: &dyn crate::provider::ResourceType,
-    ) -> Result<(), String> {
+    ) -> Result<(), ApplyError> {
         let volume_ids: Vec<&str> = volumes.iter().map(|v| v.volume_id.as_str()).collect();
         let progress = self.ctx.progress;
         let started = progress.note(
@@ -767,16 +796,15 @@ impl Run<'_> {
         let taken = progress
             .ticking_with(
                 &change.addr,
+                JobKind::Delete,
                 "Still snapshotting...",
                 started,
                 rt.snapshot(volumes, &self.meta(&change.addr)),
             )
             .await
-            .map_err(|e| {
-                format!(
-                    "{} (nothing was destroyed)",
-                    describe(&change.addr, "snapshotting the volumes of", &e)
-                )
+            .map_err(|e| ApplyError {
+                outcome: Some("The snapshot failed, so nothing was destroyed".into()),
+                ..self.failure(change, Step::Snapshot, e)
             })?;
         let ids: Vec<String> = taken
             .iter()
@@ -798,16 +826,21 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn read(&self, change: &ResourceChange) -> Result<(), String> {
+    async fn read(&self, change: &ResourceChange) -> Result<(), ApplyError> {
+        let fail = |cause: Cause| self.failure(change, Step::Read, cause);
         let ds = self
             .ctx
             .provider
             .data_source_in(self.alias(&change.addr), &change.addr.resource.type_name)
-            .ok_or_else(|| format!("unsupported data source {}", change.addr.resource.type_name))?;
-        let config = self.config(change, ds.schema())?;
+            .ok_or_else(|| {
+                fail(format!("unsupported data source {}", change.addr.resource.type_name).into())
+            })?;
+        let config = self
+            .config(change, ds.schema())
+            .map_err(|m| fail(m.into()))?;
         let obj = retry(|| ds.read(&config))
             .await
-            .map_err(|e| describe(&change.addr, "reading", &e))?;
+            .map_err(|e| fail(e.into()))?;
         self.set_value(&change.addr, Value::Object(obj));
         Ok(())
     }
@@ -1032,8 +1065,8 @@ impl Run<'_> {
                 *self.on_backend.lock().unwrap() = Some((state.lineage.clone(), state.serial))
             }
             // Nothing is lost: the journal still holds every change.
-            Err(e) => self.summary.lock().unwrap().failures.push((
-                "state".into(),
+            Err(e) => self.summary.lock().unwrap().failures.push(ApplyError::new(
+                Step::State,
                 format!(
                     "rewriting the state at {} failed: {e}",
                     self.ctx.backend.describe()
@@ -1102,7 +1135,7 @@ impl Run<'_> {
                     .lock()
                     .unwrap()
                     .failures
-                    .push(("outputs".into(), e));
+                    .push(ApplyError::new(Step::State, format!("outputs: {e}")));
             }
         }
     }
@@ -1116,8 +1149,4 @@ fn dependencies(state: &State, change: &ResourceChange) -> Vec<InstanceAddr> {
         .filter(|r| change.depends_on.iter().any(|d| r.is_instance_of(d)))
         .map(|r| r.addr())
         .collect()
-}
-
-fn describe(addr: &InstanceAddr, doing: &str, e: &ProviderError) -> String {
-    format!("{addr}: {doing} failed: {e}")
 }

@@ -1,65 +1,122 @@
-//! Per-resource progress lines as Terraform prints them:
-//! `aws_instance.sync: Creating...`, `Still creating... [10s elapsed]`,
-//! `Creation complete after 12s [id=i-…]`.
+//! Per-resource progress of an apply as events (Terraform's hooks: start,
+//! progress, complete, errored). The engine says what happens; an [`Observer`]
+//! (the views in `render::apply`) words it for people or as JSON lines.
 
 use super::jobs::JobKind;
 use crate::addr::InstanceAddr;
 use crate::value::Value;
-use owo_colors::OwoColorize;
+use std::collections::HashMap;
 use std::future::Future;
-use std::io::Write;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub struct Progress {
-    color: bool,
-    /// How often a long operation reports that it is still going.
-    interval: Duration,
+/// One thing that happened to one resource.
+#[derive(Debug)]
+pub enum Hook<'a> {
+    Start {
+        addr: &'a InstanceAddr,
+        kind: JobKind,
+    },
+    /// Still running after `elapsed`; `text` is "Still creating..." or the like.
+    Progress {
+        addr: &'a InstanceAddr,
+        kind: JobKind,
+        text: &'a str,
+        elapsed: Duration,
+    },
+    /// A step that is not one of the four operations (a snapshot, a throttled try).
+    Note {
+        addr: &'a InstanceAddr,
+        text: &'a str,
+    },
+    Complete {
+        addr: &'a InstanceAddr,
+        kind: JobKind,
+        elapsed: Duration,
+        id: Option<&'a str>,
+    },
+    /// The error itself is reported once, at the end, by the view.
+    Errored {
+        addr: &'a InstanceAddr,
+        kind: JobKind,
+        elapsed: Duration,
+    },
 }
 
-fn words(kind: JobKind) -> (&'static str, &'static str, &'static str) {
+/// Who is told what happens during an apply.
+pub trait Observer: Send + Sync {
+    fn hook(&self, hook: &Hook<'_>);
+}
+
+/// Tells nobody (engine tests).
+struct Quiet;
+
+impl Observer for Quiet {
+    fn hook(&self, _: &Hook<'_>) {}
+}
+
+/// "Creating...", "Still creating...", "Creation complete", "Creation".
+pub fn words(kind: JobKind) -> (&'static str, &'static str, &'static str, &'static str) {
     match kind {
-        JobKind::Create => ("Creating...", "Still creating...", "Creation complete"),
+        JobKind::Create => (
+            "Creating...",
+            "Still creating...",
+            "Creation complete",
+            "Creation",
+        ),
         JobKind::Update => (
             "Modifying...",
             "Still modifying...",
             "Modifications complete",
+            "Modification",
         ),
         JobKind::Delete => (
             "Destroying...",
             "Still destroying...",
             "Destruction complete",
+            "Destruction",
         ),
-        JobKind::Read => ("Reading...", "Still reading...", "Read complete"),
+        JobKind::Read => ("Reading...", "Still reading...", "Read complete", "Read"),
     }
 }
 
-impl Progress {
-    pub fn new(color: bool) -> Progress {
+/// Hands an apply's events to its observer, and says every interval that a
+/// long operation is still running.
+pub struct Progress<'a> {
+    observer: &'a dyn Observer,
+    /// How often a long operation reports that it is still going.
+    interval: Duration,
+    /// When each running operation started, for "errored after".
+    started: Mutex<HashMap<InstanceAddr, Instant>>,
+}
+
+impl<'a> Progress<'a> {
+    pub fn new(observer: &'a dyn Observer) -> Progress<'a> {
         Progress {
-            color,
+            observer,
             interval: Duration::from_secs(10),
+            started: Mutex::default(),
         }
     }
 
-    fn line(&self, addr: &InstanceAddr, text: &str) {
-        let addr = if self.color {
-            addr.to_string().bold().to_string()
-        } else {
-            addr.to_string()
-        };
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{addr}: {text}");
-        let _ = out.flush();
+    /// Progress nobody is told about.
+    pub fn quiet() -> Progress<'static> {
+        Progress::new(&Quiet)
     }
 
     pub fn start(&self, addr: &InstanceAddr, kind: JobKind) -> Instant {
-        self.line(addr, words(kind).0);
-        Instant::now()
+        let now = Instant::now();
+        self.started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(addr.clone(), now);
+        self.observer.hook(&Hook::Start { addr, kind });
+        now
     }
 
     /// A line about a step that is not one of the four operations (a snapshot).
     pub fn note(&self, addr: &InstanceAddr, text: &str) -> Instant {
-        self.line(addr, text);
+        self.observer.hook(&Hook::Note { addr, text });
         Instant::now()
     }
 
@@ -71,14 +128,16 @@ impl Progress {
         started: Instant,
         op: impl Future<Output = T>,
     ) -> T {
-        self.ticking_with(addr, words(kind).1, started, op).await
+        self.ticking_with(addr, kind, words(kind).1, started, op)
+            .await
     }
 
     /// [`Progress::ticking`] with its own "Still ..." text.
     pub async fn ticking_with<T>(
         &self,
         addr: &InstanceAddr,
-        still: &str,
+        kind: JobKind,
+        text: &str,
         started: Instant,
         op: impl Future<Output = T>,
     ) -> T {
@@ -89,43 +148,35 @@ impl Progress {
             tokio::select! {
                 out = &mut op => return out,
                 _ = ticker.tick() => {
-                    self.line(addr, &format!("{still} [{}s elapsed]", started.elapsed().as_secs()));
+                    self.observer.hook(&Hook::Progress { addr, kind, text, elapsed: started.elapsed() });
                 }
             }
         }
     }
 
     pub fn done(&self, addr: &InstanceAddr, kind: JobKind, started: Instant, id: Option<&Value>) {
-        let id = id
-            .and_then(Value::as_str)
-            .map(|id| format!(" [id={id}]"))
-            .unwrap_or_default();
-        self.line(
+        self.started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(addr);
+        self.observer.hook(&Hook::Complete {
             addr,
-            &format!(
-                "{} after {}s{id}",
-                words(kind).2,
-                started.elapsed().as_secs()
-            ),
-        );
+            kind,
+            elapsed: started.elapsed(),
+            id: id.and_then(Value::as_str),
+        });
     }
 
-    /// The error itself is reported once, at the end, with the summary.
     pub fn failed(&self, addr: &InstanceAddr, kind: JobKind) {
-        let verb = match kind {
-            JobKind::Create => "Creation",
-            JobKind::Update => "Modification",
-            JobKind::Delete => "Destruction",
-            JobKind::Read => "Read",
-        };
-        let text = format!("{verb} failed (see the error below)");
-        self.line(
+        let started = self
+            .started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(addr);
+        self.observer.hook(&Hook::Errored {
             addr,
-            &if self.color {
-                text.red().to_string()
-            } else {
-                text
-            },
-        );
+            kind,
+            elapsed: started.map(|s| s.elapsed()).unwrap_or_default(),
+        });
     }
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 /// One attempt of one call may take this long before it counts as lost (a
 /// transient error: a create is then looked for before it is tried again).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection not open by then never will be (see [`ConnectFailure`]).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Idempotent calls (reads, waits, modifies, deletes): retried by the SDK with
 /// exponential backoff and jitter, patiently enough to ride out throttling.
@@ -55,6 +56,7 @@ macro_rules! configure {
             .timeout_config($crate::aws::call::timeout_config($timeout))
             .retry_partition($crate::aws::call::retry_partition())
             .interceptor($crate::aws::call::ThrottleNotice)
+            .interceptor($crate::aws::call::ConnectFailure)
     };
 }
 pub(crate) use configure;
@@ -128,4 +130,71 @@ const THROTTLED_MARKS: &[&str] = &[
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A connection that never opened (refused, no such host, no answer to the
+/// connect) becomes an [`Unreachable`] error naming the endpoint, which the
+/// SDK does not retry: nothing was sent, so nothing can have happened, and
+/// retrying for a minute would only hide a wrong `AWS_ENDPOINT_URL` or a
+/// network that is down. A failure after the connection opened (a lost
+/// answer) is left as it is: retried, and a create looked for.
+#[derive(Debug)]
+pub(crate) struct ConnectFailure;
+
+/// The endpoint of the attempt in flight: the request itself is gone once the
+/// connector has failed with it.
+#[derive(Debug, Clone)]
+struct AttemptEndpoint(String);
+
+impl aws_smithy_types::config_bag::Storable for AttemptEndpoint {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for ConnectFailure {
+    fn name(&self) -> &'static str {
+        "recon::ConnectFailure"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let endpoint = super::error::endpoint_of(context.request().uri());
+        cfg.interceptor_state().store_put(AttemptEndpoint(endpoint));
+        Ok(())
+    }
+
+    fn modify_before_attempt_completion(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextMut<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        use aws_smithy_runtime_api::client::orchestrator::OrchestratorError;
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let endpoint = cfg
+            .load::<AttemptEndpoint>()
+            .map(|e| e.0.clone())
+            .unwrap_or_else(|| "the AWS endpoint".to_string());
+        let Some(Err(err)) = context.output_or_error_mut() else {
+            return Ok(());
+        };
+        let Some(reason) = err
+            .as_connector_error()
+            .and_then(|c| super::error::connect_failure(c))
+        else {
+            return Ok(());
+        };
+        let cause = format!("{:?}", err.as_connector_error());
+        let unreachable = super::error::Unreachable {
+            endpoint,
+            reason,
+            cause,
+        };
+        // `other` without a retry kind: the SDK's classifiers leave it unretried.
+        *err = OrchestratorError::connector(ConnectorError::other(Box::new(unreachable), None));
+        Ok(())
+    }
 }

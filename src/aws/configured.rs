@@ -58,14 +58,31 @@ pub async fn sdk_config(
     config
 }
 
+/// Loads the configuration's credentials once, before any call: without them
+/// every call would fail late, each with the SDK's own dump.
+async fn check_credentials(config: &aws_config::SdkConfig) -> Result<(), String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else {
+        return Err(format!(
+            "no AWS credentials: {}",
+            super::error::SET_CREDENTIALS
+        ));
+    };
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(super::error::credentials_message(&e)),
+    }
+}
+
 impl AwsProvider {
     /// One provider per configuration of `settings` (the default one first):
-    /// its region, credentials and default tags.
+    /// its region, credentials and default tags. Fails, in one line, when a
+    /// configuration has no credentials.
     pub async fn configured(
         settings: &[ProviderSettings],
         base: &aws_config::SdkConfig,
         timeout: std::time::Duration,
-    ) -> AwsProvider {
+    ) -> Result<AwsProvider, String> {
         let mut default = None;
         let mut aliases = BTreeMap::new();
         // Schemas are the same in every configuration: `tags_all` everywhere once
@@ -73,6 +90,10 @@ impl AwsProvider {
         let tagged = settings.iter().any(|s| !s.default_tags.is_empty());
         for s in settings {
             let config = sdk_config(base, s).await;
+            // An assumed role's credentials come from STS, at the first call.
+            if s.assume_role.is_none() {
+                check_credentials(&config).await?;
+            }
             let clients = Clients::with_call_timeout(&config, timeout);
             let mut provider = AwsProvider::new(&clients);
             if tagged {
@@ -87,10 +108,13 @@ impl AwsProvider {
         }
         let mut default = match default {
             Some(p) => p,
-            None => AwsProvider::new(&Clients::with_call_timeout(base, timeout)),
+            None => {
+                check_credentials(base).await?;
+                AwsProvider::new(&Clients::with_call_timeout(base, timeout))
+            }
         };
         default.aliases = aliases;
-        default
+        Ok(default)
     }
 
     /// Every taggable type also carries `tags_all`: `default_tags` merged with

@@ -10,6 +10,7 @@ use crate::apply::{check_guards, Applier, ApplyOptions, Controls};
 use crate::plan::PlanOptions;
 use crate::policy::Severity;
 use crate::provider::DataLoss;
+use crate::render::apply::{ApplyView, Human, JsonLines, Level};
 use crate::state::State;
 use clap::Args;
 use std::io::{IsTerminal, Write};
@@ -29,6 +30,9 @@ pub struct GuardArgs {
     /// How many resources to work on at once.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub parallelism: usize,
+    /// Print the apply as JSON lines on stdout (Terraform's -json events); needs --auto-approve or a plan file.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -65,6 +69,9 @@ pub struct DestroyArgs {
 
 pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
     ctx.interrupt.set(Phase::Planning);
+    if args.guard.json && args.plan_file.is_none() && !args.guard.auto_approve {
+        return Err(needs_auto_approve());
+    }
     if args.refresh_only {
         return accept_drift(ctx, &args.guard, &args.vars).await;
     }
@@ -79,15 +86,28 @@ pub async fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<i32, CliError> {
             };
             args.targeting.apply_to(&mut opts)?;
             let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
-            show(ctx, &planned);
-            show_cost(ctx, &planned);
+            if !args.guard.json {
+                show(ctx, &planned);
+                show_cost(ctx, &planned);
+            }
             execute(ctx, planned, &args.guard, true, Some(args.policy_fail_on)).await
         }
     }
 }
 
+/// JSON output has no prompt to answer.
+fn needs_auto_approve() -> CliError {
+    CliError::Failed(
+        "--json needs --auto-approve (or a saved plan file): there is no prompt in JSON output"
+            .to_string(),
+    )
+}
+
 pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
     ctx.interrupt.set(Phase::Planning);
+    if args.guard.json && !args.guard.auto_approve {
+        return Err(needs_auto_approve());
+    }
     let (stack, graph) = ctx.load_stack()?;
     let vars = ctx.vars(&stack, &args.vars)?;
     let mut opts = PlanOptions {
@@ -100,8 +120,10 @@ pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> Result<i32, CliError> {
     }
     .apply_to(&mut opts)?;
     let planned = make_plan(ctx, stack, graph, vars, &opts).await?;
-    show(ctx, &planned);
-    show_cost(ctx, &planned);
+    if !args.guard.json {
+        show(ctx, &planned);
+        show_cost(ctx, &planned);
+    }
     execute(ctx, planned, &args.guard, true, None).await
 }
 
@@ -156,6 +178,40 @@ async fn apply_saved(
     execute(ctx, planned, guard, false, Some(policy_fail_on)).await
 }
 
+/// The view an apply prints through: JSON lines or Terraform's lines, with the
+/// values of sensitive variables masked in both.
+fn view(ctx: &Ctx, guard: &GuardArgs, planned: &Planned) -> Box<dyn ApplyView> {
+    let secrets = secrets(planned);
+    if guard.json {
+        Box::new(JsonLines::new(ctx.debug, secrets))
+    } else {
+        Box::new(Human::new(ctx.color, ctx.debug, secrets))
+    }
+}
+
+/// The values of sensitive variables as they could appear in an error
+/// message (very short ones would mask ordinary words).
+fn secrets(planned: &Planned) -> Vec<String> {
+    fn leaves(v: &crate::value::Value, out: &mut Vec<String>) {
+        use crate::value::Value;
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::List(items) => items.iter().for_each(|i| leaves(i, out)),
+            Value::Object(map) => map.values().for_each(|i| leaves(i, out)),
+            Value::Null | Value::Bool(_) | Value::Unknown => {}
+        }
+    }
+    let mut out = Vec::new();
+    for v in planned.stack.variables.values().filter(|v| v.sensitive) {
+        if let Some(value) = planned.vars.get(&v.name) {
+            leaves(value, &mut out);
+        }
+    }
+    out.retain(|s| s.len() >= 4);
+    out
+}
+
 async fn execute(
     ctx: &Ctx,
     planned: Planned,
@@ -164,6 +220,7 @@ async fn execute(
     policy_fail_on: Option<Severity>,
 ) -> Result<i32, CliError> {
     let plan = &planned.output.plan;
+    let view = view(ctx, guard, &planned);
     let allowed = guard
         .allow_data_loss
         .iter()
@@ -176,19 +233,24 @@ async fn execute(
             .iter()
             .any(|c| a.covers(&c.addr) && !c.data_loss.is_empty())
         {
-            errln!("Warning: --allow-data-loss {a}: nothing this plan does to {a} destroys data, so the flag changes nothing");
+            view.message(Level::Warn, &format!("Warning: --allow-data-loss {a}: nothing this plan does to {a} destroys data, so the flag changes nothing"));
         }
     }
     check_guards(plan, &allowed)?;
     // Policies: refused before anything changes; the ones unknown until apply are
     // asked again before each create or update (the gate).
     let gate = match policy_fail_on {
+        // JSON output is events only: the report's failures come as the refusal.
+        Some(threshold) if !plan.destroy && guard.json => {
+            Some(super::plan::evaluate_policies(&planned, threshold)?)
+        }
         Some(threshold) if !plan.destroy => Some(policies(ctx, &planned, threshold)?),
         _ => None,
     };
     if let Some(failing) = gate.as_ref().and_then(|g| g.refusal()) {
         return Err(crate::apply::Refusal::Policy(failing).into());
     }
+    view.planned(plan);
     if !plan.has_changes() {
         persist_resolved(&planned).await?;
         return Ok(EXIT_OK);
@@ -202,9 +264,11 @@ async fn execute(
         outln!("Apply cancelled.");
         return Ok(EXIT_ERROR);
     }
-    outln!();
-    let (state, state_exists) = persist_state_edits(&planned).await?;
-    let progress = Progress::new(ctx.color);
+    if !guard.json {
+        outln!();
+    }
+    let (state, state_exists) = persist_state_edits(&planned, !guard.json).await?;
+    let progress = Progress::new(view.observer());
     let applier = Applier {
         stack: &planned.stack,
         vars: &planned.vars,
@@ -213,7 +277,7 @@ async fn execute(
         progress: &progress,
     };
     if guard.snapshot_data_loss {
-        warn_unsnapshottable(plan);
+        warn_unsnapshottable(plan, &*view);
     }
     let opts = ApplyOptions {
         parallelism: guard.parallelism.max(1),
@@ -236,48 +300,47 @@ async fn execute(
         )
         .await;
     ctx.interrupt.set(Phase::Other);
-    outln!();
-    if !summary.snapshots.is_empty() {
-        outln!("Snapshots taken before destroying volumes (recon does not manage or delete them):");
-        for (addr, snap) in &summary.snapshots {
-            outln!("  {}  of {}  ({addr})", snap.snapshot_id, snap.volume_id);
-        }
+    if !guard.json {
         outln!();
     }
-    if summary.failures.is_empty() && summary.interrupted.is_empty() {
-        let verb = if plan.destroy { "Destroy" } else { "Apply" };
-        if plan.destroy {
-            outln!(
-                "{verb} complete! Resources: {} destroyed.",
-                summary.destroyed
-            );
-        } else {
-            outln!(
-                "{verb} complete! Resources: {} added, {} changed, {} destroyed.",
-                summary.added,
-                summary.changed,
-                summary.destroyed
-            );
+    if !summary.snapshots.is_empty() {
+        let mut text =
+            "Snapshots taken before destroying volumes (recon does not manage or delete them):"
+                .to_string();
+        for (addr, snap) in &summary.snapshots {
+            text.push_str(&format!(
+                "\n  {}  of {}  ({addr})",
+                snap.snapshot_id, snap.volume_id
+            ));
         }
-        print_outputs(ctx, &planned).await?;
+        view.message(Level::Info, &format!("{text}\n"));
+    }
+    if summary.failures.is_empty() && summary.interrupted.is_empty() {
+        view.change_summary(
+            plan.destroy,
+            summary.added,
+            summary.changed,
+            summary.destroyed,
+        );
+        view.outputs(&outputs(ctx, &planned).await?);
         return Ok(EXIT_OK);
     }
-    for (addr, message) in &summary.failures {
-        errln!("Error: {message}");
-        let _ = addr;
-    }
+    view.errors(&summary.failures);
     if !summary.skipped.is_empty() {
-        errln!(
-            "Not attempted because something they depend on failed: {}",
-            summary.skipped.join(", ")
+        view.message(
+            Level::Error,
+            &format!(
+                "Not attempted because something they depend on failed: {}",
+                summary.skipped.join(", ")
+            ),
         );
     }
     if let Some(path) = &summary.recovery {
-        errln!(
+        view.message(Level::Error, &format!(
             "Apply stopped: someone else wrote the state at {} meanwhile, so recon did not overwrite it. What this apply did is recorded only in {}.",
             planned.backend.describe(),
             path.display()
-        );
+        ));
         return Ok(EXIT_ERROR);
     }
     if !summary.interrupted.is_empty() {
@@ -297,14 +360,14 @@ async fn execute(
         if summary.interrupted.len() > SHOWN {
             left.push_str(&format!(" and {} more", summary.interrupted.len() - SHOWN));
         }
-        errln!(
+        view.message(Level::Error, &format!(
             "{verb} interrupted: {} added, {} changed, {} destroyed before it stopped. Not attempted: {left}.\nState holds everything that completed ({}); run `{}` to do the rest.",
             summary.added,
             summary.changed,
             summary.destroyed,
             planned.backend.describe(),
             ctx.backend.command(again)
-        );
+        ));
         return Ok(EXIT_ERROR);
     }
     let pending = if summary.pending.is_empty() {
@@ -315,13 +378,13 @@ async fn execute(
             summary.pending.join(", ")
         )
     };
-    errln!(
+    view.message(Level::Error, &format!(
         "Apply stopped with errors: {} added, {} changed, {} destroyed before it stopped. State holds everything that was created ({}).{pending}",
         summary.added,
         summary.changed,
         summary.destroyed,
         planned.backend.describe()
-    );
+    ));
     Ok(EXIT_ERROR)
 }
 
@@ -345,7 +408,7 @@ async fn persist_resolved(planned: &Planned) -> Result<(), CliError> {
 
 /// Makes the plan's `moved` / `removed` edits in state and writes it, before any
 /// resource is touched; returns the state the rest of the apply starts from.
-async fn persist_state_edits(planned: &Planned) -> Result<(State, bool), CliError> {
+async fn persist_state_edits(planned: &Planned, say: bool) -> Result<(State, bool), CliError> {
     let edits = &planned.output.plan.state_edits;
     let mut state = planned.state.clone();
     if edits.is_empty() {
@@ -361,24 +424,23 @@ async fn persist_state_edits(planned: &Planned) -> Result<(State, bool), CliErro
         .write(&state, expected.as_ref().map(|(l, s)| (l.as_str(), *s)))
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
-    outln!("State: {} address change(s) recorded.", edits.len());
+    if say {
+        outln!("State: {} address change(s) recorded.", edits.len());
+    }
     Ok((state, true))
 }
 
-async fn print_outputs(ctx: &Ctx, planned: &Planned) -> Result<(), CliError> {
+/// The outputs in state after the apply: (name, sensitive, value).
+async fn outputs(
+    ctx: &Ctx,
+    planned: &Planned,
+) -> Result<Vec<(String, bool, serde_json::Value)>, CliError> {
     let (state, _) = ctx.read_state(&*planned.backend).await?;
-    if state.outputs.is_empty() {
-        return Ok(());
-    }
-    outln!("\nOutputs:\n");
-    for (name, out) in &state.outputs {
-        if out.sensitive {
-            outln!("{name} = (sensitive value)");
-        } else {
-            outln!("{name} = {}", crate::value::Value::from_json(&out.value));
-        }
-    }
-    Ok(())
+    Ok(state
+        .outputs
+        .iter()
+        .map(|(name, out)| (name.clone(), out.sensitive, out.value.clone()))
+        .collect())
 }
 
 async fn confirm(ctx: &Ctx, question: &str) -> Result<bool, CliError> {
@@ -408,10 +470,10 @@ async fn confirm(ctx: &Ctx, question: &str) -> Result<bool, CliError> {
 
 /// `--snapshot-data-loss` copies EBS volumes only: say so for every other loss
 /// (bucket objects, data under a KMS key), and when there is nothing to copy.
-fn warn_unsnapshottable(plan: &crate::plan::Plan) {
+fn warn_unsnapshottable(plan: &crate::plan::Plan, view: &dyn ApplyView) {
     let losses = plan.data_loss();
     if losses.iter().all(|(_, l)| l.volume().is_none()) {
-        errln!("Warning: --snapshot-data-loss: this plan destroys no EBS volume; there is nothing to snapshot");
+        view.message(Level::Warn, "Warning: --snapshot-data-loss: this plan destroys no EBS volume; there is nothing to snapshot");
     }
     for (addr, loss) in losses {
         let what = match loss {
@@ -421,6 +483,6 @@ fn warn_unsnapshottable(plan: &crate::plan::Plan) {
             }
             DataLoss::Encrypted(e) => format!("{} {} (encrypted with its key)", e.what, e.id),
         };
-        errln!("Warning: --snapshot-data-loss has no meaning for {addr}: {what} cannot be snapshotted and is lost without a copy");
+        view.message(Level::Warn, &format!("Warning: --snapshot-data-loss has no meaning for {addr}: {what} cannot be snapshotted and is lost without a copy"));
     }
 }

@@ -54,6 +54,9 @@ pub struct Cli {
     /// (then retried; a create is looked for first), e.g. 60s, 2m.
     #[arg(long = "call-timeout", global = true, value_name = "DURATION", default_value = "60s", value_parser = crate::state::lock::parse_duration)]
     pub call_timeout: std::time::Duration,
+    /// Show each error's whole chain (causes, the AWS SDK's report) on stderr; also RECON_LOG=debug.
+    #[arg(long, global = true)]
+    pub debug: bool,
     #[command(flatten)]
     pub backend: backend::BackendArgs,
     #[command(subcommand)]
@@ -238,9 +241,12 @@ pub fn run(cli: Cli) -> i32 {
             return EXIT_ERROR;
         }
     };
+    let debug = cli.debug || log_wanted(std::env::var("RECON_LOG").ok().as_deref());
+    crate::diag::set_debug(debug);
     let ctx = Ctx {
         stack_dir: cli.stack.clone().unwrap_or_else(|| PathBuf::from(".")),
         color,
+        debug,
         backend,
         call_timeout: cli.call_timeout,
         held: Default::default(),
@@ -330,6 +336,16 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// `RECON_LOG` set to anything but nothing, `0`, `off` or `error` asks for the whole chain.
+fn log_wanted(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "" | "0" | "off" | "error"
+        )
+    })
+}
+
 fn report(err: &CliError, color: bool) {
     match err {
         CliError::Config(diags) => {
@@ -367,6 +383,8 @@ fn operation(command: &Command) -> &'static str {
 pub struct Ctx {
     pub stack_dir: PathBuf,
     pub color: bool,
+    /// `--debug` / `RECON_LOG`: errors with their whole chain.
+    pub debug: bool,
     /// Backend selection and locking options (src/cli/backend.rs).
     pub backend: backend::BackendOpts,
     /// One attempt of one AWS call (`--call-timeout`).
@@ -436,7 +454,9 @@ impl Ctx {
                 )));
             }
         }
-        Ok(AwsProvider::configured(&settings, base, self.call_timeout).await)
+        AwsProvider::configured(&settings, base, self.call_timeout)
+            .await
+            .map_err(CliError::Failed)
     }
 
     /// The standard AWS configuration, loaded once per command.

@@ -200,7 +200,10 @@ pub fn show_cost(ctx: &Ctx, planned: &Planned) {
 }
 
 /// Evaluates the security policies over the planned values.
-fn evaluate_policies(planned: &Planned, threshold: Severity) -> Result<PlanPolicies<'_>, CliError> {
+pub(super) fn evaluate_policies(
+    planned: &Planned,
+    threshold: Severity,
+) -> Result<PlanPolicies<'_>, CliError> {
     Ok(PlanPolicies::evaluate(
         &planned.stack,
         &planned.vars,

@@ -195,7 +195,15 @@ pub fn unread_data(schema: &Schema, config: &Object) -> Object {
 }
 
 fn provider_diag(addr: &impl std::fmt::Display, doing: &str, err: &ProviderError) -> Diag {
-    Diag::plain(format!("{addr}: {doing} failed: {err}"))
+    let chain = match err.detail().filter(|_| crate::diag::debug()) {
+        Some(detail) => format!("\n  Caused by: {detail}"),
+        None => String::new(),
+    };
+    // The endpoint or the credentials: the same for every resource, and the message says what to do.
+    if err.kind.is_setup() {
+        return Diag::plain(format!("{}{chain}", err.message));
+    }
+    Diag::plain(format!("{addr}: {doing} failed: {err}{chain}"))
         .with_help("check the AWS credentials, region and permissions for this resource")
 }
 
@@ -813,6 +821,9 @@ async fn plan_block(
                     let read = crate::provider::retry(|| ds.read(&config))
                         .await
                         .map_err(|e| {
+                            if e.kind.is_setup() {
+                                return provider_diag(&inst_addr, "read", &e);
+                            }
                             Diag::at(
                                 &block.span,
                                 format!("{inst_addr}: {}", e.message),

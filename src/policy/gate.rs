@@ -271,7 +271,7 @@ resource "mem_instance" "i" {
         .unwrap();
         let outcome = gate.report.findings[0].outcome;
         assert!(gate.refusal().is_none());
-        let progress = Progress::new(false);
+        let progress = Progress::quiet();
         let applier = Applier {
             stack: &stack,
             vars: &vars,
@@ -300,7 +300,10 @@ resource "mem_instance" "i" {
         assert_eq!(outcome, Outcome::Unknown);
         assert_eq!(summary.added, 1, "the key is created: {summary:?}");
         assert_eq!(summary.failures.len(), 1, "{summary:?}");
-        let (addr, message) = &summary.failures[0];
+        let (addr, message) = (
+            summary.failures[0].address(),
+            summary.failures[0].to_string(),
+        );
         assert_eq!(addr, "mem_instance.i");
         assert!(message.contains("policy key_naming (high) fails now that its values are known: the key must be an alias"), "{message}");
         assert_eq!(
@@ -335,7 +338,7 @@ resource "mem_instance" "i" {
         let (outcome, summary, _) = plan_and_apply(wrong_key);
         assert_eq!(outcome, Outcome::Unknown);
         assert_eq!(summary.failures.len(), 1, "{summary:?}");
-        assert_eq!(summary.failures[0].0, "mem_instance.i");
+        assert_eq!(summary.failures[0].address(), "mem_instance.i");
     }
 
     #[test]

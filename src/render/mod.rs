@@ -1,8 +1,10 @@
-//! Views of a plan: Terraform's human format and its `show -json` shape, and
+//! Views of a plan: Terraform's human format and its `show -json` shape, the
+//! progress and result of an apply (human and JSON lines), and
 //! the plan's monthly cost.
 //!
 //! Renderers read plans and never change them.
 
+pub mod apply;
 pub mod cost;
 pub mod plan_config;
 pub mod plan_human;

@@ -159,7 +159,7 @@ impl Harness {
     }
 
     fn apply_planned_with(&self, p: &Planned, snapshot_data_loss: bool) -> Summary {
-        let progress = Progress::new(false);
+        let progress = Progress::quiet();
         let applier = Applier {
             stack: &p.stack,
             vars: &p.vars,
@@ -606,7 +606,10 @@ fn a_failed_snapshot_destroys_nothing() {
     h.provider.clear_calls();
     let summary = h.apply_planned_with(&p, true);
     assert_eq!(summary.failures.len(), 1, "{:?}", summary.failures);
-    let (address, message) = &summary.failures[0];
+    let (address, message) = (
+        summary.failures[0].address(),
+        summary.failures[0].to_string(),
+    );
     assert_eq!(address, "mem_instance.web");
     assert!(message.contains("SnapshotLimitExceeded"), "{message}");
     assert!(message.contains("nothing was destroyed"), "{message}");
@@ -1017,11 +1020,11 @@ fn failed_create_stops_dependents_and_lets_independent_branches_finish() {
     let p = h.plan(BRANCHES);
     let summary = h.apply_planned(&p);
     assert_eq!(summary.failures.len(), 1);
-    assert_eq!(summary.failures[0].0, "mem_key.k");
+    assert_eq!(summary.failures[0].address(), "mem_key.k");
     assert!(
-        summary.failures[0].1.contains("InjectedFailure"),
+        summary.failures[0].to_string().contains("InjectedFailure"),
         "{}",
-        summary.failures[0].1
+        summary.failures[0]
     );
     assert_eq!(summary.skipped, ["mem_instance.web"]);
     assert_eq!(summary.added, 1);
@@ -1623,7 +1626,9 @@ fn apply_never_overwrites_a_state_that_moved_on() {
     let summary = h.apply_planned(&p);
     assert_eq!(summary.failures.len(), 1);
     assert!(
-        summary.failures[0].1.contains("changed since it was read"),
+        summary.failures[0]
+            .to_string()
+            .contains("changed since it was read"),
         "{:?}",
         summary.failures
     );
@@ -1855,7 +1860,7 @@ impl Harness {
             inner: self.provider.clone(),
             stop: stop.clone(),
         };
-        let progress = Progress::new(false);
+        let progress = Progress::quiet();
         let applier = Applier {
             stack: &p.stack,
             vars: &p.vars,
@@ -1970,7 +1975,7 @@ fn a_stop_and_a_failure_are_told_apart() {
     // Ready jobs start in plan order, so mem_key.a is the first (and only) one.
     assert_eq!(h.provider.calls().len(), 1, "{:?}", h.provider.calls());
     assert_eq!(summary.failures.len(), 1, "{:?}", summary.failures);
-    assert_eq!(summary.failures[0].0, "mem_key.a");
+    assert_eq!(summary.failures[0].address(), "mem_key.a");
     assert_eq!(summary.skipped, ["mem_instance.web"]);
     assert_eq!(summary.interrupted, ["mem_key.b", "mem_key.c"]);
 }
@@ -2026,7 +2031,7 @@ resource "mem_volume" "v" {
     let h = Harness::new();
     let p = h.plan(src);
     let gate = RecordingGate::default();
-    let progress = Progress::new(false);
+    let progress = Progress::quiet();
     let applier = Applier {
         stack: &p.stack,
         vars: &p.vars,
@@ -2333,7 +2338,7 @@ resource "mem_instance" "web" {
         provider: &h.provider,
         writes: Default::default(),
     };
-    let progress = Progress::new(false);
+    let progress = Progress::quiet();
     let applier = Applier {
         stack: &p.stack,
         vars: &p.vars,
