@@ -55,11 +55,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<i32, CliError> {
     let threshold = args.policy_fail_on;
     match args.format {
         Format::Human => out!("{}", report::human::render(&report, threshold, ctx.color)),
-        Format::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(&report::json::render(&report, threshold))
-                .unwrap_or_default()
-        ),
+        Format::Json => outln!("{}", report::json::to_string_pretty(&report, threshold)),
         Format::Sarif => outln!(
             "{}",
             serde_json::to_string_pretty(&report::sarif::render(&report, threshold))

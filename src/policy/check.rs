@@ -3,7 +3,10 @@
 //! attributes AWS computes (and everything read by data sources) are unknown. Local
 //! modules the stack calls are checked as stacks of their own ([`super::modules`]).
 
-use super::context::{collect, decode_json_attributes, unsupported_note, Index, InstanceData};
+use super::context::{
+    block_refs, collect, decode_json_attributes, expr_refs, unsupported_note, BlockRefs, Index,
+    InstanceData,
+};
 use super::modules::{self, Cx, Place};
 use super::{eval, source, Finding, Note, Outcome, PolicySet, Report};
 use crate::addr::{Mode, ResourceAddr};
@@ -16,7 +19,7 @@ use crate::plan::diff::{self, DiffOptions};
 use crate::plan::planner::{block_value, expand, schema_of, unread_data};
 use crate::provider::{Provider, Schema};
 use crate::value::{Object, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// A stack directory as `recon check` reads it: what could be read, and notes for
@@ -114,12 +117,10 @@ pub(super) fn check_in(
     let stack = &loaded.stack;
     let sources = source::scan(stack, cx.policies)?;
     let mut notes = loaded.notes.clone();
-    let (instances, mut values) = static_plan(stack, &loaded.graph, vars, cx.provider, &mut notes);
-    // Block values are kept only for the module calls that read them.
-    if stack.modules.is_empty() {
-        values = BTreeMap::new();
-    }
-    let index = Index::new(stack, instances);
+    let refs = block_refs(stack);
+    let (instances, values) =
+        static_plan(stack, &loaded.graph, vars, cx.provider, &refs, &mut notes);
+    let index = Index::with_refs(stack, instances, refs);
     let mut findings = eval::evaluate(cx.policies, vars, &index, &sources, None);
     unread_detail(&mut findings, &notes);
     report.instances += index
@@ -162,89 +163,178 @@ fn unread_detail(findings: &mut [Finding], notes: &[Note]) {
 }
 
 /// Evaluates every block in dependency order, as a plan with no prior state would;
-/// returns the instances and every block's value (what module arguments see).
+/// returns the instances and, when the stack calls modules, every block's value
+/// (what module arguments see).
 fn static_plan(
     stack: &Stack,
     graph: &ConfigGraph,
     vars: &Object,
     provider: &dyn Provider,
+    refs: &BlockRefs,
     notes: &mut Vec<Note>,
 ) -> (Vec<InstanceData>, BTreeMap<ResourceAddr, Value>) {
     let mut values: BTreeMap<ResourceAddr, Value> = BTreeMap::new();
+    let mut readers = Readers::new(stack, refs);
     let mut out = Vec::new();
     for node in graph.order() {
         let Node::Resource(addr) = node else { continue };
-        let block = &stack.resources[&addr];
-        let Some(schema) = schema_of(provider, &addr) else {
-            notes.push(unsupported_note(block));
-            continue;
-        };
-        // Arguments recon does not model (a Terraform file may set more): noted,
-        // and read as written for policies (see `unmodelled`).
-        for d in body::check(schema, &block.body, &addr.to_string(), &block.span) {
+        let wanted = readers.wanted(&addr);
+        let value = plan_block(
+            stack, &addr, vars, provider, &values, wanted, &mut out, notes,
+        );
+        readers.evaluated(&addr, &mut values);
+        if let Some(value) = value.filter(|_| wanted) {
+            values.insert(addr, value);
+        }
+    }
+    (out, values)
+}
+
+/// Plans the instances of one block into `out`; returns the block's value as
+/// others read it (None when its type is not supported), built only if `wanted`.
+#[allow(clippy::too_many_arguments)]
+fn plan_block(
+    stack: &Stack,
+    addr: &ResourceAddr,
+    vars: &Object,
+    provider: &dyn Provider,
+    values: &BTreeMap<ResourceAddr, Value>,
+    wanted: bool,
+    out: &mut Vec<InstanceData>,
+    notes: &mut Vec<Note>,
+) -> Option<Value> {
+    let block = &stack.resources[addr];
+    let Some(schema) = schema_of(provider, addr) else {
+        notes.push(unsupported_note(block));
+        return None;
+    };
+    // Arguments recon does not model (a Terraform file may set more): noted,
+    // and read as written for policies (see `unmodelled`).
+    for d in body::check(schema, &block.body, &addr.to_string(), &block.span) {
+        notes.push(Note {
+            address: Some(addr.to_string()),
+            location: d.location.clone(),
+            message: format!("not modelled (policies read it as written): {}", d.message),
+            invalid: false,
+        });
+    }
+    let scope = Scope::new(stack, vars, values);
+    let instances = match expand(block, &scope) {
+        Ok(i) => i,
+        Err(d) => {
             notes.push(Note {
                 address: Some(addr.to_string()),
                 location: d.location.clone(),
-                message: format!("not modelled (policies read it as written): {}", d.message),
-                invalid: false,
+                message: format!("not checked: {}", d.message),
+                invalid: true,
+            });
+            return Some(Value::Unknown);
+        }
+    };
+    let mut block_values = Vec::new();
+    for instance in instances {
+        let iaddr = addr.instance(instance.key.clone());
+        let iscope = scope.for_instance(instance.count_index, instance.each.clone());
+        let mut errors = Vec::new();
+        let config = body::evaluate_tolerant(schema, &block.body, &iscope, &mut errors);
+        for d in errors {
+            notes.push(Note {
+                address: Some(iaddr.to_string()),
+                location: d.location.clone(),
+                message: format!("unknown: {}", d.message),
+                invalid: true,
             });
         }
-        let scope = Scope::new(stack, vars, &values);
-        let instances = match expand(block, &scope) {
-            Ok(i) => i,
-            Err(d) => {
-                notes.push(Note {
-                    address: Some(addr.to_string()),
-                    location: d.location.clone(),
-                    message: format!("not checked: {}", d.message),
-                    invalid: true,
-                });
-                values.insert(addr.clone(), Value::Unknown);
-                continue;
+        // Policies still judge the value (canonical, as AWS would store it).
+        for d in body::check_values(schema, &block.body, &iscope, &iaddr.to_string()) {
+            let note = Note {
+                address: Some(iaddr.to_string()),
+                location: d.location.clone(),
+                message: format!(
+                    "invalid: {} ({})",
+                    d.message,
+                    d.help.as_deref().unwrap_or_default()
+                ),
+                invalid: false,
+            };
+            if !notes.contains(&note) {
+                notes.push(note);
             }
+        }
+        let after = planned(schema, addr.mode, &config);
+        if wanted {
+            block_values.push((instance.key, Value::Object(after.clone())));
+        }
+        let mut data = InstanceData::new(iaddr, Some(schema), Ok(config), after);
+        if addr.mode == Mode::Managed {
+            decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
+            unmodelled(schema, &block.body, &iscope, &mut data.view);
+        }
+        out.push(data);
+    }
+    Some(block_value(block, block_values))
+}
+
+/// How many blocks still have to read each block's value: a value nobody reads
+/// any more is dropped, so that a check holds the values of the blocks in flight
+/// rather than a second copy of every planned object. Module arguments may read
+/// any block: with module calls, every value is kept.
+struct Readers {
+    /// Block → the blocks it reads (through locals too); None keeps every value.
+    reads: Option<HashMap<ResourceAddr, BTreeSet<ResourceAddr>>>,
+    pending: HashMap<ResourceAddr, usize>,
+}
+
+impl Readers {
+    fn new(stack: &Stack, refs: &BlockRefs) -> Readers {
+        if !stack.modules.is_empty() {
+            return Readers {
+                reads: None,
+                pending: HashMap::new(),
+            };
+        }
+        let mut reads = HashMap::with_capacity(stack.resources.len());
+        let mut pending: HashMap<ResourceAddr, usize> = HashMap::new();
+        for (addr, block) in &stack.resources {
+            let mut read: BTreeSet<ResourceAddr> = refs
+                .get(addr)
+                .into_iter()
+                .flat_map(HashMap::values)
+                .flatten()
+                .cloned()
+                .collect();
+            let meta = block.count.iter().chain(&block.for_each).map(|e| &e.expr);
+            read.extend(expr_refs(stack, meta));
+            for r in &read {
+                *pending.entry(r.clone()).or_default() += 1;
+            }
+            reads.insert(addr.clone(), read);
+        }
+        Readers {
+            reads: Some(reads),
+            pending,
+        }
+    }
+
+    /// `addr` has read what it reads: drops the values no one else will read.
+    fn evaluated(&mut self, addr: &ResourceAddr, values: &mut BTreeMap<ResourceAddr, Value>) {
+        let Some(read) = self.reads.as_mut().and_then(|r| r.remove(addr)) else {
+            return;
         };
-        let mut block_values = Vec::new();
-        for instance in instances {
-            let iaddr = addr.instance(instance.key.clone());
-            let iscope = scope.for_instance(instance.count_index, instance.each.clone());
-            let mut errors = Vec::new();
-            let config = body::evaluate_tolerant(schema, &block.body, &iscope, &mut errors);
-            for d in errors {
-                notes.push(Note {
-                    address: Some(iaddr.to_string()),
-                    location: d.location.clone(),
-                    message: format!("unknown: {}", d.message),
-                    invalid: true,
-                });
-            }
-            // Policies still judge the value (canonical, as AWS would store it).
-            for d in body::check_values(schema, &block.body, &iscope, &iaddr.to_string()) {
-                let note = Note {
-                    address: Some(iaddr.to_string()),
-                    location: d.location.clone(),
-                    message: format!(
-                        "invalid: {} ({})",
-                        d.message,
-                        d.help.as_deref().unwrap_or_default()
-                    ),
-                    invalid: false,
-                };
-                if !notes.contains(&note) {
-                    notes.push(note);
+        for r in read {
+            if let Some(n) = self.pending.get_mut(&r) {
+                *n -= 1;
+                if *n == 0 {
+                    values.remove(&r);
                 }
             }
-            let after = planned(schema, addr.mode, &config);
-            block_values.push((instance.key, Value::Object(after.clone())));
-            let mut data = InstanceData::new(iaddr, Some(schema), Ok(config), after);
-            if addr.mode == Mode::Managed {
-                decode_json_attributes(schema, Some((block, &iscope)), &mut data.view);
-                unmodelled(schema, &block.body, &iscope, &mut data.view);
-            }
-            out.push(data);
         }
-        values.insert(addr.clone(), block_value(block, block_values));
     }
-    (out, values)
+
+    /// Whether a block's value will be read after it is evaluated.
+    fn wanted(&self, addr: &ResourceAddr) -> bool {
+        self.reads.is_none() || self.pending.get(addr).is_some_and(|&n| n > 0)
+    }
 }
 
 /// Arguments and blocks of a Terraform file that recon does not model (a role's

@@ -293,8 +293,7 @@ pub struct Index<'s> {
     by_type: HashMap<String, Vec<usize>>,
     by_block: HashMap<ResourceAddr, Vec<usize>>,
     by_ident: HashMap<String, Vec<usize>>,
-    /// block → attribute path → the resource blocks its expression refers to.
-    refs: HashMap<ResourceAddr, HashMap<String, BTreeSet<ResourceAddr>>>,
+    refs: BlockRefs,
     /// Block values built from the views, for normal references in conditions:
     /// built on first use (most conditions read only `self`).
     view_values: std::cell::OnceCell<BTreeMap<ResourceAddr, Value>>,
@@ -374,6 +373,11 @@ impl<'s> Index<'s> {
     }
 
     pub fn new(stack: &'s Stack, instances: Vec<InstanceData>) -> Index<'s> {
+        Index::with_refs(stack, instances, block_refs(stack))
+    }
+
+    /// [`Index::new`] with the stack's [`block_refs`], already built.
+    pub fn with_refs(stack: &'s Stack, instances: Vec<InstanceData>, refs: BlockRefs) -> Index<'s> {
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_block: HashMap<ResourceAddr, Vec<usize>> = HashMap::new();
         let mut by_ident: HashMap<String, Vec<usize>> = HashMap::new();
@@ -392,16 +396,6 @@ impl<'s> Index<'s> {
                 by_ident.entry(ident.to_string()).or_default().push(i);
             }
         }
-        let mut locals = HashMap::new();
-        let refs = stack
-            .resources
-            .iter()
-            .map(|(addr, block)| {
-                let mut paths = HashMap::new();
-                attribute_refs(stack, &block.body.body, "", &mut locals, &mut paths);
-                (addr.clone(), paths)
-            })
-            .collect();
         Index {
             stack,
             instances,
@@ -608,6 +602,35 @@ fn path_values<'v>(v: &'v Value, path: &str) -> Vec<&'v Value> {
         current = next;
     }
     current
+}
+
+/// Block → attribute path → the resource blocks its expression refers to.
+pub type BlockRefs = HashMap<ResourceAddr, HashMap<String, BTreeSet<ResourceAddr>>>;
+
+/// What each resource block's attributes refer to, directly or through locals.
+pub fn block_refs(stack: &Stack) -> BlockRefs {
+    let mut locals = HashMap::new();
+    stack
+        .resources
+        .iter()
+        .map(|(addr, block)| {
+            let mut paths = HashMap::new();
+            attribute_refs(stack, &block.body.body, "", &mut locals, &mut paths);
+            (addr.clone(), paths)
+        })
+        .collect()
+}
+
+/// The resource blocks `exprs` refer to, directly or through locals.
+pub fn expr_refs<'e>(
+    stack: &Stack,
+    exprs: impl IntoIterator<Item = &'e Expression>,
+) -> BTreeSet<ResourceAddr> {
+    let found = exprs
+        .into_iter()
+        .flat_map(|e| refs::references(e).into_iter().map(|(r, _)| r))
+        .collect();
+    resolve(stack, found, &mut HashMap::new(), &mut Vec::new())
 }
 
 /// Fills `out` with attribute path → referenced resource blocks (through locals).

@@ -213,10 +213,24 @@ pub struct Finding {
 impl Finding {
     /// The address with its module path: `module.web[0].aws_security_group.this`.
     pub fn full_address(&self) -> String {
-        if self.module.is_empty() {
-            self.address.to_string()
+        self.display_address().to_string()
+    }
+
+    /// [`Finding::full_address`] as something to write, not a new string.
+    pub fn display_address(&self) -> FullAddress<'_> {
+        FullAddress(self)
+    }
+}
+
+/// See [`Finding::display_address`].
+pub struct FullAddress<'f>(&'f Finding);
+
+impl fmt::Display for FullAddress<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.module.is_empty() {
+            write!(f, "{}", self.0.address)
         } else {
-            format!("{}.{}", self.module, self.address)
+            write!(f, "{}.{}", self.0.module, self.0.address)
         }
     }
 }
