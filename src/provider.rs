@@ -376,7 +376,10 @@ pub struct LossContext<'a> {
 /// shared by the assessments of every key the plan deletes: one walk over the
 /// account's volumes, snapshots, buckets and queues, not one per key.
 #[derive(Default)]
-pub struct EncryptionScans(std::sync::Mutex<HashMap<String, Arc<OnceCell<Arc<[KeyUse]>>>>>);
+pub struct EncryptionScans(std::sync::Mutex<HashMap<String, RegionScan>>);
+
+/// One region's listing, made once by whichever assessment asks first.
+type RegionScan = Arc<OnceCell<Arc<[KeyUse]>>>;
 
 /// One thing encrypted under a KMS key, as AWS names the key there (id, ARN or
 /// alias).
