@@ -176,16 +176,18 @@ pub fn state_resource(state: &serde_json::Value, address: &str) -> serde_json::V
         .clone()
 }
 
-/// A `recon` command run in `cwd` for commands that need no AWS (`check`):
-/// nothing listens at its endpoint and it has no credentials, so none are found
-/// and any AWS call fails loudly.
+/// A `recon` command run in `cwd` for commands that need no AWS (`check`, a plan
+/// that stops before its first call): nothing listens at its endpoint, so any
+/// AWS call fails at once. Its credentials are dummies: recon checks that
+/// credentials exist before planning, as Terraform's provider does.
 pub fn recon_offline(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_recon"));
     cmd.current_dir(cwd)
         .env("NO_COLOR", "1")
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_ACCESS_KEY_ID", "")
-        .env("AWS_SECRET_ACCESS_KEY", "")
+        .env("AWS_ACCESS_KEY_ID", "offline")
+        .env("AWS_SECRET_ACCESS_KEY", "offline")
+        .env_remove("AWS_SESSION_TOKEN")
         // A region, so that what a test expects is not the missing-region error.
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
