@@ -3,7 +3,7 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
-use crate::provider::{Encrypted, KeyUse, LossContext, ProviderError, ProviderResult, StateObject};
+use crate::provider::{Encrypted, KeyUse, LossContext, ProviderResult, StateObject};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -120,19 +120,11 @@ impl Scanner {
                     .filter_map(|b| b.name().map(str::to_string)),
             );
         }
-        let keys = stream::iter(names)
-            .map(|bucket| async move {
-                let key = self.bucket_key(&bucket).await?;
-                Ok::<_, ProviderError>(key.map(|key| KeyUse {
-                    what: "S3 bucket",
-                    id: bucket,
-                    key,
-                }))
-            })
-            .buffer_unordered(CONCURRENT_READS)
-            .try_collect::<Vec<_>>()
-            .await?;
-        Ok(keys.into_iter().flatten().collect())
+        keys_of("S3 bucket", names, |bucket| async move {
+            let key = self.bucket_key(&bucket).await?;
+            Ok((bucket, key))
+        })
+        .await
     }
 
     /// The KMS key of a bucket's default encryption, if it has one.
@@ -164,35 +156,59 @@ impl Scanner {
         while let Some(page) = pages.next().await {
             urls.extend(page.map_err(sdk_error)?.queue_urls().iter().cloned());
         }
-        let keys = stream::iter(urls)
-            .map(|url| async move {
-                let answer = self
-                    .sqs
-                    .get_queue_attributes()
-                    .queue_url(&url)
-                    .attribute_names(QueueAttributeName::KmsMasterKeyId)
-                    .send()
-                    .await;
-                let key = match answer.map_err(sdk_error) {
-                    Ok(out) => out
-                        .attributes()
-                        .and_then(|a| a.get(&QueueAttributeName::KmsMasterKeyId))
-                        .filter(|k| !k.is_empty())
-                        .cloned(),
-                    Err(e) if is_not_found(&e) => None,
-                    Err(e) => return Err(e),
-                };
-                Ok(key.map(|key| KeyUse {
-                    what: "SQS queue",
-                    id: url,
-                    key,
-                }))
-            })
-            .buffer_unordered(CONCURRENT_READS)
-            .try_collect::<Vec<_>>()
-            .await?;
-        Ok(keys.into_iter().flatten().collect())
+        keys_of("SQS queue", urls, |url| async move {
+            let key = self.queue_key(&url).await?;
+            Ok((url, key))
+        })
+        .await
     }
+
+    /// The KMS key of a queue's server-side encryption, if it has one.
+    async fn queue_key(&self, url: &str) -> ProviderResult<Option<String>> {
+        let answer = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::KmsMasterKeyId)
+            .send()
+            .await;
+        match answer.map_err(sdk_error) {
+            Ok(out) => Ok(out
+                .attributes()
+                .and_then(|a| a.get(&QueueAttributeName::KmsMasterKeyId))
+                .filter(|k| !k.is_empty())
+                .cloned()),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Asks for the key of each of `ids`, a few at a time, and keeps those that have one.
+async fn keys_of<F, Fut>(
+    what: &'static str,
+    ids: Vec<String>,
+    key_of: F,
+) -> ProviderResult<Vec<KeyUse>>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<(String, Option<String>)>>,
+{
+    let found: Vec<_> = stream::iter(ids)
+        .map(key_of)
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect()
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(id, key)| {
+            Some(KeyUse {
+                what,
+                id,
+                key: key?,
+            })
+        })
+        .collect())
 }
 
 /// Reads in flight at once per listing: a burst large enough to be quick,
