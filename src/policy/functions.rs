@@ -20,7 +20,7 @@ pub fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         ("statements", [doc]) => statements(doc),
         ("allows_anyone", [s]) => Ok(allows_anyone(s)),
         ("allows_public", [s]) => Ok(allows_public(s)),
-        ("names_anyone", [s]) => Ok(any_string(s.get("Principal"), |p| p == "*")),
+        ("names_anyone", [s]) => Ok(names_anyone(s)),
         ("covers_action", [s, action]) => covers_action(s, action),
         ("github_oidc_scoped", [s]) => Ok(github_oidc_scoped(s)),
         ("covers_action", _) => {
@@ -209,6 +209,12 @@ fn allows_anyone(s: &Value) -> Value {
     if !s.get("NotPrincipal").is_null() {
         return Value::Bool(true);
     }
+    names_anyone(s)
+}
+
+/// `names_anyone(statement)`: `"*"` among its principals, in any spelling,
+/// whatever the effect.
+fn names_anyone(s: &Value) -> Value {
     any_string(s.get("Principal"), |p| p == "*")
 }
 
