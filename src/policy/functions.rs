@@ -250,6 +250,9 @@ const IDENTITY_KEYS: &[&str] = &[
     "aws:vpcsourceip",
     "aws:userid",
     "aws:username",
+    "aws:vpceaccount",
+    "aws:vpceorgid",
+    "aws:vpceorgpaths",
     "kms:calleraccount",
     "s3:dataaccesspointaccount",
     "s3:dataaccesspointarn",
@@ -493,6 +496,14 @@ fn matches_everyone(op: &str, value: &str) -> bool {
     let Some(wild) = value.find(['*', '?']) else {
         return false;
     };
+    // ArnLike matches each of an ARN's six fields apart (a wildcard never spans a
+    // colon): a named account narrows whatever the other fields say.
+    if op.starts_with("arn") {
+        let fields: Vec<&str> = value.splitn(6, ':').collect();
+        if fields.len() == 6 && !fields[4].is_empty() && !fields[4].contains(['*', '?']) {
+            return false;
+        }
+    }
     let fixed = &value[..wild];
     let arn = fixed.to_ascii_lowercase().starts_with("arn:") || "arn:".starts_with(fixed);
     if arn {
@@ -690,6 +701,8 @@ mod tests {
             r#"{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/*"}}"#,
             r#"{"StringEquals": {"aws:SourceVpce": "vpce-1"}, "Bool": {"aws:SecureTransport": "true"}}"#,
             r#"{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#,
+            r#"{"StringEquals": {"aws:VpceAccount": "123456789012"}}"#,
+            r#"{"ArnLike": {"aws:SourceArn": "arn:aws:cloudtrail:*:123456789012:trail/*"}}"#,
         ] {
             assert_eq!(with(narrowing), Value::Bool(false), "{narrowing}");
         }
@@ -697,6 +710,8 @@ mod tests {
             r#"{"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*"}}"#,
             r#"{"StringLike": {"aws:PrincipalArn": ["arn:aws:iam::1:root", "*"]}}"#,
             r#"{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin"}}"#,
+            r#"{"ArnLike": {"aws:SourceArn": "arn:aws:cloudtrail:*:1?:trail/*"}}"#,
+            r#"{"StringLike": {"aws:SourceArn": "arn:aws:cloudtrail:*:123456789012:trail/*"}}"#,
             r#"{"StringLike": {"aws:PrincipalOrgID": "o-*"}}"#,
             r#"{"IpAddress": {"aws:SourceIp": "10.1.2.3/0"}}"#,
             r#"{"StringNotEquals": {"aws:PrincipalAccount": "123456789012"}}"#,
