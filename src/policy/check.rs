@@ -349,9 +349,16 @@ fn unmodelled(schema: &Schema, body: &crate::config::BodyIn, scope: &Scope, view
     use hcl_edit::structure::Structure;
     let Value::Object(obj) = view else { return };
     for structure in body.body.iter() {
+        let dynamic = match structure {
+            Structure::Block(b) if b.ident.as_str() == "dynamic" => Some(b),
+            _ => None,
+        };
         let key = match structure {
             Structure::Attribute(a) => a.key.as_str(),
-            Structure::Block(b) => b.ident.as_str(),
+            Structure::Block(b) => match dynamic {
+                Some(d) => d.labels.first().map_or("dynamic", |l| l.as_str()),
+                None => b.ident.as_str(),
+            },
         };
         if schema.attribute(key).is_some()
             || schema.block(key).is_some()
@@ -359,22 +366,51 @@ fn unmodelled(schema: &Schema, body: &crate::config::BodyIn, scope: &Scope, view
         {
             continue;
         }
-        match structure {
-            Structure::Attribute(a) => {
+        let items = match (structure, dynamic) {
+            (Structure::Attribute(a), _) => {
                 obj.insert(key.to_string(), written(&body.file, key, &a.value, scope));
+                continue;
             }
-            Structure::Block(b) => {
-                let item = written_block(&body.file, &b.body, scope);
-                match obj
-                    .entry(key.to_string())
-                    .or_insert_with(|| Value::List(Vec::new()))
-                {
-                    Value::List(items) => items.push(item),
-                    other => *other = Value::List(vec![item]),
-                }
-            }
+            (_, Some(d)) => written_dynamic(&body.file, d, scope),
+            (Structure::Block(b), None) => Some(vec![written_block(&body.file, &b.body, scope)]),
+        };
+        let entry = obj
+            .entry(key.to_string())
+            .or_insert_with(|| Value::List(Vec::new()));
+        match (items, &mut *entry) {
+            (Some(items), Value::List(list)) => list.extend(items),
+            // An unknown for_each: how many blocks there are is unknown.
+            (None, _) => *entry = Value::Unknown,
+            (Some(_), Value::Unknown) => {}
+            (Some(items), other) => *other = Value::List(items),
         }
     }
+}
+
+/// The blocks a `dynamic` block of an unmodelled type generates, as written;
+/// None when its for_each is not known here.
+fn written_dynamic(
+    file: &std::sync::Arc<crate::diag::SourceFile>,
+    block: &hcl_edit::structure::Block,
+    scope: &Scope,
+) -> Option<Vec<Value>> {
+    let for_each = block.body.get_attribute("for_each")?;
+    let content = block.body.get_blocks("content").next()?;
+    let iterator = crate::config::body::dynamic_iterator(block)?;
+    let pairs: Vec<(Value, Value)> = match scope.eval_in(file, &for_each.value).ok()? {
+        Value::Null => Vec::new(),
+        Value::List(items) => (0..).map(Value::from).zip(items).collect(),
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| (Value::String(k), v))
+            .collect(),
+        _ => return None,
+    };
+    let items = pairs.into_iter().map(|(key, value)| {
+        let element = Value::Object(crate::object! {"key" => key, "value" => value});
+        written_block(file, &content.body, &scope.with_binding(&iterator, element))
+    });
+    Some(items.collect())
 }
 
 fn written(

@@ -100,6 +100,13 @@ fn view_level(
         }
     }
     for bt in blocks {
+        // Blocks whose number is unknown (a dynamic block's for_each, a list in
+        // attribute syntax that could not be evaluated) are not absent: the plan
+        // has no items for them, the view says unknown.
+        if config.get(bt.name).is_some_and(Value::is_unknown) {
+            out.insert(bt.name.to_string(), Value::Unknown);
+            continue;
+        }
         let configured: &[Value] = config.get(bt.name).and_then(Value::as_list).unwrap_or(&[]);
         match out.get_mut(bt.name) {
             Some(Value::Unknown) if configured.is_empty() && bt.computed_when_absent => {
