@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 /// The issue asks for 85%; this floor is what recon reaches today (see the README).
 const MIN_PLANNED: f64 = 0.59;
 
+/// Cases run in this many threads, each against its own moto.
+const WORKERS: usize = 2;
+
 #[derive(Default)]
 struct Outcome {
     name: String,
@@ -178,12 +181,29 @@ fn corpus_validates_plans_and_applied_cases_converge() {
             "APPLY names {name}, which is not a case"
         );
     }
-    let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
-    let outcomes: Vec<Outcome> = names
-        .iter()
-        .map(|name| run_case(&moto, work.path(), name, to_apply.contains(name)))
-        .collect();
+    // Two workers, each with its own moto (applied cases reset it and reuse names).
+    let mut outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let (names, to_apply, work) = (&names, &to_apply, work.path());
+                scope.spawn(move || {
+                    let moto = Moto::start();
+                    names
+                        .iter()
+                        .skip(w)
+                        .step_by(WORKERS)
+                        .map(|name| run_case(&moto, work, name, to_apply.contains(name)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    outcomes.sort_by(|a, b| a.name.cmp(&b.name));
 
     let text = report(&outcomes);
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus-report.md");
