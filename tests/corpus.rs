@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The share of cases that must validate and plan.
 /// The issue asks for 85%; this floor is what recon reaches today (see the README).
-const MIN_PLANNED: f64 = 0.59;
+const MIN_PLANNED: f64 = 0.60;
 
 /// Cases run in this many threads, each against its own moto.
 const WORKERS: usize = 2;
