@@ -1041,6 +1041,15 @@ fn eip_create_associate_read_update_delete() {
         assert_eq!(free.str("allocation_id"), Some(id.as_str()));
         assert_eq!(s(&free, "arn"), format!("arn:aws:ec2:us-east-1:{ACCOUNT}:elastic-ip/{id}"));
         assert_eq!(free.str("domain"), Some("vpc"));
+        assert_eq!(free.bool("vpc"), Some(true));
+        // Provider v4's `vpc = true`, with no domain, allocates in the VPC domain.
+        let legacy = eips
+            .create(&planned(schema, object! {"vpc" => true}), &meta("aws_eip.legacy"))
+            .await
+            .unwrap();
+        assert_eq!(legacy.str("domain"), Some("vpc"));
+        assert_eq!(legacy.bool("vpc"), Some(true));
+        eips.delete(&legacy).await.unwrap();
         let public_ip = s(&free, "public_ip");
         assert_eq!(
             free.str("public_dns").map(str::to_string),

@@ -23,6 +23,9 @@ pub static SCHEMA: Schema = Schema {
         Attribute::computed("allocation_id", Type::String),
         Attribute::computed("arn", Type::String),
         Attribute::optional_computed("domain", Type::String).force_new(),
+        // Provider v4's spelling of domain = "vpc" (deprecated in v5, still in
+        // configurations users paste): true is the VPC domain.
+        Attribute::optional_computed("vpc", Type::Bool).force_new(),
         // Optional+Computed as in Terraform: associating through network_interface
         // makes AWS report the instance too, and that is no drift.
         Attribute::optional_computed("instance", Type::String),
@@ -72,7 +75,7 @@ impl ResourceType for Eip {
         let out = self
             .once
             .allocate_address()
-            .domain(DomainType::from(planned.str("domain").unwrap_or("vpc")))
+            .domain(DomainType::from(domain_of(planned)))
             .tag_specifications(tag_specification(Ec2Resource::ElasticIp, planned, meta))
             .send()
             .await
@@ -189,6 +192,7 @@ impl Eip {
             "allocation_id" => id,
             "arn" => ec2_arn(&self.region, account, &format!("elastic-ip/{id}")),
             "domain" => address.domain().map(|d| d.as_str().to_string()),
+            "vpc" => address.domain().map(|d| *d == DomainType::Vpc),
             "instance" => opt_str(address.instance_id()),
             "network_interface" => opt_str(address.network_interface_id()),
             "associate_with_private_ip" => local
@@ -272,5 +276,15 @@ fn private_dns(region: &str, ip: &str) -> String {
         format!("ip-{dashed}.ec2.internal")
     } else {
         format!("ip-{dashed}.{region}.compute.internal")
+    }
+}
+
+/// The domain to allocate in: `domain`, else `vpc = false` for EC2-Classic's
+/// "standard", else the VPC domain (the only one AWS still offers).
+fn domain_of(planned: &Object) -> &str {
+    match (planned.str("domain"), planned.bool("vpc")) {
+        (Some(domain), _) => domain,
+        (None, Some(false)) => "standard",
+        _ => "vpc",
     }
 }

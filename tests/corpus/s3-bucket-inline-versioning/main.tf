@@ -1,0 +1,8 @@
+resource "aws_s3_bucket" "b" {
+  bucket = "corpus-versioned-bucket"
+  acl    = "private"
+
+  versioning {
+    enabled = true
+  }
+}

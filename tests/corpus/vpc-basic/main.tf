@@ -1,0 +1,3 @@
+resource "aws_vpc" "primary" {
+  cidr_block = "10.20.0.0/16"
+}
