@@ -2,6 +2,7 @@ use clap::Parser;
 
 // recon builds and drops many small values (a 20,000-resource check allocates
 // millions); glibc's allocator spent a third of that run in malloc and free.
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -26,6 +26,19 @@ pub trait Extension {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>>;
 }
 
+/// Each resource block's value as references read it: an object, a list (count)
+/// or a map (for_each). A plan keeps them in a map; a policy check lends the
+/// views it already holds instead of copying them.
+pub trait BlockValues {
+    fn block(&self, addr: &ResourceAddr) -> Option<&Value>;
+}
+
+impl BlockValues for BTreeMap<ResourceAddr, Value> {
+    fn block(&self, addr: &ResourceAddr) -> Option<&Value> {
+        self.get(addr)
+    }
+}
+
 /// The names an expression can see.
 pub struct Scope<'a> {
     pub stack: &'a Stack,
@@ -33,8 +46,8 @@ pub struct Scope<'a> {
     pub vars: &'a Object,
     /// The module instance whose names this scope sees (the root by default).
     pub module: ModulePath,
-    /// Each resource block's value: an object, a list (count) or a map (for_each).
-    pub resources: &'a BTreeMap<ResourceAddr, Value>,
+    /// Each resource block's value.
+    pub resources: &'a dyn BlockValues,
     pub count_index: Option<i64>,
     pub each: Option<(Value, Value)>,
     /// `self` in policies.
@@ -55,11 +68,7 @@ pub struct Scope<'a> {
 type EvalResult = Result<Value, Diag>;
 
 impl<'a> Scope<'a> {
-    pub fn new(
-        stack: &'a Stack,
-        vars: &'a Object,
-        resources: &'a BTreeMap<ResourceAddr, Value>,
-    ) -> Self {
+    pub fn new(stack: &'a Stack, vars: &'a Object, resources: &'a dyn BlockValues) -> Self {
         Scope {
             stack,
             vars,
@@ -577,7 +586,7 @@ impl Eval<'_, '_> {
     }
 
     fn resource(&self, addr: ResourceAddr, span: &Span) -> EvalResult {
-        if let Some(v) = self.scope.resources.get(&addr) {
+        if let Some(v) = self.scope.resources.block(&addr) {
             return Ok(v.clone());
         }
         if self.scope.stack.resources.contains_key(&addr) {
@@ -642,7 +651,7 @@ impl Eval<'_, '_> {
             ty => (
                 self.scope
                     .resources
-                    .get(&ResourceAddr::managed(ty, attr(0)?).in_module(&self.scope.module))?,
+                    .block(&ResourceAddr::managed(ty, attr(0)?).in_module(&self.scope.module))?,
                 1,
             ),
         };

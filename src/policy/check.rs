@@ -128,10 +128,16 @@ pub(super) fn check_in(
         .iter()
         .filter(|i| i.addr.resource.mode == Mode::Managed)
         .count();
-    report.findings.extend(findings.into_iter().map(|mut f| {
-        f.module = place.module.clone();
-        f
-    }));
+    for f in &mut findings {
+        f.module.clone_from(&place.module);
+    }
+    // The root's findings become the report's as they are: a copy would hold two
+    // vectors of every finding at once.
+    if report.findings.is_empty() {
+        report.findings = findings;
+    } else {
+        report.findings.extend(findings);
+    }
     report
         .notes
         .extend(notes.into_iter().map(|n| place.note(n)));

@@ -27,7 +27,7 @@
 
 use super::Note;
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
-use crate::config::eval::{Extension, Scope};
+use crate::config::eval::{BlockValues, Extension, Scope};
 use crate::config::refs::{self, Ref};
 use crate::config::{body, cidr, ResourceBlock, Stack};
 use crate::plan::diff::{self, DiffOptions};
@@ -301,10 +301,26 @@ pub struct Index<'s> {
     by_block: HashMap<ResourceAddr, Vec<usize>>,
     by_ident: HashMap<String, Vec<usize>>,
     refs: BlockRefs,
-    /// Block values built from the views, for normal references in conditions:
-    /// built on first use (most conditions read only `self`).
+    /// Values of blocks with `count` or `for_each`, for normal references in
+    /// conditions: built on first use (most conditions read only `self`).
     view_values: std::cell::OnceCell<BTreeMap<ResourceAddr, Value>>,
     reverse: std::cell::RefCell<HashMap<(String, String), Arc<Reverse>>>,
+}
+
+/// A block without `count` or `for_each` is its one instance's view, lent as it
+/// is: copying every view into a map of block values was a large share of a
+/// check's memory.
+impl BlockValues for Index<'_> {
+    fn block(&self, addr: &ResourceAddr) -> Option<&Value> {
+        let block = self.stack.resources.get(addr)?;
+        if block.count.is_some() || block.for_each.is_some() {
+            return self.counted_values().get(addr);
+        }
+        let &[i] = self.by_block.get(addr)?.as_slice() else {
+            return None;
+        };
+        Some(&self.instances[i].view)
+    }
 }
 
 /// For one (type, attribute): the instances whose configuration refers to each
@@ -416,22 +432,30 @@ impl<'s> Index<'s> {
     }
 
     /// Each block's value from its instances' views, as conditions refer to it.
-    pub fn view_values(&self) -> &BTreeMap<ResourceAddr, Value> {
+    pub fn view_values(&self) -> &dyn BlockValues {
+        self
+    }
+
+    /// The values of blocks with `count` or `for_each` (a list or map of their
+    /// instances' views), built once on first use.
+    fn counted_values(&self) -> &BTreeMap<ResourceAddr, Value> {
         self.view_values.get_or_init(|| {
             let mut out = BTreeMap::new();
             for (addr, idxs) in &self.by_block {
-                if let Some(block) = self.stack.resources.get(addr) {
-                    let items = idxs
-                        .iter()
-                        .map(|&i| {
-                            (
-                                self.instances[i].addr.key.clone(),
-                                self.instances[i].view.clone(),
-                            )
-                        })
-                        .collect();
-                    out.insert(addr.clone(), block_value(block, items));
+                let Some(block) = self.stack.resources.get(addr) else {
+                    continue;
+                };
+                if block.count.is_none() && block.for_each.is_none() {
+                    continue;
                 }
+                let items = idxs
+                    .iter()
+                    .map(|&i| {
+                        let inst = &self.instances[i];
+                        (inst.addr.key.clone(), inst.view.clone())
+                    })
+                    .collect();
+                out.insert(addr.clone(), block_value(block, items));
             }
             out
         })
@@ -612,7 +636,9 @@ fn path_values<'v>(v: &'v Value, path: &str) -> Vec<&'v Value> {
 }
 
 /// Block → attribute path → the resource blocks its expression refers to.
-pub type BlockRefs = HashMap<ResourceAddr, HashMap<String, BTreeSet<ResourceAddr>>>;
+/// Block → attribute path → the blocks it refers to (sorted, once each). Only
+/// blocks and paths that refer to something are present.
+pub type BlockRefs = HashMap<ResourceAddr, HashMap<String, Vec<ResourceAddr>>>;
 
 /// What each resource block's attributes refer to, directly or through locals.
 pub fn block_refs(stack: &Stack) -> BlockRefs {
@@ -623,8 +649,15 @@ pub fn block_refs(stack: &Stack) -> BlockRefs {
         .map(|(addr, block)| {
             let mut paths = HashMap::new();
             attribute_refs(stack, &block.body.body, "", &mut locals, &mut paths);
+            // Sets are built per block, then kept as vectors: a B-tree node holds
+            // room for eleven addresses, however few a path refers to.
+            let paths: HashMap<String, Vec<ResourceAddr>> = paths
+                .into_iter()
+                .map(|(path, set)| (path, set.into_iter().collect()))
+                .collect();
             (addr.clone(), paths)
         })
+        .filter(|(_, paths)| !paths.is_empty())
         .collect()
 }
 
@@ -661,14 +694,20 @@ fn attribute_refs(
                     locals,
                     &mut Vec::new(),
                 );
-                out.entry(path).or_default().extend(found);
+                // Only paths that refer to something: most do not, and a key per
+                // attribute of every block was a large share of a check's memory.
+                if !found.is_empty() {
+                    out.entry(path).or_default().extend(found);
+                }
             }
             Structure::Block(block) => {
                 let path = format!("{prefix}{}", block.ident.as_str());
                 let mut inner = HashMap::new();
                 attribute_refs(stack, &block.body, &format!("{path}."), locals, &mut inner);
                 let all: BTreeSet<ResourceAddr> = inner.values().flatten().cloned().collect();
-                out.entry(path).or_default().extend(all);
+                if !all.is_empty() {
+                    out.entry(path).or_default().extend(all);
+                }
                 for (k, v) in inner {
                     out.entry(k).or_default().extend(v);
                 }

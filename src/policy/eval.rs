@@ -4,7 +4,7 @@ use super::context::{Index, PolicyScope};
 use super::source::BlockSource;
 use super::{Finding, Location, Outcome, Policy, PolicySet};
 use crate::addr::{Mode, ResourceAddr};
-use crate::config::eval::Scope;
+use crate::config::eval::{BlockValues, Scope};
 use crate::value::{Object, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -75,7 +75,7 @@ pub fn decide(
 ) -> (Outcome, Option<String>) {
     let ext = PolicyScope { index, me };
     static NO_BLOCKS: BTreeMap<ResourceAddr, Value> = BTreeMap::new();
-    let blocks = if policy.reads_blocks {
+    let blocks: &dyn BlockValues = if policy.reads_blocks {
         index.view_values()
     } else {
         &NO_BLOCKS
