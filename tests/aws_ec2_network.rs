@@ -14,10 +14,9 @@ use recon::aws::ec2::route::Route;
 use recon::aws::ec2::route_table::RouteTable;
 use recon::aws::ec2::route_table_association::RouteTableAssociation;
 use recon::aws::ec2::security_group::SecurityGroup;
-use recon::aws::ec2::security_group_rule_egress::SecurityGroupEgressRule;
-use recon::aws::ec2::security_group_rule_ingress::SecurityGroupIngressRule;
 use recon::aws::ec2::subnet::Subnet;
 use recon::aws::ec2::vpc::Vpc;
+use recon::aws::ec2::{security_group_rule_egress, security_group_rule_ingress};
 use recon::aws::Clients;
 use recon::object;
 use recon::provider::{Created, Meta, ResourceType, Schema};
@@ -809,8 +808,8 @@ fn security_group_rule_resources() {
         }
         let (web, lb) = (group_ids[0].clone(), group_ids[1].clone());
 
-        let ingress = SecurityGroupIngressRule::new(&clients);
-        let egress = SecurityGroupEgressRule::new(&clients);
+        let ingress = security_group_rule_ingress::new(&clients);
+        let egress = security_group_rule_egress::new(&clients);
         let schema = ingress.schema();
         assert_eq!(schema.type_name, "aws_vpc_security_group_ingress_rule");
         assert_eq!(egress.schema().type_name, "aws_vpc_security_group_egress_rule");

@@ -37,12 +37,8 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(vpc::Vpc::new(clients)),
         Arc::new(subnet::Subnet::new(clients)),
         Arc::new(security_group::SecurityGroup::new(clients)),
-        Arc::new(security_group_rule_ingress::SecurityGroupIngressRule::new(
-            clients,
-        )),
-        Arc::new(security_group_rule_egress::SecurityGroupEgressRule::new(
-            clients,
-        )),
+        Arc::new(security_group_rule_ingress::new(clients)),
+        Arc::new(security_group_rule_egress::new(clients)),
         Arc::new(eip::Eip::new(clients)),
         Arc::new(internet_gateway::InternetGateway::new(clients)),
         Arc::new(route_table::RouteTable::new(clients)),

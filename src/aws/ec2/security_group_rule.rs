@@ -1,6 +1,6 @@
 //! What aws_vpc_security_group_ingress_rule and aws_vpc_security_group_egress_rule
 //! share: one security group rule per resource, known by its rule id. The two types
-//! differ only in direction.
+//! differ only in direction and name: each file gives its schema and direction.
 
 use super::shared::{
     by_id, describe_by_filter, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required,
@@ -8,8 +8,11 @@ use super::shared::{
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
-use crate::provider::{Attribute, Meta, ProviderError, ProviderResult, Type, ID, TAGS};
+use crate::provider::{
+    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
 use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Resource, SecurityGroupRule,
     SecurityGroupRuleRequest, SecurityGroupRuleUpdate, UserIdGroupPair,
@@ -47,8 +50,9 @@ pub(super) enum Direction {
     Egress,
 }
 
-/// The verbs of a rule type in one direction.
-pub(super) struct Rules {
+/// A rule type in one direction.
+pub struct Rules {
+    schema: &'static Schema,
     client: aws_sdk_ec2::Client,
     region: String,
     account: Account,
@@ -56,23 +60,31 @@ pub(super) struct Rules {
 }
 
 impl Rules {
-    pub(super) fn new(clients: &Clients, direction: Direction) -> Self {
+    pub(super) fn new(clients: &Clients, schema: &'static Schema, direction: Direction) -> Self {
         Rules {
+            schema,
             client: clients.ec2.clone(),
             region: clients.region.clone(),
             account: Account::new(clients),
             direction,
         }
     }
+}
 
-    pub(super) async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+#[async_trait]
+impl ResourceType for Rules {
+    fn schema(&self) -> &'static Schema {
+        self.schema
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let id = self.authorize(planned, meta).await?;
         self.read_back(&id, planned)
             .await
             .map_err(|e| e.with_partial(crate::object! {"id" => id.clone()}))
     }
 
-    pub(super) async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let rules = self.find_rules(&ids).await?;
         let mut states = Vec::with_capacity(priors.len());
@@ -86,7 +98,7 @@ impl Rules {
         Ok(states)
     }
 
-    pub(super) async fn update(
+    async fn update(
         &self,
         prior: &Object,
         planned: &Object,
@@ -119,7 +131,7 @@ impl Rules {
         self.read_back(id, planned).await
     }
 
-    pub(super) async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
         let group_id = required(prior, "security_group_id")?;
         match self.revoke(group_id, id).await {
@@ -128,7 +140,9 @@ impl Rules {
             other => other,
         }
     }
+}
 
+impl Rules {
     /// Authorizes the planned rule and returns its rule id.
     async fn authorize(&self, planned: &Object, meta: &Meta) -> ProviderResult<String> {
         let group_id = required(planned, "security_group_id")?;
