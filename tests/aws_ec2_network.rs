@@ -189,6 +189,26 @@ async fn aws_tags_of(clients: &Clients, id: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The IPv6 blocks associated with a VPC, as EC2 reports them.
+async fn vpc_ipv6_blocks(clients: &Clients, id: &str) -> Vec<String> {
+    let out = clients
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+        .unwrap();
+    out.vpcs()[0]
+        .ipv6_cidr_block_association_set()
+        .iter()
+        .filter(|b| {
+            b.ipv6_cidr_block_state().and_then(|s| s.state())
+                == Some(&aws_sdk_ec2::types::VpcCidrBlockStateCode::Associated)
+        })
+        .filter_map(|b| b.ipv6_cidr_block().map(str::to_string))
+        .collect()
+}
+
 #[test]
 fn vpc_create_read_update_delete() {
     let moto = Moto::start();
@@ -314,6 +334,46 @@ fn vpc_create_read_update_delete() {
         assert_eq!(d2.str("instance_tenancy"), Some("default"));
         assert_eq!(d2.str("id"), d.str("id"));
         vpcs.delete(&d2).await.unwrap();
+
+        // An Amazon-provided IPv6 block at creation; removed and added back in place.
+        let v6_config =
+            object! {"cidr_block" => "10.3.0.0/16", "assign_generated_ipv6_cidr_block" => true};
+        let v6 = vpcs
+            .create(&planned(schema, v6_config.clone()), &meta("aws_vpc.v6"))
+            .await
+            .unwrap();
+        assert_eq!(v6.bool("assign_generated_ipv6_cidr_block"), Some(true));
+        let block = s(&v6, "ipv6_cidr_block");
+        assert!(block.contains(':') && block.ends_with("/56"), "{block}");
+        assert!(v6.str("ipv6_association_id").is_some());
+        assert_eq!(
+            vpc_ipv6_blocks(&clients, &s(&v6, "id")).await,
+            vec![block.clone()]
+        );
+        assert!(common::replan(schema, &v6_config, &v6).changed.is_empty());
+        assert_eq!(a.bool("assign_generated_ipv6_cidr_block"), Some(false));
+        assert_eq!(a.get("ipv6_cidr_block"), Some(&Value::Null));
+
+        let off = object! {"cidr_block" => "10.3.0.0/16"};
+        let change = common::replan(schema, &off, &v6);
+        assert!(change.replace_paths.is_empty());
+        let v6_off = vpcs
+            .update(&v6, &change.after, &meta("aws_vpc.v6"))
+            .await
+            .unwrap();
+        assert_eq!(v6_off.bool("assign_generated_ipv6_cidr_block"), Some(false));
+        assert_eq!(v6_off.get("ipv6_cidr_block"), Some(&Value::Null));
+        assert!(vpc_ipv6_blocks(&clients, &s(&v6, "id")).await.is_empty());
+        let change = common::replan(schema, &v6_config, &v6_off);
+        let v6_on = vpcs
+            .update(&v6_off, &change.after, &meta("aws_vpc.v6"))
+            .await
+            .unwrap();
+        assert!(s(&v6_on, "ipv6_cidr_block").ends_with("/56"));
+        assert!(common::replan(schema, &v6_config, &v6_on)
+            .changed
+            .is_empty());
+        vpcs.delete(&v6_on).await.unwrap();
 
         vpcs.delete(&a3).await.unwrap();
         vpcs.delete(&b).await.unwrap();
