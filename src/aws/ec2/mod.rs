@@ -29,6 +29,7 @@ pub mod volume_attachment;
 // data sources: modules
 pub mod ami;
 pub mod availability_zones;
+pub mod vpc_data;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
@@ -61,5 +62,6 @@ pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
         // data sources: registrations
         Arc::new(ami::Ami::new(clients)),
         Arc::new(availability_zones::AvailabilityZones::new(clients)),
+        Arc::new(vpc_data::VpcData::new(clients)),
     ]
 }

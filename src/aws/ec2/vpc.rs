@@ -235,7 +235,7 @@ impl Vpc {
     }
 
     /// Full states of the VPCs that exist, by id.
-    async fn read_ids(&self, ids: &[String]) -> ProviderResult<HashMap<String, Object>> {
+    pub(super) async fn read_ids(&self, ids: &[String]) -> ProviderResult<HashMap<String, Object>> {
         let vpcs = find::<AwsVpc>(&self.client, ids).await?;
         if vpcs.is_empty() {
             return Ok(HashMap::new());
