@@ -20,6 +20,7 @@ fn planned_key(extra: Object) -> Object {
         "key_usage" => "ENCRYPT_DECRYPT",
         "customer_master_key_spec" => "SYMMETRIC_DEFAULT",
         "enable_key_rotation" => false,
+        "rotation_period_in_days" => Value::Unknown,
         "deletion_window_in_days" => Value::Null,
         "bypass_policy_lockout_safety_check" => false,
         "policy" => Value::Unknown,
@@ -485,5 +486,93 @@ fn find_created_finds_keys_by_token_and_aliases_by_name() {
                 .unwrap(),
             Created::Unknowable
         ));
+    });
+}
+
+/// The JSON bodies of the KMS requests a client sends (moto keeps no rotation
+/// period, so what recon sends is what can be checked).
+#[derive(Clone, Debug, Default)]
+struct Sent(std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>);
+
+impl aws_sdk_kms::config::Intercept for Sent {
+    fn name(&self) -> &'static str {
+        "Sent"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_kms::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_kms::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_kms::config::ConfigBag,
+    ) -> Result<(), aws_sdk_kms::error::BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or_default()
+            .to_string();
+        let body = context.request().body().bytes().unwrap_or_default();
+        let mut json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        if let Some(obj) = json.as_object_mut() {
+            obj.insert("_target".into(), target.into());
+        }
+        self.0.lock().unwrap().push(json);
+        Ok(())
+    }
+}
+
+#[test]
+fn rotation_period_is_sent_on_create_and_change() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let config = moto.sdk_config();
+        let sent = Sent::default();
+        let mut clients = Clients::from_config(&config);
+        clients.kms = aws_sdk_kms::Client::from_conf(
+            aws_sdk_kms::config::Builder::from(&config)
+                .interceptor(sent.clone())
+                .build(),
+        );
+        let keys = KmsKey::new(&clients);
+        let rotations = || -> Vec<Option<i64>> {
+            let sent = sent.0.lock().unwrap();
+            sent.iter()
+                .filter(|b| b["_target"] == "TrentService.EnableKeyRotation")
+                .map(|b| b["RotationPeriodInDays"].as_i64())
+                .collect()
+        };
+        let planned = planned_key(object! {
+            "enable_key_rotation" => true,
+            "rotation_period_in_days" => 180,
+        });
+        let created = keys
+            .create(&planned, &meta("aws_kms_key.slow"))
+            .await
+            .unwrap();
+        assert_eq!(rotations(), vec![Some(180)]);
+        assert_eq!(created.i64("rotation_period_in_days"), Some(180));
+        let read = keys.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read, vec![Some(created.clone())]);
+
+        // A new period alone is sent with EnableKeyRotation again.
+        let mut planned2 = created.clone();
+        planned2.insert("rotation_period_in_days".into(), 365.into());
+        let updated = keys
+            .update(&created, &planned2, &meta("aws_kms_key.slow"))
+            .await
+            .unwrap();
+        assert_eq!(rotations(), vec![Some(180), Some(365)]);
+        assert_eq!(updated.i64("rotation_period_in_days"), Some(365));
+
+        // Out of range: refused before any call.
+        let mut bad = updated.clone();
+        bad.insert("rotation_period_in_days".into(), 30.into());
+        let err = keys
+            .update(&updated, &bad, &meta("aws_kms_key.slow"))
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("between 90 and 2560"), "{err}");
+        assert_eq!(rotations().len(), 2);
     });
 }
