@@ -4,8 +4,8 @@ use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::shared::{
     created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
-    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
-    update_tags,
+    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
+    tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
@@ -105,6 +105,9 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional_computed("ebs_optimized", Type::Bool),
         Attribute::optional_computed("disable_api_termination", Type::Bool),
         TAGS,
+        // Tags of the volumes made at launch (read from the root volume); when set,
+        // changed on every volume of the instance's block devices.
+        Attribute::optional("volume_tags", Type::Map(&Type::String)),
         Attribute::computed("instance_state", Type::String),
         Attribute::computed("private_ip", Type::String),
         Attribute::computed("public_ip", Type::String),
@@ -178,10 +181,10 @@ impl ResourceType for Instance {
                     .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             )
             .tag_specifications(tag_specification(Ec2ResourceType::Instance, planned, meta))
-            // Volumes carry recon's tags only: the user's tags belong to the instance.
+            // Volumes carry recon's tags and volume_tags: the instance's tags are its own.
             .tag_specifications(tag_specification(
                 Ec2ResourceType::Volume,
-                &Object::new(),
+                &volume_tags(planned),
                 meta,
             ));
 
@@ -449,6 +452,17 @@ impl ResourceType for Instance {
             self.update_root(id, old, new).await?;
         }
         update_tags(&self.client, id, prior, planned).await?;
+        if manages_volume_tags(planned) {
+            let (old, new) = (volume_tags(prior), volume_tags(planned));
+            let blocks = ["root_block_device", "ebs_block_device"].map(|b| prior.list(b));
+            let volumes = blocks
+                .iter()
+                .flat_map(|l| l.iter())
+                .filter_map(|b| b.get("volume_id").as_str());
+            for volume in volumes {
+                update_tags(&self.client, volume, &old, &new).await?;
+            }
+        }
 
         let mut basis = partial_state(planned, id);
         if planned
@@ -1067,6 +1081,18 @@ struct Extra {
     user_data: Value,
 }
 
+fn manages_volume_tags(local: &Object) -> bool {
+    matches!(local.get("volume_tags"), Some(Value::Object(_)))
+}
+
+/// `volume_tags` as an object whose `tags` the tag helpers read.
+fn volume_tags(local: &Object) -> Object {
+    match local.get("volume_tags") {
+        Some(tags @ Value::Object(_)) => crate::object! {"tags" => tags.clone()},
+        _ => Object::new(),
+    }
+}
+
 /// What a read has gathered besides the instances themselves.
 struct View<'a> {
     volumes: &'a HashMap<String, Volume>,
@@ -1129,6 +1155,15 @@ impl View<'_> {
             .into_iter()
             .collect();
         let (root, ebs) = self.blocks(i, prior);
+        // Read only when configured: else the volumes' tags are not this resource's.
+        let volume_tags = match manages_volume_tags(prior) {
+            true => root
+                .as_ref()
+                .and_then(|r| r.str("volume_id"))
+                .and_then(|v| self.volumes.get(v))
+                .map_or(Value::Null, |v| state_tags(v.tags())),
+            false => Value::Null,
+        };
 
         crate::object! {
             "id" => id,
@@ -1147,6 +1182,7 @@ impl View<'_> {
             "ebs_optimized" => i.ebs_optimized(),
             "disable_api_termination" => written.protection,
             "tags" => tags::user_tags(i.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
+            "volume_tags" => volume_tags,
             "instance_state" => i.state().and_then(|s| s.name()).map(|s| s.as_str()),
             "private_ip" => i.private_ip_address().filter(|s| !s.is_empty()),
             "public_ip" => public_ip,
