@@ -945,3 +945,71 @@ fn instance_volume_tags() {
         instances.delete(&other).await.unwrap();
     });
 }
+
+/// private_ip and tenancy are sent at launch and read back; changing either replaces.
+#[test]
+fn instance_private_ip_and_tenancy() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let instances = Instance::new(&clients);
+        let (subnet, _) = default_subnet(ec2, "us-east-1a").await;
+        let cidr = ec2
+            .describe_subnets()
+            .subnet_ids(&subnet)
+            .send()
+            .await
+            .unwrap()
+            .subnets()[0]
+            .cidr_block()
+            .unwrap()
+            .to_string();
+        // The subnet's 13th address (AWS keeps the first four).
+        let base: std::net::Ipv4Addr = cidr.split('/').next().unwrap().parse().unwrap();
+        let ip = std::net::Ipv4Addr::from(u32::from(base) + 12).to_string();
+        let config = object! {
+            "ami" => AMI, "instance_type" => "t3.nano", "subnet_id" => subnet.as_str(),
+            "private_ip" => ip.as_str(), "tenancy" => "default",
+        };
+        let state = instances
+            .create(
+                &planned(&instance::SCHEMA, config.clone()),
+                &meta("aws_instance.fixed"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(state.str("private_ip"), Some(ip.as_str()));
+        assert_eq!(state.str("tenancy"), Some("default"));
+        let on_aws = ec2
+            .describe_instances()
+            .instance_ids(state.str("id").unwrap())
+            .send()
+            .await
+            .unwrap();
+        let instance = &on_aws.reservations()[0].instances()[0];
+        assert_eq!(instance.private_ip_address(), Some(ip.as_str()));
+        assert!(common::replan(&instance::SCHEMA, &config, &state)
+            .changed
+            .is_empty());
+        let mut moved = config.clone();
+        moved.insert(
+            "private_ip".into(),
+            std::net::Ipv4Addr::from(u32::from(base) + 13)
+                .to_string()
+                .into(),
+        );
+        assert_eq!(
+            common::replaced(&common::replan(&instance::SCHEMA, &moved, &state)),
+            ["private_ip"]
+        );
+        // Unset, the address AWS picked is kept (Optional+Computed).
+        let plain =
+            object! {"ami" => AMI, "instance_type" => "t3.nano", "subnet_id" => subnet.as_str()};
+        assert!(common::replan(&instance::SCHEMA, &plain, &state)
+            .changed
+            .is_empty());
+        instances.delete(&state).await.unwrap();
+    });
+}

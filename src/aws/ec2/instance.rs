@@ -26,7 +26,7 @@ use aws_sdk_ec2::types::{
     InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, MonitoringState,
     Placement, Reservation, ResourceType as Ec2ResourceType, RunInstancesMonitoringEnabled,
-    SecureBlobAttributeValue, Volume, VolumeType,
+    SecureBlobAttributeValue, Tenancy, Volume, VolumeType,
 };
 use base64::Engine;
 use std::collections::{BTreeSet, HashMap};
@@ -92,6 +92,9 @@ pub static SCHEMA: Schema = Schema {
         Attribute::required("ami", Type::String).force_new(),
         Attribute::required("instance_type", Type::String),
         Attribute::optional_computed("availability_zone", Type::String).force_new(),
+        // default | dedicated | host (tenancy) and a host resource group to place it in.
+        Attribute::optional_computed("tenancy", Type::String).force_new(),
+        Attribute::optional("host_resource_group_arn", Type::String).force_new(),
         Attribute::optional_computed("subnet_id", Type::String).force_new(),
         Attribute::optional_computed("vpc_security_group_ids", Type::Set(&Type::String)),
         Attribute::optional_computed("associate_public_ip_address", Type::Bool).force_new(),
@@ -109,7 +112,7 @@ pub static SCHEMA: Schema = Schema {
         // changed on every volume of the instance's block devices.
         Attribute::optional("volume_tags", Type::Map(&Type::String)),
         Attribute::computed("instance_state", Type::String),
-        Attribute::computed("private_ip", Type::String),
+        Attribute::optional_computed("private_ip", Type::String).force_new(),
         Attribute::computed("public_ip", Type::String),
         Attribute::computed("private_dns", Type::String),
         Attribute::computed("public_dns", Type::String),
@@ -207,8 +210,17 @@ impl ResourceType for Instance {
         if let Some(options) = known_block(planned, "metadata_options") {
             req = req.metadata_options(metadata_request(options));
         }
-        if let Some(az) = known_str(planned, "availability_zone") {
-            req = req.placement(Placement::builder().availability_zone(az).build());
+        let az = known_str(planned, "availability_zone");
+        let tenancy = known_str(planned, "tenancy");
+        let host_group = known_str(planned, "host_resource_group_arn");
+        if az.is_some() || tenancy.is_some() || host_group.is_some() {
+            req = req.placement(
+                Placement::builder()
+                    .set_availability_zone(az.map(str::to_string))
+                    .set_tenancy(tenancy.map(Tenancy::from))
+                    .set_host_resource_group_arn(host_group.map(str::to_string))
+                    .build(),
+            );
         }
         if let Some(key) = known_str(planned, "key_name") {
             req = req.key_name(key);
@@ -233,6 +245,7 @@ impl ResourceType for Instance {
             );
         }
         let subnet = known_str(planned, "subnet_id").map(str::to_string);
+        let private_ip = known_str(planned, "private_ip").map(str::to_string);
         let groups = planned.strings("vpc_security_group_ids");
         let groups = (!groups.is_empty()).then_some(groups);
         // A public IP choice can only be made on the primary network interface.
@@ -242,12 +255,16 @@ impl ResourceType for Instance {
                     .device_index(0)
                     .set_subnet_id(subnet)
                     .set_groups(groups)
+                    .set_private_ip_address(private_ip)
                     .associate_public_ip_address(public)
                     .delete_on_termination(true)
                     .build(),
             );
         } else {
-            req = req.set_subnet_id(subnet).set_security_group_ids(groups);
+            req = req
+                .set_subnet_id(subnet)
+                .set_security_group_ids(groups)
+                .set_private_ip_address(private_ip);
         }
 
         let out = req.send().await.map_err(sdk_error)?;
@@ -1171,6 +1188,14 @@ impl View<'_> {
             "ami" => i.image_id(),
             "instance_type" => i.instance_type().map(|t| t.as_str()),
             "availability_zone" => i.placement().and_then(|p| p.availability_zone()),
+            "tenancy" => i.placement().and_then(|p| p.tenancy()).map(|t| t.as_str()),
+            // moto never reports the group: then the one it was launched with.
+            "host_resource_group_arn" => i
+                .placement()
+                .and_then(|p| p.host_resource_group_arn())
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .or_else(|| prior.str("host_resource_group_arn").map(str::to_string)),
             "subnet_id" => i.subnet_id().filter(|s| !s.is_empty()),
             "vpc_security_group_ids" => groups,
             "associate_public_ip_address" => has_public,
