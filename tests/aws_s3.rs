@@ -8,6 +8,7 @@ use common::{
     block, local_state, meta, ok, plan_new, replan, string_map as tags, write_stack, Moto,
 };
 use recon::aws::s3::bucket::{self, S3Bucket};
+use recon::aws::s3::bucket_acl::{self, S3BucketAcl};
 use recon::aws::s3::bucket_policy::{self, S3BucketPolicy};
 use recon::aws::s3::bucket_public_access_block::{self, S3BucketPublicAccessBlock};
 use recon::aws::s3::bucket_server_side_encryption_configuration::{
@@ -946,5 +947,82 @@ fn find_created_finds_buckets_by_name_and_tags() {
         let versioning = S3BucketVersioning::new(&clients);
         let plan = plan_new(&bucket_versioning::SCHEMA, &object! {"bucket" => "found-bucket", "versioning_configuration" => block(object! {"status" => "Enabled"})});
         assert!(matches!(versioning.find_created(&plan, &ours).await.unwrap(), Created::Absent));
+    });
+}
+
+/// aws_s3_bucket_acl: a canned ACL put, read back from the grants, changed in place.
+#[test]
+fn bucket_acl_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    let clients = Clients::from_config(&moto.sdk_config());
+    let acls = S3BucketAcl::new(&clients);
+    rt.block_on(async {
+        make_bucket(&clients, "recon-acl").await;
+        let all_users = "http://acs.amazonaws.com/groups/global/AllUsers".to_string();
+        let config = object! {"bucket" => "recon-acl", "acl" => "public-read"};
+        let state = acls
+            .create(
+                &plan_new(&bucket_acl::SCHEMA, &config),
+                &meta("aws_s3_bucket_acl.a"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            state,
+            object! {"id" => "recon-acl", "bucket" => "recon-acl", "acl" => "public-read"}
+        );
+        assert_eq!(
+            public_grants(&clients, "recon-acl").await,
+            vec![(all_users, "READ".to_string())]
+        );
+        assert!(replan(&bucket_acl::SCHEMA, &config, &state)
+            .changed
+            .is_empty());
+
+        let private = object! {"bucket" => "recon-acl", "acl" => "private"};
+        let change = replan(&bucket_acl::SCHEMA, &private, &state);
+        assert!(change.replace_paths.is_empty());
+        let updated = acls
+            .update(&state, &change.after, &meta("aws_s3_bucket_acl.a"))
+            .await
+            .unwrap();
+        assert_eq!(updated.str("acl"), Some("private"));
+        assert!(public_grants(&clients, "recon-acl").await.is_empty());
+
+        // Changed outside recon: read as drift.
+        clients
+            .s3
+            .put_bucket_acl()
+            .bucket("recon-acl")
+            .acl(aws_sdk_s3::types::BucketCannedAcl::AuthenticatedRead)
+            .send()
+            .await
+            .unwrap();
+        let read = acls.read(std::slice::from_ref(&updated)).await.unwrap();
+        assert_eq!(
+            read[0].as_ref().and_then(|s| s.str("acl")),
+            Some("authenticated-read")
+        );
+
+        let bad = plan_new(
+            &bucket_acl::SCHEMA,
+            &object! {"bucket" => "recon-acl", "acl" => "everyone"},
+        );
+        let err = acls
+            .create(&bad, &meta("aws_s3_bucket_acl.bad"))
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("canned ACL"), "{err}");
+        // Destroying it leaves the bucket's ACL (as Terraform does); a gone bucket reads as gone.
+        acls.delete(&updated).await.unwrap();
+        clients
+            .s3
+            .delete_bucket()
+            .bucket("recon-acl")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(acls.read(&[updated]).await.unwrap(), vec![None]);
     });
 }

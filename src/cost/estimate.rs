@@ -54,6 +54,7 @@ const FREE: &[&str] = &[
     "aws_s3_bucket_server_side_encryption_configuration",
     "aws_s3_bucket_public_access_block",
     "aws_s3_bucket_policy",
+    "aws_s3_bucket_acl",
     "aws_s3_bucket_lifecycle_configuration",
     "aws_cloudwatch_event_target",
     "aws_lambda_permission",

@@ -473,7 +473,7 @@ impl S3Bucket {
             None => None,
             // An ACL of grants no canned ACL makes is reported as configured.
             Some(configured) => Some(
-                self.canned_acl(name)
+                bucket_canned_acl(&self.client, name)
                     .await?
                     .unwrap_or(configured)
                     .to_string(),
@@ -507,35 +507,43 @@ impl S3Bucket {
             SSE => encryption,
         })
     }
+}
 
-    /// The canned ACL that the bucket's grants amount to; None when they are not
-    /// one of those the grants tell apart.
-    async fn canned_acl(&self, name: &str) -> ProviderResult<Option<&'static str>> {
-        let out = self
-            .client
-            .get_bucket_acl()
-            .bucket(name)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let owner = out.owner().and_then(|o| o.id());
-        let grants = out.grants().iter().filter_map(|g| {
-            let grantee = g.grantee()?;
-            Some((grantee.uri(), grantee.id(), g.permission()?.as_str()))
-        });
-        Ok(canned_acl(owner, grants))
+/// The canned ACL that bucket `name`'s grants amount to; None when they are not
+/// one of those the grants tell apart.
+pub(super) async fn bucket_canned_acl(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+) -> ProviderResult<Option<&'static str>> {
+    let out = client
+        .get_bucket_acl()
+        .bucket(name)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let owner = out.owner().and_then(|o| o.id());
+    let grants = out.grants().iter().filter_map(|g| {
+        let grantee = g.grantee()?;
+        Some((grantee.uri(), grantee.id(), g.permission()?.as_str()))
+    });
+    Ok(canned_acl(owner, grants))
+}
+
+/// Whether `acl` is a canned ACL S3 takes.
+pub(super) fn check_acl(type_name: &str, acl: &str) -> ProviderResult<()> {
+    if CANNED_ACLS.contains(&acl) {
+        return Ok(());
     }
+    Err(ProviderError::new(format!(
+        "{type_name}: acl must be a canned ACL, one of {}; got \"{acl}\"",
+        CANNED_ACLS.join(", ")
+    )))
 }
 
 /// What the inline settings say, checked before anything is made.
 fn check_inline(planned: &Object) -> ProviderResult<()> {
     if let Some(acl) = planned.str("acl") {
-        if !CANNED_ACLS.contains(&acl) {
-            return Err(ProviderError::new(format!(
-                "aws_s3_bucket: acl must be a canned ACL, one of {}; got \"{acl}\"",
-                CANNED_ACLS.join(", ")
-            )));
-        }
+        check_acl(SCHEMA.type_name, acl)?;
     }
     if planned.block(VERSIONING).and_then(|v| v.bool("mfa_delete")) == Some(true) {
         return Err(ProviderError::new(
