@@ -29,6 +29,7 @@ pub mod volume_attachment;
 // data sources: modules
 pub mod ami;
 pub mod availability_zones;
+pub mod subnet_data;
 pub mod vpc_data;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
@@ -63,5 +64,7 @@ pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
         Arc::new(ami::Ami::new(clients)),
         Arc::new(availability_zones::AvailabilityZones::new(clients)),
         Arc::new(vpc_data::VpcData::new(clients)),
+        Arc::new(subnet_data::Subnets::new(clients)),
+        Arc::new(subnet_data::SubnetData::new(clients)),
     ]
 }
