@@ -1824,3 +1824,82 @@ fn route_table_association_create_read_update_delete() {
         assert!(on_aws.route_tables()[0].associations().is_empty());
     });
 }
+
+#[test]
+fn vpc_ipv4_cidr_block_association_create_read_import_delete() {
+    use recon::aws::ec2::vpc_ipv4_cidr_block_association::{
+        self as assoc, VpcIpv4CidrBlockAssociation,
+    };
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpcs = Vpc::new(&clients);
+        let blocks = VpcIpv4CidrBlockAssociation::new(&clients);
+        let vpc = vpcs
+            .create(
+                &planned(vpcs.schema(), object! {"cidr_block" => "10.0.0.0/16"}),
+                &meta("aws_vpc.main"),
+            )
+            .await
+            .unwrap();
+        let vpc_id = s(&vpc, "id");
+        let config = object! {"vpc_id" => vpc_id.as_str(), "cidr_block" => "172.2.0.0/16"};
+        let at = meta("aws_vpc_ipv4_cidr_block_association.extra");
+        let state = blocks
+            .create(&plan_new(&assoc::SCHEMA, &config), &at)
+            .await
+            .unwrap();
+        assert!(s(&state, "id").starts_with("vpc-cidr-assoc-"), "{state:?}");
+        assert_eq!(state.str("cidr_block"), Some("172.2.0.0/16"));
+        let on_aws = clients
+            .ec2
+            .describe_vpcs()
+            .vpc_ids(&vpc_id)
+            .send()
+            .await
+            .unwrap();
+        let cidrs: Vec<&str> = on_aws.vpcs()[0]
+            .cidr_block_association_set()
+            .iter()
+            .filter_map(|a| a.cidr_block())
+            .collect();
+        assert!(cidrs.contains(&"172.2.0.0/16"), "{cidrs:?}");
+        assert!(replan(&assoc::SCHEMA, &config, &state).changed.is_empty());
+        // A retried create finds the block; an import needs the id alone.
+        assert_eq!(
+            found(
+                blocks
+                    .find_created(&plan_new(&assoc::SCHEMA, &config), &at)
+                    .await
+                    .unwrap()
+            ),
+            state
+        );
+        let imported = blocks
+            .read(&[blocks.import_stub(&s(&state, "id"))])
+            .await
+            .unwrap();
+        assert_eq!(imported, vec![Some(state.clone())]);
+        // A subnet in the new block.
+        let subnets = Subnet::new(&clients);
+        let subnet = subnets
+            .create(
+                &planned(
+                    subnets.schema(),
+                    object! {"vpc_id" => vpc_id.as_str(), "cidr_block" => "172.2.0.0/24"},
+                ),
+                &meta("aws_subnet.in_extra"),
+            )
+            .await
+            .unwrap();
+        subnets.delete(&subnet).await.unwrap();
+
+        blocks.delete(&state).await.unwrap();
+        assert_eq!(
+            blocks.read(std::slice::from_ref(&state)).await.unwrap(),
+            vec![None]
+        );
+        blocks.delete(&state).await.unwrap();
+        vpcs.delete(&vpc).await.unwrap();
+    });
+}

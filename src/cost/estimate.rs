@@ -38,6 +38,7 @@ const FREE: &[&str] = &[
     "aws_route_table",
     "aws_route",
     "aws_route_table_association",
+    "aws_vpc_ipv4_cidr_block_association",
     "aws_main_route_table_association",
     "aws_default_route_table",
     "aws_network_acl",

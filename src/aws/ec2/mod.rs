@@ -20,6 +20,7 @@ pub mod security_group_rule_egress;
 pub mod security_group_rule_ingress;
 pub mod subnet;
 pub mod vpc;
+pub mod vpc_ipv4_cidr_block_association;
 
 // compute: modules
 pub mod ebs_volume;
@@ -50,6 +51,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(route_table::RouteTable::new(clients)),
         Arc::new(route::Route::new(clients)),
         Arc::new(route_table_association::RouteTableAssociation::new(clients)),
+        Arc::new(vpc_ipv4_cidr_block_association::VpcIpv4CidrBlockAssociation::new(clients)),
         // compute: registrations
         Arc::new(instance::Instance::new(clients)),
         Arc::new(ebs_volume::EbsVolume::new(clients)),
