@@ -54,7 +54,7 @@ fn filters(config: &Object, args: &[(&str, &str)]) -> Vec<Filter> {
     let mut out = Vec::new();
     for (arg, name) in args {
         match config.get(*arg) {
-            Some(Value::String(s)) => out.push(filter(name, &[s.clone()])),
+            Some(Value::String(s)) => out.push(filter(name, std::slice::from_ref(s))),
             Some(Value::Bool(b)) => out.push(filter(name, &[b.to_string()])),
             _ => {}
         }

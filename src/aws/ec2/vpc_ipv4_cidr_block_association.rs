@@ -57,7 +57,7 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
             AwsVpc::describe(&self.client, vec![filter("vpc-id", &[vpc.to_string()])]).await?;
         let found = vpcs
             .iter()
-            .flat_map(|v| states(v))
+            .flat_map(states)
             .find(|s| s.str("cidr_block") == Some(cidr));
         Ok(found.map_or(Created::Absent, Created::Found))
     }
@@ -104,7 +104,7 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
             filter("state", &["available".into(), "pending".into()]),
         )
         .await?;
-        let live: Vec<Object> = vpcs.iter().flat_map(|v| states(v)).collect();
+        let live: Vec<Object> = vpcs.iter().flat_map(states).collect();
         Ok(priors
             .iter()
             .map(|p| {
