@@ -576,3 +576,69 @@ fn rotation_period_is_sent_on_create_and_change() {
         assert_eq!(rotations().len(), 2);
     });
 }
+
+#[test]
+fn key_policy_put_read_change_and_reset_on_delete() {
+    use recon::aws::kms::key_policy::{self, KmsKeyPolicy};
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let keys = KmsKey::new(&clients);
+        let policies = KmsKeyPolicy::new(&clients);
+        let key = keys
+            .create(&planned_key(object! {}), &meta("aws_kms_key.app"))
+            .await
+            .unwrap();
+        let id = key.str("id").unwrap().to_string();
+        let on_aws = || async {
+            let out = clients
+                .kms
+                .get_key_policy()
+                .key_id(&id)
+                .policy_name("default")
+                .send()
+                .await
+                .unwrap();
+            json(out.policy())
+        };
+        let config = object! {"key_id" => id.as_str(), "policy" => policy("standalone")};
+        let at = meta("aws_kms_key_policy.app");
+        let state = policies
+            .create(&common::plan_new(&key_policy::SCHEMA, &config), &at)
+            .await
+            .unwrap();
+        assert_eq!(on_aws().await, json(Some(&policy("standalone"))));
+        assert_eq!(state.str("id"), Some(id.as_str()));
+        assert!(common::replan(&key_policy::SCHEMA, &config, &state)
+            .changed
+            .is_empty());
+        assert_eq!(
+            policies.read(std::slice::from_ref(&state)).await.unwrap(),
+            vec![Some(state.clone())]
+        );
+
+        let next = object! {"key_id" => id.as_str(), "policy" => policy("changed")};
+        let plan = common::replan(&key_policy::SCHEMA, &next, &state);
+        assert_eq!(common::changed(&plan), ["policy"]);
+        let updated = policies.update(&state, &plan.after, &at).await.unwrap();
+        assert_eq!(on_aws().await, json(Some(&policy("changed"))));
+
+        // Destroyed: back to the default policy of the account's root.
+        policies.delete(&updated).await.unwrap();
+        let reset = on_aws().await;
+        assert_eq!(
+            reset["Statement"][0]["Principal"]["AWS"],
+            "arn:aws:iam::123456789012:root"
+        );
+        assert_eq!(reset["Statement"][0]["Action"], "kms:*");
+        assert_eq!(reset["Id"], "key-default-1");
+        // A key pending deletion reads as gone, and deleting is then nothing.
+        keys.delete(&key).await.unwrap();
+        assert_eq!(
+            policies.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
+        policies.delete(&updated).await.unwrap();
+    });
+}

@@ -51,6 +51,7 @@ const FREE: &[&str] = &[
     "aws_iam_instance_profile",
     "aws_iam_policy",
     "aws_kms_alias",
+    "aws_kms_key_policy",
     "aws_s3_bucket_versioning",
     "aws_s3_bucket_server_side_encryption_configuration",
     "aws_s3_bucket_public_access_block",

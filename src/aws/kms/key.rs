@@ -46,7 +46,7 @@ pub static SCHEMA: Schema = Schema {
 };
 
 /// KMS keeps one key policy per key, always under this name.
-const POLICY_NAME: &str = "default";
+pub(super) const POLICY_NAME: &str = "default";
 const DELETE_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct KmsKey {
@@ -381,7 +381,7 @@ impl KmsKey {
 
 /// DescribeKey; None when the key does not exist or is scheduled for deletion (as
 /// Terraform, a key pending deletion counts as gone).
-async fn find_key(
+pub(super) async fn find_key(
     client: &aws_sdk_kms::Client,
     id: &str,
 ) -> ProviderResult<Option<aws_sdk_kms::types::KeyMetadata>> {
