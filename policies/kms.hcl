@@ -16,7 +16,7 @@ policy "kms_key_rotation" {
 # open anything. A document that is not valid JSON is an error, never "no
 # statements" (src/policy/functions.rs).
 policy "kms_key_no_public_principal" {
-  resource_types = ["aws_kms_key"]
+  resource_types = ["aws_kms_key", "aws_kms_key_policy"]
   severity       = "critical"
   checkov_id     = "CKV_AWS_33"
   message        = "A KMS key policy must not allow the \"*\" principal without a Condition that narrows who"

@@ -6,6 +6,8 @@ mod common;
 use common::{ok, write_stack, Moto};
 use recon::aws::ec2::ami::Ami;
 use recon::aws::ec2::availability_zones::AvailabilityZones;
+use recon::aws::ec2::subnet_data::{SubnetData, Subnets};
+use recon::aws::ec2::vpc_data::VpcData;
 use recon::aws::sts::caller_identity::CallerIdentity;
 use recon::aws::sts::partition::Partition;
 use recon::aws::sts::region::Region;
@@ -114,6 +116,184 @@ fn ami_lookup() {
         };
         let err = ami.read(&unpinned).await.unwrap_err();
         assert!(err.message.contains("not filtered by owner"), "{err}");
+    });
+}
+
+#[test]
+fn vpc_lookup_by_default_id_tags_and_filters() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let data = VpcData::new(&clients);
+
+        // moto, like a fresh AWS region, has a default VPC.
+        let default = data.read(&object! {"default" => true}).await.unwrap();
+        let default_id = default.str("id").unwrap().to_string();
+        assert!(default_id.starts_with("vpc-"), "{default_id}");
+        assert_eq!(default.bool("default"), Some(true));
+        assert_eq!(default.str("cidr_block"), Some("172.31.0.0/16"));
+        assert_eq!(default.str("state"), Some("available"));
+        assert!(default
+            .str("main_route_table_id")
+            .unwrap()
+            .starts_with("rtb-"));
+        assert_eq!(default.bool("enable_dns_support"), Some(true));
+        for attr in data.schema().attributes {
+            assert!(default.contains_key(attr.name), "missing {}", attr.name);
+        }
+
+        let made = clients
+            .ec2
+            .create_vpc()
+            .cidr_block("10.9.0.0/16")
+            .send()
+            .await
+            .unwrap();
+        let id = made.vpc().unwrap().vpc_id().unwrap().to_string();
+        clients
+            .ec2
+            .create_tags()
+            .resources(&id)
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("Name")
+                    .value("lookup")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+
+        // By id, by tags, by a filter: the same VPC.
+        let by_id = data.read(&object! {"id" => id.as_str()}).await.unwrap();
+        assert_eq!(by_id.str("cidr_block"), Some("10.9.0.0/16"));
+        assert_eq!(by_id.bool("default"), Some(false));
+        assert_eq!(
+            by_id.str("arn"),
+            Some(format!("arn:aws:ec2:us-east-1:123456789012:vpc/{id}").as_str())
+        );
+        let associations = by_id.list("cidr_block_associations");
+        assert_eq!(associations.len(), 1);
+        assert_eq!(
+            associations[0].get("cidr_block"),
+            &Value::from("10.9.0.0/16")
+        );
+        let tags = Value::Object(object! {"Name" => "lookup"});
+        let by_tags = data.read(&object! {"tags" => tags.clone()}).await.unwrap();
+        assert_eq!(by_tags.str("id"), Some(id.as_str()));
+        assert_eq!(by_tags.get("tags"), Some(&tags));
+        let by_filter = data
+            .read(&object! {"filter" => vec![filter("cidr", &["10.9.0.0/16"])]})
+            .await
+            .unwrap();
+        assert_eq!(by_filter.str("id"), Some(id.as_str()));
+
+        // Nothing, or more than one: an error, as Terraform gives.
+        let err = data
+            .read(&object! {"id" => "vpc-12345678"})
+            .await
+            .unwrap_err();
+        assert_eq!(err.message, "no matching EC2 VPC found");
+        let err = data
+            .read(&object! {"cidr_block" => "10.10.0.0/16"})
+            .await
+            .unwrap_err();
+        assert_eq!(err.message, "no matching EC2 VPC found");
+        let err = data
+            .read(&object! {"state" => "available"})
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("multiple EC2 VPCs matched"), "{err}");
+    });
+}
+
+#[test]
+fn subnets_and_subnet_lookup() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let (subnets, subnet) = (Subnets::new(&clients), SubnetData::new(&clients));
+        let default_vpc = VpcData::new(&clients)
+            .read(&object! {"default" => true})
+            .await
+            .unwrap();
+        let vpc = default_vpc.str("id").unwrap();
+
+        // The default VPC's subnets: one per zone, ids sorted.
+        let all = subnets
+            .read(&object! {"filter" => vec![filter("vpc-id", &[vpc])]})
+            .await
+            .unwrap();
+        let ids = all.strings("ids");
+        let zones = clients
+            .ec2
+            .describe_availability_zones()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), zones.availability_zones().len(), "{ids:?}");
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        // None match: an empty list, not an error.
+        let none = subnets
+            .read(&object! {"filter" => vec![filter("vpc-id", &["vpc-12345678"])]})
+            .await
+            .unwrap();
+        assert_eq!(none.strings("ids"), Vec::<String>::new());
+
+        // One subnet, by id and by its zone's default flag; tags as a constraint too.
+        let one = subnet
+            .read(&object! {"id" => ids[0].as_str()})
+            .await
+            .unwrap();
+        assert_eq!(one.str("vpc_id"), Some(vpc));
+        assert_eq!(one.bool("default_for_az"), Some(true));
+        assert_eq!(one.str("state"), Some("available"));
+        assert!(one.str("cidr_block").unwrap().starts_with("172.31."));
+        for attr in subnet.schema().attributes {
+            assert!(one.contains_key(attr.name), "missing {}", attr.name);
+        }
+        let zone = one.str("availability_zone").unwrap();
+        let by_zone = subnet
+            .read(&object! {"vpc_id" => vpc, "availability_zone" => zone, "default_for_az" => true})
+            .await
+            .unwrap();
+        assert_eq!(by_zone.str("id"), Some(ids[0].as_str()));
+        clients
+            .ec2
+            .create_tags()
+            .resources(&ids[1])
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("tier")
+                    .value("app")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let tagged = Value::Object(object! {"tier" => "app"});
+        let by_tags = subnets
+            .read(&object! {"tags" => tagged.clone()})
+            .await
+            .unwrap();
+        assert_eq!(by_tags.strings("ids"), vec![ids[1].clone()]);
+        let one_tagged = subnet.read(&object! {"tags" => tagged}).await.unwrap();
+        assert_eq!(one_tagged.str("id"), Some(ids[1].as_str()));
+
+        let err = subnet.read(&object! {"vpc_id" => vpc}).await.unwrap_err();
+        assert!(
+            err.message.contains("multiple EC2 Subnets matched"),
+            "{err}"
+        );
+        let err = subnet
+            .read(&object! {"id" => "subnet-12345678"})
+            .await
+            .unwrap_err();
+        assert_eq!(err.message, "no matching EC2 Subnet found");
     });
 }
 

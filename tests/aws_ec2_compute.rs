@@ -835,3 +835,181 @@ fn schemas_follow_terraform() {
         assert!(volume_attachment::SCHEMA.attribute(name).unwrap().force_new);
     }
 }
+
+/// volume_tags: on the launch-time volumes, read back from the root volume, changed
+/// in place on every volume; unset, a volume's tags are not read.
+#[test]
+fn instance_volume_tags() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let instances = Instance::new(&clients);
+        let tags = |pairs: &[(&str, &str)]| {
+            Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                    .collect(),
+            )
+        };
+        let config = object! {
+            "ami" => AMI, "instance_type" => "t3.nano",
+            "tags" => tags(&[("Name", "web")]),
+            "volume_tags" => tags(&[("Name", "web-disk"), ("backup", "daily")]),
+        };
+        let state = instances
+            .create(
+                &planned(&instance::SCHEMA, config.clone()),
+                &meta("aws_instance.web"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            state["volume_tags"],
+            tags(&[("Name", "web-disk"), ("backup", "daily")])
+        );
+        assert_eq!(state["tags"], tags(&[("Name", "web")]));
+        let root = block(&state, "root_block_device");
+        let root_id = root.str("volume_id").unwrap();
+        let on_aws = tag_map(volume(ec2, root_id).await.unwrap().tags());
+        assert_eq!(on_aws.get("Name").map(String::as_str), Some("web-disk"));
+        assert_eq!(on_aws.get("backup").map(String::as_str), Some("daily"));
+        assert_eq!(
+            on_aws.get("recon:address").map(String::as_str),
+            Some("aws_instance.web")
+        );
+        assert!(common::replan(&instance::SCHEMA, &config, &state)
+            .changed
+            .is_empty());
+
+        // Changed outside recon: drift; the update puts the configured tags back.
+        ec2.create_tags()
+            .resources(root_id)
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("backup")
+                    .value("never")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let read = read_one(&instances, &state).await.unwrap();
+        assert_eq!(
+            read["volume_tags"],
+            tags(&[("Name", "web-disk"), ("backup", "never")])
+        );
+        let mut next = config.clone();
+        next.insert("volume_tags".into(), tags(&[("Name", "web-disk")]));
+        let plan = common::replan(&instance::SCHEMA, &next, &read);
+        assert_eq!(common::changed(&plan), ["volume_tags"]);
+        assert!(plan.replace_paths.is_empty());
+        let updated = instances
+            .update(&read, &plan.after, &meta("aws_instance.web"))
+            .await
+            .unwrap();
+        assert_eq!(updated["volume_tags"], tags(&[("Name", "web-disk")]));
+        let on_aws = tag_map(volume(ec2, root_id).await.unwrap().tags());
+        assert!(!on_aws.contains_key("backup"), "{on_aws:?}");
+        assert_eq!(
+            on_aws.get("recon:address").map(String::as_str),
+            Some("aws_instance.web")
+        );
+
+        // Without volume_tags, the root volume's tags are none of the instance's business.
+        let plain = object! {"ami" => AMI, "instance_type" => "t3.nano"};
+        let other = instances
+            .create(
+                &planned(&instance::SCHEMA, plain.clone()),
+                &meta("aws_instance.plain"),
+            )
+            .await
+            .unwrap();
+        let other_root = block(&other, "root_block_device");
+        ec2.create_tags()
+            .resources(other_root.str("volume_id").unwrap())
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("team")
+                    .value("ops")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other["volume_tags"], Value::Null);
+        assert_eq!(read_one(&instances, &other).await.as_ref(), Some(&other));
+        instances.delete(&updated).await.unwrap();
+        instances.delete(&other).await.unwrap();
+    });
+}
+
+/// private_ip and tenancy are sent at launch and read back; changing either replaces.
+#[test]
+fn instance_private_ip_and_tenancy() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let instances = Instance::new(&clients);
+        let (subnet, _) = default_subnet(ec2, "us-east-1a").await;
+        let cidr = ec2
+            .describe_subnets()
+            .subnet_ids(&subnet)
+            .send()
+            .await
+            .unwrap()
+            .subnets()[0]
+            .cidr_block()
+            .unwrap()
+            .to_string();
+        // The subnet's 13th address (AWS keeps the first four).
+        let base: std::net::Ipv4Addr = cidr.split('/').next().unwrap().parse().unwrap();
+        let ip = std::net::Ipv4Addr::from(u32::from(base) + 12).to_string();
+        let config = object! {
+            "ami" => AMI, "instance_type" => "t3.nano", "subnet_id" => subnet.as_str(),
+            "private_ip" => ip.as_str(), "tenancy" => "default",
+        };
+        let state = instances
+            .create(
+                &planned(&instance::SCHEMA, config.clone()),
+                &meta("aws_instance.fixed"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(state.str("private_ip"), Some(ip.as_str()));
+        assert_eq!(state.str("tenancy"), Some("default"));
+        let on_aws = ec2
+            .describe_instances()
+            .instance_ids(state.str("id").unwrap())
+            .send()
+            .await
+            .unwrap();
+        let instance = &on_aws.reservations()[0].instances()[0];
+        assert_eq!(instance.private_ip_address(), Some(ip.as_str()));
+        assert!(common::replan(&instance::SCHEMA, &config, &state)
+            .changed
+            .is_empty());
+        let mut moved = config.clone();
+        moved.insert(
+            "private_ip".into(),
+            std::net::Ipv4Addr::from(u32::from(base) + 13)
+                .to_string()
+                .into(),
+        );
+        assert_eq!(
+            common::replaced(&common::replan(&instance::SCHEMA, &moved, &state)),
+            ["private_ip"]
+        );
+        // Unset, the address AWS picked is kept (Optional+Computed).
+        let plain =
+            object! {"ami" => AMI, "instance_type" => "t3.nano", "subnet_id" => subnet.as_str()};
+        assert!(common::replan(&instance::SCHEMA, &plain, &state)
+            .changed
+            .is_empty());
+        instances.delete(&state).await.unwrap();
+    });
+}

@@ -188,6 +188,26 @@ async fn aws_tags_of(clients: &Clients, id: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The IPv6 blocks associated with a VPC, as EC2 reports them.
+async fn vpc_ipv6_blocks(clients: &Clients, id: &str) -> Vec<String> {
+    let out = clients
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+        .unwrap();
+    out.vpcs()[0]
+        .ipv6_cidr_block_association_set()
+        .iter()
+        .filter(|b| {
+            b.ipv6_cidr_block_state().and_then(|s| s.state())
+                == Some(&aws_sdk_ec2::types::VpcCidrBlockStateCode::Associated)
+        })
+        .filter_map(|b| b.ipv6_cidr_block().map(str::to_string))
+        .collect()
+}
+
 #[test]
 fn vpc_create_read_update_delete() {
     let moto = Moto::start();
@@ -313,6 +333,46 @@ fn vpc_create_read_update_delete() {
         assert_eq!(d2.str("instance_tenancy"), Some("default"));
         assert_eq!(d2.str("id"), d.str("id"));
         vpcs.delete(&d2).await.unwrap();
+
+        // An Amazon-provided IPv6 block at creation; removed and added back in place.
+        let v6_config =
+            object! {"cidr_block" => "10.3.0.0/16", "assign_generated_ipv6_cidr_block" => true};
+        let v6 = vpcs
+            .create(&planned(schema, v6_config.clone()), &meta("aws_vpc.v6"))
+            .await
+            .unwrap();
+        assert_eq!(v6.bool("assign_generated_ipv6_cidr_block"), Some(true));
+        let block = s(&v6, "ipv6_cidr_block");
+        assert!(block.contains(':') && block.ends_with("/56"), "{block}");
+        assert!(v6.str("ipv6_association_id").is_some());
+        assert_eq!(
+            vpc_ipv6_blocks(&clients, &s(&v6, "id")).await,
+            vec![block.clone()]
+        );
+        assert!(common::replan(schema, &v6_config, &v6).changed.is_empty());
+        assert_eq!(a.bool("assign_generated_ipv6_cidr_block"), Some(false));
+        assert_eq!(a.get("ipv6_cidr_block"), Some(&Value::Null));
+
+        let off = object! {"cidr_block" => "10.3.0.0/16"};
+        let change = common::replan(schema, &off, &v6);
+        assert!(change.replace_paths.is_empty());
+        let v6_off = vpcs
+            .update(&v6, &change.after, &meta("aws_vpc.v6"))
+            .await
+            .unwrap();
+        assert_eq!(v6_off.bool("assign_generated_ipv6_cidr_block"), Some(false));
+        assert_eq!(v6_off.get("ipv6_cidr_block"), Some(&Value::Null));
+        assert!(vpc_ipv6_blocks(&clients, &s(&v6, "id")).await.is_empty());
+        let change = common::replan(schema, &v6_config, &v6_off);
+        let v6_on = vpcs
+            .update(&v6_off, &change.after, &meta("aws_vpc.v6"))
+            .await
+            .unwrap();
+        assert!(s(&v6_on, "ipv6_cidr_block").ends_with("/56"));
+        assert!(common::replan(schema, &v6_config, &v6_on)
+            .changed
+            .is_empty());
+        vpcs.delete(&v6_on).await.unwrap();
 
         vpcs.delete(&a3).await.unwrap();
         vpcs.delete(&b).await.unwrap();
@@ -1761,5 +1821,84 @@ fn route_table_association_create_read_update_delete() {
             .await
             .unwrap();
         assert!(on_aws.route_tables()[0].associations().is_empty());
+    });
+}
+
+#[test]
+fn vpc_ipv4_cidr_block_association_create_read_import_delete() {
+    use recon::aws::ec2::vpc_ipv4_cidr_block_association::{
+        self as assoc, VpcIpv4CidrBlockAssociation,
+    };
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpcs = Vpc::new(&clients);
+        let blocks = VpcIpv4CidrBlockAssociation::new(&clients);
+        let vpc = vpcs
+            .create(
+                &planned(vpcs.schema(), object! {"cidr_block" => "10.0.0.0/16"}),
+                &meta("aws_vpc.main"),
+            )
+            .await
+            .unwrap();
+        let vpc_id = s(&vpc, "id");
+        let config = object! {"vpc_id" => vpc_id.as_str(), "cidr_block" => "172.2.0.0/16"};
+        let at = meta("aws_vpc_ipv4_cidr_block_association.extra");
+        let state = blocks
+            .create(&plan_new(&assoc::SCHEMA, &config), &at)
+            .await
+            .unwrap();
+        assert!(s(&state, "id").starts_with("vpc-cidr-assoc-"), "{state:?}");
+        assert_eq!(state.str("cidr_block"), Some("172.2.0.0/16"));
+        let on_aws = clients
+            .ec2
+            .describe_vpcs()
+            .vpc_ids(&vpc_id)
+            .send()
+            .await
+            .unwrap();
+        let cidrs: Vec<&str> = on_aws.vpcs()[0]
+            .cidr_block_association_set()
+            .iter()
+            .filter_map(|a| a.cidr_block())
+            .collect();
+        assert!(cidrs.contains(&"172.2.0.0/16"), "{cidrs:?}");
+        assert!(replan(&assoc::SCHEMA, &config, &state).changed.is_empty());
+        // A retried create finds the block; an import needs the id alone.
+        assert_eq!(
+            found(
+                blocks
+                    .find_created(&plan_new(&assoc::SCHEMA, &config), &at)
+                    .await
+                    .unwrap()
+            ),
+            state
+        );
+        let imported = blocks
+            .read(&[blocks.import_stub(&s(&state, "id"))])
+            .await
+            .unwrap();
+        assert_eq!(imported, vec![Some(state.clone())]);
+        // A subnet in the new block.
+        let subnets = Subnet::new(&clients);
+        let subnet = subnets
+            .create(
+                &planned(
+                    subnets.schema(),
+                    object! {"vpc_id" => vpc_id.as_str(), "cidr_block" => "172.2.0.0/24"},
+                ),
+                &meta("aws_subnet.in_extra"),
+            )
+            .await
+            .unwrap();
+        subnets.delete(&subnet).await.unwrap();
+
+        blocks.delete(&state).await.unwrap();
+        assert_eq!(
+            blocks.read(std::slice::from_ref(&state)).await.unwrap(),
+            vec![None]
+        );
+        blocks.delete(&state).await.unwrap();
+        vpcs.delete(&vpc).await.unwrap();
     });
 }

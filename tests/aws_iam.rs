@@ -1298,3 +1298,80 @@ fn role_managed_policy_arns_are_exclusive_when_set() {
         assert_eq!(created.get("managed_policy_arns"), Some(&Value::Null));
     });
 }
+
+/// permissions_boundary is set at creation, changed and removed in place, and read back.
+#[test]
+fn role_permissions_boundary_set_changed_and_removed_in_place() {
+    const POWER: &str = "arn:aws:iam::aws:policy/PowerUserAccess";
+    const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let roles = IamRole::new(&clients);
+        let meta = meta("aws_iam_role.bounded");
+        let on_aws = || async {
+            let role = clients
+                .iam
+                .get_role()
+                .role_name("bounded")
+                .send()
+                .await
+                .unwrap();
+            let boundary = role.role().and_then(|r| r.permissions_boundary());
+            boundary
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string)
+        };
+        let with = |boundary: Option<&str>| {
+            let mut config = object! {
+                "name" => "bounded",
+                "assume_role_policy" => trust_jsonencode("lambda.amazonaws.com"),
+            };
+            if let Some(b) = boundary {
+                config.insert("permissions_boundary".into(), b.into());
+            }
+            config
+        };
+        let config = with(Some(POWER));
+        let created = roles
+            .create(&plan_new(roles.schema(), &config), &meta)
+            .await
+            .unwrap();
+        assert_eq!(created.str("permissions_boundary"), Some(POWER));
+        assert_eq!(on_aws().await.as_deref(), Some(POWER));
+        assert_eq!(
+            changed(&replan(roles.schema(), &config, &created)),
+            Vec::<String>::new()
+        );
+
+        // Changed outside recon: drift, put back in place.
+        clients
+            .iam
+            .put_role_permissions_boundary()
+            .role_name("bounded")
+            .permissions_boundary(READ_ONLY)
+            .send()
+            .await
+            .unwrap();
+        let read = roles.read(std::slice::from_ref(&created)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(read.str("permissions_boundary"), Some(READ_ONLY));
+        let plan = replan(roles.schema(), &config, &read);
+        assert_eq!(changed(&plan), ["permissions_boundary"]);
+        assert!(replaced(&plan).is_empty());
+        let updated = roles.update(&read, &plan.after, &meta).await.unwrap();
+        assert_eq!(on_aws().await.as_deref(), Some(POWER));
+
+        // Taken out of the configuration: removed from the role.
+        let plain = with(None);
+        let plan = replan(roles.schema(), &plain, &updated);
+        let removed = roles.update(&updated, &plan.after, &meta).await.unwrap();
+        assert_eq!(removed.get("permissions_boundary"), Some(&Value::Null));
+        assert_eq!(on_aws().await, None);
+        assert_eq!(
+            changed(&replan(roles.schema(), &plain, &removed)),
+            Vec::<String>::new()
+        );
+    });
+}

@@ -20,6 +20,7 @@ fn planned_key(extra: Object) -> Object {
         "key_usage" => "ENCRYPT_DECRYPT",
         "customer_master_key_spec" => "SYMMETRIC_DEFAULT",
         "enable_key_rotation" => false,
+        "rotation_period_in_days" => Value::Unknown,
         "deletion_window_in_days" => Value::Null,
         "bypass_policy_lockout_safety_check" => false,
         "policy" => Value::Unknown,
@@ -485,5 +486,159 @@ fn find_created_finds_keys_by_token_and_aliases_by_name() {
                 .unwrap(),
             Created::Unknowable
         ));
+    });
+}
+
+/// The JSON bodies of the KMS requests a client sends (moto keeps no rotation
+/// period, so what recon sends is what can be checked).
+#[derive(Clone, Debug, Default)]
+struct Sent(std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>);
+
+impl aws_sdk_kms::config::Intercept for Sent {
+    fn name(&self) -> &'static str {
+        "Sent"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_kms::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_kms::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_kms::config::ConfigBag,
+    ) -> Result<(), aws_sdk_kms::error::BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or_default()
+            .to_string();
+        let body = context.request().body().bytes().unwrap_or_default();
+        let mut json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        if let Some(obj) = json.as_object_mut() {
+            obj.insert("_target".into(), target.into());
+        }
+        self.0.lock().unwrap().push(json);
+        Ok(())
+    }
+}
+
+#[test]
+fn rotation_period_is_sent_on_create_and_change() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let config = moto.sdk_config();
+        let sent = Sent::default();
+        let mut clients = Clients::from_config(&config);
+        clients.kms = aws_sdk_kms::Client::from_conf(
+            aws_sdk_kms::config::Builder::from(&config)
+                .interceptor(sent.clone())
+                .build(),
+        );
+        let keys = KmsKey::new(&clients);
+        let rotations = || -> Vec<Option<i64>> {
+            let sent = sent.0.lock().unwrap();
+            sent.iter()
+                .filter(|b| b["_target"] == "TrentService.EnableKeyRotation")
+                .map(|b| b["RotationPeriodInDays"].as_i64())
+                .collect()
+        };
+        let planned = planned_key(object! {
+            "enable_key_rotation" => true,
+            "rotation_period_in_days" => 180,
+        });
+        let created = keys
+            .create(&planned, &meta("aws_kms_key.slow"))
+            .await
+            .unwrap();
+        assert_eq!(rotations(), vec![Some(180)]);
+        assert_eq!(created.i64("rotation_period_in_days"), Some(180));
+        let read = keys.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read, vec![Some(created.clone())]);
+
+        // A new period alone is sent with EnableKeyRotation again.
+        let mut planned2 = created.clone();
+        planned2.insert("rotation_period_in_days".into(), 365.into());
+        let updated = keys
+            .update(&created, &planned2, &meta("aws_kms_key.slow"))
+            .await
+            .unwrap();
+        assert_eq!(rotations(), vec![Some(180), Some(365)]);
+        assert_eq!(updated.i64("rotation_period_in_days"), Some(365));
+
+        // Out of range: refused before any call.
+        let mut bad = updated.clone();
+        bad.insert("rotation_period_in_days".into(), 30.into());
+        let err = keys
+            .update(&updated, &bad, &meta("aws_kms_key.slow"))
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("between 90 and 2560"), "{err}");
+        assert_eq!(rotations().len(), 2);
+    });
+}
+
+#[test]
+fn key_policy_put_read_change_and_reset_on_delete() {
+    use recon::aws::kms::key_policy::{self, KmsKeyPolicy};
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let keys = KmsKey::new(&clients);
+        let policies = KmsKeyPolicy::new(&clients);
+        let key = keys
+            .create(&planned_key(object! {}), &meta("aws_kms_key.app"))
+            .await
+            .unwrap();
+        let id = key.str("id").unwrap().to_string();
+        let on_aws = || async {
+            let out = clients
+                .kms
+                .get_key_policy()
+                .key_id(&id)
+                .policy_name("default")
+                .send()
+                .await
+                .unwrap();
+            json(out.policy())
+        };
+        let config = object! {"key_id" => id.as_str(), "policy" => policy("standalone")};
+        let at = meta("aws_kms_key_policy.app");
+        let state = policies
+            .create(&common::plan_new(&key_policy::SCHEMA, &config), &at)
+            .await
+            .unwrap();
+        assert_eq!(on_aws().await, json(Some(&policy("standalone"))));
+        assert_eq!(state.str("id"), Some(id.as_str()));
+        assert!(common::replan(&key_policy::SCHEMA, &config, &state)
+            .changed
+            .is_empty());
+        assert_eq!(
+            policies.read(std::slice::from_ref(&state)).await.unwrap(),
+            vec![Some(state.clone())]
+        );
+
+        let next = object! {"key_id" => id.as_str(), "policy" => policy("changed")};
+        let plan = common::replan(&key_policy::SCHEMA, &next, &state);
+        assert_eq!(common::changed(&plan), ["policy"]);
+        let updated = policies.update(&state, &plan.after, &at).await.unwrap();
+        assert_eq!(on_aws().await, json(Some(&policy("changed"))));
+
+        // Destroyed: back to the default policy of the account's root.
+        policies.delete(&updated).await.unwrap();
+        let reset = on_aws().await;
+        assert_eq!(
+            reset["Statement"][0]["Principal"]["AWS"],
+            "arn:aws:iam::123456789012:root"
+        );
+        assert_eq!(reset["Statement"][0]["Action"], "kms:*");
+        assert_eq!(reset["Id"], "key-default-1");
+        // A key pending deletion reads as gone, and deleting is then nothing.
+        keys.delete(&key).await.unwrap();
+        assert_eq!(
+            policies.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
+        policies.delete(&updated).await.unwrap();
     });
 }

@@ -302,6 +302,7 @@ fn function_lifecycle() {
             "tags" => map(&[("team", "ops")]),
             "environment" => block(object! {"variables" => map(&[("INSTANCE_ID", "i-0abc"), ("MODE", "weekly")])}),
             "tracing_config" => block(object! {"mode" => "Active"}),
+            "ephemeral_storage" => block(object! {"size" => 1024}),
             "dead_letter_config" => block(object! {"target_arn" => dlq.as_str()}),
             "vpc_config" => block(object! {
                 "subnet_ids" => vec!["subnet-2", "subnet-1"],
@@ -343,6 +344,9 @@ fn function_lifecycle() {
         let env = created.block("environment").unwrap();
         assert_eq!(env.string_map("variables").get("INSTANCE_ID").map(String::as_str), Some("i-0abc"));
         assert_eq!(created.block("tracing_config").unwrap().str("mode"), Some("Active"));
+        assert_eq!(created.block("ephemeral_storage").unwrap().i64("size"), Some(1024));
+        let on_aws = clients.lambda.get_function_configuration().function_name("btsync-switch").send().await.unwrap();
+        assert_eq!(on_aws.ephemeral_storage().map(|e| e.size()), Some(1024));
         let vpc = created.block("vpc_config").unwrap();
         assert_eq!(strings(vpc, "subnet_ids"), vec!["subnet-1", "subnet-2"]);
         assert_eq!(strings(vpc, "security_group_ids"), vec!["sg-1"]);
@@ -378,6 +382,7 @@ fn function_lifecycle() {
         assert_eq!(second["description"], Value::Null);
         assert_eq!(second["environment"], Value::List(vec![]));
         assert_eq!(second.block("tracing_config").unwrap().str("mode"), Some("PassThrough"));
+        assert_eq!(second.block("ephemeral_storage").unwrap().i64("size"), Some(512), "AWS's default");
         assert_eq!(second["vpc_config"], Value::List(vec![]));
         assert_eq!(second["tags"], Value::Null);
         assert_eq!(changed(&replan(functions.schema(), &minimal, &second)), Vec::<String>::new());
@@ -880,6 +885,35 @@ fn target_lifecycle() {
         assert_eq!(b.str("input_path"), Some("$.detail"));
         assert_eq!(b["input"], Value::Null);
         assert_eq!(changed(&replan(targets.schema(), &generated_config, &b)), Vec::<String>::new());
+
+        // An input transformer: sent, read back, changed in place.
+        let transformed = |template: &str| object! {
+            "rule" => "btsync-stop",
+            "target_id" => "shaped",
+            "arn" => format!("arn:aws:sqs:us-east-1:{ACCOUNT}:shaped"),
+            "input_transformer" => vec![Value::Object(object! {
+                "input_paths" => Value::Object(object! {"instance" => "$.detail.instance-id"}),
+                "input_template" => template,
+            })],
+        };
+        let config_t = transformed("\"<instance> stopped\"");
+        let t = targets
+            .create(&plan_new(targets.schema(), &config_t), &meta("aws_cloudwatch_event_target.shaped"))
+            .await
+            .expect("create with an input transformer");
+        let listed = clients.events.list_targets_by_rule().rule("btsync-stop").send().await.unwrap();
+        let sent = listed.targets().iter().find(|x| x.id() == "shaped").unwrap().input_transformer().unwrap();
+        assert_eq!(sent.input_template(), "\"<instance> stopped\"");
+        assert_eq!(sent.input_paths_map().unwrap().get("instance").map(String::as_str), Some("$.detail.instance-id"));
+        assert_eq!(changed(&replan(targets.schema(), &config_t, &t)), Vec::<String>::new());
+        let config_t2 = transformed("\"<instance> is down\"");
+        let plan = replan(targets.schema(), &config_t2, &t);
+        assert_eq!(changed(&plan), ["input_transformer"]);
+        assert!(plan.replace_paths.is_empty());
+        let t2 = targets.update(&t, &plan.after, &meta("aws_cloudwatch_event_target.shaped")).await.unwrap();
+        assert_eq!(changed(&replan(targets.schema(), &config_t2, &t2)), Vec::<String>::new());
+        assert_eq!(a["input_transformer"], Value::List(vec![]));
+        targets.delete(&t2).await.unwrap();
 
         // Batch read: one listing for the rule; a missing target, a missing rule.
         let mut on_missing_rule = a.clone();

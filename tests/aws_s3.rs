@@ -8,6 +8,7 @@ use common::{
     block, local_state, meta, ok, plan_new, replan, string_map as tags, write_stack, Moto,
 };
 use recon::aws::s3::bucket::{self, S3Bucket};
+use recon::aws::s3::bucket_acl::{self, S3BucketAcl};
 use recon::aws::s3::bucket_policy::{self, S3BucketPolicy};
 use recon::aws::s3::bucket_public_access_block::{self, S3BucketPublicAccessBlock};
 use recon::aws::s3::bucket_server_side_encryption_configuration::{
@@ -117,6 +118,9 @@ fn bucket_create_read_update_import_delete() {
                 "hosted_zone_id" => "Z3AQBSTGFYJSTF",
                 "region" => "us-east-1",
                 "tags" => tags(&[("Env", "dev")]),
+                "acl" => Value::Null,
+                "versioning" => Value::List(vec![]),
+                "server_side_encryption_configuration" => Value::List(vec![]),
             }
         );
         assert_eq!(
@@ -194,6 +198,90 @@ fn bucket_create_read_update_import_delete() {
         assert!(!bucket_exists(&clients, "recon-logs").await);
         buckets.delete(&updated).await.unwrap();
         assert_eq!(buckets.read(&[updated, prefixed]).await.unwrap(), vec![None, None]);
+    });
+}
+
+/// The non-owner grants of a bucket's ACL, as (grantee URI, permission).
+async fn public_grants(clients: &Clients, bucket: &str) -> Vec<(String, String)> {
+    let out = clients
+        .s3
+        .get_bucket_acl()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let mut grants: Vec<_> = out
+        .grants()
+        .iter()
+        .filter_map(|g| {
+            let uri = g.grantee()?.uri()?;
+            Some((uri.to_string(), g.permission()?.as_str().to_string()))
+        })
+        .collect();
+    grants.sort();
+    grants
+}
+
+/// AWS provider v3's inline `acl`, `versioning` and `server_side_encryption_configuration`.
+#[test]
+fn inline_acl_versioning_and_encryption_apply_read_back_and_change() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    let clients = Clients::from_config(&moto.sdk_config());
+    let buckets = S3Bucket::new(&clients);
+    rt.block_on(async {
+        let all_users = "http://acs.amazonaws.com/groups/global/AllUsers".to_string();
+        let config = object! {
+            "bucket" => "recon-inline",
+            "acl" => "public-read",
+            "versioning" => vec![Value::Object(object! {"enabled" => true})],
+            "server_side_encryption_configuration" => vec![Value::Object(object! {
+                "rule" => vec![Value::Object(object! {
+                    "apply_server_side_encryption_by_default" => vec![Value::Object(object! {"sse_algorithm" => "AES256"})],
+                })],
+            })],
+        };
+        let plan = plan_new(&bucket::SCHEMA, &config);
+        let state = buckets.create(&plan, &meta("aws_s3_bucket.b")).await.unwrap();
+        assert_eq!(public_grants(&clients, "recon-inline").await, vec![(all_users.clone(), "READ".to_string())]);
+        assert_eq!(versioning_status(&clients, "recon-inline").await.as_deref(), Some("Enabled"));
+        let got = clients.s3.get_bucket_encryption().bucket("recon-inline").send().await.unwrap();
+        let rule = &got.server_side_encryption_configuration().unwrap().rules()[0];
+        assert_eq!(rule.apply_server_side_encryption_by_default().unwrap().sse_algorithm().as_str(), "AES256");
+        assert_eq!(state["acl"], Value::from("public-read"));
+        assert_eq!(state.block("versioning").unwrap()["enabled"], Value::Bool(true));
+        let again = replan(&bucket::SCHEMA, &config, &state);
+        assert!(again.changed.is_empty(), "{:?}", again.changed);
+
+        // An ACL changed behind recon's back is read as the canned ACL it is now.
+        clients.s3.put_bucket_acl().bucket("recon-inline")
+            .acl(aws_sdk_s3::types::BucketCannedAcl::Private).send().await.unwrap();
+        let read = buckets.read(std::slice::from_ref(&state)).await.unwrap();
+        let drifted = read[0].clone().unwrap();
+        assert_eq!(drifted["acl"], Value::from("private"));
+        let change = replan(&bucket::SCHEMA, &config, &drifted);
+        assert_eq!(common::changed(&change), vec!["acl".to_string()]);
+
+        // Back to public-read, versioning suspended, in place.
+        let config = object! {
+            "bucket" => "recon-inline",
+            "acl" => "public-read",
+            "versioning" => vec![Value::Object(object! {"enabled" => false})],
+            "server_side_encryption_configuration" => config["server_side_encryption_configuration"].clone(),
+        };
+        let change = replan(&bucket::SCHEMA, &config, &drifted);
+        assert!(change.replace_paths.is_empty());
+        let updated = buckets.update(&drifted, &change.after, &meta("aws_s3_bucket.b")).await.unwrap();
+        assert_eq!(public_grants(&clients, "recon-inline").await, vec![(all_users, "READ".to_string())]);
+        assert_eq!(versioning_status(&clients, "recon-inline").await.as_deref(), Some("Suspended"));
+        assert!(replan(&bucket::SCHEMA, &config, &updated).changed.is_empty());
+
+        // Refused before anything is made.
+        let bad = plan_new(&bucket::SCHEMA, &object! {"bucket" => "recon-bad-acl", "acl" => "public"});
+        let err = buckets.create(&bad, &meta("aws_s3_bucket.bad")).await.unwrap_err();
+        assert!(err.message.contains("canned ACL"), "{err}");
+        assert!(!bucket_exists(&clients, "recon-bad-acl").await);
+        buckets.delete(&updated).await.unwrap();
     });
 }
 
@@ -859,5 +947,82 @@ fn find_created_finds_buckets_by_name_and_tags() {
         let versioning = S3BucketVersioning::new(&clients);
         let plan = plan_new(&bucket_versioning::SCHEMA, &object! {"bucket" => "found-bucket", "versioning_configuration" => block(object! {"status" => "Enabled"})});
         assert!(matches!(versioning.find_created(&plan, &ours).await.unwrap(), Created::Absent));
+    });
+}
+
+/// aws_s3_bucket_acl: a canned ACL put, read back from the grants, changed in place.
+#[test]
+fn bucket_acl_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    let clients = Clients::from_config(&moto.sdk_config());
+    let acls = S3BucketAcl::new(&clients);
+    rt.block_on(async {
+        make_bucket(&clients, "recon-acl").await;
+        let all_users = "http://acs.amazonaws.com/groups/global/AllUsers".to_string();
+        let config = object! {"bucket" => "recon-acl", "acl" => "public-read"};
+        let state = acls
+            .create(
+                &plan_new(&bucket_acl::SCHEMA, &config),
+                &meta("aws_s3_bucket_acl.a"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            state,
+            object! {"id" => "recon-acl", "bucket" => "recon-acl", "acl" => "public-read"}
+        );
+        assert_eq!(
+            public_grants(&clients, "recon-acl").await,
+            vec![(all_users, "READ".to_string())]
+        );
+        assert!(replan(&bucket_acl::SCHEMA, &config, &state)
+            .changed
+            .is_empty());
+
+        let private = object! {"bucket" => "recon-acl", "acl" => "private"};
+        let change = replan(&bucket_acl::SCHEMA, &private, &state);
+        assert!(change.replace_paths.is_empty());
+        let updated = acls
+            .update(&state, &change.after, &meta("aws_s3_bucket_acl.a"))
+            .await
+            .unwrap();
+        assert_eq!(updated.str("acl"), Some("private"));
+        assert!(public_grants(&clients, "recon-acl").await.is_empty());
+
+        // Changed outside recon: read as drift.
+        clients
+            .s3
+            .put_bucket_acl()
+            .bucket("recon-acl")
+            .acl(aws_sdk_s3::types::BucketCannedAcl::AuthenticatedRead)
+            .send()
+            .await
+            .unwrap();
+        let read = acls.read(std::slice::from_ref(&updated)).await.unwrap();
+        assert_eq!(
+            read[0].as_ref().and_then(|s| s.str("acl")),
+            Some("authenticated-read")
+        );
+
+        let bad = plan_new(
+            &bucket_acl::SCHEMA,
+            &object! {"bucket" => "recon-acl", "acl" => "everyone"},
+        );
+        let err = acls
+            .create(&bad, &meta("aws_s3_bucket_acl.bad"))
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("canned ACL"), "{err}");
+        // Destroying it leaves the bucket's ACL (as Terraform does); a gone bucket reads as gone.
+        acls.delete(&updated).await.unwrap();
+        clients
+            .s3
+            .delete_bucket()
+            .bucket("recon-acl")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(acls.read(&[updated]).await.unwrap(), vec![None]);
     });
 }

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The share of cases that must validate and plan.
-/// The issue asks for 85%; this floor is what recon reaches today (see the README).
-const MIN_PLANNED: f64 = 0.60;
+/// The issue asks for 85%; this floor is what recon reaches today (105 of 146, see the README).
+const MIN_PLANNED: f64 = 0.71;
 
 /// Cases run in this many threads, each against its own moto.
 const WORKERS: usize = 2;
@@ -30,12 +30,21 @@ fn corpus_dir() -> PathBuf {
     common::repo_root().join("tests/corpus")
 }
 
+/// Comma-separated case names to run alone (while working on them); the
+/// share is then not checked.
+fn only() -> Option<Vec<String>> {
+    let only = std::env::var("RECON_CORPUS_ONLY").ok()?;
+    Some(only.split(',').map(|s| s.trim().to_string()).collect())
+}
+
 fn cases() -> Vec<String> {
+    let only = only();
     let mut names: Vec<String> = std::fs::read_dir(corpus_dir())
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| only.as_ref().is_none_or(|o| o.contains(n)))
         .collect();
     names.sort();
     names
@@ -177,7 +186,7 @@ fn corpus_validates_plans_and_applied_cases_converge() {
     let to_apply = apply_list();
     for name in &to_apply {
         assert!(
-            names.contains(name),
+            only().is_some() || names.contains(name),
             "APPLY names {name}, which is not a case"
         );
     }
@@ -213,7 +222,7 @@ fn corpus_validates_plans_and_applied_cases_converge() {
     let planned = outcomes.iter().filter(|o| o.validate && o.plan).count();
     let share = planned as f64 / outcomes.len() as f64;
     assert!(
-        share >= MIN_PLANNED,
+        only().is_some() || share >= MIN_PLANNED,
         "{planned} of {} cases validate and plan ({:.1}%), below {:.0}%",
         outcomes.len(),
         share * 100.0,

@@ -1024,6 +1024,35 @@ fn kms_keys() {
   })
 }"#,
         ),
+        // The standalone policy type is judged alike.
+        (
+            "kms_key_no_public_principal",
+            "aws_kms_key_policy.p",
+            Fail,
+            r#"resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}
+resource "aws_kms_key_policy" "p" {
+  key_id = aws_kms_key.k.id
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "kms:Decrypt", Resource = "*" }]
+  })
+}"#,
+        ),
+        (
+            "kms_key_no_public_principal",
+            "aws_kms_key_policy.p",
+            Pass,
+            r#"resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}
+resource "aws_kms_key_policy" "p" {
+  key_id = aws_kms_key.k.id
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { AWS = "arn:aws:iam::123456789012:root" }, Action = "kms:*", Resource = "*" }]
+  })
+}"#,
+        ),
         (
             "kms_key_no_public_principal",
             KEY,

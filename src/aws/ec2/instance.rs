@@ -4,8 +4,8 @@ use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::shared::{
     created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
-    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification,
-    update_tags,
+    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
+    tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
@@ -26,7 +26,7 @@ use aws_sdk_ec2::types::{
     InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, MonitoringState,
     Placement, Reservation, ResourceType as Ec2ResourceType, RunInstancesMonitoringEnabled,
-    SecureBlobAttributeValue, Volume, VolumeType,
+    SecureBlobAttributeValue, Tenancy, Volume, VolumeType,
 };
 use base64::Engine;
 use std::collections::{BTreeSet, HashMap};
@@ -92,6 +92,9 @@ pub static SCHEMA: Schema = Schema {
         Attribute::required("ami", Type::String).force_new(),
         Attribute::required("instance_type", Type::String),
         Attribute::optional_computed("availability_zone", Type::String).force_new(),
+        // default | dedicated | host (tenancy) and a host resource group to place it in.
+        Attribute::optional_computed("tenancy", Type::String).force_new(),
+        Attribute::optional("host_resource_group_arn", Type::String).force_new(),
         Attribute::optional_computed("subnet_id", Type::String).force_new(),
         Attribute::optional_computed("vpc_security_group_ids", Type::Set(&Type::String)),
         Attribute::optional_computed("associate_public_ip_address", Type::Bool).force_new(),
@@ -105,8 +108,11 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional_computed("ebs_optimized", Type::Bool),
         Attribute::optional_computed("disable_api_termination", Type::Bool),
         TAGS,
+        // Tags of the volumes made at launch (read from the root volume); when set,
+        // changed on every volume of the instance's block devices.
+        Attribute::optional("volume_tags", Type::Map(&Type::String)),
         Attribute::computed("instance_state", Type::String),
-        Attribute::computed("private_ip", Type::String),
+        Attribute::optional_computed("private_ip", Type::String).force_new(),
         Attribute::computed("public_ip", Type::String),
         Attribute::computed("private_dns", Type::String),
         Attribute::computed("public_dns", Type::String),
@@ -178,10 +184,10 @@ impl ResourceType for Instance {
                     .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             )
             .tag_specifications(tag_specification(Ec2ResourceType::Instance, planned, meta))
-            // Volumes carry recon's tags only: the user's tags belong to the instance.
+            // Volumes carry recon's tags and volume_tags: the instance's tags are its own.
             .tag_specifications(tag_specification(
                 Ec2ResourceType::Volume,
-                &Object::new(),
+                &volume_tags(planned),
                 meta,
             ));
 
@@ -204,8 +210,17 @@ impl ResourceType for Instance {
         if let Some(options) = known_block(planned, "metadata_options") {
             req = req.metadata_options(metadata_request(options));
         }
-        if let Some(az) = known_str(planned, "availability_zone") {
-            req = req.placement(Placement::builder().availability_zone(az).build());
+        let az = known_str(planned, "availability_zone");
+        let tenancy = known_str(planned, "tenancy");
+        let host_group = known_str(planned, "host_resource_group_arn");
+        if az.is_some() || tenancy.is_some() || host_group.is_some() {
+            req = req.placement(
+                Placement::builder()
+                    .set_availability_zone(az.map(str::to_string))
+                    .set_tenancy(tenancy.map(Tenancy::from))
+                    .set_host_resource_group_arn(host_group.map(str::to_string))
+                    .build(),
+            );
         }
         if let Some(key) = known_str(planned, "key_name") {
             req = req.key_name(key);
@@ -230,6 +245,7 @@ impl ResourceType for Instance {
             );
         }
         let subnet = known_str(planned, "subnet_id").map(str::to_string);
+        let private_ip = known_str(planned, "private_ip").map(str::to_string);
         let groups = planned.strings("vpc_security_group_ids");
         let groups = (!groups.is_empty()).then_some(groups);
         // A public IP choice can only be made on the primary network interface.
@@ -239,12 +255,16 @@ impl ResourceType for Instance {
                     .device_index(0)
                     .set_subnet_id(subnet)
                     .set_groups(groups)
+                    .set_private_ip_address(private_ip)
                     .associate_public_ip_address(public)
                     .delete_on_termination(true)
                     .build(),
             );
         } else {
-            req = req.set_subnet_id(subnet).set_security_group_ids(groups);
+            req = req
+                .set_subnet_id(subnet)
+                .set_security_group_ids(groups)
+                .set_private_ip_address(private_ip);
         }
 
         let out = req.send().await.map_err(sdk_error)?;
@@ -449,6 +469,17 @@ impl ResourceType for Instance {
             self.update_root(id, old, new).await?;
         }
         update_tags(&self.client, id, prior, planned).await?;
+        if manages_volume_tags(planned) {
+            let (old, new) = (volume_tags(prior), volume_tags(planned));
+            let blocks = ["root_block_device", "ebs_block_device"].map(|b| prior.list(b));
+            let volumes = blocks
+                .iter()
+                .flat_map(|l| l.iter())
+                .filter_map(|b| b.get("volume_id").as_str());
+            for volume in volumes {
+                update_tags(&self.client, volume, &old, &new).await?;
+            }
+        }
 
         let mut basis = partial_state(planned, id);
         if planned
@@ -1067,6 +1098,18 @@ struct Extra {
     user_data: Value,
 }
 
+fn manages_volume_tags(local: &Object) -> bool {
+    matches!(local.get("volume_tags"), Some(Value::Object(_)))
+}
+
+/// `volume_tags` as an object whose `tags` the tag helpers read.
+fn volume_tags(local: &Object) -> Object {
+    match local.get("volume_tags") {
+        Some(tags @ Value::Object(_)) => crate::object! {"tags" => tags.clone()},
+        _ => Object::new(),
+    }
+}
+
 /// What a read has gathered besides the instances themselves.
 struct View<'a> {
     volumes: &'a HashMap<String, Volume>,
@@ -1129,6 +1172,15 @@ impl View<'_> {
             .into_iter()
             .collect();
         let (root, ebs) = self.blocks(i, prior);
+        // Read only when configured: else the volumes' tags are not this resource's.
+        let volume_tags = match manages_volume_tags(prior) {
+            true => root
+                .as_ref()
+                .and_then(|r| r.str("volume_id"))
+                .and_then(|v| self.volumes.get(v))
+                .map_or(Value::Null, |v| state_tags(v.tags())),
+            false => Value::Null,
+        };
 
         crate::object! {
             "id" => id,
@@ -1136,6 +1188,14 @@ impl View<'_> {
             "ami" => i.image_id(),
             "instance_type" => i.instance_type().map(|t| t.as_str()),
             "availability_zone" => i.placement().and_then(|p| p.availability_zone()),
+            "tenancy" => i.placement().and_then(|p| p.tenancy()).map(|t| t.as_str()),
+            // moto never reports the group: then the one it was launched with.
+            "host_resource_group_arn" => i
+                .placement()
+                .and_then(|p| p.host_resource_group_arn())
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .or_else(|| prior.str("host_resource_group_arn").map(str::to_string)),
             "subnet_id" => i.subnet_id().filter(|s| !s.is_empty()),
             "vpc_security_group_ids" => groups,
             "associate_public_ip_address" => has_public,
@@ -1147,6 +1207,7 @@ impl View<'_> {
             "ebs_optimized" => i.ebs_optimized(),
             "disable_api_termination" => written.protection,
             "tags" => tags::user_tags(i.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
+            "volume_tags" => volume_tags,
             "instance_state" => i.state().and_then(|s| s.name()).map(|s| s.as_str()),
             "private_ip" => i.private_ip_address().filter(|s| !s.is_empty()),
             "public_ip" => public_ip,

@@ -20,6 +20,7 @@ pub mod security_group_rule_egress;
 pub mod security_group_rule_ingress;
 pub mod subnet;
 pub mod vpc;
+pub mod vpc_ipv4_cidr_block_association;
 
 // compute: modules
 pub mod ebs_volume;
@@ -29,6 +30,8 @@ pub mod volume_attachment;
 // data sources: modules
 pub mod ami;
 pub mod availability_zones;
+pub mod subnet_data;
+pub mod vpc_data;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
@@ -44,6 +47,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(route_table::RouteTable::new(clients)),
         Arc::new(route::Route::new(clients)),
         Arc::new(route_table_association::RouteTableAssociation::new(clients)),
+        Arc::new(vpc_ipv4_cidr_block_association::VpcIpv4CidrBlockAssociation::new(clients)),
         // compute: registrations
         Arc::new(instance::Instance::new(clients)),
         Arc::new(ebs_volume::EbsVolume::new(clients)),
@@ -57,5 +61,8 @@ pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
         // data sources: registrations
         Arc::new(ami::Ami::new(clients)),
         Arc::new(availability_zones::AvailabilityZones::new(clients)),
+        Arc::new(vpc_data::VpcData::new(clients)),
+        Arc::new(subnet_data::Subnets::new(clients)),
+        Arc::new(subnet_data::SubnetData::new(clients)),
     ]
 }

@@ -139,7 +139,7 @@ async fn set_map_public_ip(
     Ok(())
 }
 
-fn to_state(subnet: &AwsSubnet) -> Object {
+pub(super) fn to_state(subnet: &AwsSubnet) -> Object {
     object! {
         "id" => opt_str(subnet.subnet_id()),
         "arn" => opt_str(subnet.subnet_arn()),

@@ -16,7 +16,8 @@ use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, NetworkAcl, ResourceType as Ec2Resource, RouteTable, SecurityGroup,
-    Tenancy, Vpc as AwsVpc, VpcAttributeName, VpcState, VpcTenancy,
+    Tenancy, Vpc as AwsVpc, VpcAttributeName, VpcCidrBlockStateCode, VpcIpv6CidrBlockAssociation,
+    VpcState, VpcTenancy,
 };
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -40,6 +41,11 @@ pub static SCHEMA: Schema = Schema {
         Attribute::computed("default_network_acl_id", Type::String),
         Attribute::computed("dhcp_options_id", Type::String),
         Attribute::computed("owner_id", Type::String),
+        // An IPv6 /56 from Amazon's pool (IPAM pools are not supported).
+        Attribute::optional("assign_generated_ipv6_cidr_block", Type::Bool)
+            .default(Default::Bool(false)),
+        Attribute::computed("ipv6_cidr_block", Type::String),
+        Attribute::computed("ipv6_association_id", Type::String),
         TAGS,
     ],
     blocks: &[],
@@ -84,6 +90,11 @@ impl ResourceType for Vpc {
                 planned.str("instance_tenancy").unwrap_or("default"),
             ))
             .tag_specifications(tag_specification(Ec2Resource::Vpc, planned, meta))
+            .set_amazon_provided_ipv6_cidr_block(
+                planned
+                    .bool("assign_generated_ipv6_cidr_block")
+                    .filter(|&assign| assign),
+            )
             .send()
             .await
             .map_err(sdk_error)?;
@@ -94,7 +105,11 @@ impl ResourceType for Vpc {
             .to_string();
         let partial = object! {"id" => id.clone()};
 
-        let available = |v: &AwsVpc| v.state() == Some(&VpcState::Available);
+        let ipv6 = planned.bool("assign_generated_ipv6_cidr_block") == Some(true);
+        // The IPv6 block is associated a moment after the VPC is available.
+        let available = |v: &AwsVpc| {
+            v.state() == Some(&VpcState::Available) && (!ipv6 || ipv6_block(v).is_some())
+        };
         wait_ready(&self.client, &id, "to become available", available)
             .await
             .map_err(|e| e.with_partial(partial.clone()))?;
@@ -168,6 +183,9 @@ impl ResourceType for Vpc {
         if support == Some(false) {
             modify_dns(&self.client, id, VpcAttributeName::EnableDnsSupport, false).await?;
         }
+        if changed(prior, planned, "assign_generated_ipv6_cidr_block") {
+            self.change_ipv6(id, prior, planned).await?;
+        }
         update_tags(&self.client, id, prior, planned).await?;
         self.read_back(id).await
     }
@@ -183,6 +201,31 @@ impl ResourceType for Vpc {
 }
 
 impl Vpc {
+    /// Associates an Amazon-provided IPv6 block, or disassociates the one there is,
+    /// and waits until AWS has done it.
+    async fn change_ipv6(&self, id: &str, prior: &Object, planned: &Object) -> ProviderResult<()> {
+        let assign = planned.bool("assign_generated_ipv6_cidr_block") == Some(true);
+        if assign {
+            self.client
+                .associate_vpc_cidr_block()
+                .vpc_id(id)
+                .amazon_provided_ipv6_cidr_block(true)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        } else if let Some(association) = prior.str("ipv6_association_id") {
+            self.client
+                .disassociate_vpc_cidr_block()
+                .association_id(association)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        let done = |v: &AwsVpc| ipv6_block(v).is_some() == assign;
+        wait_ready(&self.client, id, "to change its IPv6 block", done).await?;
+        Ok(())
+    }
+
     /// Unlike other EC2 types, a VPC's state takes more calls than its describe.
     async fn read_back(&self, id: &str) -> ProviderResult<Object> {
         self.read_ids(&[id.to_string()])
@@ -192,7 +235,7 @@ impl Vpc {
     }
 
     /// Full states of the VPCs that exist, by id.
-    async fn read_ids(&self, ids: &[String]) -> ProviderResult<HashMap<String, Object>> {
+    pub(super) async fn read_ids(&self, ids: &[String]) -> ProviderResult<HashMap<String, Object>> {
         let vpcs = find::<AwsVpc>(&self.client, ids).await?;
         if vpcs.is_empty() {
             return Ok(HashMap::new());
@@ -212,6 +255,7 @@ impl Vpc {
             };
             let owner = vpc.owner_id().unwrap_or_default();
             let main_table = Value::from(main_tables.get(&id).cloned());
+            let ipv6 = ipv6_block(&vpc);
             let state = object! {
                 "id" => id.clone(),
                 "arn" => ec2_arn(&self.region, owner, &format!("vpc/{id}")),
@@ -225,12 +269,23 @@ impl Vpc {
                 "default_network_acl_id" => default_acls.get(&id).cloned(),
                 "dhcp_options_id" => vpc.dhcp_options_id().map(str::to_string),
                 "owner_id" => vpc.owner_id().map(str::to_string),
+                "assign_generated_ipv6_cidr_block" => ipv6.is_some(),
+                "ipv6_cidr_block" => ipv6.and_then(|b| b.ipv6_cidr_block()).map(str::to_string),
+                "ipv6_association_id" => ipv6.and_then(|b| b.association_id()).map(str::to_string),
                 "tags" => state_tags(vpc.tags()),
             };
             states.insert(id, state);
         }
         Ok(states)
     }
+}
+
+/// The VPC's associated IPv6 block (one a VPC gets from Amazon's pool, or none).
+fn ipv6_block(vpc: &AwsVpc) -> Option<&VpcIpv6CidrBlockAssociation> {
+    vpc.ipv6_cidr_block_association_set().iter().find(|b| {
+        b.ipv6_cidr_block_state().and_then(|s| s.state())
+            == Some(&VpcCidrBlockStateCode::Associated)
+    })
 }
 
 async fn modify_dns(

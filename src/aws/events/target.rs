@@ -5,12 +5,12 @@ use crate::aws::error::is_not_found;
 use crate::aws::shared::{name_is_known, not_ours, unique_suffix};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
+    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
+    ResourceType, Schema, Type, ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
-use aws_sdk_eventbridge::types::Target;
+use aws_sdk_eventbridge::types::{InputTransformer, Target};
 use std::collections::HashMap;
 
 use super::rule::DEFAULT_BUS;
@@ -29,8 +29,17 @@ pub static SCHEMA: Schema = Schema {
             .default(Default::Str(DEFAULT_BUS))
             .force_new(),
     ],
-    blocks: &[],
+    blocks: &[BlockType::new(
+        TRANSFORMER,
+        Nesting::Single,
+        &[
+            Attribute::optional("input_paths", Type::Map(&Type::String)),
+            Attribute::required("input_template", Type::String),
+        ],
+    )],
 };
+
+const TRANSFORMER: &str = "input_transformer";
 
 /// Target ids recon makes up start with this, like Terraform's "terraform-".
 const DEFAULT_PREFIX: &str = "recon-";
@@ -202,6 +211,7 @@ impl EventTarget {
             .set_input(obj.str("input").map(str::to_string))
             .set_input_path(obj.str("input_path").map(str::to_string))
             .set_role_arn(obj.str("role_arn").map(str::to_string))
+            .set_input_transformer(obj.block(TRANSFORMER).map(input_transformer).transpose()?)
             .build()
             .map_err(|e| ProviderError::new(format!("invalid EventBridge target: {e}")))?;
         let out = self
@@ -309,7 +319,7 @@ fn with_target_id(planned: &Object, meta: &Meta) -> Object {
 
 /// True when `existing` sends where and what `planned` asks for.
 fn same_target(existing: &Object, planned: &Object) -> bool {
-    ["arn", "input", "input_path", "role_arn"]
+    ["arn", "input", "input_path", "role_arn", TRANSFORMER]
         .iter()
         .all(|k| existing.get(*k) == Some(planned.get(*k).unwrap_or(&Value::Null)))
 }
@@ -322,6 +332,15 @@ fn import_id(obj: &Object) -> String {
         bus if bus == DEFAULT_BUS => format!("{rule}/{target}"),
         bus => format!("{bus}/{rule}/{target}"),
     }
+}
+
+fn input_transformer(block: &Object) -> ProviderResult<InputTransformer> {
+    let paths = block.string_map("input_paths");
+    InputTransformer::builder()
+        .set_input_paths_map((!paths.is_empty()).then(|| paths.into_iter().collect()))
+        .input_template(block.str("input_template").unwrap_or_default())
+        .build()
+        .map_err(|e| ProviderError::new(format!("invalid input_transformer: {e}")))
 }
 
 fn non_empty(s: Option<&str>) -> Value {
@@ -341,6 +360,32 @@ fn to_state(target: &Target, prior: &Object) -> Object {
         "role_arn" => non_empty(target.role_arn()),
         "event_bus_name" => bus_name(prior),
     };
+    let transformer = target.input_transformer().map(|t| {
+        let paths: Object = t
+            .input_paths_map()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect();
+        // An empty map and none are the same to EventBridge.
+        let paths = match paths.is_empty() {
+            true => prior
+                .block(TRANSFORMER)
+                .and_then(|b| b.get("input_paths"))
+                .filter(|p| p.as_object().is_some_and(|o| o.is_empty()))
+                .cloned()
+                .unwrap_or(Value::Null),
+            false => Value::Object(paths),
+        };
+        Value::Object(crate::object! {
+            "input_paths" => paths,
+            "input_template" => t.input_template(),
+        })
+    });
+    state.insert(
+        TRANSFORMER.into(),
+        Value::List(transformer.into_iter().collect()),
+    );
     state.insert("id".into(), Value::from(target_id_of(&state)));
     state
 }

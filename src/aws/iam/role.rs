@@ -42,6 +42,7 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional("path", Type::String)
             .default(Default::Str("/"))
             .force_new(),
+        Attribute::optional("permissions_boundary", Type::String),
         TAGS,
         Attribute::computed("unique_id", Type::String),
     ],
@@ -88,6 +89,7 @@ impl ResourceType for IamRole {
                 .path(planned.str("path").unwrap_or("/"))
                 .set_description(planned.str("description").map(str::to_string))
                 .set_max_session_duration(max_session)
+                .set_permissions_boundary(planned.str("permissions_boundary").map(str::to_string))
                 .set_tags(Some(role_tags.clone()))
                 .send()
                 .await
@@ -205,6 +207,29 @@ impl ResourceType for IamRole {
         // Removing the argument leaves the attachments, as Terraform does.
         if manages_attachments(planned) && old != new {
             self.attach(name, &new, &old).await?;
+        }
+        let boundary = planned.str("permissions_boundary");
+        if prior.str("permissions_boundary") != boundary {
+            let result = match boundary {
+                Some(arn) => self
+                    .client
+                    .put_role_permissions_boundary()
+                    .role_name(name)
+                    .permissions_boundary(arn)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error),
+                None => self
+                    .client
+                    .delete_role_permissions_boundary()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(sdk_error),
+            };
+            result?;
         }
         let role = find_role(&self.client, name).await?.ok_or_else(|| {
             ProviderError::new(format!("IAM role {name} disappeared during update"))
@@ -403,6 +428,10 @@ fn to_state(role: &AwsRole, local: &Object, attached: &[String]) -> Object {
         "name" => name,
         "name_prefix" => name_prefix_for(name, local),
         "path" => role.path(),
+        "permissions_boundary" => role
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
         "tags" => state_tags(role.tags()),
         "unique_id" => role.role_id(),
     }

@@ -29,6 +29,8 @@ pub static SCHEMA: Schema = Schema {
             .default(Default::Str("SYMMETRIC_DEFAULT"))
             .force_new(),
         Attribute::optional("enable_key_rotation", Type::Bool).default(Default::Bool(false)),
+        // Days between rotations (90 to 2560; AWS's default 365), with rotation on.
+        Attribute::optional_computed("rotation_period_in_days", Type::Number),
         // Write-only: AWS applies 30 days when unset, as Terraform leaves it.
         Attribute::optional("deletion_window_in_days", Type::Number),
         // Write-only: passed to CreateKey and PutKeyPolicy.
@@ -44,7 +46,7 @@ pub static SCHEMA: Schema = Schema {
 };
 
 /// KMS keeps one key policy per key, always under this name.
-const POLICY_NAME: &str = "default";
+pub(super) const POLICY_NAME: &str = "default";
 const DELETE_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct KmsKey {
@@ -108,7 +110,8 @@ impl ResourceType for KmsKey {
         // Settings CreateKey cannot take.
         let steps = async {
             if planned.bool("enable_key_rotation") == Some(true) {
-                self.set_rotation(&key_id, true).await?;
+                self.set_rotation(&key_id, true, rotation_period(planned)?)
+                    .await?;
             }
             if planned.bool("is_enabled") == Some(false) {
                 self.set_enabled(&key_id, false).await?;
@@ -199,8 +202,15 @@ impl ResourceType for KmsKey {
         if enable == Some(true) {
             self.set_enabled(id, true).await?;
         }
-        if let Some(rotation) = changed_bool(prior, planned, "enable_key_rotation") {
-            self.set_rotation(id, rotation).await?;
+        let period = rotation_period(planned)?;
+        let rotation = changed_bool(prior, planned, "enable_key_rotation");
+        let new_period =
+            period.is_some() && prior.i64("rotation_period_in_days") != period.map(i64::from);
+        if let Some(rotation) = rotation {
+            self.set_rotation(id, rotation, period).await?;
+        } else if new_period && planned.bool("enable_key_rotation") == Some(true) {
+            // EnableKeyRotation on a rotating key changes its period.
+            self.set_rotation(id, true, period).await?;
         }
         if let Some(description) = planned.str("description") {
             if prior.str("description") != Some(description) {
@@ -292,12 +302,12 @@ impl KmsKey {
                 .send()
                 .await
             {
-                Ok(out) => Ok(out.key_rotation_enabled()),
+                Ok(out) => Ok((out.key_rotation_enabled(), out.rotation_period_in_days())),
                 Err(err) => {
                     let err = sdk_error(err);
                     // Asymmetric and HMAC keys have no rotation to report.
                     if err.code.as_deref() == Some("UnsupportedOperationException") {
-                        Ok(false)
+                        Ok((false, None))
                     } else {
                         Err(err)
                     }
@@ -324,11 +334,17 @@ impl KmsKey {
         Ok(Some(to_state(&metadata, rotation, policy, key_tags, prior)))
     }
 
-    async fn set_rotation(&self, id: &str, enabled: bool) -> ProviderResult<()> {
+    async fn set_rotation(
+        &self,
+        id: &str,
+        enabled: bool,
+        period: Option<i32>,
+    ) -> ProviderResult<()> {
         if enabled {
             self.client
                 .enable_key_rotation()
                 .key_id(id)
+                .set_rotation_period_in_days(period)
                 .send()
                 .await
                 .map_err(sdk_error)?;
@@ -365,7 +381,7 @@ impl KmsKey {
 
 /// DescribeKey; None when the key does not exist or is scheduled for deletion (as
 /// Terraform, a key pending deletion counts as gone).
-async fn find_key(
+pub(super) async fn find_key(
     client: &aws_sdk_kms::Client,
     id: &str,
 ) -> ProviderResult<Option<aws_sdk_kms::types::KeyMetadata>> {
@@ -477,9 +493,35 @@ fn partial_state(planned: &Object, key_id: &str, arn: Option<&str>) -> Object {
     state
 }
 
+/// The configured period, checked as KMS would.
+fn rotation_period(planned: &Object) -> ProviderResult<Option<i32>> {
+    let Some(days) = planned.i64("rotation_period_in_days") else {
+        return Ok(None);
+    };
+    match i32::try_from(days).ok().filter(|d| (90..=2560).contains(d)) {
+        Some(d) => Ok(Some(d)),
+        None => Err(ProviderError::new(format!(
+            "aws_kms_key: rotation_period_in_days must be between 90 and 2560, got {days}"
+        ))),
+    }
+}
+
+/// The period AWS reports for a rotating key; when it reports none (moto never
+/// does), the one known before; none for a key that does not rotate.
+fn rotation_period_state(rotation: bool, period: Option<i32>, prior: &Object) -> Value {
+    match (rotation, period) {
+        (false, _) => Value::Null,
+        (true, Some(days)) => Value::from(days),
+        (true, None) => match prior.get("rotation_period_in_days") {
+            Some(Value::Number(n)) => Value::Number(*n),
+            _ => Value::Null,
+        },
+    }
+}
+
 fn to_state(
     metadata: &aws_sdk_kms::types::KeyMetadata,
-    rotation: bool,
+    (rotation, period): (bool, Option<i32>),
     policy: Option<String>,
     key_tags: Vec<(String, String)>,
     prior: &Object,
@@ -499,6 +541,7 @@ fn to_state(
         "key_usage" => metadata.key_usage().map(|u| u.as_str()),
         "customer_master_key_spec" => metadata.key_spec().map(|s| s.as_str()),
         "enable_key_rotation" => rotation,
+        "rotation_period_in_days" => rotation_period_state(rotation, period, prior),
         "deletion_window_in_days" => write_only("deletion_window_in_days"),
         "bypass_policy_lockout_safety_check" => bypass,
         "policy" => policy,

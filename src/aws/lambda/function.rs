@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, DeadLetterConfig, Environment, FunctionCode, FunctionConfiguration,
-    LastUpdateStatus, Runtime, State, TracingConfig, TracingMode, VpcConfig,
+    Architecture, DeadLetterConfig, Environment, EphemeralStorage, FunctionCode,
+    FunctionConfiguration, LastUpdateStatus, Runtime, State, TracingConfig, TracingMode, VpcConfig,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -60,6 +60,13 @@ pub static SCHEMA: Schema = Schema {
             "tracing_config",
             Nesting::Single,
             &[Attribute::required("mode", Type::String)],
+        )
+        .computed_when_absent(),
+        // AWS always reports a size (512 MB by default).
+        BlockType::new(
+            "ephemeral_storage",
+            Nesting::Single,
+            &[Attribute::required("size", Type::Number)],
         )
         .computed_when_absent(),
         BlockType::new(
@@ -136,6 +143,7 @@ impl ResourceType for LambdaFunction {
             .set_architectures(architectures(planned))
             .set_environment(planned.block("environment").map(environment))
             .set_tracing_config(planned.block("tracing_config").map(tracing_config))
+            .set_ephemeral_storage(planned.block("ephemeral_storage").map(ephemeral_storage))
             .set_dead_letter_config(planned.block("dead_letter_config").map(dead_letter))
             .set_vpc_config(planned.block("vpc_config").map(vpc_config))
             .set_tags(Some(recon_tags));
@@ -352,6 +360,12 @@ impl LambdaFunction {
                 any = true;
             }
         }
+        if changed(prior, planned, "ephemeral_storage") {
+            if let Some(block) = planned.block("ephemeral_storage") {
+                request = request.ephemeral_storage(ephemeral_storage(block));
+                any = true;
+            }
+        }
         if changed(prior, planned, "dead_letter_config") {
             request = request.dead_letter_config(match planned.block("dead_letter_config") {
                 Some(block) => dead_letter(block),
@@ -549,6 +563,14 @@ fn tracing_config(block: &Object) -> TracingConfig {
         .build()
 }
 
+fn ephemeral_storage(block: &Object) -> EphemeralStorage {
+    // The size is required; a value outside 512..=10240 is AWS's to refuse.
+    EphemeralStorage::builder()
+        .size(block.i64("size").unwrap_or(512) as i32)
+        .build()
+        .expect("size is set")
+}
+
 fn dead_letter(block: &Object) -> DeadLetterConfig {
     DeadLetterConfig::builder()
         .set_target_arn(block.str("target_arn").map(str::to_string))
@@ -679,6 +701,11 @@ fn to_state(out: &GetFunctionOutput, prior: &Object) -> Option<Object> {
         Value::List(vec![Value::Object(
             crate::object! { "mode" => tracing_mode },
         )]),
+    );
+    let storage = config.ephemeral_storage().map_or(512, |e| e.size());
+    state.insert(
+        "ephemeral_storage".into(),
+        Value::List(vec![Value::Object(crate::object! { "size" => storage })]),
     );
     state.insert("dead_letter_config".into(), Value::List(dead_letter));
     state.insert("vpc_config".into(), Value::List(vpc));

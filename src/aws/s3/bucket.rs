@@ -1,5 +1,8 @@
 //! aws_s3_bucket: an S3 bucket, its tags, and emptying it on delete when asked to.
 
+use super::bucket_server_side_encryption_configuration::{self as sse, Encryption};
+use super::bucket_versioning::Versioning;
+use super::config::BucketSetting;
 use super::shared::{has_code, retry_new_bucket, NO_SUCH_BUCKET};
 use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, unique_suffix, UNIQUE_SUFFIX_LEN,
@@ -8,13 +11,14 @@ use crate::aws::sts::region::partition_of;
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
-    Attribute, Created, DataLoss, Default, ErrorKind, LossContext, Meta, ProviderError,
-    ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, BlockType, Created, DataLoss, Default, ErrorKind, LossContext, Meta, Nesting,
+    ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+    BucketCannedAcl, BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
+    Tag, Tagging,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -33,9 +37,47 @@ pub static SCHEMA: Schema = Schema {
         Attribute::computed("hosted_zone_id", Type::String),
         Attribute::computed("region", Type::String),
         TAGS,
+        // AWS provider v3's inline settings (see `Inline`): a canned ACL.
+        Attribute::optional("acl", Type::String),
     ],
-    blocks: &[],
+    blocks: &[
+        BlockType::new(
+            VERSIONING,
+            Nesting::Single,
+            &[
+                Attribute::optional("enabled", Type::Bool).default(Default::Bool(false)),
+                Attribute::optional("mfa_delete", Type::Bool).default(Default::Bool(false)),
+            ],
+        ),
+        BlockType::new(SSE, Nesting::Single, &[]).with_blocks(&[BlockType::new(
+            "rule",
+            Nesting::Single,
+            &[Attribute::optional("bucket_key_enabled", Type::Bool)],
+        )
+        .with_blocks(&[BlockType::new(
+            "apply_server_side_encryption_by_default",
+            Nesting::Single,
+            &[
+                Attribute::required("sse_algorithm", Type::String),
+                Attribute::optional("kms_master_key_id", Type::String),
+            ],
+        )])]),
+    ],
 };
+
+const VERSIONING: &str = "versioning";
+const SSE: &str = "server_side_encryption_configuration";
+/// The canned ACLs CreateBucket and PutBucketAcl take.
+const CANNED_ACLS: &[&str] = &[
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+    "log-delivery-write",
+];
 
 /// Prefix of generated names when neither `bucket` nor `bucket_prefix` is set.
 const DEFAULT_PREFIX: &str = "recon-";
@@ -87,6 +129,10 @@ pub struct S3Bucket {
     /// For the create call alone: never retried by the SDK (see `Clients::once`).
     once: aws_sdk_s3::Client,
     region: String,
+    /// The calls of the standalone versioning and encryption types, reused for
+    /// the inline blocks.
+    versioning: Versioning,
+    encryption: Encryption,
 }
 
 impl S3Bucket {
@@ -95,6 +141,8 @@ impl S3Bucket {
             client: clients.s3.clone(),
             once: clients.once().s3.clone(),
             region: clients.region.clone(),
+            versioning: Versioning::new(clients),
+            encryption: Encryption::new(clients),
         }
     }
 }
@@ -107,6 +155,7 @@ impl ResourceType for S3Bucket {
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let name = bucket_name(planned, meta)?;
+        check_inline(planned)?;
         let what = format!("bucket \"{name}\"");
         // In us-east-1 CreateBucket succeeds on a bucket we already own: look first,
         // so that only one an earlier attempt of this create made is adopted.
@@ -117,7 +166,11 @@ impl ResourceType for S3Bucket {
             }
             Created::Absent | Created::Unknowable => {}
         }
-        let mut request = self.once.create_bucket().bucket(&name);
+        let mut request = self
+            .once
+            .create_bucket()
+            .bucket(&name)
+            .set_acl(planned.str("acl").map(BucketCannedAcl::from));
         // us-east-1 is the default location and must not be named.
         if self.region != "us-east-1" {
             request = request.create_bucket_configuration(
@@ -155,6 +208,7 @@ impl ResourceType for S3Bucket {
             let wanted = tags::with_recon_tags(planned, meta);
             retry_new_bucket(|| put_tags(&self.client, &name, &wanted)).await?;
             wait_bucket_exists(&self.client, &name).await?;
+            self.put_inline(&name, None, planned).await?;
             self.read_one(&name, planned).await
         };
         created(steps.await, partial, format_args!("bucket \"{name}\""))
@@ -217,6 +271,8 @@ impl ResourceType for S3Bucket {
             // S3 replaces the whole tag set at once.
             put_tags(&self.client, name, &tags::with_recon_tags(planned, meta)).await?;
         }
+        check_inline(planned)?;
+        self.put_inline(name, Some(prior), planned).await?;
         // force_destroy lives in state only.
         self.read_one(name, planned).await?.ok_or_else(|| {
             ProviderError::new(format!("bucket \"{name}\" disappeared during update"))
@@ -356,8 +412,185 @@ impl S3Bucket {
             Err(err) if has_code(&err, &[NO_SUCH_BUCKET]) => return Ok(None),
             Err(err) => return Err(err),
         };
-        Ok(Some(to_state(name, &region, bucket_tags, prior)))
+        let mut state = to_state(name, &region, bucket_tags, prior);
+        match self.read_inline(name, prior).await {
+            Ok(inline) => state.extend(inline),
+            Err(err) if has_code(&err, &[NO_SUCH_BUCKET]) => return Ok(None),
+            Err(err) => return Err(err),
+        }
+        Ok(Some(state))
     }
+
+    /// Sends the inline settings (`acl`, `versioning`, `server_side_encryption_configuration`)
+    /// that differ from `prior` (None on create, where CreateBucket set the ACL).
+    /// A block taken out of the configuration is left as it is in AWS and no longer
+    /// managed, as Terraform's Optional+Computed blocks are: the way to move to the
+    /// standalone types without a gap.
+    async fn put_inline(
+        &self,
+        name: &str,
+        prior: Option<&Object>,
+        planned: &Object,
+    ) -> ProviderResult<()> {
+        let acl = planned.str("acl");
+        if let (Some(acl), Some(prior)) = (acl, prior) {
+            if prior.str("acl") != Some(acl) {
+                self.client
+                    .put_bucket_acl()
+                    .bucket(name)
+                    .acl(BucketCannedAcl::from(acl))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+        }
+        let was = |block: &str| prior.and_then(|p| p.block(block)).cloned();
+        if let Some(versioning) = planned.block(VERSIONING) {
+            let enabled = versioning.bool("enabled") == Some(true);
+            let before = was(VERSIONING).and_then(|v| v.bool("enabled")) == Some(true);
+            // A bucket never versioned stays so when the block says enabled = false.
+            if enabled != before {
+                let status = if enabled { "Enabled" } else { "Suspended" };
+                let wanted = crate::object! {
+                    "versioning_configuration" => vec![Value::Object(crate::object! {"status" => status})],
+                };
+                self.versioning.put(name, &wanted).await?;
+            }
+        }
+        if let Some(encryption) = planned.block(SSE) {
+            if was(SSE).as_ref() != Some(encryption) {
+                let wanted = crate::object! {"rule" => encryption.list("rule").to_vec()};
+                retry_new_bucket(|| self.encryption.put(name, &wanted)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The inline settings as AWS has them, for those `prior` manages; the others
+    /// are null or empty.
+    async fn read_inline(&self, name: &str, prior: &Object) -> ProviderResult<Object> {
+        let acl = match prior.str("acl") {
+            None => None,
+            // An ACL of grants no canned ACL makes is reported as configured.
+            Some(configured) => Some(
+                bucket_canned_acl(&self.client, name)
+                    .await?
+                    .unwrap_or(configured)
+                    .to_string(),
+            ),
+        };
+        let mut versioning = Vec::new();
+        if prior.block(VERSIONING).is_some() {
+            let got = self.versioning.get(name, &Object::new()).await?;
+            let Some(got) = got else {
+                return Err(ProviderError::with_code(NO_SUCH_BUCKET, "bucket gone"));
+            };
+            let config = got.block("versioning_configuration");
+            let said = |key: &str| config.and_then(|c| c.str(key)) == Some("Enabled");
+            versioning.push(Value::Object(crate::object! {
+                "enabled" => said("status"),
+                "mfa_delete" => said("mfa_delete"),
+            }));
+        }
+        let mut encryption = Vec::new();
+        if let Some(managed) = prior.block(SSE) {
+            let prior_rules = crate::object! {"rule" => managed.list("rule").to_vec()};
+            if let Some(got) = self.encryption.get(name, &prior_rules).await? {
+                encryption.push(Value::Object(crate::object! {
+                    "rule" => got.list("rule").to_vec(),
+                }));
+            }
+        }
+        Ok(crate::object! {
+            "acl" => acl,
+            VERSIONING => versioning,
+            SSE => encryption,
+        })
+    }
+}
+
+/// The canned ACL that bucket `name`'s grants amount to; None when they are not
+/// one of those the grants tell apart.
+pub(super) async fn bucket_canned_acl(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+) -> ProviderResult<Option<&'static str>> {
+    let out = client
+        .get_bucket_acl()
+        .bucket(name)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let owner = out.owner().and_then(|o| o.id());
+    let grants = out.grants().iter().filter_map(|g| {
+        let grantee = g.grantee()?;
+        Some((grantee.uri(), grantee.id(), g.permission()?.as_str()))
+    });
+    Ok(canned_acl(owner, grants))
+}
+
+/// Whether `acl` is a canned ACL S3 takes.
+pub(super) fn check_acl(type_name: &str, acl: &str) -> ProviderResult<()> {
+    if CANNED_ACLS.contains(&acl) {
+        return Ok(());
+    }
+    Err(ProviderError::new(format!(
+        "{type_name}: acl must be a canned ACL, one of {}; got \"{acl}\"",
+        CANNED_ACLS.join(", ")
+    )))
+}
+
+/// What the inline settings say, checked before anything is made.
+fn check_inline(planned: &Object) -> ProviderResult<()> {
+    if let Some(acl) = planned.str("acl") {
+        check_acl(SCHEMA.type_name, acl)?;
+    }
+    if planned.block(VERSIONING).and_then(|v| v.bool("mfa_delete")) == Some(true) {
+        return Err(ProviderError::new(
+            "aws_s3_bucket: versioning.mfa_delete = true needs the MFA device's code with every \
+             change: use aws_s3_bucket_versioning with mfa instead",
+        ));
+    }
+    if let Some(encryption) = planned.block(SSE) {
+        sse::expand(&crate::object! {"rule" => encryption.list("rule").to_vec()})?;
+    }
+    Ok(())
+}
+
+const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
+const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+const LOG_DELIVERY: &str = "http://acs.amazonaws.com/groups/s3/LogDelivery";
+
+/// The canned ACL a bucket's grants (grantee URI, grantee id, permission) amount
+/// to, beside the owner's FULL_CONTROL that every canned ACL gives. None for
+/// grants no canned ACL makes, or canned ACLs that look alike on a bucket.
+fn canned_acl<'a>(
+    owner: Option<&str>,
+    grants: impl Iterator<Item = (Option<&'a str>, Option<&'a str>, &'a str)>,
+) -> Option<&'static str> {
+    let mut owner_full = false;
+    let mut others = Vec::new();
+    for (uri, id, permission) in grants {
+        match (uri, id) {
+            (None, Some(id)) if Some(id) == owner && permission == "FULL_CONTROL" => {
+                owner_full = true
+            }
+            (Some(uri), None) => others.push((uri, permission)),
+            _ => return None,
+        }
+    }
+    if !owner_full {
+        return None;
+    }
+    others.sort_unstable();
+    Some(match others.as_slice() {
+        [] => "private",
+        [(ALL_USERS, "READ")] => "public-read",
+        [(ALL_USERS, "READ"), (ALL_USERS, "WRITE")] => "public-read-write",
+        [(AUTHENTICATED_USERS, "READ")] => "authenticated-read",
+        [(LOG_DELIVERY, "READ_ACP"), (LOG_DELIVERY, "WRITE")] => "log-delivery-write",
+        _ => return None,
+    })
 }
 
 /// The name to create: `bucket`, or `bucket_prefix` (default "recon-") plus a unique
@@ -653,6 +886,39 @@ fn to_state(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grants_map_back_to_canned_acls() {
+        let owner = Some("abc");
+        let full = (None, Some("abc"), "FULL_CONTROL");
+        let acl = |extra: &[(&'static str, &'static str)]| {
+            let grants =
+                std::iter::once(full).chain(extra.iter().map(|&(uri, p)| (Some(uri), None, p)));
+            canned_acl(owner, grants)
+        };
+        assert_eq!(acl(&[]), Some("private"));
+        assert_eq!(acl(&[(ALL_USERS, "READ")]), Some("public-read"));
+        assert_eq!(
+            acl(&[(ALL_USERS, "WRITE"), (ALL_USERS, "READ")]),
+            Some("public-read-write")
+        );
+        assert_eq!(
+            acl(&[(AUTHENTICATED_USERS, "READ")]),
+            Some("authenticated-read")
+        );
+        assert_eq!(
+            acl(&[(LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP")]),
+            Some("log-delivery-write")
+        );
+        assert_eq!(acl(&[(ALL_USERS, "FULL_CONTROL")]), None);
+        // Another account's grant is no canned ACL; nor is an ACL without the owner.
+        let other = [full, (None, Some("xyz"), "READ")];
+        assert_eq!(canned_acl(owner, other.into_iter()), None);
+        assert_eq!(canned_acl(owner, std::iter::empty()), None);
+        // Checked before anything is made.
+        assert!(check_inline(&crate::object! {"acl" => "public"}).is_err());
+        assert!(check_inline(&crate::object! {"acl" => "log-delivery-write"}).is_ok());
+    }
 
     #[test]
     fn names_follow_s3_rules() {

@@ -152,7 +152,7 @@ fn prior_rules(prior: &Object) -> impl Iterator<Item = &Object> {
 }
 
 /// The planned rules as the API takes them, checked.
-fn expand(planned: &Object) -> ProviderResult<ServerSideEncryptionConfiguration> {
+pub(super) fn expand(planned: &Object) -> ProviderResult<ServerSideEncryptionConfiguration> {
     let mut rules = Vec::new();
     for rule in prior_rules(planned) {
         let mut built = ServerSideEncryptionRule::builder()

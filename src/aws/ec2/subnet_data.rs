@@ -1,0 +1,170 @@
+//! data aws_subnets (the ids of the subnets that match) and data aws_subnet (the one
+//! subnet that matches), by filters, tags and, for one subnet, its own arguments.
+
+use super::describe::Described;
+use super::shared::filter;
+use crate::aws::Clients;
+use crate::provider::{
+    Attribute, BlockType, DataSource, Nesting, ProviderError, ProviderResult, Schema, Type,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Filter, Subnet as AwsSubnet};
+
+const FILTER: BlockType = BlockType::new(
+    "filter",
+    Nesting::Set,
+    &[
+        Attribute::required("name", Type::String),
+        Attribute::required("values", Type::Set(&Type::String)),
+    ],
+);
+
+pub static SUBNETS: Schema = Schema {
+    type_name: "aws_subnets",
+    attributes: &[
+        Attribute::computed("id", Type::String),
+        Attribute::optional("tags", Type::Map(&Type::String)),
+        Attribute::computed("ids", Type::List(&Type::String)),
+    ],
+    blocks: &[FILTER],
+};
+
+pub static SUBNET: Schema = Schema {
+    type_name: "aws_subnet",
+    attributes: &[
+        Attribute::optional_computed("id", Type::String),
+        Attribute::computed("arn", Type::String),
+        Attribute::optional_computed("vpc_id", Type::String),
+        Attribute::optional_computed("cidr_block", Type::String),
+        Attribute::optional_computed("availability_zone", Type::String),
+        Attribute::optional_computed("availability_zone_id", Type::String),
+        Attribute::optional_computed("default_for_az", Type::Bool),
+        Attribute::optional_computed("state", Type::String),
+        Attribute::computed("map_public_ip_on_launch", Type::Bool),
+        Attribute::computed("owner_id", Type::String),
+        Attribute::optional_computed("tags", Type::Map(&Type::String)),
+    ],
+    blocks: &[FILTER],
+};
+
+/// DescribeSubnets filters for the `filter` blocks, `tags`, and the arguments
+/// named in `args` (argument, filter name).
+fn filters(config: &Object, args: &[(&str, &str)]) -> Vec<Filter> {
+    let mut out = Vec::new();
+    for (arg, name) in args {
+        match config.get(*arg) {
+            Some(Value::String(s)) => out.push(filter(name, std::slice::from_ref(s))),
+            Some(Value::Bool(b)) => out.push(filter(name, &[b.to_string()])),
+            _ => {}
+        }
+    }
+    for (key, value) in config.string_map("tags") {
+        out.push(filter(&format!("tag:{key}"), &[value]));
+    }
+    out.extend(config.list("filter").iter().filter_map(|f| {
+        let f = f.as_object()?;
+        Some(filter(f.str("name")?, &f.strings("values")))
+    }));
+    out
+}
+
+pub struct Subnets {
+    client: aws_sdk_ec2::Client,
+    region: String,
+}
+
+impl Subnets {
+    pub fn new(clients: &Clients) -> Self {
+        Subnets {
+            client: clients.ec2.clone(),
+            region: clients.region.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl DataSource for Subnets {
+    fn schema(&self) -> &'static Schema {
+        &SUBNETS
+    }
+
+    /// No match is an empty list, not an error (as Terraform).
+    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+        let found = AwsSubnet::describe(&self.client, filters(config, &[])).await?;
+        let mut ids: Vec<String> = found
+            .iter()
+            .filter_map(|s| s.subnet_id().map(str::to_string))
+            .collect();
+        ids.sort();
+        Ok(crate::object! {
+            "id" => self.region.as_str(),
+            "tags" => config.get("tags").cloned().unwrap_or(Value::Null),
+            "ids" => ids,
+            "filter" => config.get("filter").cloned().unwrap_or(Value::Null),
+        })
+    }
+}
+
+pub struct SubnetData {
+    client: aws_sdk_ec2::Client,
+}
+
+impl SubnetData {
+    pub fn new(clients: &Clients) -> Self {
+        SubnetData {
+            client: clients.ec2.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl DataSource for SubnetData {
+    fn schema(&self) -> &'static Schema {
+        &SUBNET
+    }
+
+    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+        let args = [
+            ("id", "subnet-id"),
+            ("vpc_id", "vpc-id"),
+            ("cidr_block", "cidr-block"),
+            ("availability_zone", "availability-zone"),
+            ("availability_zone_id", "availability-zone-id"),
+            ("default_for_az", "default-for-az"),
+            ("state", "state"),
+        ];
+        let found = AwsSubnet::describe(&self.client, filters(config, &args)).await?;
+        let subnet = match found.as_slice() {
+            [one] => one,
+            [] => return Err(ProviderError::new("no matching EC2 Subnet found")),
+            _ => {
+                return Err(ProviderError::new(format!(
+                    "multiple EC2 Subnets matched; use additional constraints to reduce matches to a single EC2 Subnet ({})",
+                    found.iter().filter_map(|s| s.subnet_id()).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        };
+        let mut state = super::subnet::to_state(subnet);
+        state.insert(
+            "default_for_az".into(),
+            Value::from(subnet.default_for_az() == Some(true)),
+        );
+        state.insert(
+            "state".into(),
+            Value::from(subnet.state().map(|s| s.as_str().to_string())),
+        );
+        // Every tag AWS has (recon's own too: the subnet may be anyone's).
+        let tags: Object = subnet
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), Value::from(t.value()?))))
+            .collect();
+        state.insert("tags".into(), Value::Object(tags));
+        state.insert(
+            "filter".into(),
+            config.get("filter").cloned().unwrap_or(Value::Null),
+        );
+        Ok(state)
+    }
+}
