@@ -7,16 +7,17 @@ mod common;
 use aws_sdk_ec2::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ec2::error::BoxError;
-use common::{changed, found, meta, plan_new, planned, replaced, replan, Moto};
+use common::{changed, found, meta, not_ours, plan_new, planned, replaced, replan, Moto};
 use recon::aws::ec2::eip::Eip;
 use recon::aws::ec2::internet_gateway::InternetGateway;
 use recon::aws::ec2::route::Route;
 use recon::aws::ec2::route_table::RouteTable;
 use recon::aws::ec2::route_table_association::RouteTableAssociation;
 use recon::aws::ec2::security_group::SecurityGroup;
+use recon::aws::ec2::security_group_rule::SecurityGroupRuleSet;
 use recon::aws::ec2::subnet::Subnet;
 use recon::aws::ec2::vpc::Vpc;
-use recon::aws::ec2::{security_group_rule_egress, security_group_rule_ingress};
+use recon::aws::ec2::{vpc_security_group_egress_rule, vpc_security_group_ingress_rule};
 use recon::aws::Clients;
 use recon::object;
 use recon::provider::{Created, Meta, ResourceType, Schema};
@@ -868,8 +869,8 @@ fn security_group_rule_resources() {
         }
         let (web, lb) = (group_ids[0].clone(), group_ids[1].clone());
 
-        let ingress = security_group_rule_ingress::new(&clients);
-        let egress = security_group_rule_egress::new(&clients);
+        let ingress = vpc_security_group_ingress_rule::new(&clients);
+        let egress = vpc_security_group_egress_rule::new(&clients);
         let schema = ingress.schema();
         assert_eq!(schema.type_name, "aws_vpc_security_group_ingress_rule");
         assert_eq!(egress.schema().type_name, "aws_vpc_security_group_egress_rule");
@@ -1034,6 +1035,262 @@ fn security_group_rule_resources() {
         // Gone already: still success.
         ingress.delete(&http4).await.unwrap();
         egress.delete(&out_all).await.unwrap();
+    });
+}
+
+/// The AWS rules of a group in one direction: (source, description, tags).
+async fn group_rules(
+    clients: &Clients,
+    group: &str,
+    egress: bool,
+) -> Vec<(String, Option<String>, BTreeMap<String, String>)> {
+    let out = clients
+        .ec2
+        .describe_security_group_rules()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut rules: Vec<_> = out
+        .security_group_rules()
+        .iter()
+        .filter(|r| r.is_egress() == Some(egress))
+        .map(|r| {
+            let source = r
+                .cidr_ipv4()
+                .or(r.cidr_ipv6())
+                .or(r.prefix_list_id())
+                .or(r.referenced_group_info().and_then(|g| g.group_id()))
+                .unwrap_or_default()
+                .to_string();
+            let tags = r
+                .tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            (source, r.description().map(str::to_string), tags)
+        })
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn security_group_rule_legacy_type() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpc_id = create_vpc(&clients.ec2, "10.0.0.0/16").await;
+        let mut group_ids = Vec::new();
+        for name in ["web", "lb"] {
+            let out = clients
+                .ec2
+                .create_security_group()
+                .group_name(name)
+                .description(name)
+                .vpc_id(&vpc_id)
+                .send()
+                .await
+                .unwrap();
+            group_ids.push(out.group_id().unwrap().to_string());
+        }
+        let (web, lb) = (group_ids[0].clone(), group_ids[1].clone());
+        let rules = SecurityGroupRuleSet::new(&clients);
+        let schema = rules.schema();
+        assert_eq!(schema.type_name, "aws_security_group_rule");
+
+        // Two CIDRs in one resource: two AWS rules, one description, one id.
+        let http_config = object! {
+            "type" => "ingress", "security_group_id" => web.clone(),
+            "from_port" => 80, "to_port" => 80, "protocol" => "tcp",
+            "cidr_blocks" => vec!["10.1.0.0/16", "10.0.0.0/8"], "description" => "http",
+        };
+        let http_meta = with_token("aws_security_group_rule.http", "tok-http");
+        let http = rules
+            .create(&planned(schema, http_config.clone()), &http_meta)
+            .await
+            .unwrap();
+        assert!(s(&http, "id").starts_with("sgrule-"), "{http:?}");
+        assert_eq!(http.get("security_group_rule_id"), Some(&Value::Null));
+        assert_eq!(
+            http.strings("cidr_blocks"),
+            vec!["10.1.0.0/16", "10.0.0.0/8"]
+        );
+        assert_eq!(http.str("description"), Some("http"));
+        assert_eq!(http.bool("self"), Some(false));
+        for attr in schema.attributes {
+            assert!(
+                http.contains_key(attr.name),
+                "{} missing from state",
+                attr.name
+            );
+        }
+        let on_aws = group_rules(&clients, &web, false).await;
+        let sources: Vec<&str> = on_aws.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(sources, vec!["10.0.0.0/8", "10.1.0.0/16"]);
+        for (_, description, tags) in &on_aws {
+            assert_eq!(description.as_deref(), Some("http"));
+            assert_eq!(
+                tags.get("recon:address").map(String::as_str),
+                Some("aws_security_group_rule.http")
+            );
+        }
+        assert_eq!(
+            rules.read(std::slice::from_ref(&http)).await.unwrap(),
+            vec![Some(http.clone())]
+        );
+        assert_no_changes(schema, &http_config, &http);
+
+        // A create whose answer was lost is found by its token; another address's is not ours.
+        let again = planned(schema, http_config.clone());
+        assert_eq!(
+            found(rules.find_created(&again, &http_meta).await.unwrap()),
+            http
+        );
+        let other = with_token("aws_security_group_rule.other", "tok-other");
+        assert_eq!(
+            not_ours(rules.find_created(&again, &other).await.unwrap()),
+            s(&http, "id")
+        );
+        // Made twice, AWS refuses the duplicate and the error says where it may come from.
+        let err = rules.create(&again, &other).await.unwrap_err();
+        assert!(
+            err.to_string().contains("already has one of these rules"),
+            "{err}"
+        );
+
+        // The description changes in place, on both AWS rules.
+        let mut described = http_config.clone();
+        described.insert("description".into(), Value::from("web traffic"));
+        let plan = replan(schema, &described, &http);
+        assert_eq!(changed(&plan), vec!["description".to_string()]);
+        let http2 = rules
+            .update(
+                &http,
+                &planned_update(schema, &http, described.clone()),
+                &http_meta,
+            )
+            .await
+            .unwrap();
+        assert_eq!(http2.str("description"), Some("web traffic"));
+        assert_eq!(http2.str("id"), http.str("id"));
+        for (_, description, _) in group_rules(&clients, &web, false).await {
+            assert_eq!(description.as_deref(), Some("web traffic"));
+        }
+
+        // A CIDR revoked outside recon is drift that replaces the resource.
+        clients
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(&web)
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(80)
+                    .to_port(80)
+                    .ip_ranges(
+                        aws_sdk_ec2::types::IpRange::builder()
+                            .cidr_ip("10.1.0.0/16")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let drifted = rules
+            .read(std::slice::from_ref(&http2))
+            .await
+            .unwrap()
+            .pop()
+            .flatten()
+            .unwrap();
+        assert_eq!(drifted.strings("cidr_blocks"), vec!["10.0.0.0/8"]);
+        assert_eq!(
+            drifted
+                .str("security_group_rule_id")
+                .map(|r| r.starts_with("sgr-")),
+            Some(true)
+        );
+        assert_eq!(
+            replaced(&replan(schema, &described, &drifted)),
+            vec!["cidr_blocks".to_string()]
+        );
+
+        // All traffic out to the other group, ports as Terraform users write them
+        // for "all"; and everything from the group itself.
+        let out_config = object! {
+            "type" => "egress", "security_group_id" => web.clone(),
+            "from_port" => 0, "to_port" => 65535, "protocol" => "all",
+            "source_security_group_id" => lb.clone(),
+        };
+        let out = rules
+            .create(
+                &planned(schema, out_config.clone()),
+                &meta("aws_security_group_rule.out"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.str("source_security_group_id"), Some(lb.as_str()));
+        assert_eq!(out.i64("to_port"), Some(65535));
+        assert!(s(&out, "security_group_rule_id").starts_with("sgr-"));
+        assert_no_changes(schema, &out_config, &out);
+        let self_config = object! {
+            "type" => "ingress", "security_group_id" => web.clone(),
+            "from_port" => 0, "to_port" => 0, "protocol" => "-1", "self" => true,
+        };
+        let myself = rules
+            .create(
+                &planned(schema, self_config.clone()),
+                &meta("aws_security_group_rule.self"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(myself.bool("self"), Some(true));
+        assert_no_changes(schema, &self_config, &myself);
+
+        // Terraform's import id finds the same rule with the same id.
+        let imported = rules
+            .read(&[rules.import_stub(&format!("{web}_egress_all_0_65535_{lb}"))])
+            .await
+            .unwrap()
+            .pop()
+            .flatten()
+            .expect("imported");
+        assert_eq!(imported.str("id"), out.str("id"));
+        assert_eq!(imported.str("source_security_group_id"), Some(lb.as_str()));
+        assert_eq!(
+            rules
+                .read(&[rules.import_stub(&format!("{web}_ingress_tcp_22_22_10.9.0.0/16"))])
+                .await
+                .unwrap(),
+            vec![None]
+        );
+
+        // Delete revokes what is left; deleting again is success.
+        for rule in [&drifted, &out, &myself] {
+            rules.delete(rule).await.unwrap();
+        }
+        assert_eq!(
+            rules
+                .read(&[drifted.clone(), out.clone(), myself.clone()])
+                .await
+                .unwrap(),
+            vec![None, None, None]
+        );
+        assert!(group_rules(&clients, &web, false).await.is_empty());
+        rules.delete(&out).await.unwrap();
     });
 }
 

@@ -15,12 +15,14 @@ pub mod route_table;
 pub mod route_table_association;
 mod routes;
 pub mod security_group;
-mod security_group_rule;
-pub mod security_group_rule_egress;
-pub mod security_group_rule_ingress;
+mod security_group_grants;
+pub mod security_group_rule;
 pub mod subnet;
 pub mod vpc;
 pub mod vpc_ipv4_cidr_block_association;
+pub mod vpc_security_group_egress_rule;
+pub mod vpc_security_group_ingress_rule;
+mod vpc_security_group_rule;
 
 // compute: modules
 pub mod ebs_volume;
@@ -40,8 +42,9 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(vpc::Vpc::new(clients)),
         Arc::new(subnet::Subnet::new(clients)),
         Arc::new(security_group::SecurityGroup::new(clients)),
-        Arc::new(security_group_rule_ingress::new(clients)),
-        Arc::new(security_group_rule_egress::new(clients)),
+        Arc::new(security_group_rule::SecurityGroupRuleSet::new(clients)),
+        Arc::new(vpc_security_group_ingress_rule::new(clients)),
+        Arc::new(vpc_security_group_egress_rule::new(clients)),
         Arc::new(eip::Eip::new(clients)),
         Arc::new(internet_gateway::InternetGateway::new(clients)),
         Arc::new(route_table::RouteTable::new(clients)),

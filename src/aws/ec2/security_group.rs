@@ -1,9 +1,13 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
+use super::security_group_grants::{
+    self as grants, aws_grants, block_grants, to_permissions, Direction, Grants, GroupCtx, Key,
+    Source, Verb,
+};
 use super::shared::{
-    created_by_token, ec2_arn, filter, id_of, normalize_protocol, opt_str, prior_ids, state_tags,
-    tag_specification, update_tags,
+    created_by_token, ec2_arn, filter, id_of, opt_str, prior_ids, state_tags, tag_specification,
+    update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -15,8 +19,7 @@ use crate::provider::{
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Resource,
-    SecurityGroup as AwsSecurityGroup, SecurityGroupRule, UserIdGroupPair,
+    ResourceType as Ec2Resource, SecurityGroup as AwsSecurityGroup, SecurityGroupRule,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -230,73 +233,14 @@ impl SecurityGroup {
 
         let id = ctx.id.as_str();
         // Revoke first, as Terraform does, so a group near its rule limit can change.
-        if !revoke.is_empty() {
-            let perms = Some(to_permissions(&revoke, &ctx));
-            match direction {
-                Direction::Ingress => self
-                    .client
-                    .revoke_security_group_ingress()
-                    .group_id(id)
-                    .set_ip_permissions(perms)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(sdk_error)?,
-                Direction::Egress => self
-                    .client
-                    .revoke_security_group_egress()
-                    .group_id(id)
-                    .set_ip_permissions(perms)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(sdk_error)?,
-            }
-        }
-        if !authorize.is_empty() {
-            let perms = Some(to_permissions(&authorize, &ctx));
-            match direction {
-                Direction::Ingress => self
-                    .client
-                    .authorize_security_group_ingress()
-                    .group_id(id)
-                    .set_ip_permissions(perms)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(sdk_error)?,
-                Direction::Egress => self
-                    .client
-                    .authorize_security_group_egress()
-                    .group_id(id)
-                    .set_ip_permissions(perms)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(sdk_error)?,
-            }
-        }
-        if !redescribe.is_empty() {
-            let perms = Some(to_permissions(&redescribe, &ctx));
-            match direction {
-                Direction::Ingress => self
-                    .client
-                    .update_security_group_rule_descriptions_ingress()
-                    .group_id(id)
-                    .set_ip_permissions(perms)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(sdk_error)?,
-                Direction::Egress => self
-                    .client
-                    .update_security_group_rule_descriptions_egress()
-                    .group_id(id)
-                    .set_ip_permissions(perms)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(sdk_error)?,
+        for (verb, grants) in [
+            (Verb::Revoke, revoke),
+            (Verb::Authorize, authorize),
+            (Verb::Describe, redescribe),
+        ] {
+            if !grants.is_empty() {
+                let perms = to_permissions(&grants, &ctx);
+                grants::send(&self.client, id, direction, verb, perms, None).await?;
             }
         }
         Ok(())
@@ -350,26 +294,12 @@ impl SecurityGroup {
             }
         }
         for ((owner, egress), rule_ids) in targets {
-            let result = if egress {
-                self.client
-                    .revoke_security_group_egress()
-                    .group_id(&owner)
-                    .set_security_group_rule_ids(Some(rule_ids))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(sdk_error)
+            let direction = if egress {
+                Direction::Egress
             } else {
-                self.client
-                    .revoke_security_group_ingress()
-                    .group_id(&owner)
-                    .set_security_group_rule_ids(Some(rule_ids))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(sdk_error)
+                Direction::Ingress
             };
-            match result {
+            match grants::revoke_ids(&self.client, &owner, direction, rule_ids).await {
                 Err(e) if !is_not_found(&e) => return Err(e),
                 _ => {}
             }
@@ -414,254 +344,6 @@ impl SecurityGroup {
         }
         state
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Direction {
-    Ingress,
-    Egress,
-}
-
-impl Direction {
-    fn attr(self) -> &'static str {
-        match self {
-            Direction::Ingress => "ingress",
-            Direction::Egress => "egress",
-        }
-    }
-
-    fn permissions(self, group: &AwsSecurityGroup) -> &[IpPermission] {
-        match self {
-            Direction::Ingress => group.ip_permissions(),
-            Direction::Egress => group.ip_permissions_egress(),
-        }
-    }
-}
-
-/// Where traffic is allowed from (ingress) or to (egress).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Source {
-    Cidr4(String),
-    Cidr6(String),
-    PrefixList(String),
-    /// A group id, as `owner/sg-...` when another account owns it.
-    Group(String),
-    /// The group itself (`self = true`).
-    Myself,
-}
-
-/// One grant as AWS stores it: a rule block with several sources is several grants.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
-    protocol: String,
-    from: i64,
-    to: i64,
-    source: Source,
-}
-
-/// The grants of one direction, each with its description.
-type Grants = BTreeMap<Key, Option<String>>;
-
-struct GroupCtx {
-    id: String,
-    owner: String,
-}
-
-impl GroupCtx {
-    fn of(group: &AwsSecurityGroup) -> Self {
-        GroupCtx {
-            id: group.group_id().unwrap_or_default().to_string(),
-            owner: group.owner_id().unwrap_or_default().to_string(),
-        }
-    }
-
-    /// A group reference written the way state holds it.
-    fn group_source(&self, user: Option<&str>, group: &str) -> Source {
-        if group == self.id {
-            return Source::Myself;
-        }
-        match user {
-            Some(user) if !user.is_empty() && user != self.owner => {
-                Source::Group(format!("{user}/{group}"))
-            }
-            _ => Source::Group(group.to_string()),
-        }
-    }
-}
-
-fn non_empty(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_string)
-}
-
-/// The grants one configured (or prior) rule block stands for.
-fn block_grants(block: &Object, ctx: &GroupCtx) -> Result<Vec<(Key, Option<String>)>, String> {
-    let protocol = normalize_protocol(block.str("protocol").ok_or("protocol must be set")?);
-    let from = block
-        .i64("from_port")
-        .ok_or("from_port must be a whole number")?;
-    let to = block
-        .i64("to_port")
-        .ok_or("to_port must be a whole number")?;
-    let (from, to) = if protocol == "-1" {
-        // AWS keeps no ports for "all" and would silently drop any given.
-        if from != 0 || to != 0 {
-            return Err(format!(
-                "from_port ({from}) and to_port ({to}) must both be 0 to use the 'ALL' \"-1\" protocol"
-            ));
-        }
-        (0, 0)
-    } else {
-        (from, to)
-    };
-    let description = non_empty(block.str("description"));
-    let mut sources = Vec::new();
-    sources.extend(block.strings("cidr_blocks").into_iter().map(Source::Cidr4));
-    sources.extend(
-        block
-            .strings("ipv6_cidr_blocks")
-            .into_iter()
-            .map(Source::Cidr6),
-    );
-    sources.extend(
-        block
-            .strings("prefix_list_ids")
-            .into_iter()
-            .map(Source::PrefixList),
-    );
-    for group in block.strings("security_groups") {
-        let source = match group.split_once('/') {
-            Some((user, id)) => ctx.group_source(Some(user), id),
-            None => ctx.group_source(None, &group),
-        };
-        sources.push(source);
-    }
-    if block.bool("self") == Some(true) {
-        sources.push(Source::Myself);
-    }
-    Ok(sources
-        .into_iter()
-        .map(|source| {
-            let key = Key {
-                protocol: protocol.clone(),
-                from,
-                to,
-                source,
-            };
-            (key, description.clone())
-        })
-        .collect())
-}
-
-/// The grants of AWS's permissions (grouped by protocol and ports) one by one.
-fn aws_grants(perms: &[IpPermission], ctx: &GroupCtx) -> Grants {
-    let mut grants = Grants::new();
-    for perm in perms {
-        let protocol = normalize_protocol(perm.ip_protocol().unwrap_or("-1"));
-        let (from, to) = if protocol == "-1" {
-            (0, 0)
-        } else {
-            (
-                i64::from(perm.from_port().unwrap_or(0)),
-                i64::from(perm.to_port().unwrap_or(0)),
-            )
-        };
-        let mut add = |source: Source, description: Option<&str>| {
-            let key = Key {
-                protocol: protocol.clone(),
-                from,
-                to,
-                source,
-            };
-            grants.insert(key, non_empty(description));
-        };
-        for r in perm.ip_ranges() {
-            if let Some(cidr) = r.cidr_ip() {
-                add(Source::Cidr4(cidr.to_string()), r.description());
-            }
-        }
-        for r in perm.ipv6_ranges() {
-            if let Some(cidr) = r.cidr_ipv6() {
-                add(Source::Cidr6(cidr.to_string()), r.description());
-            }
-        }
-        for p in perm.prefix_list_ids() {
-            if let Some(id) = p.prefix_list_id() {
-                add(Source::PrefixList(id.to_string()), p.description());
-            }
-        }
-        for pair in perm.user_id_group_pairs() {
-            if let Some(group) = pair.group_id() {
-                add(ctx.group_source(pair.user_id(), group), pair.description());
-            }
-        }
-    }
-    grants
-}
-
-/// IpPermissions for API calls, one per protocol and port range.
-/// Grants with one protocol and port range: (source, description).
-type PortGrants<'a> = Vec<(&'a Source, Option<&'a str>)>;
-
-fn to_permissions(grants: &[(Key, Option<String>)], ctx: &GroupCtx) -> Vec<IpPermission> {
-    let mut by_ports: BTreeMap<(&str, i64, i64), PortGrants> = BTreeMap::new();
-    for (key, description) in grants {
-        by_ports
-            .entry((key.protocol.as_str(), key.from, key.to))
-            .or_default()
-            .push((&key.source, description.as_deref()));
-    }
-    by_ports
-        .into_iter()
-        .map(|((protocol, from, to), sources)| {
-            let mut perm = IpPermission::builder().ip_protocol(protocol);
-            if protocol != "-1" {
-                perm = perm.from_port(from as i32).to_port(to as i32);
-            }
-            for (source, description) in sources {
-                let description = description.map(str::to_string);
-                perm = match source {
-                    Source::Cidr4(cidr) => perm.ip_ranges(
-                        IpRange::builder()
-                            .cidr_ip(cidr)
-                            .set_description(description)
-                            .build(),
-                    ),
-                    Source::Cidr6(cidr) => perm.ipv6_ranges(
-                        Ipv6Range::builder()
-                            .cidr_ipv6(cidr)
-                            .set_description(description)
-                            .build(),
-                    ),
-                    Source::PrefixList(id) => perm.prefix_list_ids(
-                        PrefixListId::builder()
-                            .prefix_list_id(id)
-                            .set_description(description)
-                            .build(),
-                    ),
-                    Source::Group(group) => {
-                        let (user, id) = match group.split_once('/') {
-                            Some((user, id)) => (Some(user.to_string()), id),
-                            None => (None, group.as_str()),
-                        };
-                        perm.user_id_group_pairs(
-                            UserIdGroupPair::builder()
-                                .group_id(id)
-                                .set_user_id(user)
-                                .set_description(description)
-                                .build(),
-                        )
-                    }
-                    Source::Myself => perm.user_id_group_pairs(
-                        UserIdGroupPair::builder()
-                            .group_id(&ctx.id)
-                            .set_description(description)
-                            .build(),
-                    ),
-                };
-            }
-            perm.build()
-        })
-        .collect()
 }
 
 /// Rule blocks for state. A local block whose every grant exists (with the same
@@ -760,7 +442,6 @@ fn derived_name_prefix(name: &str) -> Option<&str> {
     (cut > 0 && generated).then(|| &name[..cut])
 }
 
-/// The groups among `ids` that exist, by id (a filter does not fail on a missing id).
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,390 +1,544 @@
-//! What aws_vpc_security_group_ingress_rule and aws_vpc_security_group_egress_rule
-//! share: one security group rule per resource, known by its rule id. The two types
-//! differ only in direction and name: each file gives its schema and direction.
+//! aws_security_group_rule: Terraform's older rule type. One resource grants a
+//! protocol and port range in one direction from several sources at once
+//! (`cidr_blocks = [a, b]`); AWS keeps one rule per source, so the resource is
+//! found again by its grants, and its id is Terraform's hash of them.
 
+use super::security_group_grants::{
+    self as grants, block_grants, rule_grant, to_permissions, Direction, GroupCtx, Key, Source,
+    Verb,
+};
 use super::shared::{
-    by_id, describe_by_filter, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required,
-    state_tags, tag_specification, update_tags, Account,
+    crc32, describe_by_filter, normalize_protocol, required, tag_specification, Account,
+    STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::tags::made_for;
+use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{
-    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Resource, SecurityGroupRule,
-    SecurityGroupRuleRequest, SecurityGroupRuleUpdate, UserIdGroupPair,
+use aws_sdk_ec2::types::{ResourceType as Ec2Resource, SecurityGroupRule};
+use std::collections::BTreeMap;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_security_group_rule",
+    attributes: &[
+        ID,
+        // Set when the resource is a single AWS rule.
+        Attribute::computed("security_group_rule_id", Type::String),
+        Attribute::required("type", Type::String).force_new(),
+        Attribute::required("security_group_id", Type::String).force_new(),
+        Attribute::required("from_port", Type::Number).force_new(),
+        Attribute::required("to_port", Type::Number).force_new(),
+        Attribute::required("protocol", Type::String).force_new(),
+        Attribute::optional("cidr_blocks", Type::List(&Type::String))
+            .cidr()
+            .force_new(),
+        Attribute::optional("ipv6_cidr_blocks", Type::List(&Type::String))
+            .cidr()
+            .force_new(),
+        Attribute::optional("prefix_list_ids", Type::List(&Type::String)).force_new(),
+        Attribute::optional("source_security_group_id", Type::String).force_new(),
+        Attribute::optional("self", Type::Bool)
+            .default(Default::Bool(false))
+            .force_new(),
+        Attribute::optional("description", Type::String),
+    ],
+    blocks: &[],
 };
-use std::collections::HashMap;
 
-/// The attributes of both rule types.
-pub(super) const ATTRIBUTES: &[Attribute] = &[
-    ID,
-    Attribute::computed("arn", Type::String),
-    Attribute::computed("security_group_rule_id", Type::String),
-    Attribute::required("security_group_id", Type::String).force_new(),
-    // Exactly one of these four is the rule's source (or destination, for egress).
-    Attribute::optional("cidr_ipv4", Type::String).cidr(),
-    Attribute::optional("cidr_ipv6", Type::String).cidr(),
-    Attribute::optional("prefix_list_id", Type::String),
-    Attribute::optional("referenced_security_group_id", Type::String),
-    Attribute::optional("from_port", Type::Number),
-    Attribute::optional("to_port", Type::Number),
-    Attribute::required("ip_protocol", Type::String),
-    Attribute::optional("description", Type::String),
-    TAGS,
-];
-
-const SOURCES: [&str; 4] = [
-    "cidr_ipv4",
-    "cidr_ipv6",
-    "prefix_list_id",
-    "referenced_security_group_id",
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Direction {
-    Ingress,
-    Egress,
-}
-
-/// A rule type in one direction.
-pub struct Rules {
-    schema: &'static Schema,
+pub struct SecurityGroupRuleSet {
     client: aws_sdk_ec2::Client,
-    region: String,
+    /// For the authorization alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
     account: Account,
-    direction: Direction,
 }
 
-impl Rules {
-    pub(super) fn new(clients: &Clients, schema: &'static Schema, direction: Direction) -> Self {
-        Rules {
-            schema,
+impl SecurityGroupRuleSet {
+    pub fn new(clients: &Clients) -> Self {
+        SecurityGroupRuleSet {
             client: clients.ec2.clone(),
-            region: clients.region.clone(),
+            once: clients.once().ec2.clone(),
             account: Account::new(clients),
-            direction,
         }
     }
 }
 
+/// One AWS rule that stands for a grant of the resource.
+struct Found<'a> {
+    key: Key,
+    description: Option<String>,
+    rule: &'a SecurityGroupRule,
+}
+
 #[async_trait]
-impl ResourceType for Rules {
+impl ResourceType for SecurityGroupRuleSet {
     fn schema(&self) -> &'static Schema {
-        self.schema
+        &SCHEMA
+    }
+
+    /// The grants exist already: ours when the rules carry this create's token.
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        let rules = self.group_rules(std::slice::from_ref(planned)).await?;
+        let ctx = self.ctx(planned).await?;
+        let found = matching(planned, &ctx, &rules)?;
+        if found.is_empty() {
+            return Ok(Created::Absent);
+        }
+        let ours = found.iter().all(|f| {
+            made_for(
+                f.rule
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?, t.value()?))),
+                meta,
+            )
+        });
+        if !ours {
+            return Ok(Created::NotOurs {
+                id: rule_set_id(planned, &ctx)?,
+            });
+        }
+        Ok(Created::Found(to_state(planned, &ctx, &found)?))
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let id = self.authorize(planned, meta).await?;
-        self.read_back(&id, planned)
-            .await
-            .map_err(|e| e.with_partial(crate::object! {"id" => id.clone()}))
+        let group_id = required(planned, "security_group_id")?;
+        let ctx = self.ctx(planned).await?;
+        let direction = direction(planned)?;
+        let perms = to_permissions(&planned_grants(planned, &ctx)?, &ctx);
+        let tags = tag_specification(Ec2Resource::SecurityGroupRule, planned, meta);
+        grants::send(
+            &self.once,
+            group_id,
+            direction,
+            Verb::Authorize,
+            perms,
+            Some(tags),
+        )
+        .await
+        .map_err(|e| duplicate_hint(e, group_id))?;
+        let partial = crate::object! {"id" => rule_set_id(planned, &ctx)?};
+        wait_until(
+            format!(
+                "the rules of {} to be visible",
+                partial.str("id").unwrap_or_default()
+            ),
+            Pace::backoff(STATE_TIMEOUT),
+            || async {
+                Ok(self
+                    .read(std::slice::from_ref(planned))
+                    .await?
+                    .pop()
+                    .flatten())
+            },
+        )
+        .await
+        .map_err(|e| e.with_partial(partial))
     }
 
+    /// One DescribeSecurityGroupRules per batch of groups.
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let ids = prior_ids(priors);
-        let rules = self.find_rules(&ids).await?;
+        let rules = self.group_rules(priors).await?;
         let mut states = Vec::with_capacity(priors.len());
         for prior in priors {
-            let state = match prior.str("id").and_then(|id| rules.get(id)) {
-                Some(rule) => Some(self.to_state(rule, prior).await?),
-                None => None,
-            };
-            states.push(state);
+            let ctx = self.ctx(prior).await?;
+            let found = matching(prior, &ctx, &rules)?;
+            states.push(if found.is_empty() {
+                None
+            } else {
+                Some(to_state(prior, &ctx, &found)?)
+            });
         }
         Ok(states)
     }
 
+    /// Only the description changes in place; everything else replaces the resource.
     async fn update(
         &self,
         prior: &Object,
         planned: &Object,
-        meta: &Meta,
+        _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let id = id_of(prior)?;
         let group_id = required(prior, "security_group_id")?;
-        if source_kind(prior) != source_kind(planned) {
-            // AWS cannot change a rule's kind of source in place; Terraform replaces the
-            // resource. Authorizing the new rule before revoking the old one leaves no
-            // moment without either.
-            let new_id = self.authorize(planned, meta).await?;
-            self.revoke(group_id, id).await?;
-            return self.read_back(&new_id, planned).await;
-        }
-        if rule_request(prior)? != rule_request(planned)? {
-            let update = SecurityGroupRuleUpdate::builder()
-                .security_group_rule_id(id)
-                .security_group_rule(rule_request(planned)?)
-                .build();
-            self.client
-                .modify_security_group_rules()
-                .group_id(group_id)
-                .security_group_rules(update)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        update_tags(&self.client, id, prior, planned).await?;
-        self.read_back(id, planned).await
+        let ctx = self.ctx(planned).await?;
+        // An empty description is how AWS removes one.
+        let grants: Vec<(Key, Option<String>)> = planned_grants(planned, &ctx)?
+            .into_iter()
+            .map(|(k, d)| (k, Some(d.unwrap_or_default())))
+            .collect();
+        let perms = to_permissions(&grants, &ctx);
+        grants::send(
+            &self.client,
+            group_id,
+            direction(planned)?,
+            Verb::Describe,
+            perms,
+            None,
+        )
+        .await?;
+        self.read(std::slice::from_ref(planned))
+            .await?
+            .pop()
+            .flatten()
+            .ok_or_else(|| {
+                ProviderError::with_code(
+                    "InvalidPermission.NotFound",
+                    format!("the rules of {group_id} disappeared while being updated"),
+                )
+            })
     }
 
+    /// Revokes the rules that still stand for the resource, by rule id: one already
+    /// revoked does not fail the others.
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
-        let id = id_of(prior)?;
         let group_id = required(prior, "security_group_id")?;
-        match self.revoke(group_id, id).await {
-            // The rule or its whole group is gone already.
+        let rules = self.group_rules(std::slice::from_ref(prior)).await?;
+        let ctx = self.ctx(prior).await?;
+        let ids: Vec<String> = matching(prior, &ctx, &rules)?
+            .iter()
+            .filter_map(|f| f.rule.security_group_rule_id().map(str::to_string))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        match grants::revoke_ids(&self.client, group_id, direction(prior)?, ids).await {
             Err(e) if is_not_found(&e) => Ok(()),
             other => other,
         }
     }
+
+    /// Terraform's import id: `SGID_TYPE_PROTOCOL_FROM_TO_SOURCE[_SOURCE]...`, a
+    /// source being a CIDR, a prefix list, a group id or `self`.
+    fn import_stub(&self, id: &str) -> Object {
+        parse_import_id(id).unwrap_or_else(|| crate::object! {"id" => id})
+    }
 }
 
-impl Rules {
-    /// Authorizes the planned rule and returns its rule id.
-    async fn authorize(&self, planned: &Object, meta: &Meta) -> ProviderResult<String> {
-        let group_id = required(planned, "security_group_id")?;
-        let permission = permission(planned)?;
-        let tags = tag_specification(Ec2Resource::SecurityGroupRule, planned, meta);
-        let rules = match self.direction {
-            Direction::Ingress => self
-                .client
-                .authorize_security_group_ingress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .tag_specifications(tags)
-                .send()
-                .await
-                .map_err(sdk_error)?
-                .security_group_rules
-                .unwrap_or_default(),
-            Direction::Egress => self
-                .client
-                .authorize_security_group_egress()
-                .group_id(group_id)
-                .ip_permissions(permission)
-                .tag_specifications(tags)
-                .send()
-                .await
-                .map_err(sdk_error)?
-                .security_group_rules
-                .unwrap_or_default(),
-        };
-        rules
-            .first()
-            .and_then(|r| r.security_group_rule_id())
-            .map(str::to_string)
-            .ok_or_else(|| ProviderError::new("AWS authorized the rule but returned no rule id"))
-    }
-
-    async fn revoke(&self, group_id: &str, rule_id: &str) -> ProviderResult<()> {
-        match self.direction {
-            Direction::Ingress => self
-                .client
-                .revoke_security_group_ingress()
-                .group_id(group_id)
-                .security_group_rule_ids(rule_id)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(sdk_error),
-            Direction::Egress => self
-                .client
-                .revoke_security_group_egress()
-                .group_id(group_id)
-                .security_group_rule_ids(rule_id)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(sdk_error),
-        }
-    }
-
-    async fn read_back(&self, id: &str, local: &Object) -> ProviderResult<Object> {
-        let rules = self.find_rules(&[id.to_string()]).await?;
-        match rules.get(id) {
-            Some(rule) => self.to_state(rule, local).await,
-            None => Err(ProviderError::new(format!(
-                "security group rule {id} disappeared while being read"
-            ))),
-        }
-    }
-
-    /// The rules of this direction among `ids`, by id. A filter, unlike
-    /// SecurityGroupRuleIds, does not fail the whole call on one missing id.
-    async fn find_rules(
-        &self,
-        ids: &[String],
-    ) -> ProviderResult<HashMap<String, SecurityGroupRule>> {
-        let egress = self.direction == Direction::Egress;
-        let client = &self.client;
-        let rules: Vec<SecurityGroupRule> =
-            describe_by_filter("security-group-rule-id", ids, |f| async move {
-                client
-                    .describe_security_group_rules()
-                    .filters(f)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .try_collect()
-                    .await
-                    .map_err(sdk_error)
-            })
-            .await?;
-        // An ingress rule is no egress rule, whatever its id.
-        let rules = rules
-            .into_iter()
-            .filter(|rule| rule.is_egress().unwrap_or(false) == egress)
-            .collect();
-        Ok(by_id(rules, SecurityGroupRule::security_group_rule_id))
-    }
-
-    /// The state of `rule`; `local` (prior state or planned object) keeps spellings
-    /// AWS normalises and ports AWS does not keep.
-    async fn to_state(&self, rule: &SecurityGroupRule, local: &Object) -> ProviderResult<Object> {
-        let id = rule.security_group_rule_id().unwrap_or_default();
-        let owner = match rule.group_owner_id() {
-            Some(owner) if !owner.is_empty() => owner.to_string(),
-            _ => self.account.id().await?.to_string(),
-        };
-        let arn = match rule.security_group_rule_arn() {
-            Some(arn) if !arn.is_empty() => arn.to_string(),
-            _ => ec2_arn(&self.region, &owner, &format!("security-group-rule/{id}")),
-        };
-        let aws_protocol = rule.ip_protocol().unwrap_or("-1");
-        let protocol = match local.str("ip_protocol") {
-            Some(p) if normalize_protocol(p) == normalize_protocol(aws_protocol) => p.to_string(),
-            _ => aws_protocol.to_string(),
-        };
-        let port = |key: &str, aws: Option<i32>| -> Value {
-            if normalize_protocol(aws_protocol) == "-1" {
-                // AWS keeps no ports for all protocols: whatever was written stands.
-                return local.get(key).cloned().unwrap_or(Value::Null);
-            }
-            match aws {
-                // -1 is AWS's "all types/codes"; a port left unset reads back as unset.
-                Some(-1) if local.get(key).is_none_or(Value::is_null) => Value::Null,
-                Some(p) => Value::from(i64::from(p)),
-                None => Value::Null,
-            }
-        };
-        let referenced = rule.referenced_group_info().and_then(|r| {
-            let group = r.group_id().filter(|g| !g.is_empty())?;
-            Some(match r.user_id() {
-                Some(user) if !user.is_empty() && user != owner => format!("{user}/{group}"),
-                _ => group.to_string(),
-            })
-        });
-        Ok(crate::object! {
-            "id" => id,
-            "arn" => arn,
-            "security_group_rule_id" => id,
-            "security_group_id" => opt_str(rule.group_id()),
-            "cidr_ipv4" => opt_str(rule.cidr_ipv4()),
-            "cidr_ipv6" => opt_str(rule.cidr_ipv6()),
-            "prefix_list_id" => opt_str(rule.prefix_list_id()),
-            "referenced_security_group_id" => referenced,
-            "from_port" => port("from_port", rule.from_port()),
-            "to_port" => port("to_port", rule.to_port()),
-            "ip_protocol" => protocol,
-            "description" => opt_str(rule.description()),
-            "tags" => state_tags(rule.tags()),
+impl SecurityGroupRuleSet {
+    /// The account's view of a group: rules name groups of this account without owner.
+    async fn ctx(&self, obj: &Object) -> ProviderResult<GroupCtx> {
+        Ok(GroupCtx {
+            id: required(obj, "security_group_id")?.to_string(),
+            owner: self.account.id().await?.to_string(),
         })
     }
+
+    /// Every rule of the groups `objs` name.
+    async fn group_rules(&self, objs: &[Object]) -> ProviderResult<Vec<SecurityGroupRule>> {
+        let mut groups: Vec<String> = objs
+            .iter()
+            .filter_map(|o| o.str("security_group_id").map(str::to_string))
+            .collect();
+        groups.sort();
+        groups.dedup();
+        let client = &self.client;
+        describe_by_filter("group-id", &groups, |f| async move {
+            client
+                .describe_security_group_rules()
+                .filters(f)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(sdk_error)
+        })
+        .await
+    }
 }
 
-/// Which of the four source attributes is set.
-fn source_kind(obj: &Object) -> Option<&'static str> {
-    SOURCES.into_iter().find(|k| obj.str(k).is_some())
-}
-
-fn source(obj: &Object) -> ProviderResult<(&'static str, &str)> {
-    let set: Vec<&'static str> = SOURCES
-        .into_iter()
-        .filter(|k| obj.str(k).is_some())
-        .collect();
-    match set.as_slice() {
-        [one] => Ok((one, obj.str(one).unwrap_or_default())),
-        _ => Err(ProviderError::new(format!(
-            "exactly one of {} must be set",
-            SOURCES.join(", ")
+fn direction(obj: &Object) -> ProviderResult<Direction> {
+    match obj.str("type") {
+        Some("ingress") => Ok(Direction::Ingress),
+        Some("egress") => Ok(Direction::Egress),
+        other => Err(ProviderError::new(format!(
+            "type must be \"ingress\" or \"egress\", got {}",
+            other.map_or("nothing".to_string(), |t| format!("\"{t}\""))
         ))),
     }
 }
 
-fn ports(obj: &Object) -> (String, Option<i32>, Option<i32>) {
-    let protocol = normalize_protocol(obj.str("ip_protocol").unwrap_or("-1"));
-    let port = |k: &str| obj.i64(k).and_then(|p| i32::try_from(p).ok());
-    (protocol, port("from_port"), port("to_port"))
+/// The resource as the rule block of a group (whose grants code already knows);
+/// ports are dropped for all protocols, where AWS keeps none (Terraform accepts
+/// any there, unlike in inline blocks).
+fn as_block(obj: &Object) -> Object {
+    let mut block = obj.clone();
+    if normalize_protocol(obj.str("protocol").unwrap_or_default()) == "-1" {
+        block.insert("from_port".into(), Value::from(0));
+        block.insert("to_port".into(), Value::from(0));
+    }
+    let groups = match obj.str("source_security_group_id") {
+        Some(group) => Value::from(vec![group.to_string()]),
+        None => Value::Null,
+    };
+    block.insert("security_groups".into(), groups);
+    block
 }
 
-/// The IpPermission that authorizes the rule.
-fn permission(obj: &Object) -> ProviderResult<IpPermission> {
-    required(obj, "ip_protocol")?;
-    let (protocol, from, to) = ports(obj);
-    let description = obj.str("description").map(str::to_string);
-    let mut perm = IpPermission::builder().ip_protocol(&protocol);
-    if protocol != "-1" {
-        perm = perm.set_from_port(from).set_to_port(to);
+fn planned_grants(obj: &Object, ctx: &GroupCtx) -> ProviderResult<Vec<(Key, Option<String>)>> {
+    let grants = block_grants(&as_block(obj), ctx).map_err(ProviderError::new)?;
+    if grants.is_empty() {
+        return Err(ProviderError::new(
+            "one of cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, self or source_security_group_id must be set",
+        ));
     }
-    perm = match source(obj)? {
-        ("cidr_ipv4", cidr) => perm.ip_ranges(
-            IpRange::builder()
-                .cidr_ip(cidr)
-                .set_description(description)
-                .build(),
-        ),
-        ("cidr_ipv6", cidr) => perm.ipv6_ranges(
-            Ipv6Range::builder()
-                .cidr_ipv6(cidr)
-                .set_description(description)
-                .build(),
-        ),
-        ("prefix_list_id", id) => perm.prefix_list_ids(
-            PrefixListId::builder()
-                .prefix_list_id(id)
-                .set_description(description)
-                .build(),
-        ),
-        (_, group) => {
-            let (user, id) = match group.split_once('/') {
-                Some((user, id)) => (Some(user.to_string()), id),
-                None => (None, group),
-            };
-            perm.user_id_group_pairs(
-                UserIdGroupPair::builder()
-                    .group_id(id)
-                    .set_user_id(user)
-                    .set_description(description)
-                    .build(),
-            )
+    Ok(grants)
+}
+
+/// The resource's grants that AWS has, each with its rule.
+fn matching<'a>(
+    obj: &Object,
+    ctx: &GroupCtx,
+    rules: &'a [SecurityGroupRule],
+) -> ProviderResult<Vec<Found<'a>>> {
+    let egress = direction(obj)? == Direction::Egress;
+    let mut by_key: BTreeMap<Key, (Option<String>, &SecurityGroupRule)> = BTreeMap::new();
+    for rule in rules {
+        if rule.group_id() != Some(ctx.id.as_str()) || rule.is_egress() != Some(egress) {
+            continue;
+        }
+        if let Some((key, description)) = rule_grant(rule, ctx) {
+            by_key.insert(key, (description, rule));
+        }
+    }
+    Ok(planned_grants(obj, ctx)?
+        .into_iter()
+        .filter_map(|(key, _)| {
+            let (description, rule) = by_key.remove(&key)?;
+            Some(Found {
+                key,
+                description,
+                rule,
+            })
+        })
+        .collect())
+}
+
+/// The state: the resource as written, less the sources AWS no longer has (so a
+/// rule revoked outside recon plans a replacement), with AWS's description.
+fn to_state(local: &Object, ctx: &GroupCtx, found: &[Found]) -> ProviderResult<Object> {
+    let has = |source: &Source| found.iter().any(|f| &f.key.source == source);
+    let kept = |attr: &str, wrap: fn(String) -> Source| -> Value {
+        let items: Vec<String> = local
+            .strings(attr)
+            .into_iter()
+            .filter(|s| has(&wrap(s.clone())))
+            .collect();
+        match (local.get(attr), items.is_empty()) {
+            (None | Some(Value::Null), true) => Value::Null,
+            _ => Value::from(items),
         }
     };
-    Ok(perm.build())
+    let source_group = local.str("source_security_group_id").filter(|g| {
+        let (user, id) = match g.split_once('/') {
+            Some((user, id)) => (Some(user), id),
+            None => (None, *g),
+        };
+        has(&ctx.group_source(user, id))
+    });
+    let rule_id = match found {
+        [one] => one.rule.security_group_rule_id().map(Value::from),
+        _ => None,
+    };
+    let mut state = local.clone();
+    state.extend(crate::object! {
+        "id" => rule_set_id(local, ctx)?,
+        "security_group_rule_id" => rule_id.unwrap_or(Value::Null),
+        "cidr_blocks" => kept("cidr_blocks", Source::Cidr4),
+        "ipv6_cidr_blocks" => kept("ipv6_cidr_blocks", Source::Cidr6),
+        "prefix_list_ids" => kept("prefix_list_ids", Source::PrefixList),
+        "source_security_group_id" => source_group.map(Value::from).unwrap_or(Value::Null),
+        "self" => local.bool("self") == Some(true) && has(&Source::Myself),
+        "description" => found.iter().find_map(|f| f.description.clone()).map(Value::from).unwrap_or(Value::Null),
+    });
+    Ok(state)
 }
 
-/// The whole rule as ModifySecurityGroupRules takes it.
-fn rule_request(obj: &Object) -> ProviderResult<SecurityGroupRuleRequest> {
-    let (protocol, from, to) = ports(obj);
-    // "All protocols" takes -1 ports here; AWS and moto both accept them.
-    let (from, to) = if protocol == "-1" {
-        (Some(-1), Some(-1))
-    } else {
-        (from, to)
+/// Terraform's id for the resource, `sgrule-` and the CRC-32 of its group, ports,
+/// protocol, direction and sorted sources, so that state moves between the two.
+fn rule_set_id(obj: &Object, ctx: &GroupCtx) -> ProviderResult<String> {
+    let grants = planned_grants(obj, ctx)?;
+    let first = &grants[0].0;
+    let mut text = format!("{}-", ctx.id);
+    if first.protocol != "-1" {
+        for port in [first.from, first.to] {
+            if port > 0 {
+                text.push_str(&format!("{port}-"));
+            }
+        }
+    }
+    text.push_str(&format!("{}-{}-", first.protocol, required(obj, "type")?));
+    let mut cidrs = Vec::new();
+    let mut cidrs6 = Vec::new();
+    let mut lists = Vec::new();
+    let mut groups = Vec::new();
+    for (key, _) in &grants {
+        match &key.source {
+            Source::Cidr4(c) => cidrs.push(c.as_str()),
+            Source::Cidr6(c) => cidrs6.push(c.as_str()),
+            Source::PrefixList(p) => lists.push(p.as_str()),
+            Source::Group(g) => groups.push(g.rsplit('/').next().unwrap_or(g)),
+            Source::Myself => groups.push(ctx.id.as_str()),
+        }
+    }
+    for mut part in [cidrs, cidrs6, lists] {
+        part.sort_unstable();
+        for item in part {
+            text.push_str(&format!("{item}-"));
+        }
+    }
+    groups.sort_unstable();
+    for group in groups {
+        // A group pair is written as its id and its (absent) name.
+        text.push_str(&format!("{group}--"));
+    }
+    Ok(format!("sgrule-{}", crc32(text.as_bytes())))
+}
+
+/// AWS refuses a grant the group has already: say where it may come from.
+fn duplicate_hint(e: ProviderError, group_id: &str) -> ProviderError {
+    if e.code.as_deref() != Some("InvalidPermission.Duplicate") {
+        return e;
+    }
+    ProviderError {
+        message: format!(
+            "{} (the group {group_id} already has one of these rules: made by an inline ingress/egress block, another rule resource, or outside recon; remove the duplicate or `recon import` it)",
+            e.message
+        ),
+        ..e
+    }
+}
+
+fn parse_import_id(id: &str) -> Option<Object> {
+    let parts: Vec<&str> = id.split('_').collect();
+    let [group, kind, protocol, from, to, sources @ ..] = parts.as_slice() else {
+        return None;
     };
-    let mut request = SecurityGroupRuleRequest::builder()
-        .ip_protocol(protocol)
-        .set_from_port(from)
-        .set_to_port(to)
-        // The request replaces the rule: an empty description removes the old one.
-        .description(obj.str("description").unwrap_or_default());
-    request = match source(obj)? {
-        ("cidr_ipv4", cidr) => request.cidr_ipv4(cidr),
-        ("cidr_ipv6", cidr) => request.cidr_ipv6(cidr),
-        ("prefix_list_id", id) => request.prefix_list_id(id),
-        (_, group) => request.referenced_group_id(group.rsplit('/').next().unwrap_or(group)),
+    if !group.starts_with("sg-") || !matches!(*kind, "ingress" | "egress") || sources.is_empty() {
+        return None;
+    }
+    let (from, to): (i64, i64) = (from.parse().ok()?, to.parse().ok()?);
+    let mut cidrs = Vec::new();
+    let mut cidrs6 = Vec::new();
+    let mut lists = Vec::new();
+    let mut source_group = Value::Null;
+    let mut myself = false;
+    for source in sources {
+        match *source {
+            "self" => myself = true,
+            s if s.contains("sg-") => source_group = Value::from(s),
+            s if s.contains(':') => cidrs6.push(s.to_string()),
+            s if s.starts_with("pl-") => lists.push(s.to_string()),
+            s if s.contains('.') => cidrs.push(s.to_string()),
+            _ => return None,
+        }
+    }
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            Value::Null
+        } else {
+            Value::from(items)
+        }
     };
-    Ok(request.build())
+    let protocol = if *protocol == "all" { "-1" } else { protocol };
+    Some(crate::object! {
+        "id" => id,
+        "type" => *kind,
+        "security_group_id" => *group,
+        "protocol" => protocol,
+        "from_port" => from,
+        "to_port" => to,
+        "cidr_blocks" => list(cidrs),
+        "ipv6_cidr_blocks" => list(cidrs6),
+        "prefix_list_ids" => list(lists),
+        "source_security_group_id" => source_group,
+        "self" => myself,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> GroupCtx {
+        GroupCtx {
+            id: "sg-0123456789abcdef0".into(),
+            owner: "123456789012".into(),
+        }
+    }
+
+    fn rule(kind: &str, protocol: &str, cidrs: &[&str]) -> Object {
+        crate::object! {
+            "type" => kind, "security_group_id" => "sg-12345",
+            "from_port" => 80, "to_port" => 8000, "protocol" => protocol,
+            "cidr_blocks" => cidrs.to_vec(),
+        }
+    }
+
+    #[test]
+    fn id_is_terraforms_hash_of_the_sorted_grants() {
+        let ctx = GroupCtx {
+            id: "sg-12345".into(),
+            owner: "123456789012".into(),
+        };
+        let id = |obj: &Object| rule_set_id(obj, &ctx).unwrap();
+        // The values terraform-provider-aws's own unit test pins.
+        assert_eq!(
+            id(&rule("ingress", "tcp", &["10.0.0.0/8"])),
+            "sgrule-3403497314"
+        );
+        assert_eq!(
+            id(&rule("egress", "tcp", &["10.0.0.0/8"])),
+            "sgrule-1173186295"
+        );
+        assert_eq!(
+            id(&rule("egress", "-1", &["10.0.0.0/8"])),
+            "sgrule-766323498"
+        );
+        // Spellings of one rule share its id: "6" is tcp, "all" is -1 (whose
+        // ports AWS ignores), sources in any order.
+        assert_eq!(
+            id(&rule("egress", "all", &["10.0.0.0/8"])),
+            "sgrule-766323498"
+        );
+        assert_eq!(
+            id(&rule("ingress", "6", &["10.1.0.0/16", "10.0.0.0/8"])),
+            id(&rule("ingress", "tcp", &["10.0.0.0/8", "10.1.0.0/16"]))
+        );
+        let text = "sg-12345-80-8000-tcp-ingress-10.0.0.0/8-10.1.0.0/16-";
+        assert_eq!(
+            id(&rule("ingress", "tcp", &["10.1.0.0/16", "10.0.0.0/8"])),
+            format!("sgrule-{}", crc32fast::hash(text.as_bytes()))
+        );
+    }
+
+    #[test]
+    fn import_ids_are_terraforms() {
+        let stub =
+            parse_import_id("sg-1a_ingress_tcp_100_121_10.1.0.0/16_2001:db8::/48_pl-9").unwrap();
+        assert_eq!(stub.str("type"), Some("ingress"));
+        assert_eq!(stub.i64("from_port"), Some(100));
+        assert_eq!(stub.strings("cidr_blocks"), vec!["10.1.0.0/16"]);
+        assert_eq!(stub.strings("ipv6_cidr_blocks"), vec!["2001:db8::/48"]);
+        assert_eq!(stub.strings("prefix_list_ids"), vec!["pl-9"]);
+        let stub = parse_import_id("sg-1a_egress_all_0_65536_self").unwrap();
+        assert_eq!(stub.str("protocol"), Some("-1"));
+        assert_eq!(stub.bool("self"), Some(true));
+        assert!(parse_import_id("sg-1a_sideways_tcp_1_2_10.0.0.0/8").is_none());
+        assert!(parse_import_id("sgrule-1234").is_none());
+    }
+
+    #[test]
+    fn one_source_is_needed() {
+        let rule = crate::object! {
+            "type" => "ingress", "security_group_id" => "sg-1",
+            "from_port" => 22, "to_port" => 22, "protocol" => "tcp",
+        };
+        assert!(planned_grants(&rule, &ctx()).is_err());
+    }
 }

@@ -1,6 +1,6 @@
 //! aws_vpc_security_group_egress_rule: one egress rule of a security group, managed on its own.
 
-use super::security_group_rule::{Direction, Rules, ATTRIBUTES};
+use super::vpc_security_group_rule::{Direction, Rules, ATTRIBUTES};
 use crate::aws::Clients;
 use crate::provider::Schema;
 
