@@ -95,6 +95,74 @@ fn run(cases: &[Case]) {
 const SG: &str = "aws_security_group.s";
 const RULE: &str = "aws_vpc_security_group_ingress_rule.r";
 
+const LEGACY: &str = "aws_security_group_rule.r";
+
+/// aws_security_group_rule: judged by its `type`, with several sources at once.
+#[test]
+fn legacy_rule_exposure() {
+    let rule = |body: &'static str| -> &'static str {
+        Box::leak(format!("resource \"aws_security_group_rule\" \"r\" {{\n  security_group_id = \"sg-1\"\n{body}}}").into_boxed_str())
+    };
+    run(&[
+        (
+            "sg_no_public_ssh",
+            LEGACY,
+            Fail,
+            rule("  type = \"ingress\"\n  from_port = 22\n  to_port = 22\n  protocol = \"tcp\"\n  cidr_blocks = [\"10.0.0.0/8\", \"0.0.0.0/0\"]\n"),
+        ),
+        (
+            "sg_no_public_ssh",
+            LEGACY,
+            Fail,
+            rule("  type = \"ingress\"\n  from_port = 0\n  to_port = 65535\n  protocol = \"all\"\n  ipv6_cidr_blocks = [\"::/0\"]\n"),
+        ),
+        (
+            "sg_no_public_all_ports",
+            LEGACY,
+            Fail,
+            rule("  type = \"ingress\"\n  from_port = -1\n  to_port = -1\n  protocol = \"tcp\"\n  cidr_blocks = [\"0.0.0.0/0\"]\n"),
+        ),
+        // Egress to the internet opens no port to it.
+        (
+            "sg_no_public_ssh",
+            LEGACY,
+            Pass,
+            rule("  type = \"egress\"\n  from_port = 22\n  to_port = 22\n  protocol = \"tcp\"\n  cidr_blocks = [\"0.0.0.0/0\"]\n"),
+        ),
+        (
+            "sg_no_public_ssh",
+            LEGACY,
+            Pass,
+            rule("  type = \"ingress\"\n  from_port = 22\n  to_port = 22\n  protocol = \"tcp\"\n  source_security_group_id = \"sg-2\"\n"),
+        ),
+        (
+            "sg_no_public_rdp",
+            LEGACY,
+            Pass,
+            rule("  type = \"ingress\"\n  from_port = 3389\n  to_port = 3389\n  protocol = \"tcp\"\n  self = true\n"),
+        ),
+        // Whether it is ingress at all is known only after apply.
+        (
+            "sg_no_public_ssh",
+            LEGACY,
+            Unknown,
+            rule("  type = local.later ? \"ingress\" : \"egress\"\n  from_port = 22\n  to_port = 22\n  protocol = \"tcp\"\n  cidr_blocks = [\"0.0.0.0/0\"]\n"),
+        ),
+        (
+            "sg_description",
+            LEGACY,
+            Fail,
+            rule("  type = \"egress\"\n  from_port = 0\n  to_port = 0\n  protocol = \"-1\"\n  cidr_blocks = [\"10.0.0.0/8\"]\n"),
+        ),
+        (
+            "sg_description",
+            LEGACY,
+            Pass,
+            rule("  type = \"egress\"\n  from_port = 0\n  to_port = 0\n  protocol = \"-1\"\n  cidr_blocks = [\"10.0.0.0/8\"]\n  description = \"to the VPC\"\n"),
+        ),
+    ]);
+}
+
 #[test]
 fn network_exposure() {
     run(&[

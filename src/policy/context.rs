@@ -19,7 +19,8 @@
 //!   names an attribute of a nested block).
 //! - `alltrue(list)`, `anytrue(list)`: Terraform's functions (unknown-aware; a
 //!   null element is "cannot be decided").
-//! - the judgements of [`super::functions`]: `closed_to_internet`, `statements`,
+//! - the judgements of [`super::functions`]: `closed_to_internet`, `ingress_rules`,
+//!   `egress_rules`, `statements`,
 //!   `allows_anyone`, `allows_public`; `contains`, `startswith` and `endswith`
 //!   take null as an unset attribute.
 //! - `configured(value)`: true unless the value is null or "" (a value known only

@@ -17,6 +17,11 @@ pub fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         ("contains", [Value::Null, _] | [_, Value::Null])
         | ("startswith" | "endswith", [Value::Null, _]) => Ok(Value::Bool(false)),
         ("closed_to_internet", [rule, ports]) => closed_to_internet(rule, ports),
+        ("ingress_rules", [kind, obj]) => Ok(rules_of("ingress", kind, obj)),
+        ("egress_rules", [kind, obj]) => Ok(rules_of("egress", kind, obj)),
+        ("ingress_rules" | "egress_rules", _) => {
+            Err(format!("{name} takes the resource type and the resource: {name}(resource.type, self)"))
+        }
         ("statements", [doc]) => statements(doc),
         ("allows_anyone", [s]) => Ok(allows_anyone(s)),
         ("allows_public", [s]) => Ok(allows_public(s)),
@@ -94,6 +99,27 @@ fn closed_to_internet(rule: &Value, ports: &Value) -> Result<Value, String> {
     })
 }
 
+/// `ingress_rules(resource.type, self)`, `egress_rules(...)`: the security group
+/// rules of one direction a resource holds, whatever its type: a group's inline
+/// blocks, an aws_security_group_rule of that `type`, or the rule resource itself.
+fn rules_of(direction: &str, kind: &Value, obj: &Value) -> Value {
+    let one = || Value::List(vec![obj.clone()]);
+    let none = || Value::List(Vec::new());
+    match kind {
+        Value::String(k) if k == "aws_security_group" => match obj.get(direction) {
+            Value::Null => none(),
+            blocks => blocks.clone(),
+        },
+        Value::String(k) if k == "aws_security_group_rule" => match obj.get("type") {
+            Value::String(t) if t == direction => one(),
+            Value::Unknown => Value::Unknown,
+            _ => none(),
+        },
+        Value::String(k) if k == &format!("aws_vpc_security_group_{direction}_rule") => one(),
+        _ => none(),
+    }
+}
+
 /// Whether the rule's protocol and port range cover one of `ports`.
 fn covers(rule: &Value, ports: &Value) -> Result<Value, String> {
     let protocol = match rule.get("protocol") {
@@ -151,6 +177,7 @@ fn internet_source(rule: &Value) -> Value {
     let others = [
         "prefix_list_ids",
         "security_groups",
+        "source_security_group_id",
         "prefix_list_id",
         "referenced_security_group_id",
     ];
