@@ -3,7 +3,7 @@
 //! aws_security_group_rule both become grants, are compared with what AWS has
 //! grant by grant, and are sent back as IpPermissions through one set of calls.
 
-use super::shared::normalize_protocol;
+use super::shared::{describe_by_filter, normalize_protocol};
 use crate::aws::sdk_error;
 use crate::provider::ProviderResult;
 use crate::value::{Object, ObjectExt};
@@ -242,17 +242,7 @@ pub(super) fn to_permissions(
                             .build(),
                     ),
                     Source::Group(group) => {
-                        let (user, id) = match group.split_once('/') {
-                            Some((user, id)) => (Some(user.to_string()), id),
-                            None => (None, group.as_str()),
-                        };
-                        perm.user_id_group_pairs(
-                            UserIdGroupPair::builder()
-                                .group_id(id)
-                                .set_user_id(user)
-                                .set_description(description)
-                                .build(),
-                        )
+                        perm.user_id_group_pairs(group_pair(group, description))
                     }
                     Source::Myself => perm.user_id_group_pairs(
                         UserIdGroupPair::builder()
@@ -265,6 +255,40 @@ pub(super) fn to_permissions(
             perm.build()
         })
         .collect()
+}
+
+/// A group as a rule's source: `sg-...`, or `owner/sg-...` for another account's.
+pub(super) fn group_pair(group: &str, description: Option<String>) -> UserIdGroupPair {
+    let (user, id) = match group.split_once('/') {
+        Some((user, id)) => (Some(user.to_string()), id),
+        None => (None, group),
+    };
+    UserIdGroupPair::builder()
+        .group_id(id)
+        .set_user_id(user)
+        .set_description(description)
+        .build()
+}
+
+/// Every rule DescribeSecurityGroupRules finds with the filter `name` over `values`
+/// (a filter, unlike SecurityGroupRuleIds, does not fail on one missing id).
+pub(super) async fn describe_rules(
+    client: &aws_sdk_ec2::Client,
+    name: &str,
+    values: &[String],
+) -> ProviderResult<Vec<SecurityGroupRule>> {
+    describe_by_filter(name, values, |f| async move {
+        client
+            .describe_security_group_rules()
+            .filters(f)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)
+    })
+    .await
 }
 
 /// The grant one rule of DescribeSecurityGroupRules stands for.

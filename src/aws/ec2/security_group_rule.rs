@@ -8,13 +8,12 @@ use super::security_group_grants::{
     Verb,
 };
 use super::shared::{
-    crc32, describe_by_filter, normalize_protocol, required, tag_specification, Account,
-    STATE_TIMEOUT,
+    crc32, normalize_protocol, required, tag_specification, Account, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::tags::made_for;
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
+use crate::aws::Clients;
 use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
     ID,
@@ -236,19 +235,7 @@ impl SecurityGroupRuleSet {
             .collect();
         groups.sort();
         groups.dedup();
-        let client = &self.client;
-        describe_by_filter("group-id", &groups, |f| async move {
-            client
-                .describe_security_group_rules()
-                .filters(f)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(sdk_error)
-        })
-        .await
+        grants::describe_rules(&self.client, "group-id", &groups).await
     }
 }
 

@@ -5,8 +5,8 @@
 pub(super) use super::security_group_grants::Direction;
 use super::security_group_grants::{self as grants, Verb};
 use super::shared::{
-    by_id, describe_by_filter, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required,
-    state_tags, tag_specification, update_tags, Account,
+    by_id, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required, state_tags,
+    tag_specification, update_tags, Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::{sdk_error, Clients};
@@ -17,7 +17,7 @@ use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Resource, SecurityGroupRule,
-    SecurityGroupRuleRequest, SecurityGroupRuleUpdate, UserIdGroupPair,
+    SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
 };
 use std::collections::HashMap;
 
@@ -175,27 +175,13 @@ impl Rules {
         }
     }
 
-    /// The rules of this direction among `ids`, by id. A filter, unlike
-    /// SecurityGroupRuleIds, does not fail the whole call on one missing id.
+    /// The rules of this direction among `ids`, by id.
     async fn find_rules(
         &self,
         ids: &[String],
     ) -> ProviderResult<HashMap<String, SecurityGroupRule>> {
         let egress = self.direction == Direction::Egress;
-        let client = &self.client;
-        let rules: Vec<SecurityGroupRule> =
-            describe_by_filter("security-group-rule-id", ids, |f| async move {
-                client
-                    .describe_security_group_rules()
-                    .filters(f)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .try_collect()
-                    .await
-                    .map_err(sdk_error)
-            })
-            .await?;
+        let rules = grants::describe_rules(&self.client, "security-group-rule-id", ids).await?;
         // An ingress rule is no egress rule, whatever its id.
         let rules = rules
             .into_iter()
@@ -311,19 +297,7 @@ fn permission(obj: &Object) -> ProviderResult<IpPermission> {
                 .set_description(description)
                 .build(),
         ),
-        (_, group) => {
-            let (user, id) = match group.split_once('/') {
-                Some((user, id)) => (Some(user.to_string()), id),
-                None => (None, group),
-            };
-            perm.user_id_group_pairs(
-                UserIdGroupPair::builder()
-                    .group_id(id)
-                    .set_user_id(user)
-                    .set_description(description)
-                    .build(),
-            )
-        }
+        (_, group) => perm.user_id_group_pairs(grants::group_pair(group, description)),
     };
     Ok(perm.build())
 }
