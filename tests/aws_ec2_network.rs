@@ -847,27 +847,31 @@ async fn create_vpc(ec2: &aws_sdk_ec2::Client, cidr: &str) -> String {
         .to_string()
 }
 
+/// A VPC with two groups made outside recon, "web" and "lb": their ids.
+async fn web_and_lb(ec2: &aws_sdk_ec2::Client) -> (String, String) {
+    let vpc_id = create_vpc(ec2, "10.0.0.0/16").await;
+    let mut ids = Vec::new();
+    for name in ["web", "lb"] {
+        let out = ec2
+            .create_security_group()
+            .group_name(name)
+            .description(name)
+            .vpc_id(&vpc_id)
+            .send()
+            .await
+            .unwrap();
+        ids.push(out.group_id().unwrap().to_string());
+    }
+    (ids[0].clone(), ids[1].clone())
+}
+
 #[test]
 fn security_group_rule_resources() {
     let moto = Moto::start();
     let rt = common::runtime();
     rt.block_on(async {
         let (clients, recorder) = recording_clients(&moto);
-        let vpc_id = create_vpc(&clients.ec2, "10.0.0.0/16").await;
-        let mut group_ids = Vec::new();
-        for name in ["web", "lb"] {
-            let out = clients
-                .ec2
-                .create_security_group()
-                .group_name(name)
-                .description(name)
-                .vpc_id(&vpc_id)
-                .send()
-                .await
-                .unwrap();
-            group_ids.push(out.group_id().unwrap().to_string());
-        }
-        let (web, lb) = (group_ids[0].clone(), group_ids[1].clone());
+        let (web, lb) = web_and_lb(&clients.ec2).await;
 
         let ingress = vpc_security_group_ingress_rule::new(&clients);
         let egress = vpc_security_group_egress_rule::new(&clients);
@@ -1091,21 +1095,7 @@ fn security_group_rule_legacy_type() {
     let rt = common::runtime();
     rt.block_on(async {
         let clients = Clients::from_config(&moto.sdk_config());
-        let vpc_id = create_vpc(&clients.ec2, "10.0.0.0/16").await;
-        let mut group_ids = Vec::new();
-        for name in ["web", "lb"] {
-            let out = clients
-                .ec2
-                .create_security_group()
-                .group_name(name)
-                .description(name)
-                .vpc_id(&vpc_id)
-                .send()
-                .await
-                .unwrap();
-            group_ids.push(out.group_id().unwrap().to_string());
-        }
-        let (web, lb) = (group_ids[0].clone(), group_ids[1].clone());
+        let (web, lb) = web_and_lb(&clients.ec2).await;
         let rules = SecurityGroupRuleSet::new(&clients);
         let schema = rules.schema();
         assert_eq!(schema.type_name, "aws_security_group_rule");
