@@ -346,61 +346,46 @@ pub(super) async fn send(
 ) -> ProviderResult<Vec<SecurityGroupRule>> {
     let perms = Some(perms);
     let tags = tags.map(|t| vec![t]);
+    // The six calls' builders share no trait: the macro writes each call once.
+    macro_rules! call {
+        ($builder:expr) => {
+            $builder
+                .group_id(group_id)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(sdk_error)?
+        };
+    }
     let made = match (verb, direction) {
         (Verb::Authorize, Direction::Ingress) => {
-            client
+            call!(client
                 .authorize_security_group_ingress()
-                .group_id(group_id)
-                .set_ip_permissions(perms)
-                .set_tag_specifications(tags)
-                .send()
-                .await
-                .map_err(sdk_error)?
-                .security_group_rules
+                .set_tag_specifications(tags))
+            .security_group_rules
         }
         (Verb::Authorize, Direction::Egress) => {
-            client
+            call!(client
                 .authorize_security_group_egress()
-                .group_id(group_id)
-                .set_ip_permissions(perms)
-                .set_tag_specifications(tags)
-                .send()
-                .await
-                .map_err(sdk_error)?
-                .security_group_rules
+                .set_tag_specifications(tags))
+            .security_group_rules
         }
-        (Verb::Revoke, Direction::Ingress) => client
-            .revoke_security_group_ingress()
-            .group_id(group_id)
-            .set_ip_permissions(perms)
-            .send()
-            .await
-            .map(|_| None)
-            .map_err(sdk_error)?,
-        (Verb::Revoke, Direction::Egress) => client
-            .revoke_security_group_egress()
-            .group_id(group_id)
-            .set_ip_permissions(perms)
-            .send()
-            .await
-            .map(|_| None)
-            .map_err(sdk_error)?,
-        (Verb::Describe, Direction::Ingress) => client
-            .update_security_group_rule_descriptions_ingress()
-            .group_id(group_id)
-            .set_ip_permissions(perms)
-            .send()
-            .await
-            .map(|_| None)
-            .map_err(sdk_error)?,
-        (Verb::Describe, Direction::Egress) => client
-            .update_security_group_rule_descriptions_egress()
-            .group_id(group_id)
-            .set_ip_permissions(perms)
-            .send()
-            .await
-            .map(|_| None)
-            .map_err(sdk_error)?,
+        (Verb::Revoke, Direction::Ingress) => {
+            call!(client.revoke_security_group_ingress());
+            None
+        }
+        (Verb::Revoke, Direction::Egress) => {
+            call!(client.revoke_security_group_egress());
+            None
+        }
+        (Verb::Describe, Direction::Ingress) => {
+            call!(client.update_security_group_rule_descriptions_ingress());
+            None
+        }
+        (Verb::Describe, Direction::Egress) => {
+            call!(client.update_security_group_rule_descriptions_egress());
+            None
+        }
     };
     Ok(made.unwrap_or_default())
 }
