@@ -8,6 +8,7 @@ use aws_sdk_ec2::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ec2::error::BoxError;
 use common::{changed, found, meta, not_ours, plan_new, planned, replaced, replan, Moto};
+use recon::aws::ec2::egress_only_internet_gateway::EgressOnlyInternetGateway;
 use recon::aws::ec2::eip::Eip;
 use recon::aws::ec2::internet_gateway::InternetGateway;
 use recon::aws::ec2::route::Route;
@@ -1281,6 +1282,81 @@ fn security_group_rule_legacy_type() {
         );
         assert!(group_rules(&clients, &web, false).await.is_empty());
         rules.delete(&out).await.unwrap();
+    });
+}
+
+#[test]
+fn egress_only_internet_gateway_create_read_update_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpc = create_vpc(&clients.ec2, "10.0.0.0/16").await;
+        let gateways = EgressOnlyInternetGateway::new(&clients);
+        let schema = gateways.schema();
+        let config = object! {"vpc_id" => vpc.clone(), "tags" => str_map(&[("Name", "v6out")])};
+        let meta = with_token("aws_egress_only_internet_gateway.v6out", "tok-eigw");
+        let before = gateways
+            .find_created(&planned(schema, config.clone()), &meta)
+            .await
+            .unwrap();
+        assert!(matches!(before, Created::Absent), "{before:?}");
+        let created = gateways
+            .create(&planned(schema, config.clone()), &meta)
+            .await
+            .unwrap();
+        let id = s(&created, "id");
+        assert!(id.starts_with("eigw-"), "{created:?}");
+        assert_eq!(created.str("vpc_id"), Some(vpc.as_str()));
+        assert_eq!(created.get("tags"), Some(&str_map(&[("Name", "v6out")])));
+        assert_no_changes(schema, &config, &created);
+
+        // Read with a missing one, import, and a lost create all find it.
+        let missing = object! {"id" => "eigw-0123456789abcdef0"};
+        assert_eq!(
+            gateways.read(&[missing, created.clone()]).await.unwrap(),
+            vec![None, Some(created.clone())]
+        );
+        assert_eq!(
+            gateways.read(&[gateways.import_stub(&id)]).await.unwrap(),
+            vec![Some(created.clone())]
+        );
+        assert_eq!(
+            found(gateways.find_created(&config, &meta).await.unwrap()),
+            created
+        );
+
+        // Tags change in place; another VPC replaces it.
+        let mut retagged = config.clone();
+        retagged.insert(
+            "tags".into(),
+            str_map(&[("Name", "v6out"), ("tier", "edge")]),
+        );
+        let updated = gateways
+            .update(
+                &created,
+                &planned_update(schema, &created, retagged.clone()),
+                &meta,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            updated.get("tags"),
+            Some(&str_map(&[("Name", "v6out"), ("tier", "edge")]))
+        );
+        let mut moved = retagged.clone();
+        moved.insert("vpc_id".into(), Value::from("vpc-0123456789abcdef0"));
+        assert_eq!(
+            replaced(&replan(schema, &moved, &updated)),
+            vec!["vpc_id".to_string()]
+        );
+
+        gateways.delete(&updated).await.unwrap();
+        assert_eq!(
+            gateways.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
+        gateways.delete(&updated).await.unwrap();
     });
 }
 

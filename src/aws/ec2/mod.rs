@@ -8,6 +8,7 @@ mod describe;
 mod shared;
 
 // network: modules
+pub mod egress_only_internet_gateway;
 pub mod eip;
 pub mod internet_gateway;
 pub mod route;
@@ -47,6 +48,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(vpc_security_group_egress_rule::new(clients)),
         Arc::new(eip::Eip::new(clients)),
         Arc::new(internet_gateway::InternetGateway::new(clients)),
+        Arc::new(egress_only_internet_gateway::EgressOnlyInternetGateway::new(clients)),
         Arc::new(route_table::RouteTable::new(clients)),
         Arc::new(route::Route::new(clients)),
         Arc::new(route_table_association::RouteTableAssociation::new(clients)),

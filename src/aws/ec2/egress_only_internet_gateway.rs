@@ -1,0 +1,162 @@
+//! aws_egress_only_internet_gateway: outbound-only IPv6 access to the internet
+//! for one VPC (IPv6's NAT, without the translation).
+
+use super::shared::{
+    by_id, id_of, opt_str, required, state_tags, states_by_id, tag_specification, update_tags,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::tags::made_for;
+use crate::aws::wait::{wait_until, Pace};
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::Object;
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{EgressOnlyInternetGateway as AwsGateway, ResourceType as Ec2Resource};
+use std::collections::HashMap;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_egress_only_internet_gateway",
+    attributes: &[
+        ID,
+        Attribute::required("vpc_id", Type::String).force_new(),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+pub struct EgressOnlyInternetGateway {
+    client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
+}
+
+impl EgressOnlyInternetGateway {
+    pub fn new(clients: &Clients) -> Self {
+        EgressOnlyInternetGateway {
+            client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for EgressOnlyInternetGateway {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// By the create's token among the account's gateways (few: one per VPC at most
+    /// in practice; DescribeTags does not list this resource type everywhere).
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if meta.token.is_none() {
+            return Ok(Created::Unknowable);
+        }
+        let found = self.all().await?.into_values().find(|g| {
+            made_for(
+                g.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
+                meta,
+            )
+        });
+        Ok(match found {
+            Some(gateway) => Created::Found(to_state(&gateway)),
+            None => Created::Absent,
+        })
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let out = self
+            .once
+            .create_egress_only_internet_gateway()
+            .vpc_id(required(planned, "vpc_id")?)
+            .tag_specifications(tag_specification(
+                Ec2Resource::EgressOnlyInternetGateway,
+                planned,
+                meta,
+            ))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = out
+            .egress_only_internet_gateway()
+            .and_then(|g| g.egress_only_internet_gateway_id())
+            .ok_or_else(|| {
+                ProviderError::new("CreateEgressOnlyInternetGateway returned no gateway id")
+            })?
+            .to_string();
+        self.read_back(&id)
+            .await
+            .map_err(|e| e.with_partial(object! {"id" => id.clone()}))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let gateways = self.all().await?;
+        Ok(states_by_id(priors, &gateways, to_state))
+    }
+
+    /// Only tags change in place.
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let id = id_of(prior)?;
+        update_tags(&self.client, id, prior, planned).await?;
+        self.read_back(id).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        let call = self
+            .client
+            .delete_egress_only_internet_gateway()
+            .egress_only_internet_gateway_id(id);
+        match call.send().await.map_err(sdk_error) {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+impl EgressOnlyInternetGateway {
+    /// Every egress-only gateway of the region, by id. Listed whole: the call has
+    /// no id filter, and a list of ids fails on one that no longer exists.
+    async fn all(&self) -> ProviderResult<HashMap<String, AwsGateway>> {
+        let gateways: Vec<AwsGateway> = self
+            .client
+            .describe_egress_only_internet_gateways()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        Ok(by_id(gateways, AwsGateway::egress_only_internet_gateway_id))
+    }
+
+    /// The new gateway's state, once the describe call lists it.
+    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
+        wait_until(
+            format!("the egress-only internet gateway {id} to exist"),
+            Pace::backoff(super::shared::STATE_TIMEOUT),
+            || async { Ok(self.all().await?.get(id).map(to_state)) },
+        )
+        .await
+    }
+}
+
+fn to_state(gateway: &AwsGateway) -> Object {
+    let vpc = gateway
+        .attachments()
+        .iter()
+        .find_map(|a| a.vpc_id())
+        .filter(|v| !v.is_empty());
+    object! {
+        "id" => opt_str(gateway.egress_only_internet_gateway_id()),
+        "vpc_id" => opt_str(vpc),
+        "tags" => state_tags(gateway.tags()),
+    }
+}
