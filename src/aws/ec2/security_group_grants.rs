@@ -152,19 +152,22 @@ pub(super) fn block_grants(
         .collect())
 }
 
+/// A protocol and port range as AWS reports them, as grants hold them: no ports
+/// for all protocols.
+fn aws_ports(protocol: Option<&str>, from: Option<i32>, to: Option<i32>) -> (String, i64, i64) {
+    let protocol = normalize_protocol(protocol.unwrap_or("-1"));
+    if protocol == "-1" {
+        return (protocol, 0, 0);
+    }
+    let port = |p: Option<i32>| i64::from(p.unwrap_or(0));
+    (protocol, port(from), port(to))
+}
+
 /// The grants of AWS's permissions (grouped by protocol and ports) one by one.
 pub(super) fn aws_grants(perms: &[IpPermission], ctx: &GroupCtx) -> Grants {
     let mut grants = Grants::new();
     for perm in perms {
-        let protocol = normalize_protocol(perm.ip_protocol().unwrap_or("-1"));
-        let (from, to) = if protocol == "-1" {
-            (0, 0)
-        } else {
-            (
-                i64::from(perm.from_port().unwrap_or(0)),
-                i64::from(perm.to_port().unwrap_or(0)),
-            )
-        };
+        let (protocol, from, to) = aws_ports(perm.ip_protocol(), perm.from_port(), perm.to_port());
         let mut add = |source: Source, description: Option<&str>| {
             let key = Key {
                 protocol: protocol.clone(),
@@ -296,15 +299,7 @@ pub(super) fn rule_grant(
     rule: &SecurityGroupRule,
     ctx: &GroupCtx,
 ) -> Option<(Key, Option<String>)> {
-    let protocol = normalize_protocol(rule.ip_protocol().unwrap_or("-1"));
-    let (from, to) = if protocol == "-1" {
-        (0, 0)
-    } else {
-        (
-            i64::from(rule.from_port().unwrap_or(0)),
-            i64::from(rule.to_port().unwrap_or(0)),
-        )
-    };
+    let (protocol, from, to) = aws_ports(rule.ip_protocol(), rule.from_port(), rule.to_port());
     let source = if let Some(cidr) = non_empty(rule.cidr_ipv4()) {
         Source::Cidr4(cidr)
     } else if let Some(cidr) = non_empty(rule.cidr_ipv6()) {
