@@ -9,8 +9,10 @@ pub mod events;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
+pub mod logs;
 pub mod s3;
 pub mod shared;
+pub mod sns;
 pub mod sqs;
 pub mod state_store;
 pub mod sts;
@@ -33,6 +35,8 @@ pub struct Clients {
     pub events: aws_sdk_eventbridge::Client,
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
     /// The same clients with SDK retries off, for the one call of a create that
@@ -114,6 +118,8 @@ impl Clients {
             events: client!(aws_sdk_eventbridge, config, retry.clone(), timeout),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sqs: client!(aws_sdk_sqs, config, retry.clone(), timeout),
+            sns: client!(aws_sdk_sns, config, retry.clone(), timeout),
+            logs: client!(aws_sdk_cloudwatchlogs, config, retry.clone(), timeout),
             sts: client!(aws_sdk_sts, config, retry, timeout),
             region: config
                 .region()
@@ -148,6 +154,8 @@ impl AwsProvider {
         resources.extend(events::resources(clients));
         resources.extend(s3::resources(clients));
         resources.extend(sqs::resources(clients));
+        resources.extend(sns::resources(clients));
+        resources.extend(logs::resources(clients));
         let mut data_sources: Vec<Arc<dyn DataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources(clients));
         data_sources.extend(sts::data_sources(clients));
@@ -156,6 +164,8 @@ impl AwsProvider {
         data_sources.extend(events::data_sources(clients));
         data_sources.extend(s3::data_sources(clients));
         data_sources.extend(sqs::data_sources(clients));
+        data_sources.extend(sns::data_sources(clients));
+        data_sources.extend(logs::data_sources(clients));
         AwsProvider {
             resources: resources
                 .into_iter()
