@@ -1299,6 +1299,126 @@ fn role_managed_policy_arns_are_exclusive_when_set() {
     });
 }
 
+async fn inline_on_aws(clients: &Clients, role: &str) -> Vec<String> {
+    let out = clients
+        .iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
+    let mut names = out.policy_names().to_vec();
+    names.sort();
+    names
+}
+
+fn inline_blocks(policies: &[(&str, &str)]) -> Value {
+    let block = |(name, policy): &(&str, &str)| {
+        Value::Object(object! {"name" => *name, "policy" => *policy})
+    };
+    Value::List(policies.iter().map(block).collect())
+}
+
+/// inline_policy blocks are the exact set of the role's inline policies: made
+/// with the role, drift read back, changed and removed in place, `inline_policy {}`
+/// removes them all, and delete removes them first (as Terraform does).
+#[test]
+fn role_inline_policy_blocks_are_exclusive_when_present() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let roles = IamRole::new(&clients);
+        let describe = s3_policy(&["ec2:Describe*"]);
+        let list = s3_policy(&["s3:ListBucket"]);
+        let mut config = object! {
+            "name" => "inline",
+            "assume_role_policy" => trust_heredoc("ec2.amazonaws.com"),
+            "inline_policy" => inline_blocks(&[("describe", &describe), ("list", &list)]),
+        };
+        let meta = meta("aws_iam_role.inline");
+        let created = roles
+            .create(&plan_new(roles.schema(), &config), &meta)
+            .await
+            .unwrap();
+        assert_eq!(
+            inline_on_aws(&clients, "inline").await,
+            ["describe", "list"]
+        );
+        assert_eq!(
+            changed(&replan(roles.schema(), &config, &created)),
+            Vec::<String>::new()
+        );
+        let read = roles.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read, vec![Some(created.clone())]);
+
+        // Put outside recon: read shows it, and the plan takes it away again.
+        clients
+            .iam
+            .put_role_policy()
+            .role_name("inline")
+            .policy_name("extra")
+            .policy_document(s3_policy(&["s3:GetObject"]))
+            .send()
+            .await
+            .unwrap();
+        let read = roles.read(std::slice::from_ref(&created)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        let plan = replan(roles.schema(), &config, &read);
+        assert_eq!(changed(&plan), ["inline_policy"]);
+        assert!(replaced(&plan).is_empty());
+
+        // One document changed, one policy dropped, the outside one removed.
+        let get = s3_policy(&["s3:GetObject", "s3:ListBucket"]);
+        config.insert("inline_policy".into(), inline_blocks(&[("list", &get)]));
+        let plan = replan(roles.schema(), &config, &read);
+        let updated = roles.update(&read, &plan.after, &meta).await.unwrap();
+        assert_eq!(inline_on_aws(&clients, "inline").await, ["list"]);
+        let document = clients
+            .iam
+            .get_role_policy()
+            .role_name("inline")
+            .policy_name("list")
+            .send()
+            .await
+            .unwrap();
+        let document = recon::aws::iam::decode_policy(document.policy_document());
+        assert_eq!(json(Some(&document)), json(Some(&get)));
+        assert_eq!(
+            changed(&replan(roles.schema(), &config, &updated)),
+            Vec::<String>::new()
+        );
+
+        // `inline_policy {}`: none at all, and that plans clean afterwards.
+        config.insert(
+            "inline_policy".into(),
+            Value::List(vec![Value::Object(Object::new())]),
+        );
+        let plan = replan(roles.schema(), &config, &updated);
+        let emptied = roles.update(&updated, &plan.after, &meta).await.unwrap();
+        assert!(inline_on_aws(&clients, "inline").await.is_empty());
+        let read = roles.read(std::slice::from_ref(&emptied)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(
+            changed(&replan(roles.schema(), &config, &read)),
+            Vec::<String>::new()
+        );
+
+        // Delete takes the policies of its own blocks out first.
+        config.insert(
+            "inline_policy".into(),
+            inline_blocks(&[("describe", &describe)]),
+        );
+        let plan = replan(roles.schema(), &config, &read);
+        let last = roles.update(&read, &plan.after, &meta).await.unwrap();
+        assert_eq!(inline_on_aws(&clients, "inline").await, ["describe"]);
+        roles.delete(&last).await.unwrap();
+        let gone = roles.read(std::slice::from_ref(&last)).await.unwrap();
+        assert_eq!(gone, vec![None]);
+    });
+}
+
 /// permissions_boundary is set at creation, changed and removed in place, and read back.
 #[test]
 fn role_permissions_boundary_set_changed_and_removed_in_place() {

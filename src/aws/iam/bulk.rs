@@ -93,6 +93,18 @@ impl AccountRoles {
             .policy_document()
     }
 
+    /// The (name, document) of every inline policy of `role`.
+    pub(super) fn inline_policies(&self, role: &str) -> Vec<(String, String)> {
+        let Some(detail) = self.details.get(role) else {
+            return Vec::new();
+        };
+        detail
+            .role_policy_list()
+            .iter()
+            .filter_map(|p| Some((p.policy_name()?.into(), p.policy_document()?.into())))
+            .collect()
+    }
+
     /// The ARNs of the managed policies attached to `role`; None when there is
     /// no such role.
     pub(super) fn attached(&self, role: &str) -> Option<Vec<&str>> {

@@ -12,8 +12,8 @@ use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
 use crate::provider::{
-    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
+    Attribute, BlockType, Created, Default, ErrorKind, Meta, Nesting, ProviderError,
+    ProviderResult, ResourceType, Schema, Type, ID, TAGS,
 };
 use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};
@@ -46,8 +46,18 @@ pub static SCHEMA: Schema = Schema {
         TAGS,
         Attribute::computed("unique_id", Type::String),
     ],
-    blocks: &[],
+    blocks: &[
+        // Terraform's exclusive set: when present, the role has exactly these inline
+        // policies (`inline_policy {}` alone means none). Absent, they are
+        // aws_iam_role_policy's business and are not read here.
+        BlockType::new("inline_policy", Nesting::Set, INLINE_POLICY).computed_when_absent(),
+    ],
 };
+
+const INLINE_POLICY: &[Attribute] = &[
+    Attribute::optional("name", Type::String),
+    Attribute::optional("policy", Type::Json),
+];
 
 const DEFAULT_MAX_SESSION: i64 = 3600;
 
@@ -108,11 +118,16 @@ impl ResourceType for IamRole {
         let role = wait_until(&waiting_for, PROPAGATION, || find_role(&self.client, &name))
             .await
             .map_err(|e| e.with_partial(partial.clone()))?;
-        let arns = planned.strings("managed_policy_arns");
-        self.attach(&name, &arns, &[])
-            .await
-            .map_err(|e| e.with_partial(partial))?;
-        Ok(to_state(&role, planned, &arns))
+        let held = Held {
+            attached: planned.strings("managed_policy_arns"),
+            inline: Vec::new(),
+        };
+        let made = async {
+            self.attach(&name, &held.attached, &[]).await?;
+            self.put_inline(&name, planned, &[]).await
+        };
+        let inline = made.await.map_err(|e| e.with_partial(partial))?;
+        Ok(to_state(&role, planned, &Held { inline, ..held }))
     }
 
     /// The role of the name the create asks for, when its tags say it was made
@@ -125,8 +140,8 @@ impl ResourceType for IamRole {
         Ok(match find_role(&self.client, &name).await? {
             None => Created::Absent,
             Some(role) if made_for(role.tags(), meta) => {
-                let attached = self.attached(&name, planned).await?;
-                Created::Found(to_state(&role, planned, &attached))
+                let held = self.held(&name, planned).await?;
+                Created::Found(to_state(&role, planned, &held))
             }
             Some(_) => Created::NotOurs { id: name },
         })
@@ -143,18 +158,14 @@ impl ResourceType for IamRole {
                 Some(account) => account.role(name)?,
                 None => None,
             };
-            let (role, attached) = match listed {
-                Some(role) => {
-                    let attached = account.as_ref().and_then(|a| a.attached(name));
-                    let attached = attached.unwrap_or_default().into_iter().map(str::to_string);
-                    (Some(role), attached.collect())
-                }
-                None => match find_role(&self.client, name).await? {
-                    Some(role) => (Some(role), self.attached(name, prior).await?),
-                    None => (None, Vec::new()),
+            let (role, held) = match (listed, account) {
+                (Some(role), Some(account)) => (Some(role), Held::listed(account, name)),
+                _ => match find_role(&self.client, name).await? {
+                    Some(role) => (Some(role), self.held(name, prior).await?),
+                    None => (None, Held::default()),
                 },
             };
-            Ok(role.map(|role| to_state(&role, prior, &attached)))
+            Ok(role.map(|role| to_state(&role, prior, &held)))
         })
         .await
     }
@@ -208,6 +219,10 @@ impl ResourceType for IamRole {
         if manages_attachments(planned) && old != new {
             self.attach(name, &new, &old).await?;
         }
+        if manages_inline(planned) && prior.get("inline_policy") != planned.get("inline_policy") {
+            let had = inline_policy_names(&self.client, name).await?;
+            self.put_inline(name, planned, &had).await?;
+        }
         let boundary = planned.str("permissions_boundary");
         if prior.str("permissions_boundary") != boundary {
             let result = match boundary {
@@ -234,8 +249,8 @@ impl ResourceType for IamRole {
         let role = find_role(&self.client, name).await?.ok_or_else(|| {
             ProviderError::new(format!("IAM role {name} disappeared during update"))
         })?;
-        let attached = self.attached(name, planned).await?;
-        Ok(to_state(&role, planned, &attached))
+        let held = self.held(name, planned).await?;
+        Ok(to_state(&role, planned, &held))
     }
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
@@ -247,30 +262,17 @@ impl ResourceType for IamRole {
             for profile in profiles_of_role(&self.client, name).await? {
                 remove_role_from_profile(&self.client, &profile, name).await?;
             }
-            if prior.bool("force_detach_policies") == Some(true) {
-                for arn in attached_policy_arns(&self.client, name).await? {
-                    let detached = self
-                        .client
-                        .detach_role_policy()
-                        .role_name(name)
-                        .policy_arn(&arn)
-                        .send()
-                        .await
-                        .map_err(sdk_error);
-                    none_if_missing(detached)?;
-                }
-                for policy in inline_policy_names(&self.client, name).await? {
-                    let deleted = self
-                        .client
-                        .delete_role_policy()
-                        .role_name(name)
-                        .policy_name(&policy)
-                        .send()
-                        .await
-                        .map_err(sdk_error);
-                    none_if_missing(deleted)?;
-                }
-            }
+            // Everything with force_detach_policies; else what the role's own
+            // managed_policy_arns and inline_policy hold, as Terraform does.
+            let (arns, inline) = match prior.bool("force_detach_policies") == Some(true) {
+                true => (
+                    attached_policy_arns(&self.client, name).await?,
+                    inline_policy_names(&self.client, name).await?,
+                ),
+                false => (prior.strings("managed_policy_arns"), inline_names(prior)),
+            };
+            self.attach(name, &[], &arns).await?;
+            self.delete_inline(name, &inline).await?;
             self.delete_role(name).await
         };
         // Gone already, or gone half way through: deleted either way.
@@ -281,13 +283,75 @@ impl ResourceType for IamRole {
 }
 
 impl IamRole {
-    /// The managed policies attached to role `name`, read only when `local` manages
-    /// them (sets managed_policy_arns).
-    async fn attached(&self, name: &str, local: &Object) -> ProviderResult<Vec<String>> {
-        match manages_attachments(local) {
-            true => attached_policy_arns(&self.client, name).await,
-            false => Ok(Vec::new()),
+    /// The managed and inline policies of role `name`, each read only when
+    /// `local` manages it (sets managed_policy_arns, has inline_policy blocks).
+    async fn held(&self, name: &str, local: &Object) -> ProviderResult<Held> {
+        let attached = match manages_attachments(local) {
+            true => attached_policy_arns(&self.client, name).await?,
+            false => Vec::new(),
+        };
+        let mut inline = Vec::new();
+        if manages_inline(local) {
+            for policy in inline_policy_names(&self.client, name).await? {
+                let out = self
+                    .client
+                    .get_role_policy()
+                    .role_name(name)
+                    .policy_name(&policy)
+                    .send()
+                    .await
+                    .map_err(sdk_error);
+                if let Some(out) = none_if_missing(out)? {
+                    inline.push((policy, out.policy_document().to_string()));
+                }
+            }
         }
+        Ok(Held { attached, inline })
+    }
+
+    /// Puts the inline policies `planned` names whose document is new or changed,
+    /// deletes those of `had` it no longer names; gives what it put.
+    async fn put_inline(
+        &self,
+        name: &str,
+        planned: &Object,
+        had: &[String],
+    ) -> ProviderResult<Vec<(String, String)>> {
+        let mut put = Vec::new();
+        for (policy, document) in inline_documents(planned) {
+            let document = policy_to_send(&format!("inline_policy {policy:?} policy"), document)?;
+            self.client
+                .put_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .policy_document(&document)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            put.push((policy.to_string(), document));
+        }
+        let gone: Vec<String> = had
+            .iter()
+            .filter(|h| !put.iter().any(|(p, _)| p == *h))
+            .cloned()
+            .collect();
+        self.delete_inline(name, &gone).await?;
+        Ok(put)
+    }
+
+    async fn delete_inline(&self, name: &str, policies: &[String]) -> ProviderResult<()> {
+        for policy in policies {
+            let deleted = self
+                .client
+                .delete_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .map_err(sdk_error);
+            none_if_missing(deleted)?;
+        }
+        Ok(())
     }
 
     /// Attaches what `want` has and `had` lacks; detaches the reverse.
@@ -400,11 +464,54 @@ fn manages_attachments(local: &Object) -> bool {
     matches!(local.get("managed_policy_arns"), Some(Value::List(_)))
 }
 
-/// The state of `role` with the managed policies `attached`; `local` (planned or
-/// prior) gives the spelling of an equal trust policy and what AWS does not keep.
-fn to_state(role: &AwsRole, local: &Object, attached: &[String]) -> Object {
+fn manages_inline(local: &Object) -> bool {
+    matches!(local.get("inline_policy"), Some(Value::List(blocks)) if !blocks.is_empty())
+}
+
+/// The (name, document) of each inline_policy block that names a policy: an empty
+/// block (`inline_policy {}`) stands for "none".
+fn inline_documents(local: &Object) -> Vec<(&str, &str)> {
+    let Some(Value::List(blocks)) = local.get("inline_policy") else {
+        return Vec::new();
+    };
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Value::Object(b) => Some((b.str("name")?, b.str("policy").unwrap_or_default())),
+            _ => None,
+        })
+        .filter(|(name, _)| !name.is_empty())
+        .collect()
+}
+
+fn inline_names(local: &Object) -> Vec<String> {
+    let names = inline_documents(local).into_iter().map(|(n, _)| n);
+    names.map(str::to_string).collect()
+}
+
+/// What a role holds beyond itself, as far as its configuration manages it.
+#[derive(Default)]
+struct Held {
+    attached: Vec<String>,
+    /// (name, document as IAM returns it)
+    inline: Vec<(String, String)>,
+}
+
+impl Held {
+    fn listed(account: &AccountRoles, name: &str) -> Held {
+        let attached = account.attached(name).unwrap_or_default();
+        Held {
+            attached: attached.into_iter().map(str::to_string).collect(),
+            inline: account.inline_policies(name),
+        }
+    }
+}
+
+/// The state of `role` with the policies it `held`; `local` (planned or prior)
+/// gives the spelling of equal policies and what AWS does not keep.
+fn to_state(role: &AwsRole, local: &Object, held: &Held) -> Object {
     let name = role.role_name();
-    let mut attached = attached.to_vec();
+    let mut attached = held.attached.clone();
     attached.sort();
     let managed = match manages_attachments(local) {
         true => Value::List(attached.into_iter().map(Value::String).collect()),
@@ -420,6 +527,7 @@ fn to_state(role: &AwsRole, local: &Object, attached: &[String]) -> Object {
         "create_date" => date(role.create_date()),
         "description" => opt(role.description()),
         "force_detach_policies" => local.bool("force_detach_policies").unwrap_or(false),
+        "inline_policy" => inline_state(local, &held.inline),
         "managed_policy_arns" => managed,
         "max_session_duration" => role
             .max_session_duration()
@@ -435,4 +543,36 @@ fn to_state(role: &AwsRole, local: &Object, attached: &[String]) -> Object {
         "tags" => state_tags(role.tags()),
         "unique_id" => role.role_id(),
     }
+}
+
+/// The inline_policy blocks for state: one per policy held, in the spelling
+/// `local` knows; an `inline_policy {}` that stands for "none" is kept as written.
+fn inline_state(local: &Object, held: &[(String, String)]) -> Value {
+    let Some(Value::List(blocks)) = local.get("inline_policy") else {
+        return Value::Null;
+    };
+    if held.is_empty() && inline_documents(local).is_empty() {
+        return Value::List(blocks.clone());
+    }
+    let known = |policy: &str| {
+        blocks.iter().find_map(|b| match b {
+            Value::Object(b) if b.str("name") == Some(policy) => b.get("policy"),
+            _ => None,
+        })
+    };
+    let mut held: Vec<Value> = held
+        .iter()
+        .map(|(policy, document)| {
+            Value::Object(object! {
+                "name" => policy.as_str(),
+                "policy" => policy_state(known(policy), Some(document)),
+            })
+        })
+        .collect();
+    held.sort_by(|a, b| {
+        a.as_object()
+            .and_then(|o| o.str("name"))
+            .cmp(&b.as_object().and_then(|o| o.str("name")))
+    });
+    Value::List(held)
 }
