@@ -8,7 +8,9 @@ UserData: the SDKs base64-encode the blob on the wire and AWS stores what was
 encoded; moto 5.2.5 decodes it and then insists the decoded bytes be base64 again
 (boto3 with UserData={"Value": b"echo"} fails with InvalidUserData.Malformed).
 And CreateSnapshot: AWS gives a snapshot of an encrypted volume the volume's KMS
-key; moto 5.2.5 leaves KmsKeyId out. Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
+key; moto 5.2.5 leaves KmsKeyId out. And CloudWatch Logs AssociateKmsKey and
+DisassociateKmsKey, which moto 5.2.5 does not implement (AWS changes a log group's
+key in place). Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
 """
 
 import base64
@@ -19,6 +21,7 @@ import moto.ec2.responses.instances as ec2_instances
 from moto.core.types import Base64EncodedString
 from moto.ec2.models.elastic_block_store import EBSBackend
 from moto.awslambda.models import LambdaFunction
+from moto.logs.responses import LogsResponse
 from moto.server import main
 
 PINNED = "5.2.5"
@@ -79,10 +82,26 @@ def patch_snapshot_key() -> None:
     EBSBackend.create_snapshot = create_snapshot_with_key
 
 
+def patch_log_group_kms_key() -> None:
+    def associate_kms_key(self):
+        group = self.logs_backend._find_log_group(log_group_name=self._get_param("logGroupName"))
+        group.kms_key_id = self._get_param("kmsKeyId")
+        return ""
+
+    def disassociate_kms_key(self):
+        group = self.logs_backend._find_log_group(log_group_name=self._get_param("logGroupName"))
+        group.kms_key_id = None
+        return ""
+
+    LogsResponse.associate_kms_key = associate_kms_key
+    LogsResponse.disassociate_kms_key = disassociate_kms_key
+
+
 if __name__ == "__main__":
     if moto.__version__ != PINNED:
         sys.exit(f"tests/moto/server.py patches moto {PINNED}, found {moto.__version__}: run scripts/setup-moto")
     patch_lambda()
     patch_modify_user_data()
     patch_snapshot_key()
+    patch_log_group_kms_key()
     sys.exit(main(sys.argv[1:]))
