@@ -5,11 +5,13 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
+pub mod topic;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
     vec![
         // registrations
+        Arc::new(topic::SnsTopic::new(clients)),
     ]
 }
 

@@ -1,0 +1,637 @@
+//! aws_sns_topic: an SNS topic (standard or FIFO), its settings, policy and tags.
+
+use crate::aws::error::is_not_found;
+use crate::aws::shared::{
+    adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
+};
+use crate::aws::sts::region::partition_of;
+use crate::aws::wait::{wait_gone, Pace};
+use crate::aws::{sdk_error, tags, Clients};
+use crate::provider::{
+    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
+    Schema, Type, ID, TAGS,
+};
+use crate::value::same;
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_sns::types::Tag;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_sns_topic",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::computed("owner", Type::String),
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::optional("fifo_topic", Type::Bool)
+            .default(Default::Bool(false))
+            .force_new(),
+        Attribute::optional("content_based_deduplication", Type::Bool)
+            .default(Default::Bool(false)),
+        Attribute::optional("display_name", Type::String),
+        // AWS gives every topic a default policy (its owner may do everything).
+        Attribute::optional_computed("policy", Type::Json),
+        Attribute::optional("delivery_policy", Type::Json),
+        Attribute::optional("kms_master_key_id", Type::String),
+        Attribute::optional_computed("signature_version", Type::Number),
+        Attribute::optional_computed("tracing_config", Type::String),
+        TAGS,
+    ],
+    blocks: &[],
+};
+
+/// Schema attribute → SNS topic attribute, for everything CreateTopic and
+/// SetTopicAttributes take.
+const SETTINGS: &[(&str, &str)] = &[
+    ("fifo_topic", "FifoTopic"),
+    ("content_based_deduplication", "ContentBasedDeduplication"),
+    ("display_name", "DisplayName"),
+    ("policy", "Policy"),
+    ("delivery_policy", "DeliveryPolicy"),
+    ("kms_master_key_id", "KmsMasterKeyId"),
+    ("signature_version", "SignatureVersion"),
+    ("tracing_config", "TracingConfig"),
+];
+
+/// Generated names start with this, like Terraform's "terraform-".
+const DEFAULT_PREFIX: &str = "recon-";
+const FIFO_SUFFIX: &str = ".fifo";
+const DELETE_TIMEOUT: Duration = Duration::from_secs(120);
+const POLL: Duration = Duration::from_secs(2);
+/// CreateTopic's answer when the name is held by a topic with other tags or
+/// settings (AWS returns the existing topic when they are the same).
+const NAME_TAKEN: &str = "already exists";
+
+pub struct SnsTopic {
+    client: aws_sdk_sns::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_sns::Client,
+    sts: aws_sdk_sts::Client,
+    region: String,
+    /// The caller's account, asked of STS once: a topic's ARN is made of its name.
+    account: OnceCell<String>,
+}
+
+impl SnsTopic {
+    pub fn new(clients: &Clients) -> Self {
+        SnsTopic {
+            client: clients.sns.clone(),
+            once: clients.once().sns.clone(),
+            sts: clients.sts.clone(),
+            region: clients.region.clone(),
+            account: OnceCell::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for SnsTopic {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        check_settings(planned)?;
+        if set(planned, "name") && set(planned, "name_prefix") {
+            return Err(ProviderError::new(
+                "aws_sns_topic: \"name\" and \"name_prefix\" cannot both be set",
+            ));
+        }
+        let name = topic_name(planned, meta)?;
+        let what = format!("an SNS topic named {name}");
+        // CreateTopic hands back an existing topic of the same name (and tags):
+        // refuse to take one over unless an earlier attempt of this very create made it.
+        match self.find_created(planned, meta).await? {
+            Created::Found(found) => return adopt(self, found, planned, meta).await,
+            Created::NotOurs { id } => {
+                return Err(not_ours("TopicAlreadyExists", &what, meta, &id))
+            }
+            Created::Absent | Created::Unknowable => {}
+        }
+        let topic_tags = tags::with_recon_tags(planned, meta)
+            .into_iter()
+            .map(|(k, v)| sns_tag(k, v))
+            .collect::<ProviderResult<Vec<_>>>()?;
+        let made = self
+            .once
+            .create_topic()
+            .name(&name)
+            .set_attributes(Some(create_attributes(planned).into_iter().collect()))
+            .set_tags(Some(topic_tags))
+            .send()
+            .await
+            .map_err(sdk_error);
+        let arn = match made {
+            Ok(out) => out.topic_arn().unwrap_or_default().to_string(),
+            Err(e) if e.kind == ErrorKind::Conflict || e.message.contains(NAME_TAKEN) => {
+                return claim(self, e, &what, planned, meta).await
+            }
+            Err(e) => return Err(e),
+        };
+        let mut partial = planned.clone();
+        partial.retain(|_, v| !v.is_unknown());
+        partial.insert("id".into(), Value::from(arn.as_str()));
+        partial.insert("arn".into(), Value::from(arn.as_str()));
+        partial.insert("name".into(), Value::from(name.as_str()));
+        created(
+            self.read_one(&arn, planned).await,
+            partial,
+            format_args!("SNS topic {name}"),
+        )
+    }
+
+    /// The topic of the name the create asks for, when its tags say it was made
+    /// for `meta` (a generated name is derived from the token, so it is found too).
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        if !name_is_known(planned.str("name").filter(|s| !s.is_empty()), meta) {
+            return Ok(Created::Unknowable);
+        }
+        let arn = self.arn_of(&topic_name(planned, meta)?).await?;
+        let Some(found) = topic_tags(&self.client, &arn).await? else {
+            return Ok(Created::Absent);
+        };
+        if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
+            return Ok(Created::NotOurs { id: arn });
+        }
+        Ok(match self.read_one(&arn, planned).await? {
+            Some(state) => Created::Found(state),
+            None => Created::Absent,
+        })
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        read_by_id(priors, |id, prior| self.read_one(id, prior)).await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        check_settings(planned)?;
+        let arn = prior
+            .str("id")
+            .ok_or_else(|| ProviderError::new("aws_sns_topic has no id (topic ARN) in state"))?;
+        // SetTopicAttributes takes one attribute a call.
+        for (name, value) in changed_attributes(prior, planned) {
+            set_attribute(&self.client, arn, &name, &value).await?;
+        }
+        tags::sync(
+            prior,
+            planned,
+            |keys| async move {
+                let call = self.client.untag_resource().resource_arn(arn);
+                call.set_tag_keys(Some(keys))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(sdk_error)
+            },
+            |pairs| async move {
+                let pairs = pairs
+                    .into_iter()
+                    .map(|(k, v)| sns_tag(k, v))
+                    .collect::<ProviderResult<Vec<_>>>()?;
+                let call = self.client.tag_resource().resource_arn(arn);
+                call.set_tags(Some(pairs))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(sdk_error)
+            },
+        )
+        .await?;
+        self.read_one(arn, planned)
+            .await?
+            .ok_or_else(|| ProviderError::new(format!("SNS topic {arn} disappeared during update")))
+    }
+
+    /// Deleting a topic deletes its subscriptions too.
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(arn) = prior.str("id") else {
+            return Ok(());
+        };
+        match self
+            .client
+            .delete_topic()
+            .topic_arn(arn)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Ok(_) => {}
+            Err(err) if is_not_found(&err) => return Ok(()),
+            Err(err) => return Err(err),
+        }
+        let what = format!("SNS topic {arn}");
+        wait_gone(what, Pace::every(POLL, DELETE_TIMEOUT), || async {
+            Ok(topic_attributes(&self.client, arn).await?.is_some())
+        })
+        .await
+    }
+
+    /// The topic ARN, as Terraform imports it.
+    fn import_stub(&self, id: &str) -> Object {
+        crate::object! { "id" => id }
+    }
+}
+
+impl SnsTopic {
+    /// Reads one topic by ARN; None when it does not exist. `prior` supplies the
+    /// name prefix, which AWS does not keep.
+    async fn read_one(&self, arn: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+        let found = futures::try_join!(
+            topic_attributes(&self.client, arn),
+            topic_tags(&self.client, arn)
+        )?;
+        Ok(match found {
+            (Some(attributes), Some(topic_tags)) => {
+                Some(to_state(arn, &attributes, topic_tags, prior))
+            }
+            _ => None,
+        })
+    }
+
+    /// The ARN a topic of `name` has in this account and region.
+    async fn arn_of(&self, name: &str) -> ProviderResult<String> {
+        let account = self
+            .account
+            .get_or_try_init(|| async {
+                let me = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                me.account()
+                    .map(str::to_string)
+                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
+            })
+            .await?;
+        let region = &self.region;
+        Ok(format!(
+            "arn:{}:sns:{region}:{account}:{name}",
+            partition_of(region)
+        ))
+    }
+}
+
+/// GetTopicAttributes as a name → value map; None when the topic is gone.
+pub(super) async fn topic_attributes(
+    client: &aws_sdk_sns::Client,
+    arn: &str,
+) -> ProviderResult<Option<BTreeMap<String, String>>> {
+    match client
+        .get_topic_attributes()
+        .topic_arn(arn)
+        .send()
+        .await
+        .map_err(sdk_error)
+    {
+        Ok(out) => Ok(Some(
+            out.attributes()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )),
+        Err(err) if is_not_found(&err) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// SetTopicAttributes for one attribute.
+pub(super) async fn set_attribute(
+    client: &aws_sdk_sns::Client,
+    arn: &str,
+    name: &str,
+    value: &str,
+) -> ProviderResult<()> {
+    client
+        .set_topic_attributes()
+        .topic_arn(arn)
+        .attribute_name(name)
+        .attribute_value(value)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Every tag on the topic (recon's own included); None when the topic is gone.
+async fn topic_tags(
+    client: &aws_sdk_sns::Client,
+    arn: &str,
+) -> ProviderResult<Option<BTreeMap<String, String>>> {
+    let listed = client.list_tags_for_resource().resource_arn(arn).send();
+    match listed.await.map_err(sdk_error) {
+        Ok(out) => Ok(Some(
+            out.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect(),
+        )),
+        Err(err) if is_not_found(&err) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn sns_tag(key: String, value: String) -> ProviderResult<Tag> {
+    Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .map_err(|e| ProviderError::new(format!("invalid SNS tag: {e}")))
+}
+
+fn set(planned: &Object, name: &str) -> bool {
+    planned.str(name).is_some_and(|s| !s.is_empty())
+}
+
+/// The attribute value SNS takes for a planned value; None when unknown or unset.
+fn encode(attr: &Attribute, value: &Value) -> Option<String> {
+    match (attr.ty, value) {
+        (Type::Bool, Value::Bool(b)) => Some(b.to_string()),
+        (Type::Number, Value::Number(_)) => value.as_i64().map(|n| n.to_string()),
+        (_, Value::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// What CreateTopic gets: true booleans (SNS refuses FifoTopic=false on some
+/// paths, and false is the default), numbers, and non-empty strings.
+fn create_attributes(planned: &Object) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, api) in SETTINGS {
+        let Some(attr) = SCHEMA.attribute(name) else {
+            continue;
+        };
+        let value = planned.get(*name).unwrap_or(&Value::Null);
+        let Some(encoded) = encode(attr, value) else {
+            continue;
+        };
+        let send = match attr.ty {
+            Type::Bool => value.as_bool() == Some(true),
+            _ => !encoded.is_empty(),
+        };
+        if send {
+            out.insert(api.to_string(), encoded);
+        }
+    }
+    out
+}
+
+/// What SetTopicAttributes gets, one call each: every setting the plan changes,
+/// unset strings as "" (which removes a display name, delivery policy or KMS key).
+fn changed_attributes(prior: &Object, planned: &Object) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, api) in SETTINGS {
+        let Some(attr) = SCHEMA.attribute(name) else {
+            continue;
+        };
+        if attr.force_new {
+            continue;
+        }
+        let before = prior.get(*name).unwrap_or(&Value::Null);
+        let after = planned.get(*name).unwrap_or(&Value::Null);
+        if after.is_unknown() || same(&attr.ty, before, after) {
+            continue;
+        }
+        let encoded = match after {
+            Value::Null if matches!(attr.ty, Type::String | Type::Json) => Some(String::new()),
+            _ => encode(attr, after),
+        };
+        if let Some(encoded) = encoded {
+            out.insert(api.to_string(), encoded);
+        }
+    }
+    out
+}
+
+/// Checks done before any call, as Terraform's validation and CustomizeDiff do.
+fn check_settings(planned: &Object) -> ProviderResult<()> {
+    if let Some(v) = planned.get("signature_version").and_then(Value::as_f64) {
+        if v != 1.0 && v != 2.0 {
+            return Err(ProviderError::new(format!(
+                "aws_sns_topic: signature_version must be 1 (SHA1) or 2 (SHA256), got {v}"
+            )));
+        }
+    }
+    if let Some(v) = planned.str("tracing_config") {
+        if !["PassThrough", "Active"].contains(&v) {
+            return Err(ProviderError::new(format!(
+                "aws_sns_topic: tracing_config must be PassThrough or Active, got \"{v}\""
+            )));
+        }
+    }
+    let fifo = planned.bool("fifo_topic").unwrap_or(false);
+    if !fifo && planned.bool("content_based_deduplication") == Some(true) {
+        return Err(ProviderError::new(
+            "aws_sns_topic: content_based_deduplication can only be set for a FIFO topic (fifo_topic = true)",
+        ));
+    }
+    for name in ["policy", "delivery_policy"] {
+        if let Some(text) = planned.str(name).filter(|s| !s.is_empty()) {
+            if let Err(err) = serde_json::from_str::<serde_json::Value>(text) {
+                return Err(ProviderError::new(format!(
+                    "aws_sns_topic: {name} is not valid JSON: {err}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The name to create: `name`, or `name_prefix` (default "recon-") plus a unique
+/// suffix (the same for every attempt of one create) and, for a FIFO topic,
+/// ".fifo". Checked against SNS's naming rules.
+fn topic_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
+    let fifo = planned.bool("fifo_topic").unwrap_or(false);
+    let suffix = if fifo { FIFO_SUFFIX } else { "" };
+    let name = match (
+        planned.str("name").filter(|s| !s.is_empty()),
+        planned.str("name_prefix").filter(|s| !s.is_empty()),
+    ) {
+        (Some(name), _) => name.to_string(),
+        (None, Some(prefix)) => format!("{prefix}{}{suffix}", unique_suffix(meta)),
+        (None, None) => format!("{DEFAULT_PREFIX}{}{suffix}", unique_suffix(meta)),
+    };
+    check_name(&name, fifo)?;
+    Ok(name)
+}
+
+/// SNS's rules: 1 to 256 letters, digits, hyphens and underscores; a FIFO
+/// topic's name ends in ".fifo" within those 256.
+fn check_name(name: &str, fifo: bool) -> ProviderResult<()> {
+    let stem = if fifo {
+        match name.strip_suffix(FIFO_SUFFIX) {
+            Some(stem) => stem,
+            None => {
+                return Err(ProviderError::new(format!(
+                    "aws_sns_topic: invalid topic name \"{name}\": the name of a FIFO topic (fifo_topic = true) \
+                     must end in \".fifo\""
+                )))
+            }
+        }
+    } else {
+        name
+    };
+    let ok_chars = stem
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if stem.is_empty() || name.len() > 256 || !ok_chars {
+        let what = if !fifo && stem.ends_with(FIFO_SUFFIX) {
+            "1 to 256 letters, digits, hyphens or underscores (a name ending in \".fifo\" needs fifo_topic = true)"
+        } else {
+            "1 to 256 letters, digits, hyphens or underscores (with \".fifo\" at the end of a FIFO topic's)"
+        };
+        return Err(ProviderError::new(format!(
+            "aws_sns_topic: invalid topic name \"{name}\": it must be {what}"
+        )));
+    }
+    Ok(())
+}
+
+/// The topic name: the last field of its ARN.
+pub(super) fn name_from_arn(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+fn to_state(
+    arn: &str,
+    attributes: &BTreeMap<String, String>,
+    topic_tags: BTreeMap<String, String>,
+    prior: &Object,
+) -> Object {
+    let reported = |api: &str| attributes.get(api).filter(|v| !v.is_empty());
+    let flag =
+        |api: &str| -> bool { reported(api).is_some_and(|v| v.eq_ignore_ascii_case("true")) };
+    let text = |api: &str| -> Value { Value::from(reported(api).cloned()) };
+    // An explicit "" stays "" so that `delivery_policy = ""` plans no change.
+    let document = |api: &str, name: &str| -> Value {
+        match reported(api) {
+            Some(v) => Value::from(v.as_str()),
+            None if prior.str(name) == Some("") => Value::from(""),
+            None => Value::Null,
+        }
+    };
+    // AWS reports these once they were set; before, what was asked for stands.
+    let or_prior = |value: Value, name: &str| -> Value {
+        match (value, prior.get(name)) {
+            (Value::Null, Some(v)) if v.is_wholly_known() => v.clone(),
+            (value, _) => value,
+        }
+    };
+    let signature = reported("SignatureVersion")
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(Value::from)
+        .unwrap_or(Value::Null);
+    let name_prefix = match prior.get("name_prefix") {
+        Some(Value::String(p)) => Value::from(p.as_str()),
+        _ => Value::Null,
+    };
+    crate::object! {
+        "id" => arn,
+        "arn" => arn,
+        "owner" => text("Owner"),
+        "name" => name_from_arn(arn),
+        "name_prefix" => name_prefix,
+        "fifo_topic" => flag("FifoTopic"),
+        "content_based_deduplication" => flag("ContentBasedDeduplication"),
+        "display_name" => text("DisplayName"),
+        "policy" => text("Policy"),
+        "delivery_policy" => document("DeliveryPolicy", "delivery_policy"),
+        "kms_master_key_id" => text("KmsMasterKeyId"),
+        "signature_version" => or_prior(signature, "signature_version"),
+        "tracing_config" => or_prior(text("TracingConfig"), "tracing_config"),
+        "tags" => tags::user_tags(topic_tags),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_sns_rules() {
+        assert!(check_name("user-updates_1", false).is_ok());
+        assert!(check_name("updates.fifo", true).is_ok());
+        assert!(check_name(&"a".repeat(256), false).is_ok());
+        assert!(check_name(&format!("{}.fifo", "a".repeat(251)), true).is_ok());
+        let err = check_name("updates", true).unwrap_err();
+        assert!(err.message.contains("must end in \".fifo\""), "{err}");
+        let err = check_name("updates.fifo", false).unwrap_err();
+        assert!(err.message.contains("needs fifo_topic = true"), "{err}");
+        for (bad, fifo) in [
+            ("", false),
+            ("has space", false),
+            ("dots.here", false),
+            (".fifo", true),
+            (&"a".repeat(257) as &str, false),
+            (&format!("{}.fifo", "a".repeat(252)) as &str, true),
+        ] {
+            assert!(check_name(bad, fifo).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn generated_names_get_the_prefix_and_fifo_suffix() {
+        let meta = Meta {
+            token: Some("tok".into()),
+            ..Meta::new("s", "aws_sns_topic.t")
+        };
+        let bare = crate::object! { "name" => Value::Unknown, "name_prefix" => Value::Unknown };
+        let name = topic_name(&bare, &meta).unwrap();
+        assert!(
+            name.starts_with(DEFAULT_PREFIX) && name.len() == 32,
+            "{name}"
+        );
+        let fifo = crate::object! { "name_prefix" => "events-", "fifo_topic" => true };
+        let name = topic_name(&fifo, &meta).unwrap();
+        assert!(
+            name.starts_with("events-") && name.ends_with(".fifo"),
+            "{name}"
+        );
+        assert_eq!(topic_name(&fifo, &meta).unwrap(), name);
+    }
+
+    #[test]
+    fn create_sends_set_values_and_update_clears_removed_strings() {
+        let planned = crate::object! {
+            "fifo_topic" => false,
+            "content_based_deduplication" => false,
+            "display_name" => "Updates",
+            "policy" => Value::Unknown,
+            "signature_version" => 2,
+            "kms_master_key_id" => Value::Null,
+        };
+        let sent = create_attributes(&planned);
+        let keys: Vec<&str> = sent.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["DisplayName", "SignatureVersion"]);
+        assert_eq!(sent["SignatureVersion"], "2");
+
+        let prior = crate::object! {
+            "display_name" => "Updates",
+            "kms_master_key_id" => "alias/aws/sns",
+            "delivery_policy" => r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":3}}}"#,
+            "fifo_topic" => false,
+        };
+        let planned = crate::object! {
+            "display_name" => "Updates",
+            "kms_master_key_id" => Value::Null,
+            "delivery_policy" => r#"{ "http": { "defaultHealthyRetryPolicy": { "numRetries": 3 } } }"#,
+            "fifo_topic" => true,
+        };
+        assert_eq!(
+            changed_attributes(&prior, &planned)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![("KmsMasterKeyId".to_string(), String::new())]
+        );
+    }
+}
