@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 // modules
 pub mod topic;
+pub mod topic_policy;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
     vec![
         // registrations
         Arc::new(topic::SnsTopic::new(clients)),
+        Arc::new(topic_policy::SnsTopicPolicy::new(clients)),
     ]
 }
 
