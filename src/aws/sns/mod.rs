@@ -7,6 +7,7 @@ use std::sync::Arc;
 // modules
 pub mod topic;
 pub mod topic_policy;
+pub mod topic_subscription;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
     let _ = clients;
@@ -14,6 +15,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         // registrations
         Arc::new(topic::SnsTopic::new(clients)),
         Arc::new(topic_policy::SnsTopicPolicy::new(clients)),
+        Arc::new(topic_subscription::SnsTopicSubscription::new(clients)),
     ]
 }
 

@@ -1,0 +1,541 @@
+//! aws_sns_topic_subscription: one endpoint (a queue, a function, an address)
+//! that receives what is published to a topic.
+//!
+//! lambda, sqs, application, firehose and sms subscriptions are confirmed at
+//! once; the create waits for that. email and email-json wait for the recipient
+//! to follow the link SNS mails, and http/https for the endpoint to visit the
+//! SubscribeURL SNS posts: as in Terraform, such a subscription is created
+//! pending (`pending_confirmation = true`), and only with `endpoint_auto_confirms`
+//! does the create wait `confirmation_timeout_in_minutes` for an http(s)
+//! endpoint. AWS refuses to unsubscribe a pending subscription; destroy then
+//! leaves it to expire (AWS deletes unconfirmed subscriptions after three days).
+
+use crate::aws::error::is_not_found;
+use crate::aws::shared::read_by_id;
+use crate::aws::wait::{poll_until, wait_gone, Pace};
+use crate::aws::{sdk_error, Clients};
+use crate::provider::{
+    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID,
+};
+use crate::value::same;
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_sns_topic_subscription",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::required("topic_arn", Type::String).force_new(),
+        Attribute::required("protocol", Type::String).force_new(),
+        Attribute::required("endpoint", Type::String).force_new(),
+        Attribute::optional("raw_message_delivery", Type::Bool).default(Default::Bool(false)),
+        Attribute::optional("filter_policy", Type::Json),
+        // AWS reports MessageAttributes once a filter policy is set.
+        Attribute::optional_computed("filter_policy_scope", Type::String),
+        Attribute::optional("delivery_policy", Type::Json),
+        Attribute::optional("redrive_policy", Type::Json),
+        Attribute::optional("subscription_role_arn", Type::String),
+        // Recon's own, as Terraform's: how long a create waits for an http(s)
+        // endpoint that confirms by itself.
+        Attribute::optional("confirmation_timeout_in_minutes", Type::Number)
+            .default(Default::Int(1)),
+        Attribute::optional("endpoint_auto_confirms", Type::Bool).default(Default::Bool(false)),
+        Attribute::computed("confirmation_was_authenticated", Type::Bool),
+        Attribute::computed("owner_id", Type::String),
+        Attribute::computed("pending_confirmation", Type::Bool),
+    ],
+    blocks: &[],
+};
+
+/// Schema attribute → subscription attribute, for Subscribe and
+/// SetSubscriptionAttributes. The scope comes first: SNS reads the filter
+/// policy by it.
+const SETTINGS: &[(&str, &str)] = &[
+    ("filter_policy_scope", "FilterPolicyScope"),
+    ("filter_policy", "FilterPolicy"),
+    ("raw_message_delivery", "RawMessageDelivery"),
+    ("delivery_policy", "DeliveryPolicy"),
+    ("redrive_policy", "RedrivePolicy"),
+    ("subscription_role_arn", "SubscriptionRoleArn"),
+];
+
+const PROTOCOLS: &[&str] = &[
+    "application",
+    "email",
+    "email-json",
+    "firehose",
+    "http",
+    "https",
+    "lambda",
+    "sms",
+    "sqs",
+];
+/// How long a protocol SNS confirms by itself may take (Terraform's too).
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(120);
+const DELETE_TIMEOUT: Duration = Duration::from_secs(120);
+const POLL: Duration = Duration::from_secs(2);
+/// What ListSubscriptionsByTopic shows instead of an ARN while unconfirmed.
+const PENDING_ARN: &str = "PendingConfirmation";
+
+pub struct SnsTopicSubscription {
+    client: aws_sdk_sns::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_sns::Client,
+}
+
+impl SnsTopicSubscription {
+    pub fn new(clients: &Clients) -> Self {
+        SnsTopicSubscription {
+            client: clients.sns.clone(),
+            once: clients.once().sns.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for SnsTopicSubscription {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        check_settings(planned)?;
+        let (topic, protocol, endpoint) = identity(planned)?;
+        // Subscribe hands back the subscription of the same topic, protocol and
+        // endpoint: the same happens here, and the settings are brought to the plan.
+        if let Created::Found(found) = self.find_created(planned, meta).await? {
+            return self.update(&found, planned, meta).await;
+        }
+        let attributes = create_attributes(planned);
+        let out = self
+            .once
+            .subscribe()
+            .topic_arn(topic)
+            .protocol(protocol)
+            .endpoint(endpoint)
+            .set_attributes((!attributes.is_empty()).then(|| attributes.into_iter().collect()))
+            .return_subscription_arn(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let arn = out
+            .subscription_arn()
+            .filter(|a| *a != PENDING_ARN)
+            .ok_or_else(|| {
+                ProviderError::new(format!(
+                    "SNS answered the subscription of {protocol} endpoint {endpoint} to {topic} without its ARN"
+                ))
+            })?
+            .to_string();
+        let mut partial = planned.clone();
+        partial.retain(|_, v| !v.is_unknown());
+        partial.insert("id".into(), Value::from(arn.as_str()));
+        partial.insert("arn".into(), Value::from(arn.as_str()));
+
+        let Some(wait) = confirmation_wait(planned) else {
+            return self
+                .read_one(&arn, planned)
+                .await
+                .and_then(|found| found.ok_or_else(|| gone_after_create(&arn)))
+                .map_err(|e| e.with_partial(partial));
+        };
+        let confirmed = poll_until(Pace::every(POLL, wait), || async {
+            Ok(self
+                .read_one(&arn, planned)
+                .await?
+                .filter(|s| s.bool("pending_confirmation") == Some(false)))
+        });
+        match confirmed.await {
+            Ok(Some(state)) => Ok(state),
+            Ok(None) => Err(ProviderError::with_code(
+                "PendingConfirmation",
+                format!(
+                    "SNS subscription {arn} of {protocol} endpoint {endpoint} is still pending \
+                     confirmation after {} s: {}",
+                    wait.as_secs(),
+                    if protocol.starts_with("http") {
+                        "the endpoint did not visit the SubscribeURL SNS posted to it; \
+                         raise confirmation_timeout_in_minutes, or set endpoint_auto_confirms = false \
+                         to accept a subscription that stays pending until it is confirmed"
+                    } else {
+                        "SNS did not confirm it (check that the endpoint exists and SNS may deliver to it)"
+                    }
+                ),
+            )
+            .with_partial(partial)),
+            Err(e) => Err(e.with_partial(partial)),
+        }
+    }
+
+    /// The subscription of the planned topic, protocol and endpoint: SNS keeps
+    /// one per triple and cannot tag it, so that triple is what identifies it.
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+        let (topic, protocol, endpoint) = identity(planned)?;
+        let mut next: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_subscriptions_by_topic()
+                .topic_arn(topic)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(sdk_error);
+            let page = match page {
+                Ok(page) => page,
+                Err(err) if is_not_found(&err) => return Ok(Created::Absent),
+                Err(err) => return Err(err),
+            };
+            let matching = page.subscriptions().iter().find(|s| {
+                s.protocol() == Some(protocol)
+                    && s.endpoint() == Some(endpoint)
+                    && s.subscription_arn().is_some_and(|a| a != PENDING_ARN)
+            });
+            if let Some(arn) = matching.and_then(|s| s.subscription_arn()) {
+                return Ok(match self.read_one(arn, planned).await? {
+                    Some(state) => Created::Found(state),
+                    None => Created::Absent,
+                });
+            }
+            match page.next_token() {
+                Some(token) if !token.is_empty() => next = Some(token.to_string()),
+                _ => return Ok(Created::Absent),
+            }
+        }
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        read_by_id(priors, |id, prior| self.read_one(id, prior)).await
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        check_settings(planned)?;
+        let arn = prior.str("id").ok_or_else(|| {
+            ProviderError::new("aws_sns_topic_subscription has no id (subscription ARN) in state")
+        })?;
+        // SetSubscriptionAttributes takes one attribute a call, the scope first.
+        for (name, value) in changed_attributes(prior, planned) {
+            self.client
+                .set_subscription_attributes()
+                .subscription_arn(arn)
+                .attribute_name(name)
+                .attribute_value(value)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        self.read_one(arn, planned)
+            .await?
+            .ok_or_else(|| gone_after_create(arn))
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let Some(arn) = prior.str("id") else {
+            return Ok(());
+        };
+        let unsubscribed = self.client.unsubscribe().subscription_arn(arn).send().await;
+        match unsubscribed.map_err(sdk_error) {
+            Ok(_) => {}
+            Err(err) if is_not_found(&err) => return Ok(()),
+            // Left to expire, as Terraform does (see the module comment).
+            Err(err) if err.message.contains("pending confirmation") => return Ok(()),
+            Err(err) => return Err(err),
+        }
+        let what = format!("SNS subscription {arn}");
+        wait_gone(what, Pace::every(POLL, DELETE_TIMEOUT), || async {
+            Ok(self.attributes(arn).await?.is_some())
+        })
+        .await
+    }
+
+    /// The subscription ARN, as Terraform imports it.
+    fn import_stub(&self, id: &str) -> Object {
+        crate::object! { "id" => id }
+    }
+}
+
+impl SnsTopicSubscription {
+    /// Reads one subscription by ARN; None when it does not exist. `prior`
+    /// supplies recon's own settings, which AWS does not keep.
+    async fn read_one(&self, arn: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+        Ok(self
+            .attributes(arn)
+            .await?
+            .map(|attributes| to_state(arn, &attributes, prior)))
+    }
+
+    /// GetSubscriptionAttributes; None when the subscription is gone.
+    async fn attributes(&self, arn: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
+        let got = self
+            .client
+            .get_subscription_attributes()
+            .subscription_arn(arn)
+            .send();
+        match got.await.map_err(sdk_error) {
+            Ok(out) => Ok(Some(
+                out.attributes()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )),
+            Err(err) if is_not_found(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+fn identity(planned: &Object) -> ProviderResult<(&str, &str, &str)> {
+    let get = |name: &str| {
+        planned
+            .str(name)
+            .ok_or_else(|| ProviderError::new(format!("aws_sns_topic_subscription needs {name}")))
+    };
+    Ok((get("topic_arn")?, get("protocol")?, get("endpoint")?))
+}
+
+fn gone_after_create(arn: &str) -> ProviderError {
+    ProviderError::new(format!("SNS subscription {arn} could not be read back"))
+}
+
+/// How long the create waits for the subscription to be confirmed; None for
+/// the protocols that stay pending until someone outside confirms them.
+fn confirmation_wait(planned: &Object) -> Option<Duration> {
+    let protocol = planned.str("protocol").unwrap_or_default();
+    if protocol.starts_with("email") {
+        return None;
+    }
+    if protocol.starts_with("http") {
+        if planned.bool("endpoint_auto_confirms") != Some(true) {
+            return None;
+        }
+        let minutes = planned.i64("confirmation_timeout_in_minutes").unwrap_or(1);
+        return Some(Duration::from_secs(60 * minutes.max(1) as u64));
+    }
+    Some(CONFIRM_TIMEOUT)
+}
+
+/// The attribute value SNS takes for a planned value; None when unknown or unset.
+fn encode(attr: &Attribute, value: &Value) -> Option<String> {
+    match (attr.ty, value) {
+        (Type::Bool, Value::Bool(b)) => Some(b.to_string()),
+        (_, Value::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// What Subscribe gets: a true raw_message_delivery and non-empty strings.
+fn create_attributes(planned: &Object) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, api) in SETTINGS {
+        let Some(attr) = SCHEMA.attribute(name) else {
+            continue;
+        };
+        let value = planned.get(*name).unwrap_or(&Value::Null);
+        match encode(attr, value) {
+            Some(v) if v == "true" || (attr.ty != Type::Bool && !v.is_empty()) => {
+                out.push((api.to_string(), v))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What SetSubscriptionAttributes gets, in SETTINGS order: every setting the
+/// plan changes, unset strings as "" (which removes a policy or role).
+fn changed_attributes(prior: &Object, planned: &Object) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, api) in SETTINGS {
+        let Some(attr) = SCHEMA.attribute(name) else {
+            continue;
+        };
+        let before = prior.get(*name).unwrap_or(&Value::Null);
+        let after = planned.get(*name).unwrap_or(&Value::Null);
+        if after.is_unknown() || same(&attr.ty, before, after) {
+            continue;
+        }
+        let encoded = match after {
+            // A scope left unset keeps what AWS has.
+            Value::Null if attr.is_computed() => None,
+            Value::Null if matches!(attr.ty, Type::String | Type::Json) => Some(String::new()),
+            _ => encode(attr, after),
+        };
+        if let Some(encoded) = encoded {
+            out.push((api.to_string(), encoded));
+        }
+    }
+    out
+}
+
+/// Checks done before any call, as Terraform's validation does.
+fn check_settings(planned: &Object) -> ProviderResult<()> {
+    let bad = |msg: String| {
+        Err(ProviderError::new(format!(
+            "aws_sns_topic_subscription: {msg}"
+        )))
+    };
+    if let Some(protocol) = planned.str("protocol") {
+        if !PROTOCOLS.contains(&protocol) {
+            return bad(format!(
+                "protocol must be one of {}, got \"{protocol}\"",
+                PROTOCOLS.join(", ")
+            ));
+        }
+        if protocol == "firehose"
+            && planned
+                .str("subscription_role_arn")
+                .is_none_or(str::is_empty)
+        {
+            return bad(
+                "a firehose subscription needs subscription_role_arn (a role SNS may use to write to the stream)"
+                    .to_string(),
+            );
+        }
+    }
+    if let Some(scope) = planned.str("filter_policy_scope") {
+        if !["MessageAttributes", "MessageBody"].contains(&scope) {
+            return bad(format!(
+                "filter_policy_scope must be MessageAttributes or MessageBody, got \"{scope}\""
+            ));
+        }
+    }
+    if let Some(n) = planned
+        .get("confirmation_timeout_in_minutes")
+        .and_then(Value::as_f64)
+    {
+        if n.fract() != 0.0 || n < 1.0 {
+            return bad(format!(
+                "confirmation_timeout_in_minutes must be a whole number of at least 1, got {n}"
+            ));
+        }
+    }
+    for name in ["filter_policy", "delivery_policy", "redrive_policy"] {
+        if let Some(text) = planned.str(name).filter(|s| !s.is_empty()) {
+            if let Err(err) = serde_json::from_str::<serde_json::Value>(text) {
+                return bad(format!("{name} is not valid JSON: {err}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn to_state(arn: &str, attributes: &BTreeMap<String, String>, prior: &Object) -> Object {
+    let reported = |api: &str| attributes.get(api).filter(|v| !v.is_empty());
+    let flag =
+        |api: &str| -> bool { reported(api).is_some_and(|v| v.eq_ignore_ascii_case("true")) };
+    let text = |api: &str| -> Value { Value::from(reported(api).cloned()) };
+    let local = |name: &str, default: Value| -> Value {
+        match prior.get(name) {
+            Some(v) if v.is_wholly_known() && !v.is_null() => v.clone(),
+            _ => default,
+        }
+    };
+    crate::object! {
+        "id" => arn,
+        "arn" => arn,
+        "topic_arn" => text("TopicArn"),
+        "protocol" => text("Protocol"),
+        "endpoint" => text("Endpoint"),
+        "raw_message_delivery" => flag("RawMessageDelivery"),
+        "filter_policy" => text("FilterPolicy"),
+        "filter_policy_scope" => text("FilterPolicyScope"),
+        "delivery_policy" => text("DeliveryPolicy"),
+        "redrive_policy" => text("RedrivePolicy"),
+        "subscription_role_arn" => text("SubscriptionRoleArn"),
+        "confirmation_timeout_in_minutes" => local("confirmation_timeout_in_minutes", Value::from(1)),
+        "endpoint_auto_confirms" => local("endpoint_auto_confirms", Value::Bool(false)),
+        "confirmation_was_authenticated" => flag("ConfirmationWasAuthenticated"),
+        "owner_id" => text("Owner"),
+        "pending_confirmation" => flag("PendingConfirmation"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_protocols_are_waited_for() {
+        let plan = |protocol: &str, auto: bool| {
+            crate::object! {
+                "protocol" => protocol,
+                "endpoint_auto_confirms" => auto,
+                "confirmation_timeout_in_minutes" => 3,
+            }
+        };
+        assert_eq!(
+            confirmation_wait(&plan("sqs", false)),
+            Some(CONFIRM_TIMEOUT)
+        );
+        assert_eq!(
+            confirmation_wait(&plan("lambda", false)),
+            Some(CONFIRM_TIMEOUT)
+        );
+        assert_eq!(confirmation_wait(&plan("email", true)), None);
+        assert_eq!(confirmation_wait(&plan("https", false)), None);
+        assert_eq!(
+            confirmation_wait(&plan("https", true)),
+            Some(Duration::from_secs(180))
+        );
+    }
+
+    #[test]
+    fn settings_go_scope_first_and_removed_policies_are_cleared() {
+        let planned = crate::object! {
+            "raw_message_delivery" => true,
+            "filter_policy" => r#"{"kind":["order"]}"#,
+            "filter_policy_scope" => "MessageBody",
+            "delivery_policy" => Value::Null,
+        };
+        let keys: Vec<String> = create_attributes(&planned)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            keys,
+            ["FilterPolicyScope", "FilterPolicy", "RawMessageDelivery"]
+        );
+
+        let prior = crate::object! {
+            "raw_message_delivery" => true,
+            "filter_policy" => r#"{"kind":["order"]}"#,
+            "filter_policy_scope" => "MessageAttributes",
+            "redrive_policy" => r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:dlq"}"#,
+        };
+        let planned = crate::object! {
+            "raw_message_delivery" => false,
+            "filter_policy" => r#"{ "kind": "order" }"#,
+            "filter_policy_scope" => Value::Null,
+            "redrive_policy" => Value::Null,
+        };
+        assert_eq!(
+            changed_attributes(&prior, &planned),
+            vec![
+                ("RawMessageDelivery".to_string(), "false".to_string()),
+                ("RedrivePolicy".to_string(), String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn refused_settings_say_why() {
+        let msg = |planned: Object| check_settings(&planned).unwrap_err().message;
+        let m = msg(crate::object! {"protocol" => "smtp"});
+        assert!(m.contains("protocol must be one of"), "{m}");
+        let m = msg(crate::object! {"protocol" => "firehose"});
+        assert!(m.contains("needs subscription_role_arn"), "{m}");
+        let m = msg(crate::object! {"protocol" => "sqs", "filter_policy" => "{"});
+        assert!(m.contains("filter_policy is not valid JSON"), "{m}");
+        assert!(check_settings(&crate::object! {"protocol" => "sqs"}).is_ok());
+    }
+}
