@@ -380,8 +380,17 @@ fn lost_create_is_adopted_by_token_and_others_are_refused() {
         // Looked for by the name the token gives, and found by its token tag.
         let existing = found(logs.find_created(&plan, &ours).await.unwrap());
         assert_eq!(existing["name"], Value::from(name.as_str()));
-        // Tried again: AWS says it exists, the group is adopted and finished.
+        // Tried again: AWS says it exists, the group is adopted and finished; Logs'
+        // throttling and 5xx answers (the proxy's shapes) are retried by the SDK.
+        proxy.set_rules(json!([
+            {"operation": "PutRetentionPolicy", "fault": "throttle", "times": 1},
+            {"operation": "ListTagsForResource", "fault": "error500", "times": 1}
+        ]));
         let state = logs.create(&plan, &ours).await.unwrap();
+        for rule in proxy.rules() {
+            assert_eq!(rule["injected"], 1, "{rule}");
+        }
+        proxy.clear_rules();
         assert_eq!(state["name"], Value::from(name.as_str()));
         assert_eq!(state["retention_in_days"], Value::from(7));
         assert_eq!(state["tags"], tags(&[("Env", "dev")]));

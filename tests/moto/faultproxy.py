@@ -51,11 +51,12 @@ Faults:
 
 Throttling answers (every code is in aws-runtime's THROTTLING_ERRORS and botocore's list):
   EC2 503 RequestLimitExceeded (EC2 XML); IAM, STS 400 Throttling (query ErrorResponse);
-  KMS, EventBridge 400 ThrottlingException (awsJson, x-amzn-ErrorType); SQS 400
+  KMS, EventBridge, CloudWatch Logs 400 ThrottlingException (awsJson, x-amzn-ErrorType); SQS 400
   RequestThrottled (awsJson, x-amzn-query-error); Lambda 429 TooManyRequestsException;
   S3 (and other REST-XML) 503 SlowDown. error500: EC2 InternalError, IAM ServiceFailure,
-  KMS KMSInternalException, EventBridge InternalException, SQS InternalError, Lambda
-  ServiceException, S3 InternalError, otherwise InternalFailure; all HTTP 500.
+  KMS KMSInternalException, EventBridge InternalException, CloudWatch Logs
+  ServiceUnavailableException, SQS InternalError, Lambda ServiceException, S3
+  InternalError, otherwise InternalFailure; all HTTP 500.
 """
 
 import argparse
@@ -306,6 +307,7 @@ TARGET_SERVICES = {
     "trentservice": "kms",
     "awsevents": "events",
     "amazonsqs": "sqs",
+    "logs": "logs",
 }
 
 
@@ -523,7 +525,11 @@ def fault_answer(fault, service, protocol, request):
         if throttle:
             code, status, msg = "ThrottlingException", 400, "Rate exceeded"
         else:
-            code = {"kms": "KMSInternalException", "events": "InternalException"}.get(service, "InternalFailure")
+            code = {
+                "kms": "KMSInternalException",
+                "events": "InternalException",
+                "logs": "ServiceUnavailableException",
+            }.get(service, "InternalFailure")
             status, msg = 500, "An internal error occurred"
         headers = [("Content-Type", content_type), ("x-amzn-ErrorType", code)]
         return status, headers, json.dumps({"__type": code, "message": msg})
