@@ -187,6 +187,30 @@ pub fn decode_json_attributes(
         };
         obj.insert(attr.name.to_string(), decoded);
     }
+    for block in schema.blocks {
+        if let Some(Value::List(items)) = obj.get_mut(block.name) {
+            items
+                .iter_mut()
+                .for_each(|item| decode_block_json(block, item));
+        }
+    }
+}
+
+/// The known JSON documents in a nested block (a role's `inline_policy`).
+fn decode_block_json(block: &BlockType, item: &mut Value) {
+    let Value::Object(obj) = item else { return };
+    for attr in block.attributes.iter().filter(|a| a.ty == Type::Json) {
+        if let Some(Value::String(text)) = obj.get(attr.name) {
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+                obj.insert(attr.name.to_string(), Value::from_json(&json));
+            }
+        }
+    }
+    for nested in block.blocks {
+        if let Some(Value::List(items)) = obj.get_mut(nested.name) {
+            items.iter_mut().for_each(|i| decode_block_json(nested, i));
+        }
+    }
 }
 
 /// The value of one instance inside its block's value (object, list or map).
