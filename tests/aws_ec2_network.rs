@@ -1,6 +1,6 @@
 //! aws_vpc, aws_subnet, aws_security_group, aws_vpc_security_group_{ingress,egress}_rule,
 //! aws_eip, aws_internet_gateway, aws_route_table, aws_route and
-//! aws_route_table_association against moto.
+//! aws_route_table_association (and aws_key_pair) against moto.
 
 mod common;
 
@@ -11,6 +11,7 @@ use common::{changed, found, meta, not_ours, plan_new, planned, replaced, replan
 use recon::aws::ec2::egress_only_internet_gateway::EgressOnlyInternetGateway;
 use recon::aws::ec2::eip::Eip;
 use recon::aws::ec2::internet_gateway::InternetGateway;
+use recon::aws::ec2::key_pair::KeyPair;
 use recon::aws::ec2::route::Route;
 use recon::aws::ec2::route_table::RouteTable;
 use recon::aws::ec2::route_table_association::RouteTableAssociation;
@@ -1357,6 +1358,101 @@ fn egress_only_internet_gateway_create_read_update_delete() {
             vec![None]
         );
         gateways.delete(&updated).await.unwrap();
+    });
+}
+
+/// The key of the provider documentation's example.
+const PUBLIC_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQD3F6tyPEFEzV0LX3X8BsXdMsQz1x2cEikKDEY0aIj41qgxMCP/iteneqXSIFZBp5vizPvaoIR3Um9xK7PGoW8giupGn+EPuxIA4cDM4vzOqOkiMPhz5XK0whEjkVzTo4+S0puvDZuwIsdiW9mxhJc7tgBNL0cYlWSYVkz4G/fslNfRPW5mYAM49f4fhtxPb5ok4Q2Lg9dPKVHO/Bgeu5woMc7RY0p1ej6D4CKFE6lymSDJpW0YHX/wqE9+cfEauh7xZcG0q9t2ta6F6fmX0agvpFyZo8aFbXeUBr7osSCJNgvavWbM/06niWrOvYX2xwWdhXmXSrbX8ZbabVohBK41 email@example.com";
+
+#[test]
+fn key_pair_import_read_tags_replace_lost_create_delete() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let keys = KeyPair::new(&clients);
+        let schema = keys.schema();
+        let config = object! {"key_name" => "deployer", "public_key" => PUBLIC_KEY};
+        let meta = with_token("aws_key_pair.deployer", "tok-key");
+        let plan = planned(schema, config.clone());
+        let before = keys.find_created(&plan, &meta).await.unwrap();
+        assert!(matches!(before, Created::Absent), "{before:?}");
+        let created = keys
+            .create(&planned(schema, config.clone()), &meta)
+            .await
+            .unwrap();
+        assert_eq!(created.str("id"), Some("deployer"));
+        assert_eq!(created.str("public_key"), Some(PUBLIC_KEY));
+        assert!(
+            s(&created, "key_pair_id").starts_with("key-"),
+            "{created:?}"
+        );
+        assert!(!s(&created, "fingerprint").is_empty());
+        assert_eq!(
+            created.str("arn"),
+            Some(format!("arn:aws:ec2:us-east-1:{ACCOUNT}:key-pair/deployer").as_str())
+        );
+        assert_no_changes(schema, &config, &created);
+
+        // Import by name, and a lost create, find it; a missing key reads as gone.
+        assert_eq!(
+            keys.read(&[keys.import_stub("deployer"), object! {"id" => "nokey"}])
+                .await
+                .unwrap(),
+            vec![Some(created.clone()), None]
+        );
+        assert_eq!(
+            found(keys.find_created(&config, &meta).await.unwrap()),
+            created
+        );
+        let other = with_token("aws_key_pair.other", "tok-other");
+        assert_eq!(
+            not_ours(keys.find_created(&config, &other).await.unwrap()),
+            "deployer"
+        );
+
+        // Tags change in place; another key replaces it.
+        let mut tagged = config.clone();
+        tagged.insert("tags".into(), str_map(&[("team", "ops")]));
+        let updated = keys
+            .update(
+                &created,
+                &planned_update(schema, &created, tagged.clone()),
+                &meta,
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated.get("tags"), Some(&str_map(&[("team", "ops")])));
+        assert_no_changes(schema, &tagged, &updated);
+        let mut rekeyed = tagged.clone();
+        rekeyed.insert(
+            "public_key".into(),
+            Value::from("ssh-rsa AAAAB3NzaC1yc2E other"),
+        );
+        assert_eq!(
+            replaced(&replan(schema, &rekeyed, &updated)),
+            ["public_key"]
+        );
+
+        // A generated name keeps its prefix and is found again by the token.
+        let prefixed = object! {"key_name_prefix" => "ci-", "public_key" => PUBLIC_KEY};
+        let ci_meta = with_token("aws_key_pair.ci", "tok-ci");
+        let ci = keys
+            .create(&planned(schema, prefixed.clone()), &ci_meta)
+            .await
+            .unwrap();
+        assert!(s(&ci, "key_name").starts_with("ci-"), "{ci:?}");
+        assert_eq!(ci.str("key_name_prefix"), Some("ci-"));
+        assert_eq!(
+            found(keys.find_created(&prefixed, &ci_meta).await.unwrap()),
+            ci
+        );
+
+        keys.delete(&updated).await.unwrap();
+        assert_eq!(
+            keys.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
+        keys.delete(&updated).await.unwrap();
     });
 }
 

@@ -51,6 +51,7 @@ const CONFLICT: &[&str] = &[
     "BucketAlreadyExists",
     "BucketAlreadyOwnedByYou",
     "InvalidGroup.Duplicate",
+    "InvalidKeyPair.Duplicate",
     "InvalidPermission.Duplicate",
     "InvalidSubnet.Conflict",
     "IncorrectState",

@@ -28,6 +28,7 @@ mod vpc_security_group_rule;
 // compute: modules
 pub mod ebs_volume;
 pub mod instance;
+pub mod key_pair;
 pub mod volume_attachment;
 
 // data sources: modules
@@ -56,6 +57,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         // compute: registrations
         Arc::new(instance::Instance::new(clients)),
         Arc::new(ebs_volume::EbsVolume::new(clients)),
+        Arc::new(key_pair::KeyPair::new(clients)),
         Arc::new(volume_attachment::VolumeAttachment::new(clients)),
     ]
 }
