@@ -255,7 +255,7 @@ fn log_group_create_read_update_drift_import_delete() {
             .send()
             .await
             .unwrap();
-        let drifted = logs.read(&[updated.clone()]).await.unwrap()[0]
+        let drifted = logs.read(std::slice::from_ref(&updated)).await.unwrap()[0]
             .clone()
             .unwrap();
         assert_eq!(drifted["retention_in_days"], Value::from(30));
@@ -522,7 +522,7 @@ fn subscription_filter_to_lambda_create_update_import_delete() {
             .send()
             .await
             .unwrap();
-        let drifted = filters.read(&[updated.clone()]).await.unwrap()[0]
+        let drifted = filters.read(std::slice::from_ref(&updated)).await.unwrap()[0]
             .clone()
             .unwrap();
         assert_eq!(drifted["filter_pattern"], Value::from("WARN"));
@@ -574,7 +574,10 @@ fn subscription_filter_to_lambda_create_update_import_delete() {
 
         // Delete; again is fine, also once the group is gone.
         filters.delete(&restored).await.unwrap();
-        assert_eq!(filters.read(&[restored.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(
+            filters.read(std::slice::from_ref(&restored)).await.unwrap(),
+            vec![None]
+        );
         filters.delete(&restored).await.unwrap();
         logs.delete(&group).await.unwrap();
         filters.delete(&restored).await.unwrap();
