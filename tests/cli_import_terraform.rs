@@ -698,9 +698,9 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
         )],
     );
     let logs = resource(
-        "aws_cloudwatch_log_group",
+        "aws_dynamodb_table",
         "app",
-        vec![instance(0, json!({"id": "/app"}), &[])],
+        vec![instance(0, json!({"id": "app"}), &[])],
     );
     let tf = json!({
         "version": 4,
@@ -768,8 +768,8 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
             "vpc-0000000000000dead no longer exists in AWS",
         ),
         (
-            "aws_cloudwatch_log_group.app",
-            "recon does not support the resource type aws_cloudwatch_log_group",
+            "aws_dynamodb_table.app",
+            "recon does not support the resource type aws_dynamodb_table",
         ),
         (
             "module.network.aws_subnet.inner",
@@ -824,7 +824,7 @@ fn what_cannot_be_taken_is_listed_and_s3_sources_are_read() {
 
     // A state where nothing can be taken writes nothing.
     let nothing = json!({"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "x",
-        "resources": [resource("aws_cloudwatch_log_group", "app", vec![instance(0, json!({"id": "/app"}), &[])])]});
+        "resources": [resource("aws_dynamodb_table", "app", vec![instance(0, json!({"id": "app"}), &[])])]});
     let file = cwd.join("other.tfstate");
     write_json(&file, &nothing);
     let other = write_stack(cwd, "empty", "");
