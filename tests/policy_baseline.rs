@@ -2017,6 +2017,76 @@ fn sqs() {
     ]);
 }
 
+const LOG_GROUP: &str = "aws_cloudwatch_log_group.g";
+
+#[test]
+fn logs() {
+    run(&[
+        (
+            "log_group_kms_encrypted",
+            LOG_GROUP,
+            Pass,
+            r#"resource "aws_cloudwatch_log_group" "g" {
+  name       = "/app"
+  kms_key_id = aws_kms_key.later.arn
+}"#,
+        ),
+        (
+            "log_group_kms_encrypted",
+            LOG_GROUP,
+            Fail,
+            r#"resource "aws_cloudwatch_log_group" "g" {
+  name = "/app"
+}"#,
+        ),
+        (
+            "log_group_retention_year",
+            LOG_GROUP,
+            Pass,
+            r#"resource "aws_cloudwatch_log_group" "g" {
+  name              = "/app"
+  retention_in_days = 365
+}"#,
+        ),
+        (
+            "log_group_retention_year",
+            LOG_GROUP,
+            Pass,
+            r#"resource "aws_cloudwatch_log_group" "g" {
+  name              = "/app"
+  retention_in_days = 0
+}"#,
+        ),
+        // Unset is never expire (Checkov fails it).
+        (
+            "log_group_retention_year",
+            LOG_GROUP,
+            Pass,
+            r#"resource "aws_cloudwatch_log_group" "g" {
+  name = "/app"
+}"#,
+        ),
+        (
+            "log_group_retention_year",
+            LOG_GROUP,
+            Fail,
+            r#"resource "aws_cloudwatch_log_group" "g" {
+  name              = "/app"
+  retention_in_days = 14
+}"#,
+        ),
+        (
+            "log_group_retention_year",
+            LOG_GROUP,
+            Unknown,
+            r#"resource "aws_cloudwatch_log_group" "g" {
+  name              = "/app"
+  retention_in_days = local.later ? 365 : 14
+}"#,
+        ),
+    ]);
+}
+
 /// Configurations that once passed although they open things to everyone (issue
 /// 12): each must FAIL, ERROR or at least not PASS.
 #[test]

@@ -18,4 +18,5 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../policies/lambda.hcl"),
     ),
     ("policies/sqs.hcl", include_str!("../../policies/sqs.hcl")),
+    ("policies/logs.hcl", include_str!("../../policies/logs.hcl")),
 ];
