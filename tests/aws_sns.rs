@@ -6,7 +6,7 @@ mod common;
 
 use common::{
     changed, found, local_state, meta, not_ours, ok, plan_new, replaced, replan,
-    string_map as tags, write_stack, Moto,
+    string_map as tags, write_stack, FaultProxy, Moto,
 };
 use recon::aws::sns::topic::{self, SnsTopic};
 use recon::aws::sns::topic_policy::{self, default_policy, SnsTopicPolicy};
@@ -874,4 +874,64 @@ fn alerts_stack_applies_replans_clean_and_destroys() {
         let left = clients.sns.list_subscriptions().send().await.unwrap();
         assert!(left.subscriptions().is_empty());
     });
+}
+
+const LOST: &str = r#"
+resource "aws_sns_topic" "t" {
+  name_prefix = "lost-"
+}
+
+resource "aws_sqs_queue" "q" {
+  name = "lost-inbox"
+}
+
+resource "aws_sns_topic_subscription" "s" {
+  topic_arn = aws_sns_topic.t.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.q.arn
+}
+"#;
+
+/// The answers of CreateTopic and Subscribe are lost once (moto makes the
+/// object, the client sees a reset connection), and a topic read is throttled
+/// (SNS's query error shape, retried by the SDK): each create call is sent
+/// once, what it made is found and adopted, and the next plan is clean.
+#[test]
+fn lost_create_answers_are_adopted_not_made_twice() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto);
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = write_stack(cwd, "lost", LOST);
+    proxy.set_rules(serde_json::json!([
+        {"operation": "CreateTopic", "fault": "drop_response", "times": 1},
+        {"operation": "Subscribe", "fault": "drop_response", "times": 1},
+        {"operation": "GetTopicAttributes", "fault": "throttle", "times": 1},
+    ]));
+    let run = ok(proxy.run(
+        cwd,
+        &stack,
+        &["apply", "--auto-approve", "--policy-fail-on", "critical"],
+    ));
+    for rule in proxy.rules() {
+        assert_eq!(rule["injected"], 1, "{rule}\n{}", run.all());
+    }
+    for op in ["CreateTopic", "Subscribe"] {
+        assert_eq!(proxy.calls(op).len(), 1, "{op} is sent once\n{}", run.all());
+    }
+    let state = local_state(cwd, "lost");
+    assert!(state.get("pending").is_none(), "no pending create: {state}");
+    proxy.clear();
+    let plan = proxy.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+
+    let clients = Clients::from_config(&moto.sdk_config());
+    common::runtime().block_on(async {
+        let names = topic_names(&clients).await;
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(names[0].starts_with("lost-"), "{names:?}");
+        let subs = clients.sns.list_subscriptions().send().await.unwrap();
+        assert_eq!(subs.subscriptions().len(), 1);
+    });
+    ok(proxy.run(cwd, &stack, &["destroy", "--auto-approve"]));
 }

@@ -50,7 +50,7 @@ Faults:
   delay          sleeps delay_seconds, then forwards normally
 
 Throttling answers (every code is in aws-runtime's THROTTLING_ERRORS and botocore's list):
-  EC2 503 RequestLimitExceeded (EC2 XML); IAM, STS 400 Throttling (query ErrorResponse);
+  EC2 503 RequestLimitExceeded (EC2 XML); IAM, STS, SNS 400 Throttling (query ErrorResponse);
   KMS, EventBridge, CloudWatch Logs 400 ThrottlingException (awsJson, x-amzn-ErrorType); SQS 400
   RequestThrottled (awsJson, x-amzn-query-error); Lambda 429 TooManyRequestsException;
   S3 (and other REST-XML) 503 SlowDown. error500: EC2 InternalError, IAM ServiceFailure,
@@ -482,6 +482,7 @@ def xml_error_response(service, code, message, kind):
         "iam": ' xmlns="https://iam.amazonaws.com/doc/2010-05-08/"',
         "sts": ' xmlns="https://sts.amazonaws.com/doc/2011-06-15/"',
         "sqs": ' xmlns="http://queue.amazonaws.com/doc/2012-11-05/"',
+        "sns": ' xmlns="http://sns.amazonaws.com/doc/2010-03-31/"',
     }.get(service, "")
     return (
         f"<ErrorResponse{ns}><Error><Type>{kind}</Type><Code>{code}</Code>"
