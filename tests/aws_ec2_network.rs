@@ -1,6 +1,7 @@
 //! aws_vpc, aws_subnet, aws_security_group, aws_vpc_security_group_{ingress,egress}_rule,
 //! aws_eip, aws_internet_gateway, aws_route_table, aws_route and
-//! aws_route_table_association (and aws_key_pair) against moto.
+//! aws_route_table_association, aws_nat_gateway, aws_vpc_endpoint (and aws_key_pair)
+//! against moto.
 
 mod common;
 
@@ -12,6 +13,7 @@ use recon::aws::ec2::egress_only_internet_gateway::EgressOnlyInternetGateway;
 use recon::aws::ec2::eip::Eip;
 use recon::aws::ec2::internet_gateway::InternetGateway;
 use recon::aws::ec2::key_pair::KeyPair;
+use recon::aws::ec2::nat_gateway::NatGateway;
 use recon::aws::ec2::route::Route;
 use recon::aws::ec2::route_table::RouteTable;
 use recon::aws::ec2::route_table_association::RouteTableAssociation;
@@ -19,6 +21,7 @@ use recon::aws::ec2::security_group::SecurityGroup;
 use recon::aws::ec2::security_group_rule::SecurityGroupRuleSet;
 use recon::aws::ec2::subnet::Subnet;
 use recon::aws::ec2::vpc::Vpc;
+use recon::aws::ec2::vpc_endpoint::VpcEndpoint;
 use recon::aws::ec2::{vpc_security_group_egress_rule, vpc_security_group_ingress_rule};
 use recon::aws::Clients;
 use recon::object;
@@ -1453,6 +1456,151 @@ fn key_pair_import_read_tags_replace_lost_create_delete() {
             vec![None]
         );
         keys.delete(&updated).await.unwrap();
+    });
+}
+
+async fn create_subnet(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str) -> String {
+    let out = ec2
+        .create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(cidr)
+        .send()
+        .await
+        .unwrap();
+    out.subnet().unwrap().subnet_id().unwrap().to_string()
+}
+
+#[test]
+fn nat_gateway_create_read_tags_replace_lost_create_delete() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpc = create_vpc(&clients.ec2, "10.0.0.0/16").await;
+        let subnet = create_subnet(&clients.ec2, &vpc, "10.0.1.0/24").await;
+        let eip = clients.ec2.allocate_address().send().await.unwrap();
+        let allocation = eip.allocation_id().unwrap().to_string();
+        let nats = NatGateway::new(&clients);
+        let schema = nats.schema();
+        let config = object! {"allocation_id" => allocation.clone(), "subnet_id" => subnet.clone()};
+        let meta = with_token("aws_nat_gateway.out", "tok-nat");
+        let plan = planned(schema, config.clone());
+        let before = nats.find_created(&plan, &meta).await.unwrap();
+        assert!(matches!(before, Created::Absent), "{before:?}");
+        let created = nats.create(&plan, &meta).await.unwrap();
+        assert!(s(&created, "id").starts_with("nat-"), "{created:?}");
+        assert_eq!(created.str("allocation_id"), Some(allocation.as_str()));
+        assert_eq!(created.str("public_ip"), eip.public_ip());
+        assert_eq!(created.str("connectivity_type"), Some("public"));
+        assert!(
+            s(&created, "network_interface_id").starts_with("eni-"),
+            "{created:?}"
+        );
+        assert_no_changes(schema, &config, &created);
+
+        // Import, a lost create, and a missing gateway.
+        let id = s(&created, "id");
+        assert_eq!(
+            nats.read(&[
+                nats.import_stub(&id),
+                object! {"id" => "nat-0123456789abcdef0"}
+            ])
+            .await
+            .unwrap(),
+            vec![Some(created.clone()), None]
+        );
+        assert_eq!(
+            found(nats.find_created(&config, &meta).await.unwrap()),
+            created
+        );
+        let other = with_token("aws_nat_gateway.other", "tok-other");
+        let absent = nats.find_created(&config, &other).await.unwrap();
+        assert!(matches!(absent, Created::Absent), "{absent:?}");
+
+        // Tags in place; another subnet replaces it.
+        let mut tagged = config.clone();
+        tagged.insert("tags".into(), str_map(&[("Name", "gw NAT")]));
+        let updated = nats
+            .update(
+                &created,
+                &planned_update(schema, &created, tagged.clone()),
+                &meta,
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated.get("tags"), Some(&str_map(&[("Name", "gw NAT")])));
+        assert_no_changes(schema, &tagged, &updated);
+        let mut moved = tagged.clone();
+        moved.insert("subnet_id".into(), Value::from("subnet-0123456789abcdef0"));
+        assert_eq!(replaced(&replan(schema, &moved, &updated)), ["subnet_id"]);
+
+        nats.delete(&updated).await.unwrap();
+        assert_eq!(
+            nats.read(std::slice::from_ref(&updated)).await.unwrap(),
+            vec![None]
+        );
+        nats.delete(&updated).await.unwrap();
+    });
+}
+
+#[test]
+fn vpc_endpoint_gateway_routes_policy_tags_lost_create_delete() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let vpc = create_vpc(&clients.ec2, "10.0.0.0/16").await;
+        let (rt1, rt2) = (
+            create_route_table(&clients.ec2, &vpc).await,
+            create_route_table(&clients.ec2, &vpc).await,
+        );
+        let endpoints = VpcEndpoint::new(&clients);
+        let schema = endpoints.schema();
+        let service = "com.amazonaws.us-east-1.s3";
+        let config = object! {
+            "vpc_id" => vpc.clone(),
+            "service_name" => service,
+            "route_table_ids" => Value::List(vec![rt1.clone().into()]),
+        };
+        let meta = with_token("aws_vpc_endpoint.s3", "tok-vpce");
+        let created = endpoints.create(&planned(schema, config.clone()), &meta).await.unwrap();
+        assert!(s(&created, "id").starts_with("vpce-"), "{created:?}");
+        assert_eq!(created.str("vpc_endpoint_type"), Some("Gateway"));
+        assert_eq!(created.str("state"), Some("available"));
+        assert!(s(&created, "prefix_list_id").starts_with("pl-"), "{created:?}");
+        assert_eq!(created.strings("route_table_ids"), [rt1.clone()]);
+        // AWS's default full-access policy, read back when none is configured.
+        let policy: serde_json::Value = serde_json::from_str(&s(&created, "policy")).unwrap();
+        assert_eq!(policy["Statement"][0]["Action"], "*");
+        assert_no_changes(schema, &config, &created);
+
+        let id = s(&created, "id");
+        assert_eq!(
+            endpoints.read(&[endpoints.import_stub(&id), object! {"id" => "vpce-0123456789abcdef0"}])
+                .await
+                .unwrap(),
+            vec![Some(created.clone()), None]
+        );
+        assert_eq!(found(endpoints.find_created(&config, &meta).await.unwrap()), created);
+
+        // Route tables, policy and tags change in place; another service replaces it.
+        let only_get = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}"#;
+        let mut changed_config = config.clone();
+        changed_config.insert("route_table_ids".into(), Value::List(vec![rt2.clone().into()]));
+        changed_config.insert("policy".into(), Value::from(only_get));
+        changed_config.insert("tags".into(), str_map(&[("Name", "s3")]));
+        let plan = replan(schema, &changed_config, &created);
+        assert!(replaced(&plan).is_empty(), "{plan:?}");
+        let updated = endpoints.update(&created, &plan.after, &meta).await.unwrap();
+        assert_eq!(updated.strings("route_table_ids"), [rt2.clone()]);
+        assert_eq!(updated.str("policy"), Some(only_get));
+        assert_eq!(updated.get("tags"), Some(&str_map(&[("Name", "s3")])));
+        assert_no_changes(schema, &changed_config, &updated);
+        let mut other_service = changed_config.clone();
+        other_service.insert("service_name".into(), Value::from("com.amazonaws.us-east-1.dynamodb"));
+        assert_eq!(replaced(&replan(schema, &other_service, &updated)), ["service_name"]);
+
+        endpoints.delete(&updated).await.unwrap();
+        assert_eq!(endpoints.read(std::slice::from_ref(&updated)).await.unwrap(), vec![None]);
+        endpoints.delete(&updated).await.unwrap();
     });
 }
 

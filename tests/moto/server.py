@@ -10,7 +10,10 @@ encoded; moto 5.2.5 decodes it and then insists the decoded bytes be base64 agai
 And CreateSnapshot: AWS gives a snapshot of an encrypted volume the volume's KMS
 key; moto 5.2.5 leaves KmsKeyId out. And CloudWatch Logs AssociateKmsKey and
 DisassociateKmsKey, which moto 5.2.5 does not implement (AWS changes a log group's
-key in place). Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
+key in place). And ModifyVpcEndpoint on a Gateway endpoint: AWS adds and removes
+the service's prefix-list route in the route tables it gains and loses; moto 5.2.5
+only changes the list, so a later DeleteVpcEndpoints fails on a route that was never
+made. Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
 """
 
 import base64
@@ -20,6 +23,7 @@ import moto
 import moto.ec2.responses.instances as ec2_instances
 from moto.core.types import Base64EncodedString
 from moto.ec2.models.elastic_block_store import EBSBackend
+from moto.ec2.models.vpcs import VPCEndPoint
 from moto.awslambda.models import LambdaFunction
 from moto.logs.responses import LogsResponse
 from moto.server import main
@@ -97,6 +101,23 @@ def patch_log_group_kms_key() -> None:
     LogsResponse.disassociate_kms_key = disassociate_kms_key
 
 
+def patch_vpc_endpoint_routes() -> None:
+    modify = VPCEndPoint.modify
+
+    def modify_with_routes(self, policy_doc, add_subnets, remove_subnets, add_route_tables, remove_route_tables, *rest):
+        prefix_list = self.destination_prefix_list_id
+        added = [t for t in add_route_tables or [] if t not in self.route_table_ids]
+        removed = [t for t in remove_route_tables or [] if t in self.route_table_ids]
+        modify(self, policy_doc, add_subnets, remove_subnets, add_route_tables, remove_route_tables, *rest)
+        if prefix_list:
+            for table in added:
+                self.ec2_backend.create_route(table, None, gateway_id=self.id, destination_prefix_list_id=prefix_list)
+            for table in removed:
+                self.ec2_backend.delete_route(table, prefix_list)
+
+    VPCEndPoint.modify = modify_with_routes
+
+
 if __name__ == "__main__":
     if moto.__version__ != PINNED:
         sys.exit(f"tests/moto/server.py patches moto {PINNED}, found {moto.__version__}: run scripts/setup-moto")
@@ -104,4 +125,5 @@ if __name__ == "__main__":
     patch_modify_user_data()
     patch_snapshot_key()
     patch_log_group_kms_key()
+    patch_vpc_endpoint_routes()
     sys.exit(main(sys.argv[1:]))

@@ -11,8 +11,8 @@ use crate::provider::{ProviderError, ProviderResult};
 use crate::value::Object;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    Address, Filter, InternetGateway, NetworkAcl, RouteTable, SecurityGroup, SecurityGroupRule,
-    Subnet, Volume, Vpc,
+    Address, Filter, InternetGateway, NatGateway, NetworkAcl, RouteTable, SecurityGroup,
+    SecurityGroupRule, Subnet, Volume, Vpc,
 };
 use aws_sdk_ec2::Client;
 use std::collections::HashMap;
@@ -37,6 +37,9 @@ pub(super) trait Described: Sized + Send + Sync + 'static {
 /// `Described` for an SDK type whose describe call pages through `items()`.
 macro_rules! described {
     ($ty:ty, $noun:literal, $filter:literal, $id:ident, $call:ident) => {
+        described!($ty, $noun, $filter, $id, $call, set_filters);
+    };
+    ($ty:ty, $noun:literal, $filter:literal, $id:ident, $call:ident, $set_filters:ident) => {
         #[async_trait]
         impl Described for $ty {
             const NOUN: &'static str = $noun;
@@ -49,7 +52,7 @@ macro_rules! described {
             async fn describe(client: &Client, filters: Vec<Filter>) -> ProviderResult<Vec<Self>> {
                 client
                     .$call()
-                    .set_filters(Some(filters))
+                    .$set_filters(Some(filters))
                     .into_paginator()
                     .items()
                     .send()
@@ -104,6 +107,15 @@ described!(
     "security-group-rule-id",
     security_group_rule_id,
     describe_security_group_rules
+);
+// DescribeNatGateways names its filter list `Filter`.
+described!(
+    NatGateway,
+    "NAT gateway",
+    "nat-gateway-id",
+    nat_gateway_id,
+    describe_nat_gateways,
+    set_filter
 );
 
 #[async_trait]

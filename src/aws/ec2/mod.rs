@@ -11,6 +11,7 @@ mod shared;
 pub mod egress_only_internet_gateway;
 pub mod eip;
 pub mod internet_gateway;
+pub mod nat_gateway;
 pub mod route;
 pub mod route_table;
 pub mod route_table_association;
@@ -20,6 +21,7 @@ mod security_group_grants;
 pub mod security_group_rule;
 pub mod subnet;
 pub mod vpc;
+pub mod vpc_endpoint;
 pub mod vpc_ipv4_cidr_block_association;
 pub mod vpc_security_group_egress_rule;
 pub mod vpc_security_group_ingress_rule;
@@ -50,6 +52,8 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(eip::Eip::new(clients)),
         Arc::new(internet_gateway::InternetGateway::new(clients)),
         Arc::new(egress_only_internet_gateway::EgressOnlyInternetGateway::new(clients)),
+        Arc::new(nat_gateway::NatGateway::new(clients)),
+        Arc::new(vpc_endpoint::VpcEndpoint::new(clients)),
         Arc::new(route_table::RouteTable::new(clients)),
         Arc::new(route::Route::new(clients)),
         Arc::new(route_table_association::RouteTableAssociation::new(clients)),
