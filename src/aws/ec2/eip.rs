@@ -20,6 +20,8 @@ pub static SCHEMA: Schema = Schema {
     type_name: "aws_eip",
     attributes: &[
         ID,
+        // A specific address to take from the pool (bring your own IP).
+        Attribute::optional("address", Type::String).force_new(),
         Attribute::computed("allocation_id", Type::String),
         Attribute::computed("arn", Type::String),
         Attribute::optional_computed("domain", Type::String).force_new(),
@@ -33,7 +35,10 @@ pub static SCHEMA: Schema = Schema {
         // Write-only: the private address of the target to associate with.
         Attribute::optional("associate_with_private_ip", Type::String),
         Attribute::computed("association_id", Type::String),
+        Attribute::optional_computed("network_border_group", Type::String).force_new(),
         Attribute::computed("public_ip", Type::String),
+        // "amazon", or the id of an address pool brought to AWS (BYOIP).
+        Attribute::optional_computed("public_ipv4_pool", Type::String).force_new(),
         Attribute::computed("public_dns", Type::String),
         Attribute::computed("private_ip", Type::String),
         Attribute::computed("private_dns", Type::String),
@@ -76,6 +81,9 @@ impl ResourceType for Eip {
             .once
             .allocate_address()
             .domain(DomainType::from(domain_of(planned)))
+            .set_address(planned.str("address").map(str::to_string))
+            .set_public_ipv4_pool(planned.str("public_ipv4_pool").map(str::to_string))
+            .set_network_border_group(planned.str("network_border_group").map(str::to_string))
             .tag_specifications(tag_specification(Ec2Resource::ElasticIp, planned, meta))
             .send()
             .await
@@ -195,13 +203,16 @@ impl Eip {
             "vpc" => address.domain().map(|d| *d == DomainType::Vpc),
             "instance" => opt_str(address.instance_id()),
             "network_interface" => opt_str(address.network_interface_id()),
+            "address" => local.str("address"),
             "associate_with_private_ip" => local
                 .get("associate_with_private_ip")
                 .filter(|v| !v.is_unknown())
                 .cloned()
                 .unwrap_or(Value::Null),
             "association_id" => opt_str(address.association_id()),
+            "network_border_group" => opt_str(address.network_border_group()),
             "public_ip" => public_ip.map(str::to_string),
+            "public_ipv4_pool" => opt_str(address.public_ipv4_pool()),
             "public_dns" => public_ip.map(|ip| public_dns(&self.region, ip)),
             "private_ip" => private_ip.map(str::to_string),
             "private_dns" => private_ip.map(|ip| private_dns(&self.region, ip)),
