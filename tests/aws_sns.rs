@@ -269,7 +269,7 @@ fn topic_create_read_update_drift_import_delete() {
             .send()
             .await
             .unwrap();
-        let drifted = topics.read(&[updated.clone()]).await.unwrap()[0]
+        let drifted = topics.read(std::slice::from_ref(&updated)).await.unwrap()[0]
             .clone()
             .unwrap();
         assert_eq!(drifted["display_name"], Value::from("Changed by hand"));
@@ -511,7 +511,10 @@ fn topic_policy_set_read_import_and_reset_on_delete() {
         let again = replan(&topic_policy::SCHEMA, &config, &state);
         assert!(again.changed.is_empty(), "{:?}", changed(&again));
         // The topic reads the new policy; with none configured there it plans nothing.
-        let topic_now = topics.read(&[topic_state.clone()]).await.unwrap()[0]
+        let topic_now = topics
+            .read(std::slice::from_ref(&topic_state))
+            .await
+            .unwrap()[0]
             .clone()
             .unwrap();
         assert!(json_equal(topic_now.str("policy").unwrap(), &from_events));
@@ -535,7 +538,7 @@ fn topic_policy_set_read_import_and_reset_on_delete() {
             .send()
             .await
             .unwrap();
-        let drifted = policies.read(&[state.clone()]).await.unwrap()[0]
+        let drifted = policies.read(std::slice::from_ref(&state)).await.unwrap()[0]
             .clone()
             .unwrap();
         assert_eq!(
@@ -563,7 +566,10 @@ fn topic_policy_set_read_import_and_reset_on_delete() {
 
         // The topic gone: the policy reads as gone and deletes as done.
         topics.delete(&topic_state).await.unwrap();
-        assert_eq!(policies.read(&[drifted.clone()]).await.unwrap(), vec![None]);
+        assert_eq!(
+            policies.read(std::slice::from_ref(&drifted)).await.unwrap(),
+            vec![None]
+        );
         policies.delete(&drifted).await.unwrap();
         let err = policies
             .create(&plan_new(&topic_policy::SCHEMA, &config), &at)
@@ -690,7 +696,7 @@ fn subscriptions_create_read_update_drift_import_delete() {
             .send()
             .await
             .unwrap();
-        let drifted = subscriptions.read(&[updated.clone()]).await.unwrap()[0]
+        let drifted = subscriptions.read(std::slice::from_ref(&updated)).await.unwrap()[0]
             .clone()
             .unwrap();
         assert_eq!(drifted["raw_message_delivery"], Value::Bool(true));
