@@ -1,5 +1,5 @@
 //! data aws_ami, aws_availability_zones, aws_caller_identity, aws_region, aws_partition
-//! and aws_iam_policy_document against moto.
+//! aws_iam_policy_document and aws_iam_role against moto.
 
 mod common;
 
@@ -8,6 +8,7 @@ use recon::aws::ec2::ami::Ami;
 use recon::aws::ec2::availability_zones::AvailabilityZones;
 use recon::aws::ec2::subnet_data::{SubnetData, Subnets};
 use recon::aws::ec2::vpc_data::VpcData;
+use recon::aws::iam::role_data::IamRoleData;
 use recon::aws::sts::caller_identity::CallerIdentity;
 use recon::aws::sts::partition::Partition;
 use recon::aws::sts::region::Region;
@@ -116,6 +117,26 @@ fn ami_lookup() {
         };
         let err = ami.read(&unpinned).await.unwrap_err();
         assert!(err.message.contains("not filtered by owner"), "{err}");
+
+        // name_regex narrows what the filters found; a bad pattern says so.
+        let mut kernel = newest.clone();
+        kernel.insert("name_regex".into(), Value::from("kernel-6\\.1-x86_64$"));
+        let picked = ami.read(&kernel).await.unwrap();
+        assert!(
+            picked.str("name").unwrap().ends_with("kernel-6.1-x86_64"),
+            "{picked:?}"
+        );
+        assert_eq!(picked.str("name_regex"), Some("kernel-6\\.1-x86_64$"));
+        kernel.insert("name_regex".into(), Value::from("^nothing-like-it"));
+        let err = ami.read(&kernel).await.unwrap_err();
+        assert!(err.message.contains("no results"), "{err}");
+        kernel.insert("name_regex".into(), Value::from("(unclosed"));
+        let err = ami.read(&kernel).await.unwrap_err();
+        assert!(
+            err.message
+                .contains("name_regex is not a valid regular expression"),
+            "{err}"
+        );
     });
 }
 
@@ -492,4 +513,41 @@ fn policy_documents_from_data_sources_apply_and_replan_clean() {
 
     moto.expect_no_changes(cwd, &stack);
     moto.destroy(cwd, &stack);
+}
+
+#[test]
+fn iam_role_lookup_by_name() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        clients
+            .iam
+            .create_role()
+            .role_name("looked-up")
+            .path("/svc/")
+            .description("made elsewhere")
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .unwrap();
+        let roles = IamRoleData::new(&clients);
+        let found = roles.read(&object! {"name" => "looked-up"}).await.unwrap();
+        assert_eq!(found.str("id"), Some("looked-up"));
+        assert_eq!(
+            found.str("arn"),
+            Some("arn:aws:iam::123456789012:role/svc/looked-up")
+        );
+        assert_eq!(found.str("path"), Some("/svc/"));
+        assert_eq!(found.str("description"), Some("made elsewhere"));
+        assert_eq!(found.i64("max_session_duration"), Some(3600));
+        let policy: serde_json::Value =
+            serde_json::from_str(found.str("assume_role_policy").unwrap()).unwrap();
+        assert_eq!(policy["Statement"][0]["Principal"]["Service"], "ec2.amazonaws.com");
+        for attr in roles.schema().attributes {
+            assert!(found.contains_key(attr.name), "missing {}", attr.name);
+        }
+        let err = roles.read(&object! {"name" => "nobody"}).await.unwrap_err();
+        assert!(err.message.contains("no IAM role named \"nobody\""), "{err}");
+    });
 }

@@ -1,6 +1,9 @@
 //! The Terraform corpus (tests/corpus, sources in tests/corpus/SOURCES.md):
 //! every case is validated and planned against one moto; the cases listed in
 //! tests/corpus/APPLY are also applied and must then plan with no changes.
+//! A case that looks up objects its example presumes exist (a role, a KMS key,
+//! an AMI of one's own) makes them first with its `world.py` (boto3 against the
+//! same moto), as its author's account would have them.
 //! A table of outcomes goes to `$CARGO_TARGET_TMPDIR/corpus-report.md`.
 
 mod common;
@@ -95,6 +98,7 @@ fn run_case(moto: &Moto, work: &Path, name: &str, apply: bool) -> Outcome {
         name: name.to_string(),
         ..Outcome::default()
     };
+    seed_world(moto, &stack);
     let validate = moto.run(work, &stack, &["validate"]);
     out.validate = validate.code == 0;
     if !out.validate {
@@ -108,6 +112,7 @@ fn run_case(moto: &Moto, work: &Path, name: &str, apply: bool) -> Outcome {
     if apply {
         // Each applied case starts from an empty account: the cases reuse names.
         moto.reset();
+        seed_world(moto, &stack);
         // The examples are not hardened (no public access block, IMDSv1): the
         // corpus tests what recon understands, the security policies are tested
         // apart, so only a critical finding stops an apply here.
@@ -129,6 +134,28 @@ fn run_case(moto: &Moto, work: &Path, name: &str, apply: bool) -> Outcome {
         out.apply = Some((applied.code == 0, clean));
     }
     out
+}
+
+/// Runs the case's `world.py`, if it has one, against `moto` (idempotent: it
+/// runs again after a reset).
+fn seed_world(moto: &Moto, stack: &Path) {
+    let script = stack.join("world.py");
+    if !script.exists() {
+        return;
+    }
+    let python = common::repo_root().join(".venv/bin/python");
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .current_dir(stack)
+        .envs(common::aws_env(&moto.endpoint))
+        .output()
+        .expect("run world.py");
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// What a re-plan that should be empty wants to change (its first `#` line).

@@ -13,7 +13,8 @@ DisassociateKmsKey, which moto 5.2.5 does not implement (AWS changes a log group
 key in place). And ModifyVpcEndpoint on a Gateway endpoint: AWS adds and removes
 the service's prefix-list route in the route tables it gains and loses; moto 5.2.5
 only changes the list, so a later DeleteVpcEndpoints fails on a route that was never
-made. Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
+made. And CreateImage: AWS makes EBS-backed images only (root device type "ebs");
+moto 5.2.5 says "standard". Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
 """
 
 import base64
@@ -22,6 +23,7 @@ import sys
 import moto
 import moto.ec2.responses.instances as ec2_instances
 from moto.core.types import Base64EncodedString
+from moto.ec2.models.amis import AmiBackend
 from moto.ec2.models.elastic_block_store import EBSBackend
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.awslambda.models import LambdaFunction
@@ -118,6 +120,17 @@ def patch_vpc_endpoint_routes() -> None:
     VPCEndPoint.modify = modify_with_routes
 
 
+def patch_image_root_device() -> None:
+    create_image = AmiBackend.create_image
+
+    def create_ebs_image(self, *args, **kwargs):
+        image = create_image(self, *args, **kwargs)
+        image.root_device_type = "ebs"
+        return image
+
+    AmiBackend.create_image = create_ebs_image
+
+
 if __name__ == "__main__":
     if moto.__version__ != PINNED:
         sys.exit(f"tests/moto/server.py patches moto {PINNED}, found {moto.__version__}: run scripts/setup-moto")
@@ -126,4 +139,5 @@ if __name__ == "__main__":
     patch_snapshot_key()
     patch_log_group_kms_key()
     patch_vpc_endpoint_routes()
+    patch_image_root_device()
     sys.exit(main(sys.argv[1:]))

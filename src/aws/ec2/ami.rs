@@ -20,6 +20,8 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional("owners", Type::List(&Type::String)),
         Attribute::optional("executable_users", Type::List(&Type::String)),
         Attribute::optional("include_deprecated", Type::Bool).default(Default::Bool(false)),
+        // Applied to the names of what the filters found (RE2 syntax, as Go's).
+        Attribute::optional("name_regex", Type::String),
         Attribute::optional("allow_unsafe_filter", Type::Bool),
         Attribute::computed("arn", Type::String),
         Attribute::computed("architecture", Type::String),
@@ -114,8 +116,14 @@ impl DataSource for Ami {
                  \"owner-id\" or \"image-id\" (or set allow_unsafe_filter = true).",
             ));
         }
+        let name_regex = match config.str("name_regex") {
+            Some(pattern) => Some(regex::Regex::new(pattern).map_err(|e| {
+                ProviderError::new(format!("name_regex is not a valid regular expression: {e}"))
+            })?),
+            None => None,
+        };
         let users = config.strings("executable_users");
-        let images = find_images(
+        let mut images = find_images(
             &self.client,
             owners,
             users,
@@ -123,6 +131,9 @@ impl DataSource for Ami {
             config.bool("include_deprecated").unwrap_or(false),
         )
         .await?;
+        if let Some(re) = &name_regex {
+            images.retain(|i| i.name().is_some_and(|n| re.is_match(n)));
+        }
         if images.is_empty() {
             return Err(ProviderError::new(
                 "Your query returned no results. Please change your search criteria and try again.",
@@ -318,6 +329,7 @@ fn to_state(image: &Image, config: &Object, region: &str) -> Object {
         "executable_users",
         "include_deprecated",
         "allow_unsafe_filter",
+        "name_regex",
         "filter",
     ] {
         state.insert(key.into(), config.get(key).cloned().unwrap_or(Value::Null));

@@ -10,6 +10,7 @@ pub mod instance_profile;
 pub mod policy;
 pub mod policy_document;
 pub mod role;
+pub mod role_data;
 pub mod role_policy;
 pub mod role_policy_attachment;
 mod shared;
@@ -31,9 +32,9 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
 }
 
 pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
-    let _ = clients;
     vec![
         Arc::new(policy_document::PolicyDocument::new()),
+        Arc::new(role_data::IamRoleData::new(clients)),
         // data source registrations
     ]
 }

@@ -434,7 +434,10 @@ impl IamRole {
 }
 
 /// GetRole; None when there is no such role.
-async fn find_role(client: &aws_sdk_iam::Client, name: &str) -> ProviderResult<Option<AwsRole>> {
+pub(super) async fn find_role(
+    client: &aws_sdk_iam::Client,
+    name: &str,
+) -> ProviderResult<Option<AwsRole>> {
     let out = client
         .get_role()
         .role_name(name)
@@ -505,6 +508,11 @@ impl Held {
             inline: account.inline_policies(name),
         }
     }
+}
+
+/// The state of `role` alone, for what looks a role up (data aws_iam_role).
+pub(super) fn role_state(role: &AwsRole) -> Object {
+    to_state(role, &Object::new(), &Held::default())
 }
 
 /// The state of `role` with the policies it `held`; `local` (planned or prior)
