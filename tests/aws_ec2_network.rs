@@ -14,6 +14,7 @@ use recon::aws::ec2::eip::Eip;
 use recon::aws::ec2::internet_gateway::InternetGateway;
 use recon::aws::ec2::key_pair::KeyPair;
 use recon::aws::ec2::nat_gateway::NatGateway;
+use recon::aws::ec2::network_interface::NetworkInterface;
 use recon::aws::ec2::route::Route;
 use recon::aws::ec2::route_table::RouteTable;
 use recon::aws::ec2::route_table_association::RouteTableAssociation;
@@ -2467,5 +2468,211 @@ fn vpc_ipv4_cidr_block_association_create_read_import_delete() {
         );
         blocks.delete(&state).await.unwrap();
         vpcs.delete(&vpc).await.unwrap();
+    });
+}
+
+/// (instance, device index) of an interface's attachment as AWS reports it.
+async fn eni_attachment(ec2: &aws_sdk_ec2::Client, eni: &str) -> Option<(String, i32)> {
+    let out = ec2
+        .describe_network_interfaces()
+        .network_interface_ids(eni)
+        .send()
+        .await
+        .unwrap();
+    let attachment = out.network_interfaces()[0].attachment()?;
+    Some((
+        attachment.instance_id()?.to_string(),
+        attachment.device_index()?,
+    ))
+}
+
+#[test]
+fn network_interface_create_read_update_attach_lost_create_delete() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let (web, lb) = web_and_lb(&clients.ec2).await;
+        let vpc = clients
+            .ec2
+            .describe_security_groups()
+            .group_ids(&web)
+            .send()
+            .await
+            .unwrap()
+            .security_groups()[0]
+            .vpc_id()
+            .unwrap()
+            .to_string();
+        let subnet = create_subnet(&clients.ec2, &vpc, "10.0.1.0/24").await;
+        let enis = NetworkInterface::new(&clients);
+        let schema = enis.schema();
+
+        let config = object! {
+            "subnet_id" => subnet.clone(),
+            "description" => "eth1",
+            "private_ips" => vec!["10.0.1.10", "10.0.1.11"],
+            "security_groups" => vec![web.clone()],
+            "source_dest_check" => false,
+            "tags" => str_map(&[("Name", "eth1")]),
+        };
+        let meta = with_token("aws_network_interface.eth1", "tok-eni");
+        let created = enis.create(&plan_new(schema, &config), &meta).await.unwrap();
+        let id = s(&created, "id");
+        assert!(id.starts_with("eni-"), "{id}");
+        assert_eq!(
+            s(&created, "arn"),
+            format!("arn:aws:ec2:us-east-1:{ACCOUNT}:network-interface/{id}")
+        );
+        // The lowest address of the set is the primary one.
+        assert_eq!(created.str("private_ip"), Some("10.0.1.10"));
+        assert_eq!(created.strings("private_ips"), ["10.0.1.10", "10.0.1.11"]);
+        assert_eq!(created.i64("private_ips_count"), Some(1));
+        assert_eq!(created.strings("security_groups"), [web.clone()]);
+        assert_eq!(created.bool("source_dest_check"), Some(false));
+        assert_eq!(created.str("description"), Some("eth1"));
+        assert_eq!(created.str("interface_type"), Some("interface"));
+        assert_eq!(created.str("owner_id"), Some(ACCOUNT));
+        assert!(created.str("mac_address").is_some());
+        assert_eq!(created.get("attachment"), Some(&Value::List(vec![])));
+        assert_eq!(created.get("tags"), Some(&str_map(&[("Name", "eth1")])));
+        for attr in schema.attributes {
+            assert!(created.contains_key(attr.name), "{} missing", attr.name);
+        }
+        assert_eq!(
+            aws_tags_of(&clients, &id).await.get("recon:address").map(String::as_str),
+            Some("aws_network_interface.eth1")
+        );
+
+        // Read, import and a lost create find the same interface; a re-plan is clean.
+        let missing = object! {"id" => "eni-0123456789abcdef0"};
+        assert_eq!(
+            enis.read(&[missing, created.clone()]).await.unwrap(),
+            vec![None, Some(created.clone())]
+        );
+        let imported = enis.read(&[enis.import_stub(&id)]).await.unwrap();
+        assert_eq!(imported, vec![Some(created.clone())]);
+        assert_eq!(found(enis.find_created(&config, &meta).await.unwrap()), created);
+        assert_no_changes(schema, &config, &created);
+
+        // Drift: the check turned back on outside recon; the plan turns it off in place.
+        clients
+            .ec2
+            .modify_network_interface_attribute()
+            .network_interface_id(&id)
+            .source_dest_check(aws_sdk_ec2::types::AttributeBooleanValue::builder().value(true).build())
+            .send()
+            .await
+            .unwrap();
+        let drifted = enis.read(std::slice::from_ref(&created)).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(drifted.bool("source_dest_check"), Some(true));
+        let plan = replan(schema, &config, &drifted);
+        assert_eq!(changed(&plan), ["source_dest_check"]);
+        let repaired = enis.update(&drifted, &plan.after, &meta).await.unwrap();
+        assert_eq!(repaired, created);
+
+        // In place: description, groups, the check, one address swapped for another, tags.
+        let config2 = object! {
+            "subnet_id" => subnet.clone(),
+            "description" => "eth1 moved",
+            "private_ips" => vec!["10.0.1.10", "10.0.1.12"],
+            "security_groups" => vec![web.clone(), lb.clone()],
+            "source_dest_check" => true,
+            "tags" => str_map(&[("Name", "eth1b")]),
+        };
+        let plan = replan(schema, &config2, &created);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let updated = enis.update(&created, &plan.after, &meta).await.unwrap();
+        assert_eq!(updated.str("id"), Some(id.as_str()));
+        assert_eq!(updated.str("description"), Some("eth1 moved"));
+        assert_eq!(updated.strings("private_ips"), ["10.0.1.10", "10.0.1.12"]);
+        let mut groups = vec![web.clone(), lb.clone()];
+        groups.sort();
+        assert_eq!(updated.strings("security_groups"), groups);
+        assert_eq!(updated.bool("source_dest_check"), Some(true));
+        assert_eq!(updated.get("tags"), Some(&str_map(&[("Name", "eth1b")])));
+        assert_no_changes(schema, &config2, &updated);
+
+        // By count instead: two more secondaries that AWS picks, then one fewer.
+        let mut by_count = config2.clone();
+        by_count.remove("private_ips");
+        by_count.insert("private_ips_count".into(), Value::from(3));
+        let plan = replan(schema, &by_count, &updated);
+        assert_eq!(changed(&plan), ["private_ips_count"]);
+        let grown = enis.update(&updated, &plan.after, &meta).await.unwrap();
+        assert_eq!(grown.i64("private_ips_count"), Some(3));
+        assert_eq!(grown.strings("private_ips").len(), 4);
+        by_count.insert("private_ips_count".into(), Value::from(2));
+        let plan = replan(schema, &by_count, &grown);
+        let shrunk = enis.update(&grown, &plan.after, &meta).await.unwrap();
+        assert_eq!(shrunk.i64("private_ips_count"), Some(2));
+        assert_eq!(shrunk.str("private_ip"), Some("10.0.1.10"));
+        assert_no_changes(schema, &by_count, &shrunk);
+
+        // A new subnet replaces the interface.
+        let other = create_subnet(&clients.ec2, &vpc, "10.0.2.0/24").await;
+        let mut moved = by_count.clone();
+        moved.insert("subnet_id".into(), Value::from(other.as_str()));
+        assert_eq!(replaced(&replan(schema, &moved, &shrunk)), ["subnet_id"]);
+
+        // Attached as a second interface of an instance, in place.
+        let instance = clients
+            .ec2
+            .run_instances()
+            .image_id(AMI)
+            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+            .subnet_id(&subnet)
+            .min_count(1)
+            .max_count(1)
+            .send()
+            .await
+            .unwrap()
+            .instances()[0]
+            .instance_id()
+            .unwrap()
+            .to_string();
+        let mut attached_config = by_count.clone();
+        attached_config.insert(
+            "attachment".into(),
+            Value::List(vec![Value::Object(object! {"instance" => instance.clone(), "device_index" => 1})]),
+        );
+        let plan = replan(schema, &attached_config, &shrunk);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let attached = enis.update(&shrunk, &plan.after, &meta).await.unwrap();
+        let block = &attached.list("attachment")[0];
+        assert_eq!(block.get("instance").as_str(), Some(instance.as_str()));
+        assert_eq!(block.get("device_index").as_i64(), Some(1));
+        assert!(block.get("attachment_id").as_str().is_some_and(|a| a.starts_with("eni-attach-")));
+        assert_eq!(eni_attachment(&clients.ec2, &id).await, Some((instance.clone(), 1)));
+        assert_no_changes(schema, &attached_config, &attached);
+        // Left out of configuration, the attachment is kept (Optional+Computed).
+        assert_no_changes(schema, &by_count, &attached);
+
+        // Delete detaches first; deleting what is gone is success.
+        enis.delete(&attached).await.unwrap();
+        assert_eq!(enis.read(std::slice::from_ref(&attached)).await.unwrap(), vec![None]);
+        enis.delete(&attached).await.unwrap();
+        let lost = enis.find_created(&config, &meta).await.unwrap();
+        assert!(matches!(lost, Created::Absent), "{lost:?}");
+
+        // Created attached: the attachment is made with the interface.
+        let at_create = object! {
+            "subnet_id" => subnet.clone(),
+            "private_ips_count" => 1,
+            "attachment" => Value::List(vec![Value::Object(object! {"instance" => instance.clone(), "device_index" => 2})]),
+        };
+        let second = enis
+            .create(&plan_new(schema, &at_create), &meta)
+            .await
+            .unwrap();
+        let second_id = s(&second, "id");
+        assert_eq!(second.i64("private_ips_count"), Some(1));
+        assert_eq!(second.strings("security_groups").len(), 1, "the VPC's default group");
+        assert_eq!(eni_attachment(&clients.ec2, &second_id).await, Some((instance.clone(), 2)));
+        assert_no_changes(schema, &at_create, &second);
+        enis.delete(&second).await.unwrap();
+        assert_eq!(enis.read(std::slice::from_ref(&second)).await.unwrap(), vec![None]);
     });
 }

@@ -11,8 +11,8 @@ use crate::provider::{ProviderError, ProviderResult};
 use crate::value::Object;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    Address, Filter, InternetGateway, NatGateway, NetworkAcl, RouteTable, SecurityGroup,
-    SecurityGroupRule, Subnet, Volume, Vpc,
+    Address, Filter, InternetGateway, NatGateway, NetworkAcl, NetworkInterface, RouteTable,
+    SecurityGroup, SecurityGroupRule, Subnet, Volume, Vpc,
 };
 use aws_sdk_ec2::Client;
 use std::collections::HashMap;
@@ -107,6 +107,13 @@ described!(
     "security-group-rule-id",
     security_group_rule_id,
     describe_security_group_rules
+);
+described!(
+    NetworkInterface,
+    "network interface",
+    "network-interface-id",
+    network_interface_id,
+    describe_network_interfaces
 );
 // DescribeNatGateways names its filter list `Filter`.
 described!(

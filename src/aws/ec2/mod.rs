@@ -12,6 +12,7 @@ pub mod egress_only_internet_gateway;
 pub mod eip;
 pub mod internet_gateway;
 pub mod nat_gateway;
+pub mod network_interface;
 pub mod route;
 pub mod route_table;
 pub mod route_table_association;
@@ -53,6 +54,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(internet_gateway::InternetGateway::new(clients)),
         Arc::new(egress_only_internet_gateway::EgressOnlyInternetGateway::new(clients)),
         Arc::new(nat_gateway::NatGateway::new(clients)),
+        Arc::new(network_interface::NetworkInterface::new(clients)),
         Arc::new(vpc_endpoint::VpcEndpoint::new(clients)),
         Arc::new(route_table::RouteTable::new(clients)),
         Arc::new(route::Route::new(clients)),

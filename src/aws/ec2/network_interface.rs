@@ -1,0 +1,461 @@
+//! aws_network_interface: an elastic network interface (ENI) in a subnet,
+//! optionally attached to an instance.
+
+use super::describe::{self, find, find_one, read_back, wait_ready};
+use super::shared::{
+    changed, created_by_token, ec2_arn, id_of, known_i32, opt_str, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags,
+};
+use crate::aws::error::is_not_found;
+use crate::aws::{sdk_error, Clients};
+use crate::object;
+use crate::provider::{
+    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
+    ResourceType, Schema, Type, ID, TAGS,
+};
+use crate::value::{Object, ObjectExt, Value};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, AttributeValue, InstanceIpv6Address, NetworkInterface as AwsEni,
+    NetworkInterfaceCreationType, NetworkInterfaceStatus, PrivateIpAddressSpecification,
+    ResourceType as Ec2Resource,
+};
+use std::collections::BTreeSet;
+
+// An instance launched with this interface as its primary one shows up here too:
+// kept when not configured (as Terraform's Optional+Computed block).
+const ATTACHMENT: BlockType = BlockType::new(
+    "attachment",
+    Nesting::Set,
+    &[
+        Attribute::required("instance", Type::String),
+        Attribute::required("device_index", Type::Number),
+        Attribute::optional("network_card_index", Type::Number).default(Default::Int(0)),
+        Attribute::computed("attachment_id", Type::String),
+    ],
+)
+.computed_when_absent();
+
+pub static SCHEMA: Schema = Schema {
+    type_name: "aws_network_interface",
+    attributes: &[
+        ID,
+        Attribute::computed("arn", Type::String),
+        Attribute::required("subnet_id", Type::String).force_new(),
+        Attribute::optional("description", Type::String),
+        // The primary address: AWS cannot change it.
+        Attribute::optional_computed("private_ip", Type::String).force_new(),
+        // Every private address, the primary one included.
+        Attribute::optional_computed("private_ips", Type::Set(&Type::String)),
+        // How many secondary addresses (besides the primary one).
+        Attribute::optional_computed("private_ips_count", Type::Number),
+        Attribute::optional_computed("security_groups", Type::Set(&Type::String)),
+        Attribute::optional("source_dest_check", Type::Bool).default(Default::Bool(true)),
+        Attribute::optional_computed("ipv6_address_count", Type::Number).force_new(),
+        Attribute::optional_computed("ipv6_addresses", Type::Set(&Type::String)).force_new(),
+        Attribute::optional_computed("interface_type", Type::String).force_new(),
+        Attribute::computed("mac_address", Type::String),
+        Attribute::computed("owner_id", Type::String),
+        Attribute::computed("private_dns_name", Type::String),
+        TAGS,
+    ],
+    blocks: &[ATTACHMENT],
+};
+
+pub struct NetworkInterface {
+    client: aws_sdk_ec2::Client,
+    /// For the create call alone: never retried by the SDK (see `Clients::once`).
+    once: aws_sdk_ec2::Client,
+    region: String,
+}
+
+impl NetworkInterface {
+    pub fn new(clients: &Clients) -> Self {
+        NetworkInterface {
+            client: clients.ec2.clone(),
+            once: clients.once().ec2.clone(),
+            region: clients.region.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for NetworkInterface {
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+        created_by_token(&self.client, "network-interface", self, meta).await
+    }
+
+    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+        let primary = planned.str("private_ip");
+        let ips = known_set(planned, "private_ips");
+        let count = known_i32(planned, "private_ips_count");
+        let mut req = self
+            .once
+            .create_network_interface()
+            .subnet_id(required(planned, "subnet_id")?)
+            .set_description(planned.str("description").map(str::to_string))
+            .set_groups(known_set(planned, "security_groups").map(|g| g.into_iter().collect()))
+            .set_ipv6_address_count(known_i32(planned, "ipv6_address_count"))
+            .set_ipv6_addresses(known_set(planned, "ipv6_addresses").map(|ips| {
+                ips.into_iter()
+                    .map(|ip| InstanceIpv6Address::builder().ipv6_address(ip).build())
+                    .collect()
+            }))
+            .tag_specifications(tag_specification(
+                Ec2Resource::NetworkInterface,
+                planned,
+                meta,
+            ));
+        // "interface" is what AWS reports for a plain ENI; it is not a creation type.
+        if let Some(kind) = planned.str("interface_type").filter(|t| *t != "interface") {
+            req = req.interface_type(NetworkInterfaceCreationType::from(kind));
+        }
+        match &ips {
+            Some(ips) if !ips.is_empty() => {
+                req = req.set_private_ip_addresses(Some(ip_specs(primary, ips)));
+            }
+            _ => {
+                req = req
+                    .set_private_ip_address(primary.map(str::to_string))
+                    .set_secondary_private_ip_address_count(count.filter(|n| *n > 0));
+            }
+        }
+        let out = req.send().await.map_err(sdk_error)?;
+        let id = out
+            .network_interface()
+            .and_then(|n| n.network_interface_id())
+            .ok_or_else(|| ProviderError::new("CreateNetworkInterface returned no id"))?
+            .to_string();
+        let partial = object! {"id" => id.clone()};
+        let result = async {
+            let made = wait_ready::<AwsEni>(&self.client, &id, "to exist", |_| true).await?;
+            // Both a list of addresses and a count: the count's extra secondaries
+            // are assigned after (AWS takes only one of the two at create).
+            if let (Some(ips), Some(count)) = (&ips, count) {
+                let have = made.private_ip_addresses().len() as i32 - 1;
+                if !ips.is_empty() && count > have {
+                    self.assign(&id, Vec::new(), count - have).await?;
+                }
+            }
+            if planned.bool("source_dest_check") == Some(false) {
+                self.set_source_dest_check(&id, false).await?;
+            }
+            if let Some(attachment) = configured_attachment(planned) {
+                self.attach(&id, attachment).await?;
+            }
+            read_back(&self.client, &id, |n| self.to_state(n)).await
+        }
+        .await;
+        result.map_err(|e| e.with_partial(partial))
+    }
+
+    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+        let ids = prior_ids(priors);
+        let enis = find::<AwsEni>(&self.client, &ids).await?;
+        Ok(states_by_id(priors, &enis, |n| self.to_state(n)))
+    }
+
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        _meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let id = id_of(prior)?;
+        if changed(prior, planned, "description") {
+            // An empty value clears it.
+            let text = planned.str("description").unwrap_or_default();
+            self.client
+                .modify_network_interface_attribute()
+                .network_interface_id(id)
+                .description(AttributeValue::builder().value(text).build())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if let Some(groups) = known_set(planned, "security_groups")
+            .filter(|g| Some(g) != known_set(prior, "security_groups").as_ref())
+        {
+            self.client
+                .modify_network_interface_attribute()
+                .network_interface_id(id)
+                .set_groups(Some(groups.into_iter().collect()))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if changed(prior, planned, "source_dest_check") {
+            let on = planned.bool("source_dest_check").unwrap_or(true);
+            self.set_source_dest_check(id, on).await?;
+        }
+        self.update_private_ips(id, prior, planned).await?;
+        let old = prior.list("attachment").first().and_then(Value::as_object);
+        let new = configured_attachment(planned);
+        if new.is_some() && !same_attachment(old, new) {
+            self.detach(id).await?;
+            if let Some(attachment) = new {
+                self.attach(id, attachment).await?;
+            }
+        }
+        update_tags(&self.client, id, prior, planned).await?;
+        read_back(&self.client, id, |n| self.to_state(n)).await
+    }
+
+    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+        let id = id_of(prior)?;
+        self.detach(id).await?;
+        // AWS keeps an interface in use for a moment after its instance let go.
+        let codes = &["InvalidNetworkInterface.InUse"];
+        describe::delete::<AwsEni, _, _, _>(&self.client, id, codes, || async {
+            let call = self
+                .client
+                .delete_network_interface()
+                .network_interface_id(id);
+            call.send().await.map_err(sdk_error)
+        })
+        .await
+    }
+}
+
+impl NetworkInterface {
+    async fn set_source_dest_check(&self, id: &str, on: bool) -> ProviderResult<()> {
+        self.client
+            .modify_network_interface_attribute()
+            .network_interface_id(id)
+            .source_dest_check(AttributeBooleanValue::builder().value(on).build())
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Adds the listed secondary addresses, or `count` that AWS picks.
+    async fn assign(&self, id: &str, ips: Vec<String>, count: i32) -> ProviderResult<()> {
+        let mut req = self
+            .client
+            .assign_private_ip_addresses()
+            .network_interface_id(id);
+        if ips.is_empty() {
+            req = req.secondary_private_ip_address_count(count);
+        } else {
+            req = req.set_private_ip_addresses(Some(ips));
+        }
+        req.send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn unassign(&self, id: &str, ips: Vec<String>) -> ProviderResult<()> {
+        if ips.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .unassign_private_ip_addresses()
+            .network_interface_id(id)
+            .set_private_ip_addresses(Some(ips))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Secondary addresses in place: to the planned list when it changed, else
+    /// by the planned count (the newest secondaries go first).
+    async fn update_private_ips(
+        &self,
+        id: &str,
+        prior: &Object,
+        planned: &Object,
+    ) -> ProviderResult<()> {
+        let old = known_set(prior, "private_ips").unwrap_or_default();
+        let primary = prior.str("private_ip");
+        if let Some(new) = known_set(planned, "private_ips").filter(|n| *n != old) {
+            let gone = old
+                .difference(&new)
+                .filter(|ip| Some(ip.as_str()) != primary);
+            self.unassign(id, gone.cloned().collect()).await?;
+            let added: Vec<String> = new.difference(&old).cloned().collect();
+            if !added.is_empty() {
+                self.assign(id, added, 0).await?;
+            }
+            return Ok(());
+        }
+        let (Some(have), Some(want)) = (
+            known_i32(prior, "private_ips_count"),
+            known_i32(planned, "private_ips_count"),
+        ) else {
+            return Ok(());
+        };
+        if want > have {
+            self.assign(id, Vec::new(), want - have).await?;
+        } else if want < have {
+            let eni = describe::read_one::<AwsEni>(&self.client, id).await?;
+            let secondaries: Vec<String> = eni
+                .private_ip_addresses()
+                .iter()
+                .filter(|a| a.primary() != Some(true))
+                .filter_map(|a| a.private_ip_address().map(str::to_string))
+                .collect();
+            let surplus = secondaries.len().saturating_sub(want as usize);
+            self.unassign(id, secondaries.into_iter().rev().take(surplus).collect())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn attach(&self, id: &str, attachment: &Object) -> ProviderResult<()> {
+        let instance = required(attachment, "instance")?;
+        let index = known_i32(attachment, "device_index")
+            .ok_or_else(|| ProviderError::new("`attachment.device_index` must be set"))?;
+        self.client
+            .attach_network_interface()
+            .network_interface_id(id)
+            .instance_id(instance)
+            .device_index(index)
+            .set_network_card_index(known_i32(attachment, "network_card_index").filter(|n| *n > 0))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let attached = |n: &AwsEni| {
+            n.attachment()
+                .is_some_and(|a| a.instance_id() == Some(instance))
+        };
+        let state = format!("to be attached to {instance}");
+        wait_ready(&self.client, id, &state, attached).await?;
+        Ok(())
+    }
+
+    /// Detaches the interface from what AWS says it is attached to now, and waits
+    /// until it is free. A primary interface (device 0) cannot be detached: it is
+    /// freed when its instance terminates, which the delete then waits out.
+    async fn detach(&self, id: &str) -> ProviderResult<()> {
+        let Some(eni) = find_one::<AwsEni>(&self.client, id).await? else {
+            return Ok(());
+        };
+        let Some(attachment) = eni.attachment() else {
+            return Ok(());
+        };
+        let Some(attachment_id) = attachment.attachment_id().filter(|a| !a.is_empty()) else {
+            return Ok(());
+        };
+        if attachment.device_index() == Some(0) {
+            return Ok(());
+        }
+        match self
+            .client
+            .detach_network_interface()
+            .attachment_id(attachment_id)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let free = |n: &AwsEni| {
+            n.attachment().is_none() || n.status() == Some(&NetworkInterfaceStatus::Available)
+        };
+        wait_ready(&self.client, id, "to be detached", free).await?;
+        Ok(())
+    }
+
+    fn to_state(&self, eni: &AwsEni) -> Object {
+        let id = eni.network_interface_id().unwrap_or_default();
+        let owner = eni.owner_id().unwrap_or_default();
+        let ips: BTreeSet<&str> = eni
+            .private_ip_addresses()
+            .iter()
+            .filter_map(|a| a.private_ip_address())
+            .collect();
+        let mut groups: Vec<&str> = eni.groups().iter().filter_map(|g| g.group_id()).collect();
+        groups.sort();
+        groups.dedup();
+        let ipv6: BTreeSet<&str> = eni
+            .ipv6_addresses()
+            .iter()
+            .filter_map(|a| a.ipv6_address())
+            .collect();
+        let attachment: Vec<Value> = eni
+            .attachment()
+            .filter(|a| a.instance_id().is_some_and(|i| !i.is_empty()))
+            .map(|a| {
+                Value::Object(object! {
+                    "instance" => a.instance_id(),
+                    "device_index" => a.device_index(),
+                    "network_card_index" => a.network_card_index().unwrap_or(0),
+                    "attachment_id" => a.attachment_id(),
+                })
+            })
+            .into_iter()
+            .collect();
+        object! {
+            "id" => id,
+            "arn" => ec2_arn(&self.region, owner, &format!("network-interface/{id}")),
+            "subnet_id" => opt_str(eni.subnet_id()),
+            "description" => opt_str(eni.description()),
+            "private_ip" => opt_str(eni.private_ip_address()),
+            "private_ips" => ips.iter().copied().collect::<Vec<_>>(),
+            "private_ips_count" => ips.len().saturating_sub(1) as i64,
+            "security_groups" => groups,
+            "source_dest_check" => eni.source_dest_check().unwrap_or(true),
+            "ipv6_address_count" => ipv6.len() as i64,
+            "ipv6_addresses" => ipv6.iter().copied().collect::<Vec<_>>(),
+            "interface_type" => eni.interface_type().map(|t| t.as_str()),
+            "mac_address" => opt_str(eni.mac_address()),
+            "owner_id" => opt_str(eni.owner_id()),
+            "private_dns_name" => opt_str(eni.private_dns_name()),
+            "tags" => state_tags(eni.tag_set()),
+            "attachment" => Value::List(attachment),
+        }
+    }
+}
+
+/// A configured set of strings (None while unknown or absent).
+fn known_set(o: &Object, key: &str) -> Option<BTreeSet<String>> {
+    match o.get(key) {
+        Some(Value::List(_)) => Some(o.strings(key).into_iter().collect()),
+        _ => None,
+    }
+}
+
+/// The addresses to create with: the configured primary one first, else the
+/// lowest (a set has no order; AWS makes the first of the list primary).
+fn ip_specs(primary: Option<&str>, ips: &BTreeSet<String>) -> Vec<PrivateIpAddressSpecification> {
+    let primary = primary
+        .map(str::to_string)
+        .or_else(|| ips.iter().next().cloned());
+    let mut all: Vec<String> = primary.iter().cloned().collect();
+    all.extend(
+        ips.iter()
+            .filter(|ip| Some(*ip) != primary.as_ref())
+            .cloned(),
+    );
+    all.into_iter()
+        .map(|ip| {
+            let is_primary = Some(&ip) == primary.as_ref();
+            PrivateIpAddressSpecification::builder()
+                .private_ip_address(ip)
+                .primary(is_primary)
+                .build()
+        })
+        .collect()
+}
+
+/// The configured attachment (the block, when it is known).
+fn configured_attachment(o: &Object) -> Option<&Object> {
+    match o.get("attachment") {
+        Some(Value::List(items)) => items.first().and_then(Value::as_object),
+        _ => None,
+    }
+}
+
+fn same_attachment(old: Option<&Object>, new: Option<&Object>) -> bool {
+    let key = |o: Option<&Object>| {
+        o.map(|o| (o.str("instance").map(str::to_string), o.i64("device_index")))
+    };
+    key(old) == key(new)
+}
