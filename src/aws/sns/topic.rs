@@ -1,5 +1,6 @@
 //! aws_sns_topic: an SNS topic (standard or FIFO), its settings, policy and tags.
 
+use super::attributes::{changed, for_create, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
@@ -11,7 +12,6 @@ use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
-use crate::value::same;
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_sns::types::Tag;
@@ -46,7 +46,7 @@ pub static SCHEMA: Schema = Schema {
 
 /// Schema attribute → SNS topic attribute, for everything CreateTopic and
 /// SetTopicAttributes take.
-const SETTINGS: &[(&str, &str)] = &[
+const SETTINGS: Settings = &[
     ("fifo_topic", "FifoTopic"),
     ("content_based_deduplication", "ContentBasedDeduplication"),
     ("display_name", "DisplayName"),
@@ -120,7 +120,9 @@ impl ResourceType for SnsTopic {
             .once
             .create_topic()
             .name(&name)
-            .set_attributes(Some(create_attributes(planned).into_iter().collect()))
+            .set_attributes(Some(
+                for_create(&SCHEMA, SETTINGS, planned).into_iter().collect(),
+            ))
             .set_tags(Some(topic_tags))
             .send()
             .await
@@ -178,7 +180,7 @@ impl ResourceType for SnsTopic {
             .str("id")
             .ok_or_else(|| ProviderError::new("aws_sns_topic has no id (topic ARN) in state"))?;
         // SetTopicAttributes takes one attribute a call.
-        for (name, value) in changed_attributes(prior, planned) {
+        for (name, value) in changed(&SCHEMA, SETTINGS, prior, planned) {
             set_attribute(&self.client, arn, &name, &value).await?;
         }
         tags::sync(
@@ -351,66 +353,6 @@ fn sns_tag(key: String, value: String) -> ProviderResult<Tag> {
 
 fn set(planned: &Object, name: &str) -> bool {
     planned.str(name).is_some_and(|s| !s.is_empty())
-}
-
-/// The attribute value SNS takes for a planned value; None when unknown or unset.
-fn encode(attr: &Attribute, value: &Value) -> Option<String> {
-    match (attr.ty, value) {
-        (Type::Bool, Value::Bool(b)) => Some(b.to_string()),
-        (Type::Number, Value::Number(_)) => value.as_i64().map(|n| n.to_string()),
-        (_, Value::String(s)) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-/// What CreateTopic gets: true booleans (SNS refuses FifoTopic=false on some
-/// paths, and false is the default), numbers, and non-empty strings.
-fn create_attributes(planned: &Object) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for (name, api) in SETTINGS {
-        let Some(attr) = SCHEMA.attribute(name) else {
-            continue;
-        };
-        let value = planned.get(*name).unwrap_or(&Value::Null);
-        let Some(encoded) = encode(attr, value) else {
-            continue;
-        };
-        let send = match attr.ty {
-            Type::Bool => value.as_bool() == Some(true),
-            _ => !encoded.is_empty(),
-        };
-        if send {
-            out.insert(api.to_string(), encoded);
-        }
-    }
-    out
-}
-
-/// What SetTopicAttributes gets, one call each: every setting the plan changes,
-/// unset strings as "" (which removes a display name, delivery policy or KMS key).
-fn changed_attributes(prior: &Object, planned: &Object) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for (name, api) in SETTINGS {
-        let Some(attr) = SCHEMA.attribute(name) else {
-            continue;
-        };
-        if attr.force_new {
-            continue;
-        }
-        let before = prior.get(*name).unwrap_or(&Value::Null);
-        let after = planned.get(*name).unwrap_or(&Value::Null);
-        if after.is_unknown() || same(&attr.ty, before, after) {
-            continue;
-        }
-        let encoded = match after {
-            Value::Null if matches!(attr.ty, Type::String | Type::Json) => Some(String::new()),
-            _ => encode(attr, after),
-        };
-        if let Some(encoded) = encoded {
-            out.insert(api.to_string(), encoded);
-        }
-    }
-    out
 }
 
 /// Checks done before any call, as Terraform's validation and CustomizeDiff do.
@@ -610,10 +552,13 @@ mod tests {
             "signature_version" => 2,
             "kms_master_key_id" => Value::Null,
         };
-        let sent = create_attributes(&planned);
-        let keys: Vec<&str> = sent.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["DisplayName", "SignatureVersion"]);
-        assert_eq!(sent["SignatureVersion"], "2");
+        assert_eq!(
+            for_create(&SCHEMA, SETTINGS, &planned),
+            [
+                ("DisplayName".to_string(), "Updates".to_string()),
+                ("SignatureVersion".to_string(), "2".to_string()),
+            ]
+        );
 
         let prior = crate::object! {
             "display_name" => "Updates",
@@ -628,10 +573,8 @@ mod tests {
             "fifo_topic" => true,
         };
         assert_eq!(
-            changed_attributes(&prior, &planned)
-                .into_iter()
-                .collect::<Vec<_>>(),
-            vec![("KmsMasterKeyId".to_string(), String::new())]
+            changed(&SCHEMA, SETTINGS, &prior, &planned),
+            [("KmsMasterKeyId".to_string(), String::new())]
         );
     }
 }

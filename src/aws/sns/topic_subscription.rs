@@ -10,6 +10,7 @@
 //! endpoint. AWS refuses to unsubscribe a pending subscription; destroy then
 //! leaves it to expire (AWS deletes unconfirmed subscriptions after three days).
 
+use super::attributes::{changed, for_create, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::read_by_id;
 use crate::aws::wait::{poll_until, wait_gone, Pace};
@@ -18,7 +19,6 @@ use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
     ID,
 };
-use crate::value::same;
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -54,7 +54,7 @@ pub static SCHEMA: Schema = Schema {
 /// Schema attribute → subscription attribute, for Subscribe and
 /// SetSubscriptionAttributes. The scope comes first: SNS reads the filter
 /// policy by it.
-const SETTINGS: &[(&str, &str)] = &[
+const SETTINGS: Settings = &[
     ("filter_policy_scope", "FilterPolicyScope"),
     ("filter_policy", "FilterPolicy"),
     ("raw_message_delivery", "RawMessageDelivery"),
@@ -110,7 +110,7 @@ impl ResourceType for SnsTopicSubscription {
         if let Created::Found(found) = self.find_created(planned, meta).await? {
             return self.update(&found, planned, meta).await;
         }
-        let attributes = create_attributes(planned);
+        let attributes = for_create(&SCHEMA, SETTINGS, planned);
         let out = self
             .once
             .subscribe()
@@ -223,7 +223,7 @@ impl ResourceType for SnsTopicSubscription {
             ProviderError::new("aws_sns_topic_subscription has no id (subscription ARN) in state")
         })?;
         // SetSubscriptionAttributes takes one attribute a call, the scope first.
-        for (name, value) in changed_attributes(prior, planned) {
+        for (name, value) in changed(&SCHEMA, SETTINGS, prior, planned) {
             self.client
                 .set_subscription_attributes()
                 .subscription_arn(arn)
@@ -322,59 +322,6 @@ fn confirmation_wait(planned: &Object) -> Option<Duration> {
         return Some(Duration::from_secs(60 * minutes.max(1) as u64));
     }
     Some(CONFIRM_TIMEOUT)
-}
-
-/// The attribute value SNS takes for a planned value; None when unknown or unset.
-fn encode(attr: &Attribute, value: &Value) -> Option<String> {
-    match (attr.ty, value) {
-        (Type::Bool, Value::Bool(b)) => Some(b.to_string()),
-        (_, Value::String(s)) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-/// What Subscribe gets: a true raw_message_delivery and non-empty strings.
-fn create_attributes(planned: &Object) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (name, api) in SETTINGS {
-        let Some(attr) = SCHEMA.attribute(name) else {
-            continue;
-        };
-        let value = planned.get(*name).unwrap_or(&Value::Null);
-        match encode(attr, value) {
-            Some(v) if v == "true" || (attr.ty != Type::Bool && !v.is_empty()) => {
-                out.push((api.to_string(), v))
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// What SetSubscriptionAttributes gets, in SETTINGS order: every setting the
-/// plan changes, unset strings as "" (which removes a policy or role).
-fn changed_attributes(prior: &Object, planned: &Object) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (name, api) in SETTINGS {
-        let Some(attr) = SCHEMA.attribute(name) else {
-            continue;
-        };
-        let before = prior.get(*name).unwrap_or(&Value::Null);
-        let after = planned.get(*name).unwrap_or(&Value::Null);
-        if after.is_unknown() || same(&attr.ty, before, after) {
-            continue;
-        }
-        let encoded = match after {
-            // A scope left unset keeps what AWS has.
-            Value::Null if attr.is_computed() => None,
-            Value::Null if matches!(attr.ty, Type::String | Type::Json) => Some(String::new()),
-            _ => encode(attr, after),
-        };
-        if let Some(encoded) = encoded {
-            out.push((api.to_string(), encoded));
-        }
-    }
-    out
 }
 
 /// Checks done before any call, as Terraform's validation does.
@@ -497,7 +444,7 @@ mod tests {
             "filter_policy_scope" => "MessageBody",
             "delivery_policy" => Value::Null,
         };
-        let keys: Vec<String> = create_attributes(&planned)
+        let keys: Vec<String> = for_create(&SCHEMA, SETTINGS, &planned)
             .into_iter()
             .map(|(k, _)| k)
             .collect();
@@ -519,7 +466,7 @@ mod tests {
             "redrive_policy" => Value::Null,
         };
         assert_eq!(
-            changed_attributes(&prior, &planned),
+            changed(&SCHEMA, SETTINGS, &prior, &planned),
             vec![
                 ("RawMessageDelivery".to_string(), "false".to_string()),
                 ("RedrivePolicy".to_string(), String::new()),

@@ -1,0 +1,74 @@
+//! SNS takes the settings of a topic and of a subscription as attribute name →
+//! string pairs: a table maps schema attributes to those names, and the calls
+//! that create or change the object are worked out from it.
+
+use crate::provider::{Attribute, Schema, Type};
+use crate::value::{same, Object, Value};
+
+/// Schema attribute → SNS attribute name, in the order the calls send them.
+pub(super) type Settings = &'static [(&'static str, &'static str)];
+
+/// The string SNS takes for a planned value; None when unknown or unset.
+fn encode(attr: &Attribute, value: &Value) -> Option<String> {
+    match (attr.ty, value) {
+        (Type::Bool, Value::Bool(b)) => Some(b.to_string()),
+        (Type::Number, Value::Number(_)) => value.as_i64().map(|n| n.to_string()),
+        (_, Value::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// What a create sends: true booleans (false is SNS's default), numbers and
+/// non-empty strings.
+pub(super) fn for_create(
+    schema: &Schema,
+    settings: Settings,
+    planned: &Object,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, api) in settings {
+        let Some(attr) = schema.attribute(name) else {
+            continue;
+        };
+        let value = planned.get(*name).unwrap_or(&Value::Null);
+        let sent = encode(attr, value).filter(|v| match attr.ty {
+            Type::Bool => v == "true",
+            _ => !v.is_empty(),
+        });
+        if let Some(v) = sent {
+            out.push((api.to_string(), v));
+        }
+    }
+    out
+}
+
+/// What an update sends, one SetXAttributes call each: every setting the plan
+/// changes (not those that replace the object). An unset string goes as "",
+/// which removes it; an unset computed one is left as AWS has it.
+pub(super) fn changed(
+    schema: &Schema,
+    settings: Settings,
+    prior: &Object,
+    planned: &Object,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, api) in settings {
+        let Some(attr) = schema.attribute(name).filter(|a| !a.force_new) else {
+            continue;
+        };
+        let before = prior.get(*name).unwrap_or(&Value::Null);
+        let after = planned.get(*name).unwrap_or(&Value::Null);
+        if after.is_unknown() || same(&attr.ty, before, after) {
+            continue;
+        }
+        let encoded = match after {
+            Value::Null if attr.is_computed() => None,
+            Value::Null if matches!(attr.ty, Type::String | Type::Json) => Some(String::new()),
+            _ => encode(attr, after),
+        };
+        if let Some(encoded) = encoded {
+            out.push((api.to_string(), encoded));
+        }
+    }
+    out
+}
