@@ -16,6 +16,8 @@ const THROTTLED: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
+    // SNS's ThrottledException carries this code.
+    "Throttled",
     "RequestLimitExceeded",
     "RequestThrottled",
     "RequestThrottledException",
@@ -57,6 +59,8 @@ const CONFLICT: &[&str] = &[
     "IncorrectState",
     "IncorrectInstanceState",
     "ConcurrentModificationException",
+    // SNS: another request changes the same topic or subscription.
+    "ConcurrentAccess",
     "OperationAborted",
     "Conflict",
 ];
@@ -304,6 +308,8 @@ mod tests {
     fn codes_map_to_kinds() {
         assert_eq!(kind_of_code("RequestLimitExceeded"), ErrorKind::Throttled);
         assert_eq!(kind_of_code("SlowDown"), ErrorKind::Throttled);
+        assert_eq!(kind_of_code("Throttled"), ErrorKind::Throttled);
+        assert_eq!(kind_of_code("ConcurrentAccess"), ErrorKind::Conflict);
         assert_eq!(kind_of_code("InternalError"), ErrorKind::Transient);
         assert_eq!(kind_of_code("InvalidVpcID.NotFound"), ErrorKind::NotFound);
         assert_eq!(kind_of_code("NoSuchEntity"), ErrorKind::NotFound);
