@@ -2317,3 +2317,47 @@ fn every_baseline_policy_is_tested() {
         "baseline policies without test cases: {untested:?}"
     );
 }
+
+const TOPIC: &str = "aws_sns_topic.t";
+
+#[test]
+fn sns() {
+    run(&[
+        (
+            "sns_topic_encrypted",
+            TOPIC,
+            Pass,
+            r#"resource "aws_sns_topic" "t" {
+  name              = "t"
+  kms_master_key_id = "alias/aws/sns"
+}"#,
+        ),
+        // A key known only at apply is configured.
+        (
+            "sns_topic_encrypted",
+            TOPIC,
+            Pass,
+            r#"resource "aws_sns_topic" "t" {
+  name              = "t"
+  kms_master_key_id = aws_kms_key.later.arn
+}"#,
+        ),
+        (
+            "sns_topic_encrypted",
+            TOPIC,
+            Fail,
+            r#"resource "aws_sns_topic" "t" {
+  name = "t"
+}"#,
+        ),
+        (
+            "sns_topic_encrypted",
+            TOPIC,
+            Fail,
+            r#"resource "aws_sns_topic" "t" {
+  name              = "t"
+  kms_master_key_id = ""
+}"#,
+        ),
+    ]);
+}

@@ -19,4 +19,5 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("policies/sqs.hcl", include_str!("../../policies/sqs.hcl")),
     ("policies/logs.hcl", include_str!("../../policies/logs.hcl")),
+    ("policies/sns.hcl", include_str!("../../policies/sns.hcl")),
 ];
