@@ -12,7 +12,7 @@
 
 use super::attributes::{changed, for_create, Settings};
 use crate::aws::error::is_not_found;
-use crate::aws::shared::read_by_id;
+use crate::aws::shared::{adopt, read_by_id};
 use crate::aws::wait::{poll_until, wait_gone, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -108,7 +108,7 @@ impl ResourceType for SnsTopicSubscription {
         // Subscribe hands back the subscription of the same topic, protocol and
         // endpoint: the same happens here, and the settings are brought to the plan.
         if let Created::Found(found) = self.find_created(planned, meta).await? {
-            return self.update(&found, planned, meta).await;
+            return adopt(self, found, planned, meta).await;
         }
         let attributes = for_create(&SCHEMA, SETTINGS, planned);
         let out = self
