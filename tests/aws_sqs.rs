@@ -1,13 +1,17 @@
 //! aws_sqs_queue against moto: a KMS-encrypted standard queue (a Lambda's
-//! dead-letter queue), FIFO queues, import, and a stack through the real binary.
+//! dead-letter queue), FIFO queues, import, a stack through the real binary, and
+//! the queue documents managed apart (aws_sqs_queue_policy, _redrive_policy,
+//! _redrive_allow_policy).
 
 mod common;
 
+use aws_sdk_sqs::types::QueueAttributeName;
 use common::{
     changed, local_state, meta, ok, plan_new, replaced, replan, string_map as tags, write_stack,
     Moto,
 };
 use recon::aws::sqs::queue::{self, SqsQueue};
+use recon::aws::sqs::queue_attribute::QueueAttribute;
 use recon::aws::Clients;
 use recon::object;
 use recon::provider::{Created, Meta, ResourceType};
@@ -516,5 +520,97 @@ fn find_created_finds_queues_by_name_and_token() {
         assert_eq!(err.code.as_deref(), Some("QueueAlreadyExists"), "{err}");
         let wanted = format!("recon import aws_sqs_queue.q {}", url(&moto, "found"));
         assert!(err.message.contains(&wanted), "{err}");
+    });
+}
+
+async fn queue_attribute(clients: &Clients, url: &str, name: QueueAttributeName) -> Option<String> {
+    let out = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    out.attributes()
+        .and_then(|a| a.get(&name))
+        .filter(|v| !v.is_empty())
+        .cloned()
+}
+
+/// aws_sqs_queue_redrive_allow_policy, aws_sqs_queue_redrive_policy and
+/// aws_sqs_queue_policy: each sets one document of an existing queue, reads it
+/// back (drift included), changes it in place, imports by queue URL and clears
+/// it on delete.
+#[test]
+fn queue_documents_managed_apart() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let mut urls = Vec::new();
+        for name in ["source", "dead"] {
+            let out = clients.sqs.create_queue().queue_name(name).send().await.unwrap();
+            urls.push(out.queue_url().unwrap().to_string());
+        }
+        let (source, dead) = (&urls[0], &urls[1]);
+        let allow = QueueAttribute::redrive_allow_policy(&clients);
+        let by_queue = format!(
+            r#"{{"redrivePermission":"byQueue","sourceQueueArns":["{}"]}}"#,
+            arn("source")
+        );
+        let config = object! {"queue_url" => dead.as_str(), "redrive_allow_policy" => by_queue.clone()};
+        let meta = meta("aws_sqs_queue_redrive_allow_policy.dead");
+        let created = allow.create(&plan_new(allow.schema(), &config), &meta).await.unwrap();
+        assert_eq!(created.str("id"), Some(dead.as_str()));
+        assert_eq!(created.str("redrive_allow_policy"), Some(by_queue.as_str()));
+        let on_aws = queue_attribute(&clients, dead, QueueAttributeName::RedriveAllowPolicy).await;
+        assert!(recon::value::json_equal(&on_aws.unwrap(), &by_queue));
+        assert!(changed(&replan(allow.schema(), &config, &created)).is_empty());
+        assert_eq!(
+            allow.read(&[allow.import_stub(dead)]).await.unwrap(),
+            vec![Some(created.clone())]
+        );
+
+        // Changed outside: read shows it; the plan puts it back in place.
+        clients
+            .sqs
+            .set_queue_attributes()
+            .queue_url(dead)
+            .attributes(QueueAttributeName::RedriveAllowPolicy, r#"{"redrivePermission":"allowAll"}"#)
+            .send()
+            .await
+            .unwrap();
+        let drifted = allow.read(std::slice::from_ref(&created)).await.unwrap()[0].clone().unwrap();
+        let plan = replan(allow.schema(), &config, &drifted);
+        assert_eq!(changed(&plan), ["redrive_allow_policy"]);
+        assert!(replaced(&plan).is_empty());
+        let updated = allow.update(&drifted, &plan.after, &meta).await.unwrap();
+        assert_eq!(updated, created);
+
+        // The source queue's redrive policy, and a queue policy, the same way.
+        let redrive = QueueAttribute::redrive_policy(&clients);
+        let to_dead = format!(r#"{{"deadLetterTargetArn":"{}","maxReceiveCount":4}}"#, arn("dead"));
+        let config = object! {"queue_url" => source.as_str(), "redrive_policy" => to_dead.clone()};
+        let made = redrive.create(&plan_new(redrive.schema(), &config), &meta).await.unwrap();
+        assert!(changed(&replan(redrive.schema(), &config, &made)).is_empty());
+        let policy = QueueAttribute::policy(&clients);
+        let document = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"events.amazonaws.com"}},"Action":"sqs:SendMessage","Resource":"{}"}}]}}"#,
+            arn("source")
+        );
+        let config = object! {"queue_url" => source.as_str(), "policy" => document};
+        let with_policy = policy.create(&plan_new(policy.schema(), &config), &meta).await.unwrap();
+        assert!(changed(&replan(policy.schema(), &config, &with_policy)).is_empty());
+
+        // Delete clears each document; the queue stays; a second delete is fine.
+        allow.delete(&updated).await.unwrap();
+        assert_eq!(queue_attribute(&clients, dead, QueueAttributeName::RedriveAllowPolicy).await, None);
+        assert_eq!(allow.read(std::slice::from_ref(&updated)).await.unwrap(), vec![None]);
+        redrive.delete(&made).await.unwrap();
+        policy.delete(&with_policy).await.unwrap();
+        assert_eq!(queue_attribute(&clients, source, QueueAttributeName::RedrivePolicy).await, None);
+        assert_eq!(queue_attribute(&clients, source, QueueAttributeName::Policy).await, None);
+        clients.sqs.delete_queue().queue_url(dead).send().await.unwrap();
+        allow.delete(&updated).await.unwrap();
     });
 }

@@ -14,7 +14,9 @@ key in place). And ModifyVpcEndpoint on a Gateway endpoint: AWS adds and removes
 the service's prefix-list route in the route tables it gains and loses; moto 5.2.5
 only changes the list, so a later DeleteVpcEndpoints fails on a route that was never
 made. And CreateImage: AWS makes EBS-backed images only (root device type "ebs");
-moto 5.2.5 says "standard". Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
+moto 5.2.5 says "standard". And instance CPU credits: moto 5.2.5 ignores
+RunInstances' CreditSpecification, does not implement ModifyInstanceCreditSpecification
+and always reports `standard`. Everything else is moto as shipped. Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT
 """
 
 import base64
@@ -28,6 +30,7 @@ from moto.ec2.models.elastic_block_store import EBSBackend
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.awslambda.models import LambdaFunction
 from moto.logs.responses import LogsResponse
+from moto.sqs.models import Queue
 from moto.server import main
 
 PINNED = "5.2.5"
@@ -131,6 +134,44 @@ def patch_image_root_device() -> None:
     AmiBackend.create_image = create_ebs_image
 
 
+def patch_credit_specification() -> None:
+    run_instances = ec2_instances.InstanceResponse.run_instances
+
+    def run_with_credits(self):
+        result = run_instances(self)
+        credits = self._get_param("CreditSpecification.CpuCredits")
+        if credits:
+            for instance in result.result.instances:
+                instance.cpu_credits = credits
+        return result
+
+    def modify_credits(self):
+        for spec in self._get_param("InstanceCreditSpecifications", []):
+            self.ec2_backend.get_instance(spec["InstanceId"]).cpu_credits = spec["CpuCredits"]
+        return ec2_instances.ActionResult({"SuccessfulInstanceCreditSpecifications": [], "UnsuccessfulInstanceCreditSpecifications": []})
+
+    def describe_credits(self):
+        instances = self.ec2_backend.describe_instance_credit_specifications(self._get_param("InstanceIds", []))
+        specs = [{"InstanceId": i.id, "CpuCredits": getattr(i, "cpu_credits", "standard")} for i in instances]
+        return ec2_instances.ActionResult({"InstanceCreditSpecifications": specs})
+
+    ec2_instances.InstanceResponse.run_instances = run_with_credits
+    ec2_instances.InstanceResponse.modify_instance_credit_specification = modify_credits
+    ec2_instances.InstanceResponse.describe_instance_credit_specifications = describe_credits
+
+
+def patch_redrive_allow_policy() -> None:
+    attributes = Queue.attributes
+
+    def attributes_with_allow_policy(self):
+        result = attributes.fget(self)
+        if getattr(self, "redrive_allow_policy", None):
+            result["RedriveAllowPolicy"] = self.redrive_allow_policy
+        return result
+
+    Queue.attributes = property(attributes_with_allow_policy)
+
+
 if __name__ == "__main__":
     if moto.__version__ != PINNED:
         sys.exit(f"tests/moto/server.py patches moto {PINNED}, found {moto.__version__}: run scripts/setup-moto")
@@ -140,4 +181,6 @@ if __name__ == "__main__":
     patch_log_group_kms_key()
     patch_vpc_endpoint_routes()
     patch_image_root_device()
+    patch_redrive_allow_policy()
+    patch_credit_specification()
     sys.exit(main(sys.argv[1:]))

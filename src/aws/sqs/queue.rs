@@ -414,7 +414,7 @@ impl SqsQueue {
     }
 }
 
-fn is_gone(err: &ProviderError) -> bool {
+pub(super) fn is_gone(err: &ProviderError) -> bool {
     has_code(err, NON_EXISTENT) || is_not_found(err)
 }
 
