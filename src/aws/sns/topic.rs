@@ -128,7 +128,14 @@ impl ResourceType for SnsTopic {
             .await
             .map_err(sdk_error);
         let arn = match made {
-            Ok(out) => out.topic_arn().unwrap_or_default().to_string(),
+            Ok(out) => match out.topic_arn() {
+                Some(arn) => arn.to_string(),
+                None => {
+                    return Err(ProviderError::new(format!(
+                        "SNS created topic {name} but did not answer its ARN"
+                    )))
+                }
+            },
             Err(e) if e.kind == ErrorKind::Conflict || e.message.contains(NAME_TAKEN) => {
                 return claim(self, e, &what, planned, meta).await
             }
