@@ -1966,6 +1966,7 @@ fn lambda() {
 }
 
 const QUEUE: &str = "aws_sqs_queue.q";
+const QUEUE_POLICY: &str = "aws_sqs_queue_policy.p";
 
 #[test]
 fn sqs() {
@@ -2012,6 +2013,64 @@ fn sqs() {
             r#"resource "aws_sqs_queue" "q" {
   name                    = "q"
   sqs_managed_sse_enabled = local.later
+}"#,
+        ),
+        (
+            "sqs_policy_not_public",
+            QUEUE_POLICY,
+            Fail,
+            r#"resource "aws_sqs_queue_policy" "p" {
+  queue_url = local.later
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*" }]
+  })
+}"#,
+        ),
+        (
+            "sqs_policy_not_public",
+            QUEUE_POLICY,
+            Pass,
+            r#"resource "aws_sqs_queue_policy" "p" {
+  queue_url = local.later
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "sqs:SendMessage"
+      Resource  = "*"
+      Condition = { ArnEquals = { "aws:SourceArn" = "arn:aws:sns:us-east-1:123456789012:topic" } }
+    }]
+  })
+}"#,
+        ),
+        (
+            "sqs_policy_not_public",
+            QUEUE,
+            Fail,
+            r#"resource "aws_sqs_queue" "q" {
+  name   = "q"
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sqs:*", Resource = "*" }]
+  })
+}"#,
+        ),
+        (
+            "sqs_policy_not_public",
+            QUEUE,
+            Pass,
+            r#"resource "aws_sqs_queue" "q" {
+  name = "q"
+}"#,
+        ),
+        (
+            "sqs_policy_not_public",
+            QUEUE_POLICY,
+            Pass,
+            r#"resource "aws_sqs_queue_policy" "p" {
+  queue_url = local.later
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { Service = "events.amazonaws.com" }, Action = "sqs:SendMessage", Resource = "*" }]
+  })
 }"#,
         ),
     ]);
