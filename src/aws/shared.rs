@@ -1,13 +1,15 @@
 //! Helpers shared by the resource types of several AWS services: concurrent reads
 //! for APIs without a batch get, the read back that ends a create, generated
-//! names, and what a create does when its name is taken.
+//! names, what a create does when its name is taken, and the caller's account.
 
+use crate::aws::{sdk_error, Clients};
 use crate::provider::{Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType};
 use crate::value::{Object, ObjectExt};
 use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 use std::fmt::Display;
 use std::future::Future;
+use tokio::sync::OnceCell;
 
 /// Single reads that run at once when an API has no batch get.
 pub const READ_CONCURRENCY: usize = 8;
@@ -149,6 +151,40 @@ pub async fn adopt(
     rt.update(&found, &planned, meta)
         .await
         .map_err(|e| e.with_partial(found))
+}
+
+/// The caller's account id, asked of STS once and kept: ARNs need it, and not
+/// every answer carries it (EC2 shapes, SNS topics named before they exist).
+pub struct Account {
+    sts: aws_sdk_sts::Client,
+    id: OnceCell<String>,
+}
+
+impl Account {
+    pub fn new(clients: &Clients) -> Self {
+        Account {
+            sts: clients.sts.clone(),
+            id: OnceCell::new(),
+        }
+    }
+
+    pub async fn id(&self) -> ProviderResult<&str> {
+        let id = self
+            .id
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                out.account()
+                    .map(str::to_string)
+                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
+            })
+            .await?;
+        Ok(id.as_str())
+    }
 }
 
 #[cfg(test)]

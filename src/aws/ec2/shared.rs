@@ -1,10 +1,11 @@
-//! Helpers shared by the EC2 types: ARNs, the account id, tags, filters, planned
+//! Helpers shared by the EC2 types: ARNs, tags, filters, planned
 //! values, protocol names, and deletes that wait.
 
 use crate::aws::error::is_not_found;
+pub(super) use crate::aws::shared::Account;
 use crate::aws::sts::region::partition_of as partition;
 use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
-use crate::aws::{sdk_error, tags, Clients};
+use crate::aws::{sdk_error, tags};
 use crate::provider::{
     Meta, ProviderError, ProviderResult, RefusedChange, VolumeLoss, VolumeSnapshot,
 };
@@ -13,7 +14,6 @@ use aws_sdk_ec2::types::{Filter, ResourceType, SnapshotState, Tag, TagSpecificat
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::time::Duration;
-use tokio::sync::OnceCell;
 
 /// Ids per describe call: AWS accepts up to 200 values in one filter.
 pub(super) const CHUNK: usize = 100;
@@ -31,40 +31,6 @@ pub(super) fn ec2_arn(region: &str, account: &str, resource: &str) -> String {
         "arn:{}:ec2:{region}:{account}:{resource}",
         partition(region)
     )
-}
-
-/// The caller's account id, asked of STS once and kept: some ARNs need it and EC2
-/// does not report it on every shape.
-pub(super) struct Account {
-    sts: aws_sdk_sts::Client,
-    id: OnceCell<String>,
-}
-
-impl Account {
-    pub(super) fn new(clients: &Clients) -> Self {
-        Account {
-            sts: clients.sts.clone(),
-            id: OnceCell::new(),
-        }
-    }
-
-    pub(super) async fn id(&self) -> ProviderResult<&str> {
-        let id = self
-            .id
-            .get_or_try_init(|| async {
-                let out = self
-                    .sts
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                out.account()
-                    .map(str::to_string)
-                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
-            })
-            .await?;
-        Ok(id.as_str())
-    }
 }
 
 pub(super) fn filter(name: &str, values: &[String]) -> Filter {

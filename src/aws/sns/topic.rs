@@ -3,7 +3,7 @@
 use super::attributes::{changed, for_create, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
-    adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
+    adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix, Account,
 };
 use crate::aws::sts::region::partition_of;
 use crate::aws::wait::{wait_gone, Pace};
@@ -17,7 +17,6 @@ use async_trait::async_trait;
 use aws_sdk_sns::types::Tag;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tokio::sync::OnceCell;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_sns_topic",
@@ -70,10 +69,9 @@ pub struct SnsTopic {
     client: aws_sdk_sns::Client,
     /// For the create call alone: never retried by the SDK (see `Clients::once`).
     once: aws_sdk_sns::Client,
-    sts: aws_sdk_sts::Client,
     region: String,
-    /// The caller's account, asked of STS once: a topic's ARN is made of its name.
-    account: OnceCell<String>,
+    /// A topic's ARN is made of its name and the account.
+    account: Account,
 }
 
 impl SnsTopic {
@@ -81,9 +79,8 @@ impl SnsTopic {
         SnsTopic {
             client: clients.sns.clone(),
             once: clients.once().sns.clone(),
-            sts: clients.sts.clone(),
             region: clients.region.clone(),
-            account: OnceCell::new(),
+            account: Account::new(clients),
         }
     }
 }
@@ -268,20 +265,7 @@ impl SnsTopic {
 
     /// The ARN a topic of `name` has in this account and region.
     async fn arn_of(&self, name: &str) -> ProviderResult<String> {
-        let account = self
-            .account
-            .get_or_try_init(|| async {
-                let me = self
-                    .sts
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                me.account()
-                    .map(str::to_string)
-                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
-            })
-            .await?;
+        let account = self.account.id().await?;
         let region = &self.region;
         Ok(format!(
             "arn:{}:sns:{region}:{account}:{name}",
