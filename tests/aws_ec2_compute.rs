@@ -1013,3 +1013,305 @@ fn instance_private_ip_and_tenancy() {
         instances.delete(&state).await.unwrap();
     });
 }
+
+/// One configured block, as configuration and plans hold it.
+fn one(obj: Object) -> Value {
+    Value::List(vec![Value::Object(obj)])
+}
+
+async fn credits_on_aws(ec2: &aws_sdk_ec2::Client, id: &str) -> String {
+    let out = ec2
+        .describe_instance_credit_specifications()
+        .instance_ids(id)
+        .send()
+        .await
+        .unwrap();
+    out.instance_credit_specifications()[0]
+        .cpu_credits()
+        .unwrap()
+        .to_string()
+}
+
+/// credit_specification in place; cpu_options and instance_market_options at launch
+/// only (moto reports neither: the launched values are kept).
+#[test]
+fn instance_credits_cpu_options_and_spot() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let instances = Instance::new(&clients);
+        let schema = &instance::SCHEMA;
+        let (subnet, _) = default_subnet(ec2, "us-east-1a").await;
+
+        // Credits: launched unlimited, then standard in place, then drift repaired.
+        let config = object! {
+            "ami" => AMI, "instance_type" => "t3.micro", "subnet_id" => subnet.as_str(),
+            "credit_specification" => one(object! {"cpu_credits" => "unlimited"}),
+        };
+        let burst = instances
+            .create(
+                &common::plan_new(schema, &config),
+                &meta("aws_instance.burst"),
+            )
+            .await
+            .unwrap();
+        let id = burst.str("id").unwrap().to_string();
+        assert_eq!(
+            block(&burst, "credit_specification").str("cpu_credits"),
+            Some("unlimited")
+        );
+        assert_eq!(credits_on_aws(ec2, &id).await, "unlimited");
+        assert!(common::replan(schema, &config, &burst).changed.is_empty());
+        let mut standard = config.clone();
+        standard.insert(
+            "credit_specification".into(),
+            one(object! {"cpu_credits" => "standard"}),
+        );
+        let plan = common::replan(schema, &standard, &burst);
+        assert_eq!(common::changed(&plan), ["credit_specification"]);
+        assert!(common::replaced(&plan).is_empty());
+        let burst = instances
+            .update(&burst, &plan.after, &meta("aws_instance.burst"))
+            .await
+            .unwrap();
+        assert_eq!(burst.str("id"), Some(id.as_str()));
+        assert_eq!(
+            block(&burst, "credit_specification").str("cpu_credits"),
+            Some("standard")
+        );
+        assert_eq!(credits_on_aws(ec2, &id).await, "standard");
+        ec2.modify_instance_credit_specification()
+            .instance_credit_specifications(
+                aws_sdk_ec2::types::InstanceCreditSpecificationRequest::builder()
+                    .instance_id(&id)
+                    .cpu_credits("unlimited")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let drifted = read_one(&instances, &burst).await.unwrap();
+        assert_eq!(
+            block(&drifted, "credit_specification").str("cpu_credits"),
+            Some("unlimited")
+        );
+        assert_eq!(
+            common::changed(&common::replan(schema, &standard, &drifted)),
+            ["credit_specification"]
+        );
+        // Unset, the credits AWS reports are kept; imported, they are read.
+        let plain =
+            object! {"ami" => AMI, "instance_type" => "t3.micro", "subnet_id" => subnet.as_str()};
+        assert!(common::replan(schema, &plain, &drifted).changed.is_empty());
+        let imported = read_one(&instances, &instances.import_stub(&id))
+            .await
+            .unwrap();
+        assert_eq!(
+            block(&imported, "credit_specification").str("cpu_credits"),
+            Some("unlimited")
+        );
+        instances.delete(&drifted).await.unwrap();
+
+        // CPU options: launched with them, any change replaces the instance.
+        let config = object! {
+            "ami" => AMI, "instance_type" => "c6a.2xlarge", "subnet_id" => subnet.as_str(),
+            "cpu_options" => one(object! {"core_count" => 2, "threads_per_core" => 2}),
+        };
+        let cores = instances
+            .create(
+                &common::plan_new(schema, &config),
+                &meta("aws_instance.cores"),
+            )
+            .await
+            .unwrap();
+        let cpu = block(&cores, "cpu_options");
+        assert_eq!(
+            (cpu.i64("core_count"), cpu.i64("threads_per_core")),
+            (Some(2), Some(2))
+        );
+        // Not a T instance: no credit specification is read or reported.
+        assert_eq!(
+            cores.get("credit_specification"),
+            Some(&Value::List(vec![]))
+        );
+        assert_eq!(read_one(&instances, &cores).await.as_ref(), Some(&cores));
+        assert!(common::replan(schema, &config, &cores).changed.is_empty());
+        let mut more = config.clone();
+        more.insert(
+            "cpu_options".into(),
+            one(object! {"core_count" => 4, "threads_per_core" => 2}),
+        );
+        assert_eq!(
+            common::replaced(&common::replan(schema, &more, &cores)),
+            ["cpu_options[0].core_count", "cpu_options"]
+        );
+        instances.delete(&cores).await.unwrap();
+        // Provider v4's top-level spelling.
+        let legacy = object! {
+            "ami" => AMI, "instance_type" => "c6a.2xlarge", "subnet_id" => subnet.as_str(),
+            "cpu_core_count" => 2, "cpu_threads_per_core" => 1,
+        };
+        let old = instances
+            .create(
+                &common::plan_new(schema, &legacy),
+                &meta("aws_instance.old"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (old.i64("cpu_core_count"), old.i64("cpu_threads_per_core")),
+            (Some(2), Some(1))
+        );
+        assert!(common::replan(schema, &legacy, &old).changed.is_empty());
+        instances.delete(&old).await.unwrap();
+
+        // Spot: the lifecycle says so; the options are kept as launched.
+        let config = object! {
+            "ami" => AMI, "instance_type" => "t4g.nano", "subnet_id" => subnet.as_str(),
+            "instance_market_options" => one(object! {
+                "market_type" => "spot",
+                "spot_options" => one(object! {"max_price" => "0.0031"}),
+            }),
+        };
+        let spot = instances
+            .create(
+                &common::plan_new(schema, &config),
+                &meta("aws_instance.spot"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(spot.str("instance_lifecycle"), Some("spot"));
+        let market = block(&spot, "instance_market_options");
+        assert_eq!(market.str("market_type"), Some("spot"));
+        assert_eq!(
+            block(&market, "spot_options").str("max_price"),
+            Some("0.0031")
+        );
+        assert!(common::replan(schema, &config, &spot).changed.is_empty());
+        let mut dearer = config.clone();
+        dearer.insert(
+            "instance_market_options".into(),
+            one(object! {
+                "market_type" => "spot",
+                "spot_options" => one(object! {"max_price" => "0.01"}),
+            }),
+        );
+        assert_eq!(
+            common::replaced(&common::replan(schema, &dearer, &spot)),
+            [
+                "instance_market_options[0].spot_options[0].max_price",
+                "instance_market_options[0].spot_options",
+                "instance_market_options"
+            ]
+        );
+        // On demand: no market options, no lifecycle.
+        let plain_state = instances
+            .create(
+                &common::plan_new(schema, &plain),
+                &meta("aws_instance.plain"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(plain_state.get("instance_lifecycle"), Some(&Value::Null));
+        assert_eq!(
+            plain_state.get("instance_market_options"),
+            Some(&Value::List(vec![]))
+        );
+        assert_eq!(
+            common::replaced(&common::replan(schema, &config, &plain_state)),
+            ["instance_market_options"]
+        );
+        instances.delete(&spot).await.unwrap();
+        instances.delete(&plain_state).await.unwrap();
+    });
+}
+
+async fn create_eni(ec2: &aws_sdk_ec2::Client, subnet: &str) -> String {
+    ec2.create_network_interface()
+        .subnet_id(subnet)
+        .send()
+        .await
+        .unwrap()
+        .network_interface()
+        .unwrap()
+        .network_interface_id()
+        .unwrap()
+        .to_string()
+}
+
+/// Launched on an existing interface: provider v6's primary_network_interface and
+/// v5's network_interface blocks.
+#[test]
+fn instance_on_existing_network_interface() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let instances = Instance::new(&clients);
+        let schema = &instance::SCHEMA;
+        let (subnet, _) = default_subnet(ec2, "us-east-1a").await;
+
+        let eni = create_eni(ec2, &subnet).await;
+        let config = object! {
+            "ami" => AMI, "instance_type" => "t3.micro",
+            "primary_network_interface" => one(object! {"network_interface_id" => eni.as_str()}),
+        };
+        let state = instances
+            .create(&common::plan_new(schema, &config), &meta("aws_instance.eth0"))
+            .await
+            .unwrap();
+        assert_eq!(state.str("primary_network_interface_id"), Some(eni.as_str()));
+        let primary = block(&state, "primary_network_interface");
+        assert_eq!(primary.str("network_interface_id"), Some(eni.as_str()));
+        assert_eq!(primary.bool("delete_on_termination"), Some(false));
+        assert_eq!(state.str("subnet_id"), Some(subnet.as_str()));
+        assert_eq!(state.get("network_interface"), Some(&Value::List(vec![])));
+        assert!(common::replan(schema, &config, &state).changed.is_empty());
+        let other = create_eni(ec2, &subnet).await;
+        let mut moved = config.clone();
+        moved.insert(
+            "primary_network_interface".into(),
+            one(object! {"network_interface_id" => other.as_str()}),
+        );
+        assert_eq!(
+            common::replaced(&common::replan(schema, &moved, &state)),
+            [
+                "primary_network_interface[0].network_interface_id",
+                "primary_network_interface"
+            ]
+        );
+        instances.delete(&state).await.unwrap();
+        // The interface was not made with the instance: it outlives it.
+        let left = ec2
+            .describe_network_interfaces()
+            .network_interface_ids(&eni)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(left.network_interfaces().len(), 1);
+
+        let legacy = object! {
+            "ami" => AMI, "instance_type" => "t3.micro",
+            "network_interface" => one(object! {"network_interface_id" => other.as_str(), "device_index" => 0}),
+        };
+        let state = instances
+            .create(&common::plan_new(schema, &legacy), &meta("aws_instance.legacy"))
+            .await
+            .unwrap();
+        assert_eq!(state.str("primary_network_interface_id"), Some(other.as_str()));
+        assert_eq!(
+            state.get("network_interface"),
+            Some(&one(object! {
+                "delete_on_termination" => false,
+                "device_index" => 0,
+                "network_card_index" => 0,
+                "network_interface_id" => other.as_str(),
+            }))
+        );
+        assert!(common::replan(schema, &legacy, &state).changed.is_empty());
+        instances.delete(&state).await.unwrap();
+    });
+}

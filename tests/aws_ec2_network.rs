@@ -2528,7 +2528,7 @@ fn network_interface_create_read_update_attach_lost_create_delete() {
         assert_eq!(created.str("private_ip"), Some("10.0.1.10"));
         assert_eq!(created.strings("private_ips"), ["10.0.1.10", "10.0.1.11"]);
         assert_eq!(created.i64("private_ips_count"), Some(1));
-        assert_eq!(created.strings("security_groups"), [web.clone()]);
+        assert_eq!(created.strings("security_groups"), std::slice::from_ref(&web));
         assert_eq!(created.bool("source_dest_check"), Some(false));
         assert_eq!(created.str("description"), Some("eth1"));
         assert_eq!(created.str("interface_type"), Some("interface"));

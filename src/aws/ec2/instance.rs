@@ -5,7 +5,7 @@ use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::shared::{
     created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
     known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
-    tag_specification, update_tags,
+    tag_specification, update_tags, CHUNK,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
@@ -18,15 +18,19 @@ use crate::provider::{
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
+use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, AttributeValue, BlockDeviceMapping, EbsBlockDevice,
+    AmdSevSnpSpecification, AttributeBooleanValue, AttributeValue, BlockDeviceMapping,
+    CpuOptionsRequest, CreditSpecificationRequest, EbsBlockDevice,
     EbsInstanceBlockDeviceSpecification, HttpTokensState, IamInstanceProfileAssociation,
     IamInstanceProfileSpecification, Instance as Ec2Instance, InstanceAttributeName,
     InstanceBlockDeviceMapping, InstanceBlockDeviceMappingSpecification,
+    InstanceCreditSpecificationRequest, InstanceInterruptionBehavior, InstanceMarketOptionsRequest,
     InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
-    InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, MonitoringState,
-    Placement, Reservation, ResourceType as Ec2ResourceType, RunInstancesMonitoringEnabled,
-    SecureBlobAttributeValue, Tenancy, Volume, VolumeType,
+    InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, MarketType,
+    MonitoringState, Placement, Reservation, ResourceType as Ec2ResourceType,
+    RunInstancesMonitoringEnabled, SecureBlobAttributeValue, SpotInstanceRequest, SpotInstanceType,
+    SpotMarketOptions, Tenancy, Volume, VolumeType,
 };
 use base64::Engine;
 use std::collections::{BTreeSet, HashMap};
@@ -84,6 +88,78 @@ const EBS_BLOCK_DEVICE: BlockType = BlockType::new(
 .computed_when_absent()
 .force_new();
 
+// Changed in place (ModifyInstanceCreditSpecification); read for burstable types only.
+const CREDIT_SPECIFICATION: BlockType = BlockType::new(
+    "credit_specification",
+    Nesting::Single,
+    &[Attribute::optional_computed("cpu_credits", Type::String)],
+)
+.computed_when_absent();
+
+const CPU_OPTIONS: BlockType = BlockType::new(
+    "cpu_options",
+    Nesting::Single,
+    &[
+        Attribute::optional_computed("amd_sev_snp", Type::String).force_new(),
+        Attribute::optional_computed("core_count", Type::Number).force_new(),
+        Attribute::optional_computed("threads_per_core", Type::Number).force_new(),
+    ],
+)
+.computed_when_absent()
+.force_new();
+
+const SPOT_OPTIONS: BlockType = BlockType::new(
+    "spot_options",
+    Nesting::Single,
+    &[
+        Attribute::optional_computed("instance_interruption_behavior", Type::String).force_new(),
+        Attribute::optional_computed("max_price", Type::String).force_new(),
+        Attribute::optional_computed("spot_instance_type", Type::String).force_new(),
+        Attribute::optional_computed("valid_until", Type::String).force_new(),
+    ],
+)
+.computed_when_absent()
+.force_new();
+
+const INSTANCE_MARKET_OPTIONS: BlockType = BlockType::new(
+    "instance_market_options",
+    Nesting::Single,
+    &[Attribute::optional_computed("market_type", Type::String).force_new()],
+)
+.with_blocks(&[SPOT_OPTIONS])
+.computed_when_absent()
+.force_new();
+
+// Provider v6: launched with this existing interface as device 0.
+const PRIMARY_NETWORK_INTERFACE: BlockType = BlockType::new(
+    "primary_network_interface",
+    Nesting::Single,
+    &[
+        Attribute::required("network_interface_id", Type::String).force_new(),
+        Attribute::computed("delete_on_termination", Type::Bool),
+    ],
+)
+.computed_when_absent()
+.force_new();
+
+// Provider v5's spelling (deprecated in v6): existing interfaces by device index.
+const NETWORK_INTERFACE: BlockType = BlockType::new(
+    "network_interface",
+    Nesting::Set,
+    &[
+        Attribute::optional("delete_on_termination", Type::Bool)
+            .default(Default::Bool(false))
+            .force_new(),
+        Attribute::required("device_index", Type::Number).force_new(),
+        Attribute::optional("network_card_index", Type::Number)
+            .default(Default::Int(0))
+            .force_new(),
+        Attribute::required("network_interface_id", Type::String).force_new(),
+    ],
+)
+.computed_when_absent()
+.force_new();
+
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_instance",
     attributes: &[
@@ -117,8 +193,22 @@ pub static SCHEMA: Schema = Schema {
         Attribute::computed("private_dns", Type::String),
         Attribute::computed("public_dns", Type::String),
         Attribute::computed("primary_network_interface_id", Type::String),
+        // Provider v4's spelling of cpu_options.
+        Attribute::optional_computed("cpu_core_count", Type::Number).force_new(),
+        Attribute::optional_computed("cpu_threads_per_core", Type::Number).force_new(),
+        Attribute::computed("instance_lifecycle", Type::String),
+        Attribute::computed("spot_instance_request_id", Type::String),
     ],
-    blocks: &[METADATA_OPTIONS, ROOT_BLOCK_DEVICE, EBS_BLOCK_DEVICE],
+    blocks: &[
+        METADATA_OPTIONS,
+        ROOT_BLOCK_DEVICE,
+        EBS_BLOCK_DEVICE,
+        CREDIT_SPECIFICATION,
+        CPU_OPTIONS,
+        INSTANCE_MARKET_OPTIONS,
+        PRIMARY_NETWORK_INTERFACE,
+        NETWORK_INTERFACE,
+    ],
 };
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -244,12 +334,31 @@ impl ResourceType for Instance {
                     .build(),
             );
         }
+        if let Some(credits) =
+            known_block(planned, "credit_specification").and_then(|c| known_str(c, "cpu_credits"))
+        {
+            req = req.credit_specification(
+                CreditSpecificationRequest::builder()
+                    .cpu_credits(credits)
+                    .build(),
+            );
+        }
+        if let Some(cpu) = cpu_request(planned) {
+            req = req.cpu_options(cpu);
+        }
+        if let Some(market) = known_block(planned, "instance_market_options") {
+            req = req.instance_market_options(market_request(market)?);
+        }
         let subnet = known_str(planned, "subnet_id").map(str::to_string);
         let private_ip = known_str(planned, "private_ip").map(str::to_string);
         let groups = planned.strings("vpc_security_group_ids");
         let groups = (!groups.is_empty()).then_some(groups);
-        // A public IP choice can only be made on the primary network interface.
-        if let Some(public) = known_bool(planned, "associate_public_ip_address") {
+        let existing = existing_interfaces(planned);
+        if !existing.is_empty() {
+            // Existing interfaces bring their own subnet, address and groups.
+            req = req.set_network_interfaces(Some(existing));
+        } else if let Some(public) = known_bool(planned, "associate_public_ip_address") {
+            // A public IP choice can only be made on the primary network interface.
             req = req.network_interfaces(
                 InstanceNetworkInterfaceSpecification::builder()
                     .device_index(0)
@@ -323,6 +432,23 @@ impl ResourceType for Instance {
             .map(|(id, _)| id.to_string())
             .collect();
         let profiles = self.profile_names(&with_profile, &live).await;
+        let burstable: Vec<String> = live
+            .iter()
+            .filter(|(_, f)| {
+                f.instance
+                    .instance_type()
+                    .is_some_and(|t| is_burstable(t.as_str()))
+            })
+            .map(|(id, _)| id.to_string())
+            .collect();
+        let credits = self.credits(&burstable).await?;
+        let spot_ids: Vec<String> = live
+            .values()
+            .filter_map(|f| f.instance.spot_instance_request_id())
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect();
+        let spot = self.spot_requests(&spot_ids).await?;
 
         // Termination protection and user data are not in DescribeInstances: ask
         // only for instances whose prior lacks them (just created, or imported).
@@ -351,6 +477,8 @@ impl ResourceType for Instance {
                 let view = View {
                     volumes: &volumes,
                     keys: &keys,
+                    credits: &credits,
+                    spot: &spot,
                     region: &self.region,
                 };
                 let extra = extras.get(id);
@@ -435,6 +563,24 @@ impl ResourceType for Instance {
         if known_change(prior, planned, "iam_instance_profile") {
             self.set_profile(id, known_str(planned, "iam_instance_profile"))
                 .await?;
+        }
+        let credits = |o: &Object| {
+            o.block("credit_specification")
+                .and_then(|c| known_str(c, "cpu_credits"))
+                .map(str::to_string)
+        };
+        if let Some(new) = credits(planned).filter(|new| Some(new) != credits(prior).as_ref()) {
+            self.client
+                .modify_instance_credit_specification()
+                .instance_credit_specifications(
+                    InstanceCreditSpecificationRequest::builder()
+                        .instance_id(id)
+                        .cpu_credits(new)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(sdk_error)?;
         }
         if let Some(options) = merged_metadata(prior, planned) {
             let mut req = self
@@ -640,6 +786,51 @@ impl Instance {
             .and_then(|m| m.ebs())
             .and_then(|e| e.volume_size());
         Ok((name.to_string(), size))
+    }
+
+    /// CPU credits ("standard" / "unlimited") by instance id.
+    async fn credits(&self, ids: &[String]) -> ProviderResult<HashMap<String, String>> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let out = self
+                .client
+                .describe_instance_credit_specifications()
+                .set_instance_ids(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for spec in out.instance_credit_specifications() {
+                if let (Some(id), Some(credits)) = (spec.instance_id(), spec.cpu_credits()) {
+                    found.insert(id.to_string(), credits.to_string());
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Spot requests by id (for the spot options of spot instances).
+    async fn spot_requests(
+        &self,
+        ids: &[String],
+    ) -> ProviderResult<HashMap<String, SpotInstanceRequest>> {
+        let client = &self.client;
+        let requests: Vec<SpotInstanceRequest> =
+            describe_by_filter("spot-instance-request-id", ids, |f| async move {
+                client
+                    .describe_spot_instance_requests()
+                    .filters(f)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(sdk_error)
+            })
+            .await?;
+        Ok(requests
+            .into_iter()
+            .filter_map(|r| Some((r.spot_instance_request_id()?.to_string(), r)))
+            .collect())
     }
 
     /// The attributes DescribeInstances leaves out, one call each, only as asked.
@@ -1055,6 +1246,143 @@ fn volume_spec(block: &Object) -> aws_sdk_ec2::types::builders::EbsBlockDeviceBu
         .set_kms_key_id(known_str(block, "kms_key_id").map(str::to_string))
 }
 
+/// The v5 `network_interface` blocks, only when configured: every interface the
+/// instance has, by device index.
+fn network_interfaces(i: &Ec2Instance, prior: &Object) -> Value {
+    if prior.list("network_interface").is_empty() {
+        return Value::List(Vec::new());
+    }
+    let mut nics: Vec<(i32, Value)> = i
+        .network_interfaces()
+        .iter()
+        .filter_map(|n| {
+            let a = n.attachment()?;
+            let index = a.device_index()?;
+            Some((
+                index,
+                Value::Object(crate::object! {
+                    "delete_on_termination" => a.delete_on_termination().unwrap_or(false),
+                    "device_index" => index,
+                    "network_card_index" => a.network_card_index().unwrap_or(0),
+                    "network_interface_id" => n.network_interface_id(),
+                }),
+            ))
+        })
+        .collect();
+    nics.sort_by_key(|(index, _)| *index);
+    Value::List(nics.into_iter().map(|(_, v)| v).collect())
+}
+
+/// Two spot prices that name the same amount ("0.0031" and "0.003100").
+fn same_price(a: &str, b: &str) -> bool {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The CPU options to launch with: the block, else provider v4's top-level pair.
+fn cpu_request(planned: &Object) -> Option<CpuOptionsRequest> {
+    let block = known_block(planned, "cpu_options");
+    let cores = block
+        .and_then(|b| known_i32(b, "core_count"))
+        .or(known_i32(planned, "cpu_core_count"));
+    let threads = block
+        .and_then(|b| known_i32(b, "threads_per_core"))
+        .or(known_i32(planned, "cpu_threads_per_core"));
+    let sev = block.and_then(|b| known_str(b, "amd_sev_snp"));
+    if cores.is_none() && threads.is_none() && sev.is_none() {
+        return None;
+    }
+    Some(
+        CpuOptionsRequest::builder()
+            .set_core_count(cores)
+            .set_threads_per_core(threads)
+            .set_amd_sev_snp(sev.map(AmdSevSnpSpecification::from))
+            .build(),
+    )
+}
+
+fn market_request(market: &Object) -> ProviderResult<InstanceMarketOptionsRequest> {
+    let spot = match known_block(market, "spot_options") {
+        Some(o) => {
+            let valid_until = match known_str(o, "valid_until") {
+                Some(t) => Some(
+                    DateTime::from_str(t, DateTimeFormat::DateTime).map_err(|e| {
+                        ProviderError::new(format!(
+                            "spot_options.valid_until {t:?} is not an RFC 3339 time: {e}"
+                        ))
+                    })?,
+                ),
+                None => None,
+            };
+            Some(
+                SpotMarketOptions::builder()
+                    .set_max_price(known_str(o, "max_price").map(str::to_string))
+                    .set_spot_instance_type(
+                        known_str(o, "spot_instance_type").map(SpotInstanceType::from),
+                    )
+                    .set_instance_interruption_behavior(
+                        known_str(o, "instance_interruption_behavior")
+                            .map(InstanceInterruptionBehavior::from),
+                    )
+                    .set_valid_until(valid_until)
+                    .build(),
+            )
+        }
+        None => None,
+    };
+    Ok(InstanceMarketOptionsRequest::builder()
+        .set_market_type(known_str(market, "market_type").map(MarketType::from))
+        .set_spot_options(spot)
+        .build())
+}
+
+/// The existing interfaces to launch with: `primary_network_interface` as device
+/// 0, and the v5 `network_interface` blocks as they say.
+fn existing_interfaces(planned: &Object) -> Vec<InstanceNetworkInterfaceSpecification> {
+    let mut specs = Vec::new();
+    if let Some(id) = known_block(planned, "primary_network_interface")
+        .and_then(|p| known_str(p, "network_interface_id"))
+    {
+        specs.push(
+            InstanceNetworkInterfaceSpecification::builder()
+                .device_index(0)
+                .network_interface_id(id)
+                .build(),
+        );
+    }
+    for nic in known_blocks(planned, "network_interface") {
+        specs.push(
+            InstanceNetworkInterfaceSpecification::builder()
+                .set_device_index(known_i32(nic, "device_index"))
+                .set_network_interface_id(
+                    known_str(nic, "network_interface_id").map(str::to_string),
+                )
+                .set_delete_on_termination(known_bool(nic, "delete_on_termination"))
+                .set_network_card_index(known_i32(nic, "network_card_index").filter(|n| *n > 0))
+                .build(),
+        );
+    }
+    specs
+}
+
+/// T instances earn and spend CPU credits; only theirs have a credit specification.
+fn is_burstable(instance_type: &str) -> bool {
+    ["t2.", "t3.", "t3a.", "t4g."]
+        .iter()
+        .any(|family| instance_type.starts_with(family))
+}
+
+/// A block's prior value when AWS does not report it (moto: CPU options, spot
+/// options), else none.
+fn prior_list(prior: &Object, key: &str) -> Value {
+    match prior.get(key) {
+        Some(v @ Value::List(_)) => v.clone(),
+        _ => Value::List(Vec::new()),
+    }
+}
+
 fn metadata_request(options: &Object) -> InstanceMetadataOptionsRequest {
     InstanceMetadataOptionsRequest::builder()
         .set_http_endpoint(
@@ -1114,6 +1442,10 @@ fn volume_tags(local: &Object) -> Object {
 struct View<'a> {
     volumes: &'a HashMap<String, Volume>,
     keys: &'a HashMap<String, String>,
+    /// CPU credits of the burstable instances, by instance id.
+    credits: &'a HashMap<String, String>,
+    /// Spot requests by their id.
+    spot: &'a HashMap<String, SpotInstanceRequest>,
     region: &'a str,
 }
 
@@ -1182,6 +1514,24 @@ impl View<'_> {
             false => Value::Null,
         };
 
+        let cpu = self.cpu_options(i);
+        let lifecycle = i.instance_lifecycle().map(|l| l.as_str().to_string());
+        let market = match lifecycle.as_deref() {
+            Some(kind @ ("spot" | "capacity-block")) => {
+                Value::List(vec![Value::Object(crate::object! {
+                    "market_type" => kind,
+                    "spot_options" => self.spot_options(i, prior),
+                })])
+            }
+            _ => Value::List(Vec::new()),
+        };
+        let credits = match self.credits.get(id) {
+            Some(c) => Value::List(vec![Value::Object(
+                crate::object! {"cpu_credits" => c.as_str()},
+            )]),
+            None => prior_list(prior, "credit_specification"),
+        };
+
         crate::object! {
             "id" => id,
             "arn" => ec2_arn(self.region, owner, &format!("instance/{id}")),
@@ -1214,10 +1564,60 @@ impl View<'_> {
             "private_dns" => i.private_dns_name().filter(|s| !s.is_empty()),
             "public_dns" => i.public_dns_name().filter(|s| !s.is_empty()),
             "primary_network_interface_id" => primary_nic.and_then(|n| n.network_interface_id()),
+            "cpu_core_count" => cpu.as_ref().map_or_else(|| prior.get("cpu_core_count").cloned().unwrap_or_default(), |c| c.get("core_count").clone()),
+            "cpu_threads_per_core" => cpu.as_ref().map_or_else(|| prior.get("cpu_threads_per_core").cloned().unwrap_or_default(), |c| c.get("threads_per_core").clone()),
+            "instance_lifecycle" => lifecycle,
+            "spot_instance_request_id" => i.spot_instance_request_id().filter(|r| !r.is_empty()),
+            "credit_specification" => credits,
+            "cpu_options" => cpu.map_or_else(|| prior_list(prior, "cpu_options"), |c| Value::List(vec![c])),
+            "instance_market_options" => market,
+            "primary_network_interface" => Value::List(primary_nic.map(|n| Value::Object(crate::object! {
+                "network_interface_id" => n.network_interface_id(),
+                "delete_on_termination" => n.attachment().and_then(|a| a.delete_on_termination()),
+            })).into_iter().collect()),
+            "network_interface" => network_interfaces(i, prior),
             "metadata_options" => Value::List(metadata),
             "root_block_device" => Value::List(root.into_iter().map(Value::Object).collect()),
             "ebs_block_device" => Value::List(ebs.into_iter().map(Value::Object).collect()),
         }
+    }
+
+    /// The CPU options AWS reports (moto reports none: the caller keeps the prior's).
+    fn cpu_options(&self, i: &Ec2Instance) -> Option<Value> {
+        let cpu = i.cpu_options().filter(|c| c.core_count().is_some())?;
+        Some(Value::Object(crate::object! {
+            "amd_sev_snp" => cpu.amd_sev_snp().map(|v| v.as_str()),
+            "core_count" => cpu.core_count(),
+            "threads_per_core" => cpu.threads_per_core(),
+        }))
+    }
+
+    /// The spot options of the instance's spot request; without one (moto) the
+    /// prior's. A price AWS spells otherwise ("0.003100") keeps the configured text.
+    fn spot_options(&self, i: &Ec2Instance, prior: &Object) -> Value {
+        let before = prior
+            .block("instance_market_options")
+            .map(|m| prior_list(m, "spot_options"))
+            .unwrap_or(Value::List(Vec::new()));
+        let Some(request) = i.spot_instance_request_id().and_then(|r| self.spot.get(r)) else {
+            return before;
+        };
+        let old_price = before
+            .as_list()
+            .and_then(|l| l.first())
+            .and_then(|b| b.get("max_price").as_str().map(str::to_string));
+        let price = match (request.spot_price(), old_price) {
+            (Some(new), Some(old)) if same_price(new, &old) => Some(old),
+            (new, _) => new.map(str::to_string),
+        };
+        Value::List(vec![Value::Object(crate::object! {
+            "instance_interruption_behavior" => request.instance_interruption_behavior().map(|b| b.as_str()),
+            "max_price" => price,
+            "spot_instance_type" => request.r#type().map(|t| t.as_str()),
+            "valid_until" => request
+                .valid_until()
+                .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()),
+        })])
     }
 
     /// The root block and the other EBS blocks. The root is the mapping named by
