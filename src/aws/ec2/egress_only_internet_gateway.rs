@@ -2,10 +2,10 @@
 //! for one VPC (IPv6's NAT, without the translation).
 
 use super::shared::{
-    by_id, id_of, opt_str, required, state_tags, states_by_id, tag_specification, update_tags,
+    by_id, id_of, opt_str, required, state_tags, states_by_id, tag_specification, tagged_for,
+    update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::tags::made_for;
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -54,12 +54,7 @@ impl ResourceType for EgressOnlyInternetGateway {
         if meta.token.is_none() {
             return Ok(Created::Unknowable);
         }
-        let found = self.all().await?.into_values().find(|g| {
-            made_for(
-                g.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
-                meta,
-            )
-        });
+        let found = (self.all().await?.into_values()).find(|g| tagged_for(g.tags(), meta));
         Ok(match found {
             Some(gateway) => Created::Found(to_state(&gateway)),
             None => Created::Absent,

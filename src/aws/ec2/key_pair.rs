@@ -2,11 +2,11 @@
 //! instances' `key_name`.
 
 use super::shared::{
-    ec2_arn, filter, id_of, opt_str, state_tags, tag_specification, update_tags, Account,
+    ec2_arn, filter, id_of, opt_str, state_tags, tag_specification, tagged_for, update_tags,
+    Account,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{claim, name_is_known, read_by_id, unique_suffix};
-use crate::aws::tags::made_for;
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -70,7 +70,7 @@ impl ResourceType for KeyPair {
         let name = key_name(planned, meta);
         Ok(match self.find(&name).await? {
             None => Created::Absent,
-            Some(key) if made_for(pairs(&key), meta) => {
+            Some(key) if tagged_for(key.tags(), meta) => {
                 Created::Found(self.to_state(&key, planned).await?)
             }
             Some(_) => Created::NotOurs { id: name },
@@ -201,12 +201,6 @@ fn public_key_state(local: Option<&str>, aws: Option<&str>) -> Value {
         (Some(local), None) => Value::from(local),
         (_, aws) => opt_str(aws),
     }
-}
-
-fn pairs(key: &KeyPairInfo) -> impl Iterator<Item = (&str, &str)> {
-    key.tags()
-        .iter()
-        .filter_map(|t| Some((t.key()?, t.value()?)))
 }
 
 fn gone(name: &str) -> ProviderError {

@@ -4,10 +4,9 @@
 use super::describe::{find, find_where};
 use super::shared::{
     filter, id_of, opt_str, partial_state, prior_ids, required, state_tags, states_by_id,
-    tag_specification, update_tags, STATE_TIMEOUT,
+    tag_specification, tagged_for, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::tags::made_for;
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -67,12 +66,7 @@ impl ResourceType for NatGateway {
         let live = filter("state", &["pending".into(), "available".into()]);
         let gateways =
             find_where::<AwsNatGateway>(&self.client, "subnet-id", &[subnet.into()], live).await?;
-        let ours = gateways.into_iter().find(|g| {
-            made_for(
-                g.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
-                meta,
-            )
-        });
+        let ours = gateways.into_iter().find(|g| tagged_for(g.tags(), meta));
         Ok(match ours {
             Some(gateway) => Created::Found(self.wait_available(&gateway_id(&gateway)?).await?),
             None => Created::Absent,

@@ -8,10 +8,9 @@ use super::security_group_grants::{
     Verb,
 };
 use super::shared::{
-    crc32, normalize_protocol, required, tag_specification, Account, STATE_TIMEOUT,
+    crc32, normalize_protocol, required, tag_specification, tagged_for, Account, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::tags::made_for;
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::Clients;
 use crate::provider::{
@@ -88,15 +87,7 @@ impl ResourceType for SecurityGroupRuleSet {
         if found.is_empty() {
             return Ok(Created::Absent);
         }
-        let ours = found.iter().all(|f| {
-            made_for(
-                f.rule
-                    .tags()
-                    .iter()
-                    .filter_map(|t| Some((t.key()?, t.value()?))),
-                meta,
-            )
-        });
+        let ours = found.iter().all(|f| tagged_for(f.rule.tags(), meta));
         if !ours {
             return Ok(Created::NotOurs {
                 id: rule_set_id(planned, &ctx)?,

@@ -345,6 +345,12 @@ pub(super) async fn snapshot_volumes(
     Ok(taken)
 }
 
+/// Whether EC2 `tags` say a create with `meta`'s token made their object.
+pub(super) fn tagged_for(tags: &[Tag], meta: &Meta) -> bool {
+    let pairs = tags.iter().filter_map(|t| Some((t.key()?, t.value()?)));
+    tags::made_for(pairs, meta)
+}
+
 /// What a create with `meta`'s token made, for an EC2 type: the resource of
 /// `kind` (DescribeTags' resource-type, e.g. "vpc") tagged `recon:token`,
 /// read in full. Other resources a create tags (an instance's volumes) are of

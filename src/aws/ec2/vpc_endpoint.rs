@@ -4,9 +4,8 @@
 
 use super::shared::{
     by_id, ec2_arn, filter, id_of, opt_str, partial_state, required, state_tags, tag_specification,
-    update_tags, STATE_TIMEOUT,
+    tagged_for, update_tags, STATE_TIMEOUT,
 };
-use crate::aws::tags::made_for;
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -83,12 +82,7 @@ impl ResourceType for VpcEndpoint {
         if meta.token.is_none() {
             return Ok(Created::Unknowable);
         }
-        let ours = self.all().await?.into_values().find(|e| {
-            made_for(
-                e.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
-                meta,
-            )
-        });
+        let ours = (self.all().await?.into_values()).find(|e| tagged_for(e.tags(), meta));
         Ok(match ours {
             Some(endpoint) => Created::Found(self.to_state(&endpoint, planned).await?),
             None => Created::Absent,
