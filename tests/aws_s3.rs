@@ -1,6 +1,6 @@
 //! The S3 types against moto: aws_s3_bucket, aws_s3_bucket_versioning,
 //! aws_s3_bucket_server_side_encryption_configuration, aws_s3_bucket_public_access_block
-//! and aws_s3_bucket_policy; and a stack of all of them through the real binary.
+//! aws_s3_bucket_policy and aws_s3_object; and a stack of buckets through the real binary.
 
 mod common;
 
@@ -15,6 +15,7 @@ use recon::aws::s3::bucket_server_side_encryption_configuration::{
     self as sse, S3BucketServerSideEncryptionConfiguration,
 };
 use recon::aws::s3::bucket_versioning::{self, S3BucketVersioning};
+use recon::aws::s3::object::S3Object;
 use recon::aws::Clients;
 use recon::object;
 use recon::provider::{Created, Meta, ResourceType};
@@ -1024,5 +1025,124 @@ fn bucket_acl_create_read_update_delete() {
             .await
             .unwrap();
         assert_eq!(acls.read(&[updated]).await.unwrap(), vec![None]);
+    });
+}
+
+/// `md5sum` of `{"debug":false}`.
+const MD5_DEBUG_FALSE: &str = "3058520dbc0dc09a05976b2730d36a23";
+
+async fn object_versions(clients: &Clients, bucket: &str, key: &str) -> usize {
+    let out = clients
+        .s3
+        .list_object_versions()
+        .bucket(bucket)
+        .prefix(key)
+        .send()
+        .await
+        .unwrap();
+    out.versions().len() + out.delete_markers().len()
+}
+
+/// aws_s3_object: uploaded from content or a file, read back (ETag, type, tags
+/// without recon's), tags changed without a new upload, content changed by one,
+/// imported as bucket/key, found again by token, and every version deleted.
+#[test]
+fn object_upload_read_update_import_lost_create_delete() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        make_bucket(&clients, "objects").await;
+        let versioning = aws_sdk_s3::types::VersioningConfiguration::builder()
+            .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+            .build();
+        clients
+            .s3
+            .put_bucket_versioning()
+            .bucket("objects")
+            .versioning_configuration(versioning)
+            .send()
+            .await
+            .unwrap();
+        let objects = S3Object::new(&clients);
+        let schema = objects.schema();
+        let config = object! {
+            "bucket" => "objects",
+            "key" => "conf/app.json",
+            "content" => "{\"debug\":false}",
+            "content_type" => "application/json",
+            "tags" => tags(&[("team", "ops")]),
+        };
+        let meta = Meta {
+            token: Some("tok-object".into()),
+            ..meta("aws_s3_object.app")
+        };
+        let created = objects
+            .create(&plan_new(schema, &config), &meta)
+            .await
+            .unwrap();
+        assert_eq!(created.str("id"), Some("conf/app.json"));
+        assert_eq!(
+            created.str("arn"),
+            Some("arn:aws:s3:::objects/conf/app.json")
+        );
+        // A plain upload's ETag is the MD5 of its bytes.
+        assert_eq!(created.str("etag"), Some(MD5_DEBUG_FALSE));
+        assert_eq!(created.str("content_type"), Some("application/json"));
+        assert_eq!(created.get("tags"), Some(&tags(&[("team", "ops")])));
+        let first_version = created.str("version_id").unwrap().to_string();
+        assert!(replan(schema, &config, &created).changed.is_empty());
+
+        // Import as bucket/key, and a lost create, find it.
+        let stub = objects.import_stub("objects/conf/app.json");
+        let imported = objects.read(&[stub]).await.unwrap()[0].clone().unwrap();
+        assert_eq!(imported.str("etag"), created.str("etag"));
+        assert_eq!(imported.str("version_id"), Some(first_version.as_str()));
+        match objects.find_created(&plan_new(schema, &config), &meta).await.unwrap() {
+            Created::Found(found) => assert_eq!(found, created),
+            other => panic!("expected Found, got {other:?}"),
+        }
+
+        // Tags change in place: no new version.
+        let mut retagged = config.clone();
+        retagged.insert("tags".into(), tags(&[("team", "data")]));
+        let plan = replan(schema, &retagged, &created);
+        let updated = objects.update(&created, &plan.after, &meta).await.unwrap();
+        assert_eq!(updated.get("tags"), Some(&tags(&[("team", "data")])));
+        assert_eq!(updated.str("version_id"), Some(first_version.as_str()));
+
+        // New content is a new upload (a new version), not a replacement.
+        let mut rewritten = retagged.clone();
+        rewritten.insert("content".into(), Value::from("{\"debug\":true}"));
+        let plan = replan(schema, &rewritten, &updated);
+        assert!(plan.replace_paths.is_empty());
+        let uploaded = objects.update(&updated, &plan.after, &meta).await.unwrap();
+        assert_ne!(uploaded.str("version_id"), Some(first_version.as_str()));
+        assert_ne!(uploaded.str("etag"), updated.str("etag"));
+        assert!(replan(schema, &rewritten, &uploaded).changed.is_empty());
+        assert_eq!(
+            object_versions(&clients, "objects", "conf/app.json").await,
+            2
+        );
+
+        // Two sources at once are refused before anything is sent.
+        let mut both = config.clone();
+        both.insert("source".into(), Value::from("app.json"));
+        let err = objects
+            .create(&plan_new(schema, &both), &meta)
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("only one of source, content"), "{err}");
+
+        // Delete takes every version; deleting again is fine.
+        objects.delete(&uploaded).await.unwrap();
+        assert_eq!(
+            object_versions(&clients, "objects", "conf/app.json").await,
+            0
+        );
+        assert_eq!(
+            objects.read(std::slice::from_ref(&uploaded)).await.unwrap(),
+            vec![None]
+        );
+        objects.delete(&uploaded).await.unwrap();
     });
 }

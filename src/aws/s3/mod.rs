@@ -12,6 +12,7 @@ pub mod bucket_public_access_block;
 pub mod bucket_server_side_encryption_configuration;
 pub mod bucket_versioning;
 pub mod config;
+pub mod object;
 mod shared;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
@@ -26,6 +27,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(bucket_public_access_block::S3BucketPublicAccessBlock::new(clients)),
         Arc::new(bucket_policy::S3BucketPolicy::new(clients)),
         Arc::new(bucket_acl::S3BucketAcl::new(clients)),
+        Arc::new(object::S3Object::new(clients)),
         // registrations
     ]
 }
