@@ -1,15 +1,17 @@
 //! Lambda and EventBridge against moto: aws_lambda_function, aws_lambda_permission,
+//! aws_lambda_alias, aws_lambda_function_url, aws_lambda_layer_version,
 //! aws_cloudwatch_event_rule, aws_cloudwatch_event_target; the archive_file data
 //! source (no AWS); and a scheduled-Lambda stack through the real binary.
 
 mod common;
 
 use common::{
-    block, changed, found, local_state, meta, not_ours, ok, plan_new, replan, runtime,
+    block, changed, found, local_state, meta, not_ours, ok, plan_new, replaced, replan, runtime,
     string_map as map, write_stack, Moto,
 };
 use recon::aws::events::rule::EventRule;
 use recon::aws::events::target::EventTarget;
+use recon::aws::lambda::alias::LambdaAlias;
 use recon::aws::lambda::archive_file::{self, glob_match};
 use recon::aws::lambda::function::LambdaFunction;
 use recon::aws::lambda::permission::LambdaPermission;
@@ -653,6 +655,146 @@ fn permission_lifecycle() {
         functions.delete(&function).await.unwrap();
         assert!(permissions.read(std::slice::from_ref(&b)).await.unwrap()[0].is_none());
         permissions.delete(&b).await.expect("delete with the function gone");
+    });
+}
+
+/// A python3.12 function of `name` made through recon; returns its state.
+async fn make_function(clients: &Clients, dir: &Path, name: &str) -> Object {
+    let functions = LambdaFunction::new(clients);
+    let role = create_role(clients, &format!("{name}-role")).await;
+    let (zip, _, _) = build_code(dir, "def handler(e, c):\n    return 1\n");
+    let config = object! {
+        "function_name" => name, "role" => role.as_str(),
+        "handler" => "main.handler", "runtime" => "python3.12", "filename" => zip.as_str(),
+    };
+    functions
+        .create(&plan_new(functions.schema(), &config), &meta(&format!("aws_lambda_function.{name}")))
+        .await
+        .expect("create function")
+}
+
+#[test]
+fn alias_lifecycle() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let aliases = LambdaAlias::new(&clients);
+        make_function(&clients, work.path(), "aliased").await;
+        // Versions 1 and 2 (a version is published only after a change).
+        for timeout in [5, 6] {
+            clients.lambda.publish_version().function_name("aliased").send().await.unwrap();
+            clients
+                .lambda
+                .update_function_configuration()
+                .function_name("aliased")
+                .timeout(timeout)
+                .send()
+                .await
+                .unwrap();
+        }
+        clients.lambda.publish_version().function_name("aliased").send().await.unwrap();
+
+        let mut config = object! {
+            "name" => "live",
+            "function_name" => "aliased",
+            "function_version" => "$LATEST",
+            "description" => "what runs",
+        };
+        let address = "aws_lambda_alias.live";
+        let plan = plan_new(aliases.schema(), &config);
+        let created = aliases.create(&plan, &meta(address)).await.expect("create");
+        let arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:aliased:live");
+        assert_eq!(created.str("id"), Some(arn.as_str()), "the id is the ARN, as Terraform's");
+        assert_eq!(created.str("arn"), Some(arn.as_str()));
+        assert_eq!(
+            created.str("invoke_arn"),
+            Some(format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations").as_str())
+        );
+        assert_eq!(created.str("name"), Some("live"));
+        assert_eq!(created.str("function_name"), Some("aliased"));
+        assert_eq!(created.str("function_version"), Some("$LATEST"));
+        assert_eq!(created.str("description"), Some("what runs"));
+        assert_eq!(created["routing_config"], Value::List(vec![]));
+        let read = aliases.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read[0].as_ref(), Some(&created));
+        assert_eq!(changed(&replan(aliases.schema(), &config, &created)), Vec::<String>::new());
+
+        // The lost answer of this create: the alias says what the plan says, so it
+        // is adopted, by find_created and by a create tried again.
+        assert_eq!(found(aliases.find_created(&plan, &meta(address)).await.unwrap()), created);
+        assert_eq!(aliases.create(&plan, &meta(address)).await.expect("adopted"), created);
+        // Another alias of that name (other settings) is not taken over.
+        let mut other = config.clone();
+        other.insert("description".into(), Value::from("someone else's"));
+        let other_plan = plan_new(aliases.schema(), &other);
+        assert_eq!(not_ours(aliases.find_created(&other_plan, &meta("aws_lambda_alias.other")).await.unwrap()), "aliased/live");
+        let err = aliases.create(&other_plan, &meta("aws_lambda_alias.other")).await.unwrap_err();
+        // moto's code for a taken alias; AWS answers ResourceConflictException.
+        assert_eq!(err.code.as_deref(), Some("ConflictException"), "{err}");
+        assert!(err.message.contains("recon import aws_lambda_alias.other aliased/live"), "{err}");
+
+        // In place: version, description and routing weights.
+        config.insert("function_version".into(), Value::from("1"));
+        config.insert("description".into(), Value::from("canary"));
+        config.insert(
+            "routing_config".into(),
+            block(object! {"additional_version_weights" => object! {"2" => 0.25}}),
+        );
+        let plan = replan(aliases.schema(), &config, &created);
+        let mut what = changed(&plan);
+        what.sort();
+        assert_eq!(what, vec!["description", "function_version", "routing_config"]);
+        assert!(plan.replace_paths.is_empty());
+        let updated = aliases.update(&created, &plan.after, &meta(address)).await.expect("update");
+        assert_eq!(updated.str("function_version"), Some("1"));
+        assert_eq!(updated.str("description"), Some("canary"));
+        let weights = updated.block("routing_config").unwrap().get("additional_version_weights").cloned();
+        assert_eq!(weights, Some(Value::Object(object! {"2" => 0.25})));
+        let on_aws = clients.lambda.get_alias().function_name("aliased").name("live").send().await.unwrap();
+        assert_eq!(on_aws.function_version(), Some("1"));
+        assert_eq!(
+            on_aws.routing_config().and_then(|r| r.additional_version_weights()).and_then(|w| w.get("2")),
+            Some(&0.25)
+        );
+        assert_eq!(changed(&replan(aliases.schema(), &config, &updated)), Vec::<String>::new());
+
+        // Drift: changed outside recon, seen on read, put back by an update.
+        clients
+            .lambda
+            .update_alias()
+            .function_name("aliased")
+            .name("live")
+            .function_version("2")
+            .send()
+            .await
+            .unwrap();
+        let drifted = aliases.read(std::slice::from_ref(&updated)).await.unwrap().remove(0).unwrap();
+        assert_eq!(drifted.str("function_version"), Some("2"));
+        let plan = replan(aliases.schema(), &config, &drifted);
+        assert_eq!(changed(&plan), vec!["function_version"]);
+        let restored = aliases.update(&drifted, &plan.after, &meta(address)).await.unwrap();
+        assert_eq!(restored, updated);
+
+        // A new name replaces.
+        let mut renamed = config.clone();
+        renamed.insert("name".into(), Value::from("prod"));
+        assert_eq!(replaced(&replan(aliases.schema(), &renamed, &restored)), vec!["name"]);
+
+        // Import by FUNCTION/ALIAS.
+        let imported = aliases
+            .read(&[aliases.import_stub("aliased/live")])
+            .await
+            .unwrap()
+            .remove(0)
+            .expect("imported");
+        assert_eq!(imported, restored);
+        assert!(aliases.read(&[aliases.import_stub("aliased/nope")]).await.unwrap()[0].is_none());
+
+        // Delete, and delete again.
+        aliases.delete(&restored).await.expect("delete");
+        assert!(aliases.read(std::slice::from_ref(&restored)).await.unwrap()[0].is_none());
+        aliases.delete(&restored).await.expect("deleting a deleted alias succeeds");
     });
 }
 

@@ -59,6 +59,8 @@ const CONFLICT: &[&str] = &[
     "IncorrectState",
     "IncorrectInstanceState",
     "ConcurrentModificationException",
+    // moto's answer to a taken Lambda alias name (AWS: ResourceConflictException).
+    "ConflictException",
     // SNS: another request changes the same topic or subscription.
     "ConcurrentAccess",
     "OperationAborted",

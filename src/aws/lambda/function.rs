@@ -592,8 +592,9 @@ fn partial_state(planned: &Object, name: &str) -> Object {
     state
 }
 
-/// `arn:PARTITION:lambda:REGION:...` → the API Gateway invoke ARN for it.
-fn invoke_arn(function_arn: &str) -> Value {
+/// `arn:PARTITION:lambda:REGION:...` → the API Gateway invoke ARN for it (a
+/// function's, or an alias's).
+pub(super) fn invoke_arn(function_arn: &str) -> Value {
     let parts: Vec<&str> = function_arn.splitn(5, ':').collect();
     match parts.as_slice() {
         ["arn", partition, "lambda", region, _] => Value::from(format!(

@@ -1,10 +1,12 @@
-//! Lambda: functions and permissions, and the archive_file data source.
+//! Lambda: functions, permissions, aliases, function URLs and layer versions, and
+//! the archive_file data source.
 
 use super::Clients;
 use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
+pub mod alias;
 pub mod archive_file;
 pub mod function;
 pub mod permission;
@@ -15,6 +17,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         // registrations
         Arc::new(function::LambdaFunction::new(clients)),
         Arc::new(permission::LambdaPermission::new(clients)),
+        Arc::new(alias::LambdaAlias::new(clients)),
     ]
 }
 
