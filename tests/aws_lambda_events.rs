@@ -14,6 +14,7 @@ use recon::aws::events::target::EventTarget;
 use recon::aws::lambda::alias::LambdaAlias;
 use recon::aws::lambda::archive_file::{self, glob_match};
 use recon::aws::lambda::function::LambdaFunction;
+use recon::aws::lambda::function_url::LambdaFunctionUrl;
 use recon::aws::lambda::permission::LambdaPermission;
 use recon::aws::Clients;
 use recon::object;
@@ -795,6 +796,116 @@ fn alias_lifecycle() {
         aliases.delete(&restored).await.expect("delete");
         assert!(aliases.read(std::slice::from_ref(&restored)).await.unwrap()[0].is_none());
         aliases.delete(&restored).await.expect("deleting a deleted alias succeeds");
+    });
+}
+
+#[test]
+fn function_url_lifecycle() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let urls = LambdaFunctionUrl::new(&clients);
+        let function = make_function(&clients, work.path(), "urlfn").await;
+
+        let mut config = object! {
+            "function_name" => "urlfn",
+            "authorization_type" => "AWS_IAM",
+            "cors" => block(object! {
+                "allow_origins" => vec!["*"],
+                "allow_methods" => vec!["GET", "POST"],
+                "max_age" => 60,
+            }),
+        };
+        let address = "aws_lambda_function_url.url";
+        let plan = plan_new(urls.schema(), &config);
+        let created = urls.create(&plan, &meta(address)).await.expect("create");
+        assert_eq!(created.str("id"), Some("urlfn"), "the function name, as Terraform");
+        assert_eq!(created.str("function_arn"), function.str("arn"));
+        assert_eq!(created.str("authorization_type"), Some("AWS_IAM"));
+        assert_eq!(created.str("invoke_mode"), Some("BUFFERED"));
+        let url = created.str("function_url").unwrap();
+        let url_id = created.str("url_id").unwrap();
+        assert!(!url_id.is_empty() && url.starts_with(&format!("https://{url_id}.lambda-url.us-east-1.on.aws")), "{url}");
+        let cors = created.block("cors").unwrap();
+        assert_eq!(strings(cors, "allow_methods"), vec!["GET", "POST"]);
+        assert_eq!(cors.i64("max_age"), Some(60));
+        assert_eq!(cors["allow_credentials"], Value::Null, "unset stays unset");
+        let read = urls.read(std::slice::from_ref(&created)).await.unwrap();
+        assert_eq!(read[0].as_ref(), Some(&created));
+        assert_eq!(changed(&replan(urls.schema(), &config, &created)), Vec::<String>::new());
+
+        // A lost create: the function's URL is configured as planned, so it is ours.
+        assert_eq!(found(urls.find_created(&plan, &meta(address)).await.unwrap()), created);
+        assert_eq!(urls.create(&plan, &meta(address)).await.expect("adopted"), created);
+        let mut other = config.clone();
+        other.insert("authorization_type".into(), Value::from("NONE"));
+        let other_plan = plan_new(urls.schema(), &other);
+        assert_eq!(not_ours(urls.find_created(&other_plan, &meta("aws_lambda_function_url.other")).await.unwrap()), "urlfn");
+        let err = urls.create(&other_plan, &meta("aws_lambda_function_url.other")).await.unwrap_err();
+        assert!(err.message.contains("recon import aws_lambda_function_url.other urlfn"), "{err}");
+
+        // In place: auth type and CORS.
+        config.insert("authorization_type".into(), Value::from("NONE"));
+        config.insert(
+            "cors".into(),
+            block(object! {
+                "allow_origins" => vec!["https://example.com"],
+                "allow_credentials" => true,
+                "expose_headers" => vec!["x-id"],
+            }),
+        );
+        let plan = replan(urls.schema(), &config, &created);
+        let mut what = changed(&plan);
+        what.sort();
+        assert_eq!(what, vec!["authorization_type", "cors"]);
+        assert!(plan.replace_paths.is_empty());
+        let updated = urls.update(&created, &plan.after, &meta(address)).await.expect("update");
+        assert_eq!(updated.str("authorization_type"), Some("NONE"));
+        let cors = updated.block("cors").unwrap();
+        assert_eq!(strings(cors, "allow_origins"), vec!["https://example.com"]);
+        assert_eq!(cors.bool("allow_credentials"), Some(true));
+        assert_eq!(strings(cors, "allow_methods"), Vec::<String>::new());
+        assert_eq!(updated.str("function_url"), created.str("function_url"), "the URL stays");
+        assert_eq!(changed(&replan(urls.schema(), &config, &updated)), Vec::<String>::new());
+
+        // Drift: the auth type changed outside recon.
+        clients
+            .lambda
+            .update_function_url_config()
+            .function_name("urlfn")
+            .auth_type(aws_sdk_lambda::types::FunctionUrlAuthType::AwsIam)
+            .send()
+            .await
+            .unwrap();
+        let drifted = urls.read(std::slice::from_ref(&updated)).await.unwrap().remove(0).unwrap();
+        assert_eq!(drifted.str("authorization_type"), Some("AWS_IAM"));
+        let plan = replan(urls.schema(), &config, &drifted);
+        assert_eq!(changed(&plan), vec!["authorization_type"]);
+        let restored = urls.update(&drifted, &plan.after, &meta(address)).await.unwrap();
+        assert_eq!(restored.str("authorization_type"), Some("NONE"));
+
+        // A qualifier replaces; import by FUNCTION (and FUNCTION/QUALIFIER).
+        let mut qualified = config.clone();
+        qualified.insert("qualifier".into(), Value::from("live"));
+        assert_eq!(replaced(&replan(urls.schema(), &qualified, &restored)), vec!["qualifier"]);
+        let stub = urls.import_stub("urlfn/live");
+        assert_eq!((stub.str("function_name"), stub.str("qualifier")), (Some("urlfn"), Some("live")));
+        let imported = urls
+            .read(&[urls.import_stub("urlfn")])
+            .await
+            .unwrap()
+            .remove(0)
+            .expect("imported");
+        assert_eq!(imported.str("authorization_type"), Some("NONE"));
+        assert_eq!(imported.str("function_url"), restored.str("function_url"));
+        assert_eq!(strings(imported.block("cors").unwrap(), "allow_origins"), vec!["https://example.com"]);
+
+        // Delete, and delete again; a function without a URL reads as gone.
+        urls.delete(&restored).await.expect("delete");
+        assert!(urls.read(std::slice::from_ref(&restored)).await.unwrap()[0].is_none());
+        urls.delete(&restored).await.expect("deleting a deleted URL succeeds");
+        assert!(urls.read(&[urls.import_stub("no-such-function")]).await.unwrap()[0].is_none());
     });
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 pub mod alias;
 pub mod archive_file;
 pub mod function;
+pub mod function_url;
 pub mod permission;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
@@ -18,6 +19,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(function::LambdaFunction::new(clients)),
         Arc::new(permission::LambdaPermission::new(clients)),
         Arc::new(alias::LambdaAlias::new(clients)),
+        Arc::new(function_url::LambdaFunctionUrl::new(clients)),
     ]
 }
 
