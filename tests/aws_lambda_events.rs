@@ -15,6 +15,7 @@ use recon::aws::lambda::alias::LambdaAlias;
 use recon::aws::lambda::archive_file::{self, glob_match};
 use recon::aws::lambda::function::LambdaFunction;
 use recon::aws::lambda::function_url::LambdaFunctionUrl;
+use recon::aws::lambda::layer_version::LambdaLayerVersion;
 use recon::aws::lambda::permission::LambdaPermission;
 use recon::aws::Clients;
 use recon::object;
@@ -906,6 +907,131 @@ fn function_url_lifecycle() {
         assert!(urls.read(std::slice::from_ref(&restored)).await.unwrap()[0].is_none());
         urls.delete(&restored).await.expect("deleting a deleted URL succeeds");
         assert!(urls.read(&[urls.import_stub("no-such-function")]).await.unwrap()[0].is_none());
+    });
+}
+
+#[test]
+fn layer_version_lifecycle_and_function_layers() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let layers = LambdaLayerVersion::new(&clients);
+        let functions = LambdaFunction::new(&clients);
+        let (zip, hash, size) = build_code(&work.path().join("layer"), "SHARED = 1\n");
+
+        let config = object! {
+            "layer_name" => "shared",
+            "filename" => zip.as_str(),
+            "compatible_runtimes" => vec!["python3.12", "python3.11"],
+            "compatible_architectures" => vec!["x86_64"],
+            "description" => "shared code",
+            "license_info" => "MIT",
+        };
+        let address = "aws_lambda_layer_version.shared";
+        let first = layers
+            .create(&plan_new(layers.schema(), &config), &meta(address))
+            .await
+            .expect("publish");
+        let layer_arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:layer:shared");
+        let arn = format!("{layer_arn}:1");
+        assert_eq!(first.str("id"), Some(arn.as_str()), "the id is the version ARN");
+        assert_eq!(first.str("arn"), Some(arn.as_str()));
+        assert_eq!(first.str("layer_arn"), Some(layer_arn.as_str()));
+        assert_eq!(first.str("version"), Some("1"));
+        assert_eq!(first.str("code_sha256"), Some(hash.as_str()));
+        assert_eq!(first.str("source_code_hash"), Some(hash.as_str()), "unset hash: AWS's own");
+        assert_eq!(first.i64("source_code_size"), Some(size));
+        assert_eq!(first.i64("code_size"), Some(size));
+        assert_eq!(first.str("filename"), Some(zip.as_str()));
+        assert_eq!(strings(&first, "compatible_runtimes"), vec!["python3.11", "python3.12"]);
+        assert_eq!(first.strings("compatible_architectures"), vec!["x86_64"]);
+        assert_eq!(first.str("description"), Some("shared code"));
+        assert_eq!(first.str("license_info"), Some("MIT"));
+        assert_eq!(first.bool("skip_destroy"), Some(false));
+        assert!(first.str("created_date").is_some_and(|d| d.starts_with("20")));
+        let read = layers.read(std::slice::from_ref(&first)).await.unwrap();
+        assert_eq!(read[0].as_ref(), Some(&first));
+        assert_eq!(changed(&replan(layers.schema(), &config, &first)), Vec::<String>::new());
+
+        // A version is immutable: any change is a new one.
+        let mut described = config.clone();
+        described.insert("description".into(), Value::from("shared code, v2"));
+        assert_eq!(replaced(&replan(layers.schema(), &described, &first)), vec!["description"]);
+
+        // A lost publish: the newest version since the create began, when it holds
+        // the planned content and settings, is the one it made.
+        let began = std::time::SystemTime::now();
+        let since = Meta { token: Some("tok-layer".into()), began: Some(began), ..meta(address) };
+        let plan2 = plan_new(layers.schema(), &described);
+        let second = layers.create(&plan2, &meta(address)).await.expect("publish again");
+        assert_eq!(second.str("version"), Some("2"));
+        assert_eq!(found(layers.find_created(&plan2, &since).await.unwrap()), second);
+        let plan_other = plan_new(layers.schema(), &config);
+        assert!(matches!(layers.find_created(&plan_other, &since).await.unwrap(), Created::Absent));
+        assert!(matches!(layers.find_created(&plan2, &meta(address)).await.unwrap(), Created::Unknowable));
+
+        // A function uses version 1, then version 2 in place; the read follows AWS.
+        let role = create_role(&clients, "layered-role").await;
+        let (code, _, _) = build_code(&work.path().join("fn"), "def handler(e, c):\n    return 1\n");
+        let mut fn_config = object! {
+            "function_name" => "layered", "role" => role.as_str(),
+            "handler" => "main.handler", "runtime" => "python3.12", "filename" => code.as_str(),
+            "layers" => vec![arn.as_str()],
+        };
+        let function = functions
+            .create(&plan_new(functions.schema(), &fn_config), &meta("aws_lambda_function.layered"))
+            .await
+            .expect("create function with a layer");
+        assert_eq!(function.strings("layers"), vec![arn.clone()]);
+        assert_eq!(changed(&replan(functions.schema(), &fn_config, &function)), Vec::<String>::new());
+        let arn2 = second.str("arn").unwrap().to_string();
+        fn_config.insert("layers".into(), Value::from(vec![arn2.as_str()]));
+        let plan = replan(functions.schema(), &fn_config, &function);
+        assert_eq!(changed(&plan), vec!["layers"]);
+        assert!(plan.replace_paths.is_empty());
+        let relayered = functions
+            .update(&function, &plan.after, &meta("aws_lambda_function.layered"))
+            .await
+            .expect("update layers");
+        assert_eq!(relayered.strings("layers"), vec![arn2.clone()]);
+        let on_aws = clients.lambda.get_function_configuration().function_name("layered").send().await.unwrap();
+        let on_aws: Vec<&str> = on_aws.layers().iter().filter_map(|l| l.arn()).collect();
+        assert_eq!(on_aws, vec![arn2.as_str()]);
+        // Drift: the layers taken off outside recon.
+        clients
+            .lambda
+            .update_function_configuration()
+            .function_name("layered")
+            .set_layers(Some(vec![]))
+            .send()
+            .await
+            .unwrap();
+        let drifted = functions.read(std::slice::from_ref(&relayered)).await.unwrap().remove(0).unwrap();
+        assert_eq!(drifted.strings("layers"), Vec::<String>::new());
+        assert_eq!(changed(&replan(functions.schema(), &fn_config, &drifted)), vec!["layers"]);
+
+        // Import by version ARN: what AWS knows (not where the content came from).
+        let imported = layers
+            .read(&[layers.import_stub(&arn)])
+            .await
+            .unwrap()
+            .remove(0)
+            .expect("imported");
+        assert_eq!(imported.str("layer_name"), Some("shared"));
+        assert_eq!(imported.str("code_sha256"), Some(hash.as_str()));
+        assert_eq!(imported["filename"], Value::Null);
+        assert_eq!(imported.str("description"), Some("shared code"));
+
+        // Delete removes the version; skip_destroy keeps it.
+        layers.delete(&first).await.expect("delete");
+        assert!(layers.read(std::slice::from_ref(&first)).await.unwrap()[0].is_none());
+        layers.delete(&first).await.expect("deleting a deleted version succeeds");
+        let mut kept = second.clone();
+        kept.insert("skip_destroy".into(), Value::Bool(true));
+        layers.delete(&kept).await.expect("skip_destroy");
+        assert!(layers.read(std::slice::from_ref(&second)).await.unwrap()[0].is_some());
+        assert!(clients.lambda.get_layer_version().layer_name("shared").version_number(2).send().await.is_ok());
     });
 }
 

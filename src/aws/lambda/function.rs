@@ -42,6 +42,8 @@ pub static SCHEMA: Schema = Schema {
             .default(Default::Int(-1)),
         Attribute::optional("kms_key_arn", Type::String),
         Attribute::optional_computed("architectures", Type::List(&Type::String)),
+        // Layer version ARNs, in the order AWS applies them.
+        Attribute::optional("layers", Type::List(&Type::String)),
         Attribute::computed("invoke_arn", Type::String),
         Attribute::computed("qualified_arn", Type::String),
         Attribute::computed("qualified_invoke_arn", Type::String),
@@ -125,7 +127,7 @@ impl ResourceType for LambdaFunction {
             .str("function_name")
             .ok_or_else(|| ProviderError::new("aws_lambda_function needs function_name"))?
             .to_string();
-        let zip = read_zip(planned).await?;
+        let zip = function_zip(planned).await?;
         let recon_tags: HashMap<String, String> =
             tags::with_recon_tags(planned, meta).into_iter().collect();
         let request = self
@@ -141,6 +143,7 @@ impl ResourceType for LambdaFunction {
             .set_memory_size(int(planned, "memory_size"))
             .set_kms_key_arn(planned.str("kms_key_arn").map(str::to_string))
             .set_architectures(architectures(planned))
+            .set_layers(Some(planned.strings("layers")).filter(|l| !l.is_empty()))
             .set_environment(planned.block("environment").map(environment))
             .set_tracing_config(planned.block("tracing_config").map(tracing_config))
             .set_ephemeral_storage(planned.block("ephemeral_storage").map(ephemeral_storage))
@@ -216,7 +219,7 @@ impl ResourceType for LambdaFunction {
             .iter()
             .any(|key| changed(prior, planned, key));
         if code_changed {
-            let zip = read_zip(planned).await?;
+            let zip = function_zip(planned).await?;
             let request = self
                 .client
                 .update_function_code()
@@ -346,6 +349,13 @@ impl LambdaFunction {
         if changed(prior, planned, "kms_key_arn") {
             // An empty ARN goes back to the AWS managed key.
             request = request.kms_key_arn(planned.str("kms_key_arn").unwrap_or_default());
+            any = true;
+        }
+        // Compared in order: the order of layers is the order AWS applies them.
+        let layers_known = planned.get("layers").is_none_or(Value::is_wholly_known);
+        if layers_known && prior.strings("layers") != planned.strings("layers") {
+            // An empty list takes every layer off.
+            request = request.set_layers(Some(planned.strings("layers")));
             any = true;
         }
         if changed(prior, planned, "environment") {
@@ -492,14 +502,20 @@ where
     .await
 }
 
-/// The bytes of the zip named by `filename`.
-async fn read_zip(planned: &Object) -> ProviderResult<Vec<u8>> {
+/// The bytes of the function's zip, named by `filename`.
+async fn function_zip(planned: &Object) -> ProviderResult<Vec<u8>> {
     let filename = planned.str("filename").ok_or_else(|| {
         ProviderError::new(
             "aws_lambda_function: filename is required (recon deploys code from a local zip; \
              use data \"archive_file\" to build one)",
         )
     })?;
+    read_zip(filename).await
+}
+
+/// The bytes of a local zip (a relative path is from the stack's directory, where
+/// recon runs); shared by functions and layer versions.
+pub(super) async fn read_zip(filename: &str) -> ProviderResult<Vec<u8>> {
     tokio::fs::read(filename)
         .await
         .map_err(|e| ProviderError::new(format!("reading ZIP file {filename}: {e}")))
@@ -672,6 +688,11 @@ fn to_state(out: &GetFunctionOutput, prior: &Object) -> Option<Object> {
         .iter()
         .map(|a| Value::from(a.as_str()))
         .collect();
+    let layers: Vec<Value> = config
+        .layers()
+        .iter()
+        .filter_map(|l| l.arn().map(Value::from))
+        .collect();
     let mut state = crate::object! {
         "id" => name,
         "arn" => arn,
@@ -689,6 +710,7 @@ fn to_state(out: &GetFunctionOutput, prior: &Object) -> Option<Object> {
         "reserved_concurrent_executions" => reserved,
         "kms_key_arn" => non_empty(config.kms_key_arn()),
         "architectures" => Value::List(architectures),
+        "layers" => Value::List(layers),
         "invoke_arn" => invoke_arn(arn),
         "qualified_arn" => qualified.as_str(),
         "qualified_invoke_arn" => invoke_arn(&qualified),

@@ -10,6 +10,7 @@ pub mod alias;
 pub mod archive_file;
 pub mod function;
 pub mod function_url;
+pub mod layer_version;
 pub mod permission;
 
 pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
@@ -20,6 +21,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(permission::LambdaPermission::new(clients)),
         Arc::new(alias::LambdaAlias::new(clients)),
         Arc::new(function_url::LambdaFunctionUrl::new(clients)),
+        Arc::new(layer_version::LambdaLayerVersion::new(clients)),
     ]
 }
 
