@@ -632,6 +632,26 @@ fn permission_lifecycle() {
         let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
         assert_eq!(policy["Statement"].as_array().unwrap().len(), 2);
 
+        // A function URL grant: the auth type it applies to is read back.
+        let url_grant = object! {
+            "statement_id" => "AllowUrl",
+            "action" => "lambda:InvokeFunctionUrl",
+            "function_name" => "switch",
+            "principal" => "arn:aws:iam::444455556666:role/example",
+            "function_url_auth_type" => "AWS_IAM",
+        };
+        let c = permissions
+            .create(&plan_new(permissions.schema(), &url_grant), &meta("aws_lambda_permission.url"))
+            .await
+            .expect("create URL grant");
+        assert_eq!(c.str("function_url_auth_type"), Some("AWS_IAM"));
+        assert_eq!(a["function_url_auth_type"], Value::Null);
+        assert_eq!(changed(&replan(permissions.schema(), &url_grant, &c)), Vec::<String>::new());
+        let mut open_grant = url_grant.clone();
+        open_grant.insert("function_url_auth_type".into(), Value::from("NONE"));
+        assert_eq!(replaced(&replan(permissions.schema(), &open_grant, &c)), vec!["function_url_auth_type"]);
+        permissions.delete(&c).await.expect("delete URL grant");
+
         // Batch read with a statement that does not exist; import by FUNCTION/SID.
         let missing = permissions.import_stub("switch/NoSuchStatement");
         let batch = permissions.read(&[a.clone(), missing, b.clone()]).await.unwrap();

@@ -25,6 +25,8 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional("source_arn", Type::String).force_new(),
         Attribute::optional("source_account", Type::String).force_new(),
         Attribute::optional("qualifier", Type::String).force_new(),
+        // For lambda:InvokeFunctionUrl: the URL's auth type the grant applies to.
+        Attribute::optional("function_url_auth_type", Type::String).force_new(),
         Attribute::optional_computed("statement_id", Type::String).force_new(),
         Attribute::optional_computed("statement_id_prefix", Type::String).force_new(),
     ],
@@ -84,7 +86,12 @@ impl ResourceType for LambdaPermission {
             .principal(planned.str("principal").unwrap_or_default())
             .set_source_arn(planned.str("source_arn").map(str::to_string))
             .set_source_account(planned.str("source_account").map(str::to_string))
-            .set_qualifier(planned.str("qualifier").map(str::to_string));
+            .set_qualifier(planned.str("qualifier").map(str::to_string))
+            .set_function_url_auth_type(
+                planned
+                    .str("function_url_auth_type")
+                    .map(aws_sdk_lambda::types::FunctionUrlAuthType::from),
+            );
         let every_2s = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
         let not_yet = |err: &ProviderError| {
             !err.message.contains("already exists")
@@ -309,15 +316,21 @@ fn qualifier(obj: &Object) -> Option<String> {
 
 /// True when `found` grants what `planned` asks for.
 fn same_grant(found: &Object, planned: &Object) -> bool {
-    ["action", "principal", "source_arn", "source_account"]
-        .iter()
-        .all(|key| {
-            found.get(*key)
-                == planned
-                    .get(*key)
-                    .filter(|v| !v.is_null())
-                    .or(Some(&Value::Null))
-        })
+    [
+        "action",
+        "principal",
+        "source_arn",
+        "source_account",
+        "function_url_auth_type",
+    ]
+    .iter()
+    .all(|key| {
+        found.get(*key)
+            == planned
+                .get(*key)
+                .filter(|v| !v.is_null())
+                .or(Some(&Value::Null))
+    })
 }
 
 /// `planned` with the statement id to create: `statement_id`, else
@@ -369,6 +382,17 @@ fn condition(statement: &Json, operator: &str, key: &str) -> Value {
             _ => None,
         })
         .unwrap_or(Value::Null)
+}
+
+/// The `lambda:FunctionUrlAuthType` condition AWS writes for a function URL grant
+/// (moto keeps the request's `FunctionUrlAuthType` field in the statement instead).
+fn url_auth_type(statement: &Json) -> Value {
+    match condition(statement, "StringEquals", "lambda:FunctionUrlAuthType") {
+        Value::Null => statement["FunctionUrlAuthType"]
+            .as_str()
+            .map_or(Value::Null, Value::from),
+        found => found,
+    }
 }
 
 /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` → (name, qualifier).
@@ -451,6 +475,7 @@ fn to_state(statement: &Json, prior: &Object) -> Object {
         "principal" => principal,
         "source_arn" => condition(statement, "ArnLike", "AWS:SourceArn"),
         "source_account" => condition(statement, "StringEquals", "AWS:SourceAccount"),
+        "function_url_auth_type" => url_auth_type(statement),
     };
     state
 }
