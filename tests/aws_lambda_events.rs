@@ -690,7 +690,10 @@ async fn make_function(clients: &Clients, dir: &Path, name: &str) -> Object {
         "handler" => "main.handler", "runtime" => "python3.12", "filename" => zip.as_str(),
     };
     functions
-        .create(&plan_new(functions.schema(), &config), &meta(&format!("aws_lambda_function.{name}")))
+        .create(
+            &plan_new(functions.schema(), &config),
+            &meta(&format!("aws_lambda_function.{name}")),
+        )
         .await
         .expect("create function")
 }
@@ -841,30 +844,61 @@ fn function_url_lifecycle() {
         let address = "aws_lambda_function_url.url";
         let plan = plan_new(urls.schema(), &config);
         let created = urls.create(&plan, &meta(address)).await.expect("create");
-        assert_eq!(created.str("id"), Some("urlfn"), "the function name, as Terraform");
+        assert_eq!(
+            created.str("id"),
+            Some("urlfn"),
+            "the function name, as Terraform"
+        );
         assert_eq!(created.str("function_arn"), function.str("arn"));
         assert_eq!(created.str("authorization_type"), Some("AWS_IAM"));
         assert_eq!(created.str("invoke_mode"), Some("BUFFERED"));
         let url = created.str("function_url").unwrap();
         let url_id = created.str("url_id").unwrap();
-        assert!(!url_id.is_empty() && url.starts_with(&format!("https://{url_id}.lambda-url.us-east-1.on.aws")), "{url}");
+        assert!(
+            !url_id.is_empty()
+                && url.starts_with(&format!("https://{url_id}.lambda-url.us-east-1.on.aws")),
+            "{url}"
+        );
         let cors = created.block("cors").unwrap();
         assert_eq!(strings(cors, "allow_methods"), vec!["GET", "POST"]);
         assert_eq!(cors.i64("max_age"), Some(60));
         assert_eq!(cors["allow_credentials"], Value::Null, "unset stays unset");
         let read = urls.read(std::slice::from_ref(&created)).await.unwrap();
         assert_eq!(read[0].as_ref(), Some(&created));
-        assert_eq!(changed(&replan(urls.schema(), &config, &created)), Vec::<String>::new());
+        assert_eq!(
+            changed(&replan(urls.schema(), &config, &created)),
+            Vec::<String>::new()
+        );
 
         // A lost create: the function's URL is configured as planned, so it is ours.
-        assert_eq!(found(urls.find_created(&plan, &meta(address)).await.unwrap()), created);
-        assert_eq!(urls.create(&plan, &meta(address)).await.expect("adopted"), created);
+        assert_eq!(
+            found(urls.find_created(&plan, &meta(address)).await.unwrap()),
+            created
+        );
+        assert_eq!(
+            urls.create(&plan, &meta(address)).await.expect("adopted"),
+            created
+        );
         let mut other = config.clone();
         other.insert("authorization_type".into(), Value::from("NONE"));
         let other_plan = plan_new(urls.schema(), &other);
-        assert_eq!(not_ours(urls.find_created(&other_plan, &meta("aws_lambda_function_url.other")).await.unwrap()), "urlfn");
-        let err = urls.create(&other_plan, &meta("aws_lambda_function_url.other")).await.unwrap_err();
-        assert!(err.message.contains("recon import aws_lambda_function_url.other urlfn"), "{err}");
+        assert_eq!(
+            not_ours(
+                urls.find_created(&other_plan, &meta("aws_lambda_function_url.other"))
+                    .await
+                    .unwrap()
+            ),
+            "urlfn"
+        );
+        let err = urls
+            .create(&other_plan, &meta("aws_lambda_function_url.other"))
+            .await
+            .unwrap_err();
+        assert!(
+            err.message
+                .contains("recon import aws_lambda_function_url.other urlfn"),
+            "{err}"
+        );
 
         // In place: auth type and CORS.
         config.insert("authorization_type".into(), Value::from("NONE"));
@@ -881,14 +915,24 @@ fn function_url_lifecycle() {
         what.sort();
         assert_eq!(what, vec!["authorization_type", "cors"]);
         assert!(plan.replace_paths.is_empty());
-        let updated = urls.update(&created, &plan.after, &meta(address)).await.expect("update");
+        let updated = urls
+            .update(&created, &plan.after, &meta(address))
+            .await
+            .expect("update");
         assert_eq!(updated.str("authorization_type"), Some("NONE"));
         let cors = updated.block("cors").unwrap();
         assert_eq!(strings(cors, "allow_origins"), vec!["https://example.com"]);
         assert_eq!(cors.bool("allow_credentials"), Some(true));
         assert_eq!(strings(cors, "allow_methods"), Vec::<String>::new());
-        assert_eq!(updated.str("function_url"), created.str("function_url"), "the URL stays");
-        assert_eq!(changed(&replan(urls.schema(), &config, &updated)), Vec::<String>::new());
+        assert_eq!(
+            updated.str("function_url"),
+            created.str("function_url"),
+            "the URL stays"
+        );
+        assert_eq!(
+            changed(&replan(urls.schema(), &config, &updated)),
+            Vec::<String>::new()
+        );
 
         // Drift: the auth type changed outside recon.
         clients
@@ -899,19 +943,33 @@ fn function_url_lifecycle() {
             .send()
             .await
             .unwrap();
-        let drifted = urls.read(std::slice::from_ref(&updated)).await.unwrap().remove(0).unwrap();
+        let drifted = urls
+            .read(std::slice::from_ref(&updated))
+            .await
+            .unwrap()
+            .remove(0)
+            .unwrap();
         assert_eq!(drifted.str("authorization_type"), Some("AWS_IAM"));
         let plan = replan(urls.schema(), &config, &drifted);
         assert_eq!(changed(&plan), vec!["authorization_type"]);
-        let restored = urls.update(&drifted, &plan.after, &meta(address)).await.unwrap();
+        let restored = urls
+            .update(&drifted, &plan.after, &meta(address))
+            .await
+            .unwrap();
         assert_eq!(restored.str("authorization_type"), Some("NONE"));
 
         // A qualifier replaces; import by FUNCTION (and FUNCTION/QUALIFIER).
         let mut qualified = config.clone();
         qualified.insert("qualifier".into(), Value::from("live"));
-        assert_eq!(replaced(&replan(urls.schema(), &qualified, &restored)), vec!["qualifier"]);
+        assert_eq!(
+            replaced(&replan(urls.schema(), &qualified, &restored)),
+            vec!["qualifier"]
+        );
         let stub = urls.import_stub("urlfn/live");
-        assert_eq!((stub.str("function_name"), stub.str("qualifier")), (Some("urlfn"), Some("live")));
+        assert_eq!(
+            (stub.str("function_name"), stub.str("qualifier")),
+            (Some("urlfn"), Some("live"))
+        );
         let imported = urls
             .read(&[urls.import_stub("urlfn")])
             .await
@@ -920,13 +978,22 @@ fn function_url_lifecycle() {
             .expect("imported");
         assert_eq!(imported.str("authorization_type"), Some("NONE"));
         assert_eq!(imported.str("function_url"), restored.str("function_url"));
-        assert_eq!(strings(imported.block("cors").unwrap(), "allow_origins"), vec!["https://example.com"]);
+        assert_eq!(
+            strings(imported.block("cors").unwrap(), "allow_origins"),
+            vec!["https://example.com"]
+        );
 
         // Delete, and delete again; a function without a URL reads as gone.
         urls.delete(&restored).await.expect("delete");
         assert!(urls.read(std::slice::from_ref(&restored)).await.unwrap()[0].is_none());
-        urls.delete(&restored).await.expect("deleting a deleted URL succeeds");
-        assert!(urls.read(&[urls.import_stub("no-such-function")]).await.unwrap()[0].is_none());
+        urls.delete(&restored)
+            .await
+            .expect("deleting a deleted URL succeeds");
+        assert!(urls
+            .read(&[urls.import_stub("no-such-function")])
+            .await
+            .unwrap()[0]
+            .is_none());
     });
 }
 
@@ -955,56 +1022,100 @@ fn layer_version_lifecycle_and_function_layers() {
             .expect("publish");
         let layer_arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:layer:shared");
         let arn = format!("{layer_arn}:1");
-        assert_eq!(first.str("id"), Some(arn.as_str()), "the id is the version ARN");
+        assert_eq!(
+            first.str("id"),
+            Some(arn.as_str()),
+            "the id is the version ARN"
+        );
         assert_eq!(first.str("arn"), Some(arn.as_str()));
         assert_eq!(first.str("layer_arn"), Some(layer_arn.as_str()));
         assert_eq!(first.str("version"), Some("1"));
         assert_eq!(first.str("code_sha256"), Some(hash.as_str()));
-        assert_eq!(first.str("source_code_hash"), Some(hash.as_str()), "unset hash: AWS's own");
+        assert_eq!(
+            first.str("source_code_hash"),
+            Some(hash.as_str()),
+            "unset hash: AWS's own"
+        );
         assert_eq!(first.i64("source_code_size"), Some(size));
         assert_eq!(first.i64("code_size"), Some(size));
         assert_eq!(first.str("filename"), Some(zip.as_str()));
-        assert_eq!(strings(&first, "compatible_runtimes"), vec!["python3.11", "python3.12"]);
+        assert_eq!(
+            strings(&first, "compatible_runtimes"),
+            vec!["python3.11", "python3.12"]
+        );
         assert_eq!(first.strings("compatible_architectures"), vec!["x86_64"]);
         assert_eq!(first.str("description"), Some("shared code"));
         assert_eq!(first.str("license_info"), Some("MIT"));
         assert_eq!(first.bool("skip_destroy"), Some(false));
-        assert!(first.str("created_date").is_some_and(|d| d.starts_with("20")));
+        assert!(first
+            .str("created_date")
+            .is_some_and(|d| d.starts_with("20")));
         let read = layers.read(std::slice::from_ref(&first)).await.unwrap();
         assert_eq!(read[0].as_ref(), Some(&first));
-        assert_eq!(changed(&replan(layers.schema(), &config, &first)), Vec::<String>::new());
+        assert_eq!(
+            changed(&replan(layers.schema(), &config, &first)),
+            Vec::<String>::new()
+        );
 
         // A version is immutable: any change is a new one.
         let mut described = config.clone();
         described.insert("description".into(), Value::from("shared code, v2"));
-        assert_eq!(replaced(&replan(layers.schema(), &described, &first)), vec!["description"]);
+        assert_eq!(
+            replaced(&replan(layers.schema(), &described, &first)),
+            vec!["description"]
+        );
 
         // A lost publish: the newest version since the create began, when it holds
         // the planned content and settings, is the one it made.
         let began = std::time::SystemTime::now();
-        let since = Meta { token: Some("tok-layer".into()), began: Some(began), ..meta(address) };
+        let since = Meta {
+            token: Some("tok-layer".into()),
+            began: Some(began),
+            ..meta(address)
+        };
         let plan2 = plan_new(layers.schema(), &described);
-        let second = layers.create(&plan2, &meta(address)).await.expect("publish again");
+        let second = layers
+            .create(&plan2, &meta(address))
+            .await
+            .expect("publish again");
         assert_eq!(second.str("version"), Some("2"));
-        assert_eq!(found(layers.find_created(&plan2, &since).await.unwrap()), second);
+        assert_eq!(
+            found(layers.find_created(&plan2, &since).await.unwrap()),
+            second
+        );
         let plan_other = plan_new(layers.schema(), &config);
-        assert!(matches!(layers.find_created(&plan_other, &since).await.unwrap(), Created::Absent));
-        assert!(matches!(layers.find_created(&plan2, &meta(address)).await.unwrap(), Created::Unknowable));
+        assert!(matches!(
+            layers.find_created(&plan_other, &since).await.unwrap(),
+            Created::Absent
+        ));
+        assert!(matches!(
+            layers.find_created(&plan2, &meta(address)).await.unwrap(),
+            Created::Unknowable
+        ));
 
         // A function uses version 1, then version 2 in place; the read follows AWS.
         let role = create_role(&clients, "layered-role").await;
-        let (code, _, _) = build_code(&work.path().join("fn"), "def handler(e, c):\n    return 1\n");
+        let (code, _, _) = build_code(
+            &work.path().join("fn"),
+            "def handler(e, c):\n    return 1\n",
+        );
         let mut fn_config = object! {
             "function_name" => "layered", "role" => role.as_str(),
             "handler" => "main.handler", "runtime" => "python3.12", "filename" => code.as_str(),
             "layers" => vec![arn.as_str()],
         };
         let function = functions
-            .create(&plan_new(functions.schema(), &fn_config), &meta("aws_lambda_function.layered"))
+            .create(
+                &plan_new(functions.schema(), &fn_config),
+                &meta("aws_lambda_function.layered"),
+            )
             .await
             .expect("create function with a layer");
         assert_eq!(function.strings("layers"), vec![arn.clone()]);
-        assert_eq!(changed(&replan(functions.schema(), &fn_config, &function)), Vec::<String>::new());
+        assert_eq!(
+            changed(&replan(functions.schema(), &fn_config, &function)),
+            Vec::<String>::new()
+        );
         let arn2 = second.str("arn").unwrap().to_string();
         fn_config.insert("layers".into(), Value::from(vec![arn2.as_str()]));
         let plan = replan(functions.schema(), &fn_config, &function);
@@ -1015,7 +1126,13 @@ fn layer_version_lifecycle_and_function_layers() {
             .await
             .expect("update layers");
         assert_eq!(relayered.strings("layers"), vec![arn2.clone()]);
-        let on_aws = clients.lambda.get_function_configuration().function_name("layered").send().await.unwrap();
+        let on_aws = clients
+            .lambda
+            .get_function_configuration()
+            .function_name("layered")
+            .send()
+            .await
+            .unwrap();
         let on_aws: Vec<&str> = on_aws.layers().iter().filter_map(|l| l.arn()).collect();
         assert_eq!(on_aws, vec![arn2.as_str()]);
         // Drift: the layers taken off outside recon.
@@ -1027,9 +1144,17 @@ fn layer_version_lifecycle_and_function_layers() {
             .send()
             .await
             .unwrap();
-        let drifted = functions.read(std::slice::from_ref(&relayered)).await.unwrap().remove(0).unwrap();
+        let drifted = functions
+            .read(std::slice::from_ref(&relayered))
+            .await
+            .unwrap()
+            .remove(0)
+            .unwrap();
         assert_eq!(drifted.strings("layers"), Vec::<String>::new());
-        assert_eq!(changed(&replan(functions.schema(), &fn_config, &drifted)), vec!["layers"]);
+        assert_eq!(
+            changed(&replan(functions.schema(), &fn_config, &drifted)),
+            vec!["layers"]
+        );
 
         // Import by version ARN: what AWS knows (not where the content came from).
         let imported = layers
@@ -1046,12 +1171,22 @@ fn layer_version_lifecycle_and_function_layers() {
         // Delete removes the version; skip_destroy keeps it.
         layers.delete(&first).await.expect("delete");
         assert!(layers.read(std::slice::from_ref(&first)).await.unwrap()[0].is_none());
-        layers.delete(&first).await.expect("deleting a deleted version succeeds");
+        layers
+            .delete(&first)
+            .await
+            .expect("deleting a deleted version succeeds");
         let mut kept = second.clone();
         kept.insert("skip_destroy".into(), Value::Bool(true));
         layers.delete(&kept).await.expect("skip_destroy");
         assert!(layers.read(std::slice::from_ref(&second)).await.unwrap()[0].is_some());
-        assert!(clients.lambda.get_layer_version().layer_name("shared").version_number(2).send().await.is_ok());
+        assert!(clients
+            .lambda
+            .get_layer_version()
+            .layer_name("shared")
+            .version_number(2)
+            .send()
+            .await
+            .is_ok());
     });
 }
 
