@@ -50,6 +50,15 @@ policy "lambda_permission_source_limited" {
   condition      = !endswith(self.principal, ".amazonaws.com") || configured(self.source_arn) || configured(self.source_account)
 }
 
+# A URL with no authorization lets anyone on the internet invoke the function.
+policy "lambda_function_url_auth" {
+  resource_types = ["aws_lambda_function_url"]
+  severity       = "high"
+  checkov_id     = "CKV_AWS_258"
+  message        = "Lambda function URLs must require IAM authorization (authorization_type = \"AWS_IAM\"), not \"NONE\""
+  condition      = self.authorization_type != "NONE"
+}
+
 # Deprecated runtimes get no security patches. Kept by hand from AWS's table of
 # deprecated runtimes (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html),
 # as of 2026-12-01: add a runtime when its deprecation date has passed.

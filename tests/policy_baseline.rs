@@ -1965,6 +1965,44 @@ fn lambda() {
     ]);
 }
 
+const FUNCTION_URL: &str = "aws_lambda_function_url.u";
+
+#[test]
+fn lambda_function_url() {
+    run(&[
+        (
+            "lambda_function_url_auth",
+            FUNCTION_URL,
+            Pass,
+            r#"resource "aws_lambda_function_url" "u" {
+  function_name      = "f"
+  authorization_type = "AWS_IAM"
+}"#,
+        ),
+        (
+            "lambda_function_url_auth",
+            FUNCTION_URL,
+            Fail,
+            r#"resource "aws_lambda_function_url" "u" {
+  function_name      = "f"
+  authorization_type = "NONE"
+  cors {
+    allow_origins = ["*"]
+  }
+}"#,
+        ),
+        (
+            "lambda_function_url_auth",
+            FUNCTION_URL,
+            Unknown,
+            r#"resource "aws_lambda_function_url" "u" {
+  function_name      = "f"
+  authorization_type = local.later ? "AWS_IAM" : "NONE"
+}"#,
+        ),
+    ]);
+}
+
 const QUEUE: &str = "aws_sqs_queue.q";
 const QUEUE_POLICY: &str = "aws_sqs_queue_policy.p";
 
