@@ -1567,7 +1567,7 @@ fn vpc_endpoint_gateway_routes_policy_tags_lost_create_delete() {
         assert_eq!(created.str("vpc_endpoint_type"), Some("Gateway"));
         assert_eq!(created.str("state"), Some("available"));
         assert!(s(&created, "prefix_list_id").starts_with("pl-"), "{created:?}");
-        assert_eq!(created.strings("route_table_ids"), [rt1.clone()]);
+        assert_eq!(created.strings("route_table_ids"), std::slice::from_ref(&rt1));
         // AWS's default full-access policy, read back when none is configured.
         let policy: serde_json::Value = serde_json::from_str(&s(&created, "policy")).unwrap();
         assert_eq!(policy["Statement"][0]["Action"], "*");
@@ -1591,7 +1591,7 @@ fn vpc_endpoint_gateway_routes_policy_tags_lost_create_delete() {
         let plan = replan(schema, &changed_config, &created);
         assert!(replaced(&plan).is_empty(), "{plan:?}");
         let updated = endpoints.update(&created, &plan.after, &meta).await.unwrap();
-        assert_eq!(updated.strings("route_table_ids"), [rt2.clone()]);
+        assert_eq!(updated.strings("route_table_ids"), std::slice::from_ref(&rt2));
         assert_eq!(updated.str("policy"), Some(only_get));
         assert_eq!(updated.get("tags"), Some(&str_map(&[("Name", "s3")])));
         assert_no_changes(schema, &changed_config, &updated);
@@ -2674,5 +2674,88 @@ fn network_interface_create_read_update_attach_lost_create_delete() {
         assert_no_changes(schema, &at_create, &second);
         enis.delete(&second).await.unwrap();
         assert_eq!(enis.read(std::slice::from_ref(&second)).await.unwrap(), vec![None]);
+    });
+}
+
+#[test]
+fn network_interface_ipv6_addresses_in_place() {
+    let moto = Moto::start();
+    let rt = common::runtime();
+    rt.block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let ec2 = &clients.ec2;
+        let vpc = ec2
+            .create_vpc()
+            .cidr_block("10.0.0.0/16")
+            .amazon_provided_ipv6_cidr_block(true)
+            .send()
+            .await
+            .unwrap()
+            .vpc()
+            .unwrap()
+            .clone();
+        let vpc_id = vpc.vpc_id().unwrap();
+        let v6 = vpc.ipv6_cidr_block_association_set()[0]
+            .ipv6_cidr_block()
+            .unwrap();
+        // The VPC's /56 cut to its first /64.
+        let prefix = v6.split("::").next().unwrap();
+        let subnet_v6 = format!("{prefix}::/64");
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(vpc_id)
+            .cidr_block("10.0.1.0/24")
+            .ipv6_cidr_block(&subnet_v6)
+            .send()
+            .await
+            .unwrap()
+            .subnet()
+            .unwrap()
+            .subnet_id()
+            .unwrap()
+            .to_string();
+        let enis = NetworkInterface::new(&clients);
+        let schema = enis.schema();
+        let meta = meta("aws_network_interface.v6");
+
+        let config = object! {"subnet_id" => subnet.clone(), "ipv6_address_count" => 2};
+        let created = enis
+            .create(&plan_new(schema, &config), &meta)
+            .await
+            .unwrap();
+        assert_eq!(created.i64("ipv6_address_count"), Some(2));
+        let addresses = created.strings("ipv6_addresses");
+        assert_eq!(addresses.len(), 2);
+        assert!(
+            addresses.iter().all(|a| a.starts_with(prefix)),
+            "{addresses:?}"
+        );
+        assert_no_changes(schema, &config, &created);
+
+        // More by count, in place.
+        let three = object! {"subnet_id" => subnet.clone(), "ipv6_address_count" => 3};
+        let plan = replan(schema, &three, &created);
+        assert_eq!(changed(&plan), ["ipv6_address_count"]);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let grown = enis.update(&created, &plan.after, &meta).await.unwrap();
+        assert_eq!(grown.strings("ipv6_addresses").len(), 3);
+        assert_eq!(grown.str("id"), created.str("id"));
+
+        // To a list: one address kept, the others removed, one named added.
+        let keep = addresses[0].clone();
+        let named = format!("{prefix}::beef");
+        let listed = object! {
+            "subnet_id" => subnet.clone(),
+            "ipv6_addresses" => vec![keep.clone(), named.clone()],
+        };
+        let plan = replan(schema, &listed, &grown);
+        assert_eq!(replaced(&plan), Vec::<String>::new());
+        let moved = enis.update(&grown, &plan.after, &meta).await.unwrap();
+        let mut want = vec![keep, named];
+        want.sort();
+        assert_eq!(moved.strings("ipv6_addresses"), want);
+        assert_eq!(moved.i64("ipv6_address_count"), Some(2));
+        assert_no_changes(schema, &listed, &moved);
+        enis.delete(&moved).await.unwrap();
     });
 }

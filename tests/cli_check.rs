@@ -163,7 +163,7 @@ resource "aws_instance" "web" {
   ami                         = "ami-0123456789abcdef0"
   instance_type               = "t3.micro"
   associate_public_ip_address = true
-  cpu_core_count              = 2 #checkov:skip=CKV_AWS_79:the legacy agent needs IMDSv1
+  hibernation                 = true #checkov:skip=CKV_AWS_79:the legacy agent needs IMDSv1
 
   root_block_device {
     encrypted = true
@@ -209,7 +209,7 @@ fn a_terraform_repository_is_checked_with_notes_for_what_recon_does_not_model() 
     );
     assert!(out.contains("aws_db_instance.db (tf/main.tf:47:1): not checked: recon does not support the resource type \"aws_db_instance\""), "{out}");
     assert!(
-        out.contains("not modelled (policies read it as written): aws_instance.web: unsupported argument \"cpu_core_count\""),
+        out.contains("not modelled (policies read it as written): aws_instance.web: unsupported argument \"hibernation\""),
         "{out}"
     );
     assert!(

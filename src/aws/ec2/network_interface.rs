@@ -51,8 +51,8 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional_computed("private_ips_count", Type::Number),
         Attribute::optional_computed("security_groups", Type::Set(&Type::String)),
         Attribute::optional("source_dest_check", Type::Bool).default(Default::Bool(true)),
-        Attribute::optional_computed("ipv6_address_count", Type::Number).force_new(),
-        Attribute::optional_computed("ipv6_addresses", Type::Set(&Type::String)).force_new(),
+        Attribute::optional_computed("ipv6_address_count", Type::Number),
+        Attribute::optional_computed("ipv6_addresses", Type::Set(&Type::String)),
         Attribute::optional_computed("interface_type", Type::String).force_new(),
         Attribute::computed("mac_address", Type::String),
         Attribute::computed("owner_id", Type::String),
@@ -193,6 +193,7 @@ impl ResourceType for NetworkInterface {
             self.set_source_dest_check(id, on).await?;
         }
         self.update_private_ips(id, prior, planned).await?;
+        self.update_ipv6(id, prior, planned).await?;
         let old = prior.list("attachment").first().and_then(Value::as_object);
         let new = configured_attachment(planned);
         if new.is_some() && !same_attachment(old, new) {
@@ -262,46 +263,42 @@ impl NetworkInterface {
         Ok(())
     }
 
-    /// Secondary addresses in place: to the planned list when it changed, else
-    /// by the planned count (the newest secondaries go first).
+    /// Secondary private addresses in place (never the primary one).
     async fn update_private_ips(
         &self,
         id: &str,
         prior: &Object,
         planned: &Object,
     ) -> ProviderResult<()> {
-        let old = known_set(prior, "private_ips").unwrap_or_default();
         let primary = prior.str("private_ip");
-        if let Some(new) = known_set(planned, "private_ips").filter(|n| *n != old) {
-            let gone = old
-                .difference(&new)
-                .filter(|ip| Some(ip.as_str()) != primary);
-            self.unassign(id, gone.cloned().collect()).await?;
-            let added: Vec<String> = new.difference(&old).cloned().collect();
-            if !added.is_empty() {
-                self.assign(id, added, 0).await?;
-            }
-            return Ok(());
+        let change = AddressChange::of(prior, planned, "private_ips", "private_ips_count", primary);
+        self.unassign(id, change.remove).await?;
+        if !change.add.is_empty() || change.add_count > 0 {
+            self.assign(id, change.add, change.add_count).await?;
         }
-        let (Some(have), Some(want)) = (
-            known_i32(prior, "private_ips_count"),
-            known_i32(planned, "private_ips_count"),
-        ) else {
-            return Ok(());
-        };
-        if want > have {
-            self.assign(id, Vec::new(), want - have).await?;
-        } else if want < have {
-            let eni = describe::read_one::<AwsEni>(&self.client, id).await?;
-            let secondaries: Vec<String> = eni
-                .private_ip_addresses()
-                .iter()
-                .filter(|a| a.primary() != Some(true))
-                .filter_map(|a| a.private_ip_address().map(str::to_string))
-                .collect();
-            let surplus = secondaries.len().saturating_sub(want as usize);
-            self.unassign(id, secondaries.into_iter().rev().take(surplus).collect())
-                .await?;
+        Ok(())
+    }
+
+    async fn update_ipv6(&self, id: &str, prior: &Object, planned: &Object) -> ProviderResult<()> {
+        let change =
+            AddressChange::of(prior, planned, "ipv6_addresses", "ipv6_address_count", None);
+        if !change.remove.is_empty() {
+            self.client
+                .unassign_ipv6_addresses()
+                .network_interface_id(id)
+                .set_ipv6_addresses(Some(change.remove))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        if !change.add.is_empty() || change.add_count > 0 {
+            let mut req = self.client.assign_ipv6_addresses().network_interface_id(id);
+            if change.add.is_empty() {
+                req = req.ipv6_address_count(change.add_count);
+            } else {
+                req = req.set_ipv6_addresses(Some(change.add));
+            }
+            req.send().await.map_err(sdk_error)?;
         }
         Ok(())
     }
@@ -411,6 +408,44 @@ impl NetworkInterface {
             "tags" => state_tags(eni.tag_set()),
             "attachment" => Value::List(attachment),
         }
+    }
+}
+
+/// The addresses to unassign and assign to go from `prior` to `planned`: to the
+/// planned list when it changed, else by the planned count (AWS picks the new
+/// ones; the highest go first). `keep` (the primary address) is never removed.
+struct AddressChange {
+    remove: Vec<String>,
+    add: Vec<String>,
+    add_count: i32,
+}
+
+impl AddressChange {
+    fn of(prior: &Object, planned: &Object, list: &str, count: &str, keep: Option<&str>) -> Self {
+        let old = known_set(prior, list).unwrap_or_default();
+        let mut change = AddressChange {
+            remove: Vec::new(),
+            add: Vec::new(),
+            add_count: 0,
+        };
+        if let Some(new) = known_set(planned, list).filter(|n| *n != old) {
+            change.remove = old
+                .difference(&new)
+                .filter(|ip| Some(ip.as_str()) != keep)
+                .cloned()
+                .collect();
+            change.add = new.difference(&old).cloned().collect();
+            return change;
+        }
+        if let (Some(have), Some(want)) = (known_i32(prior, count), known_i32(planned, count)) {
+            if want > have {
+                change.add_count = want - have;
+            } else {
+                let removable = old.iter().rev().filter(|ip| Some(ip.as_str()) != keep);
+                change.remove = removable.take((have - want) as usize).cloned().collect();
+            }
+        }
+        change
     }
 }
 
