@@ -2759,3 +2759,76 @@ fn network_interface_ipv6_addresses_in_place() {
         enis.delete(&moved).await.unwrap();
     });
 }
+
+/// The answer of CreateNetworkInterface is lost once (moto makes the interface,
+/// the client sees a reset connection): the call is sent once, the interface is
+/// found by its token and adopted, the next plan is clean, and destroy leaves none.
+#[test]
+fn network_interface_lost_create_answer_is_adopted_not_made_twice() {
+    let moto = Moto::start();
+    let proxy = common::FaultProxy::start(&moto);
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let stack = common::write_stack(
+        cwd,
+        "eni",
+        r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "main" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.0.0/24"
+}
+
+resource "aws_network_interface" "eth1" {
+  subnet_id         = aws_subnet.main.id
+  private_ips_count = 1
+  tags = {
+    Name = "eth1"
+  }
+}
+"#,
+    );
+    proxy.set_rules(serde_json::json!([
+        {"operation": "CreateNetworkInterface", "fault": "drop_response", "times": 1},
+    ]));
+    let run = common::ok(proxy.run(
+        cwd,
+        &stack,
+        &["apply", "--auto-approve", "--policy-fail-on", "critical"],
+    ));
+    assert_eq!(proxy.rules()[0]["injected"], 1, "{}", run.all());
+    assert_eq!(
+        proxy.calls("CreateNetworkInterface").len(),
+        1,
+        "sent once\n{}",
+        run.all()
+    );
+    proxy.clear();
+    let plan = proxy.run(cwd, &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    let clients = Clients::from_config(&moto.sdk_config());
+    let named = |clients: &Clients| {
+        let ec2 = clients.ec2.clone();
+        async move {
+            let out = ec2
+                .describe_network_interfaces()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("tag:Name")
+                        .values("eth1")
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            out.network_interfaces().len()
+        }
+    };
+    let rt = common::runtime();
+    assert_eq!(rt.block_on(named(&clients)), 1);
+    common::ok(proxy.run(cwd, &stack, &["destroy", "--auto-approve"]));
+    assert_eq!(rt.block_on(named(&clients)), 0);
+}
