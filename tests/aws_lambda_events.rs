@@ -7,7 +7,7 @@ mod common;
 
 use common::{
     block, changed, found, local_state, meta, not_ours, ok, plan_new, replaced, replan, runtime,
-    string_map as map, write_stack, Moto,
+    string_map as map, write_stack, FaultProxy, Moto,
 };
 use recon::aws::events::rule::EventRule;
 use recon::aws::events::target::EventTarget;
@@ -1188,6 +1188,128 @@ fn layer_version_lifecycle_and_function_layers() {
             .await
             .is_ok());
     });
+}
+
+const LOST_STACK: &str = r#"
+data "archive_file" "f" {
+  type        = "zip"
+  source_dir  = "${path.module}/lambda"
+  output_path = "${path.module}/build/f.zip"
+}
+resource "aws_iam_role" "r" {
+  name = "lost-lambda"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+}
+resource "aws_lambda_layer_version" "l" {
+  layer_name = "lost-layer"
+  filename   = data.archive_file.f.output_path
+}
+resource "aws_lambda_function" "f" {
+  function_name = "lost-fn"
+  role          = aws_iam_role.r.arn
+  handler       = "f.handler"
+  runtime       = "python3.12"
+  filename      = data.archive_file.f.output_path
+  layers        = [aws_lambda_layer_version.l.arn]
+}
+resource "aws_lambda_alias" "a" {
+  name             = "live"
+  function_name    = aws_lambda_function.f.function_name
+  function_version = "$LATEST"
+  description      = "lost answer"
+}
+resource "aws_lambda_function_url" "u" {
+  function_name      = aws_lambda_function.f.function_name
+  authorization_type = "AWS_IAM"
+}
+"#;
+
+/// The answers to CreateAlias, CreateFunctionUrlConfig and PublishLayerVersion are
+/// lost once each (moto made the object): apply adopts each, makes nothing twice,
+/// and the next plan is clean.
+#[test]
+fn lost_alias_url_and_layer_creates_are_adopted() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto);
+    let work = tempfile::tempdir().unwrap();
+    let stack = write_stack(work.path(), "lost", LOST_STACK);
+    write(
+        &stack.join("lambda/f.py"),
+        "def handler(e, c):\n    return 1\n",
+    );
+    let creates = [
+        "^POST /[0-9-]+/functions/lost-fn/aliases/?$",
+        "^POST /[0-9-]+/functions/lost-fn/url/?$",
+        "^POST /[0-9-]+/layers/lost-layer/versions/?$",
+    ];
+    let rules: Vec<serde_json::Value> = creates
+        .iter()
+        .map(|re| serde_json::json!({"match": re, "fault": "drop_response", "times": 1}))
+        .collect();
+    proxy.set_rules(serde_json::Value::Array(rules));
+    let apply = ["apply", "--auto-approve", "--policy-fail-on", "critical"];
+    let run = ok(proxy.run(work.path(), &stack, &apply));
+    for rule in proxy.rules() {
+        assert_eq!(rule["injected"], 1, "{rule}\n{}", run.all());
+    }
+    for create in creates {
+        let re = regex::Regex::new(create).unwrap();
+        let sent = proxy
+            .log()
+            .iter()
+            .filter(|e| e["operation"].as_str().is_some_and(|op| re.is_match(op)))
+            .count();
+        assert_eq!(sent, 1, "{create} is sent once\n{}", run.all());
+    }
+    let state = local_state(work.path(), "lost");
+    assert!(
+        state.get("pending").is_none(),
+        "no pending create left: {state}"
+    );
+
+    let clients = Clients::from_config(&moto.sdk_config());
+    runtime().block_on(async {
+        let versions = clients
+            .lambda
+            .list_layer_versions()
+            .layer_name("lost-layer")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(versions.layer_versions().len(), 1, "layer versions");
+        let aliases = clients
+            .lambda
+            .list_aliases()
+            .function_name("lost-fn")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(aliases.aliases().len(), 1, "aliases");
+        let config = clients
+            .lambda
+            .get_function_configuration()
+            .function_name("lost-fn")
+            .send()
+            .await
+            .unwrap();
+        let layer_arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:layer:lost-layer:1");
+        assert_eq!(
+            config
+                .layers()
+                .iter()
+                .filter_map(|l| l.arn())
+                .collect::<Vec<_>>(),
+            vec![layer_arn.as_str()]
+        );
+    });
+
+    proxy.clear();
+    let plan = proxy.run(work.path(), &stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(plan.stdout.contains("No changes."), "{}", plan.all());
 }
 
 // ---------------------------------------------------------------------------
