@@ -1032,6 +1032,31 @@ async fn credits_on_aws(ec2: &aws_sdk_ec2::Client, id: &str) -> String {
         .to_string()
 }
 
+#[test]
+fn instance_launch_blocks_follow_terraform() {
+    let schema = &instance::SCHEMA;
+    let credits = schema.block("credit_specification").unwrap();
+    assert!(credits.computed_when_absent && !credits.force_new);
+    for name in [
+        "cpu_options",
+        "instance_market_options",
+        "primary_network_interface",
+        "network_interface",
+    ] {
+        let block = schema.block(name).unwrap();
+        assert!(block.force_new && block.computed_when_absent, "{name}");
+    }
+    let market = schema.block("instance_market_options").unwrap();
+    assert!(market.block("spot_options").unwrap().force_new);
+    assert_eq!(
+        schema.block("network_interface").unwrap().nesting,
+        Nesting::Set
+    );
+    for name in ["instance_lifecycle", "spot_instance_request_id"] {
+        assert!(!schema.attribute(name).unwrap().is_configurable(), "{name}");
+    }
+}
+
 /// credit_specification in place; cpu_options and instance_market_options at launch
 /// only (moto reports neither: the launched values are kept).
 #[test]
