@@ -1,7 +1,6 @@
 //! aws_lambda_alias: a name that points at one version of a function (and may
 //! send a share of invocations to a second one).
 
-use crate::aws::error::is_not_found;
 use crate::aws::lambda::function::invoke_arn;
 use crate::aws::shared::{claim, read_by_id};
 use crate::aws::{sdk_error, Clients};
@@ -140,19 +139,14 @@ impl ResourceType for LambdaAlias {
         let Ok((function, name)) = names(prior) else {
             return Ok(());
         };
-        match self
+        let answer = self
             .client
             .delete_alias()
             .function_name(function)
             .name(name)
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => Ok(()),
-            Err(err) if is_not_found(&err) => Ok(()),
-            Err(err) => Err(err),
-        }
+            .await;
+        super::deleted(answer.map_err(sdk_error))
     }
 
     /// `FUNCTION_NAME/ALIAS_NAME`, as Terraform.
@@ -169,19 +163,15 @@ impl ResourceType for LambdaAlias {
 impl LambdaAlias {
     /// GetAlias; None when the alias (or its function) does not exist.
     async fn find(&self, function: &str, name: &str) -> ProviderResult<Option<Object>> {
-        match self
+        let answer = self
             .client
             .get_alias()
             .function_name(function)
             .name(name)
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(out) => Ok(Some(to_state(&AliasView::from(out), function))),
-            Err(err) if is_not_found(&err) => Ok(None),
-            Err(err) => Err(err),
-        }
+            .await;
+        Ok(super::found(answer.map_err(sdk_error))?
+            .map(|out| to_state(&AliasView::from(out), function)))
     }
 }
 

@@ -1,6 +1,5 @@
 //! aws_lambda_function_url: the HTTPS endpoint of a function (or of one alias).
 
-use crate::aws::error::is_not_found;
 use crate::aws::shared::{adopt, claim, not_ours, read_by_id};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -151,19 +150,14 @@ impl ResourceType for LambdaFunctionUrl {
         let Ok(function) = function_name(prior) else {
             return Ok(());
         };
-        match self
+        let answer = self
             .client
             .delete_function_url_config()
             .function_name(function)
             .set_qualifier(qualifier(prior))
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => Ok(()),
-            Err(err) if is_not_found(&err) => Ok(()),
-            Err(err) => Err(err),
-        }
+            .await;
+        super::deleted(answer.map_err(sdk_error))
     }
 
     /// `FUNCTION_NAME` or `FUNCTION_NAME/QUALIFIER`, as Terraform.
@@ -181,18 +175,15 @@ impl LambdaFunctionUrl {
     /// `prior` supplies the function name, the qualifier and CORS's unset values.
     async fn find(&self, prior: &Object) -> ProviderResult<Option<Object>> {
         let function = function_name(prior)?;
-        let out = match self
+        let answer = self
             .client
             .get_function_url_config()
             .function_name(function)
             .set_qualifier(qualifier(prior))
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(out) => out,
-            Err(err) if is_not_found(&err) => return Ok(None),
-            Err(err) => return Err(err),
+            .await;
+        let Some(out) = super::found(answer.map_err(sdk_error))? else {
+            return Ok(None);
         };
         let url = out.function_url();
         // https://URL_ID.lambda-url.REGION.on.aws/

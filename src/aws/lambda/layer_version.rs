@@ -1,7 +1,6 @@
 //! aws_lambda_layer_version: one published version of a Lambda layer. A version
 //! cannot change: every argument makes a new one.
 
-use crate::aws::error::is_not_found;
 use crate::aws::lambda::function::read_zip;
 use crate::aws::shared::read_by_id;
 use crate::aws::{sdk_error, Clients};
@@ -111,20 +110,7 @@ impl ResourceType for LambdaLayerVersion {
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(to_state(
-            &Published {
-                arn: out.layer_version_arn(),
-                layer_arn: out.layer_arn(),
-                version: out.version(),
-                created: out.created_date(),
-                content: out.content(),
-                description: out.description(),
-                license: out.license_info(),
-                runtimes: out.compatible_runtimes(),
-                architectures: out.compatible_architectures(),
-            },
-            planned,
-        ))
+        Ok(to_state(&Published::from(&out), planned))
     }
 
     /// Versions cannot be tagged, and every publish makes a new one: the newest
@@ -223,19 +209,14 @@ impl ResourceType for LambdaLayerVersion {
         let Some((layer, version)) = prior.str("id").and_then(split_arn) else {
             return Ok(());
         };
-        match self
+        let answer = self
             .client
             .delete_layer_version()
             .layer_name(layer)
             .version_number(version)
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => Ok(()),
-            Err(err) if is_not_found(&err) => Ok(()),
-            Err(err) => Err(err),
-        }
+            .await;
+        super::deleted(answer.map_err(sdk_error))
     }
 
     /// The version ARN, as Terraform.
@@ -255,19 +236,15 @@ impl LambdaLayerVersion {
         version: i64,
         prior: &Object,
     ) -> ProviderResult<Option<Object>> {
-        match self
+        let answer = self
             .client
             .get_layer_version()
             .layer_name(layer)
             .version_number(version)
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(out) => Ok(Some(to_state(&Published::from(&out), prior))),
-            Err(err) if is_not_found(&err) => Ok(None),
-            Err(err) => Err(err),
-        }
+            .await;
+        Ok(super::found(answer.map_err(sdk_error))?
+            .map(|out| to_state(&Published::from(&out), prior)))
     }
 }
 
@@ -323,21 +300,30 @@ struct Published<'a> {
     architectures: &'a [Architecture],
 }
 
-impl<'a> From<&'a GetLayerVersionOutput> for Published<'a> {
-    fn from(out: &'a GetLayerVersionOutput) -> Self {
-        Published {
-            arn: out.layer_version_arn(),
-            layer_arn: out.layer_arn(),
-            version: out.version(),
-            created: out.created_date(),
-            content: out.content(),
-            description: out.description(),
-            license: out.license_info(),
-            runtimes: out.compatible_runtimes(),
-            architectures: out.compatible_architectures(),
+macro_rules! published {
+    ($($out:ty),*) => {$(
+        impl<'a> From<&'a $out> for Published<'a> {
+            fn from(out: &'a $out) -> Self {
+                Published {
+                    arn: out.layer_version_arn(),
+                    layer_arn: out.layer_arn(),
+                    version: out.version(),
+                    created: out.created_date(),
+                    content: out.content(),
+                    description: out.description(),
+                    license: out.license_info(),
+                    runtimes: out.compatible_runtimes(),
+                    architectures: out.compatible_architectures(),
+                }
+            }
         }
-    }
+    )*};
 }
+
+published!(
+    GetLayerVersionOutput,
+    aws_sdk_lambda::operation::publish_layer_version::PublishLayerVersionOutput
+);
 
 fn non_empty(s: Option<&str>) -> Value {
     match s {
