@@ -1,6 +1,6 @@
 //! The S3 types against moto: aws_s3_bucket, aws_s3_bucket_versioning,
 //! aws_s3_bucket_server_side_encryption_configuration, aws_s3_bucket_public_access_block
-//! aws_s3_bucket_policy and aws_s3_object; and a stack of buckets through the real binary.
+//! aws_s3_bucket_policy, aws_s3_bucket_lifecycle_configuration and aws_s3_object; and a stack of buckets through the real binary.
 
 mod common;
 
@@ -9,6 +9,7 @@ use common::{
 };
 use recon::aws::s3::bucket::{self, S3Bucket};
 use recon::aws::s3::bucket_acl::{self, S3BucketAcl};
+use recon::aws::s3::bucket_lifecycle_configuration::{self, S3BucketLifecycleConfiguration};
 use recon::aws::s3::bucket_policy::{self, S3BucketPolicy};
 use recon::aws::s3::bucket_public_access_block::{self, S3BucketPublicAccessBlock};
 use recon::aws::s3::bucket_server_side_encryption_configuration::{
@@ -1097,7 +1098,11 @@ fn object_upload_read_update_import_lost_create_delete() {
         let imported = objects.read(&[stub]).await.unwrap()[0].clone().unwrap();
         assert_eq!(imported.str("etag"), created.str("etag"));
         assert_eq!(imported.str("version_id"), Some(first_version.as_str()));
-        match objects.find_created(&plan_new(schema, &config), &meta).await.unwrap() {
+        match objects
+            .find_created(&plan_new(schema, &config), &meta)
+            .await
+            .unwrap()
+        {
             Created::Found(found) => assert_eq!(found, created),
             other => panic!("expected Found, got {other:?}"),
         }
@@ -1144,5 +1149,112 @@ fn object_upload_read_update_import_lost_create_delete() {
             vec![None]
         );
         objects.delete(&uploaded).await.unwrap();
+    });
+}
+
+fn blocks(items: Vec<Object>) -> Value {
+    Value::List(items.into_iter().map(Value::Object).collect())
+}
+
+/// aws_s3_bucket_lifecycle_configuration: rules with tag, and-filters, an empty
+/// `filter {}`, transitions, expirations by days and by date, noncurrent versions
+/// and aborted uploads; read back equal, changed in place, imported, drift (taken
+/// away outside), deleted.
+#[test]
+fn lifecycle_configuration_create_update_import_delete() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        make_bucket(&clients, "recon-lifecycle").await;
+        let lifecycle = S3BucketLifecycleConfiguration::new(&clients);
+        let schema = &bucket_lifecycle_configuration::SCHEMA;
+        let archive = object! {
+            "id" => "archive",
+            "status" => "Enabled",
+            "filter" => blocks(vec![object! {"tag" => blocks(vec![object! {"key" => "Name", "value" => "Staging"}])}]),
+            "transition" => blocks(vec![
+                object! {"days" => 30, "storage_class" => "STANDARD_IA"},
+                object! {"days" => 90, "storage_class" => "GLACIER"},
+            ]),
+        };
+        let logs = object! {
+            "id" => "logs",
+            "status" => "Enabled",
+            "filter" => blocks(vec![object! {"and" => blocks(vec![object! {
+                "prefix" => "logs/",
+                "tags" => tags(&[("rotate", "true"), ("team", "ops")]),
+            }])}]),
+            "expiration" => blocks(vec![object! {"days" => 365}]),
+            "noncurrent_version_expiration" => blocks(vec![object! {"noncurrent_days" => 30}]),
+            "abort_incomplete_multipart_upload" => blocks(vec![object! {"days_after_initiation" => 7}]),
+        };
+        let all = object! {
+            "id" => "all",
+            "status" => "Disabled",
+            "filter" => blocks(vec![Object::new()]),
+            "expiration" => blocks(vec![object! {"date" => "2030-01-01T00:00:00Z"}]),
+        };
+        let config = object! {
+            "bucket" => "recon-lifecycle",
+            "rule" => blocks(vec![archive.clone(), logs.clone(), all.clone()]),
+        };
+        let meta = meta("aws_s3_bucket_lifecycle_configuration.l");
+        let created = lifecycle.create(&plan_new(schema, &config), &meta).await.unwrap();
+        assert_eq!(created.str("id"), Some("recon-lifecycle"));
+        assert_eq!(created.list("rule").len(), 3);
+        let plan = replan(schema, &config, &created);
+        assert!(plan.changed.is_empty(), "{:?}", plan.changed);
+        let out = clients
+            .s3
+            .get_bucket_lifecycle_configuration()
+            .bucket("recon-lifecycle")
+            .send()
+            .await
+            .unwrap();
+        let rules = out.rules();
+        assert_eq!(rules.len(), 3);
+        assert_eq!(rules[0].transitions().len(), 2);
+        assert_eq!(
+            rules[1].filter().and_then(|f| f.and()).and_then(|a| a.prefix()),
+            Some("logs/")
+        );
+        assert_eq!(rules[2].status().as_str(), "Disabled");
+
+        // Imported by bucket, it reads back the same.
+        let imported = lifecycle.read(&[lifecycle.import_stub("recon-lifecycle")]).await.unwrap();
+        assert_eq!(imported[0].as_ref().map(|s| s.list("rule").len()), Some(3));
+
+        // A changed rule is put again in place.
+        let mut longer = logs.clone();
+        longer.insert("expiration".into(), blocks(vec![object! {"days" => 730}]));
+        let changed_config = object! {
+            "bucket" => "recon-lifecycle",
+            "rule" => blocks(vec![archive, longer]),
+        };
+        let plan = replan(schema, &changed_config, &created);
+        assert!(plan.replace_paths.is_empty());
+        let updated = lifecycle.update(&created, &plan.after, &meta).await.unwrap();
+        assert!(replan(schema, &changed_config, &updated).changed.is_empty());
+        let out = clients
+            .s3
+            .get_bucket_lifecycle_configuration()
+            .bucket("recon-lifecycle")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.rules().len(), 2);
+        assert_eq!(out.rules()[1].expiration().and_then(|e| e.days()), Some(730));
+
+        // A bad date is refused before anything is sent.
+        let mut bad = all.clone();
+        bad.insert("expiration".into(), blocks(vec![object! {"date" => "2030-01-01"}]));
+        let bad_config = object! {"bucket" => "recon-lifecycle", "rule" => blocks(vec![bad])};
+        let err = lifecycle.update(&updated, &plan_new(schema, &bad_config), &meta).await.unwrap_err();
+        assert!(err.message.contains("not an RFC 3339 date"), "{err}");
+
+        // Taken away outside: gone from the next read.
+        clients.s3.delete_bucket_lifecycle().bucket("recon-lifecycle").send().await.unwrap();
+        assert_eq!(lifecycle.read(std::slice::from_ref(&updated)).await.unwrap(), vec![None]);
+        lifecycle.delete(&updated).await.unwrap();
     });
 }

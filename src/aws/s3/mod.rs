@@ -7,6 +7,7 @@ use std::sync::Arc;
 // modules
 pub mod bucket;
 pub mod bucket_acl;
+pub mod bucket_lifecycle_configuration;
 pub mod bucket_policy;
 pub mod bucket_public_access_block;
 pub mod bucket_server_side_encryption_configuration;
@@ -27,6 +28,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(bucket_public_access_block::S3BucketPublicAccessBlock::new(clients)),
         Arc::new(bucket_policy::S3BucketPolicy::new(clients)),
         Arc::new(bucket_acl::S3BucketAcl::new(clients)),
+        Arc::new(bucket_lifecycle_configuration::S3BucketLifecycleConfiguration::new(clients)),
         Arc::new(object::S3Object::new(clients)),
         // registrations
     ]
