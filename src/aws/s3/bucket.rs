@@ -49,19 +49,7 @@ pub static SCHEMA: Schema = Schema {
                 Attribute::optional("mfa_delete", Type::Bool).default(Default::Bool(false)),
             ],
         ),
-        BlockType::new(SSE, Nesting::Single, &[]).with_blocks(&[BlockType::new(
-            "rule",
-            Nesting::Single,
-            &[Attribute::optional("bucket_key_enabled", Type::Bool)],
-        )
-        .with_blocks(&[BlockType::new(
-            "apply_server_side_encryption_by_default",
-            Nesting::Single,
-            &[
-                Attribute::required("sse_algorithm", Type::String),
-                Attribute::optional("kms_master_key_id", Type::String),
-            ],
-        )])]),
+        BlockType::new(SSE, Nesting::Single, &[]).with_blocks(&[sse::rule_block(Nesting::Single)]),
     ],
 };
 
@@ -459,7 +447,7 @@ impl S3Bucket {
         }
         if let Some(encryption) = planned.block(SSE) {
             if was(SSE).as_ref() != Some(encryption) {
-                let wanted = crate::object! {"rule" => encryption.list("rule").to_vec()};
+                let wanted = rules_of(encryption);
                 retry_new_bucket(|| self.encryption.put(name, &wanted)).await?;
             }
         }
@@ -494,11 +482,8 @@ impl S3Bucket {
         }
         let mut encryption = Vec::new();
         if let Some(managed) = prior.block(SSE) {
-            let prior_rules = crate::object! {"rule" => managed.list("rule").to_vec()};
-            if let Some(got) = self.encryption.get(name, &prior_rules).await? {
-                encryption.push(Value::Object(crate::object! {
-                    "rule" => got.list("rule").to_vec(),
-                }));
+            if let Some(got) = self.encryption.get(name, &rules_of(managed)).await? {
+                encryption.push(Value::Object(rules_of(&got)));
             }
         }
         Ok(crate::object! {
@@ -552,9 +537,15 @@ fn check_inline(planned: &Object) -> ProviderResult<()> {
         ));
     }
     if let Some(encryption) = planned.block(SSE) {
-        sse::expand(&crate::object! {"rule" => encryption.list("rule").to_vec()})?;
+        sse::expand(&rules_of(encryption))?;
     }
     Ok(())
+}
+
+/// The `rule` list alone: the inline encryption block as the standalone type
+/// takes and gives it, and back.
+fn rules_of(encryption: &Object) -> Object {
+    crate::object! {"rule" => encryption.list("rule").to_vec()}
 }
 
 const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";

@@ -18,21 +18,24 @@ use aws_sdk_s3::types::{
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_s3_bucket_server_side_encryption_configuration",
     attributes: &[ID, Attribute::required("bucket", Type::String).force_new()],
-    blocks: &[BlockType::new(
-        "rule",
-        Nesting::Set,
-        &[Attribute::optional("bucket_key_enabled", Type::Bool)],
-    )
-    .with_blocks(&[BlockType::new(
-        "apply_server_side_encryption_by_default",
-        Nesting::Single,
-        &[
-            Attribute::required("sse_algorithm", Type::String),
-            Attribute::optional("kms_master_key_id", Type::String),
-        ],
-    )])],
+    blocks: &[rule_block(Nesting::Set)],
 };
 
+/// The `rule` block, also aws_s3_bucket's inline one (there a single block, as
+/// provider v3 had it): `expand` and `get` serve both.
+pub(super) const fn rule_block(nesting: Nesting) -> BlockType {
+    BlockType::new("rule", nesting, RULE_ATTRIBUTES).with_blocks(RULE_BLOCKS)
+}
+
+const RULE_ATTRIBUTES: &[Attribute] = &[Attribute::optional("bucket_key_enabled", Type::Bool)];
+const RULE_BLOCKS: &[BlockType] = &[BlockType::new(
+    BY_DEFAULT,
+    Nesting::Single,
+    &[
+        Attribute::required("sse_algorithm", Type::String),
+        Attribute::optional("kms_master_key_id", Type::String),
+    ],
+)];
 const BY_DEFAULT: &str = "apply_server_side_encryption_by_default";
 const ALGORITHMS: &[&str] = &["AES256", "aws:kms", "aws:kms:dsse"];
 const NOT_FOUND: &str = "ServerSideEncryptionConfigurationNotFoundError";
