@@ -1,6 +1,7 @@
 //! The AWS provider: client setup, error mapping, tagging, and the registry of
 //! resource types. One file per resource type under the service's folder.
 
+pub mod attribute_map;
 pub mod call;
 pub mod configured;
 pub mod ec2;

@@ -5,7 +5,6 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
-mod attributes;
 pub mod topic;
 pub mod topic_policy;
 pub mod topic_subscription;

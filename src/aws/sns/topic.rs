@@ -1,6 +1,6 @@
 //! aws_sns_topic: an SNS topic (standard or FIFO), its settings, policy and tags.
 
-use super::attributes::{changed, for_create, Settings};
+use crate::aws::attribute_map::{changed, for_create, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix, Account,

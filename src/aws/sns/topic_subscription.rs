@@ -10,7 +10,7 @@
 //! endpoint. AWS refuses to unsubscribe a pending subscription; destroy then
 //! leaves it to expire (AWS deletes unconfirmed subscriptions after three days).
 
-use super::attributes::{changed, for_create, Settings};
+use crate::aws::attribute_map::{changed, for_create, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{adopt, read_by_id};
 use crate::aws::wait::{poll_until, wait_gone, Pace};

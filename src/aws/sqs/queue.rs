@@ -1,5 +1,6 @@
 //! aws_sqs_queue: an SQS queue (standard or FIFO), its settings, encryption and tags.
 
+use crate::aws::attribute_map::{changed, for_create_where, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
@@ -10,7 +11,7 @@ use crate::provider::{
     Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
     Schema, Type, ID, TAGS,
 };
-use crate::value::{json_equal, same};
+use crate::value::json_equal;
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -53,7 +54,7 @@ pub static SCHEMA: Schema = Schema {
 
 /// Schema attribute → SQS queue attribute, for everything CreateQueue and
 /// SetQueueAttributes take.
-const SETTINGS: &[(&str, &str)] = &[
+const SETTINGS: Settings = &[
     ("fifo_queue", "FifoQueue"),
     ("content_based_deduplication", "ContentBasedDeduplication"),
     ("deduplication_scope", "DeduplicationScope"),
@@ -444,66 +445,26 @@ fn same_setting(api: &str, have: &str, want: &str) -> bool {
     }
 }
 
-/// The attribute value SQS takes for a planned value; None when unknown or unset.
-fn encode(attr: &Attribute, value: &Value) -> Option<String> {
-    match (attr.ty, value) {
-        (Type::Bool, Value::Bool(b)) => Some(b.to_string()),
-        (Type::Number, Value::Number(_)) => value.as_i64().map(|n| n.to_string()),
-        (_, Value::String(s)) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 /// What CreateQueue gets, as Terraform sends it: true booleans (and
 /// sqs_managed_sse_enabled whenever configured), every number but an unset or zero
 /// reuse period, and non-empty strings.
 fn create_attributes(planned: &Object) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for (name, api) in SETTINGS {
-        let Some(attr) = SCHEMA.attribute(name) else {
-            continue;
-        };
-        let value = planned.get(*name).unwrap_or(&Value::Null);
-        let Some(encoded) = encode(attr, value) else {
-            continue;
-        };
-        let send = match attr.ty {
-            Type::Bool => *name == "sqs_managed_sse_enabled" || value.as_bool() == Some(true),
-            Type::Number => !attr.is_computed() || value.as_i64() != Some(0),
-            _ => !encoded.is_empty(),
-        };
-        if send {
-            out.insert(api.to_string(), encoded);
-        }
-    }
-    out
+    let send = |attr: &Attribute, value: &Value, encoded: &str| match attr.ty {
+        Type::Bool => attr.name == "sqs_managed_sse_enabled" || value.as_bool() == Some(true),
+        Type::Number => !attr.is_computed() || value.as_i64() != Some(0),
+        _ => !encoded.is_empty(),
+    };
+    for_create_where(&SCHEMA, SETTINGS, planned, send)
+        .into_iter()
+        .collect()
 }
 
 /// What SetQueueAttributes gets: each setting the plan changes, unset strings as
 /// "" (which removes a policy or a KMS key).
 fn changed_attributes(prior: &Object, planned: &Object) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for (name, api) in SETTINGS {
-        let Some(attr) = SCHEMA.attribute(name) else {
-            continue;
-        };
-        if attr.force_new {
-            continue;
-        }
-        let before = prior.get(*name).unwrap_or(&Value::Null);
-        let after = planned.get(*name).unwrap_or(&Value::Null);
-        if after.is_unknown() || same(&attr.ty, before, after) {
-            continue;
-        }
-        let encoded = match after {
-            Value::Null if matches!(attr.ty, Type::String | Type::Json) => Some(String::new()),
-            _ => encode(attr, after),
-        };
-        if let Some(encoded) = encoded {
-            out.insert(api.to_string(), encoded);
-        }
-    }
-    out
+    changed(&SCHEMA, SETTINGS, prior, planned)
+        .into_iter()
+        .collect()
 }
 
 /// Checks done before any call, as Terraform's validation and CustomizeDiff do.

@@ -1,14 +1,14 @@
-//! SNS takes the settings of a topic and of a subscription as attribute name →
-//! string pairs: a table maps schema attributes to those names, and the calls
-//! that create or change the object are worked out from it.
+//! SNS and SQS take the settings of a topic, a subscription or a queue as
+//! attribute name → string pairs: a table maps schema attributes to those names,
+//! and the calls that create or change the object are worked out from it.
 
 use crate::provider::{Attribute, Schema, Type};
 use crate::value::{same, Object, Value};
 
-/// Schema attribute → SNS attribute name, in the order the calls send them.
-pub(super) type Settings = &'static [(&'static str, &'static str)];
+/// Schema attribute → service attribute name, in the order the calls send them.
+pub type Settings = &'static [(&'static str, &'static str)];
 
-/// The string SNS takes for a planned value; None when unknown or unset.
+/// The string the service takes for a planned value; None when unknown or unset.
 fn encode(attr: &Attribute, value: &Value) -> Option<String> {
     match (attr.ty, value) {
         (Type::Bool, Value::Bool(b)) => Some(b.to_string()),
@@ -18,12 +18,24 @@ fn encode(attr: &Attribute, value: &Value) -> Option<String> {
     }
 }
 
-/// What a create sends: true booleans (false is SNS's default), numbers and
-/// non-empty strings.
-pub(super) fn for_create(
+/// What a create sends: true booleans (false is the services' default), numbers
+/// and non-empty strings.
+pub fn for_create(schema: &Schema, settings: Settings, planned: &Object) -> Vec<(String, String)> {
+    for_create_where(schema, settings, planned, |attr, _, encoded| {
+        match attr.ty {
+            Type::Bool => encoded == "true",
+            _ => !encoded.is_empty(),
+        }
+    })
+}
+
+/// What a create sends where the service wants other values left out: each set
+/// value that `send` (given the attribute, the planned value and its encoding) accepts.
+pub fn for_create_where(
     schema: &Schema,
     settings: Settings,
     planned: &Object,
+    send: impl Fn(&Attribute, &Value, &str) -> bool,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, api) in settings {
@@ -31,10 +43,7 @@ pub(super) fn for_create(
             continue;
         };
         let value = planned.get(*name).unwrap_or(&Value::Null);
-        let sent = encode(attr, value).filter(|v| match attr.ty {
-            Type::Bool => v == "true",
-            _ => !v.is_empty(),
-        });
+        let sent = encode(attr, value).filter(|v| send(attr, value, v));
         if let Some(v) = sent {
             out.push((api.to_string(), v));
         }
@@ -42,10 +51,10 @@ pub(super) fn for_create(
     out
 }
 
-/// What an update sends, one SetXAttributes call each: every setting the plan
-/// changes (not those that replace the object). An unset string goes as "",
-/// which removes it; an unset computed one is left as AWS has it.
-pub(super) fn changed(
+/// What an update sends: every setting the plan changes (not those that replace
+/// the object). An unset string goes as "", which removes it; an unset computed
+/// one is left as AWS has it.
+pub fn changed(
     schema: &Schema,
     settings: Settings,
     prior: &Object,
