@@ -265,17 +265,14 @@ impl ResourceType for LambdaFunction {
         let Some(name) = prior.str("id") else {
             return Ok(());
         };
-        match self
+        let answer = self
             .client
             .delete_function()
             .function_name(name)
             .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => {}
-            Err(err) if is_not_found(&err) => return Ok(()),
-            Err(err) => return Err(err),
+            .await;
+        if super::found(answer.map_err(sdk_error))?.is_none() {
+            return Ok(());
         }
         let what = format!("Lambda function {name}");
         let pace = Pace::every(Duration::from_secs(2), DELETE_TIMEOUT);
@@ -404,17 +401,9 @@ async fn find_function(
     client: &aws_sdk_lambda::Client,
     name: &str,
 ) -> ProviderResult<Option<GetFunctionOutput>> {
-    match client.get_function().function_name(name).send().await {
-        Ok(out) => Ok(out.configuration.is_some().then_some(out)),
-        Err(err) => {
-            let err = sdk_error(err);
-            if is_not_found(&err) {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+    let answer = client.get_function().function_name(name).send().await;
+    let found = super::found(answer.map_err(sdk_error))?;
+    Ok(found.filter(|out| out.configuration.is_some()))
 }
 
 /// Polls until the function is Active and no update is in progress; fails with

@@ -1,7 +1,6 @@
 //! aws_lambda_permission: one statement of a Lambda function's resource policy
 //! (who may invoke it, e.g. an EventBridge rule).
 
-use crate::aws::error::is_not_found;
 use crate::aws::shared::{name_is_known, not_ours, unique_suffix};
 use crate::aws::wait::{has_code, poll_until, retry_while, Pace};
 use crate::aws::{sdk_error, Clients};
@@ -186,19 +185,16 @@ impl ResourceType for LambdaPermission {
         };
         let lock = function_lock(function);
         let _guard = lock.lock().await;
-        let result = self
+        let answer = self
             .client
             .remove_permission()
             .function_name(function)
             .statement_id(sid)
             .set_qualifier(qualifier(prior))
             .send()
-            .await
-            .map_err(sdk_error);
-        match result {
-            Ok(_) => {}
-            Err(err) if is_not_found(&err) => return Ok(()),
-            Err(err) => return Err(err),
+            .await;
+        if super::found(answer.map_err(sdk_error))?.is_none() {
+            return Ok(());
         }
         let every_2s = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
         let left = poll_until(every_2s, || async {
@@ -271,23 +267,15 @@ async fn find_statements(
     function: &str,
     qualifier: Option<&str>,
 ) -> ProviderResult<Vec<Json>> {
-    let out = match client
+    let answer = client
         .get_policy()
         .function_name(function)
         .set_qualifier(qualifier.map(str::to_string))
         .send()
-        .await
-    {
-        Ok(out) => out,
-        // No policy at all and no function both answer ResourceNotFoundException.
-        Err(err) => {
-            let err = sdk_error(err);
-            return if is_not_found(&err) {
-                Ok(Vec::new())
-            } else {
-                Err(err)
-            };
-        }
+        .await;
+    // No policy at all and no function both answer ResourceNotFoundException.
+    let Some(out) = super::found(answer.map_err(sdk_error))? else {
+        return Ok(Vec::new());
     };
     let Some(text) = out.policy() else {
         return Ok(Vec::new());
