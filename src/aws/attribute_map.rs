@@ -1,9 +1,11 @@
 //! SNS and SQS take the settings of a topic, a subscription or a queue as
 //! attribute name → string pairs: a table maps schema attributes to those names,
-//! and the calls that create or change the object are worked out from it.
+//! and the calls that create or change the object are worked out from it; the
+//! map they answer is read back into state values with `Reported`.
 
 use crate::provider::{Attribute, Schema, Type};
-use crate::value::{same, Object, Value};
+use crate::value::{same, Object, ObjectExt, Value};
+use std::collections::BTreeMap;
 
 /// Schema attribute → service attribute name, in the order the calls send them.
 pub type Settings = &'static [(&'static str, &'static str)];
@@ -80,4 +82,49 @@ pub fn changed(
         }
     }
     out
+}
+
+/// An attribute map as GetXAttributes answers it, read into state values. An empty
+/// value counts as not reported.
+pub struct Reported<'a> {
+    attributes: &'a BTreeMap<String, String>,
+    prior: &'a Object,
+}
+
+impl<'a> Reported<'a> {
+    /// `prior` is the state (or plan) read against: see `document`.
+    pub fn new(attributes: &'a BTreeMap<String, String>, prior: &'a Object) -> Self {
+        Reported { attributes, prior }
+    }
+
+    fn get(&self, api: &str) -> Option<&'a String> {
+        self.attributes.get(api).filter(|v| !v.is_empty())
+    }
+
+    pub fn text(&self, api: &str) -> Value {
+        Value::from(self.get(api).cloned())
+    }
+
+    pub fn flag(&self, api: &str) -> bool {
+        self.get(api)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// A whole number; null when not reported.
+    pub fn number(&self, api: &str) -> Value {
+        self.get(api)
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(Value::from)
+            .unwrap_or(Value::Null)
+    }
+
+    /// A document, null when not reported; but an explicit "" in `prior`'s `name`
+    /// stays "" so that `name = ""` in configuration plans no change.
+    pub fn document(&self, api: &str, name: &str) -> Value {
+        match self.get(api) {
+            Some(v) => Value::from(v.as_str()),
+            None if self.prior.str(name) == Some("") => Value::from(""),
+            None => Value::Null,
+        }
+    }
 }

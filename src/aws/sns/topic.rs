@@ -1,6 +1,6 @@
 //! aws_sns_topic: an SNS topic (standard or FIFO), its settings, policy and tags.
 
-use crate::aws::attribute_map::{changed, for_create, Settings};
+use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix, Account,
@@ -441,18 +441,7 @@ fn to_state(
     topic_tags: BTreeMap<String, String>,
     prior: &Object,
 ) -> Object {
-    let reported = |api: &str| attributes.get(api).filter(|v| !v.is_empty());
-    let flag =
-        |api: &str| -> bool { reported(api).is_some_and(|v| v.eq_ignore_ascii_case("true")) };
-    let text = |api: &str| -> Value { Value::from(reported(api).cloned()) };
-    // An explicit "" stays "" so that `delivery_policy = ""` plans no change.
-    let document = |api: &str, name: &str| -> Value {
-        match reported(api) {
-            Some(v) => Value::from(v.as_str()),
-            None if prior.str(name) == Some("") => Value::from(""),
-            None => Value::Null,
-        }
-    };
+    let got = Reported::new(attributes, prior);
     // AWS reports these once they were set; before, what was asked for stands.
     let or_prior = |value: Value, name: &str| -> Value {
         match (value, prior.get(name)) {
@@ -460,10 +449,6 @@ fn to_state(
             (value, _) => value,
         }
     };
-    let signature = reported("SignatureVersion")
-        .and_then(|v| v.parse::<i64>().ok())
-        .map(Value::from)
-        .unwrap_or(Value::Null);
     let name_prefix = match prior.get("name_prefix") {
         Some(Value::String(p)) => Value::from(p.as_str()),
         _ => Value::Null,
@@ -471,17 +456,17 @@ fn to_state(
     crate::object! {
         "id" => arn,
         "arn" => arn,
-        "owner" => text("Owner"),
+        "owner" => got.text("Owner"),
         "name" => name_from_arn(arn),
         "name_prefix" => name_prefix,
-        "fifo_topic" => flag("FifoTopic"),
-        "content_based_deduplication" => flag("ContentBasedDeduplication"),
-        "display_name" => text("DisplayName"),
-        "policy" => text("Policy"),
-        "delivery_policy" => document("DeliveryPolicy", "delivery_policy"),
-        "kms_master_key_id" => text("KmsMasterKeyId"),
-        "signature_version" => or_prior(signature, "signature_version"),
-        "tracing_config" => or_prior(text("TracingConfig"), "tracing_config"),
+        "fifo_topic" => got.flag("FifoTopic"),
+        "content_based_deduplication" => got.flag("ContentBasedDeduplication"),
+        "display_name" => got.text("DisplayName"),
+        "policy" => got.text("Policy"),
+        "delivery_policy" => got.document("DeliveryPolicy", "delivery_policy"),
+        "kms_master_key_id" => got.text("KmsMasterKeyId"),
+        "signature_version" => or_prior(got.number("SignatureVersion"), "signature_version"),
+        "tracing_config" => or_prior(got.text("TracingConfig"), "tracing_config"),
         "tags" => tags::user_tags(topic_tags),
     }
 }

@@ -10,7 +10,7 @@
 //! endpoint. AWS refuses to unsubscribe a pending subscription; destroy then
 //! leaves it to expire (AWS deletes unconfirmed subscriptions after three days).
 
-use crate::aws::attribute_map::{changed, for_create, Settings};
+use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{adopt, read_by_id};
 use crate::aws::wait::{poll_until, wait_gone, Pace};
@@ -377,10 +377,7 @@ fn check_settings(planned: &Object) -> ProviderResult<()> {
 }
 
 fn to_state(arn: &str, attributes: &BTreeMap<String, String>, prior: &Object) -> Object {
-    let reported = |api: &str| attributes.get(api).filter(|v| !v.is_empty());
-    let flag =
-        |api: &str| -> bool { reported(api).is_some_and(|v| v.eq_ignore_ascii_case("true")) };
-    let text = |api: &str| -> Value { Value::from(reported(api).cloned()) };
+    let got = Reported::new(attributes, prior);
     let local = |name: &str, default: Value| -> Value {
         match prior.get(name) {
             Some(v) if v.is_wholly_known() && !v.is_null() => v.clone(),
@@ -390,20 +387,20 @@ fn to_state(arn: &str, attributes: &BTreeMap<String, String>, prior: &Object) ->
     crate::object! {
         "id" => arn,
         "arn" => arn,
-        "topic_arn" => text("TopicArn"),
-        "protocol" => text("Protocol"),
-        "endpoint" => text("Endpoint"),
-        "raw_message_delivery" => flag("RawMessageDelivery"),
-        "filter_policy" => text("FilterPolicy"),
-        "filter_policy_scope" => text("FilterPolicyScope"),
-        "delivery_policy" => text("DeliveryPolicy"),
-        "redrive_policy" => text("RedrivePolicy"),
-        "subscription_role_arn" => text("SubscriptionRoleArn"),
+        "topic_arn" => got.text("TopicArn"),
+        "protocol" => got.text("Protocol"),
+        "endpoint" => got.text("Endpoint"),
+        "raw_message_delivery" => got.flag("RawMessageDelivery"),
+        "filter_policy" => got.text("FilterPolicy"),
+        "filter_policy_scope" => got.text("FilterPolicyScope"),
+        "delivery_policy" => got.text("DeliveryPolicy"),
+        "redrive_policy" => got.text("RedrivePolicy"),
+        "subscription_role_arn" => got.text("SubscriptionRoleArn"),
         "confirmation_timeout_in_minutes" => local("confirmation_timeout_in_minutes", Value::from(1)),
         "endpoint_auto_confirms" => local("endpoint_auto_confirms", Value::Bool(false)),
-        "confirmation_was_authenticated" => flag("ConfirmationWasAuthenticated"),
-        "owner_id" => text("Owner"),
-        "pending_confirmation" => flag("PendingConfirmation"),
+        "confirmation_was_authenticated" => got.flag("ConfirmationWasAuthenticated"),
+        "owner_id" => got.text("Owner"),
+        "pending_confirmation" => got.flag("PendingConfirmation"),
     }
 }
 

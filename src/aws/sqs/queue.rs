@@ -1,6 +1,6 @@
 //! aws_sqs_queue: an SQS queue (standard or FIFO), its settings, encryption and tags.
 
-use crate::aws::attribute_map::{changed, for_create_where, Settings};
+use crate::aws::attribute_map::{changed, for_create_where, Reported, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
     adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
@@ -586,27 +586,9 @@ fn to_state(
     queue_tags: BTreeMap<String, String>,
     prior: &Object,
 ) -> Object {
-    let reported = |api: &str| attributes.get(api).filter(|v| !v.is_empty());
-    let number = |api: &str| -> Value {
-        reported(api)
-            .and_then(|v| v.parse::<i64>().ok())
-            .map(Value::from)
-            .unwrap_or(Value::Null)
-    };
-    let flag =
-        |api: &str| -> bool { reported(api).is_some_and(|v| v.eq_ignore_ascii_case("true")) };
-    let text = |api: &str| -> Value { Value::from(reported(api).cloned()) };
-    // A document AWS does not report reads as unset; an explicit "" stays "" so that
-    // `policy = ""` in configuration plans no change.
-    let document = |api: &str, name: &str| -> Value {
-        match reported(api) {
-            Some(v) => Value::from(v.as_str()),
-            None if prior.str(name) == Some("") => Value::from(""),
-            None => Value::Null,
-        }
-    };
+    let got = Reported::new(attributes, prior);
     // Reported for encrypted queues only: otherwise what was asked for, else AWS's 300.
-    let reuse = match number("KmsDataKeyReusePeriodSeconds") {
+    let reuse = match got.number("KmsDataKeyReusePeriodSeconds") {
         Value::Null => match prior.get("kms_data_key_reuse_period_seconds") {
             Some(v @ Value::Number(_)) => v.clone(),
             _ => Value::from(DEFAULT_KMS_REUSE_SECONDS),
@@ -619,25 +601,25 @@ fn to_state(
     };
     crate::object! {
         "id" => url,
-        "arn" => text("QueueArn"),
+        "arn" => got.text("QueueArn"),
         "url" => url,
         "name" => name_from_url(url),
         "name_prefix" => name_prefix,
-        "fifo_queue" => flag("FifoQueue"),
-        "content_based_deduplication" => flag("ContentBasedDeduplication"),
-        "deduplication_scope" => text("DeduplicationScope"),
-        "fifo_throughput_limit" => text("FifoThroughputLimit"),
-        "delay_seconds" => number("DelaySeconds"),
-        "max_message_size" => number("MaximumMessageSize"),
-        "message_retention_seconds" => number("MessageRetentionPeriod"),
-        "receive_wait_time_seconds" => number("ReceiveMessageWaitTimeSeconds"),
-        "visibility_timeout_seconds" => number("VisibilityTimeout"),
-        "policy" => document("Policy", "policy"),
-        "redrive_policy" => document("RedrivePolicy", "redrive_policy"),
-        "redrive_allow_policy" => document("RedriveAllowPolicy", "redrive_allow_policy"),
-        "kms_master_key_id" => text("KmsMasterKeyId"),
+        "fifo_queue" => got.flag("FifoQueue"),
+        "content_based_deduplication" => got.flag("ContentBasedDeduplication"),
+        "deduplication_scope" => got.text("DeduplicationScope"),
+        "fifo_throughput_limit" => got.text("FifoThroughputLimit"),
+        "delay_seconds" => got.number("DelaySeconds"),
+        "max_message_size" => got.number("MaximumMessageSize"),
+        "message_retention_seconds" => got.number("MessageRetentionPeriod"),
+        "receive_wait_time_seconds" => got.number("ReceiveMessageWaitTimeSeconds"),
+        "visibility_timeout_seconds" => got.number("VisibilityTimeout"),
+        "policy" => got.document("Policy", "policy"),
+        "redrive_policy" => got.document("RedrivePolicy", "redrive_policy"),
+        "redrive_allow_policy" => got.document("RedriveAllowPolicy", "redrive_allow_policy"),
+        "kms_master_key_id" => got.text("KmsMasterKeyId"),
         "kms_data_key_reuse_period_seconds" => reuse,
-        "sqs_managed_sse_enabled" => flag("SqsManagedSseEnabled"),
+        "sqs_managed_sse_enabled" => got.flag("SqsManagedSseEnabled"),
         "tags" => tags::user_tags(queue_tags),
     }
 }
