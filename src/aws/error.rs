@@ -54,6 +54,7 @@ const CONFLICT: &[&str] = &[
     "BucketAlreadyOwnedByYou",
     "InvalidGroup.Duplicate",
     "InvalidKeyPair.Duplicate",
+    "InvalidLaunchTemplateName.AlreadyExistsException",
     "InvalidPermission.Duplicate",
     "InvalidSubnet.Conflict",
     "IncorrectState",

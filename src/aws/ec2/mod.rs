@@ -32,6 +32,7 @@ mod vpc_security_group_rule;
 pub mod ebs_volume;
 pub mod instance;
 pub mod key_pair;
+pub mod launch_template;
 pub mod volume_attachment;
 
 // data sources: modules
@@ -64,6 +65,7 @@ pub fn resources(clients: &Clients) -> Vec<Arc<dyn ResourceType>> {
         Arc::new(instance::Instance::new(clients)),
         Arc::new(ebs_volume::EbsVolume::new(clients)),
         Arc::new(key_pair::KeyPair::new(clients)),
+        Arc::new(launch_template::LaunchTemplateType::new(clients)),
         Arc::new(volume_attachment::VolumeAttachment::new(clients)),
     ]
 }
