@@ -619,6 +619,9 @@ fn data_state(d: &ResponseLaunchTemplateData, local: &Object) -> Object {
     let tag_specs: Vec<Value> = d
         .tag_specifications()
         .iter()
+        // moto copies the template's own tags into its launch data; launch
+        // data never tags a launch template.
+        .filter(|t| t.resource_type() != Some(&Ec2Resource::LaunchTemplate))
         .map(|t| {
             let tags: Object = t
                 .tags()
