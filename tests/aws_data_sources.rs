@@ -1,5 +1,5 @@
 //! data aws_ami, aws_availability_zones, aws_caller_identity, aws_region, aws_partition
-//! aws_iam_policy_document and aws_iam_role against moto.
+//! aws_iam_policy_document, aws_iam_role and aws_kms_key against moto.
 
 mod common;
 
@@ -9,6 +9,7 @@ use recon::aws::ec2::availability_zones::AvailabilityZones;
 use recon::aws::ec2::subnet_data::{SubnetData, Subnets};
 use recon::aws::ec2::vpc_data::VpcData;
 use recon::aws::iam::role_data::IamRoleData;
+use recon::aws::kms::key_data::KmsKeyData;
 use recon::aws::sts::caller_identity::CallerIdentity;
 use recon::aws::sts::partition::Partition;
 use recon::aws::sts::region::Region;
@@ -549,5 +550,53 @@ fn iam_role_lookup_by_name() {
         }
         let err = roles.read(&object! {"name" => "nobody"}).await.unwrap_err();
         assert!(err.message.contains("no IAM role named \"nobody\""), "{err}");
+    });
+}
+
+#[test]
+fn kms_key_lookup_by_id_arn_and_alias() {
+    let moto = Moto::start();
+    common::runtime().block_on(async {
+        let clients = Clients::from_config(&moto.sdk_config());
+        let made = clients
+            .kms
+            .create_key()
+            .description("looked up")
+            .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
+            .send()
+            .await
+            .unwrap();
+        let made = made.key_metadata().unwrap();
+        let (id, arn) = (made.key_id().to_string(), made.arn().unwrap().to_string());
+        clients
+            .kms
+            .create_alias()
+            .alias_name("alias/my-key")
+            .target_key_id(&id)
+            .send()
+            .await
+            .unwrap();
+        let keys = KmsKeyData::new(&clients);
+        for key_id in [id.as_str(), arn.as_str(), "alias/my-key"] {
+            let found = keys.read(&object! {"key_id" => key_id}).await.unwrap();
+            assert_eq!(found.str("id"), Some(id.as_str()), "{key_id}");
+            assert_eq!(found.str("arn"), Some(arn.as_str()));
+            assert_eq!(found.str("key_id"), Some(key_id));
+            assert_eq!(found.str("description"), Some("looked up"));
+            assert_eq!(found.bool("enabled"), Some(true));
+            assert_eq!(found.str("key_usage"), Some("ENCRYPT_DECRYPT"), "{found:?}");
+            assert_eq!(found.str("key_state"), Some("Enabled"));
+            for attr in keys.schema().attributes {
+                assert!(found.contains_key(attr.name), "missing {}", attr.name);
+            }
+        }
+        let err = keys
+            .read(&object! {"key_id" => "alias/no-such-key"})
+            .await
+            .unwrap_err();
+        assert!(
+            err.message.contains("KMS key \"alias/no-such-key\""),
+            "{err}"
+        );
     });
 }

@@ -159,6 +159,7 @@ impl AwsProvider {
         resources.extend(logs::resources(clients));
         let mut data_sources: Vec<Arc<dyn DataSource>> = Vec::new();
         data_sources.extend(ec2::data_sources(clients));
+        data_sources.extend(kms::data_sources(clients));
         data_sources.extend(sts::data_sources(clients));
         data_sources.extend(iam::data_sources(clients));
         data_sources.extend(lambda::data_sources(clients));

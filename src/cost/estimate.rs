@@ -59,7 +59,17 @@ const FREE: &[&str] = &[
     "aws_s3_bucket_acl",
     "aws_s3_bucket_lifecycle_configuration",
     "aws_cloudwatch_event_target",
+    "aws_cloudwatch_log_subscription_filter",
     "aws_lambda_permission",
+    "aws_lambda_alias",
+    // Invocations through a URL are billed to the function.
+    "aws_lambda_function_url",
+    "aws_network_interface",
+    "aws_sqs_queue_policy",
+    "aws_sqs_queue_redrive_policy",
+    "aws_sqs_queue_redrive_allow_policy",
+    "aws_sns_topic_policy",
+    "aws_sns_topic_subscription",
 ];
 
 /// The price of `obj`, a `type_name`, running `hours` a month (instances and
@@ -507,6 +517,10 @@ mod tests {
         ));
         assert_eq!(
             price("aws_vpc", &later, &Usage::default(), &always(), us()),
+            Priced::Free
+        );
+        assert_eq!(
+            price("aws_lambda_alias", &later, &Usage::default(), &always(), us()),
             Priced::Free
         );
     }
