@@ -1,10 +1,11 @@
-# Baseline: instances and EBS volumes.
+# Baseline: instances, launch templates and EBS volumes.
 
+# Launch templates carry the same metadata_options block (Checkov judges both).
 policy "ec2_imdsv2_required" {
-  resource_types = ["aws_instance"]
+  resource_types = ["aws_instance", "aws_launch_template"]
   severity       = "high"
   checkov_id     = "CKV_AWS_79"
-  message        = "Instances must require IMDSv2 session tokens: metadata_options { http_tokens = \"required\" } (or disable the metadata endpoint)"
+  message        = "Instances and launch templates must require IMDSv2 session tokens: metadata_options { http_tokens = \"required\" } (or disable the metadata endpoint)"
   condition = (
     length(self.metadata_options) > 0
     && (self.metadata_options[0].http_tokens == "required" || self.metadata_options[0].http_endpoint == "disabled")

@@ -665,6 +665,7 @@ fn descriptions_and_public_addresses() {
 }
 
 const INSTANCE: &str = "aws_instance.i";
+const TEMPLATE: &str = "aws_launch_template.t";
 
 #[test]
 fn instances_and_volumes() {
@@ -735,6 +736,36 @@ fn instances_and_volumes() {
   instance_type = "t3.micro"
   metadata_options {
     http_tokens = local.later ? "required" : "optional"
+  }
+}"#,
+        ),
+        (
+            "ec2_imdsv2_required",
+            TEMPLATE,
+            Pass,
+            r#"resource "aws_launch_template" "t" {
+  name = "web"
+  metadata_options {
+    http_tokens = "required"
+  }
+}"#,
+        ),
+        (
+            "ec2_imdsv2_required",
+            TEMPLATE,
+            Fail,
+            r#"resource "aws_launch_template" "t" {
+  name = "web"
+}"#,
+        ),
+        (
+            "ec2_imdsv2_required",
+            TEMPLATE,
+            Fail,
+            r#"resource "aws_launch_template" "t" {
+  name = "web"
+  metadata_options {
+    http_tokens = "optional"
   }
 }"#,
         ),
