@@ -1370,6 +1370,14 @@ fn launch_template_config(sg: &str, instance_type: &str, tags: &[(&str, &str)]) 
             "resource_type" => "instance",
             "tags" => common::string_map(&[("Name", "web")]),
         }),
+        "network_interfaces" => one(object! {
+            "device_index" => 0,
+            "associate_public_ip_address" => true,
+            "delete_on_termination" => true,
+            "security_groups" => strings(&[sg]),
+        }),
+        "placement" => one(object! {"availability_zone" => "us-east-1a"}),
+        "credit_specification" => one(object! {"cpu_credits" => "unlimited"}),
     }
 }
 
@@ -1412,6 +1420,13 @@ fn launch_template_versions_tags_replace_import_lost_create_delete() {
             block(&created, "metadata_options").str("http_tokens"),
             Some("required")
         );
+        let nic = block(&created, "network_interfaces");
+        assert_eq!(nic.get("security_groups"), Some(&strings(&[&sg])));
+        assert_eq!(nic.bool("associate_public_ip_address"), Some(true));
+        assert_eq!(
+            block(&created, "credit_specification").str("cpu_credits"),
+            Some("unlimited")
+        );
         assert_clean(schema, &config, &created);
 
         // A lost create is found by name and token; another address's is not ours,
@@ -1447,14 +1462,34 @@ fn launch_template_versions_tags_replace_import_lost_create_delete() {
         assert_eq!(v2.i64("default_version"), Some(2));
         assert_clean(schema, &bigger, &v2);
 
+        // Without update_default_version the new version is only the latest;
+        // default_version then moves the default by itself.
+        let mut manual = launch_template_config(&sg, "t3.medium", &[("env", "test")]);
+        manual.remove("update_default_version");
+        let plan = common::replan(schema, &manual, &v2);
+        let v3 = templates.update(&v2, &plan.after, &meta).await.unwrap();
+        assert_eq!(v3.str("instance_type"), Some("t3.medium"));
+        assert_eq!(v3.i64("latest_version"), Some(3));
+        assert_eq!(v3.i64("default_version"), Some(2));
+        assert_clean(schema, &manual, &v3);
+        manual.insert("default_version".into(), Value::from(3));
+        let plan = common::replan(schema, &manual, &v3);
+        assert_eq!(common::changed(&plan), ["default_version"]);
+        let v3 = templates.update(&v3, &plan.after, &meta).await.unwrap();
+        assert_eq!(v3.i64("default_version"), Some(3));
+        assert_eq!(v3.i64("latest_version"), Some(3));
+        assert_clean(schema, &manual, &v3);
+
         // Tags change in place, without a new version. moto's
         // DescribeLaunchTemplates keeps reporting the tags of the create (see
         // tests/moto/NOTES.md): the tags are checked where moto keeps them.
-        let retagged = launch_template_config(&sg, "t3.small", &[("env", "prod")]);
-        let plan = common::replan(schema, &retagged, &v2);
+        let mut retagged = launch_template_config(&sg, "t3.medium", &[("env", "prod")]);
+        retagged.remove("update_default_version");
+        retagged.insert("default_version".into(), Value::from(3));
+        let plan = common::replan(schema, &retagged, &v3);
         assert_eq!(common::changed(&plan), ["tags"]);
-        let tagged = templates.update(&v2, &plan.after, &meta).await.unwrap();
-        assert_eq!(tagged.i64("latest_version"), Some(2));
+        let tagged = templates.update(&v3, &plan.after, &meta).await.unwrap();
+        assert_eq!(tagged.i64("latest_version"), Some(3));
         let on_aws = clients
             .ec2
             .describe_tags()
@@ -1490,6 +1525,22 @@ fn launch_template_versions_tags_replace_import_lost_create_delete() {
                 .await
                 .unwrap(),
             vec![Some(imported), None]
+        );
+
+        // A generated name keeps its prefix and is found again by the token.
+        let prefixed = object! {"name_prefix" => "ci-", "image_id" => AMI};
+        let ci_meta = recon::provider::Meta {
+            token: Some("tok-ci".into()),
+            ..common::meta("aws_launch_template.ci")
+        };
+        let plan = common::plan_new(schema, &prefixed);
+        let ci = templates.create(&plan, &ci_meta).await.unwrap();
+        assert!(ci.str("name").unwrap().starts_with("ci-"), "{ci:?}");
+        assert_eq!(ci.str("name_prefix"), Some("ci-"));
+        assert_clean(schema, &prefixed, &ci);
+        assert_eq!(
+            found(templates.find_created(&plan, &ci_meta).await.unwrap()),
+            ci
         );
 
         templates.delete(&tagged).await.unwrap();
