@@ -89,6 +89,23 @@ pub fn unique_suffix(meta: &Meta) -> String {
     hex
 }
 
+/// The name a create asks for: `name` as configured, else `prefix` (or
+/// `default_prefix`) with a suffix from [`unique_suffix`], as Terraform generates one.
+pub fn generated_name(
+    planned: &Object,
+    (name, prefix): (&str, &str),
+    default_prefix: &str,
+    meta: &Meta,
+) -> String {
+    match planned.str(name) {
+        Some(name) => name.to_string(),
+        None => {
+            let prefix = planned.str(prefix).unwrap_or(default_prefix);
+            format!("{prefix}{}", unique_suffix(meta))
+        }
+    }
+}
+
 /// Whether the name a create asks for can be worked out again after the fact:
 /// configured, or generated from the create's token. Without either it was
 /// random, and what the create made cannot be looked up by name.

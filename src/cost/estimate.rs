@@ -45,6 +45,7 @@ const FREE: &[&str] = &[
     "aws_eip_association",
     "aws_volume_attachment",
     "aws_key_pair",
+    "aws_launch_template",
     "aws_iam_role",
     "aws_iam_role_policy",
     "aws_iam_role_policy_attachment",
@@ -520,7 +521,13 @@ mod tests {
             Priced::Free
         );
         assert_eq!(
-            price("aws_lambda_alias", &later, &Usage::default(), &always(), us()),
+            price(
+                "aws_lambda_alias",
+                &later,
+                &Usage::default(),
+                &always(),
+                us()
+            ),
             Priced::Free
         );
     }

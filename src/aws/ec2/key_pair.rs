@@ -6,7 +6,7 @@ use super::shared::{
     Account,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, name_is_known, read_by_id, unique_suffix};
+use crate::aws::shared::{claim, generated_name, name_is_known, read_by_id};
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -67,7 +67,7 @@ impl ResourceType for KeyPair {
         if !name_is_known(planned.str("key_name"), meta) {
             return Ok(Created::Unknowable);
         }
-        let name = key_name(planned, meta);
+        let name = generated_name(planned, ("key_name", "key_name_prefix"), "terraform-", meta);
         Ok(match self.find(&name).await? {
             None => Created::Absent,
             Some(key) if tagged_for(key.tags(), meta) => {
@@ -78,7 +78,7 @@ impl ResourceType for KeyPair {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let name = key_name(planned, meta);
+        let name = generated_name(planned, ("key_name", "key_name_prefix"), "terraform-", meta);
         let material = planned.str("public_key").unwrap_or_default();
         let made = self
             .once
@@ -178,16 +178,6 @@ impl KeyPair {
             "public_key" => public_key_state(local.str("public_key"), key.public_key()),
             "tags" => state_tags(key.tags()),
         })
-    }
-}
-
-/// The name a create asks for: configured, else the prefix (or "terraform-")
-/// with a suffix derived from the token, as Terraform generates one.
-fn key_name(planned: &Object, meta: &Meta) -> String {
-    match (planned.str("key_name"), planned.str("key_name_prefix")) {
-        (Some(name), _) => name.to_string(),
-        (None, Some(prefix)) => format!("{prefix}{}", unique_suffix(meta)),
-        (None, None) => format!("terraform-{}", unique_suffix(meta)),
     }
 }
 

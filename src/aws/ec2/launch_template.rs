@@ -7,7 +7,7 @@ use super::shared::{
     Account,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, name_is_known, read_by_id, unique_suffix};
+use crate::aws::shared::{claim, generated_name, name_is_known, read_by_id};
 use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
@@ -199,7 +199,7 @@ impl ResourceType for LaunchTemplateType {
         if !name_is_known(planned.str("name"), meta) {
             return Ok(Created::Unknowable);
         }
-        let name = template_name(planned, meta);
+        let name = generated_name(planned, ("name", "name_prefix"), "terraform-", meta);
         Ok(match self.find_by_name(&name).await? {
             None => Created::Absent,
             Some(lt) if tagged_for(lt.tags(), meta) => {
@@ -216,7 +216,7 @@ impl ResourceType for LaunchTemplateType {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
-        let name = template_name(planned, meta);
+        let name = generated_name(planned, ("name", "name_prefix"), "terraform-", meta);
         let made = self
             .once
             .create_launch_template()
@@ -383,16 +383,6 @@ impl LaunchTemplateType {
             Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(e),
         }
-    }
-}
-
-/// The name a create asks for: configured, else the prefix (or "terraform-")
-/// with a suffix derived from the token, as Terraform generates one.
-fn template_name(planned: &Object, meta: &Meta) -> String {
-    match (planned.str("name"), planned.str("name_prefix")) {
-        (Some(name), _) => name.to_string(),
-        (None, Some(prefix)) => format!("{prefix}{}", unique_suffix(meta)),
-        (None, None) => format!("terraform-{}", unique_suffix(meta)),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
-use crate::aws::shared::{unique_suffix, UNIQUE_SUFFIX_LEN};
+use crate::aws::shared::{generated_name, UNIQUE_SUFFIX_LEN};
 use crate::aws::wait::Pace;
 use crate::provider::{Meta, ProviderError, ProviderResult};
 use crate::value::json_equal;
@@ -19,13 +19,9 @@ pub(super) const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
 const DEFAULT_PREFIX: &str = "recon-";
 
 /// The name to create: `name`, else `name_prefix` plus a unique suffix (the same
-/// for every attempt of one create: see [`unique_suffix`]).
+/// for every attempt of one create: see [`crate::aws::shared::unique_suffix`]).
 pub(super) fn resource_name(planned: &Object, meta: &Meta) -> String {
-    if let Some(name) = planned.str("name") {
-        return name.to_string();
-    }
-    let prefix = planned.str("name_prefix").unwrap_or(DEFAULT_PREFIX);
-    format!("{prefix}{}", unique_suffix(meta))
+    generated_name(planned, ("name", "name_prefix"), DEFAULT_PREFIX, meta)
 }
 
 /// Whether IAM tags say the entity was made for `meta`.
