@@ -304,6 +304,16 @@ pub enum Created {
     Unknowable,
 }
 
+impl Created {
+    /// Found when a read of the object gave its state, else Absent.
+    pub fn found_or_absent(state: Option<Object>) -> Created {
+        match state {
+            Some(state) => Created::Found(state),
+            None => Created::Absent,
+        }
+    }
+}
+
 /// An EBS volume that a delete or replace would destroy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VolumeLoss {

@@ -204,10 +204,7 @@ impl ResourceType for LaunchTemplateType {
             None => Created::Absent,
             Some(lt) if tagged_for(lt.tags(), meta) => {
                 let id = lt.launch_template_id().unwrap_or_default().to_string();
-                match self.read_id(&id, planned).await? {
-                    Some(state) => Created::Found(state),
-                    None => Created::Absent,
-                }
+                Created::found_or_absent(self.read_id(&id, planned).await?)
             }
             Some(lt) => Created::NotOurs {
                 id: lt.launch_template_id().unwrap_or(&name).to_string(),

@@ -112,10 +112,9 @@ impl ResourceType for IamPolicy {
             .await?;
         Ok(match self.find_policy(&arn).await? {
             None => Created::Absent,
-            Some(p) if made_for(p.tags(), meta) => match self.read_one(&arn, planned).await? {
-                Some(state) => Created::Found(state),
-                None => Created::Absent,
-            },
+            Some(p) if made_for(p.tags(), meta) => {
+                Created::found_or_absent(self.read_one(&arn, planned).await?)
+            }
             Some(_) => Created::NotOurs { id: arn },
         })
     }

@@ -75,10 +75,9 @@ impl ResourceType for IamRolePolicy {
             return Ok(Created::Unknowable);
         }
         let name = resource_name(planned, meta);
-        Ok(match self.read_one(role, &name, planned).await? {
-            Some(state) => Created::Found(state),
-            None => Created::Absent,
-        })
+        Ok(Created::found_or_absent(
+            self.read_one(role, &name, planned).await?,
+        ))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -189,10 +189,7 @@ impl ResourceType for LambdaFunction {
                 id: name.to_string(),
             });
         }
-        Ok(match to_state(&out, planned) {
-            Some(state) => Created::Found(state),
-            None => Created::Absent,
-        })
+        Ok(Created::found_or_absent(to_state(&out, planned)))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -137,10 +137,9 @@ impl ResourceType for CloudWatchLogGroup {
         if !made_by(&found, meta) {
             return Ok(Created::NotOurs { id: name });
         }
-        Ok(match self.read_one(&name, planned).await? {
-            Some(state) => Created::Found(state),
-            None => Created::Absent,
-        })
+        Ok(Created::found_or_absent(
+            self.read_one(&name, planned).await?,
+        ))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

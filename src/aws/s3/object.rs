@@ -129,10 +129,9 @@ impl ResourceType for S3Object {
         if !tags::made_for(pairs, meta) {
             return Ok(Created::Absent);
         }
-        Ok(match self.read_one(bucket, key, planned).await? {
-            Some(state) => Created::Found(state),
-            None => Created::Absent,
-        })
+        Ok(Created::found_or_absent(
+            self.read_one(bucket, key, planned).await?,
+        ))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

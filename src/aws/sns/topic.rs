@@ -163,10 +163,9 @@ impl ResourceType for SnsTopic {
         if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
             return Ok(Created::NotOurs { id: arn });
         }
-        Ok(match self.read_one(&arn, planned).await? {
-            Some(state) => Created::Found(state),
-            None => Created::Absent,
-        })
+        Ok(Created::found_or_absent(
+            self.read_one(&arn, planned).await?,
+        ))
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -196,10 +196,7 @@ impl ResourceType for SnsTopicSubscription {
                     && s.subscription_arn().is_some_and(|a| a != PENDING_ARN)
             });
             if let Some(arn) = matching.and_then(|s| s.subscription_arn()) {
-                return Ok(match self.read_one(arn, planned).await? {
-                    Some(state) => Created::Found(state),
-                    None => Created::Absent,
-                });
+                return Ok(Created::found_or_absent(self.read_one(arn, planned).await?));
             }
             match page.next_token() {
                 Some(token) if !token.is_empty() => next = Some(token.to_string()),
