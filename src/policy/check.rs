@@ -343,9 +343,8 @@ impl Readers {
     }
 }
 
-/// Arguments and blocks of a Terraform file that recon does not model (a role's
-/// `inline_policy`, a bucket's legacy inline `versioning`,
-/// `server_side_encryption_configuration` or `policy`) are never sent to AWS, but
+/// Arguments and blocks of a Terraform file that recon does not model (a bucket's
+/// legacy inline `policy`, `cors_rule` or `logging`) are never sent to AWS, but
 /// a static check must still see what they say: they join the view as written,
 /// blocks as lists of objects, a value that cannot be evaluated unknown, and a
 /// `policy` / `*_policy` string that holds a JSON object decoded (as modelled
