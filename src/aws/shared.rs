@@ -90,19 +90,22 @@ pub fn unique_suffix(meta: &Meta) -> String {
 }
 
 /// The name a create asks for: `name` as configured, else `prefix` (or
-/// `default_prefix`) with a suffix from [`unique_suffix`], as Terraform generates one.
+/// `default_prefix`) with a suffix from [`unique_suffix`], as Terraform generates one
+/// (an empty string counts as unset, as there).
 pub fn generated_name(
     planned: &Object,
     (name, prefix): (&str, &str),
     default_prefix: &str,
     meta: &Meta,
 ) -> String {
-    match planned.str(name) {
+    let set = |attr: &str| planned.str(attr).filter(|s| !s.is_empty());
+    match set(name) {
         Some(name) => name.to_string(),
-        None => {
-            let prefix = planned.str(prefix).unwrap_or(default_prefix);
-            format!("{prefix}{}", unique_suffix(meta))
-        }
+        None => format!(
+            "{}{}",
+            set(prefix).unwrap_or(default_prefix),
+            unique_suffix(meta)
+        ),
     }
 }
 

@@ -2,7 +2,7 @@
 //! class and tags.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, created, name_is_known, read_by_id, unique_suffix};
+use crate::aws::shared::{claim, created, generated_name, name_is_known, read_by_id};
 use crate::aws::wait::{has_code, retry_while, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
@@ -383,14 +383,7 @@ fn check_create_conflicts(planned: &Object) -> ProviderResult<()> {
 /// The name to create: `name`, or `name_prefix` (default "recon-") plus a unique
 /// suffix (the same for every attempt of one create). Checked against AWS's rules.
 fn group_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
-    let name = match (
-        planned.str("name").filter(|s| !s.is_empty()),
-        planned.str("name_prefix").filter(|s| !s.is_empty()),
-    ) {
-        (Some(name), _) => name.to_string(),
-        (None, Some(prefix)) => format!("{prefix}{}", unique_suffix(meta)),
-        (None, None) => format!("{DEFAULT_PREFIX}{}", unique_suffix(meta)),
-    };
+    let name = generated_name(planned, ("name", "name_prefix"), DEFAULT_PREFIX, meta);
     check_name(&name)?;
     Ok(name)
 }
