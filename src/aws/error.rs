@@ -3,7 +3,7 @@
 //! Setup failures (an endpoint that cannot be reached, missing or refused
 //! credentials) become one line that says what to do.
 
-use crate::provider::{ErrorKind, ProviderError, Reported};
+use crate::provider::{ErrorKind, ProviderError, ProviderResult, Reported};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -301,6 +301,23 @@ fn is_not_found_code(c: &str) -> bool {
 /// True for the codes services use for "no such resource".
 pub fn is_not_found(err: &ProviderError) -> bool {
     err.kind == ErrorKind::NotFound || err.code.as_deref().is_some_and(is_not_found_code)
+}
+
+/// A delete's answer, where "no such resource" means done: the object is gone
+/// already (deleted by hand, or by an earlier attempt whose answer was lost).
+pub fn gone_ok<T>(answer: ProviderResult<T>) -> ProviderResult<()> {
+    match answer {
+        Err(e) if is_not_found(&e) => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// A describe's answer, where "no such resource" means there is none.
+pub fn none_if_gone<T>(answer: ProviderResult<T>) -> ProviderResult<Option<T>> {
+    match answer {
+        Err(e) if is_not_found(&e) => Ok(None),
+        other => other.map(Some),
+    }
 }
 
 #[cfg(test)]
