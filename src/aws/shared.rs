@@ -152,6 +152,24 @@ pub async fn claim(
     }
 }
 
+/// The look a create takes before its call, for APIs whose create would hand
+/// back or overwrite an object of the same name: one an earlier attempt of this
+/// create made is adopted (Some, the create is done); anyone else's is refused
+/// with [`not_ours`] and `code`; None means go on and create.
+pub async fn look_before_create(
+    rt: &(impl ResourceType + ?Sized),
+    code: &str,
+    what: impl FnOnce() -> String,
+    planned: &Object,
+    meta: &Meta,
+) -> ProviderResult<Option<Object>> {
+    match rt.find_created(planned, meta).await? {
+        Created::Found(found) => adopt(rt, found, planned, meta).await.map(Some),
+        Created::NotOurs { id } => Err(not_ours(code, &what(), meta, &id)),
+        Created::Absent | Created::Unknowable => Ok(None),
+    }
+}
+
 /// Brings `found`, made by an earlier attempt of this create, to `planned`: the
 /// steps after the create call (waits, settings made by separate calls) may not
 /// have run. A failure keeps `found` as the partial state, so it is not lost.

@@ -1,7 +1,7 @@
 //! aws_cloudwatch_event_rule: an EventBridge rule, on a schedule or an event pattern.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{adopt, name_is_known, not_ours, read_concurrently, unique_suffix};
+use crate::aws::shared::{look_before_create, name_is_known, read_concurrently, unique_suffix};
 use crate::aws::wait::{poll_until, retry_while, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
@@ -75,13 +75,10 @@ impl ResourceType for EventRule {
         let bus = bus_name(planned);
         // PutRule would silently take over a rule of the same name: refuse unless it
         // is the one an earlier attempt of this very create made.
-        match self.find_created(planned, meta).await? {
-            Created::Found(found) => return adopt(self, found, planned, meta).await,
-            Created::NotOurs { id } => {
-                let what = format!("an EventBridge rule named {name} on bus {bus}");
-                return Err(not_ours("ResourceAlreadyExistsException", &what, meta, &id));
-            }
-            Created::Absent | Created::Unknowable => {}
+        let what = || format!("an EventBridge rule named {name} on bus {bus}");
+        let code = "ResourceAlreadyExistsException";
+        if let Some(adopted) = look_before_create(self, code, what, planned, meta).await? {
+            return Ok(adopted);
         }
         let rule_tags = event_tags(tags::with_recon_tags(planned, meta))?;
         put_rule(&self.once, &name, planned)

@@ -1,6 +1,6 @@
 //! aws_lambda_function_url: the HTTPS endpoint of a function (or of one alias).
 
-use crate::aws::shared::{adopt, claim, not_ours, read_by_id};
+use crate::aws::shared::{claim, look_before_create, read_by_id};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, BlockType, Created, Default, ErrorKind, Meta, Nesting, ProviderError,
@@ -63,12 +63,11 @@ impl ResourceType for LambdaFunctionUrl {
         let function = function_name(planned)?;
         let what = format!("the URL of Lambda function {}", import_id(planned));
         // Looked for first: AWS refuses a second URL, but moto replaces the first.
-        match self.find_created(planned, meta).await? {
-            Created::Found(found) => return adopt(self, found, planned, meta).await,
-            Created::NotOurs { id } => {
-                return Err(not_ours("ResourceConflictException", &what, meta, &id))
-            }
-            Created::Absent | Created::Unknowable => {}
+        let code = "ResourceConflictException";
+        if let Some(adopted) =
+            look_before_create(self, code, || what.clone(), planned, meta).await?
+        {
+            return Ok(adopted);
         }
         let created = self
             .once

@@ -5,7 +5,7 @@ use super::bucket_versioning::Versioning;
 use super::config::BucketSetting;
 use super::shared::{has_code, retry_new_bucket, NO_SUCH_BUCKET};
 use crate::aws::shared::{
-    adopt, claim, created, name_is_known, not_ours, unique_suffix, UNIQUE_SUFFIX_LEN,
+    claim, created, look_before_create, name_is_known, unique_suffix, UNIQUE_SUFFIX_LEN,
 };
 use crate::aws::sts::region::partition_of;
 use crate::aws::wait::{wait_until, Pace};
@@ -147,12 +147,11 @@ impl ResourceType for S3Bucket {
         let what = format!("bucket \"{name}\"");
         // In us-east-1 CreateBucket succeeds on a bucket we already own: look first,
         // so that only one an earlier attempt of this create made is adopted.
-        match self.find_created(planned, meta).await? {
-            Created::Found(found) => return adopt(self, found, planned, meta).await,
-            Created::NotOurs { id } => {
-                return Err(not_ours("BucketAlreadyOwnedByYou", &what, meta, &id))
-            }
-            Created::Absent | Created::Unknowable => {}
+        let code = "BucketAlreadyOwnedByYou";
+        if let Some(adopted) =
+            look_before_create(self, code, || what.clone(), planned, meta).await?
+        {
+            return Ok(adopted);
         }
         let mut request = self
             .once

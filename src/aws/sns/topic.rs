@@ -3,7 +3,7 @@
 use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
-    adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix, Account,
+    claim, created, look_before_create, name_is_known, read_by_id, unique_suffix, Account,
 };
 use crate::aws::sts::region::partition_of;
 use crate::aws::wait::{wait_gone, Pace};
@@ -102,12 +102,11 @@ impl ResourceType for SnsTopic {
         let what = format!("an SNS topic named {name}");
         // CreateTopic hands back an existing topic of the same name (and tags):
         // refuse to take one over unless an earlier attempt of this very create made it.
-        match self.find_created(planned, meta).await? {
-            Created::Found(found) => return adopt(self, found, planned, meta).await,
-            Created::NotOurs { id } => {
-                return Err(not_ours("TopicAlreadyExists", &what, meta, &id))
-            }
-            Created::Absent | Created::Unknowable => {}
+        let code = "TopicAlreadyExists";
+        if let Some(adopted) =
+            look_before_create(self, code, || what.clone(), planned, meta).await?
+        {
+            return Ok(adopted);
         }
         let topic_tags = tags::with_recon_tags(planned, meta)
             .into_iter()

@@ -3,7 +3,7 @@
 use crate::aws::attribute_map::{changed, for_create_where, Reported, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
-    adopt, claim, created, name_is_known, not_ours, read_by_id, unique_suffix,
+    claim, created, look_before_create, name_is_known, read_by_id, unique_suffix,
 };
 use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, Pace};
 use crate::aws::{sdk_error, tags, Clients};
@@ -137,12 +137,11 @@ impl ResourceType for SqsQueue {
         let what = format!("an SQS queue named {name}");
         // CreateQueue hands back an existing queue of the same name and settings:
         // refuse to take one over unless an earlier attempt of this very create made it.
-        match self.find_created(planned, meta).await? {
-            Created::Found(found) => return adopt(self, found, planned, meta).await,
-            Created::NotOurs { id } => {
-                return Err(not_ours("QueueAlreadyExists", &what, meta, &id))
-            }
-            Created::Absent | Created::Unknowable => {}
+        let code = "QueueAlreadyExists";
+        if let Some(adopted) =
+            look_before_create(self, code, || what.clone(), planned, meta).await?
+        {
+            return Ok(adopted);
         }
         let attributes = create_attributes(planned);
         let made = self
