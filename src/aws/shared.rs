@@ -7,6 +7,7 @@ use crate::provider::{Created, ErrorKind, Meta, ProviderError, ProviderResult, R
 use crate::value::{Object, ObjectExt};
 use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::future::Future;
 use tokio::sync::OnceCell;
@@ -69,6 +70,42 @@ pub fn created(
         .with_partial(partial)),
         Err(err) => Err(err.with_partial(partial)),
     }
+}
+
+/// The id a resource has in state, or an error naming its type (state written
+/// by hand, or by a crash before the id was known).
+pub fn state_id<'a>(prior: &'a Object, type_name: &str) -> ProviderResult<&'a str> {
+    prior
+        .str("id")
+        .ok_or_else(|| ProviderError::new(format!("{type_name} has no id in state")))
+}
+
+/// `find_created` for types whose create names the object: `found` looks up the
+/// object under the name the create asks for (its id and tags); it is this
+/// create's when `ours` says its tags were made for `meta`, and anyone else's
+/// otherwise. Without a configured name or a token the name was random and
+/// cannot be looked up.
+pub async fn find_named<F, R>(
+    configured: Option<&str>,
+    meta: &Meta,
+    found: F,
+    ours: fn(&BTreeMap<String, String>, &Meta) -> bool,
+    read: impl FnOnce(String) -> R,
+) -> ProviderResult<Created>
+where
+    F: Future<Output = ProviderResult<Option<(String, BTreeMap<String, String>)>>>,
+    R: Future<Output = ProviderResult<Option<Object>>>,
+{
+    if !name_is_known(configured.filter(|s| !s.is_empty()), meta) {
+        return Ok(Created::Unknowable);
+    }
+    let Some((id, tags)) = found.await? else {
+        return Ok(Created::Absent);
+    };
+    if !ours(&tags, meta) {
+        return Ok(Created::NotOurs { id });
+    }
+    Ok(Created::found_or_absent(read(id).await?))
 }
 
 /// Length of the suffix of names generated from a prefix (as Terraform's).

@@ -42,6 +42,11 @@ pub fn made_for<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, meta: &M
         }
 }
 
+/// [`made_for`] on tags read as a map.
+pub fn map_made_for(tags: &BTreeMap<String, String>, meta: &Meta) -> bool {
+    made_for(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta)
+}
+
 /// A `tags` value for state: what AWS reports, minus recon's own tags. An empty
 /// set of tags is Null, the same as an unset `tags` attribute.
 pub fn user_tags<I, K, V>(tags: I) -> Value

@@ -1,11 +1,11 @@
 //! aws_iam_instance_profile: the container that passes an IAM role to EC2 instances.
 
 use super::shared::{
-    date, iam_tags, id_of, made_for, name_prefix_for, none_if_missing, remove_role_from_profile,
+    date, iam_tags, made_for, name_prefix_for, none_if_missing, remove_role_from_profile,
     resource_name, state_tags, PROPAGATION, RETRY,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::shared::{claim, name_is_known, read_by_id, state_id};
 use crate::aws::wait::{retry_while, wait_until};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
@@ -122,7 +122,7 @@ impl ResourceType for IamInstanceProfile {
         planned: &Object,
         _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let name = id_of(prior, "aws_iam_instance_profile")?;
+        let name = state_id(prior, SCHEMA.type_name)?;
         let wanted = planned.str("role");
         if prior.str("role") != wanted {
             // Take out whatever AWS holds (a profile holds one role), then add.

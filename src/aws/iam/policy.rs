@@ -1,10 +1,10 @@
 //! aws_iam_policy: a customer managed IAM policy; its document lives in versions.
 
 use super::shared::{
-    iam_tags, id_of, made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
+    iam_tags, made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
     resource_name, state_tags, PROPAGATION,
 };
-use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::shared::{claim, name_is_known, read_by_id, state_id};
 use crate::aws::wait::{poll_until, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
@@ -129,7 +129,7 @@ impl ResourceType for IamPolicy {
         planned: &Object,
         _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let arn = id_of(prior, "aws_iam_policy")?;
+        let arn = state_id(prior, SCHEMA.type_name)?;
         let new = planned.str("policy").unwrap_or_default();
         if !prior.str("policy").is_some_and(|old| json_equal(old, new)) {
             let document = policy_to_send("policy", new)?;

@@ -2,12 +2,11 @@
 
 use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
-    attached_policy_arns, date, iam_tags, id_of, inline_policy_names, is_invalid_principal,
-    made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
-    profiles_of_role, remove_role_from_profile, resource_name, state_tags, PROPAGATION,
-    PROPAGATION_TIMEOUT, RETRY,
+    attached_policy_arns, date, iam_tags, inline_policy_names, is_invalid_principal, made_for,
+    name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, profiles_of_role,
+    remove_role_from_profile, resource_name, state_tags, PROPAGATION, PROPAGATION_TIMEOUT, RETRY,
 };
-use crate::aws::shared::{claim, name_is_known, read_by_id};
+use crate::aws::shared::{claim, name_is_known, read_by_id, state_id};
 use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::object;
@@ -176,7 +175,7 @@ impl ResourceType for IamRole {
         planned: &Object,
         _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let name = id_of(prior, "aws_iam_role")?;
+        let name = state_id(prior, SCHEMA.type_name)?;
         let trust = planned.str("assume_role_policy").unwrap_or_default();
         if !prior
             .str("assume_role_policy")

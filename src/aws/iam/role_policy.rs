@@ -2,10 +2,9 @@
 
 use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
-    id_of, name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name,
-    PROPAGATION,
+    name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, PROPAGATION,
 };
-use crate::aws::shared::{name_is_known, read_by_id};
+use crate::aws::shared::{name_is_known, read_by_id, state_id};
 use crate::aws::wait::wait_until;
 use crate::aws::{sdk_error, Clients};
 use crate::object;
@@ -104,7 +103,7 @@ impl ResourceType for IamRolePolicy {
         planned: &Object,
         _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let id = id_of(prior, "aws_iam_role_policy")?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
         let new = planned.str("policy").unwrap_or_default();
         if !prior.str("policy").is_some_and(|old| json_equal(old, new)) {

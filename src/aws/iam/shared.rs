@@ -314,13 +314,6 @@ pub(super) fn opt(s: Option<&str>) -> Value {
     }
 }
 
-/// The id from state, or an error naming the type.
-pub(super) fn id_of<'a>(prior: &'a Object, type_name: &str) -> ProviderResult<&'a str> {
-    prior
-        .str("id")
-        .ok_or_else(|| ProviderError::new(format!("{type_name} has no id in state")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! aws_kms_alias: a friendly name (`alias/...`) that points at a KMS key.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, name_is_known, unique_suffix};
+use crate::aws::shared::{claim, name_is_known, state_id, unique_suffix};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -126,9 +126,7 @@ impl ResourceType for KmsAlias {
         planned: &Object,
         _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let name = prior
-            .str("id")
-            .ok_or_else(|| ProviderError::new("aws_kms_alias has no id in state"))?;
+        let name = state_id(prior, SCHEMA.type_name)?;
         let target = planned
             .str("target_key_id")
             .ok_or_else(|| ProviderError::new("target_key_id is required"))?;

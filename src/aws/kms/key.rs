@@ -1,7 +1,7 @@
 //! aws_kms_key: a customer managed KMS key, its key policy, rotation and tags.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{created, read_by_id, READ_CONCURRENCY};
+use crate::aws::shared::{created, read_by_id, state_id, READ_CONCURRENCY};
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
@@ -191,9 +191,7 @@ impl ResourceType for KmsKey {
         planned: &Object,
         _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let id = prior
-            .str("id")
-            .ok_or_else(|| ProviderError::new("aws_kms_key has no id in state"))?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         if let Some(days) = planned.i64("deletion_window_in_days") {
             check_deletion_window(days)?;
         }

@@ -1,7 +1,7 @@
 //! aws_lambda_function: a Lambda function deployed from a local zip file.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, read_by_id};
+use crate::aws::shared::{claim, read_by_id, state_id};
 use crate::aws::wait::{has_code, retry_while, wait_gone, wait_until, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
@@ -202,10 +202,7 @@ impl ResourceType for LambdaFunction {
         planned: &Object,
         _meta: &Meta,
     ) -> ProviderResult<Object> {
-        let name = prior
-            .str("id")
-            .ok_or_else(|| ProviderError::new("aws_lambda_function has no id in state"))?
-            .to_string();
+        let name = state_id(prior, SCHEMA.type_name)?.to_string();
 
         // Configuration first, then code, as AWS accepts one update at a time.
         if let Some(request) = self.config_update(&name, prior, planned) {

@@ -2,7 +2,7 @@
 //! class and tags.
 
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, created, generated_name, name_is_known, read_by_id};
+use crate::aws::shared::{claim, created, find_named, generated_name, read_by_id, state_id};
 use crate::aws::wait::{has_code, retry_while, Pace};
 use crate::aws::{sdk_error, tags, Clients};
 use crate::provider::{
@@ -124,22 +124,18 @@ impl ResourceType for CloudWatchLogGroup {
     /// this create's token (a generated name is derived from the token, so it is
     /// found too). Any other group of that name is someone else's: import it.
     async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
-        if !name_is_known(planned.str("name").filter(|s| !s.is_empty()), meta) {
-            return Ok(Created::Unknowable);
-        }
-        let name = group_name(planned, meta)?;
-        let Some(group) = self.describe(&name).await? else {
-            return Ok(Created::Absent);
+        let found = async {
+            let name = group_name(planned, meta)?;
+            let Some(group) = self.describe(&name).await? else {
+                return Ok(None);
+            };
+            Ok(self
+                .group_tags(&group_arn(&group))
+                .await?
+                .map(|t| (name, t)))
         };
-        let Some(found) = self.group_tags(&group_arn(&group)).await? else {
-            return Ok(Created::Absent);
-        };
-        if !made_by(&found, meta) {
-            return Ok(Created::NotOurs { id: name });
-        }
-        Ok(Created::found_or_absent(
-            self.read_one(&name, planned).await?,
-        ))
+        let read = |name: String| async move { self.read_one(&name, planned).await };
+        find_named(planned.str("name"), meta, found, made_by, read).await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -153,9 +149,7 @@ impl ResourceType for CloudWatchLogGroup {
         _meta: &Meta,
     ) -> ProviderResult<Object> {
         check_settings(planned)?;
-        let name = prior.str("id").ok_or_else(|| {
-            ProviderError::new("aws_cloudwatch_log_group has no id (group name) in state")
-        })?;
+        let name = state_id(prior, SCHEMA.type_name)?;
         let class = planned
             .str("log_group_class")
             .or_else(|| prior.str("log_group_class"));

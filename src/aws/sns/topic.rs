@@ -3,7 +3,7 @@
 use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
-    claim, created, look_before_create, name_is_known, read_by_id, unique_suffix, Account,
+    claim, created, find_named, look_before_create, read_by_id, state_id, unique_suffix, Account,
 };
 use crate::aws::sts::region::partition_of;
 use crate::aws::wait::{wait_gone, Pace};
@@ -152,19 +152,12 @@ impl ResourceType for SnsTopic {
     /// The topic of the name the create asks for, when its tags say it was made
     /// for `meta` (a generated name is derived from the token, so it is found too).
     async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
-        if !name_is_known(planned.str("name").filter(|s| !s.is_empty()), meta) {
-            return Ok(Created::Unknowable);
-        }
-        let arn = self.arn_of(&topic_name(planned, meta)?).await?;
-        let Some(found) = topic_tags(&self.client, &arn).await? else {
-            return Ok(Created::Absent);
+        let found = async {
+            let arn = self.arn_of(&topic_name(planned, meta)?).await?;
+            Ok(topic_tags(&self.client, &arn).await?.map(|t| (arn, t)))
         };
-        if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
-            return Ok(Created::NotOurs { id: arn });
-        }
-        Ok(Created::found_or_absent(
-            self.read_one(&arn, planned).await?,
-        ))
+        let read = |arn: String| async move { self.read_one(&arn, planned).await };
+        find_named(planned.str("name"), meta, found, tags::map_made_for, read).await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -178,9 +171,7 @@ impl ResourceType for SnsTopic {
         _meta: &Meta,
     ) -> ProviderResult<Object> {
         check_settings(planned)?;
-        let arn = prior
-            .str("id")
-            .ok_or_else(|| ProviderError::new("aws_sns_topic has no id (topic ARN) in state"))?;
+        let arn = state_id(prior, SCHEMA.type_name)?;
         // SetTopicAttributes takes one attribute a call.
         for (name, value) in changed(&SCHEMA, SETTINGS, prior, planned) {
             set_attribute(&self.client, arn, &name, &value).await?;

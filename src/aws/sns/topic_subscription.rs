@@ -12,7 +12,7 @@
 
 use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
 use crate::aws::error::is_not_found;
-use crate::aws::shared::{adopt, read_by_id};
+use crate::aws::shared::{adopt, read_by_id, state_id};
 use crate::aws::wait::{poll_until, wait_gone, Pace};
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
@@ -216,9 +216,7 @@ impl ResourceType for SnsTopicSubscription {
         _meta: &Meta,
     ) -> ProviderResult<Object> {
         check_settings(planned)?;
-        let arn = prior.str("id").ok_or_else(|| {
-            ProviderError::new("aws_sns_topic_subscription has no id (subscription ARN) in state")
-        })?;
+        let arn = state_id(prior, SCHEMA.type_name)?;
         // SetSubscriptionAttributes takes one attribute a call, the scope first.
         for (name, value) in changed(&SCHEMA, SETTINGS, prior, planned) {
             self.client

@@ -3,7 +3,7 @@
 use crate::aws::attribute_map::{changed, for_create_where, Reported, Settings};
 use crate::aws::error::is_not_found;
 use crate::aws::shared::{
-    claim, created, look_before_create, name_is_known, read_by_id, unique_suffix,
+    claim, created, find_named, look_before_create, read_by_id, state_id, unique_suffix,
 };
 use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, Pace};
 use crate::aws::{sdk_error, tags, Clients};
@@ -171,22 +171,14 @@ impl ResourceType for SqsQueue {
     /// The queue of the name the create asks for, when its tags say it was made
     /// for `meta` (a generated name is derived from the token, so it is found too).
     async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
-        if !name_is_known(planned.str("name").filter(|s| !s.is_empty()), meta) {
-            return Ok(Created::Unknowable);
-        }
-        let name = queue_name(planned, meta)?;
-        let Some(url) = self.url_of(&name).await? else {
-            return Ok(Created::Absent);
+        let found = async {
+            let Some(url) = self.url_of(&queue_name(planned, meta)?).await? else {
+                return Ok(None);
+            };
+            Ok(self.queue_tags(&url).await?.map(|t| (url, t)))
         };
-        let Some(found) = self.queue_tags(&url).await? else {
-            return Ok(Created::Absent);
-        };
-        if !tags::made_for(found.iter().map(|(k, v)| (k.as_str(), v.as_str())), meta) {
-            return Ok(Created::NotOurs { id: url });
-        }
-        Ok(Created::found_or_absent(
-            self.read_one(&url, planned).await?,
-        ))
+        let read = |url: String| async move { self.read_one(&url, planned).await };
+        find_named(planned.str("name"), meta, found, tags::map_made_for, read).await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
@@ -200,9 +192,7 @@ impl ResourceType for SqsQueue {
         _meta: &Meta,
     ) -> ProviderResult<Object> {
         check_settings(planned)?;
-        let url = prior
-            .str("id")
-            .ok_or_else(|| ProviderError::new("aws_sqs_queue has no id (queue URL) in state"))?;
+        let url = state_id(prior, SCHEMA.type_name)?;
         let changes = changed_attributes(prior, planned);
         if !changes.is_empty() {
             self.client
