@@ -11,6 +11,7 @@ pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+pub mod prelude;
 pub mod s3;
 pub mod shared;
 pub mod sns;

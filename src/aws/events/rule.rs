@@ -1,19 +1,9 @@
 //! aws_cloudwatch_event_rule: an EventBridge rule, on a schedule or an event pattern.
 
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{look_before_create, name_is_known, read_concurrently, unique_suffix};
-use crate::aws::wait::{poll_until, retry_while, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Tag};
-use std::collections::BTreeMap;
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_cloudwatch_event_rule",

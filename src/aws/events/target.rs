@@ -1,15 +1,8 @@
 //! aws_cloudwatch_event_target: where an EventBridge rule sends its events (a
 //! Lambda function, a queue, ...), with the input it sends.
 
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{name_is_known, not_ours, unique_suffix};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
-    ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Default, Nesting};
 use aws_sdk_eventbridge::types::{InputTransformer, Target};
 use std::collections::HashMap;
 

@@ -4,17 +4,8 @@ use super::shared::{
     date, iam_tags, made_for, name_prefix_for, none_if_missing, remove_role_from_profile,
     resource_name, state_tags, PROPAGATION, RETRY,
 };
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, name_is_known, read_by_id, state_id};
-use crate::aws::wait::{retry_while, wait_until};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_iam::types::InstanceProfile as AwsProfile;
 
 pub static SCHEMA: Schema = Schema {

@@ -4,19 +4,10 @@ use super::shared::{
     iam_tags, made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
     resource_name, state_tags, PROPAGATION,
 };
-use crate::aws::shared::{claim, name_is_known, read_by_id, state_id};
-use crate::aws::wait::{poll_until, wait_until, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
-};
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use crate::value::json_equal;
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
 use aws_sdk_iam::types::{Policy as AwsPolicy, PolicyVersion};
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_iam_policy",

@@ -3,14 +3,10 @@
 //! (key order, sorting, single-element lists as strings). Computed locally with
 //! no AWS call, so its `json` is known at plan time.
 
-use crate::provider::{
-    Attribute, BlockType, DataSource, Default, Nesting, ProviderError, ProviderResult, Schema,
-    Type, ID,
-};
-use crate::value::{write_go_string, Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, DataSource, Default, Nesting};
+use crate::value::write_go_string;
 use serde_json::{Map, Value as Json};
-use std::collections::BTreeMap;
 
 const PRINCIPAL_ATTRIBUTES: &[Attribute] = &[
     Attribute::required("type", Type::String),

@@ -6,19 +6,10 @@ use super::shared::{
     name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, profiles_of_role,
     remove_role_from_profile, resource_name, state_tags, PROPAGATION, PROPAGATION_TIMEOUT, RETRY,
 };
-use crate::aws::shared::{claim, name_is_known, read_by_id, state_id};
-use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::object;
-use crate::provider::{
-    Attribute, BlockType, Created, Default, ErrorKind, Meta, Nesting, ProviderError,
-    ProviderResult, ResourceType, Schema, Type, ID, TAGS,
-};
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Default, Nesting};
 use crate::value::json_equal;
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
 use aws_sdk_iam::types::Role as AwsRole;
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_iam_role",

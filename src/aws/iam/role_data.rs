@@ -1,10 +1,8 @@
 //! data aws_iam_role: an existing role, looked up by name.
 
 use super::role::{find_role, role_state};
-use crate::aws::Clients;
-use crate::provider::{Attribute, DataSource, ProviderError, ProviderResult, Schema, Type, ID};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::DataSource;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_iam_role",

@@ -4,16 +4,8 @@ use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
     name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, PROPAGATION,
 };
-use crate::aws::shared::{name_is_known, read_by_id, state_id};
-use crate::aws::wait::wait_until;
-use crate::aws::{sdk_error, Clients};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
+use crate::aws::prelude::*;
 use crate::value::json_equal;
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_iam_role_policy",

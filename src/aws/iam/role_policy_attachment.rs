@@ -2,15 +2,7 @@
 
 use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{attached_policy_arns, none_if_missing, PROPAGATION};
-use crate::aws::wait::wait_until;
-use crate::aws::{sdk_error, Clients};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
-use std::collections::BTreeMap;
+use crate::aws::prelude::*;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_iam_role_policy_attachment",

@@ -1,14 +1,6 @@
 //! aws_kms_alias: a friendly name (`alias/...`) that points at a KMS key.
 
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, name_is_known, state_id, unique_suffix};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
 use aws_sdk_kms::types::AliasListEntry;
 use std::collections::HashMap;
 

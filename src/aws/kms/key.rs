@@ -1,19 +1,10 @@
 //! aws_kms_key: a customer managed KMS key, its key policy, rotation and tags.
 
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{created, read_by_id, state_id, READ_CONCURRENCY};
-use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{
-    Attribute, Created, DataLoss, Default, LossContext, Meta, ProviderError, ProviderResult,
-    ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::aws::shared::READ_CONCURRENCY;
+use crate::provider::{DataLoss, Default, LossContext};
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
 use futures::{StreamExt, TryStreamExt};
-use std::collections::BTreeMap;
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_kms_key",

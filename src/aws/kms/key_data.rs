@@ -1,10 +1,7 @@
 //! data aws_kms_key: an existing key's metadata, by id, ARN, alias name or alias ARN.
 
-use crate::aws::{sdk_error, Clients};
-use crate::object;
-use crate::provider::{Attribute, DataSource, ProviderError, ProviderResult, Schema, Type, ID};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::DataSource;
 use aws_smithy_types::date_time::Format;
 
 pub static SCHEMA: Schema = Schema {

@@ -1,15 +1,8 @@
 //! aws_kms_key_policy: a key's policy, kept apart from the key.
 
 use super::key::{find_key, POLICY_NAME};
-use crate::aws::shared::read_by_id;
-use crate::aws::{sdk_error, Clients};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
-};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_kms_key_policy",

@@ -2,17 +2,11 @@
 //! send a share of invocations to a second one).
 
 use crate::aws::lambda::function::invoke_arn;
-use crate::aws::shared::{claim, read_by_id};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, BlockType, Created, ErrorKind, Meta, Nesting, ProviderError, ProviderResult,
-    ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Nesting};
 use aws_sdk_lambda::operation::get_alias::GetAliasOutput;
 use aws_sdk_lambda::types::AliasRoutingConfiguration;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_lambda_alias",

@@ -1,11 +1,8 @@
 //! archive_file: zips a file, a directory or inline content, deterministically (same
 //! input, same bytes, same hash), so that only a code change updates a function.
 
-use crate::provider::{
-    Attribute, BlockType, DataSource, Nesting, ProviderError, ProviderResult, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, DataSource, Nesting};
 use base64::Engine as _;
 use sha2::{Digest, Sha256, Sha512};
 use std::collections::BTreeSet;

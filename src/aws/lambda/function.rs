@@ -1,23 +1,15 @@
 //! aws_lambda_function: a Lambda function deployed from a local zip file.
 
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, read_by_id, state_id};
-use crate::aws::wait::{has_code, retry_while, wait_gone, wait_until, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{
-    Attribute, BlockType, Created, Default, ErrorKind, Meta, Nesting, ProviderError,
-    ProviderResult, ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Default, Nesting};
 use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Architecture, DeadLetterConfig, Environment, EphemeralStorage, FunctionCode,
     FunctionConfiguration, LastUpdateStatus, Runtime, State, TracingConfig, TracingMode, VpcConfig,
 };
-use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::Instant;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_lambda_function",

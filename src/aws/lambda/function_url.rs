@@ -1,13 +1,7 @@
 //! aws_lambda_function_url: the HTTPS endpoint of a function (or of one alias).
 
-use crate::aws::shared::{claim, look_before_create, read_by_id};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, BlockType, Created, Default, ErrorKind, Meta, Nesting, ProviderError,
-    ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Default, Nesting};
 use aws_sdk_lambda::types::{Cors, FunctionUrlAuthType, InvokeMode};
 
 pub static SCHEMA: Schema = Schema {

@@ -2,14 +2,8 @@
 //! cannot change: every argument makes a new one.
 
 use crate::aws::lambda::function::read_zip;
-use crate::aws::shared::read_by_id;
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_lambda::operation::get_layer_version::GetLayerVersionOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
@@ -19,7 +13,7 @@ use aws_sdk_lambda::types::{
 use aws_smithy_types::date_time::{DateTime, Format};
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_lambda_layer_version",

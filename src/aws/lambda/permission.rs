@@ -1,18 +1,10 @@
 //! aws_lambda_permission: one statement of a Lambda function's resource policy
 //! (who may invoke it, e.g. an EventBridge rule).
 
-use crate::aws::shared::{name_is_known, not_ours, unique_suffix};
-use crate::aws::wait::{has_code, poll_until, retry_while, Pace};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
 use serde_json::Value as Json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_lambda_permission",

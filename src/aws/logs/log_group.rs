@@ -1,19 +1,9 @@
 //! aws_cloudwatch_log_group: a CloudWatch Logs log group, its retention, KMS key,
 //! class and tags.
 
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{claim, created, find_named, generated_name, read_by_id, state_id};
-use crate::aws::wait::{has_code, retry_while, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{
-    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_cloudwatchlogs::types::{LogGroup, LogGroupClass};
-use std::collections::BTreeMap;
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_cloudwatch_log_group",

@@ -1,19 +1,10 @@
 //! aws_cloudwatch_log_subscription_filter: sends a log group's matching events to
 //! a Lambda function, Kinesis or Firehose stream, or a cross-account destination.
 
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{created, not_ours};
-use crate::aws::wait::{has_code, retry_while, Pace};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_cloudwatchlogs::types::{Distribution, SubscriptionFilter};
 use std::collections::HashMap;
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_cloudwatch_log_subscription_filter",

@@ -4,24 +4,14 @@ use super::bucket_server_side_encryption_configuration::{self as sse, Encryption
 use super::bucket_versioning::Versioning;
 use super::config::BucketSetting;
 use super::shared::{has_code, retry_new_bucket, NO_SUCH_BUCKET};
-use crate::aws::shared::{
-    claim, created, look_before_create, name_is_known, unique_suffix, UNIQUE_SUFFIX_LEN,
-};
+use crate::aws::prelude::*;
+use crate::aws::shared::UNIQUE_SUFFIX_LEN;
 use crate::aws::sts::region::partition_of;
-use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{
-    Attribute, BlockType, Created, DataLoss, Default, ErrorKind, LossContext, Meta, Nesting,
-    ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::provider::{BlockType, DataLoss, Default, LossContext, Nesting};
 use aws_sdk_s3::types::{
     BucketCannedAcl, BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
     Tag, Tagging,
 };
-use std::collections::BTreeMap;
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_s3_bucket",

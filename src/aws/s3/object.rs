@@ -2,22 +2,14 @@
 //! the configuration (`content`, `content_base64`).
 
 use super::shared::{has_code, retry_new_bucket, NO_SUCH_BUCKET};
-use crate::aws::shared::read_by_id;
-use crate::aws::{sdk_error, tags, Clients};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     Delete, ObjectCannedAcl, ObjectIdentifier, ServerSideEncryption, StorageClass, Tag, Tagging,
 };
 use base64::Engine as _;
-use std::collections::BTreeMap;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_s3_object",

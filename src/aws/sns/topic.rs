@@ -1,22 +1,11 @@
 //! aws_sns_topic: an SNS topic (standard or FIFO), its settings, policy and tags.
 
 use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{
-    claim, created, find_named, look_before_create, read_by_id, state_id, unique_suffix, Account,
-};
+use crate::aws::prelude::*;
+use crate::aws::shared::Account;
 use crate::aws::sts::region::partition_of;
-use crate::aws::wait::{wait_gone, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{
-    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::provider::Default;
 use aws_sdk_sns::types::Tag;
-use std::collections::BTreeMap;
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_sns_topic",

@@ -1,15 +1,7 @@
 //! aws_sns_topic_policy: a topic's access policy, kept apart from the topic.
 
 use super::topic::{set_attribute, topic_attributes};
-use crate::aws::error::is_not_found;
-use crate::aws::shared::read_by_id;
-use crate::aws::Clients;
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_sns_topic_policy",

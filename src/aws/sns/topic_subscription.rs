@@ -11,18 +11,8 @@
 //! leaves it to expire (AWS deletes unconfirmed subscriptions after three days).
 
 use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{adopt, read_by_id, state_id};
-use crate::aws::wait::{poll_until, wait_gone, Pace};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
-use std::collections::BTreeMap;
-use std::time::Duration;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_sns_topic_subscription",

@@ -1,22 +1,11 @@
 //! aws_sqs_queue: an SQS queue (standard or FIFO), its settings, encryption and tags.
 
 use crate::aws::attribute_map::{changed, for_create_where, Reported, Settings};
-use crate::aws::error::is_not_found;
-use crate::aws::shared::{
-    claim, created, find_named, look_before_create, read_by_id, state_id, unique_suffix,
-};
-use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, Pace};
-use crate::aws::{sdk_error, tags, Clients};
-use crate::provider::{
-    Attribute, Created, Default, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
-};
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use crate::value::json_equal;
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
-use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::collections::HashMap;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_sqs_queue",

@@ -4,17 +4,9 @@
 //! queue and its policy). One implementation; each type names its attribute.
 
 use super::queue::is_gone;
-use crate::aws::shared::read_by_id;
-use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::{json_equal, Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::value::json_equal;
 use aws_sdk_sqs::types::QueueAttributeName;
-use std::time::Duration;
 
 /// Which attribute a type manages.
 pub struct Spec {

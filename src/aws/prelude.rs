@@ -1,0 +1,21 @@
+//! What every resource type file uses, imported at once (`use crate::aws::prelude::*`):
+//! the provider contract, values, the SDK error mapping, tags and the helpers
+//! every create, read and delete goes through. Service-specific names stay
+//! explicit in each file.
+
+pub use crate::aws::error::{gone_ok, is_not_found, none_if_gone};
+pub use crate::aws::shared::{
+    adopt, claim, created, find_named, generated_name, look_before_create, name_is_known, not_ours,
+    read_by_id, read_concurrently, state_id, unique_suffix,
+};
+pub use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, wait_until, Pace};
+pub use crate::aws::{sdk_error, tags, Clients};
+pub use crate::object;
+pub use crate::provider::{
+    Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
+    ID, TAGS,
+};
+pub use crate::value::{Object, ObjectExt, Value};
+pub use async_trait::async_trait;
+pub use std::collections::BTreeMap;
+pub use std::time::Duration;
