@@ -1,7 +1,8 @@
 //! data aws_ami: finds one machine image by owners and filters.
 
+use super::shared::ec2_type;
+use crate::aws::sdk_error;
 use crate::aws::sts::region::partition_of;
-use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, BlockType, DataSource, Default, Nesting, ProviderError, ProviderResult, Schema,
     Type, ID,
@@ -80,19 +81,7 @@ const PRODUCT_CODE: &[Attribute] = &[
     Attribute::computed("product_code_type", Type::String),
 ];
 
-pub struct Ami {
-    client: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl Ami {
-    pub fn new(clients: &Clients) -> Self {
-        Ami {
-            client: clients.ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(Ami, region);
 
 #[async_trait]
 impl DataSource for Ami {

@@ -1,6 +1,7 @@
 //! data aws_availability_zones: the zones of the current region, by name and by zone id.
 
-use crate::aws::{sdk_error, Clients};
+use super::shared::ec2_type;
+use crate::aws::sdk_error;
 use crate::provider::{
     Attribute, BlockType, DataSource, Nesting, ProviderResult, Schema, Type, ID,
 };
@@ -30,19 +31,7 @@ const FILTER: &[Attribute] = &[
     Attribute::required("values", Type::Set(&Type::String)),
 ];
 
-pub struct AvailabilityZones {
-    client: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl AvailabilityZones {
-    pub fn new(clients: &Clients) -> Self {
-        AvailabilityZones {
-            client: clients.ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(AvailabilityZones, region);
 
 #[async_trait]
 impl DataSource for AvailabilityZones {

@@ -5,13 +5,13 @@
 
 use super::describe::{find, find_one};
 use super::shared::{
-    created_by_token, ec2_arn, known_bool, known_change, known_i32, known_str, partial_state,
-    prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags, Account,
+    created_by_token, ec2_arn, ec2_type, known_bool, known_change, known_i32, known_str,
+    partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
-use crate::aws::{sdk_error, tags, Clients};
+use crate::aws::{sdk_error, tags};
 use crate::provider::{
     Attribute, ChangeReview, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema,
     Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
@@ -50,26 +50,9 @@ const NOT_FOUND_GRACE: Duration = Duration::from_secs(60);
 /// How long a delete keeps retrying while the volume is still detaching.
 const IN_USE_RETRY: Duration = Duration::from_secs(2 * 60);
 
-pub struct EbsVolume {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    kms: aws_sdk_kms::Client,
-    account: Account,
-    region: String,
-}
+ec2_type!(EbsVolume, once, kms, account, region);
 
 impl EbsVolume {
-    pub fn new(clients: &Clients) -> Self {
-        EbsVolume {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            kms: clients.kms.clone(),
-            account: Account::new(clients),
-            region: clients.region.clone(),
-        }
-    }
-
     /// Reads one volume back; `basis` (what was applied) keeps the key's spelling.
     async fn read_one(&self, basis: &Object) -> ProviderResult<Option<Object>> {
         Ok(self

@@ -2,12 +2,12 @@
 //! for one VPC (IPv6's NAT, without the translation).
 
 use super::shared::{
-    by_id, id_of, opt_str, required, state_tags, states_by_id, tag_specification, tagged_for,
-    update_tags,
+    by_id, ec2_type, id_of, opt_str, required, state_tags, states_by_id, tag_specification,
+    tagged_for, update_tags,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
@@ -27,20 +27,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct EgressOnlyInternetGateway {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-}
-
-impl EgressOnlyInternetGateway {
-    pub fn new(clients: &Clients) -> Self {
-        EgressOnlyInternetGateway {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-        }
-    }
-}
+ec2_type!(EgressOnlyInternetGateway, once);
 
 #[async_trait]
 impl ResourceType for EgressOnlyInternetGateway {

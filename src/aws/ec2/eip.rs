@@ -2,12 +2,12 @@
 
 use super::describe::{find, find_one, read_one, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_arn, id_of, opt_str, prior_ids, state_tags, tag_specification,
-    update_tags, Account,
+    changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, state_tags,
+    tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
 use crate::aws::sts::region::partition_of;
-use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
@@ -47,24 +47,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct Eip {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-    account: Account,
-}
-
-impl Eip {
-    pub fn new(clients: &Clients) -> Self {
-        Eip {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-            account: Account::new(clients),
-        }
-    }
-}
+ec2_type!(Eip, once, region, account);
 
 #[async_trait]
 impl ResourceType for Eip {

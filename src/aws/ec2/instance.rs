@@ -3,14 +3,14 @@
 use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::shared::{
-    created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
-    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
+    created_by_token, describe_by_filter, ec2_arn, ec2_type, filter, known_bool, known_change,
+    known_i32, known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
     tag_specification, update_tags, CHUNK,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, tags, Clients};
+use crate::aws::{sdk_error, tags};
 use crate::provider::{
     current_volume_losses, Attribute, BlockType, ChangeReview, Created, DataLoss, Default,
     LossContext, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -224,24 +224,7 @@ const METADATA_FIELDS: [&str; 4] = [
     "instance_metadata_tags",
 ];
 
-pub struct Instance {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    kms: aws_sdk_kms::Client,
-    region: String,
-}
-
-impl Instance {
-    pub fn new(clients: &Clients) -> Self {
-        Instance {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            kms: clients.kms.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(Instance, once, kms, region);
 
 #[async_trait]
 impl ResourceType for Instance {

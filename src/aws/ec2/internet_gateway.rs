@@ -2,11 +2,11 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_arn, id_of, opt_str, prior_ids, state_tags, states_by_id,
-    tag_specification, update_tags,
+    changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, state_tags,
+    states_by_id, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::{sdk_error, Clients};
+use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
@@ -30,22 +30,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct InternetGateway {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl InternetGateway {
-    pub fn new(clients: &Clients) -> Self {
-        InternetGateway {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(InternetGateway, once, region);
 
 #[async_trait]
 impl ResourceType for InternetGateway {

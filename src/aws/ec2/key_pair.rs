@@ -2,13 +2,13 @@
 //! instances' `key_name`.
 
 use super::shared::{
-    ec2_arn, filter, id_of, opt_str, state_tags, tag_specification, tagged_for, update_tags,
-    Account,
+    ec2_arn, ec2_type, filter, id_of, opt_str, state_tags, tag_specification, tagged_for,
+    update_tags,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
 use crate::aws::shared::{claim, generated_name, name_is_known, read_by_id};
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
     Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -36,24 +36,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct KeyPair {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-    account: Account,
-}
-
-impl KeyPair {
-    pub fn new(clients: &Clients) -> Self {
-        KeyPair {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-            account: Account::new(clients),
-        }
-    }
-}
+ec2_type!(KeyPair, once, region, account);
 
 #[async_trait]
 impl ResourceType for KeyPair {

@@ -3,12 +3,12 @@
 //! with `update_default_version`, makes it the default), as Terraform does.
 
 use super::shared::{
-    ec2_arn, id_of, opt_str, partial_state, state_tags, tag_specification, tagged_for, update_tags,
-    Account,
+    ec2_arn, ec2_type, id_of, opt_str, partial_state, state_tags, tag_specification, tagged_for,
+    update_tags,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
 use crate::aws::shared::{claim, generated_name, name_is_known, read_by_id};
-use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
     Attribute, BlockType, Created, ErrorKind, Meta, Nesting, ProviderError, ProviderResult,
@@ -169,24 +169,7 @@ const LAUNCH_DATA: &[&str] = &[
     "credit_specification",
 ];
 
-pub struct LaunchTemplateType {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-    account: Account,
-}
-
-impl LaunchTemplateType {
-    pub fn new(clients: &Clients) -> Self {
-        LaunchTemplateType {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-            account: Account::new(clients),
-        }
-    }
-}
+ec2_type!(LaunchTemplateType, once, region, account);
 
 #[async_trait]
 impl ResourceType for LaunchTemplateType {

@@ -3,12 +3,12 @@
 
 use super::describe::{find, find_where};
 use super::shared::{
-    filter, id_of, opt_str, partial_state, prior_ids, required, state_tags, states_by_id,
+    ec2_type, filter, id_of, opt_str, partial_state, prior_ids, required, state_tags, states_by_id,
     tag_specification, tagged_for, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
     ID, TAGS,
@@ -37,20 +37,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct NatGateway {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-}
-
-impl NatGateway {
-    pub fn new(clients: &Clients) -> Self {
-        NatGateway {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-        }
-    }
-}
+ec2_type!(NatGateway, once);
 
 #[async_trait]
 impl ResourceType for NatGateway {

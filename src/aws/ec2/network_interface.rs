@@ -3,11 +3,11 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_arn, id_of, known_i32, opt_str, prior_ids, required, state_tags,
-    states_by_id, tag_specification, update_tags,
+    changed, created_by_token, ec2_arn, ec2_type, id_of, known_i32, opt_str, prior_ids, required,
+    state_tags, states_by_id, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::{sdk_error, Clients};
+use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
     Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
@@ -62,22 +62,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[ATTACHMENT],
 };
 
-pub struct NetworkInterface {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl NetworkInterface {
-    pub fn new(clients: &Clients) -> Self {
-        NetworkInterface {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(NetworkInterface, once, region);
 
 #[async_trait]
 impl ResourceType for NetworkInterface {

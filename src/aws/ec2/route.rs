@@ -5,9 +5,8 @@ use super::routes::{
     create_route, delete_route, replace_route, route_to, same_target, target_values, Destination,
     TARGETS,
 };
-use super::shared::{changed, crc32, opt_str, required, STATE_TIMEOUT};
+use super::shared::{changed, crc32, ec2_type, opt_str, required, STATE_TIMEOUT};
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::Clients;
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
@@ -45,17 +44,7 @@ pub static SCHEMA: Schema = Schema {
 const V4: &str = "destination_cidr_block";
 const V6: &str = "destination_ipv6_cidr_block";
 
-pub struct Route {
-    client: aws_sdk_ec2::Client,
-}
-
-impl Route {
-    pub fn new(clients: &Clients) -> Self {
-        Route {
-            client: clients.ec2.clone(),
-        }
-    }
-}
+ec2_type!(Route);
 
 #[async_trait]
 impl ResourceType for Route {

@@ -6,11 +6,11 @@ use super::routes::{
     Destination,
 };
 use super::shared::{
-    created_by_token, ec2_arn, id_of, opt_str, prior_ids, required, state_tags, states_by_id,
-    tag_specification, update_tags,
+    created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::{sdk_error, Clients};
+use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
     Attribute, BlockType, Created, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
@@ -50,22 +50,7 @@ pub static SCHEMA: Schema = Schema {
     ],
 };
 
-pub struct RouteTable {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl RouteTable {
-    pub fn new(clients: &Clients) -> Self {
-        RouteTable {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(RouteTable, once, region);
 
 #[async_trait]
 impl ResourceType for RouteTable {

@@ -2,10 +2,10 @@
 //! gateway) uses.
 
 use super::describe::find;
-use super::shared::{changed, id_of, opt_str, required, STATE_TIMEOUT};
+use super::shared::{changed, ec2_type, id_of, opt_str, required, STATE_TIMEOUT};
 use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
@@ -28,17 +28,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct RouteTableAssociation {
-    client: aws_sdk_ec2::Client,
-}
-
-impl RouteTableAssociation {
-    pub fn new(clients: &Clients) -> Self {
-        RouteTableAssociation {
-            client: clients.ec2.clone(),
-        }
-    }
-}
+ec2_type!(RouteTableAssociation);
 
 #[async_trait]
 impl ResourceType for RouteTableAssociation {

@@ -6,11 +6,11 @@ use super::security_group_grants::{
     Source, Verb,
 };
 use super::shared::{
-    created_by_token, ec2_arn, filter, id_of, opt_str, prior_ids, state_tags, tag_specification,
-    update_tags,
+    created_by_token, ec2_arn, ec2_type, filter, id_of, opt_str, prior_ids, state_tags,
+    tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::{sdk_error, Clients};
+use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
     Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
@@ -68,22 +68,7 @@ const DEFAULT_DESCRIPTION: &str = "Managed by recon";
 /// Length of the random suffix of generated names (Terraform's unique ids are as long).
 const UNIQUE_SUFFIX_LEN: usize = 26;
 
-pub struct SecurityGroup {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl SecurityGroup {
-    pub fn new(clients: &Clients) -> Self {
-        SecurityGroup {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(SecurityGroup, once, region);
 
 #[async_trait]
 impl ResourceType for SecurityGroup {

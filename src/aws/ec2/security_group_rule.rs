@@ -8,11 +8,10 @@ use super::security_group_grants::{
     Verb,
 };
 use super::shared::{
-    crc32, normalize_protocol, required, tag_specification, tagged_for, Account, STATE_TIMEOUT,
+    crc32, ec2_type, normalize_protocol, required, tag_specification, tagged_for, STATE_TIMEOUT,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::Clients;
 use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
     ID,
@@ -49,22 +48,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct SecurityGroupRuleSet {
-    client: aws_sdk_ec2::Client,
-    /// For the authorization alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    account: Account,
-}
-
-impl SecurityGroupRuleSet {
-    pub fn new(clients: &Clients) -> Self {
-        SecurityGroupRuleSet {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            account: Account::new(clients),
-        }
-    }
-}
+ec2_type!(SecurityGroupRuleSet, once, account);
 
 /// One AWS rule that stands for a grant of the resource.
 struct Found<'a> {

@@ -2,10 +2,10 @@
 
 use super::describe::{self, find, read_back, wait_ready};
 use super::shared::{
-    changed, created_by_token, id_of, opt_str, prior_ids, required, state_tags, states_by_id,
-    tag_specification, update_tags,
+    changed, created_by_token, ec2_type, id_of, opt_str, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags,
 };
-use crate::aws::{sdk_error, Clients};
+use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -36,20 +36,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct Subnet {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-}
-
-impl Subnet {
-    pub fn new(clients: &Clients) -> Self {
-        Subnet {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-        }
-    }
-}
+ec2_type!(Subnet, once);
 
 #[async_trait]
 impl ResourceType for Subnet {

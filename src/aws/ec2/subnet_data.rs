@@ -2,8 +2,7 @@
 //! subnet that matches), by filters, tags and, for one subnet, its own arguments.
 
 use super::describe::Described;
-use super::shared::filter;
-use crate::aws::Clients;
+use super::shared::{ec2_type, filter};
 use crate::provider::{
     Attribute, BlockType, DataSource, Nesting, ProviderError, ProviderResult, Schema, Type,
 };
@@ -69,19 +68,7 @@ fn filters(config: &Object, args: &[(&str, &str)]) -> Vec<Filter> {
     out
 }
 
-pub struct Subnets {
-    client: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl Subnets {
-    pub fn new(clients: &Clients) -> Self {
-        Subnets {
-            client: clients.ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(Subnets, region);
 
 #[async_trait]
 impl DataSource for Subnets {
@@ -106,17 +93,7 @@ impl DataSource for Subnets {
     }
 }
 
-pub struct SubnetData {
-    client: aws_sdk_ec2::Client,
-}
-
-impl SubnetData {
-    pub fn new(clients: &Clients) -> Self {
-        SubnetData {
-            client: clients.ec2.clone(),
-        }
-    }
-}
+ec2_type!(SubnetData);
 
 #[async_trait]
 impl DataSource for SubnetData {

@@ -2,10 +2,10 @@
 
 use super::describe::find;
 use super::instance::{stop_instance, wait_instance};
-use super::shared::crc32;
+use super::shared::{crc32, ec2_type};
 use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
@@ -38,17 +38,7 @@ const FLAGS: [&str; 3] = [
     "stop_instance_before_detaching",
 ];
 
-pub struct VolumeAttachment {
-    client: aws_sdk_ec2::Client,
-}
-
-impl VolumeAttachment {
-    pub fn new(clients: &Clients) -> Self {
-        VolumeAttachment {
-            client: clients.ec2.clone(),
-        }
-    }
-}
+ec2_type!(VolumeAttachment);
 
 #[async_trait]
 impl ResourceType for VolumeAttachment {

@@ -2,11 +2,11 @@
 
 use super::describe::{self, find, find_where, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_arn, filter, id_of, prior_ids, required, state_tags,
+    changed, created_by_token, ec2_arn, ec2_type, filter, id_of, prior_ids, required, state_tags,
     tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
-use crate::aws::{sdk_error, Clients};
+use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -54,22 +54,7 @@ pub static SCHEMA: Schema = Schema {
 /// DescribeVpcAttribute answers one attribute of one VPC per call.
 const ATTRIBUTE_CONCURRENCY: usize = 8;
 
-pub struct Vpc {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl Vpc {
-    pub fn new(clients: &Clients) -> Self {
-        Vpc {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(Vpc, once, region);
 
 #[async_trait]
 impl ResourceType for Vpc {

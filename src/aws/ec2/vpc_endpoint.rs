@@ -3,11 +3,11 @@
 //! (Interface).
 
 use super::shared::{
-    by_id, ec2_arn, filter, id_of, opt_str, partial_state, required, state_tags, tag_specification,
-    tagged_for, update_tags, STATE_TIMEOUT,
+    by_id, ec2_arn, ec2_type, filter, id_of, opt_str, partial_state, required, state_tags,
+    tag_specification, tagged_for, update_tags, STATE_TIMEOUT,
 };
+use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -54,22 +54,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct VpcEndpoint {
-    client: aws_sdk_ec2::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_ec2::Client,
-    region: String,
-}
-
-impl VpcEndpoint {
-    pub fn new(clients: &Clients) -> Self {
-        VpcEndpoint {
-            client: clients.ec2.clone(),
-            once: clients.once().ec2.clone(),
-            region: clients.region.clone(),
-        }
-    }
-}
+ec2_type!(VpcEndpoint, once, region);
 
 #[async_trait]
 impl ResourceType for VpcEndpoint {

@@ -1,10 +1,10 @@
 //! aws_vpc_ipv4_cidr_block_association: a secondary IPv4 CIDR block of a VPC.
 
 use super::describe::{find_where, Described};
-use super::shared::{filter, id_of, required, STATE_TIMEOUT};
+use super::shared::{ec2_type, filter, id_of, required, STATE_TIMEOUT};
 use crate::aws::error::is_not_found;
+use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, Clients};
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
@@ -28,17 +28,7 @@ pub static SCHEMA: Schema = Schema {
 
 const BY_ID: &str = "cidr-block-association.association-id";
 
-pub struct VpcIpv4CidrBlockAssociation {
-    client: aws_sdk_ec2::Client,
-}
-
-impl VpcIpv4CidrBlockAssociation {
-    pub fn new(clients: &Clients) -> Self {
-        VpcIpv4CidrBlockAssociation {
-            client: clients.ec2.clone(),
-        }
-    }
-}
+ec2_type!(VpcIpv4CidrBlockAssociation);
 
 #[async_trait]
 impl ResourceType for VpcIpv4CidrBlockAssociation {
