@@ -4,6 +4,7 @@
 //! explicit in each file.
 
 pub use crate::aws::error::{gone_ok, is_not_found, none_if_gone};
+pub(crate) use crate::aws::shared::client_type;
 pub use crate::aws::shared::{
     adopt, claim, created, find_named, generated_name, look_before_create, name_is_known, not_ours,
     read_by_id, read_concurrently, state_id, unique_suffix,

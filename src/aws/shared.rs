@@ -12,6 +12,50 @@ use std::fmt::Display;
 use std::future::Future;
 use tokio::sync::OnceCell;
 
+/// Declares a resource type's struct and its `new(clients)`: `client`, the
+/// service's client (SDK retries on), and any of `once` (the same client with
+/// retries off, for the one call of a create that makes the object: see
+/// `Clients::once`), `region`, `account`, and the `sts` and `kms` clients.
+macro_rules! client_type {
+    ($(#[$attr:meta])* $name:ident: $service:ident $(, $field:ident)*) => {
+        $(#[$attr])*
+        pub struct $name {
+            client: $crate::aws::shared::client_type!(@sdk $service),
+            $($field: $crate::aws::shared::client_type!(@type $service, $field),)*
+        }
+
+        impl $name {
+            pub fn new(clients: &$crate::aws::Clients) -> Self {
+                $name {
+                    client: clients.$service.clone(),
+                    $($field: $crate::aws::shared::client_type!(@init $service, $field, clients),)*
+                }
+            }
+        }
+    };
+    (@sdk ec2) => { aws_sdk_ec2::Client };
+    (@sdk iam) => { aws_sdk_iam::Client };
+    (@sdk kms) => { aws_sdk_kms::Client };
+    (@sdk lambda) => { aws_sdk_lambda::Client };
+    (@sdk events) => { aws_sdk_eventbridge::Client };
+    (@sdk s3) => { aws_sdk_s3::Client };
+    (@sdk sqs) => { aws_sdk_sqs::Client };
+    (@sdk sns) => { aws_sdk_sns::Client };
+    (@sdk logs) => { aws_sdk_cloudwatchlogs::Client };
+    (@sdk sts) => { aws_sdk_sts::Client };
+    (@type $service:ident, once) => { $crate::aws::shared::client_type!(@sdk $service) };
+    (@type $service:ident, region) => { String };
+    (@type $service:ident, account) => { $crate::aws::shared::Account };
+    (@type $service:ident, sts) => { aws_sdk_sts::Client };
+    (@type $service:ident, kms) => { aws_sdk_kms::Client };
+    (@init $service:ident, once, $c:ident) => { $c.once().$service.clone() };
+    (@init $service:ident, region, $c:ident) => { $c.region.clone() };
+    (@init $service:ident, account, $c:ident) => { $crate::aws::shared::Account::new($c) };
+    (@init $service:ident, sts, $c:ident) => { $c.sts.clone() };
+    (@init $service:ident, kms, $c:ident) => { $c.kms.clone() };
+}
+pub(crate) use client_type;
+
 /// Single reads that run at once when an API has no batch get.
 pub const READ_CONCURRENCY: usize = 8;
 

@@ -37,17 +37,7 @@ const TRANSFORMER: &str = "input_transformer";
 /// Target ids recon makes up start with this, like Terraform's "terraform-".
 const DEFAULT_PREFIX: &str = "recon-";
 
-pub struct EventTarget {
-    client: aws_sdk_eventbridge::Client,
-}
-
-impl EventTarget {
-    pub fn new(clients: &Clients) -> Self {
-        EventTarget {
-            client: clients.events.clone(),
-        }
-    }
-}
+client_type!(EventTarget: events);
 
 #[async_trait]
 impl ResourceType for EventTarget {

@@ -27,20 +27,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct IamInstanceProfile {
-    client: aws_sdk_iam::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_iam::Client,
-}
-
-impl IamInstanceProfile {
-    pub fn new(clients: &Clients) -> Self {
-        IamInstanceProfile {
-            client: clients.iam.clone(),
-            once: clients.once().iam.clone(),
-        }
-    }
-}
+client_type!(IamInstanceProfile: iam, once);
 
 #[async_trait]
 impl ResourceType for IamInstanceProfile {

@@ -33,23 +33,7 @@ const MAX_VERSIONS: usize = 5;
 /// How long delete waits for detachments made moments ago to show before refusing.
 const DETACH_GRACE: Duration = Duration::from_secs(10);
 
-pub struct IamPolicy {
-    client: aws_sdk_iam::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_iam::Client,
-    /// The account id in a policy's ARN, to find a policy by its name.
-    sts: aws_sdk_sts::Client,
-}
-
-impl IamPolicy {
-    pub fn new(clients: &Clients) -> Self {
-        IamPolicy {
-            client: clients.iam.clone(),
-            once: clients.once().iam.clone(),
-            sts: clients.sts.clone(),
-        }
-    }
-}
+client_type!(IamPolicy: iam, once, sts);
 
 #[async_trait]
 impl ResourceType for IamPolicy {

@@ -51,20 +51,7 @@ const INLINE_POLICY: &[Attribute] = &[
 
 const DEFAULT_MAX_SESSION: i64 = 3600;
 
-pub struct IamRole {
-    client: aws_sdk_iam::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_iam::Client,
-}
-
-impl IamRole {
-    pub fn new(clients: &Clients) -> Self {
-        IamRole {
-            client: clients.iam.clone(),
-            once: clients.once().iam.clone(),
-        }
-    }
-}
+client_type!(IamRole: iam, once);
 
 #[async_trait]
 impl ResourceType for IamRole {

@@ -22,17 +22,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct IamRoleData {
-    client: aws_sdk_iam::Client,
-}
-
-impl IamRoleData {
-    pub fn new(clients: &Clients) -> Self {
-        IamRoleData {
-            client: clients.iam.clone(),
-        }
-    }
-}
+client_type!(IamRoleData: iam);
 
 #[async_trait]
 impl DataSource for IamRoleData {

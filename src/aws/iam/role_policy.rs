@@ -20,17 +20,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct IamRolePolicy {
-    client: aws_sdk_iam::Client,
-}
-
-impl IamRolePolicy {
-    pub fn new(clients: &Clients) -> Self {
-        IamRolePolicy {
-            client: clients.iam.clone(),
-        }
-    }
-}
+client_type!(IamRolePolicy: iam);
 
 #[async_trait]
 impl ResourceType for IamRolePolicy {

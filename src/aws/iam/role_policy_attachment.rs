@@ -15,17 +15,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct IamRolePolicyAttachment {
-    client: aws_sdk_iam::Client,
-}
-
-impl IamRolePolicyAttachment {
-    pub fn new(clients: &Clients) -> Self {
-        IamRolePolicyAttachment {
-            client: clients.iam.clone(),
-        }
-    }
-}
+client_type!(IamRolePolicyAttachment: iam);
 
 #[async_trait]
 impl ResourceType for IamRolePolicyAttachment {

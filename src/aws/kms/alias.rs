@@ -19,20 +19,7 @@ pub static SCHEMA: Schema = Schema {
 
 const ALIAS_PREFIX: &str = "alias/";
 
-pub struct KmsAlias {
-    client: aws_sdk_kms::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_kms::Client,
-}
-
-impl KmsAlias {
-    pub fn new(clients: &Clients) -> Self {
-        KmsAlias {
-            client: clients.kms.clone(),
-            once: clients.once().kms.clone(),
-        }
-    }
-}
+client_type!(KmsAlias: kms, once);
 
 #[async_trait]
 impl ResourceType for KmsAlias {

@@ -30,17 +30,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-pub struct KmsKeyData {
-    client: aws_sdk_kms::Client,
-}
-
-impl KmsKeyData {
-    pub fn new(clients: &Clients) -> Self {
-        KmsKeyData {
-            client: clients.kms.clone(),
-        }
-    }
-}
+client_type!(KmsKeyData: kms);
 
 #[async_trait]
 impl DataSource for KmsKeyData {

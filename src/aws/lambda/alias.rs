@@ -29,20 +29,7 @@ pub static SCHEMA: Schema = Schema {
     )],
 };
 
-pub struct LambdaAlias {
-    client: aws_sdk_lambda::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_lambda::Client,
-}
-
-impl LambdaAlias {
-    pub fn new(clients: &Clients) -> Self {
-        LambdaAlias {
-            client: clients.lambda.clone(),
-            once: clients.once().lambda.clone(),
-        }
-    }
-}
+client_type!(LambdaAlias: lambda, once);
 
 #[async_trait]
 impl ResourceType for LambdaAlias {

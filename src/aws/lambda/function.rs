@@ -93,20 +93,7 @@ const PROPAGATION_MESSAGES: &[&str] = &[
     "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys",
 ];
 
-pub struct LambdaFunction {
-    client: aws_sdk_lambda::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_lambda::Client,
-}
-
-impl LambdaFunction {
-    pub fn new(clients: &Clients) -> Self {
-        LambdaFunction {
-            client: clients.lambda.clone(),
-            once: clients.once().lambda.clone(),
-        }
-    }
-}
+client_type!(LambdaFunction: lambda, once);
 
 #[async_trait]
 impl ResourceType for LambdaFunction {

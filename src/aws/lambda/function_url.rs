@@ -32,20 +32,7 @@ pub static SCHEMA: Schema = Schema {
     )],
 };
 
-pub struct LambdaFunctionUrl {
-    client: aws_sdk_lambda::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_lambda::Client,
-}
-
-impl LambdaFunctionUrl {
-    pub fn new(clients: &Clients) -> Self {
-        LambdaFunctionUrl {
-            client: clients.lambda.clone(),
-            once: clients.once().lambda.clone(),
-        }
-    }
-}
+client_type!(LambdaFunctionUrl: lambda, once);
 
 #[async_trait]
 impl ResourceType for LambdaFunctionUrl {

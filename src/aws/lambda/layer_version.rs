@@ -52,20 +52,7 @@ pub static SCHEMA: Schema = Schema {
 /// still counts as published after it.
 const CLOCK_SKEW: Duration = Duration::from_secs(300);
 
-pub struct LambdaLayerVersion {
-    client: aws_sdk_lambda::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_lambda::Client,
-}
-
-impl LambdaLayerVersion {
-    pub fn new(clients: &Clients) -> Self {
-        LambdaLayerVersion {
-            client: clients.lambda.clone(),
-            once: clients.once().lambda.clone(),
-        }
-    }
-}
+client_type!(LambdaLayerVersion: lambda, once);
 
 #[async_trait]
 impl ResourceType for LambdaLayerVersion {

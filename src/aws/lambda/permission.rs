@@ -29,20 +29,7 @@ const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
 /// Statement ids recon makes up start with this, like Terraform's "terraform-".
 const DEFAULT_PREFIX: &str = "recon-";
 
-pub struct LambdaPermission {
-    client: aws_sdk_lambda::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_lambda::Client,
-}
-
-impl LambdaPermission {
-    pub fn new(clients: &Clients) -> Self {
-        LambdaPermission {
-            client: clients.lambda.clone(),
-            once: clients.once().lambda.clone(),
-        }
-    }
-}
+client_type!(LambdaPermission: lambda, once);
 
 #[async_trait]
 impl ResourceType for LambdaPermission {

@@ -43,20 +43,7 @@ const DELETE_RETRY: Duration = Duration::from_secs(60);
 const ABORTED: &[&str] = &["OperationAbortedException"];
 const ALREADY_EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
 
-pub struct CloudWatchLogGroup {
-    client: aws_sdk_cloudwatchlogs::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_cloudwatchlogs::Client,
-}
-
-impl CloudWatchLogGroup {
-    pub fn new(clients: &Clients) -> Self {
-        CloudWatchLogGroup {
-            client: clients.logs.clone(),
-            once: clients.once().logs.clone(),
-        }
-    }
-}
+client_type!(CloudWatchLogGroup: logs, once);
 
 #[async_trait]
 impl ResourceType for CloudWatchLogGroup {

@@ -40,20 +40,7 @@ const PROPAGATION_MESSAGES: &[&str] = &[
     "Please try again",
 ];
 
-pub struct LogSubscriptionFilter {
-    client: aws_sdk_cloudwatchlogs::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_cloudwatchlogs::Client,
-}
-
-impl LogSubscriptionFilter {
-    pub fn new(clients: &Clients) -> Self {
-        LogSubscriptionFilter {
-            client: clients.logs.clone(),
-            once: clients.once().logs.clone(),
-        }
-    }
-}
+client_type!(LogSubscriptionFilter: logs, once);
 
 #[async_trait]
 impl ResourceType for LogSubscriptionFilter {

@@ -76,17 +76,7 @@ const UPLOADED: &[&str] = &[
     "website_redirect",
 ];
 
-pub struct S3Object {
-    client: aws_sdk_s3::Client,
-}
-
-impl S3Object {
-    pub fn new(clients: &Clients) -> Self {
-        S3Object {
-            client: clients.s3.clone(),
-        }
-    }
-}
+client_type!(S3Object: s3);
 
 #[async_trait]
 impl ResourceType for S3Object {

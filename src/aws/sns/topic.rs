@@ -2,7 +2,6 @@
 
 use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
 use crate::aws::prelude::*;
-use crate::aws::shared::Account;
 use crate::aws::sts::region::partition_of;
 use crate::provider::Default;
 use aws_sdk_sns::types::Tag;
@@ -54,25 +53,7 @@ const POLL: Duration = Duration::from_secs(2);
 /// settings (AWS returns the existing topic when they are the same).
 const NAME_TAKEN: &str = "already exists";
 
-pub struct SnsTopic {
-    client: aws_sdk_sns::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_sns::Client,
-    region: String,
-    /// A topic's ARN is made of its name and the account.
-    account: Account,
-}
-
-impl SnsTopic {
-    pub fn new(clients: &Clients) -> Self {
-        SnsTopic {
-            client: clients.sns.clone(),
-            once: clients.once().sns.clone(),
-            region: clients.region.clone(),
-            account: Account::new(clients),
-        }
-    }
-}
+client_type!(SnsTopic: sns, once, region, account);
 
 #[async_trait]
 impl ResourceType for SnsTopic {

@@ -71,20 +71,7 @@ const POLL: Duration = Duration::from_secs(2);
 /// What ListSubscriptionsByTopic shows instead of an ARN while unconfirmed.
 const PENDING_ARN: &str = "PendingConfirmation";
 
-pub struct SnsTopicSubscription {
-    client: aws_sdk_sns::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_sns::Client,
-}
-
-impl SnsTopicSubscription {
-    pub fn new(clients: &Clients) -> Self {
-        SnsTopicSubscription {
-            client: clients.sns.clone(),
-            once: clients.once().sns.clone(),
-        }
-    }
-}
+client_type!(SnsTopicSubscription: sns, once);
 
 #[async_trait]
 impl ResourceType for SnsTopicSubscription {

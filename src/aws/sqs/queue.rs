@@ -98,20 +98,7 @@ const DELETED_RECENTLY: &[&str] = &[
     "QueueDeletedRecently",
 ];
 
-pub struct SqsQueue {
-    client: aws_sdk_sqs::Client,
-    /// For the create call alone: never retried by the SDK (see `Clients::once`).
-    once: aws_sdk_sqs::Client,
-}
-
-impl SqsQueue {
-    pub fn new(clients: &Clients) -> Self {
-        SqsQueue {
-            client: clients.sqs.clone(),
-            once: clients.once().sqs.clone(),
-        }
-    }
-}
+client_type!(SqsQueue: sqs, once);
 
 #[async_trait]
 impl ResourceType for SqsQueue {
