@@ -225,28 +225,13 @@ impl EventRule {
 
     /// The tags of the rule `arn`; None when it is gone.
     async fn rule_tags(&self, arn: &str) -> ProviderResult<Option<Vec<(String, String)>>> {
-        match self
-            .client
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(Some(
-                out.tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect(),
-            )),
-            Err(err) => {
-                let err = sdk_error(err);
-                if is_not_found(&err) {
-                    Ok(None)
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        let call = self.client.list_tags_for_resource().resource_arn(arn);
+        let found = none_if_gone(call.send().await.map_err(sdk_error))?;
+        Ok(found.map(|out| {
+            (out.tags().iter())
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        }))
     }
 
     async fn target_ids(&self, bus: &str, name: &str) -> ProviderResult<Vec<String>> {
@@ -295,23 +280,11 @@ async fn find_rule(
     bus: &str,
     name: &str,
 ) -> ProviderResult<Option<DescribeRuleOutput>> {
-    match client
+    let call = client
         .describe_rule()
         .name(name)
-        .set_event_bus_name(non_default(bus))
-        .send()
-        .await
-    {
-        Ok(out) => Ok(Some(out)),
-        Err(err) => {
-            let err = sdk_error(err);
-            if is_not_found(&err) {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .set_event_bus_name(non_default(bus));
+    none_if_gone(call.send().await.map_err(sdk_error))
 }
 
 /// Terraform's id: the name on the default bus, `BUS/NAME` elsewhere.

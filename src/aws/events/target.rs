@@ -238,23 +238,13 @@ async fn list_targets(
     let mut found = Vec::new();
     let mut token = None;
     loop {
-        let out = match client
+        let call = client
             .list_targets_by_rule()
             .rule(rule)
             .set_event_bus_name(non_default(bus))
-            .set_next_token(token)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(err) => {
-                let err = sdk_error(err);
-                return if is_not_found(&err) {
-                    Ok(None)
-                } else {
-                    Err(err)
-                };
-            }
+            .set_next_token(token);
+        let Some(out) = none_if_gone(call.send().await.map_err(sdk_error))? else {
+            return Ok(None);
         };
         found.extend(out.targets().iter().cloned());
         match out.next_token() {

@@ -133,17 +133,8 @@ impl ResourceType for KmsAlias {
         let Some(name) = prior.str("id") else {
             return Ok(());
         };
-        match self.client.delete_alias().alias_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                let err = sdk_error(err);
-                if is_not_found(&err) {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        let deleted = self.client.delete_alias().alias_name(name).send().await;
+        gone_ok(deleted.map_err(sdk_error))
     }
 }
 

@@ -374,16 +374,9 @@ pub(super) async fn find_key(
     client: &aws_sdk_kms::Client,
     id: &str,
 ) -> ProviderResult<Option<aws_sdk_kms::types::KeyMetadata>> {
-    let output = match client.describe_key().key_id(id).send().await {
-        Ok(output) => output,
-        Err(err) => {
-            let err = sdk_error(err);
-            return if is_not_found(&err) {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+    let found = client.describe_key().key_id(id).send().await;
+    let Some(output) = none_if_gone(found.map_err(sdk_error))? else {
+        return Ok(None);
     };
     Ok(output.key_metadata.filter(|m| {
         !matches!(

@@ -127,7 +127,7 @@ impl ResourceType for LambdaAlias {
             .name(name)
             .send()
             .await;
-        super::deleted(answer.map_err(sdk_error))
+        gone_ok(answer.map_err(sdk_error))
     }
 
     /// `FUNCTION_NAME/ALIAS_NAME`, as Terraform.
@@ -151,7 +151,7 @@ impl LambdaAlias {
             .name(name)
             .send()
             .await;
-        Ok(super::found(answer.map_err(sdk_error))?
+        Ok(none_if_gone(answer.map_err(sdk_error))?
             .map(|out| to_state(&AliasView::from(out), function)))
     }
 }

@@ -244,7 +244,7 @@ impl ResourceType for LambdaFunction {
             .function_name(name)
             .send()
             .await;
-        if super::found(answer.map_err(sdk_error))?.is_none() {
+        if none_if_gone(answer.map_err(sdk_error))?.is_none() {
             return Ok(());
         }
         let what = format!("Lambda function {name}");
@@ -375,7 +375,7 @@ async fn find_function(
     name: &str,
 ) -> ProviderResult<Option<GetFunctionOutput>> {
     let answer = client.get_function().function_name(name).send().await;
-    let found = super::found(answer.map_err(sdk_error))?;
+    let found = none_if_gone(answer.map_err(sdk_error))?;
     Ok(found.filter(|out| out.configuration.is_some()))
 }
 

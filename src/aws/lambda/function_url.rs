@@ -137,7 +137,7 @@ impl ResourceType for LambdaFunctionUrl {
             .set_qualifier(qualifier(prior))
             .send()
             .await;
-        super::deleted(answer.map_err(sdk_error))
+        gone_ok(answer.map_err(sdk_error))
     }
 
     /// `FUNCTION_NAME` or `FUNCTION_NAME/QUALIFIER`, as Terraform.
@@ -162,7 +162,7 @@ impl LambdaFunctionUrl {
             .set_qualifier(qualifier(prior))
             .send()
             .await;
-        let Some(out) = super::found(answer.map_err(sdk_error))? else {
+        let Some(out) = none_if_gone(answer.map_err(sdk_error))? else {
             return Ok(None);
         };
         let url = out.function_url();

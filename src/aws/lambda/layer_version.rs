@@ -197,7 +197,7 @@ impl ResourceType for LambdaLayerVersion {
             .version_number(version)
             .send()
             .await;
-        super::deleted(answer.map_err(sdk_error))
+        gone_ok(answer.map_err(sdk_error))
     }
 
     /// The version ARN, as Terraform.
@@ -224,7 +224,7 @@ impl LambdaLayerVersion {
             .version_number(version)
             .send()
             .await;
-        Ok(super::found(answer.map_err(sdk_error))?
+        Ok(none_if_gone(answer.map_err(sdk_error))?
             .map(|out| to_state(&Published::from(&out), prior)))
     }
 }

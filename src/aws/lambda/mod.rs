@@ -2,8 +2,7 @@
 //! the archive_file data source.
 
 use super::Clients;
-use crate::aws::error::is_not_found;
-use crate::provider::{DataSource, ProviderResult, ResourceType};
+use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 // modules
@@ -32,19 +31,4 @@ pub fn data_sources(clients: &Clients) -> Vec<Arc<dyn DataSource>> {
         // data source registrations
         Arc::new(archive_file::ArchiveFile::new()),
     ]
-}
-
-/// The answer of a get: None when the object (or the function it belongs to) does
-/// not exist.
-fn found<T>(answer: ProviderResult<T>) -> ProviderResult<Option<T>> {
-    match answer {
-        Ok(out) => Ok(Some(out)),
-        Err(err) if is_not_found(&err) => Ok(None),
-        Err(err) => Err(err),
-    }
-}
-
-/// The answer of a delete: already gone counts as deleted.
-fn deleted<T>(answer: ProviderResult<T>) -> ProviderResult<()> {
-    found(answer).map(|_| ())
 }

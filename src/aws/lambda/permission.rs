@@ -172,7 +172,7 @@ impl ResourceType for LambdaPermission {
             .set_qualifier(qualifier(prior))
             .send()
             .await;
-        if super::found(answer.map_err(sdk_error))?.is_none() {
+        if none_if_gone(answer.map_err(sdk_error))?.is_none() {
             return Ok(());
         }
         let every_2s = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
@@ -253,7 +253,7 @@ async fn find_statements(
         .send()
         .await;
     // No policy at all and no function both answer ResourceNotFoundException.
-    let Some(out) = super::found(answer.map_err(sdk_error))? else {
+    let Some(out) = none_if_gone(answer.map_err(sdk_error))? else {
         return Ok(Vec::new());
     };
     let Some(text) = out.policy() else {

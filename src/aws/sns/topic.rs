@@ -238,23 +238,9 @@ pub(super) async fn topic_attributes(
     client: &aws_sdk_sns::Client,
     arn: &str,
 ) -> ProviderResult<Option<BTreeMap<String, String>>> {
-    match client
-        .get_topic_attributes()
-        .topic_arn(arn)
-        .send()
-        .await
-        .map_err(sdk_error)
-    {
-        Ok(out) => Ok(Some(
-            out.attributes()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        )),
-        Err(err) if is_not_found(&err) => Ok(None),
-        Err(err) => Err(err),
-    }
+    let got = client.get_topic_attributes().topic_arn(arn).send();
+    let found = none_if_gone(got.await.map_err(sdk_error))?;
+    Ok(found.map(|out| out.attributes.unwrap_or_default().into_iter().collect()))
 }
 
 /// SetTopicAttributes for one attribute.
@@ -281,16 +267,12 @@ async fn topic_tags(
     arn: &str,
 ) -> ProviderResult<Option<BTreeMap<String, String>>> {
     let listed = client.list_tags_for_resource().resource_arn(arn).send();
-    match listed.await.map_err(sdk_error) {
-        Ok(out) => Ok(Some(
-            out.tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect(),
-        )),
-        Err(err) if is_not_found(&err) => Ok(None),
-        Err(err) => Err(err),
-    }
+    let found = none_if_gone(listed.await.map_err(sdk_error))?;
+    Ok(found.map(|out| {
+        (out.tags().iter())
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()
+    }))
 }
 
 fn sns_tag(key: String, value: String) -> ProviderResult<Tag> {

@@ -252,17 +252,8 @@ impl SnsTopicSubscription {
             .get_subscription_attributes()
             .subscription_arn(arn)
             .send();
-        match got.await.map_err(sdk_error) {
-            Ok(out) => Ok(Some(
-                out.attributes()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            )),
-            Err(err) if is_not_found(&err) => Ok(None),
-            Err(err) => Err(err),
-        }
+        let found = none_if_gone(got.await.map_err(sdk_error))?;
+        Ok(found.map(|out| out.attributes.unwrap_or_default().into_iter().collect()))
     }
 }
 
