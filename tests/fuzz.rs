@@ -8,6 +8,9 @@
 //! The test suite runs a bounded number (`FUZZ_MUTANTS`, default 100, about
 //! a few seconds in a debug build); `scripts/fuzz N` runs N of them in release.
 //! Deterministic: `FUZZ_SEED` picks the sequence.
+//!
+//! A test binary of its own, not a module of tests/it: its allocator guard and
+//! its silenced panic hook would apply to every test in that process.
 
 use recon::aws::{AwsProvider, Clients};
 use recon::config::vars::VarInputs;
