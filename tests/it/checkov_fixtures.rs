@@ -7,7 +7,7 @@
 //! resource. scripts/checkov-agreement compares the CHECKOV column with Checkov
 //! itself (run below; scripts/setup-checkov installs the pinned Checkov).
 
-use crate::common::{recon_offline, repo_root, Run};
+use crate::common::{checkov, recon_offline, repo_root, Run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -93,11 +93,7 @@ fn every_fixture_resource_gets_its_expected_result() {
 /// expected.txt, so the agreement figure in the README stays true.
 #[test]
 fn checkov_agrees_as_documented() {
-    let setup = Command::new(repo_root().join("scripts/setup-checkov"))
-        .status()
-        .expect("run scripts/setup-checkov");
-    assert!(setup.success(), "installing Checkov failed");
-    let checkov = repo_root().join(".venv-checkov/bin/checkov");
+    let checkov = checkov();
     let out = Command::new(repo_root().join("scripts/checkov-agreement"))
         .arg("--recon")
         .arg(env!("CARGO_BIN_EXE_recon"))

@@ -194,12 +194,7 @@ fn a_saved_plan_as_json_is_read_by_checkov() {
 
     let tf_json = cwd.join("tf.json");
     std::fs::write(&tf_json, &shown.stdout).unwrap();
-    let root = common::repo_root();
-    let setup = std::process::Command::new(root.join("scripts/setup-checkov"))
-        .status()
-        .expect("scripts/setup-checkov runs");
-    assert!(setup.success(), "installing Checkov failed");
-    let checkov = std::process::Command::new(root.join(".venv-checkov/bin/checkov"))
+    let checkov = std::process::Command::new(common::checkov())
         .args([
             "--framework",
             "terraform_plan",

@@ -137,6 +137,23 @@ pub fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
         .build()
 }
 
+/// The pinned Checkov, installed by scripts/setup-checkov once per test run:
+/// tests that need it run at once in one process, and two installs into one
+/// venv at the same time would clash.
+pub fn checkov() -> PathBuf {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let installed = *INSTALLED.get_or_init(|| {
+        Command::new(repo_root().join("scripts/setup-checkov"))
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    assert!(
+        installed,
+        "installing Checkov failed (scripts/setup-checkov)"
+    );
+    repo_root().join(".venv-checkov/bin/checkov")
+}
+
 /// A `recon` command with the environment of `endpoint`, run in `dir`.
 pub fn recon_at(endpoint: &str, dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_recon"));
