@@ -226,9 +226,14 @@ fn a_create_whose_answer_never_comes_times_out_and_is_adopted_once() {
         "slow",
         "resource \"aws_vpc\" \"net\" {\n  cidr_block = \"10.9.0.0/16\"\n}\n",
     );
-    // The request reaches AWS late, long after recon stopped waiting for it.
+    // recon looks for the VPC again 5 s after its call began (CREATE_SETTLE): the
+    // late call must have landed by then even when other tests load the machine,
+    // so moto's EC2 backend is loaded first (its first call takes a second or
+    // more) and the call is held 3 s, past the 2 s timeout.
+    assert!(ec2_objects(&moto, "aws_vpc.net").is_empty());
+    // The request reaches AWS late, after recon stopped waiting for it.
     proxy.set_rules(json!([
-        {"operation": "CreateVpc", "fault": "delay", "delay_seconds": 4, "times": 1}
+        {"operation": "CreateVpc", "fault": "delay", "delay_seconds": 3, "times": 1}
     ]));
     let started = std::time::Instant::now();
     let run = ok(proxy.run(
