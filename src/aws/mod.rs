@@ -7,6 +7,7 @@ pub mod configured;
 pub mod ec2;
 pub mod error;
 pub mod events;
+pub mod fifo_name;
 pub mod iam;
 pub mod kms;
 pub mod lambda;

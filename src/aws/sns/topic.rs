@@ -1,6 +1,7 @@
 //! aws_sns_topic: an SNS topic (standard or FIFO), its settings, policy and tags.
 
 use crate::aws::attribute_map::{changed, for_create, Reported, Settings};
+use crate::aws::fifo_name::FifoNaming;
 use crate::aws::prelude::*;
 use crate::aws::sts::region::partition_of;
 use crate::provider::Default;
@@ -44,9 +45,6 @@ const SETTINGS: Settings = &[
     ("tracing_config", "TracingConfig"),
 ];
 
-/// Generated names start with this, like Terraform's "terraform-".
-const DEFAULT_PREFIX: &str = "recon-";
-const FIFO_SUFFIX: &str = ".fifo";
 const DELETE_TIMEOUT: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_secs(2);
 /// CreateTopic's answer when the name is held by a topic with other tags or
@@ -321,54 +319,16 @@ fn check_settings(planned: &Object) -> ProviderResult<()> {
     Ok(())
 }
 
-/// The name to create: `name`, or `name_prefix` (default "recon-") plus a unique
-/// suffix (the same for every attempt of one create) and, for a FIFO topic,
-/// ".fifo". Checked against SNS's naming rules.
-fn topic_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
-    let fifo = planned.bool("fifo_topic").unwrap_or(false);
-    let suffix = if fifo { FIFO_SUFFIX } else { "" };
-    let name = match (
-        planned.str("name").filter(|s| !s.is_empty()),
-        planned.str("name_prefix").filter(|s| !s.is_empty()),
-    ) {
-        (Some(name), _) => name.to_string(),
-        (None, Some(prefix)) => format!("{prefix}{}{suffix}", unique_suffix(meta)),
-        (None, None) => format!("{DEFAULT_PREFIX}{}{suffix}", unique_suffix(meta)),
-    };
-    check_name(&name, fifo)?;
-    Ok(name)
-}
+/// SNS's rules: up to 256 characters, ".fifo" included.
+const NAMING: FifoNaming = FifoNaming {
+    type_name: "aws_sns_topic",
+    noun: "topic",
+    fifo_attr: "fifo_topic",
+    max: 256,
+};
 
-/// SNS's rules: 1 to 256 letters, digits, hyphens and underscores; a FIFO
-/// topic's name ends in ".fifo" within those 256.
-fn check_name(name: &str, fifo: bool) -> ProviderResult<()> {
-    let stem = if fifo {
-        match name.strip_suffix(FIFO_SUFFIX) {
-            Some(stem) => stem,
-            None => {
-                return Err(ProviderError::new(format!(
-                    "aws_sns_topic: invalid topic name \"{name}\": the name of a FIFO topic (fifo_topic = true) \
-                     must end in \".fifo\""
-                )))
-            }
-        }
-    } else {
-        name
-    };
-    let ok_chars = stem
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if stem.is_empty() || name.len() > 256 || !ok_chars {
-        let what = if !fifo && stem.ends_with(FIFO_SUFFIX) {
-            "1 to 256 letters, digits, hyphens or underscores (a name ending in \".fifo\" needs fifo_topic = true)"
-        } else {
-            "1 to 256 letters, digits, hyphens or underscores (with \".fifo\" at the end of a FIFO topic's)"
-        };
-        return Err(ProviderError::new(format!(
-            "aws_sns_topic: invalid topic name \"{name}\": it must be {what}"
-        )));
-    }
-    Ok(())
+fn topic_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
+    NAMING.name(planned, meta)
 }
 
 /// The topic name: the last field of its ARN.
@@ -415,49 +375,6 @@ fn to_state(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_follow_sns_rules() {
-        assert!(check_name("user-updates_1", false).is_ok());
-        assert!(check_name("updates.fifo", true).is_ok());
-        assert!(check_name(&"a".repeat(256), false).is_ok());
-        assert!(check_name(&format!("{}.fifo", "a".repeat(251)), true).is_ok());
-        let err = check_name("updates", true).unwrap_err();
-        assert!(err.message.contains("must end in \".fifo\""), "{err}");
-        let err = check_name("updates.fifo", false).unwrap_err();
-        assert!(err.message.contains("needs fifo_topic = true"), "{err}");
-        for (bad, fifo) in [
-            ("", false),
-            ("has space", false),
-            ("dots.here", false),
-            (".fifo", true),
-            (&"a".repeat(257) as &str, false),
-            (&format!("{}.fifo", "a".repeat(252)) as &str, true),
-        ] {
-            assert!(check_name(bad, fifo).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn generated_names_get_the_prefix_and_fifo_suffix() {
-        let meta = Meta {
-            token: Some("tok".into()),
-            ..Meta::new("s", "aws_sns_topic.t")
-        };
-        let bare = crate::object! { "name" => Value::Unknown, "name_prefix" => Value::Unknown };
-        let name = topic_name(&bare, &meta).unwrap();
-        assert!(
-            name.starts_with(DEFAULT_PREFIX) && name.len() == 32,
-            "{name}"
-        );
-        let fifo = crate::object! { "name_prefix" => "events-", "fifo_topic" => true };
-        let name = topic_name(&fifo, &meta).unwrap();
-        assert!(
-            name.starts_with("events-") && name.ends_with(".fifo"),
-            "{name}"
-        );
-        assert_eq!(topic_name(&fifo, &meta).unwrap(), name);
-    }
 
     #[test]
     fn create_sends_set_values_and_update_clears_removed_strings() {

@@ -1,6 +1,7 @@
 //! aws_sqs_queue: an SQS queue (standard or FIFO), its settings, encryption and tags.
 
 use crate::aws::attribute_map::{changed, for_create_where, Reported, Settings};
+use crate::aws::fifo_name::FifoNaming;
 use crate::aws::prelude::*;
 use crate::provider::Default;
 use crate::value::json_equal;
@@ -74,9 +75,6 @@ const RANGES: &[(&str, i64, i64)] = &[
     ("kms_data_key_reuse_period_seconds", 60, 86_400),
 ];
 
-/// Generated names start with this, like Terraform's "terraform-".
-const DEFAULT_PREFIX: &str = "recon-";
-const FIFO_SUFFIX: &str = ".fifo";
 /// What AWS applies (and Terraform stores) when the reuse period is not reported.
 const DEFAULT_KMS_REUSE_SECONDS: i64 = 300;
 /// AWS refuses a name for 60 s after its queue was deleted; wait a bit longer.
@@ -492,56 +490,16 @@ fn check_create_conflicts(planned: &Object) -> ProviderResult<()> {
     Ok(())
 }
 
-/// The name to create: `name`, or `name_prefix` (default "recon-") plus a unique
-/// suffix (the same for every attempt of one create) and, for a FIFO queue,
-/// ".fifo". Checked against SQS's naming rules.
-fn queue_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
-    let fifo = planned.bool("fifo_queue").unwrap_or(false);
-    let suffix = if fifo { FIFO_SUFFIX } else { "" };
-    let name = match (
-        planned.str("name").filter(|s| !s.is_empty()),
-        planned.str("name_prefix").filter(|s| !s.is_empty()),
-    ) {
-        (Some(name), _) => name.to_string(),
-        (None, Some(prefix)) => format!("{prefix}{}{suffix}", unique_suffix(meta)),
-        (None, None) => format!("{DEFAULT_PREFIX}{}{suffix}", unique_suffix(meta)),
-    };
-    check_name(&name, fifo)?;
-    Ok(name)
-}
+/// SQS's rules: up to 80 characters, ".fifo" included.
+const NAMING: FifoNaming = FifoNaming {
+    type_name: "aws_sqs_queue",
+    noun: "queue",
+    fifo_attr: "fifo_queue",
+    max: 80,
+};
 
-/// SQS's rules: 1 to 80 letters, digits, hyphens and underscores; a FIFO queue's
-/// name is 1 to 75 of them followed by ".fifo".
-fn check_name(name: &str, fifo: bool) -> ProviderResult<()> {
-    let (stem, max) = if fifo {
-        match name.strip_suffix(FIFO_SUFFIX) {
-            Some(stem) => (stem, 75),
-            None => {
-                return Err(ProviderError::new(format!(
-                    "aws_sqs_queue: invalid queue name \"{name}\": the name of a FIFO queue (fifo_queue = true) \
-                     must end in \".fifo\""
-                )))
-            }
-        }
-    } else {
-        (name, 80)
-    };
-    let ok_chars = stem
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if stem.is_empty() || stem.len() > max || !ok_chars {
-        let what = if fifo {
-            "1 to 75 letters, digits, hyphens or underscores followed by \".fifo\""
-        } else if stem.ends_with(FIFO_SUFFIX) {
-            "1 to 80 letters, digits, hyphens or underscores (a name ending in \".fifo\" needs fifo_queue = true)"
-        } else {
-            "1 to 80 letters, digits, hyphens or underscores"
-        };
-        return Err(ProviderError::new(format!(
-            "aws_sqs_queue: invalid queue name \"{name}\": it must be {what}"
-        )));
-    }
-    Ok(())
+fn queue_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
+    NAMING.name(planned, meta)
 }
 
 fn to_state(
@@ -591,54 +549,6 @@ fn to_state(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_follow_sqs_rules() {
-        assert!(check_name("jobs-dlq_1", false).is_ok());
-        assert!(check_name("jobs.fifo", true).is_ok());
-        assert!(check_name(&"a".repeat(80), false).is_ok());
-        assert!(check_name(&format!("{}.fifo", "a".repeat(75)), true).is_ok());
-        let err = check_name("jobs", true).unwrap_err();
-        assert!(err.message.contains("must end in \".fifo\""), "{err}");
-        let err = check_name("jobs.fifo", false).unwrap_err();
-        assert!(err.message.contains("needs fifo_queue = true"), "{err}");
-        for (bad, fifo) in [
-            ("", false),
-            ("has space", false),
-            ("dots.here", false),
-            (".fifo", true),
-            (&"a".repeat(81) as &str, false),
-        ] {
-            assert!(check_name(bad, fifo).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn generated_names_get_the_prefix_and_fifo_suffix() {
-        let planned = crate::object! { "name" => Value::Unknown, "name_prefix" => Value::Unknown };
-        let meta = Meta::new("s", "aws_sqs_queue.q");
-        let name = queue_name(&planned, &meta).unwrap();
-        assert!(
-            name.starts_with(DEFAULT_PREFIX) && name.len() == 32,
-            "{name}"
-        );
-        let fifo = crate::object! { "name_prefix" => "jobs-", "fifo_queue" => true };
-        let name = queue_name(&fifo, &meta).unwrap();
-        assert!(
-            name.starts_with("jobs-") && name.ends_with(".fifo"),
-            "{name}"
-        );
-        assert_ne!(queue_name(&fifo, &meta).unwrap(), name);
-        // With a token, every attempt of one create asks for the same name.
-        let meta = Meta {
-            token: Some("tok".into()),
-            ..meta
-        };
-        assert_eq!(
-            queue_name(&fifo, &meta).unwrap(),
-            queue_name(&fifo, &meta).unwrap()
-        );
-    }
 
     #[test]
     fn create_sends_what_terraform_sends() {
