@@ -8,7 +8,7 @@ use super::shared::{
     created_by_token, ec2_arn, ec2_type, known_bool, known_change, known_i32, known_str,
     partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::none_if_gone;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
 use crate::aws::{sdk_error, tags};
@@ -204,10 +204,8 @@ impl ResourceType for EbsVolume {
                     .map_err(sdk_error)
             },
         );
-        match deleted.await {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => return Err(e),
-            Ok(_) => {}
+        if none_if_gone(deleted.await)?.is_none() {
+            return Ok(());
         }
         wait_volume(&self.client, id, VolumeState::Deleted, DELETE_TIMEOUT).await
     }

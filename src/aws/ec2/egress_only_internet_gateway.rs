@@ -5,7 +5,7 @@ use super::shared::{
     by_id, ec2_type, id_of, opt_str, required, state_tags, states_by_id, tag_specification,
     tagged_for, update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
 use crate::object;
@@ -96,10 +96,7 @@ impl ResourceType for EgressOnlyInternetGateway {
             .client
             .delete_egress_only_internet_gateway()
             .egress_only_internet_gateway_id(id);
-        match call.send().await.map_err(sdk_error) {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        gone_ok(call.send().await.map_err(sdk_error))
     }
 }
 

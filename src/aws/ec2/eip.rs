@@ -5,7 +5,7 @@ use super::shared::{
     changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, state_tags,
     tag_specification, update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
 use crate::aws::sts::region::partition_of;
 use crate::object;
@@ -130,17 +130,8 @@ impl ResourceType for Eip {
         };
         // An associated address cannot be released.
         disassociate(&self.client, address.association_id()).await?;
-        match self
-            .client
-            .release_address()
-            .allocation_id(id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Err(e) if !is_not_found(&e) => Err(e),
-            _ => Ok(()),
-        }
+        let call = self.client.release_address().allocation_id(id);
+        gone_ok(call.send().await.map_err(sdk_error))
     }
 }
 
@@ -233,16 +224,8 @@ async fn disassociate(
     let Some(association_id) = association_id.filter(|a| !a.is_empty()) else {
         return Ok(());
     };
-    match client
-        .disassociate_address()
-        .association_id(association_id)
-        .send()
-        .await
-        .map_err(sdk_error)
-    {
-        Err(e) if !is_not_found(&e) => Err(e),
-        _ => Ok(()),
-    }
+    let call = client.disassociate_address().association_id(association_id);
+    gone_ok(call.send().await.map_err(sdk_error))
 }
 
 fn dns_suffix(region: &str) -> &'static str {

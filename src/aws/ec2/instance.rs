@@ -7,7 +7,7 @@ use super::shared::{
     known_i32, known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
     tag_specification, update_tags, CHUNK,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::none_if_gone;
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, tags};
@@ -624,18 +624,9 @@ impl ResourceType for Instance {
         let Some(id) = prior.str("id") else {
             return Ok(());
         };
-        if let Err(e) = self
-            .client
-            .terminate_instances()
-            .instance_ids(id)
-            .send()
-            .await
-        {
-            let e = sdk_error(e);
-            if is_not_found(&e) {
-                return Ok(());
-            }
-            return Err(e);
+        let call = self.client.terminate_instances().instance_ids(id);
+        if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
+            return Ok(());
         }
         wait_until(
             &format!("EC2 instance {id} to terminate"),

@@ -5,7 +5,7 @@ use super::shared::{
     ec2_arn, ec2_type, filter, id_of, opt_str, state_tags, tag_specification, tagged_for,
     update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::{gone_ok, none_if_gone};
 use crate::aws::sdk_error;
 use crate::aws::shared::{claim, generated_name, name_is_known, read_by_id};
 use crate::aws::wait::{wait_until, Pace};
@@ -118,10 +118,7 @@ impl ResourceType for KeyPair {
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let name = id_of(prior)?;
         let call = self.client.delete_key_pair().key_name(name);
-        match call.send().await.map_err(sdk_error) {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        gone_ok(call.send().await.map_err(sdk_error))
     }
 }
 
@@ -136,11 +133,7 @@ impl KeyPair {
             .send()
             .await
             .map_err(sdk_error);
-        match out {
-            Ok(out) => Ok(out.key_pairs().first().cloned()),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(none_if_gone(out)?.and_then(|out| out.key_pairs().first().cloned()))
     }
 
     async fn to_state(&self, key: &KeyPairInfo, local: &Object) -> ProviderResult<Object> {

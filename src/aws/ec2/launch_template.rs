@@ -6,7 +6,7 @@ use super::shared::{
     ec2_arn, ec2_type, id_of, opt_str, partial_state, state_tags, tag_specification, tagged_for,
     update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::{gone_ok, none_if_gone};
 use crate::aws::sdk_error;
 use crate::aws::shared::{claim, generated_name, name_is_known, read_by_id};
 use crate::object;
@@ -298,10 +298,7 @@ impl ResourceType for LaunchTemplateType {
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
         let call = self.client.delete_launch_template().launch_template_id(id);
-        match call.send().await.map_err(sdk_error) {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        gone_ok(call.send().await.map_err(sdk_error))
     }
 }
 
@@ -316,13 +313,9 @@ impl LaunchTemplateType {
             .send()
             .await
             .map_err(sdk_error);
-        let lt = match out {
-            Ok(out) => match out.launch_templates().first() {
-                Some(lt) => lt.clone(),
-                None => return Ok(None),
-            },
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(e),
+        let first = none_if_gone(out)?.and_then(|out| out.launch_templates().first().cloned());
+        let Some(lt) = first else {
+            return Ok(None);
         };
         // The latest version, as Terraform reads: a version made without
         // moving the default is what the configuration describes.
@@ -335,11 +328,10 @@ impl LaunchTemplateType {
             .send()
             .await
             .map_err(sdk_error);
-        let version = match out {
-            Ok(out) => out.launch_template_versions().first().cloned(),
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(out) = none_if_gone(out)? else {
+            return Ok(None);
         };
+        let version = out.launch_template_versions().first().cloned();
         let account = self.account.id().await?;
         Ok(Some(to_state(
             &lt,
@@ -358,11 +350,7 @@ impl LaunchTemplateType {
             .send()
             .await
             .map_err(sdk_error);
-        match out {
-            Ok(out) => Ok(out.launch_templates().first().cloned()),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(none_if_gone(out)?.and_then(|out| out.launch_templates().first().cloned()))
     }
 }
 

@@ -6,7 +6,7 @@ use super::shared::{
     ec2_type, filter, id_of, opt_str, partial_state, prior_ids, required, state_tags, states_by_id,
     tag_specification, tagged_for, update_tags, STATE_TIMEOUT,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
 use crate::provider::{
@@ -109,9 +109,8 @@ impl ResourceType for NatGateway {
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
         let call = self.client.delete_nat_gateway().nat_gateway_id(id);
-        match call.send().await.map_err(sdk_error) {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            other => other.map(|_| ())?,
+        if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
+            return Ok(());
         }
         let what = format!("NAT gateway {id} to be deleted");
         wait_until(what, Pace::backoff(STATE_TIMEOUT), || async {

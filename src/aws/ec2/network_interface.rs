@@ -6,7 +6,7 @@ use super::shared::{
     changed, created_by_token, ec2_arn, ec2_type, id_of, known_i32, opt_str, prior_ids, required,
     state_tags, states_by_id, tag_specification, update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
@@ -326,17 +326,10 @@ impl NetworkInterface {
         if attachment.device_index() == Some(0) {
             return Ok(());
         }
-        match self
-            .client
-            .detach_network_interface()
-            .attachment_id(attachment_id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => return Err(e),
-            Ok(_) => {}
+        let call = self.client.detach_network_interface();
+        let call = call.attachment_id(attachment_id);
+        if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
+            return Ok(());
         }
         let free = |n: &AwsEni| {
             n.attachment().is_none() || n.status() == Some(&NetworkInterfaceStatus::Available)

@@ -9,7 +9,7 @@ use super::shared::{
     created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, required, state_tags,
     states_by_id, tag_specification, update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
@@ -129,17 +129,9 @@ impl ResourceType for RouteTable {
                 if association.main() == Some(true) {
                     continue;
                 }
-                match self
-                    .client
-                    .disassociate_route_table()
-                    .association_id(association_id)
-                    .send()
-                    .await
-                    .map_err(sdk_error)
-                {
-                    Err(e) if !is_not_found(&e) => return Err(e),
-                    _ => {}
-                }
+                let call = self.client.disassociate_route_table();
+                let call = call.association_id(association_id);
+                gone_ok(call.send().await.map_err(sdk_error))?;
             }
         }
         let codes = &["DependencyViolation"];

@@ -3,7 +3,7 @@
 
 use super::describe::find;
 use super::shared::{changed, ec2_type, id_of, opt_str, required, STATE_TIMEOUT};
-use crate::aws::error::is_not_found;
+use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
 use crate::object;
@@ -111,17 +111,9 @@ impl ResourceType for RouteTableAssociation {
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
-        match self
-            .client
-            .disassociate_route_table()
-            .association_id(id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => return Err(e),
-            Ok(_) => {}
+        let call = self.client.disassociate_route_table().association_id(id);
+        if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
+            return Ok(());
         }
         wait_until(
             &format!("route table association {id} to be removed"),

@@ -3,7 +3,7 @@
 //! target as state values, and the calls that create, replace and delete a route.
 
 use super::shared::opt_str;
-use crate::aws::error::is_not_found;
+use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
 use crate::provider::{ProviderError, ProviderResult};
 use crate::value::{Object, ObjectExt, Value};
@@ -179,10 +179,7 @@ pub(super) async fn delete_route(
         Destination::V4(cidr) => call.destination_cidr_block(cidr),
         Destination::V6(cidr) => call.destination_ipv6_cidr_block(cidr),
     };
-    match call.send().await.map_err(sdk_error) {
-        Err(e) if !is_not_found(&e) => Err(e),
-        _ => Ok(()),
-    }
+    gone_ok(call.send().await.map_err(sdk_error))
 }
 
 /// Names the route in a failed call's message, keeping the service's code.

@@ -9,7 +9,7 @@ use super::shared::{
     created_by_token, ec2_arn, ec2_type, filter, id_of, opt_str, prior_ids, state_tags,
     tag_specification, update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
@@ -284,10 +284,7 @@ impl SecurityGroup {
             } else {
                 Direction::Ingress
             };
-            match grants::revoke_ids(&self.client, &owner, direction, rule_ids).await {
-                Err(e) if !is_not_found(&e) => return Err(e),
-                _ => {}
-            }
+            gone_ok(grants::revoke_ids(&self.client, &owner, direction, rule_ids).await)?;
         }
         Ok(())
     }

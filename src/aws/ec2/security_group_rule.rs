@@ -10,7 +10,7 @@ use super::security_group_grants::{
 use super::shared::{
     crc32, ec2_type, normalize_protocol, required, tag_specification, tagged_for, STATE_TIMEOUT,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::gone_ok;
 use crate::aws::wait::{wait_until, Pace};
 use crate::provider::{
     Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
@@ -180,10 +180,7 @@ impl ResourceType for SecurityGroupRuleSet {
         if ids.is_empty() {
             return Ok(());
         }
-        match grants::revoke_ids(&self.client, group_id, direction(prior)?, ids).await {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other,
-        }
+        gone_ok(grants::revoke_ids(&self.client, group_id, direction(prior)?, ids).await)
     }
 
     /// Terraform's import id: `SGID_TYPE_PROTOCOL_FROM_TO_SOURCE[_SOURCE]...`, a

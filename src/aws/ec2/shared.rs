@@ -1,7 +1,7 @@
 //! Helpers shared by the EC2 types: ARNs, tags, filters, planned
 //! values, protocol names, and deletes that wait.
 
-use crate::aws::error::is_not_found;
+use crate::aws::error::none_if_gone;
 pub(super) use crate::aws::shared::Account;
 use crate::aws::sts::region::partition_of as partition;
 use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
@@ -278,10 +278,9 @@ where
     let dependency = Pace::backoff(DEPENDENCY_TIMEOUT)
         .starting(Duration::from_millis(500))
         .at_most(Duration::from_secs(10));
-    match retry_while(dependency, |e| has_code(e, dependency_codes), delete).await {
-        Err(e) if is_not_found(&e) => return Ok(()),
-        Err(e) => return Err(e),
-        Ok(_) => {}
+    let answer = retry_while(dependency, |e| has_code(e, dependency_codes), delete).await;
+    if none_if_gone(answer)?.is_none() {
+        return Ok(());
     }
     // `gone` says true once the object no longer exists.
     let pace = Pace::backoff(STATE_TIMEOUT);

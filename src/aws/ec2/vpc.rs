@@ -5,7 +5,7 @@ use super::shared::{
     changed, created_by_token, ec2_arn, ec2_type, filter, id_of, prior_ids, required, state_tags,
     tag_specification, update_tags,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
 use crate::object;
 use crate::provider::{
@@ -299,11 +299,8 @@ async fn find_dns_attributes(
         .map(|id| async move {
             let support = vpc_attribute(client, &id, VpcAttributeName::EnableDnsSupport);
             let hostnames = vpc_attribute(client, &id, VpcAttributeName::EnableDnsHostnames);
-            match tokio::try_join!(support, hostnames) {
-                Ok((s, h)) => Ok(Some((id, (s, h)))),
-                Err(e) if is_not_found(&e) => Ok(None),
-                Err(e) => Err(e),
-            }
+            let found = none_if_gone(tokio::try_join!(support, hostnames))?;
+            Ok(found.map(|pair| (id, pair)))
         })
         .buffer_unordered(ATTRIBUTE_CONCURRENCY)
         .try_collect()

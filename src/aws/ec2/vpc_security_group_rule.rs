@@ -8,7 +8,7 @@ use super::shared::{
     by_id, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required, state_tags,
     tag_specification, update_tags, Account,
 };
-use crate::aws::error::is_not_found;
+use crate::aws::error::gone_ok;
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{
     Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
@@ -130,11 +130,8 @@ impl ResourceType for Rules {
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let id = id_of(prior)?;
         let group_id = required(prior, "security_group_id")?;
-        match self.revoke(group_id, id).await {
-            // The rule or its whole group is gone already.
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other,
-        }
+        // The rule or its whole group may be gone already.
+        gone_ok(self.revoke(group_id, id).await)
     }
 }
 
