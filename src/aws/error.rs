@@ -289,8 +289,15 @@ where
         .map(str::to_string)
 }
 
+/// "No such resource" codes that do not say NotFound (SQS, query and JSON protocols).
+const NOT_FOUND: &[&str] = &[
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+];
+
 fn is_not_found_code(c: &str) -> bool {
-    c.ends_with(".NotFound")
+    NOT_FOUND.contains(&c)
+        || c.ends_with(".NotFound")
         || c.ends_with("NotFound")
         || c.ends_with("NotFoundException")
         || c == "NoSuchEntity"
@@ -333,6 +340,7 @@ mod tests {
         assert_eq!(kind_of_code("InternalError"), ErrorKind::Transient);
         assert_eq!(kind_of_code("InvalidVpcID.NotFound"), ErrorKind::NotFound);
         assert_eq!(kind_of_code("NoSuchEntity"), ErrorKind::NotFound);
+        assert_eq!(kind_of_code("QueueDoesNotExist"), ErrorKind::NotFound);
         assert_eq!(kind_of_code("EntityAlreadyExists"), ErrorKind::Conflict);
         assert_eq!(kind_of_code("DependencyViolation"), ErrorKind::Dependency);
         assert_eq!(kind_of_code("InvalidParameterValue"), ErrorKind::Other);

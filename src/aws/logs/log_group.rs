@@ -248,24 +248,13 @@ impl CloudWatchLogGroup {
 
     /// Every tag on the group (recon's own included); None when the group is gone.
     async fn group_tags(&self, arn: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
-        match self
+        let listed = self
             .client
             .list_tags_for_resource()
             .resource_arn(arn)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(out) => Ok(Some(
-                out.tags()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            )),
-            Err(err) if is_not_found(&err) => Ok(None),
-            Err(err) => Err(err),
-        }
+            .send();
+        let found = none_if_gone(listed.await.map_err(sdk_error))?;
+        Ok(found.map(|out| out.tags.unwrap_or_default().into_iter().collect()))
     }
 
     /// The ARN of a group whose state lacks it (an interrupted create).

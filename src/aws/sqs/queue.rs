@@ -85,10 +85,6 @@ const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(90);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(180);
 const POLL: Duration = Duration::from_secs(2);
 
-const NON_EXISTENT: &[&str] = &[
-    "AWS.SimpleQueueService.NonExistentQueue",
-    "QueueDoesNotExist",
-];
 /// CreateQueue's "a queue of this name exists with other settings" (query and JSON protocols).
 const NAME_TAKEN: &[&str] = &["QueueAlreadyExists", "QueueNameExists"];
 const DELETED_RECENTLY: &[&str] = &[
@@ -191,17 +187,9 @@ impl ResourceType for SqsQueue {
         let Some(url) = prior.str("id") else {
             return Ok(());
         };
-        match self
-            .client
-            .delete_queue()
-            .queue_url(url)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => {}
-            Err(err) if is_gone(&err) => return Ok(()),
-            Err(err) => return Err(err),
+        let deleted = self.client.delete_queue().queue_url(url).send().await;
+        if none_if_gone(deleted.map_err(sdk_error))?.is_none() {
+            return Ok(());
         }
         self.wait_gone(url).await
     }
@@ -231,70 +219,36 @@ impl SqsQueue {
                 Ok(Some(to_state(&url, &attributes, queue_tags, prior)))
             }
             Ok(_) => Ok(None),
-            Err(err) if is_gone(&err) => Ok(None),
+            Err(err) if is_not_found(&err) => Ok(None),
             Err(err) => Err(err),
         }
     }
 
     /// GetQueueAttributes(All) as a name → value map; None when the queue is gone.
     async fn attributes(&self, url: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
-        match self
-            .client
-            .get_queue_attributes()
-            .queue_url(url)
+        let got = (self.client.get_queue_attributes().queue_url(url))
             .attribute_names(QueueAttributeName::All)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(out) => Ok(Some(
-                out.attributes()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_str().to_string(), v.clone()))
-                    .collect(),
-            )),
-            Err(err) if is_gone(&err) => Ok(None),
-            Err(err) => Err(err),
-        }
+            .send();
+        let found = none_if_gone(got.await.map_err(sdk_error))?;
+        Ok(found.map(|out| {
+            (out.attributes.unwrap_or_default().into_iter())
+                .map(|(k, v)| (k.as_str().to_string(), v))
+                .collect()
+        }))
     }
 
     /// Every tag on the queue (recon's own included); None when the queue is gone.
     async fn queue_tags(&self, url: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
-        match self
-            .client
-            .list_queue_tags()
-            .queue_url(url)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(out) => Ok(Some(
-                out.tags()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            )),
-            Err(err) if is_gone(&err) => Ok(None),
-            Err(err) => Err(err),
-        }
+        let listed = self.client.list_queue_tags().queue_url(url).send();
+        let found = none_if_gone(listed.await.map_err(sdk_error))?;
+        Ok(found.map(|out| out.tags.unwrap_or_default().into_iter().collect()))
     }
 
     /// GetQueueUrl; None when no queue has that name.
     async fn url_of(&self, name: &str) -> ProviderResult<Option<String>> {
-        match self
-            .client
-            .get_queue_url()
-            .queue_name(name)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(out) => Ok(out.queue_url().map(str::to_string)),
-            Err(err) if is_gone(&err) => Ok(None),
-            Err(err) => Err(err),
-        }
+        let got = self.client.get_queue_url().queue_name(name).send();
+        let found = none_if_gone(got.await.map_err(sdk_error))?;
+        Ok(found.and_then(|out| out.queue_url))
     }
 
     /// CreateQueue, waiting out the minute AWS refuses a recently deleted name
@@ -375,10 +329,6 @@ impl SqsQueue {
         })
         .await
     }
-}
-
-pub(super) fn is_gone(err: &ProviderError) -> bool {
-    has_code(err, NON_EXISTENT) || is_not_found(err)
 }
 
 fn is_url(id: &str) -> bool {

@@ -3,7 +3,6 @@
 //! apart from the queue (Terraform's way to break a cycle between two queues or a
 //! queue and its policy). One implementation; each type names its attribute.
 
-use super::queue::is_gone;
 use crate::aws::prelude::*;
 use crate::value::json_equal;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -115,11 +114,7 @@ impl ResourceType for QueueAttribute {
         let Some(url) = prior.str("id") else {
             return Ok(());
         };
-        let result = self.put(url, "").await;
-        match result {
-            Err(e) if is_gone(&e) => Ok(()),
-            other => other,
-        }
+        gone_ok(self.put(url, "").await)
     }
 
     fn import_stub(&self, id: &str) -> Object {
@@ -165,10 +160,8 @@ impl QueueAttribute {
             .send()
             .await
             .map_err(sdk_error);
-        let out = match out {
-            Ok(out) => out,
-            Err(e) if is_gone(&e) => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(out) = none_if_gone(out)? else {
+            return Ok(None);
         };
         let document = out.attributes().and_then(|a| a.get(&self.spec.sqs));
         Ok(document.filter(|d| !d.is_empty()).cloned())
