@@ -2,8 +2,8 @@
 //! for one VPC (IPv6's NAT, without the translation).
 
 use super::shared::{
-    by_id, ec2_type, id_of, opt_str, required, state_tags, states_by_id, tag_specification,
-    tagged_for, update_tags,
+    after_create, by_id, created_among, ec2_type, id_of, opt_str, required, state_tags,
+    states_by_id, tag_specification, update_tags,
 };
 use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
@@ -38,14 +38,14 @@ impl ResourceType for EgressOnlyInternetGateway {
     /// By the create's token among the account's gateways (few: one per VPC at most
     /// in practice; DescribeTags does not list this resource type everywhere).
     async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
-        if meta.token.is_none() {
-            return Ok(Created::Unknowable);
-        }
-        let found = (self.all().await?.into_values()).find(|g| tagged_for(g.tags(), meta));
-        Ok(match found {
-            Some(gateway) => Created::Found(to_state(&gateway)),
-            None => Created::Absent,
-        })
+        let all = async { Ok(self.all().await?.into_values()) };
+        created_among(
+            meta,
+            all,
+            AwsGateway::tags,
+            |g| async move { Ok(to_state(&g)) },
+        )
+        .await
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
@@ -68,9 +68,7 @@ impl ResourceType for EgressOnlyInternetGateway {
                 ProviderError::new("CreateEgressOnlyInternetGateway returned no gateway id")
             })?
             .to_string();
-        self.read_back(&id)
-            .await
-            .map_err(|e| e.with_partial(object! {"id" => id.clone()}))
+        after_create(object! {"id" => id.clone()}, self.read_back(&id)).await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -2,8 +2,8 @@
 
 use super::describe::{find, find_one, read_one, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, state_tags,
-    tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids,
+    state_tags, tag_specification, update_tags,
 };
 use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
@@ -75,16 +75,14 @@ impl ResourceType for Eip {
             .allocation_id()
             .ok_or_else(|| ProviderError::new("AllocateAddress returned no allocation id"))?
             .to_string();
-        let partial = object! {"id" => id.clone()};
-        let result = async {
+        after_create(object! {"id" => id.clone()}, async {
             wait_ready::<Address>(&self.client, &id, "to exist", |_| true).await?;
             let instance = planned.str("instance").map(str::to_string);
             let interface = planned.str("network_interface").map(str::to_string);
             self.associate(&id, instance, interface, planned).await?;
             self.read_back(&id, planned).await
-        }
-        .await;
-        result.map_err(|e| e.with_partial(partial))
+        })
+        .await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

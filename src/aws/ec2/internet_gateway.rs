@@ -2,8 +2,8 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, state_tags,
-    states_by_id, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids,
+    state_tags, states_by_id, tag_specification, update_tags,
 };
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
@@ -59,16 +59,14 @@ impl ResourceType for InternetGateway {
             .and_then(|g| g.internet_gateway_id())
             .ok_or_else(|| ProviderError::new("CreateInternetGateway returned no gateway id"))?
             .to_string();
-        let partial = object! {"id" => id.clone()};
-        let result = async {
+        after_create(object! {"id" => id.clone()}, async {
             wait_ready::<AwsGateway>(&self.client, &id, "to exist", |_| true).await?;
             if let Some(vpc) = planned.str("vpc_id") {
                 self.attach(&id, vpc).await?;
             }
             read_back(&self.client, &id, |g| self.to_state(g)).await
-        }
-        .await;
-        result.map_err(|e| e.with_partial(partial))
+        })
+        .await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

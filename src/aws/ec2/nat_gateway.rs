@@ -3,8 +3,8 @@
 
 use super::describe::{find, find_where};
 use super::shared::{
-    ec2_type, filter, id_of, opt_str, partial_state, prior_ids, required, state_tags, states_by_id,
-    tag_specification, tagged_for, update_tags, STATE_TIMEOUT,
+    after_create, created_among, ec2_type, filter, id_of, opt_str, partial_state, prior_ids,
+    required, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
@@ -47,17 +47,14 @@ impl ResourceType for NatGateway {
 
     /// By the create's token among the live gateways of its subnet (few).
     async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
-        let (Some(_), Some(subnet)) = (&meta.token, planned.str("subnet_id")) else {
+        let Some(subnet) = planned.str("subnet_id") else {
             return Ok(Created::Unknowable);
         };
         let live = filter("state", &["pending".into(), "available".into()]);
-        let gateways =
-            find_where::<AwsNatGateway>(&self.client, "subnet-id", &[subnet.into()], live).await?;
-        let ours = gateways.into_iter().find(|g| tagged_for(g.tags(), meta));
-        Ok(match ours {
-            Some(gateway) => Created::Found(self.wait_available(&gateway_id(&gateway)?).await?),
-            None => Created::Absent,
-        })
+        let subnets = [subnet.to_string()];
+        let listed = find_where::<AwsNatGateway>(&self.client, "subnet-id", &subnets, live);
+        let state = |g| async move { self.wait_available(&gateway_id(&g)?).await };
+        created_among(meta, listed, AwsNatGateway::tags, state).await
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
@@ -79,9 +76,7 @@ impl ResourceType for NatGateway {
             .nat_gateway()
             .map(gateway_id)
             .ok_or_else(|| ProviderError::new("CreateNatGateway returned no gateway"))??;
-        self.wait_available(&id)
-            .await
-            .map_err(|e| e.with_partial(partial_state(planned, &id)))
+        after_create(partial_state(planned, &id), self.wait_available(&id)).await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

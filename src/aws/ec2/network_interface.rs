@@ -3,8 +3,8 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_arn, ec2_type, id_of, known_i32, opt_str, prior_ids, required,
-    state_tags, states_by_id, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, ec2_type, id_of, known_i32, opt_str,
+    prior_ids, required, state_tags, states_by_id, tag_specification, update_tags,
 };
 use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
@@ -115,8 +115,7 @@ impl ResourceType for NetworkInterface {
             .and_then(|n| n.network_interface_id())
             .ok_or_else(|| ProviderError::new("CreateNetworkInterface returned no id"))?
             .to_string();
-        let partial = object! {"id" => id.clone()};
-        let result = async {
+        after_create(object! {"id" => id.clone()}, async {
             let made = wait_ready::<AwsEni>(&self.client, &id, "to exist", |_| true).await?;
             // Both a list of addresses and a count: the count's extra secondaries
             // are assigned after (AWS takes only one of the two at create).
@@ -133,9 +132,8 @@ impl ResourceType for NetworkInterface {
                 self.attach(&id, attachment).await?;
             }
             read_back(&self.client, &id, |n| self.to_state(n)).await
-        }
-        .await;
-        result.map_err(|e| e.with_partial(partial))
+        })
+        .await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

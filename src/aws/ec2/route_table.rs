@@ -6,8 +6,8 @@ use super::routes::{
     Destination,
 };
 use super::shared::{
-    created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, required, state_tags,
-    states_by_id, tag_specification, update_tags,
+    after_create, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, required,
+    state_tags, states_by_id, tag_specification, update_tags,
 };
 use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
@@ -76,17 +76,15 @@ impl ResourceType for RouteTable {
             .and_then(|t| t.route_table_id())
             .ok_or_else(|| ProviderError::new("CreateRouteTable returned no route table id"))?
             .to_string();
-        let partial = object! {"id" => id.clone()};
-        let result = async {
+        after_create(object! {"id" => id.clone()}, async {
             let table =
                 wait_ready::<AwsRouteTable>(&self.client, &id, "to exist", |_| true).await?;
             if let Some(Value::List(routes)) = planned.get("route") {
                 self.sync_routes(&table, routes).await?;
             }
             read_back(&self.client, &id, |t| self.to_state(t)).await
-        }
-        .await;
-        result.map_err(|e| e.with_partial(partial))
+        })
+        .await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -2,7 +2,7 @@
 //! gateway) uses.
 
 use super::describe::find;
-use super::shared::{changed, ec2_type, id_of, opt_str, required, STATE_TIMEOUT};
+use super::shared::{after_create, changed, ec2_type, id_of, opt_str, required, STATE_TIMEOUT};
 use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
@@ -59,9 +59,11 @@ impl ResourceType for RouteTableAssociation {
             .association_id()
             .ok_or_else(|| ProviderError::new("AssociateRouteTable returned no association id"))?
             .to_string();
-        self.wait_associated(&id, table)
-            .await
-            .map_err(|e| e.with_partial(object! {"id" => id.clone()}))
+        after_create(
+            object! {"id" => id.clone()},
+            self.wait_associated(&id, table),
+        )
+        .await
     }
 
     /// One DescribeRouteTables for all the associations of the batch.

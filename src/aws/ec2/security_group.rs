@@ -6,8 +6,8 @@ use super::security_group_grants::{
     Source, Verb,
 };
 use super::shared::{
-    created_by_token, ec2_arn, ec2_type, filter, id_of, opt_str, prior_ids, state_tags,
-    tag_specification, update_tags,
+    after_create, created_by_token, ec2_arn, ec2_type, filter, id_of, opt_str, prior_ids,
+    state_tags, tag_specification, update_tags,
 };
 use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
@@ -102,7 +102,7 @@ impl ResourceType for SecurityGroup {
             .to_string();
         let partial = object! {"id" => id.clone(), "name" => name};
 
-        let result = async {
+        after_create(partial, async {
             let group =
                 wait_ready::<AwsSecurityGroup>(&self.client, &id, "to exist", |_| true).await?;
             // AWS gives every new group an allow-all egress rule. Like Terraform, keep
@@ -115,9 +115,8 @@ impl ResourceType for SecurityGroup {
                 self.sync_rules(&group, direction, desired).await?;
             }
             read_back(&self.client, &id, |g| self.to_state(g, planned)).await
-        }
-        .await;
-        result.map_err(|e| e.with_partial(partial))
+        })
+        .await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -247,6 +247,16 @@ pub(super) fn partial_state(planned: &Object, id: &str) -> Object {
     state
 }
 
+/// The rest of a create after the call that made its object (waits, settings,
+/// the read back): a failure there records `partial` (the new id, at least), so
+/// that the object is kept in the state rather than lost.
+pub(super) async fn after_create<T>(
+    partial: Object,
+    rest: impl Future<Output = ProviderResult<T>>,
+) -> ProviderResult<T> {
+    rest.await.map_err(|e| e.with_partial(partial))
+}
+
 /// An IP protocol as Terraform stores it: names for tcp/udp/icmp/icmpv6, "-1" for all.
 pub(super) fn normalize_protocol(protocol: &str) -> String {
     let lower = protocol.trim().to_ascii_lowercase();
@@ -380,6 +390,33 @@ pub(super) async fn snapshot_volumes(
 pub(super) fn tagged_for(tags: &[Tag], meta: &Meta) -> bool {
     let pairs = tags.iter().filter_map(|t| Some((t.key()?, t.value()?)));
     tags::made_for(pairs, meta)
+}
+
+/// What a create with `meta`'s token made, among the objects `listed` (for the
+/// types DescribeTags does not serve): the first whose `tags` say so, read by
+/// `state`. Nothing is listed without a token.
+pub(super) async fn created_among<T, I, S>(
+    meta: &Meta,
+    listed: impl Future<Output = ProviderResult<I>>,
+    tags: impl Fn(&T) -> &[Tag],
+    state: impl FnOnce(T) -> S,
+) -> ProviderResult<crate::provider::Created>
+where
+    I: IntoIterator<Item = T>,
+    S: Future<Output = ProviderResult<Object>>,
+{
+    use crate::provider::Created;
+    if meta.token.is_none() {
+        return Ok(Created::Unknowable);
+    }
+    let ours = listed
+        .await?
+        .into_iter()
+        .find(|o| tagged_for(tags(o), meta));
+    Ok(match ours {
+        Some(o) => Created::Found(state(o).await?),
+        None => Created::Absent,
+    })
 }
 
 /// What a create with `meta`'s token made, for an EC2 type: the resource of

@@ -2,8 +2,8 @@
 
 use super::describe::{self, find, read_back, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_type, id_of, opt_str, prior_ids, required, state_tags,
-    states_by_id, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_type, id_of, opt_str, prior_ids, required,
+    state_tags, states_by_id, tag_specification, update_tags,
 };
 use crate::aws::sdk_error;
 use crate::object;
@@ -65,17 +65,15 @@ impl ResourceType for Subnet {
             .and_then(|s| s.subnet_id())
             .ok_or_else(|| ProviderError::new("CreateSubnet returned no subnet id"))?
             .to_string();
-        let partial = object! {"id" => id.clone()};
-        let result = async {
+        after_create(object! {"id" => id.clone()}, async {
             let available = |s: &AwsSubnet| s.state() == Some(&SubnetState::Available);
             wait_ready(&self.client, &id, "to become available", available).await?;
             if planned.bool("map_public_ip_on_launch") == Some(true) {
                 set_map_public_ip(&self.client, &id, true).await?;
             }
             read_back(&self.client, &id, to_state).await
-        }
-        .await;
-        result.map_err(|e| e.with_partial(partial))
+        })
+        .await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -2,8 +2,8 @@
 
 use super::describe::{self, find, find_where, wait_ready};
 use super::shared::{
-    changed, created_by_token, ec2_arn, ec2_type, filter, id_of, prior_ids, required, state_tags,
-    tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, ec2_type, filter, id_of, prior_ids, required,
+    state_tags, tag_specification, update_tags,
 };
 use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
@@ -101,7 +101,7 @@ impl ResourceType for Vpc {
         // New VPCs have DNS support on and hostnames off; change only what differs.
         let support = planned.bool("enable_dns_support").unwrap_or(true);
         let hostnames = planned.bool("enable_dns_hostnames").unwrap_or(false);
-        let result = async {
+        after_create(partial, async {
             if !support {
                 modify_dns(&self.client, &id, VpcAttributeName::EnableDnsSupport, false).await?;
             }
@@ -115,9 +115,8 @@ impl ResourceType for Vpc {
                 .await?;
             }
             self.read_back(&id).await
-        }
-        .await;
-        result.map_err(|e| e.with_partial(partial))
+        })
+        .await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -3,8 +3,8 @@
 //! (Interface).
 
 use super::shared::{
-    by_id, ec2_arn, ec2_type, filter, id_of, opt_str, partial_state, required, state_tags,
-    tag_specification, tagged_for, update_tags, STATE_TIMEOUT,
+    after_create, by_id, created_among, ec2_arn, ec2_type, filter, id_of, opt_str, partial_state,
+    required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
@@ -64,14 +64,9 @@ impl ResourceType for VpcEndpoint {
 
     /// By the create's token among the region's endpoints.
     async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
-        if meta.token.is_none() {
-            return Ok(Created::Unknowable);
-        }
-        let ours = (self.all().await?.into_values()).find(|e| tagged_for(e.tags(), meta));
-        Ok(match ours {
-            Some(endpoint) => Created::Found(self.to_state(&endpoint, planned).await?),
-            None => Created::Absent,
-        })
+        let all = async { Ok(self.all().await?.into_values()) };
+        let state = |e| async move { self.to_state(&e, planned).await };
+        created_among(meta, all, AwsEndpoint::tags, state).await
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
@@ -100,9 +95,8 @@ impl ResourceType for VpcEndpoint {
             .and_then(|e| e.vpc_endpoint_id())
             .ok_or_else(|| ProviderError::new("CreateVpcEndpoint returned no endpoint id"))?
             .to_string();
-        self.wait_available(&id, planned)
-            .await
-            .map_err(|e| e.with_partial(partial_state(planned, &id)))
+        let partial = partial_state(planned, &id);
+        after_create(partial, self.wait_available(&id, planned)).await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {

@@ -5,8 +5,8 @@
 pub(super) use super::security_group_grants::Direction;
 use super::security_group_grants::{self as grants, Verb};
 use super::shared::{
-    by_id, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required, state_tags,
-    tag_specification, update_tags, Account,
+    after_create, by_id, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required,
+    state_tags, tag_specification, update_tags, Account,
 };
 use crate::aws::error::gone_ok;
 use crate::aws::{sdk_error, Clients};
@@ -75,9 +75,8 @@ impl ResourceType for Rules {
 
     async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
         let id = self.authorize(planned, meta).await?;
-        self.read_back(&id, planned)
-            .await
-            .map_err(|e| e.with_partial(crate::object! {"id" => id.clone()}))
+        let partial = crate::object! {"id" => id.clone()};
+        after_create(partial, self.read_back(&id, planned)).await
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
