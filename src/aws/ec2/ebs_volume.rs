@@ -4,6 +4,7 @@
 //! instance and volume attachment types too.
 
 use super::describe::{find, find_one};
+use super::reread::read_single;
 use super::shared::{
     created_by_token, ec2_arn, ec2_type, known_bool, known_change, known_i32, known_str,
     partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags,
@@ -51,17 +52,6 @@ const NOT_FOUND_GRACE: Duration = Duration::from_secs(60);
 const IN_USE_RETRY: Duration = Duration::from_secs(2 * 60);
 
 ec2_type!(EbsVolume, once, kms, account, region);
-
-impl EbsVolume {
-    /// Reads one volume back; `basis` (what was applied) keeps the key's spelling.
-    async fn read_one(&self, basis: &Object) -> ProviderResult<Option<Object>> {
-        Ok(self
-            .read(std::slice::from_ref(basis))
-            .await?
-            .pop()
-            .flatten())
-    }
-}
 
 #[async_trait]
 impl ResourceType for EbsVolume {
@@ -117,7 +107,7 @@ impl ResourceType for EbsVolume {
         wait_volume(&self.client, &id, VolumeState::Available, CREATE_TIMEOUT)
             .await
             .map_err(|e| e.with_partial(partial.clone()))?;
-        match self.read_one(&partial).await {
+        match read_single(self, &partial).await {
             Ok(Some(state)) => Ok(state),
             Ok(None) => Err(ProviderError::new(format!(
                 "EBS volume {id} disappeared right after it was created"
@@ -181,7 +171,7 @@ impl ResourceType for EbsVolume {
             wait_volume_modified(&self.client, id, UPDATE_TIMEOUT).await?;
         }
         update_tags(&self.client, id, prior, planned).await?;
-        self.read_one(&partial_state(planned, id))
+        read_single(self, &partial_state(planned, id))
             .await?
             .ok_or_else(|| ProviderError::new(format!("EBS volume {id} disappeared during update")))
     }

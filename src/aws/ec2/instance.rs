@@ -2,6 +2,7 @@
 
 use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
+use super::reread::read_single;
 use super::shared::{
     created_by_token, describe_by_filter, ec2_arn, ec2_type, filter, known_bool, known_change,
     known_i32, known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
@@ -731,10 +732,8 @@ impl StoppedChanges {
 impl Instance {
     async fn read_back(&self, basis: &Object) -> ProviderResult<Object> {
         let id = basis.str("id").unwrap_or_default().to_string();
-        self.read(std::slice::from_ref(basis))
+        read_single(self, basis)
             .await?
-            .pop()
-            .flatten()
             .ok_or_else(|| ProviderError::new(format!("EC2 instance {id} disappeared")))
     }
 

@@ -1,19 +1,18 @@
 //! aws_route: one route of a route table, managed apart from the table.
 
-use super::describe::find;
+use super::reread::{read_single, wait_found, wait_unfound};
 use super::routes::{
-    create_route, delete_route, replace_route, route_to, same_target, target_values, Destination,
-    TARGETS,
+    delete_route, put_route, route_to, same_target, tables_of, target_values, Destination, TARGETS,
 };
-use super::shared::{changed, crc32, ec2_type, opt_str, required, STATE_TIMEOUT};
+use super::shared::{after_create, changed, crc32, ec2_type, opt_str, required, STATE_TIMEOUT};
 use crate::aws::wait::{wait_until, Pace};
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
 };
-use crate::value::{Object, ObjectExt};
+use crate::value::Object;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Route as AwsRoute, RouteTable as AwsRouteTable};
+use aws_sdk_ec2::types::Route as AwsRoute;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_route",
@@ -56,7 +55,7 @@ impl ResourceType for Route {
     /// leads where the plan says.
     async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
         let (table, destination) = key(planned)?;
-        Ok(match self.read_one(planned).await? {
+        Ok(match read_single(self, planned).await? {
             None => Created::Absent,
             Some(found) if same_target(&found, planned) => Created::Found(found),
             Some(_) => Created::NotOurs {
@@ -67,24 +66,15 @@ impl ResourceType for Route {
 
     async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
         let (table, destination) = key(planned)?;
-        create_route(&self.client, table, &destination, planned).await?;
+        put_route(&self.client, table, &destination, planned, false).await?;
         let partial = object! {"id" => route_id(table, &destination)};
-        wait_until(
-            &format!("the route {} in {table} to exist", destination.as_str()),
-            Pace::backoff(STATE_TIMEOUT),
-            || self.read_one(planned),
-        )
-        .await
-        .map_err(|e| e.with_partial(partial))
+        let what = format!("the route {} in {table} to exist", destination.as_str());
+        after_create(partial, wait_found(self, planned, what)).await
     }
 
     /// One DescribeRouteTables for all the routes of the batch.
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let table_ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("route_table_id").map(str::to_string))
-            .collect();
-        let tables = find::<AwsRouteTable>(&self.client, &table_ids).await?;
+        let tables = tables_of(&self.client, priors).await?;
         Ok(priors
             .iter()
             .map(|prior| {
@@ -103,14 +93,13 @@ impl ResourceType for Route {
     ) -> ProviderResult<Object> {
         let (table, destination) = key(prior)?;
         if TARGETS.iter().any(|t| changed(prior, planned, t)) {
-            replace_route(&self.client, table, &destination, planned).await?;
+            put_route(&self.client, table, &destination, planned, true).await?;
         }
         wait_until(
             &format!("the route {} in {table} to change", destination.as_str()),
             Pace::backoff(STATE_TIMEOUT),
             || async {
-                Ok(self
-                    .read_one(prior)
+                Ok(read_single(self, prior)
                     .await?
                     .filter(|found| same_target(found, planned)))
             },
@@ -121,15 +110,11 @@ impl ResourceType for Route {
     async fn delete(&self, prior: &Object) -> ProviderResult<()> {
         let (table, destination) = key(prior)?;
         delete_route(&self.client, table, &destination).await?;
-        wait_until(
-            &format!(
-                "the route {} in {table} to be deleted",
-                destination.as_str()
-            ),
-            Pace::backoff(STATE_TIMEOUT),
-            || async { Ok(self.read_one(prior).await?.is_none().then_some(())) },
-        )
-        .await
+        let what = format!(
+            "the route {} in {table} to be deleted",
+            destination.as_str()
+        );
+        wait_unfound(self, prior, what).await
     }
 
     fn import_stub(&self, id: &str) -> Object {
@@ -147,16 +132,6 @@ impl ResourceType for Route {
             }
             _ => object! {"id" => id},
         }
-    }
-}
-
-impl Route {
-    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        Ok(self
-            .read(std::slice::from_ref(prior))
-            .await?
-            .pop()
-            .flatten())
     }
 }
 

@@ -2,8 +2,7 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::routes::{
-    create_route, delete_route, managed_routes, replace_route, same_target, target_values,
-    Destination,
+    delete_route, managed_routes, put_route, same_target, target_values, Destination,
 };
 use super::shared::{
     after_create, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, required,
@@ -166,9 +165,9 @@ impl RouteTable {
         }
         for (destination, wanted) in &desired {
             match actual.get(destination) {
-                None => create_route(&self.client, id, destination, wanted).await?,
+                None => put_route(&self.client, id, destination, wanted, false).await?,
                 Some(route) if !same_target(&target_values(route), wanted) => {
-                    replace_route(&self.client, id, destination, wanted).await?
+                    put_route(&self.client, id, destination, wanted, true).await?
                 }
                 Some(_) => {}
             }

@@ -1,11 +1,11 @@
 //! aws_route_table_association: makes a route table the one a subnet (or an edge
 //! gateway) uses.
 
-use super::describe::find;
-use super::shared::{after_create, changed, ec2_type, id_of, opt_str, required, STATE_TIMEOUT};
+use super::reread::{read_single, wait_found, wait_unfound};
+use super::routes::tables_of;
+use super::shared::{after_create, changed, ec2_type, id_of, opt_str, required};
 use crate::aws::error::none_if_gone;
 use crate::aws::sdk_error;
-use crate::aws::wait::{wait_until, Pace};
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
@@ -40,10 +40,9 @@ impl ResourceType for RouteTableAssociation {
     async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
         let mut by_target = planned.clone();
         by_target.remove("id");
-        Ok(match self.read_one(&by_target).await? {
-            Some(found) => Created::Found(found),
-            None => Created::Absent,
-        })
+        Ok(Created::found_or_absent(
+            read_single(self, &by_target).await?,
+        ))
     }
 
     async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
@@ -68,11 +67,7 @@ impl ResourceType for RouteTableAssociation {
 
     /// One DescribeRouteTables for all the associations of the batch.
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let table_ids: Vec<String> = priors
-            .iter()
-            .filter_map(|p| p.str("route_table_id").map(str::to_string))
-            .collect();
-        let tables = find::<aws_sdk_ec2::types::RouteTable>(&self.client, &table_ids).await?;
+        let tables = tables_of(&self.client, priors).await?;
         Ok(priors
             .iter()
             .map(|prior| {
@@ -117,12 +112,8 @@ impl ResourceType for RouteTableAssociation {
         if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
             return Ok(());
         }
-        wait_until(
-            &format!("route table association {id} to be removed"),
-            Pace::backoff(STATE_TIMEOUT),
-            || async { Ok(self.read_one(prior).await?.is_none().then_some(())) },
-        )
-        .await
+        let what = format!("route table association {id} to be removed");
+        wait_unfound(self, prior, what).await
     }
 
     fn import_stub(&self, id: &str) -> Object {
@@ -140,22 +131,10 @@ impl ResourceType for RouteTableAssociation {
 }
 
 impl RouteTableAssociation {
-    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        Ok(self
-            .read(std::slice::from_ref(prior))
-            .await?
-            .pop()
-            .flatten())
-    }
-
     async fn wait_associated(&self, id: &str, table: &str) -> ProviderResult<Object> {
         let wanted = object! {"id" => id, "route_table_id" => table};
-        wait_until(
-            &format!("route table association {id} to be associated"),
-            Pace::backoff(STATE_TIMEOUT),
-            || self.read_one(&wanted),
-        )
-        .await
+        let what = format!("route table association {id} to be associated");
+        wait_found(self, &wanted, what).await
     }
 }
 

@@ -2,12 +2,14 @@
 //! aws_route_table_association): finding route tables, a route's destination and
 //! target as state values, and the calls that create, replace and delete a route.
 
+use super::describe::find;
 use super::shared::opt_str;
 use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
 use crate::provider::{ProviderError, ProviderResult};
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::{Route, RouteOrigin, RouteTable};
+use std::collections::HashMap;
 
 /// The targets a route may have, by their Terraform names (exactly one is set).
 pub(super) const TARGETS: [&str; 6] = [
@@ -117,6 +119,19 @@ fn target_text(targets: &Object) -> String {
         .unwrap_or_else(|| "no target".to_string())
 }
 
+/// The route tables the `route_table_id`s of `priors` name, by id: one describe
+/// for the routes or associations of a batch.
+pub(super) async fn tables_of(
+    client: &aws_sdk_ec2::Client,
+    priors: &[Object],
+) -> ProviderResult<HashMap<String, RouteTable>> {
+    let ids: Vec<String> = priors
+        .iter()
+        .filter_map(|p| p.str("route_table_id").map(str::to_string))
+        .collect();
+    find::<RouteTable>(client, &ids).await
+}
+
 /// Sets the destination and the configured targets on a CreateRoute or ReplaceRoute call.
 macro_rules! with_route {
     ($call:expr, $destination:expr, $targets:expr) => {{
@@ -134,38 +149,32 @@ macro_rules! with_route {
     }};
 }
 
-pub(super) async fn create_route(
+/// Creates the route, or with `replace` points the existing one at the target
+/// `targets` configure.
+pub(super) async fn put_route(
     client: &aws_sdk_ec2::Client,
     table: &str,
     destination: &Destination,
     targets: &Object,
+    replace: bool,
 ) -> ProviderResult<()> {
-    with_route!(
-        client.create_route().route_table_id(table),
-        destination,
-        targets
-    )
-    .send()
-    .await
-    .map_err(|e| route_error(sdk_error(e), "creating", table, destination, targets))?;
-    Ok(())
-}
-
-pub(super) async fn replace_route(
-    client: &aws_sdk_ec2::Client,
-    table: &str,
-    destination: &Destination,
-    targets: &Object,
-) -> ProviderResult<()> {
-    with_route!(
-        client.replace_route().route_table_id(table),
-        destination,
-        targets
-    )
-    .send()
-    .await
-    .map_err(|e| route_error(sdk_error(e), "replacing", table, destination, targets))?;
-    Ok(())
+    let answer = if replace {
+        let call = with_route!(client.replace_route(), destination, targets);
+        call.route_table_id(table)
+            .send()
+            .await
+            .map(drop)
+            .map_err(sdk_error)
+    } else {
+        let call = with_route!(client.create_route(), destination, targets);
+        call.route_table_id(table)
+            .send()
+            .await
+            .map(drop)
+            .map_err(sdk_error)
+    };
+    let doing = if replace { "replacing" } else { "creating" };
+    answer.map_err(|e| route_error(e, doing, table, destination, targets))
 }
 
 /// Deletes the route; one already gone is success.

@@ -3,6 +3,7 @@
 //! (`cidr_blocks = [a, b]`); AWS keeps one rule per source, so the resource is
 //! found again by its grants, and its id is Terraform's hash of them.
 
+use super::reread::read_single;
 use super::security_group_grants::{
     self as grants, block_grants, rule_grant, to_permissions, Direction, GroupCtx, Key, Source,
     Verb,
@@ -103,13 +104,7 @@ impl ResourceType for SecurityGroupRuleSet {
                 partial.str("id").unwrap_or_default()
             ),
             Pace::backoff(STATE_TIMEOUT),
-            || async {
-                Ok(self
-                    .read(std::slice::from_ref(planned))
-                    .await?
-                    .pop()
-                    .flatten())
-            },
+            || read_single(self, planned),
         )
         .await
         .map_err(|e| e.with_partial(partial))
@@ -155,16 +150,12 @@ impl ResourceType for SecurityGroupRuleSet {
             None,
         )
         .await?;
-        self.read(std::slice::from_ref(planned))
-            .await?
-            .pop()
-            .flatten()
-            .ok_or_else(|| {
-                ProviderError::with_code(
-                    "InvalidPermission.NotFound",
-                    format!("the rules of {group_id} disappeared while being updated"),
-                )
-            })
+        read_single(self, planned).await?.ok_or_else(|| {
+            ProviderError::with_code(
+                "InvalidPermission.NotFound",
+                format!("the rules of {group_id} disappeared while being updated"),
+            )
+        })
     }
 
     /// Revokes the rules that still stand for the resource, by rule id: one already

@@ -1,10 +1,10 @@
 //! aws_vpc_ipv4_cidr_block_association: a secondary IPv4 CIDR block of a VPC.
 
 use super::describe::{find_where, Described};
-use super::shared::{ec2_type, filter, id_of, required, STATE_TIMEOUT};
+use super::reread::{wait_found, wait_unfound};
+use super::shared::{after_create, ec2_type, filter, id_of, required};
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
-use crate::aws::wait::{wait_until, Pace};
 use crate::object;
 use crate::provider::{
     Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
@@ -71,14 +71,8 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
             .ok_or_else(|| ProviderError::new("AssociateVpcCidrBlock returned no association id"))?
             .to_string();
         let partial = object! {"id" => id.clone(), "vpc_id" => vpc, "cidr_block" => cidr};
-        let prior = partial.clone();
-        wait_until(
-            &format!("VPC CIDR block association {id} to be associated"),
-            Pace::backoff(STATE_TIMEOUT),
-            || async { self.read_one(&prior).await },
-        )
-        .await
-        .map_err(|e| e.with_partial(partial))
+        let what = format!("VPC CIDR block association {id} to be associated");
+        after_create(partial.clone(), wait_found(self, &partial, what)).await
     }
 
     /// One DescribeVpcs for the batch, by association id (so an import needs the id alone).
@@ -133,22 +127,8 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
             Err(e) => return Err(e),
             Ok(_) => {}
         }
-        wait_until(
-            &format!("VPC CIDR block association {id} to be removed"),
-            Pace::backoff(STATE_TIMEOUT),
-            || async { Ok(self.read_one(prior).await?.is_none().then_some(())) },
-        )
-        .await
-    }
-}
-
-impl VpcIpv4CidrBlockAssociation {
-    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
-        Ok(self
-            .read(std::slice::from_ref(prior))
-            .await?
-            .pop()
-            .flatten())
+        let what = format!("VPC CIDR block association {id} to be removed");
+        wait_unfound(self, prior, what).await
     }
 }
 
