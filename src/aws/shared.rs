@@ -56,6 +56,21 @@ macro_rules! client_type {
 }
 pub(crate) use client_type;
 
+/// Every item of a paginated list call, all pages, as one Vec (the SDK's
+/// paginators share no trait, so this is a macro).
+macro_rules! all_items {
+    ($request:expr) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err($crate::aws::sdk_error)
+    };
+}
+pub(crate) use all_items;
+
 /// Single reads that run at once when an API has no batch get.
 pub const READ_CONCURRENCY: usize = 8;
 

@@ -226,15 +226,7 @@ impl IamPolicy {
     }
 
     async fn versions(&self, arn: &str) -> ProviderResult<Vec<PolicyVersion>> {
-        self.client
-            .list_policy_versions()
-            .policy_arn(arn)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
+        all_items!(self.client.list_policy_versions().policy_arn(arn))
     }
 
     /// With the maximum number of versions, deletes the oldest that is not the

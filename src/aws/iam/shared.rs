@@ -3,7 +3,7 @@
 
 use crate::aws::error::is_not_found;
 use crate::aws::sdk_error;
-use crate::aws::shared::{generated_name, UNIQUE_SUFFIX_LEN};
+use crate::aws::shared::{all_items, generated_name, UNIQUE_SUFFIX_LEN};
 use crate::aws::wait::Pace;
 use crate::provider::{Meta, ProviderError, ProviderResult};
 use crate::value::json_equal;
@@ -231,15 +231,7 @@ pub(super) async fn attached_policy_arns(
     client: &aws_sdk_iam::Client,
     role: &str,
 ) -> ProviderResult<Vec<String>> {
-    let attached: Vec<_> = client
-        .list_attached_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk_error)?;
+    let attached: Vec<_> = all_items!(client.list_attached_role_policies().role_name(role))?;
     Ok(attached
         .iter()
         .filter_map(|p| p.policy_arn().map(str::to_string))
@@ -251,15 +243,7 @@ pub(super) async fn inline_policy_names(
     client: &aws_sdk_iam::Client,
     role: &str,
 ) -> ProviderResult<Vec<String>> {
-    client
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk_error)
+    all_items!(client.list_role_policies().role_name(role))
 }
 
 /// The names of the instance profiles that hold `role`.
@@ -267,15 +251,7 @@ pub(super) async fn profiles_of_role(
     client: &aws_sdk_iam::Client,
     role: &str,
 ) -> ProviderResult<Vec<String>> {
-    let profiles: Vec<_> = client
-        .list_instance_profiles_for_role()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk_error)?;
+    let profiles: Vec<_> = all_items!(client.list_instance_profiles_for_role().role_name(role))?;
     Ok(profiles
         .iter()
         .map(|p| p.instance_profile_name().to_string())

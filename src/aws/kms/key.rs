@@ -119,15 +119,7 @@ impl ResourceType for KmsKey {
         let Some(token) = &meta.token else {
             return Ok(Created::Unknowable);
         };
-        let keys: Vec<_> = self
-            .client
-            .list_keys()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)?;
+        let keys: Vec<_> = all_items!(self.client.list_keys())?;
         let ids: Vec<String> = keys
             .iter()
             .filter_map(|k| k.key_id().map(str::to_string))

@@ -167,21 +167,11 @@ impl LogSubscriptionFilter {
 
     /// Every filter of a group; None when the group does not exist.
     async fn filters_of(&self, group: &str) -> ProviderResult<Option<Vec<SubscriptionFilter>>> {
-        let listed = self
+        let listed = all_items!(self
             .client
             .describe_subscription_filters()
-            .log_group_name(group)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error);
-        match listed {
-            Ok(filters) => Ok(Some(filters)),
-            Err(err) if is_not_found(&err) => Ok(None),
-            Err(err) => Err(err),
-        }
+            .log_group_name(group));
+        none_if_gone(listed)
     }
 }
 
