@@ -5,6 +5,7 @@ use crate::provider::{DataSource, ResourceType};
 use std::sync::Arc;
 
 mod describe;
+mod lookup;
 mod reread;
 mod shared;
 

@@ -2,22 +2,12 @@
 //! subnet that matches), by filters, tags and, for one subnet, its own arguments.
 
 use super::describe::Described;
+use super::lookup::{all_tags, exactly_one, tag_and_block_filters, FILTER};
 use super::shared::{ec2_type, filter};
-use crate::provider::{
-    Attribute, BlockType, DataSource, Nesting, ProviderError, ProviderResult, Schema, Type,
-};
-use crate::value::{Object, ObjectExt, Value};
+use crate::provider::{Attribute, DataSource, ProviderResult, Schema, Type};
+use crate::value::{Object, Value};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, Subnet as AwsSubnet};
-
-const FILTER: BlockType = BlockType::new(
-    "filter",
-    Nesting::Set,
-    &[
-        Attribute::required("name", Type::String),
-        Attribute::required("values", Type::Set(&Type::String)),
-    ],
-);
 
 pub static SUBNETS: Schema = Schema {
     type_name: "aws_subnets",
@@ -58,13 +48,7 @@ fn filters(config: &Object, args: &[(&str, &str)]) -> Vec<Filter> {
             _ => {}
         }
     }
-    for (key, value) in config.string_map("tags") {
-        out.push(filter(&format!("tag:{key}"), &[value]));
-    }
-    out.extend(config.list("filter").iter().filter_map(|f| {
-        let f = f.as_object()?;
-        Some(filter(f.str("name")?, &f.strings("values")))
-    }));
+    out.extend(tag_and_block_filters(config));
     out
 }
 
@@ -112,16 +96,7 @@ impl DataSource for SubnetData {
             ("state", "state"),
         ];
         let found = AwsSubnet::describe(&self.client, filters(config, &args)).await?;
-        let subnet = match found.as_slice() {
-            [one] => one,
-            [] => return Err(ProviderError::new("no matching EC2 Subnet found")),
-            _ => {
-                return Err(ProviderError::new(format!(
-                    "multiple EC2 Subnets matched; use additional constraints to reduce matches to a single EC2 Subnet ({})",
-                    found.iter().filter_map(|s| s.subnet_id()).collect::<Vec<_>>().join(", ")
-                )))
-            }
-        };
+        let subnet = exactly_one(&found, "EC2 Subnet", AwsSubnet::subnet_id)?;
         let mut state = super::subnet::to_state(subnet);
         state.insert(
             "default_for_az".into(),
@@ -131,13 +106,7 @@ impl DataSource for SubnetData {
             "state".into(),
             Value::from(subnet.state().map(|s| s.as_str().to_string())),
         );
-        // Every tag AWS has (recon's own too: the subnet may be anyone's).
-        let tags: Object = subnet
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), Value::from(t.value()?))))
-            .collect();
-        state.insert("tags".into(), Value::Object(tags));
+        state.insert("tags".into(), all_tags(subnet.tags()));
         state.insert(
             "filter".into(),
             config.get("filter").cloned().unwrap_or(Value::Null),

@@ -1,6 +1,7 @@
 //! data aws_vpc: one VPC found by id, default flag, CIDR block, DHCP options,
 //! state, tags and filters (all must match, and exactly one VPC must).
 
+use super::lookup::{all_tags, exactly_one, tag_and_block_filters, FILTER};
 use super::shared::filter;
 use super::vpc::Vpc;
 use crate::aws::{sdk_error, Clients};
@@ -30,14 +31,7 @@ pub static SCHEMA: Schema = Schema {
         Attribute::computed("ipv6_association_id", Type::String),
     ],
     blocks: &[
-        BlockType::new(
-            "filter",
-            Nesting::Set,
-            &[
-                Attribute::required("name", Type::String),
-                Attribute::required("values", Type::Set(&Type::String)),
-            ],
-        ),
+        FILTER,
         // Reported by AWS only: the primary and secondary IPv4 blocks.
         BlockType::new(
             "cidr_block_associations",
@@ -89,16 +83,7 @@ impl DataSource for VpcData {
                 Err(e) => return Err(e),
             }
         }
-        let vpc = match found.as_slice() {
-            [one] => one,
-            [] => return Err(ProviderError::new("no matching EC2 VPC found")),
-            _ => {
-                return Err(ProviderError::new(format!(
-                    "multiple EC2 VPCs matched ({}); use additional constraints to reduce matches to a single EC2 VPC",
-                    found.iter().filter_map(|v| v.vpc_id()).collect::<Vec<_>>().join(", ")
-                )))
-            }
-        };
+        let vpc = exactly_one(&found, "EC2 VPC", AwsVpc::vpc_id)?;
         let id = vpc.vpc_id().unwrap_or_default().to_string();
         let mut state = self
             .vpcs
@@ -128,13 +113,7 @@ impl DataSource for VpcData {
             Value::from(vpc.state().map(|s| s.as_str().to_string())),
         );
         state.insert("cidr_block_associations".into(), Value::List(associations));
-        // Tags as AWS has them (recon's own included: this VPC may be anyone's).
-        let tags: Object = vpc
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), Value::from(t.value()?))))
-            .collect();
-        state.insert("tags".into(), Value::Object(tags));
+        state.insert("tags".into(), all_tags(vpc.tags()));
         state.insert(
             "filter".into(),
             config.get("filter").cloned().unwrap_or(Value::Null),
@@ -159,13 +138,7 @@ fn filters(config: &Object) -> Vec<Filter> {
     if let Some(state) = config.str("state") {
         one("state", state.to_string());
     }
-    for (key, value) in config.string_map("tags") {
-        one(&format!("tag:{key}"), value);
-    }
-    out.extend(config.list("filter").iter().filter_map(|f| {
-        let f = f.as_object()?;
-        Some(filter(f.str("name")?, &f.strings("values")))
-    }));
+    out.extend(tag_and_block_filters(config));
     out
 }
 
