@@ -280,46 +280,17 @@ impl LambdaFunction {
     }
 
     /// An UpdateFunctionConfiguration request for what changed, if anything did.
-    fn config_update(
-        &self,
-        name: &str,
-        prior: &Object,
-        planned: &Object,
-    ) -> Option<aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder>
-    {
+    fn config_update(&self, name: &str, prior: &Object, planned: &Object) -> Option<ConfigUpdate> {
         let mut request = self
             .client
             .update_function_configuration()
             .function_name(name);
         let mut any = false;
-        if changed(prior, planned, "role") {
-            request = request.set_role(planned.str("role").map(str::to_string));
-            any = true;
-        }
-        if changed(prior, planned, "handler") {
-            request = request.handler(planned.str("handler").unwrap_or_default());
-            any = true;
-        }
-        if changed(prior, planned, "runtime") {
-            request = request.set_runtime(planned.str("runtime").map(Runtime::from));
-            any = true;
-        }
-        if changed(prior, planned, "description") {
-            request = request.description(planned.str("description").unwrap_or_default());
-            any = true;
-        }
-        if changed(prior, planned, "timeout") {
-            request = request.set_timeout(int(planned, "timeout"));
-            any = true;
-        }
-        if changed(prior, planned, "memory_size") {
-            request = request.set_memory_size(int(planned, "memory_size"));
-            any = true;
-        }
-        if changed(prior, planned, "kms_key_arn") {
-            // An empty ARN goes back to the AWS managed key.
-            request = request.kms_key_arn(planned.str("kms_key_arn").unwrap_or_default());
-            any = true;
+        for (attr, set) in CONFIG_SETTERS {
+            if changed(prior, planned, attr) {
+                request = set(request, planned);
+                any = true;
+            }
         }
         // Compared in order: the order of layers is the order AWS applies them.
         let layers_known = planned.get("layers").is_none_or(Value::is_wholly_known);
@@ -368,6 +339,32 @@ impl LambdaFunction {
         any.then_some(request)
     }
 }
+
+type ConfigUpdate =
+    aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder;
+
+/// The settings UpdateFunctionConfiguration takes as they are: attribute, and how
+/// the request gets its planned value.
+const CONFIG_SETTERS: &[(&str, fn(ConfigUpdate, &Object) -> ConfigUpdate)] = &[
+    ("role", |r, p| r.set_role(p.str("role").map(str::to_string))),
+    ("handler", |r, p| {
+        r.handler(p.str("handler").unwrap_or_default())
+    }),
+    ("runtime", |r, p| {
+        r.set_runtime(p.str("runtime").map(Runtime::from))
+    }),
+    ("description", |r, p| {
+        r.description(p.str("description").unwrap_or_default())
+    }),
+    ("timeout", |r, p| r.set_timeout(int(p, "timeout"))),
+    ("memory_size", |r, p| {
+        r.set_memory_size(int(p, "memory_size"))
+    }),
+    // An empty ARN goes back to the AWS managed key.
+    ("kms_key_arn", |r, p| {
+        r.kms_key_arn(p.str("kms_key_arn").unwrap_or_default())
+    }),
+];
 
 /// GetFunction; None when the function does not exist.
 async fn find_function(
