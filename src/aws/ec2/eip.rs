@@ -3,7 +3,7 @@
 use super::describe::{find, find_one, read_one, wait_ready};
 use super::shared::{
     after_create, changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids,
-    state_tags, tag_specification, update_tags,
+    state_tags, states_by_id_with, tag_specification, update_tags,
 };
 use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
@@ -88,15 +88,7 @@ impl ResourceType for Eip {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let addresses = find::<Address>(&self.client, &ids).await?;
-        let mut states = Vec::with_capacity(priors.len());
-        for prior in priors {
-            let state = match prior.str("id").and_then(|id| addresses.get(id)) {
-                Some(address) => Some(self.to_state(address, prior).await?),
-                None => None,
-            };
-            states.push(state);
-        }
-        Ok(states)
+        states_by_id_with(priors, &addresses, |a, p| Box::pin(self.to_state(a, p))).await
     }
 
     async fn update(

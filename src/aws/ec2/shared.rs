@@ -11,6 +11,7 @@ use crate::provider::{
 };
 use crate::value::{Object, ObjectExt, Value};
 use aws_sdk_ec2::types::{Filter, ResourceType, SnapshotState, Tag, TagSpecification};
+use futures::future::BoxFuture;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::time::Duration;
@@ -179,6 +180,23 @@ pub(super) fn states_by_id<T>(
         .iter()
         .map(|p| p.str("id").and_then(|id| found.get(id)).map(&to_state))
         .collect()
+}
+
+/// [`states_by_id`] for a `to_state` that calls AWS, with the prior (one prior
+/// after the other, in order).
+pub(super) async fn states_by_id_with<'a, T>(
+    priors: &'a [Object],
+    found: &'a HashMap<String, T>,
+    to_state: impl Fn(&'a T, &'a Object) -> BoxFuture<'a, ProviderResult<Object>>,
+) -> ProviderResult<Vec<Option<Object>>> {
+    let mut states = Vec::with_capacity(priors.len());
+    for prior in priors {
+        states.push(match prior.str("id").and_then(|id| found.get(id)) {
+            Some(o) => Some(to_state(o, prior).await?),
+            None => None,
+        });
+    }
+    Ok(states)
 }
 
 /// The ids of the priors that have one, for a batched describe.

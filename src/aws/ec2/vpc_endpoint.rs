@@ -4,7 +4,7 @@
 
 use super::shared::{
     after_create, by_id, created_among, ec2_arn, ec2_type, filter, id_of, opt_str, partial_state,
-    required, state_tags, tag_specification, update_tags, STATE_TIMEOUT,
+    required, state_tags, states_by_id_with, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::sdk_error;
 use crate::aws::wait::{wait_until, Pace};
@@ -101,15 +101,7 @@ impl ResourceType for VpcEndpoint {
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let endpoints = self.all().await?;
-        let mut states = Vec::with_capacity(priors.len());
-        for prior in priors {
-            let found = prior.str("id").and_then(|id| endpoints.get(id));
-            states.push(match found {
-                Some(endpoint) => Some(self.to_state(endpoint, prior).await?),
-                None => None,
-            });
-        }
-        Ok(states)
+        states_by_id_with(priors, &endpoints, |e, p| Box::pin(self.to_state(e, p))).await
     }
 
     /// Route tables, subnets, security groups, the policy and private DNS change

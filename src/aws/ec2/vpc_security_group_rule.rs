@@ -6,7 +6,7 @@ pub(super) use super::security_group_grants::Direction;
 use super::security_group_grants::{self as grants, Verb};
 use super::shared::{
     after_create, by_id, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required,
-    state_tags, tag_specification, update_tags, Account,
+    state_tags, states_by_id_with, tag_specification, update_tags, Account,
 };
 use crate::aws::error::gone_ok;
 use crate::aws::{sdk_error, Clients};
@@ -82,15 +82,7 @@ impl ResourceType for Rules {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let rules = self.find_rules(&ids).await?;
-        let mut states = Vec::with_capacity(priors.len());
-        for prior in priors {
-            let state = match prior.str("id").and_then(|id| rules.get(id)) {
-                Some(rule) => Some(self.to_state(rule, prior).await?),
-                None => None,
-            };
-            states.push(state);
-        }
-        Ok(states)
+        states_by_id_with(priors, &rules, |r, p| Box::pin(self.to_state(r, p))).await
     }
 
     async fn update(
