@@ -29,6 +29,7 @@ mod cli_interrupt;
 mod cli_modules;
 mod cli_providers;
 mod cli_show;
+mod cli_snapshots;
 mod cli_stack_state;
 mod cli_taint;
 mod cli_target;
