@@ -1,8 +1,8 @@
 //! aws_iam_instance_profile: the container that passes an IAM role to EC2 instances.
 
 use super::shared::{
-    date, iam_tags, made_for, name_prefix_for, none_if_missing, remove_role_from_profile,
-    resource_name, state_tags, PROPAGATION, RETRY,
+    date, iam_tags, made_for, name_prefix_for, remove_role_from_profile, resource_name, state_tags,
+    PROPAGATION, RETRY,
 };
 use crate::aws::prelude::*;
 use crate::provider::Default;
@@ -162,7 +162,7 @@ impl ResourceType for IamInstanceProfile {
             .await
         };
         // Gone already, or gone half way through: deleted either way.
-        none_if_missing(steps.await).map(|_| ())
+        gone_ok(steps.await)
     }
 }
 
@@ -202,7 +202,7 @@ async fn find_profile(
         .send()
         .await
         .map_err(sdk_error);
-    Ok(none_if_missing(out)?.and_then(|o| o.instance_profile))
+    Ok(none_if_gone(out)?.and_then(|o| o.instance_profile))
 }
 
 fn to_state(profile: &AwsProfile, local: &Object) -> Object {

@@ -1,8 +1,8 @@
 //! aws_iam_policy: a customer managed IAM policy; its document lives in versions.
 
 use super::shared::{
-    iam_tags, made_for, name_prefix_for, none_if_missing, opt, policy_state, policy_to_send,
-    resource_name, state_tags, PROPAGATION,
+    iam_tags, made_for, name_prefix_for, opt, policy_state, policy_to_send, resource_name,
+    state_tags, PROPAGATION,
 };
 use crate::aws::prelude::*;
 use crate::provider::Default;
@@ -150,7 +150,7 @@ impl ResourceType for IamPolicy {
                     .send()
                     .await
                     .map_err(sdk_error);
-                none_if_missing(deleted)?;
+                none_if_gone(deleted)?;
             }
             self.client
                 .delete_policy()
@@ -161,7 +161,7 @@ impl ResourceType for IamPolicy {
             Ok(())
         };
         // Gone already, or gone half way through: deleted either way.
-        none_if_missing(steps.await).map(|_| ())
+        gone_ok(steps.await)
     }
 }
 
@@ -184,7 +184,7 @@ impl IamPolicy {
             .send()
             .await
             .map_err(sdk_error);
-        let Some(version) = none_if_missing(out)?.and_then(|o| o.policy_version) else {
+        let Some(version) = none_if_gone(out)?.and_then(|o| o.policy_version) else {
             // Deleted between the two calls.
             return Ok(None);
         };
@@ -200,7 +200,7 @@ impl IamPolicy {
             .send()
             .await
             .map_err(sdk_error);
-        Ok(none_if_missing(out)?.and_then(|o| o.policy))
+        Ok(none_if_gone(out)?.and_then(|o| o.policy))
     }
 
     /// `arn:PARTITION:iam::ACCOUNT:policy/PATH/NAME`, partition and account taken

@@ -3,8 +3,8 @@
 use super::bulk::{AccountRoles, BULK_FROM};
 use super::shared::{
     attached_policy_arns, date, iam_tags, inline_policy_names, is_invalid_principal, made_for,
-    name_prefix_for, none_if_missing, opt, policy_state, policy_to_send, profiles_of_role,
-    remove_role_from_profile, resource_name, state_tags, PROPAGATION, PROPAGATION_TIMEOUT, RETRY,
+    name_prefix_for, opt, policy_state, policy_to_send, profiles_of_role, remove_role_from_profile,
+    resource_name, state_tags, PROPAGATION, PROPAGATION_TIMEOUT, RETRY,
 };
 use crate::aws::prelude::*;
 use crate::provider::{BlockType, Default, Nesting};
@@ -253,7 +253,7 @@ impl ResourceType for IamRole {
             self.delete_role(name).await
         };
         // Gone already, or gone half way through: deleted either way.
-        none_if_missing(steps.await).map(|_| ())
+        gone_ok(steps.await)
     }
 
     // The default stub (id = role name) is all read needs.
@@ -278,7 +278,7 @@ impl IamRole {
                     .send()
                     .await
                     .map_err(sdk_error);
-                if let Some(out) = none_if_missing(out)? {
+                if let Some(out) = none_if_gone(out)? {
                     inline.push((policy, out.policy_document().to_string()));
                 }
             }
@@ -326,7 +326,7 @@ impl IamRole {
                 .send()
                 .await
                 .map_err(sdk_error);
-            none_if_missing(deleted)?;
+            none_if_gone(deleted)?;
         }
         Ok(())
     }
@@ -351,7 +351,7 @@ impl IamRole {
                 .send()
                 .await
                 .map_err(sdk_error);
-            none_if_missing(detached)?;
+            none_if_gone(detached)?;
         }
         Ok(())
     }
@@ -421,7 +421,7 @@ pub(super) async fn find_role(
         .send()
         .await
         .map_err(sdk_error);
-    Ok(none_if_missing(out)?.and_then(|o| o.role))
+    Ok(none_if_gone(out)?.and_then(|o| o.role))
 }
 
 fn session_duration(planned: &Object) -> ProviderResult<Option<i32>> {

@@ -1,9 +1,7 @@
 //! aws_iam_role_policy: an inline policy embedded in one IAM role.
 
 use super::bulk::{AccountRoles, BULK_FROM};
-use super::shared::{
-    name_prefix_for, none_if_missing, policy_state, policy_to_send, resource_name, PROPAGATION,
-};
+use super::shared::{name_prefix_for, policy_state, policy_to_send, resource_name, PROPAGATION};
 use crate::aws::prelude::*;
 use crate::value::json_equal;
 
@@ -110,8 +108,7 @@ impl ResourceType for IamRolePolicy {
             .await
             .map_err(sdk_error);
         // The policy, or its whole role, may be gone already.
-        none_if_missing(result)?;
-        Ok(())
+        gone_ok(result)
     }
 
     fn import_stub(&self, id: &str) -> Object {
@@ -153,7 +150,7 @@ impl IamRolePolicy {
             .send()
             .await
             .map_err(sdk_error);
-        let Some(out) = none_if_missing(out)? else {
+        let Some(out) = none_if_gone(out)? else {
             return Ok(None);
         };
         Ok(Some(to_state(role, name, out.policy_document(), local)))

@@ -1,7 +1,7 @@
 //! aws_iam_role_policy_attachment: one managed policy attached to one IAM role.
 
 use super::bulk::{AccountRoles, BULK_FROM};
-use super::shared::{attached_policy_arns, none_if_missing, PROPAGATION};
+use super::shared::{attached_policy_arns, PROPAGATION};
 use crate::aws::prelude::*;
 
 pub static SCHEMA: Schema = Schema {
@@ -35,7 +35,7 @@ impl ResourceType for IamRolePolicyAttachment {
         let state = to_state(role, arn);
         let waiting_for = format!("policy {arn} to show as attached to IAM role {role}");
         wait_until(&waiting_for, PROPAGATION, || async {
-            let attached = none_if_missing(attached_policy_arns(&self.client, role).await)?;
+            let attached = none_if_gone(attached_policy_arns(&self.client, role).await)?;
             Ok(attached
                 .is_some_and(|arns| arns.iter().any(|a| a == arn))
                 .then_some(()))
@@ -74,7 +74,7 @@ impl ResourceType for IamRolePolicyAttachment {
                 .collect()
         } else {
             futures::future::try_join_all(by_role.keys().map(|role| async move {
-                none_if_missing(attached_policy_arns(&self.client, role).await)
+                none_if_gone(attached_policy_arns(&self.client, role).await)
             }))
             .await?
         };
@@ -118,8 +118,7 @@ impl ResourceType for IamRolePolicyAttachment {
             .await
             .map_err(sdk_error);
         // Not attached, or the role or policy is gone: nothing to do.
-        none_if_missing(result)?;
-        Ok(())
+        gone_ok(result)
     }
 
     /// Terraform's import id: "<role name>/<policy arn>".

@@ -1,7 +1,7 @@
 //! Helpers shared by the IAM types: generated names, policy documents (URL-decoded,
 //! compared by meaning), tags and propagation waits.
 
-use crate::aws::error::is_not_found;
+use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
 use crate::aws::shared::{all_items, generated_name, UNIQUE_SUFFIX_LEN};
 use crate::aws::wait::Pace;
@@ -201,15 +201,6 @@ pub(super) fn state_tags(tags: &[Tag]) -> Value {
     crate::aws::tags::user_tags(tags.iter().map(|t| (t.key(), t.value())))
 }
 
-/// `Ok(None)` for a not-found error: the entity is gone.
-pub(super) fn none_if_missing<T>(result: ProviderResult<T>) -> ProviderResult<Option<T>> {
-    match result {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// How IAM is waited for: a new entity may not be visible to every IAM endpoint
 /// at once, nor a deleted one gone.
 pub(super) const PROPAGATION: Pace =
@@ -272,7 +263,7 @@ pub(super) async fn remove_role_from_profile(
         .send()
         .await
         .map_err(sdk_error);
-    none_if_missing(result).map(|_| ())
+    gone_ok(result)
 }
 
 /// An IAM timestamp as Terraform writes it (RFC 3339).
