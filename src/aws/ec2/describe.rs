@@ -34,6 +34,20 @@ pub(super) trait Described: Sized + Send + Sync + 'static {
     async fn describe(client: &Client, filters: Vec<Filter>) -> ProviderResult<Vec<Self>>;
 }
 
+/// Every item of every page a describe call (built, not yet sent) answers.
+macro_rules! all_pages {
+    ($call:expr) => {
+        $call
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err($crate::aws::sdk_error)
+    };
+}
+pub(super) use all_pages;
+
 /// `Described` for an SDK type whose describe call pages through `items()`.
 macro_rules! described {
     ($ty:ty, $noun:literal, $filter:literal, $id:ident, $call:ident) => {
@@ -50,15 +64,7 @@ macro_rules! described {
             }
 
             async fn describe(client: &Client, filters: Vec<Filter>) -> ProviderResult<Vec<Self>> {
-                client
-                    .$call()
-                    .$set_filters(Some(filters))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .try_collect()
-                    .await
-                    .map_err(sdk_error)
+                all_pages!(client.$call().$set_filters(Some(filters)))
             }
         }
     };

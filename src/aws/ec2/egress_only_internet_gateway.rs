@@ -1,6 +1,7 @@
 //! aws_egress_only_internet_gateway: outbound-only IPv6 access to the internet
 //! for one VPC (IPv6's NAT, without the translation).
 
+use super::describe::all_pages;
 use super::shared::{
     after_create, by_id, created_among, ec2_type, id_of, opt_str, required, state_tags,
     states_by_id, tag_specification, update_tags,
@@ -102,15 +103,8 @@ impl EgressOnlyInternetGateway {
     /// Every egress-only gateway of the region, by id. Listed whole: the call has
     /// no id filter, and a list of ids fails on one that no longer exists.
     async fn all(&self) -> ProviderResult<HashMap<String, AwsGateway>> {
-        let gateways: Vec<AwsGateway> = self
-            .client
-            .describe_egress_only_internet_gateways()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)?;
+        let gateways: Vec<AwsGateway> =
+            all_pages!(self.client.describe_egress_only_internet_gateways())?;
         Ok(by_id(gateways, AwsGateway::egress_only_internet_gateway_id))
     }
 

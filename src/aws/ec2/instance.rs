@@ -1,5 +1,6 @@
 //! aws_instance: an EC2 instance, with its root volume and launch-time EBS volumes.
 
+use super::describe::all_pages;
 use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::reread::read_single;
@@ -789,15 +790,7 @@ impl Instance {
         let client = &self.client;
         let requests: Vec<SpotInstanceRequest> =
             describe_by_filter("spot-instance-request-id", ids, |f| async move {
-                client
-                    .describe_spot_instance_requests()
-                    .filters(f)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .try_collect()
-                    .await
-                    .map_err(sdk_error)
+                all_pages!(client.describe_spot_instance_requests().filters(f))
             })
             .await?;
         Ok(requests
@@ -880,16 +873,10 @@ impl Instance {
         let states = &["associating".to_string(), "associated".to_string()];
         let associations: Vec<IamInstanceProfileAssociation> =
             describe_by_filter("instance-id", ids, |f| async move {
-                client
+                all_pages!(client
                     .describe_iam_instance_profile_associations()
                     .filters(f)
-                    .filters(filter("state", states))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .try_collect()
-                    .await
-                    .map_err(sdk_error)
+                    .filters(filter("state", states)))
             })
             .await?;
         let mut found = HashMap::new();
@@ -1068,15 +1055,8 @@ impl Described for Found {
         client: &aws_sdk_ec2::Client,
         filters: Vec<aws_sdk_ec2::types::Filter>,
     ) -> ProviderResult<Vec<Found>> {
-        let reservations: Vec<Reservation> = client
-            .describe_instances()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)?;
+        let reservations: Vec<Reservation> =
+            all_pages!(client.describe_instances().set_filters(Some(filters)))?;
         let found = reservations.iter().flat_map(|reservation| {
             reservation.instances().iter().map(|instance| Found {
                 instance: instance.clone(),

@@ -1,5 +1,6 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
+use super::describe::all_pages;
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::security_group_grants::{
     self as grants, aws_grants, block_grants, to_permissions, Direction, Grants, GroupCtx, Key,
@@ -249,16 +250,10 @@ impl SecurityGroup {
             }
         }
         let related: Vec<String> = related.into_iter().collect();
-        let rules: Vec<SecurityGroupRule> = self
+        let rules: Vec<SecurityGroupRule> = all_pages!(self
             .client
             .describe_security_group_rules()
-            .filters(filter("group-id", &related))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)?;
+            .filters(filter("group-id", &related)))?;
         // (owning group, egress) -> rule ids to revoke.
         let mut targets: BTreeMap<(String, bool), Vec<String>> = BTreeMap::new();
         for rule in &rules {

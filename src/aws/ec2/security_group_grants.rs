@@ -3,6 +3,7 @@
 //! aws_security_group_rule both become grants, are compared with what AWS has
 //! grant by grant, and are sent back as IpPermissions through one set of calls.
 
+use super::describe::all_pages;
 use super::shared::{describe_by_filter, normalize_protocol};
 use crate::aws::sdk_error;
 use crate::provider::ProviderResult;
@@ -281,15 +282,7 @@ pub(super) async fn describe_rules(
     values: &[String],
 ) -> ProviderResult<Vec<SecurityGroupRule>> {
     describe_by_filter(name, values, |f| async move {
-        client
-            .describe_security_group_rules()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk_error)
+        all_pages!(client.describe_security_group_rules().filters(f))
     })
     .await
 }
