@@ -6,6 +6,7 @@
 
 use super::shared::{by_id, delete_and_wait, describe_by_filter, STATE_TIMEOUT};
 use crate::aws::sdk_error;
+use crate::aws::shared::all_items;
 use crate::aws::wait::{wait_until, Pace};
 use crate::provider::{ProviderError, ProviderResult};
 use crate::value::Object;
@@ -34,20 +35,6 @@ pub(super) trait Described: Sized + Send + Sync + 'static {
     async fn describe(client: &Client, filters: Vec<Filter>) -> ProviderResult<Vec<Self>>;
 }
 
-/// Every item of every page a describe call (built, not yet sent) answers.
-macro_rules! all_pages {
-    ($call:expr) => {
-        $call
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err($crate::aws::sdk_error)
-    };
-}
-pub(super) use all_pages;
-
 /// `Described` for an SDK type whose describe call pages through `items()`.
 macro_rules! described {
     ($ty:ty, $noun:literal, $filter:literal, $id:ident, $call:ident) => {
@@ -64,7 +51,7 @@ macro_rules! described {
             }
 
             async fn describe(client: &Client, filters: Vec<Filter>) -> ProviderResult<Vec<Self>> {
-                all_pages!(client.$call().$set_filters(Some(filters)))
+                all_items!(client.$call().$set_filters(Some(filters)))
             }
         }
     };

@@ -1,13 +1,13 @@
 //! aws_egress_only_internet_gateway: outbound-only IPv6 access to the internet
 //! for one VPC (IPv6's NAT, without the translation).
 
-use super::describe::all_pages;
 use super::shared::{
     after_create, by_id, created_among, ec2_type, id_of, opt_str, required, state_tags,
     states_by_id, tag_specification, update_tags,
 };
 use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
+use crate::aws::shared::all_items;
 use crate::aws::wait::{wait_until, Pace};
 use crate::object;
 use crate::provider::{
@@ -104,7 +104,7 @@ impl EgressOnlyInternetGateway {
     /// no id filter, and a list of ids fails on one that no longer exists.
     async fn all(&self) -> ProviderResult<HashMap<String, AwsGateway>> {
         let gateways: Vec<AwsGateway> =
-            all_pages!(self.client.describe_egress_only_internet_gateways())?;
+            all_items!(self.client.describe_egress_only_internet_gateways())?;
         Ok(by_id(gateways, AwsGateway::egress_only_internet_gateway_id))
     }
 

@@ -1,6 +1,5 @@
 //! aws_instance: an EC2 instance, with its root volume and launch-time EBS volumes.
 
-use super::describe::all_pages;
 use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::reread::read_single;
@@ -11,6 +10,7 @@ use super::shared::{
 };
 use crate::aws::error::none_if_gone;
 use crate::aws::kms::key_refs::{key_arns, state_key};
+use crate::aws::shared::all_items;
 use crate::aws::wait::{wait_until, Pace};
 use crate::aws::{sdk_error, tags};
 use crate::provider::{
@@ -790,7 +790,7 @@ impl Instance {
         let client = &self.client;
         let requests: Vec<SpotInstanceRequest> =
             describe_by_filter("spot-instance-request-id", ids, |f| async move {
-                all_pages!(client.describe_spot_instance_requests().filters(f))
+                all_items!(client.describe_spot_instance_requests().filters(f))
             })
             .await?;
         Ok(requests
@@ -873,7 +873,7 @@ impl Instance {
         let states = &["associating".to_string(), "associated".to_string()];
         let associations: Vec<IamInstanceProfileAssociation> =
             describe_by_filter("instance-id", ids, |f| async move {
-                all_pages!(client
+                all_items!(client
                     .describe_iam_instance_profile_associations()
                     .filters(f)
                     .filters(filter("state", states)))
@@ -1056,7 +1056,7 @@ impl Described for Found {
         filters: Vec<aws_sdk_ec2::types::Filter>,
     ) -> ProviderResult<Vec<Found>> {
         let reservations: Vec<Reservation> =
-            all_pages!(client.describe_instances().set_filters(Some(filters)))?;
+            all_items!(client.describe_instances().set_filters(Some(filters)))?;
         let found = reservations.iter().flat_map(|reservation| {
             reservation.instances().iter().map(|instance| Found {
                 instance: instance.clone(),

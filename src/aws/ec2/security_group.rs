@@ -1,6 +1,5 @@
 //! aws_security_group: a VPC security group with its inline ingress and egress rules.
 
-use super::describe::all_pages;
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::security_group_grants::{
     self as grants, aws_grants, block_grants, to_permissions, Direction, Grants, GroupCtx, Key,
@@ -12,6 +11,7 @@ use super::shared::{
 };
 use crate::aws::error::gone_ok;
 use crate::aws::sdk_error;
+use crate::aws::shared::all_items;
 use crate::object;
 use crate::provider::{
     Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
@@ -250,7 +250,7 @@ impl SecurityGroup {
             }
         }
         let related: Vec<String> = related.into_iter().collect();
-        let rules: Vec<SecurityGroupRule> = all_pages!(self
+        let rules: Vec<SecurityGroupRule> = all_items!(self
             .client
             .describe_security_group_rules()
             .filters(filter("group-id", &related)))?;

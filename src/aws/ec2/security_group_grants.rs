@@ -3,9 +3,9 @@
 //! aws_security_group_rule both become grants, are compared with what AWS has
 //! grant by grant, and are sent back as IpPermissions through one set of calls.
 
-use super::describe::all_pages;
 use super::shared::{describe_by_filter, normalize_protocol};
 use crate::aws::sdk_error;
+use crate::aws::shared::all_items;
 use crate::provider::ProviderResult;
 use crate::value::{Object, ObjectExt};
 use aws_sdk_ec2::types::{
@@ -282,7 +282,7 @@ pub(super) async fn describe_rules(
     values: &[String],
 ) -> ProviderResult<Vec<SecurityGroupRule>> {
     describe_by_filter(name, values, |f| async move {
-        all_pages!(client.describe_security_group_rules().filters(f))
+        all_items!(client.describe_security_group_rules().filters(f))
     })
     .await
 }

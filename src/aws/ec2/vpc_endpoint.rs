@@ -2,12 +2,12 @@
 //! route tables (Gateway: S3, DynamoDB) or network interfaces in its subnets
 //! (Interface).
 
-use super::describe::all_pages;
 use super::shared::{
     after_create, by_id, created_among, ec2_arn, ec2_type, filter, id_of, opt_str, partial_state,
     required, state_tags, states_by_id_with, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::sdk_error;
+use crate::aws::shared::all_items;
 use crate::aws::wait::{wait_until, Pace};
 use crate::object;
 use crate::provider::{
@@ -191,7 +191,7 @@ impl VpcEndpoint {
     /// Every live endpoint of the region, by id. Listed whole: endpoints are few,
     /// and a list of ids fails on one that no longer exists.
     async fn all(&self) -> ProviderResult<HashMap<String, AwsEndpoint>> {
-        let endpoints: Vec<AwsEndpoint> = all_pages!(self.client.describe_vpc_endpoints())?;
+        let endpoints: Vec<AwsEndpoint> = all_items!(self.client.describe_vpc_endpoints())?;
         let mut endpoints = by_id(endpoints, AwsEndpoint::vpc_endpoint_id);
         // Deleted endpoints stay listed for a while.
         endpoints.retain(|_, e| !matches!(state_of(e).as_str(), "deleted" | "deleting" | "failed"));
