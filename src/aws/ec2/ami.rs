@@ -1,14 +1,8 @@
 //! data aws_ami: finds one machine image by owners and filters.
 
-use super::shared::ec2_type;
-use crate::aws::sdk_error;
+use crate::aws::prelude::*;
 use crate::aws::sts::region::partition_of;
-use crate::provider::{
-    Attribute, BlockType, DataSource, Default, Nesting, ProviderError, ProviderResult, Schema,
-    Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::provider::{BlockType, DataSource, Default, Nesting};
 use aws_sdk_ec2::types::{Filter, Image};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
@@ -81,7 +75,7 @@ const PRODUCT_CODE: &[Attribute] = &[
     Attribute::computed("product_code_type", Type::String),
 ];
 
-ec2_type!(Ami, region);
+client_type!(Ami: ec2, region);
 
 #[async_trait]
 impl DataSource for Ami {

@@ -1,12 +1,7 @@
 //! data aws_availability_zones: the zones of the current region, by name and by zone id.
 
-use super::shared::ec2_type;
-use crate::aws::sdk_error;
-use crate::provider::{
-    Attribute, BlockType, DataSource, Nesting, ProviderResult, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, DataSource, Nesting};
 use aws_sdk_ec2::types::Filter;
 use std::collections::BTreeSet;
 
@@ -31,7 +26,7 @@ const FILTER: &[Attribute] = &[
     Attribute::required("values", Type::Set(&Type::String)),
 ];
 
-ec2_type!(AvailabilityZones, region);
+client_type!(AvailabilityZones: ec2, region);
 
 #[async_trait]
 impl DataSource for AvailabilityZones {

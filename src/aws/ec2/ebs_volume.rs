@@ -6,24 +6,17 @@
 use super::describe::{find, find_one};
 use super::reread::read_single;
 use super::shared::{
-    created_by_token, ec2_arn, ec2_type, known_bool, known_change, known_i32, known_str,
-    partial_state, prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags,
+    created_by_token, ec2_arn, known_bool, known_change, known_i32, known_str, partial_state,
+    prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags,
 };
-use crate::aws::error::none_if_gone;
 use crate::aws::kms::key_refs::{key_arns, state_key};
-use crate::aws::wait::{has_code, retry_while, wait_until, Pace};
-use crate::aws::{sdk_error, tags};
-use crate::provider::{
-    Attribute, ChangeReview, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema,
-    Type, VolumeLoss, VolumeSnapshot, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{ChangeReview, VolumeLoss, VolumeSnapshot};
 use aws_sdk_ec2::types::{
     ResourceType as Ec2ResourceType, Volume, VolumeModificationState, VolumeState, VolumeType,
 };
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_ebs_volume",
@@ -51,7 +44,7 @@ const NOT_FOUND_GRACE: Duration = Duration::from_secs(60);
 /// How long a delete keeps retrying while the volume is still detaching.
 const IN_USE_RETRY: Duration = Duration::from_secs(2 * 60);
 
-ec2_type!(EbsVolume, once, kms, account, region);
+client_type!(EbsVolume: ec2, once, kms, account, region);
 
 #[async_trait]
 impl ResourceType for EbsVolume {

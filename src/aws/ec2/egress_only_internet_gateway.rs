@@ -2,19 +2,11 @@
 //! for one VPC (IPv6's NAT, without the translation).
 
 use super::shared::{
-    after_create, by_id, created_among, ec2_type, id_of, opt_str, required, state_tags,
-    states_by_id, tag_specification, update_tags,
+    after_create, by_id, created_among, id_of, opt_str, required, state_tags, states_by_id,
+    tag_specification, update_tags,
 };
-use crate::aws::error::gone_ok;
-use crate::aws::sdk_error;
+use crate::aws::prelude::*;
 use crate::aws::shared::all_items;
-use crate::aws::wait::{wait_until, Pace};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::Object;
-use async_trait::async_trait;
 use aws_sdk_ec2::types::{EgressOnlyInternetGateway as AwsGateway, ResourceType as Ec2Resource};
 use std::collections::HashMap;
 
@@ -28,7 +20,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(EgressOnlyInternetGateway, once);
+client_type!(EgressOnlyInternetGateway: ec2, once);
 
 #[async_trait]
 impl ResourceType for EgressOnlyInternetGateway {

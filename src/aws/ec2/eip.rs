@@ -2,18 +2,11 @@
 
 use super::describe::{find, find_one, read_one, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids,
-    state_tags, states_by_id_with, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, id_of, opt_str, prior_ids, state_tags,
+    states_by_id_with, tag_specification, update_tags,
 };
-use crate::aws::error::gone_ok;
-use crate::aws::sdk_error;
+use crate::aws::prelude::*;
 use crate::aws::sts::region::partition_of;
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2Resource};
 
 pub static SCHEMA: Schema = Schema {
@@ -47,7 +40,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(Eip, once, region, account);
+client_type!(Eip: ec2, once, region, account);
 
 #[async_trait]
 impl ResourceType for Eip {

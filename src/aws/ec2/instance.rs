@@ -4,22 +4,18 @@ use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
 use super::reread::read_single;
 use super::shared::{
-    created_by_token, describe_by_filter, ec2_arn, ec2_type, filter, known_bool, known_change,
-    known_i32, known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
+    created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
+    known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,
     tag_specification, update_tags, CHUNK,
 };
-use crate::aws::error::none_if_gone;
 use crate::aws::kms::key_refs::{key_arns, state_key};
+use crate::aws::prelude::*;
 use crate::aws::shared::all_items;
-use crate::aws::wait::{wait_until, Pace};
-use crate::aws::{sdk_error, tags};
+use crate::aws::shared::READ_CONCURRENCY;
 use crate::provider::{
-    current_volume_losses, Attribute, BlockType, ChangeReview, Created, DataLoss, Default,
-    LossContext, Meta, Nesting, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    VolumeLoss, VolumeSnapshot, ID, TAGS,
+    current_volume_losses, BlockType, ChangeReview, DataLoss, Default, LossContext, Nesting,
+    VolumeLoss, VolumeSnapshot,
 };
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ec2::types::{
     AmdSevSnpSpecification, AttributeBooleanValue, AttributeValue, BlockDeviceMapping,
@@ -35,8 +31,8 @@ use aws_sdk_ec2::types::{
     SpotMarketOptions, Tenancy, Volume, VolumeType,
 };
 use base64::Engine;
+use futures::{StreamExt, TryStreamExt};
 use std::collections::{BTreeSet, HashMap};
-use std::time::Duration;
 
 const METADATA_OPTIONS: BlockType = BlockType::new(
     "metadata_options",
@@ -226,7 +222,7 @@ const METADATA_FIELDS: [&str; 4] = [
     "instance_metadata_tags",
 ];
 
-ec2_type!(Instance, once, kms, region);
+client_type!(Instance: ec2, once, kms, region);
 
 #[async_trait]
 impl ResourceType for Instance {
@@ -446,13 +442,19 @@ impl ResourceType for Instance {
                 (protection || user_data).then_some((id, protection, user_data))
             })
             .collect();
-        let extras: HashMap<&str, Extra> =
-            futures::future::try_join_all(wanted.iter().map(|&(id, p, u)| async move {
-                Ok::<_, ProviderError>((id, self.extra(id, p, u).await?))
-            }))
-            .await?
-            .into_iter()
-            .collect();
+        // Bounded: an import of hundreds of instances must not open hundreds of
+        // connections at once. (Collected first: a lazy map inside the stream
+        // trips the Send check of the async_trait future.)
+        let asks: Vec<_> =
+            (wanted.iter())
+                .map(|&(id, p, u)| async move {
+                    Ok::<_, ProviderError>((id, self.extra(id, p, u).await?))
+                })
+                .collect();
+        let extras: HashMap<&str, Extra> = futures::stream::iter(asks)
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
 
         Ok(priors
             .iter()

@@ -2,17 +2,10 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids,
-    state_tags, states_by_id, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, id_of, opt_str, prior_ids, state_tags,
+    states_by_id, tag_specification, update_tags,
 };
-use crate::aws::error::is_not_found;
-use crate::aws::sdk_error;
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
 use aws_sdk_ec2::types::{
     AttachmentStatus, InternetGateway as AwsGateway, ResourceType as Ec2Resource,
 };
@@ -30,7 +23,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(InternetGateway, once, region);
+client_type!(InternetGateway: ec2, once, region);
 
 #[async_trait]
 impl ResourceType for InternetGateway {

@@ -2,20 +2,9 @@
 //! instances' `key_name`.
 
 use super::shared::{
-    ec2_arn, ec2_type, filter, id_of, opt_str, state_tags, tag_specification, tagged_for,
-    update_tags,
+    ec2_arn, filter, id_of, opt_str, state_tags, tag_specification, tagged_for, update_tags,
 };
-use crate::aws::error::{gone_ok, none_if_gone};
-use crate::aws::sdk_error;
-use crate::aws::shared::{claim, generated_name, name_is_known, read_by_id};
-use crate::aws::wait::{wait_until, Pace};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
 use aws_sdk_ec2::primitives::Blob;
 use aws_sdk_ec2::types::{KeyPairInfo, ResourceType as Ec2Resource};
 
@@ -36,7 +25,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(KeyPair, once, region, account);
+client_type!(KeyPair: ec2, once, region, account);
 
 #[async_trait]
 impl ResourceType for KeyPair {

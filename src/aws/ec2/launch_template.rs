@@ -3,19 +3,10 @@
 //! with `update_default_version`, makes it the default), as Terraform does.
 
 use super::shared::{
-    ec2_arn, ec2_type, id_of, opt_str, partial_state, state_tags, tag_specification, tagged_for,
-    update_tags,
+    ec2_arn, id_of, opt_str, partial_state, state_tags, tag_specification, tagged_for, update_tags,
 };
-use crate::aws::error::{gone_ok, none_if_gone};
-use crate::aws::sdk_error;
-use crate::aws::shared::{claim, generated_name, name_is_known, read_by_id};
-use crate::object;
-use crate::provider::{
-    Attribute, BlockType, Created, ErrorKind, Meta, Nesting, ProviderError, ProviderResult,
-    ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Nesting};
 use aws_sdk_ec2::types::{
     CreditSpecificationRequest, InstanceType, LaunchTemplate, LaunchTemplateBlockDeviceMapping,
     LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
@@ -169,7 +160,7 @@ const LAUNCH_DATA: &[&str] = &[
     "credit_specification",
 ];
 
-ec2_type!(LaunchTemplateType, once, region, account);
+client_type!(LaunchTemplateType: ec2, once, region, account);
 
 #[async_trait]
 impl ResourceType for LaunchTemplateType {

@@ -3,18 +3,11 @@
 
 use super::describe::{find, find_where};
 use super::shared::{
-    after_create, created_among, ec2_type, filter, id_of, opt_str, partial_state, prior_ids,
-    required, state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    after_create, created_among, filter, id_of, opt_str, partial_state, prior_ids, required,
+    state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
-use crate::aws::error::none_if_gone;
-use crate::aws::sdk_error;
-use crate::aws::wait::{wait_until, Pace};
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
-};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_ec2::types::{
     ConnectivityType, NatGateway as AwsNatGateway, NatGatewayState, ResourceType as Ec2Resource,
 };
@@ -37,7 +30,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(NatGateway, once);
+client_type!(NatGateway: ec2, once);
 
 #[async_trait]
 impl ResourceType for NatGateway {

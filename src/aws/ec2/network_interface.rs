@@ -3,18 +3,11 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_arn, ec2_type, id_of, known_i32, opt_str,
-    prior_ids, required, state_tags, states_by_id, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, id_of, known_i32, opt_str, prior_ids,
+    required, state_tags, states_by_id, tag_specification, update_tags,
 };
-use crate::aws::error::none_if_gone;
-use crate::aws::sdk_error;
-use crate::object;
-use crate::provider::{
-    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
-    ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Default, Nesting};
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, AttributeValue, InstanceIpv6Address, NetworkInterface as AwsEni,
     NetworkInterfaceCreationType, NetworkInterfaceStatus, PrivateIpAddressSpecification,
@@ -62,7 +55,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[ATTACHMENT],
 };
 
-ec2_type!(NetworkInterface, once, region);
+client_type!(NetworkInterface: ec2, once, region);
 
 #[async_trait]
 impl ResourceType for NetworkInterface {

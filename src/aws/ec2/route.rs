@@ -4,14 +4,8 @@ use super::reread::{read_single, wait_found, wait_unfound};
 use super::routes::{
     delete_route, put_route, route_to, same_target, tables_of, target_values, Destination, TARGETS,
 };
-use super::shared::{after_create, changed, crc32, ec2_type, opt_str, required, STATE_TIMEOUT};
-use crate::aws::wait::{wait_until, Pace};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::Object;
-use async_trait::async_trait;
+use super::shared::{after_create, changed, crc32, opt_str, required, STATE_TIMEOUT};
+use crate::aws::prelude::*;
 use aws_sdk_ec2::types::Route as AwsRoute;
 
 pub static SCHEMA: Schema = Schema {
@@ -43,7 +37,7 @@ pub static SCHEMA: Schema = Schema {
 const V4: &str = "destination_cidr_block";
 const V6: &str = "destination_ipv6_cidr_block";
 
-ec2_type!(Route);
+client_type!(Route: ec2);
 
 #[async_trait]
 impl ResourceType for Route {

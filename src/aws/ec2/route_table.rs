@@ -5,20 +5,12 @@ use super::routes::{
     delete_route, managed_routes, put_route, same_target, target_values, Destination,
 };
 use super::shared::{
-    after_create, created_by_token, ec2_arn, ec2_type, id_of, opt_str, prior_ids, required,
-    state_tags, states_by_id, tag_specification, update_tags,
+    after_create, created_by_token, ec2_arn, id_of, opt_str, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags,
 };
-use crate::aws::error::gone_ok;
-use crate::aws::sdk_error;
-use crate::object;
-use crate::provider::{
-    Attribute, BlockType, Created, Meta, Nesting, ProviderError, ProviderResult, ResourceType,
-    Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Nesting};
 use aws_sdk_ec2::types::{ResourceType as Ec2Resource, RouteTable as AwsRouteTable};
-use std::collections::BTreeMap;
 
 const ROUTE_ATTRIBUTES: &[Attribute] = &[
     Attribute::optional("cidr_block", Type::String).cidr(),
@@ -49,7 +41,7 @@ pub static SCHEMA: Schema = Schema {
     ],
 };
 
-ec2_type!(RouteTable, once, region);
+client_type!(RouteTable: ec2, once, region);
 
 #[async_trait]
 impl ResourceType for RouteTable {

@@ -3,15 +3,8 @@
 
 use super::reread::{read_single, wait_found, wait_unfound};
 use super::routes::tables_of;
-use super::shared::{after_create, changed, ec2_type, id_of, opt_str, required};
-use crate::aws::error::none_if_gone;
-use crate::aws::sdk_error;
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use super::shared::{after_create, changed, id_of, opt_str, required};
+use crate::aws::prelude::*;
 use aws_sdk_ec2::types::{
     RouteTableAssociation as AwsAssociation, RouteTableAssociationStateCode as AssociationState,
 };
@@ -28,7 +21,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(RouteTableAssociation);
+client_type!(RouteTableAssociation: ec2);
 
 #[async_trait]
 impl ResourceType for RouteTableAssociation {

@@ -6,23 +6,16 @@ use super::security_group_grants::{
     Source, Verb,
 };
 use super::shared::{
-    after_create, created_by_token, ec2_arn, ec2_type, filter, id_of, opt_str, prior_ids,
-    state_tags, tag_specification, update_tags,
+    after_create, created_by_token, ec2_arn, filter, id_of, opt_str, prior_ids, state_tags,
+    tag_specification, update_tags,
 };
-use crate::aws::error::gone_ok;
-use crate::aws::sdk_error;
+use crate::aws::prelude::*;
 use crate::aws::shared::all_items;
-use crate::object;
-use crate::provider::{
-    Attribute, BlockType, Created, Default, Meta, Nesting, ProviderError, ProviderResult,
-    ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::provider::{BlockType, Default, Nesting};
 use aws_sdk_ec2::types::{
     ResourceType as Ec2Resource, SecurityGroup as AwsSecurityGroup, SecurityGroupRule,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 const RULE_ATTRIBUTES: &[Attribute] = &[
     Attribute::required("from_port", Type::Number),
@@ -69,7 +62,7 @@ const DEFAULT_DESCRIPTION: &str = "Managed by recon";
 /// Length of the random suffix of generated names (Terraform's unique ids are as long).
 const UNIQUE_SUFFIX_LEN: usize = 26;
 
-ec2_type!(SecurityGroup, once, region);
+client_type!(SecurityGroup: ec2, once, region);
 
 #[async_trait]
 impl ResourceType for SecurityGroup {

@@ -9,18 +9,11 @@ use super::security_group_grants::{
     Verb,
 };
 use super::shared::{
-    crc32, ec2_type, normalize_protocol, required, tag_specification, tagged_for, STATE_TIMEOUT,
+    crc32, normalize_protocol, required, tag_specification, tagged_for, STATE_TIMEOUT,
 };
-use crate::aws::error::gone_ok;
-use crate::aws::wait::{wait_until, Pace};
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_ec2::types::{ResourceType as Ec2Resource, SecurityGroupRule};
-use std::collections::BTreeMap;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_security_group_rule",
@@ -49,7 +42,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(SecurityGroupRuleSet, once, account);
+client_type!(SecurityGroupRuleSet: ec2, once, account);
 
 /// One AWS rule that stands for a grant of the resource.
 struct Found<'a> {

@@ -16,38 +16,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::time::Duration;
 
-/// Declares an EC2 type's struct and its `new(clients)`: `client` (retried by
-/// the SDK) and the fields named after it, each one of `once` (the client for a
-/// create call alone, never retried: see `Clients::once`), `region`, `account`
-/// and `kms`.
-macro_rules! ec2_type {
-    ($(#[$attr:meta])* $name:ident $(, $field:ident)*) => {
-        $(#[$attr])*
-        pub struct $name {
-            client: aws_sdk_ec2::Client,
-            $($field: $crate::aws::ec2::shared::ec2_type!(@type $field),)*
-        }
-
-        impl $name {
-            pub fn new(clients: &$crate::aws::Clients) -> Self {
-                $name {
-                    client: clients.ec2.clone(),
-                    $($field: $crate::aws::ec2::shared::ec2_type!(@init $field, clients),)*
-                }
-            }
-        }
-    };
-    (@type once) => { aws_sdk_ec2::Client };
-    (@type region) => { String };
-    (@type account) => { $crate::aws::shared::Account };
-    (@type kms) => { aws_sdk_kms::Client };
-    (@init once, $c:ident) => { $c.once().ec2.clone() };
-    (@init region, $c:ident) => { $c.region.clone() };
-    (@init account, $c:ident) => { $crate::aws::shared::Account::new($c) };
-    (@init kms, $c:ident) => { $c.kms.clone() };
-}
-pub(super) use ec2_type;
-
 /// Ids per describe call: AWS accepts up to 200 values in one filter.
 pub(super) const CHUNK: usize = 100;
 

@@ -2,17 +2,11 @@
 
 use super::describe::{self, find, read_back, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_type, id_of, opt_str, prior_ids, required,
-    state_tags, states_by_id, tag_specification, update_tags,
+    after_create, changed, created_by_token, id_of, opt_str, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags,
 };
-use crate::aws::sdk_error;
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
-};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2Resource, Subnet as AwsSubnet, SubnetState,
 };
@@ -36,7 +30,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(Subnet, once);
+client_type!(Subnet: ec2, once);
 
 #[async_trait]
 impl ResourceType for Subnet {

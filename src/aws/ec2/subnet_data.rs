@@ -3,10 +3,9 @@
 
 use super::describe::Described;
 use super::lookup::{all_tags, exactly_one, tag_and_block_filters, FILTER};
-use super::shared::{ec2_type, filter};
-use crate::provider::{Attribute, DataSource, ProviderResult, Schema, Type};
-use crate::value::{Object, Value};
-use async_trait::async_trait;
+use super::shared::filter;
+use crate::aws::prelude::*;
+use crate::provider::DataSource;
 use aws_sdk_ec2::types::{Filter, Subnet as AwsSubnet};
 
 pub static SUBNETS: Schema = Schema {
@@ -52,7 +51,7 @@ fn filters(config: &Object, args: &[(&str, &str)]) -> Vec<Filter> {
     out
 }
 
-ec2_type!(Subnets, region);
+client_type!(Subnets: ec2, region);
 
 #[async_trait]
 impl DataSource for Subnets {
@@ -77,7 +76,7 @@ impl DataSource for Subnets {
     }
 }
 
-ec2_type!(SubnetData);
+client_type!(SubnetData: ec2);
 
 #[async_trait]
 impl DataSource for SubnetData {

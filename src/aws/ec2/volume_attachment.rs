@@ -2,17 +2,10 @@
 
 use super::describe::find;
 use super::instance::{stop_instance, wait_instance};
-use super::shared::{crc32, ec2_type};
-use crate::aws::error::is_not_found;
-use crate::aws::sdk_error;
-use crate::aws::wait::{wait_until, Pace};
-use crate::provider::{
-    Attribute, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use super::shared::crc32;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_ec2::types::{InstanceStateName, Volume, VolumeAttachmentState, VolumeState};
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_volume_attachment",
@@ -38,7 +31,7 @@ const FLAGS: [&str; 3] = [
     "stop_instance_before_detaching",
 ];
 
-ec2_type!(VolumeAttachment);
+client_type!(VolumeAttachment: ec2);
 
 #[async_trait]
 impl ResourceType for VolumeAttachment {

@@ -2,18 +2,11 @@
 
 use super::describe::{self, find, find_where, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_arn, ec2_type, filter, id_of, prior_ids, required,
+    after_create, changed, created_by_token, ec2_arn, filter, id_of, prior_ids, required,
     state_tags, tag_specification, update_tags,
 };
-use crate::aws::error::none_if_gone;
-use crate::aws::sdk_error;
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, NetworkAcl, ResourceType as Ec2Resource, RouteTable, SecurityGroup,
     Tenancy, Vpc as AwsVpc, VpcAttributeName, VpcCidrBlockStateCode, VpcIpv6CidrBlockAssociation,
@@ -54,7 +47,7 @@ pub static SCHEMA: Schema = Schema {
 /// DescribeVpcAttribute answers one attribute of one VPC per call.
 const ATTRIBUTE_CONCURRENCY: usize = 8;
 
-ec2_type!(Vpc, once, region);
+client_type!(Vpc: ec2, once, region);
 
 #[async_trait]
 impl ResourceType for Vpc {

@@ -4,12 +4,8 @@
 use super::lookup::{all_tags, exactly_one, tag_and_block_filters, FILTER};
 use super::shared::filter;
 use super::vpc::Vpc;
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, BlockType, DataSource, Nesting, ProviderError, ProviderResult, Schema, Type,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, DataSource, Nesting};
 use aws_sdk_ec2::types::{Filter, Vpc as AwsVpc};
 
 pub static SCHEMA: Schema = Schema {

@@ -3,19 +3,13 @@
 //! (Interface).
 
 use super::shared::{
-    after_create, by_id, created_among, ec2_arn, ec2_type, filter, id_of, opt_str, partial_state,
-    required, state_tags, states_by_id_with, tag_specification, update_tags, STATE_TIMEOUT,
+    after_create, by_id, created_among, ec2_arn, filter, id_of, opt_str, partial_state, required,
+    state_tags, states_by_id_with, tag_specification, update_tags, STATE_TIMEOUT,
 };
-use crate::aws::sdk_error;
+use crate::aws::prelude::*;
 use crate::aws::shared::all_items;
-use crate::aws::wait::{wait_until, Pace};
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Default, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
-};
-use crate::value::{json_equal, Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::provider::Default;
+use crate::value::json_equal;
 use aws_sdk_ec2::types::{
     ResourceType as Ec2Resource, VpcEndpoint as AwsEndpoint, VpcEndpointType,
 };
@@ -55,7 +49,7 @@ pub static SCHEMA: Schema = Schema {
     blocks: &[],
 };
 
-ec2_type!(VpcEndpoint, once, region);
+client_type!(VpcEndpoint: ec2, once, region);
 
 #[async_trait]
 impl ResourceType for VpcEndpoint {

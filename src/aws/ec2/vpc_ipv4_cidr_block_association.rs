@@ -2,15 +2,8 @@
 
 use super::describe::{find_where, Described};
 use super::reread::{wait_found, wait_unfound};
-use super::shared::{after_create, ec2_type, filter, id_of, required};
-use crate::aws::error::is_not_found;
-use crate::aws::sdk_error;
-use crate::object;
-use crate::provider::{
-    Attribute, Created, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use super::shared::{after_create, filter, id_of, required};
+use crate::aws::prelude::*;
 use aws_sdk_ec2::types::{Vpc as AwsVpc, VpcCidrBlockState, VpcCidrBlockStateCode};
 
 pub static SCHEMA: Schema = Schema {
@@ -28,7 +21,7 @@ pub static SCHEMA: Schema = Schema {
 
 const BY_ID: &str = "cidr-block-association.association-id";
 
-ec2_type!(VpcIpv4CidrBlockAssociation);
+client_type!(VpcIpv4CidrBlockAssociation: ec2);
 
 #[async_trait]
 impl ResourceType for VpcIpv4CidrBlockAssociation {

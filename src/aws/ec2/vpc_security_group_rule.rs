@@ -8,13 +8,7 @@ use super::shared::{
     after_create, by_id, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required,
     state_tags, states_by_id_with, tag_specification, update_tags, Account,
 };
-use crate::aws::error::gone_ok;
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type, ID, TAGS,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Resource, SecurityGroupRule,
     SecurityGroupRuleRequest, SecurityGroupRuleUpdate,

@@ -345,7 +345,8 @@ type ConfigUpdate =
 
 /// The settings UpdateFunctionConfiguration takes as they are: attribute, and how
 /// the request gets its planned value.
-const CONFIG_SETTERS: &[(&str, fn(ConfigUpdate, &Object) -> ConfigUpdate)] = &[
+type ConfigSetter = fn(ConfigUpdate, &Object) -> ConfigUpdate;
+const CONFIG_SETTERS: &[(&str, ConfigSetter)] = &[
     ("role", |r, p| r.set_role(p.str("role").map(str::to_string))),
     ("handler", |r, p| {
         r.handler(p.str("handler").unwrap_or_default())
