@@ -241,10 +241,9 @@ pub async fn claim(
         .code
         .clone()
         .unwrap_or_else(|| "AlreadyExists".to_string());
-    match rt.find_created(planned, meta).await? {
-        Created::Found(found) => adopt(rt, found, planned, meta).await,
-        Created::NotOurs { id } => Err(not_ours(&code, what, meta, &id)),
-        Created::Absent | Created::Unknowable => Err(taken),
+    match look_before_create(rt, &code, || what.to_string(), planned, meta).await? {
+        Some(adopted) => Ok(adopted),
+        None => Err(taken),
     }
 }
 
