@@ -1,7 +1,8 @@
 //! What every resource type file uses, imported at once (`use crate::aws::prelude::*`):
 //! the provider contract, values, the SDK error mapping, tags and the helpers
 //! every create, read and delete goes through. Service-specific names stay
-//! explicit in each file.
+//! explicit in each file. `Result` is the provider's (its error defaults to
+//! `ProviderError`), as `io::Result` is for I/O.
 
 pub use crate::aws::error::{gone_ok, is_not_found, none_if_gone};
 pub use crate::aws::shared::{
@@ -13,10 +14,11 @@ pub use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, wait_un
 pub use crate::aws::{sdk_error, tags, Clients};
 pub use crate::object;
 pub use crate::provider::{
-    Attribute, Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType, Schema, Type,
-    ID, TAGS,
+    Attribute, Created, ErrorKind, Meta, ProviderError, ResourceType, Schema, Type, ID, TAGS,
 };
 pub use crate::value::{Object, ObjectExt, Value};
 pub use async_trait::async_trait;
 pub use std::collections::BTreeMap;
 pub use std::time::Duration;
+
+pub type Result<T, E = ProviderError> = std::result::Result<T, E>;

@@ -83,7 +83,7 @@ impl DataSource for Ami {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let most_recent = config.bool("most_recent").unwrap_or(false);
         let owners = config.strings("owners");
         let filters = ec2_filters(config);
@@ -159,7 +159,7 @@ async fn find_images(
     executable_users: Vec<String>,
     filters: Vec<Filter>,
     include_deprecated: bool,
-) -> ProviderResult<Vec<Image>> {
+) -> Result<Vec<Image>> {
     let owners = non_empty(owners);
     let executable_users = non_empty(executable_users);
     let filters = non_empty(filters);

@@ -34,7 +34,7 @@ impl DataSource for AvailabilityZones {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let mut filters = Vec::new();
         if let Some(state) = config.str("state") {
             filters.push(Filter::builder().name("state").values(state).build());

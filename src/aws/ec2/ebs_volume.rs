@@ -52,11 +52,11 @@ impl ResourceType for EbsVolume {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "volume", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let az = planned
             .str("availability_zone")
             .ok_or_else(|| ProviderError::new("availability_zone is required"))?;
@@ -110,7 +110,7 @@ impl ResourceType for EbsVolume {
         }
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let volumes = find::<Volume>(&self.client, &ids).await?;
         let keys = key_arns(
@@ -151,12 +151,7 @@ impl ResourceType for EbsVolume {
         Ok(out)
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = prior
             .str("id")
             .ok_or_else(|| ProviderError::new("aws_ebs_volume has no id in state"))?;
@@ -169,7 +164,7 @@ impl ResourceType for EbsVolume {
             .ok_or_else(|| ProviderError::new(format!("EBS volume {id} disappeared during update")))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(id) = prior.str("id") else {
             return Ok(());
         };
@@ -217,11 +212,7 @@ impl ResourceType for EbsVolume {
         }
     }
 
-    async fn snapshot(
-        &self,
-        volumes: &[VolumeLoss],
-        meta: &Meta,
-    ) -> ProviderResult<Vec<VolumeSnapshot>> {
+    async fn snapshot(&self, volumes: &[VolumeLoss], meta: &Meta) -> Result<Vec<VolumeSnapshot>> {
         snapshot_volumes(&self.client, volumes, meta).await
     }
 }
@@ -294,7 +285,7 @@ pub(super) async fn modify_volume(
     planned: &Object,
     size_key: &str,
     type_key: &str,
-) -> ProviderResult<bool> {
+) -> Result<bool> {
     let size_changed = known_change(prior, planned, size_key);
     let type_changed = known_change(prior, planned, type_key);
     let iops_changed = known_change(prior, planned, "iops");
@@ -328,7 +319,7 @@ pub(super) async fn wait_volume(
     id: &str,
     target: VolumeState,
     timeout: Duration,
-) -> ProviderResult<()> {
+) -> Result<()> {
     let what = format!("EBS volume {id} to be {}", target.as_str());
     let start = Instant::now();
     wait_until(&what, Pace::backoff(timeout), || async {
@@ -358,7 +349,7 @@ pub(super) async fn wait_volume_modified(
     client: &aws_sdk_ec2::Client,
     id: &str,
     timeout: Duration,
-) -> ProviderResult<()> {
+) -> Result<()> {
     let what = format!("EBS volume {id} modification");
     wait_until(&what, Pace::backoff(timeout), || async {
         let out = client

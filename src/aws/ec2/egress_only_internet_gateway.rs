@@ -30,7 +30,7 @@ impl ResourceType for EgressOnlyInternetGateway {
 
     /// By the create's token among the account's gateways (few: one per VPC at most
     /// in practice; DescribeTags does not list this resource type everywhere).
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         let all = async { Ok(self.all().await?.into_values()) };
         created_among(
             meta,
@@ -41,7 +41,7 @@ impl ResourceType for EgressOnlyInternetGateway {
         .await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let out = self
             .once
             .create_egress_only_internet_gateway()
@@ -64,24 +64,19 @@ impl ResourceType for EgressOnlyInternetGateway {
         after_create(object! {"id" => id.clone()}, self.read_back(&id)).await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let gateways = self.all().await?;
         Ok(states_by_id(priors, &gateways, to_state))
     }
 
     /// Only tags change in place.
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         update_tags(&self.client, id, prior, planned).await?;
         self.read_back(id).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         let call = self
             .client
@@ -94,14 +89,14 @@ impl ResourceType for EgressOnlyInternetGateway {
 impl EgressOnlyInternetGateway {
     /// Every egress-only gateway of the region, by id. Listed whole: the call has
     /// no id filter, and a list of ids fails on one that no longer exists.
-    async fn all(&self) -> ProviderResult<HashMap<String, AwsGateway>> {
+    async fn all(&self) -> Result<HashMap<String, AwsGateway>> {
         let gateways: Vec<AwsGateway> =
             all_items!(self.client.describe_egress_only_internet_gateways())?;
         Ok(by_id(gateways, AwsGateway::egress_only_internet_gateway_id))
     }
 
     /// The new gateway's state, once the describe call lists it.
-    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
+    async fn read_back(&self, id: &str) -> Result<Object> {
         wait_until(
             format!("the egress-only internet gateway {id} to exist"),
             Pace::backoff(super::shared::STATE_TIMEOUT),

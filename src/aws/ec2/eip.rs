@@ -48,11 +48,11 @@ impl ResourceType for Eip {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "elastic-ip", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let out = self
             .once
             .allocate_address()
@@ -78,18 +78,13 @@ impl ResourceType for Eip {
         .await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let addresses = find::<Address>(&self.client, &ids).await?;
         states_by_id_with(priors, &addresses, |a, p| Box::pin(self.to_state(a, p))).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         let retarget = ["instance", "network_interface", "associate_with_private_ip"]
             .iter()
@@ -106,7 +101,7 @@ impl ResourceType for Eip {
         self.read_back(id, planned).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         let Some(address) = find_one::<Address>(&self.client, id).await? else {
             return Ok(());
@@ -126,7 +121,7 @@ impl Eip {
         instance: Option<String>,
         interface: Option<String>,
         planned: &Object,
-    ) -> ProviderResult<()> {
+    ) -> Result<()> {
         if instance.is_none() && interface.is_none() {
             return Ok(());
         }
@@ -142,12 +137,12 @@ impl Eip {
         Ok(())
     }
 
-    async fn read_back(&self, id: &str, local: &Object) -> ProviderResult<Object> {
+    async fn read_back(&self, id: &str, local: &Object) -> Result<Object> {
         let address = read_one::<Address>(&self.client, id).await?;
         self.to_state(&address, local).await
     }
 
-    async fn to_state(&self, address: &Address, local: &Object) -> ProviderResult<Object> {
+    async fn to_state(&self, address: &Address, local: &Object) -> Result<Object> {
         let id = address.allocation_id().unwrap_or_default();
         let account = self.account.id().await?;
         let public_ip = address.public_ip().filter(|ip| !ip.is_empty());
@@ -200,10 +195,7 @@ fn new_target(prior: &Object, planned: &Object) -> (Option<String>, Option<Strin
     }
 }
 
-async fn disassociate(
-    client: &aws_sdk_ec2::Client,
-    association_id: Option<&str>,
-) -> ProviderResult<()> {
+async fn disassociate(client: &aws_sdk_ec2::Client, association_id: Option<&str>) -> Result<()> {
     let Some(association_id) = association_id.filter(|a| !a.is_empty()) else {
         return Ok(());
     };

@@ -230,11 +230,11 @@ impl ResourceType for Instance {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "instance", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let ami = planned
             .str("ami")
             .ok_or_else(|| ProviderError::new("ami is required"))?;
@@ -379,7 +379,7 @@ impl ResourceType for Instance {
             .map_err(|e| e.with_partial(partial))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let found = find::<Found>(&self.client, &ids).await?;
         let live: HashMap<&str, &Found> = found
@@ -483,12 +483,7 @@ impl ResourceType for Instance {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = prior
             .str("id")
             .ok_or_else(|| ProviderError::new("aws_instance has no id in state"))?;
@@ -624,7 +619,7 @@ impl ResourceType for Instance {
         self.read_back(&basis).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(id) = prior.str("id") else {
             return Ok(());
         };
@@ -706,15 +701,11 @@ impl ResourceType for Instance {
         &self,
         prior: &Object,
         ctx: &LossContext<'_>,
-    ) -> ProviderResult<Vec<DataLoss>> {
+    ) -> Result<Vec<DataLoss>> {
         current_volume_losses(self, prior, ctx).await
     }
 
-    async fn snapshot(
-        &self,
-        volumes: &[VolumeLoss],
-        meta: &Meta,
-    ) -> ProviderResult<Vec<VolumeSnapshot>> {
+    async fn snapshot(&self, volumes: &[VolumeLoss], meta: &Meta) -> Result<Vec<VolumeSnapshot>> {
         snapshot_volumes(&self.client, volumes, meta).await
     }
 }
@@ -733,7 +724,7 @@ impl StoppedChanges {
 }
 
 impl Instance {
-    async fn read_back(&self, basis: &Object) -> ProviderResult<Object> {
+    async fn read_back(&self, basis: &Object) -> Result<Object> {
         let id = basis.str("id").unwrap_or_default().to_string();
         read_single(self, basis)
             .await?
@@ -741,7 +732,7 @@ impl Instance {
     }
 
     /// The AMI's root device name and root volume size.
-    async fn image_root(&self, ami: &str) -> ProviderResult<(String, Option<i32>)> {
+    async fn image_root(&self, ami: &str) -> Result<(String, Option<i32>)> {
         let out = self
             .client
             .describe_images()
@@ -765,7 +756,7 @@ impl Instance {
     }
 
     /// CPU credits ("standard" / "unlimited") by instance id.
-    async fn credits(&self, ids: &[String]) -> ProviderResult<HashMap<String, String>> {
+    async fn credits(&self, ids: &[String]) -> Result<HashMap<String, String>> {
         let mut found = HashMap::new();
         for chunk in ids.chunks(CHUNK) {
             let out = self
@@ -785,10 +776,7 @@ impl Instance {
     }
 
     /// Spot requests by id (for the spot options of spot instances).
-    async fn spot_requests(
-        &self,
-        ids: &[String],
-    ) -> ProviderResult<HashMap<String, SpotInstanceRequest>> {
+    async fn spot_requests(&self, ids: &[String]) -> Result<HashMap<String, SpotInstanceRequest>> {
         let client = &self.client;
         let requests: Vec<SpotInstanceRequest> =
             describe_by_filter("spot-instance-request-id", ids, |f| async move {
@@ -802,7 +790,7 @@ impl Instance {
     }
 
     /// The attributes DescribeInstances leaves out, one call each, only as asked.
-    async fn extra(&self, id: &str, protection: bool, user_data: bool) -> ProviderResult<Extra> {
+    async fn extra(&self, id: &str, protection: bool, user_data: bool) -> Result<Extra> {
         let mut extra = Extra::default();
         if protection {
             let out = self
@@ -831,9 +819,8 @@ impl Instance {
         &self,
         id: &str,
         attribute: InstanceAttributeName,
-    ) -> ProviderResult<
-        aws_sdk_ec2::operation::describe_instance_attribute::DescribeInstanceAttributeOutput,
-    > {
+    ) -> Result<aws_sdk_ec2::operation::describe_instance_attribute::DescribeInstanceAttributeOutput>
+    {
         self.client
             .describe_instance_attribute()
             .instance_id(id)
@@ -867,10 +854,7 @@ impl Instance {
     }
 
     /// Current associations (id, profile ARN) by instance id.
-    async fn associations(
-        &self,
-        ids: &[String],
-    ) -> ProviderResult<HashMap<String, (String, String)>> {
+    async fn associations(&self, ids: &[String]) -> Result<HashMap<String, (String, String)>> {
         let client = &self.client;
         let states = &["associating".to_string(), "associated".to_string()];
         let associations: Vec<IamInstanceProfileAssociation> =
@@ -894,7 +878,7 @@ impl Instance {
         Ok(found)
     }
 
-    async fn set_profile(&self, id: &str, name: Option<&str>) -> ProviderResult<()> {
+    async fn set_profile(&self, id: &str, name: Option<&str>) -> Result<()> {
         let name = name.filter(|n| !n.is_empty());
         let current = self.associations(&[id.to_string()]).await?.remove(id);
         let spec = |n: &str| IamInstanceProfileSpecification::builder().name(n).build();
@@ -930,7 +914,7 @@ impl Instance {
         Ok(())
     }
 
-    async fn start(&self, id: &str) -> ProviderResult<()> {
+    async fn start(&self, id: &str) -> Result<()> {
         self.client
             .start_instances()
             .instance_ids(id)
@@ -953,7 +937,7 @@ impl Instance {
         id: &str,
         planned: &Object,
         changes: &StoppedChanges,
-    ) -> ProviderResult<()> {
+    ) -> Result<()> {
         if changes.user_data {
             // The SDK base64-encodes the blob on the wire, as AWS expects.
             let data = planned.str("user_data").unwrap_or_default();
@@ -994,7 +978,7 @@ impl Instance {
         Ok(())
     }
 
-    async fn update_root(&self, id: &str, old: &Object, new: &Object) -> ProviderResult<()> {
+    async fn update_root(&self, id: &str, old: &Object, new: &Object) -> Result<()> {
         let volume_id = old.str("volume_id");
         if let Some(volume_id) = volume_id {
             if modify_volume(
@@ -1056,7 +1040,7 @@ impl Described for Found {
     async fn describe(
         client: &aws_sdk_ec2::Client,
         filters: Vec<aws_sdk_ec2::types::Filter>,
-    ) -> ProviderResult<Vec<Found>> {
+    ) -> Result<Vec<Found>> {
         let reservations: Vec<Reservation> =
             all_items!(client.describe_instances().set_filters(Some(filters)))?;
         let found = reservations.iter().flat_map(|reservation| {
@@ -1070,7 +1054,7 @@ impl Described for Found {
 }
 
 /// Stops an instance and waits until it is stopped.
-pub(super) async fn stop_instance(client: &aws_sdk_ec2::Client, id: &str) -> ProviderResult<()> {
+pub(super) async fn stop_instance(client: &aws_sdk_ec2::Client, id: &str) -> Result<()> {
     client
         .stop_instances()
         .instance_ids(id)
@@ -1100,7 +1084,7 @@ pub(super) async fn wait_instance(
     targets: &[InstanceStateName],
     pending: &[InstanceStateName],
     timeout: Duration,
-) -> ProviderResult<Ec2Instance> {
+) -> Result<Ec2Instance> {
     let wanted: Vec<&str> = targets.iter().map(|s| s.as_str()).collect();
     let what = format!("EC2 instance {id} to be {}", wanted.join(" or "));
     let start = std::time::Instant::now();
@@ -1258,7 +1242,7 @@ fn cpu_request(planned: &Object) -> Option<CpuOptionsRequest> {
     )
 }
 
-fn market_request(market: &Object) -> ProviderResult<InstanceMarketOptionsRequest> {
+fn market_request(market: &Object) -> Result<InstanceMarketOptionsRequest> {
     let spot = match known_block(market, "spot_options") {
         Some(o) => {
             let valid_until = match known_str(o, "valid_until") {

@@ -31,11 +31,11 @@ impl ResourceType for InternetGateway {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "internet-gateway", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let out = self
             .once
             .create_internet_gateway()
@@ -62,18 +62,13 @@ impl ResourceType for InternetGateway {
         .await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let gateways = find::<AwsGateway>(&self.client, &ids).await?;
         Ok(states_by_id(priors, &gateways, |g| self.to_state(g)))
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         if changed(prior, planned, "vpc_id") {
             // The VPC it is attached to now, not the one state remembers.
@@ -88,7 +83,7 @@ impl ResourceType for InternetGateway {
         read_back(&self.client, id, |g| self.to_state(g)).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         // AWS refuses to detach while the VPC still has public addresses mapped (an
         // instance being terminated): detach and delete are retried together.
@@ -112,7 +107,7 @@ impl ResourceType for InternetGateway {
 }
 
 impl InternetGateway {
-    async fn attached_vpc(&self, id: &str) -> ProviderResult<Option<String>> {
+    async fn attached_vpc(&self, id: &str) -> Result<Option<String>> {
         let gateway = find_one::<AwsGateway>(&self.client, id).await?;
         Ok(gateway
             .as_ref()
@@ -120,7 +115,7 @@ impl InternetGateway {
             .map(str::to_string))
     }
 
-    async fn attach(&self, id: &str, vpc: &str) -> ProviderResult<()> {
+    async fn attach(&self, id: &str, vpc: &str) -> Result<()> {
         self.client
             .attach_internet_gateway()
             .internet_gateway_id(id)
@@ -134,7 +129,7 @@ impl InternetGateway {
         Ok(())
     }
 
-    async fn detach(&self, id: &str, vpc: &str) -> ProviderResult<()> {
+    async fn detach(&self, id: &str, vpc: &str) -> Result<()> {
         match self
             .client
             .detach_internet_gateway()

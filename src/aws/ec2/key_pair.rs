@@ -35,7 +35,7 @@ impl ResourceType for KeyPair {
 
     /// The key of the name this create asks for (configured, or generated from
     /// the token), when it carries the token.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("key_name"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -49,7 +49,7 @@ impl ResourceType for KeyPair {
         })
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = generated_name(planned, ("key_name", "key_name_prefix"), "terraform-", meta);
         let material = planned.str("public_key").unwrap_or_default();
         let made = self
@@ -79,7 +79,7 @@ impl ResourceType for KeyPair {
         self.to_state(&key, planned).await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |name, prior| async move {
             match self.find(name).await? {
                 Some(key) => self.to_state(&key, prior).await.map(Some),
@@ -90,12 +90,7 @@ impl ResourceType for KeyPair {
     }
 
     /// Only tags change in place (they live on the key pair id).
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let name = id_of(prior)?;
         let key = self.find(name).await?.ok_or_else(|| gone(name))?;
         let key_id = key.key_pair_id().ok_or_else(|| gone(name))?;
@@ -104,7 +99,7 @@ impl ResourceType for KeyPair {
         self.to_state(&key, planned).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let name = id_of(prior)?;
         let call = self.client.delete_key_pair().key_name(name);
         gone_ok(call.send().await.map_err(sdk_error))
@@ -113,7 +108,7 @@ impl ResourceType for KeyPair {
 
 impl KeyPair {
     /// The key pair named `name`, with its public key; None when there is none.
-    async fn find(&self, name: &str) -> ProviderResult<Option<KeyPairInfo>> {
+    async fn find(&self, name: &str) -> Result<Option<KeyPairInfo>> {
         let out = self
             .client
             .describe_key_pairs()
@@ -125,7 +120,7 @@ impl KeyPair {
         Ok(none_if_gone(out)?.and_then(|out| out.key_pairs().first().cloned()))
     }
 
-    async fn to_state(&self, key: &KeyPairInfo, local: &Object) -> ProviderResult<Object> {
+    async fn to_state(&self, key: &KeyPairInfo, local: &Object) -> Result<Object> {
         let name = key.key_name().unwrap_or_default();
         let account = self.account.id().await?;
         let prefix = match local.str("key_name_prefix") {

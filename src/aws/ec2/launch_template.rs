@@ -169,7 +169,7 @@ impl ResourceType for LaunchTemplateType {
     }
 
     /// The template of the name this create asks for, when it carries the token.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("name"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -186,7 +186,7 @@ impl ResourceType for LaunchTemplateType {
         })
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = generated_name(planned, ("name", "name_prefix"), "terraform-", meta);
         let made = self
             .once
@@ -226,18 +226,13 @@ impl ResourceType for LaunchTemplateType {
             })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |id, prior| self.read_id(id, prior)).await
     }
 
     /// Tags in place; launch data as a new version; the default version moved
     /// to it (update_default_version) or to the configured default_version.
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         update_tags(&self.client, id, prior, planned).await?;
         let mut new_default = None;
@@ -286,7 +281,7 @@ impl ResourceType for LaunchTemplateType {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         let call = self.client.delete_launch_template().launch_template_id(id);
         gone_ok(call.send().await.map_err(sdk_error))
@@ -296,7 +291,7 @@ impl ResourceType for LaunchTemplateType {
 impl LaunchTemplateType {
     /// The template `id` with its latest version's data; None when it is gone.
     /// DescribeLaunchTemplates has no id filter: an unknown id is NotFound.
-    async fn read_id(&self, id: &str, local: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_id(&self, id: &str, local: &Object) -> Result<Option<Object>> {
         let out = self
             .client
             .describe_launch_templates()
@@ -333,7 +328,7 @@ impl LaunchTemplateType {
     }
 
     /// The template named `name`; None when there is none.
-    async fn find_by_name(&self, name: &str) -> ProviderResult<Option<LaunchTemplate>> {
+    async fn find_by_name(&self, name: &str) -> Result<Option<LaunchTemplate>> {
         let out = self
             .client
             .describe_launch_templates()

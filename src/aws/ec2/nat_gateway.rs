@@ -39,7 +39,7 @@ impl ResourceType for NatGateway {
     }
 
     /// By the create's token among the live gateways of its subnet (few).
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let Some(subnet) = planned.str("subnet_id") else {
             return Ok(Created::Unknowable);
         };
@@ -50,7 +50,7 @@ impl ResourceType for NatGateway {
         created_among(meta, listed, AwsNatGateway::tags, state).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let connectivity = planned.str("connectivity_type").unwrap_or("public");
         let out = self
             .once
@@ -72,7 +72,7 @@ impl ResourceType for NatGateway {
         after_create(partial_state(planned, &id), self.wait_available(&id)).await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let mut gateways = find::<AwsNatGateway>(&self.client, &prior_ids(priors)).await?;
         // A deleted gateway stays listed for an hour: it is gone all the same, as
         // is one on its way out.
@@ -81,12 +81,7 @@ impl ResourceType for NatGateway {
     }
 
     /// Only tags change in place.
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         update_tags(&self.client, id, prior, planned).await?;
         self.wait_available(id).await
@@ -94,7 +89,7 @@ impl ResourceType for NatGateway {
 
     /// Deleting takes a minute or more in AWS; the gateway is gone when it says
     /// `deleted` (or no longer exists).
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         let call = self.client.delete_nat_gateway().nat_gateway_id(id);
         if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
@@ -112,7 +107,7 @@ impl ResourceType for NatGateway {
 impl NatGateway {
     /// The state of gateway `id` once it is available; its failure message when
     /// AWS gave up on it (an EIP in use elsewhere, a subnet without a route out).
-    async fn wait_available(&self, id: &str) -> ProviderResult<Object> {
+    async fn wait_available(&self, id: &str) -> Result<Object> {
         let what = format!("NAT gateway {id} to become available");
         wait_until(what, Pace::backoff(STATE_TIMEOUT), || async {
             let found = find::<AwsNatGateway>(&self.client, &[id.to_string()]).await?;
@@ -137,7 +132,7 @@ impl NatGateway {
     }
 }
 
-fn gateway_id(gateway: &AwsNatGateway) -> ProviderResult<String> {
+fn gateway_id(gateway: &AwsNatGateway) -> Result<String> {
     gateway
         .nat_gateway_id()
         .map(str::to_string)

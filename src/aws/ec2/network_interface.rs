@@ -63,11 +63,11 @@ impl ResourceType for NetworkInterface {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "network-interface", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let primary = planned.str("private_ip");
         let ips = known_set(planned, "private_ips");
         let count = known_i32(planned, "private_ips_count");
@@ -129,18 +129,13 @@ impl ResourceType for NetworkInterface {
         .await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let enis = find::<AwsEni>(&self.client, &ids).await?;
         Ok(states_by_id(priors, &enis, |n| self.to_state(n)))
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         if changed(prior, planned, "description") {
             // An empty value clears it.
@@ -182,7 +177,7 @@ impl ResourceType for NetworkInterface {
         read_back(&self.client, id, |n| self.to_state(n)).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         self.detach(id).await?;
         // AWS keeps an interface in use for a moment after its instance let go.
@@ -199,7 +194,7 @@ impl ResourceType for NetworkInterface {
 }
 
 impl NetworkInterface {
-    async fn set_source_dest_check(&self, id: &str, on: bool) -> ProviderResult<()> {
+    async fn set_source_dest_check(&self, id: &str, on: bool) -> Result<()> {
         self.client
             .modify_network_interface_attribute()
             .network_interface_id(id)
@@ -211,7 +206,7 @@ impl NetworkInterface {
     }
 
     /// Adds the listed secondary addresses, or `count` that AWS picks.
-    async fn assign(&self, id: &str, ips: Vec<String>, count: i32) -> ProviderResult<()> {
+    async fn assign(&self, id: &str, ips: Vec<String>, count: i32) -> Result<()> {
         let mut req = self
             .client
             .assign_private_ip_addresses()
@@ -225,7 +220,7 @@ impl NetworkInterface {
         Ok(())
     }
 
-    async fn unassign(&self, id: &str, ips: Vec<String>) -> ProviderResult<()> {
+    async fn unassign(&self, id: &str, ips: Vec<String>) -> Result<()> {
         if ips.is_empty() {
             return Ok(());
         }
@@ -240,12 +235,7 @@ impl NetworkInterface {
     }
 
     /// Secondary private addresses in place (never the primary one).
-    async fn update_private_ips(
-        &self,
-        id: &str,
-        prior: &Object,
-        planned: &Object,
-    ) -> ProviderResult<()> {
+    async fn update_private_ips(&self, id: &str, prior: &Object, planned: &Object) -> Result<()> {
         let primary = prior.str("private_ip");
         let change = AddressChange::of(prior, planned, "private_ips", "private_ips_count", primary);
         self.unassign(id, change.remove).await?;
@@ -255,7 +245,7 @@ impl NetworkInterface {
         Ok(())
     }
 
-    async fn update_ipv6(&self, id: &str, prior: &Object, planned: &Object) -> ProviderResult<()> {
+    async fn update_ipv6(&self, id: &str, prior: &Object, planned: &Object) -> Result<()> {
         let change =
             AddressChange::of(prior, planned, "ipv6_addresses", "ipv6_address_count", None);
         if !change.remove.is_empty() {
@@ -279,7 +269,7 @@ impl NetworkInterface {
         Ok(())
     }
 
-    async fn attach(&self, id: &str, attachment: &Object) -> ProviderResult<()> {
+    async fn attach(&self, id: &str, attachment: &Object) -> Result<()> {
         let instance = required(attachment, "instance")?;
         let index = known_i32(attachment, "device_index")
             .ok_or_else(|| ProviderError::new("`attachment.device_index` must be set"))?;
@@ -304,7 +294,7 @@ impl NetworkInterface {
     /// Detaches the interface from what AWS says it is attached to now, and waits
     /// until it is free. A primary interface (device 0) cannot be detached: it is
     /// freed when its instance terminates, which the delete then waits out.
-    async fn detach(&self, id: &str) -> ProviderResult<()> {
+    async fn detach(&self, id: &str) -> Result<()> {
         let Some(eni) = find_one::<AwsEni>(&self.client, id).await? else {
             return Ok(());
         };

@@ -47,7 +47,7 @@ impl ResourceType for Route {
 
     /// A table holds one route per destination: the route there is ours when it
     /// leads where the plan says.
-    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         let (table, destination) = key(planned)?;
         Ok(match read_single(self, planned).await? {
             None => Created::Absent,
@@ -58,7 +58,7 @@ impl ResourceType for Route {
         })
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let (table, destination) = key(planned)?;
         put_route(&self.client, table, &destination, planned, false).await?;
         let partial = object! {"id" => route_id(table, &destination)};
@@ -67,7 +67,7 @@ impl ResourceType for Route {
     }
 
     /// One DescribeRouteTables for all the routes of the batch.
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let tables = tables_of(&self.client, priors).await?;
         Ok(priors
             .iter()
@@ -79,12 +79,7 @@ impl ResourceType for Route {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let (table, destination) = key(prior)?;
         if TARGETS.iter().any(|t| changed(prior, planned, t)) {
             put_route(&self.client, table, &destination, planned, true).await?;
@@ -101,7 +96,7 @@ impl ResourceType for Route {
         .await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let (table, destination) = key(prior)?;
         delete_route(&self.client, table, &destination).await?;
         let what = format!(
@@ -130,7 +125,7 @@ impl ResourceType for Route {
 }
 
 /// The route table and destination that identify a route.
-fn key(o: &Object) -> ProviderResult<(&str, Destination)> {
+fn key(o: &Object) -> Result<(&str, Destination)> {
     let table = required(o, "route_table_id")?;
     let destination = Destination::from_object(o, V4, V6)
         .ok_or_else(|| ProviderError::new(format!("a route of {table} needs {V4} or {V6}")))?;

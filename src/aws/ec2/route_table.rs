@@ -49,11 +49,11 @@ impl ResourceType for RouteTable {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "route-table", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let out = self
             .once
             .create_route_table()
@@ -78,18 +78,13 @@ impl ResourceType for RouteTable {
         .await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let tables = find::<AwsRouteTable>(&self.client, &ids).await?;
         Ok(states_by_id(priors, &tables, |t| self.to_state(t)))
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         if let Some(Value::List(routes)) = planned.get("route") {
             // The routes as they are now, not as the prior state remembers them.
@@ -107,7 +102,7 @@ impl ResourceType for RouteTable {
         read_back(&self.client, id, |t| self.to_state(t)).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         // A table with subnets associated cannot go; Terraform disassociates them too.
         if let Some(table) = find_one::<AwsRouteTable>(&self.client, id).await? {
@@ -135,7 +130,7 @@ impl ResourceType for RouteTable {
 impl RouteTable {
     /// Deletes the routes `blocks` drop, creates those they add and points the
     /// routes whose target changed to the new one.
-    async fn sync_routes(&self, table: &AwsRouteTable, blocks: &[Value]) -> ProviderResult<()> {
+    async fn sync_routes(&self, table: &AwsRouteTable, blocks: &[Value]) -> Result<()> {
         let id = table.route_table_id().unwrap_or_default();
         let mut desired: BTreeMap<Destination, &Object> = BTreeMap::new();
         for block in blocks {

@@ -30,7 +30,7 @@ impl ResourceType for RouteTableAssociation {
     }
 
     /// A subnet has one association per table at most: found there, it is ours.
-    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         let mut by_target = planned.clone();
         by_target.remove("id");
         Ok(Created::found_or_absent(
@@ -38,7 +38,7 @@ impl ResourceType for RouteTableAssociation {
         ))
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let table = required(planned, "route_table_id")?;
         let target = Target::of(planned)?;
         let call = self.client.associate_route_table().route_table_id(table);
@@ -59,7 +59,7 @@ impl ResourceType for RouteTableAssociation {
     }
 
     /// One DescribeRouteTables for all the associations of the batch.
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let tables = tables_of(&self.client, priors).await?;
         Ok(priors
             .iter()
@@ -74,12 +74,7 @@ impl ResourceType for RouteTableAssociation {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         if !changed(prior, planned, "route_table_id") {
             return Ok(prior.clone());
@@ -99,7 +94,7 @@ impl ResourceType for RouteTableAssociation {
         self.wait_associated(new_id, table).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         let call = self.client.disassociate_route_table().association_id(id);
         if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
@@ -124,7 +119,7 @@ impl ResourceType for RouteTableAssociation {
 }
 
 impl RouteTableAssociation {
-    async fn wait_associated(&self, id: &str, table: &str) -> ProviderResult<Object> {
+    async fn wait_associated(&self, id: &str, table: &str) -> Result<Object> {
         let wanted = object! {"id" => id, "route_table_id" => table};
         let what = format!("route table association {id} to be associated");
         wait_found(self, &wanted, what).await
@@ -138,7 +133,7 @@ enum Target {
 }
 
 impl Target {
-    fn of(o: &Object) -> ProviderResult<Target> {
+    fn of(o: &Object) -> Result<Target> {
         match (o.str("subnet_id"), o.str("gateway_id")) {
             (Some(subnet), None) => Ok(Target::Subnet(subnet.to_string())),
             (None, Some(gateway)) => Ok(Target::Gateway(gateway.to_string())),

@@ -70,11 +70,11 @@ impl ResourceType for SecurityGroup {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "security-group", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = match (planned.str("name"), planned.str("name_prefix")) {
             (Some(name), _) => name.to_string(),
             (None, Some(prefix)) => format!("{prefix}{}", unique_suffix()),
@@ -113,7 +113,7 @@ impl ResourceType for SecurityGroup {
         .await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let groups = find::<AwsSecurityGroup>(&self.client, &ids).await?;
         Ok(priors
@@ -126,12 +126,7 @@ impl ResourceType for SecurityGroup {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         let group = find_one::<AwsSecurityGroup>(&self.client, id)
             .await?
@@ -157,7 +152,7 @@ impl ResourceType for SecurityGroup {
         read_back(&self.client, id, |g| self.to_state(g, &local)).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         if prior.bool("revoke_rules_on_delete") == Some(true) {
             self.revoke_related_rules(id).await?;
@@ -179,7 +174,7 @@ impl SecurityGroup {
         group: &AwsSecurityGroup,
         direction: Direction,
         blocks: &[Value],
-    ) -> ProviderResult<()> {
+    ) -> Result<()> {
         let ctx = GroupCtx::of(group);
         let mut desired = Grants::new();
         for block in blocks {
@@ -226,7 +221,7 @@ impl SecurityGroup {
 
     /// Revokes the group's own rules and the rules of the groups it refers to that
     /// refer back to it, so that the group can be deleted.
-    async fn revoke_related_rules(&self, id: &str) -> ProviderResult<()> {
+    async fn revoke_related_rules(&self, id: &str) -> Result<()> {
         let Some(group) = find_one::<AwsSecurityGroup>(&self.client, id).await? else {
             return Ok(());
         };

@@ -58,7 +58,7 @@ impl ResourceType for SecurityGroupRuleSet {
     }
 
     /// The grants exist already: ours when the rules carry this create's token.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let rules = self.group_rules(std::slice::from_ref(planned)).await?;
         let ctx = self.ctx(planned).await?;
         let found = matching(planned, &ctx, &rules)?;
@@ -74,7 +74,7 @@ impl ResourceType for SecurityGroupRuleSet {
         Ok(Created::Found(to_state(planned, &ctx, &found)?))
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let group_id = required(planned, "security_group_id")?;
         let ctx = self.ctx(planned).await?;
         let direction = direction(planned)?;
@@ -104,7 +104,7 @@ impl ResourceType for SecurityGroupRuleSet {
     }
 
     /// One DescribeSecurityGroupRules per batch of groups.
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let rules = self.group_rules(priors).await?;
         let mut states = Vec::with_capacity(priors.len());
         for prior in priors {
@@ -120,12 +120,7 @@ impl ResourceType for SecurityGroupRuleSet {
     }
 
     /// Only the description changes in place; everything else replaces the resource.
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let group_id = required(prior, "security_group_id")?;
         let ctx = self.ctx(planned).await?;
         // An empty description is how AWS removes one.
@@ -153,7 +148,7 @@ impl ResourceType for SecurityGroupRuleSet {
 
     /// Revokes the rules that still stand for the resource, by rule id: one already
     /// revoked does not fail the others.
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let group_id = required(prior, "security_group_id")?;
         let rules = self.group_rules(std::slice::from_ref(prior)).await?;
         let ctx = self.ctx(prior).await?;
@@ -176,7 +171,7 @@ impl ResourceType for SecurityGroupRuleSet {
 
 impl SecurityGroupRuleSet {
     /// The account's view of a group: rules name groups of this account without owner.
-    async fn ctx(&self, obj: &Object) -> ProviderResult<GroupCtx> {
+    async fn ctx(&self, obj: &Object) -> Result<GroupCtx> {
         Ok(GroupCtx {
             id: required(obj, "security_group_id")?.to_string(),
             owner: self.account.id().await?.to_string(),
@@ -184,7 +179,7 @@ impl SecurityGroupRuleSet {
     }
 
     /// Every rule of the groups `objs` name.
-    async fn group_rules(&self, objs: &[Object]) -> ProviderResult<Vec<SecurityGroupRule>> {
+    async fn group_rules(&self, objs: &[Object]) -> Result<Vec<SecurityGroupRule>> {
         let mut groups: Vec<String> = objs
             .iter()
             .filter_map(|o| o.str("security_group_id").map(str::to_string))
@@ -195,7 +190,7 @@ impl SecurityGroupRuleSet {
     }
 }
 
-fn direction(obj: &Object) -> ProviderResult<Direction> {
+fn direction(obj: &Object) -> Result<Direction> {
     match obj.str("type") {
         Some("ingress") => Ok(Direction::Ingress),
         Some("egress") => Ok(Direction::Egress),
@@ -223,7 +218,7 @@ fn as_block(obj: &Object) -> Object {
     block
 }
 
-fn planned_grants(obj: &Object, ctx: &GroupCtx) -> ProviderResult<Vec<(Key, Option<String>)>> {
+fn planned_grants(obj: &Object, ctx: &GroupCtx) -> Result<Vec<(Key, Option<String>)>> {
     let grants = block_grants(&as_block(obj), ctx).map_err(ProviderError::new)?;
     if grants.is_empty() {
         return Err(ProviderError::new(
@@ -238,7 +233,7 @@ fn matching<'a>(
     obj: &Object,
     ctx: &GroupCtx,
     rules: &'a [SecurityGroupRule],
-) -> ProviderResult<Vec<Found<'a>>> {
+) -> Result<Vec<Found<'a>>> {
     let egress = direction(obj)? == Direction::Egress;
     let mut by_key: BTreeMap<Key, (Option<String>, &SecurityGroupRule)> = BTreeMap::new();
     for rule in rules {
@@ -264,7 +259,7 @@ fn matching<'a>(
 
 /// The state: the resource as written, less the sources AWS no longer has (so a
 /// rule revoked outside recon plans a replacement), with AWS's description.
-fn to_state(local: &Object, ctx: &GroupCtx, found: &[Found]) -> ProviderResult<Object> {
+fn to_state(local: &Object, ctx: &GroupCtx, found: &[Found]) -> Result<Object> {
     let has = |source: &Source| found.iter().any(|f| &f.key.source == source);
     let kept = |attr: &str, wrap: fn(String) -> Source| -> Value {
         let items: Vec<String> = local
@@ -304,7 +299,7 @@ fn to_state(local: &Object, ctx: &GroupCtx, found: &[Found]) -> ProviderResult<O
 
 /// Terraform's id for the resource, `sgrule-` and the CRC-32 of its group, ports,
 /// protocol, direction and sorted sources, so that state moves between the two.
-fn rule_set_id(obj: &Object, ctx: &GroupCtx) -> ProviderResult<String> {
+fn rule_set_id(obj: &Object, ctx: &GroupCtx) -> Result<String> {
     let grants = planned_grants(obj, ctx)?;
     let first = &grants[0].0;
     let mut text = format!("{}-", ctx.id);

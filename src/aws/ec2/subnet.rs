@@ -38,11 +38,11 @@ impl ResourceType for Subnet {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "subnet", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let out = self
             .once
             .create_subnet()
@@ -70,18 +70,13 @@ impl ResourceType for Subnet {
         .await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let subnets = find::<AwsSubnet>(&self.client, &ids).await?;
         Ok(states_by_id(priors, &subnets, to_state))
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         if changed(prior, planned, "map_public_ip_on_launch") {
             let value = planned.bool("map_public_ip_on_launch").unwrap_or(false);
@@ -91,7 +86,7 @@ impl ResourceType for Subnet {
         read_back(&self.client, id, to_state).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         let codes = &["DependencyViolation"];
         describe::delete::<AwsSubnet, _, _, _>(&self.client, id, codes, || async {
@@ -102,11 +97,7 @@ impl ResourceType for Subnet {
     }
 }
 
-async fn set_map_public_ip(
-    client: &aws_sdk_ec2::Client,
-    id: &str,
-    value: bool,
-) -> ProviderResult<()> {
+async fn set_map_public_ip(client: &aws_sdk_ec2::Client, id: &str, value: bool) -> Result<()> {
     // ModifySubnetAttribute takes one attribute per call.
     client
         .modify_subnet_attribute()

@@ -60,7 +60,7 @@ impl DataSource for Subnets {
     }
 
     /// No match is an empty list, not an error (as Terraform).
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let found = AwsSubnet::describe(&self.client, filters(config, &[])).await?;
         let mut ids: Vec<String> = found
             .iter()
@@ -84,7 +84,7 @@ impl DataSource for SubnetData {
         &SUBNET
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let args = [
             ("id", "subnet-id"),
             ("vpc_id", "vpc-id"),

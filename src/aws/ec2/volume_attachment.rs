@@ -39,7 +39,7 @@ impl ResourceType for VolumeAttachment {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let key = Key::from(planned)?;
         let found =
             find::<aws_sdk_ec2::types::Volume>(&self.client, std::slice::from_ref(&key.volume))
@@ -71,7 +71,7 @@ impl ResourceType for VolumeAttachment {
         Ok(state)
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let keys: Vec<Option<Key>> = priors.iter().map(|p| Key::from(p).ok()).collect();
         let volume_ids: Vec<String> = keys.iter().flatten().map(|k| k.volume.clone()).collect();
         let volumes = find::<aws_sdk_ec2::types::Volume>(&self.client, &volume_ids).await?;
@@ -87,18 +87,13 @@ impl ResourceType for VolumeAttachment {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         // Only the detach behaviour flags can change; they live in state alone.
         let key = Key::from(prior)?;
         Ok(to_state(planned, &key))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         if prior.bool("skip_destroy") == Some(true) {
             return Ok(());
         }
@@ -149,7 +144,7 @@ impl ResourceType for VolumeAttachment {
 
 impl VolumeAttachment {
     /// Waits until the attachment is attached (`present`) or gone.
-    async fn wait_attachment(&self, key: &Key, present: bool) -> ProviderResult<()> {
+    async fn wait_attachment(&self, key: &Key, present: bool) -> Result<()> {
         let what = format!(
             "volume {} to be {} instance {} as {}",
             key.volume,
@@ -188,7 +183,7 @@ struct Key {
 }
 
 impl Key {
-    fn from(o: &Object) -> ProviderResult<Key> {
+    fn from(o: &Object) -> Result<Key> {
         let get = |k: &str| {
             o.str(k).map(str::to_string).ok_or_else(|| {
                 ProviderError::new(format!("aws_volume_attachment: {k} is not known"))

@@ -55,11 +55,11 @@ impl ResourceType for Vpc {
         &SCHEMA
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         created_by_token(&self.client, "vpc", self, meta).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let out = self
             .once
             .create_vpc()
@@ -112,7 +112,7 @@ impl ResourceType for Vpc {
         .await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let states = self.read_ids(&ids).await?;
         Ok(priors
@@ -121,12 +121,7 @@ impl ResourceType for Vpc {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         if changed(prior, planned, "instance_tenancy") {
             // AWS only allows moving from dedicated to default; it says so if asked otherwise.
@@ -167,7 +162,7 @@ impl ResourceType for Vpc {
         self.read_back(id).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         describe::delete::<AwsVpc, _, _, _>(&self.client, id, &["DependencyViolation"], || async {
             let call = self.client.delete_vpc().vpc_id(id);
@@ -180,7 +175,7 @@ impl ResourceType for Vpc {
 impl Vpc {
     /// Associates an Amazon-provided IPv6 block, or disassociates the one there is,
     /// and waits until AWS has done it.
-    async fn change_ipv6(&self, id: &str, prior: &Object, planned: &Object) -> ProviderResult<()> {
+    async fn change_ipv6(&self, id: &str, prior: &Object, planned: &Object) -> Result<()> {
         let assign = planned.bool("assign_generated_ipv6_cidr_block") == Some(true);
         if assign {
             self.client
@@ -204,7 +199,7 @@ impl Vpc {
     }
 
     /// Unlike other EC2 types, a VPC's state takes more calls than its describe.
-    async fn read_back(&self, id: &str) -> ProviderResult<Object> {
+    async fn read_back(&self, id: &str) -> Result<Object> {
         self.read_ids(&[id.to_string()])
             .await?
             .remove(id)
@@ -212,7 +207,7 @@ impl Vpc {
     }
 
     /// Full states of the VPCs that exist, by id.
-    pub(super) async fn read_ids(&self, ids: &[String]) -> ProviderResult<HashMap<String, Object>> {
+    pub(super) async fn read_ids(&self, ids: &[String]) -> Result<HashMap<String, Object>> {
         let vpcs = find::<AwsVpc>(&self.client, ids).await?;
         if vpcs.is_empty() {
             return Ok(HashMap::new());
@@ -270,7 +265,7 @@ async fn modify_dns(
     id: &str,
     attribute: VpcAttributeName,
     value: bool,
-) -> ProviderResult<()> {
+) -> Result<()> {
     // ModifyVpcAttribute takes exactly one attribute per call.
     let flag = AttributeBooleanValue::builder().value(value).build();
     let call = client.modify_vpc_attribute().vpc_id(id);
@@ -286,7 +281,7 @@ async fn modify_dns(
 async fn find_dns_attributes(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
-) -> ProviderResult<HashMap<String, (bool, bool)>> {
+) -> Result<HashMap<String, (bool, bool)>> {
     let results: Vec<Option<(String, (bool, bool))>> = futures::stream::iter(ids.iter().cloned())
         .map(|id| async move {
             let support = vpc_attribute(client, &id, VpcAttributeName::EnableDnsSupport);
@@ -304,7 +299,7 @@ async fn vpc_attribute(
     client: &aws_sdk_ec2::Client,
     id: &str,
     attribute: VpcAttributeName,
-) -> ProviderResult<bool> {
+) -> Result<bool> {
     let out = client
         .describe_vpc_attribute()
         .vpc_id(id)
@@ -323,7 +318,7 @@ async fn vpc_attribute(
 async fn find_main_route_tables(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
-) -> ProviderResult<HashMap<String, String>> {
+) -> Result<HashMap<String, String>> {
     let main = filter("association.main", &["true".to_string()]);
     let tables = find_where::<RouteTable>(client, "vpc-id", ids, main).await?;
     Ok(by_vpc(&tables, |t| (t.vpc_id(), t.route_table_id())))
@@ -333,7 +328,7 @@ async fn find_main_route_tables(
 async fn find_default_security_groups(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
-) -> ProviderResult<HashMap<String, String>> {
+) -> Result<HashMap<String, String>> {
     let default = filter("group-name", &["default".to_string()]);
     let groups = find_where::<SecurityGroup>(client, "vpc-id", ids, default).await?;
     Ok(by_vpc(&groups, |g| (g.vpc_id(), g.group_id())))
@@ -343,7 +338,7 @@ async fn find_default_security_groups(
 async fn find_default_network_acls(
     client: &aws_sdk_ec2::Client,
     ids: &[String],
-) -> ProviderResult<HashMap<String, String>> {
+) -> Result<HashMap<String, String>> {
     let default = filter("default", &["true".to_string()]);
     let acls = find_where::<NetworkAcl>(client, "vpc-id", ids, default).await?;
     Ok(by_vpc(&acls, |a| (a.vpc_id(), a.network_acl_id())))

@@ -62,7 +62,7 @@ impl DataSource for VpcData {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let mut found: Vec<AwsVpc> = Vec::new();
         let mut pages = self
             .client

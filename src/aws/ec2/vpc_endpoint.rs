@@ -58,13 +58,13 @@ impl ResourceType for VpcEndpoint {
     }
 
     /// By the create's token among the region's endpoints.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let all = async { Ok(self.all().await?.into_values()) };
         let state = |e| async move { self.to_state(&e, planned).await };
         created_among(meta, all, AwsEndpoint::tags, state).await
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let kind = planned.str("vpc_endpoint_type").unwrap_or("Gateway");
         let policy = planned.str("policy").map(str::to_string);
         let out = self
@@ -94,19 +94,14 @@ impl ResourceType for VpcEndpoint {
         after_create(partial, self.wait_available(&id, planned)).await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let endpoints = self.all().await?;
         states_by_id_with(priors, &endpoints, |e, p| Box::pin(self.to_state(e, p))).await
     }
 
     /// Route tables, subnets, security groups, the policy and private DNS change
     /// in place (one ModifyVpcEndpoint); tags by their own calls.
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         let (add_rt, remove_rt) = set_change(prior, planned, "route_table_ids");
         let (add_sn, remove_sn) = set_change(prior, planned, "subnet_ids");
@@ -141,7 +136,7 @@ impl ResourceType for VpcEndpoint {
         self.wait_available(id, planned).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         // A deleted endpoint stays listed a while, and deleting it again fails.
         if !self.all().await?.contains_key(id) {
@@ -184,7 +179,7 @@ impl ResourceType for VpcEndpoint {
 impl VpcEndpoint {
     /// Every live endpoint of the region, by id. Listed whole: endpoints are few,
     /// and a list of ids fails on one that no longer exists.
-    async fn all(&self) -> ProviderResult<HashMap<String, AwsEndpoint>> {
+    async fn all(&self) -> Result<HashMap<String, AwsEndpoint>> {
         let endpoints: Vec<AwsEndpoint> = all_items!(self.client.describe_vpc_endpoints())?;
         let mut endpoints = by_id(endpoints, AwsEndpoint::vpc_endpoint_id);
         // Deleted endpoints stay listed for a while.
@@ -194,7 +189,7 @@ impl VpcEndpoint {
 
     /// The endpoint's state once AWS has it available (or waiting for the
     /// service owner's acceptance, which recon cannot give).
-    async fn wait_available(&self, id: &str, local: &Object) -> ProviderResult<Object> {
+    async fn wait_available(&self, id: &str, local: &Object) -> Result<Object> {
         let what = format!("VPC endpoint {id} to become available");
         let endpoint = wait_until(what, Pace::backoff(STATE_TIMEOUT), || async {
             let endpoint = self.all().await?.remove(id);
@@ -207,10 +202,7 @@ impl VpcEndpoint {
 
     /// The AWS-managed prefix list of a Gateway endpoint's service (what security
     /// group rules name to reach it): its id and CIDR blocks.
-    async fn prefix_list(
-        &self,
-        endpoint: &AwsEndpoint,
-    ) -> ProviderResult<Option<(String, Vec<String>)>> {
+    async fn prefix_list(&self, endpoint: &AwsEndpoint) -> Result<Option<(String, Vec<String>)>> {
         if endpoint.vpc_endpoint_type() != Some(&VpcEndpointType::Gateway) {
             return Ok(None);
         }
@@ -230,7 +222,7 @@ impl VpcEndpoint {
         }))
     }
 
-    async fn to_state(&self, endpoint: &AwsEndpoint, local: &Object) -> ProviderResult<Object> {
+    async fn to_state(&self, endpoint: &AwsEndpoint, local: &Object) -> Result<Object> {
         let id = endpoint.vpc_endpoint_id().unwrap_or_default();
         let owner = endpoint.owner_id().unwrap_or_default();
         let policy = match (local.str("policy"), endpoint.policy_document()) {

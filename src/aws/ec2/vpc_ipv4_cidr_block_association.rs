@@ -31,7 +31,7 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
 
     /// A VPC holds a block once: the block of this VPC with this CIDR is the one an
     /// earlier attempt made.
-    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         let (vpc, cidr) = (
             required(planned, "vpc_id")?,
             required(planned, "cidr_block")?,
@@ -45,7 +45,7 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
         Ok(found.map_or(Created::Absent, Created::Found))
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let (vpc, cidr) = (
             required(planned, "vpc_id")?,
             required(planned, "cidr_block")?,
@@ -69,7 +69,7 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
     }
 
     /// One DescribeVpcs for the batch, by association id (so an import needs the id alone).
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids: Vec<String> = priors
             .iter()
             .filter_map(|p| p.str("id").map(str::to_string))
@@ -92,17 +92,12 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        _planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, _planned: &Object, _meta: &Meta) -> Result<Object> {
         // Every argument forces replacement.
         Ok(prior.clone())
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         match self
             .client

@@ -67,24 +67,19 @@ impl ResourceType for Rules {
         self.schema
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let id = self.authorize(planned, meta).await?;
         let partial = crate::object! {"id" => id.clone()};
         after_create(partial, self.read_back(&id, planned)).await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids = prior_ids(priors);
         let rules = self.find_rules(&ids).await?;
         states_by_id_with(priors, &rules, |r, p| Box::pin(self.to_state(r, p))).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         let id = id_of(prior)?;
         let group_id = required(prior, "security_group_id")?;
         if source_kind(prior) != source_kind(planned) {
@@ -112,7 +107,7 @@ impl ResourceType for Rules {
         self.read_back(id, planned).await
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = id_of(prior)?;
         let group_id = required(prior, "security_group_id")?;
         // The rule or its whole group may be gone already.
@@ -122,7 +117,7 @@ impl ResourceType for Rules {
 
 impl Rules {
     /// Authorizes the planned rule and returns its rule id.
-    async fn authorize(&self, planned: &Object, meta: &Meta) -> ProviderResult<String> {
+    async fn authorize(&self, planned: &Object, meta: &Meta) -> Result<String> {
         let group_id = required(planned, "security_group_id")?;
         let permission = permission(planned)?;
         let tags = tag_specification(Ec2Resource::SecurityGroupRule, planned, meta);
@@ -142,12 +137,12 @@ impl Rules {
             .ok_or_else(|| ProviderError::new("AWS authorized the rule but returned no rule id"))
     }
 
-    async fn revoke(&self, group_id: &str, rule_id: &str) -> ProviderResult<()> {
+    async fn revoke(&self, group_id: &str, rule_id: &str) -> Result<()> {
         let ids = vec![rule_id.to_string()];
         grants::revoke_ids(&self.client, group_id, self.direction, ids).await
     }
 
-    async fn read_back(&self, id: &str, local: &Object) -> ProviderResult<Object> {
+    async fn read_back(&self, id: &str, local: &Object) -> Result<Object> {
         let rules = self.find_rules(&[id.to_string()]).await?;
         match rules.get(id) {
             Some(rule) => self.to_state(rule, local).await,
@@ -158,10 +153,7 @@ impl Rules {
     }
 
     /// The rules of this direction among `ids`, by id.
-    async fn find_rules(
-        &self,
-        ids: &[String],
-    ) -> ProviderResult<HashMap<String, SecurityGroupRule>> {
+    async fn find_rules(&self, ids: &[String]) -> Result<HashMap<String, SecurityGroupRule>> {
         let egress = self.direction == Direction::Egress;
         let rules = grants::describe_rules(&self.client, "security-group-rule-id", ids).await?;
         // An ingress rule is no egress rule, whatever its id.
@@ -174,7 +166,7 @@ impl Rules {
 
     /// The state of `rule`; `local` (prior state or planned object) keeps spellings
     /// AWS normalises and ports AWS does not keep.
-    async fn to_state(&self, rule: &SecurityGroupRule, local: &Object) -> ProviderResult<Object> {
+    async fn to_state(&self, rule: &SecurityGroupRule, local: &Object) -> Result<Object> {
         let id = rule.security_group_rule_id().unwrap_or_default();
         let owner = match rule.group_owner_id() {
             Some(owner) if !owner.is_empty() => owner.to_string(),
@@ -231,7 +223,7 @@ fn source_kind(obj: &Object) -> Option<&'static str> {
     SOURCES.into_iter().find(|k| obj.str(k).is_some())
 }
 
-fn source(obj: &Object) -> ProviderResult<(&'static str, &str)> {
+fn source(obj: &Object) -> Result<(&'static str, &str)> {
     let set: Vec<&'static str> = SOURCES
         .into_iter()
         .filter(|k| obj.str(k).is_some())
@@ -252,7 +244,7 @@ fn ports(obj: &Object) -> (String, Option<i32>, Option<i32>) {
 }
 
 /// The IpPermission that authorizes the rule.
-fn permission(obj: &Object) -> ProviderResult<IpPermission> {
+fn permission(obj: &Object) -> Result<IpPermission> {
     required(obj, "ip_protocol")?;
     let (protocol, from, to) = ports(obj);
     let description = obj.str("description").map(str::to_string);
@@ -285,7 +277,7 @@ fn permission(obj: &Object) -> ProviderResult<IpPermission> {
 }
 
 /// The whole rule as ModifySecurityGroupRules takes it.
-fn rule_request(obj: &Object) -> ProviderResult<SecurityGroupRuleRequest> {
+fn rule_request(obj: &Object) -> Result<SecurityGroupRuleRequest> {
     let (protocol, from, to) = ports(obj);
     // "All protocols" takes -1 ports here; AWS and moto both accept them.
     let (from, to) = if protocol == "-1" {

@@ -60,7 +60,7 @@ impl ResourceType for EventRule {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = rule_name(planned, meta);
         let bus = bus_name(planned);
         // PutRule would silently take over a rule of the same name: refuse unless it
@@ -99,7 +99,7 @@ impl ResourceType for EventRule {
 
     /// The rule of the name the create asks for on its bus, when its tags say it
     /// was made for `meta` (a generated name is derived from the token).
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("name"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -119,16 +119,11 @@ impl ResourceType for EventRule {
         Ok(Created::Found(to_state(&rule, &bus, found, planned)))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_concurrently(priors.iter().map(|prior| self.read_one(prior)).collect()).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let (_, name) = split_id(prior);
         let name = name.ok_or_else(|| ProviderError::new("aws_cloudwatch_event_rule has no id"))?;
         let settings = [
@@ -162,7 +157,7 @@ impl ResourceType for EventRule {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let (bus, name) = split_id(prior);
         let Some(name) = name else {
             return Ok(());
@@ -209,7 +204,7 @@ impl ResourceType for EventRule {
 }
 
 impl EventRule {
-    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, prior: &Object) -> Result<Option<Object>> {
         let (bus, name) = split_id(prior);
         let Some(name) = name else {
             return Ok(None);
@@ -224,7 +219,7 @@ impl EventRule {
     }
 
     /// The tags of the rule `arn`; None when it is gone.
-    async fn rule_tags(&self, arn: &str) -> ProviderResult<Option<Vec<(String, String)>>> {
+    async fn rule_tags(&self, arn: &str) -> Result<Option<Vec<(String, String)>>> {
         let call = self.client.list_tags_for_resource().resource_arn(arn);
         let found = none_if_gone(call.send().await.map_err(sdk_error))?;
         Ok(found.map(|out| {
@@ -234,7 +229,7 @@ impl EventRule {
         }))
     }
 
-    async fn target_ids(&self, bus: &str, name: &str) -> ProviderResult<Vec<String>> {
+    async fn target_ids(&self, bus: &str, name: &str) -> Result<Vec<String>> {
         let out = self
             .client
             .list_targets_by_rule()
@@ -279,7 +274,7 @@ async fn find_rule(
     client: &aws_sdk_eventbridge::Client,
     bus: &str,
     name: &str,
-) -> ProviderResult<Option<DescribeRuleOutput>> {
+) -> Result<Option<DescribeRuleOutput>> {
     let call = client
         .describe_rule()
         .name(name)
@@ -317,7 +312,7 @@ fn non_default(bus: &str) -> Option<String> {
     (!bus.is_empty() && bus != DEFAULT_BUS).then(|| bus.to_string())
 }
 
-fn event_tags(tags: BTreeMap<String, String>) -> ProviderResult<Vec<Tag>> {
+fn event_tags(tags: BTreeMap<String, String>) -> Result<Vec<Tag>> {
     let tag = |(key, value)| Tag::builder().key(key).value(value).build();
     let tags = tags.into_iter().map(tag).collect::<Result<_, _>>();
     tags.map_err(|e| ProviderError::new(format!("invalid EventBridge tag: {e}")))

@@ -45,7 +45,7 @@ impl ResourceType for EventTarget {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let prior = with_target_id(planned, meta);
         let target_id = prior.str("target_id").unwrap_or_default();
         // PutTargets would silently overwrite a target with this id: refuse unless it
@@ -71,7 +71,7 @@ impl ResourceType for EventTarget {
     /// trying it again makes nothing twice; but a generated id differs per token,
     /// so the target of the id this create asks for is looked up: a forgotten
     /// create then leaves nothing behind. One with other settings is another's.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("target_id"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -85,7 +85,7 @@ impl ResourceType for EventTarget {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         // One listing per rule, however many of its targets are asked for.
         let mut by_rule: HashMap<(String, String), Option<Vec<Target>>> = HashMap::new();
         for prior in priors {
@@ -113,12 +113,7 @@ impl ResourceType for EventTarget {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let mut next = planned.clone();
         for key in ["id", "target_id"] {
             next.insert(key.into(), prior.get(key).cloned().unwrap_or_default());
@@ -133,7 +128,7 @@ impl ResourceType for EventTarget {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let (Some(rule), Some(target_id)) = (prior.str("rule"), prior.str("target_id")) else {
             return Ok(());
         };
@@ -184,7 +179,7 @@ impl ResourceType for EventTarget {
 }
 
 impl EventTarget {
-    async fn put_target(&self, obj: &Object) -> ProviderResult<()> {
+    async fn put_target(&self, obj: &Object) -> Result<()> {
         let rule = obj
             .str("rule")
             .ok_or_else(|| ProviderError::new("aws_cloudwatch_event_target needs rule"))?;
@@ -220,7 +215,7 @@ impl EventTarget {
         }
     }
 
-    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, prior: &Object) -> Result<Option<Object>> {
         Ok(self
             .read(std::slice::from_ref(prior))
             .await?
@@ -234,7 +229,7 @@ async fn list_targets(
     client: &aws_sdk_eventbridge::Client,
     bus: &str,
     rule: &str,
-) -> ProviderResult<Option<Vec<Target>>> {
+) -> Result<Option<Vec<Target>>> {
     let mut found = Vec::new();
     let mut token = None;
     loop {
@@ -307,7 +302,7 @@ fn import_id(obj: &Object) -> String {
     }
 }
 
-fn input_transformer(block: &Object) -> ProviderResult<InputTransformer> {
+fn input_transformer(block: &Object) -> Result<InputTransformer> {
     let paths = block.string_map("input_paths");
     InputTransformer::builder()
         .set_input_paths_map((!paths.is_empty()).then(|| paths.into_iter().collect()))

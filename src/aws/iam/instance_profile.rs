@@ -35,7 +35,7 @@ impl ResourceType for IamInstanceProfile {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = resource_name(planned, meta);
         let made = self
             .once
@@ -74,7 +74,7 @@ impl ResourceType for IamInstanceProfile {
 
     /// The profile of the name the create asks for, when its tags say it was made
     /// for `meta` (a generated name is derived from the token, so it is found too).
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("name"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -86,7 +86,7 @@ impl ResourceType for IamInstanceProfile {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |name, prior| async move {
             let profile = find_profile(&self.client, name).await?;
             Ok(profile.map(|p| to_state(&p, prior)))
@@ -94,12 +94,7 @@ impl ResourceType for IamInstanceProfile {
         .await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let name = state_id(prior, SCHEMA.type_name)?;
         let wanted = planned.str("role");
         if prior.str("role") != wanted {
@@ -131,7 +126,7 @@ impl ResourceType for IamInstanceProfile {
             })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(name) = prior.str("id") else {
             return Ok(());
         };
@@ -169,7 +164,7 @@ impl ResourceType for IamInstanceProfile {
 impl IamInstanceProfile {
     /// AddRoleToInstanceProfile, retried while a role created moments ago is not
     /// visible yet (as Terraform does).
-    async fn add_role(&self, profile: &str, role: &str) -> ProviderResult<()> {
+    async fn add_role(&self, profile: &str, role: &str) -> Result<()> {
         retry_while(RETRY, is_not_found, || async {
             self.client
                 .add_role_to_instance_profile()
@@ -192,10 +187,7 @@ impl IamInstanceProfile {
 }
 
 /// GetInstanceProfile; None when there is no such profile.
-async fn find_profile(
-    client: &aws_sdk_iam::Client,
-    name: &str,
-) -> ProviderResult<Option<AwsProfile>> {
+async fn find_profile(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<AwsProfile>> {
     let out = client
         .get_instance_profile()
         .instance_profile_name(name)

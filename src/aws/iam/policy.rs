@@ -41,7 +41,7 @@ impl ResourceType for IamPolicy {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = resource_name(planned, meta);
         let document = policy_to_send("policy", planned.str("policy").unwrap_or_default())?;
         let made = self
@@ -77,7 +77,7 @@ impl ResourceType for IamPolicy {
 
     /// The policy of the name and path the create asks for, when its tags say it
     /// was made for `meta` (a generated name is derived from the token).
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("name"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -94,16 +94,11 @@ impl ResourceType for IamPolicy {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |arn, prior| self.read_one(arn, prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let arn = state_id(prior, SCHEMA.type_name)?;
         let new = planned.str("policy").unwrap_or_default();
         if !prior.str("policy").is_some_and(|old| json_equal(old, new)) {
@@ -127,7 +122,7 @@ impl ResourceType for IamPolicy {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(arn) = prior.str("id") else {
             return Ok(());
         };
@@ -167,7 +162,7 @@ impl ResourceType for IamPolicy {
 
 impl IamPolicy {
     /// GetPolicy and its default version; None when the policy is gone.
-    async fn read_one(&self, arn: &str, local: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, arn: &str, local: &Object) -> Result<Option<Object>> {
         let Some(policy) = self.find_policy(arn).await? else {
             return Ok(None);
         };
@@ -192,7 +187,7 @@ impl IamPolicy {
     }
 
     /// GetPolicy; None when there is no such policy.
-    async fn find_policy(&self, arn: &str) -> ProviderResult<Option<AwsPolicy>> {
+    async fn find_policy(&self, arn: &str) -> Result<Option<AwsPolicy>> {
         let out = self
             .client
             .get_policy()
@@ -205,7 +200,7 @@ impl IamPolicy {
 
     /// `arn:PARTITION:iam::ACCOUNT:policy/PATH/NAME`, partition and account taken
     /// from the caller's own ARN.
-    async fn arn_of(&self, path: &str, name: &str) -> ProviderResult<String> {
+    async fn arn_of(&self, path: &str, name: &str) -> Result<String> {
         let me = self
             .sts
             .get_caller_identity()
@@ -225,13 +220,13 @@ impl IamPolicy {
         Ok(format!("arn:{partition}:iam::{account}:policy{path}{name}"))
     }
 
-    async fn versions(&self, arn: &str) -> ProviderResult<Vec<PolicyVersion>> {
+    async fn versions(&self, arn: &str) -> Result<Vec<PolicyVersion>> {
         all_items!(self.client.list_policy_versions().policy_arn(arn))
     }
 
     /// With the maximum number of versions, deletes the oldest that is not the
     /// default so that one more can be created.
-    async fn make_room_for_version(&self, arn: &str) -> ProviderResult<()> {
+    async fn make_room_for_version(&self, arn: &str) -> Result<()> {
         let versions = self.versions(arn).await?;
         if versions.len() < MAX_VERSIONS {
             return Ok(());
@@ -257,7 +252,7 @@ impl IamPolicy {
     }
 
     /// The roles, users and groups the policy is attached to ("role r1", ...).
-    async fn attached_to(&self, arn: &str) -> ProviderResult<Vec<String>> {
+    async fn attached_to(&self, arn: &str) -> Result<Vec<String>> {
         let pages: Vec<_> = self
             .client
             .list_entities_for_policy()
@@ -279,7 +274,7 @@ impl IamPolicy {
         Ok(entities)
     }
 
-    async fn refuse_while_attached(&self, arn: &str) -> ProviderResult<()> {
+    async fn refuse_while_attached(&self, arn: &str) -> Result<()> {
         let pace = Pace::every(Duration::from_secs(2), DETACH_GRACE);
         let detached = poll_until(pace, || async {
             Ok(self.attached_to(arn).await?.is_empty().then_some(()))

@@ -74,7 +74,7 @@ impl DataSource for PolicyDocument {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         render(config)
     }
 }
@@ -270,7 +270,7 @@ fn conditions_json(conditions: &[Condition]) -> Json {
 
 /// The data source's state: the configuration plus `json`, `minified_json` and an
 /// `id` (the CRC-32 of `json`, as the provider sets it).
-pub fn render(config: &Object) -> ProviderResult<Object> {
+pub fn render(config: &Object) -> Result<Object> {
     let document = build(config)?.to_json();
     let json = go_json(&document, true);
     let minified = go_json(&document, false);
@@ -289,7 +289,7 @@ pub fn render(config: &Object) -> ProviderResult<Object> {
 }
 
 /// Source documents, then the blocks, then override documents, merged in that order.
-fn build(config: &Object) -> ProviderResult<Document> {
+fn build(config: &Object) -> Result<Document> {
     let mut merged = Document::default();
     let mut source_sids = Vec::new();
     for (i, text) in documents(config, "source_policy_documents") {
@@ -329,7 +329,7 @@ fn documents<'a>(config: &'a Object, attr: &str) -> Vec<(usize, &'a str)> {
 }
 
 /// The document the `statement` blocks describe.
-fn configured(config: &Object) -> ProviderResult<Document> {
+fn configured(config: &Object) -> Result<Document> {
     let version = config.str("version").unwrap_or(VERSION_2012);
     if version != VERSION_2012 && version != VERSION_2008 {
         return Err(ProviderError::new(format!(
@@ -356,7 +356,7 @@ fn configured(config: &Object) -> ProviderResult<Document> {
     })
 }
 
-fn configured_statement(block: &Object, version: &str) -> ProviderResult<Statement> {
+fn configured_statement(block: &Object, version: &str) -> Result<Statement> {
     let sid = block.str("sid").unwrap_or_default().to_string();
     if !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ProviderError::new(format!(
@@ -408,11 +408,7 @@ fn set_of_strings(block: &Object, attr: &str) -> Option<Strings> {
     }
 }
 
-fn configured_principals(
-    block: &Object,
-    name: &str,
-    version: &str,
-) -> ProviderResult<Vec<Principal>> {
+fn configured_principals(block: &Object, name: &str, version: &str) -> Result<Vec<Principal>> {
     block
         .list(name)
         .iter()
@@ -428,7 +424,7 @@ fn configured_principals(
         .collect()
 }
 
-fn configured_conditions(block: &Object, version: &str) -> ProviderResult<Vec<Condition>> {
+fn configured_conditions(block: &Object, version: &str) -> Result<Vec<Condition>> {
     block
         .list("condition")
         .iter()
@@ -452,7 +448,7 @@ fn configured_conditions(block: &Object, version: &str) -> ProviderResult<Vec<Co
 
 /// `&{aws:username}` is how HCL users write the policy variable `${aws:username}`;
 /// the 2008 policy language has no variables.
-fn with_variables(strings: Strings, version: &str) -> ProviderResult<Strings> {
+fn with_variables(strings: Strings, version: &str) -> Result<Strings> {
     let replace = |s: String| {
         if !s.contains("&{") {
             Ok(s)

@@ -59,7 +59,7 @@ impl ResourceType for IamRole {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = resource_name(planned, meta);
         let trust = policy_to_send(
             "assume_role_policy",
@@ -109,7 +109,7 @@ impl ResourceType for IamRole {
 
     /// The role of the name the create asks for, when its tags say it was made
     /// for `meta` (a generated name is derived from the token, so it is found too).
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("name"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -124,7 +124,7 @@ impl ResourceType for IamRole {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let account = match priors.len() >= BULK_FROM {
             true => Some(AccountRoles::read(&self.client, true).await?),
             false => None,
@@ -147,12 +147,7 @@ impl ResourceType for IamRole {
         .await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let name = state_id(prior, SCHEMA.type_name)?;
         let trust = planned.str("assume_role_policy").unwrap_or_default();
         if !prior
@@ -230,7 +225,7 @@ impl ResourceType for IamRole {
         Ok(to_state(&role, planned, &held))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(name) = prior.str("id") else {
             return Ok(());
         };
@@ -262,7 +257,7 @@ impl ResourceType for IamRole {
 impl IamRole {
     /// The managed and inline policies of role `name`, each read only when
     /// `local` manages it (sets managed_policy_arns, has inline_policy blocks).
-    async fn held(&self, name: &str, local: &Object) -> ProviderResult<Held> {
+    async fn held(&self, name: &str, local: &Object) -> Result<Held> {
         let attached = match manages_attachments(local) {
             true => attached_policy_arns(&self.client, name).await?,
             false => Vec::new(),
@@ -293,7 +288,7 @@ impl IamRole {
         name: &str,
         planned: &Object,
         had: &[String],
-    ) -> ProviderResult<Vec<(String, String)>> {
+    ) -> Result<Vec<(String, String)>> {
         let mut put = Vec::new();
         for (policy, document) in inline_documents(planned) {
             let document = policy_to_send(&format!("inline_policy {policy:?} policy"), document)?;
@@ -316,7 +311,7 @@ impl IamRole {
         Ok(put)
     }
 
-    async fn delete_inline(&self, name: &str, policies: &[String]) -> ProviderResult<()> {
+    async fn delete_inline(&self, name: &str, policies: &[String]) -> Result<()> {
         for policy in policies {
             let deleted = self
                 .client
@@ -332,7 +327,7 @@ impl IamRole {
     }
 
     /// Attaches what `want` has and `had` lacks; detaches the reverse.
-    async fn attach(&self, name: &str, want: &[String], had: &[String]) -> ProviderResult<()> {
+    async fn attach(&self, name: &str, want: &[String], had: &[String]) -> Result<()> {
         for arn in want.iter().filter(|a| !had.contains(a)) {
             self.client
                 .attach_role_policy()
@@ -358,7 +353,7 @@ impl IamRole {
 
     /// DeleteRole, retried while IAM still counts policies or profiles it has just
     /// had removed; refused at once with what is left when something really is.
-    async fn delete_role(&self, name: &str) -> ProviderResult<()> {
+    async fn delete_role(&self, name: &str) -> Result<()> {
         // Ok(Err(..)): refused for good, with what is left; Err(..): try again.
         let delete = || async {
             let result = self.client.delete_role().role_name(name).send().await;
@@ -393,7 +388,7 @@ impl IamRole {
     }
 
     /// What keeps a role from being deleted, described for an error message.
-    async fn still_attached(&self, name: &str) -> ProviderResult<Vec<String>> {
+    async fn still_attached(&self, name: &str) -> Result<Vec<String>> {
         let mut left = Vec::new();
         let managed = attached_policy_arns(&self.client, name).await?;
         if !managed.is_empty() {
@@ -411,10 +406,7 @@ impl IamRole {
 }
 
 /// GetRole; None when there is no such role.
-pub(super) async fn find_role(
-    client: &aws_sdk_iam::Client,
-    name: &str,
-) -> ProviderResult<Option<AwsRole>> {
+pub(super) async fn find_role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<AwsRole>> {
     let out = client
         .get_role()
         .role_name(name)
@@ -424,7 +416,7 @@ pub(super) async fn find_role(
     Ok(none_if_gone(out)?.and_then(|o| o.role))
 }
 
-fn session_duration(planned: &Object) -> ProviderResult<Option<i32>> {
+fn session_duration(planned: &Object) -> Result<Option<i32>> {
     planned
         .i64("max_session_duration")
         .map(|s| {

@@ -30,7 +30,7 @@ impl DataSource for IamRoleData {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let name = config.str("name").unwrap_or_default();
         let role = find_role(&self.client, name).await?.ok_or_else(|| {
             ProviderError::new(format!("no IAM role named {name:?} in this account"))

@@ -26,7 +26,7 @@ impl ResourceType for IamRolePolicy {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let role = planned
             .str("role")
             .ok_or_else(|| ProviderError::new("aws_iam_role_policy needs a role"))?;
@@ -46,7 +46,7 @@ impl ResourceType for IamRolePolicy {
     /// under the same name), but a generated name differs per token: the policy
     /// of the name this create asks for is looked up, so a forgotten create of a
     /// generated name leaves nothing behind.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let Some(role) = planned.str("role") else {
             return Ok(Created::Absent);
         };
@@ -59,7 +59,7 @@ impl ResourceType for IamRolePolicy {
         ))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let account = match priors.len() >= BULK_FROM {
             true => Some(AccountRoles::read(&self.client, false).await?),
             false => None,
@@ -77,12 +77,7 @@ impl ResourceType for IamRolePolicy {
         .await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = state_id(prior, SCHEMA.type_name)?;
         let (role, name) = split_id(id).ok_or_else(|| bad_id(id))?;
         let new = planned.str("policy").unwrap_or_default();
@@ -95,7 +90,7 @@ impl ResourceType for IamRolePolicy {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some((role, name)) = prior.str("id").and_then(split_id) else {
             return Ok(());
         };
@@ -122,7 +117,7 @@ impl ResourceType for IamRolePolicy {
 }
 
 impl IamRolePolicy {
-    async fn put(&self, role: &str, name: &str, planned: &Object) -> ProviderResult<()> {
+    async fn put(&self, role: &str, name: &str, planned: &Object) -> Result<()> {
         let document = policy_to_send("policy", planned.str("policy").unwrap_or_default())?;
         self.client
             .put_role_policy()
@@ -136,12 +131,7 @@ impl IamRolePolicy {
     }
 
     /// GetRolePolicy; None when the policy or its role is gone.
-    async fn read_one(
-        &self,
-        role: &str,
-        name: &str,
-        local: &Object,
-    ) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, role: &str, name: &str, local: &Object) -> Result<Option<Object>> {
         let out = self
             .client
             .get_role_policy()

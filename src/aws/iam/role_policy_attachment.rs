@@ -23,7 +23,7 @@ impl ResourceType for IamRolePolicyAttachment {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let (role, arn) = parts(planned)?;
         self.client
             .attach_role_policy()
@@ -47,17 +47,14 @@ impl ResourceType for IamRolePolicyAttachment {
 
     /// AttachRolePolicy is an idempotent put (attaching an attached policy again
     /// does nothing), so trying it again makes nothing twice.
-    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> Result<Created> {
         Ok(Created::Absent)
     }
 
     /// One ListAttachedRolePolicies per role, however many attachments it has;
     /// the account's roles at once when there are many.
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        let wanted = priors
-            .iter()
-            .map(parts)
-            .collect::<ProviderResult<Vec<_>>>()?;
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
+        let wanted = priors.iter().map(parts).collect::<Result<Vec<_>>>()?;
         let mut by_role: BTreeMap<&str, Option<Vec<String>>> = BTreeMap::new();
         for (role, _) in &wanted {
             by_role.entry(role).or_default();
@@ -93,19 +90,14 @@ impl ResourceType for IamRolePolicyAttachment {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         // Both attributes force replacement: there is nothing to change in place.
         let _ = (planned, meta);
         let (role, arn) = parts(prior)?;
         Ok(to_state(role, arn))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Ok((role, arn)) = parts(prior) else {
             return Ok(());
         };
@@ -133,7 +125,7 @@ impl ResourceType for IamRolePolicyAttachment {
 }
 
 /// The role and policy ARN of an attachment, from its attributes or else its id.
-fn parts(obj: &Object) -> ProviderResult<(&str, &str)> {
+fn parts(obj: &Object) -> Result<(&str, &str)> {
     if let (Some(role), Some(arn)) = (obj.str("role"), obj.str("policy_arn")) {
         return Ok((role, arn));
     }

@@ -27,7 +27,7 @@ impl ResourceType for KmsAlias {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = alias_name(planned, meta)?;
         let target = planned
             .str("target_key_id")
@@ -64,7 +64,7 @@ impl ResourceType for KmsAlias {
     /// The alias of the name the create asks for. Aliases carry no tags: one that
     /// points at the planned key is what the create made (it is the only thing
     /// that sets both); one pointing elsewhere is someone else's.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("name"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -82,7 +82,7 @@ impl ResourceType for KmsAlias {
         Ok(Created::Found(to_state(alias, &prior)))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         if priors.is_empty() {
             return Ok(Vec::new());
         }
@@ -99,12 +99,7 @@ impl ResourceType for KmsAlias {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let name = state_id(prior, SCHEMA.type_name)?;
         let target = planned
             .str("target_key_id")
@@ -129,7 +124,7 @@ impl ResourceType for KmsAlias {
             })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(name) = prior.str("id") else {
             return Ok(());
         };
@@ -140,7 +135,7 @@ impl ResourceType for KmsAlias {
 
 /// The alias name to create: `name`, else `name_prefix` (default `alias/`) plus a
 /// unique suffix (the same for every attempt of one create).
-fn alias_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
+fn alias_name(planned: &Object, meta: &Meta) -> Result<String> {
     let name = match planned.str("name") {
         Some(name) => name.to_string(),
         None => {
@@ -165,7 +160,7 @@ fn alias_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
 async fn find_aliases(
     client: &aws_sdk_kms::Client,
     key_id: Option<&str>,
-) -> ProviderResult<HashMap<String, AliasListEntry>> {
+) -> Result<HashMap<String, AliasListEntry>> {
     let mut found = HashMap::new();
     let mut marker = None;
     loop {

@@ -64,7 +64,7 @@ impl ResourceType for KmsKey {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         if let Some(days) = planned.i64("deletion_window_in_days") {
             check_deletion_window(days)?;
         }
@@ -115,7 +115,7 @@ impl ResourceType for KmsKey {
     /// A key has no name: the one tagged with this create's token, among every key
     /// of the account (one ListResourceTags per key). Keys pending deletion count
     /// as gone, as `read` has them.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let Some(token) = &meta.token else {
             return Ok(Created::Unknowable);
         };
@@ -164,16 +164,11 @@ impl ResourceType for KmsKey {
         Ok(Created::Absent)
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |id, prior| self.read_one(id, prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let id = state_id(prior, SCHEMA.type_name)?;
         if let Some(days) = planned.i64("deletion_window_in_days") {
             check_deletion_window(days)?;
@@ -233,7 +228,7 @@ impl ResourceType for KmsKey {
             .ok_or_else(|| ProviderError::new(format!("KMS key {id} disappeared during update")))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(id) = prior.str("id") else {
             return Ok(());
         };
@@ -262,7 +257,7 @@ impl ResourceType for KmsKey {
         &self,
         prior: &Object,
         ctx: &LossContext<'_>,
-    ) -> ProviderResult<Vec<DataLoss>> {
+    ) -> Result<Vec<DataLoss>> {
         let encrypted = self.encrypts.encrypted_by(prior, ctx).await?;
         Ok(encrypted.into_iter().map(DataLoss::Encrypted).collect())
     }
@@ -271,7 +266,7 @@ impl ResourceType for KmsKey {
 impl KmsKey {
     /// Reads one key in full; None when it is gone or pending deletion. `prior` supplies
     /// the write-only attributes and the user's spelling of nothing else.
-    async fn read_one(&self, id: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, id: &str, prior: &Object) -> Result<Option<Object>> {
         let Some(metadata) = find_key(&self.client, id).await? else {
             return Ok(None);
         };
@@ -315,12 +310,7 @@ impl KmsKey {
         Ok(Some(to_state(&metadata, rotation, policy, key_tags, prior)))
     }
 
-    async fn set_rotation(
-        &self,
-        id: &str,
-        enabled: bool,
-        period: Option<i32>,
-    ) -> ProviderResult<()> {
+    async fn set_rotation(&self, id: &str, enabled: bool, period: Option<i32>) -> Result<()> {
         if enabled {
             self.client
                 .enable_key_rotation()
@@ -340,7 +330,7 @@ impl KmsKey {
         Ok(())
     }
 
-    async fn set_enabled(&self, id: &str, enabled: bool) -> ProviderResult<()> {
+    async fn set_enabled(&self, id: &str, enabled: bool) -> Result<()> {
         if enabled {
             self.client
                 .enable_key()
@@ -365,7 +355,7 @@ impl KmsKey {
 pub(super) async fn find_key(
     client: &aws_sdk_kms::Client,
     id: &str,
-) -> ProviderResult<Option<aws_sdk_kms::types::KeyMetadata>> {
+) -> Result<Option<aws_sdk_kms::types::KeyMetadata>> {
     let found = client.describe_key().key_id(id).send().await;
     let Some(output) = none_if_gone(found.map_err(sdk_error))? else {
         return Ok(None);
@@ -379,10 +369,7 @@ pub(super) async fn find_key(
 }
 
 /// All tags on a key, following NextMarker.
-async fn list_tags(
-    client: &aws_sdk_kms::Client,
-    id: &str,
-) -> ProviderResult<Vec<(String, String)>> {
+async fn list_tags(client: &aws_sdk_kms::Client, id: &str) -> Result<Vec<(String, String)>> {
     let mut found = Vec::new();
     let mut marker = None;
     loop {
@@ -406,7 +393,7 @@ async fn list_tags(
 }
 
 /// Polls until the key is pending deletion or gone.
-async fn wait_key_gone(client: &aws_sdk_kms::Client, id: &str) -> ProviderResult<()> {
+async fn wait_key_gone(client: &aws_sdk_kms::Client, id: &str) -> Result<()> {
     let what = format!("KMS key {id} to be scheduled for deletion");
     wait_until(
         what,
@@ -416,13 +403,13 @@ async fn wait_key_gone(client: &aws_sdk_kms::Client, id: &str) -> ProviderResult
     .await
 }
 
-fn kms_tags(tags: BTreeMap<String, String>) -> ProviderResult<Vec<Tag>> {
+fn kms_tags(tags: BTreeMap<String, String>) -> Result<Vec<Tag>> {
     let tag = |(key, value)| Tag::builder().tag_key(key).tag_value(value).build();
     let tags = tags.into_iter().map(tag).collect::<Result<_, _>>();
     tags.map_err(|e| ProviderError::new(format!("invalid KMS tag: {e}")))
 }
 
-fn check_deletion_window(days: i64) -> ProviderResult<()> {
+fn check_deletion_window(days: i64) -> Result<()> {
     if (7..=30).contains(&days) {
         Ok(())
     } else {
@@ -468,7 +455,7 @@ fn partial_state(planned: &Object, key_id: &str, arn: Option<&str>) -> Object {
 }
 
 /// The configured period, checked as KMS would.
-fn rotation_period(planned: &Object) -> ProviderResult<Option<i32>> {
+fn rotation_period(planned: &Object) -> Result<Option<i32>> {
     let Some(days) = planned.i64("rotation_period_in_days") else {
         return Ok(None);
     };

@@ -38,7 +38,7 @@ impl DataSource for KmsKeyData {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let key_id = config.str("key_id").unwrap_or_default();
         let out = self
             .client

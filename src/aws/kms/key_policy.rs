@@ -27,7 +27,7 @@ impl KmsKeyPolicy {
         }
     }
 
-    async fn put(&self, key: &str, policy: &str, bypass: bool) -> ProviderResult<()> {
+    async fn put(&self, key: &str, policy: &str, bypass: bool) -> Result<()> {
         self.client
             .put_key_policy()
             .key_id(key)
@@ -41,7 +41,7 @@ impl KmsKeyPolicy {
     }
 
     /// None when the key is gone or pending deletion.
-    async fn read_one(&self, key: &str, local: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, key: &str, local: &Object) -> Result<Option<Object>> {
         if find_key(&self.client, key).await?.is_none() {
             return Ok(None);
         }
@@ -71,11 +71,11 @@ impl ResourceType for KmsKeyPolicy {
     }
 
     /// A key has one policy: putting it again makes nothing twice.
-    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> Result<Created> {
         Ok(Created::Absent)
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let key = planned
             .str("key_id")
             .ok_or_else(|| ProviderError::new("aws_kms_key_policy needs key_id"))?;
@@ -87,23 +87,18 @@ impl ResourceType for KmsKeyPolicy {
             .ok_or_else(|| ProviderError::new(format!("KMS key {key} disappeared")))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |key, prior| self.read_one(key, prior)).await
     }
 
-    async fn update(
-        &self,
-        _prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, _prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         // PutKeyPolicy replaces the document.
         self.create(planned, meta).await
     }
 
     /// As Terraform: the key goes back to the default key policy (its account's
     /// root may use it), since a key cannot be without one.
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(key) = prior.str("id") else {
             return Ok(());
         };

@@ -37,7 +37,7 @@ impl ResourceType for LambdaAlias {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let (function, name) = names(planned)?;
         let created = self
             .once
@@ -63,7 +63,7 @@ impl ResourceType for LambdaAlias {
 
     /// Aliases cannot be tagged: the alias of the planned name is taken as the one
     /// a lost create made only when it says what the plan says.
-    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         let Ok((function, name)) = names(planned) else {
             return Ok(Created::Absent);
         };
@@ -79,7 +79,7 @@ impl ResourceType for LambdaAlias {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |_, prior| async move {
             match names(prior) {
                 Ok((function, name)) => self.find(function, name).await,
@@ -89,12 +89,7 @@ impl ResourceType for LambdaAlias {
         .await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let (function, name) = names(prior)?;
         // An empty routing configuration removes the weights.
         let routing = routing(planned).unwrap_or_else(|| {
@@ -116,7 +111,7 @@ impl ResourceType for LambdaAlias {
         Ok(to_state(&AliasView::from(out), function))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Ok((function, name)) = names(prior) else {
             return Ok(());
         };
@@ -143,7 +138,7 @@ impl ResourceType for LambdaAlias {
 
 impl LambdaAlias {
     /// GetAlias; None when the alias (or its function) does not exist.
-    async fn find(&self, function: &str, name: &str) -> ProviderResult<Option<Object>> {
+    async fn find(&self, function: &str, name: &str) -> Result<Option<Object>> {
         let answer = self
             .client
             .get_alias()
@@ -157,7 +152,7 @@ impl LambdaAlias {
 }
 
 /// (function_name, name) of a plan or a state.
-fn names(obj: &Object) -> ProviderResult<(&str, &str)> {
+fn names(obj: &Object) -> Result<(&str, &str)> {
     match (obj.str("function_name"), obj.str("name")) {
         (Some(function), Some(name)) => Ok((function, name)),
         _ => Err(ProviderError::new(

@@ -62,7 +62,7 @@ impl DataSource for ArchiveFile {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let config = config.clone();
         // Reading a directory tree and deflating it is blocking work.
         tokio::task::spawn_blocking(move || archive(&config))
@@ -82,7 +82,7 @@ pub struct Entry {
 
 /// Builds the archive the configuration describes, writes it to `output_path` and
 /// returns the data source's full state.
-pub fn archive(config: &Object) -> ProviderResult<Object> {
+pub fn archive(config: &Object) -> Result<Object> {
     let kind = config.str("type").unwrap_or_default();
     if kind != "zip" {
         return Err(ProviderError::new(format!(
@@ -134,7 +134,7 @@ pub fn archive(config: &Object) -> ProviderResult<Object> {
 }
 
 /// The entries to archive, sorted by name.
-fn collect(config: &Object, output: &Path) -> ProviderResult<Vec<Entry>> {
+fn collect(config: &Object, output: &Path) -> Result<Vec<Entry>> {
     let content = config.str("source_content");
     let sources = config.list("source");
     let file = config.str("source_file");
@@ -199,7 +199,7 @@ fn clean_name(name: &str) -> String {
     name.replace('\\', "/").trim_start_matches('/').to_string()
 }
 
-fn read_entry(path: &Path, name: String) -> ProviderResult<Entry> {
+fn read_entry(path: &Path, name: String) -> Result<Entry> {
     let data = std::fs::read(path).map_err(|e| io_error("reading", path, e))?;
     let meta = std::fs::metadata(path).map_err(|e| io_error("reading", path, e))?;
     Ok(Entry {
@@ -228,7 +228,7 @@ fn normal_mode(_meta: &std::fs::Metadata) -> u32 {
 
 /// Every file below `root` (following symbolic links), minus the excludes and the
 /// archive itself when it is written inside the directory.
-fn walk_dir(root: &Path, excludes: &[String], output: &Path) -> ProviderResult<Vec<Entry>> {
+fn walk_dir(root: &Path, excludes: &[String], output: &Path) -> Result<Vec<Entry>> {
     let meta = std::fs::metadata(root).map_err(|e| io_error("reading", root, e))?;
     if !meta.is_dir() {
         return Err(ProviderError::new(format!(
@@ -310,7 +310,7 @@ fn match_segment(pattern: &[u8], text: &[u8]) -> bool {
 }
 
 /// The zip bytes: entries in the given order, fixed time, fixed permissions.
-pub fn zip_entries(entries: &[Entry], file_mode: Option<u32>) -> ProviderResult<Vec<u8>> {
+pub fn zip_entries(entries: &[Entry], file_mode: Option<u32>) -> Result<Vec<u8>> {
     let zip_err = |e: zip::result::ZipError| ProviderError::new(format!("archive_file: {e}"));
     let (year, month, day) = FIXED_TIME;
     let time = zip::DateTime::from_date_and_time(year, month, day, 0, 0, 0)
@@ -332,7 +332,7 @@ pub fn zip_entries(entries: &[Entry], file_mode: Option<u32>) -> ProviderResult<
 }
 
 /// Writes the archive unless the same bytes are already there (keeps its mtime).
-fn write_if_changed(path: &Path, bytes: &[u8]) -> ProviderResult<()> {
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
     if std::fs::read(path).is_ok_and(|existing| existing == bytes) {
         return Ok(());
     }
@@ -358,7 +358,7 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> ProviderResult<()> {
     Ok(())
 }
 
-fn parse_mode(text: &str) -> ProviderResult<u32> {
+fn parse_mode(text: &str) -> Result<u32> {
     u32::from_str_radix(text, 8)
         .ok()
         .filter(|m| *m <= 0o7777)

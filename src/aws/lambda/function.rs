@@ -101,7 +101,7 @@ impl ResourceType for LambdaFunction {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = planned
             .str("function_name")
             .ok_or_else(|| ProviderError::new("aws_lambda_function needs function_name"))?
@@ -155,7 +155,7 @@ impl ResourceType for LambdaFunction {
     }
 
     /// The function of the planned name, when its tags say it was made for `meta`.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let Some(name) = planned.str("function_name") else {
             return Ok(Created::Absent);
         };
@@ -171,16 +171,11 @@ impl ResourceType for LambdaFunction {
         Ok(Created::found_or_absent(to_state(&out, planned)))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |name, prior| self.read_one(name, prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let name = state_id(prior, SCHEMA.type_name)?.to_string();
 
         // Configuration first, then code, as AWS accepts one update at a time.
@@ -234,7 +229,7 @@ impl ResourceType for LambdaFunction {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(name) = prior.str("id") else {
             return Ok(());
         };
@@ -262,7 +257,7 @@ impl ResourceType for LambdaFunction {
 
 impl LambdaFunction {
     /// The function's ARN: from state, or read when state lacks it.
-    async fn arn(&self, name: &str, prior: &Object) -> ProviderResult<String> {
+    async fn arn(&self, name: &str, prior: &Object) -> Result<String> {
         if let Some(arn) = prior.str("arn") {
             return Ok(arn.to_string());
         }
@@ -273,7 +268,7 @@ impl LambdaFunction {
     }
 
     /// Reads one function in full; `prior` supplies what AWS cannot report.
-    async fn read_one(&self, name: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, name: &str, prior: &Object) -> Result<Option<Object>> {
         Ok(find_function(&self.client, name)
             .await?
             .and_then(|out| to_state(&out, prior)))
@@ -371,7 +366,7 @@ const CONFIG_SETTERS: &[(&str, ConfigSetter)] = &[
 async fn find_function(
     client: &aws_sdk_lambda::Client,
     name: &str,
-) -> ProviderResult<Option<GetFunctionOutput>> {
+) -> Result<Option<GetFunctionOutput>> {
     let answer = client.get_function().function_name(name).send().await;
     let found = none_if_gone(answer.map_err(sdk_error))?;
     Ok(found.filter(|out| out.configuration.is_some()))
@@ -379,7 +374,7 @@ async fn find_function(
 
 /// Polls until the function is Active and no update is in progress; fails with
 /// AWS's reason when it lands in Failed.
-async fn wait_settled(client: &aws_sdk_lambda::Client, name: &str) -> ProviderResult<()> {
+async fn wait_settled(client: &aws_sdk_lambda::Client, name: &str) -> Result<()> {
     let start = Instant::now();
     let what = format!("Lambda function {name} to become Active");
     wait_until(
@@ -427,7 +422,7 @@ async fn wait_settled(client: &aws_sdk_lambda::Client, name: &str) -> ProviderRe
 
 /// Runs `call` again, with backoff, while AWS says the role (or key) is not usable
 /// yet or another update is still in progress; bounded by PROPAGATION_TIMEOUT.
-async fn retry_propagation<T, E, F, Fut>(mut call: F) -> ProviderResult<T>
+async fn retry_propagation<T, E, F, Fut>(mut call: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<
@@ -463,7 +458,7 @@ where
 }
 
 /// The bytes of the function's zip, named by `filename`.
-async fn function_zip(planned: &Object) -> ProviderResult<Vec<u8>> {
+async fn function_zip(planned: &Object) -> Result<Vec<u8>> {
     let filename = planned.str("filename").ok_or_else(|| {
         ProviderError::new(
             "aws_lambda_function: filename is required (recon deploys code from a local zip; \
@@ -475,7 +470,7 @@ async fn function_zip(planned: &Object) -> ProviderResult<Vec<u8>> {
 
 /// The bytes of a local zip (a relative path is from the stack's directory, where
 /// recon runs); shared by functions and layer versions.
-pub(super) async fn read_zip(filename: &str) -> ProviderResult<Vec<u8>> {
+pub(super) async fn read_zip(filename: &str) -> Result<Vec<u8>> {
     tokio::fs::read(filename)
         .await
         .map_err(|e| ProviderError::new(format!("reading ZIP file {filename}: {e}")))

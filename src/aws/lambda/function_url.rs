@@ -40,7 +40,7 @@ impl ResourceType for LambdaFunctionUrl {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let function = function_name(planned)?;
         let what = format!("the URL of Lambda function {}", import_id(planned));
         // Looked for first: AWS refuses a second URL, but moto replaces the first.
@@ -74,7 +74,7 @@ impl ResourceType for LambdaFunctionUrl {
 
     /// URL configurations cannot be tagged: the function's URL is taken as the one
     /// a lost create made only when it is configured as planned.
-    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         if function_name(planned).is_err() {
             return Ok(Created::Absent);
         }
@@ -93,16 +93,11 @@ impl ResourceType for LambdaFunctionUrl {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |_, prior| self.find(prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         let function = function_name(prior)?;
         // No block clears CORS: an empty configuration replaces the old one.
         let cors = planned
@@ -126,7 +121,7 @@ impl ResourceType for LambdaFunctionUrl {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Ok(function) = function_name(prior) else {
             return Ok(());
         };
@@ -153,7 +148,7 @@ impl ResourceType for LambdaFunctionUrl {
 impl LambdaFunctionUrl {
     /// GetFunctionUrlConfig; None when the function or its URL does not exist.
     /// `prior` supplies the function name, the qualifier and CORS's unset values.
-    async fn find(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn find(&self, prior: &Object) -> Result<Option<Object>> {
         let function = function_name(prior)?;
         let answer = self
             .client
@@ -188,7 +183,7 @@ impl LambdaFunctionUrl {
     }
 }
 
-fn function_name(obj: &Object) -> ProviderResult<&str> {
+fn function_name(obj: &Object) -> Result<&str> {
     obj.str("function_name")
         .ok_or_else(|| ProviderError::new("aws_lambda_function_url needs function_name"))
 }

@@ -60,7 +60,7 @@ impl ResourceType for LambdaLayerVersion {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let layer = layer_name(planned)?;
         let content = match planned.str("filename") {
             Some(filename) => LayerVersionContentInput::builder()
@@ -97,7 +97,7 @@ impl ResourceType for LambdaLayerVersion {
     /// Versions cannot be tagged, and every publish makes a new one: the newest
     /// version published since the create began, when its content and settings
     /// are the planned ones, is the one a lost create made.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let Some(began) = meta.began else {
             return Ok(Created::Unknowable);
         };
@@ -158,7 +158,7 @@ impl ResourceType for LambdaLayerVersion {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |id, prior| async move {
             let Some((layer, version)) = split_arn(id) else {
                 return Ok(None);
@@ -168,12 +168,7 @@ impl ResourceType for LambdaLayerVersion {
         .await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         // Every argument forces a new version; skip_destroy lives only in state.
         let mut state = prior.clone();
         state.insert(
@@ -183,7 +178,7 @@ impl ResourceType for LambdaLayerVersion {
         Ok(state)
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         if prior.bool("skip_destroy") == Some(true) {
             return Ok(());
         }
@@ -211,12 +206,7 @@ impl ResourceType for LambdaLayerVersion {
 
 impl LambdaLayerVersion {
     /// GetLayerVersion; None when the version (or the layer) does not exist.
-    async fn find(
-        &self,
-        layer: &str,
-        version: i64,
-        prior: &Object,
-    ) -> ProviderResult<Option<Object>> {
+    async fn find(&self, layer: &str, version: i64, prior: &Object) -> Result<Option<Object>> {
         let answer = self
             .client
             .get_layer_version()
@@ -229,7 +219,7 @@ impl LambdaLayerVersion {
     }
 }
 
-fn layer_name(obj: &Object) -> ProviderResult<&str> {
+fn layer_name(obj: &Object) -> Result<&str> {
     obj.str("layer_name")
         .ok_or_else(|| ProviderError::new("aws_lambda_layer_version needs layer_name"))
 }

@@ -37,7 +37,7 @@ impl ResourceType for LambdaPermission {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let function = planned
             .str("function_name")
             .ok_or_else(|| ProviderError::new("aws_lambda_permission needs function_name"))?
@@ -104,7 +104,7 @@ impl ResourceType for LambdaPermission {
 
     /// The statement of the id the create asks for (a generated id is derived from
     /// the token) in the function's policy: ours when it grants what is planned.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         if !name_is_known(planned.str("statement_id"), meta) {
             return Ok(Created::Unknowable);
         }
@@ -118,7 +118,7 @@ impl ResourceType for LambdaPermission {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         // One GetPolicy per function (and qualifier), however many statements it holds.
         let mut policies: HashMap<(String, Option<String>), Vec<Json>> = HashMap::new();
         for prior in priors {
@@ -145,12 +145,7 @@ impl ResourceType for LambdaPermission {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         // Every argument forces a new statement: nothing changes in place.
         let _ = (planned, meta);
         self.read_one(prior)
@@ -158,7 +153,7 @@ impl ResourceType for LambdaPermission {
             .ok_or_else(|| ProviderError::new("the Lambda permission disappeared"))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let (Some(function), Some(sid)) = (prior.str("function_name"), statement_id(prior)) else {
             return Ok(());
         };
@@ -207,12 +202,7 @@ impl ResourceType for LambdaPermission {
 impl LambdaPermission {
     /// The statement of the id this create asks for when it is ours; an error
     /// naming `recon import` when another statement holds the id.
-    async fn claim(
-        &self,
-        planned: &Object,
-        meta: &Meta,
-        what: &str,
-    ) -> ProviderResult<Option<Object>> {
+    async fn claim(&self, planned: &Object, meta: &Meta, what: &str) -> Result<Option<Object>> {
         match self.find_created(planned, meta).await? {
             Created::Found(found) => Ok(Some(found)),
             Created::NotOurs { id } => Err(not_ours("ResourceConflictException", what, meta, &id)),
@@ -220,7 +210,7 @@ impl LambdaPermission {
         }
     }
 
-    async fn read_one(&self, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, prior: &Object) -> Result<Option<Object>> {
         Ok(self
             .read(std::slice::from_ref(prior))
             .await?
@@ -245,7 +235,7 @@ async fn find_statements(
     client: &aws_sdk_lambda::Client,
     function: &str,
     qualifier: Option<&str>,
-) -> ProviderResult<Vec<Json>> {
+) -> Result<Vec<Json>> {
     let answer = client
         .get_policy()
         .function_name(function)

@@ -51,7 +51,7 @@ impl ResourceType for CloudWatchLogGroup {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         check_create_conflicts(planned)?;
         let name = group_name(planned, meta)?;
@@ -100,7 +100,7 @@ impl ResourceType for CloudWatchLogGroup {
     /// The group of the name the create asks for, adopted only when its tags carry
     /// this create's token (a generated name is derived from the token, so it is
     /// found too). Any other group of that name is someone else's: import it.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let found = async {
             let name = group_name(planned, meta)?;
             let Some(group) = self.describe(&name).await? else {
@@ -115,16 +115,11 @@ impl ResourceType for CloudWatchLogGroup {
         find_named(planned.str("name"), meta, found, made_by, read).await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |id, prior| self.read_one(id, prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         let name = state_id(prior, SCHEMA.type_name)?;
         let class = planned
@@ -181,7 +176,7 @@ impl ResourceType for CloudWatchLogGroup {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(name) = prior.str("id") else {
             return Ok(());
         };
@@ -214,7 +209,7 @@ impl ResourceType for CloudWatchLogGroup {
 impl CloudWatchLogGroup {
     /// Reads one group by name; None when it does not exist. `prior` supplies
     /// what AWS does not report: the name prefix and skip_destroy.
-    async fn read_one(&self, name: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, name: &str, prior: &Object) -> Result<Option<Object>> {
         let Some(group) = self.describe(name).await? else {
             return Ok(None);
         };
@@ -227,7 +222,7 @@ impl CloudWatchLogGroup {
 
     /// DescribeLogGroups by prefix, keeping the group of exactly this name (the
     /// prefix also matches longer names, on as many pages as it takes).
-    async fn describe(&self, name: &str) -> ProviderResult<Option<LogGroup>> {
+    async fn describe(&self, name: &str) -> Result<Option<LogGroup>> {
         let mut groups = self
             .client
             .describe_log_groups()
@@ -247,7 +242,7 @@ impl CloudWatchLogGroup {
     }
 
     /// Every tag on the group (recon's own included); None when the group is gone.
-    async fn group_tags(&self, arn: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
+    async fn group_tags(&self, arn: &str) -> Result<Option<BTreeMap<String, String>>> {
         let listed = self
             .client
             .list_tags_for_resource()
@@ -258,7 +253,7 @@ impl CloudWatchLogGroup {
     }
 
     /// The ARN of a group whose state lacks it (an interrupted create).
-    async fn arn_of(&self, name: &str) -> ProviderResult<String> {
+    async fn arn_of(&self, name: &str) -> Result<String> {
         match self.describe(name).await? {
             Some(group) => Ok(group_arn(&group)),
             None => Err(
@@ -268,7 +263,7 @@ impl CloudWatchLogGroup {
         }
     }
 
-    async fn put_retention(&self, name: &str, days: i64) -> ProviderResult<()> {
+    async fn put_retention(&self, name: &str, days: i64) -> Result<()> {
         self.client
             .put_retention_policy()
             .log_group_name(name)
@@ -307,7 +302,7 @@ fn retention(obj: &Object) -> i64 {
 }
 
 /// Checks done before any call, as Terraform's validation does.
-fn check_settings(planned: &Object) -> ProviderResult<()> {
+fn check_settings(planned: &Object) -> Result<()> {
     if let Some(n) = planned.get("retention_in_days").and_then(Value::as_f64) {
         if n.fract() != 0.0 || !RETENTION_DAYS.contains(&(n as i64)) {
             let allowed: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
@@ -330,7 +325,7 @@ fn check_settings(planned: &Object) -> ProviderResult<()> {
 
 /// Checked at create only: on update, a computed name carried over from state
 /// cannot be told from a configured one.
-fn check_create_conflicts(planned: &Object) -> ProviderResult<()> {
+fn check_create_conflicts(planned: &Object) -> Result<()> {
     let set = |k: &str| planned.str(k).is_some_and(|s| !s.is_empty());
     if set("name") && set("name_prefix") {
         return Err(ProviderError::new(
@@ -342,14 +337,14 @@ fn check_create_conflicts(planned: &Object) -> ProviderResult<()> {
 
 /// The name to create: `name`, or `name_prefix` (default "recon-") plus a unique
 /// suffix (the same for every attempt of one create). Checked against AWS's rules.
-fn group_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
+fn group_name(planned: &Object, meta: &Meta) -> Result<String> {
     let name = generated_name(planned, ("name", "name_prefix"), DEFAULT_PREFIX, meta);
     check_name(&name)?;
     Ok(name)
 }
 
 /// AWS's rules: 1 to 512 letters, digits and `_ - / . #`.
-fn check_name(name: &str) -> ProviderResult<()> {
+fn check_name(name: &str) -> Result<()> {
     let ok_chars = name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c));

@@ -48,7 +48,7 @@ impl ResourceType for LogSubscriptionFilter {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         let (group, name) = key(planned)?;
         // PutSubscriptionFilter would silently overwrite a filter of this name:
@@ -77,7 +77,7 @@ impl ResourceType for LogSubscriptionFilter {
 
     /// Filters carry no tags: the filter of this name on this group is this
     /// create's when it has the planned settings, anyone's otherwise.
-    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         let (group, name) = key(planned)?;
         Ok(match self.read_one(group, name, planned).await? {
             None => Created::Absent,
@@ -88,7 +88,7 @@ impl ResourceType for LogSubscriptionFilter {
         })
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         // One listing per log group (a group has at most two filters).
         let mut by_group: HashMap<&str, Option<Vec<SubscriptionFilter>>> = HashMap::new();
         for prior in priors {
@@ -111,12 +111,7 @@ impl ResourceType for LogSubscriptionFilter {
     }
 
     /// PutSubscriptionFilter replaces the filter of that name: every setting in one call.
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         let (group, name) = key(prior)?;
         put(&self.client, planned).await?;
@@ -127,7 +122,7 @@ impl ResourceType for LogSubscriptionFilter {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let (group, name) = key(prior)?;
         match self
             .client
@@ -151,12 +146,7 @@ impl ResourceType for LogSubscriptionFilter {
 }
 
 impl LogSubscriptionFilter {
-    async fn read_one(
-        &self,
-        group: &str,
-        name: &str,
-        _prior: &Object,
-    ) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, group: &str, name: &str, _prior: &Object) -> Result<Option<Object>> {
         let filters = self.filters_of(group).await?;
         Ok(filters
             .iter()
@@ -166,7 +156,7 @@ impl LogSubscriptionFilter {
     }
 
     /// Every filter of a group; None when the group does not exist.
-    async fn filters_of(&self, group: &str) -> ProviderResult<Option<Vec<SubscriptionFilter>>> {
+    async fn filters_of(&self, group: &str) -> Result<Option<Vec<SubscriptionFilter>>> {
         let listed = all_items!(self
             .client
             .describe_subscription_filters()
@@ -177,7 +167,7 @@ impl LogSubscriptionFilter {
 
 /// PutSubscriptionFilter with every planned setting, tried again while AWS
 /// refuses because it cannot use the destination or role yet (nothing was done).
-async fn put(client: &aws_sdk_cloudwatchlogs::Client, planned: &Object) -> ProviderResult<()> {
+async fn put(client: &aws_sdk_cloudwatchlogs::Client, planned: &Object) -> Result<()> {
     let (group, name) = key(planned)?;
     let distribution = planned.str("distribution").unwrap_or(BY_LOG_STREAM);
     let call = || async {
@@ -226,7 +216,7 @@ fn import_stub(id: &str) -> Object {
 }
 
 /// The log group and filter name; an error for a malformed import id.
-fn key(obj: &Object) -> ProviderResult<(&str, &str)> {
+fn key(obj: &Object) -> Result<(&str, &str)> {
     match (obj.str("log_group_name"), obj.str("name")) {
         (Some(group), Some(name)) => Ok((group, name)),
         _ => Err(ProviderError::new(format!(
@@ -258,7 +248,7 @@ fn same_filter(existing: &Object, planned: &Object) -> bool {
 }
 
 /// Checks done before any call, as Terraform's validation does.
-fn check_settings(planned: &Object) -> ProviderResult<()> {
+fn check_settings(planned: &Object) -> Result<()> {
     let fail = |msg: String| Err(ProviderError::new(format!("{TYPE}: {msg}")));
     if let Some(name) = planned.str("name") {
         if name.is_empty() || name.len() > MAX_NAME || name.contains(['*', ':']) {

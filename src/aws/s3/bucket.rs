@@ -131,7 +131,7 @@ impl ResourceType for S3Bucket {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = bucket_name(planned, meta)?;
         check_inline(planned)?;
         let what = format!("bucket \"{name}\"");
@@ -197,7 +197,7 @@ impl ResourceType for S3Bucket {
     /// this create's token (it is tagged now); under a configured name it cannot be
     /// told from a bucket made by hand, so it is not ours and the user is told to
     /// `recon import` it.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let configured = planned.str("bucket").filter(|s| !s.is_empty());
         if !name_is_known(configured, meta) {
             return Ok(Created::Unknowable);
@@ -231,16 +231,11 @@ impl ResourceType for S3Bucket {
         ))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         super::shared::read_buckets(priors, |name, prior| self.read_one(name, prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         let name = super::shared::required_bucket(prior, SCHEMA.type_name)?;
         let (removed, set) = tags::tag_changes(prior, planned);
         if !removed.is_empty() || !set.is_empty() {
@@ -255,7 +250,7 @@ impl ResourceType for S3Bucket {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(name) = super::shared::bucket_of(prior) else {
             return Ok(());
         };
@@ -307,7 +302,7 @@ impl ResourceType for S3Bucket {
         &self,
         prior: &Object,
         _ctx: &LossContext<'_>,
-    ) -> ProviderResult<Vec<DataLoss>> {
+    ) -> Result<Vec<DataLoss>> {
         let Some(name) = super::shared::bucket_of(prior) else {
             return Ok(Vec::new());
         };
@@ -335,7 +330,7 @@ impl ResourceType for S3Bucket {
 /// What a bucket holds: current objects, noncurrent versions (a versioned bucket
 /// keeps every overwritten or deleted object), and the bytes of all of them.
 /// ListObjectVersions has no SDK paginator: it pages by key and version markers.
-async fn object_totals(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<(u64, u64, u64)> {
+async fn object_totals(client: &aws_sdk_s3::Client, name: &str) -> Result<(u64, u64, u64)> {
     let (mut current, mut older, mut bytes) = (0u64, 0u64, 0u64);
     let (mut key_marker, mut version_marker) = (None, None);
     loop {
@@ -371,7 +366,7 @@ async fn object_totals(client: &aws_sdk_s3::Client, name: &str) -> ProviderResul
 
 impl S3Bucket {
     /// Reads one bucket in full; None when it does not exist.
-    async fn read_one(&self, name: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, name: &str, prior: &Object) -> Result<Option<Object>> {
         let Some(region) = find_bucket(&self.client, name).await? else {
             return Ok(None);
         };
@@ -402,12 +397,7 @@ impl S3Bucket {
     /// A block taken out of the configuration is left as it is in AWS and no longer
     /// managed, as Terraform's Optional+Computed blocks are: the way to move to the
     /// standalone types without a gap.
-    async fn put_inline(
-        &self,
-        name: &str,
-        prior: Option<&Object>,
-        planned: &Object,
-    ) -> ProviderResult<()> {
+    async fn put_inline(&self, name: &str, prior: Option<&Object>, planned: &Object) -> Result<()> {
         let acl = planned.str("acl");
         if let (Some(acl), Some(prior)) = (acl, prior) {
             if prior.str("acl") != Some(acl) {
@@ -444,7 +434,7 @@ impl S3Bucket {
 
     /// The inline settings as AWS has them, for those `prior` manages; the others
     /// are null or empty.
-    async fn read_inline(&self, name: &str, prior: &Object) -> ProviderResult<Object> {
+    async fn read_inline(&self, name: &str, prior: &Object) -> Result<Object> {
         let acl = match prior.str("acl") {
             None => None,
             // An ACL of grants no canned ACL makes is reported as configured.
@@ -487,7 +477,7 @@ impl S3Bucket {
 pub(super) async fn bucket_canned_acl(
     client: &aws_sdk_s3::Client,
     name: &str,
-) -> ProviderResult<Option<&'static str>> {
+) -> Result<Option<&'static str>> {
     let out = client
         .get_bucket_acl()
         .bucket(name)
@@ -503,7 +493,7 @@ pub(super) async fn bucket_canned_acl(
 }
 
 /// Whether `acl` is a canned ACL S3 takes.
-pub(super) fn check_acl(type_name: &str, acl: &str) -> ProviderResult<()> {
+pub(super) fn check_acl(type_name: &str, acl: &str) -> Result<()> {
     if CANNED_ACLS.contains(&acl) {
         return Ok(());
     }
@@ -514,7 +504,7 @@ pub(super) fn check_acl(type_name: &str, acl: &str) -> ProviderResult<()> {
 }
 
 /// What the inline settings say, checked before anything is made.
-fn check_inline(planned: &Object) -> ProviderResult<()> {
+fn check_inline(planned: &Object) -> Result<()> {
     if let Some(acl) = planned.str("acl") {
         check_acl(SCHEMA.type_name, acl)?;
     }
@@ -575,7 +565,7 @@ fn canned_acl<'a>(
 /// The name to create: `bucket`, or `bucket_prefix` (default "recon-") plus a unique
 /// suffix (the same for every attempt of one create). Checked against S3's naming
 /// rules before anything is called.
-fn bucket_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
+fn bucket_name(planned: &Object, meta: &Meta) -> Result<String> {
     let bucket = planned.str("bucket").filter(|s| !s.is_empty());
     let prefix = planned.str("bucket_prefix").filter(|s| !s.is_empty());
     let name = match (bucket, prefix) {
@@ -601,7 +591,7 @@ fn bucket_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
 }
 
 /// S3's rules for general purpose bucket names.
-fn check_name(name: &str) -> ProviderResult<()> {
+fn check_name(name: &str) -> Result<()> {
     let bad = |why: &str| {
         Err(ProviderError::new(format!(
             "aws_s3_bucket: \"{name}\" is not a valid bucket name: {why}"
@@ -631,10 +621,7 @@ fn check_name(name: &str) -> ProviderResult<()> {
 
 /// HeadBucket: None when the bucket does not exist, else the region S3 reports
 /// for it (None when it reports none).
-async fn find_bucket(
-    client: &aws_sdk_s3::Client,
-    name: &str,
-) -> ProviderResult<Option<Option<String>>> {
+async fn find_bucket(client: &aws_sdk_s3::Client, name: &str) -> Result<Option<Option<String>>> {
     match client.head_bucket().bucket(name).send().await {
         Ok(out) => Ok(Some(out.bucket_region().map(str::to_string))),
         Err(err) => {
@@ -663,7 +650,7 @@ async fn find_bucket(
 const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Whether bucket `name` of this account was made after `meta`'s create began.
-async fn made_since(client: &aws_sdk_s3::Client, name: &str, meta: &Meta) -> ProviderResult<bool> {
+async fn made_since(client: &aws_sdk_s3::Client, name: &str, meta: &Meta) -> Result<bool> {
     let Some(began) = meta.began else {
         return Ok(false);
     };
@@ -687,7 +674,7 @@ async fn made_since(client: &aws_sdk_s3::Client, name: &str, meta: &Meta) -> Pro
 const FORBIDDEN: &str = "Forbidden";
 
 /// GetBucketLocation, mapped to a region name (no constraint means us-east-1).
-async fn bucket_location(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<String> {
+async fn bucket_location(client: &aws_sdk_s3::Client, name: &str) -> Result<String> {
     let out = client
         .get_bucket_location()
         .bucket(name)
@@ -701,10 +688,7 @@ async fn bucket_location(client: &aws_sdk_s3::Client, name: &str) -> ProviderRes
     })
 }
 
-async fn list_tags(
-    client: &aws_sdk_s3::Client,
-    name: &str,
-) -> ProviderResult<Vec<(String, String)>> {
+async fn list_tags(client: &aws_sdk_s3::Client, name: &str) -> Result<Vec<(String, String)>> {
     match client.get_bucket_tagging().bucket(name).send().await {
         Ok(out) => Ok(out
             .tag_set()
@@ -726,7 +710,7 @@ async fn put_tags(
     client: &aws_sdk_s3::Client,
     name: &str,
     wanted: &BTreeMap<String, String>,
-) -> ProviderResult<()> {
+) -> Result<()> {
     let tag_set = wanted
         .iter()
         .map(|(k, v)| {
@@ -736,7 +720,7 @@ async fn put_tags(
                 .build()
                 .map_err(|e| ProviderError::new(format!("invalid S3 tag: {e}")))
         })
-        .collect::<ProviderResult<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     let tagging = Tagging::builder()
         .set_tag_set(Some(tag_set))
         .build()
@@ -753,7 +737,7 @@ async fn put_tags(
 
 /// Deletes every object version and delete marker, a page (up to 1000) at a time,
 /// until a listing comes back empty.
-async fn empty_bucket(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<()> {
+async fn empty_bucket(client: &aws_sdk_s3::Client, name: &str) -> Result<()> {
     loop {
         let page = client
             .list_object_versions()
@@ -809,15 +793,15 @@ async fn empty_bucket(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult
     }
 }
 
-async fn wait_bucket_exists(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<()> {
+async fn wait_bucket_exists(client: &aws_sdk_s3::Client, name: &str) -> Result<()> {
     wait_bucket(client, name, true).await
 }
 
-async fn wait_bucket_gone(client: &aws_sdk_s3::Client, name: &str) -> ProviderResult<()> {
+async fn wait_bucket_gone(client: &aws_sdk_s3::Client, name: &str) -> Result<()> {
     wait_bucket(client, name, false).await
 }
 
-async fn wait_bucket(client: &aws_sdk_s3::Client, name: &str, exists: bool) -> ProviderResult<()> {
+async fn wait_bucket(client: &aws_sdk_s3::Client, name: &str, exists: bool) -> Result<()> {
     let what = format!(
         "bucket \"{name}\" to {}",
         if exists { "exist" } else { "be deleted" }

@@ -84,7 +84,7 @@ impl ResourceType for S3Object {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let (bucket, key) = (required(planned, "bucket")?, required(planned, "key")?);
         // A PutObject sent again writes the same bytes: no duplicate can come of it.
         self.upload(bucket, key, planned, meta).await?;
@@ -99,7 +99,7 @@ impl ResourceType for S3Object {
     }
 
     /// The object at the key, when its tags carry this create's token.
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let (Some(bucket), Some(key)) = (planned.str("bucket"), planned.str("key")) else {
             return Ok(Created::Unknowable);
         };
@@ -116,7 +116,7 @@ impl ResourceType for S3Object {
         ))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |key, prior| async move {
             let bucket = required(prior, "bucket")?;
             self.read_one(bucket, key, prior).await
@@ -124,12 +124,7 @@ impl ResourceType for S3Object {
         .await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         let (bucket, key) = (required(prior, "bucket")?, required(prior, "key")?);
         let changed = |attr: &str| prior.get(attr) != planned.get(attr);
         if UPLOADED.iter().any(|a| changed(a)) {
@@ -165,7 +160,7 @@ impl ResourceType for S3Object {
     /// Every version of the key goes (a versioned bucket keeps the others
     /// otherwise), as Terraform does; force_destroy also passes object lock
     /// governance.
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let (bucket, key) = (required(prior, "bucket")?, required(prior, "key")?);
         let listed = self
             .client
@@ -238,13 +233,7 @@ impl ResourceType for S3Object {
 }
 
 impl S3Object {
-    async fn upload(
-        &self,
-        bucket: &str,
-        key: &str,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<()> {
+    async fn upload(&self, bucket: &str, key: &str, planned: &Object, meta: &Meta) -> Result<()> {
         let body = body(planned).await?;
         let tag_query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(tags::with_recon_tags(planned, meta))
@@ -287,7 +276,7 @@ impl S3Object {
         Ok(())
     }
 
-    async fn head(&self, bucket: &str, key: &str) -> ProviderResult<Option<HeadObjectOutput>> {
+    async fn head(&self, bucket: &str, key: &str) -> Result<Option<HeadObjectOutput>> {
         let out = self
             .client
             .head_object()
@@ -303,7 +292,7 @@ impl S3Object {
         }
     }
 
-    async fn tags(&self, bucket: &str, key: &str) -> ProviderResult<Vec<Tag>> {
+    async fn tags(&self, bucket: &str, key: &str) -> Result<Vec<Tag>> {
         let out = self
             .client
             .get_object_tagging()
@@ -316,12 +305,7 @@ impl S3Object {
     }
 
     /// The object's state; `local` gives what S3 does not keep.
-    async fn read_one(
-        &self,
-        bucket: &str,
-        key: &str,
-        local: &Object,
-    ) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, bucket: &str, key: &str, local: &Object) -> Result<Option<Object>> {
         let Some(head) = self.head(bucket, key).await? else {
             return Ok(None);
         };
@@ -367,7 +351,7 @@ impl S3Object {
 /// The bytes to upload: the file named by `source` (relative to the stack's
 /// directory), or `content`, or the decoded `content_base64`; nothing else is an
 /// empty object.
-async fn body(planned: &Object) -> ProviderResult<Vec<u8>> {
+async fn body(planned: &Object) -> Result<Vec<u8>> {
     match (
         planned.str("source"),
         planned.str("content"),
@@ -388,7 +372,7 @@ async fn body(planned: &Object) -> ProviderResult<Vec<u8>> {
 }
 
 /// Tags as PutObjectTagging takes them.
-fn tagging(tags: &BTreeMap<String, String>) -> ProviderResult<Tagging> {
+fn tagging(tags: &BTreeMap<String, String>) -> Result<Tagging> {
     let set: Result<Vec<Tag>, _> = tags
         .iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -399,7 +383,7 @@ fn tagging(tags: &BTreeMap<String, String>) -> ProviderResult<Tagging> {
         .map_err(|e| ProviderError::new(e.to_string()))
 }
 
-fn required<'a>(obj: &'a Object, attr: &str) -> ProviderResult<&'a str> {
+fn required<'a>(obj: &'a Object, attr: &str) -> Result<&'a str> {
     obj.str(attr)
         .ok_or_else(|| ProviderError::new(format!("aws_s3_object: \"{attr}\" is required")))
 }

@@ -59,7 +59,7 @@ impl ResourceType for SnsTopic {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         if set(planned, "name") && set(planned, "name_prefix") {
             return Err(ProviderError::new(
@@ -79,7 +79,7 @@ impl ResourceType for SnsTopic {
         let topic_tags = tags::with_recon_tags(planned, meta)
             .into_iter()
             .map(|(k, v)| sns_tag(k, v))
-            .collect::<ProviderResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         let made = self
             .once
             .create_topic()
@@ -119,7 +119,7 @@ impl ResourceType for SnsTopic {
 
     /// The topic of the name the create asks for, when its tags say it was made
     /// for `meta` (a generated name is derived from the token, so it is found too).
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let found = async {
             let arn = self.arn_of(&topic_name(planned, meta)?).await?;
             Ok(topic_tags(&self.client, &arn).await?.map(|t| (arn, t)))
@@ -128,16 +128,11 @@ impl ResourceType for SnsTopic {
         find_named(planned.str("name"), meta, found, tags::map_made_for, read).await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |id, prior| self.read_one(id, prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         let arn = state_id(prior, SCHEMA.type_name)?;
         // SetTopicAttributes takes one attribute a call.
@@ -159,7 +154,7 @@ impl ResourceType for SnsTopic {
                 let pairs = pairs
                     .into_iter()
                     .map(|(k, v)| sns_tag(k, v))
-                    .collect::<ProviderResult<Vec<_>>>()?;
+                    .collect::<Result<Vec<_>>>()?;
                 let call = self.client.tag_resource().resource_arn(arn);
                 call.set_tags(Some(pairs))
                     .send()
@@ -175,7 +170,7 @@ impl ResourceType for SnsTopic {
     }
 
     /// Deleting a topic deletes its subscriptions too.
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(arn) = prior.str("id") else {
             return Ok(());
         };
@@ -207,7 +202,7 @@ impl ResourceType for SnsTopic {
 impl SnsTopic {
     /// Reads one topic by ARN; None when it does not exist. `prior` supplies the
     /// name prefix, which AWS does not keep.
-    async fn read_one(&self, arn: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, arn: &str, prior: &Object) -> Result<Option<Object>> {
         let found = futures::try_join!(
             topic_attributes(&self.client, arn),
             topic_tags(&self.client, arn)
@@ -221,7 +216,7 @@ impl SnsTopic {
     }
 
     /// The ARN a topic of `name` has in this account and region.
-    async fn arn_of(&self, name: &str) -> ProviderResult<String> {
+    async fn arn_of(&self, name: &str) -> Result<String> {
         let account = self.account.id().await?;
         let region = &self.region;
         Ok(format!(
@@ -235,7 +230,7 @@ impl SnsTopic {
 pub(super) async fn topic_attributes(
     client: &aws_sdk_sns::Client,
     arn: &str,
-) -> ProviderResult<Option<BTreeMap<String, String>>> {
+) -> Result<Option<BTreeMap<String, String>>> {
     let got = client.get_topic_attributes().topic_arn(arn).send();
     let found = none_if_gone(got.await.map_err(sdk_error))?;
     Ok(found.map(|out| out.attributes.unwrap_or_default().into_iter().collect()))
@@ -247,7 +242,7 @@ pub(super) async fn set_attribute(
     arn: &str,
     name: &str,
     value: &str,
-) -> ProviderResult<()> {
+) -> Result<()> {
     client
         .set_topic_attributes()
         .topic_arn(arn)
@@ -263,7 +258,7 @@ pub(super) async fn set_attribute(
 async fn topic_tags(
     client: &aws_sdk_sns::Client,
     arn: &str,
-) -> ProviderResult<Option<BTreeMap<String, String>>> {
+) -> Result<Option<BTreeMap<String, String>>> {
     let listed = client.list_tags_for_resource().resource_arn(arn).send();
     let found = none_if_gone(listed.await.map_err(sdk_error))?;
     Ok(found.map(|out| {
@@ -273,7 +268,7 @@ async fn topic_tags(
     }))
 }
 
-fn sns_tag(key: String, value: String) -> ProviderResult<Tag> {
+fn sns_tag(key: String, value: String) -> Result<Tag> {
     Tag::builder()
         .key(key)
         .value(value)
@@ -286,7 +281,7 @@ fn set(planned: &Object, name: &str) -> bool {
 }
 
 /// Checks done before any call, as Terraform's validation and CustomizeDiff do.
-fn check_settings(planned: &Object) -> ProviderResult<()> {
+fn check_settings(planned: &Object) -> Result<()> {
     if let Some(v) = planned.get("signature_version").and_then(Value::as_f64) {
         if v != 1.0 && v != 2.0 {
             return Err(ProviderError::new(format!(
@@ -327,7 +322,7 @@ const NAMING: FifoNaming = FifoNaming {
     max: 256,
 };
 
-fn topic_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
+fn topic_name(planned: &Object, meta: &Meta) -> Result<String> {
     NAMING.name(planned, meta)
 }
 

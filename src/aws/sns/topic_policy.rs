@@ -26,7 +26,7 @@ impl SnsTopicPolicy {
     }
 
     /// None when the topic is gone.
-    async fn read_one(&self, arn: &str) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, arn: &str) -> Result<Option<Object>> {
         let Some(attributes) = topic_attributes(&self.client, arn).await? else {
             return Ok(None);
         };
@@ -47,11 +47,11 @@ impl ResourceType for SnsTopicPolicy {
     }
 
     /// A topic has one policy: setting it again makes nothing twice.
-    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> Result<Created> {
         Ok(Created::Absent)
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let arn = planned
             .str("arn")
             .ok_or_else(|| ProviderError::new("aws_sns_topic_policy needs arn"))?;
@@ -67,23 +67,18 @@ impl ResourceType for SnsTopicPolicy {
             .ok_or_else(|| ProviderError::new(format!("SNS topic {arn} disappeared")))
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |arn, _| self.read_one(arn)).await
     }
 
-    async fn update(
-        &self,
-        _prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, _prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         // SetTopicAttributes replaces the document.
         self.create(planned, meta).await
     }
 
     /// As Terraform: the topic goes back to the policy AWS gives a new topic (its
     /// owner's account may use it), since a topic cannot be without one.
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(arn) = prior.str("id") else {
             return Ok(());
         };

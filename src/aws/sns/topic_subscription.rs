@@ -79,7 +79,7 @@ impl ResourceType for SnsTopicSubscription {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         let (topic, protocol, endpoint) = identity(planned)?;
         // Subscribe hands back the subscription of the same topic, protocol and
@@ -150,7 +150,7 @@ impl ResourceType for SnsTopicSubscription {
 
     /// The subscription of the planned topic, protocol and endpoint: SNS keeps
     /// one per triple and cannot tag it, so that triple is what identifies it.
-    async fn find_created(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         let (topic, protocol, endpoint) = identity(planned)?;
         let mut next: Option<String> = None;
         loop {
@@ -182,16 +182,11 @@ impl ResourceType for SnsTopicSubscription {
         }
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |id, prior| self.read_one(id, prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         let arn = state_id(prior, SCHEMA.type_name)?;
         // SetSubscriptionAttributes takes one attribute a call, the scope first.
@@ -210,7 +205,7 @@ impl ResourceType for SnsTopicSubscription {
             .ok_or_else(|| gone_after_create(arn))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(arn) = prior.str("id") else {
             return Ok(());
         };
@@ -238,7 +233,7 @@ impl ResourceType for SnsTopicSubscription {
 impl SnsTopicSubscription {
     /// Reads one subscription by ARN; None when it does not exist. `prior`
     /// supplies recon's own settings, which AWS does not keep.
-    async fn read_one(&self, arn: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, arn: &str, prior: &Object) -> Result<Option<Object>> {
         Ok(self
             .attributes(arn)
             .await?
@@ -246,7 +241,7 @@ impl SnsTopicSubscription {
     }
 
     /// GetSubscriptionAttributes; None when the subscription is gone.
-    async fn attributes(&self, arn: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
+    async fn attributes(&self, arn: &str) -> Result<Option<BTreeMap<String, String>>> {
         let got = self
             .client
             .get_subscription_attributes()
@@ -257,7 +252,7 @@ impl SnsTopicSubscription {
     }
 }
 
-fn identity(planned: &Object) -> ProviderResult<(&str, &str, &str)> {
+fn identity(planned: &Object) -> Result<(&str, &str, &str)> {
     let get = |name: &str| {
         planned
             .str(name)
@@ -288,7 +283,7 @@ fn confirmation_wait(planned: &Object) -> Option<Duration> {
 }
 
 /// Checks done before any call, as Terraform's validation does.
-fn check_settings(planned: &Object) -> ProviderResult<()> {
+fn check_settings(planned: &Object) -> Result<()> {
     let bad = |msg: String| {
         Err(ProviderError::new(format!(
             "aws_sns_topic_subscription: {msg}"

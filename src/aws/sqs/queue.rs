@@ -100,7 +100,7 @@ impl ResourceType for SqsQueue {
         &SCHEMA
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         check_create_conflicts(planned)?;
         let name = queue_name(planned, meta)?;
@@ -140,7 +140,7 @@ impl ResourceType for SqsQueue {
 
     /// The queue of the name the create asks for, when its tags say it was made
     /// for `meta` (a generated name is derived from the token, so it is found too).
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let found = async {
             let Some(url) = self.url_of(&queue_name(planned, meta)?).await? else {
                 return Ok(None);
@@ -151,16 +151,11 @@ impl ResourceType for SqsQueue {
         find_named(planned.str("name"), meta, found, tags::map_made_for, read).await
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |id, prior| self.read_one(id, prior)).await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         check_settings(planned)?;
         let url = state_id(prior, SCHEMA.type_name)?;
         let changes = changed_attributes(prior, planned);
@@ -183,7 +178,7 @@ impl ResourceType for SqsQueue {
             .ok_or_else(|| ProviderError::new(format!("SQS queue {url} disappeared during update")))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(url) = prior.str("id") else {
             return Ok(());
         };
@@ -204,7 +199,7 @@ impl SqsQueue {
     /// Reads one queue by URL (or name); None when it does not exist. `prior`
     /// supplies what AWS does not report: the name prefix, a reuse period on an
     /// unencrypted queue, and an explicitly empty policy.
-    async fn read_one(&self, id: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn read_one(&self, id: &str, prior: &Object) -> Result<Option<Object>> {
         let url = if is_url(id) {
             id.to_string()
         } else {
@@ -225,7 +220,7 @@ impl SqsQueue {
     }
 
     /// GetQueueAttributes(All) as a name → value map; None when the queue is gone.
-    async fn attributes(&self, url: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
+    async fn attributes(&self, url: &str) -> Result<Option<BTreeMap<String, String>>> {
         let got = (self.client.get_queue_attributes().queue_url(url))
             .attribute_names(QueueAttributeName::All)
             .send();
@@ -238,14 +233,14 @@ impl SqsQueue {
     }
 
     /// Every tag on the queue (recon's own included); None when the queue is gone.
-    async fn queue_tags(&self, url: &str) -> ProviderResult<Option<BTreeMap<String, String>>> {
+    async fn queue_tags(&self, url: &str) -> Result<Option<BTreeMap<String, String>>> {
         let listed = self.client.list_queue_tags().queue_url(url).send();
         let found = none_if_gone(listed.await.map_err(sdk_error))?;
         Ok(found.map(|out| out.tags.unwrap_or_default().into_iter().collect()))
     }
 
     /// GetQueueUrl; None when no queue has that name.
-    async fn url_of(&self, name: &str) -> ProviderResult<Option<String>> {
+    async fn url_of(&self, name: &str) -> Result<Option<String>> {
         let got = self.client.get_queue_url().queue_name(name).send();
         let found = none_if_gone(got.await.map_err(sdk_error))?;
         Ok(found.and_then(|out| out.queue_url))
@@ -258,7 +253,7 @@ impl SqsQueue {
         name: &str,
         attributes: &BTreeMap<String, String>,
         queue_tags: BTreeMap<String, String>,
-    ) -> ProviderResult<String> {
+    ) -> Result<String> {
         let create = || async {
             self.once
                 .create_queue()
@@ -290,11 +285,7 @@ impl SqsQueue {
     /// Polls until every attribute just set reads back with that value. An
     /// attribute the queue does not report is taken as set (some are reported only
     /// for encrypted or FIFO queues).
-    async fn wait_propagated(
-        &self,
-        url: &str,
-        expected: &BTreeMap<String, String>,
-    ) -> ProviderResult<()> {
+    async fn wait_propagated(&self, url: &str, expected: &BTreeMap<String, String>) -> Result<()> {
         let lagging = std::sync::Mutex::new(String::new());
         let settled = poll_until(Pace::every(POLL, PROPAGATION_TIMEOUT), || async {
             // A new queue can be invisible for a moment: not found is "not yet".
@@ -321,7 +312,7 @@ impl SqsQueue {
     }
 
     /// Polls GetQueueUrl until the name is gone (deletes take up to 60 s in AWS).
-    async fn wait_gone(&self, url: &str) -> ProviderResult<()> {
+    async fn wait_gone(&self, url: &str) -> Result<()> {
         let name = name_from_url(url);
         let what = format!("SQS queue {url}");
         wait_gone(what, Pace::every(POLL, DELETE_TIMEOUT), || async {
@@ -380,7 +371,7 @@ fn changed_attributes(prior: &Object, planned: &Object) -> BTreeMap<String, Stri
 }
 
 /// Checks done before any call, as Terraform's validation and CustomizeDiff do.
-fn check_settings(planned: &Object) -> ProviderResult<()> {
+fn check_settings(planned: &Object) -> Result<()> {
     for (name, low, high) in RANGES {
         if let Some(n) = planned.get(*name).and_then(Value::as_f64) {
             if n.fract() != 0.0 || n < *low as f64 || n > *high as f64 {
@@ -424,7 +415,7 @@ fn check_settings(planned: &Object) -> ProviderResult<()> {
 
 /// Arguments that may not be configured together. Checked at create only: on
 /// update, computed values carried over from state cannot be told from configured ones.
-fn check_create_conflicts(planned: &Object) -> ProviderResult<()> {
+fn check_create_conflicts(planned: &Object) -> Result<()> {
     let set = |k: &str| planned.str(k).is_some_and(|s| !s.is_empty());
     if set("name") && set("name_prefix") {
         return Err(ProviderError::new(
@@ -448,7 +439,7 @@ const NAMING: FifoNaming = FifoNaming {
     max: 80,
 };
 
-fn queue_name(planned: &Object, meta: &Meta) -> ProviderResult<String> {
+fn queue_name(planned: &Object, meta: &Meta) -> Result<String> {
     NAMING.name(planned, meta)
 }
 

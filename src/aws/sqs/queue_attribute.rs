@@ -82,17 +82,17 @@ impl ResourceType for QueueAttribute {
         self.spec.schema
     }
 
-    async fn create(&self, planned: &Object, _meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {
         let url = queue_url(planned)?;
         self.set(url, planned).await
     }
 
     /// SetQueueAttributes is a put: setting it again is what a retry does anyway.
-    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> Result<Created> {
         Ok(Created::Absent)
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         read_by_id(priors, |url, prior| async move {
             let document = self.document(url).await?;
             Ok(document.map(|d| self.to_state(url, &d, prior)))
@@ -100,17 +100,12 @@ impl ResourceType for QueueAttribute {
         .await
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        _meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
         self.set(queue_url(prior)?, planned).await
     }
 
     /// Clears the attribute: the queue goes back to having none.
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let Some(url) = prior.str("id") else {
             return Ok(());
         };
@@ -123,7 +118,7 @@ impl ResourceType for QueueAttribute {
 }
 
 impl QueueAttribute {
-    async fn set(&self, url: &str, planned: &Object) -> ProviderResult<Object> {
+    async fn set(&self, url: &str, planned: &Object) -> Result<Object> {
         let wanted = planned.str(self.spec.attr).unwrap_or_default();
         self.put(url, wanted).await?;
         let what = format!("{} of queue {url} to read back", self.spec.attr);
@@ -138,7 +133,7 @@ impl QueueAttribute {
         Ok(self.to_state(url, &document, planned))
     }
 
-    async fn put(&self, url: &str, document: &str) -> ProviderResult<()> {
+    async fn put(&self, url: &str, document: &str) -> Result<()> {
         self.client
             .set_queue_attributes()
             .queue_url(url)
@@ -150,7 +145,7 @@ impl QueueAttribute {
     }
 
     /// The queue's document; None when the queue or the document is gone.
-    async fn document(&self, url: &str) -> ProviderResult<Option<String>> {
+    async fn document(&self, url: &str) -> Result<Option<String>> {
         let out = self
             .client
             .get_queue_attributes()
@@ -179,7 +174,7 @@ impl QueueAttribute {
     }
 }
 
-fn queue_url(obj: &Object) -> ProviderResult<&str> {
+fn queue_url(obj: &Object) -> Result<&str> {
     obj.str("queue_url")
         .or_else(|| obj.str("id"))
         .ok_or_else(|| ProviderError::new("no queue_url"))
