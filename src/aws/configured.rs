@@ -2,15 +2,11 @@
 //! default_tags, alias }`): one set of clients per configuration, and
 //! Terraform's `default_tags` / `tags_all` on every taggable type.
 
-use super::{AwsProvider, Clients};
+use super::AwsProvider;
+use crate::aws::prelude::*;
 use crate::config::providers::ProviderSettings;
-use crate::provider::{
-    Attribute, ChangeReview, Created, DataLoss, LossContext, Meta, ProviderResult, ResourceType,
-    Schema, Type, VolumeLoss, VolumeSnapshot,
-};
-use crate::value::{Object, Value};
-use async_trait::async_trait;
-use std::collections::{BTreeMap, HashMap};
+use crate::provider::{ChangeReview, DataLoss, LossContext, VolumeLoss, VolumeSnapshot};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The SDK configuration of one provider configuration: the base one (the
@@ -241,7 +237,7 @@ impl ResourceType for DefaultTags {
         self.schema
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let made = self.inner.create(&self.inward(planned), meta).await;
         match made {
             Ok(o) => Ok(self.outward(o, planned.get("tags"))),
@@ -252,7 +248,7 @@ impl ResourceType for DefaultTags {
         }
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let inward: Vec<Object> = priors.iter().map(|p| self.inward(p)).collect();
         let found = self.inner.read(&inward).await?;
         Ok(found
@@ -262,12 +258,7 @@ impl ResourceType for DefaultTags {
             .collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         let updated = self
             .inner
             .update(&self.inward(prior), &self.inward(planned), meta)
@@ -275,7 +266,7 @@ impl ResourceType for DefaultTags {
         Ok(self.outward(updated, planned.get("tags")))
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         self.inner.delete(&self.inward(prior)).await
     }
 
@@ -292,19 +283,15 @@ impl ResourceType for DefaultTags {
         &self,
         prior: &Object,
         ctx: &LossContext<'_>,
-    ) -> ProviderResult<Vec<DataLoss>> {
+    ) -> Result<Vec<DataLoss>> {
         self.inner.assess_data_loss(&self.inward(prior), ctx).await
     }
 
-    async fn snapshot(
-        &self,
-        volumes: &[VolumeLoss],
-        meta: &Meta,
-    ) -> ProviderResult<Vec<VolumeSnapshot>> {
+    async fn snapshot(&self, volumes: &[VolumeLoss], meta: &Meta) -> Result<Vec<VolumeSnapshot>> {
         self.inner.snapshot(volumes, meta).await
     }
 
-    async fn find_created(&self, planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         Ok(
             match self.inner.find_created(&self.inward(planned), meta).await? {
                 Created::Found(o) => Created::Found(self.outward(o, planned.get("tags"))),

@@ -4,10 +4,7 @@
 use super::bucket::{bucket_canned_acl, check_acl};
 use super::config::{BucketConfig, BucketSetting};
 use super::shared::{has_code, NO_SUCH_BUCKET};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{Attribute, ProviderResult, Schema, Type, ID};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
 use aws_sdk_s3::types::BucketCannedAcl;
 
 pub static SCHEMA: Schema = Schema {
@@ -38,11 +35,11 @@ impl BucketSetting for Acl {
         }
     }
 
-    fn check(&self, _prior: Option<&Object>, planned: &Object) -> ProviderResult<()> {
+    fn check(&self, _prior: Option<&Object>, planned: &Object) -> Result<()> {
         check_acl(SCHEMA.type_name, planned.str("acl").unwrap_or_default())
     }
 
-    async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
+    async fn put(&self, bucket: &str, planned: &Object) -> Result<()> {
         self.client
             .put_bucket_acl()
             .bucket(bucket)
@@ -56,7 +53,7 @@ impl BucketSetting for Acl {
     }
 
     /// An ACL of grants no canned ACL makes reads as the one configured.
-    async fn get(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, prior: &Object) -> Result<Option<Object>> {
         let acl = match bucket_canned_acl(&self.client, bucket).await {
             Ok(acl) => acl.or(prior.str("acl")),
             Err(e) if has_code(&e, &[NO_SUCH_BUCKET]) => return Ok(None),
@@ -70,7 +67,7 @@ impl BucketSetting for Acl {
     }
 
     /// As in Terraform, destroying the resource leaves the bucket's ACL as it is.
-    async fn remove(&self, _bucket: &str, _prior: &Object) -> ProviderResult<()> {
+    async fn remove(&self, _bucket: &str, _prior: &Object) -> Result<()> {
         Ok(())
     }
 }

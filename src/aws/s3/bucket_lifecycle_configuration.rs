@@ -3,13 +3,9 @@
 
 use super::config::{BucketConfig, BucketSetting};
 use super::shared::{unless_gone, NO_SUCH_BUCKET};
-use crate::aws::{sdk_error, Clients};
+use crate::aws::prelude::*;
 use crate::object;
-use crate::provider::{
-    Attribute, BlockType, Nesting, ProviderError, ProviderResult, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::provider::{BlockType, Nesting};
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus,
     LifecycleExpiration, LifecycleRule, LifecycleRuleAndOperator, LifecycleRuleFilter,
@@ -134,7 +130,7 @@ impl BucketSetting for Lifecycle {
         }
     }
 
-    fn check(&self, _prior: Option<&Object>, planned: &Object) -> ProviderResult<()> {
+    fn check(&self, _prior: Option<&Object>, planned: &Object) -> Result<()> {
         for rule in blocks(planned, "rule") {
             let id = rule.str("id").unwrap_or_default();
             if !matches!(rule.str("status"), Some("Enabled" | "Disabled") | None) {
@@ -150,10 +146,10 @@ impl BucketSetting for Lifecycle {
         Ok(())
     }
 
-    async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
+    async fn put(&self, bucket: &str, planned: &Object) -> Result<()> {
         let rules = blocks(planned, "rule")
             .map(to_rule)
-            .collect::<ProviderResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         let configuration = BucketLifecycleConfiguration::builder()
             .set_rules(Some(rules))
             .build()
@@ -174,7 +170,7 @@ impl BucketSetting for Lifecycle {
     }
 
     /// None when the bucket or its lifecycle configuration is gone.
-    async fn get(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, prior: &Object) -> Result<Option<Object>> {
         let got = self
             .client
             .get_bucket_lifecycle_configuration()
@@ -205,7 +201,7 @@ impl BucketSetting for Lifecycle {
         }))
     }
 
-    async fn remove(&self, bucket: &str, _prior: &Object) -> ProviderResult<()> {
+    async fn remove(&self, bucket: &str, _prior: &Object) -> Result<()> {
         let deleted = self
             .client
             .delete_bucket_lifecycle()
@@ -235,7 +231,7 @@ fn dates(rule: &Object) -> impl Iterator<Item = &str> {
 
 /// An RFC 3339 date ("2026-01-01T00:00:00Z"), as Terraform takes it; S3 wants
 /// midnight UTC.
-fn parse_date(date: &str) -> ProviderResult<DateTime> {
+fn parse_date(date: &str) -> Result<DateTime> {
     DateTime::from_str(date, Format::DateTime).map_err(|_| {
         ProviderError::new(format!(
             "date {date:?} is not an RFC 3339 date (write it as 2026-01-01T00:00:00Z)"
@@ -247,7 +243,7 @@ fn format_date(date: &DateTime) -> Option<String> {
     date.fmt(Format::DateTime).ok()
 }
 
-fn tag(key: &str, value: &str) -> ProviderResult<Tag> {
+fn tag(key: &str, value: &str) -> Result<Tag> {
     Tag::builder()
         .key(key)
         .value(value)
@@ -258,7 +254,7 @@ fn tag(key: &str, value: &str) -> ProviderResult<Tag> {
 // The rule-level prefix is deprecated in the API but still in configurations
 // written for provider v3, and S3 still honours it.
 #[allow(deprecated)]
-fn to_rule(rule: &Object) -> ProviderResult<LifecycleRule> {
+fn to_rule(rule: &Object) -> Result<LifecycleRule> {
     let mut builder = LifecycleRule::builder()
         .set_id(rule.str("id").map(str::to_string))
         .status(ExpirationStatus::from(
@@ -299,7 +295,7 @@ fn to_rule(rule: &Object) -> ProviderResult<LifecycleRule> {
                 .string_map("tags")
                 .iter()
                 .map(|(k, v)| tag(k, v))
-                .collect::<ProviderResult<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?;
             filter = filter.and(
                 LifecycleRuleAndOperator::builder()
                     .set_prefix(and.str("prefix").map(str::to_string))

@@ -2,12 +2,8 @@
 
 use super::config::{BucketConfig, BucketSetting};
 use super::shared::{has_code, unless_gone, NO_SUCH_BUCKET};
+use crate::aws::prelude::*;
 use crate::aws::wait::{retry_while, Pace};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{Attribute, ProviderError, ProviderResult, Schema, Type, ID};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
-use std::time::Duration;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_s3_bucket_policy",
@@ -40,7 +36,7 @@ impl BucketSetting for Policy {
         }
     }
 
-    async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
+    async fn put(&self, bucket: &str, planned: &Object) -> Result<()> {
         let policy = required_policy(planned)?;
         let pace = Pace::every(Duration::from_secs(2), PRINCIPAL_TIMEOUT);
         let unseen_principal = |err: &ProviderError| {
@@ -59,7 +55,7 @@ impl BucketSetting for Policy {
         Ok(())
     }
 
-    async fn remove(&self, bucket: &str, _prior: &Object) -> ProviderResult<()> {
+    async fn remove(&self, bucket: &str, _prior: &Object) -> Result<()> {
         let deleted = self
             .client
             .delete_bucket_policy()
@@ -72,7 +68,7 @@ impl BucketSetting for Policy {
 
     /// None when the bucket or its policy is gone. The policy is kept as S3 returns
     /// it: the engine compares JSON by meaning.
-    async fn get(&self, bucket: &str, _prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, _prior: &Object) -> Result<Option<Object>> {
         let got = self.client.get_bucket_policy().bucket(bucket).send().await;
         let Some(out) = unless_gone(got.map_err(sdk_error), &[NO_SUCH_BUCKET, NOT_FOUND])? else {
             return Ok(None);
@@ -88,7 +84,7 @@ impl BucketSetting for Policy {
     }
 }
 
-fn required_policy(planned: &Object) -> ProviderResult<&str> {
+fn required_policy(planned: &Object) -> Result<&str> {
     planned
         .str("policy")
         .ok_or_else(|| ProviderError::new(format!("{}: \"policy\" is required", SCHEMA.type_name)))

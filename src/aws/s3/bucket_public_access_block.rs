@@ -3,10 +3,8 @@
 
 use super::config::{BucketConfig, BucketSetting};
 use super::shared::{unless_gone, NO_SUCH_BUCKET};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{Attribute, Default, ProviderResult, Schema, Type, ID};
-use crate::value::{Object, ObjectExt};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::Default;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 
 pub static SCHEMA: Schema = Schema {
@@ -41,7 +39,7 @@ impl BucketSetting for PublicAccessBlock {
         }
     }
 
-    async fn remove(&self, bucket: &str, _prior: &Object) -> ProviderResult<()> {
+    async fn remove(&self, bucket: &str, _prior: &Object) -> Result<()> {
         let deleted = self
             .client
             .delete_public_access_block()
@@ -52,7 +50,7 @@ impl BucketSetting for PublicAccessBlock {
         Ok(())
     }
 
-    async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
+    async fn put(&self, bucket: &str, planned: &Object) -> Result<()> {
         let flag = |name: &str| planned.bool(name).unwrap_or(false);
         let configuration = PublicAccessBlockConfiguration::builder()
             .block_public_acls(flag("block_public_acls"))
@@ -71,7 +69,7 @@ impl BucketSetting for PublicAccessBlock {
     }
 
     /// None when the bucket or its public access block is gone.
-    async fn get(&self, bucket: &str, _prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, _prior: &Object) -> Result<Option<Object>> {
         let got = self
             .client
             .get_public_access_block()

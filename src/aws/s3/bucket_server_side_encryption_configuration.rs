@@ -4,12 +4,8 @@
 use super::config::{BucketConfig, BucketSetting};
 use super::shared::{unless_gone, NO_SUCH_BUCKET};
 use crate::aws::kms::key_refs::{key_arns, state_key};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, BlockType, Nesting, ProviderError, ProviderResult, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Nesting};
 use aws_sdk_s3::types::{
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule,
@@ -59,7 +55,7 @@ impl BucketSetting for Encryption {
         }
     }
 
-    async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
+    async fn put(&self, bucket: &str, planned: &Object) -> Result<()> {
         self.client
             .put_bucket_encryption()
             .bucket(bucket)
@@ -71,7 +67,7 @@ impl BucketSetting for Encryption {
     }
 
     /// The bucket goes back to S3's default encryption (SSE-S3).
-    async fn remove(&self, bucket: &str, _prior: &Object) -> ProviderResult<()> {
+    async fn remove(&self, bucket: &str, _prior: &Object) -> Result<()> {
         let deleted = self
             .client
             .delete_bucket_encryption()
@@ -83,7 +79,7 @@ impl BucketSetting for Encryption {
     }
 
     /// None when the bucket or its encryption configuration is gone.
-    async fn get(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, prior: &Object) -> Result<Option<Object>> {
         let got = self
             .client
             .get_bucket_encryption()
@@ -155,7 +151,7 @@ fn prior_rules(prior: &Object) -> impl Iterator<Item = &Object> {
 }
 
 /// The planned rules as the API takes them, checked.
-pub(super) fn expand(planned: &Object) -> ProviderResult<ServerSideEncryptionConfiguration> {
+pub(super) fn expand(planned: &Object) -> Result<ServerSideEncryptionConfiguration> {
     let mut rules = Vec::new();
     for rule in prior_rules(planned) {
         let mut built = ServerSideEncryptionRule::builder()

@@ -3,12 +3,8 @@
 
 use super::config::{BucketConfig, BucketSetting};
 use super::shared::{has_code, unless_gone, NO_SUCH_BUCKET};
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{
-    Attribute, BlockType, Nesting, ProviderError, ProviderResult, Schema, Type, ID,
-};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::{BlockType, Nesting};
 use aws_sdk_s3::types::{BucketVersioningStatus, MfaDelete, VersioningConfiguration};
 
 pub static SCHEMA: Schema = Schema {
@@ -51,7 +47,7 @@ impl BucketSetting for Versioning {
         }
     }
 
-    fn check(&self, prior: Option<&Object>, planned: &Object) -> ProviderResult<()> {
+    fn check(&self, prior: Option<&Object>, planned: &Object) -> Result<()> {
         let (status, _) = configured(planned)?;
         let old = prior
             .and_then(|p| p.block("versioning_configuration"))
@@ -67,7 +63,7 @@ impl BucketSetting for Versioning {
     }
 
     /// "Disabled" adopts an unversioned bucket as it is: there is nothing to send.
-    async fn put(&self, bucket: &str, planned: &Object) -> ProviderResult<()> {
+    async fn put(&self, bucket: &str, planned: &Object) -> Result<()> {
         let (status, mfa_delete) = configured(planned)?;
         if status == DISABLED {
             return Ok(());
@@ -77,7 +73,7 @@ impl BucketSetting for Versioning {
     }
 
     /// Versioning cannot be removed from a bucket, only suspended (as Terraform does).
-    async fn remove(&self, bucket: &str, prior: &Object) -> ProviderResult<()> {
+    async fn remove(&self, bucket: &str, prior: &Object) -> Result<()> {
         let status = prior
             .block("versioning_configuration")
             .and_then(|b| b.str("status"));
@@ -90,7 +86,7 @@ impl BucketSetting for Versioning {
     }
 
     /// None when the bucket is gone.
-    async fn get(&self, bucket: &str, prior: &Object) -> ProviderResult<Option<Object>> {
+    async fn get(&self, bucket: &str, prior: &Object) -> Result<Option<Object>> {
         let (status, reported_mfa_delete) = match self
             .client
             .get_bucket_versioning()
@@ -150,7 +146,7 @@ impl Versioning {
         status: &str,
         mfa_delete: Option<&str>,
         mfa: Option<&str>,
-    ) -> ProviderResult<()> {
+    ) -> Result<()> {
         let configuration = VersioningConfiguration::builder()
             .status(BucketVersioningStatus::from(status))
             .set_mfa_delete(mfa_delete.map(MfaDelete::from))
@@ -168,7 +164,7 @@ impl Versioning {
 }
 
 /// The configured status and MFA delete, checked.
-fn configured(planned: &Object) -> ProviderResult<(&str, Option<&str>)> {
+fn configured(planned: &Object) -> Result<(&str, Option<&str>)> {
     let block = planned.block("versioning_configuration").ok_or_else(|| {
         ProviderError::new(
             "aws_s3_bucket_versioning: a versioning_configuration block is required, e.g. versioning_configuration { status = \"Enabled\" }",

@@ -1,9 +1,7 @@
 //! aws_caller_identity: the account, ARN and user id the credentials belong to.
 
-use crate::aws::{sdk_error, Clients};
-use crate::provider::{Attribute, DataSource, ProviderError, ProviderResult, Schema, Type, ID};
-use crate::value::Object;
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::DataSource;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_caller_identity",
@@ -34,7 +32,7 @@ impl DataSource for CallerIdentity {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let _ = config;
         let out = self
             .client

@@ -2,10 +2,8 @@
 //! `aws-us-gov`, ...), for building ARNs and service names.
 
 use super::region::partition_of;
-use crate::aws::Clients;
-use crate::provider::{Attribute, DataSource, ProviderResult, Schema, Type, ID};
-use crate::value::Object;
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::DataSource;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_partition",
@@ -36,7 +34,7 @@ impl DataSource for Partition {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let _ = config;
         Ok(describe(&self.region))
     }

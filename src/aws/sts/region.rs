@@ -1,10 +1,8 @@
 //! aws_region: the region recon is working in (or a named one), with its EC2 endpoint.
 
 use super::partition::dns_suffix;
-use crate::aws::Clients;
-use crate::provider::{Attribute, DataSource, ProviderError, ProviderResult, Schema, Type, ID};
-use crate::value::{Object, ObjectExt, Value};
-use async_trait::async_trait;
+use crate::aws::prelude::*;
+use crate::provider::DataSource;
 
 pub static SCHEMA: Schema = Schema {
     type_name: "aws_region",
@@ -76,7 +74,7 @@ impl DataSource for Region {
         &SCHEMA
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         let name = config.str("name").unwrap_or(&self.region);
         if !looks_like_region(name) {
             return Err(ProviderError::new(format!(
