@@ -96,12 +96,27 @@ where
     F: Fn(&'a str, &'a Object) -> Fut,
     Fut: Future<Output = ProviderResult<Option<Object>>>,
 {
+    read_by_key(priors, |prior| prior.str("id"), read_one).await
+}
+
+/// `read_by_id` for types whose reads go by another key of the prior (the
+/// bucket of an S3 bucket configuration): a prior without one reads as None.
+pub async fn read_by_key<'a, K, F, Fut>(
+    priors: &'a [Object],
+    key_of: K,
+    read_one: F,
+) -> ProviderResult<Vec<Option<Object>>>
+where
+    K: Fn(&'a Object) -> Option<&'a str>,
+    F: Fn(&'a str, &'a Object) -> Fut,
+    Fut: Future<Output = ProviderResult<Option<Object>>>,
+{
     // Collected first: a lazy map inside the stream trips the Send check of the
     // async_trait futures that call this.
     let reads: Vec<_> = priors
         .iter()
         .map(|prior| {
-            let read = prior.str("id").map(|id| read_one(id, prior));
+            let read = key_of(prior).map(|key| read_one(key, prior));
             async move {
                 match read {
                     Some(read) => read.await,

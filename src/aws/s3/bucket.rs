@@ -232,7 +232,10 @@ impl ResourceType for S3Bucket {
     }
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
-        super::shared::read_buckets(priors, |name, prior| self.read_one(name, prior)).await
+        read_by_key(priors, super::shared::bucket_of, |name, prior| {
+            self.read_one(name, prior)
+        })
+        .await
     }
 
     async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {

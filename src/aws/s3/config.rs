@@ -4,7 +4,8 @@
 //! the bucket. A type says how to put, get and remove its document
 //! ([`BucketSetting`]); [`BucketConfig`] is the resource type around it.
 
-use super::shared::{bucket_of, planned_bucket, read_buckets, required_bucket, retry_new_bucket};
+use super::shared::{bucket_of, planned_bucket, required_bucket, retry_new_bucket};
+use crate::aws::shared::read_by_key;
 use crate::aws::Clients;
 use crate::provider::{Created, Meta, ProviderError, ProviderResult, ResourceType, Schema};
 use crate::value::Object;
@@ -78,7 +79,7 @@ impl<S: BucketSetting> ResourceType for BucketConfig<S> {
     }
 
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
-        read_buckets(priors, |bucket, prior| self.0.get(bucket, prior)).await
+        read_by_key(priors, bucket_of, |bucket, prior| self.0.get(bucket, prior)).await
     }
 
     async fn update(

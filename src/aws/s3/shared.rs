@@ -56,26 +56,3 @@ pub(super) fn unless_gone<T>(
         Err(err) => Err(err),
     }
 }
-
-/// Reads one bucket per prior, all at once (S3 has no batch read): `read_one` gets
-/// the bucket and the prior and answers None when the bucket or its configuration
-/// is gone. A prior that names no bucket reads as None.
-pub(super) async fn read_buckets<'a, F, Fut>(
-    priors: &'a [Object],
-    read_one: F,
-) -> ProviderResult<Vec<Option<Object>>>
-where
-    F: Fn(&'a str, &'a Object) -> Fut,
-    Fut: Future<Output = ProviderResult<Option<Object>>>,
-{
-    let reads = priors.iter().map(|prior| {
-        let read = bucket_of(prior).map(|bucket| read_one(bucket, prior));
-        async move {
-            match read {
-                Some(read) => read.await,
-                None => Ok(None),
-            }
-        }
-    });
-    futures::future::join_all(reads).await.into_iter().collect()
-}
