@@ -312,6 +312,22 @@ impl Created {
             None => Created::Absent,
         }
     }
+
+    /// For objects without tags, at a place that holds one (a route's
+    /// destination, a statement id): what stands there is the lost create's when
+    /// `same` says it is what the plan asks for, anyone's else (to import as
+    /// `import_id`) otherwise.
+    pub fn if_same(
+        found: Option<Object>,
+        same: impl FnOnce(&Object) -> bool,
+        import_id: impl FnOnce() -> String,
+    ) -> Created {
+        match found {
+            None => Created::Absent,
+            Some(found) if same(&found) => Created::Found(found),
+            Some(_) => Created::NotOurs { id: import_id() },
+        }
+    }
 }
 
 /// An EBS volume that a delete or replace would destroy.
@@ -590,8 +606,21 @@ pub trait ResourceType: Send + Sync {
     async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>>;
 
     /// Changes in place the attributes that differ and returns the new full state.
-    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta)
-        -> ProviderResult<Object>;
+    /// By default a type changes nothing in place (every argument forces a new
+    /// object, so only adopting a lost create calls this): the object is read back.
+    async fn update(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        meta: &Meta,
+    ) -> ProviderResult<Object> {
+        let _ = (planned, meta);
+        let found = self.read(std::slice::from_ref(prior)).await?;
+        found.into_iter().next().flatten().ok_or_else(|| {
+            ProviderError::new(format!("{} disappeared", self.schema().type_name))
+                .with_kind(ErrorKind::NotFound)
+        })
+    }
 
     async fn delete(&self, prior: &Object) -> ProviderResult<()>;
 

@@ -49,7 +49,9 @@ const CONFLICT: &[&str] = &[
     "AlreadyExistsException",
     "ResourceAlreadyExistsException",
     "ResourceConflictException",
+    // SQS's "a queue of this name has other settings" (query and JSON protocols).
     "QueueAlreadyExists",
+    "QueueNameExists",
     "BucketAlreadyExists",
     "BucketAlreadyOwnedByYou",
     "InvalidGroup.Duplicate",

@@ -4,7 +4,7 @@
 
 use crate::aws::{sdk_error, Clients};
 use crate::provider::{Created, ErrorKind, Meta, ProviderError, ProviderResult, ResourceType};
-use crate::value::{Object, ObjectExt};
+use crate::value::{Object, ObjectExt, Value};
 use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -146,12 +146,33 @@ pub fn created(
     }
 }
 
+/// A value a create call must answer (the new object's id): `call` answered
+/// no `what` otherwise, which leaves nothing to record or read back.
+pub fn answered(value: Option<&str>, call: &str, what: &str) -> ProviderResult<String> {
+    value
+        .map(str::to_string)
+        .ok_or_else(|| ProviderError::new(format!("{call} returned no {what}")))
+}
+
 /// The id a resource has in state, or an error naming its type (state written
 /// by hand, or by a crash before the id was known).
 pub fn state_id<'a>(prior: &'a Object, type_name: &str) -> ProviderResult<&'a str> {
     prior
         .str("id")
         .ok_or_else(|| ProviderError::new(format!("{type_name} has no id in state")))
+}
+
+/// The import stub of a type whose id joins two attributes (`names`), with the
+/// `parts` the type's split found in `id`; an id that does not split stays a
+/// bare id, which the read then refuses.
+pub fn pair_stub(id: &str, parts: Option<(&str, &str)>, names: [&str; 2]) -> Object {
+    let mut stub = Object::new();
+    stub.insert("id".into(), Value::from(id));
+    if let Some((first, second)) = parts {
+        stub.insert(names[0].into(), Value::from(first));
+        stub.insert(names[1].into(), Value::from(second));
+    }
+    stub
 }
 
 /// `find_created` for types whose create names the object: `found` looks up the
@@ -261,6 +282,21 @@ pub async fn claim(
         None => Err(taken),
     }
 }
+
+/// The output of a create call that names its object (`made`, a `Result`); when
+/// the name is taken (a Conflict), the create returns what [`claim`] makes of it:
+/// the earlier attempt's object adopted, or a refusal naming `what`.
+macro_rules! made_or_claim {
+    ($made:expr, $rt:expr, $what:expr, $planned:expr, $meta:expr) => {
+        match $made {
+            Err(e) if e.kind == $crate::provider::ErrorKind::Conflict => {
+                return $crate::aws::shared::claim($rt, e, $what, $planned, $meta).await;
+            }
+            made => made?,
+        }
+    };
+}
+pub(crate) use made_or_claim;
 
 /// The look a create takes before its call, for APIs whose create would hand
 /// back or overwrite an object of the same name: one an earlier attempt of this

@@ -91,10 +91,7 @@ impl ResourceType for EbsVolume {
             req = req.snapshot_id(snap);
         }
         let out = req.send().await.map_err(sdk_error)?;
-        let id = out
-            .volume_id()
-            .ok_or_else(|| ProviderError::new("CreateVolume returned no volume id"))?
-            .to_string();
+        let id = answered(out.volume_id(), "CreateVolume", "volume id")?;
 
         let partial = partial_state(planned, &id);
         wait_volume(&self.client, &id, VolumeState::Available, CREATE_TIMEOUT)

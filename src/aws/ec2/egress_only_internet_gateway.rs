@@ -54,13 +54,12 @@ impl ResourceType for EgressOnlyInternetGateway {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .egress_only_internet_gateway()
-            .and_then(|g| g.egress_only_internet_gateway_id())
-            .ok_or_else(|| {
-                ProviderError::new("CreateEgressOnlyInternetGateway returned no gateway id")
-            })?
-            .to_string();
+        let gateway = out.egress_only_internet_gateway();
+        let id = answered(
+            gateway.and_then(|g| g.egress_only_internet_gateway_id()),
+            "CreateEgressOnlyInternetGateway",
+            "gateway id",
+        )?;
         after_create(object! {"id" => id.clone()}, self.read_back(&id)).await
     }
 

@@ -64,10 +64,7 @@ impl ResourceType for Eip {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .allocation_id()
-            .ok_or_else(|| ProviderError::new("AllocateAddress returned no allocation id"))?
-            .to_string();
+        let id = answered(out.allocation_id(), "AllocateAddress", "allocation id")?;
         after_create(object! {"id" => id.clone()}, async {
             wait_ready::<Address>(&self.client, &id, "to exist", |_| true).await?;
             let instance = planned.str("instance").map(str::to_string);

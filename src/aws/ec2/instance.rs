@@ -358,12 +358,11 @@ impl ResourceType for Instance {
         }
 
         let out = req.send().await.map_err(sdk_error)?;
-        let id = out
-            .instances()
-            .first()
-            .and_then(|i| i.instance_id())
-            .ok_or_else(|| ProviderError::new("RunInstances returned no instance"))?
-            .to_string();
+        let id = answered(
+            out.instances().first().and_then(|i| i.instance_id()),
+            "RunInstances",
+            "instance",
+        )?;
         let partial = partial_state(planned, &id);
         wait_instance(
             &self.client,

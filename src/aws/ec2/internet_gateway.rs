@@ -47,11 +47,11 @@ impl ResourceType for InternetGateway {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .internet_gateway()
-            .and_then(|g| g.internet_gateway_id())
-            .ok_or_else(|| ProviderError::new("CreateInternetGateway returned no gateway id"))?
-            .to_string();
+        let id = answered(
+            out.internet_gateway().and_then(|g| g.internet_gateway_id()),
+            "CreateInternetGateway",
+            "gateway id",
+        )?;
         after_create(object! {"id" => id.clone()}, async {
             wait_ready::<AwsGateway>(&self.client, &id, "to exist", |_| true).await?;
             if let Some(vpc) = planned.str("vpc_id") {

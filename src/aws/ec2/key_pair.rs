@@ -61,13 +61,7 @@ impl ResourceType for KeyPair {
             .send()
             .await
             .map_err(sdk_error);
-        match made {
-            Ok(_) => {}
-            Err(e) if e.kind == ErrorKind::Conflict => {
-                return claim(self, e, &format!("EC2 key pair {name}"), planned, meta).await
-            }
-            Err(e) => return Err(e),
-        }
+        made_or_claim!(made, self, &format!("EC2 key pair {name}"), planned, meta);
         let waiting_for = format!("the new key pair {name} to be listed");
         let key = wait_until(
             &waiting_for,

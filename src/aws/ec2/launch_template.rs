@@ -204,18 +204,13 @@ impl ResourceType for LaunchTemplateType {
             .send()
             .await
             .map_err(sdk_error);
-        let out = match made {
-            Ok(out) => out,
-            Err(e) if e.kind == ErrorKind::Conflict => {
-                return claim(self, e, &format!("launch template {name}"), planned, meta).await
-            }
-            Err(e) => return Err(e),
-        };
-        let id = out
-            .launch_template()
-            .and_then(|lt| lt.launch_template_id())
-            .ok_or_else(|| ProviderError::new("CreateLaunchTemplate returned no template id"))?
-            .to_string();
+        let what = format!("launch template {name}");
+        let out = made_or_claim!(made, self, &what, planned, meta);
+        let id = answered(
+            out.launch_template().and_then(|lt| lt.launch_template_id()),
+            "CreateLaunchTemplate",
+            "template id",
+        )?;
         let partial = || partial_state(planned, &id);
         self.read_id(&id, planned)
             .await

@@ -103,11 +103,12 @@ impl ResourceType for NetworkInterface {
             }
         }
         let out = req.send().await.map_err(sdk_error)?;
-        let id = out
-            .network_interface()
-            .and_then(|n| n.network_interface_id())
-            .ok_or_else(|| ProviderError::new("CreateNetworkInterface returned no id"))?
-            .to_string();
+        let id = answered(
+            out.network_interface()
+                .and_then(|n| n.network_interface_id()),
+            "CreateNetworkInterface",
+            "id",
+        )?;
         after_create(object! {"id" => id.clone()}, async {
             let made = wait_ready::<AwsEni>(&self.client, &id, "to exist", |_| true).await?;
             // Both a list of addresses and a count: the count's extra secondaries

@@ -49,13 +49,13 @@ impl ResourceType for Route {
     /// leads where the plan says.
     async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         let (table, destination) = key(planned)?;
-        Ok(match read_single(self, planned).await? {
-            None => Created::Absent,
-            Some(found) if same_target(&found, planned) => Created::Found(found),
-            Some(_) => Created::NotOurs {
-                id: format!("{table}_{}", destination.as_str()),
-            },
-        })
+        let found = read_single(self, planned).await?;
+        let import_id = || format!("{table}_{}", destination.as_str());
+        Ok(Created::if_same(
+            found,
+            |f| same_target(f, planned),
+            import_id,
+        ))
     }
 
     async fn create(&self, planned: &Object, _meta: &Meta) -> Result<Object> {

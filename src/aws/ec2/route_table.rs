@@ -62,11 +62,11 @@ impl ResourceType for RouteTable {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .route_table()
-            .and_then(|t| t.route_table_id())
-            .ok_or_else(|| ProviderError::new("CreateRouteTable returned no route table id"))?
-            .to_string();
+        let id = answered(
+            out.route_table().and_then(|t| t.route_table_id()),
+            "CreateRouteTable",
+            "route table id",
+        )?;
         after_create(object! {"id" => id.clone()}, async {
             let table =
                 wait_ready::<AwsRouteTable>(&self.client, &id, "to exist", |_| true).await?;

@@ -47,10 +47,11 @@ impl ResourceType for RouteTableAssociation {
             Target::Gateway(id) => call.gateway_id(id),
         };
         let out = call.send().await.map_err(sdk_error)?;
-        let id = out
-            .association_id()
-            .ok_or_else(|| ProviderError::new("AssociateRouteTable returned no association id"))?
-            .to_string();
+        let id = answered(
+            out.association_id(),
+            "AssociateRouteTable",
+            "association id",
+        )?;
         after_create(
             object! {"id" => id.clone()},
             self.wait_associated(&id, table),
@@ -88,10 +89,12 @@ impl ResourceType for RouteTableAssociation {
             .send()
             .await
             .map_err(sdk_error)?;
-        let new_id = out.new_association_id().ok_or_else(|| {
-            ProviderError::new("ReplaceRouteTableAssociation returned no association id")
-        })?;
-        self.wait_associated(new_id, table).await
+        let new_id = answered(
+            out.new_association_id(),
+            "ReplaceRouteTableAssociation",
+            "association id",
+        )?;
+        self.wait_associated(&new_id, table).await
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {

@@ -90,10 +90,7 @@ impl ResourceType for SecurityGroup {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .group_id()
-            .ok_or_else(|| ProviderError::new("CreateSecurityGroup returned no group id"))?
-            .to_string();
+        let id = answered(out.group_id(), "CreateSecurityGroup", "group id")?;
         let partial = object! {"id" => id.clone(), "name" => name};
 
         after_create(partial, async {

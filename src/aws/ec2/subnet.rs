@@ -54,11 +54,11 @@ impl ResourceType for Subnet {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .subnet()
-            .and_then(|s| s.subnet_id())
-            .ok_or_else(|| ProviderError::new("CreateSubnet returned no subnet id"))?
-            .to_string();
+        let id = answered(
+            out.subnet().and_then(|s| s.subnet_id()),
+            "CreateSubnet",
+            "subnet id",
+        )?;
         after_create(object! {"id" => id.clone()}, async {
             let available = |s: &AwsSubnet| s.state() == Some(&SubnetState::Available);
             wait_ready(&self.client, &id, "to become available", available).await?;

@@ -76,11 +76,7 @@ impl ResourceType for Vpc {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .ok_or_else(|| ProviderError::new("CreateVpc returned no VPC id"))?
-            .to_string();
+        let id = answered(out.vpc().and_then(|v| v.vpc_id()), "CreateVpc", "VPC id")?;
         let partial = object! {"id" => id.clone()};
 
         let ipv6 = planned.bool("assign_generated_ipv6_cidr_block") == Some(true);

@@ -85,11 +85,11 @@ impl ResourceType for VpcEndpoint {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .vpc_endpoint()
-            .and_then(|e| e.vpc_endpoint_id())
-            .ok_or_else(|| ProviderError::new("CreateVpcEndpoint returned no endpoint id"))?
-            .to_string();
+        let id = answered(
+            out.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()),
+            "CreateVpcEndpoint",
+            "endpoint id",
+        )?;
         let partial = partial_state(planned, &id);
         after_create(partial, self.wait_available(&id, planned)).await
     }

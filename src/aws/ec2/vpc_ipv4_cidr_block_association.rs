@@ -58,11 +58,12 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = out
-            .cidr_block_association()
-            .and_then(|a| a.association_id())
-            .ok_or_else(|| ProviderError::new("AssociateVpcCidrBlock returned no association id"))?
-            .to_string();
+        let id = answered(
+            out.cidr_block_association()
+                .and_then(|a| a.association_id()),
+            "AssociateVpcCidrBlock",
+            "association id",
+        )?;
         let partial = object! {"id" => id.clone(), "vpc_id" => vpc, "cidr_block" => cidr};
         let what = format!("VPC CIDR block association {id} to be associated");
         after_create(partial.clone(), wait_found(self, &partial, what)).await

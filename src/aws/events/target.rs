@@ -76,13 +76,12 @@ impl ResourceType for EventTarget {
             return Ok(Created::Unknowable);
         }
         let prior = with_target_id(planned, meta);
-        Ok(match self.read_one(&prior).await? {
-            None => Created::Absent,
-            Some(existing) if same_target(&existing, &prior) => Created::Found(existing),
-            Some(_) => Created::NotOurs {
-                id: import_id(&prior),
-            },
-        })
+        let found = self.read_one(&prior).await?;
+        Ok(Created::if_same(
+            found,
+            |f| same_target(f, &prior),
+            || import_id(&prior),
+        ))
     }
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {

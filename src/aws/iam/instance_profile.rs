@@ -46,14 +46,13 @@ impl ResourceType for IamInstanceProfile {
             .send()
             .await
             .map_err(sdk_error);
-        match made {
-            Ok(_) => {}
-            Err(e) if e.kind == ErrorKind::Conflict => {
-                let what = format!("instance profile {name}");
-                return claim(self, e, &what, planned, meta).await;
-            }
-            Err(e) => return Err(e),
-        }
+        made_or_claim!(
+            made,
+            self,
+            &format!("instance profile {name}"),
+            planned,
+            meta
+        );
         let partial = object! {"id" => name.clone(), "name" => name.clone()};
         let steps = async {
             let waiting_for = format!("new instance profile {name} to be readable");

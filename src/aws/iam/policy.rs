@@ -55,19 +55,12 @@ impl ResourceType for IamPolicy {
             .send()
             .await
             .map_err(sdk_error);
-        let out = match made {
-            Ok(out) => out,
-            Err(e) if e.kind == ErrorKind::Conflict => {
-                let what = format!("IAM policy {name}");
-                return claim(self, e, &what, planned, meta).await;
-            }
-            Err(e) => return Err(e),
-        };
-        let arn = out
-            .policy()
-            .and_then(|p| p.arn())
-            .ok_or_else(|| ProviderError::new("CreatePolicy returned no policy ARN"))?
-            .to_string();
+        let out = made_or_claim!(made, self, &format!("IAM policy {name}"), planned, meta);
+        let arn = answered(
+            out.policy().and_then(|p| p.arn()),
+            "CreatePolicy",
+            "policy ARN",
+        )?;
         let partial = object! {"id" => arn.clone(), "arn" => arn.clone(), "name" => name};
         let waiting_for = format!("new IAM policy {arn} to be readable");
         wait_until(&waiting_for, PROPAGATION, || self.read_one(&arn, planned))

@@ -83,13 +83,7 @@ impl ResourceType for IamRole {
                 .map_err(sdk_error)
         })
         .await;
-        match made {
-            Ok(_) => {}
-            Err(e) if e.kind == ErrorKind::Conflict => {
-                return claim(self, e, &format!("IAM role {name}"), planned, meta).await
-            }
-            Err(e) => return Err(e),
-        }
+        made_or_claim!(made, self, &format!("IAM role {name}"), planned, meta);
         let partial = object! {"id" => name.clone(), "name" => name.clone()};
         let waiting_for = format!("new IAM role {name} to be readable");
         let role = wait_until(&waiting_for, PROPAGATION, || find_role(&self.client, &name))

@@ -94,25 +94,13 @@ impl ResourceType for IamRolePolicy {
         let Some((role, name)) = prior.str("id").and_then(split_id) else {
             return Ok(());
         };
-        let result = self
-            .client
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .send()
-            .await
-            .map_err(sdk_error);
+        let call = self.client.delete_role_policy().role_name(role);
         // The policy, or its whole role, may be gone already.
-        gone_ok(result)
+        gone_ok(call.policy_name(name).send().await.map_err(sdk_error))
     }
 
     fn import_stub(&self, id: &str) -> Object {
-        let mut stub = object! {"id" => id};
-        if let Some((role, name)) = split_id(id) {
-            stub.insert("role".into(), Value::from(role));
-            stub.insert("name".into(), Value::from(name));
-        }
-        stub
+        pair_stub(id, split_id(id), ["role", "name"])
     }
 }
 

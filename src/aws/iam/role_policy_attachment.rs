@@ -90,37 +90,18 @@ impl ResourceType for IamRolePolicyAttachment {
             .collect())
     }
 
-    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
-        // Both attributes force replacement: there is nothing to change in place.
-        let _ = (planned, meta);
-        let (role, arn) = parts(prior)?;
-        Ok(to_state(role, arn))
-    }
-
     async fn delete(&self, prior: &Object) -> Result<()> {
         let Ok((role, arn)) = parts(prior) else {
             return Ok(());
         };
-        let result = self
-            .client
-            .detach_role_policy()
-            .role_name(role)
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(sdk_error);
+        let call = self.client.detach_role_policy().role_name(role);
         // Not attached, or the role or policy is gone: nothing to do.
-        gone_ok(result)
+        gone_ok(call.policy_arn(arn).send().await.map_err(sdk_error))
     }
 
     /// Terraform's import id: "<role name>/<policy arn>".
     fn import_stub(&self, id: &str) -> Object {
-        let mut stub = object! {"id" => id};
-        if let Some((role, arn)) = split_id(id) {
-            stub.insert("role".into(), Value::from(role));
-            stub.insert("policy_arn".into(), Value::from(arn));
-        }
-        stub
+        pair_stub(id, split_id(id), ["role", "policy_arn"])
     }
 }
 

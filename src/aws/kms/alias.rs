@@ -40,14 +40,7 @@ impl ResourceType for KmsAlias {
             .send()
             .await
             .map_err(sdk_error);
-        match made {
-            Ok(_) => {}
-            Err(e) if e.kind == ErrorKind::Conflict => {
-                let what = format!("KMS alias {name}");
-                return claim(self, e, &what, planned, meta).await;
-            }
-            Err(e) => return Err(e),
-        }
+        made_or_claim!(made, self, &format!("KMS alias {name}"), planned, meta);
         let mut prior = planned.clone();
         prior.insert("id".into(), Value::from(name.as_str()));
         let found = find_aliases(&self.client, Some(target)).await;

@@ -67,16 +67,13 @@ impl ResourceType for LambdaAlias {
         let Ok((function, name)) = names(planned) else {
             return Ok(Created::Absent);
         };
-        let Some(found) = self.find(function, name).await? else {
-            return Ok(Created::Absent);
-        };
-        Ok(if same_settings(&found, planned) {
-            Created::Found(found)
-        } else {
-            Created::NotOurs {
-                id: format!("{function}/{name}"),
-            }
-        })
+        let found = self.find(function, name).await?;
+        let import_id = || format!("{function}/{name}");
+        Ok(Created::if_same(
+            found,
+            |f| same_settings(f, planned),
+            import_id,
+        ))
     }
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {

@@ -129,14 +129,14 @@ impl ResourceType for LambdaFunction {
             .set_dead_letter_config(planned.block("dead_letter_config").map(dead_letter))
             .set_vpc_config(planned.block("vpc_config").map(vpc_config))
             .set_tags(Some(recon_tags));
-        match retry_propagation(|| request.clone().send()).await {
-            Ok(_) => {}
-            // The name is taken: by an earlier attempt of this create (adopted), or not.
-            Err(e) if e.kind == ErrorKind::Conflict => {
-                return claim(self, e, &format!("Lambda function {name}"), planned, meta).await
-            }
-            Err(e) => return Err(e),
-        }
+        let made = retry_propagation(|| request.clone().send()).await;
+        made_or_claim!(
+            made,
+            self,
+            &format!("Lambda function {name}"),
+            planned,
+            meta
+        );
         let partial = partial_state(planned, &name);
         let steps = async {
             wait_settled(&self.client, &name).await?;

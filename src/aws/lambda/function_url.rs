@@ -78,19 +78,13 @@ impl ResourceType for LambdaFunctionUrl {
         if function_name(planned).is_err() {
             return Ok(Created::Absent);
         }
-        let Some(found) = self.find(planned).await? else {
-            return Ok(Created::Absent);
+        let same = |found: &Object| {
+            found.str("authorization_type") == planned.str("authorization_type")
+                && found.str("invoke_mode") == planned.str("invoke_mode").or(Some("BUFFERED"))
+                && cors_key(found.block("cors")) == cors_key(planned.block("cors"))
         };
-        let same = found.str("authorization_type") == planned.str("authorization_type")
-            && found.str("invoke_mode") == planned.str("invoke_mode").or(Some("BUFFERED"))
-            && cors_key(found.block("cors")) == cors_key(planned.block("cors"));
-        Ok(if same {
-            Created::Found(found)
-        } else {
-            Created::NotOurs {
-                id: import_id(planned),
-            }
-        })
+        let found = self.find(planned).await?;
+        Ok(Created::if_same(found, same, || import_id(planned)))
     }
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {

@@ -109,13 +109,12 @@ impl ResourceType for LambdaPermission {
             return Ok(Created::Unknowable);
         }
         let prior = with_statement_id(planned, meta);
-        Ok(match self.read_one(&prior).await? {
-            None => Created::Absent,
-            Some(found) if same_grant(&found, planned) => Created::Found(found),
-            Some(_) => Created::NotOurs {
-                id: import_id(&prior),
-            },
-        })
+        let found = self.read_one(&prior).await?;
+        Ok(Created::if_same(
+            found,
+            |f| same_grant(f, planned),
+            || import_id(&prior),
+        ))
     }
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
@@ -143,14 +142,6 @@ impl ResourceType for LambdaPermission {
                 Some(to_state(statement, prior))
             })
             .collect())
-    }
-
-    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
-        // Every argument forces a new statement: nothing changes in place.
-        let _ = (planned, meta);
-        self.read_one(prior)
-            .await?
-            .ok_or_else(|| ProviderError::new("the Lambda permission disappeared"))
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {

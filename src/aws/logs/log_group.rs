@@ -41,7 +41,6 @@ const MAX_NAME: usize = 512;
 /// change to the group is under way: Terraform retries for a minute.
 const DELETE_RETRY: Duration = Duration::from_secs(60);
 const ABORTED: &[&str] = &["OperationAbortedException"];
-const ALREADY_EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
 
 client_type!(CloudWatchLogGroup: logs, once);
 
@@ -68,15 +67,8 @@ impl ResourceType for CloudWatchLogGroup {
             .send()
             .await
             .map_err(sdk_error);
-        match made {
-            Ok(_) => {}
-            // An earlier attempt of this create made it (adopted), or someone else did.
-            Err(e) if e.kind == ErrorKind::Conflict || has_code(&e, ALREADY_EXISTS) => {
-                let what = format!("a CloudWatch log group named {name}");
-                return claim(self, e, &what, planned, meta).await;
-            }
-            Err(e) => return Err(e),
-        }
+        let what = format!("a CloudWatch log group named {name}");
+        made_or_claim!(made, self, &what, planned, meta);
 
         let mut partial = planned.clone();
         partial.retain(|_, v| !v.is_unknown());

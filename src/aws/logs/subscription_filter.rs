@@ -79,13 +79,13 @@ impl ResourceType for LogSubscriptionFilter {
     /// create's when it has the planned settings, anyone's otherwise.
     async fn find_created(&self, planned: &Object, _meta: &Meta) -> Result<Created> {
         let (group, name) = key(planned)?;
-        Ok(match self.read_one(group, name, planned).await? {
-            None => Created::Absent,
-            Some(existing) if same_filter(&existing, planned) => Created::Found(existing),
-            Some(_) => Created::NotOurs {
-                id: format!("{group}|{name}"),
-            },
-        })
+        let found = self.read_one(group, name, planned).await?;
+        let import_id = || format!("{group}|{name}");
+        Ok(Created::if_same(
+            found,
+            |f| same_filter(f, planned),
+            import_id,
+        ))
     }
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {

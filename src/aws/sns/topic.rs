@@ -51,6 +51,15 @@ const POLL: Duration = Duration::from_secs(2);
 /// settings (AWS returns the existing topic when they are the same).
 const NAME_TAKEN: &str = "already exists";
 
+/// SNS says "the name is taken" in a message, under an InvalidParameter code.
+fn taken_as_conflict(err: ProviderError) -> ProviderError {
+    if err.message.contains(NAME_TAKEN) {
+        err.with_kind(ErrorKind::Conflict)
+    } else {
+        err
+    }
+}
+
 client_type!(SnsTopic: sns, once, region, account);
 
 #[async_trait]
@@ -90,21 +99,10 @@ impl ResourceType for SnsTopic {
             .set_tags(Some(topic_tags))
             .send()
             .await
-            .map_err(sdk_error);
-        let arn = match made {
-            Ok(out) => match out.topic_arn() {
-                Some(arn) => arn.to_string(),
-                None => {
-                    return Err(ProviderError::new(format!(
-                        "SNS created topic {name} but did not answer its ARN"
-                    )))
-                }
-            },
-            Err(e) if e.kind == ErrorKind::Conflict || e.message.contains(NAME_TAKEN) => {
-                return claim(self, e, &what, planned, meta).await
-            }
-            Err(e) => return Err(e),
-        };
+            .map_err(sdk_error)
+            .map_err(taken_as_conflict);
+        let out = made_or_claim!(made, self, &what, planned, meta);
+        let arn = answered(out.topic_arn(), "CreateTopic", "topic ARN")?;
         let mut partial = planned.clone();
         partial.retain(|_, v| !v.is_unknown());
         partial.insert("id".into(), Value::from(arn.as_str()));
@@ -191,11 +189,6 @@ impl ResourceType for SnsTopic {
             Ok(topic_attributes(&self.client, arn).await?.is_some())
         })
         .await
-    }
-
-    /// The topic ARN, as Terraform imports it.
-    fn import_stub(&self, id: &str) -> Object {
-        crate::object! { "id" => id }
     }
 }
 

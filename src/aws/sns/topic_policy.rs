@@ -96,11 +96,6 @@ impl ResourceType for SnsTopicPolicy {
             other => other,
         }
     }
-
-    /// The topic ARN, as Terraform imports it.
-    fn import_stub(&self, id: &str) -> Object {
-        object! { "id" => id }
-    }
 }
 
 /// The policy AWS gives a new topic: the owner's account may manage, subscribe

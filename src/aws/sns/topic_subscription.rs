@@ -223,11 +223,6 @@ impl ResourceType for SnsTopicSubscription {
         })
         .await
     }
-
-    /// The subscription ARN, as Terraform imports it.
-    fn import_stub(&self, id: &str) -> Object {
-        crate::object! { "id" => id }
-    }
 }
 
 impl SnsTopicSubscription {

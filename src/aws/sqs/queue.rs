@@ -85,8 +85,6 @@ const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(90);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(180);
 const POLL: Duration = Duration::from_secs(2);
 
-/// CreateQueue's "a queue of this name exists with other settings" (query and JSON protocols).
-const NAME_TAKEN: &[&str] = &["QueueAlreadyExists", "QueueNameExists"];
 const DELETED_RECENTLY: &[&str] = &[
     "AWS.SimpleQueueService.QueueDeletedRecently",
     "QueueDeletedRecently",
@@ -117,13 +115,7 @@ impl ResourceType for SqsQueue {
         let made = self
             .create_queue(&name, &attributes, tags::with_recon_tags(planned, meta))
             .await;
-        let url = match made {
-            Ok(url) => url,
-            Err(e) if e.kind == ErrorKind::Conflict || has_code(&e, NAME_TAKEN) => {
-                return claim(self, e, &what, planned, meta).await
-            }
-            Err(e) => return Err(e),
-        };
+        let url = made_or_claim!(made, self, &what, planned, meta);
 
         let mut partial = planned.clone();
         partial.retain(|_, v| !v.is_unknown());
@@ -187,11 +179,6 @@ impl ResourceType for SqsQueue {
             return Ok(());
         }
         self.wait_gone(url).await
-    }
-
-    /// The queue URL, as Terraform imports it (a bare queue name is looked up too).
-    fn import_stub(&self, id: &str) -> Object {
-        crate::object! { "id" => id }
     }
 }
 
