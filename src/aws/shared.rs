@@ -162,6 +162,25 @@ pub fn state_id<'a>(prior: &'a Object, type_name: &str) -> ProviderResult<&'a st
         .ok_or_else(|| ProviderError::new(format!("{type_name} has no id in state")))
 }
 
+/// `find_created` for objects without tags that the create puts at a key it
+/// names (`configured`, or one made from the token): what `read` finds there,
+/// judged by `same` (see [`Created::if_same`]). A random key cannot be looked up.
+pub async fn find_at_key<Fut>(
+    configured: Option<&str>,
+    meta: &Meta,
+    read: Fut,
+    same: impl FnOnce(&Object) -> bool,
+    import_id: impl FnOnce() -> String,
+) -> ProviderResult<Created>
+where
+    Fut: Future<Output = ProviderResult<Option<Object>>>,
+{
+    if !name_is_known(configured, meta) {
+        return Ok(Created::Unknowable);
+    }
+    Ok(Created::if_same(read.await?, same, import_id))
+}
+
 /// The import stub of a type whose id joins two attributes (`names`), with the
 /// `parts` the type's split found in `id`; an id that does not split stays a
 /// bare id, which the read then refuses.

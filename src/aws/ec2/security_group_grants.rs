@@ -335,7 +335,7 @@ pub(super) async fn send(
     let perms = Some(perms);
     let tags = tags.map(|t| vec![t]);
     // The six calls' builders share no trait: the macro writes each call once.
-    macro_rules! call {
+    macro_rules! send {
         ($builder:expr) => {
             $builder
                 .group_id(group_id)
@@ -345,34 +345,29 @@ pub(super) async fn send(
                 .map_err(sdk_error)?
         };
     }
+    // Revocations and description rewrites answer no rules.
+    macro_rules! send_only {
+        ($builder:expr) => {{
+            send!($builder);
+            None
+        }};
+    }
     let made = match (verb, direction) {
         (Verb::Authorize, Direction::Ingress) => {
-            call!(client
-                .authorize_security_group_ingress()
-                .set_tag_specifications(tags))
-            .security_group_rules
+            let call = client.authorize_security_group_ingress();
+            send!(call.set_tag_specifications(tags)).security_group_rules
         }
         (Verb::Authorize, Direction::Egress) => {
-            call!(client
-                .authorize_security_group_egress()
-                .set_tag_specifications(tags))
-            .security_group_rules
+            let call = client.authorize_security_group_egress();
+            send!(call.set_tag_specifications(tags)).security_group_rules
         }
-        (Verb::Revoke, Direction::Ingress) => {
-            call!(client.revoke_security_group_ingress());
-            None
-        }
-        (Verb::Revoke, Direction::Egress) => {
-            call!(client.revoke_security_group_egress());
-            None
-        }
+        (Verb::Revoke, Direction::Ingress) => send_only!(client.revoke_security_group_ingress()),
+        (Verb::Revoke, Direction::Egress) => send_only!(client.revoke_security_group_egress()),
         (Verb::Describe, Direction::Ingress) => {
-            call!(client.update_security_group_rule_descriptions_ingress());
-            None
+            send_only!(client.update_security_group_rule_descriptions_ingress())
         }
         (Verb::Describe, Direction::Egress) => {
-            call!(client.update_security_group_rule_descriptions_egress());
-            None
+            send_only!(client.update_security_group_rule_descriptions_egress())
         }
     };
     Ok(made.unwrap_or_default())

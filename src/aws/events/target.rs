@@ -72,16 +72,11 @@ impl ResourceType for EventTarget {
     /// so the target of the id this create asks for is looked up: a forgotten
     /// create then leaves nothing behind. One with other settings is another's.
     async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
-        if !name_is_known(planned.str("target_id"), meta) {
-            return Ok(Created::Unknowable);
-        }
         let prior = with_target_id(planned, meta);
-        let found = self.read_one(&prior).await?;
-        Ok(Created::if_same(
-            found,
-            |f| same_target(f, &prior),
-            || import_id(&prior),
-        ))
+        let same = |found: &Object| same_target(found, &prior);
+        let id = || import_id(&prior);
+        let read = self.read_one(&prior);
+        find_at_key(planned.str("target_id"), meta, read, same, id).await
     }
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {

@@ -529,9 +529,8 @@ fn environment(block: &Object) -> Environment {
 }
 
 fn tracing_config(block: &Object) -> TracingConfig {
-    TracingConfig::builder()
-        .set_mode(block.str("mode").map(TracingMode::from))
-        .build()
+    let mode = block.str("mode").map(TracingMode::from);
+    TracingConfig::builder().set_mode(mode).build()
 }
 
 fn ephemeral_storage(block: &Object) -> EphemeralStorage {
@@ -543,9 +542,8 @@ fn ephemeral_storage(block: &Object) -> EphemeralStorage {
 }
 
 fn dead_letter(block: &Object) -> DeadLetterConfig {
-    DeadLetterConfig::builder()
-        .set_target_arn(block.str("target_arn").map(str::to_string))
-        .build()
+    let target = block.str("target_arn").map(str::to_string);
+    DeadLetterConfig::builder().set_target_arn(target).build()
 }
 
 fn vpc_config(block: &Object) -> VpcConfig {

@@ -105,16 +105,11 @@ impl ResourceType for LambdaPermission {
     /// The statement of the id the create asks for (a generated id is derived from
     /// the token) in the function's policy: ours when it grants what is planned.
     async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
-        if !name_is_known(planned.str("statement_id"), meta) {
-            return Ok(Created::Unknowable);
-        }
         let prior = with_statement_id(planned, meta);
-        let found = self.read_one(&prior).await?;
-        Ok(Created::if_same(
-            found,
-            |f| same_grant(f, planned),
-            || import_id(&prior),
-        ))
+        let same = |found: &Object| same_grant(found, planned);
+        let id = || import_id(&prior);
+        let read = self.read_one(&prior);
+        find_at_key(planned.str("statement_id"), meta, read, same, id).await
     }
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
