@@ -77,6 +77,55 @@ pub struct Attribute {
     /// Each string in the value (a string or a collection of strings) is a
     /// network CIDR: validated where configured, canonical where policies read it.
     pub cidr: bool,
+    /// The values the argument may take beyond its type.
+    pub allowed: Allowed,
+}
+
+/// The values an argument may take beyond its type (Terraform's validation
+/// functions): `recon validate` and `recon plan` refuse any other where it is
+/// written, before anything is applied. Unknown values are left to AWS.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Allowed {
+    Any,
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    /// A whole number from the first to the second, both included.
+    WholeIn(i64, i64),
+    /// One of these whole numbers.
+    WholeOneOf(&'static [i64]),
+}
+
+impl Allowed {
+    /// What is wrong with a known value this does not take: a message and a help line.
+    pub fn refuses(self, value: &Value) -> Option<(String, String)> {
+        let whole = |n: f64| (n.fract() == 0.0).then_some(n as i64);
+        let listed = |items: &mut dyn Iterator<Item = String>| items.collect::<Vec<_>>().join(", ");
+        let (wanted, got) = match (self, value) {
+            (Allowed::OneOf(values), Value::String(s)) if !values.contains(&s.as_str()) => {
+                let quoted = &mut values.iter().map(|v| format!("\"{v}\""));
+                (format!("one of {}", listed(quoted)), format!("\"{s}\""))
+            }
+            (Allowed::WholeIn(low, high), Value::Number(n))
+                if whole(*n).is_none_or(|n| n < low || n > high) =>
+            {
+                (
+                    format!("a whole number from {low} to {high}"),
+                    n.to_string(),
+                )
+            }
+            (Allowed::WholeOneOf(values), Value::Number(n))
+                if whole(*n).is_none_or(|n| !values.contains(&n)) =>
+            {
+                let numbers = &mut values.iter().map(i64::to_string);
+                (format!("one of {}", listed(numbers)), n.to_string())
+            }
+            _ => return None,
+        };
+        Some((
+            format!("must be {wanted}, got {got}"),
+            format!("write {wanted}"),
+        ))
+    }
 }
 
 impl Attribute {
@@ -89,6 +138,7 @@ impl Attribute {
             sensitive: false,
             default: None,
             cidr: false,
+            allowed: Allowed::Any,
         }
     }
     pub const fn required(name: &'static str, ty: Type) -> Self {
@@ -117,6 +167,18 @@ impl Attribute {
     }
     pub const fn cidr(mut self) -> Self {
         self.cidr = true;
+        self
+    }
+    pub const fn one_of(mut self, values: &'static [&'static str]) -> Self {
+        self.allowed = Allowed::OneOf(values);
+        self
+    }
+    pub const fn whole_in(mut self, low: i64, high: i64) -> Self {
+        self.allowed = Allowed::WholeIn(low, high);
+        self
+    }
+    pub const fn whole_one_of(mut self, values: &'static [i64]) -> Self {
+        self.allowed = Allowed::WholeOneOf(values);
         self
     }
     pub fn is_configurable(&self) -> bool {
@@ -206,6 +268,15 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// The first argument of `config` whose value its attribute does not allow
+    /// ([`Allowed`]), as "name: what is wrong"; unknown values pass.
+    pub fn refused(&self, config: &Object) -> Option<String> {
+        self.attributes.iter().find_map(|a| {
+            let (message, _) = a.allowed.refuses(config.get(a.name)?)?;
+            Some(format!("{}: {message}", a.name))
+        })
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&'static Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }
@@ -530,7 +601,12 @@ impl ProviderError {
     }
 }
 
-pub type ProviderResult<T> = Result<T, ProviderError>;
+pub type ProviderResult<T> = std::result::Result<T, ProviderError>;
+
+/// The same, for provider code that names it `Result` (an implementation of
+/// [`ResourceType`] then writes each method on one line); a second parameter
+/// gives std's `Result` back.
+pub type Result<T, E = ProviderError> = std::result::Result<T, E>;
 
 /// How long a create call may still land at AWS after its client gave up on it
 /// (a dropped connection, a killed process): nothing found sooner than this
@@ -599,21 +675,16 @@ pub trait ResourceType: Send + Sync {
     fn schema(&self) -> &'static Schema;
 
     /// Creates the resource and returns its full state (including `id`).
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object>;
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object>;
 
     /// Reads many resources of this type at once. Returns one entry per input, in
     /// order: None when the resource no longer exists.
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>>;
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>>;
 
     /// Changes in place the attributes that differ and returns the new full state.
     /// By default a type changes nothing in place (every argument forces a new
     /// object, so only adopting a lost create calls this): the object is read back.
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         let _ = (planned, meta);
         let found = self.read(std::slice::from_ref(prior)).await?;
         found.into_iter().next().flatten().ok_or_else(|| {
@@ -622,7 +693,7 @@ pub trait ResourceType: Send + Sync {
         })
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()>;
+    async fn delete(&self, prior: &Object) -> Result<()>;
 
     /// Reviews an update of `prior` to `planned` (planned values may be Unknown).
     fn review_change(&self, _prior: &Object, _planned: &Object) -> ChangeReview {
@@ -642,17 +713,13 @@ pub trait ResourceType: Send + Sync {
         &self,
         prior: &Object,
         _ctx: &LossContext<'_>,
-    ) -> ProviderResult<Vec<DataLoss>> {
+    ) -> Result<Vec<DataLoss>> {
         Ok(volume_losses(self.data_loss(prior)))
     }
 
     /// Snapshots `volumes` (from [`ResourceType::data_loss`]) and waits until every
     /// snapshot is complete, so that destroying them loses no data.
-    async fn snapshot(
-        &self,
-        volumes: &[VolumeLoss],
-        meta: &Meta,
-    ) -> ProviderResult<Vec<VolumeSnapshot>> {
+    async fn snapshot(&self, volumes: &[VolumeLoss], meta: &Meta) -> Result<Vec<VolumeSnapshot>> {
         let _ = (volumes, meta);
         Err(ProviderError::new(format!(
             "{} cannot snapshot its volumes",
@@ -663,8 +730,15 @@ pub trait ResourceType: Send + Sync {
     /// Looks for what a create with `planned` and `meta` (its token) made, when
     /// its outcome is unknown (a lost answer, a killed process): by the
     /// `recon:token` tag, or by the unique name the planned object asks for.
-    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, _meta: &Meta) -> Result<Created> {
         Ok(Created::Unknowable)
+    }
+
+    /// Refuses a configuration whose arguments do not go together (what one
+    /// argument allows alone is in its schema, [`Allowed`]): `recon plan` says so
+    /// at the resource, and apply checks again once every value is known.
+    fn check_config(&self, _config: &Object) -> Result<()> {
+        Ok(())
     }
 
     /// The configuration as this type reads it: a setting the provider treats as

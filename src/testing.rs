@@ -6,8 +6,8 @@
 
 use crate::provider::{
     Attribute, BlockType, Created, DataLoss, DataSource, Default, ErrorKind, LossContext, Meta,
-    Nesting, Provider, ProviderError, ProviderResult, ResourceType, Schema, Type, VolumeLoss,
-    VolumeSnapshot, ID, TAGS,
+    Nesting, Provider, ProviderError, ProviderResult, ResourceType, Result, Schema, Type,
+    VolumeLoss, VolumeSnapshot, ID, TAGS,
 };
 use crate::value::{Object, ObjectExt, Value};
 use async_trait::async_trait;
@@ -399,7 +399,7 @@ impl ResourceType for MemResource {
         self.schema
     }
 
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let fail = self
             .shared
             .fail_create
@@ -484,7 +484,7 @@ impl ResourceType for MemResource {
         Ok(obj)
     }
 
-    async fn find_created(&self, _planned: &Object, meta: &Meta) -> ProviderResult<Created> {
+    async fn find_created(&self, _planned: &Object, meta: &Meta) -> Result<Created> {
         let Some(token) = &meta.token else {
             return Ok(Created::Unknowable);
         };
@@ -504,7 +504,7 @@ impl ResourceType for MemResource {
         )
     }
 
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let ids: Vec<String> = priors
             .iter()
             .map(|p| p.str("id").unwrap_or_default().to_string())
@@ -526,12 +526,7 @@ impl ResourceType for MemResource {
         Ok(ids.iter().map(|id| store.get(id).cloned()).collect())
     }
 
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         let id = prior
             .str("id")
             .ok_or_else(|| ProviderError::new("update without an id"))?
@@ -577,7 +572,7 @@ impl ResourceType for MemResource {
         Ok(next)
     }
 
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let id = prior.str("id").unwrap_or_default().to_string();
         self.shared.log(Call::Delete {
             address: self.shared.address_of(&id),
@@ -594,11 +589,7 @@ impl ResourceType for MemResource {
         Ok(())
     }
 
-    async fn snapshot(
-        &self,
-        volumes: &[VolumeLoss],
-        meta: &Meta,
-    ) -> ProviderResult<Vec<VolumeSnapshot>> {
+    async fn snapshot(&self, volumes: &[VolumeLoss], meta: &Meta) -> Result<Vec<VolumeSnapshot>> {
         self.shared.log(Call::Snapshot {
             address: meta.address.clone(),
             volume_ids: volumes.iter().map(|v| v.volume_id.clone()).collect(),
@@ -634,7 +625,7 @@ impl ResourceType for MemResource {
         &self,
         prior: &Object,
         ctx: &LossContext<'_>,
-    ) -> ProviderResult<Vec<DataLoss>> {
+    ) -> Result<Vec<DataLoss>> {
         crate::provider::current_volume_losses(self, prior, ctx).await
     }
 
@@ -678,7 +669,7 @@ impl DataSource for MemAmi {
         &AMI
     }
 
-    async fn read(&self, config: &Object) -> ProviderResult<Object> {
+    async fn read(&self, config: &Object) -> Result<Object> {
         self.shared.log(Call::ReadData {
             type_name: AMI.type_name.into(),
             input: config.clone(),

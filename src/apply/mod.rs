@@ -554,6 +554,12 @@ impl Run<'_> {
     ) -> Result<Object, String> {
         let schema = rt.schema();
         let config = rt.normalise_config(self.config(change, schema)?);
+        // Values unknown at plan time are known now.
+        if let Some(refused) = schema.refused(&config) {
+            return Err(format!("{}: {refused}", change.addr));
+        }
+        rt.check_config(&config)
+            .map_err(|e| format!("{}: {}", change.addr, e.message))?;
         let block = &self.ctx.stack.resources[&change.addr.resource];
         let opts = DiffOptions {
             ignore_changes: &block.lifecycle.ignore_changes,

@@ -300,6 +300,10 @@ impl ResourceType for DefaultTags {
         )
     }
 
+    fn check_config(&self, config: &Object) -> Result<()> {
+        self.inner.check_config(&self.inward(config))
+    }
+
     fn normalise_config(&self, config: Object) -> Object {
         let mut config = self.inner.normalise_config(config);
         let all = self.merged(config.get("tags"));

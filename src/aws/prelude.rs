@@ -15,11 +15,10 @@ pub use crate::aws::wait::{has_code, poll_until, retry_while, wait_gone, wait_un
 pub use crate::aws::{sdk_error, tags, Clients};
 pub use crate::object;
 pub use crate::provider::{
-    Attribute, Created, ErrorKind, Meta, ProviderError, ResourceType, Schema, Type, ID, TAGS,
+    Attribute, Created, ErrorKind, Meta, ProviderError, ResourceType, Result, Schema, Type, ID,
+    TAGS,
 };
 pub use crate::value::{Object, ObjectExt, Value};
 pub use async_trait::async_trait;
 pub use std::collections::BTreeMap;
 pub use std::time::Duration;
-
-pub type Result<T, E = ProviderError> = std::result::Result<T, E>;

@@ -5,7 +5,7 @@ use super::eval::Scope;
 use super::types::TypeConstraint;
 use super::BodyIn;
 use crate::diag::{did_you_mean, Diag, SourceFile, Span};
-use crate::provider::{Attribute, BlockType, Nesting, Presence, Schema, Type};
+use crate::provider::{Allowed, Attribute, BlockType, Nesting, Presence, Schema, Type};
 use crate::value::{Object, Value};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
@@ -417,7 +417,7 @@ fn values_level(
 }
 
 fn has_form(attr: &Attribute) -> bool {
-    attr.cidr || attr.ty == Type::Json
+    attr.cidr || attr.ty == Type::Json || attr.allowed != Allowed::Any
 }
 
 /// What is wrong with a known value of an argument that has a form: a message and
@@ -440,7 +440,7 @@ fn bad_value(attr: &Attribute, value: &Value) -> Option<(String, String)> {
             })
         }
         Value::List(items) => items.iter().find_map(|v| bad_value(attr, v)),
-        _ => None,
+        value => attr.allowed.refuses(value),
     }
 }
 
@@ -689,6 +689,16 @@ mod tests {
         .attribute_syntax()],
     };
 
+    static SETTINGS: Schema = Schema {
+        type_name: "test_queue",
+        attributes: &[
+            Attribute::optional("delay", Type::Number).whole_in(0, 900),
+            Attribute::optional("days", Type::Number).whole_one_of(&[1, 7]),
+            Attribute::optional("scope", Type::String).one_of(&["queue", "group"]),
+        ],
+        blocks: &[],
+    };
+
     /// Runs `f` with a scope over an empty stack.
     fn with_scope(f: impl FnOnce(&Scope)) {
         let stack = crate::config::Stack::from_sources(std::path::Path::new("."), vec![]).unwrap();
@@ -851,6 +861,39 @@ mod tests {
                 "wrong value for \"ingress\": element 0: unsupported argument \"cidr\""
             );
             assert_eq!(err.location.as_deref(), Some("main.hcl:1:11"));
+        });
+    }
+
+    #[test]
+    fn values_outside_what_a_schema_allows_are_refused_where_written() {
+        with_scope(|scope| {
+            let good = body("delay = 900\ndays = 7\nscope = \"group\"\n");
+            assert!(check_values(&SETTINGS, &good, scope, "q.x").is_empty());
+            let bad = body("delay = 901\ndays = 2.0\nscope = \"Queue\"\n");
+            let found: Vec<(String, Option<String>)> = check_values(&SETTINGS, &bad, scope, "q.x")
+                .into_iter()
+                .map(|d| (d.message.clone(), d.location.clone()))
+                .collect();
+            let at = |place: &str| Some(format!("main.hcl:{place}"));
+            assert_eq!(
+                found,
+                [
+                    (
+                        "q.x.delay: must be a whole number from 0 to 900, got 901".to_string(),
+                        at("1:9")
+                    ),
+                    (
+                        "q.x.days: must be one of 1, 7, got 2".to_string(),
+                        at("2:8")
+                    ),
+                    (
+                        "q.x.scope: must be one of \"queue\", \"group\", got \"Queue\"".to_string(),
+                        at("3:9")
+                    ),
+                ]
+            );
+            let half = body("delay = 1.5\n");
+            assert_eq!(check_values(&SETTINGS, &half, scope, "q.x").len(), 1);
         });
     }
 

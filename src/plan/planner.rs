@@ -859,7 +859,14 @@ async fn plan_block(
                 let requested = replace.contains(&inst_addr);
                 let config = match provider.resource_in(block.provider.as_deref(), &addr.type_name)
                 {
-                    Some(rt) => rt.normalise_config(config),
+                    Some(rt) => {
+                        let config = rt.normalise_config(config);
+                        rt.check_config(&config).map_err(|e| {
+                            let message = format!("{inst_addr}: {}", e.message);
+                            Diag::at(&block.span, message, "arguments that do not go together")
+                        })?;
+                        config
+                    }
                     None => config,
                 };
                 let mut change = plan_instance(

@@ -12,7 +12,7 @@ use crate::graph::ConfigGraph;
 use crate::plan::diff::Step;
 use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::plan::{self, Action, Plan, PlanOptions, PlanOutput, Reason};
-use crate::provider::{DataLoss, Meta, Provider, ProviderResult, ResourceType, VolumeLoss};
+use crate::provider::{DataLoss, Meta, Provider, ResourceType, Result, VolumeLoss};
 use crate::state::{LocalBackend, State};
 use crate::value::{Object, Value};
 use std::path::PathBuf;
@@ -1827,25 +1827,20 @@ impl ResourceType for Stopping {
     fn schema(&self) -> &'static crate::provider::Schema {
         self.inner.schema()
     }
-    async fn create(&self, planned: &Object, meta: &Meta) -> ProviderResult<Object> {
+    async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
         let out = self.inner.create(planned, meta).await;
         self.stop.raise();
         out
     }
-    async fn read(&self, priors: &[Object]) -> ProviderResult<Vec<Option<Object>>> {
+    async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         self.inner.read(priors).await
     }
-    async fn update(
-        &self,
-        prior: &Object,
-        planned: &Object,
-        meta: &Meta,
-    ) -> ProviderResult<Object> {
+    async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         let out = self.inner.update(prior, planned, meta).await;
         self.stop.raise();
         out
     }
-    async fn delete(&self, prior: &Object) -> ProviderResult<()> {
+    async fn delete(&self, prior: &Object) -> Result<()> {
         let out = self.inner.delete(prior).await;
         self.stop.raise();
         out

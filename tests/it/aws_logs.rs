@@ -5,7 +5,7 @@
 
 use crate::common;
 use crate::common::{
-    changed, found, local_state, meta, not_ours, ok, plan_new, replaced, replan,
+    changed, found, local_state, meta, not_ours, ok, plan_new, refusal, replaced, replan,
     string_map as tags, write_stack, FaultProxy, Moto,
 };
 use recon::aws::logs::log_group::{self, CloudWatchLogGroup};
@@ -320,24 +320,16 @@ fn refused_log_group_settings() {
     rt.block_on(async {
         let refuse = |config: Object| {
             let logs = &logs;
-            async move {
-                logs.create(
-                    &plan_new(&log_group::SCHEMA, &config),
-                    &meta("aws_cloudwatch_log_group.bad"),
-                )
-                .await
-                .unwrap_err()
-                .message
-            }
+            async move { refusal(logs, &config, "aws_cloudwatch_log_group.bad").await }
         };
         let msg = refuse(object! {"name" => "g", "retention_in_days" => 2}).await;
         assert!(
-            msg.contains("retention_in_days must be one of 0, 1, 3, 5, 7, 14")
+            msg.contains("retention_in_days: must be one of 0, 1, 3, 5, 7, 14")
                 && msg.contains("got 2"),
             "{msg}"
         );
         let msg = refuse(object! {"name" => "g", "log_group_class" => "COLD"}).await;
-        assert!(msg.contains("log_group_class must be one of"), "{msg}");
+        assert!(msg.contains("log_group_class: must be one of"), "{msg}");
         let msg = refuse(object! {"name" => "g", "name_prefix" => "p-"}).await;
         assert!(msg.contains("cannot both be set"), "{msg}");
         let msg = refuse(object! {"name" => "has space"}).await;

@@ -4,7 +4,7 @@
 
 use crate::common;
 use crate::common::{
-    changed, found, local_state, meta, not_ours, ok, plan_new, replaced, replan,
+    changed, found, local_state, meta, not_ours, ok, plan_new, refusal, replaced, replan,
     string_map as tags, write_stack, FaultProxy, Moto,
 };
 use recon::aws::sns::topic::{self, SnsTopic};
@@ -376,16 +376,7 @@ fn fifo_topics_and_refused_settings() {
         // Refused before any call, with a message that says why.
         let refuse = |config: Object| {
             let topics = &topics;
-            async move {
-                topics
-                    .create(
-                        &plan_new(&topic::SCHEMA, &config),
-                        &meta("aws_sns_topic.bad"),
-                    )
-                    .await
-                    .unwrap_err()
-                    .message
-            }
+            async move { refusal(topics, &config, "aws_sns_topic.bad").await }
         };
         let msg = refuse(object! {"name" => "recon-orders", "fifo_topic" => true}).await;
         assert!(msg.contains("must end in \".fifo\""), "{msg}");
@@ -395,16 +386,17 @@ fn fifo_topics_and_refused_settings() {
             refuse(object! {"name" => "recon-std", "content_based_deduplication" => true}).await;
         assert!(msg.contains("only be set for a FIFO topic"), "{msg}");
         let msg = refuse(object! {"name" => "recon-std", "signature_version" => 3}).await;
-        assert!(msg.contains("signature_version must be 1"), "{msg}");
+        assert!(
+            msg.contains("signature_version: must be one of 1, 2, got 3"),
+            "{msg}"
+        );
         let msg = refuse(object! {"name" => "recon-std", "tracing_config" => "On"}).await;
         assert!(
-            msg.contains("tracing_config must be PassThrough or Active"),
+            msg.contains(r#"tracing_config: must be one of "PassThrough", "Active", got "On""#),
             "{msg}"
         );
         let msg = refuse(object! {"name" => "recon-std", "name_prefix" => "p-"}).await;
         assert!(msg.contains("cannot both be set"), "{msg}");
-        let msg = refuse(object! {"name" => "recon-std", "policy" => "{not json"}).await;
-        assert!(msg.contains("policy is not valid JSON"), "{msg}");
         let mut names = topic_names(&clients).await;
         names.retain(|n| !n.starts_with("events-"));
         assert_eq!(names, ["recon-orders.fifo"]);
@@ -754,17 +746,9 @@ fn subscriptions_create_read_update_drift_import_delete() {
         assert!(again.changed.is_empty(), "{:?}", changed(&again));
 
         // Refused before any call.
-        let err = subscriptions
-            .create(
-                &plan_new(
-                    &subscription::SCHEMA,
-                    &object! {"topic_arn" => orders.as_str(), "protocol" => "firehose", "endpoint" => "arn:aws:firehose:us-east-1:123456789012:deliverystream/s"},
-                ),
-                &meta("aws_sns_topic_subscription.bad"),
-            )
-            .await
-            .unwrap_err();
-        assert!(err.message.contains("needs subscription_role_arn"), "{err}");
+        let firehose = object! {"topic_arn" => orders.as_str(), "protocol" => "firehose", "endpoint" => "arn:aws:firehose:us-east-1:123456789012:deliverystream/s"};
+        let err = refusal(&subscriptions, &firehose, "aws_sns_topic_subscription.bad").await;
+        assert!(err.contains("needs subscription_role_arn"), "{err}");
 
         // Delete; again is fine; reads say gone. The topic's delete takes the rest.
         subscriptions.delete(&drifted).await.unwrap();

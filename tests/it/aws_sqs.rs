@@ -5,8 +5,8 @@
 
 use crate::common;
 use crate::common::{
-    changed, local_state, meta, ok, plan_new, replaced, replan, string_map as tags, write_stack,
-    Moto,
+    changed, local_state, meta, ok, plan_new, refusal, replaced, replan, string_map as tags,
+    write_stack, Moto,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use recon::aws::sqs::queue::{self, SqsQueue};
@@ -361,13 +361,7 @@ fn fifo_queues_and_refused_settings() {
         // Refused before any call, with a message that says why.
         let refuse = |config: Object| {
             let queues = &queues;
-            async move {
-                queues
-                    .create(&plan_new(&queue::SCHEMA, &config), &meta("aws_sqs_queue.bad"))
-                    .await
-                    .unwrap_err()
-                    .message
-            }
+            async move { refusal(queues, &config, "aws_sqs_queue.bad").await }
         };
         let msg = refuse(object! {"name" => "recon-orders", "fifo_queue" => true}).await;
         assert!(msg.contains("invalid queue name \"recon-orders\"") && msg.contains("must end in \".fifo\""), "{msg}");
@@ -376,7 +370,7 @@ fn fifo_queues_and_refused_settings() {
         let msg = refuse(object! {"name" => "recon-std", "content_based_deduplication" => true}).await;
         assert!(msg.contains("only be set for a FIFO queue"), "{msg}");
         let msg = refuse(object! {"name" => "recon-std", "delay_seconds" => 901}).await;
-        assert!(msg.contains("delay_seconds must be a whole number from 0 to 900"), "{msg}");
+        assert!(msg.contains("delay_seconds: must be a whole number from 0 to 900"), "{msg}");
         let msg = refuse(object! {"name" => "recon-std", "kms_master_key_id" => "alias/aws/sqs", "sqs_managed_sse_enabled" => true}).await;
         assert!(msg.contains("cannot both be set"), "{msg}");
         let msg = refuse(object! {"name" => "recon-std", "name_prefix" => "p-"}).await;

@@ -109,6 +109,36 @@ fn unknown_resource_type_suggests_a_supported_one() {
     );
 }
 
+/// A value AWS would refuse (outside what the argument allows) is refused by
+/// validate and plan where it is written; arguments that do not go together
+/// are refused by plan at the resource, before anything is applied.
+#[test]
+fn values_aws_refuses_are_refused_before_apply() {
+    let group = "resource \"aws_cloudwatch_log_group\" \"g\" {\n  name              = \"g\"\n  retention_in_days = 2\n}\n";
+    for command in ["validate", "plan"] {
+        let (code, err) = run(group, &[command]);
+        assert_eq!(code, 1, "{err}");
+        assert_contains(
+            &err,
+            &[
+                "aws_cloudwatch_log_group.g.retention_in_days: must be one of 0, 1, 3, 5, 7, 14",
+                "got 2",
+                "main.hcl:3:23",
+            ],
+        );
+    }
+    let queue = "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n  content_based_deduplication = true\n}\n";
+    let (code, err) = run(queue, &["plan"]);
+    assert_eq!(code, 1, "{err}");
+    assert_contains(
+        &err,
+        &[
+            "aws_sqs_queue.q: content_based_deduplication can only be set for a FIFO queue",
+            "main.hcl:1:1",
+        ],
+    );
+}
+
 #[test]
 fn wrong_type_is_reported_at_the_value() {
     let src = "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  enable_dns_support = [true]\n}\n";

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod architecture;
 mod aws_data_sources;
 mod aws_ec2_compute;
 mod aws_ec2_network;

@@ -13,9 +13,13 @@ pub static SCHEMA: Schema = Schema {
         Attribute::computed("arn", Type::String),
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional_computed("name_prefix", Type::String).force_new(),
-        Attribute::optional("retention_in_days", Type::Number).default(Default::Int(0)),
+        Attribute::optional("retention_in_days", Type::Number)
+            .default(Default::Int(0))
+            .whole_one_of(RETENTION_DAYS),
         Attribute::optional("kms_key_id", Type::String),
-        Attribute::optional_computed("log_group_class", Type::String).force_new(),
+        Attribute::optional_computed("log_group_class", Type::String)
+            .force_new()
+            .one_of(CLASSES),
         // State only: destroy forgets the group instead of deleting it.
         Attribute::optional("skip_destroy", Type::Bool).default(Default::Bool(false)),
         TAGS,
@@ -51,7 +55,6 @@ impl ResourceType for CloudWatchLogGroup {
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         check_create_conflicts(planned)?;
         let name = group_name(planned, meta)?;
         let class = planned.str("log_group_class").filter(|c| !c.is_empty());
@@ -112,7 +115,6 @@ impl ResourceType for CloudWatchLogGroup {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         let name = state_id(prior, SCHEMA.type_name)?;
         let class = planned
             .str("log_group_class")
@@ -294,27 +296,6 @@ fn retention(obj: &Object) -> i64 {
 }
 
 /// Checks done before any call, as Terraform's validation does.
-fn check_settings(planned: &Object) -> Result<()> {
-    if let Some(n) = planned.get("retention_in_days").and_then(Value::as_f64) {
-        if n.fract() != 0.0 || !RETENTION_DAYS.contains(&(n as i64)) {
-            let allowed: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
-            return Err(ProviderError::new(format!(
-                "aws_cloudwatch_log_group: retention_in_days must be one of {} (0: never expire), got {n}",
-                allowed.join(", ")
-            )));
-        }
-    }
-    if let Some(class) = planned.str("log_group_class") {
-        if !CLASSES.contains(&class) {
-            return Err(ProviderError::new(format!(
-                "aws_cloudwatch_log_group: log_group_class must be one of {}, got \"{class}\"",
-                CLASSES.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// Checked at create only: on update, a computed name carried over from state
 /// cannot be told from a configured one.
 fn check_create_conflicts(planned: &Object) -> Result<()> {
@@ -401,20 +382,22 @@ mod tests {
     #[test]
     fn retention_and_class_are_checked() {
         for days in [0, 1, 14, 365, 3653] {
-            assert!(check_settings(&crate::object! {"retention_in_days" => days}).is_ok());
+            let config = crate::object! {"retention_in_days" => days};
+            assert_eq!(SCHEMA.refused(&config), None);
         }
         for days in [2.0, 366.0, 14.5, -1.0] {
-            let err = check_settings(&crate::object! {"retention_in_days" => days}).unwrap_err();
+            let config = crate::object! {"retention_in_days" => days};
+            let err = SCHEMA.refused(&config).unwrap();
             assert!(
-                err.message
-                    .contains("retention_in_days must be one of 0, 1, 3"),
+                err.contains("retention_in_days: must be one of 0, 1, 3"),
                 "{err}"
             );
         }
-        let err = check_settings(&crate::object! {"log_group_class" => "COLD"}).unwrap_err();
+        let err = SCHEMA
+            .refused(&crate::object! {"log_group_class" => "COLD"})
+            .unwrap();
         assert!(
-            err.message
-                .contains("STANDARD, INFREQUENT_ACCESS, DELIVERY"),
+            err.contains("\"STANDARD\", \"INFREQUENT_ACCESS\", \"DELIVERY\", got \"COLD\""),
             "{err}"
         );
     }

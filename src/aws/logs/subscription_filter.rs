@@ -17,7 +17,9 @@ pub static SCHEMA: Schema = Schema {
         Attribute::required("filter_pattern", Type::String),
         Attribute::required("destination_arn", Type::String),
         Attribute::optional_computed("role_arn", Type::String),
-        Attribute::optional("distribution", Type::String).default(Default::Str(BY_LOG_STREAM)),
+        Attribute::optional("distribution", Type::String)
+            .default(Default::Str(BY_LOG_STREAM))
+            .one_of(DISTRIBUTIONS),
         Attribute::optional_computed("apply_on_transformed_logs", Type::Bool),
     ],
     blocks: &[],
@@ -48,8 +50,11 @@ impl ResourceType for LogSubscriptionFilter {
         &SCHEMA
     }
 
+    fn check_config(&self, config: &Object) -> Result<()> {
+        check_settings(config)
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         let (group, name) = key(planned)?;
         // PutSubscriptionFilter would silently overwrite a filter of this name:
         // refuse unless it already is exactly this filter (an earlier attempt).
@@ -112,7 +117,6 @@ impl ResourceType for LogSubscriptionFilter {
 
     /// PutSubscriptionFilter replaces the filter of that name: every setting in one call.
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         let (group, name) = key(prior)?;
         put(&self.client, planned).await?;
         self.read_one(group, name, planned).await?.ok_or_else(|| {
@@ -249,7 +253,7 @@ fn same_filter(existing: &Object, planned: &Object) -> bool {
 
 /// Checks done before any call, as Terraform's validation does.
 fn check_settings(planned: &Object) -> Result<()> {
-    let fail = |msg: String| Err(ProviderError::new(format!("{TYPE}: {msg}")));
+    let fail = |msg: String| Err(ProviderError::new(msg));
     if let Some(name) = planned.str("name") {
         if name.is_empty() || name.len() > MAX_NAME || name.contains(['*', ':']) {
             return fail(format!(
@@ -262,14 +266,6 @@ fn check_settings(planned: &Object) -> Result<()> {
             return fail(format!(
                 "filter_pattern must be at most {MAX_PATTERN} characters, got {}",
                 pattern.len()
-            ));
-        }
-    }
-    if let Some(d) = planned.str("distribution") {
-        if !DISTRIBUTIONS.contains(&d) {
-            return fail(format!(
-                "distribution must be one of {}, got \"{d}\"",
-                DISTRIBUTIONS.join(", ")
             ));
         }
     }
@@ -336,12 +332,15 @@ mod tests {
             "distribution" => "Random",
         };
         assert!(check_settings(&ok).is_ok());
+        assert_eq!(SCHEMA.refused(&ok), None);
+        let mut uneven = ok.clone();
+        uneven.insert("distribution".into(), Value::from("Even"));
+        let err = SCHEMA.refused(&uneven).unwrap();
+        assert!(
+            err.contains("distribution: must be one of \"ByLogStream\", \"Random\""),
+            "{err}"
+        );
         for (k, v, msg) in [
-            (
-                "distribution",
-                "Even",
-                "distribution must be one of ByLogStream, Random",
-            ),
             ("destination_arn", "fn", "destination_arn must be an ARN"),
             ("name", "", "name must be 1 to 512"),
         ] {

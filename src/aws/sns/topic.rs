@@ -25,8 +25,9 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional_computed("policy", Type::Json),
         Attribute::optional("delivery_policy", Type::Json),
         Attribute::optional("kms_master_key_id", Type::String),
-        Attribute::optional_computed("signature_version", Type::Number),
-        Attribute::optional_computed("tracing_config", Type::String),
+        Attribute::optional_computed("signature_version", Type::Number).whole_one_of(&[1, 2]),
+        Attribute::optional_computed("tracing_config", Type::String)
+            .one_of(&["PassThrough", "Active"]),
         TAGS,
     ],
     blocks: &[],
@@ -68,8 +69,11 @@ impl ResourceType for SnsTopic {
         &SCHEMA
     }
 
+    fn check_config(&self, config: &Object) -> Result<()> {
+        check_settings(config)
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         if set(planned, "name") && set(planned, "name_prefix") {
             return Err(ProviderError::new(
                 "aws_sns_topic: \"name\" and \"name_prefix\" cannot both be set",
@@ -131,7 +135,6 @@ impl ResourceType for SnsTopic {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         let arn = state_id(prior, SCHEMA.type_name)?;
         // SetTopicAttributes takes one attribute a call.
         for (name, value) in changed(&SCHEMA, SETTINGS, prior, planned) {
@@ -275,34 +278,11 @@ fn set(planned: &Object, name: &str) -> bool {
 
 /// Checks done before any call, as Terraform's validation and CustomizeDiff do.
 fn check_settings(planned: &Object) -> Result<()> {
-    if let Some(v) = planned.get("signature_version").and_then(Value::as_f64) {
-        if v != 1.0 && v != 2.0 {
-            return Err(ProviderError::new(format!(
-                "aws_sns_topic: signature_version must be 1 (SHA1) or 2 (SHA256), got {v}"
-            )));
-        }
-    }
-    if let Some(v) = planned.str("tracing_config") {
-        if !["PassThrough", "Active"].contains(&v) {
-            return Err(ProviderError::new(format!(
-                "aws_sns_topic: tracing_config must be PassThrough or Active, got \"{v}\""
-            )));
-        }
-    }
     let fifo = planned.bool("fifo_topic").unwrap_or(false);
     if !fifo && planned.bool("content_based_deduplication") == Some(true) {
         return Err(ProviderError::new(
-            "aws_sns_topic: content_based_deduplication can only be set for a FIFO topic (fifo_topic = true)",
+            "content_based_deduplication can only be set for a FIFO topic (fifo_topic = true)",
         ));
-    }
-    for name in ["policy", "delivery_policy"] {
-        if let Some(text) = planned.str(name).filter(|s| !s.is_empty()) {
-            if let Err(err) = serde_json::from_str::<serde_json::Value>(text) {
-                return Err(ProviderError::new(format!(
-                    "aws_sns_topic: {name} is not valid JSON: {err}"
-                )));
-            }
-        }
     }
     Ok(())
 }

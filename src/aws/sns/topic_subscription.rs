@@ -20,12 +20,15 @@ pub static SCHEMA: Schema = Schema {
         ID,
         Attribute::computed("arn", Type::String),
         Attribute::required("topic_arn", Type::String).force_new(),
-        Attribute::required("protocol", Type::String).force_new(),
+        Attribute::required("protocol", Type::String)
+            .force_new()
+            .one_of(PROTOCOLS),
         Attribute::required("endpoint", Type::String).force_new(),
         Attribute::optional("raw_message_delivery", Type::Bool).default(Default::Bool(false)),
         Attribute::optional("filter_policy", Type::Json),
         // AWS reports MessageAttributes once a filter policy is set.
-        Attribute::optional_computed("filter_policy_scope", Type::String),
+        Attribute::optional_computed("filter_policy_scope", Type::String)
+            .one_of(&["MessageAttributes", "MessageBody"]),
         Attribute::optional("delivery_policy", Type::Json),
         Attribute::optional("redrive_policy", Type::Json),
         Attribute::optional("subscription_role_arn", Type::String),
@@ -79,8 +82,11 @@ impl ResourceType for SnsTopicSubscription {
         &SCHEMA
     }
 
+    fn check_config(&self, config: &Object) -> Result<()> {
+        check_settings(config)
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         let (topic, protocol, endpoint) = identity(planned)?;
         // Subscribe hands back the subscription of the same topic, protocol and
         // endpoint: the same happens here, and the settings are brought to the plan.
@@ -187,7 +193,6 @@ impl ResourceType for SnsTopicSubscription {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         let arn = state_id(prior, SCHEMA.type_name)?;
         // SetSubscriptionAttributes takes one attribute a call, the scope first.
         for (name, value) in changed(&SCHEMA, SETTINGS, prior, planned) {
@@ -279,51 +284,22 @@ fn confirmation_wait(planned: &Object) -> Option<Duration> {
 
 /// Checks done before any call, as Terraform's validation does.
 fn check_settings(planned: &Object) -> Result<()> {
-    let bad = |msg: String| {
-        Err(ProviderError::new(format!(
-            "aws_sns_topic_subscription: {msg}"
-        )))
-    };
-    if let Some(protocol) = planned.str("protocol") {
-        if !PROTOCOLS.contains(&protocol) {
-            return bad(format!(
-                "protocol must be one of {}, got \"{protocol}\"",
-                PROTOCOLS.join(", ")
-            ));
-        }
-        if protocol == "firehose"
-            && planned
-                .str("subscription_role_arn")
-                .is_none_or(str::is_empty)
-        {
-            return bad(
-                "a firehose subscription needs subscription_role_arn (a role SNS may use to write to the stream)"
-                    .to_string(),
-            );
-        }
-    }
-    if let Some(scope) = planned.str("filter_policy_scope") {
-        if !["MessageAttributes", "MessageBody"].contains(&scope) {
-            return bad(format!(
-                "filter_policy_scope must be MessageAttributes or MessageBody, got \"{scope}\""
-            ));
-        }
+    let bad = |msg: &str| Err(ProviderError::new(msg));
+    let without_role = planned
+        .str("subscription_role_arn")
+        .is_none_or(str::is_empty);
+    if planned.str("protocol") == Some("firehose") && without_role {
+        return bad("a firehose subscription needs subscription_role_arn (a role SNS may use to write to the stream)");
     }
     if let Some(n) = planned
         .get("confirmation_timeout_in_minutes")
         .and_then(Value::as_f64)
     {
         if n.fract() != 0.0 || n < 1.0 {
-            return bad(format!(
+            let got = format!(
                 "confirmation_timeout_in_minutes must be a whole number of at least 1, got {n}"
-            ));
-        }
-    }
-    for name in ["filter_policy", "delivery_policy", "redrive_policy"] {
-        if let Some(text) = planned.str(name).filter(|s| !s.is_empty()) {
-            if let Err(err) = serde_json::from_str::<serde_json::Value>(text) {
-                return bad(format!("{name} is not valid JSON: {err}"));
-            }
+            );
+            return bad(&got);
         }
     }
     Ok(())
@@ -427,12 +403,17 @@ mod tests {
     #[test]
     fn refused_settings_say_why() {
         let msg = |planned: Object| check_settings(&planned).unwrap_err().message;
-        let m = msg(crate::object! {"protocol" => "smtp"});
-        assert!(m.contains("protocol must be one of"), "{m}");
+        let m = SCHEMA
+            .refused(&crate::object! {"protocol" => "smtp"})
+            .unwrap();
+        assert!(
+            m.contains("protocol: must be one of \"application\""),
+            "{m}"
+        );
         let m = msg(crate::object! {"protocol" => "firehose"});
         assert!(m.contains("needs subscription_role_arn"), "{m}");
-        let m = msg(crate::object! {"protocol" => "sqs", "filter_policy" => "{"});
-        assert!(m.contains("filter_policy is not valid JSON"), "{m}");
-        assert!(check_settings(&crate::object! {"protocol" => "sqs"}).is_ok());
+        let sqs = crate::object! {"protocol" => "sqs"};
+        assert!(check_settings(&sqs).is_ok());
+        assert_eq!(SCHEMA.refused(&sqs), None);
     }
 }

@@ -22,20 +22,32 @@ pub static SCHEMA: Schema = Schema {
         Attribute::optional("content_based_deduplication", Type::Bool)
             .default(Default::Bool(false)),
         // FIFO only: AWS reports them for FIFO queues alone.
-        Attribute::optional_computed("deduplication_scope", Type::String),
-        Attribute::optional_computed("fifo_throughput_limit", Type::String),
-        Attribute::optional("delay_seconds", Type::Number).default(Default::Int(0)),
+        Attribute::optional_computed("deduplication_scope", Type::String)
+            .one_of(&["messageGroup", "queue"]),
+        Attribute::optional_computed("fifo_throughput_limit", Type::String)
+            .one_of(&["perMessageGroupId", "perQueue"]),
+        Attribute::optional("delay_seconds", Type::Number)
+            .whole_in(0, 900)
+            .default(Default::Int(0)),
         // Terraform keeps 256 KiB although AWS now allows (and defaults new queues to) 1 MiB.
-        Attribute::optional("max_message_size", Type::Number).default(Default::Int(262_144)),
+        Attribute::optional("max_message_size", Type::Number)
+            .whole_in(1_024, 1_048_576)
+            .default(Default::Int(262_144)),
         Attribute::optional("message_retention_seconds", Type::Number)
+            .whole_in(60, 1_209_600)
             .default(Default::Int(345_600)),
-        Attribute::optional("receive_wait_time_seconds", Type::Number).default(Default::Int(0)),
-        Attribute::optional("visibility_timeout_seconds", Type::Number).default(Default::Int(30)),
+        Attribute::optional("receive_wait_time_seconds", Type::Number)
+            .whole_in(0, 20)
+            .default(Default::Int(0)),
+        Attribute::optional("visibility_timeout_seconds", Type::Number)
+            .whole_in(0, 43_200)
+            .default(Default::Int(30)),
         Attribute::optional_computed("policy", Type::Json),
         Attribute::optional_computed("redrive_policy", Type::Json),
         Attribute::optional_computed("redrive_allow_policy", Type::Json),
         Attribute::optional("kms_master_key_id", Type::String),
-        Attribute::optional_computed("kms_data_key_reuse_period_seconds", Type::Number),
+        Attribute::optional_computed("kms_data_key_reuse_period_seconds", Type::Number)
+            .whole_in(60, 86_400),
         Attribute::optional_computed("sqs_managed_sse_enabled", Type::Bool),
         TAGS,
     ],
@@ -66,15 +78,6 @@ const SETTINGS: Settings = &[
 ];
 
 /// Inclusive ranges AWS (and Terraform's validation) allow.
-const RANGES: &[(&str, i64, i64)] = &[
-    ("delay_seconds", 0, 900),
-    ("max_message_size", 1024, 1_048_576),
-    ("message_retention_seconds", 60, 1_209_600),
-    ("receive_wait_time_seconds", 0, 20),
-    ("visibility_timeout_seconds", 0, 43_200),
-    ("kms_data_key_reuse_period_seconds", 60, 86_400),
-];
-
 /// What AWS applies (and Terraform stores) when the reuse period is not reported.
 const DEFAULT_KMS_REUSE_SECONDS: i64 = 300;
 /// AWS refuses a name for 60 s after its queue was deleted; wait a bit longer.
@@ -98,8 +101,11 @@ impl ResourceType for SqsQueue {
         &SCHEMA
     }
 
+    fn check_config(&self, config: &Object) -> Result<()> {
+        check_settings(config)
+    }
+
     async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         check_create_conflicts(planned)?;
         let name = queue_name(planned, meta)?;
         let what = format!("an SQS queue named {name}");
@@ -148,7 +154,6 @@ impl ResourceType for SqsQueue {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        check_settings(planned)?;
         let url = state_id(prior, SCHEMA.type_name)?;
         let changes = changed_attributes(prior, planned);
         if !changes.is_empty() {
@@ -359,43 +364,11 @@ fn changed_attributes(prior: &Object, planned: &Object) -> BTreeMap<String, Stri
 
 /// Checks done before any call, as Terraform's validation and CustomizeDiff do.
 fn check_settings(planned: &Object) -> Result<()> {
-    for (name, low, high) in RANGES {
-        if let Some(n) = planned.get(*name).and_then(Value::as_f64) {
-            if n.fract() != 0.0 || n < *low as f64 || n > *high as f64 {
-                return Err(ProviderError::new(format!(
-                    "aws_sqs_queue: {name} must be a whole number from {low} to {high}, got {n}"
-                )));
-            }
-        }
-    }
-    let allowed: [(&str, &[&str]); 2] = [
-        ("deduplication_scope", &["messageGroup", "queue"]),
-        ("fifo_throughput_limit", &["perMessageGroupId", "perQueue"]),
-    ];
-    for (name, values) in allowed {
-        if let Some(v) = planned.str(name) {
-            if !values.contains(&v) {
-                return Err(ProviderError::new(format!(
-                    "aws_sqs_queue: {name} must be one of {}, got \"{v}\"",
-                    values.join(", ")
-                )));
-            }
-        }
-    }
     let fifo = planned.bool("fifo_queue").unwrap_or(false);
     if !fifo && planned.bool("content_based_deduplication") == Some(true) {
         return Err(ProviderError::new(
-            "aws_sqs_queue: content_based_deduplication can only be set for a FIFO queue (fifo_queue = true)",
+            "content_based_deduplication can only be set for a FIFO queue (fifo_queue = true)",
         ));
-    }
-    for name in ["policy", "redrive_policy", "redrive_allow_policy"] {
-        if let Some(text) = planned.str(name).filter(|s| !s.is_empty()) {
-            if let Err(err) = serde_json::from_str::<serde_json::Value>(text) {
-                return Err(ProviderError::new(format!(
-                    "aws_sqs_queue: {name} is not valid JSON: {err}"
-                )));
-            }
-        }
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 pub mod inventory;
 
 use recon::plan::diff::{path_to_string, plan_object, DiffOptions, Planned};
-use recon::provider::{Attribute, Meta, Schema};
+use recon::provider::{Attribute, Meta, ResourceType, Schema};
 use recon::value::{Object, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -585,6 +585,22 @@ pub fn sorted_pairs<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(
     let mut pairs: Vec<_> = tags.map(|(k, v)| (k.to_string(), v.to_string())).collect();
     pairs.sort();
     pairs
+}
+
+/// Why apply refuses to create `config` at `address`, in the order it asks:
+/// the values the schema allows, the type's `check_config`, then the create.
+pub async fn refusal(rt: &dyn ResourceType, config: &Object, address: &str) -> String {
+    if let Some(refused) = rt.schema().refused(config) {
+        return refused;
+    }
+    if let Err(e) = rt.check_config(config) {
+        return e.message;
+    }
+    let planned = plan_new(rt.schema(), config);
+    rt.create(&planned, &meta(address))
+        .await
+        .unwrap_err()
+        .message
 }
 
 /// What the engine hands to create: `config` planned against no prior state.
