@@ -4,7 +4,6 @@
 //! instance and volume attachment types too.
 
 use super::describe::{find, find_one};
-use super::reread::read_single;
 use super::shared::{
     created_by_token, ec2_arn, known_bool, known_change, known_i32, known_str, partial_state,
     prior_ids, refuse_shrink, snapshot_volumes, tag_specification, update_tags,

@@ -2,7 +2,6 @@
 
 use super::describe::{find, find_one, Described};
 use super::ebs_volume::{modify_volume, wait_volume_modified};
-use super::reread::read_single;
 use super::shared::{
     created_by_token, describe_by_filter, ec2_arn, filter, known_bool, known_change, known_i32,
     known_str, partial_state, prior_ids, refuse_shrink, snapshot_volumes, state_tags,

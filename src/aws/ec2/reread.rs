@@ -4,18 +4,11 @@
 //! describe call of their own, and for reading one object back.
 
 use super::shared::STATE_TIMEOUT;
+use crate::aws::shared::read_single;
 use crate::aws::wait::{wait_until, Pace};
 use crate::provider::{ProviderResult, ResourceType};
 use crate::value::Object;
 use std::fmt::Display;
-
-/// What `rt.read` finds for `prior` alone.
-pub(super) async fn read_single(
-    rt: &(impl ResourceType + ?Sized),
-    prior: &Object,
-) -> ProviderResult<Option<Object>> {
-    Ok(rt.read(std::slice::from_ref(prior)).await?.pop().flatten())
-}
 
 /// Waits (up to STATE_TIMEOUT) until `rt.read` finds `prior`; `what` names
 /// what is waited for ("route table association X to be associated").

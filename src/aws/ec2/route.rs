@@ -1,6 +1,6 @@
 //! aws_route: one route of a route table, managed apart from the table.
 
-use super::reread::{read_single, wait_found, wait_unfound};
+use super::reread::{wait_found, wait_unfound};
 use super::routes::{
     delete_route, put_route, route_to, same_target, tables_of, target_values, Destination, TARGETS,
 };

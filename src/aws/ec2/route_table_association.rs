@@ -1,7 +1,7 @@
 //! aws_route_table_association: makes a route table the one a subnet (or an edge
 //! gateway) uses.
 
-use super::reread::{read_single, wait_found, wait_unfound};
+use super::reread::{wait_found, wait_unfound};
 use super::routes::tables_of;
 use super::shared::{after_create, changed, id_of, opt_str, required};
 use crate::aws::prelude::*;

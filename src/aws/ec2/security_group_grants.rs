@@ -381,22 +381,19 @@ pub(super) async fn revoke_ids(
     rule_ids: Vec<String>,
 ) -> ProviderResult<()> {
     let ids = Some(rule_ids);
+    macro_rules! send {
+        ($builder:expr) => {
+            $builder
+                .group_id(group_id)
+                .set_security_group_rule_ids(ids)
+                .send()
+                .await
+                .map(drop)
+                .map_err(sdk_error)
+        };
+    }
     match direction {
-        Direction::Ingress => client
-            .revoke_security_group_ingress()
-            .group_id(group_id)
-            .set_security_group_rule_ids(ids)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(sdk_error),
-        Direction::Egress => client
-            .revoke_security_group_egress()
-            .group_id(group_id)
-            .set_security_group_rule_ids(ids)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(sdk_error),
+        Direction::Ingress => send!(client.revoke_security_group_ingress()),
+        Direction::Egress => send!(client.revoke_security_group_egress()),
     }
 }

@@ -3,7 +3,6 @@
 //! (`cidr_blocks = [a, b]`); AWS keeps one rule per source, so the resource is
 //! found again by its grants, and its id is Terraform's hash of them.
 
-use super::reread::read_single;
 use super::security_group_grants::{
     self as grants, block_grants, rule_grant, to_permissions, Direction, GroupCtx, Key, Source,
     Verb,

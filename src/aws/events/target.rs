@@ -56,7 +56,7 @@ impl ResourceType for EventTarget {
             return Err(not_ours("ResourceAlreadyExistsException", &what, meta, &id));
         }
         self.put_target(&prior).await?;
-        self.read_one(&prior).await?.ok_or_else(|| {
+        read_single(self, &prior).await?.ok_or_else(|| {
             let mut partial = prior.clone();
             partial.retain(|_, v| !v.is_unknown());
             ProviderError::new(format!(
@@ -75,7 +75,7 @@ impl ResourceType for EventTarget {
         let prior = with_target_id(planned, meta);
         let same = |found: &Object| same_target(found, &prior);
         let id = || import_id(&prior);
-        let read = self.read_one(&prior);
+        let read = read_single(self, &prior);
         find_at_key(planned.str("target_id"), meta, read, same, id).await
     }
 
@@ -114,7 +114,7 @@ impl ResourceType for EventTarget {
         }
         // PutTargets with a known id replaces that target's settings.
         self.put_target(&next).await?;
-        self.read_one(&next).await?.ok_or_else(|| {
+        read_single(self, &next).await?.ok_or_else(|| {
             ProviderError::new(format!(
                 "EventBridge target {} disappeared during update",
                 next.str("id").unwrap_or_default()
@@ -207,14 +207,6 @@ impl EventTarget {
             }),
             None => Ok(()),
         }
-    }
-
-    async fn read_one(&self, prior: &Object) -> Result<Option<Object>> {
-        Ok(self
-            .read(std::slice::from_ref(prior))
-            .await?
-            .pop()
-            .flatten())
     }
 }
 

@@ -140,14 +140,8 @@ impl ResourceType for LambdaFunction {
         let partial = partial_state(planned, &name);
         let steps = async {
             wait_settled(&self.client, &name).await?;
-            if let Some(n) = int(planned, "reserved_concurrent_executions").filter(|n| *n >= 0) {
-                self.client
-                    .put_function_concurrency()
-                    .function_name(&name)
-                    .reserved_concurrent_executions(n)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
+            if reserved_concurrency(planned).is_some() {
+                self.set_concurrency(&name, planned).await?;
             }
             self.read_one(&name, planned).await
         };
@@ -198,25 +192,7 @@ impl ResourceType for LambdaFunction {
             wait_settled(&self.client, &name).await?;
         }
         if changed(prior, planned, "reserved_concurrent_executions") {
-            match int(planned, "reserved_concurrent_executions").filter(|n| *n >= 0) {
-                Some(n) => {
-                    self.client
-                        .put_function_concurrency()
-                        .function_name(&name)
-                        .reserved_concurrent_executions(n)
-                        .send()
-                        .await
-                        .map_err(sdk_error)?;
-                }
-                None => {
-                    self.client
-                        .delete_function_concurrency()
-                        .function_name(&name)
-                        .send()
-                        .await
-                        .map_err(sdk_error)?;
-                }
-            }
+            self.set_concurrency(&name, planned).await?;
         }
         let function = name.as_str();
         let arn = || self.arn(function, prior);
@@ -256,6 +232,20 @@ impl ResourceType for LambdaFunction {
 }
 
 impl LambdaFunction {
+    /// Puts the planned reserved concurrency, or removes the reservation.
+    async fn set_concurrency(&self, name: &str, planned: &Object) -> Result<()> {
+        if let Some(n) = reserved_concurrency(planned) {
+            let call = self.client.put_function_concurrency().function_name(name);
+            let sent = call.reserved_concurrent_executions(n).send().await;
+            return sent.map(drop).map_err(sdk_error);
+        }
+        let call = self
+            .client
+            .delete_function_concurrency()
+            .function_name(name);
+        call.send().await.map(drop).map_err(sdk_error)
+    }
+
     /// The function's ARN: from state, or read when state lacks it.
     async fn arn(&self, name: &str, prior: &Object) -> Result<String> {
         if let Some(arn) = prior.str("arn") {
@@ -508,6 +498,11 @@ fn normalise(value: &Value) -> Value {
         ),
         other => other.clone(),
     }
+}
+
+/// A reserved concurrency to set; -1 (Terraform's "unreserved") or none clears it.
+fn reserved_concurrency(planned: &Object) -> Option<i32> {
+    int(planned, "reserved_concurrent_executions").filter(|n| *n >= 0)
 }
 
 fn int(obj: &Object, key: &str) -> Option<i32> {

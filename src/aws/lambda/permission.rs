@@ -91,7 +91,7 @@ impl ResourceType for LambdaPermission {
         }
 
         // The statement can take a moment to show in GetPolicy.
-        if let Some(state) = poll_until(every_2s, || self.read_one(&prior)).await? {
+        if let Some(state) = poll_until(every_2s, || read_single(self, &prior)).await? {
             return Ok(state);
         }
         let mut partial = prior.clone();
@@ -108,7 +108,7 @@ impl ResourceType for LambdaPermission {
         let prior = with_statement_id(planned, meta);
         let same = |found: &Object| same_grant(found, planned);
         let id = || import_id(&prior);
-        let read = self.read_one(&prior);
+        let read = read_single(self, &prior);
         find_at_key(planned.str("statement_id"), meta, read, same, id).await
     }
 
@@ -158,7 +158,7 @@ impl ResourceType for LambdaPermission {
         }
         let every_2s = Pace::every(Duration::from_secs(2), PROPAGATION_TIMEOUT);
         let left = poll_until(every_2s, || async {
-            Ok(self.read_one(prior).await?.is_none().then_some(()))
+            Ok(read_single(self, prior).await?.is_none().then_some(()))
         });
         left.await?.ok_or_else(|| {
             ProviderError::new(format!(
@@ -194,14 +194,6 @@ impl LambdaPermission {
             Created::NotOurs { id } => Err(not_ours("ResourceConflictException", what, meta, &id)),
             Created::Absent | Created::Unknowable => Ok(None),
         }
-    }
-
-    async fn read_one(&self, prior: &Object) -> Result<Option<Object>> {
-        Ok(self
-            .read(std::slice::from_ref(prior))
-            .await?
-            .pop()
-            .flatten())
     }
 }
 
