@@ -2,7 +2,7 @@
 //! for one VPC (IPv6's NAT, without the translation).
 
 use super::shared::{
-    after_create, by_id, created_among, id_of, opt_str, required, state_tags, states_by_id,
+    after_create, by_id, created_among, opt_str, required, state_tags, states_by_id,
     tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
@@ -70,13 +70,13 @@ impl ResourceType for EgressOnlyInternetGateway {
 
     /// Only tags change in place.
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         update_tags(&self.client, id, prior, planned).await?;
         self.read_back(id).await
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let call = self
             .client
             .delete_egress_only_internet_gateway()

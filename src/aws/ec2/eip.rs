@@ -2,7 +2,7 @@
 
 use super::describe::{find, find_one, read_one, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_arn, id_of, opt_str, prior_ids, state_tags,
+    after_create, changed, created_by_token, ec2_arn, opt_str, prior_ids, state_tags,
     states_by_id_with, tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
@@ -82,7 +82,7 @@ impl ResourceType for Eip {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let retarget = ["instance", "network_interface", "associate_with_private_ip"]
             .iter()
             .any(|k| changed(prior, planned, k));
@@ -99,7 +99,7 @@ impl ResourceType for Eip {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let Some(address) = find_one::<Address>(&self.client, id).await? else {
             return Ok(());
         };

@@ -2,8 +2,8 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_arn, id_of, opt_str, prior_ids, state_tags,
-    states_by_id, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, opt_str, prior_ids, state_tags, states_by_id,
+    tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
 use aws_sdk_ec2::types::{
@@ -69,7 +69,7 @@ impl ResourceType for InternetGateway {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         if changed(prior, planned, "vpc_id") {
             // The VPC it is attached to now, not the one state remembers.
             if let Some(old) = self.attached_vpc(id).await? {
@@ -84,7 +84,7 @@ impl ResourceType for InternetGateway {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         // AWS refuses to detach while the VPC still has public addresses mapped (an
         // instance being terminated): detach and delete are retried together.
         describe::delete::<AwsGateway, _, _, _>(

@@ -2,7 +2,7 @@
 //! instances' `key_name`.
 
 use super::shared::{
-    ec2_arn, filter, id_of, opt_str, state_tags, tag_specification, tagged_for, update_tags,
+    ec2_arn, filter, opt_str, state_tags, tag_specification, tagged_for, update_tags,
 };
 use crate::aws::prelude::*;
 use aws_sdk_ec2::primitives::Blob;
@@ -85,7 +85,7 @@ impl ResourceType for KeyPair {
 
     /// Only tags change in place (they live on the key pair id).
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let name = id_of(prior)?;
+        let name = state_id(prior, SCHEMA.type_name)?;
         let key = self.find(name).await?.ok_or_else(|| gone(name))?;
         let key_id = key.key_pair_id().ok_or_else(|| gone(name))?;
         update_tags(&self.client, key_id, prior, planned).await?;
@@ -94,7 +94,7 @@ impl ResourceType for KeyPair {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let name = id_of(prior)?;
+        let name = state_id(prior, SCHEMA.type_name)?;
         let call = self.client.delete_key_pair().key_name(name);
         gone_ok(call.send().await.map_err(sdk_error))
     }

@@ -3,7 +3,7 @@
 //! with `update_default_version`, makes it the default), as Terraform does.
 
 use super::shared::{
-    ec2_arn, id_of, opt_str, partial_state, state_tags, tag_specification, tagged_for, update_tags,
+    ec2_arn, opt_str, partial_state, state_tags, tag_specification, tagged_for, update_tags,
 };
 use crate::aws::prelude::*;
 use crate::provider::{BlockType, Nesting};
@@ -228,7 +228,7 @@ impl ResourceType for LaunchTemplateType {
     /// Tags in place; launch data as a new version; the default version moved
     /// to it (update_default_version) or to the configured default_version.
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         update_tags(&self.client, id, prior, planned).await?;
         let mut new_default = None;
         if LAUNCH_DATA
@@ -277,7 +277,7 @@ impl ResourceType for LaunchTemplateType {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let call = self.client.delete_launch_template().launch_template_id(id);
         gone_ok(call.send().await.map_err(sdk_error))
     }

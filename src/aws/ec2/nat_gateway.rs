@@ -3,8 +3,8 @@
 
 use super::describe::{find, find_where};
 use super::shared::{
-    after_create, created_among, filter, id_of, opt_str, partial_state, prior_ids, required,
-    state_tags, states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
+    after_create, created_among, filter, opt_str, partial_state, prior_ids, required, state_tags,
+    states_by_id, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::prelude::*;
 use crate::provider::Default;
@@ -82,7 +82,7 @@ impl ResourceType for NatGateway {
 
     /// Only tags change in place.
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         update_tags(&self.client, id, prior, planned).await?;
         self.wait_available(id).await
     }
@@ -90,7 +90,7 @@ impl ResourceType for NatGateway {
     /// Deleting takes a minute or more in AWS; the gateway is gone when it says
     /// `deleted` (or no longer exists).
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let call = self.client.delete_nat_gateway().nat_gateway_id(id);
         if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
             return Ok(());

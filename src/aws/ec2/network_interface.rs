@@ -3,8 +3,8 @@
 
 use super::describe::{self, find, find_one, read_back, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_arn, id_of, known_i32, opt_str, prior_ids,
-    required, state_tags, states_by_id, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, known_i32, opt_str, prior_ids, required,
+    state_tags, states_by_id, tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
 use crate::provider::{BlockType, Default, Nesting};
@@ -137,7 +137,7 @@ impl ResourceType for NetworkInterface {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         if changed(prior, planned, "description") {
             // An empty value clears it.
             let text = planned.str("description").unwrap_or_default();
@@ -179,7 +179,7 @@ impl ResourceType for NetworkInterface {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         self.detach(id).await?;
         // AWS keeps an interface in use for a moment after its instance let go.
         let codes = &["InvalidNetworkInterface.InUse"];

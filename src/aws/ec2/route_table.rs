@@ -5,7 +5,7 @@ use super::routes::{
     delete_route, managed_routes, put_route, same_target, target_values, Destination,
 };
 use super::shared::{
-    after_create, created_by_token, ec2_arn, id_of, opt_str, prior_ids, required, state_tags,
+    after_create, created_by_token, ec2_arn, opt_str, prior_ids, required, state_tags,
     states_by_id, tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
@@ -85,7 +85,7 @@ impl ResourceType for RouteTable {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         if let Some(Value::List(routes)) = planned.get("route") {
             // The routes as they are now, not as the prior state remembers them.
             let table = find_one::<AwsRouteTable>(&self.client, id)
@@ -103,7 +103,7 @@ impl ResourceType for RouteTable {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         // A table with subnets associated cannot go; Terraform disassociates them too.
         if let Some(table) = find_one::<AwsRouteTable>(&self.client, id).await? {
             for association in table.associations() {

@@ -3,7 +3,7 @@
 
 use super::reread::{wait_found, wait_unfound};
 use super::routes::tables_of;
-use super::shared::{after_create, changed, id_of, opt_str, required};
+use super::shared::{after_create, changed, opt_str, required};
 use crate::aws::prelude::*;
 use aws_sdk_ec2::types::{
     RouteTableAssociation as AwsAssociation, RouteTableAssociationStateCode as AssociationState,
@@ -76,7 +76,7 @@ impl ResourceType for RouteTableAssociation {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         if !changed(prior, planned, "route_table_id") {
             return Ok(prior.clone());
         }
@@ -98,7 +98,7 @@ impl ResourceType for RouteTableAssociation {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let call = self.client.disassociate_route_table().association_id(id);
         if none_if_gone(call.send().await.map_err(sdk_error))?.is_none() {
             return Ok(());

@@ -6,7 +6,7 @@ use super::security_group_grants::{
     Source, Verb,
 };
 use super::shared::{
-    after_create, created_by_token, ec2_arn, filter, id_of, opt_str, prior_ids, state_tags,
+    after_create, created_by_token, ec2_arn, filter, opt_str, prior_ids, state_tags,
     tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
@@ -124,7 +124,7 @@ impl ResourceType for SecurityGroup {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let group = find_one::<AwsSecurityGroup>(&self.client, id)
             .await?
             .ok_or_else(|| {
@@ -150,7 +150,7 @@ impl ResourceType for SecurityGroup {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         if prior.bool("revoke_rules_on_delete") == Some(true) {
             self.revoke_related_rules(id).await?;
         }

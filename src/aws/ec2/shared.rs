@@ -175,11 +175,6 @@ pub(super) fn prior_ids(priors: &[Object]) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn id_of(obj: &Object) -> ProviderResult<&str> {
-    obj.str("id")
-        .ok_or_else(|| ProviderError::new("the prior state has no id"))
-}
-
 pub(super) fn required<'a>(obj: &'a Object, key: &str) -> ProviderResult<&'a str> {
     obj.str(key)
         .ok_or_else(|| ProviderError::new(format!("`{key}` must be set")))

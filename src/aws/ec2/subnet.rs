@@ -2,7 +2,7 @@
 
 use super::describe::{self, find, read_back, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, id_of, opt_str, prior_ids, required, state_tags,
+    after_create, changed, created_by_token, opt_str, prior_ids, required, state_tags,
     states_by_id, tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
@@ -77,7 +77,7 @@ impl ResourceType for Subnet {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         if changed(prior, planned, "map_public_ip_on_launch") {
             let value = planned.bool("map_public_ip_on_launch").unwrap_or(false);
             set_map_public_ip(&self.client, id, value).await?;
@@ -87,7 +87,7 @@ impl ResourceType for Subnet {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let codes = &["DependencyViolation"];
         describe::delete::<AwsSubnet, _, _, _>(&self.client, id, codes, || async {
             let call = self.client.delete_subnet().subnet_id(id);

@@ -2,8 +2,8 @@
 
 use super::describe::{self, find, find_where, wait_ready};
 use super::shared::{
-    after_create, changed, created_by_token, ec2_arn, filter, id_of, prior_ids, required,
-    state_tags, tag_specification, update_tags,
+    after_create, changed, created_by_token, ec2_arn, filter, prior_ids, required, state_tags,
+    tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
 use crate::provider::Default;
@@ -118,7 +118,7 @@ impl ResourceType for Vpc {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         if changed(prior, planned, "instance_tenancy") {
             // AWS only allows moving from dedicated to default; it says so if asked otherwise.
             self.client
@@ -159,7 +159,7 @@ impl ResourceType for Vpc {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         describe::delete::<AwsVpc, _, _, _>(&self.client, id, &["DependencyViolation"], || async {
             let call = self.client.delete_vpc().vpc_id(id);
             call.send().await.map_err(sdk_error)

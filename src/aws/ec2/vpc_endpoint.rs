@@ -3,7 +3,7 @@
 //! (Interface).
 
 use super::shared::{
-    after_create, by_id, created_among, ec2_arn, filter, id_of, opt_str, partial_state, required,
+    after_create, by_id, created_among, ec2_arn, filter, opt_str, partial_state, required,
     state_tags, states_by_id_with, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::prelude::*;
@@ -102,7 +102,7 @@ impl ResourceType for VpcEndpoint {
     /// Route tables, subnets, security groups, the policy and private DNS change
     /// in place (one ModifyVpcEndpoint); tags by their own calls.
     async fn update(&self, prior: &Object, planned: &Object, _meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         let (add_rt, remove_rt) = set_change(prior, planned, "route_table_ids");
         let (add_sn, remove_sn) = set_change(prior, planned, "subnet_ids");
         let (add_sg, remove_sg) = set_change(prior, planned, "security_group_ids");
@@ -137,7 +137,7 @@ impl ResourceType for VpcEndpoint {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         // A deleted endpoint stays listed a while, and deleting it again fails.
         if !self.all().await?.contains_key(id) {
             return Ok(());

@@ -2,7 +2,7 @@
 
 use super::describe::{find_where, Described};
 use super::reread::{wait_found, wait_unfound};
-use super::shared::{after_create, filter, id_of, required};
+use super::shared::{after_create, filter, required};
 use crate::aws::prelude::*;
 use aws_sdk_ec2::types::{Vpc as AwsVpc, VpcCidrBlockState, VpcCidrBlockStateCode};
 
@@ -99,7 +99,7 @@ impl ResourceType for VpcIpv4CidrBlockAssociation {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, SCHEMA.type_name)?;
         match self
             .client
             .disassociate_vpc_cidr_block()

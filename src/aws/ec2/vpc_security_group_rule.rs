@@ -5,8 +5,8 @@
 pub(super) use super::security_group_grants::Direction;
 use super::security_group_grants::{self as grants, Verb};
 use super::shared::{
-    after_create, by_id, ec2_arn, id_of, normalize_protocol, opt_str, prior_ids, required,
-    state_tags, states_by_id_with, tag_specification, update_tags, Account,
+    after_create, by_id, ec2_arn, normalize_protocol, opt_str, prior_ids, required, state_tags,
+    states_by_id_with, tag_specification, update_tags, Account,
 };
 use crate::aws::prelude::*;
 use aws_sdk_ec2::types::{
@@ -80,7 +80,7 @@ impl ResourceType for Rules {
     }
 
     async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, self.schema.type_name)?;
         let group_id = required(prior, "security_group_id")?;
         if source_kind(prior) != source_kind(planned) {
             // AWS cannot change a rule's kind of source in place; Terraform replaces the
@@ -108,7 +108,7 @@ impl ResourceType for Rules {
     }
 
     async fn delete(&self, prior: &Object) -> Result<()> {
-        let id = id_of(prior)?;
+        let id = state_id(prior, self.schema.type_name)?;
         let group_id = required(prior, "security_group_id")?;
         // The rule or its whole group may be gone already.
         gone_ok(self.revoke(group_id, id).await)
