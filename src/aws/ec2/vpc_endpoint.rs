@@ -3,16 +3,17 @@
 //! (Interface).
 
 use super::shared::{
-    after_create, by_id, created_among, ec2_arn, filter, opt_str, partial_state, required,
-    state_tags, states_by_id_with, tag_specification, update_tags, STATE_TIMEOUT,
+    after_create, by_id, created_among, ec2_arn, opt_str, partial_state, required, state_tags,
+    states_by_id_with, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::prelude::*;
 use crate::aws::shared::all_items;
 use crate::provider::Default;
 use crate::value::json_equal;
 use aws_sdk_ec2::types::{
-    ResourceType as Ec2Resource, VpcEndpoint as AwsEndpoint, VpcEndpointType,
+    PrefixList, ResourceType as Ec2Resource, VpcEndpoint as AwsEndpoint, VpcEndpointType,
 };
+use futures::future::BoxFuture;
 use std::collections::{BTreeSet, HashMap};
 
 /// The code of an endpoint id that does not exist.
@@ -60,7 +61,10 @@ impl ResourceType for VpcEndpoint {
     /// By the create's token among the region's endpoints.
     async fn find_created(&self, planned: &Object, meta: &Meta) -> Result<Created> {
         let all = async { Ok(self.all().await?.into_values()) };
-        let state = |e| async move { self.to_state(&e, planned).await };
+        let state = |e| async move {
+            let lists = self.prefix_lists([&e]).await?;
+            Ok(self.to_state(&e, planned, &lists))
+        };
         created_among(meta, all, AwsEndpoint::tags, state).await
     }
 
@@ -96,7 +100,12 @@ impl ResourceType for VpcEndpoint {
 
     async fn read(&self, priors: &[Object]) -> Result<Vec<Option<Object>>> {
         let endpoints = self.all().await?;
-        states_by_id_with(priors, &endpoints, |e, p| Box::pin(self.to_state(e, p))).await
+        // One listing of prefix lists for every Gateway endpoint read.
+        let lists = &self.prefix_lists(endpoints.values()).await?;
+        let state = |e, p| -> BoxFuture<'_, Result<Object>> {
+            Box::pin(async move { Ok(self.to_state(e, p, lists)) })
+        };
+        states_by_id_with(priors, &endpoints, state).await
     }
 
     /// Route tables, subnets, security groups, the policy and private DNS change
@@ -197,32 +206,32 @@ impl VpcEndpoint {
                 .filter(|e| matches!(state_of(e).as_str(), "available" | "pendingacceptance")))
         })
         .await?;
-        self.to_state(&endpoint, local).await
+        let lists = self.prefix_lists([&endpoint]).await?;
+        Ok(self.to_state(&endpoint, local, &lists))
     }
 
-    /// The AWS-managed prefix list of a Gateway endpoint's service (what security
-    /// group rules name to reach it): its id and CIDR blocks.
-    async fn prefix_list(&self, endpoint: &AwsEndpoint) -> Result<Option<(String, Vec<String>)>> {
-        if endpoint.vpc_endpoint_type() != Some(&VpcEndpointType::Gateway) {
-            return Ok(None);
+    /// The region's AWS-managed prefix lists (what security group rules name to
+    /// reach a Gateway endpoint's service) by name, when any of `endpoints` is a
+    /// Gateway endpoint: one call, however many endpoints are read.
+    async fn prefix_lists<'a>(
+        &self,
+        endpoints: impl IntoIterator<Item = &'a AwsEndpoint>,
+    ) -> Result<PrefixLists> {
+        let is_gateway = |e: &AwsEndpoint| e.vpc_endpoint_type() == Some(&VpcEndpointType::Gateway);
+        if !endpoints.into_iter().any(is_gateway) {
+            return Ok(PrefixLists::new());
         }
-        let Some(service) = endpoint.service_name() else {
-            return Ok(None);
-        };
-        let out = self
-            .client
-            .describe_prefix_lists()
-            .filters(filter("prefix-list-name", &[service.to_string()]))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out.prefix_lists().first().and_then(|p| {
-            let id = p.prefix_list_id()?.to_string();
-            Some((id, p.cidrs().to_vec()))
-        }))
+        let lists: Vec<PrefixList> = all_items!(self.client.describe_prefix_lists())?;
+        Ok(lists
+            .into_iter()
+            .filter_map(|p| {
+                let name = p.prefix_list_name()?.to_string();
+                Some((name, (p.prefix_list_id()?.to_string(), p.cidrs().to_vec())))
+            })
+            .collect())
     }
 
-    async fn to_state(&self, endpoint: &AwsEndpoint, local: &Object) -> Result<Object> {
+    fn to_state(&self, endpoint: &AwsEndpoint, local: &Object, lists: &PrefixLists) -> Object {
         let id = endpoint.vpc_endpoint_id().unwrap_or_default();
         let owner = endpoint.owner_id().unwrap_or_default();
         let policy = match (local.str("policy"), endpoint.policy_document()) {
@@ -239,12 +248,17 @@ impl VpcEndpoint {
                 })
             })
             .collect();
-        let (prefix_list, cidrs) = match self.prefix_list(endpoint).await? {
-            Some((id, cidrs)) => (Some(id), cidrs),
+        let gateway = endpoint.vpc_endpoint_type() == Some(&VpcEndpointType::Gateway);
+        let list = endpoint
+            .service_name()
+            .and_then(|s| lists.get(s))
+            .filter(|_| gateway);
+        let (prefix_list, cidrs) = match list {
+            Some((id, cidrs)) => (Some(id.clone()), cidrs.clone()),
             None => (None, Vec::new()),
         };
         let groups = endpoint.groups().iter().filter_map(|g| g.group_id());
-        Ok(object! {
+        object! {
             "id" => id,
             "arn" => ec2_arn(&self.region, owner, &format!("vpc-endpoint/{id}")),
             "auto_accept" => local.bool("auto_accept"),
@@ -268,9 +282,12 @@ impl VpcEndpoint {
                 .map(|t| t.as_str())
                 .unwrap_or("Gateway"),
             "vpc_id" => opt_str(endpoint.vpc_id()),
-        })
+        }
     }
 }
+
+/// AWS-managed prefix lists by name: their id and CIDR blocks.
+type PrefixLists = HashMap<String, (String, Vec<String>)>;
 
 /// The endpoint's state in lower case: AWS documents "Available", answers
 /// "available".
