@@ -523,6 +523,10 @@ pub struct ChangeReview {
     pub replace: Vec<&'static str>,
     /// Changes AWS cannot make at all.
     pub refused: Vec<RefusedChange>,
+    /// Computed attributes the change gives a new value only AWS knows (a
+    /// launch template's `latest_version` when its data changes): unknown in
+    /// the plan, as Terraform's SetNewComputed.
+    pub recomputed: Vec<&'static str>,
 }
 
 /// A change AWS refuses, such as shrinking an EBS volume.

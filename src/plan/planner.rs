@@ -932,6 +932,13 @@ fn plan_instance(
                 planned.replace_paths.push(path);
             }
         }
+        for name in review.recomputed {
+            planned.after.insert(name.to_string(), Value::Unknown);
+            let path = vec![diff::Step::Attr(name.to_string())];
+            if !planned.changed.contains(&path) {
+                planned.changed.push(path);
+            }
+        }
         // What AWS refuses matters only when the object is changed in place.
         let replaced = tainted || replace_requested || !planned.replace_paths.is_empty();
         if let Some(refused) = review.refused.into_iter().next().filter(|_| !replaced) {

@@ -1341,6 +1341,53 @@ fn instance_on_existing_network_interface() {
     });
 }
 
+/// `recon plan` of a launch-data change: an update in place whose new version
+/// numbers AWS gives (known after apply), not the numbers of the old one.
+#[test]
+fn launch_template_plan_shows_the_new_version_as_known_after_apply() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let src = r#"
+resource "aws_launch_template" "web" {
+  name                   = "plan-web"
+  image_id               = "ami-03c3da4cfa8e8943a"
+  instance_type          = "t3.micro"
+  update_default_version = true
+
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+"#;
+    let stack = write_stack(cwd, "lt", src);
+    ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
+    write_stack(cwd, "lt", &src.replace("t3.micro", "t3.small"));
+    let plan = ok(moto.run(cwd, &stack, &["plan"]));
+    for (attr, change) in [
+        ("instance_type", "\"t3.micro\" -> \"t3.small\""),
+        ("latest_version", "1 -> (known after apply)"),
+        ("default_version", "1 -> (known after apply)"),
+    ] {
+        let shown = plan
+            .stdout
+            .lines()
+            .map(str::trim)
+            .any(|l| l.starts_with(&format!("~ {attr} ")) && l.ends_with(change));
+        assert!(shown, "{attr}: {change} in\n{}", plan.stdout);
+    }
+    // Applied, the new numbers are in state and the next plan is clean.
+    ok(moto.run(cwd, &stack, &["apply", "--auto-approve"]));
+    let again = ok(moto.run(cwd, &stack, &["plan"]));
+    assert!(again.stdout.contains("No changes."), "{}", again.all());
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    moto.destroy(cwd, &stack);
+}
+
 /// The launch template's configuration with the blocks a user writes first.
 fn launch_template_config(sg: &str, instance_type: &str, tags: &[(&str, &str)]) -> Object {
     object! {
@@ -1451,6 +1498,9 @@ fn launch_template_versions_tags_replace_import_lost_create_delete() {
         let plan = common::replan(schema, &bigger, &created);
         assert_eq!(common::replaced(&plan), Vec::<String>::new());
         assert_eq!(common::changed(&plan), ["instance_type"]);
+        // The plan shows the new version numbers as known after apply.
+        let review = templates.review_change(&created, &plan.after);
+        assert_eq!(review.recomputed, ["latest_version", "default_version"]);
         let v2 = templates
             .update(&created, &plan.after, &meta)
             .await
@@ -1466,6 +1516,8 @@ fn launch_template_versions_tags_replace_import_lost_create_delete() {
         let mut manual = launch_template_config(&sg, "t3.medium", &[("env", "test")]);
         manual.remove("update_default_version");
         let plan = common::replan(schema, &manual, &v2);
+        let review = templates.review_change(&v2, &plan.after);
+        assert_eq!(review.recomputed, ["latest_version"]);
         let v3 = templates.update(&v2, &plan.after, &meta).await.unwrap();
         assert_eq!(v3.str("instance_type"), Some("t3.medium"));
         assert_eq!(v3.i64("latest_version"), Some(3));
@@ -1487,6 +1539,10 @@ fn launch_template_versions_tags_replace_import_lost_create_delete() {
         retagged.insert("default_version".into(), Value::from(3));
         let plan = common::replan(schema, &retagged, &v3);
         assert_eq!(common::changed(&plan), ["tags"]);
+        assert!(templates
+            .review_change(&v3, &plan.after)
+            .recomputed
+            .is_empty());
         let tagged = templates.update(&v3, &plan.after, &meta).await.unwrap();
         assert_eq!(tagged.i64("latest_version"), Some(3));
         let on_aws = clients

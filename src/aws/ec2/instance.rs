@@ -692,6 +692,7 @@ impl ResourceType for Instance {
                 Vec::new()
             },
             refused: shrink.into_iter().collect(),
+            ..ChangeReview::default()
         }
     }
 

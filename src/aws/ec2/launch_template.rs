@@ -6,7 +6,7 @@ use super::shared::{
     ec2_arn, opt_str, partial_state, state_tags, tag_specification, tagged_for, update_tags,
 };
 use crate::aws::prelude::*;
-use crate::provider::{BlockType, Nesting};
+use crate::provider::{BlockType, ChangeReview, Nesting};
 use aws_sdk_ec2::types::{
     CreditSpecificationRequest, InstanceType, LaunchTemplate, LaunchTemplateBlockDeviceMapping,
     LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
@@ -166,6 +166,25 @@ client_type!(LaunchTemplateType: ec2, once, region, account);
 impl ResourceType for LaunchTemplateType {
     fn schema(&self) -> &'static Schema {
         &SCHEMA
+    }
+
+    /// New launch data is a new version: its number, and the default's when
+    /// update_default_version moves it, are known after apply.
+    fn review_change(&self, prior: &Object, planned: &Object) -> ChangeReview {
+        let mut recomputed = Vec::new();
+        if LAUNCH_DATA
+            .iter()
+            .any(|k| differs(prior.get(*k), planned.get(*k)))
+        {
+            recomputed.push("latest_version");
+            if planned.bool("update_default_version") == Some(true) {
+                recomputed.push("default_version");
+            }
+        }
+        ChangeReview {
+            recomputed,
+            ..ChangeReview::default()
+        }
     }
 
     /// The template of the name this create asks for, when it carries the token.
