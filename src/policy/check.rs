@@ -228,12 +228,7 @@ fn plan_block(
     let instances = match expand(block, &scope) {
         Ok(i) => i,
         Err(d) => {
-            notes.push(Note {
-                address: Some(addr.to_string()),
-                location: d.location.clone(),
-                message: format!("not checked: {}", d.message),
-                invalid: true,
-            });
+            notes.push(Note::not_checked(&addr, &d, true));
             return Some(Value::Unknown);
         }
     };

@@ -245,12 +245,7 @@ pub fn collect(
         let instances = match expand(block, &scope) {
             Ok(i) => i,
             Err(d) => {
-                notes.push(Note {
-                    address: Some(addr.to_string()),
-                    location: d.location.clone(),
-                    message: format!("not checked: {}", d.message),
-                    invalid: false,
-                });
+                notes.push(Note::not_checked(&addr, &d, false));
                 continue;
             }
         };

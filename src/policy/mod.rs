@@ -246,6 +246,19 @@ pub struct Note {
     pub invalid: bool,
 }
 
+impl Note {
+    /// What stays unchecked at `address` because of `diag` (an error of the
+    /// input when `invalid`).
+    pub fn not_checked(address: impl ToString, diag: &crate::diag::Diag, invalid: bool) -> Note {
+        Note {
+            address: Some(address.to_string()),
+            location: diag.location.clone(),
+            message: format!("not checked: {}", diag.message),
+            invalid,
+        }
+    }
+}
+
 /// Everything one evaluation found.
 #[derive(Clone, Debug, Default)]
 pub struct Report {

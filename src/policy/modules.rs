@@ -97,12 +97,7 @@ pub fn check_calls(
             Ok(Some(dir)) => dir,
             Ok(None) => continue,
             Err(d) => {
-                report.notes.push(Note {
-                    address: Some(addr.clone()),
-                    location: d.location.clone(),
-                    message: format!("not checked: {}", d.message),
-                    invalid: true,
-                });
+                report.notes.push(Note::not_checked(&addr, &d, true));
                 continue;
             }
         };
@@ -154,12 +149,12 @@ pub fn check_calls(
             let (child_vars, missing) = match vars::resolve_arguments(child, arguments) {
                 Ok(resolved) => resolved,
                 Err(diags) => {
-                    report.notes.extend(diags.0.into_iter().map(|d| Note {
-                        address: Some(inst_addr.clone()),
-                        location: d.location.clone(),
-                        message: format!("not checked: {}", d.message),
-                        invalid: true,
-                    }));
+                    report.notes.extend(
+                        diags
+                            .0
+                            .into_iter()
+                            .map(|d| Note::not_checked(&inst_addr, &d, true)),
+                    );
                     continue;
                 }
             };
