@@ -228,7 +228,7 @@ fn plan_block(
     let instances = match expand(block, &scope) {
         Ok(i) => i,
         Err(d) => {
-            notes.push(Note::not_checked(&addr, &d, true));
+            notes.push(Note::not_checked(addr, &d, true));
             return Some(Value::Unknown);
         }
     };

@@ -245,7 +245,7 @@ pub fn collect(
         let instances = match expand(block, &scope) {
             Ok(i) => i,
             Err(d) => {
-                notes.push(Note::not_checked(&addr, &d, false));
+                notes.push(Note::not_checked(addr, &d, false));
                 continue;
             }
         };
