@@ -268,13 +268,11 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// The first argument of `config` whose value its attribute does not allow
-    /// ([`Allowed`]), as "name: what is wrong"; unknown values pass.
+    /// The first argument of `config`, nested blocks included, whose value its
+    /// attribute does not allow ([`Allowed`]), as "path: what is wrong"; unknown
+    /// values pass.
     pub fn refused(&self, config: &Object) -> Option<String> {
-        self.attributes.iter().find_map(|a| {
-            let (message, _) = a.allowed.refuses(config.get(a.name)?)?;
-            Some(format!("{}: {message}", a.name))
-        })
+        refused_in(self.attributes, self.blocks, config)
     }
 
     pub fn attribute(&self, name: &str) -> Option<&'static Attribute> {
@@ -527,6 +525,23 @@ pub struct ChangeReview {
     /// launch template's `latest_version` when its data changes): unknown in
     /// the plan, as Terraform's SetNewComputed.
     pub recomputed: Vec<&'static str>,
+}
+
+fn refused_in(attributes: &[Attribute], blocks: &[BlockType], config: &Object) -> Option<String> {
+    let own = attributes.iter().find_map(|a| {
+        let (message, _) = a.allowed.refuses(config.get(a.name)?)?;
+        Some(format!("{}: {message}", a.name))
+    });
+    own.or_else(|| {
+        blocks.iter().find_map(|b| {
+            let items = config.get(b.name)?.as_list()?;
+            let nested = items.iter().filter_map(Value::as_object);
+            nested
+                .filter_map(|item| refused_in(b.attributes, b.blocks, item))
+                .next()
+                .map(|refused| format!("{}.{refused}", b.name))
+        })
+    })
 }
 
 /// A change AWS refuses, such as shrinking an EBS volume.

@@ -897,6 +897,37 @@ mod tests {
         });
     }
 
+    /// Apply's check of values that became known after the plan: the same
+    /// rules, nested blocks included.
+    #[test]
+    fn a_schema_refuses_known_values_it_does_not_allow() {
+        use crate::object;
+        static NESTED: Schema = Schema {
+            type_name: "test_outer",
+            attributes: &[Attribute::optional("days", Type::Number).whole_one_of(&[1, 7])],
+            blocks: &[BlockType::new(
+                "rule",
+                Nesting::List,
+                &[Attribute::optional("scope", Type::String).one_of(&["queue"])],
+            )],
+        };
+        let rule = |scope: &str| Value::List(vec![Value::Object(object! {"scope" => scope})]);
+        let fine = object! {"days" => 7, "rule" => rule("queue")};
+        assert_eq!(NESTED.refused(&fine), None);
+        let unknown = object! {"days" => Value::Unknown, "rule" => Value::Unknown};
+        assert_eq!(NESTED.refused(&unknown), None);
+        let days = object! {"days" => 2, "rule" => rule("queue")};
+        assert_eq!(
+            NESTED.refused(&days).as_deref(),
+            Some("days: must be one of 1, 7, got 2")
+        );
+        let nested = object! {"days" => 1, "rule" => rule("group")};
+        assert_eq!(
+            NESTED.refused(&nested).as_deref(),
+            Some("rule.scope: must be one of \"queue\", got \"group\"")
+        );
+    }
+
     #[test]
     fn values_with_a_form_are_checked_where_written() {
         with_scope(|scope| {
