@@ -705,8 +705,7 @@ pub trait ResourceType: Send + Sync {
     /// object, so only adopting a lost create calls this): the object is read back.
     async fn update(&self, prior: &Object, planned: &Object, meta: &Meta) -> Result<Object> {
         let _ = (planned, meta);
-        let found = self.read(std::slice::from_ref(prior)).await?;
-        found.into_iter().next().flatten().ok_or_else(|| {
+        read_single(self, prior).await?.ok_or_else(|| {
             ProviderError::new(format!("{} disappeared", self.schema().type_name))
                 .with_kind(ErrorKind::NotFound)
         })
@@ -774,6 +773,14 @@ pub trait ResourceType: Send + Sync {
         stub.insert("id".into(), Value::String(id.to_string()));
         stub
     }
+}
+
+/// What `rt.read` finds for `prior` alone.
+pub async fn read_single(
+    rt: &(impl ResourceType + ?Sized),
+    prior: &Object,
+) -> ProviderResult<Option<Object>> {
+    Ok(rt.read(std::slice::from_ref(prior)).await?.pop().flatten())
 }
 
 pub fn volume_losses(volumes: Vec<VolumeLoss>) -> Vec<DataLoss> {

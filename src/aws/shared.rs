@@ -128,14 +128,6 @@ where
     read_concurrently(reads).await
 }
 
-/// What `rt.read` finds for `prior` alone.
-pub async fn read_single(
-    rt: &(impl ResourceType + ?Sized),
-    prior: &Object,
-) -> ProviderResult<Option<Object>> {
-    Ok(rt.read(std::slice::from_ref(prior)).await?.pop().flatten())
-}
-
 /// What a create returns once the resource exists: the state read back, or an
 /// error that keeps `partial` in state so the new resource is not lost (also when
 /// the read back found nothing).

@@ -4,8 +4,8 @@
 //! describe call of their own, and for reading one object back.
 
 use super::shared::STATE_TIMEOUT;
-use crate::aws::shared::read_single;
 use crate::aws::wait::{wait_until, Pace};
+use crate::provider::read_single;
 use crate::provider::{ProviderResult, ResourceType};
 use crate::value::Object;
 use std::fmt::Display;

@@ -428,7 +428,7 @@ pub(super) async fn created_by_token(
         .filter_map(|t| t.resource_id().map(str::to_string))
         .collect();
     for id in ids {
-        if let Some(found) = crate::aws::shared::read_single(rt, &rt.import_stub(&id)).await? {
+        if let Some(found) = crate::provider::read_single(rt, &rt.import_stub(&id)).await? {
             return Ok(Created::Found(found));
         }
     }
