@@ -41,6 +41,19 @@ impl FifoNaming {
         Ok(name)
     }
 
+    /// Content-based deduplication is a FIFO setting: a standard object
+    /// refuses it (a `check_config` rule).
+    pub fn check_deduplication(&self, config: &Object) -> ProviderResult<()> {
+        let fifo = config.bool(self.fifo_attr).unwrap_or(false);
+        if !fifo && config.bool("content_based_deduplication") == Some(true) {
+            return Err(ProviderError::new(format!(
+                "content_based_deduplication can only be set for a FIFO {} ({} = true)",
+                self.noun, self.fifo_attr
+            )));
+        }
+        Ok(())
+    }
+
     pub fn check(&self, name: &str, fifo: bool) -> ProviderResult<()> {
         let FifoNaming {
             type_name,
@@ -123,6 +136,22 @@ mod tests {
             ] {
                 assert!(naming.check(bad, fifo).is_err(), "{bad}");
             }
+        }
+    }
+
+    #[test]
+    fn content_based_deduplication_is_for_fifo_only() {
+        for naming in NAMINGS {
+            let dedup = |fifo: bool| {
+                crate::object! {naming.fifo_attr => fifo, "content_based_deduplication" => true}
+            };
+            assert!(naming.check_deduplication(&dedup(true)).is_ok());
+            let err = naming.check_deduplication(&dedup(false)).unwrap_err();
+            let want = format!(
+                "content_based_deduplication can only be set for a FIFO {} ({} = true)",
+                naming.noun, naming.fifo_attr
+            );
+            assert_eq!(err.message, want);
         }
     }
 

@@ -70,7 +70,7 @@ impl ResourceType for SnsTopic {
     }
 
     fn check_config(&self, config: &Object) -> Result<()> {
-        check_settings(config)
+        NAMING.check_deduplication(config)
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
@@ -277,16 +277,6 @@ fn set(planned: &Object, name: &str) -> bool {
 }
 
 /// Checks done before any call, as Terraform's validation and CustomizeDiff do.
-fn check_settings(planned: &Object) -> Result<()> {
-    let fifo = planned.bool("fifo_topic").unwrap_or(false);
-    if !fifo && planned.bool("content_based_deduplication") == Some(true) {
-        return Err(ProviderError::new(
-            "content_based_deduplication can only be set for a FIFO topic (fifo_topic = true)",
-        ));
-    }
-    Ok(())
-}
-
 /// SNS's rules: up to 256 characters, ".fifo" included.
 const NAMING: FifoNaming = FifoNaming {
     type_name: "aws_sns_topic",

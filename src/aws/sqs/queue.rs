@@ -102,7 +102,7 @@ impl ResourceType for SqsQueue {
     }
 
     fn check_config(&self, config: &Object) -> Result<()> {
-        check_settings(config)
+        NAMING.check_deduplication(config)
     }
 
     async fn create(&self, planned: &Object, meta: &Meta) -> Result<Object> {
@@ -363,16 +363,6 @@ fn changed_attributes(prior: &Object, planned: &Object) -> BTreeMap<String, Stri
 }
 
 /// Checks done before any call, as Terraform's validation and CustomizeDiff do.
-fn check_settings(planned: &Object) -> Result<()> {
-    let fifo = planned.bool("fifo_queue").unwrap_or(false);
-    if !fifo && planned.bool("content_based_deduplication") == Some(true) {
-        return Err(ProviderError::new(
-            "content_based_deduplication can only be set for a FIFO queue (fifo_queue = true)",
-        ));
-    }
-    Ok(())
-}
-
 /// Arguments that may not be configured together. Checked at create only: on
 /// update, computed values carried over from state cannot be told from configured ones.
 fn check_create_conflicts(planned: &Object) -> Result<()> {
