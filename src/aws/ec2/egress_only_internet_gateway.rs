@@ -6,7 +6,6 @@ use super::shared::{
     tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
-use crate::aws::shared::all_items;
 use aws_sdk_ec2::types::{EgressOnlyInternetGateway as AwsGateway, ResourceType as Ec2Resource};
 use std::collections::HashMap;
 

@@ -9,7 +9,6 @@ use super::shared::{
 };
 use crate::aws::kms::key_refs::{key_arns, state_key};
 use crate::aws::prelude::*;
-use crate::aws::shared::all_items;
 use crate::aws::shared::READ_CONCURRENCY;
 use crate::provider::{
     current_volume_losses, BlockType, ChangeReview, DataLoss, Default, LossContext, Nesting,

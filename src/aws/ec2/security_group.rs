@@ -10,7 +10,6 @@ use super::shared::{
     tag_specification, update_tags,
 };
 use crate::aws::prelude::*;
-use crate::aws::shared::all_items;
 use crate::provider::{BlockType, Default, Nesting};
 use aws_sdk_ec2::types::{
     ResourceType as Ec2Resource, SecurityGroup as AwsSecurityGroup, SecurityGroupRule,

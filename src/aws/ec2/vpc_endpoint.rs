@@ -7,7 +7,6 @@ use super::shared::{
     states_by_id_with, tag_specification, update_tags, STATE_TIMEOUT,
 };
 use crate::aws::prelude::*;
-use crate::aws::shared::all_items;
 use crate::provider::Default;
 use crate::value::json_equal;
 use aws_sdk_ec2::types::{
